@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fidus_desktop.domain.analytics.conventions import DAYS_PER_YEAR, LEVEL_RTOL, TRADING_DAYS_PER_YEAR
+from fidus_desktop.domain.analytics.conventions import DAYS_PER_YEAR, FLOAT_NOISE, TRADING_DAYS_PER_YEAR
 from fidus_desktop.domain.analytics.monthly import month_end_positions, period_returns_between
 from fidus_desktop.domain.analytics.series import AnalyticsInputError
 
@@ -55,9 +55,9 @@ class BatchMetrics:
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, NaN where the denominator is zero (an undefined ratio)."""
+    """numerator / denominator, NaN where the denominator is zero up to float noise (undefined ratio)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / denominator, np.nan)
+        return np.where(denominator > FLOAT_NOISE, numerator / denominator, np.nan)
 
 
 def _annualised(growth: np.ndarray, years: float) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +78,7 @@ def _drawdowns(growth: np.ndarray) -> tuple[np.ndarray, ...]:
     rows, days = growth.shape
     with np.errstate(divide="ignore", invalid="ignore"):
         drawdown = growth / np.maximum.accumulate(growth, axis=1) - 1.0
-    drawdown[drawdown > -LEVEL_RTOL] = 0.0
+    drawdown[drawdown > -FLOAT_NOISE] = 0.0
     trough = drawdown.argmin(axis=1)
     row = np.arange(rows)
     depth = drawdown[row, trough]

@@ -15,9 +15,10 @@ TRADING_DAYS_PER_YEAR = 252
 #: Calendar days per year used to annualise returns over a date range (actual/365),
 #: the same day count as XIRR and Modified Dietz.
 DAYS_PER_YEAR = 365
-#: Relative tolerance below which two growth-index levels count as equal, so that a
-#: NAV returning exactly to its peak is a recovery despite float round-off.
-LEVEL_RTOL = 1e-12
+#: Float round-off threshold: growth levels within this relative distance are equal (a
+#: NAV back exactly at its peak is a recovery), and a volatility, downside deviation or
+#: tracking error below it is zero (the ratio dividing by it is undefined, not huge).
+FLOAT_NOISE = 1e-12
 
 
 @dataclass(frozen=True, slots=True)

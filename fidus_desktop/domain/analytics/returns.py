@@ -90,7 +90,9 @@ def time_weighted_return(values: pd.Series | Mapping, flows: pd.Series | Mapping
     numerator = mv[1:] + outflow[1:]
     denominator = mv[:-1] + inflow[1:]
     undefined = denominator <= 0
-    daily = np.divide(numerator, denominator, out=np.ones_like(numerator), where=~undefined) - 1.0
+    # Link the ratios themselves: 1 + (ratio - 1) would lose digits on a near -100 % day.
+    ratios = np.divide(numerator, denominator, out=np.ones_like(numerator), where=~undefined)
+    daily = ratios - 1.0
     for position in np.flatnonzero(undefined):
         day = series.index[position + 1].date()
         warnings.append(
@@ -101,7 +103,7 @@ def time_weighted_return(values: pd.Series | Mapping, flows: pd.Series | Mapping
                 day,
             )
         )
-    growth = np.concatenate(([1.0], np.cumprod(1.0 + daily)))
+    growth = np.concatenate(([1.0], np.cumprod(ratios)))
     return TwrResult(
         total_return=float(growth[-1] - 1.0),
         daily_returns=pd.Series(daily, index=series.index[1:], name="daily return"),
