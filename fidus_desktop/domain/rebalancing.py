@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -126,8 +127,8 @@ def _validate_targets(targets: Mapping[str, object]) -> dict[str, Decimal]:
 
 def _groups(positions: Sequence[Position], weights: Mapping[str, Decimal], level: TargetLevel) -> Groups:
     """Map each target key to its positions; every position needs a target and every target a position."""
-    ids = [p.instrument_id for p in positions]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(p.instrument_id for p in positions)
+    duplicates = sorted(i for i, n in counts.items() if n > 1)
     if duplicates:
         raise RebalanceError(f"Instruments listed more than once: {', '.join(duplicates)}.")
     groups: dict[str, list[Position]] = {key: [] for key in weights}
