@@ -158,17 +158,6 @@ class RateTable:
         table._ecb = {ccy: _Series(points) for ccy, points in by_currency.items() if points}
         return table
 
-    @classmethod
-    def from_daily_rows(
-        cls, rows: Mapping[date, Mapping[str, Decimal]], *, max_stale_days: int = DEFAULT_MAX_STALE_DAYS
-    ) -> RateTable:
-        """Build from ``{date: {currency: units per EUR}}`` (the shape of an ECB file)."""
-        by_currency: dict[str, dict[date, Decimal]] = {}
-        for day, rates in rows.items():
-            for ccy, rate in rates.items():
-                by_currency.setdefault(ccy, {})[day] = rate
-        return cls(by_currency, max_stale_days=max_stale_days)
-
     def ecb_rates(self) -> dict[str, dict[date, Decimal]]:
         """The ECB rates as ``{currency: {date: units per EUR}}``."""
         return {ccy: series.as_dict() for ccy, series in self._ecb.items()}
