@@ -198,7 +198,10 @@ def books(draw):
 )
 def test_never_overspends_never_undersized_never_oversells(book_and_targets, cash, mode, minimum):
     positions, targets = book_and_targets
-    if sum(p.value for p in positions) + cash == 0:
+    base = sum(p.value for p in positions) + (0 if mode is RebalanceMode.SELL_TO_REBALANCE else cash)
+    if base == 0:
+        with pytest.raises(RebalanceError, match="nothing to rebalance"):
+            propose_rebalance(positions, targets, cash=Money(cash, "EUR"), mode=mode)
         return
     proposal = propose_rebalance(
         positions, targets, cash=Money(cash, "EUR"), mode=mode, min_trade=Money(minimum, "EUR")
