@@ -12,8 +12,10 @@ Limits, on purpose: no pending orders, no weekends or market hours, prices are r
 
 from __future__ import annotations
 
+import gc
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -65,6 +67,22 @@ class _OpenTrades:
     side: np.ndarray
     volume: np.ndarray
     price_open: np.ndarray
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a million result tuples.
+
+    Tuples of immutable fields cannot form cycles, but every allocation still counts towards a
+    collection, and each collection rescans the growing result: paused, the build is 2–3× faster.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class SimulatedTerminal:
@@ -239,15 +257,16 @@ class SimulatedTerminal:
         columns = self._history_columns(date_from, date_to, group, ticket, position)
         if columns is None:
             return ()
-        return tuple(map(TradeDeal._make, zip(
-            columns["ticket"].tolist(), columns["order"].tolist(),
-            (columns["time_server"] // 1000).tolist(), columns["time_server"].tolist(),
-            columns["type"].tolist(), columns["entry"].tolist(), [0] * len(columns["ticket"]),
-            columns["position_id"].tolist(), columns["reason"].tolist(), columns["volume"].tolist(),
-            columns["price"].tolist(), columns["commission"].tolist(), columns["swap"].tolist(),
-            columns["profit"].tolist(), [0.0] * len(columns["ticket"]), columns["symbol"].tolist(),
-            columns["comment"].tolist(), [""] * len(columns["ticket"]), strict=True,
-        )))
+        with _gc_paused():
+            return tuple(map(TradeDeal._make, zip(
+                columns["ticket"].tolist(), columns["order"].tolist(),
+                (columns["time_server"] // 1000).tolist(), columns["time_server"].tolist(),
+                columns["type"].tolist(), columns["entry"].tolist(), [0] * len(columns["ticket"]),
+                columns["position_id"].tolist(), columns["reason"].tolist(), columns["volume"].tolist(),
+                columns["price"].tolist(), columns["commission"].tolist(), columns["swap"].tolist(),
+                columns["profit"].tolist(), [0.0] * len(columns["ticket"]), columns["symbol"].tolist(),
+                columns["comment"].tolist(), [""] * len(columns["ticket"]), strict=True,
+            )))
 
     def history_orders_get(
         self,

@@ -1,0 +1,133 @@
+"""Classify balance deals (deposits, withdrawals, transfers, rebates) by their comment.
+
+MT5 records every cash movement as a DEAL_TYPE_BALANCE deal whose only description is the
+broker's free-text comment, so "Withdrawal to separation account" (profit taken out, still the
+fund's performance) and "Withdrawal" (client capital leaving) look alike to the terminal. An ordered
+list of rules decides: the **first** rule whose pattern and direction match wins; nothing matching
+means ``UNCLASSIFIED``, which goes to a review queue instead of being guessed.
+
+Configuration shape (one mapping per rule, order matters)::
+
+    [{"category": "profit_withdrawal", "match": "regex", "pattern": "separation", "direction": "out"},
+     {"category": "client_deposit", "match": "keyword", "pattern": "deposit", "direction": "in"}]
+
+``match`` is ``keyword`` (case-insensitive substring, the default) or ``regex`` (case-insensitive
+``re.search``); ``direction`` is ``in`` (amount > 0), ``out`` (amount < 0) or ``any`` (default).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from .models import Deal, DealKind
+
+
+class BalanceCategory(Enum):
+    CLIENT_DEPOSIT = "client_deposit"
+    CLIENT_WITHDRAWAL = "client_withdrawal"
+    PROFIT_WITHDRAWAL = "profit_withdrawal"  # to the separation account: performance, not capital
+    INTERNAL_TRANSFER = "internal_transfer"
+    FEE_REBATE = "fee_rebate"
+    UNCLASSIFIED = "unclassified"
+
+
+class Direction(Enum):
+    ANY = "any"
+    IN = "in"
+    OUT = "out"
+
+    def accepts(self, amount: Decimal) -> bool:
+        return self is Direction.ANY or (amount > 0 if self is Direction.IN else amount < 0)
+
+
+class RuleError(ValueError):
+    """A classification rule in the settings is malformed."""
+
+
+@dataclass(frozen=True)
+class BalanceRule:
+    category: BalanceCategory
+    pattern: str
+    match: str = "keyword"
+    direction: Direction = Direction.ANY
+    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.pattern.strip():
+            raise RuleError(f"A {self.category.value} rule has an empty pattern.")
+        if self.match == "keyword":
+            source = re.escape(" ".join(self.pattern.split()))
+        elif self.match == "regex":
+            source = self.pattern
+        else:
+            raise RuleError(f"Rule match {self.match!r} is unknown; use 'keyword' or 'regex'.")
+        try:
+            object.__setattr__(self, "_regex", re.compile(source, re.IGNORECASE))
+        except re.error as exc:
+            raise RuleError(
+                f"Rule pattern {self.pattern!r} is not a valid regular expression: {exc}."
+            ) from None
+
+    def matches(self, comment: str, amount: Decimal) -> bool:
+        return self.direction.accepts(amount) and bool(self._regex.search(" ".join(comment.split())))
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: BalanceCategory
+    rule: BalanceRule | None  # the rule that decided, for the audit trail
+
+    @property
+    def needs_review(self) -> bool:
+        return self.category is BalanceCategory.UNCLASSIFIED
+
+
+_UNCLASSIFIED = Classification(BalanceCategory.UNCLASSIFIED, None)
+
+
+class BalanceRules:
+    """An ordered rule list; first match wins."""
+
+    def __init__(self, rules: Sequence[BalanceRule]) -> None:
+        self.rules = tuple(rules)
+
+    @classmethod
+    def from_config(cls, items: Iterable[Mapping[str, str]]) -> BalanceRules:
+        rules = []
+        for number, item in enumerate(items, start=1):
+            try:
+                rules.append(BalanceRule(
+                    category=BalanceCategory(item["category"]),
+                    pattern=item["pattern"],
+                    match=item.get("match", "keyword"),
+                    direction=Direction(item.get("direction", "any")),
+                ))
+            except KeyError as exc:
+                raise RuleError(f"Balance rule {number} lacks {exc.args[0]!r}.") from None
+            except ValueError as exc:
+                raise RuleError(f"Balance rule {number}: {exc}") from None
+        return cls(rules)
+
+    def classify(self, comment: str, amount: Decimal) -> Classification:
+        for rule in self.rules:
+            if rule.matches(comment, amount):
+                return Classification(rule.category, rule)
+        return _UNCLASSIFIED
+
+    def classify_deals(self, deals: Iterable[Deal]) -> list[tuple[Deal, Classification]]:
+        """Every BALANCE deal with its classification (other deal kinds are not cash flows)."""
+        return [(d, self.classify(d.comment, d.net)) for d in deals if d.kind is DealKind.BALANCE]
+
+
+DEFAULT_RULES = BalanceRules([
+    BalanceRule(BalanceCategory.PROFIT_WITHDRAWAL, r"separation|profit\s*(share|withdrawal)", "regex",
+                Direction.OUT),
+    BalanceRule(BalanceCategory.FEE_REBATE, r"rebate|commission\s+refund|cashback", "regex"),
+    BalanceRule(BalanceCategory.INTERNAL_TRANSFER, r"\btransfer\b|\binternal\b", "regex"),
+    BalanceRule(BalanceCategory.CLIENT_DEPOSIT, r"deposit|wire\s+in|top[\s-]?up", "regex", Direction.IN),
+    BalanceRule(BalanceCategory.CLIENT_WITHDRAWAL, r"withdraw|payout", "regex", Direction.OUT),
+])
