@@ -21,9 +21,11 @@ def test_enrolment_gives_secret_uri_and_png() -> None:
     enrolment = enrol_totp("alice@fidus.example")
     assert re.fullmatch(r"[A-Z2-7]{32}", enrolment.secret)
     uri = urlparse(enrolment.provisioning_uri)
-    assert uri.scheme == "otpauth" and uri.netloc == "totp"
+    assert uri.scheme == "otpauth"
+    assert uri.netloc == "totp"
     query = parse_qs(uri.query)
-    assert query["issuer"] == ["FIDUS Desktop"] and query["secret"] == [enrolment.secret]
+    assert query["issuer"] == ["FIDUS Desktop"]
+    assert query["secret"] == [enrolment.secret]
     assert "FIDUS%20Desktop:alice%40fidus.example" in uri.path
     assert enrolment.qr_png.startswith(b"\x89PNG\r\n\x1a\n")
     assert enrolment.secret not in repr(enrolment)
@@ -68,13 +70,16 @@ def test_recovery_codes_format_and_hashing(fast_hasher: PasswordHasher) -> None:
     assert len(codes) == len(hashes) == 10 == len(set(codes))
     for code, stored in zip(codes, hashes, strict=True):
         assert re.fullmatch(r"[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{2}", code)
-        assert stored.startswith("$argon2id$") and code not in stored
+        assert stored.startswith("$argon2id$")
+        assert code not in stored
 
 
 def test_each_recovery_code_works_once(fast_hasher: PasswordHasher) -> None:
     codes, hashes = new_recovery_codes(hasher=fast_hasher)
     remaining = consume_recovery_code(hashes, codes[3].lower().replace("-", " "), hasher=fast_hasher)
-    assert remaining is not None and len(remaining) == 9 and hashes[3] not in remaining
+    assert remaining is not None
+    assert len(remaining) == 9
+    assert hashes[3] not in remaining
     assert consume_recovery_code(remaining, codes[3], hasher=fast_hasher) is None
     assert consume_recovery_code(remaining, codes[0], hasher=fast_hasher) == hashes[1:3] + hashes[4:]
 
