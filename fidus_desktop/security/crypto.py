@@ -38,6 +38,7 @@ KEY_ID_BYTES = 8
 FIELD_TOKEN_VERSION = "v1"  # noqa: S105 - a format tag, not a secret
 BLOB_MAGIC = b"FIDUSBLOB1"
 WRAP_VERSION = 1
+MAX_SCRYPT_N = 2**20
 _FIELD_AAD = b"fidus-field-v1"
 _BLOB_AAD = b"fidus-blob-v1"
 _WRAP_AAD = b"fidus-wrapped-key-v1"
@@ -67,6 +68,14 @@ class ScryptParams:
     n: int = 2**15
     r: int = 8
     p: int = 1
+
+    def __post_init__(self) -> None:
+        # Parameters are read back from files and records: bound them so a crafted header cannot ask
+        # for gigabytes of memory or hours of work.
+        if not (2 <= self.n <= MAX_SCRYPT_N and self.n & (self.n - 1) == 0):
+            raise ValueError(f"scrypt n must be a power of two between 2 and {MAX_SCRYPT_N}, not {self.n}.")
+        if not (1 <= self.r <= 32 and 1 <= self.p <= 16):
+            raise ValueError(f"scrypt r={self.r}, p={self.p} are out of range (r 1-32, p 1-16).")
 
     def derive(self, passphrase: str, salt: bytes) -> bytes:
         """A 32-byte key from ``passphrase`` (UTF-8) and ``salt``."""

@@ -173,6 +173,13 @@ def test_appended_data_is_detected(archive: Path) -> None:
         verify_backup(archive, PASSPHRASE)
 
 
+def test_crafted_kdf_parameters_are_refused(archive: Path) -> None:
+    data = archive.read_bytes()
+    archive.write_bytes(data.replace(b'"n":16', b'"n":1073741824', 1))
+    with pytest.raises(BackupCorrupt, match="header is damaged"):
+        verify_backup(archive, PASSPHRASE)
+
+
 def test_altered_header_is_detected(archive: Path) -> None:
     data = archive.read_bytes()
     archive.write_bytes(data.replace(b'"chunk_size":256', b'"chunk_size":257', 1))

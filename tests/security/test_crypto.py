@@ -150,6 +150,12 @@ def test_default_scrypt_parameters() -> None:
     assert ScryptParams() == ScryptParams(n=2**15, r=8, p=1)
 
 
+@pytest.mark.parametrize(("n", "r", "p"), [(1000, 8, 1), (2**21, 8, 1), (2**10, 0, 1), (2**10, 8, 17)])
+def test_scrypt_parameters_read_from_storage_are_bounded(n: int, r: int, p: int) -> None:
+    with pytest.raises(ValueError, match="scrypt"):
+        ScryptParams(n=n, r=r, p=p)
+
+
 @pytest.mark.slow
 def test_wrap_with_default_parameters() -> None:
     assert unwrap_data_key(wrap_data_key(KEY, "pw"), "pw") == KEY
