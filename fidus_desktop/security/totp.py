@@ -5,7 +5,7 @@ Replay protection: a code is accepted only for a time step later than the last s
 used, so a code seen over someone's shoulder cannot be replayed in the same 90-second window. The
 caller stores the returned step with the user.
 
-Recovery codes are 10 random characters from a 32-symbol alphabet without look-alikes (50 bits each),
+Recovery codes are 10 random characters from a 31-symbol alphabet without look-alikes (~49 bits each),
 shown once as ``XXXX-XXXX-XX`` and stored only as argon2id hashes (the password hasher, so a stolen
 user table does not hand out second factors). Input is forgiving: case, spaces and dashes are ignored.
 """
