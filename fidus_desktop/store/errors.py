@@ -1,0 +1,39 @@
+"""Errors every storage adapter raises the same way, so services never see driver exceptions."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every storage problem; the message says what is wrong and how to fix it."""
+
+
+class DatabaseUnreachable(StorageError):
+    """The database cannot be reached (server down, wrong host, locked or unreadable file)."""
+
+
+class InvalidDatabaseUri(StorageError):
+    """The ``--db`` URI / ``FIDUS_DB`` value is not one this application understands."""
+
+
+class InvalidDocument(StorageError):
+    """A document or value that may not be stored (operator keys, NUL, float money, oversized)."""
+
+
+class InvalidFilter(StorageError):
+    """A filter outside the documented subset of MongoDB query syntax."""
+
+
+class NotFound(StorageError):
+    """No document with that id."""
+
+
+class DuplicateKey(StorageError):
+    """A unique index already holds that value."""
+
+
+class ConcurrencyError(StorageError):
+    """The document changed since it was read (its version moved on); reload and apply the edit again."""
+
+
+class SchemaTooNew(StorageError):
+    """The database was written by a newer FIDUS Desktop; upgrade the application before opening it."""

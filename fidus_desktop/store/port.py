@@ -1,0 +1,216 @@
+"""The storage port: what every adapter offers and every repository relies on.
+
+Documents are dicts with a UUID string ``_id`` and an integer ``version`` (1 on insert, +1 on every
+change). ``update``/``replace``/``delete`` take the version the caller read; if the stored one moved on,
+``ConcurrencyError`` is raised and nothing is written, so concurrent edits are detected, never overwritten.
+Filters follow ``fidus_desktop.store.filters``. ``Store.transaction()`` makes a multi-document change
+atomic; nested calls join the outer transaction (an inner failure rolls back only the inner part).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from fidus_desktop.store.errors import InvalidDocument, NotFound
+from fidus_desktop.store.filters import parse_sort
+
+_COLLECTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+Document = dict[str, Any]
+Filter = dict[str, Any]
+Sort = list[tuple[str, int]]
+
+
+def new_id() -> str:
+    """A fresh document id: a random UUID (version 4) in canonical text form.
+
+    Formatted by hand because ``str(uuid.uuid4())`` costs several microseconds, which shows in bulk syncs.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def check_id(doc_id: object) -> str:
+    if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 200 or "\x00" in doc_id or doc_id.startswith("$"):
+        raise InvalidDocument(f"{doc_id!r} is not a document id.")
+    return doc_id
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """A declared index: fields in order with direction (1 / -1), optionally unique."""
+
+    fields: tuple[tuple[str, int], ...]
+    unique: bool = False
+
+    @property
+    def name(self) -> str:
+        return "ix_" + "_".join(f"{p.replace('.', '_')}{'' if d == 1 else '_desc'}" for p, d in self.fields) + (
+            "_u" if self.unique else ""
+        )
+
+
+@dataclass
+class UpsertResult:
+    """What a bulk upsert by natural key did; ``ids`` are in input order."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[str] = field(default_factory=list)
+
+
+class Collection(ABC):
+    """One named collection of documents."""
+
+    name: str
+
+    @abstractmethod
+    def insert(self, doc: Document) -> Document:
+        """Store a new document (``_id`` generated if absent) and return it with ``_id`` and ``version``."""
+
+    @abstractmethod
+    def insert_many(self, docs: Sequence[Document]) -> list[str]:
+        """Store many new documents in one go; all or none."""
+
+    @abstractmethod
+    def get(self, doc_id: str) -> Document | None:
+        """The document with ``doc_id``, or None."""
+
+    @abstractmethod
+    def find(
+        self,
+        filter: Filter | None = None,
+        *,
+        sort: Sort | None = None,
+        limit: int | None = None,
+        skip: int = 0,
+        projection: Sequence[str] | None = None,
+    ) -> list[Document]:
+        """Documents matching ``filter``; ``projection`` keeps only the named top-level fields (+ _id, version)."""
+
+    @abstractmethod
+    def count(self, filter: Filter | None = None) -> int:
+        """How many documents match ``filter``."""
+
+    @abstractmethod
+    def update(
+        self, doc_id: str, changes: Document, *, expected_version: int, unset: Sequence[str] = ()
+    ) -> Document:
+        """Set top-level fields (and remove ``unset``) if the stored version is ``expected_version``."""
+
+    @abstractmethod
+    def replace(self, doc: Document) -> Document:
+        """Replace the whole document; ``doc['version']`` must be the stored version."""
+
+    @abstractmethod
+    def delete(self, doc_id: str, *, expected_version: int | None = None) -> None:
+        """Remove a document (checking its version when given)."""
+
+    @abstractmethod
+    def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
+        """Insert or update by natural ``key`` fields; re-sending the same documents changes nothing."""
+
+    @abstractmethod
+    def ensure_index(self, fields: Sequence[str | tuple[str, int]], *, unique: bool = False) -> IndexSpec:
+        """Declare an index (idempotent)."""
+
+    @abstractmethod
+    def iter_all(self, batch_size: int = 1000) -> Iterator[Document]:
+        """Every document, streamed in ``_id`` order (backups, key rotation)."""
+
+    # Conveniences written once over the primitives.
+    def require(self, doc_id: str) -> Document:
+        doc = self.get(doc_id)
+        if doc is None:
+            raise NotFound(f"No {self.name} record with id {doc_id}; it may have been deleted by someone else.")
+        return doc
+
+    def find_one(self, filter: Filter | None = None, *, sort: Sort | None = None) -> Document | None:
+        found = self.find(filter, sort=sort, limit=1)
+        return found[0] if found else None
+
+
+class Store(ABC):
+    """A database: named collections plus transactions."""
+
+    backend: str  # "sqlite" | "mongodb"
+
+    @abstractmethod
+    def collection(self, name: str) -> Collection:
+        """The collection ``name`` (created on first use)."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """A context in which every write on this thread commits together or not at all."""
+
+    @property
+    @abstractmethod
+    def supports_transactions(self) -> bool:
+        """False only on a standalone MongoDB server (see docs/STORAGE.md for the fallback)."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the data lives, for the status bar (never includes a password)."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise ``DatabaseUnreachable`` if the database cannot be used right now."""
+
+    @abstractmethod
+    def collection_names(self) -> list[str]:
+        """Every collection that holds or held documents."""
+
+    @abstractmethod
+    def drop_collection(self, name: str) -> None:
+        """Remove a collection and its indexes (restore --force)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+
+def check_collection_name(name: str) -> str:
+    if not isinstance(name, str) or not _COLLECTION_RE.match(name):
+        raise InvalidDocument(f"{name!r} is not a collection name; use lower-case letters, digits and '_'.")
+    return name
+
+
+def normalise_index_fields(fields: Sequence[str | tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    return tuple(parse_sort([(f, 1) if isinstance(f, str) else tuple(f) for f in fields]))  # type: ignore[misc]
+
+
+NATURAL_KEY_TYPES = (str, int, date, datetime)
+
+
+def check_natural_key(key: Sequence[str]) -> tuple[str, ...]:
+    """Natural keys are one or more top-level fields."""
+    fields = tuple(key)
+    if not fields or any(not isinstance(k, str) or not k.isidentifier() for k in fields):
+        raise InvalidDocument(f"A natural key is one or more top-level field names, not {key!r}.")
+    return fields
+
+
+def encode_by_key(
+    docs: Sequence[Document], key: tuple[str, ...], collection: str, encode: Callable[[Document], Any]
+) -> dict[tuple[Any, ...], tuple[Document, Any]]:
+    """Validate and encode every document before anything is written; the last copy of a key wins."""
+    latest: dict[tuple[Any, ...], tuple[Document, Any]] = {}
+    for doc in docs:
+        values = tuple(doc.get(k) for k in key)
+        if any(type(v) not in NATURAL_KEY_TYPES for v in values):
+            raise InvalidDocument(
+                f"Every {collection} record needs text, a whole number or a date in {', '.join(key)}; "
+                f"got {values!r}."
+            )
+        latest[values] = (doc, encode(doc))
+    return latest

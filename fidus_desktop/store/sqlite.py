@@ -1,0 +1,400 @@
+"""The embedded SQLite adapter: one file, WAL journal, one connection per thread, one writer at a time.
+
+Each collection is a table ``c_<name>(id TEXT PRIMARY KEY, version INTEGER, doc TEXT)`` holding the
+document as JSON (``store.codec``). Declared indexes are expression indexes on ``json_extract``.
+Writes go through a process-wide writer lock and ``BEGIN IMMEDIATE``, so threads never interleave
+half-finished changes; SQLite's journal makes a killed process lose at most the change in flight, never
+leave it half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fidus_desktop.store.codec import document_from_json, document_to_json
+from fidus_desktop.store.errors import (
+    ConcurrencyError,
+    DatabaseUnreachable,
+    DuplicateKey,
+    InvalidDocument,
+    NotFound,
+    StorageError,
+)
+from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
+from fidus_desktop.store.port import (
+    Collection,
+    Document,
+    Filter,
+    IndexSpec,
+    Sort,
+    Store,
+    UpsertResult,
+    check_collection_name,
+    check_id,
+    check_natural_key,
+    encode_by_key,
+    new_id,
+    normalise_index_fields,
+)
+from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, sql_param
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 10_000
+UPSERT_CHUNK = 400
+
+
+def _fold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else None
+
+
+def translate_error(exc: sqlite3.Error, path: Path) -> StorageError:
+    """A driver error as one of ours, with what to do about it."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in text:
+        return DuplicateKey(f"That value is already used by another record ({text}).")
+    if "locked" in text or "busy" in text:
+        return DatabaseUnreachable(
+            f"The database file {path} is locked by another program. Close other FIDUS windows or tools using "
+            "it and try again; nothing was changed."
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        return DatabaseUnreachable(
+            f"The file {path} is not a readable FIDUS database (it may be corrupt or another kind of file). "
+            "It has not been modified. Restore it from a backup (fidus backup restore) or point --db at "
+            "another file."
+        )
+    if isinstance(exc, sqlite3.OperationalError) and ("unable to open" in text or "readonly" in text):
+        return DatabaseUnreachable(
+            f"The database file {path} cannot be opened for writing ({text}). Check the folder exists and "
+            "that you may write to it."
+        )
+    return StorageError(f"SQLite error on {path}: {text}")
+
+
+class SqliteStore(Store):
+    """A FIDUS database in one SQLite file."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._writer = threading.RLock()
+        self._registry_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._collections: dict[str, SqliteCollection] = {}
+        self._closed = False
+        self.ping()
+
+    # -- connections -------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise DatabaseUnreachable(f"The database {self.path} was closed.")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise DatabaseUnreachable(f"SQLite refused the WAL journal for {self.path} (got {mode}).")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.create_function("fidus_fold", 1, _fold, deterministic=True)
+        except sqlite3.Error as exc:
+            raise translate_error(exc, self.path) from exc
+        except OSError as exc:
+            raise DatabaseUnreachable(f"Cannot create the database folder for {self.path}: {exc}") from exc
+        with self._registry_lock:
+            self._connections.append(conn)
+        return conn
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+            self._local.depth = 0
+        return conn
+
+    def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read on this thread's connection, translating driver errors."""
+        try:
+            return fn(self.connection())
+        except sqlite3.Error as exc:
+            raise translate_error(exc, self.path) from exc
+
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` inside the current transaction, or in one of its own."""
+        with self.transaction():
+            return self.run(fn)
+
+    # -- Store -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        conn = self.connection()
+        depth = self._local.depth
+        if depth == 0:
+            with self._writer:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    raise translate_error(exc, self.path) from exc
+                self._local.depth = 1
+                try:
+                    yield
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                else:
+                    try:
+                        conn.execute("COMMIT")
+                    except sqlite3.Error as exc:
+                        conn.execute("ROLLBACK")
+                        raise translate_error(exc, self.path) from exc
+                finally:
+                    self._local.depth = 0
+        else:
+            savepoint = f"sp{depth}"
+            conn.execute(f"SAVEPOINT {savepoint}")
+            self._local.depth = depth + 1
+            try:
+                yield
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {savepoint}")
+                conn.execute(f"RELEASE {savepoint}")
+                raise
+            else:
+                conn.execute(f"RELEASE {savepoint}")
+            finally:
+                self._local.depth = depth
+
+    @property
+    def supports_transactions(self) -> bool:
+        return True
+
+    def collection(self, name: str) -> SqliteCollection:
+        found = self._collections.get(name)
+        if found is None:
+            check_collection_name(name)
+            table = f"c_{name}"
+            self.write(
+                lambda c: c.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{table}" '
+                    "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)"
+                )
+            )
+            found = self._collections.setdefault(name, SqliteCollection(self, name, table))
+        return found
+
+    def describe(self) -> str:
+        return f"SQLite {self.path}"
+
+    def ping(self) -> None:
+        self.run(lambda c: c.execute("SELECT count(*) FROM sqlite_master").fetchone())
+
+    def collection_names(self) -> list[str]:
+        rows = self.run(
+            lambda c: c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'c\\_%' ESCAPE '\\'")
+        ).fetchall()
+        return sorted(r[0][2:] for r in rows)
+
+    def drop_collection(self, name: str) -> None:
+        check_collection_name(name)
+        self.write(lambda c: c.execute(f'DROP TABLE IF EXISTS "c_{name}"'))
+        self._collections.pop(name, None)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._registry_lock:
+            for conn in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class SqliteCollection(Collection):
+    """A collection stored as one table."""
+
+    def __init__(self, store: SqliteStore, name: str, table: str) -> None:
+        self.store = store
+        self.name = name
+        self.table = table
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.store.run(lambda c: c.execute(sql, params).fetchall())
+
+    def insert(self, doc: Document) -> Document:
+        doc_id = check_id(doc.get("_id") or new_id())
+        text = document_to_json(doc)
+        self.store.write(lambda c: c.execute(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', (doc_id, text)))
+        return document_from_json(text, doc_id, 1)
+
+    def insert_many(self, docs: Sequence[Document]) -> list[str]:
+        rows = [(check_id(d["_id"]) if "_id" in d else new_id(), document_to_json(d)) for d in docs]
+        self.store.write(lambda c: c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', rows))
+        return [r[0] for r in rows]
+
+    def get(self, doc_id: str) -> Document | None:
+        rows = self._rows(f'SELECT id, version, doc FROM "{self.table}" WHERE id = ?', (check_id(doc_id),))
+        return document_from_json(rows[0][2], rows[0][0], rows[0][1]) if rows else None
+
+    def find(
+        self,
+        filter: Filter | None = None,
+        *,
+        sort: Sort | None = None,
+        limit: int | None = None,
+        skip: int = 0,
+        projection: Sequence[str] | None = None,
+    ) -> list[Document]:
+        where, params = compile_node(parse_filter(filter))
+        sql = f'SELECT id, version, doc FROM "{self.table}" WHERE {where}{order_sql(parse_sort(sort))}'
+        if limit is not None or skip:
+            sql += " LIMIT ? OFFSET ?"
+            params = [*params, -1 if limit is None else int(limit), int(skip)]
+        docs = [document_from_json(text, i, v) for i, v, text in self._rows(sql, params)]
+        if projection is not None:
+            keep = {*(check_path(p) for p in projection), "_id", "version"}
+            docs = [{k: v for k, v in d.items() if k in keep} for d in docs]
+        return docs
+
+    def count(self, filter: Filter | None = None) -> int:
+        where, params = compile_node(parse_filter(filter))
+        return self._rows(f'SELECT count(*) FROM "{self.table}" WHERE {where}', params)[0][0]
+
+    def _store_changed(self, doc_id: str, text: str, expected_version: int) -> Document:
+        def change(c: sqlite3.Connection) -> None:
+            cur = c.execute(
+                f'UPDATE "{self.table}" SET doc = ?, version = version + 1 WHERE id = ? AND version = ?',
+                (text, doc_id, expected_version),
+            )
+            if cur.rowcount == 0:
+                self._raise_stale(c, doc_id, expected_version)
+
+        self.store.write(change)
+        return document_from_json(text, doc_id, expected_version + 1)
+
+    def _raise_stale(self, c: sqlite3.Connection, doc_id: str, expected_version: int) -> None:
+        row = c.execute(f'SELECT version FROM "{self.table}" WHERE id = ?', (doc_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"No {self.name} record with id {doc_id}; it may have been deleted by someone else.")
+        raise ConcurrencyError(
+            f"This {self.name} record was changed by someone else (version {row[0]}, you edited version "
+            f"{expected_version}). Reload it and apply your change again."
+        )
+
+    def update(
+        self, doc_id: str, changes: Document, *, expected_version: int, unset: Sequence[str] = ()
+    ) -> Document:
+        check_id(doc_id)
+        if "_id" in changes or "version" in changes:
+            raise InvalidDocument("update() cannot change _id or version.")
+        with self.store.transaction():
+            current = self.require(doc_id)
+            if current["version"] != expected_version:
+                self._raise_stale(self.store.connection(), doc_id, expected_version)
+            merged = {k: v for k, v in current.items() if k not in unset}
+            merged.update(changes)
+            return self._store_changed(doc_id, document_to_json(merged), expected_version)
+
+    def replace(self, doc: Document) -> Document:
+        doc_id = check_id(doc.get("_id"))
+        version = doc.get("version")
+        if not isinstance(version, int):
+            raise InvalidDocument("replace() needs the version that was read.")
+        return self._store_changed(doc_id, document_to_json(doc), version)
+
+    def delete(self, doc_id: str, *, expected_version: int | None = None) -> None:
+        check_id(doc_id)
+
+        def remove(c: sqlite3.Connection) -> None:
+            if expected_version is None:
+                cur = c.execute(f'DELETE FROM "{self.table}" WHERE id = ?', (doc_id,))
+            else:
+                cur = c.execute(
+                    f'DELETE FROM "{self.table}" WHERE id = ? AND version = ?', (doc_id, expected_version)
+                )
+            if cur.rowcount == 0:
+                self._raise_stale(c, doc_id, expected_version or 0)
+
+        self.store.write(remove)
+
+    def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
+        key = check_natural_key(key)
+        latest = encode_by_key(docs, key, self.name, document_to_json)
+        result = UpsertResult()
+        ids: dict[tuple[Any, ...], str] = {}
+
+        def apply(c: sqlite3.Connection) -> None:
+            existing = self._existing(c, key, list(latest))
+            inserts: list[tuple[str, str]] = []
+            updates: list[tuple[str, str]] = []
+            for values, (doc, text) in latest.items():
+                found = existing.get(tuple(sql_param(v) for v in values))
+                if found is None:
+                    doc_id = check_id(doc["_id"]) if "_id" in doc else new_id()
+                    inserts.append((doc_id, text))
+                    result.inserted += 1
+                elif found[1] == text:
+                    doc_id = found[0]
+                    result.unchanged += 1
+                else:
+                    doc_id = found[0]
+                    updates.append((text, doc_id))
+                    result.updated += 1
+                ids[values] = doc_id
+            c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', inserts)
+            c.executemany(f'UPDATE "{self.table}" SET doc = ?, version = version + 1 WHERE id = ?', updates)
+
+        self.store.write(apply)
+        result.ids = [ids[tuple(doc[k] for k in key)] for doc in docs]
+        return result
+
+    def _existing(
+        self, c: sqlite3.Connection, key: tuple[str, ...], wanted: list[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], tuple[str, str]]:
+        """Stored (id, text) by natural key, fetched a chunk of keys per query (IN lists use the index)."""
+        found: dict[tuple[Any, ...], tuple[str, str]] = {}
+        columns = ", ".join(field_sql(k) for k in key)
+        for start in range(0, len(wanted), UPSERT_CHUNK):
+            chunk = wanted[start : start + UPSERT_CHUNK]
+            clauses, params = [], []
+            for i, k in enumerate(key):
+                distinct = list(dict.fromkeys(sql_param(values[i]) for values in chunk))
+                clauses.append(f"{field_sql(k)} IN ({', '.join('?' * len(distinct))})")
+                params.extend(distinct)
+            sql = f'SELECT id, doc, {columns} FROM "{self.table}" WHERE {" AND ".join(clauses)}'
+            for row in c.execute(sql, params):
+                found[tuple(row[2:])] = (row[0], row[1])
+        return found
+
+    def ensure_index(self, fields: Sequence[str | tuple[str, int]], *, unique: bool = False) -> IndexSpec:
+        spec = IndexSpec(normalise_index_fields(fields), unique)
+        columns = ", ".join(f"{field_sql(p)} {'ASC' if d == 1 else 'DESC'}" for p, d in spec.fields)
+        name = f"{self.table}_{spec.name}"
+        self.store.write(
+            lambda c: c.execute(
+                f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS "{name}" ON "{self.table}" ({columns})'
+            )
+        )
+        return spec
+
+    def iter_all(self, batch_size: int = 1000) -> Iterator[Document]:
+        last = ""
+        while True:
+            rows = self._rows(
+                f'SELECT id, version, doc FROM "{self.table}" WHERE id > ? ORDER BY id LIMIT ?', (last, batch_size)
+            )
+            for doc_id, version, text in rows:
+                yield document_from_json(text, doc_id, version)
+            if len(rows) < batch_size:
+                return
+            last = rows[-1][0]

@@ -1,0 +1,117 @@
+"""Compile filter trees (``store.filters``) to SQLite SQL over JSON documents.
+
+A field is read with ``json_extract(doc, '$.path')``; ``_id`` and ``version`` are real columns. The same
+expression is used in declared indexes, so SQLite's planner uses them for equality, ranges and sorts.
+Type brackets follow MongoDB: numbers only match numbers, text only text, date-times only date-times.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fidus_desktop.store.codec import TAG, encode_filter_value
+from fidus_desktop.store.errors import InvalidFilter
+from fidus_desktop.store.filters import Compare, Exists, Logical, Member, Node, Text, bracket
+
+COLUMNS = {"_id": "id", "version": "version"}
+_NUMERIC = "IN ('integer','real')"
+# Tagged values live in [lo, hi) of the text order; plain text never starts with U+0001.
+TAG_RANGES = {"datetime": (TAG + "D", TAG + "E"), "date": (TAG + "d", TAG + "e")}
+PLAIN_TEXT_EXCLUDED = (TAG, "\x02")
+
+
+def field_sql(path: str) -> str:
+    """The SQL expression for ``path`` (validated by ``filters.check_path``)."""
+    return COLUMNS.get(path) or f"json_extract(doc, '$.{path}')"
+
+
+def _type_sql(path: str) -> str:
+    return f"json_type(doc, '$.{path}')"
+
+
+def sql_param(value: Any) -> Any:
+    """A filter operand as SQLite sees stored values (Decimals compare as doubles: see docs/STORAGE.md)."""
+    value = encode_filter_value(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _guard(path: str, kind: str) -> tuple[str, list[Any]]:
+    """SQL restricting ``path`` to the type bracket ``kind`` (empty for columns)."""
+    if path in COLUMNS:
+        return "", []
+    x = field_sql(path)
+    if kind == "number":
+        return f" AND {_type_sql(path)} {_NUMERIC}", []
+    if kind in TAG_RANGES:
+        lo, hi = TAG_RANGES[kind]
+        return f" AND {x} >= ? AND {x} < ?", [lo, hi]
+    if kind == "text":
+        lo, hi = PLAIN_TEXT_EXCLUDED
+        return f" AND {_type_sql(path)} = 'text' AND NOT ({x} >= ? AND {x} < ?)", [lo, hi]
+    return "", []
+
+
+def _equal(path: str, value: Any) -> tuple[str, list[Any]]:
+    x = field_sql(path)
+    kind = bracket(value)
+    if kind == "null":
+        return f"{x} IS NULL", []
+    if kind == "bool":
+        return f"{_type_sql(path)} = '{'true' if value else 'false'}'", []
+    guard, params = _guard(path, kind)
+    return f"({x} = ?{guard})", [sql_param(value), *params]
+
+
+def _not(sql: str) -> str:
+    return f"NOT COALESCE({sql}, 0)"
+
+
+def compile_node(node: Node | None) -> tuple[str, list[Any]]:
+    """SQL ``WHERE`` text and parameters for ``node`` (``1`` for no filter)."""
+    if node is None:
+        return "1", []
+    if isinstance(node, Logical):
+        parts = [compile_node(child) for child in node.children]
+        if not parts:
+            return "1", []
+        joiner = " AND " if node.op == "$and" else " OR "
+        return "(" + joiner.join(p for p, _ in parts) + ")", [v for _, ps in parts for v in ps]
+    if isinstance(node, Exists):
+        if node.path in COLUMNS:
+            return ("1" if node.present else "0"), []
+        return f"{_type_sql(node.path)} IS {'NOT ' if node.present else ''}NULL", []
+    if isinstance(node, Member):
+        if not node.values:
+            return ("1" if node.negate else "0"), []
+        parts = [_equal(node.path, v) for v in node.values]
+        sql = "(" + " OR ".join(p for p, _ in parts) + ")"
+        params = [v for _, ps in parts for v in ps]
+        return (_not(sql) if node.negate else sql), params
+    if isinstance(node, Text):
+        x = field_sql(node.path)
+        guard, params = _guard(node.path, "text")
+        if node.op == "$istartswith":
+            escaped = node.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return f"(fidus_fold({x}) LIKE ? ESCAPE '\\'{guard})", [escaped + "%", *params]
+        return f"(instr(fidus_fold({x}), ?) > 0{guard})", [node.text, *params]
+    assert isinstance(node, Compare)
+    if node.op == "$eq":
+        return _equal(node.path, node.value)
+    if node.op == "$ne":
+        sql, params = _equal(node.path, node.value)
+        return _not(sql), params
+    kind = bracket(node.value)
+    if kind in ("null", "bool"):
+        raise InvalidFilter(f"{node.op} on {node.path!r} needs a number, text, date or date-time, not {node.value!r}.")
+    op = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}[node.op]
+    guard, params = _guard(node.path, kind)
+    return f"({field_sql(node.path)} {op} ?{guard})", [sql_param(node.value), *params]
+
+
+def order_sql(sort: list[tuple[str, int]]) -> str:
+    if not sort:
+        return ""
+    return " ORDER BY " + ", ".join(f"{field_sql(p)} {'ASC' if d == 1 else 'DESC'}" for p, d in sort)
