@@ -1,0 +1,123 @@
+"""The audit trail: one entry per change, written in the change's own transaction, hash-chained.
+
+Each entry seals the previous one's hash (``security.audit_chain``), and ``seq`` is unique in the
+database, so two workstations appending at once cannot fork the chain: the second one's transaction
+fails on the unique index and is retried on top of the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fidus_desktop.security.audit_chain import ChainVerdict, append_entry, verify_chain
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.store.port import Document, Store
+
+AUDIT = "audit"
+_STORE_FIELDS = ("_id", "version")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audited action as the viewer shows it."""
+
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    workstation: str
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> AuditEntry:
+        return cls(
+            seq=doc["seq"],
+            at=doc["at"],
+            actor=doc["actor"],
+            role=doc["role"],
+            workstation=doc["workstation"],
+            action=doc["action"],
+            entity=doc["entity"],
+            entity_id=doc["entity_id"],
+            before=doc.get("before"),
+            after=doc.get("after"),
+        )
+
+
+def chain_fields(doc: Document) -> Document:
+    """The entry as it was sealed (without the store's ``_id``/``version``)."""
+    return {k: v for k, v in doc.items() if k not in _STORE_FIELDS}
+
+
+class AuditLog:
+    """Appends and reads audit entries."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+        self.entries = store.collection(AUDIT)
+
+    def ensure_indexes(self) -> None:
+        self.entries.ensure_index(["seq"], unique=True)
+        self.entries.ensure_index(["at"])
+        self.entries.ensure_index(["entity", "entity_id"])
+
+    def last(self) -> Document | None:
+        return self.entries.find_one(sort=[("seq", -1)])
+
+    def append(
+        self,
+        actor: Actor,
+        action: str,
+        entity: str,
+        entity_id: str,
+        *,
+        before: Document | None = None,
+        after: Document | None = None,
+    ) -> Document:
+        """Seal and store one entry; call inside the transaction of the change it describes."""
+        fields = {
+            "at": self.clock(),
+            "actor": actor.username,
+            "actor_id": actor.user_id,
+            "role": actor.role.value,
+            "workstation": actor.workstation,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": _strip(before),
+            "after": _strip(after),
+        }
+        with self.store.transaction():
+            # A second workstation racing for the same seq hits the unique index (DuplicateKey) and its
+            # whole transaction rolls back: the chain never forks.
+            return self.entries.insert(append_entry(self.last(), fields))
+
+    def iter_chain(self) -> Iterator[Document]:
+        """Every entry in ``seq`` order, as sealed."""
+        batch, after_seq = 1000, 0
+        while True:
+            docs = self.entries.find({"seq": {"$gt": after_seq}}, sort=[("seq", 1)], limit=batch)
+            for doc in docs:
+                yield chain_fields(doc)
+            if len(docs) < batch:
+                return
+            after_seq = docs[-1]["seq"]
+
+    def verify(self) -> ChainVerdict:
+        """Check the whole chain (``fidus audit verify``)."""
+        return verify_chain(self.iter_chain())
+
+
+def _strip(doc: Document | None) -> Document | None:
+    """Before/after images without store bookkeeping (the version is kept: it says which edit this was)."""
+    if doc is None:
+        return None
+    return {k: v for k, v in doc.items() if k != "_id"}

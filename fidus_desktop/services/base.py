@@ -1,0 +1,78 @@
+"""What every service shares: the store, the clock, the audit log, and the one way to make a change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.audit import AuditLog
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.store.port import Document, Store
+
+
+class ValidationError(ValueError):
+    """Input a service refused; ``problems`` maps field names to what is wrong and how to fix it."""
+
+    def __init__(self, problems: dict[str, str] | str) -> None:
+        self.problems = {"": problems} if isinstance(problems, str) else dict(problems)
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.problems.items()))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    """Wiring shared by all services (built once by ``bootstrap``)."""
+
+    store: Store
+    clock: Callable[[], datetime] = utc_now
+
+    def __post_init__(self) -> None:
+        self.audit = AuditLog(self.store, self.clock)
+
+
+class ChangeRecorder:
+    """Handed to the body of ``Service.changing``: records what changed, in the same transaction."""
+
+    def __init__(self, audit: AuditLog, actor: Actor) -> None:
+        self._audit = audit
+        self._actor = actor
+
+    def record(
+        self, action: str, entity: str, entity_id: str, *, before: Document | None = None, after: Document | None = None
+    ) -> None:
+        self._audit.append(self._actor, action, entity, entity_id, before=before, after=after)
+
+
+class Service:
+    """Base of every use-case class."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+
+    def now(self) -> datetime:
+        return self.ctx.clock()
+
+    @contextmanager
+    def changing(self, actor: Actor, permission: Permission) -> Iterator[ChangeRecorder]:
+        """Check ``permission``, then run the body in one transaction together with its audit entries."""
+        require(actor, permission)
+        with self.store.transaction():
+            yield ChangeRecorder(self.ctx.audit, actor)
+
+    @staticmethod
+    def required_text(value: Any, field: str, label: str, *, max_length: int = 200) -> str:
+        """A trimmed non-empty string, or a ValidationError naming ``field`` (also blocks operator dicts)."""
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError({field: f"{label} is required."})
+        text = value.strip()
+        if len(text) > max_length:
+            raise ValidationError({field: f"{label} is longer than {max_length} characters."})
+        return text

@@ -1,0 +1,72 @@
+"""Deterministic demo data for a believable fund office (``--demo``, ``fidus init --demo``, tests).
+
+Each feature registers a builder with ``@demo_builder(order)``; ``load_demo`` runs them in order with one
+seeded ``random.Random``, so the same seed always gives the same office. Demo users get random
+passwords that are never shown or stored in clear: a demo database is entered with ``--demo`` only.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import ValidationError
+
+if TYPE_CHECKING:
+    from fidus_desktop.bootstrap import Services
+
+DEMO_SEED = 20261128
+DemoBuilder = Callable[["DemoRun"], None]
+_BUILDERS: list[tuple[int, str, DemoBuilder]] = []
+
+
+@dataclass
+class DemoRun:
+    """What builders share: the services, the seeded RNG, the acting admin, and notes for later builders."""
+
+    services: Services
+    rng: random.Random
+    actor: Actor
+    made: dict[str, Any] = field(default_factory=dict)
+
+
+def demo_builder(order: int) -> Callable[[DemoBuilder], DemoBuilder]:
+    """Register a builder; lower ``order`` runs first (users 10, funds 20, investors 30, MT5 50 …)."""
+
+    def register(fn: DemoBuilder) -> DemoBuilder:
+        _BUILDERS.append((order, fn.__name__, fn))
+        return fn
+
+    return register
+
+
+def load_demo(services: Services, seed: int = DEMO_SEED) -> DemoRun:
+    """Fill an empty database with the demo office."""
+    if services.users.count() > 0:
+        raise ValidationError("Demo data can only be loaded into an empty database.")
+    admin = services.users.create_first_admin("demo.admin", _throwaway_password(), "Demo Administrator")
+    run = DemoRun(services, random.Random(seed), admin.actor())
+    run.made["admin"] = admin
+    for _, _, build in sorted(_BUILDERS, key=lambda item: (item[0], item[1])):
+        build(run)
+    return run
+
+
+def _throwaway_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@demo_builder(10)
+def demo_users(run: DemoRun) -> None:
+    """One colleague per role."""
+    people = [
+        ("maria.costa", "Maria Costa", "portfolio_manager"),
+        ("james.okafor", "James Okafor", "compliance_officer"),
+        ("lena.fischer", "Lena Fischer", "back_office"),
+    ]
+    for username, name, role in people:
+        run.made[username] = run.services.users.create_user(run.actor, username, _throwaway_password(), role, name)

@@ -1,0 +1,30 @@
+"""What every view gets: the application context, who is signed in, and a 'data changed' signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+
+from fidus_desktop.bootstrap import AppContext, Services
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.ui.background import Runner, runner
+
+
+class SessionSignals(QObject):
+    """Broadcasts so that every screen showing a figure refreshes when it changes."""
+
+    data_changed = Signal(str)  # the collection / topic that changed, e.g. "transactions"
+    mt5_status = Signal(str)  # status-bar text for the MT5 slot
+
+
+@dataclass
+class UiSession:
+    context: AppContext
+    actor: Actor
+    runner: Runner = field(default_factory=runner)
+    signals: SessionSignals = field(default_factory=SessionSignals)
+
+    @property
+    def services(self) -> Services:
+        return self.context.services

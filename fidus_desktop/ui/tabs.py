@@ -1,0 +1,39 @@
+"""The main window's tabs, in order. A feature replaces its placeholder factory with its real tab here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QWidget
+
+from fidus_desktop.ui.placeholder import NotAvailablePanel
+from fidus_desktop.ui.session import UiSession
+
+TabFactory = Callable[[UiSession], QWidget]
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    name: str  # stable id used by --tab and saved as the last tab
+    title: str
+    factory: TabFactory
+    admin_only: bool = False
+
+
+def _placeholder(title: str, what: str) -> TabFactory:
+    return lambda session: NotAvailablePanel(title, what)
+
+
+TABS: list[TabSpec] = [
+    TabSpec("portfolio", "Portfolio", _placeholder("Portfolio", "Funds, investors, dealing, NAV and analytics.")),
+    TabSpec("trading", "Trading", _placeholder("Trading", "MetaTrader 5 accounts, positions, deals and alerts.")),
+    TabSpec("crm", "CRM", _placeholder("CRM", "Pipeline, follow-ups and Google Workspace integration.")),
+    TabSpec("compliance", "Compliance", _placeholder("Compliance", "KYC/AML files, risk scoring and screening.")),
+    TabSpec("signing", "Signing", _placeholder("Signing", "Signature capture, signed PDFs and validation.")),
+    TabSpec("admin", "Admin", _placeholder("Admin", "Users, roles, audit trail and backups."), admin_only=True),
+]
+
+
+def tab_names() -> list[str]:
+    return [spec.name for spec in TABS]
