@@ -1,1 +1,3 @@
 """FIDUS Desktop."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,93 @@
+"""``fidus version``, ``fidus init``, ``fidus doctor`` and ``fidus config``: set-up and health checks."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from fidus_desktop import __version__
+from fidus_desktop.bootstrap import db_password_name
+from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, emit_json, fail, open_ctx
+from fidus_desktop.cli.doctor import run_checks
+from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.services.demo import load_demo
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    if args.json:
+        emit_json({"version": __version__, "python": sys.version.split()[0]})
+    else:
+        print(f"FIDUS Desktop {__version__}")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        services = ctx.services
+        if services.users.count() > 0:
+            fail("This database already has users; nothing was changed. Use `fidus user add` to add more.")
+        if args.demo:
+            load_demo(services)
+            print(f"Demo data loaded into {ctx.store.describe()}. Open it with: fidus-desktop --db {args.db or '…'}")
+            return EXIT_OK
+        if not args.admin_user:
+            fail("Say who the first administrator is: --admin-user NAME --admin-password-env VAR (or --demo).")
+        password = os.environ.get(args.admin_password_env) if args.admin_password_env else None
+        if password is None:
+            if not sys.stdin.isatty():
+                fail("No password given: set --admin-password-env VAR to an environment variable holding it.")
+            password = getpass.getpass(f"New password for {args.admin_user}: ")
+        user = services.users.create_first_admin(args.admin_user, password)
+        print(f"Created administrator {user.username} in {ctx.store.describe()}.")
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    results = run_checks(getattr(args, "db", None))
+    if args.json:
+        emit_json([r.as_dict() for r in results])
+    else:
+        for r in results:
+            print(f"[{r.status.upper():>4}] {r.name}: {r.detail}")
+            if r.fix:
+                print(f"       fix: {r.fix}")
+    return EXIT_PROBLEM if any(r.status == "fail" for r in results) else EXIT_OK
+
+
+def cmd_set_db_password(args: argparse.Namespace) -> int:
+    password = os.environ.get(args.password_env) if args.password_env else None
+    if password is None:
+        if not sys.stdin.isatty():
+            fail("No password given: use --password-env VAR or run in a terminal to be asked.")
+        password = getpass.getpass(f"MongoDB password for {args.user_host}: ")
+    SecretStore().set(db_password_name(args.user_host), password)
+    print(f"Stored the MongoDB password for {args.user_host} in the OS keyring.")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("version", help="print the version")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_version)
+
+    p = sub.add_parser("init", help="set up an empty database: first administrator, or demo data")
+    p.add_argument("--demo", action="store_true", help="fill the database with the deterministic demo office")
+    p.add_argument("--admin-user", metavar="NAME")
+    p.add_argument("--admin-password-env", metavar="VAR", help="environment variable holding the password")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("doctor", help="check database, keyring, MT5 and Google set-up; say how to fix problems")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
+
+    config = sub.add_parser("config", help="workstation configuration")
+    csub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    p = csub.add_parser("set-db-password", help="store a MongoDB password in the OS keyring")
+    p.add_argument("user_host", metavar="USER@HOST", help="as in the URI, e.g. fidus@db.office.local")
+    p.add_argument("--password-env", metavar="VAR")
+    p.set_defaults(func=cmd_set_db_password)

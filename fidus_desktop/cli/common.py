@@ -1,0 +1,88 @@
+"""What every command shares: opening the database, acting as a signed-in user, printing, exiting."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, NoReturn
+
+from fidus_desktop.bootstrap import AppContext, open_context
+from fidus_desktop.services.actor import Actor
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """A message for the user and the exit code to leave with."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    raise CliError(message, code)
+
+
+def open_ctx(args: argparse.Namespace) -> AppContext:
+    """Open the database named by ``--db`` / FIDUS_DB / settings (errors become exit code 2)."""
+    return open_context(getattr(args, "db", None))
+
+
+def add_actor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", default=os.environ.get("FIDUS_USER"), help="act as this user (or FIDUS_USER)")
+    parser.add_argument(
+        "--password-env", default="FIDUS_PASSWORD", metavar="VAR", help="environment variable holding the password"
+    )
+
+
+def signed_in_actor(ctx: AppContext, args: argparse.Namespace) -> Actor:
+    """Authenticate ``--user`` (password from the named environment variable, else a prompt)."""
+    if not args.user:
+        fail("Say who is acting: --user NAME (or set FIDUS_USER).")
+    password = os.environ.get(args.password_env)
+    if password is None:
+        if not sys.stdin.isatty():
+            fail(f"No password: set {args.password_env} or run the command in a terminal to be asked.")
+        password = getpass.getpass(f"Password for {args.user}: ")
+    return ctx.services.users.authenticate(args.user, password).actor()
+
+
+def to_jsonable(value: Any) -> Any:
+    """Decimals as strings (exact), dates ISO, dataclasses and enums unwrapped."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def emit_json(data: Any) -> None:
+    json.dump(to_jsonable(data), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """A plain aligned text table for people (``--json`` is for programs)."""
+    cells = [[str(to_jsonable(row.get(c, ""))) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))

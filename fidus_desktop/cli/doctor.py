@@ -1,0 +1,112 @@
+"""Health checks for ``fidus doctor`` (and the GUI's start-up banner): what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from fidus_desktop.bootstrap import open_context
+from fidus_desktop.config.paths import AppPaths
+from fidus_desktop.config.secrets import keyring_status
+from fidus_desktop.config.settings import Settings, SettingsError
+from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.store.errors import StorageError
+
+MIN_FREE_BYTES = 500 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # "ok" | "warn" | "fail"
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def check_settings(paths: AppPaths) -> Check:
+    try:
+        Settings.load(paths.settings_file)
+    except SettingsError as exc:
+        return Check("settings", "fail", str(exc), f"Edit or rename {paths.settings_file}.")
+    return Check("settings", "ok", f"{paths.settings_file}")
+
+
+def check_database(db_uri: str | None) -> Check:
+    try:
+        ctx = open_context(db_uri, log_to_file=False)
+    except StorageError as exc:
+        return Check("database", "fail", str(exc), "Check --db / FIDUS_DB / database.uri in the settings file.")
+    try:
+        ctx.store.ping()
+        users = ctx.services.users.count()
+        detail = f"{ctx.store.describe()}, {users} user(s)"
+        if not ctx.store.supports_transactions:
+            return Check(
+                "database",
+                "warn",
+                detail + "; standalone MongoDB: multi-document changes are not atomic",
+                "Run MongoDB as a replica set (even a single-node one) or use Atlas.",
+            )
+        if users == 0:
+            return Check("database", "warn", detail, "Run `fidus init --admin-user NAME` or `fidus init --demo`.")
+        return Check("database", "ok", detail)
+    finally:
+        ctx.close()
+
+
+def check_keyring() -> Check:
+    status = keyring_status()
+    if status.usable:
+        return Check("keyring", "ok", status.backend_name)
+    return Check("keyring", "fail", status.problem or "no usable keyring", status.fix or "")
+
+
+def check_mt5() -> Check:
+    ok, reason = mt5_available()
+    if ok:
+        return Check("mt5", "ok", "MetaTrader5 package available")
+    return Check("mt5", "warn", reason, "Install on the Windows workstation running the MT5 terminal.")
+
+
+def check_google(paths: AppPaths) -> Check:
+    settings = Settings.load(paths.settings_file) if paths.settings_file.exists() else Settings(paths.settings_file)
+    client_file = settings.get("google.client_secrets_file", "")
+    if not client_file:
+        return Check(
+            "google",
+            "warn",
+            "not configured",
+            "Set google.client_secrets_file in the settings file to the OAuth client JSON from the Google Cloud console.",
+        )
+    return Check("google", "ok", f"OAuth client file {client_file}")
+
+
+def check_disk(paths: AppPaths) -> Check:
+    target = paths.data_dir if paths.data_dir.exists() else paths.data_dir.anchor or "/"
+    free = shutil.disk_usage(target).free
+    if free < MIN_FREE_BYTES:
+        return Check("disk", "warn", f"{free // 2**20} MB free for data and backups", "Free some disk space.")
+    return Check("disk", "ok", f"{free // 2**30} GB free")
+
+
+def run_checks(db_uri: str | None) -> list[Check]:
+    paths = AppPaths.for_user()
+    checks: list[Callable[[], Check]] = [
+        lambda: check_settings(paths),
+        lambda: check_database(db_uri),
+        check_keyring,
+        check_mt5,
+        lambda: check_google(paths),
+        lambda: check_disk(paths),
+    ]
+    results = []
+    for check in checks:
+        try:
+            results.append(check())
+        except SettingsError as exc:
+            results.append(Check(check.__name__, "fail", str(exc)))
+    return results
