@@ -73,7 +73,10 @@ def check_mt5() -> Check:
 
 
 def check_google(paths: AppPaths) -> Check:
-    settings = Settings.load(paths.settings_file) if paths.settings_file.exists() else Settings(paths.settings_file)
+    try:
+        settings = Settings.load(paths.settings_file)
+    except SettingsError:
+        return Check("google", "warn", "settings file unreadable (see the settings check)")
     client_file = settings.get("google.client_secrets_file", "")
     if not client_file:
         return Check(
@@ -103,10 +106,4 @@ def run_checks(db_uri: str | None) -> list[Check]:
         lambda: check_google(paths),
         lambda: check_disk(paths),
     ]
-    results = []
-    for check in checks:
-        try:
-            results.append(check())
-        except SettingsError as exc:
-            results.append(Check(check.__name__, "fail", str(exc)))
-    return results
+    return [check() for check in checks]
