@@ -22,8 +22,10 @@ from fidus_desktop.store.values import (
     INT64_MIN,
     MAX_BYTES,
     MAX_DECIMAL_DIGITS,
+    MAX_DECIMAL_EXPONENT,
     MAX_DEPTH,
     MAX_STRING_CHARS,
+    MIN_DECIMAL_EXPONENT,
     check_key,
     check_scalar,
     join,
@@ -31,6 +33,10 @@ from fidus_desktop.store.values import (
 )
 
 TAG = "\x01"
+# Tagged values of one kind live in [lo, hi) of the text order; plain text never starts with U+0001, so
+# both adapters bound date/date-time ranges to these and exclude [TAG, "\x02") from text comparisons.
+TAG_RANGES = {"datetime": (TAG + "D", TAG + "E"), "date": (TAG + "d", TAG + "e")}
+TAGGED_TEXT = (TAG, "\x02")
 # A Decimal is first written as the JSON string "\u0000N<digits>\u0000"; both marks (and the quotes) are
 # then removed by two plain replacements, leaving a bare JSON number. No stored text can contain U+0000.
 _DECIMAL_OPEN, _DECIMAL_CLOSE = '"\\u0000N', '\\u0000"'
@@ -124,16 +130,19 @@ def walk(value: Any, path: str, depth: int, encoders: dict[type, Encoder]) -> An
 
 
 def check_decimal(value: Decimal) -> Decimal:
-    """Raise ValueError unless ``value`` is finite with at most 34 significant digits (Decimal128's limit)."""
-    if not value.is_finite() or len(value.as_tuple().digits) > MAX_DECIMAL_DIGITS:
+    """Raise ValueError unless ``value`` fits Decimal128: finite, at most 34 significant digits, exponent in range."""
+    if not value.is_finite():
+        raise ValueError(value)
+    _, digits, exponent = value.as_tuple()
+    if len(digits) > MAX_DECIMAL_DIGITS or not MIN_DECIMAL_EXPONENT <= exponent <= MAX_DECIMAL_EXPONENT:  # type: ignore[operator]
         raise ValueError(value)
     return value
 
 
 def _decimal_to_json(value: Decimal) -> str:
     text = str(value)
-    if len(text) > MAX_DECIMAL_DIGITS or not value.is_finite():
-        check_decimal(value)  # the text is longer than the digits, so only long ones need counting
+    if len(text) > MAX_DECIMAL_DIGITS or "E" in text or not value.is_finite():
+        check_decimal(value)  # short plain text has few digits and a small exponent: only others need checking
     if "." not in text and "E" not in text:
         text += "E0"  # so json.loads gives a Decimal back, not an int
     return "\x00N" + text + "\x00"
@@ -169,14 +178,16 @@ def document_to_json(doc: dict[str, Any]) -> str:
     return text
 
 
-def _untag(value: Any) -> Any:
+def _untag(value: Any, decoders: dict[type, Callable[[Any], Any]] | None = None) -> Any:
     kind = type(value)
     if kind is str:
         return decode_tagged(value) if value[:1] == TAG else value
     if kind is dict:
-        return {k: _untag(v) for k, v in value.items()}
+        return {k: _untag(v, decoders) for k, v in value.items()}
     if kind is list:
-        return [_untag(v) for v in value]
+        return [_untag(v, decoders) for v in value]
+    if decoders and kind in decoders:
+        return decoders[kind](value)
     return value
 
 
@@ -190,6 +201,6 @@ def document_from_json(text: str, doc_id: str, version: int) -> dict[str, Any]:
     return doc
 
 
-def untag(value: Any) -> Any:
-    """Decode tagged strings anywhere inside ``value`` (MongoDB documents)."""
-    return _untag(value)
+def untag(value: Any, decoders: dict[type, Callable[[Any], Any]] | None = None) -> Any:
+    """Decode tagged strings anywhere inside ``value`` (MongoDB documents), and other types by ``decoders``."""
+    return _untag(value, decoders)

@@ -22,6 +22,7 @@ from fidus_desktop.store.errors import InvalidFilter
 
 _PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 COMPARISONS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte")
+RANGES = ("$gt", "$gte", "$lt", "$lte")
 TEXT_OPS = ("$istartswith", "$icontains")
 _SCALARS = (type(None), bool, int, Decimal, str, datetime, date)
 
@@ -95,7 +96,10 @@ def _field(path: str, spec: Any) -> Node:
     parts: list[Node] = []
     for op, arg in spec.items():
         if op in COMPARISONS:
-            parts.append(Compare(path, op, _check_value(arg, path)))
+            value = _check_value(arg, path)
+            if op in RANGES and bracket(value) in ("null", "bool"):
+                raise InvalidFilter(f"{op} on {path!r} needs a number, text, date or date-time, not {value!r}.")
+            parts.append(Compare(path, op, value))
         elif op in ("$in", "$nin"):
             if not isinstance(arg, (list, tuple)):
                 raise InvalidFilter(f"{op} on {path!r} needs a list of values.")

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from fidus_desktop.store.errors import InvalidDocument, NotFound
+from fidus_desktop.store.errors import ConcurrencyError, InvalidDocument, InvalidFilter, NotFound
 from fidus_desktop.store.filters import parse_sort
+from fidus_desktop.store.values import check_key
 
 _COLLECTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 Document = dict[str, Any]
@@ -132,7 +133,7 @@ class Collection(ABC):
     def require(self, doc_id: str) -> Document:
         doc = self.get(doc_id)
         if doc is None:
-            raise NotFound(f"No {self.name} record with id {doc_id}; it may have been deleted by someone else.")
+            raise not_found(self.name, doc_id)
         return doc
 
     def find_one(self, filter: Filter | None = None, *, sort: Sort | None = None) -> Document | None:
@@ -214,3 +215,38 @@ def encode_by_key(
             )
         latest[values] = (doc, encode(doc))
     return latest
+
+
+def not_found(collection: str, doc_id: str) -> NotFound:
+    return NotFound(f"No {collection} record with id {doc_id}; it may have been deleted by someone else.")
+
+
+def stale(collection: str, doc_id: str, stored_version: int | None, expected_version: int | None) -> Exception:
+    """The error for a versioned write that matched nothing: the record is gone, or someone changed it."""
+    if stored_version is None:
+        return not_found(collection, doc_id)
+    return ConcurrencyError(
+        f"This {collection} record was changed by someone else (version {stored_version}, you edited version "
+        f"{expected_version}). Reload it and apply your change again."
+    )
+
+
+def check_update(changes: Document, unset: Sequence[str]) -> tuple[str, ...]:
+    """Validate an ``update`` call; return the fields to remove (a field both set and unset is set)."""
+    if type(changes) is not dict:
+        raise InvalidDocument(f"update() takes a dict of changes, not {type(changes).__name__}.")
+    if "_id" in changes or "version" in changes or "_id" in unset or "version" in unset:
+        raise InvalidDocument("update() cannot change _id or version.")
+    if isinstance(unset, str):
+        raise InvalidDocument("unset is a list of field names, not one string.")
+    return tuple(check_key(k, "") for k in unset if k not in changes)
+
+
+def projection_fields(projection: Sequence[str]) -> set[str]:
+    """The top-level fields a projection keeps (always with ``_id`` and ``version``)."""
+    if isinstance(projection, str):
+        raise InvalidFilter("A projection is a list of field names, not one string.")
+    for name in projection:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise InvalidFilter(f"Projections keep whole top-level fields; {name!r} is not a top-level field name.")
+    return {*projection, "_id", "version"}

@@ -18,14 +18,12 @@ from typing import Any, TypeVar
 
 from fidus_desktop.store.codec import document_from_json, document_to_json
 from fidus_desktop.store.errors import (
-    ConcurrencyError,
     DatabaseUnreachable,
     DuplicateKey,
     InvalidDocument,
-    NotFound,
     StorageError,
 )
-from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
+from fidus_desktop.store.filters import parse_filter, parse_sort
 from fidus_desktop.store.port import (
     Collection,
     Document,
@@ -37,9 +35,12 @@ from fidus_desktop.store.port import (
     check_collection_name,
     check_id,
     check_natural_key,
+    check_update,
     encode_by_key,
     new_id,
     normalise_index_fields,
+    projection_fields,
+    stale,
 )
 from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, sql_param
 
@@ -262,7 +263,7 @@ class SqliteCollection(Collection):
             params = [*params, -1 if limit is None else int(limit), int(skip)]
         docs = [document_from_json(text, i, v) for i, v, text in self._rows(sql, params)]
         if projection is not None:
-            keep = {*(check_path(p) for p in projection), "_id", "version"}
+            keep = projection_fields(projection)
             docs = [{k: v for k, v in d.items() if k in keep} for d in docs]
         return docs
 
@@ -284,19 +285,13 @@ class SqliteCollection(Collection):
 
     def _raise_stale(self, c: sqlite3.Connection, doc_id: str, expected_version: int) -> None:
         row = c.execute(f'SELECT version FROM "{self.table}" WHERE id = ?', (doc_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"No {self.name} record with id {doc_id}; it may have been deleted by someone else.")
-        raise ConcurrencyError(
-            f"This {self.name} record was changed by someone else (version {row[0]}, you edited version "
-            f"{expected_version}). Reload it and apply your change again."
-        )
+        raise stale(self.name, doc_id, None if row is None else row[0], expected_version)
 
     def update(
         self, doc_id: str, changes: Document, *, expected_version: int, unset: Sequence[str] = ()
     ) -> Document:
         check_id(doc_id)
-        if "_id" in changes or "version" in changes:
-            raise InvalidDocument("update() cannot change _id or version.")
+        unset = check_update(changes, unset)
         with self.store.transaction():
             current = self.require(doc_id)
             if current["version"] != expected_version:

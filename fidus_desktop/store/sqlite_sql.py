@@ -10,15 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.store.codec import TAG, encode_filter_value
-from fidus_desktop.store.errors import InvalidFilter
+from fidus_desktop.store.codec import TAG_RANGES, TAGGED_TEXT, encode_filter_value
 from fidus_desktop.store.filters import Compare, Exists, Logical, Member, Node, Text, bracket
 
 COLUMNS = {"_id": "id", "version": "version"}
 _NUMERIC = "IN ('integer','real')"
-# Tagged values live in [lo, hi) of the text order; plain text never starts with U+0001.
-TAG_RANGES = {"datetime": (TAG + "D", TAG + "E"), "date": (TAG + "d", TAG + "e")}
-PLAIN_TEXT_EXCLUDED = (TAG, "\x02")
 
 
 def field_sql(path: str) -> str:
@@ -49,7 +45,7 @@ def _guard(path: str, kind: str) -> tuple[str, list[Any]]:
         lo, hi = TAG_RANGES[kind]
         return f" AND {x} >= ? AND {x} < ?", [lo, hi]
     if kind == "text":
-        lo, hi = PLAIN_TEXT_EXCLUDED
+        lo, hi = TAGGED_TEXT
         return f" AND {_type_sql(path)} = 'text' AND NOT ({x} >= ? AND {x} < ?)", [lo, hi]
     return "", []
 
@@ -104,8 +100,6 @@ def compile_node(node: Node | None) -> tuple[str, list[Any]]:
         sql, params = _equal(node.path, node.value)
         return _not(sql), params
     kind = bracket(node.value)
-    if kind in ("null", "bool"):
-        raise InvalidFilter(f"{node.op} on {node.path!r} needs a number, text, date or date-time, not {node.value!r}.")
     op = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}[node.op]
     guard, params = _guard(node.path, kind)
     return f"({field_sql(node.path)} {op} ?{guard})", [sql_param(node.value), *params]

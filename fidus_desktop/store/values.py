@@ -21,6 +21,7 @@ MAX_STRING_CHARS = 1_000_000
 MAX_BYTES = 12 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_DECIMAL_DIGITS = 34
+MIN_DECIMAL_EXPONENT, MAX_DECIMAL_EXPONENT = -6176, 6111  # Decimal128's range
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 RESERVED_FIELDS = ("_id", "version")
 _PLAIN_TYPES = (Decimal, str, int, datetime, date, bytes)
@@ -56,8 +57,11 @@ def check_scalar(value: Any, path: str) -> None:
     elif kind is Decimal:
         if not value.is_finite():
             raise InvalidDocument(f"The number at {path} is {value}; only finite numbers can be stored.")
-        if len(value.as_tuple().digits) > MAX_DECIMAL_DIGITS:
+        _, digits, exponent = value.as_tuple()
+        if len(digits) > MAX_DECIMAL_DIGITS:
             raise InvalidDocument(f"The number at {path} has more than {MAX_DECIMAL_DIGITS} significant digits.")
+        if not MIN_DECIMAL_EXPONENT <= exponent <= MAX_DECIMAL_EXPONENT:  # type: ignore[operator]
+            raise InvalidDocument(f"The number at {path} ({value}) is too large or too small to store exactly.")
     elif kind is float:
         raise InvalidDocument(
             f"The value at {path} is a float ({value!r}); store money and other fractions as Decimal."

@@ -1,0 +1,484 @@
+"""The MongoDB adapter: the same documents, filters, versions and errors as the SQLite adapter.
+
+Documents are stored with a UUID-string ``_id`` and a ``version`` field. Values pass through the same
+validation as in SQLite (``codec.walk``); Decimals become Decimal128 (exponent kept), date-times and dates
+the same tagged UTC strings as in SQLite (BSON dates would drop microseconds and sort apart from SQLite),
+bytes BSON binary. Transactions need a replica set or mongos; on a standalone server ``transaction()`` runs
+the operations one by one without atomicity, and ``warnings()`` says so (docs/STORAGE.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from bson.decimal128 import Decimal128
+from pymongo import InsertOne, MongoClient, ReplaceOne, ReturnDocument
+from pymongo.errors import (
+    AutoReconnect,
+    BulkWriteError,
+    ConfigurationError,
+    ConnectionFailure,
+    DocumentTooLarge,
+    DuplicateKeyError,
+    InvalidURI,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
+
+from fidus_desktop.store.codec import Encoder, check_decimal, encode_date, encode_datetime, untag, walk
+from fidus_desktop.store.errors import (
+    ConcurrencyError,
+    DatabaseUnreachable,
+    DuplicateKey,
+    InvalidDatabaseUri,
+    InvalidDocument,
+    StorageError,
+)
+from fidus_desktop.store.filters import parse_filter, parse_sort
+from fidus_desktop.store.mongo_query import compile_query, mongo_value
+from fidus_desktop.store.port import (
+    Collection,
+    Document,
+    Filter,
+    IndexSpec,
+    Sort,
+    Store,
+    UpsertResult,
+    check_collection_name,
+    check_id,
+    check_natural_key,
+    check_update,
+    encode_by_key,
+    new_id,
+    normalise_index_fields,
+    projection_fields,
+    stale,
+)
+from fidus_desktop.store.uri import split_mongo_uri
+from fidus_desktop.store.values import MAX_BYTES
+
+T = TypeVar("T")
+DEFAULT_DATABASE = "fidus"
+UPSERT_CHUNK = 1000
+STANDALONE_WARNING = "standalone server: multi-document changes are not atomic"
+_AUTH_CODES = {13, 18}  # Unauthorized, AuthenticationFailed
+CLIENT_OPTIONS: dict[str, Any] = {
+    "uuidRepresentation": "standard",
+    "tz_aware": True,
+    "serverSelectionTimeoutMS": 5000,
+    "connectTimeoutMS": 5000,
+    "socketTimeoutMS": 20000,
+    "appname": "FIDUS Desktop",
+}
+
+
+# -- documents -------------------------------------------------------------------------------------------
+def _decimal128(value: Decimal) -> Decimal128:
+    return Decimal128(check_decimal(value))
+
+
+def _binary(value: bytes) -> bytes:
+    if len(value) > MAX_BYTES:
+        raise ValueError(value)
+    return value
+
+
+_ENCODERS: dict[type, Encoder] = {
+    Decimal: _decimal128,
+    datetime: encode_datetime,
+    date: encode_date,
+    bytes: _binary,
+}
+_DECODERS: dict[type, Callable[[Any], Any]] = {Decimal128: Decimal128.to_decimal}
+
+
+def encode_body(doc: Document) -> Document:
+    """The validated stored form of ``doc`` without ``_id``/``version`` (refuses what SQLite refuses)."""
+    if type(doc) is not dict:
+        raise InvalidDocument(f"A document is a dict, not {type(doc).__name__}.")
+    return walk({k: v for k, v in doc.items() if k != "_id" and k != "version"}, "", 0, _ENCODERS)
+
+
+def decode(raw: Mapping[str, Any]) -> Document:
+    """A stored document as the application sees it (Decimal, datetime in UTC, date, bytes)."""
+    doc: Document = untag(dict(raw), _DECODERS)
+    return doc
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+def _unreachable(where: str, exc: Exception) -> DatabaseUnreachable:
+    if isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES:
+        return DatabaseUnreachable(
+            f"{where}: authentication failed. Check the user name in the URI and set the password with "
+            "`fidus config set-db-password USER@HOST`."
+        )
+    return DatabaseUnreachable(
+        f"{where} cannot be reached ({type(exc).__name__}). Check that the server is running, that the host and "
+        "port in --db / FIDUS_DB are right and that this computer may connect to it (VPN, firewall, Atlas IP "
+        "access list); nothing was changed."
+    )
+
+
+def translate_error(exc: PyMongoError, where: str) -> StorageError:
+    """A driver error as one of ours (the message names the server, never the password)."""
+    if isinstance(exc, DuplicateKeyError) or (
+        isinstance(exc, BulkWriteError) and any(e.get("code") == 11000 for e in exc.details.get("writeErrors", []))
+    ):
+        return DuplicateKey(f"That value is already used by another record ({_first_line(exc)}).")
+    if isinstance(exc, DocumentTooLarge):
+        return InvalidDocument(
+            "The document is larger than MongoDB's 16 MB limit. Store large files as separate blobs."
+        )
+    if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)) or (
+        isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES
+    ):
+        return _unreachable(where, exc)
+    if isinstance(exc, InvalidURI):
+        return InvalidDatabaseUri(f"The MongoDB URI for {where} is not valid ({_first_line(exc)}).")
+    if isinstance(exc, ConfigurationError):
+        return DatabaseUnreachable(f"{where}: the connection settings are not valid ({_first_line(exc)}).")
+    return StorageError(f"MongoDB error on {where}: {_first_line(exc)}")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
+# -- store -----------------------------------------------------------------------------------------------
+class MongoStore(Store):
+    """A FIDUS database in MongoDB (a replica set or Atlas for atomic multi-document changes)."""
+
+    backend = "mongodb"
+
+    def __init__(
+        self,
+        client_or_uri: Any,
+        database: str | None = None,
+        *,
+        supports_transactions: bool | None = None,
+        client_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Connect (or wrap an injected client such as ``mongomock.MongoClient``) and ping the server.
+
+        ``client_options`` are extra ``MongoClient`` keyword arguments (the password from the keyring).
+        """
+        self._local = threading.local()
+        self._collections: dict[str, MongoCollection] = {}
+        if isinstance(client_or_uri, str):
+            try:
+                parts = split_mongo_uri(client_or_uri)
+            except ValueError:
+                raise StorageError("MongoStore needs a mongodb:// or mongodb+srv:// URI.") from None
+            self._label = parts.label()
+            database = database or parts.database
+            try:
+                self.client: Any = MongoClient(client_or_uri, **{**CLIENT_OPTIONS, **(client_options or {})})
+            except PyMongoError as exc:
+                raise translate_error(exc, self._label) from exc
+        else:
+            self.client = client_or_uri
+            self._label = _client_label(client_or_uri)
+        self.database_name = database or DEFAULT_DATABASE
+        self.db = self.client[self.database_name]
+        self.ping()
+        self._transactions = self._detect_transactions() if supports_transactions is None else supports_transactions
+
+    def _detect_transactions(self) -> bool:
+        """Replica-set members report ``setName`` and mongos ``msg: isdbgrid``; standalone servers neither."""
+        try:
+            hello = self.client.admin.command("hello")
+        except NotImplementedError:  # test doubles without the command
+            return False
+        except OperationFailure:
+            hello = self.run(lambda: self.client.admin.command("ismaster"))
+        except PyMongoError as exc:
+            raise translate_error(exc, self.describe()) from exc
+        return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Run a driver call, translating its errors."""
+        try:
+            return fn()
+        except PyMongoError as exc:
+            raise translate_error(exc, self.describe()) from exc
+
+    def session(self) -> Any:
+        """This thread's transaction session, or None outside a transaction / on a standalone server."""
+        return getattr(self._local, "session", None)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes on this thread commit together (replica set) or run one by one (standalone server).
+
+        Nested calls join the outer transaction. MongoDB has no savepoints: if a nested block fails and the
+        caller carries on, the outer transaction is aborted at its end instead of committing half a change.
+        """
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        if depth:
+            local.depth = depth + 1
+            try:
+                yield
+            except BaseException:
+                local.failed = True
+                raise
+            finally:
+                local.depth = depth
+            return
+        session = None
+        if self._transactions:
+            session = self.run(self.client.start_session)
+            self.run(session.start_transaction)
+        local.session, local.depth, local.failed = session, 1, False
+        try:
+            yield
+            if session is not None:
+                if local.failed:
+                    raise StorageError(
+                        "Part of this change failed and MongoDB cannot undo only that part; nothing was saved. "
+                        "Try again."
+                    )
+                self.run(session.commit_transaction)
+        except BaseException:
+            if session is not None and session.in_transaction:
+                with contextlib.suppress(PyMongoError):
+                    session.abort_transaction()
+            raise
+        finally:
+            local.session, local.depth = None, 0
+            if session is not None:
+                with contextlib.suppress(PyMongoError):
+                    session.end_session()
+
+    @property
+    def supports_transactions(self) -> bool:
+        return self._transactions
+
+    def warnings(self) -> list[str]:
+        """Limitations the user should know about (shown by ``fidus doctor`` and the status bar)."""
+        return [] if self._transactions else [STANDALONE_WARNING]
+
+    def collection(self, name: str) -> MongoCollection:
+        found = self._collections.get(name)
+        if found is None:
+            found = self._collections.setdefault(name, MongoCollection(self, check_collection_name(name)))
+        return found
+
+    def describe(self) -> str:
+        return f"{self._label}/{self.database_name}"
+
+    def ping(self) -> None:
+        self.run(lambda: self.client.admin.command("ping"))
+
+    def collection_names(self) -> list[str]:
+        names = self.run(lambda: self.db.list_collection_names(session=self.session()))
+        return sorted(n for n in names if not n.startswith("system."))
+
+    def drop_collection(self, name: str) -> None:
+        check_collection_name(name)
+        self.run(lambda: self.db.drop_collection(name, session=self.session()))
+        self._collections.pop(name, None)
+
+    def close(self) -> None:
+        with contextlib.suppress(PyMongoError):
+            self.client.close()
+
+
+def _client_label(client: Any) -> str:
+    """Host and port of an injected client, found without network I/O where the driver allows it."""
+    try:
+        seeds = client.topology_description.server_descriptions()
+        return "MongoDB " + ",".join(f"{h}:{p}" for h, p in seeds)
+    except Exception:  # a test double has no topology: fall back to its address
+        with contextlib.suppress(Exception):
+            host, port = client.address
+            return f"MongoDB {host}:{port}"
+    return "MongoDB"
+
+
+class MongoCollection(Collection):
+    """One MongoDB collection of FIDUS documents."""
+
+    def __init__(self, store: MongoStore, name: str) -> None:
+        self.store = store
+        self.name = name
+        self.raw = store.db[name]
+
+    def _run(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(session)`` with this thread's session, translating driver errors."""
+        return self.store.run(lambda: fn(self.store.session()))
+
+    def insert(self, doc: Document) -> Document:
+        body = encode_body(doc)
+        stored = {"_id": check_id(doc.get("_id") or new_id()), **body, "version": 1}
+        self._run(lambda s: self.raw.insert_one(stored, session=s))
+        return decode(stored)
+
+    def insert_many(self, docs: Sequence[Document]) -> list[str]:
+        rows = [{"_id": check_id(d["_id"]) if "_id" in d else new_id(), **encode_body(d), "version": 1} for d in docs]
+        if not rows:
+            return []
+        with self.store.transaction():
+            try:
+                self.raw.insert_many(rows, ordered=True, session=self.store.session())
+            except BulkWriteError as exc:
+                if not self.store.supports_transactions:
+                    # No transaction to roll back: remove what the ordered insert wrote before it failed.
+                    written = [r["_id"] for r in rows[: exc.details.get("nInserted", 0)]]
+                    self._run(lambda s: self.raw.delete_many({"_id": {"$in": written}}, session=s))
+                raise translate_error(exc, self.store.describe()) from exc
+            except PyMongoError as exc:
+                raise translate_error(exc, self.store.describe()) from exc
+        return [r["_id"] for r in rows]
+
+    def get(self, doc_id: str) -> Document | None:
+        raw = self._run(lambda s: self.raw.find_one({"_id": check_id(doc_id)}, session=s))
+        return None if raw is None else decode(raw)
+
+    def find(
+        self,
+        filter: Filter | None = None,
+        *,
+        sort: Sort | None = None,
+        limit: int | None = None,
+        skip: int = 0,
+        projection: Sequence[str] | None = None,
+    ) -> list[Document]:
+        query = compile_query(parse_filter(filter))
+        order = parse_sort(sort)
+        fields = None if projection is None else dict.fromkeys(projection_fields(projection), 1)
+
+        def fetch(s: Any) -> list[Document]:
+            cursor = self.raw.find(query, fields, session=s)
+            if order:
+                cursor = cursor.sort(order)
+            if skip:
+                cursor = cursor.skip(int(skip))
+            if limit is not None:
+                if int(limit) == 0:
+                    return []  # MongoDB reads limit 0 as "no limit"
+                cursor = cursor.limit(int(limit))
+            return [decode(raw) for raw in cursor]
+
+        return self._run(fetch)
+
+    def count(self, filter: Filter | None = None) -> int:
+        query = compile_query(parse_filter(filter))
+        return self._run(lambda s: self.raw.count_documents(query, session=s))
+
+    def _raise_stale(self, doc_id: str, expected_version: int | None) -> None:
+        found = self._run(lambda s: self.raw.find_one({"_id": doc_id}, {"version": 1}, session=s))
+        raise stale(self.name, doc_id, None if found is None else found["version"], expected_version)
+
+    def update(self, doc_id: str, changes: Document, *, expected_version: int, unset: Sequence[str] = ()) -> Document:
+        check_id(doc_id)
+        removed = check_update(changes, unset)
+        change: dict[str, Any] = {"$inc": {"version": 1}}
+        if changes:
+            change["$set"] = encode_body(changes)
+        if removed:
+            change["$unset"] = dict.fromkeys(removed, "")
+        raw = self._run(
+            lambda s: self.raw.find_one_and_update(
+                {"_id": doc_id, "version": expected_version}, change, return_document=ReturnDocument.AFTER, session=s
+            )
+        )
+        if raw is None:
+            self._raise_stale(doc_id, expected_version)
+        return decode(raw)
+
+    def replace(self, doc: Document) -> Document:
+        doc_id = check_id(doc.get("_id"))
+        version = doc.get("version")
+        if not isinstance(version, int):
+            raise InvalidDocument("replace() needs the version that was read.")
+        stored = {"_id": doc_id, **encode_body(doc), "version": version + 1}
+        raw = self._run(
+            lambda s: self.raw.find_one_and_replace(
+                {"_id": doc_id, "version": version}, stored, return_document=ReturnDocument.AFTER, session=s
+            )
+        )
+        if raw is None:
+            self._raise_stale(doc_id, version)
+        return decode(stored)
+
+    def delete(self, doc_id: str, *, expected_version: int | None = None) -> None:
+        query: dict[str, Any] = {"_id": check_id(doc_id)}
+        if expected_version is not None:
+            query["version"] = expected_version
+        if self._run(lambda s: self.raw.delete_one(query, session=s)).deleted_count == 0:
+            self._raise_stale(doc_id, expected_version)
+
+    def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
+        key = check_natural_key(key)
+        latest = encode_by_key(docs, key, self.name, encode_body)
+        result = UpsertResult()
+        ids: dict[tuple[Any, ...], str] = {}
+        with self.store.transaction():
+            existing = self._existing(key, list(latest))
+            writes: list[Any] = []
+            replaced = 0
+            for values, (doc, body) in latest.items():
+                found = existing.get(tuple(mongo_value(v) for v in values))
+                if found is None:
+                    doc_id = check_id(doc["_id"]) if "_id" in doc else new_id()
+                    writes.append(InsertOne({"_id": doc_id, **body, "version": 1}))
+                    result.inserted += 1
+                else:
+                    doc_id, version = found.pop("_id"), found.pop("version")
+                    if found == body:
+                        result.unchanged += 1
+                    else:
+                        writes.append(ReplaceOne({"_id": doc_id, "version": version}, {**body, "version": version + 1}))
+                        replaced += 1
+                        result.updated += 1
+                ids[values] = doc_id
+            if writes:
+                done = self._run(lambda s: self.raw.bulk_write(writes, ordered=True, session=s))
+                if done.matched_count != replaced:  # someone changed a record between our read and write
+                    raise ConcurrencyError(
+                        f"Some {self.name} records were changed by someone else during this import; run it again."
+                    )
+        result.ids = [ids[tuple(doc[k] for k in key)] for doc in docs]
+        return result
+
+    def _existing(self, key: tuple[str, ...], wanted: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], Document]:
+        """Stored documents by encoded natural key, a chunk of keys per query (``$in`` uses the index)."""
+        found: dict[tuple[Any, ...], Document] = {}
+        for start in range(0, len(wanted), UPSERT_CHUNK):
+            chunk = wanted[start : start + UPSERT_CHUNK]
+            query = {
+                k: {"$in": list(dict.fromkeys(mongo_value(values[i]) for values in chunk))} for i, k in enumerate(key)
+            }
+            for raw in self._run(lambda s, q=query: list(self.raw.find(q, session=s))):
+                found[tuple(raw.get(k) for k in key)] = raw
+        return found
+
+    def ensure_index(self, fields: Sequence[str | tuple[str, int]], *, unique: bool = False) -> IndexSpec:
+        """Create the index; unique ones skip documents missing a field, as SQLite's NULLs never collide."""
+        spec = IndexSpec(normalise_index_fields(fields), unique)
+        options: dict[str, Any] = {"name": spec.name, "unique": unique}
+        if unique:
+            options["partialFilterExpression"] = {p: {"$exists": True} for p, _ in spec.fields}
+        self.store.run(lambda: self.raw.create_index(list(spec.fields), **options))
+        return spec
+
+    def iter_all(self, batch_size: int = 1000) -> Iterator[Document]:
+        last = ""
+        while True:
+            batch = self._run(
+                lambda s, after=last: list(
+                    self.raw.find({"_id": {"$gt": after}}, session=s).sort("_id", 1).limit(batch_size)
+                )
+            )
+            for raw in batch:
+                yield decode(raw)
+            if len(batch) < batch_size:
+                return
+            last = batch[-1]["_id"]

@@ -1,0 +1,73 @@
+"""Compile filter trees (``store.filters``) to MongoDB queries with the same results as ``sqlite_sql``.
+
+Date-times and dates are stored as the same tagged strings as in SQLite, so a date-time range is bounded to
+the date-time tag range and a text range excludes tagged strings (otherwise ``{"$lt": "b"}`` would match
+every stored date). Numbers and booleans need no guard: MongoDB's own type bracketing already keeps
+``{"$gt": 0}`` to numbers and ``{"x": 1}`` away from ``true``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from bson.decimal128 import Decimal128
+
+from fidus_desktop.store.codec import TAG_RANGES, TAGGED_TEXT, encode_filter_value
+from fidus_desktop.store.filters import Compare, Exists, Logical, Member, Node, Text, bracket
+
+_COLUMNS = ("_id", "version")  # stored plainly on every document: no type guard needed
+# A regex that never matches a tagged string (date, date-time, bytes kept as text): they start with U+0001.
+_NOT_TAGGED = "^(?!\\x01)"
+
+
+def mongo_value(value: Any) -> Any:
+    """A filter operand as stored: tagged text for dates, Decimal128 for Decimals."""
+    value = encode_filter_value(value)
+    return Decimal128(value) if isinstance(value, Decimal) else value
+
+
+def _range(path: str, op: str, value: Any) -> dict[str, Any]:
+    cond: dict[str, Any] = {op: mongo_value(value)}
+    kind = bracket(value)
+    if path not in _COLUMNS:
+        if kind in TAG_RANGES:
+            lo, hi = TAG_RANGES[kind]
+            if op in ("$gt", "$gte"):
+                cond["$lt"] = hi
+            else:
+                cond["$gte"] = lo
+        elif kind == "text":
+            cond["$not"] = {"$gte": TAGGED_TEXT[0], "$lt": TAGGED_TEXT[1]}
+    return {path: cond}
+
+
+def _text(node: Text) -> dict[str, Any]:
+    escaped = re.escape(node.text)
+    body = escaped if node.op == "$istartswith" else "[\\s\\S]*" + escaped
+    return {node.path: {"$regex": _NOT_TAGGED + body, "$options": "i"}}
+
+
+def compile_query(node: Node | None) -> dict[str, Any]:
+    """The MongoDB query document for ``node`` (``{}`` matches everything)."""
+    if node is None:
+        return {}
+    if isinstance(node, Logical):
+        parts = [compile_query(child) for child in node.children]
+        parts = [p for p in parts if p]
+        if not parts:
+            return {}
+        return parts[0] if len(parts) == 1 and node.op == "$and" else {node.op: parts}
+    if isinstance(node, Exists):
+        return {node.path: {"$exists": node.present}}
+    if isinstance(node, Member):
+        return {node.path: {"$nin" if node.negate else "$in": [mongo_value(v) for v in node.values]}}
+    if isinstance(node, Text):
+        return _text(node)
+    assert isinstance(node, Compare)
+    if node.op == "$eq":
+        return {node.path: mongo_value(node.value)}
+    if node.op == "$ne":
+        return {node.path: {"$ne": mongo_value(node.value)}}
+    return _range(node.path, node.op, node.value)
