@@ -185,14 +185,14 @@ class SqliteStore(Store):
         if found is None:
             check_collection_name(name)
             table = f"c_{name}"
-            self.write(
-                lambda c: c.execute(
-                    f'CREATE TABLE IF NOT EXISTS "{table}" '
-                    "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)"
-                )
-            )
+            self.write(lambda c: c.execute(self.create_table_sql(table)))
             found = self._collections.setdefault(name, SqliteCollection(self, name, table))
         return found
+
+    @staticmethod
+    def create_table_sql(table: str) -> str:
+        columns = "id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL"
+        return f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})'
 
     def describe(self) -> str:
         return f"SQLite {self.path}"
@@ -230,17 +230,36 @@ class SqliteCollection(Collection):
         self.table = table
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.store.run(lambda c: c.execute(sql, params).fetchall())
+        """Run a query; a table not created yet (or whose creation was rolled back) reads as empty."""
+
+        def read(c: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            try:
+                return c.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                if str(exc) == f"no such table: {self.table}":
+                    return []
+                raise
+
+        return self.store.run(read)
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in a transaction, creating the table first: a rolled-back transaction may have dropped it."""
+
+        def write(c: sqlite3.Connection) -> T:
+            c.execute(self.store.create_table_sql(self.table))
+            return fn(c)
+
+        return self.store.write(write)
 
     def insert(self, doc: Document) -> Document:
         doc_id = check_id(doc.get("_id") or new_id())
         text = document_to_json(doc)
-        self.store.write(lambda c: c.execute(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', (doc_id, text)))
+        self._write(lambda c: c.execute(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', (doc_id, text)))
         return document_from_json(text, doc_id, 1)
 
     def insert_many(self, docs: Sequence[Document]) -> list[str]:
         rows = [(check_id(d["_id"]) if "_id" in d else new_id(), document_to_json(d)) for d in docs]
-        self.store.write(lambda c: c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', rows))
+        self._write(lambda c: c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', rows))
         return [r[0] for r in rows]
 
     def get(self, doc_id: str) -> Document | None:
@@ -269,7 +288,8 @@ class SqliteCollection(Collection):
 
     def count(self, filter: Filter | None = None) -> int:
         where, params = compile_node(parse_filter(filter))
-        return self._rows(f'SELECT count(*) FROM "{self.table}" WHERE {where}', params)[0][0]
+        rows = self._rows(f'SELECT count(*) FROM "{self.table}" WHERE {where}', params)
+        return rows[0][0] if rows else 0
 
     def _store_changed(self, doc_id: str, text: str, expected_version: int) -> Document:
         def change(c: sqlite3.Connection) -> None:
@@ -280,7 +300,7 @@ class SqliteCollection(Collection):
             if cur.rowcount == 0:
                 self._raise_stale(c, doc_id, expected_version)
 
-        self.store.write(change)
+        self._write(change)
         return document_from_json(text, doc_id, expected_version + 1)
 
     def _raise_stale(self, c: sqlite3.Connection, doc_id: str, expected_version: int) -> None:
@@ -320,7 +340,7 @@ class SqliteCollection(Collection):
             if cur.rowcount == 0:
                 self._raise_stale(c, doc_id, expected_version or 0)
 
-        self.store.write(remove)
+        self._write(remove)
 
     def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
         key = check_natural_key(key)
@@ -349,7 +369,7 @@ class SqliteCollection(Collection):
             c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', inserts)
             c.executemany(f'UPDATE "{self.table}" SET doc = ?, version = version + 1 WHERE id = ?', updates)
 
-        self.store.write(apply)
+        self._write(apply)
         result.ids = [ids[tuple(doc[k] for k in key)] for doc in docs]
         return result
 
@@ -375,7 +395,7 @@ class SqliteCollection(Collection):
         spec = IndexSpec(normalise_index_fields(fields), unique)
         columns = ", ".join(f"{field_sql(p)} {'ASC' if d == 1 else 'DESC'}" for p, d in spec.fields)
         name = f"{self.table}_{spec.name}"
-        self.store.write(
+        self._write(
             lambda c: c.execute(
                 f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS "{name}" ON "{self.table}" ({columns})'
             )
