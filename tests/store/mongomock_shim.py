@@ -38,7 +38,7 @@ def server_value(value: Any) -> Any:
     """``value`` with Decimal128 as Decimal and booleans as ``ServerBool`` (containers walked)."""
     kind = type(value)
     if kind is dict:
-        return {k: server_value(v) for k, v in value.items()}
+        return {k: v if k == "$exists" else server_value(v) for k, v in value.items()}
     if kind is list:
         return [server_value(v) for v in value]
     if kind is Decimal128:
