@@ -83,7 +83,8 @@ def check_google(paths: AppPaths) -> Check:
             "google",
             "warn",
             "not configured",
-            "Set google.client_secrets_file in the settings file to the OAuth client JSON from the Google Cloud console.",
+            "Set google.client_secrets_file in the settings file to the OAuth client JSON "
+            "from the Google Cloud console.",
         )
     return Check("google", "ok", f"OAuth client file {client_file}")
 

@@ -2,18 +2,17 @@
 
 Nothing here writes a secret anywhere else. On a machine without a usable keyring (headless Linux, CI)
 ``keyring_status()`` says so and how to fix it; the encrypted file keyring is used only when the user
-chooses it explicitly (``FIDUS_KEYRING=file`` plus ``FIDUS_KEYRING_PASSPHRASE``), never silently.
+chooses it explicitly (``PYTHON_KEYRING_BACKEND=fidus_desktop.security.keyring_file.FileKeyring`` plus
+``FIDUS_KEYRING_PASSPHRASE``), never silently.
 """
 
 from __future__ import annotations
-
-import os
 
 import keyring
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 
-from fidus_desktop.security.keyring_file import FileKeyring, KeyringStatus, describe_keyring
+from fidus_desktop.security.keyring_file import KeyringStatus, describe_keyring
 
 SERVICE = "FIDUS Desktop"
 
@@ -22,17 +21,8 @@ class SecretsUnavailable(Exception):
     """No usable keyring; the message says how to get one."""
 
 
-def select_backend() -> KeyringBackend:
-    """The keyring in force: the OS one, or the encrypted file keyring if explicitly chosen."""
-    if os.environ.get("FIDUS_KEYRING", "").lower() == "file":
-        backend: KeyringBackend = FileKeyring()
-        keyring.set_keyring(backend)
-        return backend
-    return keyring.get_keyring()
-
-
 def keyring_status() -> KeyringStatus:
-    return describe_keyring(select_backend())
+    return describe_keyring(keyring.get_keyring())
 
 
 class SecretStore:
@@ -44,7 +34,7 @@ class SecretStore:
     @property
     def backend(self) -> KeyringBackend:
         if self._backend is None:
-            self._backend = select_backend()
+            self._backend = keyring.get_keyring()
         return self._backend
 
     def _check(self) -> None:
