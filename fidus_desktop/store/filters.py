@@ -131,8 +131,10 @@ def parse_filter(spec: dict[str, Any] | None) -> Node | None:
         if key in ("$and", "$or"):
             if not isinstance(cond, (list, tuple)) or not cond:
                 raise InvalidFilter(f"{key} needs a non-empty list of filters.")
-            children = tuple(n for n in (parse_filter(c) for c in cond) if n is not None)
-            parts.append(Logical(key, children))
+            parsed = [parse_filter(c) for c in cond]
+            if key == "$or" and None in parsed:
+                continue  # one alternative matches everything, so the $or does too
+            parts.append(Logical(key, tuple(n for n in parsed if n is not None)))
         elif isinstance(key, str) and key.startswith("$"):
             raise InvalidFilter(f"{key!r} is not a supported top-level operator; use $and or $or.")
         else:

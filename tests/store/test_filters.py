@@ -77,6 +77,8 @@ def ids(coll: Collection, flt: dict) -> list[str]:
         ({"$or": [{"n": 1}, {"name": "gamma"}]}, ["a", "d"]),
         ({"$and": [{"n": {"$gte": 1}}, {"n": {"$lt": 3}}]}, ["a", "b"]),
         ({"$or": [{}]}, ["a", "b", "c", "d", "e", "f"]),
+        ({"$or": [{}, {"n": 1}]}, ["a", "b", "c", "d", "e", "f"]),  # an empty alternative matches everything
+        ({"$and": [{}, {"n": 1}]}, ["a"]),
         ({"n": {"$gte": 1}, "name": {"$istartswith": "a"}}, ["b"]),
         ({"_id": {"$in": ["a", "c", "zz"]}}, ["a", "c"]),
         ({"_id": {"$gt": "d"}}, ["e", "f"]),
