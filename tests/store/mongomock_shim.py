@@ -58,6 +58,13 @@ def _plain(value: Any) -> Any:
 def server_comparisons() -> Iterator[None]:
     """Apply the patches for the duration of the block."""
     apply, compare_type, bson_compare = filtering._Filterer.apply, filtering._get_compare_type, filtering.bson_compare
+    candidates = filtering.iter_key_candidates
+
+    def patched_candidates(key: str, doc: Any) -> Any:
+        if key and not isinstance(doc, (dict, list)):
+            return [filtering.NOTHING]  # the path runs through a scalar: the field is missing
+        return candidates(key, doc)
+
     builder = mm_collection.BulkOperationBuilder
     add_replace, add_update = builder.add_replace, builder.add_update
 
@@ -71,6 +78,7 @@ def server_comparisons() -> Iterator[None]:
         mp.setattr(filtering._Filterer, "apply", patched_apply)
         mp.setattr(filtering, "_get_compare_type", lambda v: compare_type(_plain(v)))
         mp.setattr(filtering, "bson_compare", patched_compare)
+        mp.setattr(filtering, "iter_key_candidates", patched_candidates)
         mp.setattr(builder, "add_replace", lambda self, *a, sort=None, **kw: add_replace(self, *a, **kw))
         mp.setattr(builder, "add_update", lambda self, *a, sort=None, **kw: add_update(self, *a, **kw))
         yield

@@ -18,7 +18,7 @@ ROWS = [
     {"_id": "c", "n": 10, "name": "Beta_100%", "when": T0 - timedelta(days=1), "addr": {"city": "Genève"}},
     {"_id": "d", "n": "10", "name": "gamma", "day": date(2024, 4, 30), "flag": False},
     {"_id": "e", "n": None, "name": None, "when": "2024-05-01", "addr": {"city": None}},
-    {"_id": "f", "n": True, "name": "ÄRZTE"},
+    {"_id": "f", "n": True, "name": "ÄRZTE", "addr": "flat"},
 ]
 
 
@@ -65,7 +65,7 @@ def ids(coll: Collection, flt: dict) -> list[str]:
         ({"day": {"$lte": date(2024, 5, 1)}}, ["a", "d"]),
         ({"day": {"$gt": date(2024, 4, 30)}}, ["a"]),
         ({"addr.city": "Zürich"}, ["a"]),
-        ({"addr.city": None}, ["b", "d", "e", "f"]),  # missing levels count as null
+        ({"addr.city": None}, ["b", "d", "e", "f"]),  # missing levels and paths through non-documents count as null
         ({"addr.city": {"$exists": True}}, ["a", "c", "e"]),
         ({"flag": {"$exists": False}}, ["a", "c", "e", "f"]),
         ({"n": {"$exists": True}}, ["a", "b", "c", "d", "e", "f"]),  # null values exist
