@@ -17,6 +17,7 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.config.settings import Settings
 from fidus_desktop.services.base import ServiceContext, utc_now
+from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.users import UserService
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
@@ -31,10 +32,12 @@ class Services:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.users = UserService(ctx)
+        self.portfolio = PortfolioServices(ctx)
 
     def ensure_indexes(self) -> None:
         self.ctx.audit.ensure_indexes()
         self.users.ensure_indexes()
+        self.portfolio.ensure_indexes()
 
 
 @dataclass

@@ -1,0 +1,111 @@
+"""Helpers the portfolio services share: input parsing with clear messages, paging, and money fields.
+
+Why here: every service validates the same kinds of input (codes, dates, Decimals, currencies) and the
+messages must read the same everywhere; one copy keeps them consistent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fidus_desktop.domain.money import MoneyError, check_currency, to_decimal
+from fidus_desktop.services.base import ValidationError
+from fidus_desktop.store.errors import DuplicateKey
+from fidus_desktop.store.port import Document, Filter, Sort
+
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
+MAX_PAGE = 1000
+
+
+def parse_code(value: Any, field: str, label: str) -> str:
+    """An upper-case business code (fund, class, investor number, instrument, product)."""
+    if not isinstance(value, str) or not CODE_RE.match(value.strip().upper()):
+        raise ValidationError({field: f"{label} {value!r} must be 1-40 letters, digits, '.', '_' or '-'."})
+    return value.strip().upper()
+
+
+def parse_date(value: Any, field: str, label: str) -> date:
+    """A ``date`` or an ISO ``YYYY-MM-DD`` text."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError({field: f"{label} {value!r} is not a date; write it as YYYY-MM-DD."})
+
+
+def parse_decimal(value: Any, field: str, label: str, *, positive: bool = False, minimum: int | None = None) -> Decimal:
+    """A Decimal from a Decimal, int or numeric text (never a float), optionally > 0 or >= ``minimum``."""
+    try:
+        number = to_decimal(value, label)
+    except MoneyError as exc:
+        raise ValidationError({field: str(exc)}) from None
+    if positive and number <= 0:
+        raise ValidationError({field: f"{label} must be greater than zero, not {number}."})
+    if minimum is not None and number < minimum:
+        raise ValidationError({field: f"{label} must be at least {minimum}, not {number}."})
+    return number
+
+
+def parse_currency(value: Any, field: str = "currency") -> str:
+    try:
+        return check_currency(value)
+    except MoneyError as exc:
+        raise ValidationError({field: str(exc)}) from None
+
+
+def parse_choice(value: Any, choices: Sequence[str], field: str, label: str) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in choices:
+        raise ValidationError({field: f"{label} {value!r} is not one of {', '.join(choices)}."})
+    return text
+
+
+def duplicate(field: str, message: str) -> ValidationError:
+    """The ValidationError a unique-index clash becomes (raised ``from None`` by callers)."""
+    return ValidationError({field: message})
+
+
+def insert_unique(collection: Any, doc: Document, field: str, message: str) -> Document:
+    """Insert ``doc``; a clash on a unique natural key becomes a ValidationError naming ``field``."""
+    try:
+        return collection.insert(doc)
+    except DuplicateKey:
+        raise duplicate(field, message) from None
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a lazy table asks for: a filter, a sort on allowed fields, and a window of rows."""
+
+    sort: Sort
+    offset: int
+    limit: int
+
+
+def check_page(sort: Sort | None, offset: int, limit: int, allowed: Sequence[str], default: Sort) -> PageRequest:
+    """Validate a page request: sort only on indexed fields (so paging stays fast), sane window."""
+    sort = list(sort or default)
+    bad = [f for f, _ in sort if f not in allowed]
+    if bad:
+        raise ValidationError({"sort": f"Cannot sort by {', '.join(bad)}; sortable: {', '.join(allowed)}."})
+    if offset < 0 or not 0 < limit <= MAX_PAGE:
+        raise ValidationError({"limit": f"Ask for 1 to {MAX_PAGE} rows from an offset of 0 or more."})
+    return PageRequest([*sort, ("_id", 1)], offset, limit)
+
+
+def date_range(field: str, start: date | None, end: date | None) -> Filter:
+    """A store filter keeping ``field`` within ``[start, end]`` (either side open)."""
+    bounds: dict[str, date] = {}
+    if start is not None:
+        bounds["$gte"] = start
+    if end is not None:
+        bounds["$lte"] = end
+    return {field: bounds} if bounds else {}

@@ -1,0 +1,402 @@
+"""Dealing: transactions and their status workflow pending → approved → settled, or cancelled with reason.
+
+* ``enter`` (``dealing.enter``) validates a request with ``domain.dealing`` rules and stores it pending.
+* ``approve`` (``dealing.approve``) — **four-eyes rule**: the approver must not be the user who entered the
+  transaction (``created_by``); it also needs the NAV of the dealing date for the class (and the target
+  class of a switch) to exist already.
+* ``settle`` (``dealing.enter``: back office books it once the cash is in; the four eyes were at approval)
+  settles the class's fees first (``fees.FeeService.dealing_nav``), prices the deal at the dealing-date NAV
+  (``domain.dealing.price``), then changes units, and writes the cash, unit and fee ledgers.
+* ``cancel``: a pending transaction with ``dealing.enter``, an approved one with ``dealing.approve``;
+  a reason is required. Settled transactions are final.
+
+Every status change passes the version the user saw (``ConcurrencyError`` if someone else moved it) and is
+audited. ``count``/``page`` serve the lazy transactions table; filters and sorts use indexed fields only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fidus_desktop.domain import dealing as dom
+from fidus_desktop.domain import fees as fee_rules
+from fidus_desktop.domain.money import Money
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.portfolio._common import check_page, parse_choice, parse_date, parse_decimal
+from fidus_desktop.services.portfolio.fees import FeeService
+from fidus_desktop.services.portfolio.funds import FundService, ShareClass
+from fidus_desktop.services.portfolio.investors import InvestorService
+from fidus_desktop.services.portfolio.ledgers import Ledgers
+from fidus_desktop.services.portfolio.nav import NavService
+from fidus_desktop.store.port import Document, Filter, Sort, new_id, stale
+
+TRANSACTIONS = "transactions"
+TRANSACTION_SORTS = ("trade_date", "dealing_date", "settlement_date", "status", "kind", "updated_at", "ref")
+KINDS = tuple(dom.TransactionKind)
+STATUSES = tuple(dom.TransactionStatus)
+
+
+@dataclass(frozen=True)
+class TransactionRequest:
+    """What a user (or an import row) asks for; values may be text, validated by ``DealingService``."""
+
+    kind: Any
+    class_id: str
+    investor_id: str
+    trade_date: Any
+    dealing_date: Any
+    settlement_date: Any
+    amount: Any = None
+    units: Any = None
+    full: bool = False
+    target_class_id: str | None = None
+    target_investor_id: str | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionView:
+    """A transaction row as the dealing screen and reports show it."""
+
+    transaction_id: str
+    ref: str
+    kind: str
+    status: str
+    fund_id: str
+    class_id: str
+    investor_id: str
+    trade_date: date
+    dealing_date: date
+    settlement_date: date
+    amount: Decimal | None
+    currency: str
+    units: Decimal | None
+    full: bool
+    target_class_id: str | None
+    target_investor_id: str | None
+    created_by: str
+    approved_by: str | None
+    cancel_reason: str | None
+    deal: dict[str, Any] | None
+    version: int
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> TransactionView:
+        return cls(doc["_id"], doc["ref"], doc["kind"], doc["status"], doc["fund_id"], doc["class_id"],
+                   doc["investor_id"], doc["trade_date"], doc["dealing_date"], doc["settlement_date"],
+                   doc.get("amount"), doc["currency"], doc.get("units"), doc.get("full", False),
+                   doc.get("target_class_id"), doc.get("target_investor_id"), doc["created_by_name"],
+                   doc.get("approved_by_name"), doc.get("cancel_reason"), doc.get("deal"), doc["version"])
+
+
+@dataclass(frozen=True)
+class TransactionQuery:
+    """Filters of the transactions table; every field combination is served by an index."""
+
+    fund_id: str | None = None
+    class_id: str | None = None
+    investor_id: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def to_filter(self) -> Filter:
+        query: Filter = {k: v for k, v in (("fund_id", self.fund_id), ("class_id", self.class_id),
+                                             ("investor_id", self.investor_id), ("status", self.status),
+                                             ("kind", self.kind)) if v}
+        bounds = {k: v for k, v in (("$gte", self.start), ("$lte", self.end)) if v is not None}
+        if bounds:
+            query["trade_date"] = bounds
+        return query
+
+
+def domain_transaction(doc: Document) -> dom.Transaction:
+    """The stored transaction as the dealing domain's value object (its rules re-checked)."""
+    return dom.Transaction(
+        transaction_id=doc["ref"], kind=dom.TransactionKind(doc["kind"]), fund_id=doc["fund_id"],
+        class_id=doc["class_id"], investor_id=doc["investor_id"],
+        dates=dom.DealingDates(doc["trade_date"], doc["dealing_date"], doc["settlement_date"]),
+        amount=Money(doc["amount"], doc["currency"]) if doc.get("amount") is not None else None,
+        units=doc.get("units"), full=doc.get("full", False), target_class_id=doc.get("target_class_id"),
+        target_investor_id=doc.get("target_investor_id"), status=dom.TransactionStatus(doc["status"]),
+        cancel_reason=doc.get("cancel_reason"))
+
+
+def deal_doc(deal: dom.Deal) -> Document:
+    return {"nav_per_unit": deal.nav_per_unit.amount, "gross": deal.gross.amount, "fee": deal.fee.amount,
+            "net": deal.net.amount, "units": deal.units, "target_units": deal.target_units}
+
+
+class DealingService(Service):
+    """Enter, approve, settle, cancel and page through transactions."""
+
+    def __init__(self, ctx: ServiceContext, funds: FundService, investors: InvestorService, navs: NavService,
+                 fees: FeeService, ledgers: Ledgers) -> None:
+        super().__init__(ctx)
+        self.transactions = ctx.store.collection(TRANSACTIONS)
+        self.funds, self.investors, self.navs, self.fees, self.ledgers = funds, investors, navs, fees, ledgers
+
+    def ensure_indexes(self) -> None:
+        t = self.transactions
+        t.ensure_index(["ref"], unique=True)
+        for field in TRANSACTION_SORTS:
+            if field != "ref":
+                t.ensure_index([field])
+        for scope in ("fund_id", "class_id", "investor_id", "status", "kind"):
+            t.ensure_index([scope, "trade_date"])
+        t.ensure_index(["status", "settlement_date"])
+
+    # -- reading ------------------------------------------------------------------------------------
+    def count(self, actor: Actor, query: TransactionQuery | None = None) -> int:
+        require(actor, Permission.FUNDS_READ)
+        return self.transactions.count((query or TransactionQuery()).to_filter())
+
+    def page(self, actor: Actor, query: TransactionQuery | None = None, sort: Sort | None = None,
+             offset: int = 0, limit: int = 100) -> list[TransactionView]:
+        """One window of the transactions table, newest trade date first unless ``sort`` says otherwise."""
+        require(actor, Permission.FUNDS_READ)
+        request = check_page(sort, offset, limit, TRANSACTION_SORTS, [("trade_date", -1)])
+        docs = self.transactions.find((query or TransactionQuery()).to_filter(), sort=request.sort,
+                                      skip=request.offset, limit=request.limit)
+        return [TransactionView.from_doc(d) for d in docs]
+
+    def get(self, actor: Actor, transaction_id: str) -> TransactionView:
+        require(actor, Permission.FUNDS_READ)
+        return TransactionView.from_doc(self.transactions.require(transaction_id))
+
+    def pending(self, fund_id: str | None = None) -> list[Document]:
+        """Pending and approved (not yet settled) transactions, for the cash forecast."""
+        query: Filter = {"status": {"$in": ["pending", "approved"]}}
+        if fund_id:
+            query["fund_id"] = fund_id
+        return self.transactions.find(query, sort=[("settlement_date", 1)])
+
+    # -- entering -----------------------------------------------------------------------------------
+    def transaction_doc(self, actor: Actor, request: TransactionRequest) -> Document:
+        """Validate ``request`` completely without writing (imports check every row with this first)."""
+        kind = parse_choice(request.kind, KINDS, "kind", "The transaction kind")
+        share_class = self._class(request.class_id, "class_id")
+        if self.investors.investors.get(request.investor_id) is None:
+            raise ValidationError({"investor_id": f"There is no investor with id {request.investor_id}."})
+        if request.target_class_id:
+            target = self._class(request.target_class_id, "target_class_id")
+            if target.fund_id != share_class.fund_id:
+                raise ValidationError({"target_class_id": "A switch stays within one fund; redeem and subscribe "
+                                                          "to move between funds."})
+        if request.target_investor_id and self.investors.investors.get(request.target_investor_id) is None:
+            raise ValidationError({"target_investor_id": f"There is no investor {request.target_investor_id}."})
+        amount = None if request.amount in (None, "") else parse_decimal(request.amount, "amount", "The amount",
+                                                                         positive=True)
+        units = None if request.units in (None, "") else parse_decimal(request.units, "units", "The units",
+                                                                       positive=True)
+        dates = [parse_date(getattr(request, f), f, f.replace("_", " ").capitalize())
+                 for f in ("trade_date", "dealing_date", "settlement_date")]
+        ref = (request.ref or "").strip() or f"TX-{new_id()[:13].upper()}"
+        doc = {
+            "ref": ref, "kind": kind, "status": dom.TransactionStatus.PENDING.value,
+            "fund_id": share_class.fund_id, "class_id": share_class.class_id, "investor_id": request.investor_id,
+            "trade_date": dates[0], "dealing_date": dates[1], "settlement_date": dates[2],
+            "amount": amount, "currency": share_class.currency, "units": units, "full": bool(request.full),
+            "target_class_id": request.target_class_id or None,
+            "target_investor_id": request.target_investor_id or None,
+            "created_by": actor.user_id, "created_by_name": actor.username, "created_at": self.now(),
+            "updated_at": self.now(),
+        }
+        if dates[1] < share_class.launch_date:
+            raise ValidationError({"dealing_date": f"{share_class.code} launched on {share_class.launch_date}."})
+        try:
+            domain_transaction(doc)
+        except dom.DealingError as exc:
+            raise ValidationError({"": str(exc)}) from None
+        return doc
+
+    def enter(self, actor: Actor, request: TransactionRequest) -> TransactionView:
+        """Store a new pending transaction."""
+        require(actor, Permission.DEALING_ENTER)
+        doc = self.transaction_doc(actor, request)
+        with self.changing(actor, Permission.DEALING_ENTER) as rec:
+            stored = self.insert_checked(doc)
+            rec.record("transaction.enter", "transaction", stored["_id"], after=stored)
+        return TransactionView.from_doc(stored)
+
+    def insert_checked(self, doc: Document) -> Document:
+        if self.transactions.find_one({"ref": doc["ref"]}):
+            raise ValidationError({"ref": f"A transaction with reference {doc['ref']} already exists."})
+        return self.transactions.insert(doc)
+
+    # -- workflow -----------------------------------------------------------------------------------
+    def approve(self, actor: Actor, transaction_id: str, version: int) -> TransactionView:
+        with self.changing(actor, Permission.DEALING_APPROVE) as rec:
+            before = self.transactions.require(transaction_id)
+            if before["created_by"] == actor.user_id:
+                raise ValidationError({"": f"Four-eyes rule: {actor.username} entered transaction {before['ref']} "
+                                           "and cannot approve it too; ask a colleague to approve."})
+            self._transition(before, dom.TransactionStatus.APPROVED)
+            for class_id in filter(None, (before["class_id"], before.get("target_class_id"))):
+                self._stored_nav(class_id, before["dealing_date"], "approve")
+            after = self.transactions.update(transaction_id, {
+                "status": "approved", "approved_by": actor.user_id, "approved_by_name": actor.username,
+                "approved_at": self.now(), "updated_at": self.now()}, expected_version=version)
+            rec.record("transaction.approve", "transaction", transaction_id, before=before, after=after)
+        return TransactionView.from_doc(after)
+
+    def cancel(self, actor: Actor, transaction_id: str, version: int, reason: Any) -> TransactionView:
+        why = self.required_text(reason, "reason", "A reason for cancelling", max_length=500)
+        before = self.transactions.require(transaction_id)
+        needed = Permission.DEALING_APPROVE if before["status"] == "approved" else Permission.DEALING_ENTER
+        with self.changing(actor, needed) as rec:
+            self._transition(before, dom.TransactionStatus.CANCELLED, why)
+            after = self.transactions.update(transaction_id, {
+                "status": "cancelled", "cancel_reason": why, "cancelled_by_name": actor.username,
+                "updated_at": self.now()}, expected_version=version)
+            rec.record("transaction.cancel", "transaction", transaction_id, before=before, after=after)
+        return TransactionView.from_doc(after)
+
+    def settle(self, actor: Actor, transaction_id: str, version: int) -> TransactionView:
+        """Settle fees, price at the dealing-date NAV, change units and book the ledgers, atomically."""
+        with self.changing(actor, Permission.DEALING_ENTER) as rec:
+            before = self.transactions.require(transaction_id)
+            if before["version"] != version:
+                raise stale(TRANSACTIONS, transaction_id, before["version"], version)
+            tx = self._transition(before, dom.TransactionStatus.SETTLED)
+            deal = self._execute(tx, before)
+            after = self.transactions.update(transaction_id, {
+                "status": "settled", "deal": deal_doc(deal), "settled_by_name": actor.username,
+                "settled_at": self.now(), "updated_at": self.now()}, expected_version=version)
+            rec.record("transaction.settle", "transaction", transaction_id, before=before, after=after)
+        return TransactionView.from_doc(after)
+
+    def _transition(self, doc: Document, to: dom.TransactionStatus, reason: str | None = None) -> dom.Transaction:
+        try:
+            return dom.transition(domain_transaction(doc), to, reason=reason)
+        except dom.DealingError as exc:
+            raise ValidationError({"status": str(exc)}) from None
+
+    def _class(self, class_id: str, field: str) -> ShareClass:
+        doc = self.funds.classes.get(class_id) if class_id else None
+        if doc is None:
+            raise ValidationError({field: f"There is no share class with id {class_id!r}."})
+        return ShareClass.from_doc(doc)
+
+    def _stored_nav(self, class_id: str, day: date, action: str) -> Decimal:
+        point = self.navs.nav_on(class_id, day)
+        if point is None:
+            code = self.funds.get_class(class_id).code
+            raise ValidationError({"dealing_date": f"Cannot {action}: there is no NAV for {code} on the dealing "
+                                                   f"date {day}. Enter or import that NAV first."})
+        return point.nav_per_unit
+
+    def account_doc(self, investor_id: str, class_id: str) -> Document | None:
+        return self.investors.accounts.find_one({"investor_id": investor_id, "class_id": class_id})
+
+    def _execute(self, tx: dom.Transaction, doc: Document) -> dom.Deal:
+        """Fees first, then price, then move units and book cash (inside ``settle``'s transaction)."""
+        share_class = self.funds.get_class(tx.class_id)
+        day = tx.dates.dealing_date
+        account = self.account_doc(tx.investor_id, tx.class_id)
+        held = account["units"] if account else Decimal(0)
+        stored = self._stored_nav(tx.class_id, day, "settle")
+        redeeming = {tx.investor_id: self._units_leaving(tx, held, stored)} if tx.kind in {
+            dom.TransactionKind.REDEMPTION, dom.TransactionKind.SWITCH, dom.TransactionKind.TRANSFER,
+            dom.TransactionKind.FEE} else {}
+        nav = self.fees.dealing_nav(share_class, day, stored, redeeming, doc["_id"])
+        target_nav = None
+        if tx.target_class_id:
+            target = self.funds.get_class(tx.target_class_id)
+            target_stored = self._stored_nav(target.class_id, day, "settle")
+            target_nav = dom.NavPrice(target.class_id, day, Money(
+                self.fees.dealing_nav(target, day, target_stored, {}, doc["_id"]), target.currency))
+        account = self.account_doc(tx.investor_id, tx.class_id)  # fee settlement may have cancelled units
+        held = account["units"] if account else Decimal(0)
+        rate = {dom.TransactionKind.SUBSCRIPTION: "entry_rate", dom.TransactionKind.REDEMPTION: "exit_rate",
+                dom.TransactionKind.SWITCH: "switch_rate"}.get(tx.kind)
+        fee_rate = share_class.fees[rate] if rate else Decimal(0)
+        try:
+            deal = dom.price(tx, dom.NavPrice(tx.class_id, day, Money(nav, share_class.currency)), held_units=held,
+                             fee_rate=fee_rate, target_nav=target_nav)
+        except dom.DealingError as exc:
+            raise ValidationError({"": str(exc)}) from None
+        entry = fee_rules.deal_fee_entry(tx, deal, fee_rate)
+        if entry is not None:
+            self.fees.record(entry, doc["_id"])
+        self._move_units(tx, deal, share_class, doc["_id"])
+        self._book_cash(tx, deal, share_class, doc["_id"])
+        return deal
+
+    @staticmethod
+    def _units_leaving(tx: dom.Transaction, held: Decimal, nav: Decimal) -> Decimal:
+        if tx.full:
+            return held
+        if tx.units is not None:
+            return min(tx.units, held)
+        assert tx.amount is not None
+        return min(tx.amount.amount / nav, held)
+
+    def _change_account(self, investor_id: str, share_class: ShareClass, units: Decimal, hwm: Decimal,
+                        day: date, reason: str, transaction_id: str) -> None:
+        """Add (units > 0, at high-water mark ``hwm``) or remove units, and write the unit ledger."""
+        doc = self.investors.open_account(investor_id, share_class.class_id, share_class.fund_id)
+        currency = share_class.currency
+        holding = fee_rules.InvestorHolding(investor_id, doc["units"], Money(doc["high_water_mark"] or hwm, currency),
+                                            doc["period_start"] or day)
+        state = fee_rules.ClassFeeState(share_class.fund_id, share_class.class_id, day,
+                                        (holding,) if doc["units"] > 0 else ())
+        try:
+            if units > 0:
+                state = fee_rules.add_units(state, investor_id, units, Money(hwm, currency), day)
+            else:
+                state = fee_rules.remove_units(state, investor_id, -units)
+        except fee_rules.FeeError as exc:
+            raise ValidationError({"units": str(exc)}) from None
+        left = state.holding(investor_id)
+        changes = {"units": left.units if left else Decimal(0),
+                   "high_water_mark": left.high_water_mark.amount if left else None,
+                   "period_start": left.period_start if left else None, "updated_at": self.now()}
+        self.investors.accounts.update(doc["_id"], changes, expected_version=doc["version"])
+        self.ledgers.add_units(day, share_class.class_id, investor_id, units, reason, transaction_id)
+
+    def _move_units(self, tx: dom.Transaction, deal: dom.Deal, share_class: ShareClass, tid: str) -> None:
+        day, kind, nav = tx.dates.dealing_date, tx.kind, deal.nav_per_unit.amount
+        if kind is dom.TransactionKind.SUBSCRIPTION:
+            self._change_account(tx.investor_id, share_class, deal.units, nav, day, kind.value, tid)
+        elif kind in (dom.TransactionKind.REDEMPTION, dom.TransactionKind.FEE):
+            self._change_account(tx.investor_id, share_class, -deal.units, nav, day, kind.value, tid)
+        elif kind is dom.TransactionKind.TRANSFER:
+            giver = self.account_doc(tx.investor_id, tx.class_id)
+            mark = giver["high_water_mark"] if giver and giver["high_water_mark"] else nav
+            self._change_account(tx.investor_id, share_class, -deal.units, nav, day, "transfer_out", tid)
+            assert tx.target_investor_id is not None
+            self._change_account(tx.target_investor_id, share_class, deal.units, mark, day, "transfer_in", tid)
+        elif kind is dom.TransactionKind.SWITCH:
+            assert tx.target_class_id is not None
+            target = self.funds.get_class(tx.target_class_id)
+            target_nav = deal.net.amount / deal.target_units if deal.target_units else nav
+            self._change_account(tx.investor_id, share_class, -deal.units, nav, day, "switch_out", tid)
+            self._change_account(tx.investor_id, target, deal.target_units, dom.round_nav_per_unit(target_nav),
+                                 day, "switch_in", tid)
+
+    def _book_cash(self, tx: dom.Transaction, deal: dom.Deal, share_class: ShareClass, tid: str) -> None:
+        """Cash ledger lines, signed from the fund's side, on the settlement date."""
+        day, ccy = tx.dates.settlement_date, share_class.currency
+        links = {"fund_id": tx.fund_id, "class_id": tx.class_id, "investor_id": tx.investor_id,
+                 "transaction_id": tid}
+        add = self.ledgers.add_cash
+        if tx.kind is dom.TransactionKind.SUBSCRIPTION:
+            add(day, "subscription", deal.gross.amount, ccy, **links)
+            add(day, "entry_fee", -deal.fee.amount, ccy, **links)
+        elif tx.kind is dom.TransactionKind.REDEMPTION:
+            add(day, "redemption", -deal.gross.amount, ccy, **links)
+            add(day, "exit_fee", deal.fee.amount, ccy, **links)
+        elif tx.kind is dom.TransactionKind.DISTRIBUTION:
+            add(day, "distribution", -deal.net.amount, ccy, **links)
+        elif tx.kind is dom.TransactionKind.SWITCH:
+            assert tx.target_class_id is not None
+            add(day, "switch_out", -deal.gross.amount, ccy, **links)
+            add(day, "switch_fee", deal.fee.amount, ccy, **links)
+            add(day, "switch_in", deal.net.amount, ccy, **{**links, "class_id": tx.target_class_id})

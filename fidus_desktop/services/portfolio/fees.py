@@ -1,0 +1,144 @@
+"""The fee ledger and the dealing-day fee settlement.
+
+Rule: fees are settled before units change. On every settlement of a dealing day ``dealing_nav`` runs
+``domain.fees.settle_fees`` for the class from its last fee date (``class_fee_state.as_of``) to the dealing
+date on the class's valuation (stored ``nav_per_unit`` × units outstanding): the management fee accrues,
+performance fees crystallise (period end, or pro rata for redeeming investors) by cancelling the investor's
+units, and the returned ``nav_per_unit`` is the price the deals of that day use. A second settlement on the
+same dealing date reuses that price (management fee for 0 days), so every deal of a day prices alike.
+A class with no units yet deals at its stored NAV (nothing to charge fees on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fidus_desktop.domain.fees import (
+    ClassFeeState,
+    FeeLedgerEntry,
+    InvestorHolding,
+    settle_fees,
+)
+from fidus_desktop.domain.money import Money
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.portfolio._common import date_range
+from fidus_desktop.services.portfolio.funds import ShareClass
+from fidus_desktop.services.portfolio.ledgers import Ledgers
+from fidus_desktop.store.port import Document
+
+FEE_LEDGER = "fee_ledger"
+CLASS_FEE_STATE = "class_fee_state"
+
+
+@dataclass(frozen=True)
+class FeeEntry:
+    fund_id: str
+    class_id: str
+    investor_id: str | None
+    kind: str
+    period_start: date
+    period_end: date
+    base_amount: Decimal
+    rate: Decimal
+    amount: Decimal
+    currency: str
+    units_cancelled: Decimal
+    transaction_id: str | None
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> FeeEntry:
+        return cls(doc["fund_id"], doc["class_id"], doc.get("investor_id"), doc["kind"], doc["period_start"],
+                   doc["period_end"], doc["base_amount"], doc["rate"], doc["amount"], doc["currency"],
+                   doc["units_cancelled"], doc.get("transaction_id"))
+
+
+def fee_doc(entry: FeeLedgerEntry, transaction_id: str | None) -> Document:
+    return {"fund_id": entry.fund_id, "class_id": entry.class_id, "investor_id": entry.investor_id,
+            "kind": entry.kind.value, "period_start": entry.period_start, "period_end": entry.period_end,
+            "base_amount": entry.base_amount.amount, "rate": entry.rate, "amount": entry.amount.amount,
+            "currency": entry.currency, "units_cancelled": entry.units_cancelled, "transaction_id": transaction_id}
+
+
+class FeeService(Service):
+    """Settle fees on dealing days and read the fee ledger."""
+
+    def __init__(self, ctx: ServiceContext, ledgers: Ledgers, accounts: Any) -> None:
+        super().__init__(ctx)
+        self.entries = ctx.store.collection(FEE_LEDGER)
+        self.states = ctx.store.collection(CLASS_FEE_STATE)
+        self.ledgers = ledgers
+        self.accounts = accounts  # the ``accounts`` collection
+
+    def ensure_indexes(self) -> None:
+        self.entries.ensure_index(["class_id", "period_end"])
+        self.entries.ensure_index(["investor_id", "period_end"])
+        self.entries.ensure_index(["fund_id", "period_end"])
+        self.states.ensure_index(["class_id"], unique=True)
+
+    def ledger(self, actor: Actor, *, fund_id: str | None = None, class_id: str | None = None,
+               investor_id: str | None = None, start: date | None = None, end: date | None = None
+               ) -> list[FeeEntry]:
+        """Fee entries, oldest first, narrowed by any of fund, class, investor and period end."""
+        require(actor, Permission.FUNDS_READ)
+        query = {k: v for k, v in (("fund_id", fund_id), ("class_id", class_id), ("investor_id", investor_id)) if v}
+        query.update(date_range("period_end", start, end))
+        return [FeeEntry.from_doc(d) for d in self.entries.find(query, sort=[("period_end", 1)])]
+
+    def record(self, entry: FeeLedgerEntry, transaction_id: str | None = None) -> None:
+        self.entries.insert(fee_doc(entry, transaction_id))
+
+    def dealing_nav(self, share_class: ShareClass, dealing_date: date, stored_nav: Decimal,
+                    redeeming: dict[str, Decimal], transaction_id: str) -> Decimal:
+        """Settle the class's fees up to ``dealing_date``; return the ``nav_per_unit`` to deal at.
+
+        Call inside the settling transaction: writes fee entries, cancels fee units, updates accounts.
+        """
+        accounts = [a for a in self.accounts.find({"class_id": share_class.class_id}) if a["units"] > 0]
+        state_doc = self.states.find_one({"class_id": share_class.class_id})
+        if state_doc is not None and state_doc["as_of"] > dealing_date:
+            raise ValidationError({"dealing_date": (
+                f"Fees of {share_class.code} are already settled up to {state_doc['as_of']}; a deal dealing on "
+                f"{dealing_date} had to be settled before the later ones. Cancel it and enter it again with a "
+                "current dealing date.")})
+        if not accounts:
+            self._save_state(state_doc, share_class.class_id, dealing_date, stored_nav)
+            return stored_nav
+        as_of = state_doc["as_of"] if state_doc else dealing_date
+        same_day = state_doc is not None and as_of == dealing_date
+        currency = share_class.currency
+        holdings = tuple(
+            InvestorHolding(a["investor_id"], a["units"], Money(a["high_water_mark"] or stored_nav, currency),
+                            a["period_start"] or as_of)
+            for a in accounts)
+        state = ClassFeeState(share_class.fund_id, share_class.class_id, as_of, holdings)
+        unit_nav = state_doc["dealing_nav"] if same_day else stored_nav
+        gross = Money(unit_nav * state.total_units, currency)
+        redeeming = {k: v for k, v in redeeming.items() if state.holding(k) is not None}
+        settlement = settle_fees(state, dealing_date, gross, share_class.fee_terms, redeeming=redeeming)
+        by_investor = {a["investor_id"]: a for a in accounts}
+        for entry in settlement.entries:
+            self.record(entry, transaction_id)
+            if entry.investor_id and entry.units_cancelled:
+                self.ledgers.add_units(dealing_date, share_class.class_id, entry.investor_id,
+                                       -entry.units_cancelled, "performance_fee", transaction_id)
+        for holding in settlement.state.holdings:
+            doc = by_investor[holding.investor_id]
+            changes = {"units": holding.units, "high_water_mark": holding.high_water_mark.amount,
+                       "period_start": holding.period_start}
+            if any(doc.get(k) != v for k, v in changes.items()):
+                self.accounts.update(doc["_id"], {**changes, "updated_at": self.now()},
+                                     expected_version=doc["version"])
+        self._save_state(state_doc, share_class.class_id, dealing_date, settlement.nav_per_unit.amount)
+        return settlement.nav_per_unit.amount
+
+    def _save_state(self, state_doc: Document | None, class_id: str, as_of: date, dealing_nav: Decimal) -> None:
+        fields = {"as_of": as_of, "dealing_nav": dealing_nav}
+        if state_doc is None:
+            self.states.insert({"class_id": class_id, **fields})
+        else:
+            self.states.update(state_doc["_id"], fields, expected_version=state_doc["version"])
