@@ -1,0 +1,79 @@
+"""Paged deal queries for the lazy deals table (``QAbstractTableModel`` with ``fetchMore``).
+
+Filters and sorts are restricted to what the ``mt5_deals`` indexes cover (login, symbol, time, ticket;
+see ``SyncService.ensure_indexes``), so counting and paging stay fast with a million deals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fidus_desktop.domain.trading.models import Deal, DealKind
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.trading.documents import DEALS, deal_from_doc
+from fidus_desktop.store.port import Filter, Sort
+
+SORTABLE = ("time", "ticket", "symbol")
+DEFAULT_SORT: Sort = [("time", -1), ("ticket", -1)]
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    """What the deals table shows: every field optional; ``start`` inclusive, ``end`` exclusive (UTC)."""
+
+    login: int | None = None
+    symbol: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    kind: DealKind | None = None
+
+    def to_store(self) -> Filter:
+        query: Filter = {}
+        if self.login is not None:
+            query["login"] = self.login
+        if self.symbol:
+            query["symbol"] = self.symbol
+        if self.kind is not None:
+            query["kind"] = self.kind.value
+        bounds = {}
+        for op, value in (("$gte", self.start), ("$lt", self.end)):
+            if value is not None:
+                if value.tzinfo is None:
+                    raise ValidationError({"start" if op == "$gte" else "end": "Give the date range in UTC "
+                                                                                "(timezone-aware times)."})
+                bounds[op] = value
+        if bounds:
+            query["time"] = bounds
+        return query
+
+
+class DealQueryService(Service):
+    """Count and page stored deals."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        super().__init__(ctx)
+        self.deals = ctx.store.collection(DEALS)
+
+    def count_deals(self, actor: Actor, deal_filter: DealFilter) -> int:
+        require(actor, Permission.MT5_READ)
+        return self.deals.count(deal_filter.to_store())
+
+    def page_deals(
+        self, actor: Actor, deal_filter: DealFilter, sort: Sort | None = None, offset: int = 0, limit: int = 200
+    ) -> list[Deal]:
+        """Rows ``offset`` … ``offset + limit`` in ``sort`` order (ticket breaks ties, so pages never overlap)."""
+        require(actor, Permission.MT5_READ)
+        order = list(sort or DEFAULT_SORT)
+        bad = [name for name, _ in order if name not in SORTABLE]
+        if bad:
+            raise ValidationError({"sort": f"Deals cannot be sorted by {', '.join(bad)}; use {', '.join(SORTABLE)}."})
+        if offset < 0 or not 0 < limit <= MAX_PAGE:
+            raise ValidationError({"limit": f"Ask for 1 to {MAX_PAGE} deals from an offset of 0 or more."})
+        if all(name != "ticket" for name, _ in order):
+            order.append(("ticket", order[-1][1]))
+        docs = self.deals.find(deal_filter.to_store(), sort=order, skip=offset, limit=limit)
+        return [deal_from_doc(d) for d in docs]

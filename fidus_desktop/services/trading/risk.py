@@ -1,0 +1,167 @@
+"""Risk alerts: evaluated on every poll, logged once per condition, acknowledged by a person.
+
+``domain.trading.alerts`` gives each condition a stable key (``mt5:5001001:margin_level``). The alert log
+(``mt5_alerts``) holds one record per *occurrence*: raised when the key first appears, cleared when the
+condition no longer holds, so a margin call that lasts an hour is one alert, not 720. Acknowledging needs
+``alerts.ack`` and is audited; raising and clearing are written in the poll's own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from fidus_desktop.domain.trading.alerts import (
+    Alert,
+    AlertChanges,
+    AlertKind,
+    AlertThresholds,
+    alert_changes,
+    evaluate_alerts,
+)
+from fidus_desktop.domain.trading.exposure import (
+    ExposureError,
+    Instrument,
+    RateTable,
+    SymbolExposure,
+    drawdown_from_peak,
+    exposure_by_symbol,
+    fx_instrument,
+)
+from fidus_desktop.domain.trading.models import AccountSnapshot, Position
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.trading.documents import ALERTS
+from fidus_desktop.store.port import Document
+
+log = logging.getLogger(__name__)
+
+# Contract specifications of the symbols FIDUS values; six-letter FX pairs not listed default to 100 000.
+INSTRUMENTS: dict[str, Instrument] = {
+    "XAUUSD": fx_instrument("XAUUSD", Decimal(100)),
+    "XAGUSD": fx_instrument("XAGUSD", Decimal(5000)),
+    "US500": Instrument("US500", "US500", "USD", Decimal(1), has_currency_legs=False),
+}
+
+
+def instrument_for(symbol: str) -> Instrument:
+    """The catalogue entry, else an FX pair read from the symbol's first six letters."""
+    known = INSTRUMENTS.get(symbol) or INSTRUMENTS.get(symbol[:6].upper())
+    if known is not None:
+        return known
+    if len(symbol) >= 6 and symbol[:6].isalpha():
+        return fx_instrument(symbol)
+    raise ExposureError(f"Symbol {symbol} has no contract specification; add it to the instrument catalogue.")
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    alert_id: str
+    key: str
+    login: int
+    kind: AlertKind
+    symbol: str
+    value: Decimal
+    threshold: Decimal
+    message: str
+    raised_at: datetime
+    cleared_at: datetime | None
+    acknowledged_by: str
+    acknowledged_at: datetime | None
+    version: int
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> AlertRecord:
+        return cls(doc["_id"], doc["key"], doc["login"], AlertKind(doc["kind"]), doc["symbol"], doc["value"],
+                   doc["threshold"], doc["message"], doc["raised_at"], doc.get("cleared_at"),
+                   doc.get("acknowledged_by", ""), doc.get("acknowledged_at"), doc["version"])
+
+
+def current_alerts(
+    thresholds: AlertThresholds, snapshot: AccountSnapshot, positions: Sequence[Position], equity_peak: Decimal
+) -> list[Alert]:
+    """The conditions that hold right now for one account.
+
+    Exposure is converted into the account currency with the current prices of the account's own open
+    positions (``domain.trading.exposure``); when a conversion price is missing the exposure checks are
+    skipped for this poll (logged) rather than failing the margin and drawdown checks too.
+    """
+    exposures: dict[str, SymbolExposure] = {}
+    if positions:
+        prices = {p.symbol: p.price_current for p in positions}
+        try:
+            instruments = {p.symbol: instrument_for(p.symbol) for p in positions}
+            exposures = exposure_by_symbol(positions, instruments, RateTable(snapshot.currency, prices))
+        except ExposureError as exc:
+            log.warning("Account %s: exposure alerts skipped this poll: %s", snapshot.login, exc)
+    return evaluate_alerts(
+        snapshot.login, thresholds, margin_level=snapshot.margin_level,
+        drawdown_percent=drawdown_from_peak(snapshot.equity, equity_peak), exposures=exposures,
+        currency=snapshot.currency,
+    )
+
+
+class RiskService(Service):
+    """The alert log: raise, clear, list, acknowledge."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        super().__init__(ctx)
+        self.alerts = ctx.store.collection(ALERTS)
+
+    def ensure_indexes(self) -> None:
+        self.alerts.ensure_index(["key", "raised_at"], unique=True)
+        self.alerts.ensure_index(["active", "login"])
+        self.alerts.ensure_index([("raised_at", -1)])
+
+    def apply(self, rec: ChangeRecorder, login: int, current: Sequence[Alert]) -> AlertChanges:
+        """Store what changed since the last poll; call inside the poll's transaction."""
+        open_docs = {d["key"]: d for d in self.alerts.find({"active": True, "login": login})}
+        changes = alert_changes(open_docs, current)
+        now = self.now()
+        for alert in changes.raised:
+            doc = self.alerts.insert({
+                "key": alert.key, "login": alert.login, "kind": alert.kind.value, "symbol": alert.symbol,
+                "value": alert.value, "threshold": alert.threshold, "message": alert.message, "raised_at": now,
+                "cleared_at": None, "active": True, "acknowledged_by": "", "acknowledged_at": None,
+            })
+            rec.record("mt5.alert.raise", ALERTS, doc["_id"], after=doc)
+        for key in changes.cleared:
+            before = open_docs[key]
+            after = self.alerts.update(before["_id"], {"active": False, "cleared_at": now},
+                                       expected_version=before["version"])
+            rec.record("mt5.alert.clear", ALERTS, after["_id"], before=before, after=after)
+        return changes
+
+    def active(self, actor: Actor, login: int | None = None) -> list[AlertRecord]:
+        require(actor, Permission.MT5_READ)
+        query: Document = {"active": True} if login is None else {"active": True, "login": login}
+        return [AlertRecord.from_doc(d) for d in self.alerts.find(query, sort=[("raised_at", -1)])]
+
+    def history(self, actor: Actor, login: int | None = None, limit: int = 200) -> list[AlertRecord]:
+        """The newest alerts (active and cleared) for the alert log view."""
+        require(actor, Permission.MT5_READ)
+        query = None if login is None else {"login": login}
+        return [AlertRecord.from_doc(d) for d in self.alerts.find(query, sort=[("raised_at", -1)], limit=limit)]
+
+    def acknowledge(self, actor: Actor, alert_id: str) -> AlertRecord:
+        """Someone has seen the alert and is dealing with it (audited; the alert stays until it clears)."""
+        with self.changing(actor, Permission.ALERTS_ACK) as rec:
+            before = self.alerts.get(alert_id)
+            if before is None:
+                raise ValidationError({"alert_id": f"No alert {alert_id}; it may have been removed."})
+            if before.get("acknowledged_by"):
+                raise ValidationError({"alert_id": f"This alert was already acknowledged by "
+                                                   f"{before['acknowledged_by']}."})
+            after = self.alerts.update(before["_id"], {"acknowledged_by": actor.username,
+                                                       "acknowledged_at": self.now()},
+                                       expected_version=before["version"])
+            rec.record("mt5.alert.acknowledge", ALERTS, after["_id"], before=before, after=after)
+        return AlertRecord.from_doc(after)

@@ -1,0 +1,198 @@
+"""Idempotent storage of what the poller read from MT5: one transaction per poll.
+
+Deals and orders are upserted by their natural key ``(login, ticket)`` under unique indexes, equity
+snapshots by ``(login, time)``; the deal watermark (cursor) is stored per account in ``mt5_sync_state``
+in the **same** transaction as the deals it covers. So a crash, a restart, a re-poll or two overlapping
+windows can neither lose a deal (the cursor never moves past unstored deals) nor store one twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from fidus_desktop.domain.trading.alerts import AlertChanges
+from fidus_desktop.domain.trading.balance_rules import Classification
+from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.permissions import Permission
+from fidus_desktop.services.trading.accounts import Mt5Account
+from fidus_desktop.services.trading.classification import ClassificationService
+from fidus_desktop.services.trading.documents import (
+    DEAL_KEY,
+    DEALS,
+    ORDERS,
+    POSITIONS,
+    SNAPSHOT_KEY,
+    SNAPSHOTS,
+    SYNC_STATE,
+    deal_to_doc,
+    position_to_doc,
+    snapshot_to_doc,
+)
+from fidus_desktop.services.trading.risk import RiskService, current_alerts
+from fidus_desktop.store.port import Document
+
+
+class ConnectionState(StrEnum):
+    """What the status bar and ``fidus mt5 status`` show per account."""
+
+    STOPPED = "stopped"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"  # the terminal failed; retrying with backoff
+    UNAVAILABLE = "unavailable"  # no MetaTrader5 package on this machine
+    ERROR = "error"  # this account was refused (login, password, unknown deal type); retrying slowly
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What one poll of one account read from the terminal."""
+
+    snapshot: AccountSnapshot
+    positions: Sequence[Position]
+    deals: Sequence[Deal] = ()
+    orders: Sequence[Document] = ()
+    watermark: datetime | None = None  # the new deal cursor; None when deals were not read this poll
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    login: int
+    new_deals: int
+    new_orders: int
+    new_balance_deals: int
+    needs_review: int
+    snapshot_stored: bool
+    alerts: AlertChanges
+
+
+@dataclass(frozen=True)
+class SyncState:
+    login: int
+    watermark: datetime | None
+    last_poll_at: datetime | None
+    last_deals_at: datetime | None
+    last_snapshot_at: datetime | None
+    equity_peak: Decimal | None
+    connection: ConnectionState
+    detail: str
+    connection_at: datetime | None
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> SyncState:
+        return cls(doc["login"], doc.get("watermark"), doc.get("last_poll_at"), doc.get("last_deals_at"),
+                   doc.get("last_snapshot_at"), doc.get("equity_peak"),
+                   ConnectionState(doc.get("connection", ConnectionState.STOPPED.value)), doc.get("detail", ""),
+                   doc.get("connection_at"))
+
+
+class SyncService(Service):
+    """Writes polls; reads cursors and sync status."""
+
+    def __init__(self, ctx: ServiceContext, classification: ClassificationService, risk: RiskService) -> None:
+        super().__init__(ctx)
+        self.classification = classification
+        self.risk = risk
+        self.deals = ctx.store.collection(DEALS)
+        self.orders = ctx.store.collection(ORDERS)
+        self.snapshots = ctx.store.collection(SNAPSHOTS)
+        self.positions = ctx.store.collection(POSITIONS)
+        self.state = ctx.store.collection(SYNC_STATE)
+
+    def ensure_indexes(self) -> None:
+        self.deals.ensure_index(list(DEAL_KEY), unique=True)
+        self.deals.ensure_index(["login", "time", "ticket"])
+        self.deals.ensure_index(["login", "symbol", "time", "ticket"])
+        self.deals.ensure_index(["time", "ticket"])
+        self.deals.ensure_index(["symbol", "time", "ticket"])
+        self.deals.ensure_index(["login", "kind", "time"])
+        self.orders.ensure_index(list(DEAL_KEY), unique=True)
+        self.snapshots.ensure_index(list(SNAPSHOT_KEY), unique=True)
+        self.positions.ensure_index(["login", "ticket"], unique=True)
+        self.state.ensure_index(["login"], unique=True)
+
+    # -- reading ----------------------------------------------------------------------------
+    def sync_state(self, login: int) -> SyncState | None:
+        doc = self.state.find_one({"login": login})
+        return SyncState.from_doc(doc) if doc else None
+
+    def watermark(self, login: int) -> datetime | None:
+        """Where the next deal fetch of ``login`` starts (None: from the beginning of history)."""
+        state = self.sync_state(login)
+        return state.watermark if state else None
+
+    def deal_count(self, login: int) -> int:
+        return self.deals.count({"login": login})
+
+    # -- writing ----------------------------------------------------------------------------
+    def record_poll(
+        self, actor: Actor, account: Mt5Account, poll: Poll, *, snapshot_every: timedelta = timedelta(minutes=1)
+    ) -> SyncResult:
+        """Store one poll atomically: deals, orders, balance classifications, snapshot, positions, cursor, alerts.
+
+        A snapshot goes into the time series at most every ``snapshot_every`` (the listener still sees each
+        one); the equity peak moves with new cash flows so a deposit is not mistaken for a recovery.
+        """
+        login = account.login
+        with self.changing(actor, Permission.MT5_SYNC) as rec:
+            state = self.state.find_one({"login": login}) or self.state.insert({"login": login})
+            deals = self.deals.upsert_many([deal_to_doc(d) for d in poll.deals], DEAL_KEY) if poll.deals else None
+            orders = self.orders.upsert_many(list(poll.orders), DEAL_KEY) if poll.orders else None
+            new_balance = self.classification.classify_new(poll.deals)
+            changes: dict[str, object] = {"last_poll_at": poll.snapshot.time}
+            if poll.watermark is not None:
+                changes.update(watermark=poll.watermark, last_deals_at=poll.snapshot.time)
+            last_snapshot = state.get("last_snapshot_at")
+            store_snapshot = last_snapshot is None or poll.snapshot.time - last_snapshot >= snapshot_every
+            if store_snapshot:
+                self.snapshots.upsert_many([snapshot_to_doc(poll.snapshot)], SNAPSHOT_KEY)
+                changes["last_snapshot_at"] = poll.snapshot.time
+            self._replace_positions(login, poll.positions)
+            peak = _next_peak(state.get("equity_peak"), poll.snapshot.equity, new_balance)
+            changes["equity_peak"] = peak
+            alerts = self.risk.apply(
+                rec, login, current_alerts(account.thresholds, poll.snapshot, poll.positions, peak)
+            )
+            after = self.state.update(state["_id"], changes, expected_version=state["version"])
+            new_deals, new_orders = (deals.inserted if deals else 0), (orders.inserted if orders else 0)
+            if new_deals or new_orders:
+                rec.record("mt5.sync", SYNC_STATE, after["_id"], after={
+                    "login": login, "new_deals": new_deals, "new_orders": new_orders, "watermark": poll.watermark,
+                })
+        return SyncResult(login, new_deals, new_orders, len(new_balance),
+                          sum(1 for _, c in new_balance if c.needs_review), store_snapshot, alerts)
+
+    def note_connection(self, login: int, state: ConnectionState, detail: str = "") -> None:
+        """Remember the poller's connection state so ``fidus mt5 status`` (another process) can show it.
+
+        Operational status, not business data: stored without an audit entry.
+        """
+        changes = {"connection": state.value, "detail": detail, "connection_at": self.now()}
+        with self.store.transaction():
+            doc = self.state.find_one({"login": login})
+            if doc is None:
+                self.state.insert({"login": login, **changes})
+            else:
+                self.state.update(doc["_id"], changes, expected_version=doc["version"])
+
+    def _replace_positions(self, login: int, positions: Sequence[Position]) -> None:
+        open_tickets = {p.ticket for p in positions}
+        for doc in self.positions.find({"login": login}, projection=["ticket"]):
+            if doc["ticket"] not in open_tickets:
+                self.positions.delete(doc["_id"])
+        if positions:
+            self.positions.upsert_many([position_to_doc(p) for p in positions], ("login", "ticket"))
+
+
+def _next_peak(
+    previous: Decimal | None, equity: Decimal, new_balance: Sequence[tuple[Deal, Classification]]
+) -> Decimal:
+    """Equity peak for drawdown alerts: the old peak moved by new cash flows, then raised to today's equity."""
+    if previous is None:
+        return equity
+    return max(previous + sum((d.net for d, _ in new_balance), Decimal(0)), equity)
