@@ -18,6 +18,7 @@ from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.config.settings import Settings
 from fidus_desktop.services.base import ServiceContext, utc_now
 from fidus_desktop.services.portfolio import PortfolioServices
+from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.users import UserService
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
@@ -33,11 +34,13 @@ class Services:
         self.ctx = ctx
         self.users = UserService(ctx)
         self.portfolio = PortfolioServices(ctx)
+        self.trading = TradingServices(ctx)
 
     def ensure_indexes(self) -> None:
         self.ctx.audit.ensure_indexes()
         self.users.ensure_indexes()
         self.portfolio.ensure_indexes()
+        self.trading.ensure_indexes()
 
 
 @dataclass
