@@ -1,6 +1,7 @@
 """Database URIs: which store to open, and where a MongoDB password may (and may not) come from.
 
-Accepted: ``sqlite:///absolute/path.db``, ``sqlite:///C:/path.db`` (Windows), ``sqlite:relative.db``,
+Accepted: ``sqlite:///absolute/path.db`` (also written ``sqlite:////absolute/path.db``), ``sqlite:///C:/path.db``
+(Windows), ``sqlite:relative.db``,
 ``mongodb://[user@]host[:port][,host…]/[database][?options]`` and ``mongodb+srv://[user@]cluster/…``.
 A MongoDB password is never taken from the URI (it would sit in shell history, settings files and logs):
 ``fidus config set-db-password USER@HOST`` keeps it in the OS keyring and ``password_lookup`` returns it.
@@ -101,6 +102,7 @@ def sqlite_path(uri: str) -> Path:
         rest = rest[2:]
         if not rest.startswith("/"):
             raise _invalid(uri, "a sqlite:// URI has no host: use three slashes before an absolute path")
+        rest = "/" + rest.lstrip("/")  # sqlite:////abs (an absolute POSIX path after three slashes) too
         if _WINDOWS_DRIVE.match(rest):
             rest = rest[1:]
     if not rest.strip() or "?" in rest:
