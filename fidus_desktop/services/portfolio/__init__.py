@@ -57,3 +57,7 @@ class PortfolioServices:
         for service in (self.funds, self.investors, self.fx, self.navs, self.fees, self.dealing, self.holdings,
                         self.products, self.rebalancing):
             service.ensure_indexes()
+
+
+# Registers the demo builder with ``services.demo`` (last: the demo module imports this package).
+from fidus_desktop.services.portfolio import demo as _demo  # noqa: E402, F401

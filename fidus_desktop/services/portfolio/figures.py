@@ -2,6 +2,7 @@
 
 Definitions (docs/PORTFOLIO.md):
 
+* Without a date, figures are as of the latest NAV date in the database (``NavService.latest_date``).
 * Class AUM on a date = units outstanding (unit ledger up to that date) × the class's latest
   ``nav_per_unit`` on or before it (``nav_stale`` when older), in the class currency.
 * Fund AUM = Σ class AUM converted to the fund's base currency at the FX rate of the date (stored ECB and
@@ -115,7 +116,8 @@ class FiguresService(Service):
         self.funds, self.navs, self.fx, self.ledgers = funds, navs, fx, ledgers
 
     def _on(self, on: date | None) -> date:
-        return on or self.now().date()
+        """Figures default to the latest valuation date (not today: NAVs and rates lag the calendar)."""
+        return on or self.navs.latest_date() or self.now().date()
 
     def class_aum(self, share_class: ShareClass, base_currency: str, on: date) -> ClassAum:
         units = self.ledgers.units_outstanding(share_class.class_id, on)

@@ -88,6 +88,11 @@ class NavService(Service):
         doc = self.navs.find_one(query, sort=[("nav_date", -1)])
         return NavPoint.from_doc(doc) if doc else None
 
+    def latest_date(self) -> date | None:
+        """The newest NAV date of any class: the default 'as of' of figures and screens."""
+        doc = self.navs.find_one(sort=[("nav_date", -1)])
+        return doc["nav_date"] if doc else None
+
     def series(self, class_id: str, start: date | None = None, end: date | None = None) -> dict[date, Decimal]:
         """``{nav_date: nav_per_unit}`` in date order: what analytics and charts take."""
         query = {"class_id": class_id, **date_range("nav_date", start, end)}
