@@ -16,6 +16,7 @@ from fidus_desktop.store.errors import StorageError
 # Each module has ``register(subparsers)``; a command sets ``func`` returning an exit code.
 COMMAND_MODULES = [
     "fidus_desktop.cli.basics",
+    "fidus_desktop.cli.portfolio",
 ]
 
 

@@ -1,0 +1,1 @@
+from tests.portfolio.fixtures import office  # noqa: F401  (fixture)

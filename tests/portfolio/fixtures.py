@@ -1,0 +1,58 @@
+"""A small office for portfolio tests: one EUR fund with a USD class, two investors, ECB rates, NAVs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from fidus_desktop.bootstrap import Services
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.permissions import Role
+from fidus_desktop.services.portfolio import PortfolioServices
+from fidus_desktop.services.portfolio.funds import Fund, ShareClass
+from fidus_desktop.services.portfolio.investors import Investor
+from fidus_desktop.store.sqlite import SqliteStore
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PM = Actor("u-pm", "maria", Role.PORTFOLIO_MANAGER, workstation="test")
+PM2 = Actor("u-pm2", "peter", Role.PORTFOLIO_MANAGER, workstation="test")
+BACK = Actor("u-bo", "lena", Role.BACK_OFFICE, workstation="test")
+ADMIN = Actor("u-admin", "admin", Role.ADMIN, workstation="test")
+D1, D2, D3, D4 = date(2023, 1, 2), date(2023, 1, 3), date(2023, 1, 4), date(2023, 1, 5)
+
+
+@dataclass
+class Office:
+    services: Services
+    p: PortfolioServices
+    fund: Fund
+    eur: ShareClass
+    usd: ShareClass
+    ann: Investor
+    bob: Investor
+
+
+def build_office(path: Path) -> Office:
+    services = Services(ServiceContext(SqliteStore(path / "t.db")))
+    services.ensure_indexes()
+    p = services.portfolio
+    fund = p.funds.create_fund(PM, "GLB", "Global", "EUR")
+    eur = p.funds.create_class(PM, fund.fund_id, "GLB-A-EUR", "A EUR", "EUR", launch_date="2023-01-01",
+                               fees={"entry_rate": "0.02", "exit_rate": "0.01", "management_rate": "0.0125"})
+    usd = p.funds.create_class(PM, fund.fund_id, "GLB-A-USD", "A USD", "USD", launch_date="2023-01-01")
+    ann = p.investors.create_investor(ADMIN, "INV-1", "Ann Smith", "individual", email="ann@example.com")
+    bob = p.investors.create_investor(ADMIN, "INV-2", "Bob Corp", "corporate")
+    p.fx.import_ecb(PM, (DATA / "ecb-extract.csv").read_bytes())
+    for class_id in (eur.class_id, usd.class_id):
+        for day, nav in ((D1, "100"), (D2, "101"), (D3, "102"), (D4, "101.5")):
+            p.navs.set_nav(PM, class_id, day, nav)
+    return Office(services, p, fund, eur, usd, ann, bob)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Office:
+    return build_office(tmp_path)
