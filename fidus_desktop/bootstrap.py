@@ -19,7 +19,7 @@ from fidus_desktop.config.settings import Settings
 from fidus_desktop.services.base import ServiceContext, utc_now
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.trading import TradingServices
-from fidus_desktop.services.users import UserService
+from fidus_desktop.services.users import SignInPolicy, UserService
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.uri import open_store
@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 class Services:
     """Every service, built over one context. Later features add theirs here."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, settings: Settings | None = None) -> None:
         self.ctx = ctx
-        self.users = UserService(ctx)
+        self.users = UserService(ctx, SignInPolicy.from_settings(settings))
         self.portfolio = PortfolioServices(ctx)
         self.trading = TradingServices(ctx)
 
@@ -89,7 +89,7 @@ def open_context(
     store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)))
     try:
         migrate(store)
-        services = Services(ServiceContext(store, clock))
+        services = Services(ServiceContext(store, clock), settings)
         services.ensure_indexes()
     except BaseException:
         store.close()

@@ -47,15 +47,18 @@ class Permission(StrEnum):
     MT5_SYNC = "mt5.sync"
     ALERTS_ACK = "alerts.ack"
     OWN_ACCOUNTS_READ = "own_accounts.read"
+    OWN_CREDENTIALS = "own_credentials.manage"  # change one's own password, enrol MFA
 
 
 _ALL = frozenset(Permission)
 _READ_BUSINESS = {Permission.FUNDS_READ, Permission.INVESTORS_READ, Permission.MT5_READ, Permission.REPORTS_RUN}
+_EVERY_USER = {Permission.OWN_CREDENTIALS}  # every signed-in user manages their own password and MFA
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _ALL - {Permission.OWN_ACCOUNTS_READ},
     Role.PORTFOLIO_MANAGER: frozenset(
         _READ_BUSINESS
+        | _EVERY_USER
         | {
             Permission.FUNDS_MANAGE,
             Permission.DEALING_ENTER,
@@ -70,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.COMPLIANCE_OFFICER: frozenset(
         _READ_BUSINESS
+        | _EVERY_USER
         | {
             Permission.AUDIT_READ,
             Permission.PERSONAL_DATA_READ,
@@ -81,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.BACK_OFFICE: frozenset(
         _READ_BUSINESS
+        | _EVERY_USER
         | {
             Permission.INVESTORS_MANAGE,
             Permission.DEALING_ENTER,
@@ -91,7 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PERSONAL_DATA_READ,
         }
     ),
-    Role.CLIENT: frozenset({Permission.OWN_ACCOUNTS_READ}),
+    Role.CLIENT: frozenset(_EVERY_USER | {Permission.OWN_ACCOUNTS_READ}),
 }
 
 

@@ -1,26 +1,110 @@
-"""User accounts and sign-in.
+"""User accounts, sign-in with lockout and a second factor, and the administrator's user actions.
 
 Usernames are unique case-insensitively (``username_key``). Passwords are argon2id hashes
 (``security.passwords``); the policy is checked on every new password.
+
+Signing in (the login dialog, the idle lock and the CLI all do this)::
+
+    try:
+        user = users.authenticate(username, password)        # no MFA enrolled: done
+    except SecondFactorRequired as step:                      # MFA enrolled: ask for the code
+        user = users.complete_mfa(step.challenge, code)       # TOTP code or a recovery code
+    if user.must_change_password:                             # after an administrator's reset
+        user = users.change_password(user.actor(), password, new_password)
+    if user.must_enrol_mfa:                                   # role needs MFA (security.mfa_required_roles)
+        enrolment = users.begin_totp_enrolment(user.actor())  # show QR, then:
+        codes = users.confirm_totp_enrolment(user.actor(), enrolment.secret, first_code)  # show codes once
+
+``SecondFactorRequired``, ``AccountLocked`` and a wrong password are all ``AuthenticationFailed``, so a caller
+that knows nothing of MFA fails closed. Failed attempts (password or code) are counted in the user document
+with versioned updates, so the lockout holds across workstations and no increment is lost; success resets it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from fidus_desktop.security import passwords
+from argon2 import PasswordHasher
+
+from fidus_desktop.security import passwords, totp
+from fidus_desktop.services import mfa
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, Role, require
-from fidus_desktop.store.errors import DuplicateKey
+from fidus_desktop.store.errors import ConcurrencyError, DuplicateKey
 from fidus_desktop.store.port import Document
 
 USERS = "users"
+SECRET_FIELDS = ("password_hash", "totp_secret", "recovery_codes")
+MAX_SIGN_IN_RETRIES = 5
+_WRONG = "The username or password is not right, or the account is disabled."
+_SIGN_IN = Actor.system("sign-in")
 
 
 class AuthenticationFailed(Exception):
     """Wrong username or password (deliberately not saying which), or a disabled account."""
+
+
+class AccountLocked(AuthenticationFailed):
+    """Too many failed attempts; ``until`` says when the account opens again."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        local = until.astimezone()
+        super().__init__(
+            f"This account is locked after too many failed sign-ins until {local:%H:%M} on {local:%d %b %Y}. "
+            "Wait until then, or ask an administrator to unlock it."
+        )
+
+
+class SecondFactorRequired(AuthenticationFailed):
+    """The password was right and the account uses MFA: call ``complete_mfa(challenge, code)``."""
+
+    def __init__(self, challenge: mfa.MfaChallenge) -> None:
+        self.challenge = challenge
+        super().__init__("Enter the 6-digit code from your authenticator app, or one of your recovery codes.")
+
+
+class SettingsLike(Protocol):
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """Lockout and MFA rules (``security.*`` settings)."""
+
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    mfa_required_roles: frozenset[Role] = frozenset({Role.ADMIN, Role.COMPLIANCE_OFFICER})
+
+    @classmethod
+    def from_settings(cls, settings: SettingsLike | None) -> SignInPolicy:
+        if settings is None:
+            return cls()
+        roles = settings.get("security.mfa_required_roles", [r.value for r in cls.mfa_required_roles])
+        try:
+            required = frozenset(Role(r) for r in roles)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"security.mfa_required_roles in the settings file must be a list of roles ({', '.join(Role)}), "
+                f"not {roles!r}."
+            ) from None
+        return cls(
+            _positive(settings, "security.lockout_attempts", cls.lockout_attempts),
+            _positive(settings, "security.lockout_minutes", cls.lockout_minutes),
+            required,
+        )
+
+
+def _positive(settings: SettingsLike, name: str, default: int) -> int:
+    value = settings.get(name, default)
+    if type(value) is not int or value < 1:
+        raise ValueError(f"{name} in the settings file must be a whole number of at least 1, not {value!r}.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -32,34 +116,74 @@ class User:
     active: bool
     must_change_password: bool
     version: int
+    mfa_enabled: bool = False
+    must_enrol_mfa: bool = False  # the role requires MFA and none is enrolled: enrol before working
+    locked_until: datetime | None = None
+    last_sign_in_at: datetime | None = None
+    investor_ids: frozenset[str] = frozenset()
 
     @classmethod
-    def from_doc(cls, doc: Document) -> User:
+    def from_doc(cls, doc: Document, mfa_required: frozenset[Role] = frozenset()) -> User:
+        role = Role(doc["role"])
+        mfa_enabled = bool(doc.get("totp_secret"))
         return cls(
             user_id=doc["_id"],
             username=doc["username"],
             display_name=doc.get("display_name") or doc["username"],
-            role=Role(doc["role"]),
+            role=role,
             active=doc.get("active", True),
             must_change_password=doc.get("must_change_password", False),
             version=doc["version"],
+            mfa_enabled=mfa_enabled,
+            must_enrol_mfa=role in mfa_required and not mfa_enabled,
+            locked_until=doc.get("locked_until"),
+            last_sign_in_at=doc.get("last_sign_in_at"),
+            investor_ids=frozenset(doc.get("investor_ids") or ()),
         )
 
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
     def actor(self) -> Actor:
-        return Actor(self.user_id, self.username, self.role)
+        return Actor(self.user_id, self.username, self.role, investor_ids=self.investor_ids)
 
 
 def public_view(doc: Document) -> Document:
-    """A user document fit for the audit trail: no password hash or MFA secrets."""
-    return {k: v for k, v in doc.items() if k not in ("password_hash", "totp_secret", "recovery_codes")}
+    """A user document fit for the audit trail and exports: no password hash or MFA secrets."""
+    return {k: v for k, v in doc.items() if k not in SECRET_FIELDS}
+
+
+def _credentials(doc: Document) -> tuple[Any, ...]:
+    """What a factor check depends on; if it changed since the check, the check is repeated."""
+    return tuple(doc.get(k) for k in (*SECRET_FIELDS, "totp_last_step"))
+
+
+@dataclass
+class _Attempt:
+    """What one sign-in step decided: fields to store, audit actions, and the error to raise after commit."""
+
+    changes: Document = field(default_factory=dict)
+    unset: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    error: AuthenticationFailed | None = None
+    needs_code: bool = False  # the password was right; the second factor comes next
+
+
+Decider = Callable[[Document], _Attempt]
 
 
 class UserService(Service):
-    """Create users and sign them in."""
+    """Create and manage users and sign them in."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(
+        self, ctx: ServiceContext, policy: SignInPolicy | None = None, hasher: PasswordHasher | None = None
+    ) -> None:
         super().__init__(ctx)
         self.users = ctx.store.collection(USERS)
+        self.policy = policy or SignInPolicy()
+        self.hasher = hasher or passwords.DEFAULT_HASHER
+        self._challenges = mfa.ChallengeBook()
+        self._dummy_hash: str | None = None
 
     def ensure_indexes(self) -> None:
         self.users.ensure_index(["username_key"], unique=True)
@@ -67,26 +191,39 @@ class UserService(Service):
     def count(self) -> int:
         return self.users.count()
 
+    def _user(self, doc: Document) -> User:
+        return User.from_doc(doc, self.policy.mfa_required_roles)
+
     def list(self, actor: Actor) -> list[User]:
         require(actor, Permission.USERS_MANAGE)
-        return [User.from_doc(d) for d in self.users.find(sort=[("username_key", 1)])]
+        return [self._user(d) for d in self.users.find(sort=[("username_key", 1)])]
+
+    # --- creating users ---------------------------------------------------------------------------------
+
+    def _check_password(self, password: Any, username: str, field_name: str = "password") -> str:
+        if not isinstance(password, str) or not password:
+            raise ValidationError({field_name: "A password is required."})
+        problems = passwords.check_password_policy(password, username)
+        if problems:
+            raise ValidationError({field_name: " ".join(problems)})
+        return password
+
+    @staticmethod
+    def _role(role: Any) -> Role:
+        try:
+            return Role(role)
+        except ValueError:
+            raise ValidationError({"role": f"{role!r} is not a role; choose one of {', '.join(Role)}."}) from None
 
     def _validate_new(self, username: Any, password: Any, role: Any) -> tuple[str, Role]:
         name = self.required_text(username, "username", "A username", max_length=64)
         if not name.replace(".", "").replace("_", "").replace("-", "").isalnum():
             raise ValidationError({"username": "Use letters, digits, '.', '_' or '-' in a username."})
-        try:
-            role_value = Role(role)
-        except ValueError:
-            raise ValidationError({"role": f"{role!r} is not a role; choose one of {', '.join(Role)}."}) from None
-        if not isinstance(password, str):
-            raise ValidationError({"password": "A password is required."})
-        problems = passwords.check_password_policy(password, name)
-        if problems:
-            raise ValidationError({"password": " ".join(problems)})
+        role_value = self._role(role)
+        self._check_password(password, name)
         return name, role_value
 
-    def _insert(self, rec: Any, name: str, password: str, role: Role, display_name: str | None) -> User:
+    def _insert(self, rec: ChangeRecorder, name: str, password: str, role: Role, display_name: str | None) -> User:
         doc = {
             "username": name,
             "username_key": name.casefold(),
@@ -94,7 +231,8 @@ class UserService(Service):
             "role": role.value,
             "active": True,
             "must_change_password": False,
-            "password_hash": passwords.hash_password(password),
+            "failed_attempts": 0,
+            "password_hash": passwords.hash_password(password, hasher=self.hasher),
             "created_at": self.now(),
         }
         try:
@@ -102,7 +240,7 @@ class UserService(Service):
         except DuplicateKey:
             raise ValidationError({"username": f"The username {name!r} is already taken."}) from None
         rec.record("user.create", "user", stored["_id"], after=public_view(stored))
-        return User.from_doc(stored)
+        return self._user(stored)
 
     def create_user(
         self, actor: Actor, username: Any, password: Any, role: Any, display_name: str | None = None
@@ -119,18 +257,227 @@ class UserService(Service):
                 raise ValidationError("An administrator already exists; sign in instead.")
             return self._insert(rec, name, password, role, display_name)
 
+    # --- administrator actions ----------------------------------------------------------------------------
+
+    def _admin_change(
+        self, actor: Actor, user_id: Any, action: str, decide: Callable[[Document], tuple[Document, tuple[str, ...]]]
+    ) -> User:
+        """Apply ``decide(doc) -> (changes, unset)`` to one user, audited with before/after images."""
+        user_id = self.required_text(user_id, "user", "A user")
+        with self.changing(actor, Permission.USERS_MANAGE) as rec:
+            doc = self.users.require(user_id)
+            changes, unset = decide(doc)
+            updated = self.users.update(user_id, changes, expected_version=doc["version"], unset=unset)
+            rec.record(action, "user", user_id, before=public_view(doc), after=public_view(updated))
+            return self._user(updated)
+
+    def _keep_an_admin(self, actor: Actor, doc: Document, what: str) -> None:
+        """Refuse to lock the office out: not on one's own account, and never the last active admin."""
+        if doc["_id"] == actor.user_id:
+            raise ValidationError(f"You cannot {what} your own account; ask another administrator.")
+        if doc["role"] == Role.ADMIN.value and doc.get("active", True):
+            if self.users.count({"role": Role.ADMIN.value, "active": True}) <= 1:
+                raise ValidationError(f"{doc['username']} is the last active administrator; make another first.")
+
+    def disable_user(self, actor: Actor, user_id: str) -> User:
+        def decide(doc: Document) -> tuple[Document, tuple[str, ...]]:
+            self._keep_an_admin(actor, doc, "disable")
+            return {"active": False}, ()
+
+        return self._admin_change(actor, user_id, "user.disable", decide)
+
+    def enable_user(self, actor: Actor, user_id: str) -> User:
+        return self._admin_change(actor, user_id, "user.enable", lambda doc: ({"active": True}, ()))
+
+    def unlock_user(self, actor: Actor, user_id: str) -> User:
+        return self._admin_change(
+            actor, user_id, "user.unlock", lambda doc: ({"failed_attempts": 0}, ("locked_until",))
+        )
+
+    def set_role(self, actor: Actor, user_id: str, role: Any) -> User:
+        new_role = self._role(role)
+
+        def decide(doc: Document) -> tuple[Document, tuple[str, ...]]:
+            if doc["role"] != new_role.value:
+                self._keep_an_admin(actor, doc, "change the role of")
+            return {"role": new_role.value}, ()
+
+        return self._admin_change(actor, user_id, "user.set_role", decide)
+
+    def reset_password(self, actor: Actor, user_id: str, temporary_password: Any) -> User:
+        """Set a temporary password the user must change at the next sign-in; also lifts a lockout."""
+
+        def decide(doc: Document) -> tuple[Document, tuple[str, ...]]:
+            password = self._check_password(temporary_password, doc["username"])
+            changes = {
+                "password_hash": passwords.hash_password(password, hasher=self.hasher),
+                "must_change_password": True,
+                "failed_attempts": 0,
+            }
+            return changes, ("locked_until",)
+
+        return self._admin_change(actor, user_id, "user.reset_password", decide)
+
+    def reset_mfa(self, actor: Actor, user_id: str) -> User:
+        """Remove the user's authenticator and recovery codes (lost phone); they enrol again if required."""
+        return self._admin_change(
+            actor, user_id, "user.reset_mfa", lambda doc: ({}, ("totp_secret", "totp_last_step", "recovery_codes"))
+        )
+
+    # --- the user's own credentials -----------------------------------------------------------------------
+
+    def _own(self, actor: Actor) -> Document:
+        require(actor, Permission.OWN_CREDENTIALS)
+        doc = self.users.get(actor.user_id)
+        if doc is None:
+            raise ValidationError("Only a user account has a password and MFA; the system actor has none.")
+        return doc
+
+    def change_password(self, actor: Actor, old_password: Any, new_password: Any) -> User:
+        doc = self._own(actor)
+        if not isinstance(old_password, str) or not passwords.verify(
+            doc["password_hash"], old_password, hasher=self.hasher
+        ):
+            raise ValidationError({"old_password": "The current password is not right."})
+        new = self._check_password(new_password, doc["username"], "new_password")
+        if new == old_password:
+            raise ValidationError({"new_password": "Choose a password different from the current one."})
+        changes = {"password_hash": passwords.hash_password(new, hasher=self.hasher), "must_change_password": False}
+        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
+            updated = self.users.update(doc["_id"], changes, expected_version=doc["version"])
+            rec.record("user.change_password", "user", doc["_id"])
+            return self._user(updated)
+
+    def begin_totp_enrolment(self, actor: Actor) -> totp.TotpEnrolment:
+        """A new secret with its QR code; nothing is stored until ``confirm_totp_enrolment``."""
+        if self._own(actor).get("totp_secret"):
+            raise ValidationError(
+                "Two-step sign-in is already set up; ask an administrator to reset it to enrol a new device."
+            )
+        return totp.enrol_totp(actor.username)
+
+    def confirm_totp_enrolment(self, actor: Actor, secret: Any, code: Any) -> list[str]:
+        """Store the secret once the user proves their app works; returns the recovery codes to show once."""
+        doc = self._own(actor)
+        if not mfa.is_totp_secret(secret):
+            raise ValidationError("The enrolment is not valid; start the set-up again.")
+        step = totp.verify_totp(secret, code, last_timestep=None, at=self.now()) if isinstance(code, str) else None
+        if step is None:
+            raise ValidationError({"code": "That code is not right; enter the 6 digits your app shows now."})
+        codes, hashes = totp.new_recovery_codes(hasher=self.hasher)
+        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
+            fresh = self.users.require(doc["_id"])
+            if fresh.get("totp_secret"):
+                raise ValidationError("Two-step sign-in was already set up for this account.")
+            changes = {
+                "totp_secret": secret,
+                "totp_last_step": step,
+                "recovery_codes": hashes,
+                "mfa_enrolled_at": self.now(),
+            }
+            self.users.update(doc["_id"], changes, expected_version=fresh["version"])
+            rec.record("user.mfa_enrol", "user", doc["_id"])
+        return codes
+
+    # --- signing in ---------------------------------------------------------------------------------------
+
     def authenticate(self, username: Any, password: Any) -> User:
-        """The user, if ``password`` is right; ``AuthenticationFailed`` otherwise (audited either way)."""
+        """The user if ``password`` is right and no second factor is enrolled (see the module docstring)."""
         if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
             raise AuthenticationFailed("Enter your username and password.")
         doc = self.users.find_one({"username_key": username.strip().casefold()})
-        ok = doc is not None and doc.get("active", True) and passwords.verify(doc["password_hash"], password)
-        with self.changing(Actor.system("sign-in"), Permission.USERS_MANAGE) as rec:
-            rec.record(
-                "user.sign_in" if ok else "user.sign_in_failed",
-                "user",
-                doc["_id"] if doc else username.strip()[:64],
+        if doc is None:
+            passwords.verify(self._dummy(), password, hasher=self.hasher)  # as slow as a real check
+            with self.changing(_SIGN_IN, Permission.USERS_MANAGE) as rec:
+                rec.record("user.sign_in_failed", "user", username.strip()[:64])
+            raise AuthenticationFailed(_WRONG)
+
+        def evaluate(current: Document) -> Decider:
+            ok = passwords.verify(current["password_hash"], password, hasher=self.hasher)
+            if current.get("totp_secret"):
+                return lambda fresh: self._decide(fresh, ok, _Attempt(needs_code=True))
+            rehash = ok and passwords.needs_rehash(current["password_hash"], hasher=self.hasher)
+            renewed = {"password_hash": passwords.hash_password(password, hasher=self.hasher)} if rehash else {}
+            return lambda fresh: self._decide(fresh, ok, self._success(fresh, renewed))
+
+        final, attempt = self._settle(doc, evaluate)
+        if attempt.needs_code:
+            raise SecondFactorRequired(self._challenges.issue(final["_id"], final["username"], self.now()))
+        return self._user(final)
+
+    def complete_mfa(self, challenge: Any, code: Any) -> User:
+        """Finish a sign-in with a TOTP code or a recovery code; wrong codes count towards the lockout."""
+        try:
+            issued = self._challenges.check(challenge, self.now())
+        except mfa.ChallengeExpired as exc:
+            raise AuthenticationFailed(str(exc)) from None
+        if not isinstance(code, str) or not code.strip():
+            raise AuthenticationFailed("Enter the 6-digit code from your authenticator app or a recovery code.")
+
+        def evaluate(current: Document) -> Decider:
+            used = mfa.check_code(current, code, at=self.now(), hasher=self.hasher)
+            if used is None:
+                return lambda fresh: self._decide(fresh, False, _Attempt())
+            return lambda fresh: self._decide(fresh, True, self._success(fresh, used.changes, used.actions))
+
+        final, _ = self._settle(self.users.require(issued.user_id), evaluate)
+        self._challenges.close(issued)
+        return self._user(final)
+
+    def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = passwords.hash_password(secrets.token_urlsafe(16), hasher=self.hasher)
+        return self._dummy_hash
+
+    def _decide(self, doc: Document, factor_ok: bool, success: _Attempt) -> _Attempt:
+        """The outcome on the stored state: locked and disabled accounts first, then count or clear failures."""
+        locked_until = doc.get("locked_until")
+        if locked_until is not None and locked_until > self.now():
+            return _Attempt(actions=("user.sign_in_locked",), error=AccountLocked(locked_until))
+        if not doc.get("active", True):
+            return _Attempt(actions=("user.sign_in_failed",), error=AuthenticationFailed(_WRONG))
+        if factor_ok:
+            return success
+        failed = doc.get("failed_attempts", 0) + 1
+        if failed >= self.policy.lockout_attempts:
+            until = self.now() + timedelta(minutes=self.policy.lockout_minutes)
+            return _Attempt(
+                {"failed_attempts": 0, "locked_until": until},
+                actions=("user.sign_in_failed", "user.locked"),
+                error=AccountLocked(until),
             )
-        if not ok:
-            raise AuthenticationFailed("The username or password is not right, or the account is disabled.")
-        return User.from_doc(doc)
+        return _Attempt(
+            {"failed_attempts": failed}, actions=("user.sign_in_failed",), error=AuthenticationFailed(_WRONG)
+        )
+
+    def _success(self, doc: Document, changes: Document, actions: tuple[str, ...] = ()) -> _Attempt:
+        stored = {"failed_attempts": 0, "last_sign_in_at": self.now(), **changes}
+        return _Attempt(stored, ("locked_until",) if "locked_until" in doc else (), ("user.sign_in", *actions))
+
+    def _settle(self, doc: Document, evaluate: Callable[[Document], Decider]) -> tuple[Document, _Attempt]:
+        """Check the factor (slow hashing) outside the transaction, then decide and store on the state read
+        inside it, so concurrent attempts from other workstations are all counted. If the credentials
+        themselves changed meanwhile (a code was just used, the password reset), check again."""
+        for _ in range(MAX_SIGN_IN_RETRIES):
+            decide = evaluate(doc)
+            try:
+                with self.changing(_SIGN_IN, Permission.USERS_MANAGE) as rec:
+                    fresh = self.users.require(doc["_id"])
+                    if _credentials(fresh) != _credentials(doc):
+                        doc = fresh
+                        continue
+                    attempt = decide(fresh)
+                    doc = fresh
+                    if attempt.changes or attempt.unset:
+                        doc = self.users.update(
+                            fresh["_id"], attempt.changes, expected_version=fresh["version"], unset=attempt.unset
+                        )
+                    for action in attempt.actions:
+                        rec.record(action, "user", fresh["_id"])
+            except ConcurrencyError:  # MongoDB: another workstation wrote first; decide again on its result
+                doc = self.users.require(doc["_id"])
+                continue
+            if attempt.error is not None:
+                raise attempt.error
+            return doc, attempt
+        raise AuthenticationFailed("Too many sign-ins for this account at the same moment; try again.")
