@@ -16,7 +16,9 @@ from fidus_desktop.store.errors import StorageError
 # Each module has ``register(subparsers)``; a command sets ``func`` returning an exit code.
 COMMAND_MODULES = [
     "fidus_desktop.cli.basics",
+    "fidus_desktop.cli.mt5",
     "fidus_desktop.cli.portfolio",
+    "fidus_desktop.cli.users",
 ]
 
 

@@ -198,6 +198,15 @@ class UserService(Service):
         require(actor, Permission.USERS_MANAGE)
         return [self._user(d) for d in self.users.find(sort=[("username_key", 1)])]
 
+    def by_username(self, actor: Actor, username: Any) -> User:
+        """The user called ``username`` (any case); ``ValidationError`` naming it if there is none."""
+        require(actor, Permission.USERS_MANAGE)
+        name = self.required_text(username, "username", "A username", max_length=64)
+        doc = self.users.find_one({"username_key": name.casefold()})
+        if doc is None:
+            raise ValidationError({"username": f"There is no user called {name!r}; `fidus user list` shows them."})
+        return self._user(doc)
+
     # --- creating users ---------------------------------------------------------------------------------
 
     def _check_password(self, password: Any, username: str, field_name: str = "password") -> str:
