@@ -1,0 +1,162 @@
+"""``fidus mt5 status | accounts | sync``: MT5 accounts and the headless sync for a service account.
+
+``sync --simulated SEED`` runs against the deterministic simulated terminal (its clock fixed at the
+simulator's default instant), so a second ``--once`` run with the same seed stores no new deal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    add_actor_options,
+    emit_json,
+    fail,
+    open_ctx,
+    print_table,
+    signed_in_actor,
+)
+from fidus_desktop.config.settings import SettingsError
+from fidus_desktop.domain.trading.models import AccountSnapshot, Position
+from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
+from fidus_desktop.services.trading.sync import ConnectionState
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        actor = signed_in_actor(ctx, args)
+        rows = [{
+            "login": a.login, "server": a.server, "name": a.name, "currency": a.currency,
+            "fund_id": a.fund_id or "", "investor_account_id": a.investor_account_id or "",
+            "capital_source": a.capital_source, "initial_allocation": a.initial_allocation.amount,
+            "server_time": a.server_time, "active": a.active,
+        } for a in ctx.services.trading.accounts.list(actor)]
+        _output(args, rows, ["login", "server", "name", "currency", "fund_id", "capital_source", "active"])
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        actor = signed_in_actor(ctx, args)
+        trading = ctx.services.trading
+        rows = []
+        for account in trading.accounts.list(actor):
+            state = trading.sync.sync_state(account.login)
+            rows.append({
+                "login": account.login, "fund_id": account.fund_id or account.investor_account_id or "",
+                "state": state.connection if state else ConnectionState.STOPPED,
+                "detail": state.detail if state else "never synced",
+                "last_sync": state.last_deals_at if state and state.last_deals_at else "",
+                "deals": trading.sync.deal_count(account.login),
+            })
+        _output(args, rows, ["login", "fund_id", "state", "last_sync", "deals", "detail"])
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+class _Printer:
+    """Prints state changes and new deals for people watching the headless sync."""
+
+    def on_state(self, login: int, state: ConnectionState, detail: str) -> None:
+        print(f"{login}: {state.value}{' – ' + detail if detail else ''}", flush=True)
+
+    def on_snapshot(self, login: int, snapshot: AccountSnapshot, positions: list[Position]) -> None:
+        return None
+
+    def on_deals(self, login: int, count: int) -> None:
+        print(f"{login}: {count} new deal(s) stored", flush=True)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        actor = signed_in_actor(ctx, args)
+        require(actor, Permission.MT5_SYNC)
+        poller = _poller(ctx, args, actor)
+        if args.once:
+            return _sync_once(ctx, poller)
+        print("Syncing MT5 accounts; press Ctrl+C to stop.", flush=True)
+        poller.start()
+        try:
+            while poller.running:
+                time.sleep(1)
+                if isinstance(poller.terminal, SimulatedTerminal):
+                    poller.terminal.advance(1)  # the simulated market moves in real time in loop mode
+        finally:
+            poller.stop()
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def _sync_once(ctx: AppContext, poller: Mt5Poller) -> int:
+    accounts = ctx.services.trading.accounts.all(active_only=True)
+    if not accounts:
+        fail("No active MT5 account is set up; add one under Trading > Accounts first.")
+    stored = poller.sync_to_now()
+    failed = [a.login for a in accounts if a.login not in stored]
+    for account in accounts:
+        if account.login in stored:
+            print(f"{account.login}: {stored[account.login]} new deal(s) stored, "
+                  f"{ctx.services.trading.sync.deal_count(account.login)} in total")
+        else:
+            state = ctx.services.trading.sync.sync_state(account.login)
+            print(f"{account.login}: not synced – {state.detail if state else 'no answer'}")
+    poller.stop()
+    return EXIT_PROBLEM if failed else EXIT_OK
+
+
+def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any) -> Mt5Poller:
+    try:
+        settings = PollerSettings.from_settings(ctx.settings.get)
+    except (ValueError, TypeError, SettingsError) as exc:
+        fail(f"The [mt5] settings are not usable: {exc}")
+    listener = None if args.once else _Printer()
+    if args.simulated is None:
+        return Mt5Poller(ctx.services.trading, RealTerminal(), actor, settings=settings, listener=listener)
+    terminal = SimulatedTerminal(seed=args.simulated)
+    passwords = {login: sim.password for login, sim in terminal.accounts.items()}
+    return Mt5Poller(ctx.services.trading, terminal, actor, settings=settings, listener=listener,
+                     passwords=passwords.get, terminal_clock=lambda: terminal.now)
+
+
+def _output(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if args.json:
+        emit_json(rows)
+    elif rows:
+        print_table(rows, columns)
+    else:
+        print("No MT5 accounts are set up.")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    mt5 = sub.add_parser("mt5", help="MetaTrader 5 accounts and sync")
+    msub = mt5.add_subparsers(dest="mt5_command", required=True, metavar="ACTION")
+
+    p = msub.add_parser("status", help="per account: mapped fund, connection state, last sync, stored deals")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_status)
+
+    p = msub.add_parser("accounts", help="list the MT5 accounts FIDUS follows")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_accounts)
+
+    p = msub.add_parser("sync", help="sync deals, positions and snapshots (headless loop, or --once)")
+    p.add_argument("--simulated", type=int, metavar="SEED", help="use the deterministic simulated terminal")
+    p.add_argument("--once", action="store_true", help="read every account up to now, then exit")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_sync)
