@@ -1,0 +1,103 @@
+"""``fidus funds|investors|import|perf``: exit codes, messages and ``--json``; the demo portfolio."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from fidus_desktop.bootstrap import Services
+from fidus_desktop.cli import main
+from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.demo import load_demo
+from fidus_desktop.store.sqlite import SqliteStore
+from tests.portfolio.fixtures import DATA, build_office
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    build_office(tmp_path).services.ctx.store.close()
+    db = ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"]
+    store = SqliteStore(tmp_path / "t.db")
+    Services(ServiceContext(store)).users.create_first_admin("alice", PASSWORD)
+    store.close()
+    monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
+    return db
+
+
+def run(db: list[str], *args: str) -> int:
+    return main([*db, *args, "--user", "alice"])
+
+
+def test_funds_list_json_has_classes_and_ids(cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(cli_db, "funds", "list", "--json") == 0
+    (fund,) = json.loads(capsys.readouterr().out)
+    assert fund["code"] == "GLB"
+    assert [c["code"] for c in fund["classes"]] == ["GLB-A-EUR", "GLB-A-USD"]
+    assert fund["classes"][0]["class_id"]
+    assert run(cli_db, "funds", "list") == 0
+    assert "GLB-A-USD" in capsys.readouterr().out
+
+
+def test_investors_list(cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(cli_db, "investors", "list", "--json", "--kind", "corporate") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["total"] == 1
+    assert data["investors"][0]["name"] == "Bob Corp"
+
+
+def test_import_transactions_bad_file_exit_2_nothing_written(
+    cli_db: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = str(DATA / "portfolio" / "transactions-bad.csv")
+    assert run(cli_db, "import", "transactions", bad) == 2
+    err = capsys.readouterr().err
+    assert "line 3:" in err
+    assert "line 6:" in err
+    assert "nothing was written" in err
+    good = str(DATA / "portfolio" / "transactions-example.csv")
+    assert run(cli_db, "import", "transactions", good) == 0
+    assert "Entered 4 transactions" in capsys.readouterr().out
+
+
+def test_import_fx_and_nav(cli_db: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(cli_db, "import", "fx", str(DATA / "ecb-sample.xml")) == 0
+    assert "2 new dates" in capsys.readouterr().out
+    assert run(cli_db, "import", "nav", str(DATA / "portfolio" / "nav-example.csv")) == 0
+    assert "2 new, 1 corrected" in capsys.readouterr().out
+    assert run(cli_db, "import", "nav", str(tmp_path / "missing.csv")) == 2
+    assert "Cannot read" in capsys.readouterr().err
+
+
+def test_perf_json_and_errors(cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(cli_db, "perf", "--class", "GLB-A-EUR", "--from", "2023-01-02", "--to", "2023-01-05", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["total_return"] == pytest.approx(0.015)
+    assert run(cli_db, "perf", "--class", "NOPE") == 2
+    assert "no share class" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_demo_portfolio_loads_consistent_figures(tmp_path: Path) -> None:
+    services = Services(ServiceContext(SqliteStore(tmp_path / "demo.db")))
+    services.ensure_indexes()
+    run_ = load_demo(services)
+    p, actor = services.portfolio, run_.actor
+    assert len(p.funds.list_funds(actor)) == 3
+    assert {f.base_currency for f in p.funds.list_funds(actor)} == {"EUR", "USD"}
+    assert p.investors.count(actor) == 200
+    summary = p.figures.total_aum(actor)
+    assert summary.on == date(2026, 4, 10)
+    assert summary.total == sum(f.value for f in summary.funds) > 0
+    for share_class in p.funds.list_classes(actor):
+        units = sum(a.units for a in p.investors.accounts_in_class(share_class.class_id))
+        assert units == p.ledgers.units_outstanding(share_class.class_id, summary.on)
+    assert {t.product_code for t in p.products.list_products(actor)} == {"CORE", "BALANCE", "DYNAMIC"}
+    assert len(p.products.list_investments(actor)) == 36
+    audit = [e for e in services.ctx.audit.iter_chain() if e["action"] == "demo.load"]
+    assert len(audit) == 1
+    assert p.dealing.count(actor) > 500
