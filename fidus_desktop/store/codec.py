@@ -162,12 +162,16 @@ _JSON_ENCODERS: dict[type, Encoder] = {
 }
 
 
+# One encoder for every document: json.dumps with options builds a new JSONEncoder on each call.
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def document_to_json(doc: dict[str, Any]) -> str:
     """Validated JSON text for SQLite (without ``_id``/``version``, which are columns)."""
     if type(doc) is not dict:
         raise InvalidDocument(f"A document is a dict, not {type(doc).__name__}.")
     body = {k: v for k, v in doc.items() if k != "_id" and k != "version"} if "_id" in doc or "version" in doc else doc
-    text = json.dumps(walk(body, "", 0, _JSON_ENCODERS), ensure_ascii=False, separators=(",", ":"))
+    text = _JSON_TEXT(walk(body, "", 0, _JSON_ENCODERS))
     if _DECIMAL_OPEN in text:
         text = text.replace(_DECIMAL_OPEN, "").replace(_DECIMAL_CLOSE, "")
     if len(text) > MAX_DOCUMENT_CHARS:

@@ -42,8 +42,9 @@ def _guard(path: str, kind: str) -> tuple[str, list[Any]]:
     if kind == "number":
         return f" AND {_type_sql(path)} {_NUMERIC}", []
     if kind in TAG_RANGES:
-        lo, hi = TAG_RANGES[kind]
-        return f" AND {x} >= ? AND {x} < ?", [lo, hi]
+        # Not a range on x: a second pair of bounds on the indexed expression would let the planner pick the
+        # whole tag range instead of the caller's window (a scan of every date-time in the index).
+        return f" AND substr({x}, 1, 2) = ?", [TAG_RANGES[kind][0]]
     if kind == "text":
         lo, hi = TAGGED_TEXT
         return f" AND {_type_sql(path)} = 'text' AND NOT ({x} >= ? AND {x} < ?)", [lo, hi]

@@ -128,12 +128,29 @@ def test_indexed_range_query_uses_the_index(db: SqliteStore) -> None:
     deals = db.collection("deals")
     deals.ensure_index(["time"])
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
-    deals.insert_many([{"time": t0 + timedelta(hours=i)} for i in range(200)])
+    deals.insert_many([{"time": t0 + timedelta(hours=i)} for i in range(3000)])
     where, params = compile_node(parse_filter({"time": {"$gte": t0, "$lt": t0 + timedelta(days=7)}}))
     sql = f'SELECT id, version, doc FROM "c_deals" WHERE {where}{order_sql([("time", -1)])} LIMIT 100'  # noqa: S608
-    plan = " | ".join(row[-1] for row in db.connection().execute("EXPLAIN QUERY PLAN " + sql, params))
+    conn = db.connection()
+    plan = " | ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert "USING INDEX c_deals_ix_time" in plan, plan
     assert "TEMP B-TREE" not in plan, plan  # the index also gives the order
+
+    def steps(query: str, args: list) -> int:
+        """SQLite VM steps (in hundreds): the window must be found by its bounds, not by walking the index."""
+        count = [0]
+        conn.set_progress_handler(lambda: count.__setitem__(0, count[0] + 1), 100)
+        try:
+            conn.execute(query, args).fetchall()
+        finally:
+            conn.set_progress_handler(None, 100)
+        return count[0]
+
+    # The oldest week costs what the newest does: the window's bounds, not the whole index, limit the scan.
+    t_end = t0 + timedelta(hours=3000)
+    late_where, late_params = compile_node(parse_filter({"time": {"$gte": t_end - timedelta(days=7), "$lt": t_end}}))
+    late_sql = sql.replace(where, late_where)
+    assert steps(sql, params) < 3 * steps(late_sql, late_params) + 5
     newest = deals.find({"time": {"$gte": t0, "$lt": t0 + timedelta(days=7)}}, sort=[("time", -1)], limit=100)
     assert newest[0]["time"] == t0 + timedelta(hours=167)
 
