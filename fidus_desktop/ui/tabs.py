@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
+from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 
@@ -31,7 +32,7 @@ TABS: list[TabSpec] = [
     TabSpec("crm", "CRM", _placeholder("CRM", "Pipeline, follow-ups and Google Workspace integration.")),
     TabSpec("compliance", "Compliance", _placeholder("Compliance", "KYC/AML files, risk scoring and screening.")),
     TabSpec("signing", "Signing", _placeholder("Signing", "Signature capture, signed PDFs and validation.")),
-    TabSpec("admin", "Admin", _placeholder("Admin", "Users, roles, audit trail and backups."), admin_only=True),
+    TabSpec("admin", "Admin", AdminTab, admin_only=True),
 ]
 
 

@@ -23,7 +23,8 @@ def matrix_table() -> str:
 
 def test_security_doc_matrix_matches_the_code() -> None:
     text = SECURITY_MD.read_text(encoding="utf-8")
-    assert BEGIN in text and END in text, f"docs/SECURITY.md lost its {BEGIN} … {END} markers"
+    assert BEGIN in text, f"docs/SECURITY.md lost its {BEGIN} marker"
+    assert END in text, f"docs/SECURITY.md lost its {END} marker"
     documented = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert documented == matrix_table(), (
         "docs/SECURITY.md's permission matrix differs from ROLE_PERMISSIONS; replace it with:\n" + matrix_table()

@@ -1,0 +1,1 @@
+"""The Admin tab: users, and the sections other features add (audit, backups, keys)."""

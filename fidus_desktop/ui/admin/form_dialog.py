@@ -1,0 +1,88 @@
+"""A dialog that runs one service call in the worker and shows what the service refused next to the field.
+
+Subclasses add fields with ``add_field`` and implement ``call(values)``; ``ValidationError.problems`` keyed by
+a field name appear under that field, anything else above the buttons. The dialog closes only on success.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.errors import describe_error
+from fidus_desktop.ui.session import UiSession
+
+W = TypeVar("W", bound=QWidget)
+
+
+def error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(f"{name}_error")
+    label.setStyleSheet("color: #b00020;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class ServiceFormDialog(QDialog):
+    def __init__(self, session: UiSession, title: str, ok_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.result_value: Any = None
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.errors: dict[str, QLabel] = {}
+        self.general_error = error_label("general")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setObjectName("ok")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+
+    def add_field(self, name: str, label: str, widget: W) -> W:
+        widget.setObjectName(name)
+        self.errors[name] = error_label(name)
+        self.form.addRow(label, widget)
+        self.form.addRow("", self.errors[name])
+        return widget
+
+    def local_problems(self) -> dict[str, str]:
+        """Checks that need no service (two password fields agree); empty when fine."""
+        return {}
+
+    def call(self) -> Any:
+        """The service call; runs in the worker."""
+        raise NotImplementedError
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        for name, label in [*self.errors.items(), ("", self.general_error)]:
+            text = problems.get(name, "")
+            label.setText(text)
+            label.setVisible(bool(text))
+        stray = [text for name, text in problems.items() if name and name not in self.errors]
+        if stray:
+            self.general_error.setText(" ".join(filter(None, [problems.get("", ""), *stray])))
+            self.general_error.show()
+
+    def submit(self) -> None:
+        problems = self.local_problems()
+        self.show_problems(problems)
+        if problems:
+            return
+        self.ok_button.setEnabled(False)
+        self.session.runner.submit(self.call, on_done=self._done, on_error=self._failed)
+
+    def _done(self, result: Any) -> None:
+        self.result_value = result
+        self.ok_button.setEnabled(True)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        self.show_problems(exc.problems if isinstance(exc, ValidationError) else {"": describe_error(exc)})
