@@ -42,6 +42,9 @@ USERS = "users"
 SECRET_FIELDS = ("password_hash", "totp_secret", "recovery_codes")
 MAX_SIGN_IN_RETRIES = 5
 _WRONG = "The username or password is not right, or the account is disabled."
+_WRONG_CODE = (
+    "That code is not right or was already used; enter the code your app shows now, or an unused recovery code."
+)
 _SIGN_IN = Actor.system("sign-in")
 
 
@@ -59,6 +62,10 @@ class AccountLocked(AuthenticationFailed):
             f"This account is locked after too many failed sign-ins until {local:%H:%M} on {local:%d %b %Y}. "
             "Wait until then, or ask an administrator to unlock it."
         )
+
+
+class SignInExpired(AuthenticationFailed):
+    """The code step came too late (or twice); start again with the password."""
 
 
 class SecondFactorRequired(AuthenticationFailed):
@@ -419,14 +426,14 @@ class UserService(Service):
         try:
             issued = self._challenges.check(challenge, self.now())
         except mfa.ChallengeExpired as exc:
-            raise AuthenticationFailed(str(exc)) from None
+            raise SignInExpired(str(exc)) from None
         if not isinstance(code, str) or not code.strip():
             raise AuthenticationFailed("Enter the 6-digit code from your authenticator app or a recovery code.")
 
         def evaluate(current: Document) -> Decider:
             used = mfa.check_code(current, code, at=self.now(), hasher=self.hasher)
             if used is None:
-                return lambda fresh: self._decide(fresh, False, _Attempt())
+                return lambda fresh: self._decide(fresh, False, _Attempt(), _WRONG_CODE)
             return lambda fresh: self._decide(fresh, True, self._success(fresh, used.changes, used.actions))
 
         final, _ = self._settle(self.users.require(issued.user_id), evaluate)
@@ -438,7 +445,7 @@ class UserService(Service):
             self._dummy_hash = passwords.hash_password(secrets.token_urlsafe(16), hasher=self.hasher)
         return self._dummy_hash
 
-    def _decide(self, doc: Document, factor_ok: bool, success: _Attempt) -> _Attempt:
+    def _decide(self, doc: Document, factor_ok: bool, success: _Attempt, wrong: str = _WRONG) -> _Attempt:
         """The outcome on the stored state: locked and disabled accounts first, then count or clear failures."""
         locked_until = doc.get("locked_until")
         if locked_until is not None and locked_until > self.now():
@@ -456,7 +463,7 @@ class UserService(Service):
                 error=AccountLocked(until),
             )
         return _Attempt(
-            {"failed_attempts": failed}, actions=("user.sign_in_failed",), error=AuthenticationFailed(_WRONG)
+            {"failed_attempts": failed}, actions=("user.sign_in_failed",), error=AuthenticationFailed(wrong)
         )
 
     def _success(self, doc: Document, changes: Document, actions: tuple[str, ...] = ()) -> _Attempt:

@@ -6,7 +6,14 @@ import pytest
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.mfa import MfaChallenge
-from fidus_desktop.services.users import AccountLocked, AuthenticationFailed, SecondFactorRequired, User, UserService
+from fidus_desktop.services.users import (
+    AccountLocked,
+    AuthenticationFailed,
+    SecondFactorRequired,
+    SignInExpired,
+    User,
+    UserService,
+)
 from tests.security_services.conftest import ADMIN_PASSWORD, USER_PASSWORD, FakeClock, totp_code
 
 
@@ -59,7 +66,7 @@ def test_wrong_and_replayed_codes_are_refused_and_counted(
     challenge = password_step(users, "bob.pm", USER_PASSWORD)
     right = totp_code(secret, clock.now)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(AuthenticationFailed, match="code is not right"):
         users.complete_mfa(challenge, wrong)
     users.complete_mfa(challenge, right)  # the challenge survives a typo
     with pytest.raises(AuthenticationFailed, match="took too long or was already completed"):
@@ -91,10 +98,10 @@ def test_challenges_expire_and_cannot_be_forged(users: UserService, colleague: U
     secret, _ = enrol(users, colleague, clock)
     challenge = password_step(users, "bob.pm", USER_PASSWORD)
     forged = MfaChallenge(challenge.user_id, challenge.username, challenge.expires_at, "guessed-token")
-    with pytest.raises(AuthenticationFailed, match="enter your password again"):
+    with pytest.raises(SignInExpired, match="enter your password again"):
         users.complete_mfa(forged, totp_code(secret, clock.now))
     clock.advance(minutes=6)
-    with pytest.raises(AuthenticationFailed, match="enter your password again"):
+    with pytest.raises(SignInExpired, match="enter your password again"):
         users.complete_mfa(challenge, totp_code(secret, clock.now))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from argon2 import PasswordHasher
 from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.security import passwords
+from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.session import UiSession
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -20,3 +23,16 @@ def open_test_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppCon
     monkeypatch.setattr(passwords, "DEFAULT_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
     return open_context(f"sqlite:///{(tmp_path / 'ui.db').as_posix()}", paths=paths, log_to_file=False)
+
+
+ADMIN_PASSWORD = "correct horse battery staple"
+BOB_PASSWORD = "violet kettle under moonlight"
+
+
+def admin_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
+    """Administrator alice.admin signed in (inline runner), with colleague bob.pm; closes the database after."""
+    ctx = open_test_context(tmp_path, monkeypatch)
+    admin = ctx.services.users.create_first_admin("alice.admin", ADMIN_PASSWORD, "Alice Admin")
+    ctx.services.users.create_user(admin.actor(), "bob.pm", BOB_PASSWORD, "portfolio_manager", "Bob PM")
+    yield UiSession(ctx, admin.actor(), runner=InlineRunner())
+    ctx.close()

@@ -15,22 +15,15 @@ from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.admin.users_view import COLUMNS, UsersModel, UsersView
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
-from tests.security_services.ui_support import open_test_context
+from tests.security_services.ui_support import BOB_PASSWORD, admin_session
 
 # The offscreen platform plugin says this whenever a window is shown; it is not about our code.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
-ADMIN_PASSWORD = "correct horse battery staple"
-BOB_PASSWORD = "violet kettle under moonlight"
-
 
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    ctx = open_test_context(tmp_path, monkeypatch)
-    admin = ctx.services.users.create_first_admin("alice.admin", ADMIN_PASSWORD, "Alice Admin")
-    ctx.services.users.create_user(admin.actor(), "bob.pm", BOB_PASSWORD, "portfolio_manager", "Bob PM")
-    yield UiSession(ctx, admin.actor(), runner=InlineRunner())
-    ctx.close()
+    yield from admin_session(tmp_path, monkeypatch)
 
 
 @pytest.fixture
