@@ -34,3 +34,7 @@ class TradingServices:
     def ensure_indexes(self) -> None:
         for service in (self.accounts, self.classification, self.risk, self.sync):
             service.ensure_indexes()
+
+
+# Registers the demo builder with ``services.demo`` (last: the demo module imports this package).
+from fidus_desktop.services.trading import demo as _demo  # noqa: E402, F401

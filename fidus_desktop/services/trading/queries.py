@@ -1,7 +1,9 @@
 """Paged deal queries for the lazy deals table (``QAbstractTableModel`` with ``fetchMore``).
 
-Filters and sorts are restricted to what the ``mt5_deals`` indexes cover (login, symbol, time, ticket;
-see ``SyncService.ensure_indexes``), so counting and paging stay fast with a million deals.
+Sorts are restricted to time, ticket and symbol. With a ``login`` (the Trading tab's per-account table) the
+``mt5_deals`` indexes (login, time, ticket) and (login, symbol, time, ticket) serve the filter and the order,
+so counting and paging stay fast with a million deals; a query across all accounts is not indexed (bulk
+sync speed was preferred, see ``SyncService.ensure_indexes``).
 """
 
 from __future__ import annotations

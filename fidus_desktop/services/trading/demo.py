@@ -1,0 +1,42 @@
+"""Demo MT5 accounts: the simulated terminal's three logins, mapped to the demo funds, with synced history.
+
+Registered with ``@demo_builder(50)`` (after users and funds). The history comes from the deterministic
+``SimulatedTerminal`` at its default clock, so every demo database holds the same deals. The simulator's
+passwords are fixtures, handed to the poller directly: loading the demo never writes to the OS keyring.
+"""
+
+from __future__ import annotations
+
+from fidus_desktop.integrations.mt5 import NewYorkClose, SimulatedTerminal
+from fidus_desktop.services.demo import DemoRun, demo_builder
+from fidus_desktop.services.trading.accounts import CapitalSource, Mt5AccountInput
+from fidus_desktop.services.trading.poller import Mt5Poller
+
+DEMO_SIM_SEED = 50
+# login → (demo fund code, capital source, initial allocation)
+_MAPPING = {
+    5001001: ("FIDUS-US", CapitalSource.CLIENT_MONEY, "100000"),
+    5001002: ("FIDUS-GLOBAL", CapitalSource.REINVESTED_PROFIT, "100000"),
+    7002001: ("FIDUS-INCOME", CapitalSource.HOUSE_MONEY, "100000"),
+}
+_LIMITS = {"margin_level_below": "200", "drawdown_above": "15", "symbol_exposure_above": "2500000"}
+
+
+@demo_builder(50)
+def demo_mt5(run: DemoRun) -> None:
+    """Set up the simulated accounts and sync their history once."""
+    terminal = SimulatedTerminal(seed=DEMO_SIM_SEED)
+    trading = run.services.trading
+    for login, sim in terminal.accounts.items():
+        fund_code, source, allocation = _MAPPING.get(login, ("", CapitalSource.CLIENT_MONEY, "0"))
+        fund = run.services.portfolio.funds.fund_by_code(fund_code) if fund_code else None
+        trading.accounts.create(run.actor, Mt5AccountInput(
+            login=login, server=sim.server, name=sim.name, currency=sim.currency, initial_allocation=allocation,
+            server_time="EET-NY" if isinstance(sim.policy, NewYorkClose) else sim.policy.name,
+            fund_id=fund.fund_id if fund else None, capital_source=source.value,
+            alert_thresholds=_LIMITS,
+        ))
+    passwords = {login: sim.password for login, sim in terminal.accounts.items()}
+    poller = Mt5Poller(trading, terminal, run.actor, passwords=passwords.get, terminal_clock=lambda: terminal.now)
+    run.made["mt5_deals"] = poller.sync_to_now()
+    poller.stop()
