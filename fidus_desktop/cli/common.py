@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.users import SecondFactorRequired
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 Handler = Callable[[argparse.Namespace], int]
@@ -43,18 +44,31 @@ def add_actor_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--password-env", default="FIDUS_PASSWORD", metavar="VAR", help="environment variable holding the password"
     )
+    parser.add_argument(
+        "--otp-env", default="FIDUS_OTP", metavar="VAR", help="environment variable holding the MFA code, if enrolled"
+    )
+
+
+def _secret_input(env_var: str, prompt: str, what: str) -> str:
+    value = os.environ.get(env_var)
+    if value is None:
+        if not sys.stdin.isatty():
+            fail(f"No {what}: set {env_var} or run the command in a terminal to be asked.")
+        value = getpass.getpass(prompt)
+    return value
 
 
 def signed_in_actor(ctx: AppContext, args: argparse.Namespace) -> Actor:
-    """Authenticate ``--user`` (password from the named environment variable, else a prompt)."""
+    """Authenticate ``--user``: password, then the MFA code when the account has MFA enrolled."""
     if not args.user:
         fail("Say who is acting: --user NAME (or set FIDUS_USER).")
-    password = os.environ.get(args.password_env)
-    if password is None:
-        if not sys.stdin.isatty():
-            fail(f"No password: set {args.password_env} or run the command in a terminal to be asked.")
-        password = getpass.getpass(f"Password for {args.user}: ")
-    return ctx.services.users.authenticate(args.user, password).actor()
+    users = ctx.services.users
+    password = _secret_input(args.password_env, f"Password for {args.user}: ", "password")
+    try:
+        return users.authenticate(args.user, password).actor()
+    except SecondFactorRequired as step:
+        code = _secret_input(getattr(args, "otp_env", "FIDUS_OTP"), "Authenticator or recovery code: ", "MFA code")
+        return users.complete_mfa(step.challenge, code).actor()
 
 
 def to_jsonable(value: Any) -> Any:
