@@ -17,7 +17,6 @@ from fidus_desktop.store.errors import StorageError
 COMMAND_MODULES = [
     "fidus_desktop.cli.basics",
     "fidus_desktop.cli.mt5",
-    "fidus_desktop.cli.mt5",
     "fidus_desktop.cli.portfolio",
     "fidus_desktop.cli.users",
 ]
