@@ -1,0 +1,65 @@
+"""Fixtures for every test: offscreen Qt, an isolated FIDUS_HOME, an in-memory keyring, a fresh database."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from fidus_desktop.bootstrap import AppContext, open_context
+from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.ui.background import InlineRunner, set_runner
+
+ADMIN_PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real per-user folders or database."""
+    home = tmp_path_factory.mktemp("fidus-home")
+    monkeypatch.setenv("FIDUS_HOME", str(home))
+    monkeypatch.delenv("FIDUS_DB", raising=False)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[InMemoryKeyring]:
+    """Secrets go to a keyring that lives only as long as the test."""
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def secrets(memory_keyring: InMemoryKeyring) -> SecretStore:
+    return SecretStore(memory_keyring)
+
+
+@pytest.fixture
+def app_context(tmp_path: Path, secrets: SecretStore) -> Iterator[AppContext]:
+    ctx = open_context(f"sqlite:///{(tmp_path / 'fidus.db').as_posix()}", secrets=secrets, log_to_file=False)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def admin(app_context: AppContext) -> Actor:
+    return app_context.services.users.create_first_admin("admin", ADMIN_PASSWORD, "Administrator").actor()
+
+
+@pytest.fixture
+def inline_runner() -> Iterator[InlineRunner]:
+    runner = InlineRunner()
+    set_runner(runner)
+    yield runner
+    set_runner(None)
