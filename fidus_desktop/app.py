@@ -1,0 +1,83 @@
+"""``fidus-desktop``: the GUI entry point."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from fidus_desktop import __version__
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="fidus-desktop", description="FIDUS Desktop")
+    parser.add_argument("--db", help="database URI: sqlite:///path.db or mongodb://host/db (default: settings)")
+    parser.add_argument("--demo", action="store_true", help="open a fresh demo database, signed in as its admin")
+    parser.add_argument("--screenshot", type=Path, metavar="PATH", help="render the window to a PNG and exit")
+    parser.add_argument("--tab", help="tab to show: portfolio, trading, crm, compliance, signing, admin")
+    parser.add_argument("--size", help="window size for --screenshot, e.g. 1400x900")
+    parser.add_argument("--reset-window", action="store_true", help="forget the saved window size and tab")
+    parser.add_argument("--version", action="version", version=f"FIDUS Desktop {__version__}")
+    return parser.parse_args(argv)
+
+
+def configure_qsettings(config_dir: Path) -> None:
+    """Window state as an INI file in the per-user config folder (isolated by FIDUS_HOME in tests)."""
+    from PySide6.QtCore import QCoreApplication, QSettings
+
+    QCoreApplication.setOrganizationName("FIDUS")
+    QCoreApplication.setApplicationName("FIDUS Desktop")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(config_dir))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.screenshot and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from fidus_desktop.config.paths import AppPaths
+    from fidus_desktop.ui.background import runner
+    from fidus_desktop.ui.screenshot import parse_size, render_to_png
+    from fidus_desktop.ui.startup import Startup, StartupOptions
+
+    try:
+        size = parse_size(args.size)
+    except ValueError as exc:
+        print(f"fidus-desktop: {exc}", file=sys.stderr)
+        return 2
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_qsettings(AppPaths.for_user().config_dir)
+    if args.reset_window:
+        QSettings().clear()
+    startup = Startup(StartupOptions(args.db, args.demo, args.tab, restore_state=not args.screenshot), runner())
+    result: dict[str, int] = {"code": 0}
+
+    def finished(window: object, code: int) -> None:
+        result["code"] = code
+        if window is None:
+            app.quit()
+        elif args.screenshot:
+            # Let the tabs' first background loads land before the picture is taken.
+            def shoot() -> None:
+                runner().wait(60_000)
+                app.processEvents()
+                render_to_png(window, args.screenshot, size)  # type: ignore[arg-type]
+                window.close()  # type: ignore[attr-defined]
+                app.quit()
+
+            QTimer.singleShot(1500, shoot)
+
+    startup.finished.connect(finished)
+    QTimer.singleShot(0, startup.start)
+    app.exec()
+    return result["code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The sign-in dialog: password, then the MFA code when the account has one; argon2 runs in the worker."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from fidus_desktop.services.users import (
+    AuthenticationFailed,
+    SecondFactorRequired,
+    User,
+    UserService,
+)
+from fidus_desktop.ui.background import Runner
+
+
+class LoginDialog(QDialog):
+    """Asks for credentials until a ``User`` is signed in (``self.user``) or the dialog is cancelled."""
+
+    def __init__(self, users: UserService, runner: Runner, where: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("loginDialog")
+        self.setWindowTitle("Sign in — FIDUS Desktop")
+        self.users, self.runner = users, runner
+        self.user: User | None = None
+        self._challenge: object | None = None
+        self.username = QLineEdit(objectName="username")
+        self.password = QLineEdit(objectName="password", echoMode=QLineEdit.EchoMode.Password)
+        self.code = QLineEdit(objectName="mfaCode", placeholderText="6-digit code or a recovery code")
+        self.error = QLabel(objectName="loginError", wordWrap=True)
+        self.error.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow("Username", self.username)
+        form.addRow("Password", self.password)
+        self.code_label = QLabel("Authenticator code")
+        form.addRow(self.code_label, self.code)
+        self._show_code(False)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>FIDUS Desktop</b><br><small>{where}</small>"))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.username.setFocus()
+
+    def _show_code(self, visible: bool) -> None:
+        self.code.setVisible(visible)
+        self.code_label.setVisible(visible)
+
+    def _busy(self, busy: bool) -> None:
+        self.buttons.setEnabled(not busy)
+        if busy:
+            self.error.setText("Checking…")
+
+    def submit(self) -> None:
+        self._busy(True)
+        if self._challenge is not None:
+            challenge, code = self._challenge, self.code.text()
+            self.runner.submit(lambda: self.users.complete_mfa(challenge, code), on_done=self._signed_in,
+                               on_error=self._failed)
+        else:
+            username, password = self.username.text(), self.password.text()
+            self.runner.submit(lambda: self.users.authenticate(username, password), on_done=self._signed_in,
+                               on_error=self._failed)
+
+    def _signed_in(self, user: User) -> None:
+        self._busy(False)
+        self.user = user
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        if isinstance(exc, SecondFactorRequired):
+            self._challenge = exc.challenge
+            self._show_code(True)
+            self.username.setEnabled(False)
+            self.password.setEnabled(False)
+            self.error.setText("Enter the code from your authenticator app.")
+            self.code.setFocus()
+            return
+        if not isinstance(exc, AuthenticationFailed):
+            raise exc
+        if self._challenge is not None:
+            self.code.clear()
+        else:
+            self.password.clear()
+            self.password.setFocus()
+        self.error.setText(str(exc))

@@ -1,0 +1,109 @@
+"""The main window: one tab per area, menus, a status bar, and window state restored between runs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+
+from fidus_desktop import __version__
+from fidus_desktop.config.secrets import keyring_status
+from fidus_desktop.services.permissions import Role
+from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.status import StatusPanel
+from fidus_desktop.ui.tabs import TABS
+
+
+def window_settings() -> QSettings:
+    """Window state lives in QSettings (INI in the per-user config folder, see app.configure_qsettings)."""
+    return QSettings()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: UiSession, *, restore_state: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.session = session
+        self.setWindowTitle(f"FIDUS Desktop — {session.context.store.describe()}")
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tab_names: list[str] = []
+        for spec in TABS:
+            if spec.admin_only and session.actor.role is not Role.ADMIN:
+                continue
+            self.tabs.addTab(spec.factory(session), spec.title)
+            self.tab_names.append(spec.name)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        status = keyring_status()
+        self.keyring_banner = QLabel(objectName="keyringBanner", wordWrap=True)
+        self.keyring_banner.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 6px; border-radius: 3px")
+        self.keyring_banner.setText(f"<b>No usable keyring.</b> {status.problem or ''} {status.fix or ''}")
+        self.keyring_banner.setVisible(not status.usable)
+        layout.addWidget(self.keyring_banner)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+        self.status_panel = StatusPanel(session, self)
+        self.setStatusBar(self.status_panel)
+        self._build_menus()
+        if restore_state:
+            self.restore_state()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view = self.menuBar().addMenu("&View")
+        for index, name in enumerate(self.tab_names):
+            action = QAction(self.tabs.tabText(index), self, shortcut=QKeySequence(f"Ctrl+{index + 1}"))
+            action.setObjectName(f"show_{name}")
+            action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
+            view.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About FIDUS Desktop", self)
+        about.triggered.connect(self.show_about)
+        logs = QAction("Open &log folder", self)
+        logs.triggered.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.session.context.paths.log_dir)))
+        )
+        help_menu.addActions([about, logs])
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About FIDUS Desktop",
+            f"<b>FIDUS Desktop {__version__}</b><p>Data: {self.session.context.store.describe()}</p>"
+            "<p>Demo databases (<code>--demo</code>) are entered without a password: the demo administrator's "
+            "password is random and never shown.</p>",
+        )
+
+    def select_tab(self, name: str) -> bool:
+        if name not in self.tab_names:
+            return False
+        self.tabs.setCurrentIndex(self.tab_names.index(name))
+        return True
+
+    def restore_state(self) -> None:
+        settings = window_settings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        last = settings.value("window/last_tab")
+        if isinstance(last, str):
+            self.select_tab(last)
+
+    def save_state(self) -> None:
+        settings = window_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        if self.tab_names:
+            settings.setValue("window/last_tab", self.tab_names[self.tabs.currentIndex()])
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.status_panel.timer.stop()
+        self.session.runner.wait(3000)
+        super().closeEvent(event)
