@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.security.passwords import check_password_policy
 
-CHOICE_PAGE, ADMIN_PAGE = 0, 1
+CHOICE_PAGE, ADMIN_PAGE, DEMO_PAGE = 0, 1, 2
 
 
 class ChoicePage(QWizardPage):
@@ -30,7 +30,20 @@ class ChoicePage(QWizardPage):
         layout.addWidget(self.demo)
 
     def nextId(self) -> int:
-        return ADMIN_PAGE if self.create.isChecked() else -1
+        return ADMIN_PAGE if self.create.isChecked() else DEMO_PAGE
+
+
+class DemoPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Demo office")
+        self.setSubTitle("Three funds, 200 investors, three years of history and simulated MT5 accounts.")
+        text = QLabel(
+            "Finish fills this database with fictitious demo data and signs you in as the demo administrator. "
+            "Use it to explore; start real work in a new, empty database.",
+            wordWrap=True,
+        )
+        QVBoxLayout(self).addWidget(text)
 
 
 class AdminPage(QWizardPage):
@@ -86,6 +99,7 @@ class FirstRunWizard(QWizard):
         self.admin = AdminPage()
         self.setPage(CHOICE_PAGE, self.choice)
         self.setPage(ADMIN_PAGE, self.admin)
+        self.setPage(DEMO_PAGE, DemoPage())
 
     @property
     def wants_demo(self) -> bool:

@@ -35,7 +35,9 @@ class LoginDialog(QDialog):
         form.addRow(self.code_label, self.code)
         self._show_code(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        sign_in = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        sign_in.setText("Sign in")
+        sign_in.setDefault(True)  # Enter submits
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
