@@ -16,7 +16,11 @@ from fidus_desktop.config.logging_setup import configure_logging
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.config.settings import Settings
+from fidus_desktop.services.audit_query import AuditQueryService
+from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
+from fidus_desktop.services.keys import KeyService
+from fidus_desktop.services.personal_data import PersonalDataService, Vault
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.users import SignInPolicy, UserService
@@ -30,8 +34,15 @@ log = logging.getLogger(__name__)
 class Services:
     """Every service, built over one context. Later features add theirs here."""
 
-    def __init__(self, ctx: ServiceContext, settings: Settings | None = None) -> None:
+    def __init__(
+        self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None
+    ) -> None:
         self.ctx = ctx
+        self.keys = KeyService(ctx, secrets)
+        self.vault = Vault(ctx, self.keys)
+        self.personal_data = PersonalDataService(ctx, self.vault, settings)
+        self.backup = BackupService(ctx)
+        self.audit_query = AuditQueryService(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
         self.portfolio = PortfolioServices(ctx)
         self.trading = TradingServices(ctx)
@@ -89,7 +100,7 @@ def open_context(
     store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)))
     try:
         migrate(store)
-        services = Services(ServiceContext(store, clock), settings)
+        services = Services(ServiceContext(store, clock), settings, secrets)
         services.ensure_indexes()
     except BaseException:
         store.close()

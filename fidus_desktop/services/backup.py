@@ -1,0 +1,170 @@
+"""Encrypted backups of the whole database, their verification and restore (also SQLite → MongoDB moves).
+
+``create`` streams every collection into ``security.backup_format`` inside one read transaction, so the
+archive is a consistent snapshot. ``restore`` checks the whole archive first (wrong passphrase, damage,
+truncation: the target is not touched), refuses a target that holds data unless ``force``, then writes
+collection by collection keeping every ``_id``, field and ``version``, so the audit chain still verifies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fidus_desktop.security.backup_format import (
+    BackupReport,
+    BlobRecord,
+    DocumentRecord,
+    read_backup,
+    verify_backup,
+    write_backup,
+)
+from fidus_desktop.security.crypto import ScryptParams
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.store.port import Document, Store
+
+SUFFIX = ".fidusbak"
+_NAME_FORMAT = "fidus-%Y%m%d-%H%M%S"
+MIN_PASSPHRASE = 12
+BATCH = 500
+
+
+class TargetNotEmpty(ValidationError):
+    """The restore target already holds data and ``force`` was not given."""
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    collections: dict[str, int]
+    created_at: datetime
+
+
+def check_passphrase(passphrase: str) -> str:
+    if not isinstance(passphrase, str) or len(passphrase) < MIN_PASSPHRASE:
+        raise ValidationError({"passphrase": f"A backup passphrase needs at least {MIN_PASSPHRASE} characters."})
+    return passphrase
+
+
+def backup_files(folder: Path) -> list[Path]:
+    """The automatic backups in ``folder``, oldest first (their names sort by time)."""
+    return sorted(p for p in folder.glob(f"fidus-*{SUFFIX}") if _time_of(p) is not None) if folder.is_dir() else []
+
+
+def _time_of(path: Path) -> datetime | None:
+    try:
+        return datetime.strptime(path.name.removesuffix(SUFFIX), _NAME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def last_backup_time(folder: Path) -> datetime | None:
+    files = backup_files(folder)
+    return _time_of(files[-1]) if files else None
+
+
+class BackupService(Service):
+    """Create, verify and restore backups; the scheduler's daily run with retention."""
+
+    def __init__(self, ctx: ServiceContext, kdf: ScryptParams | None = None) -> None:
+        super().__init__(ctx)
+        self.kdf = kdf
+
+    def create(self, actor: Actor, out_path: Path, passphrase: str) -> BackupReport:
+        """Write every collection to ``out_path`` (a consistent snapshot); audited afterwards."""
+        require(actor, Permission.BACKUP_RUN)
+        check_passphrase(passphrase)
+        with self.store.transaction():
+            report = write_backup(
+                out_path, passphrase, self._collections(), kdf=self.kdf, created_at=self.now()
+            )
+        with self.changing(actor, Permission.BACKUP_RUN) as rec:
+            rec.record("backup.create", "backup", Path(out_path).name, after={"collections": report.collections})
+        return report
+
+    def _collections(self) -> Iterator[tuple[str, Iterator[Document]]]:
+        for name in sorted(self.store.collection_names()):
+            yield name, self.store.collection(name).iter_all()
+
+    def verify(self, path: Path, passphrase: str) -> BackupReport:
+        """Open and check every chunk and checksum; raises ``WrongPassphrase`` / ``BackupCorrupt``."""
+        return verify_backup(path, passphrase)
+
+    def restore(self, actor: Actor, path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:
+        """Restore into another database (never the open one); audited in the open one."""
+        require(actor, Permission.BACKUP_RESTORE)
+        report = restore_backup(path, passphrase, into, force=force)
+        with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
+            rec.record("backup.restore", "backup", Path(path).name,
+                       after={"into": into.describe(), "collections": report.collections})
+        return report
+
+    def run_scheduled(self, actor: Actor, folder: Path, passphrase: str, keep: int) -> Path:
+        """Today's automatic backup: write, verify, and only then delete copies beyond the newest ``keep``."""
+        if keep < 1:
+            raise ValidationError({"keep": "Keep at least one backup copy (setting backup.keep)."})
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (self.now().astimezone(UTC).strftime(_NAME_FORMAT) + SUFFIX)
+        self.create(actor, path, passphrase)
+        self.verify(path, passphrase)
+        for old in backup_files(folder)[:-keep]:
+            old.unlink(missing_ok=True)
+        return path
+
+
+def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:
+    """Check the archive, then load it into ``into`` (empty, or emptied when ``force``)."""
+    report = verify_backup(path, passphrase)  # nothing is written unless the whole archive is sound
+    if report.blobs:
+        raise ValidationError("This backup holds stored files, which this version of FIDUS cannot restore.")
+    occupied = sorted(name for name in into.collection_names() if into.collection(name).count() > 0)
+    if occupied and not force:
+        raise TargetNotEmpty(
+            f"The target database ({into.describe()}) already holds data in {', '.join(occupied)}. Restore into "
+            "an empty database, or use --force to replace everything in it."
+        )
+    for name in into.collection_names():
+        into.drop_collection(name)
+    written: list[str] = []
+    try:
+        for name, docs in _grouped(read_backup(path, passphrase)):
+            written.append(name)
+            _load_collection(into, name, docs)
+    except BaseException:
+        for name in written:  # the file changed since it was checked: leave no half database behind
+            into.drop_collection(name)
+        raise
+    return RestoreReport(report.collections, report.created_at)
+
+
+def _grouped(records: Iterator[DocumentRecord | BlobRecord]) -> Iterator[tuple[str, list[Document]]]:
+    """Documents in batches per collection, in archive order."""
+    current: str | None = None
+    batch: list[Document] = []
+    for record in records:
+        if not isinstance(record, DocumentRecord):
+            continue
+        if record.collection != current or len(batch) >= BATCH:
+            if current is not None and batch:
+                yield current, batch
+            current, batch = record.collection, []
+        batch.append(record.document)
+    if current is not None and batch:
+        yield current, batch
+
+
+def _load_collection(into: Store, name: str, docs: list[Document]) -> None:
+    """Insert ``docs`` keeping their ids; then bring each stored version up to the archived one.
+
+    The storage port inserts at version 1 and only moves a version by one per write, so a document saved
+    at version n is rewritten n-1 times (unchanged) in the same transaction.
+    """
+    collection = into.collection(name)
+    with into.transaction():
+        collection.insert_many([{k: v for k, v in doc.items() if k != "version"} for doc in docs])
+        for doc in docs:
+            for version in range(1, int(doc.get("version", 1))):
+                collection.update(doc["_id"], {}, expected_version=version)

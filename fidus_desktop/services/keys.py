@@ -1,0 +1,310 @@
+"""The data key hierarchy: one random data key per generation, stored WRAPPED under the office passphrase.
+
+The database (collection ``keys``) holds only wrapped keys; a workstation is *enrolled* when an
+administrator typed the passphrase there once and the unwrapped key went to the OS keyring
+(``data-key/<key_id>``). Without it the application still runs and personal fields show as locked.
+
+Rotation is resumable: the new key is stored as ``pending`` with a ``rotation`` marker listing the
+collections already re-encrypted; running ``rotate`` again continues where it stopped. The old key stays
+until every registered field is under the new one (tokens carry their key id, ``field_key_id``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from fidus_desktop.config.secrets import SecretStore, SecretsUnavailable
+from fidus_desktop.security.crypto import (
+    DataKey,
+    DecryptionError,
+    ScryptParams,
+    WrappedKey,
+    blind_index,
+    decrypt_blob,
+    decrypt_field,
+    encrypt_blob,
+    encrypt_field,
+    field_key_id,
+    unwrap_data_key,
+    wrap_data_key,
+)
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.store.port import Document
+
+if TYPE_CHECKING:
+    from fidus_desktop.services.personal_data import PersonalField
+
+KEYS = "keys"
+ROTATION_ID = "rotation"
+ACTIVE, PENDING = "active", "pending"
+MIN_PASSPHRASE = 12
+BATCH = 200
+Progress = Callable[[str, int, int], None]  # collection, documents done, documents in it
+
+
+def secret_name(key_id: str) -> str:
+    """The keyring entry holding the unwrapped data key ``key_id`` on this workstation."""
+    return f"data-key/{key_id}"
+
+
+class KeysNotReady(Exception):
+    """No data key exists yet, or this workstation cannot use it; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class RotationState:
+    from_key_id: str
+    to_key_id: str
+    done: tuple[str, ...]
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """What the Keys section and ``fidus key status`` show."""
+
+    active_key_id: str | None
+    enrolled: bool
+    rotation: RotationState | None
+    keyring_problem: str | None
+
+    @property
+    def initialised(self) -> bool:
+        return self.active_key_id is not None
+
+    def describe(self) -> str:
+        if not self.initialised:
+            return "No data key yet: an administrator runs `fidus key init` (or Admin → Keys → Create key)."
+        if self.keyring_problem:
+            return f"Data key {self.active_key_id}: the OS keyring is unusable ({self.keyring_problem})."
+        state = "this workstation is enrolled" if self.enrolled else "this workstation is NOT enrolled (enrol it)"
+        text = f"Data key {self.active_key_id}: {state}."
+        if self.rotation:
+            text += (
+                f" A rotation to {self.rotation.to_key_id} is in progress "
+                f"({len(self.rotation.done)} collection(s) done); run rotate again to finish it."
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    old_key_id: str
+    new_key_id: str
+    documents: dict[str, int]
+
+
+class KeyService(Service):
+    """Create, enrol, load and rotate data keys."""
+
+    def __init__(self, ctx: ServiceContext, secrets: SecretStore | None = None, kdf: ScryptParams | None = None):
+        super().__init__(ctx)
+        self.secrets = secrets or SecretStore()
+        self.kdf = kdf or ScryptParams()
+        self.keys = self.store.collection(KEYS)
+        self._loaded: dict[str, DataKey] = {}
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def _key_doc(self, status: str) -> Document | None:
+        return self.keys.find_one({"kind": "data_key", "status": status})
+
+    def rotation(self) -> RotationState | None:
+        doc = self.keys.get(ROTATION_ID)
+        if doc is None:
+            return None
+        return RotationState(doc["from_key_id"], doc["to_key_id"], tuple(doc["done"]), doc["started_at"])
+
+    def status(self) -> KeyStatus:
+        active = self._key_doc(ACTIVE)
+        problem = None
+        try:
+            loaded = {key.key_id for key in self.loaded_keys()}
+        except SecretsUnavailable as exc:
+            loaded, problem = set(), str(exc)
+        key_id = active["key_id"] if active else None
+        return KeyStatus(key_id, key_id in loaded, self.rotation(), problem)
+
+    def loaded_keys(self) -> list[DataKey]:
+        """The stored keys this workstation holds (active, and the pending one during a rotation)."""
+        found = []
+        for doc in self.keys.find({"kind": "data_key"}):
+            key = self._loaded.get(doc["key_id"]) or self._from_keyring(doc["key_id"])
+            if key is not None:
+                found.append(key)
+        return found
+
+    def sealing_key(self) -> DataKey | None:
+        """The key new values are encrypted with: the rotation's new key once loaded, else the active one."""
+        loaded = {key.key_id: key for key in self.loaded_keys()}
+        rotation = self.rotation()
+        if rotation and rotation.to_key_id in loaded:
+            return loaded[rotation.to_key_id]
+        active = self._key_doc(ACTIVE)
+        return loaded.get(active["key_id"]) if active else None
+
+    def _from_keyring(self, key_id: str) -> DataKey | None:
+        text = self.secrets.get(secret_name(key_id))
+        if text is None:
+            return None
+        try:
+            key = DataKey(key_id, base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            return None  # a damaged entry is the same as none: enrolling again replaces it
+        self._loaded[key_id] = key
+        return key
+
+    def _remember(self, key: DataKey) -> None:
+        self.secrets.set(secret_name(key.key_id), base64.b64encode(key.material).decode("ascii"))
+        self._loaded[key.key_id] = key
+
+    def _unwrap(self, doc: Document, passphrase: str) -> DataKey:
+        return unwrap_data_key(WrappedKey.from_dict(doc["wrapped"]), passphrase)
+
+    # -- changing --------------------------------------------------------------------------------------
+    def init(self, actor: Actor, passphrase: str) -> str:
+        """Create the first data key, wrapped under ``passphrase``, and enrol this workstation."""
+        require(actor, Permission.KEYS_MANAGE)
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise ValidationError(
+                {"passphrase": f"The office passphrase needs at least {MIN_PASSPHRASE} characters."}
+            )
+        if self.keys.find_one({"kind": "data_key"}) is not None:
+            raise ValidationError("A data key already exists; enrol this workstation or rotate the key instead.")
+        key = DataKey.generate()
+        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+            self.keys.insert(self._key_record(key, passphrase, ACTIVE))
+            rec.record("keys.init", "data_key", key.key_id)
+        self._remember(key)
+        return key.key_id
+
+    def _key_record(self, key: DataKey, passphrase: str, status: str) -> Document:
+        wrapped = wrap_data_key(key, passphrase, kdf=self.kdf).to_dict()
+        return {"_id": key.key_id, "kind": "data_key", "key_id": key.key_id, "status": status,
+                "wrapped": wrapped, "created_at": self.now()}
+
+    def enroll(self, actor: Actor, passphrase: str) -> list[str]:
+        """Unwrap the stored key(s) with the office passphrase and keep them in this workstation's keyring."""
+        require(actor, Permission.KEYS_MANAGE)
+        docs = self.keys.find({"kind": "data_key"}, sort=[("status", 1)])
+        if not docs:
+            raise KeysNotReady("There is no data key to enrol with; run `fidus key init` first.")
+        keys = [self._unwrap(doc, passphrase) for doc in docs]  # WrongPassphrase before anything is kept
+        for key in keys:
+            self._remember(key)
+        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+            rec.record("keys.enrol", "workstation", actor.workstation, after={"key_ids": [k.key_id for k in keys]})
+        return [key.key_id for key in keys]
+
+    def rotate(
+        self, actor: Actor, passphrase: str, fields: Sequence[PersonalField], progress: Progress | None = None
+    ) -> RotationReport:
+        """Re-encrypt every registered field under a new key; resumes an interrupted rotation."""
+        require(actor, Permission.KEYS_MANAGE)
+        active = self._key_doc(ACTIVE)
+        if active is None:
+            raise KeysNotReady("There is no data key to rotate; run `fidus key init` first.")
+        old = self._unwrap(active, passphrase)
+        new = self._start_or_resume(actor, passphrase, old)
+        by_collection: dict[str, list[PersonalField]] = {}
+        for spec in fields:
+            by_collection.setdefault(spec.collection, []).append(spec)
+        counts: dict[str, int] = {}
+        for name, specs in sorted(by_collection.items()):
+            rotation = self.rotation()
+            assert rotation is not None
+            if name not in rotation.done:
+                counts[name] = self._reencrypt(actor, name, specs, (old, new), progress)
+                self._mark_done(actor, name)
+        # A workstation that did not hold the new key kept sealing with the old one: sweep once more.
+        for name, specs in sorted(by_collection.items()):
+            counts[name] = counts.get(name, 0) + self._reencrypt(actor, name, specs, (old, new), progress)
+        self._finish(actor, old, new)
+        return RotationReport(old.key_id, new.key_id, counts)
+
+    def _start_or_resume(self, actor: Actor, passphrase: str, old: DataKey) -> DataKey:
+        pending = self._key_doc(PENDING)
+        if pending is not None:
+            new = self._unwrap(pending, passphrase)
+        else:
+            new = DataKey.generate()
+            with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+                self.keys.insert(self._key_record(new, passphrase, PENDING))
+                self.keys.insert({"_id": ROTATION_ID, "kind": "rotation", "from_key_id": old.key_id,
+                                  "to_key_id": new.key_id, "done": [], "started_at": self.now()})
+                rec.record("keys.rotation_started", "data_key", new.key_id, after={"from_key_id": old.key_id})
+        self._remember(old)
+        self._remember(new)
+        return new
+
+    def _reencrypt(
+        self, actor: Actor, name: str, specs: list[PersonalField], keys: tuple[DataKey, DataKey],
+        progress: Progress | None,
+    ) -> int:
+        collection = self.store.collection(name)
+        total, seen, changed = collection.count(), 0, 0
+        batch: list[tuple[Document, Document]] = []
+        for doc in collection.iter_all():
+            seen += 1
+            changes = reencrypted_fields(doc, specs, keys)
+            if changes:
+                batch.append((doc, changes))
+            if len(batch) >= BATCH:
+                changed += self._write_batch(actor, name, batch, keys[1])
+                batch = []
+            if progress is not None:
+                progress(name, seen, total)
+        if batch:
+            changed += self._write_batch(actor, name, batch, keys[1])
+        return changed
+
+    def _write_batch(self, actor: Actor, name: str, batch: list[tuple[Document, Document]], new: DataKey) -> int:
+        collection = self.store.collection(name)
+        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+            for doc, changes in batch:
+                collection.update(doc["_id"], changes, expected_version=doc["version"])
+            rec.record("keys.reencrypt", name, new.key_id, after={"documents": len(batch)})
+        return len(batch)
+
+    def _mark_done(self, actor: Actor, name: str) -> None:
+        with self.changing(actor, Permission.KEYS_MANAGE):
+            doc = self.keys.require(ROTATION_ID)
+            self.keys.update(ROTATION_ID, {"done": [*doc["done"], name]}, expected_version=doc["version"])
+
+    def _finish(self, actor: Actor, old: DataKey, new: DataKey) -> None:
+        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+            pending = self.keys.require(new.key_id)
+            self.keys.update(new.key_id, {"status": ACTIVE}, expected_version=pending["version"])
+            self.keys.delete(old.key_id)
+            self.keys.delete(ROTATION_ID)
+            rec.record("keys.rotated", "data_key", new.key_id, after={"retired_key_id": old.key_id})
+        self._loaded.pop(old.key_id, None)
+        self.secrets.delete(secret_name(old.key_id))
+
+
+def reencrypted_fields(doc: Document, specs: Iterable[PersonalField], keys: tuple[DataKey, DataKey]) -> Document:
+    """The changes that put ``doc``'s registered fields (and blind indexes) under ``keys[1]``; {} if none."""
+    old_and_new, new = list(keys), keys[1]
+    changes: Document = {}
+    for spec in specs:
+        value: Any = doc.get(spec.field)
+        if spec.kind == "blob" and isinstance(value, bytes):
+            context = spec.blob_context(doc["_id"])
+            try:
+                decrypt_blob(new, value, context=context)
+                continue  # already under the new key
+            except DecryptionError:
+                changes[spec.field] = encrypt_blob(new, decrypt_blob(old_and_new, value, context=context),
+                                                   context=context)
+        elif isinstance(value, str) and field_key_id(value) != new.key_id:
+            plain = decrypt_field(old_and_new, value, context=spec.context)
+            changes[spec.field] = encrypt_field(new, plain, context=spec.context)
+            if spec.index_field and isinstance(plain, str):
+                changes[spec.index_field] = blind_index(new, plain, kind=spec.kind)
+    return changes
