@@ -1,0 +1,1 @@
+"""PDF output: investor statements, fund factsheets and their batch production (docs/PORTFOLIO.md)."""

@@ -1,0 +1,1 @@
+"""Widgets and models every tab can reuse: the lazy table, charts, KPI cards."""
