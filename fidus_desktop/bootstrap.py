@@ -22,6 +22,7 @@ from fidus_desktop.services.base import ServiceContext, utc_now
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import PersonalDataService, Vault
 from fidus_desktop.services.portfolio import PortfolioServices
+from fidus_desktop.services.statements import StatementService
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.users import SignInPolicy, UserService
 from fidus_desktop.store.port import Store
@@ -46,6 +47,7 @@ class Services:
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
         self.portfolio = PortfolioServices(ctx)
         self.trading = TradingServices(ctx)
+        self.statements = StatementService(self.portfolio)
 
     def ensure_indexes(self) -> None:
         self.ctx.audit.ensure_indexes()
