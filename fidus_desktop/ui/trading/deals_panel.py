@@ -1,0 +1,119 @@
+"""The deals history of one account: a filter bar (symbol, date range) over a lazily paged table.
+
+A busy account holds a million deals, so nothing loads them all: the shared ``LazyTableModel`` counts the
+matches and pages through ``DealQueryService.page_deals`` in the worker as the view scrolls. Changing the
+symbol, the dates or the sort column re-queries the service from the first page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from PySide6.QtCore import QDate, QObject
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
+
+from fidus_desktop.domain.trading.models import Deal
+from fidus_desktop.services.trading.accounts import Mt5Account
+from fidus_desktop.services.trading.queries import DealFilter
+from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.lazy_table import LazyTableModel, SortSpec
+from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.models import DEAL_COLUMNS
+
+ALL_SYMBOLS = "All symbols"
+
+
+def deals_model(session: UiSession, parent: QObject | None = None) -> LazyTableModel[Deal]:
+    """The lazy deals model over ``DealQueryService`` (no account chosen: no rows, no query)."""
+    queries, actor = session.services.trading.queries, session.actor
+
+    def count(query: DealFilter | None) -> int:
+        return queries.count_deals(actor, query) if query is not None else 0
+
+    def fetch(query: DealFilter | None, sort: SortSpec | None, offset: int, limit: int) -> list[Deal]:
+        return queries.page_deals(actor, query, sort, offset, limit) if query is not None else []
+
+    return LazyTableModel(DEAL_COLUMNS, count=count, fetch=fetch, runner=session.runner, parent=parent)
+
+
+def _date_edit(name: str) -> QDateEdit:
+    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat="yyyy-MM-dd")
+    edit.setDate(QDate.currentDate())
+    return edit
+
+
+def _utc(day: QDate) -> datetime:
+    return datetime.combine(day.toPython(), time(), tzinfo=UTC)
+
+
+class DealsPanel(QWidget):
+    """Filter bar + deals table for the account chosen in the accounts list."""
+
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.account: Mt5Account | None = None
+        self.model = deals_model(session, self)
+        self.symbol = QComboBox(objectName="dealsSymbol")
+        self.symbol.addItem(ALL_SYMBOLS)
+        self.use_dates = QCheckBox("From", objectName="dealsUseDates")
+        self.start, self.end = _date_edit("dealsFrom"), _date_edit("dealsTo")
+        self.count = QLabel(objectName="dealsCount")
+        self.table = QTableView(objectName="dealsTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Symbol"))
+        bar.addWidget(self.symbol)
+        bar.addWidget(self.use_dates)
+        bar.addWidget(self.start)
+        bar.addWidget(QLabel("to (excl.)"))
+        bar.addWidget(self.end)
+        bar.addStretch()
+        bar.addWidget(self.count)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+        self.model.loaded.connect(lambda total: self.count.setText(f"{total:,} deals"))
+        self.model.failed.connect(lambda exc: show_error(exc, self))
+        self.symbol.currentIndexChanged.connect(self.requery)
+        self.use_dates.toggled.connect(self.requery)
+        self.start.dateChanged.connect(self.requery)
+        self.end.dateChanged.connect(self.requery)
+        self._show_dates()
+
+    def show_account(self, account: Mt5Account | None) -> None:
+        self.account = account
+        self.requery()
+
+    def set_symbols(self, symbols: list[str]) -> None:
+        """Offer the account's traded symbols; keeps the current choice (no requery when it stays)."""
+        current = self.symbol.currentText()
+        self.symbol.blockSignals(True)
+        self.symbol.clear()
+        self.symbol.addItems([ALL_SYMBOLS, *symbols])
+        self.symbol.setCurrentText(current if current in symbols else ALL_SYMBOLS)
+        self.symbol.blockSignals(False)
+        if self.symbol.currentText() != current:
+            self.requery()
+
+    def current_filter(self) -> DealFilter | None:
+        if self.account is None:
+            return None
+        symbol = self.symbol.currentText()
+        dated = self.use_dates.isChecked()
+        return DealFilter(
+            login=self.account.login, symbol=None if symbol == ALL_SYMBOLS else symbol,
+            start=_utc(self.start.date()) if dated else None, end=_utc(self.end.date()) if dated else None,
+        )
+
+    def requery(self) -> None:
+        self._show_dates()
+        self.model.set_filter(self.current_filter())
+
+    def _show_dates(self) -> None:
+        self.start.setEnabled(self.use_dates.isChecked())
+        self.end.setEnabled(self.use_dates.isChecked())

@@ -1,0 +1,153 @@
+"""Set up or change an MT5 account: which login, which server, and whose money it trades.
+
+An account maps to a fund or to one managed investor account (an investor's holding in a share class),
+never both; the capital source and initial allocation decide how its results are reported. Validation and
+the audit entry are the accounts service's (``Mt5AccountService``); its field messages appear next to the
+fields. The trading password goes to the OS keyring through the same service, never into the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+
+from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.portfolio.funds import Fund, ShareClass
+from fidus_desktop.services.trading.accounts import THRESHOLD_FIELDS, CapitalSource, Mt5Account, Mt5AccountInput
+from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.session import UiSession
+
+SERVER_TIMES = ("EET-NY", "UTC+0", "UTC+2", "UTC+3")
+SOURCE_LABELS = {
+    CapitalSource.CLIENT_MONEY: "Client money",
+    CapitalSource.HOUSE_MONEY: "House money",
+    CapitalSource.REINVESTED_PROFIT: "Reinvested profit",
+}
+NOT_MAPPED, TO_FUND, TO_INVESTOR = "not mapped", "a fund", "a managed investor account"
+
+
+@dataclass(frozen=True)
+class MappingChoices:
+    """What the dialog offers, loaded in the worker before it opens."""
+
+    funds: list[Fund]
+    classes: list[ShareClass]
+    account_investor: tuple[str, str] = ("", "")  # investor number and class code of a mapped account
+
+
+class AccountMappingDialog(ServiceFormDialog):
+    """New account (``account`` None) or a change to an existing one (login fixed, version checked)."""
+
+    def __init__(
+        self, session: UiSession, choices: MappingChoices, account: Mt5Account | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        title, ok = ("Change MT5 account", "Save") if account else ("Add MT5 account", "Add account")
+        super().__init__(session, title, ok, parent)
+        self.account = account
+        self.choices = choices
+        self.login = self.add_field("login", "MT5 login", QLineEdit(placeholderText="e.g. 5001001"))
+        self.server = self.add_field("server", "Trade server", QLineEdit(placeholderText="e.g. Broker-Live"))
+        self.name = self.add_field("name", "Account name", QLineEdit())
+        self.currency = self.add_field("currency", "Account currency", QLineEdit(placeholderText="USD"))
+        self.server_time = self.add_field("server_time", "Server time", QComboBox(editable=True))
+        self.server_time.addItems(SERVER_TIMES)
+        self.capital_source = self.add_field("capital_source", "Capital source", QComboBox())
+        for source, label in SOURCE_LABELS.items():
+            self.capital_source.addItem(label, source.value)
+        self.initial_allocation = self.add_field("initial_allocation", "Initial allocation", QLineEdit("0"))
+        self.maps_to = self.add_field("maps_to", "Maps to", QComboBox())
+        self.maps_to.addItems([TO_FUND, TO_INVESTOR, NOT_MAPPED])
+        self.fund = self.add_field("fund_id", "Fund", QComboBox())
+        for fund in choices.funds:
+            self.fund.addItem(f"{fund.code} – {fund.name}", fund.fund_id)
+        self.investor = self.add_field("investor_account_id", "Investor number", QLineEdit())
+        self.share_class = self.add_field("share_class", "Share class", QComboBox())
+        for share_class in choices.classes:
+            self.share_class.addItem(f"{share_class.code} – {share_class.name}", share_class.code)
+        self.password = self.add_field("password", "Trading password", QLineEdit(echoMode=QLineEdit.EchoMode.Password))
+        self.password.setPlaceholderText("kept in the OS keyring" if not account else "leave empty to keep")
+        self.maps_to.currentTextChanged.connect(self._show_target)
+        if account is not None:
+            self._fill(account)
+        self._show_target()
+
+    def _fill(self, account: Mt5Account) -> None:
+        self.login.setText(str(account.login))
+        self.login.setReadOnly(True)
+        self.server.setText(account.server)
+        self.name.setText(account.name)
+        self.currency.setText(account.currency)
+        self.server_time.setCurrentText(account.server_time)
+        self.capital_source.setCurrentIndex(self.capital_source.findData(account.capital_source.value))
+        self.initial_allocation.setText(str(account.initial_allocation.amount))
+        if account.fund_id:
+            self.fund.setCurrentIndex(self.fund.findData(account.fund_id))
+        elif account.investor_account_id:
+            self.maps_to.setCurrentText(TO_INVESTOR)
+            number, class_code = self.choices.account_investor
+            self.investor.setText(number)
+            self.share_class.setCurrentIndex(self.share_class.findData(class_code))
+        else:
+            self.maps_to.setCurrentText(NOT_MAPPED)
+
+    def _show_target(self) -> None:
+        target = self.maps_to.currentText()
+        for widget, visible in ((self.fund, target == TO_FUND), (self.investor, target == TO_INVESTOR),
+                                (self.share_class, target == TO_INVESTOR)):
+            widget.setVisible(visible)
+            self.form.labelForField(widget).setVisible(visible)
+
+    def local_problems(self) -> dict[str, str]:
+        problems = {}
+        if not self.login.text().strip().isdigit():
+            problems["login"] = "Type the MT5 login: a whole number such as 5001001."
+        if self.maps_to.currentText() == TO_FUND and self.fund.currentData() is None:
+            problems["fund_id"] = "There is no fund to map to yet; create the fund first or choose 'not mapped'."
+        if self.maps_to.currentText() == TO_INVESTOR and not self.investor.text().strip():
+            problems["investor_account_id"] = "Type the investor's number, e.g. INV-0001."
+        return problems
+
+    def call(self) -> Mt5Account:
+        """Runs in the worker: resolve the investor account, then create or update through the service."""
+        services = self.session.services
+        actor = self.session.actor
+        data = Mt5AccountInput(
+            login=int(self.login.text().strip()), server=self.server.text(), name=self.name.text(),
+            currency=self.currency.text().strip().upper(), server_time=self.server_time.currentText(),
+            capital_source=self.capital_source.currentData(), initial_allocation=self.initial_allocation.text().strip(),
+            fund_id=self.fund.currentData() if self.maps_to.currentText() == TO_FUND else None,
+            investor_account_id=self._investor_account() if self.maps_to.currentText() == TO_INVESTOR else None,
+            alert_thresholds=self._kept_thresholds(),
+            terminal_path=self.account.terminal_path if self.account else "",
+            manager_user_id=self.account.manager_user_id if self.account else None,
+            active=self.account.active if self.account else True,
+        )
+        password = self.password.text() or None
+        accounts = services.trading.accounts
+        if self.account is None:
+            return accounts.create(actor, data, password)
+        updated = accounts.update(actor, data, expected_version=self.account.version)
+        if password:
+            accounts.set_password(actor, data.login, password)
+        return updated
+
+    def _investor_account(self) -> str:
+        portfolio = self.session.services.portfolio
+        number, class_code = self.investor.text().strip(), self.share_class.currentData() or ""
+        investor = portfolio.investors.by_number(number)
+        if investor is None:
+            raise ValidationError({"investor_account_id": f"No investor numbered {number}; check the number."})
+        share_class = portfolio.funds.class_by_code(class_code)
+        account = portfolio.investors.account(investor.investor_id, share_class.class_id) if share_class else None
+        if account is None:
+            raise ValidationError({"share_class": f"{investor.name} ({number}) holds no account in share class "
+                                                  f"{class_code or '(none chosen)'}; choose the class they hold."})
+        return account.account_id
+
+    def _kept_thresholds(self) -> dict[str, object]:
+        """Alert limits are not edited here; a change of mapping keeps the account's current ones."""
+        if self.account is None:
+            return {}
+        return {name: getattr(self.account.thresholds, name) for name in THRESHOLD_FIELDS}

@@ -1,0 +1,227 @@
+"""Qt table models of the Trading tab, each a list of records shown through a column table.
+
+The records are small (accounts, open positions, alerts, balance deals waiting for review, the analytics
+figures), so each model holds its whole list; the deals history, which can reach a million rows, uses the
+lazy model of ``ui.common.lazy_table`` instead. Numbers are right-aligned; money keeps its Decimal digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from fidus_desktop.domain.trading.analytics import Drawdown, TradeStats
+from fidus_desktop.domain.trading.models import Deal, Position
+from fidus_desktop.services.trading.accounts import Mt5Account
+from fidus_desktop.services.trading.analytics import AccountAnalytics
+from fidus_desktop.services.trading.classification import BalanceItem
+from fidus_desktop.services.trading.risk import AlertRecord
+from fidus_desktop.services.trading.sync import ConnectionState
+from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+
+R = TypeVar("R")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def when(value: datetime | None) -> str:
+    """A UTC instant in the workstation's local time, to the second."""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def amount(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def ratio(value: Decimal | None, suffix: str = "") -> str:
+    return "–" if value is None else f"{value:,.2f}{suffix}"
+
+
+class RecordTableModel(QAbstractTableModel, Generic[R]):
+    """A read-only table of records; ``set_records`` replaces them all."""
+
+    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._records: list[R] = []
+
+    def set_records(self, records: Sequence[R]) -> None:
+        self.beginResetModel()
+        self._records = list(records)
+        self.endResetModel()
+
+    def record(self, row: int) -> R:
+        return self._records[row]
+
+    @property
+    def records(self) -> list[R]:
+        return list(self._records)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(self._records[index.row()])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].title
+        return None
+
+
+# -- accounts ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccountRow:
+    """An account as the accounts list shows it: its mapping, live connection state and last sync."""
+
+    account: Mt5Account
+    mapped_to: str  # fund code or investor account, "" when not mapped
+    state: str = ConnectionState.STOPPED.value
+    detail: str = ""
+    last_sync: datetime | None = None
+
+
+ACCOUNT_COLUMNS: list[Column[AccountRow]] = [
+    Column("Login", lambda r: str(r.account.login), align=RIGHT),
+    Column("Name", lambda r: r.account.name),
+    Column("Mapped to", lambda r: r.mapped_to or "not mapped"),
+    Column("State", lambda r: r.state),
+    Column("Last sync", lambda r: when(r.last_sync) or "never"),
+]
+
+
+class AccountsModel(RecordTableModel[AccountRow]):
+    """Accounts with their live state; the poller's signals update one row at a time."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(ACCOUNT_COLUMNS, parent)
+
+    def row_of(self, login: int) -> int:
+        return next((i for i, r in enumerate(self._records) if r.account.login == login), -1)
+
+    def update_row(self, login: int, **changes: Any) -> None:
+        """Change one account's state, detail or last sync (no-op for an account not listed)."""
+        row = self.row_of(login)
+        if row < 0:
+            return
+        current = self._records[row]
+        self._records[row] = AccountRow(**{**current.__dict__, **changes})
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            return self._records[index.row()].detail or None
+        return super().data(index, role)
+
+
+# -- positions, deals, alerts, review queue -------------------------------------------------------------
+POSITION_COLUMNS: list[Column[Position]] = [
+    Column("Ticket", lambda p: str(p.ticket), align=RIGHT),
+    Column("Opened", lambda p: when(p.opened)),
+    Column("Symbol", lambda p: p.symbol),
+    Column("Side", lambda p: p.side.value),
+    Column("Volume", lambda p: f"{p.volume}", align=RIGHT),
+    Column("Open price", lambda p: f"{p.price_open}", align=RIGHT),
+    Column("Current", lambda p: f"{p.price_current}", align=RIGHT),
+    Column("Swap", lambda p: amount(p.swap), align=RIGHT),
+    Column("Profit", lambda p: amount(p.profit), align=RIGHT),
+    Column("Currency", lambda p: p.currency),
+]
+
+DEAL_COLUMNS: list[Column[Deal]] = [
+    Column("Time", lambda d: when(d.time), sort_key="time"),
+    Column("Ticket", lambda d: str(d.ticket), sort_key="ticket", align=RIGHT),
+    Column("Kind", lambda d: d.kind.value),
+    Column("Symbol", lambda d: d.symbol, sort_key="symbol"),
+    Column("Side", lambda d: d.side.value if d.side else ""),
+    Column("Entry", lambda d: d.entry.value),
+    Column("Volume", lambda d: f"{d.volume}", align=RIGHT),
+    Column("Price", lambda d: f"{d.price}", align=RIGHT),
+    Column("Profit", lambda d: amount(d.profit), align=RIGHT),
+    Column("Commission", lambda d: amount(d.commission), align=RIGHT),
+    Column("Swap", lambda d: amount(d.swap), align=RIGHT),
+    Column("Comment", lambda d: d.comment),
+]
+
+ALERT_COLUMNS: list[Column[AlertRecord]] = [
+    Column("Raised", lambda a: when(a.raised_at)),
+    Column("Login", lambda a: str(a.login), align=RIGHT),
+    Column("Alert", lambda a: a.message),
+    Column("Status", lambda a: "active" if a.active else f"cleared {when(a.cleared_at)}"),
+    Column("Acknowledged", lambda a: f"{a.acknowledged_by}, {when(a.acknowledged_at)}" if a.acknowledged_by else ""),
+]
+
+REVIEW_COLUMNS: list[Column[BalanceItem]] = [
+    Column("Time", lambda b: when(b.time)),
+    Column("Login", lambda b: str(b.login), align=RIGHT),
+    Column("Ticket", lambda b: str(b.ticket), align=RIGHT),
+    Column("Amount", lambda b: amount(b.amount), align=RIGHT),
+    Column("Currency", lambda b: b.currency),
+    Column("Comment", lambda b: b.comment),
+]
+
+
+def positions_model(parent: QObject | None = None) -> RecordTableModel[Position]:
+    return RecordTableModel(POSITION_COLUMNS, parent)
+
+
+def alerts_model(parent: QObject | None = None) -> RecordTableModel[AlertRecord]:
+    return RecordTableModel(ALERT_COLUMNS, parent)
+
+
+def review_model(parent: QObject | None = None) -> RecordTableModel[BalanceItem]:
+    return RecordTableModel(REVIEW_COLUMNS, parent)
+
+
+# -- analytics --------------------------------------------------------------------------------------
+Figure = tuple[str, str]
+
+
+def _drawdown(value: Drawdown) -> str:
+    return f"{amount(value.amount)} ({value.percent:.2f} %)"
+
+
+def analytics_figures(result: AccountAnalytics, currency: str) -> list[Figure]:
+    """The figures the analytics panel lists, in reading order (definitions: domain.trading.analytics)."""
+    stats: TradeStats = result.stats
+    money = f" {currency}"
+    return [
+        ("Closed trades", f"{stats.trades:,} ({stats.wins:,} won, {stats.losses:,} lost)"),
+        ("Net profit", amount(stats.net_profit) + money),
+        ("Gross profit", amount(stats.gross_profit) + money),
+        ("Gross loss", amount(stats.gross_loss) + money),
+        ("Win rate", ratio(stats.win_rate, " %")),
+        ("Profit factor", ratio(stats.profit_factor)),
+        ("Expectancy per trade", ratio(stats.expectancy, money)),
+        ("Average win", ratio(stats.average_win, money)),
+        ("Average loss", ratio(stats.average_loss, money)),
+        ("Largest win", ratio(stats.largest_win, money)),
+        ("Largest loss", ratio(stats.largest_loss, money)),
+        ("Max balance drawdown", _drawdown(result.balance_drawdown)),
+        ("Max equity drawdown", _drawdown(result.equity_drawdown)),
+        ("Max consecutive wins", f"{stats.max_consecutive_wins:,}"),
+        ("Max consecutive losses", f"{stats.max_consecutive_losses:,}"),
+        ("Sharpe ratio (annualised)", ratio(result.sharpe)),
+        ("True P&L", ratio(result.true_pnl.pnl, money) if result.true_pnl else "no snapshot yet"),
+    ]
+
+
+FIGURE_COLUMNS: list[Column[Figure]] = [Column("Figure", lambda f: f[0]), Column("Value", lambda f: f[1], align=RIGHT)]
+
+
+def figures_model(parent: QObject | None = None) -> RecordTableModel[Figure]:
+    return RecordTableModel(FIGURE_COLUMNS, parent)

@@ -1,0 +1,401 @@
+"""The Trading tab: MT5 accounts with live state, and per account its positions, equity, deals, alerts,
+analytics and the balance deals waiting for review.
+
+Every read and change runs in the worker (``session.runner``) through the trading services, which check
+permissions and write the audit entries. The background ``PollerThread`` starts once the accounts are
+loaded (when there is an active account and the signed-in user may sync) and feeds the live parts: the
+accounts' state and last sync, the positions table and the equity curve. It stops within two seconds
+when the tab or the main window closes, or the application quits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fidus_desktop.domain.trading.balance_rules import BalanceCategory
+from fidus_desktop.domain.trading.models import AccountSnapshot, Position
+from fidus_desktop.services.permissions import Permission, allowed
+from fidus_desktop.services.trading.accounts import Mt5Account
+from fidus_desktop.services.trading.analytics import AccountAnalytics
+from fidus_desktop.services.trading.poller import PollerSettings
+from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.placeholder import NotAvailablePanel
+from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.deals_panel import DealsPanel
+from fidus_desktop.ui.trading.equity_chart import EquityChart
+from fidus_desktop.ui.trading.mapping_dialog import AccountMappingDialog, MappingChoices
+from fidus_desktop.ui.trading.models import (
+    AccountRow,
+    AccountsModel,
+    RecordTableModel,
+    alerts_model,
+    analytics_figures,
+    figures_model,
+    positions_model,
+    review_model,
+)
+from fidus_desktop.ui.trading.poller_thread import PollerThread, TerminalLink, build_poller_thread, terminal_for
+
+log = logging.getLogger(__name__)
+
+
+def table(name: str, model: RecordTableModel[Any]) -> QTableView:
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().hide()
+    view.setAlternatingRowColors(True)
+    return view
+
+
+def button(name: str, text: str, handler: Callable[[], None]) -> QPushButton:
+    widget = QPushButton(text, objectName=name)
+    widget.clicked.connect(handler)
+    return widget
+
+
+def trading_tab(session: UiSession, link: TerminalLink | None = None,
+                settings: PollerSettings | None = None) -> QWidget:
+    """The tab for roles that may read MT5 data; an honest refusal for the others."""
+    if not allowed(session.actor.role, Permission.MT5_READ):
+        return NotAvailablePanel("Trading", "Your role cannot see MT5 accounts. Ask an administrator if it should.")
+    return TradingView(session, link, settings)
+
+
+class TradingView(QWidget):
+    def __init__(self, session: UiSession, link: TerminalLink | None = None,
+                 settings: PollerSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tradingTab")
+        self.session = session
+        self._link, self._settings = link, settings
+        self.poller: PollerThread | None = None
+        self.dialog: AccountMappingDialog | None = None
+        self._watched_window: QWidget | None = None
+        self.accounts = AccountsModel(self)
+        self.positions = positions_model(self)
+        self.alerts = alerts_model(self)
+        self.review = review_model(self)
+        self.figures = figures_model(self)
+        self._build()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self.refresh_accounts()
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        may_manage = allowed(self.session.actor.role, Permission.MT5_MANAGE)
+        self.accounts_view = table("accountsTable", self.accounts)
+        self.accounts_view.selectionModel().selectionChanged.connect(self._account_selected)
+        self.add_button = button("addAccountButton", "Add account…", self.add_account)
+        self.edit_button = button("editAccountButton", "Change mapping…", self.edit_account)
+        self.add_button.setEnabled(may_manage)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("<b>MT5 accounts</b>"))
+        bar.addStretch()
+        bar.addWidget(self.add_button)
+        bar.addWidget(self.edit_button)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.accounts_view)
+        self.positions_view = table("positionsTable", self.positions)
+        left_layout.addWidget(QLabel("<b>Open positions</b> (live)"))
+        left_layout.addWidget(self.positions_view)
+
+        self.chart = EquityChart()
+        self.figures_view = table("analyticsTable", self.figures)
+        self.figures_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        overview = QSplitter(Qt.Orientation.Horizontal)
+        overview.addWidget(self.chart)
+        overview.addWidget(self.figures_view)
+        overview.setSizes([700, 320])
+
+        self.deals_panel = DealsPanel(self.session)
+        self.detail = QTabWidget(objectName="tradingDetail")
+        self.detail.addTab(overview, "Equity && analytics")
+        self.detail.addTab(self.deals_panel, "Deals")
+        self.detail.addTab(self._alerts_page(), "Alerts")
+        self.detail.addTab(self._review_page(may_manage), "Review queue")
+
+        # Explicit minimums (instead of the filter bars' natural width) let a small window still shrink.
+        left.setMinimumWidth(240)
+        self.detail.setMinimumWidth(320)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([560, 840])
+        self.message = QLabel(objectName="tradingMessage", wordWrap=True)
+        self.message.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter)
+        self._update_buttons()
+
+    def _alerts_page(self) -> QWidget:
+        self.alerts_view = table("alertsTable", self.alerts)
+        self.alerts_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.ack_button = button("acknowledgeButton", "Acknowledge", self.acknowledge)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Active and recent risk alerts of the selected account."))
+        bar.addStretch()
+        bar.addWidget(self.ack_button)
+        layout.addLayout(bar)
+        layout.addWidget(self.alerts_view)
+        return page
+
+    def _review_page(self, may_manage: bool) -> QWidget:
+        self.review_view = table("reviewTable", self.review)
+        self.review_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.category = QComboBox(objectName="reviewCategory")
+        for category in BalanceCategory:
+            if category is not BalanceCategory.UNCLASSIFIED:
+                self.category.addItem(category.value.replace("_", " "), category.value)
+        self.resolve_button = button("resolveButton", "Classify as", self.resolve)
+        self.category.setEnabled(may_manage)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Balance deals no rule recognised (counted as capital until classified)."))
+        bar.addStretch()
+        bar.addWidget(self.resolve_button)
+        bar.addWidget(self.category)
+        layout.addLayout(bar)
+        layout.addWidget(self.review_view)
+        return page
+
+    # -- selection --------------------------------------------------------------------------------
+    def selected_account(self) -> Mt5Account | None:
+        rows = self.accounts_view.selectionModel().selectedRows()
+        return self.accounts.record(rows[0].row()).account if rows else None
+
+    def _selected(self, view: QTableView, model: RecordTableModel[Any]) -> Any:
+        rows = view.selectionModel().selectedRows()
+        return model.record(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        role = self.session.actor.role
+        alert = self._selected(self.alerts_view, self.alerts)
+        self.edit_button.setEnabled(allowed(role, Permission.MT5_MANAGE) and self.selected_account() is not None)
+        self.ack_button.setEnabled(allowed(role, Permission.ALERTS_ACK) and alert is not None
+                                   and not alert.acknowledged_by)
+        self.resolve_button.setEnabled(allowed(role, Permission.MT5_MANAGE)
+                                       and self._selected(self.review_view, self.review) is not None)
+
+    def _account_selected(self) -> None:
+        self._update_buttons()
+        account = self.selected_account()
+        self.positions.set_records([])
+        self.chart.clear()
+        self.deals_panel.show_account(account)
+        if account is not None:
+            self.refresh_account(account.login)
+
+    # -- loading ----------------------------------------------------------------------------------
+    def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        self.session.runner.submit(fn, on_done=on_done, on_error=lambda exc: show_error(exc, self))
+
+    def refresh_accounts(self) -> None:
+        services, actor = self.session.services, self.session.actor
+
+        def load() -> list[AccountRow]:
+            rows = []
+            for account in services.trading.accounts.list(actor):
+                state = services.trading.sync.sync_state(account.login)
+                rows.append(AccountRow(
+                    account, _mapped_to(services, account),
+                    state=state.connection.value if state else "stopped", detail=state.detail if state else "",
+                    last_sync=state.last_poll_at if state else None,
+                ))
+            return rows
+
+        self._submit(load, self._accounts_loaded)
+
+    def _accounts_loaded(self, rows: list[AccountRow]) -> None:
+        selected = self.selected_account()
+        self.accounts.set_records(rows)
+        if not rows:
+            self._say("No MT5 accounts are set up yet. Use “Add account…” to follow one.")
+        row = self.accounts.row_of(selected.login) if selected else (0 if rows else -1)
+        if row >= 0:
+            self.accounts_view.selectRow(row)
+        self._update_buttons()
+        if self.poller is None and any(r.account.active for r in rows):
+            self._start_poller()
+
+    def refresh_account(self, login: int) -> None:
+        """Analytics and equity curve, alerts and review queue of one account (in the worker)."""
+        trading, actor = self.session.services.trading, self.session.actor
+        self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded)
+        self.refresh_alerts(login)
+        self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records)
+
+    def refresh_alerts(self, login: int) -> None:
+        risk, actor = self.session.services.trading.risk, self.session.actor
+        self._submit(lambda: risk.history(actor, login), self._alerts_loaded)
+
+    def _alerts_loaded(self, records: list[Any]) -> None:
+        self.alerts.set_records(records)
+        self._update_buttons()
+
+    def _analytics_loaded(self, result: AccountAnalytics) -> None:
+        account = self.selected_account()
+        if account is None or account.login != result.login:
+            return  # the user moved on while it loaded
+        self.figures.set_records(analytics_figures(result, account.currency))
+        self.figures_view.resizeColumnToContents(0)
+        self.chart.set_curve(result.equity_curve)
+        self.deals_panel.set_symbols(sorted(result.by_symbol))
+
+    # -- actions ----------------------------------------------------------------------------------
+    def add_account(self) -> None:
+        self._open_mapping(None)
+
+    def edit_account(self) -> None:
+        account = self.selected_account()
+        if account is not None:
+            self._open_mapping(account)
+
+    def _open_mapping(self, account: Mt5Account | None) -> None:
+        services, actor = self.session.services, self.session.actor
+
+        def choices() -> MappingChoices:
+            portfolio = services.portfolio
+            investor = ("", "")
+            if account is not None and account.investor_account_id:
+                doc = portfolio.investors.accounts.get(account.investor_account_id)
+                if doc is not None:
+                    holder = portfolio.investors.get(actor, doc["investor_id"])
+                    investor = (holder.number, portfolio.funds.get_class(doc["class_id"]).code)
+            return MappingChoices(portfolio.funds.list_funds(actor), portfolio.funds.all_classes(), investor)
+
+        def open_dialog(loaded: MappingChoices) -> None:
+            self.dialog = AccountMappingDialog(self.session, loaded, account, self)
+            self.dialog.accepted.connect(self._account_changed)
+            self.dialog.open()
+
+        self._submit(choices, open_dialog)
+
+    def _account_changed(self) -> None:
+        self.session.signals.data_changed.emit("mt5_accounts")
+        self.refresh_accounts()
+
+    def acknowledge(self) -> None:
+        alert = self._selected(self.alerts_view, self.alerts)
+        if alert is None:
+            return
+        risk, actor = self.session.services.trading.risk, self.session.actor
+        self._submit(lambda: risk.acknowledge(actor, alert.alert_id), lambda _: self.refresh_alerts(alert.login))
+
+    def resolve(self) -> None:
+        item = self._selected(self.review_view, self.review)
+        if item is None:
+            return
+        classification, actor = self.session.services.trading.classification, self.session.actor
+        category = self.category.currentData()
+
+        def done(_: object) -> None:
+            self.session.signals.data_changed.emit("mt5_balance_classes")
+            self.refresh_account(item.login)
+
+        self._submit(lambda: classification.resolve(actor, item.login, item.ticket, category), done)
+
+    # -- the poller -------------------------------------------------------------------------------
+    def _start_poller(self) -> None:
+        if not allowed(self.session.actor.role, Permission.MT5_SYNC):
+            self.session.signals.mt5_status.emit("MT5: not syncing here (your role cannot sync)")
+            return
+        try:
+            self.poller = build_poller_thread(self.session, self._link or terminal_for(self.session.context),
+                                              self._settings, self)
+        except ValueError as exc:
+            self._say(f"MT5 sync is off: {exc}")
+            self.session.signals.mt5_status.emit("MT5: settings not usable")
+            return
+        self.poller.state_changed.connect(self._state_changed)
+        self.poller.snapshot.connect(self._snapshot)
+        self.poller.deals_arrived.connect(self._deals_arrived)
+        self.poller.start()
+
+    # The poller's signals are queued from its thread: receivers are declared slots (PySide 6.8+ requirement).
+    @Slot(int, str, str)
+    def _state_changed(self, login: int, state: str, detail: str) -> None:
+        self.accounts.update_row(login, state=state, detail=detail)
+
+    @Slot(int, object, object)
+    def _snapshot(self, login: int, snapshot: AccountSnapshot, positions: list[Position]) -> None:
+        self.accounts.update_row(login, last_sync=snapshot.time)
+        account = self.selected_account()
+        if account is not None and account.login == login:
+            self.positions.set_records(positions)
+            self.chart.add_point(snapshot.time, snapshot.equity)
+            self.refresh_alerts(login)
+
+    @Slot(int, int)
+    def _deals_arrived(self, login: int, count: int) -> None:
+        account = self.selected_account()
+        if account is not None and account.login == login:
+            self.deals_panel.requery()
+            self.refresh_account(login)
+
+    def shutdown(self) -> bool:
+        """Stop the poller (within two seconds); True when it is stopped."""
+        if self.poller is None:
+            return True
+        stopped = self.poller.stop()
+        if not stopped:
+            log.warning("The MT5 poller did not stop within two seconds.")
+        return stopped
+
+    # -- closing ----------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        """Watch the main window: a tab gets no close event of its own when the window closes."""
+        window = self.window()
+        if window is not self and window is not self._watched_window:
+            window.installEventFilter(self)
+            self._watched_window = window
+        super().showEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._watched_window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return super().eventFilter(watched, event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+
+def _mapped_to(services: Any, account: Mt5Account) -> str:
+    """The fund code or 'investor account' the account is mapped to, for the accounts list."""
+    if account.fund_id:
+        return services.portfolio.funds.get_fund(account.fund_id).code
+    return "investor account" if account.investor_account_id else ""
+

@@ -1,0 +1,116 @@
+"""The Trading tab driven by the simulated terminal through the real poller thread and services."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.integrations.mt5 import SimulatedTerminal
+from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.models import AccountsModel
+from tests.trading.test_sync_poller import FlakyTerminal, stored, truth
+
+from .conftest import open_tab
+
+WAIT_MS = 20_000
+
+
+def states(model: AccountsModel) -> set[str]:
+    return {row.state for row in model.records}
+
+
+def test_positions_appear_after_a_poll(qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    view = open_tab(qtbot, session, terminal)
+    assert view.accounts.rowCount() == 3
+    assert view.selected_account().login == 5001001  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
+    assert view.shutdown()
+    shown = {p.ticket for p in view.positions.records}
+    polled = {d["ticket"] for d in session.services.trading.sync.positions.find({"login": 5001001})}
+    assert shown == polled  # the table shows the open positions of the last poll of the selected account
+    assert all(p.login == 5001001 for p in view.positions.records)
+    row = view.accounts.row_of(5001001)
+    assert view.accounts.index(row, 4).data() not in ("", "never")  # last sync time
+    assert view.chart.times, "the equity curve got the live snapshot"
+
+
+def test_disconnect_shows_reconnecting_then_resumes_without_duplicates(
+    qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal, status_lines: list[str]
+) -> None:
+    flaky = FlakyTerminal(terminal)
+    view = open_tab(qtbot, session, flaky)
+    trading = session.services.trading
+    qtbot.waitUntil(lambda: states(view.accounts) == {"connected"} and trading.sync.deal_count(5001001) > 0,
+                    timeout=WAIT_MS)
+    before = trading.sync.deal_count(5001001)
+
+    flaky.down = True
+    qtbot.waitUntil(lambda: "reconnecting" in states(view.accounts), timeout=WAIT_MS)
+    row = view.accounts.row_of(5001001)
+    qtbot.waitUntil(lambda: view.accounts.index(row, 3).data() == "reconnecting", timeout=WAIT_MS)
+    assert "No IPC connection" in view.accounts.index(row, 3).data(Qt.ItemDataRole.ToolTipRole)
+    assert any(line.startswith("MT5: reconnecting") for line in status_lines)
+
+    terminal.advance(12 * 3600)  # deals happen while the link is down
+    flaky.down = False
+    qtbot.waitUntil(lambda: states(view.accounts) == {"connected"} and trading.sync.deal_count(5001001) > before,
+                    timeout=WAIT_MS)
+    assert status_lines[-1] == "MT5: 3 connected"
+    assert view.shutdown()
+    for login in (5001001, 5001002, 7002001):
+        tickets = stored(trading, login)
+        assert len(tickets) == len(set(tickets))
+        assert set(tickets) == truth(terminal, login)
+
+
+def test_acknowledging_an_alert_updates_the_panel_and_is_audited(
+    qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal
+) -> None:
+    view = open_tab(qtbot, session, terminal)
+    qtbot.waitUntil(lambda: view.alerts.rowCount() > 0, timeout=WAIT_MS)
+    assert view.shutdown()  # keep the list still while we click
+    view.refresh_alerts(5001001)
+    assert not view.ack_button.isEnabled()
+    view.alerts_view.selectRow(0)
+    alert = view.alerts.record(0)
+    assert view.ack_button.isEnabled()
+    qtbot.mouseClick(view.ack_button, Qt.MouseButton.LeftButton)
+    row = next(i for i, a in enumerate(view.alerts.records) if a.alert_id == alert.alert_id)
+    assert view.alerts.index(row, 4).data().startswith("admin, ")
+    entries = [e for e in session.context.store.collection("audit").find({"action": "mt5.alert.acknowledge"})]
+    assert [e["entity_id"] for e in entries] == [alert.alert_id]
+    assert entries[0]["actor"] == "admin"
+
+
+def test_poller_stops_within_two_seconds_when_the_tab_closes(
+    qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal
+) -> None:
+    view = open_tab(qtbot, session, terminal)
+    assert view.poller is not None
+    qtbot.waitUntil(lambda: view.poller.running and view.positions.rowCount() > 0, timeout=WAIT_MS)
+    started = time.monotonic()
+    view.close()
+    assert time.monotonic() - started < 2.0
+    assert not view.poller.running
+    qtbot.waitUntil(lambda: states(view.accounts) == {"stopped"}, timeout=WAIT_MS)
+
+
+def test_poller_stops_when_the_main_window_closes(
+    qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    view = open_tab(qtbot, session, terminal)
+    window.setCentralWidget(view)
+    window.show()
+    qtbot.waitUntil(lambda: view.poller is not None and view.poller.running, timeout=WAIT_MS)
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 2.0
+    assert not view.poller.running  # type: ignore[union-attr]
+
+
