@@ -15,9 +15,13 @@ from fidus_desktop.store.errors import StorageError
 
 # Each module has ``register(subparsers)``; a command sets ``func`` returning an exit code.
 COMMAND_MODULES = [
+    "fidus_desktop.cli.audit",
+    "fidus_desktop.cli.backup",
     "fidus_desktop.cli.basics",
+    "fidus_desktop.cli.keys",
     "fidus_desktop.cli.mt5",
     "fidus_desktop.cli.portfolio",
+    "fidus_desktop.cli.privacy",
     "fidus_desktop.cli.users",
 ]
 

@@ -1,0 +1,131 @@
+"""``fidus key init|enroll|status|rotate``: the data key that encrypts personal data (docs/SECURITY.md).
+
+The office passphrase is read from the environment variable named by ``--passphrase-env`` or asked for at
+a prompt, never taken from the command line. ``read_passphrase`` and ``crypto_errors`` serve the backup
+and privacy commands too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fidus_desktop.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    add_actor_options,
+    emit_json,
+    fail,
+    open_ctx,
+    signed_in_actor,
+)
+from fidus_desktop.security.backup_format import BackupCorrupt
+from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
+from fidus_desktop.services.keys import KeysNotReady
+from fidus_desktop.services.personal_data import PERSONAL_DATA, VaultLocked
+
+
+def read_passphrase(env_var: str | None, what: str, *, confirm: bool = False) -> str:
+    if env_var:
+        value = os.environ.get(env_var)
+        if value is None:
+            fail(f"The environment variable {env_var} is not set; put the {what} in it.")
+        return value
+    if not sys.stdin.isatty():
+        fail(f"No {what}: name an environment variable holding it with --passphrase-env VAR.")
+    first = getpass.getpass(f"{what[0].upper()}{what[1:]}: ")
+    if confirm and getpass.getpass("Repeat it: ") != first:
+        fail("The two entries differ; nothing was changed.")
+    return first
+
+
+@contextmanager
+def crypto_errors() -> Iterator[None]:
+    """Wrong passphrases are usage errors (2); damaged data and missing keys are problems (1)."""
+    try:
+        yield
+    except WrongPassphrase as exc:
+        fail(str(exc))
+    except (BackupCorrupt, CryptoError, KeysNotReady, VaultLocked) as exc:
+        fail(str(exc), EXIT_PROBLEM)
+
+
+def add_passphrase_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--passphrase-env", metavar="VAR", help=f"environment variable holding the {what}")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        actor = signed_in_actor(ctx, args)
+        passphrase = read_passphrase(args.passphrase_env, "office passphrase", confirm=True)
+        key_id = ctx.services.keys.init(actor, passphrase)
+        print(f"Created data key {key_id}; this workstation is enrolled. Keep the passphrase in the office safe.")
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        actor = signed_in_actor(ctx, args)
+        with crypto_errors():
+            key_ids = ctx.services.keys.enroll(actor, read_passphrase(args.passphrase_env, "office passphrase"))
+        print(f"This workstation is enrolled (data key {', '.join(key_ids)}).")
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        status = ctx.services.keys.status()
+        if args.json:
+            emit_json(status)
+        else:
+            print(status.describe())
+        return EXIT_OK if status.initialised and status.enrolled else EXIT_PROBLEM
+    finally:
+        ctx.close()
+
+
+def cmd_rotate(args: argparse.Namespace) -> int:
+    ctx = open_ctx(args)
+    try:
+        actor = signed_in_actor(ctx, args)
+        passphrase = read_passphrase(args.passphrase_env, "office passphrase")
+
+        def progress(collection: str, done: int, total: int) -> None:
+            if done == total:
+                print(f"  {collection}: {done} document(s) checked", file=sys.stderr)
+
+        with crypto_errors():
+            report = ctx.services.keys.rotate(actor, passphrase, PERSONAL_DATA.fields, progress)
+        changed = sum(report.documents.values())
+        print(f"Rotated data key {report.old_key_id} → {report.new_key_id}; {changed} document(s) re-encrypted.")
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("key", help="create, enrol, check and rotate the personal-data key")
+    sub = parser.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    for name, help_text, func in [
+        ("init", "create the first data key (administrator)", cmd_init),
+        ("enroll", "enrol this workstation with the office passphrase", cmd_enroll),
+        ("rotate", "re-encrypt all personal data under a new key (resumable)", cmd_rotate),
+    ]:
+        cmd = sub.add_parser(name, help=help_text)
+        add_actor_options(cmd)
+        add_passphrase_option(cmd, "office passphrase")
+        cmd.set_defaults(func=func)
+    status = sub.add_parser("status", help="is there a key, and is this workstation enrolled (exit 1 if not)")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
