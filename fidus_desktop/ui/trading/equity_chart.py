@@ -1,4 +1,9 @@
-"""The equity curve of one MT5 account: stored snapshots first, then each live snapshot appended."""
+"""Balance and equity of one MT5 account over time; equity grows live as snapshots arrive.
+
+Balance comes from the deal history (every deal, so the curve covers the account's whole life); equity from
+the stored snapshots (only since FIDUS started following the account) plus each live snapshot. Intraday
+on purpose: snapshots come every minute, while ``ui.common.charts.TimeSeriesChart`` plots one value per day.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,25 @@ from decimal import Decimal
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+Curve = Sequence[tuple[datetime, Decimal]]
+
 
 class EquityChart(QWidget):
-    """A date-axis line of equity; ``set_curve`` replaces it, ``add_point`` extends it as snapshots arrive."""
+    """Two date-axis lines; ``set_curves`` replaces them, ``add_point`` extends the equity line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("equityChart")
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
-        self.plot.setLabel("left", "Equity")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setTitle("Equity")
-        self.line = self.plot.plot(pen=pg.mkPen("#1f5fa8", width=2))
+        self.plot.setTitle("Balance and equity", color="#1f3a5f", size="10pt")
+        self.plot.addLegend(offset=(10, 10))
+        item = self.plot.getPlotItem()
+        item.setDownsampling(auto=True, mode="peak")  # a million-deal balance line stays fluid
+        item.setClipToView(True)
+        self.balance = self.plot.plot(name="Balance", pen=pg.mkPen("#d9822b", width=1))
+        self.equity = self.plot.plot(name="Equity", pen=pg.mkPen("#1f5fa8", width=2),
+                                     symbol="o", symbolSize=4, symbolBrush="#1f5fa8")
         self.times: list[float] = []
         self.values: list[float] = []
         layout = QVBoxLayout(self)
@@ -28,12 +40,14 @@ class EquityChart(QWidget):
         layout.addWidget(self.plot)
 
     def clear(self) -> None:
-        self.set_curve([])
+        self.set_curves([], [])
 
-    def set_curve(self, points: Sequence[tuple[datetime, Decimal]]) -> None:
-        self.times = [t.timestamp() for t, _ in points]
-        self.values = [float(v) for _, v in points]  # plotting only; the figures stay Decimal
-        self.line.setData(self.times, self.values)
+    def set_curves(self, balance: Curve, equity: Curve) -> None:
+        # floats for plotting only; every figure shown as text stays Decimal
+        self.balance.setData([t.timestamp() for t, _ in balance], [float(v) for _, v in balance])
+        self.times = [t.timestamp() for t, _ in equity]
+        self.values = [float(v) for _, v in equity]
+        self.equity.setData(self.times, self.values)
 
     def add_point(self, moment: datetime, equity: Decimal) -> None:
         stamp = moment.timestamp()
@@ -41,4 +55,4 @@ class EquityChart(QWidget):
             return  # the same snapshot seen twice (stored, then live)
         self.times.append(stamp)
         self.values.append(float(equity))
-        self.line.setData(self.times, self.values)
+        self.equity.setData(self.times, self.values)

@@ -116,6 +116,11 @@ class PollerThread(QObject):
             self._clock.stop()
         return self.poller.stop(timeout)
 
+    def expect(self, logins: Sequence[int]) -> None:
+        """The accounts the poller will follow, so the summary counts those it has not reached yet."""
+        for login in logins:
+            self.states.setdefault(login, (ConnectionState.STOPPED.value, ""))
+
     @property
     def running(self) -> bool:
         return self.poller.running

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -107,6 +108,7 @@ class TradingView(QWidget):
         may_manage = allowed(self.session.actor.role, Permission.MT5_MANAGE)
         self.accounts_view = table("accountsTable", self.accounts)
         self.accounts_view.selectionModel().selectionChanged.connect(self._account_selected)
+        self.accounts_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.add_button = button("addAccountButton", "Add account…", self.add_account)
         self.edit_button = button("editAccountButton", "Change mapping…", self.edit_account)
         self.add_button.setEnabled(may_manage)
@@ -127,10 +129,11 @@ class TradingView(QWidget):
         self.chart = EquityChart()
         self.figures_view = table("analyticsTable", self.figures)
         self.figures_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.figures_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         overview = QSplitter(Qt.Orientation.Horizontal)
         overview.addWidget(self.chart)
         overview.addWidget(self.figures_view)
-        overview.setSizes([700, 320])
+        overview.setSizes([560, 400])
 
         self.deals_panel = DealsPanel(self.session)
         self.detail = QTabWidget(objectName="tradingDetail")
@@ -266,8 +269,7 @@ class TradingView(QWidget):
         if account is None or account.login != result.login:
             return  # the user moved on while it loaded
         self.figures.set_records(analytics_figures(result, account.currency))
-        self.figures_view.resizeColumnToContents(0)
-        self.chart.set_curve(result.equity_curve)
+        self.chart.set_curves(result.balance_curve, result.equity_curve)
         self.deals_panel.set_symbols(sorted(result.by_symbol))
 
     # -- actions ----------------------------------------------------------------------------------
@@ -338,6 +340,7 @@ class TradingView(QWidget):
         self.poller.state_changed.connect(self._state_changed)
         self.poller.snapshot.connect(self._snapshot)
         self.poller.deals_arrived.connect(self._deals_arrived)
+        self.poller.expect([row.account.login for row in self.accounts.records if row.account.active])
         self.poller.start()
 
     # The poller's signals are queued from its thread: receivers are declared slots (PySide 6.8+ requirement).
