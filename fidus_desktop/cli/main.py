@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "fidus_desktop.cli.mt5",
     "fidus_desktop.cli.portfolio",
     "fidus_desktop.cli.privacy",
+    "fidus_desktop.cli.reports",
     "fidus_desktop.cli.users",
 ]
 

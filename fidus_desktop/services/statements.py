@@ -183,8 +183,8 @@ class StatementService:
         opening_day = period.start - timedelta(days=1)
         lines = self._unit_lines(investor_id)
         ccy = currency or self._home_currency(lines)
-        class_ids = sorted({class_id for _, class_id, _ in lines})
-        classes = [self.p.funds.get_class(c) for c in class_ids]
+        classes = sorted((self.p.funds.get_class(c) for c in {class_id for _, class_id, _ in lines}),
+                         key=lambda c: c.code)
         holdings = [h for h in (self._holding(c, lines, valuation, ccy) for c in classes) if h.units]
         opening = [self._holding(c, lines, opening_day, ccy) for c in classes]
         transactions = self._transactions(investor_id, period, {c.class_id: c.code for c in classes})

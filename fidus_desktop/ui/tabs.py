@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QWidget
 
 from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.placeholder import NotAvailablePanel
+from fidus_desktop.ui.portfolio.tab import portfolio_tab
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.tab import trading_tab
 
@@ -28,7 +29,7 @@ def _placeholder(title: str, what: str) -> TabFactory:
 
 
 TABS: list[TabSpec] = [
-    TabSpec("portfolio", "Portfolio", _placeholder("Portfolio", "Funds, investors, dealing, NAV and analytics.")),
+    TabSpec("portfolio", "Portfolio", portfolio_tab),
     TabSpec("trading", "Trading", trading_tab),
     TabSpec("crm", "CRM", _placeholder("CRM", "Pipeline, follow-ups and Google Workspace integration.")),
     TabSpec("compliance", "Compliance", _placeholder("Compliance", "KYC/AML files, risk scoring and screening.")),

@@ -1,0 +1,149 @@
+"""pyqtgraph charts for figures over time and for allocations.
+
+``TimeSeriesChart``: a date axis, one or more lines (optionally a filled area, used for drawdowns), a
+crosshair that reads out the date and the values under the mouse, and pyqtgraph's mouse zoom (wheel or
+right-drag; double-click or "Reset zoom" fits the data again). ``AllocationChart``: horizontal bars of
+weights with their labels and percentages. Both take plain Python data; the tab gets it from the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+PALETTE = ["#1f3a5f", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#7f8c8d"]
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    dates: Sequence[date]
+    values: Sequence[float]
+    fill: bool = False  # shade between the line and zero (drawdown)
+
+
+def _timestamp(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+
+
+def _day(timestamp: float) -> date:
+    return datetime.fromtimestamp(timestamp, UTC).date()
+
+
+class TimeSeriesChart(QWidget):
+    """Lines over a date axis with a crosshair read-out; ``value_format`` renders a y value as text."""
+
+    def __init__(self, title: str, value_format: str = "{:.2f}", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value_format = value_format
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setTitle(title, color="#1f3a5f", size="10pt")
+        self.plot.addLegend(offset=(10, 10))
+        self.plot.setMouseEnabled(x=True, y=False)  # zoom and pan along time; y follows the data
+        self.plot.getPlotItem().getViewBox().setAutoVisible(y=True)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("chartReadout")
+        self.readout.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        layout.addWidget(self.readout)
+        pen = pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine)
+        self._vline = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+        self._hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
+        self._series: list[Series] = []
+        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    @property
+    def series(self) -> list[Series]:
+        return list(self._series)
+
+    def set_series(self, series: Sequence[Series]) -> None:
+        """Replace what is drawn and fit the view to it."""
+        self._series = [s for s in series if len(s.dates)]
+        self.plot.clear()
+        for i, item in enumerate(self._series):
+            colour = QColor(PALETTE[i % len(PALETTE)])
+            xs = [_timestamp(d) for d in item.dates]
+            curve = self.plot.plot(xs, list(item.values), name=item.name, pen=pg.mkPen(colour, width=1.6))
+            if item.fill:
+                fill = QColor(colour)
+                fill.setAlpha(70)
+                curve.setFillLevel(0)
+                curve.setBrush(pg.mkBrush(fill))
+        self.plot.addItem(self._vline, ignoreBounds=True)
+        self.plot.addItem(self._hline, ignoreBounds=True)
+        self.reset_zoom()
+        self.readout.setText(" " if self._series else "No data for this selection.")
+
+    def reset_zoom(self) -> None:
+        self.plot.enableAutoRange()
+
+    def readout_at(self, day: date) -> str:
+        """The text the crosshair shows for ``day``: each series' last value on or before it."""
+        parts = [day.isoformat()]
+        for item in self._series:
+            index = next((i for i in range(len(item.dates) - 1, -1, -1) if item.dates[i] <= day), None)
+            if index is not None:
+                parts.append(f"{item.name} {self.value_format.format(item.values[index])}")
+        return "   ".join(parts)
+
+    def _mouse_moved(self, position: QPointF) -> None:
+        view = self.plot.getPlotItem().getViewBox()
+        if not self._series or not self.plot.sceneBoundingRect().contains(position):
+            return
+        point = view.mapSceneToView(position)
+        self._vline.setPos(point.x())
+        self._hline.setPos(point.y())
+        try:
+            self.readout.setText(self.readout_at(_day(point.x())))
+        except (OverflowError, OSError, ValueError):  # the mouse is far outside any real date
+            self.readout.setText(" ")
+
+
+class AllocationChart(QWidget):
+    """Horizontal bars, one per part, labelled with the name and the share of the whole."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget()
+        self.plot.setBackground("w")
+        self.plot.setTitle(title, color="#1f3a5f", size="10pt")
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.getAxis("bottom").setLabel("% of total")
+        self.plot.getAxis("left").setWidth(110)  # room for the part names
+        self.plot.invertY(True)  # the first part on top
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self.parts: list[tuple[str, float]] = []
+
+    def set_parts(self, parts: Sequence[tuple[str, float]], title: str | None = None) -> None:
+        """``[(label, value)]`` in any unit; bars show each value's percentage of the sum."""
+        self.plot.clear()
+        if title:
+            self.plot.setTitle(title, color="#1f3a5f", size="10pt")
+        total = sum(v for _, v in parts)
+        self.parts = [(label, 100.0 * v / total if total else 0.0) for label, v in parts]
+        if not self.parts:
+            return
+        ys = list(range(len(self.parts)))
+        widths = [p for _, p in self.parts]
+        brushes = [pg.mkBrush(PALETTE[i % len(PALETTE)]) for i in ys]
+        self.plot.addItem(pg.BarGraphItem(x0=0, y=ys, height=0.6, width=widths, brushes=brushes))
+        self.plot.getAxis("left").setTicks([[(y, label) for y, (label, _) in zip(ys, self.parts, strict=True)]])
+        for y, share in zip(ys, widths, strict=True):
+            text = pg.TextItem(f"{share:.1f} %", color="#333", anchor=(0, 0.5))
+            text.setPos(share, y)
+            self.plot.addItem(text)
+        self.plot.setXRange(0, max(widths) * 1.2 or 1)
+        self.plot.setYRange(-0.6, len(ys) - 0.4)

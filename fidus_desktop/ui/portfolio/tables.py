@@ -1,0 +1,86 @@
+"""The investors and transactions tables of the Portfolio tab: lazy models over the paged services.
+
+Filters are small frozen objects handed unchanged to the worker, where they become service queries; the
+transactions filter takes an investor number and resolves it there (no query on the GUI thread).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from fidus_desktop.reports import formatting as fmt
+from fidus_desktop.services.portfolio import PortfolioServices
+from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionView
+from fidus_desktop.services.portfolio.investors import Investor, investor_filter
+from fidus_desktop.ui.common.lazy_table import RIGHT, Column, LazyTableModel, SortSpec
+from fidus_desktop.ui.session import UiSession
+
+INVESTOR_COLUMNS: list[Column[Investor]] = [
+    Column("Number", lambda i: i.number, sort_key="number"),
+    Column("Name", lambda i: i.name, sort_key="name_key"),
+    Column("Kind", lambda i: i.kind.capitalize(), sort_key="kind"),
+    Column("E-mail", lambda i: i.email or ""),
+]
+
+
+def _deal(t: TransactionView, key: str) -> Any:
+    return (t.deal or {}).get(key)
+
+
+def transaction_columns(class_codes: dict[str, str]) -> list[Column[TransactionView]]:
+    return [
+        Column("Trade date", lambda t: fmt.day(t.trade_date), sort_key="trade_date"),
+        Column("Dealing date", lambda t: fmt.day(t.dealing_date), sort_key="dealing_date"),
+        Column("Reference", lambda t: t.ref, sort_key="ref"),
+        Column("Kind", lambda t: t.kind, sort_key="kind"),
+        Column("Status", lambda t: t.status, sort_key="status"),
+        Column("Class", lambda t: class_codes.get(t.class_id, t.class_id)),
+        Column("Amount", lambda t: fmt.amount(t.amount if t.amount is not None else _deal(t, "gross"), t.currency),
+               align=RIGHT),
+        Column("Ccy", lambda t: t.currency),
+        Column("Units", lambda t: fmt.units(t.units if t.units is not None else _deal(t, "units")), align=RIGHT),
+        Column("NAV", lambda t: fmt.nav(_deal(t, "nav_per_unit")), align=RIGHT),
+        Column("Entered by", lambda t: t.created_by),
+    ]
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    query: TransactionQuery
+    investor_number: str = ""
+
+    def with_text(self, text: str) -> TransactionFilter:
+        return replace(self, investor_number=text.strip())
+
+
+def investors_model(session: UiSession) -> LazyTableModel[Investor]:
+    investors, actor = session.services.portfolio.investors, session.actor
+    return LazyTableModel(
+        INVESTOR_COLUMNS, count=lambda search: investors.count(actor, investor_filter(search)),
+        fetch=lambda search, sort, offset, limit: investors.page(actor, investor_filter(search), sort, offset, limit),
+        runner=session.runner, initial_filter="")
+
+
+def _resolved(portfolio: PortfolioServices, flt: TransactionFilter) -> TransactionQuery | None:
+    """The service query; None when the typed investor number matches nobody (an empty table)."""
+    if not flt.investor_number:
+        return flt.query
+    investor = portfolio.investors.by_number(flt.investor_number)
+    return replace(flt.query, investor_id=investor.investor_id) if investor else None
+
+
+def transactions_model(session: UiSession, class_codes: dict[str, str], initial: TransactionFilter
+                       ) -> LazyTableModel[TransactionView]:
+    portfolio, actor = session.services.portfolio, session.actor
+
+    def count(flt: TransactionFilter) -> int:
+        query = _resolved(portfolio, flt)
+        return portfolio.dealing.count(actor, query) if query else 0
+
+    def fetch(flt: TransactionFilter, sort: SortSpec | None, offset: int, limit: int) -> list[TransactionView]:
+        query = _resolved(portfolio, flt)
+        return portfolio.dealing.page(actor, query, sort, offset, limit) if query else []
+
+    return LazyTableModel(transaction_columns(class_codes), count=count, fetch=fetch, runner=session.runner,
+                          initial_filter=initial)

@@ -1,0 +1,26 @@
+"""A small reporting office: the portfolio test office plus settled subscriptions in January 2023."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fidus_desktop.services.portfolio.dealing import TransactionRequest
+from tests.portfolio.fixtures import BACK, D1, D2, D3, PM, PM2, Office, build_office
+
+
+def settle_subscription(o: Office, class_id: str, investor_id: str, amount: str, day, settle) -> None:
+    entered = o.p.dealing.enter(PM, TransactionRequest("subscription", class_id, investor_id, day, day, settle,
+                                                       amount=amount))
+    approved = o.p.dealing.approve(PM2, entered.transaction_id, entered.version)
+    o.p.dealing.settle(BACK, approved.transaction_id, approved.version)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Office:
+    o = build_office(tmp_path)
+    settle_subscription(o, o.eur.class_id, o.ann.investor_id, "10000", D1, D2)
+    settle_subscription(o, o.usd.class_id, o.ann.investor_id, "5000", D2, D3)
+    settle_subscription(o, o.usd.class_id, o.bob.investor_id, "20000", D3, D3)
+    return o
