@@ -8,8 +8,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.integrations.mt5 import SimulatedTerminal
+from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import AccountsModel
+from fidus_desktop.ui.trading.poller_thread import TerminalLink
+from fidus_desktop.ui.trading.tab import TradingView, trading_tab
 from tests.trading.test_sync_poller import FlakyTerminal, stored, truth
 
 from .conftest import open_tab
@@ -114,3 +117,25 @@ def test_poller_stops_when_the_main_window_closes(
     assert not view.poller.running  # type: ignore[union-attr]
 
 
+
+
+def test_roles_without_sync_see_stored_data_and_clients_see_no_trading(
+    qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal
+) -> None:
+    users = session.services.users
+    officer = users.create_user(session.actor, "james", "a long enough password 123", "compliance_officer").actor()
+    client = users.create_user(session.actor, "carla", "a long enough password 456", "client").actor()
+    link = TerminalLink(terminal, clock=lambda: terminal.now)
+    officer_session = UiSession(session.context, officer, session.runner)
+    status_lines: list[str] = []
+    officer_session.signals.mt5_status.connect(status_lines.append)
+    view = trading_tab(officer_session, link)
+    qtbot.addWidget(view)
+    assert isinstance(view, TradingView)
+    assert view.accounts.rowCount() == 3
+    assert view.poller is None
+    assert status_lines == ["MT5: not syncing here (your role cannot sync)"]
+    assert not view.add_button.isEnabled()
+    refused = trading_tab(UiSession(session.context, client, session.runner))
+    qtbot.addWidget(refused)
+    assert isinstance(refused, NotAvailablePanel)
