@@ -1,4 +1,7 @@
-"""A small reporting office: the portfolio test office plus settled subscriptions in January 2023."""
+"""A small reporting office: the portfolio test office plus settled subscriptions in January 2023.
+
+Shared by the report tests and the Portfolio tab tests (each conftest imports the ``office`` fixture).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +20,14 @@ def settle_subscription(o: Office, class_id: str, investor_id: str, amount: str,
     o.p.dealing.settle(BACK, approved.transaction_id, approved.version)
 
 
-@pytest.fixture
-def office(tmp_path: Path) -> Office:
+def reporting_office(tmp_path: Path) -> Office:
     o = build_office(tmp_path)
     settle_subscription(o, o.eur.class_id, o.ann.investor_id, "10000", D1, D2)
     settle_subscription(o, o.usd.class_id, o.ann.investor_id, "5000", D2, D3)
     settle_subscription(o, o.usd.class_id, o.bob.investor_id, "20000", D3, D3)
     return o
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Office:
+    return reporting_office(tmp_path)

@@ -1,0 +1,1 @@
+from tests.reports.office import office  # noqa: F401  (fixture)
