@@ -5,13 +5,16 @@ CPU-bound pure Python, which threads cannot speed up (the GIL). So with ``worker
 gathering while a process pool renders: on two cores the two halves overlap. ``workers=1`` renders in the
 calling thread. ``benchmarks/bench_statements.py`` measures both side by side (docs/PERFORMANCE.md).
 
-Cancellation is checked before each statement is gathered; statements already handed to the pool finish
-(at most ``2 × workers``), nothing is left half-written, and the result says how far it got. An investor
-whose statement cannot be produced (a missing FX rate, say) is reported in ``failed`` and the batch goes on.
+Workers are *spawned*, never forked: a forked copy of a process running Qt threads can deadlock, and spawn
+is what Windows does anyway, so the benchmark measures what users get. Cancellation is checked before each
+statement is gathered; statements already handed to the pool finish (at most ``2 × workers``), nothing is
+left half-written, and the result says how far it got. An investor whose statement cannot be produced (a
+missing FX rate, say) is reported in ``failed`` and the batch goes on.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -79,7 +82,7 @@ def write_statements(investor_ids: Sequence[str], gather: Gather, out_dir: Path,
                 result.written.append(_render(data, out_dir / statement_filename(data)))
                 finished(data.investor_number)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             in_flight: list[tuple[str, Future[Path]]] = []
 
             def collect(limit: int) -> None:
