@@ -73,7 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             QTimer.singleShot(1500, shoot)
 
+    def dialog_instead(dialog: object) -> None:
+        """No main window without a sign-in: picture the dialog that asks for one, and say so."""
+        print(f"fidus-desktop: this database needs a sign-in, so {args.screenshot} shows the dialog asking for it; "
+              "use --demo for a picture of the main window.", file=sys.stderr)
+        render_to_png(dialog, args.screenshot, None)  # type: ignore[arg-type]
+        dialog.reject()  # type: ignore[attr-defined]  # ends the start-up like Cancel: context closed, exit 0
+
     startup.finished.connect(finished)
+    if args.screenshot:
+        startup.awaiting_input.connect(dialog_instead)
     QTimer.singleShot(0, startup.start)
     app.exec()
     return result["code"]

@@ -12,7 +12,9 @@ from pathlib import Path
 import keyring
 import pytest
 
+from fidus_desktop.app import configure_qsettings
 from fidus_desktop.bootstrap import AppContext, open_context
+from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
@@ -23,10 +25,11 @@ ADMIN_PASSWORD = "correct horse battery staple 42"
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test reads or writes the real per-user folders or database."""
+    """No test reads or writes the real per-user folders, database or window settings (QSettings)."""
     home = tmp_path_factory.mktemp("fidus-home")
     monkeypatch.setenv("FIDUS_HOME", str(home))
     monkeypatch.delenv("FIDUS_DB", raising=False)
+    configure_qsettings(AppPaths.for_user().config_dir)
     return home
 
 

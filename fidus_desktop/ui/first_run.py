@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from fidus_desktop.security.passwords import check_password_policy
+from fidus_desktop.ui.new_password import NewPasswordFields
 
 CHOICE_PAGE, ADMIN_PAGE, DEMO_PAGE = 0, 1, 2
 
@@ -43,7 +43,11 @@ class DemoPage(QWizardPage):
             "Use it to explore; start real work in a new, empty database.",
             wordWrap=True,
         )
-        QVBoxLayout(self).addWidget(text)
+        self.refused = QLabel(objectName="demoRefused", wordWrap=True)
+        self.refused.setStyleSheet("color: #b00020")
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.refused)
 
 
 class AdminPage(QWizardPage):
@@ -52,33 +56,31 @@ class AdminPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("First administrator")
-        self.setSubTitle("This account manages users, roles, audit and backups.")
+        self.setSubTitle(
+            "This account manages users, roles, audit and backups. After Finish you set up two-step sign-in."
+        )
         self.username = QLineEdit(objectName="adminUsername")
         self.display_name = QLineEdit(objectName="adminName")
-        self.password = QLineEdit(objectName="adminPassword", echoMode=QLineEdit.EchoMode.Password)
-        self.confirm = QLineEdit(objectName="adminConfirm", echoMode=QLineEdit.EchoMode.Password)
-        self.feedback = QLabel(objectName="policyFeedback", wordWrap=True)
+        self.fields = NewPasswordFields(self.username.text, prefix="admin")
+        self.password, self.confirm, self.feedback = self.fields.password, self.fields.confirm, self.fields.feedback
+        self.refused = QLabel(objectName="adminRefused", wordWrap=True)
+        self.refused.setStyleSheet("color: #b00020")
         form = QFormLayout(self)
         form.addRow("Username", self.username)
         form.addRow("Full name", self.display_name)
-        form.addRow("Password", self.password)
-        form.addRow("Repeat password", self.confirm)
-        form.addRow(self.feedback)
-        for field in (self.username, self.password, self.confirm):
-            field.textChanged.connect(self._changed)
+        self.fields.add_rows(form)
+        form.addRow(self.refused)
+        self.username.textChanged.connect(self._changed)
+        self.fields.changed.connect(self._changed)
         self._changed()
 
     def problems(self) -> list[str]:
         found = [] if self.username.text().strip() else ["Enter a username."]
-        found += check_password_policy(self.password.text(), self.username.text().strip() or None)
-        if self.password.text() != self.confirm.text():
-            found.append("The two passwords differ.")
-        return found
+        return found + self.fields.problems()
 
     def _changed(self) -> None:
-        problems = self.problems()
-        self.feedback.setText("✔ Ready." if not problems else "\n".join(f"• {p}" for p in problems))
-        self.feedback.setStyleSheet("color: #1b5e20" if not problems else "color: #8a4b00")
+        self.refused.clear()
+        self.fields.show(self.problems())
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -99,8 +101,14 @@ class FirstRunWizard(QWizard):
         self.admin = AdminPage()
         self.setPage(CHOICE_PAGE, self.choice)
         self.setPage(ADMIN_PAGE, self.admin)
-        self.setPage(DEMO_PAGE, DemoPage())
+        self.demo_page = DemoPage()
+        self.setPage(DEMO_PAGE, self.demo_page)
 
     @property
     def wants_demo(self) -> bool:
         return self.choice.demo.isChecked()
+
+    def refused(self, message: str) -> None:
+        """The service turned the choice down (e.g. a username it does not accept): say why, keep the input."""
+        label = self.admin.refused if not self.wants_demo else self.demo_page.refused
+        label.setText(message)

@@ -7,10 +7,12 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from fidus_desktop.services.users import (
     AuthenticationFailed,
     SecondFactorRequired,
+    SignInExpired,
     User,
     UserService,
 )
 from fidus_desktop.ui.background import Runner
+from fidus_desktop.ui.errors import describe_error
 
 
 class LoginDialog(QDialog):
@@ -82,11 +84,22 @@ class LoginDialog(QDialog):
             self.error.setText("Enter the code from your authenticator app.")
             self.code.setFocus()
             return
-        if not isinstance(exc, AuthenticationFailed):
-            raise exc
-        if self._challenge is not None:
+        if isinstance(exc, SignInExpired):
+            self._restart()
+        elif self._challenge is not None:
             self.code.clear()
         else:
             self.password.clear()
             self.password.setFocus()
-        self.error.setText(str(exc))
+        # Wrong credentials, a locked account, or the database gone: said inline, the dialog stays usable.
+        self.error.setText(str(exc) if isinstance(exc, AuthenticationFailed) else describe_error(exc))
+
+    def _restart(self) -> None:
+        """Back to the password step (the code came too late)."""
+        self._challenge = None
+        self._show_code(False)
+        self.code.clear()
+        self.username.setEnabled(True)
+        self.password.setEnabled(True)
+        self.password.clear()
+        self.password.setFocus()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtCore import QSettings, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
@@ -20,6 +20,10 @@ def window_settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
+    """Everything a signed-in user works in. ``closed`` fires after state is saved and the workers settled."""
+
+    closed = Signal()
+
     def __init__(self, session: UiSession, *, restore_state: bool = True) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -74,8 +78,9 @@ class MainWindow(QMainWindow):
             self,
             "About FIDUS Desktop",
             f"<b>FIDUS Desktop {__version__}</b><p>Data: {self.session.context.store.describe()}</p>"
-            "<p>Demo databases (<code>--demo</code>) are entered without a password: the demo administrator's "
-            "password is random and never shown.</p>",
+            "<p>Demo databases (<code>--demo</code>) are entered without a password and without two-step "
+            "sign-in: the demo administrator's password is random and never shown. Demo data is fictitious; "
+            "each demo start replaces it.</p>",
         )
 
     def select_tab(self, name: str) -> bool:
@@ -107,3 +112,4 @@ class MainWindow(QMainWindow):
         self.status_panel.timer.stop()
         self.session.runner.wait(3000)
         super().closeEvent(event)
+        self.closed.emit()

@@ -23,8 +23,10 @@ def parse_size(text: str | None) -> QSize:
     return QSize(width, height)
 
 
-def render_to_png(widget: QWidget, path: Path, size: QSize = DEFAULT_SIZE) -> None:
-    widget.resize(size)
+def render_to_png(widget: QWidget, path: Path, size: QSize | None = DEFAULT_SIZE) -> None:
+    """Show ``widget`` at ``size`` (``None``: as it is) and save what it paints; works offscreen too."""
+    if size is not None:
+        widget.resize(size)
     widget.show()
     QApplication.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,20 +1,24 @@
 """From launch to a signed-in main window, with every slow step (database, migrations, demo, argon2) in the worker.
 
-Empty database → first-run wizard; otherwise → sign-in. ``--demo`` builds a fresh demo database and signs
-in as the demo administrator. Start-up errors (bad URI, unreachable or corrupt database, settings file)
-end in a dialog naming the problem and the fix, and exit code 2; nothing is overwritten.
+Empty database → first-run wizard; otherwise → sign-in, then a forced password change or MFA enrolment when
+the account owes one. ``--demo`` builds a fresh demo database and signs in as the demo administrator (no
+password, no MFA enrolment: the data is fictitious and replaced on every demo start). Start-up errors (bad
+URI, unreachable or corrupt database, settings file) end in a dialog naming the problem and the fix, and exit
+code 2; nothing is overwritten.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
 from fidus_desktop.bootstrap import AppContext, demo_database_path, open_context
 from fidus_desktop.config.paths import AppPaths
@@ -23,12 +27,16 @@ from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.users import User
 from fidus_desktop.store.errors import StorageError
 from fidus_desktop.ui.background import Runner
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.first_run import FirstRunWizard
 from fidus_desktop.ui.idle_lock import install_idle_lock
 from fidus_desktop.ui.login import LoginDialog
 from fidus_desktop.ui.main_window import MainWindow
+from fidus_desktop.ui.mfa_dialogs import TotpEnrolmentDialog
+from fidus_desktop.ui.password_change import ChangePasswordDialog
 from fidus_desktop.ui.session import UiSession
 
+log = logging.getLogger(__name__)
 STARTUP_ERRORS = (StorageError, SettingsError, ValueError)
 
 
@@ -56,17 +64,24 @@ def fresh_demo_uri(paths: AppPaths) -> str:
 
 
 class Startup(QObject):
-    """Drives the start-up steps; ``finished(window or None, exit_code)`` when done."""
+    """Drives the start-up steps; ``finished(window or None, exit_code)`` when done.
+
+    ``awaiting_input(dialog)`` fires whenever a step needs the user (wizard, sign-in, password change, MFA
+    enrolment); ``--screenshot`` uses it to picture that dialog instead of waiting for a click that never comes.
+    """
 
     finished = Signal(object, int)
+    awaiting_input = Signal(object)
 
     def __init__(self, options: StartupOptions, runner: Runner, parent_widget: QWidget | None = None) -> None:
         super().__init__()
         self.options, self.runner, self.parent_widget = options, runner, parent_widget
         self.context: AppContext | None = None
         self.window: MainWindow | None = None
+        self.dialog: QDialog | None = None
         self.progress = QProgressDialog("Opening the database…", "", 0, 0, parent_widget)
         self.progress.setObjectName("startupProgress")
+        self.progress.setWindowTitle("FIDUS Desktop")
         self.progress.setCancelButton(None)
         self.progress.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.progress.setMinimumDuration(400)
@@ -74,89 +89,117 @@ class Startup(QObject):
     def start(self) -> None:
         opts = self.options
 
-        def open_it() -> tuple[AppContext, User | None]:
+        def open_it() -> tuple[AppContext, User | None, bool]:
             if not opts.demo:
-                return open_context(opts.db_uri), None
+                ctx = open_context(opts.db_uri)
+                return ctx, None, ctx.services.users.count() > 0
             ctx = open_context(fresh_demo_uri(AppPaths.for_user()))
-            return ctx, load_demo(ctx.services).made["admin"]
+            return ctx, load_demo(ctx.services).made["admin"], True
 
-        self._work(open_it, self._opened, "Building the demo office…" if opts.demo else "Opening the database…")
+        label = "Building the demo office…" if opts.demo else "Opening the database…"
+        self._work(open_it, self._opened, label, self._cannot_start)
 
-    def _work(self, fn: Callable[[], object], then: Callable[[object], None], label: str) -> None:
+    def _work(
+        self, fn: Callable[[], Any], then: Callable[[Any], None], label: str, failed: Callable[[BaseException], None]
+    ) -> None:
         self.progress.setLabelText(label)
         self.progress.show()
-        self.runner.submit(fn, on_done=lambda result: self._step_done(then, result), on_error=self._fail)
+        self.runner.submit(fn, on_done=lambda result: self._step_done(then, result),
+                           on_error=lambda exc: self._step_done(failed, exc))
 
-    def _step_done(self, then: Callable[[object], None], result: object) -> None:
+    def _step_done(self, then: Callable[[Any], None], result: Any) -> None:
         self.progress.hide()
         then(result)
 
-    def _opened(self, result: object) -> None:
-        self.context, demo_admin = result  # type: ignore[misc]
+    def _opened(self, result: tuple[AppContext, User | None, bool]) -> None:
+        self.context, demo_admin, has_users = result
         if demo_admin is not None:
-            self._signed_in(demo_admin)
-        elif self.context.services.users.count() == 0:
-            self._first_run()
-        else:
+            self._open_window(self._session(demo_admin))
+        elif has_users:
             self._login()
+        else:
+            self._first_run()
+
+    def _session(self, user: User) -> UiSession:
+        assert self.context is not None
+        return UiSession(self.context, user.actor(), self.runner)
+
+    def _ask(self, dialog: QDialog, accepted: Callable[[], None]) -> None:
+        """Show a step's dialog; cancelling any step ends the start-up without a window."""
+        self.dialog = dialog
+        dialog.accepted.connect(accepted)
+        dialog.rejected.connect(lambda: self._finish(None, 0))
+        dialog.open()
+        self.awaiting_input.emit(dialog)
 
     def _first_run(self) -> None:
         wizard = FirstRunWizard(self.parent_widget)
-        self.dialog = wizard
-        wizard.accepted.connect(lambda: self._wizard_done(wizard))
-        wizard.rejected.connect(lambda: self._finish(None, 0))
-        wizard.open()
+        self._ask(wizard, lambda: self._wizard_done(wizard))
 
     def _wizard_done(self, wizard: FirstRunWizard) -> None:
         services = self.context.services  # type: ignore[union-attr]
+
+        def refused(exc: BaseException) -> None:
+            wizard.refused(describe_error(exc))
+            wizard.open()  # same page, input kept
+            self.awaiting_input.emit(wizard)
+
         if wizard.wants_demo:
-            self._work(lambda: load_demo(services).made["admin"], self._signed_in, "Loading the demo office…")
+            self._work(lambda: load_demo(services).made["admin"], lambda user: self._open_window(self._session(user)),
+                       "Loading the demo office…", refused)
         else:
             page = wizard.admin
             username, name, password = page.username.text(), page.display_name.text(), page.password.text()
-            self._work(
-                lambda: services.users.create_first_admin(username, password, name or None),
-                self._signed_in,
-                "Creating the administrator…",
-            )
+            self._work(lambda: services.users.create_first_admin(username, password, name or None), self._signed_in,
+                       "Creating the administrator…", refused)
 
     def _login(self) -> None:
         ctx = self.context
         assert ctx is not None
         dialog = LoginDialog(ctx.services.users, self.runner, ctx.store.describe(), self.parent_widget)
-        self.dialog = dialog
-        dialog.accepted.connect(lambda: self._signed_in(dialog.user))
-        dialog.rejected.connect(lambda: self._finish(None, 0))
-        dialog.open()
+        self._ask(dialog, lambda: self._signed_in(dialog.user))
 
-    def _signed_in(self, user: object) -> None:
-        assert isinstance(user, User)
-        assert self.context is not None
-        session = UiSession(self.context, user.actor(), self.runner)
+    def _signed_in(self, user: User) -> None:
+        """The steps a real account may owe before working: its own password, then two-step sign-in."""
+        session = self._session(user)
+        if user.must_change_password:
+            change = ChangePasswordDialog(session, self.parent_widget)
+            self._ask(change, lambda: self._signed_in(change.user))
+        elif user.must_enrol_mfa:
+            self._ask(TotpEnrolmentDialog(session, self.parent_widget), lambda: self._open_window(session))
+        else:
+            self._open_window(session)
+
+    def _open_window(self, session: UiSession) -> None:
         window = MainWindow(session, restore_state=self.options.restore_state)
         if self.options.tab and not window.select_tab(self.options.tab):
             QMessageBox.warning(window, "FIDUS Desktop", f"There is no tab {self.options.tab!r} for your role.")
         self.idle_lock = install_idle_lock(window, session)
         self.idle_lock.sign_out_requested.connect(window.close)
+        window.closed.connect(self._close_context)
         window.show()
         self._finish(window, 0)
 
-    def _fail(self, exc: BaseException) -> None:
-        self.progress.hide()
-        if self.context is not None and not isinstance(exc, STARTUP_ERRORS):
-            QMessageBox.warning(self.parent_widget, "FIDUS Desktop", startup_message(exc))
-            return
+    def _cannot_start(self, exc: BaseException) -> None:
+        """Opening failed: say what and how to fix it, change nothing, exit 2 (1 for an unexpected error)."""
+        expected = isinstance(exc, STARTUP_ERRORS)
+        if not expected:
+            log.error("Start-up failed", exc_info=exc)
         print(f"fidus-desktop: {startup_message(exc)}", file=sys.stderr)
         box = QMessageBox(QMessageBox.Icon.Critical, "FIDUS Desktop", startup_message(exc))
         box.setObjectName("startupError")
-        box.finished.connect(lambda _: self._finish(None, 2))
+        box.finished.connect(lambda _: self._finish(None, 2 if expected else 1))
         box.open()
         if QApplication.platformName() == "offscreen":
             QTimer.singleShot(0, box.accept)  # nobody can click it; the message also goes to stderr
 
-    def _finish(self, window: MainWindow | None, code: int) -> None:
-        self.window = window
-        if window is None and self.context is not None:
+    def _close_context(self) -> None:
+        if self.context is not None:
             with contextlib.suppress(StorageError):
                 self.context.close()
+
+    def _finish(self, window: MainWindow | None, code: int) -> None:
+        self.window = window
+        if window is None:
+            self._close_context()
         self.finished.emit(window, code)

@@ -6,39 +6,69 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.session import UiSession
 
 PING_INTERVAL_MS = 30_000
+MIN_SLOT_WIDTH = 60
+SLOT_STYLE = "padding: 1px 8px; border-left: 1px solid palette(mid)"
+DOWN_STYLE = "padding: 1px 8px; color: white; background: #b00020; font-weight: bold"
+
+
+def mt5_text() -> str:
+    available, reason = mt5_available()
+    return "MT5: available" if available else f"MT5: {reason}"
 
 
 class StatusPanel(QStatusBar):
+    """Backend and connection on the left; MT5 and the signed-in user on the right."""
+
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statusPanel")
+        self.setSizeGripEnabled(False)
         self.session = session
-        self.backend = QLabel(session.context.store.describe(), objectName="statusBackend")
-        self.connection = QLabel("connected", objectName="statusConnection")
-        available, reason = mt5_available()
-        self.mt5 = QLabel("MT5: available" if available else f"MT5: {reason}", objectName="statusMt5")
+        self._pinging = False
         actor = session.actor
-        self.user = QLabel(f"{actor.username} ({actor.role.value.replace('_', ' ')})", objectName="statusUser")
+        self.backend = self._slot("statusBackend", session.context.store.describe(), "padding: 1px 8px")
+        self.connection = self._slot("statusConnection", "checking the connection…")
+        self.mt5 = self._slot("statusMt5", mt5_text())
+        self.user = self._slot("statusUser", f"{actor.username} · {ROLE_LABELS[actor.role]}")
         self.addWidget(self.backend)
         self.addWidget(self.connection)
         self.addPermanentWidget(self.mt5)
         self.addPermanentWidget(self.user)
-        session.signals.mt5_status.connect(self.mt5.setText)
+        session.signals.mt5_status.connect(lambda text: self._show(self.mt5, text))
         self.timer = QTimer(self, interval=PING_INTERVAL_MS)
         self.timer.timeout.connect(self.check_connection)
         self.timer.start()
+        self.check_connection()
+
+    def _slot(self, name: str, text: str, style: str = SLOT_STYLE) -> QLabel:
+        label = QLabel(objectName=name)
+        label.setStyleSheet(style)
+        label.setMinimumWidth(MIN_SLOT_WIDTH)  # long texts are clipped, not forcing a wide window
+        self._show(label, text)
+        return label
+
+    @staticmethod
+    def _show(label: QLabel, text: str, style: str | None = None) -> None:
+        label.setText(text)
+        label.setToolTip(text)  # the whole text even when the window is narrow
+        if style is not None:
+            label.setStyleSheet(style)
 
     def check_connection(self) -> None:
-        """Ping the database in the worker; never freezes the window when the server is gone."""
+        """Ping the database in the worker; never freezes the window, never stacks pings while one is slow."""
+        if self._pinging:
+            return
+        self._pinging = True
         self.session.runner.submit(self.session.context.store.ping, on_done=self._up, on_error=self._down)
 
     def _up(self, _: object) -> None:
-        self.connection.setText("connected")
-        self.connection.setStyleSheet("")
+        self._pinging = False
+        self._show(self.connection, "connected", SLOT_STYLE)
 
     def _down(self, exc: BaseException) -> None:
-        self.connection.setText(f"database unreachable: {exc}")
-        self.connection.setStyleSheet("color: white; background: #b00020; padding: 0 6px")
+        self._pinging = False
+        self._show(self.connection, f"database unreachable: {exc}", DOWN_STYLE)
