@@ -14,8 +14,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from fidus_desktop.ui import qt_compat
 from fidus_desktop.ui.errors import describe_error
 
+qt_compat.apply()  # before any signal is emitted from Python (see qt_compat)
 log = logging.getLogger(__name__)
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]

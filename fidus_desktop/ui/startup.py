@@ -26,6 +26,7 @@ from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.users import User
 from fidus_desktop.store.errors import StorageError
+from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.first_run import FirstRunWizard
@@ -173,7 +174,8 @@ class Startup(QObject):
     def _open_window(self, session: UiSession) -> None:
         window = MainWindow(session, restore_state=self.options.restore_state)
         if self.options.tab and not window.select_tab(self.options.tab):
-            QMessageBox.warning(window, "FIDUS Desktop", f"There is no tab {self.options.tab!r} for your role.")
+            role = ROLE_LABELS[session.actor.role]
+            window.status_panel.showMessage(f"The {self.options.tab} tab is not shown to the role {role}.", 15_000)
         self.idle_lock = install_idle_lock(window, session)
         self.idle_lock.sign_out_requested.connect(window.close)
         window.closed.connect(self._close_context)

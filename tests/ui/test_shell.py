@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox, QWizard
 from pytestqt.qtbot import QtBot
 
+from fidus_desktop.app import main
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.store.errors import DatabaseUnreachable
@@ -157,6 +158,18 @@ def test_keyring_banner_appears_without_a_usable_keyring(qtbot: QtBot, app_conte
     win = window(qtbot, app_context, admin)
     assert win.keyring_banner.isVisible()
     assert "keyring" in win.keyring_banner.text().lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--tab", "nonsense"], "there is no tab 'nonsense'; choose one of portfolio"),
+     (["--size", "10x10"], "--size 10x10 is outside")],
+)
+def test_bad_arguments_exit_2_before_opening_anything(
+    args: list[str], message: str, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_startup_messages_name_the_problem() -> None:

@@ -112,7 +112,7 @@ def test_sign_in_with_a_reset_password_forces_a_change_and_hides_admin(
     users = app_context.services.users
     maria = users.create_user(admin, "maria", ADMIN_PASSWORD + "!", "portfolio_manager")
     users.reset_password(admin, maria.user_id, "temporary pass phrase 77")
-    run = Run(qtbot, app_context.db_uri)
+    run = Run(qtbot, app_context.db_uri, tab="admin")
     login = run.startup.dialog
     assert isinstance(login, LoginDialog)
     qtbot.keyClicks(login.username, "maria")
@@ -133,6 +133,7 @@ def test_sign_in_with_a_reset_password_forces_a_change_and_hides_admin(
     window = run.window()
     assert window.session.actor.username == "maria"
     assert "admin" not in window.tab_names
+    assert window.status_panel.currentMessage() == "The admin tab is not shown to the role Portfolio manager."
     assert users.authenticate("maria", "a passphrase of her own 9").must_change_password is False
 
 
