@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
+from fidus_desktop.ui.admin.audit_view import AuditView
+from fidus_desktop.ui.admin.backup_view import BackupsView
+from fidus_desktop.ui.admin.keys_view import KeysView
 from fidus_desktop.ui.admin.users_view import UsersView
 from fidus_desktop.ui.session import UiSession
 
@@ -13,4 +16,7 @@ SectionFactory = Callable[[UiSession], QWidget]
 
 ADMIN_SECTIONS: list[tuple[str, SectionFactory]] = [
     ("Users", UsersView),
+    ("Audit", AuditView),
+    ("Backups", BackupsView),
+    ("Keys", KeysView),
 ]

@@ -1,0 +1,215 @@
+"""Admin → Audit: the audit trail, newest first, fetched page by page in the worker as the table scrolls;
+filters, CSV export and a "Verify chain" button that shows the verdict (first broken entry and why)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fidus_desktop.security.audit_chain import ChainVerdict
+from fidus_desktop.services.audit import AuditEntry
+from fidus_desktop.services.audit_query import AuditFilter
+from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.background import Runner, show_error
+from fidus_desktop.ui.errors import describe_error
+from fidus_desktop.ui.session import UiSession
+
+Index = QModelIndex | QPersistentModelIndex
+PAGE = 200
+Loader = Callable[[int | None], list[AuditEntry]]  # before_seq → the next page
+
+COLUMNS: list[tuple[str, Callable[[AuditEntry], str]]] = [
+    ("Seq", lambda e: str(e.seq)),
+    ("When", lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+    ("Actor", lambda e: e.actor),
+    ("Role", lambda e: e.role),
+    ("Workstation", lambda e: e.workstation),
+    ("Action", lambda e: e.action),
+    ("Entity", lambda e: e.entity),
+    ("Entity id", lambda e: e.entity_id),
+]
+
+
+class AuditModel(QAbstractTableModel):
+    """Rows appear a page at a time: ``fetchMore`` asks the worker for the entries older than the last row."""
+
+    def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self._entries: list[AuditEntry] = []
+        self._loader: Loader | None = None
+        self._exhausted = True
+        self._loading = False
+        self.error: BaseException | None = None
+
+    def set_loader(self, loader: Loader | None) -> None:
+        """Start again with a new query (new filter); the view then fetches the first page."""
+        self.beginResetModel()
+        self._entries, self._loader, self._exhausted, self._loading = [], loader, loader is None, False
+        self.endResetModel()
+
+    def entry_at(self, row: int) -> AuditEntry:
+        return self._entries[row]
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt's signature
+        if not self.canFetchMore(parent):
+            return
+        assert self._loader is not None
+        loader, before = self._loader, self._entries[-1].seq if self._entries else None
+        self._loading = True
+        self.runner.submit(lambda: loader(before), on_done=lambda page: self._arrived(loader, page),
+                           on_error=self._failed)
+
+    def _arrived(self, loader: Loader, page: list[AuditEntry]) -> None:
+        if loader is not self._loader:  # a page of a query the user has since replaced
+            return
+        self._loading = False
+        self._exhausted = len(page) < PAGE
+        if page:
+            start = len(self._entries)
+            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+            self._entries.extend(page)
+            self.endInsertRows()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading, self._exhausted, self.error = False, True, exc
+        show_error(exc)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return COLUMNS[index.column()][1](self._entries[index.row()])
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+
+def parse_when(text: str, field: str) -> datetime | None:
+    """An ISO date or date-time typed in a filter box (local time when no zone is given)."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()).astimezone()
+    except ValueError:
+        raise ValidationError({field: "Use a date like 2026-03-01 or 2026-03-01 09:30."}) from None
+
+
+class AuditView(QWidget):
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("auditView")
+        self.model = AuditModel(session.runner, self)
+        self.table = QTableView(objectName="auditTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.filters: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        for name, label, hint in [
+            ("actor", "Actor", "user name"),
+            ("entity", "Entity", "e.g. user, investors"),
+            ("action", "Action", "e.g. user.create, or keys. for all key actions"),
+            ("since", "From", "YYYY-MM-DD"),
+            ("until", "Before", "YYYY-MM-DD"),
+        ]:
+            edit = QLineEdit(objectName=f"{name}Filter", placeholderText=hint)
+            edit.returnPressed.connect(self.apply_filter)
+            form.addRow(label, edit)
+            self.filters[name] = edit
+        self.filter_error = QLabel(objectName="filterError", wordWrap=True)
+        self.filter_error.setStyleSheet("color: #b00020;")
+        self.verdict = QLabel(objectName="verdict", wordWrap=True)
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for name, text, handler in [
+            ("apply", "Apply filter", self.apply_filter),
+            ("export", "Export CSV…", self.export_csv),
+            ("verify", "Verify chain", self.verify_chain),
+        ]:
+            button = QPushButton(text, objectName=f"{name}Button")
+            button.clicked.connect(handler)
+            bar.addWidget(button)
+            self.buttons[name] = button
+        bar.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.filter_error)
+        layout.addLayout(bar)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.table)
+        self.apply_filter()
+
+    def current_filter(self) -> AuditFilter:
+        text = {name: edit.text().strip() or None for name, edit in self.filters.items()}
+        return AuditFilter(text["actor"], text["entity"], text["action"],
+                           parse_when(self.filters["since"].text(), "since"),
+                           parse_when(self.filters["until"].text(), "until"))
+
+    def apply_filter(self) -> None:
+        try:
+            where = self.current_filter()
+            where.to_store()  # type problems show here, before any query
+        except ValidationError as exc:
+            self.filter_error.setText(str(exc))
+            return
+        self.filter_error.setText("")
+        query, actor = self.session.services.audit_query, self.session.actor
+        self.model.set_loader(lambda before: query.page(actor, where, before_seq=before, limit=PAGE))
+        self.model.fetchMore(QModelIndex())
+
+    def export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export audit entries", "audit.csv", "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            where = self.current_filter()
+        except ValidationError as exc:
+            self.filter_error.setText(str(exc))
+            return
+        query, actor = self.session.services.audit_query, self.session.actor
+        self.session.runner.submit(
+            lambda: query.export_csv(actor, where, path),
+            on_done=lambda rows: self.verdict.setText(f"Exported {rows} entries to {path}."),
+            on_error=lambda exc: self.verdict.setText(describe_error(exc)),
+        )
+
+    def verify_chain(self) -> None:
+        self.verdict.setText("Verifying…")
+        query, actor = self.session.services.audit_query, self.session.actor
+        self.session.runner.submit(lambda: query.verify(actor), on_done=self._verdict,
+                                   on_error=lambda exc: show_error(exc, self))
+
+    def _verdict(self, verdict: ChainVerdict) -> None:
+        if verdict.ok:
+            self.verdict.setText(f"✔ Audit chain intact: {verdict.reason}")
+            self.verdict.setStyleSheet("color: #1b5e20;")
+        else:
+            self.verdict.setText(f"✘ Audit chain broken at entry {verdict.first_broken_seq}: {verdict.reason}")
+            self.verdict.setStyleSheet("color: #b00020;")

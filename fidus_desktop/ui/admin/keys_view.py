@@ -1,0 +1,132 @@
+"""Admin → Keys: is there a data key, is this workstation enrolled; create, enrol, rotate (with progress).
+
+The passphrase dialog here is shared with the Backups section. Every call runs in the worker; rotation
+reports its progress through a queued signal, so the bar moves while the worker re-encrypts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from fidus_desktop.security.backup_format import BackupCorrupt
+from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
+from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.keys import KeysNotReady, KeyStatus
+from fidus_desktop.services.personal_data import PERSONAL_DATA
+from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.admin.user_dialogs import password_edit
+from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.session import UiSession
+
+
+class PassphraseDialog(ServiceFormDialog):
+    """Asks for a passphrase (twice when ``confirm``) and hands it to ``action`` in the worker."""
+
+    def __init__(
+        self, session: UiSession, title: str, ok_text: str, action: Callable[[str], Any], *,
+        confirm: bool = False, note: str = "", parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(session, title, ok_text, parent)
+        self.action = action
+        if note:
+            label = QLabel(note)
+            label.setWordWrap(True)
+            self.form.addRow(label)
+        self.passphrase = self.add_field("passphrase", "Passphrase", password_edit())
+        self.repeat: QLineEdit | None = self.add_field("repeat", "Repeat it", password_edit()) if confirm else None
+
+    def local_problems(self) -> dict[str, str]:
+        if not self.passphrase.text():
+            return {"passphrase": "Type the passphrase."}
+        if self.repeat is not None and self.repeat.text() != self.passphrase.text():
+            return {"repeat": "The two entries differ; type the same passphrase twice."}
+        return {}
+
+    def call(self) -> Any:
+        try:
+            return self.action(self.passphrase.text())
+        except WrongPassphrase as exc:
+            raise ValidationError({"passphrase": str(exc)}) from exc
+        except (BackupCorrupt, CryptoError, KeysNotReady) as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class _Progress(QObject):
+    changed = Signal(str, int, int)
+
+
+class KeysView(QWidget):
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("keysView")
+        self.dialog: PassphraseDialog | None = None
+        self.status_label = QLabel("Checking the data key…", objectName="keyStatus", wordWrap=True)
+        self.progress = QProgressBar(objectName="rotationProgress")
+        self.progress.hide()
+        self._progress = _Progress(self)
+        self._progress.changed.connect(self._show_progress)
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for name, text, handler in [
+            ("init", "Create key…", self.create_key),
+            ("enrol", "Enrol this workstation…", self.enrol),
+            ("rotate", "Rotate key…", self.rotate),
+        ]:
+            button = QPushButton(text, objectName=f"{name}Button")
+            button.clicked.connect(handler)
+            bar.addWidget(button)
+            self.buttons[name] = button
+        bar.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status_label)
+        layout.addLayout(bar)
+        layout.addWidget(self.progress)
+        layout.addStretch()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.session.runner.submit(
+            self.session.services.keys.status, on_done=self._show, on_error=lambda exc: show_error(exc, self)
+        )
+
+    def _show(self, status: KeyStatus) -> None:
+        self.status_label.setText(status.describe())
+        self.buttons["init"].setEnabled(not status.initialised)
+        self.buttons["enrol"].setEnabled(status.initialised and (not status.enrolled or status.rotation is not None))
+        self.buttons["rotate"].setEnabled(status.initialised)
+
+    def _show_progress(self, collection: str, done: int, total: int) -> None:
+        self.progress.show()
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{collection}: {done} of {total}")
+
+    def _open(self, dialog: PassphraseDialog) -> None:
+        self.dialog = dialog
+        dialog.finished.connect(lambda _: self.refresh())
+        dialog.open()
+
+    def create_key(self) -> None:
+        keys, actor = self.session.services.keys, self.session.actor
+        self._open(PassphraseDialog(
+            self.session, "Create the data key", "Create", lambda p: keys.init(actor, p), confirm=True,
+            note="Choose the office passphrase (at least 12 characters). Keep it in the office safe: without it, "
+                 "encrypted personal data cannot be recovered.", parent=self))
+
+    def enrol(self) -> None:
+        keys, actor = self.session.services.keys, self.session.actor
+        self._open(PassphraseDialog(
+            self.session, "Enrol this workstation", "Enrol", lambda p: keys.enroll(actor, p), parent=self))
+
+    def rotate(self) -> None:
+        keys, actor, signal = self.session.services.keys, self.session.actor, self._progress.changed
+        self._open(PassphraseDialog(
+            self.session, "Rotate the data key", "Rotate",
+            lambda p: keys.rotate(actor, p, PERSONAL_DATA.fields, signal.emit),
+            note="Every encrypted field is re-encrypted under a new key. If it is interrupted, rotate again to "
+                 "finish. Other workstations must enrol again afterwards.", parent=self))

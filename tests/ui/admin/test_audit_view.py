@@ -1,0 +1,105 @@
+"""Admin → Audit: lazy paging through the model, filters, CSV export through a patched file dialog, and the
+"Verify chain" verdict before and after someone edits a stored entry."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QFileDialog, QPushButton
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.ui.admin.audit_view import PAGE, AuditModel, AuditView
+from fidus_desktop.ui.admin.tab import AdminTab
+from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.session import UiSession
+from tests.keys_backup.test_audit_query import tamper
+from tests.security_services.ui_support import admin_session
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+EXTRA = PAGE + 50
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
+    """alice.admin and bob.pm (two entries), then EXTRA entries by bob, so there are three pages."""
+    for ui_session in admin_session(tmp_path, monkeypatch):
+        audit = ui_session.services.ctx.audit
+        bob = ui_session.services.users.by_username(ui_session.actor, "bob.pm").actor()
+        for n in range(EXTRA):
+            audit.append(bob, "fund.note", "funds", f"f{n}")
+        yield ui_session
+
+
+@pytest.fixture
+def view(qtbot: QtBot, session: UiSession) -> AuditView:
+    widget = AuditView(session)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def click(qtbot: QtBot, button: QPushButton) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_model_passes_the_model_tester(qtmodeltester, view: AuditView) -> None:
+    qtmodeltester.check(view.model)
+    qtmodeltester.check(AuditModel(InlineRunner()))
+
+
+def test_pages_arrive_as_the_table_asks_for_more(view: AuditView) -> None:
+    model = view.model
+    assert model.rowCount() == PAGE
+    assert model.entry_at(0).seq == EXTRA + 2  # newest first
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == EXTRA + 2
+    assert model.entry_at(model.rowCount() - 1).seq == 1
+    assert not model.canFetchMore(QModelIndex())
+
+
+def test_filters_narrow_the_table_and_bad_dates_are_explained(qtbot: QtBot, view: AuditView) -> None:
+    qtbot.keyClicks(view.filters["actor"], "alice.admin")
+    click(qtbot, view.buttons["apply"])
+    assert view.model.rowCount() == 1
+    assert view.model.index(0, 5).data() == "user.create"
+    qtbot.keyClicks(view.filters["since"], "yesterday")
+    click(qtbot, view.buttons["apply"])
+    assert "2026-03-01" in view.filter_error.text()
+    view.filters["since"].clear()
+    qtbot.keyClicks(view.filters["until"], "2000-01-01")
+    click(qtbot, view.buttons["apply"])
+    assert view.filter_error.text() == ""
+    assert view.model.rowCount() == 0
+
+
+def test_export_csv_through_the_file_dialog(
+    qtbot: QtBot, view: AuditView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "audit.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "CSV files (*.csv)"))
+    qtbot.keyClicks(view.filters["action"], "user.")
+    click(qtbot, view.buttons["export"])
+    assert view.verdict.text() == f"Exported 2 entries to {out}."
+    assert [row["action"] for row in csv.DictReader(out.open(encoding="utf-8"))] == ["user.create", "user.create"]
+
+
+def test_verify_chain_shows_the_verdict_and_names_a_tampered_entry(
+    qtbot: QtBot, view: AuditView, session: UiSession
+) -> None:
+    click(qtbot, view.buttons["verify"])
+    assert "intact" in view.verdict.text()
+    tamper(session.context.store, 7, entity_id="someone-else")
+    click(qtbot, view.buttons["verify"])
+    assert "broken at entry 7" in view.verdict.text()
+    assert "altered" in view.verdict.text()
+
+
+def test_admin_tab_lists_the_new_sections(qtbot: QtBot, session: UiSession) -> None:
+    tab = AdminTab(session)
+    qtbot.addWidget(tab)
+    assert [tab.tabText(i) for i in range(tab.count())][:4] == ["Users", "Audit", "Backups", "Keys"]

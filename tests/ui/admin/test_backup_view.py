@@ -1,0 +1,130 @@
+"""Admin → Backups and the scheduler: the passphrase prompt, back up now, restore into a new database file
+through patched file dialogs, and the daily rule with retention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.services.backup import backup_files
+from fidus_desktop.store.sqlite import SqliteStore
+from fidus_desktop.ui.admin.backup_view import AUTOMATIC_OFF_TEXT, BackupsView
+from fidus_desktop.ui.backup_scheduler import BackupScheduler
+from fidus_desktop.ui.session import UiSession
+from tests.keys_backup.conftest import CHEAP
+from tests.security_services.ui_support import admin_session
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+BACKUP_PASSPHRASE = "blue ledger on the shelf"
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
+    for ui_session in admin_session(tmp_path, monkeypatch):
+        ui_session.services.backup.kdf = CHEAP
+        yield ui_session
+
+
+@pytest.fixture
+def view(qtbot: QtBot, session: UiSession) -> BackupsView:
+    widget = BackupsView(session)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def click(qtbot: QtBot, button: QPushButton) -> None:
+    assert button.isEnabled(), f"{button.objectName()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def submit(qtbot: QtBot, view: BackupsView, **fields: str) -> None:
+    for name, text in fields.items():
+        edit = view.dialog.findChild(QLineEdit, name)
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+    click(qtbot, view.dialog.findChild(QPushButton, "ok"))
+
+
+def error_text(view: BackupsView, name: str) -> str:
+    label = view.dialog.findChild(QLabel, f"{name}_error")
+    return label.text() if label.isVisibleTo(view.dialog) else ""
+
+
+def test_without_a_passphrase_it_says_so_and_offers_to_set_it(
+    qtbot: QtBot, view: BackupsView, session: UiSession
+) -> None:
+    assert view.passphrase_label.text() == AUTOMATIC_OFF_TEXT
+    assert not view.buttons["backup_now"].isEnabled()
+    assert view.last_label.text() == "Last backup: never"
+    assert str(session.context.paths.default_backup_dir) in view.folder_label.text()
+    click(qtbot, view.buttons["set_passphrase"])
+    submit(qtbot, view, passphrase="short", repeat="short")
+    assert "at least 12" in error_text(view, "passphrase")
+    submit(qtbot, view, passphrase=BACKUP_PASSPHRASE, repeat=BACKUP_PASSPHRASE)
+    assert not view.dialog.isVisible()
+    assert view.passphrase_label.text() == "Automatic daily backups are on."
+    assert view.scheduler.passphrase() == BACKUP_PASSPHRASE
+
+
+def test_back_up_now_then_restore_into_a_new_database(
+    qtbot: QtBot, view: BackupsView, session: UiSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view.scheduler.set_passphrase(BACKUP_PASSPHRASE)
+    view.refresh()
+    click(qtbot, view.buttons["backup_now"])
+    [archive] = backup_files(session.context.paths.default_backup_dir)
+    assert view.message.text() == f"Backed up to {archive}."
+    assert view.last_label.text() != "Last backup: never"
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(archive), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "ui.db"), ""))
+    click(qtbot, view.buttons["restore"])
+    assert "never overwrites" in view.message.text()  # the open database is refused
+
+    target = tmp_path / "restored.db"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    click(qtbot, view.buttons["restore"])
+    submit(qtbot, view, passphrase="not the backup passphrase")
+    assert "does not open this backup" in error_text(view, "passphrase")
+    submit(qtbot, view, passphrase=BACKUP_PASSPHRASE)
+    assert not view.dialog.isVisible()
+    assert "close FIDUS Desktop and start it with" in view.message.text()
+    assert view.findChild(QMessageBox, "restoredBox") is not None
+    restored = SqliteStore(target)
+    assert restored.collection("users").count() == 2
+    restored.close()
+    assert session.services.ctx.audit.last()["action"] == "backup.restore"
+
+
+def test_the_scheduler_runs_once_a_day_and_keeps_the_newest_copies(
+    session: UiSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "auto"
+    session.context.settings.set("backup.folder", str(folder))
+    session.context.settings.set("backup.keep", 2)
+    scheduler = BackupScheduler(session.context, session.runner)
+    messages: list[str] = []
+    scheduler.finished.connect(messages.append)
+    scheduler.check()
+    assert messages == []  # no passphrase: nothing runs
+    scheduler.set_passphrase(BACKUP_PASSPHRASE)
+    folder.mkdir()
+    old = [folder / f"fidus-2020010{day}-000000.fidusbak" for day in (1, 2, 3)]
+    for path in old:
+        path.write_bytes(b"an older backup")
+    now = datetime.now(UTC)
+    assert scheduler.due(now)
+    scheduler.check()
+    assert len(messages) == 1
+    [kept_old, newest] = backup_files(folder)
+    assert kept_old == old[-1]
+    assert messages == [f"Backed up to {newest}."]
+    assert not scheduler.due(now)
+    assert scheduler.due(now + timedelta(days=1, minutes=1))

@@ -1,0 +1,101 @@
+"""Admin → Keys driven by clicks: create the key, a workstation that is not enrolled, enrol, rotate with progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.security.crypto import field_key_id
+from fidus_desktop.services.keys import KeyService, secret_name
+from fidus_desktop.services.personal_data import PERSONAL_DATA
+from fidus_desktop.ui.admin.keys_view import KeysView
+from fidus_desktop.ui.session import UiSession
+from tests.keys_backup.conftest import CHEAP, PASSPHRASE, REGISTRY
+from tests.security_services.ui_support import admin_session
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
+    for ui_session in admin_session(tmp_path, monkeypatch):
+        ui_session.services.keys.kdf = CHEAP
+        yield ui_session
+
+
+@pytest.fixture
+def view(qtbot: QtBot, session: UiSession) -> KeysView:
+    widget = KeysView(session)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def click(qtbot: QtBot, button: QPushButton) -> None:
+    assert button.isEnabled(), f"{button.objectName()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def submit(qtbot: QtBot, view: KeysView, **fields: str) -> None:
+    assert view.dialog is not None
+    for name, text in fields.items():
+        edit = view.dialog.findChild(QLineEdit, name)
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+    click(qtbot, view.dialog.findChild(QPushButton, "ok"))
+
+
+def error_text(view: KeysView, name: str) -> str:
+    label = view.dialog.findChild(QLabel, f"{name}_error")
+    return label.text() if label.isVisibleTo(view.dialog) else ""
+
+
+def test_create_the_key_then_a_new_workstation_enrols(
+    qtbot: QtBot, view: KeysView, session: UiSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "No data key yet" in view.status_label.text()
+    assert not view.buttons["enrol"].isEnabled()
+    click(qtbot, view.buttons["init"])
+    submit(qtbot, view, passphrase=PASSPHRASE, repeat="something else")
+    assert "differ" in error_text(view, "repeat")
+    submit(qtbot, view, repeat=PASSPHRASE)
+    assert not view.dialog.isVisible()
+    assert "this workstation is enrolled" in view.status_label.text()
+    assert not view.buttons["init"].isEnabled()
+
+    key_id = session.services.keys.status().active_key_id
+    session.context.secrets.delete(secret_name(key_id))  # the same database seen from a fresh workstation
+    monkeypatch.setattr(session.services, "keys", KeyService(session.services.ctx, session.context.secrets, CHEAP))
+    view.refresh()
+    assert "NOT enrolled" in view.status_label.text()
+    click(qtbot, view.buttons["enrol"])
+    submit(qtbot, view, passphrase="not the office passphrase")
+    assert "does not unlock" in error_text(view, "passphrase")
+    submit(qtbot, view, passphrase=PASSPHRASE)
+    assert not view.dialog.isVisible()
+    assert "this workstation is enrolled" in view.status_label.text()
+
+
+def test_rotate_shows_progress_and_ends_on_the_new_key(
+    qtbot: QtBot, view: KeysView, session: UiSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PERSONAL_DATA, "fields", REGISTRY.fields)
+    old = session.services.keys.init(session.actor, PASSPHRASE)
+    people = session.context.store.collection("people")
+    for n in range(3):
+        people.insert({"_id": f"p{n}", "notes": session.services.vault.seal(f"note {n}", "person.notes")})
+    view.refresh()
+    click(qtbot, view.buttons["rotate"])
+    submit(qtbot, view, passphrase=PASSPHRASE)
+    assert not view.dialog.isVisible()
+    assert view.progress.isVisibleTo(view)
+    assert view.progress.value() == view.progress.maximum()
+    new = session.services.keys.status().active_key_id
+    assert new != old
+    assert new in view.status_label.text()
+    assert {field_key_id(doc["notes"]) for doc in people.find()} == {new}
