@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from fidus_desktop.ui import qt_compat
@@ -39,8 +39,22 @@ class _Relay(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.done.connect(lambda cb, result: cb(result) if cb is not None else None)
-        self.failed.connect(lambda cb, exc: cb(exc) if cb is not None else show_error(exc))
+        # Decorated slots, not lambdas: PySide 6.8+ can crash delivering cross-thread signals to plain
+        # callables (PYSIDE-3124), and these signals are emitted from pool threads.
+        self.done.connect(self._deliver)
+        self.failed.connect(self._report)
+
+    @Slot(object, object)
+    def _deliver(self, callback: Done | None, result: object) -> None:
+        if callback is not None:
+            callback(result)
+
+    @Slot(object, object)
+    def _report(self, callback: Failed | None, exc: BaseException) -> None:
+        if callback is not None:
+            callback(exc)
+        else:
+            show_error(exc)
 
 
 class _Job(QRunnable):
