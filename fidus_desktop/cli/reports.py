@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, add_actor_options, fail, open_ctx, signed_in_actor
-from fidus_desktop.reports.batch import default_workers, write_statements
+from fidus_desktop.reports.batch import write_statements
 from fidus_desktop.reports.factsheet import render_factsheet
 from fidus_desktop.reports.periods import PeriodError, ReportPeriod, parse_period
 from fidus_desktop.reports.statement import render_statement
@@ -122,7 +122,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     batch = sub.add_parser("statements", help="statements of every investor with an account for a period")
     batch.add_argument("--period", required=True, type=_period, help="YYYY-Qn or YYYY-MM")
     batch.add_argument("--out-dir", required=True, help="folder for the PDFs (created if missing)")
-    batch.add_argument("--workers", type=int, default=default_workers(),
-                       help="PDF renderer processes (default: one per core, at most 4; 1 = no extra process)")
+    batch.add_argument("--workers", type=int, default=1,
+                       help="PDF renderer processes; default 1 = render in this process (measured faster on 2 "
+                            "cores, docs/PERFORMANCE.md)")
     add_actor_options(batch)
     batch.set_defaults(func=cmd_statements)

@@ -3,7 +3,9 @@
 Gathering a statement reads the database (one connection, the calling thread); laying out its PDF is
 CPU-bound pure Python, which threads cannot speed up (the GIL). So with ``workers > 1`` the caller keeps
 gathering while a process pool renders: on two cores the two halves overlap. ``workers=1`` renders in the
-calling thread. ``benchmarks/bench_statements.py`` measures both side by side (docs/PERFORMANCE.md).
+calling thread. ``benchmarks/bench_statements.py`` measures both side by side (docs/PERFORMANCE.md): on
+the 2-core build machine the pool did *not* pay (a statement is ~3 KiB and takes milliseconds to lay out,
+less than shipping it to a process), so ``workers=1`` is the default everywhere and the pool is opt-in.
 
 Workers are *spawned*, never forked: a forked copy of a process running Qt threads can deadlock, and spawn
 is what Windows does anyway, so the benchmark measures what users get. Cancellation is checked before each
@@ -15,7 +17,6 @@ missing FX rate, say) is reported in ``failed`` and the batch goes on.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,11 +43,6 @@ class BatchResult:
     @property
     def done(self) -> int:
         return len(self.written) + len(self.failed)
-
-
-def default_workers() -> int:
-    """One renderer per core, at most 4 (the gatherer keeps one core busy too)."""
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _render(data: StatementData, path: Path) -> Path:

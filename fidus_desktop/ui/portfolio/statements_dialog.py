@@ -2,7 +2,8 @@
 
 The whole batch runs in the worker (``reports.batch.write_statements``); progress comes back by a queued
 signal and Cancel sets an event the batch checks between statements, so it stops after the statement in
-hand and everything already written stays complete.
+hand and everything already written stays complete. Rendering stays in this worker (``workers=1``): the
+process pool measured slower on two cores (docs/PERFORMANCE.md) and spawning from a frozen GUI needs care.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ class _Progress(QObject):
 
 
 class StatementsDialog(ServiceFormDialog):
-    def __init__(self, session: UiSession, default_period: str, default_dir: Path, workers: int = 1,
+    def __init__(self, session: UiSession, default_period: str, default_dir: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "Investor statements", "Generate", parent)
-        self.workers = workers
         self.period = self.add_field("period", "Period (YYYY-Qn or YYYY-MM)", QLineEdit(default_period))
         row = QWidget()
         self.folder = QLineEdit(str(default_dir))
@@ -85,7 +85,7 @@ class StatementsDialog(ServiceFormDialog):
         statements = self.session.services.statements
         ids = statements.statement_investors(actor)
         return write_statements(ids, lambda i: statements.statement_data(actor, i, period),
-                                Path(self.folder.text().strip()), workers=self.workers,
+                                Path(self.folder.text().strip()),
                                 progress=self._signals.step.emit, cancelled=self.cancel_event.is_set)
 
     def _close_progress(self) -> None:

@@ -1,0 +1,21 @@
+"""Replace one ``## Section`` of docs/PERFORMANCE.md, keeping every other benchmark's section as it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
+
+
+def write_section(title: str, body: str) -> None:
+    """Write ``## title`` + ``body`` in place of the section of that title (appended if it is new)."""
+    heading = f"## {title}\n"
+    section = f"{heading}\n{body.rstrip()}\n"
+    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else "# Performance\n"
+    start = text.find(heading)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + ("" if end == -1 else "\n" + text[end + 1:])
+    PERFORMANCE_MD.write_text(text, encoding="utf-8")
