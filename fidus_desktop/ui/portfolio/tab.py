@@ -119,6 +119,7 @@ class PortfolioTab(QWidget):
                             (self.compare_combo, "compareCombo")):
             combo.setObjectName(name)
             combo.setMinimumContentsLength(14)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.fund_combo.currentIndexChanged.connect(self._fund_changed)
         self.class_combo.currentIndexChanged.connect(lambda _: self.load_overview())
         self.compare_combo.currentIndexChanged.connect(lambda _: self.load_overview())
