@@ -44,7 +44,7 @@ def parse_date(value: Any, field: str, label: str) -> date:
 def parse_decimal(value: Any, field: str, label: str, *, positive: bool = False, minimum: int | None = None) -> Decimal:
     """A Decimal from a Decimal, int or numeric text (never a float), optionally > 0 or >= ``minimum``."""
     try:
-        number = to_decimal(value, label)
+        number = to_decimal(value, label.removeprefix("The ").removeprefix("the "))  # it says "The …" itself
     except MoneyError as exc:
         raise ValidationError({field: str(exc)}) from None
     if positive and number <= 0:
