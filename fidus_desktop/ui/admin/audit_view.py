@@ -12,10 +12,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,6 +24,7 @@ from fidus_desktop.services.audit import AuditEntry
 from fidus_desktop.services.audit_query import AuditFilter
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.ui.background import Runner, show_error
+from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -146,18 +145,13 @@ class AuditView(QWidget):
         self.filter_error = QLabel(objectName="filterError", wordWrap=True)
         self.filter_error.setStyleSheet("color: #b00020;")
         self.verdict = QLabel(objectName="verdict", wordWrap=True)
-        self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
-        for name, text, handler in [
-            ("apply", "Apply filter", self.apply_filter),
-            ("export", "Export CSV…", self.export_csv),
-            ("verify", "Verify chain", self.verify_chain),
-        ]:
-            button = QPushButton(text, objectName=f"{name}Button")
-            button.clicked.connect(handler)
-            bar.addWidget(button)
-            self.buttons[name] = button
-        bar.addStretch()
+        bar, self.buttons = button_bar(
+            [
+                ("apply", "Apply filter", self.apply_filter),
+                ("export", "Export CSV…", self.export_csv),
+                ("verify", "Verify chain", self.verify_chain),
+            ]
+        )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.filter_error)

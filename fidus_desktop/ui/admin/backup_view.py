@@ -8,10 +8,8 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +19,7 @@ from fidus_desktop.store.uri import open_store
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
+from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.session import UiSession
 
 AUTOMATIC_OFF_TEXT = "Automatic backups need a passphrase: set one to start them."
@@ -39,18 +38,13 @@ class BackupsView(QWidget):
         self.last_label = QLabel(objectName="lastBackup")
         self.passphrase_label = QLabel(objectName="passphraseState", wordWrap=True)
         self.message = QLabel(objectName="backupMessage", wordWrap=True)
-        self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
-        for name, text, handler in [
-            ("set_passphrase", "Set passphrase…", self.set_passphrase),
-            ("backup_now", "Back up now", self.back_up_now),
-            ("restore", "Restore…", self.restore),
-        ]:
-            button = QPushButton(text, objectName=f"{name}Button")
-            button.clicked.connect(handler)
-            bar.addWidget(button)
-            self.buttons[name] = button
-        bar.addStretch()
+        bar, self.buttons = button_bar(
+            [
+                ("set_passphrase", "Set passphrase…", self.set_passphrase),
+                ("backup_now", "Back up now", self.back_up_now),
+                ("restore", "Restore…", self.restore),
+            ]
+        )
         layout = QVBoxLayout(self)
         for widget in (self.folder_label, self.last_label, self.passphrase_label):
             layout.addWidget(widget)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 
 from fidus_desktop.security.backup_format import BackupCorrupt
 from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
@@ -20,6 +20,7 @@ from fidus_desktop.services.personal_data import PERSONAL_DATA
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import password_edit
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.session import UiSession
 
 
@@ -70,18 +71,13 @@ class KeysView(QWidget):
         self.progress.hide()
         self._progress = _Progress(self)
         self._progress.changed.connect(self._show_progress)
-        self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
-        for name, text, handler in [
-            ("init", "Create key…", self.create_key),
-            ("enrol", "Enrol this workstation…", self.enrol),
-            ("rotate", "Rotate key…", self.rotate),
-        ]:
-            button = QPushButton(text, objectName=f"{name}Button")
-            button.clicked.connect(handler)
-            bar.addWidget(button)
-            self.buttons[name] = button
-        bar.addStretch()
+        bar, self.buttons = button_bar(
+            [
+                ("init", "Create key…", self.create_key),
+                ("enrol", "Enrol this workstation…", self.enrol),
+                ("rotate", "Rotate key…", self.rotate),
+            ]
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.status_label)
         layout.addLayout(bar)
