@@ -13,10 +13,10 @@ import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from perf_doc import replace_section
 
 from fidus_desktop.domain.analytics import NO_DATE, BatchMetrics, batch_metrics
 
@@ -29,7 +29,6 @@ REPEATS = 7
 TARGET_SECONDS = 1.0
 SECTION = "## Analytics (200 classes × 10 years)"
 BENCHMARK_KEYS = {"excess_return", "tracking_error", "beta", "correlation", "information_ratio"}
-PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 
 
 def generate() -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
@@ -129,18 +128,6 @@ def timed(function, repeats: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def write_section(markdown: str) -> None:
-    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else "# Performance\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + markdown
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        tail = "" if following < 0 else text[following + 1 :]
-        text = text[:start] + markdown + ("\n" + tail if tail else "")
-    PERFORMANCE_MD.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     dates, navs, benchmark = generate()
     batch_seconds, batch = timed(
@@ -176,7 +163,7 @@ Target < {TARGET_SECONDS:.0f} s for the batch path: **{verdict}**.
 - Date: {dt.date.today().isoformat()}
 """
     print(markdown)
-    write_section(markdown)
+    replace_section(markdown)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from perf_doc import replace_section
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -40,7 +41,6 @@ from fidus_desktop.ui.trading.poller_thread import PollerThread
 INTERVAL_MS = 10
 TARGET_P99_MS = 50.0
 SECTION = "## GUI responsiveness during MT5 sync"
-PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 NOW = datetime(2024, 6, 3, 12, tzinfo=UTC)
 DEALS_PER_DAY = 7_700  # what 4,000 trades a day give in the simulator (entries, exits, balance deals)
 
@@ -133,18 +133,6 @@ def percentiles(lags: list[float]) -> dict[str, float]:
     return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(lags)}
 
 
-def write_section(markdown: str) -> None:
-    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else "# Performance\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + markdown
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        tail = "" if following < 0 else text[following + 1 :]
-        text = text[:start] + markdown + ("\n" + tail if tail else "")
-    PERFORMANCE_MD.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1_000_000, help="history size to sync (default 1,000,000)")
@@ -180,7 +168,7 @@ def main() -> None:
     ])
     print(markdown)
     if not args.no_write:
-        write_section(markdown)
+        replace_section(markdown)
 
 
 if __name__ == "__main__":

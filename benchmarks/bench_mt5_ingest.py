@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from perf_doc import replace_section
+
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.domain.trading.models import Deal
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS, Mt5Session, SimulatedTerminal, policy_from_config
@@ -37,7 +39,6 @@ from fidus_desktop.store.sqlite import SqliteStore
 DEALS_WANTED = 100_000
 TARGET_SECONDS = 3.0
 SECTION = "## MT5 ingest"
-PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 NOW = datetime(2024, 6, 3, 12, tzinfo=UTC)
 T = TypeVar("T")
 
@@ -76,18 +77,6 @@ def one_insert_per_deal(trading: TradingServices, deals: list[Deal]) -> int:
                 collection.insert(deal_to_doc(deal))
                 stored += 1
     return stored
-
-
-def write_section(markdown: str) -> None:
-    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else "# Performance\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + markdown
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        tail = "" if following < 0 else text[following + 1 :]
-        text = text[:start] + markdown + ("\n" + tail if tail else "")
-    PERFORMANCE_MD.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -147,7 +136,7 @@ def main() -> None:
         "",
     ])
     print(markdown)
-    write_section(markdown)
+    replace_section(markdown)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from perf_doc import replace_section
+
 from fidus_desktop.store.port import new_id
 from fidus_desktop.store.sqlite import SqliteStore
 
@@ -38,7 +40,6 @@ SEED = 20241128
 TARGET_RATIO = 2.0
 TARGET_QUERY_MS = 20.0
 SECTION = "## Storage (SQLite adapter)"
-PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "US30", "BTCUSD", "USDCHF", "AUDUSD"]
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -204,19 +205,7 @@ Targets: bulk insert within {TARGET_RATIO:.0f}× of raw: **{met_ratio}** ({ratio
 - Date: {dt.date.today().isoformat()}
 """
     print(section)
-    write_section(section)
-
-
-def write_section(section: str) -> None:
-    """Replace our section of docs/PERFORMANCE.md (or append it), keeping the others."""
-    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else "# Performance\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("" if end == -1 else "\n" + text[end + 1 :])
-    PERFORMANCE_MD.write_text(text, encoding="utf-8")
+    replace_section(section)
 
 
 if __name__ == "__main__":

@@ -19,3 +19,11 @@ def write_section(title: str, body: str) -> None:
         end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + ("" if end == -1 else "\n" + text[end + 1:])
     PERFORMANCE_MD.write_text(text, encoding="utf-8")
+
+
+def replace_section(markdown: str) -> None:
+    """Like ``write_section`` for text that already starts with its ``## Title`` line."""
+    heading, _, body = markdown.partition("\n")
+    if not heading.startswith("## "):
+        raise ValueError(f"A section starts with '## Title', not {heading!r}.")
+    write_section(heading[3:], body.lstrip("\n"))
