@@ -6,21 +6,26 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, add_actor_options, fail, open_ctx, signed_in_actor
+from fidus_desktop.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    acting,
+    add_actor_options,
+    fail,
+    opened,
+    signed_in_actor,
+)
 from fidus_desktop.services.audit_query import AuditFilter
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
+    with opened(args) as ctx:
         verdict = ctx.services.audit_query.verify(signed_in_actor(ctx, args))
         if verdict.ok:
             print(f"Audit chain intact: {verdict.reason}")
             return EXIT_OK
         print(f"Audit chain BROKEN at entry {verdict.first_broken_seq}: {verdict.reason}")
         return EXIT_PROBLEM
-    finally:
-        ctx.close()
 
 
 def _when(text: str | None, option: str) -> datetime | None:
@@ -34,16 +39,12 @@ def _when(text: str | None, option: str) -> datetime | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         since, until = _when(args.since, "--since"), _when(args.until, "--until")
         where = AuditFilter(args.actor, args.entity, args.action, since, until)
         rows = ctx.services.audit_query.export_csv(actor, where, Path(args.out))
         print(f"Wrote {rows} audit entries to {args.out}.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

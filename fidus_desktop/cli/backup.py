@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from fidus_desktop.bootstrap import db_password_name
-from fidus_desktop.cli.common import EXIT_OK, add_actor_options, open_ctx, signed_in_actor
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options
 from fidus_desktop.cli.keys import add_passphrase_option, crypto_errors, read_passphrase
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.backup_format import BackupReport
@@ -24,15 +24,11 @@ def _summary(report: BackupReport) -> str:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         passphrase = read_passphrase(args.passphrase_env, WHAT, confirm=True)
         report = ctx.services.backup.create(actor, Path(args.out), passphrase)
         print(f"Backup written to {args.out}: {_summary(report)}.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import sys
 
 from fidus_desktop import __version__
 from fidus_desktop.bootstrap import db_password_name
-from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, emit_json, fail, open_ctx
+from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, emit_json, fail, opened
 from fidus_desktop.cli.doctor import run_checks
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.services.demo import load_demo
@@ -24,8 +24,7 @@ def cmd_version(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
+    with opened(args) as ctx:
         services = ctx.services
         if services.users.count() > 0:
             fail("This database already has users; nothing was changed. Use `fidus user add` to add more.")
@@ -43,8 +42,6 @@ def cmd_init(args: argparse.Namespace) -> int:
         user = services.users.create_first_admin(args.admin_user, password)
         print(f"Created administrator {user.username} in {ctx.store.describe()}.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

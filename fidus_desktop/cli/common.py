@@ -7,7 +7,8 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +38,23 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def open_ctx(args: argparse.Namespace) -> AppContext:
     """Open the database named by ``--db`` / FIDUS_DB / settings (errors become exit code 2)."""
     return open_context(getattr(args, "db", None))
+
+
+@contextmanager
+def opened(args: argparse.Namespace) -> Iterator[AppContext]:
+    """The database for one command, closed when the command ends (whatever happens)."""
+    ctx = open_ctx(args)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@contextmanager
+def acting(args: argparse.Namespace) -> Iterator[tuple[AppContext, Actor]]:
+    """The database and the signed-in user a data command acts as."""
+    with opened(args) as ctx:
+        yield ctx, signed_in_actor(ctx, args)
 
 
 def add_actor_options(parser: argparse.ArgumentParser) -> None:

@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from fidus_desktop.cli.common import (
     EXIT_OK,
     EXIT_PROBLEM,
+    acting,
     add_actor_options,
     emit_json,
     fail,
-    open_ctx,
-    signed_in_actor,
+    opened,
 )
 from fidus_desktop.security.backup_format import BackupCorrupt
 from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
@@ -59,46 +59,33 @@ def add_passphrase_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         passphrase = read_passphrase(args.passphrase_env, "office passphrase", confirm=True)
         key_id = ctx.services.keys.init(actor, passphrase)
         print(f"Created data key {key_id}; this workstation is enrolled. Keep the passphrase in the office safe.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         with crypto_errors():
             key_ids = ctx.services.keys.enroll(actor, read_passphrase(args.passphrase_env, "office passphrase"))
         print(f"This workstation is enrolled (data key {', '.join(key_ids)}).")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
+    with opened(args) as ctx:
         status = ctx.services.keys.status()
         if args.json:
             emit_json(status)
         else:
             print(status.describe())
         return EXIT_OK if status.initialised and status.enrolled else EXIT_PROBLEM
-    finally:
-        ctx.close()
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         passphrase = read_passphrase(args.passphrase_env, "office passphrase")
 
         def progress(collection: str, done: int, total: int) -> None:
@@ -110,8 +97,6 @@ def cmd_rotate(args: argparse.Namespace) -> int:
         changed = sum(report.documents.values())
         print(f"Rotated data key {report.old_key_id} → {report.new_key_id}; {changed} document(s) re-encrypted.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -14,12 +14,11 @@ from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.cli.common import (
     EXIT_OK,
     EXIT_PROBLEM,
+    acting,
     add_actor_options,
     emit_json,
     fail,
-    open_ctx,
     print_table,
-    signed_in_actor,
 )
 from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
@@ -30,9 +29,7 @@ from fidus_desktop.services.trading.sync import ConnectionState
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         rows = [{
             "login": a.login, "server": a.server, "name": a.name, "currency": a.currency,
             "fund_id": a.fund_id or "", "investor_account_id": a.investor_account_id or "",
@@ -41,14 +38,10 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         } for a in ctx.services.trading.accounts.list(actor)]
         _output(args, rows, ["login", "server", "name", "currency", "fund_id", "capital_source", "active"])
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         trading = ctx.services.trading
         rows = []
         for account in trading.accounts.list(actor):
@@ -62,8 +55,6 @@ def cmd_status(args: argparse.Namespace) -> int:
             })
         _output(args, rows, ["login", "fund_id", "state", "last_sync", "deals", "detail"])
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 class _Printer:
@@ -80,9 +71,7 @@ class _Printer:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         require(actor, Permission.MT5_SYNC)
         poller = _poller(ctx, args, actor)
         if args.once:
@@ -97,8 +86,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
         finally:
             poller.stop()
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def _sync_once(ctx: AppContext, poller: Mt5Poller) -> int:

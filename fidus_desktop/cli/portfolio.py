@@ -12,12 +12,11 @@ from pathlib import Path
 
 from fidus_desktop.cli.common import (
     EXIT_OK,
+    acting,
     add_actor_options,
     emit_json,
     fail,
-    open_ctx,
     print_table,
-    signed_in_actor,
 )
 from fidus_desktop.services.portfolio.investors import investor_filter
 
@@ -44,9 +43,7 @@ def _day(text: str) -> date:
 
 
 def cmd_funds_list(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         funds = ctx.services.portfolio.funds
         data = [{"fund_id": f.fund_id, "code": f.code, "name": f.name, "base_currency": f.base_currency,
                  "classes": [{"class_id": c.class_id, "code": c.code, "currency": c.currency,
@@ -60,14 +57,10 @@ def cmd_funds_list(args: argparse.Namespace) -> int:
                      "class_id": c["class_id"]} for f in data for c in f["classes"] or [{}]]
             print_table(rows, ["fund", "base", "class", "currency", "class_id"])
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_investors_list(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         service = ctx.services.portfolio.investors
         query = investor_filter(args.search, args.kind)
         rows = [{"investor_id": i.investor_id, "number": i.number, "name": i.name, "kind": i.kind}
@@ -77,14 +70,10 @@ def cmd_investors_list(args: argparse.Namespace) -> int:
         else:
             print_table(rows, ["number", "name", "kind", "investor_id"])
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
         if args.what == "fx":
             summary = portfolio.fx.import_ecb(actor, _read(args.file), origin=Path(args.file).name)
@@ -98,14 +87,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = portfolio.imports.import_transactions(actor, _text(args.file))
             print(f"Entered {result.inserted} transactions as pending; they need approval.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_perf(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
         share_class = portfolio.funds.class_by_code(args.class_ref)
         class_id = share_class.class_id if share_class else args.class_ref
@@ -128,8 +113,6 @@ def cmd_perf(args: argparse.Namespace) -> int:
             for name, value in data["periods"].items():
                 print(f"{name:>22}: {value}")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def register(sub: argparse._SubParsersAction) -> None:

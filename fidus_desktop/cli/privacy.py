@@ -6,14 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from fidus_desktop.cli.common import EXIT_OK, add_actor_options, fail, open_ctx, signed_in_actor
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, fail
 from fidus_desktop.cli.keys import crypto_errors
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         with crypto_errors():
             json_bytes, pdf_bytes = ctx.services.personal_data.export_person(actor, args.person)
         out = Path(args.out)
@@ -22,14 +20,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         (out / f"person-{args.person}.pdf").write_bytes(pdf_bytes)
         print(f"Wrote person-{args.person}.json and person-{args.person}.pdf to {out}.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         if not args.yes:
             if not sys.stdin.isatty():
                 fail("Erasure cannot be undone: pass --yes to confirm.")
@@ -40,8 +34,6 @@ def cmd_erase(args: argparse.Namespace) -> int:
         for kept in report.retained:
             print(f"  {kept.describe()}")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, add_actor_options, fail, open_ctx, signed_in_actor
+from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, acting, add_actor_options, fail
 from fidus_desktop.reports.batch import write_statements
 from fidus_desktop.reports.factsheet import render_factsheet
 from fidus_desktop.reports.periods import PeriodError, ReportPeriod, parse_period
@@ -53,28 +53,20 @@ def _writable(path: Path) -> Path:
 
 
 def cmd_statement(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         investor_id = _investor_id(ctx.services.portfolio, args.investor)
         data = ctx.services.statements.statement_data(actor, investor_id, args.period)
         render_statement(data, _writable(Path(args.out)))
         print(f"Statement {data.period.label} of {data.investor_number} written to {args.out}.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_factsheet(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         data = ctx.services.statements.factsheet_data(actor, _fund_id(ctx.services.portfolio, args.fund))
         render_factsheet(data, _writable(Path(args.out)))
         print(f"Factsheet of {data.fund_code} as of {data.as_of} written to {args.out}.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def progress_bar(done: int, total: int, label: str) -> None:
@@ -85,9 +77,7 @@ def progress_bar(done: int, total: int, label: str) -> None:
 
 
 def cmd_statements(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         statements = ctx.services.statements
         ids = statements.statement_investors(actor)
         result = write_statements(ids, lambda i: statements.statement_data(actor, i, args.period), Path(args.out_dir),
@@ -98,8 +88,6 @@ def cmd_statements(args: argparse.Namespace) -> int:
         for investor_id, reason in result.failed:
             print(f"fidus: no statement for investor {investor_id}: {reason}", file=sys.stderr)
         return EXIT_PROBLEM if result.failed else EXIT_OK
-    finally:
-        ctx.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 from fidus_desktop.cli.common import (
     EXIT_OK,
+    acting,
     add_actor_options,
     emit_json,
     fail,
-    open_ctx,
+    opened,
     print_table,
     signed_in_actor,
 )
@@ -57,20 +58,15 @@ def row(user: User) -> dict[str, object]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
-        actor = signed_in_actor(ctx, args)
+    with acting(args) as (ctx, actor):
         password = read_new_password(args, args.username)
         user = ctx.services.users.create_user(actor, args.username, password, args.role, args.name)
         print(f"Created {user.role.value} {user.username}.")
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    ctx = open_ctx(args)
-    try:
+    with opened(args) as ctx:
         users = ctx.services.users.list(signed_in_actor(ctx, args))
         rows = [row(u) for u in users]
         if args.json:
@@ -78,23 +74,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             print_table(rows, LIST_COLUMNS)
         return EXIT_OK
-    finally:
-        ctx.close()
 
 
 def on_user(action: Action, done: str) -> Callable[[argparse.Namespace], int]:
     """A command that applies ``action`` to the user named by ``args.username``."""
 
     def run(args: argparse.Namespace) -> int:
-        ctx = open_ctx(args)
-        try:
+        with acting(args) as (ctx, actor):
             service = ctx.services.users
-            actor = signed_in_actor(ctx, args)
             user = action(service, actor, service.by_username(actor, args.username), args)
             print(done.format(user=user))
             return EXIT_OK
-        finally:
-            ctx.close()
 
     return run
 
