@@ -35,15 +35,10 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise CliError(message, code)
 
 
-def open_ctx(args: argparse.Namespace) -> AppContext:
-    """Open the database named by ``--db`` / FIDUS_DB / settings (errors become exit code 2)."""
-    return open_context(getattr(args, "db", None))
-
-
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[AppContext]:
-    """The database for one command, closed when the command ends (whatever happens)."""
-    ctx = open_ctx(args)
+    """The database named by ``--db`` / FIDUS_DB / settings for one command, closed when it ends."""
+    ctx = open_context(getattr(args, "db", None))
     try:
         yield ctx
     finally:

@@ -15,9 +15,9 @@ from typing import Any
 from fidus_desktop.security.audit_chain import ChainVerdict, append_entry, verify_chain
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.store.port import Document, Store
+from fidus_desktop.store.values import without_reserved
 
 AUDIT = "audit"
-_STORE_FIELDS = ("_id", "version")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class AuditEntry:
 
 def chain_fields(doc: Document) -> Document:
     """The entry as it was sealed (without the store's ``_id``/``version``)."""
-    return {k: v for k, v in doc.items() if k not in _STORE_FIELDS}
+    return without_reserved(doc)
 
 
 class AuditLog:

@@ -30,6 +30,7 @@ from fidus_desktop.store.values import (
     check_scalar,
     join,
     to_utc,
+    without_reserved,
 )
 
 TAG = "\x01"
@@ -170,7 +171,7 @@ def document_to_json(doc: dict[str, Any]) -> str:
     """Validated JSON text for SQLite (without ``_id``/``version``, which are columns)."""
     if type(doc) is not dict:
         raise InvalidDocument(f"A document is a dict, not {type(doc).__name__}.")
-    body = {k: v for k, v in doc.items() if k != "_id" and k != "version"} if "_id" in doc or "version" in doc else doc
+    body = without_reserved(doc)
     text = _JSON_TEXT(walk(body, "", 0, _JSON_ENCODERS))
     if _DECIMAL_OPEN in text:
         text = text.replace(_DECIMAL_OPEN, "").replace(_DECIMAL_CLOSE, "")

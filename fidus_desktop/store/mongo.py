@@ -61,7 +61,7 @@ from fidus_desktop.store.port import (
     stale,
 )
 from fidus_desktop.store.uri import split_mongo_uri
-from fidus_desktop.store.values import MAX_BYTES
+from fidus_desktop.store.values import MAX_BYTES, without_reserved
 
 T = TypeVar("T")
 DEFAULT_DATABASE = "fidus"
@@ -102,7 +102,7 @@ def encode_body(doc: Document) -> Document:
     """The validated stored form of ``doc`` without ``_id``/``version`` (refuses what SQLite refuses)."""
     if type(doc) is not dict:
         raise InvalidDocument(f"A document is a dict, not {type(doc).__name__}.")
-    return walk({k: v for k, v in doc.items() if k != "_id" and k != "version"}, "", 0, _ENCODERS)
+    return walk(without_reserved(doc), "", 0, _ENCODERS)
 
 
 def decode(raw: Mapping[str, Any]) -> Document:

@@ -23,7 +23,14 @@ MAX_DEPTH = 32
 MAX_DECIMAL_DIGITS = 34
 MIN_DECIMAL_EXPONENT, MAX_DECIMAL_EXPONENT = -6176, 6111  # Decimal128's range
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-RESERVED_FIELDS = ("_id", "version")
+RESERVED_FIELDS = ("_id", "version")  # kept by the store itself, never part of the stored body
+
+
+def without_reserved(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` without the store's bookkeeping fields (returned as is when it has none)."""
+    if "_id" not in doc and "version" not in doc:
+        return doc
+    return {k: v for k, v in doc.items() if k not in RESERVED_FIELDS}
 _PLAIN_TYPES = (Decimal, str, int, datetime, date, bytes)
 
 
