@@ -34,11 +34,12 @@ def redact(text: str) -> str:
 
 def configure_logging(log_file: Path, level: int = logging.INFO) -> None:
     """Send the application's logs to ``log_file`` (5 files of 2 MB)."""
+    root = logging.getLogger("fidus_desktop")
+    root.setLevel(level)
+    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        return  # already configured (every open_context calls this); don't open the file again
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     handler.addFilter(RedactingFilter())
-    root = logging.getLogger("fidus_desktop")
-    root.setLevel(level)
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
+    root.addHandler(handler)
