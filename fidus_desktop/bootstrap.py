@@ -45,7 +45,7 @@ class Services:
         self.backup = BackupService(ctx)
         self.audit_query = AuditQueryService(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
-        self.portfolio = PortfolioServices(ctx)
+        self.portfolio = PortfolioServices(ctx, self.vault)
         self.trading = TradingServices(ctx)
         self.statements = StatementService(self.portfolio)
 

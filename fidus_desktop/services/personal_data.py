@@ -112,7 +112,18 @@ class PersonalDataRegistry:
 
 
 # Features add their registrations here (one line each).
-PERSONAL_DATA = PersonalDataRegistry(fields=[], people=[])
+PERSONAL_DATA = PersonalDataRegistry(
+    fields=[
+        PersonalField("investors", "national_id", "national_id", "investor.national_id", index_field="national_id_bi"),
+        PersonalField("investors", "tax_id", "national_id", "investor.tax_id", index_field="tax_id_bi"),
+        PersonalField("investors", "iban", "iban", "investor.iban", index_field="iban_bi"),
+        PersonalField("investors", "date_of_birth", "date", "investor.date_of_birth", index_field="date_of_birth_bi"),
+    ],
+    people=[
+        PersonCollection("investors", "_id",
+                         ("name", "name_key", "email", "national_id", "tax_id", "iban", "date_of_birth")),
+    ],
+)
 
 
 class Vault(Service):
@@ -155,13 +166,19 @@ class Vault(Service):
         """Indexes of ``value`` under every loaded key, for ``{"$in": ...}`` lookups during a rotation."""
         return [blind_index(key, value, kind=kind) for key in self._loaded()]
 
+    def locked(self, token: str) -> Locked | None:
+        """``Locked`` if this workstation lacks the key ``token`` needs (a screen shows it before any reveal)."""
+        key_id = field_key_id(token)
+        if key_id not in {key.key_id for key in self._loaded()}:
+            return Locked(f"Data key {key_id} is not enrolled on this workstation.")
+        return None
+
     def open_token(self, token: str, context: str) -> str | Locked:
         """Decrypt without permission check or audit: for services that checked and audit themselves."""
-        key_id = field_key_id(token)
-        keys = self._loaded()
-        if key_id not in {key.key_id for key in keys}:
-            return Locked(f"Data key {key_id} is not enrolled on this workstation.")
-        value = decrypt_field(keys, token, context=context)
+        locked = self.locked(token)
+        if locked is not None:
+            return locked
+        value = decrypt_field(self._loaded(), token, context=context)
         return value if isinstance(value, str) else value.decode("utf-8")
 
     def reveal(

@@ -7,6 +7,7 @@ Screens, reports and the CLI call these services only (docs/PORTFOLIO.md lists t
 from __future__ import annotations
 
 from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.personal_data import Vault
 from fidus_desktop.services.portfolio.cashflows import CashflowService
 from fidus_desktop.services.portfolio.changes import changes_since
 from fidus_desktop.services.portfolio.dealing import DealingService
@@ -27,11 +28,11 @@ from fidus_desktop.services.portfolio.rebalancing import RebalancingService
 class PortfolioServices:
     """Every portfolio service, built once; ``capital_source`` is the MT5 equity feed for coverage."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, vault: Vault) -> None:
         self.ctx = ctx
         self.ledgers = Ledgers(ctx.store)
         self.funds = FundService(ctx)
-        self.investors = InvestorService(ctx)
+        self.investors = InvestorService(ctx, vault)
         self.fx = FxService(ctx)
         self.navs = NavService(ctx, self.funds)
         self.fees = FeeService(ctx, self.ledgers, self.investors.accounts)

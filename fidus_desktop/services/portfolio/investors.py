@@ -1,8 +1,17 @@
 """Investors and their investment accounts (one per investor per share class).
 
 An investor has a unique ``number`` (e.g. ``INV-00017``), is an ``individual`` or a ``corporate``, and may
-be linked to the ``user_id`` of a client login. ``name`` and ``email`` are personal data (to be listed in
-``services.personal_data.PERSONAL_DATA`` when that registry lands). An account holds the investor's
+be linked to the ``user_id`` of a client login. ``name`` and ``email`` are personal data (registered in
+``services.personal_data.PERSONAL_DATA`` for data-protection export and erasure).
+
+The sensitive fields ``national_id`` (national ID or passport number), ``tax_id``, ``iban`` and
+``date_of_birth`` are stored only as AES-256-GCM tokens sealed by the ``Vault``, each with a blind index
+(``<field>_bi``, an HMAC of the normalised value) so ``find_by_personal`` can look an investor up without
+the plaintext. Setting them needs ``investors.manage`` and the audit entry names the fields, never the values;
+``reveal`` needs ``personal_data.read`` and is itself audited (``personal_data.read``). A workstation
+without the data key sees ``Locked`` and cannot set them (``VaultLocked``).
+
+An account holds the investor's
 ``units`` of a class with the performance-fee ``high_water_mark`` and ``period_start``; its natural key is
 ``(investor_id, class_id)``. Units change only through settled transactions (``dealing``).
 
@@ -12,7 +21,9 @@ Reading needs ``investors.read``; a ``client`` actor sees only the investors in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,13 +31,20 @@ from typing import Any
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
-from fidus_desktop.services.portfolio._common import check_page, insert_unique, parse_choice, parse_code
+from fidus_desktop.services.personal_data import PERSONAL_DATA, Locked, PersonalField, Vault, VaultLocked
+from fidus_desktop.services.portfolio._common import check_page, insert_unique, parse_choice, parse_code, parse_date
 from fidus_desktop.store.port import Document, Filter, Sort
 
 INVESTORS = "investors"
 ACCOUNTS = "accounts"
 INVESTOR_KINDS = ("individual", "corporate")
 INVESTOR_SORTS = ("number", "name_key", "kind", "updated_at")
+SENSITIVE_LABELS = {"national_id": "The national ID or passport number", "tax_id": "The tax ID", "iban": "The IBAN",
+                    "date_of_birth": "The date of birth"}
+SENSITIVE_FIELDS = tuple(SENSITIVE_LABELS)
+IBAN_RE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}")
+OLDEST_AGE = 120
 
 
 @dataclass(frozen=True)
@@ -38,11 +56,20 @@ class Investor:
     email: str | None
     user_id: str | None
     version: int
+    on_file: frozenset[str] = frozenset()  # the sensitive fields holding a sealed value (names, never values)
 
     @classmethod
     def from_doc(cls, doc: Document) -> Investor:
         return cls(doc["_id"], doc["number"], doc["name"], doc["kind"], doc.get("email"), doc.get("user_id"),
-                   doc["version"])
+                   doc["version"], frozenset(f for f in SENSITIVE_FIELDS if doc.get(f)))
+
+
+@dataclass(frozen=True)
+class InvestorDetails:
+    """An investor and, per sensitive field on file, ``None`` (this workstation can reveal it) or ``Locked``."""
+
+    investor: Investor
+    sealed: dict[str, Locked | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,57 @@ class Account:
                    doc.get("high_water_mark"), doc.get("period_start"), doc["version"])
 
 
+def _specs() -> dict[str, PersonalField]:
+    return PERSONAL_DATA.fields_of(INVESTORS)
+
+
+def _spec(name: str) -> PersonalField:
+    if name not in SENSITIVE_LABELS:
+        raise ValidationError({"field": f"{name!r} is not a sensitive investor field; use one of "
+                                        f"{', '.join(SENSITIVE_FIELDS)}."})
+    return _specs()[name]
+
+
+def without_sensitive(doc: Document) -> Document:
+    """``doc`` minus sealed values and blind indexes: what an audit entry may keep after an erasure."""
+    hidden = {name for spec in _specs().values() for name in (spec.field, spec.index_field) if name}
+    return {k: v for k, v in doc.items() if k not in hidden}
+
+
+def parse_iban(value: Any) -> str:
+    """The IBAN without spaces, upper case, with valid ISO 13616 mod-97 check digits."""
+    text = "".join(value.split()).upper() if isinstance(value, str) else ""
+    if not IBAN_RE.fullmatch(text):
+        raise ValidationError({"iban": f"{value!r} is not an IBAN: a country code, two check digits and 11-30 "
+                                       "letters or digits, e.g. DE89 3704 0044 0532 0130 00."})
+    digits = "".join(str(int(ch, 36)) for ch in text[4:] + text[:4])
+    if int(digits) % 97 != 1:
+        raise ValidationError({"iban": f"The IBAN {value.strip()} fails its check digits (mod 97): a character is "
+                                       "mistyped; copy it again from the bank document."})
+    return text
+
+
+def parse_identifier(value: Any, name: str) -> str:
+    """A national ID, passport number or tax ID as typed (trimmed): 2-40 letters, digits, spaces, '.', '/', '-'."""
+    label = SENSITIVE_LABELS[name]
+    text = Service.required_text(value, name, label, max_length=40)
+    if not IDENTIFIER_RE.fullmatch(text):
+        raise ValidationError({name: f"{label} {text!r} may hold only letters, digits, spaces, '.', '/' and '-' "
+                                     "(2-40 characters)."})
+    return text
+
+
+def parse_birth_date(value: Any, today: date) -> date:
+    """A plausible date of birth: not in the future, not more than ``OLDEST_AGE`` years ago."""
+    day = parse_date(value, "date_of_birth", "The date of birth")
+    if day > today:
+        raise ValidationError({"date_of_birth": f"The date of birth {day.isoformat()} is in the future."})
+    if today.year - day.year > OLDEST_AGE:
+        raise ValidationError({"date_of_birth": f"The date of birth {day.isoformat()} is more than {OLDEST_AGE} "
+                                                "years ago; check the year."})
+    return day
+
+
 def investor_filter(search: str | None = None, kind: str | None = None) -> Filter:
     """The store filter behind the investors table's search box and kind selector."""
     clauses: list[Filter] = []
@@ -76,8 +154,9 @@ def investor_filter(search: str | None = None, kind: str | None = None) -> Filte
 class InvestorService(Service):
     """Create, edit, page through investors; open and read accounts."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, vault: Vault) -> None:
         super().__init__(ctx)
+        self.vault = vault
         self.investors = ctx.store.collection(INVESTORS)
         self.accounts = ctx.store.collection(ACCOUNTS)
 
@@ -87,6 +166,9 @@ class InvestorService(Service):
         self.investors.ensure_index(["kind", "number"])
         self.investors.ensure_index(["user_id"])
         self.investors.ensure_index(["updated_at"])
+        for spec in _specs().values():
+            if spec.index_field:
+                self.investors.ensure_index([spec.index_field])
         self.accounts.ensure_index(["investor_id", "class_id"], unique=True)
         self.accounts.ensure_index(["class_id"])
         self.accounts.ensure_index(["fund_id"])
@@ -113,11 +195,54 @@ class InvestorService(Service):
                                    limit=request.limit)
         return [Investor.from_doc(d) for d in docs]
 
-    def get(self, actor: Actor, investor_id: str) -> Investor:
+    def _readable(self, actor: Actor, investor_id: str) -> Document:
         doc = self.investors.require(investor_id)
         if not allowed(actor.role, Permission.INVESTORS_READ) and investor_id not in actor.investor_ids:
             raise PermissionDenied(f"{actor.username} may only see their own investor records.")
-        return Investor.from_doc(doc)
+        return doc
+
+    def get(self, actor: Actor, investor_id: str) -> Investor:
+        return Investor.from_doc(self._readable(actor, investor_id))
+
+    def details(self, actor: Actor, investor_id: str) -> InvestorDetails:
+        """The investor and which sensitive fields are on file and openable here (nothing is decrypted)."""
+        doc = self._readable(actor, investor_id)
+        return InvestorDetails(Investor.from_doc(doc), {name: self.vault.locked(doc[name])
+                                                        for name in SENSITIVE_FIELDS if doc.get(name)})
+
+    def reveal(self, actor: Actor, investor_id: str, name: str) -> str | Locked | None:
+        """One sensitive field in clear (audited ``personal_data.read``), ``Locked`` without the key, None if unset."""
+        spec = _spec(name)
+        token = self._readable(actor, investor_id).get(name)
+        if token is None:
+            require(actor, Permission.PERSONAL_DATA_READ)
+            return None
+        return self.vault.reveal(actor, token, spec.context, entity="investor", entity_id=investor_id, field=name)
+
+    def find_by_personal(self, actor: Actor, name: str, value: Any) -> list[Investor]:
+        """Investors whose sensitive field ``name`` equals ``value`` (normalised), found by blind index.
+
+        Needs ``personal_data.read``: a match tells who holds a number. During a rotation the value's index
+        under every loaded key is looked up (``$in``), so records not yet re-encrypted are found too.
+        """
+        require(actor, Permission.PERSONAL_DATA_READ)
+        spec = _spec(name)
+        wanted = self._parsed(name, value, None)
+        indexes = self.vault.lookup_indexes(wanted, spec.kind)
+        if not indexes:
+            raise VaultLocked(
+                f"Cannot search by {SENSITIVE_LABELS[name].removeprefix('The ')} here: this workstation holds no "
+                "current data key (not enrolled, or enrolled before a key rotation). Enrol it under Admin → Keys "
+                "or with `fidus key enroll`."
+            )
+        docs = self.investors.find(self._scope(actor, {spec.index_field: {"$in": indexes}}), sort=[("number", 1)])
+        return [Investor.from_doc(d) for d in docs]
+
+    def find_by_iban(self, actor: Actor, iban: Any) -> list[Investor]:
+        return self.find_by_personal(actor, "iban", iban)
+
+    def find_by_national_id(self, actor: Actor, national_id: Any) -> list[Investor]:
+        return self.find_by_personal(actor, "national_id", national_id)
 
     def by_number(self, number: str) -> Investor | None:
         doc = self.investors.find_one({"number": number.strip().upper()})
@@ -172,7 +297,51 @@ class InvestorService(Service):
                                       user_id=before.get("user_id") if user_id is None else user_id)
             changes = {k: v for k, v in fresh.items() if k != "number"}
             after = self.investors.update(investor_id, changes, expected_version=version)
-            rec.record("investor.update", "investor", investor_id, before=before, after=after)
+            rec.record("investor.update", "investor", investor_id, before=without_sensitive(before),
+                       after=without_sensitive(after))
+        return Investor.from_doc(after)
+
+    def _parsed(self, name: str, value: Any, kind: str | None) -> str | date:
+        """``value`` validated for the sensitive field ``name`` (``kind`` is the investor's, for a birth date)."""
+        if name == "iban":
+            return parse_iban(value)
+        if name == "date_of_birth":
+            if kind == "corporate":
+                raise ValidationError({"date_of_birth": "A corporate investor has no date of birth; leave it empty."})
+            return parse_birth_date(value, self.now().date())
+        return parse_identifier(value, name)
+
+    def set_personal(self, actor: Actor, investor_id: str, version: int, values: Mapping[str, Any]) -> Investor:
+        """Seal the sensitive fields in ``values`` (``None`` clears one; absent ones stay as they are).
+
+        Every value is validated first and all problems are reported together; nothing is written unless
+        all are fine. The audit entry lists the fields set and cleared, never a value or a token.
+        """
+        if not values:
+            raise ValidationError(f"Give at least one of {', '.join(SENSITIVE_FIELDS)} to set or clear.")
+        specs = {name: _spec(name) for name in values}
+        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+            before = self.investors.require(investor_id)
+            parsed: dict[str, str | date | None] = {}
+            problems: dict[str, str] = {}
+            for name, value in values.items():
+                try:
+                    parsed[name] = None if value is None else self._parsed(name, value, before["kind"])
+                except ValidationError as exc:
+                    problems.update(exc.problems)
+            if problems:
+                raise ValidationError(problems)
+            changes: Document = {"updated_at": self.now()}
+            for name, plain in parsed.items():
+                spec = specs[name]
+                text = plain.isoformat() if isinstance(plain, date) else plain
+                changes[name] = None if text is None else self.vault.seal(text, spec.context)
+                if spec.index_field:
+                    changes[spec.index_field] = None if plain is None else self.vault.blind_index(plain, spec.kind)
+            after = self.investors.update(investor_id, changes, expected_version=version)
+            rec.record("investor.update_personal", "investor", investor_id,
+                       after={"set": sorted(n for n, v in parsed.items() if v is not None),
+                              "cleared": sorted(n for n, v in parsed.items() if v is None)})
         return Investor.from_doc(after)
 
     def open_account(self, investor_id: str, class_id: str, fund_id: str) -> Document:
