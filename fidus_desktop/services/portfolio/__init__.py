@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.personal_data import Vault
+from fidus_desktop.services.portfolio.benchmarks import BenchmarkService
 from fidus_desktop.services.portfolio.cashflows import CashflowService
 from fidus_desktop.services.portfolio.changes import changes_since
 from fidus_desktop.services.portfolio.dealing import DealingService
@@ -20,6 +21,7 @@ from fidus_desktop.services.portfolio.imports import ImportService
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.services.portfolio.ledgers import Ledgers
 from fidus_desktop.services.portfolio.nav import NavService
+from fidus_desktop.services.portfolio.nav_derivation import NavDerivationService
 from fidus_desktop.services.portfolio.performance import PerformanceService
 from fidus_desktop.services.portfolio.products import CapitalSource, ProductService
 from fidus_desktop.services.portfolio.rebalancing import RebalancingService
@@ -41,7 +43,10 @@ class PortfolioServices:
         self.holdings = HoldingsService(ctx, self.funds, self.fx)
         self.products = ProductService(ctx, self.ledgers)
         self.figures = FiguresService(ctx, self.funds, self.navs, self.fx, self.ledgers)
-        self.performance = PerformanceService(ctx, self.funds, self.navs)
+        self.benchmarks = BenchmarkService(ctx, self.funds)
+        self.performance = PerformanceService(ctx, self.funds, self.navs, self.benchmarks)
+        self.nav_derivation = NavDerivationService(ctx, self.funds, self.navs, self.holdings, self.fx, self.fees,
+                                                   self.ledgers)
         self.rebalancing = RebalancingService(ctx, self.holdings)
         self.imports = ImportService(ctx, self.funds, self.investors, self.navs, self.dealing)
 
@@ -56,7 +61,7 @@ class PortfolioServices:
     def ensure_indexes(self) -> None:
         self.ledgers.ensure_indexes()
         for service in (self.funds, self.investors, self.fx, self.navs, self.fees, self.dealing, self.holdings,
-                        self.products, self.rebalancing):
+                        self.products, self.rebalancing, self.benchmarks):
             service.ensure_indexes()
 
 

@@ -1,6 +1,6 @@
 """NAV history: one ``nav_per_unit`` per share class per valuation date, with corrections.
 
-A NAV is entered by hand, imported from CSV (``imports``) or derived from holdings (``holdings``); its
+A NAV is entered by hand, imported from CSV (``imports``) or derived from holdings (``nav_derivation``); its
 ``source`` says which. A correction never overwrites silently: the old value, who changed it, when and why
 are appended to the document's ``corrections`` list (and the audit trail). Natural key:
 ``(class_id, nav_date)``. Changes need ``nav.manage``; reads need ``funds.read``.
@@ -124,13 +124,17 @@ class NavService(Service):
         """Record a new NAV; an existing one is changed only through ``correct_nav`` (with a reason)."""
         doc = self.nav_doc(class_id, nav_date, nav_per_unit, source)
         with self.changing(actor, Permission.NAV_MANAGE) as rec:
-            existing = self.nav_on(class_id, doc["nav_date"])
-            if existing is not None:
-                raise ValidationError({"nav_date": f"There is already a NAV of {existing.nav_per_unit} on "
-                                                   f"{existing.nav_date}; correct it (with a reason) instead."})
-            stored = self.navs.insert(doc)
-            rec.record("nav.create", "nav", stored["_id"], after=stored)
-        return NavPoint.from_doc(stored)
+            return NavPoint.from_doc(self.insert_nav(rec, doc))
+
+    def insert_nav(self, rec: Any, doc: Document) -> Document:
+        """Store a new NAV inside a caller's change (``set_nav`` and derived NAVs share it)."""
+        existing = self.nav_on(doc["class_id"], doc["nav_date"])
+        if existing is not None:
+            raise ValidationError({"nav_date": f"There is already a NAV of {existing.nav_per_unit} on "
+                                               f"{existing.nav_date}; correct it (with a reason) instead."})
+        stored = self.navs.insert(doc)
+        rec.record("nav.create", "nav", stored["_id"], after=stored)
+        return stored
 
     def correct_nav(self, actor: Actor, nav_id: str, version: int, nav_per_unit: Any, reason: Any) -> NavPoint:
         """Replace a NAV, keeping the old value with who, when and why in ``corrections``."""
@@ -139,15 +143,17 @@ class NavService(Service):
         with self.changing(actor, Permission.NAV_MANAGE) as rec:
             return NavPoint.from_doc(self.apply_correction(rec, actor, self.navs.require(nav_id), version, new, why))
 
-    def apply_correction(self, rec: Any, actor: Actor, before: Document, version: int, new: Decimal, why: str
-                         ) -> Document:
-        """The correction itself, inside a caller's change (``correct_nav`` and NAV imports share it)."""
+    def apply_correction(self, rec: Any, actor: Actor, before: Document, version: int, new: Decimal, why: str,
+                         source: str | None = None) -> Document:
+        """The correction itself, inside a caller's change (``correct_nav``, NAV imports and derived NAVs share
+        it); ``source`` replaces the stored one when the new value comes from elsewhere (a derivation)."""
         if before["nav_per_unit"] == new:
             raise ValidationError({"nav_per_unit": f"The NAV on {before['nav_date']} is already {new}."})
         correction = {"old": before["nav_per_unit"], "new": new, "by": actor.username, "at": self.now(),
                       "reason": why}
-        after = self.navs.update(before["_id"], {"nav_per_unit": new, "updated_at": self.now(),
-                                                 "corrections": [*before.get("corrections", []), correction]},
+        changes = {"nav_per_unit": new, "updated_at": self.now(),
+                   "corrections": [*before.get("corrections", []), correction]}
+        after = self.navs.update(before["_id"], changes | ({"source": source} if source else {}),
                                  expected_version=version)
         rec.record("nav.correct", "nav", before["_id"], before=before, after=after)
         return after

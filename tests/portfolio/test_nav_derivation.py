@@ -1,0 +1,146 @@
+"""Derived NAV: holdings + cash − fees owed, split by the previous NAV, per unit; saving as ``derived`` NAVs."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from fidus_desktop.domain.fees import FeeKind, FeeLedgerEntry
+from fidus_desktop.domain.money import Money
+from fidus_desktop.domain.nav_derivation import ClassInput, NavDerivationError, derive_class_navs
+from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.permissions import Permission
+from fidus_desktop.store.errors import ConcurrencyError
+from tests.permission_matrix import assert_permission_matrix
+from tests.portfolio.fixtures import D1, D2, D3, D4, PM, PM2, Office
+
+SATURDAY = date(2023, 1, 7)  # no ECB rate: the USD rate of Friday 6 January is used (stale)
+
+
+def holdings(office: Office, *, price_dates: tuple[date, ...] = (D4,)) -> None:
+    """1000 US shares at 100 USD and 60,000 EUR cash; 1000 EUR-class and 500 USD-class units; 35 EUR fees owed."""
+    p = office.p
+    shares = p.holdings.add_instrument(PM, "EQ-US", "US equity", "USD", "equity")
+    cash = p.holdings.add_instrument(PM, "CASH-EUR", "Cash EUR", "EUR", "cash")
+    p.holdings.set_prices(PM, shares["_id"], dict.fromkeys(price_dates, "100"))
+    p.holdings.set_position(PM, office.fund.fund_id, shares["_id"], "1000")
+    p.holdings.set_position(PM, office.fund.fund_id, cash["_id"], "60000")
+    p.ledgers.add_units(D2, office.eur.class_id, office.ann.investor_id, Decimal(1000), "subscription")
+    p.ledgers.add_units(D2, office.usd.class_id, office.bob.investor_id, Decimal(500), "subscription")
+    p.fees.record(FeeLedgerEntry(office.fund.fund_id, office.eur.class_id, None, FeeKind.MANAGEMENT, D1, D3,
+                                 Money(Decimal(102000), "EUR"), Decimal("0.0125"), Money(Decimal("35.00"), "EUR")))
+
+
+def test_two_class_multi_currency_nav_by_hand(office: Office) -> None:
+    holdings(office)
+    result = office.p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4)
+    # ECB 2023-01-05: 1.0601 USD per EUR; 2023-01-04 (previous NAV date): 1.0599.
+    # Holdings: 1000 × 100 USD / 1.0601 = 94,330.72 EUR; cash 60,000 EUR; gross 154,330.72 EUR.
+    assert (result.holdings, result.cash, result.gross) == (Decimal("94330.72"), Decimal(60000),
+                                                             Decimal("154330.72"))
+    eur, usd = result.classes
+    # Weights: EUR 1000 × 102 = 102,000; USD 500 × 102 / 1.0599 = 48,117.7470 (EUR).
+    # Shares: 104,862.5746 and 49,468.1454 → floor to cents, the left-over cent to the larger remainder (USD).
+    assert (eur.share.gross_base, usd.share.gross_base) == (Decimal("104862.57"), Decimal("49468.15"))
+    # EUR: 104,862.57 − 35.00 fees = 104,827.57 / 1000 = 104.8276 (104.82757 to 4 dp).
+    assert (eur.share.fees_base, eur.share.net_assets, eur.share.nav_per_unit) == (
+        Decimal("35.00"), Decimal("104827.57"), Decimal("104.8276"))
+    # USD: 49,468.15 EUR × 1.0601 = 52,441.19 USD / 500 = 104.8824 (104.88238).
+    assert (usd.share.net_assets, usd.share.nav_per_unit) == (Decimal("52441.19"), Decimal("104.8824"))
+    assert result.fees == Decimal("35.00")
+    assert result.net == Decimal("154295.72")
+    assert usd.previous_fx.rate_date == D3
+    assert not result.stale
+    assert "EQ-US" not in result.describe()
+    assert "104.8824" in result.describe()
+
+
+def test_stale_fx_rate_is_flagged(office: Office) -> None:
+    holdings(office, price_dates=(D4, SATURDAY))
+    result = office.p.nav_derivation.derive_nav(PM, office.fund.fund_id, SATURDAY)
+    eur, usd = result.classes
+    assert usd.fx.stale
+    assert usd.fx.rate_date == date(2023, 1, 6)
+    assert not eur.fx.stale
+    assert result.stale
+    assert "stale" in result.describe()
+
+
+def test_missing_price_is_a_clear_error_and_nothing_is_saved(office: Office) -> None:
+    holdings(office)
+    bond = office.p.holdings.add_instrument(PM, "BD-1", "Bond", "EUR", "bonds")
+    office.p.holdings.set_position(PM, office.fund.fund_id, bond["_id"], "10")
+    navs, audit = office.p.navs.navs.count(), office.services.ctx.audit.last()["seq"]
+    with pytest.raises(ValidationError, match="no price for BD-1 on or before 2023-01-06"):
+        office.p.nav_derivation.derive_nav(PM, office.fund.fund_id, "2023-01-06", save=True)
+    assert office.p.navs.navs.count() == navs
+    assert office.services.ctx.audit.last()["seq"] == audit
+
+
+def test_a_class_without_units_gets_a_message_and_no_nav(office: Office) -> None:
+    holdings(office)
+    office.p.ledgers.add_units(D3, office.usd.class_id, office.bob.investor_id, Decimal(-500), "redemption")
+    result = office.p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4)
+    eur, usd = result.classes
+    assert usd.share.nav_per_unit is None
+    assert "no units outstanding" in usd.share.message
+    assert eur.share.gross_base == result.gross  # the whole fund belongs to the EUR class
+
+
+def test_save_inserts_new_dates_and_corrects_stored_ones_with_a_reason(office: Office) -> None:
+    holdings(office, price_dates=(D4, date(2023, 1, 6)))
+    p = office.p
+    saved = p.nav_derivation.derive_nav(PM, office.fund.fund_id, "2023-01-06", save=True)
+    assert {p.navs.nav_on(c.share.class_id, date(2023, 1, 6)).source for c in saved.classes} == {"derived"}
+    assert office.services.ctx.audit.last()["action"] == "nav.derive"
+    with pytest.raises(ValidationError, match="give a reason"):
+        p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4, save=True)
+    p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4, save=True, reason="valued from holdings")
+    point = p.navs.nav_on(office.eur.class_id, D4)
+    assert (point.nav_per_unit, point.source) == (Decimal("104.8276"), "derived")
+    assert (point.corrections[0].old, point.corrections[0].reason) == (Decimal("101.5"), "valued from holdings")
+
+
+def test_saving_a_preview_after_a_colleague_changed_the_nav_is_refused(office: Office) -> None:
+    holdings(office)
+    p = office.p
+    preview = p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4)
+    stored = p.navs.nav_on(office.eur.class_id, D4)
+    p.navs.correct_nav(PM2, stored.nav_id, stored.version, "101.6", "late price")
+    with pytest.raises(ConcurrencyError):
+        p.nav_derivation.save(PM, preview, "valued from holdings")
+    assert p.navs.nav_on(office.usd.class_id, D4).nav_per_unit == Decimal("101.5")  # nothing half-written
+
+
+def test_derive_permissions(office: Office) -> None:
+    holdings(office)
+    assert_permission_matrix(
+        lambda actor: office.p.nav_derivation.derive_nav(actor, office.fund.fund_id, "2023-01-06", save=True),
+        Permission.NAV_MANAGE, state=office.p.navs.navs.count)
+
+
+money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000000"), places=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(gross=money, classes=st.lists(st.tuples(
+    st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("1000000"), places=4),
+    st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("10000"), places=4),
+    st.decimals(min_value=Decimal("0.5"), max_value=Decimal("2"), places=5),
+    st.decimals(min_value=Decimal("0.5"), max_value=Decimal("2"), places=5),
+    st.decimals(min_value=Decimal(0), max_value=Decimal("100"), places=2),
+    st.sampled_from(["EUR", "USD", "JPY"])), min_size=1, max_size=4))
+def test_class_shares_add_up_to_the_fund_net_assets(gross: Decimal, classes: list[tuple]) -> None:
+    inputs = [ClassInput(f"c{i}", f"C{i}", ccy, units, nav, D3, prev_rate, rate, fees)
+              for i, (units, nav, prev_rate, rate, fees, ccy) in enumerate(classes)]
+    try:
+        result = derive_class_navs(gross, "EUR", D4, inputs)
+    except NavDerivationError:
+        assume(False)
+    assert sum(c.gross_base for c in result) == gross
+    assert sum(c.net_base for c in result) == gross - sum(c.fees_base for c in result)
+    assert sum(c.weight for c in result) == pytest.approx(1)
