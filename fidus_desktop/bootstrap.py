@@ -9,13 +9,14 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from fidus_desktop.config.logging_setup import configure_logging
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.config.settings import Settings
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
@@ -24,6 +25,7 @@ from fidus_desktop.services.personal_data import PersonalDataService, Vault
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.statements import StatementService
 from fidus_desktop.services.trading import TradingServices
+from fidus_desktop.services.trading.reconciliation import CashFlowSource, RecordedCashFlow
 from fidus_desktop.services.users import SignInPolicy, UserService
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
@@ -46,7 +48,7 @@ class Services:
         self.audit_query = AuditQueryService(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
         self.portfolio = PortfolioServices(ctx, self.vault)
-        self.trading = TradingServices(ctx)
+        self.trading = TradingServices(ctx, cash_flows=ledger_cash_flows(self.portfolio))
         self.statements = StatementService(self.portfolio)
 
     def ensure_indexes(self) -> None:
@@ -54,6 +56,19 @@ class Services:
         self.users.ensure_indexes()
         self.portfolio.ensure_indexes()
         self.trading.ensure_indexes()
+
+
+def ledger_cash_flows(portfolio: PortfolioServices) -> CashFlowSource:
+    """MT5 reconciliation reads a fund's recorded flows from the portfolio cash ledger (settled dealing, net)."""
+
+    def source(actor: Actor, fund_id: str, first_day: date, last_day: date) -> list[RecordedCashFlow] | None:
+        flows = portfolio.cashflows.external_flows(actor, fund_id, first_day, last_day)
+        if flows is None:
+            return None
+        return [RecordedCashFlow(f.transaction_id, f.fund_id, f.value_date, f.amount, f.currency,
+                                 f"{f.kind} {f.reference}".strip()) for f in flows]
+
+    return source
 
 
 @dataclass

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     MT5_READ = "mt5.read"
     MT5_MANAGE = "mt5.manage"
     MT5_SYNC = "mt5.sync"
+    MT5_RECONCILE = "mt5.reconcile"  # MT5 balance deals against the fund cash ledger (back office)
     ALERTS_ACK = "alerts.ack"
     OWN_ACCOUNTS_READ = "own_accounts.read"
     OWN_CREDENTIALS = "own_credentials.manage"  # change one's own password, enrol MFA
@@ -93,6 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.FX_MANAGE,
             Permission.BACKUP_RUN,
             Permission.MT5_SYNC,
+            Permission.MT5_RECONCILE,
             Permission.PERSONAL_DATA_READ,
         }
     ),

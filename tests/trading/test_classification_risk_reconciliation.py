@@ -121,16 +121,19 @@ def test_reconciliation_lists_mismatches_both_ways(
              RecordedCashFlow("cf-2", "fund-alpha", date(2024, 6, 2), Decimal(-2000), "USD", "Red B"),
              RecordedCashFlow("cf-3", "fund-alpha", date(2024, 6, 1), Decimal(7000), "USD", "Sub C")]
 
-    def source(fund_id: str, first: date, last: date) -> list[RecordedCashFlow]:
+    def source(actor: Actor, fund_id: str, first: date, last: date) -> list[RecordedCashFlow]:
         return [f for f in flows if f.fund_id == fund_id and first <= f.booked <= last]
 
     report = trading.reconciliation.reconcile(back_office, "fund-alpha", date(2024, 5, 25), date(2024, 6, 3),
                                               cash_flows=source)
-    assert report.matched == 2
+    assert [(m.ticket, m.flow_id) for m in report.matched] == [(1, "cf-1"), (2, "cf-2")]
     kinds = sorted((m.kind, m.ticket or m.flow_id) for m in report.mismatches)
     assert kinds == sorted([(MismatchKind.DEAL_NOT_RECORDED, 3), (MismatchKind.FLOW_NOT_IN_MT5, "cf-3"),
                             (MismatchKind.NEEDS_CLASSIFICATION, 5)])
     with pytest.raises(ValidationError, match="No MT5 account"):
         trading.reconciliation.reconcile(back_office, "fund-x", date(2024, 6, 1), date(2024, 6, 3), cash_flows=source)
-    with pytest.raises(ValidationError, match="cash flows"):
-        trading.reconciliation.reconcile(back_office, "fund-alpha", date(2024, 6, 1), date(2024, 6, 3))
+    unwired = trading.reconciliation.reconcile(back_office, "fund-alpha", date(2024, 6, 1), date(2024, 6, 3))
+    assert not unwired.configured and "No source of recorded fund cash flows" in unwired.not_configured
+    assert unwired.mismatches == []
+    with pytest.raises(PermissionDenied):
+        trading.reconciliation.reconcile(pm, "fund-alpha", date(2024, 6, 1), date(2024, 6, 3), cash_flows=source)

@@ -3,7 +3,9 @@
 The ledger itself is ``ledgers.cash_ledger`` (written by settlements and fixed-yield bookings); this
 service reads it for screens and reports. The forecast lists transactions not yet settled (pending or
 approved) by settlement date; a request by units is valued at the class's latest NAV and marked
-``estimated`` (its amount is only known once priced).
+``estimated`` (its amount is only known once priced). ``external_flows`` gives the money each settled
+subscription or redemption moved between the fund and an investor, which MT5 reconciliation matches against
+the balance deals of the fund's trading accounts.
 """
 
 from __future__ import annotations
@@ -37,6 +39,26 @@ class ForecastLine:
         return self.subscriptions - self.redemptions
 
 
+# The ledger kinds that move money between the fund and its investors: a settled subscription or redemption
+# and its fee leg. Netted per transaction they are what reaches (or leaves) the fund's trading account.
+# Distributions, switches (money stays in the fund) and fixed-yield product books are not external flows of a
+# fund's trading account; the ledger has no kind for manual transfers to the broker yet.
+EXTERNAL_FLOW_KINDS = ("subscription", "entry_fee", "redemption", "exit_fee")
+
+
+@dataclass(frozen=True)
+class ExternalFlow:
+    """The net cash one settled transaction moved between the fund and an investor, signed (+ in, − out)."""
+
+    transaction_id: str
+    fund_id: str
+    value_date: date
+    amount: Decimal
+    currency: str
+    kind: str  # "subscription" or "redemption"
+    reference: str
+
+
 class CashflowService(Service):
     """Read the cash ledger and forecast unsettled dealing."""
 
@@ -53,6 +75,27 @@ class CashflowService(Service):
                                    ("product_code", product_code)) if v}
         query.update(date_range("value_date", start, end))
         return [CashMovement.from_doc(d) for d in self.ledgers.cash.find(query, sort=[("value_date", 1)])]
+
+    def external_flows(self, actor: Actor, fund_id: str, start: date, end: date) -> list[ExternalFlow] | None:
+        """Settled subscriptions and redemptions of ``fund_id`` with value dates in ``[start, end]``, net of fees.
+
+        None when the fund has no cash ledger at all (nothing settled in FIDUS yet): then there is nothing to
+        reconcile against, which is not the same as "no flows in this window".
+        """
+        require(actor, Permission.FUNDS_READ)
+        if self.ledgers.cash.find_one({"fund_id": fund_id}) is None:
+            return None
+        query = {"fund_id": fund_id, "kind": {"$in": list(EXTERNAL_FLOW_KINDS)}, **date_range("value_date", start, end)}
+        legs: dict[str, list[Any]] = {}
+        for doc in self.ledgers.cash.find(query, sort=[("value_date", 1)]):
+            leg = legs.setdefault(doc["transaction_id"], [doc["value_date"], Decimal(0), doc["currency"], doc["kind"]])
+            leg[1] += doc["amount"]
+            if doc["kind"] in ("subscription", "redemption"):
+                leg[3] = doc["kind"]
+        refs = {d["_id"]: d.get("ref", "") for d in self.dealing.transactions.find(
+            {"_id": {"$in": list(legs)}}, projection=["ref"])} if legs else {}
+        return [ExternalFlow(tid, fund_id, day, amount, ccy, kind, refs.get(tid, ""))
+                for tid, (day, amount, ccy, kind) in legs.items()]
 
     def balance(self, *, fund_id: str | None = None, product_code: str | None = None, on: date | None = None
                 ) -> dict[str, Decimal]:

@@ -1,4 +1,5 @@
-"""Paged deal queries for the lazy deals table (``QAbstractTableModel`` with ``fetchMore``).
+"""Paged deal queries for the lazy deals table (``QAbstractTableModel`` with ``fetchMore``), and the stored
+open positions (what the poller last wrote), for every reader whether or not a poller runs in their window.
 
 Sorts are restricted to time, ticket and symbol. With a ``login`` (the Trading tab's per-account table) the
 ``mt5_deals`` indexes (login, time, ticket) and (login, symbol, time, ticket) serve the filter and the order,
@@ -11,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fidus_desktop.domain.trading.models import Deal, DealKind
+from fidus_desktop.domain.trading.models import Deal, DealKind, Position
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.trading.documents import DEALS, deal_from_doc
+from fidus_desktop.services.trading.documents import DEALS, POSITIONS, deal_from_doc, position_from_doc
 from fidus_desktop.store.port import Filter, Sort
 
 SORTABLE = ("time", "ticket", "symbol")
@@ -59,6 +60,12 @@ class DealQueryService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
         self.deals = ctx.store.collection(DEALS)
+        self.positions = ctx.store.collection(POSITIONS)
+
+    def open_positions(self, actor: Actor, login: int) -> list[Position]:
+        """The open positions of ``login`` as of the last poll that stored them (any workstation's poller)."""
+        require(actor, Permission.MT5_READ)
+        return [position_from_doc(d) for d in self.positions.find({"login": login}, sort=[("ticket", 1)])]
 
     def count_deals(self, actor: Actor, deal_filter: DealFilter) -> int:
         require(actor, Permission.MT5_READ)

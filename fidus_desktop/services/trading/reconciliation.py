@@ -5,14 +5,17 @@ fund: same currency, same signed amount, booked within ``tolerance_days``. What 
 is listed: a deal nobody recorded, or a recorded flow that never reached the trading account. Unclassified
 balance deals are listed too, because they cannot be reconciled until someone decides what they were.
 
-The recorded flows come from a ``CashFlowSource`` (the portfolio service's cash-flow query, wired in the
-composition root), so this module does not depend on how the fund books its flows.
+The recorded flows come from a ``CashFlowSource`` (the portfolio cash ledger's settled subscriptions and
+redemptions, wired in the composition root), so this module does not depend on how the fund books its flows.
+Where there is nothing to reconcile against (no source, a fund without a cash ledger, an account mapped to a
+managed investor account or to nothing) the result says "not configured" and why, instead of listing every
+deal as unrecorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -22,10 +25,11 @@ from fidus_desktop.domain.trading.models import Deal
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.trading.accounts import Mt5AccountService
+from fidus_desktop.services.trading.accounts import Mt5Account, Mt5AccountService
 from fidus_desktop.services.trading.classification import ClassificationService
 
 _RECONCILED = {BalanceCategory.CLIENT_DEPOSIT, BalanceCategory.CLIENT_WITHDRAWAL, BalanceCategory.UNCLASSIFIED}
+NO_SOURCE = "No source of recorded fund cash flows is configured (the portfolio cash ledger is not wired)."
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,9 @@ class RecordedCashFlow:
     description: str = ""
 
 
-CashFlowSource = Callable[[str, date, date], Sequence[RecordedCashFlow]]  # fund id, first day, last day
+# (actor, fund id, first day, last day) → the fund's flows booked in that window, or None when the fund keeps
+# no cash records at all (then nothing can be reconciled). The source checks the actor's own read permission.
+CashFlowSource = Callable[[Actor, str, date, date], Sequence[RecordedCashFlow] | None]
 
 
 class MismatchKind(StrEnum):
@@ -63,12 +69,37 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
+class Match:
+    """A balance deal and the recorded flow it was paired with."""
+
+    login: int
+    ticket: int
+    deal_day: date
+    flow_id: str
+    booked: date
+    amount: Decimal
+    currency: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Reconciliation:
-    fund_id: str
+    """The result for one fund (or, when ``not_configured``, one account that cannot be reconciled)."""
+
+    fund_id: str | None
+    logins: tuple[int, ...]
     first_day: date
     last_day: date
-    matched: int
-    mismatches: list[Mismatch]
+    matched: list[Match] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    not_configured: str = ""  # why nothing could be reconciled; "" when it was
+
+    @property
+    def configured(self) -> bool:
+        return not self.not_configured
+
+    def of_kind(self, kind: MismatchKind) -> list[Mismatch]:
+        return [m for m in self.mismatches if m.kind is kind]
 
 
 class ReconciliationService(Service):
@@ -97,16 +128,50 @@ class ReconciliationService(Service):
         cash_flows: CashFlowSource | None = None,
     ) -> Reconciliation:
         """Mismatches between ``[first_day, last_day]`` (UTC days) for every MT5 account mapped to ``fund_id``."""
-        require(actor, Permission.MT5_READ)
-        source = cash_flows or self.cash_flows
-        if source is None:
-            raise ValidationError("No source of recorded fund cash flows is configured; reconciliation needs the "
-                                  "fund's cash-flow records (portfolio module).")
-        if last_day < first_day:
-            raise ValidationError({"last_day": "The last day is before the first day."})
-        logins = [a.login for a in self.accounts.all() if a.fund_id == fund_id]
+        require(actor, Permission.MT5_RECONCILE)
+        _check_window(first_day, last_day)
+        logins = tuple(a.login for a in self.accounts.all() if a.fund_id == fund_id)
         if not logins:
             raise ValidationError({"fund_id": f"No MT5 account is mapped to fund {fund_id}."})
+        return self._fund(actor, fund_id, logins, first_day, last_day, tolerance_days, cash_flows or self.cash_flows)
+
+    def reconcile_all(
+        self, actor: Actor, first_day: date, last_day: date, *, login: int | None = None, tolerance_days: int = 3
+    ) -> list[Reconciliation]:
+        """One result per fund with mapped accounts, and a "not configured" one per account mapped elsewhere.
+
+        ``login`` narrows it to that account's fund (all the fund's accounts, since a flow may reach any of them).
+        """
+        require(actor, Permission.MT5_RECONCILE)
+        _check_window(first_day, last_day)
+        accounts = self.accounts.all()
+        if login is not None:
+            chosen = next((a for a in accounts if a.login == login), None)
+            if chosen is None:
+                raise ValidationError({"login": f"MT5 account {login} is not set up; see 'fidus mt5 accounts'."})
+            accounts = [a for a in accounts if a.login == login or (chosen.fund_id and a.fund_id == chosen.fund_id)]
+        funds: dict[str, list[int]] = {}
+        results = []
+        for account in accounts:
+            if account.fund_id:
+                funds.setdefault(account.fund_id, []).append(account.login)
+            else:
+                results.append(Reconciliation(None, (account.login,), first_day, last_day,
+                                              not_configured=_unmapped_reason(account)))
+        fund_results = [self._fund(actor, fund_id, tuple(logins), first_day, last_day, tolerance_days,
+                                   self.cash_flows) for fund_id, logins in funds.items()]
+        return fund_results + results
+
+    def _fund(
+        self, actor: Actor, fund_id: str, logins: tuple[int, ...], first_day: date, last_day: date,
+        tolerance_days: int, source: CashFlowSource | None,
+    ) -> Reconciliation:
+        flows = source(actor, fund_id, first_day, last_day) if source is not None else None
+        if flows is None:
+            reason = NO_SOURCE if source is None else (
+                f"Fund {fund_id} has no cash ledger in FIDUS yet (no subscription or redemption settled here), "
+                "so there are no recorded flows to reconcile its MT5 balance deals against.")
+            return Reconciliation(fund_id, logins, first_day, last_day, not_configured=reason)
         start = datetime.combine(first_day, time(), tzinfo=self.now().tzinfo)
         end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=self.now().tzinfo)
         mismatches: list[Mismatch] = []
@@ -120,11 +185,11 @@ class ReconciliationService(Service):
                                                      f"Classify '{deal.comment}' in the review queue first."))
                 else:
                     deals.append(deal)
-        flows = list(source(fund_id, first_day, last_day))
         matched = _match(deals, flows, timedelta(days=tolerance_days))
-        matched_flows = set(matched.values())
+        paired = {(m.login, m.ticket) for m in matched}
+        matched_flows = {m.flow_id for m in matched}
         for deal in deals:
-            if (deal.login, deal.ticket) not in matched:
+            if (deal.login, deal.ticket) not in paired:
                 mismatches.append(_deal_mismatch(
                     MismatchKind.DEAL_NOT_RECORDED, fund_id, deal,
                     f"MT5 {deal.login} shows {deal.net} {deal.currency} ('{deal.comment}') but the fund has no such "
@@ -136,19 +201,29 @@ class ReconciliationService(Service):
                     flow.currency, f"The fund recorded {flow.amount} {flow.currency} on {flow.booked} "
                                    f"('{flow.description}') but no MT5 account of the fund shows it."))
         mismatches.sort(key=lambda m: (m.day, m.kind.value))
-        return Reconciliation(fund_id, first_day, last_day, len(matched), mismatches)
+        return Reconciliation(fund_id, logins, first_day, last_day, matched, mismatches)
+
+
+def _check_window(first_day: date, last_day: date) -> None:
+    if last_day < first_day:
+        raise ValidationError({"last_day": "The last day is before the first day; swap them."})
+
+
+def _unmapped_reason(account: Mt5Account) -> str:
+    if account.investor_account_id:
+        return (f"MT5 {account.login} is mapped to a managed investor account; FIDUS keeps no cash ledger for "
+                "investor accounts, so its balance deals cannot be reconciled here.")
+    return f"MT5 {account.login} is not mapped to a fund; map it (Trading tab, Change mapping…) to reconcile it."
 
 
 def _deal_mismatch(kind: MismatchKind, fund_id: str, deal: Deal, detail: str) -> Mismatch:
     return Mismatch(kind, fund_id, deal.login, deal.ticket, None, deal.time.date(), deal.net, deal.currency, detail)
 
 
-def _match(
-    deals: Sequence[Deal], flows: Sequence[RecordedCashFlow], tolerance: timedelta
-) -> dict[tuple[int, int], str]:
+def _match(deals: Sequence[Deal], flows: Sequence[RecordedCashFlow], tolerance: timedelta) -> list[Match]:
     """Pair each deal with the closest-dated unused flow of the same currency and amount."""
     free = list(flows)
-    pairs: dict[tuple[int, int], str] = {}
+    pairs: list[Match] = []
     for deal in sorted(deals, key=lambda d: (d.time, d.ticket)):
         day = deal.time.date()
         candidates = [f for f in free if f.currency == deal.currency and f.amount == deal.net
@@ -156,5 +231,6 @@ def _match(
         if candidates:
             best = min(candidates, key=lambda f: (abs(f.booked - day), f.flow_id))
             free.remove(best)
-            pairs[(deal.login, deal.ticket)] = best.flow_id
+            pairs.append(Match(deal.login, deal.ticket, day, best.flow_id, best.booked, best.amount, best.currency,
+                               best.description))
     return pairs

@@ -5,7 +5,9 @@ Every read and change runs in the worker (``session.runner``) through the tradin
 permissions and write the audit entries. The background ``PollerThread`` starts once the accounts are
 loaded (when there is an active account and the signed-in user may sync) and feeds the live parts: the
 accounts' state and last sync, the positions table and the equity curve. It stops within two seconds
-when the tab or the main window closes, or the application quits.
+when the tab or the main window closes, or the application quits. Without a poller in this window (a role
+that cannot sync, or sync switched off) the positions table shows what the last poll stored, re-read
+every ``poll_seconds``. The back office and admins get the Reconciliation panel, refreshed after syncs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,6 +55,7 @@ from fidus_desktop.ui.trading.models import (
     review_model,
 )
 from fidus_desktop.ui.trading.poller_thread import PollerThread, TerminalLink, build_poller_thread, terminal_for
+from fidus_desktop.ui.trading.reconciliation_panel import ReconciliationPanel
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,9 @@ class TradingView(QWidget):
         self.alerts = alerts_model(self)
         self.review = review_model(self)
         self.figures = figures_model(self)
+        # Re-reads the stored positions when no poller runs in this window (started in _accounts_loaded).
+        self.store_poll = QTimer(self, interval=int((settings or PollerSettings()).poll_seconds * 1000))
+        self.store_poll.timeout.connect(self._poll_store)
         self._build()
         app = QCoreApplication.instance()
         if app is not None:
@@ -123,7 +129,8 @@ class TradingView(QWidget):
         left_layout.addLayout(bar)
         left_layout.addWidget(self.accounts_view)
         self.positions_view = table("positionsTable", self.positions)
-        left_layout.addWidget(QLabel("<b>Open positions</b> (live)"))
+        self.positions_label = QLabel("<b>Open positions</b>", objectName="positionsLabel")
+        left_layout.addWidget(self.positions_label)
         left_layout.addWidget(self.positions_view)
 
         self.chart = EquityChart()
@@ -141,6 +148,10 @@ class TradingView(QWidget):
         self.detail.addTab(self.deals_panel, "Deals")
         self.detail.addTab(self._alerts_page(), "Alerts")
         self.detail.addTab(self._review_page(may_manage), "Review queue")
+        self.reconciliation: ReconciliationPanel | None = None
+        if allowed(self.session.actor.role, Permission.MT5_RECONCILE):
+            self.reconciliation = ReconciliationPanel(self.session)
+            self.detail.addTab(self.reconciliation, "Reconciliation")
 
         # Explicit minimums (instead of the filter bars' natural width) let a small window still shrink.
         left.setMinimumWidth(240)
@@ -215,6 +226,7 @@ class TradingView(QWidget):
         self.chart.clear()
         self.deals_panel.show_account(account)
         if account is not None:
+            self.refresh_positions(account.login)
             self.refresh_account(account.login)
 
     # -- loading ----------------------------------------------------------------------------------
@@ -248,6 +260,26 @@ class TradingView(QWidget):
         self._update_buttons()
         if self.poller is None and any(r.account.active for r in rows):
             self._start_poller()
+        if self.poller is None and not self.store_poll.isActive():
+            self.positions_label.setText(f"<b>Open positions</b> (as last stored, re-read every "
+                                         f"{self.store_poll.interval() / 1000:g} s)")
+            self.store_poll.start()
+
+    def refresh_positions(self, login: int) -> None:
+        """The positions the last poll stored for ``login`` (by any workstation's poller)."""
+        queries, actor = self.session.services.trading.queries, self.session.actor
+        self._submit(lambda: (login, queries.open_positions(actor, login)), self._positions_loaded)
+
+    def _positions_loaded(self, result: tuple[int, list[Position]]) -> None:
+        login, positions = result
+        account = self.selected_account()
+        if account is not None and account.login == login:
+            self.positions.set_records(positions)
+
+    def _poll_store(self) -> None:
+        account = self.selected_account()
+        if account is not None:
+            self.refresh_positions(account.login)
 
     def refresh_account(self, login: int) -> None:
         """Analytics and equity curve, alerts and review queue of one account (in the worker)."""
@@ -341,6 +373,7 @@ class TradingView(QWidget):
         self.poller.snapshot.connect(self._snapshot)
         self.poller.deals_arrived.connect(self._deals_arrived)
         self.poller.expect([row.account.login for row in self.accounts.records if row.account.active])
+        self.positions_label.setText("<b>Open positions</b> (live)")
         self.poller.start()
 
     # The poller's signals are queued from its thread: receivers are declared slots (PySide 6.8+ requirement).
@@ -359,13 +392,16 @@ class TradingView(QWidget):
 
     @Slot(int, int)
     def _deals_arrived(self, login: int, count: int) -> None:
+        if self.reconciliation is not None:
+            self.reconciliation.refresh()
         account = self.selected_account()
         if account is not None and account.login == login:
             self.deals_panel.requery()
             self.refresh_account(login)
 
     def shutdown(self) -> bool:
-        """Stop the poller (within two seconds); True when it is stopped."""
+        """Stop the poller (within two seconds) and the store polling; True when the poller is stopped."""
+        self.store_poll.stop()
         if self.poller is None:
             return True
         stopped = self.poller.stop()

@@ -1,0 +1,162 @@
+"""The back office's reconciliation of MT5 balance deals against the funds' cash ledgers, for a chosen period.
+
+Four lists across every fund with mapped accounts: deals paired with a recorded flow, deals nobody recorded,
+recorded flows no account shows, and balance deals still unclassified. Accounts or funds that cannot be
+reconciled (no cash ledger, mapped to an investor account, not mapped) are named in the summary with the
+reason. The work runs in the worker through ``ReconciliationService.reconcile_all`` (which checks
+``mt5.reconcile``); the Trading tab refreshes the panel after each sync, and it reloads when balance deals
+are classified or dealing settles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Slot
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget
+
+from fidus_desktop.services.trading.reconciliation import MismatchKind, Reconciliation
+from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.models import RecordTableModel, amount
+
+DEFAULT_DAYS = 30
+# Topics of ``data_changed`` after which the lists may differ (classification, mapping, settled dealing).
+RELOAD_TOPICS = frozenset({"mt5_balance_classes", "mt5_accounts", "transaction", "portfolio"})
+Labelled = tuple[str, Any]  # (fund code, Match or Mismatch)
+
+MATCH_COLUMNS: list[Column[Labelled]] = [
+    Column("Fund", lambda r: r[0]),
+    Column("Login", lambda r: str(r[1].login), align=RIGHT),
+    Column("Ticket", lambda r: str(r[1].ticket), align=RIGHT),
+    Column("Deal day", lambda r: r[1].deal_day.isoformat()),
+    Column("Booked", lambda r: r[1].booked.isoformat()),
+    Column("Amount", lambda r: amount(r[1].amount), align=RIGHT),
+    Column("Currency", lambda r: r[1].currency),
+    Column("Recorded flow", lambda r: r[1].description),
+]
+
+MISMATCH_COLUMNS: list[Column[Labelled]] = [
+    Column("Fund", lambda r: r[0]),
+    Column("Day", lambda r: r[1].day.isoformat()),
+    Column("Login", lambda r: "" if r[1].login is None else str(r[1].login), align=RIGHT),
+    Column("Ticket", lambda r: "" if r[1].ticket is None else str(r[1].ticket), align=RIGHT),
+    Column("Amount", lambda r: amount(r[1].amount), align=RIGHT),
+    Column("Currency", lambda r: r[1].currency),
+    Column("What to check", lambda r: r[1].detail),
+]
+
+# (tab title, object name, which mismatches) — the matched list comes first and is built separately.
+MISMATCH_LISTS = (
+    ("Deals not recorded", "unrecordedDealsTable", MismatchKind.DEAL_NOT_RECORDED),
+    ("Flows not in MT5", "missingFlowsTable", MismatchKind.FLOW_NOT_IN_MT5),
+    ("Unclassified", "unclassifiedTable", MismatchKind.NEEDS_CLASSIFICATION),
+)
+
+
+def _day_edit(name: str, day: date) -> QDateEdit:
+    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat="yyyy-MM-dd")
+    edit.setDate(QDate(day.year, day.month, day.day))
+    return edit
+
+
+def _table(name: str, model: RecordTableModel[Labelled]) -> QTableView:
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.setAlternatingRowColors(True)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+def summary_lines(results: list[tuple[str, Reconciliation]]) -> list[str]:
+    """One line per fund or account: counts, or why it could not be reconciled."""
+    lines = []
+    for label, result in results:
+        if not result.configured:
+            lines.append(f"{label}: not configured – {result.not_configured}")
+        else:
+            lines.append(f"{label}: {len(result.matched)} matched, {len(result.mismatches)} to check")
+    return lines or ["No MT5 account is set up, so there is nothing to reconcile."]
+
+
+class ReconciliationPanel(QWidget):
+    """Period selector, summary and the four lists; ``refresh()`` re-runs the reconciliation in the worker."""
+
+    def __init__(self, session: UiSession, today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reconciliationPanel")
+        self.session = session
+        self._loading = self._again = False
+        last = today()
+        self.first = _day_edit("reconcileFrom", last - timedelta(days=DEFAULT_DAYS - 1))
+        self.last = _day_edit("reconcileTo", last)
+        self.run_button = QPushButton("Reconcile", objectName="reconcileButton")
+        self.run_button.clicked.connect(self.refresh)
+        self.summary = QLabel(objectName="reconciliationSummary", wordWrap=True)
+        self.matched = RecordTableModel(MATCH_COLUMNS, self)
+        self.lists = {kind: RecordTableModel(MISMATCH_COLUMNS, self) for _, _, kind in MISMATCH_LISTS}
+        self.tabs = QTabWidget(objectName="reconciliationLists")
+        self.tabs.addTab(_table("matchedTable", self.matched), "Matched")
+        for title, name, kind in MISMATCH_LISTS:
+            self.tabs.addTab(_table(name, self.lists[kind]), title)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("From"))
+        bar.addWidget(self.first)
+        bar.addWidget(QLabel("to (incl.)"))
+        bar.addWidget(self.last)
+        bar.addWidget(self.run_button)
+        bar.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tabs)
+        session.signals.data_changed.connect(self._data_changed)
+        self.refresh()
+
+    def period(self) -> tuple[date, date]:
+        return self.first.date().toPython(), self.last.date().toPython()
+
+    def refresh(self) -> None:
+        """Reconcile the chosen period in the worker; a request while one runs is kept and run after it."""
+        if self._loading:
+            self._again = True
+            return
+        services, actor = self.session.services, self.session.actor
+        first, last = self.period()
+
+        def load() -> list[tuple[str, Reconciliation]]:
+            funds = services.portfolio.funds
+            results = services.trading.reconciliation.reconcile_all(actor, first, last)
+            return [(funds.get_fund(r.fund_id).code if r.fund_id else f"MT5 {r.logins[0]}", r) for r in results]
+
+        self._loading = True
+        self.session.runner.submit(load, on_done=self._loaded, on_error=self._failed)
+
+    def _loaded(self, results: list[tuple[str, Reconciliation]]) -> None:
+        self.summary.setText("\n".join(summary_lines(results)))
+        self.matched.set_records([(label, m) for label, r in results for m in r.matched])
+        for kind, model in self.lists.items():
+            model.set_records([(label, m) for label, r in results for m in r.of_kind(kind)])
+        for index, (title, _, kind) in enumerate(MISMATCH_LISTS, start=1):
+            self.tabs.setTabText(index, f"{title} ({self.lists[kind].rowCount()})")
+        self._finished()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finished()
+        show_error(exc, self)
+
+    def _finished(self) -> None:
+        self._loading = False
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    @Slot(str)
+    def _data_changed(self, topic: str) -> None:
+        if topic in RELOAD_TOPICS:
+            self.refresh()
