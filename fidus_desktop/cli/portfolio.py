@@ -1,4 +1,5 @@
-"""``fidus funds list``, ``fidus investors list``, ``fidus import fx|nav|transactions FILE``, ``fidus perf``.
+"""``fidus funds list``, ``fidus import fx|nav|transactions|benchmark FILE``, ``fidus nav derive``,
+``fidus perf`` (investors: ``cli.investors``).
 
 Imports validate the whole file first: every bad row is reported with its line and reason (an
 ``ImportRejected``, a ``ValidationError``: exit code 2) and nothing is written. Formats: docs/PORTFOLIO.md.
@@ -18,7 +19,6 @@ from fidus_desktop.cli.common import (
     fail,
     print_table,
 )
-from fidus_desktop.services.portfolio.investors import investor_filter
 
 
 def _read(path: str) -> bytes:
@@ -59,19 +59,6 @@ def cmd_funds_list(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
-def cmd_investors_list(args: argparse.Namespace) -> int:
-    with acting(args) as (ctx, actor):
-        service = ctx.services.portfolio.investors
-        query = investor_filter(args.search, args.kind)
-        rows = [{"investor_id": i.investor_id, "number": i.number, "name": i.name, "kind": i.kind}
-                for i in service.page(actor, query, offset=args.offset, limit=args.limit)]
-        if args.json:
-            emit_json({"total": service.count(actor, query), "investors": rows})
-        else:
-            print_table(rows, ["number", "name", "kind", "investor_id"])
-        return EXIT_OK
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
@@ -83,9 +70,38 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = portfolio.imports.import_nav(actor, _text(args.file))
             print(f"Imported {result.rows} NAV rows: {result.inserted} new, {result.corrected} corrected, "
                   f"{result.unchanged} unchanged.")
+        elif args.what == "benchmark":
+            levels = portfolio.benchmarks.import_levels(actor, _text(args.file), args.code, args.name, args.currency)
+            print(f"{'Created' if levels.created else 'Updated'} benchmark {levels.benchmark.code} "
+                  f"({levels.benchmark.currency}): {levels.rows} levels {levels.first} … {levels.last}, "
+                  f"{levels.inserted} new, {levels.updated} changed, {levels.unchanged} unchanged.")
         else:
             result = portfolio.imports.import_transactions(actor, _text(args.file))
             print(f"Entered {result.inserted} transactions as pending; they need approval.")
+        return EXIT_OK
+
+
+def cmd_nav_derive(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        portfolio = ctx.services.portfolio
+        fund = portfolio.funds.fund_by_code(args.fund)
+        fund_id = fund.fund_id if fund else args.fund
+        if portfolio.funds.funds.get(fund_id) is None:
+            fail(f"There is no fund {args.fund!r}; see `fidus funds list`.")
+        result = portfolio.nav_derivation.derive_nav(actor, fund_id, args.date, save=args.save, reason=args.reason)
+        if args.json:
+            emit_json({"fund_id": fund_id, "nav_date": result.on, "currency": result.currency, "saved": args.save,
+                       "holdings": result.holdings, "cash": result.cash, "fees": result.fees, "net": result.net,
+                       "stale": result.stale, "classes": [
+                           {"class_id": c.share.class_id, "code": c.share.code, "currency": c.share.currency,
+                            "units": c.share.units, "weight": c.share.weight, "gross_base": c.share.gross_base,
+                            "fees": c.share.fees_owed, "net_assets": c.share.net_assets,
+                            "nav_per_unit": c.share.nav_per_unit, "message": c.share.message,
+                            "fx_rate": c.fx.rate, "fx_date": c.fx.rate_date, "fx_stale": c.fx.stale,
+                            "stored_nav": c.stored.nav_per_unit if c.stored else None} for c in result.classes]})
+        else:
+            print(result.describe())
+            print("Saved as derived NAVs." if args.save else "Not saved (add --save to store these NAVs).")
         return EXIT_OK
 
 
@@ -123,25 +139,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_actor_options(p)
     p.set_defaults(func=cmd_funds_list)
 
-    investors = sub.add_parser("investors", help="investors")
-    isub = investors.add_subparsers(dest="investors_command", required=True, metavar="ACTION")
-    p = isub.add_parser("list", help="investors (number order)")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--search", help="number prefix or part of the name")
-    p.add_argument("--kind", choices=["individual", "corporate"])
-    p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--limit", type=int, default=1000)
-    add_actor_options(p)
-    p.set_defaults(func=cmd_investors_list)
-
-    imp = sub.add_parser("import", help="import FX rates, NAVs or transactions (validated before writing)")
+    imp = sub.add_parser("import", help="import FX rates, NAVs, transactions or benchmark levels (validated first)")
     imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     for what, text in (("fx", "ECB rate file (CSV, XML or zip)"), ("nav", "NAV CSV"),
-                       ("transactions", "transactions CSV (entered as pending)")):
+                       ("transactions", "transactions CSV (entered as pending)"),
+                       ("benchmark", "benchmark index levels CSV (date,level)")):
         p = imp_sub.add_parser(what, help=text)
         p.add_argument("file", metavar="FILE")
+        if what == "benchmark":
+            p.add_argument("--code", required=True, help="benchmark code, e.g. DEMO-EUR")
+            p.add_argument("--name", required=True, help="benchmark name")
+            p.add_argument("--currency", required=True, help="currency of the index levels, e.g. EUR")
         add_actor_options(p)
         p.set_defaults(func=cmd_import)
+
+    nav = sub.add_parser("nav", help="NAV per unit")
+    nav_sub = nav.add_subparsers(dest="nav_command", required=True, metavar="ACTION")
+    p = nav_sub.add_parser("derive", help="NAV of every class of a fund from holdings, prices, cash and fees owed")
+    p.add_argument("--fund", required=True, metavar="ID", help="fund id or fund code")
+    p.add_argument("--date", required=True, type=_day, metavar="YYYY-MM-DD")
+    p.add_argument("--save", action="store_true", help="store the NAVs (source 'derived')")
+    p.add_argument("--reason", help="why, when a stored NAV of that date is corrected")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_nav_derive)
 
     p = sub.add_parser("perf", help="performance of a share class over a period")
     p.add_argument("--class", dest="class_ref", required=True, metavar="ID", help="class id or class code")

@@ -17,6 +17,7 @@ from fidus_desktop.services.portfolio.investors import (
     InvestorService,
     parse_iban,
 )
+from fidus_desktop.store.errors import ConcurrencyError
 from tests.keys_backup.conftest import NOW, PASSPHRASE, Office
 from tests.keys_backup.test_keys import other_workstation
 
@@ -137,7 +138,7 @@ def test_setting_needs_investors_manage_and_the_version_read(keyed: Office, ann:
     with pytest.raises(PermissionDenied):
         service.set_personal(keyed.actor("pm", "portfolio_manager"), ann.investor_id, ann.version, {"tax_id": "1"})
     service.set_personal(keyed.actor("co", "compliance_officer"), ann.investor_id, ann.version, {"tax_id": "T-2"})
-    with pytest.raises(Exception, match="version|changed"):
+    with pytest.raises(ConcurrencyError):
         service.set_personal(keyed.admin, ann.investor_id, ann.version, {"tax_id": "T-3"})
     assert service.reveal(keyed.admin, ann.investor_id, "tax_id") == "T-2"
 

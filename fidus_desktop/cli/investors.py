@@ -1,0 +1,151 @@
+"""``fidus investors list|show|set-personal|find``: investors and their sealed personal fields.
+
+``show --reveal FIELD`` decrypts one field and is audited like a reveal in the application
+(``personal_data.read``); without ``--reveal`` sensitive fields show only whether they are on file. A
+workstation without the data key shows them locked and cannot set or search them (exit 1, with what to run).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, fail, print_table
+from fidus_desktop.cli.keys import crypto_errors
+from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, Investor, InvestorDetails, investor_filter
+
+HIDDEN = "•••• (on file; --reveal to show)"
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _investor(ctx: AppContext, ref: str) -> Investor:
+    """The investor with number or id ``ref`` (the service calls made with it check the actor's rights)."""
+    service = ctx.services.portfolio.investors
+    found = service.by_number(ref)
+    if found is None:
+        doc = service.investors.get(ref)
+        if doc is None:
+            fail(f"There is no investor {ref!r}; give a number (INV-00017) or an id, see `fidus investors list`.")
+        found = Investor.from_doc(doc)
+    return found
+
+
+def _on_file(details: InvestorDetails, name: str) -> str | None:
+    """What ``show`` prints for a sensitive field it does not reveal."""
+    if name not in details.sealed:
+        return None
+    locked = details.sealed[name]
+    return HIDDEN if locked is None else str(locked)
+
+
+def _row(investor: Investor) -> dict[str, Any]:
+    return {"investor_id": investor.investor_id, "number": investor.number, "name": investor.name,
+            "kind": investor.kind}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        service = ctx.services.portfolio.investors
+        query = investor_filter(args.search, args.kind)
+        rows = [_row(i) for i in service.page(actor, query, offset=args.offset, limit=args.limit)]
+        if args.json:
+            emit_json({"total": service.count(actor, query), "investors": rows})
+        else:
+            print_table(rows, ["number", "name", "kind", "investor_id"])
+        return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor), crypto_errors():
+        service = ctx.services.portfolio.investors
+        details = service.details(actor, _investor(ctx, args.investor).investor_id)
+        investor = details.investor
+        personal = {name: _on_file(details, name) for name in SENSITIVE_FIELDS}
+        for name in args.reveal or []:
+            value = service.reveal(actor, investor.investor_id, name)
+            personal[name] = None if value is None else str(value)
+        data = {**_row(investor), "email": investor.email, "user_id": investor.user_id, **personal}
+        if args.json:
+            emit_json(data)
+        else:
+            for key, value in data.items():
+                print(f"{key:>14}: {'—' if value is None else value}")
+        return EXIT_OK
+
+
+def cmd_set_personal(args: argparse.Namespace) -> int:
+    values: dict[str, str | None] = {name: None for name in args.clear or []}
+    for name in SENSITIVE_FIELDS:
+        given = getattr(args, name)
+        if given is not None:
+            if name in values:
+                fail(f"{_option(name)} and --clear {name} contradict each other; give one.")
+            values[name] = given
+    if not values:
+        fail("Nothing to change: give " + ", ".join(f"{_option(n)} VALUE" for n in SENSITIVE_FIELDS) +
+             " or --clear FIELD.")
+    with acting(args) as (ctx, actor), crypto_errors():
+        investor = _investor(ctx, args.investor)
+        ctx.services.portfolio.investors.set_personal(actor, investor.investor_id, investor.version, values)
+        changed = ", ".join(f"{n} {'cleared' if v is None else 'set'}" for n, v in values.items())
+        print(f"{investor.number}: {changed} (stored encrypted).")
+        return EXIT_OK
+
+
+def cmd_find(args: argparse.Namespace) -> int:
+    name = next(n for n in SENSITIVE_FIELDS if getattr(args, n) is not None)
+    with acting(args) as (ctx, actor), crypto_errors():
+        found = ctx.services.portfolio.investors.find_by_personal(actor, name, getattr(args, name))
+        rows = [_row(i) for i in found]
+        if args.json:
+            emit_json({"investors": rows})
+        elif rows:
+            print_table(rows, ["number", "name", "kind", "investor_id"])
+        else:
+            print(f"No investor has this {name.replace('_', ' ')}.")
+        return EXIT_OK
+
+
+def _personal_options(parser: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup, verb: str) -> None:
+    for name in SENSITIVE_FIELDS:
+        metavar = "YYYY-MM-DD" if name == "date_of_birth" else "VALUE"
+        parser.add_argument(_option(name), dest=name, metavar=metavar, help=f"{verb} the {name.replace('_', ' ')}")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    investors = sub.add_parser("investors", help="investors and their encrypted personal fields")
+    isub = investors.add_subparsers(dest="investors_command", required=True, metavar="ACTION")
+    p = isub.add_parser("list", help="investors (number order)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--search", help="number prefix or part of the name")
+    p.add_argument("--kind", choices=["individual", "corporate"])
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=int, default=1000)
+    add_actor_options(p)
+    p.set_defaults(func=cmd_list)
+
+    p = isub.add_parser("show", help="one investor; --reveal decrypts a sensitive field (audited)")
+    p.add_argument("investor", metavar="ID", help="investor number or id")
+    p.add_argument("--reveal", action="append", choices=SENSITIVE_FIELDS, metavar="FIELD",
+                   help=f"show this field in clear (repeatable): {', '.join(SENSITIVE_FIELDS)}")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_show)
+
+    p = isub.add_parser("set-personal", help="set or clear sensitive fields (stored encrypted)")
+    p.add_argument("investor", metavar="ID", help="investor number or id")
+    _personal_options(p, "set")
+    p.add_argument("--clear", action="append", choices=SENSITIVE_FIELDS, metavar="FIELD",
+                   help="remove this field (repeatable)")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_set_personal)
+
+    p = isub.add_parser("find", help="investors holding a national id, tax id, IBAN or date of birth")
+    _personal_options(p.add_mutually_exclusive_group(required=True), "find by")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_find)

@@ -1,0 +1,77 @@
+"""``fidus investors show|set-personal|find``: sealed fields, audited reveals, locked workstations, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import keyring
+import pytest
+
+from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.store.sqlite import SqliteStore
+from tests.portfolio.test_cli_demo import cli_db, run  # noqa: F401  (fixture)
+
+IBAN = "DE89 3704 0044 0532 0130 00"
+
+
+@pytest.fixture
+def keyed_db(cli_db: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:  # noqa: F811  (fixture)
+    monkeypatch.setenv("OFFICE_PASSPHRASE", "office safe combination 7")
+    assert run(cli_db, "key", "init", "--passphrase-env", "OFFICE_PASSPHRASE") == 0
+    return cli_db
+
+
+def audit_actions(db: list[str]) -> list[str]:
+    store = SqliteStore(db[1].removeprefix("sqlite:///"))
+    try:
+        return [d["action"] for d in store.collection("audit").find(sort=[("seq", 1)])]
+    finally:
+        store.close()
+
+
+def test_set_show_reveal_and_find(keyed_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", IBAN, "--national-id", "X-1234 567",
+               "--date-of-birth", "1980-02-29") == 0
+    assert "iban set" in capsys.readouterr().out
+    assert run(keyed_db, "investors", "show", "inv-1", "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["iban"].startswith("••••")
+    assert shown["tax_id"] is None
+    assert "personal_data.read" not in audit_actions(keyed_db)
+    assert run(keyed_db, "investors", "show", "INV-1", "--reveal", "iban", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["iban"] == "DE89370400440532013000"
+    assert audit_actions(keyed_db).count("personal_data.read") == 1
+    assert run(keyed_db, "investors", "find", "--iban", "de89370400440532013000", "--json") == 0
+    assert [i["number"] for i in json.loads(capsys.readouterr().out)["investors"]] == ["INV-1"]
+    assert run(keyed_db, "investors", "find", "--national-id", "Z-1") == 0
+    assert "No investor has this national id" in capsys.readouterr().out
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--clear", "iban") == 0
+    assert run(keyed_db, "investors", "show", "INV-1") == 0
+    out = capsys.readouterr().out
+    assert "iban: —" in out
+    assert "national_id: •••• (on file" in out
+
+
+def test_bad_values_and_unknown_investors_exit_2(keyed_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", "DE89 3704 0044 0532 0130 01") == 2
+    assert "fails its check digits" in capsys.readouterr().err
+    assert run(keyed_db, "investors", "set-personal", "INV-1") == 2
+    assert "Nothing to change" in capsys.readouterr().err
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", IBAN, "--clear", "iban") == 2
+    assert "contradict" in capsys.readouterr().err
+    assert run(keyed_db, "investors", "show", "INV-404") == 2
+    assert "There is no investor 'INV-404'" in capsys.readouterr().err
+    assert "investor.update_personal" not in audit_actions(keyed_db)
+
+
+def test_a_workstation_without_the_key_shows_locked_and_exits_1(
+    keyed_db: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", IBAN) == 0
+    keyring.set_keyring(InMemoryKeyring())  # another workstation: same database, empty keyring
+    assert run(keyed_db, "investors", "show", "INV-1", "--reveal", "iban") == 0
+    assert "iban: 🔒 locked — enrol this workstation" in capsys.readouterr().out
+    assert run(keyed_db, "investors", "find", "--iban", IBAN) == 1
+    assert "fidus key enroll" in capsys.readouterr().err
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--tax-id", "T-1") == 1
+    assert "not enrolled" in capsys.readouterr().err
