@@ -8,12 +8,19 @@ caller stores the returned step with the user.
 Recovery codes are 10 random characters from a 31-symbol alphabet without look-alikes (~49 bits each),
 shown once as ``XXXX-XXXX-XX`` and stored only as argon2id hashes (the password hasher, so a stolen
 user table does not hand out second factors). Input is forgiving: case, spaces and dashes are ignored.
+
+The shared secret is stored only wrapped under a key derived from the user's password (``wrap_secret``):
+scrypt with a per-wrap salt, AES-256-GCM, the user id and scrypt parameters as associated data. The office
+data key cannot be used (a workstation that is not yet enrolled must still let an administrator sign in),
+and the password is at hand exactly when the secret is needed: at sign-in and at a password change.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +28,10 @@ from datetime import datetime
 import pyotp
 import segno
 from argon2 import PasswordHasher
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from fidus_desktop.security.crypto import NONCE_BYTES, SALT_BYTES, CryptoError, DecryptionError, ScryptParams
 from fidus_desktop.security.passwords import DEFAULT_HASHER, verify
 
 ISSUER = "FIDUS Desktop"
@@ -31,6 +41,8 @@ VALID_WINDOW_STEPS = 1
 RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RECOVERY_GROUPS = (4, 4, 2)
+WRAP_VERSION = 1
+_WRAP_AAD = b"fidus-totp-secret-v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +140,48 @@ def consume_recovery_code(
         if verify(stored, normalised, hasher=hasher):
             return [*stored_hashes[:index], *stored_hashes[index + 1 :]]
     return None
+
+
+def _wrap_aad(user_id: str, kdf: ScryptParams) -> bytes:
+    return b"\x00".join((_WRAP_AAD, user_id.encode("utf-8"), f"scrypt:{kdf.n}:{kdf.r}:{kdf.p}".encode("ascii")))
+
+
+def _password_key(password: str, salt: bytes, kdf: ScryptParams) -> bytes:
+    # NFKC as for the password hash: the same password typed with another input method opens the secret.
+    return kdf.derive(unicodedata.normalize("NFKC", password), salt)
+
+
+def wrap_secret(secret: str, password: str, user_id: str, *, kdf: ScryptParams | None = None) -> dict[str, str | int]:
+    """``secret`` sealed under a key derived from ``password`` and bound to ``user_id``; plain str/int values."""
+    params = kdf or ScryptParams()
+    salt, nonce = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(NONCE_BYTES)
+    sealed = AESGCM(_password_key(password, salt, params)).encrypt(
+        nonce, secret.encode("ascii"), _wrap_aad(user_id, params)
+    )
+    encode = base64.urlsafe_b64encode
+    return {
+        "version": WRAP_VERSION,
+        "kdf": "scrypt",
+        **{f"scrypt_{name}": value for name, value in params.as_dict().items()},
+        "salt": encode(salt).decode("ascii"),
+        "nonce": encode(nonce).decode("ascii"),
+        "ciphertext": encode(sealed).decode("ascii"),
+    }
+
+
+def unwrap_secret(wrapped: dict[str, object], password: str, user_id: str) -> str:
+    """The secret ``wrap_secret`` sealed; ``DecryptionError`` for another password, user or an altered record."""
+    if not isinstance(wrapped, dict) or wrapped.get("version") != WRAP_VERSION or wrapped.get("kdf") != "scrypt":
+        raise CryptoError("The stored two-step sign-in secret has an unknown format; reset two-step sign-in.")
+    try:
+        params = ScryptParams(int(wrapped["scrypt_n"]), int(wrapped["scrypt_r"]), int(wrapped["scrypt_p"]))
+        salt, nonce, sealed = (base64.urlsafe_b64decode(str(wrapped[k])) for k in ("salt", "nonce", "ciphertext"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CryptoError(f"The stored two-step sign-in secret is incomplete or damaged: {exc}") from exc
+    try:
+        opened = AESGCM(_password_key(password, salt, params)).decrypt(nonce, sealed, _wrap_aad(user_id, params))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError(
+            "The two-step sign-in secret does not open with this password for this user (or it was altered)."
+        ) from exc
+    return opened.decode("ascii")

@@ -13,11 +13,15 @@ Signing in (the login dialog, the idle lock and the CLI all do this)::
         user = users.change_password(user.actor(), password, new_password)
     if user.must_enrol_mfa:                                   # role needs MFA (security.mfa_required_roles)
         enrolment = users.begin_totp_enrolment(user.actor())  # show QR, then:
-        codes = users.confirm_totp_enrolment(user.actor(), enrolment.secret, first_code)  # show codes once
+        codes = users.confirm_totp_enrolment(user.actor(), enrolment.secret, first_code, password)  # show once
 
 ``SecondFactorRequired``, ``AccountLocked`` and a wrong password are all ``AuthenticationFailed``, so a caller
 that knows nothing of MFA fails closed. Failed attempts (password or code) are counted in the user document
 with versioned updates, so the lockout holds across workstations and no increment is lost; success resets it.
+
+The TOTP secret is stored wrapped under the user's password (``services.mfa``): enrolment asks for the
+password, a password change re-wraps it, and an administrator's password reset cannot, so it drops the
+enrolment (audited as ``user.reset_mfa`` too): the user enrols again after choosing their new password.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any, Protocol
 from argon2 import PasswordHasher
 
 from fidus_desktop.security import passwords, totp
+from fidus_desktop.security.crypto import CryptoError, ScryptParams
 from fidus_desktop.services import mfa
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
@@ -39,13 +44,17 @@ from fidus_desktop.store.errors import ConcurrencyError, DuplicateKey
 from fidus_desktop.store.port import Document
 
 USERS = "users"
-SECRET_FIELDS = ("password_hash", "totp_secret", "recovery_codes")
+SECRET_FIELDS = ("password_hash", mfa.WRAPPED, mfa.LEGACY, "recovery_codes")
 MAX_SIGN_IN_RETRIES = 5
 _WRONG = "The username or password is not right, or the account is disabled."
 _WRONG_CODE = (
     "That code is not right or was already used; enter the code your app shows now, or an unused recovery code."
 )
 _SIGN_IN = Actor.system("sign-in")
+_UNREADABLE = (
+    "Your two-step sign-in set-up cannot be opened with this password (its stored record was altered); "
+    "ask an administrator to reset two-step sign-in, then set it up again."
+)
 
 
 class AuthenticationFailed(Exception):
@@ -132,7 +141,7 @@ class User:
     @classmethod
     def from_doc(cls, doc: Document, mfa_required: frozenset[Role] = frozenset()) -> User:
         role = Role(doc["role"])
-        mfa_enabled = bool(doc.get("totp_secret"))
+        mfa_enabled = mfa.enrolled(doc)
         return cls(
             user_id=doc["_id"],
             username=doc["username"],
@@ -173,7 +182,8 @@ class _Attempt:
     unset: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
     error: AuthenticationFailed | None = None
-    needs_code: bool = False  # the password was right; the second factor comes next
+    # The password was right and MFA is enrolled: the code comes next, checked against this secret.
+    opened: mfa.OpenedSecret | None = field(default=None, repr=False)
 
 
 Decider = Callable[[Document], _Attempt]
@@ -183,12 +193,17 @@ class UserService(Service):
     """Create and manage users and sign them in."""
 
     def __init__(
-        self, ctx: ServiceContext, policy: SignInPolicy | None = None, hasher: PasswordHasher | None = None
+        self,
+        ctx: ServiceContext,
+        policy: SignInPolicy | None = None,
+        hasher: PasswordHasher | None = None,
+        kdf: ScryptParams | None = None,
     ) -> None:
         super().__init__(ctx)
         self.users = ctx.store.collection(USERS)
         self.policy = policy or SignInPolicy()
         self.hasher = hasher or passwords.DEFAULT_HASHER
+        self.kdf = kdf  # wraps TOTP secrets; None means the scrypt defaults (tests pass cheaper ones)
         self._challenges = mfa.ChallengeBook()
         self._dummy_hash: str | None = None
 
@@ -285,6 +300,8 @@ class UserService(Service):
             changes, unset = decide(doc)
             updated = self.users.update(user_id, changes, expected_version=doc["version"], unset=unset)
             rec.record(action, "user", user_id, before=public_view(doc), after=public_view(updated))
+            if action != "user.reset_mfa" and mfa.enrolled(doc) and not mfa.enrolled(updated):
+                rec.record("user.reset_mfa", "user", user_id, after={"because": action})
             return self._user(updated)
 
     def _keep_an_admin(self, actor: Actor, doc: Document, what: str) -> None:
@@ -321,7 +338,10 @@ class UserService(Service):
         return self._admin_change(actor, user_id, "user.set_role", decide)
 
     def reset_password(self, actor: Actor, user_id: str, temporary_password: Any) -> User:
-        """Set a temporary password the user must change at the next sign-in; also lifts a lockout."""
+        """Set a temporary password the user must change at the next sign-in; also lifts a lockout.
+
+        The TOTP secret is wrapped under the old password, which nobody here knows, so the enrolment is
+        dropped (audited as ``user.reset_mfa`` as well); the user enrols again after the password change."""
 
         def decide(doc: Document) -> tuple[Document, tuple[str, ...]]:
             password = self._check_password(temporary_password, doc["username"])
@@ -330,15 +350,13 @@ class UserService(Service):
                 "must_change_password": True,
                 "failed_attempts": 0,
             }
-            return changes, ("locked_until",)
+            return changes, ("locked_until", *mfa.ENROLMENT_FIELDS)
 
         return self._admin_change(actor, user_id, "user.reset_password", decide)
 
     def reset_mfa(self, actor: Actor, user_id: str) -> User:
         """Remove the user's authenticator and recovery codes (lost phone); they enrol again if required."""
-        return self._admin_change(
-            actor, user_id, "user.reset_mfa", lambda doc: ({}, ("totp_secret", "totp_last_step", "recovery_codes"))
-        )
+        return self._admin_change(actor, user_id, "user.reset_mfa", lambda doc: ({}, mfa.ENROLMENT_FIELDS))
 
     # --- the user's own credentials -----------------------------------------------------------------------
 
@@ -358,35 +376,49 @@ class UserService(Service):
         new = self._check_password(new_password, doc["username"], "new_password")
         if new == old_password:
             raise ValidationError({"new_password": "Choose a password different from the current one."})
-        changes = {"password_hash": passwords.hash_password(new, hasher=self.hasher), "must_change_password": False}
+        try:
+            rewrap, unset = mfa.rewrapped(doc, old_password, new, self.kdf)
+        except CryptoError:
+            raise ValidationError(_UNREADABLE) from None
+        changes = {
+            "password_hash": passwords.hash_password(new, hasher=self.hasher),
+            "must_change_password": False,
+            **rewrap,
+        }
         with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
-            updated = self.users.update(doc["_id"], changes, expected_version=doc["version"])
+            updated = self.users.update(doc["_id"], changes, expected_version=doc["version"], unset=unset)
             rec.record("user.change_password", "user", doc["_id"])
             return self._user(updated)
 
     def begin_totp_enrolment(self, actor: Actor) -> totp.TotpEnrolment:
         """A new secret with its QR code; nothing is stored until ``confirm_totp_enrolment``."""
-        if self._own(actor).get("totp_secret"):
+        if mfa.enrolled(self._own(actor)):
             raise ValidationError(
                 "Two-step sign-in is already set up; ask an administrator to reset it to enrol a new device."
             )
         return totp.enrol_totp(actor.username)
 
-    def confirm_totp_enrolment(self, actor: Actor, secret: Any, code: Any) -> list[str]:
-        """Store the secret once the user proves their app works; returns the recovery codes to show once."""
+    def confirm_totp_enrolment(self, actor: Actor, secret: Any, code: Any, password: Any) -> list[str]:
+        """Store the secret, wrapped under ``password``, once the user proves their app works; returns the
+        recovery codes to show once. The password is asked again because only it can wrap the secret."""
         doc = self._own(actor)
         if not mfa.is_totp_secret(secret):
             raise ValidationError("The enrolment is not valid; start the set-up again.")
         step = totp.verify_totp(secret, code, last_timestep=None, at=self.now()) if isinstance(code, str) else None
         if step is None:
             raise ValidationError({"code": "That code is not right; enter the 6 digits your app shows now."})
+        if not isinstance(password, str) or not passwords.verify(doc["password_hash"], password, hasher=self.hasher):
+            raise ValidationError({"password": "That is not your current password; it protects the stored secret."})
+        wrapped = totp.wrap_secret(secret, password, doc["_id"], kdf=self.kdf)
         codes, hashes = totp.new_recovery_codes(hasher=self.hasher)
         with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
             fresh = self.users.require(doc["_id"])
-            if fresh.get("totp_secret"):
+            if mfa.enrolled(fresh):
                 raise ValidationError("Two-step sign-in was already set up for this account.")
+            if fresh["password_hash"] != doc["password_hash"]:
+                raise ValidationError("The password changed meanwhile; start the set-up again.")
             changes = {
-                "totp_secret": secret,
+                mfa.WRAPPED: wrapped,
                 "totp_last_step": step,
                 "recovery_codes": hashes,
                 "mfa_enrolled_at": self.now(),
@@ -410,34 +442,48 @@ class UserService(Service):
 
         def evaluate(current: Document) -> Decider:
             ok = passwords.verify(current["password_hash"], password, hasher=self.hasher)
-            if current.get("totp_secret"):
-                return lambda fresh: self._decide(fresh, ok, _Attempt(needs_code=True))
+            if mfa.enrolled(current):
+                opened = self._open_secret(current, password) if ok else None
+                return lambda fresh: self._decide(fresh, ok, _Attempt(opened=opened))
             rehash = ok and passwords.needs_rehash(current["password_hash"], hasher=self.hasher)
             renewed = {"password_hash": passwords.hash_password(password, hasher=self.hasher)} if rehash else {}
             return lambda fresh: self._decide(fresh, ok, self._success(fresh, renewed))
 
         final, attempt = self._settle(doc, evaluate)
-        if attempt.needs_code:
-            raise SecondFactorRequired(self._challenges.issue(final["_id"], final["username"], self.now()))
+        if attempt.opened is not None:
+            raise SecondFactorRequired(
+                self._challenges.issue(final["_id"], final["username"], self.now(), attempt.opened)
+            )
         return self._user(final)
+
+    def _open_secret(self, doc: Document, password: str) -> mfa.OpenedSecret:
+        try:
+            return mfa.open_secret(doc, password, self.kdf)
+        except CryptoError:
+            raise AuthenticationFailed(_UNREADABLE) from None
 
     def complete_mfa(self, challenge: Any, code: Any) -> User:
         """Finish a sign-in with a TOTP code or a recovery code; wrong codes count towards the lockout."""
         try:
-            issued = self._challenges.check(challenge, self.now())
+            pending = self._challenges.check(challenge, self.now())
         except mfa.ChallengeExpired as exc:
             raise SignInExpired(str(exc)) from None
         if not isinstance(code, str) or not code.strip():
             raise AuthenticationFailed("Enter the 6-digit code from your authenticator app or a recovery code.")
 
         def evaluate(current: Document) -> Decider:
-            used = mfa.check_code(current, code, at=self.now(), hasher=self.hasher)
+            if not mfa.still_enrolled(current, pending.opened):
+                self._challenges.close(pending.challenge)
+                raise SignInExpired("Two-step sign-in was reset or set up again meanwhile; enter your password again.")
+            used = mfa.check_code(current, pending.opened, code, at=self.now(), hasher=self.hasher)
             if used is None:
                 return lambda fresh: self._decide(fresh, False, _Attempt(), _WRONG_CODE)
-            return lambda fresh: self._decide(fresh, True, self._success(fresh, used.changes, used.actions))
+            return lambda fresh: self._decide(
+                fresh, True, self._success(fresh, used.changes, used.actions, used.unset)
+            )
 
-        final, _ = self._settle(self.users.require(issued.user_id), evaluate)
-        self._challenges.close(issued)
+        final, _ = self._settle(self.users.require(pending.challenge.user_id), evaluate)
+        self._challenges.close(pending.challenge)
         return self._user(final)
 
     def _dummy(self) -> str:
@@ -466,9 +512,12 @@ class UserService(Service):
             {"failed_attempts": failed}, actions=("user.sign_in_failed",), error=AuthenticationFailed(wrong)
         )
 
-    def _success(self, doc: Document, changes: Document, actions: tuple[str, ...] = ()) -> _Attempt:
+    def _success(
+        self, doc: Document, changes: Document, actions: tuple[str, ...] = (), unset: tuple[str, ...] = ()
+    ) -> _Attempt:
         stored = {"failed_attempts": 0, "last_sign_in_at": self.now(), **changes}
-        return _Attempt(stored, ("locked_until",) if "locked_until" in doc else (), ("user.sign_in", *actions))
+        cleared = (*unset, "locked_until") if "locked_until" in doc else unset
+        return _Attempt(stored, cleared, ("user.sign_in", *actions))
 
     def _settle(self, doc: Document, evaluate: Callable[[Document], Decider]) -> tuple[Document, _Attempt]:
         """Check the factor (slow hashing) outside the transaction, then decide and store on the state read

@@ -95,4 +95,15 @@ def _create_meta(store: Store) -> None:
     store.collection(META).insert({"_id": SCHEMA_ID, "schema_version": 0, "created_at": datetime.now(UTC)})
 
 
+@register(2, "mark clear TOTP secrets as legacy until they are wrapped under the user's password")
+def _legacy_totp_secrets(store: Store) -> None:
+    """Wrapping needs the password, so ``services.users`` wraps at the next sign-in; until then the secret
+    stays clear under a name that says so. The version bump also keeps older versions, which would read a
+    wrapped-only user as having no second factor, from opening the database."""
+    users = store.collection("users")
+    for doc in users.find({"totp_secret": {"$exists": True}}):
+        users.update(doc["_id"], {"legacy_totp_secret": doc["totp_secret"]}, expected_version=doc["version"],
+                     unset=("totp_secret",))
+
+
 CURRENT_SCHEMA = current_schema()

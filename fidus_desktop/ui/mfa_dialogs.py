@@ -2,7 +2,8 @@
 
 The login dialog opens ``TotpEnrolmentDialog(session)`` when ``User.must_enrol_mfa`` is set (and a user may
 open it themself). The secret is shown as a QR code and as text for manual entry; nothing is stored until
-the first code is confirmed. The recovery codes are then shown once and must be acknowledged.
+the first code is confirmed together with the user's password (the secret is stored wrapped under it). The
+recovery codes are then shown once and must be acknowledged.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ class TotpEnrolmentDialog(QDialog):
         self.code = QLineEdit()
         self.code.setObjectName("code")
         self.code.setPlaceholderText("6-digit code from the app")
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("your password (it protects the stored key)")
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -90,7 +95,7 @@ class TotpEnrolmentDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel("Scan the code with an authenticator app (or type the key below), then enter the code it shows.")
         intro.setWordWrap(True)
-        for widget in (intro, self.qr, self.secret, self.code, self.error, buttons):
+        for widget in (intro, self.qr, self.secret, self.code, self.password, self.error, buttons):
             layout.addWidget(widget)
         users, actor = session.services.users, session.actor
         session.runner.submit(lambda: users.begin_totp_enrolment(actor), on_done=self._show, on_error=self._failed)
@@ -107,14 +112,17 @@ class TotpEnrolmentDialog(QDialog):
         if self.enrolment is None:
             return
         users, actor = self.session.services.users, self.session.actor
-        secret, code = self.enrolment.secret, self.code.text()
+        secret, code, password = self.enrolment.secret, self.code.text(), self.password.text()
         self.confirm.setEnabled(False)
         self.session.runner.submit(
-            lambda: users.confirm_totp_enrolment(actor, secret, code), on_done=self._confirmed, on_error=self._failed
+            lambda: users.confirm_totp_enrolment(actor, secret, code, password),
+            on_done=self._confirmed,
+            on_error=self._failed,
         )
 
     def _confirmed(self, codes: list[str]) -> None:
         self.enrolment = None  # the secret is stored; drop it from memory here
+        self.password.clear()
         self.secret.clear()
         self.qr.clear()
         self.codes_dialog = RecoveryCodesDialog(codes, self)

@@ -5,13 +5,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pyotp
+import pytest
 from argon2 import PasswordHasher
 
+from fidus_desktop.security.crypto import DecryptionError, ScryptParams
 from fidus_desktop.security.totp import (
     consume_recovery_code,
     enrol_totp,
     new_recovery_codes,
+    unwrap_secret,
     verify_totp,
+    wrap_secret,
 )
 
 NOW = datetime(2024, 5, 17, 9, 30, 10, tzinfo=UTC)
@@ -88,3 +92,18 @@ def test_unknown_or_malformed_recovery_code_is_refused(fast_hasher: PasswordHash
     _, hashes = new_recovery_codes(hasher=fast_hasher)
     assert consume_recovery_code(hashes, "AAAA-AAAA-AA", hasher=fast_hasher) is None
     assert consume_recovery_code(hashes, "short", hasher=fast_hasher) is None
+
+
+def test_a_wrapped_secret_opens_only_with_its_password_and_user() -> None:
+    cheap = ScryptParams(n=2**4, r=1, p=1)
+    secret = pyotp.random_base32(length=32)
+    wrapped = wrap_secret(secret, "ｐassword typed wide", "user-1", kdf=cheap)
+    assert secret not in repr(wrapped)
+    assert all(isinstance(value, str | int) for value in wrapped.values())
+    assert unwrap_secret(wrapped, "password typed wide", "user-1") == secret  # NFKC, as the password hash
+    with pytest.raises(DecryptionError, match="does not open"):
+        unwrap_secret(wrapped, "another password", "user-1")
+    with pytest.raises(DecryptionError, match="does not open"):
+        unwrap_secret(wrapped, "password typed wide", "user-2")  # copied onto another account
+    with pytest.raises(DecryptionError, match="does not open"):
+        unwrap_secret({**wrapped, "scrypt_n": 2**5}, "password typed wide", "user-1")  # parameters are bound

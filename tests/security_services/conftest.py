@@ -10,6 +10,7 @@ import pyotp
 import pytest
 from argon2 import PasswordHasher
 
+from fidus_desktop.security.crypto import ScryptParams
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.users import SignInPolicy, User, UserService
 from fidus_desktop.store.sqlite import SqliteStore
@@ -17,6 +18,7 @@ from fidus_desktop.store.sqlite import SqliteStore
 ADMIN_PASSWORD = "correct horse battery staple"
 USER_PASSWORD = "violet kettle under moonlight"
 NEW_PASSWORD = "seven lanterns drift east"
+CHEAP_KDF = ScryptParams(n=2**4, r=1, p=1)  # wraps TOTP secrets quickly; the product uses the defaults
 
 
 class FakeClock:
@@ -61,7 +63,8 @@ def make_users(db_path: Path, clock: FakeClock, fast_hasher: PasswordHasher) -> 
         stores.append(store)
         ctx = ServiceContext(store, clock)
         ctx.audit.ensure_indexes()
-        service = UserService(ctx, policy or SignInPolicy(lockout_attempts=5, lockout_minutes=15), fast_hasher)
+        policy = policy or SignInPolicy(lockout_attempts=5, lockout_minutes=15)
+        service = UserService(ctx, policy, fast_hasher, CHEAP_KDF)
         service.ensure_indexes()
         return service
 

@@ -17,11 +17,13 @@ from fidus_desktop.services.users import (
 from tests.security_services.conftest import ADMIN_PASSWORD, USER_PASSWORD, FakeClock, totp_code
 
 
-def enrol(users: UserService, user: User, clock: FakeClock) -> tuple[str, list[str]]:
+def enrol(users: UserService, user: User, clock: FakeClock, password: str = USER_PASSWORD) -> tuple[str, list[str]]:
     enrolment = users.begin_totp_enrolment(user.actor())
     assert enrolment.qr_png.startswith(b"\x89PNG")
     assert "otpauth://totp/" in enrolment.provisioning_uri
-    codes = users.confirm_totp_enrolment(user.actor(), enrolment.secret, totp_code(enrolment.secret, clock.now))
+    codes = users.confirm_totp_enrolment(
+        user.actor(), enrolment.secret, totp_code(enrolment.secret, clock.now), password
+    )
     clock.advance(seconds=30)  # the enrolment code's step is spent
     return enrolment.secret, codes
 
@@ -36,7 +38,7 @@ def test_admin_without_mfa_must_enrol_and_then_signs_in_in_two_steps(
     users: UserService, admin: User, clock: FakeClock
 ) -> None:
     assert users.authenticate("alice.admin", ADMIN_PASSWORD).must_enrol_mfa
-    secret, codes = enrol(users, admin, clock)
+    secret, codes = enrol(users, admin, clock, ADMIN_PASSWORD)
     assert len(codes) == 10
     assert len(set(codes)) == 10
     challenge = password_step(users, "alice.admin", ADMIN_PASSWORD)
@@ -44,18 +46,20 @@ def test_admin_without_mfa_must_enrol_and_then_signs_in_in_two_steps(
     assert user.mfa_enabled
     assert not user.must_enrol_mfa
     stored = users.users.get(admin.user_id)
-    assert stored["totp_secret"] == secret
+    assert secret not in repr(stored)  # only wrapped under the password
     assert all(h.startswith("$argon2id$") for h in stored["recovery_codes"])
-    assert "totp_secret" not in repr(list(users.ctx.audit.iter_chain()))
+    assert "totp_wrapped" not in repr(list(users.ctx.audit.iter_chain()))
 
 
 def test_enrolment_needs_a_right_first_code(users: UserService, colleague: User, clock: FakeClock) -> None:
     enrolment = users.begin_totp_enrolment(colleague.actor())
     with pytest.raises(ValidationError, match="not right") as wrong:
-        users.confirm_totp_enrolment(colleague.actor(), enrolment.secret, "000000")
+        users.confirm_totp_enrolment(colleague.actor(), enrolment.secret, "000000", USER_PASSWORD)
     assert "code" in wrong.value.problems
     with pytest.raises(ValidationError, match="start the set-up again"):
-        users.confirm_totp_enrolment(colleague.actor(), {"$ne": ""}, totp_code(enrolment.secret, clock.now))
+        users.confirm_totp_enrolment(
+            colleague.actor(), {"$ne": ""}, totp_code(enrolment.secret, clock.now), USER_PASSWORD
+        )
     assert users.authenticate("bob.pm", USER_PASSWORD).user_id == colleague.user_id  # still single-step
 
 
@@ -125,4 +129,4 @@ def test_admin_mfa_reset_removes_the_factor_and_forces_enrolment(
     assert not user.mfa_enabled
     entry = list(users.ctx.audit.iter_chain())[-2]
     assert entry["action"] == "user.reset_mfa"
-    assert "totp_secret" not in entry["before"]
+    assert "totp_wrapped" not in entry["before"]

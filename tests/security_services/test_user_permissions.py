@@ -46,7 +46,7 @@ def test_own_credentials_are_every_users_own(users: UserService, colleague: User
     for call in (
         lambda actor: users.change_password(actor, USER_PASSWORD, "seven lanterns drift east"),
         lambda actor: users.begin_totp_enrolment(actor),
-        lambda actor: users.confirm_totp_enrolment(actor, "A" * 32, "123456"),
+        lambda actor: users.confirm_totp_enrolment(actor, "A" * 32, "123456", "any password"),
     ):
         outcomes = assert_permission_matrix(call, Permission.OWN_CREDENTIALS)
         assert all(isinstance(o, ValidationError) for o in outcomes.values())

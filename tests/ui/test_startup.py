@@ -79,6 +79,7 @@ def test_first_run_creates_the_admin_then_mfa_enrolment_then_the_window(qtbot: Q
     assert enrol.enrolment is not None
     assert run.done == []
     qtbot.keyClicks(enrol.code, pyotp.TOTP(enrol.enrolment.secret).now())
+    qtbot.keyClicks(enrol.password, ADMIN_PASSWORD)
     qtbot.mouseClick(enrol.confirm, LEFT)
     codes = enrol.codes_dialog
     assert codes is not None
@@ -142,7 +143,7 @@ def test_sign_in_asks_for_the_second_factor_and_accepts_a_recovery_code(
 ) -> None:
     users = app_context.services.users
     enrolment = users.begin_totp_enrolment(admin)
-    recovery = users.confirm_totp_enrolment(admin, enrolment.secret, pyotp.TOTP(enrolment.secret).now())
+    recovery = users.confirm_totp_enrolment(admin, enrolment.secret, pyotp.TOTP(enrolment.secret).now(), ADMIN_PASSWORD)
     dialog = LoginDialog(users, InlineRunner(), "test database")
     qtbot.addWidget(dialog)
     dialog.show()

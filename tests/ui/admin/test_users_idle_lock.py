@@ -82,7 +82,7 @@ def test_unlock_asks_for_the_code_when_mfa_is_enrolled(qtbot: QtBot, window: QMa
     users = session.services.users
     bob = users.authenticate("bob.pm", BOB_PASSWORD)
     enrolment = users.begin_totp_enrolment(bob.actor())
-    users.confirm_totp_enrolment(bob.actor(), enrolment.secret, pyotp.TOTP(enrolment.secret).now())
+    users.confirm_totp_enrolment(bob.actor(), enrolment.secret, pyotp.TOTP(enrolment.secret).now(), BOB_PASSWORD)
     bob_session = UiSession(session.context, bob.actor(), runner=InlineRunner())
     lock = install_idle_lock(window, bob_session, QUICK)
     qtbot.waitUntil(lambda: lock.is_locked, timeout=5000)

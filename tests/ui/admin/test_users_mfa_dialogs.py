@@ -26,8 +26,8 @@ def bob_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiS
         yield UiSession(admin_ui.context, bob.actor(), runner=InlineRunner())
 
 
-def stored_secret(session: UiSession) -> str | None:
-    return session.services.users.users.get(session.actor.user_id).get("totp_secret")
+def stored_enrolment(session: UiSession) -> object:
+    return session.services.users.users.get(session.actor.user_id).get("totp_wrapped")
 
 
 def test_enrolment_dialog_confirms_a_code_and_shows_recovery_codes_once(qtbot: QtBot, bob_session: UiSession) -> None:
@@ -39,12 +39,21 @@ def test_enrolment_dialog_confirms_a_code_and_shows_recovery_codes_once(qtbot: Q
     assert secret == dialog.enrolment.secret
 
     qtbot.keyClicks(dialog.code, "000000")
+    qtbot.keyClicks(dialog.password, BOB_PASSWORD)
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     assert "not right" in dialog.error.text()
-    assert not stored_secret(bob_session)
+    assert not stored_enrolment(bob_session)
 
     dialog.code.clear()
     qtbot.keyClicks(dialog.code, pyotp.TOTP(secret).now())
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, "not bob's password at all")
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    assert "not your current password" in dialog.error.text()
+    assert not stored_enrolment(bob_session)
+
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, BOB_PASSWORD)
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     codes = dialog.codes_dialog
     assert codes is not None
@@ -58,4 +67,6 @@ def test_enrolment_dialog_confirms_a_code_and_shows_recovery_codes_once(qtbot: Q
         qtbot.mouseClick(codes.ok, Qt.MouseButton.LeftButton)
     assert dialog.enrolment is None
     assert dialog.secret.text() == ""
-    assert stored_secret(bob_session) == secret
+    assert dialog.password.text() == ""
+    assert stored_enrolment(bob_session)
+    assert secret not in repr(bob_session.services.users.users.get(bob_session.actor.user_id))
