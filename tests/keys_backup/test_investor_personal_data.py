@@ -54,8 +54,9 @@ def test_values_are_stored_only_sealed_and_the_audit_names_fields_not_values(key
     assert all(doc[name].startswith("v1:") and doc[f"{name}_bi"] for name in SENSITIVE_FIELDS)
     assert ann.on_file == frozenset(SENSITIVE_FIELDS)
     entry = keyed.ctx.services.ctx.audit.last()
-    assert (entry["action"], entry["entity_id"], entry["after"]) == (
-        "investor.update_personal", ann.investor_id, {"set": sorted(SENSITIVE_FIELDS), "cleared": []})
+    assert (entry["action"], entry["entity_id"], entry["after"]["personal"]) == (
+        "investor.update", ann.investor_id, {"set": sorted(SENSITIVE_FIELDS), "cleared": []})
+    assert not {"iban", "iban_bi", "national_id", "date_of_birth_bi"} & (set(entry["before"]) | set(entry["after"]))
     assert "X-1234" not in audit_text(keyed)
     assert "v1:" not in audit_text(keyed)
 
@@ -98,7 +99,7 @@ def test_clearing_a_field_removes_value_and_index(keyed: Office, ann: Investor) 
     assert (doc["iban"], doc["iban_bi"]) == (None, None)
     assert service.find_by_iban(keyed.admin, IBAN) == []
     assert service.reveal(keyed.admin, ann.investor_id, "iban") is None
-    assert keyed.ctx.services.ctx.audit.last()["after"] == {"set": [], "cleared": ["iban"]}
+    assert keyed.ctx.services.ctx.audit.last()["after"]["personal"] == {"set": [], "cleared": ["iban"]}
 
 
 @pytest.mark.parametrize(("values", "field", "message"), [
@@ -143,10 +144,18 @@ def test_setting_needs_investors_manage_and_the_version_read(keyed: Office, ann:
     assert service.reveal(keyed.admin, ann.investor_id, "tax_id") == "T-2"
 
 
-def test_editing_name_or_email_keeps_sealed_values_out_of_the_audit(keyed: Office, ann: Investor) -> None:
-    investors(keyed).update_investor(keyed.admin, ann.investor_id, ann.version, email="ann@new.example")
+def test_one_edit_changes_name_and_sealed_fields_together_or_nothing(keyed: Office, ann: Investor) -> None:
+    service = investors(keyed)
+    with pytest.raises(ValidationError) as refused:
+        service.update_investor(keyed.admin, ann.investor_id, ann.version, name=" ", personal={"iban": "DE00"})
+    assert set(refused.value.problems) == {"name", "iban"}
+    assert service.get(keyed.admin, ann.investor_id).version == ann.version
+    edited = service.update_investor(keyed.admin, ann.investor_id, ann.version, email="ann@new.example",
+                                     personal={"tax_id": None, "iban": "GB82 WEST 1234 5698 7654 32"})
+    assert (edited.email, edited.on_file) == ("ann@new.example", frozenset(SENSITIVE_FIELDS) - {"tax_id"})
     entry = keyed.ctx.services.ctx.audit.last()
-    assert entry["action"] == "investor.update"
+    assert (entry["action"], entry["after"]["email"]) == ("investor.update", "ann@new.example")
+    assert entry["after"]["personal"] == {"set": ["iban"], "cleared": ["tax_id"]}
     assert not {"iban", "iban_bi", "national_id"} & (set(entry["before"]) | set(entry["after"]))
 
 

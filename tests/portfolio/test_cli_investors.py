@@ -61,7 +61,7 @@ def test_bad_values_and_unknown_investors_exit_2(keyed_db: list[str], capsys: py
     assert "contradict" in capsys.readouterr().err
     assert run(keyed_db, "investors", "show", "INV-404") == 2
     assert "There is no investor 'INV-404'" in capsys.readouterr().err
-    assert "investor.update_personal" not in audit_actions(keyed_db)
+    assert "investor.update" not in audit_actions(keyed_db)
 
 
 def test_a_workstation_without_the_key_shows_locked_and_exits_1(

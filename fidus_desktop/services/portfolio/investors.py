@@ -287,19 +287,40 @@ class InvestorService(Service):
 
     def update_investor(
         self, actor: Actor, investor_id: str, version: int, *, name: Any = None, email: Any = None,
-        user_id: Any = None,
+        user_id: Any = None, personal: Mapping[str, Any] | None = None,
     ) -> Investor:
-        """Edit name, e-mail or linked user; ``version`` is the one the editor read."""
+        """Edit name, e-mail, linked user and sensitive fields (``personal``, as in ``set_personal``) in one
+        change; ``version`` is the one the editor read. Every problem is reported at once, under its field,
+        and nothing is written unless all are fine. The audit entry names the sensitive fields set or
+        cleared, never a value, a token or a blind index."""
         with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
             before = self.investors.require(investor_id)
-            fresh = self.investor_doc(before["number"], before["name"] if name is None else name, before["kind"],
-                                      email=before.get("email") if email is None else email,
-                                      user_id=before.get("user_id") if user_id is None else user_id)
-            changes = {k: v for k, v in fresh.items() if k != "number"}
+            changes: Document = {}
+            problems: dict[str, str] = {}
+            try:
+                fresh = self.investor_doc(before["number"], before["name"] if name is None else name, before["kind"],
+                                          email=before.get("email") if email is None else email,
+                                          user_id=before.get("user_id") if user_id is None else user_id)
+                changes.update({k: v for k, v in fresh.items() if k != "number"})
+            except ValidationError as exc:
+                problems.update(exc.problems)
+            parsed = self._parsed_personal(personal or {}, before["kind"], problems)
+            if problems:
+                raise ValidationError(problems)
+            changes.update(self._sealed(parsed))
             after = self.investors.update(investor_id, changes, expected_version=version)
-            rec.record("investor.update", "investor", investor_id, before=without_sensitive(before),
-                       after=without_sensitive(after))
+            trail = without_sensitive(after)
+            if parsed:
+                trail["personal"] = {"set": sorted(n for n, v in parsed.items() if v is not None),
+                                     "cleared": sorted(n for n, v in parsed.items() if v is None)}
+            rec.record("investor.update", "investor", investor_id, before=without_sensitive(before), after=trail)
         return Investor.from_doc(after)
+
+    def set_personal(self, actor: Actor, investor_id: str, version: int, values: Mapping[str, Any]) -> Investor:
+        """Seal the sensitive fields in ``values`` (``None`` clears one; absent ones stay as they are)."""
+        if not values:
+            raise ValidationError(f"Give at least one of {', '.join(SENSITIVE_FIELDS)} to set or clear.")
+        return self.update_investor(actor, investor_id, version, personal=values)
 
     def _parsed(self, name: str, value: Any, kind: str | None) -> str | date:
         """``value`` validated for the sensitive field ``name`` (``kind`` is the investor's, for a birth date)."""
@@ -311,38 +332,28 @@ class InvestorService(Service):
             return parse_birth_date(value, self.now().date())
         return parse_identifier(value, name)
 
-    def set_personal(self, actor: Actor, investor_id: str, version: int, values: Mapping[str, Any]) -> Investor:
-        """Seal the sensitive fields in ``values`` (``None`` clears one; absent ones stay as they are).
+    def _parsed_personal(self, values: Mapping[str, Any], kind: str, problems: dict[str, str]
+                         ) -> dict[str, str | date | None]:
+        """``values`` validated (None stays None: clear); what is wrong goes into ``problems``."""
+        parsed: dict[str, str | date | None] = {}
+        for name, value in values.items():
+            try:
+                _spec(name)
+                parsed[name] = None if value is None else self._parsed(name, value, kind)
+            except ValidationError as exc:
+                problems.update(exc.problems)
+        return parsed
 
-        Every value is validated first and all problems are reported together; nothing is written unless
-        all are fine. The audit entry lists the fields set and cleared, never a value or a token.
-        """
-        if not values:
-            raise ValidationError(f"Give at least one of {', '.join(SENSITIVE_FIELDS)} to set or clear.")
-        specs = {name: _spec(name) for name in values}
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
-            before = self.investors.require(investor_id)
-            parsed: dict[str, str | date | None] = {}
-            problems: dict[str, str] = {}
-            for name, value in values.items():
-                try:
-                    parsed[name] = None if value is None else self._parsed(name, value, before["kind"])
-                except ValidationError as exc:
-                    problems.update(exc.problems)
-            if problems:
-                raise ValidationError(problems)
-            changes: Document = {"updated_at": self.now()}
-            for name, plain in parsed.items():
-                spec = specs[name]
-                text = plain.isoformat() if isinstance(plain, date) else plain
-                changes[name] = None if text is None else self.vault.seal(text, spec.context)
-                if spec.index_field:
-                    changes[spec.index_field] = None if plain is None else self.vault.blind_index(plain, spec.kind)
-            after = self.investors.update(investor_id, changes, expected_version=version)
-            rec.record("investor.update_personal", "investor", investor_id,
-                       after={"set": sorted(n for n, v in parsed.items() if v is not None),
-                              "cleared": sorted(n for n, v in parsed.items() if v is None)})
-        return Investor.from_doc(after)
+    def _sealed(self, parsed: Mapping[str, str | date | None]) -> Document:
+        """The store changes for validated sensitive values: sealed tokens and blind indexes (None clears)."""
+        changes: Document = {}
+        for name, plain in parsed.items():
+            spec = _spec(name)
+            text = plain.isoformat() if isinstance(plain, date) else plain
+            changes[name] = None if text is None else self.vault.seal(text, spec.context)
+            if spec.index_field:
+                changes[spec.index_field] = None if plain is None else self.vault.blind_index(plain, spec.kind)
+        return changes
 
     def open_account(self, investor_id: str, class_id: str, fund_id: str) -> Document:
         """The account of ``investor_id`` in ``class_id``, created empty if missing.
