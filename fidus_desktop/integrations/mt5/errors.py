@@ -15,7 +15,10 @@ _EXPLANATIONS: dict[int, str] = {
         "The terminal rejected the request parameters (often a date range it could not read)."
     ),
     ResultCode.RES_E_NO_MEMORY: "The terminal ran out of memory; close charts or restart MetaTrader 5.",
-    ResultCode.RES_E_NOT_FOUND: "The requested symbol, order or deal does not exist in the terminal.",
+    ResultCode.RES_E_NOT_FOUND: (
+        "The requested symbol, order or deal does not exist in the terminal (for a symbol: check the "
+        "broker's exact name, suffix included, and show it in Market Watch)."
+    ),
     ResultCode.RES_E_INVALID_VERSION: "This MetaTrader 5 build is too old for the Python API; update it.",
     ResultCode.RES_E_AUTH_FAILED: (
         "Login failed: check the login number, password and server name exactly as shown in "

@@ -163,11 +163,28 @@ class Mt5Session:
         return [self._position(row, info) for row in rows]
 
     def quote(self, symbol: str) -> Quote:
-        tick = self.terminal.symbol_info_tick(symbol)
-        if tick is None:
+        """The latest bid/ask of ``symbol``; a typed error (unknown symbol, lost link) when there is none."""
+        quote = self._quote_or_none(symbol)
+        if quote is None:
             raise self._error(f"symbol_info_tick({symbol!r})")
-        return Quote(symbol, self.policy.server_ms_to_utc(tick.time_msc or tick.time * 1000),
-                     price(tick.bid), price(tick.ask))
+        return quote
+
+    def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
+        """Latest quotes of those ``symbols`` the terminal knows, by symbol.
+
+        A symbol the terminal does not have (``EURUSD`` and ``USDEUR`` are both asked for when either would
+        do) is simply absent; a lost IPC link is raised, since then nothing said about the others is true.
+        """
+        found: dict[str, Quote] = {}
+        for symbol in dict.fromkeys(symbols):
+            quote = self._quote_or_none(symbol)
+            if quote is not None:
+                found[symbol] = quote
+                continue
+            code, message = self.terminal.last_error()
+            if code in CONNECTION_CODES:
+                raise error_for(code, message, f"symbol_info_tick({symbol!r})")
+        return found
 
     def deals(self, date_from: datetime, date_to: datetime, group: str | None = None) -> list[Deal]:
         """Deals with ``date_from <= time < date_to`` (aware datetimes), sorted by time then ticket."""
@@ -242,6 +259,13 @@ class Mt5Session:
         )
 
     # -- error handling ---------------------------------------------------------------------
+    def _quote_or_none(self, symbol: str) -> Quote | None:
+        tick = self.terminal.symbol_info_tick(symbol)
+        if not tick:  # None from the package; a bare False from an adapter that mimics it loosely
+            return None
+        return Quote(symbol, self.policy.server_ms_to_utc(tick.time_msc or tick.time * 1000),
+                     price(tick.bid), price(tick.ask))
+
     def _account_info(self) -> AccountInfo:
         info = self.terminal.account_info()
         if info is None:

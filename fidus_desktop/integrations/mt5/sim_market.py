@@ -45,13 +45,39 @@ DEFAULT_SYMBOLS: tuple[SimSymbol, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class SimCross:
+    """A cross pair the simulator quotes but never trades, for converting exposure between currencies.
+
+    Its mid is derived from the traded USD pairs (EURGBP = EURUSD / GBPUSD), as a broker's cross rates
+    are, so converting directly or through USD gives the same answer up to rounding.
+    """
+
+    name: str
+    base: str
+    quote: str
+    digits: int
+    spread: float
+
+
+CROSS_SYMBOLS: tuple[SimCross, ...] = (
+    SimCross("EURGBP", "EUR", "GBP", 5, 0.00012),
+    SimCross("EURJPY", "EUR", "JPY", 3, 0.020),
+    SimCross("GBPJPY", "GBP", "JPY", 3, 0.030),
+)
+
+
 class PricePaths:
     """Mid prices for every symbol at any UTC millisecond after :data:`SIM_EPOCH_MS`."""
 
-    def __init__(self, seed: int, symbols: tuple[SimSymbol, ...] = DEFAULT_SYMBOLS) -> None:
+    def __init__(
+        self, seed: int, symbols: tuple[SimSymbol, ...] = DEFAULT_SYMBOLS,
+        crosses: tuple[SimCross, ...] = CROSS_SYMBOLS,
+    ) -> None:
         self.seed = seed
         self.symbols = symbols
         self.index = {s.name: i for i, s in enumerate(symbols)}
+        self.crosses = {c.name: c for c in crosses if c.name not in self.index}
         self._levels: list[np.ndarray] = [np.empty(0) for _ in symbols]
         self._days: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
 
@@ -100,6 +126,18 @@ class PricePaths:
             mask = days == day
             out[mask] = self._day_path(sym, int(day))[minutes[mask]]
         return np.round(np.exp(out), self.symbols[sym].digits)
+
+    def quote(self, symbol: str, utc_ms: int) -> tuple[float, int, float] | None:
+        """Mid, digits and spread of a traded symbol or a cross at one instant; None for an unknown symbol."""
+        index = self.index.get(symbol)
+        if index is not None:
+            spec = self.symbols[index]
+            return float(self.mid(index, np.array([utc_ms]))[0]), spec.digits, spec.spread
+        cross = self.crosses.get(symbol)
+        if cross is None:
+            return None
+        mid = float(self.conversion(cross.base, cross.quote, np.array([utc_ms]))[0])
+        return round(mid, cross.digits), cross.digits, cross.spread
 
     def conversion(self, from_ccy: str, to_ccy: str, utc_ms: np.ndarray) -> np.ndarray:
         """Factor turning amounts in ``from_ccy`` into ``to_ccy`` at each instant (via USD if needed)."""

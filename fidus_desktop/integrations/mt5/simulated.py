@@ -196,14 +196,15 @@ class SimulatedTerminal:
     def symbol_info_tick(self, symbol: str) -> Tick | None:
         if not self._ready():
             return None
-        index = self.market.index.get(symbol)
-        if index is None:
-            return self._fail((int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found"))
-        spec = self.market.symbols[index]
-        mid = float(self.market.mid(index, np.array([self._now_ms]))[0])
+        quoted = self.market.quote(symbol, self._now_ms)
+        if quoted is None:  # the package answers None (not False) and says why in last_error()
+            self._fail((int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found"))
+            return None
+        mid, digits, spread = quoted
         server_ms = self._server_ms(self._now_ms)
-        return Tick(time=server_ms // 1000, bid=round(mid - spec.spread / 2, spec.digits),
-                    ask=round(mid + spec.spread / 2, spec.digits), last=0.0, volume=0,
+        self._error = _OK
+        return Tick(time=server_ms // 1000, bid=round(mid - spread / 2, digits),
+                    ask=round(mid + spread / 2, digits), last=0.0, volume=0,
                     time_msc=server_ms, flags=6, volume_real=0.0)
 
     # -- positions and orders ---------------------------------------------------------------
