@@ -1,4 +1,5 @@
-"""``fidus mt5 status | accounts | sync``: MT5 accounts and the headless sync for a service account.
+"""``fidus mt5 status | accounts | sync | reconcile``: MT5 accounts, the headless sync for a service account,
+and the back office's reconciliation of balance deals against the funds' cash ledgers.
 
 ``sync --simulated SEED`` runs against the deterministic simulated terminal (its clock fixed at the
 simulator's default instant), so a second ``--once`` run with the same seed stores no new deal.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fidus_desktop.bootstrap import AppContext
@@ -20,6 +22,7 @@ from fidus_desktop.cli.common import (
     fail,
     print_table,
 )
+from fidus_desktop.cli.portfolio import _day
 from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
@@ -119,6 +122,35 @@ def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any) -> Mt5Poller:
                      passwords=passwords.get, terminal_clock=lambda: terminal.now)
 
 
+RECONCILE_DAYS = 30  # the default period: the last 30 days up to today (UTC)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Exit 1 when any balance deal or recorded flow does not match (like ``audit verify``), else 0."""
+    last = args.to or datetime.now(UTC).date()
+    first = args.from_ or last - timedelta(days=RECONCILE_DAYS - 1)
+    with acting(args) as (ctx, actor):
+        results = ctx.services.trading.reconciliation.reconcile_all(actor, first, last, login=args.login)
+        funds = ctx.services.portfolio.funds
+        labelled = [(funds.get_fund(r.fund_id).code if r.fund_id else f"MT5 {r.logins[0]}", r) for r in results]
+    if args.json:
+        emit_json([{"fund_code": label, **r.__dict__, "configured": r.configured} for label, r in labelled])
+    else:
+        print(f"Reconciliation of MT5 balance deals, {first} to {last}:")
+        for label, r in labelled:
+            accounts = ", ".join(str(login) for login in r.logins)
+            state = (f"not configured – {r.not_configured}" if not r.configured
+                     else f"{len(r.matched)} matched, {len(r.mismatches)} to check")
+            print(f"  {label} ({accounts}): {state}")
+        rows = [{"fund": label, "kind": m.kind, "day": m.day, "login": m.login or "", "ticket": m.ticket or "",
+                 "flow": m.flow_id or "", "amount": m.amount, "currency": m.currency, "detail": m.detail}
+                for label, r in labelled for m in r.mismatches]
+        if rows:
+            print()
+            print_table(rows, ["fund", "kind", "day", "login", "ticket", "amount", "currency", "detail"])
+    return EXIT_PROBLEM if any(r.mismatches for _, r in labelled) else EXIT_OK
+
+
 def _output(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str]) -> None:
     if args.json:
         emit_json(rows)
@@ -147,3 +179,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--once", action="store_true", help="read every account up to now, then exit")
     add_actor_options(p)
     p.set_defaults(func=cmd_sync)
+
+    p = msub.add_parser("reconcile", help="balance deals vs the funds' recorded cash flows (exit 1 on mismatches)")
+    p.add_argument("--login", type=int, help="only the fund of this MT5 account (all of that fund's accounts)")
+    p.add_argument("--from", dest="from_", type=_day, metavar="YYYY-MM-DD",
+                   help=f"first day (default: {RECONCILE_DAYS} days before --to)")
+    p.add_argument("--to", type=_day, metavar="YYYY-MM-DD", help="last day, included (default: today, UTC)")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_reconcile)

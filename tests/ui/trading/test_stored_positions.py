@@ -1,0 +1,50 @@
+"""Readers without sync permission see the positions the last poll stored, re-read while the tab is open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.domain.trading.models import Position, Side
+from fidus_desktop.services.permissions import Permission, allowed
+from fidus_desktop.services.trading.sync import Poll
+from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.tab import TradingView
+from tests.trading.test_classification_risk_reconciliation import snapshot
+
+from .conftest import FAST
+
+WHEN = datetime(2024, 6, 3, 12, tzinfo=UTC)
+
+
+def position(ticket: int, symbol: str) -> Position:
+    return Position(5001001, ticket, ticket, WHEN, WHEN, Side.BUY, symbol, Decimal("0.5"), Decimal("1.08"),
+                    Decimal("1.09"), Decimal(0), Decimal(0), Decimal(0), Decimal("50"), "USD")
+
+
+def store_poll(session: UiSession, positions: list[Position]) -> None:
+    trading = session.services.trading
+    account = trading.accounts.get(session.actor, 5001001)
+    trading.sync.record_poll(session.actor, account, Poll(snapshot("10000"), positions))
+
+
+def test_a_reader_who_cannot_sync_sees_stored_positions_and_their_updates(qtbot: QtBot, session: UiSession) -> None:
+    store_poll(session, [position(1, "EURUSD"), position(2, "XAUUSD")])
+    officer = session.services.users.create_user(session.actor, "james", "a long enough password 123",
+                                                 "compliance_officer").actor()
+    assert (allowed(officer.role, Permission.MT5_READ), allowed(officer.role, Permission.MT5_SYNC)) == (True, False)
+    view = TradingView(UiSession(session.context, officer, session.runner), None, FAST)
+    qtbot.addWidget(view)
+    assert view.poller is None
+    assert view.selected_account().login == 5001001  # type: ignore[union-attr]
+    assert [(p.ticket, p.symbol) for p in view.positions.records] == [(1, "EURUSD"), (2, "XAUUSD")]
+    assert "as last stored" in view.positions_label.text()
+
+    store_poll(session, [position(2, "XAUUSD"), position(3, "GBPUSD")])  # another workstation's poller
+    qtbot.waitUntil(lambda: [p.ticket for p in view.positions.records] == [2, 3], timeout=5_000)
+    view.accounts_view.selectRow(view.accounts.row_of(5001002))
+    assert view.positions.rowCount() == 0, "another account: its own (none stored) positions"
+    assert view.shutdown()
+    assert not view.store_poll.isActive()
