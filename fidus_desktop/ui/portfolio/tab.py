@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -40,6 +40,7 @@ from fidus_desktop.ui.common.kpi_card import KpiCard
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
+from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
 from fidus_desktop.ui.portfolio.overview import Overview, load_overview
@@ -81,6 +82,7 @@ class PortfolioTab(QWidget):
         self.class_codes: dict[str, str] = {}
         self.overview: Overview | None = None
         self.dialog: ServiceFormDialog | None = None
+        self.investor_dialog: InvestorDialog | None = None
         self._token: int | None = None
         self._polling = False
         content = QWidget()  # scrolls when the window is narrower than the cards and buttons need
@@ -213,6 +215,7 @@ class PortfolioTab(QWidget):
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_filters)
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
+        self.investors_view.doubleClicked.connect(self.open_investor)
         self.transaction_filter.textChanged.connect(lambda _: self._filter_timer.start())
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filters())
         return tabs
@@ -354,6 +357,11 @@ class PortfolioTab(QWidget):
         self.dialog = dialog
         dialog.accepted.connect(lambda: self.session.signals.data_changed.emit(topic))
         dialog.open()
+
+    def open_investor(self, index: QModelIndex) -> None:
+        """The double-clicked investor's details (sealed fields revealed one by one, audited)."""
+        self.investor_dialog = InvestorDialog(self.session, self.investors.row_at(index.row()).investor_id, self)
+        self.investor_dialog.open()
 
     def open_dealing(self) -> None:
         self._open(DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self),

@@ -1,0 +1,161 @@
+"""The investor dialog driven by clicks: opened from the investors table, audited Reveal, locked workstation,
+and the edit form's field errors (nothing saved) and saved changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.keys import KeyService
+from fidus_desktop.services.personal_data import LOCKED_TEXT, Vault
+from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
+from fidus_desktop.ui.portfolio.tab import PortfolioTab
+from fidus_desktop.ui.session import UiSession
+from tests.keys_backup.conftest import CHEAP, PASSPHRASE
+from tests.portfolio.fixtures import ADMIN, PM, Office
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+IBAN = "DE89370400440532013000"
+
+
+@pytest.fixture
+def keyed(office: Office) -> Office:
+    """The office with a data key and Ann's IBAN and national id on file."""
+    office.services.keys.kdf = CHEAP
+    office.services.keys.init(ADMIN, PASSPHRASE)
+    office.ann = office.p.investors.set_personal(ADMIN, office.ann.investor_id, office.ann.version,
+                                                 {"iban": IBAN, "national_id": "X-1234 567"})
+    return office
+
+
+def session_of(office: Office, actor: Actor) -> UiSession:
+    return UiSession(SimpleNamespace(services=office.services), actor, runner=InlineRunner())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def open_dialog(qtbot: QtBot, keyed: Office) -> Iterator:
+    opened: list[InvestorDialog] = []
+
+    def make(actor: Actor = ADMIN) -> InvestorDialog:
+        dialog = InvestorDialog(session_of(keyed, actor), keyed.ann.investor_id)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        opened.append(dialog)
+        return dialog
+
+    yield make
+    for dialog in opened:
+        if dialog.editor is not None:
+            dialog.editor.close()
+
+
+def text(dialog: InvestorDialog, name: str) -> str:
+    return dialog.findChild(QLabel, f"{name}_value").text()
+
+
+def button(dialog: InvestorDialog, name: str) -> QPushButton:
+    return dialog.findChild(QPushButton, name)
+
+
+def click(qtbot: QtBot, widget: QPushButton | QCheckBox) -> None:
+    assert widget.isVisible(), f"{widget.objectName()} is hidden"
+    assert widget.isEnabled(), f"{widget.objectName()} is disabled"
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def reads(office: Office) -> int:
+    return office.services.ctx.store.collection("audit").count({"action": "personal_data.read"})
+
+
+def test_double_clicking_an_investor_row_opens_the_dialog(qtbot: QtBot, keyed: Office) -> None:
+    tab = PortfolioTab(session_of(keyed, PM))
+    qtbot.addWidget(tab)
+    tab.poll_timer.stop()
+    tab.show()
+    view = tab.investors_view
+    index = view.model().index(0, 0)
+    where = view.visualRect(index).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=where)  # the view double-clicks the pressed row
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    dialog = tab.investor_dialog
+    assert dialog is not None
+    assert dialog.tabs.tabText(0) == "Details"
+    assert (text(dialog, "number"), text(dialog, "name"), text(dialog, "kind")) == ("INV-1", "Ann Smith", "Individual")
+    # A portfolio manager sees that an IBAN is on file but may neither reveal nor edit it.
+    assert text(dialog, "iban") == "••••"
+    assert text(dialog, "tax_id") == "—"
+    assert not button(dialog, "iban_reveal").isEnabled()
+    assert not button(dialog, "edit").isEnabled()
+    dialog.close()
+
+
+def test_reveal_shows_the_value_and_writes_exactly_one_audit_entry(
+    qtbot: QtBot, keyed: Office, open_dialog
+) -> None:
+    dialog = open_dialog()
+    assert (text(dialog, "iban"), text(dialog, "national_id"), text(dialog, "date_of_birth")) == ("••••", "••••", "—")
+    assert not button(dialog, "date_of_birth_reveal").isVisible()
+    before = reads(keyed)
+    click(qtbot, button(dialog, "iban_reveal"))
+    assert text(dialog, "iban") == IBAN
+    assert not button(dialog, "iban_reveal").isVisible()
+    assert text(dialog, "national_id") == "••••"
+    assert reads(keyed) == before + 1
+    entry = keyed.services.ctx.audit.last()
+    assert (entry["action"], entry["entity_id"], entry["after"]) == (
+        "personal_data.read", keyed.ann.investor_id, {"field": "iban"})
+
+
+def test_a_workstation_without_the_key_shows_locked_fields(qtbot: QtBot, keyed: Office, open_dialog) -> None:
+    ctx = keyed.services.ctx
+    keyed.p.investors.vault = Vault(ctx, KeyService(ctx, SecretStore(InMemoryKeyring())))
+    dialog = open_dialog()
+    assert text(dialog, "iban") == LOCKED_TEXT
+    assert text(dialog, "national_id") == LOCKED_TEXT
+    assert text(dialog, "tax_id") == "—"
+    assert not button(dialog, "iban_reveal").isVisible()
+
+
+def test_an_invalid_iban_shows_the_message_under_the_field_and_saves_nothing(
+    qtbot: QtBot, keyed: Office, open_dialog
+) -> None:
+    dialog = open_dialog()
+    click(qtbot, button(dialog, "edit"))
+    editor = dialog.editor
+    assert editor is not None
+    seq = keyed.services.ctx.audit.last()["seq"]
+    name = editor.findChild(QLineEdit, "name")
+    name.clear()
+    qtbot.keyClicks(name, "Ann Smith-Jones")
+    qtbot.keyClicks(editor.findChild(QLineEdit, "iban"), "DE89 3704 0044 0532 0130 01")
+    click(qtbot, editor.findChild(QPushButton, "ok"))
+    error = editor.findChild(QLabel, "iban_error")
+    assert error.isVisible()
+    assert "fails its check digits" in error.text()
+    assert editor.isVisible()
+    assert keyed.services.ctx.audit.last()["seq"] == seq
+    assert keyed.p.investors.get(ADMIN, keyed.ann.investor_id).name == "Ann Smith"
+
+
+def test_an_edit_saves_new_values_and_removes_ticked_ones(qtbot: QtBot, keyed: Office, open_dialog) -> None:
+    dialog = open_dialog()
+    click(qtbot, button(dialog, "edit"))
+    editor = dialog.editor
+    qtbot.keyClicks(editor.findChild(QLineEdit, "tax_id"), "12/345/67890")
+    qtbot.keyClicks(editor.findChild(QLineEdit, "date_of_birth"), "1980-02-29")
+    click(qtbot, editor.findChild(QCheckBox, "national_id_clear"))
+    click(qtbot, editor.findChild(QPushButton, "ok"))
+    assert not editor.isVisible()
+    assert (text(dialog, "tax_id"), text(dialog, "date_of_birth"), text(dialog, "national_id")) == (
+        "••••", "••••", "—")
+    assert dialog.message.text() == "Saved."
+    assert keyed.p.investors.reveal(ADMIN, keyed.ann.investor_id, "tax_id") == "12/345/67890"
