@@ -4,7 +4,9 @@ daily NAVs and settled dealing, ECB rates for those dates, holdings with targets
 Why bulk: running every demo deal through the dealing workflow (four-eyes, one audit entry each) would take
 minutes; the builder prices each deal with the same domain rules (``domain.dealing.price`` at the stored
 NAV, entry/exit fees) and writes everything with ``insert_many`` in one transaction, with ONE audit entry
-summarising what it loaded. Demo NAVs are struck net of fees, so the demo has entry/exit fee entries but no
+summarising what it loaded. Each fund currency has a benchmark, "Demo index EUR/USD" (synthetic, not a real
+index: 80 % of the day's average class return plus noise), linked to that currency's funds' classes. Demo
+NAVs are struck net of fees, so the demo has entry/exit fee entries but no
 management or performance fee accruals. Rates: ``resources/ecb-demo-rates.csv`` (USD, GBP, CHF from the ECB
 history file, 2023-03-20 … 2026-04-13).
 """
@@ -12,6 +14,7 @@ history file, 2023-03-20 … 2026-04-13).
 from __future__ import annotations
 
 import math
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -87,13 +90,18 @@ class DemoPortfolio:
         p.fx.rates.upsert_many(rate_documents(table, self.now), ["rate_date"])
         funds = {code: self.add("funds", p.funds.fund_doc(code, name, ccy)) for code, name, ccy in FUNDS}
         p.funds.funds.insert_many(self.docs["funds"])
+        indices = {ccy: self.add("benchmarks", p.benchmarks.benchmark_doc(f"DEMO-{ccy}", f"Demo index {ccy}", ccy))
+                   for ccy in sorted({ccy for _, _, ccy in FUNDS})}
         classes = []
         for fund_code, code, ccy, drift, vol, mgmt, entry, exit_ in CLASSES:
             doc = p.funds.class_doc(funds[fund_code]["_id"], code, code.replace("-", " "), ccy, launch_date=START,
                                     fees={"management_rate": mgmt, "entry_rate": entry, "exit_rate": exit_})
+            doc["benchmark_id"] = indices[funds[fund_code]["base_currency"]]["_id"]
             classes.append((self.add("share_classes", doc), drift, vol))
         p.funds.classes.insert_many(self.docs["share_classes"])
         navs = {c["_id"]: self.nav_walk(c, drift, vol) for c, drift, vol in classes}
+        for index in indices.values():
+            self.index_walk(index, [navs[c["_id"]] for c, _, _ in classes if c["benchmark_id"] == index["_id"]])
         investors = [self.add("investors", self.investor(i)) for i in range(1, INVESTORS + 1)]
         for investor in investors:
             self.flows(investor, [c for c, _, _ in classes], navs)
@@ -104,7 +112,8 @@ class DemoPortfolio:
                        "cash_ledger": p.ledgers.cash, "fee_ledger": p.fees.entries, "product_terms": p.products.terms,
                        "product_investments": p.products.investments, "instruments": p.holdings.instruments,
                        "prices": p.holdings.prices, "positions": p.holdings.positions,
-                       "rebalance_targets": p.rebalancing.targets, "class_fee_state": p.fees.states}
+                       "rebalance_targets": p.rebalancing.targets, "class_fee_state": p.fees.states,
+                       "benchmarks": p.benchmarks.benchmarks, "benchmark_levels": p.benchmarks.index_levels}
         for name, collection in collections.items():
             collection.insert_many(self.docs.get(name, []))
         return {name: len(docs) for name, docs in sorted(self.docs.items())} | {"fx_dates": len(table.daily_rows())}
@@ -121,6 +130,17 @@ class DemoPortfolio:
         self.add("class_fee_state", {"class_id": share_class["_id"], "as_of": self.days[-1],
                                      "dealing_nav": series[self.days[-1]]})
         return series
+
+    def index_walk(self, index: Document, navs: list[dict[date, Decimal]]) -> None:
+        """Demo index levels from 1000: 80 % of the linked classes' average daily return plus noise, so the
+        comparison has a beta and a tracking error to show (own seeded RNG: the rest of the demo is unchanged)."""
+        rng, level = random.Random(index["code"]), 1000.0
+        for previous, day in zip([None, *self.days], self.days, strict=False):
+            if previous is not None:
+                average = sum(float(n[day] / n[previous]) - 1.0 for n in navs) / len(navs)
+                level *= 1.0 + 0.8 * average + rng.gauss(0.0, 0.001)
+            self.add("benchmark_levels", {"benchmark_id": index["_id"], "level_date": day,
+                                          "level": Decimal(f"{level:.4f}")})
 
     def investor(self, n: int) -> Document:
         rng = self.rng
