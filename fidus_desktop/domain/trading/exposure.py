@@ -1,10 +1,11 @@
 """Exposure of open positions by symbol and by currency, margin level and drawdown from peak.
 
 Notional = lots × contract size × current price, in the symbol's quote currency, converted into
-the account currency with the mid prices of the account's own symbols (direct, inverse, or through
-USD). FX pairs and metals (XAU, XAG …) are split into their two legs: long 1 lot EURUSD at 1.08 is
-+100 000 EUR and −108 000 USD. Index and commodity CFDs have no currency legs: their notional is
-reported per symbol only (the currency risk of a CFD is its P&L, not its notional).
+the account currency with the terminal's mid quotes of the conversion pairs (direct, inverse, or
+through USD; :func:`conversion_symbols` lists which to ask for). A currency with no quote is "not
+convertible", never taken 1:1. FX pairs and metals (XAU, XAG …) are split into their two legs:
+long 1 lot EURUSD at 1.08 is +100 000 EUR and −108 000 USD. Index and commodity CFDs have no currency
+legs: their notional is reported per symbol only (the currency risk of a CFD is its P&L, not its notional).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from .models import Position
+from .models import Position, Quote
 
 _PERCENT = Decimal("0.01")
 
@@ -37,12 +38,44 @@ def fx_instrument(symbol: str, contract_size: Decimal = Decimal(100_000)) -> Ins
     return Instrument(symbol, symbol[:3].upper(), symbol[3:6].upper(), contract_size)
 
 
+# Which currency of a pair is quoted first by market convention (EURUSD, GBPJPY, USDJPY, XAUUSD); others follow.
+_BASE_PRIORITY = ("XAU", "XAG", "EUR", "GBP", "AUD", "NZD", "USD", "CAD", "CHF")
+
+
+def market_pair(first: str, second: str) -> str:
+    """The two currencies in the order brokers list them, for messages ("no EURUSD quote", not "USDEUR")."""
+    def rank(currency: str) -> tuple[int, str]:
+        return (_BASE_PRIORITY.index(currency) if currency in _BASE_PRIORITY else len(_BASE_PRIORITY), currency)
+
+    return "".join(sorted((first, second), key=rank))
+
+
+def conversion_symbols(currencies: Iterable[str], account_currency: str) -> list[str]:
+    """The pairs whose quotes convert ``currencies`` into ``account_currency``: direct and inverse, and both
+    legs through USD. A broker lists one orientation of each pair, so all are asked for and the missing ones
+    are simply not quoted."""
+    wanted: dict[str, None] = {}
+    for currency in currencies:
+        if currency == account_currency:
+            continue
+        legs = [(currency, account_currency)]
+        if "USD" not in (currency, account_currency):
+            legs += [(currency, "USD"), ("USD", account_currency)]
+        for first, second in legs:
+            wanted[first + second] = wanted[second + first] = None
+    return list(wanted)
+
+
 class RateTable:
     """Converts amounts into the account currency from symbol mid prices."""
 
     def __init__(self, account_currency: str, mids: Mapping[str, Decimal]) -> None:
         self.account_currency = account_currency
         self.mids = {symbol[:6].upper(): mid for symbol, mid in mids.items()}
+
+    @classmethod
+    def from_quotes(cls, account_currency: str, quotes: Iterable[Quote]) -> RateTable:
+        return cls(account_currency, {q.symbol: q.mid for q in quotes})
 
     def rate(self, currency: str, target: str | None = None) -> Decimal:
         target = target or self.account_currency
@@ -57,10 +90,7 @@ class RateTable:
                 return self.rate(currency, "USD") * self.rate("USD", target)
             except ExposureError:
                 pass
-        raise ExposureError(
-            f"No price to convert {currency} into {target}: add {currency}{target} or "
-            f"{target}{currency} to the watched symbols."
-        )
+        raise ExposureError(f"not convertible: no {market_pair(currency, target)} quote")
 
     def convert(self, amount: Decimal, currency: str) -> Decimal:
         return amount * self.rate(currency)
@@ -105,16 +135,27 @@ def exposure_by_symbol(
     }
 
 
+def exposure_currencies(positions: Iterable[Position], instruments: Mapping[str, Instrument]) -> set[str]:
+    """Every currency the exposure of ``positions`` is in: both legs of FX and metals, a CFD's quote currency."""
+    currencies: set[str] = set()
+    for position in positions:
+        spec = _instrument(position, instruments)
+        currencies.update((spec.base, spec.quote) if spec.has_currency_legs else (spec.quote,))
+    return currencies
+
+
 @dataclass(frozen=True, slots=True)
 class CurrencyExposure:
     currency: str
     amount: Decimal  # signed, in the currency itself
-    in_account_currency: Decimal
+    in_account_currency: Decimal | None  # None: not convertible (see ``problem``)
+    problem: str = ""  # "not convertible: no EURUSD quote"
 
 
 def exposure_by_currency(
     positions: Iterable[Position], instruments: Mapping[str, Instrument], rates: RateTable
 ) -> dict[str, CurrencyExposure]:
+    """Net amount per currency; one without a conversion quote keeps its amount and says why it has no value."""
     legs: dict[str, Decimal] = defaultdict(Decimal)
     for position in positions:
         spec = _instrument(position, instruments)
@@ -123,7 +164,13 @@ def exposure_by_currency(
         units = position.volume * spec.contract_size * position.side.sign
         legs[spec.base] += units
         legs[spec.quote] -= units * position.price_current
-    return {c: CurrencyExposure(c, a, rates.convert(a, c)) for c, a in sorted(legs.items())}
+    result: dict[str, CurrencyExposure] = {}
+    for currency, amount in sorted(legs.items()):
+        try:
+            result[currency] = CurrencyExposure(currency, amount, rates.convert(amount, currency))
+        except ExposureError as exc:
+            result[currency] = CurrencyExposure(currency, amount, None, str(exc))
+    return result
 
 
 def margin_level(equity: Decimal, margin: Decimal) -> Decimal | None:

@@ -22,6 +22,7 @@ SYNC_STATE = "mt5_sync_state"
 BALANCE_CLASSES = "mt5_balance_classes"
 TRADING_SETTINGS = "mt5_settings"
 ALERTS = "mt5_alerts"
+QUOTES = "mt5_quotes"
 
 DEAL_KEY = ("login", "ticket")
 SNAPSHOT_KEY = ("login", "time")

@@ -39,6 +39,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.orders import history_orders
+from fidus_desktop.services.trading.risk import conversion_symbols_for
 from fidus_desktop.services.trading.sync import ConnectionState, Poll, SyncResult
 from fidus_desktop.store.port import Document
 
@@ -279,12 +280,13 @@ class Mt5Poller:
         self._attach(session, account)
         snapshot = session.account()
         positions = session.positions()
+        quotes = session.quotes(conversion_symbols_for(snapshot.currency, positions))
         deals: list[Deal] = []
         orders: list[Document] = []
         watermark, complete = None, True
         if deals_due:
             deals, orders, watermark, complete = self._read_history(session, login)
-        poll = Poll(snapshot, positions, deals, orders, watermark)
+        poll = Poll(snapshot, positions, deals, orders, watermark, list(quotes.values()))
         stored = self.trading.sync.record_poll(
             self.actor, account, poll, snapshot_every=timedelta(seconds=self.settings.snapshot_seconds)
         )

@@ -1,16 +1,21 @@
-"""Risk alerts: evaluated on every poll, logged once per condition, acknowledged by a person.
+"""Risk alerts and exposure: evaluated on every poll, logged once per condition, acknowledged by a person.
 
 ``domain.trading.alerts`` gives each condition a stable key (``mt5:5001001:margin_level``). The alert log
 (``mt5_alerts``) holds one record per *occurrence*: raised when the key first appears, cleared when the
 condition no longer holds, so a margin call that lasts an hour is one alert, not 720. Acknowledging needs
 ``alerts.ack`` and is audited; raising and clearing are written in the poll's own transaction.
+
+Exposure is converted into the account currency with the terminal's quotes of the conversion pairs
+(:func:`conversion_symbols_for`), which the poller reads on its own thread and the poll stores next to the
+positions (``mt5_quotes``); :meth:`RiskService.exposure` reads both back from the store, so no screen waits
+on the terminal. A currency without a quote is reported "not convertible: no EURUSD quote".
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,19 +28,23 @@ from fidus_desktop.domain.trading.alerts import (
     evaluate_alerts,
 )
 from fidus_desktop.domain.trading.exposure import (
+    CurrencyExposure,
     ExposureError,
     Instrument,
     RateTable,
     SymbolExposure,
+    conversion_symbols,
     drawdown_from_peak,
+    exposure_by_currency,
     exposure_by_symbol,
+    exposure_currencies,
     fx_instrument,
 )
-from fidus_desktop.domain.trading.models import AccountSnapshot, Position
+from fidus_desktop.domain.trading.models import AccountSnapshot, Position, Quote
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.trading.documents import ALERTS
+from fidus_desktop.services.trading.documents import ALERTS, POSITIONS, QUOTES, position_from_doc
 from fidus_desktop.store.port import Document
 
 log = logging.getLogger(__name__)
@@ -85,21 +94,51 @@ class AlertRecord:
                    doc.get("acknowledged_by", ""), doc.get("acknowledged_at"), doc["version"])
 
 
+def conversion_symbols_for(account_currency: str, positions: Sequence[Position]) -> list[str]:
+    """The symbols whose quotes the poller reads so the exposure of ``positions`` can be valued.
+
+    A symbol without a contract specification adds nothing: its exposure cannot be valued anyway.
+    """
+    known = [p for p in positions if _has_instrument(p.symbol)]
+    instruments = {p.symbol: instrument_for(p.symbol) for p in known}
+    return conversion_symbols(sorted(exposure_currencies(known, instruments)), account_currency)
+
+
+def _has_instrument(symbol: str) -> bool:
+    try:
+        instrument_for(symbol)
+    except ExposureError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class AccountExposure:
+    """Exposure of one account as of its last stored poll, for the risk view and ``fidus mt5 exposure``."""
+
+    login: int
+    currency: str
+    by_symbol: dict[str, SymbolExposure]
+    by_currency: dict[str, CurrencyExposure]
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    problem: str = ""  # why by_symbol is empty although positions are open ("not convertible: …")
+
+
 def current_alerts(
-    thresholds: AlertThresholds, snapshot: AccountSnapshot, positions: Sequence[Position], equity_peak: Decimal
+    thresholds: AlertThresholds, snapshot: AccountSnapshot, positions: Sequence[Position], equity_peak: Decimal,
+    quotes: Sequence[Quote] = (),
 ) -> list[Alert]:
     """The conditions that hold right now for one account.
 
-    Exposure is converted into the account currency with the current prices of the account's own open
-    positions (``domain.trading.exposure``); when a conversion price is missing the exposure checks are
-    skipped for this poll (logged) rather than failing the margin and drawdown checks too.
+    Exposure is converted into the account currency with the terminal's ``quotes`` of the conversion pairs
+    (``domain.trading.exposure``); when a conversion quote is missing the exposure checks are skipped for this
+    poll (logged) rather than failing the margin and drawdown checks too.
     """
     exposures: dict[str, SymbolExposure] = {}
     if positions:
-        prices = {p.symbol: p.price_current for p in positions}
         try:
             instruments = {p.symbol: instrument_for(p.symbol) for p in positions}
-            exposures = exposure_by_symbol(positions, instruments, RateTable(snapshot.currency, prices))
+            exposures = exposure_by_symbol(positions, instruments, RateTable.from_quotes(snapshot.currency, quotes))
         except ExposureError as exc:
             log.warning("Account %s: exposure alerts skipped this poll: %s", snapshot.login, exc)
     return evaluate_alerts(
@@ -115,11 +154,45 @@ class RiskService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
         self.alerts = ctx.store.collection(ALERTS)
+        self.quotes = ctx.store.collection(QUOTES)
+        self.positions = ctx.store.collection(POSITIONS)
 
     def ensure_indexes(self) -> None:
         self.alerts.ensure_index(["key", "raised_at"], unique=True)
         self.alerts.ensure_index(["active", "login"])
         self.alerts.ensure_index([("raised_at", -1)])
+        self.quotes.ensure_index(["login", "symbol"], unique=True)
+
+    def replace_quotes(self, login: int, quotes: Sequence[Quote]) -> None:
+        """Keep exactly this poll's conversion quotes for ``login``; call inside the poll's transaction."""
+        wanted = {q.symbol for q in quotes}
+        for doc in self.quotes.find({"login": login}, projection=["symbol"]):
+            if doc["symbol"] not in wanted:
+                self.quotes.delete(doc["_id"])
+        if quotes:
+            self.quotes.upsert_many([{"login": login, "symbol": q.symbol, "time": q.time, "bid": q.bid,
+                                      "ask": q.ask} for q in quotes], ("login", "symbol"))
+
+    def exposure(self, actor: Actor, login: int) -> AccountExposure:
+        """Exposure by symbol and by currency from the stored positions and quotes of the last poll."""
+        require(actor, Permission.MT5_READ)
+        positions = [position_from_doc(d) for d in self.positions.find({"login": login}, sort=[("ticket", 1)])]
+        quotes = {d["symbol"]: Quote(d["symbol"], d["time"], d["bid"], d["ask"])
+                  for d in self.quotes.find({"login": login}, sort=[("symbol", 1)])}
+        if not positions:
+            return AccountExposure(login, "", {}, {}, quotes)
+        currency = positions[0].currency
+        rates = RateTable.from_quotes(currency, quotes.values())
+        try:
+            instruments = {p.symbol: instrument_for(p.symbol) for p in positions}
+        except ExposureError as exc:
+            return AccountExposure(login, currency, {}, {}, quotes, str(exc))
+        by_currency = exposure_by_currency(positions, instruments, rates)
+        try:
+            by_symbol, problem = exposure_by_symbol(positions, instruments, rates), ""
+        except ExposureError as exc:
+            by_symbol, problem = {}, str(exc)
+        return AccountExposure(login, currency, by_symbol, by_currency, quotes, problem)
 
     def apply(self, rec: ChangeRecorder, login: int, current: Sequence[Alert]) -> AlertChanges:
         """Store what changed since the last poll; call inside the poll's transaction."""

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from fidus_desktop.domain.trading.alerts import AlertChanges
 from fidus_desktop.domain.trading.balance_rules import Classification
-from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position
+from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position, Quote
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext
 from fidus_desktop.services.permissions import Permission
@@ -58,6 +58,7 @@ class Poll:
     deals: Sequence[Deal] = ()
     orders: Sequence[Document] = ()
     watermark: datetime | None = None  # the new deal cursor; None when deals were not read this poll
+    quotes: Sequence[Quote] = ()  # conversion pairs for exposure (``risk.conversion_symbols_for``)
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,11 @@ class SyncService(Service):
                 self.snapshots.upsert_many([snapshot_to_doc(poll.snapshot)], SNAPSHOT_KEY)
                 changes["last_snapshot_at"] = poll.snapshot.time
             self._replace_positions(login, poll.positions)
+            self.risk.replace_quotes(login, poll.quotes)
             peak = _next_peak(state.get("equity_peak"), poll.snapshot.equity, new_balance)
             changes["equity_peak"] = peak
             alerts = self.risk.apply(
-                rec, login, current_alerts(account.thresholds, poll.snapshot, poll.positions, peak)
+                rec, login, current_alerts(account.thresholds, poll.snapshot, poll.positions, peak, poll.quotes)
             )
             after = self.state.update(state["_id"], changes, expected_version=state["version"])
             new_deals, new_orders = (deals.inserted if deals else 0), (orders.inserted if orders else 0)
