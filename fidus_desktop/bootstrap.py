@@ -20,6 +20,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
+from fidus_desktop.services.documents import DocumentService
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import PersonalDataService, Vault
 from fidus_desktop.services.portfolio import PortfolioServices
@@ -44,6 +45,7 @@ class Services:
         self.keys = KeyService(ctx, secrets)
         self.vault = Vault(ctx, self.keys)
         self.personal_data = PersonalDataService(ctx, self.vault, settings)
+        self.documents = DocumentService(ctx, self.vault, settings)
         self.backup = BackupService(ctx)
         self.audit_query = AuditQueryService(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
@@ -54,6 +56,7 @@ class Services:
     def ensure_indexes(self) -> None:
         self.ctx.audit.ensure_indexes()
         self.users.ensure_indexes()
+        self.documents.ensure_indexes()
         self.portfolio.ensure_indexes()
         self.trading.ensure_indexes()
 

@@ -4,6 +4,11 @@
 archive is a consistent snapshot. ``restore`` checks the whole archive first (wrong passphrase, damage,
 truncation: the target is not touched), refuses a target that holds data unless ``force``, then writes
 collection by collection keeping every ``_id``, field and ``version``, so the audit chain still verifies.
+
+Stored documents travel in the archive's blob section: one blob per document, named by its id, holding its
+chunks still sealed under the data key (``services.documents``), with a SHA-256 in the manifest. Their
+metadata is in the ``documents`` collection; the ``document_chunks`` collection is not archived but rebuilt
+from the blobs on restore (each chunk record at version 1).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fidus_desktop.security.backup_format import (
+    BackupCorrupt,
     BackupReport,
     BlobRecord,
     DocumentRecord,
@@ -24,6 +30,7 @@ from fidus_desktop.security.backup_format import (
 from fidus_desktop.security.crypto import ScryptParams
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.documents import CHUNKS, DocumentDamaged, restore_blob, stored_blobs
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document, Store
 
@@ -41,6 +48,7 @@ class TargetNotEmpty(ValidationError):
 class RestoreReport:
     collections: dict[str, int]
     created_at: datetime
+    blobs: int = 0
 
 
 def check_passphrase(passphrase: str) -> str:
@@ -79,14 +87,18 @@ class BackupService(Service):
         check_passphrase(passphrase)
         with self.store.transaction():
             report = write_backup(
-                out_path, passphrase, self._collections(), kdf=self.kdf, created_at=self.now()
+                out_path, passphrase, self._collections(), stored_blobs(self.store), kdf=self.kdf,
+                created_at=self.now(),
             )
         with self.changing(actor, Permission.BACKUP_RUN) as rec:
-            rec.record("backup.create", "backup", Path(out_path).name, after={"collections": report.collections})
+            rec.record("backup.create", "backup", Path(out_path).name,
+                       after={"collections": report.collections, "blobs": report.blobs})
         return report
 
     def _collections(self) -> Iterator[tuple[str, Iterator[Document]]]:
         for name in sorted(self.store.collection_names()):
+            if name == CHUNKS:  # the blob section carries them
+                continue
             yield name, self.store.collection(name).iter_all()
 
     def verify(self, path: Path, passphrase: str) -> BackupReport:
@@ -99,7 +111,7 @@ class BackupService(Service):
         report = restore_backup(path, passphrase, into, force=force)
         with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
             rec.record("backup.restore", "backup", Path(path).name,
-                       after={"into": into.describe(), "collections": report.collections})
+                       after={"into": into.describe(), "collections": report.collections, "blobs": report.blobs})
         return report
 
     def run_scheduled(self, actor: Actor, folder: Path, passphrase: str, keep: int) -> Path:
@@ -118,8 +130,6 @@ class BackupService(Service):
 def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:
     """Check the archive, then load it into ``into`` (empty, or emptied when ``force``)."""
     report = verify_backup(path, passphrase)  # nothing is written unless the whole archive is sound
-    if report.blobs:
-        raise ValidationError("This backup holds stored files, which this version of FIDUS cannot restore.")
     occupied = sorted(name for name in into.collection_names() if into.collection(name).count() > 0)
     if occupied and not force:
         raise TargetNotEmpty(
@@ -130,30 +140,44 @@ def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = Fa
         into.drop_collection(name)
     written: list[str] = []
     try:
-        for name, docs in _grouped(read_backup(path, passphrase)):
-            written.append(name)
-            _load_collection(into, name, docs)
+        for item in _grouped(read_backup(path, passphrase)):
+            if isinstance(item, BlobRecord):
+                written.append(CHUNKS)
+                _load_blob(into, item)
+            else:
+                written.append(item[0])
+                _load_collection(into, *item)
     except BaseException:
         for name in written:  # the file changed since it was checked: leave no half database behind
             into.drop_collection(name)
         raise
-    return RestoreReport(report.collections, report.created_at)
+    return RestoreReport(report.collections, report.created_at, report.blobs)
 
 
-def _grouped(records: Iterator[DocumentRecord | BlobRecord]) -> Iterator[tuple[str, list[Document]]]:
-    """Documents in batches per collection, in archive order."""
+def _grouped(records: Iterator[DocumentRecord | BlobRecord]) -> Iterator[tuple[str, list[Document]] | BlobRecord]:
+    """Documents in batches per collection, and blobs one by one, in archive order."""
     current: str | None = None
     batch: list[Document] = []
     for record in records:
-        if not isinstance(record, DocumentRecord):
-            continue
-        if record.collection != current or len(batch) >= BATCH:
+        if isinstance(record, BlobRecord) or record.collection != current or len(batch) >= BATCH:
             if current is not None and batch:
                 yield current, batch
-            current, batch = record.collection, []
+            current, batch = None, []
+        if isinstance(record, BlobRecord):
+            yield record
+            continue
+        current = record.collection
         batch.append(record.document)
     if current is not None and batch:
         yield current, batch
+
+
+def _load_blob(into: Store, blob: BlobRecord) -> None:
+    try:
+        with into.transaction():
+            restore_blob(into, blob.name, blob.data)
+    except DocumentDamaged as exc:
+        raise BackupCorrupt(f"The backup's stored document {blob.name!r} cannot be restored: {exc}") from exc
 
 
 def _load_collection(into: Store, name: str, docs: list[Document]) -> None:

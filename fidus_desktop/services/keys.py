@@ -7,6 +7,8 @@ administrator typed the passphrase there once and the unwrapped key went to the 
 Rotation is resumable: the new key is stored as ``pending`` with a ``rotation`` marker listing the
 collections already re-encrypted; running ``rotate`` again continues where it stopped. The old key stays
 until every registered field is under the new one (tokens carry their key id, ``field_key_id``).
+Stored documents' chunks (``document_chunks.data``, up to 1 MiB each) are re-encrypted the same way; batches
+are also capped in bytes so a collection of large blobs is never held in memory (or one transaction) at once.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ ROTATION_ID = "rotation"
 ACTIVE, PENDING = "active", "pending"
 MIN_PASSPHRASE = 12
 BATCH = 200
+BATCH_BYTES = 16 * 1024 * 1024  # a batch of re-encrypted blobs is written once it holds this much
+BLOB_READ_BATCH = 16  # documents read at a time from a collection holding blobs
 Progress = Callable[[str, int, int], None]  # collection, documents done, documents in it
 
 
@@ -248,16 +252,18 @@ class KeyService(Service):
         progress: Progress | None,
     ) -> int:
         collection = self.store.collection(name)
-        total, seen, changed = collection.count(), 0, 0
+        total, seen, changed, size = collection.count(), 0, 0, 0
         batch: list[tuple[Document, Document]] = []
-        for doc in collection.iter_all():
+        has_blobs = any(spec.kind == "blob" for spec in specs)
+        for doc in collection.iter_all(batch_size=BLOB_READ_BATCH if has_blobs else 1000):
             seen += 1
             changes = reencrypted_fields(doc, specs, keys)
             if changes:
                 batch.append((doc, changes))
-            if len(batch) >= BATCH:
+                size += sum(len(value) for value in changes.values() if isinstance(value, bytes))
+            if len(batch) >= BATCH or size >= BATCH_BYTES:
                 changed += self._write_batch(actor, name, batch, keys[1])
-                batch = []
+                batch, size = [], 0
             if progress is not None:
                 progress(name, seen, total)
         if batch:

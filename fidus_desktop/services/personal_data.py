@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -82,14 +82,20 @@ class PersonalField:
 
 @dataclass(frozen=True)
 class Retention:
-    """Records kept ``years`` (setting ``years_setting``) after the date in ``ends_field``; none = ongoing."""
+    """Records kept ``years`` (setting ``years_setting``) after the date in ``ends_field``; none = ongoing.
+
+    ``owner`` = (collection, field naming the owning record): the date is read from the owner instead, e.g.
+    a stored document is kept as long as its investor's KYC file.
+    """
 
     years_setting: str
     default_years: int
     ends_field: str
+    owner: tuple[str, str] | None = None
 
 
 KYC_RETENTION = Retention("privacy.kyc_retention_years", 5, "relationship_ended_on")
+INVESTOR_DOCUMENT_RETENTION = replace(KYC_RETENTION, owner=("investors", "owner_id"))
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class PersonCollection:
     person_id_field: str
     fields_to_pseudonymise: tuple[str, ...]
     retention: Retention | None = None
+    dependents: tuple[tuple[str, str], ...] = ()  # (collection, field naming this record): deleted on erasure
 
 
 @dataclass
@@ -118,10 +125,13 @@ PERSONAL_DATA = PersonalDataRegistry(
         PersonalField("investors", "tax_id", "national_id", "investor.tax_id", index_field="tax_id_bi"),
         PersonalField("investors", "iban", "iban", "investor.iban", index_field="iban_bi"),
         PersonalField("investors", "date_of_birth", "date", "investor.date_of_birth", index_field="date_of_birth_bi"),
+        PersonalField("document_chunks", "data", "blob", "document.chunk"),
     ],
     people=[
         PersonCollection("investors", "_id",
                          ("name", "name_key", "email", "national_id", "tax_id", "iban", "date_of_birth")),
+        PersonCollection("documents", "owner_id", ("name",), INVESTOR_DOCUMENT_RETENTION,
+                         dependents=(("document_chunks", "document_id"),)),
     ],
 )
 
@@ -289,7 +299,9 @@ class PersonalDataService(Service):
     def _retained_until(self, people: PersonCollection, doc: Document, today: date) -> RetainedRecord | None:
         if people.retention is None:
             return None
-        ended = doc.get(people.retention.ends_field)
+        owner = people.retention.owner
+        source = doc if owner is None else self.store.collection(owner[0]).get(doc[owner[1]]) or {}
+        ended = source.get(people.retention.ends_field)
         if ended is None:
             return RetainedRecord(people.collection, doc["_id"], None)
         ended_on = ended.date() if isinstance(ended, datetime) else ended
@@ -311,11 +323,23 @@ class PersonalDataService(Service):
                     continue
                 changes = self._pseudonymised(people, doc, now)
                 self.store.collection(people.collection).update(doc["_id"], changes, expected_version=doc["version"])
+                deleted = self._delete_dependents(people, doc["_id"])
                 # The audit entry names the fields only: the values must not survive in the trail.
                 rec.record("personal_data.erase", people.collection, doc["_id"],
-                           after={"fields": sorted(k for k in changes if k != "erased_at")})
+                           after={"fields": sorted(k for k in changes if k != "erased_at"), **deleted})
                 erased.append((people.collection, doc["_id"]))
         return ErasureReport(person_id, erased, retained)
+
+    def _delete_dependents(self, people: PersonCollection, doc_id: str) -> dict[str, dict[str, int]]:
+        """Delete the records that only exist for ``doc_id`` (a stored document's chunks); counts for the audit."""
+        deleted: dict[str, int] = {}
+        for name, ref in people.dependents:
+            collection = self.store.collection(name)
+            found = collection.find({ref: doc_id}, projection=[ref])
+            for dependent in found:
+                collection.delete(dependent["_id"], expected_version=dependent["version"])
+            deleted[name] = len(found)
+        return {"deleted": deleted} if deleted else {}
 
     def _pseudonymised(self, people: PersonCollection, doc: Document, now: datetime) -> Document:
         sealed = self.registry.fields_of(people.collection)

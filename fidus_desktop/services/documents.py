@@ -1,0 +1,278 @@
+"""Stored documents (KYC scans, passports, signed forms): encrypted in the database, so every workstation on
+the same MongoDB sees them and a SQLite office keeps them in its one file.
+
+A document is one metadata record in ``documents`` (owner, file name, media type, size, SHA-256 of the
+plaintext, who uploaded it and when, number of chunks) and its content in ``document_chunks``: pieces of at
+most ``CHUNK_BYTES`` (1 MiB), because a MongoDB document is limited to 16 MB and the store refuses big values.
+Each piece is sealed with the data key by the ``Vault`` (AES-256-GCM, registered in ``PERSONAL_DATA`` as
+``document_chunks.data``) under the context ``document.chunk/<chunk id>``; the chunk id is
+``<document id>.<index>``, so a piece copied into another document or position does not open.
+
+Attaching and deleting need ``investors.manage``, listing ``investors.read``; opening the content needs
+``personal_data.read`` and is audited as ``personal_data.read``. Audit entries name the document, its owner,
+type, size and checksum, never the file name (it often holds a person's name) or the content.
+
+Backups carry each document's sealed chunks as one blob named by the document id (``stored_blobs`` /
+``restore_blob``), still under the data key; the ``document_chunks`` collection itself is not archived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePath
+
+from fidus_desktop.config.secrets import SecretsUnavailable
+from fidus_desktop.config.settings import Settings
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.personal_data import PERSONAL_DATA, Locked, PersonalField, Vault
+from fidus_desktop.store.port import Document, Store, new_id
+
+DOCUMENTS = "documents"
+CHUNKS = "document_chunks"
+CHUNK_BYTES = 1024 * 1024
+MAX_MB_SETTING = "documents.max_mb"
+DEFAULT_MAX_MB = 25
+OWNERS = {"investor": "investors"}  # owner entity -> the collection holding it
+# File extension -> (media type, leading bytes the content must start with): a renamed file is refused.
+MEDIA_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".tif": ("image/tiff", (b"II*\x00", b"MM\x00*")),
+    ".tiff": ("image/tiff", (b"II*\x00", b"MM\x00*")),
+}
+_FRAME = struct.Struct(">I")
+
+
+class DocumentDamaged(ValueError):
+    """A stored document's pieces are missing or do not add up to what was uploaded."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    document_id: str
+    owner_entity: str
+    owner_id: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    version: int
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> StoredDocument:
+        return cls(doc["_id"], doc["owner_entity"], doc["owner_id"], doc["name"], doc["media_type"], doc["size"],
+                   doc["sha256"], doc["uploaded_by"], doc["uploaded_at"], doc["version"])
+
+
+def chunk_field() -> PersonalField:
+    return PERSONAL_DATA.fields_of(CHUNKS)["data"]
+
+
+def chunk_id(document_id: str, index: int) -> str:
+    return f"{document_id}.{index:05d}"
+
+
+def media_type_of(name: str, data: bytes) -> str:
+    """The media type for ``name``'s extension, provided the content really is of that type."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in MEDIA_TYPES:
+        raise ValidationError({"name": f"{name} is not a type FIDUS stores; attach a PDF, PNG, JPEG or TIFF "
+                                       f"({', '.join(sorted(MEDIA_TYPES))})."})
+    media_type, signatures = MEDIA_TYPES[suffix]
+    if not data.startswith(signatures):
+        raise ValidationError({"name": f"{name} is named {suffix} but its content is not a {media_type} file; "
+                                       "export it again as a real file of that type."})
+    return media_type
+
+
+def pack_chunks(chunks: list[bytes]) -> bytes:
+    """Sealed chunks as one backup blob: each prefixed by its 4-byte length."""
+    return b"".join(_FRAME.pack(len(chunk)) + chunk for chunk in chunks)
+
+
+def unpack_chunks(blob: bytes) -> list[bytes]:
+    chunks, at = [], 0
+    while at < len(blob):
+        if at + _FRAME.size > len(blob):
+            raise DocumentDamaged("A stored document blob ends inside a chunk length.")
+        (length,) = _FRAME.unpack_from(blob, at)
+        at += _FRAME.size
+        if at + length > len(blob):
+            raise DocumentDamaged("A stored document blob ends inside a chunk.")
+        chunks.append(blob[at : at + length])
+        at += length
+    return chunks
+
+
+def _sealed_chunks(store: Store, document_id: str) -> list[bytes]:
+    return [c["data"] for c in store.collection(CHUNKS).find({"document_id": document_id}, sort=[("index", 1)])]
+
+
+def stored_blobs(store: Store) -> Iterator[tuple[str, bytes]]:
+    """Every stored document's sealed content as ``(document id, blob)``, one document in memory at a time."""
+    for doc in store.collection(DOCUMENTS).iter_all(batch_size=100):
+        chunks = _sealed_chunks(store, doc["_id"])
+        if chunks:
+            yield doc["_id"], pack_chunks(chunks)
+
+
+def restore_blob(into: Store, document_id: str, blob: bytes) -> None:
+    """Put a backup blob's chunks back under the (already restored) document record ``document_id``."""
+    doc = into.collection(DOCUMENTS).get(document_id)
+    chunks = unpack_chunks(blob)
+    if doc is None or doc.get("chunks") != len(chunks):
+        raise DocumentDamaged(f"The backup's stored document {document_id} does not match its record.")
+    into.collection(CHUNKS).insert_many(
+        [{"_id": chunk_id(document_id, i), "document_id": document_id, "index": i, "data": data}
+         for i, data in enumerate(chunks)]
+    )
+
+
+class DocumentService(Service):
+    """Attach, list, open and delete stored documents."""
+
+    def __init__(self, ctx: ServiceContext, vault: Vault, settings: Settings | None = None) -> None:
+        super().__init__(ctx)
+        self.vault = vault
+        self.settings = settings
+        self.documents = self.store.collection(DOCUMENTS)
+        self.chunks = self.store.collection(CHUNKS)
+
+    def ensure_indexes(self) -> None:
+        self.documents.ensure_index(["owner_entity", "owner_id", "uploaded_at"])
+        self.chunks.ensure_index(["document_id", "index"], unique=True)
+
+    def max_bytes(self) -> int:
+        """The upload limit: setting ``documents.max_mb`` (default 25 MB)."""
+        mb = self.settings.get(MAX_MB_SETTING, DEFAULT_MAX_MB) if self.settings else DEFAULT_MAX_MB
+        if not isinstance(mb, int) or isinstance(mb, bool) or mb < 1:
+            raise ValidationError(f"The setting {MAX_MB_SETTING} must be a whole number of megabytes ≥ 1.")
+        return mb * 1024 * 1024
+
+    def locked(self) -> Locked | None:
+        """``Locked`` when this workstation holds no data key (the documents panel shows it instead of a list)."""
+        try:
+            loaded = self.vault.keys.loaded_keys()
+        except SecretsUnavailable as exc:
+            return Locked(f"The OS keyring is unusable: {exc}")
+        return None if loaded else Locked("No data key is enrolled on this workstation.")
+
+    def _owner(self, owner_entity: str, owner_id: str) -> str:
+        if owner_entity not in OWNERS:
+            raise ValidationError({"owner": f"Documents can be attached to {', '.join(OWNERS)} records, "
+                                            f"not {owner_entity!r}."})
+        owner_id = self.required_text(owner_id, "owner", f"The {owner_entity} id")
+        if self.store.collection(OWNERS[owner_entity]).get(owner_id) is None:
+            raise ValidationError({"owner": f"There is no {owner_entity} with id {owner_id}."})
+        return owner_id
+
+    def attach(self, actor: Actor, owner_entity: str, owner_id: str, name: str, data: bytes) -> StoredDocument:
+        """Encrypt and store ``data`` as the file ``name`` of the owner; checked whole before anything is written."""
+        require(actor, Permission.INVESTORS_MANAGE)
+        owner_id = self._owner(owner_entity, owner_id)
+        name = self.required_text(PurePath(name).name if isinstance(name, str) else name, "name", "The file name")
+        if not data:
+            raise ValidationError({"data": f"{name} is empty; attach the file again once it has content."})
+        if len(data) > self.max_bytes():
+            raise ValidationError({"data": f"{name} is {len(data) / 1e6:.1f} MB; the limit is "
+                                           f"{self.max_bytes() // (1024 * 1024)} MB (setting {MAX_MB_SETTING}). "
+                                           "Scan it at a lower resolution or split it."})
+        media_type = media_type_of(name, data)
+        document_id = new_id()
+        spec = chunk_field()
+        chunks = [  # sealed first: a locked workstation (VaultLocked) writes nothing
+            {"_id": chunk_id(document_id, i), "document_id": document_id, "index": i,
+             "data": self.vault.seal_blob(data[at : at + CHUNK_BYTES], spec, chunk_id(document_id, i))}
+            for i, at in enumerate(range(0, len(data), CHUNK_BYTES))
+        ]
+        record: Document = {
+            "_id": document_id, "owner_entity": owner_entity, "owner_id": owner_id, "name": name,
+            "media_type": media_type, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "chunks": len(chunks), "uploaded_by": actor.username, "uploaded_at": self.now(),
+        }
+        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+            stored = self.documents.insert(record)
+            for chunk in chunks:
+                self.chunks.insert(chunk)
+            rec.record("document.attach", "document", document_id, after=_trail(stored))
+        return StoredDocument.from_doc(stored)
+
+    def attach_file(self, actor: Actor, owner_entity: str, owner_id: str, path: Path) -> StoredDocument:
+        """``attach`` the file at ``path`` (its size is checked before it is read)."""
+        path = Path(path)
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes():
+                raise ValidationError({"data": f"{path.name} is {size / 1e6:.1f} MB; the limit is "
+                                               f"{self.max_bytes() // (1024 * 1024)} MB (setting {MAX_MB_SETTING})."})
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ValidationError({"path": f"Cannot read {path}: {exc.strerror or exc}."}) from exc
+        return self.attach(actor, owner_entity, owner_id, path.name, data)
+
+    def list_for(self, actor: Actor, owner_entity: str, owner_id: str) -> list[StoredDocument]:
+        """The owner's documents, newest first (metadata only: nothing is decrypted)."""
+        require(actor, Permission.INVESTORS_READ)
+        owner_id = self._owner(owner_entity, owner_id)
+        docs = self.documents.find({"owner_entity": owner_entity, "owner_id": owner_id, "erased_at": None},
+                                   sort=[("uploaded_at", -1)])
+        return [StoredDocument.from_doc(doc) for doc in docs]
+
+    def get(self, actor: Actor, document_id: str) -> StoredDocument:
+        require(actor, Permission.INVESTORS_READ)
+        return StoredDocument.from_doc(self._record(document_id))
+
+    def _record(self, document_id: str) -> Document:
+        document_id = self.required_text(document_id, "document", "The document id")
+        doc = self.documents.get(document_id)
+        if doc is None or doc.get("erased_at") is not None:
+            raise ValidationError({"document": f"There is no stored document {document_id} (it may have been "
+                                               "deleted or erased)."})
+        return doc
+
+    def open(self, actor: Actor, document_id: str) -> bytes | Locked:
+        """The plaintext, checked against its SHA-256 (audited as ``personal_data.read``), or ``Locked``."""
+        require(actor, Permission.PERSONAL_DATA_READ)
+        doc = self._record(document_id)
+        sealed = _sealed_chunks(self.store, doc["_id"])
+        if len(sealed) != doc["chunks"]:
+            raise DocumentDamaged(f"Stored document {doc['_id']} has {len(sealed)} of its {doc['chunks']} pieces; "
+                                  "restore it from a backup.")
+        spec, parts = chunk_field(), []
+        for index, data in enumerate(sealed):
+            part = self.vault.open_blob(data, spec, chunk_id(doc["_id"], index))
+            if isinstance(part, Locked):
+                return part
+            parts.append(part)
+        content = b"".join(parts)
+        if len(content) != doc["size"] or hashlib.sha256(content).hexdigest() != doc["sha256"]:
+            raise DocumentDamaged(f"Stored document {doc['_id']} does not match the checksum taken at upload; "
+                                  "restore it from a backup.")
+        with self.changing(actor, Permission.PERSONAL_DATA_READ) as rec:
+            rec.record("personal_data.read", "document", doc["_id"], after={"field": "content"})
+        return content
+
+    def delete(self, actor: Actor, document_id: str, expected_version: int) -> None:
+        """Remove the document and its content; ``ConcurrencyError`` if someone changed it since it was read."""
+        require(actor, Permission.INVESTORS_MANAGE)
+        doc = self._record(document_id)
+        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+            self.documents.delete(doc["_id"], expected_version=expected_version)
+            for chunk in self.chunks.find({"document_id": doc["_id"]}, projection=["index"]):
+                self.chunks.delete(chunk["_id"], expected_version=chunk["version"])
+            rec.record("document.delete", "document", doc["_id"], before=_trail(doc))
+
+
+def _trail(doc: Document) -> Document:
+    """What the audit keeps of a document: never its file name or content."""
+    return {k: doc[k] for k in ("owner_entity", "owner_id", "media_type", "size", "sha256")}
