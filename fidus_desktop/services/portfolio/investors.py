@@ -11,9 +11,9 @@ the plaintext. Setting them needs ``investors.manage`` and the audit entry names
 ``reveal`` needs ``personal_data.read`` and is itself audited (``personal_data.read``). A workstation
 without the data key sees ``Locked`` and cannot set them (``VaultLocked``).
 
-An account holds the investor's
-``units`` of a class with the performance-fee ``high_water_mark`` and ``period_start``; its natural key is
-``(investor_id, class_id)``. Units change only through settled transactions (``dealing``).
+An account holds the investor's ``units`` of a class with the performance-fee ``high_water_mark`` and
+``period_start``; its natural key is ``(investor_id, class_id)``. Units change only through settled
+transactions (``dealing``).
 
 Reading needs ``investors.read``; a ``client`` actor sees only the investors in ``actor.investor_ids``
 (``own_accounts.read``). Changes need ``investors.manage``.
