@@ -62,6 +62,11 @@ def check_nav_value(value: Any, field: str = "nav_per_unit") -> Decimal:
     return nav
 
 
+def check_source(source: str) -> None:
+    if source not in NAV_SOURCES:
+        raise ValidationError({"source": f"The NAV source must be one of {', '.join(NAV_SOURCES)}."})
+
+
 class NavService(Service):
     """Enter, correct and read NAV per unit."""
 
@@ -114,8 +119,7 @@ class NavService(Service):
         if day < share_class.launch_date:
             raise ValidationError({"nav_date": f"{share_class.code} launched on {share_class.launch_date}; "
                                                f"there is no NAV on {day}."})
-        if source not in NAV_SOURCES:
-            raise ValidationError({"source": f"The NAV source must be one of {', '.join(NAV_SOURCES)}."})
+        check_source(source)
         return {"class_id": class_id, "nav_date": day, "nav_per_unit": check_nav_value(nav_per_unit),
                 "currency": share_class.currency, "source": source, "corrections": [], "updated_at": self.now()}
 
@@ -136,12 +140,17 @@ class NavService(Service):
         rec.record("nav.create", "nav", stored["_id"], after=stored)
         return stored
 
-    def correct_nav(self, actor: Actor, nav_id: str, version: int, nav_per_unit: Any, reason: Any) -> NavPoint:
-        """Replace a NAV, keeping the old value with who, when and why in ``corrections``."""
+    def correct_nav(self, actor: Actor, nav_id: str, version: int, nav_per_unit: Any, reason: Any,
+                    source: str | None = None) -> NavPoint:
+        """Replace a NAV, keeping the old value with who, when and why in ``corrections``; ``source`` says
+        where the new value comes from when it is not the stored one's (a value derived from holdings)."""
         new = check_nav_value(nav_per_unit)
         why = self.required_text(reason, "reason", "A reason for the correction", max_length=500)
+        if source is not None:
+            check_source(source)
         with self.changing(actor, Permission.NAV_MANAGE) as rec:
-            return NavPoint.from_doc(self.apply_correction(rec, actor, self.navs.require(nav_id), version, new, why))
+            return NavPoint.from_doc(self.apply_correction(rec, actor, self.navs.require(nav_id), version, new, why,
+                                                           source))
 
     def apply_correction(self, rec: Any, actor: Actor, before: Document, version: int, new: Decimal, why: str,
                          source: str | None = None) -> Document:

@@ -1,7 +1,9 @@
 """What the Portfolio tab's upper half shows for one fund and class, loaded in one worker job.
 
 Every figure comes from the services (``figures`` for AUM and KPIs, ``performance`` for the series, the
-monthly table and the comparison, ``holdings`` for the allocation); this module only gathers them.
+monthly table and the comparison, ``benchmarks`` for the class's benchmark, ``holdings`` for the allocation);
+this module only gathers them. The comparison statistics (excess return, tracking error, beta) are against the
+class's linked benchmark, or against another class when one is chosen to compare with.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Overview:
     nav: NavPoint | None
     kpis: Kpis | None
     report: PerformanceReport | None
+    benchmark_code: str | None  # the class's linked benchmark (None: not linked)
+    benchmark_growth: list[tuple[date, float]]
     compare_code: str | None
     compare_growth: list[tuple[date, float]]
     holdings: list[tuple[str, float]]  # asset class, value in base currency
@@ -56,27 +60,38 @@ def _rebased(series: dict[date, object], start: date) -> list[tuple[date, float]
 
 
 def load_overview(portfolio: PortfolioServices, actor: Actor, fund_id: str, class_id: str,
-                  compare_class_id: str | None) -> Overview:
-    """Runs in the worker. Figures a short history cannot give are None with the reason in ``problems``."""
+                  compare_class_id: str | None, benchmark_id: str | None = None) -> Overview:
+    """Runs in the worker. Figures a short history cannot give are None with the reason in ``problems``.
+
+    The chart shows the class against ``benchmark_id`` (default: the class's linked benchmark); the comparison
+    statistics are against ``compare_class_id`` when given, else against that benchmark.
+    """
     problems: list[str] = []
     aum = portfolio.figures.fund_aum(actor, fund_id)
     nav = portfolio.navs.latest(class_id, aum.on)
+    benchmark = (portfolio.benchmarks.get(benchmark_id) if benchmark_id
+                 else portfolio.benchmarks.class_benchmark(class_id))
+    levels = portfolio.benchmarks.levels(benchmark.benchmark_id, end=aum.on) if benchmark else None
     kpis = report = None
     try:
         kpis = portfolio.figures.class_kpis(actor, class_id, aum.on)
-        benchmark = portfolio.navs.series(compare_class_id, end=aum.on) if compare_class_id else None
-        report = portfolio.performance.class_performance(actor, class_id, end=aum.on, benchmark=benchmark)
+        other = portfolio.navs.series(compare_class_id, end=aum.on) if compare_class_id else (levels or None)
+        report = portfolio.performance.class_performance(actor, class_id, end=aum.on, benchmark=other)
     except ValidationError as exc:
         problems.append(str(exc))
+    benchmark_code, benchmark_growth = (benchmark.code if benchmark else None), []
     compare_code, compare_growth = None, []
-    if compare_class_id and report is not None:
-        compare_code = portfolio.funds.get_class(compare_class_id).code
-        compare_growth = _rebased(portfolio.navs.series(compare_class_id, end=aum.on), report.start)
+    if report is not None:
+        if levels:
+            benchmark_growth = _rebased(levels, report.start)
+        if compare_class_id:
+            compare_code = portfolio.funds.get_class(compare_class_id).code
+            compare_growth = _rebased(portfolio.navs.series(compare_class_id, end=aum.on), report.start)
     holdings: dict[str, float] = {}
     try:
         for line in portfolio.holdings.valuation(actor, fund_id, aum.on).lines:
             holdings[line.asset_class] = holdings.get(line.asset_class, 0.0) + float(line.base_value)
     except ValuationError as exc:
         problems.append(str(exc))
-    return Overview(fund_id, class_id, aum, nav, kpis, report, compare_code, compare_growth,
-                    sorted(holdings.items()), tuple(problems))
+    return Overview(fund_id, class_id, aum, nav, kpis, report, benchmark_code, benchmark_growth, compare_code,
+                    compare_growth, sorted(holdings.items()), tuple(problems))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.reports.factsheet import factsheet_filename, render_factsheet
 from fidus_desktop.services.permissions import Permission, allowed
+from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
@@ -54,7 +55,8 @@ OVERVIEW_TOPICS = {"nav", "transaction", "fx_rates", "fund", "share_class", "por
                    "price", "*"}
 KPI_CARDS = [("nav", "NAV per unit"), ("aum", "Fund AUM"), ("ytd", "Return YTD"), ("one_year", "Return 1 year"),
              ("since_inception", "Since inception p.a."), ("volatility", "Volatility p.a."),
-             ("max_drawdown", "Max drawdown")]
+             ("max_drawdown", "Max drawdown"), ("benchmark", "Excess return p.a.")]
+BENCHMARK_PREFIX = "benchmark:"  # compare-combo data of a benchmark entry (a class entry is the class id)
 
 
 def _table(model: LazyTableModel, name: str, order: Qt.SortOrder) -> QTableView:
@@ -80,6 +82,7 @@ class PortfolioTab(QWidget):
         self.funds: list[Fund] = []
         self.classes: list[ShareClass] = []
         self.class_codes: dict[str, str] = {}
+        self.benchmarks: list[Benchmark] = []
         self.overview: Overview | None = None
         self.dialog: ServiceFormDialog | None = None
         self.investor_dialog: InvestorDialog | None = None
@@ -125,6 +128,8 @@ class PortfolioTab(QWidget):
         self.fund_combo.currentIndexChanged.connect(self._fund_changed)
         self.class_combo.currentIndexChanged.connect(lambda _: self.load_overview())
         self.compare_combo.currentIndexChanged.connect(lambda _: self.load_overview())
+        self.compare_combo.setToolTip("The benchmark the class is charted and measured against (default: the "
+                                      "one linked to the class), or another share class.")
         for text, widget in (("Fund", self.fund_combo), ("Class", self.class_combo),
                              ("Compare with", self.compare_combo)):
             bar.addWidget(QLabel(text))
@@ -155,7 +160,7 @@ class PortfolioTab(QWidget):
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()
-        self.performance_chart = TimeSeriesChart("Growth of 100 (NAV per unit, after fees)")
+        self.performance_chart = TimeSeriesChart("Growth of 100 (NAV per unit, after fees) vs benchmark")
         self.drawdown_chart = TimeSeriesChart("Drawdown from the previous peak (%)", "{:.2f} %")
         allocation = QWidget()
         row = QHBoxLayout(allocation)
@@ -224,11 +229,12 @@ class PortfolioTab(QWidget):
     def load_funds(self) -> None:
         portfolio, actor = self.session.services.portfolio, self.session.actor
         self.session.runner.submit(lambda: (portfolio.funds.list_funds(actor), portfolio.funds.list_classes(actor),
-                                            portfolio.changes_since(None)[0]),
+                                            portfolio.changes_since(None)[0],
+                                            portfolio.benchmarks.list_benchmarks(actor)),
                                    on_done=self._funds_loaded, on_error=self._show_problem)
 
-    def _funds_loaded(self, loaded: tuple[list[Fund], list[ShareClass], int]) -> None:
-        self.funds, self.classes, self._token = loaded
+    def _funds_loaded(self, loaded: tuple[list[Fund], list[ShareClass], int, list[Benchmark]]) -> None:
+        self.funds, self.classes, self._token, self.benchmarks = loaded
         self.class_codes.clear()
         self.class_codes.update({c.class_id: c.code for c in self.classes})
         current = self.fund_combo.currentData()
@@ -252,7 +258,10 @@ class PortfolioTab(QWidget):
         for combo in (self.class_combo, self.compare_combo):
             combo.blockSignals(True)
             combo.clear()
-        self.compare_combo.addItem("—", None)
+        self.compare_combo.addItem("Class benchmark", None)
+        for benchmark in self.benchmarks:
+            self.compare_combo.addItem(f"{benchmark.name} ({benchmark.code})",
+                                       BENCHMARK_PREFIX + benchmark.benchmark_id)
         for share_class in self.fund_classes():
             for combo in (self.class_combo, self.compare_combo):
                 combo.addItem(f"{share_class.code} ({share_class.currency})", share_class.class_id)
@@ -271,10 +280,12 @@ class PortfolioTab(QWidget):
         fund_id, class_id = self.fund_combo.currentData(), self.class_combo.currentData()
         if fund_id is None or class_id is None:
             return
-        compare = self.compare_combo.currentData()
-        compare = compare if compare != class_id else None
+        compare = self.compare_combo.currentData() or ""
+        benchmark_id = compare.removeprefix(BENCHMARK_PREFIX) if compare.startswith(BENCHMARK_PREFIX) else None
+        compare_class = compare if compare and not benchmark_id and compare != class_id else None
         portfolio, actor = self.session.services.portfolio, self.session.actor
-        self.session.runner.submit(lambda: load_overview(portfolio, actor, fund_id, class_id, compare),
+        self.session.runner.submit(lambda: load_overview(portfolio, actor, fund_id, class_id, compare_class,
+                                                         benchmark_id),
                                    on_done=self._show_overview, on_error=self._show_problem)
 
     # -- showing ------------------------------------------------------------------------------------
@@ -299,11 +310,30 @@ class PortfolioTab(QWidget):
         volatility = kpis.volatility if kpis else None
         self.cards["volatility"].set_value(fmt.percent(volatility, signed=False), code,
                                            tone="neutral" if volatility is not None else "missing")
+        self._show_comparison(overview)
         self._show_charts(overview, code)
+
+    def _show_comparison(self, overview: Overview) -> None:
+        """Excess return, tracking error and beta against the benchmark (or the class compared with)."""
+        comparison = overview.report.benchmark if overview.report else None
+        against = overview.compare_code or overview.benchmark_code
+        if comparison is None or against is None:
+            self.cards["benchmark"].set_value(fmt.MISSING, "no benchmark linked" if against is None
+                                              else f"no comparison with {against} (too few common dates)",
+                                              tone="missing")
+            return
+        beta = fmt.MISSING if comparison.beta is None else f"{comparison.beta:.2f}"
+        tracking = fmt.percent(comparison.tracking_error, signed=False)
+        self.cards["benchmark"].set_value(fmt.percent(comparison.excess_return),
+                                          f"vs {against} · TE {tracking} · β {beta}",
+                                          tone=KpiCard.tone_of(comparison.excess_return))
 
     def _show_charts(self, overview: Overview, code: str) -> None:
         growth = overview.growth()
         lines = [Series(code, [d for d, _ in growth], [v for _, v in growth])]
+        if overview.benchmark_code and overview.benchmark_growth:
+            lines.append(Series(overview.benchmark_code, [d for d, _ in overview.benchmark_growth],
+                                [v for _, v in overview.benchmark_growth]))
         if overview.compare_code:
             lines.append(Series(overview.compare_code, [d for d, _ in overview.compare_growth],
                                 [v for _, v in overview.compare_growth]))
@@ -323,7 +353,7 @@ class PortfolioTab(QWidget):
 
     def reload(self, topics: set[str] | frozenset[str]) -> None:
         """Reload what shows data of ``topics`` (audit entity names; ``*`` means everything)."""
-        if topics & {"fund", "share_class", "portfolio", "*"}:
+        if topics & {"fund", "share_class", "portfolio", "benchmark", "*"}:
             self.load_funds()
             return
         if topics & OVERVIEW_TOPICS:
