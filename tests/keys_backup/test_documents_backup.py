@@ -1,0 +1,152 @@
+"""Stored documents in backups: the blob section holds each document's sealed chunks, restore puts them back
+byte-identical, and a damaged or crafted blob is refused with nothing left behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.security.backup_format import BackupCorrupt, BlobRecord, DocumentRecord, read_backup, write_backup
+from fidus_desktop.services.audit import AuditLog
+from fidus_desktop.services.backup import BackupService, restore_backup
+from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.documents import CHUNKS, DocumentService, StoredDocument
+from fidus_desktop.services.keys import KeyService
+from fidus_desktop.services.personal_data import Vault
+from fidus_desktop.store.port import Store
+from fidus_desktop.store.sqlite import SqliteStore
+from tests.keys_backup.conftest import CHEAP, NOW, PASSPHRASE, Office
+from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
+from tests.keys_backup.test_documents import PDF, PNG, documents_of
+
+
+def documents_in(store: Store, secrets: SecretStore) -> DocumentService:
+    """The document service over ``store`` as this workstation (same keyring) sees it."""
+    ctx = ServiceContext(store, lambda: NOW)
+    return DocumentService(ctx, Vault(ctx, KeyService(ctx, secrets, kdf=CHEAP)))
+
+
+@pytest.fixture
+def attached(keyed: Office) -> list[StoredDocument]:
+    investors = keyed.ctx.services.portfolio.investors
+    docs = documents_of(keyed)
+    ann = investors.create_investor(keyed.admin, "INV-1", "Ann Smith", "individual").investor_id
+    bob = investors.create_investor(keyed.admin, "INV-2", "Bob Jones", "individual").investor_id
+    return [docs.attach(keyed.admin, "investor", ann, "contract.pdf", PDF),
+            docs.attach(keyed.admin, "investor", bob, "passport.png", PNG)]
+
+
+@pytest.fixture
+def archive(keyed: Office, attached: list[StoredDocument], tmp_path: Path) -> Path:
+    path = tmp_path / "office.fidusbak"
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    return path
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Iterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "restored.db")
+    yield store
+    store.close()
+
+
+def sealed(store: Store) -> dict[str, bytes]:
+    return {chunk["_id"]: chunk["data"] for chunk in store.collection(CHUNKS).iter_all()}
+
+
+def without_chunks(store: Store) -> dict[str, list[dict]]:
+    return {name: docs for name, docs in snapshot(store).items() if name != CHUNKS}
+
+
+def test_documents_travel_as_blobs_and_come_back_byte_identical(
+    keyed: Office, attached: list[StoredDocument], archive: Path, target: SqliteStore, secrets: SecretStore
+) -> None:
+    records = list(read_backup(archive, BACKUP_PASSPHRASE))
+    assert sorted(r.name for r in records if isinstance(r, BlobRecord)) == sorted(d.document_id for d in attached)
+    assert not any(isinstance(r, DocumentRecord) and r.collection == CHUNKS for r in records)
+    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP).verify(archive, BACKUP_PASSPHRASE).blobs == 2
+    assert keyed.ctx.services.ctx.audit.last()["after"]["blobs"] == 2
+
+    report = restore_backup(archive, BACKUP_PASSPHRASE, target)
+    assert report.blobs == 2
+    expected = without_chunks(keyed.ctx.store)
+    expected["audit"] = [e for e in expected["audit"] if e["action"] != "backup.create"]
+    assert without_chunks(target) == expected
+    assert sealed(target) == sealed(keyed.ctx.store)
+    assert AuditLog(target, lambda: NOW).verify().ok
+    restored = documents_in(target, secrets)
+    assert restored.open(keyed.admin, attached[0].document_id) == PDF
+    assert restored.open(keyed.admin, attached[1].document_id) == PNG
+
+
+def test_a_rotated_office_restores_and_opens_with_the_new_key(
+    keyed: Office, attached: list[StoredDocument], tmp_path: Path, target: SqliteStore, secrets: SecretStore
+) -> None:
+    from fidus_desktop.services.personal_data import PERSONAL_DATA
+
+    keyed.keys.rotate(keyed.admin, PASSPHRASE, PERSONAL_DATA.fields)
+    path = tmp_path / "rotated.fidusbak"
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    restore_backup(path, BACKUP_PASSPHRASE, target)
+    assert documents_in(target, secrets).open(keyed.admin, attached[0].document_id) == PDF
+
+
+def test_an_altered_blob_is_refused_before_anything_is_written(archive: Path, target: SqliteStore) -> None:
+    data = bytearray(archive.read_bytes())
+    data[len(data) * 3 // 4] ^= 0x01  # the blobs fill the end of the archive
+    archive.write_bytes(bytes(data))
+    with pytest.raises(BackupCorrupt, match="altered"):
+        restore_backup(archive, BACKUP_PASSPHRASE, target)
+    assert snapshot(target) == {}
+
+
+def test_a_blob_that_matches_no_document_leaves_no_half_database(
+    archive: Path, target: SqliteStore, tmp_path: Path
+) -> None:
+    """Someone holding the backup passphrase rewrote the archive with a stray blob: checksums agree, restore refuses."""
+    records = list(read_backup(archive, BACKUP_PASSPHRASE))
+    collections: dict[str, list[dict]] = {}
+    for record in records:
+        if isinstance(record, DocumentRecord):
+            collections.setdefault(record.collection, []).append(record.document)
+    blobs = [(r.name, r.data) for r in records if isinstance(r, BlobRecord)]
+    crafted = tmp_path / "crafted.fidusbak"
+    write_backup(crafted, BACKUP_PASSPHRASE, collections.items(), [*blobs, ("no-such-document", blobs[0][1])],
+                 kdf=CHEAP)
+    with pytest.raises(BackupCorrupt, match="stored document 'no-such-document' cannot be restored"):
+        restore_backup(crafted, BACKUP_PASSPHRASE, target)
+    assert snapshot(target) == {}
+
+
+@pytest.mark.slow
+def test_demo_office_with_documents_round_trip(tmp_path: Path, secrets: SecretStore) -> None:
+    from fidus_desktop.bootstrap import Services
+    from fidus_desktop.services.demo import load_demo
+    from fidus_desktop.store.schema import migrate
+
+    source = SqliteStore(tmp_path / "demo.db")
+    migrate(source)
+    services = Services(ServiceContext(source), secrets=secrets)
+    services.ensure_indexes()
+    run = load_demo(services)
+    services.keys.init(run.actor, PASSPHRASE)
+    investor_ids = [doc["_id"] for doc in source.collection("investors").find(limit=2, sort=[("number", 1)])]
+    attached = [services.documents.attach(run.actor, "investor", investor_ids[0], "contract.pdf", PDF),
+                services.documents.attach(run.actor, "investor", investor_ids[1], "passport.png", PNG)]
+    path = tmp_path / "demo.fidusbak"
+    before = without_chunks(source)
+    BackupService(services.ctx, kdf=CHEAP).create(run.actor, path, BACKUP_PASSPHRASE)
+    restored_store = SqliteStore(tmp_path / "restored.db")
+    restore_backup(path, BACKUP_PASSPHRASE, restored_store)
+    after = without_chunks(restored_store)
+    assert after.keys() == before.keys()
+    for name in before:
+        assert after[name] == before[name], name
+    assert AuditLog(restored_store, lambda: NOW).verify().ok
+    restored = documents_in(restored_store, secrets)
+    assert [restored.open(run.actor, d.document_id) for d in attached] == [PDF, PNG]
+    restored_store.close()
+    source.close()
