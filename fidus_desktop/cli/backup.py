@@ -20,7 +20,8 @@ WHAT = "backup passphrase"
 def _summary(report: BackupReport) -> str:
     documents = sum(report.collections.values())
     written = f"{report.created_at:%Y-%m-%d %H:%M} UTC"
-    return f"{len(report.collections)} collections, {documents} documents, written {written}"
+    return (f"{len(report.collections)} collections, {documents} documents, {report.blobs} stored file(s), "
+            f"written {written}")
 
 
 def cmd_create(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "fidus_desktop.cli.audit",
     "fidus_desktop.cli.backup",
     "fidus_desktop.cli.basics",
+    "fidus_desktop.cli.documents",
     "fidus_desktop.cli.investors",
     "fidus_desktop.cli.keys",
     "fidus_desktop.cli.mt5",
