@@ -164,12 +164,12 @@ def test_disconnect_reconnects_with_backoff_and_resumes_without_duplicates(
     assert poller.run_once() == {}, "inside the backoff nothing is attempted"
     retries = [fake_time.value]
     for _ in range(3):  # still down: each retry waits longer
-        fake_time.value = poller._terminal_retry_at
+        fake_time.value = poller._links[""].retry_at
         poller.run_once()
-        retries.append(poller._terminal_retry_at - fake_time.value)
+        retries.append(poller._links[""].retry_at - fake_time.value)
     assert retries[1] < retries[3]
     flaky.down = False
-    fake_time.value = poller._terminal_retry_at
+    fake_time.value = poller._links[""].retry_at
     resumed = poller.run_once()
     assert set(resumed) == set(before)
     assert set(poller.states.values()) == {ConnectionState.CONNECTED}

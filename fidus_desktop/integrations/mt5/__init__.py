@@ -12,6 +12,7 @@ from .session import DealBatch, Mt5Session
 from .sim_history import SimAccount
 from .simulated import DEFAULT_ACCOUNTS, SimulatedTerminal
 from .timezones import FixedOffset, NewYorkClose, ServerTimePolicy, detect_offset_minutes, policy_from_config
+from .worker import WorkerTerminal
 
 __all__ = [
     "DEFAULT_ACCOUNTS",
@@ -30,6 +31,7 @@ __all__ = [
     "SimAccount",
     "SimulatedTerminal",
     "Terminal",
+    "WorkerTerminal",
     "detect_offset_minutes",
     "is_available",
     "policy_from_config",

@@ -139,6 +139,11 @@ class Mt5Session:
             raise self._error(f"login to {login}@{server}")
         self._expect_login(login)
 
+    def current_login(self) -> int | None:
+        """The account the terminal is logged in to right now; None when it shows none."""
+        info = self.terminal.account_info()
+        return None if info is None else info.login
+
     def close(self) -> None:
         self.terminal.shutdown()
 

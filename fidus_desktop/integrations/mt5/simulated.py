@@ -12,6 +12,7 @@ Limits, on purpose: no pending orders, no weekends or market hours, prices are r
 
 from __future__ import annotations
 
+import copy
 import gc
 import random
 from collections.abc import Iterator, Sequence
@@ -55,6 +56,16 @@ _CALL_FAILURES = (
 )
 _DEAL_COLUMNS = ("ticket", "order", "time_server", "type", "entry", "position_id", "reason",
                  "volume", "price", "commission", "swap", "profit", "symbol", "comment")
+
+
+DEFAULT_PATH = "C:/Program Files/FIDUS Simulated MT5/terminal64.exe"
+
+
+class _SimClock:
+    """The simulated wall clock (UTC ms), shared by every installation of one simulated market."""
+
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
 
 
 @dataclass(frozen=True)
@@ -104,13 +115,30 @@ class SimulatedTerminal:
         self.market = PricePaths(seed, symbols)
         self.accounts = {a.login: a for a in accounts}
         self._histories = {a.login: AccountHistory(seed, a, self.market) for a in accounts}
-        self._now_ms = epoch_ms(now)
+        self._clock = _SimClock(epoch_ms(now))
+        self.path = DEFAULT_PATH
         self._faults = random.Random(seed)
         self._connected = False
         self._login: int = accounts[0].login
         self._error = _OK
 
+    def installation(self, path: str) -> SimulatedTerminal:
+        """Another MT5 installation (an account's ``terminal_path``) on the same simulated market and clock.
+
+        Same accounts, history and prices; its own connection, login, last error and fault stream, as a
+        second ``terminal64.exe`` attached by its own process would have.
+        """
+        other = copy.copy(self)
+        other.path = path
+        other._faults = random.Random(f"{self.seed}:{path}")
+        other._connected, other._error = False, _OK
+        return other
+
     # -- clock ------------------------------------------------------------------------------
+    @property
+    def _now_ms(self) -> int:
+        return self._clock.ms
+
     @property
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._now_ms / 1000, tz=UTC)
@@ -119,10 +147,10 @@ class SimulatedTerminal:
         """Move the simulated clock forward; new deals and price moves become visible."""
         if seconds < 0:
             raise ValueError("The simulated clock only moves forward.")
-        self._now_ms += int(seconds * 1000)
+        self._clock.ms += int(seconds * 1000)
 
     def set_now(self, moment: datetime) -> None:
-        self._now_ms = epoch_ms(moment)
+        self._clock.ms = epoch_ms(moment)
 
     # -- connection -------------------------------------------------------------------------
     def initialize(
@@ -189,7 +217,7 @@ class SimulatedTerminal:
             notifications_enabled=False, mqid=False, build=4410, maxbars=100_000, codepage=0,
             ping_last=35_000, community_balance=0.0, retransmission=0.0,
             company=self.accounts[self._login].company, name="MetaTrader 5 (simulated)", language="English",
-            path="C:/Program Files/FIDUS Simulated MT5", data_path="C:/Users/sim/AppData/Roaming/MetaQuotes",
+            path=self.path.rsplit("/", 1)[0], data_path="C:/Users/sim/AppData/Roaming/MetaQuotes",
             commondata_path="C:/Users/sim/AppData/Roaming/MetaQuotes/Terminal/Common",
         )
 

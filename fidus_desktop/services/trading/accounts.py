@@ -3,14 +3,20 @@
 The account record never holds the trading password: it lives in the OS keyring under ``mt5/<login>``
 (``SecretStore``), so a database backup or export cannot leak it. Every change is audited and needs
 ``mt5.manage``; reading needs ``mt5.read``.
+
+An account may name its own MT5 installation (``terminal_path``, the ``terminal64.exe`` of a portable
+install): the poller then follows it through that terminal instead of cycling logins on the shared one.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from fidus_desktop.config.secrets import SecretStore
@@ -24,7 +30,9 @@ from fidus_desktop.services.trading.documents import ACCOUNTS
 from fidus_desktop.store.errors import DuplicateKey
 from fidus_desktop.store.port import Document
 
+log = logging.getLogger(__name__)
 THRESHOLD_FIELDS = tuple(f.name for f in fields(AlertThresholds))
+TERMINAL_EXE = "terminal64.exe"
 
 
 class CapitalSource(StrEnum):
@@ -119,6 +127,38 @@ def _thresholds(values: Mapping[str, Any]) -> dict[str, Decimal | None]:
     return limits
 
 
+def on_windows() -> bool:
+    """Whether terminal paths can be checked here (MT5 and its paths exist on Windows only)."""
+    return sys.platform == "win32"
+
+
+def check_terminal_path(raw: str | None) -> str:
+    """The trimmed path to an account's own ``terminal64.exe`` ("" for the shared terminal), or a ValidationError.
+
+    On Windows the file must exist; elsewhere it cannot be checked and is accepted (see
+    :func:`terminal_path_warning`).
+    """
+    path = (raw or "").strip().strip('"').strip()
+    if not path:
+        return ""
+    if PureWindowsPath(path).name.lower() != TERMINAL_EXE:
+        raise ValidationError({"terminal_path": f"The terminal path must end in {TERMINAL_EXE} (the account's own "
+                                                f"MT5 installation, e.g. C:/MT5/5001001/{TERMINAL_EXE}); {path!r} "
+                                                "does not. Leave it empty to use the shared terminal."})
+    if on_windows() and not Path(path).is_file():
+        raise ValidationError({"terminal_path": f"{path} does not exist on this PC: install MetaTrader 5 there "
+                                                "(portable mode) or correct the path."})
+    return path
+
+
+def terminal_path_warning(path: str) -> str:
+    """What to tell the person when ``path`` cannot be checked on this computer; "" when nothing."""
+    if not path or on_windows():
+        return ""
+    return (f"{path} cannot be checked on this computer (not Windows); the poller reports it if the Windows PC "
+            "has no terminal there.")
+
+
 def validate_account(data: Mt5AccountInput) -> Document:
     """The stored form of ``data``, or a ValidationError naming every field to fix."""
     if isinstance(data.login, bool) or not isinstance(data.login, int) or data.login <= 0:
@@ -148,7 +188,7 @@ def validate_account(data: Mt5AccountInput) -> Document:
     return {
         "login": data.login, "server": server, "name": name, "currency": currency,
         "initial_allocation": allocation, "server_time": str(data.server_time).strip(),
-        "terminal_path": (data.terminal_path or "").strip(), "fund_id": fund_id,
+        "terminal_path": check_terminal_path(data.terminal_path), "fund_id": fund_id,
         "investor_account_id": investor_account_id,
         "manager_user_id": _optional_id(data.manager_user_id, "manager_user_id", "The manager"),
         "capital_source": source.value, "alert_thresholds": _thresholds(data.alert_thresholds),
@@ -199,6 +239,7 @@ class Mt5AccountService(Service):
             except DuplicateKey:
                 raise ValidationError({"login": f"MT5 account {data.login} is already set up."}) from None
             rec.record("mt5_account.create", ACCOUNTS, stored["_id"], after=stored)
+        self._warn_unchecked(stored["terminal_path"])
         if password:
             self.set_password(actor, data.login, password)
         return Mt5Account.from_doc(stored)
@@ -210,6 +251,17 @@ class Mt5AccountService(Service):
             before = self._require(data.login)
             after = self.accounts.update(before["_id"], doc, expected_version=expected_version)
             rec.record("mt5_account.update", ACCOUNTS, after["_id"], before=before, after=after)
+        self._warn_unchecked(after["terminal_path"])
+        return Mt5Account.from_doc(after)
+
+    def set_terminal_path(self, actor: Actor, login: int, path: str) -> Mt5Account:
+        """Give ``login`` its own MT5 installation, or ``""`` to poll it on the shared terminal again (audited)."""
+        checked = check_terminal_path(path)
+        with self.changing(actor, Permission.MT5_MANAGE) as rec:
+            before = self._require(login)
+            after = self.accounts.update(before["_id"], {"terminal_path": checked}, expected_version=before["version"])
+            rec.record("mt5_account.set_terminal_path", ACCOUNTS, after["_id"], before=before, after=after)
+        self._warn_unchecked(checked)
         return Mt5Account.from_doc(after)
 
     def set_password(self, actor: Actor, login: int, password: str) -> None:
@@ -220,6 +272,12 @@ class Mt5AccountService(Service):
             doc = self._require(login)
             rec.record("mt5_account.set_password", ACCOUNTS, doc["_id"])
             self.secrets.set(password_name(login), password)
+
+    @staticmethod
+    def _warn_unchecked(path: str) -> None:
+        warning = terminal_path_warning(path)
+        if warning:
+            log.warning(warning)
 
     def _require(self, login: int) -> Document:
         doc = self.accounts.find_one({"login": login})

@@ -1,10 +1,13 @@
 """``Mt5Poller``: follows every active MT5 account in the background, Qt-free.
 
-One terminal holds one login at a time, so the poller works in **cycling mode** (docs/MT5.md): one
-terminal, and for each account in turn ``login`` → account info + positions (every ``poll_seconds``) →
-deals and orders since the stored cursor (every ``deals_poll_seconds``) → one ``SyncService.record_poll``
-transaction. Failures never stop it: a terminal that is closed, refuses ``initialize`` or times out puts
-its accounts into ``reconnecting`` and is retried with exponential backoff plus jitter; a refused login
+One terminal holds one login at a time (docs/MT5.md, "Several accounts"). Accounts without a
+``terminal_path`` share the default terminal and **cycle logins** on it; an account with its own
+``terminal_path`` is polled through **its own terminal** (a ``WorkerTerminal`` process for the real
+package), which stays logged in to it, so no login is switched. For each account in turn: account info +
+positions + conversion quotes (every ``poll_seconds``) → deals and orders since the stored cursor (every
+``deals_poll_seconds``) → one ``SyncService.record_poll`` transaction. Failures never stop it: a terminal
+that is closed, refuses ``initialize`` or times out puts *its* accounts into ``reconnecting`` and is
+retried with exponential backoff plus jitter while the other terminals keep being polled; a refused login
 puts that one account into ``error`` with its own backoff; a missing ``MetaTrader5`` package is
 ``unavailable``. After any failure the next poll resumes from the cursor stored in the database.
 
@@ -31,6 +34,7 @@ from fidus_desktop.integrations.mt5 import (
     Mt5Session,
     Mt5Unavailable,
     Terminal,
+    WorkerTerminal,
     policy_from_config,
 )
 from fidus_desktop.integrations.mt5.real import NOT_INSTALLED
@@ -74,8 +78,7 @@ class NullListener:
 class PollerSettings:
     """Intervals and limits, read from the ``[mt5]`` settings section."""
 
-    mode: str = "cycle"
-    terminal_path: str = ""
+    terminal_path: str = ""  # the default terminal, shared by the accounts without their own terminal_path
     poll_seconds: float = 5.0  # account info + positions
     deals_poll_seconds: float = 30.0  # deals + orders since the cursor
     snapshot_seconds: float = 60.0  # how often an equity snapshot is kept in the time series
@@ -92,11 +95,6 @@ class PollerSettings:
         defaults = cls()
         values = {name: get(f"mt5.{name}", getattr(defaults, name)) for name in cls.__dataclass_fields__}
         settings = cls(**values)
-        if settings.mode != "cycle":
-            raise ValueError(
-                f"mt5.mode = {settings.mode!r} is not supported yet: the poller follows several accounts by "
-                "cycling logins on one terminal. Set mt5.mode = \"cycle\"."
-            )
         if min(settings.poll_seconds, settings.deals_poll_seconds, settings.backoff_initial_seconds) <= 0:
             raise ValueError("mt5.poll_seconds, mt5.deals_poll_seconds and mt5.backoff_initial_seconds must be > 0.")
         return settings
@@ -116,6 +114,18 @@ class Backoff:
 
     def reset(self) -> None:
         self.failures = 0
+
+
+@dataclass
+class _Link:
+    """One terminal connection: the default terminal (path ``""``, accounts cycle logins) or one installation."""
+
+    path: str
+    terminal: Terminal
+    backoff: Backoff
+    connected: bool = False
+    logged_in: int | None = None
+    retry_at: float = 0.0  # nothing is attempted on this terminal before (monotonic seconds)
 
 
 @dataclass
@@ -139,7 +149,11 @@ class _Stopped(Exception):
 
 
 class Mt5Poller:
-    """Polls every active account on one terminal; ``run_once`` for one pass, ``start``/``stop`` for a thread."""
+    """Polls every active account; ``run_once`` for one pass, ``start``/``stop`` for a thread.
+
+    ``terminal`` is the default terminal; ``terminal_for_path`` opens the terminal of an account's own
+    ``terminal_path`` (default: a ``WorkerTerminal`` process over the real package).
+    """
 
     def __init__(
         self,
@@ -153,9 +167,11 @@ class Mt5Poller:
         terminal_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        terminal_for_path: Callable[[str], Terminal] = WorkerTerminal,
     ) -> None:
         self.trading = trading
         self.terminal = terminal
+        self.terminal_for_path = terminal_for_path
         self.actor = actor
         self.settings = settings or PollerSettings()
         self.listener: PollerListener = listener or NullListener()
@@ -166,10 +182,8 @@ class Mt5Poller:
         self.states: dict[int, ConnectionState] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._connected = False
-        self._logged_in: int | None = None
-        self._terminal_backoff = self._backoff()
-        self._terminal_retry_at = 0.0
+        self._links: dict[str, _Link] = {"": _Link("", terminal, self._backoff())}
+        self._link_of: dict[int, _Link] = {}  # login → the terminal it was last polled through
         self._timers: dict[int, _AccountTimer] = {}
 
     # -- thread ----------------------------------------------------------------------------------
@@ -190,6 +204,10 @@ class Mt5Poller:
                 log.warning("The MT5 poller is still inside a terminal call; it will exit when the call returns.")
                 return False
         self._thread = None
+        for path, link in self._links.items():
+            if path and link.connected:  # an account's own terminal: end its worker, not the terminal
+                link.terminal.shutdown()
+                link.connected, link.logged_in = False, None
         for login in list(self.states):
             self._set_state(login, ConnectionState.STOPPED, "")
         return True
@@ -208,8 +226,9 @@ class Mt5Poller:
 
     def _seconds_to_next_due(self) -> float:
         now = self.monotonic()
-        due = [min(t.next_poll, t.next_deals) for t in self._timers.values()]
-        wake = max([self._terminal_retry_at, min(due)]) if due else now + self.settings.poll_seconds
+        due = [max(min(timer.next_poll, timer.next_deals), self._link_of[login].retry_at)
+               for login, timer in self._timers.items() if login in self._link_of]
+        wake = min(due) if due else now + self.settings.poll_seconds
         return min(self.settings.poll_seconds, max(0.05, wake - now))
 
     # -- one pass --------------------------------------------------------------------------------
@@ -220,10 +239,11 @@ class Mt5Poller:
             if self._stop.is_set():
                 break
             timer = self._timer(account.login)
+            link = self._link(account)
             now = self.monotonic()
-            if not force and (now < self._terminal_retry_at or now < min(timer.next_poll, timer.next_deals)):
+            if not force and (now < link.retry_at or now < min(timer.next_poll, timer.next_deals)):
                 continue
-            result = self._poll_safely(account, timer, deals_due=force or now >= timer.next_deals)
+            result = self._poll_safely(account, link, timer, deals_due=force or now >= timer.next_deals)
             if result is not None:
                 results[account.login] = result
         return results
@@ -242,21 +262,23 @@ class Mt5Poller:
             pending = any(not o.complete for o in outcomes.values())
         return totals
 
-    def _poll_safely(self, account: Mt5Account, timer: _AccountTimer, *, deals_due: bool) -> PollOutcome | None:
+    def _poll_safely(
+        self, account: Mt5Account, link: _Link, timer: _AccountTimer, *, deals_due: bool
+    ) -> PollOutcome | None:
         login = account.login
         try:
-            result = self._poll(account, deals_due=deals_due)
+            result = self._poll(account, link, deals_due=deals_due)
         except _Stopped:
             return None
         except Mt5Unavailable:
-            self._terminal_failed(ConnectionState.UNAVAILABLE, NOT_INSTALLED, self.settings.backoff_max_seconds)
+            self._terminal_failed(link, ConnectionState.UNAVAILABLE, NOT_INSTALLED, self.settings.backoff_max_seconds)
             return None
         except Mt5ConnectionError as exc:
-            self._terminal_failed(ConnectionState.RECONNECTING, str(exc))
+            self._terminal_failed(link, ConnectionState.RECONNECTING, str(exc))
             return None
         except Mt5Error as exc:  # refused login, unknown deal type …: this account only
             if isinstance(exc, Mt5AuthError):
-                self._logged_in = None
+                link.logged_in = None
             self._account_failed(account, timer, str(exc))
             return None
         except Exception as exc:  # storage trouble: keep the other accounts going
@@ -265,19 +287,19 @@ class Mt5Poller:
             return None
         now = self.monotonic()
         timer.backoff.reset()
-        self._terminal_backoff.reset()
+        link.backoff.reset()
         timer.next_poll = now + self.settings.poll_seconds
         if result.deals_read:
             timer.next_deals = now if not result.complete else now + self.settings.deals_poll_seconds
         self._set_state(login, ConnectionState.CONNECTED, "")
         return result
 
-    def _poll(self, account: Mt5Account, *, deals_due: bool) -> PollOutcome:
+    def _poll(self, account: Mt5Account, link: _Link, *, deals_due: bool) -> PollOutcome:
         login = account.login
         if self.states.get(login) != ConnectionState.CONNECTED:
             self._set_state(login, ConnectionState.CONNECTING, "")
-        session = Mt5Session(self.terminal, policy_from_config(account.server_time), clock=self.terminal_clock)
-        self._attach(session, account)
+        session = Mt5Session(link.terminal, policy_from_config(account.server_time), clock=self.terminal_clock)
+        self._attach(session, account, link)
         snapshot = session.account()
         positions = session.positions()
         quotes = session.quotes(conversion_symbols_for(snapshot.currency, positions))
@@ -295,12 +317,26 @@ class Mt5Poller:
             self.listener.on_deals(login, stored.new_deals)
         return PollOutcome(stored, deals_due, complete)
 
-    def _attach(self, session: Mt5Session, account: Mt5Account) -> None:
-        """Initialise the terminal once, then log in to ``account`` unless it already is the current login."""
-        if not self._connected:
-            session.connect(path=self.settings.terminal_path or None, timeout=self.settings.timeout_ms)
-            self._connected, self._logged_in = True, None
-        if self._logged_in != account.login:
+    def _link(self, account: Mt5Account) -> _Link:
+        """The terminal ``account`` is polled through: its own installation, else the shared default one."""
+        path = account.terminal_path.strip()
+        if path == self.settings.terminal_path:
+            path = ""
+        if path not in self._links:
+            self._links[path] = _Link(path, self.terminal_for_path(path), self._backoff())
+        self._link_of[account.login] = self._links[path]
+        return self._links[path]
+
+    def _attach(self, session: Mt5Session, account: Mt5Account, link: _Link) -> None:
+        """Initialise the terminal once, then log in to ``account`` unless it already is the current login.
+
+        An installation of its own normally stays logged in to its account, so after the first attach no login
+        is ever switched; on the shared default terminal the accounts take turns.
+        """
+        if not link.connected:
+            session.connect(path=link.path or self.settings.terminal_path or None, timeout=self.settings.timeout_ms)
+            link.connected, link.logged_in = True, session.current_login()
+        if link.logged_in != account.login:
             password = self.passwords(account.login)
             if not password:
                 raise Mt5AuthError(
@@ -308,7 +344,7 @@ class Mt5Poller:
                     "(it is kept in the OS keyring)."
                 )
             session.login(account.login, password, account.server, timeout=self.settings.timeout_ms)
-            self._logged_in = account.login
+            link.logged_in = account.login
 
     def _read_history(self, session: Mt5Session, login: int) -> tuple[list[Deal], list[Document], datetime, bool]:
         """Deals since the stored cursor, in windows, up to ``max_deals_per_poll``; orders of the same span."""
@@ -328,18 +364,19 @@ class Mt5Poller:
         return deals, orders, mark, complete
 
     # -- failures --------------------------------------------------------------------------------
-    def _terminal_failed(self, state: ConnectionState, detail: str, delay: float | None = None) -> None:
-        """The terminal is unusable: every account waits for the same retry."""
-        self._connected, self._logged_in = False, None
+    def _terminal_failed(self, link: _Link, state: ConnectionState, detail: str, delay: float | None = None) -> None:
+        """This terminal is unusable: its accounts wait for the same retry; other terminals carry on."""
+        link.connected, link.logged_in = False, None
         try:
-            self.terminal.shutdown()
+            link.terminal.shutdown()
         except Exception:  # a dead IPC link may fail to close; the next initialize starts afresh
             log.debug("Terminal shutdown after a failure raised", exc_info=True)
-        wait = delay if delay is not None else self._terminal_backoff.next_delay()
-        self._terminal_retry_at = self.monotonic() + wait
-        for login in self._timers:
-            self._set_state(login, state, f"{detail} Retrying in {wait:.0f} s." if state is not
-                            ConnectionState.UNAVAILABLE else detail)
+        wait = delay if delay is not None else link.backoff.next_delay()
+        link.retry_at = self.monotonic() + wait
+        for login, account_link in self._link_of.items():
+            if account_link is link:
+                self._set_state(login, state, f"{detail} Retrying in {wait:.0f} s." if state is not
+                                ConnectionState.UNAVAILABLE else detail)
 
     def _account_failed(self, account: Mt5Account, timer: _AccountTimer, detail: str) -> None:
         wait = timer.backoff.next_delay()
