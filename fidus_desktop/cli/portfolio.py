@@ -1,4 +1,4 @@
-"""``fidus funds list``, ``fidus import fx|nav|transactions|benchmark FILE``, ``fidus nav derive``,
+"""``fidus funds list|set-benchmark``, ``fidus import fx|nav|transactions|benchmark FILE``, ``fidus nav derive``,
 ``fidus perf`` (investors: ``cli.investors``).
 
 Imports validate the whole file first: every bad row is reported with its line and reason (an
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fidus_desktop.cli.common import (
     EXIT_OK,
@@ -19,6 +20,9 @@ from fidus_desktop.cli.common import (
     fail,
     print_table,
 )
+
+if TYPE_CHECKING:
+    from fidus_desktop.services.portfolio import PortfolioServices
 
 
 def _read(path: str) -> bytes:
@@ -105,18 +109,43 @@ def cmd_nav_derive(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _class_id(portfolio: PortfolioServices, ref: str) -> str:
+    """A class id from a class code or id; an unknown one exits 2."""
+    share_class = portfolio.funds.class_by_code(ref)
+    class_id = share_class.class_id if share_class else ref
+    if portfolio.funds.classes.get(class_id) is None:
+        fail(f"There is no share class {ref!r}; see `fidus funds list`.")
+    return class_id
+
+
+def cmd_funds_set_benchmark(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        portfolio = ctx.services.portfolio
+        class_id = _class_id(portfolio, args.class_ref)
+        benchmark = None if args.benchmark.lower() == "none" else portfolio.benchmarks.by_code(args.benchmark)
+        if args.benchmark.lower() != "none" and benchmark is None:
+            fail(f"There is no benchmark {args.benchmark!r}; import it with `fidus import benchmark`.")
+        version = portfolio.funds.get_class(class_id).version
+        portfolio.benchmarks.set_class_benchmark(actor, class_id, version,
+                                                 benchmark.benchmark_id if benchmark else None)
+        print(f"{args.class_ref} is compared with {benchmark.code if benchmark else 'no benchmark'}.")
+        return EXIT_OK
+
+
 def cmd_perf(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
-        share_class = portfolio.funds.class_by_code(args.class_ref)
-        class_id = share_class.class_id if share_class else args.class_ref
-        if portfolio.funds.classes.get(class_id) is None:
-            fail(f"There is no share class {args.class_ref!r}; see `fidus funds list`.")
+        class_id = _class_id(portfolio, args.class_ref)
         report = portfolio.performance.class_performance(actor, class_id, args.start, args.end)
+        linked = portfolio.benchmarks.class_benchmark(class_id)
         data = {
             "class_id": class_id, "start": report.start, "end": report.end, "total_return": report.total_return,
             "annualised_return": report.annualised_return, "annualised_volatility": report.annualised_volatility,
             "sharpe": report.sharpe, "max_drawdown": report.max_drawdown.depth,
+            "benchmark": linked.code if linked else None,
+            "excess_return": report.benchmark.excess_return if report.benchmark else None,
+            "tracking_error": report.benchmark.tracking_error if report.benchmark else None,
+            "beta": report.benchmark.beta if report.benchmark else None,
             "periods": {p.period.value: p.cumulative for p in report.periods},
             "warnings": [w.message for w in report.warnings],
         }
@@ -138,6 +167,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     add_actor_options(p)
     p.set_defaults(func=cmd_funds_list)
+    p = fsub.add_parser("set-benchmark", help="the benchmark a share class is compared with")
+    p.add_argument("--class", dest="class_ref", required=True, metavar="ID", help="class id or class code")
+    p.add_argument("--benchmark", required=True, metavar="CODE", help="benchmark code, or 'none' to unlink")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_funds_set_benchmark)
 
     imp = sub.add_parser("import", help="import FX rates, NAVs, transactions or benchmark levels (validated first)")
     imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")

@@ -63,3 +63,20 @@ def test_import_benchmark(cli_db: list[str], capsys: pytest.CaptureFixture[str])
     assert "nothing was written" in err
     assert run(cli_db, "import", "benchmark", str(DATA / "portfolio" / "benchmark-example.csv"), *args) == 0
     assert "Created benchmark DEMO-EUR (EUR): 4 levels 2023-01-02 … 2023-01-05, 4 new" in capsys.readouterr().out
+
+
+def test_link_a_benchmark_and_perf_compares_with_it(cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("--code", "DEMO-EUR", "--name", "Demo index EUR", "--currency", "EUR")
+    assert run(cli_db, "import", "benchmark", str(DATA / "portfolio" / "benchmark-example.csv"), *args) == 0
+    assert run(cli_db, "funds", "set-benchmark", "--class", "GLB-A-EUR", "--benchmark", "NOPE") == 2
+    assert "no benchmark 'NOPE'" in capsys.readouterr().err
+    assert run(cli_db, "funds", "set-benchmark", "--class", "GLB-A-EUR", "--benchmark", "DEMO-EUR") == 0
+    assert "GLB-A-EUR is compared with DEMO-EUR." in capsys.readouterr().out
+    assert run(cli_db, "perf", "--class", "GLB-A-EUR", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["benchmark"] == "DEMO-EUR"
+    assert data["beta"] is not None
+    assert run(cli_db, "funds", "set-benchmark", "--class", "GLB-A-EUR", "--benchmark", "none") == 0
+    assert "compared with no benchmark" in capsys.readouterr().out
+    assert run(cli_db, "perf", "--class", "GLB-A-EUR", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["benchmark"] is None
