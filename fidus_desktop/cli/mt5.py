@@ -28,6 +28,7 @@ from fidus_desktop.domain.trading.models import AccountSnapshot, Position
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
+from fidus_desktop.services.trading.reconciliation import reconciliation_state
 from fidus_desktop.services.trading.sync import ConnectionState
 
 
@@ -126,7 +127,7 @@ RECONCILE_DAYS = 30  # the default period: the last 30 days up to today (UTC)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    """Exit 1 when any balance deal or recorded flow does not match (like ``audit verify``), else 0."""
+    """Exit 1 while a balance deal or recorded flow does not match and is not explained (like ``audit verify``)."""
     last = args.to or datetime.now(UTC).date()
     first = args.from_ or last - timedelta(days=RECONCILE_DAYS - 1)
     with acting(args) as (ctx, actor):
@@ -139,16 +140,15 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         print(f"Reconciliation of MT5 balance deals, {first} to {last}:")
         for label, r in labelled:
             accounts = ", ".join(str(login) for login in r.logins)
-            state = (f"not configured – {r.not_configured}" if not r.configured
-                     else f"{len(r.matched)} matched, {len(r.mismatches)} to check")
-            print(f"  {label} ({accounts}): {state}")
+            print(f"  {label} ({accounts}): {reconciliation_state(r)}")
         rows = [{"fund": label, "kind": m.kind, "day": m.day, "login": m.login or "", "ticket": m.ticket or "",
-                 "flow": m.flow_id or "", "amount": m.amount, "currency": m.currency, "detail": m.detail}
+                 "flow": m.flow_id or "", "amount": m.amount, "currency": m.currency,
+                 "detail": f"explained by {m.explained_by}: {m.note}" if m.note else m.detail}
                 for label, r in labelled for m in r.mismatches]
         if rows:
             print()
             print_table(rows, ["fund", "kind", "day", "login", "ticket", "amount", "currency", "detail"])
-    return EXIT_PROBLEM if any(r.mismatches for _, r in labelled) else EXIT_OK
+    return EXIT_PROBLEM if any(r.open_mismatches for _, r in labelled) else EXIT_OK
 
 
 def _output(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
-from tests.portfolio.fixtures import ADMIN
+from tests.portfolio.fixtures import ADMIN, BACK
 
-from .reconciliation_office import ReconciliationOffice, build_reconciliation_office
+from .reconciliation_office import FIRST, LAST, ReconciliationOffice, build_reconciliation_office
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -45,6 +46,23 @@ def test_mismatches_exit_1_and_are_listed(db: tuple[str, ReconciliationOffice], 
     assert [m["ticket"] for m in fund["matched"]] == [11]
     assert fund["matched"][0]["amount"] == str(ro.ann_net)
     assert {m["kind"] for m in fund["mismatches"]} == {"deal_not_recorded", "flow_not_in_mt5", "needs_classification"}
+
+
+def test_explained_mismatches_no_longer_fail(db: tuple[str, ReconciliationOffice],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    uri, ro = db
+    ctx = open_context(uri, log_to_file=False)
+    try:
+        reconciliation = ctx.services.trading.reconciliation
+        for mismatch in reconciliation.reconcile(BACK, ro.office.fund.fund_id, FIRST, LAST).mismatches:
+            reconciliation.explain(BACK, mismatch.key, "checked with the broker")
+    finally:
+        ctx.close()
+    assert main(["--db", uri, "mt5", "reconcile", "--login", "5001002", "--from", "2023-01-01", "--to",
+                 "2023-01-31"]) == 0
+    out = capsys.readouterr().out
+    assert "GLB (5001002): 1 matched, 0 to check, 3 explained" in out
+    assert "explained by lena: checked with the broker" in out
 
 
 def test_a_clean_period_exits_0(db: tuple[str, ReconciliationOffice], capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,3 +63,28 @@ def test_every_fund_and_the_one_without_a_ledger_says_not_configured(ro: Reconci
 def test_only_back_office_and_admins_may_reconcile(ro: ReconciliationOffice) -> None:
     reconciliation = ro.office.services.trading.reconciliation
     assert_permission_matrix(lambda actor: reconciliation.reconcile_all(actor, FIRST, LAST), Permission.MT5_RECONCILE)
+
+
+def test_a_mismatch_explained_with_a_note_stays_listed_but_is_no_longer_open(ro: ReconciliationOffice) -> None:
+    reconciliation = ro.office.services.trading.reconciliation
+    fund_id = ro.office.fund.fund_id
+    [unrecorded] = reconciliation.reconcile(BACK, fund_id, FIRST, LAST).of_kind(MismatchKind.DEAL_NOT_RECORDED)
+    assert unrecorded.key == "deal_not_recorded:5001002:12"
+    with pytest.raises(ValidationError, match="note"):
+        reconciliation.explain(BACK, unrecorded.key, "   ")
+    with pytest.raises(ValidationError, match="does not name"):
+        reconciliation.explain(BACK, "nonsense:1", "why")
+    assert_permission_matrix(lambda actor: reconciliation.explain(actor, unrecorded.key, "Broker bonus, agreed"),
+                             Permission.MT5_RECONCILE, state=lambda: reconciliation.notes.count())
+    reconciliation.explain(BACK, unrecorded.key, "Broker bonus, booked by hand on 6 Jan")
+
+    result = reconciliation.reconcile(BACK, fund_id, FIRST, LAST)
+    [explained] = result.of_kind(MismatchKind.DEAL_NOT_RECORDED)
+    assert (explained.note, explained.explained_by, explained.open) == ("Broker bonus, booked by hand on 6 Jan",
+                                                                         "lena", False)
+    assert len(result.mismatches) == 3
+    assert unrecorded not in result.open_mismatches
+    assert len(result.open_mismatches) == 2
+    entries = [e for e in ro.office.services.ctx.audit.iter_chain() if e["action"] == "mt5.reconciliation.explain"]
+    assert [e["after"]["note"] for e in entries][-1] == "Broker bonus, booked by hand on 6 Jan"
+    assert entries[-1]["before"]["note"] == "Broker bonus, agreed", "a new note replaces the old one, audited"

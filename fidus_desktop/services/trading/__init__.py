@@ -32,7 +32,7 @@ class TradingServices:
         self.reconciliation = ReconciliationService(ctx, self.accounts, self.classification, cash_flows)
 
     def ensure_indexes(self) -> None:
-        for service in (self.accounts, self.classification, self.risk, self.sync):
+        for service in (self.accounts, self.classification, self.risk, self.sync, self.reconciliation):
             service.ensure_indexes()
 
 

@@ -9,13 +9,15 @@ The recorded flows come from a ``CashFlowSource`` (the portfolio cash ledger's s
 redemptions, wired in the composition root), so this module does not depend on how the fund books its flows.
 Where there is nothing to reconcile against (no source, a fund without a cash ledger, an account mapped to a
 managed investor account or to nothing) the result says "not configured" and why, instead of listing every
-deal as unrecorded.
+deal as unrecorded. The back office may mark a mismatch as explained with a note (audited, one per mismatch in
+``mt5_reconciliation_notes``); it stays listed with the note, so the explanation is visible, but it no longer
+counts as open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -28,6 +30,7 @@ from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.accounts import Mt5Account, Mt5AccountService
 from fidus_desktop.services.trading.classification import ClassificationService
 
+NOTES = "mt5_reconciliation_notes"
 _RECONCILED = {BalanceCategory.CLIENT_DEPOSIT, BalanceCategory.CLIENT_WITHDRAWAL, BalanceCategory.UNCLASSIFIED}
 NO_SOURCE = "No source of recorded fund cash flows is configured (the portfolio cash ledger is not wired)."
 
@@ -66,6 +69,18 @@ class Mismatch:
     amount: Decimal
     currency: str
     detail: str
+    note: str = ""  # the back office's explanation, "" while open
+    explained_by: str = ""
+
+    @property
+    def key(self) -> str:
+        """Names this mismatch across runs: the deal (login, ticket) or the recorded flow."""
+        subject = self.flow_id if self.ticket is None else f"{self.login}:{self.ticket}"
+        return f"{self.kind.value}:{subject}"
+
+    @property
+    def open(self) -> bool:
+        return not self.note
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,10 @@ class Reconciliation:
     def of_kind(self, kind: MismatchKind) -> list[Mismatch]:
         return [m for m in self.mismatches if m.kind is kind]
 
+    @property
+    def open_mismatches(self) -> list[Mismatch]:
+        return [m for m in self.mismatches if m.open]
+
 
 class ReconciliationService(Service):
     """Match balance deals of a fund's accounts against its recorded cash flows."""
@@ -116,6 +135,24 @@ class ReconciliationService(Service):
         self.accounts = accounts
         self.classification = classification
         self.cash_flows = cash_flows
+        self.notes = ctx.store.collection(NOTES)
+
+    def ensure_indexes(self) -> None:
+        self.notes.ensure_index(["key"], unique=True)
+
+    def explain(self, actor: Actor, key: str, note: str) -> None:
+        """Mark the mismatch ``key`` (``Mismatch.key``) as explained with ``note``; a new note replaces the old."""
+        text = self.required_text(note, "note", "A note saying why this mismatch is in order", max_length=500)
+        if not isinstance(key, str) or key.partition(":")[0] not in set(MismatchKind):
+            raise ValidationError({"key": f"{key!r} does not name a reconciliation mismatch."})
+        with self.changing(actor, Permission.MT5_RECONCILE) as rec:
+            before = self.notes.find_one({"key": key})
+            changes = {"note": text, "explained_by": actor.username, "explained_at": self.now()}
+            if before is None:
+                after = self.notes.insert({"key": key, **changes})
+            else:
+                after = self.notes.update(before["_id"], changes, expected_version=before["version"])
+            rec.record("mt5.reconciliation.explain", NOTES, after["_id"], before=before, after=after)
 
     def reconcile(
         self,
@@ -201,7 +238,23 @@ class ReconciliationService(Service):
                     flow.currency, f"The fund recorded {flow.amount} {flow.currency} on {flow.booked} "
                                    f"('{flow.description}') but no MT5 account of the fund shows it."))
         mismatches.sort(key=lambda m: (m.day, m.kind.value))
-        return Reconciliation(fund_id, logins, first_day, last_day, matched, mismatches)
+        return Reconciliation(fund_id, logins, first_day, last_day, matched, self._with_notes(mismatches))
+
+    def _with_notes(self, mismatches: list[Mismatch]) -> list[Mismatch]:
+        if not mismatches:
+            return mismatches
+        notes = {d["key"]: d for d in self.notes.find({"key": {"$in": [m.key for m in mismatches]}})}
+        return [replace(m, note=notes[m.key]["note"], explained_by=notes[m.key]["explained_by"])
+                if m.key in notes else m for m in mismatches]
+
+
+def reconciliation_state(result: Reconciliation) -> str:
+    """One line for people: the counts, or why nothing could be reconciled (the panel and the CLI print it)."""
+    if not result.configured:
+        return f"not configured – {result.not_configured}"
+    explained = len(result.mismatches) - len(result.open_mismatches)
+    return (f"{len(result.matched)} matched, {len(result.open_mismatches)} to check"
+            + (f", {explained} explained" if explained else ""))
 
 
 def _check_window(first_day: date, last_day: date) -> None:

@@ -3,9 +3,9 @@
 Four lists across every fund with mapped accounts: deals paired with a recorded flow, deals nobody recorded,
 recorded flows no account shows, and balance deals still unclassified. Accounts or funds that cannot be
 reconciled (no cash ledger, mapped to an investor account, not mapped) are named in the summary with the
-reason. The work runs in the worker through ``ReconciliationService.reconcile_all`` (which checks
-``mt5.reconcile``); the Trading tab refreshes the panel after each sync, and it reloads when balance deals
-are classified or dealing settles.
+reason. A selected mismatch can be marked explained with a note (audited; it stays listed with the note).
+The work runs in the worker through ``ReconciliationService`` (which checks ``mt5.reconcile``); the Trading
+tab refreshes the panel after each sync, and it reloads when balance deals are classified or dealing settles.
 """
 
 from __future__ import annotations
@@ -15,9 +15,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Slot
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from fidus_desktop.services.trading.reconciliation import MismatchKind, Reconciliation
+from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.session import UiSession
@@ -46,6 +57,7 @@ MISMATCH_COLUMNS: list[Column[Labelled]] = [
     Column("Ticket", lambda r: "" if r[1].ticket is None else str(r[1].ticket), align=RIGHT),
     Column("Amount", lambda r: amount(r[1].amount), align=RIGHT),
     Column("Currency", lambda r: r[1].currency),
+    Column("Explained", lambda r: f"{r[1].explained_by}: {r[1].note}" if r[1].note else ""),
     Column("What to check", lambda r: r[1].detail),
 ]
 
@@ -66,6 +78,8 @@ def _day_edit(name: str, day: date) -> QDateEdit:
 def _table(name: str, model: RecordTableModel[Labelled]) -> QTableView:
     view = QTableView(objectName=name)
     view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.verticalHeader().hide()
     view.setAlternatingRowColors(True)
     view.horizontalHeader().setStretchLastSection(True)
@@ -74,12 +88,7 @@ def _table(name: str, model: RecordTableModel[Labelled]) -> QTableView:
 
 def summary_lines(results: list[tuple[str, Reconciliation]]) -> list[str]:
     """One line per fund or account: counts, or why it could not be reconciled."""
-    lines = []
-    for label, result in results:
-        if not result.configured:
-            lines.append(f"{label}: not configured – {result.not_configured}")
-        else:
-            lines.append(f"{label}: {len(result.matched)} matched, {len(result.mismatches)} to check")
+    lines = [f"{label}: {reconciliation_state(result)}" for label, result in results]
     return lines or ["No MT5 account is set up, so there is nothing to reconcile."]
 
 
@@ -100,10 +109,19 @@ class ReconciliationPanel(QWidget):
         self.summary = QLabel(objectName="reconciliationSummary", wordWrap=True)
         self.matched = RecordTableModel(MATCH_COLUMNS, self)
         self.lists = {kind: RecordTableModel(MISMATCH_COLUMNS, self) for _, _, kind in MISMATCH_LISTS}
+        self.views = {kind: _table(name, self.lists[kind]) for _, name, kind in MISMATCH_LISTS}
         self.tabs = QTabWidget(objectName="reconciliationLists")
         self.tabs.addTab(_table("matchedTable", self.matched), "Matched")
-        for title, name, kind in MISMATCH_LISTS:
-            self.tabs.addTab(_table(name, self.lists[kind]), title)
+        for title, _, kind in MISMATCH_LISTS:
+            self.tabs.addTab(self.views[kind], title)
+            self.views[kind].selectionModel().selectionChanged.connect(self._update_explain)
+        self.tabs.currentChanged.connect(self._update_explain)
+        self.note = QLineEdit(objectName="explainNote", placeholderText="Why the selected mismatch is in order")
+        self.explain_button = QPushButton("Mark explained", objectName="explainButton")
+        self.explain_button.clicked.connect(self.explain)
+        explain_bar = QHBoxLayout()
+        explain_bar.addWidget(self.note)
+        explain_bar.addWidget(self.explain_button)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("From"))
         bar.addWidget(self.first)
@@ -115,7 +133,9 @@ class ReconciliationPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
+        layout.addLayout(explain_bar)
         session.signals.data_changed.connect(self._data_changed)
+        self._update_explain()
         self.refresh()
 
     def period(self) -> tuple[date, date]:
@@ -143,8 +163,35 @@ class ReconciliationPanel(QWidget):
         for kind, model in self.lists.items():
             model.set_records([(label, m) for label, r in results for m in r.of_kind(kind)])
         for index, (title, _, kind) in enumerate(MISMATCH_LISTS, start=1):
-            self.tabs.setTabText(index, f"{title} ({self.lists[kind].rowCount()})")
+            self.tabs.setTabText(index, f"{title} ({sum(m.open for _, m in self.lists[kind].records)})")
+        self._update_explain()
         self._finished()
+
+    def selected_mismatch(self) -> Mismatch | None:
+        """The selected row of the mismatch list on show (None on the matched list or without a selection)."""
+        index = self.tabs.currentIndex()
+        if index < 1:
+            return None
+        kind = MISMATCH_LISTS[index - 1][2]
+        rows = self.views[kind].selectionModel().selectedRows()
+        return self.lists[kind].record(rows[0].row())[1] if rows else None
+
+    def _update_explain(self) -> None:
+        self.explain_button.setEnabled(self.selected_mismatch() is not None)
+
+    def explain(self) -> None:
+        """Mark the selected mismatch explained with the note typed (the service refuses an empty note)."""
+        mismatch = self.selected_mismatch()
+        if mismatch is None:
+            return
+        reconciliation, actor, note = self.session.services.trading.reconciliation, self.session.actor, self.note.text()
+
+        def done(_: object) -> None:
+            self.note.clear()
+            self.refresh()
+
+        self.session.runner.submit(lambda: reconciliation.explain(actor, mismatch.key, note), on_done=done,
+                                   on_error=lambda exc: show_error(exc, self))
 
     def _failed(self, exc: BaseException) -> None:
         self._finished()

@@ -57,6 +57,17 @@ def test_lists_the_period_and_refreshes(qtbot: QtBot, office_context: tuple[AppC
     assert "GLB: 1 matched, 3 to check" in summary
     assert "NEW: not configured" in summary
 
+    assert not panel.explain_button.isEnabled()
+    panel.tabs.setCurrentIndex(1)
+    panel.views[MismatchKind.DEAL_NOT_RECORDED].selectRow(0)
+    assert panel.explain_button.isEnabled()
+    qtbot.keyClicks(panel.note, "Broker bonus, booked by hand")
+    qtbot.mouseClick(panel.explain_button, Qt.MouseButton.LeftButton)
+    assert panel.lists[MismatchKind.DEAL_NOT_RECORDED].index(0, 6).data() == "lena: Broker bonus, booked by hand"
+    assert panel.tabs.tabText(1) == "Deals not recorded (0)"
+    assert panel.note.text() == ""
+    assert "GLB: 1 matched, 2 to check, 1 explained" in panel.summary.text()
+
     ctx.services.trading.classification.resolve(ADMIN, 5001002, 13, "fee_rebate", "broker goodwill")
     session.signals.data_changed.emit("mt5_balance_classes")
     assert rows(panel, MismatchKind.NEEDS_CLASSIFICATION) == []
