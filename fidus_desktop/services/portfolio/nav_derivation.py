@@ -145,16 +145,17 @@ class NavDerivationService(Service):
         previous_quote = self.fx.rate(share_class.currency, base, previous.nav_date) if previous else None
         owed = sum((e.amount for e in self.fees.ledger(actor, class_id=share_class.class_id, end=day)
                     if e.kind in OWED_FEES), Decimal(0))
-        return ClassInput(share_class.class_id, share_class.code, share_class.currency, units,
-                          previous.nav_per_unit if previous else None, previous.nav_date if previous else None,
-                          previous_quote.rate if previous_quote else quote.rate, quote.rate, owed), \
-            quote, previous_quote
+        given = ClassInput(share_class.class_id, share_class.code, share_class.currency, units,
+                           previous.nav_per_unit if previous else None, previous.nav_date if previous else None,
+                           previous_quote.rate if previous_quote else quote.rate, quote.rate, owed)
+        return given, quote, previous_quote
 
     def save(self, actor: Actor, derivation: NavDerivation, reason: Any = None) -> list[NavPoint]:
         """Store the derived NAVs in one transaction: new dates inserted, changed ones corrected with ``reason``.
 
         The stored NAVs must still be the ones the derivation saw (else ``ConcurrencyError``: derive again).
         """
+        require(actor, Permission.NAV_MANAGE)
         changed = [c for c in derivation.classes if c.changes_stored]
         corrections = [c for c in changed if c.stored is not None]
         why = None
