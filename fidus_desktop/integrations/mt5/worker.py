@@ -30,6 +30,7 @@ from .records import AccountInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, Tra
 
 log = logging.getLogger(__name__)
 _SPAWN = multiprocessing.get_context("spawn")
+STARTUP_SECONDS = 30.0  # a fresh Python process importing the package, before any call is timed
 _NO_WORKER = (int(ResultCode.RES_E_INTERNAL_FAIL_CONNECT), "No IPC connection (terminal worker not running)")
 _TYPED = {cls.__name__: cls for cls in (errors.Mt5Error, errors.Mt5Unavailable, errors.Mt5ConnectionError,
                                         errors.Mt5AuthError, errors.Mt5RequestError)}
@@ -38,6 +39,7 @@ _TYPED = {cls.__name__: cls for cls in (errors.Mt5Error, errors.Mt5Unavailable, 
 def serve(conn: Connection, factory: Callable[[], Terminal]) -> None:
     """The worker's loop: run each ``(method, args, kwargs)`` on its own terminal, answer, until told to end."""
     terminal = factory()
+    conn.send(("ready", None))
     while True:
         try:
             request = conn.recv()
@@ -73,13 +75,23 @@ class WorkerTerminal:
     def alive(self) -> bool:
         return self._process is not None and self._process.is_alive()
 
-    def _start(self) -> None:
+    def _start(self) -> bool:
+        """Spawn the worker and wait until it is ready; False (``last_error`` set) when it did not come up."""
         parent, child = _SPAWN.Pipe()
         process = _SPAWN.Process(target=serve, args=(child, self.factory), name=f"mt5-worker {self.path}",
                                  daemon=True)
         process.start()
         child.close()
         self._process, self._conn = process, parent
+        try:
+            if parent.poll(STARTUP_SECONDS) and parent.recv()[0] == "ready":
+                return True
+        except (EOFError, OSError):
+            pass
+        self._stop(kill=True)
+        self._local_error = (int(ResultCode.RES_E_INTERNAL_FAIL_INIT),
+                             f"The terminal worker for {self.path} did not start within {STARTUP_SECONDS:.0f} s")
+        return False
 
     def _stop(self, *, kill: bool) -> None:
         process, conn = self._process, self._conn
@@ -135,7 +147,8 @@ class WorkerTerminal:
         """Start the worker if needed, then attach it to this installation (``path`` defaults to ours)."""
         if not self.alive:
             self._stop(kill=True)
-            self._start()
+            if not self._start():
+                return False
         return bool(self._call("initialize", path=path or self.path, login=login, password=password,
                                server=server, timeout=timeout, portable=portable))
 
