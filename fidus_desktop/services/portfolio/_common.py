@@ -91,14 +91,18 @@ class PageRequest:
 
 
 def check_page(sort: Sort | None, offset: int, limit: int, allowed: Sequence[str], default: Sort) -> PageRequest:
-    """Validate a page request: sort only on indexed fields (so paging stays fast), sane window."""
+    """Validate a page request: sort only on indexed fields (so paging stays fast), sane window.
+
+    ``_id`` breaks ties in the direction of the last sort field, so one index on ``(field, _id)`` serves the
+    order read forwards or backwards, and a keyset cursor (``store.keyset``) is exact.
+    """
     sort = list(sort or default)
     bad = [f for f, _ in sort if f not in allowed]
     if bad:
         raise ValidationError({"sort": f"Cannot sort by {', '.join(bad)}; sortable: {', '.join(allowed)}."})
     if offset < 0 or not 0 < limit <= MAX_PAGE:
         raise ValidationError({"limit": f"Ask for 1 to {MAX_PAGE} rows from an offset of 0 or more."})
-    return PageRequest([*sort, ("_id", 1)], offset, limit)
+    return PageRequest([*sort, ("_id", sort[-1][1])], offset, limit)
 
 
 def date_range(field: str, start: date | None, end: date | None) -> Filter:

@@ -11,7 +11,8 @@
   a reason is required. Settled transactions are final.
 
 Every status change passes the version the user saw (``ConcurrencyError`` if someone else moved it) and is
-audited. ``count``/``page`` serve the lazy transactions table; filters and sorts use indexed fields only.
+audited. ``count``/``page`` serve the lazy transactions table; filters and sorts use indexed fields only, and
+``page(after=last row)`` seeks (keyset paging) so a page deep in 100,000 rows costs what the first one does.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from fidus_desktop.services.portfolio.funds import FundService, ShareClass
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.services.portfolio.ledgers import Ledgers
 from fidus_desktop.services.portfolio.nav import NavService
+from fidus_desktop.store.keyset import after as seek_after
+from fidus_desktop.store.keyset import seek_filter
 from fidus_desktop.store.port import Document, Filter, Sort, new_id, stale
 
 TRANSACTIONS = "transactions"
@@ -146,8 +149,8 @@ class DealingService(Service):
         t = self.transactions
         t.ensure_index(["ref"], unique=True)
         for field in TRANSACTION_SORTS:
-            if field != "ref":
-                t.ensure_index([field])
+            if field != "ref":  # (field, _id): the page order, read forwards or backwards, and the keyset seek
+                t.ensure_index([field, "_id"])
         for scope in ("fund_id", "class_id", "investor_id", "status", "kind"):
             t.ensure_index([scope, "trade_date"])
         t.ensure_index(["status", "settlement_date"])
@@ -158,12 +161,22 @@ class DealingService(Service):
         return self.transactions.count((query or TransactionQuery()).to_filter())
 
     def page(self, actor: Actor, query: TransactionQuery | None = None, sort: Sort | None = None,
-             offset: int = 0, limit: int = 100) -> list[TransactionView]:
-        """One window of the transactions table, newest trade date first unless ``sort`` says otherwise."""
+             offset: int = 0, limit: int = 100, after: TransactionView | None = None) -> list[TransactionView]:
+        """One window of the transactions table, newest trade date first unless ``sort`` says otherwise.
+
+        ``after``: the last row of the previous page; the page then starts right after it by its sort key and
+        id (keyset paging, the same cost at any depth). ``offset`` is used only without ``after`` or when no
+        cursor can be formed from it (a sort field the view does not carry, such as ``updated_at``).
+        """
         require(actor, Permission.FUNDS_READ)
         request = check_page(sort, offset, limit, TRANSACTION_SORTS, [("trade_date", -1)])
-        docs = self.transactions.find((query or TransactionQuery()).to_filter(), sort=request.sort,
-                                      skip=request.offset, limit=request.limit)
+        seek = None
+        if after is not None:
+            values = [after.transaction_id if field == "_id" else getattr(after, field, None)
+                      for field, _ in request.sort]
+            seek = seek_filter(request.sort, values)
+        docs = self.transactions.find(seek_after((query or TransactionQuery()).to_filter(), seek), sort=request.sort,
+                                      skip=0 if seek else request.offset, limit=request.limit)
         return [TransactionView.from_doc(d) for d in docs]
 
     def get(self, actor: Actor, transaction_id: str) -> TransactionView:

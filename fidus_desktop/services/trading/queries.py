@@ -1,10 +1,16 @@
 """Paged deal queries for the lazy deals table (``QAbstractTableModel`` with ``fetchMore``), and the stored
 open positions (what the poller last wrote), for every reader whether or not a poller runs in their window.
 
-Sorts are restricted to time, ticket and symbol. With a ``login`` (the Trading tab's per-account table) the
-``mt5_deals`` indexes (login, time, ticket) and (login, symbol, time, ticket) serve the filter and the order,
-so counting and paging stay fast with a million deals; a query across all accounts is not indexed (bulk
-sync speed was preferred, see ``SyncService.ensure_indexes``).
+Sorts are restricted to time, ticket and symbol (a symbol sort continues by time, then ticket). With a
+``login`` (the Trading tab's per-account table) the ``mt5_deals`` indexes (login, time, ticket),
+(login, symbol, time, ticket) and the unique (login, ticket) serve the filter and the whole order, so counting
+and paging stay fast with a million deals; a query across all accounts is not indexed (bulk sync speed was
+preferred, see ``SyncService.ensure_indexes``).
+
+Paging is keyset paging when the caller passes the last deal it has (``after``): the next page starts right
+after that deal's sort key and ticket through the index, so a page a million deals down costs what the first
+does. Without a login the ticket is not unique (two accounts may share one), so no exact cursor exists and
+such queries page by offset.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.documents import DEALS, POSITIONS, deal_from_doc, position_from_doc
+from fidus_desktop.store.keyset import after as seek_after
+from fidus_desktop.store.keyset import seek_filter
 from fidus_desktop.store.port import Filter, Sort
 
 SORTABLE = ("time", "ticket", "symbol")
@@ -72,9 +80,14 @@ class DealQueryService(Service):
         return self.deals.count(deal_filter.to_store())
 
     def page_deals(
-        self, actor: Actor, deal_filter: DealFilter, sort: Sort | None = None, offset: int = 0, limit: int = 200
+        self, actor: Actor, deal_filter: DealFilter, sort: Sort | None = None, offset: int = 0, limit: int = 200,
+        after: Deal | None = None,
     ) -> list[Deal]:
-        """Rows ``offset`` … ``offset + limit`` in ``sort`` order (ticket breaks ties, so pages never overlap)."""
+        """``limit`` deals in ``sort`` order (ticket breaks ties, so pages never overlap).
+
+        ``after``: the last deal of the previous page; the page starts right after it (keyset paging). Without
+        it, or without a ``login`` in the filter (see the module docstring), the page starts at ``offset``.
+        """
         require(actor, Permission.MT5_READ)
         order = list(sort or DEFAULT_SORT)
         bad = [name for name, _ in order if name not in SORTABLE]
@@ -82,7 +95,13 @@ class DealQueryService(Service):
             raise ValidationError({"sort": f"Deals cannot be sorted by {', '.join(bad)}; use {', '.join(SORTABLE)}."})
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise ValidationError({"limit": f"Ask for 1 to {MAX_PAGE} deals from an offset of 0 or more."})
+        if [name for name, _ in order] == ["symbol"]:
+            order.append(("time", order[-1][1]))  # the (login, symbol, time, ticket) index's order
         if all(name != "ticket" for name, _ in order):
             order.append(("ticket", order[-1][1]))
-        docs = self.deals.find(deal_filter.to_store(), sort=order, skip=offset, limit=limit)
+        seek = None
+        if after is not None and deal_filter.login is not None:
+            seek = seek_filter(order, [getattr(after, name) for name, _ in order])
+        docs = self.deals.find(seek_after(deal_filter.to_store(), seek), sort=order, skip=0 if seek else offset,
+                               limit=limit)
         return [deal_from_doc(d) for d in docs]

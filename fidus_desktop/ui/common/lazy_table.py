@@ -11,7 +11,8 @@ API::
                Column("Amount", lambda t: fmt.amount(t.amount, t.currency), align=RIGHT)]
     model = LazyTableModel(columns,
                            count=lambda query: service.count(actor, query),
-                           fetch=lambda query, sort, offset, limit: service.page(actor, query, sort, offset, limit),
+                           fetch=lambda query, sort, offset, limit, after: service.page(actor, query, sort, offset,
+                                                                                        limit, after),
                            runner=session.runner, initial_filter=TransactionQuery())
     view.setModel(model); view.setSortingEnabled(True)
     model.set_filter(TransactionQuery(status="pending"))   # new query: count + first page
@@ -19,10 +20,14 @@ API::
     model.row_at(3)                                         # the loaded row object
 
 ``count`` and ``fetch`` run in the worker; ``fetch`` gets the filter object unchanged (the model never
-looks inside it), the sort as ``[(sort_key, 1 | -1)]`` or None for the service's default, an offset and a
-limit of at most ``page_size``. Results of an older query that arrive after a newer one was asked for are
-dropped (a generation counter), so fast typing in a filter box never shows stale rows. ``loaded(total)``
-is emitted after each query, ``failed(exc)`` when the service refused (the view shows it; rows stay empty).
+looks inside it), the sort as ``[(sort_key, 1 | -1)]`` or None for the service's default, an offset, a
+limit of at most ``page_size`` and the cursor ``after``: the last row already loaded (None for the first
+page). A service that can seek (keyset paging: the rows after that row's sort key and id, through an index)
+uses ``after`` and ignores ``offset``, so a page deep in the table costs what the first one does; a service
+that cannot form a cursor from the row pages by ``offset``. Results of an older query that arrive after a
+newer one was asked for are dropped (a generation counter), so fast typing in a filter box never shows stale
+rows. ``loaded(total)`` is emitted after each query, ``failed(exc)`` when the service refused (the view shows
+it; rows stay empty).
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ class LazyTableModel(QAbstractTableModel, Generic[R]):
     failed = Signal(object)  # the exception the service raised
 
     def __init__(self, columns: Sequence[Column[R]], *, count: Callable[[Any], int],
-                 fetch: Callable[[Any, SortSpec | None, int, int], list[R]], runner: Runner,
+                 fetch: Callable[[Any, SortSpec | None, int, int, R | None], list[R]], runner: Runner,
                  initial_filter: Any = None, page_size: int = DEFAULT_PAGE, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
@@ -106,7 +111,8 @@ class LazyTableModel(QAbstractTableModel, Generic[R]):
             total = self._count(query)
             found: list[R] = []
             while len(found) < min(rows, total):
-                page = self._fetch(query, sort, len(found), min(self.page_size, rows - len(found)))
+                page = self._fetch(query, sort, len(found), min(self.page_size, rows - len(found)),
+                                   found[-1] if found else None)
                 if not page:
                     break
                 found.extend(page)
@@ -139,8 +145,8 @@ class LazyTableModel(QAbstractTableModel, Generic[R]):
             return
         self._fetching = True
         generation, query, sort, offset = self._generation, self._filter, self._sort, len(self._rows)
-        limit = min(self.page_size, self._total - offset)
-        self._runner.submit(lambda: self._fetch(query, sort, offset, limit),
+        limit, last = min(self.page_size, self._total - offset), self._rows[-1] if self._rows else None
+        self._runner.submit(lambda: self._fetch(query, sort, offset, limit, last),
                             on_done=lambda page: self._append(generation, offset, page),
                             on_error=lambda exc: self._fail(generation, exc))
 

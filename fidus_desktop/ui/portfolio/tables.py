@@ -58,7 +58,9 @@ def investors_model(session: UiSession) -> LazyTableModel[Investor]:
     investors, actor = session.services.portfolio.investors, session.actor
     return LazyTableModel(
         INVESTOR_COLUMNS, count=lambda search: investors.count(actor, investor_filter(search)),
-        fetch=lambda search, sort, offset, limit: investors.page(actor, investor_filter(search), sort, offset, limit),
+        # ``investors.page`` has no cursor (its view lacks the ``name_key`` sort field): pages by offset.
+        fetch=lambda search, sort, offset, limit, after: investors.page(actor, investor_filter(search), sort, offset,
+                                                                        limit),
         runner=session.runner, initial_filter="")
 
 
@@ -78,9 +80,10 @@ def transactions_model(session: UiSession, class_codes: dict[str, str], initial:
         query = _resolved(portfolio, flt)
         return portfolio.dealing.count(actor, query) if query else 0
 
-    def fetch(flt: TransactionFilter, sort: SortSpec | None, offset: int, limit: int) -> list[TransactionView]:
+    def fetch(flt: TransactionFilter, sort: SortSpec | None, offset: int, limit: int,
+              after: TransactionView | None) -> list[TransactionView]:
         query = _resolved(portfolio, flt)
-        return portfolio.dealing.page(actor, query, sort, offset, limit) if query else []
+        return portfolio.dealing.page(actor, query, sort, offset, limit, after) if query else []
 
     return LazyTableModel(transaction_columns(class_codes), count=count, fetch=fetch, runner=session.runner,
                           initial_filter=initial)

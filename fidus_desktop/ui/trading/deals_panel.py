@@ -1,7 +1,8 @@
 """The deals history of one account: a filter bar (symbol, date range) over a lazily paged table.
 
 A busy account holds a million deals, so nothing loads them all: the shared ``LazyTableModel`` counts the
-matches and pages through ``DealQueryService.page_deals`` in the worker as the view scrolls. Changing the
+matches and pages through ``DealQueryService.page_deals`` in the worker as the view scrolls, each page seeking
+from the last loaded deal (keyset paging), so the millionth deal comes as fast as the first. Changing the
 symbol, the dates or the sort column re-queries the service from the first page.
 """
 
@@ -30,8 +31,9 @@ def deals_model(session: UiSession, parent: QObject | None = None) -> LazyTableM
     def count(query: DealFilter | None) -> int:
         return queries.count_deals(actor, query) if query is not None else 0
 
-    def fetch(query: DealFilter | None, sort: SortSpec | None, offset: int, limit: int) -> list[Deal]:
-        return queries.page_deals(actor, query, sort, offset, limit) if query is not None else []
+    def fetch(query: DealFilter | None, sort: SortSpec | None, offset: int, limit: int, after: Deal | None
+              ) -> list[Deal]:
+        return queries.page_deals(actor, query, sort, offset, limit, after) if query is not None else []
 
     return LazyTableModel(DEAL_COLUMNS, count=count, fetch=fetch, runner=session.runner, parent=parent)
 

@@ -35,7 +35,8 @@ class FakeService:
         self.calls.append(("count", query))
         return len(self.matching(query))
 
-    def page(self, query: str | None, sort: list[tuple[str, int]] | None, offset: int, limit: int) -> list[Row]:
+    def page(self, query: str | None, sort: list[tuple[str, int]] | None, offset: int, limit: int,
+             after: Row | None = None) -> list[Row]:
         self.calls.append(("page", query, sort, offset, limit))
         rows = self.matching(query)
         if sort:
