@@ -2,13 +2,12 @@
 
 ``get`` decrypts the content and is audited like opening it in the application (``personal_data.read``);
 a workstation without the data key cannot attach or get (exit 1, with what to run). ``get`` writes the file
-via a temporary name and a rename, so an interrupted command leaves no half file.
+via a temporary name and a rename (``DocumentService.save_copy``), so an interrupted command leaves no half file.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from fidus_desktop.bootstrap import AppContext
@@ -55,22 +54,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_get(args: argparse.Namespace) -> int:
-    out = Path(args.out)
     with acting(args) as (ctx, actor), crypto_errors():
         try:
-            content = ctx.services.documents.open(actor, args.document_id)
+            written = ctx.services.documents.save_copy(actor, args.document_id, Path(args.out))
         except DocumentDamaged as exc:
             fail(str(exc), EXIT_PROBLEM)
-        if isinstance(content, Locked):
-            fail(f"{content.reason} An administrator runs `fidus key enroll` here first.", EXIT_PROBLEM)
-        partial = out.with_name(out.name + ".partial")
-        try:
-            partial.write_bytes(content)
-            os.replace(partial, out)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            fail(f"Cannot write {out}: {exc.strerror or exc}.", EXIT_PROBLEM)
-        print(f"Wrote {len(content):,} bytes to {out}.")
+        if isinstance(written, Locked):
+            fail(f"{written.reason} An administrator runs `fidus key enroll` here first.", EXIT_PROBLEM)
+        print(f"Wrote {written:,} bytes to {args.out}.")
         return EXIT_OK
 
 

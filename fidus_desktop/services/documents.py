@@ -19,6 +19,7 @@ Backups carry each document's sealed chunks as one blob named by the document id
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.personal_data import PERSONAL_DATA, Locked, PersonalField, Vault
-from fidus_desktop.store.port import Document, Store, new_id
+from fidus_desktop.store.port import Document, Filter, Store, new_id
 
 DOCUMENTS = "documents"
 CHUNKS = "document_chunks"
@@ -220,12 +221,19 @@ class DocumentService(Service):
             raise ValidationError({"path": f"Cannot read {path}: {exc.strerror or exc}."}) from exc
         return self.attach(actor, owner_entity, owner_id, path.name, data)
 
-    def list_for(self, actor: Actor, owner_entity: str, owner_id: str) -> list[StoredDocument]:
-        """The owner's documents, newest first (metadata only: nothing is decrypted)."""
+    def _of_owner(self, actor: Actor, owner_entity: str, owner_id: str) -> Filter:
         require(actor, Permission.INVESTORS_READ)
-        owner_id = self._owner(owner_entity, owner_id)
-        docs = self.documents.find({"owner_entity": owner_entity, "owner_id": owner_id, "erased_at": None},
-                                   sort=[("uploaded_at", -1)])
+        return {"owner_entity": owner_entity, "owner_id": self._owner(owner_entity, owner_id), "erased_at": None}
+
+    def count_for(self, actor: Actor, owner_entity: str, owner_id: str) -> int:
+        return self.documents.count(self._of_owner(actor, owner_entity, owner_id))
+
+    def list_for(
+        self, actor: Actor, owner_entity: str, owner_id: str, *, offset: int = 0, limit: int | None = None
+    ) -> list[StoredDocument]:
+        """The owner's documents, newest first (metadata only: nothing is decrypted)."""
+        docs = self.documents.find(self._of_owner(actor, owner_entity, owner_id),
+                                   sort=[("uploaded_at", -1), ("_id", 1)], skip=offset, limit=limit)
         return [StoredDocument.from_doc(doc) for doc in docs]
 
     def get(self, actor: Actor, document_id: str) -> StoredDocument:
@@ -261,6 +269,21 @@ class DocumentService(Service):
         with self.changing(actor, Permission.PERSONAL_DATA_READ) as rec:
             rec.record("personal_data.read", "document", doc["_id"], after={"field": "content"})
         return content
+
+    def save_copy(self, actor: Actor, document_id: str, path: Path) -> int | Locked:
+        """``open`` the document and write it to ``path`` (via a temporary name and a rename: no half file)."""
+        content = self.open(actor, document_id)
+        if isinstance(content, Locked):
+            return content
+        path = Path(path)
+        partial = path.with_name(path.name + ".partial")
+        try:
+            partial.write_bytes(content)
+            os.replace(partial, path)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise ValidationError({"path": f"Cannot write {path}: {exc.strerror or exc}."}) from exc
+        return len(content)
 
     def delete(self, actor: Actor, document_id: str, expected_version: int) -> None:
         """Remove the document and its content; ``ConcurrencyError`` if someone changed it since it was read."""

@@ -29,6 +29,7 @@ from fidus_desktop.services.personal_data import Locked
 from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITIVE_LABELS, Investor, InvestorDetails
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.errors import describe_error
+from fidus_desktop.ui.portfolio.documents_panel import DocumentsPanel
 from fidus_desktop.ui.session import UiSession
 
 HIDDEN = "••••"
@@ -50,6 +51,7 @@ class InvestorDialog(QDialog):
         self.setWindowTitle("Investor")
         self.tabs = QTabWidget()
         self.tabs.addTab(self._details_page(), "Details")
+        self.tabs.addTab(DocumentsPanel(session, "investor", investor_id), "Documents")
         self.message = QLabel()
         self.message.setObjectName("investorMessage")
         self.message.setWordWrap(True)
