@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -100,7 +101,7 @@ class ReconciliationPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("reconciliationPanel")
         self.session = session
-        self._loading = self._again = False
+        self._loading = self._again = self._stale = False
         last = today()
         self.first = _day_edit("reconcileFrom", last - timedelta(days=DEFAULT_DAYS - 1))
         self.last = _day_edit("reconcileTo", last)
@@ -167,6 +168,19 @@ class ReconciliationPanel(QWidget):
         self._update_explain()
         self._finished()
 
+    def data_arrived(self) -> None:
+        """New deals were stored: refresh now if the panel is on screen, else when it is next shown."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._stale = False
+            self.refresh()
+        super().showEvent(event)
+
     def selected_mismatch(self) -> Mismatch | None:
         """The selected row of the mismatch list on show (None on the matched list or without a selection)."""
         index = self.tabs.currentIndex()
@@ -206,4 +220,4 @@ class ReconciliationPanel(QWidget):
     @Slot(str)
     def _data_changed(self, topic: str) -> None:
         if topic in RELOAD_TOPICS:
-            self.refresh()
+            self.data_arrived()

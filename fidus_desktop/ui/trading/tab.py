@@ -393,7 +393,7 @@ class TradingView(QWidget):
     @Slot(int, int)
     def _deals_arrived(self, login: int, count: int) -> None:
         if self.reconciliation is not None:
-            self.reconciliation.refresh()
+            self.reconciliation.data_arrived()
         account = self.selected_account()
         if account is not None and account.login == login:
             self.deals_panel.requery()

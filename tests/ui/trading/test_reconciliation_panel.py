@@ -46,6 +46,7 @@ def test_lists_the_period_and_refreshes(qtbot: QtBot, office_context: tuple[AppC
     session = UiSession(ctx, BACK, inline_runner)
     panel = ReconciliationPanel(session, today=lambda: date(2023, 1, 31))
     qtbot.addWidget(panel)
+    panel.show()
     assert panel.period() == (date(2023, 1, 2), date(2023, 1, 31))
     assert [m.ticket for _, m in panel.matched.records] == [11]
     assert rows(panel, MismatchKind.DEAL_NOT_RECORDED) == [12]
@@ -104,4 +105,12 @@ def test_back_office_tab_has_the_panel_refreshed_after_a_sync(
     trading.sync.record_poll(PM, trading.accounts.get(PM, 5001002),
                              Poll(replace(snapshot("21234"), login=5001002, currency="EUR"), [], [late]))  # type: ignore[list-item]
     view._deals_arrived(5001002, 1)  # what the poller thread's signal calls
+    assert rows(panel, MismatchKind.DEAL_NOT_RECORDED) == [12], "not on screen: refreshed when next shown"
+    view.show()
+    view.detail.setCurrentWidget(panel)
     assert rows(panel, MismatchKind.DEAL_NOT_RECORDED) == [12, 15]
+    late_too = balance_deal(16, "99", "Deposit", date(2023, 1, 21))
+    trading.sync.record_poll(PM, trading.accounts.get(PM, 5001002),
+                             Poll(replace(snapshot("21333"), login=5001002, currency="EUR"), [], [late_too]))  # type: ignore[list-item]
+    view._deals_arrived(5001002, 1)
+    assert rows(panel, MismatchKind.DEAL_NOT_RECORDED) == [12, 15, 16], "on screen: refreshed at once"
