@@ -83,14 +83,17 @@ def decode_tagged(text: str) -> Any:
     raise InvalidDocument(f"Stored value has an unknown type tag {kind!r}; was the file written by a newer version?")
 
 
-_KEYS_SEEN: set[str] = set()
+# What ``json`` writes for text with ``ensure_ascii=False`` (the C function ``_JSON_TEXT`` uses for strings).
+_STR_JSON: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+# Field names seen (and checked) before, with their JSON form '"name":' for the flat encoder.
+_KEY_JSON: dict[str, str] = {}
 _MAX_KEYS_SEEN = 10_000
 
 
 def _remember_key(key: str) -> None:
     """Field names repeat across documents: check each once (bounded, so odd input cannot grow it forever)."""
-    if len(_KEYS_SEEN) < _MAX_KEYS_SEEN:
-        _KEYS_SEEN.add(key)
+    if len(_KEY_JSON) < _MAX_KEYS_SEEN:
+        _KEY_JSON[key] = _STR_JSON(key) + ":"
 
 
 def walk(value: Any, path: str, depth: int, encoders: dict[type, Encoder]) -> Any:
@@ -105,7 +108,7 @@ def walk(value: Any, path: str, depth: int, encoders: dict[type, Encoder]) -> An
             raise InvalidDocument(f"The document nests deeper than {MAX_DEPTH} levels at {path}.")
         out = {}
         for key, item in value.items():
-            if key not in _KEYS_SEEN:
+            if key not in _KEY_JSON:
                 _remember_key(check_key(key, path))
             t = type(item)
             if t is str:
@@ -140,13 +143,18 @@ def check_decimal(value: Decimal) -> Decimal:
     return value
 
 
-def _decimal_to_json(value: Decimal) -> str:
+def _decimal_text(value: Decimal) -> str:
+    """The JSON number for ``value``; ValueError if it does not fit Decimal128."""
     text = str(value)
     if len(text) > MAX_DECIMAL_DIGITS or "E" in text or not value.is_finite():
         check_decimal(value)  # short plain text has few digits and a small exponent: only others need checking
     if "." not in text and "E" not in text:
         text += "E0"  # so json.loads gives a Decimal back, not an int
-    return "\x00N" + text + "\x00"
+    return text
+
+
+def _decimal_to_json(value: Decimal) -> str:
+    return "\x00N" + _decimal_text(value) + "\x00"
 
 
 def _bytes_to_json(value: bytes) -> str:
@@ -167,14 +175,71 @@ _JSON_ENCODERS: dict[type, Encoder] = {
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+# Tagged scalars in the flat encoder: their stored text, JSON-quoted.
+_TAGGED_ENCODERS: dict[type, Encoder] = {datetime: encode_datetime, date: encode_date, bytes: _bytes_to_json}
+
+
+def _flat_json(body: dict[str, Any]) -> str | None:
+    """The stored JSON of a document holding only scalars, or None when ``_walked_json`` must encode it.
+
+    The common case (every MT5 deal) written straight to text, without the encoded copy, the JSON encoder
+    and the Decimal marks of ``_walked_json``; the output is byte-for-byte the same (tests/store/
+    test_codec_fast.py). Anything unusual, including every value that must be refused, goes the general way,
+    which raises the readable error.
+    """
+    parts: list[str] = []
+    append = parts.append
+    for key, item in body.items():
+        name = _KEY_JSON.get(key)
+        if name is None:
+            if len(_KEY_JSON) >= _MAX_KEYS_SEEN:
+                return None
+            _remember_key(check_key(key, ""))
+            name = _KEY_JSON[key]
+        kind = type(item)
+        if kind is str:
+            if len(item) > MAX_STRING_CHARS or "\x00" in item or "\x01" in item:
+                return None
+            append(name + _STR_JSON(item))
+        elif kind is Decimal:
+            try:
+                append(name + _decimal_text(item))
+            except ValueError:
+                return None
+        elif kind is int:
+            if not INT64_MIN <= item <= INT64_MAX:
+                return None
+            append(name + str(item))
+        elif item is None:
+            append(name + "null")
+        elif kind is bool:
+            append(name + ("true" if item else "false"))
+        elif kind in _TAGGED_ENCODERS:
+            try:
+                append(name + _STR_JSON(_TAGGED_ENCODERS[kind](item)))
+            except ValueError:
+                return None
+        else:
+            return None
+    return "{" + ",".join(parts) + "}"
+
+
+def _walked_json(body: dict[str, Any]) -> str:
+    """The stored JSON of any document: validated and encoded by ``walk``, then written by ``json``."""
+    text = _JSON_TEXT(walk(body, "", 0, _JSON_ENCODERS))
+    if _DECIMAL_OPEN in text:
+        text = text.replace(_DECIMAL_OPEN, "").replace(_DECIMAL_CLOSE, "")
+    return text
+
+
 def document_to_json(doc: dict[str, Any]) -> str:
     """Validated JSON text for SQLite (without ``_id``/``version``, which are columns)."""
     if type(doc) is not dict:
         raise InvalidDocument(f"A document is a dict, not {type(doc).__name__}.")
     body = without_reserved(doc)
-    text = _JSON_TEXT(walk(body, "", 0, _JSON_ENCODERS))
-    if _DECIMAL_OPEN in text:
-        text = text.replace(_DECIMAL_OPEN, "").replace(_DECIMAL_CLOSE, "")
+    text = _flat_json(body)
+    if text is None:
+        text = _walked_json(body)
     if len(text) > MAX_DOCUMENT_CHARS:
         raise InvalidDocument(
             f"The document is {len(text) / 1e6:.1f} MB once stored; the limit is {MAX_DOCUMENT_CHARS / 1e6:.0f} MB. "

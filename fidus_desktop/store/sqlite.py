@@ -13,6 +13,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -345,45 +346,48 @@ class SqliteCollection(Collection):
     def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
         key = check_natural_key(key)
         latest = encode_by_key(docs, key, self.name, document_to_json)
+        # Each key as SQLite returns it (tagged date text), converted once: it is compared, bound and looked up.
+        sql_keys = [tuple(map(sql_param, values)) for values in latest]
         result = UpsertResult()
         ids: dict[tuple[Any, ...], str] = {}
 
         def apply(c: sqlite3.Connection) -> None:
-            existing = self._existing(c, key, list(latest))
+            existing = self._existing(c, key, sql_keys)
             inserts: list[tuple[str, str]] = []
             updates: list[tuple[str, str]] = []
-            for values, (doc, text) in latest.items():
-                found = existing.get(tuple(sql_param(v) for v in values))
+            for sql_key, (values, (doc, text)) in zip(sql_keys, latest.items(), strict=True):
+                found = existing.get(sql_key)
                 if found is None:
                     doc_id = check_id(doc["_id"]) if "_id" in doc else new_id()
                     inserts.append((doc_id, text))
-                    result.inserted += 1
                 elif found[1] == text:
                     doc_id = found[0]
-                    result.unchanged += 1
                 else:
                     doc_id = found[0]
                     updates.append((text, doc_id))
-                    result.updated += 1
                 ids[values] = doc_id
             c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', inserts)
             c.executemany(f'UPDATE "{self.table}" SET doc = ?, version = version + 1 WHERE id = ?', updates)
+            result.inserted, result.updated = len(inserts), len(updates)
+            result.unchanged = len(latest) - len(inserts) - len(updates)
 
         self._write(apply)
-        result.ids = [ids[tuple(doc[k] for k in key)] for doc in docs]
+        key_of = itemgetter(*key) if len(key) > 1 else lambda doc: (doc[key[0]],)
+        result.ids = [ids[values] for values in map(key_of, docs)]
         return result
 
     def _existing(
         self, c: sqlite3.Connection, key: tuple[str, ...], wanted: list[tuple[Any, ...]]
     ) -> dict[tuple[Any, ...], tuple[str, str]]:
-        """Stored (id, text) by natural key, fetched a chunk of keys per query (IN lists use the index)."""
+        """Stored (id, text) by natural key (as ``sql_param`` gives it), a chunk of keys per query (IN lists use
+        the index)."""
         found: dict[tuple[Any, ...], tuple[str, str]] = {}
         columns = ", ".join(field_sql(k) for k in key)
         for start in range(0, len(wanted), UPSERT_CHUNK):
             chunk = wanted[start : start + UPSERT_CHUNK]
             clauses, params = [], []
             for i, k in enumerate(key):
-                distinct = list(dict.fromkeys(sql_param(values[i]) for values in chunk))
+                distinct = list(dict.fromkeys(values[i] for values in chunk))
                 clauses.append(f"{field_sql(k)} IN ({', '.join('?' * len(distinct))})")
                 params.extend(distinct)
             sql = f'SELECT id, doc, {columns} FROM "{self.table}" WHERE {" AND ".join(clauses)}'

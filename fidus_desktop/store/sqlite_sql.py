@@ -28,6 +28,8 @@ def _type_sql(path: str) -> str:
 
 def sql_param(value: Any) -> Any:
     """A filter operand as SQLite sees stored values (Decimals compare as doubles: see docs/STORAGE.md)."""
+    if type(value) is int or type(value) is str:
+        return value  # most operands, and every natural key of a bulk upsert: nothing to convert
     value = encode_filter_value(value)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)

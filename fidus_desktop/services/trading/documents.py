@@ -8,6 +8,7 @@ produces the identical document, which the store counts as *unchanged* and does 
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, DealKind, Entry, Position, Side
@@ -30,11 +31,16 @@ _DEAL_FIELDS = ("login", "ticket", "order", "time", "position_id", "symbol", "vo
                 "commission", "swap", "fee", "currency", "comment", "magic", "reason", "external_id")
 
 
+_DEAL_VALUES = attrgetter(*_DEAL_FIELDS)
+
+
 def deal_to_doc(deal: Deal) -> Document:
-    doc: dict[str, Any] = {name: getattr(deal, name) for name in _DEAL_FIELDS}
-    doc["kind"] = deal.kind.value
-    doc["side"] = deal.side.value if deal.side else None
-    doc["entry"] = deal.entry.value
+    """The stored form of ``deal``. Runs once per deal of every sync (100,000 in a large first poll), hence
+    ``attrgetter`` and ``_value_`` (a plain attribute; ``Enum.value`` is a slower descriptor)."""
+    doc: dict[str, Any] = dict(zip(_DEAL_FIELDS, _DEAL_VALUES(deal), strict=True))
+    doc["kind"] = deal.kind._value_
+    doc["side"] = deal.side._value_ if deal.side else None
+    doc["entry"] = deal.entry._value_
     return doc
 
 
