@@ -429,6 +429,11 @@ class UserService(Service):
 
     # --- signing in ---------------------------------------------------------------------------------------
 
+    def sign_out(self, actor: Actor) -> None:
+        """Record the end of a session (File → Sign out, or "Sign out" on the idle lock)."""
+        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
+            rec.record("user.sign_out", "user", actor.user_id)
+
     def authenticate(self, username: Any, password: Any) -> User:
         """The user if ``password`` is right and no second factor is enrolled (see the module docstring)."""
         if not isinstance(username, str) or not isinstance(password, str) or not username.strip():

@@ -4,7 +4,8 @@
 ``security.idle_lock_minutes`` without any, each visible window gets an opaque curtain and an
 application-modal ``LockDialog`` asks for the signed-in user's password. Nothing is closed or hidden, so
 half-typed input in open dialogs is still there after unlocking. Wrong passwords and codes count towards the
-account lockout like any sign-in; "Sign out" emits ``sign_out_requested`` for the window shell to handle.
+account lockout like any sign-in; "Sign out" emits ``sign_out_requested``: the start-up flow then ends the
+session (audited), closes the main window and shows the sign-in dialog, where another user may sign in.
 """
 
 from __future__ import annotations
@@ -181,20 +182,25 @@ class IdleLock(QObject):
         self.locked.emit()
 
     def _unlock(self) -> None:
+        self._take_down()
+        self.timer.start()
+        self.unlocked.emit()
+
+    def _take_down(self) -> None:
         for curtain in self.curtains:
             curtain.parentWidget().removeEventFilter(curtain)
             curtain.deleteLater()
         self.curtains = []
         if self.dialog is not None:
+            self.dialog.hide()
             self.dialog.deleteLater()
         self.dialog = None
-        self.timer.start()
-        self.unlocked.emit()
 
     def stop(self) -> None:
-        """Stop watching (sign-out, shutdown)."""
+        """Stop watching and take a lock down (sign-out, shutdown): whoever calls this ends the session."""
         self.timer.stop()
         QApplication.instance().removeEventFilter(self)
+        self._take_down()
 
 
 def install_idle_lock(main_window: QWidget, session: UiSession, minutes: float | None = None) -> IdleLock:

@@ -1,4 +1,8 @@
-"""The main window: one tab per area, menus, a status bar, and window state restored between runs."""
+"""The main window: one tab per area, menus, a status bar, and window state restored between runs.
+
+It owns the signed-in session's automatic backups (``UiSession.backups``, shared with Admin → Backups),
+started with the window and stopped when it closes. File → Sign out (like "Sign out" on the idle lock)
+emits ``sign_out_requested``; the start-up flow closes the window and asks for a sign-in again."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 from fidus_desktop import __version__
 from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.services.permissions import Role
+from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import StatusPanel
 from fidus_desktop.ui.tabs import TABS
@@ -23,11 +28,13 @@ class MainWindow(QMainWindow):
     """Everything a signed-in user works in. ``closed`` fires after state is saved and the workers settled."""
 
     closed = Signal()
+    sign_out_requested = Signal()
 
     def __init__(self, session: UiSession, *, restore_state: bool = True) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.session = session
+        self.backups = session.backups = BackupScheduler(session.context, session.runner, session.actor, self)
         self.setWindowTitle(f"FIDUS Desktop — {session.context.store.describe()}")
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tab_names: list[str] = []
@@ -52,9 +59,14 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if restore_state:
             self.restore_state()
+        self.backups.start()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        sign_out = QAction("Sign &out", self)
+        sign_out.setObjectName("signOutAction")
+        sign_out.triggered.connect(self.sign_out_requested)
+        file_menu.addAction(sign_out)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -109,6 +121,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        self.backups.stop()
         self.status_panel.timer.stop()
         self.session.runner.wait(3000)
         super().closeEvent(event)

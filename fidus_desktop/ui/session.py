@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from fidus_desktop.bootstrap import AppContext, Services
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.background import Runner, runner
+
+if TYPE_CHECKING:
+    from fidus_desktop.ui.backup_scheduler import BackupScheduler
 
 
 class SessionSignals(QObject):
@@ -24,6 +28,7 @@ class UiSession:
     actor: Actor
     runner: Runner = field(default_factory=runner)
     signals: SessionSignals = field(default_factory=SessionSignals)
+    backups: BackupScheduler | None = None  # the main window's automatic backups, shared with Admin → Backups
 
     @property
     def services(self) -> Services:

@@ -5,6 +5,10 @@ the account owes one. ``--demo`` builds a fresh demo database and signs in as th
 password, no MFA enrolment: the data is fictitious and replaced on every demo start). Start-up errors (bad
 URI, unreachable or corrupt database, settings file) end in a dialog naming the problem and the fix, and exit
 code 2; nothing is overwritten.
+
+Signing out (File → Sign out, or "Sign out" on the idle lock) is audited (``user.sign_out``), ends the
+session's idle lock and automatic backups, closes its window and asks for a sign-in again on the same open
+database; another user may sign in and gets a window with their own tabs. Cancelling that sign-in quits.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.first_run import FirstRunWizard
-from fidus_desktop.ui.idle_lock import install_idle_lock
+from fidus_desktop.ui.idle_lock import IdleLock, install_idle_lock
 from fidus_desktop.ui.login import LoginDialog
 from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.mfa_dialogs import TotpEnrolmentDialog
@@ -176,11 +180,26 @@ class Startup(QObject):
         if self.options.tab and not window.select_tab(self.options.tab):
             role = ROLE_LABELS[session.actor.role]
             window.status_panel.showMessage(f"The {self.options.tab} tab is not shown to the role {role}.", 15_000)
-        self.idle_lock = install_idle_lock(window, session)
-        self.idle_lock.sign_out_requested.connect(window.close)
+        idle_lock = install_idle_lock(window, session)
+        idle_lock.sign_out_requested.connect(lambda: self._sign_out(window, idle_lock))
+        window.sign_out_requested.connect(lambda: self._sign_out(window, idle_lock))
         window.closed.connect(self._close_context)
+        self.idle_lock = idle_lock
         window.show()
         self._finish(window, 0)
+
+    def _sign_out(self, window: MainWindow, idle_lock: IdleLock) -> None:
+        """End the window's session and ask for a sign-in again; the database stays open."""
+        users, actor = window.session.services.users, window.session.actor
+        self.runner.submit(
+            lambda: users.sign_out(actor), on_error=lambda exc: log.error("The sign-out was not audited: %s", exc)
+        )
+        idle_lock.stop()
+        window.closed.disconnect(self._close_context)
+        self._login()  # shown before the window closes, so the application does not quit meanwhile
+        window.close()
+        window.deleteLater()
+        self.window = None
 
     def _cannot_start(self, exc: BaseException) -> None:
         """Opening failed: say what and how to fix it, change nothing, exit 2 (1 for an unexpected error)."""

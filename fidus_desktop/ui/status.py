@@ -1,4 +1,5 @@
-"""The status bar: where the data lives and whether it is reachable, MT5 state, who is signed in."""
+"""The status bar: where the data lives and whether it is reachable, the last automatic backup, MT5 state,
+who is signed in."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def mt5_text() -> str:
 
 
 class StatusPanel(QStatusBar):
-    """Backend and connection on the left; MT5 and the signed-in user on the right."""
+    """Backend, connection and automatic backup on the left; MT5 and the signed-in user on the right."""
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,8 +35,12 @@ class StatusPanel(QStatusBar):
         self.connection = self._slot("statusConnection", "checking the connection…")
         self.mt5 = self._slot("statusMt5", mt5_text())
         self.user = self._slot("statusUser", f"{actor.username} · {ROLE_LABELS[actor.role]}")
+        self.backup = self._slot("statusBackup", "Last backup: checking…")
         self.addWidget(self.backend)
         self.addWidget(self.connection)
+        self.addWidget(self.backup)
+        if session.backups is not None:
+            session.backups.status.connect(self.show_backup)
         self.addPermanentWidget(self.mt5)
         self.addPermanentWidget(self.user)
         session.signals.mt5_status.connect(lambda text: self._show(self.mt5, text))
@@ -57,6 +62,9 @@ class StatusPanel(QStatusBar):
         label.setToolTip(text)  # the whole text even when the window is narrow
         if style is not None:
             label.setStyleSheet(style)
+
+    def show_backup(self, text: str, ok: bool) -> None:
+        self._show(self.backup, text, SLOT_STYLE if ok else DOWN_STYLE)
 
     def check_connection(self) -> None:
         """Ping the database in the worker; never freezes the window, never stacks pings while one is slow."""

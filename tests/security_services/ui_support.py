@@ -13,6 +13,7 @@ from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.security import passwords
 from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.session import UiSession
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,9 +31,13 @@ BOB_PASSWORD = "violet kettle under moonlight"
 
 
 def admin_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    """Administrator alice.admin signed in (inline runner), with colleague bob.pm; closes the database after."""
+    """Administrator alice.admin signed in (inline runner), with colleague bob.pm; closes the database after.
+
+    The session carries a backup scheduler, not started, as the main window would give it (Admin → Backups)."""
     ctx = open_test_context(tmp_path, monkeypatch)
     admin = ctx.services.users.create_first_admin("alice.admin", ADMIN_PASSWORD, "Alice Admin")
     ctx.services.users.create_user(admin.actor(), "bob.pm", BOB_PASSWORD, "portfolio_manager", "Bob PM")
-    yield UiSession(ctx, admin.actor(), runner=InlineRunner())
+    session = UiSession(ctx, admin.actor(), runner=InlineRunner())
+    session.backups = BackupScheduler(ctx, session.runner, session.actor)
+    yield session
     ctx.close()

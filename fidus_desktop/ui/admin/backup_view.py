@@ -1,5 +1,8 @@
 """Admin → Backups: where automatic backups go and when the last one ran; back up now; restore a backup
-into a NEW database file (never over the open one) and tell the user to restart on it."""
+into a NEW database file (never over the open one) and tell the user to restart on it.
+
+The automatic backups themselves belong to the main window (``UiSession.backups``); this section shows and
+drives that same scheduler, so opening it never starts a second one."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from fidus_desktop.services.backup import RestoreReport, check_passphrase
 from fidus_desktop.store.uri import open_store
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.background import show_error
-from fidus_desktop.ui.backup_scheduler import BackupScheduler
+from fidus_desktop.ui.backup_scheduler import last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.session import UiSession
 
@@ -30,7 +33,9 @@ class BackupsView(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("backupsView")
-        self.scheduler = BackupScheduler(session.context, session.runner, self)
+        if session.backups is None:
+            raise ValueError("Admin → Backups shows the main window's backup scheduler; set UiSession.backups first.")
+        self.scheduler = session.backups
         self.scheduler.finished.connect(self._report)
         self.scheduler.failed.connect(self._report)
         self.dialog: PassphraseDialog | None = None
@@ -52,7 +57,6 @@ class BackupsView(QWidget):
         layout.addWidget(self.message)
         layout.addStretch()
         self.refresh()
-        self.scheduler.start()
 
     def refresh(self) -> None:
         scheduler = self.scheduler
@@ -64,7 +68,7 @@ class BackupsView(QWidget):
 
     def _show(self, folder: Path, last: Any, has_passphrase: bool) -> None:
         self.folder_label.setText(f"Folder: {folder} (keeping {self.scheduler.keep()} copies)")
-        self.last_label.setText(f"Last backup: {last.astimezone():%Y-%m-%d %H:%M}" if last else "Last backup: never")
+        self.last_label.setText(last_backup_text(last))
         self.passphrase_label.setText("Automatic daily backups are on." if has_passphrase else AUTOMATIC_OFF_TEXT)
         self.buttons["backup_now"].setEnabled(has_passphrase and not self.scheduler.running)
 

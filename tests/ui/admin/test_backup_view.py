@@ -15,7 +15,6 @@ from pytestqt.qtbot import QtBot
 from fidus_desktop.services.backup import backup_files
 from fidus_desktop.store.sqlite import SqliteStore
 from fidus_desktop.ui.admin.backup_view import AUTOMATIC_OFF_TEXT, BackupsView
-from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.session import UiSession
 from tests.keys_backup.conftest import CHEAP
 from tests.security_services.ui_support import admin_session
@@ -109,7 +108,7 @@ def test_the_scheduler_runs_once_a_day_and_keeps_the_newest_copies(
     folder = tmp_path / "auto"
     session.context.settings.set("backup.folder", str(folder))
     session.context.settings.set("backup.keep", 2)
-    scheduler = BackupScheduler(session.context, session.runner)
+    scheduler = session.backups
     messages: list[str] = []
     scheduler.finished.connect(messages.append)
     scheduler.check()
