@@ -1,5 +1,6 @@
-"""``fidus mt5 status | accounts | sync | reconcile``: MT5 accounts, the headless sync for a service account,
-and the back office's reconciliation of balance deals against the funds' cash ledgers.
+"""``fidus mt5 status | accounts | exposure | sync | reconcile``: MT5 accounts (and their own terminal paths),
+exposure from the last stored poll, the headless sync for a service account, and the back office's
+reconciliation of balance deals against the funds' cash ledgers.
 
 ``sync --simulated SEED`` runs against the deterministic simulated terminal (its clock fixed at the
 simulator's default instant), so a second ``--once`` run with the same seed stores no new deal.
@@ -8,6 +9,7 @@ simulator's default instant), so a second ``--once`` run with the same seed stor
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,20 +29,57 @@ from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.trading.accounts import terminal_path_warning
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.reconciliation import reconciliation_state
 from fidus_desktop.services.trading.sync import ConnectionState
 
+SHARED_TERMINAL = "(shared terminal)"
+
 
 def cmd_accounts(args: argparse.Namespace) -> int:
+    """List the accounts; with ``--login N --terminal-path PATH`` first give N its own terminal ("" = shared)."""
+    if (args.login is None) != (args.terminal_path is None):
+        fail("Give --login and --terminal-path together, e.g. --login 5001001 --terminal-path "
+             "C:/MT5/5001001/terminal64.exe (an empty path puts the account back on the shared terminal).")
     with acting(args) as (ctx, actor):
+        accounts = ctx.services.trading.accounts
+        if args.login is not None:
+            changed = accounts.set_terminal_path(actor, args.login, args.terminal_path)
+            warning = terminal_path_warning(changed.terminal_path)
+            if warning:
+                print(f"Warning: {warning}", file=sys.stderr)
         rows = [{
             "login": a.login, "server": a.server, "name": a.name, "currency": a.currency,
             "fund_id": a.fund_id or "", "investor_account_id": a.investor_account_id or "",
             "capital_source": a.capital_source, "initial_allocation": a.initial_allocation.amount,
-            "server_time": a.server_time, "active": a.active,
-        } for a in ctx.services.trading.accounts.list(actor)]
-        _output(args, rows, ["login", "server", "name", "currency", "fund_id", "capital_source", "active"])
+            "server_time": a.server_time, "terminal_path": a.terminal_path or SHARED_TERMINAL, "active": a.active,
+        } for a in accounts.list(actor)]
+        _output(args, rows, ["login", "server", "name", "currency", "fund_id", "capital_source", "terminal_path",
+                             "active"])
+        return EXIT_OK
+
+
+def cmd_exposure(args: argparse.Namespace) -> int:
+    """Exposure by currency as of the last stored poll; a currency without a conversion quote says so."""
+    with acting(args) as (ctx, actor):
+        exposure = ctx.services.trading.risk.exposure(actor, args.login)
+        rows = [{
+            "currency": leg.currency, "amount": leg.amount,
+            f"in_{exposure.currency or 'account_currency'}": leg.in_account_currency
+            if leg.in_account_currency is not None else leg.problem,
+        } for leg in exposure.by_currency.values()]
+        if args.json:
+            emit_json({"login": exposure.login, "currency": exposure.currency, "by_currency": rows,
+                       "by_symbol": [{"symbol": e.symbol, "net_volume": e.net_volume, "notional": e.notional,
+                                      "gross_notional": e.gross_notional} for e in exposure.by_symbol.values()],
+                       "problem": exposure.problem,
+                       "quotes": {q.symbol: {"bid": q.bid, "ask": q.ask, "time": q.time}
+                                  for q in exposure.quotes.values()}})
+        elif rows:
+            print_table(rows, list(rows[0]))
+        else:
+            print(f"No open positions stored for MT5 account {args.login}.")
         return EXIT_OK
 
 
@@ -120,7 +159,8 @@ def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any) -> Mt5Poller:
     terminal = SimulatedTerminal(seed=args.simulated)
     passwords = {login: sim.password for login, sim in terminal.accounts.items()}
     return Mt5Poller(ctx.services.trading, terminal, actor, settings=settings, listener=listener,
-                     passwords=passwords.get, terminal_clock=lambda: terminal.now)
+                     passwords=passwords.get, terminal_clock=lambda: terminal.now,
+                     terminal_for_path=terminal.installation)
 
 
 RECONCILE_DAYS = 30  # the default period: the last 30 days up to today (UTC)
@@ -169,10 +209,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_actor_options(p)
     p.set_defaults(func=cmd_status)
 
-    p = msub.add_parser("accounts", help="list the MT5 accounts FIDUS follows")
+    p = msub.add_parser("accounts", help="list the MT5 accounts FIDUS follows (and set one's own terminal path)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--login", type=int, help="the account whose terminal path --terminal-path sets")
+    p.add_argument("--terminal-path", metavar="PATH",
+                   help="terminal64.exe of the account's own MT5 installation; \"\" = the shared terminal")
     add_actor_options(p)
     p.set_defaults(func=cmd_accounts)
+
+    p = msub.add_parser("exposure", help="exposure by currency of one account, as of its last stored poll")
+    p.add_argument("login", type=int)
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_exposure)
 
     p = msub.add_parser("sync", help="sync deals, positions and snapshots (headless loop, or --once)")
     p.add_argument("--simulated", type=int, metavar="SEED", help="use the deterministic simulated terminal")

@@ -7,8 +7,10 @@ the GUI thread, so Qt queues every emission and the slots run on the GUI thread,
 from the poller's thread.
 
 Which terminal: a demo database (``--demo``) was built from the ``SimulatedTerminal`` and its accounts exist
-only there, so it is followed with the same simulator, whose clock is advanced in real time; every other
-database uses ``RealTerminal`` (which reports "unavailable" where the MetaTrader5 package is missing).
+only there, so it is followed with the same simulator, whose clock is advanced in real time (an account with
+its own ``terminal_path`` gets another installation of that simulated market); every other database uses
+``RealTerminal``, and a ``WorkerTerminal`` process per account terminal path (both report "unavailable" where
+the MetaTrader5 package is missing).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -35,14 +38,15 @@ SIM_TICK_MS = 1000
 class TerminalLink:
     """The terminal to follow; for a simulator also its fixture passwords (never written to the keyring),
     its clock (the poller must ask for history up to the simulator's *now*, not the PC's) and the way to move
-    that clock in real time while the app runs. ``None`` fields mean: keyring passwords, the PC's UTC clock,
-    a market that moves by itself.
+    that clock in real time while the app runs, and how to open an account's own terminal path. ``None``
+    fields mean: keyring passwords, the PC's UTC clock, a market that moves by itself, a ``WorkerTerminal``.
     """
 
     terminal: Terminal
     passwords: Callable[[int], str | None] | None = None
     clock: Callable[[], datetime] | None = None
     advance: Callable[[float], None] | None = None
+    for_path: Callable[[str], Terminal] | None = None
 
 
 def is_demo_database(context: AppContext) -> bool:
@@ -55,7 +59,7 @@ def terminal_for(context: AppContext) -> TerminalLink:
         return TerminalLink(RealTerminal())
     terminal = SimulatedTerminal(seed=DEMO_SIM_SEED)
     passwords = {login: sim.password for login, sim in terminal.accounts.items()}
-    return TerminalLink(terminal, passwords.get, lambda: terminal.now, terminal.advance)
+    return TerminalLink(terminal, passwords.get, lambda: terminal.now, terminal.advance, terminal.installation)
 
 
 def status_summary(states: Mapping[int, tuple[str, str]]) -> str:
@@ -152,9 +156,13 @@ def build_poller_thread(
     ``settings`` default to the ``[mt5]`` section; a ValueError says when that section is not usable.
     """
     settings = settings or PollerSettings.from_settings(session.context.settings.get)
-    clock = {"terminal_clock": link.clock} if link.clock is not None else {}
+    optional: dict[str, Any] = {}
+    if link.clock is not None:
+        optional["terminal_clock"] = link.clock
+    if link.for_path is not None:
+        optional["terminal_for_path"] = link.for_path
     poller = Mt5Poller(session.services.trading, link.terminal, session.actor, settings=settings,
-                       passwords=link.passwords, **clock)
+                       passwords=link.passwords, **optional)
     worker = PollerThread(poller, link.advance, parent)
     worker.status_text.connect(session.signals.mt5_status)
     return worker
