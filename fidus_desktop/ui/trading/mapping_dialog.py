@@ -3,18 +3,27 @@
 An account maps to a fund or to one managed investor account (an investor's holding in a share class),
 never both; the capital source and initial allocation decide how its results are reported. Validation and
 the audit entry are the accounts service's (``Mt5AccountService``); its field messages appear next to the
-fields. The trading password goes to the OS keyring through the same service, never into the database.
+fields. The trading password goes to the OS keyring through the same service, never into the database. An
+account may have its own MT5 installation (``terminal_path``): the poller then reads it through that terminal
+instead of switching logins on the shared one (docs/MT5.md, "Several accounts").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
-from fidus_desktop.services.trading.accounts import THRESHOLD_FIELDS, CapitalSource, Mt5Account, Mt5AccountInput
+from fidus_desktop.services.trading.accounts import (
+    TERMINAL_EXE,
+    THRESHOLD_FIELDS,
+    CapitalSource,
+    Mt5Account,
+    Mt5AccountInput,
+    terminal_path_warning,
+)
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.session import UiSession
 
@@ -53,6 +62,13 @@ class AccountMappingDialog(ServiceFormDialog):
         self.currency = self.add_field("currency", "Account currency", QLineEdit(placeholderText="USD"))
         self.server_time = self.add_field("server_time", "Server time", QComboBox(editable=True))
         self.server_time.addItems(SERVER_TIMES)
+        self.terminal_path = self.add_field("terminal_path", "Own terminal", QLineEdit(
+            placeholderText=f"empty: the shared terminal; or C:/MT5/<login>/{TERMINAL_EXE}"))
+        self.terminal_note = QLabel(objectName="terminal_path_note", wordWrap=True)
+        self.terminal_note.setStyleSheet("color: #8a5a00;")
+        self.terminal_note.hide()
+        self.form.addRow("", self.terminal_note)
+        self.terminal_path.textChanged.connect(self._note_terminal_path)
         self.capital_source = self.add_field("capital_source", "Capital source", QComboBox())
         for source, label in SOURCE_LABELS.items():
             self.capital_source.addItem(label, source.value)
@@ -80,6 +96,7 @@ class AccountMappingDialog(ServiceFormDialog):
         self.name.setText(account.name)
         self.currency.setText(account.currency)
         self.server_time.setCurrentText(account.server_time)
+        self.terminal_path.setText(account.terminal_path)
         self.capital_source.setCurrentIndex(self.capital_source.findData(account.capital_source.value))
         self.initial_allocation.setText(str(account.initial_allocation.amount))
         if account.fund_id:
@@ -91,6 +108,12 @@ class AccountMappingDialog(ServiceFormDialog):
             self.share_class.setCurrentIndex(self.share_class.findData(class_code))
         else:
             self.maps_to.setCurrentText(NOT_MAPPED)
+
+    def _note_terminal_path(self, text: str) -> None:
+        """Off Windows a path cannot be checked: it is accepted, and the person is told so while typing."""
+        warning = terminal_path_warning(text.strip())
+        self.terminal_note.setText(warning)
+        self.terminal_note.setVisible(bool(warning))
 
     def _show_target(self) -> None:
         target = self.maps_to.currentText()
@@ -120,7 +143,7 @@ class AccountMappingDialog(ServiceFormDialog):
             fund_id=self.fund.currentData() if self.maps_to.currentText() == TO_FUND else None,
             investor_account_id=self._investor_account() if self.maps_to.currentText() == TO_INVESTOR else None,
             alert_thresholds=self._kept_thresholds(),
-            terminal_path=self.account.terminal_path if self.account else "",
+            terminal_path=self.terminal_path.text(),
             manager_user_id=self.account.manager_user_id if self.account else None,
             active=self.account.active if self.account else True,
         )
