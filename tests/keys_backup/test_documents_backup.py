@@ -150,3 +150,22 @@ def test_demo_office_with_documents_round_trip(tmp_path: Path, secrets: SecretSt
     assert [restored.open(run.actor, d.document_id) for d in attached] == [PDF, PNG]
     restored_store.close()
     source.close()
+
+
+def test_restored_into_the_mongodb_adapter_documents_open_and_new_ones_attach(
+    keyed: Office, attached: list[StoredDocument], archive: Path, secrets: SecretStore
+) -> None:
+    mongomock = pytest.importorskip("mongomock")
+    from fidus_desktop.store.mongo import MongoStore
+    from tests.store.mongomock_shim import server_comparisons
+
+    with server_comparisons():
+        store = MongoStore(mongomock.MongoClient(), "restored", supports_transactions=False)
+        assert restore_backup(archive, BACKUP_PASSPHRASE, store).blobs == 2
+        assert sealed(store) == sealed(keyed.ctx.store)
+        here, there = documents_in(store, secrets), documents_in(store, secrets)  # two workstations, one server
+        assert there.open(keyed.admin, attached[0].document_id) == PDF
+        added = here.attach(keyed.admin, "investor", attached[1].owner_id, "second.pdf", PDF)
+        assert there.open(keyed.admin, added.document_id) == PDF
+        assert {d.name for d in there.list_for(keyed.admin, "investor", attached[1].owner_id)} == {
+            "second.pdf", "passport.png"}
