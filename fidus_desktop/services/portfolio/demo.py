@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from fidus_desktop.domain import dealing as dom
 from fidus_desktop.domain.fees import deal_fee_entry
-from fidus_desktop.domain.fx import parse_ecb
-from fidus_desktop.domain.money import Money
+from fidus_desktop.domain.fx import RateTable, parse_ecb
+from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.security.resources import resources_dir
 from fidus_desktop.services.demo import DemoRun, demo_builder
 from fidus_desktop.services.permissions import Permission
@@ -106,7 +106,7 @@ class DemoPortfolio:
         for investor in investors:
             self.flows(investor, [c for c, _, _ in classes], navs)
         self.products(investors)
-        self.holdings(funds["FIDUS-GLOBAL"])
+        self.holdings(funds["FIDUS-GLOBAL"], table, navs)
         collections = {"investors": p.investors.investors, "nav": p.navs.navs, "accounts": p.investors.accounts,
                        "transactions": p.dealing.transactions, "unit_ledger": p.ledgers.units,
                        "cash_ledger": p.ledgers.cash, "fee_ledger": p.fees.entries, "product_terms": p.products.terms,
@@ -230,14 +230,33 @@ class DemoPortfolio:
                                      "currency": "USD", "product_code": code, "investor_id": investor["_id"],
                                      "investment_id": doc["_id"]})
 
-    def holdings(self, fund: Document) -> None:
-        """A few ETFs and a cash account for the global fund, priced on the last day, with targets."""
-        lines = [("EQ-WORLD", "World Equity ETF", "USD", "equity", "92.40", 9000, "0.50"),
-                 ("EQ-EUROPE", "Europe Equity ETF", "EUR", "equity", "48.15", 8000, "0.20"),
-                 ("BD-EURO", "Euro Govt Bond ETF", "EUR", "bonds", "131.02", 6000, "0.30"),
-                 ("CASH-EUR", "Cash EUR", "EUR", "cash", None, 120000, None)]
+    def fund_aum(self, fund: Document, table: RateTable, navs: dict[str, dict[date, Decimal]]) -> Decimal:
+        """The fund's AUM on the last day in its base currency, from the documents built so far."""
+        total = Decimal(0)
+        for share_class in (c for c in self.docs["share_classes"] if c["fund_id"] == fund["_id"]):
+            units = sum((u["units"] for u in self.docs.get("unit_ledger", []) if u["class_id"] == share_class["_id"]),
+                        Decimal(0))
+            value = Money(round_money(units * navs[share_class["_id"]][END], share_class["currency"]),
+                          share_class["currency"])
+            total += table.convert(value, fund["base_currency"], END)[0].amount
+        return total
+
+    def holdings(self, fund: Document, table: RateTable, navs: dict[str, dict[date, Decimal]]) -> None:
+        """A few ETFs and a cash account for the global fund, priced on the last day, with targets; sized to the
+        fund's AUM that day (2 % cash), so a NAV derived from them is close to the stored one."""
+        aum = self.fund_aum(fund, table, navs)
+        cash = round_money(aum * Decimal("0.02"), fund["base_currency"])
+        lines = [("EQ-WORLD", "World Equity ETF", "USD", "equity", "92.40", "0.50"),
+                 ("EQ-EUROPE", "Europe Equity ETF", "EUR", "equity", "48.15", "0.20"),
+                 ("BD-EURO", "Euro Govt Bond ETF", "EUR", "bonds", "131.02", "0.30"),
+                 ("CASH-EUR", "Cash EUR", "EUR", "cash", None, None)]
         weights = {}
-        for code, name, ccy, asset_class, price, quantity, weight in lines:
+        for code, name, ccy, asset_class, price, weight in lines:
+            if price is None:
+                quantity = cash
+            else:
+                rate = table.rate(ccy, fund["base_currency"], END).rate
+                quantity = ((aum - cash) * Decimal(weight) / (Decimal(price) * rate)).to_integral_value(ROUND_FLOOR)
             instrument = self.add("instruments", self.p.holdings.instrument_doc(code, name, ccy, asset_class))
             if price is not None:
                 self.add("prices", {"instrument_id": instrument["_id"], "price_date": END, "price": Decimal(price)})

@@ -101,7 +101,7 @@ class NavDerivation:
             stored = f"; stored {c.stored.nav_per_unit}" if c.stored else ""
             lines.append(f"  {s.code}: {s.weight:.4%} of the fund = {s.gross_base:,.2f} {ccy} − fees "
                          f"{s.fees_base:,.2f} → {s.net_assets:,.2f} {s.currency} / {s.units} units = "
-                         f"{s.nav_per_unit} (FX {c.fx.rate}{' stale' if c.fx.stale else ''}{stored})")
+                         f"{s.nav_per_unit} (FX {c.fx.rate:.6f}{' stale' if c.fx.stale else ''}{stored})")
         if self.stale:
             lines.append("Some prices or FX rates are older than the NAV date (stale).")
         return "\n".join(lines)
