@@ -48,14 +48,19 @@ MAX_DOCUMENT_CHARS = 15 * 1024 * 1024
 Encoder = Callable[[Any], Any]
 
 
+# isoformat(timespec="microseconds")[:26] + "Z" written out: twice as fast, and every MT5 deal has a time.
+_DATETIME_TEXT = TAG + "D%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
+
+
 def encode_datetime(value: datetime) -> str:
     offset = value.utcoffset()
     if offset is None:
         raise ValueError(value)  # naive: refused by check_scalar with the field's path
     if offset:
         value = to_utc(value)
-    # 'YYYY-MM-DDTHH:MM:SS.ffffff' is the first 26 characters whatever the offset suffix.
-    return TAG + "D" + value.isoformat(timespec="microseconds")[:26] + "Z"
+    return _DATETIME_TEXT % (
+        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond
+    )
 
 
 def encode_date(value: date) -> str:

@@ -80,3 +80,13 @@ def test_refused_values_raise_the_general_paths_message(value: Any, message: str
 def test_refused_field_names(key: str) -> None:
     with pytest.raises(InvalidDocument, match="not allowed"):
         codec.document_to_json({"ok": 1, key: 2})
+
+
+OFFSETS = st.sampled_from([UTC, timezone(timedelta(hours=-3, minutes=-30)), timezone(timedelta(hours=14))])
+
+
+@settings(max_examples=300, deadline=None)
+@given(when=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=OFFSETS))
+def test_date_times_are_written_as_fixed_width_utc_iso_text(when: datetime) -> None:
+    utc = when.astimezone(UTC)
+    assert codec.encode_datetime(when) == "\x01D" + utc.isoformat(timespec="microseconds")[:26] + "Z"
