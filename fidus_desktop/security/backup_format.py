@@ -391,12 +391,17 @@ def _plaintext_chunks(source: BinaryIO, header: _Header) -> Iterator[bytes]:
 
 
 def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    pending = b""
+    """Lines across chunk boundaries; only new bytes are searched, so a stored file's long line stays linear."""
+    pending = bytearray()
     for chunk in chunks:
+        cut, searched = 0, len(pending)  # ``pending`` holds no newline: it is the start of an unfinished line
         pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            yield line + b"\n"
+        at = pending.find(b"\n", searched)
+        while at != -1:
+            yield bytes(pending[cut : at + 1])
+            cut = at + 1
+            at = pending.find(b"\n", cut)
+        del pending[:cut]
     if pending:
         raise BackupCorrupt("The backup's content ends in the middle of a record.")
 
