@@ -30,7 +30,7 @@ from fidus_desktop.security.backup_format import (
 from fidus_desktop.security.crypto import ScryptParams
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
-from fidus_desktop.services.documents import CHUNKS, DocumentDamaged, restore_blob, stored_blobs
+from fidus_desktop.services.documents import CHUNKS, DOCUMENTS, DocumentDamaged, restore_blob, stored_blobs
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document, Store
 
@@ -85,21 +85,24 @@ class BackupService(Service):
         """Write every collection to ``out_path`` (a consistent snapshot); audited afterwards."""
         require(actor, Permission.BACKUP_RUN)
         check_passphrase(passphrase)
+        archived: list[str] = []  # filled while the documents collection is written, before the blobs
         with self.store.transaction():
             report = write_backup(
-                out_path, passphrase, self._collections(), stored_blobs(self.store), kdf=self.kdf,
-                created_at=self.now(),
+                out_path, passphrase, self._collections(archived), stored_blobs(self.store, archived),
+                kdf=self.kdf, created_at=self.now(),
             )
         with self.changing(actor, Permission.BACKUP_RUN) as rec:
             rec.record("backup.create", "backup", Path(out_path).name,
                        after={"collections": report.collections, "blobs": report.blobs})
         return report
 
-    def _collections(self) -> Iterator[tuple[str, Iterator[Document]]]:
+    def _collections(self, document_ids: list[str]) -> Iterator[tuple[str, Iterator[Document]]]:
+        """Every collection but the chunks (the blob section carries them); notes the stored documents' ids."""
         for name in sorted(self.store.collection_names()):
-            if name == CHUNKS:  # the blob section carries them
+            if name == CHUNKS:
                 continue
-            yield name, self.store.collection(name).iter_all()
+            docs = self.store.collection(name).iter_all()
+            yield name, (_noting_ids(docs, document_ids) if name == DOCUMENTS else docs)
 
     def verify(self, path: Path, passphrase: str) -> BackupReport:
         """Open and check every chunk and checksum; raises ``WrongPassphrase`` / ``BackupCorrupt``."""
@@ -125,6 +128,12 @@ class BackupService(Service):
         for old in backup_files(folder)[:-keep]:
             old.unlink(missing_ok=True)
         return path
+
+
+def _noting_ids(docs: Iterator[Document], ids: list[str]) -> Iterator[Document]:
+    for doc in docs:
+        ids.append(doc["_id"])
+        yield doc
 
 
 def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -119,12 +119,16 @@ def _sealed_chunks(store: Store, document_id: str) -> list[bytes]:
     return [c["data"] for c in store.collection(CHUNKS).find({"document_id": document_id}, sort=[("index", 1)])]
 
 
-def stored_blobs(store: Store) -> Iterator[tuple[str, bytes]]:
-    """Every stored document's sealed content as ``(document id, blob)``, one document in memory at a time."""
-    for doc in store.collection(DOCUMENTS).iter_all(batch_size=100):
-        chunks = _sealed_chunks(store, doc["_id"])
+def stored_blobs(store: Store, document_ids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """The sealed content of ``document_ids`` as ``(document id, blob)``, one document in memory at a time.
+
+    A backup passes the ids of the records it archived, so a file attached meanwhile (MongoDB without
+    transactions) never appears in the blob section without its record.
+    """
+    for document_id in document_ids:
+        chunks = _sealed_chunks(store, document_id)
         if chunks:
-            yield doc["_id"], pack_chunks(chunks)
+            yield document_id, pack_chunks(chunks)
 
 
 def restore_blob(into: Store, document_id: str, blob: bytes) -> None:
@@ -235,10 +239,6 @@ class DocumentService(Service):
         docs = self.documents.find(self._of_owner(actor, owner_entity, owner_id),
                                    sort=[("uploaded_at", -1), ("_id", 1)], skip=offset, limit=limit)
         return [StoredDocument.from_doc(doc) for doc in docs]
-
-    def get(self, actor: Actor, document_id: str) -> StoredDocument:
-        require(actor, Permission.INVESTORS_READ)
-        return StoredDocument.from_doc(self._record(document_id))
 
     def _record(self, document_id: str) -> Document:
         document_id = self.required_text(document_id, "document", "The document id")

@@ -169,3 +169,22 @@ def test_restored_into_the_mongodb_adapter_documents_open_and_new_ones_attach(
         assert there.open(keyed.admin, added.document_id) == PDF
         assert {d.name for d in there.list_for(keyed.admin, "investor", attached[1].owner_id)} == {
             "second.pdf", "passport.png"}
+
+
+def test_a_file_attached_while_the_backup_runs_is_not_half_in_it(
+    keyed: Office, attached: list[StoredDocument], tmp_path: Path, target: SqliteStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without transactions (standalone MongoDB) a file may arrive after its collection was archived."""
+    import fidus_desktop.services.backup as backup_module
+
+    real = backup_module.stored_blobs
+
+    def attach_then_stream(store: Store, document_ids: list[str]) -> Iterator[tuple[str, bytes]]:
+        documents_of(keyed).attach(keyed.admin, "investor", attached[0].owner_id, "late.png", PNG)  # collections done
+        yield from real(store, document_ids)
+
+    monkeypatch.setattr(backup_module, "stored_blobs", attach_then_stream)
+    path = tmp_path / "during.fidusbak"
+    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE).blobs == 2
+    assert restore_backup(path, BACKUP_PASSPHRASE, target).blobs == 2
