@@ -50,3 +50,30 @@ def test_simulated_crosses_are_consistent_with_the_usd_pairs() -> None:
     assert abs(quotes["EURGBP"].mid - eurgbp) < Decimal("0.0002")
     eurjpy = quotes["EURUSD"].mid * quotes["USDJPY"].mid
     assert abs(quotes["EURJPY"].mid - eurjpy) / eurjpy < Decimal("0.0002")
+
+
+class HiddenFromMarketWatch(SimulatedTerminal):
+    """A terminal where GBPUSD has no tick until it is selected into Market Watch, as the real one behaves."""
+
+    def __init__(self) -> None:
+        super().__init__(seed=2)
+        self.selected: list[str] = []
+
+    def symbol_info_tick(self, symbol: str):  # type: ignore[no-untyped-def]
+        if symbol == "GBPUSD" and symbol not in self.selected:
+            self._fail((int(ResultCode.RES_E_NOT_FOUND), "Terminal: Symbol not selected"))
+            return None
+        return super().symbol_info_tick(symbol)
+
+    def symbol_select(self, symbol: str, enable: bool = True) -> bool:
+        ok = super().symbol_select(symbol, enable)
+        if ok:
+            self.selected.append(symbol)
+        return ok
+
+
+def test_a_symbol_hidden_from_market_watch_is_selected_then_quoted() -> None:
+    terminal = HiddenFromMarketWatch()
+    quotes = connected(terminal).quotes(["GBPUSD", "USDGBP"])
+    assert set(quotes) == {"GBPUSD"}
+    assert terminal.selected == ["GBPUSD"], "USDGBP does not exist, so it was not selected either"

@@ -147,6 +147,9 @@ class RealTerminal:
     def symbol_info_tick(self, symbol: str) -> Tick | None:
         return _record(Tick, self.mt5.symbol_info_tick(symbol))
 
+    def symbol_select(self, symbol: str, enable: bool = True) -> bool:
+        return bool(self.mt5.symbol_select(symbol, enable))
+
     @staticmethod
     def _history(
         call: Any, date_from: DateArg | None, date_to: DateArg | None,

@@ -158,6 +158,15 @@ class ReplayTerminal:
             self._error = (int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found")
         return tick
 
+    def symbol_select(self, symbol: str, enable: bool = True) -> bool:
+        """Only the recorded ticks exist; selecting another symbol fails like an unknown one."""
+        if self._answer(lambda: True) is None:
+            return False
+        if symbol not in self._account.ticks:
+            self._error = (int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found")
+            return False
+        return True
+
     # -- internals --------------------------------------------------------------------------
     @property
     def _account(self) -> _Account:

@@ -177,12 +177,16 @@ class Mt5Session:
     def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
         """Latest quotes of those ``symbols`` the terminal knows, by symbol.
 
-        A symbol the terminal does not have (``EURUSD`` and ``USDEUR`` are both asked for when either would
-        do) is simply absent; a lost IPC link is raised, since then nothing said about the others is true.
+        A symbol hidden from Market Watch has no tick until selected, so a missing tick is retried once after
+        ``symbol_select`` (which adds it to Market Watch). A symbol the terminal does not have (``EURUSD`` and
+        ``USDEUR`` are both asked for when either would do) is simply absent; a lost IPC link is raised, since
+        then nothing said about the others is true.
         """
         found: dict[str, Quote] = {}
         for symbol in dict.fromkeys(symbols):
             quote = self._quote_or_none(symbol)
+            if quote is None and self.terminal.symbol_select(symbol, True):
+                quote = self._quote_or_none(symbol)
             if quote is not None:
                 found[symbol] = quote
                 continue

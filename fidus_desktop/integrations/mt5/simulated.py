@@ -235,6 +235,15 @@ class SimulatedTerminal:
                     ask=round(mid + spread / 2, digits), last=0.0, volume=0,
                     time_msc=server_ms, flags=6, volume_real=0.0)
 
+    def symbol_select(self, symbol: str, enable: bool = True) -> bool:
+        """Every simulated symbol is always in Market Watch; an unknown one cannot be selected."""
+        if not self._ready():
+            return False
+        if self.market.quote(symbol, self._now_ms) is None:
+            return self._fail((int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found"))
+        self._error = _OK
+        return True
+
     # -- positions and orders ---------------------------------------------------------------
     def positions_get(
         self, symbol: str | None = None, group: str | None = None, ticket: int | None = None

@@ -213,3 +213,6 @@ class WorkerTerminal:
 
     def symbol_info_tick(self, symbol: str) -> Tick | None:
         return self._call("symbol_info_tick", symbol)
+
+    def symbol_select(self, symbol: str, enable: bool = True) -> bool:
+        return bool(self._call("symbol_select", symbol, enable))
