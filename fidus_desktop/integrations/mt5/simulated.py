@@ -5,7 +5,9 @@ always returns the same accounts, prices, positions and deals (same tickets), so
 the same window stores nothing new. The clock only moves through :meth:`SimulatedTerminal.advance`
 or :meth:`SimulatedTerminal.set_now`. With ``failure_rate > 0`` it also fails like a real terminal:
 ``initialize()`` returning False with an IPC code, calls dropping the IPC connection, wrong
-passwords. Faults come from their own random stream, so they never change the history.
+passwords. Faults come from their own random stream, so they never change the history. It also quotes
+the cross pairs of ``sim_market.CROSS_SYMBOLS`` (for exposure conversion), and ``installation(path)``
+gives a second terminal on the same market and clock, as an account's own MT5 installation.
 
 Limits, on purpose: no pending orders, no weekends or market hours, prices are random walks.
 """
