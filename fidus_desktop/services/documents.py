@@ -181,6 +181,12 @@ class DocumentService(Service):
             raise ValidationError({"owner": f"There is no {owner_entity} with id {owner_id}."})
         return owner_id
 
+    def _check_size(self, name: str, size: int) -> None:
+        limit = self.max_bytes()
+        if size > limit:
+            raise ValidationError({"data": f"{name} is {size / 1e6:.1f} MB; the limit is {limit // (1024 * 1024)} MB "
+                                           f"(setting {MAX_MB_SETTING}). Scan it at a lower resolution or split it."})
+
     def attach(self, actor: Actor, owner_entity: str, owner_id: str, name: str, data: bytes) -> StoredDocument:
         """Encrypt and store ``data`` as the file ``name`` of the owner; checked whole before anything is written."""
         require(actor, Permission.INVESTORS_MANAGE)
@@ -188,10 +194,7 @@ class DocumentService(Service):
         name = self.required_text(PurePath(name).name if isinstance(name, str) else name, "name", "The file name")
         if not data:
             raise ValidationError({"data": f"{name} is empty; attach the file again once it has content."})
-        if len(data) > self.max_bytes():
-            raise ValidationError({"data": f"{name} is {len(data) / 1e6:.1f} MB; the limit is "
-                                           f"{self.max_bytes() // (1024 * 1024)} MB (setting {MAX_MB_SETTING}). "
-                                           "Scan it at a lower resolution or split it."})
+        self._check_size(name, len(data))
         media_type = media_type_of(name, data)
         document_id = new_id()
         spec = chunk_field()
@@ -216,10 +219,7 @@ class DocumentService(Service):
         """``attach`` the file at ``path`` (its size is checked before it is read)."""
         path = Path(path)
         try:
-            size = path.stat().st_size
-            if size > self.max_bytes():
-                raise ValidationError({"data": f"{path.name} is {size / 1e6:.1f} MB; the limit is "
-                                               f"{self.max_bytes() // (1024 * 1024)} MB (setting {MAX_MB_SETTING})."})
+            self._check_size(path.name, path.stat().st_size)
             data = path.read_bytes()
         except OSError as exc:
             raise ValidationError({"path": f"Cannot read {path}: {exc.strerror or exc}."}) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +203,18 @@ def test_export_lists_documents_and_erasure_respects_kyc_retention(keyed: Office
     assert keyed.ctx.store.collection(DOCUMENTS).require(stored.document_id)["name"] == ERASED
     assert docs.list_for(keyed.admin, "investor", investor_id) == []
     assert keyed.ctx.services.ctx.audit.last()["after"]["deleted"] == {CHUNKS: 1}
+
+
+def test_attach_file_checks_the_size_before_reading_and_reports_unreadable_paths(
+    keyed: Office, docs: DocumentService, investor_id: str, tmp_path: Path
+) -> None:
+    keyed.ctx.settings.set("documents.max_mb", 1)
+    big = tmp_path / "big.pdf"
+    big.write_bytes(PDF)
+    with pytest.raises(ValidationError, match=r"big.pdf is 2\.6 MB; the limit is 1 MB"):
+        docs.attach_file(keyed.admin, "investor", investor_id, big)
+    with pytest.raises(ValidationError, match=r"Cannot read .*missing\.pdf"):
+        docs.attach_file(keyed.admin, "investor", investor_id, tmp_path / "missing.pdf")
+    small = tmp_path / "scan.png"
+    small.write_bytes(PNG)
+    assert docs.attach_file(keyed.admin, "investor", investor_id, small).name == "scan.png"
