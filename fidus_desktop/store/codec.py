@@ -88,17 +88,14 @@ def decode_tagged(text: str) -> Any:
     raise InvalidDocument(f"Stored value has an unknown type tag {kind!r}; was the file written by a newer version?")
 
 
-# What ``json`` writes for text with ``ensure_ascii=False`` (the C function ``_JSON_TEXT`` uses for strings).
-_STR_JSON: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-# Field names seen (and checked) before, with their JSON form '"name":' for the flat encoder.
-_KEY_JSON: dict[str, str] = {}
+_KEYS_SEEN: set[str] = set()
 _MAX_KEYS_SEEN = 10_000
 
 
 def _remember_key(key: str) -> None:
     """Field names repeat across documents: check each once (bounded, so odd input cannot grow it forever)."""
-    if len(_KEY_JSON) < _MAX_KEYS_SEEN:
-        _KEY_JSON[key] = _STR_JSON(key) + ":"
+    if len(_KEYS_SEEN) < _MAX_KEYS_SEEN:
+        _KEYS_SEEN.add(key)
 
 
 def walk(value: Any, path: str, depth: int, encoders: dict[type, Encoder]) -> Any:
@@ -113,7 +110,7 @@ def walk(value: Any, path: str, depth: int, encoders: dict[type, Encoder]) -> An
             raise InvalidDocument(f"The document nests deeper than {MAX_DEPTH} levels at {path}.")
         out = {}
         for key, item in value.items():
-            if key not in _KEY_JSON:
+            if key not in _KEYS_SEEN:
                 _remember_key(check_key(key, path))
             t = type(item)
             if t is str:
@@ -180,8 +177,27 @@ _JSON_ENCODERS: dict[type, Encoder] = {
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+# What ``json`` writes for text with ``ensure_ascii=False`` (the C function ``_JSON_TEXT`` uses for strings).
+_STR_JSON: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 # Tagged scalars in the flat encoder: their stored text, JSON-quoted.
 _TAGGED_ENCODERS: dict[type, Encoder] = {datetime: encode_datetime, date: encode_date, bytes: _bytes_to_json}
+# '{"login":%s,"ticket":%s,…}' by field names: documents of one collection repeat the same few.
+_FLAT_TEMPLATES: dict[tuple[str, ...], str] = {}
+_MAX_FLAT_TEMPLATES = 1000
+
+
+def _flat_template(keys: tuple[str, ...]) -> str | None:
+    """The JSON of a flat document with these field names, values left as ``%s``; None if a name is refused."""
+    template = _FLAT_TEMPLATES.get(keys)
+    if template is None:
+        try:
+            fields = [_STR_JSON(check_key(key, "")).replace("%", "%%") + ":%s" for key in keys]
+        except InvalidDocument:
+            return None  # the general path raises it, in field order with any refused value
+        template = "{" + ",".join(fields) + "}"
+        if len(_FLAT_TEMPLATES) < _MAX_FLAT_TEMPLATES:
+            _FLAT_TEMPLATES[keys] = template
+    return template
 
 
 def _flat_json(body: dict[str, Any]) -> str | None:
@@ -192,41 +208,38 @@ def _flat_json(body: dict[str, Any]) -> str | None:
     test_codec_fast.py). Anything unusual, including every value that must be refused, goes the general way,
     which raises the readable error.
     """
-    parts: list[str] = []
-    append = parts.append
-    for key, item in body.items():
-        name = _KEY_JSON.get(key)
-        if name is None:
-            if len(_KEY_JSON) >= _MAX_KEYS_SEEN:
-                return None
-            _remember_key(check_key(key, ""))
-            name = _KEY_JSON[key]
+    template = _flat_template(tuple(body))
+    if template is None:
+        return None
+    values: list[object] = []
+    append = values.append
+    for item in body.values():
         kind = type(item)
         if kind is str:
             if len(item) > MAX_STRING_CHARS or "\x00" in item or "\x01" in item:
                 return None
-            append(name + _STR_JSON(item))
+            append(_STR_JSON(item))
         elif kind is Decimal:
             try:
-                append(name + _decimal_text(item))
+                append(_decimal_text(item))
             except ValueError:
                 return None
         elif kind is int:
             if not INT64_MIN <= item <= INT64_MAX:
                 return None
-            append(name + str(item))
+            append(item)  # '%s' writes it as json does
         elif item is None:
-            append(name + "null")
+            append("null")
         elif kind is bool:
-            append(name + ("true" if item else "false"))
+            append("true" if item else "false")
         elif kind in _TAGGED_ENCODERS:
             try:
-                append(name + _STR_JSON(_TAGGED_ENCODERS[kind](item)))
+                append(_STR_JSON(_TAGGED_ENCODERS[kind](item)))
             except ValueError:
                 return None
         else:
             return None
-    return "{" + ",".join(parts) + "}"
+    return template % tuple(values)
 
 
 def _walked_json(body: dict[str, Any]) -> str:

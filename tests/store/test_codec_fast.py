@@ -90,3 +90,17 @@ OFFSETS = st.sampled_from([UTC, timezone(timedelta(hours=-3, minutes=-30)), time
 def test_date_times_are_written_as_fixed_width_utc_iso_text(when: datetime) -> None:
     utc = when.astimezone(UTC)
     assert codec.encode_datetime(when) == "\x01D" + utc.isoformat(timespec="microseconds")[:26] + "Z"
+
+
+def test_the_first_problem_in_field_order_is_reported() -> None:
+    with pytest.raises(InvalidDocument, match="float"):
+        codec.document_to_json({"bad": 0.5, "$x": 1})
+    with pytest.raises(InvalidDocument, match="not allowed"):
+        codec.document_to_json({"$x": 1, "bad": 0.5})
+
+
+def test_field_names_beyond_the_template_cache_still_encode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codec, "_MAX_FLAT_TEMPLATES", 0)
+    doc = {"never_cached_before": Decimal("1.50"), "n": 3}
+    assert codec._flat_json(doc) == codec._walked_json(doc) == '{"never_cached_before":1.50,"n":3}'
+    assert ("never_cached_before", "n") not in codec._FLAT_TEMPLATES
