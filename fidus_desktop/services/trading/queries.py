@@ -23,8 +23,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.documents import DEALS, POSITIONS, deal_from_doc, position_from_doc
-from fidus_desktop.store.keyset import after as seek_after
-from fidus_desktop.store.keyset import seek_filter
+from fidus_desktop.store.keyset import find_after
 from fidus_desktop.store.port import Filter, Sort
 
 SORTABLE = ("time", "ticket", "symbol")
@@ -99,9 +98,10 @@ class DealQueryService(Service):
             order.append(("time", order[-1][1]))  # the (login, symbol, time, ticket) index's order
         if all(name != "ticket" for name, _ in order):
             order.append(("ticket", order[-1][1]))
-        seek = None
+        query = deal_filter.to_store()
+        docs = None
         if after is not None and deal_filter.login is not None:
-            seek = seek_filter(order, [getattr(after, name) for name, _ in order])
-        docs = self.deals.find(seek_after(deal_filter.to_store(), seek), sort=order, skip=0 if seek else offset,
-                               limit=limit)
+            docs = find_after(self.deals, query, order, [getattr(after, name) for name, _ in order], limit)
+        if docs is None:
+            docs = self.deals.find(query, sort=order, skip=offset, limit=limit)
         return [deal_from_doc(d) for d in docs]
