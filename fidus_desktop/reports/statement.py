@@ -1,4 +1,4 @@
-"""The investor statement PDF: holdings, the period's transactions, performance and fees.
+"""The investor statement PDF: holdings, the period's unit movements and transactions, performance and fees.
 
 Renders a ``services.statements.StatementData`` and computes nothing: every figure comes from the services.
 Amounts are Decimal, formatted by ``reports.formatting`` and right-aligned.
@@ -45,15 +45,18 @@ def _holdings(data: StatementData) -> list[Flowable]:
 
 
 def _transactions(data: StatementData) -> list[Flowable]:
-    title = paragraph(f"Transactions {data.period.start} to {data.period.end}", "h2")
+    title = paragraph(f"Unit movements and transactions {data.period.start} to {data.period.end}", "h2")
     if not data.transactions:
         return [title, paragraph("No transactions in this period.")]
-    rows = [[fmt.day(t.dealing_date), t.ref, t.kind.capitalize(), t.class_code,
+    rows = [[fmt.day(t.dealing_date), t.ref, t.kind.replace("_", " ").capitalize(), t.class_code,
              t.status if t.status != "settled" else "", fmt.units(t.units), fmt.nav(t.nav_per_unit),
              fmt.amount(t.gross, t.currency), fmt.amount(t.fee, t.currency), fmt.amount(t.net, t.currency),
              t.currency] for t in data.transactions]
     header = ["Dealing date", "Reference", "Kind", "Class", "Status", "Units", "NAV", "Gross", "Fee", "Net", "Ccy"]
-    return [title, figure_table(header, rows, numeric_from=5)]
+    legend = paragraph("Settled units are signed: + received, − given up (a switch shows both classes, a transfer "
+                       "the side that is yours); distributions and unsettled transactions are listed by trade date.",
+                       "small")
+    return [title, figure_table(header, rows, numeric_from=5), legend]
 
 
 def _performance(data: StatementData) -> list[Flowable]:

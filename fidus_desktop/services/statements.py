@@ -3,13 +3,19 @@
 The PDFs (``fidus_desktop.reports``) render these plain data classes and compute nothing themselves: values
 come from the same services every screen uses (NAV, FX, dealing, fee ledger, ``figures``, ``performance``).
 
-Two small read-only queries live here because the portfolio API has no investor-level form of them:
-units an investor held in a class on a date (``_units_held``, summing the unit ledger exactly as
-``Ledgers.units_outstanding`` does per class) and the investors that have accounts (``statement_investors``).
+Investor-level data is read through the portfolio services' public, permission-checked API *as the asking
+actor*: ``investors.get``/``with_accounts``, ``dealing.unit_movements`` (the unit ledger with its
+transactions), ``dealing.party_transactions`` and ``fees.ledger`` (each lets a client read its own investors).
+Units held on a date come from ``dealing.units_held``, so the statement computes no figure of its own.
+
+The lines of the period: every unit movement dated (dealing date) within it, from the unit ledger, so both
+legs of a switch, a transfer received from another investor and units cancelled for a performance fee are
+all listed and opening units + movements = closing units per class; then the transactions of the period
+that move no units (distributions) or are not settled yet, by trade date. Cancelled ones are left out.
 
 Permissions: staff need ``reports.run``; a ``client`` (``own_accounts.read``) gets statements only for the
-investors in its own ``Actor.investor_ids``. After that check the figures are read as the system actor,
-because a client may not call the staff-wide reading services directly.
+investors in its own ``Actor.investor_ids``. Class-level figures (NAV performance, KPIs) are the same for every
+holder of a class, are cached across investors and are read as the reports system actor after that check.
 
 The statement currency is the investor's *home* currency: the currency of the class of their first
 subscription, so it does not change from one period to the next. Holdings in other currencies are shown in
@@ -28,11 +34,11 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
 from fidus_desktop.services.portfolio import PortfolioServices
-from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionView
+from fidus_desktop.services.portfolio.dealing import TransactionView, UnitMovement, units_held
 from fidus_desktop.services.portfolio.figures import REPORTING_CURRENCY, Kpis
 from fidus_desktop.services.portfolio.funds import ShareClass
 
-PAGE = 1000
+UNSETTLED = ("pending", "approved")
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class HoldingLine:
 
 @dataclass(frozen=True)
 class TransactionLine:
+    """A unit movement (``kind`` is the unit ledger reason, ``units`` signed: + received, − given up) or a
+    transaction that moves no units (a distribution, or one not settled yet: ``units`` as requested)."""
+
     trade_date: date
     dealing_date: date
     ref: str
@@ -102,6 +111,7 @@ class StatementData:
     performance: tuple[ClassPerformance, ...]
     fees: tuple[FeeLine, ...]
     notes: tuple[str, ...] = ()
+    opening_holdings: tuple[HoldingLine, ...] = ()  # on ``opening_date``, classes held then
 
     @property
     def fees_by_currency(self) -> dict[str, Decimal]:
@@ -159,20 +169,14 @@ class StatementService:
         """Investor ids with at least one account, in investor-number order, limited to what ``actor`` may see."""
         if not allowed(actor.role, Permission.REPORTS_RUN):
             require(actor, Permission.OWN_ACCOUNTS_READ)
-        held = {d["investor_id"] for d in self.p.investors.accounts.find(projection=["investor_id"])}
-        ordered: list[str] = []
-        offset = 0
-        while page := self.p.investors.page(actor, offset=offset, limit=PAGE):
-            ordered.extend(i.investor_id for i in page if i.investor_id in held)
-            offset += len(page)
-        return ordered
+        return [i.investor_id for i in self.p.investors.with_accounts(actor)]
 
     # -- statement ----------------------------------------------------------------------------------
     def statement_data(self, actor: Actor, investor_id: str, period: ReportPeriod,
                        currency: str | None = None) -> StatementData:
         """Everything an investor statement for ``period`` shows, in ``currency`` or the investor's own."""
         self.check_investor(actor, investor_id)
-        investor = self.p.investors.get(self._system, investor_id)
+        investor = self.p.investors.get(actor, investor_id)
         latest = self.p.navs.latest_date()
         if latest is None:
             raise ValidationError({"period": "There are no NAVs yet; enter NAVs before producing statements."})
@@ -181,17 +185,20 @@ class StatementService:
                                              "choose a period with NAVs."})
         valuation = min(period.end, latest)
         opening_day = period.start - timedelta(days=1)
-        lines = self._unit_lines(investor_id)
-        ccy = currency or self._home_currency(lines)
-        classes = sorted((self.p.funds.get_class(c) for c in {class_id for _, class_id, _ in lines}),
-                         key=lambda c: c.code)
-        holdings = [h for h in (self._holding(c, lines, valuation, ccy) for c in classes) if h.units]
-        opening = [self._holding(c, lines, opening_day, ccy) for c in classes]
-        transactions = self._transactions(investor_id, period, {c.class_id: c.code for c in classes})
-        touched = {h.class_code for h in holdings} | {h.class_code for h in opening if h.units}
+        movements = self.p.dealing.unit_movements(actor, investor_id, end=valuation)
+        ccy = currency or self._home_currency(movements)
+        classes = sorted((self.p.funds.get_class(c) for c in {m.class_id for m in movements}), key=lambda c: c.code)
+        closing_units, opening_units = units_held(movements, valuation), units_held(movements, opening_day)
+        holdings = [self._holding(c, closing_units[c.class_id], valuation, ccy) for c in classes
+                    if c.class_id in closing_units]
+        opening = [self._holding(c, opening_units[c.class_id], opening_day, ccy) for c in classes
+                   if c.class_id in opening_units]
+        codes = {c.class_id: c.code for c in classes}
+        transactions = self._lines(actor, investor_id, period, valuation, movements, codes)
+        touched = {h.class_code for h in (*holdings, *opening)}
         performance = [self._class_performance(c, opening_day, valuation) for c in classes if c.code in touched]
         fees = [FeeLine(f.period_end, self.p.funds.get_class(f.class_id).code, f.kind, f.amount, f.currency)
-                for f in self.p.fees.ledger(self._system, investor_id=investor_id, start=period.start, end=period.end)]
+                for f in self.p.fees.ledger(actor, investor_id=investor_id, start=period.start, end=period.end)]
         notes = []
         if valuation < period.end:
             notes.append(f"The period is not over: holdings are valued on {valuation}, the latest NAV date.")
@@ -202,47 +209,51 @@ class StatementService:
             opening_value=sum((h.statement_value for h in opening), Decimal(0)),
             closing_value=sum((h.statement_value for h in holdings), Decimal(0)),
             holdings=tuple(holdings), transactions=tuple(transactions), performance=tuple(performance),
-            fees=tuple(fees), notes=tuple(notes))
+            fees=tuple(fees), notes=tuple(notes), opening_holdings=tuple(opening))
 
-    def _unit_lines(self, investor_id: str) -> list[tuple[date, str, Decimal]]:
-        """The investor's unit ledger, oldest first: ``(value_date, class_id, units)``."""
-        docs = self.p.ledgers.units.find({"investor_id": investor_id}, sort=[("value_date", 1)],
-                                         projection=["value_date", "class_id", "units"])
-        return [(d["value_date"], d["class_id"], d["units"]) for d in docs]
-
-    @staticmethod
-    def _units_held(lines: list[tuple[date, str, Decimal]], class_id: str, on: date) -> Decimal:
-        return sum((u for day, c, u in lines if c == class_id and day <= on), Decimal(0))
-
-    def _home_currency(self, lines: list[tuple[date, str, Decimal]]) -> str:
-        first = next((class_id for _, class_id, units in lines if units > 0), None)
+    def _home_currency(self, movements: list[UnitMovement]) -> str:
+        first = next((m.class_id for m in movements if m.units > 0), None)
         return self.p.funds.get_class(first).currency if first else REPORTING_CURRENCY
 
-    def _holding(self, share_class: ShareClass, lines: list[tuple[date, str, Decimal]], on: date, ccy: str
-                 ) -> HoldingLine:
-        """Units × the class's latest NAV on or before ``on`` (the ``figures`` rule), converted at ``on``."""
-        held = self._units_held(lines, share_class.class_id, on)
-        point = self.p.navs.latest(share_class.class_id, on) if held else None
+    def _holding(self, share_class: ShareClass, held: Decimal, on: date, ccy: str) -> HoldingLine:
+        """``held`` units × the class's latest NAV on or before ``on`` (the ``figures`` rule), converted at ``on``."""
+        point = self.p.navs.latest(share_class.class_id, on)
         value = round_money(held * point.nav_per_unit, share_class.currency) if point else Decimal(0)
-        converted, quote = self.p.fx.convert(Money(value, share_class.currency), ccy, on) if held else (
-            Money(Decimal(0), ccy), None)
+        converted, quote = self.p.fx.convert(Money(value, share_class.currency), ccy, on)
         return HoldingLine(self.p.funds.get_fund(share_class.fund_id).name, share_class.code, share_class.currency,
                            held, point.nav_per_unit if point else None, point.nav_date if point else None, value,
                            quote.rate if quote else Decimal(1), round_money(converted.amount, ccy))
 
-    def _transactions(self, investor_id: str, period: ReportPeriod, codes: dict[str, str]) -> list[TransactionLine]:
-        query = TransactionQuery(investor_id=investor_id, start=period.start, end=period.end)
-        views: list[TransactionView] = []
-        while page := self.p.dealing.page(self._system, query, sort=[("trade_date", 1)], offset=len(views),
-                                          limit=PAGE):
-            views.extend(page)
-        return [self._transaction_line(v, codes) for v in views if v.status != "cancelled"]
+    def _lines(self, actor: Actor, investor_id: str, period: ReportPeriod, valuation: date,
+               movements: list[UnitMovement], codes: dict[str, str]) -> list[TransactionLine]:
+        """The period's unit movements and its transactions that move no units, by dealing date then reference."""
+        moved = [self._movement_line(m, codes) for m in movements if period.start <= m.value_date <= valuation]
+        others = [self._transaction_line(v, codes)
+                  for v in self.p.dealing.party_transactions(actor, investor_id, period.start, period.end)
+                  if v.status in UNSETTLED or v.kind == "distribution"]
+        return sorted((*moved, *others), key=lambda line: (line.dealing_date, line.ref, line.kind))
+
+    def _code(self, class_id: str, codes: dict[str, str]) -> str:
+        return codes.get(class_id) or self.p.funds.get_class(class_id).code
+
+    def _movement_line(self, movement: UnitMovement, codes: dict[str, str]) -> TransactionLine:
+        """One unit ledger line; the deal's NAV and amounts where they are this leg's (not a switch's in-leg)."""
+        view, code = movement.transaction, self._code(movement.class_id, codes)
+        if view is None:  # units cancelled for a performance fee (its amount is in the fees section)
+            currency = self.p.funds.get_class(movement.class_id).currency
+            return TransactionLine(movement.value_date, movement.value_date, "", movement.reason, "settled", code,
+                                   currency, movement.units, None, None, None, None)
+        deal = view.deal or {}
+        same_leg = movement.reason != "switch_in"  # the in-leg's units are priced in the target class
+        return TransactionLine(view.trade_date, movement.value_date, view.ref, movement.reason, view.status, code,
+                               view.currency, movement.units, deal.get("nav_per_unit") if same_leg else None,
+                               deal.get("gross") if same_leg else None, deal.get("fee") if same_leg else None,
+                               deal.get("net"))
 
     def _transaction_line(self, view: TransactionView, codes: dict[str, str]) -> TransactionLine:
         deal = view.deal or {}
-        code = codes.get(view.class_id) or self.p.funds.get_class(view.class_id).code
-        return TransactionLine(view.trade_date, view.dealing_date, view.ref, view.kind, view.status, code,
-                               view.currency, deal.get("units", view.units), deal.get("nav_per_unit"),
+        return TransactionLine(view.trade_date, view.dealing_date, view.ref, view.kind, view.status,
+                               self._code(view.class_id, codes), view.currency, view.units, deal.get("nav_per_unit"),
                                deal.get("gross", view.amount), deal.get("fee"), deal.get("net"))
 
     # -- class figures (shared by every holder of a class) ---------------------------------------------

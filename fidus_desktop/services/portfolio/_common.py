@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.domain.money import MoneyError, check_currency, to_decimal
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
 from fidus_desktop.store.errors import DuplicateKey
 from fidus_desktop.store.port import Document, Filter, Sort
 
@@ -79,6 +81,15 @@ def insert_unique(collection: Any, doc: Document, field: str, message: str) -> D
         return collection.insert(doc)
     except DuplicateKey:
         raise duplicate(field, message) from None
+
+
+def require_investor_read(actor: Actor, investor_id: str, staff: Permission) -> None:
+    """Staff holding ``staff`` read any investor's records; a client (``own_accounts.read``) only its own."""
+    if allowed(actor.role, staff):
+        return
+    require(actor, Permission.OWN_ACCOUNTS_READ)
+    if investor_id not in actor.investor_ids:
+        raise PermissionDenied(f"{actor.username} may only see their own investor accounts.")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ audited. ``count``/``page`` serve the lazy transactions table; filters and sorts
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,14 +29,20 @@ from fidus_desktop.domain.money import Money
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.portfolio._common import check_page, parse_choice, parse_date, parse_decimal
+from fidus_desktop.services.portfolio._common import (
+    check_page,
+    date_range,
+    parse_choice,
+    parse_date,
+    parse_decimal,
+    require_investor_read,
+)
 from fidus_desktop.services.portfolio.fees import FeeService
 from fidus_desktop.services.portfolio.funds import FundService, ShareClass
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.services.portfolio.ledgers import Ledgers
 from fidus_desktop.services.portfolio.nav import NavService
-from fidus_desktop.store.keyset import after as seek_after
-from fidus_desktop.store.keyset import seek_filter
+from fidus_desktop.store.keyset import find_after
 from fidus_desktop.store.port import Document, Filter, Sort, new_id, stale
 
 TRANSACTIONS = "transactions"
@@ -119,6 +126,31 @@ class TransactionQuery:
         return query
 
 
+@dataclass(frozen=True)
+class UnitMovement:
+    """One change of an investor's units in a class (a unit ledger line) with the transaction that made it.
+
+    ``reason`` is the transaction kind, or for the two-legged kinds the leg (``switch_out``/``switch_in``,
+    ``transfer_out``/``transfer_in``), or ``performance_fee`` (units cancelled to pay a crystallised fee:
+    ``transaction`` is then None, since the deal that triggered the fee settlement is usually someone else's).
+    """
+
+    value_date: date  # the dealing date
+    class_id: str
+    units: Decimal  # + received, − given up
+    reason: str
+    transaction: TransactionView | None
+
+
+def units_held(movements: Iterable[UnitMovement], on: date) -> dict[str, Decimal]:
+    """Units per class on ``on``: the sum of the movements up to it (zero holdings left out)."""
+    held: dict[str, Decimal] = {}
+    for m in movements:
+        if m.value_date <= on:
+            held[m.class_id] = held.get(m.class_id, Decimal(0)) + m.units
+    return {class_id: units for class_id, units in held.items() if units}
+
+
 def domain_transaction(doc: Document) -> dom.Transaction:
     """The stored transaction as the dealing domain's value object (its rules re-checked)."""
     return dom.Transaction(
@@ -154,6 +186,7 @@ class DealingService(Service):
         for scope in ("fund_id", "class_id", "investor_id", "status", "kind"):
             t.ensure_index([scope, "trade_date"])
         t.ensure_index(["status", "settlement_date"])
+        t.ensure_index(["target_investor_id", "trade_date"])  # transfers in (``party_transactions``)
 
     # -- reading ------------------------------------------------------------------------------------
     def count(self, actor: Actor, query: TransactionQuery | None = None) -> int:
@@ -170,14 +203,42 @@ class DealingService(Service):
         """
         require(actor, Permission.FUNDS_READ)
         request = check_page(sort, offset, limit, TRANSACTION_SORTS, [("trade_date", -1)])
-        seek = None
-        if after is not None:
-            values = [after.transaction_id if field == "_id" else getattr(after, field, None)
-                      for field, _ in request.sort]
-            seek = seek_filter(request.sort, values)
-        docs = self.transactions.find(seek_after((query or TransactionQuery()).to_filter(), seek), sort=request.sort,
-                                      skip=0 if seek else request.offset, limit=request.limit)
+        flt = (query or TransactionQuery()).to_filter()
+        docs = None if after is None else find_after(
+            self.transactions, flt, request.sort, [after.transaction_id if field == "_id" else
+                                                   getattr(after, field, None) for field, _ in request.sort],
+            request.limit)
+        if docs is None:
+            docs = self.transactions.find(flt, sort=request.sort, skip=request.offset, limit=request.limit)
         return [TransactionView.from_doc(d) for d in docs]
+
+    def unit_movements(self, actor: Actor, investor_id: str, end: date | None = None) -> list[UnitMovement]:
+        """Every change of ``investor_id``'s units up to ``end``, oldest first, each with its transaction.
+
+        The unit ledger is the record of units (opening units + movements = closing units); both legs of a
+        switch and the receiving side of a transfer are lines of it. Staff need ``funds.read``; a client may
+        read its own investors'.
+        """
+        require_investor_read(actor, investor_id, Permission.FUNDS_READ)
+        lines = self.ledgers.investor_units(investor_id, end)
+        links = [None if line["reason"] == "performance_fee" else line.get("transaction_id") for line in lines]
+        ids = sorted(set(filter(None, links)))
+        found = {d["_id"]: TransactionView.from_doc(d) for d in self.transactions.find({"_id": {"$in": ids}})
+                 } if ids else {}
+        return [UnitMovement(line["value_date"], line["class_id"], line["units"], line["reason"],
+                             found.get(link) if link else None) for line, link in zip(lines, links, strict=True)]
+
+    def party_transactions(self, actor: Actor, investor_id: str, start: date | None = None,
+                           end: date | None = None) -> list[TransactionView]:
+        """Transactions ``investor_id`` is a party to (its own and transfers to it), by trade date in the range.
+
+        Same permission as ``unit_movements``.
+        """
+        require_investor_read(actor, investor_id, Permission.FUNDS_READ)
+        query: Filter = {"$or": [{"investor_id": investor_id}, {"target_investor_id": investor_id}],
+                         **date_range("trade_date", start, end)}
+        return [TransactionView.from_doc(d) for d in self.transactions.find(query, sort=[("trade_date", 1),
+                                                                                          ("_id", 1)])]
 
     def get(self, actor: Actor, transaction_id: str) -> TransactionView:
         require(actor, Permission.FUNDS_READ)

@@ -26,7 +26,7 @@ from fidus_desktop.domain.money import Money
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.portfolio._common import date_range
+from fidus_desktop.services.portfolio._common import date_range, require_investor_read
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.services.portfolio.ledgers import Ledgers
 from fidus_desktop.store.port import Document
@@ -83,8 +83,14 @@ class FeeService(Service):
     def ledger(self, actor: Actor, *, fund_id: str | None = None, class_id: str | None = None,
                investor_id: str | None = None, start: date | None = None, end: date | None = None
                ) -> list[FeeEntry]:
-        """Fee entries, oldest first, narrowed by any of fund, class, investor and period end."""
-        require(actor, Permission.FUNDS_READ)
+        """Fee entries, oldest first, narrowed by any of fund, class, investor and period end.
+
+        Staff need ``funds.read``; a client may read the entries of one of its own investors (its statement).
+        """
+        if investor_id:
+            require_investor_read(actor, investor_id, Permission.FUNDS_READ)
+        else:
+            require(actor, Permission.FUNDS_READ)
         query = {k: v for k, v in (("fund_id", fund_id), ("class_id", class_id), ("investor_id", investor_id)) if v}
         query.update(date_range("period_end", start, end))
         return [FeeEntry.from_doc(d) for d in self.entries.find(query, sort=[("period_end", 1)])]

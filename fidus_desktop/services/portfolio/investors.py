@@ -252,6 +252,12 @@ class InvestorService(Service):
         self.get(actor, investor_id)
         return [Account.from_doc(d) for d in self.accounts.find({"investor_id": investor_id})]
 
+    def with_accounts(self, actor: Actor) -> list[Investor]:
+        """Investors with at least one account (any class, even emptied), in number order, as ``actor`` may see."""
+        held = sorted({d["investor_id"] for d in self.accounts.find(projection=["investor_id"])})
+        docs = self.investors.find(self._scope(actor, {"_id": {"$in": held}}), sort=[("number", 1)]) if held else []
+        return [Investor.from_doc(d) for d in docs]
+
     def accounts_in_class(self, class_id: str) -> list[Account]:
         """Every account of a class (fee settlement and figures; callers check permissions)."""
         return [Account.from_doc(d) for d in self.accounts.find({"class_id": class_id})]

@@ -65,6 +65,13 @@ class Ledgers:
             self.units.insert({"value_date": value_date, "class_id": class_id, "investor_id": investor_id,
                                "units": units, "reason": reason, "transaction_id": transaction_id})
 
+    def investor_units(self, investor_id: str, end: date | None = None) -> list[Document]:
+        """``investor_id``'s unit ledger lines up to ``end`` (inclusive), oldest first."""
+        query: dict[str, Any] = {"investor_id": investor_id}
+        if end is not None:
+            query["value_date"] = {"$lte": end}
+        return self.units.find(query, sort=[("value_date", 1), ("_id", 1)])
+
     def units_by_date(self, class_id: str, end: date | None = None, *, investor_flows_only: bool = False
                       ) -> dict[date, Decimal]:
         """Net units issued (+) or cancelled (−) per value date for a class, in date order.
