@@ -74,6 +74,8 @@ def test_a_mismatch_explained_with_a_note_stays_listed_but_is_no_longer_open(ro:
         reconciliation.explain(BACK, unrecorded.key, "   ")
     with pytest.raises(ValidationError, match="does not name"):
         reconciliation.explain(BACK, "nonsense:1", "why")
+    with pytest.raises(ValidationError, match="review queue"):
+        reconciliation.explain(BACK, "needs_classification:5001002:13", "why")
     assert_permission_matrix(lambda actor: reconciliation.explain(actor, unrecorded.key, "Broker bonus, agreed"),
                              Permission.MT5_RECONCILE, state=lambda: reconciliation.notes.count())
     reconciliation.explain(BACK, unrecorded.key, "Broker bonus, booked by hand on 6 Jan")

@@ -145,6 +145,9 @@ class ReconciliationService(Service):
         text = self.required_text(note, "note", "A note saying why this mismatch is in order", max_length=500)
         if not isinstance(key, str) or key.partition(":")[0] not in set(MismatchKind):
             raise ValidationError({"key": f"{key!r} does not name a reconciliation mismatch."})
+        if key.startswith(MismatchKind.NEEDS_CLASSIFICATION.value):
+            raise ValidationError({"key": "An unclassified balance deal is not explained but classified: choose its "
+                                          "category in the review queue."})
         with self.changing(actor, Permission.MT5_RECONCILE) as rec:
             before = self.notes.find_one({"key": key})
             changes = {"note": text, "explained_by": actor.username, "explained_at": self.now()}

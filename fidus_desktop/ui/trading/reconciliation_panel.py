@@ -191,7 +191,8 @@ class ReconciliationPanel(QWidget):
         return self.lists[kind].record(rows[0].row())[1] if rows else None
 
     def _update_explain(self) -> None:
-        self.explain_button.setEnabled(self.selected_mismatch() is not None)
+        selected = self.selected_mismatch()
+        self.explain_button.setEnabled(selected is not None and selected.kind is not MismatchKind.NEEDS_CLASSIFICATION)
 
     def explain(self) -> None:
         """Mark the selected mismatch explained with the note typed (the service refuses an empty note)."""

@@ -68,6 +68,9 @@ def test_lists_the_period_and_refreshes(qtbot: QtBot, office_context: tuple[AppC
     assert panel.tabs.tabText(1) == "Deals not recorded (0)"
     assert panel.note.text() == ""
     assert "GLB: 1 matched, 2 to check, 1 explained" in panel.summary.text()
+    panel.tabs.setCurrentIndex(3)
+    panel.views[MismatchKind.NEEDS_CLASSIFICATION].selectRow(0)
+    assert not panel.explain_button.isEnabled(), "unclassified deals are classified, not explained"
 
     ctx.services.trading.classification.resolve(ADMIN, 5001002, 13, "fee_rebate", "broker goodwill")
     session.signals.data_changed.emit("mt5_balance_classes")
