@@ -185,7 +185,7 @@ class StatementService:
                                              "choose a period with NAVs."})
         valuation = min(period.end, latest)
         opening_day = period.start - timedelta(days=1)
-        movements = self.p.dealing.unit_movements(actor, investor_id, end=valuation)
+        movements = self.p.dealing.unit_movements(actor, investor_id)  # all: the home currency is the first's
         ccy = currency or self._home_currency(movements)
         classes = sorted((self.p.funds.get_class(c) for c in {m.class_id for m in movements}), key=lambda c: c.code)
         closing_units, opening_units = units_held(movements, valuation), units_held(movements, opening_day)
