@@ -134,7 +134,7 @@ def test_reconciliation_lists_mismatches_both_ways(
         trading.reconciliation.reconcile(back_office, "fund-x", date(2024, 6, 1), date(2024, 6, 3), cash_flows=source)
     unwired = trading.reconciliation.reconcile(back_office, "fund-alpha", date(2024, 6, 1), date(2024, 6, 3))
     assert not unwired.configured
-    assert "No source of recorded fund cash flows" in unwired.not_configured
+    assert "no source of recorded fund cash flows" in unwired.not_configured
     assert unwired.mismatches == []
     with pytest.raises(PermissionDenied):
         trading.reconciliation.reconcile(pm, "fund-alpha", date(2024, 6, 1), date(2024, 6, 3), cash_flows=source)

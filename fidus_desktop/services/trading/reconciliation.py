@@ -32,7 +32,7 @@ from fidus_desktop.services.trading.classification import ClassificationService
 
 NOTES = "mt5_reconciliation_notes"
 _RECONCILED = {BalanceCategory.CLIENT_DEPOSIT, BalanceCategory.CLIENT_WITHDRAWAL, BalanceCategory.UNCLASSIFIED}
-NO_SOURCE = "No source of recorded fund cash flows is configured (the portfolio cash ledger is not wired)."
+NO_SOURCE = "no source of recorded fund cash flows is configured (the portfolio cash ledger is not wired)."
 
 
 @dataclass(frozen=True)
@@ -209,8 +209,8 @@ class ReconciliationService(Service):
         flows = source(actor, fund_id, first_day, last_day) if source is not None else None
         if flows is None:
             reason = NO_SOURCE if source is None else (
-                f"Fund {fund_id} has no cash ledger in FIDUS yet (no subscription or redemption settled here), "
-                "so there are no recorded flows to reconcile its MT5 balance deals against.")
+                "the fund has no cash ledger in FIDUS yet (no subscription or redemption settled here), so there "
+                "are no recorded flows to reconcile its MT5 balance deals against.")
             return Reconciliation(fund_id, logins, first_day, last_day, not_configured=reason)
         start = datetime.combine(first_day, time(), tzinfo=self.now().tzinfo)
         end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=self.now().tzinfo)
