@@ -28,16 +28,34 @@ Filter = dict[str, Any]
 Sort = list[tuple[str, int]]
 
 
-def new_id() -> str:
-    """A fresh document id: a random UUID (version 4) in canonical text form.
+# Byte maps that set a UUID's version (4) and variant (RFC 4122) bits.
+_UUID_VERSION_4 = bytes((b & 0x0F) | 0x40 for b in range(256))
+_UUID_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
 
-    Formatted by hand because ``str(uuid.uuid4())`` costs several microseconds, which shows in bulk syncs.
+
+def new_ids(count: int) -> list[str]:
+    """``count`` fresh document ids: random UUIDs (version 4) in canonical text form.
+
+    Formatted by hand from one ``os.urandom`` call because ``str(uuid.uuid4())`` costs several microseconds
+    and a system call per id, which shows in bulk syncs of 100,000 deals.
     """
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = raw[6::16].translate(_UUID_VERSION_4)
+    raw[8::16] = raw[8::16].translate(_UUID_VARIANT)
     h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-{h[i + 20:i + 32]}"
+            for i in range(0, 32 * count, 32)]
+
+
+def new_id() -> str:
+    """A fresh document id (see ``new_ids``)."""
+    return new_ids(1)[0]
+
+
+def fresh_ids(batch: int = 1024) -> Iterator[str]:
+    """An endless supply of new ids, drawn a batch at a time (bulk writes take ``next()`` per new document)."""
+    while True:
+        yield from new_ids(batch)
 
 
 def check_id(doc_id: object) -> str:
@@ -191,6 +209,7 @@ def normalise_index_fields(fields: Sequence[str | tuple[str, int]]) -> tuple[tup
 
 
 NATURAL_KEY_TYPES = (str, int, date, datetime)
+_NATURAL_KEY_TYPE_SET = frozenset(NATURAL_KEY_TYPES)
 
 
 def check_natural_key(key: Sequence[str]) -> tuple[str, ...]:
@@ -207,8 +226,8 @@ def encode_by_key(
     """Validate and encode every document before anything is written; the last copy of a key wins."""
     latest: dict[tuple[Any, ...], tuple[Document, Any]] = {}
     for doc in docs:
-        values = tuple(doc.get(k) for k in key)
-        if any(type(v) not in NATURAL_KEY_TYPES for v in values):
+        values = tuple(map(doc.get, key))
+        if not _NATURAL_KEY_TYPE_SET.issuperset(map(type, values)):
             raise InvalidDocument(
                 f"Every {collection} record needs text, a whole number or a date in {', '.join(key)}; "
                 f"got {values!r}."

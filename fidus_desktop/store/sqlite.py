@@ -38,6 +38,7 @@ from fidus_desktop.store.port import (
     check_natural_key,
     check_update,
     encode_by_key,
+    fresh_ids,
     new_id,
     normalise_index_fields,
     projection_fields,
@@ -264,7 +265,8 @@ class SqliteCollection(Collection):
         return document_from_json(text, doc_id, 1)
 
     def insert_many(self, docs: Sequence[Document]) -> list[str]:
-        rows = [(check_id(d["_id"]) if "_id" in d else new_id(), document_to_json(d)) for d in docs]
+        fresh = fresh_ids(max(1, min(len(docs), 1024)))
+        rows = [(check_id(d["_id"]) if "_id" in d else next(fresh), document_to_json(d)) for d in docs]
         self._write(lambda c: c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', rows))
         return [r[0] for r in rows]
 
@@ -355,6 +357,7 @@ class SqliteCollection(Collection):
         sql_keys = [tuple(map(sql_param, values)) for values in latest]
         result = UpsertResult()
         ids: dict[tuple[Any, ...], str] = {}
+        fresh = fresh_ids()
 
         def apply(c: sqlite3.Connection) -> None:
             existing = self._existing(c, key, sql_keys)
@@ -363,7 +366,7 @@ class SqliteCollection(Collection):
             for sql_key, (values, (doc, text)) in zip(sql_keys, latest.items(), strict=True):
                 found = existing.get(sql_key)
                 if found is None:
-                    doc_id = check_id(doc["_id"]) if "_id" in doc else new_id()
+                    doc_id = check_id(doc["_id"]) if "_id" in doc else next(fresh)
                     inserts.append((doc_id, text))
                 elif found[1] == text:
                     doc_id = found[0]
