@@ -41,6 +41,7 @@ from fidus_desktop.store.sqlite import SqliteStore
 
 DEALS_WANTED = 100_000
 TARGET_SECONDS = 3.0
+RUNS = 3  # the sync path and each part: best of RUNS (the baseline runs once: it takes a minute)
 SECTION = "## MT5 ingest"
 NOW = datetime(2024, 6, 3, 12, tzinfo=UTC)
 T = TypeVar("T")
@@ -82,9 +83,9 @@ def timed(fn: Callable[[], T]) -> tuple[Timing, T]:
     return Timing(time.perf_counter() - wall, time.process_time() - cpu), result
 
 
-def sqlite_alone(folder: Path, texts: list[str]) -> Timing:
+def sqlite_alone(folder: Path, name: str, texts: list[str]) -> Timing:
     """The same rows (ids and JSON made beforehand) into an empty deals table with its indexes, one statement."""
-    store, _ = services(folder, "rows")
+    store, _ = services(folder, name)
     rows = [(new_id(), text) for text in texts]
     table = store.collection(DEALS).table
     took, _ = timed(lambda: store.write(lambda c: c.executemany(f'INSERT INTO "{table}" VALUES (?, 1, ?)', rows)))
@@ -103,29 +104,48 @@ def one_insert_per_deal(trading: TradingServices, deals: list[Deal]) -> int:
     return stored
 
 
+def sync_twice(folder: Path, name: str, poll: Poll, actor: Actor) -> tuple[Timing, Timing]:
+    """A first ingest of ``poll`` into a fresh database, then the same poll again."""
+    store, trading = services(folder, name)
+    sim = DEFAULT_ACCOUNTS[0]
+    account = trading.accounts.create(actor, Mt5AccountInput(sim.login, sim.server, sim.name, sim.currency))
+    sync, first = timed(lambda: trading.sync.record_poll(actor, account, poll))
+    repoll, second = timed(lambda: trading.sync.record_poll(actor, account, poll))
+    assert first.new_deals == len(poll.deals)
+    assert second.new_deals == 0
+    store.close()
+    return sync, repoll
+
+
+def best(runs: list[Timing]) -> Timing:
+    """The fastest of several runs: on a shared machine the others measure the neighbours too."""
+    return min(runs, key=lambda t: t.wall)
+
+
 def main() -> None:
     terminal, session, deals = simulated_deals()
     snapshot, positions = session.account(), session.positions()
     actor = Actor.system("benchmark")
+    poll = Poll(snapshot, positions, deals, watermark=terminal.now)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store, trading = services(folder, "sync")
+        runs = [sync_twice(folder, f"sync{i}", poll, actor) for i in range(RUNS)]
+        sync, repoll = best([r[0] for r in runs]), best([r[1] for r in runs])
+
+        store, trading = services(folder, "sync0")
         sim = DEFAULT_ACCOUNTS[0]
-        account = trading.accounts.create(actor, Mt5AccountInput(sim.login, sim.server, sim.name, sim.currency))
-        poll = Poll(snapshot, positions, deals, watermark=terminal.now)
-        sync, first = timed(lambda: trading.sync.record_poll(actor, account, poll))
-        repoll, second = timed(lambda: trading.sync.record_poll(actor, account, poll))
-        assert first.new_deals == len(deals)
-        assert second.new_deals == 0
         query = DealFilter(login=sim.login, symbol="EURUSD")
         count_time, matching = timed(lambda: trading.queries.count_deals(actor, query))
         page_time, page = timed(lambda: trading.queries.page_deals(actor, query, offset=matching // 2, limit=200))
         assert len(page) == 200
         store.close()
 
-        convert, docs = timed(lambda: [deal_to_doc(d) for d in deals])
-        encode, texts = timed(lambda: [document_to_json(doc) for doc in docs])
-        rows = sqlite_alone(folder, texts)
+        parts = [timed(lambda: [deal_to_doc(d) for d in deals]) for _ in range(RUNS)]
+        docs = parts[0][1]
+        convert = best([t for t, _ in parts])
+        encodes = [timed(lambda: [document_to_json(doc) for doc in docs]) for _ in range(RUNS)]
+        encode, texts = best([t for t, _ in encodes]), encodes[0][1]
+        rows = best([sqlite_alone(folder, f"rows{i}", texts) for i in range(RUNS)])
 
         base_store, baseline = services(folder, "baseline")
         base, inserted = timed(lambda: one_insert_per_deal(baseline, deals))
@@ -138,7 +158,8 @@ def main() -> None:
     markdown = "\n".join([
         SECTION,
         "",
-        f"{n:,} simulated deals of one account stored on SQLite (deal conversion by `Mt5Session` not timed).",
+        f"{n:,} simulated deals of one account stored on SQLite (deal conversion by `Mt5Session` not timed); "
+        f"the sync path and each part below: best of {RUNS} runs, each first ingest into a fresh database.",
         "",
         "| Path | Wall (s) | CPU (s) | Deals/s | Ratio |",
         "|---|---:|---:|---:|---:|",
@@ -155,6 +176,13 @@ def main() -> None:
         f"(login, ticket) index, its two query indexes and the id index): {rows.cell().replace(' |', ' /')};",
         f"  - the rest (ids, the existing-key lookup, `upsert_many` bookkeeping, balance classification, commit): "
         f"{rest.cell().replace(' |', ' /')}.",
+        *([] if verdict == "met" else [
+            f"- Why it is missed: SQLite alone ({rows.wall:.2f} s) plus encoding ({encode.wall:.2f} s) already take "
+            f"{rows.wall + encode.wall:.2f} s; both are per-deal costs of this design (four B-tree inserts per deal: "
+            "id, unique key, two query indexes; validation and JSON written in Python). Real columns for the "
+            "indexed fields instead of `json_extract` expression indexes were measured to save under 10 % of the "
+            "SQLite part (docs/STORAGE.md, *SQLite layout and bulk writes*), so the layout is unchanged."
+        ]),
         "- A re-poll encodes every deal again (stored text is what decides \"unchanged\"), reads the stored rows "
         "of the batch's keys in chunks of 400 and writes nothing.",
         f"- Deals table over the stored deals: `count_deals` (login + symbol, {matching:,} rows) "
