@@ -7,6 +7,7 @@ Type brackets follow MongoDB: numbers only match numbers, text only text, date-t
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -64,6 +65,23 @@ def _equal(path: str, value: Any) -> tuple[str, list[Any]]:
     return f"({x} = ?{guard})", [sql_param(value), *params]
 
 
+def _member(path: str, values: tuple[Any, ...]) -> tuple[str, list[Any]]:
+    """``$in``: one ``IN`` over a JSON array per type bracket. An ``OR`` per value nests one level deeper each,
+    and SQLite refuses an expression tree deeper than 1,000, so a lookup of 1,000 ids used to fail."""
+    by_kind: dict[str, list[Any]] = {}
+    for value in values:
+        by_kind.setdefault(bracket(value), []).append(value)
+    parts: list[tuple[str, list[Any]]] = []
+    for kind, group in by_kind.items():
+        if kind in ("null", "bool"):
+            parts.extend(_equal(path, value) for value in group)  # at most null, true and false
+            continue
+        guard, params = _guard(path, kind)
+        members = json.dumps([sql_param(value) for value in group])
+        parts.append((f"({field_sql(path)} IN (SELECT value FROM json_each(?)){guard})", [members, *params]))
+    return "(" + " OR ".join(p for p, _ in parts) + ")", [v for _, ps in parts for v in ps]
+
+
 def _not(sql: str) -> str:
     return f"NOT COALESCE({sql}, 0)"
 
@@ -85,9 +103,7 @@ def compile_node(node: Node | None) -> tuple[str, list[Any]]:
     if isinstance(node, Member):
         if not node.values:
             return ("1" if node.negate else "0"), []
-        parts = [_equal(node.path, v) for v in node.values]
-        sql = "(" + " OR ".join(p for p, _ in parts) + ")"
-        params = [v for _, ps in parts for v in ps]
+        sql, params = _member(node.path, node.values)
         return (_not(sql) if node.negate else sql), params
     if isinstance(node, Text):
         x = field_sql(node.path)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from fidus_desktop.domain.trading.models import DealKind
 from fidus_desktop.integrations.mt5 import (
     DEFAULT_ACCOUNTS,
     Mt5Session,
@@ -100,6 +101,23 @@ def test_overlapping_windows_do_not_duplicate(trading: TradingServices, terminal
     assert second.new_deals == len(late) - len(overlap)
     assert trading.sync.deal_count(account.login) == len({d.ticket for d in early + late})
     assert trading.sync.watermark(account.login) == now
+
+
+def test_one_poll_holding_overlapping_windows_stores_each_deal_once(
+    trading: TradingServices, terminal: SimulatedTerminal, pm: Actor
+) -> None:
+    """A catch-up poll reads several windows, each rescanning the last hour: a deal can arrive twice in one poll."""
+    account = trading.accounts.all()[0]
+    session = Mt5Session(terminal, policy_from_config(account.server_time), clock=lambda: terminal.now)
+    session.connect(login=account.login, password="sim-alpha", server=account.server)
+    now = terminal.now
+    deals = session.deals(HISTORY_START, now)
+    balance = [d for d in deals if d.kind is DealKind.BALANCE]
+    assert balance, "the simulated account should hold deposits or withdrawals"
+    twice = [*deals, *balance, *deals[-5:]]
+    result = trading.sync.record_poll(pm, account, Poll(session.account(), session.positions(), twice, watermark=now))
+    assert result.new_deals == trading.sync.deal_count(account.login) == len({d.ticket for d in deals})
+    assert result.new_balance_deals == len(balance)
 
 
 def test_restart_resumes_from_the_stored_cursor(

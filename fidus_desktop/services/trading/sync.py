@@ -61,6 +61,12 @@ class Poll:
     quotes: Sequence[Quote] = ()  # conversion pairs for exposure (``risk.conversion_symbols_for``)
 
 
+def _one_per_ticket(deals: Sequence[Deal]) -> list[Deal]:
+    """The poll's deals with each ticket once (the last read wins): a catch-up reads several windows and each
+    one rescans the hour before it, so one poll can hold the same deal twice."""
+    return list({deal.ticket: deal for deal in deals}.values())
+
+
 @dataclass(frozen=True)
 class SyncResult:
     login: int
@@ -139,11 +145,12 @@ class SyncService(Service):
         one); the equity peak moves with new cash flows so a deposit is not mistaken for a recovery.
         """
         login = account.login
+        unique_deals = _one_per_ticket(poll.deals)
         with self.changing(actor, Permission.MT5_SYNC) as rec:
             state = self.state.find_one({"login": login}) or self.state.insert({"login": login})
-            deals = self.deals.upsert_many([deal_to_doc(d) for d in poll.deals], DEAL_KEY) if poll.deals else None
+            deals = self.deals.upsert_many([deal_to_doc(d) for d in unique_deals], DEAL_KEY) if unique_deals else None
             orders = self.orders.upsert_many(list(poll.orders), DEAL_KEY) if poll.orders else None
-            new_balance = self.classification.classify_new(poll.deals)
+            new_balance = self.classification.classify_new(unique_deals)
             changes: dict[str, object] = {"last_poll_at": poll.snapshot.time}
             if poll.watermark is not None:
                 changes.update(watermark=poll.watermark, last_deals_at=poll.snapshot.time)
