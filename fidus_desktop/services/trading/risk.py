@@ -44,7 +44,14 @@ from fidus_desktop.domain.trading.models import AccountSnapshot, Position, Quote
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.trading.documents import ALERTS, POSITIONS, QUOTES, position_from_doc
+from fidus_desktop.services.trading.documents import (
+    ALERTS,
+    POSITIONS,
+    QUOTES,
+    SNAPSHOTS,
+    SYNC_STATE,
+    position_from_doc,
+)
 from fidus_desktop.store.port import Document
 
 log = logging.getLogger(__name__)
@@ -124,6 +131,18 @@ class AccountExposure:
     problem: str = ""  # why by_symbol is empty although positions are open ("not convertible: …")
 
 
+@dataclass(frozen=True)
+class RiskLevels:
+    """Margin level and drawdown from the equity peak as of the last stored snapshot, for the risk view."""
+
+    login: int
+    as_of: datetime
+    equity: Decimal
+    margin_level: Decimal | None  # percent; None when no margin is used
+    equity_peak: Decimal
+    drawdown_percent: Decimal  # below the equity peak: the figure the drawdown alert checks
+
+
 def current_alerts(
     thresholds: AlertThresholds, snapshot: AccountSnapshot, positions: Sequence[Position], equity_peak: Decimal,
     quotes: Sequence[Quote] = (),
@@ -156,6 +175,8 @@ class RiskService(Service):
         self.alerts = ctx.store.collection(ALERTS)
         self.quotes = ctx.store.collection(QUOTES)
         self.positions = ctx.store.collection(POSITIONS)
+        self.snapshots = ctx.store.collection(SNAPSHOTS)
+        self.sync_state = ctx.store.collection(SYNC_STATE)
 
     def ensure_indexes(self) -> None:
         self.alerts.ensure_index(["key", "raised_at"], unique=True)
@@ -193,6 +214,20 @@ class RiskService(Service):
         except ExposureError as exc:
             by_symbol, problem = {}, str(exc)
         return AccountExposure(login, currency, by_symbol, by_currency, quotes, problem)
+
+    def levels(self, actor: Actor, login: int) -> RiskLevels | None:
+        """Margin level and drawdown from peak of the last stored snapshot; None before the first poll.
+
+        Snapshots are stored at most once a minute, so ``as_of`` says how old the figures are.
+        """
+        require(actor, Permission.MT5_READ)
+        last = self.snapshots.find_one({"login": login}, sort=[("time", -1)])
+        if last is None:
+            return None
+        state = self.sync_state.find_one({"login": login}) or {}
+        peak = state.get("equity_peak") or last["equity"]
+        return RiskLevels(login, last["time"], last["equity"], last["margin_level"], peak,
+                          drawdown_from_peak(last["equity"], peak))
 
     def apply(self, rec: ChangeRecorder, login: int, current: Sequence[Alert]) -> AlertChanges:
         """Store what changed since the last poll; call inside the poll's transaction."""
