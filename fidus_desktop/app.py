@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -66,7 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["code"] = code
         if window is None:
             app.quit()
-        elif args.screenshot:
+            return
+        # What start-up built lives as long as the app: keep it out of every later full garbage collection, which
+        # would otherwise pause the GUI thread while traversing it (benchmarks/bench_gui_lag.py).
+        gc.freeze()
+        if args.screenshot:
             # Let the tabs' first background loads land before the picture is taken.
             def shoot() -> None:
                 runner().wait(60_000)

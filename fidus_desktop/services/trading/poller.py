@@ -83,8 +83,8 @@ class PollerSettings:
     deals_poll_seconds: float = 30.0  # deals + orders since the cursor
     snapshot_seconds: float = 60.0  # how often an equity snapshot is kept in the time series
     rescan_minutes: float = 60.0  # re-read before the cursor, for deals that reached the terminal late
-    catch_up_days: float = 30.0  # history window per terminal request during a long catch-up
-    max_deals_per_poll: int = 100_000  # a catch-up continues on the next cycle past this
+    catch_up_days: float = 2.0  # history window per terminal request: small batches keep GC pauses short
+    max_deals_per_poll: int = 20_000  # a catch-up continues on the next cycle past this (see bench_gui_lag)
     timeout_ms: int = 10_000  # passed to initialize / login
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
