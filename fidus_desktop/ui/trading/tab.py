@@ -1,5 +1,5 @@
-"""The Trading tab: MT5 accounts with live state, and per account its positions, equity, deals, alerts,
-analytics and the balance deals waiting for review.
+"""The Trading tab: MT5 accounts with live state, and per account its positions, equity, exposure,
+deals, alerts, analytics and the balance deals waiting for review.
 
 Every read and change runs in the worker (``session.runner``) through the trading services, which check
 permissions and write the audit entries. The background ``PollerThread`` starts once the accounts are
@@ -43,6 +43,7 @@ from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
 from fidus_desktop.ui.trading.equity_chart import EquityChart
+from fidus_desktop.ui.trading.exposure_panel import ExposurePanel
 from fidus_desktop.ui.trading.mapping_dialog import AccountMappingDialog, MappingChoices
 from fidus_desktop.ui.trading.models import (
     AccountRow,
@@ -143,8 +144,10 @@ class TradingView(QWidget):
         overview.setSizes([560, 400])
 
         self.deals_panel = DealsPanel(self.session)
+        self.exposure_panel = ExposurePanel(self.session)
         self.detail = QTabWidget(objectName="tradingDetail")
         self.detail.addTab(overview, "Equity && analytics")
+        self.detail.addTab(self.exposure_panel, "Exposure")
         self.detail.addTab(self.deals_panel, "Deals")
         self.detail.addTab(self._alerts_page(), "Alerts")
         self.detail.addTab(self._review_page(may_manage), "Review queue")
@@ -225,6 +228,7 @@ class TradingView(QWidget):
         self.positions.set_records([])
         self.chart.clear()
         self.deals_panel.show_account(account)
+        self.exposure_panel.show_account(account)
         if account is not None:
             self.refresh_positions(account.login)
             self.refresh_account(account.login)
@@ -280,6 +284,7 @@ class TradingView(QWidget):
         account = self.selected_account()
         if account is not None:
             self.refresh_positions(account.login)
+            self.exposure_panel.data_arrived()
 
     def refresh_account(self, login: int) -> None:
         """Analytics and equity curve, alerts and review queue of one account (in the worker)."""
@@ -389,6 +394,7 @@ class TradingView(QWidget):
             self.positions.set_records(positions)
             self.chart.add_point(snapshot.time, snapshot.equity)
             self.refresh_alerts(login)
+            self.exposure_panel.data_arrived()
 
     @Slot(int, int)
     def _deals_arrived(self, login: int, count: int) -> None:

@@ -1,0 +1,204 @@
+"""The selected account's risk: exposure by symbol and by currency, margin level and drawdown from the equity peak
+against the account's alert limits.
+
+Every figure comes from ``RiskService`` (``exposure`` and ``levels``), which reads what the last poll stored, so
+the panel never waits on the terminal. It loads in the worker when the account changes and when a poll arrives
+(a poll while a load runs is kept and loaded after it; while the panel is hidden it reloads when next shown). A
+currency without a conversion quote keeps its amount and says "not convertible: no GBPUSD quote".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
+
+from fidus_desktop.domain.trading.alerts import AlertThresholds
+from fidus_desktop.domain.trading.exposure import CurrencyExposure, SymbolExposure
+from fidus_desktop.services.trading.accounts import Mt5Account
+from fidus_desktop.services.trading.risk import AccountExposure, RiskLevels
+from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.models import Index, RecordTableModel, amount, ratio, when
+
+NEGATIVE = QColor(178, 34, 34)
+
+
+@dataclass(frozen=True)
+class AccountRisk:
+    """What one load read for one account."""
+
+    login: int
+    exposure: AccountExposure
+    levels: RiskLevels | None  # None: no poll stored yet
+
+
+def _side(row: SymbolExposure) -> str:
+    if row.long_volume and row.short_volume:
+        return "long and short"
+    return "long" if row.long_volume else "short"
+
+
+SYMBOL_COLUMNS: list[Column[SymbolExposure]] = [
+    Column("Symbol", lambda s: s.symbol),
+    Column("Side", _side),
+    Column("Long lots", lambda s: f"{s.long_volume}", align=RIGHT),
+    Column("Short lots", lambda s: f"{s.short_volume}", align=RIGHT),
+    Column("Net notional", lambda s: amount(s.notional), align=RIGHT),
+    Column("Gross notional", lambda s: amount(s.gross_notional), align=RIGHT),
+]
+
+CURRENCY_COLUMNS: list[Column[CurrencyExposure]] = [
+    Column("Currency", lambda c: c.currency),
+    Column("Net amount", lambda c: amount(c.amount), align=RIGHT),
+    Column("In account currency", lambda c: c.problem or amount(c.in_account_currency), align=RIGHT),
+]
+
+
+class SignedTableModel(RecordTableModel[Any]):
+    """A record table whose negative amounts are drawn in red, so a short leg stands out."""
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid():
+            return NEGATIVE if str(super().data(index)).startswith("-") else None
+        return super().data(index, role)
+
+
+def _limit(value: Decimal | None, text: str) -> str:
+    return "no alert limit" if value is None else text
+
+
+def levels_text(levels: RiskLevels | None, thresholds: AlertThresholds, currency: str) -> str:
+    """Margin level and drawdown from peak with the limits that raise an alert, or why there is nothing yet."""
+    if levels is None:
+        return "Not synced yet: no poll has been stored for this account."
+    margin = ("no margin in use" if levels.margin_level is None else ratio(levels.margin_level, " %"))
+    margin_limit = thresholds.margin_level_below
+    drawdown_limit = thresholds.drawdown_above
+    return (
+        f"Margin level <b>{margin}</b> ({_limit(margin_limit, f'alert below {margin_limit} %')}) · "
+        f"Drawdown from peak <b>{ratio(levels.drawdown_percent, ' %')}</b> "
+        f"(peak {amount(levels.equity_peak)} {currency}, equity {amount(levels.equity)} {currency}; "
+        f"{_limit(drawdown_limit, f'alert above {drawdown_limit} %')}) · as of {when(levels.as_of)}"
+    )
+
+
+def exposure_text(risk: AccountRisk, thresholds: AlertThresholds, currency: str) -> str:
+    """The line above the symbol table: the currency notionals are in, the per-symbol limit, or why it is empty."""
+    exposure = risk.exposure
+    if not exposure.by_symbol and not exposure.problem:
+        return "No open positions." if risk.levels else "Not synced yet: no positions stored for this account."
+    if exposure.problem:
+        return f"Notional by symbol cannot be valued: {exposure.problem}."
+    limit = thresholds.symbol_exposure_above
+    return (f"Notional in {currency}, at the last poll's prices · "
+            f"{_limit(limit, f'alert when one symbol is above {amount(limit)} {currency}')}")
+
+
+def _table(name: str, model: RecordTableModel[Any]) -> QTableView:
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    view.verticalHeader().hide()
+    view.setAlternatingRowColors(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class ExposurePanel(QWidget):
+    """Risk of the account given to ``show_account``; ``data_arrived()`` after each poll of that account."""
+
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exposurePanel")
+        self.session = session
+        self.account: Mt5Account | None = None
+        self._loading = self._again = self._stale = False
+        self.levels = QLabel(objectName="riskLevels", wordWrap=True)
+        self.exposure_note = QLabel(objectName="exposureNote", wordWrap=True)
+        self.symbols = SignedTableModel(SYMBOL_COLUMNS, self)
+        self.currencies = SignedTableModel(CURRENCY_COLUMNS, self)
+        self.symbols_view = _table("exposureSymbolsTable", self.symbols)
+        self.currencies_view = _table("exposureCurrenciesTable", self.currencies)
+        symbols_box = QWidget()
+        symbols_layout = QVBoxLayout(symbols_box)
+        symbols_layout.setContentsMargins(0, 0, 0, 0)
+        symbols_layout.addWidget(QLabel("<b>Exposure by symbol</b>"))
+        symbols_layout.addWidget(self.exposure_note)
+        symbols_layout.addWidget(self.symbols_view)
+        currencies_box = QWidget()
+        currencies_layout = QVBoxLayout(currencies_box)
+        currencies_layout.setContentsMargins(0, 0, 0, 0)
+        currencies_layout.addWidget(QLabel("<b>Exposure by currency</b> (FX and metals by leg; CFDs have none)"))
+        currencies_layout.addWidget(self.currencies_view)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(symbols_box)
+        split.addWidget(currencies_box)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.levels)
+        layout.addWidget(split)
+        self._show_empty("Select an account to see its exposure.")
+
+    def show_account(self, account: Mt5Account | None) -> None:
+        """Switch to ``account`` (None: nothing selected) and load its risk."""
+        self.account = account
+        self._show_empty("Select an account to see its exposure." if account is None else "Loading…")
+        if account is not None:
+            self.refresh()
+
+    def data_arrived(self) -> None:
+        """A poll of the shown account was stored: reload now if on screen, else when next shown."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._stale = False
+            self.refresh()
+        super().showEvent(event)
+
+    def refresh(self) -> None:
+        """Read exposure and levels in the worker; a request while one runs is kept and run after it."""
+        if self.account is None:
+            return
+        if self._loading:
+            self._again = True
+            return
+        risk, actor, login = self.session.services.trading.risk, self.session.actor, self.account.login
+        self._loading = True
+        self.session.runner.submit(lambda: AccountRisk(login, risk.exposure(actor, login), risk.levels(actor, login)),
+                                   on_done=self._loaded, on_error=self._failed)
+
+    def _loaded(self, result: AccountRisk) -> None:
+        account = self.account
+        if account is not None and account.login == result.login:  # else the user moved on while it loaded
+            thresholds, currency = account.thresholds, result.exposure.currency or account.currency
+            self.levels.setText(levels_text(result.levels, thresholds, currency))
+            self.exposure_note.setText(exposure_text(result, thresholds, currency))
+            self.symbols.set_records(list(result.exposure.by_symbol.values()))
+            self.currencies.set_records(list(result.exposure.by_currency.values()))
+        self._finished()
+
+    def _show_empty(self, text: str) -> None:
+        self.levels.setText(text)
+        self.exposure_note.setText("")
+        self.symbols.set_records([])
+        self.currencies.set_records([])
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finished()
+        show_error(exc, self)
+
+    def _finished(self) -> None:
+        self._loading = False
+        if self._again:
+            self._again = False
+            self.refresh()
