@@ -81,10 +81,11 @@ def levels_text(levels: RiskLevels | None, thresholds: AlertThresholds, currency
     margin_limit = thresholds.margin_level_below
     drawdown_limit = thresholds.drawdown_above
     return (
-        f"Margin level <b>{margin}</b> ({_limit(margin_limit, f'alert below {margin_limit} %')}) · "
+        f"Margin level <b>{margin}</b> ({_limit(margin_limit, f'alert below {margin_limit} %')})<br>"
         f"Drawdown from peak <b>{ratio(levels.drawdown_percent, ' %')}</b> "
         f"(peak {amount(levels.equity_peak)} {currency}, equity {amount(levels.equity)} {currency}; "
-        f"{_limit(drawdown_limit, f'alert above {drawdown_limit} %')}) · as of {when(levels.as_of)}"
+        f"{_limit(drawdown_limit, f'alert above {drawdown_limit} %')})<br>"
+        f"As of the snapshot stored at {when(levels.as_of)}"
     )
 
 
@@ -106,8 +107,7 @@ def _table(name: str, model: RecordTableModel[Any]) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     view.verticalHeader().hide()
     view.setAlternatingRowColors(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # figures stay together
     return view
 
 
