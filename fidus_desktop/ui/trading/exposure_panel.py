@@ -14,15 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from fidus_desktop.domain.trading.alerts import AlertThresholds
 from fidus_desktop.domain.trading.exposure import CurrencyExposure, SymbolExposure
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.risk import AccountExposure, RiskLevels
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import Index, RecordTableModel, amount, ratio, when
 
@@ -111,15 +111,13 @@ def _table(name: str, model: RecordTableModel[Any]) -> QTableView:
     return view
 
 
-class ExposurePanel(QWidget):
+class ExposurePanel(RefreshingPanel):
     """Risk of the account given to ``show_account``; ``data_arrived()`` after each poll of that account."""
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(session, parent)
         self.setObjectName("exposurePanel")
-        self.session = session
         self.account: Mt5Account | None = None
-        self._loading = self._again = self._stale = False
         self.levels = QLabel(objectName="riskLevels", wordWrap=True)
         self.exposure_note = QLabel(objectName="exposureNote", wordWrap=True)
         self.symbols = SignedTableModel(SYMBOL_COLUMNS, self)
@@ -152,30 +150,13 @@ class ExposurePanel(QWidget):
         if account is not None:
             self.refresh()
 
-    def data_arrived(self) -> None:
-        """A poll of the shown account was stored: reload now if on screen, else when next shown."""
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        if self._stale:
-            self._stale = False
-            self.refresh()
-        super().showEvent(event)
 
     def refresh(self) -> None:
         """Read exposure and levels in the worker; a request while one runs is kept and run after it."""
         if self.account is None:
             return
-        if self._loading:
-            self._again = True
-            return
         risk, actor, login = self.session.services.trading.risk, self.session.actor, self.account.login
-        self._loading = True
-        self.session.runner.submit(lambda: AccountRisk(login, risk.exposure(actor, login), risk.levels(actor, login)),
-                                   on_done=self._loaded, on_error=self._failed)
+        self.load(lambda: AccountRisk(login, risk.exposure(actor, login), risk.levels(actor, login)), self._loaded)
 
     def _loaded(self, result: AccountRisk) -> None:
         account = self.account
@@ -185,7 +166,7 @@ class ExposurePanel(QWidget):
             self.exposure_note.setText(exposure_text(result, thresholds, currency))
             self.symbols.set_records(list(result.exposure.by_symbol.values()))
             self.currencies.set_records(list(result.exposure.by_currency.values()))
-        self._finished()
+        self.finished()
 
     def _show_empty(self, text: str) -> None:
         self.levels.setText(text)
@@ -193,12 +174,3 @@ class ExposurePanel(QWidget):
         self.symbols.set_records([])
         self.currencies.set_records([])
 
-    def _failed(self, exc: BaseException) -> None:
-        self._finished()
-        show_error(exc, self)
-
-    def _finished(self) -> None:
-        self._loading = False
-        if self._again:
-            self._again = False
-            self.refresh()

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Slot
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import RecordTableModel, amount
 
@@ -93,15 +93,13 @@ def summary_lines(results: list[tuple[str, Reconciliation]]) -> list[str]:
     return lines or ["No MT5 account is set up, so there is nothing to reconcile."]
 
 
-class ReconciliationPanel(QWidget):
+class ReconciliationPanel(RefreshingPanel):
     """Period selector, summary and the four lists; ``refresh()`` re-runs the reconciliation in the worker."""
 
     def __init__(self, session: UiSession, today: Callable[[], date] = lambda: datetime.now(UTC).date(),
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(session, parent)
         self.setObjectName("reconciliationPanel")
-        self.session = session
-        self._loading = self._again = self._stale = False
         last = today()
         self.first = _day_edit("reconcileFrom", last - timedelta(days=DEFAULT_DAYS - 1))
         self.last = _day_edit("reconcileTo", last)
@@ -144,9 +142,6 @@ class ReconciliationPanel(QWidget):
 
     def refresh(self) -> None:
         """Reconcile the chosen period in the worker; a request while one runs is kept and run after it."""
-        if self._loading:
-            self._again = True
-            return
         services, actor = self.session.services, self.session.actor
         first, last = self.period()
 
@@ -155,8 +150,7 @@ class ReconciliationPanel(QWidget):
             results = services.trading.reconciliation.reconcile_all(actor, first, last)
             return [(funds.get_fund(r.fund_id).code if r.fund_id else f"MT5 {r.logins[0]}", r) for r in results]
 
-        self._loading = True
-        self.session.runner.submit(load, on_done=self._loaded, on_error=self._failed)
+        self.load(load, self._loaded)
 
     def _loaded(self, results: list[tuple[str, Reconciliation]]) -> None:
         self.summary.setText("\n".join(summary_lines(results)))
@@ -166,20 +160,8 @@ class ReconciliationPanel(QWidget):
         for index, (title, _, kind) in enumerate(MISMATCH_LISTS, start=1):
             self.tabs.setTabText(index, f"{title} ({sum(m.open for _, m in self.lists[kind].records)})")
         self._update_explain()
-        self._finished()
+        self.finished()
 
-    def data_arrived(self) -> None:
-        """New deals were stored: refresh now if the panel is on screen, else when it is next shown."""
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        if self._stale:
-            self._stale = False
-            self.refresh()
-        super().showEvent(event)
 
     def selected_mismatch(self) -> Mismatch | None:
         """The selected row of the mismatch list on show (None on the matched list or without a selection)."""
@@ -208,15 +190,6 @@ class ReconciliationPanel(QWidget):
         self.session.runner.submit(lambda: reconciliation.explain(actor, mismatch.key, note), on_done=done,
                                    on_error=lambda exc: show_error(exc, self))
 
-    def _failed(self, exc: BaseException) -> None:
-        self._finished()
-        show_error(exc, self)
-
-    def _finished(self) -> None:
-        self._loading = False
-        if self._again:
-            self._again = False
-            self.refresh()
 
     @Slot(str)
     def _data_changed(self, topic: str) -> None:
