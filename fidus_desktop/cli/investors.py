@@ -96,6 +96,16 @@ def cmd_set_personal(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def cmd_end_relationship(args: argparse.Namespace) -> int:
+    ended_on = None if args.on.lower() == "none" else args.on
+    with acting(args) as (ctx, actor):
+        investor = _investor(ctx, args.investor)
+        ctx.services.portfolio.investors.end_relationship(actor, investor.investor_id, investor.version, ended_on)
+        print(f"{investor.number}: relationship {'ongoing again' if ended_on is None else f'ended on {ended_on}'}; "
+              "the KYC retention period counts from this date.")
+        return EXIT_OK
+
+
 def cmd_find(args: argparse.Namespace) -> int:
     name = next(n for n in SENSITIVE_FIELDS if getattr(args, n) is not None)
     with acting(args) as (ctx, actor), crypto_errors():
@@ -143,6 +153,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="remove this field (repeatable)")
     add_actor_options(p)
     p.set_defaults(func=cmd_set_personal)
+
+    p = isub.add_parser("end-relationship", help="record when the relationship ended (KYC retention starts)")
+    p.add_argument("investor", metavar="ID", help="investor number or id")
+    p.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="the last day, or 'none' if it goes on again")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_end_relationship)
 
     p = isub.add_parser("find", help="investors holding a national id, tax id, IBAN or date of birth")
     _personal_options(p.add_mutually_exclusive_group(required=True), "find by")

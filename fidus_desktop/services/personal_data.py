@@ -129,7 +129,8 @@ PERSONAL_DATA = PersonalDataRegistry(
     ],
     people=[
         PersonCollection("investors", "_id",
-                         ("name", "name_key", "email", "national_id", "tax_id", "iban", "date_of_birth")),
+                         ("name", "name_key", "email", "national_id", "tax_id", "iban", "date_of_birth"),
+                         KYC_RETENTION),  # identity evidence: kept for the KYC period after the relationship ends
         PersonCollection("documents", "owner_id", ("name",), INVESTOR_DOCUMENT_RETENTION,
                          dependents=(("document_chunks", "document_id"),)),
     ],

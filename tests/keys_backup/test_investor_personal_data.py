@@ -4,6 +4,7 @@ workstations, and the registered fields through data-protection export, erasure 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -186,8 +187,12 @@ def test_export_shows_the_values_to_an_authorised_actor_and_erasure_pseudonymise
     assert not [k for k in record if k.endswith("_bi")]
     with pytest.raises(PermissionDenied):
         privacy.export_person(keyed.actor("bo", "back_office"), ann.investor_id)
+    service = investors(keyed)
+    ended = service.end_relationship(keyed.admin, ann.investor_id, service.get(keyed.admin, ann.investor_id).version,
+                                     date(NOW.year - 6, 1, 31))
     report = privacy.erase_person(keyed.admin, ann.investor_id, now=NOW)
     assert report.erased == [("investors", ann.investor_id)]
+    assert ended.number == "INV-1"
     doc = keyed.ctx.store.collection("investors").require(ann.investor_id)
     assert (doc["name"], doc["name_key"], doc["email"]) == (ERASED, ERASED, ERASED)
     assert all(doc[name] is None and doc[f"{name}_bi"] is None for name in SENSITIVE_FIELDS)
@@ -239,3 +244,20 @@ def test_parse_iban_accepts_spaced_lower_case_and_rejects_a_swapped_digit() -> N
     assert parse_iban("fr14 2004 1010 0505 0001 3m02 606") == "FR1420041010050500013M02606"
     with pytest.raises(ValidationError, match="check digits"):
         parse_iban("FR14 2004 1010 0505 0001 3M02 660")
+
+
+def test_an_investor_is_kept_for_the_kyc_period_after_the_relationship_ends(keyed: Office, ann: Investor) -> None:
+    privacy, service = keyed.ctx.services.personal_data, investors(keyed)
+    ongoing = privacy.erase_person(keyed.admin, ann.investor_id, now=NOW)
+    assert (ongoing.erased, [(r.document_id, r.until) for r in ongoing.retained]) == ([], [(ann.investor_id, None)])
+    with pytest.raises(ValidationError, match="in the future"):
+        service.end_relationship(keyed.admin, ann.investor_id, ann.version, date(NOW.year + 1, 1, 1))
+    current = service.get(keyed.admin, ann.investor_id)
+    with pytest.raises(PermissionDenied):
+        service.end_relationship(keyed.actor("pm", "portfolio_manager"), ann.investor_id, current.version,
+                                 date(NOW.year - 1, 3, 31))
+    service.end_relationship(keyed.admin, ann.investor_id, current.version, f"{NOW.year - 1}-03-31")
+    recent = privacy.erase_person(keyed.admin, ann.investor_id, now=NOW)
+    assert [r.until for r in recent.retained] == [date(NOW.year + 4, 3, 31)]
+    assert keyed.ctx.store.collection("investors").require(ann.investor_id)["name"] == "Ann Smith"
+    assert keyed.ctx.store.collection("audit").count({"action": "investor.relationship_end"}) == 1

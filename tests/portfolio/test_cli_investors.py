@@ -75,3 +75,13 @@ def test_a_workstation_without_the_key_shows_locked_and_exits_1(
     assert "fidus key enroll" in capsys.readouterr().err
     assert run(keyed_db, "investors", "set-personal", "INV-1", "--tax-id", "T-1") == 1
     assert "not enrolled" in capsys.readouterr().err
+
+
+def test_end_relationship_is_recorded_and_a_future_date_is_refused(
+    cli_db: list[str], capsys: pytest.CaptureFixture[str]  # noqa: F811  (fixture)
+) -> None:
+    assert run(cli_db, "investors", "end-relationship", "INV-1", "--on", "2099-01-01") == 2
+    assert "in the future" in capsys.readouterr().err
+    assert run(cli_db, "investors", "end-relationship", "INV-1", "--on", "2020-06-30") == 0
+    assert "ended on 2020-06-30" in capsys.readouterr().out
+    assert audit_actions(cli_db).count("investor.relationship_end") == 1

@@ -323,6 +323,22 @@ class InvestorService(Service):
             rec.record("investor.update", "investor", investor_id, before=without_sensitive(before), after=trail)
         return Investor.from_doc(after)
 
+    def end_relationship(self, actor: Actor, investor_id: str, version: int, ended_on: Any) -> Investor:
+        """Record the day the business relationship ended (``None``: it goes on again). The KYC retention period
+        counts from it: until it has passed, a data-protection erasure keeps the investor's record."""
+        day = None if ended_on is None else parse_date(ended_on, "relationship_ended_on", "The end date")
+        if day is not None and day > self.now().date():
+            raise ValidationError({"relationship_ended_on": f"{day} is in the future; record the end once it is "
+                                                            "over."})
+        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+            before = self.investors.require(investor_id)
+            after = self.investors.update(investor_id, {"relationship_ended_on": day, "updated_at": self.now()},
+                                          expected_version=version)
+            rec.record("investor.relationship_end", "investor", investor_id,
+                       before={"relationship_ended_on": before.get("relationship_ended_on")},
+                       after={"relationship_ended_on": day})
+        return Investor.from_doc(after)
+
     def set_personal(self, actor: Actor, investor_id: str, version: int, values: Mapping[str, Any]) -> Investor:
         """Seal the sensitive fields in ``values`` (``None`` clears one; absent ones stay as they are)."""
         if not values:
