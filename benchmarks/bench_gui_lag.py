@@ -211,7 +211,7 @@ def main() -> None:
         "",
         f"- Target: p99 lag < {TARGET_P99_MS:.0f} ms during the sync: {'; '.join(verdicts)}.",
         "- Cause of the long single stalls: each poll of a catch-up holds its whole batch (the terminal's "
-        "`TradeDeal` tuples and the converted `Deal`s, some 230,000 of each with the default 30-day window) while "
+        "`TradeDeal` tuples and the converted `Deal`s, some 230,000 of each in a 30-day window of this account) while "
         "it is stored. A full garbage-collector pass traverses every live object with the GIL held, and freeing "
         "the batch when the poll ends holds it too, so the GUI thread waits for both. Found with `gc.callbacks` "
         "timings and a `faulthandler` stack dump of every thread whenever a tick was 300 ms late: each stall "
