@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -28,23 +30,40 @@ Filter = dict[str, Any]
 Sort = list[tuple[str, int]]
 
 
-# Byte maps that set a UUID's version (4) and variant (RFC 4122) bits.
-_UUID_VERSION_4 = bytes((b & 0x0F) | 0x40 for b in range(256))
-_UUID_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
+_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))  # sets a UUID's RFC 9562 variant bits
+_COUNTER_LIMIT = 1 << 12  # rand_a of a version 7 UUID, used as a counter within one millisecond
+_clock_lock = threading.Lock()
+_clock = [0, 0]  # the last (millisecond, counter) handed out
+
+
+def _timestamps(count: int) -> list[tuple[int, int]]:
+    """``count`` increasing (unix millisecond, counter) pairs, never going back even if the system clock does."""
+    with _clock_lock:
+        ms = max(time.time_ns() // 1_000_000, _clock[0])
+        counter = _clock[1] if ms == _clock[0] else 0
+        stamps = []
+        for _ in range(count):
+            if counter == _COUNTER_LIMIT:
+                ms, counter = ms + 1, 0
+            stamps.append((ms, counter))
+            counter += 1
+        _clock[:] = [ms, counter]
+    return stamps
 
 
 def new_ids(count: int) -> list[str]:
-    """``count`` fresh document ids: random UUIDs (version 4) in canonical text form.
+    """``count`` fresh document ids: time-ordered UUIDs (version 7, RFC 9562) in canonical text form.
 
-    Formatted by hand from one ``os.urandom`` call because ``str(uuid.uuid4())`` costs several microseconds
-    and a system call per id, which shows in bulk syncs of 100,000 deals.
+    Time-ordered because each new document then lands at the end of the id index instead of at a random
+    place in it: a 100,000-deal sync inserts about twice as fast into SQLite's id B-tree (benchmarks/
+    bench_mt5_ingest.py). 62 random bits per id keep ids from two workstations apart. Formatted by hand from
+    one ``os.urandom`` call, because ``uuid`` objects cost several microseconds each in bulk syncs.
     """
-    raw = bytearray(os.urandom(16 * count))
-    raw[6::16] = raw[6::16].translate(_UUID_VERSION_4)
-    raw[8::16] = raw[8::16].translate(_UUID_VARIANT)
-    h = raw.hex()
-    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-{h[i + 20:i + 32]}"
-            for i in range(0, 32 * count, 32)]
+    raw = bytearray(os.urandom(8 * count))
+    raw[0::8] = raw[0::8].translate(_VARIANT)
+    tail = raw.hex()
+    return [f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-7{counter:03x}-{tail[i:i + 4]}-{tail[i + 4:i + 16]}"
+            for (ms, counter), i in zip(_timestamps(count), range(0, 16 * count, 16), strict=True)]
 
 
 def new_id() -> str:
