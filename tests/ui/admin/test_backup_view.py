@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.services.backup import backup_files
@@ -18,6 +17,7 @@ from fidus_desktop.ui.admin.backup_view import AUTOMATIC_OFF_TEXT, BackupsView
 from fidus_desktop.ui.session import UiSession
 from tests.keys_backup.conftest import CHEAP
 from tests.security_services.ui_support import admin_session
+from tests.ui.form_support import click, field_error, submit_form
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 BACKUP_PASSPHRASE = "blue ledger on the shelf"
@@ -38,24 +38,6 @@ def view(qtbot: QtBot, session: UiSession) -> BackupsView:
     return widget
 
 
-def click(qtbot: QtBot, button: QPushButton) -> None:
-    assert button.isEnabled(), f"{button.objectName()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def submit(qtbot: QtBot, view: BackupsView, **fields: str) -> None:
-    for name, text in fields.items():
-        edit = view.dialog.findChild(QLineEdit, name)
-        edit.clear()
-        qtbot.keyClicks(edit, text)
-    click(qtbot, view.dialog.findChild(QPushButton, "ok"))
-
-
-def error_text(view: BackupsView, name: str) -> str:
-    label = view.dialog.findChild(QLabel, f"{name}_error")
-    return label.text() if label.isVisibleTo(view.dialog) else ""
-
-
 def test_without_a_passphrase_it_says_so_and_offers_to_set_it(
     qtbot: QtBot, view: BackupsView, session: UiSession
 ) -> None:
@@ -64,9 +46,9 @@ def test_without_a_passphrase_it_says_so_and_offers_to_set_it(
     assert view.last_label.text() == "Last backup: never"
     assert str(session.context.paths.default_backup_dir) in view.folder_label.text()
     click(qtbot, view.buttons["set_passphrase"])
-    submit(qtbot, view, passphrase="short", repeat="short")
-    assert "at least 12" in error_text(view, "passphrase")
-    submit(qtbot, view, passphrase=BACKUP_PASSPHRASE, repeat=BACKUP_PASSPHRASE)
+    submit_form(qtbot, view.dialog, passphrase="short", repeat="short")
+    assert "at least 12" in field_error(view.dialog, "passphrase")
+    submit_form(qtbot, view.dialog, passphrase=BACKUP_PASSPHRASE, repeat=BACKUP_PASSPHRASE)
     assert not view.dialog.isVisible()
     assert view.passphrase_label.text() == "Automatic daily backups are on."
     assert view.scheduler.passphrase() == BACKUP_PASSPHRASE
@@ -90,9 +72,9 @@ def test_back_up_now_then_restore_into_a_new_database(
     target = tmp_path / "restored.db"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     click(qtbot, view.buttons["restore"])
-    submit(qtbot, view, passphrase="not the backup passphrase")
-    assert "does not open this backup" in error_text(view, "passphrase")
-    submit(qtbot, view, passphrase=BACKUP_PASSPHRASE)
+    submit_form(qtbot, view.dialog, passphrase="not the backup passphrase")
+    assert "does not open this backup" in field_error(view.dialog, "passphrase")
+    submit_form(qtbot, view.dialog, passphrase=BACKUP_PASSPHRASE)
     assert not view.dialog.isVisible()
     assert "close FIDUS Desktop and start it with" in view.message.text()
     assert view.findChild(QMessageBox, "restoredBox") is not None

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.security.crypto import field_key_id
@@ -17,6 +15,7 @@ from fidus_desktop.ui.admin.keys_view import KeysView
 from fidus_desktop.ui.session import UiSession
 from tests.keys_backup.conftest import CHEAP, PASSPHRASE, REGISTRY
 from tests.security_services.ui_support import admin_session
+from tests.ui.form_support import click, field_error, submit_form
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -36,34 +35,15 @@ def view(qtbot: QtBot, session: UiSession) -> KeysView:
     return widget
 
 
-def click(qtbot: QtBot, button: QPushButton) -> None:
-    assert button.isEnabled(), f"{button.objectName()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def submit(qtbot: QtBot, view: KeysView, **fields: str) -> None:
-    assert view.dialog is not None
-    for name, text in fields.items():
-        edit = view.dialog.findChild(QLineEdit, name)
-        edit.clear()
-        qtbot.keyClicks(edit, text)
-    click(qtbot, view.dialog.findChild(QPushButton, "ok"))
-
-
-def error_text(view: KeysView, name: str) -> str:
-    label = view.dialog.findChild(QLabel, f"{name}_error")
-    return label.text() if label.isVisibleTo(view.dialog) else ""
-
-
 def test_create_the_key_then_a_new_workstation_enrols(
     qtbot: QtBot, view: KeysView, session: UiSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert "No data key yet" in view.status_label.text()
     assert not view.buttons["enrol"].isEnabled()
     click(qtbot, view.buttons["init"])
-    submit(qtbot, view, passphrase=PASSPHRASE, repeat="something else")
-    assert "differ" in error_text(view, "repeat")
-    submit(qtbot, view, repeat=PASSPHRASE)
+    submit_form(qtbot, view.dialog, passphrase=PASSPHRASE, repeat="something else")
+    assert "differ" in field_error(view.dialog, "repeat")
+    submit_form(qtbot, view.dialog, repeat=PASSPHRASE)
     assert not view.dialog.isVisible()
     assert "this workstation is enrolled" in view.status_label.text()
     assert not view.buttons["init"].isEnabled()
@@ -74,9 +54,9 @@ def test_create_the_key_then_a_new_workstation_enrols(
     view.refresh()
     assert "NOT enrolled" in view.status_label.text()
     click(qtbot, view.buttons["enrol"])
-    submit(qtbot, view, passphrase="not the office passphrase")
-    assert "does not unlock" in error_text(view, "passphrase")
-    submit(qtbot, view, passphrase=PASSPHRASE)
+    submit_form(qtbot, view.dialog, passphrase="not the office passphrase")
+    assert "does not unlock" in field_error(view.dialog, "passphrase")
+    submit_form(qtbot, view.dialog, passphrase=PASSPHRASE)
     assert not view.dialog.isVisible()
     assert "this workstation is enrolled" in view.status_label.text()
 
@@ -91,7 +71,7 @@ def test_rotate_shows_progress_and_ends_on_the_new_key(
         people.insert({"_id": f"p{n}", "notes": session.services.vault.seal(f"note {n}", "person.notes")})
     view.refresh()
     click(qtbot, view.buttons["rotate"])
-    submit(qtbot, view, passphrase=PASSPHRASE)
+    submit_form(qtbot, view.dialog, passphrase=PASSPHRASE)
     assert not view.dialog.isVisible()
     assert view.progress.isVisibleTo(view)
     assert view.progress.value() == view.progress.maximum()

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.services.users import AuthenticationFailed, User
@@ -16,6 +15,7 @@ from fidus_desktop.ui.admin.users_view import COLUMNS, UsersModel, UsersView
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
 from tests.security_services.ui_support import BOB_PASSWORD, admin_session
+from tests.ui.form_support import click, field_error, fill_form
 
 # The offscreen platform plugin says this whenever a window is shown; it is not about our code.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -45,27 +45,9 @@ def select(view: UsersView, username: str) -> User:
     return view.model.user_at(row)
 
 
-def click(qtbot: QtBot, button: QPushButton) -> None:
-    assert button.isEnabled(), f"{button.objectName()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def fill(qtbot: QtBot, view: UsersView, **fields: str) -> None:
-    assert view.dialog is not None
-    for name, text in fields.items():
-        edit = view.dialog.findChild(QLineEdit, name)
-        edit.clear()
-        qtbot.keyClicks(edit, text)
-
-
 def confirm(qtbot: QtBot, view: UsersView) -> None:
     assert view.dialog is not None
     click(qtbot, view.dialog.findChild(QPushButton, "ok"))
-
-
-def error_text(view: UsersView, name: str) -> str:
-    label = view.dialog.findChild(QLabel, f"{name}_error")
-    return label.text() if label.isVisibleTo(view.dialog) else ""
 
 
 def test_model_passes_the_model_tester(qtmodeltester, view: UsersView) -> None:
@@ -83,17 +65,18 @@ def test_admin_tab_shows_the_users_section(qtbot: QtBot, session: UiSession) -> 
 
 def test_create_user_by_typing_with_field_level_errors(qtbot: QtBot, view: UsersView, session: UiSession) -> None:
     click(qtbot, view.buttons["create"])
-    fill(qtbot, view, username="lena.fischer", display_name="Lena Fischer", password="short", repeat="shorter")
+    fill_form(qtbot, view.dialog, username="lena.fischer", display_name="Lena Fischer", password="short",
+              repeat="shorter")
     view.dialog.findChild(QComboBox, "role").setCurrentIndex(
         view.dialog.findChild(QComboBox, "role").findData("compliance_officer")
     )
     confirm(qtbot, view)
-    assert "differ" in error_text(view, "repeat")
-    fill(qtbot, view, repeat="short")
+    assert "differ" in field_error(view.dialog, "repeat")
+    fill_form(qtbot, view.dialog, repeat="short")
     confirm(qtbot, view)  # the service's policy message appears under the password
-    assert "at least 12" in error_text(view, "password")
+    assert "at least 12" in field_error(view.dialog, "password")
     assert view.dialog.isVisible()
-    fill(qtbot, view, password="quiet harbour at dawn", repeat="quiet harbour at dawn")
+    fill_form(qtbot, view.dialog, password="quiet harbour at dawn", repeat="quiet harbour at dawn")
     confirm(qtbot, view)
     assert not view.dialog.isVisible()
     assert cell(view, "lena.fischer", "Role") == "Compliance officer"
@@ -146,7 +129,7 @@ def test_change_role_by_clicks(qtbot: QtBot, view: UsersView) -> None:
 def test_reset_password_by_typing(qtbot: QtBot, view: UsersView, session: UiSession) -> None:
     select(view, "bob.pm")
     click(qtbot, view.buttons["reset_password"])
-    fill(qtbot, view, password="temporary lilac window", repeat="temporary lilac window")
+    fill_form(qtbot, view.dialog, password="temporary lilac window", repeat="temporary lilac window")
     confirm(qtbot, view)
     assert session.services.users.authenticate("bob.pm", "temporary lilac window").must_change_password
 
@@ -156,7 +139,7 @@ def test_a_refused_action_keeps_the_dialog_open_with_the_reason(qtbot: QtBot, vi
     click(qtbot, view.buttons["disable"])
     confirm(qtbot, view)
     assert view.dialog.isVisible()
-    assert "your own account" in error_text(view, "general")
+    assert "your own account" in field_error(view.dialog, "general")
     assert cell(view, "alice.admin", "Active") == "Yes"
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.reports import formatting as fmt
@@ -19,6 +19,7 @@ from fidus_desktop.ui.portfolio.tab import PortfolioTab, portfolio_tab
 from fidus_desktop.ui.session import UiSession
 from tests.portfolio.fixtures import D4, PM, Office
 from tests.reports.test_statements import client_of
+from tests.ui.form_support import click, fill_form
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -41,18 +42,6 @@ def tab(qtbot: QtBot, session: UiSession) -> Iterator[PortfolioTab]:
 
 def card(tab: PortfolioTab, name: str) -> str:
     return tab.cards[name].value.text()
-
-
-def click(qtbot: QtBot, button: QPushButton) -> None:
-    assert button.isEnabled(), f"{button.objectName()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def fill(qtbot: QtBot, tab: PortfolioTab, **fields: str) -> None:
-    for name, text in fields.items():
-        edit = tab.dialog.findChild(QLineEdit, name)
-        edit.clear()
-        qtbot.keyClicks(edit, text)
 
 
 def field_error(tab: PortfolioTab, name: str) -> str:
@@ -90,12 +79,12 @@ def test_invalid_amount_is_explained_next_to_the_field_and_nothing_is_saved(
         qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
     before = office.p.dealing.count(PM)
     click(qtbot, tab.buttons["deal"])
-    fill(qtbot, tab, investor_id="INV-2", amount="12,5x", trade_date="2023-01-05", dealing_date="2023-01-05",
-         settlement_date="2023-01-06")
+    fill_form(qtbot, tab.dialog, investor_id="INV-2", amount="12,5x", trade_date="2023-01-05",
+              dealing_date="2023-01-05", settlement_date="2023-01-06")
     click(qtbot, tab.dialog.ok_button)
     assert "amount" in field_error(tab, "amount").lower()
     assert tab.dialog.isVisible()
-    fill(qtbot, tab, investor_id="INV-999", amount="500")
+    fill_form(qtbot, tab.dialog, investor_id="INV-999", amount="500")
     click(qtbot, tab.dialog.ok_button)
     assert "INV-999" in field_error(tab, "investor_id")
     assert field_error(tab, "amount") == ""
@@ -106,8 +95,8 @@ def test_a_valid_subscription_appears_in_the_transactions_table(
         qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
     before = tab.transactions.total
     click(qtbot, tab.buttons["deal"])
-    fill(qtbot, tab, investor_id="inv-2", amount="2500.00", trade_date="2023-01-05", dealing_date="2023-01-05",
-         settlement_date="2023-01-06")
+    fill_form(qtbot, tab.dialog, investor_id="inv-2", amount="2500.00", trade_date="2023-01-05",
+              dealing_date="2023-01-05", settlement_date="2023-01-06")
     click(qtbot, tab.dialog.ok_button)
     assert not tab.dialog.isVisible()
     entered = tab.dialog.result_value
@@ -134,11 +123,11 @@ def test_transactions_filter_by_investor_number_and_status(qtbot: QtBot, tab: Po
 
 def test_nav_correction_needs_a_reason_then_updates_the_card(qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
     click(qtbot, tab.buttons["nav"])
-    fill(qtbot, tab, nav_date="2023-01-05", nav_per_unit="102.25")
+    fill_form(qtbot, tab.dialog, nav_date="2023-01-05", nav_per_unit="102.25")
     click(qtbot, tab.dialog.ok_button)
     assert "reason" in field_error(tab, "reason").lower()
     assert office.p.navs.nav_on(office.eur.class_id, D4).nav_per_unit == 101.5
-    fill(qtbot, tab, reason="Late price for the bond book")
+    fill_form(qtbot, tab.dialog, reason="Late price for the bond book")
     click(qtbot, tab.dialog.ok_button)
     assert not tab.dialog.isVisible()
     assert card(tab, "nav") == "102.2500"  # data_changed("nav") reloaded the figures
