@@ -78,6 +78,16 @@ def button(name: str, text: str, handler: Callable[[], None]) -> QPushButton:
     return widget
 
 
+def captioned_bar(caption: str, *controls: QWidget) -> QHBoxLayout:
+    """A caption on the left and its controls on the right."""
+    bar = QHBoxLayout()
+    bar.addWidget(QLabel(caption))
+    bar.addStretch()
+    for control in controls:
+        bar.addWidget(control)
+    return bar
+
+
 def trading_tab(session: UiSession, link: TerminalLink | None = None,
                 settings: PollerSettings | None = None) -> QWidget:
     """The tab for roles that may read MT5 data; an honest refusal for the others."""
@@ -122,12 +132,7 @@ class TradingView(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("<b>MT5 accounts</b>"))
-        bar.addStretch()
-        bar.addWidget(self.add_button)
-        bar.addWidget(self.edit_button)
-        left_layout.addLayout(bar)
+        left_layout.addLayout(captioned_bar("<b>MT5 accounts</b>", self.add_button, self.edit_button))
         left_layout.addWidget(self.accounts_view)
         self.positions_view = table("positionsTable", self.positions)
         self.positions_label = QLabel("<b>Open positions</b>", objectName="positionsLabel")
@@ -176,11 +181,7 @@ class TradingView(QWidget):
         self.ack_button = button("acknowledgeButton", "Acknowledge", self.acknowledge)
         page = QWidget()
         layout = QVBoxLayout(page)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Active and recent risk alerts of the selected account."))
-        bar.addStretch()
-        bar.addWidget(self.ack_button)
-        layout.addLayout(bar)
+        layout.addLayout(captioned_bar("Active and recent risk alerts of the selected account.", self.ack_button))
         layout.addWidget(self.alerts_view)
         return page
 
@@ -195,12 +196,8 @@ class TradingView(QWidget):
         self.category.setEnabled(may_manage)
         page = QWidget()
         layout = QVBoxLayout(page)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Balance deals no rule recognised (counted as capital until classified)."))
-        bar.addStretch()
-        bar.addWidget(self.resolve_button)
-        bar.addWidget(self.category)
-        layout.addLayout(bar)
+        layout.addLayout(captioned_bar("Balance deals no rule recognised (counted as capital until classified).",
+                                       self.resolve_button, self.category))
         layout.addWidget(self.review_view)
         return page
 
