@@ -48,7 +48,6 @@ from fidus_desktop.store.port import Document, Filter, Sort, new_id, stale
 TRANSACTIONS = "transactions"
 TRANSACTION_SORTS = ("trade_date", "dealing_date", "settlement_date", "status", "kind", "updated_at", "ref")
 KINDS = tuple(dom.TransactionKind)
-ID_CHUNK = 200  # ids per ``$in`` lookup: SQLite refuses an expression tree deeper than 1000
 STATUSES = tuple(dom.TransactionStatus)
 
 
@@ -224,8 +223,7 @@ class DealingService(Service):
         lines = self.ledgers.investor_units(investor_id, end)
         links = [None if line["reason"] == "performance_fee" else line.get("transaction_id") for line in lines]
         ids = sorted(set(filter(None, links)))
-        found = {d["_id"]: TransactionView.from_doc(d) for start in range(0, len(ids), ID_CHUNK)
-                 for d in self.transactions.find({"_id": {"$in": ids[start:start + ID_CHUNK]}})}
+        found = {d["_id"]: TransactionView.from_doc(d) for d in self.transactions.find({"_id": {"$in": ids}})}
         return [UnitMovement(line["value_date"], line["class_id"], line["units"], line["reason"],
                              found.get(link) if link else None) for line, link in zip(lines, links, strict=True)]
 

@@ -254,10 +254,9 @@ class InvestorService(Service):
 
     def with_accounts(self, actor: Actor) -> list[Investor]:
         """Investors with at least one account (any class, even emptied), in number order, as ``actor`` may see."""
-        held = {d["investor_id"] for d in self.accounts.find(projection=["investor_id"])}
-        # Filtered here, not by an ``$in`` of every holder: SQLite refuses an expression of thousands of terms.
-        return [Investor.from_doc(d) for d in self.investors.find(self._scope(actor, {}), sort=[("number", 1)])
-                if d["_id"] in held]
+        held = sorted({d["investor_id"] for d in self.accounts.find(projection=["investor_id"])})
+        return [Investor.from_doc(d) for d in self.investors.find(self._scope(actor, {"_id": {"$in": held}}),
+                                                                  sort=[("number", 1)])]
 
     def accounts_in_class(self, class_id: str) -> list[Account]:
         """Every account of a class (fee settlement and figures; callers check permissions)."""
