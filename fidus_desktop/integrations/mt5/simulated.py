@@ -15,14 +15,14 @@ Limits, on purpose: no pending orders, no weekends or market hours, prices are r
 from __future__ import annotations
 
 import copy
-import gc
 import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+
+from fidus_desktop.gc_pause import gc_paused
 
 from .enums import OrderState, ResultCode
 from .filters import date_seconds, group_matches
@@ -80,22 +80,6 @@ class _OpenTrades:
     side: np.ndarray
     volume: np.ndarray
     price_open: np.ndarray
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building a million result tuples.
-
-    Tuples of immutable fields cannot form cycles, but every allocation still counts towards a
-    collection, and each collection rescans the growing result: paused, the build is 2–3× faster.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class SimulatedTerminal:
@@ -297,7 +281,7 @@ class SimulatedTerminal:
         columns = self._history_columns(date_from, date_to, group, ticket, position)
         if columns is None:
             return ()
-        with _gc_paused():
+        with gc_paused():
             return tuple(map(TradeDeal._make, zip(
                 columns["ticket"].tolist(), columns["order"].tolist(),
                 (columns["time_server"] // 1000).tolist(), columns["time_server"].tolist(),

@@ -17,6 +17,7 @@ from enum import StrEnum
 from fidus_desktop.domain.trading.alerts import AlertChanges
 from fidus_desktop.domain.trading.balance_rules import Classification
 from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position, Quote
+from fidus_desktop.gc_pause import gc_paused
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext
 from fidus_desktop.services.permissions import Permission
@@ -144,6 +145,10 @@ class SyncService(Service):
         A snapshot goes into the time series at most every ``snapshot_every`` (the listener still sees each
         one); the equity peak moves with new cash flows so a deposit is not mistaken for a recovery.
         """
+        with gc_paused():  # a large first poll allocates about a million acyclic objects: see gc_pause
+            return self._record_poll(actor, account, poll, snapshot_every)
+
+    def _record_poll(self, actor: Actor, account: Mt5Account, poll: Poll, snapshot_every: timedelta) -> SyncResult:
         login = account.login
         unique_deals = _one_per_ticket(poll.deals)
         with self.changing(actor, Permission.MT5_SYNC) as rec:
