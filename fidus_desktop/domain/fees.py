@@ -31,7 +31,7 @@ The rule "fees are settled before a subscription or redemption changes the numbe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,7 +45,7 @@ from fidus_desktop.domain.dealing import (
     check_rate,
     round_nav_per_unit,
 )
-from fidus_desktop.domain.money import Money, round_money, round_units, to_decimal
+from fidus_desktop.domain.money import Money, minor_units, round_money, round_units, to_decimal
 
 DAYS_PER_YEAR = Decimal(365)
 
@@ -310,3 +310,74 @@ def deal_fee_entry(tx: Transaction, deal: Deal, rate: Decimal) -> FeeLedgerEntry
         return None
     day = tx.dates.dealing_date
     return FeeLedgerEntry(tx.fund_id, tx.class_id, tx.investor_id, kind, day, day, deal.gross, rate, deal.fee)
+
+
+# -- fees owed and fee payments ----------------------------------------------------------------------------
+# Management and performance fees are charged to the class (fee ledger) and stay owed to the manager until a
+# fee payment pays them: owed on a date = charged with ``period_end`` up to it − paid with ``paid_on`` up to it.
+# Entry, exit and switch fees leave the fund with the deal's cash, so they are never owed.
+OWED_FEE_KINDS = (FeeKind.MANAGEMENT, FeeKind.PERFORMANCE)
+
+Dated = tuple[date, Money]  # a charge (period end, amount) or a payment (paid on, amount)
+
+
+@dataclass(frozen=True, slots=True)
+class FeesOwed:
+    """A class's fees on a date: charged so far, paid so far, and the difference still owed to the manager."""
+
+    on: date
+    charged: Money
+    paid: Money
+
+    @property
+    def owed(self) -> Money:
+        return self.charged - self.paid
+
+
+def _up_to(items: Iterable[Dated], on: date, currency: str) -> Money:
+    return sum((amount for day, amount in items if day <= on), Money.zero(currency))
+
+
+def fees_owed(charges: Sequence[Dated], payments: Sequence[Dated], on: date, currency: str) -> FeesOwed:
+    """Charged and paid up to ``on`` (inclusive) in ``currency`` (a different currency is a ``MoneyError``)."""
+    return FeesOwed(on, _up_to(charges, on, currency), _up_to(payments, on, currency))
+
+
+def payable(charges: Sequence[Dated], payments: Sequence[Dated], on: date, currency: str) -> Money:
+    """The most a payment dated ``on`` may pay: the least owed on ``on`` or on any later charge or payment date.
+
+    Why not just the owed on ``on``: a payment entered late but dated earlier must not leave a later date
+    (after the payments already recorded) owing less than nothing.
+    """
+    later = {day for day, _ in (*charges, *payments) if day > on}
+    return min((fees_owed(charges, payments, day, currency).owed for day in (on, *later)),
+               key=lambda money: money.amount)
+
+
+def check_fee_payment(charges: Sequence[Dated], payments: Sequence[Dated], on: date, amount: Money,
+                      class_code: str) -> None:
+    """Refuse a payment of ``amount`` on ``on`` that is not positive, not in whole minor units, or more than owed.
+
+    A payment dated before the fees it pays is more than owed on its date; the message names the first
+    charge date then, so the user knows which date to give instead.
+    """
+    ccy = amount.currency
+    if amount.amount <= 0:
+        raise FeeError(f"The amount paid must be greater than zero, not {amount.amount}.")
+    if amount.rounded() != amount:
+        raise FeeError(f"{amount.amount} has more decimals than {ccy} has ({minor_units(ccy)}); give the amount "
+                       f"paid with at most {minor_units(ccy)}.")
+    limit = payable(charges, payments, on, ccy)
+    if amount <= limit:
+        return
+    state = fees_owed(charges, payments, on, ccy)
+    if state.charged.is_zero():
+        first = min((day for day, _ in charges if day > on), default=None)
+        when = f"the first is charged on {first}: date the payment on or after it" if first else \
+            "there is nothing to pay yet"
+        raise FeeError(f"No fees are charged to {class_code} up to {on}; {when}.")
+    shown = f"{class_code} owes {state.owed} on {on} (charged {state.charged}, paid {state.paid})"
+    if limit != state.owed:
+        shown += f", and payments dated later leave only {limit} payable on that date"
+    raise FeeError(f"{shown}; a payment of {amount} is more than that. Pay at most {limit}, or date the payment "
+                   "after the fees it pays are charged.")

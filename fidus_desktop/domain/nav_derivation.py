@@ -7,7 +7,8 @@ Rule (docs/PORTFOLIO.md, "Derived NAV"):
   weight = units × previous ``nav_per_unit`` × FX rate (class → base) of the previous NAV date. Shares are
   rounded to the base currency's minor units with the largest-remainder method, so they add up to the gross
   assets exactly.
-* Class net assets (base) = share − the class's fees owed (class currency, converted at the NAV date's rate).
+* Class net assets (base) = share − the class's fees owed (charged − paid; class currency, converted at the
+  NAV date's rate).
 * NAV per unit = class net assets converted to the class currency at the NAV date's rate, ÷ units,
   rounded to 4 decimals (ROUND_HALF_EVEN, ``round_nav_per_unit``).
 
@@ -42,7 +43,7 @@ class ClassInput:
     previous_nav_date: date | None
     previous_rate: Decimal  # class currency → base on the previous NAV date (weights)
     rate: Decimal  # class currency → base on the NAV date (fees in, NAV out)
-    fees_owed: Decimal  # class currency
+    fees_owed: Decimal  # class currency: management and performance fees charged − fee payments, up to the NAV date
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ def derive_class_navs(gross: Decimal, base_currency: str, on: date, classes: Seq
         net = round_money(net_base / c.rate, c.currency)
         if net <= 0:
             raise NavDerivationError(f"{c.code}'s fees owed ({c.fees_owed} {c.currency}) exceed its share of the "
-                                     f"fund on {on}; check the holdings and the fee ledger.")
+                                     f"fund on {on}; check the holdings, the fee ledger and the fee payments.")
         results.append(ClassNav(c.class_id, c.code, c.currency, c.units, weights[c.class_id] / whole,
                                 shares[c.class_id], c.fees_owed, fees_base, net_base, net,
                                 round_nav_per_unit(net / c.units)))

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     DEALING_ENTER = "dealing.enter"
     DEALING_APPROVE = "dealing.approve"
     NAV_MANAGE = "nav.manage"
+    FEES_PAY = "fees.pay"  # book a fee payment to the manager: back office, not the manager's own staff
     FX_MANAGE = "fx.manage"
     PRODUCTS_MANAGE = "products.manage"
     REPORTS_RUN = "reports.run"
@@ -91,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVESTORS_MANAGE,
             Permission.DEALING_ENTER,
             Permission.NAV_MANAGE,
+            Permission.FEES_PAY,
             Permission.FX_MANAGE,
             Permission.BACKUP_RUN,
             Permission.MT5_SYNC,

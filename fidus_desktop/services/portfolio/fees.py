@@ -7,32 +7,48 @@ performance fees crystallise (period end, or pro rata for redeeming investors) b
 units, and the returned ``nav_per_unit`` is the price the deals of that day use. A second settlement on the
 same dealing date reuses that price (management fee for 0 days), so every deal of a day prices alike.
 A class with no units yet deals at its stored NAV (nothing to charge fees on).
+
+Fee payments: the management and performance fees charged to a class are owed to the manager until the back
+office records paying them (``pay_fees``, permission ``fees.pay``): per class, dated, in the class currency, any
+part of what is owed (``domain.fees.check_fee_payment``), idempotent by ``(class_id, reference)``. The payment and,
+when the fund already has a cash ledger, its ``fee_payment`` outflow are written in one audited transaction.
+``owed(actor, class_id, on)`` = charged up to ``on`` − paid up to ``on``; the derived NAV deducts exactly that.
+Each payment takes the next ``number`` of its class (unique): two workstations paying at once cannot both pass
+the "not more than owed" check, the second clashes and is told to look again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.domain.fees import (
+    OWED_FEE_KINDS,
     ClassFeeState,
+    FeeError,
     FeeLedgerEntry,
+    FeesOwed,
     InvestorHolding,
+    check_fee_payment,
+    fees_owed,
     settle_fees,
 )
 from fidus_desktop.domain.money import Money
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.portfolio._common import date_range, require_investor_read
-from fidus_desktop.services.portfolio.funds import ShareClass
+from fidus_desktop.services.portfolio._common import date_range, parse_date, parse_decimal, require_investor_read
+from fidus_desktop.services.portfolio.funds import FundService, ShareClass
 from fidus_desktop.services.portfolio.ledgers import Ledgers
+from fidus_desktop.store.errors import ConcurrencyError, DuplicateKey
 from fidus_desktop.store.port import Document
 
 FEE_LEDGER = "fee_ledger"
 CLASS_FEE_STATE = "class_fee_state"
+FEE_PAYMENTS = "fee_payments"
+FEE_PAYMENT_CASH = "fee_payment"  # the cash-ledger kind of a fee payment (money out to the manager)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,35 @@ class FeeEntry:
                    doc["units_cancelled"], doc.get("transaction_id"))
 
 
+@dataclass(frozen=True)
+class FeePayment:
+    """Fees of a class paid to the manager: ``number`` counts the class's payments in the order recorded."""
+
+    payment_id: str
+    fund_id: str
+    class_id: str
+    number: int
+    paid_on: date
+    amount: Decimal
+    currency: str
+    reference: str
+    recorded_by_name: str
+    recorded_at: datetime
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> FeePayment:
+        return cls(doc["_id"], doc["fund_id"], doc["class_id"], doc["number"], doc["paid_on"], doc["amount"],
+                   doc["currency"], doc["reference"], doc["recorded_by_name"], doc["recorded_at"])
+
+
+@dataclass(frozen=True)
+class FeePaymentResult:
+    """``created`` is False when the reference was already recorded with this amount and date: nothing written."""
+
+    payment: FeePayment
+    created: bool
+
+
 def fee_doc(entry: FeeLedgerEntry, transaction_id: str | None) -> Document:
     return {"fund_id": entry.fund_id, "class_id": entry.class_id, "investor_id": entry.investor_id,
             "kind": entry.kind.value, "period_start": entry.period_start, "period_end": entry.period_end,
@@ -67,10 +112,12 @@ def fee_doc(entry: FeeLedgerEntry, transaction_id: str | None) -> Document:
 class FeeService(Service):
     """Settle fees on dealing days and read the fee ledger."""
 
-    def __init__(self, ctx: ServiceContext, ledgers: Ledgers, accounts: Any) -> None:
+    def __init__(self, ctx: ServiceContext, funds: FundService, ledgers: Ledgers, accounts: Any) -> None:
         super().__init__(ctx)
         self.entries = ctx.store.collection(FEE_LEDGER)
         self.states = ctx.store.collection(CLASS_FEE_STATE)
+        self.payments = ctx.store.collection(FEE_PAYMENTS)
+        self.funds = funds
         self.ledgers = ledgers
         self.accounts = accounts  # the ``accounts`` collection
 
@@ -79,6 +126,9 @@ class FeeService(Service):
         self.entries.ensure_index(["investor_id", "period_end"])
         self.entries.ensure_index(["fund_id", "period_end"])
         self.states.ensure_index(["class_id"], unique=True)
+        self.payments.ensure_index(["class_id", "reference"], unique=True)
+        self.payments.ensure_index(["class_id", "number"], unique=True)
+        self.payments.ensure_index(["fund_id", "paid_on"])
 
     def ledger(self, actor: Actor, *, fund_id: str | None = None, class_id: str | None = None,
                investor_id: str | None = None, start: date | None = None, end: date | None = None
@@ -94,6 +144,80 @@ class FeeService(Service):
         query = {k: v for k, v in (("fund_id", fund_id), ("class_id", class_id), ("investor_id", investor_id)) if v}
         query.update(date_range("period_end", start, end))
         return [FeeEntry.from_doc(d) for d in self.entries.find(query, sort=[("period_end", 1)])]
+
+    def list_payments(self, actor: Actor, *, fund_id: str | None = None, class_id: str | None = None,
+                    start: date | None = None, end: date | None = None) -> list[FeePayment]:
+        """Fee payments, oldest first, narrowed by fund, class and payment date (``funds.read``)."""
+        require(actor, Permission.FUNDS_READ)
+        query = {k: v for k, v in (("fund_id", fund_id), ("class_id", class_id)) if v}
+        query.update(date_range("paid_on", start, end))
+        return [FeePayment.from_doc(d) for d in self.payments.find(query, sort=[("paid_on", 1), ("number", 1)])]
+
+    def owed(self, actor: Actor, class_id: str, on: Any) -> FeesOwed:
+        """Management and performance fees of ``class_id`` charged up to ``on``, paid up to ``on``, and owed."""
+        require(actor, Permission.FUNDS_READ)
+        share_class = self.funds.get_class(class_id)
+        return fees_owed(*self._history(class_id), parse_date(on, "on", "The date"), share_class.currency)
+
+    def _history(self, class_id: str) -> tuple[list[tuple[date, Money]], list[tuple[date, Money]]]:
+        """Every owed-kind charge (period end, amount) and every payment (paid on, amount) of the class."""
+        kinds = [k.value for k in OWED_FEE_KINDS]
+        charges = [(d["period_end"], Money(d["amount"], d["currency"])) for d in self.entries.find(
+            {"class_id": class_id, "kind": {"$in": kinds}}, projection=["period_end", "amount", "currency"])]
+        payments = [(d["paid_on"], Money(d["amount"], d["currency"])) for d in self.payments.find(
+            {"class_id": class_id}, projection=["paid_on", "amount", "currency"])]
+        return charges, payments
+
+    def pay_fees(self, actor: Actor, class_id: str, amount: Any, paid_on: Any, reference: Any) -> FeePaymentResult:
+        """Record paying ``amount`` (class currency) of the class's owed fees to the manager on ``paid_on``.
+
+        ``reference`` is the payment's natural key within the class (the bank transfer's reference): the same
+        payment recorded again changes nothing; the reference reused for a different payment is refused.
+        """
+        require(actor, Permission.FEES_PAY)
+        doc = self.funds.classes.get(class_id) if isinstance(class_id, str) else None
+        if doc is None:
+            raise ValidationError({"class_id": f"There is no share class with id {class_id!r}; pick one from the "
+                                               "fund's classes."})
+        share_class = ShareClass.from_doc(doc)
+        day = parse_date(paid_on, "paid_on", "The payment date")
+        today = self.now().date()
+        if day > today:
+            raise ValidationError({"paid_on": f"The payment date {day} is after today ({today}); record a payment "
+                                              "once it is made."})
+        paid = Money(parse_decimal(amount, "amount", "The amount paid"), share_class.currency)
+        ref = self.required_text(reference, "reference", "The payment reference", max_length=100)
+        with self.changing(actor, Permission.FEES_PAY) as rec:
+            existing = self.payments.find_one({"class_id": class_id, "reference": ref})
+            if existing is not None:
+                return FeePaymentResult(self._same_payment(existing, share_class, day, paid), created=False)
+            charges, payments = self._history(class_id)
+            try:
+                check_fee_payment(charges, payments, day, paid, share_class.code)
+            except FeeError as exc:
+                raise ValidationError({"amount": str(exc)}) from None
+            try:
+                stored = self.payments.insert({
+                    "fund_id": share_class.fund_id, "class_id": class_id, "number": len(payments) + 1,
+                    "paid_on": day, "amount": paid.amount, "currency": paid.currency, "reference": ref,
+                    "recorded_by": actor.user_id, "recorded_by_name": actor.username, "recorded_at": self.now()})
+            except DuplicateKey:
+                raise ConcurrencyError(f"Another payment of {share_class.code}'s fees was recorded at the same "
+                                       "time; look at the fees owed again, then record this one.") from None
+            if self.ledgers.cash.find_one({"fund_id": share_class.fund_id}) is not None:
+                self.ledgers.add_cash(day, FEE_PAYMENT_CASH, -paid.amount, paid.currency, fund_id=share_class.fund_id,
+                                      class_id=class_id, fee_payment_id=stored["_id"])
+            rec.record("fee.pay", "fee_payment", stored["_id"], after=stored)
+        return FeePaymentResult(FeePayment.from_doc(stored), created=True)
+
+    @staticmethod
+    def _same_payment(doc: Document, share_class: ShareClass, day: date, paid: Money) -> FeePayment:
+        """The stored payment when a re-run repeats it; a ValidationError when the reference meant another."""
+        if (doc["paid_on"], doc["amount"]) == (day, paid.amount):
+            return FeePayment.from_doc(doc)
+        raise ValidationError({"reference": (
+            f"Reference {doc['reference']!r} of {share_class.code} already records a payment of "
+            f"{Money(doc['amount'], doc['currency'])} on {doc['paid_on']}; give this payment its own reference.")})
 
     def record(self, entry: FeeLedgerEntry, transaction_id: str | None = None) -> None:
         self.entries.insert(fee_doc(entry, transaction_id))

@@ -1,9 +1,10 @@
 """Derived NAV: the NAV per unit of every class of a fund from its holdings, prices, cash and fees owed.
 
 ``derive_nav(actor, fund_id, on)`` values the holdings (``holdings.value_fund``: a missing price or FX rate
-is an error naming every gap, a stale one is flagged), takes the fees the fee ledger has charged to each
-class up to ``on`` (management and performance fees: owed to the manager, since paying them out is not
-booked yet), and splits the rest across the classes with ``domain.nav_derivation`` (rule: docs/PORTFOLIO.md).
+is an error naming every gap, a stale one is flagged), takes each class's fees owed on ``on`` (``fees.owed``:
+management and performance fees charged up to ``on`` − fee payments up to ``on``; a payment already left the
+fund's cash, so deducting it again would count it twice), and splits the rest across the classes with
+``domain.nav_derivation`` (rule: docs/PORTFOLIO.md).
 With ``save=True`` (or ``save(actor, derivation, reason)`` after a preview) the NAVs are written with
 ``source="derived"`` through the same path as entered NAVs: a new date is inserted, a different stored value is
 corrected with a reason (old value kept), all in one audited transaction checked against the versions the
@@ -17,7 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.domain.fees import FeeKind
+from fidus_desktop.domain.fees import FeesOwed
 from fidus_desktop.domain.fx import FxQuote, FxRateMissing
 from fidus_desktop.domain.nav_derivation import ClassInput, ClassNav, NavDerivationError, derive_class_navs
 from fidus_desktop.services.actor import Actor
@@ -32,14 +33,13 @@ from fidus_desktop.services.portfolio.ledgers import Ledgers
 from fidus_desktop.services.portfolio.nav import NavPoint, NavService
 from fidus_desktop.store.errors import ConcurrencyError
 
-OWED_FEES = (FeeKind.MANAGEMENT.value, FeeKind.PERFORMANCE.value)
-
 
 @dataclass(frozen=True)
 class DerivedClassNav:
-    """A class's derived NAV beside the NAV stored on that date (if any) and the rates used."""
+    """A class's derived NAV beside the NAV stored on that date (if any), its fees and the rates used."""
 
     share: ClassNav
+    fees: FeesOwed  # class currency: charged − paid = ``share.fees_owed``
     previous_nav_date: date | None
     fx: FxQuote  # class currency → base on the NAV date
     previous_fx: FxQuote | None  # on the previous NAV date (weights)
@@ -99,9 +99,11 @@ class NavDerivation:
                 lines.append(f"  {s.code}: {s.message}")
                 continue
             stored = f"; stored {c.stored.nav_per_unit}" if c.stored else ""
-            lines.append(f"  {s.code}: {s.weight:.4%} of the fund = {s.gross_base:,.2f} {ccy} − fees "
+            lines.append(f"  {s.code}: {s.weight:.4%} of the fund = {s.gross_base:,.2f} {ccy} − fees owed "
                          f"{s.fees_base:,.2f} → {s.net_assets:,.2f} {s.currency} / {s.units} units = "
                          f"{s.nav_per_unit} (FX {c.fx.rate:.6f}{' stale' if c.fx.stale else ''}{stored})")
+            lines.append(f"    fees {s.currency}: charged {c.fees.charged.amount:,.2f} − paid "
+                         f"{c.fees.paid.amount:,.2f} = owed {c.fees.owed.amount:,.2f}")
         if self.stale:
             lines.append("Some prices or FX rates are older than the NAV date (stale).")
         return "\n".join(lines)
@@ -129,26 +131,27 @@ class NavDerivationService(Service):
             shares = derive_class_navs(valuation.total.amount, fund.base_currency, day, [i for i, *_ in inputs])
         except (ValuationError, FxRateMissing, NavDerivationError) as exc:
             raise ValidationError({"nav_date": str(exc)}) from None
-        classes = tuple(DerivedClassNav(share, i.previous_nav_date, quote, previous, self.navs.nav_on(i.class_id, day))
-                        for share, (i, quote, previous) in zip(shares, inputs, strict=True))
+        classes = tuple(DerivedClassNav(share, fees, i.previous_nav_date, quote, previous,
+                                        self.navs.nav_on(i.class_id, day))
+                        for share, (i, fees, quote, previous) in zip(shares, inputs, strict=True))
         derivation = NavDerivation(fund_id, fund.code, day, fund.base_currency, valuation, classes)
         if save:
             self.save(actor, derivation, reason)
         return derivation
 
     def _class_input(self, actor: Actor, share_class: ShareClass, base: str, day: date
-                     ) -> tuple[ClassInput, FxQuote, FxQuote | None]:
-        """Units before the day's dealing, the previous NAV and the rates of both dates for one class."""
+                     ) -> tuple[ClassInput, FeesOwed, FxQuote, FxQuote | None]:
+        """Units before the day's dealing, its fees owed, the previous NAV and the rates of both dates."""
         units = self.ledgers.units_outstanding(share_class.class_id, day - timedelta(days=1))
         previous = self.navs.latest(share_class.class_id, day - timedelta(days=1))
         quote = self.fx.rate(share_class.currency, base, day)
         previous_quote = self.fx.rate(share_class.currency, base, previous.nav_date) if previous else None
-        owed = sum((e.amount for e in self.fees.ledger(actor, class_id=share_class.class_id, end=day)
-                    if e.kind in OWED_FEES), Decimal(0))
+        fees = self.fees.owed(actor, share_class.class_id, day)
         given = ClassInput(share_class.class_id, share_class.code, share_class.currency, units,
                            previous.nav_per_unit if previous else None, previous.nav_date if previous else None,
-                           previous_quote.rate if previous_quote else quote.rate, quote.rate, owed)
-        return given, quote, previous_quote
+                           previous_quote.rate if previous_quote else quote.rate, quote.rate,
+                           fees.owed.amount)
+        return given, fees, quote, previous_quote
 
     def save(self, actor: Actor, derivation: NavDerivation, reason: Any = None) -> list[NavPoint]:
         """Store the derived NAVs in one transaction: new dates inserted, changed ones corrected with ``reason``.
