@@ -1,5 +1,5 @@
 """``fidus funds list|set-benchmark``, ``fidus import fx|nav|transactions|benchmark FILE``, ``fidus nav derive``,
-``fidus perf`` (investors: ``cli.investors``).
+``fidus fees owed|pay``, ``fidus perf`` (investors: ``cli.investors``).
 
 Imports validate the whole file first: every bad row is reported with its line and reason (an
 ``ImportRejected``, a ``ValidationError``: exit code 2) and nothing is written. Formats: docs/PORTFOLIO.md.
@@ -22,6 +22,7 @@ from fidus_desktop.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from fidus_desktop.domain.fees import FeesOwed
     from fidus_desktop.services.portfolio import PortfolioServices
 
 
@@ -88,10 +89,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_nav_derive(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
-        fund = portfolio.funds.fund_by_code(args.fund)
-        fund_id = fund.fund_id if fund else args.fund
-        if portfolio.funds.funds.get(fund_id) is None:
-            fail(f"There is no fund {args.fund!r}; see `fidus funds list`.")
+        fund_id = _fund_id(portfolio, args.fund)
         result = portfolio.nav_derivation.derive_nav(actor, fund_id, args.date, save=args.save, reason=args.reason)
         if args.json:
             emit_json({"fund_id": fund_id, "nav_date": result.on, "currency": result.currency, "saved": args.save,
@@ -99,7 +97,8 @@ def cmd_nav_derive(args: argparse.Namespace) -> int:
                        "stale": result.stale, "classes": [
                            {"class_id": c.share.class_id, "code": c.share.code, "currency": c.share.currency,
                             "units": c.share.units, "weight": c.share.weight, "gross_base": c.share.gross_base,
-                            "fees": c.share.fees_owed, "net_assets": c.share.net_assets,
+                            "fees": c.share.fees_owed, "fees_charged": c.fees.charged.amount,
+                            "fees_paid": c.fees.paid.amount, "net_assets": c.share.net_assets,
                             "nav_per_unit": c.share.nav_per_unit, "message": c.share.message,
                             "fx_rate": c.fx.rate, "fx_date": c.fx.rate_date, "fx_stale": c.fx.stale,
                             "stored_nav": c.stored.nav_per_unit if c.stored else None} for c in result.classes]})
@@ -109,6 +108,15 @@ def cmd_nav_derive(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _fund_id(portfolio: PortfolioServices, ref: str) -> str:
+    """A fund id from a fund code or id; an unknown one exits 2."""
+    fund = portfolio.funds.fund_by_code(ref)
+    fund_id = fund.fund_id if fund else ref
+    if portfolio.funds.funds.get(fund_id) is None:
+        fail(f"There is no fund {ref!r}; see `fidus funds list`.")
+    return fund_id
+
+
 def _class_id(portfolio: PortfolioServices, ref: str) -> str:
     """A class id from a class code or id; an unknown one exits 2."""
     share_class = portfolio.funds.class_by_code(ref)
@@ -116,6 +124,46 @@ def _class_id(portfolio: PortfolioServices, ref: str) -> str:
     if portfolio.funds.classes.get(class_id) is None:
         fail(f"There is no share class {ref!r}; see `fidus funds list`.")
     return class_id
+
+
+def _owed_row(code: str, fees: FeesOwed) -> dict[str, object]:
+    return {"class": code, "currency": fees.owed.currency, "on": fees.on, "charged": fees.charged.amount,
+            "paid": fees.paid.amount, "owed": fees.owed.amount}
+
+
+def cmd_fees_owed(args: argparse.Namespace) -> int:
+    """Fees owed to the manager per class on a date: charged − paid (the derived NAV deducts them)."""
+    with acting(args) as (ctx, actor):
+        portfolio = ctx.services.portfolio
+        if args.class_ref:
+            classes = [portfolio.funds.get_class(_class_id(portfolio, args.class_ref))]
+        else:
+            classes = portfolio.funds.list_classes(actor, _fund_id(portfolio, args.fund))
+        on = args.date or date.today()
+        rows = [_owed_row(c.code, portfolio.fees.owed(actor, c.class_id, on)) for c in classes]
+        if args.json:
+            emit_json(rows)
+        else:
+            print_table(rows, ["class", "currency", "on", "charged", "paid", "owed"])
+        return EXIT_OK
+
+
+def cmd_fees_pay(args: argparse.Namespace) -> int:
+    """Record paying a class's fees to the manager; the same reference again changes nothing."""
+    with acting(args) as (ctx, actor):
+        portfolio = ctx.services.portfolio
+        class_id = _class_id(portfolio, args.class_ref)
+        result = portfolio.fees.pay_fees(actor, class_id, args.amount, args.date, args.reference)
+        payment, code = result.payment, portfolio.funds.get_class(class_id).code
+        left = _owed_row(code, portfolio.fees.owed(actor, class_id, payment.paid_on))
+        if args.json:
+            emit_json({"created": result.created, "payment": payment, "owed": left})
+        else:
+            done = "Recorded" if result.created else "Already recorded (nothing changed):"
+            print(f"{done} fee payment {payment.number} of {code}: {payment.amount:,} {payment.currency} on "
+                  f"{payment.paid_on}, reference {payment.reference}. Still owed on {payment.paid_on}: "
+                  f"{left['owed']:,} {payment.currency}.")
+        return EXIT_OK
 
 
 def cmd_funds_set_benchmark(args: argparse.Namespace) -> int:
@@ -197,6 +245,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     add_actor_options(p)
     p.set_defaults(func=cmd_nav_derive)
+
+    fees = sub.add_parser("fees", help="fees owed to the manager and their payment")
+    fees_sub = fees.add_subparsers(dest="fees_command", required=True, metavar="ACTION")
+    p = fees_sub.add_parser("owed", help="management and performance fees charged, paid and owed per class")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--class", dest="class_ref", metavar="ID", help="class id or class code")
+    which.add_argument("--fund", metavar="ID", help="fund id or fund code: every class of the fund")
+    p.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="owed on this date (default: today)")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_fees_owed)
+    p = fees_sub.add_parser("pay", help="record paying a class's fees to the manager (part or all of what is owed)")
+    p.add_argument("--class", dest="class_ref", required=True, metavar="ID", help="class id or class code")
+    p.add_argument("--amount", required=True, metavar="AMOUNT", help="in the class currency, e.g. 1250.00")
+    p.add_argument("--date", required=True, type=_day, metavar="YYYY-MM-DD", help="the day the money was paid")
+    p.add_argument("--reference", required=True, metavar="REF",
+                   help="the payment's reference (e.g. the bank transfer's); the same one again changes nothing")
+    p.add_argument("--json", action="store_true")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_fees_pay)
 
     p = sub.add_parser("perf", help="performance of a share class over a period")
     p.add_argument("--class", dest="class_ref", required=True, metavar="ID", help="class id or class code")

@@ -335,7 +335,7 @@ class FeesOwed:
 
 
 def _up_to(items: Iterable[Dated], on: date, currency: str) -> Money:
-    return sum((amount for day, amount in items if day <= on), Money.zero(currency))
+    return sum((amount for day, amount in items if day <= on), Money.zero(currency)).rounded()  # 0.00, not 0
 
 
 def fees_owed(charges: Sequence[Dated], payments: Sequence[Dated], on: date, currency: str) -> FeesOwed:
