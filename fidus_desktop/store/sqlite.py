@@ -44,6 +44,7 @@ from fidus_desktop.store.port import (
     projection_fields,
     stale,
 )
+from fidus_desktop.store.sqlite_checkpoint import Checkpointer
 from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, sql_param
 
 T = TypeVar("T")
@@ -93,6 +94,7 @@ class SqliteStore(Store):
         self._connections: list[sqlite3.Connection] = []
         self._collections: dict[str, SqliteCollection] = {}
         self._closed = False
+        self.checkpointer = Checkpointer(self._connect, self._release)
         self.ping()
 
     # -- connections -------------------------------------------------------------------------------
@@ -109,10 +111,11 @@ class SqliteStore(Store):
             if mode.lower() != "wal":
                 raise DatabaseUnreachable(f"SQLite refused the WAL journal for {self.path} (got {mode}).")
             conn.execute("PRAGMA synchronous = NORMAL")
-            # The default 2 MB page cache misses on nearly every insert into the random-UUID id index and the
-            # declared indexes once a collection holds ~100,000 documents (a bulk MT5 sync); this is memory
-            # only, not durability (benchmarks/bench_mt5_ingest.py).
+            # The default 2 MB page cache misses on nearly every insert into the declared indexes once a
+            # collection holds ~100,000 documents (a bulk MT5 sync); this is memory only, not durability
+            # (benchmarks/bench_mt5_ingest.py).
             conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer thread does it, after the commit
             conn.execute("PRAGMA foreign_keys = ON")
             conn.create_function("fidus_fold", 1, _fold, deterministic=True)
         except sqlite3.Error as exc:
@@ -122,6 +125,13 @@ class SqliteStore(Store):
         with self._registry_lock:
             self._connections.append(conn)
         return conn
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        with self._registry_lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
@@ -166,6 +176,7 @@ class SqliteStore(Store):
                     except sqlite3.Error as exc:
                         conn.execute("ROLLBACK")
                         raise translate_error(exc, self.path) from exc
+                    self.checkpointer.request()
                 finally:
                     self._local.depth = 0
         else:
@@ -219,6 +230,7 @@ class SqliteStore(Store):
         self._collections.pop(name, None)
 
     def close(self) -> None:
+        self.checkpointer.close()
         self._closed = True
         with self._registry_lock:
             for conn in self._connections:
