@@ -21,3 +21,11 @@ def class_combo(classes: list[ShareClass], selected: str | None) -> QComboBox:
 
 def today_text() -> str:
     return date.today().isoformat()
+
+
+def typed_date(text: str) -> date | None:
+    """The date typed as YYYY-MM-DD, or None while it is not one (the service explains the format on submit)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None

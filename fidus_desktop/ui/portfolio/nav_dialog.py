@@ -20,15 +20,8 @@ from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.services.portfolio.nav import NavPoint
 from fidus_desktop.services.portfolio.nav_derivation import NavDerivation
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
-from fidus_desktop.ui.portfolio.dialogs import class_combo, today_text
+from fidus_desktop.ui.portfolio.dialogs import class_combo, today_text, typed_date
 from fidus_desktop.ui.session import UiSession
-
-
-def _as_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None  # the service explains the format when it is given the text
 
 
 class NavDialog(ServiceFormDialog):
@@ -86,7 +79,7 @@ class NavDialog(ServiceFormDialog):
     def call(self) -> NavPoint:
         navs, actor = self.session.services.portfolio.navs, self.session.actor
         class_id, text = self.share_class.currentData(), self.value.text().strip()
-        day = _as_date(self.nav_date.text())
+        day = typed_date(self.nav_date.text())
         try:
             value: Decimal | None = Decimal(text)
         except InvalidOperation:

@@ -41,6 +41,7 @@ from fidus_desktop.ui.common.kpi_card import KpiCard
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
+from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
@@ -140,6 +141,7 @@ class PortfolioTab(QWidget):
         for name, text, permission, slot in (
             ("deal", "New deal…", Permission.DEALING_ENTER, self.open_dealing),
             ("nav", "Enter NAV…", Permission.NAV_MANAGE, self.open_nav),
+            ("fees", "Record fee payment…", Permission.FEES_PAY, self.open_fee_payment),
             ("statements", "Statements…", Permission.REPORTS_RUN, self.open_statements),
             ("factsheet", "Factsheet PDF…", Permission.REPORTS_RUN, self.save_factsheet),
         ):
@@ -399,6 +401,11 @@ class PortfolioTab(QWidget):
 
     def open_nav(self) -> None:
         self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self), "nav")
+
+    def open_fee_payment(self) -> None:
+        dialog = FeePaymentDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self)
+        dialog.accepted.connect(lambda: self.message.setText(dialog.describe()))
+        self._open(dialog, "fee_payment")
 
     def open_statements(self) -> None:
         last_quarter = (self.overview.aum.on if self.overview else date.today())

@@ -1,0 +1,78 @@
+"""The Portfolio tab's "Record fee payment…": what is owed shown first, refusals under the field, then recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.domain.fees import FeeKind, FeeLedgerEntry
+from fidus_desktop.domain.money import Money
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.portfolio.tab import PortfolioTab
+from fidus_desktop.ui.session import UiSession
+from tests.portfolio.fixtures import BACK, D1, D3, D4, PM, Office
+from tests.ui.form_support import click, field_error, fill_form, submit_form
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def tab_for(qtbot: QtBot, office: Office, actor: Actor) -> PortfolioTab:
+    session = UiSession(SimpleNamespace(services=office.services), actor, runner=InlineRunner())  # type: ignore[arg-type]
+    widget = PortfolioTab(session)
+    qtbot.addWidget(widget)
+    widget.poll_timer.stop()
+    widget.show()
+    return widget
+
+
+@pytest.fixture
+def tab(qtbot: QtBot, office: Office) -> Iterator[PortfolioTab]:
+    """Back office's tab; GLB-A-EUR owes a 35.00 EUR management fee charged on 2023-01-04."""
+    office.p.fees.record(FeeLedgerEntry(office.fund.fund_id, office.eur.class_id, None, FeeKind.MANAGEMENT, D1, D3,
+                                        Money(Decimal(102000), "EUR"), Decimal("0.0125"), Money(Decimal(35), "EUR")))
+    widget = tab_for(qtbot, office, BACK)
+    yield widget
+    if widget.dialog is not None:
+        widget.dialog.close()
+
+
+def owed_text(tab: PortfolioTab) -> str:
+    return tab.dialog.findChild(QLabel, "feesOwed").text()
+
+
+def test_over_payment_is_explained_under_the_amount_then_a_valid_payment_is_recorded(
+        qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    click(qtbot, tab.buttons["fees"])
+    assert tab.dialog.share_class.currentData() == office.eur.class_id
+    fill_form(qtbot, tab.dialog, paid_on="2023-01-05")  # what is owed loads once the date is whole
+    assert owed_text(tab) == "35.00 EUR on 2023-01-05 (charged 35.00 − paid 0.00)"
+    assert tab.dialog.amount.placeholderText() == "at most 35.00 EUR"
+    ledger_lines = office.p.ledgers.cash.count()
+    submit_form(qtbot, tab.dialog, amount="50", reference="BANK-1")
+    assert "GLB-A-EUR owes 35.00 EUR on 2023-01-05" in field_error(tab.dialog, "amount")
+    assert tab.dialog.isVisible()
+    assert office.p.fees.payments.count() == 0
+    submit_form(qtbot, tab.dialog, amount="35.00")
+    assert not tab.dialog.isVisible()
+    assert office.p.fees.owed(PM, office.eur.class_id, D4).owed.is_zero()
+    assert office.p.ledgers.cash.count() == ledger_lines + 1  # this office settles deals: the fee_payment line
+    assert tab.message.text() == ("Fee payment 1 of GLB-A-EUR recorded: 35.00 EUR paid on 2023-01-05, "
+                                  "reference BANK-1.")
+
+
+def test_an_unreadable_date_is_explained_under_the_date(qtbot: QtBot, tab: PortfolioTab) -> None:
+    click(qtbot, tab.buttons["fees"])
+    submit_form(qtbot, tab.dialog, paid_on="5.1.2023", amount="10", reference="BANK-1")
+    assert owed_text(tab) == "— (give the date as YYYY-MM-DD)"
+    assert "write it as YYYY-MM-DD" in field_error(tab.dialog, "paid_on")
+    assert tab.dialog.isVisible()
+
+
+def test_a_portfolio_manager_cannot_record_fee_payments(qtbot: QtBot, office: Office) -> None:
+    assert not tab_for(qtbot, office, PM).buttons["fees"].isEnabled()
