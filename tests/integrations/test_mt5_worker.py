@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import partial
 
@@ -65,6 +66,21 @@ def test_a_worker_that_stops_answering_is_stopped_and_reads_as_an_ipc_timeout() 
         assert worker.account_info() is None
         assert time.monotonic() - started < 5
         assert worker.last_error()[0] == ResultCode.RES_E_INTERNAL_FAIL_TIMEOUT
+        assert not worker.alive
+    finally:
+        worker.shutdown()
+
+
+def test_abort_from_another_thread_ends_a_hung_call_at_once() -> None:
+    """What Mt5Poller.stop() relies on: no waiting out call_timeout for a terminal that hangs."""
+    worker = WorkerTerminal(PATH, partial(HangingTerminal, seed=3), call_timeout=60.0)
+    try:
+        assert worker.initialize()
+        threading.Timer(0.5, worker.abort).start()
+        started = time.monotonic()
+        with pytest.raises(Mt5ConnectionError, match="worker not running"):
+            session_over(worker).account()
+        assert time.monotonic() - started < 3
         assert not worker.alive
     finally:
         worker.shutdown()

@@ -10,7 +10,8 @@ Switching paths inside one process (``shutdown`` + ``initialize(path=other)`` be
 the alternative the package allows, but every switch re-attaches the terminal, and a terminal that
 stops answering would hold the one module every account uses. With a worker the caller bounds each
 call (``call_timeout``): a worker that does not answer in time is killed and the call fails like an
-IPC timeout (-10005), so the poller backs off that terminal and keeps polling the others.
+IPC timeout (-10005), so the poller backs off that terminal and keeps polling the others; ``abort()``
+kills it at once from another thread, so stopping the poller never waits out that timeout.
 """
 
 from __future__ import annotations
@@ -109,6 +110,15 @@ class WorkerTerminal:
             if process.is_alive():
                 process.kill()
                 process.join(1.0)
+
+    def abort(self) -> None:
+        """Kill the worker now, from any thread: a call waiting on it returns at once as a lost IPC link.
+
+        For ``Mt5Poller.stop()``, which must not wait out ``call_timeout`` for a terminal that hangs.
+        """
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run ``name`` in the worker; None with ``last_error()`` set when the worker is gone or too slow."""
