@@ -102,8 +102,10 @@ def derive_class_navs(gross: Decimal, base_currency: str, on: date, classes: Seq
         net_base = shares[c.class_id] - fees_base
         net = round_money(net_base / c.rate, c.currency)
         if net <= 0:
-            raise NavDerivationError(f"{c.code}'s fees owed ({c.fees_owed} {c.currency}) exceed its share of the "
-                                     f"fund on {on}; check the holdings, the fee ledger and the fee payments.")
+            raise NavDerivationError(f"{c.code}'s share of the fund on {on} ({shares[c.class_id]} {base_currency}) "
+                                     f"does not exceed its fees owed ({c.fees_owed} {c.currency}), so it has no "
+                                     "positive NAV; check the fund's positions and prices, the fee ledger and the "
+                                     "fee payments.")
         results.append(ClassNav(c.class_id, c.code, c.currency, c.units, weights[c.class_id] / whole,
                                 shares[c.class_id], c.fees_owed, fees_base, net_base, net,
                                 round_nav_per_unit(net / c.units)))

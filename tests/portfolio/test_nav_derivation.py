@@ -150,3 +150,12 @@ def test_class_shares_add_up_to_the_fund_net_assets(gross: Decimal, classes: lis
     assert sum(c.gross_base for c in result) == gross
     assert sum(c.net_base for c in result) == gross - sum(c.fees_base for c in result)
     assert sum(c.weight for c in result) == pytest.approx(1)
+
+
+def test_a_fund_without_positions_says_so_instead_of_blaming_the_fees(office: Office) -> None:
+    p = office.p
+    p.ledgers.add_units(D2, office.eur.class_id, office.ann.investor_id, Decimal(1000), "subscription")
+    with pytest.raises(ValidationError, match=r"GLB-A-EUR's share of the fund on 2023-01-05 \(0 EUR\) does not exceed "
+                                              r"its fees owed \(0\.00 EUR\), so it has no positive NAV; check the "
+                                              "fund's positions and prices"):
+        p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4)
