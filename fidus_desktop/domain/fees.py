@@ -321,6 +321,10 @@ OWED_FEE_KINDS = (FeeKind.MANAGEMENT, FeeKind.PERFORMANCE)
 Dated = tuple[date, Money]  # a charge (period end, amount) or a payment (paid on, amount)
 
 
+class FeePaymentTooEarly(FeeError):
+    """A fee payment dated before any fee it could pay was charged (the date is wrong, not the amount)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FeesOwed:
     """A class's fees on a date: charged so far, paid so far, and the difference still owed to the manager."""
@@ -375,7 +379,7 @@ def check_fee_payment(charges: Sequence[Dated], payments: Sequence[Dated], on: d
         first = min((day for day, _ in charges if day > on), default=None)
         when = f"the first is charged on {first}: date the payment on or after it" if first else \
             "there is nothing to pay yet"
-        raise FeeError(f"No fees are charged to {class_code} up to {on}; {when}.")
+        raise FeePaymentTooEarly(f"No fees are charged to {class_code} up to {on}; {when}.")
     shown = f"{class_code} owes {state.owed} on {on} (charged {state.charged}, paid {state.paid})"
     if limit != state.owed:
         shown += f", and payments dated later leave only {limit} payable on that date"

@@ -14,6 +14,7 @@ from fidus_desktop.domain.money import Money
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission, Role
 from fidus_desktop.services.portfolio.fees import FEE_PAYMENT_CASH
+from fidus_desktop.store.errors import ConcurrencyError
 from tests.permission_matrix import assert_permission_matrix
 from tests.portfolio.fixtures import BACK, D2, D3, D4, PM, Office
 from tests.portfolio.test_nav_derivation import holdings
@@ -59,8 +60,9 @@ def test_over_payment_is_refused_with_what_is_owed_and_nothing_is_written(office
 def test_a_payment_dated_before_the_fees_it_pays_is_refused(office: Office) -> None:
     holdings(office)
     with pytest.raises(ValidationError, match="No fees are charged to GLB-A-EUR up to 2023-01-03; the first is "
-                                              "charged on 2023-01-04: date the payment on or after it"):
+                                              "charged on 2023-01-04: date the payment on or after it") as early:
         pay(office, "10", day=D2)
+    assert set(early.value.problems) == {"paid_on"}
 
 
 def test_a_back_dated_payment_cannot_make_a_later_date_owe_less_than_nothing(office: Office) -> None:
@@ -106,6 +108,20 @@ def test_bad_input_names_the_field(office: Office, amount: str, day: object, ref
 def test_an_unknown_class_is_refused(office: Office) -> None:
     with pytest.raises(ValidationError, match="no share class with id 'nope'"):
         office.p.fees.pay_fees(BACK, "nope", "1", D4, "R")
+
+
+def test_two_workstations_paying_at_once_cannot_both_pass_the_check(office: Office,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second saw the payments before the first was recorded: its payment number clashes, nothing is written."""
+    holdings(office)
+    fees = office.p.fees
+    before_first = fees._history(office.eur.class_id)
+    pay(office, "30", reference="DESK-1")
+    monkeypatch.setattr(fees, "_history", lambda class_id: before_first)
+    before = written(office)
+    with pytest.raises(ConcurrencyError, match="recorded at the same time; look at the fees owed again"):
+        pay(office, "30", reference="DESK-2")
+    assert written(office) == before
 
 
 def test_cash_ledger_outflow_only_when_the_fund_keeps_a_cash_ledger(office: Office) -> None:

@@ -29,6 +29,7 @@ from fidus_desktop.domain.fees import (
     ClassFeeState,
     FeeError,
     FeeLedgerEntry,
+    FeePaymentTooEarly,
     FeesOwed,
     InvestorHolding,
     check_fee_payment,
@@ -110,7 +111,7 @@ def fee_doc(entry: FeeLedgerEntry, transaction_id: str | None) -> Document:
 
 
 class FeeService(Service):
-    """Settle fees on dealing days and read the fee ledger."""
+    """Settle fees on dealing days, read the fee ledger, and record fee payments to the manager."""
 
     def __init__(self, ctx: ServiceContext, funds: FundService, ledgers: Ledgers, accounts: Any) -> None:
         super().__init__(ctx)
@@ -146,7 +147,7 @@ class FeeService(Service):
         return [FeeEntry.from_doc(d) for d in self.entries.find(query, sort=[("period_end", 1)])]
 
     def list_payments(self, actor: Actor, *, fund_id: str | None = None, class_id: str | None = None,
-                    start: date | None = None, end: date | None = None) -> list[FeePayment]:
+                      start: date | None = None, end: date | None = None) -> list[FeePayment]:
         """Fee payments, oldest first, narrowed by fund, class and payment date (``funds.read``)."""
         require(actor, Permission.FUNDS_READ)
         query = {k: v for k, v in (("fund_id", fund_id), ("class_id", class_id)) if v}
@@ -195,7 +196,8 @@ class FeeService(Service):
             try:
                 check_fee_payment(charges, payments, day, paid, share_class.code)
             except FeeError as exc:
-                raise ValidationError({"amount": str(exc)}) from None
+                field = "paid_on" if isinstance(exc, FeePaymentTooEarly) else "amount"
+                raise ValidationError({field: str(exc)}) from None
             try:
                 stored = self.payments.insert({
                     "fund_id": share_class.fund_id, "class_id": class_id, "number": len(payments) + 1,
