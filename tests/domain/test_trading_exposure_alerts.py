@@ -8,14 +8,13 @@ import pytest
 from fidus_desktop.domain.trading.alerts import AlertKind, AlertThresholds, alert_changes, evaluate_alerts
 from fidus_desktop.domain.trading.exposure import (
     ExposureError,
-    Instrument,
     RateTable,
     drawdown_from_peak,
     exposure_by_currency,
     exposure_by_symbol,
-    fx_instrument,
     margin_level,
 )
+from fidus_desktop.domain.trading.instruments import Instrument, fx_instrument
 from fidus_desktop.domain.trading.models import Position, Side
 
 NOW = datetime(2024, 6, 3, 12, tzinfo=UTC)

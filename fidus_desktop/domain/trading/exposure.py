@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from .instruments import Affix, Instrument, currency_pair
 from .models import Position, Quote
 
 _PERCENT = Decimal("0.01")
@@ -22,20 +23,6 @@ _PERCENT = Decimal("0.01")
 
 class ExposureError(ValueError):
     """A price or instrument needed for the calculation is missing."""
-
-
-@dataclass(frozen=True, slots=True)
-class Instrument:
-    symbol: str
-    base: str
-    quote: str
-    contract_size: Decimal
-    has_currency_legs: bool = True  # FX and metals; False for index/commodity CFDs
-
-
-def fx_instrument(symbol: str, contract_size: Decimal = Decimal(100_000)) -> Instrument:
-    """An FX pair or metal whose first six letters are base and quote (``EURUSD``, ``XAUUSD.r``)."""
-    return Instrument(symbol, symbol[:3].upper(), symbol[3:6].upper(), contract_size)
 
 
 # Which currency of a pair is quoted first by market convention (EURUSD, GBPJPY, USDJPY, XAUUSD); others follow.
@@ -50,10 +37,12 @@ def market_pair(first: str, second: str) -> str:
     return "".join(sorted((first, second), key=rank))
 
 
-def conversion_symbols(currencies: Iterable[str], account_currency: str) -> list[str]:
+def conversion_symbols(
+    currencies: Iterable[str], account_currency: str, namings: Iterable[Affix] = (Affix(),)
+) -> list[str]:
     """The pairs whose quotes convert ``currencies`` into ``account_currency``: direct and inverse, and both
-    legs through USD. A broker lists one orientation of each pair, so all are asked for and the missing ones
-    are simply not quoted."""
+    legs through USD, in each of the broker's ``namings`` (``USDJPY.r``). A broker lists one orientation of each
+    pair, so all are asked for and the missing ones are simply not quoted."""
     wanted: dict[str, None] = {}
     for currency in currencies:
         if currency == account_currency:
@@ -63,15 +52,23 @@ def conversion_symbols(currencies: Iterable[str], account_currency: str) -> list
             legs += [(currency, "USD"), ("USD", account_currency)]
         for first, second in legs:
             wanted[first + second] = wanted[second + first] = None
-    return list(wanted)
+    return [affix.around(pair) for affix in namings for pair in wanted]
 
 
 class RateTable:
-    """Converts amounts into the account currency from symbol mid prices."""
+    """Converts amounts into the account currency from symbol mid prices.
+
+    A quote counts for the currency pair inside its broker symbol (``USDJPY.r`` prices USDJPY); when two
+    symbols price one pair the first by name is used, and a symbol that prices no pair is ignored.
+    """
 
     def __init__(self, account_currency: str, mids: Mapping[str, Decimal]) -> None:
         self.account_currency = account_currency
-        self.mids = {symbol[:6].upper(): mid for symbol, mid in mids.items()}
+        self.mids: dict[str, Decimal] = {}
+        for symbol, mid in sorted(mids.items()):
+            pair = currency_pair(symbol)
+            if pair is not None:
+                self.mids.setdefault(pair, mid)
 
     @classmethod
     def from_quotes(cls, account_currency: str, quotes: Iterable[Quote]) -> RateTable:

@@ -30,7 +30,6 @@ from fidus_desktop.domain.trading.alerts import (
 from fidus_desktop.domain.trading.exposure import (
     CurrencyExposure,
     ExposureError,
-    Instrument,
     RateTable,
     SymbolExposure,
     conversion_symbols,
@@ -38,8 +37,8 @@ from fidus_desktop.domain.trading.exposure import (
     exposure_by_currency,
     exposure_by_symbol,
     exposure_currencies,
-    fx_instrument,
 )
+from fidus_desktop.domain.trading.instruments import Instrument, broker_namings, find_instrument
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position, Quote
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
@@ -56,22 +55,12 @@ from fidus_desktop.store.port import Document
 
 log = logging.getLogger(__name__)
 
-# Contract specifications of the symbols FIDUS values; six-letter FX pairs not listed default to 100 000.
-INSTRUMENTS: dict[str, Instrument] = {
-    "XAUUSD": fx_instrument("XAUUSD", Decimal(100)),
-    "XAGUSD": fx_instrument("XAGUSD", Decimal(5000)),
-    "US500": Instrument("US500", "US500", "USD", Decimal(1), has_currency_legs=False),
-}
-
-
 def instrument_for(symbol: str) -> Instrument:
-    """The catalogue entry, else an FX pair read from the symbol's first six letters."""
-    known = INSTRUMENTS.get(symbol) or INSTRUMENTS.get(symbol[:6].upper())
-    if known is not None:
-        return known
-    if len(symbol) >= 6 and symbol[:6].isalpha():
-        return fx_instrument(symbol)
-    raise ExposureError(f"Symbol {symbol} has no contract specification; add it to the instrument catalogue.")
+    """The contract specification of a broker's symbol (``EURUSD.r`` is EURUSD's), or why there is none."""
+    spec = find_instrument(symbol)
+    if spec is None:
+        raise ExposureError(f"Symbol {symbol} has no contract specification; add it to the instrument catalogue.")
+    return spec
 
 
 @dataclass(frozen=True)
@@ -102,21 +91,15 @@ class AlertRecord:
 
 
 def conversion_symbols_for(account_currency: str, positions: Sequence[Position]) -> list[str]:
-    """The symbols whose quotes the poller reads so the exposure of ``positions`` can be valued.
+    """The symbols whose quotes the poller reads so the exposure of ``positions`` can be valued, named as the
+    account's FX positions are (``EURUSD.r`` held: ``USDJPY.r`` asked; plain names when it holds no FX).
 
     A symbol without a contract specification adds nothing: its exposure cannot be valued anyway.
     """
-    known = [p for p in positions if _has_instrument(p.symbol)]
-    instruments = {p.symbol: instrument_for(p.symbol) for p in known}
-    return conversion_symbols(sorted(exposure_currencies(known, instruments)), account_currency)
-
-
-def _has_instrument(symbol: str) -> bool:
-    try:
-        instrument_for(symbol)
-    except ExposureError:
-        return False
-    return True
+    instruments = {p.symbol: spec for p in positions if (spec := find_instrument(p.symbol)) is not None}
+    known = [p for p in positions if p.symbol in instruments]
+    return conversion_symbols(sorted(exposure_currencies(known, instruments)), account_currency,
+                              broker_namings(instruments))
 
 
 @dataclass(frozen=True)
