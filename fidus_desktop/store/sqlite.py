@@ -13,6 +13,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,6 +51,7 @@ from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, s
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 UPSERT_CHUNK = 400
+_AS_SQLITE_RETURNS = frozenset((int, str))  # natural-key values that need no conversion (``sql_param``)
 CACHE_KIB = 32 * 1024  # per connection
 
 
@@ -366,7 +368,9 @@ class SqliteCollection(Collection):
         key = check_natural_key(key)
         latest = encode_by_key(docs, key, self.name, document_to_json)
         # Each key as SQLite returns it (tagged date text), converted once: it is compared, bound and looked up.
-        sql_keys = [tuple(map(sql_param, values)) for values in latest]
+        sql_keys = list(latest)
+        if not _AS_SQLITE_RETURNS.issuperset(map(type, chain.from_iterable(sql_keys))):
+            sql_keys = [tuple(map(sql_param, values)) for values in sql_keys]
         result = UpsertResult()
         ids: dict[tuple[Any, ...], str] = {}
         fresh = fresh_ids()
@@ -392,8 +396,11 @@ class SqliteCollection(Collection):
             result.unchanged = len(latest) - len(inserts) - len(updates)
 
         self._write(apply)
-        key_of = itemgetter(*key) if len(key) > 1 else lambda doc: (doc[key[0]],)
-        result.ids = [ids[values] for values in map(key_of, docs)]
+        if len(ids) == len(docs):  # no key twice: ``ids`` is in the order of ``docs``
+            result.ids = list(ids.values())
+        else:
+            key_of = itemgetter(*key) if len(key) > 1 else lambda doc: (doc[key[0]],)
+            result.ids = [ids[values] for values in map(key_of, docs)]
         return result
 
     def _existing(
