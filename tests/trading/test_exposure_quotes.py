@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
 
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position, Quote, Side
 from fidus_desktop.integrations.mt5 import SimulatedTerminal
+from fidus_desktop.integrations.mt5.sim_market import DEFAULT_SYMBOLS
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.poller import Mt5Poller
 from fidus_desktop.services.trading.risk import conversion_symbols_for
 from fidus_desktop.services.trading.sync import Poll
 
-from .conftest import SIM_NOW
+from .conftest import RECENT_ACCOUNTS, SIM_NOW, sim_account_input
 
 LOGIN = 5001001
 
@@ -99,3 +101,48 @@ def test_the_poller_reads_conversion_quotes_off_the_gui_thread_and_stores_them(
             assert leg.in_account_currency is not None, leg.problem
         assert all(q.time <= terminal.now for q in exposure.quotes.values())
     assert any(trading.risk.exposure(pm, login).quotes for login in sim_accounts)
+
+
+def test_conversion_symbols_follow_the_brokers_suffix() -> None:
+    held = [position(1, "EURGBP.r", Side.BUY, "1", "0.85"), position(2, "US30.cash", Side.BUY, "1", "39000")]
+    assert conversion_symbols_for("USD", held) == ["EURUSD.r", "USDEUR.r", "GBPUSD.r", "USDGBP.r"]
+    plain_and_m = [position(1, "EURUSDm", Side.BUY, "1", "1.08"), position(2, "EURUSD", Side.BUY, "1", "1.08")]
+    assert conversion_symbols_for("USD", plain_and_m) == ["EURUSD", "USDEUR", "EURUSDm", "USDEURm"]
+
+
+def test_stored_suffixed_quotes_value_suffixed_positions(
+    trading: TradingServices, pm: Actor, sim_accounts: list[int]
+) -> None:
+    account = trading.accounts.get(pm, LOGIN)
+    held = [position(1, "EURGBP.r", Side.BUY, "1", "0.85"), position(2, "USDJPY.r", Side.SELL, "0.5", "150")]
+    quotes = [quote("EURUSD.r", "1.0799", "1.0801"), quote("GBPUSD.r", "1.2699", "1.2701"),
+              quote("USDJPY.r", "149.99", "150.01")]
+    trading.sync.record_poll(pm, account, Poll(snapshot(), held, quotes=quotes))
+    exposure = trading.risk.exposure(pm, LOGIN)
+    # The same figures as the plain-named worked example above.
+    assert exposure.by_currency["GBP"].in_account_currency == D("-107950")
+    assert exposure.by_currency["JPY"].in_account_currency == D("50000")
+    assert exposure.by_symbol["EURGBP.r"].notional == D("107950")
+    assert set(exposure.quotes) == {"EURUSD.r", "GBPUSD.r", "USDJPY.r"}
+
+
+def test_a_suffixed_server_is_valued_end_to_end(trading: TradingServices, pm: Actor) -> None:
+    """A broker that names every symbol with ``.r``: the poller asks for ``EURUSD.r`` and every currency converts.
+
+    Only USD-quoted symbols, since the simulator converts its own profits by plain pair names.
+    """
+    suffixed = tuple(replace(s, name=s.name + (".cash" if s.name == "US500" else ".r"))
+                     for s in DEFAULT_SYMBOLS if s.quote == "USD")
+    alpha = next(a for a in RECENT_ACCOUNTS if a.login == LOGIN)
+    terminal = SimulatedTerminal(seed=11, accounts=(alpha,), now=SIM_NOW, symbols=suffixed)
+    trading.accounts.create(pm, sim_account_input(LOGIN), password=alpha.password)
+    terminal.advance(timedelta(hours=3).total_seconds())
+    Mt5Poller(trading, terminal, pm, terminal_clock=lambda: terminal.now, rng=random.Random(1)).run_once(force=True)
+    exposure = trading.risk.exposure(pm, LOGIN)
+    assert set(exposure.by_currency) - {"USD"}, "the simulated account holds a non-USD currency (GBPUSD.r)"
+    assert all(symbol.endswith((".r", ".cash")) for symbol in exposure.by_symbol)
+    assert exposure.problem == ""
+    for leg in exposure.by_currency.values():
+        assert leg.in_account_currency is not None, leg.problem
+    assert exposure.quotes
+    assert all(symbol.endswith(".r") for symbol in exposure.quotes)
