@@ -2,10 +2,11 @@
 
 Notional = lots × contract size × current price, in the symbol's quote currency, converted into
 the account currency with the terminal's mid quotes of the conversion pairs (direct, inverse, or
-through USD; :func:`conversion_symbols` lists which to ask for). A currency with no quote is "not
-convertible", never taken 1:1. FX pairs and metals (XAU, XAG …) are split into their two legs:
-long 1 lot EURUSD at 1.08 is +100 000 EUR and −108 000 USD. Index and commodity CFDs have no currency
-legs: their notional is reported per symbol only (the currency risk of a CFD is its P&L, not its notional).
+through USD; :func:`conversion_symbols` lists which to ask for, in the broker's naming such as ``USDJPY.r``,
+see ``instruments``). A currency with no quote is "not convertible", never taken 1:1. FX pairs and metals
+(XAU, XAG …) are split into their two legs: long 1 lot EURUSD at 1.08 is +100 000 EUR and −108 000 USD.
+Index and commodity CFDs have no currency legs: their notional is reported per symbol only (the currency risk
+of a CFD is its P&L, not its notional).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def _instrument(position: Position, instruments: Mapping[str, Instrument]) -> In
         return instruments[position.symbol]
     except KeyError:
         raise ExposureError(f"Symbol {position.symbol} has no instrument definition (base, quote, "
-                            "contract size); add it to the symbol catalogue.") from None
+                            "contract size); add it to the instrument catalogue.") from None
 
 
 def exposure_by_symbol(
