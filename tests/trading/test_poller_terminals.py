@@ -4,6 +4,7 @@ not stall the others, and the poller's guarantees (cursor, no duplicates, stop w
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS, SimulatedTerminal, Terminal
+from fidus_desktop.integrations.mt5.enums import ResultCode
+from fidus_desktop.integrations.mt5.records import AccountInfo
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.trading import TradingServices
@@ -22,6 +25,8 @@ from .conftest import sim_account_input
 from .test_sync_poller import FakeTime, FlakyTerminal, Recorder, stored, truth
 
 PATHS = {5001001: "C:/MT5/5001001/terminal64.exe", 5001002: "D:/MT5/alpha-eur/terminal64.exe"}
+MOVED = "E:/MT5/5001001-new/terminal64.exe"
+FAST = PollerSettings(poll_seconds=0.1, deals_poll_seconds=0.1, max_deals_per_poll=200)  # short catch-up polls
 
 
 class Counting:
@@ -51,6 +56,37 @@ class Counting:
             return result
 
         return call
+
+
+class Freezing(Counting):
+    """An installation that, once ``frozen`` is set, blocks in account_info until ``abort()`` (a hung
+    terminal64.exe behind a ``WorkerTerminal``, whose abort kills the worker so the call returns a lost link)."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.frozen, self.stuck, self.aborted = threading.Event(), threading.Event(), threading.Event()
+
+    def account_info(self) -> AccountInfo | None:
+        if self.frozen.is_set():
+            self.stuck.set()
+            self.aborted.wait(30)
+            return None
+        return self.__getattr__("account_info")()
+
+    def last_error(self) -> tuple[int, str]:
+        if self.aborted.is_set():
+            return int(ResultCode.RES_E_INTERNAL_FAIL_CONNECT), "No IPC connection (terminal worker not running)"
+        return self.inner.last_error()
+
+    def abort(self) -> None:
+        self.aborted.set()
+
+
+def wait_for(condition: Any, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -159,6 +195,84 @@ def test_stop_returns_within_two_seconds_with_own_terminals(
     started = time.monotonic()
     assert poller.stop()
     assert time.monotonic() - started < 2.0
+    assert set(poller.states.values()) == {ConnectionState.STOPPED}
+
+
+@pytest.mark.usefixtures("own_terminals")
+def test_a_terminal_no_account_uses_any_more_is_shut_down_and_a_new_path_gets_a_fresh_one(
+    trading: TradingServices, terminal: SimulatedTerminal, pm: Actor
+) -> None:
+    opened: dict[str, Counting] = {}
+    shared = Counting(terminal)
+    poller = make_poller(trading, shared, pm, opened)
+    poller.run_once(force=True)
+    trading.accounts.set_terminal_path(pm, 5001001, MOVED)  # moved to another installation
+    trading.accounts.set_terminal_path(pm, 5001002, "")  # back on the shared terminal
+    read_before = len(shared.logins)
+    assert set(poller.run_once(force=True)) == {5001001, 5001002, 7002001}
+    for path in PATHS.values():
+        assert opened[path].calls["shutdown"] == 1, "the old installation's worker is ended"
+        assert path not in poller._links
+    assert opened[MOVED].calls["initialize"] == 1
+    assert opened[MOVED].logins[-1] == 5001001
+    assert set(shared.logins[read_before:]) == {5001002, 7002001}
+    account = next(a for a in trading.accounts.all() if a.login == 5001001)
+    trading.accounts.update(pm, sim_account_input(5001001, terminal_path=MOVED, active=False),
+                            expected_version=account.version)
+    assert set(poller.run_once(force=True)) == {5001002, 7002001}
+    assert opened[MOVED].calls["shutdown"] == 1
+    assert poller.states[5001001] is ConnectionState.STOPPED
+    assert shared.calls["shutdown"] == 0, "the shared terminal is the user's, it is never shut down"
+
+
+@pytest.mark.slow  # real threads on a 0.1 s schedule, a first catch-up
+@pytest.mark.usefixtures("own_terminals")
+def test_while_running_a_changed_path_ends_the_old_worker_promptly(
+    trading: TradingServices, terminal: SimulatedTerminal, pm: Actor
+) -> None:
+    opened: dict[str, Counting] = {}
+    listener = Recorder()
+    poller = make_poller(trading, terminal, pm, opened, listener=listener, settings=FAST)
+    poller.start()
+    try:
+        wait_for(lambda: 5001001 in listener.snapshots)
+        trading.accounts.set_terminal_path(pm, 5001001, MOVED)
+        wait_for(lambda: MOVED in opened and 5001001 in opened[MOVED].logins, seconds=5)
+        old = opened[PATHS[5001001]]
+        wait_for(lambda: old.calls["shutdown"] == 1, seconds=1)
+        wait_for(lambda: all(t.name != f"mt5-poller {PATHS[5001001]}" for t in threading.enumerate()), seconds=1)
+    finally:
+        assert poller.stop()
+    assert old.calls["shutdown"] == 1
+    assert opened[MOVED].calls["shutdown"] == 1
+
+
+@pytest.mark.slow  # real threads on a 0.1 s schedule, a first catch-up
+@pytest.mark.usefixtures("own_terminals")
+def test_a_hung_terminal_delays_only_its_own_accounts_and_stop_cuts_it_off(
+    trading: TradingServices, terminal: SimulatedTerminal, pm: Actor
+) -> None:
+    opened: dict[str, Freezing] = {}
+    listener = Recorder()
+    poller = make_poller(trading, terminal, pm, opened, wrap=Freezing, listener=listener, settings=FAST)
+    poller.start()
+    try:
+        wait_for(lambda: set(listener.snapshots) == {5001001, 5001002, 7002001})
+        hung = opened[PATHS[5001001]]
+        hung.frozen.set()
+        wait_for(hung.stuck.is_set)
+        before = Counter(listener.snapshots)
+        time.sleep(1.0)
+        polled = Counter(listener.snapshots) - before
+    finally:
+        started = time.monotonic()
+        stopped = poller.stop()
+        took = time.monotonic() - started
+    assert polled[5001001] == 0
+    assert min(polled[5001002], polled[7002001]) >= 3, f"the others keep their 0.1 s schedule: {polled}"
+    assert stopped
+    assert took < 2.0
+    assert hung.aborted.is_set()
     assert set(poller.states.values()) == {ConnectionState.STOPPED}
 
 

@@ -3,16 +3,21 @@
 One terminal holds one login at a time (docs/MT5.md, "Several accounts"). Accounts without a
 ``terminal_path`` share the default terminal and **cycle logins** on it; an account with its own
 ``terminal_path`` is polled through **its own terminal** (a ``WorkerTerminal`` process for the real
-package), which stays logged in to it, so no login is switched. For each account in turn: account info +
-positions + conversion quotes (every ``poll_seconds``) → deals and orders since the stored cursor (every
-``deals_poll_seconds``) → one ``SyncService.record_poll`` transaction. Failures never stop it: a terminal
-that is closed, refuses ``initialize`` or times out puts *its* accounts into ``reconnecting`` and is
-retried with exponential backoff plus jitter while the other terminals keep being polled; a refused login
+package), which stays logged in to it, so no login is switched. For each account of a terminal in turn:
+account info + positions + conversion quotes (every ``poll_seconds``) → deals and orders since the stored
+cursor (every ``deals_poll_seconds``) → one ``SyncService.record_poll`` transaction. Failures never stop it:
+a terminal that is closed, refuses ``initialize`` or times out puts *its* accounts into ``reconnecting`` and
+is retried with exponential backoff plus jitter while the other terminals keep being polled; a refused login
 puts that one account into ``error`` with its own backoff; a missing ``MetaTrader5`` package is
 ``unavailable``. After any failure the next poll resumes from the cursor stored in the database.
 
+Running (``start``), each terminal is followed on **its own thread**, so a terminal that hangs inside a call
+delays only its own accounts. A planning thread re-reads the active accounts every ``poll_seconds`` and hands
+each terminal its accounts: a new or changed ``terminal_path`` gets a fresh terminal, and one no account uses
+any more (path changed or cleared, account deactivated) is shut down at once, ending its worker process.
+
 Progress is reported through a plain listener (``on_state``, ``on_snapshot``, ``on_deals``) called on
-the poller's thread; the Trading tab wraps it in Qt signals. ``stop()`` returns within two seconds.
+the poller's threads; the Trading tab wraps it in Qt signals. ``stop()`` returns within two seconds.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position
 from fidus_desktop.integrations.mt5 import (
@@ -52,13 +57,20 @@ STOP_WITHIN_SECONDS = 2.0
 
 
 class PollerListener(Protocol):
-    """What the poller reports; every method is called on the poller's thread."""
+    """What the poller reports; every method is called on one of the poller's threads."""
 
     def on_state(self, login: int, state: ConnectionState, detail: str) -> None: ...
 
     def on_snapshot(self, login: int, snapshot: AccountSnapshot, positions: Sequence[Position]) -> None: ...
 
     def on_deals(self, login: int, count: int) -> None: ...
+
+
+@runtime_checkable
+class Abortable(Protocol):
+    """A terminal that can be cut off from another thread (``WorkerTerminal``): a call stuck in it returns."""
+
+    def abort(self) -> None: ...
 
 
 class NullListener:
@@ -126,6 +138,10 @@ class _Link:
     connected: bool = False
     logged_in: int | None = None
     retry_at: float = 0.0  # nothing is attempted on this terminal before (monotonic seconds)
+    accounts: list[Mt5Account] = field(default_factory=list)  # the active accounts it serves, set each cycle
+    retired: bool = False  # no account uses it any more: its thread ends and shuts the terminal down
+    wake: threading.Event = field(default_factory=threading.Event)  # set by stop() and on retirement
+    thread: threading.Thread | None = None  # the thread following it while the poller runs
 
 
 @dataclass
@@ -133,6 +149,8 @@ class _AccountTimer:
     backoff: Backoff
     next_poll: float = 0.0
     next_deals: float = 0.0
+    # held while the account is polled: one that just moved to another terminal is never polled twice at once
+    busy: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(frozen=True)
@@ -145,7 +163,7 @@ class PollOutcome:
 
 
 class _Stopped(Exception):
-    """stop() was called during a long catch-up; nothing of the unfinished poll was stored."""
+    """stop() was called, or the terminal retired, during a long catch-up; nothing of that poll was stored."""
 
 
 class Mt5Poller:
@@ -182,32 +200,42 @@ class Mt5Poller:
         self.states: dict[int, ConnectionState] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._links: dict[str, _Link] = {"": _Link("", terminal, self._backoff())}
-        self._link_of: dict[int, _Link] = {}  # login → the terminal it was last polled through
+        self._links: dict[str, _Link] = {"": _Link("", terminal, self._backoff())}  # by path; "" the shared one
+        self._retired: list[_Link] = []  # retired terminals whose thread may still be finishing a call
         self._timers: dict[int, _AccountTimer] = {}
 
-    # -- thread ----------------------------------------------------------------------------------
+    # -- threads -------------------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             return
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="mt5-poller", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = STOP_WITHIN_SECONDS) -> bool:
-        """Ask the thread to finish and wait up to ``timeout``; True when it has stopped."""
+        """Ask every thread to finish and wait up to ``timeout`` in all; True when they have stopped.
+
+        A terminal still inside a call after half that time is cut off if it can be (its worker process is
+        killed, so the call returns as a lost link); an in-process terminal cannot be: then this returns False
+        and its thread ends when the call returns.
+        """
         self._stop.set()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            if thread.is_alive():
-                log.warning("The MT5 poller is still inside a terminal call; it will exit when the call returns.")
-                return False
+        links = [*self._links.values(), *self._retired]
+        for link in links:
+            link.wake.set()
+        deadline = time.monotonic() + timeout
+        threads = [t for t in (self._thread, *(link.thread for link in links)) if t is not None]
+        _join(threads, time.monotonic() + timeout / 2)
+        for link in links:
+            if link.thread is not None and link.thread.is_alive() and isinstance(link.terminal, Abortable):
+                link.terminal.abort()
+        _join(threads, deadline)
+        if any(thread.is_alive() for thread in threads):
+            log.warning("The MT5 poller is still inside a terminal call; it will exit when the call returns.")
+            return False
         self._thread = None
-        for path, link in self._links.items():
-            if path and link.connected:  # an account's own terminal: end its worker, not the terminal
-                link.terminal.shutdown()
-                link.connected, link.logged_in = False, None
+        for link in self._links.values():  # a retired one was closed by its own thread
+            self._close(link)
         for login in list(self.states):
             self._set_state(login, ConnectionState.STOPPED, "")
         return True
@@ -217,35 +245,46 @@ class Mt5Poller:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        """The planning loop: hand each terminal its accounts and keep one thread following each one in use."""
         while not self._stop.is_set():
             try:
-                self.run_once()
-            except Exception:  # never let one bad cycle end the thread; the cycle logged the cause
-                log.exception("MT5 poll cycle failed")
-            self._stop.wait(self._seconds_to_next_due())
+                for link in self._plan():
+                    if link.accounts and (link.thread is None or not link.thread.is_alive()):
+                        link.thread = threading.Thread(target=self._follow, args=(link,), daemon=True,
+                                                       name=f"mt5-poller {link.path or 'shared terminal'}")
+                        link.thread.start()
+            except Exception:  # the database may be briefly unreachable; the next cycle reads again
+                log.exception("Reading the MT5 accounts to poll failed")
+            self._stop.wait(self.settings.poll_seconds)
 
-    def _seconds_to_next_due(self) -> float:
+    def _follow(self, link: _Link) -> None:
+        """One terminal's loop: poll its due accounts, sleep until the next is due; ends on stop() or retirement."""
+        try:
+            while not self._stop.is_set() and not link.retired:
+                try:
+                    self._pass(link)
+                except Exception:  # never let one bad pass end the thread; the pass logged the cause
+                    log.exception("MT5 poll through %s failed", link.path or "the shared terminal")
+                link.wake.wait(self._seconds_to_next_due(link))
+                link.wake.clear()
+        finally:
+            if link.retired:
+                self._close(link)
+
+    def _seconds_to_next_due(self, link: _Link) -> float:
         now = self.monotonic()
-        due = [max(min(timer.next_poll, timer.next_deals), self._link_of[login].retry_at)
-               for login, timer in self._timers.items() if login in self._link_of]
-        wake = min(due) if due else now + self.settings.poll_seconds
+        timers = [self._timers[account.login] for account in link.accounts]
+        wake = min((max(min(t.next_poll, t.next_deals), link.retry_at) for t in timers),
+                   default=now + self.settings.poll_seconds)
         return min(self.settings.poll_seconds, max(0.05, wake - now))
 
     # -- one pass --------------------------------------------------------------------------------
     def run_once(self, *, force: bool = False) -> dict[int, PollOutcome]:
-        """Poll every active account that is due (all of them with ``force``); outcomes by login."""
+        """Poll every active account that is due (all of them with ``force``) on this thread, one terminal after
+        the other; outcomes by login."""
         results: dict[int, PollOutcome] = {}
-        for account in self.trading.accounts.all(active_only=True):
-            if self._stop.is_set():
-                break
-            timer = self._timer(account.login)
-            link = self._link(account)
-            now = self.monotonic()
-            if not force and (now < link.retry_at or now < min(timer.next_poll, timer.next_deals)):
-                continue
-            result = self._poll_safely(account, link, timer, deals_due=force or now >= timer.next_deals)
-            if result is not None:
-                results[account.login] = result
+        for link in self._plan():
+            results.update(self._pass(link, force=force))
         return results
 
     def sync_to_now(self) -> dict[int, int]:
@@ -261,6 +300,60 @@ class Mt5Poller:
                 totals[login] = totals.get(login, 0) + outcome.stored.new_deals
             pending = any(not o.complete for o in outcomes.values())
         return totals
+
+    def _plan(self) -> list[_Link]:
+        """Give each terminal its active accounts: a new terminal path gets a fresh terminal, one no account uses
+        any more is retired (shut down) and an account no longer followed reads ``stopped``."""
+        groups: dict[str, list[Mt5Account]] = {"": []}
+        for account in self.trading.accounts.all(active_only=True):
+            if account.login not in self._timers:
+                self._timers[account.login] = _AccountTimer(self._backoff())
+            groups.setdefault(self._path_of(account), []).append(account)
+        for path in self._links.keys() - groups.keys():
+            self._retire(self._links.pop(path))
+        for path, accounts in groups.items():
+            if path not in self._links:
+                self._links[path] = _Link(path, self.terminal_for_path(path), self._backoff())
+            self._links[path].accounts = accounts
+        followed = {account.login for accounts in groups.values() for account in accounts}
+        for login in set(self.states) - followed:
+            self._set_state(login, ConnectionState.STOPPED, "")
+        self._retired = [link for link in self._retired if link.thread is not None and link.thread.is_alive()]
+        return list(self._links.values())
+
+    def _path_of(self, account: Mt5Account) -> str:
+        """The account's own installation, or ``""`` for the shared terminal (also when it names that one)."""
+        path = account.terminal_path.strip()
+        return "" if path == self.settings.terminal_path else path
+
+    def _retire(self, link: _Link) -> None:
+        """No account uses this terminal any more: its thread shuts it down on the way out, or this does now."""
+        link.retired = True
+        link.wake.set()
+        if link.thread is not None and link.thread.is_alive():
+            self._retired.append(link)  # stop() still waits for it
+        else:
+            self._close(link)
+
+    def _pass(self, link: _Link, *, force: bool = False) -> dict[int, PollOutcome]:
+        """Poll the accounts of one terminal that are due (all of them with ``force``), one after the other."""
+        results: dict[int, PollOutcome] = {}
+        for account in link.accounts:
+            if self._stop.is_set() or link.retired:
+                break
+            timer = self._timers[account.login]
+            now = self.monotonic()
+            if not force and (now < link.retry_at or now < min(timer.next_poll, timer.next_deals)):
+                continue
+            if not timer.busy.acquire(blocking=False):
+                continue  # still being polled through the terminal it used before its path changed
+            try:
+                result = self._poll_safely(account, link, timer, deals_due=force or now >= timer.next_deals)
+            finally:
+                timer.busy.release()
+            if result is not None:
+                results[account.login] = result
+        return results
 
     def _poll_safely(
         self, account: Mt5Account, link: _Link, timer: _AccountTimer, *, deals_due: bool
@@ -307,7 +400,7 @@ class Mt5Poller:
         orders: list[Document] = []
         watermark, complete = None, True
         if deals_due:
-            deals, orders, watermark, complete = self._read_history(session, login)
+            deals, orders, watermark, complete = self._read_history(session, login, link)
         poll = Poll(snapshot, positions, deals, orders, watermark, list(quotes.values()))
         stored = self.trading.sync.record_poll(
             self.actor, account, poll, snapshot_every=timedelta(seconds=self.settings.snapshot_seconds)
@@ -316,16 +409,6 @@ class Mt5Poller:
         if stored.new_deals:
             self.listener.on_deals(login, stored.new_deals)
         return PollOutcome(stored, deals_due, complete)
-
-    def _link(self, account: Mt5Account) -> _Link:
-        """The terminal ``account`` is polled through: its own installation, else the shared default one."""
-        path = account.terminal_path.strip()
-        if path == self.settings.terminal_path:
-            path = ""
-        if path not in self._links:
-            self._links[path] = _Link(path, self.terminal_for_path(path), self._backoff())
-        self._link_of[account.login] = self._links[path]
-        return self._links[path]
 
     def _attach(self, session: Mt5Session, account: Mt5Account, link: _Link) -> None:
         """Initialise the terminal once, then log in to ``account`` unless it already is the current login.
@@ -346,7 +429,9 @@ class Mt5Poller:
             session.login(account.login, password, account.server, timeout=self.settings.timeout_ms)
             link.logged_in = account.login
 
-    def _read_history(self, session: Mt5Session, login: int) -> tuple[list[Deal], list[Document], datetime, bool]:
+    def _read_history(
+        self, session: Mt5Session, login: int, link: _Link
+    ) -> tuple[list[Deal], list[Document], datetime, bool]:
         """Deals since the stored cursor, in windows, up to ``max_deals_per_poll``; orders of the same span."""
         start_mark = self.trading.sync.watermark(login)
         rescan = timedelta(minutes=self.settings.rescan_minutes)
@@ -354,7 +439,7 @@ class Mt5Poller:
         deals: list[Deal] = []
         mark, complete = start_mark, False
         while not complete and len(deals) < self.settings.max_deals_per_poll:
-            if self._stop.is_set():
+            if self._stop.is_set() or link.retired:
                 raise _Stopped
             batch = session.deals_since(mark, rescan=rescan, max_window=window)
             deals.extend(batch.deals)
@@ -366,17 +451,24 @@ class Mt5Poller:
     # -- failures --------------------------------------------------------------------------------
     def _terminal_failed(self, link: _Link, state: ConnectionState, detail: str, delay: float | None = None) -> None:
         """This terminal is unusable: its accounts wait for the same retry; other terminals carry on."""
+        self._disconnect(link)
+        wait = delay if delay is not None else link.backoff.next_delay()
+        link.retry_at = self.monotonic() + wait
+        for account in link.accounts:
+            self._set_state(account.login, state, f"{detail} Retrying in {wait:.0f} s." if state is not
+                            ConnectionState.UNAVAILABLE else detail)
+
+    def _disconnect(self, link: _Link) -> None:
         link.connected, link.logged_in = False, None
         try:
             link.terminal.shutdown()
         except Exception:  # a dead IPC link may fail to close; the next initialize starts afresh
-            log.debug("Terminal shutdown after a failure raised", exc_info=True)
-        wait = delay if delay is not None else link.backoff.next_delay()
-        link.retry_at = self.monotonic() + wait
-        for login, account_link in self._link_of.items():
-            if account_link is link:
-                self._set_state(login, state, f"{detail} Retrying in {wait:.0f} s." if state is not
-                                ConnectionState.UNAVAILABLE else detail)
+            log.debug("Terminal shutdown raised", exc_info=True)
+
+    def _close(self, link: _Link) -> None:
+        """End an installation's own terminal (its worker process); the shared terminal is the user's to close."""
+        if link.path:
+            self._disconnect(link)
 
     def _account_failed(self, account: Mt5Account, timer: _AccountTimer, detail: str) -> None:
         wait = timer.backoff.next_delay()
@@ -393,11 +485,10 @@ class Mt5Poller:
             log.exception("Could not store the MT5 connection state of %s", login)
         self.listener.on_state(login, state, detail)
 
-    def _timer(self, login: int) -> _AccountTimer:
-        if login not in self._timers:
-            self._timers[login] = _AccountTimer(self._backoff())
-        return self._timers[login]
-
     def _backoff(self) -> Backoff:
         return Backoff(self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds, self.rng)
 
+
+def _join(threads: Sequence[threading.Thread], deadline: float) -> None:
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
