@@ -167,7 +167,8 @@ class _Stopped(Exception):
 
 
 class Mt5Poller:
-    """Polls every active account; ``run_once`` for one pass, ``start``/``stop`` for a thread.
+    """Polls every active account; ``run_once`` for one pass on the caller's thread, ``start``/``stop`` for the
+    background threads (one planning, one per terminal in use).
 
     ``terminal`` is the default terminal; ``terminal_for_path`` opens the terminal of an account's own
     ``terminal_path`` (default: a ``WorkerTerminal`` process over the real package).
