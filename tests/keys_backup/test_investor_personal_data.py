@@ -155,9 +155,29 @@ def test_one_edit_changes_name_and_sealed_fields_together_or_nothing(keyed: Offi
                                      personal={"tax_id": None, "iban": "GB82 WEST 1234 5698 7654 32"})
     assert (edited.email, edited.on_file) == ("ann@new.example", frozenset(SENSITIVE_FIELDS) - {"tax_id"})
     entry = keyed.ctx.services.ctx.audit.last()
-    assert (entry["action"], entry["after"]["email"]) == ("investor.update", "ann@new.example")
-    assert entry["after"]["personal"] == {"set": ["iban"], "cleared": ["tax_id"]}
+    assert entry["action"] == "investor.update"
+    assert entry["after"]["personal"] == {"set": ["email", "iban"], "cleared": ["tax_id"]}
     assert not {"iban", "iban_bi", "national_id"} & (set(entry["before"]) | set(entry["after"]))
+
+
+def test_audit_entries_name_the_personal_fields_changed_never_name_or_e_mail(keyed: Office, ann: Investor) -> None:
+    service = investors(keyed)
+    created = keyed.ctx.store.collection("audit").find_one({"action": "investor.create"})
+    assert created["after"]["personal"] == {"set": ["email", "name", "name_key"], "cleared": []}
+    assert (created["after"]["number"], created["after"]["kind"]) == ("INV-1", "individual")
+    current = service.get(keyed.admin, ann.investor_id)
+    service.update_investor(keyed.admin, ann.investor_id, current.version, name="Ann Smith-Jones",
+                            email="ann.jones@example.org", user_id="u-ann")
+    entry = keyed.ctx.services.ctx.audit.last()
+    assert entry["after"]["personal"] == {"set": ["email", "name", "name_key"], "cleared": []}
+    assert entry["after"]["user_id"] == "u-ann"  # not personal: recorded as before
+    current = service.get(keyed.admin, ann.investor_id)
+    service.update_investor(keyed.admin, ann.investor_id, current.version, name="Ann Smith-Jones")
+    assert keyed.ctx.services.ctx.audit.last()["after"]["personal"] == {"set": [], "cleared": []}
+    trail = audit_text(keyed).casefold()
+    for plain in ("Ann Smith", "ann@example.com", "ann.jones@example.org", "Smith-Jones"):
+        assert plain.casefold() not in trail
+    assert keyed.ctx.services.ctx.audit.verify().ok
 
 
 def test_a_workstation_without_the_key_sees_locked_and_cannot_seal_or_search(keyed: Office, ann: Investor) -> None:

@@ -2,7 +2,9 @@
 
 An investor has a unique ``number`` (e.g. ``INV-00017``), is an ``individual`` or a ``corporate``, and may
 be linked to the ``user_id`` of a client login. ``name`` and ``email`` are personal data (registered in
-``services.personal_data.PERSONAL_DATA`` for data-protection export and erasure).
+``services.personal_data.PERSONAL_DATA`` for data-protection export and erasure). Audit entries of a create
+or an edit name the personal fields set or cleared, never their values: the audit chain cannot be edited, so
+a value in it would outlive an erasure.
 
 The sensitive fields ``national_id`` (national ID or passport number), ``tax_id``, ``iban`` and
 ``date_of_birth`` are stored only as AES-256-GCM tokens sealed by the ``Vault``, each with a blind index
@@ -100,10 +102,23 @@ def _spec(name: str) -> PersonalField:
     return _specs()[name]
 
 
-def without_sensitive(doc: Document) -> Document:
-    """``doc`` minus sealed values and blind indexes: what an audit entry may keep after an erasure."""
-    hidden = {name for spec in _specs().values() for name in (spec.field, spec.index_field) if name}
+def _personal_fields() -> tuple[str, ...]:
+    """The investor fields registered as personal data (name, e-mail, the sealed fields), blind indexes aside."""
+    return next(p.fields_to_pseudonymise for p in PERSONAL_DATA.people if p.collection == INVESTORS)
+
+
+def audit_image(doc: Document) -> Document:
+    """``doc`` without personal values, sealed tokens or blind indexes: the audit chain cannot be edited, so
+    whatever it keeps would survive a data-protection erasure."""
+    hidden = {*_personal_fields(), *(spec.index_field for spec in _specs().values() if spec.index_field)}
     return {k: v for k, v in doc.items() if k not in hidden}
+
+
+def personal_changes(before: Document, after: Document) -> dict[str, list[str]]:
+    """The names of the personal fields a change set and cleared, for the audit entry (never the values)."""
+    changed = [name for name in _personal_fields() if before.get(name) != after.get(name)]
+    return {"set": sorted(n for n in changed if after.get(n) is not None),
+            "cleared": sorted(n for n in changed if after.get(n) is None)}
 
 
 def parse_iban(value: Any) -> str:
@@ -288,7 +303,8 @@ class InvestorService(Service):
         doc = self.investor_doc(number, name, kind, email=email, user_id=user_id)
         with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
             stored = insert_unique(self.investors, doc, "number", f"Investor number {doc['number']} is taken.")
-            rec.record("investor.create", "investor", stored["_id"], after=stored)
+            rec.record("investor.create", "investor", stored["_id"],
+                       after={**audit_image(stored), "personal": personal_changes({}, stored)})
         return Investor.from_doc(stored)
 
     def update_investor(
@@ -297,7 +313,7 @@ class InvestorService(Service):
     ) -> Investor:
         """Edit name, e-mail, linked user and sensitive fields (``personal``, as in ``set_personal``) in one
         change; ``version`` is the one the editor read. Every problem is reported at once, under its field,
-        and nothing is written unless all are fine. The audit entry names the sensitive fields set or
+        and nothing is written unless all are fine. The audit entry names the personal fields set or
         cleared, never a value, a token or a blind index."""
         with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
             before = self.investors.require(investor_id)
@@ -315,11 +331,8 @@ class InvestorService(Service):
                 raise ValidationError(problems)
             changes.update(self._sealed(parsed))
             after = self.investors.update(investor_id, changes, expected_version=version)
-            trail = without_sensitive(after)
-            if parsed:
-                trail["personal"] = {"set": sorted(n for n, v in parsed.items() if v is not None),
-                                     "cleared": sorted(n for n, v in parsed.items() if v is None)}
-            rec.record("investor.update", "investor", investor_id, before=without_sensitive(before), after=trail)
+            rec.record("investor.update", "investor", investor_id, before=audit_image(before),
+                       after={**audit_image(after), "personal": personal_changes(before, after)})
         return Investor.from_doc(after)
 
     def end_relationship(self, actor: Actor, investor_id: str, version: int, ended_on: Any) -> Investor:
