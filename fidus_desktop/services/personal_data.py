@@ -297,6 +297,11 @@ class PersonalDataService(Service):
             raise ValidationError(f"The setting {retention.years_setting} must be a whole number of years ≥ 0.")
         return years
 
+    def erasable_from(self, retention: Retention, ended_on: date) -> date:
+        """The first day a record under ``retention`` may be erased, its relationship having ended on ``ended_on``
+        (what erasure applies and what the investor dialog shows)."""
+        return _add_years(ended_on, self.retention_years(retention))
+
     def _retained_until(self, people: PersonCollection, doc: Document, today: date) -> RetainedRecord | None:
         if people.retention is None:
             return None
@@ -305,8 +310,7 @@ class PersonalDataService(Service):
         ended = source.get(people.retention.ends_field)
         if ended is None:
             return RetainedRecord(people.collection, doc["_id"], None)
-        ended_on = ended.date() if isinstance(ended, datetime) else ended
-        until = _add_years(ended_on, self.retention_years(people.retention))
+        until = self.erasable_from(people.retention, ended.date() if isinstance(ended, datetime) else ended)
         return RetainedRecord(people.collection, doc["_id"], until) if until > today else None
 
     def erase_person(self, actor: Actor, person_id: str, *, now: datetime) -> ErasureReport:

@@ -59,11 +59,13 @@ class Investor:
     user_id: str | None
     version: int
     on_file: frozenset[str] = frozenset()  # the sensitive fields holding a sealed value (names, never values)
+    relationship_ended_on: date | None = None  # the KYC retention period counts from it (``end_relationship``)
 
     @classmethod
     def from_doc(cls, doc: Document) -> Investor:
         return cls(doc["_id"], doc["number"], doc["name"], doc["kind"], doc.get("email"), doc.get("user_id"),
-                   doc["version"], frozenset(f for f in SENSITIVE_FIELDS if doc.get(f)))
+                   doc["version"], frozenset(f for f in SENSITIVE_FIELDS if doc.get(f)),
+                   doc.get("relationship_ended_on"))
 
 
 @dataclass(frozen=True)

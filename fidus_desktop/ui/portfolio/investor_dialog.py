@@ -5,9 +5,17 @@ Reveal is clicked; the reveal runs in the worker through ``InvestorService.revea
 ``personal_data.read`` and writes the ``personal_data.read`` audit entry. A workstation without the data key
 shows "🔒 locked — enrol this workstation" and offers no Reveal. The body is a ``QTabWidget`` (``self.tabs``)
 so other features can add tabs next to "Details".
+
+"End relationship…" (only for roles with ``investors.manage``; the service checks it too) records the last day
+of the business relationship through ``InvestorService.end_relationship``. The KYC retention period counts
+from it: the record is kept ``privacy.kyc_retention_years`` after it, then a data-protection erasure removes
+it. The dialog shows that day and the "erasable from" date ``PersonalDataService.erasable_from`` computes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.services.permissions import Permission, allowed
-from fidus_desktop.services.personal_data import Locked
+from fidus_desktop.services.personal_data import KYC_RETENTION, Locked
 from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITIVE_LABELS, Investor, InvestorDetails
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.errors import describe_error
@@ -36,6 +44,17 @@ HIDDEN = "••••"
 NOT_ON_FILE = "—"
 NOUNS = {name: label.removeprefix("The ") for name, label in SENSITIVE_LABELS.items()}  # "tax ID", "IBAN"
 LABELS = {name: noun[0].upper() + noun[1:] for name, noun in NOUNS.items()}
+ONGOING = "ongoing"
+KEPT_WHILE_ONGOING = "kept while the relationship lasts"
+
+
+@dataclass(frozen=True)
+class InvestorView:
+    """What the dialog shows, read in the worker: the details and the KYC retention that applies."""
+
+    details: InvestorDetails
+    retention_years: int
+    erasable_from: date | None  # None while the relationship lasts
 
 
 class InvestorDialog(QDialog):
@@ -46,7 +65,8 @@ class InvestorDialog(QDialog):
         self.session = session
         self.investor_id = investor_id
         self.details: InvestorDetails | None = None
-        self.editor: InvestorEditDialog | None = None
+        self.retention_years: int | None = None
+        self.editor: InvestorEditDialog | EndRelationshipDialog | None = None
         self.setObjectName("investorDialog")
         self.setWindowTitle("Investor")
         self.tabs = QTabWidget()
@@ -84,25 +104,50 @@ class InvestorDialog(QDialog):
             row.addWidget(self.fields[name], 1)
             row.addWidget(button)
             form.addRow(LABELS[name], row)
+        for name, label in (("relationship_ended_on", "Relationship ended"), ("erasable_from", "Erasable from")):
+            self.fields[name] = QLabel(objectName=f"{name}_value")
+            form.addRow(label, self.fields[name])
+        may_manage = allowed(self.session.actor.role, Permission.INVESTORS_MANAGE)
         self.edit_button = QPushButton("Edit…", objectName="edit")
-        self.edit_button.setEnabled(allowed(self.session.actor.role, Permission.INVESTORS_MANAGE))
+        self.edit_button.setEnabled(may_manage)
         self.edit_button.clicked.connect(self.open_editor)
-        form.addRow("", self.edit_button)
+        self.end_button = QPushButton("End relationship…", objectName="end_relationship")
+        self.end_button.setToolTip("Records the last day; the KYC retention period counts from it.")
+        self.end_button.setVisible(may_manage)
+        self.end_button.setEnabled(False)  # until the investor is loaded
+        self.end_button.clicked.connect(self.open_end_relationship)
+        actions = QHBoxLayout()
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.end_button)
+        actions.addStretch(1)
+        form.addRow("", actions)
         return page
 
     # -- loading ------------------------------------------------------------------------------------
     def load(self) -> None:
-        investors, actor, investor_id = self.session.services.portfolio.investors, self.session.actor, self.investor_id
-        self.session.runner.submit(lambda: investors.details(actor, investor_id), on_done=self._show,
-                                   on_error=self._failed)
+        investors, privacy = self.session.services.portfolio.investors, self.session.services.personal_data
+        actor, investor_id = self.session.actor, self.investor_id
 
-    def _show(self, details: InvestorDetails) -> None:
-        self.details = details
-        investor = details.investor
+        def read() -> InvestorView:
+            details = investors.details(actor, investor_id)
+            ended = details.investor.relationship_ended_on
+            return InvestorView(details, privacy.retention_years(KYC_RETENTION),
+                                None if ended is None else privacy.erasable_from(KYC_RETENTION, ended))
+
+        self.session.runner.submit(read, on_done=self._show, on_error=self._failed)
+
+    def _show(self, view: InvestorView) -> None:
+        self.details, self.retention_years = view.details, view.retention_years
+        details, investor = view.details, view.details.investor
         self.setWindowTitle(f"Investor {investor.number} — {investor.name}")
         for name, text in (("number", investor.number), ("name", investor.name),
-                           ("kind", investor.kind.capitalize()), ("email", investor.email or NOT_ON_FILE)):
+                           ("kind", investor.kind.capitalize()), ("email", investor.email or NOT_ON_FILE),
+                           ("relationship_ended_on", investor.relationship_ended_on.isoformat()
+                            if investor.relationship_ended_on else ONGOING),
+                           ("erasable_from", view.erasable_from.isoformat() if view.erasable_from
+                            else KEPT_WHILE_ONGOING)):
             self.fields[name].setText(text)
+        self.end_button.setEnabled(True)
         may_reveal = allowed(self.session.actor.role, Permission.PERSONAL_DATA_READ)
         for name in SENSITIVE_FIELDS:
             on_file, locked = name in details.sealed, details.sealed.get(name)
@@ -136,6 +181,13 @@ class InvestorDialog(QDialog):
         if self.details is None:
             return
         self.editor = InvestorEditDialog(self.session, self.details, self)
+        self.editor.accepted.connect(self._edited)
+        self.editor.open()
+
+    def open_end_relationship(self) -> None:
+        if self.details is None or self.retention_years is None:
+            return
+        self.editor = EndRelationshipDialog(self.session, self.details.investor, self.retention_years, self)
         self.editor.accepted.connect(self._edited)
         self.editor.open()
 
@@ -179,3 +231,29 @@ class InvestorEditDialog(ServiceFormDialog):
         return self.session.services.portfolio.investors.update_investor(
             self.session.actor, self.investor.investor_id, self.investor.version, name=self.name.text(),
             email=email or None, personal=personal)
+
+
+class EndRelationshipDialog(ServiceFormDialog):
+    """The last day of the business relationship, with what recording it sets off (KYC retention); OK confirms.
+    The service refuses a day in the future or not written as YYYY-MM-DD, under the field."""
+
+    def __init__(self, session: UiSession, investor: Investor, retention_years: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, f"End the relationship with {investor.number}", "End relationship", parent)
+        self.investor = investor
+        self.setMinimumWidth(440)  # the note wraps into a readable paragraph, the date hint shows in full
+        note = QLabel(f"The KYC retention period starts on this day: the record of {investor.number} "
+                      f"({investor.name}) and its stored documents are kept as identity evidence for "
+                      f"{retention_years} years after it, then a data-protection erasure may remove them. "
+                      "Nothing is deleted now.")
+        note.setObjectName("retention_note")
+        note.setWordWrap(True)
+        self.form.addRow(note)
+        ended = investor.relationship_ended_on
+        edit = QLineEdit(ended.isoformat() if ended else "")
+        edit.setPlaceholderText("YYYY-MM-DD, today or earlier")
+        self.ended_on = self.add_field("relationship_ended_on", "Last day", edit)
+
+    def call(self) -> Investor:
+        return self.session.services.portfolio.investors.end_relationship(
+            self.session.actor, self.investor.investor_id, self.investor.version, self.ended_on.text())

@@ -1,9 +1,10 @@
 """The investor dialog driven by clicks: opened from the investors table, audited Reveal, locked workstation,
-and the edit form's field errors (nothing saved) and saved changes."""
+the edit form's field errors (nothing saved) and saved changes, and ending the relationship (KYC retention)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +16,7 @@ from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.keys import KeyService
+from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.personal_data import LOCKED_TEXT, Vault
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
@@ -22,6 +24,7 @@ from fidus_desktop.ui.portfolio.tab import PortfolioTab
 from fidus_desktop.ui.session import UiSession
 from tests.keys_backup.conftest import CHEAP, PASSPHRASE
 from tests.portfolio.fixtures import ADMIN, PM, Office
+from tests.ui.form_support import field_error, submit_form
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 IBAN = "DE89370400440532013000"
@@ -159,3 +162,47 @@ def test_an_edit_saves_new_values_and_removes_ticked_ones(qtbot: QtBot, keyed: O
         "••••", "••••", "—")
     assert dialog.message.text() == "Saved."
     assert keyed.p.investors.reveal(ADMIN, keyed.ann.investor_id, "tax_id") == "12/345/67890"
+
+
+def test_ending_the_relationship_records_the_day_and_shows_when_the_record_may_be_erased(
+    qtbot: QtBot, keyed: Office, open_dialog
+) -> None:
+    dialog = open_dialog()
+    assert (text(dialog, "relationship_ended_on"), text(dialog, "erasable_from")) == (
+        "ongoing", "kept while the relationship lasts")
+    click(qtbot, button(dialog, "end_relationship"))
+    form = dialog.editor
+    assert "kept as identity evidence for 5 years" in form.findChild(QLabel, "retention_note").text()
+    seq = keyed.services.ctx.audit.last()["seq"]
+    future = (date.today() + timedelta(days=2)).isoformat()
+    submit_form(qtbot, form, relationship_ended_on=future)
+    assert "is in the future" in field_error(form, "relationship_ended_on")
+    submit_form(qtbot, form, relationship_ended_on="31/03/2024")
+    assert "YYYY-MM-DD" in field_error(form, "relationship_ended_on")
+    assert form.isVisible()
+    assert keyed.services.ctx.audit.last()["seq"] == seq
+
+    submit_form(qtbot, form, relationship_ended_on="2024-03-31")
+    assert not form.isVisible()
+    assert (text(dialog, "relationship_ended_on"), text(dialog, "erasable_from")) == ("2024-03-31", "2029-03-31")
+    assert keyed.p.investors.get(ADMIN, keyed.ann.investor_id).relationship_ended_on == date(2024, 3, 31)
+    entry = keyed.services.ctx.audit.last()
+    assert (entry["action"], entry["entity_id"], entry["actor"], entry["after"]) == (
+        "investor.relationship_end", keyed.ann.investor_id, ADMIN.username,
+        {"relationship_ended_on": date(2024, 3, 31)})
+    # The date shown is the one erasure applies.
+    report = keyed.services.personal_data.erase_person(ADMIN, keyed.ann.investor_id, now=keyed.services.ctx.clock())
+    assert [(r.document_id, r.until) for r in report.retained if r.collection == "investors"] == [
+        (keyed.ann.investor_id, date(2029, 3, 31))]
+
+
+def test_without_investors_manage_there_is_no_end_action_and_the_service_refuses(
+    qtbot: QtBot, keyed: Office, open_dialog
+) -> None:
+    dialog = open_dialog(PM)
+    assert text(dialog, "relationship_ended_on") == "ongoing"
+    assert button(dialog, "end_relationship").isHidden()
+    current = keyed.p.investors.get(PM, keyed.ann.investor_id)
+    with pytest.raises(PermissionDenied):
+        keyed.p.investors.end_relationship(PM, current.investor_id, current.version, "2024-03-31")
+    assert keyed.p.investors.get(PM, keyed.ann.investor_id).relationship_ended_on is None
