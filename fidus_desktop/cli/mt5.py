@@ -26,6 +26,7 @@ from fidus_desktop.cli.common import (
 )
 from fidus_desktop.cli.portfolio import _day
 from fidus_desktop.config.settings import SettingsError
+from fidus_desktop.domain.trading.exposure import n_positions
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.services.permissions import Permission, require
@@ -61,7 +62,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 
 def cmd_exposure(args: argparse.Namespace) -> int:
-    """Exposure by currency as of the last stored poll; a currency without a conversion quote says so."""
+    """Exposure by currency as of the last stored poll; a currency without a conversion quote says so, and the
+    positions that could not be valued are listed by symbol with the reason."""
     with acting(args) as (ctx, actor):
         exposure = ctx.services.trading.risk.exposure(actor, args.login)
         rows = [{
@@ -69,17 +71,26 @@ def cmd_exposure(args: argparse.Namespace) -> int:
             f"in_{exposure.currency or 'account_currency'}": leg.in_account_currency
             if leg.in_account_currency is not None else leg.problem,
         } for leg in exposure.by_currency.values()]
+        unvalued = [{"symbol": u.symbol, "positions": u.positions, "reason": u.reason}
+                    for u in exposure.unvalued.values()]
         if args.json:
             emit_json({"login": exposure.login, "currency": exposure.currency, "by_currency": rows,
                        "by_symbol": [{"symbol": e.symbol, "net_volume": e.net_volume, "notional": e.notional,
                                       "gross_notional": e.gross_notional} for e in exposure.by_symbol.values()],
-                       "problem": exposure.problem,
+                       "gross_notional": exposure.gross_notional, "unvalued": unvalued,
                        "quotes": {q.symbol: {"bid": q.bid, "ask": q.ask, "time": q.time}
                                   for q in exposure.quotes.values()}})
-        elif rows:
-            print_table(rows, list(rows[0]))
-        else:
+            return EXIT_OK
+        if not exposure.by_symbol and not unvalued:
             print(f"No open positions stored for MT5 account {args.login}.")
+            return EXIT_OK
+        if rows:
+            print_table(rows, list(rows[0]))
+        scope = " of valued positions" if unvalued else ""
+        print(f"Gross notional{scope}: {exposure.gross_notional:,.2f} {exposure.currency}")
+        if unvalued:
+            print(f"Not valued ({n_positions(exposure.unvalued_positions)}, left out of the figures above):")
+            print_table(unvalued, ["symbol", "positions", "reason"])
         return EXIT_OK
 
 
@@ -217,7 +228,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_actor_options(p)
     p.set_defaults(func=cmd_accounts)
 
-    p = msub.add_parser("exposure", help="exposure by currency of one account, as of its last stored poll")
+    p = msub.add_parser("exposure", help="exposure by currency of one account, as of its last stored poll, and the "
+                                         "positions that could not be valued")
     p.add_argument("login", type=int)
     p.add_argument("--json", action="store_true")
     add_actor_options(p)

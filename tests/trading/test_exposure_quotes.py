@@ -1,4 +1,5 @@
-"""Exposure converted with terminal quotes stored by the poll: hand-computed figures, a missing quote named."""
+"""Exposure converted with terminal quotes stored by the poll: hand-computed figures, a missing quote named, the
+positions that cannot be valued listed while the others are, and exposure alerts on the valued part."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
 
+from fidus_desktop.domain.trading.exposure import UnvaluedSymbol
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position, Quote, Side
 from fidus_desktop.integrations.mt5 import SimulatedTerminal
 from fidus_desktop.integrations.mt5.sim_market import DEFAULT_SYMBOLS
@@ -71,8 +73,10 @@ def test_a_missing_quote_is_not_convertible_never_one_to_one(
     assert gbp.in_account_currency is None
     assert gbp.problem == "not convertible: no GBPUSD quote"
     assert exposure.by_currency["EUR"].in_account_currency == D("108000")
-    assert exposure.by_symbol == {}
-    assert exposure.problem == "not convertible: no GBPUSD quote"
+    # Only EURGBP needs the GBP rate for its notional; USDJPY is still valued.
+    assert list(exposure.by_symbol) == ["USDJPY"]
+    assert exposure.by_symbol["USDJPY"].notional == D("-50000")
+    assert exposure.unvalued == {"EURGBP": UnvaluedSymbol("EURGBP", 1, "not convertible: no GBPUSD quote")}
 
 
 def test_the_next_poll_replaces_the_stored_quotes(trading: TradingServices, pm: Actor, sim_accounts: list[int]) -> None:
@@ -141,8 +145,37 @@ def test_a_suffixed_server_is_valued_end_to_end(trading: TradingServices, pm: Ac
     exposure = trading.risk.exposure(pm, LOGIN)
     assert set(exposure.by_currency) - {"USD"}, "the simulated account holds a non-USD currency (GBPUSD.r)"
     assert all(symbol.endswith((".r", ".cash")) for symbol in exposure.by_symbol)
-    assert exposure.problem == ""
+    assert exposure.unvalued == {}
     for leg in exposure.by_currency.values():
         assert leg.in_account_currency is not None, leg.problem
     assert exposure.quotes
     assert all(symbol.endswith(".r") for symbol in exposure.quotes)
+
+
+def test_symbols_without_a_contract_specification_are_listed_and_the_rest_valued(
+    trading: TradingServices, pm: Actor
+) -> None:
+    account = trading.accounts.create(pm, sim_account_input(LOGIN, alert_thresholds={
+        "gross_exposure_above": "100000", "symbol_exposure_above": "1000000"}))
+    held = [*POSITIONS, position(3, "BTCUSD", Side.BUY, "1", "60000"), position(4, "XTIUSD", Side.SELL, "2", "78"),
+            position(5, "BTCUSD", Side.BUY, "0.1", "60000")]
+    quotes = [quote("EURUSD", "1.0799", "1.0801"), quote("GBPUSD", "1.2699", "1.2701"),
+              quote("USDJPY", "149.99", "150.01")]
+    result = trading.sync.record_poll(pm, account, Poll(snapshot(), held, quotes=quotes))
+    exposure = trading.risk.exposure(pm, LOGIN)
+    assert {s: e.notional for s, e in exposure.by_symbol.items()} == {"EURGBP": D("107950"), "USDJPY": D("-50000")}
+    assert exposure.gross_notional == D("157950")
+    assert exposure.by_currency["GBP"].in_account_currency == D("-107950")  # the worked example, unchanged
+    assert exposure.unvalued == {
+        "BTCUSD": UnvaluedSymbol("BTCUSD", 2, "no contract specification for BTCUSD"),
+        "XTIUSD": UnvaluedSymbol("XTIUSD", 1, "no contract specification for XTIUSD"),
+    }
+    # The breach of the valued part is raised, saying what it leaves out; each unvalued symbol is an alert too.
+    assert sorted(a.key for a in result.alerts.raised) == [
+        "mt5:5001001:exposure_unvalued:BTCUSD", "mt5:5001001:exposure_unvalued:XTIUSD", "mt5:5001001:gross_exposure"]
+    gross = next(a for a in trading.risk.active(pm, LOGIN) if a.kind.value == "gross_exposure")
+    assert gross.message == ("Account 5001001: gross exposure of valued positions 157,950.00 USD exceeds "
+                             "100,000.00 USD; 3 positions could not be valued (BTCUSD, XTIUSD).")
+
+    trading.sync.record_poll(pm, account, Poll(snapshot(), POSITIONS, quotes=quotes))  # BTCUSD and XTIUSD closed
+    assert [a.kind.value for a in trading.risk.active(pm, LOGIN)] == ["gross_exposure"]

@@ -7,11 +7,17 @@ see ``instruments``). A currency with no quote is "not convertible", never taken
 (XAU, XAG …) are split into their two legs: long 1 lot EURUSD at 1.08 is +100 000 EUR and −108 000 USD.
 Index and commodity CFDs have no currency legs: their notional is reported per symbol only (the currency risk
 of a CFD is its P&L, not its notional).
+
+A position is valued when its symbol has a contract specification and its quote currency converts into the account
+currency; :func:`value_exposure` values every such position and lists the others per symbol with the reason
+("no contract specification for BTCUSD", "not convertible: no USDJPY quote"), so the known part is still shown and
+nothing is valued at a guessed rate. Currency legs need only the contract specification: a missing quote leaves just
+the currencies that need it "not convertible".
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -23,7 +29,7 @@ _PERCENT = Decimal("0.01")
 
 
 class ExposureError(ValueError):
-    """A price or instrument needed for the calculation is missing."""
+    """A conversion quote needed to express an amount in the account currency is missing."""
 
 
 # Which currency of a pair is quoted first by market convention (EURUSD, GBPJPY, USDJPY, XAUUSD); others follow.
@@ -107,41 +113,6 @@ class SymbolExposure:
         return self.long_volume - self.short_volume
 
 
-def _instrument(position: Position, instruments: Mapping[str, Instrument]) -> Instrument:
-    try:
-        return instruments[position.symbol]
-    except KeyError:
-        raise ExposureError(f"Symbol {position.symbol} has no instrument definition (base, quote, "
-                            "contract size); add it to the instrument catalogue.") from None
-
-
-def exposure_by_symbol(
-    positions: Iterable[Position], instruments: Mapping[str, Instrument], rates: RateTable
-) -> dict[str, SymbolExposure]:
-    longs: dict[str, Decimal] = defaultdict(Decimal)
-    shorts: dict[str, Decimal] = defaultdict(Decimal)
-    signed: dict[str, Decimal] = defaultdict(Decimal)
-    gross: dict[str, Decimal] = defaultdict(Decimal)
-    for position in positions:
-        spec = _instrument(position, instruments)
-        notional = rates.convert(position.volume * spec.contract_size * position.price_current, spec.quote)
-        (longs if position.side.sign > 0 else shorts)[position.symbol] += position.volume
-        signed[position.symbol] += notional * position.side.sign
-        gross[position.symbol] += notional
-    return {
-        s: SymbolExposure(s, longs[s], shorts[s], signed[s], gross[s]) for s in sorted(gross)
-    }
-
-
-def exposure_currencies(positions: Iterable[Position], instruments: Mapping[str, Instrument]) -> set[str]:
-    """Every currency the exposure of ``positions`` is in: both legs of FX and metals, a CFD's quote currency."""
-    currencies: set[str] = set()
-    for position in positions:
-        spec = _instrument(position, instruments)
-        currencies.update((spec.base, spec.quote) if spec.has_currency_legs else (spec.quote,))
-    return currencies
-
-
 @dataclass(frozen=True, slots=True)
 class CurrencyExposure:
     currency: str
@@ -150,13 +121,69 @@ class CurrencyExposure:
     problem: str = ""  # "not convertible: no EURUSD quote"
 
 
-def exposure_by_currency(
-    positions: Iterable[Position], instruments: Mapping[str, Instrument], rates: RateTable
+def n_positions(count: int) -> str:
+    """"1 position", "3 positions": for messages about unvalued positions."""
+    return f"{count} position" + ("" if count == 1 else "s")
+
+
+@dataclass(frozen=True, slots=True)
+class UnvaluedSymbol:
+    """Open positions in one symbol left out of the valued exposure, and why (the same for all of them)."""
+
+    symbol: str
+    positions: int
+    reason: str  # "no contract specification for BTCUSD", "not convertible: no USDJPY quote"
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What could be valued of an account's open positions, and what could not."""
+
+    by_symbol: dict[str, SymbolExposure]  # valued positions only
+    by_currency: dict[str, CurrencyExposure]  # legs of every position with a contract specification
+    unvalued: dict[str, UnvaluedSymbol]
+
+    @property
+    def gross_notional(self) -> Decimal:
+        """Sum of the valued symbols' gross notionals: the figure the gross exposure limit checks."""
+        return sum((e.gross_notional for e in self.by_symbol.values()), Decimal(0))
+
+    @property
+    def unvalued_positions(self) -> int:
+        return sum(u.positions for u in self.unvalued.values())
+
+
+def exposure_currencies(positions: Iterable[Position], instruments: Mapping[str, Instrument]) -> set[str]:
+    """Every currency the exposure of ``positions`` is in: both legs of FX and metals, a CFD's quote currency.
+
+    A position whose symbol is not in ``instruments`` adds none: it cannot be valued anyway."""
+    currencies: set[str] = set()
+    for position in positions:
+        spec = instruments.get(position.symbol)
+        if spec is not None:
+            currencies.update((spec.base, spec.quote) if spec.has_currency_legs else (spec.quote,))
+    return currencies
+
+
+def _by_symbol(valued: Iterable[tuple[Position, Decimal]]) -> dict[str, SymbolExposure]:
+    """Lots and notionals per symbol from positions with their unsigned notional in the account currency."""
+    longs: dict[str, Decimal] = defaultdict(Decimal)
+    shorts: dict[str, Decimal] = defaultdict(Decimal)
+    signed: dict[str, Decimal] = defaultdict(Decimal)
+    gross: dict[str, Decimal] = defaultdict(Decimal)
+    for position, notional in valued:
+        (longs if position.side.sign > 0 else shorts)[position.symbol] += position.volume
+        signed[position.symbol] += notional * position.side.sign
+        gross[position.symbol] += notional
+    return {s: SymbolExposure(s, longs[s], shorts[s], signed[s], gross[s]) for s in sorted(gross)}
+
+
+def _by_currency(
+    specified: Iterable[tuple[Position, Instrument]], rates: RateTable
 ) -> dict[str, CurrencyExposure]:
     """Net amount per currency; one without a conversion quote keeps its amount and says why it has no value."""
     legs: dict[str, Decimal] = defaultdict(Decimal)
-    for position in positions:
-        spec = _instrument(position, instruments)
+    for position, spec in specified:
         if not spec.has_currency_legs:
             continue
         units = position.volume * spec.contract_size * position.side.sign
@@ -169,6 +196,38 @@ def exposure_by_currency(
         except ExposureError as exc:
             result[currency] = CurrencyExposure(currency, amount, None, str(exc))
     return result
+
+
+def value_exposure(
+    positions: Iterable[Position], instruments: Mapping[str, Instrument], rates: RateTable
+) -> Exposure:
+    """Exposure by symbol and by currency of every position that can be valued; the others listed per symbol.
+
+    A symbol missing from ``instruments`` has no contract size, so neither notional nor currency legs; a symbol
+    whose quote currency has no conversion quote still has its legs by currency (each leg converted or not on its
+    own), but no notional in the account currency.
+    """
+    specified: list[tuple[Position, Instrument]] = []
+    valued: list[tuple[Position, Decimal]] = []
+    reasons: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for position in positions:
+        spec = instruments.get(position.symbol)
+        if spec is None:
+            reason = f"no contract specification for {position.symbol}"
+        else:
+            specified.append((position, spec))
+            try:
+                rate = rates.rate(spec.quote)
+            except ExposureError as exc:
+                reason = str(exc)
+            else:
+                valued.append((position, position.volume * spec.contract_size * position.price_current * rate))
+                continue
+        reasons[position.symbol] = reason
+        counts[position.symbol] += 1
+    unvalued = {s: UnvaluedSymbol(s, counts[s], reasons[s]) for s in sorted(reasons)}
+    return Exposure(_by_symbol(valued), _by_currency(specified, rates), unvalued)
 
 
 def margin_level(equity: Decimal, margin: Decimal) -> Decimal | None:

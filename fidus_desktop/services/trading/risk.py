@@ -8,12 +8,13 @@ condition no longer holds, so a margin call that lasts an hour is one alert, not
 Exposure is converted into the account currency with the terminal's quotes of the conversion pairs
 (:func:`conversion_symbols_for`), which the poller reads on its own thread and the poll stores next to the
 positions (``mt5_quotes``); :meth:`RiskService.exposure` reads both back from the store, so no screen waits
-on the terminal. A currency without a quote is reported "not convertible: no EURUSD quote".
+on the terminal. A currency without a quote is reported "not convertible: no EURUSD quote"; a position that
+cannot be valued (no contract specification, or no quote for its quote currency) is listed with that reason while
+every other position is still valued, and the exposure alerts run on the valued part.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,15 +29,12 @@ from fidus_desktop.domain.trading.alerts import (
     evaluate_alerts,
 )
 from fidus_desktop.domain.trading.exposure import (
-    CurrencyExposure,
-    ExposureError,
+    Exposure,
     RateTable,
-    SymbolExposure,
     conversion_symbols,
     drawdown_from_peak,
-    exposure_by_currency,
-    exposure_by_symbol,
     exposure_currencies,
+    value_exposure,
 )
 from fidus_desktop.domain.trading.instruments import Instrument, broker_namings, find_instrument
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position, Quote
@@ -53,14 +51,11 @@ from fidus_desktop.services.trading.documents import (
 )
 from fidus_desktop.store.port import Document
 
-log = logging.getLogger(__name__)
 
-def instrument_for(symbol: str) -> Instrument:
-    """The contract specification of a broker's symbol (``EURUSD.r`` is EURUSD's), or why there is none."""
-    spec = find_instrument(symbol)
-    if spec is None:
-        raise ExposureError(f"Symbol {symbol} has no contract specification; add it to the instrument catalogue.")
-    return spec
+def _instruments(positions: Sequence[Position]) -> dict[str, Instrument]:
+    """The contract specifications of the symbols held (``EURUSD.r`` has EURUSD's); a symbol without one is left
+    out, so its positions are listed as not valued."""
+    return {p.symbol: spec for p in positions if (spec := find_instrument(p.symbol)) is not None}
 
 
 @dataclass(frozen=True)
@@ -96,22 +91,19 @@ def conversion_symbols_for(account_currency: str, positions: Sequence[Position])
 
     A symbol without a contract specification adds nothing: its exposure cannot be valued anyway.
     """
-    instruments = {p.symbol: spec for p in positions if (spec := find_instrument(p.symbol)) is not None}
-    known = [p for p in positions if p.symbol in instruments]
-    return conversion_symbols(sorted(exposure_currencies(known, instruments)), account_currency,
+    instruments = _instruments(positions)
+    return conversion_symbols(sorted(exposure_currencies(positions, instruments)), account_currency,
                               broker_namings(instruments))
 
 
 @dataclass(frozen=True)
-class AccountExposure:
-    """Exposure of one account as of its last stored poll, for the risk view and ``fidus mt5 exposure``."""
+class AccountExposure(Exposure):
+    """Exposure of one account as of its last stored poll, for the risk view and ``fidus mt5 exposure``: what could
+    be valued (by symbol and by currency) and, in ``unvalued``, what could not and why."""
 
     login: int
-    currency: str
-    by_symbol: dict[str, SymbolExposure]
-    by_currency: dict[str, CurrencyExposure]
+    currency: str  # the account currency the figures are in; "" when no position is stored
     quotes: dict[str, Quote] = field(default_factory=dict)
-    problem: str = ""  # why by_symbol is empty although positions are open ("not convertible: …")
 
 
 @dataclass(frozen=True)
@@ -133,19 +125,13 @@ def current_alerts(
     """The conditions that hold right now for one account.
 
     Exposure is converted into the account currency with the terminal's ``quotes`` of the conversion pairs
-    (``domain.trading.exposure``); when a conversion quote is missing the exposure checks are skipped for this
-    poll (logged) rather than failing the margin and drawdown checks too.
+    (``domain.trading.exposure``); the exposure limits are checked on the positions that could be valued, and
+    those that could not are alerts of their own (``domain.trading.alerts``).
     """
-    exposures: dict[str, SymbolExposure] = {}
-    if positions:
-        try:
-            instruments = {p.symbol: instrument_for(p.symbol) for p in positions}
-            exposures = exposure_by_symbol(positions, instruments, RateTable.from_quotes(snapshot.currency, quotes))
-        except ExposureError as exc:
-            log.warning("Account %s: exposure alerts skipped this poll: %s", snapshot.login, exc)
+    exposure = value_exposure(positions, _instruments(positions), RateTable.from_quotes(snapshot.currency, quotes))
     return evaluate_alerts(
         snapshot.login, thresholds, margin_level=snapshot.margin_level,
-        drawdown_percent=drawdown_from_peak(snapshot.equity, equity_peak), exposures=exposures,
+        drawdown_percent=drawdown_from_peak(snapshot.equity, equity_peak), exposure=exposure,
         currency=snapshot.currency,
     )
 
@@ -178,25 +164,15 @@ class RiskService(Service):
                                       "ask": q.ask} for q in quotes], ("login", "symbol"))
 
     def exposure(self, actor: Actor, login: int) -> AccountExposure:
-        """Exposure by symbol and by currency from the stored positions and quotes of the last poll."""
+        """Exposure by symbol and by currency from the stored positions and quotes of the last poll, with the
+        positions that could not be valued listed per symbol."""
         require(actor, Permission.MT5_READ)
         positions = [position_from_doc(d) for d in self.positions.find({"login": login}, sort=[("ticket", 1)])]
         quotes = {d["symbol"]: Quote(d["symbol"], d["time"], d["bid"], d["ask"])
                   for d in self.quotes.find({"login": login}, sort=[("symbol", 1)])}
-        if not positions:
-            return AccountExposure(login, "", {}, {}, quotes)
-        currency = positions[0].currency
-        rates = RateTable.from_quotes(currency, quotes.values())
-        try:
-            instruments = {p.symbol: instrument_for(p.symbol) for p in positions}
-        except ExposureError as exc:
-            return AccountExposure(login, currency, {}, {}, quotes, str(exc))
-        by_currency = exposure_by_currency(positions, instruments, rates)
-        try:
-            by_symbol, problem = exposure_by_symbol(positions, instruments, rates), ""
-        except ExposureError as exc:
-            by_symbol, problem = {}, str(exc)
-        return AccountExposure(login, currency, by_symbol, by_currency, quotes, problem)
+        currency = positions[0].currency if positions else ""
+        valued = value_exposure(positions, _instruments(positions), RateTable.from_quotes(currency, quotes.values()))
+        return AccountExposure(valued.by_symbol, valued.by_currency, valued.unvalued, login, currency, quotes)
 
     def levels(self, actor: Actor, login: int) -> RiskLevels | None:
         """Margin level and drawdown from peak of the last stored snapshot; None before the first poll.

@@ -4,11 +4,14 @@ against the account's alert limits.
 Every figure comes from ``RiskService`` (``exposure`` and ``levels``), which reads what the last poll stored, so
 the panel never waits on the terminal. It loads in the worker when the account changes and when a poll arrives
 (a poll while a load runs is kept and loaded after it; while the panel is hidden it reloads when next shown). A
-currency without a conversion quote keeps its amount and says "not convertible: no GBPUSD quote".
+currency without a conversion quote keeps its amount and says "not convertible: no GBPUSD quote"; positions that
+could not be valued are named under the symbol table with their reason, and the total then reads "of valued
+positions".
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,7 +21,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from fidus_desktop.domain.trading.alerts import AlertThresholds
-from fidus_desktop.domain.trading.exposure import CurrencyExposure, SymbolExposure
+from fidus_desktop.domain.trading.exposure import CurrencyExposure, Exposure, SymbolExposure, n_positions
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.risk import AccountExposure, RiskLevels
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
@@ -90,15 +93,27 @@ def levels_text(levels: RiskLevels | None, thresholds: AlertThresholds, currency
 
 
 def exposure_text(risk: AccountRisk, thresholds: AlertThresholds, currency: str) -> str:
-    """The line above the symbol table: the currency notionals are in, the per-symbol limit, or why it is empty."""
+    """The line above the symbol table: the currency notionals are in, their total, the per-symbol limit, or why it
+    is empty. The total says "of valued positions" when some are left out (``unvalued_text``)."""
     exposure = risk.exposure
-    if not exposure.by_symbol and not exposure.problem:
+    if not exposure.by_symbol and not exposure.unvalued:
         return "No open positions." if risk.levels else "Not synced yet: no positions stored for this account."
-    if exposure.problem:
-        return f"Notional by symbol cannot be valued: {exposure.problem}."
+    if not exposure.by_symbol:
+        return "No open position could be valued."
+    scope = " of valued positions" if exposure.unvalued else ""
     limit = thresholds.symbol_exposure_above
-    return (f"Notional in {currency}, at the last poll's prices · "
-            f"{_limit(limit, f'alert when one symbol is above {amount(limit)} {currency}')}")
+    return (f"Notional in {currency}, at the last poll's prices · gross {amount(exposure.gross_notional)} "
+            f"{currency}{scope} · {_limit(limit, f'alert when one symbol is above {amount(limit)} {currency}')}")
+
+
+def unvalued_text(exposure: Exposure) -> str:
+    """The warning under the symbol table: each symbol whose positions could not be valued, and why; "" if none."""
+    if not exposure.unvalued:
+        return ""
+    lines = [f"{html.escape(u.symbol)} ({n_positions(u.positions)}): {html.escape(u.reason)}"
+             for u in exposure.unvalued.values()]
+    return (f"<b>Not valued: {n_positions(exposure.unvalued_positions)}</b>, left out of the notionals, the total "
+            f"and the exposure limits<br>" + "<br>".join(lines))
 
 
 def _table(name: str, model: RecordTableModel[Any]) -> QTableView:
@@ -120,6 +135,8 @@ class ExposurePanel(RefreshingPanel):
         self.account: Mt5Account | None = None
         self.levels = QLabel(objectName="riskLevels", wordWrap=True)
         self.exposure_note = QLabel(objectName="exposureNote", wordWrap=True)
+        self.unvalued_note = QLabel(objectName="exposureUnvalued", wordWrap=True)
+        self.unvalued_note.setStyleSheet("color: #8a5a00;")  # the warning colour of the mapping dialog
         self.symbols = SignedTableModel(SYMBOL_COLUMNS, self)
         self.currencies = SignedTableModel(CURRENCY_COLUMNS, self)
         self.symbols_view = _table("exposureSymbolsTable", self.symbols)
@@ -130,6 +147,7 @@ class ExposurePanel(RefreshingPanel):
         symbols_layout.addWidget(QLabel("<b>Exposure by symbol</b>"))
         symbols_layout.addWidget(self.exposure_note)
         symbols_layout.addWidget(self.symbols_view)
+        symbols_layout.addWidget(self.unvalued_note)
         currencies_box = QWidget()
         currencies_layout = QVBoxLayout(currencies_box)
         currencies_layout.setContentsMargins(0, 0, 0, 0)
@@ -164,13 +182,19 @@ class ExposurePanel(RefreshingPanel):
             thresholds, currency = account.thresholds, result.exposure.currency or account.currency
             self.levels.setText(levels_text(result.levels, thresholds, currency))
             self.exposure_note.setText(exposure_text(result, thresholds, currency))
+            self._show_unvalued(unvalued_text(result.exposure))
             self.symbols.set_records(list(result.exposure.by_symbol.values()))
             self.currencies.set_records(list(result.exposure.by_currency.values()))
         self.finished()
 
+    def _show_unvalued(self, text: str) -> None:
+        self.unvalued_note.setText(text)
+        self.unvalued_note.setVisible(bool(text))
+
     def _show_empty(self, text: str) -> None:
         self.levels.setText(text)
         self.exposure_note.setText("")
+        self._show_unvalued("")
         self.symbols.set_records([])
         self.currencies.set_records([])
 

@@ -1,5 +1,5 @@
 """The Trading tab's Exposure panel: symbols and currencies of the open positions after a poll of the simulated
-terminal, a missing conversion quote named, and honest empty states."""
+terminal, a missing conversion quote named, positions that cannot be valued listed, and honest empty states."""
 
 from __future__ import annotations
 
@@ -73,12 +73,42 @@ def test_a_missing_quote_is_named_not_converted(qtbot: QtBot, session: UiSession
     assert panel.currencies.index(gbp, 1).data(Qt.ItemDataRole.ForegroundRole) == NEGATIVE
     assert panel.currencies.index(gbp, 2).data() == "not convertible: no GBPUSD quote"
     assert panel.currencies.index(list(rows).index("EUR"), 2).data() == "54,000.00"  # +50 000 EUR at 1.08
-    assert panel.symbols.rowCount() == 0
-    assert panel.exposure_note.text() == "Notional by symbol cannot be valued: not convertible: no GBPUSD quote."
+    assert [s.symbol for s in panel.symbols.records] == ["EURUSD"]  # EURGBP's notional needs the GBP rate
+    assert panel.exposure_note.text().startswith("Notional in USD, at the last poll's prices · gross 54,000.00 USD "
+                                                 "of valued positions")
+    assert not panel.unvalued_note.isHidden()
+    assert "EURGBP (1 position): not convertible: no GBPUSD quote" in panel.unvalued_note.text()
     assert "Margin level <b>350.00 %</b>" in panel.levels.text()
 
     trading.sync.record_poll(session.actor, account, Poll(snapshot("10000", None, WHEN), []))
     panel.refresh()
     assert panel.exposure_note.text() == "No open positions."
+    assert panel.unvalued_note.isHidden()
     assert "no margin in use" in panel.levels.text()
+    assert view.shutdown()
+
+
+def test_positions_without_a_contract_specification_are_listed_next_to_the_valued_ones(
+    qtbot: QtBot, session: UiSession
+) -> None:
+    view = TradingView(session, None, FAST)  # reads stored polls only
+    qtbot.addWidget(view)
+    panel = view.exposure_panel
+    trading = session.services.trading
+    account = trading.accounts.get(session.actor, 5001001)
+    positions = [position(1, "EURUSD", Side.BUY, "1", "1.08"), position(2, "BTCUSD", Side.BUY, "1", "60000"),
+                 position(3, "US30.cash", Side.SELL, "2", "39000"), position(4, "BTCUSD", Side.SELL, "1", "60000")]
+    quotes = [Quote("EURUSD", WHEN, D("1.0799"), D("1.0801"))]
+    trading.sync.record_poll(session.actor, account, Poll(snapshot("10000", "350"), positions, quotes=quotes))
+    view.show()
+    view.detail.setCurrentWidget(panel)
+    panel.refresh()
+    assert [s.symbol for s in panel.symbols.records] == ["EURUSD"]
+    assert panel.symbols.index(0, 4).data() == "108,000.00"  # EURUSD valued as if it were held alone
+    assert "gross 108,000.00 USD of valued positions" in panel.exposure_note.text()
+    assert panel.unvalued_note.isVisible()
+    assert panel.unvalued_note.text() == (
+        "<b>Not valued: 3 positions</b>, left out of the notionals, the total and the exposure limits<br>"
+        "BTCUSD (2 positions): no contract specification for BTCUSD<br>"
+        "US30.cash (1 position): no contract specification for US30.cash")
     assert view.shutdown()
