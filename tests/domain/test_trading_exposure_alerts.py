@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fidus_desktop.domain.trading.alerts import AlertKind, AlertThresholds, alert_changes, evaluate_alerts
 from fidus_desktop.domain.trading.exposure import (
@@ -89,6 +91,24 @@ def test_known_positions_are_valued_and_unknown_ones_listed_with_their_reason():
     }
     assert exposure.unvalued_positions == 3
     assert known.unvalued == {}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["EURUSD", "USDJPY", "XAUUSD", "US500", "BTCUSD", "US30.cash", "EURJPY"]),
+                          st.sampled_from([Side.BUY, Side.SELL]), st.decimals("0.01", "50", places=2)), max_size=12),
+       st.booleans())
+def test_every_position_is_either_valued_or_listed_and_unknown_ones_change_no_figure(held, jpy_quote):
+    rates = RATES if jpy_quote else RateTable("USD", {"EURUSD": D("1.08"), "XAUUSD": D("2000")})
+    instruments = {**INSTRUMENTS, "EURJPY": fx_instrument("EURJPY")}
+    positions = [position(symbol, side, str(lots), "100") for symbol, side, lots in held]
+    exposure = value_exposure(positions, instruments, rates)
+    lots = sum((e.long_volume + e.short_volume for e in exposure.by_symbol.values()), D(0))
+    assert lots == sum((p.volume for p in positions if p.symbol in exposure.by_symbol), D(0))
+    assert set(exposure.by_symbol).isdisjoint(exposure.unvalued)
+    assert len([p for p in positions if p.symbol not in exposure.by_symbol]) == exposure.unvalued_positions
+    known = [p for p in positions if p.symbol in instruments]
+    assert value_exposure(known, instruments, rates).by_symbol == exposure.by_symbol
+    assert value_exposure(known, instruments, rates).by_currency == exposure.by_currency
 
 
 def test_a_missing_quote_leaves_out_only_the_symbols_and_currencies_that_need_it():
