@@ -250,10 +250,8 @@ def check_natural_key(key: Sequence[str]) -> tuple[str, ...]:
     return fields
 
 
-def encode_by_key(
-    docs: Sequence[Document], key: tuple[str, ...], collection: str, encode: Callable[[Document], Any]
-) -> dict[tuple[Any, ...], tuple[Document, Any]]:
-    """Validate and encode every document before anything is written; the last copy of a key wins.
+def natural_keys(docs: Sequence[Document], key: tuple[str, ...], collection: str) -> dict[tuple[Any, ...], Document]:
+    """Each document by its natural key, checked; the last copy of a key wins (at the first copy's place).
 
     Keys are read and type-checked a field at a time (bulk MT5 syncs pass 100,000 documents).
     """
@@ -264,7 +262,14 @@ def encode_by_key(
         raise InvalidDocument(
             f"Every {collection} record needs text, a whole number or a date in {', '.join(key)}; got {bad!r}."
         )
-    return dict(zip(keys, zip(docs, map(encode, docs), strict=True), strict=True))
+    return dict(zip(keys, docs, strict=True))
+
+
+def encode_by_key(
+    docs: Sequence[Document], key: tuple[str, ...], collection: str, encode: Callable[[Document], Any]
+) -> dict[tuple[Any, ...], tuple[Document, Any]]:
+    """Validate and encode every document before anything is written (``natural_keys``, then ``encode``)."""
+    return {values: (doc, encode(doc)) for values, doc in natural_keys(docs, key, collection).items()}
 
 
 def not_found(collection: str, doc_id: str) -> NotFound:

@@ -38,13 +38,14 @@ from fidus_desktop.store.port import (
     check_id,
     check_natural_key,
     check_update,
-    encode_by_key,
     fresh_ids,
+    natural_keys,
     new_id,
     normalise_index_fields,
     projection_fields,
     stale,
 )
+from fidus_desktop.store.sqlite_bulk import CHUNK_DOCUMENTS, BulkInserter
 from fidus_desktop.store.sqlite_checkpoint import Checkpointer
 from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, sql_param
 
@@ -366,34 +367,41 @@ class SqliteCollection(Collection):
 
     def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
         key = check_natural_key(key)
-        latest = encode_by_key(docs, key, self.name, document_to_json)
+        latest = natural_keys(docs, key, self.name)
         # Each key as SQLite returns it (tagged date text), converted once: it is compared, bound and looked up.
         sql_keys = list(latest)
         if not _AS_SQLITE_RETURNS.issuperset(map(type, chain.from_iterable(sql_keys))):
             sql_keys = [tuple(map(sql_param, values)) for values in sql_keys]
+        unique = list(latest.items())
         result = UpsertResult()
         ids: dict[tuple[Any, ...], str] = {}
         fresh = fresh_ids()
 
         def apply(c: sqlite3.Connection) -> None:
             existing = self._existing(c, key, sql_keys)
-            inserts: list[tuple[str, str]] = []
             updates: list[tuple[str, str]] = []
-            for sql_key, (values, (doc, text)) in zip(sql_keys, latest.items(), strict=True):
-                found = existing.get(sql_key)
-                if found is None:
-                    doc_id = check_id(doc["_id"]) if "_id" in doc else next(fresh)
-                    inserts.append((doc_id, text))
-                elif found[1] == text:
-                    doc_id = found[0]
-                else:
-                    doc_id = found[0]
-                    updates.append((text, doc_id))
-                ids[values] = doc_id
-            c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', inserts)
+            # Chunk by chunk: encoding one chunk (Python) overlaps with inserting the one before (sqlite_bulk).
+            with BulkInserter(c, self.table, background=len(unique) > CHUNK_DOCUMENTS) as inserter:
+                for start in range(0, len(unique), CHUNK_DOCUMENTS):
+                    stop = start + CHUNK_DOCUMENTS
+                    chunk = unique[start:stop]
+                    texts = list(map(document_to_json, [doc for _, doc in chunk]))
+                    inserts: list[tuple[str, str]] = []
+                    for sql_key, (values, doc), text in zip(sql_keys[start:stop], chunk, texts, strict=True):
+                        found = existing.get(sql_key)
+                        if found is None:
+                            doc_id = check_id(doc["_id"]) if "_id" in doc else next(fresh)
+                            inserts.append((doc_id, text))
+                        elif found[1] == text:
+                            doc_id = found[0]
+                        else:
+                            doc_id = found[0]
+                            updates.append((text, doc_id))
+                        ids[values] = doc_id
+                    inserter.add(inserts)
             c.executemany(f'UPDATE "{self.table}" SET doc = ?, version = version + 1 WHERE id = ?', updates)
-            result.inserted, result.updated = len(inserts), len(updates)
-            result.unchanged = len(latest) - len(inserts) - len(updates)
+            result.inserted, result.updated = inserter.inserted, len(updates)
+            result.unchanged = len(unique) - result.inserted - result.updated
 
         self._write(apply)
         if len(ids) == len(docs):  # no key twice: ``ids`` is in the order of ``docs``
