@@ -227,6 +227,10 @@ class Store(ABC):
     def close(self) -> None:
         """Release connections."""
 
+    def release_thread(self) -> None:  # noqa: B027 (nothing to release unless the adapter keeps per-thread state)
+        """Let go of what the calling thread holds (SQLite: its connection and page cache) before the thread ends;
+        its next use opens a new one."""
+
 
 def check_collection_name(name: str) -> str:
     if not isinstance(name, str) or not _COLLECTION_RE.match(name):

@@ -144,6 +144,12 @@ class SqliteStore(Store):
             self._local.depth = 0
         return conn
 
+    def release_thread(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.depth == 0:  # never inside this thread's open transaction
+            self._local.conn = None
+            self._release(conn)
+
     def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read on this thread's connection, translating driver errors."""
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -161,3 +162,23 @@ def test_decimals_are_stored_exactly_but_compared_as_doubles(db: SqliteStore) ->
     stored = coll.insert({"x": Decimal("1.00000000000000000001")})
     assert coll.require(stored["_id"])["x"] == Decimal("1.00000000000000000001")
     assert coll.count({"x": Decimal("1")}) == 1  # MongoDB (Decimal128) would say 0
+
+
+def test_a_thread_that_ends_can_release_its_connection(db: SqliteStore) -> None:
+    db.collection("c").insert({"n": 1})
+    held: list[sqlite3.Connection] = []
+
+    def worker() -> None:
+        assert db.collection("c").count({}) == 1
+        held.append(db.connection())
+        with db.transaction():
+            db.release_thread()  # inside its own transaction: kept
+            assert db.connection() is held[0]
+        db.release_thread()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert held[0] not in db._connections
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        held[0].execute("SELECT 1")

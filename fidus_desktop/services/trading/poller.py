@@ -257,6 +257,7 @@ class Mt5Poller:
             except Exception:  # the database may be briefly unreachable; the next cycle reads again
                 log.exception("Reading the MT5 accounts to poll failed")
             self._stop.wait(self.settings.poll_seconds)
+        self.trading.sync.store.release_thread()
 
     def _follow(self, link: _Link) -> None:
         """One terminal's loop: poll its due accounts, sleep until the next is due; ends on stop() or retirement."""
@@ -271,6 +272,7 @@ class Mt5Poller:
         finally:
             if link.retired:
                 self._close(link)
+            self.trading.sync.store.release_thread()  # a retired or stopped terminal's thread ends here
 
     def _seconds_to_next_due(self, link: _Link) -> float:
         now = self.monotonic()
