@@ -8,6 +8,7 @@ everything before it, and the same seed always gives the same price at the same 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,6 +81,7 @@ class PricePaths:
         self.crosses = {c.name: c for c in crosses if c.name not in self.index}
         self._levels: list[np.ndarray] = [np.empty(0) for _ in symbols]
         self._days: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._days_lock = threading.Lock()
 
     def _daily_levels(self, sym: int, upto_day: int) -> np.ndarray:
         """Log price at the start of each UTC day since the epoch, extended block by block."""
@@ -97,20 +99,22 @@ class PricePaths:
     def _day_path(self, sym: int, day: int) -> np.ndarray:
         """Log price on each minute of ``day`` (1441 points, both day boundaries included)."""
         key = (sym, day)
-        path = self._days.get(key)
-        if path is None:
-            walk_levels = self._daily_levels(sym, max(day, _ANCHOR_DAY))
-            levels = walk_levels - walk_levels[_ANCHOR_DAY] + np.log(self.symbols[sym].start_price)
-            rng = np.random.default_rng([self.seed, 202, sym, day])
-            sigma = self.symbols[sym].daily_vol / np.sqrt(_MINUTES)
-            walk = np.concatenate([[0.0], np.cumsum(rng.normal(0.0, sigma, _MINUTES))])
-            frac = np.arange(_MINUTES + 1) / _MINUTES
-            path = levels[day] + frac * (levels[day + 1] - levels[day]) + walk - frac * walk[-1]
-            self._days[key] = path
+        with self._days_lock:  # the poller follows each terminal on its own thread (demo: all simulated)
+            path = self._days.get(key)
+            if path is not None:
+                self._days.move_to_end(key)
+                return path
+        walk_levels = self._daily_levels(sym, max(day, _ANCHOR_DAY))
+        levels = walk_levels - walk_levels[_ANCHOR_DAY] + np.log(self.symbols[sym].start_price)
+        rng = np.random.default_rng([self.seed, 202, sym, day])
+        sigma = self.symbols[sym].daily_vol / np.sqrt(_MINUTES)
+        walk = np.concatenate([[0.0], np.cumsum(rng.normal(0.0, sigma, _MINUTES))])
+        frac = np.arange(_MINUTES + 1) / _MINUTES
+        path = levels[day] + frac * (levels[day + 1] - levels[day]) + walk - frac * walk[-1]
+        with self._days_lock:
+            self._days[key] = path  # deterministic for the key: a path computed twice at once is the same path
             if len(self._days) > _CACHE_DAYS:
                 self._days.popitem(last=False)
-        else:
-            self._days.move_to_end(key)
         return path
 
     def mid(self, sym: int, utc_ms: np.ndarray) -> np.ndarray:

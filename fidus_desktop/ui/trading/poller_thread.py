@@ -1,10 +1,10 @@
 """The Qt side of the MT5 poller: ``Mt5Poller`` callbacks turned into Qt signals, and its start/stop.
 
-``Mt5Poller`` already owns a background thread with the cycling, backoff and a ``stop()`` that returns
-within two seconds, so this worker does not run a second loop of its own: it is the poller's listener and
-re-emits each callback as a signal. The poller calls the listener on its own thread; the receivers live on
-the GUI thread, so Qt queues every emission and the slots run on the GUI thread, never touching widgets
-from the poller's thread.
+``Mt5Poller`` already owns its background threads (one planning thread, one per terminal in use) with the
+backoff and a ``stop()`` that returns within two seconds, so this worker does not run a loop of its own: it is
+the poller's listener and re-emits each callback as a signal. The poller calls the listener on whichever of
+its threads polled; the receivers live on the GUI thread, so Qt queues every emission and the slots run on
+the GUI thread, never touching widgets from a poller thread.
 
 Which terminal: a demo database (``--demo``) was built from the ``SimulatedTerminal`` and its accounts exist
 only there, so it is followed with the same simulator, whose clock is advanced in real time (an account with
@@ -98,7 +98,7 @@ class PollerThread(QObject):
         self.state_changed.connect(self._note_state)
         self._clock = self._simulated_clock(advance) if advance is not None else None
 
-    # -- the poller's listener (called on the poller's thread) ------------------------------------
+    # -- the poller's listener (called on the poller's threads) -----------------------------------
     def on_state(self, login: int, state: ConnectionState, detail: str) -> None:
         self.state_changed.emit(login, state.value, detail)
 
