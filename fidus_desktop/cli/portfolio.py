@@ -89,7 +89,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_nav_derive(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
-        fund_id = _fund_id(portfolio, args.fund)
+        fund_id = fund_id_of(portfolio, args.fund)
         result = portfolio.nav_derivation.derive_nav(actor, fund_id, args.date, save=args.save, reason=args.reason)
         if args.json:
             emit_json({"fund_id": fund_id, "nav_date": result.on, "currency": result.currency, "saved": args.save,
@@ -108,12 +108,12 @@ def cmd_nav_derive(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
-def _fund_id(portfolio: PortfolioServices, ref: str) -> str:
-    """A fund id from a fund code or id; an unknown one exits 2."""
+def fund_id_of(portfolio: PortfolioServices, ref: str) -> str:
+    """A fund id from a fund code or id (every command that names a fund); an unknown one exits 2."""
     fund = portfolio.funds.fund_by_code(ref)
     fund_id = fund.fund_id if fund else ref
     if portfolio.funds.funds.get(fund_id) is None:
-        fail(f"There is no fund {ref!r}; see `fidus funds list`.")
+        fail(f"There is no fund {ref!r}; give a fund id or code (see `fidus funds list`).")
     return fund_id
 
 
@@ -138,7 +138,7 @@ def cmd_fees_owed(args: argparse.Namespace) -> int:
         if args.class_ref:
             classes = [portfolio.funds.get_class(_class_id(portfolio, args.class_ref))]
         else:
-            classes = portfolio.funds.list_classes(actor, _fund_id(portfolio, args.fund))
+            classes = portfolio.funds.list_classes(actor, fund_id_of(portfolio, args.fund))
         on = args.date or date.today()
         rows = [_owed_row(c.code, portfolio.fees.owed(actor, c.class_id, on)) for c in classes]
         if args.json:

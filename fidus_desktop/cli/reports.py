@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, acting, add_actor_options, fail
+from fidus_desktop.cli.portfolio import fund_id_of
 from fidus_desktop.reports.batch import write_statements
 from fidus_desktop.reports.factsheet import render_factsheet
 from fidus_desktop.reports.periods import PeriodError, ReportPeriod, parse_period
@@ -37,15 +38,6 @@ def _investor_id(portfolio: PortfolioServices, text: str) -> str:
     return investor.investor_id
 
 
-def _fund_id(portfolio: PortfolioServices, text: str) -> str:
-    fund = portfolio.funds.fund_by_code(text.upper())
-    if fund is not None:
-        return fund.fund_id
-    if text not in {f["_id"] for f in portfolio.funds.funds.find(projection=["_id"])}:
-        fail(f"There is no fund {text!r}; give a fund id or code (fidus funds list).")
-    return text
-
-
 def _writable(path: Path) -> Path:
     if not path.parent.exists():
         fail(f"The folder {path.parent} does not exist; create it or choose another --out.")
@@ -63,7 +55,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
 
 def cmd_factsheet(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
-        data = ctx.services.statements.factsheet_data(actor, _fund_id(ctx.services.portfolio, args.fund))
+        data = ctx.services.statements.factsheet_data(actor, fund_id_of(ctx.services.portfolio, args.fund))
         render_factsheet(data, _writable(Path(args.out)))
         print(f"Factsheet of {data.fund_code} as of {data.as_of} written to {args.out}.")
         return EXIT_OK
