@@ -55,6 +55,7 @@ from fidus_desktop.store.port import (
     check_natural_key,
     check_update,
     encode_by_key,
+    natural_keys,
     new_id,
     normalise_index_fields,
     projection_fields,
@@ -417,7 +418,8 @@ class MongoCollection(Collection):
 
     def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
         key = check_natural_key(key)
-        latest = encode_by_key(docs, key, self.name, encode_body)
+        keys = natural_keys(docs, key, self.name)
+        latest = encode_by_key(docs, keys, encode_body)
         result = UpsertResult()
         ids: dict[tuple[Any, ...], str] = {}
         with self.store.transaction():
@@ -445,7 +447,7 @@ class MongoCollection(Collection):
                     raise ConcurrencyError(
                         f"Some {self.name} records were changed by someone else during this import; run it again."
                     )
-        result.ids = [ids[tuple(doc[k] for k in key)] for doc in docs]
+        result.ids = [ids[values] for values in keys]
         return result
 
     def _existing(self, key: tuple[str, ...], wanted: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], Document]:

@@ -13,8 +13,6 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,7 +50,6 @@ from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, s
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 UPSERT_CHUNK = 400
-_AS_SQLITE_RETURNS = frozenset((int, str))  # natural-key values that need no conversion (``sql_param``)
 CACHE_KIB = 32 * 1024  # per connection
 
 
@@ -373,12 +370,10 @@ class SqliteCollection(Collection):
 
     def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
         key = check_natural_key(key)
-        latest = natural_keys(docs, key, self.name)
+        keys = natural_keys(docs, key, self.name)
+        latest = list(dict(zip(keys, docs, strict=True)).items())  # the last copy of a key, at the first's place
         # Each key as SQLite returns it (tagged date text), converted once: it is compared, bound and looked up.
-        sql_keys = list(latest)
-        if not _AS_SQLITE_RETURNS.issuperset(map(type, chain.from_iterable(sql_keys))):
-            sql_keys = [tuple(map(sql_param, values)) for values in sql_keys]
-        unique = list(latest.items())
+        sql_keys = [tuple(map(sql_param, values)) for values, _ in latest]
         result = UpsertResult()
         ids: dict[tuple[Any, ...], str] = {}
         fresh = fresh_ids()
@@ -386,35 +381,36 @@ class SqliteCollection(Collection):
         def apply(c: sqlite3.Connection) -> None:
             existing = self._existing(c, key, sql_keys)
             updates: list[tuple[str, str]] = []
+
+            def new_rows(start: int) -> list[tuple[str, str]]:
+                """Encode one chunk, note each document's id, queue the changed ones; the (id, text) to insert."""
+                stop = start + CHUNK_DOCUMENTS
+                chunk = latest[start:stop]
+                texts = list(map(document_to_json, [doc for _, doc in chunk]))
+                inserts: list[tuple[str, str]] = []
+                for sql_key, (values, doc), text in zip(sql_keys[start:stop], chunk, texts, strict=True):
+                    found = existing.get(sql_key)
+                    if found is None:
+                        doc_id = check_id(doc["_id"]) if "_id" in doc else next(fresh)
+                        inserts.append((doc_id, text))
+                    elif found[1] == text:
+                        doc_id = found[0]
+                    else:
+                        doc_id = found[0]
+                        updates.append((text, doc_id))
+                    ids[values] = doc_id
+                return inserts
+
             # Chunk by chunk: encoding one chunk (Python) overlaps with inserting the one before (sqlite_bulk).
-            with BulkInserter(c, self.table, background=len(unique) > CHUNK_DOCUMENTS) as inserter:
-                for start in range(0, len(unique), CHUNK_DOCUMENTS):
-                    stop = start + CHUNK_DOCUMENTS
-                    chunk = unique[start:stop]
-                    texts = list(map(document_to_json, [doc for _, doc in chunk]))
-                    inserts: list[tuple[str, str]] = []
-                    for sql_key, (values, doc), text in zip(sql_keys[start:stop], chunk, texts, strict=True):
-                        found = existing.get(sql_key)
-                        if found is None:
-                            doc_id = check_id(doc["_id"]) if "_id" in doc else next(fresh)
-                            inserts.append((doc_id, text))
-                        elif found[1] == text:
-                            doc_id = found[0]
-                        else:
-                            doc_id = found[0]
-                            updates.append((text, doc_id))
-                        ids[values] = doc_id
-                    inserter.add(inserts)
+            with BulkInserter(c, self.table, background=len(latest) > CHUNK_DOCUMENTS) as inserter:
+                for start in range(0, len(latest), CHUNK_DOCUMENTS):
+                    inserter.add(new_rows(start))
             c.executemany(f'UPDATE "{self.table}" SET doc = ?, version = version + 1 WHERE id = ?', updates)
             result.inserted, result.updated = inserter.inserted, len(updates)
-            result.unchanged = len(unique) - result.inserted - result.updated
+            result.unchanged = len(latest) - result.inserted - result.updated
 
         self._write(apply)
-        if len(ids) == len(docs):  # no key twice: ``ids`` is in the order of ``docs``
-            result.ids = list(ids.values())
-        else:
-            key_of = itemgetter(*key) if len(key) > 1 else lambda doc: (doc[key[0]],)
-            result.ids = [ids[values] for values in map(key_of, docs)]
+        result.ids = [ids[values] for values in keys]
         return result
 
     def _existing(
