@@ -187,10 +187,10 @@ def main() -> None:
         f"  - SQLite alone (the same ids and JSON inserted by `json_each` statements, as the store does, into the "
         f"deals table with its unique (login, ticket) index, its two query indexes and the id index): "
         f"{rows.cell().replace(' |', ' /')};",
-        f"  - one after another these parts take {parts.cell().replace(' |', ' /')}; the sync path takes "
-        f"{sync.wall:.2f} s although it also looks up existing keys, classifies balance deals and commits, because "
-        "it inserts one chunk of 10,000 deals on a helper thread while encoding the next "
-        "(`store/sqlite_bulk.py`; its CPU time counts both threads).",
+        f"  - one after another these parts take {parts.cell().replace(' |', ' /')}; the sync path "
+        f"({sync.wall:.2f} s), which also looks up existing keys, classifies balance deals and commits, inserts one "
+        "chunk of 10,000 deals on a helper thread while it encodes the next (`store/sqlite_bulk.py`; its CPU time "
+        "counts both threads).",
         f"- Not in the poll's time: the checkpoint that then copies the deals from the write-ahead log into the "
         f"database file, which the store's background thread runs after the commit (`store/sqlite_checkpoint.py`): "
         f"{checkpoint.cell().replace(' |', ' /')} s wall / CPU.",
