@@ -1,4 +1,5 @@
-"""Fixtures for every test: offscreen Qt, an isolated FIDUS_HOME, an in-memory keyring, a fresh database."""
+"""Fixtures for every test: offscreen Qt, an isolated FIDUS_HOME, an in-memory keyring, cheap password hashing,
+a fresh database. Helpers shared between folders live in ``tests.support``."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from fidus_desktop.app import configure_qsettings
 from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.security import passwords
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.background import InlineRunner, set_runner
-
-ADMIN_PASSWORD = "correct horse battery staple 42"
+from tests.support.cost import CHEAP_HASHER
+from tests.support.users import ADMIN_PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +43,14 @@ def memory_keyring() -> Iterator[InMemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Services hash with a cheap argon2 (the product's costs 64 MiB and ~0.2 s a hash) unless the test is
+    marked ``product_crypto_cost``. Only this in-process patch lowers it: the product has no switch for it."""
+    if request.node.get_closest_marker("product_crypto_cost") is None:
+        monkeypatch.setattr(passwords, "DEFAULT_HASHER", CHEAP_HASHER)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from fidus_desktop.services.audit_query import AuditFilter, AuditQueryService
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.store.port import Store
-from tests.keys_backup.conftest import NOW, PASSPHRASE, Office
+from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 
 @pytest.fixture

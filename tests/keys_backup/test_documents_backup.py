@@ -18,15 +18,16 @@ from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import Vault
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.keys_backup.conftest import CHEAP, NOW, PASSPHRASE, Office
 from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
 from tests.keys_backup.test_documents import PDF, PNG, documents_of
+from tests.support.cost import CHEAP_KDF
+from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 
 def documents_in(store: Store, secrets: SecretStore) -> DocumentService:
     """The document service over ``store`` as this workstation (same keyring) sees it."""
     ctx = ServiceContext(store, lambda: NOW)
-    return DocumentService(ctx, Vault(ctx, KeyService(ctx, secrets, kdf=CHEAP)))
+    return DocumentService(ctx, Vault(ctx, KeyService(ctx, secrets, kdf=CHEAP_KDF)))
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def attached(keyed: Office) -> list[StoredDocument]:
 @pytest.fixture
 def archive(keyed: Office, attached: list[StoredDocument], tmp_path: Path) -> Path:
     path = tmp_path / "office.fidusbak"
-    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).create(keyed.admin, path, BACKUP_PASSPHRASE)
     return path
 
 
@@ -67,7 +68,7 @@ def test_documents_travel_as_blobs_and_come_back_byte_identical(
     records = list(read_backup(archive, BACKUP_PASSPHRASE))
     assert sorted(r.name for r in records if isinstance(r, BlobRecord)) == sorted(d.document_id for d in attached)
     assert not any(isinstance(r, DocumentRecord) and r.collection == CHUNKS for r in records)
-    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP).verify(archive, BACKUP_PASSPHRASE).blobs == 2
+    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).verify(archive, BACKUP_PASSPHRASE).blobs == 2
     assert keyed.ctx.services.ctx.audit.last()["after"]["blobs"] == 2
 
     report = restore_backup(archive, BACKUP_PASSPHRASE, target)
@@ -89,7 +90,7 @@ def test_a_rotated_office_restores_and_opens_with_the_new_key(
 
     keyed.keys.rotate(keyed.admin, PASSPHRASE, PERSONAL_DATA.fields)
     path = tmp_path / "rotated.fidusbak"
-    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).create(keyed.admin, path, BACKUP_PASSPHRASE)
     restore_backup(path, BACKUP_PASSPHRASE, target)
     assert documents_in(target, secrets).open(keyed.admin, attached[0].document_id) == PDF
 
@@ -115,7 +116,7 @@ def test_a_blob_that_matches_no_document_leaves_no_half_database(
     blobs = [(r.name, r.data) for r in records if isinstance(r, BlobRecord)]
     crafted = tmp_path / "crafted.fidusbak"
     write_backup(crafted, BACKUP_PASSPHRASE, collections.items(), [*blobs, ("no-such-document", blobs[0][1])],
-                 kdf=CHEAP)
+                 kdf=CHEAP_KDF)
     with pytest.raises(BackupCorrupt, match="stored document 'no-such-document' cannot be restored"):
         restore_backup(crafted, BACKUP_PASSPHRASE, target)
     assert snapshot(target) == {}
@@ -138,7 +139,7 @@ def test_demo_office_with_documents_round_trip(tmp_path: Path, secrets: SecretSt
                 services.documents.attach(run.actor, "investor", investor_ids[1], "passport.png", PNG)]
     path = tmp_path / "demo.fidusbak"
     before = without_chunks(source)
-    BackupService(services.ctx, kdf=CHEAP).create(run.actor, path, BACKUP_PASSPHRASE)
+    BackupService(services.ctx, kdf=CHEAP_KDF).create(run.actor, path, BACKUP_PASSPHRASE)
     restored_store = SqliteStore(tmp_path / "restored.db")
     restore_backup(path, BACKUP_PASSPHRASE, restored_store)
     after = without_chunks(restored_store)
@@ -157,7 +158,7 @@ def test_restored_into_the_mongodb_adapter_documents_open_and_new_ones_attach(
 ) -> None:
     mongomock = pytest.importorskip("mongomock")
     from fidus_desktop.store.mongo import MongoStore
-    from tests.store.mongomock_shim import server_comparisons
+    from tests.support.mongomock_shim import server_comparisons
 
     with server_comparisons():
         store = MongoStore(mongomock.MongoClient(), "restored", supports_transactions=False)
@@ -186,5 +187,5 @@ def test_a_file_attached_while_the_backup_runs_is_not_half_in_it(
 
     monkeypatch.setattr(backup_module, "stored_blobs", attach_then_stream)
     path = tmp_path / "during.fidusbak"
-    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE).blobs == 2
+    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).create(keyed.admin, path, BACKUP_PASSPHRASE).blobs == 2
     assert restore_backup(path, BACKUP_PASSPHRASE, target).blobs == 2

@@ -14,8 +14,8 @@ from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio.imports import ImportRejected
 from fidus_desktop.store.errors import ConcurrencyError
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import D1, D4, DATA, PM, Office
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import D1, D4, DATA, PM, Office
 
 GOOD = (DATA / "portfolio" / "benchmark-example.csv").read_text()
 BAD = (DATA / "portfolio" / "benchmark-bad.csv").read_text()

@@ -13,7 +13,7 @@ from fidus_desktop.cli import main
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.portfolio.fixtures import DATA, build_office
+from tests.support.portfolio_office import DATA, build_office
 
 PASSWORD = "correct horse battery staple 42"
 

@@ -15,8 +15,8 @@ from fidus_desktop.domain.nav_derivation import ClassInput, NavDerivationError, 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.store.errors import ConcurrencyError
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import D1, D2, D3, D4, PM, PM2, Office
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import D1, D2, D3, D4, PM, PM2, Office
 
 SATURDAY = date(2023, 1, 7)  # no ECB rate: the USD rate of Friday 6 January is used (stale)
 

@@ -26,7 +26,7 @@ from fidus_desktop.services.permissions import PermissionDenied, Role
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from fidus_desktop.services.statements import StatementData
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.portfolio.fixtures import BACK, PM, PM2
+from tests.support.portfolio_office import BACK, PM, PM2
 
 pytestmark = pytest.mark.slow
 LATEST_QUARTER, EARLIER = parse_period("2026-Q2"), parse_period("2025-Q3")

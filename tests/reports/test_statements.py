@@ -19,7 +19,7 @@ from fidus_desktop.reports.statement import render_statement, statement_story
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied, Role
-from tests.portfolio.fixtures import BACK, D4, PM, Office
+from tests.support.portfolio_office import BACK, D4, PM, Office
 
 JANUARY = parse_period("2023-01")
 

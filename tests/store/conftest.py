@@ -48,7 +48,7 @@ def open_backend(kind: str, tmp_path: Path) -> Iterator[Store]:
     if kind == "mongomock":
         import mongomock
 
-        from tests.store.mongomock_shim import server_comparisons
+        from tests.support.mongomock_shim import server_comparisons
 
         with server_comparisons():
             store = MongoStore(mongomock.MongoClient(), "contract", supports_transactions=False)

@@ -10,8 +10,7 @@ import pytest
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS
-
-from .conftest import sim_account_input
+from tests.support.simulated_accounts import sim_account_input
 
 PASSWORD = "correct horse battery staple 42"
 

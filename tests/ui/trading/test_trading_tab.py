@@ -13,7 +13,7 @@ from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import AccountsModel
 from fidus_desktop.ui.trading.poller_thread import TerminalLink
 from fidus_desktop.ui.trading.tab import TradingView, trading_tab
-from tests.trading.test_sync_poller import FlakyTerminal, stored, truth
+from tests.support.simulated_accounts import FlakyTerminal, stored, truth
 
 from .conftest import open_tab
 

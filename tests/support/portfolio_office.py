@@ -1,12 +1,13 @@
-"""A small office for portfolio tests: one EUR fund with a USD class, two investors, ECB rates, NAVs."""
+"""A small office for portfolio tests: one EUR fund with a USD class, two investors, ECB rates, NAVs.
+
+The ``office`` fixture of tests/portfolio builds it; other folders build it with ``build_office``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-import pytest
 
 from fidus_desktop.bootstrap import Services
 from fidus_desktop.services.actor import Actor
@@ -51,8 +52,3 @@ def build_office(path: Path) -> Office:
         for day, nav in ((D1, "100"), (D2, "101"), (D3, "102"), (D4, "101.5")):
             p.navs.set_nav(PM, class_id, day, nav)
     return Office(services, p, fund, eur, usd, ann, bob)
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Office:
-    return build_office(tmp_path)
