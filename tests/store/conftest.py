@@ -3,9 +3,12 @@
 * ``sqlite``: the embedded adapter on a file in ``tmp_path`` (always).
 * ``mongomock``: the MongoDB adapter over ``mongomock``. mongomock stands in for the MongoDB adapter's query
   shapes; it is not a server: it has no transactions (transactional tests skip with that reason) and
-  ``tests/store/mongomock_shim.py`` makes it compare numbers and booleans as a server does.
+  ``tests/support/mongomock_shim.py`` makes it compare numbers and booleans as a server does.
 * ``mongodb``: the MongoDB adapter on a real server when ``FIDUS_TEST_MONGODB_URI`` is set (marked
   ``mongodb``); each test gets a fresh database, dropped afterwards.
+
+mongomock is pure Python: a test marked ``volume`` (thousands of documents) takes tens of seconds on it, so
+that variant runs in the slow tier; its SQLite variant stays in the fast one.
 """
 
 from __future__ import annotations
@@ -34,6 +37,14 @@ BACKENDS = [
         ],
     ),
 ]
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.get_closest_marker("volume") and callspec is not None and callspec.params.get("store") == "mongomock":
+            item.add_marker(pytest.mark.slow)
 
 
 def open_backend(kind: str, tmp_path: Path) -> Iterator[Store]:
