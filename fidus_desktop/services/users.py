@@ -26,6 +26,7 @@ enrolment (audited as ``user.reset_mfa`` too): the user enrols again after choos
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -398,7 +399,7 @@ class UserService(Service):
             )
         return totp.enrol_totp(actor.username)
 
-    def confirm_totp_enrolment(self, actor: Actor, secret: Any, code: Any, password: Any) -> list[str]:
+    def confirm_totp_enrolment(self, actor: Actor, secret: Any, code: Any, password: Any) -> builtins.list[str]:
         """Store the secret, wrapped under ``password``, once the user proves their app works; returns the
         recovery codes to show once. The password is asked again because only it can wrap the secret."""
         doc = self._own(actor)

@@ -252,7 +252,7 @@ class DemoPortfolio:
                  ("CASH-EUR", "Cash EUR", "EUR", "cash", None, None)]
         weights = {}
         for code, name, ccy, asset_class, price, weight in lines:
-            if price is None:
+            if price is None or weight is None:
                 quantity = cash
             else:
                 rate = table.rate(ccy, fund["base_currency"], END).rate

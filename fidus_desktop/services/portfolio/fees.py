@@ -248,7 +248,7 @@ class FeeService(Service):
                             a["period_start"] or as_of)
             for a in accounts)
         state = ClassFeeState(share_class.fund_id, share_class.class_id, as_of, holdings)
-        unit_nav = state_doc["dealing_nav"] if same_day else stored_nav
+        unit_nav = state_doc["dealing_nav"] if same_day and state_doc is not None else stored_nav
         gross = Money(unit_nav * state.total_units, currency)
         redeeming = {k: v for k, v in redeeming.items() if state.holding(k) is not None}
         settlement = settle_fees(state, dealing_date, gross, share_class.fee_terms, redeeming=redeeming)
