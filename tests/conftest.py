@@ -22,6 +22,7 @@ from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.background import InlineRunner, set_runner
 from tests.support.cost import CHEAP_HASHER
+from tests.support.demo import DemoDatabase, build_demo_database, copy_demo
 from tests.support.users import ADMIN_PASSWORD
 
 
@@ -76,3 +77,23 @@ def inline_runner() -> Iterator[InlineRunner]:
     set_runner(runner)
     yield runner
     set_runner(None)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the demo office joins the slow tier: the fast tier's processes then never build it."""
+    for item in items:
+        if "demo_database" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
+    """The demo office, built once per test process; tests take a copy (``demo_db``), never this file."""
+    return build_demo_database(tmp_path_factory.mktemp("demo-office"))
+
+
+@pytest.fixture
+def demo_db(demo_database: DemoDatabase, tmp_path: Path) -> Path:
+    """This test's own copy of the demo database file."""
+    return copy_demo(demo_database, tmp_path / "demo")

@@ -20,11 +20,11 @@ from fidus_desktop.services.backup import (
     restore_backup,
 )
 from fidus_desktop.services.base import ServiceContext, ValidationError
-from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.support.cost import CHEAP_KDF
+from tests.support.demo import open_demo
 from tests.support.keys_office import NOW, Office
 
 BACKUP_PASSPHRASE = "blue ledger on the shelf"
@@ -161,25 +161,17 @@ def test_scheduled_backups_keep_the_newest_copies(keyed: Office, tmp_path: Path)
         service.run_scheduled(keyed.admin, folder, BACKUP_PASSPHRASE, keep=0)
 
 
-@pytest.mark.slow
-def test_demo_office_round_trip(tmp_path: Path) -> None:
-    from fidus_desktop.bootstrap import Services
-    from fidus_desktop.store.schema import migrate
-
-    source = SqliteStore(tmp_path / "demo.db")
-    migrate(source)
-    services = Services(ServiceContext(source))
-    services.ensure_indexes()
-    run = load_demo(services)
-    path = tmp_path / "demo.fidusbak"
-    before = snapshot(source)
-    BackupService(services.ctx, kdf=CHEAP_KDF).create(run.actor, path, BACKUP_PASSPHRASE)
-    target = SqliteStore(tmp_path / "restored.db")
-    restore_backup(path, BACKUP_PASSPHRASE, target)
-    after = snapshot(target)
-    assert after.keys() == before.keys()
-    for name in before:
-        assert after[name] == before[name], name
-    assert AuditLog(target, lambda: NOW).verify().ok
-    target.close()
-    source.close()
+def test_demo_office_round_trip(demo_db: Path, tmp_path: Path) -> None:
+    with open_demo(demo_db) as (services, actor):
+        source = services.ctx.store
+        path = tmp_path / "demo.fidusbak"
+        before = snapshot(source)
+        BackupService(services.ctx, kdf=CHEAP_KDF).create(actor, path, BACKUP_PASSPHRASE)
+        target = SqliteStore(tmp_path / "restored.db")
+        restore_backup(path, BACKUP_PASSPHRASE, target)
+        after = snapshot(target)
+        assert after.keys() == before.keys()
+        for name in before:
+            assert after[name] == before[name], name
+        assert AuditLog(target, lambda: NOW).verify().ok
+        target.close()

@@ -21,6 +21,7 @@ from fidus_desktop.store.sqlite import SqliteStore
 from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
 from tests.keys_backup.test_documents import PDF, PNG, documents_of
 from tests.support.cost import CHEAP_KDF
+from tests.support.demo import open_demo
 from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 
@@ -122,35 +123,26 @@ def test_a_blob_that_matches_no_document_leaves_no_half_database(
     assert snapshot(target) == {}
 
 
-@pytest.mark.slow
-def test_demo_office_with_documents_round_trip(tmp_path: Path, secrets: SecretStore) -> None:
-    from fidus_desktop.bootstrap import Services
-    from fidus_desktop.services.demo import load_demo
-    from fidus_desktop.store.schema import migrate
-
-    source = SqliteStore(tmp_path / "demo.db")
-    migrate(source)
-    services = Services(ServiceContext(source), secrets=secrets)
-    services.ensure_indexes()
-    run = load_demo(services)
-    services.keys.init(run.actor, PASSPHRASE)
-    investor_ids = [doc["_id"] for doc in source.collection("investors").find(limit=2, sort=[("number", 1)])]
-    attached = [services.documents.attach(run.actor, "investor", investor_ids[0], "contract.pdf", PDF),
-                services.documents.attach(run.actor, "investor", investor_ids[1], "passport.png", PNG)]
-    path = tmp_path / "demo.fidusbak"
-    before = without_chunks(source)
-    BackupService(services.ctx, kdf=CHEAP_KDF).create(run.actor, path, BACKUP_PASSPHRASE)
-    restored_store = SqliteStore(tmp_path / "restored.db")
-    restore_backup(path, BACKUP_PASSPHRASE, restored_store)
-    after = without_chunks(restored_store)
-    assert after.keys() == before.keys()
-    for name in before:
-        assert after[name] == before[name], name
-    assert AuditLog(restored_store, lambda: NOW).verify().ok
-    restored = documents_in(restored_store, secrets)
-    assert [restored.open(run.actor, d.document_id) for d in attached] == [PDF, PNG]
-    restored_store.close()
-    source.close()
+def test_demo_office_with_documents_round_trip(demo_db: Path, tmp_path: Path, secrets: SecretStore) -> None:
+    with open_demo(demo_db, secrets) as (services, actor):
+        source = services.ctx.store
+        services.keys.init(actor, PASSPHRASE)
+        investor_ids = [doc["_id"] for doc in source.collection("investors").find(limit=2, sort=[("number", 1)])]
+        attached = [services.documents.attach(actor, "investor", investor_ids[0], "contract.pdf", PDF),
+                    services.documents.attach(actor, "investor", investor_ids[1], "passport.png", PNG)]
+        path = tmp_path / "demo.fidusbak"
+        before = without_chunks(source)
+        BackupService(services.ctx, kdf=CHEAP_KDF).create(actor, path, BACKUP_PASSPHRASE)
+        restored_store = SqliteStore(tmp_path / "restored.db")
+        restore_backup(path, BACKUP_PASSPHRASE, restored_store)
+        after = without_chunks(restored_store)
+        assert after.keys() == before.keys()
+        for name in before:
+            assert after[name] == before[name], name
+        assert AuditLog(restored_store, lambda: NOW).verify().ok
+        restored = documents_in(restored_store, secrets)
+        assert [restored.open(actor, d.document_id) for d in attached] == [PDF, PNG]
+        restored_store.close()
 
 
 def test_restored_into_the_mongodb_adapter_documents_open_and_new_ones_attach(
