@@ -303,9 +303,8 @@ class SimulatedTerminal:
         """Market orders filled by the trade deals (each deal has its own order)."""
         if not self._ready():
             return None
-        by_order = ticket is not None
         columns = self._history_columns(
-            date_from, date_to, group, ticket - ORDER_OFFSET if by_order else None, position
+            date_from, date_to, group, ticket - ORDER_OFFSET if ticket is not None else None, position
         )
         if columns is None:
             return ()
@@ -354,7 +353,7 @@ class SimulatedTerminal:
         if position is not None:
             mask &= merged["position_id"] == position
         if group:
-            mask &= np.array([group_matches(s, group) for s in merged["symbol"].tolist()], dtype=bool)
+            mask &= np.array([group_matches(str(s), group) for s in merged["symbol"].tolist()], dtype=np.bool_)
         order = np.lexsort((merged["ticket"][mask], merged["time_server"][mask]))
         self._error = _OK
         return {k: merged[k][mask][order] for k in _DEAL_COLUMNS}
