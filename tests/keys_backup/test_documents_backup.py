@@ -19,9 +19,10 @@ from fidus_desktop.services.personal_data import Vault
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
-from tests.keys_backup.test_documents import PDF, PNG, documents_of
+from tests.keys_backup.test_documents import documents_of
 from tests.support.cost import CHEAP_KDF
 from tests.support.demo import open_demo
+from tests.support.files import PDF, PNG
 from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 

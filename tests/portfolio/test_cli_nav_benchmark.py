@@ -11,8 +11,7 @@ from fidus_desktop.bootstrap import Services
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.portfolio.test_cli_demo import PASSWORD, run
-from tests.portfolio.test_nav_derivation import holdings
-from tests.support.portfolio_office import DATA, build_office
+from tests.support.portfolio_office import DATA, build_office, holdings
 
 
 @pytest.fixture

@@ -15,17 +15,12 @@ from fidus_desktop.reports.factsheet import factsheet_story, render_factsheet
 from fidus_desktop.reports.pdf import story_text
 from fidus_desktop.reports.periods import parse_period
 from fidus_desktop.reports.statement import render_statement, statement_story
-from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
-from fidus_desktop.services.permissions import PermissionDenied, Role
-from tests.support.portfolio_office import BACK, D4, PM, Office
+from fidus_desktop.services.permissions import PermissionDenied
+from tests.support.portfolio_office import BACK, D4, PM, Office, client_of
 from tests.support.tools import require_tool
 
 JANUARY = parse_period("2023-01")
-
-
-def client_of(*investor_ids: str) -> Actor:
-    return Actor("u-client", "carla", Role.CLIENT, workstation="test", investor_ids=frozenset(investor_ids))
 
 
 def test_statement_figures_are_the_services_figures(office: Office) -> None:

@@ -22,8 +22,6 @@ def open_test_context(tmp_path: Path) -> AppContext:
     return open_context(f"sqlite:///{(tmp_path / 'ui.db').as_posix()}", paths=paths, log_to_file=False)
 
 
-
-
 def admin_session(tmp_path: Path) -> Iterator[UiSession]:
     """Administrator alice.admin signed in (inline runner), with colleague bob.pm; closes the database after.
 

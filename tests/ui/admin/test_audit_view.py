@@ -16,7 +16,7 @@ from fidus_desktop.ui.admin.audit_view import PAGE, AuditModel, AuditView
 from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
-from tests.keys_backup.test_audit_query import tamper
+from tests.support.audit import tamper
 from tests.support.ui_session import admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -117,8 +117,6 @@ def test_poller_stops_when_the_main_window_closes(
     assert not view.poller.running  # type: ignore[union-attr]
 
 
-
-
 def test_roles_without_sync_see_stored_data_and_clients_see_no_trading(
     qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal
 ) -> None:
