@@ -179,7 +179,6 @@ def test_rapid_entries_from_two_threads_all_get_distinct_references(office: Offi
     def enter_many() -> list[str]:
         barrier.wait()
         refs = [subscribe(office, "10").ref for _ in range(per_thread)]
-        office.services.ctx.store.release_thread()
         return refs
 
     with ThreadPoolExecutor(2) as pool:
