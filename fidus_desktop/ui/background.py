@@ -29,7 +29,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from fidus_desktop.errors import report
+from fidus_desktop.errors import is_expected, report
 from fidus_desktop.ui import qt_compat
 from fidus_desktop.ui.errors import show_error
 
@@ -152,7 +152,8 @@ class Runner(QObject):
 class InlineRunner(Runner):
     """Runs each job immediately on the calling thread (tests), with the same delivery rules.
 
-    A failure without ``on_error`` is also kept in ``errors`` and raised, so a test does not pass over it.
+    Every failure is also kept in ``errors``; an unexpected one without ``on_error`` (a bug) is raised, so
+    a test does not pass over it behind a message box.
     """
 
     def __init__(self) -> None:
@@ -164,9 +165,9 @@ class InlineRunner(Runner):
             result = fn()
         except Exception as exc:
             report(exc, log, doing="background job")
-            if ticket.on_error is None:
+            self.errors.append(exc)
+            if ticket.on_error is None and not is_expected(exc):
                 self._forget(ticket_id)
-                self.errors.append(exc)
                 raise
             self._deliver(ticket_id, None, exc)
         else:
