@@ -34,6 +34,7 @@ class ChangeWatcher(QObject):
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)
         runner.changed.connect(self._announced)
+        self._relaying = True
 
     def start(self) -> None:
         """Take the current token now (nothing to report yet) and poll from then on."""
@@ -41,11 +42,11 @@ class ChangeWatcher(QObject):
         self.timer.start()
 
     def stop(self) -> None:
+        """No more polling and no more relaying: the session ended (its window closed)."""
         self.timer.stop()
-        try:
+        if self._relaying:
             self.runner.changed.disconnect(self._announced)
-        except (RuntimeError, TypeError):  # already disconnected
-            pass
+            self._relaying = False
 
     def poll(self) -> None:
         """Ask (in the worker) what changed since the last look; a poll still running is superseded."""
