@@ -39,6 +39,7 @@ from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.poller import PollerSettings
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
@@ -375,7 +376,7 @@ class TradingView(QWidget):
             self.poller = build_poller_thread(self.session, self._link or terminal_for(self.session.context),
                                               self._settings, self)
         except ValueError as exc:
-            self._say(f"MT5 sync is off: {exc}")
+            self._say(f"MT5 sync is off: {describe_error(exc)}")
             self.session.signals.mt5_status.emit("MT5: settings not usable")
             return
         self.poller.state_changed.connect(self._state_changed)
