@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 from pathlib import Path
 
 import keyring
@@ -42,7 +43,11 @@ def test_an_unexpected_error_exits_1_with_a_reference_and_the_trace_in_the_log(
         raise RuntimeError("internal detail 7f3a")
 
     monkeypatch.setattr(basics, "cmd_version", broken)
+    package_logger = logging.getLogger("fidus_desktop")
+    monkeypatch.setattr(package_logger, "handlers", [])  # as in a fresh process: no log file opened yet
     assert main(["version"]) == 1
+    for handler in package_logger.handlers:
+        handler.close()
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "internal detail" not in err
