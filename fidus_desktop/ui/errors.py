@@ -11,11 +11,12 @@ import logging
 import sys
 from types import TracebackType
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fidus_desktop.errors import report
 
 log = logging.getLogger(__name__)
+_unparented: set[QMessageBox] = set()  # boxes without a parent window, kept alive until closed
 
 
 def describe_error(exc: BaseException) -> str:
@@ -24,9 +25,13 @@ def describe_error(exc: BaseException) -> str:
 
 
 def show_error(exc: BaseException, parent: QWidget | None = None, title: str = "FIDUS Desktop") -> None:
-    """The central error display: a window-modal message box over ``parent``."""
+    """The central error display: a window-modal message box over ``parent`` (default: the active window)."""
+    parent = parent or QApplication.activeWindow()
     box = QMessageBox(QMessageBox.Icon.Warning, title, describe_error(exc), QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorBox")
+    if parent is None:  # nothing owns it: without a reference Python would delete it at once
+        _unparented.add(box)
+        box.finished.connect(lambda _: _unparented.discard(box))
     box.open()
 
 
