@@ -27,12 +27,21 @@ def wait_until(condition: object, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def log_frames(path: Path) -> tuple[int, int]:
-    """(frames in the log, frames already copied into the database file), asked from a separate connection."""
+def log_frames(path: Path, timeout: float = 10.0) -> tuple[int, int]:
+    """(frames in the log, frames already copied into the database file), asked from a separate connection.
+
+    The question is itself a passive checkpoint: while the background thread runs one, SQLite answers busy
+    (1, -1, -1), which a loaded machine makes likely; ask again once it is done.
+    """
     conn = sqlite3.connect(path)
     try:
-        _, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return logged, copied
+        deadline = time.monotonic() + timeout
+        while True:
+            busy, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if not busy:
+                return logged, copied
+            assert time.monotonic() < deadline, "another checkpoint kept the log busy"
+            time.sleep(0.01)
     finally:
         conn.close()
 
