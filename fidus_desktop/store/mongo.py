@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from bson.decimal128 import Decimal128
+from bson.int64 import Int64
 from pymongo import InsertOne, MongoClient, ReplaceOne, ReturnDocument
 from pymongo.errors import (
     AutoReconnect,
@@ -96,7 +97,12 @@ _ENCODERS: dict[type, Encoder] = {
     date: encode_date,
     bytes: _binary,
 }
-_DECODERS: dict[type, Callable[[Any], Any]] = {Decimal128: Decimal128.to_decimal}
+# What a server hands back that the application does not store as such: BSON int64 (every integer beyond
+# ±2**31: MT5 tickets, position ids, versions) decodes to ``Int64``, an int subclass the store's own validation
+# refuses; Decimal128 is our Decimal. Binary of subtype 0 already decodes to ``bytes``. Types this adapter never
+# writes (doubles, BSON dates, ObjectIds written by other tools) come back as the driver gives them and are
+# refused with a readable message if written back.
+_DECODERS: dict[type, Callable[[Any], Any]] = {Decimal128: Decimal128.to_decimal, Int64: int}
 
 
 def encode_body(doc: Document) -> Document:

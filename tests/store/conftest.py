@@ -48,9 +48,9 @@ def open_backend(kind: str, tmp_path: Path) -> Iterator[Store]:
     if kind == "mongomock":
         import mongomock
 
-        from tests.store.mongomock_shim import server_comparisons
+        from tests.store.mongomock_shim import bson_storage, server_comparisons
 
-        with server_comparisons():
+        with server_comparisons(), bson_storage():
             store = MongoStore(mongomock.MongoClient(), "contract", supports_transactions=False)
             yield store
         return

@@ -5,6 +5,10 @@ compare or sort ``Decimal128`` (real servers compare it numerically with ints, s
 treats ``true`` as equal to ``1`` (Python's ``True == 1``; servers keep booleans in their own type
 bracket), and its bulk builder rejects the ``sort`` argument that current pymongo passes. These patches
 fix exactly that and nothing else, so a test failing on "mongomock" points at the adapter, not the double.
+
+A server also stores BSON, not Python objects: ``bson_storage`` makes every document mongomock keeps or hands
+back pass through ``bson.encode``/``bson.decode`` first (``Int64`` for integers beyond 32 bits, ``bytes`` for
+binary, aware date-times), so the adapter reads what a driver would read from a server.
 """
 
 from __future__ import annotations
@@ -13,10 +17,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import bson
 import pytest
+from bson.binary import UuidRepresentation
+from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
 from mongomock import collection as mm_collection
 from mongomock import filtering
+from mongomock import store as mm_store
+
+# What the adapter's MongoClient uses (store/mongo.py CLIENT_OPTIONS): aware date-times, standard UUIDs.
+SERVER_CODEC = CodecOptions(tz_aware=True, uuid_representation=UuidRepresentation.STANDARD)
+
+
+def bson_round_trip(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` as a server stores it and a driver decodes it."""
+    return bson.decode(bson.encode(doc, codec_options=SERVER_CODEC), codec_options=SERVER_CODEC)
 
 
 class ServerBool:
@@ -81,4 +97,40 @@ def server_comparisons() -> Iterator[None]:
         mp.setattr(filtering, "iter_key_candidates", patched_candidates)
         mp.setattr(builder, "add_replace", lambda self, *a, sort=None, **kw: add_replace(self, *a, **kw))
         mp.setattr(builder, "add_update", lambda self, *a, sort=None, **kw: add_update(self, *a, **kw))
+        yield
+
+
+@contextmanager
+def bson_storage() -> Iterator[None]:
+    """mongomock keeps and returns only what survives a BSON round trip, like a server.
+
+    A stored document is re-encoded whenever it is read, because mongomock applies updates in place on the
+    stored dict (a ``$inc`` leaves a Python int where a server would hold an int64).
+    """
+    store_class = mm_store.CollectionStore
+    getitem, setitem = store_class.__getitem__, store_class.__setitem__
+
+    def patched_getitem(self: Any, key: Any) -> Any:
+        doc = bson_round_trip(getitem(self, key))
+        setitem(self, key, doc)
+        return doc
+
+    def patched_setitem(self: Any, key: Any, value: Any) -> None:
+        setitem(self, key, bson_round_trip(value))
+
+    def patched_documents(self: Any) -> Iterator[Any]:
+        self._remove_expired_documents()
+        with self._rwlock.reader():
+            items = list(self._documents.items())
+        for key, doc in items:
+            fresh = bson_round_trip(doc)
+            with self._rwlock.writer():
+                if key in self._documents:
+                    self._documents[key] = fresh
+            yield fresh
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_class, "__getitem__", patched_getitem)
+        mp.setattr(store_class, "__setitem__", patched_setitem)
+        mp.setattr(store_class, "documents", property(patched_documents))
         yield
