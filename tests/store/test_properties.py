@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -114,8 +115,8 @@ def field_matches(value: Any, cond: dict[str, Any]) -> bool:
             needle = arg.casefold()
             ok = folded is not None and (folded.startswith(needle) if op == "$istartswith" else needle in folded)
         else:
-            compare = {"$gt": "__gt__", "$gte": "__ge__", "$lt": "__lt__", "$lte": "__le__"}[op]
-            ok = same_bracket(value, arg) and getattr(value, compare)(arg)
+            compare = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}[op]
+            ok = same_bracket(value, arg) and compare(value, arg)  # not value.__gt__: int vs Decimal is NotImplemented
         if not ok:
             return False
     return True
