@@ -70,7 +70,9 @@ class AuditLog:
         self.entries.ensure_index(["entity", "entity_id"])
 
     def last(self) -> Document | None:
-        return self.entries.find_one(sort=[("seq", -1)])
+        """The newest entry, read through the unique ``seq`` index: on MongoDB that index is partial (only
+        documents with ``seq``), which serves a sort only for a query that implies its filter."""
+        return self.entries.find_one({"seq": {"$exists": True}}, sort=[("seq", -1)])
 
     def append(
         self,

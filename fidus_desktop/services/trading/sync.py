@@ -146,7 +146,9 @@ class SyncService(Service):
         one); the equity peak moves with new cash flows so a deposit is not mistaken for a recovery.
         """
         with gc_paused():  # a large first poll allocates about a million acyclic objects: see gc_pause
-            return self._record_poll(actor, account, poll, snapshot_every)
+            # atomic: a MongoDB server rolls the poll back when the GUI (or another workstation) writes the same
+            # records or the audit log at the same moment; the poll is then stored again, not lost.
+            return self.store.atomic(lambda: self._record_poll(actor, account, poll, snapshot_every))
 
     def _record_poll(self, actor: Actor, account: Mt5Account, poll: Poll, snapshot_every: timedelta) -> SyncResult:
         login = account.login
