@@ -34,17 +34,35 @@ from tests.store.strict_mongo import StrictSession, strict_store
 T = datetime(2024, 1, 1, tzinfo=UTC)
 
 
+NOT_ARRAY = {"$not": {"$type": "array"}}
+
+
+def scalar(path: str, query: dict) -> dict:
+    """``query`` guarded so that it never matches inside a stored list (mongo_query's docstring)."""
+    return {"$and": [query, {path: NOT_ARRAY}]}
+
+
 @pytest.mark.parametrize(
     ("flt", "query"),
     [
-        ({"n": Decimal("1.50")}, {"n": Decimal128("1.50")}),
-        ({"t": {"$gte": T}}, {"t": {"$gte": encode_datetime(T), "$lt": "\x01E"}}),
-        ({"t": {"$lt": T}}, {"t": {"$lt": encode_datetime(T), "$gte": "\x01D"}}),
-        ({"s": {"$lt": "b"}}, {"s": {"$lt": "b", "$not": {"$gte": "\x01", "$lt": "\x02"}}}),
+        ({"n": Decimal("1.50")}, scalar("n", {"n": Decimal128("1.50")})),
+        ({"t": {"$gte": T}}, scalar("t", {"t": {"$gte": encode_datetime(T), "$lt": "\x01E"}})),
+        ({"t": {"$lt": T}}, scalar("t", {"t": {"$lt": encode_datetime(T), "$gte": "\x01D"}})),
+        ({"s": {"$lt": "b"}}, scalar("s", {"s": {"$lt": "b", "$not": {"$gte": "\x01", "$lt": "\x02"}}})),
         ({"_id": {"$lt": "b"}}, {"_id": {"$lt": "b"}}),
-        ({"s": {"$istartswith": "A.b"}}, {"s": {"$regex": "^(?!\\x01)a\\.b", "$options": "i"}}),
-        ({"s": {"$icontains": "x"}}, {"s": {"$regex": "^(?!\\x01)[\\s\\S]*x", "$options": "i"}}),
-        ({"a": 1, "b": {"$nin": [None]}}, {"$and": [{"a": 1}, {"b": {"$nin": [None]}}]}),
+        ({"s": {"$istartswith": "A.b"}}, scalar("s", {"s": {"$regex": "^(?!\\x01)a\\.b", "$options": "i"}})),
+        ({"s": {"$icontains": "x"}}, scalar("s", {"s": {"$regex": "^(?!\\x01)[\\s\\S]*x", "$options": "i"}})),
+        (
+            {"a": 1, "b": {"$nin": [None]}},
+            {"$and": [
+                scalar("a", {"a": 1}),
+                {"$or": [scalar("b", {"b": {"$nin": [None]}}), {"b": {"$type": "array"}}]},
+            ]},
+        ),
+        (
+            {"c.x": None},
+            {"$or": [{"$and": [{"c.x": None}, {"c.x": NOT_ARRAY}, {"c": NOT_ARRAY}]}, {"c": {"$type": "array"}}]},
+        ),
         ({"$or": [{"a": 1}, {}]}, {}),
     ],
 )

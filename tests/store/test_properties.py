@@ -144,13 +144,20 @@ filters = st.one_of(
         lambda op, fs: {op: fs}, st.sampled_from(["$and", "$or"]), st.lists(simple_filters, min_size=1, max_size=3)
     ),
 )
+# Stored lists are opaque to filters on both backends (docs/STORAGE.md): the reference matcher never looks
+# inside one, and a dotted path through a list is missing.
+scalar_lists = st.lists(scalars, max_size=3)
 rows = st.lists(
     st.fixed_dictionaries(
         {},
         optional={
-            "a": scalars,
+            "a": st.one_of(scalars, scalar_lists),
             "b": scalars,
-            "c": st.one_of(scalars, st.fixed_dictionaries({}, optional={"x": scalars})),
+            "c": st.one_of(
+                scalars,
+                st.fixed_dictionaries({}, optional={"x": st.one_of(scalars, scalar_lists)}),
+                st.lists(st.fixed_dictionaries({}, optional={"x": scalars}), max_size=2),
+            ),
         },
     ),
     max_size=8,
