@@ -43,13 +43,21 @@ def check_database(db_uri: str | None) -> Check:
     try:
         ctx.store.ping()
         users = ctx.services.users.count()
-        detail = f"{ctx.store.describe()}, {users} user(s)"
+        detail = "; ".join([f"{ctx.store.describe()}, {users} user(s)", *ctx.store.details()])
         if not ctx.store.supports_transactions:
             return Check(
                 "database",
                 "warn",
                 detail + "; standalone MongoDB: multi-document changes are not atomic",
                 "Run MongoDB as a replica set (even a single-node one) or use Atlas.",
+            )
+        if ctx.store.warnings():
+            return Check(
+                "database",
+                "warn",
+                "; ".join([detail, *ctx.store.warnings()]),
+                "Remove the overridden options from the database URI; upgrade MongoDB to 5.0 or newer for "
+                "point-in-time backups.",
             )
         if users == 0:
             return Check("database", "warn", detail, "Run `fidus init --admin-user NAME` or `fidus init --demo`.")

@@ -173,3 +173,35 @@ def test_random_filters_agree_with_the_reference_matcher(store: Store, docs: lis
     expected = sorted(i for i, d in zip(ids, docs, strict=True) if matches(d, flt))
     assert sorted(d["_id"] for d in coll.find(flt)) == expected
     assert coll.count(flt) == len(expected)
+
+
+# Integers at the edges of BSON's int32 and int64: a server hands back every integer beyond ±2**31 as Int64.
+edge_integers = st.one_of(
+    st.sampled_from([0, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**32, 2**53 + 1, 2**63 - 1, -(2**63)]),
+    st.integers(-(2**63), 2**63 - 1),
+)
+
+
+@SETTINGS
+@given(values=st.lists(edge_integers, min_size=1, max_size=4))
+def test_integers_at_the_32_and_64_bit_edges_survive_every_write_and_filter(store: Store, values: list[int]) -> None:
+    store.drop_collection("tickets")
+    coll = store.collection("tickets")
+    first, last = values[0], values[-1]
+    doc = coll.insert({"ticket": first, "all": values, "position": {"id": last}})
+    loaded = coll.require(doc["_id"])
+    assert _shape(loaded) == _shape(doc)
+    assert loaded == doc
+    # Writing back what was read (an edit, a replace, an audit image) must not trip the store's own checks.
+    updated = coll.update(doc["_id"], {"position": loaded["position"], "seen": loaded["all"]}, expected_version=1)
+    replaced = coll.replace({**coll.require(doc["_id"]), "ticket": loaded["ticket"]})
+    assert replaced["version"] == updated["version"] + 1
+    assert [d["_id"] for d in coll.find({"ticket": first})] == [doc["_id"]]
+    assert coll.find({"ticket": {"$gte": first}}, sort=[("ticket", 1)], skip=0, limit=1)[0]["ticket"] == first
+    keys = sorted(set(values))
+    batch = [{"ticket": v, "n": 1} for v in keys]
+    store.drop_collection("deals")
+    assert store.collection("deals").upsert_many(batch, ["ticket"]).inserted == len(keys)
+    again = store.collection("deals").upsert_many(batch, ["ticket"])
+    assert again.unchanged == len(keys)
+    assert sorted(d["ticket"] for d in store.collection("deals").find()) == keys
