@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
-from fidus_desktop.bootstrap import open_context
+from fidus_desktop.bootstrap import db_password_name, open_context
 from fidus_desktop.config.paths import AppPaths
-from fidus_desktop.config.secrets import keyring_status
+from fidus_desktop.config.secrets import SecretStore, keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.services.server_check import prove_server
 from fidus_desktop.store.errors import StorageError
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -116,3 +119,16 @@ def run_checks(db_uri: str | None) -> list[Check]:
         lambda: check_disk(paths),
     ]
     return [check() for check in checks]
+
+
+def run_deep(uri: str) -> list[Check]:
+    """``fidus doctor --deep URI``: prove a MongoDB server in throwaway databases (services/server_check.py)."""
+    secrets = SecretStore()
+    try:
+        with tempfile.TemporaryDirectory(prefix="fidus-check-") as folder:
+            findings = prove_server(
+                uri, Path(folder), password_lookup=lambda user_host: secrets.get(db_password_name(user_host))
+            )
+    except StorageError as exc:
+        return [Check("server", "fail", str(exc), "Check the URI, the stored password and that the server runs.")]
+    return [Check(f.name, "ok" if f.ok else "fail", f.detail) for f in findings]

@@ -13,8 +13,10 @@ binary, aware date-times), so the adapter reads what a driver would read from a 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import bson
@@ -50,6 +52,17 @@ class ServerBool:
         return hash(("bool", self.value))
 
 
+def _decimal(value: Decimal128) -> Decimal:
+    """``Decimal128.to_decimal``, remembered by the value's 16 bytes: mongomock compares every stored value
+    on every query."""
+    return _decimal_of(value.bid)
+
+
+@functools.lru_cache(maxsize=65536)
+def _decimal_of(bid: bytes) -> Decimal:
+    return Decimal128.from_bid(bid).to_decimal()
+
+
 def server_value(value: Any) -> Any:
     """``value`` with Decimal128 as Decimal and booleans as ``ServerBool`` (containers walked)."""
     kind = type(value)
@@ -58,7 +71,7 @@ def server_value(value: Any) -> Any:
     if kind is list:
         return [server_value(v) for v in value]
     if kind is Decimal128:
-        return value.to_decimal()
+        return _decimal(value)
     if kind is bool:
         return ServerBool(value)
     return value
@@ -67,7 +80,7 @@ def server_value(value: Any) -> Any:
 def _plain(value: Any) -> Any:
     if isinstance(value, ServerBool):
         return value.value
-    return value.to_decimal() if isinstance(value, Decimal128) else value
+    return _decimal(value) if isinstance(value, Decimal128) else value
 
 
 @contextmanager
@@ -102,35 +115,26 @@ def server_comparisons() -> Iterator[None]:
 
 @contextmanager
 def bson_storage() -> Iterator[None]:
-    """mongomock keeps and returns only what survives a BSON round trip, like a server.
+    """mongomock keeps only what survives a BSON round trip, like a server, so reads return what a driver would.
 
-    A stored document is re-encoded whenever it is read, because mongomock applies updates in place on the
-    stored dict (a ``$inc`` leaves a Python int where a server would hold an int64).
+    Documents are re-encoded when stored and after every in-place update (mongomock applies ``$inc`` or a
+    replacement on the stored dict, which would otherwise leave a Python int where a server holds an int64).
     """
     store_class = mm_store.CollectionStore
-    getitem, setitem = store_class.__getitem__, store_class.__setitem__
-
-    def patched_getitem(self: Any, key: Any) -> Any:
-        doc = bson_round_trip(getitem(self, key))
-        setitem(self, key, doc)
-        return doc
+    setitem = store_class.__setitem__
+    apply_update = mm_collection.Collection._apply_update_document
 
     def patched_setitem(self: Any, key: Any, value: Any) -> None:
         setitem(self, key, bson_round_trip(value))
 
-    def patched_documents(self: Any) -> Iterator[Any]:
-        self._remove_expired_documents()
-        with self._rwlock.reader():
-            items = list(self._documents.items())
-        for key, doc in items:
-            fresh = bson_round_trip(doc)
-            with self._rwlock.writer():
-                if key in self._documents:
-                    self._documents[key] = fresh
-            yield fresh
+    def patched_apply_update(self: Any, existing: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        result = apply_update(self, existing, *args, **kwargs)
+        stored = bson_round_trip(existing)
+        existing.clear()
+        existing.update(stored)  # in place: this dict is the stored document
+        return result
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(store_class, "__getitem__", patched_getitem)
         mp.setattr(store_class, "__setitem__", patched_setitem)
-        mp.setattr(store_class, "documents", property(patched_documents))
+        mp.setattr(mm_collection.Collection, "_apply_update_document", patched_apply_update)
         yield
