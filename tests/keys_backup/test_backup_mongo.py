@@ -5,7 +5,7 @@ and a restore survives an election."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,16 @@ from fidus_desktop.bootstrap import AppContext, Services
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.config.settings import Settings
+from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS, Mt5Session, SimulatedTerminal, policy_from_config
 from fidus_desktop.security.backup_format import write_backup
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.backup import BackupService, restore_backup
 from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.trading.accounts import Mt5AccountInput
+from fidus_desktop.services.trading.sync import Poll
 from fidus_desktop.store.mongo import MongoStore
 from fidus_desktop.store.schema import migrate
-from tests.keys_backup.conftest import CHEAP, NOW, PASSPHRASE, Office, make_office
+from tests.keys_backup.conftest import ADMIN_PASSWORD, CHEAP, NOW, PASSPHRASE, Office, make_office
 from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
 from tests.store.strict_mongo import StrictClient, strict_store
 
@@ -90,3 +93,28 @@ def test_a_restore_batch_rolled_back_by_an_election_is_written_again(tmp_path: P
         restore_backup(_archive(tmp_path / "a.fidusbak", 7), BACKUP_PASSPHRASE, target)
         assert target.collection("mt5_sync_state").require("state-1")["version"] == 7
         assert target.client.log.count("abort") == 1
+
+
+def test_sign_in_on_a_replica_set_survives_a_write_conflict(mongo_office: Office, replica: MongoStore) -> None:
+    replica.client.faults.write.append("WriteConflict")  # another workstation's sign-in wrote first
+    user = mongo_office.ctx.services.users.authenticate("admin", ADMIN_PASSWORD)
+    assert user.username == "admin"
+    assert replica.client.log.count("abort") >= 1
+    assert mongo_office.ctx.services.ctx.audit.verify().ok
+
+
+def test_an_mt5_poll_rolled_back_by_a_conflict_is_stored_again(mongo_office: Office, replica: MongoStore) -> None:
+    trading = mongo_office.ctx.services.trading
+    sim = DEFAULT_ACCOUNTS[0]
+    account = trading.accounts.create(mongo_office.admin, Mt5AccountInput(sim.login, sim.server, sim.name,
+                                                                          sim.currency))
+    terminal = SimulatedTerminal(seed=5, accounts=[sim], now=NOW)
+    session = Mt5Session(terminal, policy_from_config("EET-NY"), clock=lambda: terminal.now)
+    session.connect(login=sim.login, password=sim.password, server=sim.server)
+    deals = session.deals(NOW - timedelta(days=3), NOW)
+    poll = Poll(session.account(), session.positions(), deals, watermark=terminal.now)
+    replica.client.faults.commit.append("WriteConflict")  # the GUI appended to the audit log at the same moment
+    result = trading.sync.record_poll(mongo_office.admin, account, poll)
+    assert result.new_deals == len(deals) > 0
+    assert trading.sync.deal_count(sim.login) == len(deals)
+    assert replica.client.log[-6:] == ["start", "abort", "end", "start", "commit", "end"]
