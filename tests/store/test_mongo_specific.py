@@ -16,6 +16,8 @@ from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import ReadPreference
 from pymongo.write_concern import WriteConcern
 
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.store import mongo
 from fidus_desktop.store.codec import encode_datetime
 from fidus_desktop.store.errors import (
@@ -296,3 +298,19 @@ def test_standalone_detection_and_warning() -> None:
     assert store.warnings() == ["standalone server: multi-document changes are not atomic"]
     with store.transaction():
         assert store.session() is None
+
+
+def test_an_audit_append_that_lost_the_race_for_its_seq_is_run_again(replica: MongoStore) -> None:
+    """Another workstation committed seq n+1 after this one read seq n as the last entry."""
+    audit = AuditLog(replica, lambda: T)
+    audit.ensure_indexes()
+    actor = Actor.system("test")
+    first = audit.append(actor, "a", "thing", "1")
+    audit.append(actor, "b", "thing", "2")
+    stale = iter([first])
+    real_last = audit.last
+    audit.last = lambda: next(stale, None) or real_last()  # type: ignore[method-assign]
+    entry = audit.append(actor, "c", "thing", "3")
+    assert entry["seq"] == 3
+    assert replica.client.log.count("abort") == 1
+    assert audit.verify().ok
