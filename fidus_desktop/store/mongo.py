@@ -3,8 +3,11 @@
 Documents are stored with a UUID-string ``_id`` and a ``version`` field. Values pass through the same
 validation as in SQLite (``codec.walk``); Decimals become Decimal128 (exponent kept), date-times and dates
 the same tagged UTC strings as in SQLite (BSON dates would drop microseconds and sort apart from SQLite),
-bytes BSON binary. Transactions need a replica set or mongos; on a standalone server ``transaction()`` runs
-the operations one by one without atomicity, and ``warnings()`` says so (docs/STORAGE.md).
+bytes BSON binary; BSON int64 comes back as ``int``. Transactions need a replica set or mongos (majority
+writes, snapshot reads on the primary: ``mongo_settings``); a transaction the server rolls back is a
+``TransactionConflict`` that ``atomic`` runs again, an unknown commit is retried (``mongo_errors``). On a
+standalone server ``transaction()`` runs the operations one by one without atomicity, and ``warnings()`` says
+so (docs/STORAGE.md).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import unquote
 
 import bson
 import pymongo
@@ -25,34 +27,29 @@ from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from pymongo import InsertOne, MongoClient, ReplaceOne, ReturnDocument
 from pymongo.errors import (
-    AutoReconnect,
     BulkWriteError,
-    ConfigurationError,
-    ConnectionFailure,
-    DocumentTooLarge,
-    DuplicateKeyError,
-    InvalidURI,
     OperationFailure,
     PyMongoError,
-    ServerSelectionTimeoutError,
 )
-from pymongo.read_concern import ReadConcern
-from pymongo.read_preferences import ReadPreference
-from pymongo.write_concern import WriteConcern
 
 from fidus_desktop.store.codec import Encoder, check_decimal, encode_date, encode_datetime, untag, walk
 from fidus_desktop.store.errors import (
     ConcurrencyError,
     DatabaseUnreachable,
-    DuplicateKey,
-    InvalidDatabaseUri,
     InvalidDocument,
-    OutcomeUnknown,
     StorageError,
     TransactionConflict,
 )
 from fidus_desktop.store.filters import parse_filter, parse_sort
+from fidus_desktop.store.mongo_errors import (
+    MAX_TIME_EXPIRED,
+    UNKNOWN_COMMIT,
+    codes,
+    outcome_unknown,
+    translate_error,
+)
 from fidus_desktop.store.mongo_query import compile_query, mongo_value
+from fidus_desktop.store.mongo_settings import CLIENT_OPTIONS, TRANSACTION_OPTIONS, pinned_options
 from fidus_desktop.store.port import (
     Collection,
     Document,
@@ -81,29 +78,11 @@ DEFAULT_DATABASE = "fidus"
 UPSERT_CHUNK = 1000
 STANDALONE_WARNING = "standalone server: multi-document changes are not atomic"
 NO_SNAPSHOT_WARNING = "MongoDB before 5.0: backups read without a snapshot and are not one point in time"
-_AUTH_CODES = {13, 18}  # Unauthorized, AuthenticationFailed
-_WRITE_CONFLICT, _MAX_TIME_EXPIRED, _SNAPSHOT_TOO_OLD = 112, 50, 239
-TRANSIENT, UNKNOWN_COMMIT = "TransientTransactionError", "UnknownTransactionCommitResult"  # server error labels
 MIN_WIRE_VERSION, SNAPSHOT_WIRE_VERSION = 9, 13  # MongoDB 4.4 and 5.0
 RETRY_SECONDS = 120  # as pymongo's with_transaction
 BACKOFF_FIRST, BACKOFF_MAX = 0.005, 0.5
 MAX_BSON_BYTES = 16 * 1024 * 1024  # the server's document limit
 INDEX_BUILD_SECONDS = 3600  # building an index over a large collection is slow but not a dead server
-CLIENT_OPTIONS: dict[str, Any] = {
-    "uuidRepresentation": "standard",
-    "tz_aware": True,
-    "serverSelectionTimeoutMS": 5000,
-    "connectTimeoutMS": 5000,
-    # A busy server (a large commit, another workstation's index build) is not an unreachable one; a server
-    # that is really gone is noticed by server selection (5 s) on the next call.
-    "socketTimeoutMS": 120_000,
-    "appname": "FIDUS Desktop",
-}
-TRANSACTION_OPTIONS: dict[str, Any] = {
-    "read_concern": ReadConcern("snapshot"),
-    "write_concern": WriteConcern("majority"),
-    "read_preference": ReadPreference.PRIMARY,
-}
 
 
 # -- documents -------------------------------------------------------------------------------------------
@@ -142,98 +121,6 @@ def decode(raw: Mapping[str, Any]) -> Document:
     """A stored document as the application sees it (Decimal, datetime in UTC, date, bytes)."""
     doc: Document = untag(dict(raw), _DECODERS)
     return doc
-
-
-# -- errors ----------------------------------------------------------------------------------------------
-def _unreachable(where: str, exc: Exception) -> DatabaseUnreachable:
-    if isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES:
-        return DatabaseUnreachable(
-            f"{where}: authentication failed. Check the user name in the URI and set the password with "
-            "`fidus config set-db-password USER@HOST`."
-        )
-    # Not "nothing was changed": a single write outside a transaction may have reached the server before the
-    # connection dropped (transactions say so themselves: TransactionConflict or OutcomeUnknown).
-    return DatabaseUnreachable(
-        f"{where} cannot be reached ({type(exc).__name__}). Check that the server is running, that the host and "
-        "port in --db / FIDUS_DB are right and that this computer may connect to it (VPN, firewall, Atlas IP "
-        "access list). If you were saving a change, reload and check whether it is there before entering it again."
-    )
-
-
-def _codes(exc: PyMongoError) -> set[int]:
-    """The server error codes in ``exc``, including each failed write of a bulk write."""
-    codes = {getattr(exc, "code", None)}
-    if isinstance(exc, BulkWriteError):
-        codes.update(e.get("code") for e in exc.details.get("writeErrors", []))
-    return {c for c in codes if isinstance(c, int)}
-
-
-def is_transient(exc: PyMongoError) -> bool:
-    """The server rolled the transaction back and says running it again may succeed (write conflicts,
-    elections, a dropped connection before the commit)."""
-    return exc.has_error_label(TRANSIENT) or _WRITE_CONFLICT in _codes(exc)
-
-
-def translate_error(exc: PyMongoError, where: str) -> StorageError:
-    """A driver error as one of ours (the message names the server, never the password)."""
-    codes = _codes(exc)
-    if is_transient(exc):
-        return TransactionConflict(
-            f"Another workstation (or the MT5 poller) changed the same records at the same moment, or {where} "
-            "changed its primary server; this change was rolled back and nothing of it was saved. Try again."
-        )
-    if isinstance(exc, DuplicateKeyError) or 11000 in codes:
-        return DuplicateKey(f"That value is already used by another record ({_first_line(exc)}).")
-    if isinstance(exc, DocumentTooLarge):
-        return InvalidDocument(
-            "The document is larger than MongoDB's 16 MB limit. Store large files as separate blobs."
-        )
-    if _SNAPSHOT_TOO_OLD in codes:
-        return StorageError(
-            f"Reading one consistent copy of {where} took longer than the server keeps old versions "
-            "(minSnapshotHistoryWindowInSeconds, 5 minutes by default). Run the backup at a quieter time or ask "
-            "the database administrator to raise that server parameter; nothing was written."
-        )
-    if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)) or codes & _AUTH_CODES:
-        return _unreachable(where, exc)
-    if isinstance(exc, InvalidURI):
-        return InvalidDatabaseUri(f"The MongoDB URI for {where} is not valid ({_first_line(exc)}).")
-    if isinstance(exc, ConfigurationError):
-        return DatabaseUnreachable(f"{where}: the connection settings are not valid ({_first_line(exc)}).")
-    return StorageError(f"MongoDB error on {where}: {_first_line(exc)}")
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-
-
-def _outcome_unknown(where: str, exc: PyMongoError) -> OutcomeUnknown:
-    return OutcomeUnknown(
-        f"{where} did not confirm whether this change was saved ({_first_line(exc)}). Reload and check whether "
-        "it is there before entering it again; entering it again blindly may record it twice."
-    )
-
-
-# -- durability settings ---------------------------------------------------------------------------------
-def pinned_options(options: str) -> tuple[dict[str, Any], list[str]]:
-    """Client keyword arguments that pin durability, and a warning for each URI option they override.
-
-    Every write is acknowledged by a majority of the replica set (an acknowledged change survives a fail-over)
-    and every read comes from the primary with majority read concern: a secondary may lag, which would make
-    the version checks fail, and a transaction cannot read from one at all. Keyword arguments take precedence
-    over URI options in pymongo, so a URI cannot weaken these; ``fidus doctor`` lists what was overridden.
-    """
-    given = {k.lower(): unquote(v) for k, _, v in (p.partition("=") for p in options.split("&") if p)}
-    pinned = {"w": "majority", "readPreference": "primary", "readConcernLevel": "majority"}
-    warnings = []
-    for name, value in pinned.items():
-        asked = given.get(name.lower())
-        if asked is not None and asked.lower() != value.lower():
-            warnings.append(f"{name}={asked} in the database URI was overridden to {name}={value}")
-    for name in ("journal", "j"):
-        if given.get(name, "").lower() == "false":
-            warnings.append(f"{name}=false in the database URI was overridden (majority writes are journaled)")
-    return {**pinned, "journal": True}, warnings
 
 
 def _server_version(hello: Mapping[str, Any]) -> int:
@@ -385,8 +272,8 @@ class MongoStore(Store):
             except PyMongoError as exc:
                 if not exc.has_error_label(UNKNOWN_COMMIT):
                     raise translate_error(exc, self.describe()) from exc
-                if _MAX_TIME_EXPIRED in _codes(exc) or time.monotonic() - start >= RETRY_SECONDS:
-                    raise _outcome_unknown(self.describe(), exc) from exc
+                if MAX_TIME_EXPIRED in codes(exc) or time.monotonic() - start >= RETRY_SECONDS:
+                    raise outcome_unknown(self.describe(), exc) from exc
 
     def atomic(self, fn: Callable[[], T]) -> T:
         """``fn()`` in one transaction, run again (with growing, jittered pauses, for up to ``RETRY_SECONDS``)

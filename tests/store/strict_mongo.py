@@ -33,7 +33,8 @@ import mongomock
 from bson.timestamp import Timestamp
 from pymongo.errors import AutoReconnect, InvalidOperation, OperationFailure
 
-from fidus_desktop.store.mongo import TRANSIENT, UNKNOWN_COMMIT, MongoStore
+from fidus_desktop.store.mongo import MongoStore
+from fidus_desktop.store.mongo_errors import TRANSIENT, UNKNOWN_COMMIT
 from tests.store.mongomock_shim import SERVER_CODEC, bson_storage, server_comparisons
 
 # Driver methods and the server command each sends where the server refuses it inside a transaction.
