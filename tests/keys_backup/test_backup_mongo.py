@@ -118,3 +118,18 @@ def test_an_mt5_poll_rolled_back_by_a_conflict_is_stored_again(mongo_office: Off
     assert result.new_deals == len(deals) > 0
     assert trading.sync.deal_count(sim.login) == len(deals)
     assert replica.client.log[-6:] == ["start", "abort", "end", "start", "commit", "end"]
+
+
+def test_moving_a_sqlite_office_to_a_replica_set(keyed: Office, tmp_path: Path) -> None:
+    """The documented move from SQLite to MongoDB: back up, restore --into mongodb://…, audit chain intact."""
+    keyed.add_kyc("k1", "p1", None, scan=b"\x00binary scan\xff")
+    people = keyed.ctx.store.collection("people")
+    people.update("p2", {"name": "Renamed"}, expected_version=people.require("p2")["version"])
+    before = snapshot(keyed.ctx.store)
+    path = tmp_path / "move.fidusbak"
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    with strict_store("moved") as target:
+        restore_backup(path, BACKUP_PASSPHRASE, target)
+        assert snapshot(target) == before
+        assert target.collection("people").require("p2")["version"] == 2
+        assert AuditLog(target, lambda: NOW).verify().ok

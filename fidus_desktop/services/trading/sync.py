@@ -188,12 +188,15 @@ class SyncService(Service):
         Operational status, not business data: stored without an audit entry.
         """
         changes = {"connection": state.value, "detail": detail, "connection_at": self.now()}
-        with self.store.transaction():
+
+        def note() -> None:
             doc = self.state.find_one({"login": login})
             if doc is None:
                 self.state.insert({"login": login, **changes})
             else:
                 self.state.update(doc["_id"], changes, expected_version=doc["version"])
+
+        self.store.atomic(note)  # the poll of the same account may write its state at the same moment
 
     def _replace_positions(self, login: int, positions: Sequence[Position]) -> None:
         open_tickets = {p.ticket for p in positions}
