@@ -168,7 +168,10 @@ class MongoStore(Store):
             self._label = _client_label(client_or_uri)
         self.database_name = database or DEFAULT_DATABASE
         self.db = self.client[self.database_name]
-        self.ping()
+        try:
+            self.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise translate_error(exc, self.describe(), opening=True) from exc
         self._hello = self._read_hello()
         self._check_version()
         self._transactions = self._detect_transactions() if supports_transactions is None else supports_transactions

@@ -35,7 +35,7 @@ WRITE_CONFLICT, MAX_TIME_EXPIRED, _SNAPSHOT_TOO_OLD = 112, 50, 239
 TRANSIENT, UNKNOWN_COMMIT = "TransientTransactionError", "UnknownTransactionCommitResult"  # server error labels
 
 
-def _unreachable(where: str, exc: Exception) -> DatabaseUnreachable:
+def _unreachable(where: str, exc: Exception, *, opening: bool) -> DatabaseUnreachable:
     if isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES:
         return DatabaseUnreachable(
             f"{where}: authentication failed. Check the user name in the URI and set the password with "
@@ -43,10 +43,13 @@ def _unreachable(where: str, exc: Exception) -> DatabaseUnreachable:
         )
     # Not "nothing was changed": a single write outside a transaction may have reached the server before the
     # connection dropped (transactions say so themselves: TransactionConflict or OutcomeUnknown).
+    saving = "" if opening else (
+        " If you were saving a change, reload and check whether it is there before entering it again."
+    )
     return DatabaseUnreachable(
         f"{where} cannot be reached ({type(exc).__name__}). Check that the server is running, that the host and "
         "port in --db / FIDUS_DB are right and that this computer may connect to it (VPN, firewall, Atlas IP "
-        "access list). If you were saving a change, reload and check whether it is there before entering it again."
+        f"access list).{saving}"
     )
 
 
@@ -64,8 +67,9 @@ def is_transient(exc: PyMongoError) -> bool:
     return exc.has_error_label(TRANSIENT) or WRITE_CONFLICT in codes(exc)
 
 
-def translate_error(exc: PyMongoError, where: str) -> StorageError:
-    """A driver error as one of ours (the message names the server, never the password)."""
+def translate_error(exc: PyMongoError, where: str, *, opening: bool = False) -> StorageError:
+    """A driver error as one of ours (the message names the server, never the password); ``opening``: while
+    connecting, when nothing can have been written."""
     found = codes(exc)
     if is_transient(exc):
         return TransactionConflict(
@@ -85,7 +89,7 @@ def translate_error(exc: PyMongoError, where: str) -> StorageError:
             "the database administrator to raise that server parameter; nothing was written."
         )
     if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)) or found & _AUTH_CODES:
-        return _unreachable(where, exc)
+        return _unreachable(where, exc, opening=opening)
     if isinstance(exc, InvalidURI):
         return InvalidDatabaseUri(f"The MongoDB URI for {where} is not valid ({_first_line(exc)}).")
     if isinstance(exc, ConfigurationError):

@@ -81,6 +81,8 @@ def test_driver_errors_become_storage_errors() -> None:
     down = translate_error(AutoReconnect("connection reset"), "MongoDB db:27017/fidus")
     assert isinstance(down, DatabaseUnreachable)
     assert "MongoDB db:27017/fidus cannot be reached" in str(down)
+    assert "check whether it is there" in str(down)  # a write may have reached the server: never "nothing changed"
+    assert "check whether" not in str(translate_error(AutoReconnect("refused"), "x", opening=True))
     auth = translate_error(OperationFailure("Authentication failed.", code=18), "MongoDB db:27017/fidus")
     assert isinstance(auth, DatabaseUnreachable)
     assert "authentication failed" in str(auth)
