@@ -31,6 +31,7 @@ from fidus_desktop.domain.trading.models import AccountSnapshot, Position
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.accounts import terminal_path_warning
+from fidus_desktop.services.trading.lease import holder_name
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.reconciliation import reconciliation_state
 from fidus_desktop.services.trading.sync import ConnectionState
@@ -165,13 +166,15 @@ def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any) -> Mt5Poller:
     except (ValueError, TypeError, SettingsError) as exc:
         fail(f"The [mt5] settings are not usable: {exc}")
     listener = None if args.once else _Printer()
+    holder = holder_name("fidus mt5 sync")  # not the GUI's name: the two never follow one account at once
     if args.simulated is None:
-        return Mt5Poller(ctx.services.trading, RealTerminal(), actor, settings=settings, listener=listener)
+        return Mt5Poller(ctx.services.trading, RealTerminal(), actor, settings=settings, listener=listener,
+                         holder=holder)
     terminal = SimulatedTerminal(seed=args.simulated)
     passwords = {login: sim.password for login, sim in terminal.accounts.items()}
     return Mt5Poller(ctx.services.trading, terminal, actor, settings=settings, listener=listener,
                      passwords=passwords.get, terminal_clock=lambda: terminal.now,
-                     terminal_for_path=terminal.installation)
+                     terminal_for_path=terminal.installation, holder=holder)
 
 
 RECONCILE_DAYS = 30  # the default period: the last 30 days up to today (UTC)

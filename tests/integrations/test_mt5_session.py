@@ -175,10 +175,11 @@ def test_connected_to_another_account_is_refused():
         Mt5Session(ScriptedTerminal(), UTC2).connect(login=2, password="x", server="Srv")
 
 
-def test_unknown_deal_type_stops_the_sync_loudly():
-    odd = raw_deal(1, at(T0))._replace(type=99)
-    with pytest.raises(Mt5RequestError, match="unknown type 99"):
-        Mt5Session(ScriptedTerminal(deals=(odd,)), UTC2).deals(T0 - timedelta(hours=1), T0)
+def test_an_unknown_deal_type_is_kept_as_other_with_its_raw_number():
+    """A newer server's type (agent commission, stop-out compensation …) must not stop the account for good."""
+    odd = raw_deal(1, at(T0 - timedelta(minutes=5)))._replace(type=99, entry=7)
+    [deal] = Mt5Session(ScriptedTerminal(deals=(odd,)), UTC2).deals(T0 - timedelta(hours=1), T0)
+    assert (deal.kind, deal.raw_type, deal.side) == (DealKind.OTHER, 99, None)
 
 
 def test_deals_since_rescans_and_splits_long_catch_ups():

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import pairwise
 
-from .balance_rules import BalanceCategory, Classification
+from .balance_rules import BalanceCategory, Classification, is_balance_affecting
 from .models import Deal, DealKind, EquityPoint, Side
 
 _RATIO = Decimal("0.0001")
@@ -133,8 +133,9 @@ def stats_by_symbol(trades: Sequence[ClosedTrade]) -> dict[str, TradeStats]:
 
 
 def is_external_flow(deal: Deal) -> bool:
-    """Default for drawdowns: balance and credit deals are money moved in or out, not trading."""
-    return deal.kind in (DealKind.BALANCE, DealKind.CREDIT)
+    """Default for drawdowns: balance, credit, bonus, correction and charge deals (and unknown types that moved
+    money) are money moved in or out by the broker or the client, not trading."""
+    return is_balance_affecting(deal)
 
 
 def balance_curve(deals: Iterable[Deal]) -> list[tuple[datetime, Decimal]]:

@@ -90,6 +90,18 @@ class Mt5RequestError(Mt5Error):
     """The terminal refused a request (invalid parameters, not found …)."""
 
 
+class Mt5AccountMismatch(Mt5Error):
+    """The terminal shows another account than the one being read (switched in the terminal window)."""
+
+    def __init__(self, message: str, shown_login: int) -> None:
+        super().__init__(message)
+        self.shown_login = shown_login
+
+
+class Mt5TerminalClosed(Mt5ConnectionError):
+    """The terminal is not running and FIDUS only attaches (it never starts a terminal the user closed)."""
+
+
 def error_for(code: int, terminal_message: str, action: str) -> Mt5Error:
     """The typed exception for a failed ``action`` given ``last_error()``'s result."""
     text = f"MetaTrader 5 {action} failed ({code} {terminal_message!r}): {explain(code)}"
