@@ -511,12 +511,12 @@ class Mt5Poller:
                 )
             portable = self.settings.portable_installations if link.path else self.settings.terminal_portable
             session.connect(path=path, timeout=self.settings.timeout_ms, portable=portable)
-            link.connected, link.logged_in, link.online_since = True, session.current_login(), None
+            link.connected, link.online_since = True, None
             if path is None:
                 self._check_attached(session, link)
             for other in link.accounts:  # a (re)started or re-attached terminal fetches what it missed
                 self._owe_reread(self._timers[other.login], latest=True)
-        link.logged_in = session.current_login()
+        link.logged_in = session.current_login()  # asked every poll: a person may have switched accounts
         if link.logged_in != account.login:
             password = self.passwords(account.login)
             if not password:
