@@ -197,3 +197,17 @@ def test_deals_since_rescans_and_splits_long_catch_ups():
 def test_empty_window_is_a_programming_error():
     with pytest.raises(ValueError, match="Empty deal window"):
         Mt5Session(ScriptedTerminal(), UTC2).deals(T0, T0)
+
+
+def test_a_zero_tick_of_a_freshly_selected_symbol_is_no_quote():
+    """Its bid and ask are 0 until the first real tick: used, exposure conversion would divide by zero."""
+    from fidus_desktop.integrations.mt5.records import Tick
+
+    class Fresh(ScriptedTerminal):
+        def symbol_info_tick(self, symbol):
+            return Tick(0, 0.0, 0.0, 0.0, 0, 0, 0, 0.0)
+
+        def symbol_select(self, symbol, enable=True):
+            return True
+
+    assert Mt5Session(Fresh(), UTC2).quotes(["EURGBP"]) == {}

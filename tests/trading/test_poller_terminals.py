@@ -13,8 +13,8 @@ import pytest
 
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS, SimulatedTerminal, Terminal
 from fidus_desktop.integrations.mt5.enums import ResultCode
-from fidus_desktop.integrations.mt5.records import AccountInfo
 from fidus_desktop.integrations.mt5.processes import terminal_key
+from fidus_desktop.integrations.mt5.records import AccountInfo
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.trading import TradingServices

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -83,7 +84,8 @@ def test_a_three_hour_outage_loses_no_deal(trading: TradingServices, sim_account
     terminal.add_outage(terminal.now + timedelta(minutes=10), terminal.now + timedelta(hours=3, minutes=10))
     terminal.advance(20 * 60)
     terminal_info = terminal.terminal_info()
-    assert terminal_info is not None and not terminal_info.connected
+    assert terminal_info is not None
+    assert not terminal_info.connected
     poller.run_once(force=True)
     assert poller.states[ALPHA.login] is ConnectionState.RECONNECTING
     run(poller, terminal, hours=5)
@@ -107,6 +109,7 @@ POLICIES: list[ServerTimePolicy] = [NewYorkClose(), FixedOffset(0), EuropeanSumm
 CONFIG = {0: "EET-NY", 1: "UTC+0", 2: "EET-EU", 3: "UTC+3"}
 
 
+@pytest.mark.slow  # about a minute: each example syncs a fresh database through hours of simulated time
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     real=st.integers(0, 3), configured=st.integers(0, 3),
@@ -156,7 +159,8 @@ def test_a_gmt_broker_left_on_the_default_setting_stores_every_new_deal_and_is_w
     assert len(stored(trading, ALPHA.login)) > before + 40  # about 24 deals a day
     assert stored(trading, ALPHA.login) == every_ticket(terminal, ALPHA.login)
     state = trading.sync.sync_state(ALPHA.login)
-    assert state is not None and state.server_offset is not None
+    assert state is not None
+    assert state.server_offset is not None
     assert (state.server_offset["detected_minutes"], state.server_offset["configured_minutes"]) == (0, 180)
     assert "server_time 'EET-NY'" in state.detail
 
@@ -249,7 +253,8 @@ def test_one_poller_per_account_the_other_leaves_it_alone(
     assert cli.run_once(force=True) == {}
     assert cli.states[ALPHA.login] is ConnectionState.ELSEWHERE
     state = trading.sync.sync_state(ALPHA.login)
-    assert state is not None and "FIDUS Desktop on WS-1" in state.detail
+    assert state is not None
+    assert "FIDUS Desktop on WS-1" in state.detail
     gui.stop()  # releases its leases: the other takes over at once
     assert set(cli.run_once(force=True)) == set(sim_accounts)
 
@@ -264,7 +269,8 @@ def test_a_terminal_the_user_closed_stays_closed(trading: TradingServices, sim_a
     assert (terminal.running, terminal.launched) == (False, 0)
     assert poller.states[ALPHA.login] is ConnectionState.RECONNECTING
     detail = trading.sync.sync_state(ALPHA.login).detail  # type: ignore[union-attr]
-    assert "not running" in detail and "never starts one" in detail
+    assert "not running" in detail
+    assert "never starts one" in detail
     terminal.advance(3600)
     terminal.initialize()  # the person starts it again: deals of the closed hour arrive late, none is lost
     run(poller, terminal, hours=2)
