@@ -72,3 +72,20 @@ def test_sync_without_the_package_reports_unavailable_and_exit_1(db: str, capsys
     assert "MetaTrader5 package not installed (Windows only)" in capsys.readouterr().out
     status = json_out(capsys, "--db", db, "mt5", "status", "--json")
     assert {row["state"] for row in status} == {"stopped"}
+
+
+def test_doctor_warns_about_a_server_time_setting_the_servers_clock_contradicts(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ctx = open_context(db, log_to_file=False)
+    try:  # what the poller stores when the newest tick disagrees with server_time (tests/trading/test_real_terminal…)
+        ctx.services.trading.sync.state.insert({"login": 5001001, "server_offset": {
+            "detected_minutes": 0, "configured_minutes": 180, "policy": "EET-NY", "checked_at": None}})
+    finally:
+        ctx.close()
+    capsys.readouterr()
+    main(["--db", db, "doctor", "--json"])
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
+    check = checks["mt5 server time"]
+    assert check["status"] == "warn"
+    assert "5001001: server_time 'EET-NY' says UTC+3 h, the server's ticks say UTC+0 h" in check["detail"]

@@ -148,6 +148,12 @@ class SyncService(Service):
         state = self.sync_state(login)
         return state.watermark if state else None
 
+    def server_clock_mismatches(self) -> list[tuple[int, Document]]:
+        """Accounts whose trade server's clock, detected at the last (re)connect, disagrees with ``server_time``."""
+        return [(doc["login"], doc["server_offset"]) for doc in self.state.find({}, sort=[("login", 1)])
+                if doc.get("server_offset")
+                and doc["server_offset"]["detected_minutes"] != doc["server_offset"]["configured_minutes"]]
+
     def deal_count(self, login: int) -> int:
         return self.deals.count({"login": login})
 
