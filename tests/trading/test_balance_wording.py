@@ -62,3 +62,14 @@ def test_every_balance_affecting_type_is_classified_and_is_no_trading_profit(
 
 def test_trades_and_an_unknown_type_that_moved_no_money_are_not_cash_flows() -> None:
     assert DEFAULT_RULES.classify_deals([deal(DealKind.TRADE, "10"), deal(DealKind.OTHER, "0", raw_type=40)]) == []
+
+
+def test_bonus_correction_and_charge_are_not_counted_as_trading_profit() -> None:
+    from fidus_desktop.domain.trading.analytics import true_pnl
+
+    start = deal(DealKind.BALANCE, "10000")
+    start = Deal(**{**{f: getattr(start, f) for f in start.__slots__}, "comment": "Deposit"})  # type: ignore[arg-type]
+    extras = [deal(DealKind.BONUS, "500"), deal(DealKind.CORRECTION, "-40"), deal(DealKind.CHARGE, "-10")]
+    classified = DEFAULT_RULES.classify_deals([start, *extras])
+    equity = Decimal("10000") + Decimal("450") + Decimal("123.45")  # deposit + broker money + what trading earned
+    assert true_pnl(equity, Decimal(0), classified).pnl == Decimal("123.45")

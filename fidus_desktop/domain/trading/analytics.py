@@ -36,8 +36,11 @@ from .models import Deal, DealKind, EquityPoint, Side
 
 _RATIO = Decimal("0.0001")
 _HUNDRED = Decimal(100)
+# Money moved in or out by the client or the broker, not earned by trading. Credit is not here: equity includes
+# the account's credit, which true P&L subtracts as a whole.
 _CAPITAL = {BalanceCategory.CLIENT_DEPOSIT, BalanceCategory.CLIENT_WITHDRAWAL,
-            BalanceCategory.INTERNAL_TRANSFER, BalanceCategory.UNCLASSIFIED}
+            BalanceCategory.INTERNAL_TRANSFER, BalanceCategory.UNCLASSIFIED, BalanceCategory.BONUS,
+            BalanceCategory.CORRECTION, BalanceCategory.CHARGE}
 
 Flow = tuple[datetime, Decimal]
 
