@@ -298,3 +298,17 @@ def test_a_workstation_clock_that_goes_back_does_not_loop_the_account_in_errors(
     terminal.advance(600)
     assert set(poller.run_once(force=True)) == set(sim_accounts)
     assert all(state is ConnectionState.CONNECTED for state in poller.states.values())
+
+
+def test_a_shared_terminal_found_without_a_path_that_is_an_accounts_own_installation_is_refused(
+    trading: TradingServices, pm: Actor
+) -> None:
+    terminal = SimulatedTerminal(seed=22, accounts=RECENT_ACCOUNTS, now=SIM_NOW)
+    trading.accounts.create(pm, sim_account_input(ALPHA.login, terminal_path=terminal.path.replace("/", "\\")),
+                            password=ALPHA.password)
+    trading.accounts.create(pm, sim_account_input(DEFAULT_ACCOUNTS[2].login), password=DEFAULT_ACCOUNTS[2].password)
+    poller = poller_for(trading, terminal)  # no [mt5] terminal_path: initialize() picks a terminal itself
+    outcome = poller.run_once(force=True)
+    assert DEFAULT_ACCOUNTS[2].login not in outcome
+    detail = trading.sync.sync_state(DEFAULT_ACCOUNTS[2].login).detail  # type: ignore[union-attr]
+    assert "account's own installation" in detail
