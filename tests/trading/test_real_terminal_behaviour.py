@@ -165,6 +165,20 @@ def test_a_gmt_broker_left_on_the_default_setting_stores_every_new_deal_and_is_w
     assert "server_time 'EET-NY'" in state.detail
 
 
+def test_the_server_clock_warning_stays_while_an_own_installation_keeps_its_login(
+    trading: TradingServices, pm: Actor
+) -> None:
+    trading.accounts.create(pm, sim_account_input(ALPHA.login, terminal_path="C:/MT5/alpha/terminal64.exe"),
+                            password=ALPHA.password)
+    gmt = tuple(replace(a, policy=FixedOffset(0)) for a in RECENT_ACCOUNTS)
+    terminal = SimulatedTerminal(seed=23, accounts=gmt, now=SIM_NOW)
+    poller = poller_for(trading, terminal)
+    for _ in range(3):  # logged in once, then polled without any new login
+        poller.run_once(force=True)
+        terminal.advance(60)
+    assert "server_time 'EET-NY'" in trading.sync.sync_state(ALPHA.login).detail  # type: ignore[union-attr]
+
+
 def test_a_deal_the_broker_changes_later_is_corrected_and_audited(
     trading: TradingServices, ctx: ServiceContext, sim_accounts: list[int]
 ) -> None:

@@ -186,6 +186,7 @@ class _AccountTimer:
     next_reread: float = 0.0
     owed_since: datetime | None = None  # history arrives late since this event: re-read once settled after it
     check_offset: bool = True  # compare the server's clock with server_time at the next poll
+    clock_warning: str = ""  # the last check's disagreement, shown with every connected state until checked again
     seen: set[int] = field(default_factory=set)  # tickets of the previous read: not converted again
     # held while the account is polled: one that just moved to another terminal is never polled twice at once
     busy: threading.Lock = field(default_factory=threading.Lock)
@@ -474,10 +475,11 @@ class Mt5Poller:
         snapshot = session.account()
         positions = session.positions()
         quotes = session.quotes(conversion_symbols_for(snapshot.currency, positions))
-        offset, warning = None, ""
+        offset = None
         if timer.check_offset:
             offset, warning = self._check_offset(session, policy, account, [p.symbol for p in positions] + list(quotes))
             timer.check_offset = offset is None  # no fresh tick (market closed): try again next poll
+            timer.clock_warning = warning if offset is not None else timer.clock_warning
         deals: list[Deal] = []
         orders: list[Document] = []
         watermark, complete, reread_from = None, True, None
@@ -491,7 +493,7 @@ class Mt5Poller:
         self.listener.on_snapshot(login, snapshot, positions)
         if stored.new_deals:
             self.listener.on_deals(login, stored.new_deals)
-        return PollOutcome(stored, deals_due, complete, warning)
+        return PollOutcome(stored, deals_due, complete, timer.clock_warning)
 
     def _attach(self, session: Mt5Session, account: Mt5Account, link: _Link, timer: _AccountTimer) -> None:
         """Attach the terminal once (only if it runs, with ``attach_only``), then log in to ``account`` unless the
