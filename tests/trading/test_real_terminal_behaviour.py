@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.domain.trading.balance_rules import BalanceCategory
 from fidus_desktop.domain.trading.models import DealKind
 from fidus_desktop.integrations.mt5 import (
     DEFAULT_ACCOUNTS,
@@ -32,6 +33,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.trading import TradingServices
+from fidus_desktop.services.trading.classification import ReviewStatus
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.sync import ConnectionState
 from fidus_desktop.store.sqlite import SqliteStore
@@ -326,3 +328,30 @@ def test_a_shared_terminal_found_without_a_path_that_is_an_accounts_own_installa
     assert DEFAULT_ACCOUNTS[2].login not in outcome
     detail = trading.sync.sync_state(DEFAULT_ACCOUNTS[2].login).detail  # type: ignore[union-attr]
     assert "account's own installation" in detail
+
+
+def test_a_revised_balance_deal_takes_its_classification_along(
+    trading: TradingServices, ctx: ServiceContext, sim_accounts: list[int]
+) -> None:
+    terminal = SimulatedTerminal(seed=24, accounts=RECENT_ACCOUNTS, now=SIM_NOW)
+    poller = poller_for(trading, terminal)
+    poller.sync_to_now()
+    balance = int(DealType.DEAL_TYPE_BALANCE)
+    soon = terminal.now + timedelta(minutes=5)
+    wire = terminal.add_deal(ALPHA.login, soon, type=balance, profit=5000.0, comment="Deposit via wire transfer")
+    odd = terminal.add_deal(ALPHA.login, soon, type=balance, profit=10.0, comment="Adjustment 7/24")
+    run(poller, terminal, hours=1, step_minutes=30)
+    items = {i.ticket: i for i in trading.classification.items_for(PM, ALPHA.login)}
+    first, second = items[wire], items[odd]
+    admin = Actor("u-admin", "ada", Role.ADMIN, "ws-9")
+    trading.classification.resolve(admin, ALPHA.login, first.ticket, "client_deposit")
+    later = terminal.now + timedelta(minutes=30)
+    terminal.revise_deal(ALPHA.login, first.ticket, later, profit=float(first.amount) / 2)
+    terminal.revise_deal(ALPHA.login, second.ticket, later, profit=float(second.amount) + 1, comment="Rebate")
+    run(poller, terminal, hours=2, step_minutes=30)
+    after = {i.ticket: i for i in trading.classification.items_for(PM, ALPHA.login)}
+    assert after[first.ticket].amount == first.amount / 2
+    assert after[first.ticket].status is ReviewStatus.REVIEW  # decided on other figures: a person looks again
+    assert after[second.ticket].amount == second.amount + 1
+    assert after[second.ticket].category is BalanceCategory.FEE_REBATE
+    assert ctx.audit.entries.count({"action": "mt5.balance_deal.correct"}) == 2

@@ -27,7 +27,7 @@ from fidus_desktop.domain.trading.balance_rules import (
 )
 from fidus_desktop.domain.trading.models import Deal, DealKind
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.documents import BALANCE_CLASSES, DEALS, TRADING_SETTINGS, deal_from_doc
 from fidus_desktop.store.port import Document
@@ -149,6 +149,32 @@ class ClassificationService(Service):
                 for d, verdict in new
             ])
         return new
+
+    def follow_corrections(self, rec: ChangeRecorder, deals: Sequence[Deal]) -> None:
+        """Deals the broker revised: their classification follows (amount, comment, kind, the rules' verdict); one a
+        person had decided goes back to the review queue, since the decision was made on other figures; one that no
+        longer moves money (cancelled) leaves the classification (audited)."""
+        if not deals:
+            return
+        rules = self.rules()
+        items = {d["ticket"]: d for d in self.items.find({"login": deals[0].login,
+                                                          "ticket": {"$in": [d.ticket for d in deals]}})}
+        for deal in deals:
+            item = items.get(deal.ticket)
+            if item is None:
+                continue  # classify_new takes it if it now moves money
+            if not is_balance_affecting(deal):
+                self.items.delete(item["_id"], expected_version=item["version"])
+                rec.record("mt5.balance_deal.withdrawn", BALANCE_CLASSES, item["_id"], before=item)
+                continue
+            decided = _decision(rules.classify_deal(deal))
+            if item["status"] == ReviewStatus.RESOLVED.value:
+                decided = {"status": ReviewStatus.REVIEW.value, "category": BalanceCategory.UNCLASSIFIED.value,
+                           "rule": "", "note": f"revised by the broker after {item.get('resolved_by', '')}'s decision"}
+            after = self.items.update(item["_id"], {"amount": deal.net, "comment": deal.comment,
+                                                    "kind": deal.kind.value, **decided},
+                                      expected_version=item["version"])
+            rec.record("mt5.balance_deal.correct", BALANCE_CLASSES, item["_id"], before=item, after=after)
 
     # -- review queue -------------------------------------------------------------------------
     def review_queue(self, actor: Actor, login: int | None = None) -> list[BalanceItem]:

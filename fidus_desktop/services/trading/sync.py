@@ -185,6 +185,8 @@ class SyncService(Service):
             corrected = self._record_corrections(rec, login, docs)
             deals = self.deals.upsert_many(docs, DEAL_KEY) if docs else None
             orders = self.orders.upsert_many(list(poll.orders), DEAL_KEY) if poll.orders else None
+            by_ticket = {d.ticket: d for d in unique_deals}
+            self.classification.follow_corrections(rec, [by_ticket[t] for t in corrected])
             new_balance = self.classification.classify_new(unique_deals)
             changes: dict[str, object] = {"last_poll_at": poll.snapshot.time}
             if poll.watermark is not None:
@@ -210,23 +212,23 @@ class SyncService(Service):
                     "login": login, "new_deals": new_deals, "new_orders": new_orders, "watermark": poll.watermark,
                 })
         return SyncResult(login, new_deals, new_orders, len(new_balance),
-                          sum(1 for _, c in new_balance if c.needs_review), store_snapshot, alerts, corrected)
+                          sum(1 for _, c in new_balance if c.needs_review), store_snapshot, alerts, len(corrected))
 
-    def _record_corrections(self, rec: ChangeRecorder, login: int, docs: Sequence[Document]) -> int:
-        """Audit every stored deal these documents change (the broker revised it); returns how many.
+    def _record_corrections(self, rec: ChangeRecorder, login: int, docs: Sequence[Document]) -> list[int]:
+        """Audit every stored deal these documents change (the broker revised it); returns their tickets.
 
         Tickets grow with time, so the stored deals at or above the poll's lowest ticket are the only ones it can
         touch: one indexed range read of the overlap, not of the account.
         """
         if not docs:
-            return 0
+            return []
         incoming = {doc["ticket"]: doc for doc in docs}
-        corrected = 0
+        corrected = []
         for before in self.deals.find({"login": login, "ticket": {"$gte": min(incoming)}}):
             after = incoming.get(before["ticket"])
             if after is not None and any(before.get(k) != v for k, v in after.items()):
                 rec.record("mt5.deal.correct", DEALS, before["_id"], before=before, after=after)
-                corrected += 1
+                corrected.append(before["ticket"])
         return corrected
 
     def note_connection(self, login: int, state: ConnectionState, detail: str = "") -> None:
