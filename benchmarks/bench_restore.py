@@ -82,14 +82,15 @@ def main() -> None:
             calls = sum(n for op, n in target.client.calls.items() if op not in ("ping", "hello"))
     batches = -(-OTHER_DOCUMENTS // 500) + 1
     old_calls = batches + ACCOUNTS * (VERSION - 1)  # one insert_many per batch + one find_one_and_update per version
-    body = f"""`uv run python benchmarks/bench_restore.py`: {OTHER_DOCUMENTS:,} deals at version 1 and {ACCOUNTS} MT5 sync
-states at version {VERSION:,} (a week of polling), restored from one archive. Baseline: the previous restore
+    body = f"""`uv run python benchmarks/bench_restore.py`: {OTHER_DOCUMENTS:,} deals at version 1 and {ACCOUNTS} MT5
+sync states at version {VERSION:,} (a week of polling), restored from one archive. Baseline: the previous restore
 (insert at version 1, then `version - 1` empty updates per document), same run.
 
 | | previous restore | `load_many` |
 |---|---|---|
 | SQLite, wall-clock | {old_seconds:.1f} s | {new_seconds:.2f} s |
-| MongoDB, driver calls (strict double; each a round trip on a server) | about {old_calls:,} (in transactions the server aborts after 60 s) | {calls} |
+| MongoDB, driver calls (strict double; each a round trip on a server) | {old_calls:,} (in transactions \
+the server aborts after 60 s) | {calls} |
 
 A restored document now costs the same whatever its version (`tests/keys_backup/test_backup_mongo.py` asserts
 equal driver calls for versions 1 and 100,000).
