@@ -10,7 +10,7 @@ import sys
 from fidus_desktop import __version__
 from fidus_desktop.bootstrap import db_password_name
 from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, emit_json, fail, opened
-from fidus_desktop.cli.doctor import run_checks
+from fidus_desktop.cli.doctor import run_checks, run_deep
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.services.demo import load_demo
 
@@ -45,7 +45,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    results = run_checks(getattr(args, "db", None))
+    results = run_deep(args.deep) if args.deep else run_checks(getattr(args, "db", None))
     if args.json:
         emit_json([r.as_dict() for r in results])
     else:
@@ -80,6 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("doctor", help="check database, keyring, MT5 and Google set-up; say how to fix problems")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--deep", metavar="URI", help="prove a MongoDB server in throwaway databases (poll, concurrent "
+                   "edit, backup and restore) before the office moves to it")
     p.set_defaults(func=cmd_doctor)
 
     config = sub.add_parser("config", help="workstation configuration")
