@@ -98,6 +98,7 @@ def cmd_nav_derive(args: argparse.Namespace) -> int:
                            {"class_id": c.share.class_id, "code": c.share.code, "currency": c.share.currency,
                             "units": c.share.units, "weight": c.share.weight, "gross_base": c.share.gross_base,
                             "fees": c.share.fees_owed, "fees_charged": c.fees.charged.amount,
+                            "fees_accrued": c.fees.accrued.amount if c.fees.accrued is not None else 0,
                             "fees_paid": c.fees.paid.amount, "net_assets": c.share.net_assets,
                             "nav_per_unit": c.share.nav_per_unit, "message": c.share.message,
                             "fx_rate": c.fx.rate, "fx_date": c.fx.rate_date, "fx_stale": c.fx.stale,
@@ -128,11 +129,13 @@ def _class_id(portfolio: PortfolioServices, ref: str) -> str:
 
 def _owed_row(code: str, fees: FeesOwed) -> dict[str, object]:
     return {"class": code, "currency": fees.owed.currency, "on": fees.on, "charged": fees.charged.amount,
-            "paid": fees.paid.amount, "owed": fees.owed.amount}
+            "accrued": fees.accrued.amount if fees.accrued is not None else 0, "paid": fees.paid.amount,
+            "owed": fees.owed.amount, "payable": fees.payable.amount}
 
 
 def cmd_fees_owed(args: argparse.Namespace) -> int:
-    """Fees owed to the manager per class on a date: charged − paid (the derived NAV deducts them)."""
+    """Fees owed to the manager per class on a date: charged + management fee accrued − paid (the derived NAV
+    deducts them)."""
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
         if args.class_ref:
@@ -144,7 +147,7 @@ def cmd_fees_owed(args: argparse.Namespace) -> int:
         if args.json:
             emit_json(rows)
         else:
-            print_table(rows, ["class", "currency", "on", "charged", "paid", "owed"])
+            print_table(rows, ["class", "currency", "on", "charged", "accrued", "paid", "owed"])
         return EXIT_OK
 
 
@@ -162,7 +165,8 @@ def cmd_fees_pay(args: argparse.Namespace) -> int:
             done = "Recorded" if result.created else "Already recorded (nothing changed):"
             print(f"{done} fee payment {payment.number} of {code}: {payment.amount:,} {payment.currency} on "
                   f"{payment.paid_on}, reference {payment.reference}. Still owed on {payment.paid_on}: "
-                  f"{left['owed']:,} {payment.currency}.")
+                  f"{left['owed']:,} {payment.currency} ({left['payable']:,} charged, {left['accrued']:,} management "
+                  "fee accrued since the last settlement).")
         return EXIT_OK
 
 

@@ -61,7 +61,11 @@ def test_fees_are_settled_before_a_later_redemption_changes_units(office: Office
     kinds = [e.kind for e in office.p.fees.ledger(PM, class_id=office.eur.class_id)]
     assert kinds[:2] == ["entry", "management"]
     assert "exit" in kinds
-    assert done.deal["nav_per_unit"] < Decimal("101")  # one day of management fee came off the valuation
+    # The stored NAV is net of fees: the deal prices at it; the settlement books the day's accrual
+    # (98 units × NAV 100 of D1 × 1.25 % / 365 = 0.3356 → 0.34).
+    assert done.deal["nav_per_unit"] == Decimal("101")
+    (mgmt,) = office.p.fees.ledger(PM, class_id=office.eur.class_id)[1:2]
+    assert (mgmt.kind, mgmt.amount, mgmt.period_start, mgmt.period_end) == ("management", Decimal("0.34"), D1, D2)
     assert office.p.investors.account(office.ann.investor_id, office.eur.class_id).units == 0
 
 

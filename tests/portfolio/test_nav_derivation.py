@@ -49,20 +49,23 @@ def test_two_class_multi_currency_nav_by_hand(office: Office) -> None:
     assert (result.holdings, result.cash, result.gross) == (Decimal("94330.72"), Decimal(60000),
                                                              Decimal("154330.72"))
     eur, usd = result.classes
-    # Weights: EUR 1000 × 102 = 102,000; USD 500 × 102 / 1.0599 = 48,117.7470 (EUR).
-    # Shares: 104,862.5746 and 49,468.1454 → floor to cents, the left-over cent to the larger remainder (USD).
-    assert (eur.share.gross_base, usd.share.gross_base) == (Decimal("104862.57"), Decimal("49468.15"))
-    # EUR: 104,862.57 − 35.00 fees = 104,827.57 / 1000 = 104.8276 (104.82757 to 4 dp).
+    # Weights before fees: EUR 1000 × 102 + 35.00 owed on D3 (already out of its NAV) = 102,035;
+    # USD 500 × 102 / 1.0599 = 48,117.7470 (EUR).
+    # Shares: 104,874.1054 and 49,456.6146 → floor to cents, the left-over cent to the larger remainder (EUR).
+    assert (eur.share.gross_base, usd.share.gross_base) == (Decimal("104874.11"), Decimal("49456.61"))
+    # EUR fees owed on D4: 35.00 charged + one day accrued on D3's NAV, 1000 × 102 × 1.25 % / 365 = 3.49.
+    # 104,874.11 − 38.49 = 104,835.62 / 1000 = 104.8356 (104.83562 to 4 dp).
     assert (eur.share.fees_base, eur.share.net_assets, eur.share.nav_per_unit) == (
-        Decimal("35.00"), Decimal("104827.57"), Decimal("104.8276"))
-    # USD: 49,468.15 EUR × 1.0601 = 52,441.19 USD / 500 = 104.8824 (104.88238).
-    assert (usd.share.net_assets, usd.share.nav_per_unit) == (Decimal("52441.19"), Decimal("104.8824"))
-    assert result.fees == Decimal("35.00")
-    assert result.net == Decimal("154295.72")
+        Decimal("38.49"), Decimal("104835.62"), Decimal("104.8356"))
+    assert (eur.fees.charged.amount, eur.fees.accrued.amount) == (Decimal("35.00"), Decimal("3.49"))
+    # USD: 49,456.61 EUR × 1.0601 = 52,428.95 USD / 500 = 104.8579 (104.85790).
+    assert (usd.share.net_assets, usd.share.nav_per_unit) == (Decimal("52428.95"), Decimal("104.8579"))
+    assert result.fees == Decimal("38.49")
+    assert result.net == Decimal("154292.23")
     assert usd.previous_fx.rate_date == D3
     assert not result.stale
     assert "EQ-US" not in result.describe()
-    assert "104.8824" in result.describe()
+    assert "104.8579" in result.describe()
 
 
 def test_stale_fx_rate_is_flagged(office: Office) -> None:
@@ -107,7 +110,7 @@ def test_save_inserts_new_dates_and_corrects_stored_ones_with_a_reason(office: O
         p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4, save=True)
     p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4, save=True, reason="valued from holdings")
     point = p.navs.nav_on(office.eur.class_id, D4)
-    assert (point.nav_per_unit, point.source) == (Decimal("104.8276"), "derived")
+    assert (point.nav_per_unit, point.source) == (Decimal("104.8356"), "derived")
     assert (point.corrections[0].old, point.corrections[0].reason) == (Decimal("101.5"), "valued from holdings")
 
 
@@ -155,7 +158,8 @@ def test_class_shares_add_up_to_the_fund_net_assets(gross: Decimal, classes: lis
 def test_a_fund_without_positions_says_so_instead_of_blaming_the_fees(office: Office) -> None:
     p = office.p
     p.ledgers.add_units(D2, office.eur.class_id, office.ann.investor_id, Decimal(1000), "subscription")
+    # Fees owed: the management fee accrued since the units were issued on D2: 1000 × (101 + 102) × 1.25 % / 365.
     with pytest.raises(ValidationError, match=r"GLB-A-EUR's share of the fund on 2023-01-05 \(0 EUR\) does not exceed "
-                                              r"its fees owed \(0\.00 EUR\), so it has no positive NAV; check the "
+                                              r"its fees owed \(6\.95 EUR\), so it has no positive NAV; check the "
                                               "fund's positions and prices"):
         p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4)

@@ -37,7 +37,7 @@ class PortfolioServices:
         self.investors = InvestorService(ctx, vault)
         self.fx = FxService(ctx)
         self.navs = NavService(ctx, self.funds)
-        self.fees = FeeService(ctx, self.funds, self.ledgers, self.investors.accounts)
+        self.fees = FeeService(ctx, self.funds, self.ledgers, self.investors.accounts, self.navs)
         self.dealing = DealingService(ctx, self.funds, self.investors, self.navs, self.fees, self.ledgers)
         self.cashflows = CashflowService(ctx, self.ledgers, self.dealing, self.navs)
         self.holdings = HoldingsService(ctx, self.funds, self.fx)
