@@ -11,7 +11,7 @@ from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionRequest
 from fidus_desktop.store.errors import ConcurrencyError
 from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import BACK, D1, D2, D3, PM, PM2, Office
+from tests.portfolio.fixtures import BACK, D1, D2, D3, D4, PM, PM2, Office
 
 
 def subscribe(o: Office, amount: str = "10000", day=D1, settle=D3, class_id=None):
@@ -156,3 +156,20 @@ def test_forecast_lists_unsettled_flows_by_settlement_date(office: Office) -> No
     lines = office.p.cashflows.forecast(PM, office.fund.fund_id)
     assert [(line.settlement_date, line.subscriptions) for line in lines] == [(D2, Decimal("500")),
                                                                               (D3, Decimal("1000"))]
+
+
+def test_fees_owed_accrue_daily_after_the_last_deal_and_settling_does_not_change_them(office: Office) -> None:
+    settled(office, subscribe(office))  # 98 units on D1 (NAVs: D1 100, D2 101, D3 102)
+    eur = office.eur.class_id
+    daily = [Decimal(98) * nav * Decimal("0.0125") / 365 for nav in (Decimal(100), Decimal(101), Decimal(102))]
+    cent = Decimal("0.01")
+    # Nothing settled since D1, yet the management fee accrues every day on the NAV the day opened with.
+    assert office.p.fees.owed(PM, eur, D4).owed.amount == sum(daily).quantize(cent)
+    before = office.p.fees.owed(PM, eur, D3)
+    assert before.accrued.amount == sum(daily[:2]).quantize(cent)
+    settled(office, office.p.dealing.enter(PM, TransactionRequest("redemption", eur, office.ann.investor_id,
+                                                                  D3, D3, D3, full=True)))
+    after = office.p.fees.owed(PM, eur, D3)
+    assert after.owed == before.owed  # the settlement charged exactly what had accrued
+    assert (after.charged.amount, after.accrued.amount) == (sum(daily[:2]).quantize(cent), 0)
+    assert office.p.fees.owed(PM, eur, D4).owed == after.owed  # no units left, nothing accrues

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -163,3 +163,78 @@ def test_a_fund_without_positions_says_so_instead_of_blaming_the_fees(office: Of
                                               r"its fees owed \(6\.95 EUR\), so it has no positive NAV; check the "
                                               "fund's positions and prices"):
         p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4)
+
+
+# -- unpaid fees are not taken twice (issue 11) ----------------------------------------------------------------
+
+def plain_nav(gross: Decimal, mine: tuple[Decimal, Decimal, Decimal], everyone: list[tuple[Decimal, Decimal, Decimal]]
+              ) -> Decimal:
+    """A class's NAV by hand: its gross part of the pool (units × NAV + fees owed, all in one currency), less
+    its fees owed today; ``(units, previous nav, fees owed)``, fees unchanged since the previous date."""
+    units, nav, fees = mine
+    part = gross * (units * nav + fees) / sum(u * n + f for u, n, f in everyone)
+    return ((part - fees) / units).quantize(Decimal("0.0001"))
+
+
+def test_the_issue_example_two_classes_one_owing_100_stay_where_they_are() -> None:
+    # Reported: the class owing 100 went 99.0000 → 98.4975 → 97.9925 → 97.4849 while the other rose.
+    navs = {"a": Decimal("99.0000"), "b": Decimal("100.0000")}
+    fees = {"a": Decimal(100), "b": Decimal(0)}
+    for day in (D2, D3, D4):
+        inputs = [ClassInput(c, c.upper(), "EUR", Decimal(100), navs[c], D1, Decimal(1), Decimal(1), fees[c],
+                             fees[c]) for c in ("a", "b")]
+        navs = {n.class_id: n.nav_per_unit for n in derive_class_navs(Decimal(20000), "EUR", day, inputs)}
+        assert navs == {"a": Decimal("99.0000"), "b": Decimal("100.0000")}
+        assert navs["a"] == plain_nav(Decimal(20000), (Decimal(100), Decimal(99), Decimal(100)),
+                                      [(Decimal(100), Decimal(99), Decimal(100)), (Decimal(100), Decimal(100), 0)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(classes=st.lists(st.tuples(
+    st.decimals(min_value=Decimal("1"), max_value=Decimal("100000"), places=4),
+    st.decimals(min_value=Decimal("50"), max_value=Decimal("200"), places=4),
+    st.decimals(min_value=Decimal(0), max_value=Decimal("1000"), places=2)), min_size=2, max_size=4))
+def test_repeated_derivations_with_nothing_changing_do_not_move_value_between_classes(classes: list[tuple]) -> None:
+    # The pool is what the classes' NAVs and fees say it is; re-deriving day after day must keep every NAV
+    # (within the 4-dp rounding of the first derivation) and match the hand computation.
+    gross = sum((u * n + f for u, n, f in classes), Decimal(0)).quantize(Decimal("0.01"))
+    navs = [n for _, n, _ in classes]
+    seen = []
+    for day in (D2, D3, D4):
+        inputs = [ClassInput(f"c{i}", f"C{i}", "EUR", u, navs[i], D1, Decimal(1), Decimal(1), f, f)
+                  for i, (u, _, f) in enumerate(classes)]
+        navs = [n.nav_per_unit for n in derive_class_navs(gross, "EUR", day, inputs)]
+        seen.append(navs)
+    for i, (units, nav, fees) in enumerate(classes):
+        assert abs(seen[0][i] - plain_nav(gross, (units, nav, fees), classes)) <= Decimal("0.0001") + \
+            Decimal("0.01") / units  # split to cents
+        assert abs(seen[-1][i] - seen[0][i]) <= Decimal("0.0001") + Decimal("0.02") / units
+
+
+def test_saved_derivations_day_after_day_are_stable_and_accrue_only_the_class_that_pays(office: Office) -> None:
+    """Two EUR classes sharing 20,000 EUR of cash: A owes 100.00 and pays 3.65 % a year of management fee, B pays
+    nothing. B must stay at 100.0000 every day; A falls by exactly its own daily accrual (recomputed here)."""
+    p = office.p
+    fund = p.funds.create_fund(PM, "TWO", "Two classes", "EUR")
+    a = p.funds.create_class(PM, fund.fund_id, "TWO-A", "A", "EUR", launch_date="2023-01-01",
+                             fees={"management_rate": "0.0365"})
+    b = p.funds.create_class(PM, fund.fund_id, "TWO-B", "B", "EUR", launch_date="2023-01-01")
+    cash = p.holdings.add_instrument(PM, "CASH-TWO", "Cash", "EUR", "cash")
+    p.holdings.set_position(PM, fund.fund_id, cash["_id"], "20000")
+    for share_class, investor, nav in ((a, office.ann, "99"), (b, office.bob, "100")):
+        p.ledgers.add_units(D1, share_class.class_id, investor.investor_id, Decimal(100), "subscription")
+        p.navs.set_nav(PM, share_class.class_id, D1, nav)
+    p.fees.record(FeeLedgerEntry(fund.fund_id, a.class_id, None, FeeKind.MANAGEMENT, D1, D1,
+                                 Money(Decimal(9900), "EUR"), Decimal("0.0365"), Money(Decimal(100), "EUR")))
+    a_navs = {D1: Decimal(99)}
+    day = D1
+    for _ in range(9):  # across a weekend: every calendar day accrues, on the NAV the day opened with
+        day += timedelta(days=1)
+        saved = {c.share.code: c.share.nav_per_unit for c in p.nav_derivation.derive_nav(
+            PM, fund.fund_id, day, save=True).classes}
+        accrued = sum((100 * a_navs[max(d for d in a_navs if d < k)] * Decimal("0.0365") / 365
+                       for k in (D1 + timedelta(days=i) for i in range(1, (day - D1).days + 1))), Decimal(0))
+        expected = ((20000 - 10000 - 100 - accrued.quantize(Decimal("0.01"))) / 100).quantize(Decimal("0.0001"))
+        assert saved == {"TWO-A": expected, "TWO-B": Decimal("100.0000")}
+        assert p.fees.owed(PM, a.class_id, day).accrued.amount == accrued.quantize(Decimal("0.01"))
+        a_navs[day] = expected
