@@ -131,8 +131,19 @@ def test_full_redemption_takes_every_unit() -> None:
 def test_redemption_above_holding_names_the_figures() -> None:
     with pytest.raises(InsufficientUnits, match=r"needs 100.0000 units but investor INV1 holds 80.0000"):
         price(tx(TransactionKind.REDEMPTION, units=Decimal("100")), NAV, held_units=Decimal("80"))
-    with pytest.raises(InsufficientUnits, match=r"at most 80.0000 units"):
+    with pytest.raises(InsufficientUnits, match=r"80.0000 units of A-EUR are worth 10,034.57 EUR at 125.4321; ask "
+                                                r"for at most 10,034.57 EUR"):
         price(tx(TransactionKind.REDEMPTION, amount=Money.of("10100", "EUR")), NAV, held_units=Decimal("80"))
+
+
+def test_redemption_by_amount_cannot_pay_half_a_unit_tick_more_than_the_holding() -> None:
+    # 1 unit at 1000: 1000.04 EUR is 1.00004 units, which rounds to 1.0000 unit, yet pays 0.04 EUR more than
+    # the unit is worth. The holding's value bounds the amount.
+    nav = NavPrice("A-EUR", NAV.nav_date, Money.of("1000", "EUR"))
+    with pytest.raises(InsufficientUnits, match=r"worth 1,000.00 EUR"):
+        price(tx(TransactionKind.REDEMPTION, amount=Money.of("1000.04", "EUR")), nav, held_units=Decimal(1))
+    assert price(tx(TransactionKind.REDEMPTION, amount=Money.of("1000.00", "EUR")), nav,
+                 held_units=Decimal(1)).units == Decimal(1)
 
 
 def test_price_must_be_the_dealing_date_nav_of_the_class() -> None:

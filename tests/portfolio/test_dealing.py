@@ -69,15 +69,65 @@ def test_fees_are_settled_before_a_later_redemption_changes_units(office: Office
     assert office.p.investors.account(office.ann.investor_id, office.eur.class_id).units == 0
 
 
-def test_redeeming_more_than_held_is_refused_and_nothing_changes(office: Office) -> None:
-    settled(office, subscribe(office, "1000"))
-    red = office.p.dealing.enter(PM, TransactionRequest("redemption", office.eur.class_id, office.ann.investor_id,
-                                                        D2, D2, D3, units="50"))
-    approved = office.p.dealing.approve(PM2, red.transaction_id, red.version)
-    with pytest.raises(ValidationError, match="holds"):
-        office.p.dealing.settle(BACK, approved.transaction_id, approved.version)
-    assert office.p.dealing.get(PM, red.transaction_id).status == "approved"
+def redeem(o: Office, **how):
+    return o.p.dealing.enter(PM, TransactionRequest("redemption", o.eur.class_id, o.ann.investor_id, D2, D2, D3,
+                                                    **how))
+
+
+def test_redeeming_more_than_held_is_refused_at_entry_and_nothing_is_stored(office: Office) -> None:
+    settled(office, subscribe(office, "1000"))  # 980 net / 100 = 9.8000 units
+    count = office.p.dealing.transactions.count()
+    with pytest.raises(ValidationError, match=r"holds 9\.8000 units of GLB-A-EUR; this redemption needs 50\.0000\. "
+                                              r"Ask for at most 9\.8000 units"):
+        redeem(office, units="50")
+    with pytest.raises(ValidationError, match=r"needs 9\.9010"):  # 1000 EUR at NAV 101 of D2
+        redeem(office, amount="1000")
+    assert office.p.dealing.transactions.count() == count
     assert office.p.investors.account(office.ann.investor_id, office.eur.class_id).units == Decimal("9.8000")
+
+
+def test_open_redemptions_count_against_the_holding_at_entry_and_approval(office: Office) -> None:
+    settled(office, subscribe(office, "1000"))  # 9.8000 units
+    first = redeem(office, units="6")
+    with pytest.raises(ValidationError, match=r"6\.0000 already asked for by open transactions"):
+        redeem(office, units="4")
+    second = redeem(office, units="3.8")  # exactly what is left
+    with pytest.raises(ValidationError, match=f"Redemption {first.ref} of the same holding"):
+        redeem(office, full=True)
+    office.p.dealing.cancel(PM, first.transaction_id, first.version, "entered twice")
+    assert office.p.dealing.approve(PM2, second.transaction_id, second.version).status == "approved"
+
+
+def test_a_redemption_by_amount_cannot_pay_more_than_the_holding_is_worth(office: Office) -> None:
+    settled(office, subscribe(office, "1000"))  # 9.8000 units, worth 9.8 × 101 = 989.80 EUR on D2
+    with pytest.raises(ValidationError, match=r"needs 9\.8001\. Ask for at most 9\.8000 units \(worth about "
+                                              r"989\.80 EUR at 101\)"):
+        redeem(office, amount="989.81")  # 9.800099 units: a fraction of a tick over
+    done = settled(office, redeem(office, amount="989.80"))
+    assert (done.deal["gross"], done.deal["units"]) == (Decimal("989.80"), Decimal("9.8000"))
+
+
+def test_a_performance_fee_due_on_the_units_leaving_is_named_at_approval(office: Office) -> None:
+    p = office.p
+    perf = p.funds.create_class(PM, office.fund.fund_id, "GLB-P-EUR", "P EUR", "EUR", launch_date="2023-01-01",
+                                fees={"performance_rate": "0.20"})
+    for day, nav in ((D1, "100"), (D2, "110")):
+        p.navs.set_nav(PM, perf.class_id, day, nav)
+    settled(office, subscribe(office, "1000", class_id=perf.class_id))  # 10 units at 100, high-water mark 100
+    red = p.dealing.enter(PM, TransactionRequest("redemption", perf.class_id, office.ann.investor_id, D2, D2, D3,
+                                                 units="10"))
+    # Fee on the 10 units leaving: 20 % × 10 × (110 − 100) = 20.00 EUR = 0.1818 units at 110; 9.8182 can go.
+    with pytest.raises(ValidationError, match=r"a performance fee of 20\.00 EUR on the units leaving .* cancelling "
+                                              r"0\.1818 units; this redemption needs 10\.1818\. Ask for at most "
+                                              r"9\.8182 units"):
+        p.dealing.approve(PM2, red.transaction_id, red.version)
+    p.dealing.cancel(PM, red.transaction_id, red.version, "ask for all units instead")
+    full = p.dealing.enter(PM, TransactionRequest("redemption", perf.class_id, office.ann.investor_id, D2, D2, D3,
+                                                  full=True))
+    done = settled(office, full)
+    assert done.deal["units"] == Decimal("9.8182")
+    fee = [e for e in p.fees.ledger(PM, class_id=perf.class_id) if e.kind == "performance"]
+    assert [(e.amount, e.units_cancelled) for e in fee] == [(Decimal("20.00"), Decimal("0.1818"))]
 
 
 def test_switch_and_transfer_move_units(office: Office) -> None:
