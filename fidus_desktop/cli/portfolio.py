@@ -23,6 +23,7 @@ from fidus_desktop.cli.common import (
 
 if TYPE_CHECKING:
     from fidus_desktop.domain.fees import FeesOwed
+    from fidus_desktop.services.actor import Actor
     from fidus_desktop.services.portfolio import PortfolioServices
 
 
@@ -184,31 +185,52 @@ def cmd_funds_set_benchmark(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _days(start: date | None, end: date | None) -> int | None:
+    return (end - start).days if start and end else None
+
+
+def perf_figures(portfolio: PortfolioServices, actor: Actor, class_id: str, start: date | None, end: date | None
+                 ) -> dict[str, object]:
+    """Every figure the performance report computes for ``fidus perf`` (docs/ANALYTICS.md)."""
+    report = portfolio.performance.class_performance(actor, class_id, start, end)
+    linked = portfolio.benchmarks.class_benchmark(class_id)
+    dd, bench = report.max_drawdown, report.benchmark
+    month = {"best_month": report.best_month, "worst_month": report.worst_month}
+    return {
+        "class_id": class_id, "start": report.start, "end": report.end,
+        "days": (report.end - report.start).days,
+        "time_weighted_return": report.total_return,
+        "money_weighted_return": portfolio.performance.money_weighted_return(actor, class_id, start, end),
+        "annualised_return": report.annualised_return, "annualised_volatility": report.annualised_volatility,
+        "sharpe": report.sharpe, "sortino": report.sortino, "calmar": report.calmar,
+        "max_drawdown": dd.depth, "drawdown_peak": dd.peak, "drawdown_trough": dd.trough,
+        "drawdown_recovery": dd.recovery, "drawdown_days": _days(dd.peak, dd.trough),
+        "recovery_days": _days(dd.trough, dd.recovery), "underwater_days": _days(dd.peak, dd.recovery),
+        **{k: str(m.month) if m else None for k, m in month.items()},
+        **{f"{k}_return": m.value if m else None for k, m in month.items()},
+        "benchmark": linked.code if linked else None,
+        "excess_return": bench.excess_return if bench else None,
+        "tracking_error": bench.tracking_error if bench else None,
+        "beta": bench.beta if bench else None,
+        "periods": {p.name: p.cumulative for p in report.periods},
+        "warnings": [w.message for w in report.warnings],
+    }
+
+
 def cmd_perf(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
-        class_id = _class_id(portfolio, args.class_ref)
-        report = portfolio.performance.class_performance(actor, class_id, args.start, args.end)
-        linked = portfolio.benchmarks.class_benchmark(class_id)
-        data = {
-            "class_id": class_id, "start": report.start, "end": report.end, "total_return": report.total_return,
-            "annualised_return": report.annualised_return, "annualised_volatility": report.annualised_volatility,
-            "sharpe": report.sharpe, "max_drawdown": report.max_drawdown.depth,
-            "benchmark": linked.code if linked else None,
-            "excess_return": report.benchmark.excess_return if report.benchmark else None,
-            "tracking_error": report.benchmark.tracking_error if report.benchmark else None,
-            "beta": report.benchmark.beta if report.benchmark else None,
-            "periods": {p.period.value: p.cumulative for p in report.periods},
-            "warnings": [w.message for w in report.warnings],
-        }
+        data = perf_figures(portfolio, actor, _class_id(portfolio, args.class_ref), args.start, args.end)
         if args.json:
             emit_json(data)
         else:
             for key, value in data.items():
                 if key not in ("periods", "warnings"):
-                    print(f"{key:>22}: {value}")
-            for name, value in data["periods"].items():
-                print(f"{name:>22}: {value}")
+                    print(f"{key:>22}: {'—' if value is None else value}")
+            for name, value in data["periods"].items():  # type: ignore[attr-defined]
+                print(f"{name:>22}: {'—' if value is None else value}")
+            for note in data["warnings"]:  # type: ignore[attr-defined]
+                print(f"note: {note}")
         return EXIT_OK
 
 

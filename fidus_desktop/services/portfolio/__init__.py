@@ -44,7 +44,7 @@ class PortfolioServices:
         self.products = ProductService(ctx, self.ledgers)
         self.figures = FiguresService(ctx, self.funds, self.navs, self.fx, self.ledgers)
         self.benchmarks = BenchmarkService(ctx, self.funds)
-        self.performance = PerformanceService(ctx, self.funds, self.navs, self.benchmarks)
+        self.performance = PerformanceService(ctx, self.funds, self.navs, self.benchmarks, self.ledgers)
         self.nav_derivation = NavDerivationService(ctx, self.funds, self.navs, self.holdings, self.fx, self.fees,
                                                    self.ledgers)
         self.rebalancing = RebalancingService(ctx, self.holdings)
