@@ -223,3 +223,26 @@ def test_fees_owed_accrue_daily_after_the_last_deal_and_settling_does_not_change
     assert after.owed == before.owed  # the settlement charged exactly what had accrued
     assert (after.charged.amount, after.accrued.amount) == (sum(daily[:2]).quantize(cent), 0)
     assert office.p.fees.owed(PM, eur, D4).owed == after.owed  # no units left, nothing accrues
+
+
+def test_the_preview_shows_what_settling_books_and_writes_nothing(office: Office) -> None:
+    settled(office, subscribe(office))  # 98 units on D1
+    red = redeem(office, units="40")
+    written = (office.p.fees.entries.count(), office.p.ledgers.units.count(), office.services.ctx.audit.last()["seq"])
+    preview = office.p.dealing.preview(PM, red.transaction_id)
+    assert (office.p.fees.entries.count(), office.p.ledgers.units.count(),
+            office.services.ctx.audit.last()["seq"]) == written
+    # 40 units at the D2 NAV 101: gross 4,040.00, 1 % exit fee 40.40, net 3,999.60; one day's management fee first.
+    assert preview.deal is not None
+    assert (preview.deal.nav_per_unit.amount, preview.deal.units, preview.deal.gross.amount, preview.deal.fee.amount,
+            preview.deal.net.amount) == (Decimal(101), Decimal(40), Decimal("4040.00"), Decimal("40.40"),
+                                         Decimal("3999.60"))
+    assert [(e.kind, e.amount.amount) for e in preview.fees] == [("management", Decimal("0.34"))]
+    assert "at NAV 101.0000 EUR: 40.0000 units, gross 4,040.00 − fee 40.40 = net 3,999.60 EUR" in preview.describe()
+    done = settled(office, red)
+    assert (done.deal["units"], done.deal["net"]) == (preview.deal.units, preview.deal.net.amount)
+    later = office.p.dealing.enter(PM, TransactionRequest("redemption", office.eur.class_id, office.ann.investor_id,
+                                                          "2023-01-09", "2023-01-09", "2023-01-10", units="1"))
+    assert office.p.dealing.preview(PM, later.transaction_id).describe() == (
+        f"{later.ref} cannot be settled now: dealing_date: Cannot settle: there is no NAV for GLB-A-EUR on the "
+        "dealing date 2023-01-09. Enter or import that NAV first.")

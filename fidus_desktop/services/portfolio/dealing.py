@@ -37,7 +37,7 @@ from fidus_desktop.services.portfolio._common import (
     parse_decimal,
     require_investor_read,
 )
-from fidus_desktop.services.portfolio.fees import FeeService
+from fidus_desktop.services.portfolio.fees import FeePlan, FeeService
 from fidus_desktop.services.portfolio.funds import FundService, ShareClass
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.services.portfolio.ledgers import Ledgers
@@ -166,6 +166,33 @@ def domain_transaction(doc: Document) -> dom.Transaction:
         units=doc.get("units"), full=doc.get("full", False), target_class_id=doc.get("target_class_id"),
         target_investor_id=doc.get("target_investor_id"), status=dom.TransactionStatus(doc["status"]),
         cancel_reason=doc.get("cancel_reason"))
+
+
+@dataclass(frozen=True)
+class DealPreview:
+    """What settling a transaction would book now: the priced deal and the fee entries settled first, or why it
+    cannot settle (``problem``)."""
+
+    ref: str
+    kind: str
+    class_code: str
+    currency: str
+    deal: dom.Deal | None
+    fees: tuple[fee_rules.FeeLedgerEntry, ...]
+    problem: str | None = None
+
+    def describe(self) -> str:
+        """The confirmation text: NAV, units, amounts and the fees that will be booked."""
+        if self.deal is None:
+            return f"{self.ref} cannot be settled now: {self.problem}"
+        d, ccy = self.deal, self.currency
+        lines = [f"{self.kind.capitalize()} {self.ref} in {self.class_code} at NAV {d.nav_per_unit.amount} {ccy}: "
+                 f"{d.units:.4f} units, gross {d.gross.amount:,} − fee {d.fee.amount:,} = net {d.net.amount:,} {ccy}"
+                 + (f"; {d.target_units:.4f} units in the target class" if d.target_units else "")]
+        lines += [f"Fee settled first: {e.kind} {e.amount.amount:,} {e.currency}"
+                  + (f" (investor {e.investor_id}, {e.units_cancelled} units cancelled)" if e.units_cancelled else "")
+                  for e in self.fees]
+        return "\n".join(lines)
 
 
 def deal_doc(deal: dom.Deal) -> Document:
@@ -447,39 +474,66 @@ class DealingService(Service):
     def account_doc(self, investor_id: str, class_id: str) -> Document | None:
         return self.investors.accounts.find_one({"investor_id": investor_id, "class_id": class_id})
 
-    def _execute(self, tx: dom.Transaction, doc: Document) -> dom.Deal:
-        """Fees first, then price, then move units and book cash (inside ``settle``'s transaction)."""
+    def preview(self, actor: Actor, transaction_id: str) -> DealPreview:
+        """What settling the transaction now would book (NAV, units, amounts, fees), writing nothing.
+
+        The confirmation before approving or settling shows it; a deal that cannot settle says why instead.
+        """
+        require(actor, Permission.FUNDS_READ)
+        doc = self.transactions.require(transaction_id)
+        tx = domain_transaction(doc)
+        share_class = self.funds.get_class(tx.class_id)
+        try:
+            deal, plans = self._price(tx, doc)
+        except ValidationError as exc:
+            return DealPreview(doc["ref"], doc["kind"], share_class.code, share_class.currency, None, (), str(exc))
+        entries = [e for plan in plans if plan.settlement for e in plan.settlement.entries]
+        return DealPreview(doc["ref"], doc["kind"], share_class.code, share_class.currency, deal, tuple(entries))
+
+    def _price(self, tx: dom.Transaction, doc: Document) -> tuple[dom.Deal, list[FeePlan]]:
+        """The class's (and a switch target's) fee settlement planned, then the deal priced on the units left."""
         share_class = self.funds.get_class(tx.class_id)
         day = tx.dates.dealing_date
         account = self.account_doc(tx.investor_id, tx.class_id)
-        held = account["units"] if account else Decimal(0)
+        held_before = account["units"] if account else Decimal(0)
         stored = self._stored_nav(tx.class_id, day, "settle")
-        redeeming = {tx.investor_id: self._units_leaving(tx, held, stored)} if tx.kind in {
+        redeeming = {tx.investor_id: self._units_leaving(tx, held_before, stored)} if tx.kind in {
             dom.TransactionKind.REDEMPTION, dom.TransactionKind.SWITCH, dom.TransactionKind.TRANSFER,
             dom.TransactionKind.FEE} else {}
-        nav = self.fees.dealing_nav(share_class, day, stored, redeeming, doc["_id"])
+        plans = [self.fees.plan_settlement(share_class, day, stored, redeeming)]
         target_nav = None
         if tx.target_class_id:
             target = self.funds.get_class(tx.target_class_id)
-            target_stored = self._stored_nav(target.class_id, day, "settle")
-            target_nav = dom.NavPrice(target.class_id, day, Money(
-                self.fees.dealing_nav(target, day, target_stored, {}, doc["_id"]), target.currency))
-        account = self.account_doc(tx.investor_id, tx.class_id)  # fee settlement may have cancelled units
-        held_before, held = held, account["units"] if account else Decimal(0)
+            plans.append(self.fees.plan_settlement(target, day, self._stored_nav(target.class_id, day, "settle"), {}))
+            target_nav = dom.NavPrice(target.class_id, day, Money(plans[1].nav, target.currency))
+        settlement = plans[0].settlement
+        after_fee = settlement.state.holding(tx.investor_id) if settlement else None
+        held = after_fee.units if after_fee else (Decimal(0) if settlement else held_before)
         rate = {dom.TransactionKind.SUBSCRIPTION: "entry_rate", dom.TransactionKind.REDEMPTION: "exit_rate",
                 dom.TransactionKind.SWITCH: "switch_rate"}.get(tx.kind)
         fee_rate = share_class.fees[rate] if rate else Decimal(0)
         try:
-            deal = dom.price(tx, dom.NavPrice(tx.class_id, day, Money(nav, share_class.currency)), held_units=held,
-                             fee_rate=fee_rate, target_nav=target_nav)
+            deal = dom.price(tx, dom.NavPrice(tx.class_id, day, Money(plans[0].nav, share_class.currency)),
+                             held_units=held, fee_rate=fee_rate, target_nav=target_nav)
         except dom.InsufficientUnits as exc:
             fee = held_before - held
-            why = (f" A performance fee was charged first by cancelling {fee:.4f} of the investor's "
-                   f"{held_before:.4f} units, leaving {held:.4f}.") if fee else ""
+            why = (f" A performance fee is charged first by cancelling {fee:.4f} of the investor's "
+                   f"{held_before:.4f} units, leaving {held:.4f}.") if fee > 0 else ""
             raise ValidationError({"": f"{exc}{why}"}) from None
         except dom.DealingError as exc:
             raise ValidationError({"": str(exc)}) from None
-        entry = fee_rules.deal_fee_entry(tx, deal, fee_rate)
+        return deal, plans
+
+    def _execute(self, tx: dom.Transaction, doc: Document) -> dom.Deal:
+        """Fees first, then price, then move units and book cash (inside ``settle``'s transaction)."""
+        deal, plans = self._price(tx, doc)
+        day = tx.dates.dealing_date
+        for plan, class_id in zip(plans, filter(None, (tx.class_id, tx.target_class_id)), strict=False):
+            self.fees.book(plan, self.funds.get_class(class_id), day, doc["_id"])
+        share_class = self.funds.get_class(tx.class_id)
+        rate = {dom.TransactionKind.SUBSCRIPTION: "entry_rate", dom.TransactionKind.REDEMPTION: "exit_rate",
+                dom.TransactionKind.SWITCH: "switch_rate"}.get(tx.kind)
+        entry = fee_rules.deal_fee_entry(tx, deal, share_class.fees[rate] if rate else Decimal(0))
         if entry is not None:
             self.fees.record(entry, doc["_id"])
         self._move_units(tx, deal, share_class, doc["_id"])

@@ -1,6 +1,6 @@
 """The fee ledger and the dealing-day fee settlement.
 
-Rule: fees are settled before units change. On every settlement of a dealing day ``dealing_nav`` runs
+Rule: fees are settled before units change. On every settlement of a dealing day ``plan_settlement`` runs
 ``domain.fees.settle_fees`` for the class from its last fee date (``class_fee_state.as_of``) to the dealing
 date on the class's stored NAVs (net of fees, docs/PORTFOLIO.md "Fees"): the management fee accrued day by
 day since then is charged to the ledger, performance fees crystallise (on the period-end valuation, or pro
@@ -8,7 +8,7 @@ rata for redeeming investors) by cancelling the investor's units, and the stored
 price the deals of that day use. A second settlement on the same dealing date reuses that price (management
 fee for 0 days), so every deal of a day prices alike. A class with no units yet deals at its stored NAV.
 ``owed`` adds the management fee accrued since the last settlement up to the date asked, computed the same
-way, so the fees owed on a date do not change when a settlement charges them.
+way, so the fees owed on a date do not change when a settlement charges them. ``book`` writes a plan.
 
 Fee payments: the management and performance fees charged to a class are owed to the manager until the back
 office records paying them (``pay_fees``, permission ``fees.pay``): per class, dated, in the class currency, any
@@ -32,6 +32,7 @@ from fidus_desktop.domain.fees import (
     FeeError,
     FeeLedgerEntry,
     FeePaymentTooEarly,
+    FeeSettlement,
     FeesOwed,
     InvestorHolding,
     check_fee_payment,
@@ -106,6 +107,16 @@ class FeePaymentResult:
 
     payment: FeePayment
     created: bool
+
+
+@dataclass(frozen=True)
+class FeePlan:
+    """A class's fee settlement computed but not booked: the settlement (None without holders) and the NAV."""
+
+    state_doc: Document | None
+    accounts: list[Document]
+    settlement: FeeSettlement | None
+    nav: Decimal
 
 
 def fee_doc(entry: FeeLedgerEntry, transaction_id: str | None) -> Document:
@@ -270,12 +281,10 @@ class FeeService(Service):
     def record(self, entry: FeeLedgerEntry, transaction_id: str | None = None) -> None:
         self.entries.insert(fee_doc(entry, transaction_id))
 
-    def dealing_nav(self, share_class: ShareClass, dealing_date: date, stored_nav: Decimal,
-                    redeeming: dict[str, Decimal], transaction_id: str) -> Decimal:
-        """Settle the class's fees up to ``dealing_date``; return the ``nav_per_unit`` to deal at.
-
-        Call inside the settling transaction: writes fee entries, cancels fee units, updates accounts.
-        """
+    def plan_settlement(self, share_class: ShareClass, dealing_date: date, stored_nav: Decimal,
+                        redeeming: dict[str, Decimal]) -> FeePlan:
+        """What settling the class's fees up to ``dealing_date`` will book, without writing anything (the
+        dealing confirmation shows it; ``book`` writes it)."""
         accounts = [a for a in self.accounts.find({"class_id": share_class.class_id}) if a["units"] > 0]
         state_doc = self.states.find_one({"class_id": share_class.class_id})
         if state_doc is not None and state_doc["as_of"] > dealing_date:
@@ -284,8 +293,7 @@ class FeeService(Service):
                 f"{dealing_date} had to be settled before the later ones. Cancel it and enter it again with a "
                 "current dealing date.")})
         if not accounts:
-            self._save_state(state_doc, share_class.class_id, dealing_date, stored_nav)
-            return stored_nav
+            return FeePlan(state_doc, accounts, None, stored_nav)
         as_of = state_doc["as_of"] if state_doc else dealing_date
         same_day = state_doc is not None and as_of == dealing_date
         currency = share_class.currency
@@ -298,21 +306,26 @@ class FeeService(Service):
         redeeming = {k: v for k, v in redeeming.items() if state.holding(k) is not None}
         settlement = settle_fees(state, dealing_date, unit_nav, share_class.fee_terms, redeeming=redeeming,
                                  history=self.nav_history(share_class, as_of, dealing_date))
-        by_investor = {a["investor_id"]: a for a in accounts}
-        for entry in settlement.entries:
-            self.record(entry, transaction_id)
-            if entry.investor_id and entry.units_cancelled:
-                self.ledgers.add_units(dealing_date, share_class.class_id, entry.investor_id,
-                                       -entry.units_cancelled, "performance_fee", transaction_id)
-        for holding in settlement.state.holdings:
-            doc = by_investor[holding.investor_id]
-            changes = {"units": holding.units, "high_water_mark": holding.high_water_mark.amount,
-                       "period_start": holding.period_start}
-            if any(doc.get(k) != v for k, v in changes.items()):
-                self.accounts.update(doc["_id"], {**changes, "updated_at": self.now()},
-                                     expected_version=doc["version"])
-        self._save_state(state_doc, share_class.class_id, dealing_date, settlement.nav_per_unit.amount)
-        return settlement.nav_per_unit.amount
+        return FeePlan(state_doc, accounts, settlement, settlement.nav_per_unit.amount)
+
+    def book(self, plan: FeePlan, share_class: ShareClass, dealing_date: date, transaction_id: str) -> None:
+        """Write a planned settlement inside the settling transaction: fee entries, fee units cancelled, accounts."""
+        settlement = plan.settlement
+        if settlement is not None:
+            by_investor = {a["investor_id"]: a for a in plan.accounts}
+            for entry in settlement.entries:
+                self.record(entry, transaction_id)
+                if entry.investor_id and entry.units_cancelled:
+                    self.ledgers.add_units(dealing_date, share_class.class_id, entry.investor_id,
+                                           -entry.units_cancelled, "performance_fee", transaction_id)
+            for holding in settlement.state.holdings:
+                doc = by_investor[holding.investor_id]
+                changes = {"units": holding.units, "high_water_mark": holding.high_water_mark.amount,
+                           "period_start": holding.period_start}
+                if any(doc.get(k) != v for k, v in changes.items()):
+                    self.accounts.update(doc["_id"], {**changes, "updated_at": self.now()},
+                                         expected_version=doc["version"])
+        self._save_state(plan.state_doc, share_class.class_id, dealing_date, plan.nav)
 
     def _save_state(self, state_doc: Document | None, class_id: str, as_of: date, dealing_nav: Decimal) -> None:
         fields = {"as_of": as_of, "dealing_nav": dealing_nav}
