@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fidus_desktop.cli import dealing
 from fidus_desktop.cli.common import (
     EXIT_OK,
     acting,
@@ -235,6 +236,7 @@ def cmd_perf(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    dealing.register(sub)  # the dealing workflow belongs with the portfolio commands (cli/main.py unchanged)
     funds = sub.add_parser("funds", help="funds and share classes")
     fsub = funds.add_subparsers(dest="funds_command", required=True, metavar="ACTION")
     p = fsub.add_parser("list", help="funds with their share classes and ids")

@@ -275,6 +275,19 @@ class DealingService(Service):
         require(actor, Permission.FUNDS_READ)
         return TransactionView.from_doc(self.transactions.require(transaction_id))
 
+    def by_ref(self, actor: Actor, ref: str) -> TransactionView | None:
+        """The transaction with reference ``ref`` (its business key), if any."""
+        require(actor, Permission.FUNDS_READ)
+        doc = self.transactions.find_one({"ref": ref.strip()}) if isinstance(ref, str) else None
+        return TransactionView.from_doc(doc) if doc else None
+
+    def open_transactions(self, actor: Actor, status: str | None = None) -> list[TransactionView]:
+        """Pending and approved transactions (or those of one ``status``), by dealing date then reference."""
+        require(actor, Permission.FUNDS_READ)
+        wanted = [parse_choice(status, STATUSES, "status", "The status")] if status else list(OPEN)
+        docs = self.transactions.find({"status": {"$in": wanted}}, sort=[("dealing_date", 1), ("ref", 1)])
+        return [TransactionView.from_doc(d) for d in docs]
+
     def pending(self, fund_id: str | None = None) -> list[Document]:
         """Pending and approved (not yet settled) transactions, for the cash forecast."""
         query: Filter = {"status": {"$in": ["pending", "approved"]}}
