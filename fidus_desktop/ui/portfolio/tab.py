@@ -41,6 +41,7 @@ from fidus_desktop.ui.common.kpi_card import KpiCard
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
+from fidus_desktop.ui.portfolio.deals_panel import DealsPanel
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
@@ -88,6 +89,7 @@ class PortfolioTab(QWidget):
         self.dialog: ServiceFormDialog | None = None
         self.investor_dialog: InvestorDialog | None = None
         self._token: int | None = None
+        self._told: str | None = None  # the last action's outcome, kept over the reload it causes
         self._polling = False
         content = QWidget()  # scrolls when the window is narrower than the cards and buttons need
         scroll = QScrollArea()
@@ -217,6 +219,10 @@ class PortfolioTab(QWidget):
             model.loaded.connect(lambda _, v=view: v.resizeColumnsToContents())
             model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {exc}"))
             tabs.addTab(page, name.capitalize())
+        self.deals_panel = DealsPanel(self.session, self.session.signals.data_changed.emit, self.tell)
+        self.deals_panel.setObjectName("openDeals")
+        tabs.addTab(self.deals_panel, "Open deals")
+        self.deals_panel.load()
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -300,7 +306,9 @@ class PortfolioTab(QWidget):
         self.overview = overview
         aum, nav, kpis = overview.aum, overview.nav, overview.kpis
         stale = " (stale NAV or FX)" if aum.stale else ""
-        self.message.setText(" ".join(overview.problems) or f"Figures as of {aum.on}, the latest NAV date{stale}.")
+        if self._told is None or overview.problems:
+            self.message.setText(" ".join(overview.problems) or f"Figures as of {aum.on}, the latest NAV date{stale}.")
+        self._told = None  # what an action did stays until this reload, then the figures' date shows again
         code = self.class_codes.get(overview.class_id, "")
         self.cards["nav"].set_value(fmt.nav(nav.nav_per_unit) if nav else fmt.MISSING,
                                     f"{code} {nav.currency} · {nav.nav_date}" if nav else code,
@@ -364,6 +372,7 @@ class PortfolioTab(QWidget):
             self.investors.refresh()
         if topics & {"transaction", "*"}:
             self.transactions.refresh()
+            self.deals_panel.load()
 
     def poll_changes(self) -> None:
         """Ask (in the worker) what changed since the last look, here or on another workstation."""
@@ -385,6 +394,11 @@ class PortfolioTab(QWidget):
         self.message.setText(f"Could not check for changes: {exc}")
 
     # -- actions ------------------------------------------------------------------------------------
+    def tell(self, text: str) -> None:
+        """Show what an action did on the message line (kept over the reload the action causes)."""
+        self._told = text
+        self.message.setText(text)
+
     def _open(self, dialog: ServiceFormDialog, topic: str) -> None:
         self.dialog = dialog
         dialog.accepted.connect(lambda: self.session.signals.data_changed.emit(topic))
@@ -396,8 +410,9 @@ class PortfolioTab(QWidget):
         self.investor_dialog.open()
 
     def open_dealing(self) -> None:
-        self._open(DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self),
-                   "transaction")
+        dialog = DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self)
+        self._open(dialog, "transaction")
+        dialog.accepted.connect(lambda: self.tell(dialog.describe()))
 
     def open_nav(self) -> None:
         self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self), "nav")
