@@ -30,7 +30,8 @@ def tab_for(qtbot: QtBot, office: Office, actor: Actor) -> PortfolioTab:
 
 def confirm(qtbot: QtBot, tab: PortfolioTab, reason: str | None = None) -> str:
     dialog = tab.deals_panel.confirm
-    assert dialog is not None and dialog.isVisible()
+    assert dialog is not None
+    assert dialog.isVisible()
     text = dialog.text.text()
     if reason is not None:
         fill_form(qtbot, dialog, reason=reason)
