@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from fidus_desktop.cli.common import EXIT_PROBLEM, EXIT_USAGE, CliError
+from fidus_desktop.cli.common import EXIT_PROBLEM, EXIT_USAGE, CliError, reader_gone
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.users import AuthenticationFailed
@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fidus: interrupted; nothing half-written (changes are transactional).", file=sys.stderr)
         return EXIT_PROBLEM
+    except BrokenPipeError:
+        return reader_gone()
 
 
 if __name__ == "__main__":
