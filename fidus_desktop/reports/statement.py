@@ -80,11 +80,13 @@ def _performance(data: StatementData) -> list[Flowable]:
     if not data.performance:
         return []
     rows = [[p.class_code, f"{fmt.nav(p.opening_nav)} {p.currency}", f"{fmt.nav(p.closing_nav)} {p.currency}",
-             fmt.percent(p.period_return), fmt.percent(p.ytd), fmt.percent(p.since_inception)]
+             fmt.percent(p.period_return), fmt.percent(p.ytd),
+             fmt.percent(p.since_inception) + (" p.a." if p.since_inception_annualised else "")]
             for p in data.performance]
     return [paragraph("Performance of your share classes (NAV per unit, after fees)", "h2"),
             figure_table(["Class", "Opening NAV", "Closing NAV", data.period.label, "Year to date",
-                          "Since inception p.a."], rows)]
+                          "Since inception"], rows),
+            paragraph("Since inception is annualised (p.a.) only over a year or more.", "small")]
 
 
 def _fees(data: StatementData) -> list[Flowable]:

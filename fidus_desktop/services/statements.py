@@ -112,6 +112,7 @@ class ClassPerformance:
     period_return: float | None
     ytd: float | None
     since_inception: float | None
+    since_inception_annualised: bool = False
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,8 @@ class StatementService:
         kpis = self._kpis(share_class.class_id, valuation)
         return ClassPerformance(share_class.code, share_class.currency, opening.nav_per_unit if opening else None,
                                 closing.nav_per_unit if closing else None, period_return,
-                                kpis.ytd if kpis else None, kpis.since_inception if kpis else None)
+                                kpis.ytd if kpis else None, kpis.since_inception if kpis else None,
+                                bool(kpis and kpis.since_inception_annualised))
 
     def _kpis(self, class_id: str, on: date) -> Kpis | None:
         try:

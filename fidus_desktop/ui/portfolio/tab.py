@@ -317,6 +317,9 @@ class PortfolioTab(QWidget):
         for name in ("ytd", "one_year", "since_inception", "max_drawdown"):
             value = getattr(kpis, name) if kpis else None
             self.cards[name].set_value(fmt.percent(value), code, tone=KpiCard.tone_of(value))
+        self.cards["since_inception"].caption.setText(
+            "Since inception p.a." if kpis is None or kpis.since_inception_annualised else
+            "Since inception (under a year: not annualised)")
         volatility = kpis.volatility if kpis else None
         self.cards["volatility"].set_value(fmt.percent(volatility, signed=False), code,
                                            tone="neutral" if volatility is not None else "missing")
