@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -279,3 +280,25 @@ def test_rapid_entries_from_two_threads_all_get_distinct_references(office: Offi
         made = [ref for refs in pool.map(lambda _: enter_many(), range(2)) for ref in refs]
     assert len(set(made)) == len(made) == 2 * per_thread
     assert office.p.dealing.transactions.count() == before + 2 * per_thread
+
+
+def test_the_year_end_performance_fee_is_charged_on_the_year_end_valuation(office: Office) -> None:
+    p = office.p
+    perf = p.funds.create_class(PM, office.fund.fund_id, "GLB-P2-EUR", "P2 EUR", "EUR", launch_date="2023-01-01",
+                                fees={"performance_rate": "0.20", "hurdle_rate": "0.05"})
+    year_end, later = date(2023, 12, 29), date(2024, 1, 15)  # Friday 29 December: the last valuation of 2023
+    for day, nav in ((D1, "100"), (year_end, "110"), (later, "120")):
+        p.navs.set_nav(PM, perf.class_id, day, nav)
+    settled(office, subscribe(office, "1000", class_id=perf.class_id))  # 10 units at 100 on D1
+    settled(office, office.p.dealing.enter(PM, TransactionRequest(
+        "subscription", perf.class_id, office.bob.investor_id, later, later, later, amount="1200")))
+    # By hand: hurdle to 31 Dec = 100 × (1 + 5 % × 363/365); fee = 20 % × 10 × (110 − that), paid in units at 120.
+    threshold = Decimal(100) * (1 + Decimal("0.05") * 363 / 365)
+    fee = (Decimal("0.20") * 10 * (Decimal(110) - threshold)).quantize(Decimal("0.01"))
+    (entry,) = [e for e in p.fees.ledger(PM, class_id=perf.class_id) if e.kind == "performance"]
+    assert (entry.amount, entry.period_end, entry.charged_on) == (fee, date(2023, 12, 31), later)
+    assert entry.units_cancelled == (fee / 120).quantize(Decimal("0.0001"))
+    account = p.investors.account(office.ann.investor_id, perf.class_id)
+    assert (account.high_water_mark, account.period_start) == (Decimal(110), date(2023, 12, 31))
+    assert p.fees.owed(PM, perf.class_id, date(2023, 12, 31)).charged.is_zero()  # charged when it is paid
+    assert p.fees.owed(PM, perf.class_id, later).charged.amount == fee
