@@ -227,8 +227,10 @@ class StatementService:
         transactions = self._lines(actor, investor_id, period, valuation, movements, codes)
         touched = {h.class_code for h in (*holdings, *opening)}
         performance = [self._class_performance(c, opening_day, valuation) for c in classes if c.code in touched]
-        fees = [FeeLine(f.period_end, self.p.funds.get_class(f.class_id).code, f.kind, f.amount, f.currency)
-                for f in self.p.fees.ledger(actor, investor_id=investor_id, start=period.start, end=period.end)]
+        # By the date charged: a year-end performance fee settled in January is January's, like its units.
+        fees = [FeeLine(f.charged_on, self.p.funds.get_class(f.class_id).code, f.kind, f.amount, f.currency)
+                for f in self.p.fees.ledger(actor, investor_id=investor_id)
+                if period.start <= f.charged_on <= period.end]
         notes = []
         if valuation < period.end:
             notes.append(f"The period is not over: holdings are valued on {valuation}, the latest NAV date.")

@@ -217,3 +217,19 @@ def test_never_redeems_more_than_held(nav: Decimal, held: Decimal) -> None:
     assert deal.units == held
     with pytest.raises(InsufficientUnits):
         price(tx(TransactionKind.REDEMPTION, units=held + Decimal("0.0001")), price_, held_units=held)
+
+
+@given(held=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("100000"), places=4),
+       nav=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("10000"), places=4),
+       amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000000"), places=2),
+       kind=st.sampled_from([TransactionKind.REDEMPTION, TransactionKind.FEE]))
+def test_an_amount_taken_from_a_holding_never_exceeds_what_it_is_worth(held, nav, amount, kind) -> None:
+    price_ = NavPrice("A-EUR", DAY, Money(nav, "EUR"))
+    worth = (held * nav).quantize(Decimal("0.01"))  # independent: the holding's value in cents (half-even)
+    try:
+        deal = price(tx(kind, amount=Money(amount, "EUR")), price_, held_units=held)
+    except InsufficientUnits:
+        assert amount > worth or (amount / nav).quantize(Decimal("0.0001")) > held
+        return
+    assert deal.gross.amount <= worth
+    assert deal.units <= held

@@ -194,3 +194,14 @@ def test_a_weekend_valuation_date_names_the_earlier_fx_rate_used(demo: SimpleNam
              for n in statements.statement_data(PM, investor_id, period).notes if "no rate for that date" in n]
     assert notes
     assert all("on 2025-08-31: there is no rate for that date; the ECB rate of 2025-08-29" in n for n in notes)
+
+
+def test_a_year_end_performance_fee_is_on_the_statement_of_the_month_it_was_charged(demo: SimpleNamespace) -> None:
+    p, statements = demo.services.portfolio, demo.services.statements
+    late = next(e for e in p.fees.ledger(PM) if e.kind == "performance" and e.charged_on != e.period_end
+                and e.charged_on.month != e.period_end.month)
+    month = parse_period(f"{late.charged_on:%Y-%m}")
+    data = statements.statement_data(PM, late.investor_id, month)
+    assert any(f.on == late.charged_on and f.kind == "performance" and f.amount == late.amount for f in data.fees)
+    fees_column = sum(r.fees for r in data.reconciliation if r.label != "Total")
+    assert fees_column > 0  # the units it cancelled are fees in the same statement
