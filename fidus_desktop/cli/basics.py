@@ -12,7 +12,7 @@ from fidus_desktop.bootstrap import db_password_name
 from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, emit_json, fail, opened
 from fidus_desktop.cli.doctor import run_checks
 from fidus_desktop.config.secrets import SecretStore
-from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.demo import DEMO_USERNAMES, load_demo
 
 
 def cmd_version(args: argparse.Namespace) -> int:
@@ -48,6 +48,8 @@ def cmd_init(args: argparse.Namespace) -> int:
             fail("Say who the first administrator is: --admin-user NAME --admin-password-env VAR (or --demo).")
         password = _admin_password(args)  # every option given is used or refused before anything is written
         if args.demo and args.admin_user:
+            if args.admin_user.strip().casefold() in DEMO_USERNAMES:
+                fail(f"{args.admin_user} is one of the demo office's own users; choose another --admin-user name.")
             services.users.check_new(args.admin_user, password, "admin")
         if args.demo:
             run = load_demo(services)

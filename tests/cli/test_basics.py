@@ -135,6 +135,10 @@ def test_init_options_given_and_not_usable_are_errors_before_anything_is_written
     assert main(["--db", db(tmp_path), "init", "--demo", "--admin-user", "alice", "--admin-password-env",
                  "UNSET_PW"]) == 2
     assert "UNSET_PW is not set" in capsys.readouterr().err
+    monkeypatch.setenv("ADMIN_PW", GOOD_PASSWORD)
+    assert main(["--db", db(tmp_path), "init", "--demo", "--admin-user", "Maria.Costa", "--admin-password-env",
+                 "ADMIN_PW"]) == 2
+    assert "one of the demo office's own users" in capsys.readouterr().err
     monkeypatch.setenv("ADMIN_PW", "short")
     assert main(["--db", db(tmp_path), "init", "--demo", "--admin-user", "alice", "--admin-password-env",
                  "ADMIN_PW"]) == 2
