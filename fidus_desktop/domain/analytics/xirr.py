@@ -18,6 +18,7 @@ import numpy as np
 
 from fidus_desktop.domain.analytics.conventions import DAYS_PER_YEAR
 from fidus_desktop.domain.analytics.series import to_float
+from fidus_desktop.errors import UserError
 
 RATE_TOLERANCE = 1e-12
 _MAX_NEWTON_STEPS = 100
@@ -30,7 +31,7 @@ _GRID = np.concatenate(
 _NET_ZERO = 1e-12  # a date's net flow below this fraction of the largest flow is float noise, i.e. zero
 
 
-class XirrError(ValueError):
+class XirrError(UserError, ValueError):
     """The cash flows have no internal rate of return (or it cannot be found)."""
 
 

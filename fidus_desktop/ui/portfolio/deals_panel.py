@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fidus_desktop.services.changes import TRANSACTION
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio.dealing import DealPreview, TransactionView
 from fidus_desktop.ui.errors import describe_error
@@ -77,13 +78,12 @@ class ConfirmDialog(QDialog):
 
 
 class DealsPanel(QWidget):
-    """The "Open deals" page of the Portfolio tab; after an action ``tell`` gets what was done and ``changed`` the
-    topic, so the tab shows it and reloads."""
+    """The "Open deals" page of the Portfolio tab; after an action ``tell`` gets what was done (the action's job
+    announces the ``transaction`` change, so every screen showing deals reloads, this one included)."""
 
-    def __init__(self, session: UiSession, changed: Callable[[str], None], tell: Callable[[str], None],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: UiSession, tell: Callable[[str], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session, self.changed, self.tell = session, changed, tell
+        self.session, self.tell = session, tell
         self.deals: list[OpenDeal] = []
         self.confirm: ConfirmDialog | None = None
         layout = QVBoxLayout(self)
@@ -127,8 +127,9 @@ class DealsPanel(QWidget):
             numbers = {i: portfolio.investors.get(actor, i).number for i in {v.investor_id for v in views}}
             return [OpenDeal(v, codes.get(v.class_id, v.class_id), numbers[v.investor_id]) for v in views]
 
-        self.session.runner.submit(work, on_done=self._show, on_error=lambda exc: self.status.setText(
-            f"Could not load the open deals: {describe_error(exc)}"))
+        self.session.runner.submit(work, owner=self, key="load", on_done=self._show,
+                                   on_error=lambda exc: self.status.setText(
+                                       f"Could not load the open deals: {describe_error(exc)}"))
 
     def _show(self, deals: list[OpenDeal]) -> None:
         selected = self.selected()
@@ -194,15 +195,15 @@ class DealsPanel(QWidget):
             self.confirm.accepted.connect(lambda: self._run(deal, action, done))
             self.confirm.open()
 
-        self.session.runner.submit(lambda: dealing.preview(actor, deal.view.transaction_id), on_done=ask,
+        self.session.runner.submit(lambda: dealing.preview(actor, deal.view.transaction_id), owner=self,
+                                   key="preview", on_done=ask,
                                    on_error=lambda exc: self.status.setText(describe_error(exc)))
 
     def _run(self, deal: OpenDeal, action: Callable[[Any, TransactionView], TransactionView], done: str) -> None:
         dealing = self.session.services.portfolio.dealing
 
         def finished(view: TransactionView) -> None:
-            self.changed("transaction")  # reload first: the tab's own messages must not cover what was done
             self.tell(f"{done} {view.kind} {view.ref} of {deal.investor_number} in {deal.class_code}.")
 
-        self.session.runner.submit(lambda: action(dealing, deal.view), on_done=finished,
-                                   on_error=lambda exc: self.status.setText(describe_error(exc)))
+        self.session.runner.submit(lambda: action(dealing, deal.view), owner=self, changes={TRANSACTION},
+                                   on_done=finished, on_error=lambda exc: self.status.setText(describe_error(exc)))
