@@ -70,3 +70,23 @@ def test_bundle_builds_and_its_cli_and_gui_run(tmp_path: Path) -> None:
     assert not image.isNull(), f"{png} is not a readable PNG; stderr: {shot.stderr}"
     assert (image.width(), image.height()) == SIZE
     assert distinct_colours(image) >= MIN_DISTINCT_COLOURS, "the frozen GUI drew an (almost) empty window"
+
+
+def test_the_windows_bundle_lists_the_metatrader5_package() -> None:
+    """real.py imports MetaTrader5 by name, invisible to PyInstaller: build.spec must add it on Windows (and refuse to
+    build without it), and the package must stay a Windows-only dependency. Fast: reads the files, builds nothing."""
+    spec = (ROOT / "build.spec").read_text(encoding="utf-8")
+    assert 'MT5_PACKAGE = "MetaTrader5"' in spec
+    assert 'hidden += [MT5_PACKAGE, *collect_submodules(MT5_PACKAGE)]' in spec
+    assert "importlib.util.find_spec(MT5_PACKAGE) is None" in spec
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "MetaTrader5>=5.0.45; sys_platform == 'win32'" in pyproject
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "win32", reason="the MetaTrader5 package exists for Windows only")
+def test_the_built_windows_app_can_import_metatrader5(tmp_path: Path) -> None:
+    """On the Windows build machine: the bundle's fidus doctor must find the package (not 'not installed')."""
+    bundle = build_bundle(tmp_path)
+    out = subprocess.run([str(bundle / "fidus.exe"), "doctor"], capture_output=True, text=True, timeout=120)
+    assert "MetaTrader5 package available" in out.stdout

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
-from fidus_desktop.bootstrap import open_context
+from fidus_desktop.bootstrap import db_password_name, open_context
 from fidus_desktop.config.paths import AppPaths
-from fidus_desktop.config.secrets import keyring_status
+from fidus_desktop.config.secrets import SecretStore, keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.integrations.mt5.real import is_available as mt5_available
 from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
+from fidus_desktop.services.server_check import prove_server
 from fidus_desktop.store.errors import StorageError
 from fidus_desktop.store.port import Store
 
@@ -45,13 +48,21 @@ def check_database(db_uri: str | None) -> Check:
     try:
         ctx.store.ping()
         users = ctx.services.users.count()
-        detail = f"{ctx.store.describe()}, {users} user(s)"
+        detail = "; ".join([f"{ctx.store.describe()}, {users} user(s)", *ctx.store.details()])
         if not ctx.store.supports_transactions:
             return Check(
                 "database",
                 "warn",
                 detail + "; standalone MongoDB: multi-document changes are not atomic",
                 "Run MongoDB as a replica set (even a single-node one) or use Atlas.",
+            )
+        if ctx.store.warnings():
+            return Check(
+                "database",
+                "warn",
+                "; ".join([detail, *ctx.store.warnings()]),
+                "Remove the overridden options from the database URI; upgrade MongoDB to 5.0 or newer for "
+                "point-in-time backups.",
             )
         if users == 0:
             return Check("database", "warn", detail, "Run `fidus init --admin-user NAME` or `fidus init --demo`.")
@@ -82,6 +93,25 @@ def check_mt5() -> Check:
     if ok:
         return Check("mt5", "ok", "MetaTrader5 package available")
     return Check("mt5", "warn", reason, "Install on the Windows workstation running the MT5 terminal.")
+
+
+def check_mt5_server_clocks(db_uri: str | None) -> Check:
+    """Each account's server_time against the server clock the poller detected from the newest tick."""
+    try:
+        ctx = open_context(db_uri, log_to_file=False)
+    except StorageError:
+        return Check("mt5 server time", "warn", "database unreachable (see the database check)")
+    try:
+        wrong = ctx.services.trading.sync.server_clock_mismatches()
+    finally:
+        ctx.close()
+    if not wrong:
+        return Check("mt5 server time", "ok", "no account's server_time disagrees with its server's clock")
+    detail = "; ".join(f"{login}: server_time {check['policy']!r} says UTC{check['configured_minutes'] / 60:+g} h, "
+                       f"the server's ticks say UTC{check['detected_minutes'] / 60:+g} h" for login, check in wrong)
+    return Check("mt5 server time", "warn", detail,
+                 "Correct server_time under Trading > Accounts (EET-NY, EET-EU, a fixed offset such as UTC+0); "
+                 "deal times are stored shifted until then, no deal is lost.")
 
 
 def check_google(paths: AppPaths) -> Check:
@@ -116,8 +146,22 @@ def run_checks(db_uri: str | None) -> list[Check]:
         lambda: check_database(db_uri),
         check_keyring,
         check_mt5,
+        lambda: check_mt5_server_clocks(db_uri),
         lambda: check_google(paths),
         lambda: check_disk(paths),
         check_process,
     ]
     return [check() for check in checks]
+
+
+def run_deep(uri: str) -> list[Check]:
+    """``fidus doctor --deep URI``: prove a MongoDB server in throwaway databases (services/server_check.py)."""
+    secrets = SecretStore()
+    try:
+        with tempfile.TemporaryDirectory(prefix="fidus-check-") as folder:
+            findings = prove_server(
+                uri, Path(folder), password_lookup=lambda user_host: secrets.get(db_password_name(user_host))
+            )
+    except StorageError as exc:
+        return [Check("server", "fail", str(exc), "Check the URI, the stored password and that the server runs.")]
+    return [Check(f.name, "ok" if f.ok else "fail", f.detail) for f in findings]

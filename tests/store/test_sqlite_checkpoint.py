@@ -27,21 +27,22 @@ def wait_until(condition: object, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def log_frames(path: Path, timeout: float = 10.0) -> tuple[int, int]:
+def log_frames(path: Path) -> tuple[int, int]:
     """(frames in the log, frames already copied into the database file), asked from a separate connection.
 
-    The question is itself a passive checkpoint: while the background thread runs one, SQLite answers busy
-    (1, -1, -1), which a loaded machine makes likely; ask again once it is done.
-    """
+    SQLite answers -1 while another checkpoint holds the log (the store's thread may be running the next one),
+    so ask again until it answers."""
     conn = sqlite3.connect(path)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            busy, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if not busy:
-                return logged, copied
-            assert time.monotonic() < deadline, "another checkpoint kept the log busy"
-            time.sleep(0.01)
+        found: list[tuple[int, int]] = []
+
+        def answered() -> bool:
+            _, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            found.append((logged, copied))
+            return logged != -1
+
+        wait_until(answered)
+        return found[-1]
     finally:
         conn.close()
 
