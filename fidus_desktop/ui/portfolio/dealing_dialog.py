@@ -2,9 +2,14 @@
 
 The investor is typed by number (``INV-00017``, as on paper forms). What the service refuses appears under
 the field it is about (``ValidationError.problems`` keys are the field names); nothing is saved then.
+Dates default to ``default_day``, the latest day the fund has data (not a today with no NAV yet); units are
+given only for a redemption (a subscription is an amount).
 """
 
 from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
@@ -12,28 +17,41 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.portfolio.dealing import TransactionRequest, TransactionView
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
-from fidus_desktop.ui.portfolio.dialogs import class_combo, today_text
+from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
+from fidus_desktop.ui.common.locale_text import format_number
+from fidus_desktop.ui.portfolio.dialogs import class_combo
 from fidus_desktop.ui.session import UiSession
 
 KINDS = {"Subscription": "subscription", "Redemption": "redemption"}
 
 
 class DealingDialog(ServiceFormDialog):
-    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None,
+    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None, default_day: date,
                  parent: QWidget | None = None) -> None:
-        super().__init__(session, "New subscription or redemption", "Enter", parent)
+        super().__init__(session, "New subscription or redemption", "&Enter", parent)
         self.kind = self.add_field("kind", "Kind", QComboBox())
         for label, value in KINDS.items():
             self.kind.addItem(label, value)
         self.share_class = self.add_field("class_id", "Share class", class_combo(classes, class_id))
         self.investor = self.add_field("investor_id", "Investor number", QLineEdit())
         self.investor.setPlaceholderText("INV-00017")
-        self.amount = self.add_field("amount", "Amount (class currency)", QLineEdit())
-        self.amount.setPlaceholderText("25000.00 — or leave empty and give units")
-        self.units = self.add_field("units", "Units (redemption)", QLineEdit())
-        self.dates = {name: self.add_field(name, label, QLineEdit(today_text()))
+        self.amount = self.add_field("amount", "Amount (class currency)", DecimalEdit(places=2, optional=True))
+        self.units = self.add_field("units", "Units (redemption)", DecimalEdit(optional=True))
+        self.dates = {name: self.add_field(name, label, DateEdit(default_day))
                       for name, label in (("trade_date", "Trade date"), ("dealing_date", "Dealing date"),
                                           ("settlement_date", "Settlement date"))}
+        self.kind.currentIndexChanged.connect(lambda _: self._kind_changed())
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        """Units are for redemptions only; a subscription is always an amount."""
+        redemption = self.kind.currentData() == "redemption"
+        self.units.setEnabled(redemption)
+        self.units.setToolTip("" if redemption else "A subscription is an amount; units are given for redemptions.")
+        if not redemption:
+            self.units.clear()
+        example = format_number(Decimal("25000"), places=2)
+        self.amount.setPlaceholderText(f"{example} — or leave empty and give units" if redemption else example)
 
     def call(self) -> TransactionView:
         portfolio = self.session.services.portfolio
@@ -44,7 +62,7 @@ class DealingDialog(ServiceFormDialog):
                                                   "INV-00017." if number else "The investor number is required."})
         request = TransactionRequest(
             kind=self.kind.currentData(), class_id=self.share_class.currentData(), investor_id=investor.investor_id,
-            trade_date=self.dates["trade_date"].text(), dealing_date=self.dates["dealing_date"].text(),
-            settlement_date=self.dates["settlement_date"].text(), amount=self.amount.text().strip() or None,
-            units=self.units.text().strip() or None)
+            trade_date=self.dates["trade_date"].iso(), dealing_date=self.dates["dealing_date"].iso(),
+            settlement_date=self.dates["settlement_date"].iso(), amount=self.amount.plain() or None,
+            units=self.units.plain() or None)
         return portfolio.dealing.enter(self.session.actor, request)

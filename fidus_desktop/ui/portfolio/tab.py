@@ -395,20 +395,26 @@ class PortfolioTab(QWidget):
         self.investor_dialog = InvestorDialog(self.session, self.investors.row_at(index.row()).investor_id, self)
         self.investor_dialog.open()
 
+    def data_day(self) -> date:
+        """The day dialogs start on: the latest NAV date of the class shown (a today without data is no help)."""
+        return self.overview.aum.on if self.overview else date.today()
+
     def open_dealing(self) -> None:
-        self._open(DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self),
-                   "transaction")
+        self._open(DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
+                                 self), "transaction")
 
     def open_nav(self) -> None:
-        self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self), "nav")
+        self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
+                             self), "nav")
 
     def open_fee_payment(self) -> None:
-        dialog = FeePaymentDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self)
+        dialog = FeePaymentDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
+                                  self)
         dialog.accepted.connect(lambda: self.message.setText(dialog.describe()))
         self._open(dialog, "fee_payment")
 
     def open_statements(self) -> None:
-        last_quarter = (self.overview.aum.on if self.overview else date.today())
+        last_quarter = self.data_day()
         period = f"{last_quarter.year}-Q{(last_quarter.month - 1) // 3 + 1}"
         dialog = StatementsDialog(self.session, period, Path.home() / "FIDUS statements", parent=self)
         self.dialog = dialog

@@ -1,0 +1,66 @@
+"""Keeping windows and dialogs on the screen they are on, at a size that shows their content.
+
+Why: a 1400×900 default on a 1366×768 screen (or at 150 % scaling) puts the status bar and the right-hand
+columns off-screen, a geometry saved on a since-unplugged monitor reopens the window where nobody sees it,
+and a dialog whose word-wrapped error grows a line does not grow with it unless asked to.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+SCREEN_SHARE = 0.92  # a default-sized window leaves a margin of the screen free
+
+
+def available_geometry(widget: QWidget) -> QRect:
+    """The usable area (without task bars) of the screen the widget is on, or of the primary screen."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry()
+
+
+def default_size(widget: QWidget, preferred: QSize) -> QSize:
+    """``preferred`` limited to a share of the available screen."""
+    area = available_geometry(widget)
+    return QSize(min(preferred.width(), int(area.width() * SCREEN_SHARE)),
+                 min(preferred.height(), int(area.height() * SCREEN_SHARE)))
+
+
+def clamp_to_screens(widget: QWidget) -> None:
+    """Move (and shrink) a restored window onto the screen that holds most of it, or the primary screen when it
+    lies on none that exists now."""
+    frame = widget.frameGeometry()
+    screens = QGuiApplication.screens()
+    overlap = [(s.availableGeometry().intersected(frame), s) for s in screens]
+    best = max(overlap, key=lambda pair: pair[0].width() * pair[0].height(), default=None)
+    if best is None:
+        return
+    area = best[1].availableGeometry() if not best[0].isEmpty() else QGuiApplication.primaryScreen().availableGeometry()
+    margins = frame.size() - widget.geometry().size()  # the window frame, as far as the platform reports it
+    width = min(widget.width(), area.width() - margins.width())
+    height = min(widget.height(), area.height() - margins.height())
+    if (width, height) != (widget.width(), widget.height()):
+        widget.resize(width, height)
+    frame = widget.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+    y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+    if (x, y) != (frame.x(), frame.y()):
+        widget.move(x, y)
+
+
+def fit_to_content(dialog: QWidget) -> None:
+    """Grow the dialog so its layout fits at its width (word-wrapped labels included), within the screen."""
+    layout = dialog.layout()
+    if layout is None:
+        return
+    layout.activate()
+    area = available_geometry(dialog)
+    width = min(max(dialog.width(), layout.totalMinimumSize().width()), area.width())
+    needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    height = min(max(needed, layout.totalMinimumSize().height()), area.height())
+    if height > dialog.height() or width > dialog.width():
+        dialog.resize(width, max(height, dialog.height()))
+    frame = dialog.frameGeometry()
+    if frame.bottom() > area.bottom():
+        dialog.move(frame.x(), max(area.top(), area.bottom() + 1 - frame.height()))
