@@ -39,6 +39,7 @@ from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
 from fidus_desktop.ui.common.kpi_card import KpiCard
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
@@ -175,8 +176,15 @@ class PortfolioTab(QWidget):
         self.monthly_view.setObjectName("monthlyReturns")
         self.monthly_view.setModel(self.monthly_model)
         self.monthly_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.exports = {"monthly": TableExport(self.monthly_view, "Monthly returns (%)", self.session.runner,
+                                               row_header="Year")}
+        monthly = QWidget()
+        monthly_layout = QVBoxLayout(monthly)
+        monthly_layout.setContentsMargins(0, 0, 0, 0)
+        monthly_layout.addWidget(self.monthly_view)
+        monthly_layout.addWidget(self.exports["monthly"].button, 0, Qt.AlignmentFlag.AlignRight)
         for widget, title in ((self.performance_chart, "Performance"), (self.drawdown_chart, "Drawdown"),
-                              (allocation, "Allocation"), (self.monthly_view, "Monthly returns")):
+                              (allocation, "Allocation"), (monthly, "Monthly returns")):
             self.chart_tabs.addTab(widget, title)
         return self.chart_tabs
 
@@ -208,10 +216,12 @@ class PortfolioTab(QWidget):
             if extra is not None:
                 extra.setObjectName(f"{name}Status")
                 top.addWidget(extra)
-            top.addWidget(count)
-            column.addLayout(top)
             view = _table(model, f"{name}Table", order)
             setattr(self, f"{name}_view", view)
+            self.exports[name] = TableExport(view, name.capitalize(), self.session.runner)
+            top.addWidget(count)
+            top.addWidget(self.exports[name].button)
+            column.addLayout(top)
             column.addWidget(view)
             model.loaded.connect(lambda total, label=count: label.setText(f"{total:,} rows"))
             model.loaded.connect(lambda _, v=view: v.resizeColumnsToContents())

@@ -7,6 +7,7 @@ transactions filter takes an investor number and resolves it there (no query on 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.reports import formatting as fmt
@@ -28,19 +29,32 @@ def _deal(t: TransactionView, key: str) -> Any:
     return (t.deal or {}).get(key)
 
 
+def _amount(t: TransactionView) -> Decimal | None:
+    return t.amount if t.amount is not None else _number(_deal(t, "gross"))
+
+
+def _units(t: TransactionView) -> Decimal | None:
+    return t.units if t.units is not None else _number(_deal(t, "units"))
+
+
+def _number(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
 def transaction_columns(class_codes: dict[str, str]) -> list[Column[TransactionView]]:
     return [
-        Column("Trade date", lambda t: fmt.day(t.trade_date), sort_key="trade_date"),
-        Column("Dealing date", lambda t: fmt.day(t.dealing_date), sort_key="dealing_date"),
+        Column("Trade date", lambda t: fmt.day(t.trade_date), sort_key="trade_date", value=lambda t: t.trade_date),
+        Column("Dealing date", lambda t: fmt.day(t.dealing_date), sort_key="dealing_date",
+               value=lambda t: t.dealing_date),
         Column("Reference", lambda t: t.ref, sort_key="ref"),
         Column("Kind", lambda t: t.kind, sort_key="kind"),
         Column("Status", lambda t: t.status, sort_key="status"),
         Column("Class", lambda t: class_codes.get(t.class_id, t.class_id)),
-        Column("Amount", lambda t: fmt.amount(t.amount if t.amount is not None else _deal(t, "gross"), t.currency),
-               align=RIGHT),
+        Column("Amount", lambda t: fmt.amount(_amount(t), t.currency), align=RIGHT, value=_amount),
         Column("Ccy", lambda t: t.currency),
-        Column("Units", lambda t: fmt.units(t.units if t.units is not None else _deal(t, "units")), align=RIGHT),
-        Column("NAV", lambda t: fmt.nav(_deal(t, "nav_per_unit")), align=RIGHT),
+        Column("Units", lambda t: fmt.units(_units(t)), align=RIGHT, value=_units),
+        Column("NAV", lambda t: fmt.nav(_number(_deal(t, "nav_per_unit"))), align=RIGHT,
+               value=lambda t: _number(_deal(t, "nav_per_unit"))),
         Column("Entered by", lambda t: t.created_by),
     ]
 

@@ -22,7 +22,7 @@ from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.classification import BalanceItem
 from fidus_desktop.services.trading.risk import AlertRecord
 from fidus_desktop.services.trading.sync import ConnectionState
-from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.lazy_table import EXPORT_ROLE, RIGHT, Column
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
@@ -75,6 +75,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             return column.text(self._records[index.row()])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.align)
+        if role == EXPORT_ROLE:
+            return column.export_value(self._records[index.row()])
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

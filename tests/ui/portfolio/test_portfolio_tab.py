@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.reports import formatting as fmt
-from fidus_desktop.services.portfolio.dealing import TransactionRequest
+from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionRequest
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog
 from fidus_desktop.ui.portfolio.tab import PortfolioTab, portfolio_tab
@@ -133,6 +134,26 @@ def test_transactions_filter_by_investor_number_and_status(qtbot: QtBot, tab: Po
     qtbot.keyClicks(tab.investor_filter, "bob")
     tab.apply_filters()
     assert [tab.investors.row_at(r).number for r in range(tab.investors.rowCount())] == ["INV-2"]
+
+
+def test_export_writes_every_filtered_transaction_not_only_the_loaded_page(
+        tab: PortfolioTab, office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(3):
+        office.p.dealing.enter(PM, TransactionRequest("subscription", office.eur.class_id, office.bob.investor_id,
+                                                      D4, D4, D4, amount="100.00", ref=f"EXPORT-{n}"))
+    tab.transactions.page_size = 2  # the table holds one small page; the export reads them all
+    tab.transaction_filter.setText(office.bob.number)
+    tab.apply_filters()
+    assert tab.transactions.rowCount() == 2
+    expected = office.p.dealing.count(PM, TransactionQuery(investor_id=office.bob.investor_id))
+    assert expected > 2
+    export = tab.exports["transactions"]
+    monkeypatch.setattr(export, "choose_path", lambda kind: tmp_path / "deals")  # typed without an extension
+    export.actions["csv"].trigger()
+    with (tmp_path / "deals.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == expected
+    assert {(r["Trade date"], r["Amount"]) for r in rows} >= {(D4.isoformat(), "100.00")}  # ISO, plain decimals
 
 
 def test_nav_correction_needs_a_reason_then_updates_the_card(qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
