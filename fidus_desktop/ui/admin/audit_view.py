@@ -25,6 +25,7 @@ from fidus_desktop.services.audit_query import AuditFilter
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.ui.background import Runner, show_error
 from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -148,10 +149,14 @@ class AuditView(QWidget):
         bar, self.buttons = button_bar(
             [
                 ("apply", "Apply filter", self.apply_filter),
-                ("export", "Export CSV…", self.export_csv),
+                ("export", "Export full trail (CSV)…", self.export_csv),
                 ("verify", "Verify chain", self.verify_chain),
             ]
         )
+        self.buttons["export"].setToolTip("Every field of the matching entries, before and after values included, "
+                                          "as the audit service writes it for an auditor")
+        self.table_export = TableExport(self.table, "Audit entries", session.runner, self._rows_job)
+        bar.addWidget(self.table_export.button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.filter_error)
@@ -177,6 +182,11 @@ class AuditView(QWidget):
         query, actor = self.session.services.audit_query, self.session.actor
         self.model.set_loader(lambda before: query.page(actor, where, before_seq=before, limit=PAGE))
         self.model.fetchMore(QModelIndex())
+
+    def _rows_job(self) -> Callable[[], list[list[str]]]:
+        """Every entry matching the filter, as the table's columns show them (read in the worker)."""
+        query, actor, where = self.session.services.audit_query, self.session.actor, self.current_filter()
+        return lambda: [[text(entry) for _, text in COLUMNS] for entry in query.iter_matching(actor, where)]
 
     def export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export audit entries", "audit.csv", "CSV files (*.csv)")

@@ -23,6 +23,7 @@ from fidus_desktop.ui.admin.user_dialogs import (
     ResetPasswordDialog,
 )
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 
 Index = QModelIndex | QPersistentModelIndex
@@ -116,6 +117,8 @@ class UsersView(QWidget):
             bar.addWidget(button)
             self.buttons[name] = button
         bar.addStretch()
+        self.export = TableExport(self.table, "Users", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table)

@@ -115,7 +115,11 @@ class TableExport(QObject):
         headers = [str(model.headerData(c, Qt.Orientation.Horizontal) or "") for c in columns]
         if self.row_header is not None:
             headers.insert(0, self.row_header)
-        job, title = self._rows_job(columns), self.title
+        try:
+            job, title = self._rows_job(columns), self.title
+        except Exception as exc:  # a filter the caller cannot read (a bad date): said, not raised
+            self._failed(exc, path)
+            return
 
         def write() -> int:
             rows = job()

@@ -18,6 +18,7 @@ from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.queries import DealFilter
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import LazyTableModel, SortSpec
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import DEAL_COLUMNS
 
@@ -76,6 +77,8 @@ class DealsPanel(QWidget):
         bar.addWidget(self.end)
         bar.addStretch()
         bar.addWidget(self.count)
+        self.export = TableExport(self.table, "Deals", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table)

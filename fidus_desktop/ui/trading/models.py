@@ -133,29 +133,29 @@ class AccountsModel(RecordTableModel[AccountRow]):
 # -- positions, deals, alerts, review queue -------------------------------------------------------------
 POSITION_COLUMNS: list[Column[Position]] = [
     Column("Ticket", lambda p: str(p.ticket), align=RIGHT),
-    Column("Opened", lambda p: when(p.opened)),
+    Column("Opened", lambda p: when(p.opened), value=lambda p: p.opened),
     Column("Symbol", lambda p: p.symbol),
     Column("Side", lambda p: p.side.value),
-    Column("Volume", lambda p: f"{p.volume}", align=RIGHT),
-    Column("Open price", lambda p: f"{p.price_open}", align=RIGHT),
-    Column("Current", lambda p: f"{p.price_current}", align=RIGHT),
-    Column("Swap", lambda p: amount(p.swap), align=RIGHT),
-    Column("Profit", lambda p: amount(p.profit), align=RIGHT),
+    Column("Volume", lambda p: f"{p.volume}", align=RIGHT, value=lambda p: p.volume),
+    Column("Open price", lambda p: f"{p.price_open}", align=RIGHT, value=lambda p: p.price_open),
+    Column("Current", lambda p: f"{p.price_current}", align=RIGHT, value=lambda p: p.price_current),
+    Column("Swap", lambda p: amount(p.swap), align=RIGHT, value=lambda p: p.swap),
+    Column("Profit", lambda p: amount(p.profit), align=RIGHT, value=lambda p: p.profit),
     Column("Currency", lambda p: p.currency),
 ]
 
 DEAL_COLUMNS: list[Column[Deal]] = [
-    Column("Time", lambda d: when(d.time), sort_key="time"),
+    Column("Time", lambda d: when(d.time), sort_key="time", value=lambda d: d.time),
     Column("Ticket", lambda d: str(d.ticket), sort_key="ticket", align=RIGHT),
     Column("Kind", lambda d: d.kind.value),
     Column("Symbol", lambda d: d.symbol, sort_key="symbol"),
     Column("Side", lambda d: d.side.value if d.side else ""),
     Column("Entry", lambda d: d.entry.value),
-    Column("Volume", lambda d: f"{d.volume}", align=RIGHT),
-    Column("Price", lambda d: f"{d.price}", align=RIGHT),
-    Column("Profit", lambda d: amount(d.profit), align=RIGHT),
-    Column("Commission", lambda d: amount(d.commission), align=RIGHT),
-    Column("Swap", lambda d: amount(d.swap), align=RIGHT),
+    Column("Volume", lambda d: f"{d.volume}", align=RIGHT, value=lambda d: d.volume),
+    Column("Price", lambda d: f"{d.price}", align=RIGHT, value=lambda d: d.price),
+    Column("Profit", lambda d: amount(d.profit), align=RIGHT, value=lambda d: d.profit),
+    Column("Commission", lambda d: amount(d.commission), align=RIGHT, value=lambda d: d.commission),
+    Column("Swap", lambda d: amount(d.swap), align=RIGHT, value=lambda d: d.swap),
     Column("Comment", lambda d: d.comment),
 ]
 

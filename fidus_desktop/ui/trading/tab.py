@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +40,7 @@ from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
@@ -111,6 +113,7 @@ class TradingView(QWidget):
         self.alerts = alerts_model(self)
         self.review = review_model(self)
         self.figures = figures_model(self)
+        self.exports: dict[str, TableExport] = {}
         # Re-reads the stored positions when no poller runs in this window (started in _accounts_loaded).
         self.store_poll = QTimer(self, interval=int((settings or PollerSettings()).poll_seconds * 1000))
         self.store_poll.timeout.connect(self._poll_store)
@@ -136,13 +139,19 @@ class TradingView(QWidget):
         left_layout.addWidget(self.accounts_view)
         self.positions_view = table("positionsTable", self.positions)
         self.positions_label = QLabel("<b>Open positions</b>", objectName="positionsLabel")
-        left_layout.addWidget(self.positions_label)
+        positions_bar = QHBoxLayout()
+        positions_bar.addWidget(self.positions_label)
+        positions_bar.addStretch()
+        positions_bar.addWidget(self._export("positions", self.positions_view, "Open positions"))
+        left_layout.addLayout(positions_bar)
         left_layout.addWidget(self.positions_view)
+        self._export("accounts", self.accounts_view, "MT5 accounts")
 
         self.chart = EquityChart()
         self.figures_view = table("analyticsTable", self.figures)
         self.figures_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.figures_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._export("analytics", self.figures_view, "Account analytics")
         overview = QSplitter(Qt.Orientation.Horizontal)
         overview.addWidget(self.chart)
         overview.addWidget(self.figures_view)
@@ -175,13 +184,19 @@ class TradingView(QWidget):
         layout.addWidget(splitter)
         self._update_buttons()
 
+    def _export(self, name: str, view: QTableView, title: str) -> QToolButton:
+        """Copy and export for ``view`` (context menu, Ctrl+C); the Export button for its bar."""
+        self.exports[name] = TableExport(view, title, self.session.runner)
+        return self.exports[name].button
+
     def _alerts_page(self) -> QWidget:
         self.alerts_view = table("alertsTable", self.alerts)
         self.alerts_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.ack_button = button("acknowledgeButton", "Acknowledge", self.acknowledge)
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.addLayout(captioned_bar("Active and recent risk alerts of the selected account.", self.ack_button))
+        layout.addLayout(captioned_bar("Active and recent risk alerts of the selected account.", self.ack_button,
+                                       self._export("alerts", self.alerts_view, "Risk alerts")))
         layout.addWidget(self.alerts_view)
         return page
 
@@ -197,7 +212,8 @@ class TradingView(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(captioned_bar("Balance deals no rule recognised (counted as capital until classified).",
-                                       self.resolve_button, self.category))
+                                       self.resolve_button, self.category,
+                                       self._export("review", self.review_view, "Review queue")))
         layout.addWidget(self.review_view)
         return page
 

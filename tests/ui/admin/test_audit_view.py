@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
@@ -103,3 +104,15 @@ def test_admin_tab_lists_the_new_sections(qtbot: QtBot, session: UiSession) -> N
     tab = AdminTab(session)
     qtbot.addWidget(tab)
     assert [tab.tabText(i) for i in range(tab.count())][:4] == ["Users", "Audit", "Backups", "Keys"]
+
+
+def test_the_table_exports_what_it_shows_to_excel(
+    qtbot: QtBot, view: AuditView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(view.table_export, "choose_path", lambda kind: tmp_path / "audit.xlsx")
+    qtbot.keyClicks(view.filters["action"], "user.")
+    click(qtbot, view.buttons["apply"])
+    next(a for a in view.table_export.button.menu().actions() if "Excel" in a.text()).trigger()
+    rows = list(load_workbook(tmp_path / "audit.xlsx").active.values)
+    assert rows[0][:3] == ("Seq", "When", "Actor")
+    assert [row[5] for row in rows[1:]] == ["user.create", "user.create"]
