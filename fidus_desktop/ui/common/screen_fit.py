@@ -27,26 +27,32 @@ def default_size(widget: QWidget, preferred: QSize) -> QSize:
                  min(preferred.height(), int(area.height() * SCREEN_SHARE)))
 
 
+def clamped(frame: QRect, areas: list[QRect], primary: QRect) -> QRect:
+    """``frame`` moved (and shrunk) into the area that holds most of it, or into ``primary`` when it lies on none
+    (a monitor unplugged since the geometry was saved)."""
+    def overlap(area: QRect) -> int:
+        common = area.intersected(frame)
+        return common.width() * common.height()
+
+    area = max(areas, key=overlap, default=primary)
+    if overlap(area) == 0:
+        area = primary
+    width, height = min(frame.width(), area.width()), min(frame.height(), area.height())
+    x = min(max(frame.x(), area.left()), area.left() + area.width() - width)
+    y = min(max(frame.y(), area.top()), area.top() + area.height() - height)
+    return QRect(x, y, width, height)
+
+
 def clamp_to_screens(widget: QWidget) -> None:
-    """Move (and shrink) a restored window onto the screen that holds most of it, or the primary screen when it
-    lies on none that exists now."""
+    """Keep a restored window on a screen that exists now, whole."""
     frame = widget.frameGeometry()
-    screens = QGuiApplication.screens()
-    overlap = [(s.availableGeometry().intersected(frame), s) for s in screens]
-    best = max(overlap, key=lambda pair: pair[0].width() * pair[0].height(), default=None)
-    if best is None:
+    target = clamped(frame, [s.availableGeometry() for s in QGuiApplication.screens()],
+                     QGuiApplication.primaryScreen().availableGeometry())
+    if target == frame:
         return
-    area = best[1].availableGeometry() if not best[0].isEmpty() else QGuiApplication.primaryScreen().availableGeometry()
-    margins = frame.size() - widget.geometry().size()  # the window frame, as far as the platform reports it
-    width = min(widget.width(), area.width() - margins.width())
-    height = min(widget.height(), area.height() - margins.height())
-    if (width, height) != (widget.width(), widget.height()):
-        widget.resize(width, height)
-    frame = widget.frameGeometry()
-    x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
-    y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
-    if (x, y) != (frame.x(), frame.y()):
-        widget.move(x, y)
+    border = frame.size() - widget.geometry().size()  # the window frame, as far as the platform reports it
+    widget.resize(target.width() - border.width(), target.height() - border.height())
+    widget.move(target.topLeft())
 
 
 def fit_to_content(dialog: QWidget) -> None:

@@ -14,7 +14,6 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +37,8 @@ from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
-from fidus_desktop.ui.common.kpi_card import KpiCard
+from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
+from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.placeholder import NotAvailablePanel
@@ -90,26 +91,26 @@ class PortfolioTab(QWidget):
         self.investor_dialog: InvestorDialog | None = None
         self._token: int | None = None
         self._polling = False
-        content = QWidget()  # scrolls when the window is narrower than the cards and buttons need
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The charts and tables share the height left (a splitter), so both are in view from 1280×720 on; the
+        # buttons fold into the tool bar's » menu and the cards into two rows when narrow. Only a window smaller
+        # than all that needs (a laptop at 150 %) scrolls, instead of pushing the window off the screen.
+        content = QWidget()
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         layout = QVBoxLayout(content)
         layout.addLayout(self._selector_bar())
-        self.message = QLabel(" ")
-        self.message.setObjectName("portfolioMessage")
-        self.message.setWordWrap(True)
+        self.message = WrappingLabel(" ", objectName="portfolioMessage")
         layout.addWidget(self.message)
-        layout.addLayout(self._kpi_row())
-        splitter = QSplitter()
-        splitter.setOrientation(splitter.orientation().Vertical)
+        self.cards = {name: KpiCard(name, caption) for name, caption in KPI_CARDS}
+        layout.addWidget(KpiGrid(list(self.cards.values())))
+        splitter = QSplitter(Qt.Orientation.Vertical, objectName="portfolioSplitter")
         splitter.addWidget(self._charts())
         splitter.addWidget(self._tables())
-        splitter.setSizes([420, 380])
+        splitter.setSizes([520, 480])  # scaled to the height there is: about half each
+        splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter, 1)
         session.signals.data_changed.connect(self._data_changed)
         self.poll_timer = QTimer(self)
@@ -125,8 +126,8 @@ class PortfolioTab(QWidget):
         for combo, name in ((self.fund_combo, "fundCombo"), (self.class_combo, "classCombo"),
                             (self.compare_combo, "compareCombo")):
             combo.setObjectName(name)
-            combo.setMinimumContentsLength(14)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(20 if combo is self.fund_combo else 13)  # the open list shows all
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.fund_combo.currentIndexChanged.connect(self._fund_changed)
         self.class_combo.currentIndexChanged.connect(lambda _: self.load_overview())
         self.compare_combo.currentIndexChanged.connect(lambda _: self.load_overview())
@@ -138,6 +139,9 @@ class PortfolioTab(QWidget):
             bar.addWidget(widget)
         bar.addStretch(1)
         role = self.session.actor.role
+        actions = QToolBar(objectName="portfolioActions")
+        actions.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addWidget(actions, 0)
         self.buttons: dict[str, QPushButton] = {}
         for name, text, permission, slot in (
             ("deal", "New deal…", Permission.DEALING_ENTER, self.open_dealing),
@@ -150,16 +154,9 @@ class PortfolioTab(QWidget):
             button.setObjectName(f"{name}Button")
             button.setEnabled(allowed(role, permission))
             button.clicked.connect(slot)
-            bar.addWidget(button)
+            actions.addWidget(button)
             self.buttons[name] = button
         return bar
-
-    def _kpi_row(self) -> QGridLayout:
-        grid = QGridLayout()
-        self.cards = {name: KpiCard(name, caption) for name, caption in KPI_CARDS}
-        for column, card in enumerate(self.cards.values()):
-            grid.addWidget(card, 0, column)
-        return grid
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.reports import formatting as fmt
@@ -106,6 +106,19 @@ def test_a_valid_subscription_appears_in_the_transactions_table(
     refs = [tab.transactions.row_at(r).ref for r in range(tab.transactions.rowCount())]
     assert entered.ref in refs
     assert entered.status == "pending"
+
+
+def test_charts_and_tables_are_seen_together_at_1280x720(tab: PortfolioTab) -> None:
+    tab.resize(1280, 720 - 160)  # what the tab gets of a 1280×720 window (menu, tab bar, status bar)
+    QApplication.processEvents()
+    scroll = tab.findChild(QScrollArea)
+    assert not scroll.verticalScrollBar().isVisible()  # no page scrolling pushing the tables down
+    for widget, least in ((tab.performance_chart, 150), (tab.investors_view, 100)):
+        top = widget.mapTo(scroll.viewport(), widget.rect().topLeft()).y()
+        assert widget.height() >= least
+        assert 0 <= top
+        assert top + widget.height() <= scroll.viewport().height()
+    assert all(button.isVisible() for button in tab.buttons.values())
 
 
 def test_a_deal_typed_as_a_british_user_writes_it_is_entered(qtbot: QtBot, tab: PortfolioTab) -> None:
