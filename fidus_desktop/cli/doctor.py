@@ -11,7 +11,9 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
 from fidus_desktop.store.errors import StorageError
+from fidus_desktop.store.port import Store
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
 
@@ -56,6 +58,16 @@ def check_database(db_uri: str | None) -> Check:
         return Check("database", "ok", detail)
     finally:
         ctx.close()
+
+
+def check_process(store: Store | None = None) -> Check:
+    """This process's memory, threads, handles and open database connections (the GUI's About box shows the
+    same for the window, where a leak would grow)."""
+    figures = process_figures(store)
+    if (figures.database_connections or 0) > CONNECTIONS_WARN:
+        return Check("process", "warn", figures.describe(),
+                     "More database connections than threads need: send the log folder to support.")
+    return Check("process", "ok", figures.describe())
 
 
 def check_keyring() -> Check:
@@ -106,5 +118,6 @@ def run_checks(db_uri: str | None) -> list[Check]:
         check_mt5,
         lambda: check_google(paths),
         lambda: check_disk(paths),
+        check_process,
     ]
     return [check() for check in checks]
