@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.ui.common.screen_fit import fit_to_content
@@ -20,7 +20,7 @@ from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
 W = TypeVar("W", bound=QWidget)
-FORM_WIDTH_CHARS = 64  # wide enough that a two-sentence message wraps to two or three lines
+FORM_WIDTH_CHARS = 80  # wide enough that a two-sentence message wraps to two or three lines
 
 
 def error_label(name: str) -> QLabel:
@@ -28,6 +28,7 @@ def error_label(name: str) -> QLabel:
     label.setObjectName(f"{name}_error")
     label.setStyleSheet("color: #b00020;")
     label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)  # wraps at the field's width
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy into a support mail
     label.hide()
     return label

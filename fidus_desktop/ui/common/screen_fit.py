@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 SCREEN_SHARE = 0.92  # a default-sized window leaves a margin of the screen free
+FIT_ROUNDS = 4  # extra height goes to every growable row, so a label may need a second round
 
 
 def available_geometry(widget: QWidget) -> QRect:
@@ -56,17 +57,29 @@ def clamp_to_screens(widget: QWidget) -> None:
 
 
 def fit_to_content(dialog: QWidget) -> None:
-    """Grow the dialog so its layout fits at its width (word-wrapped labels included), within the screen."""
+    """Grow the dialog until its word-wrapped labels have the height their text needs, within the screen.
+
+    Measured label by label, with the layout tried at each candidate height: ``QFormLayout``'s own
+    height-for-width over-estimates wrapped labels (it measures them narrower than they are laid out), which
+    left gaps around every message, and a resize alone is applied later by some window systems."""
     layout = dialog.layout()
     if layout is None:
         return
     layout.activate()
     area = available_geometry(dialog)
+    labels = [label for label in dialog.findChildren(QLabel) if label.wordWrap() and label.isVisibleTo(dialog)]
     width = min(max(dialog.width(), layout.totalMinimumSize().width()), area.width())
-    needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
-    height = min(max(needed, layout.totalMinimumSize().height()), area.height())
-    if height > dialog.height() or width > dialog.width():
-        dialog.resize(width, max(height, dialog.height()))
+    height = max(dialog.height(), layout.totalMinimumSize().height())
+    for _ in range(FIT_ROUNDS):
+        layout.setGeometry(QRect(0, 0, width, height))
+        lacking = sum(max(0, label.heightForWidth(label.width()) - label.height()) for label in labels)
+        if not lacking or height >= area.height():
+            break
+        height += lacking
+    height = min(height, area.height())
+    if (width, height) != (dialog.width(), dialog.height()):
+        dialog.resize(width, height)
+    layout.setGeometry(dialog.rect())
     frame = dialog.frameGeometry()
     if frame.bottom() > area.bottom():
         dialog.move(frame.x(), max(area.top(), area.bottom() + 1 - frame.height()))
