@@ -30,13 +30,16 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.reports.factsheet import factsheet_filename, render_factsheet
+from fidus_desktop.reports.table_file import with_suffix
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
@@ -143,20 +146,32 @@ class PortfolioTab(QWidget):
         actions.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         bar.addWidget(actions, 0)
         self.buttons: dict[str, QPushButton] = {}
-        for name, text, permission, slot in (
-            ("deal", "New deal…", Permission.DEALING_ENTER, self.open_dealing),
-            ("nav", "Enter NAV…", Permission.NAV_MANAGE, self.open_nav),
-            ("fees", "Record fee payment…", Permission.FEES_PAY, self.open_fee_payment),
-            ("statements", "Statements…", Permission.REPORTS_RUN, self.open_statements),
-            ("factsheet", "Factsheet PDF…", Permission.REPORTS_RUN, self.save_factsheet),
+        self.refusals: dict[str, str] = {}  # why a button is disabled whatever is selected (the role)
+        for name, text, permission, what, slot in (
+            ("deal", "&New deal…", Permission.DEALING_ENTER, "enter deals", self.open_dealing),
+            ("nav", "Enter NA&V…", Permission.NAV_MANAGE, "enter or correct NAVs", self.open_nav),
+            ("fees", "Record &fee payment…", Permission.FEES_PAY, "record fee payments", self.open_fee_payment),
+            ("statements", "&Statements…", Permission.REPORTS_RUN, "run reports", self.open_statements),
+            ("factsheet", "Factshee&t PDF…", Permission.REPORTS_RUN, "run reports", self.save_factsheet),
         ):
             button = QPushButton(text)
             button.setObjectName(f"{name}Button")
-            button.setEnabled(allowed(role, permission))
+            if not allowed(role, permission):
+                self.refusals[name] = f"Your role ({ROLE_LABELS[role]}) may not {what}."
             button.clicked.connect(slot)
             actions.addWidget(button)
             self.buttons[name] = button
+        self._update_buttons()
         return bar
+
+    def _update_buttons(self) -> None:
+        """Enabled when the role allows it and a fund is chosen; a disabled button's tooltip says why."""
+        needs_fund = {"deal", "nav", "fees", "factsheet"}
+        for name, button in self.buttons.items():
+            why = self.refusals.get(name) or ("Choose a fund with a share class first; this database has none "
+                                              "yet." if name in needs_fund and not self.fund_classes() else "")
+            button.setEnabled(not why)
+            button.setToolTip(why)
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()
@@ -229,7 +244,10 @@ class PortfolioTab(QWidget):
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_filters)
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
-        self.investors_view.doubleClicked.connect(self.open_investor)
+        enter_opens(self.investors_view, self.open_investor)
+        self.table_tabs = tabs
+        find_goes_to(self, lambda: (self.investor_filter, self.transaction_filter)[self.table_tabs.currentIndex()])
+        refresh_on_f5(self, lambda: self.reload({"*"}))
         self.transaction_filter.textChanged.connect(lambda _: self._filter_timer.start())
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filters())
         return tabs
@@ -277,6 +295,7 @@ class PortfolioTab(QWidget):
         self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(previous)))
         for combo in (self.class_combo, self.compare_combo):
             combo.blockSignals(False)
+        self._update_buttons()
         self.apply_filters()
         self.load_overview()
 
@@ -443,7 +462,7 @@ class PortfolioTab(QWidget):
 
         def work() -> Path:
             data = statements.factsheet_data(actor, fund_id)
-            target = path if path.suffix.lower() == ".pdf" else path / factsheet_filename(data)
+            target = path / factsheet_filename(data) if path.is_dir() else with_suffix(path, "pdf")
             render_factsheet(data, target)
             return target
 

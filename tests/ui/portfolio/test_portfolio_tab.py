@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,12 +15,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.reports import formatting as fmt
+from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionRequest
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog
 from fidus_desktop.ui.portfolio.tab import PortfolioTab, portfolio_tab
 from fidus_desktop.ui.session import UiSession
-from tests.portfolio.fixtures import D4, PM, Office
+from tests.portfolio.fixtures import ADMIN, D4, PM, Office
 from tests.reports.test_statements import client_of
 from tests.ui.form_support import click, fill_form
 
@@ -223,3 +225,32 @@ def test_a_client_sees_no_fund_wide_tab(office: Office) -> None:
     widget = portfolio_tab(session)
     assert not isinstance(widget, PortfolioTab)
     widget.deleteLater()
+
+
+def test_keyboard_f5_refreshes_ctrl_f_finds_enter_opens(qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    tab.activateWindow()
+    qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert tab.investor_filter.hasFocus()
+    tab.table_tabs.setCurrentIndex(1)
+    qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert tab.transaction_filter.hasFocus()
+    office.p.investors.create_investor(ADMIN, "INV-3", "Carla Added Elsewhere", "individual")
+    qtbot.keyClick(tab, Qt.Key.Key_F5)
+    assert tab.investors.total == 3  # read again
+    tab.table_tabs.setCurrentIndex(0)
+    tab.investors_view.setFocus()
+    tab.investors_view.setCurrentIndex(tab.investors.index(1, 0))
+    qtbot.keyClick(tab.investors_view, Qt.Key.Key_Return)
+    assert tab.investor_dialog is not None
+    assert tab.investor_dialog.isVisible()
+    tab.investor_dialog.close()
+
+
+def test_disabled_buttons_say_why(qtbot: QtBot, office: Office) -> None:
+    analyst = UiSession(SimpleNamespace(services=office.services), replace(PM, role=Role.COMPLIANCE_OFFICER),
+                        runner=InlineRunner())  # type: ignore[arg-type]
+    widget = PortfolioTab(analyst)
+    qtbot.addWidget(widget)
+    widget.poll_timer.stop()
+    assert not widget.buttons["deal"].isEnabled()
+    assert widget.buttons["deal"].toolTip() == "Your role (Compliance officer) may not enter deals."
