@@ -18,6 +18,7 @@ from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.queries import DealFilter
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import LazyTableModel, SortSpec
+from fidus_desktop.ui.common.locale_text import date_pattern
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import DEAL_COLUMNS
@@ -40,7 +41,7 @@ def deals_model(session: UiSession, parent: QObject | None = None) -> LazyTableM
 
 
 def _date_edit(name: str) -> QDateEdit:
-    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat="yyyy-MM-dd")
+    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat=date_pattern())  # the user's locale
     edit.setDate(QDate.currentDate())
     return edit
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.locale_text import date_pattern
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
@@ -73,7 +74,7 @@ MISMATCH_LISTS = (
 
 
 def _day_edit(name: str, day: date) -> QDateEdit:
-    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat="yyyy-MM-dd")
+    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat=date_pattern())  # the user's locale
     edit.setDate(QDate(day.year, day.month, day.day))
     return edit
 

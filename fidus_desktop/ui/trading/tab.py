@@ -40,6 +40,7 @@ from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
@@ -183,6 +184,7 @@ class TradingView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(splitter)
         self._update_buttons()
+        refresh_on_f5(self, self.refresh_accounts)
 
     def _export(self, name: str, view: QTableView, title: str) -> QToolButton:
         """Copy and export for ``view`` (context menu, Ctrl+C); the Export button for its bar."""
