@@ -17,13 +17,21 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 Curve = Sequence[tuple[datetime, Decimal]]
 
 
+class MoneyAxis(pg.AxisItem):
+    """Tick labels with thousands separators (``185,000``), as amounts are written everywhere else."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        decimals = 0 if spacing * scale >= 1 else 2
+        return [f"{value * scale:,.{decimals}f}" for value in values]
+
+
 class EquityChart(QWidget):
     """Two date-axis lines; ``set_curves`` replaces them, ``add_point`` extends the equity line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("equityChart")
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(), "left": MoneyAxis("left")}, background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setTitle("Balance and equity", color="#1f3a5f", size="10pt")
         self.plot.addLegend(offset=(10, 10))

@@ -139,6 +139,8 @@ POSITION_COLUMNS: list[Column[Position]] = [
     Column("Volume", lambda p: f"{p.volume}", align=RIGHT, value=lambda p: p.volume),
     Column("Open price", lambda p: f"{p.price_open}", align=RIGHT, value=lambda p: p.price_open),
     Column("Current", lambda p: f"{p.price_current}", align=RIGHT, value=lambda p: p.price_current),
+    Column("SL", lambda p: f"{p.sl}" if p.sl else "", align=RIGHT, value=lambda p: p.sl or None),
+    Column("TP", lambda p: f"{p.tp}" if p.tp else "", align=RIGHT, value=lambda p: p.tp or None),
     Column("Swap", lambda p: amount(p.swap), align=RIGHT, value=lambda p: p.swap),
     Column("Profit", lambda p: amount(p.profit), align=RIGHT, value=lambda p: p.profit),
     Column("Currency", lambda p: p.currency),

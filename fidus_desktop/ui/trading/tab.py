@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
@@ -53,6 +54,7 @@ from fidus_desktop.ui.trading.models import (
     AccountsModel,
     RecordTableModel,
     alerts_model,
+    amount,
     analytics_figures,
     figures_model,
     positions_model,
@@ -72,6 +74,7 @@ def table(name: str, model: RecordTableModel[Any]) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.verticalHeader().hide()
     view.setAlternatingRowColors(True)
+    view.setWordWrap(False)  # one line per row: a wrapped date doubles the row and hides the next
     return view
 
 
@@ -138,15 +141,22 @@ class TradingView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(captioned_bar("<b>MT5 accounts</b>", self.add_button, self.edit_button))
         left_layout.addWidget(self.accounts_view)
+        self._export("accounts", self.accounts_view, "MT5 accounts")
+        # Positions are the first detail page: the full width shows every column (SL, TP, swap, profit) at 1366 px.
         self.positions_view = table("positionsTable", self.positions)
+        self.positions_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.positions_label = QLabel("<b>Open positions</b>", objectName="positionsLabel")
+        positions = QWidget()
+        positions_layout = QVBoxLayout(positions)
         positions_bar = QHBoxLayout()
         positions_bar.addWidget(self.positions_label)
         positions_bar.addStretch()
+        self.positions_total = QLabel(objectName="positionsTotal")
+        self.positions.modelReset.connect(self._show_positions_total)
+        positions_bar.addWidget(self.positions_total)
         positions_bar.addWidget(self._export("positions", self.positions_view, "Open positions"))
-        left_layout.addLayout(positions_bar)
-        left_layout.addWidget(self.positions_view)
-        self._export("accounts", self.accounts_view, "MT5 accounts")
+        positions_layout.addLayout(positions_bar)
+        positions_layout.addWidget(self.positions_view)
 
         self.chart = EquityChart()
         self.figures_view = table("analyticsTable", self.figures)
@@ -161,6 +171,7 @@ class TradingView(QWidget):
         self.deals_panel = DealsPanel(self.session)
         self.exposure_panel = ExposurePanel(self.session)
         self.detail = QTabWidget(objectName="tradingDetail")
+        self.detail.addTab(positions, "Positions")
         self.detail.addTab(overview, "Equity && analytics")
         self.detail.addTab(self.exposure_panel, "Exposure")
         self.detail.addTab(self.deals_panel, "Deals")
@@ -177,7 +188,7 @@ class TradingView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setSizes([560, 840])
+        splitter.setSizes([480, 920])
         self.message = QLabel(objectName="tradingMessage", wordWrap=True)
         self.message.hide()
         layout = QVBoxLayout(self)
@@ -185,6 +196,20 @@ class TradingView(QWidget):
         layout.addWidget(splitter)
         self._update_buttons()
         refresh_on_f5(self, self.refresh_accounts)
+
+    def _show_positions_total(self) -> None:
+        """Count and totals per currency under the table's header, or that the account has none open."""
+        records: list[Position] = self.positions.records
+        if not records:
+            self.positions_total.setText("" if self.selected_account() is None else "No open positions.")
+            return
+        totals: dict[str, tuple[Decimal, Decimal]] = {}
+        for p in records:
+            profit, swap = totals.get(p.currency, (Decimal(0), Decimal(0)))
+            totals[p.currency] = (profit + p.profit, swap + p.swap)
+        sums = "; ".join(f"profit {amount(profit)}, swap {amount(swap)} {currency}"
+                         for currency, (profit, swap) in totals.items())
+        self.positions_total.setText(f"{len(records)} open · {sums}")
 
     def _export(self, name: str, view: QTableView, title: str) -> QToolButton:
         """Copy and export for ``view`` (context menu, Ctrl+C); the Export button for its bar."""
