@@ -46,7 +46,7 @@ class TimeSeriesChart(QWidget):
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setTitle(title, color="#1f3a5f", size="10pt")
-        self.plot.addLegend(offset=(10, 10))
+        self.legend = self.plot.addLegend(offset=(10, 10))
         self.plot.setMouseEnabled(x=True, y=False)  # zoom and pan along time; y follows the data
         self.plot.getPlotItem().getViewBox().setAutoVisible(y=True)
         self.readout = QLabel(" ")
@@ -79,8 +79,16 @@ class TimeSeriesChart(QWidget):
                 fill.setAlpha(70)
                 curve.setFillLevel(0)
                 curve.setBrush(pg.mkBrush(fill))
-        self.plot.addItem(self._vline, ignoreBounds=True)
-        self.plot.addItem(self._hline, ignoreBounds=True)
+        if self._series:
+            self.plot.addItem(self._vline, ignoreBounds=True)
+            self.plot.addItem(self._hline, ignoreBounds=True)
+        # A filled area (drawdown, below zero) hangs from the top: its legend goes to the bottom, off the fill.
+        bottom = any(item.fill for item in self._series)
+        self.legend.anchor(itemPos=(0, 1 if bottom else 0), parentPos=(0, 1 if bottom else 0),
+                           offset=(10, -10 if bottom else 10))
+        for axis in ("left", "bottom"):  # an empty chart shows no made-up scale or grid
+            self.plot.getAxis(axis).setStyle(showValues=bool(self._series))
+        self.plot.showGrid(x=bool(self._series), y=bool(self._series), alpha=0.2)
         self.reset_zoom()
         self.readout.setText(" " if self._series else "No data for this selection.")
 

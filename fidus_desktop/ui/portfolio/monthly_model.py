@@ -66,4 +66,8 @@ class MonthlyReturnsModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         labels = self._table.columns if orientation == Qt.Orientation.Horizontal else self._table.index
-        return str(labels[section]) if 0 <= section < len(labels) else None
+        if not 0 <= section < len(labels):
+            return None
+        # The domain's "YTD" column is each calendar year's return: "Year" is right for full past years too.
+        return "Year" if str(labels[section]) == "YTD" and orientation == Qt.Orientation.Horizontal \
+            else str(labels[section])

@@ -254,3 +254,8 @@ def test_disabled_buttons_say_why(qtbot: QtBot, office: Office) -> None:
     widget.poll_timer.stop()
     assert not widget.buttons["deal"].isEnabled()
     assert widget.buttons["deal"].toolTip() == "Your role (Compliance officer) may not enter deals."
+
+
+def test_the_monthly_table_calls_the_calendar_year_column_year(tab: PortfolioTab) -> None:
+    columns = tab.monthly_model.columnCount()
+    assert tab.monthly_model.headerData(columns - 1, Qt.Orientation.Horizontal) == "Year"
