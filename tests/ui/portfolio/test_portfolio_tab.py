@@ -259,3 +259,17 @@ def test_disabled_buttons_say_why(qtbot: QtBot, office: Office) -> None:
 def test_the_monthly_table_calls_the_calendar_year_column_year(tab: PortfolioTab) -> None:
     columns = tab.monthly_model.columnCount()
     assert tab.monthly_model.headerData(columns - 1, Qt.Orientation.Horizontal) == "Year"
+
+
+def test_the_investor_is_found_by_name_and_picked_from_the_list(
+        qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    click(qtbot, tab.buttons["deal"])
+    dialog = tab.dialog
+    qtbot.keyClicks(dialog.investor, "bob")
+    dialog.look_up_investors()  # what the debounce timer does once typing pauses
+    assert dialog.matches.stringList() == ["INV-2 — Bob Corp"]
+    dialog.investor.setText(dialog.matches.stringList()[0])  # the user picks the suggestion
+    fill_form(qtbot, dialog, amount="1,000.00")
+    click(qtbot, dialog.ok_button)
+    assert not dialog.isVisible()
+    assert dialog.result_value.investor_id == office.bob.investor_id
