@@ -11,7 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fidus_desktop.services.users import User
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
@@ -97,6 +106,8 @@ class UsersView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.dialog: QDialog | None = None  # the open action dialog (tests drive it)
 
@@ -145,18 +156,24 @@ class UsersView(QWidget):
         return self.model.user_at(rows[0].row()) if rows else None
 
     def _update_buttons(self) -> None:
+        """Enable what applies to the selected user; a disabled button's tooltip says why."""
         user = self.selected()
         now = self.model.now
-        allowed = {
-            "disable": user is not None and user.active,
-            "enable": user is not None and not user.active,
-            "reset_password": user is not None,
-            "unlock": user is not None and user.is_locked(now),
-            "change_role": user is not None,
-            "reset_mfa": user is not None and user.mfa_enabled,
-        }
-        for name, enabled in allowed.items():
-            self.buttons[name].setEnabled(enabled)
+        if user is None:
+            why = dict.fromkeys(("disable", "enable", "reset_password", "unlock", "change_role", "reset_mfa"),
+                                "Select a user in the table first.")
+        else:
+            why = {
+                "disable": "" if user.active else f"{user.username} is already disabled.",
+                "enable": "" if not user.active else f"{user.username} is already enabled.",
+                "reset_password": "",
+                "unlock": "" if user.is_locked(now) else f"{user.username} is not locked out.",
+                "change_role": "",
+                "reset_mfa": "" if user.mfa_enabled else f"{user.username} has no two-step sign-in set up.",
+            }
+        for name, reason in why.items():
+            self.buttons[name].setEnabled(not reason)
+            self.buttons[name].setToolTip(reason)
 
     def _open(self, dialog: ServiceFormDialog) -> None:
         self.dialog = dialog

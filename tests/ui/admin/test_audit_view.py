@@ -116,3 +116,21 @@ def test_the_table_exports_what_it_shows_to_excel(
     rows = list(load_workbook(tmp_path / "audit.xlsx").active.values)
     assert rows[0][:3] == ("Seq", "When", "Actor")
     assert [row[5] for row in rows[1:]] == ["user.create", "user.create"]
+
+
+def test_enter_opens_an_entry_with_its_fields_before_and_after(qtbot: QtBot, view: AuditView) -> None:
+    qtbot.keyClicks(view.filters["action"], "user.create")
+    click(qtbot, view.buttons["apply"])
+    row = next(r for r in range(view.model.rowCount()) if view.model.entry_at(r).entity_id
+               and (view.model.entry_at(r).after or {}).get("username") == "bob.pm")
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(row, 0))
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert view.dialog is not None
+    assert view.dialog.isVisible()
+    table = view.dialog.table
+    cells = {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
+             for r in range(table.rowCount())}
+    assert cells["username"] == ("—", "bob.pm")
+    assert not any("$argon2" in after for _, after in cells.values())  # no password hash is shown
+    view.dialog.close()
