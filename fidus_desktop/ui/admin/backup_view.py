@@ -70,7 +70,10 @@ class BackupsView(QWidget):
         self.folder_label.setText(f"Folder: {folder} (keeping {self.scheduler.keep()} copies)")
         self.last_label.setText(last_backup_text(last))
         self.passphrase_label.setText("Automatic daily backups are on." if has_passphrase else AUTOMATIC_OFF_TEXT)
-        self.buttons["backup_now"].setEnabled(has_passphrase and not self.scheduler.running)
+        why = ("Set the backup passphrase first (Set passphrase…): backups are encrypted with it."
+               if not has_passphrase else "A backup is running." if self.scheduler.running else "")
+        self.buttons["backup_now"].setEnabled(not why)
+        self.buttons["backup_now"].setToolTip(why)
 
     def _report(self, text: str) -> None:
         self.message.setText(text)

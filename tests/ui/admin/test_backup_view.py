@@ -43,6 +43,7 @@ def test_without_a_passphrase_it_says_so_and_offers_to_set_it(
 ) -> None:
     assert view.passphrase_label.text() == AUTOMATIC_OFF_TEXT
     assert not view.buttons["backup_now"].isEnabled()
+    assert view.buttons["backup_now"].toolTip().startswith("Set the backup passphrase first")
     assert view.last_label.text() == "Last backup: never"
     assert str(session.context.paths.default_backup_dir) in view.folder_label.text()
     click(qtbot, view.buttons["set_passphrase"])
