@@ -22,8 +22,9 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QTableView, QToolButton
 
 from fidus_desktop.reports.table_file import FORMATS, TableData, with_suffix, write_table
-from fidus_desktop.ui.background import Runner, show_error
+from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.common.lazy_table import EXPORT_ROLE
+from fidus_desktop.ui.errors import show_error
 
 RowsJob = Callable[[], list[list[Any]]]  # runs in the worker: every row's cells (all model columns), in order
 
@@ -126,7 +127,8 @@ class TableExport(QObject):
             write_table(TableData(title, headers, rows), path)
             return len(rows)
 
-        self.runner.submit(write, on_done=lambda n: self.exported.emit(f"Exported {n:,} rows to {path}."),
+        self.runner.submit(write, owner=self.view,
+                           on_done=lambda n: self.exported.emit(f"Exported {n:,} rows to {path}."),
                            on_error=lambda exc: self._failed(exc, path))
 
     def _failed(self, exc: BaseException, path: Path) -> None:

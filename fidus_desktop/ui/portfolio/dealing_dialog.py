@@ -16,6 +16,7 @@ from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.changes import TRANSACTION
 from fidus_desktop.services.portfolio.dealing import TransactionRequest, TransactionView
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.services.portfolio.investors import Investor, investor_filter
@@ -32,6 +33,8 @@ LOOKUP_DELAY_MS = 250
 
 
 class DealingDialog(ServiceFormDialog):
+    changes = frozenset({TRANSACTION})
+
     def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None, default_day: date,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "New subscription or redemption", "&Enter", parent)
@@ -74,7 +77,8 @@ class DealingDialog(ServiceFormDialog):
             return
         investors, actor = self.session.services.portfolio.investors, self.session.actor
         self.session.runner.submit(lambda: investors.page(actor, investor_filter(text), None, 0, MATCHES),
-                                   on_done=self._offer, on_error=lambda _: None)  # no suggestions; typing goes on
+                                   owner=self, key="investors", on_done=self._offer,
+                                   on_error=lambda _: None)  # no suggestions; the typed number still works
 
     def _offer(self, found: list[Investor]) -> None:
         self.matches.setStringList([f"{i.number}{SEPARATOR}{i.name}" for i in found])
