@@ -18,6 +18,16 @@ from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QStyle, QWidget
 
 from fidus_desktop.ui.common.locale_text import date_hint, format_day, format_number, parse_day, parse_number
 
+INVALID_STYLE = "border: 1px solid #b00020;"
+
+
+def mark_problem(edit: QLineEdit, problem: str) -> None:
+    """A red frame and the problem as tooltip while the text cannot be read (filters have no error label)."""
+    edit.setStyleSheet(INVALID_STYLE if problem else "")
+    edit.setProperty("problem", problem)
+    if problem:
+        edit.setToolTip(problem)
+
 
 class DateEdit(QLineEdit):
     """A date typed in the locale's order or as ISO, or picked from a calendar (the button or Alt+Down)."""
@@ -65,6 +75,7 @@ class DateEdit(QLineEdit):
         day = self.date()
         if day is not None and self.text() != format_day(day):
             self.set_date(day)
+        mark_problem(self, self.problem())
 
     def show_calendar(self) -> None:
         """A calendar popup under the field, on the typed date (today when none); a click fills the field."""
@@ -131,3 +142,4 @@ class DecimalEdit(QLineEdit):
         value = self.value()
         if value is not None:
             self.set_value(value)
+        mark_problem(self, self.problem())

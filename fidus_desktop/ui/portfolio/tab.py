@@ -39,6 +39,7 @@ from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
+from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
 from fidus_desktop.ui.common.labels import WrappingLabel
@@ -207,10 +208,19 @@ class PortfolioTab(QWidget):
         self.status_filter.addItem("All statuses", None)
         for status in STATUSES:
             self.status_filter.addItem(status.value.capitalize(), status.value)
+        self.status_filter.setObjectName("transactionsStatus")
+        self.trade_from = DateEdit(optional=True)
+        self.trade_to = DateEdit(optional=True)
+        for edit, name, tip in ((self.trade_from, "tradeFrom", "Trade date from (inclusive)"),
+                                (self.trade_to, "tradeTo", "Trade date to (inclusive)")):
+            edit.setObjectName(name)
+            edit.setToolTip(f"{tip}; empty: no limit. {edit.toolTip()}")
+            edit.editingFinished.connect(self.apply_filters)
         self.investor_count, self.transaction_count = QLabel(), QLabel()
-        for name, model, edit, count, extra, order in (
-            ("investors", self.investors, self.investor_filter, self.investor_count, None, Qt.SortOrder.AscendingOrder),
-            ("transactions", self.transactions, self.transaction_filter, self.transaction_count, self.status_filter,
+        for name, model, edit, count, extras, order in (
+            ("investors", self.investors, self.investor_filter, self.investor_count, [], Qt.SortOrder.AscendingOrder),
+            ("transactions", self.transactions, self.transaction_filter, self.transaction_count,
+             [self.status_filter, QLabel("From"), self.trade_from, QLabel("to"), self.trade_to],
              Qt.SortOrder.DescendingOrder),
         ):
             edit.setObjectName(f"{name}Filter")
@@ -219,8 +229,7 @@ class PortfolioTab(QWidget):
             column = QVBoxLayout(page)
             top = QHBoxLayout()
             top.addWidget(edit, 1)
-            if extra is not None:
-                extra.setObjectName(f"{name}Status")
+            for extra in extras:
                 top.addWidget(extra)
             view = _table(model, f"{name}Table", order)
             setattr(self, f"{name}_view", view)
@@ -294,7 +303,8 @@ class PortfolioTab(QWidget):
 
     def apply_filters(self) -> None:
         self.investors.set_filter(self.investor_filter.text().strip())
-        query = TransactionQuery(fund_id=self.fund_combo.currentData(), status=self.status_filter.currentData())
+        query = TransactionQuery(fund_id=self.fund_combo.currentData(), status=self.status_filter.currentData(),
+                                 start=self.trade_from.date(), end=self.trade_to.date())
         self.transactions.set_filter(TransactionFilter(query).with_text(self.transaction_filter.text()))
 
     def load_overview(self) -> None:

@@ -41,7 +41,10 @@ def _number(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def transaction_columns(class_codes: dict[str, str]) -> list[Column[TransactionView]]:
+def transaction_columns(class_codes: dict[str, str], parties: dict[str, tuple[str, str]] | None = None
+                        ) -> list[Column[TransactionView]]:
+    """``parties``: investor id → (number, name), filled by the model's fetch in the worker."""
+    known = parties if parties is not None else {}
     return [
         Column("Trade date", lambda t: fmt.day(t.trade_date), sort_key="trade_date", value=lambda t: t.trade_date),
         Column("Dealing date", lambda t: fmt.day(t.dealing_date), sort_key="dealing_date",
@@ -49,6 +52,8 @@ def transaction_columns(class_codes: dict[str, str]) -> list[Column[TransactionV
         Column("Reference", lambda t: t.ref, sort_key="ref"),
         Column("Kind", lambda t: t.kind, sort_key="kind"),
         Column("Status", lambda t: t.status, sort_key="status"),
+        Column("Investor", lambda t: known.get(t.investor_id, ("", ""))[0]),
+        Column("Name", lambda t: known.get(t.investor_id, ("", ""))[1]),
         Column("Class", lambda t: class_codes.get(t.class_id, t.class_id)),
         Column("Amount", lambda t: fmt.amount(_amount(t), t.currency), align=RIGHT, value=_amount),
         Column("Ccy", lambda t: t.currency),
@@ -94,10 +99,16 @@ def transactions_model(session: UiSession, class_codes: dict[str, str], initial:
         query = _resolved(portfolio, flt)
         return portfolio.dealing.count(actor, query) if query else 0
 
+    parties: dict[str, tuple[str, str]] = {}  # investor number and name by id, looked up once per investor
+
     def fetch(flt: TransactionFilter, sort: SortSpec | None, offset: int, limit: int,
               after: TransactionView | None) -> list[TransactionView]:
         query = _resolved(portfolio, flt)
-        return portfolio.dealing.page(actor, query, sort, offset, limit, after) if query else []
+        rows = portfolio.dealing.page(actor, query, sort, offset, limit, after) if query else []
+        for investor_id in {t.investor_id for t in rows} - parties.keys():
+            investor = portfolio.investors.get(actor, investor_id)
+            parties[investor_id] = (investor.number, investor.name)
+        return rows
 
-    return LazyTableModel(transaction_columns(class_codes), count=count, fetch=fetch, runner=session.runner,
+    return LazyTableModel(transaction_columns(class_codes, parties), count=count, fetch=fetch, runner=session.runner,
                           initial_filter=initial)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -273,3 +274,23 @@ def test_the_investor_is_found_by_name_and_picked_from_the_list(
     click(qtbot, dialog.ok_button)
     assert not dialog.isVisible()
     assert dialog.result_value.investor_id == office.bob.investor_id
+
+
+def test_transactions_show_the_investor_and_filter_by_trade_date(
+        qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    tab.table_tabs.setCurrentIndex(1)
+    headers = [tab.transactions.headerData(c, Qt.Orientation.Horizontal) for c in range(tab.transactions.columnCount())]
+    number, name = headers.index("Investor"), headers.index("Name")
+    shown = {(tab.transactions.index(r, number).data(), tab.transactions.index(r, name).data())
+             for r in range(tab.transactions.rowCount())}
+    assert ("INV-2", "Bob Corp") in shown
+    before = tab.transactions.total
+    qtbot.keyClicks(tab.trade_from, (D4 + timedelta(days=1)).strftime("%d/%m/%Y"))
+    qtbot.keyClick(tab.trade_from, Qt.Key.Key_Return)
+    later = office.p.dealing.count(PM, TransactionQuery(fund_id=office.fund.fund_id, start=D4 + timedelta(days=1)))
+    assert tab.transactions.total == later < before
+    tab.trade_from.clear()
+    qtbot.keyClicks(tab.trade_from, "sometime")
+    qtbot.keyClick(tab.trade_from, Qt.Key.Key_Return)
+    assert tab.transactions.total == before  # an unreadable date is no limit, and says so
+    assert "is not a date" in tab.trade_from.toolTip()
