@@ -156,9 +156,9 @@ class AuditView(QWidget):
         self.verdict = QLabel(objectName="verdict", wordWrap=True)
         bar, self.buttons = button_bar(
             [
-                ("apply", "Apply filter", self.apply_filter),
+                ("apply", "&Apply filter", self.apply_filter),
                 ("export", "Export full trail (CSV)…", self.export_csv),
-                ("verify", "Verify chain", self.verify_chain),
+                ("verify", "Verify &chain", self.verify_chain),
             ]
         )
         self.buttons["export"].setToolTip("Every field of the matching entries, before and after values included, "

@@ -44,9 +44,9 @@ class BackupsView(QWidget):
         self.message = QLabel(objectName="backupMessage", wordWrap=True)
         bar, self.buttons = button_bar(
             [
-                ("set_passphrase", "Set passphrase…", self.set_passphrase),
-                ("backup_now", "Back up now", self.back_up_now),
-                ("restore", "Restore…", self.restore),
+                ("set_passphrase", "Set &passphrase…", self.set_passphrase),
+                ("backup_now", "&Back up now", self.back_up_now),
+                ("restore", "&Restore…", self.restore),
             ]
         )
         layout = QVBoxLayout(self)

@@ -115,12 +115,12 @@ class UsersView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
         for name, text, handler in [
-            ("create", "New user…", self.create_user),
+            ("create", "&New user…", self.create_user),
             ("disable", "Disable…", self.disable_user),
             ("enable", "Enable…", self.enable_user),
-            ("reset_password", "Reset password…", self.reset_password),
+            ("reset_password", "Reset &password…", self.reset_password),
             ("unlock", "Unlock…", self.unlock_user),
-            ("change_role", "Change role…", self.change_role),
+            ("change_role", "Change &role…", self.change_role),
             ("reset_mfa", "Reset MFA…", self.reset_mfa),
         ]:
             button = QPushButton(text)
