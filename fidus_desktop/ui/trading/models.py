@@ -216,7 +216,9 @@ def analytics_figures(result: AccountAnalytics, currency: str) -> list[Figure]:
         ("Largest win", ratio(stats.largest_win, money)),
         ("Largest loss", ratio(stats.largest_loss, money)),
         ("Max balance drawdown", _drawdown(result.balance_drawdown)),
-        ("Max equity drawdown", _drawdown(result.equity_drawdown)),
+        # Equity is only known from the snapshots FIDUS stored; two are needed before a drawdown means anything.
+        ("Max equity drawdown", _drawdown(result.equity_drawdown) if len(result.equity_curve) >= 2
+         else "not measured yet (equity history starts with the first polls)"),
         ("Max consecutive wins", f"{stats.max_consecutive_wins:,}"),
         ("Max consecutive losses", f"{stats.max_consecutive_losses:,}"),
         ("Sharpe ratio (annualised)", ratio(result.sharpe)),
