@@ -46,6 +46,7 @@ from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.alert_notifier import AlertNotifier
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
 from fidus_desktop.ui.trading.equity_chart import EquityChart
 from fidus_desktop.ui.trading.exposure_panel import ExposurePanel
@@ -119,6 +120,7 @@ class TradingView(QWidget):
         self.review = review_model(self)
         self.figures = figures_model(self)
         self.exports: dict[str, TableExport] = {}
+        self.notifier = AlertNotifier(self)
         # Re-reads the stored positions when no poller runs in this window (started in _accounts_loaded).
         self.store_poll = QTimer(self, interval=int((settings or PollerSettings()).poll_seconds * 1000))
         self.store_poll.timeout.connect(self._poll_store)
@@ -437,6 +439,9 @@ class TradingView(QWidget):
     @Slot(int, object, object)
     def _snapshot(self, login: int, snapshot: AccountSnapshot, positions: list[Position]) -> None:
         self.accounts.update_row(login, last_sync=snapshot.time)
+        risk, actor = self.session.services.trading.risk, self.session.actor
+        self._submit(lambda: risk.active(actor, login), lambda active: self.notifier.notice(login, active),
+                     key=f"active-alerts-{login}")
         account = self.selected_account()
         if account is not None and account.login == login:
             self.positions.set_records(positions)
