@@ -20,6 +20,7 @@ from fidus_desktop.domain.trading.models import Deal, Position
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.classification import BalanceItem
+from fidus_desktop.services.trading.queries import AccountFigures
 from fidus_desktop.services.trading.risk import AlertRecord
 from fidus_desktop.services.trading.sync import ConnectionState
 from fidus_desktop.ui.common.lazy_table import EXPORT_ROLE, RIGHT, Column
@@ -189,6 +190,18 @@ def alerts_model(parent: QObject | None = None) -> RecordTableModel[AlertRecord]
 
 def review_model(parent: QObject | None = None) -> RecordTableModel[BalanceItem]:
     return RecordTableModel(REVIEW_COLUMNS, parent)
+
+
+def summary_text(figures: AccountFigures | None) -> str:
+    """The account summary bar: balance, equity, margin, free margin, margin level and floating P&L."""
+    if figures is None:
+        return "No poll of this account stored yet: balance and equity appear after the first sync."
+    ccy = figures.currency
+    level = "– (no margin used)" if figures.margin_level is None else f"{figures.margin_level:,.2f} %"
+    return (f"<b>Balance</b> {amount(figures.balance)} {ccy} · <b>Equity</b> {amount(figures.equity)} {ccy} · "
+            f"<b>Margin</b> {amount(figures.margin)} · <b>Free margin</b> {amount(figures.margin_free)} · "
+            f"<b>Margin level</b> {level} · <b>Floating P&amp;L</b> {figures.profit:+,.2f} {ccy} "
+            f"<span style='color:#777'>(as of {when(figures.time)})</span>")
 
 
 # -- analytics --------------------------------------------------------------------------------------

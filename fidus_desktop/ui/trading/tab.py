@@ -41,7 +41,9 @@ from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.poller import PollerSettings
+from fidus_desktop.services.trading.queries import AccountFigures
 from fidus_desktop.ui.common.keys import refresh_on_f5
+from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
@@ -61,6 +63,7 @@ from fidus_desktop.ui.trading.models import (
     figures_model,
     positions_model,
     review_model,
+    summary_text,
 )
 from fidus_desktop.ui.trading.poller_thread import PollerThread, TerminalLink, build_poller_thread, terminal_for
 from fidus_desktop.ui.trading.reconciliation_panel import ReconciliationPanel
@@ -195,9 +198,12 @@ class TradingView(QWidget):
         splitter.setSizes([480, 920])
         self.message = QLabel(objectName="tradingMessage", wordWrap=True)
         self.message.hide()
+        self.summary = WrappingLabel(objectName="accountSummary")  # wraps in a narrow window
+        self.summary.setStyleSheet("background: #f6f8fb; border: 1px solid #d5dbe3; border-radius: 4px; padding: 4px")
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
-        layout.addWidget(splitter)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)  # the tables and charts take the height; the summary stays one line
         self._update_buttons()
         refresh_on_f5(self, self.refresh_accounts)
 
@@ -273,6 +279,8 @@ class TradingView(QWidget):
         self.chart.clear()
         self.deals_panel.show_account(account)
         self.exposure_panel.show_account(account)
+        self.summary.setText("Select an account to see its balance, equity and margin." if account is None
+                             else "Loading the account's figures…")
         if account is not None:
             self.refresh_positions(account.login)
             self.refresh_account(account.login)
@@ -344,8 +352,10 @@ class TradingView(QWidget):
             self.exposure_panel.data_arrived()
 
     def refresh_account(self, login: int) -> None:
-        """Analytics and equity curve, alerts and review queue of one account (in the worker)."""
+        """Summary, analytics and equity curve, alerts and review queue of one account (in the worker)."""
         trading, actor = self.session.services.trading, self.session.actor
+        self._submit(lambda: trading.queries.latest_figures(actor, login),
+                     lambda figures: self.summary.setText(summary_text(figures)), key="summary")
         self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded, key="analytics")
         self.refresh_alerts(login)
         self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records,
@@ -444,6 +454,7 @@ class TradingView(QWidget):
                      key=f"active-alerts-{login}")
         account = self.selected_account()
         if account is not None and account.login == login:
+            self.summary.setText(summary_text(AccountFigures.of(snapshot)))
             self.positions.set_records(positions)
             self.chart.add_point(snapshot.time, snapshot.equity)
             self.refresh_alerts(login)

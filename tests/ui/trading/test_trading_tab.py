@@ -153,3 +153,18 @@ def test_positions_show_every_column_and_their_totals(
     stored_rows = list(session.services.trading.sync.positions.find({"login": 5001001}))
     profit = sum(Decimal(str(d["profit"])) for d in stored_rows)
     assert view.positions_total.text().startswith(f"{len(stored_rows)} open · profit {profit:,.2f}, swap ")
+
+
+def test_the_summary_bar_shows_the_accounts_figures_with_currency(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    view = open_tab(qtbot, session, terminal)
+    qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
+    assert view.shutdown()
+    view.refresh_account(5001001)  # the figures of the last stored poll
+    figures = session.services.trading.queries.latest_figures(session.actor, 5001001)
+    assert figures is not None
+    text = view.summary.text()
+    assert f"<b>Balance</b> {figures.balance:,.2f} {figures.currency}" in text
+    assert f"<b>Equity</b> {figures.equity:,.2f} {figures.currency}" in text
+    assert "<b>Margin level</b>" in text
+    assert f"<b>Floating P&amp;L</b> {figures.profit:+,.2f} {figures.currency}" in text
