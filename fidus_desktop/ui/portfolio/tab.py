@@ -52,6 +52,7 @@ from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
+from fidus_desktop.ui.portfolio.nav_history import nav_history_model
 from fidus_desktop.ui.portfolio.overview import Overview, load_overview
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
 from fidus_desktop.ui.portfolio.tables import TransactionFilter, investors_model, transactions_model
@@ -185,13 +186,27 @@ class PortfolioTab(QWidget):
         self.monthly_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.exports = {"monthly": TableExport(self.monthly_view, "Monthly returns (%)", self.session.runner,
                                                row_header="Year")}
+        self.nav_history = nav_history_model()
+        self.nav_history_view = QTableView(objectName="navHistory")
+        self.nav_history_view.setModel(self.nav_history)
+        self.nav_history_view.setAlternatingRowColors(True)
+        self.nav_history_view.setWordWrap(False)
+        self.nav_history_view.verticalHeader().hide()
+        self.nav_history_view.horizontalHeader().setStretchLastSection(True)
+        self.nav_history.modelReset.connect(self.nav_history_view.resizeColumnsToContents)
+        self.exports["nav_history"] = TableExport(self.nav_history_view, "NAV history", self.session.runner)
+        nav_page = QWidget()
+        nav_layout = QVBoxLayout(nav_page)
+        nav_layout.setContentsMargins(0, 0, 0, 0)
+        nav_layout.addWidget(self.nav_history_view)
+        nav_layout.addWidget(self.exports["nav_history"].button, 0, Qt.AlignmentFlag.AlignRight)
         monthly = QWidget()
         monthly_layout = QVBoxLayout(monthly)
         monthly_layout.setContentsMargins(0, 0, 0, 0)
         monthly_layout.addWidget(self.monthly_view)
         monthly_layout.addWidget(self.exports["monthly"].button, 0, Qt.AlignmentFlag.AlignRight)
         for widget, title in ((self.performance_chart, "Performance"), (self.drawdown_chart, "Drawdown"),
-                              (allocation, "Allocation"), (monthly, "Monthly returns")):
+                              (allocation, "Allocation"), (monthly, "Monthly returns"), (nav_page, "NAV history")):
             self.chart_tabs.addTab(widget, title)
         return self.chart_tabs
 
@@ -319,6 +334,9 @@ class PortfolioTab(QWidget):
                                                          benchmark_id),
                                    owner=self, key="overview", on_done=self._show_overview,
                                    on_error=self._show_problem)
+        navs = portfolio.navs
+        self.session.runner.submit(lambda: navs.history(actor, class_id), owner=self, key="nav-history",
+                                   on_done=self.nav_history.set_records, on_error=self._show_problem)
 
     # -- showing ------------------------------------------------------------------------------------
     def _show_problem(self, exc: BaseException) -> None:

@@ -34,10 +34,11 @@ from fidus_desktop.domain.trading.exposure import CurrencyExposure, Exposure, Sy
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.risk import AccountExposure, RiskLevels
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.record_table import Index, RecordTableModel
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
-from fidus_desktop.ui.trading.models import Index, RecordTableModel, amount, ratio, when
+from fidus_desktop.ui.trading.models import amount, ratio, when
 
 NEGATIVE = QColor(178, 34, 34)
 

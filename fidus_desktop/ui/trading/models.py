@@ -7,13 +7,12 @@ lazy model of ``ui.common.lazy_table`` instead. Numbers are right-aligned; money
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from fidus_desktop.domain.trading.analytics import Drawdown, TradeStats
 from fidus_desktop.domain.trading.models import Deal, Position
@@ -23,10 +22,8 @@ from fidus_desktop.services.trading.classification import BalanceItem
 from fidus_desktop.services.trading.queries import AccountFigures
 from fidus_desktop.services.trading.risk import AlertRecord
 from fidus_desktop.services.trading.sync import ConnectionState
-from fidus_desktop.ui.common.lazy_table import EXPORT_ROLE, RIGHT, Column
-
-R = TypeVar("R")
-Index = QModelIndex | QPersistentModelIndex
+from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.record_table import Index, RecordTableModel
 
 
 def when(value: datetime | None) -> str:
@@ -40,50 +37,6 @@ def amount(value: Decimal | None) -> str:
 
 def ratio(value: Decimal | None, suffix: str = "") -> str:
     return "–" if value is None else f"{value:,.2f}{suffix}"
-
-
-class RecordTableModel(QAbstractTableModel, Generic[R]):
-    """A read-only table of records; ``set_records`` replaces them all."""
-
-    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self._records: list[R] = []
-
-    def set_records(self, records: Sequence[R]) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self.endResetModel()
-
-    def record(self, row: int) -> R:
-        return self._records[row]
-
-    @property
-    def records(self) -> list[R]:
-        return list(self._records)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(self._records[index.row()])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        if role == EXPORT_ROLE:
-            return column.export_value(self._records[index.row()])
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].title
-        return None
 
 
 # -- accounts ---------------------------------------------------------------------------------------

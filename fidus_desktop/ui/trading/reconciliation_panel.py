@@ -40,10 +40,11 @@ from fidus_desktop.services.changes import (
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.locale_text import date_pattern
+from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
-from fidus_desktop.ui.trading.models import RecordTableModel, amount
+from fidus_desktop.ui.trading.models import amount
 
 DEFAULT_DAYS = 30
 # Topics of ``data_changed`` after which the lists may differ (classification, mapping, settled dealing).

@@ -44,6 +44,7 @@ from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.services.trading.queries import AccountFigures
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.labels import WrappingLabel
+from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
@@ -56,7 +57,6 @@ from fidus_desktop.ui.trading.mapping_dialog import AccountMappingDialog, Mappin
 from fidus_desktop.ui.trading.models import (
     AccountRow,
     AccountsModel,
-    RecordTableModel,
     alerts_model,
     amount,
     analytics_figures,

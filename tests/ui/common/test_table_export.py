@@ -20,8 +20,8 @@ from fidus_desktop.reports import table_file
 from fidus_desktop.reports.table_file import TableData, write_table
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.trading.models import RecordTableModel
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -181,6 +181,10 @@ def test_nav_correction_needs_a_reason_then_updates_the_card(qtbot: QtBot, tab: 
     click(qtbot, tab.dialog.ok_button)
     assert not tab.dialog.isVisible()
     assert card(tab, "nav") == "102.2500"  # data_changed("nav") reloaded the figures
+    history = tab.nav_history
+    row = next(r for r in range(history.rowCount()) if history.record(r).nav_date == D4)
+    assert history.index(row, 1).data() == "102.2500"
+    assert history.index(row, 4).data() == "101.5000 → 102.2500 by maria: Late price for the bond book"
 
 
 def test_the_session_watcher_picks_up_changes_made_elsewhere(tab: PortfolioTab, session: UiSession,
