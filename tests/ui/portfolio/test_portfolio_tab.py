@@ -298,3 +298,11 @@ def test_transactions_show_the_investor_and_filter_by_trade_date(
     qtbot.keyClick(tab.trade_from, Qt.Key.Key_Return)
     assert tab.transactions.total == before  # an unreadable date is no limit, and says so
     assert "is not a date" in tab.trade_from.toolTip()
+
+
+def test_a_factsheet_name_typed_without_pdf_gets_the_extension(tab: PortfolioTab, office: Office,
+                                                                tmp_path: Path) -> None:
+    tab.write_factsheet(office.fund.fund_id, tmp_path / "April factsheet")
+    written = tmp_path / "April factsheet.pdf"
+    assert written.read_bytes().startswith(b"%PDF")
+    assert tab.message.text() == f"Factsheet written to {written}."
