@@ -84,6 +84,25 @@ def check_mt5() -> Check:
     return Check("mt5", "warn", reason, "Install on the Windows workstation running the MT5 terminal.")
 
 
+def check_mt5_server_clocks(db_uri: str | None) -> Check:
+    """Each account's server_time against the server clock the poller detected from the newest tick."""
+    try:
+        ctx = open_context(db_uri, log_to_file=False)
+    except StorageError:
+        return Check("mt5 server time", "warn", "database unreachable (see the database check)")
+    try:
+        wrong = ctx.services.trading.sync.server_clock_mismatches()
+    finally:
+        ctx.close()
+    if not wrong:
+        return Check("mt5 server time", "ok", "no account's server_time disagrees with its server's clock")
+    detail = "; ".join(f"{login}: server_time {check['policy']!r} says UTC{check['configured_minutes'] / 60:+g} h, "
+                       f"the server's ticks say UTC{check['detected_minutes'] / 60:+g} h" for login, check in wrong)
+    return Check("mt5 server time", "warn", detail,
+                 "Correct server_time under Trading > Accounts (EET-NY, EET-EU, a fixed offset such as UTC+0); "
+                 "deal times are stored shifted until then, no deal is lost.")
+
+
 def check_google(paths: AppPaths) -> Check:
     try:
         settings = Settings.load(paths.settings_file)
@@ -116,6 +135,7 @@ def run_checks(db_uri: str | None) -> list[Check]:
         lambda: check_database(db_uri),
         check_keyring,
         check_mt5,
+        lambda: check_mt5_server_clocks(db_uri),
         lambda: check_google(paths),
         lambda: check_disk(paths),
         check_process,

@@ -28,7 +28,7 @@ from fidus_desktop.services.trading.accounts import (
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.session import UiSession
 
-SERVER_TIMES = ("EET-NY", "UTC+0", "UTC+2", "UTC+3")
+SERVER_TIMES = ("EET-NY", "EET-EU", "CET-EU", "GMT-EU", "UTC+0", "UTC+2", "UTC+3")  # or any fixed offset typed in
 SOURCE_LABELS = {
     CapitalSource.CLIENT_MONEY: "Client money",
     CapitalSource.HOUSE_MONEY: "House money",
