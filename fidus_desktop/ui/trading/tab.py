@@ -374,7 +374,7 @@ class TradingView(QWidget):
         if account is None or account.login != result.login:
             return  # the user moved on while it loaded
         self.figures.set_records(analytics_figures(result, account.currency))
-        self.chart.set_curves(result.balance_curve, result.equity_curve)
+        self.chart.set_curves(result.balance_curve, result.equity_curve, result.flows)
         self.deals_panel.set_symbols(sorted(result.by_symbol))
 
     # -- actions ----------------------------------------------------------------------------------
