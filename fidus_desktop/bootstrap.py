@@ -20,6 +20,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
+from fidus_desktop.services.cli_sessions import CliSessionService, cli_session_idle_minutes
 from fidus_desktop.services.documents import DocumentService
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import PersonalDataService, Vault
@@ -49,6 +50,7 @@ class Services:
         self.backup = BackupService(ctx)
         self.audit_query = AuditQueryService(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
+        self.cli_sessions = CliSessionService(ctx, self.users, cli_session_idle_minutes(settings))
         self.portfolio = PortfolioServices(ctx, self.vault)
         self.trading = TradingServices(ctx, cash_flows=ledger_cash_flows(self.portfolio))
         self.statements = StatementService(self.portfolio)
@@ -56,6 +58,7 @@ class Services:
     def ensure_indexes(self) -> None:
         self.ctx.audit.ensure_indexes()
         self.users.ensure_indexes()
+        self.cli_sessions.ensure_indexes()
         self.documents.ensure_indexes()
         self.portfolio.ensure_indexes()
         self.trading.ensure_indexes()

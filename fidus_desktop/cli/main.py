@@ -15,6 +15,7 @@ from fidus_desktop.store.errors import StorageError
 
 # Each module has ``register(subparsers)``; a command sets ``func`` returning an exit code.
 COMMAND_MODULES = [
+    "fidus_desktop.cli.account",
     "fidus_desktop.cli.audit",
     "fidus_desktop.cli.backup",
     "fidus_desktop.cli.basics",

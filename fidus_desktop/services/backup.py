@@ -32,6 +32,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.documents import CHUNKS, DOCUMENTS, DocumentDamaged, restore_blob, stored_blobs
 from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.store import restore_marker
 from fidus_desktop.store.port import Document, Store
 
 SUFFIX = ".fidusbak"
@@ -139,13 +140,13 @@ def _noting_ids(docs: Iterator[Document], ids: list[str]) -> Iterator[Document]:
 def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:
     """Check the archive, then load it into ``into`` (empty, or emptied when ``force``)."""
     report = verify_backup(path, passphrase)  # nothing is written unless the whole archive is sound
-    occupied = sorted(name for name in into.collection_names() if into.collection(name).count() > 0)
+    occupied = sorted(name for name in _data_collections(into) if into.collection(name).count() > 0)
     if occupied and not force:
         raise TargetNotEmpty(
             f"The target database ({into.describe()}) already holds data in {', '.join(occupied)}. Restore into "
             "an empty database, or use --force to replace everything in it."
         )
-    for name in into.collection_names():
+    for name in _data_collections(into):
         into.drop_collection(name)
     written: list[str] = []
     try:
@@ -161,6 +162,11 @@ def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = Fa
             into.drop_collection(name)
         raise
     return RestoreReport(report.collections, report.created_at, report.blobs)
+
+
+def _data_collections(store: Store) -> list[str]:
+    """Every collection but the marker of a restore in progress (``store.restore_marker``), which stays."""
+    return [name for name in store.collection_names() if name != restore_marker.COLLECTION]
 
 
 def _grouped(records: Iterator[DocumentRecord | BlobRecord]) -> Iterator[tuple[str, list[Document]] | BlobRecord]:

@@ -398,9 +398,18 @@ class UserService(Service):
             )
         return totp.enrol_totp(actor.username)
 
-    def confirm_totp_enrolment(self, actor: Actor, secret: Any, code: Any, password: Any) -> list[str]:
+    def new_recovery_codes(self) -> tuple[list[str], list[str]]:
+        """(codes to show once, hashes to store) for ``confirm_totp_enrolment(..., recovery=...)``."""
+        return totp.new_recovery_codes(hasher=self.hasher)
+
+    def confirm_totp_enrolment(
+        self, actor: Actor, secret: Any, code: Any, password: Any,
+        recovery: tuple[list[str], list[str]] | None = None,
+    ) -> list[str]:
         """Store the secret, wrapped under ``password``, once the user proves their app works; returns the
-        recovery codes to show once. The password is asked again because only it can wrap the secret."""
+        recovery codes to show once. The password is asked again because only it can wrap the secret.
+        ``recovery`` (codes, hashes) from ``totp.new_recovery_codes`` when they were shown at the start
+        (``fidus mfa enrol`` prints them with the secret)."""
         doc = self._own(actor)
         if not mfa.is_totp_secret(secret):
             raise ValidationError("The enrolment is not valid; start the set-up again.")
@@ -410,7 +419,7 @@ class UserService(Service):
         if not isinstance(password, str) or not passwords.verify(doc["password_hash"], password, hasher=self.hasher):
             raise ValidationError({"password": "That is not your current password; it protects the stored secret."})
         wrapped = totp.wrap_secret(secret, password, doc["_id"], kdf=self.kdf)
-        codes, hashes = totp.new_recovery_codes(hasher=self.hasher)
+        codes, hashes = recovery or totp.new_recovery_codes(hasher=self.hasher)
         with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
             fresh = self.users.require(doc["_id"])
             if mfa.enrolled(fresh):

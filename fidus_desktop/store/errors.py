@@ -37,3 +37,7 @@ class ConcurrencyError(StorageError):
 
 class SchemaTooNew(StorageError):
     """The database was written by a newer FIDUS Desktop; upgrade the application before opening it."""
+
+
+class RestoreUnfinished(StorageError):
+    """A restore over this database was interrupted: it holds part of a backup and must not be used."""

@@ -12,6 +12,7 @@ from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.services.keys import secret_name
 from fidus_desktop.services.personal_data import PERSONAL_DATA
+from tests.cli_policy import admins_without_mfa
 from tests.keys_backup.conftest import ADMIN_PASSWORD, PASSPHRASE, REGISTRY
 from tests.keys_backup.test_audit_query import tamper
 
@@ -26,6 +27,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("OFFICE", PASSPHRASE)
     monkeypatch.setenv("BACKUP", BACKUP_PASSPHRASE)
+    admins_without_mfa()
     uri = ["--db", f"sqlite:///{(tmp_path / 'office.db').as_posix()}"]
     assert main([*uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
     assert main([*uri, "key", "init", "--passphrase-env", "OFFICE"]) == 0
