@@ -34,6 +34,7 @@ from fidus_desktop.services.documents import CHUNKS, DOCUMENTS, DocumentDamaged,
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store import restore_marker
 from fidus_desktop.store.port import Document, Store
+from fidus_desktop.store.uri import redact
 
 SUFFIX = ".fidusbak"
 _NAME_FORMAT = "fidus-%Y%m%d-%H%M%S"
@@ -109,13 +110,16 @@ class BackupService(Service):
         """Open and check every chunk and checksum; raises ``WrongPassphrase`` / ``BackupCorrupt``."""
         return verify_backup(path, passphrase)
 
-    def restore(self, actor: Actor, path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:
-        """Restore into another database (never the open one); audited in the open one."""
+    def restore(self, actor: Actor, path: Path, passphrase: str, into: str, *, force: bool = False) -> RestoreReport:
+        """Restore into the database at URI ``into`` (never the open one) the safe way (``services.restore``),
+        with ``actor``'s permission; audited in the open database too."""
+        from fidus_desktop.services.restore import restore_into  # it builds on this module
+
         require(actor, Permission.BACKUP_RESTORE)
-        report = restore_backup(path, passphrase, into, force=force)
+        report = restore_into(path, passphrase, into, actor=actor, force=force, clock=self.ctx.clock).report
         with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
             rec.record("backup.restore", "backup", Path(path).name,
-                       after={"into": into.describe(), "collections": report.collections, "blobs": report.blobs})
+                       after={"into": redact(into), "collections": report.collections, "blobs": report.blobs})
         return report
 
     def run_scheduled(self, actor: Actor, folder: Path, passphrase: str, keep: int) -> Path:
