@@ -17,6 +17,7 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.config.settings import Settings
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
@@ -49,6 +50,7 @@ class Services:
         self.documents = DocumentService(ctx, self.vault, settings)
         self.backup = BackupService(ctx)
         self.audit_query = AuditQueryService(ctx)
+        self.audit_anchors = AuditAnchors(ctx, secrets)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
         self.cli_sessions = CliSessionService(ctx, self.users, cli_session_idle_minutes(settings))
         self.portfolio = PortfolioServices(ctx, self.vault)
@@ -89,6 +91,7 @@ class AppContext:
     db_uri: str
 
     def close(self) -> None:
+        self.services.audit_anchors.advance()  # this workstation's anchor of the audit chain (never raises)
         self.store.close()
 
 

@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.backup_format import BackupReport, verify_backup
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
+from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.backup import RestoreReport, TargetNotEmpty, restore_backup
-from fidus_desktop.services.base import ValidationError, utc_now
+from fidus_desktop.services.base import ServiceContext, ValidationError, utc_now
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed
 from fidus_desktop.store import restore_marker
 from fidus_desktop.store.port import Store
@@ -137,7 +139,8 @@ def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, forc
 
 
 def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, force: bool = False,
-                 opener: Opener = open_store, clock: Callable[[], datetime] = utc_now) -> RestoreOutcome:
+                 opener: Opener = open_store, clock: Callable[[], datetime] = utc_now,
+                 secrets: SecretStore | None = None) -> RestoreOutcome:
     """Check the archive, authorise against the target, then restore atomically (see the module docstring)."""
     path = Path(path)
     backup = verify_backup(path, passphrase)  # nothing is touched unless the whole archive is sound
@@ -149,17 +152,28 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
         _audit(store, by, path.name, backup, state, clock)
         return report
 
+    kept = None
     if is_sqlite(uri):
         report, kept = _restore_sqlite(sqlite_path(uri.strip()), load, clock)
-        return RestoreOutcome(report, bool(state.occupied), kept)
+    else:
+        store = opener(uri)
+        try:
+            restore_marker.mark(store, path.name, by.username)
+            report = load(store)
+            restore_marker.clear(store)
+        finally:
+            store.close()
+    _rebase_anchor(uri, opener, clock, secrets)
+    return RestoreOutcome(report, bool(state.occupied), kept)
+
+
+def _rebase_anchor(uri: str, opener: Opener, clock: Callable[[], datetime], secrets: SecretStore | None) -> None:
+    """This workstation's audit anchor of the target now names the restored chain's head."""
     store = opener(uri)
     try:
-        restore_marker.mark(store, path.name, by.username)
-        report = load(store)
-        restore_marker.clear(store)
+        AuditAnchors(ServiceContext(store, clock), secrets).rebase()
     finally:
         store.close()
-    return RestoreOutcome(report, bool(state.occupied), None)
 
 
 def _audit(store: Store, by: Actor, name: str, backup: BackupReport, state: TargetState,

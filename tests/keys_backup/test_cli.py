@@ -122,3 +122,29 @@ def test_privacy_export_and_erase(
     assert code == 0
     assert "Pseudonymised 1 record(s)" in out
     assert run(db, capsys, "privacy", "export", "--person", "nobody", "--out", str(tmp_path))[0] == 2
+
+
+def test_audit_verify_checks_anchor_files_and_backups(
+    db: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    anchor, archive = str(tmp_path / "anchor.json"), str(tmp_path / "office.fidusbak")
+    code, out = run(db, capsys, "audit", "anchor", "--out", anchor)
+    assert code == 0, out
+    assert run(db, capsys, "backup", "create", "--out", archive, "--passphrase-env", "BACKUP")[0] == 0
+    code, out = run(db, capsys, "audit", "verify", "--anchor", anchor, "--anchor", archive, "--passphrase-env",
+                    "BACKUP")
+    assert code == 0, out
+    assert "anchor file anchor.json" in out
+    assert "backup office.fidusbak" in out
+    # Someone cuts the chain back to its first entry and removes this workstation's anchor file.
+    ctx = open_context(db[1], log_to_file=False)
+    ctx.services.audit_anchors.path.unlink()
+    audit = ctx.store.collection("audit")
+    for doc in audit.find({"seq": {"$gt": 1}}):
+        audit.delete(doc["_id"])
+    ctx.store.close()
+    code, out = run(db, capsys, "audit", "verify", "--anchor", archive, "--passphrase-env", "BACKUP")
+    assert code == 1
+    assert "BROKEN" in out
+    assert "backup office.fidusbak" in out
+    assert run(db, capsys, "audit", "verify", "--anchor", str(tmp_path / "none.json"))[0] == 2
