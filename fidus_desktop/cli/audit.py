@@ -17,7 +17,8 @@ from fidus_desktop.cli.common import (
     signed_in_actor,
 )
 from fidus_desktop.cli.keys import add_passphrase_option, crypto_errors, read_passphrase
-from fidus_desktop.services.audit_anchor import Anchor, anchor_from_backup, parse_anchor, write_private
+from fidus_desktop.security.private_files import write_private
+from fidus_desktop.services.audit_anchor import Anchor, anchor_from_backup, parse_anchor
 from fidus_desktop.services.audit_query import AuditFilter
 
 

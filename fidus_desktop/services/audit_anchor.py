@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore, SecretsUnavailable
 from fidus_desktop.security.audit_chain import HASH_FIELD, SEQ_FIELD, ChainVerdict, verify_chain
 from fidus_desktop.security.backup_format import DocumentRecord, read_backup
+from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AUDIT
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
@@ -62,22 +62,6 @@ class Anchor:
 
 def _body(database: str, anchor: Anchor) -> bytes:
     return json.dumps({**anchor.as_dict(), "database": database}, sort_keys=True).encode("utf-8")
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by its owner only, via a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def parse_anchor(text: str, source: str) -> Anchor:
@@ -145,6 +129,7 @@ class AuditAnchors(Service):
 
     def _write(self, anchor: Anchor) -> None:
         body = {**anchor.as_dict(), "database": self.store.describe(), "mac": self._seal(anchor)}
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_private(self.path, json.dumps(body, indent=1).encode("utf-8"))
 
     def head(self) -> Anchor | None:

@@ -127,6 +127,8 @@ class BackupService(Service):
         if keep < 1:
             raise ValidationError({"keep": "Keep at least one backup copy (setting backup.keep)."})
         folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.glob(f"fidus-*{SUFFIX}.partial"):  # from a run that was killed
+            leftover.unlink(missing_ok=True)
         path = folder / (self.now().astimezone(UTC).strftime(_NAME_FORMAT) + SUFFIX)
         self.create(actor, path, passphrase)
         self.verify(path, passphrase)

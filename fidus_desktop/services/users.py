@@ -46,6 +46,7 @@ from fidus_desktop.store.port import Document
 USERS = "users"
 SECRET_FIELDS = ("password_hash", mfa.WRAPPED, mfa.LEGACY, "recovery_codes")
 MAX_SIGN_IN_RETRIES = 5
+UNKNOWN_USER = "(unknown user name, not recorded)"
 _WRONG = "The username or password is not right, or the account is disabled."
 _WRONG_CODE = (
     "That code is not right or was already used; enter the code your app shows now, or an unused recovery code."
@@ -451,7 +452,8 @@ class UserService(Service):
         if doc is None:
             passwords.verify(self._dummy(), password, hasher=self.hasher)  # as slow as a real check
             with self.changing(_SIGN_IN, Permission.USERS_MANAGE) as rec:
-                rec.record("user.sign_in_failed", "user", username.strip()[:64])
+                # Not the typed name: it may be a password typed into the wrong field, and the trail is permanent.
+                rec.record("user.sign_in_failed", "user", UNKNOWN_USER)
             raise AuthenticationFailed(_WRONG)
 
         def evaluate(current: Document) -> Decider:

@@ -45,6 +45,7 @@ from fidus_desktop.store.port import (
 )
 from fidus_desktop.store.sqlite_bulk import CHUNK_DOCUMENTS, BulkInserter
 from fidus_desktop.store.sqlite_checkpoint import Checkpointer
+from fidus_desktop.store.sqlite_files import new_private_database
 from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, sql_param
 
 T = TypeVar("T")
@@ -95,6 +96,7 @@ class SqliteStore(Store):
         self._collections: dict[str, SqliteCollection] = {}
         self._closed = False
         self.checkpointer = Checkpointer(self._connect, self._release)
+        new_private_database(self.path)
         self.ping()
 
     # -- connections -------------------------------------------------------------------------------

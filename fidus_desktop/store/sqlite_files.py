@@ -9,12 +9,27 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fidus_desktop.security.private_files import create_private
 from fidus_desktop.store.errors import DatabaseUnreachable
 
 
 def create_private_file(path: Path) -> None:
-    """An empty file readable by its owner only (0600 on POSIX)."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    """An empty new file readable by its owner only (0600 on POSIX)."""
+    os.close(create_private(path, exclusive=True))
+
+
+def new_private_database(path: Path) -> None:
+    """Create a database file that does not exist yet as owner-only, before SQLite creates it with the umask's
+    mode (its -wal and -shm files copy the database file's mode)."""
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
+    except FileExistsError:
+        return  # another process created it meanwhile
+    except OSError as exc:
+        raise DatabaseUnreachable(f"Cannot create the database file {path}: {exc.strerror or exc}.") from exc
 
 
 def remove_database_files(path: Path) -> None:
