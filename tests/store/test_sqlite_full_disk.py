@@ -16,10 +16,14 @@ def test_a_full_database_says_so_and_keeps_what_was_committed(tmp_path: Path) ->
     notes.insert({"_id": "kept", "text": "committed before the disk filled"})
     pages = store.connection().execute("PRAGMA page_count").fetchone()[0]
     store.connection().execute(f"PRAGMA max_page_count = {pages + 2}")  # what a full disk looks like to SQLite
-    with pytest.raises(DatabaseUnreachable, match="full") as caught:
+
+    def fill() -> None:
         with store.transaction():
             for n in range(200):
                 notes.insert({"_id": f"n{n}", "text": "x" * 4000})
+
+    with pytest.raises(DatabaseUnreachable, match="full") as caught:
+        fill()
     assert "cannot rollback" not in str(caught.value)
     assert [d["_id"] for d in notes.find()] == ["kept"]
     store.close()
