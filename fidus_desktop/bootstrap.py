@@ -115,15 +115,18 @@ def open_context(
     secrets: SecretStore | None = None,
     clock: Callable[[], datetime] = utc_now,
     log_to_file: bool = True,
+    create: bool = True,
 ) -> AppContext:
-    """Read settings, open and migrate the database, build services."""
+    """Read settings, open and migrate the database, build services (``create=False``: the CLI, where only
+    ``fidus init`` may create a SQLite database)."""
     paths = paths or AppPaths.for_user()
     if log_to_file:
         configure_logging(paths.log_file)
     settings = Settings.load(paths.settings_file)
     secrets = secrets or SecretStore()
     uri = resolve_db_uri(db_uri, settings, paths)
-    store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)))
+    store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)),
+                       create=create)
     try:
         migrate(store)
         services = Services(ServiceContext(store, clock), settings, secrets)

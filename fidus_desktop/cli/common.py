@@ -36,7 +36,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[AppContext]:
     """The database named by ``--db`` / FIDUS_DB / settings for one command, closed when it ends."""
-    ctx = open_context(getattr(args, "db", None))
+    ctx = open_context(getattr(args, "db", None), create=getattr(args, "creates_database", False))
     try:
         yield ctx
     finally:

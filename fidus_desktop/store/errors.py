@@ -41,3 +41,7 @@ class SchemaTooNew(StorageError):
 
 class RestoreUnfinished(StorageError):
     """A restore over this database was interrupted: it holds part of a backup and must not be used."""
+
+
+class DatabaseMissing(DatabaseUnreachable):
+    """The named SQLite file does not exist and the caller did not ask to create a database."""

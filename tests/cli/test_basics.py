@@ -98,3 +98,15 @@ def test_set_db_password_goes_to_the_keyring_only(
     assert "s3cret-value" not in capsys.readouterr().out
     home_files = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
     assert not any(b"s3cret-value" in data for data in home_files)
+
+
+def test_a_mistyped_db_path_is_refused_and_nothing_is_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIDUS_PASSWORD", "correct horse battery staple 42")
+    typo = tmp_path / "ofice" / "fidus.db"
+    assert main(["--db", f"sqlite:///{typo.as_posix()}", "user", "list", "--user", "alice"]) == 2
+    err = capsys.readouterr().err
+    assert "There is no database at" in err
+    assert "fidus init" in err
+    assert not typo.parent.exists()
