@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from fidus_desktop.bootstrap import db_password_name, open_context
-from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, signed_in_actor
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, fail, signed_in_actor
 from fidus_desktop.cli.keys import add_passphrase_option, crypto_errors, read_passphrase
 from fidus_desktop.cli.sign_in import has_session
 from fidus_desktop.config.secrets import SecretStore
@@ -36,7 +36,15 @@ def cmd_create(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _backup_file(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        fail(f"There is no backup file {name}; give the path of a .fidusbak file.")
+    return path
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
+    _backup_file(args.file)
     with crypto_errors():
         report = verify_backup(Path(args.file), read_passphrase(args.passphrase_env, WHAT))
     print(f"Backup {args.file} is intact: {_summary(report)}.")
@@ -60,6 +68,7 @@ def _restorer(args: argparse.Namespace, state: TargetState) -> Actor | None:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    _backup_file(args.file)
     passphrase = read_passphrase(args.passphrase_env, WHAT)
     state = inspect_target(args.into, _open_target)
     actor = _restorer(args, state)
