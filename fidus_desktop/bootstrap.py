@@ -21,6 +21,7 @@ from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
+from fidus_desktop.services.changes import ChangeFeed
 from fidus_desktop.services.cli_sessions import CliSessionService, cli_session_idle_minutes
 from fidus_desktop.services.documents import DocumentService
 from fidus_desktop.services.keys import KeyService
@@ -51,6 +52,7 @@ class Services:
         self.backup = BackupService(ctx)
         self.audit_query = AuditQueryService(ctx)
         self.audit_anchors = AuditAnchors(ctx, secrets)
+        self.changes = ChangeFeed(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
         self.cli_sessions = CliSessionService(ctx, self.users, cli_session_idle_minutes(settings))
         self.portfolio = PortfolioServices(ctx, self.vault)

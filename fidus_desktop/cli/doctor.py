@@ -11,7 +11,9 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
 from fidus_desktop.store.errors import DatabaseMissing, StorageError
+from fidus_desktop.store.port import Store
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
 
@@ -60,6 +62,16 @@ def check_database(db_uri: str | None) -> Check:
         ctx.close()
 
 
+def check_process(store: Store | None = None) -> Check:
+    """This process's memory, threads, handles and open database connections (the GUI's About box shows the
+    same for the window, where a leak would grow)."""
+    figures = process_figures(store)
+    if (figures.database_connections or 0) > CONNECTIONS_WARN:
+        return Check("process", "warn", figures.describe(),
+                     "More database connections than threads need: send the log folder to support.")
+    return Check("process", "ok", figures.describe())
+
+
 def check_keyring() -> Check:
     status = keyring_status()
     if status.usable:
@@ -72,6 +84,25 @@ def check_mt5() -> Check:
     if ok:
         return Check("mt5", "ok", "MetaTrader5 package available")
     return Check("mt5", "warn", reason, "Install on the Windows workstation running the MT5 terminal.")
+
+
+def check_mt5_server_clocks(db_uri: str | None) -> Check:
+    """Each account's server_time against the server clock the poller detected from the newest tick."""
+    try:
+        ctx = open_context(db_uri, log_to_file=False)
+    except StorageError:
+        return Check("mt5 server time", "warn", "database unreachable (see the database check)")
+    try:
+        wrong = ctx.services.trading.sync.server_clock_mismatches()
+    finally:
+        ctx.close()
+    if not wrong:
+        return Check("mt5 server time", "ok", "no account's server_time disagrees with its server's clock")
+    detail = "; ".join(f"{login}: server_time {check['policy']!r} says UTC{check['configured_minutes'] / 60:+g} h, "
+                       f"the server's ticks say UTC{check['detected_minutes'] / 60:+g} h" for login, check in wrong)
+    return Check("mt5 server time", "warn", detail,
+                 "Correct server_time under Trading > Accounts (EET-NY, EET-EU, a fixed offset such as UTC+0); "
+                 "deal times are stored shifted until then, no deal is lost.")
 
 
 def check_google(paths: AppPaths) -> Check:
@@ -106,7 +137,9 @@ def run_checks(db_uri: str | None) -> list[Check]:
         lambda: check_database(db_uri),
         check_keyring,
         check_mt5,
+        lambda: check_mt5_server_clocks(db_uri),
         lambda: check_google(paths),
         lambda: check_disk(paths),
+        check_process,
     ]
     return [check() for check in checks]

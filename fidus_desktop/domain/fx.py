@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fidus_desktop.domain.money import Money, MoneyError, check_currency, round_money, to_decimal
+from fidus_desktop.errors import UserError
 
 EUR = "EUR"
 DEFAULT_MAX_STALE_DAYS = 10
@@ -54,7 +55,7 @@ _MONTHS = {
 }
 
 
-class FxError(ValueError):
+class FxError(UserError, ValueError):
     """Base of FX errors."""
 
 
