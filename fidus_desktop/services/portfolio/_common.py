@@ -36,12 +36,12 @@ def parse_code(value: Any, field: str, label: str) -> str:
 # meets a value it cannot represent, such as 1e400 or 40 digits.
 MAX_MAGNITUDE = Decimal(10) ** 15  # amounts, units, NAVs, prices, rates, levels: |value| < 10^15
 MAX_PLACES = 10  # decimal places
-EARLIEST_DATE = date(1900, 1, 1)
+EARLIEST_DATE = date(1800, 1, 1)  # later checks are stricter where they know more (birth dates)
 LATEST_AHEAD_DAYS = 366  # dates at most a year ahead (forward-dated deals); no NAV in 2099
 
 
 def parse_date(value: Any, field: str, label: str) -> date:
-    """A ``date`` or an ISO ``YYYY-MM-DD`` text, from 1900-01-01 to a year from today."""
+    """A ``date`` or an ISO ``YYYY-MM-DD`` text, from 1800-01-01 to a year from today."""
     day: date | None = None
     if isinstance(value, date):
         day = value
