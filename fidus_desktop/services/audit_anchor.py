@@ -37,6 +37,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AUDIT
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.store.errors import StorageError
 
 log = logging.getLogger(__name__)
 KEY_NAME = "audit-anchor-key"
@@ -159,7 +160,7 @@ class AuditAnchors(Service):
                 return False
             self._write(head)
             return True
-        except (SecretsUnavailable, AnchorAltered, ValidationError, OSError) as exc:
+        except (SecretsUnavailable, AnchorAltered, ValidationError, OSError, StorageError) as exc:
             log.warning("Audit anchor not recorded: %s", exc)
             return False
 
@@ -170,7 +171,7 @@ class AuditAnchors(Service):
             head = self.head()
             if head is not None:
                 self._write(head)
-        except (SecretsUnavailable, OSError) as exc:
+        except (SecretsUnavailable, OSError, StorageError) as exc:
             log.warning("Audit anchor not recorded after the restore: %s", exc)
 
     def verify(self, actor: Actor, extra: Sequence[Anchor] = ()) -> tuple[ChainVerdict, list[Anchor]]:
