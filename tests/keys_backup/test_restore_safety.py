@@ -246,11 +246,21 @@ def state_after_kill(live: Path) -> str:
         ctx.close()
     if old and count == 1:
         return "old"
+    if not old and count == NOTES and notes_are_the_originals(live):
+        return "old-with-notes"
     assert (old, count) == (False, NOTES), f"half-restored database: {count} notes, old note kept: {old}"
     return "new"
 
 
 NOTES = 20_000
+
+
+def notes_are_the_originals(live: Path) -> bool:
+    store = SqliteStore(live)
+    try:
+        return store.collection("notes").get("n000000")["text"].startswith("note ")
+    finally:
+        store.close()
 
 
 @pytest.mark.slow
@@ -297,3 +307,54 @@ def test_kill_9_at_any_moment_of_a_restore_leaves_the_old_or_the_whole_new_datab
     assert child.returncode == 0, child.stderr
     assert state_after_kill(live) == "new"
     assert not list(tmp_path.glob(f"*{STAGING_SUFFIX}*"))
+
+
+BACKUP_CHILD = """
+import sys
+from fidus_desktop.cli.main import main
+print("ready", flush=True)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_during_backup_create_leaves_no_file_under_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.name != "posix":
+        pytest.skip("SIGKILL is POSIX")
+    monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("BACKUP", PASSPHRASE)
+    admins_without_mfa()
+    live = tmp_path / "live.db"
+    uri = f"sqlite:///{live.as_posix()}"
+    assert main(["--db", uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
+    store = SqliteStore(live)
+    store.collection("notes").insert_many([{"_id": f"n{i:06d}", "text": "note " * 20} for i in range(NOTES)])
+    store.close()
+    out = tmp_path / "office.fidusbak"
+    argv = [sys.executable, "-c", BACKUP_CHILD, "--db", uri, "backup", "create", "--out", str(out),
+            "--passphrase-env", "BACKUP", "--user", "alice"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    ready = time.monotonic()
+    assert child.wait(timeout=300) == 0
+    full = time.monotonic() - ready
+    out.unlink()
+    killed_before_the_end = 0
+    for fraction in (0.3, 0.6, 0.9):
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(full * fraction)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if out.exists():  # the kill came after the rename: the file must be whole
+            assert main(["backup", "verify", str(out), "--passphrase-env", "BACKUP"]) == 0
+            out.unlink()
+        else:
+            killed_before_the_end += 1
+        assert state_after_kill(live) == "old-with-notes"
+    assert killed_before_the_end >= 1
