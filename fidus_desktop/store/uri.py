@@ -123,12 +123,15 @@ def _invalid(uri: str, why: str) -> InvalidDatabaseUri:
 
 
 def open_store(
-    uri: str, *, password_lookup: Callable[[str], str | None] | None = None, create: bool = True
+    uri: str, *, password_lookup: Callable[[str], str | None] | None = None, database: str | None = None,
+    create: bool = True,
 ) -> Store:
     """Open (and ping) the store named by ``uri``; ``password_lookup('user@host')`` supplies a MongoDB password.
 
+    ``database`` names another MongoDB database on the same server than the URI's (``fidus doctor --deep``).
     With ``create=False`` a SQLite file that does not exist is an error (``DatabaseMissing``) instead of a new
-    empty database, so a mistyped ``--db`` does not silently start an empty office."""
+    empty database, so a mistyped ``--db`` does not silently start an empty office.
+    """
     if not isinstance(uri, str) or not uri.strip():
         raise InvalidDatabaseUri(f"No database URI was given. Use one of: {ACCEPTED}.")
     uri = uri.strip()
@@ -165,5 +168,5 @@ def open_store(
             options["password"] = password
         from fidus_desktop.store.mongo import MongoStore
 
-        return MongoStore(uri, client_options=options)
+        return MongoStore(uri, database, client_options=options)
     raise _invalid(uri, "it starts with neither 'sqlite:' nor 'mongodb'")
