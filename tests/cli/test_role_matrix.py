@@ -41,6 +41,8 @@ ARGS: dict[str, list[str]] = {
     "mt5 exposure": ["12345"], "mt5 sync": ["--once", "--simulated", "7"], "mt5 reconcile": [],
     "mt5 record": ["--login", "12345", "--days", "1", "--out", "{tmp}/record.json", "--simulated", "7"],
     "funds list": [],
+    "dealing list": [], "dealing approve": ["T-NONE"], "dealing settle": ["T-NONE"],
+    "dealing cancel": ["T-NONE", "--reason", "entered twice"],
     "funds set-benchmark": ["--class", "GLB-A-EUR", "--benchmark", "IDX"],
     "import fx": ["{data}/ecb-sample.xml"], "import nav": ["{data}/portfolio/nav-example.csv"],
     "import transactions": ["{data}/portfolio/transactions-example.csv"],
