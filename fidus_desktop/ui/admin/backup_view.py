@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.backup import RestoreReport, backup_files, check_passphrase
-from fidus_desktop.store.uri import open_store
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.backup_scheduler import last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
@@ -190,11 +189,7 @@ class BackupsView(QWidget):
         backup, actor = self.session.services.backup, self.session.actor
 
         def run(passphrase: str) -> RestoreReport:
-            store = open_store(target_uri)
-            try:
-                return backup.restore(actor, Path(source), passphrase, store)
-            finally:
-                store.close()
+            return backup.restore(actor, Path(source), passphrase, target_uri)
 
         self.dialog = PassphraseDialog(
             self.session, "Restore backup", "Restore", run, parent=self,
