@@ -17,10 +17,12 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.config.settings import Settings
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
 from fidus_desktop.services.changes import ChangeFeed
+from fidus_desktop.services.cli_sessions import CliSessionService, cli_session_idle_minutes
 from fidus_desktop.services.documents import DocumentService
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import PersonalDataService, Vault
@@ -49,8 +51,10 @@ class Services:
         self.documents = DocumentService(ctx, self.vault, settings)
         self.backup = BackupService(ctx)
         self.audit_query = AuditQueryService(ctx)
+        self.audit_anchors = AuditAnchors(ctx, secrets)
         self.changes = ChangeFeed(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
+        self.cli_sessions = CliSessionService(ctx, self.users, cli_session_idle_minutes(settings))
         self.portfolio = PortfolioServices(ctx, self.vault)
         self.trading = TradingServices(ctx, cash_flows=ledger_cash_flows(self.portfolio))
         self.statements = StatementService(self.portfolio)
@@ -58,6 +62,7 @@ class Services:
     def ensure_indexes(self) -> None:
         self.ctx.audit.ensure_indexes()
         self.users.ensure_indexes()
+        self.cli_sessions.ensure_indexes()
         self.documents.ensure_indexes()
         self.portfolio.ensure_indexes()
         self.trading.ensure_indexes()
@@ -88,6 +93,7 @@ class AppContext:
     db_uri: str
 
     def close(self) -> None:
+        self.services.audit_anchors.advance()  # this workstation's anchor of the audit chain (never raises)
         self.store.close()
 
 
@@ -111,15 +117,18 @@ def open_context(
     secrets: SecretStore | None = None,
     clock: Callable[[], datetime] = utc_now,
     log_to_file: bool = True,
+    create: bool = True,
 ) -> AppContext:
-    """Read settings, open and migrate the database, build services."""
+    """Read settings, open and migrate the database, build services (``create=False``: the CLI, where only
+    ``fidus init`` may create a SQLite database)."""
     paths = paths or AppPaths.for_user()
     if log_to_file:
         configure_logging(paths.log_file)
     settings = Settings.load(paths.settings_file)
     secrets = secrets or SecretStore()
     uri = resolve_db_uri(db_uri, settings, paths)
-    store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)))
+    store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)),
+                       create=create)
     try:
         migrate(store)
         services = Services(ServiceContext(store, clock), settings, secrets)

@@ -15,7 +15,7 @@ from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.integrations.mt5.real import is_available as mt5_available
 from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
 from fidus_desktop.services.server_check import prove_server
-from fidus_desktop.store.errors import StorageError
+from fidus_desktop.store.errors import DatabaseMissing, StorageError
 from fidus_desktop.store.port import Store
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -42,7 +42,9 @@ def check_settings(paths: AppPaths) -> Check:
 
 def check_database(db_uri: str | None) -> Check:
     try:
-        ctx = open_context(db_uri, log_to_file=False)
+        ctx = open_context(db_uri, log_to_file=False, create=False)
+    except DatabaseMissing as exc:
+        return Check("database", "warn", str(exc), "Run `fidus init --admin-user NAME` or `fidus init --demo`.")
     except StorageError as exc:
         return Check("database", "fail", str(exc), "Check --db / FIDUS_DB / database.uri in the settings file.")
     try:

@@ -11,6 +11,7 @@ from fidus_desktop.cli.common import EXIT_PROBLEM, exit_for, reader_gone
 
 # Each module has ``register(subparsers)``; a command sets ``func`` returning an exit code.
 COMMAND_MODULES = [
+    "fidus_desktop.cli.account",
     "fidus_desktop.cli.audit",
     "fidus_desktop.cli.backup",
     "fidus_desktop.cli.basics",

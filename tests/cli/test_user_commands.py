@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fidus_desktop.cli import main
+from tests.support.cli_policy import admins_without_mfa
 
 ADMIN_PASSWORD = "correct horse battery staple 42"
 NEW_PASSWORD = "violet kettle under moonlight"
@@ -20,6 +21,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("FIDUS_USER", "alice")
     monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("NEW_PW", NEW_PASSWORD)
+    admins_without_mfa()
     uri = ["--db", f"sqlite:///{(tmp_path / 'users.db').as_posix()}"]
     assert main([*uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
     return uri

@@ -12,6 +12,7 @@ from fidus_desktop.bootstrap import Services
 from fidus_desktop.cli import main
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.store.sqlite import SqliteStore
+from tests.support.cli_policy import admins_without_mfa
 from tests.support.demo import open_demo
 from tests.support.portfolio_office import DATA, build_office
 
@@ -26,6 +27,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     Services(ServiceContext(store)).users.create_first_admin("alice", PASSWORD)
     store.close()
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
+    admins_without_mfa()
     return db
 
 

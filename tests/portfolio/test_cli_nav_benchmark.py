@@ -11,6 +11,7 @@ from fidus_desktop.bootstrap import Services
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.portfolio.test_cli_demo import PASSWORD, run
+from tests.support.cli_policy import admins_without_mfa
 from tests.support.portfolio_office import DATA, build_office, holdings
 
 
@@ -22,6 +23,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     office.services.users.create_first_admin("alice", PASSWORD)
     office.services.ctx.store.close()
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
+    admins_without_mfa()
     return ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"]
 
 

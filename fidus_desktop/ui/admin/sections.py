@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QWidget
 from fidus_desktop.ui.admin.audit_view import AuditView
 from fidus_desktop.ui.admin.backup_view import BackupsView
 from fidus_desktop.ui.admin.keys_view import KeysView
+from fidus_desktop.ui.admin.roles_view import RolesView
 from fidus_desktop.ui.admin.users_view import UsersView
 from fidus_desktop.ui.session import UiSession
 
@@ -19,4 +20,5 @@ ADMIN_SECTIONS: list[tuple[str, SectionFactory]] = [
     ("Audit", AuditView),
     ("Backups", BackupsView),
     ("Keys", KeysView),
+    ("Roles", RolesView),
 ]
