@@ -77,6 +77,7 @@ def test_a_cell_over_128_kib_is_refused_cleanly(office: Office, kind: str) -> No
         importers(office)[kind](data)
 
 
+@pytest.mark.slow  # 300,000 rows through the importer: tens of seconds
 def test_300000_bad_rows_give_the_first_100_and_a_count(office: Office) -> None:
     rows = "".join(f"GLB-A-EUR,2023-01-0x,{n}\n" for n in range(300_000))
     with pytest.raises(ImportRejected) as refused:
