@@ -14,11 +14,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-import defusedxml.ElementTree as safe_xml
-from defusedxml import DefusedXmlException
-
 from fidus_desktop.domain.compliance.lists import EntityKind, EntryName, ListEntry, ListFormatError, NameStrength
 from fidus_desktop.integrations.sanctions.countries import country_code
+from fidus_desktop.integrations.sanctions.xml_files import child_text, parse_root
 
 EMPTY = "-0-"
 SDN_COLUMNS = 12
@@ -91,42 +89,29 @@ def parse_sdn_csv(data: bytes, list_name: str = "ofac-sdn") -> list[ListEntry]:
     return entries
 
 
-def _text(element: ET.Element, path: str, ns: dict[str, str]) -> str:
-    found = element.find(path, ns)
-    return (found.text or "").strip() if found is not None else ""
-
-
 def _joined(element: ET.Element, ns: dict[str, str]) -> str:
-    return " ".join(p for p in (_text(element, "x:firstName", ns), _text(element, "x:lastName", ns)) if p)
+    return " ".join(p for p in (child_text(element, "x:firstName", ns), child_text(element, "x:lastName", ns)) if p)
 
 
 def parse_sdn_xml(data: bytes, list_name: str = "ofac-consolidated") -> list[ListEntry]:
     """Every ``sdnEntry`` of OFAC's structured XML (SDN or consolidated list)."""
-    try:
-        root = safe_xml.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException:
-        raise ListFormatError("The XML declares a DTD or entities; OFAC's files have none, so it is refused.") from None
-    except ET.ParseError as exc:
-        raise ListFormatError(f"The file is not well-formed XML ({exc}).") from None
-    if not root.tag.endswith("sdnList"):
-        raise ListFormatError(f"The XML's root is <{root.tag}>, not OFAC's <sdnList>.")
-    ns = {"x": root.tag[1:].partition("}")[0]} if root.tag.startswith("{") else {"x": ""}
+    root, ns = parse_root(data, "sdnList", "OFAC")
     entries = []
     for item in root.findall("x:sdnEntry", ns):
-        kind = _KINDS.get(_text(item, "x:sdnType", ns).lower(), EntityKind.UNKNOWN)
+        kind = _KINDS.get(child_text(item, "x:sdnType", ns).lower(), EntityKind.UNKNOWN)
         names = [EntryName(_joined(item, ns), NameStrength.PRIMARY)]
         for aka in item.findall("x:akaList/x:aka", ns):
-            strength = NameStrength.WEAK if _text(aka, "x:category", ns) == "weak" else NameStrength.STRONG
+            strength = NameStrength.WEAK if child_text(aka, "x:category", ns) == "weak" else NameStrength.STRONG
             names.append(EntryName(_joined(aka, ns), strength))
         dobs = " ; ".join(f"DOB {d.text}" for d in item.findall("x:dateOfBirthList/x:dateOfBirthItem/x:dateOfBirth",
                                                                  ns) if d.text)
         codes = [country_code(c.text or "") for c in item.findall(".//x:nationality/x:country", ns)
                  + item.findall(".//x:citizenship/x:country", ns)]
         entries.append(ListEntry(
-            list_name, _text(item, "x:uid", ns), kind, tuple(n for n in names if n.text), birth_dates(dobs),
+            list_name, child_text(item, "x:uid", ns), kind, tuple(n for n in names if n.text), birth_dates(dobs),
             tuple(dict.fromkeys(c for c in codes if c)),
             tuple(p.text.strip() for p in item.findall("x:programList/x:program", ns) if p.text),
-            _text(item, "x:remarks", ns)))
+            child_text(item, "x:remarks", ns)))
     if not entries:
         raise ListFormatError("The XML holds no <sdnEntry> elements.")
     return entries
