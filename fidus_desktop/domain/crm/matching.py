@@ -3,24 +3,18 @@
 Three keys, each a match on its own (as in Odoo's and Frappe's duplicate checks): the e-mail address (trimmed,
 lower case), the phone number in E.164 form (``phonenumbers``, read in the prospect's country when it has no
 ``+`` prefix), and the person's or organisation's name together with the organisation (accents, case,
-punctuation and legal-form words ignored). Services store keyed hashes of these (blind indexes), never the
+punctuation and legal-form words ignored, as ``domain.names`` folds them for screening too). Services store keyed hashes of these (blind indexes), never the
 values, so matching works on sealed personal data.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import phonenumbers
 
-LEGAL_FORMS = frozenset({
-    "ag", "bv", "co", "corp", "corporation", "gmbh", "inc", "kg", "limited", "llc", "llp", "ltd", "nv", "oy",
-    "plc", "sa", "sarl", "sas", "sl", "spa", "srl",
-})
-_WORD = re.compile(r"[^\W_]+")
+from fidus_desktop.domain.names import name_words, words
 
 
 class MatchField:
@@ -58,19 +52,12 @@ def phone_problem(phone: str, country: str | None) -> str | None:
     return f"{phone!r} is not a possible phone number; check the digits and the country code."
 
 
-def folded_words(text: str | None) -> list[str]:
-    """Lower-case words without accents or punctuation (``Müller & Söhne`` → ``muller``, ``sohne``)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return _WORD.findall(plain)
-
-
 def name_key(display_name: str | None, organisation: str | None) -> str | None:
     """The name and organisation as one key, legal forms dropped; None without a name."""
-    name = " ".join(folded_words(display_name))
+    name = " ".join(words(display_name))
     if not name:
         return None
-    org = " ".join(w for w in folded_words(organisation) if w not in LEGAL_FORMS)
+    org = " ".join(name_words(organisation, organisation=True)) if organisation else ""
     return f"{name}|{org}"
 
 
