@@ -2,9 +2,9 @@
 
 Three keys, each a match on its own (as in Odoo's and Frappe's duplicate checks): the e-mail address (trimmed,
 lower case), the phone number in E.164 form (``phonenumbers``, read in the prospect's country when it has no
-``+`` prefix), and the person's or organisation's name together with the organisation (accents, case,
-punctuation and legal-form words ignored, as ``domain.names`` folds them for screening too). Services store keyed hashes of these (blind indexes), never the
-values, so matching works on sealed personal data.
+``+`` prefix), and the person's or organisation's name together with the organisation (folded by
+``domain.names`` as screening folds them: accents, case, punctuation and legal-form words ignored). Services
+store keyed hashes of these (blind indexes), never the values, so matching works on sealed personal data.
 """
 
 from __future__ import annotations
