@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from fidus_desktop.errors import UserError
 
-class ActivityError(ValueError):
+
+class ActivityError(UserError, ValueError):
     """An activity or chain template that breaks the rules."""
 
 

@@ -17,11 +17,12 @@ from enum import StrEnum
 
 from fidus_desktop.domain.fixed_yield import Investment, PaymentKind, payment_schedule
 from fidus_desktop.domain.money import Money, round_money
+from fidus_desktop.errors import UserError
 
 DEFAULT_RATE = Decimal("0.10")
 
 
-class CommissionError(ValueError):
+class CommissionError(UserError, ValueError):
     """A commission rule or status change that breaks the rules."""
 
 

@@ -15,8 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from fidus_desktop.errors import UserError
 
-class PipelineError(ValueError):
+
+class PipelineError(UserError, ValueError):
     """A stage set or a move that breaks the pipeline's rules (the message says which and how to fix it)."""
 
 
