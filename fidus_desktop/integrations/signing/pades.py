@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -31,7 +32,7 @@ class Placement:
     """Where the visible signature goes: a page (0-based) and a box in PDF points from the bottom left."""
 
     page: int = 0
-    box: tuple[float, float, float, float] = (72, 72, 252, 132)
+    box: tuple[int, int, int, int] = (72, 72, 252, 132)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def sign_pdf(pdf: bytes, certificate: OfficeCertificate, request: SignRequest) -
     try:
         out = PdfSigner(meta, signer_for(certificate), stamp_style=style, new_field_spec=spec,
                         timestamper=stamper).sign_pdf(writer)
-    except (PdfError, signers.SigningError) as exc:
+    except (PdfError, PyHankoSigningError) as exc:
         raise SigningError(f"The PDF could not be signed: {exc}") from None
     return out.getvalue()
 

@@ -86,7 +86,8 @@ def validate_pdf(data: bytes, trust_roots: Iterable[bytes]) -> list[SignatureRep
         reports.append(SignatureReport(
             signature.field_name, status.signing_cert.subject.human_friendly, status.signer_reported_dt, timestamp,
             bool(status.intact), bool(status.valid), bool(status.trusted),
-            COVERAGE.get(status.coverage, "an unclear part of the file"), changes, allowed))
+            COVERAGE.get(status.coverage, "an unclear part of the file") if status.coverage else
+            "an unclear part of the file", changes, allowed))
     return reports
 
 
