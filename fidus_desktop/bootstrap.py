@@ -20,6 +20,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.base import ServiceContext, utc_now
+from fidus_desktop.services.changes import ChangeFeed
 from fidus_desktop.services.documents import DocumentService
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import PersonalDataService, Vault
@@ -48,6 +49,7 @@ class Services:
         self.documents = DocumentService(ctx, self.vault, settings)
         self.backup = BackupService(ctx)
         self.audit_query = AuditQueryService(ctx)
+        self.changes = ChangeFeed(ctx)
         self.users = UserService(ctx, SignInPolicy.from_settings(settings))
         self.portfolio = PortfolioServices(ctx, self.vault)
         self.trading = TradingServices(ctx, cash_flows=ledger_cash_flows(self.portfolio))

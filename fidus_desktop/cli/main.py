@@ -7,11 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from fidus_desktop.cli.common import EXIT_PROBLEM, EXIT_USAGE, CliError
-from fidus_desktop.services.base import ValidationError
-from fidus_desktop.services.permissions import PermissionDenied
-from fidus_desktop.services.users import AuthenticationFailed
-from fidus_desktop.store.errors import StorageError
+from fidus_desktop.cli.common import EXIT_PROBLEM, exit_for
 
 # Each module has ``register(subparsers)``; a command sets ``func`` returning an exit code.
 COMMAND_MODULES = [
@@ -43,18 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except CliError as exc:
-        print(f"fidus: {exc}", file=sys.stderr)
-        return exc.code
-    except (ValidationError, AuthenticationFailed, PermissionDenied) as exc:
-        print(f"fidus: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except StorageError as exc:
-        print(f"fidus: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("fidus: interrupted; nothing half-written (changes are transactional).", file=sys.stderr)
         return EXIT_PROBLEM
+    except Exception as exc:  # every failure: one message, one log entry, one exit code (cli.common.exit_for)
+        return exit_for(exc)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from typing import Any
 
 import tomli_w
 
+from fidus_desktop.errors import UserError
+
 DEFAULTS: dict[str, Any] = {
     "database": {"uri": ""},
     "security": {"idle_lock_minutes": 10, "lockout_attempts": 5, "lockout_minutes": 15},
@@ -22,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
 _SECRET_WORDS = ("password", "secret", "token", "passphrase", "api_key")
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """The settings file cannot be read, or a value is not allowed there."""
 
 

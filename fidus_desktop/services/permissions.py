@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from fidus_desktop.errors import UserError
+
 if TYPE_CHECKING:
     from fidus_desktop.services.actor import Actor
 
@@ -104,7 +106,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(UserError):
     """The actor's role may not make this call."""
 
 

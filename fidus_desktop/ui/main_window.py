@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         if restore_state:
             self.restore_state()
         self.backups.start()
+        session.watcher.start()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.backups.stop()
+        self.session.watcher.stop()
         self.status_panel.timer.stop()
         self.session.runner.wait(3000)
         super().closeEvent(event)

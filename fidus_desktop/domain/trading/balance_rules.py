@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 
+from fidus_desktop.errors import UserError
+
 from .models import Deal, DealKind
 
 
@@ -44,7 +46,7 @@ class Direction(Enum):
         return self is Direction.ANY or (amount > 0 if self is Direction.IN else amount < 0)
 
 
-class RuleError(ValueError):
+class RuleError(UserError, ValueError):
     """A classification rule in the settings is malformed."""
 
 

@@ -7,6 +7,8 @@ do instead of printing ``-10004``.
 
 from __future__ import annotations
 
+from fidus_desktop.errors import UserError
+
 from .enums import ResultCode
 
 _EXPLANATIONS: dict[int, str] = {
@@ -65,7 +67,7 @@ def explain(code: int) -> str:
     return _EXPLANATIONS.get(code, f"Unknown MetaTrader 5 error code {code}.")
 
 
-class Mt5Error(Exception):
+class Mt5Error(UserError):
     """Any MT5 failure; carries the terminal's code and message when there is one."""
 
     def __init__(self, message: str, code: int | None = None, terminal_message: str = "") -> None:

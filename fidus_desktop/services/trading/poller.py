@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position
 from fidus_desktop.integrations.mt5 import (
     Mt5AuthError,
@@ -108,7 +109,8 @@ class PollerSettings:
         values = {name: get(f"mt5.{name}", getattr(defaults, name)) for name in cls.__dataclass_fields__}
         settings = cls(**values)
         if min(settings.poll_seconds, settings.deals_poll_seconds, settings.backoff_initial_seconds) <= 0:
-            raise ValueError("mt5.poll_seconds, mt5.deals_poll_seconds and mt5.backoff_initial_seconds must be > 0.")
+            raise SettingsError("mt5.poll_seconds, mt5.deals_poll_seconds and mt5.backoff_initial_seconds must be > 0 "
+                                "in the settings file; correct them there and restart FIDUS Desktop.")
         return settings
 
 
