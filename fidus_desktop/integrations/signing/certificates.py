@@ -20,10 +20,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from fidus_desktop.errors import UserError
+
 VALID_YEARS = 5
 
 
-class CertificateError(ValueError):
+class CertificateError(UserError, ValueError):
     """A certificate or PKCS#12 file that cannot be used for signing (the message says why)."""
 
 

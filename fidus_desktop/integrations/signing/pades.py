@@ -20,10 +20,11 @@ from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.integrations.signing.certificates import OfficeCertificate, asn1_certificate, asn1_private_key
 
 
-class SigningError(ValueError):
+class SigningError(UserError, ValueError):
     """A PDF or a request that cannot be signed (the message says why and what to do)."""
 
 

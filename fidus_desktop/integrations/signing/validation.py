@@ -22,10 +22,11 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.integrations.signing.certificates import asn1_certificate
 
 
-class ValidationError(ValueError):
+class ValidationError(UserError, ValueError):
     """A file whose signatures cannot be examined (not a PDF, unreadable)."""
 
 
