@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from fidus_desktop.errors import UserError
 
-class KycError(ValueError):
+
+class KycError(UserError, ValueError):
     """A status change or an approval that the rules do not allow (the message says what is missing)."""
 
 

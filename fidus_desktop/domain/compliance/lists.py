@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from fidus_desktop.errors import UserError
+
 
 class EntityKind(StrEnum):
     PERSON = "person"
@@ -73,5 +75,5 @@ def changes(previous: dict[str, str], current: Iterable[ListEntry]) -> ListChang
         tuple(sorted(i for i in set(now) & set(previous) if now[i] != previous[i])))
 
 
-class ListFormatError(ValueError):
+class ListFormatError(UserError, ValueError):
     """A list file that is not what its format should be (the message names the line or element)."""

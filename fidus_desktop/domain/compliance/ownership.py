@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fidus_desktop.errors import UserError
+
 UBO_THRESHOLD = Decimal("0.25")
 
 
-class OwnershipError(ValueError):
+class OwnershipError(UserError, ValueError):
     """An ownership tree that cannot be read (a share out of range, over 100 % held, a cycle)."""
 
 

@@ -16,9 +16,10 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fidus_desktop.domain.fixed_yield import add_months
+from fidus_desktop.errors import UserError
 
 
-class RiskError(ValueError):
+class RiskError(UserError, ValueError):
     """A model or an override that breaks the rules."""
 
 
