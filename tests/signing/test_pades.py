@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from fidus_desktop.integrations.signing.certificates import (
 )
 from fidus_desktop.integrations.signing.pades import Placement, SigningError, SignRequest, sign_pdf
 from fidus_desktop.integrations.signing.validation import ValidationError, validate_pdf
+from tests.support.tools import require_tool
 
 
 def agreement(pages: int = 3) -> bytes:
@@ -38,17 +37,9 @@ def office() -> OfficeCertificate:
     return create_self_signed("FIDUS Test Office", "Test Fund Management")
 
 
-def tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name} is missing: .ci/run installs it")
-        pytest.skip(f"{name} is not installed")
-    return found
-
-
 def pdfsig(path: Path) -> str:
-    return subprocess.run([tool("pdfsig"), str(path)], capture_output=True, text=True, check=False).stdout
+    return subprocess.run([require_tool("pdfsig", "poppler-utils"), str(path)], capture_output=True, text=True,
+                          check=False).stdout
 
 
 def test_a_signed_pdf_validates_here_and_in_pdfsig_and_qpdf(office: OfficeCertificate, tmp_path: Path) -> None:
@@ -61,7 +52,7 @@ def test_a_signed_pdf_validates_here_and_in_pdfsig_and_qpdf(office: OfficeCertif
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed)
     assert "Signature Validation: Signature is Valid." in pdfsig(path)
-    subprocess.run([tool("qpdf"), "--check", str(path)], check=True, capture_output=True)
+    subprocess.run([require_tool("qpdf", "qpdf"), "--check", str(path)], check=True, capture_output=True)
 
 
 def test_one_changed_byte_inside_the_signed_range_is_detected(office: OfficeCertificate, tmp_path: Path) -> None:
