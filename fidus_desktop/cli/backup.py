@@ -6,13 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fidus_desktop.bootstrap import db_password_name
+from fidus_desktop.bootstrap import open_restore_target
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options
 from fidus_desktop.cli.keys import add_passphrase_option, crypto_errors, read_passphrase
-from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.backup import restore_backup, verify_backup
-from fidus_desktop.store.uri import open_store
 
 WHAT = "backup passphrase"
 
@@ -41,8 +39,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     passphrase = read_passphrase(args.passphrase_env, WHAT)
-    secrets = SecretStore()
-    store = open_store(args.into, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)))
+    store = open_restore_target(args.into)
     try:
         with crypto_errors():
             report = restore_backup(Path(args.file), passphrase, store, force=args.force)

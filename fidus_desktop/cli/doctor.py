@@ -1,16 +1,19 @@
-"""Health checks for ``fidus doctor`` (and the GUI's start-up banner): what is wrong and how to fix it."""
+"""Health checks for ``fidus doctor``: what is wrong and how to fix it.
+
+Each feature lists its checks (``Feature.doctor``, ``"module:function"``); ``run_checks`` runs them all in
+feature order. A check takes a ``DoctorInput`` and returns one ``Check``."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from fidus_desktop.bootstrap import open_context
+from fidus_desktop.bootstrap import mt5_available, open_context
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
-from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.features.registry import doctor_checks, settings_schema
+from fidus_desktop.features.spec import resolve
 from fidus_desktop.store.errors import StorageError
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -27,17 +30,26 @@ class Check:
         return asdict(self)
 
 
-def check_settings(paths: AppPaths) -> Check:
+@dataclass(frozen=True)
+class DoctorInput:
+    """What a check may look at: the per-user folders and the ``--db`` given (None: the configured one)."""
+
+    paths: AppPaths
+    db_uri: str | None
+
+
+def check_settings(given: DoctorInput) -> Check:
+    paths = given.paths
     try:
-        Settings.load(paths.settings_file)
+        Settings.load(paths.settings_file, settings_schema())
     except SettingsError as exc:
         return Check("settings", "fail", str(exc), f"Edit or rename {paths.settings_file}.")
     return Check("settings", "ok", f"{paths.settings_file}")
 
 
-def check_database(db_uri: str | None) -> Check:
+def check_database(given: DoctorInput) -> Check:
     try:
-        ctx = open_context(db_uri, log_to_file=False)
+        ctx = open_context(given.db_uri, log_to_file=False)
     except StorageError as exc:
         return Check("database", "fail", str(exc), "Check --db / FIDUS_DB / database.uri in the settings file.")
     try:
@@ -58,23 +70,23 @@ def check_database(db_uri: str | None) -> Check:
         ctx.close()
 
 
-def check_keyring() -> Check:
+def check_keyring(given: DoctorInput) -> Check:
     status = keyring_status()
     if status.usable:
         return Check("keyring", "ok", status.backend_name)
     return Check("keyring", "fail", status.problem or "no usable keyring", status.fix or "")
 
 
-def check_mt5() -> Check:
+def check_mt5(given: DoctorInput) -> Check:
     ok, reason = mt5_available()
     if ok:
         return Check("mt5", "ok", "MetaTrader5 package available")
     return Check("mt5", "warn", reason, "Install on the Windows workstation running the MT5 terminal.")
 
 
-def check_google(paths: AppPaths) -> Check:
+def check_google(given: DoctorInput) -> Check:
     try:
-        settings = Settings.load(paths.settings_file)
+        settings = Settings.load(given.paths.settings_file, settings_schema())
     except SettingsError:
         return Check("google", "warn", "settings file unreadable (see the settings check)")
     client_file = settings.get("google.client_secrets_file", "")
@@ -89,7 +101,8 @@ def check_google(paths: AppPaths) -> Check:
     return Check("google", "ok", f"OAuth client file {client_file}")
 
 
-def check_disk(paths: AppPaths) -> Check:
+def check_disk(given: DoctorInput) -> Check:
+    paths = given.paths
     target = paths.data_dir if paths.data_dir.exists() else paths.data_dir.anchor or "/"
     free = shutil.disk_usage(target).free
     if free < MIN_FREE_BYTES:
@@ -98,13 +111,5 @@ def check_disk(paths: AppPaths) -> Check:
 
 
 def run_checks(db_uri: str | None) -> list[Check]:
-    paths = AppPaths.for_user()
-    checks: list[Callable[[], Check]] = [
-        lambda: check_settings(paths),
-        lambda: check_database(db_uri),
-        check_keyring,
-        check_mt5,
-        lambda: check_google(paths),
-        lambda: check_disk(paths),
-    ]
-    return [check() for check in checks]
+    given = DoctorInput(AppPaths.for_user(), db_uri)
+    return [resolve(target)(given) for target in doctor_checks()]

@@ -28,9 +28,9 @@ from fidus_desktop.cli.portfolio import _day
 from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.exposure import n_positions
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
-from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.accounts import terminal_path_warning
+from fidus_desktop.services.trading.link import TerminalLink, poller_over
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.reconciliation import reconciliation_state
 from fidus_desktop.services.trading.sync import ConnectionState
@@ -127,7 +127,8 @@ class _Printer:
 def cmd_sync(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         require(actor, Permission.MT5_SYNC)
-        poller = _poller(ctx, args, actor)
+        link = ctx.terminal_link(args.simulated)
+        poller = _poller(ctx, args, actor, link)
         if args.once:
             return _sync_once(ctx, poller)
         print("Syncing MT5 accounts; press Ctrl+C to stop.", flush=True)
@@ -135,8 +136,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         try:
             while poller.running:
                 time.sleep(1)
-                if isinstance(poller.terminal, SimulatedTerminal):
-                    poller.terminal.advance(1)  # the simulated market moves in real time in loop mode
+                if link.advance is not None:
+                    link.advance(1)  # the simulated market moves in real time in loop mode
         finally:
             poller.stop()
         return EXIT_OK
@@ -159,19 +160,13 @@ def _sync_once(ctx: AppContext, poller: Mt5Poller) -> int:
     return EXIT_PROBLEM if failed else EXIT_OK
 
 
-def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any) -> Mt5Poller:
+def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any, link: TerminalLink) -> Mt5Poller:
+    """A poller over the terminal the composition root chose (``--simulated SEED``: the simulator)."""
     try:
         settings = PollerSettings.from_settings(ctx.settings.get)
     except (ValueError, TypeError, SettingsError) as exc:
         fail(f"The [mt5] settings are not usable: {exc}")
-    listener = None if args.once else _Printer()
-    if args.simulated is None:
-        return Mt5Poller(ctx.services.trading, RealTerminal(), actor, settings=settings, listener=listener)
-    terminal = SimulatedTerminal(seed=args.simulated)
-    passwords = {login: sim.password for login, sim in terminal.accounts.items()}
-    return Mt5Poller(ctx.services.trading, terminal, actor, settings=settings, listener=listener,
-                     passwords=passwords.get, terminal_clock=lambda: terminal.now,
-                     terminal_for_path=terminal.installation)
+    return poller_over(link, ctx.services.trading, actor, settings, None if args.once else _Printer())
 
 
 RECONCILE_DAYS = 30  # the default period: the last 30 days up to today (UTC)

@@ -12,11 +12,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 
 from fidus_desktop import __version__
 from fidus_desktop.config.secrets import keyring_status
-from fidus_desktop.services.permissions import Role
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import StatusPanel
-from fidus_desktop.ui.tabs import TABS
+from fidus_desktop.ui.tabs import TABS, LazyTab
 
 
 def window_settings() -> QSettings:
@@ -38,11 +37,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"FIDUS Desktop — {session.context.store.describe()}")
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tab_names: list[str] = []
+        self.lazy_tabs: list[LazyTab] = []
         for spec in TABS:
-            if spec.admin_only and session.actor.role is not Role.ADMIN:
+            if not spec.shown_to(session):
                 continue
-            self.tabs.addTab(spec.factory(session), spec.title)
+            frame = LazyTab(spec, session)
+            self.tabs.addTab(frame, spec.title)
             self.tab_names.append(spec.name)
+            self.lazy_tabs.append(frame)
+            if spec.eager:
+                frame.build()
+        self.tabs.currentChanged.connect(self._build_tab)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -59,7 +64,17 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if restore_state:
             self.restore_state()
+        self._build_tab(self.tabs.currentIndex())
         self.backups.start()
+
+    def _build_tab(self, index: int) -> None:
+        """Tabs are built when first shown: start-up pays only for the one on screen."""
+        if 0 <= index < len(self.lazy_tabs):
+            self.lazy_tabs[index].build()
+
+    def tab_widget(self, name: str) -> QWidget:
+        """The content of tab ``name``, built now if it was not shown yet."""
+        return self.lazy_tabs[self.tab_names.index(name)].build()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

@@ -1,12 +1,13 @@
-"""The status bar: where the data lives and whether it is reachable, the last automatic backup, MT5 state,
-who is signed in."""
+"""The status bar: where the data lives and whether it is reachable, the last automatic backup, each feature's
+items (``Feature.status_items``, e.g. MT5 state), who is signed in."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.features.registry import status_items
+from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.session import UiSession
 
@@ -16,13 +17,8 @@ SLOT_STYLE = "padding: 1px 8px; border-left: 1px solid palette(mid)"
 DOWN_STYLE = "padding: 1px 8px; color: white; background: #b00020; font-weight: bold"
 
 
-def mt5_text() -> str:
-    available, reason = mt5_available()
-    return "MT5: available" if available else f"MT5: {reason}"
-
-
 class StatusPanel(QStatusBar):
-    """Backend, connection and automatic backup on the left; MT5 and the signed-in user on the right."""
+    """Backend, connection and automatic backup on the left; the features' items and the user on the right."""
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,7 +29,6 @@ class StatusPanel(QStatusBar):
         actor = session.actor
         self.backend = self._slot("statusBackend", session.context.store.describe(), "padding: 1px 8px")
         self.connection = self._slot("statusConnection", "checking the connection…")
-        self.mt5 = self._slot("statusMt5", mt5_text())
         self.user = self._slot("statusUser", f"{actor.username} · {ROLE_LABELS[actor.role]}")
         self.backup = self._slot("statusBackup", "Last backup: checking…")
         self.addWidget(self.backend)
@@ -41,9 +36,14 @@ class StatusPanel(QStatusBar):
         self.addWidget(self.backup)
         if session.backups is not None:
             session.backups.status.connect(self.show_backup)
-        self.addPermanentWidget(self.mt5)
+        self.items: dict[str, QWidget] = {}
+        for item in status_items():
+            widget = resolve(item.factory)(session, self)
+            widget.setStyleSheet(SLOT_STYLE)
+            widget.setMinimumWidth(MIN_SLOT_WIDTH)
+            self.items[item.name] = widget
+            self.addPermanentWidget(widget)
         self.addPermanentWidget(self.user)
-        session.signals.mt5_status.connect(lambda text: self._show(self.mt5, text))
         self.timer = QTimer(self, interval=PING_INTERVAL_MS)
         self.timer.timeout.connect(self.check_connection)
         self.timer.start()

@@ -10,8 +10,8 @@ import pytest
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.services.keys import secret_name
-from fidus_desktop.services.personal_data import PERSONAL_DATA
 from tests.keys_backup.conftest import ADMIN_PASSWORD, PASSPHRASE, REGISTRY
 from tests.keys_backup.test_audit_query import tamper
 

@@ -23,7 +23,7 @@ from fidus_desktop.domain.fees import deal_fee_entry
 from fidus_desktop.domain.fx import RateTable, parse_ecb
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.security.resources import resources_dir
-from fidus_desktop.services.demo import DemoRun, demo_builder
+from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.portfolio.fees import fee_doc
@@ -61,7 +61,6 @@ def business_days(start: date, end: date) -> list[date]:
     return days
 
 
-@demo_builder(20)
 def demo_portfolio(run: DemoRun) -> None:
     """Load the demo portfolio in one transaction with one summary audit entry."""
     p: PortfolioServices = run.services.portfolio

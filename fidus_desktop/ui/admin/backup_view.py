@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.services.backup import RestoreReport, check_passphrase
-from fidus_desktop.store.uri import open_store
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.backup_scheduler import last_backup_text
@@ -109,10 +108,10 @@ class BackupsView(QWidget):
         if target_uri == self.session.context.db_uri or Path(target).exists():
             self.message.setText("Choose a new database file: a restore never overwrites an existing database.")
             return
-        backup, actor = self.session.services.backup, self.session.actor
+        backup, actor, context = self.session.services.backup, self.session.actor, self.session.context
 
         def run(passphrase: str) -> RestoreReport:
-            store = open_store(target_uri)
+            store = context.open_other_store(target_uri)
             try:
                 return backup.restore(actor, Path(source), passphrase, store)
             finally:

@@ -37,6 +37,7 @@ from fidus_desktop.domain.trading.models import AccountSnapshot, Position
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
+from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
@@ -55,7 +56,7 @@ from fidus_desktop.ui.trading.models import (
     positions_model,
     review_model,
 )
-from fidus_desktop.ui.trading.poller_thread import PollerThread, TerminalLink, build_poller_thread, terminal_for
+from fidus_desktop.ui.trading.poller_thread import PollerThread, build_poller_thread
 from fidus_desktop.ui.trading.reconciliation_panel import ReconciliationPanel
 
 log = logging.getLogger(__name__)
@@ -365,7 +366,7 @@ class TradingView(QWidget):
             self.session.signals.mt5_status.emit("MT5: not syncing here (your role cannot sync)")
             return
         try:
-            self.poller = build_poller_thread(self.session, self._link or terminal_for(self.session.context),
+            self.poller = build_poller_thread(self.session, self._link or self.session.context.terminal_link(),
                                               self._settings, self)
         except ValueError as exc:
             self._say(f"MT5 sync is off: {exc}")

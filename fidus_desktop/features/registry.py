@@ -1,0 +1,67 @@
+"""What the front ends read from ``FEATURES``, gathered once: the registries the features contribute to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fidus_desktop.config.settings import SettingsSchema
+from fidus_desktop.features import FEATURES
+from fidus_desktop.features.spec import Feature, StatusItem, TabDecl, resolve
+from fidus_desktop.services.personal_data import PersonalDataRegistry
+from fidus_desktop.store.schema import MIGRATIONS, Migration
+
+PERSONAL_DATA = PersonalDataRegistry.merged(f.personal_data for f in FEATURES)
+"""Where personal data lives, across every feature (key rotation, data-protection requests)."""
+
+
+def document_owners(features: tuple[Feature, ...] = FEATURES) -> dict[str, str]:
+    """Owner entity → collection, for every feature that lets documents be attached to its records."""
+    owners: dict[str, str] = {}
+    for feature in features:
+        for entity, collection in feature.document_owners.items():
+            if entity in owners:
+                raise ValueError(f"Two features declare the document owner {entity!r}.")
+            owners[entity] = collection
+    return owners
+
+
+def settings_schema(features: tuple[Feature, ...] = FEATURES) -> SettingsSchema:
+    return SettingsSchema.of((s for f in features for s in f.settings), (r for f in features for r in f.renames))
+
+
+def migrations(features: tuple[Feature, ...] = FEATURES) -> list[Migration]:
+    """The store's own migrations and every feature's (versions are one sequence; ``migrate`` orders them)."""
+    found = [*MIGRATIONS, *(m for f in features for m in f.migrations)]
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"Two migrations share a schema version: {sorted(versions)}; give the new one the next.")
+    return found
+
+
+def demo_builders(features: tuple[Feature, ...] = FEATURES) -> list[Callable[[Any], None]]:
+    """The demo builders in their order (ties by declaration order), imported now."""
+    ordered = sorted(((order, i, target) for i, f in enumerate(features) for order, target in f.demo))
+    return [resolve(target) for _, _, target in ordered]
+
+
+def cli_modules(features: tuple[Feature, ...] = FEATURES) -> list[str]:
+    """Every command module; sorted, so ``fidus --help`` lists the commands alphabetically."""
+    return sorted(m for f in features for m in f.cli)
+
+
+def doctor_checks(features: tuple[Feature, ...] = FEATURES) -> list[str]:
+    return [check for f in features for check in f.doctor]
+
+
+def tabs(features: tuple[Feature, ...] = FEATURES) -> list[TabDecl]:
+    return [f.tab for f in features if f.tab is not None]
+
+
+def status_items(features: tuple[Feature, ...] = FEATURES) -> list[StatusItem]:
+    return [item for f in features for item in f.status_items]
+
+
+def announced_topics(features: tuple[Feature, ...] = FEATURES) -> frozenset[str]:
+    """Every change topic some feature's services announce (audit entity names)."""
+    return frozenset(t for f in features for t in f.announces)

@@ -1,0 +1,26 @@
+"""The status bar's MT5 slot (declared by the trading feature): whether MT5 can run here, then the poller's
+summary (``SessionSignals.mt5_status``)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from fidus_desktop.bootstrap import mt5_available
+from fidus_desktop.ui.session import UiSession
+
+
+def mt5_text() -> str:
+    available, reason = mt5_available()
+    return "MT5: available" if available else f"MT5: {reason}"
+
+
+class Mt5StatusItem(QLabel):
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusMt5")
+        self.show_text(mt5_text())
+        session.signals.mt5_status.connect(self.show_text)
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        self.setToolTip(text)  # the whole text even when the window is narrow
