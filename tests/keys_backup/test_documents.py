@@ -89,7 +89,7 @@ def test_size_limit_owner_and_setting_are_checked(keyed: Office, docs: DocumentS
         docs.attach(keyed.admin, "investor", "nobody", "a.png", PNG)
     with pytest.raises(ValidationError, match="not 'fund'"):
         docs.attach(keyed.admin, "fund", investor_id, "a.png", PNG)
-    with pytest.raises(SettingsError, match="documents.max_mb must be a whole number, not 'lots'"):
+    with pytest.raises(SettingsError, match=r"documents\.max_mb must be a whole number, not 'lots'"):
         keyed.ctx.settings.set("documents.max_mb", "lots")  # the typed setting refuses it
     keyed.ctx.settings.data["documents"] = {"max_mb": "lots"}  # a file written around the schema
     with pytest.raises(ValidationError, match="whole number of megabytes"):
