@@ -1,15 +1,37 @@
-"""The demo builder: simulated accounts mapped to the demo funds, history synced, no keyring writes."""
+"""The demo builder: simulated accounts mapped to the demo funds, history synced, no keyring writes; the
+products' coverage counts those accounts' equity."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from fidus_desktop.bootstrap import Services
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.store.sqlite import SqliteStore
+
+
+def assert_coverage_counts_mapped_equity(services: Services, store: SqliteStore, actor: Actor) -> None:
+    """Fixed-yield coverage shows the MT5 equity of the mapped accounts, recomputed here from the raw snapshots
+    (last one per account on or before the day) and the ECB rate table, not from the service under test."""
+    snapshots = list(store.collection("mt5_snapshots").iter_all())
+    day = max(doc["time"] for doc in snapshots).date()
+    rates = services.portfolio.fx.table()
+    for currency in ("EUR", "USD"):
+        expected = Decimal(0)
+        for login in {doc["login"] for doc in snapshots}:
+            last = max((d for d in snapshots if d["login"] == login), key=lambda d: d["time"])
+            rate = Decimal(1) if last["currency"] == currency else rates.rate(last["currency"], currency, day).rate
+            expected += last["equity"] * rate
+        report = services.portfolio.products.coverage(actor, currency, day, day + timedelta(days=365))
+        assert report.equity_configured, "coverage still says MT5 equity is not configured"
+        assert report.equity.amount > 0
+        assert abs(report.equity.amount - expected) <= Decimal("0.01") * len(snapshots), (currency, report.equity)
 
 
 @pytest.mark.slow
@@ -27,5 +49,6 @@ def test_demo_maps_simulated_accounts_to_demo_funds_and_syncs_history(tmp_path: 
         assert all(count > 0 for count in run.made["mt5_deals"].values())
         assert {login: trading.sync.deal_count(login) for login in accounts} == run.made["mt5_deals"]
         assert trading.analytics.account(run.actor, 5001001).true_pnl is not None
+        assert_coverage_counts_mapped_equity(services, store, run.actor)
     finally:
         store.close()

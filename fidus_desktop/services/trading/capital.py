@@ -34,8 +34,7 @@ class MappedEquityService(Service):
         for account in self.accounts.all(active_only=True):
             if account.fund_id is None and account.investor_account_id is None:
                 continue
-            last = self.snapshots.find_one({"login": account.login, "time": {"$lt": before}}, sort=[("time", -1)],
-                                           projection=["equity", "currency"])
+            last = self.snapshots.find_one({"login": account.login, "time": {"$lt": before}}, sort=[("time", -1)])
             if last is None:
                 continue
             seen = True
