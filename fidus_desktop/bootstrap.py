@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from fidus_desktop import features as catalog
 from fidus_desktop.config.logging_setup import configure_logging
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
-from fidus_desktop.config.settings import Settings
-from fidus_desktop.features import FEATURES
-from fidus_desktop.features.registry import PERSONAL_DATA, demo_builders, document_owners, migrations, settings_schema
+from fidus_desktop.config.settings import Settings, SettingsSchema
+from fidus_desktop.features.registry import demo_builders, document_owners, migrations, personal_data, settings_schema
 from fidus_desktop.features.spec import Feature
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.integrations.mt5 import real as real_mt5
@@ -54,6 +54,13 @@ class Wiring:
     services: Services
     personal_data: PersonalDataRegistry
     document_owners: dict[str, str]
+    schema: SettingsSchema
+
+    def setting(self, key: str) -> Any:
+        """A declared setting's value: the settings file's, else the declared default (also with no file)."""
+        if self.settings is not None:
+            return self.settings.get(key)
+        return self.schema.settings[key].default
 
 
 class Services:
@@ -76,13 +83,14 @@ class Services:
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,
-        features: tuple[Feature, ...] = FEATURES,
+        features: tuple[Feature, ...] | None = None,
     ) -> None:
         self.ctx = ctx
-        self.features = features
+        self.features = features = catalog.FEATURES if features is None else features
         self.secrets = secrets or SecretStore()  # the one secret store every service shares
         self._built: list[object] = []
-        wiring = Wiring(ctx, settings, self.secrets, self, PERSONAL_DATA, document_owners(features))
+        wiring = Wiring(ctx, settings, self.secrets, self, personal_data(features), document_owners(features),
+                        settings_schema(features))
         for feature in features:
             missing = [need for need in feature.needs if not hasattr(self, need)]
             if missing:

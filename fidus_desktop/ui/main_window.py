@@ -15,7 +15,7 @@ from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import StatusPanel
-from fidus_desktop.ui.tabs import TABS, LazyTab
+from fidus_desktop.ui.tabs import LazyTab, tab_specs
 
 
 def window_settings() -> QSettings:
@@ -38,7 +38,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tab_names: list[str] = []
         self.lazy_tabs: list[LazyTab] = []
-        for spec in TABS:
+        for spec in tab_specs():
             if not spec.shown_to(session):
                 continue
             frame = LazyTab(spec, session)

@@ -38,11 +38,13 @@ def _factory(decl: TabDecl) -> TabFactory:
     return lambda session: resolve(decl.factory)(session)
 
 
-TABS: list[TabSpec] = [TabSpec(d.name, d.title, _factory(d), d.permission, d.eager) for d in tabs()]
+def tab_specs() -> list[TabSpec]:
+    """Every feature's tab, in feature order."""
+    return [TabSpec(d.name, d.title, _factory(d), d.permission, d.eager) for d in tabs()]
 
 
 def tab_names() -> list[str]:
-    return [spec.name for spec in TABS]
+    return [spec.name for spec in tab_specs()]
 
 
 class LazyTab(QWidget):
