@@ -50,6 +50,8 @@ def check_settings(given: DoctorInput) -> Check:
 def check_database(given: DoctorInput) -> Check:
     try:
         ctx = open_context(given.db_uri, log_to_file=False)
+    except SettingsError:
+        return Check("database", "fail", "not checked: the settings file is not usable (see the settings check)")
     except StorageError as exc:
         return Check("database", "fail", str(exc), "Check --db / FIDUS_DB / database.uri in the settings file.")
     try:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from fidus_desktop.cli.common import EXIT_PROBLEM, EXIT_USAGE, CliError
+from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.features.registry import cli_modules
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"fidus: {exc}", file=sys.stderr)
         return exc.code
-    except (ValidationError, AuthenticationFailed, PermissionDenied) as exc:
+    except (ValidationError, AuthenticationFailed, PermissionDenied, SettingsError) as exc:
         print(f"fidus: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except StorageError as exc:
