@@ -82,9 +82,3 @@ def tabs(features: tuple[Feature, ...] | None = None) -> list[TabDecl]:
 def status_items(features: tuple[Feature, ...] | None = None) -> list[StatusItem]:
     features = _chosen(features)
     return [item for f in features for item in f.status_items]
-
-
-def announced_topics(features: tuple[Feature, ...] | None = None) -> frozenset[str]:
-    """Every change topic some feature's services announce (audit entity names)."""
-    features = _chosen(features)
-    return frozenset(t for f in features for t in f.announces)

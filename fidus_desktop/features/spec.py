@@ -65,7 +65,8 @@ class Feature:
     - ``personal_data``: encrypted fields and person collections; ``document_owners``: owner entity → collection.
     - ``settings``/``renames``: typed keys with defaults and upgrade steps.
     - ``doctor``: ``"module:check(DoctorInput) -> Check"`` for ``fidus doctor``, run in declaration order.
-    - ``announces``: the change topics its services emit (``SessionSignals.data_changed``).
+    - ``announces``: the change topics its services emit (audit entity names, as ``changes_since`` reports
+      them and ``SessionSignals.data_changed`` carries them), for the screens and watchers that reload on them.
     """
 
     name: str
