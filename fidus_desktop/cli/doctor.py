@@ -14,6 +14,7 @@ from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.features.registry import doctor_checks, settings_schema
 from fidus_desktop.features.spec import resolve
+from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
 from fidus_desktop.store.errors import StorageError
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -70,6 +71,16 @@ def check_database(given: DoctorInput) -> Check:
         return Check("database", "ok", detail)
     finally:
         ctx.close()
+
+
+def check_process(given: DoctorInput) -> Check:
+    """This process's memory, threads, handles and open database connections (the GUI's About box shows the
+    same for the window, where a leak would grow)."""
+    figures = process_figures(None)
+    if (figures.database_connections or 0) > CONNECTIONS_WARN:
+        return Check("process", "warn", figures.describe(),
+                     "More database connections than threads need: send the log folder to support.")
+    return Check("process", "ok", figures.describe())
 
 
 def check_keyring(given: DoctorInput) -> Check:

@@ -21,6 +21,6 @@ ADMIN = Feature(
         Setting("backup.folder", str, "", "where automatic backups go; empty: the per-user backup folder"),
         Setting("backup.keep", int, 14, "automatic backups kept", at_least(1)),
     ),
-    doctor=("fidus_desktop.cli.doctor:check_disk",),
+    doctor=("fidus_desktop.cli.doctor:check_disk", "fidus_desktop.cli.doctor:check_process"),
     announces=("users", "backup"),
 )

@@ -226,8 +226,13 @@ class Store(ABC):
         """Release connections."""
 
     def release_thread(self) -> None:  # noqa: B027 (nothing to release unless the adapter keeps per-thread state)
-        """Let go of what the calling thread holds (SQLite: its connection and page cache) before the thread ends;
-        its next use opens a new one."""
+        """Let go of what the calling thread holds (SQLite: its connection) now rather than when the thread ends;
+        its next use takes one again."""
+
+    def open_connections(self) -> int | None:
+        """Database connections this process holds open now (``fidus doctor``); None where the driver pools
+        them out of sight (MongoDB)."""
+        return None
 
 
 def check_collection_name(name: str) -> str:

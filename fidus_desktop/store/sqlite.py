@@ -1,4 +1,4 @@
-"""The embedded SQLite adapter: one file, WAL journal, one connection per thread, one writer at a time.
+"""The embedded SQLite adapter: one file, WAL journal, one connection per thread (pooled), one writer at a time.
 
 Each collection is a table ``c_<name>(id TEXT PRIMARY KEY, version INTEGER, doc TEXT)`` holding the
 document as JSON (``store.codec``). Declared indexes are expression indexes on ``json_extract``.
@@ -45,6 +45,7 @@ from fidus_desktop.store.port import (
 )
 from fidus_desktop.store.sqlite_bulk import CHUNK_DOCUMENTS, BulkInserter
 from fidus_desktop.store.sqlite_checkpoint import Checkpointer
+from fidus_desktop.store.sqlite_connections import ConnectionPool
 from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, sql_param
 
 T = TypeVar("T")
@@ -88,13 +89,11 @@ class SqliteStore(Store):
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._local = threading.local()
         self._writer = threading.RLock()
-        self._registry_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
         self._collections: dict[str, SqliteCollection] = {}
         self._closed = False
-        self.checkpointer = Checkpointer(self._connect, self._release)
+        self.connections = ConnectionPool(self._connect)
+        self.checkpointer = Checkpointer(self.connections.acquire, self.connections.give_back)
         self.ping()
 
     # -- connections -------------------------------------------------------------------------------
@@ -122,30 +121,17 @@ class SqliteStore(Store):
             raise translate_error(exc, self.path) from exc
         except OSError as exc:
             raise DatabaseUnreachable(f"Cannot create the database folder for {self.path}: {exc}") from exc
-        with self._registry_lock:
-            self._connections.append(conn)
         return conn
-
-    def _release(self, conn: sqlite3.Connection) -> None:
-        with self._registry_lock:
-            if conn in self._connections:
-                self._connections.remove(conn)
-        with contextlib.suppress(sqlite3.Error):
-            conn.close()
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection (opened on first use)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-            self._local.depth = 0
-        return conn
+        """This thread's connection (taken on first use, handed back when the thread ends)."""
+        return self.connections.held().conn
 
     def release_thread(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.depth == 0:  # never inside this thread's open transaction
-            self._local.conn = None
-            self._release(conn)
+        self.connections.release_thread()
+
+    def open_connections(self) -> int:
+        return self.connections.open_count
 
     def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read on this thread's connection, translating driver errors."""
@@ -162,15 +148,15 @@ class SqliteStore(Store):
     # -- Store -------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        conn = self.connection()
-        depth = self._local.depth
+        held = self.connections.held()
+        conn, depth = held.conn, held.depth
         if depth == 0:
             with self._writer:
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                 except sqlite3.Error as exc:
                     raise translate_error(exc, self.path) from exc
-                self._local.depth = 1
+                held.depth = 1
                 try:
                     yield
                 except BaseException:
@@ -184,11 +170,11 @@ class SqliteStore(Store):
                         raise translate_error(exc, self.path) from exc
                     self.checkpointer.request()
                 finally:
-                    self._local.depth = 0
+                    held.depth = 0
         else:
             savepoint = f"sp{depth}"
             conn.execute(f"SAVEPOINT {savepoint}")
-            self._local.depth = depth + 1
+            held.depth = depth + 1
             try:
                 yield
             except BaseException:
@@ -198,7 +184,7 @@ class SqliteStore(Store):
             else:
                 conn.execute(f"RELEASE {savepoint}")
             finally:
-                self._local.depth = depth
+                held.depth = depth
 
     @property
     def supports_transactions(self) -> bool:
@@ -238,12 +224,7 @@ class SqliteStore(Store):
     def close(self) -> None:
         self.checkpointer.close()
         self._closed = True
-        with self._registry_lock:
-            for conn in self._connections:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self.connections.close()
 
 
 class SqliteCollection(Collection):

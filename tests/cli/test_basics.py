@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,16 @@ def test_doctor_on_a_fresh_database_warns_to_run_init(tmp_path: Path, capsys: py
     out = capsys.readouterr().out
     assert "[WARN] database" in out
     assert "fidus init" in out
+
+
+def test_doctor_shows_the_process_figures_a_support_person_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["--db", db(tmp_path), "doctor", "--json"])
+    process = {c["name"]: c for c in json.loads(capsys.readouterr().out)}["process"]
+    assert process["status"] == "ok"
+    assert re.fullmatch(r"memory \d+ MB, \d+ threads \(\d+ Python\), \d+ open handles, database connections: 0",
+                        process["detail"])
 
 
 def test_set_db_password_goes_to_the_keyring_only(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission
@@ -152,3 +156,32 @@ def test_forecast_lists_unsettled_flows_by_settlement_date(office: Office) -> No
     lines = office.p.cashflows.forecast(PM, office.fund.fund_id)
     assert [(line.settlement_date, line.subscriptions) for line in lines] == [(D2, Decimal("500")),
                                                                               (D3, Decimal("1000"))]
+
+
+def test_references_are_readable_per_fund_numbers(office: Office) -> None:
+    refs = [subscribe(office, "100").ref for _ in range(3)]
+    assert refs == ["GLB-000001", "GLB-000002", "GLB-000003"]
+
+
+def test_a_reference_a_user_already_chose_is_skipped(office: Office) -> None:
+    office.p.dealing.enter(PM, TransactionRequest("subscription", office.eur.class_id, office.ann.investor_id,
+                                                  D1, D1, D3, amount="100", ref="GLB-000002"))
+    assert [subscribe(office, "100").ref for _ in range(2)] == ["GLB-000001", "GLB-000003"]
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(per_thread=st.integers(min_value=1, max_value=25))
+def test_rapid_entries_from_two_threads_all_get_distinct_references(office: Office, per_thread: int) -> None:
+    """Many entries in the same instant, from two threads, are all stored under distinct references."""
+    before = office.p.dealing.transactions.count()
+    barrier = threading.Barrier(2)
+
+    def enter_many() -> list[str]:
+        barrier.wait()
+        refs = [subscribe(office, "10").ref for _ in range(per_thread)]
+        return refs
+
+    with ThreadPoolExecutor(2) as pool:
+        made = [ref for refs in pool.map(lambda _: enter_many(), range(2)) for ref in refs]
+    assert len(set(made)) == len(made) == 2 * per_thread
+    assert office.p.dealing.transactions.count() == before + 2 * per_thread

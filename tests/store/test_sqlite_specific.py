@@ -47,7 +47,6 @@ def test_a_locked_database_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "fidus.db"
     SqliteStore(path).close()  # create it (WAL)
-    import sqlite3
 
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -162,23 +161,3 @@ def test_decimals_are_stored_exactly_but_compared_as_doubles(db: SqliteStore) ->
     stored = coll.insert({"x": Decimal("1.00000000000000000001")})
     assert coll.require(stored["_id"])["x"] == Decimal("1.00000000000000000001")
     assert coll.count({"x": Decimal("1")}) == 1  # MongoDB (Decimal128) would say 0
-
-
-def test_a_thread_that_ends_can_release_its_connection(db: SqliteStore) -> None:
-    db.collection("c").insert({"n": 1})
-    held: list[sqlite3.Connection] = []
-
-    def worker() -> None:
-        assert db.collection("c").count({}) == 1
-        held.append(db.connection())
-        with db.transaction():
-            db.release_thread()  # inside its own transaction: kept
-            assert db.connection() is held[0]
-        db.release_thread()
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    thread.join()
-    assert held[0] not in db._connections
-    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
-        held[0].execute("SELECT 1")

@@ -121,6 +121,16 @@ def test_non_admin_has_no_admin_tab(qtbot: QtBot, app_context: AppContext, admin
     assert not win.select_tab("admin")
 
 
+def test_about_shows_the_windows_open_database_connections(
+    qtbot: QtBot, app_context: AppContext, admin: Actor
+) -> None:
+    text = window(qtbot, app_context, admin).about_text()
+    count = app_context.store.open_connections()
+    assert count is not None
+    assert count >= 1
+    assert f"database connections: {count}</p>" in text
+
+
 def test_last_tab_and_geometry_are_restored(qtbot: QtBot, app_context: AppContext, admin: Actor) -> None:
     first = window(qtbot, app_context, admin)
     first.select_tab("signing")

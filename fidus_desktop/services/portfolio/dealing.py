@@ -26,6 +26,7 @@ from typing import Any
 from fidus_desktop.domain import dealing as dom
 from fidus_desktop.domain import fees as fee_rules
 from fidus_desktop.domain.money import Money
+from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
@@ -43,7 +44,7 @@ from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.services.portfolio.ledgers import Ledgers
 from fidus_desktop.services.portfolio.nav import NavService
 from fidus_desktop.store.keyset import find_after
-from fidus_desktop.store.port import Document, Filter, Sort, new_id, stale
+from fidus_desktop.store.port import Document, Filter, Sort, stale
 
 TRANSACTIONS = "transactions"
 TRANSACTION_SORTS = ("trade_date", "dealing_date", "settlement_date", "status", "kind", "updated_at", "ref")
@@ -180,6 +181,7 @@ class DealingService(Service):
     def ensure_indexes(self) -> None:
         t = self.transactions
         t.ensure_index(["ref"], unique=True)
+        sequences.ensure_indexes(self.store)
         for field in TRANSACTION_SORTS:
             if field != "ref":  # (field, _id): the page order, read forwards or backwards, and the keyset seek
                 t.ensure_index([field, "_id"])
@@ -270,9 +272,8 @@ class DealingService(Service):
                                                                        positive=True)
         dates = [parse_date(getattr(request, f), f, f.replace("_", " ").capitalize())
                  for f in ("trade_date", "dealing_date", "settlement_date")]
-        ref = (request.ref or "").strip() or f"TX-{new_id()[:13].upper()}"
         doc = {
-            "ref": ref, "kind": kind, "status": dom.TransactionStatus.PENDING.value,
+            "ref": (request.ref or "").strip() or None, "kind": kind, "status": dom.TransactionStatus.PENDING.value,
             "fund_id": share_class.fund_id, "class_id": share_class.class_id, "investor_id": request.investor_id,
             "trade_date": dates[0], "dealing_date": dates[1], "settlement_date": dates[2],
             "amount": amount, "currency": share_class.currency, "units": units, "full": bool(request.full),
@@ -284,7 +285,7 @@ class DealingService(Service):
         if dates[1] < share_class.launch_date:
             raise ValidationError({"dealing_date": f"{share_class.code} launched on {share_class.launch_date}."})
         try:
-            domain_transaction(doc)
+            domain_transaction({**doc, "ref": doc["ref"] or "(new)"})  # the reference is drawn when stored
         except dom.DealingError as exc:
             raise ValidationError({"": str(exc)}) from None
         return doc
@@ -294,9 +295,24 @@ class DealingService(Service):
         require(actor, Permission.DEALING_ENTER)
         doc = self.transaction_doc(actor, request)
         with self.changing(actor, Permission.DEALING_ENTER) as rec:
+            if doc["ref"] is None:
+                doc["ref"] = self._next_ref(doc["fund_id"])
             stored = self.insert_checked(doc)
             rec.record("transaction.enter", "transaction", stored["_id"], after=stored)
         return TransactionView.from_doc(stored)
+
+    def _next_ref(self, fund_id: str) -> str:
+        """The fund's next free reference, e.g. ``GLB-000042`` (inside the entering transaction).
+
+        A per-fund counter, not a slice of the new id: ids are time-ordered, so their leading characters are
+        the clock and repeat between entries made in the same instant. Numbers a user already chose (an
+        imported ``GLB-000043``) are skipped.
+        """
+        code = self.funds.get_fund(fund_id).code
+        while True:
+            ref = f"{code}-{sequences.next_number(self.store, f'transaction_ref:{fund_id}'):06d}"
+            if self.transactions.find_one({"ref": ref}) is None:
+                return ref
 
     def insert_checked(self, doc: Document) -> Document:
         if self.transactions.find_one({"ref": doc["ref"]}):
