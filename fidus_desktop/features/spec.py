@@ -61,6 +61,7 @@ class Feature:
     - ``tab``, ``status_items``: its part of the main window. ``session_jobs``: ``(name, "module:factory")``,
       background work of a signed-in session: the main window makes ``factory(session, window)`` before the
       tabs (``session.jobs[name]``), calls its ``start()`` and, when it closes, its ``stop()``.
+    - ``admin_sections``: ``(title, "module:factory(session) -> QWidget")`` pages of the Admin tab.
     - ``cli``: modules with ``register(subparsers)``.
     - ``demo``: ``(order, "module:builder(run)")`` for ``--demo`` (users 10, funds 20, MT5 50 …).
     - ``personal_data``: encrypted fields and person collections; ``document_owners``: owner entity → collection.
@@ -81,6 +82,7 @@ class Feature:
     tab: TabDecl | None = None
     status_items: tuple[StatusItem, ...] = ()
     session_jobs: tuple[tuple[str, str], ...] = ()
+    admin_sections: tuple[tuple[str, str], ...] = ()
     cli: tuple[str, ...] = ()
     demo: tuple[tuple[int, str], ...] = ()
     personal_data: PersonalDataRegistry = field(default_factory=PersonalDataRegistry)
