@@ -43,20 +43,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from fidus_desktop.config.paths import AppPaths
+    from fidus_desktop.errors import UserError, user_message
     from fidus_desktop.ui.background import runner
+    from fidus_desktop.ui.errors import install_excepthook
     from fidus_desktop.ui.screenshot import parse_size, render_to_png
     from fidus_desktop.ui.startup import Startup, StartupOptions
     from fidus_desktop.ui.tabs import tab_names
 
     try:
         size = parse_size(args.size)
-    except ValueError as exc:
-        print(f"fidus-desktop: {exc}", file=sys.stderr)
+    except UserError as exc:
+        print(f"fidus-desktop: {user_message(exc)}", file=sys.stderr)
         return 2
     if args.tab and args.tab not in tab_names():
         print(f"fidus-desktop: there is no tab {args.tab!r}; choose one of {', '.join(tab_names())}.", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    install_excepthook()
     configure_qsettings(AppPaths.for_user().config_dir)
     if args.reset_window:
         QSettings().clear()

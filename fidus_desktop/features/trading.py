@@ -78,7 +78,7 @@ TRADING = Feature(
     cli=("fidus_desktop.cli.mt5",),
     demo=((50, "fidus_desktop.services.trading.demo:demo_mt5"),),
     settings=poller_settings(),
-    doctor=("fidus_desktop.cli.doctor:check_mt5",),
+    doctor=("fidus_desktop.cli.doctor:check_mt5", "fidus_desktop.cli.doctor:check_mt5_server_clocks"),
     announces=(collections.ACCOUNTS, collections.SYNC_STATE, collections.BALANCE_CLASSES,
                collections.TRADING_SETTINGS, collections.ALERTS, NOTES),
 )

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
             self.restore_state()
         self._build_tab(self.tabs.currentIndex())
         self.backups.start()
+        session.watcher.start()
         for job in self.jobs.values():
             job.start()
 
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.backups.stop()
         for job in self.jobs.values():
             job.stop()
+        self.session.watcher.stop()
         self.status_panel.timer.stop()
         self.session.runner.wait(3000)
         super().closeEvent(event)

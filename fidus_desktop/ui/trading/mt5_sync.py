@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.poller_thread import PollerThread, build_poller_thread
 
@@ -56,7 +57,7 @@ class Mt5Sync(QObject):
             poller = build_poller_thread(self.session, self._link or self.session.context.terminal_link(),
                                          self._settings, self)
         except ValueError as exc:
-            self.settings_problem = str(exc)
+            self.settings_problem = describe_error(exc)
             self.session.signals.mt5_status.emit("MT5: settings not usable")
             return None
         poller.expect(active_logins)

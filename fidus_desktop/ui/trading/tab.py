@@ -36,12 +36,12 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.domain.trading.balance_rules import BalanceCategory
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
+from fidus_desktop.services.changes import EVERYTHING, MT5_ACCOUNTS, MT5_BALANCE_CLASSES, MT5_SYNC
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
@@ -120,6 +120,7 @@ class TradingView(QWidget):
         self.store_poll = QTimer(self, interval=int((settings or PollerSettings()).poll_seconds * 1000))
         self.store_poll.timeout.connect(self._poll_store)
         self._build()
+        session.signals.data_changed.connect(self._data_changed)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -243,8 +244,21 @@ class TradingView(QWidget):
             self.refresh_account(account.login)
 
     # -- loading ----------------------------------------------------------------------------------
-    def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        self.session.runner.submit(fn, on_done=on_done, on_error=lambda exc: show_error(exc, self))
+    def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None], key: str | None = None,
+                changes: frozenset[str] = frozenset()) -> None:
+        """A load (``key``: a newer one of the same kind supersedes it) or a change (``changes`` announced)."""
+        self.session.runner.submit(fn, owner=self, key=key, on_done=on_done, changes=changes)
+
+    @Slot(str)
+    def _data_changed(self, name: str) -> None:
+        """A mapping changed (here or elsewhere), or another workstation's poller stored deals."""
+        if name in (MT5_ACCOUNTS, EVERYTHING):
+            self.refresh_accounts()
+        elif name == MT5_SYNC and self.poller is None:  # this window's own poller reports its deals itself
+            account = self.selected_account()
+            if account is not None:
+                self.deals_panel.requery()
+                self.refresh_account(account.login)
 
     def refresh_accounts(self) -> None:
         services, actor = self.session.services, self.session.actor
@@ -260,7 +274,7 @@ class TradingView(QWidget):
                 ))
             return rows
 
-        self._submit(load, self._accounts_loaded)
+        self._submit(load, self._accounts_loaded, key="accounts")
 
     def _accounts_loaded(self, rows: list[AccountRow]) -> None:
         selected = self.selected_account()
@@ -286,7 +300,7 @@ class TradingView(QWidget):
     def refresh_positions(self, login: int) -> None:
         """The positions the last poll stored for ``login`` (by any workstation's poller)."""
         queries, actor = self.session.services.trading.queries, self.session.actor
-        self._submit(lambda: (login, queries.open_positions(actor, login)), self._positions_loaded)
+        self._submit(lambda: (login, queries.open_positions(actor, login)), self._positions_loaded, key="positions")
 
     def _positions_loaded(self, result: tuple[int, list[Position]]) -> None:
         login, positions = result
@@ -303,13 +317,14 @@ class TradingView(QWidget):
     def refresh_account(self, login: int) -> None:
         """Analytics and equity curve, alerts and review queue of one account (in the worker)."""
         trading, actor = self.session.services.trading, self.session.actor
-        self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded)
+        self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded, key="analytics")
         self.refresh_alerts(login)
-        self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records)
+        self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records,
+                     key="review")
 
     def refresh_alerts(self, login: int) -> None:
         risk, actor = self.session.services.trading.risk, self.session.actor
-        self._submit(lambda: risk.history(actor, login), self._alerts_loaded)
+        self._submit(lambda: risk.history(actor, login), self._alerts_loaded, key="alerts")
 
     def _alerts_loaded(self, records: list[Any]) -> None:
         self.alerts.set_records(records)
@@ -347,14 +362,9 @@ class TradingView(QWidget):
 
         def open_dialog(loaded: MappingChoices) -> None:
             self.dialog = AccountMappingDialog(self.session, loaded, account, self)
-            self.dialog.accepted.connect(self._account_changed)
             self.dialog.open()
 
-        self._submit(choices, open_dialog)
-
-    def _account_changed(self) -> None:
-        self.session.signals.data_changed.emit("mt5_accounts")
-        self.refresh_accounts()
+        self._submit(choices, open_dialog, key="mapping")
 
     def acknowledge(self) -> None:
         alert = self._selected(self.alerts_view, self.alerts)
@@ -370,11 +380,8 @@ class TradingView(QWidget):
         classification, actor = self.session.services.trading.classification, self.session.actor
         category = self.category.currentData()
 
-        def done(_: object) -> None:
-            self.session.signals.data_changed.emit("mt5_balance_classes")
-            self.refresh_account(item.login)
-
-        self._submit(lambda: classification.resolve(actor, item.login, item.ticket, category), done)
+        self._submit(lambda: classification.resolve(actor, item.login, item.ticket, category),
+                     lambda _: self.refresh_account(item.login), changes=frozenset({MT5_BALANCE_CLASSES}))
 
     # -- the poller -------------------------------------------------------------------------------
     def _attach(self, poller: PollerThread) -> None:
