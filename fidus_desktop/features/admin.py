@@ -17,7 +17,8 @@ ADMIN = Feature(
     admin_sections=(("Users", "fidus_desktop.ui.admin.users_view:UsersView"),
                     ("Audit", "fidus_desktop.ui.admin.audit_view:AuditView"),
                     ("Backups", "fidus_desktop.ui.admin.backup_view:BackupsView"),
-                    ("Keys", "fidus_desktop.ui.admin.keys_view:KeysView")),
+                    ("Keys", "fidus_desktop.ui.admin.keys_view:KeysView"),
+                    ("Roles", "fidus_desktop.ui.admin.roles_view:RolesView")),
     cli=("fidus_desktop.cli.audit", "fidus_desktop.cli.backup", "fidus_desktop.cli.keys", "fidus_desktop.cli.users"),
     settings=(
         Setting("security.idle_lock_minutes", float, 10, "minutes without input before the window locks",

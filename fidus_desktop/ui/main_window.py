@@ -6,9 +6,9 @@ emits ``sign_out_requested``; the start-up flow closes the window and asks for a
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from fidus_desktop import __version__
 from fidus_desktop.config.secrets import keyring_status
@@ -16,9 +16,13 @@ from fidus_desktop.features.registry import session_jobs
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import process_figures
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
+from fidus_desktop.ui.common.screen_fit import clamp_to_screens, default_size
+from fidus_desktop.ui.keyring_banner import KeyringBanner
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import StatusPanel
 from fidus_desktop.ui.tabs import LazyTab, tab_specs
+
+DEFAULT_SIZE = QSize(1400, 900)  # limited to the screen's available area (default_size)
 
 
 def window_settings() -> QSettings:
@@ -53,11 +57,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
-        status = keyring_status()
-        self.keyring_banner = QLabel(objectName="keyringBanner", wordWrap=True)
-        self.keyring_banner.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 6px; border-radius: 3px")
-        self.keyring_banner.setText(f"<b>No usable keyring.</b> {status.problem or ''} {status.fix or ''}")
-        self.keyring_banner.setVisible(not status.usable)
+        self.keyring_banner = KeyringBanner(keyring_status())
         layout.addWidget(self.keyring_banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
@@ -130,8 +130,9 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+            clamp_to_screens(self)
         else:
-            self.resize(1400, 900)
+            self.resize(default_size(self, DEFAULT_SIZE))
         last = settings.value("window/last_tab")
         if isinstance(last, str):
             self.select_tab(last)

@@ -1,19 +1,23 @@
 """The status bar: where the data lives and whether it is reachable, the last automatic backup, each feature's
-items (``Feature.status_items``, e.g. MT5 state), who is signed in."""
+items (``Feature.status_items``, e.g. MT5 state), who is signed in.
+
+Short slots (connection, MT5, user) always show their whole text; the long ones (the database's place, the
+backup line) give way with "…" in a narrow window, their whole text in the tooltip."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from fidus_desktop.features.registry import status_items
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
+from fidus_desktop.ui.common.labels import ElidedLabel
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
 PING_INTERVAL_MS = 30_000
-MIN_SLOT_WIDTH = 60
+SHORT_SLOT_CHARS = 36  # a short slot keeps its whole text up to this length
 SLOT_STYLE = "padding: 1px 8px; border-left: 1px solid palette(mid)"
 DOWN_STYLE = "padding: 1px 8px; color: white; background: #b00020; font-weight: bold"
 
@@ -28,20 +32,20 @@ class StatusPanel(QStatusBar):
         self.session = session
         self._pinging = False
         actor = session.actor
-        self.backend = self._slot("statusBackend", session.context.store.describe(), "padding: 1px 8px")
+        self.backend = self._slot("statusBackend", session.context.store.describe(), "padding: 1px 8px",
+                                  elide=Qt.TextElideMode.ElideMiddle)  # a path: its start and file name
         self.connection = self._slot("statusConnection", "checking the connection…")
         self.user = self._slot("statusUser", f"{actor.username} · {ROLE_LABELS[actor.role]}")
-        self.backup = self._slot("statusBackup", "Last backup: checking…")
-        self.addWidget(self.backend)
+        self.backup = self._slot("statusBackup", "Last backup: checking…", elide=Qt.TextElideMode.ElideRight)
+        self.addWidget(self.backend, 1)
         self.addWidget(self.connection)
-        self.addWidget(self.backup)
+        self.addWidget(self.backup, 1)
         if session.backups is not None:
             session.backups.status.connect(self.show_backup)
         self.items: dict[str, QWidget] = {}
         for item in status_items():
             widget = resolve(item.factory)(session, self)
             widget.setStyleSheet(SLOT_STYLE)
-            widget.setMinimumWidth(MIN_SLOT_WIDTH)
             self.items[item.name] = widget
             self.addPermanentWidget(widget)
         self.addPermanentWidget(self.user)
@@ -50,10 +54,10 @@ class StatusPanel(QStatusBar):
         self.timer.start()
         self.check_connection()
 
-    def _slot(self, name: str, text: str, style: str = SLOT_STYLE) -> QLabel:
-        label = QLabel(objectName=name)
+    def _slot(self, name: str, text: str, style: str = SLOT_STYLE, *, elide: Qt.TextElideMode | None = None
+              ) -> QLabel:
+        label = QLabel(objectName=name) if elide is None else ElidedLabel(objectName=name, mode=elide)
         label.setStyleSheet(style)
-        label.setMinimumWidth(MIN_SLOT_WIDTH)  # long texts are clipped, not forcing a wide window
         self._show(label, text)
         return label
 
@@ -63,6 +67,8 @@ class StatusPanel(QStatusBar):
         label.setToolTip(text)  # the whole text even when the window is narrow
         if style is not None:
             label.setStyleSheet(style)
+        if not isinstance(label, ElidedLabel):  # a long one's end is in the tooltip
+            fit_short_slot(label)
 
     def show_backup(self, text: str, ok: bool) -> None:
         self._show(self.backup, text, SLOT_STYLE if ok else DOWN_STYLE)
@@ -82,3 +88,9 @@ class StatusPanel(QStatusBar):
     def _down(self, exc: BaseException) -> None:
         self._pinging = False
         self._show(self.connection, f"database unreachable: {describe_error(exc)}", DOWN_STYLE)
+
+
+def fit_short_slot(label: QLabel) -> None:
+    """A short slot is never squeezed ("connectec"): as wide as its text, up to ``SHORT_SLOT_CHARS``."""
+    cap = label.fontMetrics().averageCharWidth() * SHORT_SLOT_CHARS
+    label.setMinimumWidth(min(label.sizeHint().width(), cap))

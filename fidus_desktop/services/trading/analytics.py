@@ -6,7 +6,7 @@ the same data (true P&L uses the *current* balance classifications, including re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -48,6 +48,7 @@ class AccountAnalytics:
     true_pnl: TruePnl | None  # None until a snapshot has been stored
     balance_curve: Curve
     equity_curve: Curve
+    flows: Curve = field(default_factory=list)  # deposits (+), withdrawals (−): external money, not trading
 
 
 class TradingAnalyticsService(Service):
@@ -73,7 +74,7 @@ class TradingAnalyticsService(Service):
             login=login, stats=trade_stats(trades), by_symbol=stats_by_symbol(trades),
             balance_drawdown=max_balance_drawdown(deals), equity_drawdown=max_equity_drawdown(points, flows),
             sharpe=sharpe_ratio([r for _, r in daily_returns(points, flows)]), true_pnl=pnl,
-            balance_curve=balance_curve(deals), equity_curve=equity_curve(points),
+            balance_curve=balance_curve(deals), equity_curve=equity_curve(points), flows=flows,
         )
 
     def symbol_stats(self, actor: Actor, login: int, symbol: str) -> TradeStats:

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from fidus_desktop.domain.trading.models import Deal, DealKind, Position
+from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, DealKind, Position
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.trading.documents import DEALS, POSITIONS, deal_from_doc, position_from_doc
+from fidus_desktop.services.trading.documents import DEALS, POSITIONS, SNAPSHOTS, deal_from_doc, position_from_doc
 from fidus_desktop.store.keyset import find_after
 from fidus_desktop.store.port import Filter, Sort
 
@@ -61,6 +62,26 @@ class DealFilter:
         return query
 
 
+@dataclass(frozen=True)
+class AccountFigures:
+    """Balance, equity and margin of an account at one poll: the account summary bar's figures."""
+
+    login: int
+    time: datetime
+    currency: str
+    balance: Decimal
+    equity: Decimal
+    margin: Decimal
+    margin_free: Decimal
+    margin_level: Decimal | None  # percent; None when no margin is used
+    profit: Decimal  # floating P&L of the open positions
+
+    @classmethod
+    def of(cls, snapshot: AccountSnapshot) -> AccountFigures:
+        return cls(snapshot.login, snapshot.time, snapshot.currency, snapshot.balance, snapshot.equity,
+                   snapshot.margin, snapshot.margin_free, snapshot.margin_level, snapshot.profit)
+
+
 class DealQueryService(Service):
     """Count and page stored deals."""
 
@@ -68,6 +89,13 @@ class DealQueryService(Service):
         super().__init__(ctx)
         self.deals = ctx.store.collection(DEALS)
         self.positions = ctx.store.collection(POSITIONS)
+        self.snapshots = ctx.store.collection(SNAPSHOTS)
+
+    def latest_figures(self, actor: Actor, login: int) -> AccountFigures | None:
+        """The account's figures at the last stored poll (any workstation's poller); None before the first."""
+        require(actor, Permission.MT5_READ)
+        doc = self.snapshots.find_one({"login": login}, sort=[("time", -1)])  # served by the (login, time) index
+        return AccountFigures(**{k: doc[k] for k in AccountFigures.__dataclass_fields__}) if doc else None
 
     def open_positions(self, actor: Actor, login: int) -> list[Position]:
         """The open positions of ``login`` as of the last poll that stored them (any workstation's poller)."""

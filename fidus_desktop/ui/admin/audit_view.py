@@ -11,7 +11,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -23,8 +24,11 @@ from fidus_desktop.security.audit_chain import ChainVerdict
 from fidus_desktop.services.audit import AuditEntry
 from fidus_desktop.services.audit_query import AuditFilter
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.admin.audit_detail import AuditEntryDialog
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.keys import enter_opens
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.session import UiSession
 
@@ -129,8 +133,12 @@ class AuditView(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)
+        self.dialog: AuditEntryDialog | None = None
+        enter_opens(self.table, self.open_entry)
         self.filters: dict[str, QLineEdit] = {}
-        form = QFormLayout()
+        form = QHBoxLayout()  # one compact row
         for name, label, hint in [
             ("actor", "Actor", "user name"),
             ("entity", "Entity", "e.g. user, investors"),
@@ -140,18 +148,23 @@ class AuditView(QWidget):
         ]:
             edit = QLineEdit(objectName=f"{name}Filter", placeholderText=hint)
             edit.returnPressed.connect(self.apply_filter)
-            form.addRow(label, edit)
+            form.addWidget(QLabel(label))
+            form.addWidget(edit, 1)
             self.filters[name] = edit
         self.filter_error = QLabel(objectName="filterError", wordWrap=True)
         self.filter_error.setStyleSheet("color: #b00020;")
         self.verdict = QLabel(objectName="verdict", wordWrap=True)
         bar, self.buttons = button_bar(
             [
-                ("apply", "Apply filter", self.apply_filter),
-                ("export", "Export CSV…", self.export_csv),
-                ("verify", "Verify chain", self.verify_chain),
+                ("apply", "&Apply filter", self.apply_filter),
+                ("export", "Export full trail (CSV)…", self.export_csv),
+                ("verify", "Verify &chain", self.verify_chain),
             ]
         )
+        self.buttons["export"].setToolTip("Every field of the matching entries, before and after values included, "
+                                          "as the audit service writes it for an auditor")
+        self.table_export = TableExport(self.table, "Audit entries", session.runner, self._rows_job)
+        bar.addWidget(self.table_export.button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.filter_error)
@@ -177,6 +190,16 @@ class AuditView(QWidget):
         query, actor = self.session.services.audit_query, self.session.actor
         self.model.set_loader(lambda before: query.page(actor, where, before_seq=before, limit=PAGE))
         self.model.fetchMore(QModelIndex())
+
+    def open_entry(self, index: QModelIndex) -> None:
+        """The entry in full, before and after (Enter or double-click)."""
+        self.dialog = AuditEntryDialog(self.session, self.model.entry_at(index.row()), self)
+        self.dialog.open()
+
+    def _rows_job(self) -> Callable[[], list[list[str]]]:
+        """Every entry matching the filter, as the table's columns show them (read in the worker)."""
+        query, actor, where = self.session.services.audit_query, self.session.actor, self.current_filter()
+        return lambda: [[text(entry) for _, text in COLUMNS] for entry in query.iter_matching(actor, where)]
 
     def export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export audit entries", "audit.csv", "CSV files (*.csv)")

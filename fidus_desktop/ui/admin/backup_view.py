@@ -2,28 +2,64 @@
 into a NEW database file (never over the open one) and tell the user to restart on it.
 
 The automatic backups themselves belong to the main window (``UiSession.backups``); this section shows and
-drives that same scheduler, so opening it never starts a second one."""
+drives that same scheduler, so opening it never starts a second one. The backups in the folder are listed
+(newest first, with date and size); Verify opens and checks the selected one with the stored passphrase
+(in the worker), Restore… starts from the selected one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFileDialog,
+    QHeaderView,
     QLabel,
     QMessageBox,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from fidus_desktop.services.backup import RestoreReport, check_passphrase
+from fidus_desktop.errors import UserError
+from fidus_desktop.security.backup_format import BackupReport
+from fidus_desktop.services.backup import RestoreReport, backup_files, check_passphrase
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.backup_scheduler import last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
 AUTOMATIC_OFF_TEXT = "Automatic backups need a passphrase: set one to start them."
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    written: datetime
+    size: int
+
+
+def list_backups(folder: Path) -> list[BackupFile]:
+    """The backups in ``folder``, newest first (runs in the worker: it reads the folder)."""
+    found = []
+    for path in reversed(backup_files(folder)):
+        stat = path.stat()
+        found.append(BackupFile(path, datetime.fromtimestamp(stat.st_mtime, UTC), stat.st_size))
+    return found
+
+
+BACKUP_COLUMNS: list[Column[BackupFile]] = [
+    Column("Backup", lambda b: b.path.name),
+    Column("Written", lambda b: b.written.astimezone().strftime("%Y-%m-%d %H:%M"), value=lambda b: b.written),
+    Column("Size", lambda b: f"{b.size / 1_048_576:,.1f} MB", align=RIGHT, value=lambda b: b.size),
+]
 
 
 class BackupsView(QWidget):
@@ -43,17 +79,27 @@ class BackupsView(QWidget):
         self.message = QLabel(objectName="backupMessage", wordWrap=True)
         bar, self.buttons = button_bar(
             [
-                ("set_passphrase", "Set passphrase…", self.set_passphrase),
-                ("backup_now", "Back up now", self.back_up_now),
-                ("restore", "Restore…", self.restore),
+                ("set_passphrase", "Set &passphrase…", self.set_passphrase),
+                ("backup_now", "&Back up now", self.back_up_now),
+                ("verify", "&Verify", self.verify),
+                ("restore", "&Restore…", self.restore),
             ]
         )
+        self.files = RecordTableModel(BACKUP_COLUMNS, self)
+        self.table = QTableView(objectName="backupsTable")
+        self.table.setModel(self.files)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_verify())
+        self.export = TableExport(self.table, "Backups", session.runner)
         layout = QVBoxLayout(self)
         for widget in (self.folder_label, self.last_label, self.passphrase_label):
             layout.addWidget(widget)
         layout.addLayout(bar)
         layout.addWidget(self.message)
-        layout.addStretch()
+        layout.addWidget(self.table, 1)
         self.refresh()
 
     def refresh(self) -> None:
@@ -62,12 +108,45 @@ class BackupsView(QWidget):
             lambda: (scheduler.folder(), scheduler.last_backup(), scheduler.passphrase() is not None),
             owner=self, key="refresh", on_done=lambda result: self._show(*result),
         )
+        self.session.runner.submit(lambda: list_backups(scheduler.folder()), owner=self, key="files",
+                                   on_done=self.files.set_records)
+
+    def selected_file(self) -> BackupFile | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.files.record(rows[0].row()) if rows else None
+
+    def _update_verify(self) -> None:
+        why = "" if self.selected_file() else "Select a backup in the list first."
+        self.buttons["verify"].setEnabled(not why)
+        self.buttons["verify"].setToolTip(why)
+
+    def verify(self) -> None:
+        """Open the selected backup and check every chunk with the stored passphrase (in the worker)."""
+        chosen, scheduler, backup = self.selected_file(), self.scheduler, self.session.services.backup
+        if chosen is None:
+            return
+        self.message.setText(f"Verifying {chosen.path.name}…")
+
+        def check() -> BackupReport:
+            passphrase = scheduler.passphrase()
+            if passphrase is None:
+                raise UserError("No backup passphrase is stored on this computer: use Restore…, which asks for it.")
+            return backup.verify(chosen.path, passphrase)
+
+        self.session.runner.submit(
+            check, owner=self, key="verify",
+            on_done=lambda _: self.message.setText(f"✔ {chosen.path.name} opens and every checksum matches."),
+            on_error=lambda exc: self.message.setText(f"✘ {chosen.path.name}: {describe_error(exc)}"))
 
     def _show(self, folder: Path, last: Any, has_passphrase: bool) -> None:
+        self._update_verify()
         self.folder_label.setText(f"Folder: {folder} (keeping {self.scheduler.keep()} copies)")
         self.last_label.setText(last_backup_text(last))
         self.passphrase_label.setText("Automatic daily backups are on." if has_passphrase else AUTOMATIC_OFF_TEXT)
-        self.buttons["backup_now"].setEnabled(has_passphrase and not self.scheduler.running)
+        why = ("Set the backup passphrase first (Set passphrase…): backups are encrypted with it."
+               if not has_passphrase else "A backup is running." if self.scheduler.running else "")
+        self.buttons["backup_now"].setEnabled(not why)
+        self.buttons["backup_now"].setToolTip(why)
 
     def _report(self, text: str) -> None:
         self.message.setText(text)
@@ -94,8 +173,9 @@ class BackupsView(QWidget):
             self.refresh()
 
     def restore(self) -> None:
-        source, _ = QFileDialog.getOpenFileName(self, "Backup to restore", str(self.scheduler.folder()),
-                                                "FIDUS backups (*.fidusbak);;All files (*)")
+        chosen = self.selected_file()
+        source = str(chosen.path) if chosen else QFileDialog.getOpenFileName(
+            self, "Backup to restore", str(self.scheduler.folder()), "FIDUS backups (*.fidusbak);;All files (*)")[0]
         if not source:
             return
         target, _ = QFileDialog.getSaveFileName(self, "New database file to restore into",

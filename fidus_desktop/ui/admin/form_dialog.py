@@ -2,19 +2,25 @@
 
 Subclasses add fields with ``add_field`` and implement ``call(values)``; ``ValidationError.problems`` keyed by
 a field name appear under that field, anything else above the buttons. The dialog closes only on success.
+A field with a ``problem()`` method (the date and number editors of ``ui.common.editors``) is checked before
+the service is asked. The dialog grows with its messages (``fit_to_content``), so every one is read in full.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
 W = TypeVar("W", bound=QWidget)
+FORM_WIDTH_CHARS = 80  # wide enough that a two-sentence message wraps to two or three lines
 
 
 def error_label(name: str) -> QLabel:
@@ -22,6 +28,8 @@ def error_label(name: str) -> QLabel:
     label.setObjectName(f"{name}_error")
     label.setStyleSheet("color: #b00020;")
     label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)  # wraps at the field's width
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy into a support mail
     label.hide()
     return label
 
@@ -36,27 +44,46 @@ class ServiceFormDialog(QDialog):
         self.setWindowTitle(title)
         self.form = QFormLayout()
         self.errors: dict[str, QLabel] = {}
+        self.fields: dict[str, QWidget] = {}
         self.general_error = error_label("general")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setObjectName("ok")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        # Line edits take the width; check boxes stay at their size, so a click beside the text does not miss.
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(self.form)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
 
     def add_field(self, name: str, label: str, widget: W) -> W:
         widget.setObjectName(name)
+        self.fields[name] = widget
         self.errors[name] = error_label(name)
         self.form.addRow(label, widget)
         self.form.addRow("", self.errors[name])
         return widget
 
+    def showEvent(self, event: QShowEvent) -> None:
+        self.resize(max(self.width(), self.fontMetrics().averageCharWidth() * FORM_WIDTH_CHARS), self.height())
+        super().showEvent(event)
+        fit_to_content(self)
+
     def local_problems(self) -> dict[str, str]:
         """Checks that need no service (two password fields agree); empty when fine."""
         return {}
+
+    def field_problems(self) -> dict[str, str]:
+        """What the fields that read their own text (dates, numbers) cannot read."""
+        problems = {}
+        for name, widget in self.fields.items():
+            problem = getattr(widget, "problem", None)
+            if callable(problem) and (text := problem()):
+                problems[name] = text
+        return problems
 
     def call(self) -> Any:
         """The service call; runs in the worker."""
@@ -71,9 +98,10 @@ class ServiceFormDialog(QDialog):
         if stray:
             self.general_error.setText(" ".join(filter(None, [problems.get("", ""), *stray])))
             self.general_error.show()
+        fit_to_content(self)
 
     def submit(self) -> None:
-        problems = self.local_problems()
+        problems = self.field_problems() | self.local_problems()
         self.show_problems(problems)
         if problems:
             return

@@ -12,7 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fidus_desktop.services.changes import EVERYTHING, USER
 from fidus_desktop.services.users import User
@@ -24,6 +33,7 @@ from fidus_desktop.ui.admin.user_dialogs import (
     CreateUserDialog,
     ResetPasswordDialog,
 )
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 
 Index = QModelIndex | QPersistentModelIndex
@@ -97,18 +107,20 @@ class UsersView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(False)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.dialog: QDialog | None = None  # the open action dialog (tests drive it)
 
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
         for name, text, handler in [
-            ("create", "New user…", self.create_user),
+            ("create", "&New user…", self.create_user),
             ("disable", "Disable…", self.disable_user),
             ("enable", "Enable…", self.enable_user),
-            ("reset_password", "Reset password…", self.reset_password),
+            ("reset_password", "Reset &password…", self.reset_password),
             ("unlock", "Unlock…", self.unlock_user),
-            ("change_role", "Change role…", self.change_role),
+            ("change_role", "Change &role…", self.change_role),
             ("reset_mfa", "Reset MFA…", self.reset_mfa),
         ]:
             button = QPushButton(text)
@@ -117,6 +129,8 @@ class UsersView(QWidget):
             bar.addWidget(button)
             self.buttons[name] = button
         bar.addStretch()
+        self.export = TableExport(self.table, "Users", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table)
@@ -147,18 +161,24 @@ class UsersView(QWidget):
         return self.model.user_at(rows[0].row()) if rows else None
 
     def _update_buttons(self) -> None:
+        """Enable what applies to the selected user; a disabled button's tooltip says why."""
         user = self.selected()
         now = self.model.now
-        allowed = {
-            "disable": user is not None and user.active,
-            "enable": user is not None and not user.active,
-            "reset_password": user is not None,
-            "unlock": user is not None and user.is_locked(now),
-            "change_role": user is not None,
-            "reset_mfa": user is not None and user.mfa_enabled,
-        }
-        for name, enabled in allowed.items():
-            self.buttons[name].setEnabled(enabled)
+        if user is None:
+            why = dict.fromkeys(("disable", "enable", "reset_password", "unlock", "change_role", "reset_mfa"),
+                                "Select a user in the table first.")
+        else:
+            why = {
+                "disable": "" if user.active else f"{user.username} is already disabled.",
+                "enable": "" if not user.active else f"{user.username} is already enabled.",
+                "reset_password": "",
+                "unlock": "" if user.is_locked(now) else f"{user.username} is not locked out.",
+                "change_role": "",
+                "reset_mfa": "" if user.mfa_enabled else f"{user.username} has no two-step sign-in set up.",
+            }
+        for name, reason in why.items():
+            self.buttons[name].setEnabled(not reason)
+            self.buttons[name].setToolTip(reason)
 
     def _open(self, dialog: ServiceFormDialog) -> None:
         self.dialog = dialog

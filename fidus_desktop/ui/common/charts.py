@@ -1,9 +1,11 @@
 """pyqtgraph charts for figures over time and for allocations.
 
 ``TimeSeriesChart``: a date axis, one or more lines (optionally a filled area, used for drawdowns), a
-crosshair that reads out the date and the values under the mouse, and pyqtgraph's mouse zoom (wheel or
-right-drag; double-click or "Reset zoom" fits the data again). ``AllocationChart``: horizontal bars of
-weights with their labels and percentages. Both take plain Python data; the tab gets it from the services.
+crosshair that reads out the date and the values under the mouse, period buttons (MTD, YTD, 1Y, 3Y, Max)
+that zoom to the period ending on the last date shown, and pyqtgraph's mouse zoom for any custom period
+(wheel or right-drag; "Max" fits the data again). A period zooms; it does not rebase a growth line to 100.
+``AllocationChart``: horizontal bars of weights with their labels and percentages. Both take plain Python
+data; the tab gets it from the services.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, date, datetime
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 PALETTE = ["#1f3a5f", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#7f8c8d"]
 
@@ -36,6 +38,24 @@ def _day(timestamp: float) -> date:
     return datetime.fromtimestamp(timestamp, UTC).date()
 
 
+PERIODS = ["MTD", "YTD", "1Y", "3Y", "Max"]
+
+
+def period_start(period: str, last: date) -> date | None:
+    """The first day a period button shows, ending on ``last`` (None: everything)."""
+    if period == "MTD":
+        return last.replace(day=1)
+    if period == "YTD":
+        return date(last.year, 1, 1)
+    if period in ("1Y", "3Y"):
+        years = int(period[0])
+        try:
+            return last.replace(year=last.year - years)
+        except ValueError:  # 29 February
+            return last.replace(year=last.year - years, day=28)
+    return None
+
+
 class TimeSeriesChart(QWidget):
     """Lines over a date axis with a crosshair read-out; ``value_format`` renders a y value as text."""
 
@@ -46,16 +66,26 @@ class TimeSeriesChart(QWidget):
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setTitle(title, color="#1f3a5f", size="10pt")
-        self.plot.addLegend(offset=(10, 10))
+        self.legend = self.plot.addLegend(offset=(10, 10))
         self.plot.setMouseEnabled(x=True, y=False)  # zoom and pan along time; y follows the data
         self.plot.getPlotItem().getViewBox().setAutoVisible(y=True)
         self.readout = QLabel(" ")
         self.readout.setObjectName("chartReadout")
         self.readout.setStyleSheet("color: #555;")
+        footer = QHBoxLayout()
+        footer.addWidget(self.readout, 1)
+        self.period_buttons: dict[str, QToolButton] = {}
+        for period in PERIODS:
+            button = QToolButton(text=period, objectName=f"period{period}", autoRaise=True)
+            button.setToolTip("Zoom to all the data" if period == "Max"
+                              else f"Zoom to {period}, ending on the last date")
+            button.clicked.connect(lambda _=False, p=period: self.show_period(p))
+            footer.addWidget(button)
+            self.period_buttons[period] = button
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
-        layout.addWidget(self.readout)
+        layout.addLayout(footer)
         pen = pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine)
         self._vline = pg.InfiniteLine(angle=90, movable=False, pen=pen)
         self._hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
@@ -79,13 +109,36 @@ class TimeSeriesChart(QWidget):
                 fill.setAlpha(70)
                 curve.setFillLevel(0)
                 curve.setBrush(pg.mkBrush(fill))
-        self.plot.addItem(self._vline, ignoreBounds=True)
-        self.plot.addItem(self._hline, ignoreBounds=True)
+        if self._series:
+            self.plot.addItem(self._vline, ignoreBounds=True)
+            self.plot.addItem(self._hline, ignoreBounds=True)
+        # A filled area (drawdown, below zero) hangs from the top: its legend goes to the bottom, off the fill.
+        bottom = any(item.fill for item in self._series)
+        self.legend.anchor(itemPos=(0, 1 if bottom else 0), parentPos=(0, 1 if bottom else 0),
+                           offset=(10, -10 if bottom else 10))
+        for axis in ("left", "bottom"):  # an empty chart shows no made-up scale or grid
+            self.plot.getAxis(axis).setStyle(showValues=bool(self._series))
+        self.plot.showGrid(x=bool(self._series), y=bool(self._series), alpha=0.2)
         self.reset_zoom()
         self.readout.setText(" " if self._series else "No data for this selection.")
 
     def reset_zoom(self) -> None:
         self.plot.enableAutoRange()
+
+    def show_period(self, period: str) -> None:
+        """Zoom the time axis to ``period`` (``PERIODS``) ending on the last date; y follows what is visible."""
+        last = max((item.dates[-1] for item in self._series), default=None)
+        start = period_start(period, last) if last is not None else None
+        if last is None or start is None:
+            self.reset_zoom()
+            return
+        self.plot.setXRange(_timestamp(start), _timestamp(last), padding=0.01)
+        self.plot.enableAutoRange(axis="y")
+
+    def x_range(self) -> tuple[date, date]:
+        """The first and last day the time axis shows now."""
+        low, high = self.plot.getPlotItem().getViewBox().viewRange()[0]
+        return _day(low), _day(high)
 
     def readout_at(self, day: date) -> str:
         """The text the crosshair shows for ``day``: each series' last value on or before it."""

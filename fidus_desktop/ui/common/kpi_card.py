@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 TONES = {"neutral": "#1f3a5f", "positive": "#1e7b46", "negative": "#b00020", "missing": "#888888"}
 
@@ -37,3 +39,36 @@ class KpiCard(QFrame):
         if ratio is None:
             return "missing"
         return "positive" if ratio > 0 else "negative" if ratio < 0 else "neutral"
+
+
+class KpiGrid(QWidget):
+    """Cards in one row when the width allows, else in rows of half as many (a laptop at 150 % scaling)."""
+
+    def __init__(self, cards: list[KpiCard], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cards = cards
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.columns = 0
+        self._place(len(cards))
+
+    def _place(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for card in self.cards:
+            self.grid.removeWidget(card)
+        for index, card in enumerate(self.cards):
+            self.grid.addWidget(card, index // columns, index % columns)
+
+    def one_row_width(self) -> int:
+        spacing = self.grid.horizontalSpacing() if self.grid.horizontalSpacing() >= 0 else 6
+        return sum(card.minimumSizeHint().width() for card in self.cards) + spacing * (len(self.cards) - 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place(len(self.cards) if event.size().width() >= self.one_row_width() else (len(self.cards) + 1) // 2)
+
+    def minimumSizeHint(self) -> QSize:
+        half = self.cards[: (len(self.cards) + 1) // 2]
+        return QSize(sum(card.minimumSizeHint().width() for card in half), super().minimumSizeHint().height())

@@ -27,7 +27,8 @@ uses ``after`` and ignores ``offset``, so a page deep in the table costs what th
 that cannot form a cursor from the row pages by ``offset``. Results of an older query that arrive after a
 newer one was asked for are dropped (a generation counter), so fast typing in a filter box never shows stale
 rows. ``loaded(total)`` is emitted after each query, ``failed(exc)`` when the service refused (the view shows
-it; rows stay empty).
+it; rows stay empty). ``export_job(columns)`` is a job for the worker that reads every row of the current query
+and order (not only the loaded pages) for ``ui.common.table_export``.
 """
 
 from __future__ import annotations
@@ -46,18 +47,26 @@ SortSpec = list[tuple[str, int]]
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 DEFAULT_PAGE = 200
+EXPORT_PAGE = 1000  # rows an export reads per service call (the services' largest page)
+EXPORT_ROLE = Qt.ItemDataRole.UserRole + 64  # a cell's value for files: Decimal, date, int … (else its text)
 REFRESH_LIMIT = 1000  # rows a refresh reloads at most, so the view keeps its place without a full reload
 
 
 @dataclass(frozen=True)
 class Column(Generic[R]):
-    """One column: its header, the text of a row, and the service sort field (None: not sortable)."""
+    """One column: its header, the text of a row, and the service sort field (None: not sortable).
+
+    ``value`` gives the typed value exported to files (a Decimal amount, a date); without it the text is."""
 
     title: str
     text: Callable[[R], str]
     sort_key: str | None = None
     align: Qt.AlignmentFlag = LEFT
     tooltip: Callable[[R], str | None] | None = None
+    value: Callable[[R], Any] | None = None
+
+    def export_value(self, row: R) -> Any:
+        return self.value(row) if self.value is not None else self.text(row)
 
 
 class LazyTableModel(QAbstractTableModel, Generic[R]):
@@ -172,6 +181,23 @@ class LazyTableModel(QAbstractTableModel, Generic[R]):
         self._sort = [(self.columns[column].sort_key, direction)]  # type: ignore[list-item]
         self._requery(self.page_size)
 
+    def export_job(self, columns: Sequence[int]) -> Callable[[], list[list[Any]]]:
+        """A job for the worker: the ``columns`` of every row matching the current query, in the current order."""
+        query, sort, fetch = self._filter, self._sort, self._fetch
+        chosen = [self.columns[c] for c in columns]
+
+        def rows() -> list[list[Any]]:
+            found: list[list[Any]] = []
+            last: R | None = None
+            while True:
+                page = fetch(query, sort, len(found), EXPORT_PAGE, last)
+                found.extend([column.export_value(row) for column in chosen] for row in page)
+                if len(page) < EXPORT_PAGE:
+                    return found
+                last = page[-1]
+
+        return rows
+
     # -- reading ----------------------------------------------------------------------------------
     def row_at(self, row: int) -> R:
         return self._rows[row]
@@ -192,6 +218,8 @@ class LazyTableModel(QAbstractTableModel, Generic[R]):
             return int(column.align)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row)
+        if role == EXPORT_ROLE:
+            return column.export_value(row)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -1,55 +1,103 @@
 """Subscription / redemption entry: the request goes to ``dealing.enter`` in the worker.
 
-The investor is typed by number (``INV-00017``, as on paper forms). What the service refuses appears under
+The investor is typed by number (``INV-00017``, as on paper forms) or found by name: what is typed is looked
+up in the worker (debounced) and offered for completion as ``INV-00017 — Name``. What the service refuses appears under
 the field it is about (``ValidationError.problems`` keys are the field names); nothing is saved then.
+Dates default to ``default_day``, the latest day the fund has data (not a today with no NAV yet); units are
+given only for a redemption (a subscription is an amount).
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from datetime import date
+from decimal import Decimal
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.changes import TRANSACTION
 from fidus_desktop.services.portfolio.dealing import TransactionRequest, TransactionView
 from fidus_desktop.services.portfolio.funds import ShareClass
+from fidus_desktop.services.portfolio.investors import Investor, investor_filter
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
-from fidus_desktop.ui.portfolio.dialogs import class_combo, today_text
+from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
+from fidus_desktop.ui.common.locale_text import format_number
+from fidus_desktop.ui.portfolio.dialogs import class_combo
 from fidus_desktop.ui.session import UiSession
 
 KINDS = {"Subscription": "subscription", "Redemption": "redemption"}
+SEPARATOR = " — "  # between an offered investor's number and name
+MATCHES = 20
+LOOKUP_DELAY_MS = 250
 
 
 class DealingDialog(ServiceFormDialog):
     changes = frozenset({TRANSACTION})
 
-    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None,
+    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None, default_day: date,
                  parent: QWidget | None = None) -> None:
-        super().__init__(session, "New subscription or redemption", "Enter", parent)
+        super().__init__(session, "New subscription or redemption", "&Enter", parent)
         self.kind = self.add_field("kind", "Kind", QComboBox())
         for label, value in KINDS.items():
             self.kind.addItem(label, value)
         self.share_class = self.add_field("class_id", "Share class", class_combo(classes, class_id))
-        self.investor = self.add_field("investor_id", "Investor number", QLineEdit())
-        self.investor.setPlaceholderText("INV-00017")
-        self.amount = self.add_field("amount", "Amount (class currency)", QLineEdit())
-        self.amount.setPlaceholderText("25000.00 — or leave empty and give units")
-        self.units = self.add_field("units", "Units (redemption)", QLineEdit())
-        self.dates = {name: self.add_field(name, label, QLineEdit(today_text()))
+        self.investor = self.add_field("investor_id", "Investor", QLineEdit())
+        self.investor.setPlaceholderText("number or name, e.g. INV-00017")
+        self.matches = QStringListModel(self)
+        completer = QCompleter(self.matches, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.investor.setCompleter(completer)
+        self._lookup = QTimer(self, singleShot=True, interval=LOOKUP_DELAY_MS)
+        self._lookup.timeout.connect(self.look_up_investors)
+        self.investor.textEdited.connect(lambda _: self._lookup.start())
+        self.amount = self.add_field("amount", "Amount (class currency)", DecimalEdit(places=2, optional=True))
+        self.units = self.add_field("units", "Units (redemption)", DecimalEdit(optional=True))
+        self.dates = {name: self.add_field(name, label, DateEdit(default_day))
                       for name, label in (("trade_date", "Trade date"), ("dealing_date", "Dealing date"),
                                           ("settlement_date", "Settlement date"))}
+        self.kind.currentIndexChanged.connect(lambda _: self._kind_changed())
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        """Units are for redemptions only; a subscription is always an amount."""
+        redemption = self.kind.currentData() == "redemption"
+        self.units.setEnabled(redemption)
+        self.units.setToolTip("" if redemption else "A subscription is an amount; units are given for redemptions.")
+        if not redemption:
+            self.units.clear()
+        example = format_number(Decimal("25000"), places=2)
+        self.amount.setPlaceholderText(f"{example} — or leave empty and give units" if redemption else example)
+
+    def look_up_investors(self) -> None:
+        """Offer the investors whose number starts with, or whose name contains, what is typed."""
+        text = self.investor.text().split(SEPARATOR)[0].strip()
+        if not text:
+            return
+        investors, actor = self.session.services.portfolio.investors, self.session.actor
+        self.session.runner.submit(lambda: investors.page(actor, investor_filter(text), None, 0, MATCHES),
+                                   owner=self, key="investors", on_done=self._offer,
+                                   on_error=lambda _: None)  # no suggestions; the typed number still works
+
+    def _offer(self, found: list[Investor]) -> None:
+        self.matches.setStringList([f"{i.number}{SEPARATOR}{i.name}" for i in found])
+        if found and self.investor.hasFocus():
+            self.investor.completer().complete()
 
     def call(self) -> TransactionView:
         portfolio = self.session.services.portfolio
-        number = self.investor.text().strip()
+        number = self.investor.text().split(SEPARATOR)[0].strip()
         investor = portfolio.investors.by_number(number) if number else None
         if investor is None:
-            raise ValidationError({"investor_id": f"There is no investor {number!r}; type a number such as "
-                                                  "INV-00017." if number else "The investor number is required."})
+            raise ValidationError({"investor_id": f"There is no investor numbered {number!r}; type a "
+                                                  "number such as INV-00017, or part of a name and pick the investor "
+                                                  "from the list." if number else "The investor number is required."})
         request = TransactionRequest(
             kind=self.kind.currentData(), class_id=self.share_class.currentData(), investor_id=investor.investor_id,
-            trade_date=self.dates["trade_date"].text(), dealing_date=self.dates["dealing_date"].text(),
-            settlement_date=self.dates["settlement_date"].text(), amount=self.amount.text().strip() or None,
-            units=self.units.text().strip() or None)
+            trade_date=self.dates["trade_date"].iso(), dealing_date=self.dates["dealing_date"].iso(),
+            settlement_date=self.dates["settlement_date"].iso(), amount=self.amount.plain() or None,
+            units=self.units.plain() or None)
         return portfolio.dealing.enter(self.session.actor, request)
 
     def describe(self) -> str:

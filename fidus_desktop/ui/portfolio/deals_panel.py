@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from fidus_desktop.services.changes import TRANSACTION
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio.dealing import DealPreview, TransactionView
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -114,6 +115,8 @@ class DealsPanel(QWidget):
             button.clicked.connect(slot)
             row.addWidget(button)
             self.buttons[name] = button
+        self.export = TableExport(self.table, "Open deals", session.runner)
+        row.addWidget(self.export.button)
         layout.addLayout(row)
         self._selection_changed()
 

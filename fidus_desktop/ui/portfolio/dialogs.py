@@ -1,8 +1,6 @@
-"""Shared bits of the Portfolio dialogs: the class chooser and today's date as the default."""
+"""Shared bits of the Portfolio dialogs: the class chooser."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from PySide6.QtWidgets import QComboBox
 
@@ -17,15 +15,3 @@ def class_combo(classes: list[ShareClass], selected: str | None) -> QComboBox:
     if selected is not None and (row := combo.findData(selected)) >= 0:
         combo.setCurrentIndex(row)
     return combo
-
-
-def today_text() -> str:
-    return date.today().isoformat()
-
-
-def typed_date(text: str) -> date | None:
-    """The date typed as YYYY-MM-DD, or None while it is not one (the service explains the format on submit)."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None

@@ -8,6 +8,8 @@ A repeated reference is the same payment (nothing written); the service's refusa
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from fidus_desktop.domain.fees import FeesOwed
@@ -15,25 +17,27 @@ from fidus_desktop.services.changes import FEE_PAYMENT
 from fidus_desktop.services.portfolio.fees import FeePaymentResult
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
+from fidus_desktop.ui.common.locale_text import date_hint, format_number
 from fidus_desktop.ui.errors import describe_error
-from fidus_desktop.ui.portfolio.dialogs import class_combo, today_text, typed_date
+from fidus_desktop.ui.portfolio.dialogs import class_combo
 from fidus_desktop.ui.session import UiSession
 
 
 class FeePaymentDialog(ServiceFormDialog):
     changes = frozenset({FEE_PAYMENT})
 
-    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None,
+    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None, default_day: date,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "Record fee payment", "Record payment", parent)
         self.codes = {c.class_id: c.code for c in classes}
         self.share_class = self.add_field("class_id", "Share class", class_combo(classes, class_id))
-        self.paid_on = self.add_field("paid_on", "Paid on", QLineEdit(today_text()))
+        self.paid_on = self.add_field("paid_on", "Paid on", DateEdit(default_day))
         self.owed = QLabel()
         self.owed.setObjectName("feesOwed")
         self.owed.setWordWrap(True)
         self.form.addRow("Fees owed", self.owed)
-        self.amount = self.add_field("amount", "Amount paid", QLineEdit())
+        self.amount = self.add_field("amount", "Amount paid", DecimalEdit(places=2))
         self.reference = self.add_field("reference", "Reference", QLineEdit())
         self.reference.setPlaceholderText("the bank transfer's reference")
         self.share_class.currentIndexChanged.connect(lambda _: self.load_owed())
@@ -43,10 +47,10 @@ class FeePaymentDialog(ServiceFormDialog):
     def load_owed(self) -> None:
         """Ask (in the worker) what the chosen class owes on the chosen date."""
         fees, actor = self.session.services.portfolio.fees, self.session.actor
-        class_id, day = self.share_class.currentData(), self.paid_on.text().strip()
+        class_id, day = self.share_class.currentData(), self.paid_on.iso()
         self.amount.setPlaceholderText("")
-        if class_id is None or typed_date(day) is None:
-            self.owed.setText("— (give the date as YYYY-MM-DD)")
+        if class_id is None or self.paid_on.date() is None:
+            self.owed.setText(f"— (give the date as {date_hint()} or YYYY-MM-DD)")
             return  # still being typed; Record payment explains a date that stays unreadable
         self.owed.setText("…")
         self.session.runner.submit(lambda: (class_id, day, fees.owed(actor, class_id, day)), owner=self,
@@ -55,17 +59,17 @@ class FeePaymentDialog(ServiceFormDialog):
 
     def _show_owed(self, loaded: tuple[str, str, FeesOwed]) -> None:
         class_id, day, fees = loaded
-        if (class_id, day) != (self.share_class.currentData(), self.paid_on.text().strip()):
+        if (class_id, day) != (self.share_class.currentData(), self.paid_on.iso()):
             return  # the selection moved on while this was loading
         ccy = fees.owed.currency
         accrued = fees.accrued.amount if fees.accrued is not None else 0
         self.owed.setText(f"{fees.owed.amount:,} {ccy} on {fees.on} (charged {fees.charged.amount:,} + accrued "
                           f"{accrued:,} − paid {fees.paid.amount:,}); payable {fees.payable.amount:,}")
-        self.amount.setPlaceholderText(f"at most {fees.payable.amount} {ccy}")
+        self.amount.setPlaceholderText(f"at most {format_number(fees.payable.amount)} {ccy}")
 
     def call(self) -> FeePaymentResult:
         fees, actor = self.session.services.portfolio.fees, self.session.actor
-        return fees.pay_fees(actor, self.share_class.currentData(), self.amount.text(), self.paid_on.text(),
+        return fees.pay_fees(actor, self.share_class.currentData(), self.amount.plain(), self.paid_on.iso(),
                              self.reference.text())
 
     def describe(self) -> str:

@@ -6,6 +6,7 @@ Takes ``PerformanceReport.monthly_returns`` as computed by the analytics domain;
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -13,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor
 
 from fidus_desktop.reports import formatting as fmt
+from fidus_desktop.ui.common.lazy_table import EXPORT_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
 FULL_SCALE = 0.05  # a month of ±5 % or more gets the strongest colour
@@ -55,6 +57,8 @@ class MonthlyReturnsModel(QAbstractTableModel):
             return scale_colour(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == EXPORT_ROLE and value is not None:
+            return round(Decimal(value) * 100, 2)  # in per cent, as shown (the export's title says so)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -62,4 +66,8 @@ class MonthlyReturnsModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         labels = self._table.columns if orientation == Qt.Orientation.Horizontal else self._table.index
-        return str(labels[section]) if 0 <= section < len(labels) else None
+        if not 0 <= section < len(labels):
+            return None
+        # The domain's "YTD" column is each calendar year's return: "Year" is right for full past years too.
+        return "Year" if str(labels[section]) == "YTD" and orientation == Qt.Orientation.Horizontal \
+            else str(labels[section])

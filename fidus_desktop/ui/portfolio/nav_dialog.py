@@ -10,7 +10,7 @@ prices, cash and fees owed, fills the value and shows the breakdown; Save then s
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
@@ -21,23 +21,25 @@ from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.services.portfolio.nav import NavPoint
 from fidus_desktop.services.portfolio.nav_derivation import NavDerivation
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
-from fidus_desktop.ui.portfolio.dialogs import class_combo, today_text, typed_date
+from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
+from fidus_desktop.ui.common.locale_text import format_number
+from fidus_desktop.ui.portfolio.dialogs import class_combo
 from fidus_desktop.ui.session import UiSession
 
 
 class NavDialog(ServiceFormDialog):
     changes = frozenset({NAV})
 
-    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None,
+    def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None, default_day: date,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "Enter or correct a NAV", "Save", parent)
         self.funds = {c.class_id: c.fund_id for c in classes}
         self.derived: tuple[str, date, Decimal] | None = None  # class, date and value the derivation gave
         self.share_class = self.add_field("class_id", "Share class", class_combo(classes, class_id))
-        self.nav_date = self.add_field("nav_date", "NAV date", QLineEdit(today_text()))
-        self.value = self.add_field("nav_per_unit", "NAV per unit", QLineEdit())
-        self.value.setPlaceholderText("128.8754")
-        self.derive_button = QPushButton("Derive from holdings")
+        self.nav_date = self.add_field("nav_date", "NAV date", DateEdit(default_day))
+        self.value = self.add_field("nav_per_unit", "NAV per unit", DecimalEdit())
+        self.value.setPlaceholderText(format_number(Decimal("128.8754")))
+        self.derive_button = QPushButton("&Derive from holdings")
         self.derive_button.setObjectName("deriveButton")
         self.derive_button.setToolTip("Holdings at their prices + cash − fees owed, split across the fund's "
                                       "classes by their previous NAV (docs/PORTFOLIO.md)")
@@ -55,7 +57,7 @@ class NavDialog(ServiceFormDialog):
     def derive(self) -> None:
         """Derive the fund's NAVs in the worker; the selected class's value fills the field."""
         derivation, actor = self.session.services.portfolio.nav_derivation, self.session.actor
-        fund_id, day = self.funds[self.share_class.currentData()], self.nav_date.text()
+        fund_id, day = self.funds[self.share_class.currentData()], self.nav_date.iso()
         self.derived = None
         self.show_problems({})
         self.derive_button.setEnabled(False)
@@ -70,7 +72,7 @@ class NavDialog(ServiceFormDialog):
             self.breakdown.setText(result.describe())
         else:
             self.derived = (mine.class_id, result.on, mine.nav_per_unit)
-            self.value.setText(str(mine.nav_per_unit))
+            self.value.set_value(mine.nav_per_unit)
             self.breakdown.setText(f"{result.describe()}\nCheck the breakdown, then Save to store {mine.code} at "
                                    f"{mine.nav_per_unit} (source: derived).")
         self.breakdown.show()
@@ -82,16 +84,12 @@ class NavDialog(ServiceFormDialog):
 
     def call(self) -> NavPoint:
         navs, actor = self.session.services.portfolio.navs, self.session.actor
-        class_id, text = self.share_class.currentData(), self.value.text().strip()
-        day = typed_date(self.nav_date.text())
-        try:
-            value: Decimal | None = Decimal(text)
-        except InvalidOperation:
-            value = None  # not a number: the service says so under the field
+        class_id, text, value = self.share_class.currentData(), self.value.plain(), self.value.value()
+        day = self.nav_date.date()
         source = "derived" if self.derived == (class_id, day, value) else "entered"
         existing = navs.nav_on(class_id, day) if day else None
         if existing is None:
-            return navs.set_nav(actor, class_id, self.nav_date.text(), text, source)
+            return navs.set_nav(actor, class_id, self.nav_date.iso(), text, source)
         if value == existing.nav_per_unit:
             raise ValidationError({"nav_per_unit": f"{existing.nav_date} already has this NAV; nothing to correct."})
         return navs.correct_nav(actor, existing.nav_id, existing.version, text, self.reason.text(), source)

@@ -15,7 +15,6 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,20 +24,27 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.reports.factsheet import factsheet_filename, render_factsheet
+from fidus_desktop.reports.table_file import with_suffix
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
-from fidus_desktop.ui.common.kpi_card import KpiCard
+from fidus_desktop.ui.common.editors import DateEdit
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
+from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
+from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
@@ -47,6 +53,7 @@ from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
+from fidus_desktop.ui.portfolio.nav_history import nav_history_model
 from fidus_desktop.ui.portfolio.overview import Overview, load_overview
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
 from fidus_desktop.ui.portfolio.tables import TransactionFilter, investors_model, transactions_model
@@ -89,26 +96,26 @@ class PortfolioTab(QWidget):
         self.dialog: ServiceFormDialog | None = None
         self.investor_dialog: InvestorDialog | None = None
         self._told: str | None = None  # the last action's outcome, kept over the reload it causes
-        content = QWidget()  # scrolls when the window is narrower than the cards and buttons need
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The charts and tables share the height left (a splitter), so both are in view from 1280×720 on; the
+        # buttons fold into the tool bar's » menu and the cards into two rows when narrow. Only a window smaller
+        # than all that needs (a laptop at 150 %) scrolls, instead of pushing the window off the screen.
+        content = QWidget()
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         layout = QVBoxLayout(content)
         layout.addLayout(self._selector_bar())
-        self.message = QLabel(" ")
-        self.message.setObjectName("portfolioMessage")
-        self.message.setWordWrap(True)
+        self.message = WrappingLabel(" ", objectName="portfolioMessage")
         layout.addWidget(self.message)
-        layout.addLayout(self._kpi_row())
-        splitter = QSplitter()
-        splitter.setOrientation(splitter.orientation().Vertical)
+        self.cards = {name: KpiCard(name, caption) for name, caption in KPI_CARDS}
+        layout.addWidget(KpiGrid(list(self.cards.values())))
+        splitter = QSplitter(Qt.Orientation.Vertical, objectName="portfolioSplitter")
         splitter.addWidget(self._charts())
         splitter.addWidget(self._tables())
-        splitter.setSizes([420, 380])
+        splitter.setSizes([520, 480])  # scaled to the height there is: about half each
+        splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter, 1)
         session.signals.data_changed.connect(self._data_changed)
         self.load_funds()
@@ -120,8 +127,8 @@ class PortfolioTab(QWidget):
         for combo, name in ((self.fund_combo, "fundCombo"), (self.class_combo, "classCombo"),
                             (self.compare_combo, "compareCombo")):
             combo.setObjectName(name)
-            combo.setMinimumContentsLength(14)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(20 if combo is self.fund_combo else 13)  # the open list shows all
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.fund_combo.currentIndexChanged.connect(self._fund_changed)
         self.class_combo.currentIndexChanged.connect(lambda _: self.load_overview())
         self.compare_combo.currentIndexChanged.connect(lambda _: self.load_overview())
@@ -133,28 +140,36 @@ class PortfolioTab(QWidget):
             bar.addWidget(widget)
         bar.addStretch(1)
         role = self.session.actor.role
+        actions = QToolBar(objectName="portfolioActions")
+        actions.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addWidget(actions, 0)
         self.buttons: dict[str, QPushButton] = {}
-        for name, text, permission, slot in (
-            ("deal", "New deal…", Permission.DEALING_ENTER, self.open_dealing),
-            ("nav", "Enter NAV…", Permission.NAV_MANAGE, self.open_nav),
-            ("fees", "Record fee payment…", Permission.FEES_PAY, self.open_fee_payment),
-            ("statements", "Statements…", Permission.REPORTS_RUN, self.open_statements),
-            ("factsheet", "Factsheet PDF…", Permission.REPORTS_RUN, self.save_factsheet),
+        self.refusals: dict[str, str] = {}  # why a button is disabled whatever is selected (the role)
+        for name, text, permission, what, slot in (
+            ("deal", "&New deal…", Permission.DEALING_ENTER, "enter deals", self.open_dealing),
+            ("nav", "Enter NA&V…", Permission.NAV_MANAGE, "enter or correct NAVs", self.open_nav),
+            ("fees", "Record &fee payment…", Permission.FEES_PAY, "record fee payments", self.open_fee_payment),
+            ("statements", "&Statements…", Permission.REPORTS_RUN, "run reports", self.open_statements),
+            ("factsheet", "Factshee&t PDF…", Permission.REPORTS_RUN, "run reports", self.save_factsheet),
         ):
             button = QPushButton(text)
             button.setObjectName(f"{name}Button")
-            button.setEnabled(allowed(role, permission))
+            if not allowed(role, permission):
+                self.refusals[name] = f"Your role ({ROLE_LABELS[role]}) may not {what}."
             button.clicked.connect(slot)
-            bar.addWidget(button)
+            actions.addWidget(button)
             self.buttons[name] = button
+        self._update_buttons()
         return bar
 
-    def _kpi_row(self) -> QGridLayout:
-        grid = QGridLayout()
-        self.cards = {name: KpiCard(name, caption) for name, caption in KPI_CARDS}
-        for column, card in enumerate(self.cards.values()):
-            grid.addWidget(card, 0, column)
-        return grid
+    def _update_buttons(self) -> None:
+        """Enabled when the role allows it and a fund is chosen; a disabled button's tooltip says why."""
+        needs_fund = {"deal", "nav", "fees", "factsheet"}
+        for name, button in self.buttons.items():
+            why = self.refusals.get(name) or ("Choose a fund with a share class first; this database has none "
+                                              "yet." if name in needs_fund and not self.fund_classes() else "")
+            button.setEnabled(not why)
+            button.setToolTip(why)
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()
@@ -171,8 +186,29 @@ class PortfolioTab(QWidget):
         self.monthly_view.setObjectName("monthlyReturns")
         self.monthly_view.setModel(self.monthly_model)
         self.monthly_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.exports = {"monthly": TableExport(self.monthly_view, "Monthly returns (%)", self.session.runner,
+                                               row_header="Year")}
+        self.nav_history = nav_history_model()
+        self.nav_history_view = QTableView(objectName="navHistory")
+        self.nav_history_view.setModel(self.nav_history)
+        self.nav_history_view.setAlternatingRowColors(True)
+        self.nav_history_view.setWordWrap(False)
+        self.nav_history_view.verticalHeader().hide()
+        self.nav_history_view.horizontalHeader().setStretchLastSection(True)
+        self.nav_history.modelReset.connect(self.nav_history_view.resizeColumnsToContents)
+        self.exports["nav_history"] = TableExport(self.nav_history_view, "NAV history", self.session.runner)
+        nav_page = QWidget()
+        nav_layout = QVBoxLayout(nav_page)
+        nav_layout.setContentsMargins(0, 0, 0, 0)
+        nav_layout.addWidget(self.nav_history_view)
+        nav_layout.addWidget(self.exports["nav_history"].button, 0, Qt.AlignmentFlag.AlignRight)
+        monthly = QWidget()
+        monthly_layout = QVBoxLayout(monthly)
+        monthly_layout.setContentsMargins(0, 0, 0, 0)
+        monthly_layout.addWidget(self.monthly_view)
+        monthly_layout.addWidget(self.exports["monthly"].button, 0, Qt.AlignmentFlag.AlignRight)
         for widget, title in ((self.performance_chart, "Performance"), (self.drawdown_chart, "Drawdown"),
-                              (allocation, "Allocation"), (self.monthly_view, "Monthly returns")):
+                              (allocation, "Allocation"), (monthly, "Monthly returns"), (nav_page, "NAV history")):
             self.chart_tabs.addTab(widget, title)
         return self.chart_tabs
 
@@ -189,10 +225,19 @@ class PortfolioTab(QWidget):
         self.status_filter.addItem("All statuses", None)
         for status in STATUSES:
             self.status_filter.addItem(status.value.capitalize(), status.value)
+        self.status_filter.setObjectName("transactionsStatus")
+        self.trade_from = DateEdit(optional=True)
+        self.trade_to = DateEdit(optional=True)
+        for edit, name, tip in ((self.trade_from, "tradeFrom", "Trade date from (inclusive)"),
+                                (self.trade_to, "tradeTo", "Trade date to (inclusive)")):
+            edit.setObjectName(name)
+            edit.setToolTip(f"{tip}; empty: no limit. {edit.toolTip()}")
+            edit.editingFinished.connect(self.apply_filters)
         self.investor_count, self.transaction_count = QLabel(), QLabel()
-        for name, model, edit, count, extra, order in (
-            ("investors", self.investors, self.investor_filter, self.investor_count, None, Qt.SortOrder.AscendingOrder),
-            ("transactions", self.transactions, self.transaction_filter, self.transaction_count, self.status_filter,
+        for name, model, edit, count, extras, order in (
+            ("investors", self.investors, self.investor_filter, self.investor_count, [], Qt.SortOrder.AscendingOrder),
+            ("transactions", self.transactions, self.transaction_filter, self.transaction_count,
+             [self.status_filter, QLabel("From"), self.trade_from, QLabel("to"), self.trade_to],
              Qt.SortOrder.DescendingOrder),
         ):
             edit.setObjectName(f"{name}Filter")
@@ -201,13 +246,14 @@ class PortfolioTab(QWidget):
             column = QVBoxLayout(page)
             top = QHBoxLayout()
             top.addWidget(edit, 1)
-            if extra is not None:
-                extra.setObjectName(f"{name}Status")
+            for extra in extras:
                 top.addWidget(extra)
-            top.addWidget(count)
-            column.addLayout(top)
             view = _table(model, f"{name}Table", order)
             setattr(self, f"{name}_view", view)
+            self.exports[name] = TableExport(view, name.capitalize(), self.session.runner)
+            top.addWidget(count)
+            top.addWidget(self.exports[name].button)
+            column.addLayout(top)
             column.addWidget(view)
             model.loaded.connect(lambda total, label=count: label.setText(f"{total:,} rows"))
             model.loaded.connect(lambda _, v=view: v.resizeColumnsToContents())
@@ -222,7 +268,10 @@ class PortfolioTab(QWidget):
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_filters)
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
-        self.investors_view.doubleClicked.connect(self.open_investor)
+        enter_opens(self.investors_view, self.open_investor)
+        self.table_tabs = tabs
+        find_goes_to(self, lambda: (self.investor_filter, self.transaction_filter)[self.table_tabs.currentIndex()])
+        refresh_on_f5(self, lambda: self.reload({"*"}))
         self.transaction_filter.textChanged.connect(lambda _: self._filter_timer.start())
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filters())
         return tabs
@@ -269,12 +318,14 @@ class PortfolioTab(QWidget):
         self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(previous)))
         for combo in (self.class_combo, self.compare_combo):
             combo.blockSignals(False)
+        self._update_buttons()
         self.apply_filters()
         self.load_overview()
 
     def apply_filters(self) -> None:
         self.investors.set_filter(self.investor_filter.text().strip())
-        query = TransactionQuery(fund_id=self.fund_combo.currentData(), status=self.status_filter.currentData())
+        query = TransactionQuery(fund_id=self.fund_combo.currentData(), status=self.status_filter.currentData(),
+                                 start=self.trade_from.date(), end=self.trade_to.date())
         self.transactions.set_filter(TransactionFilter(query).with_text(self.transaction_filter.text()))
 
     def load_overview(self) -> None:
@@ -289,6 +340,9 @@ class PortfolioTab(QWidget):
                                                          benchmark_id),
                                    owner=self, key="overview", on_done=self._show_overview,
                                    on_error=self._show_problem)
+        navs = portfolio.navs
+        self.session.runner.submit(lambda: navs.history(actor, class_id), owner=self, key="nav-history",
+                                   on_done=self.nav_history.set_records, on_error=self._show_problem)
 
     # -- showing ------------------------------------------------------------------------------------
     def _show_problem(self, exc: BaseException) -> None:
@@ -387,21 +441,28 @@ class PortfolioTab(QWidget):
         self.investor_dialog = InvestorDialog(self.session, self.investors.row_at(index.row()).investor_id, self)
         self.investor_dialog.open()
 
+    def data_day(self) -> date:
+        """The day dialogs start on: the latest NAV date of the class shown (a today without data is no help)."""
+        return self.overview.aum.on if self.overview else date.today()
+
     def open_dealing(self) -> None:
-        dialog = DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self)
+        dialog = DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
+                               self)
         self._open(dialog)
         dialog.accepted.connect(lambda: self.tell(dialog.describe()))
 
     def open_nav(self) -> None:
-        self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self))
+        self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
+                             self))
 
     def open_fee_payment(self) -> None:
-        dialog = FeePaymentDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self)
+        dialog = FeePaymentDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
+                                  self)
         dialog.accepted.connect(lambda: self.message.setText(dialog.describe()))
         self._open(dialog)
 
     def open_statements(self) -> None:
-        last_quarter = (self.overview.aum.on if self.overview else date.today())
+        last_quarter = self.data_day()
         period = f"{last_quarter.year}-Q{(last_quarter.month - 1) // 3 + 1}"
         dialog = StatementsDialog(self.session, period, Path.home() / "FIDUS statements", parent=self)
         self.dialog = dialog
@@ -423,7 +484,7 @@ class PortfolioTab(QWidget):
 
         def work() -> Path:
             data = statements.factsheet_data(actor, fund_id)
-            target = path if path.suffix.lower() == ".pdf" else path / factsheet_filename(data)
+            target = path / factsheet_filename(data) if path.is_dir() else with_suffix(path, "pdf")
             render_factsheet(data, target)
             return target
 

@@ -7,6 +7,7 @@ transactions filter takes an investor number and resolves it there (no query on 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.reports import formatting as fmt
@@ -28,19 +29,37 @@ def _deal(t: TransactionView, key: str) -> Any:
     return (t.deal or {}).get(key)
 
 
-def transaction_columns(class_codes: dict[str, str]) -> list[Column[TransactionView]]:
+def _amount(t: TransactionView) -> Decimal | None:
+    return t.amount if t.amount is not None else _number(_deal(t, "gross"))
+
+
+def _units(t: TransactionView) -> Decimal | None:
+    return t.units if t.units is not None else _number(_deal(t, "units"))
+
+
+def _number(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def transaction_columns(class_codes: dict[str, str], parties: dict[str, tuple[str, str]] | None = None
+                        ) -> list[Column[TransactionView]]:
+    """``parties``: investor id → (number, name), filled by the model's fetch in the worker."""
+    known = parties if parties is not None else {}
     return [
-        Column("Trade date", lambda t: fmt.day(t.trade_date), sort_key="trade_date"),
-        Column("Dealing date", lambda t: fmt.day(t.dealing_date), sort_key="dealing_date"),
+        Column("Trade date", lambda t: fmt.day(t.trade_date), sort_key="trade_date", value=lambda t: t.trade_date),
+        Column("Dealing date", lambda t: fmt.day(t.dealing_date), sort_key="dealing_date",
+               value=lambda t: t.dealing_date),
         Column("Reference", lambda t: t.ref, sort_key="ref"),
         Column("Kind", lambda t: t.kind, sort_key="kind"),
         Column("Status", lambda t: t.status, sort_key="status"),
+        Column("Investor", lambda t: known.get(t.investor_id, ("", ""))[0]),
+        Column("Name", lambda t: known.get(t.investor_id, ("", ""))[1]),
         Column("Class", lambda t: class_codes.get(t.class_id, t.class_id)),
-        Column("Amount", lambda t: fmt.amount(t.amount if t.amount is not None else _deal(t, "gross"), t.currency),
-               align=RIGHT),
+        Column("Amount", lambda t: fmt.amount(_amount(t), t.currency), align=RIGHT, value=_amount),
         Column("Ccy", lambda t: t.currency),
-        Column("Units", lambda t: fmt.units(t.units if t.units is not None else _deal(t, "units")), align=RIGHT),
-        Column("NAV", lambda t: fmt.nav(_deal(t, "nav_per_unit")), align=RIGHT),
+        Column("Units", lambda t: fmt.units(_units(t)), align=RIGHT, value=_units),
+        Column("NAV", lambda t: fmt.nav(_number(_deal(t, "nav_per_unit"))), align=RIGHT,
+               value=lambda t: _number(_deal(t, "nav_per_unit"))),
         Column("Entered by", lambda t: t.created_by),
     ]
 
@@ -80,10 +99,16 @@ def transactions_model(session: UiSession, class_codes: dict[str, str], initial:
         query = _resolved(portfolio, flt)
         return portfolio.dealing.count(actor, query) if query else 0
 
+    parties: dict[str, tuple[str, str]] = {}  # investor number and name by id, looked up once per investor
+
     def fetch(flt: TransactionFilter, sort: SortSpec | None, offset: int, limit: int,
               after: TransactionView | None) -> list[TransactionView]:
         query = _resolved(portfolio, flt)
-        return portfolio.dealing.page(actor, query, sort, offset, limit, after) if query else []
+        rows = portfolio.dealing.page(actor, query, sort, offset, limit, after) if query else []
+        for investor_id in {t.investor_id for t in rows} - parties.keys():
+            investor = portfolio.investors.get(actor, investor_id)
+            parties[investor_id] = (investor.number, investor.name)
+        return rows
 
-    return LazyTableModel(transaction_columns(class_codes), count=count, fetch=fetch, runner=session.runner,
+    return LazyTableModel(transaction_columns(class_codes, parties), count=count, fetch=fetch, runner=session.runner,
                           initial_filter=initial)

@@ -8,15 +8,17 @@ symbol, the dates or the sort column re-queries the service from the first page.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate, QObject
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
 
 from fidus_desktop.domain.trading.models import Deal
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.queries import DealFilter
 from fidus_desktop.ui.common.lazy_table import LazyTableModel, SortSpec
+from fidus_desktop.ui.common.locale_text import date_pattern
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import DEAL_COLUMNS
@@ -38,8 +40,19 @@ def deals_model(session: UiSession, parent: QObject | None = None) -> LazyTableM
     return LazyTableModel(DEAL_COLUMNS, count=count, fetch=fetch, runner=session.runner, parent=parent)
 
 
+PERIODS = ["All history", "Today", "This week", "This month", "Last 3 months", "Custom"]
+
+
+def period_range(period: str, today: date) -> tuple[date, date] | None:
+    """[start, end) of a history preset as days (None: all history; "Custom" is the date editors' business)."""
+    tomorrow = today + timedelta(days=1)
+    starts = {"Today": today, "This week": today - timedelta(days=today.weekday()), "This month": today.replace(day=1),
+              "Last 3 months": today - timedelta(days=91)}
+    return (starts[period], tomorrow) if period in starts else None
+
+
 def _date_edit(name: str) -> QDateEdit:
-    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat="yyyy-MM-dd")
+    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat=date_pattern())  # the user's locale
     edit.setDate(QDate.currentDate())
     return edit
 
@@ -57,8 +70,10 @@ class DealsPanel(QWidget):
         self.model = deals_model(session, self)
         self.symbol = QComboBox(objectName="dealsSymbol")
         self.symbol.addItem(ALL_SYMBOLS)
-        self.use_dates = QCheckBox("From", objectName="dealsUseDates")
+        self.period = QComboBox(objectName="dealsPeriod")
+        self.period.addItems(PERIODS)  # "All history" first: a period with data, whatever the account's age
         self.start, self.end = _date_edit("dealsFrom"), _date_edit("dealsTo")
+        self.end.setDate(self.end.date().addDays(1))
         self.count = QLabel(objectName="dealsCount")
         self.table = QTableView(objectName="dealsTable")
         self.table.setModel(self.model)
@@ -70,19 +85,25 @@ class DealsPanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Symbol"))
         bar.addWidget(self.symbol)
-        bar.addWidget(self.use_dates)
+        bar.addWidget(QLabel("Period"))
+        bar.addWidget(self.period)
+        bar.addWidget(QLabel("From"))
         bar.addWidget(self.start)
         bar.addWidget(QLabel("to (excl.)"))
         bar.addWidget(self.end)
         bar.addStretch()
         bar.addWidget(self.count)
+        self.export = TableExport(self.table, "Deals", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table)
         self.model.loaded.connect(lambda total: self.count.setText(f"{total:,} deals"))
+        self.model.loaded.connect(lambda _: self.table.resizeColumnsToContents())  # the first page's widths
+        self.table.setWordWrap(False)
         self.model.failed.connect(lambda exc: show_error(exc, self))
         self.symbol.currentIndexChanged.connect(self.requery)
-        self.use_dates.toggled.connect(self.requery)
+        self.period.currentIndexChanged.connect(self._period_chosen)
         self.start.dateChanged.connect(self.requery)
         self.end.dateChanged.connect(self.requery)
         self._show_dates()
@@ -106,16 +127,27 @@ class DealsPanel(QWidget):
         if self.account is None:
             return None
         symbol = self.symbol.currentText()
-        dated = self.use_dates.isChecked()
+        dated = self.period.currentText() != PERIODS[0]
         return DealFilter(
             login=self.account.login, symbol=None if symbol == ALL_SYMBOLS else symbol,
             start=_utc(self.start.date()) if dated else None, end=_utc(self.end.date()) if dated else None,
         )
+
+    def _period_chosen(self) -> None:
+        """A preset fills the date editors (UTC days, as MT5 times are); Custom leaves them to the user."""
+        days = period_range(self.period.currentText(), datetime.now(UTC).date())
+        if days is not None:
+            for edit, day in zip((self.start, self.end), days, strict=True):
+                edit.blockSignals(True)
+                edit.setDate(QDate(day.year, day.month, day.day))
+                edit.blockSignals(False)
+        self.requery()
 
     def requery(self) -> None:
         self._show_dates()
         self.model.set_filter(self.current_filter())
 
     def _show_dates(self) -> None:
-        self.start.setEnabled(self.use_dates.isChecked())
-        self.end.setEnabled(self.use_dates.isChecked())
+        custom = self.period.currentText() == "Custom"
+        self.start.setEnabled(custom)
+        self.end.setEnabled(custom)

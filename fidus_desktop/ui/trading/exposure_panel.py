@@ -18,16 +18,27 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fidus_desktop.domain.trading.alerts import AlertThresholds
 from fidus_desktop.domain.trading.exposure import CurrencyExposure, Exposure, SymbolExposure, n_positions
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.risk import AccountExposure, RiskLevels
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.record_table import Index, RecordTableModel
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
-from fidus_desktop.ui.trading.models import Index, RecordTableModel, amount, ratio, when
+from fidus_desktop.ui.trading.models import amount, ratio, when
 
 NEGATIVE = QColor(178, 34, 34)
 
@@ -126,6 +137,14 @@ def _table(name: str, model: RecordTableModel[Any]) -> QTableView:
     return view
 
 
+def _caption(text: str, export: TableExport) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(QLabel(text))
+    row.addStretch()
+    row.addWidget(export.button)
+    return row
+
+
 class ExposurePanel(RefreshingPanel):
     """Risk of the account given to ``show_account``; ``data_arrived()`` after each poll of that account."""
 
@@ -144,14 +163,18 @@ class ExposurePanel(RefreshingPanel):
         symbols_box = QWidget()
         symbols_layout = QVBoxLayout(symbols_box)
         symbols_layout.setContentsMargins(0, 0, 0, 0)
-        symbols_layout.addWidget(QLabel("<b>Exposure by symbol</b>"))
+        self.exports = {name: TableExport(view, title, session.runner) for name, view, title in (
+            ("symbols", self.symbols_view, "Exposure by symbol"),
+            ("currencies", self.currencies_view, "Exposure by currency"))}
+        symbols_layout.addLayout(_caption("<b>Exposure by symbol</b>", self.exports["symbols"]))
         symbols_layout.addWidget(self.exposure_note)
         symbols_layout.addWidget(self.symbols_view)
         symbols_layout.addWidget(self.unvalued_note)
         currencies_box = QWidget()
         currencies_layout = QVBoxLayout(currencies_box)
         currencies_layout.setContentsMargins(0, 0, 0, 0)
-        currencies_layout.addWidget(QLabel("<b>Exposure by currency</b> (FX and metals by leg; CFDs have none)"))
+        currencies_layout.addLayout(_caption("<b>Exposure by currency</b> (FX and metals by leg; CFDs have none)",
+                                             self.exports["currencies"]))
         currencies_layout.addWidget(self.currencies_view)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(symbols_box)

@@ -7,25 +7,23 @@ lazy model of ``ui.common.lazy_table`` instead. Numbers are right-aligned; money
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from fidus_desktop.domain.trading.analytics import Drawdown, TradeStats
 from fidus_desktop.domain.trading.models import Deal, Position
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.classification import BalanceItem
+from fidus_desktop.services.trading.queries import AccountFigures
 from fidus_desktop.services.trading.risk import AlertRecord
 from fidus_desktop.services.trading.sync import ConnectionState
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
-
-R = TypeVar("R")
-Index = QModelIndex | QPersistentModelIndex
+from fidus_desktop.ui.common.record_table import Index, RecordTableModel
 
 
 def when(value: datetime | None) -> str:
@@ -39,48 +37,6 @@ def amount(value: Decimal | None) -> str:
 
 def ratio(value: Decimal | None, suffix: str = "") -> str:
     return "–" if value is None else f"{value:,.2f}{suffix}"
-
-
-class RecordTableModel(QAbstractTableModel, Generic[R]):
-    """A read-only table of records; ``set_records`` replaces them all."""
-
-    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self._records: list[R] = []
-
-    def set_records(self, records: Sequence[R]) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self.endResetModel()
-
-    def record(self, row: int) -> R:
-        return self._records[row]
-
-    @property
-    def records(self) -> list[R]:
-        return list(self._records)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(self._records[index.row()])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].title
-        return None
 
 
 # -- accounts ---------------------------------------------------------------------------------------
@@ -131,29 +87,31 @@ class AccountsModel(RecordTableModel[AccountRow]):
 # -- positions, deals, alerts, review queue -------------------------------------------------------------
 POSITION_COLUMNS: list[Column[Position]] = [
     Column("Ticket", lambda p: str(p.ticket), align=RIGHT),
-    Column("Opened", lambda p: when(p.opened)),
+    Column("Opened", lambda p: when(p.opened), value=lambda p: p.opened),
     Column("Symbol", lambda p: p.symbol),
     Column("Side", lambda p: p.side.value),
-    Column("Volume", lambda p: f"{p.volume}", align=RIGHT),
-    Column("Open price", lambda p: f"{p.price_open}", align=RIGHT),
-    Column("Current", lambda p: f"{p.price_current}", align=RIGHT),
-    Column("Swap", lambda p: amount(p.swap), align=RIGHT),
-    Column("Profit", lambda p: amount(p.profit), align=RIGHT),
+    Column("Volume", lambda p: f"{p.volume}", align=RIGHT, value=lambda p: p.volume),
+    Column("Open price", lambda p: f"{p.price_open}", align=RIGHT, value=lambda p: p.price_open),
+    Column("Current", lambda p: f"{p.price_current}", align=RIGHT, value=lambda p: p.price_current),
+    Column("SL", lambda p: f"{p.sl}" if p.sl else "", align=RIGHT, value=lambda p: p.sl or None),
+    Column("TP", lambda p: f"{p.tp}" if p.tp else "", align=RIGHT, value=lambda p: p.tp or None),
+    Column("Swap", lambda p: amount(p.swap), align=RIGHT, value=lambda p: p.swap),
+    Column("Profit", lambda p: amount(p.profit), align=RIGHT, value=lambda p: p.profit),
     Column("Currency", lambda p: p.currency),
 ]
 
 DEAL_COLUMNS: list[Column[Deal]] = [
-    Column("Time", lambda d: when(d.time), sort_key="time"),
+    Column("Time", lambda d: when(d.time), sort_key="time", value=lambda d: d.time),
     Column("Ticket", lambda d: str(d.ticket), sort_key="ticket", align=RIGHT),
     Column("Kind", lambda d: d.kind.value),
     Column("Symbol", lambda d: d.symbol, sort_key="symbol"),
     Column("Side", lambda d: d.side.value if d.side else ""),
     Column("Entry", lambda d: d.entry.value),
-    Column("Volume", lambda d: f"{d.volume}", align=RIGHT),
-    Column("Price", lambda d: f"{d.price}", align=RIGHT),
-    Column("Profit", lambda d: amount(d.profit), align=RIGHT),
-    Column("Commission", lambda d: amount(d.commission), align=RIGHT),
-    Column("Swap", lambda d: amount(d.swap), align=RIGHT),
+    Column("Volume", lambda d: f"{d.volume}", align=RIGHT, value=lambda d: d.volume),
+    Column("Price", lambda d: f"{d.price}", align=RIGHT, value=lambda d: d.price),
+    Column("Profit", lambda d: amount(d.profit), align=RIGHT, value=lambda d: d.profit),
+    Column("Commission", lambda d: amount(d.commission), align=RIGHT, value=lambda d: d.commission),
+    Column("Swap", lambda d: amount(d.swap), align=RIGHT, value=lambda d: d.swap),
     Column("Comment", lambda d: d.comment),
 ]
 
@@ -187,6 +145,18 @@ def review_model(parent: QObject | None = None) -> RecordTableModel[BalanceItem]
     return RecordTableModel(REVIEW_COLUMNS, parent)
 
 
+def summary_text(figures: AccountFigures | None) -> str:
+    """The account summary bar: balance, equity, margin, free margin, margin level and floating P&L."""
+    if figures is None:
+        return "No poll of this account stored yet: balance and equity appear after the first sync."
+    ccy = figures.currency
+    level = "– (no margin used)" if figures.margin_level is None else f"{figures.margin_level:,.2f} %"
+    return (f"<b>Balance</b> {amount(figures.balance)} {ccy} · <b>Equity</b> {amount(figures.equity)} {ccy} · "
+            f"<b>Margin</b> {amount(figures.margin)} · <b>Free margin</b> {amount(figures.margin_free)} · "
+            f"<b>Margin level</b> {level} · <b>Floating P&amp;L</b> {figures.profit:+,.2f} {ccy} "
+            f"<span style='color:#777'>(as of {when(figures.time)})</span>")
+
+
 # -- analytics --------------------------------------------------------------------------------------
 Figure = tuple[str, str]
 
@@ -212,7 +182,9 @@ def analytics_figures(result: AccountAnalytics, currency: str) -> list[Figure]:
         ("Largest win", ratio(stats.largest_win, money)),
         ("Largest loss", ratio(stats.largest_loss, money)),
         ("Max balance drawdown", _drawdown(result.balance_drawdown)),
-        ("Max equity drawdown", _drawdown(result.equity_drawdown)),
+        # Equity is only known from the snapshots FIDUS stored; two are needed before a drawdown means anything.
+        ("Max equity drawdown", _drawdown(result.equity_drawdown) if len(result.equity_curve) >= 2
+         else "not measured yet (equity history starts with the first polls)"),
         ("Max consecutive wins", f"{stats.max_consecutive_wins:,}"),
         ("Max consecutive losses", f"{stats.max_consecutive_losses:,}"),
         ("Sharpe ratio (annualised)", ratio(result.sharpe)),

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -38,9 +39,12 @@ from fidus_desktop.services.changes import (
 )
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.locale_text import date_pattern
+from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
-from fidus_desktop.ui.trading.models import RecordTableModel, amount
+from fidus_desktop.ui.trading.models import amount
 
 DEFAULT_DAYS = 30
 # Topics of ``data_changed`` after which the lists may differ (classification, mapping, settled dealing).
@@ -78,7 +82,7 @@ MISMATCH_LISTS = (
 
 
 def _day_edit(name: str, day: date) -> QDateEdit:
-    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat="yyyy-MM-dd")
+    edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat=date_pattern())  # the user's locale
     edit.setDate(QDate(day.year, day.month, day.day))
     return edit
 
@@ -117,10 +121,17 @@ class ReconciliationPanel(RefreshingPanel):
         self.lists = {kind: RecordTableModel(MISMATCH_COLUMNS, self) for _, _, kind in MISMATCH_LISTS}
         self.views = {kind: _table(name, self.lists[kind]) for _, name, kind in MISMATCH_LISTS}
         self.tabs = QTabWidget(objectName="reconciliationLists")
-        self.tabs.addTab(_table("matchedTable", self.matched), "Matched")
+        matched_view = _table("matchedTable", self.matched)
+        self.tabs.addTab(matched_view, "Matched")
+        self.export_buttons = QStackedWidget(objectName="reconciliationExport")  # the shown list's Export
+        self.exports = [TableExport(matched_view, "Matched deals and flows", session.runner)]
+        self.export_buttons.addWidget(self.exports[0].button)
         for title, _, kind in MISMATCH_LISTS:
             self.tabs.addTab(self.views[kind], title)
             self.views[kind].selectionModel().selectionChanged.connect(self._update_explain)
+            self.exports.append(TableExport(self.views[kind], title, session.runner))
+            self.export_buttons.addWidget(self.exports[-1].button)
+        self.tabs.currentChanged.connect(self.export_buttons.setCurrentIndex)
         self.tabs.currentChanged.connect(self._update_explain)
         self.note = QLineEdit(objectName="explainNote", placeholderText="Why the selected mismatch is in order")
         self.explain_button = QPushButton("Mark explained", objectName="explainButton")
@@ -135,6 +146,7 @@ class ReconciliationPanel(RefreshingPanel):
         bar.addWidget(self.last)
         bar.addWidget(self.run_button)
         bar.addStretch()
+        bar.addWidget(self.export_buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.summary)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from fidus_desktop.bootstrap import mt5_available
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.status import fit_short_slot
 
 
 def mt5_text() -> str:
@@ -24,3 +25,4 @@ class Mt5StatusItem(QLabel):
     def show_text(self, text: str) -> None:
         self.setText(text)
         self.setToolTip(text)  # the whole text even when the window is narrow
+        fit_short_slot(self)

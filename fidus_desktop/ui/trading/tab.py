@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,8 +44,14 @@ from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
+from fidus_desktop.services.trading.queries import AccountFigures
+from fidus_desktop.ui.common.keys import refresh_on_f5
+from fidus_desktop.ui.common.labels import WrappingLabel
+from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.alert_notifier import AlertNotifier
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
 from fidus_desktop.ui.trading.equity_chart import EquityChart
 from fidus_desktop.ui.trading.exposure_panel import ExposurePanel
@@ -51,12 +59,13 @@ from fidus_desktop.ui.trading.mapping_dialog import AccountMappingDialog, Mappin
 from fidus_desktop.ui.trading.models import (
     AccountRow,
     AccountsModel,
-    RecordTableModel,
     alerts_model,
+    amount,
     analytics_figures,
     figures_model,
     positions_model,
     review_model,
+    summary_text,
 )
 from fidus_desktop.ui.trading.mt5_sync import Mt5Sync
 from fidus_desktop.ui.trading.poller_thread import PollerThread
@@ -73,6 +82,7 @@ def table(name: str, model: RecordTableModel[Any]) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.verticalHeader().hide()
     view.setAlternatingRowColors(True)
+    view.setWordWrap(False)  # one line per row: a wrapped date doubles the row and hides the next
     return view
 
 
@@ -116,6 +126,8 @@ class TradingView(QWidget):
         self.alerts = alerts_model(self)
         self.review = review_model(self)
         self.figures = figures_model(self)
+        self.exports: dict[str, TableExport] = {}
+        self.notifier = AlertNotifier(self)
         # Re-reads the stored positions when no poller runs in this window (started in _accounts_loaded).
         self.store_poll = QTimer(self, interval=int((settings or PollerSettings()).poll_seconds * 1000))
         self.store_poll.timeout.connect(self._poll_store)
@@ -139,23 +151,36 @@ class TradingView(QWidget):
         self.accounts_view = table("accountsTable", self.accounts)
         self.accounts_view.selectionModel().selectionChanged.connect(self._account_selected)
         self.accounts_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.add_button = button("addAccountButton", "Add account…", self.add_account)
-        self.edit_button = button("editAccountButton", "Change mapping…", self.edit_account)
+        self.add_button = button("addAccountButton", "&Add account…", self.add_account)
+        self.edit_button = button("editAccountButton", "Change &mapping…", self.edit_account)
         self.add_button.setEnabled(may_manage)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(captioned_bar("<b>MT5 accounts</b>", self.add_button, self.edit_button))
         left_layout.addWidget(self.accounts_view)
+        self._export("accounts", self.accounts_view, "MT5 accounts")
+        # Positions are the first detail page: the full width shows every column (SL, TP, swap, profit) at 1366 px.
         self.positions_view = table("positionsTable", self.positions)
+        self.positions_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.positions_label = QLabel("<b>Open positions</b>", objectName="positionsLabel")
-        left_layout.addWidget(self.positions_label)
-        left_layout.addWidget(self.positions_view)
+        positions = QWidget()
+        positions_layout = QVBoxLayout(positions)
+        positions_bar = QHBoxLayout()
+        positions_bar.addWidget(self.positions_label)
+        positions_bar.addStretch()
+        self.positions_total = QLabel(objectName="positionsTotal")
+        self.positions.modelReset.connect(self._show_positions_total)
+        positions_bar.addWidget(self.positions_total)
+        positions_bar.addWidget(self._export("positions", self.positions_view, "Open positions"))
+        positions_layout.addLayout(positions_bar)
+        positions_layout.addWidget(self.positions_view)
 
         self.chart = EquityChart()
         self.figures_view = table("analyticsTable", self.figures)
         self.figures_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.figures_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._export("analytics", self.figures_view, "Account analytics")
         overview = QSplitter(Qt.Orientation.Horizontal)
         overview.addWidget(self.chart)
         overview.addWidget(self.figures_view)
@@ -164,6 +189,7 @@ class TradingView(QWidget):
         self.deals_panel = DealsPanel(self.session)
         self.exposure_panel = ExposurePanel(self.session)
         self.detail = QTabWidget(objectName="tradingDetail")
+        self.detail.addTab(positions, "Positions")
         self.detail.addTab(overview, "Equity && analytics")
         self.detail.addTab(self.exposure_panel, "Exposure")
         self.detail.addTab(self.deals_panel, "Deals")
@@ -180,13 +206,36 @@ class TradingView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setSizes([560, 840])
+        splitter.setSizes([480, 920])
         self.message = QLabel(objectName="tradingMessage", wordWrap=True)
         self.message.hide()
+        self.summary = WrappingLabel(objectName="accountSummary")  # wraps in a narrow window
+        self.summary.setStyleSheet("background: #f6f8fb; border: 1px solid #d5dbe3; border-radius: 4px; padding: 4px")
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
-        layout.addWidget(splitter)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)  # the tables and charts take the height; the summary stays one line
         self._update_buttons()
+        refresh_on_f5(self, self.refresh_accounts)
+
+    def _show_positions_total(self) -> None:
+        """Count and totals per currency under the table's header, or that the account has none open."""
+        records: list[Position] = self.positions.records
+        if not records:
+            self.positions_total.setText("" if self.selected_account() is None else "No open positions.")
+            return
+        totals: dict[str, tuple[Decimal, Decimal]] = {}
+        for p in records:
+            profit, swap = totals.get(p.currency, (Decimal(0), Decimal(0)))
+            totals[p.currency] = (profit + p.profit, swap + p.swap)
+        sums = "; ".join(f"profit {amount(profit)}, swap {amount(swap)} {currency}"
+                         for currency, (profit, swap) in totals.items())
+        self.positions_total.setText(f"{len(records)} open · {sums}")
+
+    def _export(self, name: str, view: QTableView, title: str) -> QToolButton:
+        """Copy and export for ``view`` (context menu, Ctrl+C); the Export button for its bar."""
+        self.exports[name] = TableExport(view, title, self.session.runner)
+        return self.exports[name].button
 
     def _alerts_page(self) -> QWidget:
         self.alerts_view = table("alertsTable", self.alerts)
@@ -194,7 +243,8 @@ class TradingView(QWidget):
         self.ack_button = button("acknowledgeButton", "Acknowledge", self.acknowledge)
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.addLayout(captioned_bar("Active and recent risk alerts of the selected account.", self.ack_button))
+        layout.addLayout(captioned_bar("Active and recent risk alerts of the selected account.", self.ack_button,
+                                       self._export("alerts", self.alerts_view, "Risk alerts")))
         layout.addWidget(self.alerts_view)
         return page
 
@@ -210,7 +260,8 @@ class TradingView(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(captioned_bar("Balance deals no rule recognised (counted as capital until classified).",
-                                       self.resolve_button, self.category))
+                                       self.resolve_button, self.category,
+                                       self._export("review", self.review_view, "Review queue")))
         layout.addWidget(self.review_view)
         return page
 
@@ -239,6 +290,8 @@ class TradingView(QWidget):
         self.chart.clear()
         self.deals_panel.show_account(account)
         self.exposure_panel.show_account(account)
+        self.summary.setText("Select an account to see its balance, equity and margin." if account is None
+                             else "Loading the account's figures…")
         if account is not None:
             self.refresh_positions(account.login)
             self.refresh_account(account.login)
@@ -315,8 +368,10 @@ class TradingView(QWidget):
             self.exposure_panel.data_arrived()
 
     def refresh_account(self, login: int) -> None:
-        """Analytics and equity curve, alerts and review queue of one account (in the worker)."""
+        """Summary, analytics and equity curve, alerts and review queue of one account (in the worker)."""
         trading, actor = self.session.services.trading, self.session.actor
+        self._submit(lambda: trading.queries.latest_figures(actor, login),
+                     lambda figures: self.summary.setText(summary_text(figures)), key="summary")
         self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded, key="analytics")
         self.refresh_alerts(login)
         self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records,
@@ -335,7 +390,7 @@ class TradingView(QWidget):
         if account is None or account.login != result.login:
             return  # the user moved on while it loaded
         self.figures.set_records(analytics_figures(result, account.currency))
-        self.chart.set_curves(result.balance_curve, result.equity_curve)
+        self.chart.set_curves(result.balance_curve, result.equity_curve, result.flows)
         self.deals_panel.set_symbols(sorted(result.by_symbol))
 
     # -- actions ----------------------------------------------------------------------------------
@@ -400,8 +455,12 @@ class TradingView(QWidget):
     @Slot(int, object, object)
     def _snapshot(self, login: int, snapshot: AccountSnapshot, positions: list[Position]) -> None:
         self.accounts.update_row(login, last_sync=snapshot.time)
+        risk, actor = self.session.services.trading.risk, self.session.actor
+        self._submit(lambda: risk.active(actor, login), lambda active: self.notifier.notice(login, active),
+                     key=f"active-alerts-{login}")
         account = self.selected_account()
         if account is not None and account.login == login:
+            self.summary.setText(summary_text(AccountFigures.of(snapshot)))
             self.positions.set_records(positions)
             self.chart.add_point(snapshot.time, snapshot.equity)
             self.refresh_alerts(login)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
@@ -103,3 +104,33 @@ def test_admin_tab_lists_the_new_sections(qtbot: QtBot, session: UiSession) -> N
     tab = AdminTab(session)
     qtbot.addWidget(tab)
     assert [tab.tabText(i) for i in range(tab.count())][:4] == ["Users", "Audit", "Backups", "Keys"]
+
+
+def test_the_table_exports_what_it_shows_to_excel(
+    qtbot: QtBot, view: AuditView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(view.table_export, "choose_path", lambda kind: tmp_path / "audit.xlsx")
+    qtbot.keyClicks(view.filters["action"], "user.")
+    click(qtbot, view.buttons["apply"])
+    next(a for a in view.table_export.button.menu().actions() if "Excel" in a.text()).trigger()
+    rows = list(load_workbook(tmp_path / "audit.xlsx").active.values)
+    assert rows[0][:3] == ("Seq", "When", "Actor")
+    assert [row[5] for row in rows[1:]] == ["user.create", "user.create"]
+
+
+def test_enter_opens_an_entry_with_its_fields_before_and_after(qtbot: QtBot, view: AuditView) -> None:
+    qtbot.keyClicks(view.filters["action"], "user.create")
+    click(qtbot, view.buttons["apply"])
+    row = next(r for r in range(view.model.rowCount()) if view.model.entry_at(r).entity_id
+               and (view.model.entry_at(r).after or {}).get("username") == "bob.pm")
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(row, 0))
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert view.dialog is not None
+    assert view.dialog.isVisible()
+    table = view.dialog.table
+    cells = {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
+             for r in range(table.rowCount())}
+    assert cells["username"] == ("—", "bob.pm")
+    assert not any("$argon2" in after for _, after in cells.values())  # no password hash is shown
+    view.dialog.close()

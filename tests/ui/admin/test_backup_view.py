@@ -43,6 +43,7 @@ def test_without_a_passphrase_it_says_so_and_offers_to_set_it(
 ) -> None:
     assert view.passphrase_label.text() == AUTOMATIC_OFF_TEXT
     assert not view.buttons["backup_now"].isEnabled()
+    assert view.buttons["backup_now"].toolTip().startswith("Set the backup passphrase first")
     assert view.last_label.text() == "Last backup: never"
     assert str(session.context.paths.default_backup_dir) in view.folder_label.text()
     click(qtbot, view.buttons["set_passphrase"])
@@ -109,3 +110,21 @@ def test_the_scheduler_runs_once_a_day_and_keeps_the_newest_copies(
     assert messages == [f"Backed up to {newest}."]
     assert not scheduler.due(now)
     assert scheduler.due(now + timedelta(days=1, minutes=1))
+
+
+def test_backups_are_listed_and_the_selected_one_verifies(qtbot: QtBot, view: BackupsView, session: UiSession) -> None:
+    assert not view.buttons["verify"].isEnabled()
+    assert view.buttons["verify"].toolTip() == "Select a backup in the list first."
+    view.scheduler.set_passphrase(BACKUP_PASSPHRASE)
+    view.refresh()
+    click(qtbot, view.buttons["backup_now"])
+    [archive] = backup_files(session.context.paths.default_backup_dir)
+    assert view.files.rowCount() == 1
+    assert view.files.index(0, 0).data() == archive.name
+    assert view.files.index(0, 2).data().endswith(" MB")
+    view.table.selectRow(0)
+    click(qtbot, view.buttons["verify"])
+    assert view.message.text() == f"✔ {archive.name} opens and every checksum matches."
+    archive.write_bytes(archive.read_bytes()[:-200])  # damaged since
+    click(qtbot, view.buttons["verify"])
+    assert view.message.text().startswith(f"✘ {archive.name}: ")

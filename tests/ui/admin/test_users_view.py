@@ -152,3 +152,13 @@ def test_a_non_admin_sees_the_refusal_not_the_users(qtbot: QtBot, session: UiSes
     box = widget.findChild(QLabel, "qt_msgbox_label")
     assert box is not None
     assert "may not users: manage" in box.text()
+
+
+def test_disabled_user_buttons_say_why(qtbot: QtBot, view: UsersView) -> None:
+    view.table.clearSelection()
+    assert view.buttons["disable"].toolTip() == "Select a user in the table first."
+    view.table.selectRow(0)
+    user = view.selected()
+    assert user is not None
+    assert view.buttons["unlock"].toolTip() == f"{user.username} is not locked out."
+    assert not view.buttons["unlock"].isEnabled()

@@ -68,9 +68,9 @@ def test_over_payment_is_explained_under_the_amount_then_a_valid_payment_is_reco
 
 def test_an_unreadable_date_is_explained_under_the_date(qtbot: QtBot, tab: PortfolioTab) -> None:
     click(qtbot, tab.buttons["fees"])
-    submit_form(qtbot, tab.dialog, paid_on="5.1.2023", amount="10", reference="BANK-1")
-    assert owed_text(tab) == "— (give the date as YYYY-MM-DD)"
-    assert "write it as YYYY-MM-DD" in field_error(tab.dialog, "paid_on")
+    submit_form(qtbot, tab.dialog, paid_on="5 Jan", amount="10", reference="BANK-1")
+    assert owed_text(tab) == "— (give the date as DD/MM/YYYY or YYYY-MM-DD)"
+    assert "type it as DD/MM/YYYY or YYYY-MM-DD" in field_error(tab.dialog, "paid_on")
     assert tab.dialog.isVisible()
 
 

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.reports import formatting as fmt
-from fidus_desktop.services.portfolio.dealing import TransactionRequest
+from fidus_desktop.services.permissions import Role
+from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionRequest
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog
 from fidus_desktop.ui.portfolio.tab import PortfolioTab, portfolio_tab
 from fidus_desktop.ui.session import UiSession
-from tests.portfolio.fixtures import D4, PM, Office
+from tests.portfolio.fixtures import ADMIN, D4, PM, Office
 from tests.reports.test_statements import client_of
 from tests.ui.form_support import click, fill_form
 
@@ -84,7 +89,7 @@ def test_invalid_amount_is_explained_next_to_the_field_and_nothing_is_saved(
     fill_form(qtbot, tab.dialog, investor_id="INV-2", amount="12,5x", trade_date="2023-01-05",
               dealing_date="2023-01-05", settlement_date="2023-01-06")
     click(qtbot, tab.dialog.ok_button)
-    assert "amount" in field_error(tab, "amount").lower()
+    assert "'12,5x' is not a number" in field_error(tab, "amount")
     assert tab.dialog.isVisible()
     fill_form(qtbot, tab.dialog, investor_id="INV-999", amount="500")
     click(qtbot, tab.dialog.ok_button)
@@ -108,6 +113,32 @@ def test_a_valid_subscription_appears_in_the_transactions_table(
     assert entered.status == "pending"
 
 
+def test_charts_and_tables_are_seen_together_at_1280x720(tab: PortfolioTab) -> None:
+    tab.resize(1280, 720 - 160)  # what the tab gets of a 1280×720 window (menu, tab bar, status bar)
+    QApplication.processEvents()
+    scroll = tab.findChild(QScrollArea)
+    assert not scroll.verticalScrollBar().isVisible()  # no page scrolling pushing the tables down
+    for widget, least in ((tab.performance_chart, 150), (tab.investors_view, 100)):
+        top = widget.mapTo(scroll.viewport(), widget.rect().topLeft()).y()
+        assert widget.height() >= least
+        assert 0 <= top
+        assert top + widget.height() <= scroll.viewport().height()
+    assert all(button.isVisible() for button in tab.buttons.values())
+
+
+def test_a_deal_typed_as_a_british_user_writes_it_is_entered(qtbot: QtBot, tab: PortfolioTab) -> None:
+    click(qtbot, tab.buttons["deal"])
+    assert tab.dialog.dates["trade_date"].date() == D4  # the latest NAV date, not a today without data
+    assert not tab.dialog.units.isEnabled()  # a subscription is an amount
+    fill_form(qtbot, tab.dialog, investor_id="INV-2", amount="2,500.00", trade_date="05/01/2023",
+              dealing_date="5/1/2023", settlement_date="06/01/2023")
+    click(qtbot, tab.dialog.ok_button)
+    assert not tab.dialog.isVisible()
+    entered = tab.dialog.result_value
+    assert (entered.amount, entered.trade_date.isoformat(), entered.settlement_date.isoformat()) == (
+        Decimal("2500.00"), "2023-01-05", "2023-01-06")
+
+
 def test_transactions_filter_by_investor_number_and_status(qtbot: QtBot, tab: PortfolioTab) -> None:
     qtbot.keyClicks(tab.transaction_filter, "INV-2")
     tab.apply_filters()  # what the debounce timer does after typing stops
@@ -123,6 +154,26 @@ def test_transactions_filter_by_investor_number_and_status(qtbot: QtBot, tab: Po
     assert [tab.investors.row_at(r).number for r in range(tab.investors.rowCount())] == ["INV-2"]
 
 
+def test_export_writes_every_filtered_transaction_not_only_the_loaded_page(
+        tab: PortfolioTab, office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(3):
+        office.p.dealing.enter(PM, TransactionRequest("subscription", office.eur.class_id, office.bob.investor_id,
+                                                      D4, D4, D4, amount="100.00", ref=f"EXPORT-{n}"))
+    tab.transactions.page_size = 2  # the table holds one small page; the export reads them all
+    tab.transaction_filter.setText(office.bob.number)
+    tab.apply_filters()
+    assert tab.transactions.rowCount() == 2
+    expected = office.p.dealing.count(PM, TransactionQuery(investor_id=office.bob.investor_id))
+    assert expected > 2
+    export = tab.exports["transactions"]
+    monkeypatch.setattr(export, "choose_path", lambda kind: tmp_path / "deals")  # typed without an extension
+    export.actions["csv"].trigger()
+    with (tmp_path / "deals.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == expected
+    assert {(r["Trade date"], r["Amount"]) for r in rows} >= {(D4.isoformat(), "100.00")}  # ISO, plain decimals
+
+
 def test_nav_correction_needs_a_reason_then_updates_the_card(qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
     click(qtbot, tab.buttons["nav"])
     fill_form(qtbot, tab.dialog, nav_date="2023-01-05", nav_per_unit="102.25")
@@ -133,6 +184,10 @@ def test_nav_correction_needs_a_reason_then_updates_the_card(qtbot: QtBot, tab: 
     click(qtbot, tab.dialog.ok_button)
     assert not tab.dialog.isVisible()
     assert card(tab, "nav") == "102.2500"  # data_changed("nav") reloaded the figures
+    history = tab.nav_history
+    row = next(r for r in range(history.rowCount()) if history.record(r).nav_date == D4)
+    assert history.index(row, 1).data() == "102.2500"
+    assert history.index(row, 4).data() == "101.5000 → 102.2500 by maria: Late price for the bond book"
 
 
 def test_the_session_watcher_picks_up_changes_made_elsewhere(tab: PortfolioTab, session: UiSession,
@@ -179,3 +234,78 @@ def test_a_client_sees_no_fund_wide_tab(office: Office) -> None:
     widget = portfolio_tab(session)
     assert not isinstance(widget, PortfolioTab)
     widget.deleteLater()
+
+
+def test_keyboard_f5_refreshes_ctrl_f_finds_enter_opens(qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    tab.activateWindow()
+    qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert tab.investor_filter.hasFocus()
+    tab.table_tabs.setCurrentIndex(1)
+    qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert tab.transaction_filter.hasFocus()
+    office.p.investors.create_investor(ADMIN, "INV-3", "Carla Added Elsewhere", "individual")
+    qtbot.keyClick(tab, Qt.Key.Key_F5)
+    assert tab.investors.total == 3  # read again
+    tab.table_tabs.setCurrentIndex(0)
+    tab.investors_view.setFocus()
+    tab.investors_view.setCurrentIndex(tab.investors.index(1, 0))
+    qtbot.keyClick(tab.investors_view, Qt.Key.Key_Return)
+    assert tab.investor_dialog is not None
+    assert tab.investor_dialog.isVisible()
+    tab.investor_dialog.close()
+
+
+def test_disabled_buttons_say_why(qtbot: QtBot, office: Office) -> None:
+    analyst = UiSession(SimpleNamespace(services=office.services), replace(PM, role=Role.COMPLIANCE_OFFICER),
+                        runner=InlineRunner())  # type: ignore[arg-type]
+    widget = PortfolioTab(analyst)
+    qtbot.addWidget(widget)
+    assert not widget.buttons["deal"].isEnabled()
+    assert widget.buttons["deal"].toolTip() == "Your role (Compliance officer) may not enter deals."
+
+
+def test_the_monthly_table_calls_the_calendar_year_column_year(tab: PortfolioTab) -> None:
+    columns = tab.monthly_model.columnCount()
+    assert tab.monthly_model.headerData(columns - 1, Qt.Orientation.Horizontal) == "Year"
+
+
+def test_the_investor_is_found_by_name_and_picked_from_the_list(
+        qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    click(qtbot, tab.buttons["deal"])
+    dialog = tab.dialog
+    qtbot.keyClicks(dialog.investor, "bob")
+    dialog.look_up_investors()  # what the debounce timer does once typing pauses
+    assert dialog.matches.stringList() == ["INV-2 — Bob Corp"]
+    dialog.investor.setText(dialog.matches.stringList()[0])  # the user picks the suggestion
+    fill_form(qtbot, dialog, amount="1,000.00")
+    click(qtbot, dialog.ok_button)
+    assert not dialog.isVisible()
+    assert dialog.result_value.investor_id == office.bob.investor_id
+
+
+def test_transactions_show_the_investor_and_filter_by_trade_date(
+        qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    tab.table_tabs.setCurrentIndex(1)
+    headers = [tab.transactions.headerData(c, Qt.Orientation.Horizontal) for c in range(tab.transactions.columnCount())]
+    number, name = headers.index("Investor"), headers.index("Name")
+    shown = {(tab.transactions.index(r, number).data(), tab.transactions.index(r, name).data())
+             for r in range(tab.transactions.rowCount())}
+    assert ("INV-2", "Bob Corp") in shown
+    before = tab.transactions.total
+    qtbot.keyClicks(tab.trade_from, (D4 + timedelta(days=1)).strftime("%d/%m/%Y"))
+    qtbot.keyClick(tab.trade_from, Qt.Key.Key_Return)
+    later = office.p.dealing.count(PM, TransactionQuery(fund_id=office.fund.fund_id, start=D4 + timedelta(days=1)))
+    assert tab.transactions.total == later < before
+    tab.trade_from.clear()
+    qtbot.keyClicks(tab.trade_from, "sometime")
+    qtbot.keyClick(tab.trade_from, Qt.Key.Key_Return)
+    assert tab.transactions.total == before  # an unreadable date is no limit, and says so
+    assert "is not a date" in tab.trade_from.toolTip()
+
+
+def test_a_factsheet_name_typed_without_pdf_gets_the_extension(tab: PortfolioTab, office: Office,
+                                                                tmp_path: Path) -> None:
+    tab.write_factsheet(office.fund.fund_id, tmp_path / "April factsheet")
+    written = tmp_path / "April factsheet.pdf"
+    assert written.read_bytes().startswith(b"%PDF")
+    assert tab.message.text() == f"Factsheet written to {written}."

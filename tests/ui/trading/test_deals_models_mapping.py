@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QDate, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -10,6 +13,7 @@ from fidus_desktop.integrations.mt5 import SimulatedTerminal
 from fidus_desktop.services.trading.poller import Mt5Poller
 from fidus_desktop.services.trading.queries import DealFilter
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.trading.deals_panel import period_range
 from fidus_desktop.ui.trading.mapping_dialog import NOT_MAPPED, AccountMappingDialog
 from fidus_desktop.ui.trading.models import AccountRow, AccountsModel, figures_model, positions_model
 
@@ -99,3 +103,38 @@ def test_mapping_dialog_validates_then_maps_an_account_to_a_fund(
     assert session.services.trading.accounts.get(session.actor, 8003001).fund_id is None
     assert view.accounts.index(view.accounts.row_of(8003001), 2).data() == "not mapped"
 
+
+
+@pytest.mark.parametrize(("period", "expected"), [
+    ("All history", None), ("Custom", None),
+    ("Today", (date(2026, 4, 15), date(2026, 4, 16))),
+    ("This week", (date(2026, 4, 13), date(2026, 4, 16))),  # Monday to today
+    ("This month", (date(2026, 4, 1), date(2026, 4, 16))),
+    ("Last 3 months", (date(2026, 1, 14), date(2026, 4, 16))),
+])
+def test_history_presets_are_periods_up_to_today(period: str, expected: tuple[date, date] | None) -> None:
+    assert period_range(period, date(2026, 4, 15)) == expected
+
+
+def test_the_deals_period_defaults_to_all_history_and_custom_takes_the_dates(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    synced(session, terminal)
+    view = open_tab(qtbot, session, terminal)
+    assert view.shutdown()
+    panel, queries, actor = view.deals_panel, session.services.trading.queries, session.actor
+    assert panel.period.currentText() == "All history"  # the default shows the account's deals
+    assert panel.model.total == queries.count_deals(actor, DealFilter(login=5001001)) > 0
+    assert not panel.start.isEnabled()
+    first = panel.model.row_at(panel.model.rowCount() - 1).time if panel.model.rowCount() else None
+    assert first is not None
+    with qtbot.waitSignal(panel.model.loaded):
+        panel.period.setCurrentText("Custom")
+    assert panel.start.isEnabled()
+    day = first.date()
+    with qtbot.waitSignal(panel.model.loaded):
+        panel.start.setDate(QDate(day.year, day.month, day.day))
+    with qtbot.waitSignal(panel.model.loaded):
+        panel.end.setDate(QDate(day.year, day.month, day.day).addDays(1))
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    expected = queries.count_deals(actor, DealFilter(login=5001001, start=start, end=start + timedelta(days=1)))
+    assert panel.model.total == expected > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -139,3 +140,31 @@ def test_roles_without_sync_see_stored_data_and_clients_see_no_trading(
     refused = trading_tab(UiSession(session.context, client, session.runner))
     qtbot.addWidget(refused)
     assert isinstance(refused, NotAvailablePanel)
+
+
+
+def test_positions_show_every_column_and_their_totals(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    view = open_tab(qtbot, session, terminal)
+    qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
+    assert view.shutdown()
+    headers = [view.positions.headerData(c, Qt.Orientation.Horizontal) for c in range(view.positions.columnCount())]
+    assert {"SL", "TP", "Swap", "Profit"} <= set(headers)
+    stored_rows = list(session.services.trading.sync.positions.find({"login": 5001001}))
+    profit = sum(Decimal(str(d["profit"])) for d in stored_rows)
+    assert view.positions_total.text().startswith(f"{len(stored_rows)} open · profit {profit:,.2f}, swap ")
+
+
+def test_the_summary_bar_shows_the_accounts_figures_with_currency(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    view = open_tab(qtbot, session, terminal)
+    qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
+    assert view.shutdown()
+    view.refresh_account(5001001)  # the figures of the last stored poll
+    figures = session.services.trading.queries.latest_figures(session.actor, 5001001)
+    assert figures is not None
+    text = view.summary.text()
+    assert f"<b>Balance</b> {figures.balance:,.2f} {figures.currency}" in text
+    assert f"<b>Equity</b> {figures.equity:,.2f} {figures.currency}" in text
+    assert "<b>Margin level</b>" in text
+    assert f"<b>Floating P&amp;L</b> {figures.profit:+,.2f} {figures.currency}" in text

@@ -1,0 +1,35 @@
+"""Admin → Roles shows the permission matrix the services enforce."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.services.permissions import Permission, Role, allowed
+from fidus_desktop.ui.admin.roles_view import RolesView
+from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
+from fidus_desktop.ui.session import UiSession
+from tests.security_services.ui_support import admin_session
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
+    yield from admin_session(tmp_path, monkeypatch)
+
+
+def test_every_permission_and_role_is_shown_as_the_services_decide(qtbot: QtBot, session: UiSession) -> None:
+    view = RolesView(session)
+    qtbot.addWidget(view)
+    model = view.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert model.rowCount() == len(Permission)
+    for row, permission in enumerate(model.records):
+        for role in Role:
+            shown = model.index(row, headers.index(ROLE_LABELS[role])).data()
+            assert (shown == "✔") == allowed(role, permission), (permission, role)
+    fees = model.records.index(Permission.FEES_PAY)
+    assert model.index(fees, 0).data() == "Fees: pay"

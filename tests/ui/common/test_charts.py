@@ -1,0 +1,59 @@
+"""Charts read honestly: an empty chart shows no made-up scale, a filled drawdown keeps its legend off the fill."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.ui.common.charts import Series, TimeSeriesChart, period_start
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def chart(qtbot: QtBot, series: list[Series]) -> TimeSeriesChart:
+    widget = TimeSeriesChart("t")
+    qtbot.addWidget(widget)
+    widget.set_series(series)
+    widget.show()
+    return widget
+
+
+def test_an_empty_chart_has_no_ticks_and_says_so(qtbot: QtBot) -> None:
+    empty = chart(qtbot, [])
+    assert not any(empty.plot.getAxis(a).style["showValues"] for a in ("left", "bottom"))
+    assert empty.readout.text() == "No data for this selection."
+    empty.set_series([Series("A", [date(2026, 1, 2), date(2026, 1, 5)], [1.0, 2.0])])
+    assert all(empty.plot.getAxis(a).style["showValues"] for a in ("left", "bottom"))
+
+
+def test_the_drawdown_legend_sits_at_the_bottom_away_from_the_fill(qtbot: QtBot) -> None:
+    days = [date(2026, 1, d) for d in (2, 5, 6)]
+    drawdown = chart(qtbot, [Series("A", days, [0.0, -0.05, -0.02], fill=True)])
+    legend_box = drawdown.legend.mapRectToScene(drawdown.legend.boundingRect())
+    view_box = drawdown.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert legend_box.center().y() > view_box.center().y()
+    line = chart(qtbot, [Series("A", days, [100.0, 101.0, 99.0])])
+    legend_box = line.legend.mapRectToScene(line.legend.boundingRect())
+    assert legend_box.center().y() < line.plot.getPlotItem().getViewBox().sceneBoundingRect().center().y()
+
+
+@pytest.mark.parametrize(("period", "start"), [("MTD", date(2026, 4, 1)), ("YTD", date(2026, 1, 1)),
+                                               ("1Y", date(2025, 4, 10)), ("3Y", date(2023, 4, 10)), ("Max", None)])
+def test_period_starts_end_on_the_last_date(period: str, start: date | None) -> None:
+    assert period_start(period, date(2026, 4, 10)) == start
+
+
+def test_the_ytd_button_zooms_to_the_year_and_max_shows_everything(qtbot: QtBot) -> None:
+    days = [date(2023, 1, 2), date(2025, 6, 30), date(2026, 1, 5), date(2026, 4, 10)]
+    widget = chart(qtbot, [Series("A", days, [100.0, 110.0, 120.0, 125.0])])
+    qtbot.mouseClick(widget.period_buttons["YTD"], Qt.MouseButton.LeftButton)
+    first, last = widget.x_range()
+    assert date(2025, 12, 28) <= first <= date(2026, 1, 2)  # a little padding either side
+    assert date(2026, 4, 10) <= last <= date(2026, 4, 14)
+    qtbot.mouseClick(widget.period_buttons["Max"], Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+    assert widget.x_range()[0] <= date(2023, 1, 2)

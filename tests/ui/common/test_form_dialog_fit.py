@@ -1,0 +1,69 @@
+"""Form dialogs grow with their messages: every error label, the note and the buttons stay fully visible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.admin.keys_view import PassphraseDialog
+from fidus_desktop.ui.admin.user_dialogs import CreateUserDialog
+from fidus_desktop.ui.session import UiSession
+from tests.security_services.ui_support import admin_session
+from tests.ui.form_support import click, field_error, submit_form
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+LONG = ("The password is on the list of passwords known from breaches, so it would be guessed in minutes; "
+        "choose a passphrase of at least four unrelated words, or let the password manager generate one, "
+        "and type it twice.")
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
+    yield from admin_session(tmp_path, monkeypatch)
+
+
+def fully_visible(dialog: QDialog, widget: QWidget) -> bool:
+    """Inside the dialog and at least as tall as its text needs at its width."""
+    inside = QRect(widget.mapTo(dialog, widget.rect().topLeft()), widget.size())
+    needed = widget.heightForWidth(widget.width()) if widget.hasHeightForWidth() else widget.sizeHint().height()
+    return dialog.rect().contains(inside) and widget.height() >= needed
+
+
+def test_a_long_service_error_grows_the_dialog(qtbot: QtBot, session: UiSession,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    dialog = CreateUserDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = dialog.height()
+
+    def refuse(*_: object) -> None:
+        raise ValidationError({"password": LONG, "": LONG})
+
+    monkeypatch.setattr(session.services.users, "create_user", refuse)
+    submit_form(qtbot, dialog, username="maria.costa", password="x" * 12, repeat="x" * 12)
+    assert field_error(dialog, "password") == LONG
+    assert dialog.height() > before
+    for name in ("password_error", "general_error"):
+        assert fully_visible(dialog, dialog.findChild(QLabel, name)), name
+    assert fully_visible(dialog, dialog.ok_button)
+
+
+def test_the_backup_passphrase_dialog_shows_its_note_and_buttons(qtbot: QtBot, session: UiSession) -> None:
+    note = ("Choose the backup passphrase (at least 12 characters). Backups are encrypted with it; keep it in the "
+            "office safe, because a backup cannot be restored without it, not even by the administrator.")
+    dialog = PassphraseDialog(session, "Backup passphrase", "Save", lambda _: None, confirm=True, note=note)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    label = next(w for w in dialog.findChildren(QLabel) if w.text() == note)
+    assert fully_visible(dialog, label)
+    assert fully_visible(dialog, dialog.ok_button)
+    click(qtbot, dialog.ok_button)
+    assert field_error(dialog, "passphrase") == "Type the passphrase."
+    assert fully_visible(dialog, dialog.findChild(QLabel, "passphrase_error"))
+    assert fully_visible(dialog, dialog.ok_button)
