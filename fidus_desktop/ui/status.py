@@ -46,6 +46,8 @@ class StatusPanel(QStatusBar):
         for item in status_items():
             widget = resolve(item.factory)(session, self)
             widget.setStyleSheet(SLOT_STYLE)
+            if isinstance(widget, QLabel):
+                fit_short_slot(widget)  # again, now with the slot's padding
             self.items[item.name] = widget
             self.addPermanentWidget(widget)
         self.addPermanentWidget(self.user)

@@ -10,19 +10,20 @@ from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import fit_short_slot
 
 
-def mt5_text() -> str:
+def mt5_text() -> tuple[str, str]:
+    """Short text for the slot, and the whole story for its tooltip."""
     available, reason = mt5_available()
-    return "MT5: available" if available else f"MT5: {reason}"
+    return ("MT5: available", reason) if available else ("MT5: not available here", f"MT5: {reason}")
 
 
 class Mt5StatusItem(QLabel):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statusMt5")
-        self.show_text(mt5_text())
+        self.show_text(*mt5_text())
         session.signals.mt5_status.connect(self.show_text)
 
-    def show_text(self, text: str) -> None:
+    def show_text(self, text: str, detail: str = "") -> None:
         self.setText(text)
-        self.setToolTip(text)  # the whole text even when the window is narrow
+        self.setToolTip(detail or text)  # the whole story, also when the window is narrow
         fit_short_slot(self)
