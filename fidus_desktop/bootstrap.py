@@ -30,9 +30,11 @@ from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.uri import open_store
 
 if TYPE_CHECKING:
+    from fidus_desktop.services.audit_anchor import AuditAnchors
     from fidus_desktop.services.audit_query import AuditQueryService
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
+    from fidus_desktop.services.cli_sessions import CliSessionService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
     from fidus_desktop.services.keys import KeyService
@@ -77,8 +79,10 @@ class Services:
     documents: DocumentService
     backup: BackupService
     audit_query: AuditQueryService
+    audit_anchors: AuditAnchors
     changes: ChangeFeed
     users: UserService
+    cli_sessions: CliSessionService
     portfolio: PortfolioServices
     statements: StatementService
     trading: TradingServices
@@ -132,15 +136,12 @@ class AppContext:
     db_uri: str
 
     def close(self) -> None:
+        self.services.audit_anchors.advance()  # this workstation's anchor of the audit chain (never raises)
         self.store.close()
 
     def is_demo(self) -> bool:
         """True on the database ``--demo`` builds (its MT5 accounts exist only in the simulated terminal)."""
         return self.db_uri == f"sqlite:///{demo_database_path(self.paths).as_posix()}"
-
-    def open_other_store(self, uri: str) -> Store:
-        """Open another database (a restore target) with this workstation's keyring passwords; caller closes."""
-        return open_restore_target(uri, self.secrets)
 
     def terminal_link(self, simulated_seed: int | None = None) -> TerminalLink:
         """The MT5 terminal to follow: the simulator for the demo database (or ``simulated_seed``), else the real one.
@@ -186,15 +187,18 @@ def open_context(
     secrets: SecretStore | None = None,
     clock: Callable[[], datetime] = utc_now,
     log_to_file: bool = True,
+    create: bool = True,
 ) -> AppContext:
-    """Read and check settings, open and migrate the database, build every feature's services."""
+    """Read and check settings, open and migrate the database, build every feature's services (``create=False``:
+    the CLI, where only ``fidus init`` may create a SQLite database)."""
     paths = paths or AppPaths.for_user()
     if log_to_file:
         configure_logging(paths.log_file)
     settings = Settings.load(paths.settings_file, settings_schema())
     secrets = secrets or SecretStore()
     uri = resolve_db_uri(db_uri, settings, paths)
-    store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)))
+    store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)),
+                       create=create)
     try:
         migrate(store, migrations())
         services = Services(ServiceContext(store, clock), settings, secrets)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fidus_desktop.bootstrap import open_restore_target
-from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options
+from fidus_desktop.bootstrap import open_context, open_restore_target
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, fail, signed_in_actor
 from fidus_desktop.cli.keys import add_passphrase_option, crypto_errors, read_passphrase
+from fidus_desktop.cli.sign_in import has_session
 from fidus_desktop.security.backup_format import BackupReport
-from fidus_desktop.services.backup import restore_backup, verify_backup
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.backup import verify_backup
+from fidus_desktop.services.restore import TargetState, inspect_target, restore_into
 
 WHAT = "backup passphrase"
 
@@ -30,24 +33,49 @@ def cmd_create(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _backup_file(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        fail(f"There is no backup file {name}; give the path of a .fidusbak file.")
+    return path
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
+    _backup_file(args.file)
     with crypto_errors():
         report = verify_backup(Path(args.file), read_passphrase(args.passphrase_env, WHAT))
     print(f"Backup {args.file} is intact: {_summary(report)}.")
     return EXIT_OK
 
 
-def cmd_restore(args: argparse.Namespace) -> int:
-    passphrase = read_passphrase(args.passphrase_env, WHAT)
-    store = open_restore_target(args.into)
+def _restorer(args: argparse.Namespace, state: TargetState) -> Actor | None:
+    """Whoever replaces data signs in to the target database by its own rules; an empty target needs nobody."""
+    if not state.needs_sign_in or not args.force:
+        return None
+    ctx = open_context(state.uri)
     try:
-        with crypto_errors():
-            report = restore_backup(Path(args.file), passphrase, store, force=args.force)
-        documents = sum(report.collections.values())
-        print(f"Restored {documents} documents in {len(report.collections)} collections into {store.describe()}.")
-        return EXIT_OK
+        return signed_in_actor(ctx, args) if args.user or has_session(ctx) else None
     finally:
-        store.close()
+        ctx.close()
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _backup_file(args.file)
+    passphrase = read_passphrase(args.passphrase_env, WHAT)
+    state = inspect_target(args.into, open_restore_target)
+    actor = _restorer(args, state)
+    with crypto_errors():
+        outcome = restore_into(Path(args.file), passphrase, args.into, actor=actor, force=args.force,
+                               opener=open_restore_target)
+    report = outcome.report
+    documents = sum(report.collections.values())
+    print(f"Restored {documents} documents in {len(report.collections)} collections into {args.into}.")
+    if outcome.kept_copy is not None:
+        print(f"The database it replaced is kept as {outcome.kept_copy} (restore it the same way to undo).")
+    if actor is None:
+        print("Disaster recovery: the target was empty, so the backup passphrase alone was enough; the restored "
+              "audit trail records it as done by 'disaster-recovery'.")
+    return EXIT_OK
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,9 +90,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("file")
     add_passphrase_option(verify, WHAT)
     verify.set_defaults(func=cmd_verify)
-    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore = sub.add_parser(
+        "restore", help="restore a backup into a new database, or over one (administrator of it, --force)")
+    add_actor_options(restore)
     restore.add_argument("file")
     restore.add_argument("--into", required=True, metavar="URI", help="target database URI (sqlite:/// or mongodb://)")
-    restore.add_argument("--force", action="store_true", help="replace everything in a target that holds data")
+    restore.add_argument("--force", action="store_true",
+                         help="replace everything in a target that holds data (signed in as its administrator)")
     add_passphrase_option(restore, WHAT)
     restore.set_defaults(func=cmd_restore)

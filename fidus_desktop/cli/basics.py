@@ -95,7 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--demo", action="store_true", help="fill the database with the deterministic demo office")
     p.add_argument("--admin-user", metavar="NAME")
     p.add_argument("--admin-password-env", metavar="VAR", help="environment variable holding the password")
-    p.set_defaults(func=cmd_init)
+    p.set_defaults(func=cmd_init, creates_database=True)
 
     p = sub.add_parser("doctor", help="check database, keyring, MT5 and Google set-up; say how to fix problems")
     p.add_argument("--json", action="store_true")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import os
@@ -21,7 +20,6 @@ from fidus_desktop.config.logging_setup import configure_logging
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.errors import UserError, is_expected, report
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.users import SecondFactorRequired
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger(__name__)
@@ -61,7 +59,7 @@ def exit_for(exc: BaseException) -> int:
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[AppContext]:
     """The database named by ``--db`` / FIDUS_DB / settings for one command, closed when it ends."""
-    ctx = open_context(getattr(args, "db", None))
+    ctx = open_context(getattr(args, "db", None), create=getattr(args, "creates_database", False))
     try:
         yield ctx
     finally:
@@ -76,7 +74,8 @@ def acting(args: argparse.Namespace) -> Iterator[tuple[AppContext, Actor]]:
 
 
 def add_actor_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", default=os.environ.get("FIDUS_USER"), help="act as this user (or FIDUS_USER)")
+    parser.add_argument("--user", default=os.environ.get("FIDUS_USER"),
+                        help="act as this user (or FIDUS_USER; without it, the session `fidus login` opened)")
     parser.add_argument(
         "--password-env", default="FIDUS_PASSWORD", metavar="VAR", help="environment variable holding the password"
     )
@@ -85,26 +84,11 @@ def add_actor_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _secret_input(env_var: str, prompt: str, what: str) -> str:
-    value = os.environ.get(env_var)
-    if value is None:
-        if not sys.stdin.isatty():
-            fail(f"No {what}: set {env_var} or run the command in a terminal to be asked.")
-        value = getpass.getpass(prompt)
-    return value
-
-
 def signed_in_actor(ctx: AppContext, args: argparse.Namespace) -> Actor:
-    """Authenticate ``--user``: password, then the MFA code when the account has MFA enrolled."""
-    if not args.user:
-        fail("Say who is acting: --user NAME (or set FIDUS_USER).")
-    users = ctx.services.users
-    password = _secret_input(args.password_env, f"Password for {args.user}: ", "password")
-    try:
-        return users.authenticate(args.user, password).actor()
-    except SecondFactorRequired as step:
-        code = _secret_input(getattr(args, "otp_env", "FIDUS_OTP"), "Authenticator or recovery code: ", "MFA code")
-        return users.complete_mfa(step.challenge, code).actor()
+    """``--user`` or this workstation's CLI session, under the GUI's sign-in policy (``cli.sign_in``)."""
+    from fidus_desktop.cli.sign_in import signed_in_actor as sign_in  # it uses fail() from here
+
+    return sign_in(ctx, args)
 
 
 def to_jsonable(value: Any) -> Any:

@@ -18,7 +18,7 @@ from fidus_desktop.features.registry import doctor_checks, settings_schema
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
 from fidus_desktop.services.server_check import prove_server
-from fidus_desktop.store.errors import StorageError
+from fidus_desktop.store.errors import DatabaseMissing, StorageError
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
 
@@ -53,9 +53,11 @@ def check_settings(given: DoctorInput) -> Check:
 
 def check_database(given: DoctorInput) -> Check:
     try:
-        ctx = open_context(given.db_uri, log_to_file=False)
+        ctx = open_context(given.db_uri, log_to_file=False, create=False)
     except SettingsError:
         return Check("database", "fail", "not checked: the settings file is not usable (see the settings check)")
+    except DatabaseMissing as exc:
+        return Check("database", "warn", str(exc), "Run `fidus init --admin-user NAME` or `fidus init --demo`.")
     except StorageError as exc:
         return Check("database", "fail", str(exc), "Check --db / FIDUS_DB / database.uri in the settings file.")
     try:

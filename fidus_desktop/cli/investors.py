@@ -8,6 +8,10 @@ workstation without the data key shows them locked and cannot set or search them
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from fidus_desktop.bootstrap import AppContext
@@ -77,6 +81,28 @@ def cmd_show(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def personal_value(name: str, source: str) -> str:
+    """A personal value from ``env:VAR``, ``file:PATH`` or ``prompt``: never the value itself on the command line,
+    where the process list, shell history and logs would keep it."""
+    kind, _, where = source.partition(":")
+    if kind == "env" and where:
+        value = os.environ.get(where)
+        if value is None:
+            fail(f"{_option(name)} env:{where}: the environment variable {where} is not set.")
+        return value
+    if kind == "file" and where:
+        try:
+            return Path(where).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"{_option(name)} file:{where}: cannot read it ({exc}).")
+    if source == "prompt":
+        if not sys.stdin.isatty():
+            fail(f"{_option(name)} prompt needs a terminal; use env:VAR or file:PATH in scripts.")
+        return getpass.getpass(f"{name.replace('_', ' ').capitalize()}: ")
+    fail(f"{_option(name)} takes env:VAR, file:PATH or prompt, not the value itself (it would be visible in the "
+         "process list and the shell history).")
+
+
 def cmd_set_personal(args: argparse.Namespace) -> int:
     values: dict[str, str | None] = {name: None for name in args.clear or []}
     for name in SENSITIVE_FIELDS:
@@ -84,7 +110,7 @@ def cmd_set_personal(args: argparse.Namespace) -> int:
         if given is not None:
             if name in values:
                 fail(f"{_option(name)} and --clear {name} contradict each other; give one.")
-            values[name] = given
+            values[name] = personal_value(name, given)
     if not values:
         fail("Nothing to change: give " + ", ".join(f"{_option(n)} VALUE" for n in SENSITIVE_FIELDS) +
              " or --clear FIELD.")
@@ -108,8 +134,9 @@ def cmd_end_relationship(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     name = next(n for n in SENSITIVE_FIELDS if getattr(args, n) is not None)
+    value = personal_value(name, getattr(args, name))
     with acting(args) as (ctx, actor), crypto_errors():
-        found = ctx.services.portfolio.investors.find_by_personal(actor, name, getattr(args, name))
+        found = ctx.services.portfolio.investors.find_by_personal(actor, name, value)
         rows = [_row(i) for i in found]
         if args.json:
             emit_json({"investors": rows})
@@ -122,8 +149,8 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 def _personal_options(parser: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup, verb: str) -> None:
     for name in SENSITIVE_FIELDS:
-        metavar = "YYYY-MM-DD" if name == "date_of_birth" else "VALUE"
-        parser.add_argument(_option(name), dest=name, metavar=metavar, help=f"{verb} the {name.replace('_', ' ')}")
+        parser.add_argument(_option(name), dest=name, metavar="env:VAR|file:PATH|prompt",
+                            help=f"{verb} the {name.replace('_', ' ')}, read from there")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

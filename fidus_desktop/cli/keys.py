@@ -61,7 +61,8 @@ def add_passphrase_option(parser: argparse.ArgumentParser, what: str) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         passphrase = read_passphrase(args.passphrase_env, "office passphrase", confirm=True)
-        key_id = ctx.services.keys.init(actor, passphrase)
+        with crypto_errors():
+            key_id = ctx.services.keys.init(actor, passphrase)
         print(f"Created data key {key_id}; this workstation is enrolled. Keep the passphrase in the office safe.")
         return EXIT_OK
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, fail
 from fidus_desktop.cli.keys import crypto_errors
+from fidus_desktop.security.private_files import write_private
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -16,8 +17,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             json_bytes, pdf_bytes = ctx.services.personal_data.export_person(actor, args.person)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"person-{args.person}.json").write_bytes(json_bytes)
-        (out / f"person-{args.person}.pdf").write_bytes(pdf_bytes)
+        write_private(out / f"person-{args.person}.json", json_bytes)  # personal data: owner-only files
+        write_private(out / f"person-{args.person}.pdf", pdf_bytes)
         print(f"Wrote person-{args.person}.json and person-{args.person}.pdf to {out}.")
         return EXIT_OK
 

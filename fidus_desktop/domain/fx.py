@@ -25,10 +25,12 @@ import io
 import pyexpat
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from fidus_desktop.domain.money import Money, MoneyError, check_currency, round_money, to_decimal
 from fidus_desktop.errors import UserError
@@ -316,6 +318,13 @@ def _check_column(ccy: str, cells: tuple[str, ...], lines: list[int]) -> None:
 def parse_ecb_csv(text: str, *, max_stale_days: int = DEFAULT_MAX_STALE_DAYS) -> RateTable:
     """Parse ``eurofxref.csv`` or ``eurofxref-hist.csv`` (``Date,USD,JPY,…``; ``N/A`` = no rate)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True)
+    try:
+        return _parse_ecb_rows(reader, max_stale_days)
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit, a NUL byte
+        raise FxParseError(f"line {reader.line_num}: not a readable CSV row ({exc}).") from None
+
+
+def _parse_ecb_rows(reader: Any, max_stale_days: int) -> RateTable:
     header = next(reader, None)
     if not header or header[0].strip() != "Date":
         raise FxParseError("line 1: expected a header starting with 'Date', such as 'Date,USD,JPY,…'.")
@@ -436,7 +445,14 @@ def _parse_zip(data: bytes, max_stale_days: int) -> RateTable:
             raise FxParseError(
                 f"{member.filename} unzips to {member.file_size} bytes; too large for an ECB rate file."
             )
-        inner = archive.read(member)
+        try:  # the header's size can lie (zip bombs): cap what is actually inflated
+            with archive.open(member) as stream:
+                inner = stream.read(_MAX_UNZIPPED_BYTES + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise FxParseError(f"{member.filename} in the zip is damaged ({exc}); download it again.") from None
+        if len(inner) > _MAX_UNZIPPED_BYTES:
+            raise FxParseError(f"{member.filename} unzips to more than {_MAX_UNZIPPED_BYTES} bytes; too large for an "
+                               "ECB rate file.")
     try:
         return parse_ecb(inner, max_stale_days=max_stale_days)
     except FxParseError as exc:

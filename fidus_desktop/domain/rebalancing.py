@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
+from fidus_desktop.domain.csv_cells import safe_row
 from fidus_desktop.domain.money import Money, round_money, to_decimal
 from fidus_desktop.errors import UserError
 
@@ -328,7 +329,7 @@ def proposal_to_csv(proposal: RebalanceProposal) -> str:
     writer = csv.writer(buffer)
     writer.writerow(["instrument_id", "asset_class", "side", "quantity", "price", "currency", "amount"])
     for trade in proposal.trades:
-        writer.writerow(
+        writer.writerow(safe_row(
             [
                 trade.instrument_id,
                 trade.asset_class,
@@ -338,5 +339,5 @@ def proposal_to_csv(proposal: RebalanceProposal) -> str:
                 trade.price.currency,
                 f"{trade.amount.amount:f}",
             ]
-        )
+        ))
     return buffer.getvalue()

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from fidus_desktop.config.settings import Setting, at_least, one_of_each
 from fidus_desktop.features.spec import Feature
+from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
 from fidus_desktop.services.changes import ChangeFeed
+from fidus_desktop.services.cli_sessions import (
+    DEFAULT_IDLE_MINUTES,
+    IDLE_SETTING,
+    CliSessionService,
+    cli_session_idle_minutes,
+)
 from fidus_desktop.services.documents import DEFAULT_MAX_MB, MAX_MB_SETTING, DocumentService
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, Role
@@ -27,8 +34,10 @@ CORE = Feature(
         "documents": lambda w: DocumentService(w.ctx, w.services.vault, w.settings, w.document_owners),
         "backup": lambda w: BackupService(w.ctx),
         "audit_query": lambda w: AuditQueryService(w.ctx),
+        "audit_anchors": lambda w: AuditAnchors(w.ctx, w.secrets),
         "changes": lambda w: ChangeFeed(w.ctx),
         "users": lambda w: UserService(w.ctx, SignInPolicy.from_settings(w.settings)),
+        "cli_sessions": lambda w: CliSessionService(w.ctx, w.services.users, cli_session_idle_minutes(w.settings)),
     },
     permissions=(P.PERSONAL_DATA_READ, P.PERSONAL_DATA_EXPORT, P.PERSONAL_DATA_ERASE, P.OWN_CREDENTIALS),
     grants={
@@ -37,12 +46,15 @@ CORE = Feature(
         Role.BACK_OFFICE: _EVERY_USER | {P.PERSONAL_DATA_READ},
         Role.CLIENT: _EVERY_USER,
     },
-    cli=("fidus_desktop.cli.basics", "fidus_desktop.cli.documents", "fidus_desktop.cli.privacy"),
+    cli=("fidus_desktop.cli.account", "fidus_desktop.cli.basics", "fidus_desktop.cli.documents",
+         "fidus_desktop.cli.privacy"),
     demo=((10, "fidus_desktop.services.demo:demo_users"),),
     settings=(
         Setting("database.uri", str, "", "sqlite:///path.db or mongodb://…; empty: the per-user SQLite file"),
         Setting("security.lockout_attempts", int, 5, "failed sign-ins before a lockout", at_least(1)),
         Setting("security.lockout_minutes", int, 15, "how long a lockout lasts", at_least(1)),
+        Setting(IDLE_SETTING, int, DEFAULT_IDLE_MINUTES, "minutes an unused `fidus login` session stays open",
+                lambda v: None if 1 <= v <= 24 * 60 else f"must be from 1 to 1440 minutes, not {v!r}"),
         Setting("security.mfa_required_roles", list, [Role.ADMIN.value, Role.COMPLIANCE_OFFICER.value],
                 "roles that must sign in with a second factor", one_of_each(Role)),
         Setting(KYC_RETENTION.years_setting, int, KYC_RETENTION.default_years,

@@ -17,6 +17,8 @@ missing FX rate, say) is reported in ``failed`` and the batch goes on.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,6 +29,7 @@ from fidus_desktop.reports.statement import render_statement, statement_filename
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.statements import StatementData
 
+PARTIAL = ".partial"
 Gather = Callable[[str], StatementData]
 Progress = Callable[[int, int, str], None]  # done, total, what was just finished
 Cancelled = Callable[[], bool]
@@ -46,14 +49,38 @@ class BatchResult:
 
 
 def _render(data: StatementData, path: Path) -> Path:
-    render_statement(data, path)
+    """Lay the PDF out under ``<name>.partial`` and rename it: a kill never leaves a truncated PDF under the
+    statement's real name."""
+    partial = path.with_name(path.name + PARTIAL)
+    try:
+        render_statement(data, partial)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return path
+
+
+def die_with_parent() -> None:
+    """Pool worker initializer: exit when the process that started the batch is gone (killed, crashed), so
+    no worker is left rendering for nobody. ``parent_process().join()`` waits on the parent's sentinel."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def write_statements(investor_ids: Sequence[str], gather: Gather, out_dir: Path, *, workers: int = 1,
                      progress: Progress | None = None, cancelled: Cancelled | None = None) -> BatchResult:
     """Write one statement PDF per investor into ``out_dir``; see the module docstring."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in out_dir.glob(f"statement-*.pdf{PARTIAL}"):  # from a batch that was killed
+        leftover.unlink(missing_ok=True)
     result = BatchResult(len(investor_ids))
     started = time.perf_counter()
 
@@ -78,7 +105,8 @@ def write_statements(investor_ids: Sequence[str], gather: Gather, out_dir: Path,
                 result.written.append(_render(data, out_dir / statement_filename(data)))
                 finished(data.investor_number)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=die_with_parent) as pool:
             in_flight: list[tuple[str, Future[Path]]] = []
 
             def collect(limit: int) -> None:

@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.crypto import KEY_BYTES, NONCE_BYTES, SALT_BYTES, ScryptParams, WrongPassphrase
+from fidus_desktop.security.private_files import create_private
 
 MAGIC = b"FIDUSBAK"
 FORMAT_VERSION = 1
@@ -249,7 +250,7 @@ def write_backup(
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     try:
-        with partial.open("wb") as out:
+        with os.fdopen(create_private(partial), "wb") as out:  # owner-only: it holds every record
             out.write(MAGIC + bytes([FORMAT_VERSION]) + _LENGTH.pack(len(header)) + header)
             writer = _ChunkWriter(
                 out, _subkey(master, _CHUNK_INFO, KEY_BYTES), hashlib.sha256(header).digest(), chunk_size

@@ -31,6 +31,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
+from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.security.crypto import NONCE_BYTES, SALT_BYTES, ScryptParams
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 
@@ -42,7 +43,10 @@ _BACKEND_PATH = "fidus_desktop.security.keyring_file.FileKeyring"
 
 
 def default_keyring_path() -> Path:
-    """``<per-user data folder>/FIDUS Desktop/keyring.enc`` (computed, not created)."""
+    """``<per-user data folder>/FIDUS Desktop/keyring.enc``, or in the data folder under ``FIDUS_HOME`` when
+    that is set (portable installs, tests), like every other per-user file (computed, not created)."""
+    if os.environ.get("FIDUS_HOME"):
+        return AppPaths.for_user().data_dir / FILE_NAME
     return platformdirs.user_data_path("FIDUS Desktop", appauthor=False) / FILE_NAME
 
 

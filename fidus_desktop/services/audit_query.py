@@ -14,7 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fidus_desktop.domain.csv_cells import safe_row
 from fidus_desktop.security.audit_chain import ChainVerdict
+from fidus_desktop.security.private_files import private_text_file
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AUDIT, AuditEntry
 from fidus_desktop.services.base import Service, ValidationError
@@ -91,11 +93,11 @@ class AuditQueryService(Service):
         """Write the matching entries to ``out_path`` (UTF-8 CSV, newest first); how many were written."""
         require(actor, Permission.AUDIT_READ)
         rows = 0
-        with Path(out_path).open("w", encoding="utf-8", newline="") as out:
+        with private_text_file(Path(out_path)) as out:
             writer = csv.writer(out)
             writer.writerow(CSV_COLUMNS)
             for entry in self.iter_matching(actor, where):
-                writer.writerow([_cell(getattr(entry, column)) for column in CSV_COLUMNS])
+                writer.writerow(safe_row([_cell(getattr(entry, column)) for column in CSV_COLUMNS]))
                 rows += 1
         return rows
 

@@ -37,7 +37,9 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.documents import CHUNKS, DOCUMENTS, DocumentDamaged, restore_blob, stored_blobs
 from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.store import restore_marker
 from fidus_desktop.store.port import Document, Store
+from fidus_desktop.store.uri import redact
 
 log = logging.getLogger(__name__)
 SUFFIX = ".fidusbak"
@@ -119,13 +121,16 @@ class BackupService(Service):
         """Open and check every chunk and checksum; raises ``WrongPassphrase`` / ``BackupCorrupt``."""
         return verify_backup(path, passphrase)
 
-    def restore(self, actor: Actor, path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:
-        """Restore into another database (never the open one); audited in the open one."""
+    def restore(self, actor: Actor, path: Path, passphrase: str, into: str, *, force: bool = False) -> RestoreReport:
+        """Restore into the database at URI ``into`` (never the open one) the safe way (``services.restore``),
+        with ``actor``'s permission; audited in the open database too."""
+        from fidus_desktop.services.restore import restore_into  # it builds on this module
+
         require(actor, Permission.BACKUP_RESTORE)
-        report = restore_backup(path, passphrase, into, force=force)
+        report = restore_into(path, passphrase, into, actor=actor, force=force, clock=self.ctx.clock).report
         with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
             rec.record("backup.restore", "backup", Path(path).name,
-                       after={"into": into.describe(), "collections": report.collections, "blobs": report.blobs})
+                       after={"into": redact(into), "collections": report.collections, "blobs": report.blobs})
         return report
 
     def run_scheduled(self, actor: Actor, folder: Path, passphrase: str, keep: int) -> Path:
@@ -133,6 +138,8 @@ class BackupService(Service):
         if keep < 1:
             raise ValidationError({"keep": "Keep at least one backup copy (setting backup.keep)."})
         folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.glob(f"fidus-*{SUFFIX}.partial"):  # from a run that was killed
+            leftover.unlink(missing_ok=True)
         path = folder / (self.now().astimezone(UTC).strftime(_NAME_FORMAT) + SUFFIX)
         self.create(actor, path, passphrase)
         self.verify(path, passphrase)
@@ -150,13 +157,13 @@ def _noting_ids(docs: Iterator[Document], ids: list[str]) -> Iterator[Document]:
 def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = False) -> RestoreReport:
     """Check the archive, then load it into ``into`` (empty, or emptied when ``force``)."""
     report = verify_backup(path, passphrase)  # nothing is written unless the whole archive is sound
-    occupied = sorted(name for name in into.collection_names() if into.collection(name).count() > 0)
+    occupied = sorted(name for name in _data_collections(into) if into.collection(name).count() > 0)
     if occupied and not force:
         raise TargetNotEmpty(
             f"The target database ({into.describe()}) already holds data in {', '.join(occupied)}. Restore into "
             "an empty database, or use --force to replace everything in it."
         )
-    for name in into.collection_names():
+    for name in _data_collections(into):
         into.drop_collection(name)
     written: list[str] = []
     try:
@@ -172,6 +179,11 @@ def restore_backup(path: Path, passphrase: str, into: Store, *, force: bool = Fa
             into.drop_collection(name)
         raise
     return RestoreReport(report.collections, report.created_at, report.blobs)
+
+
+def _data_collections(store: Store) -> list[str]:
+    """Every collection but the marker of a restore in progress (``store.restore_marker``), which stays."""
+    return [name for name in store.collection_names() if name != restore_marker.COLLECTION]
 
 
 def _grouped(records: Iterator[DocumentRecord | BlobRecord]) -> Iterator[tuple[str, list[Document]] | BlobRecord]:

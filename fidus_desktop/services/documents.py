@@ -19,7 +19,6 @@ Backups carry each document's sealed chunks as one blob named by the document id
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from pathlib import Path, PurePath
 from fidus_desktop.config.secrets import SecretsUnavailable
 from fidus_desktop.config.settings import Settings
 from fidus_desktop.errors import UserError
+from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
@@ -291,12 +291,9 @@ class DocumentService(Service):
         if isinstance(content, Locked):
             return content
         path = Path(path)
-        partial = path.with_name(path.name + ".partial")
         try:
-            partial.write_bytes(content)
-            os.replace(partial, path)
+            write_private(path, content)  # a decrypted copy: readable by its owner only
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise ValidationError({"path": f"Cannot write {path}: {exc.strerror or exc}."}) from exc
         return len(content)
 

@@ -186,7 +186,11 @@ class KeyService(Service):
         with self.changing(actor, Permission.KEYS_MANAGE) as rec:
             self.keys.insert(self._key_record(key, passphrase, ACTIVE))
             rec.record("keys.init", "data_key", key.key_id)
-        self._remember(key)
+            try:  # inside the transaction: without a keyring, neither the key nor its audit entry is kept
+                self._remember(key)
+            except SecretsUnavailable as exc:
+                raise KeysNotReady(f"The data key was not created: this workstation has no usable keyring "
+                                   f"to keep it in ({exc}).") from None
         return key.key_id
 
     def _key_record(self, key: DataKey, passphrase: str, status: str) -> Document:

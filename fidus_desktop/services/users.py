@@ -47,6 +47,7 @@ from fidus_desktop.store.port import Document
 USERS = "users"
 SECRET_FIELDS = ("password_hash", mfa.WRAPPED, mfa.LEGACY, "recovery_codes")
 MAX_SIGN_IN_RETRIES = 5
+UNKNOWN_USER = "(unknown user name, not recorded)"
 _WRONG = "The username or password is not right, or the account is disabled."
 _WRONG_CODE = (
     "That code is not right or was already used; enter the code your app shows now, or an unused recovery code."
@@ -404,9 +405,18 @@ class UserService(Service):
             )
         return totp.enrol_totp(actor.username)
 
-    def confirm_totp_enrolment(self, actor: Actor, secret: Any, code: Any, password: Any) -> list[str]:
+    def new_recovery_codes(self) -> tuple[list[str], list[str]]:
+        """(codes to show once, hashes to store) for ``confirm_totp_enrolment(..., recovery=...)``."""
+        return totp.new_recovery_codes(hasher=self.hasher)
+
+    def confirm_totp_enrolment(
+        self, actor: Actor, secret: Any, code: Any, password: Any,
+        recovery: tuple[list[str], list[str]] | None = None,
+    ) -> list[str]:
         """Store the secret, wrapped under ``password``, once the user proves their app works; returns the
-        recovery codes to show once. The password is asked again because only it can wrap the secret."""
+        recovery codes to show once. The password is asked again because only it can wrap the secret.
+        ``recovery`` (codes, hashes) from ``totp.new_recovery_codes`` when they were shown at the start
+        (``fidus mfa enrol`` prints them with the secret)."""
         doc = self._own(actor)
         if not mfa.is_totp_secret(secret):
             raise ValidationError("The enrolment is not valid; start the set-up again.")
@@ -416,7 +426,7 @@ class UserService(Service):
         if not isinstance(password, str) or not passwords.verify(doc["password_hash"], password, hasher=self.hasher):
             raise ValidationError({"password": "That is not your current password; it protects the stored secret."})
         wrapped = totp.wrap_secret(secret, password, doc["_id"], kdf=self.kdf)
-        codes, hashes = totp.new_recovery_codes(hasher=self.hasher)
+        codes, hashes = recovery or totp.new_recovery_codes(hasher=self.hasher)
         with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
             fresh = self.users.require(doc["_id"])
             if mfa.enrolled(fresh):
@@ -448,7 +458,8 @@ class UserService(Service):
         if doc is None:
             passwords.verify(self._dummy(), password, hasher=self.hasher)  # as slow as a real check
             with self.changing(_SIGN_IN, Permission.USERS_MANAGE) as rec:
-                rec.record("user.sign_in_failed", "user", username.strip()[:64])
+                # Not the typed name: it may be a password typed into the wrong field, and the trail is permanent.
+                rec.record("user.sign_in_failed", "user", UNKNOWN_USER)
             raise AuthenticationFailed(_WRONG)
 
         def evaluate(current: Document) -> Decider:

@@ -53,3 +53,11 @@ class OutcomeUnknown(StorageError):
 
 class SchemaTooNew(StorageError):
     """The database was written by a newer FIDUS Desktop; upgrade the application before opening it."""
+
+
+class RestoreUnfinished(StorageError):
+    """A restore over this database was interrupted: it holds part of a backup and must not be used."""
+
+
+class DatabaseMissing(DatabaseUnreachable):
+    """The named SQLite file does not exist and the caller did not ask to create a database."""

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from fidus_desktop.store.errors import SchemaTooNew
 from fidus_desktop.store.port import Store
+from fidus_desktop.store.restore_marker import refuse_unfinished
 
 META = "meta"
 SCHEMA_ID = "schema"
@@ -66,7 +67,11 @@ def stored_schema(store: Store) -> int:
 
 
 def migrate(store: Store, migrations: Sequence[Migration] | None = None) -> list[int]:
-    """Apply pending migrations in order, each atomically with its version bump; return the versions applied."""
+    """Apply pending migrations in order, each atomically with its version bump; return the versions applied.
+
+    A database left half-restored by an interrupted restore is refused first (``store.restore_marker``).
+    """
+    refuse_unfinished(store)
     steps = sorted(MIGRATIONS if migrations is None else migrations, key=lambda m: m.version)
     newest = current_schema(steps)
     at = stored_schema(store)

@@ -47,6 +47,7 @@ from fidus_desktop.store.port import (
 from fidus_desktop.store.sqlite_bulk import CHUNK_DOCUMENTS, BulkInserter
 from fidus_desktop.store.sqlite_checkpoint import Checkpointer
 from fidus_desktop.store.sqlite_connections import ConnectionPool
+from fidus_desktop.store.sqlite_files import new_private_database
 from fidus_desktop.store.sqlite_sql import compile_node, field_sql, order_sql, sql_param
 
 T = TypeVar("T")
@@ -59,9 +60,22 @@ def _fold(value: object) -> object:
     return value.casefold() if isinstance(value, str) else None
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction. SQLite has already rolled back by itself after some errors (a full disk,
+    an I/O error); a second ROLLBACK would then fail with "no transaction is active" and hide the real error."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
 def translate_error(exc: sqlite3.Error, path: Path) -> StorageError:
     """A driver error as one of ours, with what to do about it."""
     text = str(exc)
+    if "disk is full" in text or "disk I/O error" in text:
+        return DatabaseUnreachable(
+            f"The disk holding {path} is full or failing ({text}); the change was rolled back and nothing was "
+            "half-written. Free some space (or move the database), then try again."
+        )
     if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in text:
         return DuplicateKey(f"That value is already used by another record ({text}).")
     if "locked" in text or "busy" in text:
@@ -95,6 +109,7 @@ class SqliteStore(Store):
         self._closed = False
         self.connections = ConnectionPool(self._connect)
         self.checkpointer = Checkpointer(self.connections.acquire, self.connections.give_back)
+        new_private_database(self.path)
         self.ping()
 
     # -- connections -------------------------------------------------------------------------------
@@ -161,13 +176,13 @@ class SqliteStore(Store):
                 try:
                     yield
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    _rollback(conn)
                     raise
                 else:
                     try:
                         conn.execute("COMMIT")
                     except sqlite3.Error as exc:
-                        conn.execute("ROLLBACK")
+                        _rollback(conn)
                         raise translate_error(exc, self.path) from exc
                     self.checkpointer.request()
                 finally:
@@ -179,8 +194,10 @@ class SqliteStore(Store):
             try:
                 yield
             except BaseException:
-                conn.execute(f"ROLLBACK TO {savepoint}")
-                conn.execute(f"RELEASE {savepoint}")
+                if conn.in_transaction:  # else SQLite already rolled everything back (full disk): keep the cause
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute(f"ROLLBACK TO {savepoint}")
+                        conn.execute(f"RELEASE {savepoint}")
                 raise
             else:
                 conn.execute(f"RELEASE {savepoint}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from fidus_desktop.store.errors import DatabaseUnreachable, InvalidDatabaseUri
+from fidus_desktop.store.errors import DatabaseMissing, DatabaseUnreachable, InvalidDatabaseUri
 from fidus_desktop.store.port import Store
 
 ACCEPTED = (
@@ -123,11 +123,14 @@ def _invalid(uri: str, why: str) -> InvalidDatabaseUri:
 
 
 def open_store(
-    uri: str, *, password_lookup: Callable[[str], str | None] | None = None, database: str | None = None
+    uri: str, *, password_lookup: Callable[[str], str | None] | None = None, database: str | None = None,
+    create: bool = True,
 ) -> Store:
     """Open (and ping) the store named by ``uri``; ``password_lookup('user@host')`` supplies a MongoDB password.
 
     ``database`` names another MongoDB database on the same server than the URI's (``fidus doctor --deep``).
+    With ``create=False`` a SQLite file that does not exist is an error (``DatabaseMissing``) instead of a new
+    empty database, so a mistyped ``--db`` does not silently start an empty office.
     """
     if not isinstance(uri, str) or not uri.strip():
         raise InvalidDatabaseUri(f"No database URI was given. Use one of: {ACCEPTED}.")
@@ -135,7 +138,13 @@ def open_store(
     if uri.startswith("sqlite:"):
         from fidus_desktop.store.sqlite import SqliteStore
 
-        return SqliteStore(sqlite_path(uri))
+        path = sqlite_path(uri)
+        if not create and not path.exists():
+            raise DatabaseMissing(
+                f"There is no database at {path} (nothing was created). Check the path in --db / FIDUS_DB / "
+                "database.uri for a typo, or create a database there with `fidus init`."
+            )
+        return SqliteStore(path)
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         try:
             parts = split_mongo_uri(uri)

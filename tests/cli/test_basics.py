@@ -14,6 +14,7 @@ import fidus_desktop
 from fidus_desktop.bootstrap import db_password_name
 from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SecretStore
+from tests.cli_policy import admins_without_mfa
 
 GOOD_PASSWORD = "correct horse battery staple 42"
 
@@ -113,6 +114,18 @@ def test_set_db_password_goes_to_the_keyring_only(
     assert not any(b"s3cret-value" in data for data in home_files)
 
 
+def test_a_mistyped_db_path_is_refused_and_nothing_is_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIDUS_PASSWORD", "correct horse battery staple 42")
+    typo = tmp_path / "ofice" / "fidus.db"
+    assert main(["--db", f"sqlite:///{typo.as_posix()}", "user", "list", "--user", "alice"]) == 2
+    err = capsys.readouterr().err
+    assert "There is no database at" in err
+    assert "fidus init" in err
+    assert not typo.parent.exists()
+
+
 @pytest.mark.slow
 def test_init_demo_creates_the_named_administrator_who_can_act(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -122,6 +135,7 @@ def test_init_demo_creates_the_named_administrator_who_can_act(
                  "ADMIN_PW"]) == 0
     assert "Created administrator alice in the demo office." in capsys.readouterr().out
     monkeypatch.setenv("FIDUS_PASSWORD", GOOD_PASSWORD)
+    admins_without_mfa()  # the default policy would first ask alice to enrol MFA (tests/cli/test_sign_in_policy.py)
     assert main(["--db", db(tmp_path), "funds", "list", "--json", "--user", "alice"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 3
 

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 
 from fidus_desktop.cli import main
 from fidus_desktop.security import passwords
+from tests.cli_policy import admins_without_mfa
 
 ADMIN_PASSWORD = "correct horse battery staple 42"
 NEW_PASSWORD = "violet kettle under moonlight"
@@ -23,6 +24,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("FIDUS_USER", "alice")
     monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("NEW_PW", NEW_PASSWORD)
+    admins_without_mfa()
     uri = ["--db", f"sqlite:///{(tmp_path / 'users.db').as_posix()}"]
     assert main([*uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
     return uri

@@ -136,13 +136,18 @@ def test_non_empty_target_is_refused_unless_forced(archive: Path, target: Sqlite
 
 
 def test_service_restore_needs_the_restore_permission_and_is_audited(
-    keyed: Office, archive: Path, backups: BackupService, target: SqliteStore
+    keyed: Office, archive: Path, backups: BackupService, tmp_path: Path
 ) -> None:
+    into = f"sqlite:///{(tmp_path / 'restored-by-service.db').as_posix()}"
     with pytest.raises(PermissionDenied):
-        backups.restore(keyed.actor("bo", "back_office"), archive, BACKUP_PASSPHRASE, target)
-    backups.restore(keyed.admin, archive, BACKUP_PASSPHRASE, target)
+        backups.restore(keyed.actor("bo", "back_office"), archive, BACKUP_PASSPHRASE, into)
+    assert not (tmp_path / "restored-by-service.db").exists()
+    backups.restore(keyed.admin, archive, BACKUP_PASSPHRASE, into)
     entry = keyed.ctx.services.ctx.audit.last()
     assert (entry["action"], entry["entity_id"]) == ("backup.restore", "office.fidusbak")
+    restored = SqliteStore(tmp_path / "restored-by-service.db")
+    assert AuditLog(restored, lambda: NOW).last()["action"] == "backup.restore"  # and in the restored one
+    restored.close()
 
 
 def test_scheduled_backups_keep_the_newest_copies(keyed: Office, tmp_path: Path) -> None:

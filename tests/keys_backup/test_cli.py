@@ -12,6 +12,7 @@ from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.services.keys import secret_name
+from tests.cli_policy import admins_without_mfa
 from tests.keys_backup.conftest import ADMIN_PASSWORD, PASSPHRASE, REGISTRY
 from tests.keys_backup.test_audit_query import tamper
 
@@ -26,6 +27,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("OFFICE", PASSPHRASE)
     monkeypatch.setenv("BACKUP", BACKUP_PASSPHRASE)
+    admins_without_mfa()
     uri = ["--db", f"sqlite:///{(tmp_path / 'office.db').as_posix()}"]
     assert main([*uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
     assert main([*uri, "key", "init", "--passphrase-env", "OFFICE"]) == 0
@@ -120,3 +122,29 @@ def test_privacy_export_and_erase(
     assert code == 0
     assert "Pseudonymised 1 record(s)" in out
     assert run(db, capsys, "privacy", "export", "--person", "nobody", "--out", str(tmp_path))[0] == 2
+
+
+def test_audit_verify_checks_anchor_files_and_backups(
+    db: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    anchor, archive = str(tmp_path / "anchor.json"), str(tmp_path / "office.fidusbak")
+    code, out = run(db, capsys, "audit", "anchor", "--out", anchor)
+    assert code == 0, out
+    assert run(db, capsys, "backup", "create", "--out", archive, "--passphrase-env", "BACKUP")[0] == 0
+    code, out = run(db, capsys, "audit", "verify", "--anchor", anchor, "--anchor", archive, "--passphrase-env",
+                    "BACKUP")
+    assert code == 0, out
+    assert "anchor file anchor.json" in out
+    assert "backup office.fidusbak" in out
+    # Someone cuts the chain back to its first entry and removes this workstation's anchor file.
+    ctx = open_context(db[1], log_to_file=False)
+    ctx.services.audit_anchors.path.unlink()
+    audit = ctx.store.collection("audit")
+    for doc in audit.find({"seq": {"$gt": 1}}):
+        audit.delete(doc["_id"])
+    ctx.store.close()
+    code, out = run(db, capsys, "audit", "verify", "--anchor", archive, "--passphrase-env", "BACKUP")
+    assert code == 1
+    assert "BROKEN" in out
+    assert "backup office.fidusbak" in out
+    assert run(db, capsys, "audit", "verify", "--anchor", str(tmp_path / "none.json"))[0] == 2

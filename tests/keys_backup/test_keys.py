@@ -164,3 +164,19 @@ def test_a_workstation_enrolled_before_a_rotation_must_enrol_again(keyed: Office
     assert isinstance(reveal(keyed, vault), Locked)
     keys.enroll(keyed.admin, PASSPHRASE)
     assert reveal(keyed, vault) == "AB-123 456"
+
+
+def test_init_without_a_keyring_keeps_nothing(office, monkeypatch) -> None:
+    """All or nothing: no key record and no audit entry unless this workstation could keep the key."""
+    from fidus_desktop.config.secrets import SecretsUnavailable
+    from fidus_desktop.services.keys import KeysNotReady
+
+    def no_keyring(name: str, value: str) -> None:
+        raise SecretsUnavailable("No OS keyring is available.")
+
+    audit_before = office.ctx.services.ctx.audit.last()["seq"]
+    monkeypatch.setattr(office.keys.secrets, "set", no_keyring)
+    with pytest.raises(KeysNotReady, match="no usable keyring"):
+        office.keys.init(office.admin, "office safe combination 7")
+    assert office.ctx.store.collection("keys").count() == 0
+    assert office.ctx.services.ctx.audit.last()["seq"] == audit_before

@@ -9,6 +9,7 @@ import pytest
 
 from fidus_desktop.cli.main import main
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
+from tests.cli_policy import admins_without_mfa
 from tests.portfolio.fixtures import D1, D2, PM, build_office
 from tests.portfolio.test_cli_demo import PASSWORD, run
 
@@ -23,6 +24,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     office.services.users.create_first_admin("alice", PASSWORD)
     office.services.ctx.store.close()
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
+    admins_without_mfa()
     return ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"]
 
 

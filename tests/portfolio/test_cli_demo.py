@@ -13,6 +13,7 @@ from fidus_desktop.cli import main
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.store.sqlite import SqliteStore
+from tests.cli_policy import admins_without_mfa
 from tests.portfolio.fixtures import DATA, build_office
 
 PASSWORD = "correct horse battery staple 42"
@@ -26,6 +27,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     Services(ServiceContext(store)).users.create_first_admin("alice", PASSWORD)
     store.close()
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
+    admins_without_mfa()
     return db
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import keyring
 import pytest
@@ -16,7 +17,12 @@ IBAN = "DE89 3704 0044 0532 0130 00"
 
 @pytest.fixture
 def keyed_db(cli_db: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:  # noqa: F811  (fixture)
+    """Personal values travel in environment variables, never as arguments (the process list shows those)."""
     monkeypatch.setenv("OFFICE_PASSPHRASE", "office safe combination 7")
+    for var, value in (("IBAN", IBAN), ("NID", "X-1234 567"), ("DOB", "1980-02-29"), ("IBAN_LOWER",
+                       "de89370400440532013000"), ("NID_Z", "Z-1"), ("BAD_IBAN", "DE89 3704 0044 0532 0130 01"),
+                       ("TAX", "T-1")):
+        monkeypatch.setenv(var, value)
     assert run(cli_db, "key", "init", "--passphrase-env", "OFFICE_PASSPHRASE") == 0
     return cli_db
 
@@ -30,8 +36,8 @@ def audit_actions(db: list[str]) -> list[str]:
 
 
 def test_set_show_reveal_and_find(keyed_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", IBAN, "--national-id", "X-1234 567",
-               "--date-of-birth", "1980-02-29") == 0
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", "env:IBAN", "--national-id", "env:NID",
+               "--date-of-birth", "env:DOB") == 0
     assert "iban set" in capsys.readouterr().out
     assert run(keyed_db, "investors", "show", "inv-1", "--json") == 0
     shown = json.loads(capsys.readouterr().out)
@@ -41,9 +47,9 @@ def test_set_show_reveal_and_find(keyed_db: list[str], capsys: pytest.CaptureFix
     assert run(keyed_db, "investors", "show", "INV-1", "--reveal", "iban", "--json") == 0
     assert json.loads(capsys.readouterr().out)["iban"] == "DE89370400440532013000"
     assert audit_actions(keyed_db).count("personal_data.read") == 1
-    assert run(keyed_db, "investors", "find", "--iban", "de89370400440532013000", "--json") == 0
+    assert run(keyed_db, "investors", "find", "--iban", "env:IBAN_LOWER", "--json") == 0
     assert [i["number"] for i in json.loads(capsys.readouterr().out)["investors"]] == ["INV-1"]
-    assert run(keyed_db, "investors", "find", "--national-id", "Z-1") == 0
+    assert run(keyed_db, "investors", "find", "--national-id", "env:NID_Z") == 0
     assert "No investor has this national id" in capsys.readouterr().out
     assert run(keyed_db, "investors", "set-personal", "INV-1", "--clear", "iban") == 0
     assert run(keyed_db, "investors", "show", "INV-1") == 0
@@ -53,35 +59,40 @@ def test_set_show_reveal_and_find(keyed_db: list[str], capsys: pytest.CaptureFix
 
 
 def test_bad_values_and_unknown_investors_exit_2(keyed_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", "DE89 3704 0044 0532 0130 01") == 2
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", "env:BAD_IBAN") == 2
     assert "fails its check digits" in capsys.readouterr().err
     assert run(keyed_db, "investors", "set-personal", "INV-1") == 2
     assert "Nothing to change" in capsys.readouterr().err
-    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", IBAN, "--clear", "iban") == 2
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", "env:IBAN", "--clear", "iban") == 2
     assert "contradict" in capsys.readouterr().err
     assert run(keyed_db, "investors", "show", "INV-404") == 2
     assert "There is no investor 'INV-404'" in capsys.readouterr().err
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", IBAN) == 2  # the value itself: refused
+    assert "not the value itself" in capsys.readouterr().err
     assert "investor.update" not in audit_actions(keyed_db)
 
 
 def test_a_workstation_without_the_key_shows_locked_and_exits_1(
     keyed_db: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", IBAN) == 0
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--iban", "env:IBAN") == 0
     keyring.set_keyring(InMemoryKeyring())  # another workstation: same database, empty keyring
     assert run(keyed_db, "investors", "show", "INV-1", "--reveal", "iban") == 0
     assert "iban: 🔒 locked — enrol this workstation" in capsys.readouterr().out
-    assert run(keyed_db, "investors", "find", "--iban", IBAN) == 1
+    assert run(keyed_db, "investors", "find", "--iban", "env:IBAN") == 1
     assert "fidus key enroll" in capsys.readouterr().err
-    assert run(keyed_db, "investors", "set-personal", "INV-1", "--tax-id", "T-1") == 1
+    assert run(keyed_db, "investors", "set-personal", "INV-1", "--tax-id", "env:TAX") == 1
     assert "not enrolled" in capsys.readouterr().err
 
 
 def test_end_relationship_is_recorded_and_a_future_date_is_refused(
     cli_db: list[str], capsys: pytest.CaptureFixture[str]  # noqa: F811  (fixture)
 ) -> None:
-    assert run(cli_db, "investors", "end-relationship", "INV-1", "--on", "2099-01-01") == 2
+    soon = (date.today() + timedelta(days=30)).isoformat()
+    assert run(cli_db, "investors", "end-relationship", "INV-1", "--on", soon) == 2
     assert "in the future" in capsys.readouterr().err
+    assert run(cli_db, "investors", "end-relationship", "INV-1", "--on", "2099-01-01") == 2
+    assert "not plausible" in capsys.readouterr().err
     assert run(cli_db, "investors", "end-relationship", "INV-1", "--on", "2020-06-30") == 0
     assert "ended on 2020-06-30" in capsys.readouterr().out
     assert audit_actions(cli_db).count("investor.relationship_end") == 1

@@ -10,6 +10,7 @@ import pytest
 from fidus_desktop.bootstrap import Services
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.store.sqlite import SqliteStore
+from tests.cli_policy import admins_without_mfa
 from tests.portfolio.fixtures import DATA, build_office
 from tests.portfolio.test_cli_demo import PASSWORD, run
 from tests.portfolio.test_nav_derivation import holdings
@@ -23,6 +24,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     office.services.users.create_first_admin("alice", PASSWORD)
     office.services.ctx.store.close()
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
+    admins_without_mfa()
     return ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"]
 
 

@@ -13,6 +13,7 @@ from fidus_desktop.reports.periods import parse_period
 from fidus_desktop.services.base import ServiceContext, ValidationError
 from fidus_desktop.services.statements import StatementData
 from fidus_desktop.store.sqlite import SqliteStore
+from tests.cli_policy import admins_without_mfa
 from tests.portfolio.fixtures import PM, Office
 
 JANUARY = parse_period("2023-01")
@@ -70,6 +71,7 @@ def cli_db(office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> l
     Services(ServiceContext(store)).users.create_first_admin("alice", PASSWORD)
     store.close()
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
+    admins_without_mfa()
     return ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"]
 
 

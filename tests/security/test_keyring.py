@@ -111,7 +111,8 @@ def test_passphrase_is_required_and_can_come_from_the_environment(
     assert FileKeyring(tmp_path / "k.enc", "from the environment").get_password("fidus", "mongo") == "s3cret"
 
 
-def test_default_path_is_per_user_and_not_created() -> None:
+def test_default_path_is_per_user_and_not_created(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FIDUS_HOME", raising=False)
     path = default_keyring_path()
     assert path.name == "keyring.enc"
     assert "FIDUS Desktop" in str(path)
@@ -153,3 +154,10 @@ def test_describe_usable_backends() -> None:
     assert "memory only" in memory.problem
     status = describe_keyring(keyring.get_keyring())
     assert status.backend_name
+
+
+def test_the_file_keyring_lives_under_fidus_home(tmp_path, monkeypatch) -> None:
+    from fidus_desktop.security.keyring_file import FILE_NAME, default_keyring_path
+
+    monkeypatch.setenv("FIDUS_HOME", str(tmp_path / "portable"))
+    assert default_keyring_path() == tmp_path / "portable" / "data" / FILE_NAME

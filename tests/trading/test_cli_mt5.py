@@ -10,6 +10,7 @@ import pytest
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS
+from tests.cli_policy import admins_without_mfa
 
 from .conftest import sim_account_input
 
@@ -21,6 +22,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("FIDUS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
     monkeypatch.setenv("FIDUS_USER", "alice")
+    admins_without_mfa()
     uri = f"sqlite:///{(tmp_path / 'cli.db').as_posix()}"
     assert main(["--db", uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
     ctx = open_context(uri, log_to_file=False)

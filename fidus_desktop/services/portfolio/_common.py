@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,16 +31,32 @@ def parse_code(value: Any, field: str, label: str) -> str:
     return value.strip().upper()
 
 
+# The documented ranges of every number and date a portfolio service accepts (docs/SECURITY.md, "Bad input"):
+# wide enough for any fund office, narrow enough that nothing downstream (statements, quantize, reports)
+# meets a value it cannot represent, such as 1e400 or 40 digits.
+MAX_MAGNITUDE = Decimal(10) ** 15  # amounts, units, NAVs, prices, rates, levels: |value| < 10^15
+MAX_PLACES = 10  # decimal places
+EARLIEST_DATE = date(1800, 1, 1)  # later checks are stricter where they know more (birth dates)
+LATEST_AHEAD_DAYS = 366  # dates at most a year ahead (forward-dated deals); no NAV in 2099
+
+
 def parse_date(value: Any, field: str, label: str) -> date:
-    """A ``date`` or an ISO ``YYYY-MM-DD`` text."""
+    """A ``date`` or an ISO ``YYYY-MM-DD`` text, from 1800-01-01 to a year from today."""
+    day: date | None = None
     if isinstance(value, date):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise ValidationError({field: f"{label} {value!r} is not a date; write it as YYYY-MM-DD."})
+            day = None
+    if day is None:
+        raise ValidationError({field: f"{label} {value!r} is not a date; write it as YYYY-MM-DD."})
+    latest = date.today() + timedelta(days=LATEST_AHEAD_DAYS)
+    if not EARLIEST_DATE <= day <= latest:
+        raise ValidationError({field: f"{label} {day.isoformat()} is not plausible; it must lie between "
+                                      f"{EARLIEST_DATE.isoformat()} and {latest.isoformat()}."})
+    return day
 
 
 def parse_decimal(value: Any, field: str, label: str, *, positive: bool = False, minimum: int | None = None) -> Decimal:
@@ -49,11 +65,21 @@ def parse_decimal(value: Any, field: str, label: str, *, positive: bool = False,
         number = to_decimal(value, label.removeprefix("The ").removeprefix("the "))  # it says "The …" itself
     except MoneyError as exc:
         raise ValidationError({field: str(exc)}) from None
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValidationError({field: f"{label} {_short(value)} is out of range; it must be smaller than 10^15 "
+                                      "in absolute value."})
+    if number != number.to_integral_value() and -number.normalize().as_tuple().exponent > MAX_PLACES:
+        raise ValidationError({field: f"{label} {_short(value)} has more than {MAX_PLACES} decimal places."})
     if positive and number <= 0:
         raise ValidationError({field: f"{label} must be greater than zero, not {number}."})
     if minimum is not None and number < minimum:
         raise ValidationError({field: f"{label} must be at least {minimum}, not {number}."})
     return number
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_currency(value: Any, field: str = "currency") -> str:

@@ -28,6 +28,7 @@ TRANSACTION_COLUMNS = ("ref", "kind", "class_code", "investor_number", "trade_da
                        "settlement_date")
 TRANSACTION_OPTIONAL = ("amount", "units", "full", "target_class_code", "target_investor_number")
 TRUE_WORDS = ("1", "true", "yes", "y")
+SHOWN_PROBLEMS = 100  # a file with 300,000 bad rows gets the first 100 and a count, not a 17 MB message
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,10 @@ class ImportRejected(ValidationError):
 
     def __init__(self, what: str, rows: list[ImportProblem]) -> None:
         self.rows = rows
+        shown = "\n".join(str(p) for p in rows[:SHOWN_PROBLEMS])
+        more = f"\n… and {len(rows) - SHOWN_PROBLEMS} more problem(s)" if len(rows) > SHOWN_PROBLEMS else ""
         super().__init__(f"The {what} file was not imported ({len(rows)} problem(s)); nothing was written:\n"
-                         + "\n".join(str(p) for p in rows))
+                         + shown + more)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,14 @@ def read_rows(text: str, required: tuple[str, ...], optional: tuple[str, ...], w
         hint = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}"
         raise ImportRejected(what, [ImportProblem(1, f"header: {hint}; expected {', '.join(required + optional)}")])
     reader.fieldnames = header
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a cell over the csv module's 128 KiB limit, a NUL byte: the file stops here
+            yield reader.line_num, {"__extra__": f"not a readable CSV row ({exc}); the rest was not read"}
+            return
         if None in row:
             yield reader.line_num, {"__extra__": "more cells than columns"}
             continue

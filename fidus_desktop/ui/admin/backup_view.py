@@ -186,14 +186,10 @@ class BackupsView(QWidget):
         if target_uri == self.session.context.db_uri or Path(target).exists():
             self.message.setText("Choose a new database file: a restore never overwrites an existing database.")
             return
-        backup, actor, context = self.session.services.backup, self.session.actor, self.session.context
+        backup, actor = self.session.services.backup, self.session.actor
 
         def run(passphrase: str) -> RestoreReport:
-            store = context.open_other_store(target_uri)
-            try:
-                return backup.restore(actor, Path(source), passphrase, store)
-            finally:
-                store.close()
+            return backup.restore(actor, Path(source), passphrase, target_uri)
 
         self.dialog = PassphraseDialog(
             self.session, "Restore backup", "Restore", run, parent=self,

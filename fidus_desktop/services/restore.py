@@ -1,0 +1,215 @@
+"""Restoring a backup into a database so that it is authorised, audited, and never leaves half a database.
+
+Who may restore:
+- Into a new or empty database (disaster recovery on a fresh workstation): the backup passphrase alone. There
+  is nobody to sign in against, and nothing is overwritten. The restored database records it as done by
+  ``disaster-recovery``.
+- Over a database that holds data: a user of *that* database, signed in by its own rules (password, MFA,
+  lockout), whose role holds ``backup.restore`` (administrators), and ``force``. A refusal is audited in
+  the target; the restore itself is audited in the restored database, continuing the restored chain.
+
+How it survives a crash (kill -9, power cut, full disk):
+- SQLite: the archive is loaded into a staging file next to the target (``<name>.restoring``), audited
+  there, switched out of WAL mode (so it is one self-contained file) and only then moved over the target by
+  one atomic rename. Until that rename the target is untouched; after it the target is whole. The database
+  it replaced is kept beside it (``<stem>.before-restore-<time><suffix>``) so a wrong restore can be undone.
+- MongoDB (no file to rename): ``store.restore_marker`` is written before anything is dropped and removed
+  after the audit entry; while it is there every command refuses to open the database and says how to
+  finish the restore.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.security.backup_format import BackupReport, verify_backup
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.audit import AuditLog
+from fidus_desktop.services.audit_anchor import AuditAnchors
+from fidus_desktop.services.backup import RestoreReport, TargetNotEmpty, restore_backup
+from fidus_desktop.services.base import ServiceContext, ValidationError, utc_now
+from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed
+from fidus_desktop.store import restore_marker
+from fidus_desktop.store.port import Store
+from fidus_desktop.store.sqlite import SqliteStore
+from fidus_desktop.store.sqlite_files import (
+    create_private_file,
+    keep_copy,
+    leave_wal,
+    remove_database_files,
+    sync_folder,
+)
+from fidus_desktop.store.uri import open_store, sqlite_path
+
+STAGING_SUFFIX = ".restoring"
+RECOVERY = Actor.system("disaster-recovery")
+Opener = Callable[[str], Store]
+
+
+class RestoreNeedsSignIn(PermissionDenied):
+    """The target holds data: only a signed-in user of it with ``backup.restore`` may replace it."""
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """What the restore target holds before anything is written."""
+
+    uri: str
+    exists: bool
+    occupied: tuple[str, ...]  # collections holding data
+    unfinished: str | None  # the backup an interrupted restore was loading, if any
+
+    @property
+    def needs_sign_in(self) -> bool:
+        """Replacing data needs a signed-in user; finishing an interrupted restore or filling an empty one not."""
+        return bool(self.occupied) and self.unfinished is None
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    report: RestoreReport
+    replaced: bool  # the target held data that is now replaced
+    kept_copy: Path | None  # SQLite: where the replaced database was kept
+
+
+def is_sqlite(uri: str) -> bool:
+    return uri.strip().startswith("sqlite:")
+
+
+def inspect_target(uri: str, opener: Opener = open_store) -> TargetState:
+    """Open ``uri`` read-only in spirit (a SQLite file that does not exist is not created)."""
+    if is_sqlite(uri) and not sqlite_path(uri.strip()).exists():
+        return TargetState(uri, False, (), None)
+    store = opener(uri)
+    try:
+        marker = restore_marker.unfinished(store)
+        names = [n for n in store.collection_names() if n != restore_marker.COLLECTION]
+        occupied = tuple(sorted(n for n in names if store.collection(n).count() > 0))
+        return TargetState(uri, True, occupied, marker["backup"] if marker else None)
+    finally:
+        store.close()
+
+
+def record_refusal(uri: str, actor: Actor, backup_name: str, why: str, opener: Opener = open_store,
+                   clock: Callable[[], datetime] = utc_now) -> None:
+    """Audit a refused restore in the database it would have replaced."""
+    store = opener(uri)
+    try:
+        AuditLog(store, clock).append(actor, "backup.restore_refused", "backup", backup_name, after={"why": why})
+    finally:
+        store.close()
+
+
+def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, force: bool,
+              opener: Opener = open_store, clock: Callable[[], datetime] = utc_now) -> Actor:
+    """The actor the restore is recorded under, or an exception (audited in the target when it holds data)."""
+    if state.unfinished is not None:
+        if not force:
+            raise TargetNotEmpty(
+                f"{state.uri} holds part of {state.unfinished} from a restore that did not finish; restore again "
+                "with --force to replace it."
+            )
+        return actor or RECOVERY
+    if not state.occupied:
+        return actor or RECOVERY
+    if not force:
+        raise TargetNotEmpty(
+            f"The target database ({state.uri}) already holds data in {', '.join(state.occupied)}. Restore into "
+            "an empty database, or use --force (signed in as an administrator of that database) to replace it."
+        )
+    if actor is None:
+        why = "not signed in"
+        record_refusal(state.uri, Actor.system("unsigned restore"), backup_name, why, opener, clock)
+        raise RestoreNeedsSignIn(
+            f"{state.uri} holds data, so replacing it needs an administrator of that database: sign in with "
+            "--user NAME (and its password and MFA code), or `fidus login --db URI` first."
+        )
+    if not allowed(actor.role, Permission.BACKUP_RESTORE):
+        record_refusal(state.uri, actor, backup_name, f"role {actor.role.value} lacks backup.restore", opener, clock)
+        raise PermissionDenied(
+            f"{actor.username} ({actor.role.value}) may not restore a backup over this database; "
+            "ask an administrator."
+        )
+    return actor
+
+
+def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, force: bool = False,
+                 opener: Opener = open_store, clock: Callable[[], datetime] = utc_now,
+                 secrets: SecretStore | None = None) -> RestoreOutcome:
+    """Check the archive, authorise against the target, then restore atomically (see the module docstring)."""
+    path = Path(path)
+    backup = verify_backup(path, passphrase)  # nothing is touched unless the whole archive is sound
+    state = inspect_target(uri, opener)
+    by = authorise(state, actor, path.name, force=force, opener=opener, clock=clock)
+
+    def load(store: Store) -> RestoreReport:
+        report = restore_backup(path, passphrase, store, force=True)
+        _audit(store, by, path.name, backup, state, clock)
+        return report
+
+    kept = None
+    if is_sqlite(uri):
+        report, kept = _restore_sqlite(sqlite_path(uri.strip()), load, clock)
+    else:
+        store = opener(uri)
+        try:
+            restore_marker.mark(store, path.name, by.username)
+            report = load(store)
+            restore_marker.clear(store)
+        finally:
+            store.close()
+    _rebase_anchor(uri, opener, clock, secrets)
+    return RestoreOutcome(report, bool(state.occupied), kept)
+
+
+def _rebase_anchor(uri: str, opener: Opener, clock: Callable[[], datetime], secrets: SecretStore | None) -> None:
+    """This workstation's audit anchor of the target now names the restored chain's head."""
+    store = opener(uri)
+    try:
+        AuditAnchors(ServiceContext(store, clock), secrets).rebase()
+    finally:
+        store.close()
+
+
+def _audit(store: Store, by: Actor, name: str, backup: BackupReport, state: TargetState,
+           clock: Callable[[], datetime]) -> None:
+    AuditLog(store, clock).append(by, "backup.restore", "backup", name, after={
+        "backup_created_at": backup.created_at,
+        "collections": backup.collections,
+        "blobs": backup.blobs,
+        "replaced": list(state.occupied),
+        "authorised_by": "passphrase only (empty target)" if by is RECOVERY else f"{by.username} signed in",
+    })
+
+
+def _restore_sqlite(target: Path, load: Callable[[Store], RestoreReport],
+                    clock: Callable[[], datetime]) -> tuple[RestoreReport, Path | None]:
+    target = target.absolute()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"Cannot create the folder for {target}: {exc}") from exc
+    staged = target.with_name(target.name + STAGING_SUFFIX)
+    remove_database_files(staged)  # left by a restore that was killed: the target was never touched
+    create_private_file(staged)
+    try:
+        store = SqliteStore(staged)
+        try:
+            report = load(store)
+        finally:
+            store.close()
+        leave_wal(staged)
+        kept = keep_copy(target, clock()) if target.exists() else None
+        if target.exists():
+            leave_wal(target)  # fails if another program still has it open: nothing switched
+        os.replace(staged, target)
+        sync_folder(target.parent)
+    except BaseException:
+        remove_database_files(staged)
+        raise
+    return report, kept

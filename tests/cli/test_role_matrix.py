@@ -1,0 +1,141 @@
+"""Every ``fidus`` command as every role: never a traceback, refusals are exit 2 naming what is missing, and
+the least privileged role (client) succeeds only at the commands every user may run.
+
+The command list comes from the parser itself, so a new command is covered (and must get arguments below, or
+the test says which one is missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from fidus_desktop.cli import main
+from fidus_desktop.cli.main import build_parser
+from fidus_desktop.security import passwords
+from fidus_desktop.services.permissions import Role
+from tests.cli_policy import admins_without_mfa
+from tests.portfolio.fixtures import ADMIN, build_office
+
+PASSWORD = "correct horse battery staple 42"
+
+# Plausible arguments per command; {tmp} is a scratch folder, {data} the tests' data folder.
+ARGS: dict[str, list[str]] = {
+    "login": [], "logout": [], "password change": ["--new-password-env", "NEW_PW"], "mfa enrol": ["--json"],
+    "mfa confirm": ["--otp-env", "CODE"], "audit verify": [], "audit anchor": ["--out", "{tmp}/anchor.json"],
+    "audit export": ["--out", "{tmp}/audit.csv"], "backup create": ["--out", "{tmp}/b.fidusbak",
+                                                                   "--passphrase-env", "BACKUP"],
+    "backup verify": ["{tmp}/none.fidusbak", "--passphrase-env", "BACKUP"],
+    "backup restore": ["{tmp}/none.fidusbak", "--into", "sqlite:///{tmp}/restored.db", "--passphrase-env", "BACKUP"],
+    "version": [], "init": ["--demo"], "doctor": [], "config set-db-password": ["fidus@db.example", "--password-env",
+                                                                                 "NEW_PW"],
+    "documents attach": ["--investor", "INV-1", "{data}/README.md"], "documents list": ["--investor", "INV-1"],
+    "documents get": ["00000000-0000-7000-8000-000000000000", "--out", "{tmp}/doc.bin"],
+    "investors list": [], "investors show": ["INV-1"], "investors set-personal": ["INV-1", "--tax-id", "env:TAX"],
+    "investors end-relationship": ["INV-1", "--on", "2020-06-30"], "investors find": ["--tax-id", "env:TAX"],
+    "key init": ["--passphrase-env", "OFFICE"], "key enroll": ["--passphrase-env", "OFFICE"],
+    "key rotate": ["--passphrase-env", "OFFICE"], "key status": [], "mt5 status": [], "mt5 accounts": [],
+    "mt5 exposure": ["12345"], "mt5 sync": ["--once", "--simulated", "7"], "mt5 reconcile": [],
+    "mt5 record": ["--login", "12345", "--days", "1", "--out", "{tmp}/record.json", "--simulated", "7"],
+    "funds list": [],
+    "dealing list": [], "dealing approve": ["T-NONE"], "dealing settle": ["T-NONE"],
+    "dealing cancel": ["T-NONE", "--reason", "entered twice"],
+    "funds set-benchmark": ["--class", "GLB-A-EUR", "--benchmark", "IDX"],
+    "import fx": ["{data}/ecb-sample.xml"], "import nav": ["{data}/portfolio/nav-example.csv"],
+    "import transactions": ["{data}/portfolio/transactions-example.csv"],
+    "import benchmark": ["{data}/portfolio/benchmark-example.csv", "--code", "IDX", "--name", "Index",
+                         "--currency", "EUR"],
+    "nav derive": ["--fund", "GLB", "--date", "2023-01-05"], "fees owed": [],
+    "fees pay": ["--class", "GLB-A-EUR", "--amount", "1.00", "--date", "2023-01-05", "--reference", "R-1"],
+    "perf": ["--class", "GLB-A-EUR"], "privacy export": ["--person", "INV-1", "--out", "{tmp}/privacy"],
+    "privacy erase": ["--person", "INV-1", "--yes"],
+    "report statement": ["--investor", "INV-1", "--period", "2023-Q1", "--out", "{tmp}/s.pdf"],
+    "report factsheet": ["--fund", "GLB", "--out", "{tmp}/f.pdf"],
+    "report statements": ["--period", "2023-Q1", "--out-dir", "{tmp}/statements"],
+    "user add": ["newcomer", "--role", "client", "--new-password-env", "NEW_PW"], "user list": [],
+    "user disable": ["bo"], "user enable": ["bo"], "user unlock": ["bo"],
+    "user reset-password": ["bo", "--new-password-env", "NEW_PW"], "user set-role": ["bo", "back_office"],
+}
+# What a client (own credentials, own accounts) may run: no business data, no one else's.
+CLIENT_MAY = {"login", "logout", "password change", "mfa enrol", "version", "doctor", "key status",
+              "config set-db-password", "investors list", "mt5 status",
+              "report statements"}  # statements of their own accounts only (this client has none: 0 written)
+
+
+def commands() -> list[str]:
+    def leaves(parser: argparse.ArgumentParser, prefix: list[str]) -> list[str]:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            return [" ".join(prefix)]
+        return [leaf for name, sub in subs[0].choices.items() for leaf in leaves(sub, [*prefix, name])]
+
+    return leaves(build_parser(), [])
+
+
+def test_every_command_has_arguments_here() -> None:
+    assert sorted(set(commands()) - set(ARGS)) == []
+
+
+@pytest.fixture
+def office_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setattr(passwords, "DEFAULT_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    office = build_office(tmp_path)
+    users = office.services.users
+    for role in Role:
+        users.create_user(ADMIN, {"back_office": "bo"}.get(role.value, role.value.replace("_", "")), PASSWORD,
+                          role.value)
+    office.services.ctx.store.close()
+    admins_without_mfa()
+    settings_roles = []  # no role requires MFA here: the matrix is about permissions, sign-in has its own tests
+    from fidus_desktop.config.paths import AppPaths
+    from fidus_desktop.config.settings import Settings
+
+    settings = Settings.load(AppPaths.for_user().settings_file)
+    settings.set("security.mfa_required_roles", settings_roles)
+    settings.save()
+    for var, value in (("FIDUS_PASSWORD", PASSWORD), ("NEW_PW", "violet kettle under moonlight"),
+                       ("BACKUP", "blue ledger on the shelf"), ("OFFICE", "office safe combination 7"),
+                       ("TAX", "T-1"), ("CODE", "000000")):
+        monkeypatch.setenv(var, value)
+    monkeypatch.delenv("FIDUS_USER", raising=False)
+    return ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"]
+
+
+def username(role: Role) -> str:
+    return {"back_office": "bo"}.get(role.value, role.value.replace("_", ""))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_every_command_as_every_role(role: Role, office_db: list[str], tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    outcomes: dict[str, int] = {}
+    for command in sorted(commands(), key=lambda c: c == "password change"):  # it changes the password: last
+        if command in ("init", "user disable", "user reset-password", "user set-role") and role is Role.ADMIN:
+            continue  # would change the office under the rest of the run; covered by tests/cli/test_user_commands
+        args = [a.format(tmp=tmp_path.as_posix(), data=data.as_posix()) for a in ARGS[command]]
+        argv = [*office_db, *command.split(), *args]
+        if "--user" not in argv and command not in ("version", "init", "doctor", "logout",
+                                                      "config set-db-password", "backup verify", "key status",
+                                                      "mt5 status"):
+            argv += ["--user", username(role)]
+        capsys.readouterr()
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse usage errors only
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err, (command, captured.err)
+        assert code in (0, 1, 2), (command, code)
+        if "may not" in captured.err:
+            assert code == 2, command
+        outcomes[command] = code
+    succeeded = {c for c, code in outcomes.items() if code == 0}
+    if role is Role.CLIENT:
+        assert succeeded <= CLIENT_MAY, sorted(succeeded - CLIENT_MAY)
+    if role is Role.ADMIN:  # the arguments above are good ones: the office's administrator gets real work done
+        assert {"user list", "funds list", "audit verify", "backup create", "report factsheet"} <= succeeded
