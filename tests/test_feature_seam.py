@@ -22,6 +22,7 @@ from fidus_desktop.store.sqlite import SqliteStore
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.session import UiSession
+from tests.cli_policy import admins_without_mfa
 from tests.conftest import ADMIN_PASSWORD
 from tests.example_feature.feature import MEMOS
 from tests.example_feature.service import MemoPermission
@@ -66,6 +67,7 @@ def test_the_feature_brings_its_service_permissions_and_setting(office: tuple[Ap
 def test_the_feature_brings_its_command(office: tuple[AppContext, Actor], monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     ctx, _ = office
+    admins_without_mfa()  # this test is about the command, not sign-in
     monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
     db = ["--db", ctx.db_uri]
     assert main([*db, "memos", "add", "--user", "admin", "--fund", "FIDUS-US", "--text", "Rebalance next week."]) == 0
