@@ -28,7 +28,7 @@ from fidus_desktop.security.crypto import ScryptParams
 from fidus_desktop.services.backup import restore_backup
 from fidus_desktop.store.port import Document, Store
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.store.strict_mongo import strict_store
+from tests.support.strict_mongo import strict_store
 
 ACCOUNTS = 3
 VERSION = 17_000 * 7  # a week of polling

@@ -169,7 +169,7 @@ class RateTable:
         """The ECB rates as ``{date: {currency: units per EUR}}``, newest date first."""
         rows: dict[date, dict[str, Decimal]] = {}
         for ccy, series in sorted(self._ecb.items()):
-            for day, rate in zip(series.dates, series.rates, strict=True):
+            for day, rate in series.as_dict().items():  # Decimals: parsed files hand in rate text
                 rows.setdefault(day, {})[ccy] = rate
         return dict(sorted(rows.items(), reverse=True))
 

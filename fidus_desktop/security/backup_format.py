@@ -29,7 +29,7 @@ import hmac
 import json
 import os
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -134,7 +134,7 @@ def encode_value(value: Any, path: str = "") -> Any:
     raise TypeError(f"Field {path!r} holds a {type(value).__name__}, which a backup cannot store.")
 
 
-_DECODERS = {
+_DECODERS: dict[str, Callable[[str], Any]] = {
     TAG_PREFIX + "decimal": Decimal,
     TAG_PREFIX + "datetime": datetime.fromisoformat,
     TAG_PREFIX + "date": date.fromisoformat,

@@ -53,7 +53,7 @@ def default_keyring_path() -> Path:
 class FileKeyring(KeyringBackend):
     """Secrets in a passphrase-encrypted file. Never selected automatically (priority -1)."""
 
-    priority = -1  # type: ignore[assignment]
+    priority = -1
 
     def __init__(
         self, path: Path | None = None, passphrase: str | None = None, *, kdf: ScryptParams | None = None

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pyotp
 import segno
@@ -169,7 +170,7 @@ def wrap_secret(secret: str, password: str, user_id: str, *, kdf: ScryptParams |
     }
 
 
-def unwrap_secret(wrapped: dict[str, object], password: str, user_id: str) -> str:
+def unwrap_secret(wrapped: dict[str, Any], password: str, user_id: str) -> str:
     """The secret ``wrap_secret`` sealed; ``DecryptionError`` for another password, user or an altered record."""
     if not isinstance(wrapped, dict) or wrapped.get("version") != WRAP_VERSION or wrapped.get("kdf") != "scrypt":
         raise CryptoError("The stored two-step sign-in secret has an unknown format; reset two-step sign-in.")

@@ -85,6 +85,7 @@ class CliSessionService(Service):
         if why is not None:
             self._end(doc, "user.cli_session_ended", why)
             raise SessionEnded(f"Your CLI session has ended: {why}. Sign in again with `fidus login`.")
+        assert account is not None  # _ended ends the session of a missing account
         with self.store.transaction():
             self.sessions.update(doc["_id"], {"last_used_at": self.now()}, expected_version=doc["version"])
         return self._user(account)

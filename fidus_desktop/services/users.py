@@ -26,6 +26,7 @@ enrolment (audited as ``user.reset_mfa`` too): the user enrols again after choos
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -405,14 +406,14 @@ class UserService(Service):
             )
         return totp.enrol_totp(actor.username)
 
-    def new_recovery_codes(self) -> tuple[list[str], list[str]]:
+    def new_recovery_codes(self) -> tuple[builtins.list[str], builtins.list[str]]:
         """(codes to show once, hashes to store) for ``confirm_totp_enrolment(..., recovery=...)``."""
         return totp.new_recovery_codes(hasher=self.hasher)
 
     def confirm_totp_enrolment(
         self, actor: Actor, secret: Any, code: Any, password: Any,
-        recovery: tuple[list[str], list[str]] | None = None,
-    ) -> list[str]:
+        recovery: tuple[builtins.list[str], builtins.list[str]] | None = None,
+    ) -> builtins.list[str]:
         """Store the secret, wrapped under ``password``, once the user proves their app works; returns the
         recovery codes to show once. The password is asked again because only it can wrap the secret.
         ``recovery`` (codes, hashes) from ``totp.new_recovery_codes`` when they were shown at the start

@@ -178,7 +178,7 @@ _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 # What ``json`` writes for text with ``ensure_ascii=False`` (the C function ``_JSON_TEXT`` uses for strings).
-_STR_JSON: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_STR_JSON: Callable[[str], str] = json.encoder.encode_basestring
 # Tagged scalars in the flat encoder: their stored text, JSON-quoted.
 _TAGGED_ENCODERS: dict[type, Encoder] = {datetime: encode_datetime, date: encode_date, bytes: _bytes_to_json}
 # '{"login":%s,"ticket":%s,…}' by field names: documents of one collection repeat the same few.

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import bson
@@ -403,6 +404,13 @@ class MongoCollection(Collection):
         """Run ``fn(session)`` with this thread's session, translating driver errors."""
         return self.store.run(lambda: fn(self.store.session()))
 
+    def _find_all(self, query: Mapping[str, Any], session: Any) -> list[Any]:
+        return list(self.raw.find(query, session=session))
+
+    def _page_after(self, after: str, size: int, session: Any) -> list[Any]:
+        """Up to ``size`` raw documents with ids after ``after``, in id order."""
+        return list(self.raw.find({"_id": {"$gt": after}}, session=session).sort("_id", 1).limit(size))
+
     def insert(self, doc: Document) -> Document:
         body = encode_body(doc)
         stored = {"_id": check_id(doc.get("_id") or new_id()), **body, "version": 1}
@@ -566,7 +574,7 @@ class MongoCollection(Collection):
             query = {
                 k: {"$in": list(dict.fromkeys(mongo_value(values[i]) for values in chunk))} for i, k in enumerate(key)
             }
-            for raw in self._run(lambda s, q=query: list(self.raw.find(q, session=s))):
+            for raw in self._run(partial(self._find_all, query)):
                 found[tuple(raw.get(k) for k in key)] = raw
         return found
 
@@ -602,11 +610,7 @@ class MongoCollection(Collection):
     def iter_all(self, batch_size: int = 1000) -> Iterator[Document]:
         last = ""
         while True:
-            batch = self._run(
-                lambda s, after=last: list(
-                    self.raw.find({"_id": {"$gt": after}}, session=s).sort("_id", 1).limit(batch_size)
-                )
-            )
+            batch = self._run(partial(self._page_after, last, batch_size))
             for raw in batch:
                 yield decode(raw)
             if len(batch) < batch_size:

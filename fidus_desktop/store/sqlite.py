@@ -56,7 +56,7 @@ UPSERT_CHUNK = 400
 CACHE_KIB = 32 * 1024  # per connection
 
 
-def _fold(value: object) -> object:
+def _fold(value: object) -> str | None:
     return value.casefold() if isinstance(value, str) else None
 
 

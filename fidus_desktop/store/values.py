@@ -67,7 +67,7 @@ def check_scalar(value: Any, path: str) -> None:
         _, digits, exponent = value.as_tuple()
         if len(digits) > MAX_DECIMAL_DIGITS:
             raise InvalidDocument(f"The number at {path} has more than {MAX_DECIMAL_DIGITS} significant digits.")
-        if not MIN_DECIMAL_EXPONENT <= exponent <= MAX_DECIMAL_EXPONENT:  # type: ignore[operator]
+        if not MIN_DECIMAL_EXPONENT <= exponent <= MAX_DECIMAL_EXPONENT:
             raise InvalidDocument(f"The number at {path} ({value}) is too large or too small to store exactly.")
     elif kind is float:
         raise InvalidDocument(

@@ -14,7 +14,7 @@ import fidus_desktop
 from fidus_desktop.bootstrap import db_password_name
 from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SecretStore
-from tests.cli_policy import admins_without_mfa
+from tests.support.cli_policy import admins_without_mfa
 
 GOOD_PASSWORD = "correct horse battery staple 42"
 

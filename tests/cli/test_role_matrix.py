@@ -17,8 +17,8 @@ from fidus_desktop.cli import main
 from fidus_desktop.cli.main import build_parser
 from fidus_desktop.security import passwords
 from fidus_desktop.services.permissions import Role
-from tests.cli_policy import admins_without_mfa
-from tests.portfolio.fixtures import ADMIN, build_office
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.portfolio_office import ADMIN, build_office
 
 PASSWORD = "correct horse battery staple 42"
 

@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from fidus_desktop.cli import main
-from fidus_desktop.security import passwords
-from tests.cli_policy import admins_without_mfa
+from tests.support.cli_policy import admins_without_mfa
 
 ADMIN_PASSWORD = "correct horse battery staple 42"
 NEW_PASSWORD = "violet kettle under moonlight"
@@ -20,7 +18,6 @@ NEW_PASSWORD = "violet kettle under moonlight"
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A database with administrator alice; every command acts as her."""
     monkeypatch.setenv("FIDUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(passwords, "DEFAULT_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setenv("FIDUS_USER", "alice")
     monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("NEW_PW", NEW_PASSWORD)

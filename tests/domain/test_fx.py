@@ -142,6 +142,13 @@ def test_daily_csv_shape_with_spaces_and_long_dates() -> None:
     assert table.rate("EUR", "JPY", date(2026, 4, 13)).rate == Decimal("186.75")
 
 
+def test_daily_rows_are_decimals_before_any_lookup() -> None:
+    """Parsers hand in rate text that becomes Decimal on first use; the rows stored by an import are Decimal."""
+    rows = parse_ecb(b"Date, USD, JPY, \n13 April 2026, 1.1684, 186.75, \n").daily_rows()
+    assert rows == {date(2026, 4, 13): {"USD": Decimal("1.1684"), "JPY": Decimal("186.75")}}
+    assert {type(rate) for rates in rows.values() for rate in rates.values()} == {Decimal}
+
+
 def test_zip_holding_csv_or_xml() -> None:
     for name, day, usd in (("eurofxref-hist.csv", date(2023, 1, 16), "1.0812"),
                            ("ecb-sample.xml", date(2024, 1, 2), "1.0956")):

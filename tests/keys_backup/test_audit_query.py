@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from fidus_desktop.services.audit import AUDIT
 from fidus_desktop.services.audit_query import AuditFilter, AuditQueryService
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
-from fidus_desktop.store.port import Store
-from tests.keys_backup.conftest import NOW, PASSPHRASE, Office
+from tests.support.audit import tamper
+from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 
 @pytest.fixture
@@ -22,13 +21,6 @@ def query(office: Office) -> AuditQueryService:
         office.actor(name, "back_office")
     office.keys.init(office.admin, PASSPHRASE)
     return office.ctx.services.audit_query
-
-
-def tamper(store: Store, seq: int, **changes: object) -> None:
-    """An attacker with database access edits one stored entry directly."""
-    audit = store.collection(AUDIT)
-    doc = audit.find_one({"seq": seq})
-    audit.update(doc["_id"], changes, expected_version=doc["version"])
 
 
 def test_pages_are_newest_first_and_keyed_by_seq(query: AuditQueryService, office: Office) -> None:

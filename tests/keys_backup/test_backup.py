@@ -20,11 +20,12 @@ from fidus_desktop.services.backup import (
     restore_backup,
 )
 from fidus_desktop.services.base import ServiceContext, ValidationError
-from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.keys_backup.conftest import CHEAP, NOW, Office
+from tests.support.cost import CHEAP_KDF
+from tests.support.demo import open_demo
+from tests.support.keys_office import NOW, Office
 
 BACKUP_PASSPHRASE = "blue ledger on the shelf"
 
@@ -40,7 +41,7 @@ def backups(keyed: Office) -> BackupService:
     people = keyed.ctx.store.collection("people")
     doc = people.require("p2")
     people.update("p2", {"name": "Renamed"}, expected_version=doc["version"])  # a document at version 2
-    return BackupService(keyed.ctx.services.ctx, kdf=CHEAP)
+    return BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF)
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_backup_is_audited_and_needs_its_permission(keyed: Office, backups: Back
 def test_restore_into_the_mongodb_adapter(archived: dict, archive: Path) -> None:
     mongomock = pytest.importorskip("mongomock")
     from fidus_desktop.store.mongo import MongoStore
-    from tests.store.mongomock_shim import server_comparisons
+    from tests.support.mongomock_shim import server_comparisons
 
     with server_comparisons():
         store = MongoStore(mongomock.MongoClient(), "restored", supports_transactions=False)
@@ -153,7 +154,7 @@ def test_service_restore_needs_the_restore_permission_and_is_audited(
 def test_scheduled_backups_keep_the_newest_copies(keyed: Office, tmp_path: Path) -> None:
     folder = tmp_path / "auto"
     today = [NOW]
-    service = BackupService(ServiceContext(keyed.ctx.store, lambda: today[0]), kdf=CHEAP)
+    service = BackupService(ServiceContext(keyed.ctx.store, lambda: today[0]), kdf=CHEAP_KDF)
     made = []
     for day in range(3):
         today[0] = NOW + timedelta(days=day)
@@ -165,25 +166,17 @@ def test_scheduled_backups_keep_the_newest_copies(keyed: Office, tmp_path: Path)
         service.run_scheduled(keyed.admin, folder, BACKUP_PASSPHRASE, keep=0)
 
 
-@pytest.mark.slow
-def test_demo_office_round_trip(tmp_path: Path) -> None:
-    from fidus_desktop.bootstrap import Services
-    from fidus_desktop.store.schema import migrate
-
-    source = SqliteStore(tmp_path / "demo.db")
-    migrate(source)
-    services = Services(ServiceContext(source))
-    services.ensure_indexes()
-    run = load_demo(services)
-    path = tmp_path / "demo.fidusbak"
-    before = snapshot(source)
-    BackupService(services.ctx, kdf=CHEAP).create(run.actor, path, BACKUP_PASSPHRASE)
-    target = SqliteStore(tmp_path / "restored.db")
-    restore_backup(path, BACKUP_PASSPHRASE, target)
-    after = snapshot(target)
-    assert after.keys() == before.keys()
-    for name in before:
-        assert after[name] == before[name], name
-    assert AuditLog(target, lambda: NOW).verify().ok
-    target.close()
-    source.close()
+def test_demo_office_round_trip(demo_db: Path, tmp_path: Path) -> None:
+    with open_demo(demo_db) as (services, actor):
+        source = services.ctx.store
+        path = tmp_path / "demo.fidusbak"
+        before = snapshot(source)
+        BackupService(services.ctx, kdf=CHEAP_KDF).create(actor, path, BACKUP_PASSPHRASE)
+        target = SqliteStore(tmp_path / "restored.db")
+        restore_backup(path, BACKUP_PASSPHRASE, target)
+        after = snapshot(target)
+        assert after.keys() == before.keys()
+        for name in before:
+            assert after[name] == before[name], name
+        assert AuditLog(target, lambda: NOW).verify().ok
+        target.close()

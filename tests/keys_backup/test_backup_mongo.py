@@ -23,9 +23,11 @@ from fidus_desktop.services.trading.accounts import Mt5AccountInput
 from fidus_desktop.services.trading.sync import Poll
 from fidus_desktop.store.mongo import MongoStore
 from fidus_desktop.store.schema import migrate
-from tests.keys_backup.conftest import ADMIN_PASSWORD, CHEAP, NOW, PASSPHRASE, Office, make_office
 from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
-from tests.store.strict_mongo import StrictClient, strict_store
+from tests.support.cost import CHEAP_KDF
+from tests.support.keys_office import NOW, PASSPHRASE, Office, make_office
+from tests.support.strict_mongo import StrictClient, strict_store
+from tests.support.users import ADMIN_PASSWORD
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def test_a_replica_set_office_backs_up_through_a_snapshot_and_restores(
 ) -> None:
     client: StrictClient = replica.client
     before = snapshot(replica)
-    backups = BackupService(mongo_office.ctx.services.ctx, kdf=CHEAP)
+    backups = BackupService(mongo_office.ctx.services.ctx, kdf=CHEAP_KDF)
     report = backups.create(mongo_office.admin, tmp_path / "office.fidusbak", BACKUP_PASSPHRASE)
     assert report.collections["people"] == 2
     entry = mongo_office.ctx.services.ctx.audit.last()
@@ -71,7 +73,7 @@ def test_a_replica_set_office_backs_up_through_a_snapshot_and_restores(
 
 def _archive(path: Path, version: int) -> Path:
     state = {"_id": "state-1", "login": 5_000_123, "watermark": 2**40, "version": version}
-    write_backup(path, BACKUP_PASSPHRASE, [("mt5_sync_state", [state])], kdf=CHEAP, created_at=NOW)
+    write_backup(path, BACKUP_PASSPHRASE, [("mt5_sync_state", [state])], kdf=CHEAP_KDF, created_at=NOW)
     return path
 
 
@@ -127,7 +129,7 @@ def test_moving_a_sqlite_office_to_a_replica_set(keyed: Office, tmp_path: Path) 
     people.update("p2", {"name": "Renamed"}, expected_version=people.require("p2")["version"])
     before = snapshot(keyed.ctx.store)
     path = tmp_path / "move.fidusbak"
-    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).create(keyed.admin, path, BACKUP_PASSPHRASE)
     with strict_store("moved") as target:
         restore_backup(path, BACKUP_PASSPHRASE, target)
         assert snapshot(target) == before

@@ -12,9 +12,10 @@ from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.services.keys import secret_name
-from tests.cli_policy import admins_without_mfa
-from tests.keys_backup.conftest import ADMIN_PASSWORD, PASSPHRASE, REGISTRY
-from tests.keys_backup.test_audit_query import tamper
+from tests.support.audit import tamper
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.keys_office import PASSPHRASE, REGISTRY
+from tests.support.users import ADMIN_PASSWORD
 
 BACKUP_PASSPHRASE = "blue ledger on the shelf"
 

@@ -11,9 +11,9 @@ from fidus_desktop.bootstrap import open_context
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.services.keys import secret_name
 from tests.keys_backup import test_cli
-from tests.keys_backup.conftest import ADMIN_PASSWORD
 from tests.keys_backup.test_cli import run
-from tests.keys_backup.test_documents import PDF
+from tests.support.files import PDF
+from tests.support.users import ADMIN_PASSWORD
 
 db = test_cli.db
 

@@ -25,11 +25,9 @@ from fidus_desktop.services.documents import (
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.personal_data import ERASED, Locked, PersonalDataService, VaultLocked
 from fidus_desktop.store.errors import ConcurrencyError
-from tests.keys_backup.conftest import NOW, PASSPHRASE, Office
 from tests.keys_backup.test_keys import other_workstation
-
-PDF = b"%PDF-1.7\n" + bytes(range(256)) * 10_000  # 2.5 MB: three chunks
-PNG = b"\x89PNG\r\n\x1a\n" + b"passport scan pixels" * 100
+from tests.support.files import PDF, PNG
+from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 
 def documents_of(office: Office) -> DocumentService:

@@ -19,15 +19,18 @@ from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import Vault
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.keys_backup.conftest import CHEAP, NOW, PASSPHRASE, Office
 from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
-from tests.keys_backup.test_documents import PDF, PNG, documents_of
+from tests.keys_backup.test_documents import documents_of
+from tests.support.cost import CHEAP_KDF
+from tests.support.demo import open_demo
+from tests.support.files import PDF, PNG
+from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 
 def documents_in(store: Store, secrets: SecretStore) -> DocumentService:
     """The document service over ``store`` as this workstation (same keyring) sees it."""
     ctx = ServiceContext(store, lambda: NOW)
-    return DocumentService(ctx, Vault(ctx, KeyService(ctx, secrets, kdf=CHEAP)), owners=document_owners())
+    return DocumentService(ctx, Vault(ctx, KeyService(ctx, secrets, kdf=CHEAP_KDF)), owners=document_owners())
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def attached(keyed: Office) -> list[StoredDocument]:
 @pytest.fixture
 def archive(keyed: Office, attached: list[StoredDocument], tmp_path: Path) -> Path:
     path = tmp_path / "office.fidusbak"
-    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).create(keyed.admin, path, BACKUP_PASSPHRASE)
     return path
 
 
@@ -68,7 +71,7 @@ def test_documents_travel_as_blobs_and_come_back_byte_identical(
     records = list(read_backup(archive, BACKUP_PASSPHRASE))
     assert sorted(r.name for r in records if isinstance(r, BlobRecord)) == sorted(d.document_id for d in attached)
     assert not any(isinstance(r, DocumentRecord) and r.collection == CHUNKS for r in records)
-    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP).verify(archive, BACKUP_PASSPHRASE).blobs == 2
+    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).verify(archive, BACKUP_PASSPHRASE).blobs == 2
     assert keyed.ctx.services.ctx.audit.last()["after"]["blobs"] == 2
 
     report = restore_backup(archive, BACKUP_PASSPHRASE, target)
@@ -90,7 +93,7 @@ def test_a_rotated_office_restores_and_opens_with_the_new_key(
 
     keyed.keys.rotate(keyed.admin, PASSPHRASE, PERSONAL_DATA.fields)
     path = tmp_path / "rotated.fidusbak"
-    BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE)
+    BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).create(keyed.admin, path, BACKUP_PASSPHRASE)
     restore_backup(path, BACKUP_PASSPHRASE, target)
     assert documents_in(target, secrets).open(keyed.admin, attached[0].document_id) == PDF
 
@@ -116,41 +119,32 @@ def test_a_blob_that_matches_no_document_leaves_no_half_database(
     blobs = [(r.name, r.data) for r in records if isinstance(r, BlobRecord)]
     crafted = tmp_path / "crafted.fidusbak"
     write_backup(crafted, BACKUP_PASSPHRASE, collections.items(), [*blobs, ("no-such-document", blobs[0][1])],
-                 kdf=CHEAP)
+                 kdf=CHEAP_KDF)
     with pytest.raises(BackupCorrupt, match="stored document 'no-such-document' cannot be restored"):
         restore_backup(crafted, BACKUP_PASSPHRASE, target)
     assert snapshot(target) == {}
 
 
-@pytest.mark.slow
-def test_demo_office_with_documents_round_trip(tmp_path: Path, secrets: SecretStore) -> None:
-    from fidus_desktop.bootstrap import Services
-    from fidus_desktop.services.demo import load_demo
-    from fidus_desktop.store.schema import migrate
-
-    source = SqliteStore(tmp_path / "demo.db")
-    migrate(source)
-    services = Services(ServiceContext(source), secrets=secrets)
-    services.ensure_indexes()
-    run = load_demo(services)
-    services.keys.init(run.actor, PASSPHRASE)
-    investor_ids = [doc["_id"] for doc in source.collection("investors").find(limit=2, sort=[("number", 1)])]
-    attached = [services.documents.attach(run.actor, "investor", investor_ids[0], "contract.pdf", PDF),
-                services.documents.attach(run.actor, "investor", investor_ids[1], "passport.png", PNG)]
-    path = tmp_path / "demo.fidusbak"
-    before = without_chunks(source)
-    BackupService(services.ctx, kdf=CHEAP).create(run.actor, path, BACKUP_PASSPHRASE)
-    restored_store = SqliteStore(tmp_path / "restored.db")
-    restore_backup(path, BACKUP_PASSPHRASE, restored_store)
-    after = without_chunks(restored_store)
-    assert after.keys() == before.keys()
-    for name in before:
-        assert after[name] == before[name], name
-    assert AuditLog(restored_store, lambda: NOW).verify().ok
-    restored = documents_in(restored_store, secrets)
-    assert [restored.open(run.actor, d.document_id) for d in attached] == [PDF, PNG]
-    restored_store.close()
-    source.close()
+def test_demo_office_with_documents_round_trip(demo_db: Path, tmp_path: Path, secrets: SecretStore) -> None:
+    with open_demo(demo_db, secrets) as (services, actor):
+        source = services.ctx.store
+        services.keys.init(actor, PASSPHRASE)
+        investor_ids = [doc["_id"] for doc in source.collection("investors").find(limit=2, sort=[("number", 1)])]
+        attached = [services.documents.attach(actor, "investor", investor_ids[0], "contract.pdf", PDF),
+                    services.documents.attach(actor, "investor", investor_ids[1], "passport.png", PNG)]
+        path = tmp_path / "demo.fidusbak"
+        before = without_chunks(source)
+        BackupService(services.ctx, kdf=CHEAP_KDF).create(actor, path, BACKUP_PASSPHRASE)
+        restored_store = SqliteStore(tmp_path / "restored.db")
+        restore_backup(path, BACKUP_PASSPHRASE, restored_store)
+        after = without_chunks(restored_store)
+        assert after.keys() == before.keys()
+        for name in before:
+            assert after[name] == before[name], name
+        assert AuditLog(restored_store, lambda: NOW).verify().ok
+        restored = documents_in(restored_store, secrets)
+        assert [restored.open(actor, d.document_id) for d in attached] == [PDF, PNG]
+        restored_store.close()
 
 
 def test_restored_into_the_mongodb_adapter_documents_open_and_new_ones_attach(
@@ -158,7 +152,7 @@ def test_restored_into_the_mongodb_adapter_documents_open_and_new_ones_attach(
 ) -> None:
     mongomock = pytest.importorskip("mongomock")
     from fidus_desktop.store.mongo import MongoStore
-    from tests.store.mongomock_shim import server_comparisons
+    from tests.support.mongomock_shim import server_comparisons
 
     with server_comparisons():
         store = MongoStore(mongomock.MongoClient(), "restored", supports_transactions=False)
@@ -187,5 +181,5 @@ def test_a_file_attached_while_the_backup_runs_is_not_half_in_it(
 
     monkeypatch.setattr(backup_module, "stored_blobs", attach_then_stream)
     path = tmp_path / "during.fidusbak"
-    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP).create(keyed.admin, path, BACKUP_PASSPHRASE).blobs == 2
+    assert BackupService(keyed.ctx.services.ctx, kdf=CHEAP_KDF).create(keyed.admin, path, BACKUP_PASSPHRASE).blobs == 2
     assert restore_backup(path, BACKUP_PASSPHRASE, target).blobs == 2

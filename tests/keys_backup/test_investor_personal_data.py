@@ -20,8 +20,8 @@ from fidus_desktop.services.portfolio.investors import (
     parse_iban,
 )
 from fidus_desktop.store.errors import ConcurrencyError
-from tests.keys_backup.conftest import NOW, PASSPHRASE, Office
 from tests.keys_backup.test_keys import other_workstation
+from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 IBAN = "DE89 3704 0044 0532 0130 00"
 PERSONAL = {"national_id": "X-1234 567", "tax_id": "12/345/67890", "iban": IBAN, "date_of_birth": "1980-02-29"}

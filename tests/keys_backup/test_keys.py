@@ -12,14 +12,15 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.keys import KEYS, KeyService, KeysNotReady, secret_name
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.personal_data import LOCKED_TEXT, Locked, Vault, VaultLocked
-from tests.keys_backup.conftest import CHEAP, PASSPHRASE, REGISTRY, Office
+from tests.support.cost import CHEAP_KDF
+from tests.support.keys_office import PASSPHRASE, REGISTRY, Office
 
 
 def other_workstation(office: Office) -> tuple[KeyService, Vault]:
     """The same database seen from a workstation whose keyring is empty."""
     from fidus_desktop.security.keyring_memory import InMemoryKeyring
 
-    keys = KeyService(office.ctx.services.ctx, SecretStore(InMemoryKeyring()), kdf=CHEAP)
+    keys = KeyService(office.ctx.services.ctx, SecretStore(InMemoryKeyring()), kdf=CHEAP_KDF)
     return keys, Vault(office.ctx.services.ctx, keys)
 
 

@@ -11,8 +11,8 @@ from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.personal_data import ERASED, PersonalField, VaultLocked
-from tests.keys_backup.conftest import NOW, Office
 from tests.keys_backup.test_keys import other_workstation
+from tests.support.keys_office import NOW, Office
 
 
 def audit_text(office: Office) -> str:

@@ -29,8 +29,8 @@ from fidus_desktop.store import restore_marker
 from fidus_desktop.store.errors import RestoreUnfinished
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.cli_policy import admins_without_mfa
-from tests.keys_backup.conftest import ADMIN_PASSWORD
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.users import ADMIN_PASSWORD
 
 PASSPHRASE = "blue ledger on the shelf"
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,7 +173,7 @@ class Unclosed:
 def mongo_target() -> Iterator[Unclosed]:
     mongomock = pytest.importorskip("mongomock")
     from fidus_desktop.store.mongo import MongoStore
-    from tests.store.mongomock_shim import server_comparisons
+    from tests.support.mongomock_shim import server_comparisons
 
     with server_comparisons():
         store = MongoStore(mongomock.MongoClient(), "office", supports_transactions=False)

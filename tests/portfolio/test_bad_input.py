@@ -16,7 +16,7 @@ from fidus_desktop.domain.fx import FxError
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.portfolio.fx import FxRefreshFailed
 from fidus_desktop.services.portfolio.imports import SHOWN_PROBLEMS, ImportRejected
-from tests.portfolio.fixtures import PM, Office
+from tests.support.portfolio_office import PM, Office
 
 NAV_HEADER = "class_code,nav_date,nav_per_unit\n"
 TX_HEADER = "ref,kind,class_code,investor_number,trade_date,dealing_date,settlement_date,amount\n"
@@ -77,6 +77,7 @@ def test_a_cell_over_128_kib_is_refused_cleanly(office: Office, kind: str) -> No
         importers(office)[kind](data)
 
 
+@pytest.mark.slow  # 300,000 rows through the importer: tens of seconds
 def test_300000_bad_rows_give_the_first_100_and_a_count(office: Office) -> None:
     rows = "".join(f"GLB-A-EUR,2023-01-0x,{n}\n" for n in range(300_000))
     with pytest.raises(ImportRejected) as refused:

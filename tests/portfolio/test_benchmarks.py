@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from fidus_desktop.bootstrap import Services
-from fidus_desktop.services.base import ServiceContext, ValidationError
-from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio.imports import ImportRejected
 from fidus_desktop.store.errors import ConcurrencyError
-from fidus_desktop.store.sqlite import SqliteStore
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import D1, D4, DATA, PM, Office
+from tests.support.demo import open_demo
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import D1, D4, DATA, PM, Office
 
 GOOD = (DATA / "portfolio" / "benchmark-example.csv").read_text()
 BAD = (DATA / "portfolio" / "benchmark-bad.csv").read_text()
@@ -76,23 +74,20 @@ def test_benchmark_permissions(office: Office) -> None:
                              Permission.FUNDS_MANAGE, state=office.p.benchmarks.benchmarks.count)
 
 
-@pytest.mark.slow
-def test_demo_classes_are_compared_with_the_demo_index_of_their_fund_currency(tmp_path: Path) -> None:
-    services = Services(ServiceContext(SqliteStore(tmp_path / "demo.db")))
-    services.ensure_indexes()
-    actor = load_demo(services).actor
-    p = services.portfolio
-    assert [b.name for b in p.benchmarks.list_benchmarks(actor)] == ["Demo index EUR", "Demo index USD"]
-    for share_class in p.funds.list_classes(actor):
-        linked = p.benchmarks.class_benchmark(share_class.class_id)
-        assert linked.currency == p.funds.get_fund(share_class.fund_id).base_currency
-        comparison = p.performance.class_performance(actor, share_class.class_id).benchmark
-        assert comparison.beta > 0
-        assert comparison.correlation > 0
-        assert comparison.tracking_error > 0
-    derived = p.nav_derivation.derive_nav(actor, p.funds.fund_by_code("FIDUS-GLOBAL").fund_id, "2026-04-10")
-    # The demo pays the manager quarterly: what is left owed is this quarter's charges and the accrual since.
-    assert 0 < derived.fees < derived.gross * Decimal("0.001")
-    assert derived.net == derived.gross - derived.fees
-    for line in derived.classes:  # holdings sized to the AUM: close to the stored NAV (last day's moves differ)
-        assert abs(line.share.nav_per_unit / line.stored.nav_per_unit - 1) < Decimal("0.02")
+def test_demo_classes_are_compared_with_the_demo_index_of_their_fund_currency(demo_db: Path) -> None:
+    with open_demo(demo_db) as (services, actor):
+        p = services.portfolio
+        assert [b.name for b in p.benchmarks.list_benchmarks(actor)] == ["Demo index EUR", "Demo index USD"]
+        for share_class in p.funds.list_classes(actor):
+            linked = p.benchmarks.class_benchmark(share_class.class_id)
+            assert linked.currency == p.funds.get_fund(share_class.fund_id).base_currency
+            comparison = p.performance.class_performance(actor, share_class.class_id).benchmark
+            assert comparison.beta > 0
+            assert comparison.correlation > 0
+            assert comparison.tracking_error > 0
+        derived = p.nav_derivation.derive_nav(actor, p.funds.fund_by_code("FIDUS-GLOBAL").fund_id, "2026-04-10")
+        # The demo pays the manager quarterly: what is left owed is this quarter's charges and the accrual since.
+        assert 0 < derived.fees < derived.gross * Decimal("0.001")
+        assert derived.net == derived.gross - derived.fees
+        for line in derived.classes:  # holdings sized to the AUM: close to the stored NAV (last day's moves differ)
+            assert abs(line.share.nav_per_unit / line.stored.nav_per_unit - 1) < Decimal("0.02")

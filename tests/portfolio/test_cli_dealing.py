@@ -9,9 +9,9 @@ import pytest
 
 from fidus_desktop.cli.main import main
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
-from tests.cli_policy import admins_without_mfa
-from tests.portfolio.fixtures import D1, D2, PM, build_office
 from tests.portfolio.test_cli_demo import PASSWORD, run
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.portfolio_office import D1, D2, PM, build_office
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 from fidus_desktop.bootstrap import Services
 from fidus_desktop.cli import main
 from fidus_desktop.services.base import ServiceContext
-from fidus_desktop.services.demo import load_demo
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.cli_policy import admins_without_mfa
-from tests.portfolio.fixtures import DATA, build_office
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.demo import open_demo
+from tests.support.portfolio_office import DATA, build_office
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -83,36 +83,33 @@ def test_perf_json_and_errors(cli_db: list[str], capsys: pytest.CaptureFixture[s
     assert "no share class" in capsys.readouterr().err
 
 
-@pytest.mark.slow
-def test_demo_portfolio_loads_consistent_figures(tmp_path: Path) -> None:
-    services = Services(ServiceContext(SqliteStore(tmp_path / "demo.db")))
-    services.ensure_indexes()
-    run_ = load_demo(services)
-    p, actor = services.portfolio, run_.actor
-    assert len(p.funds.list_funds(actor)) == 3
-    assert {f.base_currency for f in p.funds.list_funds(actor)} == {"EUR", "USD"}
-    assert p.investors.count(actor) == 200
-    summary = p.figures.total_aum(actor)
-    assert summary.on == date(2026, 4, 10)
-    assert summary.total == sum(f.value for f in summary.funds) > 0
-    for share_class in p.funds.list_classes(actor):
-        units = sum(a.units for a in p.investors.accounts_in_class(share_class.class_id))
-        assert units == p.ledgers.units_outstanding(share_class.class_id, summary.on)
-    products = p.products.list_products(actor)
-    assert {t.product_code for t in products} == {"CORE", "BALANCE", "DYNAMIC", "UNLIMITED"}
-    assert {t.incubation_months for t in products} == {2}  # as the office sells them
-    assert next(t for t in products if t.product_code == "UNLIMITED").kind == "profit_share"
-    assert len(p.products.list_investments(actor)) == 36
-    # Every fee path is visible: management fees accrued between deals, performance fees over a hurdle
-    # crystallised in cancelled units, entry and exit fees, and quarterly payments to the manager.
-    kinds = {e.kind for e in p.fees.ledger(actor)}
-    assert kinds == {"management", "performance", "entry", "exit"}
-    perf = {p.funds.get_class(e.class_id).code for e in p.fees.ledger(actor) if e.kind == "performance"}
-    assert perf == {"GLB-I-EUR", "USE-A-USD"}
-    assert all(e.period_end.month == 12 and e.period_end.day == 31 for e in p.fees.ledger(actor)
-               if e.kind == "performance" and e.charged_on != e.period_end)
-    assert p.ledgers.units.count({"reason": "performance_fee"}) > 0
-    assert p.fees.list_payments(actor)
-    audit = [e for e in services.ctx.audit.iter_chain() if e["action"] == "demo.load"]
-    assert len(audit) == 1
-    assert p.dealing.count(actor) > 500
+def test_demo_portfolio_loads_consistent_figures(demo_db: Path) -> None:
+    with open_demo(demo_db) as (services, actor):
+        p = services.portfolio
+        assert len(p.funds.list_funds(actor)) == 3
+        assert {f.base_currency for f in p.funds.list_funds(actor)} == {"EUR", "USD"}
+        assert p.investors.count(actor) == 200
+        summary = p.figures.total_aum(actor)
+        assert summary.on == date(2026, 4, 10)
+        assert summary.total == sum(f.value for f in summary.funds) > 0
+        for share_class in p.funds.list_classes(actor):
+            units = sum(a.units for a in p.investors.accounts_in_class(share_class.class_id))
+            assert units == p.ledgers.units_outstanding(share_class.class_id, summary.on)
+        products = p.products.list_products(actor)
+        assert {t.product_code for t in products} == {"CORE", "BALANCE", "DYNAMIC", "UNLIMITED"}
+        assert {t.incubation_months for t in products} == {2}  # as the office sells them
+        assert next(t for t in products if t.product_code == "UNLIMITED").kind == "profit_share"
+        assert len(p.products.list_investments(actor)) == 36
+        # Every fee path is visible: management fees accrued between deals, performance fees over a hurdle
+        # crystallised in cancelled units, entry and exit fees, and quarterly payments to the manager.
+        kinds = {e.kind for e in p.fees.ledger(actor)}
+        assert kinds == {"management", "performance", "entry", "exit"}
+        perf = {p.funds.get_class(e.class_id).code for e in p.fees.ledger(actor) if e.kind == "performance"}
+        assert perf == {"GLB-I-EUR", "USE-A-USD"}
+        assert all(e.period_end.month == 12 and e.period_end.day == 31 for e in p.fees.ledger(actor)
+                   if e.kind == "performance" and e.charged_on != e.period_end)
+        assert p.ledgers.units.count({"reason": "performance_fee"}) > 0
+        assert p.fees.list_payments(actor)
+        audit = [e for e in services.ctx.audit.iter_chain() if e["action"] == "demo.load"]
+        assert len(audit) == 1
+        assert p.dealing.count(actor) > 500

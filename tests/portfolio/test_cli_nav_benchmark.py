@@ -10,10 +10,9 @@ import pytest
 from fidus_desktop.bootstrap import Services
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.cli_policy import admins_without_mfa
-from tests.portfolio.fixtures import DATA, build_office
 from tests.portfolio.test_cli_demo import PASSWORD, run
-from tests.portfolio.test_nav_derivation import holdings
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.portfolio_office import DATA, build_office, holdings
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionRequest
 from fidus_desktop.store.errors import ConcurrencyError
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import BACK, D1, D2, D3, D4, PM, PM2, Office
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import BACK, D1, D2, D3, D4, PM, PM2, Office
 
 
 def subscribe(o: Office, amount: str = "10000", day=D1, settle=D3, class_id=None):

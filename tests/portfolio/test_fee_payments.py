@@ -15,9 +15,8 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission, Role
 from fidus_desktop.services.portfolio.fees import FEE_PAYMENT_CASH
 from fidus_desktop.store.errors import ConcurrencyError
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import BACK, D2, D3, D4, PM, Office
-from tests.portfolio.test_nav_derivation import holdings
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import BACK, D2, D3, D4, PM, Office, holdings
 
 
 def pay(office: Office, amount: str, day: date = D4, reference: str = "BANK-1"):

@@ -16,8 +16,8 @@ from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from fidus_desktop.services.portfolio.holdings import ValuationError
 from fidus_desktop.services.portfolio.investors import investor_filter
 from fidus_desktop.store.errors import ConcurrencyError
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import ADMIN, BACK, D1, D3, D4, PM, PM2, Office
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import ADMIN, BACK, D1, D3, D4, PM, PM2, Office
 
 
 def invest(o: Office, class_id: str, amount: str) -> None:

@@ -15,30 +15,10 @@ from fidus_desktop.domain.nav_derivation import ClassInput, NavDerivationError, 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.store.errors import ConcurrencyError
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import D1, D2, D3, D4, PM, PM2, Office
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import D1, D2, D3, D4, PM, PM2, Office, holdings
 
 SATURDAY = date(2023, 1, 7)  # no ECB rate: the USD rate of Friday 6 January is used (stale)
-
-
-def positions(office: Office, price_dates: tuple[date, ...] = (D4,)) -> None:
-    """1000 US shares at 100 USD and 60,000 EUR cash."""
-    p = office.p
-    shares = p.holdings.add_instrument(PM, "EQ-US", "US equity", "USD", "equity")
-    cash = p.holdings.add_instrument(PM, "CASH-EUR", "Cash EUR", "EUR", "cash")
-    p.holdings.set_prices(PM, shares["_id"], dict.fromkeys(price_dates, "100"))
-    p.holdings.set_position(PM, office.fund.fund_id, shares["_id"], "1000")
-    p.holdings.set_position(PM, office.fund.fund_id, cash["_id"], "60000")
-
-
-def holdings(office: Office, *, price_dates: tuple[date, ...] = (D4,)) -> None:
-    """``positions``; 1000 EUR-class and 500 USD-class units; 35 EUR fees owed."""
-    p = office.p
-    positions(office, price_dates)
-    p.ledgers.add_units(D2, office.eur.class_id, office.ann.investor_id, Decimal(1000), "subscription")
-    p.ledgers.add_units(D2, office.usd.class_id, office.bob.investor_id, Decimal(500), "subscription")
-    p.fees.record(FeeLedgerEntry(office.fund.fund_id, office.eur.class_id, None, FeeKind.MANAGEMENT, D1, D3,
-                                 Money(Decimal(102000), "EUR"), Decimal("0.0125"), Money(Decimal("35.00"), "EUR")))
 
 
 def test_two_class_multi_currency_nav_by_hand(office: Office) -> None:

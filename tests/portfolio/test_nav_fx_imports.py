@@ -16,8 +16,8 @@ from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio.fx import FxRefreshFailed
 from fidus_desktop.services.portfolio.imports import ImportRejected
 from fidus_desktop.services.portfolio.nav import check_nav_value
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import D1, DATA, PM, PM2, Office
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import D1, DATA, PM, PM2, Office
 
 EXAMPLES = DATA / "portfolio"
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
-from tests.portfolio.fixtures import BACK, D1, D3, D4, PM, PM2, Office
 from tests.portfolio.test_cli_demo import run
 from tests.portfolio.test_cli_nav_benchmark import cli_db  # noqa: F401  (fixture)
+from tests.support.portfolio_office import BACK, D1, D3, D4, PM, PM2, Office
 
 
 def settle(o: Office, investor_id: str, amount: str, day: date) -> None:

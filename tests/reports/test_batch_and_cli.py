@@ -13,8 +13,8 @@ from fidus_desktop.reports.periods import parse_period
 from fidus_desktop.services.base import ServiceContext, ValidationError
 from fidus_desktop.services.statements import StatementData
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.cli_policy import admins_without_mfa
-from tests.portfolio.fixtures import PM, Office
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.portfolio_office import PM, Office
 
 JANUARY = parse_period("2023-01")
 PASSWORD = "correct horse battery staple 42"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.portfolio.fixtures import PM, Office
+from tests.support.portfolio_office import PM, Office
 
 
 def test_statement_investors_of_an_office_of_2500(office: Office) -> None:

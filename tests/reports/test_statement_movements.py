@@ -9,8 +9,8 @@ earlier one.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -20,15 +20,12 @@ from fidus_desktop.reports.pdf import story_text
 from fidus_desktop.reports.periods import parse_period
 from fidus_desktop.reports.statement import statement_story
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import ServiceContext
-from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.permissions import PermissionDenied, Role
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from fidus_desktop.services.statements import StatementData
-from fidus_desktop.store.sqlite import SqliteStore
-from tests.portfolio.fixtures import BACK, PM, PM2
+from tests.support.demo import DemoDatabase, copy_demo, open_demo
+from tests.support.portfolio_office import BACK, PM, PM2
 
-pytestmark = pytest.mark.slow
 LATEST_QUARTER, EARLIER = parse_period("2026-Q2"), parse_period("2025-Q3")
 
 
@@ -40,10 +37,13 @@ def settle(services: Services, request: TransactionRequest) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    services = Services(ServiceContext(SqliteStore(Path(tmp_path_factory.mktemp("demo")) / "demo.db")))
-    services.ensure_indexes()
-    load_demo(services)
+def demo(demo_database: DemoDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The demo office plus the four settled deals, shared by this module's read-only statement checks."""
+    with open_demo(copy_demo(demo_database, tmp_path_factory.mktemp("movements"))) as (services, _):
+        yield settled_office(services)
+
+
+def settled_office(services: Services) -> SimpleNamespace:
     p = services.portfolio
     day = p.navs.latest_date()
     codes = {c.code: c for c in p.funds.list_classes(PM)}

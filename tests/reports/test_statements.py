@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from decimal import Decimal
 from io import BytesIO
@@ -16,16 +15,12 @@ from fidus_desktop.reports.factsheet import factsheet_story, render_factsheet
 from fidus_desktop.reports.pdf import story_text
 from fidus_desktop.reports.periods import parse_period
 from fidus_desktop.reports.statement import render_statement, statement_story
-from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
-from fidus_desktop.services.permissions import PermissionDenied, Role
-from tests.portfolio.fixtures import BACK, D4, PM, Office
+from fidus_desktop.services.permissions import PermissionDenied
+from tests.support.portfolio_office import BACK, D4, PM, Office, client_of
+from tests.support.tools import require_tool
 
 JANUARY = parse_period("2023-01")
-
-
-def client_of(*investor_ids: str) -> Actor:
-    return Actor("u-client", "carla", Role.CLIENT, workstation="test", investor_ids=frozenset(investor_ids))
 
 
 def test_statement_figures_are_the_services_figures(office: Office) -> None:
@@ -55,9 +50,8 @@ def test_statement_pdf_is_written_with_numbered_pages(office: Office, tmp_path: 
     target = tmp_path / "ann.pdf"
     render_statement(data, target)
     assert target.read_bytes().startswith(b"%PDF")
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed; the story text is checked above")
-    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True,
+    pdftotext = require_tool("pdftotext", "poppler-utils")
+    text = subprocess.run([pdftotext, "-layout", str(target), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Page 1 of 1" in text
     assert fmt.amount(data.closing_value, "EUR") in text

@@ -6,11 +6,12 @@ import pytest
 from argon2 import PasswordHasher
 
 from fidus_desktop.security.crypto import ScryptParams
+from tests.support.cost import CHEAP_HASHER
 
 
 @pytest.fixture
 def fast_hasher() -> PasswordHasher:
-    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return CHEAP_HASHER
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
+from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.security import passwords
 from fidus_desktop.security.passwords import (
     check_password_policy,
@@ -82,6 +83,7 @@ def test_needs_rehash_after_parameters_change(fast_hasher: PasswordHasher) -> No
     assert needs_rehash("garbage", hasher=fast_hasher)
 
 
+@pytest.mark.product_crypto_cost
 def test_default_parameters_are_the_documented_ones() -> None:
     hasher = passwords.DEFAULT_HASHER
     assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
@@ -89,8 +91,16 @@ def test_default_parameters_are_the_documented_ones() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.product_crypto_cost
 def test_default_hasher_round_trip() -> None:
     stored = hash_password("correct horse battery staple")
     assert "$m=65536,t=3,p=4$" in stored
     assert verify(stored, "correct horse battery staple")
     assert not needs_rehash(stored)
+
+
+@pytest.mark.product_crypto_cost
+def test_the_composition_root_hashes_with_the_product_parameters(app_context: AppContext) -> None:
+    """Tests hash cheaply only through the root conftest's patch; an application context never does."""
+    hasher = app_context.services.users.hasher
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)

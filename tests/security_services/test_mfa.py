@@ -14,7 +14,8 @@ from fidus_desktop.services.users import (
     User,
     UserService,
 )
-from tests.security_services.conftest import ADMIN_PASSWORD, USER_PASSWORD, FakeClock, totp_code
+from tests.support.clock import FakeClock
+from tests.support.users import ADMIN_PASSWORD, USER_PASSWORD, totp_code
 
 
 def enrol(users: UserService, user: User, clock: FakeClock, password: str = USER_PASSWORD) -> tuple[str, list[str]]:

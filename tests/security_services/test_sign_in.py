@@ -9,7 +9,8 @@ import pytest
 from fidus_desktop.security import passwords
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.users import AccountLocked, AuthenticationFailed, SignInPolicy, User, UserService
-from tests.security_services.conftest import ADMIN_PASSWORD, NEW_PASSWORD, USER_PASSWORD, FakeClock
+from tests.support.clock import FakeClock
+from tests.support.users import ADMIN_PASSWORD, NEW_PASSWORD, USER_PASSWORD
 
 
 def audit_actions(users: UserService) -> list[str]:

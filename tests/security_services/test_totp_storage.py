@@ -12,8 +12,9 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.users import AuthenticationFailed, User, UserService
 from fidus_desktop.store.schema import MIGRATIONS, migrate, stored_schema
 from fidus_desktop.store.sqlite import SqliteStore
-from tests.security_services.conftest import ADMIN_PASSWORD, NEW_PASSWORD, USER_PASSWORD, FakeClock, totp_code
 from tests.security_services.test_mfa import enrol, password_step
+from tests.support.clock import FakeClock
+from tests.support.users import ADMIN_PASSWORD, NEW_PASSWORD, USER_PASSWORD, totp_code
 
 
 def database_bytes(db_path: Path) -> bytes:

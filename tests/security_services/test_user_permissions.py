@@ -11,8 +11,8 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, Role
 from fidus_desktop.services.users import User, UserService
-from tests.permission_matrix import assert_permission_matrix
-from tests.security_services.conftest import USER_PASSWORD
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.users import USER_PASSWORD
 
 AdminCall = Callable[[UserService, Actor, User], Any]
 

@@ -7,6 +7,9 @@
   snapshot isolation and truly concurrent transactions are not modelled.
 * ``mongodb``: the MongoDB adapter on a real server when ``FIDUS_TEST_MONGODB_URI`` is set (marked
   ``mongodb``); each test gets a fresh database, dropped afterwards.
+
+mongomock is pure Python: a test marked ``volume`` (thousands of documents) takes tens of seconds on it, so
+that variant runs in the slow tier; its SQLite variant stays in the fast one.
 """
 
 from __future__ import annotations
@@ -37,6 +40,14 @@ BACKENDS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.get_closest_marker("volume") and callspec is not None and callspec.params.get("store") == "mongomock":
+            item.add_marker(pytest.mark.slow)
+
+
 def open_backend(kind: str, tmp_path: Path) -> Iterator[Store]:
     """Open one backend for one test and clean it up afterwards."""
     if kind == "sqlite":
@@ -47,7 +58,7 @@ def open_backend(kind: str, tmp_path: Path) -> Iterator[Store]:
     from fidus_desktop.store.mongo import MongoStore
 
     if kind == "mongomock":
-        from tests.store.strict_mongo import strict_store
+        from tests.support.strict_mongo import strict_store
 
         with strict_store("contract") as store:
             yield store

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from fidus_desktop.store.port import Store
 
 
+@pytest.mark.volume
 def test_in_and_nin_over_five_thousand_values(store: Store) -> None:
     items = store.collection("items")
     start = datetime(2024, 1, 1, tzinfo=UTC)

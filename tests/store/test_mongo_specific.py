@@ -33,7 +33,7 @@ from fidus_desktop.store.mongo import MongoStore
 from fidus_desktop.store.mongo_errors import translate_error
 from fidus_desktop.store.mongo_query import compile_query
 from fidus_desktop.store.mongo_settings import pinned_options
-from tests.store.strict_mongo import StrictSession, strict_store
+from tests.support.strict_mongo import StrictSession, strict_store
 
 T = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ import pytest
 from fidus_desktop.services import server_check
 from fidus_desktop.store.errors import InvalidDatabaseUri
 from fidus_desktop.store.mongo import MongoStore
-from tests.store.mongomock_shim import bson_storage, server_comparisons
-from tests.store.strict_mongo import StrictClient
+from tests.support.mongomock_shim import bson_storage, server_comparisons
+from tests.support.strict_mongo import StrictClient
 
 
 @pytest.mark.slow

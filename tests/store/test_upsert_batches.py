@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import UPSERT_CHUNK
 
@@ -16,6 +18,7 @@ def row(ticket: int, profit: str = "1.00", login: int = 7) -> dict[str, Any]:
     return {"login": login, "ticket": ticket, "time": START + timedelta(seconds=ticket), "profit": Decimal(profit)}
 
 
+@pytest.mark.volume
 def test_mixed_batch_across_chunks(store: Store) -> None:
     deals = store.collection("deals")
     deals.ensure_index(["login", "ticket"], unique=True)

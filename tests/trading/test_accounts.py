@@ -12,8 +12,7 @@ from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.accounts import CapitalSource, password_name
 from fidus_desktop.services.trading.documents import ACCOUNTS
-
-from .conftest import sim_account_input
+from tests.support.simulated_accounts import sim_account_input
 
 
 def test_create_keeps_the_password_only_in_the_keyring(trading: TradingServices, pm: Actor) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from fidus_desktop.domain.trading.balance_rules import BalanceCategory
-from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, DealKind, Entry
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
@@ -16,21 +15,8 @@ from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.classification import ReviewStatus
 from fidus_desktop.services.trading.reconciliation import MismatchKind, RecordedCashFlow
 from fidus_desktop.services.trading.sync import Poll
-
-from .conftest import sim_account_input
-
-T0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
-
-
-def balance(ticket: int, amount: str, comment: str, when: datetime = T0) -> Deal:
-    return Deal(5001001, ticket, 0, when, DealKind.BALANCE, None, Entry.IN, 0, "", Decimal(0), Decimal(0),
-                Decimal(amount), Decimal(0), Decimal(0), Decimal(0), "USD", comment)
-
-
-def snapshot(equity: str, margin_level: str | None = None, when: datetime = T0) -> AccountSnapshot:
-    return AccountSnapshot(5001001, "FidusSim-Live", "Alpha", "Sim", "USD", 100, Decimal(equity), Decimal(0),
-                           Decimal(0), Decimal(equity), Decimal(1000), Decimal(0),
-                           Decimal(margin_level) if margin_level else None, True, when)
+from tests.support.mt5_records import T0, balance, snapshot
+from tests.support.simulated_accounts import sim_account_input
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import pytest
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS
-from tests.cli_policy import admins_without_mfa
-
-from .conftest import sim_account_input
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.simulated_accounts import sim_account_input
 
 PASSWORD = "correct horse battery staple 42"
 

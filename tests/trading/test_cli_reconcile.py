@@ -10,9 +10,8 @@ import pytest
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.services.trading.reconciliation import MismatchKind
-from tests.portfolio.fixtures import ADMIN, BACK
-
-from .reconciliation_office import FIRST, LAST, ReconciliationOffice, build_reconciliation_office
+from tests.support.portfolio_office import ADMIN, BACK
+from tests.support.reconciliation_office import FIRST, LAST, ReconciliationOffice, build_reconciliation_office
 
 PASSWORD = "correct horse battery staple 42"
 

@@ -1,5 +1,5 @@
-"""The demo builder: simulated accounts mapped to the demo funds, history synced, no keyring writes; the
-products' coverage counts those accounts' equity."""
+"""The demo builder: simulated accounts mapped to the demo funds, history synced; the products' coverage
+counts those accounts' equity."""
 
 from __future__ import annotations
 
@@ -7,19 +7,15 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from fidus_desktop.bootstrap import Services
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import ServiceContext
-from fidus_desktop.services.demo import load_demo
-from fidus_desktop.store.sqlite import SqliteStore
+from tests.support.demo import DemoDatabase, open_demo
 
 
-def assert_coverage_counts_mapped_equity(services: Services, store: SqliteStore, actor: Actor) -> None:
+def assert_coverage_counts_mapped_equity(services: Services, actor: Actor) -> None:
     """Fixed-yield coverage shows the MT5 equity of the mapped accounts, recomputed here from the raw snapshots
     (last one per account on or before the day) and the ECB rate table, not from the service under test."""
-    snapshots = list(store.collection("mt5_snapshots").iter_all())
+    snapshots = list(services.ctx.store.collection("mt5_snapshots").iter_all())
     day = max(doc["time"] for doc in snapshots).date()
     rates = services.portfolio.fx.table()
     for currency in ("EUR", "USD"):
@@ -34,21 +30,15 @@ def assert_coverage_counts_mapped_equity(services: Services, store: SqliteStore,
         assert abs(report.equity.amount - expected) <= Decimal("0.01") * len(snapshots), (currency, report.equity)
 
 
-@pytest.mark.slow
-def test_demo_maps_simulated_accounts_to_demo_funds_and_syncs_history(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "demo.db")
-    try:
-        services = Services(ServiceContext(store))
-        services.ensure_indexes()
-        run = load_demo(services)
+def test_demo_maps_simulated_accounts_to_demo_funds_and_syncs_history(demo_database: DemoDatabase, demo_db: Path
+                                                                      ) -> None:
+    with open_demo(demo_db) as (services, actor):
         trading = services.trading
         accounts = {a.login: a for a in trading.accounts.all()}
-        funds = {f.fund_id: f.code for f in services.portfolio.funds.list_funds(run.actor)}
+        funds = {f.fund_id: f.code for f in services.portfolio.funds.list_funds(actor)}
         assert {login: funds.get(a.fund_id or "") for login, a in accounts.items()} == {
             5001001: "FIDUS-US", 5001002: "FIDUS-GLOBAL", 7002001: "FIDUS-INCOME"}
-        assert all(count > 0 for count in run.made["mt5_deals"].values())
-        assert {login: trading.sync.deal_count(login) for login in accounts} == run.made["mt5_deals"]
-        assert trading.analytics.account(run.actor, 5001001).true_pnl is not None
-        assert_coverage_counts_mapped_equity(services, store, run.actor)
-    finally:
-        store.close()
+        assert all(count > 0 for count in demo_database.mt5_deals.values())
+        assert {login: trading.sync.deal_count(login) for login in accounts} == demo_database.mt5_deals
+        assert trading.analytics.account(actor, 5001001).true_pnl is not None
+        assert_coverage_counts_mapped_equity(services, actor)

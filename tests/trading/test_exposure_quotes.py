@@ -17,8 +17,7 @@ from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.poller import Mt5Poller
 from fidus_desktop.services.trading.risk import conversion_symbols_for
 from fidus_desktop.services.trading.sync import Poll
-
-from .conftest import RECENT_ACCOUNTS, SIM_NOW, sim_account_input
+from tests.support.simulated_accounts import RECENT_ACCOUNTS, SIM_NOW, sim_account_input
 
 LOGIN = 5001001
 

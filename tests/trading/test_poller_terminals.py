@@ -21,9 +21,9 @@ from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading import accounts as accounts_module
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.sync import ConnectionState
+from tests.support.simulated_accounts import FlakyTerminal, sim_account_input, stored, truth
 
-from .conftest import sim_account_input
-from .test_sync_poller import FakeTime, FlakyTerminal, Recorder, stored, truth
+from .test_sync_poller import FakeTime, Recorder
 
 PATHS = {5001001: "C:/MT5/5001001/terminal64.exe", 5001002: "D:/MT5/alpha-eur/terminal64.exe"}
 MOVED = "E:/MT5/5001001-new/terminal64.exe"

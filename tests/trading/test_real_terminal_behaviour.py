@@ -37,8 +37,8 @@ from fidus_desktop.services.trading.classification import ReviewStatus
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.sync import ConnectionState
 from fidus_desktop.store.sqlite import SqliteStore
-
-from .conftest import RECENT_ACCOUNTS, SIM_NOW, Clock, sim_account_input
+from tests.support.clock import FakeClock
+from tests.support.simulated_accounts import RECENT_ACCOUNTS, SIM_NOW, sim_account_input
 
 ALPHA = RECENT_ACCOUNTS[0]
 PM = Actor("u-pm", "maria.costa", Role.PORTFOLIO_MANAGER, "ws-1")
@@ -130,7 +130,7 @@ def test_property_incremental_sync_stores_exactly_what_a_full_re_read_stores(
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(Path(folder) / "p.db")
         try:
-            ctx = ServiceContext(store, Clock())
+            ctx = ServiceContext(store, FakeClock(datetime(2024, 6, 3, 12, 30, tzinfo=UTC)))
             ctx.audit.ensure_indexes()
             trading = TradingServices(ctx, secrets=SecretStore(InMemoryKeyring()))
             trading.ensure_indexes()

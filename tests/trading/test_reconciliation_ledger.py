@@ -12,10 +12,9 @@ import pytest
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.trading.reconciliation import MismatchKind
-from tests.permission_matrix import assert_permission_matrix
-from tests.portfolio.fixtures import BACK, D3, D4
-
-from .reconciliation_office import FIRST, LAST, ReconciliationOffice, build_reconciliation_office
+from tests.support.permission_matrix import assert_permission_matrix
+from tests.support.portfolio_office import BACK, D3, D4
+from tests.support.reconciliation_office import FIRST, LAST, ReconciliationOffice, build_reconciliation_office
 
 
 @pytest.fixture

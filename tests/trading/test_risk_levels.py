@@ -12,7 +12,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.permissions import PermissionDenied, Role
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.sync import Poll
-from tests.trading.test_classification_risk_reconciliation import T0, snapshot
+from tests.support.mt5_records import T0, snapshot
 
 
 def test_levels_are_the_last_snapshot_against_the_equity_peak(

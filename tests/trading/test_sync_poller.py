@@ -11,36 +11,20 @@ import pytest
 
 from fidus_desktop.domain.trading.models import DealKind
 from fidus_desktop.integrations.mt5 import (
-    DEFAULT_ACCOUNTS,
     Mt5Session,
     RealTerminal,
     SimulatedTerminal,
     policy_from_config,
 )
-from fidus_desktop.integrations.mt5.enums import ResultCode
 from fidus_desktop.integrations.mt5.session import HISTORY_START
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.poller import Backoff, Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.sync import ConnectionState, Poll
-
-from .conftest import RECENT_ACCOUNTS, SIM_NOW
+from tests.support.simulated_accounts import RECENT_ACCOUNTS, SIM_NOW, FlakyTerminal, stored, truth
 
 pytestmark = pytest.mark.usefixtures("sim_accounts")
-
-
-def truth(terminal: SimulatedTerminal, login: int) -> set[int]:
-    """Every deal ticket the terminal holds for ``login`` up to its clock."""
-    sim = next(a for a in DEFAULT_ACCOUNTS if a.login == login)
-    session = Mt5Session(terminal, policy_from_config("UTC+0" if login == 7002001 else "EET-NY"),
-                         clock=lambda: terminal.now)
-    session.connect(login=login, password=sim.password, server=sim.server)
-    return {d.ticket for d in session.deals(HISTORY_START, terminal.now + timedelta(seconds=1))}
-
-
-def stored(trading: TradingServices, login: int) -> list[int]:
-    return [d["ticket"] for d in trading.sync.deals.find({"login": login}, projection=["ticket"])]
 
 
 class Recorder:
@@ -133,35 +117,6 @@ def test_restart_resumes_from_the_stored_cursor(
     tickets = stored(trading, 5001001)
     assert len(tickets) == len(set(tickets))
     assert set(tickets) == truth(terminal, 5001001)
-
-
-class FlakyTerminal:
-    """Delegates to a simulator; while ``down`` every call fails like a closed MT5 terminal."""
-
-    def __init__(self, inner: SimulatedTerminal) -> None:
-        self.inner = inner
-        self.down = False
-
-    @property
-    def now(self) -> Any:
-        return self.inner.now
-
-    def last_error(self) -> tuple[int, str]:
-        return (int(ResultCode.RES_E_INTERNAL_FAIL_CONNECT), "No IPC connection") if self.down else \
-            self.inner.last_error()
-
-    def shutdown(self) -> None:
-        self.inner.shutdown()
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.inner, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if self.down:
-                return False if name in ("initialize", "login") else None
-            return method(*args, **kwargs)
-
-        return call
 
 
 def test_disconnect_reconnects_with_backoff_and_resumes_without_duplicates(

@@ -17,20 +17,20 @@ from fidus_desktop.ui.admin.users_view import UsersView
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.session import UiSession
-from tests.security_services.ui_support import BOB_PASSWORD, admin_session, open_test_context
+from tests.support.ui_session import USER_PASSWORD, admin_session, open_test_context
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.fixture
-def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    yield from admin_session(tmp_path, monkeypatch)
+def session(tmp_path: Path) -> Iterator[UiSession]:
+    yield from admin_session(tmp_path)
 
 
 @pytest.fixture
-def other_workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: UiSession) -> Iterator[AppContext]:
+def other_workstation(tmp_path: Path, session: UiSession) -> Iterator[AppContext]:
     """Its own store and services over the same database file, as a second PC on a shared database."""
-    ctx = open_test_context(tmp_path, monkeypatch)
+    ctx = open_test_context(tmp_path)
     assert ctx.store is not session.context.store
     yield ctx
     ctx.close()
@@ -56,7 +56,7 @@ def test_a_change_on_another_workstation_reaches_the_tab_at_the_next_poll(
     session.watcher.poll()  # the current position in the audit trail: nothing to report
     seen: list[str] = []
     session.signals.data_changed.connect(seen.append)
-    other_workstation.services.users.create_user(session.actor, "carol.bo", BOB_PASSWORD, "back_office")
+    other_workstation.services.users.create_user(session.actor, "carol.bo", USER_PASSWORD, "back_office")
     assert "carol.bo" not in usernames(view)
     session.watcher.poll()
     assert seen == [USER]
@@ -74,7 +74,7 @@ def test_the_started_watcher_polls_in_the_background_on_its_timer(
     threaded.watcher.timer.setInterval(50)
     threaded.watcher.start()  # as the main window does
     qtbot.waitUntil(lambda: threaded.watcher.token is not None)
-    other_workstation.services.users.create_user(session.actor, "dora.co", BOB_PASSWORD, "compliance_officer")
+    other_workstation.services.users.create_user(session.actor, "dora.co", USER_PASSWORD, "compliance_officer")
     qtbot.waitUntil(lambda: "dora.co" in usernames(view), timeout=5000)
     threaded.watcher.stop()
     assert not threaded.watcher.timer.isActive()

@@ -24,7 +24,7 @@ from fidus_desktop.ui.login import LoginDialog
 from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.startup import startup_message
-from tests.conftest import ADMIN_PASSWORD
+from tests.support.users import ADMIN_PASSWORD
 
 
 def window(qtbot: QtBot, ctx: AppContext, actor: Actor) -> MainWindow:

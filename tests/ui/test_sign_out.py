@@ -16,7 +16,7 @@ from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.login import LoginDialog
 from fidus_desktop.ui.main_window import MainWindow
-from tests.conftest import ADMIN_PASSWORD
+from tests.support.users import ADMIN_PASSWORD
 from tests.ui.test_startup import Run, no_file_logging_left_behind  # noqa: F401 - autouse: no log file left
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

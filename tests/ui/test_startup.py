@@ -21,7 +21,7 @@ from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.mfa_dialogs import TotpEnrolmentDialog
 from fidus_desktop.ui.password_change import ChangePasswordDialog
 from fidus_desktop.ui.startup import Startup, StartupOptions
-from tests.conftest import ADMIN_PASSWORD
+from tests.support.users import ADMIN_PASSWORD
 
 LEFT = Qt.MouseButton.LeftButton
 

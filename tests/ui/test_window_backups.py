@@ -4,7 +4,7 @@ the same scheduler in Admin → Backups, who may run them, and nothing after the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,23 +16,13 @@ from fidus_desktop.ui.backup_scheduler import OFF_TEXT, PASSPHRASE_SECRET, not_a
 from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import DOWN_STYLE
-from tests.keys_backup.conftest import CHEAP
-from tests.security_services.ui_support import BOB_PASSWORD, admin_session
+from tests.support.clock import FakeClock
+from tests.support.cost import CHEAP_KDF
+from tests.support.ui_session import USER_PASSWORD, admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 BACKUP_PASSPHRASE = "blue ledger on the shelf"
 TICK_MS = 20
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -42,8 +32,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> Iterator[UiSession]:
-    for session in admin_session(tmp_path, monkeypatch):
-        session.services.backup.kdf = CHEAP
+    for session in admin_session(tmp_path):
+        session.services.backup.kdf = CHEAP_KDF
         monkeypatch.setattr(session.services.ctx, "clock", clock)
         session.context.settings.set("backup.folder", str(tmp_path / "auto"))
         session.context.settings.set("backup.keep", 2)
@@ -132,7 +122,7 @@ def test_backups_run_only_for_users_allowed_to_make_them_and_as_that_user(
 ) -> None:
     admin.context.secrets.set(PASSPHRASE_SECRET, BACKUP_PASSPHRASE)
     folder = tmp_path / "auto"
-    window = open_window(qtbot, as_user(admin, "bob.pm", BOB_PASSWORD))  # a portfolio manager
+    window = open_window(qtbot, as_user(admin, "bob.pm", USER_PASSWORD))  # a portfolio manager
     assert window.status_panel.backup.text() == not_allowed_text()
     assert "Admin or Back office" in not_allowed_text()
     assert not window.backups.timer.isActive()

@@ -49,7 +49,7 @@ def monthly_table(growth: pd.Series) -> pd.DataFrame:
     dates = pd.DatetimeIndex(growth.index)
     months = monthly_returns(growth)
     table = pd.DataFrame(np.nan, index=sorted(set(dates.year)), columns=[*MONTH_NAMES, "YTD"])
-    for period, value in months.items():
+    for period, value in zip(months.index, months, strict=True):  # monthly Periods
         table.loc[period.year, MONTH_NAMES[period.month - 1]] = value
     year_ends = year_end_positions(dates)
     for position, value in zip(year_ends, period_returns_between(growth.to_numpy(), year_ends), strict=True):

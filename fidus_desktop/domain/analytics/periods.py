@@ -80,7 +80,7 @@ def period_return(growth: pd.Series, period: Period, as_of: dt.date) -> PeriodRe
         return PeriodReturn(period, None, None, None, None)
     values = growth.to_numpy()
     cumulative = float(values[end] / values[base] - 1.0)
-    start_day, end_day = index[base].date(), index[end].date()
+    start_day, end_day = index[int(base)].date(), index[int(end)].date()
     days = (end_day - start_day).days
     annualised = annualise(cumulative, days) if days >= DAYS_PER_YEAR else None
     return PeriodReturn(period, start_day, end_day, cumulative, annualised)

@@ -99,7 +99,7 @@ def _compare(
     levels = to_float_series(benchmark, "benchmark")
     if (levels <= 0).any():
         raise AnalyticsInputError("The benchmark levels must be positive (an index or a NAV, not returns).")
-    common = growth.index.intersection(levels.index)
+    common = pd.DatetimeIndex(growth.index.intersection(levels.index))
     if len(common) < _MIN_OVERLAP:
         return None, [
             AnalyticsWarning(

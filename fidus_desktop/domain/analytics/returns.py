@@ -85,7 +85,7 @@ def time_weighted_return(values: pd.Series | Mapping, flows: pd.Series | Mapping
     series = to_float_series(values, "values")
     if len(series) < 2:
         raise AnalyticsInputError("A return needs at least two valuations (a start and an end).")
-    inflow, outflow, warnings = _split_flows(flows, series.index)
+    inflow, outflow, warnings = _split_flows(flows, pd.DatetimeIndex(series.index))
     mv = series.to_numpy()
     numerator = mv[1:] + outflow[1:]
     denominator = mv[:-1] + inflow[1:]
@@ -94,7 +94,7 @@ def time_weighted_return(values: pd.Series | Mapping, flows: pd.Series | Mapping
     ratios = np.divide(numerator, denominator, out=np.ones_like(numerator), where=~undefined)
     daily = ratios - 1.0
     for position in np.flatnonzero(undefined):
-        day = series.index[position + 1].date()
+        day = series.index[int(position) + 1].date()
         warnings.append(
             AnalyticsWarning(
                 "zero-denominator",

@@ -97,7 +97,7 @@ class ReplayTerminal:
         return self._error
 
     def version(self) -> tuple[int, int, str] | None:
-        return self._answer(lambda: self._version)  # type: ignore[return-value]
+        return self._answer(lambda: self._version)
 
     def login(
         self, login: int, password: str | None = None, server: str | None = None, timeout: int | None = None

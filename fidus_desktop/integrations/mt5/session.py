@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fidus_desktop.domain.trading.models import (
     AccountSnapshot,
@@ -210,7 +210,7 @@ class Mt5Session:
 
     def positions(self, symbol: str | None = None) -> list[Position]:
         info = self._account_info()
-        kwargs = {"symbol": symbol} if symbol else {}
+        kwargs: dict[str, Any] = {"symbol": symbol} if symbol else {}  # the real package refuses symbol=None
         rows = self._rows(self.terminal.positions_get(**kwargs), "positions_get")
         return [self._position(row, info) for row in rows]
 
@@ -293,7 +293,7 @@ class Mt5Session:
         info = self._account_info()
         server_from = self.policy.utc_to_server(date_from - self.history_margin)
         server_to = self.policy.utc_to_server(date_to + self.history_margin) + 1
-        kwargs = {"group": group} if group else {}
+        kwargs: dict[str, Any] = {"group": group} if group else {}
         raw = self.terminal.history_deals_get(server_from, server_to, **kwargs)
         rows = self._rows(raw, "history_deals_get")
         return info, list({row.ticket: row for row in rows}.values())

@@ -424,7 +424,7 @@ class SimulatedTerminal:
         if position is not None:
             mask &= merged["position_id"] == position
         if group:
-            mask &= np.array([group_matches(s, group) for s in merged["symbol"].tolist()], dtype=bool)
+            mask &= np.array([group_matches(str(s), group) for s in merged["symbol"].tolist()], dtype=np.bool_)
         order_by = np.lexsort((merged["ticket"][mask], merged["time_server"][mask]))
         self._error = _OK
         return {k: merged[k][mask][order_by] for k in _DEAL_COLUMNS}

@@ -68,7 +68,8 @@ def parse_decimal(value: Any, field: str, label: str, *, positive: bool = False,
     if abs(number) >= MAX_MAGNITUDE:
         raise ValidationError({field: f"{label} {_short(value)} is out of range; it must be smaller than 10^15 "
                                       "in absolute value."})
-    if number != number.to_integral_value() and -number.normalize().as_tuple().exponent > MAX_PLACES:
+    exponent = number.normalize().as_tuple().exponent  # an int: the number is finite here
+    if number != number.to_integral_value() and isinstance(exponent, int) and -exponent > MAX_PLACES:
         raise ValidationError({field: f"{label} {_short(value)} has more than {MAX_PLACES} decimal places."})
     if positive and number <= 0:
         raise ValidationError({field: f"{label} must be greater than zero, not {number}."})

@@ -231,14 +231,14 @@ class DemoPortfolio:
                 state = remove_units(state, intent.investor["_id"], deal.units)
             states[c["_id"]] = state
         for c in classes:
-            state = states.get(c["_id"])
-            if state is None:
+            final = states.get(c["_id"])
+            if final is None:
                 continue
-            self.add("class_fee_state", {"class_id": c["_id"], "as_of": state.as_of,
-                                         "dealing_nav": navs[c["_id"]][state.as_of]})
+            self.add("class_fee_state", {"class_id": c["_id"], "as_of": final.as_of,
+                                         "dealing_nav": navs[c["_id"]][final.as_of]})
             paid = self.pay_fees_quarterly(c)
-            history = {d: Money(navs[c["_id"]][d], c["currency"]) for d in self.days if d >= state.as_of}
-            accrued = management_accrual(history, state.total_units, c["fees"]["management_rate"], state.as_of, END)
+            history = {d: Money(navs[c["_id"]][d], c["currency"]) for d in self.days if d >= final.as_of}
+            accrued = management_accrual(history, final.total_units, c["fees"]["management_rate"], final.as_of, END)
             charged = sum((e["amount"] for e in self.docs.get("fee_ledger", []) if e["class_id"] == c["_id"]
                            and e["kind"] in ("management", "performance")), Decimal(0))
             self.owed_at_end[c["_id"]] = charged - paid + (accrued.amount if accrued else Decimal(0))
@@ -376,7 +376,7 @@ class DemoPortfolio:
                  ("CASH-EUR", "Cash EUR", "EUR", "cash", None, None)]
         weights = {}
         for code, name, ccy, asset_class, price, weight in lines:
-            if price is None:
+            if price is None or weight is None:
                 quantity = cash
             else:
                 rate = table.rate(ccy, fund["base_currency"], END).rate

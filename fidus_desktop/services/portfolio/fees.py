@@ -302,7 +302,7 @@ class FeeService(Service):
                             a["period_start"] or as_of)
             for a in accounts)
         state = ClassFeeState(share_class.fund_id, share_class.class_id, as_of, holdings)
-        unit_nav = Money(state_doc["dealing_nav"] if same_day else stored_nav, currency)
+        unit_nav = Money(state_doc["dealing_nav"] if same_day and state_doc is not None else stored_nav, currency)
         redeeming = {k: v for k, v in redeeming.items() if state.holding(k) is not None}
         settlement = settle_fees(state, dealing_date, unit_nav, share_class.fee_terms, redeeming=redeeming,
                                  history=self.nav_history(share_class, as_of, dealing_date))

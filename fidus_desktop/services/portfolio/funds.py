@@ -81,8 +81,9 @@ def parse_fees(fees: dict[str, Any] | None) -> dict[str, Decimal]:
     if unknown:
         raise ValidationError({"fees": f"Unknown fee {', '.join(unknown)}; use {', '.join(FEE_FIELDS)}."})
     rates = {k: parse_decimal(fees.get(k, "0"), f"fees.{k}", k.replace("_", " ")) for k in FEE_FIELDS}
+    terms: dict[str, Any] = {k: v for k, v in rates.items() if k != "switch_rate"}  # FeeTerms' keyword names
     try:
-        FeeTerms(**{k: v for k, v in rates.items() if k != "switch_rate"})
+        FeeTerms(**terms)
     except FeeError as exc:
         raise ValidationError({"fees": str(exc)}) from None
     if not 0 <= rates["switch_rate"] <= 1:

@@ -62,8 +62,12 @@ class ImportSummary:
 def read_rows(text: str, required: tuple[str, ...], optional: tuple[str, ...], what: str
               ) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, row)`` pairs of a CSV with a header; missing or unknown columns refuse the whole file."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:  # e.g. a lone carriage return inside the header line
+        raise ImportRejected(what, [ImportProblem(1, f"header: not a readable CSV line ({exc}); save the file "
+                                                     "as CSV again")]) from None
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required + optional]
     if missing or unknown:

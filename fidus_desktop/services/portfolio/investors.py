@@ -277,6 +277,8 @@ class InvestorService(Service):
                 "current data key (not enrolled, or enrolled before a key rotation). Enrol it under Admin → Keys "
                 "or with `fidus key enroll`."
             )
+        if spec.index_field is None:
+            raise ValidationError({"field": f"{SENSITIVE_LABELS[name]} is not searchable (it has no blind index)."})
         docs = self.investors.find(self._scope(actor, {spec.index_field: {"$in": indexes}}), sort=[("number", 1)])
         return [Investor.from_doc(d) for d in docs]
 

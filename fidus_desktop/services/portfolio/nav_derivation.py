@@ -162,10 +162,10 @@ class NavDerivationService(Service):
         """
         require(actor, Permission.NAV_MANAGE)
         changed = [c for c in derivation.classes if c.changes_stored]
-        corrections = [c for c in changed if c.stored is not None]
-        why = None
+        corrections = [(c, c.stored) for c in changed if c.stored is not None]
+        why = ""
         if corrections:
-            codes = ", ".join(f"{c.share.code} ({c.stored.nav_per_unit})" for c in corrections)  # type: ignore[union-attr]
+            codes = ", ".join(f"{c.share.code} ({stored.nav_per_unit})" for c, stored in corrections)
             if not isinstance(reason, str) or not reason.strip():
                 raise ValidationError({"reason": f"{codes} already have a NAV on {derivation.on}; give a reason "
                                                  "to correct them with the derived values."})
@@ -174,6 +174,8 @@ class NavDerivationService(Service):
         with self.changing(actor, Permission.NAV_MANAGE) as rec:
             for c in changed:
                 value = c.share.nav_per_unit
+                if value is None:  # never: ``changes_stored`` means a derived value; this tells the type checker
+                    continue
                 if c.stored is None:
                     doc = self.navs.nav_doc(c.share.class_id, derivation.on, value, "derived")
                     if self.navs.nav_on(c.share.class_id, derivation.on) is not None:

@@ -6,6 +6,7 @@ One entry point for the Portfolio tab, ``fidus perf`` and the PDF reports, so th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -34,7 +35,7 @@ class PerformanceService(Service):
         self.funds, self.navs, self.benchmarks, self.ledgers = funds, navs, benchmarks, ledgers
 
     def class_performance(self, actor: Actor, class_id: str, start: date | None = None, end: date | None = None,
-                          *, benchmark: dict[date, object] | None = None, risk_free: float = 0.0
+                          *, benchmark: Mapping[date, object] | None = None, risk_free: float = 0.0
                           ) -> PerformanceReport:
         """Every performance figure of ``class_id`` from ``start`` to ``end`` (inclusive, NAV dates).
 

@@ -10,6 +10,7 @@ install): the poller then follows it through that terminal instead of cycling lo
 
 from __future__ import annotations
 
+import builtins
 import logging
 import sys
 from collections.abc import Mapping
@@ -213,7 +214,7 @@ class Mt5AccountService(Service):
         require(actor, Permission.MT5_READ)
         return self.all(active_only=active_only)
 
-    def all(self, *, active_only: bool = False) -> list[Mt5Account]:
+    def all(self, *, active_only: bool = False) -> builtins.list[Mt5Account]:  # ``list`` here is the method above
         """Every account, for the poller and demo builder (callers check permissions themselves)."""
         docs = self.accounts.find({"active": True} if active_only else None, sort=[("login", 1)])
         return [Mt5Account.from_doc(d) for d in docs]

@@ -604,7 +604,7 @@ class Mt5Poller:
         now = self.terminal_clock()
         if timer.owed_since is not None and start_mark is not None:
             owed = min(owed or start_mark, start_mark - rescan)
-        seen, deals = set(timer.seen), []
+        seen, deals = set(timer.seen), list[Deal]()
         mark, complete = self._read_windows(session, link, start_mark, rescan, seen, deals)
         timer.seen = seen
         deep_due = complete and start_mark is not None and self.monotonic() >= timer.next_reread

@@ -17,8 +17,8 @@ from fidus_desktop.ui.admin.audit_view import PAGE, AuditModel, AuditView
 from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
-from tests.keys_backup.test_audit_query import tamper
-from tests.security_services.ui_support import admin_session
+from tests.support.audit import tamper
+from tests.support.ui_session import admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 EXTRA = PAGE + 50
@@ -27,7 +27,7 @@ EXTRA = PAGE + 50
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
     """alice.admin and bob.pm (two entries), then EXTRA entries by bob, so there are three pages."""
-    for ui_session in admin_session(tmp_path, monkeypatch):
+    for ui_session in admin_session(tmp_path):
         audit = ui_session.services.ctx.audit
         bob = ui_session.services.users.by_username(ui_session.actor, "bob.pm").actor()
         for n in range(EXTRA):

@@ -15,9 +15,9 @@ from fidus_desktop.services.backup import backup_files
 from fidus_desktop.store.sqlite import SqliteStore
 from fidus_desktop.ui.admin.backup_view import AUTOMATIC_OFF_TEXT, BackupsView
 from fidus_desktop.ui.session import UiSession
-from tests.keys_backup.conftest import CHEAP
-from tests.security_services.ui_support import admin_session
-from tests.ui.form_support import click, field_error, submit_form
+from tests.support.cost import CHEAP_KDF
+from tests.support.forms import click, field_error, submit_form
+from tests.support.ui_session import admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 BACKUP_PASSPHRASE = "blue ledger on the shelf"
@@ -25,8 +25,8 @@ BACKUP_PASSPHRASE = "blue ledger on the shelf"
 
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    for ui_session in admin_session(tmp_path, monkeypatch):
-        ui_session.services.backup.kdf = CHEAP
+    for ui_session in admin_session(tmp_path):
+        ui_session.services.backup.kdf = CHEAP_KDF
         yield ui_session
 
 

@@ -13,17 +13,18 @@ from fidus_desktop.security.crypto import field_key_id
 from fidus_desktop.services.keys import KeyService, secret_name
 from fidus_desktop.ui.admin.keys_view import KeysView
 from fidus_desktop.ui.session import UiSession
-from tests.keys_backup.conftest import CHEAP, PASSPHRASE, REGISTRY
-from tests.security_services.ui_support import admin_session
-from tests.ui.form_support import click, field_error, submit_form
+from tests.support.cost import CHEAP_KDF
+from tests.support.forms import click, field_error, submit_form
+from tests.support.keys_office import PASSPHRASE, REGISTRY
+from tests.support.ui_session import admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    for ui_session in admin_session(tmp_path, monkeypatch):
-        ui_session.services.keys.kdf = CHEAP
+    for ui_session in admin_session(tmp_path):
+        ui_session.services.keys.kdf = CHEAP_KDF
         yield ui_session
 
 
@@ -50,7 +51,7 @@ def test_create_the_key_then_a_new_workstation_enrols(
 
     key_id = session.services.keys.status().active_key_id
     session.context.secrets.delete(secret_name(key_id))  # the same database seen from a fresh workstation
-    monkeypatch.setattr(session.services, "keys", KeyService(session.services.ctx, session.context.secrets, CHEAP))
+    monkeypatch.setattr(session.services, "keys", KeyService(session.services.ctx, session.context.secrets, CHEAP_KDF))
     view.refresh()
     assert "NOT enrolled" in view.status_label.text()
     click(qtbot, view.buttons["enrol"])

@@ -13,12 +13,12 @@ from fidus_desktop.services.permissions import Permission, Role, allowed
 from fidus_desktop.ui.admin.roles_view import RolesView
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.session import UiSession
-from tests.security_services.ui_support import admin_session
+from tests.support.ui_session import admin_session
 
 
 @pytest.fixture
-def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    yield from admin_session(tmp_path, monkeypatch)
+def session(tmp_path: Path) -> Iterator[UiSession]:
+    yield from admin_session(tmp_path)
 
 
 def test_every_permission_and_role_is_shown_as_the_services_decide(qtbot: QtBot, session: UiSession) -> None:

@@ -17,7 +17,7 @@ from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.idle_lock import Curtain, IdleLock, install_idle_lock
 from fidus_desktop.ui.session import UiSession
-from tests.security_services.ui_support import ADMIN_PASSWORD, BOB_PASSWORD, admin_session
+from tests.support.ui_session import ADMIN_PASSWORD, USER_PASSWORD, admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 QUICK = 0.004  # minutes: 240 ms
@@ -26,7 +26,7 @@ IDLE_AFTER_UNLOCK_MS = 60_000
 
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    yield from admin_session(tmp_path, monkeypatch)
+    yield from admin_session(tmp_path)
 
 
 @pytest.fixture
@@ -94,14 +94,14 @@ def test_input_postpones_the_lock(qtbot: QtBot, window: QMainWindow, session: Ui
 
 def test_unlock_asks_for_the_code_when_mfa_is_enrolled(qtbot: QtBot, window: QMainWindow, session: UiSession) -> None:
     users = session.services.users
-    bob = users.authenticate("bob.pm", BOB_PASSWORD)
+    bob = users.authenticate("bob.pm", USER_PASSWORD)
     enrolment = users.begin_totp_enrolment(bob.actor())
-    users.confirm_totp_enrolment(bob.actor(), enrolment.secret, pyotp.TOTP(enrolment.secret).now(), BOB_PASSWORD)
+    users.confirm_totp_enrolment(bob.actor(), enrolment.secret, pyotp.TOTP(enrolment.secret).now(), USER_PASSWORD)
     bob_session = UiSession(session.context, bob.actor(), runner=InlineRunner())
     lock = install_idle_lock(window, bob_session, QUICK)
     qtbot.waitUntil(lambda: lock.is_locked, timeout=5000)
 
-    unlock_with(qtbot, lock, "password", BOB_PASSWORD)
+    unlock_with(qtbot, lock, "password", USER_PASSWORD)
     assert lock.is_locked
     assert lock.dialog.code.isVisibleTo(lock.dialog)
     assert not lock.dialog.password.isEnabled()

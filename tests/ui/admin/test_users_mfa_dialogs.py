@@ -14,15 +14,15 @@ from pytestqt.qtbot import QtBot
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.mfa_dialogs import TotpEnrolmentDialog
 from fidus_desktop.ui.session import UiSession
-from tests.security_services.ui_support import BOB_PASSWORD, admin_session
+from tests.support.ui_session import USER_PASSWORD, admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.fixture
 def bob_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    for admin_ui in admin_session(tmp_path, monkeypatch):
-        bob = admin_ui.services.users.authenticate("bob.pm", BOB_PASSWORD)
+    for admin_ui in admin_session(tmp_path):
+        bob = admin_ui.services.users.authenticate("bob.pm", USER_PASSWORD)
         yield UiSession(admin_ui.context, bob.actor(), runner=InlineRunner())
 
 
@@ -39,7 +39,7 @@ def test_enrolment_dialog_confirms_a_code_and_shows_recovery_codes_once(qtbot: Q
     assert secret == dialog.enrolment.secret
 
     qtbot.keyClicks(dialog.code, "000000")
-    qtbot.keyClicks(dialog.password, BOB_PASSWORD)
+    qtbot.keyClicks(dialog.password, USER_PASSWORD)
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     assert "not right" in dialog.error.text()
     assert not stored_enrolment(bob_session)
@@ -53,7 +53,7 @@ def test_enrolment_dialog_confirms_a_code_and_shows_recovery_codes_once(qtbot: Q
     assert not stored_enrolment(bob_session)
 
     dialog.password.clear()
-    qtbot.keyClicks(dialog.password, BOB_PASSWORD)
+    qtbot.keyClicks(dialog.password, USER_PASSWORD)
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     codes = dialog.codes_dialog
     assert codes is not None

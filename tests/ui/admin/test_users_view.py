@@ -15,8 +15,8 @@ from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.admin.users_view import COLUMNS, UsersModel, UsersView
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
-from tests.security_services.ui_support import BOB_PASSWORD, admin_session
-from tests.ui.form_support import click, field_error, fill_form
+from tests.support.forms import click, field_error, fill_form
+from tests.support.ui_session import USER_PASSWORD, admin_session
 
 # The offscreen platform plugin says this whenever a window is shown; it is not about our code.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    yield from admin_session(tmp_path, monkeypatch)
+    yield from admin_session(tmp_path)
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_disable_and_enable_by_clicks(qtbot: QtBot, view: UsersView, session: Ui
     assert cell(view, "bob.pm", "Active") == "Disabled"
     assert changes == [USER]  # the dialog announced what it changed
     with pytest.raises(AuthenticationFailed):
-        session.services.users.authenticate("bob.pm", BOB_PASSWORD)
+        session.services.users.authenticate("bob.pm", USER_PASSWORD)
     assert view.selected().username == "bob.pm"  # the selection survives the reload
     click(qtbot, view.buttons["enable"])
     confirm(qtbot, view)
@@ -114,7 +114,7 @@ def test_unlock_by_clicks(qtbot: QtBot, view: UsersView, session: UiSession) -> 
     confirm(qtbot, view)
     assert cell(view, "bob.pm", "Locked until") == ""
     assert not view.buttons["unlock"].isEnabled()
-    assert session.services.users.authenticate("bob.pm", BOB_PASSWORD).username == "bob.pm"
+    assert session.services.users.authenticate("bob.pm", USER_PASSWORD).username == "bob.pm"
 
 
 def test_change_role_by_clicks(qtbot: QtBot, view: UsersView) -> None:
@@ -145,7 +145,7 @@ def test_a_refused_action_keeps_the_dialog_open_with_the_reason(qtbot: QtBot, vi
 
 
 def test_a_non_admin_sees_the_refusal_not_the_users(qtbot: QtBot, session: UiSession) -> None:
-    bob = session.services.users.authenticate("bob.pm", BOB_PASSWORD)
+    bob = session.services.users.authenticate("bob.pm", USER_PASSWORD)
     widget = UsersView(UiSession(session.context, bob.actor(), runner=InlineRunner()))
     qtbot.addWidget(widget)
     assert widget.model.rowCount() == 0

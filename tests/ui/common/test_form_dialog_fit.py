@@ -14,8 +14,8 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.admin.user_dialogs import CreateUserDialog
 from fidus_desktop.ui.session import UiSession
-from tests.security_services.ui_support import admin_session
-from tests.ui.form_support import click, field_error, submit_form
+from tests.support.forms import click, field_error, submit_form
+from tests.support.ui_session import admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 LONG = ("The password is on the list of passwords known from breaches, so it would be guessed in minutes; "
@@ -24,8 +24,8 @@ LONG = ("The password is on the list of passwords known from breaches, so it wou
 
 
 @pytest.fixture
-def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiSession]:
-    yield from admin_session(tmp_path, monkeypatch)
+def session(tmp_path: Path) -> Iterator[UiSession]:
+    yield from admin_session(tmp_path)
 
 
 def fully_visible(dialog: QDialog, widget: QWidget) -> bool:

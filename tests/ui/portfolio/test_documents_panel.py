@@ -16,9 +16,10 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.personal_data import LOCKED_TEXT, Vault
 from fidus_desktop.ui.portfolio.documents_panel import DocumentsPanel, file_size
-from tests.keys_backup.conftest import CHEAP, PASSPHRASE
-from tests.keys_backup.test_documents import PDF, PNG
-from tests.portfolio.fixtures import ADMIN, PM, Office
+from tests.support.cost import CHEAP_KDF
+from tests.support.files import PDF, PNG
+from tests.support.keys_office import PASSPHRASE
+from tests.support.portfolio_office import ADMIN, PM, Office
 from tests.ui.portfolio.test_investor_dialog import session_of
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 @pytest.fixture
 def keyed(office: Office) -> Office:
-    office.services.keys.kdf = CHEAP
+    office.services.keys.kdf = CHEAP_KDF
     office.services.keys.init(ADMIN, PASSPHRASE)
     return office
 

@@ -16,8 +16,8 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import PortfolioTab
 from fidus_desktop.ui.session import UiSession
-from tests.portfolio.fixtures import BACK, D1, D3, D4, PM, Office
-from tests.ui.form_support import click, field_error, fill_form, submit_form
+from tests.support.forms import click, field_error, fill_form, submit_form
+from tests.support.portfolio_office import BACK, D1, D3, D4, PM, Office
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

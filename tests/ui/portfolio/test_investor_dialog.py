@@ -22,9 +22,10 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.tab import PortfolioTab
 from fidus_desktop.ui.session import UiSession
-from tests.keys_backup.conftest import CHEAP, PASSPHRASE
-from tests.portfolio.fixtures import ADMIN, PM, Office
-from tests.ui.form_support import field_error, submit_form
+from tests.support.cost import CHEAP_KDF
+from tests.support.forms import field_error, submit_form
+from tests.support.keys_office import PASSPHRASE
+from tests.support.portfolio_office import ADMIN, PM, Office
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 IBAN = "DE89370400440532013000"
@@ -33,7 +34,7 @@ IBAN = "DE89370400440532013000"
 @pytest.fixture
 def keyed(office: Office) -> Office:
     """The office with a data key and Ann's IBAN and national id on file."""
-    office.services.keys.kdf = CHEAP
+    office.services.keys.kdf = CHEAP_KDF
     office.services.keys.init(ADMIN, PASSPHRASE)
     office.ann = office.p.investors.set_personal(ADMIN, office.ann.investor_id, office.ann.version,
                                                  {"iban": IBAN, "national_id": "X-1234 567"})

@@ -33,7 +33,7 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.portfolio.tables import TransactionFilter, transactions_model
 from fidus_desktop.ui.trading.deals_panel import deals_model
-from tests.portfolio.fixtures import D1, PM, Office, build_office
+from tests.support.portfolio_office import D1, PM, Office, build_office
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder

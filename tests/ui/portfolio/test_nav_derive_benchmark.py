@@ -13,8 +13,7 @@ from pytestqt.qtbot import QtBot
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import BENCHMARK_PREFIX, PortfolioTab
 from fidus_desktop.ui.session import UiSession
-from tests.portfolio.fixtures import D4, DATA, PM, Office
-from tests.portfolio.test_nav_derivation import positions
+from tests.support.portfolio_office import D4, DATA, PM, Office, positions
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -13,8 +13,8 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import PortfolioTab
 from fidus_desktop.ui.session import UiSession
-from tests.portfolio.fixtures import PM, PM2, Office
-from tests.ui.form_support import click, fill_form
+from tests.support.forms import click, fill_form
+from tests.support.portfolio_office import PM, PM2, Office
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

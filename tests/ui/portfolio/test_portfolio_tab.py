@@ -22,9 +22,8 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog
 from fidus_desktop.ui.portfolio.tab import PortfolioTab, portfolio_tab
 from fidus_desktop.ui.session import UiSession
-from tests.portfolio.fixtures import ADMIN, D4, PM, Office
-from tests.reports.test_statements import client_of
-from tests.ui.form_support import click, fill_form
+from tests.support.forms import click, fill_form
+from tests.support.portfolio_office import ADMIN, D4, PM, Office, client_of
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

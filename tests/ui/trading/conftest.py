@@ -13,7 +13,7 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.poller_thread import TerminalLink
 from fidus_desktop.ui.trading.tab import TradingView
-from tests.trading.conftest import RECENT_ACCOUNTS, SIM_NOW, sim_account_input
+from tests.support.simulated_accounts import RECENT_ACCOUNTS, SIM_NOW, sim_account_input
 
 # Polls every 0.1 s and retries a lost terminal after 0.1–0.3 s, so a test sees a whole cycle quickly.
 FAST = PollerSettings(poll_seconds=0.1, deals_poll_seconds=0.1, backoff_initial_seconds=0.2, backoff_max_seconds=0.3)

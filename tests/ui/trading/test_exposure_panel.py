@@ -15,7 +15,7 @@ from fidus_desktop.services.trading.sync import Poll
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.exposure_panel import NEGATIVE
 from fidus_desktop.ui.trading.tab import TradingView
-from tests.trading.test_classification_risk_reconciliation import snapshot
+from tests.support.mt5_records import snapshot
 
 from .conftest import FAST, open_tab
 

@@ -20,9 +20,9 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.reconciliation_panel import ReconciliationPanel
 from fidus_desktop.ui.trading.tab import TradingView
-from tests.portfolio.fixtures import ADMIN, BACK, PM
-from tests.trading.reconciliation_office import ReconciliationOffice, balance_deal, build_reconciliation_office
-from tests.trading.test_classification_risk_reconciliation import snapshot
+from tests.support.mt5_records import snapshot
+from tests.support.portfolio_office import ADMIN, BACK, PM
+from tests.support.reconciliation_office import ReconciliationOffice, balance_deal, build_reconciliation_office
 
 from .conftest import FAST
 

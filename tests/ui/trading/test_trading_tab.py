@@ -14,7 +14,7 @@ from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import AccountsModel
 from fidus_desktop.ui.trading.poller_thread import TerminalLink
 from fidus_desktop.ui.trading.tab import TradingView, trading_tab
-from tests.trading.test_sync_poller import FlakyTerminal, stored, truth
+from tests.support.simulated_accounts import FlakyTerminal, stored, truth
 
 from .conftest import open_tab
 
@@ -116,8 +116,6 @@ def test_poller_stops_when_the_main_window_closes(
     window.close()
     assert time.monotonic() - started < 2.0
     assert not view.poller.running  # type: ignore[union-attr]
-
-
 
 
 def test_roles_without_sync_see_stored_data_and_clients_see_no_trading(

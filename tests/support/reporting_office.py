@@ -1,16 +1,14 @@
 """A small reporting office: the portfolio test office plus settled subscriptions in January 2023.
 
-Shared by the report tests and the Portfolio tab tests (each conftest imports the ``office`` fixture).
+Shared by the report tests and the Portfolio tab tests (each folder's conftest makes it the ``office`` fixture).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
-from tests.portfolio.fixtures import BACK, D1, D2, D3, PM, PM2, Office, build_office
+from tests.support.portfolio_office import BACK, D1, D2, D3, PM, PM2, Office, build_office
 
 
 def settle_subscription(o: Office, class_id: str, investor_id: str, amount: str, day, settle) -> None:
@@ -26,8 +24,3 @@ def reporting_office(tmp_path: Path) -> Office:
     settle_subscription(o, o.usd.class_id, o.ann.investor_id, "5000", D2, D3)
     settle_subscription(o, o.usd.class_id, o.bob.investor_id, "20000", D3, D3)
     return o
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Office:
-    return reporting_office(tmp_path)

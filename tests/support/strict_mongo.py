@@ -35,7 +35,7 @@ from pymongo.errors import AutoReconnect, InvalidOperation, OperationFailure
 
 from fidus_desktop.store.mongo import MongoStore
 from fidus_desktop.store.mongo_errors import TRANSIENT, UNKNOWN_COMMIT
-from tests.store.mongomock_shim import SERVER_CODEC, bson_storage, server_comparisons
+from tests.support.mongomock_shim import SERVER_CODEC, bson_storage, server_comparisons
 
 # Driver methods and the server command each sends where the server refuses it inside a transaction.
 REFUSED_IN_TRANSACTION = {

@@ -1,14 +1,18 @@
-"""A small office for portfolio tests: one EUR fund with a USD class, two investors, ECB rates, NAVs."""
+"""A small office for portfolio tests: one EUR fund with a USD class, two investors, ECB rates, NAVs.
+
+The ``office`` fixture of tests/portfolio builds it; other folders build it with ``build_office``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from fidus_desktop.bootstrap import Services
+from fidus_desktop.domain.fees import FeeKind, FeeLedgerEntry
+from fidus_desktop.domain.money import Money
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.permissions import Role
@@ -53,6 +57,26 @@ def build_office(path: Path) -> Office:
     return Office(services, p, fund, eur, usd, ann, bob)
 
 
-@pytest.fixture
-def office(tmp_path: Path) -> Office:
-    return build_office(tmp_path)
+def positions(office: Office, price_dates: tuple[date, ...] = (D4,)) -> None:
+    """1000 US shares at 100 USD and 60,000 EUR cash."""
+    p = office.p
+    shares = p.holdings.add_instrument(PM, "EQ-US", "US equity", "USD", "equity")
+    cash = p.holdings.add_instrument(PM, "CASH-EUR", "Cash EUR", "EUR", "cash")
+    p.holdings.set_prices(PM, shares["_id"], dict.fromkeys(price_dates, "100"))
+    p.holdings.set_position(PM, office.fund.fund_id, shares["_id"], "1000")
+    p.holdings.set_position(PM, office.fund.fund_id, cash["_id"], "60000")
+
+
+def holdings(office: Office, *, price_dates: tuple[date, ...] = (D4,)) -> None:
+    """``positions``; 1000 EUR-class and 500 USD-class units; 35 EUR fees owed."""
+    p = office.p
+    positions(office, price_dates)
+    p.ledgers.add_units(D2, office.eur.class_id, office.ann.investor_id, Decimal(1000), "subscription")
+    p.ledgers.add_units(D2, office.usd.class_id, office.bob.investor_id, Decimal(500), "subscription")
+    p.fees.record(FeeLedgerEntry(office.fund.fund_id, office.eur.class_id, None, FeeKind.MANAGEMENT, D1, D3,
+                                 Money(Decimal(102000), "EUR"), Decimal("0.0125"), Money(Decimal("35.00"), "EUR")))
+
+
+def client_of(*investor_ids: str) -> Actor:
+    return Actor("u-client", "carla", Role.CLIENT, workstation="test", investor_ids=frozenset(investor_ids))
+

@@ -1,6 +1,6 @@
 """A fund with settled dealing in its cash ledger and MT5 accounts whose balance deals partly match it.
 
-GLB (tests.portfolio.fixtures, EUR class with a 2 % entry fee) is mapped to MT5 5001002 (EUR). Ann's
+GLB (tests.support.portfolio_office, EUR class with a 2 % entry fee) is mapped to MT5 5001002 (EUR). Ann's
 subscription settles on 2023-01-04 and reaches the account net of the fee (matched); Bob's settles on
 2023-01-05 and never reaches it; a 2,500 EUR deposit nobody recorded and an unclassified adjustment are on
 the account too. Fund NEW (no dealing, so no cash ledger) is mapped to MT5 7002001.
@@ -16,8 +16,8 @@ from pathlib import Path
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from fidus_desktop.services.trading.accounts import Mt5AccountInput
 from fidus_desktop.services.trading.sync import Poll
-from tests.portfolio.fixtures import BACK, D1, D2, D3, D4, PM, PM2, Office, build_office
-from tests.trading.test_classification_risk_reconciliation import balance, snapshot
+from tests.support.mt5_records import balance, snapshot
+from tests.support.portfolio_office import BACK, D1, D2, D3, D4, PM, PM2, Office, build_office
 
 FIRST, LAST = date(2023, 1, 1), date(2023, 1, 31)
 

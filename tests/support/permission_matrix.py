@@ -2,7 +2,7 @@
 
 Usage from any service test::
 
-    from tests.permission_matrix import assert_permission_matrix
+    from tests.support.permission_matrix import assert_permission_matrix
 
     assert_permission_matrix(lambda actor: funds.create(actor, ...), Permission.FUNDS_MANAGE,
                              state=lambda: store.collection("funds").count())

@@ -1,0 +1,80 @@
+"""The demo office (``load_demo``: 200 investors, three funds, MT5 history) built once per test session.
+
+Building it takes seconds, so the ``demo_database`` session fixture (tests/conftest.py) builds it once per
+pytest process (each xdist worker has its own) and ``demo_db`` hands every test its own copy of the file:
+tests may change their copy freely. ``open_demo`` opens a copy with services and the demo administrator.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fidus_desktop.bootstrap import Services
+from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.security import passwords
+from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.users import User
+from fidus_desktop.store.schema import migrate
+from fidus_desktop.store.sqlite import SqliteStore
+from tests.support.cost import CHEAP_HASHER
+
+DEMO_ADMIN = "demo.admin"
+
+
+@dataclass(frozen=True)
+class DemoDatabase:
+    """The built demo file (never opened by a test: copy it) and what the build reported."""
+
+    path: Path
+    mt5_deals: dict[int, int]  # deals the demo synced, by MT5 login
+
+
+def build_demo_database(folder: Path) -> DemoDatabase:
+    """Build the demo office the way ``--demo`` does (migrated, indexed) into one self-contained file."""
+    work = folder / "building.db"
+    store = SqliteStore(work)
+    try:
+        with pytest.MonkeyPatch.context() as patch:  # session fixtures run before the per-test cheap hashing
+            patch.setattr(passwords, "DEFAULT_HASHER", CHEAP_HASHER)
+            migrate(store)
+            services = Services(ServiceContext(store), secrets=SecretStore(InMemoryKeyring()))
+            services.ensure_indexes()
+            run = load_demo(services)
+    finally:
+        store.close()
+    target = folder / "demo.db"
+    with closing(sqlite3.connect(work)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)  # one file, whatever the write-ahead log still held
+    return DemoDatabase(target, dict(run.made["mt5_deals"]))
+
+
+def copy_demo(demo: DemoDatabase, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copyfile(demo.path, folder / "demo.db"))
+
+
+def demo_admin(store: SqliteStore) -> Actor:
+    doc = store.collection("users").find_one({"username_key": DEMO_ADMIN})
+    assert doc is not None, "the demo database has no demo administrator"
+    return User.from_doc(doc).actor()
+
+
+@contextmanager
+def open_demo(path: Path, secrets: SecretStore | None = None) -> Iterator[tuple[Services, Actor]]:
+    """Services over a demo copy (closed afterwards) and the demo administrator to act as."""
+    store = SqliteStore(path)
+    try:
+        services = Services(ServiceContext(store), secrets=secrets or SecretStore(InMemoryKeyring()))
+        yield services, demo_admin(store)
+    finally:
+        store.close()
