@@ -22,11 +22,11 @@ from fidus_desktop.store.sqlite import SqliteStore
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.session import UiSession
-from tests.cli_policy import admins_without_mfa
-from tests.conftest import ADMIN_PASSWORD
 from tests.example_feature.feature import MEMOS
 from tests.example_feature.service import MemoPermission
 from tests.example_feature.tab import MemosTab
+from tests.support.cli_policy import admins_without_mfa
+from tests.support.users import ADMIN_PASSWORD
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.capital import MappedEquityService
-from tests.trading.conftest import sim_account_input
+from tests.support.simulated_accounts import sim_account_input
 
 EUR_PER_USD = Decimal("0.9")
 
