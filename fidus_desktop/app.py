@@ -17,7 +17,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", help="database URI: sqlite:///path.db or mongodb://host/db (default: settings)")
     parser.add_argument("--demo", action="store_true", help="open a fresh demo database, signed in as its admin")
     parser.add_argument("--screenshot", type=Path, metavar="PATH", help="render the window to a PNG and exit")
-    parser.add_argument("--tab", help="tab to show: portfolio, trading, crm, compliance, signing, admin")
+    parser.add_argument("--tab", help="tab to show by id, e.g. portfolio, trading, admin")
     parser.add_argument("--size", help="window size for --screenshot, e.g. 1400x900")
     parser.add_argument("--reset-window", action="store_true", help="forget the saved window size and tab")
     parser.add_argument("--version", action="version", version=f"FIDUS Desktop {__version__}")

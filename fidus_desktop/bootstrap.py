@@ -9,76 +9,119 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from fidus_desktop import features as catalog
 from fidus_desktop.config.logging_setup import configure_logging
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
-from fidus_desktop.config.settings import Settings
-from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.audit_anchor import AuditAnchors
-from fidus_desktop.services.audit_query import AuditQueryService
-from fidus_desktop.services.backup import BackupService
+from fidus_desktop.config.settings import Settings, SettingsSchema
+from fidus_desktop.features.registry import demo_builders, document_owners, migrations, personal_data, settings_schema
+from fidus_desktop.features.spec import Feature
+from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
+from fidus_desktop.integrations.mt5 import real as real_mt5
 from fidus_desktop.services.base import ServiceContext, utc_now
-from fidus_desktop.services.changes import ChangeFeed
-from fidus_desktop.services.cli_sessions import CliSessionService, cli_session_idle_minutes
-from fidus_desktop.services.documents import DocumentService
-from fidus_desktop.services.keys import KeyService
-from fidus_desktop.services.personal_data import PersonalDataService, Vault
-from fidus_desktop.services.portfolio import PortfolioServices
-from fidus_desktop.services.statements import StatementService
-from fidus_desktop.services.trading import TradingServices
-from fidus_desktop.services.trading.reconciliation import CashFlowSource, RecordedCashFlow
-from fidus_desktop.services.users import SignInPolicy, UserService
+from fidus_desktop.services.trading.demo import DEMO_SIM_SEED
+from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.uri import open_store
 
+if TYPE_CHECKING:
+    from fidus_desktop.services.audit_anchor import AuditAnchors
+    from fidus_desktop.services.audit_query import AuditQueryService
+    from fidus_desktop.services.backup import BackupService
+    from fidus_desktop.services.changes import ChangeFeed
+    from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.demo import DemoBuilder
+    from fidus_desktop.services.documents import DocumentService
+    from fidus_desktop.services.keys import KeyService
+    from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
+    from fidus_desktop.services.portfolio import PortfolioServices
+    from fidus_desktop.services.statements import StatementService
+    from fidus_desktop.services.trading import TradingServices
+    from fidus_desktop.services.users import UserService
+
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Wiring:
+    """What a feature's service factories get: the context, settings, secrets, registries and services so far."""
+
+    ctx: ServiceContext
+    settings: Settings | None
+    secrets: SecretStore
+    services: Services
+    personal_data: PersonalDataRegistry
+    document_owners: dict[str, str]
+    schema: SettingsSchema
+
+    def setting(self, key: str) -> Any:
+        """A declared setting's value: the settings file's, else the declared default (also with no file)."""
+        if self.settings is not None:
+            return self.settings.get(key)
+        return self.schema.settings[key].default
+
+
 class Services:
-    """Every service, built over one context. Later features add theirs here."""
+    """Every feature's services over one context, built in ``FEATURES`` order.
+
+    The annotations below are the shipped features' services, for readers and type checkers; a new
+    feature's appear as attributes named in its ``Feature.services`` (``services.crm``).
+    """
+
+    keys: KeyService
+    vault: Vault
+    personal_data: PersonalDataService
+    documents: DocumentService
+    backup: BackupService
+    audit_query: AuditQueryService
+    audit_anchors: AuditAnchors
+    changes: ChangeFeed
+    users: UserService
+    cli_sessions: CliSessionService
+    portfolio: PortfolioServices
+    statements: StatementService
+    trading: TradingServices
 
     def __init__(
-        self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None
+        self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,
+        features: tuple[Feature, ...] | None = None,
     ) -> None:
         self.ctx = ctx
-        self.keys = KeyService(ctx, secrets)
-        self.vault = Vault(ctx, self.keys)
-        self.personal_data = PersonalDataService(ctx, self.vault, settings)
-        self.documents = DocumentService(ctx, self.vault, settings)
-        self.backup = BackupService(ctx)
-        self.audit_query = AuditQueryService(ctx)
-        self.audit_anchors = AuditAnchors(ctx, secrets)
-        self.changes = ChangeFeed(ctx)
-        self.users = UserService(ctx, SignInPolicy.from_settings(settings))
-        self.cli_sessions = CliSessionService(ctx, self.users, cli_session_idle_minutes(settings))
-        self.portfolio = PortfolioServices(ctx, self.vault)
-        self.trading = TradingServices(ctx, cash_flows=ledger_cash_flows(self.portfolio))
-        self.statements = StatementService(self.portfolio)
+        self.features = features = catalog.FEATURES if features is None else features
+        self.secrets = secrets or SecretStore()  # the one secret store every service shares
+        self._built: list[object] = []
+        wiring = Wiring(ctx, settings, self.secrets, self, personal_data(features), document_owners(features),
+                        settings_schema(features))
+        for feature in features:
+            missing = [need for need in feature.needs if not hasattr(self, need)]
+            if missing:
+                raise RuntimeError(f"The {feature.name} feature needs {', '.join(missing)}, which no feature listed "
+                                   "before it in features.FEATURES provides.")
+            for name, factory in feature.services.items():
+                if name in self.__dict__:
+                    raise RuntimeError(f"The {feature.name} feature declares the service {name!r} a second time.")
+                service = factory(wiring)
+                setattr(self, name, service)
+                self._built.append(service)
+        for feature in features:
+            if feature.wire is not None:
+                feature.wire(wiring)
 
     def ensure_indexes(self) -> None:
         self.ctx.audit.ensure_indexes()
-        self.users.ensure_indexes()
-        self.cli_sessions.ensure_indexes()
-        self.documents.ensure_indexes()
-        self.portfolio.ensure_indexes()
-        self.trading.ensure_indexes()
+        for service in self._built:
+            ensure = getattr(service, "ensure_indexes", None)
+            if ensure is not None:
+                ensure()
 
-
-def ledger_cash_flows(portfolio: PortfolioServices) -> CashFlowSource:
-    """MT5 reconciliation reads a fund's recorded flows from the portfolio cash ledger (settled dealing, net)."""
-
-    def source(actor: Actor, fund_id: str, first_day: date, last_day: date) -> list[RecordedCashFlow] | None:
-        flows = portfolio.cashflows.external_flows(actor, fund_id, first_day, last_day)
-        if flows is None:
-            return None
-        return [RecordedCashFlow(f.transaction_id, f.fund_id, f.value_date, f.amount, f.currency,
-                                 f"{f.kind} {f.reference}".strip()) for f in flows]
-
-    return source
+    def demo_builders(self) -> list[DemoBuilder]:
+        """The features' demo builders in order (imported only when a demo is loaded)."""
+        return demo_builders(self.features)
 
 
 @dataclass
@@ -96,6 +139,22 @@ class AppContext:
         self.services.audit_anchors.advance()  # this workstation's anchor of the audit chain (never raises)
         self.store.close()
 
+    def is_demo(self) -> bool:
+        """True on the database ``--demo`` builds (its MT5 accounts exist only in the simulated terminal)."""
+        return self.db_uri == f"sqlite:///{demo_database_path(self.paths).as_posix()}"
+
+    def terminal_link(self, simulated_seed: int | None = None) -> TerminalLink:
+        """The MT5 terminal to follow: the simulator for the demo database (or ``simulated_seed``), else the real one.
+
+        The demo's simulator gets its clock moved in real time (``advance``); an account with its own
+        ``terminal_path`` gets another installation of the simulated market (``for_path``).
+        """
+        if simulated_seed is None and not self.is_demo():
+            return TerminalLink(RealTerminal())
+        terminal = SimulatedTerminal(seed=DEMO_SIM_SEED if simulated_seed is None else simulated_seed)
+        passwords = {login: sim.password for login, sim in terminal.accounts.items()}
+        return TerminalLink(terminal, passwords.get, lambda: terminal.now, terminal.advance, terminal.installation)
+
 
 def resolve_db_uri(explicit: str | None, settings: Settings, paths: AppPaths) -> str:
     """``--db`` beats ``FIDUS_DB``, which beats the settings file; the default is the per-user SQLite file."""
@@ -110,6 +169,17 @@ def db_password_name(user_host: str) -> str:
     return f"mongodb/{user_host}"
 
 
+def mt5_available() -> tuple[bool, str]:
+    """Whether the MetaTrader5 package can drive a terminal here, and why not (status bar, ``fidus doctor``)."""
+    return real_mt5.is_available()
+
+
+def open_restore_target(uri: str, secrets: SecretStore | None = None) -> Store:
+    """The database a backup is restored into, opened like the working one (MongoDB passwords from the keyring)."""
+    lookup = secrets or SecretStore()
+    return open_store(uri, password_lookup=lambda user_host: lookup.get(db_password_name(user_host)))
+
+
 def open_context(
     db_uri: str | None = None,
     *,
@@ -119,18 +189,18 @@ def open_context(
     log_to_file: bool = True,
     create: bool = True,
 ) -> AppContext:
-    """Read settings, open and migrate the database, build services (``create=False``: the CLI, where only
-    ``fidus init`` may create a SQLite database)."""
+    """Read and check settings, open and migrate the database, build every feature's services (``create=False``:
+    the CLI, where only ``fidus init`` may create a SQLite database)."""
     paths = paths or AppPaths.for_user()
     if log_to_file:
         configure_logging(paths.log_file)
-    settings = Settings.load(paths.settings_file)
+    settings = Settings.load(paths.settings_file, settings_schema())
     secrets = secrets or SecretStore()
     uri = resolve_db_uri(db_uri, settings, paths)
     store = open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)),
                        create=create)
     try:
-        migrate(store)
+        migrate(store, migrations())
         services = Services(ServiceContext(store, clock), settings, secrets)
         services.ensure_indexes()
     except BaseException:

@@ -1,6 +1,7 @@
 """The ``fidus`` command: the back office's work, headless.
 
-Each area lives in its own module exposing ``register(subparsers)``; ``COMMAND_MODULES`` lists them.
+Each area lives in its own module exposing ``register(subparsers)``; each feature lists its modules
+(``Feature.cli``).
 Exit codes: 0 success, 1 a problem was found (a check failed), 2 usage or input error.
 """
 

@@ -6,17 +6,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fidus_desktop.bootstrap import db_password_name, open_context
+from fidus_desktop.bootstrap import open_context, open_restore_target
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, fail, signed_in_actor
 from fidus_desktop.cli.keys import add_passphrase_option, crypto_errors, read_passphrase
 from fidus_desktop.cli.sign_in import has_session
-from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.backup import verify_backup
 from fidus_desktop.services.restore import TargetState, inspect_target, restore_into
-from fidus_desktop.store.port import Store
-from fidus_desktop.store.uri import open_store
 
 WHAT = "backup passphrase"
 
@@ -51,11 +48,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_target(uri: str) -> Store:
-    secrets = SecretStore()
-    return open_store(uri, password_lookup=lambda user_host: secrets.get(db_password_name(user_host)))
-
-
 def _restorer(args: argparse.Namespace, state: TargetState) -> Actor | None:
     """Whoever replaces data signs in to the target database by its own rules; an empty target needs nobody."""
     if not state.needs_sign_in or not args.force:
@@ -70,11 +62,11 @@ def _restorer(args: argparse.Namespace, state: TargetState) -> Actor | None:
 def cmd_restore(args: argparse.Namespace) -> int:
     _backup_file(args.file)
     passphrase = read_passphrase(args.passphrase_env, WHAT)
-    state = inspect_target(args.into, _open_target)
+    state = inspect_target(args.into, open_restore_target)
     actor = _restorer(args, state)
     with crypto_errors():
         outcome = restore_into(Path(args.file), passphrase, args.into, actor=actor, force=args.force,
-                               opener=_open_target)
+                               opener=open_restore_target)
     report = outcome.report
     documents = sum(report.collections.values())
     print(f"Restored {documents} documents in {len(report.collections)} collections into {args.into}.")

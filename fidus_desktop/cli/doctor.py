@@ -1,22 +1,24 @@
-"""Health checks for ``fidus doctor`` (and the GUI's start-up banner): what is wrong and how to fix it."""
+"""Health checks for ``fidus doctor``: what is wrong and how to fix it.
+
+Each feature lists its checks (``Feature.doctor``, ``"module:function"``); ``run_checks`` runs them all in
+feature order. A check takes a ``DoctorInput`` and returns one ``Check``."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from fidus_desktop.bootstrap import db_password_name, open_context
+from fidus_desktop.bootstrap import db_password_name, mt5_available, open_context
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore, keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
-from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.features.registry import doctor_checks, settings_schema
+from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
 from fidus_desktop.services.server_check import prove_server
 from fidus_desktop.store.errors import DatabaseMissing, StorageError
-from fidus_desktop.store.port import Store
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
 
@@ -32,17 +34,28 @@ class Check:
         return asdict(self)
 
 
-def check_settings(paths: AppPaths) -> Check:
+@dataclass(frozen=True)
+class DoctorInput:
+    """What a check may look at: the per-user folders and the ``--db`` given (None: the configured one)."""
+
+    paths: AppPaths
+    db_uri: str | None
+
+
+def check_settings(given: DoctorInput) -> Check:
+    paths = given.paths
     try:
-        Settings.load(paths.settings_file)
+        Settings.load(paths.settings_file, settings_schema())
     except SettingsError as exc:
         return Check("settings", "fail", str(exc), f"Edit or rename {paths.settings_file}.")
     return Check("settings", "ok", f"{paths.settings_file}")
 
 
-def check_database(db_uri: str | None) -> Check:
+def check_database(given: DoctorInput) -> Check:
     try:
-        ctx = open_context(db_uri, log_to_file=False, create=False)
+        ctx = open_context(given.db_uri, log_to_file=False, create=False)
+    except SettingsError:
+        return Check("database", "fail", "not checked: the settings file is not usable (see the settings check)")
     except DatabaseMissing as exc:
         return Check("database", "warn", str(exc), "Run `fidus init --admin-user NAME` or `fidus init --demo`.")
     except StorageError as exc:
@@ -73,35 +86,35 @@ def check_database(db_uri: str | None) -> Check:
         ctx.close()
 
 
-def check_process(store: Store | None = None) -> Check:
+def check_process(given: DoctorInput) -> Check:
     """This process's memory, threads, handles and open database connections (the GUI's About box shows the
     same for the window, where a leak would grow)."""
-    figures = process_figures(store)
+    figures = process_figures(None)
     if (figures.database_connections or 0) > CONNECTIONS_WARN:
         return Check("process", "warn", figures.describe(),
                      "More database connections than threads need: send the log folder to support.")
     return Check("process", "ok", figures.describe())
 
 
-def check_keyring() -> Check:
+def check_keyring(given: DoctorInput) -> Check:
     status = keyring_status()
     if status.usable:
         return Check("keyring", "ok", status.backend_name)
     return Check("keyring", "fail", status.problem or "no usable keyring", status.fix or "")
 
 
-def check_mt5() -> Check:
+def check_mt5(given: DoctorInput) -> Check:
     ok, reason = mt5_available()
     if ok:
         return Check("mt5", "ok", "MetaTrader5 package available")
     return Check("mt5", "warn", reason, "Install on the Windows workstation running the MT5 terminal.")
 
 
-def check_mt5_server_clocks(db_uri: str | None) -> Check:
+def check_mt5_server_clocks(given: DoctorInput) -> Check:
     """Each account's server_time against the server clock the poller detected from the newest tick."""
     try:
-        ctx = open_context(db_uri, log_to_file=False)
-    except StorageError:
+        ctx = open_context(given.db_uri, log_to_file=False)
+    except (StorageError, SettingsError):
         return Check("mt5 server time", "warn", "database unreachable (see the database check)")
     try:
         wrong = ctx.services.trading.sync.server_clock_mismatches()
@@ -116,9 +129,9 @@ def check_mt5_server_clocks(db_uri: str | None) -> Check:
                  "deal times are stored shifted until then, no deal is lost.")
 
 
-def check_google(paths: AppPaths) -> Check:
+def check_google(given: DoctorInput) -> Check:
     try:
-        settings = Settings.load(paths.settings_file)
+        settings = Settings.load(given.paths.settings_file, settings_schema())
     except SettingsError:
         return Check("google", "warn", "settings file unreadable (see the settings check)")
     client_file = settings.get("google.client_secrets_file", "")
@@ -133,7 +146,8 @@ def check_google(paths: AppPaths) -> Check:
     return Check("google", "ok", f"OAuth client file {client_file}")
 
 
-def check_disk(paths: AppPaths) -> Check:
+def check_disk(given: DoctorInput) -> Check:
+    paths = given.paths
     target = paths.data_dir if paths.data_dir.exists() else paths.data_dir.anchor or "/"
     free = shutil.disk_usage(target).free
     if free < MIN_FREE_BYTES:
@@ -142,18 +156,8 @@ def check_disk(paths: AppPaths) -> Check:
 
 
 def run_checks(db_uri: str | None) -> list[Check]:
-    paths = AppPaths.for_user()
-    checks: list[Callable[[], Check]] = [
-        lambda: check_settings(paths),
-        lambda: check_database(db_uri),
-        check_keyring,
-        check_mt5,
-        lambda: check_mt5_server_clocks(db_uri),
-        lambda: check_google(paths),
-        lambda: check_disk(paths),
-        check_process,
-    ]
-    return [check() for check in checks]
+    given = DoctorInput(AppPaths.for_user(), db_uri)
+    return [resolve(target)(given) for target in doctor_checks()]
 
 
 def run_deep(uri: str) -> list[Check]:

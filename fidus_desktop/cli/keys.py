@@ -26,7 +26,7 @@ from fidus_desktop.cli.common import (
 from fidus_desktop.security.backup_format import BackupCorrupt
 from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
 from fidus_desktop.services.keys import KeysNotReady
-from fidus_desktop.services.personal_data import PERSONAL_DATA, VaultLocked
+from fidus_desktop.services.personal_data import VaultLocked
 
 
 def read_passphrase(env_var: str | None, what: str, *, confirm: bool = False) -> str:
@@ -94,7 +94,7 @@ def cmd_rotate(args: argparse.Namespace) -> int:
                 print(f"  {collection}: {done} document(s) checked", file=sys.stderr)
 
         with crypto_errors():
-            report = ctx.services.keys.rotate(actor, passphrase, PERSONAL_DATA.fields, progress)
+            report = ctx.services.keys.rotate(actor, passphrase, ctx.services.personal_data.registry.fields, progress)
         changed = sum(report.documents.values())
         print(f"Rotated data key {report.old_key_id} → {report.new_key_id}; {changed} document(s) re-encrypted.")
         return EXIT_OK

@@ -8,29 +8,14 @@ import sys
 from collections.abc import Sequence
 
 from fidus_desktop.cli.common import EXIT_PROBLEM, exit_for, reader_gone
-
-# Each module has ``register(subparsers)``; a command sets ``func`` returning an exit code.
-COMMAND_MODULES = [
-    "fidus_desktop.cli.account",
-    "fidus_desktop.cli.audit",
-    "fidus_desktop.cli.backup",
-    "fidus_desktop.cli.basics",
-    "fidus_desktop.cli.documents",
-    "fidus_desktop.cli.investors",
-    "fidus_desktop.cli.keys",
-    "fidus_desktop.cli.mt5",
-    "fidus_desktop.cli.portfolio",
-    "fidus_desktop.cli.privacy",
-    "fidus_desktop.cli.reports",
-    "fidus_desktop.cli.users",
-]
+from fidus_desktop.features.registry import cli_modules
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fidus", description="FIDUS Desktop back-office commands.")
     parser.add_argument("--db", help="database URI: sqlite:///path.db or mongodb://host/db (default: settings)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in cli_modules():  # each feature's modules, each with ``register(subparsers)``
         importlib.import_module(name).register(sub)
     return parser
 

@@ -30,13 +30,13 @@ from fidus_desktop.cli.portfolio import _day
 from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.exposure import n_positions
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
-from fidus_desktop.integrations.mt5 import Mt5Error, Mt5Session, RealTerminal, SimulatedTerminal, policy_from_config
-from fidus_desktop.integrations.mt5.recorder import record_fixture
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.accounts import terminal_path_warning
 from fidus_desktop.services.trading.lease import holder_name
+from fidus_desktop.services.trading.link import TerminalLink, poller_over
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.reconciliation import reconciliation_state
+from fidus_desktop.services.trading.recording import record_session
 from fidus_desktop.services.trading.sync import ConnectionState
 
 SHARED_TERMINAL = "(shared terminal)"
@@ -131,7 +131,8 @@ class _Printer:
 def cmd_sync(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         require(actor, Permission.MT5_SYNC)
-        poller = _poller(ctx, args, actor)
+        link = ctx.terminal_link(args.simulated)
+        poller = _poller(ctx, args, actor, link)
         if args.once:
             return _sync_once(ctx, poller)
         print("Syncing MT5 accounts; press Ctrl+C to stop.", flush=True)
@@ -139,8 +140,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         try:
             while poller.running:
                 time.sleep(1)
-                if isinstance(poller.terminal, SimulatedTerminal):
-                    poller.terminal.advance(1)  # the simulated market moves in real time in loop mode
+                if link.advance is not None:
+                    link.advance(1)  # the simulated market moves in real time in loop mode
         finally:
             poller.stop()
         return EXIT_OK
@@ -163,49 +164,26 @@ def _sync_once(ctx: AppContext, poller: Mt5Poller) -> int:
     return EXIT_PROBLEM if failed else EXIT_OK
 
 
-def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any) -> Mt5Poller:
+def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any, link: TerminalLink) -> Mt5Poller:
+    """A poller over the terminal the composition root chose (``--simulated SEED``: the simulator)."""
     try:
         settings = PollerSettings.from_settings(ctx.settings.get)
     except (ValueError, TypeError, SettingsError) as exc:
         fail(f"The [mt5] settings are not usable: {exc}")
     listener = None if args.once else _Printer()
     holder = holder_name("fidus mt5 sync")  # not the GUI's name: the two never follow one account at once
-    if args.simulated is None:
-        return Mt5Poller(ctx.services.trading, RealTerminal(), actor, settings=settings, listener=listener,
-                         holder=holder)
-    terminal = SimulatedTerminal(seed=args.simulated)
-    passwords = {login: sim.password for login, sim in terminal.accounts.items()}
-    return Mt5Poller(ctx.services.trading, terminal, actor, settings=settings, listener=listener,
-                     passwords=passwords.get, terminal_clock=lambda: terminal.now,
-                     terminal_for_path=terminal.installation, holder=holder)
+    return poller_over(link, ctx.services.trading, actor, settings, listener, holder=holder)
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    """Attach (never start) the terminal, check it shows ``--login``, write the scrubbed fixture."""
+    """Attach (never start) the terminal, check it shows ``--login``, write the scrubbed fixture
+    (``--simulated SEED``: the simulator; on the demo database its simulator)."""
     if args.days <= 0:
         fail("--days must be a positive number of days.")
     with acting(args) as (ctx, actor):
         require(actor, Permission.MT5_MANAGE)
         account = ctx.services.trading.accounts.get(actor, args.login)
-        terminal = RealTerminal() if args.simulated is None else SimulatedTerminal(seed=args.simulated)
-        clock = (lambda: terminal.now) if isinstance(terminal, SimulatedTerminal) else (lambda: datetime.now(UTC))
-        policy = policy_from_config(account.server_time)
-        session = Mt5Session(terminal, policy, clock=clock)
-        try:
-            if isinstance(terminal, SimulatedTerminal):
-                sim = terminal.accounts[args.login]
-                session.connect(login=sim.login, password=sim.password, server=sim.server)
-            else:
-                if terminal.terminal_running(account.terminal_path or None) is False:  # never start it
-                    fail("MetaTrader 5 is not running; start it, log in to the account, then record.")
-                session.connect(path=account.terminal_path or None)
-            session.expect_account(account.login, account.server)
-            now = clock()
-            fixture = record_fixture(terminal, policy, account.server_time, now - timedelta(days=args.days), now)
-        except Mt5Error as exc:
-            fail(str(exc))
-        finally:
-            terminal.shutdown()
+        fixture = record_session(ctx.terminal_link(args.simulated), account, args.days)
     Path(args.out).write_text(json.dumps(fixture, indent=1, ensure_ascii=False), encoding="utf-8")
     deals = len(fixture["accounts"][0]["deals"])
     print(f"Recorded {deals} deal(s) of {args.login} (scrubbed) to {args.out}; check it before sharing.")

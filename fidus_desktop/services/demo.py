@@ -1,7 +1,8 @@
 """Deterministic demo data for a believable fund office (``--demo``, ``fidus init --demo``, tests).
 
-Each feature registers a builder with ``@demo_builder(order)``; ``load_demo`` runs them in order with one
-seeded ``random.Random``, so the same seed always gives the same office. Demo users get random
+Each feature declares its builders (``Feature.demo``: an order and a ``"module:function"``); ``load_demo``
+runs every builder of the wired features in order with one seeded ``random.Random``, so the same seed always
+gives the same office. Builders are imported only when a demo is loaded. Demo users get random
 passwords that are never shown or stored in clear: a demo database is entered with ``--demo`` only.
 """
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 DEMO_SEED = 20261128
 DemoBuilder = Callable[["DemoRun"], None]
-_BUILDERS: list[tuple[int, str, DemoBuilder]] = []
 
 
 @dataclass
@@ -34,16 +34,6 @@ class DemoRun:
     made: dict[str, Any] = field(default_factory=dict)
 
 
-def demo_builder(order: int) -> Callable[[DemoBuilder], DemoBuilder]:
-    """Register a builder; lower ``order`` runs first (users 10, funds 20, investors 30, MT5 50 …)."""
-
-    def register(fn: DemoBuilder) -> DemoBuilder:
-        _BUILDERS.append((order, fn.__name__, fn))
-        return fn
-
-    return register
-
-
 def load_demo(services: Services, seed: int = DEMO_SEED) -> DemoRun:
     """Fill an empty database with the demo office."""
     if services.users.count() > 0:
@@ -51,7 +41,7 @@ def load_demo(services: Services, seed: int = DEMO_SEED) -> DemoRun:
     admin = services.users.create_first_admin(DEMO_ADMIN, _throwaway_password(), "Demo Administrator")
     run = DemoRun(services, random.Random(seed), admin.actor())
     run.made["admin"] = admin
-    for _, _, build in sorted(_BUILDERS, key=lambda item: (item[0], item[1])):
+    for build in services.demo_builders():
         build(run)
     return run
 
@@ -69,8 +59,7 @@ DEMO_PEOPLE = [
 DEMO_USERNAMES = frozenset({DEMO_ADMIN, *(username for username, _, _ in DEMO_PEOPLE)})
 
 
-@demo_builder(10)
 def demo_users(run: DemoRun) -> None:
-    """One colleague per role."""
+    """One colleague per role (order 10: before every builder that acts as one of them)."""
     for username, name, role in DEMO_PEOPLE:
         run.made[username] = run.services.users.create_user(run.actor, username, _throwaway_password(), role, name)

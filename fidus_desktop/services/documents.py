@@ -4,7 +4,7 @@ the same MongoDB sees them and a SQLite office keeps them in its one file.
 A document is one metadata record in ``documents`` (owner, file name, media type, size, SHA-256 of the
 plaintext, who uploaded it and when, number of chunks) and its content in ``document_chunks``: pieces of at
 most ``CHUNK_BYTES`` (1 MiB), because a MongoDB document is limited to 16 MB and the store refuses big values.
-Each piece is sealed with the data key by the ``Vault`` (AES-256-GCM, registered in ``PERSONAL_DATA`` as
+Each piece is sealed with the data key by the ``Vault`` (AES-256-GCM, declared in ``DOCUMENT_PERSONAL_DATA`` as
 ``document_chunks.data``) under the context ``document.chunk/<chunk id>``; the chunk id is
 ``<document id>.<index>``, so a piece copied into another document or position does not open.
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePath
 
@@ -32,7 +32,14 @@ from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
-from fidus_desktop.services.personal_data import PERSONAL_DATA, Locked, PersonalField, Vault
+from fidus_desktop.services.personal_data import (
+    KYC_RETENTION,
+    Locked,
+    PersonalDataRegistry,
+    PersonalField,
+    PersonCollection,
+    Vault,
+)
 from fidus_desktop.store.port import Document, Filter, Store, new_id
 
 DOCUMENTS = "documents"
@@ -40,7 +47,6 @@ CHUNKS = "document_chunks"
 CHUNK_BYTES = 1024 * 1024
 MAX_MB_SETTING = "documents.max_mb"
 DEFAULT_MAX_MB = 25
-OWNERS = {"investor": "investors"}  # owner entity -> the collection holding it
 # File extension -> (media type, leading bytes the content must start with): a renamed file is refused.
 MEDIA_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
@@ -76,8 +82,13 @@ class StoredDocument:
                    doc["sha256"], doc["uploaded_by"], doc["uploaded_at"], doc["version"])
 
 
-def chunk_field() -> PersonalField:
-    return PERSONAL_DATA.fields_of(CHUNKS)["data"]
+CHUNK_FIELD = PersonalField(CHUNKS, "data", "blob", "document.chunk")
+# A stored document is kept as long as its owner's KYC file (read from the owning investor).
+DOCUMENT_PERSONAL_DATA = PersonalDataRegistry(
+    fields=[CHUNK_FIELD],
+    people=[PersonCollection(DOCUMENTS, "owner_id", ("name",), replace(KYC_RETENTION, owner=("investors", "owner_id")),
+                             dependents=((CHUNKS, "document_id"),))],
+)
 
 
 def chunk_id(document_id: str, index: int) -> str:
@@ -147,10 +158,13 @@ def restore_blob(into: Store, document_id: str, blob: bytes) -> None:
 class DocumentService(Service):
     """Attach, list, open and delete stored documents."""
 
-    def __init__(self, ctx: ServiceContext, vault: Vault, settings: Settings | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, vault: Vault, settings: Settings | None = None,
+                 owners: Mapping[str, str] | None = None) -> None:
+        """``owners``: owner entity → the collection holding it, from the features' ``document_owners``."""
         super().__init__(ctx)
         self.vault = vault
         self.settings = settings
+        self.owners: Mapping[str, str] = owners or {}
         self.documents = self.store.collection(DOCUMENTS)
         self.chunks = self.store.collection(CHUNKS)
 
@@ -174,11 +188,11 @@ class DocumentService(Service):
         return None if loaded else Locked("No data key is enrolled on this workstation.")
 
     def _owner(self, owner_entity: str, owner_id: str) -> str:
-        if owner_entity not in OWNERS:
-            raise ValidationError({"owner": f"Documents can be attached to {', '.join(OWNERS)} records, "
+        if owner_entity not in self.owners:
+            raise ValidationError({"owner": f"Documents can be attached to {', '.join(self.owners)} records, "
                                             f"not {owner_entity!r}."})
         owner_id = self.required_text(owner_id, "owner", f"The {owner_entity} id")
-        if self.store.collection(OWNERS[owner_entity]).get(owner_id) is None:
+        if self.store.collection(self.owners[owner_entity]).get(owner_id) is None:
             raise ValidationError({"owner": f"There is no {owner_entity} with id {owner_id}."})
         return owner_id
 
@@ -198,7 +212,7 @@ class DocumentService(Service):
         self._check_size(name, len(data))
         media_type = media_type_of(name, data)
         document_id = new_id()
-        spec = chunk_field()
+        spec = CHUNK_FIELD
         chunks = [  # sealed first: a locked workstation (VaultLocked) writes nothing
             {"_id": chunk_id(document_id, i), "document_id": document_id, "index": i,
              "data": self.vault.seal_blob(data[at : at + CHUNK_BYTES], spec, chunk_id(document_id, i))}
@@ -257,7 +271,7 @@ class DocumentService(Service):
         if len(sealed) != doc["chunks"]:
             raise DocumentDamaged(f"Stored document {doc['_id']} has {len(sealed)} of its {doc['chunks']} pieces; "
                                   "restore it from a backup.")
-        spec, parts = chunk_field(), []
+        spec, parts = CHUNK_FIELD, []
         for index, data in enumerate(sealed):
             part = self.vault.open_blob(data, spec, chunk_id(doc["_id"], index))
             if isinstance(part, Locked):

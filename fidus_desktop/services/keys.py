@@ -109,9 +109,9 @@ class RotationReport:
 class KeyService(Service):
     """Create, enrol, load and rotate data keys."""
 
-    def __init__(self, ctx: ServiceContext, secrets: SecretStore | None = None, kdf: ScryptParams | None = None):
+    def __init__(self, ctx: ServiceContext, secrets: SecretStore, kdf: ScryptParams | None = None):
         super().__init__(ctx)
-        self.secrets = secrets or SecretStore()
+        self.secrets = secrets
         self.kdf = kdf or ScryptParams()
         self.keys = self.store.collection(KEYS)
         self._loaded: dict[str, DataKey] = {}

@@ -1,4 +1,6 @@
-"""Roles and the permission matrix, enforced in services (docs/SECURITY.md prints the same matrix).
+"""Roles, the permissions of the shipped features, and the role matrix, enforced in services (docs/SECURITY.md
+prints the same matrix). A new feature may define its permissions as its own ``StrEnum``; which role holds
+what is declared by each feature (``features/``), never edited here.
 
 A service calls ``require(actor, Permission.X)`` before it reads protected data or changes anything;
 the UI may hide buttons too, but the check here is the one that counts.
@@ -6,6 +8,7 @@ the UI may hide buttons too, but the check here is the one that counts.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -54,67 +57,59 @@ class Permission(StrEnum):
     OWN_CREDENTIALS = "own_credentials.manage"  # change one's own password, enrol MFA
 
 
-_ALL = frozenset(Permission)
-_READ_BUSINESS = {Permission.FUNDS_READ, Permission.INVESTORS_READ, Permission.MT5_READ, Permission.REPORTS_RUN}
-_EVERY_USER = {Permission.OWN_CREDENTIALS}  # every signed-in user manages their own password and MFA
+class RoleMatrix(Mapping[Role, frozenset[str]]):
+    """Role → the permissions it holds, gathered from every feature's ``grants`` (``features.FEATURES``).
 
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: _ALL - {Permission.OWN_ACCOUNTS_READ},
-    Role.PORTFOLIO_MANAGER: frozenset(
-        _READ_BUSINESS
-        | _EVERY_USER
-        | {
-            Permission.FUNDS_MANAGE,
-            Permission.DEALING_ENTER,
-            Permission.DEALING_APPROVE,
-            Permission.NAV_MANAGE,
-            Permission.FX_MANAGE,
-            Permission.PRODUCTS_MANAGE,
-            Permission.MT5_MANAGE,
-            Permission.MT5_SYNC,
-            Permission.ALERTS_ACK,
-        }
-    ),
-    Role.COMPLIANCE_OFFICER: frozenset(
-        _READ_BUSINESS
-        | _EVERY_USER
-        | {
-            Permission.AUDIT_READ,
-            Permission.PERSONAL_DATA_READ,
-            Permission.PERSONAL_DATA_EXPORT,
-            Permission.PERSONAL_DATA_ERASE,
-            Permission.INVESTORS_MANAGE,
-            Permission.ALERTS_ACK,
-        }
-    ),
-    Role.BACK_OFFICE: frozenset(
-        _READ_BUSINESS
-        | _EVERY_USER
-        | {
-            Permission.INVESTORS_MANAGE,
-            Permission.DEALING_ENTER,
-            Permission.NAV_MANAGE,
-            Permission.FEES_PAY,
-            Permission.FX_MANAGE,
-            Permission.BACKUP_RUN,
-            Permission.MT5_SYNC,
-            Permission.MT5_RECONCILE,
-            Permission.PERSONAL_DATA_READ,
-        }
-    ),
-    Role.CLIENT: frozenset(_EVERY_USER | {Permission.OWN_ACCOUNTS_READ}),
-}
+    Each feature declares its permissions and which roles hold them; the administrator holds every declared
+    permission but those a feature keeps from it (``not_for_admin``, e.g. a client's own accounts). Read on
+    first use rather than at import, so a feature's modules may import this one.
+    """
+
+    def __init__(self) -> None:
+        self._matrix: dict[Role, frozenset[str]] | None = None
+        self._declared: tuple[str, ...] = ()
+
+    def _load(self) -> dict[Role, frozenset[str]]:
+        if self._matrix is None:
+            from fidus_desktop.features import FEATURES  # here, not at the top: every feature imports this module
+
+            declared = tuple(p for feature in FEATURES for p in feature.permissions)
+            granted: dict[Role, set[str]] = {role: set() for role in Role}
+            for feature in FEATURES:
+                for role, permissions in feature.grants.items():
+                    granted[role] |= permissions
+                granted[Role.ADMIN] |= set(feature.permissions) - feature.not_for_admin
+            self._declared = declared
+            self._matrix = {role: frozenset(found) for role, found in granted.items()}
+        return self._matrix
+
+    def declared(self) -> tuple[str, ...]:
+        """Every permission of every feature, in declaration order (docs/SECURITY.md's rows)."""
+        self._load()
+        return self._declared
+
+    def __getitem__(self, role: Role) -> frozenset[str]:
+        return self._load()[role]
+
+    def __iter__(self) -> Iterator[Role]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+ROLE_PERMISSIONS = RoleMatrix()
 
 
 class PermissionDenied(UserError):
     """The actor's role may not make this call."""
 
 
-def allowed(role: Role, permission: Permission) -> bool:
+def allowed(role: Role, permission: str) -> bool:
     return permission in ROLE_PERMISSIONS[role]
 
 
-def require(actor: Actor, permission: Permission) -> None:
+def require(actor: Actor, permission: StrEnum) -> None:
     """Raise ``PermissionDenied`` unless ``actor`` may do ``permission``."""
     if not allowed(actor.role, permission):
         raise PermissionDenied(

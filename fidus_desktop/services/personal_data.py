@@ -6,16 +6,18 @@ Services seal a sensitive value with ``Vault.seal(value, context)`` before stori
 naming the record and field, never the value. On a workstation without the data key ``reveal`` returns a
 ``Locked`` marker that displays as "🔒 locked — enrol this workstation", never garbage.
 
-A feature registers its fields with a one-line edit of ``PERSONAL_DATA`` below, e.g.
+A feature declares where its personal data lives as a ``PersonalDataRegistry`` in its ``Feature``, e.g.
 ``PersonalField("investors", "national_id", "national_id", "investor.national_id", index_field="national_id_bi")``
-and, for data-protection requests, ``PersonCollection("investors", "_id", ("name", "email", ...), KYC)``.
+and, for data-protection requests, ``PersonCollection("investors", "_id", ("name", "email", ...), KYC)``;
+``features.PERSONAL_DATA`` merges them and the composition root hands that to the services.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -96,7 +98,6 @@ class Retention:
 
 
 KYC_RETENTION = Retention("privacy.kyc_retention_years", 5, "relationship_ended_on")
-INVESTOR_DOCUMENT_RETENTION = replace(KYC_RETENTION, owner=("investors", "owner_id"))
 
 
 @dataclass(frozen=True)
@@ -118,24 +119,15 @@ class PersonalDataRegistry:
     def fields_of(self, collection: str) -> dict[str, PersonalField]:
         return {f.field: f for f in self.fields if f.collection == collection}
 
+    @classmethod
+    def merged(cls, registries: Iterable[PersonalDataRegistry]) -> PersonalDataRegistry:
+        """One registry from every feature's declarations (``features.PERSONAL_DATA``)."""
+        merged = cls()
+        for registry in registries:
+            merged.fields.extend(registry.fields)
+            merged.people.extend(registry.people)
+        return merged
 
-# Features add their registrations here (one line each).
-PERSONAL_DATA = PersonalDataRegistry(
-    fields=[
-        PersonalField("investors", "national_id", "national_id", "investor.national_id", index_field="national_id_bi"),
-        PersonalField("investors", "tax_id", "national_id", "investor.tax_id", index_field="tax_id_bi"),
-        PersonalField("investors", "iban", "iban", "investor.iban", index_field="iban_bi"),
-        PersonalField("investors", "date_of_birth", "date", "investor.date_of_birth", index_field="date_of_birth_bi"),
-        PersonalField("document_chunks", "data", "blob", "document.chunk"),
-    ],
-    people=[
-        PersonCollection("investors", "_id",
-                         ("name", "name_key", "email", "national_id", "tax_id", "iban", "date_of_birth"),
-                         KYC_RETENTION),  # identity evidence: kept for the KYC period after the relationship ends
-        PersonCollection("documents", "owner_id", ("name",), INVESTOR_DOCUMENT_RETENTION,
-                         dependents=(("document_chunks", "document_id"),)),
-    ],
-)
 
 
 class Vault(Service):
@@ -240,13 +232,12 @@ class PersonalDataService(Service):
     """Data-protection requests over every registered person collection."""
 
     def __init__(
-        self, ctx: ServiceContext, vault: Vault, settings: Settings | None = None,
-        registry: PersonalDataRegistry | None = None,
+        self, ctx: ServiceContext, vault: Vault, settings: Settings | None, registry: PersonalDataRegistry
     ) -> None:
         super().__init__(ctx)
         self.vault = vault
         self.settings = settings
-        self.registry = registry or PERSONAL_DATA
+        self.registry = registry
 
     def _documents(self, person_id: str) -> list[tuple[PersonCollection, Document]]:
         person_id = self.required_text(person_id, "person", "The person id")

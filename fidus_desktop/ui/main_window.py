@@ -12,14 +12,15 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout,
 
 from fidus_desktop import __version__
 from fidus_desktop.config.secrets import keyring_status
+from fidus_desktop.features.registry import session_jobs
+from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import process_figures
-from fidus_desktop.services.permissions import Role
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.common.screen_fit import clamp_to_screens, default_size
 from fidus_desktop.ui.keyring_banner import KeyringBanner
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import StatusPanel
-from fidus_desktop.ui.tabs import TABS
+from fidus_desktop.ui.tabs import LazyTab, tab_specs
 
 DEFAULT_SIZE = QSize(1400, 900)  # limited to the screen's available area (default_size)
 
@@ -41,13 +42,18 @@ class MainWindow(QMainWindow):
         self.session = session
         self.backups = session.backups = BackupScheduler(session.context, session.runner, session.actor, self)
         self.setWindowTitle(f"FIDUS Desktop — {session.context.store.describe()}")
+        self.jobs = session.jobs = {name: resolve(factory)(session, self) for name, factory in session_jobs()}
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tab_names: list[str] = []
-        for spec in TABS:
-            if spec.admin_only and session.actor.role is not Role.ADMIN:
+        self.lazy_tabs: list[LazyTab] = []
+        for spec in tab_specs():
+            if not spec.shown_to(session):
                 continue
-            self.tabs.addTab(spec.factory(session), spec.title)
+            frame = LazyTab(spec, session)
+            self.tabs.addTab(frame, spec.title)
             self.tab_names.append(spec.name)
+            self.lazy_tabs.append(frame)
+        self.tabs.currentChanged.connect(self._build_tab)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -60,8 +66,20 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if restore_state:
             self.restore_state()
+        self._build_tab(self.tabs.currentIndex())
         self.backups.start()
         session.watcher.start()
+        for job in self.jobs.values():
+            job.start()
+
+    def _build_tab(self, index: int) -> None:
+        """Tabs are built when first shown: start-up pays only for the one on screen."""
+        if 0 <= index < len(self.lazy_tabs):
+            self.lazy_tabs[index].build()
+
+    def tab_widget(self, name: str) -> QWidget:
+        """The content of tab ``name``, built now if it was not shown yet."""
+        return self.lazy_tabs[self.tab_names.index(name)].build()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -129,6 +147,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.backups.stop()
+        for job in self.jobs.values():
+            job.stop()
         self.session.watcher.stop()
         self.status_panel.timer.stop()
         self.session.runner.wait(3000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -30,6 +30,7 @@ class UiSession:
     runner: Runner = field(default_factory=runner)
     signals: SessionSignals = field(default_factory=SessionSignals)
     backups: BackupScheduler | None = None  # the main window's automatic backups, shared with Admin → Backups
+    jobs: dict[str, Any] = field(default_factory=dict)  # the features' session jobs, run by the main window
     watcher: ChangeWatcher = field(init=False)
 
     def __post_init__(self) -> None:

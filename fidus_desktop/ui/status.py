@@ -1,5 +1,5 @@
-"""The status bar: where the data lives and whether it is reachable, the last automatic backup, MT5 state,
-who is signed in.
+"""The status bar: where the data lives and whether it is reachable, the last automatic backup, each feature's
+items (``Feature.status_items``, e.g. MT5 state), who is signed in.
 
 Short slots (connection, MT5, user) always show their whole text; the long ones (the database's place, the
 backup line) give way with "…" in a narrow window, their whole text in the tooltip."""
@@ -9,7 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from fidus_desktop.integrations.mt5.real import is_available as mt5_available
+from fidus_desktop.features.registry import status_items
+from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.labels import ElidedLabel
 from fidus_desktop.ui.errors import describe_error
@@ -21,13 +22,8 @@ SLOT_STYLE = "padding: 1px 8px; border-left: 1px solid palette(mid)"
 DOWN_STYLE = "padding: 1px 8px; color: white; background: #b00020; font-weight: bold"
 
 
-def mt5_text() -> str:
-    available, reason = mt5_available()
-    return "MT5: available" if available else f"MT5: {reason}"
-
-
 class StatusPanel(QStatusBar):
-    """Backend, connection and automatic backup on the left; MT5 and the signed-in user on the right."""
+    """Backend, connection and automatic backup on the left; the features' items and the user on the right."""
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,7 +35,6 @@ class StatusPanel(QStatusBar):
         self.backend = self._slot("statusBackend", session.context.store.describe(), "padding: 1px 8px",
                                   elide=Qt.TextElideMode.ElideMiddle)  # a path: its start and file name
         self.connection = self._slot("statusConnection", "checking the connection…")
-        self.mt5 = self._slot("statusMt5", mt5_text())
         self.user = self._slot("statusUser", f"{actor.username} · {ROLE_LABELS[actor.role]}")
         self.backup = self._slot("statusBackup", "Last backup: checking…", elide=Qt.TextElideMode.ElideRight)
         self.addWidget(self.backend, 1)
@@ -47,9 +42,15 @@ class StatusPanel(QStatusBar):
         self.addWidget(self.backup, 1)
         if session.backups is not None:
             session.backups.status.connect(self.show_backup)
-        self.addPermanentWidget(self.mt5)
+        self.items: dict[str, QWidget] = {}
+        for item in status_items():
+            widget = resolve(item.factory)(session, self)
+            widget.setStyleSheet(SLOT_STYLE)
+            if isinstance(widget, QLabel):
+                fit_short_slot(widget)  # again, now with the slot's padding
+            self.items[item.name] = widget
+            self.addPermanentWidget(widget)
         self.addPermanentWidget(self.user)
-        session.signals.mt5_status.connect(lambda text: self._show(self.mt5, text))
         self.timer = QTimer(self, interval=PING_INTERVAL_MS)
         self.timer.timeout.connect(self.check_connection)
         self.timer.start()
@@ -68,9 +69,8 @@ class StatusPanel(QStatusBar):
         label.setToolTip(text)  # the whole text even when the window is narrow
         if style is not None:
             label.setStyleSheet(style)
-        if not isinstance(label, ElidedLabel):  # a short slot is never squeezed ("connectec"); a long one's end is
-            cap = label.fontMetrics().averageCharWidth() * SHORT_SLOT_CHARS  # in the tooltip
-            label.setMinimumWidth(min(label.sizeHint().width(), cap))
+        if not isinstance(label, ElidedLabel):  # a long one's end is in the tooltip
+            fit_short_slot(label)
 
     def show_backup(self, text: str, ok: bool) -> None:
         self._show(self.backup, text, SLOT_STYLE if ok else DOWN_STYLE)
@@ -90,3 +90,9 @@ class StatusPanel(QStatusBar):
     def _down(self, exc: BaseException) -> None:
         self._pinging = False
         self._show(self.connection, f"database unreachable: {describe_error(exc)}", DOWN_STYLE)
+
+
+def fit_short_slot(label: QLabel) -> None:
+    """A short slot is never squeezed ("connectec"): as wide as its text, up to ``SHORT_SLOT_CHARS``."""
+    cap = label.fontMetrics().averageCharWidth() * SHORT_SLOT_CHARS
+    label.setMinimumWidth(min(label.sizeHint().width(), cap))

@@ -1,17 +1,21 @@
-"""The main window's tabs, in order. A feature replaces its placeholder factory with its real tab here."""
+"""The main window's tabs, in feature order (``features.FEATURES``); nothing here names a feature.
+
+A tab's widget module is imported and built when the tab is first shown (``LazyTab``), so start-up does
+not pay for screens the user never opens.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from fidus_desktop.ui.admin.tab import AdminTab
+from fidus_desktop.features.registry import tabs
+from fidus_desktop.features.spec import TabDecl, resolve
+from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.placeholder import NotAvailablePanel
-from fidus_desktop.ui.portfolio.tab import portfolio_tab
 from fidus_desktop.ui.session import UiSession
-from fidus_desktop.ui.trading.tab import trading_tab
 
 TabFactory = Callable[[UiSession], QWidget]
 
@@ -21,22 +25,41 @@ class TabSpec:
     name: str  # stable id used by --tab and saved as the last tab
     title: str
     factory: TabFactory
-    admin_only: bool = False
+    permission: str | None = None  # who sees the tab at all (None: every signed-in user)
+
+    def shown_to(self, session: UiSession) -> bool:
+        return self.permission is None or allowed(session.actor.role, self.permission)
 
 
-def _placeholder(title: str, what: str) -> TabFactory:
-    return lambda session: NotAvailablePanel(title, what)
+def _factory(decl: TabDecl) -> TabFactory:
+    if not decl.factory:
+        return lambda session: NotAvailablePanel(decl.title, decl.note)
+    return lambda session: resolve(decl.factory)(session)
 
 
-TABS: list[TabSpec] = [
-    TabSpec("portfolio", "Portfolio", portfolio_tab),
-    TabSpec("trading", "Trading", trading_tab),
-    TabSpec("crm", "CRM", _placeholder("CRM", "Pipeline, follow-ups and Google Workspace integration.")),
-    TabSpec("compliance", "Compliance", _placeholder("Compliance", "KYC/AML files, risk scoring and screening.")),
-    TabSpec("signing", "Signing", _placeholder("Signing", "Signature capture, signed PDFs and validation.")),
-    TabSpec("admin", "Admin", AdminTab, admin_only=True),
-]
+def tab_specs() -> list[TabSpec]:
+    """Every feature's tab, in feature order."""
+    return [TabSpec(d.name, d.title, _factory(d), d.permission) for d in tabs()]
 
 
 def tab_names() -> list[str]:
-    return [spec.name for spec in TABS]
+    return [spec.name for spec in tab_specs()]
+
+
+class LazyTab(QWidget):
+    """A tab's frame: its real widget (``content``) is built the first time the tab is shown."""
+
+    def __init__(self, spec: TabSpec, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"tab_{spec.name}")
+        self.spec, self.session = spec, session
+        self.content: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def build(self) -> QWidget:
+        """Build the content once (later calls return it)."""
+        if self.content is None:
+            self.content = self.spec.factory(self.session)
+            self.layout().addWidget(self.content)
+        return self.content

@@ -10,8 +10,8 @@ import pytest
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.services.keys import secret_name
-from fidus_desktop.services.personal_data import PERSONAL_DATA
 from tests.support.audit import tamper
 from tests.support.cli_policy import admins_without_mfa
 from tests.support.keys_office import PASSPHRASE, REGISTRY

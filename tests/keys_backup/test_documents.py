@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from fidus_desktop.config.settings import SettingsError
+from fidus_desktop.features.registry import PERSONAL_DATA, document_owners
 from fidus_desktop.security.crypto import DecryptionError
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.documents import (
@@ -21,7 +23,7 @@ from fidus_desktop.services.documents import (
     unpack_chunks,
 )
 from fidus_desktop.services.permissions import PermissionDenied
-from fidus_desktop.services.personal_data import ERASED, PERSONAL_DATA, Locked, PersonalDataService, VaultLocked
+from fidus_desktop.services.personal_data import ERASED, Locked, PersonalDataService, VaultLocked
 from fidus_desktop.store.errors import ConcurrencyError
 from tests.keys_backup.test_keys import other_workstation
 from tests.support.files import PDF, PNG
@@ -29,7 +31,7 @@ from tests.support.keys_office import NOW, PASSPHRASE, Office
 
 
 def documents_of(office: Office) -> DocumentService:
-    return DocumentService(office.ctx.services.ctx, office.vault, office.ctx.settings)
+    return DocumentService(office.ctx.services.ctx, office.vault, office.ctx.settings, owners=document_owners())
 
 
 @pytest.fixture
@@ -85,7 +87,9 @@ def test_size_limit_owner_and_setting_are_checked(keyed: Office, docs: DocumentS
         docs.attach(keyed.admin, "investor", "nobody", "a.png", PNG)
     with pytest.raises(ValidationError, match="not 'fund'"):
         docs.attach(keyed.admin, "fund", investor_id, "a.png", PNG)
-    keyed.ctx.settings.set("documents.max_mb", "lots")
+    with pytest.raises(SettingsError, match=r"documents\.max_mb must be a whole number, not 'lots'"):
+        keyed.ctx.settings.set("documents.max_mb", "lots")  # the typed setting refuses it
+    keyed.ctx.settings.data["documents"] = {"max_mb": "lots"}  # a file written around the schema
     with pytest.raises(ValidationError, match="whole number of megabytes"):
         docs.attach(keyed.admin, "investor", investor_id, "a.png", PNG)
 
@@ -125,7 +129,7 @@ def test_chunks_cannot_be_swapped_and_damage_is_reported(keyed: Office, docs: Do
 def test_a_workstation_without_the_key_is_locked(keyed: Office, docs: DocumentService, investor_id: str) -> None:
     stored = docs.attach(keyed.admin, "investor", investor_id, "a.png", PNG)
     _, vault = other_workstation(keyed)
-    elsewhere = DocumentService(keyed.ctx.services.ctx, vault, keyed.ctx.settings)
+    elsewhere = DocumentService(keyed.ctx.services.ctx, vault, keyed.ctx.settings, owners=document_owners())
     assert isinstance(elsewhere.locked(), Locked)
     assert docs.locked() is None
     assert isinstance(elsewhere.open(keyed.admin, stored.document_id), Locked)
@@ -173,7 +177,7 @@ def test_rotation_re_encrypts_chunks_and_resumes(keyed: Office, docs: DocumentSe
     assert keyed.ctx.store.collection("keys").get(old_key) is None
     _, fresh = other_workstation(keyed)
     fresh.keys.enroll(keyed.admin, PASSPHRASE)  # only the new key exists now
-    rotated = DocumentService(keyed.ctx.services.ctx, fresh, keyed.ctx.settings)
+    rotated = DocumentService(keyed.ctx.services.ctx, fresh, keyed.ctx.settings, owners=document_owners())
     assert rotated.open(keyed.admin, first.document_id) == PDF
     assert rotated.open(keyed.admin, second.document_id) == PNG
     assert all(report.new_key_id.encode() in chunk["data"] for chunk in keyed.ctx.store.collection(CHUNKS).iter_all())
@@ -182,7 +186,7 @@ def test_rotation_re_encrypts_chunks_and_resumes(keyed: Office, docs: DocumentSe
 def test_export_lists_documents_and_erasure_respects_kyc_retention(keyed: Office, docs: DocumentService,
                                                                    investor_id: str) -> None:
     stored = docs.attach(keyed.admin, "investor", investor_id, "passport.png", PNG)
-    privacy = PersonalDataService(keyed.ctx.services.ctx, keyed.vault, keyed.ctx.settings)
+    privacy = PersonalDataService(keyed.ctx.services.ctx, keyed.vault, keyed.ctx.settings, PERSONAL_DATA)
     exported = json.loads(privacy.export_person(keyed.admin, investor_id)[0])
     assert [(d["name"], d["size"]) for d in exported["collections"][DOCUMENTS]] == [("passport.png", len(PNG))]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.features.registry import document_owners
 from fidus_desktop.security.backup_format import BackupCorrupt, BlobRecord, DocumentRecord, read_backup, write_backup
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.backup import BackupService, restore_backup
@@ -29,7 +30,7 @@ from tests.support.keys_office import NOW, PASSPHRASE, Office
 def documents_in(store: Store, secrets: SecretStore) -> DocumentService:
     """The document service over ``store`` as this workstation (same keyring) sees it."""
     ctx = ServiceContext(store, lambda: NOW)
-    return DocumentService(ctx, Vault(ctx, KeyService(ctx, secrets, kdf=CHEAP_KDF)))
+    return DocumentService(ctx, Vault(ctx, KeyService(ctx, secrets, kdf=CHEAP_KDF)), owners=document_owners())
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_documents_travel_as_blobs_and_come_back_byte_identical(
 def test_a_rotated_office_restores_and_opens_with_the_new_key(
     keyed: Office, attached: list[StoredDocument], tmp_path: Path, target: SqliteStore, secrets: SecretStore
 ) -> None:
-    from fidus_desktop.services.personal_data import PERSONAL_DATA
+    from fidus_desktop.features.registry import PERSONAL_DATA
 
     keyed.keys.rotate(keyed.admin, PASSPHRASE, PERSONAL_DATA.fields)
     path = tmp_path / "rotated.fidusbak"

@@ -8,10 +8,11 @@ from datetime import date
 
 import pytest
 
+from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.security.crypto import field_key_id
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
-from fidus_desktop.services.personal_data import ERASED, PERSONAL_DATA, Locked, VaultLocked
+from fidus_desktop.services.personal_data import ERASED, Locked, VaultLocked
 from fidus_desktop.services.portfolio.investors import (
     SENSITIVE_FIELDS,
     Investor,

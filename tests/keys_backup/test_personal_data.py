@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.personal_data import ERASED, PersonalField, VaultLocked
@@ -74,7 +75,9 @@ def test_retention_years_come_from_the_setting(keyed: Office) -> None:
     keyed.add_kyc("recent", "p1", date(2024, 2, 29))
     keyed.ctx.settings.set("privacy.kyc_retention_years", 1)
     assert ("kyc_files", "recent") in keyed.privacy.erase_person(keyed.admin, "p1", now=NOW).erased
-    keyed.ctx.settings.set("privacy.kyc_retention_years", "five")
+    with pytest.raises(SettingsError, match=r"privacy\.kyc_retention_years must be a whole number"):
+        keyed.ctx.settings.set("privacy.kyc_retention_years", "five")  # the typed setting refuses it
+    keyed.ctx.settings.data["privacy"] = {"kyc_retention_years": "five"}  # a file written around the schema
     keyed.add_kyc("other", "p2", date(2025, 1, 1))
     with pytest.raises(ValidationError, match=r"privacy\.kyc_retention_years"):
         keyed.privacy.erase_person(keyed.admin, "p2", now=NOW)

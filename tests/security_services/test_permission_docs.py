@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Permission, Role
+from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Role
 
 SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md"
 BEGIN, END = "<!-- permission-matrix:begin -->", "<!-- permission-matrix:end -->"
 
 
 def matrix_table() -> str:
-    """The Markdown table for docs/SECURITY.md, one row per permission, one column per role."""
+    """The Markdown table for docs/SECURITY.md, one row per permission (in feature order), one column per role."""
     header = "| Permission | " + " | ".join(role.value for role in Role) + " |"
     rule = "|---|" + "---|" * len(Role)
     rows = [
-        f"| `{p.value}` | " + " | ".join("✓" if p in ROLE_PERMISSIONS[r] else "" for r in Role) + " |"
-        for p in Permission
+        f"| `{p}` | " + " | ".join("✓" if p in ROLE_PERMISSIONS[r] else "" for r in Role) + " |"
+        for p in ROLE_PERMISSIONS.declared()
     ]
     return "\n".join([header, rule, *rows])
 

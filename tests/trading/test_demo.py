@@ -1,10 +1,33 @@
-"""The demo builder: simulated accounts mapped to the demo funds, history synced."""
+"""The demo builder: simulated accounts mapped to the demo funds, history synced; the products' coverage
+counts those accounts' equity."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
+from fidus_desktop.bootstrap import Services
+from fidus_desktop.services.actor import Actor
 from tests.support.demo import DemoDatabase, open_demo
+
+
+def assert_coverage_counts_mapped_equity(services: Services, actor: Actor) -> None:
+    """Fixed-yield coverage shows the MT5 equity of the mapped accounts, recomputed here from the raw snapshots
+    (last one per account on or before the day) and the ECB rate table, not from the service under test."""
+    snapshots = list(services.ctx.store.collection("mt5_snapshots").iter_all())
+    day = max(doc["time"] for doc in snapshots).date()
+    rates = services.portfolio.fx.table()
+    for currency in ("EUR", "USD"):
+        expected = Decimal(0)
+        for login in {doc["login"] for doc in snapshots}:
+            last = max((d for d in snapshots if d["login"] == login), key=lambda d: d["time"])
+            rate = Decimal(1) if last["currency"] == currency else rates.rate(last["currency"], currency, day).rate
+            expected += last["equity"] * rate
+        report = services.portfolio.products.coverage(actor, currency, day, day + timedelta(days=365))
+        assert report.equity_configured, "coverage still says MT5 equity is not configured"
+        assert report.equity.amount > 0
+        assert abs(report.equity.amount - expected) <= Decimal("0.01") * len(snapshots), (currency, report.equity)
 
 
 def test_demo_maps_simulated_accounts_to_demo_funds_and_syncs_history(demo_database: DemoDatabase, demo_db: Path
@@ -18,3 +41,4 @@ def test_demo_maps_simulated_accounts_to_demo_funds_and_syncs_history(demo_datab
         assert all(count > 0 for count in demo_database.mt5_deals.values())
         assert {login: trading.sync.deal_count(login) for login in accounts} == demo_database.mt5_deals
         assert trading.analytics.account(actor, 5001001).true_pnl is not None
+        assert_coverage_counts_mapped_equity(services, actor)

@@ -83,6 +83,8 @@ def test_the_window_backs_up_when_due_keeps_n_copies_and_shows_the_time(
 
 def test_admin_backups_shows_the_windows_scheduler(qtbot: QtBot, admin: UiSession) -> None:
     window = open_window(qtbot, admin)
+    assert window.findChildren(BackupsView) == []  # the Admin tab is built when first shown
+    assert window.select_tab("admin")
     [view] = window.findChildren(BackupsView)
     assert view.scheduler is window.backups is admin.backups
 

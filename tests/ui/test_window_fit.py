@@ -66,7 +66,7 @@ def test_short_status_slots_keep_their_whole_text_in_a_narrow_window(
     win = window(qtbot, app_context, admin)
     win.resize(win.minimumSizeHint().width(), 600)
     status = win.status_panel
-    for label in (status.connection, status.user, status.mt5):
+    for label in (status.connection, status.user, status.items["mt5"]):  # MT5: the trading feature's item
         assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), label.objectName()
     assert status.backend.toolTip() == app_context.store.describe()  # the long slot gives way, whole in the tip
 

@@ -64,6 +64,3 @@ class PortfolioServices:
                         self.products, self.rebalancing, self.benchmarks):
             service.ensure_indexes()
 
-
-# Registers the demo builder with ``services.demo`` (last: the demo module imports this package).
-from fidus_desktop.services.portfolio import demo as _demo  # noqa: E402, F401

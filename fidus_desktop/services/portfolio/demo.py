@@ -39,7 +39,7 @@ from fidus_desktop.domain.fees import (
 from fidus_desktop.domain.fx import RateTable, parse_ecb
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.security.resources import resources_dir
-from fidus_desktop.services.demo import DemoRun, demo_builder
+from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.portfolio.fees import fee_doc
@@ -94,7 +94,6 @@ def business_days(start: date, end: date) -> list[date]:
     return days
 
 
-@demo_builder(20)
 def demo_portfolio(run: DemoRun) -> None:
     """Load the demo portfolio in one transaction with one summary audit entry."""
     p: PortfolioServices = run.services.portfolio

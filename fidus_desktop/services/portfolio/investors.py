@@ -2,7 +2,7 @@
 
 An investor has a unique ``number`` (e.g. ``INV-00017``), is an ``individual`` or a ``corporate``, and may
 be linked to the ``user_id`` of a client login. ``name`` and ``email`` are personal data (registered in
-``services.personal_data.PERSONAL_DATA`` for data-protection export and erasure). Audit entries of a create
+``INVESTOR_PERSONAL_DATA`` for data-protection export and erasure). Audit entries of a create
 or an edit name the personal fields set or cleared, never their values: the audit chain cannot be edited, so
 a value in it would outlive an erasure.
 
@@ -33,7 +33,15 @@ from typing import Any
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
-from fidus_desktop.services.personal_data import PERSONAL_DATA, Locked, PersonalField, Vault, VaultLocked
+from fidus_desktop.services.personal_data import (
+    KYC_RETENTION,
+    Locked,
+    PersonalDataRegistry,
+    PersonalField,
+    PersonCollection,
+    Vault,
+    VaultLocked,
+)
 from fidus_desktop.services.portfolio._common import check_page, insert_unique, parse_choice, parse_code, parse_date
 from fidus_desktop.store.port import Document, Filter, Sort
 
@@ -93,8 +101,25 @@ class Account:
                    doc.get("high_water_mark"), doc.get("period_start"), doc["version"])
 
 
+# Where investors' personal data lives (the portfolio feature declares it): sealed identity fields with blind
+# indexes, and the fields pseudonymised on erasure. Identity evidence is kept for the KYC period after the
+# relationship ends.
+INVESTOR_PERSONAL_DATA = PersonalDataRegistry(
+    fields=[
+        PersonalField(INVESTORS, "national_id", "national_id", "investor.national_id", index_field="national_id_bi"),
+        PersonalField(INVESTORS, "tax_id", "national_id", "investor.tax_id", index_field="tax_id_bi"),
+        PersonalField(INVESTORS, "iban", "iban", "investor.iban", index_field="iban_bi"),
+        PersonalField(INVESTORS, "date_of_birth", "date", "investor.date_of_birth", index_field="date_of_birth_bi"),
+    ],
+    people=[
+        PersonCollection(INVESTORS, "_id", ("name", "name_key", "email", "national_id", "tax_id", "iban",
+                                            "date_of_birth"), KYC_RETENTION),
+    ],
+)
+
+
 def _specs() -> dict[str, PersonalField]:
-    return PERSONAL_DATA.fields_of(INVESTORS)
+    return INVESTOR_PERSONAL_DATA.fields_of(INVESTORS)
 
 
 def _spec(name: str) -> PersonalField:
@@ -106,7 +131,7 @@ def _spec(name: str) -> PersonalField:
 
 def _personal_fields() -> tuple[str, ...]:
     """The investor fields registered as personal data (name, e-mail, the sealed fields), blind indexes aside."""
-    return next(p.fields_to_pseudonymise for p in PERSONAL_DATA.people if p.collection == INVESTORS)
+    return INVESTOR_PERSONAL_DATA.people[0].fields_to_pseudonymise
 
 
 def audit_image(doc: Document) -> Document:

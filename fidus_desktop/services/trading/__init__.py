@@ -22,8 +22,9 @@ class TradingServices:
     """Every trading service, wired once."""
 
     def __init__(
-        self, ctx: ServiceContext, secrets: SecretStore | None = None, cash_flows: CashFlowSource | None = None
+        self, ctx: ServiceContext, secrets: SecretStore, cash_flows: CashFlowSource | None = None
     ) -> None:
+        """``secrets``: the composition root's store, holding the MT5 passwords (never a store of its own)."""
         self.accounts = Mt5AccountService(ctx, secrets)
         self.classification = ClassificationService(ctx)
         self.risk = RiskService(ctx)
@@ -36,7 +37,3 @@ class TradingServices:
     def ensure_indexes(self) -> None:
         for service in (self.accounts, self.classification, self.risk, self.leases, self.sync, self.reconciliation):
             service.ensure_indexes()
-
-
-# Registers the demo builder with ``services.demo`` (last: the demo module imports this package).
-from fidus_desktop.services.trading import demo as _demo  # noqa: E402, F401

@@ -200,10 +200,10 @@ def validate_account(data: Mt5AccountInput) -> Document:
 class Mt5AccountService(Service):
     """Create, change and list MT5 accounts; keep their passwords in the keyring."""
 
-    def __init__(self, ctx: ServiceContext, secrets: SecretStore | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, secrets: SecretStore) -> None:
         super().__init__(ctx)
         self.accounts = ctx.store.collection(ACCOUNTS)
-        self.secrets = secrets or SecretStore()
+        self.secrets = secrets
 
     def ensure_indexes(self) -> None:
         self.accounts.ensure_index(["login"], unique=True)

@@ -1,6 +1,6 @@
 """Demo MT5 accounts: the simulated terminal's three logins, mapped to the demo funds, with synced history.
 
-Registered with ``@demo_builder(50)`` (after users and funds). The history comes from the deterministic
+Declared by the trading feature at order 50 (after users and funds). The history comes from the deterministic
 ``SimulatedTerminal`` at its default clock, so every demo database holds the same deals. The simulator's
 passwords are fixtures, handed to the poller directly: loading the demo never writes to the OS keyring.
 """
@@ -8,7 +8,7 @@ passwords are fixtures, handed to the poller directly: loading the demo never wr
 from __future__ import annotations
 
 from fidus_desktop.integrations.mt5 import NewYorkClose, SimulatedTerminal
-from fidus_desktop.services.demo import DemoRun, demo_builder
+from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.trading.accounts import CapitalSource, Mt5AccountInput
 from fidus_desktop.services.trading.poller import Mt5Poller
 
@@ -22,7 +22,6 @@ _MAPPING = {
 _LIMITS = {"margin_level_below": "200", "drawdown_above": "15", "symbol_exposure_above": "2500000"}
 
 
-@demo_builder(50)
 def demo_mt5(run: DemoRun) -> None:
     """Set up the simulated accounts and sync their history once."""
     terminal = SimulatedTerminal(seed=DEMO_SIM_SEED)

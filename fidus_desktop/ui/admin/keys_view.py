@@ -16,7 +16,6 @@ from fidus_desktop.security.backup_format import BackupCorrupt
 from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.keys import KeysNotReady, KeyStatus
-from fidus_desktop.services.personal_data import PERSONAL_DATA
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import password_edit
 from fidus_desktop.ui.common.buttons import button_bar
@@ -118,8 +117,9 @@ class KeysView(QWidget):
 
     def rotate(self) -> None:
         keys, actor, signal = self.session.services.keys, self.session.actor, self._progress.changed
+        registry = self.session.services.personal_data.registry
         self._open(PassphraseDialog(
             self.session, "Rotate the data key", "Rotate",
-            lambda p: keys.rotate(actor, p, PERSONAL_DATA.fields, signal.emit),
+            lambda p: keys.rotate(actor, p, registry.fields, signal.emit),
             note="Every encrypted field is re-encrypted under a new key. If it is interrupted, rotate again to "
                  "finish. Other workstations must enrol again afterwards.", parent=self))

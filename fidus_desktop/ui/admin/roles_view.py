@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Permission, Role, allowed
+from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Role, allowed
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -18,15 +18,15 @@ from fidus_desktop.ui.session import UiSession
 ALLOWED, REFUSED = "✔", ""
 
 
-def what(permission: Permission) -> str:
+def what(permission: str) -> str:
     """``dealing.enter`` → ``Dealing: enter``."""
-    area, _, action = permission.value.partition(".")
+    area, _, action = str(permission).partition(".")
     return f"{area.replace('_', ' ').capitalize()}: {action.replace('_', ' ')}"
 
 
-ROLE_COLUMNS: list[Column[Permission]] = [
+ROLE_COLUMNS: list[Column[str]] = [
     Column("Permission", what),
-    *(Column(ROLE_LABELS[role], lambda p, r=role: ALLOWED if allowed(r, p) else REFUSED) for role in ROLE_PERMISSIONS),
+    *(Column(ROLE_LABELS[role], lambda p, r=role: ALLOWED if allowed(r, p) else REFUSED) for role in Role),
 ]
 
 
@@ -35,7 +35,7 @@ class RolesView(QWidget):
         super().__init__(parent)
         self.setObjectName("rolesView")
         self.model = RecordTableModel(ROLE_COLUMNS, self)
-        self.model.set_records(list(Permission))
+        self.model.set_records(list(ROLE_PERMISSIONS.declared()))  # every feature's, in feature order
         self.table = QTableView(objectName="rolesTable")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()

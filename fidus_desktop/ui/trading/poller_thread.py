@@ -6,60 +6,24 @@ the poller's listener and re-emits each callback as a signal. The poller calls t
 its threads polled; the receivers live on the GUI thread, so Qt queues every emission and the slots run on
 the GUI thread, never touching widgets from a poller thread.
 
-Which terminal: a demo database (``--demo``) was built from the ``SimulatedTerminal`` and its accounts exist
-only there, so it is followed with the same simulator, whose clock is advanced in real time (an account with
-its own ``terminal_path`` gets another installation of that simulated market); every other database uses
-``RealTerminal``, and a ``WorkerTerminal`` process per account terminal path (both report "unavailable" where
-the MetaTrader5 package is missing).
+Which terminal is the composition root's choice (``AppContext.terminal_link``): the simulator for the demo
+database, whose clock this worker advances in real time, the real terminal otherwise.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from fidus_desktop.bootstrap import AppContext, demo_database_path
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
-from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal, Terminal
-from fidus_desktop.services.trading.demo import DEMO_SIM_SEED
+from fidus_desktop.services.trading.link import TerminalLink, poller_over
 from fidus_desktop.services.trading.poller import STOP_WITHIN_SECONDS, Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.sync import ConnectionState
 from fidus_desktop.ui.session import UiSession
 
 SIM_TICK_MS = 1000
-
-
-@dataclass(frozen=True)
-class TerminalLink:
-    """The terminal to follow; for a simulator also its fixture passwords (never written to the keyring),
-    its clock (the poller must ask for history up to the simulator's *now*, not the PC's) and the way to move
-    that clock in real time while the app runs, and how to open an account's own terminal path. ``None``
-    fields mean: keyring passwords, the PC's UTC clock, a market that moves by itself, a ``WorkerTerminal``.
-    """
-
-    terminal: Terminal
-    passwords: Callable[[int], str | None] | None = None
-    clock: Callable[[], datetime] | None = None
-    advance: Callable[[float], None] | None = None
-    for_path: Callable[[str], Terminal] | None = None
-
-
-def is_demo_database(context: AppContext) -> bool:
-    return context.db_uri == f"sqlite:///{demo_database_path(context.paths).as_posix()}"
-
-
-def terminal_for(context: AppContext) -> TerminalLink:
-    """The simulator for the demo database (its accounts live there), the real terminal otherwise."""
-    if not is_demo_database(context):
-        return TerminalLink(RealTerminal())
-    terminal = SimulatedTerminal(seed=DEMO_SIM_SEED)
-    passwords = {login: sim.password for login, sim in terminal.accounts.items()}
-    return TerminalLink(terminal, passwords.get, lambda: terminal.now, terminal.advance, terminal.installation)
 
 
 def status_summary(states: Mapping[int, tuple[str, str]]) -> str:
@@ -157,13 +121,7 @@ def build_poller_thread(
     ``settings`` default to the ``[mt5]`` section; a ValueError says when that section is not usable.
     """
     settings = settings or PollerSettings.from_settings(session.context.settings.get)
-    optional: dict[str, Any] = {}
-    if link.clock is not None:
-        optional["terminal_clock"] = link.clock
-    if link.for_path is not None:
-        optional["terminal_for_path"] = link.for_path
-    poller = Mt5Poller(session.services.trading, link.terminal, session.actor, settings=settings,
-                       passwords=link.passwords, **optional)
+    poller = poller_over(link, session.services.trading, session.actor, settings)
     worker = PollerThread(poller, link.advance, parent)
     worker.status_text.connect(session.signals.mt5_status)
     return worker

@@ -2,12 +2,14 @@
 deals, alerts, analytics and the balance deals waiting for review.
 
 Every read and change runs in the worker (``session.runner``) through the trading services, which check
-permissions and write the audit entries. The background ``PollerThread`` starts once the accounts are
-loaded (when there is an active account and the signed-in user may sync) and feeds the live parts: the
-accounts' state and last sync, the positions table and the equity curve. It stops within two seconds
-when the tab or the main window closes, or the application quits. Without a poller in this window (a role
-that cannot sync, or sync switched off) the positions table shows what the last poll stored, re-read
-every ``poll_seconds``. The back office and admins get the Reconciliation panel, refreshed after syncs.
+permissions and write the audit entries. The background ``PollerThread`` (``Mt5Sync``) starts once there is
+an active account and the signed-in user may sync, and feeds the live parts: the accounts' state and last
+sync, the positions table and the equity curve. In the main window the session owns it (it syncs from
+sign-in, also while this tab was never opened, and stops when the window closes); a view standing alone
+owns its own, stopped within two seconds when the view or its window closes, or the application quits.
+Without a poller (a role that cannot sync, or sync switched off) the positions table shows what the last
+poll stored, re-read every ``poll_seconds``. The back office and admins get the Reconciliation panel,
+refreshed after syncs.
 """
 
 from __future__ import annotations
@@ -40,13 +42,13 @@ from fidus_desktop.services.changes import EVERYTHING, MT5_ACCOUNTS, MT5_BALANCE
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
+from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.services.trading.queries import AccountFigures
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.alert_notifier import AlertNotifier
@@ -65,7 +67,8 @@ from fidus_desktop.ui.trading.models import (
     review_model,
     summary_text,
 )
-from fidus_desktop.ui.trading.poller_thread import PollerThread, TerminalLink, build_poller_thread, terminal_for
+from fidus_desktop.ui.trading.mt5_sync import Mt5Sync
+from fidus_desktop.ui.trading.poller_thread import PollerThread
 from fidus_desktop.ui.trading.reconciliation_panel import ReconciliationPanel
 
 log = logging.getLogger(__name__)
@@ -113,8 +116,9 @@ class TradingView(QWidget):
         super().__init__(parent)
         self.setObjectName("tradingTab")
         self.session = session
-        self._link, self._settings = link, settings
-        self.poller: PollerThread | None = None
+        session_sync = session.jobs.get("mt5")
+        self._owns_sync = not isinstance(session_sync, Mt5Sync)
+        self.sync: Mt5Sync = Mt5Sync(session, link, settings, self) if self._owns_sync else session_sync
         self.dialog: AccountMappingDialog | None = None
         self._watched_window: QWidget | None = None
         self.accounts = AccountsModel(self)
@@ -132,7 +136,14 @@ class TradingView(QWidget):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        self.sync.started.connect(self._attach)
+        if self.sync.poller is not None:
+            self._attach(self.sync.poller)
         self.refresh_accounts()
+
+    @property
+    def poller(self) -> PollerThread | None:
+        return self.sync.poller
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -327,8 +338,13 @@ class TradingView(QWidget):
         if row >= 0:
             self.accounts_view.selectRow(row)
         self._update_buttons()
-        if self.poller is None and any(r.account.active for r in rows):
-            self._start_poller()
+        active = [row.account.login for row in rows if row.account.active]
+        if self.poller is None:
+            self.sync.ensure_running(active)
+            if self.sync.settings_problem:
+                self._say(f"MT5 sync is off: {self.sync.settings_problem}")
+        else:
+            self.poller.expect(active)
         if self.poller is None and not self.store_poll.isActive():
             self.positions_label.setText(f"<b>Open positions</b> (as last stored, re-read every "
                                          f"{self.store_poll.interval() / 1000:g} s)")
@@ -423,23 +439,13 @@ class TradingView(QWidget):
                      lambda _: self.refresh_account(item.login), changes=frozenset({MT5_BALANCE_CLASSES}))
 
     # -- the poller -------------------------------------------------------------------------------
-    def _start_poller(self) -> None:
-        if not allowed(self.session.actor.role, Permission.MT5_SYNC):
-            self.session.signals.mt5_status.emit("MT5: not syncing here (your role cannot sync)")
-            return
-        try:
-            self.poller = build_poller_thread(self.session, self._link or terminal_for(self.session.context),
-                                              self._settings, self)
-        except ValueError as exc:
-            self._say(f"MT5 sync is off: {describe_error(exc)}")
-            self.session.signals.mt5_status.emit("MT5: settings not usable")
-            return
-        self.poller.state_changed.connect(self._state_changed)
-        self.poller.snapshot.connect(self._snapshot)
-        self.poller.deals_arrived.connect(self._deals_arrived)
-        self.poller.expect([row.account.login for row in self.accounts.records if row.account.active])
+    def _attach(self, poller: PollerThread) -> None:
+        """Show the poller's live state, positions and deals here (it runs whether this tab shows or not)."""
+        poller.state_changed.connect(self._state_changed)
+        poller.snapshot.connect(self._snapshot)
+        poller.deals_arrived.connect(self._deals_arrived)
+        self.store_poll.stop()
         self.positions_label.setText("<b>Open positions</b> (live)")
-        self.poller.start()
 
     # The poller's signals are queued from its thread: receivers are declared slots (PySide 6.8+ requirement).
     @Slot(int, str, str)
@@ -470,14 +476,11 @@ class TradingView(QWidget):
             self.refresh_account(login)
 
     def shutdown(self) -> bool:
-        """Stop the poller (within two seconds) and the store polling; True when the poller is stopped."""
+        """Stop the store polling and the poller this view owns (within two seconds); True when stopped.
+
+        The session's poller is the main window's to stop."""
         self.store_poll.stop()
-        if self.poller is None:
-            return True
-        stopped = self.poller.stop()
-        if not stopped:
-            log.warning("The MT5 poller did not stop within two seconds.")
-        return stopped
+        return self.sync.stop() if self._owns_sync else True
 
     # -- closing ----------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.security.crypto import field_key_id
 from fidus_desktop.services.keys import KeyService, secret_name
-from fidus_desktop.services.personal_data import PERSONAL_DATA
 from fidus_desktop.ui.admin.keys_view import KeysView
 from fidus_desktop.ui.session import UiSession
 from tests.support.cost import CHEAP_KDF

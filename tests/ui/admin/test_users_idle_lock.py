@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMainWindow
 from pytestqt.qtbot import QtBot
 
+from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.idle_lock import Curtain, IdleLock, install_idle_lock
 from fidus_desktop.ui.session import UiSession
@@ -116,6 +117,8 @@ def test_idle_minutes_come_from_settings_and_are_checked(window: QMainWindow, se
     lock = install_idle_lock(window, session)
     assert lock.timer.interval() == 10 * 60_000
     lock.stop()
-    session.context.settings.set("security.idle_lock_minutes", 0)
+    with pytest.raises(SettingsError, match=r"security\.idle_lock_minutes must be more than 0 minutes, not 0"):
+        session.context.settings.set("security.idle_lock_minutes", 0)  # the typed setting refuses it
+    session.context.settings.data["security"] = {"idle_lock_minutes": 0}  # a file written around the schema
     with pytest.raises(ValueError, match="idle_lock_minutes"):
         install_idle_lock(window, session)
