@@ -1,0 +1,34 @@
+"""The real OFAC files from ../shared/data (skipped on a laptop without them, never in CI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from fidus_desktop.domain.compliance.lists import ListEntry
+from fidus_desktop.domain.compliance.screening import ScreeningIndex
+from fidus_desktop.integrations.sanctions.ofac import parse_sdn_csv
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SDN_CSV = SHARED / "ofac-sdn-2024-05-03.csv"
+CONSOLIDATED_XML = SHARED / "ofac-consolidated-2024-05-06.xml"
+
+
+def real_file(path: Path) -> bytes:
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing: CI must have shared/data beside the repository")
+        pytest.skip(f"{path} not found (shared/data is not beside the repository)")
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def sdn_entries() -> list[ListEntry]:
+    return parse_sdn_csv(real_file(SDN_CSV))
+
+
+@pytest.fixture(scope="session")
+def sdn_index(sdn_entries: list[ListEntry]) -> ScreeningIndex:
+    return ScreeningIndex(sdn_entries)
