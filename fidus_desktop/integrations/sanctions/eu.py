@@ -27,14 +27,14 @@ def _name(alias: ET.Element) -> str:
 def _entry(item: ET.Element, ns: dict[str, str]) -> ListEntry:
     subject = item.find("x:subjectType", ns)
     kind = KINDS.get(subject.get("code", "") if subject is not None else "", EntityKind.UNKNOWN)
-    names = []
+    names: list[EntryName] = []
     for alias in item.findall("x:nameAlias", ns):
         strength = NameStrength.STRONG if alias.get("strong", "true") == "true" else NameStrength.WEAK
         names.append(EntryName(_name(alias), NameStrength.PRIMARY if not names else strength))
     births = [b.get("birthdate") or b.get("year") or "" for b in item.findall("x:birthdate", ns)]
     countries = [(c.get("countryIso2Code") or "").upper() for c in item.findall("x:citizenship", ns)]
     programmes = [r.get("programme", "") for r in item.findall("x:regulation", ns)]
-    return ListEntry("eu", item.get("euReferenceNumber") or item.get("logicalId", ""), kind,
+    return ListEntry("eu", item.get("euReferenceNumber") or item.get("logicalId") or "", kind,
                      tuple(n for n in names if n.text), tuple(dict.fromkeys(b for b in births if b)),
                      tuple(dict.fromkeys(c for c in countries if len(c) == 2 and c != "00")),
                      tuple(dict.fromkeys(p for p in programmes if p)))
