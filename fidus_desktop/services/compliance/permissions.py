@@ -1,0 +1,12 @@
+"""The screening permissions (the compliance feature declares which roles hold them)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ScreeningPermission(StrEnum):
+    READ = "screening.read"  # list versions, alerts, checking typed names
+    RUN = "screening.run"  # screen investors, raising alerts
+    LISTS_IMPORT = "screening.lists_import"
+    DECIDE = "screening.decide"  # dispositions and the second officer's confirmation
