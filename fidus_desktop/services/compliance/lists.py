@@ -145,10 +145,16 @@ class ListService(Service):
     def _latest(self, list_name: str) -> Document | None:
         return self.versions_.find_one({"list_name": list_name}, sort=[("imported_at", -1)])
 
+    def current_ids(self) -> list[str]:
+        """The ids of the latest version of every list (cheap: read for every screening)."""
+        latest: dict[str, str] = {}
+        for doc in self.versions_.find(sort=[("imported_at", -1)], projection=["list_name"]):
+            latest.setdefault(doc["list_name"], doc["_id"])
+        return [latest[name] for name in sorted(latest)]
+
     def current(self) -> list[ListVersion]:
         """The latest version of every list, by list name (callers check permissions)."""
-        names = sorted({d["list_name"] for d in self.versions_.find(projection=["list_name"])})
-        return [ListVersion.from_doc(doc) for name in names if (doc := self._latest(name)) is not None]
+        return [ListVersion.from_doc(self.versions_.require(version_id)) for version_id in self.current_ids()]
 
     def entries_of(self, version_ids: list[str]) -> list[ListEntry]:
         """The entries of these versions, rebuilt from the store."""

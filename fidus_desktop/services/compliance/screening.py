@@ -156,7 +156,7 @@ class ScreeningService(Service):
     # -- the index -----------------------------------------------------------------------------------
     def index(self) -> tuple[tuple[str, ...], ScreeningIndex]:
         """The index of the current list versions (built once per set of versions) and their ids."""
-        current = tuple(v.version_id for v in self.lists.current())
+        current = tuple(self.lists.current_ids())
         if not current:
             raise ValidationError("No sanctions list has been imported yet: import one first, e.g. "
                                   "`fidus screening lists import ofac sdn.csv`.")
@@ -217,7 +217,7 @@ class ScreeningService(Service):
         """Screen an investor just created or edited (wired to the investor service by the feature); with no
         list imported there is nothing to screen against. The investor is already saved, so a failure here is
         logged, not raised: the next ``run`` screens the investor again."""
-        if not self.lists.current():
+        if not self.lists.current_ids():
             return
         try:
             _, index = self.index()
@@ -230,6 +230,8 @@ class ScreeningService(Service):
     def _screen(self, actor: Actor, doc: Document, index: ScreeningIndex) -> InvestorScreening:
         subject, note = self._subject(doc)
         hits = index.screen(subject)
+        if not hits:  # nothing to write: no transaction
+            return InvestorScreening(doc["_id"], doc["number"], 0, (), (), 0, note)
         fingerprint = subject_fingerprint(doc)
         raised: list[str] = []
         refreshed: list[str] = []
