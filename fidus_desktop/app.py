@@ -17,7 +17,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", help="database URI: sqlite:///path.db or mongodb://host/db (default: settings)")
     parser.add_argument("--demo", action="store_true", help="open a fresh demo database, signed in as its admin")
     parser.add_argument("--screenshot", type=Path, metavar="PATH", help="render the window to a PNG and exit")
-    parser.add_argument("--tab", help="tab to show: portfolio, trading, crm, compliance, signing, admin")
+    parser.add_argument("--tab", help="tab to show by id, e.g. portfolio, trading, admin")
     parser.add_argument("--size", help="window size for --screenshot, e.g. 1400x900")
     parser.add_argument("--reset-window", action="store_true", help="forget the saved window size and tab")
     parser.add_argument("--version", action="version", version=f"FIDUS Desktop {__version__}")
@@ -43,20 +43,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from fidus_desktop.config.paths import AppPaths
+    from fidus_desktop.errors import UserError, user_message
     from fidus_desktop.ui.background import runner
+    from fidus_desktop.ui.errors import install_excepthook
     from fidus_desktop.ui.screenshot import parse_size, render_to_png
     from fidus_desktop.ui.startup import Startup, StartupOptions
     from fidus_desktop.ui.tabs import tab_names
 
     try:
         size = parse_size(args.size)
-    except ValueError as exc:
-        print(f"fidus-desktop: {exc}", file=sys.stderr)
+    except UserError as exc:
+        print(f"fidus-desktop: {user_message(exc)}", file=sys.stderr)
         return 2
     if args.tab and args.tab not in tab_names():
         print(f"fidus-desktop: there is no tab {args.tab!r}; choose one of {', '.join(tab_names())}.", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    install_excepthook()
     configure_qsettings(AppPaths.for_user().config_dir)
     if args.reset_window:
         QSettings().clear()

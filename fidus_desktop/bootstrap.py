@@ -32,6 +32,7 @@ from fidus_desktop.store.uri import open_store
 if TYPE_CHECKING:
     from fidus_desktop.services.audit_query import AuditQueryService
     from fidus_desktop.services.backup import BackupService
+    from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.demo import DemoBuilder
@@ -78,6 +79,7 @@ class Services:
     documents: DocumentService
     backup: BackupService
     audit_query: AuditQueryService
+    changes: ChangeFeed
     users: UserService
     portfolio: PortfolioServices
     statements: StatementService

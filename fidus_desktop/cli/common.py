@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,19 +18,23 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from fidus_desktop.bootstrap import AppContext, open_context
+from fidus_desktop.config.logging_setup import configure_logging
+from fidus_desktop.config.paths import AppPaths
+from fidus_desktop.errors import UserError, is_expected, report
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.users import SecondFactorRequired
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace], int]
 
 
-class CliError(Exception):
+class CliError(UserError):
     """A message for the user and the exit code to leave with."""
 
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         super().__init__(message)
-        self.code = code
+        self.exit_code = code
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -42,6 +47,24 @@ def read_bytes(path: str) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         fail(f"Cannot read {path}: {exc.strerror or exc}.")
+
+
+def exit_for(exc: BaseException) -> int:
+    """Print what went wrong and how to fix it (never a traceback), log it once, return the exit code.
+
+    Known conditions exit with their ``exit_code`` (2: fix the input or the set-up); anything unexpected is
+    logged with its trace in the log file, which the message names with a reference, and exits 1.
+    """
+    log_file = AppPaths.for_user().log_file
+    if not is_expected(exc):
+        try:
+            configure_logging(log_file)  # the trace goes to the file even if no database was opened
+        except OSError:
+            pass  # the log folder cannot be written: the message still names the problem's reference
+    print(f"fidus: {report(exc, log, log_hint=str(log_file))}", file=sys.stderr)
+    if isinstance(exc, UserError):
+        return exc.exit_code
+    return EXIT_USAGE if is_expected(exc) else EXIT_PROBLEM
 
 
 @contextmanager

@@ -97,6 +97,25 @@ def check_mt5(given: DoctorInput) -> Check:
     return Check("mt5", "warn", reason, "Install on the Windows workstation running the MT5 terminal.")
 
 
+def check_mt5_server_clocks(given: DoctorInput) -> Check:
+    """Each account's server_time against the server clock the poller detected from the newest tick."""
+    try:
+        ctx = open_context(given.db_uri, log_to_file=False)
+    except (StorageError, SettingsError):
+        return Check("mt5 server time", "warn", "database unreachable (see the database check)")
+    try:
+        wrong = ctx.services.trading.sync.server_clock_mismatches()
+    finally:
+        ctx.close()
+    if not wrong:
+        return Check("mt5 server time", "ok", "no account's server_time disagrees with its server's clock")
+    detail = "; ".join(f"{login}: server_time {check['policy']!r} says UTC{check['configured_minutes'] / 60:+g} h, "
+                       f"the server's ticks say UTC{check['detected_minutes'] / 60:+g} h" for login, check in wrong)
+    return Check("mt5 server time", "warn", detail,
+                 "Correct server_time under Trading > Accounts (EET-NY, EET-EU, a fixed offset such as UTC+0); "
+                 "deal times are stored shifted until then, no deal is lost.")
+
+
 def check_google(given: DoctorInput) -> Check:
     try:
         settings = Settings.load(given.paths.settings_file, settings_schema())

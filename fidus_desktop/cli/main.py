@@ -7,13 +7,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from fidus_desktop.cli.common import EXIT_PROBLEM, EXIT_USAGE, CliError
-from fidus_desktop.config.settings import SettingsError
+from fidus_desktop.cli.common import EXIT_PROBLEM, exit_for
 from fidus_desktop.features.registry import cli_modules
-from fidus_desktop.services.base import ValidationError
-from fidus_desktop.services.permissions import PermissionDenied
-from fidus_desktop.services.users import AuthenticationFailed
-from fidus_desktop.store.errors import StorageError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,18 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except CliError as exc:
-        print(f"fidus: {exc}", file=sys.stderr)
-        return exc.code
-    except (ValidationError, AuthenticationFailed, PermissionDenied, SettingsError) as exc:
-        print(f"fidus: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except StorageError as exc:
-        print(f"fidus: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("fidus: interrupted; nothing half-written (changes are transactional).", file=sys.stderr)
         return EXIT_PROBLEM
+    except Exception as exc:  # every failure: one message, one log entry, one exit code (cli.common.exit_for)
+        return exit_for(exc)
 
 
 if __name__ == "__main__":

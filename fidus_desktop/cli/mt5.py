@@ -9,9 +9,11 @@ simulator's default instant), so a second ``--once`` run with the same seed stor
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fidus_desktop.bootstrap import AppContext
@@ -28,8 +30,11 @@ from fidus_desktop.cli.portfolio import _day
 from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.exposure import n_positions
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
+from fidus_desktop.integrations.mt5 import Mt5Error, Mt5Session, RealTerminal, SimulatedTerminal, policy_from_config
+from fidus_desktop.integrations.mt5.recorder import record_fixture
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.accounts import terminal_path_warning
+from fidus_desktop.services.trading.lease import holder_name
 from fidus_desktop.services.trading.link import TerminalLink, poller_over
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.reconciliation import reconciliation_state
@@ -166,7 +171,41 @@ def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any, link: Termina
         settings = PollerSettings.from_settings(ctx.settings.get)
     except (ValueError, TypeError, SettingsError) as exc:
         fail(f"The [mt5] settings are not usable: {exc}")
-    return poller_over(link, ctx.services.trading, actor, settings, None if args.once else _Printer())
+    listener = None if args.once else _Printer()
+    holder = holder_name("fidus mt5 sync")  # not the GUI's name: the two never follow one account at once
+    return poller_over(link, ctx.services.trading, actor, settings, listener, holder=holder)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Attach (never start) the terminal, check it shows ``--login``, write the scrubbed fixture."""
+    if args.days <= 0:
+        fail("--days must be a positive number of days.")
+    with acting(args) as (ctx, actor):
+        require(actor, Permission.MT5_MANAGE)
+        account = ctx.services.trading.accounts.get(actor, args.login)
+        terminal = RealTerminal() if args.simulated is None else SimulatedTerminal(seed=args.simulated)
+        clock = (lambda: terminal.now) if isinstance(terminal, SimulatedTerminal) else (lambda: datetime.now(UTC))
+        policy = policy_from_config(account.server_time)
+        session = Mt5Session(terminal, policy, clock=clock)
+        try:
+            if isinstance(terminal, SimulatedTerminal):
+                sim = terminal.accounts[args.login]
+                session.connect(login=sim.login, password=sim.password, server=sim.server)
+            else:
+                if terminal.terminal_running(account.terminal_path or None) is False:  # never start it
+                    fail("MetaTrader 5 is not running; start it, log in to the account, then record.")
+                session.connect(path=account.terminal_path or None)
+            session.expect_account(account.login, account.server)
+            now = clock()
+            fixture = record_fixture(terminal, policy, account.server_time, now - timedelta(days=args.days), now)
+        except Mt5Error as exc:
+            fail(str(exc))
+        finally:
+            terminal.shutdown()
+    Path(args.out).write_text(json.dumps(fixture, indent=1, ensure_ascii=False), encoding="utf-8")
+    deals = len(fixture["accounts"][0]["deals"])
+    print(f"Recorded {deals} deal(s) of {args.login} (scrubbed) to {args.out}; check it before sharing.")
+    return EXIT_OK
 
 
 RECONCILE_DAYS = 30  # the default period: the last 30 days up to today (UTC)
@@ -235,6 +274,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--once", action="store_true", help="read every account up to now, then exit")
     add_actor_options(p)
     p.set_defaults(func=cmd_sync)
+
+    p = msub.add_parser("record", help="record a scrubbed session of the running terminal as a replay test fixture")
+    p.add_argument("--login", type=int, required=True, help="the account set up in FIDUS the terminal shows")
+    p.add_argument("--days", type=int, default=30, help="history to record, up to now (default 30)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the fixture to write (JSON)")
+    p.add_argument("--simulated", type=int, metavar="SEED", help=argparse.SUPPRESS)  # tests: record the simulator
+    add_actor_options(p)
+    p.set_defaults(func=cmd_record)
 
     p = msub.add_parser("reconcile", help="balance deals vs the funds' recorded cash flows (exit 1 on mismatches)")
     p.add_argument("--login", type=int, help="only the fund of this MT5 account (all of that fund's accounts)")

@@ -12,12 +12,13 @@ import keyring
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.security.keyring_file import KeyringStatus, describe_keyring
 
 SERVICE = "FIDUS Desktop"
 
 
-class SecretsUnavailable(Exception):
+class SecretsUnavailable(UserError):
     """No usable keyring; the message says how to get one."""
 
 

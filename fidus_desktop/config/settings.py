@@ -20,12 +20,14 @@ from typing import Any
 
 import tomli_w
 
+from fidus_desktop.errors import UserError
+
 VERSION_KEY = "settings_version"
 _SECRET_WORDS = ("password", "secret", "token", "passphrase", "api_key")
 _TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a text", list: "a list"}
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """The settings file cannot be read, or a value is not allowed there."""
 
 

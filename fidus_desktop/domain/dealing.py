@@ -29,11 +29,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fidus_desktop.domain.money import Money, round_money, round_units, to_decimal
+from fidus_desktop.errors import UserError
 
 NAV_PER_UNIT_DP = 4
 
 
-class DealingError(ValueError):
+class DealingError(UserError, ValueError):
     """A dealing request or its pricing is invalid."""
 
 

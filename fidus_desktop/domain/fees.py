@@ -46,11 +46,12 @@ from fidus_desktop.domain.dealing import (
     round_nav_per_unit,
 )
 from fidus_desktop.domain.money import Money, minor_units, round_money, round_units, to_decimal
+from fidus_desktop.errors import UserError
 
 DAYS_PER_YEAR = Decimal(365)
 
 
-class FeeError(ValueError):
+class FeeError(UserError, ValueError):
     """Invalid fee terms or fee state."""
 
 

@@ -26,9 +26,10 @@ from enum import Enum, StrEnum
 from typing import NamedTuple
 
 from fidus_desktop.domain.money import Money, round_money, to_decimal
+from fidus_desktop.errors import UserError
 
 
-class FixedYieldError(ValueError):
+class FixedYieldError(UserError, ValueError):
     """Invalid fixed-yield terms, investment or request."""
 
 

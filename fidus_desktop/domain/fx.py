@@ -31,6 +31,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from fidus_desktop.domain.money import Money, MoneyError, check_currency, round_money, to_decimal
+from fidus_desktop.errors import UserError
 
 EUR = "EUR"
 DEFAULT_MAX_STALE_DAYS = 10
@@ -52,7 +53,7 @@ _MONTHS = {
 }
 
 
-class FxError(ValueError):
+class FxError(UserError, ValueError):
     """Base of FX errors."""
 
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from fidus_desktop.errors import UserError
+
 UNITS_DP = 4
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 # ISO 4217 minor units that differ from the usual 2.
@@ -19,7 +21,7 @@ _MINOR_UNITS = {
 }
 
 
-class MoneyError(ValueError):
+class MoneyError(UserError, ValueError):
     """Invalid amount, currency or a mixed-currency operation."""
 
 

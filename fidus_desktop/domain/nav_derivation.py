@@ -25,9 +25,10 @@ from decimal import ROUND_FLOOR, Decimal
 
 from fidus_desktop.domain.dealing import round_nav_per_unit
 from fidus_desktop.domain.money import minor_units, round_money
+from fidus_desktop.errors import UserError
 
 
-class NavDerivationError(ValueError):
+class NavDerivationError(UserError, ValueError):
     """The NAV cannot be derived; the message says what is missing and what to do."""
 
 

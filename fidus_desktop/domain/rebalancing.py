@@ -15,13 +15,14 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from fidus_desktop.domain.money import Money, round_money, to_decimal
+from fidus_desktop.errors import UserError
 
 WEIGHT_SUM_TOLERANCE = Decimal("0.000001")
 ZERO = Decimal(0)
 Groups = dict[str, list["Position"]]
 
 
-class RebalanceError(ValueError):
+class RebalanceError(UserError, ValueError):
     """Targets, positions or parameters that cannot produce a rebalancing proposal."""
 
 

@@ -14,6 +14,10 @@ ADMIN = Feature(
                  P.DEMO_LOAD),
     grants={Role.COMPLIANCE_OFFICER: frozenset({P.AUDIT_READ}), Role.BACK_OFFICE: frozenset({P.BACKUP_RUN})},
     tab=TabDecl("admin", "Admin", "fidus_desktop.ui.admin.tab:AdminTab", permission=P.USERS_MANAGE),
+    admin_sections=(("Users", "fidus_desktop.ui.admin.users_view:UsersView"),
+                    ("Audit", "fidus_desktop.ui.admin.audit_view:AuditView"),
+                    ("Backups", "fidus_desktop.ui.admin.backup_view:BackupsView"),
+                    ("Keys", "fidus_desktop.ui.admin.keys_view:KeysView")),
     cli=("fidus_desktop.cli.audit", "fidus_desktop.cli.backup", "fidus_desktop.cli.keys", "fidus_desktop.cli.users"),
     settings=(
         Setting("security.idle_lock_minutes", float, 10, "minutes without input before the window locks",

@@ -8,6 +8,7 @@ from fidus_desktop.config.settings import Setting, at_least, one_of_each
 from fidus_desktop.features.spec import Feature
 from fidus_desktop.services.audit_query import AuditQueryService
 from fidus_desktop.services.backup import BackupService
+from fidus_desktop.services.changes import ChangeFeed
 from fidus_desktop.services.documents import DEFAULT_MAX_MB, MAX_MB_SETTING, DocumentService
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, Role
@@ -26,6 +27,7 @@ CORE = Feature(
         "documents": lambda w: DocumentService(w.ctx, w.services.vault, w.settings, w.document_owners),
         "backup": lambda w: BackupService(w.ctx),
         "audit_query": lambda w: AuditQueryService(w.ctx),
+        "changes": lambda w: ChangeFeed(w.ctx),
         "users": lambda w: UserService(w.ctx, SignInPolicy.from_settings(w.settings)),
     },
     permissions=(P.PERSONAL_DATA_READ, P.PERSONAL_DATA_EXPORT, P.PERSONAL_DATA_ERASE, P.OWN_CREDENTIALS),

@@ -82,3 +82,13 @@ def tabs(features: tuple[Feature, ...] | None = None) -> list[TabDecl]:
 def status_items(features: tuple[Feature, ...] | None = None) -> list[StatusItem]:
     features = _chosen(features)
     return [item for f in features for item in f.status_items]
+
+
+def session_jobs(features: tuple[Feature, ...] | None = None) -> list[tuple[str, str]]:
+    """``(name, "module:factory")`` of every feature's session jobs, in feature order."""
+    return [job for f in _chosen(features) for job in f.session_jobs]
+
+
+def admin_sections(features: tuple[Feature, ...] | None = None) -> list[tuple[str, str]]:
+    """``(title, "module:factory")`` of the Admin tab's pages, in feature order."""
+    return [section for f in _chosen(features) for section in f.admin_sections]

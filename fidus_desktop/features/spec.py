@@ -30,16 +30,14 @@ ServiceFactory = Callable[["Wiring"], Any]
 class TabDecl:
     """The feature's main-window tab: ``factory`` is ``"module:callable(session) -> QWidget"``.
 
-    The tab is listed for users holding ``permission`` (None: every signed-in user). It is built when first
-    shown, unless ``eager``: a tab that owns a background job of the session (Trading's MT5 poller) is built
-    with the window so the job runs from sign-in."""
+    The tab is listed for users holding ``permission`` (None: every signed-in user) and built when first shown;
+    work that must run from sign-in belongs in a session job (``Feature.session_jobs``), not in the tab."""
 
     name: str  # stable id used by --tab and saved as the last tab
     title: str
     factory: str = ""  # empty: a "not available yet" panel saying ``note``
     permission: str | None = None
     note: str = ""
-    eager: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,11 @@ class Feature:
     - ``migrations``: schema steps (``store.schema.Migration``), versions unique across features.
     - ``permissions``: every permission it defines, in the order docs/SECURITY.md lists them;
       ``grants``: which roles hold which (the administrator holds all but ``not_for_admin``).
-    - ``tab``, ``status_items``: its part of the main window. ``cli``: modules with ``register(subparsers)``.
+    - ``tab``, ``status_items``: its part of the main window. ``session_jobs``: ``(name, "module:factory")``,
+      background work of a signed-in session: the main window makes ``factory(session, window)`` before the
+      tabs (``session.jobs[name]``), calls its ``start()`` and, when it closes, its ``stop()``.
+    - ``admin_sections``: ``(title, "module:factory(session) -> QWidget")`` pages of the Admin tab.
+    - ``cli``: modules with ``register(subparsers)``.
     - ``demo``: ``(order, "module:builder(run)")`` for ``--demo`` (users 10, funds 20, MT5 50 …).
     - ``personal_data``: encrypted fields and person collections; ``document_owners``: owner entity → collection.
     - ``settings``/``renames``: typed keys with defaults and upgrade steps.
@@ -79,6 +81,8 @@ class Feature:
     not_for_admin: frozenset[str] = frozenset()
     tab: TabDecl | None = None
     status_items: tuple[StatusItem, ...] = ()
+    session_jobs: tuple[tuple[str, str], ...] = ()
+    admin_sections: tuple[tuple[str, str], ...] = ()
     cli: tuple[str, ...] = ()
     demo: tuple[tuple[int, str], ...] = ()
     personal_data: PersonalDataRegistry = field(default_factory=PersonalDataRegistry)

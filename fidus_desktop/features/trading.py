@@ -72,12 +72,13 @@ TRADING = Feature(
         Role.CLIENT: frozenset({P.OWN_ACCOUNTS_READ}),
     },
     not_for_admin=frozenset({P.OWN_ACCOUNTS_READ}),  # the administrator is not a client with accounts
-    tab=TabDecl("trading", "Trading", "fidus_desktop.ui.trading.tab:trading_tab", eager=True),  # owns the poller
+    tab=TabDecl("trading", "Trading", "fidus_desktop.ui.trading.tab:trading_tab"),
     status_items=(StatusItem("mt5", "fidus_desktop.ui.trading.status_item:Mt5StatusItem"),),
+    session_jobs=(("mt5", "fidus_desktop.ui.trading.mt5_sync:session_mt5_sync"),),  # syncs from sign-in
     cli=("fidus_desktop.cli.mt5",),
     demo=((50, "fidus_desktop.services.trading.demo:demo_mt5"),),
     settings=poller_settings(),
-    doctor=("fidus_desktop.cli.doctor:check_mt5",),
+    doctor=("fidus_desktop.cli.doctor:check_mt5", "fidus_desktop.cli.doctor:check_mt5_server_clocks"),
     announces=(collections.ACCOUNTS, collections.SYNC_STATE, collections.BALANCE_CLASSES,
                collections.TRADING_SETTINGS, collections.ALERTS, NOTES),
 )

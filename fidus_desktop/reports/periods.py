@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from fidus_desktop.errors import UserError
+
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
-class PeriodError(ValueError):
+class PeriodError(UserError, ValueError):
     """Text that is not a reporting period; the message says what to write instead."""
 
 

@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fidus_desktop.errors import UserError
+
 GENESIS_HASH = "0" * 64
 HASH_FIELD = "hash"
 SEQ_FIELD = "seq"
@@ -30,7 +32,7 @@ PREV_FIELD = "prev_hash"
 TAG_PREFIX = "\x01"
 
 
-class AuditChainError(ValueError):
+class AuditChainError(UserError, ValueError):
     """An audit entry cannot be put in canonical form; the message names the field."""
 
 

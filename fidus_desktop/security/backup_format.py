@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.security.crypto import KEY_BYTES, NONCE_BYTES, SALT_BYTES, ScryptParams, WrongPassphrase
 
 MAGIC = b"FIDUSBAK"
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 
-class BackupCorrupt(ValueError):
+class BackupCorrupt(UserError, ValueError):
     """The archive is damaged, cut short or was altered; the message says where."""
 
 

@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from fidus_desktop.errors import UserError
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 SALT_BYTES = 16
@@ -46,7 +48,7 @@ _BLIND_INDEX_INFO = b"fidus blind index v1"
 _TEXT, _BYTES = b"s", b"b"
 
 
-class CryptoError(Exception):
+class CryptoError(UserError):
     """Base of the errors raised here."""
 
 

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document, Store
 
 
-class ValidationError(ValueError):
+class ValidationError(UserError, ValueError):
     """Input a service refused; ``problems`` maps field names to what is wrong and how to fix it."""
 
     def __init__(self, problems: dict[str, str] | str) -> None:

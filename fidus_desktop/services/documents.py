@@ -28,6 +28,7 @@ from pathlib import Path, PurePath
 
 from fidus_desktop.config.secrets import SecretsUnavailable
 from fidus_desktop.config.settings import Settings
+from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
@@ -58,7 +59,7 @@ MEDIA_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 _FRAME = struct.Struct(">I")
 
 
-class DocumentDamaged(ValueError):
+class DocumentDamaged(UserError, ValueError):
     """A stored document's pieces are missing or do not add up to what was uploaded."""
 
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fidus_desktop.config.secrets import SecretStore, SecretsUnavailable
+from fidus_desktop.errors import UserError
 from fidus_desktop.security.crypto import (
     DataKey,
     DecryptionError,
@@ -58,7 +59,7 @@ def secret_name(key_id: str) -> str:
     return f"data-key/{key_id}"
 
 
-class KeysNotReady(Exception):
+class KeysNotReady(UserError):
     """No data key exists yet, or this workstation cannot use it; the message says what to run."""
 
 

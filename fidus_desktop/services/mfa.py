@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.security import totp
 from fidus_desktop.security.crypto import ScryptParams
 from fidus_desktop.store.port import Document
@@ -31,7 +32,7 @@ LEGACY = "legacy_totp_secret"  # clear secrets from before wrapping, until their
 ENROLMENT_FIELDS = (WRAPPED, LEGACY, "totp_last_step", "recovery_codes", "mfa_enrolled_at")
 
 
-class ChallengeExpired(Exception):
+class ChallengeExpired(UserError):
     """The password step is too old or unknown; the user must start the sign-in again."""
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from fidus_desktop.errors import UserError
+
 if TYPE_CHECKING:
     from fidus_desktop.services.actor import Actor
 
@@ -99,7 +101,7 @@ class RoleMatrix(Mapping[Role, frozenset[str]]):
 ROLE_PERMISSIONS = RoleMatrix()
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(UserError):
     """The actor's role may not make this call."""
 
 

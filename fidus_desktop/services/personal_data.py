@@ -24,6 +24,7 @@ from typing import Any
 
 from fidus_desktop.config.secrets import SecretsUnavailable
 from fidus_desktop.config.settings import Settings
+from fidus_desktop.errors import UserError
 from fidus_desktop.reports.personal_data_pdf import render_person_export
 from fidus_desktop.security.crypto import (
     NORMALISERS,
@@ -56,7 +57,7 @@ class Locked:
         return LOCKED_TEXT
 
 
-class VaultLocked(Exception):
+class VaultLocked(UserError):
     """A value cannot be sealed (or exported) without the data key on this workstation."""
 
 

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.security import passwords, totp
 from fidus_desktop.security.crypto import CryptoError, ScryptParams
 from fidus_desktop.services import mfa
@@ -57,7 +58,7 @@ _UNREADABLE = (
 )
 
 
-class AuthenticationFailed(Exception):
+class AuthenticationFailed(UserError):
     """Wrong username or password (deliberately not saying which), or a disabled account."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from fidus_desktop.errors import UserError
 
-class StorageError(Exception):
+
+class StorageError(UserError):
     """Base of every storage problem; the message says what is wrong and how to fix it."""
 
 

@@ -24,6 +24,7 @@ from fidus_desktop.services.backup import last_backup_time
 from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Permission, allowed
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.background import Runner
+from fidus_desktop.ui.errors import describe_error
 
 PASSPHRASE_SECRET = "backup-passphrase"  # noqa: S105 - the keyring entry's name, not a secret
 DAILY = timedelta(days=1)
@@ -134,7 +135,7 @@ class BackupScheduler(QObject):
             written = backup.run_scheduled(actor, folder, passphrase, keep)
             return CheckResult(self.last_backup(), written)
 
-        self.runner.submit(job, on_done=self._checked, on_error=self._failed)
+        self.runner.submit(job, owner=self, key="backup", on_done=self._checked, on_error=self._failed)
 
     def _checked(self, result: CheckResult) -> None:
         self.running = False
@@ -147,5 +148,6 @@ class BackupScheduler(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         self.running = False
-        self.status.emit(f"Backup failed: {exc}", False)
-        self.failed.emit(f"The backup failed: {exc}")
+        message = describe_error(exc)
+        self.status.emit(f"Backup failed: {message}", False)
+        self.failed.emit(f"The backup failed: {message}")

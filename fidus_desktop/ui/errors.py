@@ -1,16 +1,49 @@
-"""Turning exceptions into messages a user can act on."""
+"""The GUI's end of the one error path: every failure a view shows goes through here.
+
+The wording comes from ``fidus_desktop.errors`` (shared with start-up and the CLI); this module adds the
+Qt display. Both functions log the exception once (unexpected ones with their trace), so a message on
+screen always has its counterpart in the log file.
+"""
 
 from __future__ import annotations
 
-from fidus_desktop.services.base import ValidationError
-from fidus_desktop.services.permissions import PermissionDenied
-from fidus_desktop.services.personal_data import VaultLocked
-from fidus_desktop.store.errors import ConcurrencyError, DatabaseUnreachable, StorageError
+import logging
+import sys
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from fidus_desktop.errors import report
+
+log = logging.getLogger(__name__)
+_unparented: set[QMessageBox] = set()  # boxes without a parent window, kept alive until closed
 
 
 def describe_error(exc: BaseException) -> str:
-    """One paragraph: what went wrong and what to do. Unknown errors say where the details are."""
-    if isinstance(exc, (ValidationError, PermissionDenied, ConcurrencyError, DatabaseUnreachable, StorageError,
-                        VaultLocked)):
-        return str(exc)
-    return f"Something went wrong: {exc}. Details are in the log file (Help → Open log folder)."
+    """The message for a label or a dialog line: what went wrong and how to fix it."""
+    return report(exc, log)
+
+
+def show_error(exc: BaseException, parent: QWidget | None = None, title: str = "FIDUS Desktop") -> None:
+    """The central error display: a window-modal message box over ``parent`` (default: the active window)."""
+    parent = parent or QApplication.activeWindow()
+    box = QMessageBox(QMessageBox.Icon.Warning, title, describe_error(exc), QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("errorBox")
+    if parent is None:  # nothing owns it: without a reference Python would delete it at once
+        _unparented.add(box)
+        box.finished.connect(lambda _: _unparented.discard(box))
+    box.open()
+
+
+def install_excepthook() -> None:
+    """An exception escaping a slot or an event handler (a bug): logged with its trace and shown, not only
+    printed to a console nobody sees. The application keeps running, as Qt does after such an exception."""
+
+    def hook(kind: type[BaseException], exc: BaseException, trace: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, trace)
+            return
+        exc.__traceback__ = exc.__traceback__ or trace
+        show_error(exc)
+
+    sys.excepthook = hook

@@ -100,12 +100,14 @@ class LockDialog(QDialog):
         if self._challenge is None:
             username, password = self.session.actor.username, self.password.text()
             self.session.runner.submit(
-                lambda: users.authenticate(username, password), on_done=self._signed_in, on_error=self._failed
+                lambda: users.authenticate(username, password), owner=self, on_done=self._signed_in,
+                on_error=self._failed,
             )
         else:
             challenge, code = self._challenge, self.code.text()
             self.session.runner.submit(
-                lambda: users.complete_mfa(challenge, code), on_done=self._signed_in, on_error=self._failed
+                lambda: users.complete_mfa(challenge, code), owner=self, on_done=self._signed_in,
+                on_error=self._failed,
             )
 
     def _signed_in(self, user: User) -> None:
@@ -136,7 +138,7 @@ class LockDialog(QDialog):
         self.code.clear()
         if self._challenge is None:
             self.password.clear()
-        self.error.setText(str(exc) if isinstance(exc, AuthenticationFailed) else describe_error(exc))
+        self.error.setText(describe_error(exc))
 
 
 class IdleLock(QObject):

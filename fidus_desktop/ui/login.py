@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from fidus_desktop.services.users import (
-    AuthenticationFailed,
     SecondFactorRequired,
     SignInExpired,
     User,
@@ -62,12 +61,12 @@ class LoginDialog(QDialog):
         self._busy(True)
         if self._challenge is not None:
             challenge, code = self._challenge, self.code.text()
-            self.runner.submit(lambda: self.users.complete_mfa(challenge, code), on_done=self._signed_in,
+            self.runner.submit(lambda: self.users.complete_mfa(challenge, code), owner=self, on_done=self._signed_in,
                                on_error=self._failed)
         else:
             username, password = self.username.text(), self.password.text()
-            self.runner.submit(lambda: self.users.authenticate(username, password), on_done=self._signed_in,
-                               on_error=self._failed)
+            self.runner.submit(lambda: self.users.authenticate(username, password), owner=self,
+                               on_done=self._signed_in, on_error=self._failed)
 
     def _signed_in(self, user: User) -> None:
         self._busy(False)
@@ -92,7 +91,7 @@ class LoginDialog(QDialog):
             self.password.clear()
             self.password.setFocus()
         # Wrong credentials, a locked account, or the database gone: said inline, the dialog stays usable.
-        self.error.setText(str(exc) if isinstance(exc, AuthenticationFailed) else describe_error(exc))
+        self.error.setText(describe_error(exc))
 
     def _restart(self) -> None:
         """Back to the password step (the code came too late)."""

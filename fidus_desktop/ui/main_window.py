@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 
 from fidus_desktop import __version__
 from fidus_desktop.config.secrets import keyring_status
+from fidus_desktop.features.registry import session_jobs
+from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import process_figures
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.session import UiSession
@@ -36,6 +38,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.backups = session.backups = BackupScheduler(session.context, session.runner, session.actor, self)
         self.setWindowTitle(f"FIDUS Desktop — {session.context.store.describe()}")
+        self.jobs = session.jobs = {name: resolve(factory)(session, self) for name, factory in session_jobs()}
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tab_names: list[str] = []
         self.lazy_tabs: list[LazyTab] = []
@@ -46,8 +49,6 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(frame, spec.title)
             self.tab_names.append(spec.name)
             self.lazy_tabs.append(frame)
-            if spec.eager:
-                frame.build()
         self.tabs.currentChanged.connect(self._build_tab)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -67,6 +68,9 @@ class MainWindow(QMainWindow):
             self.restore_state()
         self._build_tab(self.tabs.currentIndex())
         self.backups.start()
+        session.watcher.start()
+        for job in self.jobs.values():
+            job.start()
 
     def _build_tab(self, index: int) -> None:
         """Tabs are built when first shown: start-up pays only for the one on screen."""
@@ -142,6 +146,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.backups.stop()
+        for job in self.jobs.values():
+            job.stop()
+        self.session.watcher.stop()
         self.status_panel.timer.stop()
         self.session.runner.wait(3000)
         super().closeEvent(event)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.security.totp import TotpEnrolment
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.changes import USER
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -98,7 +99,8 @@ class TotpEnrolmentDialog(QDialog):
         for widget in (intro, self.qr, self.secret, self.code, self.password, self.error, buttons):
             layout.addWidget(widget)
         users, actor = session.services.users, session.actor
-        session.runner.submit(lambda: users.begin_totp_enrolment(actor), on_done=self._show, on_error=self._failed)
+        session.runner.submit(lambda: users.begin_totp_enrolment(actor), owner=self, on_done=self._show,
+                              on_error=self._failed)
 
     def _show(self, enrolment: TotpEnrolment) -> None:
         self.enrolment = enrolment
@@ -116,6 +118,8 @@ class TotpEnrolmentDialog(QDialog):
         self.confirm.setEnabled(False)
         self.session.runner.submit(
             lambda: users.confirm_totp_enrolment(actor, secret, code, password),
+            owner=self,
+            changes={USER},
             on_done=self._confirmed,
             on_error=self._failed,
         )

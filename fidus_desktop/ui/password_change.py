@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.changes import USER
 from fidus_desktop.services.users import User
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.new_password import NewPasswordFields
@@ -54,7 +55,8 @@ class ChangePasswordDialog(QDialog):
         users, actor = self.session.services.users, self.session.actor
         old, new = self.current.text(), self.fields.password.text()
         self.ok.setEnabled(False)
-        self.session.runner.submit(lambda: users.change_password(actor, old, new), on_done=self._changed_ok,
+        self.session.runner.submit(lambda: users.change_password(actor, old, new), owner=self,
+                                   changes={USER}, on_done=self._changed_ok,
                                    on_error=self._failed)
 
     def _changed_ok(self, user: User) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from fidus_desktop.bootstrap import AppContext, Services
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.background import Runner, runner
+from fidus_desktop.ui.change_watcher import ChangeWatcher
 
 if TYPE_CHECKING:
     from fidus_desktop.ui.backup_scheduler import BackupScheduler
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 class SessionSignals(QObject):
     """Broadcasts so that every screen showing a figure refreshes when it changes."""
 
-    data_changed = Signal(str)  # the collection / topic that changed, e.g. "transactions"
+    data_changed = Signal(str)  # a change name (``services.changes``), e.g. "transaction"
     mt5_status = Signal(str)  # status-bar text for the MT5 slot
 
 
@@ -29,6 +30,12 @@ class UiSession:
     runner: Runner = field(default_factory=runner)
     signals: SessionSignals = field(default_factory=SessionSignals)
     backups: BackupScheduler | None = None  # the main window's automatic backups, shared with Admin → Backups
+    jobs: dict[str, Any] = field(default_factory=dict)  # the features' session jobs, run by the main window
+    watcher: ChangeWatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Relays announced changes from now on; the main window starts its polling for other workstations'.
+        self.watcher = ChangeWatcher(self.context.services.changes, self.runner, self.signals)
 
     @property
     def services(self) -> Services:

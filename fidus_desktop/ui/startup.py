@@ -3,8 +3,9 @@
 Empty database → first-run wizard; otherwise → sign-in, then a forced password change or MFA enrolment when
 the account owes one. ``--demo`` builds a fresh demo database and signs in as the demo administrator (no
 password, no MFA enrolment: the data is fictitious and replaced on every demo start). Start-up errors (bad
-URI, unreachable or corrupt database, settings file) end in a dialog naming the problem and the fix, and exit
-code 2; nothing is overwritten.
+URI, unreachable or corrupt database, settings file, keyring) end in a dialog naming the problem and the fix,
+and exit code 2; nothing is overwritten. An unexpected error is logged with its trace and a reference the
+dialog quotes, and exits 1.
 
 Signing out (File → Sign out, or "Sign out" on the idle lock) is audited (``user.sign_out``), ends the
 session's idle lock and automatic backups, closes its window and asks for a sign-in again on the same open
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialo
 
 from fidus_desktop.bootstrap import AppContext, demo_database_path, open_context
 from fidus_desktop.config.paths import AppPaths
-from fidus_desktop.config.settings import SettingsError
+from fidus_desktop.errors import is_expected, report
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.users import User
 from fidus_desktop.store.errors import StorageError
@@ -42,7 +43,6 @@ from fidus_desktop.ui.password_change import ChangePasswordDialog
 from fidus_desktop.ui.session import UiSession
 
 log = logging.getLogger(__name__)
-STARTUP_ERRORS = (StorageError, SettingsError, ValueError)
 
 
 @dataclass
@@ -54,10 +54,11 @@ class StartupOptions:
 
 
 def startup_message(exc: BaseException) -> str:
-    """What to tell the user when the application cannot start."""
-    if isinstance(exc, STARTUP_ERRORS):
-        return f"FIDUS Desktop cannot open its data.\n\n{exc}\n\nNothing was changed."
-    return f"FIDUS Desktop could not start: {exc}. Details are in the log file."
+    """What to tell the user when the application cannot start (logs ``exc`` once, with its trace if unexpected)."""
+    message = report(exc, log, doing="start-up", log_hint=str(AppPaths.for_user().log_file))
+    if is_expected(exc):
+        return f"FIDUS Desktop cannot open its data.\n\n{message}\n\nNothing was changed."
+    return f"FIDUS Desktop could not start.\n\n{message}"
 
 
 def fresh_demo_uri(paths: AppPaths) -> str:
@@ -109,7 +110,7 @@ class Startup(QObject):
     ) -> None:
         self.progress.setLabelText(label)
         self.progress.show()
-        self.runner.submit(fn, on_done=lambda result: self._step_done(then, result),
+        self.runner.submit(fn, owner=self, on_done=lambda result: self._step_done(then, result),
                            on_error=lambda exc: self._step_done(failed, exc))
 
     def _step_done(self, then: Callable[[Any], None], result: Any) -> None:
@@ -191,9 +192,8 @@ class Startup(QObject):
     def _sign_out(self, window: MainWindow, idle_lock: IdleLock) -> None:
         """End the window's session and ask for a sign-in again; the database stays open."""
         users, actor = window.session.services.users, window.session.actor
-        self.runner.submit(
-            lambda: users.sign_out(actor), on_error=lambda exc: log.error("The sign-out was not audited: %s", exc)
-        )
+        self.runner.submit(lambda: users.sign_out(actor), owner=None,
+                           on_error=lambda _: log.warning("The sign-out was not audited (the error is logged above)."))
         idle_lock.stop()
         window.closed.disconnect(self._close_context)
         self._login()  # shown before the window closes, so the application does not quit meanwhile
@@ -203,11 +203,9 @@ class Startup(QObject):
 
     def _cannot_start(self, exc: BaseException) -> None:
         """Opening failed: say what and how to fix it, change nothing, exit 2 (1 for an unexpected error)."""
-        expected = isinstance(exc, STARTUP_ERRORS)
-        if not expected:
-            log.error("Start-up failed", exc_info=exc)
-        print(f"fidus-desktop: {startup_message(exc)}", file=sys.stderr)
-        box = QMessageBox(QMessageBox.Icon.Critical, "FIDUS Desktop", startup_message(exc))
+        expected, message = is_expected(exc), startup_message(exc)
+        print(f"fidus-desktop: {message}", file=sys.stderr)
+        box = QMessageBox(QMessageBox.Icon.Critical, "FIDUS Desktop", message)
         box.setObjectName("startupError")
         box.finished.connect(lambda _: self._finish(None, 2 if expected else 1))
         box.open()

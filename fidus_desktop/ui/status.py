@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 from fidus_desktop.features.registry import status_items
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
 PING_INTERVAL_MS = 30_000
@@ -71,7 +72,8 @@ class StatusPanel(QStatusBar):
         if self._pinging:
             return
         self._pinging = True
-        self.session.runner.submit(self.session.context.store.ping, on_done=self._up, on_error=self._down)
+        self.session.runner.submit(self.session.context.store.ping, owner=self, key="ping", on_done=self._up,
+                                   on_error=self._down)
 
     def _up(self, _: object) -> None:
         self._pinging = False
@@ -79,4 +81,4 @@ class StatusPanel(QStatusBar):
 
     def _down(self, exc: BaseException) -> None:
         self._pinging = False
-        self._show(self.connection, f"database unreachable: {exc}", DOWN_STYLE)
+        self._show(self.connection, f"database unreachable: {describe_error(exc)}", DOWN_STYLE)

@@ -26,7 +26,6 @@ class TabSpec:
     title: str
     factory: TabFactory
     permission: str | None = None  # who sees the tab at all (None: every signed-in user)
-    eager: bool = False  # built with the window (it runs a job of the session), not when first shown
 
     def shown_to(self, session: UiSession) -> bool:
         return self.permission is None or allowed(session.actor.role, self.permission)
@@ -40,7 +39,7 @@ def _factory(decl: TabDecl) -> TabFactory:
 
 def tab_specs() -> list[TabSpec]:
     """Every feature's tab, in feature order."""
-    return [TabSpec(d.name, d.title, _factory(d), d.permission, d.eager) for d in tabs()]
+    return [TabSpec(d.name, d.title, _factory(d), d.permission) for d in tabs()]
 
 
 def tab_names() -> list[str]:

@@ -175,10 +175,11 @@ def test_connected_to_another_account_is_refused():
         Mt5Session(ScriptedTerminal(), UTC2).connect(login=2, password="x", server="Srv")
 
 
-def test_unknown_deal_type_stops_the_sync_loudly():
-    odd = raw_deal(1, at(T0))._replace(type=99)
-    with pytest.raises(Mt5RequestError, match="unknown type 99"):
-        Mt5Session(ScriptedTerminal(deals=(odd,)), UTC2).deals(T0 - timedelta(hours=1), T0)
+def test_an_unknown_deal_type_is_kept_as_other_with_its_raw_number():
+    """A newer server's type (agent commission, stop-out compensation …) must not stop the account for good."""
+    odd = raw_deal(1, at(T0 - timedelta(minutes=5)))._replace(type=99, entry=7)
+    [deal] = Mt5Session(ScriptedTerminal(deals=(odd,)), UTC2).deals(T0 - timedelta(hours=1), T0)
+    assert (deal.kind, deal.raw_type, deal.side) == (DealKind.OTHER, 99, None)
 
 
 def test_deals_since_rescans_and_splits_long_catch_ups():
@@ -196,3 +197,17 @@ def test_deals_since_rescans_and_splits_long_catch_ups():
 def test_empty_window_is_a_programming_error():
     with pytest.raises(ValueError, match="Empty deal window"):
         Mt5Session(ScriptedTerminal(), UTC2).deals(T0, T0)
+
+
+def test_a_zero_tick_of_a_freshly_selected_symbol_is_no_quote():
+    """Its bid and ask are 0 until the first real tick: used, exposure conversion would divide by zero."""
+    from fidus_desktop.integrations.mt5.records import Tick
+
+    class Fresh(ScriptedTerminal):
+        def symbol_info_tick(self, symbol):
+            return Tick(0, 0.0, 0.0, 0.0, 0, 0, 0, 0.0)
+
+        def symbol_select(self, symbol, enable=True):
+            return True
+
+    assert Mt5Session(Fresh(), UTC2).quotes(["EURGBP"]) == {}

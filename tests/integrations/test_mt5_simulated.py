@@ -100,7 +100,7 @@ def test_ticket_position_and_group_queries():
     terminal.initialize(login=ALPHA.login, password=ALPHA.password)
     deals = terminal.history_deals_get(1_704_000_000, 1_706_000_000)
     trade = next(d for d in deals if d.type in (DealType.DEAL_TYPE_BUY, DealType.DEAL_TYPE_SELL))
-    assert terminal.history_deals_get(ticket=trade.ticket) == (trade,)
+    assert terminal.history_deals_get(ticket=trade.order) == (trade,)  # ticket= is an ORDER ticket, as in the package
     both = terminal.history_deals_get(position=trade.position_id)
     assert [d.entry for d in both] == [0, 1]
     [order] = terminal.history_orders_get(ticket=trade.order)

@@ -113,3 +113,21 @@ def test_server_round_trip_except_in_the_skipped_hour(server_seconds):
 def test_fixed_offsets_round_trip_exactly(moment, minutes):
     policy = FixedOffset(minutes)
     assert policy.server_ms_to_utc(policy.utc_to_server_ms(moment)) == moment
+
+
+def test_eu_summer_time_policies_switch_on_the_eu_dates_not_the_us_ones():
+    from fidus_desktop.integrations.mt5.timezones import EuropeanSummerTime, FixedOffset, policy_from_config
+
+    eet = policy_from_config("EET-EU")
+    assert isinstance(eet, EuropeanSummerTime)
+    march = datetime(2024, 3, 20, 12, tzinfo=UTC)  # US already on summer time, the EU not until 31 March
+    assert eet.offset_at_utc(int(march.timestamp())) == 2 * 3600
+    assert policy_from_config("EET-NY").offset_at_utc(int(march.timestamp())) == 3 * 3600
+    switch = int(datetime(2024, 3, 31, 1, tzinfo=UTC).timestamp())  # last Sunday of March, 01:00 UTC
+    assert (eet.offset_at_utc(switch - 1), eet.offset_at_utc(switch)) == (7200, 10800)
+    autumn = int(datetime(2024, 10, 27, 1, tzinfo=UTC).timestamp())  # last Sunday of October
+    assert (eet.offset_at_utc(autumn - 1), eet.offset_at_utc(autumn)) == (10800, 7200)
+    assert policy_from_config("GMT-EU").offset_at_utc(switch) == 3600  # London
+    assert policy_from_config("EET-NODST") == FixedOffset(120)
+    server = eet.utc_to_server(march)
+    assert eet.server_to_utc(server) == march

@@ -28,11 +28,21 @@ def wait_until(condition: object, timeout: float = 10.0) -> None:
 
 
 def log_frames(path: Path) -> tuple[int, int]:
-    """(frames in the log, frames already copied into the database file), asked from a separate connection."""
+    """(frames in the log, frames already copied into the database file), asked from a separate connection.
+
+    SQLite answers -1 while another checkpoint holds the log (the store's thread may be running the next one),
+    so ask again until it answers."""
     conn = sqlite3.connect(path)
     try:
-        _, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return logged, copied
+        found: list[tuple[int, int]] = []
+
+        def answered() -> bool:
+            _, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            found.append((logged, copied))
+            return logged != -1
+
+        wait_until(answered)
+        return found[-1]
     finally:
         conn.close()
 

@@ -72,3 +72,45 @@ def test_sync_without_the_package_reports_unavailable_and_exit_1(db: str, capsys
     assert "MetaTrader5 package not installed (Windows only)" in capsys.readouterr().out
     status = json_out(capsys, "--db", db, "mt5", "status", "--json")
     assert {row["state"] for row in status} == {"stopped"}
+
+
+def test_doctor_warns_about_a_server_time_setting_the_servers_clock_contradicts(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ctx = open_context(db, log_to_file=False)
+    try:  # what the poller stores when the newest tick disagrees with server_time (tests/trading/test_real_terminal…)
+        ctx.services.trading.sync.state.insert({"login": 5001001, "server_offset": {
+            "detected_minutes": 0, "configured_minutes": 180, "policy": "EET-NY", "checked_at": None}})
+    finally:
+        ctx.close()
+    capsys.readouterr()
+    main(["--db", db, "doctor", "--json"])
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
+    check = checks["mt5 server time"]
+    assert check["status"] == "warn"
+    assert "5001001: server_time 'EET-NY' says UTC+3 h, the server's ticks say UTC+0 h" in check["detail"]
+
+
+def test_record_writes_a_scrubbed_fixture_the_replay_terminal_serves(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fidus_desktop.integrations.mt5 import Mt5Session, ReplayTerminal, policy_from_config
+    from fidus_desktop.integrations.mt5.recorder import REPLAY_LOGIN, REPLAY_PASSWORD, scrub_text
+
+    out = tmp_path / "session.json"
+    assert main(["--db", db, "mt5", "record", "--login", "5001001", "--days", "5", "--out", str(out),
+                 "--simulated", "3"]) == 0
+    assert "scrubbed" in capsys.readouterr().out
+    text = out.read_text(encoding="utf-8")
+    assert "5001001" not in text
+    assert "Alpha Fund" not in text
+    assert "Users/sim" not in text
+    replay = ReplayTerminal.from_file(out)
+    session = Mt5Session(replay, policy_from_config("EET-NY"))
+    session.connect(login=REPLAY_LOGIN, password=REPLAY_PASSWORD)
+    deals = session.deals_since(None).deals
+    assert deals
+    assert len(deals) == len(json.loads(text)["accounts"][0]["deals"])
+    comment = "Wire from IBAN DE89 3704 0044 0532 0130 00 for 5001001, mail a.b@c.com, ref #5521"
+    assert scrub_text(comment, 5001001) == \
+        "Wire from IBAN DE######### for 10000001, mail someone@example.com, ref #5521"

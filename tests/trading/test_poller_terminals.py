@@ -13,6 +13,7 @@ import pytest
 
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS, SimulatedTerminal, Terminal
 from fidus_desktop.integrations.mt5.enums import ResultCode
+from fidus_desktop.integrations.mt5.processes import terminal_key
 from fidus_desktop.integrations.mt5.records import AccountInfo
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
@@ -173,7 +174,7 @@ def test_a_failing_terminal_does_not_stall_the_others(
         assert set(stored(trading, login)) == truth(terminal, login)
     before = len(stored(trading, 5001001))
     broken.down = False
-    fake_time.value = poller._links[PATHS[5001001]].retry_at
+    fake_time.value = poller._links[terminal_key(PATHS[5001001])].retry_at
     poller.sync_to_now()
     tickets = stored(trading, 5001001)
     assert len(tickets) > before

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from fidus_desktop.domain.money import Money
+from fidus_desktop.errors import UserError
 
 
-class AnalyticsInputError(ValueError):
+class AnalyticsInputError(UserError, ValueError):
     """A NAV, benchmark or flow series that cannot be analysed as given."""
 
 

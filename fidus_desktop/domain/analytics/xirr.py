@@ -15,6 +15,7 @@ import numpy as np
 
 from fidus_desktop.domain.analytics.conventions import DAYS_PER_YEAR
 from fidus_desktop.domain.analytics.series import to_float
+from fidus_desktop.errors import UserError
 
 RATE_TOLERANCE = 1e-12
 _MAX_NEWTON_STEPS = 100
@@ -24,7 +25,7 @@ _GRID = np.concatenate(
 )
 
 
-class XirrError(ValueError):
+class XirrError(UserError, ValueError):
     """The cash flows have no internal rate of return (or it cannot be found)."""
 
 

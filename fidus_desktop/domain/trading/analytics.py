@@ -31,13 +31,16 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import pairwise
 
-from .balance_rules import BalanceCategory, Classification
+from .balance_rules import BalanceCategory, Classification, is_balance_affecting
 from .models import Deal, DealKind, EquityPoint, Side
 
 _RATIO = Decimal("0.0001")
 _HUNDRED = Decimal(100)
+# Money moved in or out by the client or the broker, not earned by trading. Credit is not here: equity includes
+# the account's credit, which true P&L subtracts as a whole.
 _CAPITAL = {BalanceCategory.CLIENT_DEPOSIT, BalanceCategory.CLIENT_WITHDRAWAL,
-            BalanceCategory.INTERNAL_TRANSFER, BalanceCategory.UNCLASSIFIED}
+            BalanceCategory.INTERNAL_TRANSFER, BalanceCategory.UNCLASSIFIED, BalanceCategory.BONUS,
+            BalanceCategory.CORRECTION, BalanceCategory.CHARGE}
 
 Flow = tuple[datetime, Decimal]
 
@@ -133,8 +136,9 @@ def stats_by_symbol(trades: Sequence[ClosedTrade]) -> dict[str, TradeStats]:
 
 
 def is_external_flow(deal: Deal) -> bool:
-    """Default for drawdowns: balance and credit deals are money moved in or out, not trading."""
-    return deal.kind in (DealKind.BALANCE, DealKind.CREDIT)
+    """Default for drawdowns: balance, credit, bonus, correction and charge deals (and unknown types that moved
+    money) are money moved in or out by the broker or the client, not trading."""
+    return is_balance_affecting(deal)
 
 
 def balance_curve(deals: Iterable[Deal]) -> list[tuple[datetime, Decimal]]:

@@ -1,4 +1,5 @@
-"""Classify balance deals (deposits, withdrawals, transfers, rebates) by their comment.
+"""Classify balance-affecting deals: balance deals (deposits, withdrawals, transfers, rebates) by their comment,
+credit, bonus, correction and charge deals by their type, and deal types FIDUS does not know not at all (review).
 
 MT5 records every cash movement as a DEAL_TYPE_BALANCE deal whose only description is the
 broker's free-text comment, so "Withdrawal to separation account" (profit taken out, still the
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 
+from fidus_desktop.errors import UserError
+
 from .models import Deal, DealKind
 
 
@@ -32,7 +35,24 @@ class BalanceCategory(Enum):
     PROFIT_WITHDRAWAL = "profit_withdrawal"  # to the separation account: performance, not capital
     INTERNAL_TRANSFER = "internal_transfer"
     FEE_REBATE = "fee_rebate"
+    CREDIT = "credit"  # broker credit (DEAL_TYPE_CREDIT): equity, never capital or performance
+    BONUS = "bonus"
+    CORRECTION = "correction"
+    CHARGE = "charge"
     UNCLASSIFIED = "unclassified"
+
+
+# Deal kinds that move the balance or equity without being trading: classified, and outside trading profit.
+BALANCE_AFFECTING = frozenset({DealKind.BALANCE, DealKind.CREDIT, DealKind.BONUS, DealKind.CORRECTION,
+                               DealKind.CHARGE, DealKind.OTHER})
+_BY_KIND = {DealKind.CREDIT: BalanceCategory.CREDIT, DealKind.BONUS: BalanceCategory.BONUS,
+            DealKind.CORRECTION: BalanceCategory.CORRECTION, DealKind.CHARGE: BalanceCategory.CHARGE}
+
+
+def is_balance_affecting(deal: Deal) -> bool:
+    """A cash movement to classify: every balance, credit, bonus, correction or charge deal, and a deal of a type
+    FIDUS does not know when it moved money."""
+    return deal.kind in BALANCE_AFFECTING and (deal.kind is not DealKind.OTHER or deal.net != 0)
 
 
 class Direction(Enum):
@@ -44,7 +64,7 @@ class Direction(Enum):
         return self is Direction.ANY or (amount > 0 if self is Direction.IN else amount < 0)
 
 
-class RuleError(ValueError):
+class RuleError(UserError, ValueError):
     """A classification rule in the settings is malformed."""
 
 
@@ -118,16 +138,32 @@ class BalanceRules:
                 return Classification(rule.category, rule)
         return _UNCLASSIFIED
 
+    def classify_deal(self, deal: Deal) -> Classification:
+        """Balance deals by comment; credit, bonus, correction, charge by type; an unknown type goes to review."""
+        if deal.kind is DealKind.BALANCE:
+            return self.classify(deal.comment, deal.net)
+        category = _BY_KIND.get(deal.kind)
+        return Classification(category, None) if category else _UNCLASSIFIED
+
     def classify_deals(self, deals: Iterable[Deal]) -> list[tuple[Deal, Classification]]:
-        """Every BALANCE deal with its classification (other deal kinds are not cash flows)."""
-        return [(d, self.classify(d.comment, d.net)) for d in deals if d.kind is DealKind.BALANCE]
+        """Every balance-affecting deal with its classification (trades, commissions, swaps … are not cash flows)."""
+        return [(d, self.classify_deal(d)) for d in deals if is_balance_affecting(d)]
 
 
+# Order matters, the specific first: a transfer naming two accounts is internal even when it says "deposit";
+# "Deposit via wire transfer" and "Withdrawal by bank transfer" are the client's money, not internal transfers;
+# a bare "transfer" is internal last. Checked against real-world comments in tests/trading/test_balance_wording.py.
+_PAYMENT_RAILS = r"wire|bank|card|swift|sepa|skrill|neteller|paypal|crypto|usdt"
 DEFAULT_RULES = BalanceRules([
     BalanceRule(BalanceCategory.PROFIT_WITHDRAWAL, r"separation|profit\s*(share|withdrawal)", "regex",
                 Direction.OUT),
     BalanceRule(BalanceCategory.FEE_REBATE, r"rebate|commission\s+refund|cashback", "regex"),
-    BalanceRule(BalanceCategory.INTERNAL_TRANSFER, r"\btransfer\b|\binternal\b", "regex"),
-    BalanceRule(BalanceCategory.CLIENT_DEPOSIT, r"deposit|wire\s+in|top[\s-]?up", "regex", Direction.IN),
-    BalanceRule(BalanceCategory.CLIENT_WITHDRAWAL, r"withdraw|payout", "regex", Direction.OUT),
+    BalanceRule(BalanceCategory.INTERNAL_TRANSFER,
+                r"\binternal\b|between\s+(my\s+)?accounts|\btransfer\s+(to|from)\s+(account\s*)?#?\d+"
+                r"|\bfrom\s+(account\s*)?#?\d+\s+to\s+(account\s*)?#?\d+", "regex"),
+    BalanceRule(BalanceCategory.CLIENT_DEPOSIT, rf"deposit|{_PAYMENT_RAILS}|top[\s-]?up|funding|incoming", "regex",
+                Direction.IN),
+    BalanceRule(BalanceCategory.CLIENT_WITHDRAWAL, rf"withdraw|payout|{_PAYMENT_RAILS}|outgoing", "regex",
+                Direction.OUT),
+    BalanceRule(BalanceCategory.INTERNAL_TRANSFER, r"\btransfer\b", "regex"),
 ])

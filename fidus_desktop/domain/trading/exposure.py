@@ -22,13 +22,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from fidus_desktop.errors import UserError
+
 from .instruments import Affix, Instrument, currency_pair
 from .models import Position, Quote
 
 _PERCENT = Decimal("0.01")
 
 
-class ExposureError(ValueError):
+class ExposureError(UserError, ValueError):
     """A conversion quote needed to express an amount in the account currency is missing."""
 
 

@@ -26,6 +26,7 @@ class DealKind(Enum):
     CANCELED = "canceled"
     DIVIDEND = "dividend"
     TAX = "tax"
+    OTHER = "other"  # a deal type this FIDUS does not know (a newer server); its raw number is kept in raw_type
 
 
 class Side(Enum):
@@ -66,6 +67,7 @@ class Deal:
     magic: int = 0
     reason: int = 0
     external_id: str = ""
+    raw_type: int | None = None  # the terminal's DEAL_TYPE number, kept only for kind OTHER
 
     @property
     def net(self) -> Decimal:

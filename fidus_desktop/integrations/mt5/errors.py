@@ -7,6 +7,8 @@ do instead of printing ``-10004``.
 
 from __future__ import annotations
 
+from fidus_desktop.errors import UserError
+
 from .enums import ResultCode
 
 _EXPLANATIONS: dict[int, str] = {
@@ -36,13 +38,15 @@ _EXPLANATIONS: dict[int, str] = {
         "Receiving from the terminal failed (IPC receive); the terminal probably closed. Restart it."
     ),
     ResultCode.RES_E_INTERNAL_FAIL_INIT: (
-        "The terminal could not be started or attached (IPC initialize failed): check the path to "
-        "terminal64.exe, start MetaTrader 5 once by hand and close any update or login dialog. "
+        "The terminal could not be attached (or, with [mt5] attach_only off, started): IPC initialize "
+        "failed. Check the path to terminal64.exe, start MetaTrader 5 by hand and close any update or login "
+        "dialog. "
         "FIDUS and MetaTrader 5 must run as the same Windows user, both elevated or both not."
     ),
     ResultCode.RES_E_INTERNAL_FAIL_CONNECT: (
-        "No IPC connection to the terminal: MetaTrader 5 is not running or was started by "
-        "another Windows user. Start it, log in, then retry."
+        "No IPC connection to the terminal: MetaTrader 5 is not running (closed, or it crashed) or was "
+        "started by another Windows user. Start it as this user and log in; FIDUS attaches by itself at its "
+        "next retry and never starts a terminal on its own unless [mt5] attach_only is off."
     ),
     ResultCode.RES_E_INTERNAL_FAIL_TIMEOUT: (
         "The terminal did not answer in time (IPC timeout): wait until MetaTrader 5 has fully "
@@ -65,7 +69,7 @@ def explain(code: int) -> str:
     return _EXPLANATIONS.get(code, f"Unknown MetaTrader 5 error code {code}.")
 
 
-class Mt5Error(Exception):
+class Mt5Error(UserError):
     """Any MT5 failure; carries the terminal's code and message when there is one."""
 
     def __init__(self, message: str, code: int | None = None, terminal_message: str = "") -> None:
@@ -88,6 +92,18 @@ class Mt5AuthError(Mt5Error):
 
 class Mt5RequestError(Mt5Error):
     """The terminal refused a request (invalid parameters, not found …)."""
+
+
+class Mt5AccountMismatch(Mt5Error):
+    """The terminal shows another account than the one being read (switched in the terminal window)."""
+
+    def __init__(self, message: str, shown_login: int) -> None:
+        super().__init__(message)
+        self.shown_login = shown_login
+
+
+class Mt5TerminalClosed(Mt5ConnectionError):
+    """The terminal is not running and FIDUS only attaches (it never starts a terminal the user closed)."""
 
 
 def error_for(code: int, terminal_message: str, action: str) -> Mt5Error:

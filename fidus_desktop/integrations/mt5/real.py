@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import Any, TypeVar
 
+from . import processes
 from .errors import Mt5Unavailable
 from .port import DateArg
 from .records import (
@@ -91,6 +92,12 @@ class RealTerminal:
     def shutdown(self) -> None:
         if self._module is not None:
             self._module.shutdown()
+
+    def terminal_running(self, path: str | None = None) -> bool | None:
+        """From the process list, before ``initialize`` could start a terminal the user closed (a missing package
+        is said first: :class:`Mt5Unavailable`)."""
+        self.mt5  # noqa: B018 - imports the package or raises Mt5Unavailable
+        return processes.terminal_running(path)
 
     def last_error(self) -> tuple[int, str]:
         code, message = self.mt5.last_error()

@@ -6,12 +6,17 @@ history query robust:
 
 - the requested UTC window is converted to server time and **widened** by a margin (1 day by
   default) before asking the terminal, so a wrong or changing server offset can never drop a deal
-  at the edge of the window; the answer is then de-duplicated by ticket and filtered precisely on
-  the deal's UTC time (``date_from <= time < date_to``);
+  at the edge of the window; the answer is then de-duplicated by ticket. ``deals`` filters it
+  precisely on the deal's UTC time (``date_from <= time < date_to``); ``deals_since`` (the poller's
+  incremental read) does **not**, because a converted time is only as right as the configured
+  server-time policy: a broker on GMT+0 left on "EET-NY" would have every new deal filtered out. It
+  keeps every ticket of the widened window instead (storage is idempotent by ticket);
 - dates go to the terminal as integer server-time seconds, never as ``datetime`` objects, because
   the package reads naive datetimes in the PC's local zone;
 - an empty answer while ``last_error()`` reports invalid parameters or an IPC failure is raised,
-  not mistaken for "no deals".
+  not mistaken for "no deals"; ``None`` with a success code is an empty range (real terminals answer
+  an empty range either way);
+- a deal type FIDUS does not know is kept as kind ``OTHER`` with its raw number, never refused.
 """
 
 from __future__ import annotations
@@ -34,10 +39,10 @@ from fidus_desktop.domain.trading.models import (
 from fidus_desktop.gc_pause import gc_paused
 
 from .enums import DealEntry, DealType, PositionType, ResultCode
-from .errors import CONNECTION_CODES, Mt5AuthError, Mt5RequestError, error_for
+from .errors import CONNECTION_CODES, Mt5AccountMismatch, Mt5AuthError, error_for
 from .port import Terminal
-from .records import AccountInfo, TradeDeal, TradePosition
-from .timezones import ServerTimePolicy
+from .records import AccountInfo, TerminalInfo, TradeDeal, TradePosition
+from .timezones import ServerTimePolicy, detect_offset_minutes
 
 T = TypeVar("T")
 
@@ -88,6 +93,11 @@ def money(value: float, digits: int) -> Decimal:
 
 def price(value: float) -> Decimal:
     return Decimal(str(value))
+
+
+def same_server(a: str, b: str) -> bool:
+    """Trade server names as people type them: case and surrounding blanks do not matter."""
+    return a.strip().casefold() == b.strip().casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +155,42 @@ class Mt5Session:
         info = self.terminal.account_info()
         return None if info is None else info.login
 
+    def expect_account(self, login: int, server: str) -> None:
+        """Raise :class:`Mt5AccountMismatch` unless the terminal shows ``login`` on ``server`` right now.
+
+        The user may switch account in the terminal window at any moment; nothing read from another account
+        may be filed under this one.
+        """
+        info = self._account_info()
+        if info.login != login or not same_server(info.server, server):
+            raise Mt5AccountMismatch(
+                f"MetaTrader 5 shows account {info.login} on {info.server}, not {login} on {server} (someone "
+                "switched accounts in the terminal, or another program logged it in); nothing of this poll "
+                "was stored. FIDUS logs in to the right account again on the next poll.",
+                shown_login=info.login,
+            )
+
+    def terminal_state(self) -> TerminalInfo:
+        """``terminal_info()``: ``connected`` says whether the terminal reaches its trade server now."""
+        info = self.terminal.terminal_info()
+        if info is None:
+            raise self._error("terminal_info")
+        return info
+
+    def detect_offset(self, symbols: Iterable[str]) -> int | None:
+        """The server's current UTC offset in minutes from the newest tick of ``symbols``; None if none is fresh."""
+        newest = 0
+        for symbol in dict.fromkeys(symbols):
+            tick = self.terminal.symbol_info_tick(symbol)
+            if tick and tick.time and tick.bid > 0:
+                newest = max(newest, tick.time)
+        if not newest:
+            return None
+        try:
+            return detect_offset_minutes(newest, self._clock())
+        except ValueError:  # a stale tick (market closed): no verdict
+            return None
+
     def close(self) -> None:
         self.terminal.shutdown()
 
@@ -198,19 +244,9 @@ class Mt5Session:
 
     def deals(self, date_from: datetime, date_to: datetime, group: str | None = None) -> list[Deal]:
         """Deals with ``date_from <= time < date_to`` (aware datetimes), sorted by time then ticket."""
-        if date_to <= date_from:
-            raise ValueError(
-                f"Empty deal window: {date_from.isoformat()} is not before {date_to.isoformat()}."
-            )
-        info = self._account_info()
-        server_from = self.policy.utc_to_server(date_from - self.history_margin)
-        server_to = self.policy.utc_to_server(date_to + self.history_margin) + 1
-        kwargs = {"group": group} if group else {}
-        raw = self.terminal.history_deals_get(server_from, server_to, **kwargs)
-        rows = self._rows(raw, "history_deals_get")
-        unique = {row.ticket: row for row in rows}
+        info, rows = self._window(date_from, date_to, group)
         with gc_paused():  # up to 100,000 deals of Decimals and datetimes, none of them cyclic
-            converted = (self._deal(row, info) for row in unique.values())
+            converted = (self._deal(row, info) for row in rows)
             wanted = (d for d in converted if date_from <= d.time < date_to)
             return sorted(wanted, key=lambda d: (d.time, d.ticket))
 
@@ -221,33 +257,58 @@ class Mt5Session:
         rescan: timedelta = timedelta(hours=1),
         max_window: timedelta | None = None,
         until: datetime | None = None,
+        seen: set[int] | None = None,
     ) -> DealBatch:
         """Incremental fetch for the poller.
 
-        Fetches from ``watermark - rescan`` (or :data:`HISTORY_START`) to ``until`` (default: now)
-        and returns the new watermark. Re-reading the last ``rescan`` catches deals that reached
-        the terminal late; storage keys deals by ``(login, ticket)`` so re-read deals are no-ops.
-        With ``max_window`` a long catch-up is split into pieces (``complete=False`` until done).
+        Asks for ``watermark - rescan`` (or :data:`HISTORY_START`) to ``until`` (default: now), widened by
+        ``history_margin``, and returns **every ticket** of the answer not in ``seen`` (which it extends), with
+        the new watermark. No converted-time filter: a wrong server-time setting must not drop deals. With
+        ``max_window`` a long catch-up is split into pieces (``complete=False`` until done). A clock that went
+        back before the window start reads nothing and keeps the watermark.
         """
         end = until or self._clock()
         start = watermark - rescan if watermark else HISTORY_START
+        if end <= start:
+            return DealBatch([], watermark or end, True)
         complete = True
         if max_window is not None and end - start > max_window:
             end, complete = start + max_window, False
-        return DealBatch(self.deals(start, end), end, complete)
+        info, rows = self._window(start, end, None)
+        skip = seen if seen is not None else set()
+        with gc_paused():
+            fresh = [self._deal(row, info) for row in rows if row.ticket not in skip]
+        skip.update(deal.ticket for deal in fresh)
+        fresh.sort(key=lambda d: (d.time, d.ticket))
+        return DealBatch(fresh, end, complete)
+
+    def _window(
+        self, date_from: datetime, date_to: datetime, group: str | None
+    ) -> tuple[AccountInfo, list[TradeDeal]]:
+        """The account and the unique deals of ``[date_from, date_to)`` widened by ``history_margin``."""
+        if date_to <= date_from:
+            raise ValueError(
+                f"Empty deal window: {date_from.isoformat()} is not before {date_to.isoformat()}."
+            )
+        info = self._account_info()
+        server_from = self.policy.utc_to_server(date_from - self.history_margin)
+        server_to = self.policy.utc_to_server(date_to + self.history_margin) + 1
+        kwargs = {"group": group} if group else {}
+        raw = self.terminal.history_deals_get(server_from, server_to, **kwargs)
+        rows = self._rows(raw, "history_deals_get")
+        return info, list({row.ticket: row for row in rows}.values())
 
     # -- conversion -------------------------------------------------------------------------
     def _deal(self, row: TradeDeal, info: AccountInfo) -> Deal:
-        if row.type not in _KINDS or row.entry not in _ENTRIES:
-            raise Mt5RequestError(
-                f"Deal {row.ticket} has unknown type {row.type} / entry {row.entry}; this terminal "
-                "build is newer than FIDUS knows. Update FIDUS before syncing this account."
-            )
+        """One deal; a type or entry FIDUS does not know becomes kind OTHER with the raw type kept (the
+        classification sends it to the review queue when it moved money)."""
+        kind = _KINDS.get(row.type) if row.entry in _ENTRIES else None
         digits = info.currency_digits
         return Deal(
             login=info.login, ticket=row.ticket, order=row.order,
             time=self.policy.server_ms_to_utc(row.time_msc or row.time * 1000),
-            kind=_KINDS[row.type], side=_SIDES.get(row.type), entry=_ENTRIES[row.entry],
+            kind=kind or DealKind.OTHER, side=_SIDES.get(row.type) if kind else None,
+            entry=_ENTRIES.get(row.entry, Entry.IN), raw_type=None if kind else int(row.type),
             position_id=row.position_id, symbol=row.symbol,
             volume=price(row.volume), price=price(row.price),
             profit=money(row.profit, digits), commission=money(row.commission, digits),
@@ -274,6 +335,8 @@ class Mt5Session:
         tick = self.terminal.symbol_info_tick(symbol)
         if not tick:  # None from the package; a bare False from an adapter that mimics it loosely
             return None
+        if tick.bid <= 0 or tick.ask <= 0:  # a symbol just selected: its first tick is all zeros
+            return None
         return Quote(symbol, self.policy.server_ms_to_utc(tick.time_msc or tick.time * 1000),
                      price(tick.bid), price(tick.ask))
 
@@ -293,7 +356,10 @@ class Mt5Session:
 
     def _rows(self, result: Iterable[T] | None, action: str) -> tuple[T, ...]:
         if result is None:
-            raise self._error(action)
+            code, message = self.terminal.last_error()
+            if code == ResultCode.RES_S_OK:  # real terminals answer an empty range with None and success
+                return ()
+            raise error_for(code, message, action)
         rows = tuple(result)
         if not rows:
             code, message = self.terminal.last_error()

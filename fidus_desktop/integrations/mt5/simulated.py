@@ -9,7 +9,15 @@ passwords. Faults come from their own random stream, so they never change the hi
 the cross pairs of ``sim_market.CROSS_SYMBOLS`` (for exposure conversion), and ``installation(path)``
 gives a second terminal on the same market and clock, as an account's own MT5 installation.
 
-Limits, on purpose: no pending orders, no weekends or market hours, prices are random walks.
+Like a real terminal it receives history late (``sim_link``): during an outage of its trade-server link
+(:meth:`SimulatedTerminal.add_outage`), after the user closed it (:meth:`close_by_user`) or while it was logged
+in to another account, an account's newer deals only appear ``history_delay`` seconds after it is connected
+again, with their original times. ``initialize()`` starts a terminal the user closed (the package does);
+:meth:`switch_account_by_user` logs in to another account as a person at the terminal would;
+:meth:`add_deal` and :meth:`revise_deal` add deals of any type and change deals afterwards.
+
+Limits, on purpose: no pending orders, no weekends or market hours, prices are random walks; positions and
+account figures are always current (only deal history arrives late).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from .sim_history import (
     SimAccount,
     server_offsets_ms,
 )
+from .sim_link import HistoryEdits, TradeServerLink
 from .sim_market import DAY_MS, DEFAULT_SYMBOLS, PricePaths, SimSymbol
 from .timezones import FixedOffset, epoch_ms
 
@@ -93,6 +102,7 @@ class SimulatedTerminal:
         now: datetime = datetime(2024, 6, 3, 12, tzinfo=UTC),
         failure_rate: float = 0.0,
         symbols: tuple[SimSymbol, ...] = DEFAULT_SYMBOLS,
+        history_delay: float = 0.0,
     ) -> None:
         if len({a.login for a in accounts}) != len(accounts):
             raise ValueError("Simulated account logins must be unique.")
@@ -107,6 +117,12 @@ class SimulatedTerminal:
         self._connected = False
         self._login: int = accounts[0].login
         self._error = _OK
+        self.link = TradeServerLink(history_delay_ms=int(history_delay * 1000))
+        self.edits = HistoryEdits()
+        self.running = True  # the terminal64.exe process; False after close_by_user()
+        self.launched = 0  # how many times initialize() had to start it
+        self._closed_at: int | None = None
+        self._logged_out_at: dict[int, int] = {}  # login -> when this terminal last switched away from it
 
     def installation(self, path: str) -> SimulatedTerminal:
         """Another MT5 installation (an account's ``terminal_path``) on the same simulated market and clock.
@@ -118,6 +134,7 @@ class SimulatedTerminal:
         other.path = path
         other._faults = random.Random(f"{self.seed}:{path}")
         other._connected, other._error = False, _OK
+        other._logged_out_at = {}
         return other
 
     # -- clock ------------------------------------------------------------------------------
@@ -138,6 +155,48 @@ class SimulatedTerminal:
     def set_now(self, moment: datetime) -> None:
         self._clock.ms = epoch_ms(moment)
 
+    # -- what a real terminal does on its own -------------------------------------------------------
+    def add_outage(self, start: datetime, end: datetime) -> None:
+        """The terminal loses its trade server from ``start`` to ``end``; the missing history follows later."""
+        self.link.add_outage(epoch_ms(start), epoch_ms(end))
+
+    def close_by_user(self) -> None:
+        """A person closes MetaTrader 5: every call fails with no IPC until it is started again."""
+        self.running, self._connected = False, False
+        self._closed_at = self._now_ms
+
+    def terminal_running(self, path: str | None = None) -> bool:
+        """Whether the terminal process runs (what a process list shows), for attach-only connecting."""
+        return self.running
+
+    def switch_account_by_user(self, login: int) -> None:
+        """A person logs the terminal in to another account (File > Login), no password asked here."""
+        if login not in self.accounts:
+            raise ValueError(f"No simulated account {login}.")
+        self._switch_to(login)
+
+    def add_deal(self, login: int, at: datetime, *, type: int, profit: float, comment: str = "",
+                 ticket: int | None = None, entry: int = 0, symbol: str = "") -> int:
+        """Book one more deal of any ``type`` (also one FIDUS does not know) at ``at``; returns its ticket."""
+        history = self._histories[login]
+        utc = epoch_ms(at)
+        number = ticket if ticket is not None else (
+            TICKET_BASE + history.day_of(utc) * SLOTS_PER_DAY + 99_000 + len(self.edits.extra[login]))
+        self.edits.add(login, {
+            "ticket": number, "order": 0, "time_utc": utc, "type": type, "entry": entry, "position_id": 0,
+            "reason": 0, "volume": 0.0, "price": 0.0, "commission": 0.0, "swap": 0.0, "profit": profit,
+            "symbol": symbol, "comment": comment,
+            "time_server": utc + int(server_offsets_ms(history.account.policy, np.array([utc]))[0]),
+        })
+        return number
+
+    def revise_deal(self, login: int, ticket: int, at: datetime, **changes: object) -> None:
+        """From ``at`` on the broker shows deal ``ticket`` changed (e.g. ``type=DEAL_TYPE_BUY_CANCELED, profit=0``)."""
+        unknown = set(changes) - set(_DEAL_COLUMNS)
+        if unknown:
+            raise ValueError(f"Deals have no column(s) {', '.join(sorted(unknown))}.")
+        self.edits.revise(login, ticket, epoch_ms(at), dict(changes))
+
     # -- connection -------------------------------------------------------------------------
     def initialize(
         self,
@@ -151,6 +210,12 @@ class SimulatedTerminal:
         if self._fault():
             self._connected = False
             return self._fail(self._faults.choice(_INIT_FAILURES))
+        if not self.running:  # the package starts a terminal that is not running
+            self.running, self.launched = True, self.launched + 1
+            if self._closed_at is not None:  # it fetches what it missed while closed, after history_delay
+                for known in self.accounts:
+                    self.link.add_gap(known, self._closed_at, self._now_ms)
+                self._closed_at = None
         self._connected = True
         if login is not None:
             return self._authenticate(login, password, server)
@@ -198,7 +263,8 @@ class SimulatedTerminal:
         if not self._ready():
             return None
         return TerminalInfo(
-            community_account=False, community_connection=False, connected=True, dlls_allowed=False,
+            community_account=False, community_connection=False, connected=self.link.connected(self._now_ms),
+            dlls_allowed=False,
             trade_allowed=True, tradeapi_disabled=False, email_enabled=False, ftp_enabled=False,
             notifications_enabled=False, mqid=False, build=4410, maxbars=100_000, codepage=0,
             ping_last=35_000, community_balance=0.0, retransmission=0.0,
@@ -303,10 +369,7 @@ class SimulatedTerminal:
         """Market orders filled by the trade deals (each deal has its own order)."""
         if not self._ready():
             return None
-        by_order = ticket is not None
-        columns = self._history_columns(
-            date_from, date_to, group, ticket - ORDER_OFFSET if by_order else None, position
-        )
+        columns = self._history_columns(date_from, date_to, group, ticket, position)
         if columns is None:
             return ()
         rows = []
@@ -327,13 +390,14 @@ class SimulatedTerminal:
     # -- internals --------------------------------------------------------------------------
     def _history_columns(
         self, date_from: datetime | int | None, date_to: datetime | int | None,
-        group: str | None, ticket: int | None, position: int | None,
+        group: str | None, order: int | None, position: int | None,
     ) -> dict[str, np.ndarray] | None:
-        """Visible deal columns matching one of the package's three query shapes, sorted by
-        server time then ticket; ``None`` (with last_error set) when the arguments are invalid."""
+        """Deal columns the terminal shows for one of the package's three query shapes (a date range, ``ticket=``
+        an **order** ticket, ``position=``), sorted by server time then ticket; ``None`` (with last_error set)
+        when the arguments are invalid."""
         history = self._histories[self._login]
-        if ticket is not None or position is not None:
-            anchor = ticket if ticket is not None else (position or 0) - ORDER_OFFSET
+        if order is not None or position is not None:
+            anchor = (order if order is not None else position or 0) - ORDER_OFFSET
             day = (anchor - TICKET_BASE) // SLOTS_PER_DAY
             days = range(day, day + 1) if day >= history.first_day else range(0)
             low, high = -(2**62), 2**62
@@ -344,20 +408,33 @@ class SimulatedTerminal:
             low, high = date_seconds(date_from) * 1000, date_seconds(date_to) * 1000 + 999
             offsets = history.account.policy.offsets
             days = history.days_touching(low - max(offsets) * 1000, high - min(offsets) * 1000)
-        chunks = [history.chunk(d).deals for d in days]
         keys = (*_DEAL_COLUMNS, "time_utc")
+        chunks = [{k: history.chunk(d).deals[k] for k in keys} for d in days]
+        extra = self.edits.extra.get(self._login)
+        if extra:
+            chunks.append({k: np.array([row[k] for row in extra], dtype=object if k in ("symbol", "comment")
+                                       else None) for k in keys})
         merged = {k: np.concatenate([c[k] for c in chunks]) if chunks else np.empty(0) for k in keys}
+        known_until = self.link.visible_until(self._login, self._now_ms)
+        self._apply_revisions(merged, known_until)
         server = merged["time_server"]
-        mask = (merged["time_utc"] <= self._now_ms) & (server >= low) & (server <= high)
-        if ticket is not None:
-            mask &= merged["ticket"] == ticket
+        mask = (merged["time_utc"] <= known_until) & (server >= low) & (server <= high)
+        if order is not None:
+            mask &= merged["order"] == order
         if position is not None:
             mask &= merged["position_id"] == position
         if group:
             mask &= np.array([group_matches(s, group) for s in merged["symbol"].tolist()], dtype=bool)
-        order = np.lexsort((merged["ticket"][mask], merged["time_server"][mask]))
+        order_by = np.lexsort((merged["ticket"][mask], merged["time_server"][mask]))
         self._error = _OK
-        return {k: merged[k][mask][order] for k in _DEAL_COLUMNS}
+        return {k: merged[k][mask][order_by] for k in _DEAL_COLUMNS}
+
+    def _apply_revisions(self, merged: dict[str, np.ndarray], known_until: int) -> None:
+        """Show each deal as the broker last changed it, as far as the terminal knows (``merged`` is a copy)."""
+        for ticket, changes in self.edits.applicable(self._login, known_until):
+            rows = np.flatnonzero(merged["ticket"] == ticket)
+            for name, value in changes.items():
+                merged[name][rows] = value
 
     def _open_trades(self) -> _OpenTrades:
         history = self._histories[self._login]
@@ -396,9 +473,19 @@ class SimulatedTerminal:
         acct = self.accounts.get(login)
         if acct is None or acct.password != password or (server is not None and server != acct.server):
             return self._fail((int(ResultCode.RES_E_AUTH_FAILED), "Terminal: Authorization failed"))
-        self._login = login
+        self._switch_to(login)
         self._error = _OK
         return True
+
+    def _switch_to(self, login: int) -> None:
+        """Log in to ``login``: the previous account stops receiving history, this one fetches what it missed."""
+        if login == self._login:
+            return
+        self._logged_out_at[self._login] = self._now_ms
+        left = self._logged_out_at.pop(login, None)
+        if left is not None:
+            self.link.add_gap(login, left, self._now_ms)
+        self._login = login
 
     def _ready(self) -> bool:
         """Connected and not hit by a simulated IPC drop (which disconnects until initialize)."""

@@ -132,7 +132,39 @@ class NewYorkClose(ServerTimePolicy):
         return 3 * _HOUR if start <= utc_seconds < end else 2 * _HOUR
 
 
+def _eu_dst_utc_bounds(year: int) -> tuple[int, int]:
+    """UTC epoch seconds when EU summer time starts (last Sunday of March) and ends (last Sunday of October),
+    both at 01:00 UTC, the same instant in every EU zone."""
+    def last_sunday(month: int) -> date:
+        last = date(year, month, 31)
+        return last - timedelta(days=(last.weekday() - 6) % 7)
+
+    start, end = last_sunday(3), last_sunday(10)
+    return (epoch_ms(datetime(start.year, start.month, start.day, 1, tzinfo=UTC)) // 1000,
+            epoch_ms(datetime(end.year, end.month, end.day, 1, tzinfo=UTC)) // 1000)
+
+
+@dataclass(frozen=True)
+class EuropeanSummerTime(ServerTimePolicy):
+    """A server on a European zone's clock: ``standard_minutes`` in winter, one hour more in summer, switching on
+    the EU dates (e.g. "EET-EU": UTC+2/+3 like Europe/Athens; "CET-EU": UTC+1/+2; "GMT-EU": London)."""
+
+    standard_minutes: int
+    name: str = "EU summer time"
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        return (self.standard_minutes * 60, self.standard_minutes * 60 + _HOUR)
+
+    def offset_at_utc(self, utc_seconds: int) -> int:
+        start, end = _eu_dst_utc_bounds(utc_datetime(utc_seconds * 1000).year)
+        return self.standard_minutes * 60 + (_HOUR if start <= utc_seconds < end else 0)
+
+
 _NAMED = {"eet-ny", "eet with dst", "new york close", "ny-close", "eet_dst"}
+_EUROPEAN = {"eet-eu": 120, "cet-eu": 60, "gmt-eu": 0, "wet-eu": 0}
+_NO_DST = {"eet-nodst": 120, "cet-nodst": 60, "gmt": 0, "utc": 0}
+POLICY_NAMES = ("EET-NY", "EET-EU", "CET-EU", "GMT-EU", "EET-NODST", "UTC+2")  # for help texts
 _FIXED_RE = re.compile(r"^(?:UTC|GMT)?\s*([+-]?)(\d{1,2})(?::(\d{2}))?$", re.IGNORECASE)
 
 
@@ -140,7 +172,8 @@ def policy_from_config(value: str | int) -> ServerTimePolicy:
     """Parse an account's ``server_time`` setting.
 
     Accepted: ``"EET-NY"`` / ``"EET with DST"`` / ``"New York close"`` for :class:`NewYorkClose`;
-    an integer number of hours, ``"+2"``, ``"UTC+3"``, ``"GMT-05:00"``, ``"+5:30"`` for a fixed offset.
+    ``"EET-EU"``, ``"CET-EU"``, ``"GMT-EU"`` for :class:`EuropeanSummerTime`; ``"EET-NODST"``, ``"GMT"``, an
+    integer number of hours, ``"+2"``, ``"UTC+3"``, ``"GMT-05:00"``, ``"+5:30"`` for a fixed offset (no DST).
     """
     if isinstance(value, bool):
         raise ValueError("server_time must be a policy name or an offset such as 'UTC+2'.")
@@ -149,11 +182,16 @@ def policy_from_config(value: str | int) -> ServerTimePolicy:
     text = value.strip()
     if text.lower() in _NAMED:
         return NewYorkClose()
+    if text.lower() in _EUROPEAN:
+        return EuropeanSummerTime(_EUROPEAN[text.lower()], f"{text.upper()} (EU summer-time dates)")
+    if text.lower() in _NO_DST:
+        return FixedOffset(_NO_DST[text.lower()])
     match = _FIXED_RE.match(text)
     if not match:
         raise ValueError(
-            f"server_time {value!r} is not understood; use 'EET-NY' (UTC+2/+3 on US DST dates) "
-            "or a fixed offset such as 'UTC+2' or '+5:30'."
+            f"server_time {value!r} is not understood; use 'EET-NY' (UTC+2/+3 on US DST dates), "
+            "'EET-EU' / 'CET-EU' / 'GMT-EU' (EU summer-time dates), 'EET-NODST' or a fixed offset such as "
+            "'UTC+2' or '+5:30' (no summer time)."
         )
     sign, hours, minutes = match.groups()
     total = int(hours) * 60 + int(minutes or 0)

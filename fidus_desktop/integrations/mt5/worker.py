@@ -16,6 +16,7 @@ kills it at once from another thread, so stopping the poller never waits out tha
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import multiprocessing
 from collections.abc import Callable
@@ -23,10 +24,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from . import errors
+from . import errors, processes
 from .enums import ResultCode
 from .port import DateArg, Terminal
-from .real import RealTerminal
+from .real import MODULE_NAME, RealTerminal
 from .records import AccountInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, TradePosition
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,13 @@ class WorkerTerminal:
                 return False
         return bool(self._call("initialize", path=path or self.path, login=login, password=password,
                                server=server, timeout=timeout, portable=portable))
+
+    def terminal_running(self, path: str | None = None) -> bool | None:
+        """Asked here, not in the worker: the process list is the same for every process of this user. Without the
+        package nothing can be told (None): the worker's ``initialize`` then reports it missing."""
+        if importlib.util.find_spec(MODULE_NAME) is None:
+            return None
+        return processes.terminal_running(path or self.path)
 
     def shutdown(self) -> None:
         """Detach from the terminal and end the worker; the next ``initialize`` starts a fresh one."""

@@ -7,10 +7,10 @@ Screens, reports and the CLI call these services only (docs/PORTFOLIO.md lists t
 from __future__ import annotations
 
 from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.changes import changes_since
 from fidus_desktop.services.personal_data import Vault
 from fidus_desktop.services.portfolio.benchmarks import BenchmarkService
 from fidus_desktop.services.portfolio.cashflows import CashflowService
-from fidus_desktop.services.portfolio.changes import changes_since
 from fidus_desktop.services.portfolio.dealing import DealingService
 from fidus_desktop.services.portfolio.fees import FeeService
 from fidus_desktop.services.portfolio.figures import FiguresService
@@ -55,7 +55,7 @@ class PortfolioServices:
         self.products.capital_source = source
 
     def changes_since(self, token: int | None) -> tuple[int, frozenset[str]]:
-        """See ``changes.changes_since``: poll with the last token; reload tables whose topic appears."""
+        """See ``services.changes``: the last audit seq and the entities changed after ``token``."""
         return changes_since(self.ctx.audit, token)
 
     def ensure_indexes(self) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from fidus_desktop.domain.fx import FxError, FxQuote, RateTable, parse_ecb
 from fidus_desktop.domain.money import Money
+from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission
@@ -34,7 +35,7 @@ MAX_DOWNLOAD_BYTES = 32 * 1024 * 1024
 Opener = Callable[..., Any]
 
 
-class FxRefreshFailed(Exception):
+class FxRefreshFailed(UserError):
     """The online refresh could not fetch or read the rates; nothing was changed."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from fidus_desktop.domain.fx import FxRateMissing
 from fidus_desktop.domain.money import Money, round_money
+from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext
 from fidus_desktop.services.permissions import Permission, require
@@ -37,7 +38,7 @@ POSITIONS = "positions"
 CASH_CLASS = "cash"
 
 
-class ValuationError(ValueError):
+class ValuationError(UserError, ValueError):
     """A fund cannot be valued: prices or FX rates are missing (the message lists every gap)."""
 
 

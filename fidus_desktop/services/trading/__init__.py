@@ -11,6 +11,7 @@ from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.trading.accounts import Mt5AccountService
 from fidus_desktop.services.trading.analytics import TradingAnalyticsService
 from fidus_desktop.services.trading.classification import ClassificationService
+from fidus_desktop.services.trading.lease import SyncLeaseService
 from fidus_desktop.services.trading.queries import DealQueryService
 from fidus_desktop.services.trading.reconciliation import CashFlowSource, ReconciliationService
 from fidus_desktop.services.trading.risk import RiskService
@@ -27,11 +28,12 @@ class TradingServices:
         self.accounts = Mt5AccountService(ctx, secrets)
         self.classification = ClassificationService(ctx)
         self.risk = RiskService(ctx)
-        self.sync = SyncService(ctx, self.classification, self.risk)
+        self.leases = SyncLeaseService(ctx)
+        self.sync = SyncService(ctx, self.classification, self.risk, self.leases)
         self.analytics = TradingAnalyticsService(ctx, self.classification)
         self.queries = DealQueryService(ctx)
         self.reconciliation = ReconciliationService(ctx, self.accounts, self.classification, cash_flows)
 
     def ensure_indexes(self) -> None:
-        for service in (self.accounts, self.classification, self.risk, self.sync, self.reconciliation):
+        for service in (self.accounts, self.classification, self.risk, self.leases, self.sync, self.reconciliation):
             service.ensure_indexes()

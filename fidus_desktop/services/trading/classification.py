@@ -16,16 +16,18 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fidus_desktop.domain.trading.balance_rules import (
+    BALANCE_AFFECTING,
     DEFAULT_RULES,
     BalanceCategory,
     BalanceRule,
     BalanceRules,
     Classification,
     RuleError,
+    is_balance_affecting,
 )
 from fidus_desktop.domain.trading.models import Deal, DealKind
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.documents import BALANCE_CLASSES, DEALS, TRADING_SETTINGS, deal_from_doc
 from fidus_desktop.store.port import Document
@@ -116,8 +118,11 @@ class ClassificationService(Service):
             return self._reclassify(rules)
 
     def _reclassify(self, rules: BalanceRules) -> int:
+        """Re-apply comment rules to balance deals (items without ``kind`` predate other kinds: balance)."""
         moved = 0
         for doc in self.items.find({"status": {"$ne": ReviewStatus.RESOLVED.value}}):
+            if doc.get("kind", DealKind.BALANCE.value) != DealKind.BALANCE.value:
+                continue
             decided = _decision(rules.classify(doc["comment"], doc["amount"]))
             if any(doc.get(k) != v for k, v in decided.items()):
                 self.items.update(doc["_id"], decided, expected_version=doc["version"])
@@ -126,8 +131,9 @@ class ClassificationService(Service):
 
     # -- used by the sync, inside its transaction ---------------------------------------------
     def classify_new(self, deals: Iterable[Deal]) -> list[tuple[Deal, Classification]]:
-        """Record a classification for every balance deal not seen before; return those deals and verdicts."""
-        balance = [d for d in deals if d.kind is DealKind.BALANCE]
+        """Record a classification for every balance-affecting deal not seen before; return those deals and
+        verdicts (an unknown deal type that moved money waits in the review queue)."""
+        balance = [d for d in deals if is_balance_affecting(d)]
         if not balance:
             return []
         known = {
@@ -135,14 +141,40 @@ class ClassificationService(Service):
             for d in self.items.find({"ticket": {"$in": [d.ticket for d in balance]}}, projection=["login", "ticket"])
         }
         rules = self.rules()
-        new = [(d, rules.classify(d.comment, d.net)) for d in balance if (d.login, d.ticket) not in known]
+        new = [(d, rules.classify_deal(d)) for d in balance if (d.login, d.ticket) not in known]
         if new:
             self.items.insert_many([
                 {"login": d.login, "ticket": d.ticket, "time": d.time, "amount": d.net, "currency": d.currency,
-                 "comment": d.comment, **_decision(verdict)}
+                 "comment": d.comment, "kind": d.kind.value, **_decision(verdict)}
                 for d, verdict in new
             ])
         return new
+
+    def follow_corrections(self, rec: ChangeRecorder, deals: Sequence[Deal]) -> None:
+        """Deals the broker revised: their classification follows (amount, comment, kind, the rules' verdict); one a
+        person had decided goes back to the review queue, since the decision was made on other figures; one that no
+        longer moves money (cancelled) leaves the classification (audited)."""
+        if not deals:
+            return
+        rules = self.rules()
+        items = {d["ticket"]: d for d in self.items.find({"login": deals[0].login,
+                                                          "ticket": {"$in": [d.ticket for d in deals]}})}
+        for deal in deals:
+            item = items.get(deal.ticket)
+            if item is None:
+                continue  # classify_new takes it if it now moves money
+            if not is_balance_affecting(deal):
+                self.items.delete(item["_id"], expected_version=item["version"])
+                rec.record("mt5.balance_deal.withdrawn", BALANCE_CLASSES, item["_id"], before=item)
+                continue
+            decided = _decision(rules.classify_deal(deal))
+            if item["status"] == ReviewStatus.RESOLVED.value:
+                decided = {"status": ReviewStatus.REVIEW.value, "category": BalanceCategory.UNCLASSIFIED.value,
+                           "rule": "", "note": f"revised by the broker after {item.get('resolved_by', '')}'s decision"}
+            after = self.items.update(item["_id"], {"amount": deal.net, "comment": deal.comment,
+                                                    "kind": deal.kind.value, **decided},
+                                      expected_version=item["version"])
+            rec.record("mt5.balance_deal.correct", BALANCE_CLASSES, item["_id"], before=item, after=after)
 
     # -- review queue -------------------------------------------------------------------------
     def review_queue(self, actor: Actor, login: int | None = None) -> list[BalanceItem]:
@@ -179,13 +211,16 @@ class ClassificationService(Service):
 
     # -- for analytics and reconciliation --------------------------------------------------------
     def classified(self, login: int) -> list[tuple[Deal, Classification]]:
-        """Every stored balance deal of ``login`` with its current category (unrecorded ones: rules now)."""
+        """Every stored balance-affecting deal of ``login`` with its current category (unrecorded ones: rules now)."""
         categories = {d["ticket"]: BalanceCategory(d["category"]) for d in self.items.find({"login": login})}
         rules = self.rules()
         pairs = []
-        for doc in self.deals.find({"login": login, "kind": DealKind.BALANCE.value}, sort=[("time", 1)]):
+        kinds = sorted(kind.value for kind in BALANCE_AFFECTING)
+        for doc in self.deals.find({"login": login, "kind": {"$in": kinds}}, sort=[("time", 1)]):
             deal = deal_from_doc(doc)
+            if not is_balance_affecting(deal):
+                continue
             category = categories.get(deal.ticket)
-            pairs.append((deal, Classification(category, None) if category else rules.classify(deal.comment, deal.net)))
+            pairs.append((deal, Classification(category, None) if category else rules.classify_deal(deal)))
         return pairs
 

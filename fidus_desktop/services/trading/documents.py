@@ -41,6 +41,8 @@ def deal_to_doc(deal: Deal) -> Document:
     doc["kind"] = deal.kind._value_
     doc["side"] = deal.side._value_ if deal.side else None
     doc["entry"] = deal.entry._value_
+    if deal.raw_type is not None:  # only unknown types carry it, so known deals' documents never change shape
+        doc["raw_type"] = deal.raw_type
     return doc
 
 
@@ -50,6 +52,7 @@ def deal_from_doc(doc: Document) -> Deal:
         kind=DealKind(doc["kind"]),
         side=Side(doc["side"]) if doc["side"] else None,
         entry=Entry(doc["entry"]),
+        raw_type=doc.get("raw_type"),
     )
 
 

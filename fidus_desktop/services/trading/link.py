@@ -31,12 +31,13 @@ class TerminalLink:
 
 
 def poller_over(link: TerminalLink, trading: TradingServices, actor: Actor, settings: PollerSettings,
-                listener: PollerListener | None = None) -> Mt5Poller:
-    """An ``Mt5Poller`` following ``link`` for ``actor`` (the GUI's worker and ``fidus mt5 sync`` alike)."""
+                listener: PollerListener | None = None, *, holder: str | None = None) -> Mt5Poller:
+    """An ``Mt5Poller`` following ``link`` for ``actor`` (the GUI's worker and ``fidus mt5 sync`` alike);
+    ``holder`` names its account leases (default: this workstation's GUI)."""
     optional: dict[str, Any] = {}
     if link.clock is not None:
         optional["terminal_clock"] = link.clock
     if link.for_path is not None:
         optional["terminal_for_path"] = link.for_path
     return Mt5Poller(trading, link.terminal, actor, settings=settings, listener=listener, passwords=link.passwords,
-                     **optional)
+                     holder=holder, **optional)

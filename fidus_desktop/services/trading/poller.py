@@ -16,6 +16,25 @@ delays only its own accounts. A planning thread re-reads the active accounts eve
 each terminal its accounts: a new or changed ``terminal_path`` gets a fresh terminal, and one no account uses
 any more (path changed or cleared, account deactivated) is shut down at once, ending its worker process.
 
+What a real terminal does on its own is followed, not assumed away (docs/MT5.md, "Real terminals"):
+
+- **Late history.** A terminal fetches the history it missed only when it (re)connects to its trade server: at
+  start-up, after an outage (``terminal_info().connected`` was False) and after a login. Each such event owes the
+  account a **re-read** from its cursor (minus the rescan), made once the terminal has been connected for
+  ``history_settle_seconds``; the owed start is stored with the cursor, so a restart does not forget it. While the
+  terminal is not connected to its server nothing is read and the cursor stays. A slower **deep re-read** of the
+  last ``reread_days`` (every ``reread_minutes``) picks up what arrived later still, and deals the broker changed.
+- **Another account.** Before anything is stored the terminal must show this account (login and server), checked
+  before and after reading; the user may switch accounts in the terminal window at any time.
+- **One writer.** The poller holds a lease per account in the database (``SyncLeaseService``); an account
+  leased by another poller (``fidus mt5 sync``, another workstation) is left alone (``elsewhere``).
+- **A closed terminal stays closed.** With ``attach_only`` (the default) FIDUS never calls ``initialize`` for a
+  terminal that is not running, since the package would start it. Installations of their own are started
+  ``portable`` (``portable_installations``), so they use their own data folder and saved logins. The shared
+  terminal attached without a path is named in the log, and refused when it is one account's own installation.
+- **Server clock.** At each (re)connect the server's offset is detected from the newest tick and compared with
+  the account's ``server_time``; a disagreement is shown in the account's state and ``fidus doctor``.
+
 Progress is reported through a plain listener (``on_state``, ``on_snapshot``, ``on_deals``) called on
 the poller's threads; the Trading tab wraps it in Qt signals. ``stop()`` returns within two seconds.
 """
@@ -31,22 +50,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position
 from fidus_desktop.integrations.mt5 import (
+    Mt5AccountMismatch,
     Mt5AuthError,
     Mt5ConnectionError,
     Mt5Error,
     Mt5Session,
+    Mt5TerminalClosed,
     Mt5Unavailable,
     Terminal,
     WorkerTerminal,
     policy_from_config,
 )
+from fidus_desktop.integrations.mt5.processes import ProcessAware, installation_key, terminal_key
 from fidus_desktop.integrations.mt5.real import NOT_INSTALLED
 from fidus_desktop.integrations.mt5.session import HISTORY_START
+from fidus_desktop.integrations.mt5.timezones import ServerTimePolicy
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.trading import TradingServices
 from fidus_desktop.services.trading.accounts import Mt5Account
+from fidus_desktop.services.trading.lease import SyncedElsewhere, holder_name
 from fidus_desktop.services.trading.orders import history_orders
 from fidus_desktop.services.trading.risk import conversion_symbols_for
 from fidus_desktop.services.trading.sync import ConnectionState, Poll, SyncResult
@@ -54,6 +79,8 @@ from fidus_desktop.store.port import Document
 
 log = logging.getLogger(__name__)
 STOP_WITHIN_SECONDS = 2.0
+# Ticks to read the server's clock from when the account has no open position (absent symbols are skipped).
+_PROBE_SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY", "XAUUSD")
 
 
 class PollerListener(Protocol):
@@ -100,6 +127,13 @@ class PollerSettings:
     timeout_ms: int = 10_000  # passed to initialize / login
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
+    attach_only: bool = True  # never start a terminal that is not running (initialize() would)
+    terminal_portable: bool = False  # start the shared terminal with /portable (when attach_only is off)
+    portable_installations: bool = True  # accounts' own installations are portable installs
+    history_settle_seconds: float = 60.0  # connected this long before the owed re-read after a (re)connect
+    reread_days: float = 7.0  # the deep re-read: late deals and deals the broker changed afterwards
+    reread_minutes: float = 60.0
+    lease_seconds: float = 120.0  # an account's lease, renewed by every stored poll
 
     @classmethod
     def from_settings(cls, get: Callable[[str, Any], Any]) -> PollerSettings:
@@ -108,7 +142,8 @@ class PollerSettings:
         values = {name: get(f"mt5.{name}", getattr(defaults, name)) for name in cls.__dataclass_fields__}
         settings = cls(**values)
         if min(settings.poll_seconds, settings.deals_poll_seconds, settings.backoff_initial_seconds) <= 0:
-            raise ValueError("mt5.poll_seconds, mt5.deals_poll_seconds and mt5.backoff_initial_seconds must be > 0.")
+            raise SettingsError("mt5.poll_seconds, mt5.deals_poll_seconds and mt5.backoff_initial_seconds must be > 0 "
+                                "in the settings file; correct them there and restart FIDUS Desktop.")
         return settings
 
 
@@ -137,6 +172,7 @@ class _Link:
     backoff: Backoff
     connected: bool = False
     logged_in: int | None = None
+    online_since: datetime | None = None  # terminal clock when it was last seen (re)connected to its server
     retry_at: float = 0.0  # nothing is attempted on this terminal before (monotonic seconds)
     accounts: list[Mt5Account] = field(default_factory=list)  # the active accounts it serves, set each cycle
     retired: bool = False  # no account uses it any more: its thread ends and shuts the terminal down
@@ -149,6 +185,11 @@ class _AccountTimer:
     backoff: Backoff
     next_poll: float = 0.0
     next_deals: float = 0.0
+    next_reread: float = 0.0
+    owed_since: datetime | None = None  # history arrives late since this event: re-read once settled after it
+    check_offset: bool = True  # compare the server's clock with server_time at the next poll
+    clock_warning: str = ""  # the last check's disagreement, shown with every connected state until checked again
+    seen: set[int] = field(default_factory=set)  # tickets of the previous read: not converted again
     # held while the account is polled: one that just moved to another terminal is never polled twice at once
     busy: threading.Lock = field(default_factory=threading.Lock)
 
@@ -160,10 +201,15 @@ class PollOutcome:
     stored: SyncResult
     deals_read: bool
     complete: bool
+    warning: str = ""  # shown with the connected state (e.g. the server clock disagrees with server_time)
 
 
 class _Stopped(Exception):
     """stop() was called, or the terminal retired, during a long catch-up; nothing of that poll was stored."""
+
+
+class _ServerOffline(Exception):
+    """The terminal answers but is not connected to its trade server: its history is not complete."""
 
 
 class Mt5Poller:
@@ -187,6 +233,7 @@ class Mt5Poller:
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         terminal_for_path: Callable[[str], Terminal] = WorkerTerminal,
+        holder: str | None = None,
     ) -> None:
         self.trading = trading
         self.terminal = terminal
@@ -198,7 +245,9 @@ class Mt5Poller:
         self.terminal_clock = terminal_clock
         self.monotonic = monotonic
         self.rng = rng or random.Random()
+        self.holder = holder or holder_name("FIDUS Desktop")  # the name on this poller's account leases
         self.states: dict[int, ConnectionState] = {}
+        self._details: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._links: dict[str, _Link] = {"": _Link("", terminal, self._backoff())}  # by path; "" the shared one
@@ -239,7 +288,15 @@ class Mt5Poller:
             self._close(link)
         for login in list(self.states):
             self._set_state(login, ConnectionState.STOPPED, "")
+        self.release_leases()
         return True
+
+    def release_leases(self) -> None:
+        """Let other pollers take this poller's accounts at once (not only when the leases expire)."""
+        try:
+            self.trading.leases.release(self.holder)
+        except Exception:  # the database may be gone; the leases then simply expire
+            log.exception("Could not release the MT5 sync leases of %s", self.holder)
 
     @property
     def running(self) -> bool:
@@ -307,17 +364,20 @@ class Mt5Poller:
     def _plan(self) -> list[_Link]:
         """Give each terminal its active accounts: a new terminal path gets a fresh terminal, one no account uses
         any more is retired (shut down) and an account no longer followed reads ``stopped``."""
-        groups: dict[str, list[Mt5Account]] = {"": []}
+        groups: dict[str, list[Mt5Account]] = {"": []}  # by installation, however its path is spelt
+        spelled: dict[str, str] = {"": ""}  # each installation's path as its first account spells it
         for account in self.trading.accounts.all(active_only=True):
             if account.login not in self._timers:
                 self._timers[account.login] = _AccountTimer(self._backoff())
-            groups.setdefault(self._path_of(account), []).append(account)
-        for path in self._links.keys() - groups.keys():
-            self._retire(self._links.pop(path))
-        for path, accounts in groups.items():
-            if path not in self._links:
-                self._links[path] = _Link(path, self.terminal_for_path(path), self._backoff())
-            self._links[path].accounts = accounts
+            key = self._path_of(account)
+            groups.setdefault(key, []).append(account)
+            spelled.setdefault(key, account.terminal_path.strip())
+        for key in self._links.keys() - groups.keys():
+            self._retire(self._links.pop(key))
+        for key, accounts in groups.items():
+            if key not in self._links:
+                self._links[key] = _Link(spelled[key], self.terminal_for_path(spelled[key]), self._backoff())
+            self._links[key].accounts = accounts
         followed = {account.login for accounts in groups.values() for account in accounts}
         for login in set(self.states) - followed:
             self._set_state(login, ConnectionState.STOPPED, "")
@@ -325,9 +385,10 @@ class Mt5Poller:
         return list(self._links.values())
 
     def _path_of(self, account: Mt5Account) -> str:
-        """The account's own installation, or ``""`` for the shared terminal (also when it names that one)."""
-        path = account.terminal_path.strip()
-        return "" if path == self.settings.terminal_path else path
+        """The account's own installation as one spelling (``C:\\…`` and ``c:/…`` are one terminal), or ``""``
+        for the shared terminal (also when it names that one)."""
+        key = terminal_key(account.terminal_path)
+        return "" if key == terminal_key(self.settings.terminal_path) else key
 
     def _retire(self, link: _Link) -> None:
         """No account uses this terminal any more: its thread shuts it down on the way out, or this does now."""
@@ -363,8 +424,20 @@ class Mt5Poller:
     ) -> PollOutcome | None:
         login = account.login
         try:
-            result = self._poll(account, link, deals_due=deals_due)
+            result = self._poll(account, link, timer, deals_due=deals_due)
         except _Stopped:
+            return None
+        except SyncedElsewhere as exc:  # not a failure: look again when that lease may have ended
+            timer.next_poll = timer.next_deals = self.monotonic() + self.settings.poll_seconds
+            self._set_state(login, ConnectionState.ELSEWHERE, str(exc))
+            return None
+        except _ServerOffline as exc:  # the terminal reconnects by itself; the cursor waits meanwhile
+            timer.next_poll = timer.next_deals = self.monotonic() + self.settings.poll_seconds
+            self._set_state(login, ConnectionState.RECONNECTING, str(exc))
+            return None
+        except Mt5AccountMismatch as exc:
+            link.logged_in = None  # log in to the right account on the next poll
+            self._account_failed(account, timer, str(exc))
             return None
         except Mt5Unavailable:
             self._terminal_failed(link, ConnectionState.UNAVAILABLE, NOT_INSTALLED, self.settings.backoff_max_seconds)
@@ -387,41 +460,67 @@ class Mt5Poller:
         timer.next_poll = now + self.settings.poll_seconds
         if result.deals_read:
             timer.next_deals = now if not result.complete else now + self.settings.deals_poll_seconds
-        self._set_state(login, ConnectionState.CONNECTED, "")
+        self._set_state(login, ConnectionState.CONNECTED, result.warning)
         return result
 
-    def _poll(self, account: Mt5Account, link: _Link, *, deals_due: bool) -> PollOutcome:
+    def _poll(self, account: Mt5Account, link: _Link, timer: _AccountTimer, *, deals_due: bool) -> PollOutcome:
         login = account.login
         if self.states.get(login) != ConnectionState.CONNECTED:
             self._set_state(login, ConnectionState.CONNECTING, "")
-        session = Mt5Session(link.terminal, policy_from_config(account.server_time), clock=self.terminal_clock)
-        self._attach(session, account, link)
+        lease = (self.holder, timedelta(seconds=max(self.settings.lease_seconds, 3 * self.settings.poll_seconds)))
+        self.trading.leases.acquire(login, *lease)
+        policy = policy_from_config(account.server_time)
+        session = Mt5Session(link.terminal, policy, clock=self.terminal_clock)
+        self._attach(session, account, link, timer)
+        session.expect_account(login, account.server)
+        self._expect_online(session, link)
         snapshot = session.account()
         positions = session.positions()
         quotes = session.quotes(conversion_symbols_for(snapshot.currency, positions))
+        offset = None
+        if timer.check_offset:
+            offset, warning = self._check_offset(session, policy, account, [p.symbol for p in positions] + list(quotes))
+            timer.check_offset = offset is None  # no fresh tick (market closed): try again next poll
+            timer.clock_warning = warning if offset is not None else timer.clock_warning
         deals: list[Deal] = []
         orders: list[Document] = []
-        watermark, complete = None, True
+        watermark, complete, reread_from = None, True, None
         if deals_due:
-            deals, orders, watermark, complete = self._read_history(session, login, link)
-        poll = Poll(snapshot, positions, deals, orders, watermark, list(quotes.values()))
+            deals, orders, watermark, complete, reread_from = self._read_history(session, account, link, timer)
+        session.expect_account(login, account.server)  # still this account after reading: else store nothing
+        poll = Poll(snapshot, positions, deals, orders, watermark, list(quotes.values()), reread_from, offset)
         stored = self.trading.sync.record_poll(
-            self.actor, account, poll, snapshot_every=timedelta(seconds=self.settings.snapshot_seconds)
+            self.actor, account, poll, snapshot_every=timedelta(seconds=self.settings.snapshot_seconds), lease=lease
         )
         self.listener.on_snapshot(login, snapshot, positions)
         if stored.new_deals:
             self.listener.on_deals(login, stored.new_deals)
-        return PollOutcome(stored, deals_due, complete)
+        return PollOutcome(stored, deals_due, complete, timer.clock_warning)
 
-    def _attach(self, session: Mt5Session, account: Mt5Account, link: _Link) -> None:
-        """Initialise the terminal once, then log in to ``account`` unless it already is the current login.
+    def _attach(self, session: Mt5Session, account: Mt5Account, link: _Link, timer: _AccountTimer) -> None:
+        """Attach the terminal once (only if it runs, with ``attach_only``), then log in to ``account`` unless the
+        terminal shows it already; each attach or login is an event after which history arrives late.
 
         An installation of its own normally stays logged in to its account, so after the first attach no login
         is ever switched; on the shared default terminal the accounts take turns.
         """
         if not link.connected:
-            session.connect(path=link.path or self.settings.terminal_path or None, timeout=self.settings.timeout_ms)
-            link.connected, link.logged_in = True, session.current_login()
+            path = link.path or self.settings.terminal_path or None
+            running = link.terminal.terminal_running(path) if isinstance(link.terminal, ProcessAware) else None
+            if self.settings.attach_only and running is False:
+                raise Mt5TerminalClosed(
+                    f"MetaTrader 5{' at ' + path if path else ''} is not running. FIDUS only attaches to a running "
+                    "terminal and never starts one ([mt5] attach_only); start it and log in, and FIDUS attaches "
+                    "by itself."
+                )
+            portable = self.settings.portable_installations if link.path else self.settings.terminal_portable
+            session.connect(path=path, timeout=self.settings.timeout_ms, portable=portable)
+            link.connected, link.online_since = True, None
+            if path is None:
+                self._check_attached(session, link)
+            for other in link.accounts:  # a (re)started or re-attached terminal fetches what it missed
+                self._owe_reread(self._timers[other.login], latest=True)
+        link.logged_in = session.current_login()  # asked every poll: a person may have switched accounts
         if link.logged_in != account.login:
             password = self.passwords(account.login)
             if not password:
@@ -431,25 +530,117 @@ class Mt5Poller:
                 )
             session.login(account.login, password, account.server, timeout=self.settings.timeout_ms)
             link.logged_in = account.login
+            self._owe_reread(timer, latest=False)
+
+    def _check_attached(self, session: Mt5Session, link: _Link) -> None:
+        """The shared terminal was attached without a path, so the package chose it: name it, and refuse one of
+        the accounts' own installations (its account would then be read through two terminals)."""
+        attached = session.terminal_state().path
+        own = {installation_key(path) for path in self._links if path}
+        if installation_key(attached) in own:
+            self._disconnect(link)
+            raise Mt5ConnectionError(
+                f"The shared MetaTrader 5 terminal (no [mt5] terminal_path set) attached to {attached}, which is an "
+                "account's own installation. Set [mt5] terminal_path to the shared terminal's terminal64.exe."
+            )
+        log.info("The shared MetaTrader 5 terminal is the one at %s", attached)
+
+    def _expect_online(self, session: Mt5Session, link: _Link) -> None:
+        """Go on only while the terminal is connected to its trade server; note when it came (back) online."""
+        if not session.terminal_state().connected:
+            link.online_since = None
+            raise _ServerOffline(
+                "MetaTrader 5 runs but is not connected to the trade server (network, or the server is down); "
+                "its history is incomplete, so FIDUS reads nothing until it reconnects and then reads the gap again."
+            )
+        if link.online_since is None:
+            link.online_since = self.terminal_clock()
+            for account in link.accounts:
+                self._owe_reread(self._timers[account.login], latest=True)
+
+    def _owe_reread(self, timer: _AccountTimer, *, latest: bool) -> None:
+        """History reaches the terminal late after now: re-read once it has settled, and check the server clock.
+
+        A terminal-wide event (attach, reconnect to the server) restarts the settling time; a login does not
+        when a re-read is already owed, or accounts cycling logins on the shared terminal (a login every few
+        seconds) would never settle; for them the rescan of each incremental read catches the few seconds missed.
+        """
+        now = self.terminal_clock()
+        timer.owed_since = now if latest or timer.owed_since is None else timer.owed_since
+        timer.check_offset = True
+        timer.seen.clear()
+
+    def _check_offset(
+        self, session: Mt5Session, policy: ServerTimePolicy, account: Mt5Account, symbols: list[str]
+    ) -> tuple[Document | None, str]:
+        """The server's offset detected from its newest tick against ``server_time``; a warning when they differ."""
+        detected = session.detect_offset([*symbols, *_PROBE_SYMBOLS])
+        if detected is None:
+            return None, ""
+        configured = policy.offset_at_utc(int(self.terminal_clock().timestamp())) // 60
+        check = {"detected_minutes": detected, "configured_minutes": configured, "policy": account.server_time,
+                 "checked_at": self.terminal_clock()}
+        if detected == configured:
+            return check, ""
+        warning = (f"The trade server's clock is UTC{detected / 60:+g} h now, but server_time {account.server_time!r} "
+                   f"says UTC{configured / 60:+g} h: deal times are stored shifted (no deal is lost). Correct "
+                   "server_time under Trading > Accounts.")
+        log.warning("MT5 account %s: %s", account.login, warning)
+        return check, warning
 
     def _read_history(
-        self, session: Mt5Session, login: int, link: _Link
-    ) -> tuple[list[Deal], list[Document], datetime, bool]:
-        """Deals since the stored cursor, in windows, up to ``max_deals_per_poll``; orders of the same span."""
-        start_mark = self.trading.sync.watermark(login)
+        self, session: Mt5Session, account: Mt5Account, link: _Link, timer: _AccountTimer
+    ) -> tuple[list[Deal], list[Document], datetime, bool, datetime | None]:
+        """Deals since the stored cursor, in windows, up to ``max_deals_per_poll``; then, once caught up, the
+        re-read the account is owed (after a reconnect or login, and the periodic deep one); orders of the span.
+
+        Returns deals, orders, the new cursor, whether the cursor reached the clock, and the re-read still owed.
+        """
+        login = account.login
+        state = self.trading.sync.sync_state(login)
+        start_mark = state.watermark if state else None
+        owed = state.reread_from if state else None
         rescan = timedelta(minutes=self.settings.rescan_minutes)
+        now = self.terminal_clock()
+        if timer.owed_since is not None and start_mark is not None:
+            owed = min(owed or start_mark, start_mark - rescan)
+        seen, deals = set(timer.seen), []
+        mark, complete = self._read_windows(session, link, start_mark, rescan, seen, deals)
+        timer.seen = seen
+        deep_due = complete and start_mark is not None and self.monotonic() >= timer.next_reread
+        since = max(t for t in (link.online_since, timer.owed_since) if t is not None) \
+            if link.online_since is not None else None
+        settled = since is not None and now - since >= timedelta(seconds=self.settings.history_settle_seconds)
+        reread_start = min(owed or now, now - timedelta(days=self.settings.reread_days)) if deep_due else owed
+        if complete and settled and reread_start is not None and reread_start < mark:
+            reached, done = self._read_windows(session, link, reread_start, timedelta(0), set(), deals, until=mark)
+            owed = None if done else reached
+            if done:
+                timer.owed_since = None
+                if deep_due:
+                    timer.next_reread = self.monotonic() + self.settings.reread_minutes * 60
+        elif timer.owed_since is not None and owed is None:
+            timer.owed_since = None  # nothing to re-read yet (first sync): the full read covers it
+        first = min(t for t in (start_mark - rescan if start_mark else HISTORY_START, reread_start or mark) if t)
+        orders = history_orders(session, login, first, mark) if mark > first else []
+        return deals, orders, mark, complete, owed
+
+    def _read_windows(
+        self, session: Mt5Session, link: _Link, mark: datetime | None, rescan: timedelta, seen: set[int],
+        deals: list[Deal], *, until: datetime | None = None,
+    ) -> tuple[datetime, bool]:
+        """Read from ``mark - rescan`` in ``catch_up_days`` windows into ``deals`` until caught up (to ``until``)
+        or ``max_deals_per_poll``; returns how far it got and whether that is the end."""
         window = timedelta(days=self.settings.catch_up_days)
-        deals: list[Deal] = []
-        mark, complete = start_mark, False
+        complete = False
         while not complete and len(deals) < self.settings.max_deals_per_poll:
             if self._stop.is_set() or link.retired:
                 raise _Stopped
-            batch = session.deals_since(mark, rescan=rescan, max_window=window)
+            batch = session.deals_since(mark, rescan=rescan, max_window=window, until=until, seen=seen)
             deals.extend(batch.deals)
             mark, complete = batch.watermark, batch.complete
         assert mark is not None  # the loop ran at least once
-        orders = history_orders(session, login, start_mark - rescan if start_mark else HISTORY_START, mark)
-        return deals, orders, mark, complete
+        return mark, complete
 
     # -- failures --------------------------------------------------------------------------------
     def _terminal_failed(self, link: _Link, state: ConnectionState, detail: str, delay: float | None = None) -> None:
@@ -479,9 +670,10 @@ class Mt5Poller:
         self._set_state(account.login, ConnectionState.ERROR, f"{detail} Retrying in {wait:.0f} s.")
 
     def _set_state(self, login: int, state: ConnectionState, detail: str) -> None:
-        if self.states.get(login) == state and state is not ConnectionState.RECONNECTING:
+        if (self.states.get(login), self._details.get(login)) == (state, detail) and \
+                state is not ConnectionState.RECONNECTING:
             return
-        self.states[login] = state
+        self.states[login], self._details[login] = state, detail
         try:
             self.trading.sync.note_connection(login, state, detail)
         except Exception:  # the status line must not take the poller down with the database

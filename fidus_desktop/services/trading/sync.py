@@ -4,6 +4,10 @@ Deals and orders are upserted by their natural key ``(login, ticket)`` under uni
 snapshots by ``(login, time)``; the deal watermark (cursor) is stored per account in ``mt5_sync_state``
 in the **same** transaction as the deals it covers. So a crash, a restart, a re-poll or two overlapping
 windows can neither lose a deal (the cursor never moves past unstored deals) nor store one twice.
+
+A deal the broker changed afterwards (a cancelled deal keeps its ticket while its type and profit change) is
+updated in place and audited as ``mt5.deal.correct`` with both versions. The poller's lease on the account is
+confirmed in the same transaction, so a poller that lost it stores nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from fidus_desktop.domain.trading.balance_rules import Classification
 from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position, Quote
 from fidus_desktop.gc_pause import gc_paused
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.classification import ClassificationService
@@ -35,6 +39,7 @@ from fidus_desktop.services.trading.documents import (
     position_to_doc,
     snapshot_to_doc,
 )
+from fidus_desktop.services.trading.lease import SyncLeaseService
 from fidus_desktop.services.trading.risk import RiskService, current_alerts
 from fidus_desktop.store.port import Document
 
@@ -47,7 +52,8 @@ class ConnectionState(StrEnum):
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"  # the terminal failed; retrying with backoff
     UNAVAILABLE = "unavailable"  # no MetaTrader5 package on this machine
-    ERROR = "error"  # this account was refused (login, password, unknown deal type); retrying slowly
+    ERROR = "error"  # this account was refused (login, password, another account shown); retrying slowly
+    ELSEWHERE = "elsewhere"  # another poller (CLI, another workstation) holds this account's lease
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,8 @@ class Poll:
     orders: Sequence[Document] = ()
     watermark: datetime | None = None  # the new deal cursor; None when deals were not read this poll
     quotes: Sequence[Quote] = ()  # conversion pairs for exposure (``risk.conversion_symbols_for``)
+    reread_from: datetime | None = None  # a re-read still owed from here (after a reconnect); with watermark only
+    server_offset: Document | None = None  # the latest server-clock check: detected vs configured minutes
 
 
 def _one_per_ticket(deals: Sequence[Deal]) -> list[Deal]:
@@ -77,6 +85,7 @@ class SyncResult:
     needs_review: int
     snapshot_stored: bool
     alerts: AlertChanges
+    corrected_deals: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,22 +99,28 @@ class SyncState:
     connection: ConnectionState
     detail: str
     connection_at: datetime | None
+    reread_from: datetime | None = None
+    server_offset: Document | None = None
 
     @classmethod
     def from_doc(cls, doc: Document) -> SyncState:
         return cls(doc["login"], doc.get("watermark"), doc.get("last_poll_at"), doc.get("last_deals_at"),
                    doc.get("last_snapshot_at"), doc.get("equity_peak"),
                    ConnectionState(doc.get("connection", ConnectionState.STOPPED.value)), doc.get("detail", ""),
-                   doc.get("connection_at"))
+                   doc.get("connection_at"), doc.get("reread_from"), doc.get("server_offset"))
 
 
 class SyncService(Service):
     """Writes polls; reads cursors and sync status."""
 
-    def __init__(self, ctx: ServiceContext, classification: ClassificationService, risk: RiskService) -> None:
+    def __init__(
+        self, ctx: ServiceContext, classification: ClassificationService, risk: RiskService,
+        leases: SyncLeaseService | None = None,
+    ) -> None:
         super().__init__(ctx)
         self.classification = classification
         self.risk = risk
+        self.leases = leases or SyncLeaseService(ctx)
         self.deals = ctx.store.collection(DEALS)
         self.orders = ctx.store.collection(ORDERS)
         self.snapshots = ctx.store.collection(SNAPSHOTS)
@@ -133,32 +148,51 @@ class SyncService(Service):
         state = self.sync_state(login)
         return state.watermark if state else None
 
+    def server_clock_mismatches(self) -> list[tuple[int, Document]]:
+        """Accounts whose trade server's clock, detected at the last (re)connect, disagrees with ``server_time``."""
+        return [(doc["login"], doc["server_offset"]) for doc in self.state.find({}, sort=[("login", 1)])
+                if doc.get("server_offset")
+                and doc["server_offset"]["detected_minutes"] != doc["server_offset"]["configured_minutes"]]
+
     def deal_count(self, login: int) -> int:
         return self.deals.count({"login": login})
 
     # -- writing ----------------------------------------------------------------------------
     def record_poll(
-        self, actor: Actor, account: Mt5Account, poll: Poll, *, snapshot_every: timedelta = timedelta(minutes=1)
+        self, actor: Actor, account: Mt5Account, poll: Poll, *, snapshot_every: timedelta = timedelta(minutes=1),
+        lease: tuple[str, timedelta] | None = None,
     ) -> SyncResult:
         """Store one poll atomically: deals, orders, balance classifications, snapshot, positions, cursor, alerts.
 
         A snapshot goes into the time series at most every ``snapshot_every`` (the listener still sees each
-        one); the equity peak moves with new cash flows so a deposit is not mistaken for a recovery.
+        one); the equity peak moves with new cash flows so a deposit is not mistaken for a recovery. With
+        ``lease`` (holder, duration) the account's lease is confirmed and renewed first, or nothing is stored.
         """
         with gc_paused():  # a large first poll allocates about a million acyclic objects: see gc_pause
-            return self._record_poll(actor, account, poll, snapshot_every)
+            return self._record_poll(actor, account, poll, snapshot_every, lease)
 
-    def _record_poll(self, actor: Actor, account: Mt5Account, poll: Poll, snapshot_every: timedelta) -> SyncResult:
+    def _record_poll(
+        self, actor: Actor, account: Mt5Account, poll: Poll, snapshot_every: timedelta,
+        lease: tuple[str, timedelta] | None,
+    ) -> SyncResult:
         login = account.login
         unique_deals = _one_per_ticket(poll.deals)
         with self.changing(actor, Permission.MT5_SYNC) as rec:
+            if lease is not None:
+                self.leases.confirm(login, *lease)
             state = self.state.find_one({"login": login}) or self.state.insert({"login": login})
-            deals = self.deals.upsert_many([deal_to_doc(d) for d in unique_deals], DEAL_KEY) if unique_deals else None
+            docs = [deal_to_doc(d) for d in unique_deals]
+            corrected = self._record_corrections(rec, login, docs)
+            deals = self.deals.upsert_many(docs, DEAL_KEY) if docs else None
             orders = self.orders.upsert_many(list(poll.orders), DEAL_KEY) if poll.orders else None
+            by_ticket = {d.ticket: d for d in unique_deals}
+            self.classification.follow_corrections(rec, [by_ticket[t] for t in corrected])
             new_balance = self.classification.classify_new(unique_deals)
             changes: dict[str, object] = {"last_poll_at": poll.snapshot.time}
             if poll.watermark is not None:
-                changes.update(watermark=poll.watermark, last_deals_at=poll.snapshot.time)
+                changes.update(watermark=poll.watermark, last_deals_at=poll.snapshot.time, reread_from=poll.reread_from)
+            if poll.server_offset is not None:
+                changes["server_offset"] = poll.server_offset
             last_snapshot = state.get("last_snapshot_at")
             store_snapshot = last_snapshot is None or poll.snapshot.time - last_snapshot >= snapshot_every
             if store_snapshot:
@@ -178,7 +212,24 @@ class SyncService(Service):
                     "login": login, "new_deals": new_deals, "new_orders": new_orders, "watermark": poll.watermark,
                 })
         return SyncResult(login, new_deals, new_orders, len(new_balance),
-                          sum(1 for _, c in new_balance if c.needs_review), store_snapshot, alerts)
+                          sum(1 for _, c in new_balance if c.needs_review), store_snapshot, alerts, len(corrected))
+
+    def _record_corrections(self, rec: ChangeRecorder, login: int, docs: Sequence[Document]) -> list[int]:
+        """Audit every stored deal these documents change (the broker revised it); returns their tickets.
+
+        Tickets grow with time, so the stored deals at or above the poll's lowest ticket are the only ones it can
+        touch: one indexed range read of the overlap, not of the account.
+        """
+        if not docs:
+            return []
+        incoming = {doc["ticket"]: doc for doc in docs}
+        corrected = []
+        for before in self.deals.find({"login": login, "ticket": {"$gte": min(incoming)}}):
+            after = incoming.get(before["ticket"])
+            if after is not None and any(before.get(k) != v for k, v in after.items()):
+                rec.record("mt5.deal.correct", DEALS, before["_id"], before=before, after=after)
+                corrected.append(before["ticket"])
+        return corrected
 
     def note_connection(self, login: int, state: ConnectionState, detail: str = "") -> None:
         """Remember the poller's connection state so ``fidus mt5 status`` (another process) can show it.

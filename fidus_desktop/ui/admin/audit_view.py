@@ -23,9 +23,9 @@ from fidus_desktop.security.audit_chain import ChainVerdict
 from fidus_desktop.services.audit import AuditEntry
 from fidus_desktop.services.audit_query import AuditFilter
 from fidus_desktop.services.base import ValidationError
-from fidus_desktop.ui.background import Runner, show_error
+from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.common.buttons import button_bar
-from fidus_desktop.ui.errors import describe_error
+from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.session import UiSession
 
 Index = QModelIndex | QPersistentModelIndex
@@ -74,8 +74,8 @@ class AuditModel(QAbstractTableModel):
         assert self._loader is not None
         loader, before = self._loader, self._entries[-1].seq if self._entries else None
         self._loading = True
-        self.runner.submit(lambda: loader(before), on_done=lambda page: self._arrived(loader, page),
-                           on_error=self._failed)
+        self.runner.submit(lambda: loader(before), owner=self, key="page",
+                           on_done=lambda page: self._arrived(loader, page), on_error=self._failed)
 
     def _arrived(self, loader: Loader, page: list[AuditEntry]) -> None:
         if loader is not self._loader:  # a page of a query the user has since replaced
@@ -189,7 +189,7 @@ class AuditView(QWidget):
             return
         query, actor = self.session.services.audit_query, self.session.actor
         self.session.runner.submit(
-            lambda: query.export_csv(actor, where, path),
+            lambda: query.export_csv(actor, where, path), owner=self,
             on_done=lambda rows: self.verdict.setText(f"Exported {rows} entries to {path}."),
             on_error=lambda exc: self.verdict.setText(describe_error(exc)),
         )
@@ -197,8 +197,7 @@ class AuditView(QWidget):
     def verify_chain(self) -> None:
         self.verdict.setText("Verifying…")
         query, actor = self.session.services.audit_query, self.session.actor
-        self.session.runner.submit(lambda: query.verify(actor), on_done=self._verdict,
-                                   on_error=lambda exc: show_error(exc, self))
+        self.session.runner.submit(lambda: query.verify(actor), owner=self, key="verify", on_done=self._verdict)
 
     def _verdict(self, verdict: ChainVerdict) -> None:
         if verdict.ok:

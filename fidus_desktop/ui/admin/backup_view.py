@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.services.backup import RestoreReport, check_passphrase
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.backup_scheduler import last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.session import UiSession
@@ -61,8 +60,7 @@ class BackupsView(QWidget):
         scheduler = self.scheduler
         self.session.runner.submit(
             lambda: (scheduler.folder(), scheduler.last_backup(), scheduler.passphrase() is not None),
-            on_done=lambda result: self._show(*result),
-            on_error=lambda exc: show_error(exc, self),
+            owner=self, key="refresh", on_done=lambda result: self._show(*result),
         )
 
     def _show(self, folder: Path, last: Any, has_passphrase: bool) -> None:

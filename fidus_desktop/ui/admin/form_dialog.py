@@ -27,6 +27,8 @@ def error_label(name: str) -> QLabel:
 
 
 class ServiceFormDialog(QDialog):
+    changes: frozenset[str] = frozenset()  # what a successful call changed (``services.changes`` names)
+
     def __init__(self, session: UiSession, title: str, ok_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -76,7 +78,8 @@ class ServiceFormDialog(QDialog):
         if problems:
             return
         self.ok_button.setEnabled(False)
-        self.session.runner.submit(self.call, on_done=self._done, on_error=self._failed)
+        self.session.runner.submit(self.call, owner=self, changes=self.changes, on_done=self._done,
+                                   on_error=self._failed)
 
     def _done(self, result: Any) -> None:
         self.result_value = result

@@ -18,7 +18,6 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.keys import KeysNotReady, KeyStatus
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import password_edit
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.session import UiSession
 
@@ -85,9 +84,7 @@ class KeysView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.session.runner.submit(
-            self.session.services.keys.status, on_done=self._show, on_error=lambda exc: show_error(exc, self)
-        )
+        self.session.runner.submit(self.session.services.keys.status, owner=self, key="refresh", on_done=self._show)
 
     def _show(self, status: KeyStatus) -> None:
         self.status_label.setText(status.describe())

@@ -1,10 +1,11 @@
-"""The Admin tab: one page per entry of ``ADMIN_SECTIONS``."""
+"""The Admin tab: one page per admin section the features declare (``Feature.admin_sections``), in order."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from fidus_desktop.ui.admin.sections import ADMIN_SECTIONS
+from fidus_desktop.features.registry import admin_sections
+from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.session import UiSession
 
 
@@ -12,5 +13,5 @@ class AdminTab(QTabWidget):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adminTab")
-        for title, factory in ADMIN_SECTIONS:
-            self.addTab(factory(session), title)
+        for title, factory in admin_sections():
+            self.addTab(resolve(factory)(session), title)

@@ -1,7 +1,8 @@
 """Admin → Users: the user table and the administrator's actions on it.
 
 Every action opens a dialog whose service call runs in the worker; the service checks the permission and
-writes the audit entry; the table reloads afterwards and ``data_changed("users")`` is broadcast.
+writes the audit entry; the dialog announces the change ``user``, and the table reloads on it (also when
+another workstation changed a user).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QPushButton, QTableView, QVBoxLayout, QWidget
 
+from fidus_desktop.services.changes import EVERYTHING, USER
 from fidus_desktop.services.users import User
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import (
@@ -22,7 +24,6 @@ from fidus_desktop.ui.admin.user_dialogs import (
     CreateUserDialog,
     ResetPasswordDialog,
 )
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.session import UiSession
 
 Index = QModelIndex | QPersistentModelIndex
@@ -120,14 +121,18 @@ class UsersView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table)
         self._update_buttons()
+        session.signals.data_changed.connect(self._data_changed)
         self.refresh()
+
+    def _data_changed(self, name: str) -> None:
+        if name in (USER, EVERYTHING):
+            self.refresh()
 
     def refresh(self) -> None:
         users, actor = self.session.services.users, self.session.actor
         self.session.runner.submit(
             lambda: (users.list(actor), users.now()),
-            on_done=lambda result: self._loaded(*result),
-            on_error=lambda exc: show_error(exc, self),
+            owner=self, key="refresh", on_done=lambda result: self._loaded(*result),
         )
 
     def _loaded(self, users: list[User], now: datetime) -> None:
@@ -157,12 +162,8 @@ class UsersView(QWidget):
 
     def _open(self, dialog: ServiceFormDialog) -> None:
         self.dialog = dialog
-        dialog.accepted.connect(self._changed)
+        dialog.changes = frozenset({USER})  # announced when it succeeds; this view reloads on it
         dialog.open()
-
-    def _changed(self) -> None:
-        self.session.signals.data_changed.emit("users")
-        self.refresh()
 
     def _confirm(self, title: str, message: str, ok_text: str, action: Callable[[User], Any]) -> None:
         user = self.selected()

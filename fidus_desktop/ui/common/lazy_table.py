@@ -118,7 +118,7 @@ class LazyTableModel(QAbstractTableModel, Generic[R]):
                 found.extend(page)
             return total, found
 
-        self._runner.submit(load, on_done=lambda result: self._replace(generation, *result),
+        self._runner.submit(load, owner=self, key="rows", on_done=lambda result: self._replace(generation, *result),
                             on_error=lambda exc: self._fail(generation, exc))
 
     def _replace(self, generation: int, total: int, rows: list[R]) -> None:
@@ -146,7 +146,7 @@ class LazyTableModel(QAbstractTableModel, Generic[R]):
         self._fetching = True
         generation, query, sort, offset = self._generation, self._filter, self._sort, len(self._rows)
         limit, last = min(self.page_size, self._total - offset), self._rows[-1] if self._rows else None
-        self._runner.submit(lambda: self._fetch(query, sort, offset, limit, last),
+        self._runner.submit(lambda: self._fetch(query, sort, offset, limit, last), owner=self, key="rows",
                             on_done=lambda page: self._append(generation, offset, page),
                             on_error=lambda exc: self._fail(generation, exc))
 

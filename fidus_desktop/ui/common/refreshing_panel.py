@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWidget
 
-from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 
 
@@ -32,7 +32,7 @@ class RefreshingPanel(QWidget):
             self._again = True
             return
         self._loading = True
-        self.session.runner.submit(work, on_done=on_done, on_error=self._failed)
+        self.session.runner.submit(work, owner=self, key="load", on_done=on_done, on_error=self._failed)
 
     def data_arrived(self) -> None:
         """New data was stored: refresh now if the panel is on screen, else when it is next shown."""

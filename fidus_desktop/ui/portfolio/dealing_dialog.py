@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.changes import TRANSACTION
 from fidus_desktop.services.portfolio.dealing import TransactionRequest, TransactionView
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
@@ -19,6 +20,8 @@ KINDS = {"Subscription": "subscription", "Redemption": "redemption"}
 
 
 class DealingDialog(ServiceFormDialog):
+    changes = frozenset({TRANSACTION})
+
     def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "New subscription or redemption", "Enter", parent)

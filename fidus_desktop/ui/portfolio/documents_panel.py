@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QLabel, QMessageBox, QTableView, QVBoxLayout, QWidget
 
+from fidus_desktop.services.changes import DOCUMENT
 from fidus_desktop.services.documents import MEDIA_TYPES, StoredDocument
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.personal_data import Locked
@@ -85,7 +86,8 @@ class DocumentsPanel(QWidget):
     # -- state ----------------------------------------------------------------------------------------
     def reload(self) -> None:
         """Check the key and (re)load the list, both in the worker."""
-        self.session.runner.submit(self.service.locked, on_done=self._show_lock, on_error=self._failed)
+        self.session.runner.submit(self.service.locked, owner=self, key="lock", on_done=self._show_lock,
+                                   on_error=self._failed)
         self.model.set_filter(None)
 
     def _show_lock(self, locked: Locked | None) -> None:
@@ -110,7 +112,6 @@ class DocumentsPanel(QWidget):
     def _changed(self, text: str) -> None:
         self.message.setText(text)
         self.model.refresh()
-        self.session.signals.data_changed.emit("documents")
 
     # -- actions --------------------------------------------------------------------------------------
     def attach(self) -> None:
@@ -119,9 +120,9 @@ class DocumentsPanel(QWidget):
             return
         service, actor, entity, owner_id = self.service, self.session.actor, self.owner_entity, self.owner_id
         self.message.setText(f"Encrypting and storing {Path(path).name}…")
-        self.session.runner.submit(lambda: service.attach_file(actor, entity, owner_id, Path(path)),
-                                   on_done=lambda doc: self._changed(f"Stored {doc.name} (encrypted)."),
-                                   on_error=self._failed)
+        self.session.runner.submit(lambda: service.attach_file(actor, entity, owner_id, Path(path)), owner=self,
+                                   changes={DOCUMENT}, on_error=self._failed,
+                                   on_done=lambda doc: self._changed(f"Stored {doc.name} (encrypted)."))
 
     def save_copy(self) -> None:
         doc = self.selected()
@@ -131,7 +132,7 @@ class DocumentsPanel(QWidget):
         if not path:
             return
         service, actor = self.service, self.session.actor
-        self.session.runner.submit(lambda: service.save_copy(actor, doc.document_id, Path(path)),
+        self.session.runner.submit(lambda: service.save_copy(actor, doc.document_id, Path(path)), owner=self,
                                    on_done=lambda written: self._saved(written, path), on_error=self._failed)
 
     def _saved(self, written: int | Locked, path: str) -> None:
@@ -149,5 +150,6 @@ class DocumentsPanel(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         service, actor = self.service, self.session.actor
-        self.session.runner.submit(lambda: service.delete(actor, doc.document_id, doc.version),
-                                   on_done=lambda _: self._changed(f"Deleted {doc.name}."), on_error=self._failed)
+        self.session.runner.submit(lambda: service.delete(actor, doc.document_id, doc.version), owner=self,
+                                   changes={DOCUMENT}, on_done=lambda _: self._changed(f"Deleted {doc.name}."),
+                                   on_error=self._failed)

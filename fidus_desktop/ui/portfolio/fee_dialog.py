@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from fidus_desktop.domain.fees import FeesOwed
+from fidus_desktop.services.changes import FEE_PAYMENT
 from fidus_desktop.services.portfolio.fees import FeePaymentResult
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
@@ -20,6 +21,8 @@ from fidus_desktop.ui.session import UiSession
 
 
 class FeePaymentDialog(ServiceFormDialog):
+    changes = frozenset({FEE_PAYMENT})
+
     def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "Record fee payment", "Record payment", parent)
@@ -46,8 +49,8 @@ class FeePaymentDialog(ServiceFormDialog):
             self.owed.setText("— (give the date as YYYY-MM-DD)")
             return  # still being typed; Record payment explains a date that stays unreadable
         self.owed.setText("…")
-        self.session.runner.submit(lambda: (class_id, day, fees.owed(actor, class_id, day)),
-                                   on_done=self._show_owed,
+        self.session.runner.submit(lambda: (class_id, day, fees.owed(actor, class_id, day)), owner=self,
+                                   key="owed", on_done=self._show_owed,
                                    on_error=lambda exc: self.owed.setText(describe_error(exc)))
 
     def _show_owed(self, loaded: tuple[str, str, FeesOwed]) -> None:

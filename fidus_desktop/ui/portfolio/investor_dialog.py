@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fidus_desktop.services.changes import INVESTOR
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked
 from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITIVE_LABELS, Investor, InvestorDetails
@@ -134,7 +135,7 @@ class InvestorDialog(QDialog):
             return InvestorView(details, privacy.retention_years(KYC_RETENTION),
                                 None if ended is None else privacy.erasable_from(KYC_RETENTION, ended))
 
-        self.session.runner.submit(read, on_done=self._show, on_error=self._failed)
+        self.session.runner.submit(read, owner=self, key="load", on_done=self._show, on_error=self._failed)
 
     def _show(self, view: InvestorView) -> None:
         self.details, self.retention_years = view.details, view.retention_years
@@ -164,7 +165,7 @@ class InvestorDialog(QDialog):
         """Decrypt one field in the worker (the service audits the reading)."""
         investors, actor, investor_id = self.session.services.portfolio.investors, self.session.actor, self.investor_id
         self.reveal_buttons[name].setEnabled(False)
-        self.session.runner.submit(lambda: investors.reveal(actor, investor_id, name),
+        self.session.runner.submit(lambda: investors.reveal(actor, investor_id, name), owner=self,
                                    on_done=lambda value: self._revealed(name, value),
                                    on_error=lambda exc: self._reveal_failed(name, exc))
 
@@ -192,7 +193,6 @@ class InvestorDialog(QDialog):
         self.editor.open()
 
     def _edited(self) -> None:
-        self.session.signals.data_changed.emit("investor")
         self.message.setText("Saved.")
         self.load()
 
@@ -200,6 +200,8 @@ class InvestorDialog(QDialog):
 class InvestorEditDialog(ServiceFormDialog):
     """Name, e-mail and personal fields in one audited change. A blank personal field stays as it is;
     "Remove" clears one on file. Problems appear under their field and nothing is saved."""
+
+    changes = frozenset({INVESTOR})
 
     def __init__(self, session: UiSession, details: InvestorDetails, parent: QWidget | None = None) -> None:
         super().__init__(session, f"Edit investor {details.investor.number}", "Save", parent)
@@ -236,6 +238,8 @@ class InvestorEditDialog(ServiceFormDialog):
 class EndRelationshipDialog(ServiceFormDialog):
     """The last day of the business relationship, with what recording it sets off (KYC retention); OK confirms.
     The service refuses a day in the future or not written as YYYY-MM-DD, under the field."""
+
+    changes = frozenset({INVESTOR})
 
     def __init__(self, session: UiSession, investor: Investor, retention_years: int,
                  parent: QWidget | None = None) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.changes import NAV
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.services.portfolio.nav import NavPoint
 from fidus_desktop.services.portfolio.nav_derivation import NavDerivation
@@ -25,6 +26,8 @@ from fidus_desktop.ui.session import UiSession
 
 
 class NavDialog(ServiceFormDialog):
+    changes = frozenset({NAV})
+
     def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "Enter or correct a NAV", "Save", parent)
@@ -56,7 +59,8 @@ class NavDialog(ServiceFormDialog):
         self.derived = None
         self.show_problems({})
         self.derive_button.setEnabled(False)
-        self.session.runner.submit(lambda: derivation.derive_nav(actor, fund_id, day), on_done=self._derived,
+        self.session.runner.submit(lambda: derivation.derive_nav(actor, fund_id, day), owner=self, key="derive",
+                                   on_done=self._derived,
                                    on_error=self._derive_failed)
 
     def _derived(self, result: NavDerivation) -> None:

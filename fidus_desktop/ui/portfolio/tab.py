@@ -1,13 +1,14 @@
 """The Portfolio tab: a fund and class, their KPI cards and charts, and the investors and transactions tables.
 
 Figures come only from the services (``figures``, ``performance``, ``holdings``), loaded in the worker.
-The tab reloads on ``session.signals.data_changed`` and polls ``portfolio.changes_since`` every
-``POLL_MS`` in the worker, so changes made on another workstation appear without a restart.
+The tab reloads on ``session.signals.data_changed``: the session's change watcher sends it for changes made
+here and, polling the audit trail, on another workstation, so they appear without a restart.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -35,10 +36,10 @@ from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
 from fidus_desktop.ui.common.kpi_card import KpiCard
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
@@ -50,7 +51,6 @@ from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, descr
 from fidus_desktop.ui.portfolio.tables import TransactionFilter, investors_model, transactions_model
 from fidus_desktop.ui.session import UiSession
 
-POLL_MS = 5000
 FILTER_DELAY_MS = 300
 OVERVIEW_TOPICS = {"nav", "transaction", "fx_rates", "fund", "share_class", "portfolio", "holdings", "position",
                    "price", "*"}
@@ -87,8 +87,6 @@ class PortfolioTab(QWidget):
         self.overview: Overview | None = None
         self.dialog: ServiceFormDialog | None = None
         self.investor_dialog: InvestorDialog | None = None
-        self._token: int | None = None
-        self._polling = False
         content = QWidget()  # scrolls when the window is narrower than the cards and buttons need
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -111,10 +109,6 @@ class PortfolioTab(QWidget):
         splitter.setSizes([420, 380])
         layout.addWidget(splitter, 1)
         session.signals.data_changed.connect(self._data_changed)
-        self.poll_timer = QTimer(self)
-        self.poll_timer.setInterval(POLL_MS)
-        self.poll_timer.timeout.connect(self.poll_changes)
-        self.poll_timer.start()
         self.load_funds()
 
     # -- layout -------------------------------------------------------------------------------------
@@ -215,7 +209,7 @@ class PortfolioTab(QWidget):
             column.addWidget(view)
             model.loaded.connect(lambda total, label=count: label.setText(f"{total:,} rows"))
             model.loaded.connect(lambda _, v=view: v.resizeColumnsToContents())
-            model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {exc}"))
+            model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {describe_error(exc)}"))
             tabs.addTab(page, name.capitalize())
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -231,12 +225,11 @@ class PortfolioTab(QWidget):
     def load_funds(self) -> None:
         portfolio, actor = self.session.services.portfolio, self.session.actor
         self.session.runner.submit(lambda: (portfolio.funds.list_funds(actor), portfolio.funds.list_classes(actor),
-                                            portfolio.changes_since(None)[0],
                                             portfolio.benchmarks.list_benchmarks(actor)),
-                                   on_done=self._funds_loaded, on_error=self._show_problem)
+                                   owner=self, key="funds", on_done=self._funds_loaded, on_error=self._show_problem)
 
-    def _funds_loaded(self, loaded: tuple[list[Fund], list[ShareClass], int, list[Benchmark]]) -> None:
-        self.funds, self.classes, self._token, self.benchmarks = loaded
+    def _funds_loaded(self, loaded: tuple[list[Fund], list[ShareClass], list[Benchmark]]) -> None:
+        self.funds, self.classes, self.benchmarks = loaded
         self.class_codes.clear()
         self.class_codes.update({c.class_id: c.code for c in self.classes})
         current = self.fund_combo.currentData()
@@ -288,11 +281,12 @@ class PortfolioTab(QWidget):
         portfolio, actor = self.session.services.portfolio, self.session.actor
         self.session.runner.submit(lambda: load_overview(portfolio, actor, fund_id, class_id, compare_class,
                                                          benchmark_id),
-                                   on_done=self._show_overview, on_error=self._show_problem)
+                                   owner=self, key="overview", on_done=self._show_overview,
+                                   on_error=self._show_problem)
 
     # -- showing ------------------------------------------------------------------------------------
     def _show_problem(self, exc: BaseException) -> None:
-        self.message.setText(f"<span style='color:#b00020'>{exc}</span>")
+        self.message.setText(f"<span style='color:#b00020'>{escape(describe_error(exc))}</span>")
 
     def _show_overview(self, overview: Overview) -> None:
         if (overview.fund_id, overview.class_id) != (self.fund_combo.currentData(), self.class_combo.currentData()):
@@ -365,29 +359,10 @@ class PortfolioTab(QWidget):
         if topics & {"transaction", "*"}:
             self.transactions.refresh()
 
-    def poll_changes(self) -> None:
-        """Ask (in the worker) what changed since the last look, here or on another workstation."""
-        if self._polling or self._token is None:
-            return
-        self._polling = True
-        portfolio, token = self.session.services.portfolio, self._token
-        self.session.runner.submit(lambda: portfolio.changes_since(token), on_done=self._changes_seen,
-                                   on_error=self._poll_failed)
-
-    def _changes_seen(self, result: tuple[int, frozenset[str]]) -> None:
-        self._polling = False
-        self._token, topics = result
-        if topics:
-            self.reload(set(topics))
-
-    def _poll_failed(self, exc: BaseException) -> None:
-        self._polling = False
-        self.message.setText(f"Could not check for changes: {exc}")
-
     # -- actions ------------------------------------------------------------------------------------
-    def _open(self, dialog: ServiceFormDialog, topic: str) -> None:
+    def _open(self, dialog: ServiceFormDialog) -> None:
+        """A dialog whose service call announces what it changed; this tab reloads on that."""
         self.dialog = dialog
-        dialog.accepted.connect(lambda: self.session.signals.data_changed.emit(topic))
         dialog.open()
 
     def open_investor(self, index: QModelIndex) -> None:
@@ -396,16 +371,15 @@ class PortfolioTab(QWidget):
         self.investor_dialog.open()
 
     def open_dealing(self) -> None:
-        self._open(DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self),
-                   "transaction")
+        self._open(DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self))
 
     def open_nav(self) -> None:
-        self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self), "nav")
+        self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self))
 
     def open_fee_payment(self) -> None:
         dialog = FeePaymentDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self)
         dialog.accepted.connect(lambda: self.message.setText(dialog.describe()))
-        self._open(dialog, "fee_payment")
+        self._open(dialog)
 
     def open_statements(self) -> None:
         last_quarter = (self.overview.aum.on if self.overview else date.today())
@@ -434,8 +408,8 @@ class PortfolioTab(QWidget):
             render_factsheet(data, target)
             return target
 
-        self.session.runner.submit(work, on_done=lambda p: self.message.setText(f"Factsheet written to {p}."),
-                                   on_error=lambda exc: show_error(exc, self))
+        self.session.runner.submit(work, owner=self,
+                                   on_done=lambda p: self.message.setText(f"Factsheet written to {p}."))
 
 
 def portfolio_tab(session: UiSession) -> QWidget:

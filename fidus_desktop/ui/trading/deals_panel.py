@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLab
 from fidus_desktop.domain.trading.models import Deal
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.queries import DealFilter
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import LazyTableModel, SortSpec
+from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.models import DEAL_COLUMNS
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.changes import MT5_ACCOUNTS
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.services.trading.accounts import (
     TERMINAL_EXE,
@@ -27,7 +28,7 @@ from fidus_desktop.services.trading.accounts import (
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.session import UiSession
 
-SERVER_TIMES = ("EET-NY", "UTC+0", "UTC+2", "UTC+3")
+SERVER_TIMES = ("EET-NY", "EET-EU", "CET-EU", "GMT-EU", "UTC+0", "UTC+2", "UTC+3")  # or any fixed offset typed in
 SOURCE_LABELS = {
     CapitalSource.CLIENT_MONEY: "Client money",
     CapitalSource.HOUSE_MONEY: "House money",
@@ -47,6 +48,8 @@ class MappingChoices:
 
 class AccountMappingDialog(ServiceFormDialog):
     """New account (``account`` None) or a change to an existing one (login fixed, version checked)."""
+
+    changes = frozenset({MT5_ACCOUNTS})
 
     def __init__(
         self, session: UiSession, choices: MappingChoices, account: Mt5Account | None = None,

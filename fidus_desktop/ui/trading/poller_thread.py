@@ -31,7 +31,8 @@ def status_summary(states: Mapping[int, tuple[str, str]]) -> str:
     if not states:
         return "MT5: no accounts"
     order = [ConnectionState.UNAVAILABLE, ConnectionState.RECONNECTING, ConnectionState.ERROR,
-             ConnectionState.CONNECTING, ConnectionState.CONNECTED, ConnectionState.STOPPED]
+             ConnectionState.ELSEWHERE, ConnectionState.CONNECTING, ConnectionState.CONNECTED,
+             ConnectionState.STOPPED]
     total = len(states)
     for state in order:
         hits = [detail for s, detail in states.values() if s == state.value]

@@ -28,8 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fidus_desktop.services.changes import (
+    EVERYTHING,
+    MT5_ACCOUNTS,
+    MT5_BALANCE_CLASSES,
+    MT5_SYNC,
+    PORTFOLIO,
+    TRANSACTION,
+)
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.session import UiSession
@@ -37,7 +44,7 @@ from fidus_desktop.ui.trading.models import RecordTableModel, amount
 
 DEFAULT_DAYS = 30
 # Topics of ``data_changed`` after which the lists may differ (classification, mapping, settled dealing).
-RELOAD_TOPICS = frozenset({"mt5_balance_classes", "mt5_accounts", "transaction", "portfolio"})
+RELOAD_TOPICS = frozenset({MT5_BALANCE_CLASSES, MT5_ACCOUNTS, MT5_SYNC, TRANSACTION, PORTFOLIO, EVERYTHING})
 Labelled = tuple[str, Any]  # (fund code, Match or Mismatch)
 
 MATCH_COLUMNS: list[Column[Labelled]] = [
@@ -187,8 +194,8 @@ class ReconciliationPanel(RefreshingPanel):
             self.note.clear()
             self.refresh()
 
-        self.session.runner.submit(lambda: reconciliation.explain(actor, mismatch.key, note), on_done=done,
-                                   on_error=lambda exc: show_error(exc, self))
+        self.session.runner.submit(lambda: reconciliation.explain(actor, mismatch.key, note), owner=self,
+                                   on_done=done)
 
 
     @Slot(str)

@@ -2,12 +2,14 @@
 deals, alerts, analytics and the balance deals waiting for review.
 
 Every read and change runs in the worker (``session.runner``) through the trading services, which check
-permissions and write the audit entries. The background ``PollerThread`` starts once the accounts are
-loaded (when there is an active account and the signed-in user may sync) and feeds the live parts: the
-accounts' state and last sync, the positions table and the equity curve. It stops within two seconds
-when the tab or the main window closes, or the application quits. Without a poller in this window (a role
-that cannot sync, or sync switched off) the positions table shows what the last poll stored, re-read
-every ``poll_seconds``. The back office and admins get the Reconciliation panel, refreshed after syncs.
+permissions and write the audit entries. The background ``PollerThread`` (``Mt5Sync``) starts once there is
+an active account and the signed-in user may sync, and feeds the live parts: the accounts' state and last
+sync, the positions table and the equity curve. In the main window the session owns it (it syncs from
+sign-in, also while this tab was never opened, and stops when the window closes); a view standing alone
+owns its own, stopped within two seconds when the view or its window closes, or the application quits.
+Without a poller (a role that cannot sync, or sync switched off) the positions table shows what the last
+poll stored, re-read every ``poll_seconds``. The back office and admins get the Reconciliation panel,
+refreshed after syncs.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.domain.trading.balance_rules import BalanceCategory
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
+from fidus_desktop.services.changes import EVERYTHING, MT5_ACCOUNTS, MT5_BALANCE_CLASSES, MT5_SYNC
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.trading.accounts import Mt5Account
 from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
-from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
@@ -56,7 +58,8 @@ from fidus_desktop.ui.trading.models import (
     positions_model,
     review_model,
 )
-from fidus_desktop.ui.trading.poller_thread import PollerThread, build_poller_thread
+from fidus_desktop.ui.trading.mt5_sync import Mt5Sync
+from fidus_desktop.ui.trading.poller_thread import PollerThread
 from fidus_desktop.ui.trading.reconciliation_panel import ReconciliationPanel
 
 log = logging.getLogger(__name__)
@@ -103,8 +106,9 @@ class TradingView(QWidget):
         super().__init__(parent)
         self.setObjectName("tradingTab")
         self.session = session
-        self._link, self._settings = link, settings
-        self.poller: PollerThread | None = None
+        session_sync = session.jobs.get("mt5")
+        self._owns_sync = not isinstance(session_sync, Mt5Sync)
+        self.sync: Mt5Sync = Mt5Sync(session, link, settings, self) if self._owns_sync else session_sync
         self.dialog: AccountMappingDialog | None = None
         self._watched_window: QWidget | None = None
         self.accounts = AccountsModel(self)
@@ -116,10 +120,18 @@ class TradingView(QWidget):
         self.store_poll = QTimer(self, interval=int((settings or PollerSettings()).poll_seconds * 1000))
         self.store_poll.timeout.connect(self._poll_store)
         self._build()
+        session.signals.data_changed.connect(self._data_changed)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        self.sync.started.connect(self._attach)
+        if self.sync.poller is not None:
+            self._attach(self.sync.poller)
         self.refresh_accounts()
+
+    @property
+    def poller(self) -> PollerThread | None:
+        return self.sync.poller
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -232,8 +244,21 @@ class TradingView(QWidget):
             self.refresh_account(account.login)
 
     # -- loading ----------------------------------------------------------------------------------
-    def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        self.session.runner.submit(fn, on_done=on_done, on_error=lambda exc: show_error(exc, self))
+    def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None], key: str | None = None,
+                changes: frozenset[str] = frozenset()) -> None:
+        """A load (``key``: a newer one of the same kind supersedes it) or a change (``changes`` announced)."""
+        self.session.runner.submit(fn, owner=self, key=key, on_done=on_done, changes=changes)
+
+    @Slot(str)
+    def _data_changed(self, name: str) -> None:
+        """A mapping changed (here or elsewhere), or another workstation's poller stored deals."""
+        if name in (MT5_ACCOUNTS, EVERYTHING):
+            self.refresh_accounts()
+        elif name == MT5_SYNC and self.poller is None:  # this window's own poller reports its deals itself
+            account = self.selected_account()
+            if account is not None:
+                self.deals_panel.requery()
+                self.refresh_account(account.login)
 
     def refresh_accounts(self) -> None:
         services, actor = self.session.services, self.session.actor
@@ -249,7 +274,7 @@ class TradingView(QWidget):
                 ))
             return rows
 
-        self._submit(load, self._accounts_loaded)
+        self._submit(load, self._accounts_loaded, key="accounts")
 
     def _accounts_loaded(self, rows: list[AccountRow]) -> None:
         selected = self.selected_account()
@@ -260,8 +285,13 @@ class TradingView(QWidget):
         if row >= 0:
             self.accounts_view.selectRow(row)
         self._update_buttons()
-        if self.poller is None and any(r.account.active for r in rows):
-            self._start_poller()
+        active = [row.account.login for row in rows if row.account.active]
+        if self.poller is None:
+            self.sync.ensure_running(active)
+            if self.sync.settings_problem:
+                self._say(f"MT5 sync is off: {self.sync.settings_problem}")
+        else:
+            self.poller.expect(active)
         if self.poller is None and not self.store_poll.isActive():
             self.positions_label.setText(f"<b>Open positions</b> (as last stored, re-read every "
                                          f"{self.store_poll.interval() / 1000:g} s)")
@@ -270,7 +300,7 @@ class TradingView(QWidget):
     def refresh_positions(self, login: int) -> None:
         """The positions the last poll stored for ``login`` (by any workstation's poller)."""
         queries, actor = self.session.services.trading.queries, self.session.actor
-        self._submit(lambda: (login, queries.open_positions(actor, login)), self._positions_loaded)
+        self._submit(lambda: (login, queries.open_positions(actor, login)), self._positions_loaded, key="positions")
 
     def _positions_loaded(self, result: tuple[int, list[Position]]) -> None:
         login, positions = result
@@ -287,13 +317,14 @@ class TradingView(QWidget):
     def refresh_account(self, login: int) -> None:
         """Analytics and equity curve, alerts and review queue of one account (in the worker)."""
         trading, actor = self.session.services.trading, self.session.actor
-        self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded)
+        self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded, key="analytics")
         self.refresh_alerts(login)
-        self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records)
+        self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records,
+                     key="review")
 
     def refresh_alerts(self, login: int) -> None:
         risk, actor = self.session.services.trading.risk, self.session.actor
-        self._submit(lambda: risk.history(actor, login), self._alerts_loaded)
+        self._submit(lambda: risk.history(actor, login), self._alerts_loaded, key="alerts")
 
     def _alerts_loaded(self, records: list[Any]) -> None:
         self.alerts.set_records(records)
@@ -331,14 +362,9 @@ class TradingView(QWidget):
 
         def open_dialog(loaded: MappingChoices) -> None:
             self.dialog = AccountMappingDialog(self.session, loaded, account, self)
-            self.dialog.accepted.connect(self._account_changed)
             self.dialog.open()
 
-        self._submit(choices, open_dialog)
-
-    def _account_changed(self) -> None:
-        self.session.signals.data_changed.emit("mt5_accounts")
-        self.refresh_accounts()
+        self._submit(choices, open_dialog, key="mapping")
 
     def acknowledge(self) -> None:
         alert = self._selected(self.alerts_view, self.alerts)
@@ -354,30 +380,17 @@ class TradingView(QWidget):
         classification, actor = self.session.services.trading.classification, self.session.actor
         category = self.category.currentData()
 
-        def done(_: object) -> None:
-            self.session.signals.data_changed.emit("mt5_balance_classes")
-            self.refresh_account(item.login)
-
-        self._submit(lambda: classification.resolve(actor, item.login, item.ticket, category), done)
+        self._submit(lambda: classification.resolve(actor, item.login, item.ticket, category),
+                     lambda _: self.refresh_account(item.login), changes=frozenset({MT5_BALANCE_CLASSES}))
 
     # -- the poller -------------------------------------------------------------------------------
-    def _start_poller(self) -> None:
-        if not allowed(self.session.actor.role, Permission.MT5_SYNC):
-            self.session.signals.mt5_status.emit("MT5: not syncing here (your role cannot sync)")
-            return
-        try:
-            self.poller = build_poller_thread(self.session, self._link or self.session.context.terminal_link(),
-                                              self._settings, self)
-        except ValueError as exc:
-            self._say(f"MT5 sync is off: {exc}")
-            self.session.signals.mt5_status.emit("MT5: settings not usable")
-            return
-        self.poller.state_changed.connect(self._state_changed)
-        self.poller.snapshot.connect(self._snapshot)
-        self.poller.deals_arrived.connect(self._deals_arrived)
-        self.poller.expect([row.account.login for row in self.accounts.records if row.account.active])
+    def _attach(self, poller: PollerThread) -> None:
+        """Show the poller's live state, positions and deals here (it runs whether this tab shows or not)."""
+        poller.state_changed.connect(self._state_changed)
+        poller.snapshot.connect(self._snapshot)
+        poller.deals_arrived.connect(self._deals_arrived)
+        self.store_poll.stop()
         self.positions_label.setText("<b>Open positions</b> (live)")
-        self.poller.start()
 
     # The poller's signals are queued from its thread: receivers are declared slots (PySide 6.8+ requirement).
     @Slot(int, str, str)
@@ -404,14 +417,11 @@ class TradingView(QWidget):
             self.refresh_account(login)
 
     def shutdown(self) -> bool:
-        """Stop the poller (within two seconds) and the store polling; True when the poller is stopped."""
+        """Stop the store polling and the poller this view owns (within two seconds); True when stopped.
+
+        The session's poller is the main window's to stop."""
         self.store_poll.stop()
-        if self.poller is None:
-            return True
-        stopped = self.poller.stop()
-        if not stopped:
-            log.warning("The MT5 poller did not stop within two seconds.")
-        return stopped
+        return self.sync.stop() if self._owns_sync else True
 
     # -- closing ----------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
+from fidus_desktop.services.changes import USER
 from fidus_desktop.services.users import AuthenticationFailed, User
 from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.admin.users_view import COLUMNS, UsersModel, UsersView
@@ -93,7 +94,7 @@ def test_disable_and_enable_by_clicks(qtbot: QtBot, view: UsersView, session: Ui
     click(qtbot, view.buttons["disable"])
     confirm(qtbot, view)
     assert cell(view, "bob.pm", "Active") == "Disabled"
-    assert changes == ["users"]
+    assert changes == [USER]  # the dialog announced what it changed
     with pytest.raises(AuthenticationFailed):
         session.services.users.authenticate("bob.pm", BOB_PASSWORD)
     assert view.selected().username == "bob.pm"  # the selection survives the reload

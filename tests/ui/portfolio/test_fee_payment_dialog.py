@@ -26,7 +26,6 @@ def tab_for(qtbot: QtBot, office: Office, actor: Actor) -> PortfolioTab:
     session = UiSession(SimpleNamespace(services=office.services), actor, runner=InlineRunner())  # type: ignore[arg-type]
     widget = PortfolioTab(session)
     qtbot.addWidget(widget)
-    widget.poll_timer.stop()
     widget.show()
     return widget
 

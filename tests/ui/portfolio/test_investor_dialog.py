@@ -82,7 +82,6 @@ def reads(office: Office) -> int:
 def test_double_clicking_an_investor_row_opens_the_dialog(qtbot: QtBot, keyed: Office) -> None:
     tab = PortfolioTab(session_of(keyed, PM))
     qtbot.addWidget(tab)
-    tab.poll_timer.stop()
     tab.show()
     view = tab.investors_view
     index = view.model().index(0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -9,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from fidus_desktop.ui.background import InlineRunner, Runner
+from fidus_desktop.ui.background import InlineRunner, Runner, _Ticket
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column, LazyTableModel
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -103,18 +104,17 @@ def test_refresh_keeps_the_loaded_window() -> None:
 
 
 class DeferredRunner(InlineRunner):
-    """Holds jobs until ``run_all``: answers arrive late and out of order, as from a worker."""
+    """Holds started jobs until ``run``: answers arrive late and out of order, as from a worker."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.jobs: list[tuple[object, object, object]] = []
+        self.jobs: list[tuple[int, Callable[[], object], _Ticket]] = []
 
-    def submit(self, fn, *, on_done=None, on_error=None) -> None:  # type: ignore[no-untyped-def]
-        self.jobs.append((fn, on_done, on_error))
+    def _start(self, ticket_id: int, fn: Callable[[], object], ticket: _Ticket) -> None:
+        self.jobs.append((ticket_id, fn, ticket))
 
     def run(self, index: int) -> None:
-        fn, on_done, on_error = self.jobs.pop(index)
-        super().submit(fn, on_done=on_done, on_error=on_error)  # type: ignore[arg-type]
+        super()._start(*self.jobs.pop(index))
 
 
 def test_a_late_answer_to_an_old_query_is_dropped() -> None:

@@ -24,7 +24,6 @@ def tab(qtbot: QtBot, office: Office) -> Iterator[PortfolioTab]:
     session = UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner())  # type: ignore[arg-type]
     widget = PortfolioTab(session)
     qtbot.addWidget(widget)
-    widget.poll_timer.stop()
     widget.show()
     yield widget
     if widget.dialog is not None:

@@ -33,7 +33,6 @@ def session(office: Office) -> UiSession:
 def tab(qtbot: QtBot, session: UiSession) -> Iterator[PortfolioTab]:
     widget = PortfolioTab(session)
     qtbot.addWidget(widget)
-    widget.poll_timer.stop()  # tests poll explicitly
     widget.show()
     yield widget
     if widget.dialog is not None:
@@ -133,14 +132,16 @@ def test_nav_correction_needs_a_reason_then_updates_the_card(qtbot: QtBot, tab: 
     assert card(tab, "nav") == "102.2500"  # data_changed("nav") reloaded the figures
 
 
-def test_polling_picks_up_changes_made_elsewhere(tab: PortfolioTab, office: Office) -> None:
+def test_the_session_watcher_picks_up_changes_made_elsewhere(tab: PortfolioTab, session: UiSession,
+                                                             office: Office) -> None:
+    session.watcher.poll()  # takes the current token (the main window does this when it starts the watcher)
     before = tab.transactions.total
     office.p.dealing.enter(PM, TransactionRequest("subscription", office.eur.class_id, office.bob.investor_id,
                                                   D4, D4, D4, amount="100"))  # as another workstation would
     assert tab.transactions.total == before
-    tab.poll_changes()
+    session.watcher.poll()
     assert tab.transactions.total == before + 1
-    tab.poll_changes()  # nothing new: nothing reloads
+    session.watcher.poll()  # nothing new: nothing reloads
     assert tab.transactions.total == before + 1
 
 
