@@ -30,14 +30,13 @@ from fidus_desktop.cli.portfolio import _day
 from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.exposure import n_positions
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
-from fidus_desktop.integrations.mt5 import Mt5Error, Mt5Session, RealTerminal, SimulatedTerminal, policy_from_config
-from fidus_desktop.integrations.mt5.recorder import record_fixture
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.accounts import terminal_path_warning
 from fidus_desktop.services.trading.lease import holder_name
 from fidus_desktop.services.trading.link import TerminalLink, poller_over
 from fidus_desktop.services.trading.poller import Mt5Poller, PollerSettings
 from fidus_desktop.services.trading.reconciliation import reconciliation_state
+from fidus_desktop.services.trading.recording import record_session
 from fidus_desktop.services.trading.sync import ConnectionState
 
 SHARED_TERMINAL = "(shared terminal)"
@@ -177,31 +176,14 @@ def _poller(ctx: AppContext, args: argparse.Namespace, actor: Any, link: Termina
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    """Attach (never start) the terminal, check it shows ``--login``, write the scrubbed fixture."""
+    """Attach (never start) the terminal, check it shows ``--login``, write the scrubbed fixture
+    (``--simulated SEED``: the simulator; on the demo database its simulator)."""
     if args.days <= 0:
         fail("--days must be a positive number of days.")
     with acting(args) as (ctx, actor):
         require(actor, Permission.MT5_MANAGE)
         account = ctx.services.trading.accounts.get(actor, args.login)
-        terminal = RealTerminal() if args.simulated is None else SimulatedTerminal(seed=args.simulated)
-        clock = (lambda: terminal.now) if isinstance(terminal, SimulatedTerminal) else (lambda: datetime.now(UTC))
-        policy = policy_from_config(account.server_time)
-        session = Mt5Session(terminal, policy, clock=clock)
-        try:
-            if isinstance(terminal, SimulatedTerminal):
-                sim = terminal.accounts[args.login]
-                session.connect(login=sim.login, password=sim.password, server=sim.server)
-            else:
-                if terminal.terminal_running(account.terminal_path or None) is False:  # never start it
-                    fail("MetaTrader 5 is not running; start it, log in to the account, then record.")
-                session.connect(path=account.terminal_path or None)
-            session.expect_account(account.login, account.server)
-            now = clock()
-            fixture = record_fixture(terminal, policy, account.server_time, now - timedelta(days=args.days), now)
-        except Mt5Error as exc:
-            fail(str(exc))
-        finally:
-            terminal.shutdown()
+        fixture = record_session(ctx.terminal_link(args.simulated), account, args.days)
     Path(args.out).write_text(json.dumps(fixture, indent=1, ensure_ascii=False), encoding="utf-8")
     deals = len(fixture["accounts"][0]["deals"])
     print(f"Recorded {deals} deal(s) of {args.login} (scrubbed) to {args.out}; check it before sharing.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QListWidget, QVBoxLayout, QWidget
 
-from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 
 
@@ -19,7 +19,7 @@ class MemosTab(QWidget):
 
     def reload(self) -> None:
         memos, actor = self.session.services.memos, self.session.actor
-        self.session.runner.submit(lambda: memos.list(actor), on_done=self._show,
+        self.session.runner.submit(lambda: memos.list(actor), owner=self, key="memos", on_done=self._show,
                                    on_error=lambda exc: show_error(exc, self))
 
     def _show(self, memos: list) -> None:

@@ -41,9 +41,10 @@ class Mt5Sync(QObject):
 
     def start(self) -> None:
         accounts = self.session.services.trading.accounts
-        self.session.runner.submit(lambda: [a.login for a in accounts.all(active_only=True)],
-                                   on_done=self.ensure_running,
-                                   on_error=lambda exc: log.error("Reading the MT5 accounts to follow failed: %s", exc))
+        # A failure is logged by the runner and not shown: the status bar says the database is unreachable,
+        # and the Trading tab tries again when it loads the accounts.
+        self.session.runner.submit(lambda: [a.login for a in accounts.all(active_only=True)], owner=self,
+                                   key="accounts", on_done=self.ensure_running, on_error=lambda _: None)
 
     def ensure_running(self, active_logins: Sequence[int]) -> PollerThread | None:
         """Start the poller for ``active_logins`` unless it runs, there is none, or it is off (say so once)."""
