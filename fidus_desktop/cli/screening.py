@@ -31,14 +31,16 @@ def _version_row(version: ListVersion) -> dict:
 def cmd_import(args: argparse.Namespace) -> int:
     data = read_bytes(args.file)
     with acting(args) as (ctx, actor):
-        result = ctx.services.screening_lists.import_file(actor, args.format, data, Path(args.file).name)
+        result, rescreen = ctx.services.screening.import_list(actor, args.format, data, Path(args.file).name)
     version = result.version
     if result.already_imported:
         print(f"{Path(args.file).name} was already imported as {version.list_name} on {version.imported_at:%Y-%m-%d} "
               f"by {version.imported_by} ({version.entry_count} entries); nothing changed.")
-    else:
-        print(f"Imported {version.list_name}: {version.entry_count} entries ({version.summary()}). "
-              "Run `fidus screening run` to screen every investor against it.")
+        return EXIT_OK
+    print(f"Imported {version.list_name}: {version.entry_count} entries ({version.summary()}).")
+    if rescreen is not None:
+        print(f"Screened {rescreen.screened} investors against it: {rescreen.raised} new alerts; "
+              f"{rescreen.open_alerts} alerts open.")
     return EXIT_OK
 
 

@@ -113,5 +113,8 @@ def test_run_exits_1_while_alerts_are_open_and_the_administrator_decides_nothing
     assert (summary["screened"], summary["open_alerts"]) == (1, 1)
     [alert] = summary["alerts"]
     assert (alert["investor"], alert["entry_id"], alert["status"]) == ("INV-7", "3754", "open")
+    newer = sdn_excerpt("3754", "35096")
+    assert main([*db, "screening", "lists", "import", "ofac", write(tmp_path, "newer.csv", newer)]) == 0
+    assert "Screened 1 investors against it: 0 new alerts; 1 alerts open." in capsys.readouterr().out
     assert main([*db, "screening", "decide", alert["alert_id"], "false_positive", "--reason", "no"]) == 2
     assert "may not screening: decide" in capsys.readouterr().err

@@ -262,3 +262,19 @@ def test_four_eyes_for_every_role_pair(ctx: AppContext, musa: Investor) -> None:
     assert screening.confirm(actor_for(Role.COMPLIANCE_OFFICER), alert.alert_id, proposed.version, True,
                              "ok").status is AlertStatus.CLOSED
 
+
+
+def test_importing_a_version_screens_every_investor_and_only_new_hits_raise_alerts(
+    app_context: AppContext, admin: Actor
+) -> None:
+    screening = app_context.services.screening
+    result, rescreen = screening.import_list(OLGA, "ofac", sdn_excerpt(PUTIN, first=40), "old.csv")
+    assert rescreen is None  # no investor yet
+    add(app_context, admin, "INV-1", "Musa Mohamed Abu Marzuk")
+    add(app_context, admin, "INV-2", "Vladimir Putin")
+    assert screening.open_count(OLGA) == 1
+    result, rescreen = screening.import_list(OLGA, "ofac", sdn_excerpt(MARZOOK, PUTIN, first=40), "new.csv")
+    assert result.version.added == (MARZOOK,)
+    assert rescreen is not None
+    assert (rescreen.screened, rescreen.hits, rescreen.raised, rescreen.open_alerts) == (2, 2, 1, 2)
+    assert screening.import_list(OLGA, "ofac", sdn_excerpt(MARZOOK, PUTIN, first=40), "again.csv")[1] is None

@@ -33,9 +33,9 @@ from fidus_desktop.domain.compliance.lists import EntityKind
 from fidus_desktop.domain.compliance.screening import DEFAULT_THRESHOLD, Hit, ScreeningIndex, Subject
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
-from fidus_desktop.services.compliance.lists import ListService
+from fidus_desktop.services.compliance.lists import ImportResult, ListService
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
-from fidus_desktop.services.permissions import PermissionDenied, require
+from fidus_desktop.services.permissions import PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked, PersonCollection, Retention, Vault
 from fidus_desktop.services.portfolio.investors import INVESTORS, Investor
 from fidus_desktop.store.port import Document
@@ -212,6 +212,18 @@ class ScreeningService(Service):
                        after={k: v for k, v in summary.__dict__.items() if k != "list_versions"}
                        | {"list_versions": list(versions)})
         return summary
+
+    def import_list(self, actor: Actor, format: str, data: bytes, file_name: str
+                    ) -> tuple[ImportResult, RunSummary | None]:
+        """Import a list file as a new version, then screen every investor against the new current versions
+        (hits a confirmed decision covers and undecided alerts are not raised again, so only new or changed
+        entries bring new alerts). Nothing is screened when the file was already imported or there is no
+        investor. The run acts as the importer when they may run screening, else as the system."""
+        result = self.lists.import_file(actor, format, data, file_name)
+        if result.already_imported or self.investors.count() == 0:
+            return result, None
+        runner = actor if allowed(actor.role, ScreeningPermission.RUN) else Actor.system("screening after import")
+        return result, self.run(runner)
 
     def on_investor_saved(self, investor: Investor) -> None:
         """Screen an investor just created or edited (wired to the investor service by the feature); with no
