@@ -17,6 +17,7 @@ from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.compliance.screening import Alert, AlertStatus, Disposition
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import PermissionDenied, Role, allowed
+from fidus_desktop.services.personal_data import ERASED
 from fidus_desktop.services.portfolio.investors import Investor
 from tests.compliance.conftest import SDN_CSV, real_file, sdn_excerpt
 from tests.keys_backup.conftest import CHEAP, PASSPHRASE
@@ -278,3 +279,16 @@ def test_importing_a_version_screens_every_investor_and_only_new_hits_raise_aler
     assert rescreen is not None
     assert (rescreen.screened, rescreen.hits, rescreen.raised, rescreen.open_alerts) == (2, 2, 1, 2)
     assert screening.import_list(OLGA, "ofac", sdn_excerpt(MARZOOK, PUTIN, first=40), "again.csv")[1] is None
+
+
+def test_an_erased_investor_s_alerts_lose_the_name_words_after_the_kyc_period(
+    ctx: AppContext, admin: Actor, musa: Investor
+) -> None:
+    investors = ctx.services.portfolio.investors
+    investors.end_relationship(admin, musa.investor_id, musa.version, date(2015, 1, 31))
+    report = ctx.services.personal_data.erase_person(admin, musa.investor_id, now=ctx.services.ctx.clock())
+    assert ("screening_alerts", the_alert(ctx, musa).alert_id) in report.erased
+    alert = ctx.store.collection("screening_alerts").find_one({"investor_id": musa.investor_id})
+    assert alert is not None
+    assert (alert["explanation"], alert["pairs"]) == (ERASED, ERASED)
+    assert alert["entry_id"] == MARZOOK  # what was decided stays: the list entry and the history
