@@ -1,6 +1,6 @@
 """Compliance: sanctions and PEP list versions, screening of investors and typed names, alerts with four-eyes
-dispositions. The Compliance tab itself is still the "coming" panel; the work is in the services and the
-``fidus screening`` command. Screening runs on every investor created or edited (wired to Portfolio)."""
+dispositions, in the Compliance tab (screening so far) and the ``fidus screening`` command. Screening runs on
+every investor created or edited (wired to Portfolio)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ COMPLIANCE = Feature(
     # Deciding alerts is the compliance officers' (maker and checker); the administrator imports lists and
     # runs the scheduled screening as a service account but decides nothing.
     not_for_admin=frozenset({S.DECIDE}),
-    tab=TabDecl("compliance", "Compliance", note="KYC/AML files, risk scoring and screening."),
+    tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.screening_tab:ScreeningTab",
+                permission=S.READ),
     cli=("fidus_desktop.cli.screening",),
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check"),
