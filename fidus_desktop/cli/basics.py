@@ -10,9 +10,9 @@ import sys
 from fidus_desktop import __version__
 from fidus_desktop.bootstrap import db_password_name
 from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, emit_json, fail, opened
-from fidus_desktop.cli.doctor import run_checks
+from fidus_desktop.cli.doctor import run_checks, run_deep
 from fidus_desktop.config.secrets import SecretStore
-from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.demo import DEMO_USERNAMES, load_demo
 
 
 def cmd_version(args: argparse.Namespace) -> int:
@@ -23,29 +23,48 @@ def cmd_version(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _admin_password(args: argparse.Namespace) -> str | None:
+    """The first administrator's password: from ``--admin-password-env`` or asked in a terminal (None: no user)."""
+    if args.admin_password_env and not args.admin_user:
+        fail("--admin-password-env is for the administrator named by --admin-user; give --admin-user NAME too.")
+    if not args.admin_user:
+        return None
+    if args.admin_password_env:
+        password = os.environ.get(args.admin_password_env)
+        if password is None:
+            fail(f"The environment variable {args.admin_password_env} is not set; put the password in it first.")
+        return password
+    if not sys.stdin.isatty():
+        fail("No password given: set --admin-password-env VAR to an environment variable holding it.")
+    return getpass.getpass(f"New password for {args.admin_user}: ")
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     with opened(args) as ctx:
         services = ctx.services
         if services.users.count() > 0:
             fail("This database already has users; nothing was changed. Use `fidus user add` to add more.")
-        if args.demo:
-            load_demo(services)
-            print(f"Demo data loaded into {ctx.store.describe()}. Open it with: fidus-desktop --db {args.db or '…'}")
-            return EXIT_OK
-        if not args.admin_user:
+        if not args.demo and not args.admin_user:
             fail("Say who the first administrator is: --admin-user NAME --admin-password-env VAR (or --demo).")
-        password = os.environ.get(args.admin_password_env) if args.admin_password_env else None
-        if password is None:
-            if not sys.stdin.isatty():
-                fail("No password given: set --admin-password-env VAR to an environment variable holding it.")
-            password = getpass.getpass(f"New password for {args.admin_user}: ")
+        password = _admin_password(args)  # every option given is used or refused before anything is written
+        if args.demo and args.admin_user:
+            if args.admin_user.strip().casefold() in DEMO_USERNAMES:
+                fail(f"{args.admin_user} is one of the demo office's own users; choose another --admin-user name.")
+            services.users.check_new(args.admin_user, password, "admin")
+        if args.demo:
+            run = load_demo(services)
+            print(f"Demo data loaded into {ctx.store.describe()}. Open it with: fidus-desktop --db {args.db or '…'}")
+            if args.admin_user:
+                user = services.users.create_user(run.actor, args.admin_user, password, "admin")
+                print(f"Created administrator {user.username} in the demo office.")
+            return EXIT_OK
         user = services.users.create_first_admin(args.admin_user, password)
         print(f"Created administrator {user.username} in {ctx.store.describe()}.")
         return EXIT_OK
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    results = run_checks(getattr(args, "db", None))
+    results = run_deep(args.deep) if args.deep else run_checks(getattr(args, "db", None))
     if args.json:
         emit_json([r.as_dict() for r in results])
     else:
@@ -80,6 +99,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("doctor", help="check database, keyring, MT5 and Google set-up; say how to fix problems")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--deep", metavar="URI", help="prove a MongoDB server in throwaway databases (poll, concurrent "
+                   "edit, backup and restore) before the office moves to it")
     p.set_defaults(func=cmd_doctor)
 
     config = sub.add_parser("config", help="workstation configuration")

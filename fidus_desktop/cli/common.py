@@ -133,6 +133,16 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def reader_gone() -> int:
+    """The reader of our output went away (``fidus … | head``): end quietly, like other command-line tools.
+
+    stdout is pointed at the null device so the interpreter's final flush cannot raise a second time.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
 def emit_json(data: Any) -> None:
     json.dump(to_jsonable(data), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -6,15 +6,18 @@ feature order. A check takes a ``DoctorInput`` and returns one ``Check``."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
-from fidus_desktop.bootstrap import mt5_available, open_context
+from fidus_desktop.bootstrap import db_password_name, mt5_available, open_context
 from fidus_desktop.config.paths import AppPaths
-from fidus_desktop.config.secrets import keyring_status
+from fidus_desktop.config.secrets import SecretStore, keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.features.registry import doctor_checks, settings_schema
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
+from fidus_desktop.services.server_check import prove_server
 from fidus_desktop.store.errors import StorageError
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -58,13 +61,21 @@ def check_database(given: DoctorInput) -> Check:
     try:
         ctx.store.ping()
         users = ctx.services.users.count()
-        detail = f"{ctx.store.describe()}, {users} user(s)"
+        detail = "; ".join([f"{ctx.store.describe()}, {users} user(s)", *ctx.store.details()])
         if not ctx.store.supports_transactions:
             return Check(
                 "database",
                 "warn",
                 detail + "; standalone MongoDB: multi-document changes are not atomic",
                 "Run MongoDB as a replica set (even a single-node one) or use Atlas.",
+            )
+        if ctx.store.warnings():
+            return Check(
+                "database",
+                "warn",
+                "; ".join([detail, *ctx.store.warnings()]),
+                "Remove the overridden options from the database URI; upgrade MongoDB to 5.0 or newer for "
+                "point-in-time backups.",
             )
         if users == 0:
             return Check("database", "warn", detail, "Run `fidus init --admin-user NAME` or `fidus init --demo`.")
@@ -145,3 +156,16 @@ def check_disk(given: DoctorInput) -> Check:
 def run_checks(db_uri: str | None) -> list[Check]:
     given = DoctorInput(AppPaths.for_user(), db_uri)
     return [resolve(target)(given) for target in doctor_checks()]
+
+
+def run_deep(uri: str) -> list[Check]:
+    """``fidus doctor --deep URI``: prove a MongoDB server in throwaway databases (services/server_check.py)."""
+    secrets = SecretStore()
+    try:
+        with tempfile.TemporaryDirectory(prefix="fidus-check-") as folder:
+            findings = prove_server(
+                uri, Path(folder), password_lookup=lambda user_host: secrets.get(db_password_name(user_host))
+            )
+    except StorageError as exc:
+        return [Check("server", "fail", str(exc), "Check the URI, the stored password and that the server runs.")]
+    return [Check(f.name, "ok" if f.ok else "fail", f.detail) for f in findings]

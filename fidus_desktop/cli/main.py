@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from fidus_desktop.cli.common import EXIT_PROBLEM, exit_for
+from fidus_desktop.cli.common import EXIT_PROBLEM, exit_for, reader_gone
 from fidus_desktop.features.registry import cli_modules
 
 
@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fidus: interrupted; nothing half-written (changes are transactional).", file=sys.stderr)
         return EXIT_PROBLEM
+    except BrokenPipeError:  # the reader left (`fidus … | head`): end quietly
+        return reader_gone()
     except Exception as exc:  # every failure: one message, one log entry, one exit code (cli.common.exit_for)
         return exit_for(exc)
 

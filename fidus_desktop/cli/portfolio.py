@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fidus_desktop.cli import dealing
 from fidus_desktop.cli.common import (
     EXIT_OK,
     acting,
@@ -24,6 +25,7 @@ from fidus_desktop.cli.common import (
 
 if TYPE_CHECKING:
     from fidus_desktop.domain.fees import FeesOwed
+    from fidus_desktop.services.actor import Actor
     from fidus_desktop.services.portfolio import PortfolioServices
 
 
@@ -92,6 +94,7 @@ def cmd_nav_derive(args: argparse.Namespace) -> int:
                            {"class_id": c.share.class_id, "code": c.share.code, "currency": c.share.currency,
                             "units": c.share.units, "weight": c.share.weight, "gross_base": c.share.gross_base,
                             "fees": c.share.fees_owed, "fees_charged": c.fees.charged.amount,
+                            "fees_accrued": c.fees.accrued.amount if c.fees.accrued is not None else 0,
                             "fees_paid": c.fees.paid.amount, "net_assets": c.share.net_assets,
                             "nav_per_unit": c.share.nav_per_unit, "message": c.share.message,
                             "fx_rate": c.fx.rate, "fx_date": c.fx.rate_date, "fx_stale": c.fx.stale,
@@ -122,11 +125,13 @@ def _class_id(portfolio: PortfolioServices, ref: str) -> str:
 
 def _owed_row(code: str, fees: FeesOwed) -> dict[str, object]:
     return {"class": code, "currency": fees.owed.currency, "on": fees.on, "charged": fees.charged.amount,
-            "paid": fees.paid.amount, "owed": fees.owed.amount}
+            "accrued": fees.accrued.amount if fees.accrued is not None else 0, "paid": fees.paid.amount,
+            "owed": fees.owed.amount, "payable": fees.payable.amount}
 
 
 def cmd_fees_owed(args: argparse.Namespace) -> int:
-    """Fees owed to the manager per class on a date: charged − paid (the derived NAV deducts them)."""
+    """Fees owed to the manager per class on a date: charged + management fee accrued − paid (the derived NAV
+    deducts them)."""
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
         if args.class_ref:
@@ -138,7 +143,7 @@ def cmd_fees_owed(args: argparse.Namespace) -> int:
         if args.json:
             emit_json(rows)
         else:
-            print_table(rows, ["class", "currency", "on", "charged", "paid", "owed"])
+            print_table(rows, ["class", "currency", "on", "charged", "accrued", "paid", "owed"])
         return EXIT_OK
 
 
@@ -156,7 +161,8 @@ def cmd_fees_pay(args: argparse.Namespace) -> int:
             done = "Recorded" if result.created else "Already recorded (nothing changed):"
             print(f"{done} fee payment {payment.number} of {code}: {payment.amount:,} {payment.currency} on "
                   f"{payment.paid_on}, reference {payment.reference}. Still owed on {payment.paid_on}: "
-                  f"{left['owed']:,} {payment.currency}.")
+                  f"{left['owed']:,} {payment.currency} ({left['payable']:,} charged, {left['accrued']:,} management "
+                  "fee accrued since the last settlement).")
         return EXIT_OK
 
 
@@ -174,35 +180,57 @@ def cmd_funds_set_benchmark(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _days(start: date | None, end: date | None) -> int | None:
+    return (end - start).days if start and end else None
+
+
+def perf_figures(portfolio: PortfolioServices, actor: Actor, class_id: str, start: date | None, end: date | None
+                 ) -> dict[str, object]:
+    """Every figure the performance report computes for ``fidus perf`` (docs/ANALYTICS.md)."""
+    report = portfolio.performance.class_performance(actor, class_id, start, end)
+    linked = portfolio.benchmarks.class_benchmark(class_id)
+    dd, bench = report.max_drawdown, report.benchmark
+    month = {"best_month": report.best_month, "worst_month": report.worst_month}
+    return {
+        "class_id": class_id, "start": report.start, "end": report.end,
+        "days": (report.end - report.start).days,
+        "time_weighted_return": report.total_return,
+        "money_weighted_return": portfolio.performance.money_weighted_return(actor, class_id, start, end),
+        "annualised_return": report.annualised_return, "annualised_volatility": report.annualised_volatility,
+        "sharpe": report.sharpe, "sortino": report.sortino, "calmar": report.calmar,
+        "max_drawdown": dd.depth, "drawdown_peak": dd.peak, "drawdown_trough": dd.trough,
+        "drawdown_recovery": dd.recovery, "drawdown_days": _days(dd.peak, dd.trough),
+        "recovery_days": _days(dd.trough, dd.recovery), "underwater_days": _days(dd.peak, dd.recovery),
+        **{k: str(m.month) if m else None for k, m in month.items()},
+        **{f"{k}_return": m.value if m else None for k, m in month.items()},
+        "benchmark": linked.code if linked else None,
+        "excess_return": bench.excess_return if bench else None,
+        "tracking_error": bench.tracking_error if bench else None,
+        "beta": bench.beta if bench else None,
+        "periods": {p.name: p.cumulative for p in report.periods},
+        "warnings": [w.message for w in report.warnings],
+    }
+
+
 def cmd_perf(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
-        class_id = _class_id(portfolio, args.class_ref)
-        report = portfolio.performance.class_performance(actor, class_id, args.start, args.end)
-        linked = portfolio.benchmarks.class_benchmark(class_id)
-        data = {
-            "class_id": class_id, "start": report.start, "end": report.end, "total_return": report.total_return,
-            "annualised_return": report.annualised_return, "annualised_volatility": report.annualised_volatility,
-            "sharpe": report.sharpe, "max_drawdown": report.max_drawdown.depth,
-            "benchmark": linked.code if linked else None,
-            "excess_return": report.benchmark.excess_return if report.benchmark else None,
-            "tracking_error": report.benchmark.tracking_error if report.benchmark else None,
-            "beta": report.benchmark.beta if report.benchmark else None,
-            "periods": {p.period.value: p.cumulative for p in report.periods},
-            "warnings": [w.message for w in report.warnings],
-        }
+        data = perf_figures(portfolio, actor, _class_id(portfolio, args.class_ref), args.start, args.end)
         if args.json:
             emit_json(data)
         else:
             for key, value in data.items():
                 if key not in ("periods", "warnings"):
-                    print(f"{key:>22}: {value}")
-            for name, value in data["periods"].items():
-                print(f"{name:>22}: {value}")
+                    print(f"{key:>22}: {'—' if value is None else value}")
+            for name, value in data["periods"].items():  # type: ignore[attr-defined]
+                print(f"{name:>22}: {'—' if value is None else value}")
+            for note in data["warnings"]:  # type: ignore[attr-defined]
+                print(f"note: {note}")
         return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    dealing.register(sub)  # the dealing workflow belongs with the portfolio commands (cli/main.py unchanged)
     funds = sub.add_parser("funds", help="funds and share classes")
     fsub = funds.add_subparsers(dest="funds_command", required=True, metavar="ACTION")
     p = fsub.add_parser("list", help="funds with their share classes and ids")

@@ -234,6 +234,18 @@ def _check_held(tx: Transaction, units: Decimal, held_units: Decimal) -> None:
         )
 
 
+def _check_worth(tx: Transaction, amount: Money, held_units: Decimal, nav_per_unit: Money) -> None:
+    """An amount taken out of a holding may not exceed what the holding is worth: rounding the units to 4 dp
+    must not pay out up to half a unit tick more than the investor owns."""
+    worth = round_money(held_units * nav_per_unit.amount, amount.currency)
+    if amount.amount > worth:
+        raise InsufficientUnits(
+            f"The {tx.kind} {tx.transaction_id} asks for {amount.amount:,} {amount.currency} but investor "
+            f"{tx.investor_id}'s {held_units:.4f} units of {tx.class_id} are worth {worth:,} {amount.currency} at "
+            f"{nav_per_unit.amount}; ask for at most {worth:,} {amount.currency}, or redeem in full."
+        )
+
+
 def _check_price(tx: Transaction, nav: NavPrice, class_id: str) -> None:
     if nav.class_id != class_id or nav.nav_date != tx.dates.dealing_date:
         raise DealingError(
@@ -284,6 +296,7 @@ def price(
     if kind is TransactionKind.REDEMPTION:
         if tx.amount is not None:
             gross = tx.amount.rounded()
+            _check_worth(tx, gross, held_units, nav.nav_per_unit)
             units = round_units(gross.amount / nav_amount)
         else:
             units = _units_asked(tx, held_units)
@@ -317,6 +330,7 @@ def price(
         return Deal(tx.transaction_id, kind, nav.nav_per_unit, paid, zero, paid, Decimal(0))
     assert tx.amount is not None  # FEE
     charged = tx.amount.rounded()
+    _check_worth(tx, charged, held_units, nav.nav_per_unit)
     units = round_units(charged.amount / nav_amount)
     _check_held(tx, units, held_units)
     return Deal(tx.transaction_id, kind, nav.nav_per_unit, charged, charged, zero, units)

@@ -1,8 +1,15 @@
 """Fund fees: management fee, performance fee with a per-investor high-water mark, entry/exit fees.
 
-Management fee: accrued daily on the class NAV, actual/365 (``nav × annual_rate × days / 365``).
-A period's daily accruals are summed unrounded and rounded once per ledger entry (ROUND_HALF_EVEN),
-so splitting a period changes the total by at most a cent per entry.
+A stored ``nav_per_unit`` is the class valuation **net of fees**: the management fee accrued up to that
+date and the fees charged but not yet paid are already out of it (an administrator's NAV is struck that
+way; a derived NAV deducts ``fees owed``, which includes the accrual). So dealing prices at the stored NAV,
+and settling fees only books what the NAV has already accrued.
+
+Management fee: accrued day by day, actual/365: each day of ``(start, end]`` accrues
+``units × nav_per_unit × annual_rate / 365`` on the NAV the day opened with (the latest NAV on or before the
+previous day; the day's own NAV is struck after its fee, so it cannot be its base). A period's daily
+accruals are summed unrounded and rounded once per ledger entry (ROUND_HALF_EVEN), so splitting a period
+changes the total by at most a cent per entry.
 
 Performance fee — choice: **equalisation by per-investor high-water mark** (one NAV per unit per
 class; each investor's holding carries its own ``high_water_mark`` and ``period_start``), not
@@ -15,10 +22,13 @@ and each investor still pays only on their own gains:
   (hard hurdle: only the excess over the hurdle is charged);
 * until crystallisation the fee is *accrued* per investor (reported in ``FeeSettlement.accrued``,
   deducted from that investor's redemption value) and does not change the class NAV;
-* it *crystallises* at the first settlement on or after a period end (31 Dec, or each quarter end),
-  and pro rata on the units an investor redeems; a crystallised fee is paid by cancelling
-  ``round_units(fee / nav_per_unit)`` of that investor's units, which leaves everyone else's
-  ``nav_per_unit`` unchanged; the high-water mark then rises to the ``nav_per_unit`` charged at;
+* at a period end (31 Dec, or each quarter end) it *crystallises on the period-end valuation*: the NAV
+  of the last valuation on or before the period end and the hurdle days up to it, charged at the first
+  settlement after it (``charged_on``); the high-water mark then rises to that NAV and the next period
+  starts at the period end. A redeeming investor's accrued fee crystallises pro rata on the units
+  redeemed, at the dealing NAV. A crystallised fee is paid by cancelling ``round_units(fee /
+  nav_per_unit)`` of that investor's units at the dealing NAV, which leaves everyone else's
+  ``nav_per_unit`` unchanged;
 * a newcomer's ``high_water_mark`` is the ``nav_per_unit`` they subscribed at, so they never pay
   for gains made before they joined; a top-up blends the mark unit-weighted (the investor's fee base
   stays the sum of both parts; a loss on one part nets against a gain on the other, in the
@@ -105,10 +115,16 @@ class FeeLedgerEntry:
     rate: Decimal
     amount: Money
     units_cancelled: Decimal = Decimal(0)
+    charged_on: date | None = None  # the settlement that charged it, when later than ``period_end``
 
     @property
     def currency(self) -> str:
         return self.amount.currency
+
+    @property
+    def charged(self) -> date:
+        """The date from which the fee is owed (a performance period can end before the settlement that charges it)."""
+        return self.charged_on or self.period_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,31 +171,51 @@ def management_fee(nav: Money, annual_rate: object, days: int) -> Money:
     return Money(round_money(nav.amount * rate * days / DAYS_PER_YEAR, nav.currency), nav.currency)
 
 
-def accrue_management_fee(
-    fund_id: str, class_id: str, daily_nav: Mapping[date, Money], annual_rate: object, start: date, end: date
-) -> FeeLedgerEntry:
-    """Management fee for each day in ``(start, end]`` on the latest class NAV on or before the
-    previous day (the NAV the day opened with), summed and rounded once.
-    """
-    rate = check_rate(annual_rate, "management fee rate")
+def _daily_accrual(daily_nav: Mapping[date, Money], rate: Decimal, start: date, end: date, what: str
+                   ) -> tuple[Decimal, Decimal, str]:
+    """Σ over the days of ``(start, end]`` of the value the day opened with × rate / 365 (unrounded), Σ of those
+    values, and their currency."""
     known = sorted(d for d in daily_nav if d <= end)
     if end <= start or not known or known[0] > start:
-        raise FeeError(f"Accruing {class_id} from {start} to {end} needs a NAV on or before {start}.")
+        raise FeeError(f"Accruing {what} from {start} to {end} needs a NAV on or before {start}.")
     total, base_total, index, day = Decimal(0), Decimal(0), 0, start
-    currency = daily_nav[known[0]].currency
     while day < end:
         while index + 1 < len(known) and known[index + 1] <= day:
             index += 1
-        nav = daily_nav[known[index]].amount
-        total += nav * rate / DAYS_PER_YEAR
-        base_total += nav
+        value = daily_nav[known[index]].amount
+        total += value * rate / DAYS_PER_YEAR
+        base_total += value
         day += timedelta(days=1)
+    return total, base_total, daily_nav[known[0]].currency
+
+
+def accrue_management_fee(
+    fund_id: str, class_id: str, daily_nav: Mapping[date, Money], annual_rate: object, start: date, end: date
+) -> FeeLedgerEntry:
+    """Management fee for each day in ``(start, end]`` on the latest class NAV (total, not per unit) on or
+    before the previous day (the NAV the day opened with), summed and rounded once.
+    """
+    rate = check_rate(annual_rate, "management fee rate")
+    total, base_total, currency = _daily_accrual(daily_nav, rate, start, end, class_id)
     days = (end - start).days
     return FeeLedgerEntry(
         fund_id, class_id, None, FeeKind.MANAGEMENT, start, end,
         Money(round_money(base_total / days, currency), currency), rate,
         Money(round_money(total, currency), currency),
     )
+
+
+def management_accrual(history: Mapping[date, Money], units: Decimal, annual_rate: object, start: date,
+                       end: date) -> Money | None:
+    """The management fee accrued over ``(start, end]`` on ``units`` at the NAVs per unit of ``history``
+    (module docstring), rounded once; None when nothing accrues (no days, no rate or no units).
+    """
+    rate = check_rate(annual_rate, "management fee rate")
+    if end <= start or not rate or units <= 0:
+        return None
+    values = {d: Money(nav.amount * units, nav.currency) for d, nav in history.items() if d < end}
+    total, _, currency = _daily_accrual(values, rate, start, end, "the management fee")
+    return Money(round_money(total, currency), currency)
 
 
 def is_period_end(day: date, period: CrystallisationPeriod) -> bool:
@@ -209,19 +245,34 @@ def performance_fee(holding: InvestorHolding, nav_per_unit: Money, on: date, ter
     return Money(fee, nav_per_unit.currency)
 
 
+def nav_on_or_before(history: Mapping[date, Money], day: date) -> Money | None:
+    """The latest NAV per unit of ``history`` dated on or before ``day``."""
+    known = [d for d in history if d <= day]
+    return history[max(known)] if known else None
+
+
+def _crystallise(holding: InvestorHolding, fee: Money, nav: Money, entry: FeeLedgerEntry
+                 ) -> tuple[InvestorHolding, FeeLedgerEntry]:
+    """Pay ``fee`` by cancelling the holding's units at the dealing ``nav``."""
+    cancelled = min(round_units(fee.amount / nav.amount), holding.units)
+    return replace(holding, units=holding.units - cancelled), replace(entry, units_cancelled=cancelled)
+
+
 def settle_fees(
     state: ClassFeeState,
     on: date,
-    gross_assets: Money,
+    nav: Money,
     terms: FeeTerms,
     *,
     redeeming: Mapping[str, Decimal] | None = None,
+    history: Mapping[date, Money] | None = None,
 ) -> FeeSettlement:
-    """Accrue and crystallise fees from ``state.as_of`` up to dealing date ``on``, before units change.
+    """Charge the fees accrued from ``state.as_of`` up to dealing date ``on``, before units change.
 
-    ``gross_assets``: the class's assets on ``on`` before the fees of ``(as_of, on]``;
+    ``nav``: the class's ``nav_per_unit`` on ``on`` (net of fees: module docstring); ``history``: its NAVs per
+    unit from the last one on or before ``state.as_of`` up to ``on`` (without it the NAV is taken as constant);
     ``redeeming``: units each investor redeems on ``on`` (their accrued fee crystallises pro rata).
-    Returns the ledger entries, the new state, the net assets and the ``nav_per_unit`` to deal at.
+    Returns the ledger entries, the new state, the net assets and the ``nav_per_unit`` to deal at (``nav``).
     """
     if on < state.as_of:
         raise FeeError(f"Fees of {state.class_id} are settled up to {state.as_of}; {on} is earlier.")
@@ -232,37 +283,46 @@ def settle_fees(
     unknown = set(redeeming) - {h.investor_id for h in state.holdings}
     if unknown:
         raise FeeError(f"Investors {sorted(unknown)} redeem from {state.class_id} but hold no units.")
-    currency = gross_assets.currency
-    mgmt = management_fee(gross_assets, terms.management_rate, (on - state.as_of).days)
+    currency = nav.currency
+    history = {**(history or {state.as_of: nav}), on: nav}
     entries: list[FeeLedgerEntry] = []
-    if mgmt.amount:
-        entries.append(FeeLedgerEntry(state.fund_id, state.class_id, None, FeeKind.MANAGEMENT, state.as_of,
-                                      on, gross_assets, terms.management_rate, mgmt))
-    net = gross_assets - mgmt
-    nav = Money(round_nav_per_unit(net.amount / units), currency)
+    mgmt = management_accrual(history, units, terms.management_rate, state.as_of, on)
+    if mgmt is not None and mgmt.amount:
+        entries.append(FeeLedgerEntry(state.fund_id, state.class_id, None, FeeKind.MANAGEMENT, state.as_of, on,
+                                      Money(round_money(nav.amount * units, currency), currency),
+                                      terms.management_rate, mgmt))
+    net = Money(nav.amount * units, currency)
     period_end = period_end_between(state.as_of, on, terms.crystallisation)
+    period_nav = (nav_on_or_before(history, period_end) or nav) if period_end else nav
     holdings: list[InvestorHolding] = []
     accrued: dict[str, Money] = {}
     for holding in state.holdings:
+        if period_end:
+            fee = performance_fee(holding, period_nav, period_end, terms)
+            if fee.amount:
+                holding, entry = _crystallise(holding, fee, nav, FeeLedgerEntry(
+                    state.fund_id, state.class_id, holding.investor_id, FeeKind.PERFORMANCE, holding.period_start,
+                    period_end, Money(round_money(holding.units * period_nav.amount, currency), currency),
+                    terms.performance_rate, fee, charged_on=on))
+                entries.append(entry)
+                net -= fee
+            raised = period_nav if fee.amount else holding.high_water_mark
+            holding = replace(holding, high_water_mark=raised, period_start=period_end)
         fee = performance_fee(holding, nav, on, terms)
         redeemed = redeeming.get(holding.investor_id, Decimal(0))
-        share = Decimal(1) if period_end else min(redeemed / holding.units, Decimal(1))
+        share = min(redeemed / holding.units, Decimal(1)) if holding.units else Decimal(0)
         charged = Money(round_money(fee.amount * share, currency), currency)
         accrued[holding.investor_id] = fee - charged
         if charged.amount:
-            cancelled = min(round_units(charged.amount / nav.amount), holding.units)
-            entries.append(FeeLedgerEntry(
+            holding, entry = _crystallise(holding, charged, nav, FeeLedgerEntry(
                 state.fund_id, state.class_id, holding.investor_id, FeeKind.PERFORMANCE, holding.period_start,
                 on, Money(round_money(holding.units * nav.amount, currency), currency),
-                terms.performance_rate, charged, cancelled))
+                terms.performance_rate, charged))
+            entries.append(entry)
             net -= charged
-            holding = replace(holding, units=holding.units - cancelled)
-        if period_end:
-            raised = nav if charged.amount else holding.high_water_mark
-            holding = replace(holding, high_water_mark=raised, period_start=on)
         holdings.append(holding)
     new_state = replace(state, as_of=on, holdings=tuple(holdings))
-    return FeeSettlement(tuple(entries), new_state, net, nav, accrued)
+    return FeeSettlement(tuple(entries), new_state, net.rounded(), nav, accrued)
 
 
 def add_units(
@@ -328,14 +388,21 @@ class FeePaymentTooEarly(FeeError):
 
 @dataclass(frozen=True, slots=True)
 class FeesOwed:
-    """A class's fees on a date: charged so far, paid so far, and the difference still owed to the manager."""
+    """A class's fees on a date: charged so far, paid so far, the management fee accrued since the last
+    settlement (not yet charged), and what is still owed to the manager (charged + accrued − paid)."""
 
     on: date
     charged: Money
     paid: Money
+    accrued: Money | None = None
 
     @property
     def owed(self) -> Money:
+        return self.charged - self.paid + (self.accrued or Money.zero(self.charged.currency))
+
+    @property
+    def payable(self) -> Money:
+        """What a payment on ``on`` may settle: the charged fees not yet paid (an accrual is not charged yet)."""
         return self.charged - self.paid
 
 
@@ -343,9 +410,12 @@ def _up_to(items: Iterable[Dated], on: date, currency: str) -> Money:
     return sum((amount for day, amount in items if day <= on), Money.zero(currency)).rounded()  # 0.00, not 0
 
 
-def fees_owed(charges: Sequence[Dated], payments: Sequence[Dated], on: date, currency: str) -> FeesOwed:
-    """Charged and paid up to ``on`` (inclusive) in ``currency`` (a different currency is a ``MoneyError``)."""
-    return FeesOwed(on, _up_to(charges, on, currency), _up_to(payments, on, currency))
+def fees_owed(charges: Sequence[Dated], payments: Sequence[Dated], on: date, currency: str,
+              accrued: Money | None = None) -> FeesOwed:
+    """Charged and paid up to ``on`` (inclusive) in ``currency`` (a different currency is a ``MoneyError``),
+    plus the management fee ``accrued`` since the last settlement."""
+    return FeesOwed(on, _up_to(charges, on, currency), _up_to(payments, on, currency),
+                    accrued.rounded() if accrued is not None else Money.zero(currency).rounded())
 
 
 def payable(charges: Sequence[Dated], payments: Sequence[Dated], on: date, currency: str) -> Money:

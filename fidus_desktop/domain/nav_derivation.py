@@ -3,12 +3,15 @@
 Rule (docs/PORTFOLIO.md, "Derived NAV"):
 
 * Gross assets = holdings market value + cash, in the fund's base currency (the caller values them).
-* Each class with units outstanding gets the share of the gross assets it held at its previous NAV:
-  weight = units × previous ``nav_per_unit`` × FX rate (class → base) of the previous NAV date. Shares are
-  rounded to the base currency's minor units with the largest-remainder method, so they add up to the gross
-  assets exactly.
-* Class net assets (base) = share − the class's fees owed (charged − paid; class currency, converted at the
-  NAV date's rate).
+* Each class with units outstanding gets the share of the gross assets it held at its previous NAV,
+  **before fees**: weight = (units × previous ``nav_per_unit`` + the class's fees owed on the previous NAV
+  date) × FX rate (class → base) of the previous NAV date. The previous NAV is already net of that class's
+  fees, so adding them back gives the class's part of the pool; weighting by the net NAV and then deducting
+  the fees again took each class's unpaid fees twice and moved value to the other classes every day.
+  Shares are rounded to the base currency's minor units with the largest-remainder method, so they add up
+  to the gross assets exactly.
+* Class net assets (base) = share − the class's fees owed on the NAV date (charged + management fee accrued
+  − paid; class currency, converted at the NAV date's rate).
 * NAV per unit = class net assets converted to the class currency at the NAV date's rate, ÷ units,
   rounded to 4 decimals (ROUND_HALF_EVEN, ``round_nav_per_unit``).
 
@@ -44,7 +47,8 @@ class ClassInput:
     previous_nav_date: date | None
     previous_rate: Decimal  # class currency → base on the previous NAV date (weights)
     rate: Decimal  # class currency → base on the NAV date (fees in, NAV out)
-    fees_owed: Decimal  # class currency: management and performance fees charged − fee payments, up to the NAV date
+    fees_owed: Decimal  # class currency: fees charged + management fee accrued − fee payments, up to the NAV date
+    previous_fees_owed: Decimal = Decimal(0)  # the same on the previous NAV date (in that NAV, so added back)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,8 @@ def derive_class_navs(gross: Decimal, base_currency: str, on: date, classes: Seq
     if unpriced:
         raise NavDerivationError(f"{', '.join(unpriced)} hold units but have no NAV before {on}, so their share "
                                  "of the fund cannot be measured. Enter that NAV first, then derive.")
-    weights = {c.class_id: c.units * c.previous_nav * c.previous_rate for c in holding}  # type: ignore[operator]
+    weights = {c.class_id: (c.units * c.previous_nav + c.previous_fees_owed) * c.previous_rate  # type: ignore[operator]
+               for c in holding}
     shares = dict(zip(weights, split_rounded(gross, list(weights.values()), base_currency), strict=True))
     whole = sum(weights.values(), Decimal(0))
     results = []

@@ -80,7 +80,8 @@ def _key_figures(data: FactsheetData) -> list[Flowable]:
         ["Assets under management", fmt.amount(data.aum, data.base_currency, with_code=True)],
         ["Return year to date", fmt.percent(k.ytd if k else None)],
         ["Return 1 year", fmt.percent(k.one_year if k else None)],
-        ["Return since inception p.a.", fmt.percent(k.since_inception if k else None)],
+        ["Return since inception p.a." if k is None or k.since_inception_annualised else
+         "Return since inception (under a year: not annualised)", fmt.percent(k.since_inception if k else None)],
         ["Volatility p.a.", fmt.percent(k.volatility if k else None, signed=False)],
         ["Maximum drawdown", fmt.percent(k.max_drawdown if k else None)],
     ]

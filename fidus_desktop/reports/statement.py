@@ -32,6 +32,23 @@ def _summary(data: StatementData) -> list[Flowable]:
     return [paragraph(f"Summary ({data.currency})", "h2"), figure_table(["", data.currency], rows)]
 
 
+def _reconciliation(data: StatementData) -> list[Flowable]:
+    """Why the closing value differs from the opening value, per holding and in total."""
+    if not data.reconciliation:
+        return []
+    rows = [[r.label, fmt.amount(r.opening_value, r.currency), fmt.amount(r.subscriptions, r.currency),
+             fmt.amount(-r.redemptions, r.currency), fmt.amount(-r.fees, r.currency),
+             fmt.amount(r.gain_loss, r.currency), fmt.amount(r.closing_value, r.currency), r.currency]
+            for r in data.reconciliation]
+    legend = paragraph("Opening value + subscriptions − redemptions − fees (performance fees paid by cancelling "
+                       "units) + gain/loss = closing value. Movements are valued at units × the NAV they dealt at; "
+                       f"in the total each is converted to {data.currency} at its date's rate, so gain/loss also "
+                       "holds the currency effect.", "small")
+    return [paragraph("From opening to closing value", "h2"),
+            figure_table(["Holding", "Opening", "Subscriptions", "Redemptions", "Fees", "Gain/loss", "Closing",
+                          "Ccy"], rows, numeric_from=1, total_row=True), legend]
+
+
 def _holdings(data: StatementData) -> list[Flowable]:
     if not data.holdings:
         return [paragraph("Holdings", "h2"), paragraph(f"No units held on {data.valuation_date}.")]
@@ -63,11 +80,13 @@ def _performance(data: StatementData) -> list[Flowable]:
     if not data.performance:
         return []
     rows = [[p.class_code, f"{fmt.nav(p.opening_nav)} {p.currency}", f"{fmt.nav(p.closing_nav)} {p.currency}",
-             fmt.percent(p.period_return), fmt.percent(p.ytd), fmt.percent(p.since_inception)]
+             fmt.percent(p.period_return), fmt.percent(p.ytd),
+             fmt.percent(p.since_inception) + (" p.a." if p.since_inception_annualised else "")]
             for p in data.performance]
     return [paragraph("Performance of your share classes (NAV per unit, after fees)", "h2"),
             figure_table(["Class", "Opening NAV", "Closing NAV", data.period.label, "Year to date",
-                          "Since inception p.a."], rows)]
+                          "Since inception"], rows),
+            paragraph("Since inception is annualised (p.a.) only over a year or more.", "small")]
 
 
 def _fees(data: StatementData) -> list[Flowable]:
@@ -86,7 +105,7 @@ def statement_story(data: StatementData) -> list[Flowable]:
         paragraph(f"{data.investor_name} · investor {data.investor_number} · statement currency {data.currency}"),
         Spacer(1, 4),
     ]
-    for section in (_summary, _holdings, _transactions, _performance, _fees):
+    for section in (_summary, _reconciliation, _holdings, _transactions, _performance, _fees):
         story.extend(section(data))
     notes = [*data.notes, "Values are units held × the NAV per unit of the valuation date; amounts in other "
              f"currencies are converted to {data.currency} at the ECB reference rate of that date. Past performance "

@@ -14,6 +14,7 @@ from typing import Any
 
 from fidus_desktop.security.audit_chain import ChainVerdict, append_entry, verify_chain
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.store.errors import DuplicateKey, TransactionConflict
 from fidus_desktop.store.port import Document, Store
 from fidus_desktop.store.values import without_reserved
 
@@ -70,7 +71,9 @@ class AuditLog:
         self.entries.ensure_index(["entity", "entity_id"])
 
     def last(self) -> Document | None:
-        return self.entries.find_one(sort=[("seq", -1)])
+        """The newest entry, read through the unique ``seq`` index: on MongoDB that index is partial (only
+        documents with ``seq``), which serves a sort only for a query that implies its filter."""
+        return self.entries.find_one({"seq": {"$exists": True}}, sort=[("seq", -1)])
 
     def append(
         self,
@@ -95,10 +98,19 @@ class AuditLog:
             "before": _strip(before),
             "after": _strip(after),
         }
-        with self.store.transaction():
-            # A second workstation racing for the same seq hits the unique index (DuplicateKey) and its
-            # whole transaction rolls back: the chain never forks.
-            return self.entries.insert(append_entry(self.last(), fields))
+
+        def insert() -> Document:
+            # Two appenders read the same last entry: on MongoDB the second is rolled back by a write conflict,
+            # or hits the unique seq index; either way its whole transaction rolls back and the chain never
+            # forks. Both are a TransactionConflict, which atomic() (here or around the change) runs again.
+            try:
+                return self.entries.insert(append_entry(self.last(), fields))
+            except DuplicateKey as exc:
+                raise TransactionConflict(
+                    "Another workstation recorded a change in the audit log at the same moment. Try again."
+                ) from exc
+
+        return self.store.atomic(insert)
 
     def iter_chain(self) -> Iterator[Document]:
         """Every entry in ``seq`` order, as sealed."""

@@ -1,7 +1,11 @@
 """Encrypted backups of the whole database, their verification and restore (also SQLite → MongoDB moves).
 
-``create`` streams every collection into ``security.backup_format`` inside one read transaction, so the
-archive is a consistent snapshot. ``restore`` checks the whole archive first (wrong passphrase, damage,
+``create`` lists the collections first (a MongoDB server refuses ``listCollections`` inside a transaction),
+then streams every collection into ``security.backup_format`` through ``Store.snapshot()``: one read
+transaction in SQLite, a snapshot session on a MongoDB 5.0+ replica set (a transaction would be aborted by
+the server after 60 s). The archive's ``created_at`` is that point in time; where the database cannot give one
+(standalone or pre-5.0 MongoDB) the backup is written anyway, and the audit entry and log say it is not one
+point in time. ``restore`` checks the whole archive first (wrong passphrase, damage,
 truncation: the target is not touched), refuses a target that holds data unless ``force``, then writes
 collection by collection keeping every ``_id``, field and ``version``, so the audit chain still verifies.
 
@@ -13,6 +17,7 @@ from the blobs on restore (each chunk record at version 1).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +39,7 @@ from fidus_desktop.services.documents import CHUNKS, DOCUMENTS, DocumentDamaged,
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document, Store
 
+log = logging.getLogger(__name__)
 SUFFIX = ".fidusbak"
 _NAME_FORMAT = "fidus-%Y%m%d-%H%M%S"
 MIN_PASSPHRASE = 12
@@ -86,19 +92,24 @@ class BackupService(Service):
         require(actor, Permission.BACKUP_RUN)
         check_passphrase(passphrase)
         archived: list[str] = []  # filled while the documents collection is written, before the blobs
-        with self.store.transaction():
+        names = self.store.collection_names()  # outside the snapshot: servers refuse listCollections in one
+        with self.store.snapshot() as point_in_time:
+            if point_in_time is None:
+                log.warning("%s cannot give a consistent read; this backup is not one point in time",
+                            self.store.describe())
             report = write_backup(
-                out_path, passphrase, self._collections(archived), stored_blobs(self.store, archived),
-                kdf=self.kdf, created_at=self.now(),
+                out_path, passphrase, self._collections(names, archived), stored_blobs(self.store, archived),
+                kdf=self.kdf, created_at=point_in_time or self.now(),
             )
         with self.changing(actor, Permission.BACKUP_RUN) as rec:
             rec.record("backup.create", "backup", Path(out_path).name,
-                       after={"collections": report.collections, "blobs": report.blobs})
+                       after={"collections": report.collections, "blobs": report.blobs,
+                              "point_in_time": point_in_time is not None})
         return report
 
-    def _collections(self, document_ids: list[str]) -> Iterator[tuple[str, Iterator[Document]]]:
+    def _collections(self, names: list[str], document_ids: list[str]) -> Iterator[tuple[str, Iterator[Document]]]:
         """Every collection but the chunks (the blob section carries them); notes the stored documents' ids."""
-        for name in sorted(self.store.collection_names()):
+        for name in sorted(names):
             if name == CHUNKS:
                 continue
             docs = self.store.collection(name).iter_all()
@@ -183,21 +194,14 @@ def _grouped(records: Iterator[DocumentRecord | BlobRecord]) -> Iterator[tuple[s
 
 def _load_blob(into: Store, blob: BlobRecord) -> None:
     try:
-        with into.transaction():
-            restore_blob(into, blob.name, blob.data)
+        into.atomic(lambda: restore_blob(into, blob.name, blob.data))
     except DocumentDamaged as exc:
         raise BackupCorrupt(f"The backup's stored document {blob.name!r} cannot be restored: {exc}") from exc
 
 
 def _load_collection(into: Store, name: str, docs: list[Document]) -> None:
-    """Insert ``docs`` keeping their ids; then bring each stored version up to the archived one.
-
-    The storage port inserts at version 1 and only moves a version by one per write, so a document saved
-    at version n is rewritten n-1 times (unchanged) in the same transaction.
-    """
+    """Insert ``docs`` as archived, ids and versions included: one write per batch whatever the versions (the
+    MT5 sync state gains a version per poll), in one transaction, run again if a server election rolls it
+    back."""
     collection = into.collection(name)
-    with into.transaction():
-        collection.insert_many([{k: v for k, v in doc.items() if k != "version"} for doc in docs])
-        for doc in docs:
-            for version in range(1, int(doc.get("version", 1))):
-                collection.update(doc["_id"], {}, expected_version=version)
+    into.atomic(lambda: collection.load_many(docs))

@@ -38,7 +38,7 @@ def load_demo(services: Services, seed: int = DEMO_SEED) -> DemoRun:
     """Fill an empty database with the demo office."""
     if services.users.count() > 0:
         raise ValidationError("Demo data can only be loaded into an empty database.")
-    admin = services.users.create_first_admin("demo.admin", _throwaway_password(), "Demo Administrator")
+    admin = services.users.create_first_admin(DEMO_ADMIN, _throwaway_password(), "Demo Administrator")
     run = DemoRun(services, random.Random(seed), admin.actor())
     run.made["admin"] = admin
     for build in services.demo_builders():
@@ -50,12 +50,16 @@ def _throwaway_password() -> str:
     return secrets.token_urlsafe(24)
 
 
+DEMO_ADMIN = "demo.admin"
+DEMO_PEOPLE = [
+    ("maria.costa", "Maria Costa", "portfolio_manager"),
+    ("james.okafor", "James Okafor", "compliance_officer"),
+    ("lena.fischer", "Lena Fischer", "back_office"),
+]
+DEMO_USERNAMES = frozenset({DEMO_ADMIN, *(username for username, _, _ in DEMO_PEOPLE)})
+
+
 def demo_users(run: DemoRun) -> None:
     """One colleague per role (order 10: before every builder that acts as one of them)."""
-    people = [
-        ("maria.costa", "Maria Costa", "portfolio_manager"),
-        ("james.okafor", "James Okafor", "compliance_officer"),
-        ("lena.fischer", "Lena Fischer", "back_office"),
-    ]
-    for username, name, role in people:
+    for username, name, role in DEMO_PEOPLE:
         run.made[username] = run.services.users.create_user(run.actor, username, _throwaway_password(), role, name)

@@ -17,6 +17,13 @@ Permissions: staff need ``reports.run``; a ``client`` (``own_accounts.read``) ge
 investors in its own ``Actor.investor_ids``. Class-level figures (NAV performance, KPIs) are the same for every
 holder of a class, are cached across investors and are read as the reports system actor after that check.
 
+Reconciliation: per holding (class currency) and in total (statement currency), opening value + subscriptions
+− redemptions − fees + gain/loss = closing value. Every unit movement of the period is valued at units × the
+NAV it dealt at (the class NAV of its dealing date): units received (subscription, switch in, transfer in) are
+subscriptions, units given up (redemption, switch out, transfer out) are redemptions, units cancelled for a
+performance fee or a fee deduction are fees. Gain/loss is what is left: the NAV moves on the units held (and,
+in the total, FX moves: each flow is converted at its dealing date's rate, the values at theirs).
+
 The statement currency is the investor's *home* currency: the currency of the class of their first
 subscription, so it does not change from one period to the next. Holdings in other currencies are shown in
 their class currency and converted at the valuation date's FX rate for the totals.
@@ -39,6 +46,13 @@ from fidus_desktop.services.portfolio.figures import REPORTING_CURRENCY, Kpis
 from fidus_desktop.services.portfolio.funds import ShareClass
 
 UNSETTLED = ("pending", "approved")
+FEE_REASONS = ("performance_fee", "fee")  # unit movements that pay a fee: shown as fees, not redemptions
+
+
+def _reconciliation(label: str, currency: str, opening: Decimal, flows: dict[str, Decimal], closing: Decimal
+                    ) -> Reconciliation:
+    gain = closing - opening - flows["in"] + flows["out"] + flows["fees"]
+    return Reconciliation(label, currency, opening, flows["in"], flows["out"], flows["fees"], gain, closing)
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,20 @@ class HoldingLine:
     value: Decimal  # class currency
     fx_rate: Decimal  # class currency → statement currency
     statement_value: Decimal  # statement currency
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Opening value + subscriptions − redemptions − fees + gain/loss = closing value, in ``currency``."""
+
+    label: str  # the class code, or "Total"
+    currency: str
+    opening_value: Decimal
+    subscriptions: Decimal
+    redemptions: Decimal
+    fees: Decimal
+    gain_loss: Decimal
+    closing_value: Decimal
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,7 @@ class ClassPerformance:
     period_return: float | None
     ytd: float | None
     since_inception: float | None
+    since_inception_annualised: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +141,7 @@ class StatementData:
     fees: tuple[FeeLine, ...]
     notes: tuple[str, ...] = ()
     opening_holdings: tuple[HoldingLine, ...] = ()  # on ``opening_date``, classes held then
+    reconciliation: tuple[Reconciliation, ...] = ()  # per class held in the period, then the total
 
     @property
     def fees_by_currency(self) -> dict[str, Decimal]:
@@ -197,19 +227,67 @@ class StatementService:
         transactions = self._lines(actor, investor_id, period, valuation, movements, codes)
         touched = {h.class_code for h in (*holdings, *opening)}
         performance = [self._class_performance(c, opening_day, valuation) for c in classes if c.code in touched]
-        fees = [FeeLine(f.period_end, self.p.funds.get_class(f.class_id).code, f.kind, f.amount, f.currency)
-                for f in self.p.fees.ledger(actor, investor_id=investor_id, start=period.start, end=period.end)]
+        # By the date charged: a year-end performance fee settled in January is January's, like its units.
+        fees = [FeeLine(f.charged_on, self.p.funds.get_class(f.class_id).code, f.kind, f.amount, f.currency)
+                for f in self.p.fees.ledger(actor, investor_id=investor_id)
+                if period.start <= f.charged_on <= period.end]
         notes = []
         if valuation < period.end:
             notes.append(f"The period is not over: holdings are valued on {valuation}, the latest NAV date.")
         notes.extend(f"{h.class_code} is valued at the NAV of {h.nav_date} (the latest on or before {valuation})."
                      for h in holdings if h.nav_date and h.nav_date != valuation)
+        notes.extend(self._fx_notes([(h, valuation) for h in holdings] + [(h, opening_day) for h in opening], ccy))
+        period_moves = [m for m in movements if period.start <= m.value_date <= valuation]
+        reconciliation = self._reconcile(classes, opening, holdings, period_moves, ccy)
         return StatementData(
             investor.investor_id, investor.number, investor.name, period, valuation, ccy, opening_day,
             opening_value=sum((h.statement_value for h in opening), Decimal(0)),
             closing_value=sum((h.statement_value for h in holdings), Decimal(0)),
             holdings=tuple(holdings), transactions=tuple(transactions), performance=tuple(performance),
-            fees=tuple(fees), notes=tuple(notes), opening_holdings=tuple(opening))
+            fees=tuple(fees), notes=tuple(notes), opening_holdings=tuple(opening),
+            reconciliation=tuple(reconciliation))
+
+    def _fx_notes(self, valued: list[tuple[HoldingLine, date]], ccy: str) -> list[str]:
+        """Which earlier rate was used where a valuation date has no FX rate of its own (weekend, holiday)."""
+        notes = []
+        for line, on in valued:
+            if line.class_currency == ccy:
+                continue
+            _, quote = self.p.fx.convert(Money(Decimal(1), line.class_currency), ccy, on)
+            if quote.rate_date != on:
+                notes.append(f"{line.class_currency}→{ccy} on {on}: there is no rate for that date; the ECB rate of "
+                             f"{quote.rate_date} ({quote.rate}) is used.")
+        return list(dict.fromkeys(notes))
+
+    def _reconcile(self, classes: list[ShareClass], opening: list[HoldingLine], closing: list[HoldingLine],
+                   moves: list[UnitMovement], ccy: str) -> list[Reconciliation]:
+        """Per class held in the period and in total (module docstring)."""
+        opened = {h.class_code: h for h in opening}
+        closed = {h.class_code: h for h in closing}
+        lines, total = [], dict.fromkeys(("opening", "in", "out", "fees", "closing"), Decimal(0))
+        for c in classes:
+            mine = [m for m in moves if m.class_id == c.class_id]
+            if c.code not in opened and c.code not in closed and not mine:
+                continue
+            flows = dict.fromkeys(("in", "out", "fees"), Decimal(0))
+            flows_ccy = dict(flows)
+            for m in mine:
+                point = self.p.navs.latest(c.class_id, m.value_date)
+                value = round_money(abs(m.units) * point.nav_per_unit, c.currency) if point else Decimal(0)
+                side = "fees" if m.reason in FEE_REASONS else "in" if m.units > 0 else "out"
+                flows[side] += value
+                flows_ccy[side] += round_money(self.p.fx.convert(Money(value, c.currency), ccy, m.value_date)[0].amount,
+                                               ccy)
+            start = opened[c.code] if c.code in opened else None
+            end = closed[c.code] if c.code in closed else None
+            lines.append(_reconciliation(c.code, c.currency, start.value if start else Decimal(0), flows,
+                                         end.value if end else Decimal(0)))
+            total["opening"] += start.statement_value if start else Decimal(0)
+            total["closing"] += end.statement_value if end else Decimal(0)
+            for side in flows_ccy:
+                total[side] += flows_ccy[side]
+        lines.append(_reconciliation("Total", ccy, total["opening"], total, total["closing"]))
+        return lines
 
     def _home_currency(self, movements: list[UnitMovement]) -> str:
         first = next((m.class_id for m in movements if m.units > 0), None)
@@ -280,7 +358,8 @@ class StatementService:
         kpis = self._kpis(share_class.class_id, valuation)
         return ClassPerformance(share_class.code, share_class.currency, opening.nav_per_unit if opening else None,
                                 closing.nav_per_unit if closing else None, period_return,
-                                kpis.ytd if kpis else None, kpis.since_inception if kpis else None)
+                                kpis.ytd if kpis else None, kpis.since_inception if kpis else None,
+                                bool(kpis and kpis.since_inception_annualised))
 
     def _kpis(self, class_id: str, on: date) -> Kpis | None:
         try:

@@ -247,6 +247,11 @@ class UserService(Service):
         except ValueError:
             raise ValidationError({"role": f"{role!r} is not a role; choose one of {', '.join(Role)}."}) from None
 
+    def check_new(self, username: Any, password: Any, role: Any) -> None:
+        """Refuse a username, password or role ``create_user`` would refuse, writing nothing (a caller that
+        writes other things first, such as ``fidus init --demo --admin-user``, checks before it starts)."""
+        self._validate_new(username, password, role)
+
     def _validate_new(self, username: Any, password: Any, role: Any) -> tuple[str, Role]:
         name = self.required_text(username, "username", "A username", max_length=64)
         if not name.replace(".", "").replace("_", "").replace("-", "").isalnum():

@@ -37,5 +37,19 @@ class ConcurrencyError(StorageError):
     """The document changed since it was read (its version moved on); reload and apply the edit again."""
 
 
+class TransactionConflict(ConcurrencyError):
+    """A transaction met a concurrent one on the same records (or a server fail-over) and was rolled back whole.
+
+    Nothing of it was saved, so running the whole change again is safe; ``Store.atomic`` does that itself.
+    """
+
+
+class OutcomeUnknown(StorageError):
+    """The database did not confirm whether a change was saved (the connection was lost during the commit).
+
+    Never reported as "nothing was changed": the user must check before entering the change again.
+    """
+
+
 class SchemaTooNew(StorageError):
     """The database was written by a newer FIDUS Desktop; upgrade the application before opening it."""

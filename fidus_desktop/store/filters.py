@@ -5,7 +5,8 @@ dotted paths into embedded documents, and two case-insensitive text operators of
 ``$istartswith`` (prefix) and ``$icontains`` (substring). Range operators compare within one type bracket
 (numbers with numbers, text with text, date-times with date-times, dates with dates), as MongoDB does.
 Anything else is refused with ``InvalidFilter`` rather than silently ignored. Filtering on array elements is
-not part of the subset.
+not part of the subset: a stored list is one opaque value (only ``$ne``, ``$nin`` and ``$exists: true`` hold for
+it) and a dotted path through a list is missing, on both adapters.
 
 ``parse_filter`` turns a filter into a small tree; each adapter compiles the tree to its own query language.
 """

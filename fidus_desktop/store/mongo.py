@@ -3,45 +3,53 @@
 Documents are stored with a UUID-string ``_id`` and a ``version`` field. Values pass through the same
 validation as in SQLite (``codec.walk``); Decimals become Decimal128 (exponent kept), date-times and dates
 the same tagged UTC strings as in SQLite (BSON dates would drop microseconds and sort apart from SQLite),
-bytes BSON binary. Transactions need a replica set or mongos; on a standalone server ``transaction()`` runs
-the operations one by one without atomicity, and ``warnings()`` says so (docs/STORAGE.md).
+bytes BSON binary; BSON int64 comes back as ``int``. Transactions need a replica set or mongos (majority
+writes, snapshot reads on the primary: ``mongo_settings``); a transaction the server rolls back is a
+``TransactionConflict`` that ``atomic`` runs again, an unknown commit is retried (``mongo_errors``). On a
+standalone server ``transaction()`` runs the operations one by one without atomicity, and ``warnings()`` says
+so (docs/STORAGE.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import bson
+import pymongo
 from bson.decimal128 import Decimal128
+from bson.int64 import Int64
 from pymongo import InsertOne, MongoClient, ReplaceOne, ReturnDocument
 from pymongo.errors import (
-    AutoReconnect,
     BulkWriteError,
-    ConfigurationError,
-    ConnectionFailure,
-    DocumentTooLarge,
-    DuplicateKeyError,
-    InvalidURI,
     OperationFailure,
     PyMongoError,
-    ServerSelectionTimeoutError,
 )
 
 from fidus_desktop.store.codec import Encoder, check_decimal, encode_date, encode_datetime, untag, walk
 from fidus_desktop.store.errors import (
     ConcurrencyError,
     DatabaseUnreachable,
-    DuplicateKey,
-    InvalidDatabaseUri,
     InvalidDocument,
     StorageError,
+    TransactionConflict,
 )
 from fidus_desktop.store.filters import parse_filter, parse_sort
+from fidus_desktop.store.mongo_errors import (
+    MAX_TIME_EXPIRED,
+    UNKNOWN_COMMIT,
+    codes,
+    outcome_unknown,
+    translate_error,
+)
 from fidus_desktop.store.mongo_query import compile_query, mongo_value
+from fidus_desktop.store.mongo_settings import CLIENT_OPTIONS, TRANSACTION_OPTIONS, pinned_options
 from fidus_desktop.store.port import (
     Collection,
     Document,
@@ -54,6 +62,7 @@ from fidus_desktop.store.port import (
     check_id,
     check_natural_key,
     check_update,
+    check_version,
     encode_by_key,
     natural_keys,
     new_id,
@@ -68,15 +77,12 @@ T = TypeVar("T")
 DEFAULT_DATABASE = "fidus"
 UPSERT_CHUNK = 1000
 STANDALONE_WARNING = "standalone server: multi-document changes are not atomic"
-_AUTH_CODES = {13, 18}  # Unauthorized, AuthenticationFailed
-CLIENT_OPTIONS: dict[str, Any] = {
-    "uuidRepresentation": "standard",
-    "tz_aware": True,
-    "serverSelectionTimeoutMS": 5000,
-    "connectTimeoutMS": 5000,
-    "socketTimeoutMS": 20000,
-    "appname": "FIDUS Desktop",
-}
+NO_SNAPSHOT_WARNING = "MongoDB before 5.0: backups read without a snapshot and are not one point in time"
+MIN_WIRE_VERSION, SNAPSHOT_WIRE_VERSION = 9, 13  # MongoDB 4.4 and 5.0
+RETRY_SECONDS = 120  # as pymongo's with_transaction
+BACKOFF_FIRST, BACKOFF_MAX = 0.005, 0.5
+MAX_BSON_BYTES = 16 * 1024 * 1024  # the server's document limit
+INDEX_BUILD_SECONDS = 3600  # building an index over a large collection is slow but not a dead server
 
 
 # -- documents -------------------------------------------------------------------------------------------
@@ -96,7 +102,12 @@ _ENCODERS: dict[type, Encoder] = {
     date: encode_date,
     bytes: _binary,
 }
-_DECODERS: dict[type, Callable[[Any], Any]] = {Decimal128: Decimal128.to_decimal}
+# What a server hands back that the application does not store as such: BSON int64 (every integer beyond
+# ±2**31: MT5 tickets, position ids, versions) decodes to ``Int64``, an int subclass the store's own validation
+# refuses; Decimal128 is our Decimal. Binary of subtype 0 already decodes to ``bytes``. Types this adapter never
+# writes (doubles, BSON dates, ObjectIds written by other tools) come back as the driver gives them and are
+# refused with a readable message if written back.
+_DECODERS: dict[type, Callable[[Any], Any]] = {Decimal128: Decimal128.to_decimal, Int64: int}
 
 
 def encode_body(doc: Document) -> Document:
@@ -112,43 +123,8 @@ def decode(raw: Mapping[str, Any]) -> Document:
     return doc
 
 
-# -- errors ----------------------------------------------------------------------------------------------
-def _unreachable(where: str, exc: Exception) -> DatabaseUnreachable:
-    if isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES:
-        return DatabaseUnreachable(
-            f"{where}: authentication failed. Check the user name in the URI and set the password with "
-            "`fidus config set-db-password USER@HOST`."
-        )
-    return DatabaseUnreachable(
-        f"{where} cannot be reached ({type(exc).__name__}). Check that the server is running, that the host and "
-        "port in --db / FIDUS_DB are right and that this computer may connect to it (VPN, firewall, Atlas IP "
-        "access list); nothing was changed."
-    )
-
-
-def translate_error(exc: PyMongoError, where: str) -> StorageError:
-    """A driver error as one of ours (the message names the server, never the password)."""
-    if isinstance(exc, DuplicateKeyError) or (
-        isinstance(exc, BulkWriteError) and any(e.get("code") == 11000 for e in exc.details.get("writeErrors", []))
-    ):
-        return DuplicateKey(f"That value is already used by another record ({_first_line(exc)}).")
-    if isinstance(exc, DocumentTooLarge):
-        return InvalidDocument(
-            "The document is larger than MongoDB's 16 MB limit. Store large files as separate blobs."
-        )
-    if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)) or (
-        isinstance(exc, OperationFailure) and exc.code in _AUTH_CODES
-    ):
-        return _unreachable(where, exc)
-    if isinstance(exc, InvalidURI):
-        return InvalidDatabaseUri(f"The MongoDB URI for {where} is not valid ({_first_line(exc)}).")
-    if isinstance(exc, ConfigurationError):
-        return DatabaseUnreachable(f"{where}: the connection settings are not valid ({_first_line(exc)}).")
-    return StorageError(f"MongoDB error on {where}: {_first_line(exc)}")
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+def _server_version(hello: Mapping[str, Any]) -> int:
+    return int(hello.get("maxWireVersion", 0))
 
 
 # -- store -----------------------------------------------------------------------------------------------
@@ -171,6 +147,8 @@ class MongoStore(Store):
         """
         self._local = threading.local()
         self._collections: dict[str, MongoCollection] = {}
+        self._indexes: dict[str, set[str]] = {}  # index names known to exist, by collection
+        self._warnings: list[str] = []
         if isinstance(client_or_uri, str):
             try:
                 parts = split_mongo_uri(client_or_uri)
@@ -178,8 +156,11 @@ class MongoStore(Store):
                 raise StorageError("MongoStore needs a mongodb:// or mongodb+srv:// URI.") from None
             self._label = parts.label()
             database = database or parts.database
+            pinned, self._warnings = pinned_options(parts.options)
             try:
-                self.client: Any = MongoClient(client_or_uri, **{**CLIENT_OPTIONS, **(client_options or {})})
+                self.client: Any = MongoClient(
+                    client_or_uri, **{**CLIENT_OPTIONS, **(client_options or {}), **pinned}
+                )
             except PyMongoError as exc:
                 raise translate_error(exc, self._label) from exc
         else:
@@ -187,20 +168,38 @@ class MongoStore(Store):
             self._label = _client_label(client_or_uri)
         self.database_name = database or DEFAULT_DATABASE
         self.db = self.client[self.database_name]
-        self.ping()
+        try:
+            self.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise translate_error(exc, self.describe(), opening=True) from exc
+        self._hello = self._read_hello()
+        self._check_version()
         self._transactions = self._detect_transactions() if supports_transactions is None else supports_transactions
+        # Snapshot reads (backups) need a replica set or sharded cluster on 5.0 or newer.
+        self._snapshots = self._transactions and _server_version(self._hello) >= SNAPSHOT_WIRE_VERSION
+
+    def _read_hello(self) -> Mapping[str, Any]:
+        try:
+            return self.client.admin.command("hello")
+        except NotImplementedError:  # test doubles without the command
+            return {}
+        except OperationFailure:
+            return self.run(lambda: self.client.admin.command("ismaster"))
+        except PyMongoError as exc:
+            raise translate_error(exc, self.describe()) from exc
+
+    def _check_version(self) -> None:
+        """Refuse servers older than 4.4: transactions there cannot create collections (first use of one)."""
+        version = _server_version(self._hello)
+        if self._hello and version < MIN_WIRE_VERSION:
+            raise DatabaseUnreachable(
+                f"{self.describe()} runs a MongoDB version older than 4.4 (wire version {version}); FIDUS Desktop "
+                "needs MongoDB 4.4 or newer (6.0 or newer recommended). Upgrade the server or use another one."
+            )
 
     def _detect_transactions(self) -> bool:
         """Replica-set members report ``setName`` and mongos ``msg: isdbgrid``; standalone servers neither."""
-        try:
-            hello = self.client.admin.command("hello")
-        except NotImplementedError:  # test doubles without the command
-            return False
-        except OperationFailure:
-            hello = self.run(lambda: self.client.admin.command("ismaster"))
-        except PyMongoError as exc:
-            raise translate_error(exc, self.describe()) from exc
-        return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+        return bool(self._hello.get("setName")) or self._hello.get("msg") == "isdbgrid"
 
     def run(self, fn: Callable[[], T]) -> T:
         """Run a driver call, translating its errors."""
@@ -210,17 +209,25 @@ class MongoStore(Store):
             raise translate_error(exc, self.describe()) from exc
 
     def session(self) -> Any:
-        """This thread's transaction session, or None outside a transaction / on a standalone server."""
+        """This thread's transaction or snapshot session, or None outside both / on a standalone server."""
         return getattr(self._local, "session", None)
+
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "depth", 0) > 0
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes on this thread commit together (replica set) or run one by one (standalone server).
 
-        Nested calls join the outer transaction. MongoDB has no savepoints: if a nested block fails and the
-        caller carries on, the outer transaction is aborted at its end instead of committing half a change.
+        Majority write concern, snapshot read concern, primary reads (``TRANSACTION_OPTIONS``). Nested calls
+        join the outer transaction. MongoDB has no savepoints: if a nested block fails and the caller carries
+        on, the outer transaction is aborted at its end instead of committing half a change. A transaction the
+        server rolled back (write conflict, election) raises ``TransactionConflict``; a commit whose outcome
+        stays unknown raises ``OutcomeUnknown``, never a claim that nothing was saved.
         """
         local = self._local
+        if getattr(local, "snapshot", False):
+            raise StorageError("A consistent read (backup) cannot also write; write after it ends.")
         depth = getattr(local, "depth", 0)
         if depth:
             local.depth = depth + 1
@@ -235,7 +242,7 @@ class MongoStore(Store):
         session = None
         if self._transactions:
             session = self.run(self.client.start_session)
-            self.run(session.start_transaction)
+            self.run(lambda: session.start_transaction(**TRANSACTION_OPTIONS))
         local.session, local.depth, local.failed = session, 1, False
         try:
             yield
@@ -245,17 +252,71 @@ class MongoStore(Store):
                         "Part of this change failed and MongoDB cannot undo only that part; nothing was saved. "
                         "Try again."
                     )
-                self.run(session.commit_transaction)
+                self._commit(session)
         except BaseException:
             if session is not None and session.in_transaction:
                 with contextlib.suppress(PyMongoError):
                     session.abort_transaction()
             raise
         finally:
-            local.session, local.depth = None, 0
+            local.session, local.depth, local.failed = None, 0, False
             if session is not None:
                 with contextlib.suppress(PyMongoError):
                     session.end_session()
+
+    def _commit(self, session: Any) -> None:
+        """Commit, retrying while the outcome is unknown, as ``ClientSession.with_transaction`` does: the
+        driver retries a commit with majority write concern and the server applies a transaction once."""
+        start = time.monotonic()
+        while True:
+            try:
+                session.commit_transaction()
+                return
+            except PyMongoError as exc:
+                if not exc.has_error_label(UNKNOWN_COMMIT):
+                    raise translate_error(exc, self.describe()) from exc
+                if MAX_TIME_EXPIRED in codes(exc) or time.monotonic() - start >= RETRY_SECONDS:
+                    raise outcome_unknown(self.describe(), exc) from exc
+
+    def atomic(self, fn: Callable[[], T]) -> T:
+        """``fn()`` in one transaction, run again (with growing, jittered pauses, for up to ``RETRY_SECONDS``)
+        when the server rolled it back; inside an outer transaction it joins that one and the outer retries."""
+        if self.in_transaction():
+            return fn()
+        start, attempt = time.monotonic(), 0
+        while True:
+            try:
+                with self.transaction():
+                    return fn()
+            except TransactionConflict:
+                attempt += 1
+                pause = random.random() * min(BACKOFF_FIRST * 1.5**attempt, BACKOFF_MAX)
+                if time.monotonic() - start + pause >= RETRY_SECONDS:
+                    raise
+                time.sleep(pause)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[datetime | None]:
+        """Reads on this thread see one point in time: a snapshot session (MongoDB 5.0+ replica set or
+        cluster), which, unlike a transaction, is not aborted after 60 s. Elsewhere reads are not consistent
+        and None is yielded."""
+        if self.in_transaction():
+            raise StorageError("A consistent read (backup) cannot run inside a change; start it on its own.")
+        if not self._snapshots:
+            yield None
+            return
+        local = self._local
+        session = self.run(lambda: self.client.start_session(snapshot=True, causal_consistency=False))
+        local.session, local.snapshot = session, True
+        try:
+            # The first read fixes the snapshot's cluster time; the schema document always exists.
+            self.run(lambda: self.db["meta"].find_one({}, session=session))
+            at = getattr(session, "_snapshot_time", None) or session.operation_time
+            yield None if at is None else datetime.fromtimestamp(at.time, UTC)
+        finally:
+            local.session, local.snapshot = None, False
+            with contextlib.suppress(PyMongoError):
+                session.end_session()
 
     @property
     def supports_transactions(self) -> bool:
@@ -263,7 +324,29 @@ class MongoStore(Store):
 
     def warnings(self) -> list[str]:
         """Limitations the user should know about (shown by ``fidus doctor`` and the status bar)."""
-        return [] if self._transactions else [STANDALONE_WARNING]
+        standalone = [] if self._transactions else [STANDALONE_WARNING]
+        old = [] if self._snapshots or not self._transactions else [NO_SNAPSHOT_WARNING]
+        return standalone + old + self._warnings
+
+    def details(self) -> list[str]:
+        """Server version, topology, write concern and read preference, as the server and driver report them."""
+        facts = []
+        with contextlib.suppress(PyMongoError, NotImplementedError, AttributeError):
+            facts.append(f"MongoDB {self.client.admin.command('buildInfo')['version']}")
+        hello = self._hello
+        if hello.get("setName"):
+            facts.append(f"replica set {hello['setName']} ({len(hello.get('hosts', []))} data-bearing members)")
+        elif hello.get("msg") == "isdbgrid":
+            facts.append("sharded cluster (mongos)")
+        elif hello:
+            facts.append("standalone server")
+        with contextlib.suppress(PyMongoError, NotImplementedError, AttributeError, KeyError):
+            default = self.client.admin.command({"getDefaultRWConcern": 1})
+            facts.append(f"server default write concern {default.get('defaultWriteConcern', {'w': 1})}")
+        with contextlib.suppress(AttributeError):
+            facts.append(f"this application writes with w={self.client.write_concern.document.get('w', 1)}")
+            facts.append(f"reads from {self.client.read_preference.name}")
+        return facts
 
     def collection(self, name: str) -> MongoCollection:
         found = self._collections.get(name)
@@ -278,13 +361,18 @@ class MongoStore(Store):
         self.run(lambda: self.client.admin.command("ping"))
 
     def collection_names(self) -> list[str]:
-        names = self.run(lambda: self.db.list_collection_names(session=self.session()))
+        """Listed outside any transaction or snapshot: the server refuses ``listCollections`` in both."""
+        names = self.run(lambda: self.db.list_collection_names())
         return sorted(n for n in names if not n.startswith("system."))
 
     def drop_collection(self, name: str) -> None:
+        """Outside any transaction (the server refuses ``drop`` in one)."""
         check_collection_name(name)
-        self.run(lambda: self.db.drop_collection(name, session=self.session()))
+        if self.in_transaction():
+            raise StorageError("A collection cannot be dropped inside a change; drop it on its own.")
+        self.run(lambda: self.db.drop_collection(name))
         self._collections.pop(name, None)
+        self._indexes.pop(name, None)
 
     def close(self) -> None:
         with contextlib.suppress(PyMongoError):
@@ -323,8 +411,29 @@ class MongoCollection(Collection):
 
     def insert_many(self, docs: Sequence[Document]) -> list[str]:
         rows = [{"_id": check_id(d["_id"]) if "_id" in d else new_id(), **encode_body(d), "version": 1} for d in docs]
+        self._insert_rows(rows)
+        return [r["_id"] for r in rows]
+
+    def load_many(self, docs: Sequence[Document]) -> None:
+        """One ``insert_many`` per batch with the archived versions: a restore costs the same whatever the
+        versions (the MT5 sync state gains about 17,000 a day)."""
+        rows = [
+            {"_id": check_id(d.get("_id")), **encode_body(d), "version": check_version(d.get("version"))}
+            for d in docs
+        ]
+        for row in rows:
+            if len(bson.encode(row)) > MAX_BSON_BYTES:
+                raise InvalidDocument(
+                    f"The {self.name} record {row['_id']} is larger than MongoDB's 16 MB document limit once "
+                    "stored, so it cannot be moved to this server; shorten it (or store its large parts as "
+                    "documents) in the source database first."
+                )
+        self._insert_rows(rows)
+
+    def _insert_rows(self, rows: list[Document]) -> None:
+        """Insert stored rows in one ordered ``insert_many``; all or none."""
         if not rows:
-            return []
+            return
         with self.store.transaction():
             try:
                 self.raw.insert_many(rows, ordered=True, session=self.store.session())
@@ -336,7 +445,6 @@ class MongoCollection(Collection):
                 raise translate_error(exc, self.store.describe()) from exc
             except PyMongoError as exc:
                 raise translate_error(exc, self.store.describe()) from exc
-        return [r["_id"] for r in rows]
 
     def get(self, doc_id: str) -> Document | None:
         raw = self._run(lambda s: self.raw.find_one({"_id": check_id(doc_id)}, session=s))
@@ -463,12 +571,32 @@ class MongoCollection(Collection):
         return found
 
     def ensure_index(self, fields: Sequence[str | tuple[str, int]], *, unique: bool = False) -> IndexSpec:
-        """Create the index; unique ones skip documents missing a field, as SQLite's NULLs never collide."""
+        """Create the index unless it exists; unique ones skip documents missing a field, as SQLite's NULLs
+        never collide.
+
+        Existing indexes are listed once per collection, so a start-up does not send a ``createIndexes`` per
+        declared index; a new index over a large collection gets ``INDEX_BUILD_SECONDS`` to build. The server
+        refuses index creation inside a transaction, so declare indexes outside changes.
+        """
         spec = IndexSpec(normalise_index_fields(fields), unique)
+        if self.store.in_transaction():
+            raise StorageError(f"The index {spec.name} on {self.name} must be declared outside a change.")
+        existing = self.store._indexes.get(self.name)
+        if existing is None:
+            existing = set(self.store.run(lambda: self.raw.index_information()))
+            self.store._indexes[self.name] = existing
+        if spec.name in existing:
+            return spec
         options: dict[str, Any] = {"name": spec.name, "unique": unique}
         if unique:
             options["partialFilterExpression"] = {p: {"$exists": True} for p, _ in spec.fields}
-        self.store.run(lambda: self.raw.create_index(list(spec.fields), **options))
+
+        def build() -> None:
+            with pymongo.timeout(INDEX_BUILD_SECONDS):
+                self.raw.create_index(list(spec.fields), **options)
+
+        self.store.run(build)
+        existing.add(spec.name)
         return spec
 
     def iter_all(self, batch_size: int = 1000) -> Iterator[Document]:

@@ -4,6 +4,14 @@ Date-times and dates are stored as the same tagged strings as in SQLite, so a da
 the date-time tag range and a text range excludes tagged strings (otherwise ``{"$lt": "b"}`` would match
 every stored date). Numbers and booleans need no guard: MongoDB's own type bracketing already keeps
 ``{"$gt": 0}`` to numbers and ``{"x": 1}`` away from ``true``.
+
+Arrays are opaque, as in SQLite (where ``json_extract`` gives an array as one value of its own type): a
+condition never looks inside a stored list. MongoDB would match ``{"tags": "a"}`` against ``["a", "b"]``, range
+and ``$in`` conditions against any element and a dotted path through every document in a list, and its ``$ne``
+would refuse a list holding the value. So each condition on a field is compiled as "the field is not a list and
+no field on its path is a list, and the condition holds", or what the condition means for a list value (only
+the negative ones, ``$ne``, ``$nin`` and ``$exists: true``, hold) and for a path through a list (the field is
+missing there).
 """
 
 from __future__ import annotations
@@ -49,8 +57,52 @@ def _text(node: Text) -> dict[str, Any]:
     return {node.path: {"$regex": _NOT_TAGGED + body, "$options": "i"}}
 
 
+_IS_ARRAY = {"$type": "array"}
+_NOT_ARRAY = {"$not": _IS_ARRAY}
+
+
+def _on_missing_and_list(node: Node) -> tuple[bool, bool]:
+    """Whether ``node`` holds for a missing field, and for a field holding a list (opaque)."""
+    if isinstance(node, Compare):
+        if node.op == "$eq":
+            return node.value is None, False
+        if node.op == "$ne":
+            return node.value is not None, True
+        return False, False
+    if isinstance(node, Member):
+        has_null = None in node.values
+        return (not has_null, True) if node.negate else (has_null, False)
+    if isinstance(node, Exists):
+        return not node.present, node.present
+    return False, False  # text operators
+
+
+def _opaque_arrays(node: Node, query: dict[str, Any]) -> dict[str, Any]:
+    """``query`` (one condition on one field) with stored lists treated as opaque values (module docstring)."""
+    path = node.path  # type: ignore[union-attr]
+    if path in _COLUMNS:
+        return query
+    parts = path.split(".")
+    prefixes = [".".join(parts[:i]) for i in range(1, len(parts))]
+    scalar_path = [{p: _NOT_ARRAY} for p in prefixes]
+    on_missing, on_list = _on_missing_and_list(node)
+    options: list[dict[str, Any]] = [{"$and": [query, {path: _NOT_ARRAY}, *scalar_path]}]
+    if on_list:
+        options.append({"$and": [{path: _IS_ARRAY}, *scalar_path]} if scalar_path else {path: _IS_ARRAY})
+    if on_missing:
+        options += [{p: _IS_ARRAY} for p in prefixes]
+    return options[0] if len(options) == 1 else {"$or": options}
+
+
 def compile_query(node: Node | None) -> dict[str, Any]:
     """The MongoDB query document for ``node`` (``{}`` matches everything)."""
+    if node is None or isinstance(node, Logical):
+        return _compile(node)
+    return _opaque_arrays(node, _compile(node))
+
+
+def _compile(node: Node | None) -> dict[str, Any]:
+    """``compile_query`` without the list guards (which it adds per field condition)."""
     if node is None:
         return {}
     if isinstance(node, Logical):

@@ -5,6 +5,9 @@ change). ``update``/``replace``/``delete`` take the version the caller read; if 
 ``ConcurrencyError`` is raised and nothing is written, so concurrent edits are detected, never overwritten.
 Filters follow ``fidus_desktop.store.filters``. ``Store.transaction()`` makes a multi-document change
 atomic; nested calls join the outer transaction (an inner failure rolls back only the inner part).
+``Store.atomic(fn)`` does the same for a callable and runs it again when a server rolled it back because of a
+concurrent transaction (``TransactionConflict``); ``Store.snapshot()`` makes long reads (backups) see one
+point in time without holding a write transaction open.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 from fidus_desktop.store.errors import ConcurrencyError, InvalidDocument, InvalidFilter, NotFound
 from fidus_desktop.store.filters import parse_sort
 from fidus_desktop.store.values import check_key
 
 _COLLECTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+T = TypeVar("T")
 Document = dict[str, Any]
 Filter = dict[str, Any]
 Sort = list[tuple[str, int]]
@@ -90,6 +94,13 @@ def check_id(doc_id: object) -> str:
     if not isinstance(doc_id, str) or not doc_id or len(doc_id) > 200 or "\x00" in doc_id or doc_id.startswith("$"):
         raise InvalidDocument(f"{doc_id!r} is not a document id.")
     return doc_id
+
+
+def check_version(version: object) -> int:
+    """A stored version as archived: a whole number from 1."""
+    if type(version) is not int or not 1 <= version < 2**63:
+        raise InvalidDocument(f"A stored version is a whole number from 1, not {version!r}.")
+    return version
 
 
 @dataclass(frozen=True)
@@ -164,6 +175,11 @@ class Collection(ABC):
         """Remove a document (checking its version when given)."""
 
     @abstractmethod
+    def load_many(self, docs: Sequence[Document]) -> None:
+        """Store documents exactly as archived, each with its own ``_id`` and ``version`` (restores): one write
+        per batch whatever the versions; all or none; validated like ``insert``."""
+
+    @abstractmethod
     def upsert_many(self, docs: Sequence[Document], key: Sequence[str]) -> UpsertResult:
         """Insert or update by natural ``key`` fields; re-sending the same documents changes nothing."""
 
@@ -200,6 +216,29 @@ class Store(ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """A context in which every write on this thread commits together or not at all."""
 
+    def atomic(self, fn: Callable[[], T]) -> T:
+        """``fn()`` in one transaction. Adapters whose transactions can be rolled back by a concurrent one
+        (MongoDB) run it again until it commits; ``fn`` must therefore only change the database."""
+        with self.transaction():
+            return fn()
+
+    def snapshot(self) -> AbstractContextManager[datetime | None]:
+        """Reads on this thread see one point in time until the block ends (writes are not allowed in it).
+
+        Yields that point in time, or None when the database cannot promise one (standalone or pre-5.0
+        MongoDB: the reads are then not a consistent copy). The default is a transaction, which SQLite keeps
+        consistent for as long as it is open.
+        """
+        return _transaction_snapshot(self)
+
+    def warnings(self) -> list[str]:
+        """Limitations or overridden settings the user should know about (``fidus doctor``, status bar)."""
+        return []
+
+    def details(self) -> list[str]:
+        """Facts a support person needs (server version, topology, write concern), for ``fidus doctor``."""
+        return []
+
     @property
     @abstractmethod
     def supports_transactions(self) -> bool:
@@ -233,6 +272,12 @@ class Store(ABC):
         """Database connections this process holds open now (``fidus doctor``); None where the driver pools
         them out of sight (MongoDB)."""
         return None
+
+
+@contextmanager
+def _transaction_snapshot(store: Store) -> Iterator[datetime | None]:
+    with store.transaction():
+        yield datetime.now(UTC)
 
 
 def check_collection_name(name: str) -> str:

@@ -5,11 +5,14 @@ migration runs inside a transaction together with the bump of that number, so a 
 "half migrated" (on a standalone MongoDB server, which has no transactions, see docs/STORAGE.md). A
 database written by a newer FIDUS Desktop is refused with ``SchemaTooNew`` instead of being misread.
 
-Later changes register migrations here::
+Later changes register migrations here (documents only: indexes are declared by the services'
+``ensure_indexes`` at start-up, because a MongoDB server refuses index creation inside a transaction)::
 
-    @register(2, "index deals by login and time")
-    def _deals_by_login(store: Store) -> None:
-        store.collection("deals").ensure_index(["login", "time"])
+    @register(3, "give every deal a currency")
+    def _deal_currency(store: Store) -> None:
+        deals = store.collection("deals")
+        for doc in deals.find({"currency": {"$exists": False}}):
+            deals.update(doc["_id"], {"currency": "USD"}, expected_version=doc["version"])
 """
 
 from __future__ import annotations

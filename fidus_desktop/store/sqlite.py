@@ -36,6 +36,7 @@ from fidus_desktop.store.port import (
     check_id,
     check_natural_key,
     check_update,
+    check_version,
     fresh_ids,
     natural_keys,
     new_id,
@@ -268,6 +269,10 @@ class SqliteCollection(Collection):
         rows = [(check_id(d["_id"]) if "_id" in d else next(fresh), document_to_json(d)) for d in docs]
         self._write(lambda c: c.executemany(f'INSERT INTO "{self.table}" VALUES (?, 1, ?)', rows))
         return [r[0] for r in rows]
+
+    def load_many(self, docs: Sequence[Document]) -> None:
+        rows = [(check_id(d.get("_id")), check_version(d.get("version")), document_to_json(d)) for d in docs]
+        self._write(lambda c: c.executemany(f'INSERT INTO "{self.table}" VALUES (?, ?, ?)', rows))
 
     def get(self, doc_id: str) -> Document | None:
         rows = self._rows(f'SELECT id, version, doc FROM "{self.table}" WHERE id = ?', (check_id(doc_id),))

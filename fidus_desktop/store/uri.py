@@ -122,8 +122,13 @@ def _invalid(uri: str, why: str) -> InvalidDatabaseUri:
     )
 
 
-def open_store(uri: str, *, password_lookup: Callable[[str], str | None] | None = None) -> Store:
-    """Open (and ping) the store named by ``uri``; ``password_lookup('user@host')`` supplies a MongoDB password."""
+def open_store(
+    uri: str, *, password_lookup: Callable[[str], str | None] | None = None, database: str | None = None
+) -> Store:
+    """Open (and ping) the store named by ``uri``; ``password_lookup('user@host')`` supplies a MongoDB password.
+
+    ``database`` names another MongoDB database on the same server than the URI's (``fidus doctor --deep``).
+    """
     if not isinstance(uri, str) or not uri.strip():
         raise InvalidDatabaseUri(f"No database URI was given. Use one of: {ACCEPTED}.")
     uri = uri.strip()
@@ -154,5 +159,5 @@ def open_store(uri: str, *, password_lookup: Callable[[str], str | None] | None 
             options["password"] = password
         from fidus_desktop.store.mongo import MongoStore
 
-        return MongoStore(uri, client_options=options)
+        return MongoStore(uri, database, client_options=options)
     raise _invalid(uri, "it starts with neither 'sqlite:' nor 'mongodb'")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +111,51 @@ def test_set_db_password_goes_to_the_keyring_only(
     assert "s3cret-value" not in capsys.readouterr().out
     home_files = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
     assert not any(b"s3cret-value" in data for data in home_files)
+
+
+@pytest.mark.slow
+def test_init_demo_creates_the_named_administrator_who_can_act(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ADMIN_PW", GOOD_PASSWORD)
+    assert main(["--db", db(tmp_path), "init", "--demo", "--admin-user", "alice", "--admin-password-env",
+                 "ADMIN_PW"]) == 0
+    assert "Created administrator alice in the demo office." in capsys.readouterr().out
+    monkeypatch.setenv("FIDUS_PASSWORD", GOOD_PASSWORD)
+    assert main(["--db", db(tmp_path), "funds", "list", "--json", "--user", "alice"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+
+
+def test_init_options_given_and_not_usable_are_errors_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("UNSET_PW", raising=False)
+    assert main(["--db", db(tmp_path), "init", "--demo", "--admin-password-env", "ADMIN_PW"]) == 2
+    assert "give --admin-user NAME too" in capsys.readouterr().err
+    assert main(["--db", db(tmp_path), "init", "--demo", "--admin-user", "alice", "--admin-password-env",
+                 "UNSET_PW"]) == 2
+    assert "UNSET_PW is not set" in capsys.readouterr().err
+    monkeypatch.setenv("ADMIN_PW", GOOD_PASSWORD)
+    assert main(["--db", db(tmp_path), "init", "--demo", "--admin-user", "Maria.Costa", "--admin-password-env",
+                 "ADMIN_PW"]) == 2
+    assert "one of the demo office's own users" in capsys.readouterr().err
+    monkeypatch.setenv("ADMIN_PW", "short")
+    assert main(["--db", db(tmp_path), "init", "--demo", "--admin-user", "alice", "--admin-password-env",
+                 "ADMIN_PW"]) == 2
+    capsys.readouterr()
+    monkeypatch.setenv("ADMIN_PW", GOOD_PASSWORD)  # nothing was loaded by the refused runs: init still works
+    assert main(["--db", db(tmp_path), "init", "--admin-user", "alice", "--admin-password-env", "ADMIN_PW"]) == 0
+
+
+def test_output_into_a_pipe_whose_reader_left_ends_quietly(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # `fidus … | head`: head exits, our next write gets EPIPE. No traceback, exit 0, nothing on stderr.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    gone = os.fdopen(write_end, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", gone)
+    try:
+        assert main(["version"]) == 0
+        assert capsys.readouterr().err == ""
+    finally:
+        gone.close()

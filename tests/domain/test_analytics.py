@@ -376,3 +376,34 @@ def test_batch_rejects_gaps_and_shape_mismatch():
         batch_metrics(np.array([[1.0, np.nan, 1.0]]), dates)
     with pytest.raises(AnalyticsInputError, match="columns"):
         batch_metrics(np.ones((2, 4)), dates)
+
+
+# ---------- periods shorter than a year are never annualised (issue 11) ------------------------------------
+
+
+def test_a_month_is_shown_unannualised_with_a_note():
+    # 4.2 % in 28 days: annualising it would show about 71 %; the report gives the period return only.
+    navs = {D(2026, 2, 2): Decimal("100.0000"), D(2026, 2, 16): Decimal("101.5000"), D(2026, 3, 2): Decimal("104.2000")}
+    report = compute_metrics(navs)
+    assert report.total_return == pytest.approx(104.2 / 100.0 - 1.0, abs=1e-12)
+    assert report.annualised_return is None
+    assert report.calmar is None
+    assert any(w.code == "short-period" and "28 days" in w.message for w in report.warnings)
+
+
+def test_a_year_or_more_is_annualised_actual_365():
+    navs = {D(2024, 1, 1): 100.0, D(2024, 7, 1): 90.0, D(2025, 6, 1): 130.0}
+    report = compute_metrics(navs)
+    days = (D(2025, 6, 1) - D(2024, 1, 1)).days
+    assert report.annualised_return == pytest.approx((130.0 / 100.0) ** (365.0 / days) - 1.0, rel=1e-12)
+    assert report.calmar == pytest.approx(report.annualised_return / (1 - 90.0 / 100.0), rel=1e-12)
+    assert not any(w.code == "short-period" for w in report.warnings)
+
+
+def test_short_period_excess_return_compares_period_returns():
+    navs = {D(2026, 1, 5): 100.0, D(2026, 1, 6): 101.0, D(2026, 2, 5): 103.0}
+    bench = {D(2026, 1, 5): 50.0, D(2026, 1, 6): 50.5, D(2026, 2, 5): 51.0}
+    comparison = compute_metrics(navs, benchmark=bench).benchmark
+    assert comparison is not None
+    assert comparison.benchmark_annualised_return is None
+    assert comparison.excess_return == pytest.approx((1.03 - 1) - (51.0 / 50.0 - 1), abs=1e-12)

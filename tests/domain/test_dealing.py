@@ -131,8 +131,19 @@ def test_full_redemption_takes_every_unit() -> None:
 def test_redemption_above_holding_names_the_figures() -> None:
     with pytest.raises(InsufficientUnits, match=r"needs 100.0000 units but investor INV1 holds 80.0000"):
         price(tx(TransactionKind.REDEMPTION, units=Decimal("100")), NAV, held_units=Decimal("80"))
-    with pytest.raises(InsufficientUnits, match=r"at most 80.0000 units"):
+    with pytest.raises(InsufficientUnits, match=r"80.0000 units of A-EUR are worth 10,034.57 EUR at 125.4321; ask "
+                                                r"for at most 10,034.57 EUR"):
         price(tx(TransactionKind.REDEMPTION, amount=Money.of("10100", "EUR")), NAV, held_units=Decimal("80"))
+
+
+def test_redemption_by_amount_cannot_pay_half_a_unit_tick_more_than_the_holding() -> None:
+    # 1 unit at 1000: 1000.04 EUR is 1.00004 units, which rounds to 1.0000 unit, yet pays 0.04 EUR more than
+    # the unit is worth. The holding's value bounds the amount.
+    nav = NavPrice("A-EUR", NAV.nav_date, Money.of("1000", "EUR"))
+    with pytest.raises(InsufficientUnits, match=r"worth 1,000.00 EUR"):
+        price(tx(TransactionKind.REDEMPTION, amount=Money.of("1000.04", "EUR")), nav, held_units=Decimal(1))
+    assert price(tx(TransactionKind.REDEMPTION, amount=Money.of("1000.00", "EUR")), nav,
+                 held_units=Decimal(1)).units == Decimal(1)
 
 
 def test_price_must_be_the_dealing_date_nav_of_the_class() -> None:
@@ -206,3 +217,19 @@ def test_never_redeems_more_than_held(nav: Decimal, held: Decimal) -> None:
     assert deal.units == held
     with pytest.raises(InsufficientUnits):
         price(tx(TransactionKind.REDEMPTION, units=held + Decimal("0.0001")), price_, held_units=held)
+
+
+@given(held=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("100000"), places=4),
+       nav=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("10000"), places=4),
+       amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000000"), places=2),
+       kind=st.sampled_from([TransactionKind.REDEMPTION, TransactionKind.FEE]))
+def test_an_amount_taken_from_a_holding_never_exceeds_what_it_is_worth(held, nav, amount, kind) -> None:
+    price_ = NavPrice("A-EUR", DAY, Money(nav, "EUR"))
+    worth = (held * nav).quantize(Decimal("0.01"))  # independent: the holding's value in cents (half-even)
+    try:
+        deal = price(tx(kind, amount=Money(amount, "EUR")), price_, held_units=held)
+    except InsufficientUnits:
+        assert amount > worth or (amount / nav).quantize(Decimal("0.0001")) > held
+        return
+    assert deal.gross.amount <= worth
+    assert deal.units <= held

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fidus_desktop.domain.dealing import DealingDates, NavPrice, Transaction, TransactionKind, price
+from fidus_desktop.domain.dealing import DealingDates, NavPrice, Transaction, TransactionKind, price, round_nav_per_unit
 from fidus_desktop.domain.fees import (
     ClassFeeState,
     CrystallisationPeriod,
@@ -79,25 +79,26 @@ def test_performance_fee_with_hurdle() -> None:
 
 def test_accrues_before_period_end_and_crystallises_at_it() -> None:
     state = one_investor()
-    mid = settle_fees(state, date(2024, 6, 28), eur("120000"), TERMS)
+    mid = settle_fees(state, date(2024, 6, 28), eur("120"), TERMS)
     # NAV 120 vs HWM 100: 20 × 1000 × 20 % = 4,000 accrued, nothing charged yet, NAV unchanged.
     assert mid.entries == ()
     assert mid.accrued == {"OLD": eur("4000.00")}
     assert mid.nav_per_unit == eur("120.0000")
-    year_end = settle_fees(mid.state, date(2025, 1, 2), eur("120000"), TERMS)
+    year_end = settle_fees(mid.state, date(2025, 1, 2), eur("120"), TERMS)
     (entry,) = year_end.entries
     assert (entry.kind, entry.investor_id, entry.amount) == (FeeKind.PERFORMANCE, "OLD", eur("4000.00"))
+    assert (entry.period_end, entry.charged) == (date(2024, 12, 31), date(2025, 1, 2))
     assert entry.units_cancelled == Decimal("33.3333")  # 4000 / 120
     holding = year_end.state.holding("OLD")
     assert holding is not None
     assert (holding.units, holding.high_water_mark, holding.period_start) == (
-        Decimal("966.6667"), eur("120.0000"), date(2025, 1, 2))
+        Decimal("966.6667"), eur("120"), date(2024, 12, 31))
     assert year_end.net_assets == eur("116000.00")
     assert year_end.accrued == {"OLD": eur("0.00")}
 
 
 def test_below_high_water_mark_no_fee_and_mark_kept() -> None:
-    settled = settle_fees(one_investor(), date(2025, 1, 2), eur("90000"), TERMS)
+    settled = settle_fees(one_investor(), date(2025, 1, 2), eur("90"), TERMS)
     assert settled.entries == ()
     holding = settled.state.holding("OLD")
     assert holding is not None
@@ -105,7 +106,7 @@ def test_below_high_water_mark_no_fee_and_mark_kept() -> None:
 
 
 def test_redemption_crystallises_pro_rata() -> None:
-    settled = settle_fees(one_investor(), date(2024, 6, 28), eur("120000"), TERMS,
+    settled = settle_fees(one_investor(), date(2024, 6, 28), eur("120"), TERMS,
                           redeeming={"OLD": Decimal(250)})
     # 4,000 accrued; a quarter of the units redeem → 1,000.00 charged, 3,000.00 still accrued.
     (entry,) = settled.entries
@@ -117,12 +118,13 @@ def test_redemption_crystallises_pro_rata() -> None:
 
 def test_management_fee_entry_and_order_of_dates() -> None:
     terms = FeeTerms(management_rate=Decimal("0.02"))
-    settled = settle_fees(one_investor(), date(2024, 2, 1), eur("100000"), terms)
+    settled = settle_fees(one_investor(), date(2024, 2, 1), eur("100"), terms)
     (entry,) = settled.entries
-    # 100,000 × 2 % × 31/365 = 169.863… → 169.86
+    # 1000 units × 100 × 2 % × 31/365 = 169.863… → 169.86
     assert (entry.kind, entry.amount, entry.period_start, entry.period_end) == (
         FeeKind.MANAGEMENT, eur("169.86"), START, date(2024, 2, 1))
-    assert settled.nav_per_unit == eur("99.8301")  # 99,830.14 / 1000
+    # The stored NAV is net of the accrual already: dealing prices at it, the settlement only books the fee.
+    assert settled.nav_per_unit == eur("100")
     with pytest.raises(FeeError, match="settled up to 2024-02-01; 2024-01-15 is earlier"):
         settle_fees(settled.state, date(2024, 1, 15), eur("1"), terms)
 
@@ -174,13 +176,12 @@ def newcomer_fee(old_hwm: Decimal, nav_at_join: Decimal, subscribed: Decimal, gr
     Returns (NEW's performance fee, NEW's value right after joining, the dealing nav_per_unit).
     """
     state = one_investor(hwm=str(old_hwm))
-    before = settle_fees(state, join_day, Money(nav_at_join * 1000, "EUR"), terms)
+    before = settle_fees(state, join_day, Money(nav_at_join, "EUR"), terms)
     tx = Transaction("S", TransactionKind.SUBSCRIPTION, "F1", "A", "NEW",
                      DealingDates(join_day, join_day, join_day), amount=Money(subscribed, "EUR"))
     deal = price(tx, NavPrice("A", join_day, before.nav_per_unit))
     joined = add_units(before.state, "NEW", deal.units, before.nav_per_unit, join_day)
-    assets = before.net_assets + deal.net
-    later = settle_fees(joined, date(2025, 1, 2), Money(assets.amount * (1 + growth), "EUR"), terms)
+    later = settle_fees(joined, date(2025, 1, 2), Money(round_nav_per_unit(nav_at_join * (1 + growth)), "EUR"), terms)
     fee = sum((e.amount for e in later.entries if e.investor_id == "NEW"), Money.zero("EUR"))
     return fee, Money(deal.units * before.nav_per_unit.amount, "EUR"), before.nav_per_unit
 
@@ -213,6 +214,74 @@ def test_fees_are_never_negative(
     assert performance_fee(holding, Money(nav, "EUR"), START + timedelta(days=days), terms).amount >= 0
     assert management_fee(Money(nav * units, "EUR"), terms.management_rate, days).amount >= 0
     settled = settle_fees(ClassFeeState("F", "A", START, (holding,)), START + timedelta(days=days),
-                          Money(nav * units, "EUR"), terms)
+                          Money(nav, "EUR"), terms)
     assert all(e.amount.amount > 0 for e in settled.entries)
     assert all(a.amount >= 0 for a in settled.accrued.values())
+
+
+# -- independent recomputations (issue 11) -------------------------------------------------------------------
+
+def plain_daily_fee(navs: dict[date, Decimal], units: Decimal, rate: Decimal, start: date, end: date) -> Decimal:
+    """Each calendar day of (start, end] on units × the last NAV dated before that day; summed, rounded once."""
+    total, day = Decimal(0), start + timedelta(days=1)
+    while day <= end:
+        opened_with = navs[max(d for d in navs if d < day)]
+        total += units * opened_with * rate / 365
+        day += timedelta(days=1)
+    return total.quantize(Decimal("0.01"))
+
+
+_path = st.lists(st.decimals(min_value=Decimal("50"), max_value=Decimal("150"), places=4), min_size=2, max_size=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_path, st.decimals(min_value=Decimal("1"), max_value=Decimal("100000"), places=4),
+       st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("0.05"), places=4), st.integers(1, 3))
+def test_management_fee_is_accrued_day_by_day_on_each_days_nav(path, units, rate, step) -> None:
+    navs = {START + timedelta(days=i * step): value for i, value in enumerate(path)}  # gaps = weekends
+    end = max(navs)
+    state = ClassFeeState("F1", "A", START, (InvestorHolding("OLD", units, eur("1"), START),))
+    settled = settle_fees(state, end, eur(str(navs[end])), FeeTerms(management_rate=rate),
+                          history={d: eur(str(v)) for d, v in navs.items()})
+    charged = sum((e.amount.amount for e in settled.entries if e.kind is FeeKind.MANAGEMENT), Decimal(0))
+    assert charged == plain_daily_fee(navs, units, rate, START, end)
+    assert settled.nav_per_unit == eur(str(navs[end]))  # already net of the accrual
+
+
+@settings(max_examples=60, deadline=None)
+@given(_path, st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("0.05"), places=4), st.data())
+def test_settling_more_often_charges_the_same_management_fee_within_a_cent_per_entry(path, rate, data) -> None:
+    navs = {START + timedelta(days=i): eur(str(v)) for i, v in enumerate(path)}
+    end = max(navs)
+    cut = START + timedelta(days=data.draw(st.integers(1, max(1, len(path) - 2))))
+    terms = FeeTerms(management_rate=rate)
+    once = settle_fees(one_investor(), end, navs[end], terms, history=navs)
+    first = settle_fees(one_investor(), cut, navs[cut], terms, history=navs)
+    later = settle_fees(first.state, end, navs[end], terms, history=navs).entries if cut < end else ()
+    total = sum((e.amount.amount for e in (*first.entries, *later)), Decimal(0))
+    assert abs(total - sum((e.amount.amount for e in once.entries), Decimal(0))) <= Decimal("0.01")
+
+
+def test_performance_fee_crystallises_on_the_period_end_valuation() -> None:
+    # 2023 performance: NAV 104.62 on Fri 2023-12-29 (the last valuation of the year), 106.62 on 2024-01-15
+    # when the first deal after the year end settles. The fee is on 104.62, not on 106.62.
+    hwm, units, rate, hurdle = Decimal("100"), Decimal("2000"), Decimal("0.20"), Decimal("0.05")
+    begun = date(2023, 3, 1)
+    terms = FeeTerms(performance_rate=rate, hurdle_rate=hurdle)
+    state = ClassFeeState("F1", "A", date(2023, 11, 30), (InvestorHolding("OLD", units, eur("100"), begun),))
+    history = {date(2023, 11, 30): eur("103"), date(2023, 12, 29): eur("104.62"), date(2024, 1, 15): eur("106.62")}
+    settled = settle_fees(state, date(2024, 1, 15), eur("106.62"), terms, history=history)
+    days = (date(2023, 12, 31) - begun).days  # hurdle runs to the period end
+    threshold = hwm * (1 + hurdle * days / 365)
+    expected = ((Decimal("104.62") - threshold) * units * rate).quantize(Decimal("0.01"))
+    (entry,) = settled.entries
+    assert entry.amount == eur(str(expected))
+    assert (entry.period_start, entry.period_end, entry.charged) == (begun, date(2023, 12, 31), date(2024, 1, 15))
+    assert entry.units_cancelled == (expected / Decimal("106.62")).quantize(Decimal("0.0001"))  # paid at dealing NAV
+    holding = settled.state.holding("OLD")
+    assert holding is not None
+    assert (holding.high_water_mark, holding.period_start) == (eur("104.62"), date(2023, 12, 31))
+    # The January gain above the new mark accrues for the 2024 period, nothing is charged for it yet.
+    jan = ((Decimal("106.62") - Decimal("104.62") * (1 + hurdle * 15 / 365)) * (units - entry.units_cancelled)
+           * rate).quantize(Decimal("0.01"))
+    assert settled.accrued["OLD"] == eur(str(jan))

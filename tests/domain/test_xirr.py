@@ -103,3 +103,46 @@ def test_recovers_the_rate_that_generated_the_flows(rate, offsets, amounts):
     investment = sum(a / (1 + rate) ** ((day - start).days / 365.0) for day, a in later)
     result = xirr([(start, -investment), *later])
     assert result == pytest.approx(rate, abs=1e-6)
+
+
+# -- edge cases an independent recomputation found (issue 11) --------------------------------------------------
+
+def test_break_even_on_one_day_is_zero_not_minus_one_hundred_percent():
+    # Paying 1000 and getting 1000 back the same day: NPV is 0 at every rate; the return is exactly 0 %.
+    day = dt.date(2026, 1, 5)
+    assert xirr([(day, -1000), (day, 1000)]) == 0.0
+
+
+def test_flows_that_net_to_zero_on_every_date_earn_zero():
+    a, b = dt.date(2025, 1, 1), dt.date(2025, 6, 1)
+    assert xirr([(a, -500), (a, 500), (b, 20), (b, -20)]) == 0.0
+
+
+def test_underflowing_npv_is_not_a_root():
+    # Same-day flows cancel, then one inflow: NPV = 50 / (1 + r)^100 > 0 at every rate, so there is no IRR.
+    # A grid that counts an underflowed 0.0 as a crossing used to answer 1790.08.
+    flows = [(dt.date(1925, 1, 1), -100), (dt.date(1925, 1, 1), 100), (dt.date(2025, 1, 1), 50)]
+    assert all(npv_loop(r, [(d, float(a)) for d, a in flows]) > 0 for r in (-0.5, 0.0, 10.0, 1e3))
+    with pytest.raises(XirrError, match="sign change"):
+        xirr(flows)
+
+
+def test_same_day_flows_are_netted_before_the_rate_is_sought():
+    # -1000 and +400 on day one are a net investment of 600; 660 a year later is 10 %.
+    flows = [(dt.date(2024, 1, 1), -1000), (dt.date(2024, 1, 1), 400), (dt.date(2024, 12, 31), 660)]
+    assert xirr(flows) == pytest.approx(0.10, abs=1e-12)
+
+
+@given(
+    rate=st.floats(min_value=-0.9, max_value=3.0),
+    offset=st.integers(min_value=1, max_value=3650),
+    amount=st.floats(min_value=1.0, max_value=1e6),
+    wash=st.floats(min_value=1.0, max_value=1e6),
+)
+def test_a_same_day_round_trip_does_not_change_the_rate(rate, offset, amount, wash):
+    # Adding a deal that is paid and repaid on one day must leave the rate where the plain flows put it.
+    start = dt.date(2010, 1, 1)
+    end = start + dt.timedelta(days=offset)
+    investment = amount / (1 + rate) ** (offset / 365.0)
+    result = xirr([(start, -investment), (end, -wash), (end, wash), (end, amount)])
+    assert result == pytest.approx(rate, abs=1e-6)

@@ -91,6 +91,8 @@ def test_demo_classes_are_compared_with_the_demo_index_of_their_fund_currency(tm
         assert comparison.correlation > 0
         assert comparison.tracking_error > 0
     derived = p.nav_derivation.derive_nav(actor, p.funds.fund_by_code("FIDUS-GLOBAL").fund_id, "2026-04-10")
-    assert derived.net == derived.gross  # demo NAVs are net of fees: nothing owed
+    # The demo pays the manager quarterly: what is left owed is this quarter's charges and the accrual since.
+    assert 0 < derived.fees < derived.gross * Decimal("0.001")
+    assert derived.net == derived.gross - derived.fees
     for line in derived.classes:  # holdings sized to the AUM: close to the stored NAV (last day's moves differ)
         assert abs(line.share.nav_per_unit / line.stored.nav_per_unit - 1) < Decimal("0.02")

@@ -76,7 +76,7 @@ def test_import_fx_and_nav(cli_db: list[str], capsys: pytest.CaptureFixture[str]
 def test_perf_json_and_errors(cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert run(cli_db, "perf", "--class", "GLB-A-EUR", "--from", "2023-01-02", "--to", "2023-01-05", "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["total_return"] == pytest.approx(0.015)
+    assert data["time_weighted_return"] == pytest.approx(0.015)
     assert run(cli_db, "perf", "--class", "NOPE") == 2
     assert "no share class" in capsys.readouterr().err
 
@@ -96,8 +96,21 @@ def test_demo_portfolio_loads_consistent_figures(tmp_path: Path) -> None:
     for share_class in p.funds.list_classes(actor):
         units = sum(a.units for a in p.investors.accounts_in_class(share_class.class_id))
         assert units == p.ledgers.units_outstanding(share_class.class_id, summary.on)
-    assert {t.product_code for t in p.products.list_products(actor)} == {"CORE", "BALANCE", "DYNAMIC"}
+    products = p.products.list_products(actor)
+    assert {t.product_code for t in products} == {"CORE", "BALANCE", "DYNAMIC", "UNLIMITED"}
+    assert {t.incubation_months for t in products} == {2}  # as the office sells them
+    assert next(t for t in products if t.product_code == "UNLIMITED").kind == "profit_share"
     assert len(p.products.list_investments(actor)) == 36
+    # Every fee path is visible: management fees accrued between deals, performance fees over a hurdle
+    # crystallised in cancelled units, entry and exit fees, and quarterly payments to the manager.
+    kinds = {e.kind for e in p.fees.ledger(actor)}
+    assert kinds == {"management", "performance", "entry", "exit"}
+    perf = {p.funds.get_class(e.class_id).code for e in p.fees.ledger(actor) if e.kind == "performance"}
+    assert perf == {"GLB-I-EUR", "USE-A-USD"}
+    assert all(e.period_end.month == 12 and e.period_end.day == 31 for e in p.fees.ledger(actor)
+               if e.kind == "performance" and e.charged_on != e.period_end)
+    assert p.ledgers.units.count({"reason": "performance_fee"}) > 0
+    assert p.fees.list_payments(actor)
     audit = [e for e in services.ctx.audit.iter_chain() if e["action"] == "demo.load"]
     assert len(audit) == 1
     assert p.dealing.count(actor) > 500

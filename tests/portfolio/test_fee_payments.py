@@ -35,13 +35,14 @@ def test_paying_reduces_what_is_owed_and_is_audited(office: Office) -> None:
     assert result.created
     assert (result.payment.number, result.payment.amount, result.payment.currency) == (1, Decimal("20.00"), "EUR")
     owed = office.p.fees.owed(PM, office.eur.class_id, D4)
-    assert (owed.charged.amount, owed.paid.amount, owed.owed.amount) == (Decimal("35.00"), Decimal("20.00"),
-                                                                         Decimal("15.00"))
+    # Owed on D4 also holds the day accrued since the charge: 1000 units × NAV 102 × 1.25 % / 365 = 3.49.
+    assert (owed.charged.amount, owed.accrued.amount, owed.paid.amount, owed.owed.amount, owed.payable.amount) == (
+        Decimal("35.00"), Decimal("3.49"), Decimal("20.00"), Decimal("18.49"), Decimal("15.00"))
     assert office.p.fees.owed(PM, office.eur.class_id, D3).paid.amount == 0  # paid on D4, not yet on D3
     entry = office.services.ctx.audit.last()
     assert (entry["action"], entry["entity"], entry["after"]["reference"]) == ("fee.pay", "fee_payment", "BANK-1")
     assert pay(office, "15", reference="BANK-2").payment.number == 2
-    assert office.p.fees.owed(PM, office.eur.class_id, D4).owed.is_zero()
+    assert office.p.fees.owed(PM, office.eur.class_id, D4).payable.is_zero()  # the accrual is not charged yet
     assert [p.reference for p in office.p.fees.list_payments(PM, class_id=office.eur.class_id)] == ["BANK-1",
                                                                                                    "BANK-2"]
 
@@ -150,18 +151,19 @@ def test_derived_nav_no_longer_deducts_a_paid_fee_twice(office: Office) -> None:
     holdings(office)  # cash 60,000 EUR; 35.00 EUR fees owed by GLB-A-EUR
     fund_id, derive = office.fund.fund_id, office.p.nav_derivation.derive_nav
     owing = derive(PM, fund_id, D4)
-    assert (owing.cash, owing.fees, owing.net) == (Decimal(60000), Decimal("35.00"), Decimal("154295.72"))
+    # 35.00 charged + 3.49 accrued on D4 (1000 × 102 × 1.25 % / 365)
+    assert (owing.cash, owing.fees, owing.net) == (Decimal(60000), Decimal("38.49"), Decimal("154292.23"))
     cash = office.p.holdings.instruments.find_one({"code": "CASH-EUR"})
     office.p.holdings.set_position(PM, fund_id, cash["_id"], "59965")  # the custodian paid the manager 35.00
     double = derive(PM, fund_id, D4)
     assert double.net == owing.net - 35  # cash lowered and the fee still owed: deducted twice
     pay(office, "35.00")
     paid = derive(PM, fund_id, D4)
-    assert (paid.cash, paid.fees, paid.net) == (Decimal(59965), Decimal(0), owing.net)
+    assert (paid.cash, paid.fees, paid.net) == (Decimal(59965), Decimal("3.49"), owing.net)
     eur = paid.classes[0]
     assert (eur.fees.charged.amount, eur.fees.paid.amount, eur.fees.owed.amount) == (Decimal("35.00"),
-                                                                                     Decimal("35.00"), 0)
-    assert "fees EUR: charged 35.00 − paid 35.00 = owed 0.00" in paid.describe()
+                                                                                     Decimal("35.00"), Decimal("3.49"))
+    assert "fees EUR: charged 35.00 + accrued 3.49 − paid 35.00 = owed 3.49" in paid.describe()
 
 
 DAY0 = date(2024, 1, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -49,20 +49,23 @@ def test_two_class_multi_currency_nav_by_hand(office: Office) -> None:
     assert (result.holdings, result.cash, result.gross) == (Decimal("94330.72"), Decimal(60000),
                                                              Decimal("154330.72"))
     eur, usd = result.classes
-    # Weights: EUR 1000 × 102 = 102,000; USD 500 × 102 / 1.0599 = 48,117.7470 (EUR).
-    # Shares: 104,862.5746 and 49,468.1454 → floor to cents, the left-over cent to the larger remainder (USD).
-    assert (eur.share.gross_base, usd.share.gross_base) == (Decimal("104862.57"), Decimal("49468.15"))
-    # EUR: 104,862.57 − 35.00 fees = 104,827.57 / 1000 = 104.8276 (104.82757 to 4 dp).
+    # Weights before fees: EUR 1000 × 102 + 35.00 owed on D3 (already out of its NAV) = 102,035;
+    # USD 500 × 102 / 1.0599 = 48,117.7470 (EUR).
+    # Shares: 104,874.1054 and 49,456.6146 → floor to cents, the left-over cent to the larger remainder (EUR).
+    assert (eur.share.gross_base, usd.share.gross_base) == (Decimal("104874.11"), Decimal("49456.61"))
+    # EUR fees owed on D4: 35.00 charged + one day accrued on D3's NAV, 1000 × 102 × 1.25 % / 365 = 3.49.
+    # 104,874.11 − 38.49 = 104,835.62 / 1000 = 104.8356 (104.83562 to 4 dp).
     assert (eur.share.fees_base, eur.share.net_assets, eur.share.nav_per_unit) == (
-        Decimal("35.00"), Decimal("104827.57"), Decimal("104.8276"))
-    # USD: 49,468.15 EUR × 1.0601 = 52,441.19 USD / 500 = 104.8824 (104.88238).
-    assert (usd.share.net_assets, usd.share.nav_per_unit) == (Decimal("52441.19"), Decimal("104.8824"))
-    assert result.fees == Decimal("35.00")
-    assert result.net == Decimal("154295.72")
+        Decimal("38.49"), Decimal("104835.62"), Decimal("104.8356"))
+    assert (eur.fees.charged.amount, eur.fees.accrued.amount) == (Decimal("35.00"), Decimal("3.49"))
+    # USD: 49,456.61 EUR × 1.0601 = 52,428.95 USD / 500 = 104.8579 (104.85790).
+    assert (usd.share.net_assets, usd.share.nav_per_unit) == (Decimal("52428.95"), Decimal("104.8579"))
+    assert result.fees == Decimal("38.49")
+    assert result.net == Decimal("154292.23")
     assert usd.previous_fx.rate_date == D3
     assert not result.stale
     assert "EQ-US" not in result.describe()
-    assert "104.8824" in result.describe()
+    assert "104.8579" in result.describe()
 
 
 def test_stale_fx_rate_is_flagged(office: Office) -> None:
@@ -107,7 +110,7 @@ def test_save_inserts_new_dates_and_corrects_stored_ones_with_a_reason(office: O
         p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4, save=True)
     p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4, save=True, reason="valued from holdings")
     point = p.navs.nav_on(office.eur.class_id, D4)
-    assert (point.nav_per_unit, point.source) == (Decimal("104.8276"), "derived")
+    assert (point.nav_per_unit, point.source) == (Decimal("104.8356"), "derived")
     assert (point.corrections[0].old, point.corrections[0].reason) == (Decimal("101.5"), "valued from holdings")
 
 
@@ -155,7 +158,83 @@ def test_class_shares_add_up_to_the_fund_net_assets(gross: Decimal, classes: lis
 def test_a_fund_without_positions_says_so_instead_of_blaming_the_fees(office: Office) -> None:
     p = office.p
     p.ledgers.add_units(D2, office.eur.class_id, office.ann.investor_id, Decimal(1000), "subscription")
+    # Fees owed: the management fee accrued since the units were issued on D2: 1000 × (101 + 102) × 1.25 % / 365.
     with pytest.raises(ValidationError, match=r"GLB-A-EUR's share of the fund on 2023-01-05 \(0 EUR\) does not exceed "
-                                              r"its fees owed \(0\.00 EUR\), so it has no positive NAV; check the "
+                                              r"its fees owed \(6\.95 EUR\), so it has no positive NAV; check the "
                                               "fund's positions and prices"):
         p.nav_derivation.derive_nav(PM, office.fund.fund_id, D4)
+
+
+# -- unpaid fees are not taken twice (issue 11) ----------------------------------------------------------------
+
+def plain_nav(gross: Decimal, mine: tuple[Decimal, Decimal, Decimal], everyone: list[tuple[Decimal, Decimal, Decimal]]
+              ) -> Decimal:
+    """A class's NAV by hand: its gross part of the pool (units × NAV + fees owed, all in one currency), less
+    its fees owed today; ``(units, previous nav, fees owed)``, fees unchanged since the previous date."""
+    units, nav, fees = mine
+    part = gross * (units * nav + fees) / sum(u * n + f for u, n, f in everyone)
+    return ((part - fees) / units).quantize(Decimal("0.0001"))
+
+
+def test_the_issue_example_two_classes_one_owing_100_stay_where_they_are() -> None:
+    # Reported: the class owing 100 went 99.0000 → 98.4975 → 97.9925 → 97.4849 while the other rose.
+    navs = {"a": Decimal("99.0000"), "b": Decimal("100.0000")}
+    fees = {"a": Decimal(100), "b": Decimal(0)}
+    for day in (D2, D3, D4):
+        inputs = [ClassInput(c, c.upper(), "EUR", Decimal(100), navs[c], D1, Decimal(1), Decimal(1), fees[c],
+                             fees[c]) for c in ("a", "b")]
+        navs = {n.class_id: n.nav_per_unit for n in derive_class_navs(Decimal(20000), "EUR", day, inputs)}
+        assert navs == {"a": Decimal("99.0000"), "b": Decimal("100.0000")}
+        assert navs["a"] == plain_nav(Decimal(20000), (Decimal(100), Decimal(99), Decimal(100)),
+                                      [(Decimal(100), Decimal(99), Decimal(100)), (Decimal(100), Decimal(100), 0)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(classes=st.lists(st.tuples(
+    st.decimals(min_value=Decimal("1"), max_value=Decimal("100000"), places=4),
+    st.decimals(min_value=Decimal("50"), max_value=Decimal("200"), places=4),
+    st.decimals(min_value=Decimal(0), max_value=Decimal("1000"), places=2)), min_size=2, max_size=4))
+def test_repeated_derivations_with_nothing_changing_do_not_move_value_between_classes(classes: list[tuple]) -> None:
+    # The pool is what the classes' NAVs and fees say it is; re-deriving day after day must keep every NAV
+    # (within the 4-dp rounding of the first derivation) and match the hand computation.
+    gross = sum((u * n + f for u, n, f in classes), Decimal(0)).quantize(Decimal("0.01"))
+    navs = [n for _, n, _ in classes]
+    seen = []
+    for day in (D2, D3, D4):
+        inputs = [ClassInput(f"c{i}", f"C{i}", "EUR", u, navs[i], D1, Decimal(1), Decimal(1), f, f)
+                  for i, (u, _, f) in enumerate(classes)]
+        navs = [n.nav_per_unit for n in derive_class_navs(gross, "EUR", day, inputs)]
+        seen.append(navs)
+    for i, (units, nav, fees) in enumerate(classes):
+        assert abs(seen[0][i] - plain_nav(gross, (units, nav, fees), classes)) <= Decimal("0.0001") + \
+            Decimal("0.01") / units  # split to cents
+        assert abs(seen[-1][i] - seen[0][i]) <= Decimal("0.0001") + Decimal("0.02") / units
+
+
+def test_saved_derivations_day_after_day_are_stable_and_accrue_only_the_class_that_pays(office: Office) -> None:
+    """Two EUR classes sharing 20,000 EUR of cash: A owes 100.00 and pays 3.65 % a year of management fee, B pays
+    nothing. B must stay at 100.0000 every day; A falls by exactly its own daily accrual (recomputed here)."""
+    p = office.p
+    fund = p.funds.create_fund(PM, "TWO", "Two classes", "EUR")
+    a = p.funds.create_class(PM, fund.fund_id, "TWO-A", "A", "EUR", launch_date="2023-01-01",
+                             fees={"management_rate": "0.0365"})
+    b = p.funds.create_class(PM, fund.fund_id, "TWO-B", "B", "EUR", launch_date="2023-01-01")
+    cash = p.holdings.add_instrument(PM, "CASH-TWO", "Cash", "EUR", "cash")
+    p.holdings.set_position(PM, fund.fund_id, cash["_id"], "20000")
+    for share_class, investor, nav in ((a, office.ann, "99"), (b, office.bob, "100")):
+        p.ledgers.add_units(D1, share_class.class_id, investor.investor_id, Decimal(100), "subscription")
+        p.navs.set_nav(PM, share_class.class_id, D1, nav)
+    p.fees.record(FeeLedgerEntry(fund.fund_id, a.class_id, None, FeeKind.MANAGEMENT, D1, D1,
+                                 Money(Decimal(9900), "EUR"), Decimal("0.0365"), Money(Decimal(100), "EUR")))
+    a_navs = {D1: Decimal(99)}
+    day = D1
+    for _ in range(9):  # across a weekend: every calendar day accrues, on the NAV the day opened with
+        day += timedelta(days=1)
+        saved = {c.share.code: c.share.nav_per_unit for c in p.nav_derivation.derive_nav(
+            PM, fund.fund_id, day, save=True).classes}
+        accrued = sum((100 * a_navs[max(d for d in a_navs if d < k)] * Decimal("0.0365") / 365
+                       for k in (D1 + timedelta(days=i) for i in range(1, (day - D1).days + 1))), Decimal(0))
+        expected = ((20000 - 10000 - 100 - accrued.quantize(Decimal("0.01"))) / 100).quantize(Decimal("0.0001"))
+        assert saved == {"TWO-A": expected, "TWO-B": Decimal("100.0000")}
+        assert p.fees.owed(PM, a.class_id, day).accrued.amount == accrued.quantize(Decimal("0.01"))
+        a_navs[day] = expected

@@ -132,3 +132,16 @@ def test_online_refresh_reads_a_file_url_and_fails_cleanly_offline(office: Offic
     with pytest.raises(FxRefreshFailed, match="not an ECB rate file"):
         office.p.fx.refresh_online(PM, bad.as_uri())
     assert office.p.fx.rates.count() == count
+
+
+def test_imported_redemptions_are_checked_against_the_holding_and_each_other(office: Office) -> None:
+    # INV-1 holds no units yet (a subscription in the same file is not a holding until it settles).
+    header = ("ref,kind,class_code,investor_number,trade_date,dealing_date,settlement_date,amount,units,full,"
+              "target_class_code,target_investor_number\n")
+    rows = ("R-1,subscription,GLB-A-EUR,INV-1,2023-01-02,2023-01-02,2023-01-04,25000,,,,\n"
+            "R-2,redemption,GLB-A-EUR,INV-1,2023-01-04,2023-01-04,2023-01-05,,10,,,\n")
+    with pytest.raises(ImportRejected) as caught:
+        office.p.imports.import_transactions(PM, header + rows)
+    (problem,) = caught.value.rows
+    assert (problem.line, "holds 0.0000 units of GLB-A-EUR" in problem.reason) == (3, True)
+    assert office.p.dealing.transactions.count() == 0

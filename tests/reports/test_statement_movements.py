@@ -142,3 +142,66 @@ def test_a_client_sees_the_units_transferred_to_it_and_nothing_else(demo: Simple
         statements.statement_data(client, demo.giver, LATEST_QUARTER)
     with pytest.raises(PermissionDenied):
         demo.services.portfolio.dealing.unit_movements(client, demo.giver)
+
+
+def gain_by_hand(demo: SimpleNamespace, data: StatementData, code: str) -> Decimal:
+    """NAV moves on the units held: opening units × (closing − opening NAV) + each settled movement's units ×
+    (closing NAV − the NAV of its dealing date). Shares nothing with the service's reconciliation."""
+    p, class_id = demo.services.portfolio, next(i for i, c in demo.codes_by_id.items() if c == code)
+    opening = next((h for h in data.opening_holdings if h.class_code == code), None)
+    closing_nav = p.navs.latest(class_id, data.valuation_date).nav_per_unit
+    gain = opening.units * (closing_nav - opening.nav_per_unit) if opening else Decimal(0)
+    for line in data.transactions:
+        if line.class_code == code and line.status == "settled" and line.kind != "distribution":
+            gain += line.units * (closing_nav - p.navs.latest(class_id, line.dealing_date).nav_per_unit)
+    return gain
+
+
+@pytest.mark.parametrize("period", [LATEST_QUARTER, EARLIER], ids=lambda p: p.label)
+def test_opening_value_plus_flows_plus_gain_is_closing_value(demo: SimpleNamespace, period) -> None:
+    statements = demo.services.statements
+    for investor_id in statements.statement_investors(PM):
+        data = statements.statement_data(PM, investor_id, period)
+        *per_class, total = data.reconciliation
+        assert total.label == "Total"
+        for r in data.reconciliation:
+            assert r.opening_value + r.subscriptions - r.redemptions - r.fees + r.gain_loss == r.closing_value
+        assert total.opening_value == data.opening_value
+        assert total.closing_value == data.closing_value
+        for r in per_class:
+            opening = next((h.value for h in data.opening_holdings if h.class_code == r.label), Decimal(0))
+            closing = next((h.value for h in data.holdings if h.class_code == r.label), Decimal(0))
+            assert (r.opening_value, r.closing_value) == (opening, closing)
+            moves = sum(1 for t in data.transactions if t.class_code == r.label) + 2
+            assert abs(r.gain_loss - gain_by_hand(demo, data, r.label)) <= Decimal("0.01") * moves, (
+                data.investor_number, r.label)
+
+
+def test_fees_paid_in_units_are_fees_not_redemptions(demo: SimpleNamespace) -> None:
+    data = demo.services.statements.statement_data(PM, demo.payer, LATEST_QUARTER)
+    usd = next(r for r in data.reconciliation if r.label == "USE-A-USD")
+    fee_units = -sum(t.units for t in data.transactions if t.kind == "fee" and t.class_code == "USE-A-USD")
+    nav = demo.services.portfolio.navs.latest(
+        next(i for i, c in demo.codes_by_id.items() if c == "USE-A-USD"), data.valuation_date).nav_per_unit
+    assert usd.fees == (fee_units * nav).quantize(Decimal("0.01"))  # 80 USD charged in units
+    assert "From opening to closing value" in story_text(statement_story(data))
+
+
+def test_a_weekend_valuation_date_names_the_earlier_fx_rate_used(demo: SimpleNamespace) -> None:
+    # August 2025 ends on a Sunday: holdings are valued at Friday's NAV and converted at Friday's ECB rate.
+    statements, period = demo.services.statements, parse_period("2025-08")
+    notes = [n for investor_id in statements.statement_investors(PM)
+             for n in statements.statement_data(PM, investor_id, period).notes if "no rate for that date" in n]
+    assert notes
+    assert all("on 2025-08-31: there is no rate for that date; the ECB rate of 2025-08-29" in n for n in notes)
+
+
+def test_a_year_end_performance_fee_is_on_the_statement_of_the_month_it_was_charged(demo: SimpleNamespace) -> None:
+    p, statements = demo.services.portfolio, demo.services.statements
+    late = next(e for e in p.fees.ledger(PM) if e.kind == "performance" and e.charged_on != e.period_end
+                and e.charged_on.month != e.period_end.month)
+    month = parse_period(f"{late.charged_on:%Y-%m}")
+    data = statements.statement_data(PM, late.investor_id, month)
+    assert any(f.on == late.charged_on and f.kind == "performance" and f.amount == late.amount for f in data.fees)
+    fees_column = sum(r.fees for r in data.reconciliation if r.label != "Total")
+    assert fees_column > 0  # the units it cancelled are fees in the same statement

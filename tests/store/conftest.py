@@ -1,9 +1,10 @@
 """The contract suite runs every test against each storage backend.
 
 * ``sqlite``: the embedded adapter on a file in ``tmp_path`` (always).
-* ``mongomock``: the MongoDB adapter over ``mongomock``. mongomock stands in for the MongoDB adapter's query
-  shapes; it is not a server: it has no transactions (transactional tests skip with that reason) and
-  ``tests/store/mongomock_shim.py`` makes it compare numbers and booleans as a server does.
+* ``mongomock``: the MongoDB adapter over ``tests/store/strict_mongo.py``: mongomock behind a replica set's
+  rules (sessions, transactions with rollback, the commands a server refuses inside one, injected conflicts),
+  storing BSON and comparing numbers and booleans as a server does (``mongomock_shim``). It is not a server:
+  snapshot isolation and truly concurrent transactions are not modelled.
 * ``mongodb``: the MongoDB adapter on a real server when ``FIDUS_TEST_MONGODB_URI`` is set (marked
   ``mongodb``); each test gets a fresh database, dropped afterwards.
 """
@@ -21,7 +22,7 @@ from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import SqliteStore
 
 MONGODB_URI = os.environ.get("FIDUS_TEST_MONGODB_URI")
-MONGOMOCK_REASON = "mongomock stands in for the MongoDB adapter's query shapes; it is not a server (no transactions)"
+MONGOMOCK_REASON = "standalone MongoDB has no multi-document transactions"
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("mongomock", id="mongomock-stand-in"),
@@ -46,12 +47,9 @@ def open_backend(kind: str, tmp_path: Path) -> Iterator[Store]:
     from fidus_desktop.store.mongo import MongoStore
 
     if kind == "mongomock":
-        import mongomock
+        from tests.store.strict_mongo import strict_store
 
-        from tests.store.mongomock_shim import server_comparisons
-
-        with server_comparisons():
-            store = MongoStore(mongomock.MongoClient(), "contract", supports_transactions=False)
+        with strict_store("contract") as store:
             yield store
         return
     name = f"fidus_test_{uuid.uuid4().hex[:12]}"
@@ -71,7 +69,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def tx_store(store: Store) -> Store:
-    """A store with real multi-document transactions; skips the mongomock stand-in."""
+    """A store with real multi-document transactions (skips a standalone MongoDB server)."""
     if not store.supports_transactions:
         pytest.skip(MONGOMOCK_REASON)
     return store

@@ -184,3 +184,40 @@ def test_bad_sort_and_projection(rows: Collection) -> None:
         rows.find(projection=["addr.city"])
     with pytest.raises(InvalidFilter, match="list of field names"):
         rows.find(projection="name")  # type: ignore[arg-type]
+
+
+LISTS = [
+    {"_id": "1", "a": ["x", 5]},
+    {"_id": "2", "c": [{"x": 1}]},
+    {"_id": "3", "a": "x", "c": {"x": 1}},
+    {"_id": "4"},
+]
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        ({"a": "x"}, ["3"]),
+        ({"a": 5}, []),
+        ({"a": {"$gt": 1}}, []),
+        ({"a": {"$in": ["x", 5]}}, ["3"]),
+        ({"a": {"$ne": "x"}}, ["1", "2", "4"]),
+        ({"a": {"$nin": ["x"]}}, ["1", "2", "4"]),
+        ({"a": {"$exists": True}}, ["1", "3"]),
+        ({"a": None}, ["2", "4"]),
+        ({"c.x": 1}, ["3"]),
+        ({"c.x": None}, ["1", "2", "4"]),
+        ({"c.x": {"$ne": 1}}, ["1", "2", "4"]),
+        ({"c.x": {"$exists": True}}, ["3"]),
+        ({"c.x": {"$exists": False}}, ["1", "2", "4"]),
+        ({"c.x": {"$in": [None, 1]}}, ["1", "2", "3", "4"]),
+        ({"a": {"$istartswith": "x"}}, ["3"]),
+    ],
+)
+def test_stored_lists_are_opaque_to_filters(store: Store, flt: dict, expected: list[str]) -> None:
+    """A condition never looks inside a stored list, and a dotted path through a list is missing, on every
+    backend (MongoDB alone would match elements: docs/STORAGE.md)."""
+    coll = store.collection("lists")
+    coll.insert_many(LISTS)
+    assert sorted(d["_id"] for d in coll.find(flt)) == expected
+    assert coll.count(flt) == len(expected)

@@ -61,9 +61,10 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def _annualised(growth: np.ndarray, years: float) -> tuple[np.ndarray, np.ndarray]:
+    """Total return and annualised return; the latter NaN under a year (GIPS: never annualise a shorter period)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         total = growth[:, -1] / growth[:, 0] - 1.0
-        annual = np.power(1.0 + total, 1.0 / years) - 1.0 if years > 0 else np.full_like(total, np.nan)
+        annual = np.power(1.0 + total, 1.0 / years) - 1.0 if years >= 1.0 else np.full_like(total, np.nan)
     return total, annual
 
 
@@ -97,8 +98,10 @@ def _drawdowns(growth: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _benchmark(
-    returns: np.ndarray, annual: np.ndarray, bench_returns: np.ndarray, bench_annual: np.ndarray
+    returns: np.ndarray, annual: np.ndarray, bench_returns: np.ndarray, bench_annual: np.ndarray,
+    years: float, total: np.ndarray, bench_total: np.ndarray,
 ) -> BenchmarkArrays:
+    """Excess return is annualised like the returns it compares: over a year or more only, else over the period."""
     active = returns - bench_returns
     tracking_error = _sample_std(active) * np.sqrt(TRADING_DAYS_PER_YEAR)
     ddof = max(returns.shape[1] - 1, 1)
@@ -109,7 +112,7 @@ def _benchmark(
     variance = (centred**2).sum(axis=1) / ddof
     return BenchmarkArrays(
         annualised_return=np.broadcast_to(bench_annual, annual.shape).copy(),
-        excess_return=annual - bench_annual,
+        excess_return=annual - bench_annual if years >= 1.0 else total - bench_total,
         tracking_error=tracking_error,
         information_ratio=_ratio(active.mean(axis=1) * TRADING_DAYS_PER_YEAR, tracking_error),
         beta=_ratio(covariance, bench_variance),
@@ -143,8 +146,8 @@ def metrics_from_returns(
     row = np.arange(len(growth))
     bench = None
     if benchmark_returns is not None and benchmark_growth is not None:
-        _, bench_annual = _annualised(benchmark_growth, years)
-        bench = _benchmark(returns, annual, benchmark_returns, bench_annual)
+        bench_total, bench_annual = _annualised(benchmark_growth, years)
+        bench = _benchmark(returns, annual, benchmark_returns, bench_annual, years, total, bench_total)
     return BatchMetrics(
         dates=dates,
         total_return=total,

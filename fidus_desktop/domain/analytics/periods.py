@@ -41,6 +41,11 @@ class PeriodReturn:
     end: dt.date | None
     cumulative: float | None
     annualised: float | None
+    label: str | None = None  # shown instead of the period's name (e.g. "Since 2026-02-02" for a chosen start)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.period.value
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fidus_desktop.domain.analytics.batch import NO_DATE, BatchMetrics, metrics_from_returns
-from fidus_desktop.domain.analytics.conventions import AnalyticsWarning
+from fidus_desktop.domain.analytics.conventions import DAYS_PER_YEAR, AnalyticsWarning
 from fidus_desktop.domain.analytics.monthly import monthly_table
 from fidus_desktop.domain.analytics.periods import PeriodReturn, period_returns
 from fidus_desktop.domain.analytics.returns import time_weighted_return
@@ -169,6 +169,15 @@ def compute_metrics(
         warnings.append(
             AnalyticsWarning(
                 "short-history", "Fewer than three valuations: volatility and the ratios are undefined."
+            )
+        )
+    days = (dates[-1] - dates[0]).days
+    if 0 < days < DAYS_PER_YEAR:
+        warnings.append(
+            AnalyticsWarning(
+                "short-period",
+                f"The period is {days} days, shorter than a year: its return is shown as is, not annualised, "
+                "and the annualised return and Calmar ratio are not given.",
             )
         )
     comparison = None

@@ -1,9 +1,12 @@
 """Money-weighted return (XIRR) of dated cash flows, actual/365 like the spreadsheet XIRR.
 
-NPV(r) = sum c_i / (1 + r) ** ((d_i - d_0) / 365), d_0 the earliest date. Newton's method
-from ``guess`` is tried first (fast, and it finds the root a spreadsheet finds); if it
-diverges or leaves r > -1, the root is bracketed on a grid and bisected, which cannot fail
-once a sign change of NPV is found.
+NPV(r) = sum c_i / (1 + r) ** ((d_i - d_0) / 365), d_0 the earliest date. Flows of one date are
+netted first: only what changes hands between dates has a rate. Flows that net to zero on every
+date (a break-even deal settled the same day) earn exactly 0 %; netted flows without both signs
+have no rate. Newton's method from ``guess`` is tried next (fast, and it finds the root a
+spreadsheet finds); if it diverges or leaves r > -1, the root is bracketed on a grid and bisected.
+Only a strict change of sign between grid points counts as a crossing: an NPV that underflows to
+0.0 at a huge rate is not a root.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ _MAX_NEWTON_STEPS = 100
 _GRID = np.concatenate(
     (-1.0 + np.logspace(-9, 0, 50)[:-1], np.linspace(0.0, 1.0, 41), np.logspace(0.1, 6, 60))
 )
+
+
+_NET_ZERO = 1e-12  # a date's net flow below this fraction of the largest flow is float noise, i.e. zero
 
 
 class XirrError(UserError, ValueError):
@@ -52,6 +58,13 @@ def _newton(guess: float, times: np.ndarray, amounts: np.ndarray) -> float | Non
     return None
 
 
+def _is_root(rate: float, times: np.ndarray, amounts: np.ndarray) -> bool:
+    """An exact zero of NPV that is not underflow: every discounted flow is still representable."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        discounted = amounts * np.power(1.0 + rate, -times)
+    return bool(np.all(np.abs(discounted) > 0.0) and np.all(np.isfinite(discounted)))
+
+
 def _bisect(low: float, high: float, times: np.ndarray, amounts: np.ndarray) -> float:
     low_value = _npv(low, times, amounts)
     while high - low > RATE_TOLERANCE * max(1.0, abs(low)):
@@ -72,14 +85,22 @@ def xirr(flows: Iterable[tuple[dt.date, object]], *, guess: float = 0.1) -> floa
     Amounts may be Decimal, Money, int or float; several flows may share a date.
     Raises ``XirrError`` when there is no sign change or no root.
     """
-    pairs = [(day, to_float(amount, "cash flow")) for day, amount in flows]
-    if len(pairs) < 2:
+    given = [(day, to_float(amount, "cash flow")) for day, amount in flows]
+    if len(given) < 2:
         raise XirrError("XIRR needs at least two cash flows (an investment and a return).")
+    netted: dict[dt.date, float] = {}
+    for day, amount in given:
+        netted[day] = netted.get(day, 0.0) + amount
+    scale = max(abs(amount) for _, amount in given)
+    pairs = [(day, amount) for day, amount in netted.items() if abs(amount) > _NET_ZERO * scale]
+    if not pairs:
+        return 0.0  # every date nets to zero: nothing gained, nothing lost
     amounts = np.array([amount for _, amount in pairs])
     if not (amounts > 0).any() or not (amounts < 0).any():
         raise XirrError(
             "XIRR needs at least one negative cash flow (money invested) and one positive cash flow "
-            "(money returned); these flows have no sign change, so no rate makes their value zero."
+            "(money returned) once the flows of each date are netted; these flows have no sign change, so no rate "
+            "makes their value zero."
         )
     first = min(day for day, _ in pairs)
     times = np.array([(day - first).days / DAYS_PER_YEAR for day, _ in pairs])
@@ -87,7 +108,10 @@ def xirr(flows: Iterable[tuple[dt.date, object]], *, guess: float = 0.1) -> floa
     if rate is not None:
         return rate
     values = np.array([_npv(r, times, amounts) for r in _GRID])
-    changes = np.flatnonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)
+    for exact in _GRID[values == 0.0]:
+        if _is_root(float(exact), times, amounts):
+            return float(exact)
+    changes = np.flatnonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)
     if changes.size == 0:
         raise XirrError(
             "No rate between -99.9999999 % and 1,000,000 % makes the net present value of these cash "

@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from fidus_desktop.domain import dealing as dom
 from fidus_desktop.domain import fees as fee_rules
-from fidus_desktop.domain.money import Money
+from fidus_desktop.domain.money import Money, round_money, round_units
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
@@ -38,7 +38,7 @@ from fidus_desktop.services.portfolio._common import (
     parse_decimal,
     require_investor_read,
 )
-from fidus_desktop.services.portfolio.fees import FeeService
+from fidus_desktop.services.portfolio.fees import FeePlan, FeeService
 from fidus_desktop.services.portfolio.funds import FundService, ShareClass
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.services.portfolio.ledgers import Ledgers
@@ -50,6 +50,11 @@ TRANSACTIONS = "transactions"
 TRANSACTION_SORTS = ("trade_date", "dealing_date", "settlement_date", "status", "kind", "updated_at", "ref")
 KINDS = tuple(dom.TransactionKind)
 STATUSES = tuple(dom.TransactionStatus)
+# Transactions that take units out of the investor's holding in their class.
+OUTGOING = (dom.TransactionKind.REDEMPTION, dom.TransactionKind.SWITCH, dom.TransactionKind.TRANSFER,
+            dom.TransactionKind.FEE)
+OPEN = ("pending", "approved")
+UNIT_TICK = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,33 @@ def domain_transaction(doc: Document) -> dom.Transaction:
         cancel_reason=doc.get("cancel_reason"))
 
 
+@dataclass(frozen=True)
+class DealPreview:
+    """What settling a transaction would book now: the priced deal and the fee entries settled first, or why it
+    cannot settle (``problem``)."""
+
+    ref: str
+    kind: str
+    class_code: str
+    currency: str
+    deal: dom.Deal | None
+    fees: tuple[fee_rules.FeeLedgerEntry, ...]
+    problem: str | None = None
+
+    def describe(self) -> str:
+        """The confirmation text: NAV, units, amounts and the fees that will be booked."""
+        if self.deal is None:
+            return f"{self.ref} cannot be settled now: {self.problem}"
+        d, ccy = self.deal, self.currency
+        lines = [f"{self.kind.capitalize()} {self.ref} in {self.class_code} at NAV {d.nav_per_unit.amount} {ccy}: "
+                 f"{d.units:.4f} units, gross {d.gross.amount:,} − fee {d.fee.amount:,} = net {d.net.amount:,} {ccy}"
+                 + (f"; {d.target_units:.4f} units in the target class" if d.target_units else "")]
+        lines += [f"Fee settled first: {e.kind} {e.amount.amount:,} {e.currency}"
+                  + (f" (investor {e.investor_id}, {e.units_cancelled} units cancelled)" if e.units_cancelled else "")
+                  for e in self.fees]
+        return "\n".join(lines)
+
+
 def deal_doc(deal: dom.Deal) -> Document:
     return {"nav_per_unit": deal.nav_per_unit.amount, "gross": deal.gross.amount, "fee": deal.fee.amount,
             "net": deal.net.amount, "units": deal.units, "target_units": deal.target_units}
@@ -245,6 +277,19 @@ class DealingService(Service):
         require(actor, Permission.FUNDS_READ)
         return TransactionView.from_doc(self.transactions.require(transaction_id))
 
+    def by_ref(self, actor: Actor, ref: str) -> TransactionView | None:
+        """The transaction with reference ``ref`` (its business key), if any."""
+        require(actor, Permission.FUNDS_READ)
+        doc = self.transactions.find_one({"ref": ref.strip()}) if isinstance(ref, str) else None
+        return TransactionView.from_doc(doc) if doc else None
+
+    def open_transactions(self, actor: Actor, status: str | None = None) -> list[TransactionView]:
+        """Pending and approved transactions (or those of one ``status``), by dealing date then reference."""
+        require(actor, Permission.FUNDS_READ)
+        wanted = [parse_choice(status, STATUSES, "status", "The status")] if status else list(OPEN)
+        docs = self.transactions.find({"status": {"$in": wanted}}, sort=[("dealing_date", 1), ("ref", 1)])
+        return [TransactionView.from_doc(d) for d in docs]
+
     def pending(self, fund_id: str | None = None) -> list[Document]:
         """Pending and approved (not yet settled) transactions, for the cash forecast."""
         query: Filter = {"status": {"$in": ["pending", "approved"]}}
@@ -291,12 +336,13 @@ class DealingService(Service):
         return doc
 
     def enter(self, actor: Actor, request: TransactionRequest) -> TransactionView:
-        """Store a new pending transaction."""
+        """Store a new pending transaction (one taking units out must fit the holding: ``check_holding``)."""
         require(actor, Permission.DEALING_ENTER)
         doc = self.transaction_doc(actor, request)
         with self.changing(actor, Permission.DEALING_ENTER) as rec:
             if doc["ref"] is None:
                 doc["ref"] = self._next_ref(doc["fund_id"])
+            self.check_holding(doc)
             stored = self.insert_checked(doc)
             rec.record("transaction.enter", "transaction", stored["_id"], after=stored)
         return TransactionView.from_doc(stored)
@@ -329,6 +375,7 @@ class DealingService(Service):
             self._transition(before, dom.TransactionStatus.APPROVED)
             for class_id in filter(None, (before["class_id"], before.get("target_class_id"))):
                 self._stored_nav(class_id, before["dealing_date"], "approve")
+            self.check_holding(before, with_fee=True)
             after = self.transactions.update(transaction_id, {
                 "status": "approved", "approved_by": actor.user_id, "approved_by_name": actor.username,
                 "approved_at": self.now(), "updated_at": self.now()}, expected_version=version)
@@ -361,6 +408,78 @@ class DealingService(Service):
             rec.record("transaction.settle", "transaction", transaction_id, before=before, after=after)
         return TransactionView.from_doc(after)
 
+    def check_holding(self, doc: Document, *, with_fee: bool = False) -> None:
+        """Refuse a transaction taking out more units than the investor holds net of the other open ones.
+
+        Open (pending or approved) redemptions, switches, transfers and fee deductions of the same holding are
+        counted as taken (by amount at the dealing-date NAV, else the latest before it). At approval
+        (``with_fee``) the performance fee that will crystallise on the units leaving is counted too: it is paid
+        by cancelling units before the deal, so the refusal names it instead of failing at settlement.
+        Pending subscriptions are not counted as held: units exist once settled.
+        """
+        if dom.TransactionKind(doc["kind"]) not in OUTGOING:
+            return
+        share_class = self.funds.get_class(doc["class_id"])
+        account = self.account_doc(doc["investor_id"], doc["class_id"])
+        held = account["units"] if account else Decimal(0)
+        point = self.navs.nav_on(doc["class_id"], doc["dealing_date"]) or self.navs.latest(
+            doc["class_id"], doc["dealing_date"])
+        nav = point.nav_per_unit if point else None
+        others = [o for o in self.transactions.find({
+            "investor_id": doc["investor_id"], "class_id": doc["class_id"], "status": {"$in": list(OPEN)},
+            "kind": {"$in": [k.value for k in OUTGOING]}}) if o.get("_id") != doc.get("_id")]
+        code, ccy = share_class.code, share_class.currency
+        if (doc["full"] and others) or any(o["full"] for o in others):
+            first = next(o for o in others if o["full"] or doc["full"])
+            raise ValidationError({"": f"{first['kind'].capitalize()} {first['ref']} of the same holding in {code} is "
+                                       "still open; with a full one, settle or cancel the other first."})
+        taken = sum((self._units_of(o, nav) for o in others), Decimal(0))
+        free = held - taken
+        pending = f" ({taken:.4f} already asked for by open transactions)" if taken else ""
+        if doc["full"]:
+            if free <= 0:
+                raise ValidationError({"": f"The investor holds no units of {code}{pending}; there is nothing to "
+                                           f"{doc['kind']}."})
+            return
+        asked = self._units_of(doc, nav)
+        fee_units, fee_note = (self._fee_units(share_class, account, doc, asked, nav) if with_fee and account
+                               else (Decimal(0), ""))
+        if asked + fee_units <= free:
+            return
+        can = max(free - fee_units, Decimal(0)).quantize(UNIT_TICK, ROUND_FLOOR)
+        worth = f" (worth about {round_money(can * nav, ccy):,} {ccy} at {nav})" if nav else ""
+        raise ValidationError({"units" if doc.get("units") else "amount": (
+            f"The investor holds {held:.4f} units of {code}{pending}{fee_note}; this {doc['kind']} needs "
+            f"{(asked + fee_units).quantize(UNIT_TICK, ROUND_CEILING)}. Ask for at most {can:.4f} units{worth}, or "
+            "for all units held (full).")})
+
+    @staticmethod
+    def _units_of(doc: Document, nav: Decimal | None) -> Decimal:
+        """Units an open transaction takes: its units, or its amount at ``nav`` unrounded (rounding to 4 dp could
+        let an amount through that is worth more than the holding); 0 when there is no NAV yet."""
+        if doc.get("units") is not None:
+            return doc["units"]
+        return doc["amount"] / nav if doc.get("amount") is not None and nav else Decimal(0)
+
+    @staticmethod
+    def _fee_units(share_class: ShareClass, account: Document, doc: Document, asked: Decimal, nav: Decimal | None
+                   ) -> tuple[Decimal, str]:
+        """The performance fee crystallising on ``asked`` units on the dealing date, in units, and a note."""
+        if not nav or not account["units"] or not account.get("high_water_mark"):
+            return Decimal(0), ""
+        ccy = share_class.currency
+        holding = fee_rules.InvestorHolding(doc["investor_id"], account["units"],
+                                            Money(account["high_water_mark"], ccy),
+                                            account.get("period_start") or doc["dealing_date"])
+        fee = fee_rules.performance_fee(holding, Money(nav, ccy), doc["dealing_date"], share_class.fee_terms)
+        share = min(asked / account["units"], Decimal(1))
+        charged = round_money(fee.amount * share, ccy)
+        if not charged:
+            return Decimal(0), ""
+        units = round_units(charged / nav)
+        return units, (f"; a performance fee of {charged:,} {ccy} on the units leaving (high-water mark "
+                       f"{account['high_water_mark']}, NAV {nav}) is paid first by cancelling {units:.4f} units")
+
     def _transition(self, doc: Document, to: dom.TransactionStatus, reason: str | None = None) -> dom.Transaction:
         try:
             return dom.transition(domain_transaction(doc), to, reason=reason)
@@ -384,34 +503,66 @@ class DealingService(Service):
     def account_doc(self, investor_id: str, class_id: str) -> Document | None:
         return self.investors.accounts.find_one({"investor_id": investor_id, "class_id": class_id})
 
-    def _execute(self, tx: dom.Transaction, doc: Document) -> dom.Deal:
-        """Fees first, then price, then move units and book cash (inside ``settle``'s transaction)."""
+    def preview(self, actor: Actor, transaction_id: str) -> DealPreview:
+        """What settling the transaction now would book (NAV, units, amounts, fees), writing nothing.
+
+        The confirmation before approving or settling shows it; a deal that cannot settle says why instead.
+        """
+        require(actor, Permission.FUNDS_READ)
+        doc = self.transactions.require(transaction_id)
+        tx = domain_transaction(doc)
+        share_class = self.funds.get_class(tx.class_id)
+        try:
+            deal, plans = self._price(tx, doc)
+        except ValidationError as exc:
+            return DealPreview(doc["ref"], doc["kind"], share_class.code, share_class.currency, None, (), str(exc))
+        entries = [e for plan in plans if plan.settlement for e in plan.settlement.entries]
+        return DealPreview(doc["ref"], doc["kind"], share_class.code, share_class.currency, deal, tuple(entries))
+
+    def _price(self, tx: dom.Transaction, doc: Document) -> tuple[dom.Deal, list[FeePlan]]:
+        """The class's (and a switch target's) fee settlement planned, then the deal priced on the units left."""
         share_class = self.funds.get_class(tx.class_id)
         day = tx.dates.dealing_date
         account = self.account_doc(tx.investor_id, tx.class_id)
-        held = account["units"] if account else Decimal(0)
+        held_before = account["units"] if account else Decimal(0)
         stored = self._stored_nav(tx.class_id, day, "settle")
-        redeeming = {tx.investor_id: self._units_leaving(tx, held, stored)} if tx.kind in {
+        redeeming = {tx.investor_id: self._units_leaving(tx, held_before, stored)} if tx.kind in {
             dom.TransactionKind.REDEMPTION, dom.TransactionKind.SWITCH, dom.TransactionKind.TRANSFER,
             dom.TransactionKind.FEE} else {}
-        nav = self.fees.dealing_nav(share_class, day, stored, redeeming, doc["_id"])
+        plans = [self.fees.plan_settlement(share_class, day, stored, redeeming)]
         target_nav = None
         if tx.target_class_id:
             target = self.funds.get_class(tx.target_class_id)
-            target_stored = self._stored_nav(target.class_id, day, "settle")
-            target_nav = dom.NavPrice(target.class_id, day, Money(
-                self.fees.dealing_nav(target, day, target_stored, {}, doc["_id"]), target.currency))
-        account = self.account_doc(tx.investor_id, tx.class_id)  # fee settlement may have cancelled units
-        held = account["units"] if account else Decimal(0)
+            plans.append(self.fees.plan_settlement(target, day, self._stored_nav(target.class_id, day, "settle"), {}))
+            target_nav = dom.NavPrice(target.class_id, day, Money(plans[1].nav, target.currency))
+        settlement = plans[0].settlement
+        after_fee = settlement.state.holding(tx.investor_id) if settlement else None
+        held = after_fee.units if after_fee else (Decimal(0) if settlement else held_before)
         rate = {dom.TransactionKind.SUBSCRIPTION: "entry_rate", dom.TransactionKind.REDEMPTION: "exit_rate",
                 dom.TransactionKind.SWITCH: "switch_rate"}.get(tx.kind)
         fee_rate = share_class.fees[rate] if rate else Decimal(0)
         try:
-            deal = dom.price(tx, dom.NavPrice(tx.class_id, day, Money(nav, share_class.currency)), held_units=held,
-                             fee_rate=fee_rate, target_nav=target_nav)
+            deal = dom.price(tx, dom.NavPrice(tx.class_id, day, Money(plans[0].nav, share_class.currency)),
+                             held_units=held, fee_rate=fee_rate, target_nav=target_nav)
+        except dom.InsufficientUnits as exc:
+            fee = held_before - held
+            why = (f" A performance fee is charged first by cancelling {fee:.4f} of the investor's "
+                   f"{held_before:.4f} units, leaving {held:.4f}.") if fee > 0 else ""
+            raise ValidationError({"": f"{exc}{why}"}) from None
         except dom.DealingError as exc:
             raise ValidationError({"": str(exc)}) from None
-        entry = fee_rules.deal_fee_entry(tx, deal, fee_rate)
+        return deal, plans
+
+    def _execute(self, tx: dom.Transaction, doc: Document) -> dom.Deal:
+        """Fees first, then price, then move units and book cash (inside ``settle``'s transaction)."""
+        deal, plans = self._price(tx, doc)
+        day = tx.dates.dealing_date
+        for plan, class_id in zip(plans, filter(None, (tx.class_id, tx.target_class_id)), strict=False):
+            self.fees.book(plan, self.funds.get_class(class_id), day, doc["_id"])
+        share_class = self.funds.get_class(tx.class_id)
+        rate = {dom.TransactionKind.SUBSCRIPTION: "entry_rate", dom.TransactionKind.REDEMPTION: "exit_rate",
+                dom.TransactionKind.SWITCH: "switch_rate"}.get(tx.kind)
+        entry = fee_rules.deal_fee_entry(tx, deal, share_class.fees[rate] if rate else Decimal(0))
         if entry is not None:
             self.fees.record(entry, doc["_id"])
         self._move_units(tx, deal, share_class, doc["_id"])

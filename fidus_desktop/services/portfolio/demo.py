@@ -5,21 +5,37 @@ Why bulk: running every demo deal through the dealing workflow (four-eyes, one a
 minutes; the builder prices each deal with the same domain rules (``domain.dealing.price`` at the stored
 NAV, entry/exit fees) and writes everything with ``insert_many`` in one transaction, with ONE audit entry
 summarising what it loaded. Each fund currency has a benchmark, "Demo index EUR/USD" (synthetic, not a real
-index: 80 % of the day's average class return plus noise), linked to that currency's funds' classes. Demo
-NAVs are struck net of fees, so the demo has entry/exit fee entries but no
-management or performance fee accruals. Rates: ``resources/ecb-demo-rates.csv`` (USD, GBP, CHF from the ECB
-history file, 2023-03-20 … 2026-04-13).
+index: 80 % of the day's average class return plus noise), linked to that currency's funds' classes.
+
+Fees as the office charges them: the demo NAVs are struck net of fees, and the deals are settled in
+dealing-date order through ``domain.fees.settle_fees`` like the real workflow, so every class charges its
+management fee accrued day by day between deals, and the classes with a performance fee (GLB-I-EUR 15 % over
+a 3 % hurdle, USE-A-USD 20 % over a 5 % hurdle) crystallise it at each year end on the period-end valuation,
+cancelling the investors' units. Products: CORE, BALANCE and DYNAMIC (fixed monthly interest) and UNLIMITED
+(a 50 % share of trading profit), each with the office's 2 months of incubation. Rates:
+``resources/ecb-demo-rates.csv`` (USD, GBP, CHF from the ECB history file, 2023-03-20 … 2026-04-13).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from fidus_desktop.domain import dealing as dom
-from fidus_desktop.domain.fees import deal_fee_entry
+from fidus_desktop.domain.fees import (
+    ClassFeeState,
+    CrystallisationPeriod,
+    FeeTerms,
+    add_units,
+    deal_fee_entry,
+    management_accrual,
+    remove_units,
+    settle_fees,
+)
 from fidus_desktop.domain.fx import RateTable, parse_ecb
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.security.resources import resources_dir
@@ -34,22 +50,39 @@ START, END = date(2023, 4, 10), date(2026, 4, 10)
 INVESTORS = 200
 FUNDS = [("FIDUS-GLOBAL", "FIDUS Global Balanced", "EUR"), ("FIDUS-US", "FIDUS US Equity", "USD"),
          ("FIDUS-INCOME", "FIDUS Euro Income", "EUR")]
-# (fund code, class code, currency, drift, volatility, management, entry, exit)
+# (fund code, class code, currency, drift, volatility, management, entry, exit, performance, hurdle)
 CLASSES = [
-    ("FIDUS-GLOBAL", "GLB-A-EUR", "EUR", 0.05, 0.09, "0.015", "0.02", "0"),
-    ("FIDUS-GLOBAL", "GLB-I-EUR", "EUR", 0.06, 0.09, "0.0075", "0", "0"),
-    ("FIDUS-GLOBAL", "GLB-A-USD", "USD", 0.05, 0.10, "0.015", "0.02", "0"),
-    ("FIDUS-US", "USE-A-USD", "USD", 0.08, 0.17, "0.018", "0.03", "0.01"),
-    ("FIDUS-US", "USE-I-GBP", "GBP", 0.08, 0.17, "0.009", "0", "0.01"),
-    ("FIDUS-INCOME", "INC-D-EUR", "EUR", 0.025, 0.04, "0.008", "0.01", "0"),
+    ("FIDUS-GLOBAL", "GLB-A-EUR", "EUR", 0.05, 0.09, "0.015", "0.02", "0", "0", "0"),
+    ("FIDUS-GLOBAL", "GLB-I-EUR", "EUR", 0.06, 0.09, "0.0075", "0", "0", "0.15", "0.03"),
+    ("FIDUS-GLOBAL", "GLB-A-USD", "USD", 0.05, 0.10, "0.015", "0.02", "0", "0", "0"),
+    ("FIDUS-US", "USE-A-USD", "USD", 0.08, 0.17, "0.018", "0.03", "0.01", "0.20", "0.05"),
+    ("FIDUS-US", "USE-I-GBP", "GBP", 0.08, 0.17, "0.009", "0", "0.01", "0", "0"),
+    ("FIDUS-INCOME", "INC-D-EUR", "EUR", 0.025, 0.04, "0.008", "0.01", "0", "0", "0"),
 ]
 FIRST = ["Anna", "Ben", "Clara", "David", "Elena", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Katrin", "Luca",
          "Marta", "Nils", "Olivia", "Paul", "Rosa", "Stefan", "Tara", "Umberto", "Vera", "Walter", "Yara", "Zoe"]
 LAST = ["Albrecht", "Bianchi", "Castro", "Dubois", "Eriksen", "Ferreira", "Graf", "Horvat", "Ivanova", "Jansen",
         "Kowalski", "Lindqvist", "Moreau", "Novak", "Oliveira", "Petrov", "Quinn", "Rossi", "Schmidt", "Torres"]
 COMPANIES = ["Alpine", "Baltic", "Cedar", "Delta", "Evergreen", "Fjord", "Granite", "Harbour", "Iris", "Juniper"]
-PRODUCTS = [("CORE", "FIDUS Core", "0.015", "monthly"), ("BALANCE", "FIDUS Balance", "0.025", "quarterly"),
-            ("DYNAMIC", "FIDUS Dynamic", "0.035", "semi_annual")]
+# (code, name, kind, monthly rate, investor share, payout frequency)
+PRODUCTS = [("CORE", "FIDUS Core", "fixed", "0.015", "0", "monthly"),
+            ("BALANCE", "FIDUS Balance", "fixed", "0.025", "0", "quarterly"),
+            ("DYNAMIC", "FIDUS Dynamic", "fixed", "0.035", "0", "semi_annual"),
+            ("UNLIMITED", "FIDUS Unlimited", "profit_share", "0", "0.5", "monthly")]
+INCUBATION_MONTHS = 2  # as the office sells its products
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A deal an investor will ask for: settled later in dealing-date order (fees first, as in the app)."""
+
+    position: int  # index of the dealing day
+    investor: Document
+    share_class: Document
+    kind: dom.TransactionKind
+    amount: Decimal
+    percent: int | None  # part of the holding redeemed by units; None: subscription or full
+    full: bool
 
 
 def business_days(start: date, end: date) -> list[date]:
@@ -77,6 +110,7 @@ class DemoPortfolio:
         self.p, self.rng, self.now = p, run.rng, p.funds.now()
         self.days = business_days(START, END)
         self.docs: dict[str, list[Document]] = {}
+        self.owed_at_end: dict[str, Decimal] = {}  # class id → fees owed on END (class currency)
 
     def add(self, collection: str, doc: Document) -> Document:
         doc.setdefault("_id", new_id())
@@ -92,9 +126,10 @@ class DemoPortfolio:
         indices = {ccy: self.add("benchmarks", p.benchmarks.benchmark_doc(f"DEMO-{ccy}", f"Demo index {ccy}", ccy))
                    for ccy in sorted({ccy for _, _, ccy in FUNDS})}
         classes = []
-        for fund_code, code, ccy, drift, vol, mgmt, entry, exit_ in CLASSES:
+        for fund_code, code, ccy, drift, vol, mgmt, entry, exit_, perf, hurdle in CLASSES:
             doc = p.funds.class_doc(funds[fund_code]["_id"], code, code.replace("-", " "), ccy, launch_date=START,
-                                    fees={"management_rate": mgmt, "entry_rate": entry, "exit_rate": exit_})
+                                    fees={"management_rate": mgmt, "entry_rate": entry, "exit_rate": exit_,
+                                          "performance_rate": perf, "hurdle_rate": hurdle})
             doc["benchmark_id"] = indices[funds[fund_code]["base_currency"]]["_id"]
             classes.append((self.add("share_classes", doc), drift, vol))
         p.funds.classes.insert_many(self.docs["share_classes"])
@@ -102,8 +137,8 @@ class DemoPortfolio:
         for index in indices.values():
             self.index_walk(index, [navs[c["_id"]] for c, _, _ in classes if c["benchmark_id"] == index["_id"]])
         investors = [self.add("investors", self.investor(i)) for i in range(1, INVESTORS + 1)]
-        for investor in investors:
-            self.flows(investor, [c for c, _, _ in classes], navs)
+        intents = [i for investor in investors for i in self.intents(investor, [c for c, _, _ in classes])]
+        self.settle_in_order(intents, [c for c, _, _ in classes], navs)
         self.products(investors)
         self.holdings(funds["FIDUS-GLOBAL"], table, navs)
         collections = {"investors": p.investors.investors, "nav": p.navs.navs, "accounts": p.investors.accounts,
@@ -112,7 +147,8 @@ class DemoPortfolio:
                        "product_investments": p.products.investments, "instruments": p.holdings.instruments,
                        "prices": p.holdings.prices, "positions": p.holdings.positions,
                        "rebalance_targets": p.rebalancing.targets, "class_fee_state": p.fees.states,
-                       "benchmarks": p.benchmarks.benchmarks, "benchmark_levels": p.benchmarks.index_levels}
+                       "benchmarks": p.benchmarks.benchmarks, "benchmark_levels": p.benchmarks.index_levels,
+                       "fee_payments": p.fees.payments}
         for name, collection in collections.items():
             collection.insert_many(self.docs.get(name, []))
         return {name: len(docs) for name, docs in sorted(self.docs.items())} | {"fx_dates": len(table.daily_rows())}
@@ -126,8 +162,6 @@ class DemoPortfolio:
                              "currency": share_class["currency"], "source": "entered", "corrections": [],
                              "updated_at": self.now})
             level *= math.exp(self.rng.gauss(drift / 252 - vol * vol / 504, vol / math.sqrt(252)))
-        self.add("class_fee_state", {"class_id": share_class["_id"], "as_of": self.days[-1],
-                                     "dealing_nav": series[self.days[-1]]})
         return series
 
     def index_walk(self, index: Document, navs: list[dict[date, Decimal]]) -> None:
@@ -150,35 +184,123 @@ class DemoPortfolio:
         email = f"investor{n:04d}@example.com"
         return self.p.investors.investor_doc(f"INV-{n:05d}", name, kind, email=email)
 
-    def flows(self, investor: Document, classes: list[Document], navs: dict[str, dict[date, Decimal]]) -> None:
+    def intents(self, investor: Document, classes: list[Document]) -> list[Intent]:
         """An initial subscription in one or two classes, then top-ups and partial or full redemptions."""
-        rng = self.rng
+        rng, wanted = self.rng, []
         for share_class in rng.sample(classes, rng.choice((1, 1, 2))):
-            units, hwm = Decimal(0), Decimal(0)
             position = rng.randrange(0, len(self.days) // 2)
             amount = Decimal(rng.choice((10, 25, 50, 100, 250, 500))) * 1000
+            first = True
             while position < len(self.days) - 3:
-                kind = dom.TransactionKind.SUBSCRIPTION if units == 0 or rng.random() < 0.6 else \
+                kind = dom.TransactionKind.SUBSCRIPTION if first or rng.random() < 0.6 else \
                     dom.TransactionKind.REDEMPTION
                 full = kind is dom.TransactionKind.REDEMPTION and rng.random() < 0.2
-                deal = self.deal(investor, share_class, navs, kind, position, amount, units, full)
-                units += deal.units if kind is dom.TransactionKind.SUBSCRIPTION else -deal.units
-                hwm = deal.nav_per_unit.amount if kind is dom.TransactionKind.SUBSCRIPTION else hwm
+                percent = rng.choice((10, 25, 50)) if kind is dom.TransactionKind.REDEMPTION and not full else None
+                wanted.append(Intent(position, investor, share_class, kind, amount, percent, full))
                 if full:
                     break
+                first = False
                 position += rng.randrange(40, 260)
                 amount = Decimal(rng.choice((5, 10, 20, 50))) * 1000
-            self.add("accounts", {"investor_id": investor["_id"], "class_id": share_class["_id"],
-                                  "fund_id": share_class["fund_id"], "units": units,
-                                  "high_water_mark": hwm if units else None,
-                                  "period_start": START if units else None, "updated_at": self.now})
+        return wanted
 
-    def deal(self, investor: Document, share_class: Document, navs: dict[str, dict[date, Decimal]],
-             kind: dom.TransactionKind, position: int, amount: Decimal, held: Decimal, full: bool) -> dom.Deal:
-        day, settle = self.days[position], self.days[position + 2]
+    def settle_in_order(self, intents: list[Intent], classes: list[Document],
+                        navs: dict[str, dict[date, Decimal]]) -> None:
+        """Every deal in dealing-date order, each class's fees settled first (``settle_fees``), then priced at the
+        NAV on the units left; the accounts and fee states are what remains at the end."""
+        states: dict[str, ClassFeeState] = {}
+        for intent in sorted(intents, key=lambda i: i.position):
+            c = intent.share_class
+            day = self.days[intent.position]
+            state = states.get(c["_id"]) or ClassFeeState(c["fund_id"], c["_id"], day)
+            holding = state.holding(intent.investor["_id"])
+            held = holding.units if holding else Decimal(0)
+            if intent.kind is dom.TransactionKind.REDEMPTION and not held:
+                continue  # a performance fee took the last units (never in practice: redemptions are partial)
+            redeem = held if intent.full else (held * intent.percent / 100).quantize(Decimal("0.0001")) \
+                if intent.percent else Decimal(0)
+            tx_id = new_id()
+            state = self.settle_fees(c, state, day, {intent.investor["_id"]: redeem} if redeem else {}, navs, tx_id)
+            holding = state.holding(intent.investor["_id"])
+            held = holding.units if holding else Decimal(0)
+            deal = self.deal(tx_id, intent, navs, held, min(redeem, held) if intent.percent else None)
+            nav = Money(navs[c["_id"]][day], c["currency"])
+            if intent.kind is dom.TransactionKind.SUBSCRIPTION:
+                state = add_units(state, intent.investor["_id"], deal.units, nav, day)
+            else:
+                state = remove_units(state, intent.investor["_id"], deal.units)
+            states[c["_id"]] = state
+        for c in classes:
+            state = states.get(c["_id"])
+            if state is None:
+                continue
+            self.add("class_fee_state", {"class_id": c["_id"], "as_of": state.as_of,
+                                         "dealing_nav": navs[c["_id"]][state.as_of]})
+            paid = self.pay_fees_quarterly(c)
+            history = {d: Money(navs[c["_id"]][d], c["currency"]) for d in self.days if d >= state.as_of}
+            accrued = management_accrual(history, state.total_units, c["fees"]["management_rate"], state.as_of, END)
+            charged = sum((e["amount"] for e in self.docs.get("fee_ledger", []) if e["class_id"] == c["_id"]
+                           and e["kind"] in ("management", "performance")), Decimal(0))
+            self.owed_at_end[c["_id"]] = charged - paid + (accrued.amount if accrued else Decimal(0))
+        for intent in {(i.investor["_id"], i.share_class["_id"]): i for i in intents}.values():
+            state = states[intent.share_class["_id"]]
+            holding = state.holding(intent.investor["_id"])
+            self.add("accounts", {"investor_id": intent.investor["_id"], "class_id": intent.share_class["_id"],
+                                  "fund_id": intent.share_class["fund_id"],
+                                  "units": holding.units if holding else Decimal(0),
+                                  "high_water_mark": holding.high_water_mark.amount if holding else None,
+                                  "period_start": holding.period_start if holding else None, "updated_at": self.now})
+
+    def pay_fees_quarterly(self, share_class: Document) -> Decimal:
+        """The back office pays the manager each quarter: the class's charged fees, on the first business day
+        after the quarter end (fee payments and their cash-ledger lines). Returns the total paid."""
+        charges = [(e["charged_on"], e["amount"]) for e in self.docs.get("fee_ledger", [])
+                   if e["class_id"] == share_class["_id"] and e["kind"] in ("management", "performance")]
+        paid, number = Decimal(0), 0
+        for day in self.days[1:]:
+            if day.month == self.days[self.days.index(day) - 1].month or day.month not in (1, 4, 7, 10):
+                continue
+            due = sum((amount for on, amount in charges if on < day), Decimal(0)) - paid
+            if due <= 0:
+                continue
+            number += 1
+            payment = self.add("fee_payments", {
+                "fund_id": share_class["fund_id"], "class_id": share_class["_id"], "number": number, "paid_on": day,
+                "amount": due, "currency": share_class["currency"], "reference": f"DEMO-FEES-{day}",
+                "recorded_by": "demo", "recorded_by_name": "demo", "recorded_at": self.now})
+            self.add("cash_ledger", {"value_date": day, "kind": "fee_payment", "amount": -due,
+                                     "currency": share_class["currency"], "fund_id": share_class["fund_id"],
+                                     "class_id": share_class["_id"], "fee_payment_id": payment["_id"]})
+            paid += due
+        return paid
+
+    def settle_fees(self, share_class: Document, state: ClassFeeState, day: date, redeeming: dict[str, Decimal],
+                    navs: dict[str, dict[date, Decimal]], transaction_id: str) -> ClassFeeState:
+        """The class's fees from its last settlement to ``day`` into the fee and unit ledgers."""
+        if not state.holdings:  # nothing to charge fees on yet (the first subscription)
+            return ClassFeeState(state.fund_id, state.class_id, day)
+        ccy, series = share_class["currency"], navs[share_class["_id"]]
+        first = bisect.bisect_right(self.days, state.as_of) - 1
+        history = {d: Money(series[d], ccy) for d in self.days[max(first, 0):bisect.bisect_right(self.days, day)]}
+        fees = share_class["fees"]
+        terms = FeeTerms(management_rate=fees["management_rate"], performance_rate=fees["performance_rate"],
+                         hurdle_rate=fees["hurdle_rate"], crystallisation=CrystallisationPeriod.ANNUAL)
+        settled = settle_fees(state, day, Money(series[day], ccy), terms, redeeming=redeeming, history=history)
+        for entry in settled.entries:
+            self.add("fee_ledger", fee_doc(entry, transaction_id))
+            if entry.investor_id and entry.units_cancelled:
+                self.add("unit_ledger", {"value_date": day, "class_id": share_class["_id"],
+                                         "investor_id": entry.investor_id, "units": -entry.units_cancelled,
+                                         "reason": "performance_fee", "transaction_id": transaction_id})
+        return settled.state
+
+    def deal(self, tx_id: str, intent: Intent, navs: dict[str, dict[date, Decimal]], held: Decimal,
+             redeem_units: Decimal | None) -> dom.Deal:
+        """Price one deal on the units ``held`` after the fee settlement and write its ledgers."""
+        investor, share_class, kind, amount, full = (intent.investor, intent.share_class, intent.kind, intent.amount,
+                                                     intent.full)
+        day, settle = self.days[intent.position], self.days[intent.position + 2]
         ccy = share_class["currency"]
-        redeem_units = None if kind is dom.TransactionKind.SUBSCRIPTION or full else \
-            min(held, (held * Decimal(self.rng.choice((10, 25, 50))) / 100).quantize(Decimal("0.0001")))
         ref = f"DEMO-{len(self.docs.get('transactions', [])) + 1:06d}"
         tx = dom.Transaction(ref, kind, share_class["fund_id"], share_class["_id"], investor["_id"],
                              dom.DealingDates(day, day, settle),
@@ -188,7 +310,7 @@ class DemoPortfolio:
         deal = dom.price(tx, dom.NavPrice(share_class["_id"], day, Money(navs[share_class["_id"]][day], ccy)),
                          held_units=held, fee_rate=rate)
         doc = self.add("transactions", {
-            "ref": ref, "kind": kind.value, "status": "settled", "fund_id": share_class["fund_id"],
+            "_id": tx_id, "ref": ref, "kind": kind.value, "status": "settled", "fund_id": share_class["fund_id"],
             "class_id": share_class["_id"], "investor_id": investor["_id"], "trade_date": day, "dealing_date": day,
             "settlement_date": settle, "amount": tx.amount.amount if tx.amount else None, "currency": ccy,
             "units": redeem_units, "full": full, "target_class_id": None, "target_investor_id": None,
@@ -212,12 +334,13 @@ class DemoPortfolio:
         return deal
 
     def products(self, investors: list[Document]) -> None:
-        """CORE 1.5 %, BALANCE 2.5 %, DYNAMIC 3.5 % a month, and 36 investments in them."""
+        """CORE 1.5 %, BALANCE 2.5 %, DYNAMIC 3.5 % a month, UNLIMITED 50 % of the profit, and 36 investments."""
         rng = self.rng
-        for code, name, rate, frequency in PRODUCTS:
+        for code, name, kind, rate, share, frequency in PRODUCTS:
             self.add("product_terms", self.p.products.terms_doc(
-                code, name, monthly_rate=rate, payout_frequency=frequency, incubation_months=1,
-                commitment_months=12, minimum_investment="10000", currency="USD"))
+                code, name, kind=kind, monthly_rate=rate, investor_share=share, payout_frequency=frequency,
+                incubation_months=INCUBATION_MONTHS, commitment_months=12, minimum_investment="10000",
+                currency="USD"))
         for investor in rng.sample(investors, 36):
             code = rng.choice(PRODUCTS)[0]
             start = self.days[rng.randrange(len(self.days) - 260, len(self.days))]
@@ -230,12 +353,14 @@ class DemoPortfolio:
                                      "investment_id": doc["_id"]})
 
     def fund_aum(self, fund: Document, table: RateTable, navs: dict[str, dict[date, Decimal]]) -> Decimal:
-        """The fund's AUM on the last day in its base currency, from the documents built so far."""
+        """The fund's assets on the last day in its base currency: its AUM plus the fees it still owes the manager
+        (the NAV is net of them, the cash still holds them), from the documents built so far."""
         total = Decimal(0)
         for share_class in (c for c in self.docs["share_classes"] if c["fund_id"] == fund["_id"]):
             units = sum((u["units"] for u in self.docs.get("unit_ledger", []) if u["class_id"] == share_class["_id"]),
                         Decimal(0))
-            value = Money(round_money(units * navs[share_class["_id"]][END], share_class["currency"]),
+            owed = self.owed_at_end.get(share_class["_id"], Decimal(0))  # still in the fund's cash
+            value = Money(round_money(units * navs[share_class["_id"]][END] + owed, share_class["currency"]),
                           share_class["currency"])
             total += table.convert(value, fund["base_currency"], END)[0].amount
         return total

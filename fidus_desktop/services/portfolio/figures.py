@@ -94,9 +94,10 @@ class Kpis:
     as_of: date
     ytd: float | None
     one_year: float | None
-    since_inception: float | None
+    since_inception: float | None  # annualised over a year or more, else the cumulative return
     volatility: float | None
     max_drawdown: float
+    since_inception_annualised: bool = False  # screens label the figure "p.a." only then
 
 
 def kpis_from(report: PerformanceReport, as_of: date) -> Kpis:
@@ -104,7 +105,7 @@ def kpis_from(report: PerformanceReport, as_of: date) -> Kpis:
     si = periods[Period.SINCE_INCEPTION]
     return Kpis(as_of, periods[Period.YEAR_TO_DATE].cumulative, periods[Period.ONE_YEAR].cumulative,
                 si.annualised if si.annualised is not None else si.cumulative, report.annualised_volatility,
-                report.max_drawdown.depth)
+                report.max_drawdown.depth, since_inception_annualised=si.annualised is not None)
 
 
 class FiguresService(Service):

@@ -189,7 +189,16 @@ class ImportService(Service):
         if problems:
             raise ImportRejected("transactions", problems)
         with self.changing(actor, Permission.DEALING_ENTER) as rec:
-            for _, doc in rows:
+            # Row by row, so a redemption is checked against the holding net of the file's earlier rows too;
+            # any refusal rolls the whole file back.
+            for line, doc in rows:
+                try:
+                    self.dealing.check_holding(doc)
+                except ValidationError as exc:
+                    problems.append(ImportProblem(line, str(exc)))
+                    continue
                 stored = self.dealing.transactions.insert(doc)
                 rec.record("transaction.enter", "transaction", stored["_id"], after=stored)
+            if problems:
+                raise ImportRejected("transactions", problems)
         return ImportSummary(len(rows), len(rows), 0, 0)

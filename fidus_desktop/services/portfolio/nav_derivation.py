@@ -102,8 +102,9 @@ class NavDerivation:
             lines.append(f"  {s.code}: {s.weight:.4%} of the fund = {s.gross_base:,.2f} {ccy} − fees owed "
                          f"{s.fees_base:,.2f} → {s.net_assets:,.2f} {s.currency} / {s.units} units = "
                          f"{s.nav_per_unit} (FX {c.fx.rate:.6f}{' stale' if c.fx.stale else ''}{stored})")
-            lines.append(f"    fees {s.currency}: charged {c.fees.charged.amount:,.2f} − paid "
-                         f"{c.fees.paid.amount:,.2f} = owed {c.fees.owed.amount:,.2f}")
+            accrued = c.fees.accrued.amount if c.fees.accrued is not None else Decimal(0)
+            lines.append(f"    fees {s.currency}: charged {c.fees.charged.amount:,.2f} + accrued {accrued:,.2f} − "
+                         f"paid {c.fees.paid.amount:,.2f} = owed {c.fees.owed.amount:,.2f}")
         if self.stale:
             lines.append("Some prices or FX rates are older than the NAV date (stale).")
         return "\n".join(lines)
@@ -147,10 +148,11 @@ class NavDerivationService(Service):
         quote = self.fx.rate(share_class.currency, base, day)
         previous_quote = self.fx.rate(share_class.currency, base, previous.nav_date) if previous else None
         fees = self.fees.owed(actor, share_class.class_id, day)
+        before = self.fees.owed(actor, share_class.class_id, previous.nav_date).owed.amount if previous else Decimal(0)
         given = ClassInput(share_class.class_id, share_class.code, share_class.currency, units,
                            previous.nav_per_unit if previous else None, previous.nav_date if previous else None,
                            previous_quote.rate if previous_quote else quote.rate, quote.rate,
-                           fees.owed.amount)
+                           fees.owed.amount, before)
         return given, fees, quote, previous_quote
 
     def save(self, actor: Actor, derivation: NavDerivation, reason: Any = None) -> list[NavPoint]:

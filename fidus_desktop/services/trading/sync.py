@@ -169,7 +169,9 @@ class SyncService(Service):
         ``lease`` (holder, duration) the account's lease is confirmed and renewed first, or nothing is stored.
         """
         with gc_paused():  # a large first poll allocates about a million acyclic objects: see gc_pause
-            return self._record_poll(actor, account, poll, snapshot_every, lease)
+            # atomic: a MongoDB server rolls the poll back when the GUI (or another workstation) writes the same
+            # records or the audit log at the same moment; the poll is then stored again, not lost.
+            return self.store.atomic(lambda: self._record_poll(actor, account, poll, snapshot_every, lease))
 
     def _record_poll(
         self, actor: Actor, account: Mt5Account, poll: Poll, snapshot_every: timedelta,
@@ -237,12 +239,15 @@ class SyncService(Service):
         Operational status, not business data: stored without an audit entry.
         """
         changes = {"connection": state.value, "detail": detail, "connection_at": self.now()}
-        with self.store.transaction():
+
+        def note() -> None:
             doc = self.state.find_one({"login": login})
             if doc is None:
                 self.state.insert({"login": login, **changes})
             else:
                 self.state.update(doc["_id"], changes, expected_version=doc["version"])
+
+        self.store.atomic(note)  # the poll of the same account may write its state at the same moment
 
     def _replace_positions(self, login: int, positions: Sequence[Position]) -> None:
         open_tickets = {p.ticket for p in positions}

@@ -51,3 +51,11 @@ class DealingDialog(ServiceFormDialog):
             settlement_date=self.dates["settlement_date"].text(), amount=self.amount.text().strip() or None,
             units=self.units.text().strip() or None)
         return portfolio.dealing.enter(self.session.actor, request)
+
+    def describe(self) -> str:
+        """What was stored and its reference, for the tab's message line once the dialog closed."""
+        view: TransactionView = self.result_value
+        asked = f"{view.amount:,} {view.currency}" if view.amount is not None else f"{view.units} units"
+        return (f"Entered {view.kind} {view.ref} for {self.investor.text().strip()}: {asked} in "
+                f"{self.share_class.currentText()}, dealing date {view.dealing_date}, settlement "
+                f"{view.settlement_date}; {view.status}, to be approved by a colleague (Open deals).")

@@ -58,9 +58,10 @@ class FeePaymentDialog(ServiceFormDialog):
         if (class_id, day) != (self.share_class.currentData(), self.paid_on.text().strip()):
             return  # the selection moved on while this was loading
         ccy = fees.owed.currency
-        self.owed.setText(f"{fees.owed.amount:,} {ccy} on {fees.on} (charged {fees.charged.amount:,} − paid "
-                          f"{fees.paid.amount:,})")
-        self.amount.setPlaceholderText(f"at most {fees.owed.amount} {ccy}")
+        accrued = fees.accrued.amount if fees.accrued is not None else 0
+        self.owed.setText(f"{fees.owed.amount:,} {ccy} on {fees.on} (charged {fees.charged.amount:,} + accrued "
+                          f"{accrued:,} − paid {fees.paid.amount:,}); payable {fees.payable.amount:,}")
+        self.amount.setPlaceholderText(f"at most {fees.payable.amount} {ccy}")
 
     def call(self) -> FeePaymentResult:
         fees, actor = self.session.services.portfolio.fees, self.session.actor

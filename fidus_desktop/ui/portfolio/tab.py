@@ -42,6 +42,7 @@ from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
+from fidus_desktop.ui.portfolio.deals_panel import DealsPanel
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
@@ -87,6 +88,7 @@ class PortfolioTab(QWidget):
         self.overview: Overview | None = None
         self.dialog: ServiceFormDialog | None = None
         self.investor_dialog: InvestorDialog | None = None
+        self._told: str | None = None  # the last action's outcome, kept over the reload it causes
         content = QWidget()  # scrolls when the window is narrower than the cards and buttons need
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -211,6 +213,10 @@ class PortfolioTab(QWidget):
             model.loaded.connect(lambda _, v=view: v.resizeColumnsToContents())
             model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {describe_error(exc)}"))
             tabs.addTab(page, name.capitalize())
+        self.deals_panel = DealsPanel(self.session, self.tell)
+        self.deals_panel.setObjectName("openDeals")
+        tabs.addTab(self.deals_panel, "Open deals")
+        self.deals_panel.load()
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -294,7 +300,9 @@ class PortfolioTab(QWidget):
         self.overview = overview
         aum, nav, kpis = overview.aum, overview.nav, overview.kpis
         stale = " (stale NAV or FX)" if aum.stale else ""
-        self.message.setText(" ".join(overview.problems) or f"Figures as of {aum.on}, the latest NAV date{stale}.")
+        if self._told is None or overview.problems:
+            self.message.setText(" ".join(overview.problems) or f"Figures as of {aum.on}, the latest NAV date{stale}.")
+        self._told = None  # what an action did stays until this reload, then the figures' date shows again
         code = self.class_codes.get(overview.class_id, "")
         self.cards["nav"].set_value(fmt.nav(nav.nav_per_unit) if nav else fmt.MISSING,
                                     f"{code} {nav.currency} · {nav.nav_date}" if nav else code,
@@ -303,6 +311,9 @@ class PortfolioTab(QWidget):
         for name in ("ytd", "one_year", "since_inception", "max_drawdown"):
             value = getattr(kpis, name) if kpis else None
             self.cards[name].set_value(fmt.percent(value), code, tone=KpiCard.tone_of(value))
+        self.cards["since_inception"].caption.setText(
+            "Since inception p.a." if kpis is None or kpis.since_inception_annualised else
+            "Since inception (under a year: not annualised)")
         volatility = kpis.volatility if kpis else None
         self.cards["volatility"].set_value(fmt.percent(volatility, signed=False), code,
                                            tone="neutral" if volatility is not None else "missing")
@@ -358,8 +369,14 @@ class PortfolioTab(QWidget):
             self.investors.refresh()
         if topics & {"transaction", "*"}:
             self.transactions.refresh()
+            self.deals_panel.load()
 
     # -- actions ------------------------------------------------------------------------------------
+    def tell(self, text: str) -> None:
+        """Show what an action did on the message line (kept over the reload the action causes)."""
+        self._told = text
+        self.message.setText(text)
+
     def _open(self, dialog: ServiceFormDialog) -> None:
         """A dialog whose service call announces what it changed; this tab reloads on that."""
         self.dialog = dialog
@@ -371,7 +388,9 @@ class PortfolioTab(QWidget):
         self.investor_dialog.open()
 
     def open_dealing(self) -> None:
-        self._open(DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self))
+        dialog = DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self)
+        self._open(dialog)
+        dialog.accepted.connect(lambda: self.tell(dialog.describe()))
 
     def open_nav(self) -> None:
         self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self))

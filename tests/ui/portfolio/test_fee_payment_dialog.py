@@ -50,7 +50,8 @@ def test_over_payment_is_explained_under_the_amount_then_a_valid_payment_is_reco
     click(qtbot, tab.buttons["fees"])
     assert tab.dialog.share_class.currentData() == office.eur.class_id
     fill_form(qtbot, tab.dialog, paid_on="2023-01-05")  # what is owed loads once the date is whole
-    assert owed_text(tab) == "35.00 EUR on 2023-01-05 (charged 35.00 − paid 0.00)"
+    # One day of management fee accrued since the charge; only what is charged can be paid.
+    assert owed_text(tab) == "35.34 EUR on 2023-01-05 (charged 35.00 + accrued 0.34 − paid 0.00); payable 35.00"
     assert tab.dialog.amount.placeholderText() == "at most 35.00 EUR"
     ledger_lines = office.p.ledgers.cash.count()
     submit_form(qtbot, tab.dialog, amount="50", reference="BANK-1")
@@ -59,7 +60,7 @@ def test_over_payment_is_explained_under_the_amount_then_a_valid_payment_is_reco
     assert office.p.fees.payments.count() == 0
     submit_form(qtbot, tab.dialog, amount="35.00")
     assert not tab.dialog.isVisible()
-    assert office.p.fees.owed(PM, office.eur.class_id, D4).owed.is_zero()
+    assert office.p.fees.owed(PM, office.eur.class_id, D4).payable.is_zero()
     assert office.p.ledgers.cash.count() == ledger_lines + 1  # this office settles deals: the fee_payment line
     assert tab.message.text() == ("Fee payment 1 of GLB-A-EUR recorded: 35.00 EUR paid on 2023-01-05, "
                                   "reference BANK-1.")

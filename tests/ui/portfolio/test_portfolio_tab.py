@@ -57,6 +57,9 @@ def test_kpi_cards_show_the_figures_service_values(tab: PortfolioTab, office: Of
     assert card(tab, "ytd") == fmt.percent(kpis.ytd)
     assert card(tab, "max_drawdown") == fmt.percent(kpis.max_drawdown)
     assert card(tab, "volatility") == fmt.percent(kpis.volatility, signed=False)
+    # Four days of NAVs: the since-inception return is the period's own, and the card says so (no "p.a.").
+    assert card(tab, "since_inception") == fmt.percent(101.5 / 100 - 1)
+    assert tab.cards["since_inception"].caption.text() == "Since inception (under a year: not annualised)"
     assert tab.performance_chart.series[0].name == "GLB-A-EUR"
     tab.class_combo.setCurrentIndex(tab.class_combo.findData(office.usd.class_id))
     usd = office.p.figures.class_kpis(PM, office.usd.class_id)
