@@ -30,8 +30,7 @@ PORTFOLIO = Feature(
         Role.BACK_OFFICE: _READ | {P.INVESTORS_MANAGE, P.DEALING_ENTER, P.NAV_MANAGE, P.FEES_PAY, P.FX_MANAGE},
     },
     tab=TabDecl("portfolio", "Portfolio", "fidus_desktop.ui.portfolio.tab:portfolio_tab"),
-    cli=("fidus_desktop.cli.dealing", "fidus_desktop.cli.investors", "fidus_desktop.cli.portfolio",
-         "fidus_desktop.cli.reports"),
+    cli=("fidus_desktop.cli.investors", "fidus_desktop.cli.portfolio", "fidus_desktop.cli.reports"),
     demo=((20, "fidus_desktop.services.portfolio.demo:demo_portfolio"),),
     # Stored documents are attached to investors and kept as long as their KYC file.
     personal_data=PersonalDataRegistry.merged([INVESTOR_PERSONAL_DATA, DOCUMENT_PERSONAL_DATA]),
