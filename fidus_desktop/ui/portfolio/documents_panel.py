@@ -47,7 +47,7 @@ COLUMNS: list[Column[StoredDocument]] = [
 
 
 class DocumentsPanel(QWidget):
-    """The documents of one owner (``owner_entity`` as in ``services.documents.OWNERS``, e.g. ``investor``)."""
+    """The documents of one owner (``owner_entity`` as a feature declares it in ``document_owners``: ``investor``)."""
 
     def __init__(self, session: UiSession, owner_entity: str, owner_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
