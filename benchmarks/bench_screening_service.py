@@ -11,6 +11,7 @@ the stored entries, side by side with building it from the parsed file (baseline
 
 from __future__ import annotations
 
+import csv
 import os
 import platform
 import statistics
@@ -29,15 +30,13 @@ from fidus_desktop.integrations.sanctions.ofac import parse_sdn_csv
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_screening import LABELLED, SDN, investors  # noqa: E402
-from perf_doc import write_section  # noqa: E402
+from bench_screening import LABELLED, SDN, investors
+from perf_doc import write_section
 
 INVESTORS = 2_000
 
 
 def main() -> None:
-    import csv
-
     os.environ["FIDUS_HOME"] = tempfile.mkdtemp()
     keyring.set_keyring(InMemoryKeyring())
     data = SDN.read_bytes()
