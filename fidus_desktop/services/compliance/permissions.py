@@ -1,4 +1,4 @@
-"""The screening permissions (the compliance feature declares which roles hold them)."""
+"""The compliance permissions (the compliance feature declares which roles hold them)."""
 
 from __future__ import annotations
 
@@ -10,3 +10,9 @@ class ScreeningPermission(StrEnum):
     RUN = "screening.run"  # screen investors, raising alerts
     LISTS_IMPORT = "screening.lists_import"
     DECIDE = "screening.decide"  # dispositions and the second officer's confirmation
+
+
+class KycPermission(StrEnum):
+    READ = "kyc.read"  # cases, checklists and what is missing
+    MANAGE = "kyc.manage"  # open cases, record items and risk bands, submit for review
+    APPROVE = "kyc.approve"  # the second officer's approval or rejection of a submitted case
