@@ -16,6 +16,7 @@ def _status_row(view: CaseStatusView) -> dict:
             "status": case.status.value if case else "no case", "risk_band": case.risk_band if case else None,
             "open_alerts": view.open_alerts, "submitted_by": case.submitted_by if case else None,
             "decided_by": case.decided_by if case else None, "missing": list(view.problems),
+            "expiring": list(view.expiring),
             "items": [{"item": i.code, "label": i.item.requirement.label, "status": i.item.status.value,
                        "document_date": i.item.document_date, "expires_on": i.item.expires_on,
                        "reason": i.item.reason, "document_id": i.document_id} for i in case.items] if case else []}
@@ -34,8 +35,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_table([{**r, "missing": len(r["missing"])} for r in rows],
                     ["investor", "name", "status", "risk_band", "open_alerts", "missing"])
         for row in rows:
-            if row["missing"]:
-                print(f"{row['investor']}: " + "; ".join(row["missing"]))
+            if row["missing"] or row["expiring"]:
+                print(f"{row['investor']}: " + "; ".join(row["missing"] + row["expiring"]))
+    return EXIT_OK
+
+
+def cmd_lapse(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        moved = ctx.services.kyc.lapse_expired(actor)
+    print(f"{len(moved)} approved case(s) with a lapsed document now need an update"
+          + (": " + ", ".join(c.investor_number for c in moved) if moved else "."))
     return EXIT_OK
 
 
@@ -129,5 +138,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reject.add_argument("--reason", required=True)
     reject.add_argument("--reopen", action="store_true", help="send it back to open for more documents")
     reject.set_defaults(func=cmd_reject)
-    for command in (status, opened, item, risk, submit, approve, reject):
+    lapse = sub.add_parser("lapse", help="approved cases with a lapsed document go back to needs update (daily)")
+    lapse.set_defaults(func=cmd_lapse)
+    for command in (status, opened, item, risk, submit, approve, reject, lapse):
         add_actor_options(command)

@@ -197,6 +197,36 @@ def test_a_lapsed_document_blocks_the_approval(app_context: AppContext, ann: Inv
         kyc.approve(OMAR, case.case_id, case.version)
 
 
+def test_a_lapsed_document_puts_an_approved_case_back_to_needs_update_and_reminders_come_before(
+    app_context: AppContext, ann: Investor
+) -> None:
+    kyc = app_context.services.kyc
+    case = complete(app_context, case_of(app_context, ann))
+    case = kyc.approve(OMAR, case.case_id, kyc.submit(OLGA, case.case_id, case.version).version)
+    assert kyc.lapse_expired(OLGA) == []
+    stored = app_context.store.collection("kyc_cases")
+
+    def expire_identity_on(day: date) -> None:
+        doc = stored.require(case.case_id)
+        items = [{**i, "expires_on": day} if i["code"] == "identity" else i for i in doc["items"]]
+        stored.update(case.case_id, {"items": items}, expected_version=doc["version"])
+
+    soon = TODAY + timedelta(days=20)
+    expire_identity_on(soon)
+    [view] = kyc.status(OLGA, ann.investor_id)
+    assert view.expiring == (f"Identity document expires on {soon}",)
+    assert view.problems == ()
+    assert kyc.lapse_expired(OLGA) == []
+    expire_identity_on(TODAY)
+    [moved] = kyc.lapse_expired(OLGA)
+    assert (moved.investor_number, moved.status) == ("INV-1", CaseStatus.NEEDS_UPDATE)
+    assert kyc.lapse_expired(OLGA) == []
+    [entry] = [d for d in app_context.store.collection("audit").find() if d["action"] == "kyc.case_lapse"]
+    assert entry["after"]["lapsed"] == [f"Identity document expired on {TODAY}"]
+    with pytest.raises(PermissionDenied):
+        kyc.lapse_expired(actor_for(Role.PORTFOLIO_MANAGER))
+
+
 def test_a_risk_band_needs_a_valid_band_and_a_reason(app_context: AppContext, ann: Investor) -> None:
     kyc = app_context.services.kyc
     case = case_of(app_context, ann)

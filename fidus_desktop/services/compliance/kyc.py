@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import (
@@ -26,6 +27,8 @@ from fidus_desktop.domain.compliance.kyc import (
     Requirement,
     approval_problems,
     checklist,
+    expiring,
+    lapsed,
     move_case,
     move_item,
 )
@@ -42,6 +45,8 @@ from fidus_desktop.store.port import Document
 
 log = logging.getLogger(__name__)
 CASES = "kyc_cases"
+REMINDER = timedelta(days=30)
+"""Documents lapsing within this are listed as reminders in the status."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class CaseStatusView:
     case: KycCase | None
     open_alerts: int
     problems: tuple[str, ...]
+    expiring: tuple[str, ...] = ()  # reminders: "Identity document expires on 2027-01-05"
 
 
 def _item_doc(entry: CaseItem) -> Document:
@@ -169,7 +175,10 @@ class KycService(Service):
             alerts = self._open_alerts(doc["_id"])
             problems = (self._problems(case, alerts) if case is not None
                         else ["no KYC case: open one (`fidus kyc open`)"])
-            views.append(CaseStatusView(Investor.from_doc(doc), case, alerts, tuple(problems)))
+            soon = (tuple(f"{i.requirement.label} expires on {i.expires_on}"
+                          for i in expiring([e.item for e in case.items], self.now().date(), REMINDER))
+                    if case is not None else ())
+            views.append(CaseStatusView(Investor.from_doc(doc), case, alerts, tuple(problems), soon))
         return views
 
     def _open_alerts(self, investor_id: str) -> int:
@@ -210,6 +219,20 @@ class KycService(Service):
                 self.open_case(Actor.system("kyc case on investor creation"), investor.investor_id)
         except Exception:
             log.exception("Opening the KYC case of new investor %s failed; open it by hand", investor.number)
+
+    def lapse_expired(self, actor: Actor) -> list[KycCase]:
+        """Put every approved case holding a lapsed document back to "needs update" (the daily sweep)."""
+        require(actor, KycPermission.MANAGE)
+        today, moved = self.now().date(), []
+        for doc in self.cases.find({"status": CaseStatus.APPROVED.value}, sort=[("investor_number", 1)]):
+            case = KycCase.from_doc(doc)
+            gone = lapsed([i.item for i in case.items], today)
+            if gone:
+                fields = {"status": move_case(case.status, CaseStatus.NEEDS_UPDATE).value,
+                          "lapsed": [f"{i.requirement.label} expired on {i.expires_on}" for i in gone]}
+                moved.append(self._change(actor, KycPermission.MANAGE, case.case_id, case.version, "kyc.case_lapse",
+                                          lambda before, fields=fields: fields))
+        return moved
 
     # -- changes -------------------------------------------------------------------------------------
     def _change(self, actor: Actor, permission: KycPermission, case_id: str, version: int, action: str,
