@@ -39,12 +39,19 @@ from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.compliance.screening import ScreeningService
 from fidus_desktop.services.documents import DOCUMENTS
 from fidus_desktop.services.permissions import PermissionDenied, require
+from fidus_desktop.services.personal_data import KYC_RETENTION, PersonCollection, Retention
 from fidus_desktop.services.portfolio._common import parse_date
 from fidus_desktop.services.portfolio.investors import INVESTORS, Investor
 from fidus_desktop.store.port import Document
 
 log = logging.getLogger(__name__)
 CASES = "kyc_cases"
+CASE_PERSONAL_DATA = PersonCollection(
+    CASES, "investor_id", ("risk_reason", "decision_reason"),
+    Retention(KYC_RETENTION.years_setting, KYC_RETENTION.default_years, KYC_RETENTION.ends_field,
+              owner=(INVESTORS, "investor_id")))
+"""A case is part of the investor's KYC file: exported with the person, its free-text reasons pseudonymised
+once the KYC retention period after the relationship has passed."""
 REMINDER = timedelta(days=30)
 """Documents lapsing within this are listed as reminders in the status."""
 
