@@ -32,11 +32,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     elif not rows:
         print("No investor yet.")
     else:
-        print_table([{**r, "missing": len(r["missing"])} for r in rows],
+        print_table([{**r, "risk_band": r["risk_band"] or "-", "missing": len(r["missing"])} for r in rows],
                     ["investor", "name", "status", "risk_band", "open_alerts", "missing"])
         for row in rows:
-            if row["missing"] or row["expiring"]:
-                print(f"{row['investor']}: " + "; ".join(row["missing"] + row["expiring"]))
+            if row["missing"]:
+                print(f"{row['investor']} missing: " + "; ".join(row["missing"]))
+            if row["expiring"]:
+                print(f"{row['investor']} expiring: " + "; ".join(row["expiring"]))
     return EXIT_OK
 
 

@@ -57,7 +57,7 @@ def test_a_case_from_open_to_approved_by_two_officers(db: list[str], capsys: pyt
     assert run(db, "olga", "status") == 0
     out = capsys.readouterr().out
     assert "INV-1" in out
-    assert "INV-1: Identity document is missing" in out
+    assert "INV-1 missing: Identity document is missing" in out
     expiry, dated = (TODAY + timedelta(days=800)).isoformat(), (TODAY - timedelta(days=5)).isoformat()
     for item in row["items"]:
         extra = {"identity": ["--expires", expiry], "address": ["--document-date", dated]}.get(item["item"], [])
