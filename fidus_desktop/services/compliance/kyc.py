@@ -14,6 +14,7 @@ Four eyes: the officer who submits a case for review cannot approve or reject it
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -176,10 +177,12 @@ class KycService(Service):
         query: Document = {"_id": investor_id} if investor_id else {}
         cases = {d["investor_id"]: KycCase.from_doc(d)
                  for d in self.cases.find({"investor_id": investor_id} if investor_id else {})}
+        open_alerts = Counter(a.investor_id for a in self.screening.list_alerts(
+            Actor.system("kyc approval rules"), open_only=True, investor_id=investor_id))
         views = []
         for doc in self.investors.find(query, sort=[("number", 1)]):
             case = cases.get(doc["_id"])
-            alerts = self._open_alerts(doc["_id"])
+            alerts = open_alerts[doc["_id"]]
             problems = (self._problems(case, alerts) if case is not None
                         else ["no KYC case: open one (`fidus kyc open`)"])
             soon = (tuple(f"{i.requirement.label} expires on {i.expires_on}"
