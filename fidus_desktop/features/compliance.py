@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fidus_desktop.features.spec import Feature, TabDecl
-from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, KycService
+from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA, KycService
 from fidus_desktop.services.compliance.lists import ListService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
@@ -52,6 +52,6 @@ COMPLIANCE = Feature(
     tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.screening_tab:ScreeningTab",
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc"),
-    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA]),
+    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case"),
 )

@@ -4,12 +4,14 @@ item, a risk band, no open screening alert and a second officer; every change au
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.domain.compliance.kyc import DEFAULT_CHECKLIST, CaseStatus, ItemStatus
+from fidus_desktop.domain.compliance.risk import Band, CountryList, RiskInputs, RiskModel
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.compliance.kyc import KycCase
@@ -238,6 +240,29 @@ def test_a_risk_band_needs_a_valid_band_and_a_reason(app_context: AppContext, an
     assert (case.risk_band, case.risk_reason) == ("high", "PEP relative")
     [entry] = [d for d in app_context.store.collection("audit").find() if d["action"] == "kyc.risk_band"]
     assert entry["after"]["risk_reason"] == "PEP relative"
+
+
+def test_a_risk_score_sets_the_band_and_is_stored_with_its_inputs_and_model_version(
+    app_context: AppContext, ann: Investor
+) -> None:
+    kyc = app_context.services.kyc
+    model = RiskModel("test-1", (CountryList("FATF call for action", date(2024, 10, 25), frozenset({"IR"}), 40),),
+                      source_of_funds_points={"salary": 0})
+    inputs = RiskInputs(residence="DE", nationality="IR", pep=True, face_to_face=False, source_of_funds="salary",
+                        expected_volume=Decimal("250000"))
+    case = case_of(app_context, ann)
+    case, result = kyc.score_risk(OLGA, case.case_id, case.version, inputs, model)
+    assert (result.score, result.band) == (40 + 30 + 10, Band.CRITICAL)  # country + PEP + not face to face
+    assert case.risk_band is Band.CRITICAL
+    assert case.risk_reason.startswith("score 80 with model test-1: nationality IR is on FATF call for action")
+    [run] = app_context.store.collection("kyc_risk_runs").find({"investor_id": ann.investor_id})
+    assert (run["model_version"], run["score"], run["band"], run["scored_by"]) == ("test-1", 80, "critical", "olga")
+    assert run["inputs"]["nationality"] == "IR"
+    assert run["inputs"]["expected_volume"] == Decimal("250000")
+    assert [f["name"] for f in run["factors"]] == ["country", "pep", "channel"]
+    assert audit_actions(app_context)[-1] == "kyc.risk_score"
+    with pytest.raises(PermissionDenied):
+        kyc.score_risk(actor_for(Role.PORTFOLIO_MANAGER), case.case_id, case.version, inputs, model)
 
 
 # -- the role matrix -----------------------------------------------------------------------------------

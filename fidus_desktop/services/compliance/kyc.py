@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from fidus_desktop.domain.compliance.kyc import (
     move_case,
     move_item,
 )
-from fidus_desktop.domain.compliance.risk import Band
+from fidus_desktop.domain.compliance.risk import Band, RiskInputs, RiskModel, RiskScore, score
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.permissions import KycPermission
@@ -47,12 +47,18 @@ from fidus_desktop.store.port import Document
 
 log = logging.getLogger(__name__)
 CASES = "kyc_cases"
+RISK_RUNS = "kyc_risk_runs"
 CASE_PERSONAL_DATA = PersonCollection(
     CASES, "investor_id", ("risk_reason", "decision_reason"),
     Retention(KYC_RETENTION.years_setting, KYC_RETENTION.default_years, KYC_RETENTION.ends_field,
               owner=(INVESTORS, "investor_id")))
 """A case is part of the investor's KYC file: exported with the person, its free-text reasons pseudonymised
 once the KYC retention period after the relationship has passed."""
+RISK_RUN_PERSONAL_DATA = PersonCollection(
+    RISK_RUNS, "investor_id", ("inputs", "factors"),
+    Retention(KYC_RETENTION.years_setting, KYC_RETENTION.default_years, KYC_RETENTION.ends_field,
+              owner=(INVESTORS, "investor_id")))
+"""A scoring run's inputs (residence, nationality, PEP status, source of funds) are personal data."""
 REMINDER = timedelta(days=30)
 """Documents lapsing within this are listed as reminders in the status."""
 
@@ -141,10 +147,12 @@ class KycService(Service):
         self.cases = ctx.store.collection(CASES)
         self.investors = ctx.store.collection(INVESTORS)
         self.documents = ctx.store.collection(DOCUMENTS)
+        self.runs = ctx.store.collection(RISK_RUNS)
 
     def ensure_indexes(self) -> None:
         self.cases.ensure_index(["investor_id"], unique=True)
         self.cases.ensure_index(["status"])
+        self.runs.ensure_index(["investor_id", "scored_at"])
 
     # -- reading -------------------------------------------------------------------------------------
     def investor(self, actor: Actor, ref: str) -> Investor:
@@ -302,6 +310,27 @@ class KycService(Service):
         return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_band",
                             lambda before: {"risk_band": chosen.value, "risk_reason": why,
                                             "risk_set_by": actor.username})
+
+    def score_risk(self, actor: Actor, case_id: str, version: int, inputs: RiskInputs, model: RiskModel
+                   ) -> tuple[KycCase, RiskScore]:
+        """Score the investor with ``model`` and make the band the case's. The run is stored with its inputs,
+        model version, points and factors (``kyc_risk_runs``), so the band can be explained after the model
+        changes."""
+        result = score(model, inputs, self.now().date())
+        run = {"model_version": result.model_version, "score": result.score, "band": result.band.value,
+               "inputs": asdict(inputs),
+               "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in result.factors],
+               "next_review": result.next_review, "enhanced_due_diligence": result.enhanced_due_diligence}
+        why = f"score {result.score} with model {result.model_version}: " + (
+            "; ".join(f"{f.why} (+{f.points})" for f in result.factors) or "no risk factor")
+
+        def changes(before: Document) -> Document:
+            stored = self.runs.insert({"case_id": case_id, "investor_id": before["investor_id"],
+                                       "scored_at": self.now(), "scored_by": actor.username, **run})
+            return {"risk_band": result.band.value, "risk_reason": why, "risk_set_by": actor.username,
+                    "risk_run_id": stored["_id"], "next_review": result.next_review}
+
+        return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_score", changes), result
 
     def submit(self, actor: Actor, case_id: str, version: int) -> KycCase:
         """Send the case to review (a second officer approves or rejects it)."""
