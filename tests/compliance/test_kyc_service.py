@@ -79,6 +79,18 @@ def test_creating_an_investor_opens_its_case_with_the_checklist_of_its_kind(
         app_context.services.kyc.open_case(OLGA, ann.investor_id)
 
 
+def test_an_investor_is_saved_even_when_its_case_cannot_be_opened(
+    app_context: AppContext, admin: Actor, caplog: pytest.LogCaptureFixture
+) -> None:
+    app_context.services.kyc.requirements = ()  # an admin emptied the checklists
+    investor = add(app_context, admin, "INV-3", "Nobody Checked")
+    assert app_context.services.portfolio.investors.get(admin, investor.investor_id).number == "INV-3"
+    assert app_context.services.kyc.case_of(OLGA, investor.investor_id) is None
+    assert "Opening the KYC case of new investor INV-3 failed" in caplog.text
+    with pytest.raises(ValidationError, match="There is no KYC checklist for investor kind 'individual'"):
+        app_context.services.kyc.open_case(OLGA, investor.investor_id)
+
+
 def test_a_case_deleted_can_be_opened_by_hand_and_status_says_what_is_missing(
     app_context: AppContext, admin: Actor, ann: Investor
 ) -> None:
