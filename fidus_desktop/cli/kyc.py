@@ -77,7 +77,19 @@ def cmd_risk(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         case = ctx.services.kyc.case_for(actor, args.investor)
         after = ctx.services.kyc.set_risk_band(actor, case.case_id, case.version, args.band, args.reason)
-    print(f"Risk band of {after.investor_number}: {after.risk_band}.")
+    if after.override_pending:
+        print(f"Risk band of {after.investor_number} stays {after.risk_band} (scored) until a second officer "
+              f"confirms the override: `fidus kyc confirm-risk {after.investor_number}`.")
+    else:
+        print(f"Risk band of {after.investor_number}: {after.risk_band}.")
+    return EXIT_OK
+
+
+def cmd_confirm_risk(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        case = ctx.services.kyc.case_for(actor, args.investor)
+        after = ctx.services.kyc.confirm_risk_override(actor, case.case_id, case.version)
+    print(f"Risk band of {after.investor_number}: {after.risk_band} (override confirmed).")
     return EXIT_OK
 
 
@@ -129,6 +141,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     risk.add_argument("band", choices=["low", "medium", "high", "critical"])
     risk.add_argument("--reason", required=True)
     risk.set_defaults(func=cmd_risk)
+    confirm_risk = sub.add_parser("confirm-risk", help="as the second officer, confirm a risk band override")
+    confirm_risk.add_argument("investor")
+    confirm_risk.set_defaults(func=cmd_confirm_risk)
     submit = sub.add_parser("submit", help="send the case to review by a second officer")
     submit.add_argument("investor")
     submit.set_defaults(func=cmd_submit)
@@ -142,5 +157,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reject.set_defaults(func=cmd_reject)
     lapse = sub.add_parser("lapse", help="approved cases with a lapsed document go back to needs update (daily)")
     lapse.set_defaults(func=cmd_lapse)
-    for command in (status, opened, item, risk, submit, approve, reject, lapse):
+    for command in (status, opened, item, risk, confirm_risk, submit, approve, reject, lapse):
         add_actor_options(command)

@@ -275,6 +275,25 @@ def test_a_risk_score_sets_the_band_and_is_stored_with_its_inputs_and_model_vers
     assert audit_actions(app_context)[-1] == "kyc.risk_score"
     with pytest.raises(PermissionDenied):
         kyc.score_risk(actor_for(Role.PORTFOLIO_MANAGER), case.case_id, case.version, inputs, model)
+    # once scored, a different band is an override: a reason, then a second officer
+    with pytest.raises(ValidationError, match="at least 10 characters"):
+        kyc.set_risk_band(OLGA, case.case_id, case.version, "high", "known")
+    with pytest.raises(ValidationError, match="already critical"):
+        kyc.set_risk_band(OLGA, case.case_id, case.version, "critical", "known client for twenty years")
+    case = kyc.set_risk_band(OLGA, case.case_id, case.version, "high", "known client for twenty years")
+    assert (case.risk_band, case.override_pending) == (Band.CRITICAL, True)
+    [view] = kyc.status(OLGA, ann.investor_id)
+    assert "a risk band override awaits a second officer" in view.problems
+    with pytest.raises(PermissionDenied, match="second compliance officer"):
+        kyc.confirm_risk_override(OLGA, case.case_id, case.version)
+    with pytest.raises(PermissionDenied):
+        kyc.confirm_risk_override(actor_for(Role.BACK_OFFICE), case.case_id, case.version)
+    case = kyc.confirm_risk_override(OMAR, case.case_id, case.version)
+    assert (case.risk_band, case.override_pending) == (Band.HIGH, False)
+    assert case.risk_reason == "override: known client for twenty years"
+    with pytest.raises(ValidationError, match="No risk band override awaits"):
+        kyc.confirm_risk_override(OMAR, case.case_id, case.version)
+    assert audit_actions(app_context)[-2:] == ["kyc.risk_band", "kyc.risk_override"]
 
 
 # -- the role matrix -----------------------------------------------------------------------------------

@@ -33,7 +33,16 @@ from fidus_desktop.domain.compliance.kyc import (
     move_case,
     move_item,
 )
-from fidus_desktop.domain.compliance.risk import Band, RiskInputs, RiskModel, RiskScore, score
+from fidus_desktop.domain.compliance.risk import (
+    Band,
+    RiskError,
+    RiskInputs,
+    RiskModel,
+    RiskScore,
+    check_override,
+    check_override_request,
+    score,
+)
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.permissions import KycPermission
@@ -89,6 +98,7 @@ class KycCase:
     submitted_by: str | None
     decided_by: str | None
     version: int
+    override_pending: bool = False
 
     def item(self, code: str) -> CaseItem:
         for entry in self.items:
@@ -101,7 +111,8 @@ class KycCase:
     def from_doc(cls, doc: Document) -> KycCase:
         return cls(doc["_id"], doc["investor_id"], doc["investor_number"], doc["kind"], CaseStatus(doc["status"]),
                    tuple(_item_from(d) for d in doc["items"]), Band(doc["risk_band"]) if doc.get("risk_band") else None,
-                   doc.get("risk_reason"), doc.get("submitted_by"), doc.get("decided_by"), doc["version"])
+                   doc.get("risk_reason"), doc.get("submitted_by"), doc.get("decided_by"), doc["version"],
+                   bool(doc.get("risk_override")))
 
 
 @dataclass(frozen=True)
@@ -204,8 +215,11 @@ class KycService(Service):
         return self.screening.open_count(Actor.system("kyc approval rules"), investor_id)
 
     def _problems(self, case: KycCase, open_alerts: int) -> list[str]:
-        return approval_problems([i.item for i in case.items], risk_band=case.risk_band,
-                                 open_alerts=open_alerts, today=self.now().date())
+        problems = approval_problems([i.item for i in case.items], risk_band=case.risk_band,
+                                     open_alerts=open_alerts, today=self.now().date())
+        if case.override_pending:
+            problems.append("a risk band override awaits a second officer")
+        return problems
 
     # -- opening -------------------------------------------------------------------------------------
     def open_case(self, actor: Actor, investor_id: str) -> KycCase:
@@ -304,12 +318,40 @@ class KycService(Service):
                                                "the investor first."})
 
     def set_risk_band(self, actor: Actor, case_id: str, version: int, band: Band | str, reason: str) -> KycCase:
-        """Record the risk band an officer assessed, with the reason (kept in the audit trail)."""
+        """Record the risk band an officer assessed, with the reason (kept in the audit trail). Once the investor
+        has been scored, a different band is an override: it waits for a second officer
+        (``confirm_risk_override``) and the scored band stays until then."""
         chosen = self._choice(Band, band, "risk_band")
         why = self.required_text(reason, "reason", "The reason for the risk band", max_length=2000)
-        return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_band",
-                            lambda before: {"risk_band": chosen.value, "risk_reason": why,
-                                            "risk_set_by": actor.username})
+
+        def changes(before: Document) -> Document:
+            scored = before.get("scored_band")
+            if scored is None:
+                return {"risk_band": chosen.value, "risk_reason": why, "risk_set_by": actor.username}
+            try:
+                check_override_request(Band(scored), chosen, why)
+            except RiskError as exc:
+                raise ValidationError({"risk_band": str(exc)}) from None
+            return {"risk_override": {"band": chosen.value, "reason": why, "requested_by": actor.username,
+                                      "requested_by_id": actor.user_id}}
+
+        return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_band", changes)
+
+    def confirm_risk_override(self, actor: Actor, case_id: str, version: int) -> KycCase:
+        """As a second officer, apply the band override another officer asked for."""
+        def changes(before: Document) -> Document:
+            wanted = before.get("risk_override")
+            if not wanted:
+                raise ValidationError({"risk_band": "No risk band override awaits confirmation on this case."})
+            try:
+                check_override(Band(before["scored_band"]), Band(wanted["band"]), wanted["reason"],
+                               wanted["requested_by_id"], actor.user_id)
+            except RiskError as exc:
+                raise PermissionDenied(f"{actor.username} asked for this override; {exc}") from None
+            return {"risk_band": wanted["band"], "risk_reason": f"override: {wanted['reason']}",
+                    "risk_set_by": f"{wanted['requested_by']}, confirmed by {actor.username}", "risk_override": None}
+
+        return self._change(actor, KycPermission.APPROVE, case_id, version, "kyc.risk_override", changes)
 
     def score_risk(self, actor: Actor, case_id: str, version: int, inputs: RiskInputs, model: RiskModel
                    ) -> tuple[KycCase, RiskScore]:
@@ -327,8 +369,9 @@ class KycService(Service):
         def changes(before: Document) -> Document:
             stored = self.runs.insert({"case_id": case_id, "investor_id": before["investor_id"],
                                        "scored_at": self.now(), "scored_by": actor.username, **run})
-            return {"risk_band": result.band.value, "risk_reason": why, "risk_set_by": actor.username,
-                    "risk_run_id": stored["_id"], "next_review": result.next_review}
+            return {"risk_band": result.band.value, "scored_band": result.band.value, "risk_reason": why,
+                    "risk_set_by": actor.username, "risk_run_id": stored["_id"], "next_review": result.next_review,
+                    "risk_override": None}
 
         return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_score", changes), result
 
