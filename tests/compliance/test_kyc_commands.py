@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
+from fidus_desktop.domain.compliance.risk import RiskInputs, RiskModel
 from fidus_desktop.security import passwords
 
 PASSWORD = "correct horse battery staple 42"
@@ -110,3 +111,25 @@ def test_a_portfolio_manager_is_refused(db: list[str], capsys: pytest.CaptureFix
     capsys.readouterr()
     assert run(db, "pat", "status") == 2
     assert "pat (portfolio manager) may not kyc: read" in capsys.readouterr().err
+
+
+def test_a_band_override_after_a_score_waits_for_a_second_officer(
+    db: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ctx = open_context(db[1], log_to_file=False)
+    try:
+        olga = ctx.services.users.authenticate("olga", PASSWORD).actor()
+        kyc = ctx.services.kyc
+        case = kyc.case_for(olga, "INV-1")
+        kyc.score_risk(olga, case.case_id, case.version, RiskInputs(pep=True), RiskModel("test-1"))
+    finally:
+        ctx.close()
+    capsys.readouterr()
+    assert run(db, "olga", "risk", "INV-1", "low", "--reason", "PEP link ended in 2019") == 0
+    # PEP 30 + undeclared source of funds 30 = 60: high (from 50)
+    assert "stays high (scored) until a second officer confirms" in capsys.readouterr().out
+    assert run(db, "olga", "confirm-risk", "INV-1") == 2
+    assert "second compliance officer" in capsys.readouterr().err
+    assert run(db, "omar", "confirm-risk", "INV-1") == 0
+    assert "Risk band of INV-1: low (override confirmed)." in capsys.readouterr().out
+    assert status(db, capsys)["risk_band"] == "low"
