@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.kyc import KycService
+    from fidus_desktop.services.compliance.lists import ListService
+    from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
     from fidus_desktop.services.keys import KeyService
@@ -86,6 +89,9 @@ class Services:
     portfolio: PortfolioServices
     statements: StatementService
     trading: TradingServices
+    screening_lists: ListService
+    screening: ScreeningService
+    kyc: KycService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

@@ -13,6 +13,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import Any, NoReturn
 
 from fidus_desktop.bootstrap import AppContext, open_context
@@ -36,6 +37,14 @@ class CliError(UserError):
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise CliError(message, code)
+
+
+def read_bytes(path: str) -> bytes:
+    """A file named on the command line, or exit 2 saying why it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        fail(f"Cannot read {path}: {exc.strerror or exc}.")
 
 
 def exit_for(exc: BaseException) -> int:

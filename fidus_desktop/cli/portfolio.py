@@ -20,6 +20,7 @@ from fidus_desktop.cli.common import (
     emit_json,
     fail,
     print_table,
+    read_bytes,
 )
 
 if TYPE_CHECKING:
@@ -28,16 +29,9 @@ if TYPE_CHECKING:
     from fidus_desktop.services.portfolio import PortfolioServices
 
 
-def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        fail(f"Cannot read {path}: {exc.strerror or exc}.")
-
-
 def _text(path: str) -> str:
     try:
-        return _read(path).decode("utf-8-sig")
+        return read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         fail(f"{path} is not UTF-8 text; save it as UTF-8 CSV.")
 
@@ -70,7 +64,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         portfolio = ctx.services.portfolio
         if args.what == "fx":
-            summary = portfolio.fx.import_ecb(actor, _read(args.file), origin=Path(args.file).name)
+            summary = portfolio.fx.import_ecb(actor, read_bytes(args.file), origin=Path(args.file).name)
             print(f"Imported ECB rates {summary.first} … {summary.last}: {summary.inserted} new dates, "
                   f"{summary.updated} changed, {summary.unchanged} unchanged.")
         elif args.what == "nav":

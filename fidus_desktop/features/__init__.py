@@ -7,8 +7,9 @@ Adding a feature is a new package declaring a ``Feature`` plus one line here (do
 from __future__ import annotations
 
 from fidus_desktop.features.admin import ADMIN
+from fidus_desktop.features.compliance import COMPLIANCE
 from fidus_desktop.features.core import CORE
-from fidus_desktop.features.placeholders import COMPLIANCE, CRM, SIGNING
+from fidus_desktop.features.placeholders import CRM, SIGNING
 from fidus_desktop.features.portfolio import PORTFOLIO
 from fidus_desktop.features.spec import Feature
 from fidus_desktop.features.trading import TRADING

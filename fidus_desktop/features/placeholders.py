@@ -1,4 +1,4 @@
-"""CRM, Compliance and Signing: tabs that say what is coming until their features land (later issues).
+"""CRM and Signing: tabs that say what is coming until their features land (later issues).
 
 Each will replace its line here with a package of its own, as in the worked example of docs/DEVELOPERS.md.
 """
@@ -13,9 +13,6 @@ CRM = Feature(
     tab=TabDecl("crm", "CRM", note="Pipeline, follow-ups and Google Workspace integration."),
     settings=(Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
     doctor=("fidus_desktop.cli.doctor:check_google",),
-)
-COMPLIANCE = Feature(
-    name="compliance", tab=TabDecl("compliance", "Compliance", note="KYC/AML files, risk scoring and screening.")
 )
 SIGNING = Feature(
     name="signing", tab=TabDecl("signing", "Signing", note="Signature capture, signed PDFs and validation.")

@@ -32,3 +32,10 @@ def sdn_entries() -> list[ListEntry]:
 @pytest.fixture(scope="session")
 def sdn_index(sdn_entries: list[ListEntry]) -> ScreeningIndex:
     return ScreeningIndex(sdn_entries)
+
+
+def sdn_excerpt(*ids: str, first: int = 150) -> bytes:
+    """The real SDN file's first ``first`` lines plus the lines of entries ``ids``, as the publisher wrote them."""
+    lines = real_file(SDN_CSV).decode("utf-8").splitlines(keepends=True)
+    chosen = lines[:first] + [line for line in lines[first:] if line.split(",", 1)[0] in ids]
+    return "".join(chosen).encode("utf-8")

@@ -165,12 +165,17 @@ def _volume(model: RiskModel, inputs: RiskInputs) -> Factor | None:
 
 def check_override(current: Band, wanted: Band, reason: str, requested_by: str, approved_by: str | None) -> None:
     """A manual band needs a reason and a second officer's approval."""
+    check_override_request(current, wanted, reason)
+    if approved_by is None or approved_by == requested_by:
+        raise RiskError("Four-eyes rule: a second compliance officer must approve a band override.")
+
+
+def check_override_request(current: Band, wanted: Band, reason: str) -> None:
+    """What an officer asking for a band override must give (before a second officer approves it)."""
     if wanted is current:
         raise RiskError(f"The band is already {current.value}.")
     if len(reason.strip()) < 10:
         raise RiskError("Say why the band is overridden (at least 10 characters); it is kept with the decision.")
-    if approved_by is None or approved_by == requested_by:
-        raise RiskError("Four-eyes rule: a second compliance officer must approve a band override.")
 
 
 def review_due(last_review: date, band: Band, model: RiskModel, today: date) -> tuple[date, bool]:

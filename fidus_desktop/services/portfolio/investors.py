@@ -24,7 +24,7 @@ Reading needs ``investors.read``; a ``client`` actor sees only the investors in 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -201,6 +201,17 @@ class InvestorService(Service):
         self.vault = vault
         self.investors = ctx.store.collection(INVESTORS)
         self.accounts = ctx.store.collection(ACCOUNTS)
+        self._saved_listeners: list[Callable[[Investor], None]] = []
+
+    def on_saved(self, listener: Callable[[Investor], None]) -> None:
+        """Call ``listener`` with every investor created or edited, once the change is stored (another
+        feature's follow-up, e.g. sanctions screening, wired by that feature)."""
+        self._saved_listeners.append(listener)
+
+    def _saved(self, investor: Investor) -> Investor:
+        for listener in self._saved_listeners:
+            listener(investor)
+        return investor
 
     def ensure_indexes(self) -> None:
         self.investors.ensure_index(["number"], unique=True)
@@ -334,7 +345,7 @@ class InvestorService(Service):
             stored = insert_unique(self.investors, doc, "number", f"Investor number {doc['number']} is taken.")
             rec.record("investor.create", "investor", stored["_id"],
                        after={**audit_image(stored), "personal": personal_changes({}, stored)})
-        return Investor.from_doc(stored)
+        return self._saved(Investor.from_doc(stored))
 
     def update_investor(
         self, actor: Actor, investor_id: str, version: int, *, name: Any = None, email: Any = None,
@@ -362,7 +373,7 @@ class InvestorService(Service):
             after = self.investors.update(investor_id, changes, expected_version=version)
             rec.record("investor.update", "investor", investor_id, before=audit_image(before),
                        after={**audit_image(after), "personal": personal_changes(before, after)})
-        return Investor.from_doc(after)
+        return self._saved(Investor.from_doc(after))
 
     def end_relationship(self, actor: Actor, investor_id: str, version: int, ended_on: Any) -> Investor:
         """Record the day the business relationship ended (``None``: it goes on again). The KYC retention period
