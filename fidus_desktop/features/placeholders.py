@@ -1,4 +1,4 @@
-"""CRM, Compliance and Signing: tabs that say what is coming until their features land (later issues).
+"""CRM and Compliance: tabs that say what is coming until their features land (later issues).
 
 Each will replace its line here with a package of its own, as in the worked example of docs/DEVELOPERS.md.
 """
@@ -16,7 +16,4 @@ CRM = Feature(
 )
 COMPLIANCE = Feature(
     name="compliance", tab=TabDecl("compliance", "Compliance", note="KYC/AML files, risk scoring and screening.")
-)
-SIGNING = Feature(
-    name="signing", tab=TabDecl("signing", "Signing", note="Signature capture, signed PDFs and validation.")
 )
