@@ -14,8 +14,7 @@ from fidus_desktop.cli.common import (
     emit_json,
     fail,
 )
-from fidus_desktop.integrations.signing.certificates import load_pkcs12
-from fidus_desktop.integrations.signing.pades import Placement, SignRequest
+from fidus_desktop.services.signing import Placement, SignRequest
 
 
 def _read(path: str, what: str) -> bytes:
@@ -49,11 +48,11 @@ def _passphrase(env: str | None) -> str | None:
 
 def cmd_pdf(args: argparse.Namespace) -> int:
     pdf = _read(args.input, "PDF")
-    certificate = load_pkcs12(_read(args.p12, "PKCS#12 file"), _passphrase(args.p12_pass_env)) if args.p12 else None
+    pkcs12 = _read(args.p12, "PKCS#12 file") if args.p12 else None
     request = SignRequest(args.field, args.signer, reason=args.reason or "", location=args.location or "",
                           placement=Placement(args.page - 1) if args.page else None, lock=args.lock)
     with acting(args) as (ctx, actor):
-        signed = ctx.services.signing.sign(actor, pdf, request, certificate)
+        signed = ctx.services.signing.sign(actor, pdf, request, pkcs12, _passphrase(args.p12_pass_env))
     _write_private(Path(args.out), signed.data)
     print(f"Signed {args.input} as {args.signer} into {args.out} (SHA-256 {signed.sha256_after}).")
     return EXIT_OK

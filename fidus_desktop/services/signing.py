@@ -25,7 +25,7 @@ from fidus_desktop.integrations.signing.certificates import (
     create_self_signed,
     load_pkcs12,
 )
-from fidus_desktop.integrations.signing.pades import SignRequest, sign_pdf
+from fidus_desktop.integrations.signing.pades import Placement, SignRequest, sign_pdf
 from fidus_desktop.integrations.signing.validation import SignatureReport, validate_pdf
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext
@@ -36,6 +36,7 @@ from fidus_desktop.store.port import Document, new_id
 CERTIFICATES = "signing_certificates"
 TRUSTED = "signing_trusted_cas"
 KEY_FIELD = PersonalField(CERTIFICATES, "private_key", "blob", "signing.private_key")
+__all__ = ["Placement", "SignRequest", "SigningService"]  # front ends build requests from these
 SIGNING_PERSONAL_DATA = PersonalDataRegistry(fields=[KEY_FIELD])
 
 
@@ -135,11 +136,13 @@ class SigningService(Service):
                 + [d["certificate"] for d in self.trusted.find({}, projection=["certificate"])])
 
     # -- signing and validating ------------------------------------------------------------------------------
-    def sign(self, actor: Actor, pdf: bytes, request: SignRequest,
-             certificate: OfficeCertificate | None = None) -> SignedPdf:
-        """``pdf`` signed with the office certificate (or ``certificate``, e.g. a PKCS#12 given for this once)."""
+    def sign(self, actor: Actor, pdf: bytes, request: SignRequest, pkcs12: bytes | None = None,
+             pkcs12_passphrase: str | None = None) -> SignedPdf:
+        """``pdf`` signed with the office certificate, or with the key and certificate of ``pkcs12`` given for
+        this one signature."""
         require(actor, SigningPermission.SIGN)
         info = None
+        certificate = load_pkcs12(pkcs12, pkcs12_passphrase) if pkcs12 is not None else None
         if certificate is None:
             doc = self._current()
             if doc is None:

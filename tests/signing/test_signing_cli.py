@@ -117,3 +117,34 @@ def test_who_may_sign_verify_and_manage_the_certificate(db: list[str], pdf: Path
 
 def test_permissions_are_declared_once() -> None:
     assert {p.value for p in SigningPermission} == {"signing.sign", "signing.verify", "signing.certificate"}
+
+
+def test_a_pkcs12_for_one_signature_and_trusting_its_issuer(db: list[str], pdf: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import (
+        BestAvailableEncryption,
+        Encoding,
+        load_der_private_key,
+        pkcs12,
+    )
+
+    from fidus_desktop.integrations.signing.certificates import create_self_signed
+
+    partner = create_self_signed("Partner Bank", "Partner")
+    cert = x509.load_der_x509_certificate(partner.certificate)
+    key = load_der_private_key(partner.private_key, None)
+    (tmp_path / "partner.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(b"p", key, cert, None, BestAvailableEncryption(b"pw")))  # type: ignore[arg-type]
+    (tmp_path / "partner.pem").write_bytes(cert.public_bytes(Encoding.PEM))
+    monkeypatch.setenv("P12_PASS", "pw")
+    signed = tmp_path / "signed.pdf"
+    code, out = run(db, capsys, "sign", "pdf", str(pdf), "--out", str(signed), "--signer", "Bank",
+                    "--p12", str(tmp_path / "partner.p12"), "--p12-pass-env", "P12_PASS")
+    assert code == 0, out
+    code, out = run(db, capsys, "sign", "verify", str(signed))
+    assert code == 1
+    assert "the certificate is not trusted" in out
+    assert run(db, capsys, "sign", "trust", str(tmp_path / "partner.pem"))[0] == 0
+    assert run(db, capsys, "sign", "verify", str(signed))[0] == 0
