@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.keys import KeyService
     from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
     from fidus_desktop.services.portfolio import PortfolioServices
+    from fidus_desktop.services.signing import SigningService
     from fidus_desktop.services.statements import StatementService
     from fidus_desktop.services.trading import TradingServices
     from fidus_desktop.services.users import UserService
@@ -92,6 +93,8 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
+
+    signing: SigningService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

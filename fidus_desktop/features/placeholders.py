@@ -1,4 +1,4 @@
-"""CRM and Signing: tabs that say what is coming until their features land (later issues).
+"""CRM: a tab that says what is coming until its feature lands (a later issue).
 
 Each will replace its line here with a package of its own, as in the worked example of docs/DEVELOPERS.md.
 """
@@ -13,7 +13,4 @@ CRM = Feature(
     tab=TabDecl("crm", "CRM", note="Pipeline, follow-ups and Google Workspace integration."),
     settings=(Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
     doctor=("fidus_desktop.cli.doctor:check_google",),
-)
-SIGNING = Feature(
-    name="signing", tab=TabDecl("signing", "Signing", note="Signature capture, signed PDFs and validation.")
 )

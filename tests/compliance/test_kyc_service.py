@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from tests.permission_matrix import actor_for, assert_permission_matrix
 
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.config.secrets import SecretStore
@@ -22,7 +23,6 @@ from fidus_desktop.services.permissions import PermissionDenied, Role, allowed
 from fidus_desktop.services.portfolio.investors import Investor
 from tests.compliance.conftest import sdn_excerpt
 from tests.keys_backup.conftest import CHEAP, PASSPHRASE
-from tests.permission_matrix import actor_for, assert_permission_matrix
 
 OLGA = Actor("officer-1", "olga", Role.COMPLIANCE_OFFICER, "test")
 OMAR = Actor("officer-2", "omar", Role.COMPLIANCE_OFFICER, "test")
