@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from fidus_desktop.features.admin import ADMIN
 from fidus_desktop.features.core import CORE
-from fidus_desktop.features.placeholders import COMPLIANCE, CRM, SIGNING
+from fidus_desktop.features.crm import CRM
+from fidus_desktop.features.placeholders import COMPLIANCE, SIGNING
 from fidus_desktop.features.portfolio import PORTFOLIO
 from fidus_desktop.features.spec import Feature
 from fidus_desktop.features.trading import TRADING
