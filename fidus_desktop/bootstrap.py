@@ -32,6 +32,8 @@ from fidus_desktop.store.uri import open_store
 if TYPE_CHECKING:
     from fidus_desktop.services.audit_query import AuditQueryService
     from fidus_desktop.services.backup import BackupService
+    from fidus_desktop.services.crm.prospects import ProspectService
+    from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
     from fidus_desktop.services.keys import KeyService
@@ -80,6 +82,8 @@ class Services:
     portfolio: PortfolioServices
     statements: StatementService
     trading: TradingServices
+    crm_stages: StageService
+    prospects: ProspectService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

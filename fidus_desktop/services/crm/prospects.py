@@ -16,8 +16,9 @@ check refuses a concurrent second conversion).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -83,8 +84,10 @@ class Prospect:
 
     @classmethod
     def from_doc(cls, doc: Document) -> Prospect:
-        names = {f.name for f in fields(cls)} - {"prospect_id", "version"}
-        return cls(prospect_id=doc["_id"], version=doc["version"], **{n: doc.get(n) for n in names})
+        return cls(doc["_id"], doc["kind"], doc.get("first_name"), doc.get("last_name"), doc.get("organisation"),
+                   doc.get("email"), doc.get("phone"), doc.get("country"), doc.get("source"), doc.get("owner"),
+                   doc.get("expected_amount"), doc.get("currency"), doc.get("expected_close"),
+                   doc.get("next_follow_up"), doc["stage"], doc.get("investor_id"), doc["version"])
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ class ProspectService(Service):
         query = {"stage": self.stages.stage(stage).name} if stage else {}
         return [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
 
-    def history(self, actor: Actor, prospect_id: str) -> list[StageMove]:
+    def history(self, actor: Actor, prospect_id: str) -> builtins.list[StageMove]:
         require(actor, CrmPermission.READ)
         return [StageMove(d["prospect_id"], d["from_stage"], d["to_stage"], d["at"], d["by"],
                           d.get("seconds_in_previous"), d.get("reason"), d.get("note"))
@@ -200,7 +203,7 @@ class ProspectService(Service):
         return MatchKeys.of(display_name=person or doc.get("organisation"), organisation=doc.get("organisation"),
                             email=doc.get("email"), phone=doc.get("phone"), country=doc.get("country"))
 
-    def duplicates(self, doc: Document, exclude: tuple[str, ...] = ()) -> list[DuplicateMatch]:
+    def duplicates(self, doc: Document, exclude: tuple[str, ...] = ()) -> builtins.list[DuplicateMatch]:
         """Prospects sharing a key with ``doc`` (one indexed query per key) and investors with its e-mail or
         name."""
         keys = self._keys(doc)
