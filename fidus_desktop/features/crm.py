@@ -1,5 +1,5 @@
-"""CRM: prospects and the pipeline Lead → Negotiation → Won/Lost, conversion into investors; follow-ups,
-referral agents, Google Workspace and the tab come next (issue 14)."""
+"""CRM: prospects and the pipeline Lead → Negotiation → Won/Lost on a board and a list, conversion into
+investors; follow-ups, referral agents and Google Workspace come next (issue 14)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,7 @@ CRM = Feature(
         Role.COMPLIANCE_OFFICER: frozenset({READ}),
         Role.BACK_OFFICE: frozenset({READ, MANAGE}),
     },
-    tab=TabDecl("crm", "CRM", note="The pipeline board, follow-ups and Google Workspace come next; "
-                                   "`fidus crm` imports, lists, moves and converts prospects today."),
+    tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
     cli=("fidus_desktop.cli.crm",),
     personal_data=CRM_PERSONAL_DATA,
     settings=(Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),

@@ -23,9 +23,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fidus_desktop.domain.crm.funnel import CurrencyTotal, currency_totals
 from fidus_desktop.domain.crm.matching import Candidate, DuplicateMatch, MatchKeys, find_duplicates, phone_problem
-from fidus_desktop.domain.crm.stages import PipelineError, StageKind, check_move, stage_change
-from fidus_desktop.domain.money import check_currency
+from fidus_desktop.domain.crm.stages import PipelineError, Stage, StageKind, check_move, stage_change
+from fidus_desktop.domain.money import Money, check_currency
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
@@ -102,6 +103,15 @@ class StageMove:
     note: str | None
 
 
+@dataclass(frozen=True)
+class BoardColumn:
+    """One stage of the board: its prospects and their expected amounts per currency (total and weighted)."""
+
+    stage: Stage
+    prospects: tuple[Prospect, ...]
+    totals: tuple[CurrencyTotal, ...]
+
+
 class ProspectService(Service):
     def __init__(self, ctx: ServiceContext, stages: StageService, investors: InvestorService) -> None:
         super().__init__(ctx)
@@ -127,6 +137,19 @@ class ProspectService(Service):
         require(actor, CrmPermission.READ)
         query = {"stage": self.stages.stage(stage).name} if stage else {}
         return [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
+
+    def board(self, actor: Actor) -> builtins.list[BoardColumn]:
+        """The pipeline board: every stage in order with its prospects (soonest follow-up first, then oldest)
+        and their totals. Stages are only added or reordered, never removed, so every prospect has a column."""
+        prospects = self.list(actor)
+        columns = []
+        for stage in self.stages.stages():
+            mine = sorted((p for p in prospects if p.stage == stage.name),
+                          key=lambda p: (p.next_follow_up is None, p.next_follow_up or date.max))
+            amounts = [Money(p.expected_amount, p.currency) for p in mine
+                       if p.expected_amount is not None and p.currency]
+            columns.append(BoardColumn(stage, tuple(mine), currency_totals(stage, amounts)))
+        return columns
 
     def history(self, actor: Actor, prospect_id: str) -> builtins.list[StageMove]:
         require(actor, CrmPermission.READ)

@@ -1,0 +1,39 @@
+"""How a prospect and a column's totals read on the board (shared by the board and the list)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fidus_desktop.domain.crm.funnel import CurrencyTotal
+from fidus_desktop.reports import formatting as fmt
+from fidus_desktop.services.crm.prospects import Prospect
+
+OVERDUE_COLOUR = "#C0392B"
+
+
+def expected(prospect: Prospect) -> str:
+    if prospect.expected_amount is None:
+        return "no amount yet"
+    return fmt.amount(prospect.expected_amount, prospect.currency, with_code=True)
+
+
+def is_overdue(prospect: Prospect, today: date) -> bool:
+    """A follow-up date in the past on a prospect still in play (converted ones need no follow-up)."""
+    return prospect.next_follow_up is not None and prospect.next_follow_up < today and not prospect.investor_id
+
+
+def card_text(prospect: Prospect, today: date) -> str:
+    follow_up = "no follow-up set" if prospect.next_follow_up is None else (
+        f"follow up {prospect.next_follow_up.isoformat()}" + (" — overdue" if is_overdue(prospect, today) else ""))
+    lines = [prospect.display_name, f"{expected(prospect)} · {prospect.owner or 'no owner'}", follow_up]
+    if prospect.investor_id:
+        lines.append("converted to an investor")
+    return "\n".join(lines)
+
+
+def totals_text(totals: tuple[CurrencyTotal, ...]) -> str:
+    """One line per currency: the expected total and its probability-weighted part."""
+    if not totals:
+        return "no expected amounts"
+    return "\n".join(f"{fmt.amount(t.total.amount, t.total.currency, with_code=True)} · weighted "
+                     f"{fmt.amount(t.weighted.amount, t.weighted.currency)}" for t in totals)

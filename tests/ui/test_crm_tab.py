@@ -1,0 +1,175 @@
+"""The CRM tab driven with qtbot: the board's columns and totals, New prospect with a duplicate, Move to…
+from the card menu, Lost asking for a reason, Convert to investor, drag and drop, read-only users."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.permissions import Role
+from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.crm.board import MIME
+from fidus_desktop.ui.crm.tab import CrmTab
+from fidus_desktop.ui.session import UiSession
+from tests.ui.form_support import click, field_error, submit_form
+
+
+@pytest.fixture
+def session(app_context: AppContext, admin: Actor, inline_runner: InlineRunner) -> UiSession:
+    prospects = app_context.services.prospects
+    prospects.create(admin, {"first_name": "Ann", "last_name": "Smith", "email": "ann@example.com",
+                             "expected_amount": "250000", "currency": "EUR", "next_follow_up": "2020-01-02"})
+    prospects.create(admin, {"organisation": "Jones Holdings Ltd", "expected_amount": "1000000", "currency": "USD",
+                             "stage": "Negotiation"})
+    prospects.create(admin, {"first_name": "Carl", "last_name": "Berg", "expected_amount": "500000",
+                             "currency": "EUR", "stage": "Negotiation"})
+    return UiSession(app_context, admin, inline_runner)
+
+
+def open_tab(qtbot: QtBot, session: UiSession) -> CrmTab:
+    tab = CrmTab(session)
+    qtbot.addWidget(tab)
+    tab.resize(1280, 700)
+    tab.show()
+    return tab
+
+
+def card_ids(tab: CrmTab, stage: str) -> list[str]:
+    cards = tab.board.columns[stage].cards
+    return [cards.item(i).data(Qt.ItemDataRole.UserRole).display_name for i in range(cards.count())]
+
+
+def prospect_id(session: UiSession, name: str) -> str:
+    return next(p.prospect_id for p in session.services.prospects.list(session.actor) if p.display_name == name)
+
+
+def move_via_menu(tab: CrmTab, name: str, stage: str) -> None:
+    assert tab.board.select(prospect_id(tab.session, name))
+    menu = tab.card_menu(tab.selected())
+    action = menu.findChild(QAction, f"move_{stage}")
+    assert action is not None
+    assert action.isEnabled()
+    action.trigger()
+
+
+def test_board_shows_stages_counts_and_totals_per_currency(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    assert list(tab.board.columns) == ["Lead", "Negotiation", "Won", "Lost"]
+    negotiation = tab.board.columns["Negotiation"]
+    assert negotiation.header.text() == "Negotiation  (2)"
+    # Independent figures: 1,000,000 USD and 500,000 EUR at 50 %, never added together.
+    assert negotiation.totals.text() == ("500,000.00 EUR · weighted 250,000.00\n"
+                                         "1,000,000.00 USD · weighted 500,000.00")
+    lead = tab.board.columns["Lead"].cards.item(0)
+    assert "overdue" in lead.text()
+    assert lead.foreground().color().name() == "#c0392b"
+    assert tab.board.columns["Won"].totals.text() == "no expected amounts"
+
+
+def test_new_prospect_shows_duplicates_and_lets_the_user_go_on(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    click(qtbot, tab.new_button)
+    dialog = tab.new_dialog
+    submit_form(qtbot, dialog, first_name="Anne", last_name="Smyth", email="ANN@example.com",
+                expected_amount="10000", currency="EUR")
+    assert dialog.isVisible()
+    assert "Ann Smith" in field_error(dialog, "general")
+    go_on = dialog.findChild(QCheckBox, "allow_duplicates")
+    assert go_on.isVisibleTo(dialog)
+    go_on.setChecked(True)
+    click(qtbot, dialog.ok_button)
+    assert not dialog.isVisible()
+    assert card_ids(tab, "Lead") == ["Ann Smith", "Anne Smyth"]
+    assert "Anne Smyth added" in tab.message.text()
+
+
+def test_new_prospect_shows_field_problems(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    click(qtbot, tab.new_button)
+    submit_form(qtbot, tab.new_dialog, first_name="Zed", email="not-an-address")
+    assert "Give a last name" in field_error(tab.new_dialog, "last_name")
+    assert "not an e-mail" in field_error(tab.new_dialog, "email")
+
+
+def test_move_via_menu_and_lost_asks_for_a_reason(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    move_via_menu(tab, "Ann Smith", "Negotiation")
+    assert card_ids(tab, "Negotiation") == ["Ann Smith", "Jones Holdings Ltd", "Carl Berg"]
+    assert tab.board.columns["Negotiation"].header.text() == "Negotiation  (3)"
+    move_via_menu(tab, "Carl Berg", "Lost")
+    dialog = tab.lost_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    reasons = dialog.findChild(QComboBox, "reason")
+    assert [reasons.itemText(i) for i in range(reasons.count())] == session.services.crm_stages.lost_reasons()
+    reasons.setCurrentText("Timing")
+    qtbot.keyClicks(dialog.note, "next year")
+    click(qtbot, dialog.findChild(QPushButton, "ok"))
+    assert card_ids(tab, "Lost") == ["Carl Berg"]
+    history = session.services.prospects.history(session.actor, prospect_id(session, "Carl Berg"))
+    assert (history[-1].to_stage, history[-1].reason, history[-1].note) == ("Lost", "Timing", "next year")
+
+
+def test_cancelling_the_lost_reason_leaves_the_prospect(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    move_via_menu(tab, "Carl Berg", "Lost")
+    tab.lost_dialog.reject()
+    assert "Carl Berg" in card_ids(tab, "Negotiation")
+    assert card_ids(tab, "Lost") == []
+
+
+def test_convert_a_won_prospect_once(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    assert tab.board.select(prospect_id(session, "Ann Smith"))
+    assert not tab.card_menu(tab.selected()).findChild(QAction, "convertAction").isEnabled()
+    move_via_menu(tab, "Ann Smith", "Won")
+    assert tab.board.select(prospect_id(session, "Ann Smith"))
+    click(qtbot, tab.convert_button)
+    assert "Ann Smith is now investor INV-" in tab.message.text()
+    investors = session.services.portfolio.investors
+    assert investors.count(session.actor) == 1
+    assert tab.board.select(prospect_id(session, "Ann Smith"))
+    menu = tab.card_menu(tab.selected())
+    assert not menu.findChild(QAction, "convertAction").isEnabled()
+    assert not menu.findChild(QAction, "move_Lead").isEnabled()
+
+
+def test_dropping_a_card_moves_the_prospect(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    source, target = tab.board.columns["Lead"].cards, tab.board.columns["Won"].cards
+    data = source.mimeData([source.item(0)])
+    assert data.hasFormat(MIME)
+    event = QDropEvent(QPoint(5, 5), Qt.DropAction.MoveAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    target.dropEvent(event)
+    assert card_ids(tab, "Won") == ["Ann Smith"]
+    assert session.services.prospects.get(session.actor, prospect_id(session, "Ann Smith")).stage == "Won"
+
+
+def test_list_view_filters_by_stage(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    tab.views.setCurrentIndex(1)
+    assert tab.model.rowCount() == 3
+    tab.stage_filter.setCurrentText("Negotiation")
+    assert [tab.model.prospect(r).display_name for r in range(tab.model.rowCount())] == [
+        "Jones Holdings Ltd", "Carl Berg"]
+    assert tab.model.data(tab.model.index(0, 3)) == "1,000,000.00"
+    assert tab.model.prospect(0).expected_amount == Decimal("1000000")
+
+
+def test_read_only_user_sees_the_board_but_cannot_change_it(
+        qtbot: QtBot, app_context: AppContext, session: UiSession) -> None:
+    officer = Actor("u-james", "james", Role.COMPLIANCE_OFFICER, workstation="test")
+    tab = open_tab(qtbot, UiSession(app_context, officer, session.runner))
+    assert card_ids(tab, "Lead") == ["Ann Smith"]
+    assert not tab.new_button.isEnabled()
+    assert not tab.board.columns["Lead"].cards.dragEnabled()
+    tab.board.select(prospect_id(session, "Ann Smith"))
+    assert not tab.card_menu(tab.selected()).findChild(QAction, "move_Won").isEnabled()
