@@ -27,6 +27,7 @@ CRM = Feature(
     },
     tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
     cli=("fidus_desktop.cli.crm",),
+    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),),
     personal_data=CRM_PERSONAL_DATA,
     settings=(Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
     doctor=("fidus_desktop.cli.doctor:check_google",),
