@@ -173,3 +173,11 @@ def test_read_only_user_sees_the_board_but_cannot_change_it(
     assert not tab.board.columns["Lead"].cards.dragEnabled()
     tab.board.select(prospect_id(session, "Ann Smith"))
     assert not tab.card_menu(tab.selected()).findChild(QAction, "move_Won").isEnabled()
+
+
+def test_a_change_from_another_workstation_shows_at_the_next_poll(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    session.services.prospects.create(session.actor, {"organisation": "Elsewhere Trust"})  # no signal: "remote"
+    assert "Elsewhere Trust" not in card_ids(tab, "Lead")
+    tab.poll_changes()
+    assert "Elsewhere Trust" in card_ids(tab, "Lead")

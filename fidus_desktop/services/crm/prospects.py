@@ -35,6 +35,7 @@ from fidus_desktop.services.crm.stages import StageService
 from fidus_desktop.services.permissions import require
 from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonCollection
 from fidus_desktop.services.portfolio._common import parse_date, parse_decimal
+from fidus_desktop.services.portfolio.changes import changes_since
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.store.port import Document
 
@@ -150,6 +151,11 @@ class ProspectService(Service):
                        if p.expected_amount is not None and p.currency]
             columns.append(BoardColumn(stage, tuple(mine), currency_totals(stage, amounts)))
         return columns
+
+    def changes_since(self, token: int | None) -> tuple[int, frozenset[str]]:
+        """What changed after ``token``, here or on another workstation (``portfolio.changes``); the CRM tab
+        polls it and reloads when ``crm_prospect`` or ``crm_pipeline`` appears."""
+        return changes_since(self.ctx.audit, token)
 
     def history(self, actor: Actor, prospect_id: str) -> builtins.list[StageMove]:
         require(actor, CrmPermission.READ)

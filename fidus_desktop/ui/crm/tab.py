@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,6 +36,7 @@ from fidus_desktop.ui.crm.list_model import ProspectTableModel
 from fidus_desktop.ui.session import UiSession
 
 TOPICS = {"crm_prospect", "crm_pipeline", "*"}
+POLL_MS = 5000
 ALL_STAGES = "All stages"
 
 
@@ -103,6 +104,12 @@ class CrmTab(QWidget):
         layout.addLayout(toolbar)
         layout.addWidget(self.views, 1)
         session.signals.data_changed.connect(self._data_changed)
+        self._token: int | None = None
+        self._polling = False
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self.poll_changes)
+        self.poll_timer.start()
         self.reload()
 
     # -- loading ------------------------------------------------------------------------------------------
@@ -113,13 +120,33 @@ class CrmTab(QWidget):
     def reload(self) -> None:
         services, actor = self.session.services, self.session.actor
 
-        def load() -> tuple[list[BoardColumn], list[str]]:
-            return services.prospects.board(actor), services.crm_stages.lost_reasons()
+        def load() -> tuple[int, list[BoardColumn], list[str]]:
+            token = services.prospects.changes_since(None)[0]  # before reading: a change after it shows next poll
+            return token, services.prospects.board(actor), services.crm_stages.lost_reasons()
 
         self.session.runner.submit(load, on_done=self._show, on_error=lambda exc: show_error(exc, self))
 
-    def _show(self, loaded: tuple[list[BoardColumn], list[str]]) -> None:
-        columns, self.reasons = loaded
+    def poll_changes(self) -> None:
+        """Ask (in the worker) whether prospects or the pipeline changed, here or on another workstation."""
+        if self._polling or self._token is None:
+            return
+        self._polling = True
+        prospects, token = self.session.services.prospects, self._token
+        self.session.runner.submit(lambda: prospects.changes_since(token), on_done=self._changes_seen,
+                                   on_error=self._poll_failed)
+
+    def _changes_seen(self, result: tuple[int, frozenset[str]]) -> None:
+        self._polling = False
+        self._token, topics = result
+        if topics & TOPICS:
+            self.reload()
+
+    def _poll_failed(self, exc: BaseException) -> None:
+        self._polling = False
+        self.message.setText(f"Could not check for changes: {exc}")
+
+    def _show(self, loaded: tuple[int, list[BoardColumn], list[str]]) -> None:
+        self._token, columns, self.reasons = loaded
         self.stages = [c.stage for c in columns]
         self.board.show_columns(columns, date.today(), self.editable)
         wanted = self.stage_filter.currentText() or ALL_STAGES
