@@ -181,3 +181,23 @@ def test_a_change_from_another_workstation_shows_at_the_next_poll(qtbot: QtBot, 
     assert "Elsewhere Trust" not in card_ids(tab, "Lead")
     tab.poll_changes()
     assert "Elsewhere Trust" in card_ids(tab, "Lead")
+
+
+def test_list_filters_by_owner_country_and_overdue_and_sorts_amounts_by_value(
+        qtbot: QtBot, session: UiSession) -> None:
+    session.services.prospects.create(session.actor, {"organisation": "Small Trust", "owner": "lena",
+                                                      "country": "CH", "expected_amount": "90000",
+                                                      "currency": "EUR"})
+    tab = open_tab(qtbot, session)
+    tab.views.setCurrentIndex(1)
+    names = lambda: [tab.model.prospect(r).display_name for r in range(tab.model.rowCount())]  # noqa: E731
+    owners = tab.filters["owner"]
+    assert [owners.itemText(i) for i in range(owners.count())] == ["Any", "admin", "lena"]
+    owners.setCurrentText("lena")
+    assert names() == ["Small Trust"]
+    owners.setCurrentText("Any")
+    tab.overdue_only.setChecked(True)
+    assert names() == ["Ann Smith"]
+    tab.overdue_only.setChecked(False)
+    tab.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # EUR by value (90,000 < 250,000 < 500,000), then USD
+    assert names() == ["Small Trust", "Ann Smith", "Carl Berg", "Jones Holdings Ltd"]

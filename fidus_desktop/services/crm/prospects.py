@@ -84,6 +84,10 @@ class Prospect:
         person = " ".join(p for p in (self.first_name, self.last_name) if p)
         return person or self.organisation or "(no name)"
 
+    def overdue(self, today: date) -> bool:
+        """A follow-up day in the past on a prospect still in play (a converted one needs none)."""
+        return self.next_follow_up is not None and self.next_follow_up < today and not self.investor_id
+
     @classmethod
     def from_doc(cls, doc: Document) -> Prospect:
         return cls(doc["_id"], doc["kind"], doc.get("first_name"), doc.get("last_name"), doc.get("organisation"),
@@ -134,10 +138,17 @@ class ProspectService(Service):
         require(actor, CrmPermission.READ)
         return Prospect.from_doc(self._require(prospect_id))
 
-    def list(self, actor: Actor, *, stage: str | None = None) -> list[Prospect]:
+    def list(self, actor: Actor, *, stage: str | None = None, owner: str | None = None, source: str | None = None,
+             country: str | None = None, overdue_on: date | None = None) -> list[Prospect]:
+        """Prospects oldest first; each filter given narrows the list (``overdue_on``: a follow-up before that
+        day on a prospect not yet converted)."""
         require(actor, CrmPermission.READ)
-        query = {"stage": self.stages.stage(stage).name} if stage else {}
-        return [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
+        query: dict[str, Any] = {"stage": self.stages.stage(stage).name} if stage else {}
+        query.update({k: v for k, v in (("owner", owner), ("source", source), ("country", country)) if v})
+        found = [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
+        if overdue_on is not None:
+            found = [p for p in found if p.overdue(overdue_on)]
+        return found
 
     def board(self, actor: Actor) -> builtins.list[BoardColumn]:
         """The pipeline board: every stage in order with its prospects (soonest follow-up first, then oldest)

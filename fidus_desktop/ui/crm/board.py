@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.services.crm.prospects import BoardColumn, Prospect
-from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR, card_text, is_overdue, totals_text
+from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR, card_text, totals_text
 
 MIME = "application/x-fidus-prospect"
 ROLE = Qt.ItemDataRole.UserRole
@@ -96,7 +96,7 @@ class StageColumn(QFrame):
             item = QListWidgetItem(card_text(prospect, today))
             item.setData(ROLE, prospect)
             item.setToolTip(" · ".join(filter(None, [prospect.organisation, prospect.email, prospect.phone])))
-            if is_overdue(prospect, today):
+            if prospect.overdue(today):
                 item.setForeground(QBrush(QColor(OVERDUE_COLOUR)))
             self.cards.addItem(item)
         layout = QVBoxLayout(self)

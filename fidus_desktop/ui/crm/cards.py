@@ -17,14 +17,9 @@ def expected(prospect: Prospect) -> str:
     return fmt.amount(prospect.expected_amount, prospect.currency, with_code=True)
 
 
-def is_overdue(prospect: Prospect, today: date) -> bool:
-    """A follow-up date in the past on a prospect still in play (converted ones need no follow-up)."""
-    return prospect.next_follow_up is not None and prospect.next_follow_up < today and not prospect.investor_id
-
-
 def card_text(prospect: Prospect, today: date) -> str:
     follow_up = "no follow-up set" if prospect.next_follow_up is None else (
-        f"follow up {prospect.next_follow_up.isoformat()}" + (" — overdue" if is_overdue(prospect, today) else ""))
+        f"follow up {prospect.next_follow_up.isoformat()}" + (" — overdue" if prospect.overdue(today) else ""))
     lines = [prospect.display_name, f"{expected(prospect)} · {prospect.owner or 'no owner'}", follow_up]
     if prospect.investor_id:
         lines.append("converted to an investor")

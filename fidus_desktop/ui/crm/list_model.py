@@ -11,19 +11,22 @@ from PySide6.QtGui import QBrush, QColor
 
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.services.crm.prospects import Prospect
-from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR, is_overdue
+from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS: list[tuple[str, Callable[[Prospect], Any]]] = [
-    ("Name", lambda p: p.display_name),
-    ("Organisation", lambda p: p.organisation or ""),
-    ("Stage", lambda p: p.stage),
-    ("Expected amount", lambda p: fmt.amount(p.expected_amount, p.currency)),
-    ("Currency", lambda p: p.currency or ""),
-    ("Owner", lambda p: p.owner or ""),
-    ("Next follow-up", lambda p: fmt.day(p.next_follow_up)),
-    ("Source", lambda p: p.source or ""),
-    ("Investor", lambda p: "converted" if p.investor_id else ""),
+# (header, display text, sort key): amounts sort by currency then value, never by their text
+COLUMNS: list[tuple[str, Callable[[Prospect], Any], Callable[[Prospect], Any]]] = [
+    ("Name", lambda p: p.display_name, lambda p: p.display_name.casefold()),
+    ("Organisation", lambda p: p.organisation or "", lambda p: (p.organisation or "").casefold()),
+    ("Stage", lambda p: p.stage, lambda p: p.stage),
+    ("Expected amount", lambda p: fmt.amount(p.expected_amount, p.currency),
+     lambda p: (p.currency or "", p.expected_amount or 0)),
+    ("Currency", lambda p: p.currency or "", lambda p: p.currency or ""),
+    ("Owner", lambda p: p.owner or "", lambda p: p.owner or ""),
+    ("Next follow-up", lambda p: fmt.day(p.next_follow_up), lambda p: p.next_follow_up or date.max),
+    ("Source", lambda p: p.source or "", lambda p: p.source or ""),
+    ("Country", lambda p: p.country or "", lambda p: p.country or ""),
+    ("Investor", lambda p: "converted" if p.investor_id else "", lambda p: bool(p.investor_id)),
 ]
 AMOUNT_COLUMN = 3
 
@@ -33,11 +36,22 @@ class ProspectTableModel(QAbstractTableModel):
         super().__init__()
         self.rows: list[Prospect] = []
         self.today = today
+        self.sorted_by: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: list[Prospect]) -> None:
         self.beginResetModel()
-        self.rows = rows
+        self.rows = self._ordered(rows)
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sorted_by = (column, order) if 0 <= column < len(COLUMNS) else None  # -1: the service's order
+        self.set_rows(self.rows)
+
+    def _ordered(self, rows: list[Prospect]) -> list[Prospect]:
+        if self.sorted_by is None:
+            return rows
+        column, order = self.sorted_by
+        return sorted(rows, key=COLUMNS[column][2], reverse=order == Qt.SortOrder.DescendingOrder)
 
     def prospect(self, row: int) -> Prospect:
         return self.rows[row]
@@ -61,6 +75,6 @@ class ProspectTableModel(QAbstractTableModel):
             return COLUMNS[index.column()][1](prospect)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == AMOUNT_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and is_overdue(prospect, self.today()):
+        if role == Qt.ItemDataRole.ForegroundRole and prospect.overdue(self.today()):
             return QBrush(QColor(OVERDUE_COLOUR))
         return None

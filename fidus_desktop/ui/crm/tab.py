@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +39,8 @@ from fidus_desktop.ui.session import UiSession
 TOPICS = {"crm_prospect", "crm_pipeline", "*"}
 POLL_MS = 5000
 ALL_STAGES = "All stages"
+ANY = "Any"
+FILTERS = ("owner", "source", "country")  # list filters whose choices are the values in use
 
 
 class CrmTab(QWidget):
@@ -80,15 +83,28 @@ class CrmTab(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicatorShown(False)  # oldest first until a header is clicked
         self.stage_filter = QComboBox()
         self.stage_filter.setObjectName("stageFilter")
-        self.stage_filter.currentTextChanged.connect(lambda _: self.load_list())
+        self.filters = {name: QComboBox() for name in FILTERS}
+        self.overdue_only = QCheckBox("Overdue follow-ups only")
+        self.overdue_only.setObjectName("overdueOnly")
         list_page = QWidget()
         list_layout = QVBoxLayout(list_page)
         filter_row = QHBoxLayout()
         filter_row.addWidget(QLabel("Stage"))
         filter_row.addWidget(self.stage_filter)
+        for name, combo in self.filters.items():
+            combo.setObjectName(f"{name}Filter")
+            combo.setMinimumContentsLength(10)
+            combo.currentTextChanged.connect(lambda _: self.load_list())
+            filter_row.addWidget(QLabel(name.capitalize()))
+            filter_row.addWidget(combo)
+        filter_row.addWidget(self.overdue_only)
         filter_row.addStretch(1)
+        self.stage_filter.currentTextChanged.connect(lambda _: self.load_list())
+        self.overdue_only.toggled.connect(lambda _: self.load_list())
         list_layout.addLayout(filter_row)
         list_layout.addWidget(self.table)
 
@@ -150,19 +166,28 @@ class CrmTab(QWidget):
         self.stages = [c.stage for c in columns]
         self.board.show_columns(columns, date.today(), self.editable)
         wanted = self.stage_filter.currentText() or ALL_STAGES
-        self.stage_filter.blockSignals(True)
-        self.stage_filter.clear()
-        self.stage_filter.addItems([ALL_STAGES, *(s.name for s in self.stages)])
-        self.stage_filter.setCurrentText(wanted)
-        self.stage_filter.blockSignals(False)
+        _refill(self.stage_filter, [ALL_STAGES, *(s.name for s in self.stages)], wanted)
+        everyone = [p for c in columns for p in c.prospects]
+        for name, combo in self.filters.items():
+            values = sorted({getattr(p, name) for p in everyone if getattr(p, name)})
+            _refill(combo, [ANY, *values], combo.currentText() or ANY)
         self.load_list()
 
+    def list_filters(self) -> dict[str, Any]:
+        """The list's filters as ``ProspectService.list`` takes them (unset ones left out)."""
+        chosen: dict[str, Any] = {name: combo.currentText() for name, combo in self.filters.items()
+                                  if combo.currentText() not in ("", ANY)}
+        if self.stage_filter.currentText() not in ("", ALL_STAGES):
+            chosen["stage"] = self.stage_filter.currentText()
+        if self.overdue_only.isChecked():
+            chosen["overdue_on"] = date.today()
+        return chosen
+
     def load_list(self) -> None:
-        stage = self.stage_filter.currentText()
+        filters = self.list_filters()
         services, actor = self.session.services, self.session.actor
-        self.session.runner.submit(
-            lambda: services.prospects.list(actor, stage=None if stage in ("", ALL_STAGES) else stage),
-            on_done=self.model.set_rows, on_error=lambda exc: show_error(exc, self))
+        self.session.runner.submit(lambda: services.prospects.list(actor, **filters),
+                                   on_done=self.model.set_rows, on_error=lambda exc: show_error(exc, self))
 
     # -- the selected prospect -----------------------------------------------------------------------------
     def selected(self) -> Prospect | None:
@@ -258,6 +283,15 @@ class CrmTab(QWidget):
     def _refused(self, exc: BaseException) -> None:
         show_error(exc, self)
         self.reload()  # the board shows the prospect where it really is
+
+
+def _refill(combo: QComboBox, items: list[str], wanted: str) -> None:
+    """New choices, keeping the one selected when it is still there, without a reload per change."""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    combo.setCurrentText(wanted if wanted in items else items[0])
+    combo.blockSignals(False)
 
 
 def crm_tab(session: UiSession) -> CrmTab:
