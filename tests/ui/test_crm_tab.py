@@ -201,3 +201,15 @@ def test_list_filters_by_owner_country_and_overdue_and_sorts_amounts_by_value(
     tab.overdue_only.setChecked(False)
     tab.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # EUR by value (90,000 < 250,000 < 500,000), then USD
     assert names() == ["Small Trust", "Ann Smith", "Carl Berg", "Jones Holdings Ltd"]
+
+
+def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    move_via_menu(tab, "Carl Berg", "Lost")
+    tab.lost_dialog.reason.setCurrentText("Fees too high")
+    tab.lost_dialog.accept()
+    assert tab.board.select(prospect_id(session, "Carl Berg"))
+    tab.card_menu(tab.selected()).findChild(QAction, "detailsAction").trigger()
+    history = tab.detail_dialog.history
+    rows = [[history.item(r, c).text() for c in (1, 2, 5)] for r in range(history.rowCount())]
+    assert rows == [["(created)", "Negotiation", ""], ["Negotiation", "Lost", "Fees too high"]]

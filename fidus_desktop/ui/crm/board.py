@@ -111,6 +111,7 @@ class Board(QScrollArea):
 
     moved = Signal(str, str)  # prospect id, stage
     menu_requested = Signal(object, QPoint)  # Prospect, global position
+    opened = Signal(str)  # prospect id (a card double-clicked or Enter pressed on it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +126,7 @@ class Board(QScrollArea):
         for column in columns:
             widget = StageColumn(column, today, editable)
             widget.cards.dropped.connect(self.moved)
+            widget.cards.itemActivated.connect(lambda item: self.opened.emit(item.data(ROLE).prospect_id))
             widget.cards.itemSelectionChanged.connect(lambda cards=widget.cards: self._picked(cards))
             widget.cards.customContextMenuRequested.connect(
                 lambda pos, cards=widget.cards: self._menu(cards, pos))

@@ -32,6 +32,7 @@ from fidus_desktop.services.crm.prospects import BoardColumn, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.crm.board import Board
+from fidus_desktop.ui.crm.detail import ProspectDetailDialog
 from fidus_desktop.ui.crm.dialogs import LostReasonDialog, NewProspectDialog
 from fidus_desktop.ui.crm.list_model import ProspectTableModel
 from fidus_desktop.ui.session import UiSession
@@ -53,6 +54,7 @@ class CrmTab(QWidget):
         self.reasons: list[str] = []
         self.lost_dialog: LostReasonDialog | None = None
         self.new_dialog: NewProspectDialog | None = None
+        self.detail_dialog: ProspectDetailDialog | None = None
 
         self.new_button = QPushButton("New prospect…")
         self.new_button.setObjectName("newProspect")
@@ -74,6 +76,7 @@ class CrmTab(QWidget):
         self.board = Board()
         self.board.moved.connect(self.request_move)
         self.board.menu_requested.connect(lambda p, pos: self.card_menu(p).popup(pos))
+        self.board.opened.connect(self.open_detail)
 
         self.model = ProspectTableModel()
         self.table = QTableView()
@@ -84,6 +87,7 @@ class CrmTab(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSortingEnabled(True)
+        self.table.doubleClicked.connect(lambda index: self.open_detail(self.model.prospect(index.row()).prospect_id))
         self.table.horizontalHeader().setSortIndicatorShown(False)  # oldest first until a header is clicked
         self.stage_filter = QComboBox()
         self.stage_filter.setObjectName("stageFilter")
@@ -228,7 +232,20 @@ class CrmTab(QWidget):
         convert.setEnabled(self.editable and self._is_won(prospect) and not prospect.investor_id)
         convert.triggered.connect(lambda: self.convert(prospect))
         menu.addAction(convert)
+        details = menu.addAction("Details and history…")
+        details.setObjectName("detailsAction")
+        details.triggered.connect(lambda: self.open_detail(prospect.prospect_id))
         return menu
+
+    def open_detail(self, prospect_id: str) -> None:
+        """The prospect as stored now and its stage changes, read in the worker."""
+        prospects, actor = self.session.services.prospects, self.session.actor
+        self.session.runner.submit(lambda: (prospects.get(actor, prospect_id), prospects.history(actor, prospect_id)),
+                                   on_done=self._show_detail, on_error=lambda exc: show_error(exc, self))
+
+    def _show_detail(self, loaded: tuple[Prospect, list[Any]]) -> None:
+        self.detail_dialog = ProspectDetailDialog(*loaded, parent=self)
+        self.detail_dialog.open()
 
     def _is_won(self, prospect: Prospect) -> bool:
         return any(s.name == prospect.stage and s.kind is StageKind.WON for s in self.stages)
