@@ -44,6 +44,8 @@ class StageList(QListWidget):
         self.setWordWrap(True)
         self.setSpacing(3)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setStyleSheet("QListWidget::item { border-bottom: 1px solid #d9d9d9; padding: 4px 2px; }"
+                           "QListWidget::item:selected { background: #cfe2ff; color: black; }")
 
     def mimeTypes(self) -> list[str]:
         return [MIME]
@@ -135,7 +137,7 @@ class Board(QScrollArea):
         self.setWidget(inner)
 
     def _menu(self, cards: StageList, pos: QPoint) -> None:
-        item = cards.itemAt(pos)
+        item = cards.itemAt(pos) or cards.currentItem()  # the menu key opens it on the current card
         if item is not None:
             self.menu_requested.emit(item.data(ROLE), cards.viewport().mapToGlobal(pos))
 
