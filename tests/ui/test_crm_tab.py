@@ -4,6 +4,7 @@ from the card menu, Lost asking for a reason, Convert to investor, drag and drop
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -18,6 +19,7 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.crm.board import MIME
 from fidus_desktop.ui.crm.tab import CrmTab
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.tabs import tab_specs
 from tests.ui.form_support import click, field_error, submit_form
 
 
@@ -213,3 +215,11 @@ def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession) -> Non
     history = tab.detail_dialog.history
     rows = [[history.item(r, c).text() for c in (1, 2, 5)] for r in range(history.rowCount())]
     assert rows == [["(created)", "Negotiation", ""], ["Negotiation", "Lost", "Fees too high"]]
+
+
+
+def test_the_tab_is_listed_for_crm_readers_only() -> None:
+    spec = next(s for s in tab_specs() if s.name == "crm")
+    seen = {role for role in Role
+            if spec.shown_to(SimpleNamespace(actor=Actor("u", "u", role, workstation="t")))}  # type: ignore[arg-type]
+    assert seen == {Role.ADMIN, Role.PORTFOLIO_MANAGER, Role.BACK_OFFICE, Role.COMPLIANCE_OFFICER}

@@ -39,6 +39,7 @@ from fidus_desktop.ui.session import UiSession
 
 TOPICS = {"crm_prospect", "crm_pipeline", "*"}
 POLL_MS = 5000
+WIDTHS = {0: 200, 1: 200, 3: 130}  # name, organisation, expected amount: the rest fit their default
 ALL_STAGES = "All stages"
 ANY = "Any"
 FILTERS = ("owner", "source", "country")  # list filters whose choices are the values in use
@@ -87,6 +88,8 @@ class CrmTab(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSortingEnabled(True)
+        for column, width in WIDTHS.items():
+            self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda index: self.open_detail(self.model.prospect(index.row()).prospect_id))
         self.table.horizontalHeader().setSortIndicatorShown(False)  # oldest first until a header is clicked
         self.stage_filter = QComboBox()
