@@ -16,7 +16,8 @@ CRM = Feature(
     name="crm",
     services={
         "crm_stages": lambda w: StageService(w.ctx),
-        "prospects": lambda w: ProspectService(w.ctx, w.services.crm_stages, w.services.portfolio.investors),
+        "prospects": lambda w: ProspectService(w.ctx, w.services.crm_stages, w.services.portfolio.investors,
+                                               w.services.portfolio.fx, w.setting("crm.base_currency")),
     },
     needs=("portfolio",),
     permissions=(READ, MANAGE, STAGES),
@@ -29,7 +30,8 @@ CRM = Feature(
     cli=("fidus_desktop.cli.crm",),
     demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),),
     personal_data=CRM_PERSONAL_DATA,
-    settings=(Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
+    settings=(Setting("crm.base_currency", str, "EUR", "the currency the CRM board's column totals are shown in"),
+              Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
     doctor=("fidus_desktop.cli.doctor:check_google",),
     announces=("crm_prospect", "crm_pipeline"),
 )

@@ -69,6 +69,9 @@ def test_board_shows_stages_counts_and_totals_per_currency(qtbot: QtBot, session
     # Independent figures: 1,000,000 USD and 500,000 EUR at 50 %, never added together.
     assert negotiation.totals.text() == ("500,000.00 EUR · weighted 250,000.00\n"
                                          "1,000,000.00 USD · weighted 500,000.00")
+    # No USD rate stored: the USD amount is named as not converted, not counted 1:1.
+    assert negotiation.base_total.text() == ("500,000.00 EUR · weighted 250,000.00\n"
+                                             "not converted (no rate): 1,000,000.00 USD")
     lead = tab.board.columns["Lead"].cards.item(0)
     assert "overdue" in lead.text()
     assert lead.foreground().color().name() == "#c0392b"
@@ -223,3 +226,11 @@ def test_the_tab_is_listed_for_crm_readers_only() -> None:
     seen = {role for role in Role
             if spec.shown_to(SimpleNamespace(actor=Actor("u", "u", role, workstation="t")))}  # type: ignore[arg-type]
     assert seen == {Role.ADMIN, Role.PORTFOLIO_MANAGER, Role.BACK_OFFICE, Role.COMPLIANCE_OFFICER}
+
+
+def test_column_totals_in_the_base_currency_use_the_fx_service(qtbot: QtBot, session: UiSession) -> None:
+    today = session.services.prospects.now().date()
+    session.services.portfolio.fx.set_manual_rate(session.actor, "EUR", "USD", today, "1.25", "test rate")
+    tab = open_tab(qtbot, session)
+    # Independent: 500,000 EUR + 1,000,000 USD / 1.25 = 1,300,000 EUR; at 50 %: 650,000 EUR.
+    assert tab.board.columns["Negotiation"].base_total.text() == "1,300,000.00 EUR · weighted 650,000.00"

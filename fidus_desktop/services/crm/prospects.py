@@ -23,9 +23,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.domain.crm.funnel import CurrencyTotal, currency_totals
+from fidus_desktop.domain.crm.funnel import ColumnTotal, CurrencyTotal, column_total, currency_totals
 from fidus_desktop.domain.crm.matching import Candidate, DuplicateMatch, MatchKeys, find_duplicates, phone_problem
 from fidus_desktop.domain.crm.stages import PipelineError, Stage, StageKind, check_move, stage_change
+from fidus_desktop.domain.fx import FxError
 from fidus_desktop.domain.money import Money, check_currency
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
@@ -36,6 +37,7 @@ from fidus_desktop.services.permissions import require
 from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonCollection
 from fidus_desktop.services.portfolio._common import parse_date, parse_decimal
 from fidus_desktop.services.portfolio.changes import changes_since
+from fidus_desktop.services.portfolio.fx import FxService
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.store.port import Document
 
@@ -110,18 +112,22 @@ class StageMove:
 
 @dataclass(frozen=True)
 class BoardColumn:
-    """One stage of the board: its prospects and their expected amounts per currency (total and weighted)."""
+    """One stage of the board: its prospects, their expected amounts per currency (total and weighted), and
+    the same in the office's base currency at today's rate (``in_base.unconverted``: amounts with no rate)."""
 
     stage: Stage
     prospects: tuple[Prospect, ...]
     totals: tuple[CurrencyTotal, ...]
+    in_base: ColumnTotal
 
 
 class ProspectService(Service):
-    def __init__(self, ctx: ServiceContext, stages: StageService, investors: InvestorService) -> None:
+    def __init__(self, ctx: ServiceContext, stages: StageService, investors: InvestorService,
+                 fx: FxService | None = None, base_currency: str = "EUR") -> None:
         super().__init__(ctx)
         self.stages = stages
         self.investors = investors
+        self.fx, self.base_currency = fx, check_currency(base_currency)
         self.prospects = ctx.store.collection(PROSPECTS)
         self.changes = ctx.store.collection(STAGE_CHANGES)
 
@@ -154,14 +160,29 @@ class ProspectService(Service):
         """The pipeline board: every stage in order with its prospects (soonest follow-up first, then oldest)
         and their totals. Stages are only added or reordered, never removed, so every prospect has a column."""
         prospects = self.list(actor)
+        today = self.now().date()
         columns = []
         for stage in self.stages.stages():
             mine = sorted((p for p in prospects if p.stage == stage.name),
                           key=lambda p: (p.next_follow_up is None, p.next_follow_up or date.max))
             amounts = [Money(p.expected_amount, p.currency) for p in mine
                        if p.expected_amount is not None and p.currency]
-            columns.append(BoardColumn(stage, tuple(mine), currency_totals(stage, amounts)))
+            totals = currency_totals(stage, amounts)
+            in_base = column_total(stage, len(mine), {t.total.currency: t.total.amount for t in totals},
+                                   self.base_currency, lambda money, to: self._converted(money, to, today))
+            columns.append(BoardColumn(stage, tuple(mine), totals, in_base))
         return columns
+
+    def _converted(self, money: Money, to: str, on: date) -> Money | None:
+        """``money`` in ``to`` at the FX service's rate for ``on``; None when there is no rate (shown as such)."""
+        if money.currency == to:
+            return money
+        if self.fx is None:
+            return None
+        try:
+            return self.fx.convert(money, to, on)[0]
+        except FxError:
+            return None
 
     def changes_since(self, token: int | None) -> tuple[int, frozenset[str]]:
         """What changed after ``token``, here or on another workstation (``portfolio.changes``); the CRM tab

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.services.crm.prospects import BoardColumn, Prospect
-from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR, card_text, totals_text
+from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR, base_text, card_text, totals_text
 
 MIME = "application/x-fidus-prospect"
 ROLE = Qt.ItemDataRole.UserRole
@@ -87,10 +87,18 @@ class StageColumn(QFrame):
         self.header.setObjectName("header")
         self.header.setStyleSheet(f"background: {stage.colour}; color: white; font-weight: bold; padding: 4px;")
         self.header.setToolTip(f"{stage.kind.value} stage, probability {stage.probability:.0%}")
+        self.base_total = QLabel(base_text(column.in_base) if column.totals else "")
+        self.base_total.setObjectName("baseTotal")
+        self.base_total.setStyleSheet("font-weight: bold;")
+        self.base_total.setToolTip("Expected amounts converted into the office's base currency at today's rate "
+                                   "(setting crm.base_currency), and their part weighted by the stage's probability")
+        self.base_total.setWordWrap(True)
+        only_base = [t.total.currency for t in column.totals] == [column.in_base.total.currency]
         self.totals = QLabel(totals_text(column.totals))
         self.totals.setObjectName("totals")
-        self.totals.setToolTip("Expected amounts per currency (never converted 1:1) and their part weighted by "
-                               "the stage's probability")
+        self.totals.setWordWrap(True)
+        self.totals.setVisible(not only_base)  # one line in the base currency says it all
+        self.totals.setToolTip("Expected amounts per currency as entered, and their probability-weighted part")
         self.cards = StageList(stage.name)
         self.cards.setDragEnabled(editable)
         self.cards.setAcceptDrops(editable)
@@ -104,6 +112,7 @@ class StageColumn(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
+        layout.addWidget(self.base_total)
         layout.addWidget(self.totals)
         layout.addWidget(self.cards, 1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fidus_desktop.domain.crm.funnel import CurrencyTotal
+from fidus_desktop.domain.crm.funnel import ColumnTotal, CurrencyTotal
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.services.crm.prospects import Prospect
 
@@ -24,6 +24,16 @@ def card_text(prospect: Prospect, today: date) -> str:
     if prospect.investor_id:
         lines.append("converted to an investor")
     return "\n".join(lines)
+
+
+def base_text(in_base: ColumnTotal) -> str:
+    """The column in the base currency; amounts without a rate are named, never added 1:1."""
+    line = (f"{fmt.amount(in_base.total.amount, in_base.total.currency, with_code=True)} · weighted "
+            f"{fmt.amount(in_base.weighted.amount, in_base.weighted.currency)}")
+    if in_base.unconverted:
+        line += "\nnot converted (no rate): " + ", ".join(
+            fmt.amount(m.amount, m.currency, with_code=True) for m in in_base.unconverted)
+    return line
 
 
 def totals_text(totals: tuple[CurrencyTotal, ...]) -> str:
