@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.crm.board import MIME
@@ -234,3 +235,10 @@ def test_column_totals_in_the_base_currency_use_the_fx_service(qtbot: QtBot, ses
     tab = open_tab(qtbot, session)
     # Independent: 500,000 EUR + 1,000,000 USD / 1.25 = 1,300,000 EUR; at 50 %: 650,000 EUR.
     assert tab.board.columns["Negotiation"].base_total.text() == "1,300,000.00 EUR · weighted 650,000.00"
+
+
+def test_a_bad_base_currency_setting_is_explained(session: UiSession) -> None:
+    prospects = session.services.prospects
+    prospects.base_currency = "EURO"
+    with pytest.raises(ValidationError, match=r"crm\.base_currency is 'EURO'"):
+        prospects.board(session.actor)

@@ -127,7 +127,7 @@ class ProspectService(Service):
         super().__init__(ctx)
         self.stages = stages
         self.investors = investors
-        self.fx, self.base_currency = fx, check_currency(base_currency)
+        self.fx, self.base_currency = fx, str(base_currency or "").strip().upper()  # checked when used
         self.prospects = ctx.store.collection(PROSPECTS)
         self.changes = ctx.store.collection(STAGE_CHANGES)
 
@@ -160,6 +160,11 @@ class ProspectService(Service):
         """The pipeline board: every stage in order with its prospects (soonest follow-up first, then oldest)
         and their totals. Stages are only added or reordered, never removed, so every prospect has a column."""
         prospects = self.list(actor)
+        try:
+            check_currency(self.base_currency)
+        except ValueError:
+            raise ValidationError({"crm.base_currency": f"The setting crm.base_currency is {self.base_currency!r}, "
+                                   "not a currency; set it to a three-letter code such as EUR."}) from None
         today = self.now().date()
         columns = []
         for stage in self.stages.stages():
