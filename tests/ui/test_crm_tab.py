@@ -242,3 +242,19 @@ def test_a_bad_base_currency_setting_is_explained(session: UiSession) -> None:
     prospects.base_currency = "EURO"
     with pytest.raises(ValidationError, match=r"crm\.base_currency is 'EURO'"):
         prospects.board(session.actor)
+
+
+def test_funnel_counts_conversion_and_outcomes(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    move_via_menu(tab, "Ann Smith", "Negotiation")
+    move_via_menu(tab, "Ann Smith", "Won")
+    move_via_menu(tab, "Carl Berg", "Lost")
+    tab.lost_dialog.reason.setCurrentText("Timing")
+    tab.lost_dialog.accept()
+    table = tab.funnel.table
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 6)] for r in range(table.rowCount())}
+    # By hand: Lead entered by Ann only, who moved on and won; Negotiation entered by all three, Ann moved on.
+    assert rows["Lead"] == ["1", "1", "100 %", "1", "100 %"]
+    assert rows["Negotiation"] == ["3", "1", "33 %", "1", "33 %"]
+    assert tab.funnel.lost.parts == [("Timing", 100.0)]
+    assert tab.funnel.won.parts == [("(no source)", 100.0)]

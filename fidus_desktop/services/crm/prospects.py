@@ -23,9 +23,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.domain.crm.funnel import ColumnTotal, CurrencyTotal, column_total, currency_totals
+from fidus_desktop.domain.crm.funnel import (
+    ColumnTotal,
+    CurrencyTotal,
+    StageFigures,
+    column_total,
+    currency_totals,
+    outcome_counts,
+    stage_figures,
+)
 from fidus_desktop.domain.crm.matching import Candidate, DuplicateMatch, MatchKeys, find_duplicates, phone_problem
-from fidus_desktop.domain.crm.stages import PipelineError, Stage, StageKind, check_move, stage_change
+from fidus_desktop.domain.crm.stages import PipelineError, Stage, StageChange, StageKind, check_move, stage_change
 from fidus_desktop.domain.fx import FxError
 from fidus_desktop.domain.money import Money, check_currency
 from fidus_desktop.services import sequences
@@ -121,6 +129,16 @@ class BoardColumn:
     in_base: ColumnTotal
 
 
+@dataclass(frozen=True)
+class Funnel:
+    """Conversion per stage (``domain.crm.funnel`` says how each figure is defined) and the outcomes:
+    prospects now lost by their reason, and now won by their source."""
+
+    stages: tuple[StageFigures, ...]
+    lost_by_reason: dict[str, int]
+    won_by_source: dict[str, int]
+
+
 class ProspectService(Service):
     def __init__(self, ctx: ServiceContext, stages: StageService, investors: InvestorService,
                  fx: FxService | None = None, base_currency: str = "EUR") -> None:
@@ -188,6 +206,20 @@ class ProspectService(Service):
             return self.fx.convert(money, to, on)[0]
         except FxError:
             return None
+
+    def funnel(self, actor: Actor) -> Funnel:
+        require(actor, CrmPermission.READ)
+        stages = self.stages.stages()
+        kind = {s.name: s.kind for s in stages}
+        docs = self.prospects.find({}, projection=["_id", "stage", "lost_reason", "source"])
+        changes = [StageChange(d["prospect_id"], d["from_stage"], d["to_stage"], d["at"], d["by"],
+                               d.get("seconds_in_previous"), d.get("reason"), d.get("note"))
+                   for d in self.changes.find({})]
+        lost = [(d["_id"], d.get("lost_reason") or "(no reason)") for d in docs
+                if kind.get(d["stage"]) is StageKind.LOST]
+        won = [(d["_id"], d.get("source") or "(no source)") for d in docs if kind.get(d["stage"]) is StageKind.WON]
+        return Funnel(tuple(stage_figures(stages, changes, {d["_id"]: d["stage"] for d in docs})),
+                      outcome_counts(lost), outcome_counts(won))
 
     def changes_since(self, token: int | None) -> tuple[int, frozenset[str]]:
         """What changed after ``token``, here or on another workstation (``portfolio.changes``); the CRM tab

@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.domain.crm.stages import Stage, StageKind
 from fidus_desktop.services.crm import CrmPermission
-from fidus_desktop.services.crm.prospects import BoardColumn, Prospect
+from fidus_desktop.services.crm.prospects import BoardColumn, Funnel, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.crm.board import Board
 from fidus_desktop.ui.crm.detail import ProspectDetailDialog
 from fidus_desktop.ui.crm.dialogs import LostReasonDialog, NewProspectDialog
+from fidus_desktop.ui.crm.funnel_view import FunnelView
 from fidus_desktop.ui.crm.list_model import ProspectTableModel
 from fidus_desktop.ui.session import UiSession
 
@@ -119,6 +120,8 @@ class CrmTab(QWidget):
         self.views.setObjectName("crmViews")
         self.views.addTab(self.board, "Board")
         self.views.addTab(list_page, "List")
+        self.funnel = FunnelView()
+        self.views.addTab(self.funnel, "Funnel")
         toolbar = QHBoxLayout()
         for button in (self.new_button, self.move_button, self.convert_button):
             toolbar.addWidget(button)
@@ -143,9 +146,10 @@ class CrmTab(QWidget):
     def reload(self) -> None:
         services, actor = self.session.services, self.session.actor
 
-        def load() -> tuple[int, list[BoardColumn], list[str]]:
+        def load() -> tuple[int, list[BoardColumn], list[str], Funnel]:
             token = services.prospects.changes_since(None)[0]  # before reading: a change after it shows next poll
-            return token, services.prospects.board(actor), services.crm_stages.lost_reasons()
+            return (token, services.prospects.board(actor), services.crm_stages.lost_reasons(),
+                    services.prospects.funnel(actor))
 
         self.session.runner.submit(load, on_done=self._show, on_error=lambda exc: show_error(exc, self))
 
@@ -168,8 +172,9 @@ class CrmTab(QWidget):
         self._polling = False
         self.message.setText(f"Could not check for changes: {exc}")
 
-    def _show(self, loaded: tuple[int, list[BoardColumn], list[str]]) -> None:
-        self._token, columns, self.reasons = loaded
+    def _show(self, loaded: tuple[int, list[BoardColumn], list[str], Funnel]) -> None:
+        self._token, columns, self.reasons, funnel = loaded
+        self.funnel.show_funnel(funnel)
         self.stages = [c.stage for c in columns]
         self.board.show_columns(columns, date.today(), self.editable)
         wanted = self.stage_filter.currentText() or ALL_STAGES
