@@ -27,6 +27,7 @@ class FunnelView(QWidget):
         for column, tip in enumerate(TOOLTIPS):
             self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
         self.lost = AllocationChart("Lost by reason")
         self.won = AllocationChart("Won by source")
         charts = QHBoxLayout()
