@@ -147,16 +147,30 @@ def test_convert_a_won_prospect_once(qtbot: QtBot, session: UiSession) -> None:
     assert not menu.findChild(QAction, "move_Lead").isEnabled()
 
 
-def test_dropping_a_card_moves_the_prospect(qtbot: QtBot, session: UiSession) -> None:
-    tab = open_tab(qtbot, session)
-    source, target = tab.board.columns["Lead"].cards, tab.board.columns["Won"].cards
+def drop(tab: CrmTab, from_stage: str, to_stage: str) -> None:
+    source, target = tab.board.columns[from_stage].cards, tab.board.columns[to_stage].cards
     data = source.mimeData([source.item(0)])
     assert data.hasFormat(MIME)
-    event = QDropEvent(QPoint(5, 5), Qt.DropAction.MoveAction, data, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
-    target.dropEvent(event)
+    target.dropEvent(QDropEvent(QPoint(5, 5), Qt.DropAction.MoveAction, data, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier))
+
+
+def test_dropping_a_card_moves_the_prospect(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    drop(tab, "Lead", "Won")
     assert card_ids(tab, "Won") == ["Ann Smith"]
     assert session.services.prospects.get(session.actor, prospect_id(session, "Ann Smith")).stage == "Won"
+
+
+def test_dropping_a_card_on_lost_asks_for_the_reason_first(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    drop(tab, "Lead", "Lost")
+    assert card_ids(tab, "Lost") == []
+    assert tab.lost_dialog.isVisible()
+    assert tab.lost_dialog.windowTitle() == "Why was Ann Smith lost?"
+    tab.lost_dialog.reason.setCurrentText("No response")
+    click(qtbot, tab.lost_dialog.findChild(QPushButton, "ok"))
+    assert card_ids(tab, "Lost") == ["Ann Smith"]
 
 
 def test_list_view_filters_by_stage(qtbot: QtBot, session: UiSession) -> None:
