@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.prospects import ProspectService
+    from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
     from fidus_desktop.services.keys import KeyService
@@ -93,8 +95,9 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
-
     signing: SigningService
+    crm_stages: StageService
+    prospects: ProspectService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fidus_desktop.features.admin import ADMIN
 from fidus_desktop.features.compliance import COMPLIANCE
 from fidus_desktop.features.core import CORE
-from fidus_desktop.features.placeholders import CRM
+from fidus_desktop.features.crm import CRM
 from fidus_desktop.features.portfolio import PORTFOLIO
 from fidus_desktop.features.signing import SIGNING
 from fidus_desktop.features.spec import Feature

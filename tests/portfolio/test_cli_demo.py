@@ -88,7 +88,7 @@ def test_demo_portfolio_loads_consistent_figures(demo_db: Path) -> None:
         p = services.portfolio
         assert len(p.funds.list_funds(actor)) == 3
         assert {f.base_currency for f in p.funds.list_funds(actor)} == {"EUR", "USD"}
-        assert p.investors.count(actor) == 200
+        assert p.investors.count(actor) == 200 + 1  # the portfolio's, and the CRM demo's converted prospect
         summary = p.figures.total_aum(actor)
         assert summary.on == date(2026, 4, 10)
         assert summary.total == sum(f.value for f in summary.funds) > 0

@@ -96,3 +96,23 @@ def column_total(stage: Stage, count: int, amounts_by_currency: dict[str, Decima
             total = total + converted
     weighted = Money(total.amount * stage.probability, base_currency).rounded()
     return ColumnTotal(stage.name, count, total.rounded(), weighted, tuple(unconverted))
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotal:
+    """One currency's expected amount in a board column and its probability-weighted part (no conversion:
+    amounts in different currencies are shown side by side, never added 1:1)."""
+
+    total: Money
+    weighted: Money
+
+
+def currency_totals(stage: Stage, amounts: Iterable[Money]) -> tuple[CurrencyTotal, ...]:
+    """Per-currency sums of a column's expected amounts, in currency order, weighted by the stage's
+    probability."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for money in amounts:
+        sums[money.currency] += money.amount
+    return tuple(CurrencyTotal(Money(total, currency).rounded(),
+                               Money(total * stage.probability, currency).rounded())
+                 for currency, total in sorted(sums.items()))

@@ -337,6 +337,21 @@ class InvestorService(Service):
             "updated_at": self.now(),
         }
 
+    def matching(self, *, email: str | None, name: str | None) -> list[Investor]:
+        """Investors with this e-mail (any case) or exactly this name (any case): CRM duplicate checks, which
+        check the caller's own permission."""
+        wanted = (email or "").strip().lower()
+        clauses: list[Filter] = []
+        if wanted:
+            clauses.append({"email": {"$istartswith": wanted}})
+        if name and name.strip():
+            clauses.append({"name_key": name.strip().casefold()})
+        if not clauses:
+            return []
+        found = self.investors.find({"$or": clauses}, limit=50)
+        return [Investor.from_doc(d) for d in found
+                if (d.get("email") or "").strip().lower() == wanted or d["name_key"] == (name or "").strip().casefold()]
+
     def create_investor(
         self, actor: Actor, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None
     ) -> Investor:

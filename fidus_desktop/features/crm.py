@@ -1,0 +1,37 @@
+"""CRM: prospects and the pipeline Lead → Negotiation → Won/Lost on a board and a list, conversion into
+investors; follow-ups, referral agents and Google Workspace come next (issue 14)."""
+
+from __future__ import annotations
+
+from fidus_desktop.config.settings import Setting
+from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.services.crm import CrmPermission
+from fidus_desktop.services.crm.prospects import CRM_PERSONAL_DATA, ProspectService
+from fidus_desktop.services.crm.stages import StageService
+from fidus_desktop.services.permissions import Role
+
+READ, MANAGE, STAGES = CrmPermission.READ, CrmPermission.MANAGE, CrmPermission.STAGES
+
+CRM = Feature(
+    name="crm",
+    services={
+        "crm_stages": lambda w: StageService(w.ctx),
+        "prospects": lambda w: ProspectService(w.ctx, w.services.crm_stages, w.services.portfolio.investors,
+                                               w.services.portfolio.fx, w.setting("crm.base_currency")),
+    },
+    needs=("portfolio",),
+    permissions=(READ, MANAGE, STAGES),
+    grants={
+        Role.PORTFOLIO_MANAGER: frozenset({READ, MANAGE}),
+        Role.COMPLIANCE_OFFICER: frozenset({READ}),
+        Role.BACK_OFFICE: frozenset({READ, MANAGE}),
+    },
+    tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
+    cli=("fidus_desktop.cli.crm",),
+    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),),
+    personal_data=CRM_PERSONAL_DATA,
+    settings=(Setting("crm.base_currency", str, "EUR", "the currency the CRM board's column totals are shown in"),
+              Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
+    doctor=("fidus_desktop.cli.doctor:check_google",),
+    announces=("crm_prospect", "crm_pipeline"),
+)

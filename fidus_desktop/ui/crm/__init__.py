@@ -1,0 +1,1 @@
+"""The CRM tab: the pipeline board, the prospects list and their dialogs."""

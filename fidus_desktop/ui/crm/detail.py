@@ -1,0 +1,60 @@
+"""A prospect's details and its timeline of stage changes (who moved it, when, how long it had stayed, why)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fidus_desktop.reports import formatting as fmt
+from fidus_desktop.services.crm.prospects import Prospect, StageMove
+from fidus_desktop.ui.crm.cards import expected
+
+HISTORY_COLUMNS = ["When (UTC)", "From", "To", "By", "Time in previous stage", "Reason", "Note"]
+
+
+def stay(seconds: int | None) -> str:
+    if seconds is None:
+        return fmt.MISSING
+    days, rest = divmod(seconds, 86_400)
+    return f"{days} d {rest // 3600} h" if days else f"{rest // 3600} h {rest % 3600 // 60} min"
+
+
+class ProspectDetailDialog(QDialog):
+    def __init__(self, prospect: Prospect, history: list[StageMove], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("prospectDetail")
+        self.setWindowTitle(prospect.display_name)
+        form = QFormLayout()
+        for label, value in [("Kind", prospect.kind), ("Organisation", prospect.organisation),
+                             ("E-mail", prospect.email), ("Phone", prospect.phone), ("Country", prospect.country),
+                             ("Source", prospect.source), ("Owner", prospect.owner), ("Stage", prospect.stage),
+                             ("Expected", expected(prospect)), ("Expected close", fmt.day(prospect.expected_close)),
+                             ("Next follow-up", fmt.day(prospect.next_follow_up)),
+                             ("Investor", "converted" if prospect.investor_id else "not yet")]:
+            form.addRow(label, QLabel(value or fmt.MISSING))
+        self.history = QTableWidget(len(history), len(HISTORY_COLUMNS))
+        self.history.setObjectName("history")
+        self.history.setHorizontalHeaderLabels(HISTORY_COLUMNS)
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, move in enumerate(history):
+            cells = [move.at.strftime("%Y-%m-%d %H:%M"), move.from_stage or "(created)", move.to_stage, move.by,
+                     stay(move.seconds_in_previous), move.reason or "", move.note or ""]
+            for column, text in enumerate(cells):
+                self.history.setItem(row, column, QTableWidgetItem(text))
+        self.history.resizeColumnsToContents()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Stage changes"))
+        layout.addWidget(self.history, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 520)

@@ -1,0 +1,80 @@
+"""The CRM dialogs: a new prospect (with the duplicates it matches and a way to go on), and the lost reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fidus_desktop.domain.crm.stages import Stage, StageKind
+from fidus_desktop.services.crm.prospects import DuplicatesFound, Prospect
+from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.session import UiSession
+
+TEXT_FIELDS = [("first_name", "First name"), ("last_name", "Last name"), ("organisation", "Organisation"),
+               ("email", "E-mail"), ("phone", "Phone"), ("country", "Country (DE, GB …)"), ("source", "Source"),
+               ("owner", "Owner (empty: you)"), ("expected_amount", "Expected amount"), ("currency", "Currency"),
+               ("expected_close", "Expected close (YYYY-MM-DD)"), ("next_follow_up", "Next follow-up (YYYY-MM-DD)")]
+
+
+class NewProspectDialog(ServiceFormDialog):
+    """Creates a prospect. When it matches existing prospects or investors, the matches are shown and
+    "Create it anyway" lets the user keep both (the service refuses otherwise)."""
+
+    changes = frozenset({"crm_prospect"})
+
+    def __init__(self, session: UiSession, stages: list[Stage], parent: QWidget | None = None) -> None:
+        super().__init__(session, "New prospect", "Create", parent)
+        self.edits = {name: self.add_field(name, label, QLineEdit()) for name, label in TEXT_FIELDS}
+        self.stage = self.add_field("stage", "Stage", QComboBox())
+        self.stage.addItems([s.name for s in stages if s.kind is StageKind.OPEN])
+        self.allow_duplicates = QCheckBox("Create it anyway (keep both records)")
+        self.allow_duplicates.setObjectName("allow_duplicates")
+        self.allow_duplicates.hide()
+        self.layout().insertWidget(2, self.allow_duplicates)
+
+    def values(self) -> dict[str, Any]:
+        return {**{name: edit.text() for name, edit in self.edits.items()}, "stage": self.stage.currentText()}
+
+    def call(self) -> Prospect:
+        values, go_on = self.values(), self.allow_duplicates.isChecked()
+        return self.session.services.prospects.create(self.session.actor, values, allow_duplicates=go_on)
+
+    def _failed(self, exc: BaseException) -> None:
+        super()._failed(exc)
+        if isinstance(exc, DuplicatesFound):
+            self.allow_duplicates.show()
+
+
+class LostReasonDialog(QDialog):
+    """Asks why a prospect was lost: one of the pipeline's reasons, and an optional note."""
+
+    def __init__(self, name: str, reasons: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lostReasonDialog")
+        self.setWindowTitle(f"Why was {name} lost?")
+        self.reason = QComboBox()
+        self.reason.setObjectName("reason")
+        self.reason.addItems(reasons)
+        self.note = QLineEdit()
+        self.note.setObjectName("note")
+        form = QFormLayout()
+        form.addRow("Reason", self.reason)
+        form.addRow("Note", self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        ok = buttons.addButton("Mark as lost", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setObjectName("ok")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)

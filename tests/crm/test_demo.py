@@ -1,0 +1,39 @@
+"""The demo pipeline: 20 prospects across every stage through the service, one converted, follow-ups around
+today (some overdue), the same board for the same seed."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+from fidus_desktop.bootstrap import open_context
+from fidus_desktop.services.crm.demo import demo_prospects
+from fidus_desktop.services.demo import DEMO_SEED, DemoRun, demo_users
+from tests.conftest import ADMIN_PASSWORD
+
+
+def board(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
+    ctx = open_context(f"sqlite:///{(tmp_path / name).as_posix()}", log_to_file=False)
+    try:
+        services = ctx.services
+        admin = services.users.create_first_admin("demo.admin", ADMIN_PASSWORD, "Admin").actor()
+        run = DemoRun(services, random.Random(DEMO_SEED), admin)
+        demo_users(run)
+        demo_prospects(run)
+        assert run.made["prospects"] == 20
+        prospects = services.prospects.list(admin)
+        assert Counter(p.stage for p in prospects) == {"Lead": 8, "Negotiation": 6, "Won": 3, "Lost": 3}
+        assert [p.stage for p in prospects if p.investor_id] == ["Won"]
+        today = services.prospects.now().date()
+        assert any(p.next_follow_up < today for p in prospects)
+        assert {p.owner for p in prospects} <= {"maria.costa", "lena.fischer"}
+        lost = [services.prospects.history(admin, p.prospect_id)[-1] for p in prospects if p.stage == "Lost"]
+        assert all(m.reason in services.crm_stages.lost_reasons() for m in lost)
+        return [(p.display_name, p.stage, str(p.expected_amount)) for p in prospects]
+    finally:
+        ctx.close()
+
+
+def test_demo_pipeline_is_complete_and_repeatable(tmp_path: Path) -> None:
+    assert board(tmp_path, "a.db") == board(tmp_path, "b.db")
