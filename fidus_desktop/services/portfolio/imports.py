@@ -16,6 +16,7 @@ from typing import Any
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.portfolio._common import parse_code
 from fidus_desktop.services.portfolio.dealing import DealingService, TransactionRequest
 from fidus_desktop.services.portfolio.funds import FundService
 from fidus_desktop.services.portfolio.investors import InvestorService
@@ -125,13 +126,13 @@ class ImportService(Service):
         self.funds, self.investors, self.navs, self.dealing = funds, investors, navs, dealing
 
     def _class_id(self, code: str, field: str) -> str:
-        found = self.funds.class_by_code(code) if code else None
+        found = self.funds.class_by_code(parse_code(code, field, "The share class code")) if code else None
         if found is None:
             raise ValidationError({field: f"there is no share class {code!r}"})
         return found.class_id
 
     def _investor_id(self, number: str, field: str) -> str:
-        found = self.investors.by_number(number) if number else None
+        found = self.investors.by_number(parse_code(number, field, "The investor number")) if number else None
         if found is None:
             raise ValidationError({field: f"there is no investor {number!r}"})
         return found.investor_id
