@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
-from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.permissions import require
 from fidus_desktop.store.port import Document, Store
 
 
@@ -62,7 +63,7 @@ class Service:
         return self.ctx.clock()
 
     @contextmanager
-    def changing(self, actor: Actor, permission: Permission) -> Iterator[ChangeRecorder]:
+    def changing(self, actor: Actor, permission: StrEnum) -> Iterator[ChangeRecorder]:
         """Check ``permission``, then run the body in one transaction together with its audit entries."""
         require(actor, permission)
         with self.store.transaction():

@@ -102,7 +102,7 @@ class SigningService(Service):
         require(actor, SigningPermission.CERTIFICATE)
         doc_id = new_id()
         sealed = self.vault.seal_blob(certificate.private_key, KEY_FIELD, doc_id)  # VaultLocked: not enrolled
-        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:
             current = self._current()
             if current is not None:
                 retired = self.certificates.update(current["_id"], {"status": "retired"},
@@ -122,7 +122,7 @@ class SigningService(Service):
         der = cert.public_bytes(serialization.Encoding.DER)
         fingerprint = hashlib.sha256(der).hexdigest().upper()
         subject = cert.subject.rfc4514_string()
-        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:
             if self.trusted.find_one({"fingerprint": fingerprint}) is None:
                 stored = self.trusted.insert({"certificate": der, "fingerprint": fingerprint, "subject": subject,
                                               "added_by": actor.username, "added_at": self.now()})
@@ -156,7 +156,7 @@ class SigningService(Service):
             info = CertificateInfo.from_doc(doc)
         signed = sign_pdf(pdf, certificate, request)
         result = SignedPdf(signed, _sha256(pdf), _sha256(signed), info)
-        with self.changing(actor, SigningPermission.SIGN) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, SigningPermission.SIGN) as rec:
             rec.record("signing.sign", "pdf", result.sha256_before, after={
                 "sha256_after": result.sha256_after, "field": request.field_name,
                 "certificate": certificate.fingerprint, "locked": request.lock})

@@ -46,7 +46,7 @@ class MemoService(Service):
         doc = {"fund_code": parse_code(fund_code, "fund_code", "The fund code"),
                "text": self.required_text(text, "text", "The memo", max_length=self.max_length),
                "written_by": actor.username, "written_at": self.now()}
-        with self.changing(actor, MemoPermission.WRITE) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, MemoPermission.WRITE) as rec:
             stored = self.memos.insert(doc)
             rec.record("memo.write", "memo", stored["_id"], after=stored)
         return Memo.from_doc(stored)

@@ -323,7 +323,7 @@ class ProspectService(Service):
         doc.update({"investor_id": None, "stage_entered_at": now, "created_at": now, "created_by": actor.username,
                     "updated_at": now})
         doc["owner"] = doc["owner"] or actor.username
-        with self.changing(actor, CrmPermission.MANAGE) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, CrmPermission.MANAGE) as rec:
             stored = self.prospects.insert(doc)
             self._log(stage_change(stored["_id"], None, doc["stage"], now, actor.username, None))
             rec.record("crm.prospect_create", "crm_prospect", stored["_id"], after=_audit_image(stored))
@@ -336,7 +336,7 @@ class ProspectService(Service):
         if reason and target.kind is StageKind.LOST and reason not in self.stages.lost_reasons():
             raise ValidationError({"reason": f"{reason!r} is not a lost reason; choose one of "
                                              f"{', '.join(self.stages.lost_reasons())}."})
-        with self.changing(actor, CrmPermission.MANAGE) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, CrmPermission.MANAGE) as rec:
             before = self._require(prospect_id)
             current = next((s for s in self.stages.stages() if s.name == before["stage"]), None)
             try:
@@ -358,7 +358,7 @@ class ProspectService(Service):
     def convert(self, actor: Actor, prospect_id: str) -> str:
         """The investor a Won prospect became (created on the first call only)."""
         require(actor, CrmPermission.MANAGE)
-        with self.changing(actor, CrmPermission.MANAGE) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, CrmPermission.MANAGE) as rec:
             before = self._require(prospect_id)
             if before.get("investor_id"):
                 return str(before["investor_id"])

@@ -88,7 +88,7 @@ class StageService(Service):
         except PipelineError as exc:
             raise ValidationError({"stage": str(exc)}) from None
         require(actor, CrmPermission.STAGES)
-        with self.changing(actor, CrmPermission.STAGES) as rec:  # type: ignore[arg-type]
+        with self.changing(actor, CrmPermission.STAGES) as rec:
             before = self.pipelines.get(SETTINGS_ID)
             body = {"stages": [_doc(s) for s in ordered], "lost_reasons": reasons}
             if before is None:
