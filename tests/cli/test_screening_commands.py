@@ -13,6 +13,7 @@ from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.security import passwords
 from tests.compliance.conftest import SDN_CSV, real_file, sdn_excerpt
+from tests.support.cli_policy import no_mfa_required
 
 ADMIN_PASSWORD = "correct horse battery staple 42"
 
@@ -25,6 +26,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("FIDUS_PASSWORD", ADMIN_PASSWORD)
     uri = ["--db", f"sqlite:///{(tmp_path / 'screening.db').as_posix()}"]
     assert main([*uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
+    no_mfa_required()  # these tests act as officers and administrators; sign-in rules are tested elsewhere
     return uri
 
 

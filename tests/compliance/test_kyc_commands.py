@@ -14,6 +14,7 @@ from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.domain.compliance.risk import RiskInputs, RiskModel
 from fidus_desktop.security import passwords
+from tests.support.cli_policy import no_mfa_required
 
 PASSWORD = "correct horse battery staple 42"
 TODAY = date.today()
@@ -26,6 +27,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("FIDUS_PASSWORD", PASSWORD)
     uri = ["--db", f"sqlite:///{(tmp_path / 'kyc.db').as_posix()}"]
     assert main([*uri, "init", "--admin-user", "alice", "--admin-password-env", "FIDUS_PASSWORD"]) == 0
+    no_mfa_required()  # these tests act as officers and administrators; sign-in rules are tested elsewhere
     ctx = open_context(uri[1], log_to_file=False)
     try:
         alice = ctx.services.users.authenticate("alice", PASSWORD).actor()

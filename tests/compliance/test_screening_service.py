@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.permission_matrix import actor_for, assert_permission_matrix
 
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.config.secrets import SecretStore
@@ -21,7 +20,9 @@ from fidus_desktop.services.permissions import PermissionDenied, Role, allowed
 from fidus_desktop.services.personal_data import ERASED
 from fidus_desktop.services.portfolio.investors import Investor
 from tests.compliance.conftest import SDN_CSV, real_file, sdn_excerpt
-from tests.keys_backup.conftest import CHEAP, PASSPHRASE
+from tests.support.cost import CHEAP_KDF as CHEAP
+from tests.support.keys_office import PASSPHRASE
+from tests.support.permission_matrix import actor_for, assert_permission_matrix
 
 MARZOOK, PUTIN = "3754", "35096"
 OLGA = Actor("officer-1", "olga", Role.COMPLIANCE_OFFICER, "test")

@@ -13,3 +13,11 @@ def admins_without_mfa() -> None:
     settings = Settings.load(AppPaths.for_user().settings_file)
     settings.set("security.mfa_required_roles", ["compliance_officer"])
     settings.save()
+
+
+def no_mfa_required() -> None:
+    """This office requires a second factor of nobody, for CLI tests that act as compliance officers or
+    administrators and are not about sign-in (tests/cli/test_sign_in_policy.py covers the default)."""
+    settings = Settings.load(AppPaths.for_user().settings_file)
+    settings.set("security.mfa_required_roles", [])
+    settings.save()

@@ -54,6 +54,8 @@ from fidus_desktop.services.portfolio._common import parse_date
 from fidus_desktop.services.portfolio.investors import INVESTORS, Investor
 from fidus_desktop.store.port import Document
 
+DOCUMENT_VALID_DAYS = 366 * 15  # identity documents run for up to ten years (fifteen in some countries)
+
 log = logging.getLogger(__name__)
 CASES = "kyc_cases"
 RISK_RUNS = "kyc_risk_runs"
@@ -287,7 +289,8 @@ class KycService(Service):
         to = self._choice(ItemStatus, status, "status")
         on_doc = (None if document_date in (None, "")
                   else parse_date(document_date, "document_date", "The document date"))
-        expiry = None if expires_on in (None, "") else parse_date(expires_on, "expires_on", "The expiry date")
+        expiry = None if expires_on in (None, "") else parse_date(expires_on, "expires_on", "The expiry date",
+                                                                    ahead_days=DOCUMENT_VALID_DAYS)
 
         def changes(before: Document) -> Document:
             case = KycCase.from_doc(before)
