@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, fail, print_table
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table, read_bytes
 from fidus_desktop.services.crm.imports import import_prospects
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        fail(f"Cannot read {args.file}: {exc.strerror or exc}.")
+    data = read_bytes(args.file)
     with acting(args) as (ctx, actor):
         made = import_prospects(ctx.services.prospects, actor, data, allow_duplicates=args.allow_duplicates)
     print(f"Imported {len(made)} prospect(s) from {args.file}.")

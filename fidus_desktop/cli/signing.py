@@ -6,35 +6,9 @@ import argparse
 import os
 from pathlib import Path
 
-from fidus_desktop.cli.common import (
-    EXIT_OK,
-    EXIT_PROBLEM,
-    acting,
-    add_actor_options,
-    emit_json,
-    fail,
-)
+from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, acting, add_actor_options, emit_json, fail, read_bytes
+from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.signing import Placement, SignRequest
-
-
-def _read(path: str, what: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        fail(f"Cannot read the {what} {path}: {exc.strerror or exc}.")
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by its owner only, through a temporary name (never a half-written file)."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        fail(f"Cannot write {path}: {exc.strerror or exc}.")
 
 
 def _passphrase(env: str | None) -> str | None:
@@ -47,19 +21,22 @@ def _passphrase(env: str | None) -> str | None:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    pdf = _read(args.input, "PDF")
-    pkcs12 = _read(args.p12, "PKCS#12 file") if args.p12 else None
+    pdf = read_bytes(args.input)
+    pkcs12 = read_bytes(args.p12) if args.p12 else None
     request = SignRequest(args.field, args.signer, reason=args.reason or "", location=args.location or "",
                           placement=Placement(args.page - 1) if args.page else None, lock=args.lock)
     with acting(args) as (ctx, actor):
         signed = ctx.services.signing.sign(actor, pdf, request, pkcs12, _passphrase(args.p12_pass_env))
-    _write_private(Path(args.out), signed.data)
+    try:
+        write_private(Path(args.out), signed.data)
+    except OSError as exc:
+        fail(f"Cannot write {args.out}: {exc.strerror or exc}.")
     print(f"Signed {args.input} as {args.signer} into {args.out} (SHA-256 {signed.sha256_after}).")
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    pdf = _read(args.file, "PDF")
+    pdf = read_bytes(args.file)
     with acting(args) as (ctx, actor):
         reports = ctx.services.signing.verify(actor, pdf)
     good = bool(reports) and all(r.good for r in reports)
@@ -84,7 +61,7 @@ def cmd_certificate_create(args: argparse.Namespace) -> int:
 
 
 def cmd_certificate_import(args: argparse.Namespace) -> int:
-    data = _read(args.file, "PKCS#12 file")
+    data = read_bytes(args.file)
     with acting(args) as (ctx, actor):
         info = ctx.services.signing.import_office_certificate(actor, data, _passphrase(args.pass_env))
     print(f"The office now signs as {info.subject} (valid until {info.not_after:%Y-%m-%d}, "
@@ -105,7 +82,7 @@ def cmd_certificate_show(args: argparse.Namespace) -> int:
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
-    data = _read(args.file, "certificate")
+    data = read_bytes(args.file)
     with acting(args) as (ctx, actor):
         subject = ctx.services.signing.trust_ca(actor, data)
     print(f"Signatures by certificates issued by {subject} are now trusted.")
