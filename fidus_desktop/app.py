@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fidus-desktop: there is no tab {args.tab!r}; choose one of {', '.join(tab_names())}.", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    install_excepthook()
+    install_excepthook(unattended=bool(args.screenshot))
     configure_qsettings(AppPaths.for_user().config_dir)
     if args.reset_window:
         QSettings().clear()
@@ -96,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot:
         startup.awaiting_input.connect(dialog_instead)
     QTimer.singleShot(0, startup.start)
-    app.exec()
-    return result["code"]
+    exit_code = app.exec()
+    return result["code"] or exit_code
 
 
 if __name__ == "__main__":

@@ -83,6 +83,14 @@ def test_the_windows_bundle_lists_the_metatrader5_package() -> None:
     assert "MetaTrader5>=5.0.45; sys_platform == 'win32'" in pyproject
 
 
+def test_every_package_is_a_regular_package() -> None:
+    """Tabs, commands and demo builders are imported by name when first used (features/spec.py), so PyInstaller
+    finds them only through build.spec's collect_submodules, which skips folders without an __init__.py. Fast."""
+    package = Path(fidus_desktop.__file__).parent
+    folders = [d for d in package.rglob("*") if d.is_dir() and d.name != "__pycache__" and any(d.glob("*.py"))]
+    assert [str(d.relative_to(package)) for d in folders if not (d / "__init__.py").exists()] == []
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "win32", reason="the MetaTrader5 package exists for Windows only")
 def test_the_built_windows_app_can_import_metatrader5(tmp_path: Path) -> None:

@@ -35,15 +35,20 @@ def show_error(exc: BaseException, parent: QWidget | None = None, title: str = "
     box.open()
 
 
-def install_excepthook() -> None:
+def install_excepthook(*, unattended: bool = False) -> None:
     """An exception escaping a slot or an event handler (a bug): logged with its trace and shown, not only
-    printed to a console nobody sees. The application keeps running, as Qt does after such an exception."""
+    printed to a console nobody sees. The application keeps running, as Qt does after such an exception;
+    ``unattended`` (``--screenshot``: nobody is there to close a message box) prints the message and exits 1."""
 
     def hook(kind: type[BaseException], exc: BaseException, trace: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, trace)
             return
         exc.__traceback__ = exc.__traceback__ or trace
+        if unattended:
+            print(f"fidus-desktop: {report(exc, log)}", file=sys.stderr)
+            QApplication.exit(1)
+            return
         show_error(exc)
 
     sys.excepthook = hook

@@ -81,3 +81,19 @@ def test_an_exception_escaping_a_slot_is_logged_with_its_trace_and_shown(
     assert "'column'" not in text
     boxes[0].close()
     boxes[0].deleteLater()
+
+
+def test_unattended_an_escaping_exception_ends_the_app_with_exit_1_and_no_box(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--screenshot: nobody is there to close a message box, so a start-up bug must not wait for one."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    exits: list[int] = []
+    monkeypatch.setattr(QApplication, "exit", staticmethod(exits.append))
+    install_excepthook(unattended=True)
+    try:
+        raise ModuleNotFoundError("No module named 'fidus_desktop.ui.portfolio'")
+    except ModuleNotFoundError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert exits == [1]
+    assert "fidus-desktop: An unexpected problem" in capsys.readouterr().err
+    assert not [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
