@@ -109,8 +109,8 @@ def report(runs: dict[str, list[dict[str, float]]], minutes: float, speedup: int
         f"so the run stands for about {minutes * speedup:g} minutes of an office day (status pings, Portfolio "
         "and Trading refreshes, the simulated MT5 market and the poller syncing the demo accounts), and Qt's "
         "pool ending idle threads after 1 s instead of 30 s, so jobs keep landing on new threads; the idle lock "
-        "(10 minutes, so 1 minute here) locks the window as at a desk left alone, and the timers keep firing "
-        "behind it. Trend: "
+        f"(10 minutes, so {10 / speedup:.2g} here) locks the window as at a desk left alone, and the timers keep "
+        "firing behind it. Trend: "
         f"least-squares slope after the first {WARM_UP_SECONDS} s, per hour of the run.",
         "",
         "| figure | idle start | idle end | idle trend/h | work start | work end | work trend/h |",
