@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,18 +9,14 @@ import pytest
 from fidus_desktop.domain.compliance.lists import ListEntry
 from fidus_desktop.domain.compliance.screening import ScreeningIndex
 from fidus_desktop.integrations.sanctions.ofac import parse_sdn_csv
+from tests.support.tools import SHARED_DATA, shared_file
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-SDN_CSV = SHARED / "ofac-sdn-2024-05-03.csv"
-CONSOLIDATED_XML = SHARED / "ofac-consolidated-2024-05-06.xml"
+SDN_CSV = SHARED_DATA / "ofac-sdn-2024-05-03.csv"
+CONSOLIDATED_XML = SHARED_DATA / "ofac-consolidated-2024-05-06.xml"
 
 
 def real_file(path: Path) -> bytes:
-    if not path.exists():
-        if os.environ.get("CI", "").lower() in ("true", "1"):
-            pytest.fail(f"{path} is missing: CI must have shared/data beside the repository")
-        pytest.skip(f"{path} not found (shared/data is not beside the repository)")
-    return path.read_bytes()
+    return shared_file(path.name).read_bytes()
 
 
 @pytest.fixture(scope="session")

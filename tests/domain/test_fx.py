@@ -23,9 +23,10 @@ from fidus_desktop.domain.fx import (
     render_ecb_xml,
 )
 from fidus_desktop.domain.money import Money
+from tests.support.tools import shared_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-REAL_HISTORY = Path(__file__).resolve().parents[3] / "shared" / "data" / "ecb-eurofxref-hist.zip"
+REAL_HISTORY = "ecb-eurofxref-hist.zip"
 
 
 @pytest.fixture(scope="module")
@@ -251,9 +252,7 @@ def test_conversion_there_and_back_stays_within_rounding(
 
 
 def test_real_ecb_history_file() -> None:
-    if not REAL_HISTORY.exists():
-        pytest.skip(f"ECB reference data not found at {REAL_HISTORY} (shared/data is not beside the repo)")
-    table = parse_ecb(REAL_HISTORY.read_bytes())
+    table = parse_ecb(shared_file(REAL_HISTORY).read_bytes())
     # From the file: 2024-01-02,1.0956,155.68,… and 2026-04-13,1.1684,186.75,…
     assert table.rate("EUR", "USD", date(2024, 1, 2)).rate == Decimal("1.0956")
     assert table.rate("EUR", "JPY", date(2026, 4, 13)).rate == Decimal("186.75")
