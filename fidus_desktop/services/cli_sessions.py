@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 from fidus_desktop.services.actor import Actor, workstation_name
-from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.users import USERS, AuthenticationFailed, SettingsLike, User, UserService
 from fidus_desktop.store.port import Document
@@ -65,7 +65,8 @@ class CliSessionService(Service):
             raise AuthenticationFailed("Finish signing in (new password, MFA set-up) before opening a session.")
         secret = secrets.token_urlsafe(32)
         actor = user.actor()
-        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             stored = self.sessions.insert({
                 "token_hash": _digest(secret), "user_id": user.user_id, "workstation": workstation_name(),
                 "created_at": self.now(), "last_used_at": self.now(),
@@ -73,6 +74,8 @@ class CliSessionService(Service):
             })
             rec.record("user.cli_login", "user", user.user_id,
                        after={"session": stored["_id"], "idle_minutes": int(self.idle.total_seconds() // 60)})
+
+        self.change(actor, Permission.OWN_CREDENTIALS, write)
         return secret
 
     def resume(self, secret: str) -> User:

@@ -30,7 +30,7 @@ from fidus_desktop.config.settings import Settings
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.personal_data import (
     KYC_RETENTION,
@@ -223,11 +223,15 @@ class DocumentService(Service):
             "media_type": media_type, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
             "chunks": len(chunks), "uploaded_by": actor.username, "uploaded_at": self.now(),
         }
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.documents.insert(record)
             for chunk in chunks:
                 self.chunks.insert(chunk)
             rec.record("document.attach", "document", document_id, after=_trail(stored))
+            return stored
+
+        stored = self.change(actor, Permission.INVESTORS_MANAGE, write)
         return StoredDocument.from_doc(stored)
 
     def attach_file(self, actor: Actor, owner_entity: str, owner_id: str, path: Path) -> StoredDocument:
@@ -281,8 +285,11 @@ class DocumentService(Service):
         if len(content) != doc["size"] or hashlib.sha256(content).hexdigest() != doc["sha256"]:
             raise DocumentDamaged(f"Stored document {doc['_id']} does not match the checksum taken at upload; "
                                   "restore it from a backup.")
-        with self.changing(actor, Permission.PERSONAL_DATA_READ) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("personal_data.read", "document", doc["_id"], after={"field": "content"})
+
+        self.change(actor, Permission.PERSONAL_DATA_READ, write)
         return content
 
     def save_copy(self, actor: Actor, document_id: str, path: Path) -> int | Locked:
@@ -301,11 +308,14 @@ class DocumentService(Service):
         """Remove the document and its content; ``ConcurrencyError`` if someone changed it since it was read."""
         require(actor, Permission.INVESTORS_MANAGE)
         doc = self._record(document_id)
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self.documents.delete(doc["_id"], expected_version=expected_version)
             for chunk in self.chunks.find({"document_id": doc["_id"]}, projection=["index"]):
                 self.chunks.delete(chunk["_id"], expected_version=chunk["version"])
             rec.record("document.delete", "document", doc["_id"], before=_trail(doc))
+
+        self.change(actor, Permission.INVESTORS_MANAGE, write)
 
 
 def _trail(doc: Document) -> Document:

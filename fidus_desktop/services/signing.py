@@ -28,7 +28,7 @@ from fidus_desktop.integrations.signing.certificates import (
 from fidus_desktop.integrations.signing.pades import Placement, SignRequest, sign_pdf
 from fidus_desktop.integrations.signing.validation import SignatureReport, validate_pdf
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
 from fidus_desktop.services.permissions import require
 from fidus_desktop.services.personal_data import Locked, PersonalDataRegistry, PersonalField, Vault, VaultLocked
 from fidus_desktop.store.port import Document, new_id
@@ -102,7 +102,8 @@ class SigningService(Service):
         require(actor, SigningPermission.CERTIFICATE)
         doc_id = new_id()
         sealed = self.vault.seal_blob(certificate.private_key, KEY_FIELD, doc_id)  # VaultLocked: not enrolled
-        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             current = self._current()
             if current is not None:
                 retired = self.certificates.update(current["_id"], {"status": "retired"},
@@ -114,6 +115,9 @@ class SigningService(Service):
                 "chain": list(certificate.chain), "private_key": sealed, "fingerprint": certificate.fingerprint,
                 "created_by": actor.username, "created_at": self.now()})
             rec.record("signing.certificate_install", "signing_certificate", doc_id, after=_audit_image(stored))
+            return stored
+
+        stored = self.change(actor, SigningPermission.CERTIFICATE, write)
         return CertificateInfo.from_doc(stored)
 
     def trust_ca(self, actor: Actor, data: bytes) -> str:
@@ -122,12 +126,15 @@ class SigningService(Service):
         der = cert.public_bytes(serialization.Encoding.DER)
         fingerprint = hashlib.sha256(der).hexdigest().upper()
         subject = cert.subject.rfc4514_string()
-        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             if self.trusted.find_one({"fingerprint": fingerprint}) is None:
                 stored = self.trusted.insert({"certificate": der, "fingerprint": fingerprint, "subject": subject,
                                               "added_by": actor.username, "added_at": self.now()})
                 rec.record("signing.trust_ca", "signing_trusted_ca", stored["_id"],
                            after={"subject": subject, "fingerprint": fingerprint})
+
+        self.change(actor, SigningPermission.CERTIFICATE, write)
         return subject
 
     def trust_roots(self) -> list[bytes]:
@@ -156,10 +163,13 @@ class SigningService(Service):
             info = CertificateInfo.from_doc(doc)
         signed = sign_pdf(pdf, certificate, request)
         result = SignedPdf(signed, _sha256(pdf), _sha256(signed), info)
-        with self.changing(actor, SigningPermission.SIGN) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("signing.sign", "pdf", result.sha256_before, after={
                 "sha256_after": result.sha256_after, "field": request.field_name,
                 "certificate": certificate.fingerprint, "locked": request.lock})
+
+        self.change(actor, SigningPermission.SIGN, write)
         return result
 
     def verify(self, actor: Actor, pdf: bytes) -> list[SignatureReport]:

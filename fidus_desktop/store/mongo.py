@@ -147,6 +147,8 @@ class MongoStore(Store):
         ``client_options`` are extra ``MongoClient`` keyword arguments (the password from the keyring).
         """
         self._local = threading.local()
+        self._prefix = ""  # raw collection names are prefix + name (a restore's staged collections)
+        self._borrowed = False  # the client belongs to another store (``staging``)
         self._collections: dict[str, MongoCollection] = {}
         self._indexes: dict[str, set[str]] = {}  # index names known to exist, by collection
         self._warnings: list[str] = []
@@ -234,8 +236,8 @@ class MongoStore(Store):
             local.depth = depth + 1
             try:
                 yield
-            except BaseException:
-                local.failed = True
+            except BaseException as exc:
+                local.failed = local.failed or exc
                 raise
             finally:
                 local.depth = depth
@@ -244,11 +246,13 @@ class MongoStore(Store):
         if self._transactions:
             session = self.run(self.client.start_session)
             self.run(lambda: session.start_transaction(**TRANSACTION_OPTIONS))
-        local.session, local.depth, local.failed = session, 1, False
+        local.session, local.depth, local.failed = session, 1, None
         try:
             yield
             if session is not None:
-                if local.failed:
+                if isinstance(local.failed, TransactionConflict):  # caught by the block, but the server aborted
+                    raise TransactionConflict(str(local.failed))
+                if local.failed is not None:
                     raise StorageError(
                         "Part of this change failed and MongoDB cannot undo only that part; nothing was saved. "
                         "Try again."
@@ -260,7 +264,7 @@ class MongoStore(Store):
                     session.abort_transaction()
             raise
         finally:
-            local.session, local.depth, local.failed = None, 0, False
+            local.session, local.depth, local.failed = None, 0, None
             if session is not None:
                 with contextlib.suppress(PyMongoError):
                     session.end_session()
@@ -281,9 +285,11 @@ class MongoStore(Store):
 
     def atomic(self, fn: Callable[[], T]) -> T:
         """``fn()`` in one transaction, run again (with growing, jittered pauses, for up to ``RETRY_SECONDS``)
-        when the server rolled it back; inside an outer transaction it joins that one and the outer retries."""
+        when the server rolled it back; inside an outer transaction it joins that one (as a nested block, so a
+        rollback the caller swallows still fails the outer one) and the outer retries."""
         if self.in_transaction():
-            return fn()
+            with self.transaction():
+                return fn()
         start, attempt = time.monotonic(), 0
         while True:
             try:
@@ -362,20 +368,46 @@ class MongoStore(Store):
         self.run(lambda: self.client.admin.command("ping"))
 
     def collection_names(self) -> list[str]:
-        """Listed outside any transaction or snapshot: the server refuses ``listCollections`` in both."""
-        names = self.run(lambda: self.db.list_collection_names())
-        return sorted(n for n in names if not n.startswith("system."))
+        """Listed outside any transaction or snapshot: the server refuses ``listCollections`` in both. Names
+        with a dot (``system.*``, a restore's ``restoring.*``/``replaced.*``) are never FIDUS collections."""
+        return sorted(n[len(self._prefix):] for n in self.raw_names(self._prefix) if "." not in n[len(self._prefix):])
+
+    def raw_names(self, prefix: str = "") -> list[str]:
+        """The server's names of the collections starting with ``prefix`` (``store.mongo_restore``)."""
+        return [n for n in self.run(lambda: self.db.list_collection_names()) if n.startswith(prefix)]
 
     def drop_collection(self, name: str) -> None:
         """Outside any transaction (the server refuses ``drop`` in one)."""
         check_collection_name(name)
+        self.drop_raw(self._prefix + name)
+
+    def drop_raw(self, raw_name: str) -> None:
+        """Drop a collection by its name on the server."""
         if self.in_transaction():
             raise StorageError("A collection cannot be dropped inside a change; drop it on its own.")
-        self.run(lambda: self.db.drop_collection(name))
-        self._collections.pop(name, None)
-        self._indexes.pop(name, None)
+        self.run(lambda: self.db.drop_collection(raw_name))
+        self.forget()
+
+    def rename_raw(self, raw_name: str, to: str) -> None:
+        """Rename a collection on the server (``renameCollection``, replacing ``to``): outside transactions."""
+        self.run(lambda: self.db[raw_name].rename(to, dropTarget=True))
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what this store remembers of collections and their indexes (after a drop or rename)."""
+        self._collections.clear()
+        self._indexes.clear()
+
+    def staging(self, prefix: str) -> MongoStore:
+        """This database seen through ``prefix``: collection ``x`` is the server's ``prefix + x``. A restore
+        loads a backup there before switching it in (``store.mongo_restore``); closing it keeps the client."""
+        view = MongoStore(self.client, self.database_name, supports_transactions=self._transactions)
+        view._label, view._prefix, view._borrowed, view._warnings = self._label, prefix, True, self._warnings
+        return view
 
     def close(self) -> None:
+        if self._borrowed:
+            return
         with contextlib.suppress(PyMongoError):
             self.client.close()
 
@@ -398,7 +430,7 @@ class MongoCollection(Collection):
     def __init__(self, store: MongoStore, name: str) -> None:
         self.store = store
         self.name = name
-        self.raw = store.db[name]
+        self.raw = store.db[store._prefix + name]
 
     def _run(self, fn: Callable[[Any], T]) -> T:
         """Run ``fn(session)`` with this thread's session, translating driver errors."""

@@ -3,6 +3,7 @@ standalone fallback (over the strict replica-set double, ``tests/store/strict_mo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -145,6 +146,24 @@ def test_a_swallowed_inner_failure_aborts_the_outer_transaction(replica: MongoSt
     with pytest.raises(StorageError, match="nothing was saved"):
         outer()
     assert replica.client.log == ["start", "abort", "end"]
+
+
+def test_a_rollback_a_nested_block_swallowed_still_runs_the_whole_change_again(replica: MongoStore) -> None:
+    """A follow-up that logs its own failures (the KYC case of a new investor) cannot hide a rollback: the
+    server aborted the whole transaction, so ``atomic`` runs the outer change again."""
+    notes, attempts = replica.collection("notes"), []
+
+    def change() -> None:
+        attempts.append(1)
+        with contextlib.suppress(TransactionConflict), replica.transaction():
+            if len(attempts) == 1:
+                replica.client.faults.write.append("WriteConflict")
+            notes.insert({"text": "follow-up"})
+        notes.insert({"text": "main"})
+
+    replica.atomic(change)
+    assert len(attempts) == 2
+    assert sorted(d["text"] for d in notes.find()) == ["follow-up", "main"]
 
 
 @pytest.mark.parametrize("fault", ["WriteConflict", "Election"])

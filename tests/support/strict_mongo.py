@@ -21,6 +21,7 @@ transactions (they are serialised; conflicts are injected instead).
 from __future__ import annotations
 
 import copy
+import random
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -47,6 +48,7 @@ REFUSED_IN_TRANSACTION = {
     "create_indexes": "createIndexes",
     "index_information": "listIndexes",
     "list_indexes": "listIndexes",
+    "rename": "renameCollection",
 }
 SNAPSHOT_READS = {"find", "find_one", "count_documents", "aggregate", "distinct"}
 WRITES = {
@@ -73,11 +75,33 @@ def server_error(kind: str) -> Exception:
 class Faults:
     """Faults to inject, in order: ``write`` on the next writes inside a transaction, ``commit`` on the next
     commits ("UnknownCommit" keeps the transaction open so a retried commit succeeds; "WriteConflict" or
-    "Election" at commit aborts it)."""
+    "Election" at commit aborts it). ``at_random`` adds faults at random writes and commits instead."""
 
     def __init__(self) -> None:
         self.write: list[str] = []
         self.commit: list[str] = []
+        self.injected: Counter[str] = Counter()
+        self._random: random.Random | None = None
+        self._rate, self._budget = 0.0, 0
+
+    def at_random(self, seed: int, rate: float, budget: int) -> None:
+        """From now on each write in a transaction and each commit fails with probability ``rate`` (a write
+        conflict, an election or, at commit, an unknown result), until ``budget`` faults were injected."""
+        self._random, self._rate, self._budget = random.Random(seed), rate, budget
+
+    def next(self, at: str) -> str | None:
+        """The fault for this write or commit, if any (``at``: "write" or "commit")."""
+        queued = self.write if at == "write" else self.commit
+        if queued:
+            kind = queued.pop(0)
+        elif self._random is not None and self._budget > 0 and self._random.random() < self._rate:
+            kinds = ["WriteConflict", "Election"] + (["UnknownCommit"] if at == "commit" else [])
+            kind = self._random.choice(kinds)
+            self._budget -= 1
+        else:
+            return None
+        self.injected[f"{at}:{kind}"] += 1
+        return kind
 
 
 class StrictSession:
@@ -103,8 +127,8 @@ class StrictSession:
 
     def commit_transaction(self) -> None:
         self.client.calls["commitTransaction"] += 1
-        if self.client.faults.commit:
-            kind = self.client.faults.commit.pop(0)
+        kind = self.client.faults.next("commit")
+        if kind is not None:
             if kind != "UnknownCommit":
                 self._rollback()
             raise server_error(kind)
@@ -185,8 +209,9 @@ class StrictClient:
                 name = REFUSED_IN_TRANSACTION[op]
                 message = f"Cannot run '{name}' in a multi-document transaction."
                 raise OperationFailure(message, 263, {"code": 263, "errmsg": message})
-            if op in WRITES and self.faults.write:
-                raise server_error(self.faults.write.pop(0))
+            kind = self.faults.next("write") if op in WRITES else None
+            if kind is not None:
+                raise server_error(kind)
         if session is not None:
             if session.ended:
                 raise InvalidOperation("Cannot use ended session")

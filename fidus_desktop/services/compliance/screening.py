@@ -32,7 +32,7 @@ from enum import StrEnum
 from fidus_desktop.domain.compliance.lists import EntityKind
 from fidus_desktop.domain.compliance.screening import DEFAULT_THRESHOLD, Hit, ScreeningIndex, Subject
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.lists import ImportResult, ListService
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.permissions import PermissionDenied, allowed, require
@@ -177,10 +177,13 @@ class ScreeningService(Service):
             raise ValidationError({"names": "Give at least one name to check."})
         versions, index = self.index()
         results = [CheckResult(s, tuple(index.screen(s, threshold))) for s in subjects]
-        with self.changing(actor, ScreeningPermission.READ) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("screening.check", "screening_check", versions[0],
                        after={"names": len(subjects), "threshold": stored_score(threshold),
                               "list_versions": list(versions), "with_hits": sum(1 for r in results if r.hits)})
+
+        self.change(actor, ScreeningPermission.READ, write)
         return results
 
     # -- investors -----------------------------------------------------------------------------------
@@ -205,13 +208,16 @@ class ScreeningService(Service):
         require(actor, ScreeningPermission.RUN)
         versions, index = self.index()
         done = [self._screen(actor, doc, index) for doc in self.investors.find(sort=[("number", 1)])]
-        with self.changing(actor, ScreeningPermission.RUN) as rec:
+
+        def write(rec: ChangeRecorder) -> RunSummary:
             summary = RunSummary(len(done), sum(d.hits for d in done), sum(len(d.raised) for d in done),
                                  sum(d.remembered for d in done), self.open_count(actor), versions)
             rec.record("screening.run", "screening_run", versions[0],
                        after={k: v for k, v in summary.__dict__.items() if k != "list_versions"}
                        | {"list_versions": list(versions)})
-        return summary
+            return summary
+
+        return self.change(actor, ScreeningPermission.RUN, write)
 
     def import_list(self, actor: Actor, format: str, data: bytes, file_name: str
                     ) -> tuple[ImportResult, RunSummary | None]:
@@ -245,10 +251,11 @@ class ScreeningService(Service):
         if not hits:  # nothing to write: no transaction
             return InvestorScreening(doc["_id"], doc["number"], 0, (), (), 0, note)
         fingerprint = subject_fingerprint(doc)
-        raised: list[str] = []
-        refreshed: list[str] = []
-        remembered = 0
-        with self.changing(actor, ScreeningPermission.RUN) as rec:
+
+        def write(rec: ChangeRecorder) -> InvestorScreening:
+            raised: list[str] = []  # counted inside: a retried change starts again from nothing
+            refreshed: list[str] = []
+            remembered = 0
             for hit in hits:
                 entry_fingerprint = hit.entry.fingerprint()
                 known = self.alerts.find({"investor_id": doc["_id"], "list_name": hit.entry.list_name,
@@ -274,8 +281,10 @@ class ScreeningService(Service):
                            after={"investor_id": doc["_id"], "list_name": hit.entry.list_name,
                                   "entry_id": hit.entry.entry_id, "score": stored_score(hit.score)})
                 raised.append(stored["_id"])
-        return InvestorScreening(doc["_id"], doc["number"], len(hits), tuple(raised), tuple(refreshed), remembered,
-                                 note)
+            return InvestorScreening(doc["_id"], doc["number"], len(hits), tuple(raised), tuple(refreshed),
+                                     remembered, note)
+
+        return self.change(actor, ScreeningPermission.RUN, write)
 
     @staticmethod
     def _hit_fields(hit: Hit, fingerprint: str, note: str) -> Document:
@@ -314,7 +323,8 @@ class ScreeningService(Service):
         second officer (``confirm``)."""
         choice = self._disposition(disposition)
         why = self.required_text(reason, "reason", "The reason", max_length=2000)
-        with self.changing(actor, ScreeningPermission.DECIDE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.alerts.require(alert_id)
             if before["status"] in (AlertStatus.CLOSED, AlertStatus.AWAITING_SECOND_OFFICER):
                 raise ValidationError({"alert": f"The alert is {before['status'].replace('_', ' ')}; "
@@ -329,12 +339,16 @@ class ScreeningService(Service):
                                        expected_version=version)
             rec.record("screening.alert_decide", "screening_alert", alert_id,
                        before={"status": before["status"]}, after={"status": after["status"], **step})
+            return after
+
+        after = self.change(actor, ScreeningPermission.DECIDE, write)
         return Alert.from_doc(after)
 
     def confirm(self, actor: Actor, alert_id: str, version: int, agree: bool, reason: str) -> Alert:
         """The second officer confirms the proposed disposition (the alert closes) or sends it back to open."""
         why = self.required_text(reason, "reason", "The reason", max_length=2000)
-        with self.changing(actor, ScreeningPermission.DECIDE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.alerts.require(alert_id)
             if before["status"] != AlertStatus.AWAITING_SECOND_OFFICER:
                 raise ValidationError({"alert": "Only an alert awaiting a second officer can be confirmed; this one "
@@ -353,6 +367,9 @@ class ScreeningService(Service):
             rec.record("screening.alert_confirm", "screening_alert", alert_id,
                        before={"status": before["status"], "proposed": before["proposed"]},
                        after={"status": after["status"], **step})
+            return after
+
+        after = self.change(actor, ScreeningPermission.DECIDE, write)
         return Alert.from_doc(after)
 
     @staticmethod

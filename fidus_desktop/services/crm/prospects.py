@@ -38,7 +38,7 @@ from fidus_desktop.domain.fx import FxError
 from fidus_desktop.domain.money import Money, check_currency
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.stages import StageService
 from fidus_desktop.services.permissions import require
@@ -323,10 +323,14 @@ class ProspectService(Service):
         doc.update({"investor_id": None, "stage_entered_at": now, "created_at": now, "created_by": actor.username,
                     "updated_at": now})
         doc["owner"] = doc["owner"] or actor.username
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.prospects.insert(doc)
             self._log(stage_change(stored["_id"], None, doc["stage"], now, actor.username, None))
             rec.record("crm.prospect_create", "crm_prospect", stored["_id"], after=_audit_image(stored))
+            return stored
+
+        stored = self.change(actor, CrmPermission.MANAGE, write)
         return Prospect.from_doc(stored)
 
     # -- moving through the pipeline --------------------------------------------------------------------------
@@ -336,7 +340,8 @@ class ProspectService(Service):
         if reason and target.kind is StageKind.LOST and reason not in self.stages.lost_reasons():
             raise ValidationError({"reason": f"{reason!r} is not a lost reason; choose one of "
                                              f"{', '.join(self.stages.lost_reasons())}."})
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require(prospect_id)
             current = next((s for s in self.stages.stages() if s.name == before["stage"]), None)
             try:
@@ -353,12 +358,16 @@ class ProspectService(Service):
                                    before.get("stage_entered_at"), reason, note))
             rec.record("crm.prospect_move", "crm_prospect", prospect_id,
                        before={"stage": before["stage"]}, after={"stage": target.name, "reason": reason})
+            return after
+
+        after = self.change(actor, CrmPermission.MANAGE, write)
         return Prospect.from_doc(after)
 
     def convert(self, actor: Actor, prospect_id: str) -> str:
         """The investor a Won prospect became (created on the first call only)."""
         require(actor, CrmPermission.MANAGE)
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> str:
             before = self._require(prospect_id)
             if before.get("investor_id"):
                 return str(before["investor_id"])
@@ -374,7 +383,9 @@ class ProspectService(Service):
                                   expected_version=before["version"])
             rec.record("crm.prospect_convert", "crm_prospect", prospect_id,
                        after={"investor_id": investor.investor_id, "number": number})
-        return investor.investor_id
+            return investor.investor_id
+
+        return self.change(actor, CrmPermission.MANAGE, write)
 
     def _next_investor_number(self) -> str:
         while True:
