@@ -27,11 +27,7 @@ import pymongo
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from pymongo import InsertOne, MongoClient, ReplaceOne, ReturnDocument
-from pymongo.errors import (
-    BulkWriteError,
-    OperationFailure,
-    PyMongoError,
-)
+from pymongo.errors import BulkWriteError, DocumentTooLarge, OperationFailure, PyMongoError
 
 from fidus_desktop.store.codec import Encoder, check_decimal, encode_date, encode_datetime, untag, walk
 from fidus_desktop.store.errors import (
@@ -44,6 +40,7 @@ from fidus_desktop.store.errors import (
 from fidus_desktop.store.filters import parse_filter, parse_sort
 from fidus_desktop.store.mongo_errors import (
     MAX_TIME_EXPIRED,
+    TOO_LARGE,
     UNKNOWN_COMMIT,
     codes,
     outcome_unknown,
@@ -205,10 +202,11 @@ class MongoStore(Store):
         return bool(self._hello.get("setName")) or self._hello.get("msg") == "isdbgrid"
 
     def run(self, fn: Callable[[], T]) -> T:
-        """Run a driver call, translating its errors."""
+        """Run a driver call, translating its errors (``DocumentTooLarge``, raised by the driver before it sends
+        a record over 16 MB, is not a ``PyMongoError``)."""
         try:
             return fn()
-        except PyMongoError as exc:
+        except (PyMongoError, DocumentTooLarge) as exc:
             raise translate_error(exc, self.describe()) from exc
 
     def session(self) -> Any:
@@ -436,6 +434,38 @@ class MongoCollection(Collection):
         """Run ``fn(session)`` with this thread's session, translating driver errors."""
         return self.store.run(lambda: fn(self.store.session()))
 
+    def _write(self, fn: Callable[[Any], T], stored: Callable[[], Sequence[Document]] | str) -> T:
+        """``_run`` for a write of ``stored()`` (the rows written), or of the record with id ``stored`` changed in
+        place.
+
+        A record beyond MongoDB's 16 MB limit is refused naming the record and what to do, not with a driver
+        error: the driver measures inserted and replaced records before sending them (``DocumentTooLarge``),
+        the server the result of an update (``BSONObjectTooLarge``). Nothing is written either way; measuring
+        here instead would cost every write a second encoding.
+        """
+        try:
+            return fn(self.store.session())
+        except DocumentTooLarge as exc:
+            raise self._too_large(stored) from exc
+        except PyMongoError as exc:
+            if codes(exc) & TOO_LARGE:
+                raise self._too_large(stored) from exc
+            raise translate_error(exc, self.store.describe()) from exc
+
+    def _too_large(self, stored: Callable[[], Sequence[Document]] | str) -> InvalidDocument:
+        if isinstance(stored, str):
+            return InvalidDocument(
+                f"This change would make the {self.name} record {stored} larger than the 16 MB MongoDB keeps in one "
+                "record, so nothing was changed. Shorten the text, or attach large content as a document (stored "
+                "in pieces) instead of inside the record."
+            )
+        size, doc_id = max((len(bson.encode(row)), row["_id"]) for row in stored())
+        return InvalidDocument(
+            f"The {self.name} record {doc_id} would take {size / 2**20:.1f} MB once stored; MongoDB keeps at most "
+            "16 MB in one record, so nothing was written. Shorten the text, or attach large content as a document "
+            "(stored in pieces) instead of inside the record."
+        )
+
     def _find_all(self, query: Mapping[str, Any], session: Any) -> list[Any]:
         return list(self.raw.find(query, session=session))
 
@@ -446,7 +476,7 @@ class MongoCollection(Collection):
     def insert(self, doc: Document) -> Document:
         body = encode_body(doc)
         stored = {"_id": check_id(doc.get("_id") or new_id()), **body, "version": 1}
-        self._run(lambda s: self.raw.insert_one(stored, session=s))
+        self._write(lambda s: self.raw.insert_one(stored, session=s), lambda: [stored])
         return decode(stored)
 
     def insert_many(self, docs: Sequence[Document]) -> list[str]:
@@ -461,7 +491,7 @@ class MongoCollection(Collection):
             {"_id": check_id(d.get("_id")), **encode_body(d), "version": check_version(d.get("version"))}
             for d in docs
         ]
-        for row in rows:
+        for row in rows:  # measured here: a restore stops before its batch, naming the record to shorten
             if len(bson.encode(row)) > MAX_BSON_BYTES:
                 raise InvalidDocument(
                     f"The {self.name} record {row['_id']} is larger than MongoDB's 16 MB document limit once "
@@ -476,15 +506,14 @@ class MongoCollection(Collection):
             return
         with self.store.transaction():
             try:
-                self.raw.insert_many(rows, ordered=True, session=self.store.session())
-            except BulkWriteError as exc:
-                if not self.store.supports_transactions:
+                self._write(lambda s: self.raw.insert_many(rows, ordered=True, session=s), lambda: rows)
+            except StorageError as exc:
+                failed = exc.__cause__
+                if not self.store.supports_transactions and isinstance(failed, BulkWriteError):
                     # No transaction to roll back: remove what the ordered insert wrote before it failed.
-                    written = [r["_id"] for r in rows[: exc.details.get("nInserted", 0)]]
+                    written = [r["_id"] for r in rows[: failed.details.get("nInserted", 0)]]
                     self._run(lambda s: self.raw.delete_many({"_id": {"$in": written}}, session=s))
-                raise translate_error(exc, self.store.describe()) from exc
-            except PyMongoError as exc:
-                raise translate_error(exc, self.store.describe()) from exc
+                raise
 
     def get(self, doc_id: str) -> Document | None:
         raw = self._run(lambda s: self.raw.find_one({"_id": check_id(doc_id)}, session=s))
@@ -533,10 +562,11 @@ class MongoCollection(Collection):
             change["$set"] = encode_body(changes)
         if removed:
             change["$unset"] = dict.fromkeys(removed, "")
-        raw = self._run(
+        raw = self._write(
             lambda s: self.raw.find_one_and_update(
                 {"_id": doc_id, "version": expected_version}, change, return_document=ReturnDocument.AFTER, session=s
-            )
+            ),
+            doc_id,
         )
         if raw is None:
             self._raise_stale(doc_id, expected_version)
@@ -548,10 +578,11 @@ class MongoCollection(Collection):
         if not isinstance(version, int):
             raise InvalidDocument("replace() needs the version that was read.")
         stored = {"_id": doc_id, **encode_body(doc), "version": version + 1}
-        raw = self._run(
+        raw = self._write(
             lambda s: self.raw.find_one_and_replace(
                 {"_id": doc_id, "version": version}, stored, return_document=ReturnDocument.AFTER, session=s
-            )
+            ),
+            lambda: [stored],
         )
         if raw is None:
             self._raise_stale(doc_id, version)
@@ -590,7 +621,8 @@ class MongoCollection(Collection):
                         result.updated += 1
                 ids[values] = doc_id
             if writes:
-                done = self._run(lambda s: self.raw.bulk_write(writes, ordered=True, session=s))
+                done = self._write(lambda s: self.raw.bulk_write(writes, ordered=True, session=s),
+                                   lambda: [{"_id": ids[values], **latest[values][1]} for values in latest])
                 if done.matched_count != replaced:  # someone changed a record between our read and write
                     raise ConcurrencyError(
                         f"Some {self.name} records were changed by someone else during this import; run it again."

@@ -25,6 +25,7 @@ from fidus_desktop.store.errors import (
     ConcurrencyError,
     DatabaseUnreachable,
     DuplicateKey,
+    InvalidDocument,
     OutcomeUnknown,
     StorageError,
     TransactionConflict,
@@ -337,3 +338,29 @@ def test_an_audit_append_that_lost_the_race_for_its_seq_is_run_again(replica: Mo
     assert entry["seq"] == 3
     assert replica.client.log.count("abort") == 1
     assert audit.verify().ok
+
+
+def parts(count: int, start: int = 0) -> dict[str, str]:
+    """``count`` texts of a million 4-byte characters: each passes the value checks, together they are 4 MB each."""
+    return {f"part{i}": "😀" * 1_000_000 for i in range(start, start + count)}
+
+
+def test_a_record_beyond_16_mb_is_refused_by_name_and_nothing_is_written(replica: MongoStore) -> None:
+    notes = replica.collection("notes")
+    with pytest.raises(InvalidDocument, match=r"notes record big would take 19\.1 MB.*at most 16 MB"):
+        notes.insert({"_id": "big", **parts(5)})
+    with pytest.raises(InvalidDocument, match=r"notes record b2 would take"):
+        notes.insert_many([{"_id": "b1", "k": 1}, {"_id": "b2", "k": 2, **parts(5)}])
+    with pytest.raises(InvalidDocument, match=r"notes record u2 would take"):
+        notes.upsert_many([{"_id": "u1", "k": 1}, {"_id": "u2", "k": 2, **parts(5)}], ["k"])
+    assert notes.count() == 0
+    grows = notes.insert({"_id": "grows", **parts(3)})
+    with pytest.raises(InvalidDocument, match=r"make the notes record grows larger than the 16 MB"):
+        notes.update("grows", parts(2, start=3), expected_version=1)
+    with pytest.raises(InvalidDocument, match=r"notes record grows would take"):
+        notes.replace({**grows, **parts(2, start=3)})
+    assert notes.require("grows")["version"] == 1
+    with replica.transaction():  # inside a change too, and the change can still be completed
+        with pytest.raises(InvalidDocument, match="16 MB"):
+            notes.update("grows", parts(2, start=3), expected_version=1)
+    assert notes.require("grows")["version"] == 1

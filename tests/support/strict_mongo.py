@@ -32,7 +32,8 @@ from typing import Any
 import bson
 import mongomock
 from bson.timestamp import Timestamp
-from pymongo.errors import AutoReconnect, InvalidOperation, OperationFailure
+from pymongo import InsertOne, ReplaceOne
+from pymongo.errors import AutoReconnect, DocumentTooLarge, InvalidOperation, OperationFailure
 
 from fidus_desktop.store.mongo import MongoStore
 from fidus_desktop.store.mongo_errors import TRANSIENT, UNKNOWN_COMMIT
@@ -50,6 +51,7 @@ REFUSED_IN_TRANSACTION = {
     "list_indexes": "listIndexes",
     "rename": "renameCollection",
 }
+MAX_BSON_SIZE = 16 * 1024 * 1024
 SNAPSHOT_READS = {"find", "find_one", "count_documents", "aggregate", "distinct"}
 WRITES = {
     "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one", "delete_many",
@@ -279,7 +281,8 @@ class StrictDatabase:
 
 
 class StrictCollection:
-    """A mongomock collection whose every method goes through ``StrictClient.check`` first."""
+    """A mongomock collection whose every method goes through ``StrictClient.check`` first, and which refuses
+    records beyond 16 MiB as the driver (inserts, replacements) and the server (results of updates) do."""
 
     def __init__(self, client: StrictClient, raw: Any) -> None:
         self.client, self.raw = client, raw
@@ -289,9 +292,34 @@ class StrictCollection:
 
         def call(*args: Any, session: StrictSession | None = None, **kwargs: Any) -> Any:
             self.client.check(op, session)
-            return method(*args, **kwargs)
+            for doc in _sent_records(op, args):
+                if len(bson.encode(doc)) > MAX_BSON_SIZE:
+                    raise DocumentTooLarge(f"BSON document too large ({len(bson.encode(doc))} bytes)")
+            if op not in ("find_one_and_update", "update_one"):
+                return method(*args, **kwargs)
+            before = self.raw.find_one(args[0])
+            result = method(*args, **kwargs)
+            after = None if before is None else self.raw.find_one({"_id": before["_id"]})
+            if after is not None and len(bson.encode(after)) > MAX_BSON_SIZE:
+                self.raw.replace_one({"_id": before["_id"]}, before)
+                message = f"Resulting document after update is larger than {MAX_BSON_SIZE}"
+                raise OperationFailure(message, 17419, {"code": 17419, "errmsg": message})
+            return result
 
         return call
+
+
+def _sent_records(op: str, args: tuple[Any, ...]) -> list[Any]:
+    """The whole records a driver call sends (what pymongo measures before sending)."""
+    if op == "insert_one":
+        return [args[0]]
+    if op == "insert_many":
+        return list(args[0])
+    if op in ("replace_one", "find_one_and_replace"):
+        return [args[1]]
+    if op == "bulk_write":
+        return [request._doc for request in args[0] if isinstance(request, (InsertOne, ReplaceOne))]
+    return []
 
 
 @contextmanager
