@@ -75,7 +75,10 @@ T = TypeVar("T")
 DEFAULT_DATABASE = "fidus"
 UPSERT_CHUNK = 1000
 STANDALONE_WARNING = "standalone server: multi-document changes are not atomic"
-NO_SNAPSHOT_WARNING = "MongoDB before 5.0: backups read without a snapshot and are not one point in time"
+NO_SNAPSHOT_WARNING = (
+    "MongoDB before 5.0: a backup is one consistent copy only if it reads the database within 60 seconds; "
+    "larger databases need MongoDB 5.0 or newer to be backed up"
+)
 MIN_WIRE_VERSION, SNAPSHOT_WIRE_VERSION = 9, 13  # MongoDB 4.4 and 5.0
 RETRY_SECONDS = 120  # as pymongo's with_transaction
 BACKOFF_FIRST, BACKOFF_MAX = 0.005, 0.5
@@ -303,23 +306,42 @@ class MongoStore(Store):
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[datetime | None]:
         """Reads on this thread see one point in time: a snapshot session (MongoDB 5.0+ replica set or
-        cluster), which, unlike a transaction, is not aborted after 60 s. Elsewhere reads are not consistent
-        and None is yielded."""
+        cluster), which, unlike a transaction, is not aborted after 60 s. Before 5.0 a read-only transaction
+        with snapshot read concern gives the same for up to 60 s, and a read it cuts off is refused with what to
+        do rather than giving an inconsistent copy. On a standalone server reads are not consistent and None is
+        yielded."""
         if self.in_transaction():
             raise StorageError("A consistent read (backup) cannot run inside a change; start it on its own.")
-        if not self._snapshots:
+        if not self._transactions:
             yield None
             return
         local = self._local
-        session = self.run(lambda: self.client.start_session(snapshot=True, causal_consistency=False))
+        if self._snapshots:
+            session = self.run(lambda: self.client.start_session(snapshot=True, causal_consistency=False))
+        else:
+            session = self.run(self.client.start_session)
+            self.run(lambda: session.start_transaction(**TRANSACTION_OPTIONS))
         local.session, local.snapshot = session, True
         try:
-            # The first read fixes the snapshot's cluster time; the schema document always exists.
-            self.run(lambda: self.db["meta"].find_one({}, session=session))
-            at = getattr(session, "_snapshot_time", None) or session.operation_time
-            yield None if at is None else datetime.fromtimestamp(at.time, UTC)
+            try:
+                # The first read fixes the snapshot's cluster time; the schema document always exists.
+                self.run(lambda: self.db["meta"].find_one({}, session=session))
+                at = getattr(session, "_snapshot_time", None) or session.operation_time
+                yield None if at is None else datetime.fromtimestamp(at.time, UTC)
+            except TransactionConflict as exc:
+                if self._snapshots:
+                    raise
+                raise StorageError(
+                    f"{self.describe()} ended the consistent read before it was complete: before MongoDB 5.0 one "
+                    "consistent copy is a transaction, which the server ends after 60 seconds (or when its "
+                    "primary changes). Nothing was written and no backup was kept. Upgrade the server to MongoDB "
+                    "5.0 or newer, which reads a snapshot for as long as needed, or try again at a quieter time."
+                ) from exc
         finally:
             local.session, local.snapshot = None, False
+            with contextlib.suppress(PyMongoError):
+                if session.in_transaction:  # read only: nothing to commit
+                    session.abort_transaction()
             with contextlib.suppress(PyMongoError):
                 session.end_session()
 

@@ -258,10 +258,34 @@ def test_servers_older_than_4_4_are_refused() -> None:
         pass
 
 
-def test_before_5_0_backups_are_said_not_to_be_one_point_in_time() -> None:
-    with strict_store(wire_version=9) as store, store.snapshot() as at:
-        assert at is None
-        assert "not one point in time" in " ".join(store.warnings())
+def test_before_5_0_a_consistent_read_is_a_read_only_transaction() -> None:
+    with strict_store(wire_version=9) as store:
+        store.collection("meta").insert({"_id": "schema"})
+        store.collection("funds").insert({"name": "Core"})
+        with store.snapshot() as at:
+            assert at is not None
+            assert store.session().in_transaction
+            assert [d["name"] for d in store.collection("funds").iter_all()] == ["Core"]
+            with pytest.raises(StorageError, match="cannot also write"), store.transaction():
+                pass
+        assert store.client.log[-3:] == ["start", "abort", "end"]  # read only: nothing to commit
+        assert "within 60 seconds" in " ".join(store.warnings())
+
+
+def test_before_5_0_a_read_the_server_cut_off_after_60_s_is_refused_not_kept() -> None:
+    with strict_store(wire_version=9) as store:
+        store.collection("meta").insert({"_id": "schema"})
+        store.collection("funds").insert({"name": "Core"})
+
+        def back_up() -> None:
+            with store.snapshot():
+                store.client.faults.read.append("Expired")  # the server ended the transaction meanwhile
+                list(store.collection("funds").iter_all())
+
+        with pytest.raises(StorageError, match=r"ended the consistent read.*60 seconds.*5\.0 or newer"):
+            back_up()
+        assert store.session() is None
+        assert store.client.open_sessions == 0
 
 
 def test_a_snapshot_reads_through_one_session_and_says_when(replica: MongoStore) -> None:

@@ -67,6 +67,9 @@ def server_error(kind: str) -> Exception:
     if kind == "Election":
         message = "not primary"
         return OperationFailure(message, 10107, {"code": 10107, "errmsg": message, "errorLabels": [TRANSIENT]})
+    if kind == "Expired":  # the transaction outlived transactionLifetimeLimitSeconds and the server aborted it
+        message = "Transaction with txnNumber 1 has been aborted."
+        return OperationFailure(message, 251, {"code": 251, "errmsg": message, "errorLabels": [TRANSIENT]})
     if kind == "UnknownCommit":
         error = AutoReconnect("connection closed during commitTransaction")
         error._add_error_label(UNKNOWN_COMMIT)
@@ -82,6 +85,7 @@ class Faults:
     def __init__(self) -> None:
         self.write: list[str] = []
         self.commit: list[str] = []
+        self.read: list[str] = []  # on the next reads inside a transaction ("Expired": the 60 s limit)
         self.injected: Counter[str] = Counter()
         self._random: random.Random | None = None
         self._rate, self._budget = 0.0, 0
@@ -161,8 +165,11 @@ class StrictSession:
             self.client.open_sessions -= 1
 
     def first_read(self) -> None:
-        if self.snapshot and self._snapshot_time is None:
-            self._snapshot_time = self.operation_time = Timestamp(int(time.time()), 1)
+        """A server's reply carries the operation's cluster time; a snapshot session keeps its first one."""
+        if self.operation_time is None:
+            self.operation_time = Timestamp(int(time.time()), 1)
+            if self.snapshot:
+                self._snapshot_time = self.operation_time
 
 
 class StrictClient:
@@ -212,14 +219,16 @@ class StrictClient:
                 message = f"Cannot run '{name}' in a multi-document transaction."
                 raise OperationFailure(message, 263, {"code": 263, "errmsg": message})
             kind = self.faults.next("write") if op in WRITES else None
+            if op in SNAPSHOT_READS and self.faults.read:
+                kind = self.faults.read.pop(0)
             if kind is not None:
                 raise server_error(kind)
         if session is not None:
             if session.ended:
                 raise InvalidOperation("Cannot use ended session")
-            if session.snapshot:
-                if op not in SNAPSHOT_READS:
-                    raise OperationFailure(f"{op} is not supported in a snapshot session", 72)
+            if session.snapshot and op not in SNAPSHOT_READS:
+                raise OperationFailure(f"{op} is not supported in a snapshot session", 72)
+            if op in SNAPSHOT_READS:
                 session.first_read()
 
     # -- rollback --------------------------------------------------------------------------------------
