@@ -89,8 +89,12 @@ class CliSessionService(Service):
             self._end(doc, "user.cli_session_ended", why)
             raise SessionEnded(f"Your CLI session has ended: {why}. Sign in again with `fidus login`.")
         assert account is not None  # _ended ends the session of a missing account
-        with self.store.transaction():
-            self.sessions.update(doc["_id"], {"last_used_at": self.now()}, expected_version=doc["version"])
+
+        def touch() -> None:  # read again inside: two commands of one session may run at once
+            current = self.sessions.require(doc["_id"])
+            self.sessions.update(doc["_id"], {"last_used_at": self.now()}, expected_version=current["version"])
+
+        self.store.atomic(touch)
         return self._user(account)
 
     def _ended(self, doc: Document, account: Document | None) -> str | None:
@@ -116,9 +120,12 @@ class CliSessionService(Service):
     def _end(self, doc: Document, action: str, why: str) -> None:
         account = self.store.collection(USERS).get(doc["user_id"])
         actor = self._user(account).actor() if account else Actor.system("cli-session")
-        with self.store.transaction():
+
+        def end() -> None:
             self.sessions.delete(doc["_id"])
             self.ctx.audit.append(actor, action, "user", doc["user_id"], after={"session": doc["_id"], "why": why})
+
+        self.store.atomic(end)
 
     def _user(self, doc: Document) -> User:
         return User.from_doc(doc, self.users.policy.mfa_required_roles)
