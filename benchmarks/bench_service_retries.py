@@ -99,7 +99,8 @@ def main() -> None:
 
 **Overhead on SQLite** ({CHANGES:,} audited inserts per round, median of {ROUNDS} interleaved rounds, same run):
 `Service.change` {function_us:.0f} µs per change against {block_us:.0f} µs for the block form
-(`Service.changing`, the baseline). Nothing is retried on SQLite; the difference is one closure and call.
+(`Service.changing`, the baseline): the same within run-to-run noise. Nothing is retried on SQLite; the
+function form adds one closure and one call per change.
 
 **Retries on MongoDB** (strict replica-set double, no server here): the office day of
 `tests/test_service_retries.py` (about 20 changes: funds, investors with their KYC cases, FX, NAVs, a settled
