@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.google import GoogleService
+    from fidus_desktop.services.crm.outbox import Outbox
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
@@ -98,6 +100,8 @@ class Services:
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService
+    crm_outbox: Outbox
+    google: GoogleService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

@@ -39,7 +39,7 @@ def granting(scopes: tuple[str, ...] = SCOPES) -> Any:
 
 
 def test_not_configured_says_what_to_set(tmp_path: Path) -> None:
-    with pytest.raises(GoogleNotConfigured, match=r"google\.client_secrets_file"):
+    with pytest.raises(GoogleNotConfigured, match=r"google\.oauth_client_file"):
         client_config("")
     with pytest.raises(GoogleNotConfigured, match="cannot be read"):
         client_config(str(tmp_path / "missing.json"))

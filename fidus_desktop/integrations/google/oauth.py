@@ -1,7 +1,7 @@
 """Connecting a user's Google account: the installed-app OAuth flow, the token in the OS keyring, revocation.
 
 The office registers one OAuth client ("Desktop app") in its Google Cloud project and an administrator points
-``google.client_secrets_file`` at the JSON it downloads; nothing of it is in the repository. Each user then
+``google.oauth_client_file`` at the JSON it downloads; nothing of it is in the repository. Each user then
 connects their own account: ``InstalledAppFlow`` opens the browser on Google's consent page and waits on a
 loopback port for the answer (PKCE on), asking only for ``port.SCOPES``. The refresh token and the scopes
 granted go to the keyring entry ``google/<username>`` and nowhere else; access tokens live in memory only.
@@ -13,16 +13,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import httplib2
-from google.oauth2.credentials import Credentials
-from google_auth_httplib2 import AuthorizedHttp
-from google_auth_oauthlib.flow import InstalledAppFlow
-
 from fidus_desktop.config.secrets import SecretStore
-from fidus_desktop.integrations.google.api import GoogleApi
 from fidus_desktop.integrations.google.port import (
     GMAIL_READ,
     SCOPE_USES,
@@ -31,6 +25,11 @@ from fidus_desktop.integrations.google.port import (
     GoogleNotConfigured,
     GoogleNotConnected,
 )
+
+if TYPE_CHECKING:  # the Google libraries take most of a second to import: only when Google is used
+    from google.oauth2.credentials import Credentials
+
+    from fidus_desktop.integrations.google.api import GoogleApi
 
 REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 TIMEOUT_SECONDS = 30
@@ -64,7 +63,7 @@ def client_config(path: str) -> dict[str, Any]:
     """The office's OAuth client (a "Desktop app" client JSON), or ``GoogleNotConfigured`` saying what to fix."""
     if not path:
         raise GoogleNotConfigured("Google is not configured for this office: an administrator sets "
-                                  "google.client_secrets_file in the settings file to the OAuth client JSON of a "
+                                  "google.oauth_client_file in the settings file to the OAuth client JSON of a "
                                   "\"Desktop app\" client from the Google Cloud console (docs/CRM.md, Google "
                                   "Workspace).")
     file = Path(path).expanduser()
@@ -72,7 +71,7 @@ def client_config(path: str) -> dict[str, Any]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise GoogleNotConfigured(f"The OAuth client file {file} cannot be read ({exc.strerror or exc}); check "
-                                  "google.client_secrets_file in the settings file.") from exc
+                                  "google.oauth_client_file in the settings file.") from exc
     except ValueError:
         raise GoogleNotConfigured(f"The OAuth client file {file} is not JSON; download it again from the Google "
                                   "Cloud console (Credentials › OAuth client › Download JSON).") from None
@@ -84,11 +83,13 @@ def client_config(path: str) -> dict[str, Any]:
     return data
 
 
-Flow = Callable[[dict[str, Any], tuple[str, ...]], Credentials]
+Flow = Callable[[dict[str, Any], tuple[str, ...]], "Credentials"]
 
 
 def browser_flow(config: dict[str, Any], scopes: tuple[str, ...]) -> Credentials:
     """Google's consent page in the browser, answered on a loopback port chosen by the system (PKCE)."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
     flow = InstalledAppFlow.from_client_config(config, list(scopes))
     credentials: Credentials = flow.run_local_server(
         host="127.0.0.1", port=0, open_browser=True, timeout_seconds=CONSENT_TIMEOUT_SECONDS,
@@ -107,7 +108,7 @@ class GoogleConnector:
         self.client_file = client_file
         self.secrets = secrets
         self._flow = flow
-        self._http = http or (lambda: httplib2.Http(timeout=TIMEOUT_SECONDS))
+        self._http = http or _default_http
 
     def problem(self) -> str | None:
         """Why Google cannot be used at all on this installation (None: the OAuth client is configured)."""
@@ -125,7 +126,7 @@ class GoogleConnector:
             raise GoogleError(None, "no refresh token", "Google gave no long-lived consent; try connecting again "
                               "(FIDUS asks for offline access).")
         granted = tuple(credentials.granted_scopes or credentials.scopes or SCOPES)
-        api = GoogleApi(lambda: AuthorizedHttp(credentials, http=self._http()))
+        api = self._api(credentials)
         token = StoredToken(credentials.refresh_token, granted, api.account().email if GMAIL_READ in granted else "")
         self.secrets.set(token_name(username), token.to_json())
         return token
@@ -134,7 +135,16 @@ class GoogleConnector:
         text = self.secrets.get(token_name(username))
         return StoredToken.from_json(text) if text else None
 
+    def _api(self, credentials: Credentials) -> GoogleApi:
+        from google_auth_httplib2 import AuthorizedHttp
+
+        from fidus_desktop.integrations.google.api import GoogleApi
+
+        return GoogleApi(lambda: AuthorizedHttp(credentials, http=self._http()))
+
     def credentials(self, username: str) -> Credentials:
+        from google.oauth2.credentials import Credentials
+
         config = client_config(self.client_file)["installed"]
         token = self.stored(username)
         if token is None:
@@ -146,12 +156,13 @@ class GoogleConnector:
 
     def workspace(self, username: str) -> GoogleApi:
         """The Google account ``username`` connected, refreshed as needed (a refused refresh is a 401)."""
-        credentials = self.credentials(username)
-        return GoogleApi(lambda: AuthorizedHttp(credentials, http=self._http()))
+        return self._api(self.credentials(username))
 
     def disconnect(self, username: str) -> bool:
         """Revoke the consent at Google (best effort: offline, it is still forgotten here) and forget the token.
         True when Google confirmed the revocation."""
+        import httplib2
+
         token = self.stored(username)
         revoked = False
         if token is not None:
@@ -164,3 +175,9 @@ class GoogleConnector:
                 revoked = False
         self.secrets.delete(token_name(username))
         return revoked
+
+
+def _default_http() -> Any:
+    import httplib2
+
+    return httplib2.Http(timeout=TIMEOUT_SECONDS)

@@ -39,7 +39,7 @@ class GoogleError(UserError):
 
 
 class GoogleNotConfigured(UserError):
-    """The office has not set up its OAuth client (``google.client_secrets_file``)."""
+    """The office has not set up its OAuth client (``google.oauth_client_file``)."""
 
 
 class GoogleNotConnected(UserError):

@@ -1,0 +1,122 @@
+"""``fidus google connect | status | disconnect`` and ``fidus crm outbox [list] | run | retry | cancel``.
+
+``connect`` opens Google's consent page in the browser (on a machine without one it prints the address to
+open) and waits for the answer on a loopback port; the refresh token goes to the keyring only.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table
+from fidus_desktop.domain.crm.outbox import JobStatus
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        status = ctx.services.google.connect(actor)
+    print(status.summary + ".")
+    if status.missing:
+        print("Connect again and tick every permission to " + ", ".join(status.missing) + ".")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        status = ctx.services.google.status(actor)
+        counts = ctx.services.crm_outbox.counts(actor)
+    if args.json:
+        emit_json({"status": status, "summary": status.summary, "outbox": counts})
+        return EXIT_OK
+    print(status.summary + ".")
+    if status.problem:
+        print(status.problem)
+    elif status.needs_reconnect:
+        print("Run `fidus google connect` to give FIDUS access again.")
+    print("Outbox: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) if any(counts.values())
+          else "Outbox: empty.")
+    return EXIT_OK
+
+
+def cmd_disconnect(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        revoked = ctx.services.google.disconnect(actor)
+    print("Disconnected: " + ("Google revoked FIDUS's access." if revoked else
+                              "the token is forgotten here; Google could not confirm the revocation (remove FIDUS "
+                              "under myaccount.google.com › Security › Third-party access)."))
+    return EXIT_OK
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        jobs = ctx.services.crm_outbox.list(actor, status=JobStatus(args.status) if args.status else None)
+    if args.json:
+        emit_json({"jobs": jobs})
+        return EXIT_OK
+    if not jobs:
+        print("The outbox is empty." if not args.status else f"No {args.status} jobs.")
+        return EXIT_OK
+    print_table([{"id": j.job_id, "status": j.status.value, "kind": j.kind.value, "owner": j.owner,
+                  "what": j.summary, "attempts": j.attempts, "reason": j.reason} for j in jobs],
+                ["id", "status", "kind", "owner", "what", "attempts", "reason"])
+    return EXIT_OK
+
+
+def cmd_outbox_run(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        report = ctx.services.google.run_outbox(actor, limit=args.limit)
+    print(f"Outbox: {report.done} done, {report.retrying} to retry later, {report.failed} need a person.")
+    if report.reconnect:
+        print("Google refused the stored consent: run `fidus google connect`, then `fidus crm outbox run`.")
+    return EXIT_OK
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        job = ctx.services.crm_outbox.retry(actor, args.job)
+    print(f"Queued again: {job.summary}. `fidus crm outbox run` sends it now.")
+    return EXIT_OK
+
+
+def cmd_outbox_cancel(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        job = ctx.services.crm_outbox.cancel(actor, args.job)
+    print(f"Cancelled: {job.summary}.")
+    return EXIT_OK
+
+
+def register_outbox(crm: argparse._SubParsersAction) -> None:
+    """``fidus crm outbox …`` (called by ``cli.crm.register``)."""
+    outbox = crm.add_parser("outbox", help="Google actions waiting, failed or done (default: list them)")
+    outbox.set_defaults(func=cmd_outbox_list, status=None, json=False)
+    sub = outbox.add_subparsers(dest="outbox_command", required=False, metavar="ACTION")
+    listing = sub.add_parser("list", help="the outbox's jobs, newest first")
+    listing.add_argument("--status", choices=[s.value for s in JobStatus])
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_outbox_list)
+    run = sub.add_parser("run", help="run your due jobs now with your Google account")
+    run.add_argument("--limit", type=int, help="at most this many jobs")
+    run.set_defaults(func=cmd_outbox_run)
+    retry = sub.add_parser("retry", help="queue a failed job again")
+    retry.add_argument("job", metavar="JOB")
+    retry.set_defaults(func=cmd_outbox_retry)
+    cancel = sub.add_parser("cancel", help="give up a queued or failed job")
+    cancel.add_argument("job", metavar="JOB")
+    cancel.set_defaults(func=cmd_outbox_cancel)
+    outbox.add_argument("--json", action="store_true", help="(without an action) list as JSON")
+    for command in (outbox, listing, run, retry, cancel):
+        add_actor_options(command)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("google", help="connect your Google account (Gmail, Calendar, Drive) to the CRM")
+    sub = parser.add_subparsers(dest="google_command", required=True, metavar="ACTION")
+    connect = sub.add_parser("connect", help="give FIDUS access to your Google account (opens the browser)")
+    connect.set_defaults(func=cmd_connect)
+    status = sub.add_parser("status", help="whether Google is configured and connected, and the outbox")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+    disconnect = sub.add_parser("disconnect", help="revoke FIDUS's access and forget the token")
+    disconnect.set_defaults(func=cmd_disconnect)
+    for command in (connect, status, disconnect):
+        add_actor_options(command)

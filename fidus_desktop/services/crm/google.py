@@ -1,0 +1,422 @@
+"""Google Workspace from the CRM: connecting one's account, and e-mail, meetings and Drive for a prospect.
+
+Every write is queued in the outbox (``services/crm/outbox.py``) under a natural key and run by a worker with
+the user's own Google account; nothing here talks to Google on the caller's thread except ``connect``
+(the consent flow) and ``sync_mail`` (reading, run by the tab's worker). Which adapter is used is the
+composition root's choice (``features/crm.py``): the real one over the office's OAuth client, or a test double.
+
+Natural keys: an e-mail is keyed by the prospect and a hash of its recipient, subject, text and attachments
+(the same e-mail to the same person is sent once; change the text to send another); a meeting by the
+prospect, its start and title; an upload by the prospect and the file's content and name; a prospect's Drive
+folder by the prospect. The key also derives the e-mail's Message-ID and the event's id, which is how a
+retry finds what an interrupted attempt already did.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fidus_desktop.domain.crm.mail_merge import MergeError, render
+from fidus_desktop.errors import UserError
+from fidus_desktop.integrations.google.port import (
+    Attachment,
+    GoogleNotConnected,
+    GoogleWorkspace,
+    MeetingRequest,
+    OutgoingEmail,
+    Upload,
+)
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.crm import CrmPermission
+from fidus_desktop.services.crm.outbox import DrainReport, Executor, JobKind, Outbox, OutboxJob
+from fidus_desktop.services.permissions import require
+from fidus_desktop.store.port import Document
+
+ACCOUNTS = "crm_google_accounts"
+MAIL = "crm_mail"  # messages exchanged with a prospect, read from Gmail (headers and snippet)
+MAIL_STATE = "crm_mail_state"  # per user and prospect: the Gmail history id to continue from
+LINKS = "crm_google_links"  # a prospect's Drive folder
+MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
+
+
+class Connector(Protocol):
+    """Makes and removes users' Google connections (``integrations.google.oauth.GoogleConnector``)."""
+
+    def problem(self) -> str | None: ...
+
+    def connect(self, username: str) -> Any: ...
+
+    def stored(self, username: str) -> Any: ...
+
+    def workspace(self, username: str) -> GoogleWorkspace: ...
+
+    def disconnect(self, username: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class GoogleStatus:
+    """What the status line and ``fidus google status`` say about the user's Google connection."""
+
+    configured: bool
+    problem: str  # why Google cannot be used here (not configured), else empty
+    connected: bool
+    email: str
+    missing: tuple[str, ...]  # uses of the scopes the user did not grant
+    needs_reconnect: bool
+    reason: str
+
+    @property
+    def summary(self) -> str:
+        if not self.configured:
+            return "Google: not configured for this office"
+        if not self.connected:
+            return "Google: not connected"
+        if self.needs_reconnect:
+            return f"Google: reconnect needed ({self.email})"
+        if self.missing:
+            return f"Google: connected as {self.email}, but may not {', '.join(self.missing)}"
+        return f"Google: connected as {self.email}"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "e-mail sent", "e-mail", "meeting", "document", "drive folder", …
+    title: str
+    detail: str
+    link: str
+    status: str  # the outbox job's status, or "received"/"exchanged" for mail read from Gmail
+
+
+def client_file_problem(path: str) -> str | None:
+    """Why the office's OAuth client file is not usable (``fidus doctor``), None when it is."""
+    from fidus_desktop.integrations.google.oauth import client_config
+
+    try:
+        client_config(path)
+    except UserError as exc:
+        return str(exc)
+    return None
+
+
+def _digest(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def event_id(key: str) -> str:
+    """A Calendar event id from a job key: base32hex (a-v, 0-9) as Calendar requires."""
+    return "fidus" + base64.b32hexencode(hashlib.sha256(key.encode()).digest()[:20]).decode().lower().rstrip("=")
+
+
+def message_id(key: str) -> str:
+    return f"<{_digest(key)[:40]}@fidus-desktop>"
+
+
+class GoogleService(Service):
+    def __init__(self, ctx: ServiceContext, outbox: Outbox, connector: Connector,
+                 workspace_for: Callable[[str], GoogleWorkspace] | None = None) -> None:
+        super().__init__(ctx)
+        self.outbox = outbox
+        self.connector = connector
+        self._workspace_for = workspace_for or connector.workspace
+        self.accounts = ctx.store.collection(ACCOUNTS)
+        self.mail = ctx.store.collection(MAIL)
+        self.mail_state = ctx.store.collection(MAIL_STATE)
+        self.links = ctx.store.collection(LINKS)
+        self.prospects = ctx.store.collection("crm_prospects")
+
+    def ensure_indexes(self) -> None:
+        self.accounts.ensure_index(["username"], unique=True)
+        self.mail.ensure_index(["prospect_id", "gmail_id"], unique=True)
+        self.mail_state.ensure_index(["username", "prospect_id"], unique=True)
+        self.links.ensure_index(["prospect_id"], unique=True)
+
+    # -- the connection -------------------------------------------------------------------------------------
+    def status(self, actor: Actor) -> GoogleStatus:
+        require(actor, CrmPermission.READ)
+        problem = self.connector.problem()
+        if problem:
+            return GoogleStatus(False, problem, False, "", (), False, "")
+        token = self.connector.stored(actor.username)
+        account = self.accounts.find_one({"username": actor.username}) or {}
+        if token is None:
+            return GoogleStatus(True, "", False, "", (), False, "")
+        return GoogleStatus(True, "", True, token.email, tuple(token.missing_scopes()),
+                            bool(account.get("needs_reconnect")), account.get("reason") or "")
+
+    def connect(self, actor: Actor) -> GoogleStatus:
+        """Run the consent flow (a browser window; minutes) and record the connection; jobs that stopped for
+        want of consent are queued again."""
+        require(actor, CrmPermission.GOOGLE)
+        token = self.connector.connect(actor.username)
+        with self.changing(actor, CrmPermission.GOOGLE) as rec:
+            self._account(actor, {"email": token.email, "scopes": list(token.scopes), "connected_at": self.now(),
+                                  "needs_reconnect": False, "reason": None})
+            rec.record("google.connect", "google_account", actor.username,
+                       after={"scopes": list(token.scopes), "missing": token.missing_scopes()})
+        self.outbox.requeue_reconnect(actor)
+        return self.status(actor)
+
+    def disconnect(self, actor: Actor) -> bool:
+        """Revoke the consent and forget the token; queued jobs wait for the next connection. True when Google
+        confirmed the revocation."""
+        require(actor, CrmPermission.GOOGLE)
+        revoked = self.connector.disconnect(actor.username)
+        with self.changing(actor, CrmPermission.GOOGLE) as rec:
+            self._account(actor, {"disconnected_at": self.now(), "needs_reconnect": False, "reason": None})
+            rec.record("google.disconnect", "google_account", actor.username, after={"revoked_at_google": revoked})
+        return revoked
+
+    def _account(self, actor: Actor, changes: Document) -> None:
+        doc = self.accounts.find_one({"username": actor.username})
+        if doc is None:
+            self.accounts.insert({"username": actor.username, **changes})
+        else:
+            self.accounts.update(doc["_id"], changes, expected_version=doc["version"])
+
+    def workspace(self, actor: Actor) -> GoogleWorkspace:
+        """The user's Google account (``GoogleNotConnected`` says how to connect it)."""
+        require(actor, CrmPermission.GOOGLE)
+        return self._workspace_for(actor.username)
+
+    # -- queueing actions for a prospect --------------------------------------------------------------------
+    def send_email(self, actor: Actor, prospect_id: str, subject: str, body: str,
+                   attachments: Sequence[tuple[str, bytes]] = ()) -> tuple[OutboxJob, bool]:
+        """Queue an e-mail to the prospect, merge fields filled in; False: the same e-mail was queued before."""
+        require(actor, CrmPermission.GOOGLE)
+        prospect = self._prospect(prospect_id)
+        to = prospect.get("email")
+        if not to:
+            raise ValidationError({"to": "The prospect has no e-mail address; add one to the prospect first."})
+        subject, body = self.required_text(subject, "subject", "The subject", max_length=500), body or ""
+        try:
+            values = _merge_values(prospect)
+            subject, body = render(subject, values), render(body, values)
+        except MergeError as exc:
+            raise ValidationError({"body": str(exc)}) from None
+        files = [{"filename": name, "mime_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+                  "data": data} for name, data in attachments]
+        if sum(len(f["data"]) for f in files) > MAX_ATTACHMENTS_BYTES:
+            raise ValidationError({"attachments": f"The attachments exceed {MAX_ATTACHMENTS_BYTES // 2**20} MB; "
+                                                  "put large documents in the prospect's Drive folder instead."})
+        key = "gmail:" + _digest(prospect_id, to, subject, body, *(_digest(f["filename"], f["data"]) for f in files))
+        payload = {"to": to, "subject": subject, "body": body, "message_id": message_id(key), "attachments": files}
+        return self.outbox.enqueue(actor, JobKind.SEND_EMAIL, key, payload, prospect_id=prospect_id,
+                                   summary=f"E-mail: {subject}")
+
+    def schedule_meeting(self, actor: Actor, prospect_id: str, summary: str, start: datetime, end: datetime, *,
+                         description: str = "", time_zone: str = "UTC") -> tuple[OutboxJob, bool]:
+        """Queue a Calendar event with the prospect as attendee and a Google Meet link."""
+        require(actor, CrmPermission.GOOGLE)
+        prospect = self._prospect(prospect_id)
+        summary = self.required_text(summary, "summary", "The title")
+        self._check_times(start, end, time_zone)
+        if not prospect.get("email"):
+            raise ValidationError({"to": "The prospect has no e-mail address to invite; add one first."})
+        key = "calendar:" + _digest(prospect_id, start.isoformat(), summary)
+        payload = {"event_id": event_id(key), "summary": summary, "description": description or "",
+                   "start": start, "end": end, "time_zone": time_zone, "attendees": [prospect["email"]]}
+        return self.outbox.enqueue(actor, JobKind.MEETING, key, payload, prospect_id=prospect_id,
+                                   summary=f"Meeting: {summary}, {start:%Y-%m-%d %H:%M}")
+
+    def reschedule_meeting(self, actor: Actor, job_id: str, start: datetime, end: datetime,
+                           time_zone: str = "UTC") -> tuple[OutboxJob, bool]:
+        meeting = self._meeting_job(actor, job_id)
+        self._check_times(start, end, time_zone)
+        key = f"calendar-move:{meeting.job_id}:{start.isoformat()}:{end.isoformat()}"
+        payload = {"event_id": self.outbox.payload(job_id)["event_id"], "start": start, "end": end,
+                   "time_zone": time_zone}
+        return self.outbox.enqueue(actor, JobKind.RESCHEDULE, key, payload, prospect_id=meeting.prospect_id,
+                                   summary=f"Move meeting to {start:%Y-%m-%d %H:%M}")
+
+    def cancel_meeting(self, actor: Actor, job_id: str) -> tuple[OutboxJob, bool]:
+        meeting = self._meeting_job(actor, job_id)
+        return self.outbox.enqueue(actor, JobKind.CANCEL_MEETING, f"calendar-cancel:{meeting.job_id}",
+                                   {"event_id": self.outbox.payload(job_id)["event_id"]},
+                                   prospect_id=meeting.prospect_id, summary=f"Cancel {meeting.summary}")
+
+    def drive_folder(self, actor: Actor, prospect_id: str) -> tuple[OutboxJob, bool]:
+        """Queue the prospect's Drive folder (made once; later calls return the same job)."""
+        require(actor, CrmPermission.GOOGLE)
+        name = self._folder_name(self._prospect(prospect_id))
+        return self.outbox.enqueue(actor, JobKind.DRIVE_FOLDER, f"drive-folder:{prospect_id}",
+                                   {"name": name, "app_key": f"prospect:{prospect_id}"}, prospect_id=prospect_id,
+                                   summary=f"Drive folder: {name}")
+
+    def upload(self, actor: Actor, prospect_id: str, filename: str, data: bytes) -> tuple[OutboxJob, bool]:
+        """Queue a document for the prospect's Drive folder (the folder is made first when missing)."""
+        require(actor, CrmPermission.GOOGLE)
+        filename = self.required_text(filename, "filename", "The file name")
+        if not data:
+            raise ValidationError({"file": f"{filename} is empty; choose the document again."})
+        if len(data) > MAX_ATTACHMENTS_BYTES:
+            raise ValidationError({"file": f"{filename} is larger than {MAX_ATTACHMENTS_BYTES // 2**20} MB."})
+        folder = self._folder_name(self._prospect(prospect_id))
+        key = "drive-upload:" + _digest(prospect_id, filename, data)
+        payload = {"folder_name": folder, "folder_key": f"prospect:{prospect_id}", "filename": filename,
+                   "mime_type": mimetypes.guess_type(filename)[0] or "application/octet-stream", "data": data,
+                   "app_key": key}
+        return self.outbox.enqueue(actor, JobKind.DRIVE_UPLOAD, key, payload, prospect_id=prospect_id,
+                                   summary=f"Upload {filename}")
+
+    def folder_link(self, actor: Actor, prospect_id: str) -> str | None:
+        """The prospect's Drive folder once made (None: not yet)."""
+        require(actor, CrmPermission.READ)
+        doc = self.links.find_one({"prospect_id": prospect_id})
+        return doc["link"] if doc else None
+
+    # -- running the outbox ---------------------------------------------------------------------------------
+    def run_outbox(self, actor: Actor, *, limit: int | None = None) -> DrainReport:
+        """Run the user's due jobs with their Google account. Not connected: nothing runs (jobs wait)."""
+        report = self.outbox.drain(actor, self.executors(self.workspace(actor)), limit=limit)
+        if report.reconnect:
+            with self.changing(actor, CrmPermission.GOOGLE) as rec:
+                self._account(actor, {"needs_reconnect": True, "reason": "Google refused the stored consent."})
+                rec.record("google.reconnect_needed", "google_account", actor.username)
+        return report
+
+    def executors(self, google: GoogleWorkspace) -> dict[JobKind, Executor]:
+        """What each kind of job does with Google; ``reached``: an earlier attempt may have got through."""
+
+        def send(doc: Document, reached: bool) -> dict[str, Any]:
+            p = doc["payload"]
+            found = google.find_sent(p["message_id"]) if reached else None
+            sent = found or google.send_email(OutgoingEmail(
+                p["to"], p["subject"], p["body"], p["message_id"],
+                tuple(Attachment(a["filename"], a["mime_type"], a["data"]) for a in p["attachments"])))
+            return {"gmail_id": sent.gmail_id, "thread_id": sent.thread_id, "found_after_retry": found is not None}
+
+        def meeting(doc: Document, reached: bool) -> dict[str, Any]:
+            p = doc["payload"]
+            made = google.create_meeting(MeetingRequest(p["event_id"], p["summary"], p["start"], p["end"],
+                                                        tuple(p["attendees"]), p["description"], p["time_zone"]))
+            return {"event_id": made.event_id, "link": made.html_link, "meet_link": made.meet_link}
+
+        def move(doc: Document, reached: bool) -> dict[str, Any]:
+            p = doc["payload"]
+            moved = google.reschedule_meeting(p["event_id"], p["start"], p["end"], p["time_zone"])
+            return {"event_id": moved.event_id, "link": moved.html_link, "meet_link": moved.meet_link}
+
+        def cancel(doc: Document, reached: bool) -> dict[str, Any]:
+            google.cancel_meeting(doc["payload"]["event_id"])
+            return {"event_id": doc["payload"]["event_id"]}
+
+        def folder(doc: Document, reached: bool) -> dict[str, Any]:
+            p = doc["payload"]
+            return self._remember_folder(doc["prospect_id"], google.ensure_folder(p["name"], p["app_key"]))
+
+        def upload(doc: Document, reached: bool) -> dict[str, Any]:
+            p = doc["payload"]
+            made = google.ensure_folder(p["folder_name"], p["folder_key"])
+            self._remember_folder(doc["prospect_id"], made)
+            item = google.upload(Upload(made.file_id, p["filename"], p["mime_type"], p["data"], p["app_key"]))
+            return {"file_id": item.file_id, "link": item.web_link, "folder_id": made.file_id}
+
+        return {JobKind.SEND_EMAIL: send, JobKind.MEETING: meeting, JobKind.RESCHEDULE: move,
+                JobKind.CANCEL_MEETING: cancel, JobKind.DRIVE_FOLDER: folder, JobKind.DRIVE_UPLOAD: upload}
+
+    def _remember_folder(self, prospect_id: str, item: Any) -> dict[str, Any]:
+        if prospect_id and self.links.find_one({"prospect_id": prospect_id}) is None:
+            self.links.insert({"prospect_id": prospect_id, "folder_id": item.file_id, "link": item.web_link})
+        return {"folder_id": item.file_id, "link": item.web_link}
+
+    # -- reading mail and the timeline ----------------------------------------------------------------------
+    def sync_mail(self, actor: Actor, prospect_id: str) -> int:
+        """Read the messages exchanged with the prospect's address into the timeline: all of them the first
+        time, then what Gmail added since (by history id). Returns how many new messages were stored."""
+        require(actor, CrmPermission.GOOGLE)
+        address = self._prospect(prospect_id).get("email")
+        if not address:
+            return 0
+        state = self.mail_state.find_one({"username": actor.username, "prospect_id": prospect_id})
+        page = self.workspace(actor).messages_with(address, state["history_id"] if state else None)
+        known = {d["gmail_id"] for d in self.mail.find({"prospect_id": prospect_id}, projection=["gmail_id"])}
+        new = [m for m in page.messages if m.gmail_id not in known]
+        with self.store.transaction():
+            for m in new:
+                self.mail.insert({"prospect_id": prospect_id, "gmail_id": m.gmail_id, "thread_id": m.thread_id,
+                                  "sender": m.sender, "recipients": m.recipients, "subject": m.subject,
+                                  "sent_at": m.sent_at, "snippet": m.snippet, "read_by": actor.username})
+            if state is None:
+                self.mail_state.insert({"username": actor.username, "prospect_id": prospect_id,
+                                        "history_id": page.history_id})
+            else:
+                self.mail_state.update(state["_id"], {"history_id": page.history_id}, expected_version=state["version"])
+        return len(new)
+
+    def timeline(self, actor: Actor, prospect_id: str) -> list[TimelineEntry]:
+        """The prospect's Google items, newest first: queued and done e-mails, meetings, uploads, mail read."""
+        require(actor, CrmPermission.READ)
+        entries = [TimelineEntry(job.updated_at, _KIND_LABEL[job.kind], job.summary, job.reason or _detail(job),
+                                 job.result.get("meet_link") or job.result.get("link") or "", job.status.value)
+                   for job in self.outbox.list(actor, prospect_id=prospect_id)]
+        for m in self.mail.find({"prospect_id": prospect_id}):
+            entries.append(TimelineEntry(m.get("sent_at") or self.now(), "e-mail", m["subject"] or "(no subject)",
+                                         f"{m['sender']} → {m['recipients']}: {m['snippet']}", "", "in Gmail"))
+        return sorted(entries, key=lambda e: e.at, reverse=True)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _prospect(self, prospect_id: str) -> Document:
+        doc = self.prospects.get(prospect_id) if prospect_id else None
+        if doc is None:
+            raise ValidationError({"prospect": f"There is no prospect {prospect_id!r}; see `fidus crm prospects "
+                                               "list` for the ids."})
+        return doc
+
+    def _meeting_job(self, actor: Actor, job_id: str) -> OutboxJob:
+        require(actor, CrmPermission.GOOGLE)
+        job = self.outbox.get(actor, job_id)
+        if job.kind is not JobKind.MEETING:
+            raise ValidationError({"job": "Only a meeting can be rescheduled or cancelled."})
+        return job
+
+    @staticmethod
+    def _check_times(start: datetime, end: datetime, time_zone: str) -> None:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValidationError({"start": "Give the meeting's times with their time zone."})
+        if end <= start:
+            raise ValidationError({"end": "The meeting must end after it starts."})
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": f"{time_zone!r} is not a time zone such as Europe/Berlin."}) from None
+
+    @staticmethod
+    def _folder_name(prospect: Document) -> str:
+        person = " ".join(p for p in (prospect.get("first_name"), prospect.get("last_name")) if p)
+        name = person or prospect.get("organisation") or "Prospect"
+        return f"{name} ({prospect['organisation']})" if person and prospect.get("organisation") else name
+
+
+_KIND_LABEL = {JobKind.SEND_EMAIL: "e-mail sent", JobKind.MEETING: "meeting", JobKind.RESCHEDULE: "meeting moved",
+               JobKind.CANCEL_MEETING: "meeting cancelled", JobKind.DRIVE_FOLDER: "drive folder",
+               JobKind.DRIVE_UPLOAD: "document"}
+
+
+def _detail(job: OutboxJob) -> str:
+    if job.status.value == "queued" and job.attempts:
+        return f"retrying (attempt {job.attempts + 1})"
+    return {"queued": "waiting for the outbox", "running": "being sent", "done": "done",
+            "cancelled": "cancelled"}.get(job.status.value, "")
+
+
+def _merge_values(prospect: Document) -> dict[str, object]:
+    person = " ".join(p for p in (prospect.get("first_name"), prospect.get("last_name")) if p)
+    return {"name": person or prospect.get("organisation"), **{f: prospect.get(f) for f in (
+        "first_name", "last_name", "organisation", "job_title", "expected_amount", "currency", "next_step", "stage",
+        "owner")}}
+
+
+__all__ = ["GoogleNotConnected", "GoogleService", "GoogleStatus", "TimelineEntry"]
