@@ -45,6 +45,7 @@ CRM = Feature(
         Role.BACK_OFFICE: frozenset({READ, MANAGE, GOOGLE}),
     },
     tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
+    session_jobs=(("google_outbox", "fidus_desktop.ui.crm.google_outbox:session_google_outbox"),),  # from sign-in
     cli=("fidus_desktop.cli.crm", "fidus_desktop.cli.google"),
     demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),),
     personal_data=CRM_PERSONAL_DATA,

@@ -93,7 +93,9 @@ class TimelineEntry:
     title: str
     detail: str
     link: str
-    status: str  # the outbox job's status, or "received"/"exchanged" for mail read from Gmail
+    status: str  # the outbox job's status, or "in Gmail" for mail read from Gmail
+    job_id: str = ""  # the outbox job behind it (empty for mail read from Gmail)
+    meeting: bool = False  # a scheduled meeting: it can be moved or cancelled
 
 
 def client_file_problem(path: str) -> str | None:
@@ -300,13 +302,17 @@ class GoogleService(Service):
 
         def meeting(doc: Document, reached: bool) -> dict[str, Any]:
             p = doc["payload"]
-            made = google.create_meeting(MeetingRequest(p["event_id"], p["summary"], p["start"], p["end"],
-                                                        tuple(p["attendees"]), p["description"], p["time_zone"]))
+            zone = ZoneInfo(p["time_zone"])  # the store keeps times in UTC; Calendar shows them in the meeting's zone
+            made = google.create_meeting(MeetingRequest(p["event_id"], p["summary"], p["start"].astimezone(zone),
+                                                        p["end"].astimezone(zone), tuple(p["attendees"]),
+                                                        p["description"], p["time_zone"]))
             return {"event_id": made.event_id, "link": made.html_link, "meet_link": made.meet_link}
 
         def move(doc: Document, reached: bool) -> dict[str, Any]:
             p = doc["payload"]
-            moved = google.reschedule_meeting(p["event_id"], p["start"], p["end"], p["time_zone"])
+            zone = ZoneInfo(p["time_zone"])
+            moved = google.reschedule_meeting(p["event_id"], p["start"].astimezone(zone), p["end"].astimezone(zone),
+                                              p["time_zone"])
             return {"event_id": moved.event_id, "link": moved.html_link, "meet_link": moved.meet_link}
 
         def cancel(doc: Document, reached: bool) -> dict[str, Any]:
@@ -360,7 +366,8 @@ class GoogleService(Service):
         """The prospect's Google items, newest first: queued and done e-mails, meetings, uploads, mail read."""
         require(actor, CrmPermission.READ)
         entries = [TimelineEntry(job.updated_at, _KIND_LABEL[job.kind], job.summary, job.reason or _detail(job),
-                                 job.result.get("meet_link") or job.result.get("link") or "", job.status.value)
+                                 job.result.get("meet_link") or job.result.get("link") or "", job.status.value,
+                                 job.job_id, job.kind is JobKind.MEETING)
                    for job in self.outbox.list(actor, prospect_id=prospect_id)]
         for m in self.mail.find({"prospect_id": prospect_id}):
             entries.append(TimelineEntry(m.get("sent_at") or self.now(), "e-mail", m["subject"] or "(no subject)",

@@ -1,0 +1,138 @@
+"""E-mail and meeting dialogs for a prospect: each queues one job in the Google outbox (in the worker).
+
+Queuing is all they do; the session's outbox worker sends (``google_outbox.py``), so a dialog closes at once
+even offline, and the prospect's Google page shows the job pending, done or failed with its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from fidus_desktop.domain.crm.mail_merge import FIELDS
+from fidus_desktop.services.crm.outbox import OutboxJob
+from fidus_desktop.services.crm.prospects import Prospect
+from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.session import UiSession
+
+OUTBOX_CHANGES = frozenset({"crm_outbox"})
+
+
+def local_zone() -> str:
+    """The workstation's IANA time zone (e.g. Europe/Berlin), UTC when Qt cannot tell."""
+    zone = bytes(QTimeZone.systemTimeZoneId().data()).decode(errors="ignore")
+    return zone if zone in available_timezones() else "UTC"
+
+
+class EmailDialog(ServiceFormDialog):
+    """Subject, text with merge fields ({first_name} …) and attachments; queued under a natural key, so
+    pressing Send twice queues one e-mail."""
+
+    changes = OUTBOX_CHANGES
+
+    def __init__(self, session: UiSession, prospect: Prospect, parent: QWidget | None = None) -> None:
+        super().__init__(session, f"E-mail to {prospect.display_name}", "&Send", parent)
+        self.setObjectName("emailDialog")
+        self.prospect = prospect
+        to = QLabel(prospect.email or "(no e-mail address)")
+        to.setObjectName("to_label")
+        self.add_field("to", "To", to)
+        self.subject = self.add_field("subject", "Subject", QLineEdit())
+        self.body = self.add_field("body", "Text", QPlainTextEdit())
+        self.body.setPlaceholderText("Dear {first_name}, …")
+        hint = QLabel("Merge fields: " + " ".join("{" + f + "}" for f in FIELDS))
+        hint.setWordWrap(True)
+        self.form.addRow("", hint)
+        self.attachments = QListWidget()
+        self.attachments.setMaximumHeight(70)
+        attach = QPushButton("&Attach…")
+        attach.setObjectName("attach")
+        attach.clicked.connect(self.choose_files)
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.attachments, 1)
+        box.addWidget(attach)
+        self.add_field("attachments", "Attachments", row)
+        self.files: list[Path] = []
+
+    def choose_files(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileNames(self, "Attach documents")
+        for name in chosen:
+            self.add_file(Path(name))
+
+    def add_file(self, path: Path) -> None:
+        self.files.append(path)
+        self.attachments.addItem(path.name)
+
+    def call(self) -> tuple[OutboxJob, bool]:
+        attachments = [(p.name, p.read_bytes()) for p in self.files]  # in the worker, like the service call
+        return self.session.services.google.send_email(self.session.actor, self.prospect.prospect_id,
+                                                       self.subject.text(), self.body.toPlainText(), attachments)
+
+
+class MeetingDialog(ServiceFormDialog):
+    """A Calendar event with the prospect invited and a Google Meet link."""
+
+    changes = OUTBOX_CHANGES
+
+    def __init__(self, session: UiSession, prospect: Prospect, parent: QWidget | None = None) -> None:
+        super().__init__(session, f"Meeting with {prospect.display_name}", "&Schedule", parent)
+        self.setObjectName("meetingDialog")
+        self.prospect = prospect
+        self.summary = self.add_field("summary", "Title", QLineEdit(f"Meeting: {prospect.display_name}"))
+        tomorrow = QDateTime.currentDateTime().addDays(1)
+        tomorrow.setTime(tomorrow.time().fromString("10:00", "HH:mm"))
+        self.start = self.add_field("start", "Starts", QDateTimeEdit(tomorrow))
+        self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.minutes = self.add_field("end", "Minutes", QSpinBox())
+        self.minutes.setRange(5, 600)
+        self.minutes.setSingleStep(15)
+        self.minutes.setValue(60)
+        self.zone = self.add_field("time_zone", "Time zone", QComboBox())
+        self.zone.setEditable(True)
+        self.zone.addItems(sorted({local_zone(), "UTC", "Europe/London", "Europe/Berlin", "Europe/Zurich",
+                                   "America/New_York", "Asia/Dubai", "Asia/Singapore"}))
+        self.zone.setCurrentText(local_zone())
+        self.description = self.add_field("description", "Agenda", QPlainTextEdit())
+        self.description.setMaximumHeight(90)
+        note = QLabel("Google Calendar invites the prospect and adds a Google Meet link.")
+        note.setWordWrap(True)
+        self.form.addRow("", note)
+
+    def local_problems(self) -> dict[str, str]:
+        try:
+            ZoneInfo(self.zone.currentText())
+        except (KeyError, ValueError):
+            return {"time_zone": f"{self.zone.currentText()!r} is not a time zone such as Europe/Berlin."}
+        return {}
+
+    def times(self) -> tuple[datetime, datetime, str]:
+        zone = self.zone.currentText()
+        naive = self.start.dateTime().toPython()
+        start = naive.replace(second=0, microsecond=0, tzinfo=ZoneInfo(zone))
+        return start, start + timedelta(minutes=self.minutes.value()), zone
+
+    def call(self) -> Any:
+        start, end, zone = self.times()
+        return self.session.services.google.schedule_meeting(
+            self.session.actor, self.prospect.prospect_id, self.summary.text(), start, end,
+            description=self.description.toPlainText(), time_zone=zone)

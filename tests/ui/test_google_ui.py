@@ -1,0 +1,180 @@
+"""Google in the CRM tab, driven with qtbot over FakeGoogle: the connection bar (not configured, connect,
+reconnect), E-mail… and Schedule meeting… from a prospect's details, the outbox worker sending from the
+session, Retry/Cancel on the Google page, and a reader's disabled actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.domain.crm.outbox import JobStatus
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.crm.google import GoogleService
+from fidus_desktop.services.permissions import Role
+from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
+from fidus_desktop.ui.crm.google_outbox import OutboxWorker
+from fidus_desktop.ui.crm.google_panel import GooglePage, ProspectGooglePanel
+from fidus_desktop.ui.crm.tab import CrmTab
+from fidus_desktop.ui.session import UiSession
+from tests.support.forms import click, field_error
+from tests.support.google import FakeConnector
+
+
+@pytest.fixture
+def connector() -> FakeConnector:
+    return FakeConnector()
+
+
+@pytest.fixture
+def session(app_context: AppContext, admin: Actor, inline_runner: InlineRunner, connector: FakeConnector,
+            qtbot: QtBot) -> UiSession:
+    services = app_context.services
+    services.google = GoogleService(services.ctx, services.crm_outbox, connector)
+    services.prospects.create(admin, {"first_name": "Anna", "last_name": "Muster", "email": "anna@example.com",
+                                      "expected_amount": "250000", "currency": "EUR"})
+    made = UiSession(app_context, admin, inline_runner)
+    worker = made.jobs["google_outbox"] = OutboxWorker(made, interval_ms=3_600_000)
+    worker.start()
+    return made
+
+
+def anna(session: UiSession):
+    return session.services.prospects.list(session.actor)[0]
+
+
+def panel(qtbot: QtBot, session: UiSession) -> ProspectGooglePanel:
+    made = ProspectGooglePanel(session, anna(session))
+    qtbot.addWidget(made)
+    made.show()
+    return made
+
+
+def page(qtbot: QtBot, session: UiSession) -> GooglePage:
+    made = GooglePage(session)
+    qtbot.addWidget(made)
+    made.show()
+    return made
+
+
+def button(widget, name: str) -> QPushButton:
+    found = widget.findChild(QPushButton, name)
+    assert found is not None, name
+    return found
+
+
+def test_not_configured_says_so_and_offers_nothing(qtbot: QtBot, session: UiSession, connector: FakeConnector) -> None:
+    connector.problem_text = "Google is not configured for this office."
+    shown = page(qtbot, session)
+    assert shown.connection.label.text().startswith("Google: not configured for this office.")
+    assert not button(shown, "googleConnect").isEnabled()
+    assert not button(shown, "googleDisconnect").isEnabled()
+
+
+def test_connect_then_an_email_from_the_details_is_sent_by_the_session_worker(
+        qtbot: QtBot, session: UiSession, connector: FakeConnector, tmp_path: Path) -> None:
+    shown = page(qtbot, session)
+    assert "not connected" in shown.connection.label.text()
+    click(qtbot, button(shown, "googleConnect"))
+    assert shown.connection.label.text() == "Google: connected as manager@office.example."
+    details = panel(qtbot, session)
+    click(qtbot, button(details, "google_email"))
+    dialog = details.dialog
+    assert isinstance(dialog, EmailDialog)
+    dialog.findChild(QLineEdit, "subject").setText("Your proposal, {first_name}")
+    dialog.findChild(QPlainTextEdit, "body").setPlainText("Dear {name},\nplease find the terms attached.")
+    terms = tmp_path / "terms.pdf"
+    terms.write_bytes(b"%PDF-1.7 terms")
+    dialog.add_file(terms)
+    click(qtbot, dialog.findChild(QPushButton, "ok"))
+    (sent,) = connector.google.sent
+    assert sent.subject == "Your proposal, Anna"
+    assert [a.filename for a in sent.attachments] == ["terms.pdf"]
+    assert details.message.text() == "Queued: E-mail: Your proposal, Anna."
+    assert [(e.kind, e.status) for e in details.model.records] == [("e-mail sent", "done")]
+    assert "1 done" in shown.counts.text()
+
+
+def test_a_bad_merge_field_is_shown_under_the_text(qtbot: QtBot, session: UiSession) -> None:
+    session.services.google.connect(session.actor)
+    details = panel(qtbot, session)
+    click(qtbot, button(details, "google_email"))
+    dialog = details.dialog
+    dialog.findChild(QLineEdit, "subject").setText("Hello")
+    dialog.findChild(QPlainTextEdit, "body").setPlainText("Dear {frist_name}")
+    click(qtbot, dialog.findChild(QPushButton, "ok"))
+    assert "{frist_name} is not a merge field" in field_error(dialog, "body")
+    assert dialog.isVisible()
+
+
+def test_a_meeting_gets_a_meet_link_in_the_timeline(qtbot: QtBot, session: UiSession,
+                                                    connector: FakeConnector) -> None:
+    session.services.google.connect(session.actor)
+    details = panel(qtbot, session)
+    click(qtbot, button(details, "google_meeting"))
+    dialog = details.dialog
+    assert isinstance(dialog, MeetingDialog)
+    dialog.zone.setCurrentText("Europe/Berlin")
+    click(qtbot, dialog.findChild(QPushButton, "ok"))
+    (meeting,) = connector.google.meetings.values()
+    assert meeting.attendees == ("anna@example.com",)
+    assert str(meeting.start.tzinfo) == "Europe/Berlin"
+    (entry,) = details.model.records
+    assert entry.link.startswith("https://meet.google.com/")
+    details.table.selectRow(0)
+    click(qtbot, button(details, "google_cancel_meeting"))
+    assert meeting.event_id in connector.google.cancelled
+
+
+def test_a_failed_job_is_retried_from_the_google_page(qtbot: QtBot, session: UiSession,
+                                                      connector: FakeConnector) -> None:
+    session.services.google.connect(session.actor)
+    connector.google.fail_next(400)
+    session.services.google.drive_folder(session.actor, anna(session).prospect_id)
+    session.jobs["google_outbox"].kick()
+    shown = page(qtbot, session)
+    (job,) = shown.model.records
+    assert job.status is JobStatus.FAILED
+    assert job.reason.startswith("HTTP 400")
+    shown.table.selectRow(0)
+    click(qtbot, button(shown, "outboxRetry"))
+    (job,) = shown.model.records
+    assert job.status is JobStatus.DONE
+    details = panel(qtbot, session)
+    assert button(details, "google_drive").text() == "Open &Drive folder"
+
+
+def test_revoked_consent_turns_into_reconnect(qtbot: QtBot, session: UiSession, connector: FakeConnector) -> None:
+    session.services.google.connect(session.actor)
+    connector.google.fail_next(401)
+    session.services.google.drive_folder(session.actor, anna(session).prospect_id)
+    shown = page(qtbot, session)
+    session.jobs["google_outbox"].kick()
+    assert "reconnect needed" in shown.connection.label.text()
+    reconnect = button(shown, "googleConnect")
+    assert reconnect.text() == "&Reconnect Google…"
+    click(qtbot, reconnect)
+    assert shown.connection.label.text() == "Google: connected as manager@office.example."
+    assert [j.status for j in shown.model.records] == [JobStatus.DONE]
+
+
+def test_a_reader_sees_the_outbox_but_cannot_act(qtbot: QtBot, app_context: AppContext, session: UiSession) -> None:
+    reader = UiSession(app_context, Actor("u-co", "olga", Role.COMPLIANCE_OFFICER, workstation="test"),
+                       session.runner)
+    details = panel(qtbot, reader)
+    assert not button(details, "google_email").isEnabled()
+    assert not button(page(qtbot, reader), "outboxRetry").isEnabled()
+
+
+def test_the_card_menu_offers_email_and_meeting(qtbot: QtBot, session: UiSession) -> None:
+    tab = CrmTab(session)
+    qtbot.addWidget(tab)
+    menu = tab.card_menu(anna(session))
+    assert menu.findChild(QAction, "emailAction").isEnabled()
+    assert menu.findChild(QAction, "meetingAction").isEnabled()
+    assert tab.views.tabText(tab.views.count() - 1) == "Google"
