@@ -231,7 +231,7 @@ class GoogleService(Service):
         payload = {"event_id": event_id(key), "summary": summary, "description": description or "",
                    "start": start, "end": end, "time_zone": time_zone, "attendees": [prospect["email"]]}
         return self.outbox.enqueue(actor, JobKind.MEETING, key, payload, prospect_id=prospect_id,
-                                   summary=f"Meeting: {summary}, {start:%Y-%m-%d %H:%M}")
+                                   summary=f"Meeting: {summary}, {_local(start, time_zone)}")
 
     def reschedule_meeting(self, actor: Actor, job_id: str, start: datetime, end: datetime,
                            time_zone: str = "UTC") -> tuple[OutboxJob, bool]:
@@ -241,7 +241,7 @@ class GoogleService(Service):
         payload = {"event_id": self.outbox.payload(job_id)["event_id"], "start": start, "end": end,
                    "time_zone": time_zone}
         return self.outbox.enqueue(actor, JobKind.RESCHEDULE, key, payload, prospect_id=meeting.prospect_id,
-                                   summary=f"Move meeting to {start:%Y-%m-%d %H:%M}")
+                                   summary=f"Move meeting to {_local(start, time_zone)}")
 
     def cancel_meeting(self, actor: Actor, job_id: str) -> tuple[OutboxJob, bool]:
         meeting = self._meeting_job(actor, job_id)
@@ -417,6 +417,10 @@ def _detail(job: OutboxJob) -> str:
         return f"retrying (attempt {job.attempts + 1})"
     return {"queued": "waiting for the outbox", "running": "being sent", "done": "done",
             "cancelled": "cancelled"}.get(job.status.value, "")
+
+
+def _local(at: datetime, time_zone: str) -> str:
+    return f"{at.astimezone(ZoneInfo(time_zone)):%Y-%m-%d %H:%M} ({time_zone})"
 
 
 def _merge_values(prospect: Document) -> dict[str, object]:

@@ -215,6 +215,8 @@ class GooglePage(QWidget):
     def _show(self, loaded: tuple[list[OutboxJob], dict[str, int]]) -> None:
         jobs, counts = loaded
         self.model.set_records(jobs)
+        for column in (0, 1, 4, 5):
+            self.table.resizeColumnToContents(column)
         self.counts.setText(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "The outbox is empty.")
 
     def selected(self) -> OutboxJob | None:
