@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.google import GoogleService
+    from fidus_desktop.services.crm.mail_templates import MailTemplateService
     from fidus_desktop.services.crm.outbox import Outbox
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
@@ -102,6 +103,7 @@ class Services:
     prospects: ProspectService
     crm_outbox: Outbox
     google: GoogleService
+    crm_mail_templates: MailTemplateService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

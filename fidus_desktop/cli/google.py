@@ -1,4 +1,5 @@
-"""``fidus google connect | status | disconnect`` and ``fidus crm outbox [list] | run | retry | cancel``.
+"""``fidus google connect | status | disconnect``, ``fidus crm outbox [list] | run | retry | cancel`` and
+``fidus crm templates list | save | delete`` (e-mail templates with merge fields).
 
 ``connect`` opens Google's consent page in the browser (on a machine without one it prints the address to
 open) and waits for the answer on a loopback port; the refresh token goes to the keyring only.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table, read_bytes
 from fidus_desktop.domain.crm.outbox import JobStatus
 
 
@@ -85,8 +86,50 @@ def cmd_outbox_cancel(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register_outbox(crm: argparse._SubParsersAction) -> None:
-    """``fidus crm outbox …`` (called by ``cli.crm.register``)."""
+def cmd_templates_list(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        templates = ctx.services.crm_mail_templates.list(actor)
+    if args.json:
+        emit_json({"templates": templates})
+    elif templates:
+        print_table([{"name": t.name, "subject": t.subject} for t in templates], ["name", "subject"])
+    else:
+        print("No e-mail templates yet; add one with `fidus crm templates save NAME --subject … --body-file …`.")
+    return EXIT_OK
+
+
+def cmd_templates_save(args: argparse.Namespace) -> int:
+    body = read_bytes(args.body_file).decode("utf-8-sig") if args.body_file else ""
+    with acting(args) as (ctx, actor):
+        saved = ctx.services.crm_mail_templates.save(actor, args.name, args.subject, body)
+    print(f"Saved the template {saved.name}.")
+    return EXIT_OK
+
+
+def cmd_templates_delete(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        ctx.services.crm_mail_templates.delete(actor, args.name)
+    print(f"Deleted the template {args.name}.")
+    return EXIT_OK
+
+
+def register_crm_google(crm: argparse._SubParsersAction) -> None:
+    """``fidus crm outbox …`` and ``fidus crm templates …`` (called by ``cli.crm.register``)."""
+    templates = crm.add_parser("templates", help="e-mail templates with merge fields ({first_name} …)")
+    tsub = templates.add_subparsers(dest="templates_command", required=True, metavar="ACTION")
+    tlist = tsub.add_parser("list", help="the office's e-mail templates")
+    tlist.add_argument("--json", action="store_true")
+    tlist.set_defaults(func=cmd_templates_list)
+    tsave = tsub.add_parser("save", help="add a template, or replace the one of that name")
+    tsave.add_argument("name", metavar="NAME")
+    tsave.add_argument("--subject", required=True)
+    tsave.add_argument("--body-file", metavar="FILE", help="the text, UTF-8")
+    tsave.set_defaults(func=cmd_templates_save)
+    tdelete = tsub.add_parser("delete", help="remove a template")
+    tdelete.add_argument("name", metavar="NAME")
+    tdelete.set_defaults(func=cmd_templates_delete)
+    for command in (tlist, tsave, tdelete):
+        add_actor_options(command)
     outbox = crm.add_parser("outbox", help="Google actions waiting, failed or done (default: list them)")
     outbox.set_defaults(func=cmd_outbox_list, status=None, json=False)
     sub = outbox.add_subparsers(dest="outbox_command", required=False, metavar="ACTION")

@@ -9,6 +9,7 @@ from fidus_desktop.config.settings import Setting
 from fidus_desktop.features.spec import Feature, TabDecl
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.google import GoogleService
+from fidus_desktop.services.crm.mail_templates import MailTemplateService
 from fidus_desktop.services.crm.outbox import Outbox
 from fidus_desktop.services.crm.prospects import CRM_PERSONAL_DATA, ProspectService
 from fidus_desktop.services.crm.stages import StageService
@@ -36,6 +37,7 @@ CRM = Feature(
                                                w.services.portfolio.fx, w.setting("crm.base_currency")),
         "crm_outbox": lambda w: Outbox(w.ctx),
         "google": google_service,
+        "crm_mail_templates": lambda w: MailTemplateService(w.ctx),
     },
     needs=("portfolio",),
     permissions=(READ, MANAGE, STAGES, GOOGLE),
@@ -47,10 +49,11 @@ CRM = Feature(
     tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
     session_jobs=(("google_outbox", "fidus_desktop.ui.crm.google_outbox:session_google_outbox"),),  # from sign-in
     cli=("fidus_desktop.cli.crm", "fidus_desktop.cli.google"),
-    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),),
+    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),
+          (31, "fidus_desktop.services.crm.mail_templates:demo_mail_templates")),
     personal_data=CRM_PERSONAL_DATA,
     settings=(Setting("crm.base_currency", str, "EUR", "the currency the CRM board's column totals are shown in"),
               Setting("google.oauth_client_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
     doctor=("fidus_desktop.cli.doctor:check_google",),
-    announces=("crm_prospect", "crm_pipeline", "crm_outbox", "google_account"),
+    announces=("crm_prospect", "crm_pipeline", "crm_outbox", "google_account", "crm_mail_template"),
 )

@@ -64,6 +64,8 @@ ARGS: dict[str, list[str]] = {
     "crm outbox list": [], "crm outbox run": [], "crm outbox retry": ["00000000-0000-7000-8000-000000000000"],
     "crm outbox cancel": ["00000000-0000-7000-8000-000000000000"],
     "google connect": [], "google status": [], "google disconnect": [],
+    "crm templates list": [], "crm templates save": ["Intro", "--subject", "Hello {first_name}"],
+    "crm templates delete": ["Intro"],
     "screening lists import": ["ofac", "{tmp}/none.csv"], "screening check": ["--names", "{tmp}/none.txt"],
     "screening run": [], "screening alerts": [],
     "screening decide": ["00000000-0000-7000-8000-000000000000", "false_positive", "--reason", "another person"],

@@ -15,8 +15,10 @@ from PySide6.QtCore import QDateTime, QTimeZone
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -27,12 +29,15 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.domain.crm.mail_merge import FIELDS
+from fidus_desktop.services.crm.mail_templates import MailTemplate
 from fidus_desktop.services.crm.outbox import OutboxJob
 from fidus_desktop.services.crm.prospects import Prospect
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
 OUTBOX_CHANGES = frozenset({"crm_outbox"})
+NO_TEMPLATE = "(none)"
 
 
 def local_zone() -> str:
@@ -54,6 +59,10 @@ class EmailDialog(ServiceFormDialog):
         to = QLabel(prospect.email or "(no e-mail address)")
         to.setObjectName("to_label")
         self.add_field("to", "To", to)
+        self.template = self.add_field("template", "Template", QComboBox())
+        self.template.addItem(NO_TEMPLATE)
+        self.template.currentTextChanged.connect(self.use_template)
+        self.templates: dict[str, MailTemplate] = {}
         self.subject = self.add_field("subject", "Subject", QLineEdit())
         self.body = self.add_field("body", "Text", QPlainTextEdit())
         self.body.setPlaceholderText("Dear {first_name}, …")
@@ -72,6 +81,45 @@ class EmailDialog(ServiceFormDialog):
         box.addWidget(attach)
         self.add_field("attachments", "Attachments", row)
         self.files: list[Path] = []
+        save = self.buttons.addButton("Save as &template…", QDialogButtonBox.ButtonRole.ActionRole)
+        save.setObjectName("saveTemplate")
+        save.clicked.connect(self.ask_template_name)
+        self.name_dialog: QInputDialog | None = None
+        templates, actor = session.services.crm_mail_templates, session.actor
+        session.runner.submit(lambda: templates.list(actor), owner=self, key="templates", on_done=self.show_templates,
+                              on_error=lambda exc: self.show_problems({"template": describe_error(exc)}))
+
+    def show_templates(self, templates: list[MailTemplate]) -> None:
+        self.templates = {t.name: t for t in templates}
+        self.template.addItems(list(self.templates))
+
+    def use_template(self, name: str) -> None:
+        """Fill subject and text from the template (merge fields are filled in when sending)."""
+        chosen = self.templates.get(name)
+        if chosen is not None:
+            self.subject.setText(chosen.subject)
+            self.body.setPlainText(chosen.body)
+
+    def ask_template_name(self) -> None:
+        self.name_dialog = QInputDialog(self)
+        self.name_dialog.setObjectName("templateName")
+        self.name_dialog.setWindowTitle("Save as template")
+        self.name_dialog.setLabelText("Template name (an existing one is replaced)")
+        self.name_dialog.textValueSelected.connect(self.save_template)
+        self.name_dialog.open()
+
+    def save_template(self, name: str) -> None:
+        templates, actor = self.session.services.crm_mail_templates, self.session.actor
+        subject, body = self.subject.text(), self.body.toPlainText()
+        self.session.runner.submit(
+            lambda: templates.save(actor, name, subject, body), owner=self, changes={"crm_mail_template"},
+            on_done=self._template_saved, on_error=self._failed)
+
+    def _template_saved(self, saved: MailTemplate) -> None:
+        if saved.name not in self.templates:
+            self.template.addItem(saved.name)
+        self.templates[saved.name] = saved
+        self.show_problems({})
 
     def choose_files(self) -> None:
         chosen, _ = QFileDialog.getOpenFileNames(self, "Attach documents")
