@@ -4,6 +4,7 @@ session, Retry/Cancel on the Google page, and a reader's disabled actions."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,15 @@ def test_a_meeting_gets_a_meet_link_in_the_timeline(qtbot: QtBot, session: UiSes
     (entry,) = details.model.records
     assert entry.link.startswith("https://meet.google.com/")
     details.table.selectRow(0)
+    click(qtbot, button(details, "google_move_meeting"))
+    moving = details.dialog
+    assert isinstance(moving, MeetingDialog)
+    assert not moving.summary.isEnabled()
+    moving.start.setDateTime(moving.start.dateTime().addDays(1))
+    click(qtbot, moving.findChild(QPushButton, "ok"))
+    assert connector.google.meetings[meeting.event_id].start == meeting.start + timedelta(days=1)
+    row = next(i for i, e in enumerate(details.model.records) if e.kind == "meeting")
+    details.table.selectRow(row)
     click(qtbot, button(details, "google_cancel_meeting"))
     assert meeting.event_id in connector.google.cancelled
 

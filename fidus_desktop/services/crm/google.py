@@ -243,6 +243,18 @@ class GoogleService(Service):
         return self.outbox.enqueue(actor, JobKind.RESCHEDULE, key, payload, prospect_id=meeting.prospect_id,
                                    summary=f"Move meeting to {_local(start, time_zone)}")
 
+    def meeting_times(self, actor: Actor, job_id: str) -> tuple[datetime, datetime, str]:
+        """A meeting's start, end and time zone as last asked for (its newest move not cancelled, else its own)."""
+        require(actor, CrmPermission.READ)
+        meeting = self.outbox.payload(job_id)
+        moves = [d for d in self.outbox.jobs.find({"kind": JobKind.RESCHEDULE.value,
+                                                   "payload.event_id": meeting["event_id"]},
+                                                  sort=[("created_at", -1), ("_id", -1)])
+                 if d["status"] != "cancelled"]
+        latest = moves[0]["payload"] if moves else meeting
+        zone = ZoneInfo(latest["time_zone"])
+        return latest["start"].astimezone(zone), latest["end"].astimezone(zone), latest["time_zone"]
+
     def cancel_meeting(self, actor: Actor, job_id: str) -> tuple[OutboxJob, bool]:
         meeting = self._meeting_job(actor, job_id)
         return self.outbox.enqueue(actor, JobKind.CANCEL_MEETING, f"calendar-cancel:{meeting.job_id}",

@@ -137,14 +137,17 @@ class EmailDialog(ServiceFormDialog):
 
 
 class MeetingDialog(ServiceFormDialog):
-    """A Calendar event with the prospect invited and a Google Meet link."""
+    """A Calendar event with the prospect invited and a Google Meet link; with ``moving`` (a meeting's outbox
+    job), a new time for that meeting (the attendees get Google's update)."""
 
     changes = OUTBOX_CHANGES
 
-    def __init__(self, session: UiSession, prospect: Prospect, parent: QWidget | None = None) -> None:
-        super().__init__(session, f"Meeting with {prospect.display_name}", "&Schedule", parent)
+    def __init__(self, session: UiSession, prospect: Prospect, parent: QWidget | None = None, *,
+                 moving: str | None = None) -> None:
+        super().__init__(session, f"{'Move the meeting' if moving else 'Meeting'} with {prospect.display_name}",
+                         "&Move" if moving else "&Schedule", parent)
         self.setObjectName("meetingDialog")
-        self.prospect = prospect
+        self.prospect, self.moving = prospect, moving
         self.summary = self.add_field("summary", "Title", QLineEdit(f"Meeting: {prospect.display_name}"))
         tomorrow = QDateTime.currentDateTime().addDays(1)
         tomorrow.setTime(tomorrow.time().fromString("10:00", "HH:mm"))
@@ -162,9 +165,23 @@ class MeetingDialog(ServiceFormDialog):
         self.zone.setCurrentText(local_zone())
         self.description = self.add_field("description", "Agenda", QPlainTextEdit())
         self.description.setMaximumHeight(90)
-        note = QLabel("Google Calendar invites the prospect and adds a Google Meet link.")
+        if moving:
+            google, actor = session.services.google, session.actor
+            session.runner.submit(lambda: google.meeting_times(actor, moving), owner=self, key="times",
+                                  on_done=self.show_times, on_error=self._failed)
+            self.summary.setEnabled(False)
+            self.description.setEnabled(False)
+        note = QLabel("Google Calendar tells the prospect the new time." if moving else
+                      "Google Calendar invites the prospect and adds a Google Meet link.")
         note.setWordWrap(True)
         self.form.addRow("", note)
+
+    def show_times(self, times: tuple[datetime, datetime, str]) -> None:
+        """The moved meeting's current time, in its own zone, to start from."""
+        start, end, zone = times
+        self.zone.setCurrentText(zone)
+        self.start.setDateTime(QDateTime(start.date(), start.time().replace(tzinfo=None)))
+        self.minutes.setValue(max(5, int((end - start).total_seconds() // 60)))
 
     def local_problems(self) -> dict[str, str]:
         try:
@@ -181,6 +198,8 @@ class MeetingDialog(ServiceFormDialog):
 
     def call(self) -> Any:
         start, end, zone = self.times()
+        if self.moving:
+            return self.session.services.google.reschedule_meeting(self.session.actor, self.moving, start, end, zone)
         return self.session.services.google.schedule_meeting(
             self.session.actor, self.prospect.prospect_id, self.summary.text(), start, end,
             description=self.description.toPlainText(), time_zone=zone)

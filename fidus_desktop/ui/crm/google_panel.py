@@ -251,9 +251,11 @@ class ProspectGooglePanel(QWidget):
         may_act = allowed(session.actor.role, CrmPermission.GOOGLE)
         self.buttons = {name: QPushButton(text) for name, text in (
             ("email", "&E-mail…"), ("meeting", "Schedule &meeting…"), ("drive", "&Drive folder"),
-            ("upload", "&Upload document…"), ("mail", "&Read mail"), ("cancel_meeting", "Cancel meeting"))}
+            ("upload", "&Upload document…"), ("mail", "&Read mail"), ("move_meeting", "Move meeting…"),
+            ("cancel_meeting", "Cancel meeting"))}
         actions = {"email": self.open_email, "meeting": self.open_meeting, "drive": self.open_folder,
-                   "upload": self.choose_upload, "mail": self.read_mail, "cancel_meeting": self.cancel_meeting}
+                   "upload": self.choose_upload, "mail": self.read_mail, "move_meeting": self.move_meeting,
+                   "cancel_meeting": self.cancel_meeting}
         row = QHBoxLayout()
         for name, button in self.buttons.items():
             button.setObjectName(f"google_{name}")
@@ -342,14 +344,26 @@ class ProspectGooglePanel(QWidget):
             on_done=lambda n: (self.message.setText(f"{n} new message(s) from Gmail."), self.reload()),
             on_error=lambda exc: self.message.setText(describe_error(exc)))
 
-    def cancel_meeting(self) -> None:
+    def selected_meeting(self) -> TimelineEntry | None:
         rows = self.table.selectionModel().selectedRows()
         entry = self.model.record(rows[0].row()) if rows else None
         if entry is None or not entry.meeting:
             self.message.setText("Select a meeting in the list first.")
-            return
-        google, actor = self.session.services.google, self.session.actor
-        self._queue(lambda: google.cancel_meeting(actor, entry.job_id))
+            return None
+        return entry
+
+    def move_meeting(self) -> None:
+        entry = self.selected_meeting()
+        if entry is not None:
+            self.dialog = MeetingDialog(self.session, self.prospect, self, moving=entry.job_id)
+            self.dialog.accepted.connect(lambda: self._queued(self.dialog.result_value))
+            self.dialog.open()
+
+    def cancel_meeting(self) -> None:
+        entry = self.selected_meeting()
+        if entry is not None:
+            google, actor = self.session.services.google, self.session.actor
+            self._queue(lambda: google.cancel_meeting(actor, entry.job_id))
 
     def open_link(self, link: str) -> None:
         if link:
