@@ -26,7 +26,7 @@ def google_service(w: Wiring) -> GoogleService:
     from fidus_desktop.integrations.google.oauth import GoogleConnector
 
     return GoogleService(w.ctx, w.services.crm_outbox, GoogleConnector(w.setting("google.oauth_client_file"),
-                                                                       w.secrets))
+                                                                       w.secrets), settings=w.settings)
 
 
 CRM = Feature(

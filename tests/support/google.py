@@ -27,6 +27,7 @@ class FakeConnector:
     problem_text: str | None = None
     tokens: dict[str, StoredToken] = field(default_factory=dict)
     scopes: tuple[str, ...] = SCOPES
+    client_file: str = "client.json"
 
     def problem(self) -> str | None:
         return self.problem_text

@@ -4,6 +4,7 @@ session, Retry/Cancel on the Google page, and a reader's disabled actions."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,10 +14,13 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.config.settings import Settings
 from fidus_desktop.domain.crm.outbox import JobStatus
+from fidus_desktop.features.registry import settings_schema
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.crm.google import GoogleService
-from fidus_desktop.services.permissions import Role
+from fidus_desktop.services.permissions import PermissionDenied, Role
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
 from fidus_desktop.ui.crm.google_outbox import OutboxWorker
@@ -188,3 +192,22 @@ def test_the_card_menu_offers_email_and_meeting(qtbot: QtBot, session: UiSession
     assert menu.findChild(QAction, "emailAction").isEnabled()
     assert menu.findChild(QAction, "meetingAction").isEnabled()
     assert tab.views.tabText(tab.views.count() - 1) == "Google"
+
+
+def test_an_administrator_points_the_workstation_at_the_client_file(
+        qtbot: QtBot, session: UiSession, tmp_path: Path) -> None:
+    shown = page(qtbot, session)
+    session.services.google.settings = Settings.load(tmp_path / "settings.toml", settings_schema())
+    bad = tmp_path / "web.json"
+    bad.write_text(json.dumps({"web": {"client_id": "x", "token_uri": "https://oauth2.googleapis.com/token"}}))
+    with pytest.raises(ValidationError, match="Desktop app"):
+        session.services.google.configure(session.actor, str(bad))
+    good = tmp_path / "client.json"
+    good.write_text(json.dumps({"installed": {"client_id": "x", "client_secret": "s",
+                                              "token_uri": "https://oauth2.googleapis.com/token"}}))
+    shown.client_file.use(str(good))
+    assert Settings.load(tmp_path / "settings.toml", settings_schema()).get("google.oauth_client_file") == str(good)
+    assert shown.client_file.label.text().endswith(f"{good} — usable.")
+    officer = Actor("u-co", "olga", Role.COMPLIANCE_OFFICER, workstation="test")
+    with pytest.raises(PermissionDenied):
+        session.services.google.configure(officer, str(good))

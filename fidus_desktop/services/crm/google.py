@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fidus_desktop.config.settings import Settings
 from fidus_desktop.domain.crm.mail_merge import MergeError, render
 from fidus_desktop.errors import UserError
 from fidus_desktop.integrations.google.port import (
@@ -37,7 +38,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.outbox import DrainReport, Executor, JobKind, Outbox, OutboxJob
-from fidus_desktop.services.permissions import require
+from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document
 
 ACCOUNTS = "crm_google_accounts"
@@ -49,6 +50,8 @@ MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
 
 class Connector(Protocol):
     """Makes and removes users' Google connections (``integrations.google.oauth.GoogleConnector``)."""
+
+    client_file: str
 
     def problem(self) -> str | None: ...
 
@@ -128,10 +131,12 @@ def message_id(key: str) -> str:
 
 class GoogleService(Service):
     def __init__(self, ctx: ServiceContext, outbox: Outbox, connector: Connector,
-                 workspace_for: Callable[[str], GoogleWorkspace] | None = None) -> None:
+                 workspace_for: Callable[[str], GoogleWorkspace] | None = None,
+                 settings: Settings | None = None) -> None:
         super().__init__(ctx)
         self.outbox = outbox
         self.connector = connector
+        self.settings = settings
         self._workspace_for = workspace_for or connector.workspace
         self.accounts = ctx.store.collection(ACCOUNTS)
         self.mail = ctx.store.collection(MAIL)
@@ -144,6 +149,30 @@ class GoogleService(Service):
         self.mail.ensure_index(["prospect_id", "gmail_id"], unique=True)
         self.mail_state.ensure_index(["username", "prospect_id"], unique=True)
         self.links.ensure_index(["prospect_id"], unique=True)
+
+    # -- the office's OAuth client -------------------------------------------------------------------------
+    def client_file(self, actor: Actor) -> tuple[str, str | None]:
+        """The OAuth client file this workstation uses and what is wrong with it (None: usable)."""
+        require(actor, CrmPermission.READ)
+        return self.connector.client_file, self.connector.problem()
+
+    def configure(self, actor: Actor, path: str) -> str:
+        """Point this workstation at the office's OAuth client file (checked first; written to the settings
+        file, ``google.oauth_client_file``). An administrator's task (``settings.manage``)."""
+        require(actor, Permission.SETTINGS_MANAGE)
+        path = self.required_text(path, "client_file", "The OAuth client file", max_length=1000)
+        problem = client_file_problem(path)
+        if problem:
+            raise ValidationError({"client_file": problem})
+        if self.settings is None:
+            raise ValidationError({"client_file": "There is no settings file to write to here; set "
+                                                  "google.oauth_client_file in it by hand."})
+        with self.changing(actor, Permission.SETTINGS_MANAGE) as rec:
+            self.settings.set("google.oauth_client_file", path)
+            self.settings.save()
+            self.connector.client_file = path
+            rec.record("google.configure", "settings", "google.oauth_client_file", after={"file": path})
+        return path
 
     # -- the connection -------------------------------------------------------------------------------------
     def status(self, actor: Actor) -> GoogleStatus:

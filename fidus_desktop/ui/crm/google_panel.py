@@ -28,7 +28,7 @@ from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.google import GoogleStatus, TimelineEntry
 from fidus_desktop.services.crm.outbox import OutboxJob
 from fidus_desktop.services.crm.prospects import Prospect
-from fidus_desktop.services.permissions import allowed
+from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -151,6 +151,47 @@ class ConnectionBar(QWidget):
         self.reload()
 
 
+class ClientFileRow(QWidget):
+    """For administrators (``settings.manage``): the office's OAuth client file this workstation uses, its check,
+    and Choose… to point at another (checked by the service before it is written to the settings file)."""
+
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.label = QLabel()
+        self.label.setObjectName("clientFile")
+        self.label.setWordWrap(True)
+        self.choose_button = QPushButton("Choose OAuth client &file…")
+        self.choose_button.setObjectName("chooseClientFile")
+        self.choose_button.clicked.connect(self.choose)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.choose_button)
+        self.reload()
+
+    def reload(self) -> None:
+        google, actor = self.session.services.google, self.session.actor
+        self.session.runner.submit(lambda: google.client_file(actor), owner=self, key="file", on_done=self._show,
+                                   on_error=lambda exc: self.label.setText(describe_error(exc)))
+
+    def _show(self, found: tuple[str, str | None]) -> None:
+        path, problem = found
+        self.label.setText(f"OAuth client file (this workstation): {path or 'none'}"
+                           + (" — usable." if not problem else f" — {problem}" if path else "."))
+
+    def choose(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "The office's OAuth client (Desktop app JSON)", "",
+                                              "JSON (*.json)")
+        if name:
+            self.use(name)
+
+    def use(self, path: str) -> None:
+        google, actor = self.session.services.google, self.session.actor
+        self.session.runner.submit(lambda: google.configure(actor, path), owner=self, changes={"google_account"},
+                                   on_done=lambda _: self.reload(), on_error=lambda exc: show_error(exc, self))
+
+
 class GooglePage(QWidget):
     """The CRM tab's Google page: the connection and every outbox job (pending, failed with reason, done),
     with Retry, Cancel and Send now."""
@@ -193,6 +234,9 @@ class GooglePage(QWidget):
         for button in (self.retry_button, self.cancel_button, self.run_button):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
+        if allowed(session.actor.role, Permission.SETTINGS_MANAGE):
+            self.client_file = ClientFileRow(session)
+            layout.addWidget(self.client_file)
         layout.addWidget(self.connection)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
