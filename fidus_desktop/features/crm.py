@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fidus_desktop.config.settings import Setting
-from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.features.spec import Feature, StatusItem, TabDecl
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.google import GoogleService
 from fidus_desktop.services.crm.mail_templates import MailTemplateService
@@ -48,6 +48,7 @@ CRM = Feature(
     },
     tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
     session_jobs=(("google_outbox", "fidus_desktop.ui.crm.google_outbox:session_google_outbox"),),  # from sign-in
+    status_items=(StatusItem("google", "fidus_desktop.ui.crm.google_status:GoogleStatusItem"),),
     cli=("fidus_desktop.cli.crm", "fidus_desktop.cli.google"),
     demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),
           (31, "fidus_desktop.services.crm.mail_templates:demo_mail_templates")),

@@ -5,7 +5,7 @@ session, Retry/Cancel on the Google page, and a reader's disabled actions."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.config.settings import Settings
 from fidus_desktop.domain.crm.outbox import JobStatus
 from fidus_desktop.features.registry import settings_schema
+from fidus_desktop.integrations.google.port import MailMessage
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.crm.google import GoogleService
@@ -25,6 +26,7 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
 from fidus_desktop.ui.crm.google_outbox import OutboxWorker
 from fidus_desktop.ui.crm.google_panel import GooglePage, ProspectGooglePanel
+from fidus_desktop.ui.crm.google_status import GoogleStatusItem
 from fidus_desktop.ui.crm.tab import CrmTab
 from fidus_desktop.ui.session import UiSession
 from tests.support.forms import click, field_error
@@ -211,3 +213,31 @@ def test_an_administrator_points_the_workstation_at_the_client_file(
     officer = Actor("u-co", "olga", Role.COMPLIANCE_OFFICER, workstation="test")
     with pytest.raises(PermissionDenied):
         session.services.google.configure(officer, str(good))
+
+
+def test_opening_a_connected_prospect_reads_its_mail_once(qtbot: QtBot, session: UiSession,
+                                                           connector: FakeConnector) -> None:
+    session.services.google.connect(session.actor)
+    connector.google.inbox.append(MailMessage("g1", "t1", "Anna <anna@example.com>", "manager@office.example",
+                                              "Question about fees", datetime(2026, 3, 1, 9, tzinfo=UTC), "Hello"))
+    details = panel(qtbot, session)
+    assert [(e.kind, e.title) for e in details.model.records] == [("e-mail", "Question about fees")]
+    assert details.message.text() == "1 new message(s) from Gmail."
+
+
+def test_the_status_bar_says_reconnect_and_one_click_fixes_it(qtbot: QtBot, session: UiSession,
+                                                               connector: FakeConnector) -> None:
+    item = GoogleStatusItem(session)
+    qtbot.addWidget(item)
+    worker = session.jobs["google_outbox"]
+    worker.kick()
+    assert item.text() == "Google: not connected"
+    assert not item.isEnabled()
+    session.services.google.connect(session.actor)
+    connector.google.fail_next(401)
+    session.services.google.drive_folder(session.actor, anna(session).prospect_id)
+    worker.kick()
+    assert item.text() == "Google: reconnect…"
+    click(qtbot, item)
+    assert item.text() == "Google: connected"
+    assert [j.status for j in session.services.crm_outbox.list(session.actor)] == [JobStatus.DONE]

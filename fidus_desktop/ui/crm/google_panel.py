@@ -316,6 +316,7 @@ class ProspectGooglePanel(QWidget):
         self.message = QLabel()
         self.message.setObjectName("googleMessage")
         self.message.setWordWrap(True)
+        self.mail_read = False  # the prospect's mail is read from Gmail once when the panel first shows it
         self.model: RecordTableModel[TimelineEntry] = RecordTableModel(TIMELINE_COLUMNS, self)
         self.table = _table(self.model, "googleTimeline")
         self.table.doubleClicked.connect(lambda index: self.open_link(self.model.record(index.row()).link))
@@ -340,8 +341,12 @@ class ProspectGooglePanel(QWidget):
         self.model.set_records(entries)
         self.table.resizeColumnsToContents()
         self.buttons["drive"].setText("Open &Drive folder" if self.folder else "Make &Drive folder")
-        if not status.connected or status.needs_reconnect or not status.configured:
+        usable = status.configured and status.connected and not status.needs_reconnect
+        if not usable:
             self.message.setText(status.summary + ": what you queue waits in the outbox (CRM › Google).")
+        elif not self.mail_read and self.prospect.email and allowed(self.session.actor.role, CrmPermission.GOOGLE):
+            self.mail_read = True
+            self.read_mail()
 
     def _queued(self, result: tuple[OutboxJob, bool]) -> None:
         job, new = result
