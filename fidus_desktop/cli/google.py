@@ -1,5 +1,6 @@
-"""``fidus google connect | status | disconnect``, ``fidus crm outbox [list] | run | retry | cancel`` and
-``fidus crm templates list | save | delete`` (e-mail templates with merge fields).
+"""``fidus google connect | status | disconnect``, ``fidus crm outbox [list] | run | retry | cancel``,
+``fidus crm templates list | save | delete`` (e-mail templates with merge fields), and queuing for a prospect:
+``fidus crm email``, ``fidus crm meeting``, ``fidus crm drive``.
 
 ``connect`` opens Google's consent page in the browser (on a machine without one it prints the address to
 open) and waits for the answer on a loopback port; the refresh token goes to the keyring only.
@@ -8,9 +9,13 @@ open) and waits for the answer on a loopback port; the refresh token goes to the
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table, read_bytes
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, fail, print_table, read_bytes
 from fidus_desktop.domain.crm.outbox import JobStatus
+from fidus_desktop.services.crm.outbox import OutboxJob
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
@@ -113,8 +118,81 @@ def cmd_templates_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _queued(job: OutboxJob, new: bool) -> int:
+    print(f"Queued: {job.summary} (job {job.job_id}). `fidus crm outbox run` sends it now." if new
+          else f"Already in the outbox ({job.status.value}): {job.summary}.")
+    return EXIT_OK
+
+
+def cmd_email(args: argparse.Namespace) -> int:
+    attachments = [(Path(name).name, read_bytes(name)) for name in args.attach or ()]
+    body = read_bytes(args.body_file).decode("utf-8-sig") if args.body_file else ""
+    with acting(args) as (ctx, actor):
+        subject = args.subject
+        if args.template:
+            chosen = {t.name: t for t in ctx.services.crm_mail_templates.list(actor)}.get(args.template)
+            if chosen is None:
+                fail(f"There is no template {args.template!r}; see `fidus crm templates list`.")
+            subject, body = subject or chosen.subject, body or chosen.body
+        if not subject:
+            fail("Give --subject, or --template with a subject.")
+        job, new = ctx.services.google.send_email(actor, args.prospect, subject, body, attachments)
+    return _queued(job, new)
+
+
+def cmd_meeting(args: argparse.Namespace) -> int:
+    try:
+        zone = ZoneInfo(args.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"{args.time_zone!r} is not a time zone such as Europe/Berlin.")
+    try:
+        start = datetime.fromisoformat(args.start).replace(tzinfo=zone)
+    except ValueError:
+        fail(f"--start {args.start!r} is not a time such as 2026-12-08T10:00 (in --time-zone).")
+    with acting(args) as (ctx, actor):
+        job, new = ctx.services.google.schedule_meeting(actor, args.prospect, args.title, start,
+                                                        start + timedelta(minutes=args.minutes),
+                                                        description=args.agenda or "", time_zone=args.time_zone)
+    return _queued(job, new)
+
+
+def cmd_drive(args: argparse.Namespace) -> int:
+    files = [(Path(name).name, read_bytes(name)) for name in args.upload or ()]
+    with acting(args) as (ctx, actor):
+        google = ctx.services.google
+        queued = [google.upload(actor, args.prospect, name, data) for name, data in files] or \
+            [google.drive_folder(actor, args.prospect)]
+        link = google.folder_link(actor, args.prospect)
+    for job, new in queued:
+        _queued(job, new)
+    if link:
+        print(f"Folder: {link}")
+    return EXIT_OK
+
+
 def register_crm_google(crm: argparse._SubParsersAction) -> None:
-    """``fidus crm outbox …`` and ``fidus crm templates …`` (called by ``cli.crm.register``)."""
+    """``fidus crm outbox …``, ``templates …``, ``email``, ``meeting``, ``drive`` (called by ``cli.crm.register``)."""
+    email = crm.add_parser("email", help="queue an e-mail to a prospect (merge fields, attachments)")
+    email.add_argument("prospect", metavar="PROSPECT")
+    email.add_argument("--subject")
+    email.add_argument("--body-file", metavar="FILE", help="the text, UTF-8; merge fields such as {first_name}")
+    email.add_argument("--template", metavar="NAME", help="start from this template")
+    email.add_argument("--attach", metavar="FILE", action="append", help="attach a file (repeat for more)")
+    email.set_defaults(func=cmd_email)
+    meeting = crm.add_parser("meeting", help="queue a Calendar meeting with the prospect and a Google Meet link")
+    meeting.add_argument("prospect", metavar="PROSPECT")
+    meeting.add_argument("--title", required=True)
+    meeting.add_argument("--start", required=True, metavar="YYYY-MM-DDTHH:MM")
+    meeting.add_argument("--minutes", type=int, default=60)
+    meeting.add_argument("--time-zone", default="UTC", metavar="ZONE", help="e.g. Europe/Berlin (default UTC)")
+    meeting.add_argument("--agenda")
+    meeting.set_defaults(func=cmd_meeting)
+    drive = crm.add_parser("drive", help="the prospect's Drive folder; --upload puts documents in it")
+    drive.add_argument("prospect", metavar="PROSPECT")
+    drive.add_argument("--upload", metavar="FILE", action="append")
+    drive.set_defaults(func=cmd_drive)
+    for command in (email, meeting, drive):
+        add_actor_options(command)
     templates = crm.add_parser("templates", help="e-mail templates with merge fields ({first_name} …)")
     tsub = templates.add_subparsers(dest="templates_command", required=True, metavar="ACTION")
     tlist = tsub.add_parser("list", help="the office's e-mail templates")

@@ -89,3 +89,34 @@ def test_the_outbox_is_listed_cancelled_and_waits_for_a_connection(db: list[str]
     assert job_id in out
     code, out = run(db, capsys, "google", "status", "--json")
     assert json.loads(out)["outbox"]["cancelled"] == 1
+
+
+def test_email_meeting_and_drive_are_queued_from_the_command_line(db: list[str], tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    configure(tmp_path)
+    ctx = open_context(db[1], log_to_file=False)
+    try:
+        alice = ctx.services.users.authenticate("alice", ADMIN_PASSWORD).actor()
+        prospect = ctx.services.prospects.create(alice, {"first_name": "Anna", "last_name": "Muster",
+                                                         "email": "anna@example.com"}).prospect_id
+        ctx.services.crm_mail_templates.save(alice, "Intro", "Hello {first_name}", "Dear {name}")
+    finally:
+        ctx.close()
+    terms = tmp_path / "terms.pdf"
+    terms.write_bytes(b"%PDF terms")
+    code, out = run(db, capsys, "crm", "email", prospect, "--template", "Intro", "--attach", str(terms))
+    assert code == 0, out
+    assert out.startswith("Queued: E-mail: Hello Anna")
+    code, out = run(db, capsys, "crm", "email", prospect, "--template", "Intro", "--attach", str(terms))
+    assert out.startswith("Already in the outbox (queued): E-mail: Hello Anna")
+    code, out = run(db, capsys, "crm", "meeting", prospect, "--title", "Intro", "--start", "2026-12-08T10:00",
+                    "--time-zone", "Europe/Berlin")
+    assert code == 0, out
+    assert "Meeting: Intro, 2026-12-08 10:00 (Europe/Berlin)" in out
+    code, out = run(db, capsys, "crm", "meeting", prospect, "--title", "Intro", "--start", "next tuesday")
+    assert code == 2
+    assert "is not a time such as" in out
+    code, out = run(db, capsys, "crm", "drive", prospect, "--upload", str(terms))
+    assert "Upload terms.pdf" in out
+    code, out = run(db, capsys, "crm", "outbox", "list", "--json")
+    assert sorted(j["kind"] for j in json.loads(out)["jobs"]) == ["calendar.create", "drive.upload", "gmail.send"]
