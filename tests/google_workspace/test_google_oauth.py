@@ -11,10 +11,19 @@ from urllib.parse import parse_qs
 
 import pytest
 from google.oauth2.credentials import Credentials
+from google_auth_oauthlib.flow import InstalledAppFlow
 from googleapiclient.http import HttpMockSequence
+from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientError
 
 from fidus_desktop.config.secrets import SecretStore
-from fidus_desktop.integrations.google.oauth import GoogleConnector, StoredToken, client_config, token_name
+from fidus_desktop.errors import UserError
+from fidus_desktop.integrations.google.oauth import (
+    GoogleConnector,
+    StoredToken,
+    browser_flow,
+    client_config,
+    token_name,
+)
 from fidus_desktop.integrations.google.port import SCOPES, GoogleNotConfigured, GoogleNotConnected
 
 CLIENT = {"installed": {"client_id": "123.apps.googleusercontent.com", "client_secret": "office-secret",
@@ -93,3 +102,23 @@ def test_disconnect_offline_still_forgets(client_file: str, secrets: SecretStore
     secrets.set(token_name("maria"), StoredToken("r", SCOPES, "").to_json())
     assert GoogleConnector(client_file, secrets, http=lambda: Offline()).disconnect("maria") is False
     assert secrets.get(token_name("maria")) is None
+
+
+class Flow:
+    def __init__(self, outcome: BaseException) -> None:
+        self.outcome = outcome
+
+    def run_local_server(self, **kwargs: Any) -> Credentials:
+        assert (kwargs["host"], kwargs["port"], kwargs["access_type"]) == ("127.0.0.1", 0, "offline")
+        raise self.outcome
+
+
+@pytest.mark.parametrize(("outcome", "message"), [
+    (AccessDeniedError(), "choose Allow"), (AttributeError("'NoneType' object has no attribute 'replace'"),
+                                            "not answered within 5 minutes"),
+    (InvalidClientError(description="The OAuth client was not found."), "check the OAuth client file")])
+def test_a_consent_that_fails_says_what_to_do(outcome: BaseException, message: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(InstalledAppFlow, "from_client_config", classmethod(lambda cls, c, s: Flow(outcome)))
+    with pytest.raises(UserError, match=message):
+        browser_flow(CLIENT, SCOPES)

@@ -89,14 +89,25 @@ Flow = Callable[[dict[str, Any], tuple[str, ...]], "Credentials"]
 def browser_flow(config: dict[str, Any], scopes: tuple[str, ...]) -> Credentials:
     """Google's consent page in the browser, answered on a loopback port chosen by the system (PKCE)."""
     from google_auth_oauthlib.flow import InstalledAppFlow
+    from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, OAuth2Error
 
     flow = InstalledAppFlow.from_client_config(config, list(scopes))
-    credentials: Credentials = flow.run_local_server(
-        host="127.0.0.1", port=0, open_browser=True, timeout_seconds=CONSENT_TIMEOUT_SECONDS,
-        authorization_prompt_message="Opening Google's consent page in your browser; if it does not open, "
-                                     "visit:\n{url}\n",
-        success_message="FIDUS Desktop is connected to your Google account. You can close this window.",
-        access_type="offline", prompt="consent")
+    try:
+        credentials: Credentials = flow.run_local_server(
+            host="127.0.0.1", port=0, open_browser=True, timeout_seconds=CONSENT_TIMEOUT_SECONDS,
+            authorization_prompt_message="Opening Google's consent page in your browser; if it does not open, "
+                                         "visit:\n{url}\n",
+            success_message="FIDUS Desktop is connected to your Google account. You can close this window.",
+            access_type="offline", prompt="consent")
+    except AccessDeniedError:
+        raise GoogleNotConnected("Google access was not granted (the consent page was declined); connect again "
+                                 "and choose Allow.") from None
+    except OAuth2Error as exc:
+        raise GoogleError(400, exc.error, f"Google refused the connection ({exc.error}: {exc.description}); "
+                          "check the OAuth client file with `fidus doctor`, then connect again.") from None
+    except AttributeError:  # the library's way of saying no answer reached the loopback port in time
+        raise GoogleNotConnected(f"Google's consent page was not answered within {CONSENT_TIMEOUT_SECONDS // 60} "
+                                 "minutes; connect again.") from None
     return credentials
 
 

@@ -28,7 +28,6 @@ from fidus_desktop.domain.crm.mail_merge import MergeError, render
 from fidus_desktop.errors import UserError
 from fidus_desktop.integrations.google.port import (
     Attachment,
-    GoogleNotConnected,
     GoogleWorkspace,
     MeetingRequest,
     OutgoingEmail,
@@ -470,5 +469,3 @@ def _merge_values(prospect: Document) -> dict[str, object]:
         "first_name", "last_name", "organisation", "job_title", "expected_amount", "currency", "next_step", "stage",
         "owner")}}
 
-
-__all__ = ["GoogleNotConnected", "GoogleService", "GoogleStatus", "TimelineEntry"]

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX = "crm_outbox"
 LEASE = timedelta(minutes=10)  # a RUNNING job older than this was left by a worker that died
-OPEN = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED)
+SHOWN = ["key", "kind", "prospect_id", "owner", "summary", "status", "attempts", "next_attempt_at", "reason",
+         "needs_reconnect", "result", "created_at", "updated_at"]  # a job without its payload (attachments)
 
 
 class JobKind(StrEnum):
@@ -134,7 +135,7 @@ class Outbox(Service):
         if prospect_id is not None:
             query["prospect_id"] = prospect_id
         return [OutboxJob.from_doc(d) for d in self.jobs.find(query, sort=[("created_at", -1), ("_id", -1)],
-                                                              limit=limit)]
+                                                              limit=limit, projection=SHOWN)]
 
     def get(self, actor: Actor, job_id: str) -> OutboxJob:
         require(actor, CrmPermission.READ)
