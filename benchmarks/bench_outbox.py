@@ -54,7 +54,8 @@ def main() -> None:
     try:
         admin = ctx.services.users.create_first_admin("admin", "correct horse battery staple 42").actor()
         connector = FakeConnector()
-        google = ctx.services.google = GoogleService(ctx.services.ctx, ctx.services.crm_outbox, connector)
+        google = ctx.services.google = GoogleService(ctx.services.ctx, ctx.services.crm_outbox, connector,
+                                             investors=ctx.services.portfolio.investors)
         google.connect(admin)
         prospect = ctx.services.prospects.create(admin, {"first_name": "Anna", "last_name": "Muster",
                                                          "email": "anna@example.com"})

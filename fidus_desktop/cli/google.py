@@ -172,23 +172,25 @@ def cmd_drive(args: argparse.Namespace) -> int:
 
 def register_crm_google(crm: argparse._SubParsersAction) -> None:
     """``fidus crm outbox …``, ``templates …``, ``email``, ``meeting``, ``drive`` (called by ``cli.crm.register``)."""
-    email = crm.add_parser("email", help="queue an e-mail to a prospect (merge fields, attachments)")
-    email.add_argument("prospect", metavar="PROSPECT")
+    party = {"metavar": "PROSPECT", "help": "a prospect's id, or an investor's id or number (INV-00042)"}
+    email = crm.add_parser("email", help="queue an e-mail to a prospect or investor (merge fields, attachments)")
+    email.add_argument("prospect", **party)
     email.add_argument("--subject")
     email.add_argument("--body-file", metavar="FILE", help="the text, UTF-8; merge fields such as {first_name}")
     email.add_argument("--template", metavar="NAME", help="start from this template")
     email.add_argument("--attach", metavar="FILE", action="append", help="attach a file (repeat for more)")
     email.set_defaults(func=cmd_email)
-    meeting = crm.add_parser("meeting", help="queue a Calendar meeting with the prospect and a Google Meet link")
-    meeting.add_argument("prospect", metavar="PROSPECT")
+    meeting = crm.add_parser("meeting",
+                             help="queue a Calendar meeting with a Google Meet link, the prospect or investor invited")
+    meeting.add_argument("prospect", **party)
     meeting.add_argument("--title", required=True)
     meeting.add_argument("--start", required=True, metavar="YYYY-MM-DDTHH:MM")
     meeting.add_argument("--minutes", type=int, default=60)
     meeting.add_argument("--time-zone", default="UTC", metavar="ZONE", help="e.g. Europe/Berlin (default UTC)")
     meeting.add_argument("--agenda")
     meeting.set_defaults(func=cmd_meeting)
-    drive = crm.add_parser("drive", help="the prospect's Drive folder; --upload puts documents in it")
-    drive.add_argument("prospect", metavar="PROSPECT")
+    drive = crm.add_parser("drive", help="the Drive folder of a prospect or investor; --upload puts documents in it")
+    drive.add_argument("prospect", **party)
     drive.add_argument("--upload", metavar="FILE", action="append")
     drive.set_defaults(func=cmd_drive)
     for command in (email, meeting, drive):

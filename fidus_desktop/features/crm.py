@@ -26,7 +26,8 @@ def google_service(w: Wiring) -> GoogleService:
     from fidus_desktop.integrations.google.oauth import GoogleConnector
 
     return GoogleService(w.ctx, w.services.crm_outbox, GoogleConnector(w.setting("google.oauth_client_file"),
-                                                                       w.secrets), settings=w.settings)
+                                                                       w.secrets),
+                         settings=w.settings, investors=w.services.portfolio.investors)
 
 
 CRM = Feature(

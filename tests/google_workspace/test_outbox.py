@@ -289,3 +289,22 @@ def test_a_drain_killed_midway_and_restarted_loses_nothing_and_sends_nothing_twi
     assert {status(office, job_id) for job_id in ids} == {JobStatus.DONE}
     subjects = [e.subject for e in fake.sent]
     assert sorted(subjects) == sorted(f"Statement {n}" for n in range(count))  # each exactly once
+
+
+def test_investors_get_e_mail_meetings_and_a_folder_too(office: GoogleOffice) -> None:
+    back_office = Actor("u-admin", "admin", Role.ADMIN, workstation="test")
+    investor = office.ctx.services.portfolio.investors.create_investor(
+        back_office, "INV-00042", "Bernd Kunde", "individual", email="bernd@example.com")
+    office.google.send_email(office.manager, "INV-00042", "Your statement, {name}", "Attached.",
+                             [("statement.pdf", b"%PDF statement")])
+    office.google.upload(office.manager, investor.investor_id, "agreement.pdf", b"%PDF agreement")
+    run(office)
+    (sent,) = office.fake.sent
+    assert (sent.to, sent.subject) == ("bernd@example.com", "Your statement, Bernd Kunde")
+    (folder,) = [i for i in office.fake.items.values() if i.app_key.startswith("investor:")]
+    assert folder.name == "Bernd Kunde (INV-00042)"
+    assert [e.kind for e in office.google.timeline(office.manager, investor.investor_id)] == ["document",
+                                                                                            "e-mail sent"]
+    assert office.google.folder_link(office.manager, "INV-00042") == folder.web_link
+    with pytest.raises(ValidationError, match="no prospect or investor"):
+        office.google.send_email(office.manager, "INV-99999", "Hello", "")

@@ -42,7 +42,8 @@ def connector() -> FakeConnector:
 def session(app_context: AppContext, admin: Actor, inline_runner: InlineRunner, connector: FakeConnector,
             qtbot: QtBot) -> UiSession:
     services = app_context.services
-    services.google = GoogleService(services.ctx, services.crm_outbox, connector)
+    services.google = GoogleService(services.ctx, services.crm_outbox, connector,
+                                     investors=services.portfolio.investors)
     services.prospects.create(admin, {"first_name": "Anna", "last_name": "Muster", "email": "anna@example.com",
                                       "expected_amount": "250000", "currency": "EUR"})
     made = UiSession(app_context, admin, inline_runner)

@@ -1,4 +1,5 @@
-"""Google Workspace from the CRM: connecting one's account, and e-mail, meetings and Drive for a prospect.
+"""Google Workspace from the CRM: connecting one's account, and e-mail, meetings and Drive for a prospect or
+an investor (a *party*: a prospect's id, or an investor's id or number).
 
 Every write is queued in the outbox (``services/crm/outbox.py``) under a natural key and run by a worker with
 the user's own Google account; nothing here talks to Google on the caller's thread except ``connect``
@@ -38,12 +39,15 @@ from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.outbox import DrainReport, Executor, JobKind, Outbox, OutboxJob
 from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.portfolio.investors import Investor, InvestorService
 from fidus_desktop.store.port import Document
 
 ACCOUNTS = "crm_google_accounts"
-MAIL = "crm_mail"  # messages exchanged with a prospect, read from Gmail (headers and snippet)
-MAIL_STATE = "crm_mail_state"  # per user and prospect: the Gmail history id to continue from
-LINKS = "crm_google_links"  # a prospect's Drive folder
+MAIL = "crm_mail"  # messages exchanged with a party, read from Gmail (headers and snippet)
+MAIL_STATE = "crm_mail_state"  # per user and party: the Gmail history id to continue from
+LINKS = "crm_google_links"  # a party's Drive folder
+# What each job, message, state and link is about: a prospect's or an investor's id (both UUIDs, never equal).
+PARTY_DEPENDENTS = (("crm_outbox", "party_id"), (MAIL, "party_id"), (MAIL_STATE, "party_id"), (LINKS, "party_id"))
 MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
 
 
@@ -89,6 +93,17 @@ class GoogleStatus:
 
 
 @dataclass(frozen=True)
+class Party:
+    """Who an action is for: a prospect or an investor, with what e-mails, folders and merge fields need."""
+
+    kind: str  # "prospect" | "investor"
+    party_id: str
+    email: str | None
+    folder_name: str
+    values: dict[str, object]  # merge fields
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
     kind: str  # "e-mail sent", "e-mail", "meeting", "document", "drive folder", …
@@ -131,8 +146,9 @@ def message_id(key: str) -> str:
 class GoogleService(Service):
     def __init__(self, ctx: ServiceContext, outbox: Outbox, connector: Connector,
                  workspace_for: Callable[[str], GoogleWorkspace] | None = None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, investors: InvestorService | None = None) -> None:
         super().__init__(ctx)
+        self.investors = investors
         self.outbox = outbox
         self.connector = connector
         self.settings = settings
@@ -145,9 +161,9 @@ class GoogleService(Service):
 
     def ensure_indexes(self) -> None:
         self.accounts.ensure_index(["username"], unique=True)
-        self.mail.ensure_index(["prospect_id", "gmail_id"], unique=True)
-        self.mail_state.ensure_index(["username", "prospect_id"], unique=True)
-        self.links.ensure_index(["prospect_id"], unique=True)
+        self.mail.ensure_index(["party_id", "gmail_id"], unique=True)
+        self.mail_state.ensure_index(["username", "party_id"], unique=True)
+        self.links.ensure_index(["party_id"], unique=True)
 
     # -- the office's OAuth client -------------------------------------------------------------------------
     def client_file(self, actor: Actor) -> tuple[str, str | None]:
@@ -222,43 +238,44 @@ class GoogleService(Service):
         return self._workspace_for(actor.username)
 
     # -- queueing actions for a prospect --------------------------------------------------------------------
-    def send_email(self, actor: Actor, prospect_id: str, subject: str, body: str,
+    def send_email(self, actor: Actor, party_id: str, subject: str, body: str,
                    attachments: Sequence[tuple[str, bytes]] = ()) -> tuple[OutboxJob, bool]:
         """Queue an e-mail to the prospect, merge fields filled in; False: the same e-mail was queued before."""
         require(actor, CrmPermission.GOOGLE)
-        prospect = self._prospect(prospect_id)
-        to = prospect.get("email")
+        party = self._party(actor, party_id)
+        party_id = party.party_id  # an investor named by number: its id
+        to = party.email
         if not to:
-            raise ValidationError({"to": "The prospect has no e-mail address; add one to the prospect first."})
+            raise ValidationError({"to": f"The {party.kind} has no e-mail address; add one first."})
         subject, body = self.required_text(subject, "subject", "The subject", max_length=500), body or ""
         try:
-            values = _merge_values(prospect)
-            subject, body = render(subject, values), render(body, values)
+            subject, body = render(subject, party.values), render(body, party.values)
         except MergeError as exc:
             raise ValidationError({"body": str(exc)}) from None
         files = [{"filename": name, "mime_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
                   "data": data} for name, data in attachments]
         if sum(len(f["data"]) for f in files) > MAX_ATTACHMENTS_BYTES:
             raise ValidationError({"attachments": f"The attachments exceed {MAX_ATTACHMENTS_BYTES // 2**20} MB; "
-                                                  "put large documents in the prospect's Drive folder instead."})
-        key = "gmail:" + _digest(prospect_id, to, subject, body, *(_digest(f["filename"], f["data"]) for f in files))
+                                                  "put large documents in the Drive folder instead."})
+        key = "gmail:" + _digest(party_id, to, subject, body, *(_digest(f["filename"], f["data"]) for f in files))
         payload = {"to": to, "subject": subject, "body": body, "message_id": message_id(key), "attachments": files}
-        return self.outbox.enqueue(actor, JobKind.SEND_EMAIL, key, payload, prospect_id=prospect_id,
+        return self.outbox.enqueue(actor, JobKind.SEND_EMAIL, key, payload, party_id=party_id,
                                    summary=f"E-mail: {subject}")
 
-    def schedule_meeting(self, actor: Actor, prospect_id: str, summary: str, start: datetime, end: datetime, *,
+    def schedule_meeting(self, actor: Actor, party_id: str, summary: str, start: datetime, end: datetime, *,
                          description: str = "", time_zone: str = "UTC") -> tuple[OutboxJob, bool]:
-        """Queue a Calendar event with the prospect as attendee and a Google Meet link."""
+        """Queue a Calendar event with the prospect or investor as attendee and a Google Meet link."""
         require(actor, CrmPermission.GOOGLE)
-        prospect = self._prospect(prospect_id)
+        party = self._party(actor, party_id)
+        party_id = party.party_id  # an investor named by number: its id
         summary = self.required_text(summary, "summary", "The title")
         self._check_times(start, end, time_zone)
-        if not prospect.get("email"):
-            raise ValidationError({"to": "The prospect has no e-mail address to invite; add one first."})
-        key = "calendar:" + _digest(prospect_id, start.isoformat(), summary)
+        if not party.email:
+            raise ValidationError({"to": f"The {party.kind} has no e-mail address to invite; add one first."})
+        key = "calendar:" + _digest(party_id, start.isoformat(), summary)
         payload = {"event_id": event_id(key), "summary": summary, "description": description or "",
-                   "start": start, "end": end, "time_zone": time_zone, "attendees": [prospect["email"]]}
-        return self.outbox.enqueue(actor, JobKind.MEETING, key, payload, prospect_id=prospect_id,
+                   "start": start, "end": end, "time_zone": time_zone, "attendees": [party.email]}
+        return self.outbox.enqueue(actor, JobKind.MEETING, key, payload, party_id=party_id,
                                    summary=f"Meeting: {summary}, {_local(start, time_zone)}")
 
     def reschedule_meeting(self, actor: Actor, job_id: str, start: datetime, end: datetime,
@@ -268,7 +285,7 @@ class GoogleService(Service):
         key = f"calendar-move:{meeting.job_id}:{start.isoformat()}:{end.isoformat()}"
         payload = {"event_id": self.outbox.payload(job_id)["event_id"], "start": start, "end": end,
                    "time_zone": time_zone}
-        return self.outbox.enqueue(actor, JobKind.RESCHEDULE, key, payload, prospect_id=meeting.prospect_id,
+        return self.outbox.enqueue(actor, JobKind.RESCHEDULE, key, payload, party_id=meeting.party_id,
                                    summary=f"Move meeting to {_local(start, time_zone)}")
 
     def meeting_times(self, actor: Actor, job_id: str) -> tuple[datetime, datetime, str]:
@@ -287,36 +304,39 @@ class GoogleService(Service):
         meeting = self._meeting_job(actor, job_id)
         return self.outbox.enqueue(actor, JobKind.CANCEL_MEETING, f"calendar-cancel:{meeting.job_id}",
                                    {"event_id": self.outbox.payload(job_id)["event_id"]},
-                                   prospect_id=meeting.prospect_id, summary=f"Cancel {meeting.summary}")
+                                   party_id=meeting.party_id, summary=f"Cancel {meeting.summary}")
 
-    def drive_folder(self, actor: Actor, prospect_id: str) -> tuple[OutboxJob, bool]:
-        """Queue the prospect's Drive folder (made once; later calls return the same job)."""
+    def drive_folder(self, actor: Actor, party_id: str) -> tuple[OutboxJob, bool]:
+        """Queue the party's Drive folder (made once; later calls return the same job)."""
         require(actor, CrmPermission.GOOGLE)
-        name = self._folder_name(self._prospect(prospect_id))
-        return self.outbox.enqueue(actor, JobKind.DRIVE_FOLDER, f"drive-folder:{prospect_id}",
-                                   {"name": name, "app_key": f"prospect:{prospect_id}"}, prospect_id=prospect_id,
+        party = self._party(actor, party_id)
+        party_id = party.party_id  # an investor named by number: its id
+        name = party.folder_name
+        return self.outbox.enqueue(actor, JobKind.DRIVE_FOLDER, f"drive-folder:{party_id}",
+                                   {"name": name, "app_key": f"{party.kind}:{party_id}"}, party_id=party_id,
                                    summary=f"Drive folder: {name}")
 
-    def upload(self, actor: Actor, prospect_id: str, filename: str, data: bytes) -> tuple[OutboxJob, bool]:
-        """Queue a document for the prospect's Drive folder (the folder is made first when missing)."""
+    def upload(self, actor: Actor, party_id: str, filename: str, data: bytes) -> tuple[OutboxJob, bool]:
+        """Queue a document for the party's Drive folder (the folder is made first when missing)."""
         require(actor, CrmPermission.GOOGLE)
         filename = self.required_text(filename, "filename", "The file name")
         if not data:
             raise ValidationError({"file": f"{filename} is empty; choose the document again."})
         if len(data) > MAX_ATTACHMENTS_BYTES:
             raise ValidationError({"file": f"{filename} is larger than {MAX_ATTACHMENTS_BYTES // 2**20} MB."})
-        folder = self._folder_name(self._prospect(prospect_id))
-        key = "drive-upload:" + _digest(prospect_id, filename, data)
-        payload = {"folder_name": folder, "folder_key": f"prospect:{prospect_id}", "filename": filename,
+        party = self._party(actor, party_id)
+        party_id = party.party_id  # an investor named by number: its id
+        key = "drive-upload:" + _digest(party_id, filename, data)
+        payload = {"folder_name": party.folder_name, "folder_key": f"{party.kind}:{party_id}", "filename": filename,
                    "mime_type": mimetypes.guess_type(filename)[0] or "application/octet-stream", "data": data,
                    "app_key": key}
-        return self.outbox.enqueue(actor, JobKind.DRIVE_UPLOAD, key, payload, prospect_id=prospect_id,
+        return self.outbox.enqueue(actor, JobKind.DRIVE_UPLOAD, key, payload, party_id=party_id,
                                    summary=f"Upload {filename}")
 
-    def folder_link(self, actor: Actor, prospect_id: str) -> str | None:
-        """The prospect's Drive folder once made (None: not yet)."""
+    def folder_link(self, actor: Actor, party_id: str) -> str | None:
+        """The party's Drive folder once made (None: not yet)."""
         require(actor, CrmPermission.READ)
-        doc = self.links.find_one({"prospect_id": prospect_id})
+        doc = self.links.find_one({"party_id": self._party(actor, party_id).party_id})
         return doc["link"] if doc else None
 
     # -- running the outbox ---------------------------------------------------------------------------------
@@ -361,66 +381,86 @@ class GoogleService(Service):
 
         def folder(doc: Document, reached: bool) -> dict[str, Any]:
             p = doc["payload"]
-            return self._remember_folder(doc["prospect_id"], google.ensure_folder(p["name"], p["app_key"]))
+            return self._remember_folder(doc["party_id"], google.ensure_folder(p["name"], p["app_key"]))
 
         def upload(doc: Document, reached: bool) -> dict[str, Any]:
             p = doc["payload"]
             made = google.ensure_folder(p["folder_name"], p["folder_key"])
-            self._remember_folder(doc["prospect_id"], made)
+            self._remember_folder(doc["party_id"], made)
             item = google.upload(Upload(made.file_id, p["filename"], p["mime_type"], p["data"], p["app_key"]))
             return {"file_id": item.file_id, "link": item.web_link, "folder_id": made.file_id}
 
         return {JobKind.SEND_EMAIL: send, JobKind.MEETING: meeting, JobKind.RESCHEDULE: move,
                 JobKind.CANCEL_MEETING: cancel, JobKind.DRIVE_FOLDER: folder, JobKind.DRIVE_UPLOAD: upload}
 
-    def _remember_folder(self, prospect_id: str, item: Any) -> dict[str, Any]:
-        if prospect_id and self.links.find_one({"prospect_id": prospect_id}) is None:
-            self.links.insert({"prospect_id": prospect_id, "folder_id": item.file_id, "link": item.web_link})
+    def _remember_folder(self, party_id: str, item: Any) -> dict[str, Any]:
+        if party_id and self.links.find_one({"party_id": party_id}) is None:
+            self.links.insert({"party_id": party_id, "folder_id": item.file_id, "link": item.web_link})
         return {"folder_id": item.file_id, "link": item.web_link}
 
     # -- reading mail and the timeline ----------------------------------------------------------------------
-    def sync_mail(self, actor: Actor, prospect_id: str) -> int:
-        """Read the messages exchanged with the prospect's address into the timeline: all of them the first
+    def sync_mail(self, actor: Actor, party_id: str) -> int:
+        """Read the messages exchanged with the party's address into the timeline: all of them the first
         time, then what Gmail added since (by history id). Returns how many new messages were stored."""
         require(actor, CrmPermission.GOOGLE)
-        address = self._prospect(prospect_id).get("email")
+        party = self._party(actor, party_id)
+        party_id, address = party.party_id, party.email
         if not address:
             return 0
-        state = self.mail_state.find_one({"username": actor.username, "prospect_id": prospect_id})
+        state = self.mail_state.find_one({"username": actor.username, "party_id": party_id})
         page = self.workspace(actor).messages_with(address, state["history_id"] if state else None)
-        known = {d["gmail_id"] for d in self.mail.find({"prospect_id": prospect_id}, projection=["gmail_id"])}
+        known = {d["gmail_id"] for d in self.mail.find({"party_id": party_id}, projection=["gmail_id"])}
         new = [m for m in page.messages if m.gmail_id not in known]
         with self.store.transaction():
             for m in new:
-                self.mail.insert({"prospect_id": prospect_id, "gmail_id": m.gmail_id, "thread_id": m.thread_id,
+                self.mail.insert({"party_id": party_id, "gmail_id": m.gmail_id, "thread_id": m.thread_id,
                                   "sender": m.sender, "recipients": m.recipients, "subject": m.subject,
                                   "sent_at": m.sent_at, "snippet": m.snippet, "read_by": actor.username})
             if state is None:
-                self.mail_state.insert({"username": actor.username, "prospect_id": prospect_id,
+                self.mail_state.insert({"username": actor.username, "party_id": party_id,
                                         "history_id": page.history_id})
             else:
                 self.mail_state.update(state["_id"], {"history_id": page.history_id}, expected_version=state["version"])
         return len(new)
 
-    def timeline(self, actor: Actor, prospect_id: str) -> list[TimelineEntry]:
-        """The prospect's Google items, newest first: queued and done e-mails, meetings, uploads, mail read."""
+    def timeline(self, actor: Actor, party_id: str) -> list[TimelineEntry]:
+        """The party's Google items, newest first: queued and done e-mails, meetings, uploads, mail read."""
         require(actor, CrmPermission.READ)
+        party_id = self._party(actor, party_id).party_id
         entries = [TimelineEntry(job.updated_at, _KIND_LABEL[job.kind], job.summary, job.reason or _detail(job),
                                  job.result.get("meet_link") or job.result.get("link") or "", job.status.value,
                                  job.job_id, job.kind is JobKind.MEETING)
-                   for job in self.outbox.list(actor, prospect_id=prospect_id)]
-        for m in self.mail.find({"prospect_id": prospect_id}):
+                   for job in self.outbox.list(actor, party_id=party_id)]
+        for m in self.mail.find({"party_id": party_id}):
             entries.append(TimelineEntry(m.get("sent_at") or self.now(), "e-mail", m["subject"] or "(no subject)",
                                          f"{m['sender']} → {m['recipients']}: {m['snippet']}", "", "in Gmail"))
         return sorted(entries, key=lambda e: e.at, reverse=True)
 
     # -- helpers --------------------------------------------------------------------------------------------
-    def _prospect(self, prospect_id: str) -> Document:
-        doc = self.prospects.get(prospect_id) if prospect_id else None
-        if doc is None:
-            raise ValidationError({"prospect": f"There is no prospect {prospect_id!r}; see `fidus crm prospects "
-                                               "list` for the ids."})
-        return doc
+    def _party(self, actor: Actor, party_id: str) -> Party:
+        """The prospect with this id, else the investor with this id or number (as ``actor`` may see them)."""
+        doc = self.prospects.get(party_id) if party_id else None
+        if doc is not None:
+            person = " ".join(p for p in (doc.get("first_name"), doc.get("last_name")) if p)
+            name = person or doc.get("organisation") or "Prospect"
+            folder = f"{name} ({doc['organisation']})" if person and doc.get("organisation") else name
+            return Party("prospect", doc["_id"], doc.get("email"), folder, _merge_values(doc))
+        investor = self._investor(actor, party_id)
+        if investor is None:
+            raise ValidationError({"prospect": f"There is no prospect or investor {party_id!r}; see `fidus crm "
+                                               "prospects list` or `fidus investors list`."})
+        return Party("investor", investor.investor_id, investor.email, f"{investor.name} ({investor.number})",
+                     {"name": investor.name})
+
+    def _investor(self, actor: Actor, party_id: str) -> Investor | None:
+        if self.investors is None or not party_id:
+            return None
+        by_number = self.investors.by_number(party_id)
+        if by_number is not None:
+            return self.investors.get(actor, by_number.investor_id)  # permission and scope checked there
+        if self.investors.investors.get(party_id) is None:
+            return None
+        return self.investors.get(actor, party_id)
 
     def _meeting_job(self, actor: Actor, job_id: str) -> OutboxJob:
         require(actor, CrmPermission.GOOGLE)
@@ -439,12 +479,6 @@ class GoogleService(Service):
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationError({"time_zone": f"{time_zone!r} is not a time zone such as Europe/Berlin."}) from None
-
-    @staticmethod
-    def _folder_name(prospect: Document) -> str:
-        person = " ".join(p for p in (prospect.get("first_name"), prospect.get("last_name")) if p)
-        name = person or prospect.get("organisation") or "Prospect"
-        return f"{name} ({prospect['organisation']})" if person and prospect.get("organisation") else name
 
 
 _KIND_LABEL = {JobKind.SEND_EMAIL: "e-mail sent", JobKind.MEETING: "meeting", JobKind.RESCHEDULE: "meeting moved",

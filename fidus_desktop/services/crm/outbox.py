@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX = "crm_outbox"
 LEASE = timedelta(minutes=10)  # a RUNNING job older than this was left by a worker that died
-SHOWN = ["key", "kind", "prospect_id", "owner", "summary", "status", "attempts", "next_attempt_at", "reason",
+SHOWN = ["key", "kind", "party_id", "owner", "summary", "status", "attempts", "next_attempt_at", "reason",
          "needs_reconnect", "result", "created_at", "updated_at"]  # a job without its payload (attachments)
 
 
@@ -55,7 +55,7 @@ class OutboxJob:
     job_id: str
     key: str
     kind: JobKind
-    prospect_id: str | None
+    party_id: str | None
     owner: str  # whose Google account runs it
     summary: str
     status: JobStatus
@@ -70,7 +70,7 @@ class OutboxJob:
 
     @classmethod
     def from_doc(cls, doc: Document) -> OutboxJob:
-        return cls(doc["_id"], doc["key"], JobKind(doc["kind"]), doc.get("prospect_id"), doc["owner"],
+        return cls(doc["_id"], doc["key"], JobKind(doc["kind"]), doc.get("party_id"), doc["owner"],
                    doc.get("summary", ""), JobStatus(doc["status"]), doc.get("attempts", 0),
                    doc.get("next_attempt_at"), doc.get("reason") or "", bool(doc.get("needs_reconnect")),
                    doc.get("result") or {}, doc["created_at"], doc["updated_at"], doc["version"])
@@ -101,18 +101,18 @@ class Outbox(Service):
     def ensure_indexes(self) -> None:
         self.jobs.ensure_index(["key"], unique=True)
         self.jobs.ensure_index(["owner", "status", "next_attempt_at"])
-        self.jobs.ensure_index(["prospect_id", "created_at"])
+        self.jobs.ensure_index(["party_id", "created_at"])
 
     # -- queueing -------------------------------------------------------------------------------------------
     def enqueue(self, actor: Actor, kind: JobKind, key: str, payload: Document, *, summary: str,
-                prospect_id: str | None = None) -> tuple[OutboxJob, bool]:
+                party_id: str | None = None) -> tuple[OutboxJob, bool]:
         """Queue an action once: the job, and False when ``key`` was queued before (nothing new queued)."""
         require(actor, CrmPermission.GOOGLE)
         existing = self.jobs.find_one({"key": key})
         if existing is not None:
             return OutboxJob.from_doc(existing), False
         now = self.now()
-        doc = {"key": key, "kind": kind.value, "prospect_id": prospect_id, "owner": actor.username,
+        doc = {"key": key, "kind": kind.value, "party_id": party_id, "owner": actor.username,
                "summary": summary, "payload": payload, "status": JobStatus.QUEUED.value, "attempts": 0,
                "reached": False, "next_attempt_at": now, "reason": None, "needs_reconnect": False, "result": None,
                "created_at": now, "updated_at": now, "created_by": actor.username}
@@ -125,15 +125,15 @@ class Outbox(Service):
         return OutboxJob.from_doc(stored), True
 
     # -- reading --------------------------------------------------------------------------------------------
-    def list(self, actor: Actor, *, status: JobStatus | None = None, prospect_id: str | None = None,
+    def list(self, actor: Actor, *, status: JobStatus | None = None, party_id: str | None = None,
              limit: int = 500) -> builtins.list[OutboxJob]:
         """Newest first."""
         require(actor, CrmPermission.READ)
         query: dict[str, Any] = {}
         if status is not None:
             query["status"] = status.value
-        if prospect_id is not None:
-            query["prospect_id"] = prospect_id
+        if party_id is not None:
+            query["party_id"] = party_id
         return [OutboxJob.from_doc(d) for d in self.jobs.find(query, sort=[("created_at", -1), ("_id", -1)],
                                                               limit=limit, projection=SHOWN)]
 
@@ -267,4 +267,4 @@ class Outbox(Service):
 
 def _audit_image(doc: Document) -> Document:
     """What the audit keeps of a job: never its payload (addresses, text, attachments are personal data)."""
-    return {k: doc.get(k) for k in ("key", "kind", "prospect_id", "owner", "status", "result") if k in doc}
+    return {k: doc.get(k) for k in ("key", "kind", "party_id", "owner", "status", "result") if k in doc}
