@@ -5,10 +5,13 @@ session, Retry/Cancel on the Google page, and a reader's disabled actions."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
@@ -22,9 +25,9 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.crm.google import GoogleService
 from fidus_desktop.services.permissions import PermissionDenied, Role
-from fidus_desktop.ui.background import InlineRunner
+from fidus_desktop.ui.background import InlineRunner, Runner
 from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
-from fidus_desktop.ui.crm.google_outbox import OutboxWorker
+from fidus_desktop.ui.crm.google_outbox import OutboxWorker, consent
 from fidus_desktop.ui.crm.google_panel import GooglePage, ProspectGooglePanel
 from fidus_desktop.ui.crm.google_status import GoogleStatusItem
 from fidus_desktop.ui.crm.tab import CrmTab
@@ -242,3 +245,23 @@ def test_the_status_bar_says_reconnect_and_one_click_fixes_it(qtbot: QtBot, sess
     click(qtbot, item)
     assert item.text() == "Google: connected"
     assert [j.status for j in session.services.crm_outbox.list(session.actor)] == [JobStatus.DONE]
+
+
+def test_waiting_for_consent_does_not_hold_up_other_work(qtbot: QtBot, app_context: AppContext,
+                                                        session: UiSession) -> None:
+    """A pool of one thread: while the consent flow waits for the browser, another load still runs."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    threaded = SimpleNamespace(services=app_context.services, actor=session.actor, runner=Runner(pool))
+    answered = threading.Event()
+    google = app_context.services.google
+    real = google.connect
+    google.connect = lambda actor: (answered.wait(10), real(actor))[1]
+    results: list[object] = []
+    threaded.runner.submit(consent(threaded), owner=None, on_done=results.append)
+    threaded.runner.submit(lambda: "other work", owner=None, on_done=results.append)
+    qtbot.waitUntil(lambda: results == ["other work"], timeout=5000)
+    answered.set()
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert results[1].connected
+    pool.waitForDone(5000)

@@ -10,6 +10,7 @@ without ``crm.google`` or without a connection: their jobs stay queued, and the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -97,6 +98,21 @@ class OutboxWorker(QObject):
 def session_google_outbox(session: UiSession, parent: QObject) -> OutboxWorker:
     """The CRM feature's session job: made by the main window, started with it, stopped when it closes."""
     return OutboxWorker(session, parent)
+
+
+def consent(session: UiSession) -> Callable[[], GoogleStatus]:
+    """The consent flow as a runner job. It waits minutes for the user in the browser, so while it waits the pool
+    may start another thread in its place (``QThreadPool.releaseThread``): other loads are not held up."""
+    google, actor, pool = session.services.google, session.actor, session.runner.pool
+
+    def run() -> GoogleStatus:
+        pool.releaseThread()
+        try:
+            return google.connect(actor)
+        finally:
+            pool.reserveThread()
+
+    return run
 
 
 def worker_of(session: UiSession) -> OutboxWorker | None:

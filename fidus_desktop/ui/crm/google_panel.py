@@ -33,7 +33,7 @@ from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
-from fidus_desktop.ui.crm.google_outbox import OUTBOX_TOPIC, worker_of
+from fidus_desktop.ui.crm.google_outbox import OUTBOX_TOPIC, consent, worker_of
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -131,10 +131,9 @@ class ConnectionBar(QWidget):
             self.connect_button.setToolTip(NO_PERMISSION)
 
     def connect_google(self) -> None:
-        google, actor = self.session.services.google, self.session.actor
         self.connect_button.setEnabled(False)
         self.label.setText("Waiting for Google's consent page in your browser (up to five minutes)…")
-        self.session.runner.submit(lambda: google.connect(actor), owner=self, changes={"google_account", OUTBOX_TOPIC},
+        self.session.runner.submit(consent(self.session), owner=self, changes={"google_account", OUTBOX_TOPIC},
                                    on_done=self._connected, on_error=self._failed)
 
     def _connected(self, status: GoogleStatus) -> None:

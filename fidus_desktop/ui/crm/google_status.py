@@ -11,7 +11,7 @@ from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.google import GoogleStatus
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
-from fidus_desktop.ui.crm.google_outbox import OUTBOX_TOPIC, worker_of
+from fidus_desktop.ui.crm.google_outbox import OUTBOX_TOPIC, consent, worker_of
 from fidus_desktop.ui.session import UiSession
 
 SHORT = {"not configured": "Google: not configured", "not connected": "Google: not connected",
@@ -41,9 +41,8 @@ class GoogleStatusItem(QToolButton):
 
     def fix(self) -> None:
         """Reconnect Google (the browser's consent page); the worker then sends what waited."""
-        google, actor = self.session.services.google, self.session.actor
         self.setText("Google: waiting for the browser…")
-        self.session.runner.submit(lambda: google.connect(actor), owner=self, changes={"google_account", OUTBOX_TOPIC},
+        self.session.runner.submit(consent(self.session), owner=self, changes={"google_account", OUTBOX_TOPIC},
                                    on_done=self._connected, on_error=lambda exc: show_error(exc, self))
 
     def _connected(self, status: GoogleStatus) -> None:
