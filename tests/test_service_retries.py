@@ -9,6 +9,7 @@ audit trail as the same day without faults: nothing lost, nothing stored twice, 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,3 +97,22 @@ def test_a_change_gives_up_only_after_retrying_and_then_says_nothing_was_saved(m
         store.client.faults.at_random(0, rate=0.0, budget=0)
         assert services.portfolio.funds.funds.count() == 0
         assert services.ctx.audit.last() is None
+
+
+# Blocks that cannot be run again by ``Service.change``: the MT5 poll's body (its caller, ``record_poll``, runs it
+# in ``Store.atomic``), the server check's deliberate concurrent edit, and ``changing`` itself.
+BLOCKS_ALLOWED = {"services/trading/sync.py", "services/server_check.py", "services/base.py"}
+
+
+def test_every_service_change_runs_through_change_or_atomic() -> None:
+    """A ``with ….changing(…)`` or ``with ….transaction()`` block cannot be run again after a rollback: services
+    write through ``self.change(actor, permission, body)`` or ``store.atomic(fn)`` (docs/STORAGE.md)."""
+    root = Path(__file__).resolve().parents[1] / "fidus_desktop"
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sorted((root / "services").rglob("*.py"))
+        if str(path.relative_to(root)) not in BLOCKS_ALLOWED
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.match(r"\s*with .*\.(changing\(|transaction\(\))", line)
+    ]
+    assert not found, "write these as self.change(actor, permission, body) or store.atomic(fn):\n" + "\n".join(found)
