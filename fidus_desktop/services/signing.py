@@ -44,6 +44,9 @@ class SigningPermission(StrEnum):
     SIGN = "signing.sign"
     VERIFY = "signing.verify"
     CERTIFICATE = "signing.certificate"
+    READ = "signing.read"  # list and open envelopes
+    ENVELOPES = "signing.envelopes"  # create, edit, send envelopes and remind signers
+    VOID = "signing.void"
 
 
 @dataclass(frozen=True)
