@@ -17,7 +17,7 @@ TITLE = "Certificate of completion"
 
 
 def utc(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 def _hash(hex_digest: str) -> str:
@@ -31,24 +31,24 @@ def story(envelope: Envelope, investor: str, generated_at: datetime) -> list[Any
         paragraph(TITLE, "title"),
         paragraph(f"Envelope {envelope.envelope_id} · {envelope.title}"),
         paragraph(f"Status: {envelope.status.label} · investor: {investor or '—'} · created by "
-                  f"{envelope.created_by} on {utc(envelope.created_at)} · this certificate made on "
-                  f"{utc(generated_at)}. All times are UTC."),
+                  f"{envelope.created_by} on {utc(envelope.created_at)} UTC · this certificate made on "
+                  f"{utc(generated_at)} UTC. All times are UTC."),
         paragraph("Documents", "h2"),
         figure_table(["Document", "Pages", "SHA-256 before signing", "SHA-256 after signing"],
                      [[d.name, str(d.pages), _hash(d.sha256_original), _hash(d.sha256_current)]
                       for d in envelope.documents],
-                     numeric_from=9, widths=[34 * mm, 11 * mm, 62 * mm, 62 * mm]),
+                     numeric_from=9, widths=[50 * mm, 12 * mm, 54 * mm, 54 * mm]),
         paragraph("Signers", "h2"),
         figure_table(["Order", "Signer", "Role", "Status", "Signed (UTC)", "Identity checked", "Workstation"],
                      [[str(s.order), f"{s.name}\n{s.email}" if s.email else s.name, s.role.value.replace("_", " "),
                        s.status.value + (f": {s.declined_reason}" if s.declined_reason else ""), utc(s.signed_at),
                        s.identity_check or "—", s.workstation or "—"] for s in envelope.signers],
-                     numeric_from=9, widths=[11 * mm, 38 * mm, 22 * mm, 20 * mm, 30 * mm, 30 * mm, 21 * mm]),
+                     numeric_from=9, widths=[10 * mm, 40 * mm, 22 * mm, 16 * mm, 28 * mm, 32 * mm, 22 * mm]),
         paragraph("Event log", "h2"),
         figure_table(["Time (UTC)", "Event", "By", "Signer", "Detail"],
                      [[utc(e.at), e.action, e.by, signer_names.get(e.signer, e.signer), e.detail]
                       for e in envelope.events],
-                     numeric_from=9, widths=[32 * mm, 20 * mm, 22 * mm, 30 * mm, 66 * mm]),
+                     numeric_from=9, widths=[30 * mm, 20 * mm, 22 * mm, 30 * mm, 68 * mm]),
         Spacer(1, 4 * mm),
         paragraph("Each signature in the documents is a PAdES signature made with the office's signing certificate "
                   "as an incremental update; validate them with `fidus sign verify` or any PDF reader. This "

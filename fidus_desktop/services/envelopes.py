@@ -137,6 +137,19 @@ class EnvelopeService(Service):
         require(actor, SigningPermission.READ)
         return from_doc(self._doc(envelope_id))
 
+    def find_id(self, actor: Actor, text: str) -> str:
+        """The envelope id ``text`` names, whole or by its first characters (as lists print it)."""
+        require(actor, SigningPermission.READ)
+        text = self.required_text(text, "envelope", "The envelope id").lower()
+        if self.envelopes.get(text) is not None:
+            return text
+        found = self.envelopes.find({"_id": {"$istartswith": text}}, projection=["_id"], limit=2) if len(text) >= 4 \
+            else []
+        if len(found) != 1:
+            raise ValidationError({"envelope": f"{'Several envelopes start with' if found else 'There is no envelope'} "
+                                               f"{text}; give more of its id (`fidus sign envelopes` lists them)."})
+        return str(found[0]["_id"])
+
     def count(self, actor: Actor, where: EnvelopeFilter = EnvelopeFilter()) -> int:
         require(actor, SigningPermission.READ)
         return self.envelopes.count(self._query(where))

@@ -83,6 +83,11 @@ def _smoothed(path: list[tuple[float, float]], steps: int = 6) -> list[tuple[flo
 
 
 def _png(image: Image.Image) -> bytes:
+    """The ink cropped to its bounds (plus a margin), so it fills the signature box when stamped."""
+    box = image.getbbox()
+    if box is not None:
+        image = image.crop((max(0, box[0] - 6), max(0, box[1] - 6), min(SIZE[0], box[2] + 6),
+                            min(SIZE[1], box[3] + 6)))
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
