@@ -28,9 +28,9 @@ SIGNING = Feature(
         Role.COMPLIANCE_OFFICER: frozenset({VERIFY, P.READ}),
         Role.BACK_OFFICE: frozenset({SIGN, VERIFY, P.READ, P.ENVELOPES, P.VOID}),
     },
-    tab=TabDecl("signing", "Signing", note="Envelopes, signature capture and validation in the app come next; "
-                                           "`fidus sign` signs and validates PDFs today."),
+    tab=TabDecl("signing", "Signing", "fidus_desktop.ui.signing.tab:signing_tab", permission=VERIFY),
     cli=("fidus_desktop.cli.signing",),
+    demo=((70, "fidus_desktop.services.signing_demo:demo_envelopes"),),
     personal_data=PersonalDataRegistry.merged([SIGNING_PERSONAL_DATA, PersonalDataRegistry(fields=[FILE_FIELD])]),
     settings=(Setting("signing.office_name", str, "FIDUS Fund Management",
                       "the office's name on agreements and certificates of completion"),
