@@ -108,7 +108,7 @@ class SignedAgreement:
 
 @dataclass(frozen=True)
 class EnvelopeFilter:
-    status: EnvelopeStatus | None = None
+    status: EnvelopeStatus | str | None = None
     investor_id: str | None = None
     text: str = ""  # in the title
 
@@ -164,15 +164,16 @@ class EnvelopeService(Service):
     def _query(self, where: EnvelopeFilter) -> Filter:
         query: Filter = {}
         now = self.now()
-        if where.status is EnvelopeStatus.EXPIRED:
+        status = EnvelopeStatus(_enum(EnvelopeStatus, where.status, "status")) if where.status else None
+        if status is EnvelopeStatus.EXPIRED:
             query["$or"] = [{"status": EnvelopeStatus.EXPIRED.value},
                             {"status": {"$in": [EnvelopeStatus.SENT.value, EnvelopeStatus.PARTIALLY_SIGNED.value]},
                              "expires_at": {"$lte": now}}]
-        elif where.status is not None and where.status.open:
-            query["status"] = where.status.value
+        elif status is not None and status.open:
+            query["status"] = status.value
             query["$or"] = [{"expires_at": None}, {"expires_at": {"$gt": now}}]
-        elif where.status is not None:
-            query["status"] = where.status.value
+        elif status is not None:
+            query["status"] = status.value
         if where.investor_id:
             query["investor_id"] = where.investor_id
         if where.text.strip():

@@ -44,9 +44,9 @@ def render_page(pdf: bytes, page: int, width: int) -> PageImage:
     page = max(0, min(page, document.pageCount() - 1))
     points = document.pagePointSize(page)
     height = max(1, round(points.height() * width / points.width()))
-    image = document.render(page, QSize(width, height))
+    image, pages = document.render(page, QSize(width, height)), document.pageCount()
     document.close()
-    return PageImage(image, page, document.pageCount(), (points.width(), points.height()))
+    return PageImage(image, page, pages, (points.width(), points.height()))
 
 
 class PageView(QWidget):

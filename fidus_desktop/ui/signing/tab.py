@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,11 +19,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -85,9 +89,17 @@ class EnvelopesPanel(QWidget):
         self.count_label = QLabel(objectName="envelopeCount")
         self.detail = QPlainTextEdit(objectName="envelopeDetail", readOnly=True)
         may_edit, may_sign = allowed(role, SigningPermission.ENVELOPES), allowed(role, SigningPermission.SIGN)
-        self.buttons = {name: QPushButton(text, objectName=f"envelope_{name}") for name, text in (
-            ("template", "New from template…"), ("pdf", "New from PDF…"), ("edit", "Edit…"), ("sign", "Sign…"),
-            ("remind", "Remind"), ("void", "Void…"), ("save", "Save PDF…"), ("certificate", "Certificate…"))}
+        self.buttons: dict[str, QPushButton | QAction] = {
+            name: QPushButton(text, objectName=f"envelope_{name}") for name, text in (
+                ("template", "New from template…"), ("pdf", "New from PDF…"), ("edit", "Edit…"), ("sign", "Sign…"))}
+        self.more = QToolButton(objectName="envelopeMore", text="More")
+        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.more)
+        for name, text in (("remind", "Record a reminder"), ("void", "Void…"), ("save", "Save the PDF…"),
+                           ("certificate", "Save the certificate of completion…")):
+            self.buttons[name] = menu.addAction(text)
+            self.buttons[name].setObjectName(f"envelope_{name}")
+        self.more.setMenu(menu)
         self.permitted = {"template": may_edit, "pdf": may_edit, "edit": may_edit, "sign": may_sign,
                           "remind": may_edit, "void": allowed(role, SigningPermission.VOID), "save": True,
                           "certificate": True}
@@ -99,8 +111,11 @@ class EnvelopesPanel(QWidget):
         filters.addWidget(self.export.button)
         actions = QHBoxLayout()
         for button in self.buttons.values():
-            actions.addWidget(button)
+            if isinstance(button, QPushButton):
+                actions.addWidget(button)
+        actions.addWidget(self.more)
         actions.addStretch(1)
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -119,7 +134,8 @@ class EnvelopesPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.table.doubleClicked.connect(lambda _: self.open_selected())
         for name, button in self.buttons.items():
-            button.clicked.connect(getattr(self, name))
+            signal = button.clicked if isinstance(button, QPushButton) else button.triggered
+            signal.connect(lambda _=False, n=name: getattr(self, n)())
         session.signals.data_changed.connect(self._changed)  # type: ignore[attr-defined]
         self._selected()
         self.reload()
