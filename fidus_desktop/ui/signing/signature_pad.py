@@ -31,6 +31,7 @@ class DrawingPad(QWidget):
         super().__init__(parent)
         self.setObjectName("drawingPad")
         self.setMinimumSize(300, 100)
+        self.setMaximumHeight(180)  # about 3:1, the shape of the image stamped into the signature box
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, False)  # touch arrives as mouse events
         self.strokes: list[Stroke] = []
