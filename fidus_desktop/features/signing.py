@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fidus_desktop.config.settings import Setting, at_least
 from fidus_desktop.features.spec import Feature, TabDecl
-from fidus_desktop.services.envelopes import FILE_FIELD, EnvelopeService
+from fidus_desktop.services.envelopes import ENVELOPE_PERSONAL_DATA, EnvelopeService
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.personal_data import PersonalDataRegistry
 from fidus_desktop.services.signing import SIGNING_PERSONAL_DATA, SigningPermission, SigningService
@@ -30,8 +30,8 @@ SIGNING = Feature(
     },
     tab=TabDecl("signing", "Signing", "fidus_desktop.ui.signing.tab:signing_tab", permission=VERIFY),
     cli=("fidus_desktop.cli.signing",),
-    demo=((70, "fidus_desktop.services.signing_demo:demo_envelopes"),),
-    personal_data=PersonalDataRegistry.merged([SIGNING_PERSONAL_DATA, PersonalDataRegistry(fields=[FILE_FIELD])]),
+    demo=((55, "fidus_desktop.services.signing_demo:demo_envelopes"),),
+    personal_data=PersonalDataRegistry.merged([SIGNING_PERSONAL_DATA, ENVELOPE_PERSONAL_DATA]),
     settings=(Setting("signing.office_name", str, "FIDUS Fund Management",
                       "the office's name on agreements and certificates of completion"),
               Setting("signing.reminder_days", int, 3, "days before a pending signer is due a reminder", at_least(1))),

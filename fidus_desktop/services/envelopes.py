@@ -54,7 +54,15 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.documents import DocumentService
 from fidus_desktop.services.permissions import require
-from fidus_desktop.services.personal_data import Locked, PersonalField, Vault, VaultLocked
+from fidus_desktop.services.personal_data import (
+    KYC_RETENTION,
+    Locked,
+    PersonalDataRegistry,
+    PersonalField,
+    PersonCollection,
+    Vault,
+    VaultLocked,
+)
 from fidus_desktop.services.portfolio.funds import FundService
 from fidus_desktop.services.portfolio.investors import InvestorService
 from fidus_desktop.services.signing import SigningPermission, SigningService
@@ -64,6 +72,13 @@ ENVELOPES = "signing_envelopes"
 FILES = "signing_files"
 SIGNED_AGREEMENTS = "signed_agreements"
 FILE_FIELD = PersonalField(FILES, "data", "blob", "signing.file")
+# An investor's envelopes are kept as long as their KYC file; erasure blanks the names and deletes the PDFs.
+ENVELOPE_PERSONAL_DATA = PersonalDataRegistry(
+    fields=[FILE_FIELD],
+    people=[PersonCollection(ENVELOPES, "investor_id", ("title", "signers", "events", "extra"),
+                             replace(KYC_RETENTION, owner=("investors", "investor_id")),
+                             dependents=((FILES, "envelope_id"),))],
+)
 MAX_PDF_BYTES = 10 * 1024 * 1024  # a stored value is limited to 12 MB; the sealed copy is slightly larger
 ENTITY = "signing_envelope"
 IDENTITY_CHECKS = ("ID document seen", "Known client", "Video call with ID document")
@@ -162,7 +177,7 @@ class EnvelopeService(Service):
                                                          skip=offset, limit=limit)]
 
     def _query(self, where: EnvelopeFilter) -> Filter:
-        query: Filter = {}
+        query: Filter = {"erased_at": None}
         now = self.now()
         status = EnvelopeStatus(_enum(EnvelopeStatus, where.status, "status")) if where.status else None
         if status is EnvelopeStatus.EXPIRED:
@@ -595,6 +610,9 @@ class EnvelopeService(Service):
 
 # -- documents <-> domain ------------------------------------------------------------------------------------
 def from_doc(doc: Document) -> Envelope:
+    """An envelope; one whose investor was erased keeps its status and hashes, its names blanked."""
+    if doc.get("erased_at") is not None:
+        doc = doc | {"signers": [], "fields": [], "events": [], "extra": {}}
     return Envelope(
         doc["_id"], doc["title"], EnvelopeKind(doc["kind"]), doc.get("investor_id"), EnvelopeStatus(doc["status"]),
         tuple(EnvelopeDocument(d["name"], d["pages"], tuple((w, h) for w, h in d["page_sizes"]), d["sha256_original"],

@@ -1,7 +1,7 @@
 """The demo office's envelopes: subscription agreements completed, partially signed, out for signature,
 declined and voided, a KYC declaration as a draft, all signed with a demo office certificate.
 
-Order 70: after the portfolio (investors and share classes) and the compliance demo. The demo database has no
+Order 55: after the portfolio (investors and share classes) and MT5. The demo database has no
 data key of its own, and envelope PDFs are stored sealed, so this builder creates one with a throwaway
 passphrase (it enrols this workstation for the demo database only).
 """

@@ -249,3 +249,19 @@ def test_bad_input_is_refused_with_what_to_fix(office: EnvelopeOffice) -> None:
 
 def _ids(envelope: Envelope) -> tuple[str, int]:
     return envelope.envelope_id, envelope.version
+
+
+def test_erasing_the_investor_blanks_their_envelopes_and_deletes_the_pdfs(office: EnvelopeOffice) -> None:
+    envelope = subscription(office)
+    envelope = office.envelopes.send(PM, envelope.envelope_id, envelope.version)
+    investors = office.ctx.services.portfolio.investors
+    ann = investors.get(office.admin, office.ann.investor_id)
+    investors.end_relationship(office.admin, ann.investor_id, ann.version, date(date.today().year - 6, 1, 31))
+    report = office.ctx.services.personal_data.erase_person(office.admin, office.ann.investor_id,
+                                                            now=datetime.now(UTC))
+    assert ("signing_envelopes", envelope.envelope_id) in report.erased
+    erased = office.envelopes.get(PM, envelope.envelope_id)
+    assert (erased.signers, erased.events) == ((), ())
+    assert "Ann Smith" not in erased.title
+    assert office.ctx.store.collection("signing_files").count({"envelope_id": envelope.envelope_id}) == 0
+    assert office.envelopes.count(PM) == 0  # an erased envelope leaves the list
