@@ -11,6 +11,15 @@ from fidus_desktop.services.personal_data import PersonalDataRegistry
 from fidus_desktop.services.signing import SIGNING_PERSONAL_DATA, SigningPermission, SigningService
 
 P = SigningPermission
+
+
+def _http_url(value: str) -> str | None:
+    """A ``check``: empty, or an http(s) address."""
+    if not value or value.startswith(("http://", "https://")):
+        return None
+    return f"must start with https://, not {value!r}"
+
+
 SIGN, VERIFY, CERTIFICATE = P.SIGN, P.VERIFY, P.CERTIFICATE
 
 SIGNING = Feature(
@@ -19,7 +28,8 @@ SIGNING = Feature(
         "signing": lambda w: SigningService(w.ctx, w.services.vault),
         "envelopes": lambda w: EnvelopeService(
             w.ctx, w.services.vault, w.services.signing, w.services.portfolio.investors, w.services.portfolio.funds,
-            w.services.documents, w.setting("signing.office_name"), w.setting("signing.reminder_days")),
+            w.services.documents, w.setting("signing.office_name"), w.setting("signing.reminder_days"),
+            w.setting("signing.timestamp_url") or None),
     },
     needs=("vault", "portfolio", "documents"),
     permissions=(SIGN, VERIFY, CERTIFICATE, P.READ, P.ENVELOPES, P.VOID),
@@ -34,6 +44,8 @@ SIGNING = Feature(
     personal_data=PersonalDataRegistry.merged([SIGNING_PERSONAL_DATA, ENVELOPE_PERSONAL_DATA]),
     settings=(Setting("signing.office_name", str, "FIDUS Fund Management",
                       "the office's name on agreements and certificates of completion"),
-              Setting("signing.reminder_days", int, 3, "days before a pending signer is due a reminder", at_least(1))),
+              Setting("signing.reminder_days", int, 3, "days before a pending signer is due a reminder", at_least(1)),
+              Setting("signing.timestamp_url", str, "", "an RFC 3161 timestamp server: envelope signatures become "
+                      "PAdES B-T (empty: B-B, the signer's computer's time)", _http_url)),
     announces=("signing_certificate", "signing_trusted_ca", "signing_envelope", "signed_agreement"),
 )

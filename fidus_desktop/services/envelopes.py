@@ -131,12 +131,14 @@ class EnvelopeFilter:
 class EnvelopeService(Service):
     def __init__(self, ctx: ServiceContext, vault: Vault, signing: SigningService, investors: InvestorService,
                  funds: FundService, documents: DocumentService, office_name: str = "FIDUS Fund Management",
-                 reminder_days: int = 3) -> None:
+                 reminder_days: int = 3, timestamp_url: str | None = None) -> None:
+        """``timestamp_url``: an RFC 3161 server; every envelope signature then embeds its timestamp (PAdES B-T)."""
         super().__init__(ctx)
         self.vault, self.signing, self.investors, self.funds = vault, signing, investors, funds
         self.documents = documents
         self.office_name = office_name
         self.reminder_every = timedelta(days=reminder_days)
+        self.timestamp_url = timestamp_url
         self.envelopes = ctx.store.collection(ENVELOPES)
         self.files = ctx.store.collection(FILES)
         self.agreements = ctx.store.collection(SIGNED_AGREEMENTS)
@@ -427,7 +429,8 @@ class EnvelopeService(Service):
             [signature] = [f for f in mine if f.kind is FieldKind.SIGNATURE]
             signed = self.signing.sign(actor, pdf, SignRequest(
                 signature.field_id, signer.name, reason=f"{envelope.title} ({signer.role.value.replace('_', ' ')})",
-                location=self.office_name, placement=None, drawing_png=image, lock=signer_key == locker))
+                location=self.office_name, placement=None, drawing_png=image, lock=signer_key == locker,
+                timestamp_url=self.timestamp_url))
             file_id = new_id()
             files.append(self._sealed_file(file_id, envelope_id, signed.data))
             documents[index] = replace(document, sha256_current=signed.sha256_after, file_id=file_id)
@@ -584,7 +587,8 @@ class EnvelopeService(Service):
         pdf = completion_certificate.render(envelope, investor, now, self.office_name)
         signed = self.signing.sign(actor, pdf, SignRequest("Certificate", self.office_name,
                                                            reason="Certificate of completion",
-                                                           placement=None, lock=True))
+                                                           placement=None, lock=True,
+                                                           timestamp_url=self.timestamp_url))
         return self._sealed_file(new_id(), envelope.envelope_id, signed.data)
 
     def _file_with_investor(self, rec: ChangeRecorder, actor: Actor, envelope: Envelope, now: datetime) -> None:

@@ -19,6 +19,7 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -87,6 +88,10 @@ def sign_pdf(pdf: bytes, certificate: OfficeCertificate, request: SignRequest) -
     try:
         out = PdfSigner(meta, signer_for(certificate), stamp_style=style, new_field_spec=spec,
                         timestamper=stamper).sign_pdf(writer)
+    except TimestampRequestError:
+        raise SigningError(f"The timestamp server {request.timestamp_url} did not answer; check the address "
+                           "(setting signing.timestamp_url) and the network, or clear it to sign without a "
+                           "timestamp.") from None
     except (PdfError, PyHankoSigningError) as exc:
         raise SigningError(f"The PDF could not be signed: {exc}") from None
     return out.getvalue()
