@@ -36,7 +36,7 @@ from fidus_desktop.store.port import Document, new_id
 CERTIFICATES = "signing_certificates"
 TRUSTED = "signing_trusted_cas"
 KEY_FIELD = PersonalField(CERTIFICATES, "private_key", "blob", "signing.private_key")
-__all__ = ["Placement", "SignRequest", "SignatureReport", "SigningService"]  # front ends use these
+__all__ = ["CertificateInfo", "Placement", "SignRequest", "SignatureReport", "SigningService"]  # front ends use these
 SIGNING_PERSONAL_DATA = PersonalDataRegistry(fields=[KEY_FIELD])
 
 

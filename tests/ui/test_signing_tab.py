@@ -193,3 +193,31 @@ def test_a_typed_signature_needs_a_name(qtbot: QtBot, office: EnvelopeOffice) ->
 def _ids(envelope: Envelope) -> tuple[str, int]:
     return envelope.envelope_id, envelope.version
 
+
+
+def test_the_administrator_creates_the_office_certificate_others_only_read_it(
+    qtbot: QtBot, app_context: AppContext, admin: Actor, secrets: SecretStore
+) -> None:
+    from fidus_desktop.services.keys import KeyService
+    from fidus_desktop.ui.signing.certificate_panel import CreateCertificateDialog
+    from tests.support.cost import CHEAP_KDF
+    from tests.support.keys_office import PASSPHRASE
+
+    KeyService(app_context.services.ctx, secrets, kdf=CHEAP_KDF).init(admin, PASSPHRASE)
+    window = SigningTab(UiSession(app_context, admin, InlineRunner()))
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.certificate
+    assert "no signing certificate yet" in panel.summary.text()
+    qtbot.mouseClick(panel.buttons["create"], Qt.MouseButton.LeftButton)
+    [dialog] = panel.findChildren(CreateCertificateDialog)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "The organisation is required" in dialog.errors["organisation"].text()
+    qtbot.keyClicks(dialog.organisation, "Test Fund Management")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "The office signs as Organization: Test Fund Management" in panel.summary.text()
+    assert "Self-signed" in panel.summary.text()
+    reader = SigningTab(UiSession(app_context, PM, InlineRunner()))
+    qtbot.addWidget(reader)
+    assert "Test Fund Management" in reader.certificate.summary.text()
+    assert not any(button.isEnabled() for button in reader.certificate.buttons.values())

@@ -42,6 +42,7 @@ from fidus_desktop.ui.common.lazy_table import Column, LazyTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.signing.certificate_panel import CertificatePanel
 from fidus_desktop.ui.signing.dialogs import CHANGES, PdfEnvelopeDialog, ReasonDialog, TemplateEnvelopeDialog
 from fidus_desktop.ui.signing.editor import EnvelopeEditor
 from fidus_desktop.ui.signing.signing_view import SigningView
@@ -288,6 +289,8 @@ class SigningTab(QTabWidget):
             self.addTab(self.envelopes, "Envelopes")
         self.validation = ValidationPanel(session)
         self.addTab(self.validation, "Validate a PDF")
+        self.certificate = CertificatePanel(session)
+        self.addTab(self.certificate, "Office certificate")
 
 
 def signing_tab(session: UiSession) -> QWidget:
