@@ -1,7 +1,7 @@
 """``fidus sign envelopes`` (list) and ``fidus sign envelope create|show|send|sign|decline|void|remind|pdf``, and
 ``fidus sign certificate ENVELOPE --out FILE`` (the certificate of completion).
 
-An envelope is named by its id or the first characters of it (at least 4), as the list prints it.
+An envelope is named by its id or by its reference, the id's last 12 characters, as the list prints it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _day(text: str | None) -> date | None:
 
 
 def _row(envelope: Envelope, now: Any) -> dict[str, Any]:
-    return {"id": envelope.envelope_id[:8], "title": envelope.title,
+    return {"reference": envelope.reference, "title": envelope.title,
             "status": envelope.status_at(now).label, "waiting for": ", ".join(s.name for s in envelope.waiting_for()),
             "created": envelope.created_at.strftime("%Y-%m-%d"), "by": envelope.created_by}
 
@@ -87,12 +87,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif not found:
         print("No envelopes" + (f" {status.label.lower()}" if status else "") + ".")
     else:
-        print_table([_row(e, now) for e in found], ["id", "title", "status", "waiting for", "created", "by"])
+        print_table([_row(e, now) for e in found], ["reference", "title", "status", "waiting for", "created", "by"])
     return EXIT_OK
 
 
 def _json(envelope: Envelope, now: Any) -> dict[str, Any]:
-    return {"envelope_id": envelope.envelope_id, "title": envelope.title, "kind": envelope.kind,
+    return {"envelope_id": envelope.envelope_id, "reference": envelope.reference, "title": envelope.title,
+            "kind": envelope.kind,
             "investor_id": envelope.investor_id, "status": envelope.status_at(now),
             "waiting_for": [s.key for s in envelope.waiting_for()], "documents": envelope.documents,
             "signers": envelope.signers, "fields": envelope.fields, "events": envelope.events,
@@ -192,7 +193,7 @@ def _act(args: argparse.Namespace, action: str) -> int:
         elif action == "sign":
             envelope = envelopes.sign(actor, ident, version, args.signer, _capture(args), args.identity,
                                       _values(args.value or []))
-    print(f"Envelope {envelope.envelope_id[:8]} is {envelope.status.label.lower()}"
+    print(f"Envelope {envelope.reference} is {envelope.status.label.lower()}"
           + (f"; waiting for {', '.join(s.name for s in envelope.waiting_for())}." if envelope.waiting_for() else "."))
     return EXIT_OK
 

@@ -155,13 +155,14 @@ class EnvelopeService(Service):
         return from_doc(self._doc(envelope_id))
 
     def find_id(self, actor: Actor, text: str) -> str:
-        """The envelope id ``text`` names, whole or by its first characters (as lists print it)."""
+        """The envelope ``text`` names: its whole id, or its reference (the id's last characters, as lists print
+        them; at least 6)."""
         require(actor, SigningPermission.READ)
         text = self.required_text(text, "envelope", "The envelope id").lower()
         if self.envelopes.get(text) is not None:
             return text
-        found = self.envelopes.find({"_id": {"$istartswith": text}}, projection=["_id"], limit=2) if len(text) >= 4 \
-            else []
+        found = [d for d in self.envelopes.find({"_id": {"$icontains": text}}, projection=["_id"], limit=50)
+                 if str(d["_id"]).endswith(text)] if len(text) >= 6 else []
         if len(found) != 1:
             raise ValidationError({"envelope": f"{'Several envelopes start with' if found else 'There is no envelope'} "
                                                f"{text}; give more of its id (`fidus sign envelopes` lists them)."})
@@ -596,13 +597,13 @@ class EnvelopeService(Service):
             return
         stored = []
         for document in envelope.documents:
-            name = f"signed {document.name.removesuffix('.pdf')} {envelope.envelope_id[:8]}.pdf"
+            name = f"signed {document.name.removesuffix('.pdf')} {envelope.reference}.pdf"
             stored.append(self.documents.attach_within(rec, actor, "investor", envelope.investor_id, name,
                                                        self._open_unlocked(document.file_id)))
         certificate = self.certificate(actor, envelope.envelope_id)
         assert not isinstance(certificate, Locked)  # just sealed on this workstation
         stored.append(self.documents.attach_within(rec, actor, "investor", envelope.investor_id,
-                                                   f"certificate of completion {envelope.envelope_id[:8]}.pdf",
+                                                   f"certificate of completion {envelope.reference}.pdf",
                                                    certificate))
         if envelope.kind is EnvelopeKind.SUBSCRIPTION_AGREEMENT:
             record = self.agreements.insert({

@@ -43,7 +43,8 @@ def test_a_subscription_agreement_from_create_to_certificate(office: list[str], 
     code, out = run(office, capsys, "sign", "envelopes", "--json")
     [listed] = json.loads(out)["envelopes"]
     assert (listed["status"], listed["waiting_for"]) == ("sent", ["s1"])
-    short = listed["envelope_id"][:8]
+    short = listed["reference"]
+    assert listed["envelope_id"].endswith(short)
     code, out = run(office, capsys, "sign", "envelope", "sign", short, "--signer", "s1", "--typed", "Ann Smith",
                     "--identity", "ID document seen")
     assert code == 0, out
@@ -87,6 +88,24 @@ def test_a_pdf_with_placed_fields_declined_and_voided(office: list[str], tmp_pat
     code, out = run(office, capsys, "sign", "envelope", "void", envelope_id, "--reason", "x")
     assert code == 2
     assert "only a draft or an open envelope can be voided" in out
+
+
+def test_envelopes_made_together_have_distinct_references(office: list[str],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Ids are time-ordered: their first characters are the same for envelopes made together, so lists and
+    commands use the random last group."""
+    for _ in range(3):
+        assert run(office, capsys, "sign", "envelope", "create", "--template", "kyc_declaration", "--investor",
+                   "INV-1", "--signer", "Ann Smith||investor|1")[0] == 0
+    code, out = run(office, capsys, "sign", "envelopes", "--json")
+    listed = json.loads(out)["envelopes"]
+    references = {e["reference"] for e in listed}
+    assert len(references) == 3
+    assert len({e["envelope_id"][:8] for e in listed}) < 3  # what a slice from the front would have shown
+    for envelope in listed:
+        code, out = run(office, capsys, "sign", "envelope", "show", envelope["reference"], "--json")
+        assert code == 0, out
+        assert json.loads(out)["envelope_id"] == envelope["envelope_id"]
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -92,8 +92,8 @@ def test_a_subscription_agreement_is_signed_in_order_and_completes(office: Envel
     # the signed PDF and the certificate are filed with the investor's documents; the agreement is recorded
     names = sorted(d.name for d in office.ctx.services.documents.list_for(office.admin, "investor",
                                                                           office.ann.investor_id))
-    assert names == [f"certificate of completion {envelope.envelope_id[:8]}.pdf",
-                     f"signed subscription_agreement {envelope.envelope_id[:8]}.pdf"]
+    assert names == [f"certificate of completion {envelope.reference}.pdf",
+                     f"signed subscription_agreement {envelope.reference}.pdf"]
     agreement_record = office.envelopes.signed_agreement(office.ann.investor_id)
     assert agreement_record is not None
     assert agreement_record.envelope_id == envelope.envelope_id

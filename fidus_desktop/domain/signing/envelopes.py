@@ -151,6 +151,12 @@ class Envelope:
     version: int = 0
     extra: dict[str, str] = field(default_factory=dict)  # template inputs (fund, class, amount …) for the record
 
+    @property
+    def reference(self) -> str:
+        """The id's random last group (12 hex digits): what lists, file names and commands show. Never a slice
+        from the front: ids are time-ordered, so envelopes made close together share their first digits."""
+        return self.envelope_id.rsplit("-", 1)[-1]
+
     def signer(self, key: str) -> Signer:
         for signer in self.signers:
             if signer.key == key:

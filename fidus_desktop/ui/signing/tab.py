@@ -60,7 +60,7 @@ def columns(now: Any) -> list[Column[Envelope]]:
         Column("Created", lambda e: f"{e.created_at:%Y-%m-%d}", value=lambda e: e.created_at.date()),
         Column("By", lambda e: e.created_by),
         Column("Expires", lambda e: f"{e.expires_at:%Y-%m-%d}" if e.expires_at else ""),
-        Column("Id", lambda e: e.envelope_id[:8]),
+        Column("Reference", lambda e: e.reference),
     ]
 
 
@@ -85,6 +85,7 @@ class EnvelopesPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.export = TableExport(self.table, "Envelopes", session.runner)
         self.count_label = QLabel(objectName="envelopeCount")
@@ -122,7 +123,7 @@ class EnvelopesPanel(QWidget):
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([700, 420])
+        split.setSizes([860, 360])
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addLayout(actions)
@@ -240,7 +241,7 @@ class EnvelopesPanel(QWidget):
             self._save(envelope, certificate=True)
 
     def _save(self, envelope: Envelope, *, certificate: bool) -> None:
-        name = f"{'certificate ' if certificate else ''}{envelope.title} {envelope.envelope_id[:8]}.pdf"
+        name = f"{'certificate ' if certificate else ''}{envelope.title} {envelope.reference}.pdf"
         target = self.choose_target(name.replace("/", "-").replace("·", "-"))
         if target is None:
             return
