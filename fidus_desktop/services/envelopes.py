@@ -20,6 +20,7 @@ audited (entity ``signing_envelope``) with hashes and statuses, never document c
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -214,6 +215,16 @@ class EnvelopeService(Service):
             raise EnvelopeError(f"Envelope {envelope_id} is {EnvelopeStatus(doc['status']).label.lower()}: its "
                                 "certificate of completion is made when the last signer signs.")
         return self._open_file(doc["certificate_file_id"])
+
+    def capture(self, actor: Actor, envelope_id: str, signer_key: str) -> Document | Locked | None:
+        """A signer's signature as captured: ``{"kind": "drawn", "strokes": …}`` (points in 1/10,000 of the box)
+        or ``{"kind": "typed", "typed": …}``; None before they signed."""
+        require(actor, SigningPermission.READ)
+        signer = from_doc(self._doc(envelope_id)).signer(signer_key)
+        if not signer.capture_file_id:
+            return None
+        content = self._open_file(signer.capture_file_id)
+        return content if isinstance(content, Locked) else json.loads(content)
 
     def signed_agreement(self, investor_id: str) -> SignedAgreement | None:
         """The investor's latest signed subscription agreement, or None (for the readiness gate, which checks
@@ -415,8 +426,9 @@ class EnvelopeService(Service):
                                       "How the signer's identity was checked", max_length=120)
         image = capture.image()
         now = self.now()
+        capture_file = self._sealed_file(new_id(), envelope_id, json.dumps(capture.record()).encode())
         signer = replace(signer, status=SignerStatus.SIGNED, signed_at=now, identity_check=identity,
-                         workstation=actor.workstation)
+                         workstation=actor.workstation, capture_file_id=capture_file["_id"])
         signers = [signer if s.key == signer_key else s for s in envelope.signers]
         documents, files = list(envelope.documents), []
         locker = locking_signer(envelope.signers)
@@ -438,8 +450,6 @@ class EnvelopeService(Service):
         status = status_after_signature(signers)
         events = [*envelope.events, Event(now, "signed", actor.username, signer_key, f"identity: {identity}")]
         changes: Document = {"signers": _signers(signers), "status": status.value, "documents": _docs(documents)}
-        signer_record = _signer_doc(signer) | {"capture": capture.record()}
-        changes["signers"] = [signer_record if s["key"] == signer_key else s for s in changes["signers"]]
         completing = status is EnvelopeStatus.COMPLETED
         if completing:
             events.append(Event(now, "completed", actor.username))
@@ -451,7 +461,7 @@ class EnvelopeService(Service):
             changes["certificate_file_id"] = certificate["_id"]
             changes["completed_at"] = now
         with self.changing(actor, SigningPermission.SIGN) as rec:
-            for file in files:
+            for file in [*files, capture_file]:
                 self.files.insert(file)
             if certificate is not None:
                 self.files.insert(certificate)
@@ -624,7 +634,8 @@ def from_doc(doc: Document) -> Envelope:
                                d["sha256_current"], d["file_id"]) for d in doc["documents"]),
         tuple(Signer(s["key"], s["name"], s["email"], SignerRole(s["role"]), s["order"], SignerStatus(s["status"]),
                      s.get("signed_at"), s.get("identity_check", ""), s.get("workstation", ""),
-                     s.get("declined_reason", ""), s.get("viewed_at"), s.get("reminded_at")) for s in doc["signers"]),
+                     s.get("declined_reason", ""), s.get("viewed_at"), s.get("reminded_at"),
+                     s.get("capture_file_id", "")) for s in doc["signers"]),
         tuple(Field(f["field_id"], f["document"], f["signer"], FieldKind(f["kind"]), f["page"],
                     (f["box"][0], f["box"][1], f["box"][2], f["box"][3]), f["required"], f.get("label", ""))
               for f in doc["fields"]),
@@ -646,7 +657,7 @@ def _signer_doc(s: Signer) -> Document:
     return {"key": s.key, "name": s.name, "email": s.email, "role": s.role.value, "order": s.order,
             "status": s.status.value, "signed_at": s.signed_at, "identity_check": s.identity_check,
             "workstation": s.workstation, "declined_reason": s.declined_reason, "viewed_at": s.viewed_at,
-            "reminded_at": s.reminded_at}
+            "reminded_at": s.reminded_at, "capture_file_id": s.capture_file_id}
 
 
 def _signers(signers: Any) -> list[Document]:

@@ -71,9 +71,16 @@ def test_a_subscription_agreement_is_signed_in_order_and_completes(office: Envel
     assert (ann.status, ann.identity_check, ann.workstation) == (SignerStatus.SIGNED, "ID document seen", "desk-2")
     [report] = validate_pdf(pdf_of(office, envelope.envelope_id), trust(office))
     assert report.good, report.summary()
+    drawn = office.envelopes.capture(PM, envelope.envelope_id, "s1")  # kept as vectors, sealed
+    points = [[round(x * 10_000), round(y * 10_000)] for x, y in DRAWN.strokes[0]]
+    assert drawn == {"kind": "drawn", "strokes": [points]}
+    assert "strokes" not in str(office.ctx.store.collection("signing_envelopes").get(envelope.envelope_id))
+    assert office.envelopes.capture(PM, envelope.envelope_id, "s2") is None
 
     envelope = office.envelopes.sign(PM, envelope.envelope_id, envelope.version, "s2", TYPED, "Known client")
     assert envelope.status is EnvelopeStatus.COMPLETED
+    assert office.envelopes.capture(PM, envelope.envelope_id, "s1")["kind"] == "drawn"  # the first is still kept
+    assert office.envelopes.capture(PM, envelope.envelope_id, "s2") == {"kind": "typed", "typed": "Ann Smith"}
     signed = pdf_of(office, envelope.envelope_id)
     reports = validate_pdf(signed, trust(office))
     assert [r.field for r in reports] == ["s1-1", "s2-3"]

@@ -100,6 +100,7 @@ class Signer:
     declined_reason: str = ""
     viewed_at: datetime | None = None
     reminded_at: datetime | None = None
+    capture_file_id: str = ""  # the signature as captured (drawn strokes or typed name), stored sealed
 
 
 @dataclass(frozen=True)
