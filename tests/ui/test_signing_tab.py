@@ -221,3 +221,18 @@ def test_the_administrator_creates_the_office_certificate_others_only_read_it(
     qtbot.addWidget(reader)
     assert "Test Fund Management" in reader.certificate.summary.text()
     assert not any(button.isEnabled() for button in reader.certificate.buttons.values())
+
+
+def test_the_list_says_when_a_reminder_is_due_and_records_it(qtbot: QtBot, office: EnvelopeOffice) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    office.envelopes.send(PM, *_ids(subscription(office)))
+    office.envelopes.ctx.clock = lambda: datetime.now(UTC) + timedelta(days=4)
+    window = tab(qtbot, office, PM)
+    view = window.envelopes
+    assert view is not None
+    assert view.model.data(view.model.index(0, 2)) == "Ann Smith (reminder due)"
+    view.table.selectRow(0)
+    view.buttons["remind"].trigger()
+    assert view.count_label.text() == "Reminder recorded for Ann Smith."
+    assert view.model.data(view.model.index(0, 2)) == "Ann Smith"  # reloaded: the reminder was announced

@@ -7,6 +7,8 @@ permissions and the envelope's status, the service's checks are the ones that co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +53,17 @@ from fidus_desktop.ui.signing.validation_panel import ValidationPanel
 RELOAD_ON = frozenset({"signing_envelope", "signed_agreement", "*"})
 
 
-def columns(now: Any) -> list[Column[Envelope]]:
+def waiting(envelope: Envelope, now: datetime, every: timedelta) -> str:
+    """Who the envelope waits for, and whether a reminder is due."""
+    names = ", ".join(s.name for s in envelope.waiting_for())
+    return f"{names} (reminder due)" if names and envelope.reminders_due(now, every) else names
+
+
+def columns(now: Callable[[], datetime], every: timedelta) -> list[Column[Envelope]]:
     return [
         Column("Title", lambda e: e.title),
         Column("Status", lambda e: e.status_at(now()).label),
-        Column("Waiting for", lambda e: ", ".join(s.name for s in e.waiting_for())),
+        Column("Waiting for", lambda e: waiting(e, now(), every)),
         Column("Signed", lambda e: f"{sum(s.status.value == 'signed' for s in e.signers)} of {len(e.signers)}"),
         Column("Created", lambda e: f"{e.created_at:%Y-%m-%d}", value=lambda e: e.created_at.date()),
         Column("By", lambda e: e.created_by),
@@ -76,7 +84,7 @@ class EnvelopesPanel(QWidget):
             self.status.addItem(status.label, status)
         self.search = QLineEdit(objectName="envelopeSearch", placeholderText="Search titles")
         self.model: LazyTableModel[Envelope] = LazyTableModel(
-            columns(envelopes.now), count=lambda where: envelopes.count(actor, where),
+            columns(envelopes.now, envelopes.reminder_every), count=lambda where: envelopes.count(actor, where),
             fetch=lambda where, sort, offset, limit, after: envelopes.page(actor, where, offset, limit),
             runner=session.runner, initial_filter=EnvelopeFilter())
         self.table = QTableView(objectName="envelopeTable")
