@@ -4,6 +4,7 @@ with the office certificate, so it cannot be altered unnoticed either."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,9 @@ def _hash(hex_digest: str) -> str:
     return f"{hex_digest[:32]}\n{hex_digest[32:]}"
 
 
-def story(envelope: Envelope, investor: str, generated_at: datetime) -> list[Any]:
+def story(envelope: Envelope, investor: str, generated_at: datetime,
+          audit: Sequence[Mapping[str, Any]] = ()) -> list[Any]:
+    """``audit``: the envelope's audit entries (seq, at, action, actor, workstation, hash), in order."""
     signer_names = {s.key: s.name for s in envelope.signers}
     parts: list[Any] = [
         paragraph(TITLE, "title"),
@@ -49,6 +52,19 @@ def story(envelope: Envelope, investor: str, generated_at: datetime) -> list[Any
                      [[utc(e.at), e.action, e.by, signer_names.get(e.signer, e.signer), e.detail]
                       for e in envelope.events],
                      numeric_from=9, widths=[30 * mm, 20 * mm, 22 * mm, 30 * mm, 68 * mm]),
+    ]
+    if audit:
+        parts += [
+            paragraph("Audit trail", "h2"),
+            paragraph("The envelope's entries in the office's audit log up to completion; each entry's hash chains "
+                      "it to the one before (`fidus audit verify` checks the chain).", "small"),
+            figure_table(["Seq", "Time (UTC)", "Action", "User", "Workstation", "Entry hash"],
+                         [[str(e.get("seq", "")), utc(e.get("at")), str(e.get("action", "")).removeprefix("signing."),
+                           str(e.get("actor", "")), str(e.get("workstation", "")), str(e.get("hash", ""))[:16]]
+                          for e in audit],
+                         numeric_from=9, widths=[12 * mm, 30 * mm, 40 * mm, 22 * mm, 28 * mm, 38 * mm]),
+        ]
+    parts += [
         Spacer(1, 4 * mm),
         paragraph("Each signature in the documents is a PAdES signature made with the office's signing certificate "
                   "as an incremental update; validate them with `fidus sign verify` or any PDF reader. This "
@@ -57,6 +73,7 @@ def story(envelope: Envelope, investor: str, generated_at: datetime) -> list[Any
     return parts
 
 
-def render(envelope: Envelope, investor: str, generated_at: datetime, office: str) -> bytes:
-    return pdf_bytes(story(envelope, investor, generated_at),
+def render(envelope: Envelope, investor: str, generated_at: datetime, office: str,
+           audit: Sequence[Mapping[str, Any]] = ()) -> bytes:
+    return pdf_bytes(story(envelope, investor, generated_at, audit),
                      Page(office, TITLE, f"Envelope {envelope.envelope_id}"), TITLE)

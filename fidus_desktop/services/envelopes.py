@@ -595,7 +595,8 @@ class EnvelopeService(Service):
 
     def _certificate(self, actor: Actor, envelope: Envelope, now: datetime) -> Document:
         investor = self.investors.get(actor, envelope.investor_id).name if envelope.investor_id else ""
-        pdf = completion_certificate.render(envelope, investor, now, self.office_name)
+        pdf = completion_certificate.render(envelope, investor, now, self.office_name,
+                                            self.ctx.audit.for_entity(ENTITY, envelope.envelope_id))
         signed = self.signing.sign(actor, pdf, SignRequest("Certificate", self.office_name,
                                                            reason="Certificate of completion",
                                                            placement=None, lock=True,

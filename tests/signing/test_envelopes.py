@@ -124,7 +124,10 @@ def test_the_completion_certificate_names_hashes_signers_and_events(office: Enve
     envelope = office.envelopes.send(PM, envelope.envelope_id, envelope.version)
     envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "ID document seen")
     envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s2", TYPED, "Known client")
-    text = story_text(story(envelope, "Ann Smith", datetime(2026, 1, 1, tzinfo=UTC)))
+    audit = office.ctx.services.ctx.audit.for_entity("signing_envelope", envelope.envelope_id)
+    text = story_text(story(envelope, "Ann Smith", datetime(2026, 1, 1, tzinfo=UTC), audit))
+    assert f"{audit[-1]['seq']} | " in text
+    assert audit[-1]["hash"][:16] in text
     document = envelope.documents[0]
     for expected in (envelope.envelope_id, document.sha256_original[:32], document.sha256_current[32:],
                      "ID document seen", "desk-2", "ann@example.com", "All times are UTC", "completed"):
