@@ -73,7 +73,8 @@ def sign_pdf(pdf: bytes, certificate: OfficeCertificate, request: SignRequest) -
     meta = PdfSignatureMetadata(
         field_name=request.field_name, name=request.signer_name, reason=request.reason or None,
         location=request.location or None, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        use_pades_lta=False)
+        use_pades_lta=False, docmdp_permissions=fields.MDPPerm.NO_CHANGES if request.lock else
+        fields.MDPPerm.FILL_FORMS)
     spec = None
     if request.placement is not None:
         page_count = int(writer.root["/Pages"]["/Count"])
