@@ -236,3 +236,18 @@ def test_the_list_says_when_a_reminder_is_due_and_records_it(qtbot: QtBot, offic
     view.buttons["remind"].trigger()
     assert view.count_label.text() == "Reminder recorded for Ann Smith."
     assert view.model.data(view.model.index(0, 2)) == "Ann Smith"  # reloaded: the reminder was announced
+
+
+def test_a_role_that_may_not_sign_opens_an_envelope_read_only(qtbot: QtBot, office: EnvelopeOffice) -> None:
+    envelope = office.envelopes.send(PM, *_ids(subscription(office, parallel=True)))
+    envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "Known client")
+    window = tab(qtbot, office, OFFICER)
+    view = window.envelopes
+    assert view is not None
+    view.table.selectRow(0)
+    view.open_selected()
+    [reader] = view.findChildren(SigningView)
+    assert reader.step.text() == "Your role may view this envelope, not conduct signatures."
+    assert not reader.sign_button.isEnabled()
+    assert reader.preview.position.text() == "Page 1 of 1"
+    assert [e.action for e in office.envelopes.get(PM, envelope.envelope_id).events][-1] == "signed"  # no "viewed"

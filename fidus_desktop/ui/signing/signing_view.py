@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.domain.signing.envelopes import Envelope, Field, FieldKind
 from fidus_desktop.services.envelopes import IDENTITY_CHECKS
+from fidus_desktop.services.permissions import allowed
+from fidus_desktop.services.signing import SigningPermission
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.signing.dialogs import CHANGES, ReasonDialog
@@ -102,11 +104,13 @@ class SigningView(QDialog):
         for signer in self.envelope.waiting_for():
             self.signer.addItem(f"{signer.name} ({signer.role.value.replace('_', ' ')})", signer.key)
         self.signer.blockSignals(False)
-        waiting = self.signer.count() > 0
+        waiting = self.signer.count() > 0 and allowed(self.session.actor.role, SigningPermission.SIGN)
         for widget in (self.sign_button, self.decline_button, self.next_button, self.capture):
             widget.setEnabled(waiting)
         if not waiting:
-            self.step.setText(f"The envelope is {self.envelope.status.label.lower()}: nobody signs now.")
+            self.step.setText(f"The envelope is {self.envelope.status.label.lower()}: nobody signs now."
+                              if self.signer.count() == 0 else "Your role may view this envelope, not conduct "
+                              "signatures.")
             self.preview.show_envelope(self.envelope)
             return
         self._signer_chosen()

@@ -199,8 +199,8 @@ class EnvelopesPanel(QWidget):
             return
         if envelope.status is EnvelopeStatus.DRAFT and self.permitted["edit"]:
             self.edit(envelope)
-        elif envelope.status_at(self.session.services.envelopes.now()).open and self.permitted["sign"]:
-            self.sign()
+        elif envelope.documents:  # the signing view; read-only unless the envelope waits for a signer
+            SigningView(self.session, envelope, self).open()
 
     def edit(self, envelope: Envelope | None = None) -> None:
         envelope = envelope or self.selected()
