@@ -107,6 +107,13 @@ def test_the_editor_places_a_field_by_dragging_and_sends(qtbot: QtBot, office: E
     assert (placed.kind.value, placed.page, placed.signer) == ("signature", 1, "s1")
     assert all(abs(a - b) <= 3 for a, b in zip(placed.box, (72, 72, 300, 140), strict=True))
     assert not editor.place_button.isChecked()
+    editor.field_kind.setCurrentIndex(editor.field_kind.findData("text"))
+    qtbot.keyClicks(editor.field_label, "Tax number")
+    qtbot.mouseClick(editor.place_button, Qt.MouseButton.LeftButton)
+    frame = page.to_pixels((72, 300, 300, 320))
+    drag(qtbot, page, frame.topLeft(), frame.bottomRight())
+    assert [(f.kind.value, f.label) for f in editor.envelope.fields] == [("signature", ""), ("text", "Tax number")]
+    assert editor.fields.item(1).text().startswith("s1-2: Tax number (text) for Ann Smith, page 2")
     qtbot.mouseClick(editor.send_button, Qt.MouseButton.LeftButton)
     assert editor.envelope.status is EnvelopeStatus.SENT
     assert not editor.add_signer_button.isEnabled()  # sent: no more edits

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QSplitter,
@@ -48,6 +49,8 @@ class EnvelopeEditor(QDialog):
         for kind in FieldKind:
             self.field_kind.addItem(kind.value, kind.value)
         self.field_required = QCheckBox("Required", objectName="editorFieldRequired", checked=True)
+        self.field_label = QLineEdit(objectName="editorFieldLabel",
+                                     placeholderText="What the signer fills in (e.g. Tax number); optional")
         self.place_button = QPushButton("Place a field: drag on the page", objectName="editorPlace", checkable=True)
         self.fields = QListWidget(objectName="editorFields")
         self.remove_field_button = QPushButton("Remove field", objectName="editorRemoveField")
@@ -77,6 +80,7 @@ class EnvelopeEditor(QDialog):
         chooser.addWidget(self.field_kind)
         chooser.addWidget(self.field_required)
         field_layout.addLayout(chooser)
+        field_layout.addWidget(self.field_label)
         field_layout.addWidget(self.place_button)
         field_layout.addWidget(self.fields)
         field_layout.addWidget(self.remove_field_button)
@@ -111,12 +115,12 @@ class EnvelopeEditor(QDialog):
         self.envelope = envelope
         draft = envelope.status is EnvelopeStatus.DRAFT
         document = max(0, self.documents.currentRow())
+        self.documents.blockSignals(True)  # refilling the list is not choosing another document
         self.documents.clear()
         self.documents.addItems([f"{d.name} ({d.pages} pages)" for d in envelope.documents])
         if envelope.documents:
-            self.documents.blockSignals(True)
             self.documents.setCurrentRow(min(document, len(envelope.documents) - 1))
-            self.documents.blockSignals(False)
+        self.documents.blockSignals(False)
         self.signers.clear()
         self.signers.addItems([f"{s.order}. {s.name} ({s.role.value.replace('_', ' ')})"
                                + (f" <{s.email}>" if s.email else "") for s in envelope.signers])
@@ -125,8 +129,9 @@ class EnvelopeEditor(QDialog):
             self.field_signer.addItem(f"{signer.name}", signer.key)
         names = {s.key: s.name for s in envelope.signers}
         self.fields.clear()
-        self.fields.addItems([f"{f.field_id}: {f.kind.value} for {names.get(f.signer, f.signer)}, page {f.page + 1}"
-                              + ("" if f.required else " (optional)") for f in envelope.fields])
+        self.fields.addItems([f"{f.field_id}: {f.label or f.kind.value} ({f.kind.value}) for "
+                              f"{names.get(f.signer, f.signer)}, page {f.page + 1}"
+                              + ("" if f.required else ", optional") for f in envelope.fields])
         self.preview.labels = {f.field_id: f"{f.kind.value}: {names.get(f.signer, '')}" for f in envelope.fields}
         for widget in (self.add_document_button, self.add_signer_button, self.remove_signer_button,
                        self.remove_field_button, self.place_button, self.send_button):
@@ -177,11 +182,12 @@ class EnvelopeEditor(QDialog):
         if signer is None:
             self._failed(UserError("Add a signer first: every field belongs to one."))
             return
-        kind, required = self.field_kind.currentData(), self.field_required.isChecked()
+        kind, required, label = self.field_kind.currentData(), self.field_required.isChecked(), self.field_label.text()
         document, page = max(0, self.documents.currentRow()), self.preview.page
         self.place_button.setChecked(False)
         self._change(lambda s, e: s.place_field(actor, e.envelope_id, e.version, document, signer, kind, page, box,
-                                                required=required))
+                                                required=required, label=label))
+        self.field_label.clear()
 
     def remove_field(self) -> None:
         row, actor = self.fields.currentRow(), self.session.actor
