@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.google import GoogleService
+    from fidus_desktop.services.crm.mail_templates import MailTemplateService
+    from fidus_desktop.services.crm.outbox import Outbox
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
@@ -100,6 +103,9 @@ class Services:
     envelopes: EnvelopeService
     crm_stages: StageService
     prospects: ProspectService
+    crm_outbox: Outbox
+    google: GoogleService
+    crm_mail_templates: MailTemplateService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,
