@@ -29,7 +29,7 @@ SIGNING = Feature(
         "envelopes": lambda w: EnvelopeService(
             w.ctx, w.services.vault, w.services.signing, w.services.portfolio.investors, w.services.portfolio.funds,
             w.services.documents, w.setting("signing.office_name"), w.setting("signing.reminder_days"),
-            w.setting("signing.timestamp_url") or None),
+            w.setting("signing.timestamp_url") or None, getattr(w.services, "google", None)),
     },
     needs=("vault", "portfolio", "documents"),
     permissions=(SIGN, VERIFY, CERTIFICATE, P.READ, P.ENVELOPES, P.VOID),

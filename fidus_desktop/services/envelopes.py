@@ -54,7 +54,7 @@ from fidus_desktop.reports import agreements, completion_certificate
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.documents import DocumentService
-from fidus_desktop.services.permissions import require
+from fidus_desktop.services.permissions import allowed, require
 from fidus_desktop.services.personal_data import (
     KYC_RETENTION,
     Locked,
@@ -132,14 +132,17 @@ class EnvelopeFilter:
 class EnvelopeService(Service):
     def __init__(self, ctx: ServiceContext, vault: Vault, signing: SigningService, investors: InvestorService,
                  funds: FundService, documents: DocumentService, office_name: str = "FIDUS Fund Management",
-                 reminder_days: int = 3, timestamp_url: str | None = None) -> None:
-        """``timestamp_url``: an RFC 3161 server; every envelope signature then embeds its timestamp (PAdES B-T)."""
+                 reminder_days: int = 3, timestamp_url: str | None = None, google: Any = None) -> None:
+        """``timestamp_url``: an RFC 3161 server; every envelope signature then embeds its timestamp (PAdES B-T).
+        ``google``: the CRM's ``GoogleService``; a completed envelope's PDFs are queued for the investor's Drive
+        folder when the user who completes it has connected Google."""
         super().__init__(ctx)
         self.vault, self.signing, self.investors, self.funds = vault, signing, investors, funds
         self.documents = documents
         self.office_name = office_name
         self.reminder_every = timedelta(days=reminder_days)
         self.timestamp_url = timestamp_url
+        self.google = google
         self.envelopes = ctx.store.collection(ENVELOPES)
         self.files = ctx.store.collection(FILES)
         self.agreements = ctx.store.collection(SIGNED_AGREEMENTS)
@@ -470,7 +473,26 @@ class EnvelopeService(Service):
                                    "sha256": [d.sha256_current for d in documents]})
             if completing:
                 self._file_with_investor(rec, actor, updated, now)
+        if completing:
+            self.queue_for_drive(actor, updated)
         return updated
+
+    def queue_for_drive(self, actor: Actor, envelope: Envelope) -> int:
+        """Queue the signed PDFs and the certificate for the investor's Drive folder through the CRM outbox, when
+        Google is configured and this user connected it and may use it; returns how many were queued (0: not
+        connected, which is not an error: the documents are filed with the investor either way)."""
+        if self.google is None or not envelope.investor_id or envelope.status is not EnvelopeStatus.COMPLETED:
+            return 0
+        if not allowed(actor.role, "crm.google") or not self.google.status(actor).connected:
+            return 0
+        files = [(f"signed {d.name.removesuffix('.pdf')} {envelope.reference}.pdf", d.file_id)
+                 for d in envelope.documents]
+        certificate = self._doc(envelope.envelope_id).get("certificate_file_id")
+        if certificate:
+            files.append((f"certificate of completion {envelope.reference}.pdf", certificate))
+        for name, file_id in files:
+            self.google.upload(actor, envelope.investor_id, name, self._open_unlocked(file_id))
+        return len(files)
 
     def decline(self, actor: Actor, envelope_id: str, version: int, signer_key: str, reason: str) -> Envelope:
         require(actor, SigningPermission.SIGN)

@@ -275,3 +275,33 @@ def test_erasing_the_investor_blanks_their_envelopes_and_deletes_the_pdfs(office
     assert "Ann Smith" not in erased.title
     assert office.ctx.store.collection("signing_files").count({"envelope_id": envelope.envelope_id}) == 0
     assert office.envelopes.count(PM) == 0  # an erased envelope leaves the list
+
+
+def test_a_completed_envelope_is_queued_for_the_investors_drive_folder_when_google_is_connected(
+    office: EnvelopeOffice,
+) -> None:
+    from fidus_desktop.services.crm.google import GoogleService
+    from tests.support.google import FakeConnector
+
+    services = office.ctx.services
+    connector = FakeConnector()
+    office.envelopes.google = GoogleService(services.ctx, services.crm_outbox, connector,
+                                            investors=services.portfolio.investors)
+    outbox = office.ctx.store.collection("crm_outbox")
+    envelope = office.envelopes.send(PM, *_ids(subscription(office)))
+    envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "Known client")
+    envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s2", TYPED, "Known client")
+    assert outbox.count({"kind": "drive.upload"}) == 0  # lena has not connected Google: filed locally only
+    office.envelopes.google.connect(BACK)
+    assert office.envelopes.queue_for_drive(BACK, envelope) == 2
+    jobs = outbox.find({"kind": "drive.upload"})
+    assert sorted(j["summary"] for j in jobs) == [f"Upload certificate of completion {envelope.reference}.pdf",
+                                                  f"Upload signed subscription_agreement {envelope.reference}.pdf"]
+    assert {j["party_id"] for j in jobs} == {office.ann.investor_id}
+    assert office.envelopes.queue_for_drive(BACK, envelope) == 2
+    assert outbox.count({"kind": "drive.upload"}) == 2  # queued once: the outbox's natural keys
+    assert office.envelopes.queue_for_drive(OFFICER, envelope) == 0  # may not use Google
+    second = office.envelopes.send(PM, *_ids(subscription(office, parallel=True)))
+    second = office.envelopes.sign(BACK, second.envelope_id, second.version, "s1", TYPED, "Known client")
+    office.envelopes.sign(BACK, second.envelope_id, second.version, "s2", TYPED, "Known client")
+    assert outbox.count({"kind": "drive.upload"}) == 4  # connected: completing queues them by itself
