@@ -261,9 +261,13 @@ class EnvelopeService(Service):
             "signers": [], "fields": [], "events": [_event(now, "created", actor)], "created_by": actor.username,
             "created_at": now, "expires_at": expires_at, "reason": "", "extra": {}, "certificate_file_id": None,
         }
-        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.envelopes.insert(doc)
             rec.record("signing.envelope_create", ENTITY, stored["_id"], after=_trail(stored))
+            return stored
+
+        stored = self.change(actor, SigningPermission.ENVELOPES, write)
         return from_doc(stored)
 
     def create_from_template(self, actor: Actor, template: str, investor_id: str, signers: Sequence[SignerInput],
@@ -333,11 +337,14 @@ class EnvelopeService(Service):
         sealed = self._sealed_file(file_id, envelope_id, pdf)
         digest = _sha256(pdf)
         document = EnvelopeDocument(name, len(sizes), tuple(sizes), digest, digest, file_id)
-        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+
+        def write(rec: ChangeRecorder) -> Envelope:
             self.files.insert(sealed)
             updated = self._write(rec, envelope, {"documents": [*_docs(envelope.documents), _document_doc(document)]},
                                   "signing.envelope_add_document", {"document": name, "sha256": digest})
-        return updated
+            return updated
+
+        return self.change(actor, SigningPermission.ENVELOPES, write)
 
     def add_signer(self, actor: Actor, envelope_id: str, version: int, signer: SignerInput) -> Envelope:
         require(actor, SigningPermission.ENVELOPES)
@@ -395,13 +402,16 @@ class EnvelopeService(Service):
             files.append(self._sealed_file(file_id, envelope_id, pdf))
             prepared.append(replace(document, sha256_current=_sha256(pdf), file_id=file_id))
         now = self.now()
-        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+
+        def write(rec: ChangeRecorder) -> Envelope:
             for file in files:
                 self.files.insert(file)
             return self._write(rec, envelope, {
                 "status": EnvelopeStatus.SENT.value, "sent_at": now, "documents": _docs(prepared),
                 "events": [*_events(envelope.events), _event(now, "sent", actor)]},
                 "signing.envelope_send", {"status": EnvelopeStatus.SENT.value})
+
+        return self.change(actor, SigningPermission.ENVELOPES, write)
 
     def viewed(self, actor: Actor, envelope_id: str, signer_key: str) -> Envelope:
         """The signer opened the documents in the signing view (recorded once per signer)."""
@@ -463,7 +473,8 @@ class EnvelopeService(Service):
             certificate = self._certificate(actor, done, now)
             changes["certificate_file_id"] = certificate["_id"]
             changes["completed_at"] = now
-        with self.changing(actor, SigningPermission.SIGN) as rec:
+
+        def write(rec: ChangeRecorder) -> Envelope:
             for file in [*files, capture_file]:
                 self.files.insert(file)
             if certificate is not None:
@@ -473,6 +484,9 @@ class EnvelopeService(Service):
                                    "sha256": [d.sha256_current for d in documents]})
             if completing:
                 self._file_with_investor(rec, actor, updated, now)
+            return updated
+
+        updated = self.change(actor, SigningPermission.SIGN, write)
         if completing:
             self.queue_for_drive(actor, updated)
         return updated
@@ -576,20 +590,17 @@ class EnvelopeService(Service):
 
     def _expire_if_due(self, actor: Actor, envelope: Envelope) -> None:
         if envelope.status_at(self.now()) is EnvelopeStatus.EXPIRED and envelope.status.open:
-            with self.store.transaction():
-                rec = ChangeRecorder(self.ctx.audit, actor)
-                self._write(rec, envelope, {
-                    "status": EnvelopeStatus.EXPIRED.value,
-                    "events": [*_events(envelope.events), _event(self.now(), "expired", actor)]},
-                    "signing.envelope_expire", {"status": "expired"})
+            self.store.atomic(lambda: self._write(ChangeRecorder(self.ctx.audit, actor), envelope, {
+                "status": EnvelopeStatus.EXPIRED.value,
+                "events": [*_events(envelope.events), _event(self.now(), "expired", actor)]},
+                "signing.envelope_expire", {"status": "expired"}))
             raise EnvelopeError(f"The envelope expired on {envelope.expires_at:%Y-%m-%d}; nobody can sign it any "
                                 "more. Create a new one.")
 
     def _update(self, actor: Actor, envelope: Envelope, changes: Document, action: str,
                 detail: Document | None = None, permission: SigningPermission = SigningPermission.ENVELOPES,
                 ) -> Envelope:
-        with self.changing(actor, permission) as rec:
-            return self._write(rec, envelope, changes, action, detail)
+        return self.change(actor, permission, lambda rec: self._write(rec, envelope, changes, action, detail))
 
     def _write(self, rec: ChangeRecorder, envelope: Envelope, changes: Document, action: str,
                detail: Document | None = None) -> Envelope:
