@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.services.compliance.investor_file import InvestorFileService
 from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA, KycService
 from fidus_desktop.services.compliance.lists import ListService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
+from fidus_desktop.services.compliance.queue import QueueService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.personal_data import PersonalDataRegistry
@@ -35,8 +37,12 @@ COMPLIANCE = Feature(
         "screening_lists": lambda w: ListService(w.ctx),
         "screening": lambda w: ScreeningService(w.ctx, w.services.screening_lists, w.services.vault),
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
+        "kyc_files": lambda w: InvestorFileService(w.ctx, w.services.kyc, w.services.screening,
+                                                   w.services.screening_lists, w.services.documents,
+                                                   w.services.portfolio),
+        "compliance_queue": lambda w: QueueService(w.ctx),
     },
-    needs=("vault", "portfolio"),
+    needs=("vault", "portfolio", "documents"),
     wire=follow_saved_investors,
     permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE),
     grants={
@@ -49,7 +55,7 @@ COMPLIANCE = Feature(
     # administrator imports lists, runs the scheduled screening as a service account and opens cases but
     # decides nothing.
     not_for_admin=frozenset({S.DECIDE, K.APPROVE}),
-    tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.screening_tab:ScreeningTab",
+    tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.tab:ComplianceTab",
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc"),
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA]),

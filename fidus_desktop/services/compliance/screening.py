@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -126,6 +126,7 @@ class RunSummary:
     remembered: int
     open_alerts: int
     list_versions: tuple[str, ...]
+    cancelled: bool = False  # stopped between two investors: those screened are complete, the rest untouched
 
 
 def stored_score(value: float) -> Decimal:
@@ -200,14 +201,28 @@ class ScreeningService(Service):
         _, index = self.index()
         return self._screen(actor, self.investors.require(investor_id), index)
 
-    def run(self, actor: Actor) -> RunSummary:
-        """Screen every investor against the current versions (the daily run, or after an import)."""
+    def run(self, actor: Actor, *, progress: Callable[[int, int], None] | None = None,
+            cancelled: Callable[[], bool] | None = None) -> RunSummary:
+        """Screen every investor against the current versions (the daily run, or after an import).
+
+        ``progress(done, total)`` is told after each investor; when ``cancelled()`` turns true the run stops
+        before the next one. Each investor's alerts are written in one transaction, so a stopped run leaves
+        every investor either fully screened or untouched, and its audit entry says it was cancelled."""
         require(actor, ScreeningPermission.RUN)
         versions, index = self.index()
-        done = [self._screen(actor, doc, index) for doc in self.investors.find(sort=[("number", 1)])]
+        investors = self.investors.find(sort=[("number", 1)])
+        done: list[InvestorScreening] = []
+        stopped = False
+        for doc in investors:
+            if cancelled is not None and cancelled():
+                stopped = True
+                break
+            done.append(self._screen(actor, doc, index))
+            if progress is not None:
+                progress(len(done), len(investors))
         with self.changing(actor, ScreeningPermission.RUN) as rec:
             summary = RunSummary(len(done), sum(d.hits for d in done), sum(len(d.raised) for d in done),
-                                 sum(d.remembered for d in done), self.open_count(actor), versions)
+                                 sum(d.remembered for d in done), self.open_count(actor), versions, stopped)
             rec.record("screening.run", "screening_run", versions[0],
                        after={k: v for k, v in summary.__dict__.items() if k != "list_versions"}
                        | {"list_versions": list(versions)})
