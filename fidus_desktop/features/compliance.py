@@ -58,6 +58,7 @@ COMPLIANCE = Feature(
     tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.tab:ComplianceTab",
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc"),
+    demo=((40, "fidus_desktop.services.compliance.demo:demo_compliance"),),
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case"),
 )

@@ -70,7 +70,8 @@ def tab(qtbot: QtBot, ctx: AppContext, actor: Actor) -> ComplianceTab:
 
 def click(qtbot: QtBot, parent: ComplianceTab, name: str) -> None:
     button = parent.findChild(QPushButton, name)
-    assert button is not None and button.isEnabled(), f"{name} is disabled"
+    assert button is not None, f"no button {name}"
+    assert button.isEnabled(), f"{name} is disabled"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
@@ -97,7 +98,8 @@ def test_a_kyc_file_from_a_recorded_document_to_a_second_officers_approval(
     view = tab(qtbot, office, OLGA)
     open_file(view, "INV-1")
     panel = view.files.panel  # type: ignore[union-attr]
-    assert "Anna Berg" in panel.header.text() and "Case <b>open</b>" in panel.header.text()
+    assert "Anna Berg" in panel.header.text()
+    assert "Case <b>open</b>" in panel.header.text()
     assert "Identity document is missing" in panel.problems.text()
     assert not panel.item_buttons["approve"].isEnabled()  # nothing received yet
 
@@ -110,7 +112,8 @@ def test_a_kyc_file_from_a_recorded_document_to_a_second_officers_approval(
     assert dialog.item.currentData() == "identity"
     qtbot.keyClicks(dialog.path, str(scan))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert dialog.fields["expires_on"].isVisible() and dialog.isVisible()  # the service wants the expiry date
+    assert dialog.fields["expires_on"].isVisible()
+    assert dialog.isVisible()
     assert "expiry date" in dialog.errors["item"].text()
     assert office.services.documents.count_for(OLGA, "investor", panel.file.investor.investor_id) == 0  # nothing stored
     expiry = office.services.kyc.now().date().replace(year=office.services.kyc.now().year + 5)
@@ -118,7 +121,8 @@ def test_a_kyc_file_from_a_recorded_document_to_a_second_officers_approval(
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     identity = panel.items.records[codes.index("identity")]
-    assert identity.item.status is ItemStatus.RECEIVED and identity.item.expires_on == expiry
+    assert identity.item.status is ItemStatus.RECEIVED
+    assert identity.item.expires_on == expiry
     assert panel.items.data(panel.items.index(codes.index("identity"), 5)) == "passport.pdf"
 
     # the document is previewed inside the app, page by page
@@ -127,7 +131,8 @@ def test_a_kyc_file_from_a_recorded_document_to_a_second_officers_approval(
     assert not panel.preview.image.pixmap().isNull()
     assert panel.preview.page_label.text() == "Page 1 of 2"
     qtbot.mouseClick(panel.preview.next_page, Qt.MouseButton.LeftButton)
-    assert panel.preview.page_label.text() == "Page 2 of 2" and not panel.preview.next_page.isEnabled()
+    assert panel.preview.page_label.text() == "Page 2 of 2"
+    assert not panel.preview.next_page.isEnabled()
 
     panel.tabs.setCurrentIndex(0)
     panel.items_view.selectRow(codes.index("identity"))
@@ -150,7 +155,8 @@ def test_a_kyc_file_from_a_recorded_document_to_a_second_officers_approval(
     assert "second officer" in panel.case_buttons["approve"].toolTip()
 
     checker = tab(qtbot, office, OMAR)
-    assert checker.queue is not None and checker.queue.queue.count(Section.CASES) == 1
+    assert checker.queue is not None
+    assert checker.queue.queue.count(Section.CASES) == 1
     assert checker.pages.tabText(0) == "My &queue (1)"
     checker.queue.tabs.setCurrentIndex(1)
     cases_view = checker.queue.views[Section.CASES]
@@ -171,12 +177,14 @@ def test_an_image_is_previewed_and_a_damaged_file_says_so(qtbot: QtBot, office: 
     panel = view.files.panel  # type: ignore[union-attr]
     names = [d.name for d in panel.documents.records]
     panel.documents_view.selectRow(names.index("address.png"))
-    assert panel.preview.image.pixmap().width() > 0 and panel.preview.page_label.text() == ""
+    assert panel.preview.image.pixmap().width() > 0
+    assert panel.preview.page_label.text() == ""
     panel.documents_view.selectRow(names.index("broken.pdf"))
     assert "cannot be previewed" in panel.preview.image.text()
     # back office records documents but approves no case and confirms no override
     assert panel.item_buttons["record"].isEnabled()
-    assert not panel.case_buttons["approve"].isEnabled() and not panel.risk_buttons["confirm"].isEnabled()
+    assert not panel.case_buttons["approve"].isEnabled()
+    assert not panel.risk_buttons["confirm"].isEnabled()
 
 
 def test_my_queue_and_the_alert_side_by_side(qtbot: QtBot, office: AppContext, admin: Actor) -> None:
@@ -191,8 +199,11 @@ def test_my_queue_and_the_alert_side_by_side(qtbot: QtBot, office: AppContext, a
     assert maker.pages.currentWidget() is maker.screening
     comparison = maker.screening.comparison
     investor_side, entry_side = comparison.investor.text(), comparison.entry.text()
-    assert "Musa</span>" in investor_side and "INV-2" in investor_side
-    assert "entry 3754" in entry_side and "MARZOOK</span>" in entry_side and "sdn.csv" in entry_side
+    assert "Musa</span>" in investor_side
+    assert "INV-2" in investor_side
+    assert "entry 3754" in entry_side
+    assert "MARZOOK</span>" in entry_side
+    assert "sdn.csv" in entry_side
     assert "↔" in comparison.why.text()
     qtbot.keyClicks(maker.screening.reason, "Different person: born 1990, passport seen")
     click(qtbot, maker, "screening_false_positive")
@@ -202,7 +213,8 @@ def test_my_queue_and_the_alert_side_by_side(qtbot: QtBot, office: AppContext, a
     maker.queue.mine_only.setChecked(True)
     assert maker.queue.models[Section.ALERTS].rowCount() == 0
     checker = tab(qtbot, office, OMAR)
-    assert checker.queue is not None and checker.queue.queue.count(Section.ALERTS) == 1
+    assert checker.queue is not None
+    assert checker.queue.queue.count(Section.ALERTS) == 1
     assert "confirm or send back" in checker.queue.models[Section.ALERTS].records[0].part
 
 
@@ -213,13 +225,17 @@ def test_a_full_rescreen_shows_progress_and_a_cancelled_run_stops_between_invest
     office.services.portfolio.investors.create_investor(admin, "INV-2", "Musa Mohamed Abu Marzuk", "individual")
     view = tab(qtbot, office, OLGA)
     click(qtbot, view, "screeningRun")
-    assert view.screening.progress.maximum() == 2 and view.screening.progress.value() == 2
+    assert view.screening.progress.maximum() == 2
+    assert view.screening.progress.value() == 2
     assert view.screening.run_note.text().startswith("Screened 2 investor(s): 1 hit(s)")
-    assert not view.screening.cancel_button.isVisible() and view.screening.run_button.isEnabled()
+    assert not view.screening.cancel_button.isVisible()
+    assert view.screening.run_button.isEnabled()
 
     seen: list[int] = []
     summary = office.services.screening.run(OLGA, progress=lambda done, total: seen.append(done),
                                             cancelled=lambda: len(seen) >= 1)
-    assert summary.cancelled and summary.screened == 1 and seen == [1]
+    assert summary.cancelled
+    assert summary.screened == 1
+    assert seen == [1]
     runs = office.store.collection("audit").find({"action": "screening.run"})
     assert [(r["after"]["cancelled"], r["after"]["screened"]) for r in runs][-1] == (True, 1)

@@ -61,6 +61,7 @@ class QueueView(QWidget):
         self.setObjectName("complianceQueue")
         self.session = session
         self.queue = Queue(())
+        self.shown_once = False
         self.mine_only = QCheckBox("Only what I can act on", objectName="queueMineOnly", checked=False)
         self.summary = QLabel(objectName="queueSummary")
         self.tabs = QTabWidget(objectName="queueTabs")
@@ -107,6 +108,10 @@ class QueueView(QWidget):
         self.summary.setText(f"{total} item(s) for you" + (f"; {waiting} awaiting a colleague or another role"
                                                            if waiting else ""))
         self.counted.emit(total)
+        if not self.shown_once:  # open on the first section holding work for the reader
+            self.shown_once = True
+            first = next((n for n, s in enumerate(Section) if queue.count(s)), 0)
+            self.tabs.setCurrentIndex(first)
 
     def _fill(self) -> None:
         mine_only = self.mine_only.isChecked()
