@@ -1,8 +1,8 @@
 """The demo office's compliance desk, made through the services (so every step has its audit entry):
 
-- KYC files in every state on demo investors: complete and approved, incomplete, an identity document that
-  has expired (the file is back to "needs update"), one in review awaiting the second officer, one with a
-  band override waiting for confirmation;
+- KYC files in every state on demo investors, scored with a demo risk model (the FATF lists of 2024-10-25):
+  complete and approved, incomplete, an identity document that has expired (the file is back to "needs
+  update"), one in review awaiting the second officer, one with a band override waiting for confirmation;
 - the real OFAC SDN list imported when ``shared/data`` lies beside the repository (a development or CI
   checkout), then investors whose names are on it: a true match confirmed by a second officer, a false
   positive confirmed, one proposal awaiting the second officer and open alerts. Without the file no list is
@@ -17,10 +17,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from fidus_desktop.domain.compliance.kyc import ItemStatus
+from fidus_desktop.domain.compliance.risk import CountryList, RiskInputs, RiskModel
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.compliance.kyc import KycCase, KycService
 from fidus_desktop.services.compliance.screening import ScreeningService
@@ -39,6 +41,29 @@ LISTED = [
     ("INV-00904", "Yelena Afanasyeva", "individual", "open"),
     ("INV-00905", "Elsiton Komponent LLC", "corporate", "open"),
 ]
+FATF_CALL_FOR_ACTION = CountryList("FATF call for action", date(2024, 10, 25), frozenset({"KP", "IR", "MM"}), 40)
+FATF_MONITORED = CountryList("FATF increased monitoring", date(2024, 10, 25), frozenset({
+    "DZ", "AO", "BG", "BF", "CM", "CI", "HR", "CD", "HT", "KE", "LB", "ML", "MC", "MZ", "NA", "NG", "PH", "SN",
+    "ZA", "SS", "SY", "TZ", "VE", "VN", "YE"}), 20)
+DEMO_MODEL = RiskModel(
+    "demo-2024-10", (FATF_CALL_FOR_ACTION, FATF_MONITORED), product_points={"fixed_yield": 5, "fund": 0},
+    source_of_funds_points={"salary": 0, "pension": 0, "inheritance": 5, "business": 10, "crypto": 25},
+    volume_bands=((Decimal(0), 0), (Decimal(1_000_000), 10), (Decimal(5_000_000), 20)))
+"""The FATF lists as published on 2024-10-25; the points are the demo office's choice."""
+PROFILES = [
+    RiskInputs(residence="DE", nationality="DE", source_of_funds="salary", product_kind="fund",
+               expected_volume=Decimal(250_000)),
+    RiskInputs(residence="AT", nationality="HR", source_of_funds="inheritance", product_kind="fixed_yield",
+               face_to_face=False, expected_volume=Decimal(600_000)),
+    RiskInputs(residence="CH", nationality="KE", source_of_funds="business", product_kind="fixed_yield",
+               face_to_face=False, expected_volume=Decimal(1_500_000)),
+    RiskInputs(residence="LU", nationality="FR", source_of_funds="pension", product_kind="fund"),
+    RiskInputs(residence="GB", nationality="ZA", pep=True, source_of_funds="business", product_kind="fund",
+               expected_volume=Decimal(2_000_000)),
+    RiskInputs(residence="FR", nationality="FR", source_of_funds="salary", product_kind="fund"),
+]
+CORPORATE = RiskInputs(incorporation="LU", source_of_funds="business", product_kind="fund", ownership_levels=2,
+                       expected_volume=Decimal(5_000_000))
 REASONS = {
     "true_match": "Same person: name, nationality and date of birth on the passport copy agree with SDN entry",
     "false_positive": "Different person: born 1990 in Haifa, passport seen; the listed person was born 1972",
@@ -84,22 +109,23 @@ def demo_compliance(run: DemoRun) -> None:
                 case = kyc.move_item(james, case.case_id, case.version, entry.code, ItemStatus.APPROVED)
         return case
 
-    def approved(investor_id: str, band: str, expires: int = 5 * 365) -> KycCase:
-        case = receive(case_of(investor_id), lena, expires=expires)
-        case = kyc.set_risk_band(james, case.case_id, case.version, band,
-                                 "Assessed at onboarding: residence, source of funds and expected volume")
+    def scored(case: KycCase, inputs: RiskInputs) -> KycCase:
+        return kyc.score_risk(james, case.case_id, case.version, inputs, DEMO_MODEL)[0]
+
+    def approved(investor_id: str, inputs: RiskInputs, expires: int = 5 * 365) -> KycCase:
+        case = scored(receive(case_of(investor_id), lena, expires=expires), inputs)
         case = kyc.submit(james, case.case_id, case.version)
         return kyc.approve(sofia, case.case_id, case.version)
 
     made: dict[str, str] = {}
-    # complete and approved files
-    for investor, band in zip(individuals[:6], ["low", "low", "medium", "low", "medium", "high"], strict=False):
-        made[investor.number] = approved(investor.investor_id, band).status.value
+    # complete and approved files, scored with the demo risk model
+    for investor, inputs in zip(individuals[:6], PROFILES, strict=False):
+        made[investor.number] = approved(investor.investor_id, inputs).status.value
     # approved, then one reminder: the identity document lapses within the month
-    made[individuals[6].number] = approved(individuals[6].investor_id, "low", expires=20).status.value
+    made[individuals[6].number] = approved(individuals[6].investor_id, PROFILES[0], expires=20).status.value
     # approved last year; the identity document has since expired, so the daily sweep puts it back
     with as_of(kyc, now - timedelta(days=400)):
-        approved(individuals[7].investor_id, "medium", expires=380)
+        approved(individuals[7].investor_id, PROFILES[1], expires=380)
     for case in kyc.lapse_expired(james):
         made[case.investor_number] = case.status.value
     # incomplete: some documents in, some checked, the rest missing; one sent back for a revision
@@ -112,12 +138,16 @@ def demo_compliance(run: DemoRun) -> None:
                   reason="The statement shows no account holder name; send the bank's signed original")
     made[individuals[9].number] = "open (revision requested)"
     # complete and submitted by James: waits for Sofia (four eyes)
-    case = receive(case_of(individuals[10].investor_id), lena)
-    case = kyc.set_risk_band(james, case.case_id, case.version, "medium", "Self-employed, funds from a business sale")
+    case = scored(receive(case_of(individuals[10].investor_id), lena), PROFILES[2])
     made[individuals[10].number] = kyc.submit(james, case.case_id, case.version).status.value
-    # a corporate investor's file, approved
+    # scored low, but the officer asks for medium: the override waits for the second officer
+    case = scored(receive(case_of(individuals[11].investor_id), lena), PROFILES[0])
+    kyc.set_risk_band(james, case.case_id, case.version, "medium",
+                      "Adverse press about the investor's employer; monitor more closely than the score says")
+    made[individuals[11].number] = "open (band override awaiting a second officer)"
+    # a corporate investor's file (owned through a holding company), approved
     if companies:
-        made[companies[0].number] = approved(companies[0].investor_id, "medium").status.value
+        made[companies[0].number] = approved(companies[0].investor_id, CORPORATE).status.value
     # an incomplete corporate file
     if len(companies) > 1:
         receive(case_of(companies[1].investor_id), lena, ["incorporation", "directors"], approve=False)

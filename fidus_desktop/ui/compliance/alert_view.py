@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from fidus_desktop.domain.names import folded
@@ -81,6 +82,8 @@ class AlertComparisonView(QWidget):
         sides.addWidget(self.investor, 1)
         sides.addWidget(self.entry, 1)
         body = QWidget()
+        body.setBackgroundRole(QPalette.ColorRole.Base)
+        body.setAutoFillBackground(True)
         layout = QVBoxLayout(body)
         layout.addLayout(sides)
         layout.addWidget(self.why)

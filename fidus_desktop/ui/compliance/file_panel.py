@@ -223,7 +223,9 @@ class InvestorFilePanel(QWidget):
         if not same:
             self.preview.show_document(None)
         self.header.setText(self._header_text(file))
-        self.problems.setText(self._problem_text(file))
+        problems = self._problem_text(file)
+        self.problems.setText(problems)
+        self.problems.setVisible(bool(problems))
         self.risk_label.setText(self._risk_text(file))
         self._enable()
 

@@ -4,7 +4,7 @@ missing, filterable; the selected investor's file beside it (``InvestorFilePanel
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
 
 from fidus_desktop.services.compliance.investor_file import InvestorFile
 from fidus_desktop.services.compliance.kyc import CaseStatusView
@@ -24,16 +24,20 @@ def case_status(view: CaseStatusView) -> str:
     return words(view.case.status) if view.case else NO_CASE
 
 
+def _missing(view: CaseStatusView) -> str:
+    if view.case is None or view.case.status.value == "approved":
+        return "; ".join(view.expiring)
+    return f"{len(view.problems)} item(s)" if view.problems else "ready for approval"
+
+
 COLUMNS: list[Column[CaseStatusView]] = [
     Column("Number", lambda v: v.investor.number),
     Column("Investor", lambda v: v.investor.name),
-    Column("Kind", lambda v: v.investor.kind),
     Column("Case", case_status),
     Column("Risk", lambda v: v.case.risk_band.value if v.case and v.case.risk_band else ""),
     Column("Alerts", lambda v: str(v.open_alerts) if v.open_alerts else "", align=RIGHT, value=lambda v: v.open_alerts),
-    Column("Still missing", lambda v: "" if v.case and v.case.status.value == "approved" else
-           f"{len(v.problems)} item(s)" if v.problems else "ready for approval",
-           tooltip=lambda v: "\n".join(v.problems) or None),
+    Column("Still missing", _missing, tooltip=lambda v: "\n".join((*v.problems, *v.expiring)) or None),
+    Column("Kind", lambda v: v.investor.kind),
 ]
 
 
@@ -74,6 +78,9 @@ class KycFilesView(QWidget):
         self.view = record_view(self.model, "investorCases", stretch=1)
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.view.setColumnWidth(1, 190)
         self.export = TableExport(self.view, "KYC status", session.runner)
         self.count = QLabel(objectName="fileCount")
         self.panel = InvestorFilePanel(session)
@@ -93,8 +100,9 @@ class KycFilesView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.panel)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 720])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
