@@ -11,6 +11,7 @@ from fidus_desktop.features.spec import Feature, TabDecl
 from fidus_desktop.services.compliance.investor_file import InvestorFileService
 from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA, KycService
 from fidus_desktop.services.compliance.lists import ListService
+from fidus_desktop.services.compliance.ownership import OWNERSHIP_PERSONAL_DATA, OwnershipService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.compliance.queue import QueueService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
@@ -37,9 +38,10 @@ COMPLIANCE = Feature(
         "screening_lists": lambda w: ListService(w.ctx),
         "screening": lambda w: ScreeningService(w.ctx, w.services.screening_lists, w.services.vault),
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
+        "kyc_ownership": lambda w: OwnershipService(w.ctx),
         "kyc_files": lambda w: InvestorFileService(w.ctx, w.services.kyc, w.services.screening,
                                                    w.services.screening_lists, w.services.documents,
-                                                   w.services.portfolio),
+                                                   w.services.portfolio, w.services.kyc_ownership),
         "compliance_queue": lambda w: QueueService(w.ctx),
     },
     needs=("vault", "portfolio", "documents"),
@@ -59,6 +61,7 @@ COMPLIANCE = Feature(
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc"),
     demo=((40, "fidus_desktop.services.compliance.demo:demo_compliance"),),
-    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA]),
+    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
+                                                   OWNERSHIP_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case"),
 )

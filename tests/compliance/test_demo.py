@@ -33,6 +33,11 @@ def test_the_demo_has_kyc_files_in_every_state_and_real_ofac_hits(demo_db: Path)
         assert any(v.expiring for v in services.kyc.status(actor))  # a reminder before a document lapses
         corporate = [v for v in services.kyc.status(actor) if v.case and v.investor.kind == "corporate"]
         assert "approved" in {v.case.status.value for v in corporate if v.case}
+        trees = [services.kyc_ownership.ownership(actor, v.investor.investor_id) for v in corporate]
+        [tree] = [t for t in trees if t.edges]
+        assert tree.levels == 2
+        assert [(o.person, float(o.share)) for o in tree.owners] == [
+            ("Giulia Rossi", 0.3), ("Marco Rossi", 0.3), ("Lukas Brunner", 0.28)]
 
         [version] = services.screening_lists.versions(actor)
         assert version.file_name == compliance_demo.OFAC_SDN

@@ -5,6 +5,7 @@ and a full re-screen with its progress."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,35 @@ def test_a_full_rescreen_shows_progress_and_a_cancelled_run_stops_between_invest
     assert seen == [1]
     runs = office.store.collection("audit").find({"action": "screening.run"})
     assert [(r["after"]["cancelled"], r["after"]["screened"]) for r in runs][-1] == (True, 1)
+
+
+def test_an_ownership_tree_entered_in_the_dialog_gives_the_beneficial_owners(
+    qtbot: QtBot, office: AppContext, admin: Actor
+) -> None:
+    office.services.portfolio.investors.create_investor(admin, "INV-3", "Acme Holdings Ltd", "corporate")
+    view = tab(qtbot, office, OLGA)
+    open_file(view, "INV-1")
+    panel = view.files.panel  # type: ignore[union-attr]
+    assert not panel.tabs.isTabVisible(panel.owners_index)  # a person has no owners to enter
+    open_file(view, "INV-3")
+    assert panel.tabs.isTabVisible(panel.owners_index)
+    assert "No ownership entered" in panel.owners_label.text()
+    click(qtbot, view, "owners_edit")
+    dialog = panel.dialog
+    assert dialog.table.item(0, 3).text() == "Acme Holdings Ltd"  # the first row starts at the investor
+    rows = [("Mid Co", "company", "80", "Acme Holdings Ltd"), ("Eva", "person", "40", "Mid Co"),
+            ("Max", "person", "60", "Mid Co"), ("Ivo", "person", "20", "Acme Holdings Ltd")]
+    dialog.table.setRowCount(0)
+    for row in rows:
+        dialog.add_row(*row)
+    dialog.table.item(1, 2).setText("140")  # a typo: refused under the table, nothing saved
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "at most 1" in dialog.errors["holdings"].text()
+    assert dialog.isVisible()
+    dialog.table.item(1, 2).setText("40")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    owners = {o.person: o.share for o in panel.owners.records}
+    assert owners == {"Max": Decimal("0.48"), "Eva": Decimal("0.32")}  # Ivo's 20 % is under 25 %
+    assert panel.edges.rowCount() == 4
+    assert "through 1 level(s) of companies" in panel.owners_label.text()

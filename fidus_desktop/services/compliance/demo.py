@@ -64,6 +64,18 @@ PROFILES = [
 ]
 CORPORATE = RiskInputs(incorporation="LU", source_of_funds="business", product_kind="fund", ownership_levels=2,
                        expected_volume=Decimal(5_000_000))
+ROOT = "(the investor)"
+OWNERSHIP_CHAIN = [  # owner, person or company, % held, of company
+    ("Rossi Family Holding SA", "company", "60", ROOT),
+    ("Alpine Trust Partners AG", "company", "40", ROOT),
+    ("Rossi Beteiligungen GmbH", "company", "100", "Rossi Family Holding SA"),
+    ("Marco Rossi", "person", "50", "Rossi Beteiligungen GmbH"),
+    ("Giulia Rossi", "person", "50", "Rossi Beteiligungen GmbH"),
+    ("Lukas Brunner", "person", "70", "Alpine Trust Partners AG"),
+    ("Petra Imhof", "person", "30", "Alpine Trust Partners AG"),
+]
+"""Two levels of companies above the investor on the Rossi side: Marco and Giulia Rossi own 30 % each and Lukas Brunner 28 % (beneficial owners),
+Petra Imhof 12 % (not one)."""
 REASONS = {
     "true_match": "Same person: name, nationality and date of birth on the passport copy agree with SDN entry",
     "false_positive": "Different person: born 1990 in Haifa, passport seen; the listed person was born 1972",
@@ -145,8 +157,12 @@ def demo_compliance(run: DemoRun) -> None:
     kyc.set_risk_band(james, case.case_id, case.version, "medium",
                       "Adverse press about the investor's employer; monitor more closely than the score says")
     made[individuals[11].number] = "open (band override awaiting a second officer)"
-    # a corporate investor's file (owned through a holding company), approved
+    # a corporate investor's file: owned through two levels of companies, three beneficial owners, approved
     if companies:
+        root = companies[0].name
+        services.kyc_ownership.set_ownership(james, companies[0].investor_id, [
+            {"owner": o, "kind": k, "share": share, "company": root if c == ROOT else c}
+            for o, k, share, c in OWNERSHIP_CHAIN], None)
         made[companies[0].number] = approved(companies[0].investor_id, CORPORATE).status.value
     # an incomplete corporate file
     if len(companies) > 1:

@@ -19,6 +19,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.kyc import CASES, DOCUMENT_VALID_DAYS, RISK_RUNS, KycCase, KycService
 from fidus_desktop.services.compliance.lists import ListService
+from fidus_desktop.services.compliance.ownership import Ownership, OwnershipService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.compliance.screening import ALERTS, Alert, ScreeningService
 from fidus_desktop.services.documents import DocumentService, StoredDocument
@@ -73,6 +74,7 @@ class InvestorFile:
     decision_reason: str | None
     documents: tuple[StoredDocument, ...]
     alerts: tuple[Alert, ...]
+    ownership: Ownership | None = None  # corporate investors: the entered tree and its beneficial owners
 
     @property
     def open_alerts(self) -> int:
@@ -102,10 +104,10 @@ class AlertComparison:
 
 class InvestorFileService(Service):
     def __init__(self, ctx: ServiceContext, kyc: KycService, screening: ScreeningService, lists: ListService,
-                 documents: DocumentService, portfolio: PortfolioServices) -> None:
+                 documents: DocumentService, portfolio: PortfolioServices, ownership: OwnershipService) -> None:
         super().__init__(ctx)
         self.kyc, self.screening, self.lists = kyc, screening, lists
-        self.documents, self.investors = documents, portfolio.investors
+        self.documents, self.investors, self.ownership = documents, portfolio.investors, ownership
         self.cases = ctx.store.collection(CASES)
         self.runs = ctx.store.collection(RISK_RUNS)
         self.alerts = ctx.store.collection(ALERTS)
@@ -128,7 +130,8 @@ class InvestorFileService(Service):
             view.investor, view.case, view.problems, view.expiring, raw.get("next_review"), raw.get("risk_reason"),
             raw.get("risk_set_by"), _run(run) if run else None,
             PendingOverride(wanted["band"], wanted["reason"], wanted["requested_by"], wanted["requested_by_id"])
-            if wanted else None, raw.get("decision_reason"), documents, alerts)
+            if wanted else None, raw.get("decision_reason"), documents, alerts,
+            self.ownership.ownership(actor, investor_id) if view.investor.kind == "corporate" else None)
 
     def record_document(self, actor: Actor, case_id: str, version: int, code: str, *, name: str | None = None,
                         data: bytes | None = None, document_id: str | None = None, document_date: str = "",

@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.domain.compliance.kyc import CaseStatus, ItemStatus
+from fidus_desktop.domain.compliance.ownership import BeneficialOwner
 from fidus_desktop.services.compliance.investor_file import InvestorFile, RiskFactor
 from fidus_desktop.services.compliance.kyc import CaseItem
+from fidus_desktop.services.compliance.ownership import OwnerEdge, Ownership
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.compliance.screening import Alert
 from fidus_desktop.services.documents import StoredDocument
@@ -35,7 +37,13 @@ from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.compliance.kyc_dialogs import KYC_CHANGES, ReasonDialog, RecordDocumentDialog, RiskBandDialog
+from fidus_desktop.ui.compliance.kyc_dialogs import (
+    KYC_CHANGES,
+    OwnershipDialog,
+    ReasonDialog,
+    RecordDocumentDialog,
+    RiskBandDialog,
+)
 from fidus_desktop.ui.compliance.preview import DocumentPreview
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.portfolio.documents_panel import file_size
@@ -147,6 +155,21 @@ class InvestorFilePanel(QWidget):
         self.alerts_view = record_view(self.alerts, "fileAlerts", stretch=3)
         self.alerts_export = TableExport(self.alerts_view, "Screening history", session.runner)
 
+        self.owners_label = QLabel(objectName="ownershipSummary", wordWrap=True)
+        self.owners: RecordTableModel[BeneficialOwner] = RecordTableModel([
+            Column("Beneficial owner", lambda o: o.person),
+            Column("Effective share", lambda o: f"{o.share * 100:.2f} %", align=RIGHT, value=lambda o: o.share),
+            Column("Through", lambda o: "; ".join(" → ".join(path) for path in o.paths))])
+        self.owners_view = record_view(self.owners, "beneficialOwners", stretch=2)
+        self.edges: RecordTableModel[OwnerEdge] = RecordTableModel([
+            Column("Owner", lambda e: e.owner), Column("Is a", lambda e: e.kind),
+            Column("Holds", lambda e: f"{e.share * 100:g} %", align=RIGHT, value=lambda e: e.share),
+            Column("Of", lambda e: e.company)])
+        self.edges_view = record_view(self.edges, "ownershipEdges", stretch=3)
+        self.owners_export = TableExport(self.owners_view, "Beneficial owners", session.runner)
+        self.owners_bar, self.owners_buttons = self._buttons("owners", [
+            ("edit", "&Edit ownership…", self.edit_ownership)])
+
         self.tabs = QTabWidget(objectName="fileTabs")
         self.tabs.addTab(self._page(self.item_bar, self.items_view, self.items_export), "Check&list")
         documents_split = QSplitter(Qt.Orientation.Horizontal)
@@ -161,6 +184,14 @@ class InvestorFilePanel(QWidget):
         risk_layout.addWidget(self.factors_view, 1)
         self.tabs.addTab(risk_page, "&Risk")
         self.tabs.addTab(self._page(None, self.alerts_view, self.alerts_export), "Scr&eening")
+        owners_page = QWidget()
+        owners_layout = QVBoxLayout(owners_page)
+        self.owners_bar.addWidget(self.owners_export.button)
+        owners_layout.addLayout(self.owners_bar)
+        owners_layout.addWidget(self.owners_label)
+        owners_layout.addWidget(self.owners_view, 1)
+        owners_layout.addWidget(self.edges_view, 1)
+        self.owners_index = self.tabs.addTab(owners_page, "&Owners")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -216,6 +247,11 @@ class InvestorFilePanel(QWidget):
         self.documents.set_records(file.documents if file else ())
         self.alerts.set_records(file.alerts if file else ())
         self.factors.set_records(file.risk_run.factors if file and file.risk_run else ())
+        tree = file.ownership if file else None
+        self.owners.set_records(tree.owners if tree else ())
+        self.edges.set_records(tree.edges if tree else ())
+        self.owners_label.setText(self._ownership_text(tree))
+        self.tabs.setTabVisible(self.owners_index, tree is not None)
         if chosen_item is not None:
             codes = [e.code for e in self.items.records]
             if chosen_item.code in codes:
@@ -263,6 +299,16 @@ class InvestorFilePanel(QWidget):
         return "\n".join(lines)
 
     @staticmethod
+    def _ownership_text(tree: Ownership | None) -> str:
+        if tree is None:
+            return ""
+        if not tree.edges:
+            return f"No ownership entered for {tree.root} yet: enter who holds it (Edit ownership…)."
+        who = f"entered by {tree.entered_by} on {tree.entered_at:%Y-%m-%d}" if tree.entered_at else ""
+        return (f"{len(tree.owners)} beneficial owner(s) of 25 % or more, through {tree.levels} level(s) of "
+                f"companies; {who}. The holdings entered:")
+
+    @staticmethod
     def _risk_text(file: InvestorFile | None) -> str:
         if file is None or file.case is None:
             return ""
@@ -305,6 +351,7 @@ class InvestorFilePanel(QWidget):
         for name in ("approve", "revision", "reject"):
             self.item_buttons[name].setEnabled(received)
         self.risk_buttons["band"].setEnabled(self.may_manage and case is not None)
+        self.owners_buttons["edit"].setEnabled(self.may_manage and file is not None and file.ownership is not None)
         override = file.override if file else None
         self.risk_buttons["confirm"].setEnabled(self.may_approve and override is not None
                                                 and override.requested_by_id != self.session.actor.user_id)
@@ -376,6 +423,10 @@ class InvestorFilePanel(QWidget):
         self._reason(f"{label}: {words(to)}", "&Reject" if to is ItemStatus.REJECTED else "Ask for &revision",
                      lambda kyc, actor, case_id, version, reason: kyc.move_item(
                          actor, case_id, version, entry.code, to, reason=reason))
+
+    def edit_ownership(self) -> None:
+        if self.file is not None and self.file.ownership is not None:
+            self._open(OwnershipDialog(self.session, self.file.ownership, self))
 
     def set_band(self) -> None:
         if self.file is not None and self.file.case is not None:

@@ -8,12 +8,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from fidus_desktop.domain.compliance.risk import Band
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.changes import DOCUMENT
 from fidus_desktop.services.compliance.kyc import KycCase
+from fidus_desktop.services.compliance.ownership import Ownership
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.common.editors import DateEdit
@@ -122,3 +134,64 @@ class RiskBandDialog(ServiceFormDialog):
         kyc, actor, case = self.session.services.kyc, self.session.actor, self.case
         return kyc.set_risk_band(actor, case.case_id, case.version, self.band.currentData(),
                                  self.reason.toPlainText())
+
+
+class OwnershipDialog(ServiceFormDialog):
+    """The ownership tree of a corporate investor, one "owner holds % of company" row each; the investor is
+    the company every chain ends at. The service checks the whole tree (shares, totals, cycles) on saving."""
+
+    changes = KYC_CHANGES
+    HEADERS = ("Owner", "Person or company", "Holds %", "Of company")
+
+    def __init__(self, session: UiSession, ownership: Ownership, parent: QWidget | None = None) -> None:
+        super().__init__(session, f"Ownership of {ownership.root}", "&Save", parent)
+        self.ownership = ownership
+        self.table = self.add_field("holdings", "Holdings", QTableWidget(0, len(self.HEADERS)))
+        self.table.setHorizontalHeaderLabels(self.HEADERS)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(self.fontMetrics().lineSpacing() * 12)
+        for edge in ownership.edges:
+            self.add_row(edge.owner, edge.kind, f"{edge.share * 100:g}", edge.company)
+        if not ownership.edges:
+            self.add_row("", "company", "", ownership.root)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        add = QPushButton("&Add row", objectName="addRow")
+        remove = QPushButton("&Remove row", objectName="removeRow")
+        add.clicked.connect(lambda: self.add_row("", "person", "", ownership.root))
+        remove.clicked.connect(lambda: self.table.removeRow(self.table.currentRow()) if self.table.rowCount() else None)
+        line.addWidget(add)
+        line.addWidget(remove)
+        line.addStretch()
+        self.form.addRow("", row)
+
+    def add_row(self, owner: str, kind: str, share: str, company: str) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setItem(row, 0, QTableWidgetItem(owner))
+        kinds = QComboBox()
+        kinds.addItems(["person", "company"])
+        kinds.setCurrentText(kind)
+        self.table.setCellWidget(row, 1, kinds)
+        self.table.setItem(row, 2, QTableWidgetItem(share))
+        self.table.setItem(row, 3, QTableWidgetItem(company))
+
+    def rows(self) -> list[dict[str, str]]:
+        def text(row: int, column: int) -> str:
+            item = self.table.item(row, column)
+            return item.text() if item is not None else ""
+
+        out = []
+        for row in range(self.table.rowCount()):
+            kinds = self.table.cellWidget(row, 1)
+            values = {"owner": text(row, 0), "kind": kinds.currentText() if isinstance(kinds, QComboBox) else "",
+                      "share": text(row, 2), "company": text(row, 3)}
+            if any(values[k].strip() for k in ("owner", "share")):  # a row left empty is not a holding
+                out.append(values)
+        return out
+
+    def call(self) -> Any:
+        service, actor, tree, rows = self.session.services.kyc_ownership, self.session.actor, self.ownership, \
+            self.rows()
+        return service.set_ownership(actor, tree.investor_id, rows, tree.version)
