@@ -74,8 +74,8 @@ OWNERSHIP_CHAIN = [  # owner, person or company, % held, of company
     ("Lukas Brunner", "person", "70", "Alpine Trust Partners AG"),
     ("Petra Imhof", "person", "30", "Alpine Trust Partners AG"),
 ]
-"""Two levels of companies above the investor on the Rossi side: Marco and Giulia Rossi own 30 % each and Lukas Brunner 28 % (beneficial owners),
-Petra Imhof 12 % (not one)."""
+"""Two levels of companies above the investor on the Rossi side: Marco and Giulia Rossi own 30 % each and
+Lukas Brunner 28 % (beneficial owners), Petra Imhof 12 % (not one)."""
 REASONS = {
     "true_match": "Same person: name, nationality and date of birth on the passport copy agree with SDN entry",
     "false_positive": "Different person: born 1990 in Haifa, passport seen; the listed person was born 1972",

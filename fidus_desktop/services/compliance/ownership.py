@@ -89,8 +89,9 @@ class OwnershipService(Service):
         root = investor["name"]
         holdings = [Holding(e.owner, e.company, e.share) for e in edges]
         people = {e.owner for e in edges if e.kind == "person"}
+        entered = doc or {}
         return Ownership(investor_id, root, edges, tuple(beneficial_owners(root, holdings, people)),
-                         max(chain_depth(root, holdings) - 1, 0), (doc or {}).get("entered_by"), (doc or {}).get("entered_at"),
+                         max(chain_depth(root, holdings) - 1, 0), entered.get("entered_by"), entered.get("entered_at"),
                          doc["version"] if doc else None)
 
     def set_ownership(self, actor: Actor, investor_id: str, rows: Iterable[Mapping[str, Any]],
