@@ -110,8 +110,7 @@ class QueueService(Service):
                 own = doc.get("submitted_by_id") == actor.user_id
                 out.append(item(Section.CASES, f"Case in review, submitted by {doc.get('submitted_by')}",
                                 None,
-                                "approve or send back" if approve and not own else "awaits a second officer",
-                                approve and not own))
+                                _second_step("approve or send back", approve, own), approve and not own))
             elif status == CaseStatus.NEEDS_UPDATE:
                 lapsed = "; ".join(doc.get("lapsed") or []) or "an item changed after approval"
                 out.append(item(Section.CASES, f"Needs update: {lapsed}", None,
@@ -121,8 +120,7 @@ class QueueService(Service):
                 own = wanted.get("requested_by_id") == actor.user_id
                 out.append(item(Section.CASES, f"Risk band override to {wanted['band']} asked by "
                                                f"{wanted['requested_by']}", None,
-                                "confirm the override" if approve and not own else "awaits a second officer",
-                                approve and not own))
+                                _second_step("confirm the override", approve, own), approve and not own))
             editable = status in (CaseStatus.OPEN, CaseStatus.NEEDS_UPDATE, CaseStatus.APPROVED)
             for entry in doc["items"]:
                 if entry["status"] == ItemStatus.RECEIVED:
@@ -143,3 +141,10 @@ class QueueService(Service):
                                                  f"(risk {doc.get('risk_band') or 'not set'})", review,
                                 "start the review" if manage else "awaits an officer", manage, review < today))
         return out
+
+
+def _second_step(action: str, may: bool, own: bool) -> str:
+    """The reader's part in a four-eyes step: theirs, a colleague's (they made the first step), or another role's."""
+    if not may:
+        return "awaits a compliance officer"
+    return "awaits a second officer (four eyes)" if own else action

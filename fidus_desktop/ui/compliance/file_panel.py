@@ -163,7 +163,7 @@ class InvestorFilePanel(QWidget):
         self.owners_view = record_view(self.owners, "beneficialOwners", stretch=2)
         self.edges: RecordTableModel[OwnerEdge] = RecordTableModel([
             Column("Owner", lambda e: e.owner), Column("Is a", lambda e: e.kind),
-            Column("Holds", lambda e: f"{e.share * 100:g} %", align=RIGHT, value=lambda e: e.share),
+            Column("Holds", lambda e: f"{(e.share * 100).normalize():f} %", align=RIGHT, value=lambda e: e.share),
             Column("Of", lambda e: e.company)])
         self.edges_view = record_view(self.edges, "ownershipEdges", stretch=3)
         self.owners_export = TableExport(self.owners_view, "Beneficial owners", session.runner)

@@ -151,7 +151,7 @@ class OwnershipDialog(ServiceFormDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(self.fontMetrics().lineSpacing() * 12)
         for edge in ownership.edges:
-            self.add_row(edge.owner, edge.kind, f"{edge.share * 100:g}", edge.company)
+            self.add_row(edge.owner, edge.kind, f"{(edge.share * 100).normalize():f}", edge.company)
         if not ownership.edges:
             self.add_row("", "company", "", ownership.root)
         row = QWidget()
