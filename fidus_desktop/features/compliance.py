@@ -1,6 +1,7 @@
 """Compliance: sanctions and PEP list versions, screening of investors and typed names, alerts with four-eyes
-dispositions, KYC cases with their checklists and four-eyes approval, in the Compliance tab (screening so far)
-and the ``fidus screening`` and ``fidus kyc`` commands. Screening runs on every investor created or edited and a
+dispositions, KYC cases with their checklists and four-eyes approval, ownership trees of corporate investors,
+in the Compliance tab (My queue, investor files, screening) and the ``fidus screening`` and ``fidus kyc``
+commands. Screening runs on every investor created or edited and a
 KYC case opens for every investor created (both wired to Portfolio)."""
 
 from __future__ import annotations

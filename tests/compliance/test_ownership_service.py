@@ -11,6 +11,7 @@ from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.permissions import PermissionDenied, Role
+from fidus_desktop.services.personal_data import ERASED
 from fidus_desktop.store.errors import ConcurrencyError
 
 OLGA = Actor("officer-1", "olga", Role.COMPLIANCE_OFFICER, "test")
@@ -89,3 +90,12 @@ def test_stale_edits_people_and_roles(app_context: AppContext, admin: Actor, acm
         service.set_ownership(OLGA, person.investor_id, TREE, None)
     with pytest.raises(PermissionDenied):
         service.set_ownership(PM, acme, TREE, None)
+
+
+def test_a_pseudonymised_tree_reads_as_empty(app_context: AppContext, acme: str) -> None:
+    service = app_context.services.kyc_ownership
+    tree = service.set_ownership(OLGA, acme, TREE, None)
+    trees = app_context.store.collection("kyc_ownership")
+    [doc] = trees.find({"investor_id": acme})
+    trees.update(doc["_id"], {"holdings": ERASED}, expected_version=tree.version)  # what erasure writes
+    assert service.ownership(OLGA, acme).edges == ()

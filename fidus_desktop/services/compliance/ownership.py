@@ -84,12 +84,13 @@ class OwnershipService(Service):
         require(actor, KycPermission.READ)
         investor = self.investors.require(investor_id)
         doc = self.trees.find_one({"investor_id": investor_id})
-        edges = tuple(OwnerEdge(e["owner"], e["kind"], e["company"], Decimal(e["share"]))
-                      for e in (doc or {}).get("holdings", []))
+        entered = doc or {}
+        rows = entered.get("holdings")
+        rows = rows if isinstance(rows, list) else []  # pseudonymised once the KYC retention period has passed
+        edges = tuple(OwnerEdge(e["owner"], e["kind"], e["company"], Decimal(e["share"])) for e in rows)
         root = investor["name"]
         holdings = [Holding(e.owner, e.company, e.share) for e in edges]
         people = {e.owner for e in edges if e.kind == "person"}
-        entered = doc or {}
         return Ownership(investor_id, root, edges, tuple(beneficial_owners(root, holdings, people)),
                          max(chain_depth(root, holdings) - 1, 0), entered.get("entered_by"), entered.get("entered_at"),
                          doc["version"] if doc else None)
