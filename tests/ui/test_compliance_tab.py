@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QBuffer, QIODevice, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
 from reportlab.pdfgen.canvas import Canvas
 
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.domain.compliance.kyc import CaseStatus, ItemStatus
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.compliance.lists import ImportCancelled
 from fidus_desktop.services.compliance.queue import Section
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.ui.background import InlineRunner
@@ -272,3 +273,20 @@ def test_an_ownership_tree_entered_in_the_dialog_gives_the_beneficial_owners(
     assert owners == {"Max": Decimal("0.48"), "Eva": Decimal("0.32")}  # Ivo's 20 % is under 25 %
     assert panel.edges.rowCount() == 4
     assert "through 1 level(s) of companies" in panel.owners_label.text()
+
+
+def test_a_cancelled_import_writes_nothing_and_an_import_reports_what_it_did(
+    qtbot: QtBot, office: AppContext, admin: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ImportCancelled, match="cancelled before anything was written"):
+        office.services.screening.import_list(admin, "ofac", sdn_excerpt("3754"), "sdn.csv", cancelled=lambda: True)
+    assert office.services.screening_lists.versions(admin) == []
+    listed = tmp_path / "sdn.csv"
+    listed.write_bytes(sdn_excerpt("3754"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(listed), ""))
+    view = tab(qtbot, office, OLGA)
+    click(qtbot, view, "screeningImport")
+    assert view.screening.run_note.text().startswith("Imported sdn.csv: 150 entries (150 added")
+    assert "Screened 1 investor(s): 0 hit(s)" in view.screening.run_note.text()
+    assert view.screening.import_button.isEnabled()
+    assert not view.screening.progress.isVisible()

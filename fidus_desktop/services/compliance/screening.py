@@ -228,17 +228,21 @@ class ScreeningService(Service):
                        | {"list_versions": list(versions)})
         return summary
 
-    def import_list(self, actor: Actor, format: str, data: bytes, file_name: str
-                    ) -> tuple[ImportResult, RunSummary | None]:
+    def import_list(self, actor: Actor, format: str, data: bytes, file_name: str, *,
+                    progress: Callable[[int, int], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> tuple[ImportResult, RunSummary | None]:
         """Import a list file as a new version, then screen every investor against the new current versions
         (hits a confirmed decision covers and undecided alerts are not raised again, so only new or changed
         entries bring new alerts). Nothing is screened when the file was already imported or there is no
-        investor. The run acts as the importer when they may run screening, else as the system."""
-        result = self.lists.import_file(actor, format, data, file_name)
+        investor. The run acts as the importer when they may run screening, else as the system.
+
+        ``cancelled()`` stops the import before it writes (``ImportCancelled``, nothing stored) or, once the
+        version is stored, the screening between two investors (the next run screens the rest)."""
+        result = self.lists.import_file(actor, format, data, file_name, cancelled)
         if result.already_imported or self.investors.count() == 0:
             return result, None
         runner = actor if allowed(actor.role, ScreeningPermission.RUN) else Actor.system("screening after import")
-        return result, self.run(runner)
+        return result, self.run(runner, progress=progress, cancelled=cancelled)
 
     def on_investor_saved(self, investor: Investor) -> None:
         """Screen an investor just created or edited (wired to the investor service by the feature); with no

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fidus_desktop.services.compliance.lists import FORMATS, ListVersion
+from fidus_desktop.services.compliance.lists import FORMATS, ImportCancelled, ImportResult, ListVersion
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.compliance.screening import Alert, AlertStatus, Disposition, RunSummary
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.compliance.alert_view import AlertComparisonView
-from fidus_desktop.ui.errors import show_error
+from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.session import UiSession
 
 COLUMNS = ("Investor", "List", "Entry", "Matched name", "Score", "Status", "Proposed")
@@ -209,22 +209,27 @@ class ScreeningTab(QWidget):
                                    on_error=lambda exc: show_error(exc, self), changes=CHANGES)
 
     def import_list(self) -> None:
+        """Read and store the chosen file, then screen every investor against it, in the worker; Cancel stops
+        the import before it writes, or the screening between two investors."""
         path, _ = QFileDialog.getOpenFileName(self, f"Import {self.format.currentText()}", "",
                                               "List files (*.csv *.xml);;All files (*)")
         if not path:
             return
-        screening, actor, fmt = self.session.services.screening, self.session.actor, self.format.currentData()
-        self.import_button.setEnabled(False)
+        screening, actor, fmt, stop, progress = self.session.services.screening, self.session.actor, \
+            self.format.currentData(), self._stop, self._progress
+        self._start(f"Importing {Path(path).name}…")
+        self.session.runner.submit(
+            lambda: screening.import_list(actor, fmt, Path(path).read_bytes(), Path(path).name,
+                                          progress=progress.moved.emit, cancelled=stop.is_set),
+            owner=self, on_done=self._imported, on_error=self._run_failed, changes=CHANGES)
 
-        def done(_: object) -> None:
-            self.import_button.setEnabled(True)
-
-        def failed(exc: BaseException) -> None:
-            self.import_button.setEnabled(True)
-            show_error(exc, self)
-
-        self.session.runner.submit(lambda: screening.import_list(actor, fmt, Path(path).read_bytes(), Path(path).name),
-                                   owner=self, on_done=done, on_error=failed, changes=CHANGES)
+    def _imported(self, done: tuple[ImportResult, RunSummary | None]) -> None:
+        result, summary = done
+        version = result.version
+        note = (f"{version.file_name} was already imported on {version.imported_at:%Y-%m-%d} by "
+                f"{version.imported_by}; nothing changed." if result.already_imported
+                else f"Imported {version.file_name}: {version.entry_count:,} entries ({version.summary()}).")
+        self._ran(summary, note)
 
     def select_alert(self, alert_id: str) -> None:
         """Show alert ``alert_id`` (opened from My queue), whether or not it is still open."""
@@ -242,16 +247,20 @@ class ScreeningTab(QWidget):
         investors, so none is left half screened)."""
         screening, actor, stop, progress = self.session.services.screening, self.session.actor, self._stop, \
             self._progress
-        stop.clear()
-        self.run_button.setEnabled(False)
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        self.cancel_button.setEnabled(True)
-        self.run_note.setText("Screening every investor…")
+        self._start("Screening every investor…")
         self.session.runner.submit(
             lambda: screening.run(actor, progress=progress.moved.emit, cancelled=stop.is_set), owner=self,
             on_done=self._ran, on_error=self._run_failed, changes=CHANGES)
+
+    def _start(self, note: str) -> None:
+        self._stop.clear()
+        self.run_button.setEnabled(False)
+        self.import_button.setEnabled(False)
+        self.progress.setMaximum(0)  # busy until the first investor is screened
+        self.progress.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.run_note.setText(note)
 
     def cancel_run(self) -> None:
         self._stop.set()
@@ -264,17 +273,23 @@ class ScreeningTab(QWidget):
 
     def _run_over(self) -> None:
         self.run_button.setEnabled(allowed(self.session.actor.role, ScreeningPermission.RUN))
+        self.import_button.setEnabled(allowed(self.session.actor.role, ScreeningPermission.LISTS_IMPORT))
         self.progress.hide()
         self.cancel_button.hide()
 
-    def _ran(self, summary: RunSummary) -> None:
+    def _ran(self, summary: RunSummary | None, before: str = "") -> None:
         self._run_over()
-        what = "Cancelled after" if summary.cancelled else "Screened"
-        self.run_note.setText(f"{what} {summary.screened} investor(s): {summary.hits} hit(s), {summary.raised} new "
-                              f"alert(s), {summary.remembered} covered by earlier decisions; "
-                              f"{summary.open_alerts} alert(s) open.")
+        said = ""
+        if summary is not None:
+            said = (f"{'Cancelled after' if summary.cancelled else 'Screened'} {summary.screened} investor(s): "
+                    f"{summary.hits} hit(s), {summary.raised} new alert(s), {summary.remembered} covered by earlier "
+                    f"decisions; {summary.open_alerts} alert(s) open.")
+        self.run_note.setText(" ".join(filter(None, [before, said])))
 
     def _run_failed(self, exc: BaseException) -> None:
         self._run_over()
+        if isinstance(exc, ImportCancelled):
+            self.run_note.setText(describe_error(exc))
+            return
         self.run_note.setText("")
         show_error(exc, self)
