@@ -175,7 +175,7 @@ class InvestorFilePanel(QWidget):
         documents_split = QSplitter(Qt.Orientation.Horizontal)
         documents_split.addWidget(self._page(None, self.documents_view, self.documents_export))
         documents_split.addWidget(self.preview)
-        documents_split.setSizes([300, 500])
+        documents_split.setSizes([380, 420])
         self.tabs.addTab(documents_split, "&Documents")
         risk_page = QWidget()
         risk_layout = QVBoxLayout(risk_page)

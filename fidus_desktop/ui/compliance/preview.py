@@ -114,7 +114,7 @@ class DocumentPreview(QWidget):
             self.image.setText(f"🔒 {result.reason} Enrol this workstation (Admin → Keys) to see documents.")
         else:
             self.shown = result
-            width = max(200, self.scroll_area.viewport().width() - 4)
+            width = max(200, self.scroll_area.viewport().width() - 24)  # no horizontal scroll bar
             self.image.setPixmap(QPixmap.fromImage(result.image).scaledToWidth(
                 width, Qt.TransformationMode.SmoothTransformation))
         self._buttons()
