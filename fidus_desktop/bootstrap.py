@@ -35,8 +35,11 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.investor_file import InvestorFileService
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
+    from fidus_desktop.services.compliance.ownership import OwnershipService
+    from fidus_desktop.services.compliance.queue import QueueService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.google import GoogleService
     from fidus_desktop.services.crm.mail_templates import MailTemplateService
@@ -99,6 +102,9 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
+    kyc_ownership: OwnershipService
+    kyc_files: InvestorFileService
+    compliance_queue: QueueService
     signing: SigningService
     envelopes: EnvelopeService
     crm_stages: StageService
