@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.activities import ActivityService
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
@@ -98,6 +99,7 @@ class Services:
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService
+    crm_activities: ActivityService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fidus_desktop.config.settings import Setting
 from fidus_desktop.features.spec import Feature, TabDecl
 from fidus_desktop.services.crm import CrmPermission
+from fidus_desktop.services.crm.activities import ActivityService
 from fidus_desktop.services.crm.prospects import CRM_PERSONAL_DATA, ProspectService
 from fidus_desktop.services.crm.stages import StageService
 from fidus_desktop.services.permissions import Role
@@ -18,6 +19,7 @@ CRM = Feature(
         "crm_stages": lambda w: StageService(w.ctx),
         "prospects": lambda w: ProspectService(w.ctx, w.services.crm_stages, w.services.portfolio.investors,
                                                w.services.portfolio.fx, w.setting("crm.base_currency")),
+        "crm_activities": lambda w: ActivityService(w.ctx, w.services.prospects),
     },
     needs=("portfolio",),
     permissions=(READ, MANAGE, STAGES),
@@ -33,5 +35,5 @@ CRM = Feature(
     settings=(Setting("crm.base_currency", str, "EUR", "the currency the CRM board's column totals are shown in"),
               Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
     doctor=("fidus_desktop.cli.doctor:check_google",),
-    announces=("crm_prospect", "crm_pipeline"),
+    announces=("crm_prospect", "crm_pipeline", "crm_activity"),
 )

@@ -17,7 +17,7 @@ check refuses a concurrent second conversion).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,10 +50,12 @@ from fidus_desktop.store.port import Document
 
 PROSPECTS = "crm_prospects"
 STAGE_CHANGES = "crm_stage_changes"
+ACTIVITIES = "crm_activities"  # follow-ups (services.crm.activities), erased with their prospect
 KINDS = ("person", "organisation")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "email_key", "phone_key", "name_key")
 CRM_PERSONAL_DATA = PersonalDataRegistry(
-    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS, dependents=((STAGE_CHANGES, "prospect_id"),))])
+    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS,
+                             dependents=((STAGE_CHANGES, "prospect_id"), (ACTIVITIES, "prospect_id")))])
 TEXT_FIELDS = {"first_name": 100, "last_name": 100, "organisation": 200, "job_title": 100, "email": 254,
                "phone": 40, "language": 20, "source": 100, "owner": 100, "agent_code": 40, "next_step": 500,
                "notes": 5000}
@@ -147,6 +149,9 @@ class ProspectService(Service):
         self.fx, self.base_currency = fx, str(base_currency or "").strip().upper()  # checked when used
         self.prospects = ctx.store.collection(PROSPECTS)
         self.changes = ctx.store.collection(STAGE_CHANGES)
+        # (prospect id, investor id) → None, run inside the conversion's transaction: what else follows the
+        # prospect to its investor (its activities)
+        self.on_convert: builtins.list[Callable[[str, str], object]] = []
 
     def ensure_indexes(self) -> None:
         for key in ("email_key", "phone_key", "name_key"):
@@ -372,6 +377,8 @@ class ProspectService(Service):
                 "corporate" if prospect.kind == "organisation" else "individual", email=prospect.email)
             self.prospects.update(prospect_id, {"investor_id": investor.investor_id, "updated_at": self.now()},
                                   expected_version=before["version"])
+            for follow in self.on_convert:
+                follow(prospect_id, investor.investor_id)
             rec.record("crm.prospect_convert", "crm_prospect", prospect_id,
                        after={"investor_id": investor.investor_id, "number": number})
         return investor.investor_id
