@@ -1,0 +1,59 @@
+"""``fidus crm activities …`` and ``fidus crm my-day``: plan, complete (the chain's next step printed), snooze,
+cancel, list; bad input exits 2 with the field named and writes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from tests.crm.test_prospects_cli import HEADER, ROWS, listed, write
+from tests.keys_backup import test_cli
+from tests.keys_backup.test_cli import run
+
+db = test_cli.db
+
+
+def test_plan_complete_snooze_and_my_day(db: list[str], tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(db, capsys, "crm", "prospects", "import", write(tmp_path, HEADER + ROWS))[0] == 0
+    ann = next(p for p in listed(db, capsys) if p["last_name"] == "Smith")["prospect_id"]
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    code, out = run(db, capsys, "crm", "activities", "add", ann, "--kind", "call", "--title", "Intro call",
+                    "--due", f"{yesterday} 10:00", "--priority", "high", "--json")
+    assert code == 0, out
+    call = json.loads(out)
+    assert (call["assignee"], call["status"]) == ("alice", "open")
+    code, out = run(db, capsys, "crm", "my-day", "--json")
+    assert [(a["title"], a["bucket"], a["about"]) for a in json.loads(out)["activities"]] == [
+        ("Intro call", "overdue", "Ann Smith")]
+    code, out = run(db, capsys, "crm", "activities", "done", call["activity_id"], "--outcome", "keen")
+    assert code == 0, out
+    assert "Planned next: Send proposal" in out
+    code, out = run(db, capsys, "crm", "activities", "list", "--prospect", ann, "--json")
+    proposal = json.loads(out)["activities"][-1]
+    assert [a["status"] for a in json.loads(out)["activities"]] == ["done", "open"]
+    later = (date.today() + timedelta(days=20)).isoformat()
+    code, out = run(db, capsys, "crm", "activities", "snooze", proposal["activity_id"], "--until", later)
+    assert code == 0, out
+    assert later in out
+    code, out = run(db, capsys, "crm", "my-day")
+    assert "Nothing due" in out
+    assert run(db, capsys, "crm", "activities", "cancel", proposal["activity_id"])[0] == 0
+    code, out = run(db, capsys, "crm", "activities", "done", proposal["activity_id"])
+    assert code == 2
+    assert "already cancelled" in out
+
+
+def test_bad_input_exits_2_and_writes_nothing(db: list[str], tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(db, capsys, "crm", "prospects", "import", write(tmp_path, HEADER + ROWS))[0] == 0
+    ann = listed(db, capsys)[0]["prospect_id"]
+    code, out = run(db, capsys, "crm", "activities", "add", ann, "--kind", "call", "--due", "tomorrow")
+    assert code == 2
+    assert "due: 'tomorrow' is not a due time; write YYYY-MM-DD" in out
+    assert "Traceback" not in out
+    code, out = run(db, capsys, "crm", "activities", "add", "no-such-id", "--kind", "call")
+    assert code == 2
+    assert "There is no prospect" in out
+    code, out = run(db, capsys, "crm", "activities", "list", "--prospect", ann, "--json")
+    assert json.loads(out)["activities"] == []
