@@ -29,8 +29,10 @@ CRM = Feature(
         Role.BACK_OFFICE: frozenset({READ, MANAGE}),
     },
     tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
+    session_jobs=(("crm_reminders", "fidus_desktop.ui.crm.reminders:session_reminders"),),  # from sign-in
     cli=("fidus_desktop.cli.crm",),
-    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),),
+    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),
+          (31, "fidus_desktop.services.crm.demo:demo_activities")),
     personal_data=CRM_PERSONAL_DATA,
     settings=(Setting("crm.base_currency", str, "EUR", "the currency the CRM board's column totals are shown in"),
               Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from fidus_desktop.bootstrap import open_context
-from fidus_desktop.services.crm.demo import demo_prospects
+from fidus_desktop.services.crm.demo import demo_activities, demo_prospects
 from fidus_desktop.services.demo import DEMO_SEED, DemoRun, demo_users
 from tests.conftest import ADMIN_PASSWORD
 
@@ -30,6 +30,9 @@ def board(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
         assert {p.owner for p in prospects} <= {"maria.costa", "lena.fischer"}
         lost = [services.prospects.history(admin, p.prospect_id)[-1] for p in prospects if p.stage == "Lost"]
         assert all(m.reason in services.crm_stages.lost_reasons() for m in lost)
+        demo_activities(run)
+        assert run.made["activities"] == 2 * 14  # two on each open prospect (8 Lead, 6 Negotiation)
+        assert services.crm_activities.my_day(admin)  # the demo administrator has follow-ups to do
         return [(p.display_name, p.stage, str(p.expected_amount)) for p in prospects]
     finally:
         ctx.close()

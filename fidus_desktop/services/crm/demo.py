@@ -54,3 +54,34 @@ def demo_prospects(run: DemoRun) -> None:
                 converted = True
             made += 1
     run.made["prospects"] = made
+
+
+# (kind, title, days from now it is due, done already): a pipeline's everyday follow-ups
+FOLLOW_UPS = [("call", "Intro call", -6, True), ("meeting", "Presentation of the fixed-yield note", -3, False),
+              ("email", "Send fact sheet", -1, False), ("call", "Check in after the proposal", 0, False),
+              ("document_request", "Passport and proof of address", 2, False), ("todo", "Prepare term sheet", 4, False),
+              ("meeting", "Meeting with the investment committee", 12, False)]
+
+
+def demo_activities(run: DemoRun) -> None:
+    """Follow-ups on the open prospects (order 31, after them): some done, some overdue, some today and
+    later, assigned to the prospect's owner or to the demo administrator, so every user's "my day" has work.
+    A completed call chains its next step like a real one."""
+    activities, rng, actor = run.services.crm_activities, run.rng, run.actor
+    now = activities.now().astimezone()
+    open_stages = {s.name for s in run.services.crm_stages.stages() if s.kind.value == "open"}
+    made = 0
+    for prospect in run.services.prospects.list(actor):
+        if prospect.stage not in open_stages:
+            continue
+        for kind, title, days, done in rng.sample(FOLLOW_UPS, 2):
+            due = (now + timedelta(days=days)).replace(hour=rng.choice([9, 11, 14, 16]), minute=0, second=0,
+                                                       microsecond=0)
+            assignee = rng.choice([prospect.owner, actor.username])
+            made_one = activities.log(actor, prospect.prospect_id, {"kind": kind, "title": title, "due": due,
+                                                                    "assignee": assignee, "priority": rng.choice(
+                                                                        ["low", "normal", "normal", "high"])})
+            if done:
+                activities.complete(actor, made_one.activity_id, outcome="Interested; wants the proposal")
+            made += 1
+    run.made["activities"] = made

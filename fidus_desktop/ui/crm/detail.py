@@ -1,6 +1,9 @@
-"""A prospect's details and its timeline of stage changes (who moved it, when, how long it had stayed, why)."""
+"""A prospect's details, its timeline of stage changes (who moved it, when, how long it had stayed, why) and
+the sections other parts of the CRM add below them (its activities)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,7 +31,8 @@ def stay(seconds: int | None) -> str:
 
 
 class ProspectDetailDialog(QDialog):
-    def __init__(self, prospect: Prospect, history: list[StageMove], parent: QWidget | None = None) -> None:
+    def __init__(self, prospect: Prospect, history: list[StageMove], parent: QWidget | None = None,
+                 sections: Sequence[tuple[str, QWidget]] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("prospectDetail")
         self.setWindowTitle(prospect.display_name)
@@ -56,5 +60,8 @@ class ProspectDetailDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel("Stage changes"))
         layout.addWidget(self.history, 1)
+        for title, widget in sections:
+            layout.addWidget(QLabel(title))
+            layout.addWidget(widget, 1)
         layout.addWidget(buttons)
-        self.resize(720, 520)
+        self.resize(820, 720 if sections else 520)

@@ -31,11 +31,13 @@ from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.prospects import BoardColumn, Funnel, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.crm.activities import ActivitiesPanel
 from fidus_desktop.ui.crm.board import Board
 from fidus_desktop.ui.crm.detail import ProspectDetailDialog
 from fidus_desktop.ui.crm.dialogs import LostReasonDialog, NewProspectDialog
 from fidus_desktop.ui.crm.funnel_view import FunnelView
 from fidus_desktop.ui.crm.list_model import ProspectTableModel
+from fidus_desktop.ui.crm.my_day import MyDayView
 from fidus_desktop.ui.session import UiSession
 
 TOPICS = {"crm_prospect", "crm_pipeline", "*"}
@@ -121,6 +123,13 @@ class CrmTab(QWidget):
         self.views.addTab(list_page, "List")
         self.funnel = FunnelView()
         self.views.addTab(self.funnel, "Funnel")
+        self.my_day = MyDayView(session)
+        self.my_day.open_prospect.connect(self.open_detail)
+        self.my_day.message.connect(self.message.setText)
+        self.views.addTab(self.my_day, "My day")
+        reminders = session.jobs.get("crm_reminders")
+        if reminders is not None:
+            reminders.reminded.connect(self.message.setText)
         toolbar = QHBoxLayout()
         for button in (self.new_button, self.move_button, self.convert_button):
             toolbar.addWidget(button)
@@ -227,7 +236,9 @@ class CrmTab(QWidget):
                                    on_error=lambda exc: show_error(exc, self))
 
     def _show_detail(self, loaded: tuple[Prospect, list[Any]]) -> None:
-        self.detail_dialog = ProspectDetailDialog(*loaded, parent=self)
+        activities = ActivitiesPanel(self.session, loaded[0].prospect_id)
+        activities.message.connect(self.message.setText)
+        self.detail_dialog = ProspectDetailDialog(*loaded, parent=self, sections=[("Activities", activities)])
         self.detail_dialog.open()
 
     def _is_won(self, prospect: Prospect) -> bool:
