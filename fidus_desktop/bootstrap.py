@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.activities import ActivityService
+    from fidus_desktop.services.crm.agents import AgentService
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
@@ -100,6 +101,7 @@ class Services:
     crm_stages: StageService
     prospects: ProspectService
     crm_activities: ActivityService
+    crm_agents: AgentService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

@@ -66,6 +66,8 @@ ARGS: dict[str, list[str]] = {
     "crm activities done": ["00000000-0000-7000-8000-000000000000"],
     "crm activities snooze": ["00000000-0000-7000-8000-000000000000", "--until", "2031-01-01"],
     "crm activities cancel": ["00000000-0000-7000-8000-000000000000"], "crm my-day": [],
+    "crm agents list": [], "crm agents add": ["AG-9", "--name", "Nine"], "crm agents rate": ["AG-9", "0.05"],
+    "crm agents introduce": ["AG-9", "INV-1"], "crm commissions": ["--period", "2023-Q1"],
     "screening lists import": ["ofac", "{tmp}/none.csv"], "screening check": ["--names", "{tmp}/none.txt"],
     "screening run": [], "screening alerts": [],
     "screening decide": ["00000000-0000-7000-8000-000000000000", "false_positive", "--reason", "another person"],
