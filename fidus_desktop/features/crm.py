@@ -36,7 +36,8 @@ CRM = Feature(
     session_jobs=(("crm_reminders", "fidus_desktop.ui.crm.reminders:session_reminders"),),  # from sign-in
     cli=("fidus_desktop.cli.crm",),
     demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),
-          (31, "fidus_desktop.services.crm.demo:demo_activities")),
+          (31, "fidus_desktop.services.crm.demo:demo_activities"),
+          (32, "fidus_desktop.services.crm.demo:demo_agents")),
     personal_data=PersonalDataRegistry.merged([CRM_PERSONAL_DATA, AGENT_PERSONAL_DATA]),
     settings=(Setting("crm.base_currency", str, "EUR", "the currency the CRM board's column totals are shown in"),
               Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),

@@ -11,6 +11,7 @@ from fidus_desktop.bootstrap import open_context
 from fidus_desktop.services.crm.demo import demo_activities, demo_prospects
 from fidus_desktop.services.demo import DEMO_SEED, DemoRun, demo_users
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.demo import open_demo
 
 
 def board(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
@@ -40,3 +41,17 @@ def board(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
 
 def test_demo_pipeline_is_complete_and_repeatable(tmp_path: Path) -> None:
     assert board(tmp_path, "a.db") == board(tmp_path, "b.db")
+
+
+def test_demo_office_has_agents_with_statements_in_every_status(demo_db: Path) -> None:
+    with open_demo(demo_db) as (services, admin):
+        agents = services.crm_agents.list(admin)
+        assert [a.code for a in agents] == ["AG-001", "AG-002"]
+        assert all(len(services.crm_agents.clients(admin, a.code)) == 5 for a in agents)
+        today = services.crm_agents.now().date()
+        quarter = (today.month - 1) // 3
+        period = f"{today.year}-Q{quarter}" if quarter else f"{today.year - 1}-Q4"
+        statements = services.crm_agents.statements_for(admin, period)
+        assert [s.status.value for s in statements if s.status] == ["approved", "pending"]
+        assert all(s.prepared_by == "lena.fischer" for s in statements)
+        assert any(s.lines for s in statements)

@@ -85,3 +85,31 @@ def demo_activities(run: DemoRun) -> None:
                 activities.complete(actor, made_one.activity_id, outcome="Interested; wants the proposal")
             made += 1
     run.made["activities"] = made
+
+
+AGENTS = [("AG-001", "Alpine Introductions GmbH", "office@alpine-intro.example", "0.10"),
+          ("AG-002", "Harbour Wealth Partners", "desk@harbourwealth.example", "0.125")]
+
+
+def demo_agents(run: DemoRun) -> None:
+    """Two referral agents (order 32, after the portfolio's fixed-yield investments), each the introducer of
+    five investors holding fixed-yield investments; last quarter's statements prepared by Lena Fischer (back
+    office), the first approved by the demo administrator, so every status is on screen."""
+    agents, rng, actor = run.services.crm_agents, run.rng, run.actor
+    investments = run.services.portfolio.products.list_investments(actor)
+    holders = sorted({i.investor_id for i in investments})
+    rng.shuffle(holders)
+    for (code, name, email, rate), clients in zip(AGENTS, (holders[:5], holders[5:10]), strict=True):
+        agents.add(actor, {"code": code, "name": name, "email": email, "rate": rate})
+        for investor_id in clients:
+            agents.introduce(actor, code, investor_id)
+    today = agents.now().date()
+    quarter = (today.month - 1) // 3
+    year, last = (today.year, quarter) if quarter else (today.year - 1, 4)
+    period = f"{year}-Q{last}"
+    back_office = run.made.get("lena.fischer")
+    if back_office is not None:
+        for code, *_ in AGENTS:
+            agents.prepare(back_office.actor(), code, period)
+        agents.approve(actor, AGENTS[0][0], period)
+    run.made["agents"] = len(AGENTS)

@@ -33,6 +33,7 @@ from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.crm.activities import ActivitiesPanel
 from fidus_desktop.ui.crm.board import Board
+from fidus_desktop.ui.crm.commissions_view import CommissionsView
 from fidus_desktop.ui.crm.detail import ProspectDetailDialog
 from fidus_desktop.ui.crm.dialogs import LostReasonDialog, NewProspectDialog
 from fidus_desktop.ui.crm.funnel_view import FunnelView
@@ -127,6 +128,9 @@ class CrmTab(QWidget):
         self.my_day.open_prospect.connect(self.open_detail)
         self.my_day.message.connect(self.message.setText)
         self.views.addTab(self.my_day, "My day")
+        self.commissions = CommissionsView(session)
+        self.commissions.message.connect(self.message.setText)
+        self.views.addTab(self.commissions, "Commissions")
         reminders = session.jobs.get("crm_reminders")
         if reminders is not None:
             reminders.reminded.connect(self.message.setText)
