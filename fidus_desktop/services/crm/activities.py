@@ -146,6 +146,7 @@ class ActivityService(Service):
         super().__init__(ctx)
         self.prospect_service = prospects
         prospects.on_convert.append(self.link_investor)
+        prospects.on_merge.append(self._moved)
         self.activities = ctx.store.collection(ACTIVITIES)
         self.templates = ctx.store.collection(TEMPLATES)
         self.prefs = ctx.store.collection(REMINDER_PREFS)
@@ -292,6 +293,11 @@ class ActivityService(Service):
         for doc in docs:
             self.activities.update(doc["_id"], {"investor_id": investor_id}, expected_version=doc["version"])
         return len(docs)
+
+    def _moved(self, duplicate_id: str, keep_id: str) -> None:
+        """A merge folded ``duplicate_id`` into ``keep_id``: its activities follow (inside the merge)."""
+        for doc in self.activities.find({"prospect_id": duplicate_id}):
+            self.activities.update(doc["_id"], {"prospect_id": keep_id}, expected_version=doc["version"])
 
     # -- reminders --------------------------------------------------------------------------------------------
     def reminder_lead(self, actor: Actor) -> int | None:

@@ -152,6 +152,8 @@ class ProspectService(Service):
         # (prospect id, investor id) → None, run inside the conversion's transaction: what else follows the
         # prospect to its investor (its activities)
         self.on_convert: builtins.list[Callable[[str, str], object]] = []
+        # (duplicate id, kept id) → None, inside a merge's transaction: re-point what belongs to the duplicate
+        self.on_merge: builtins.list[Callable[[str, str], object]] = []
 
     def ensure_indexes(self) -> None:
         for key in ("email_key", "phone_key", "name_key"):
@@ -382,6 +384,70 @@ class ProspectService(Service):
             rec.record("crm.prospect_convert", "crm_prospect", prospect_id,
                        after={"investor_id": investor.investor_id, "number": number})
         return investor.investor_id
+
+    def export_rows(self, actor: Actor) -> builtins.list[dict[str, Any]]:
+        """Every prospect with every field under the import file's column names (so a file exported here reads
+        like one to import), plus its id, stage, lost reason and investor id; oldest first."""
+        require(actor, CrmPermission.READ)
+        fields = ("kind", *TEXT_FIELDS, "country", "expected_amount", "currency", "expected_close", "next_follow_up",
+                  "stage", "lost_reason", "investor_id", "created_at")
+        return [{"id": d["_id"], **{f: d.get(f) for f in fields}}
+                for d in self.prospects.find({}, sort=[("created_at", 1), ("_id", 1)])]
+
+    # -- duplicates and merging ---------------------------------------------------------------------------------
+    def duplicate_groups(self, actor: Actor) -> builtins.list[builtins.list[Prospect]]:
+        """Prospects that share an e-mail, phone or name key with another prospect, in groups (oldest first
+        in each): what a user may want to merge."""
+        require(actor, CrmPermission.READ)
+        docs = self.prospects.find({}, sort=[("created_at", 1), ("_id", 1)])
+        parent = {d["_id"]: d["_id"] for d in docs}
+
+        def root(doc_id: str) -> str:
+            while parent[doc_id] != doc_id:
+                doc_id = parent[doc_id]
+            return doc_id
+
+        first_with: dict[tuple[str, str], str] = {}
+        for doc in docs:
+            for key in ("email_key", "phone_key", "name_key"):
+                if doc.get(key):
+                    other = first_with.setdefault((key, doc[key]), doc["_id"])
+                    parent[root(doc["_id"])] = root(other)
+        groups: dict[str, builtins.list[Prospect]] = {}
+        for doc in docs:
+            groups.setdefault(root(doc["_id"]), []).append(Prospect.from_doc(doc))
+        return [group for group in groups.values() if len(group) > 1]
+
+    def merge(self, actor: Actor, keep_id: str, duplicate_id: str) -> Prospect:
+        """Fold ``duplicate_id`` into ``keep_id``: the kept prospect's empty fields take the duplicate's values,
+        the duplicate's stage log and activities move to it, and the duplicate is removed; one transaction,
+        audited (field names, never values)."""
+        if keep_id == duplicate_id:
+            raise ValidationError({"duplicate": "Choose two different prospects to merge."})
+        with self.changing(actor, CrmPermission.MANAGE) as rec:
+            keep, duplicate = self._require(keep_id), self._require(duplicate_id)
+            if duplicate.get("investor_id"):
+                raise ValidationError({"duplicate": f"{Prospect.from_doc(duplicate).display_name} became an "
+                                                    "investor; merge the other prospect into it instead."})
+            filled = {k: duplicate[k] for k in (*TEXT_FIELDS, "country", "expected_amount", "currency",
+                                                "expected_close", "next_follow_up")
+                      if keep.get(k) in (None, "") and duplicate.get(k) not in (None, "")}
+            if "expected_amount" in filled and keep.get("currency") and not filled.get("currency"):
+                del filled["expected_amount"]  # an amount only goes with its own currency
+            merged = {**keep, **filled}
+            keys = self._keys(merged)
+            changes = {**filled, "email_key": keys.email, "phone_key": keys.phone, "name_key": keys.name,
+                       "updated_at": self.now()}
+            after = self.prospects.update(keep_id, changes, expected_version=keep["version"])
+            for change in self.changes.find({"prospect_id": duplicate_id}):
+                self.changes.update(change["_id"], {"prospect_id": keep_id, "merged_from": duplicate_id},
+                                    expected_version=change["version"])
+            for follow in self.on_merge:
+                follow(duplicate_id, keep_id)
+            self.prospects.delete(duplicate_id, expected_version=duplicate["version"])
+            rec.record("crm.prospect_merge", "crm_prospect", keep_id, before={"merged": duplicate_id},
+                       after={"kept": keep_id, "filled": sorted(filled)})
+        return Prospect.from_doc(after)
 
     def _next_investor_number(self) -> str:
         while True:

@@ -31,11 +31,12 @@ from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.prospects import BoardColumn, Funnel, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.activities import ActivitiesPanel
 from fidus_desktop.ui.crm.board import Board
 from fidus_desktop.ui.crm.commissions_view import CommissionsView
 from fidus_desktop.ui.crm.detail import ProspectDetailDialog
-from fidus_desktop.ui.crm.dialogs import LostReasonDialog, NewProspectDialog
+from fidus_desktop.ui.crm.dialogs import LostReasonDialog, MergeDialog, NewProspectDialog
 from fidus_desktop.ui.crm.funnel_view import FunnelView
 from fidus_desktop.ui.crm.list_model import ProspectTableModel
 from fidus_desktop.ui.crm.my_day import MyDayView
@@ -59,6 +60,7 @@ class CrmTab(QWidget):
         self.lost_dialog: LostReasonDialog | None = None
         self.new_dialog: NewProspectDialog | None = None
         self.detail_dialog: ProspectDetailDialog | None = None
+        self.merge_dialog: MergeDialog | None = None
 
         self.new_button = QPushButton("New prospect…")
         self.new_button.setObjectName("newProspect")
@@ -115,6 +117,8 @@ class CrmTab(QWidget):
         filter_row.addStretch(1)
         self.stage_filter.currentTextChanged.connect(lambda _: self.load_list())
         self.overdue_only.toggled.connect(lambda _: self.load_list())
+        self.export = TableExport(self.table, "Prospects", session.runner)
+        filter_row.addWidget(self.export.button)
         list_layout.addLayout(filter_row)
         list_layout.addWidget(self.table)
 
@@ -227,6 +231,10 @@ class CrmTab(QWidget):
         convert.setEnabled(self.editable and self._is_won(prospect) and not prospect.investor_id)
         convert.triggered.connect(lambda: self.convert(prospect))
         menu.addAction(convert)
+        merge = menu.addAction("Merge a duplicate into this…")
+        merge.setObjectName("mergeAction")
+        merge.setEnabled(self.editable)
+        merge.triggered.connect(lambda: self.find_duplicates(prospect))
         details = menu.addAction("Details and history…")
         details.setObjectName("detailsAction")
         details.triggered.connect(lambda: self.open_detail(prospect.prospect_id))
@@ -282,6 +290,35 @@ class CrmTab(QWidget):
         self.session.runner.submit(
             run, owner=self, changes=("crm_prospect", "investor"),
             on_done=lambda number: self.message.setText(f"{prospect.display_name} is now investor {number}."),
+            on_error=self._refused)
+
+    def find_duplicates(self, prospect: Prospect) -> None:
+        """Look for the prospect's duplicates in the worker, then ask which to merge into it."""
+        prospects, actor = self.session.services.prospects, self.session.actor
+
+        def others() -> list[Prospect]:
+            group = next((g for g in prospects.duplicate_groups(actor)
+                          if any(p.prospect_id == prospect.prospect_id for p in g)), [])
+            return [p for p in group if p.prospect_id != prospect.prospect_id and not p.investor_id]
+
+        self.session.runner.submit(others, owner=self, key="duplicates",
+                                   on_done=lambda found: self._offer_merge(prospect, found),
+                                   on_error=lambda exc: show_error(exc, self))
+
+    def _offer_merge(self, keep: Prospect, duplicates: list[Prospect]) -> None:
+        if not duplicates:
+            self.message.setText(f"No other prospect shares {keep.display_name}'s e-mail, phone or name.")
+            return
+        self.merge_dialog = MergeDialog(keep, duplicates, self)
+        self.merge_dialog.accepted.connect(lambda: self._merge(keep, self.merge_dialog.chosen()))
+        self.merge_dialog.open()
+
+    def _merge(self, keep: Prospect, duplicate_id: str) -> None:
+        services, actor = self.session.services, self.session.actor
+        self.session.runner.submit(
+            lambda: services.prospects.merge(actor, keep.prospect_id, duplicate_id), owner=self,
+            changes=("crm_prospect", "crm_activity"),
+            on_done=lambda p: self.message.setText(f"Merged the duplicate into {p.display_name}."),
             on_error=self._refused)
 
     def open_new_prospect(self) -> None:
