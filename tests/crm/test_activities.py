@@ -3,6 +3,7 @@ reminders shown once (also those missed while closed), per-user lead, conversion
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,7 +138,7 @@ def test_reminders_show_once_with_the_users_lead(office: tuple[AppContext, Actor
         activities.set_reminder_lead(pm, -5)
 
 
-def test_conversion_links_activities_and_erasure_removes_them(office: tuple[AppContext, Actor, Actor]) -> None:
+def test_conversion_links_activities_and_erasure_blanks_them(office: tuple[AppContext, Actor, Actor]) -> None:
     ctx, admin, pm = office
     activities = ctx.services.crm_activities
     pid = prospect(ctx, pm)
@@ -145,10 +146,15 @@ def test_conversion_links_activities_and_erasure_removes_them(office: tuple[AppC
     ctx.services.prospects.move(pm, pid, "Won")
     investor_id = ctx.services.prospects.convert(admin, pid)  # converting needs investors.manage too
     assert [a.investor_id for a in activities.for_record(pm, investor_id=investor_id)] == [investor_id]
+    assert ctx.services.kyc.case_of(admin, investor_id) is not None  # onboarding starts with its KYC case
     other = prospect(ctx, pm, "Vogel")
     activities.log(pm, other, {"kind": "todo", "notes": "private"})
+    exported = json.loads(ctx.services.personal_data.export_person(admin, other)[0])
+    assert [a["notes"] for a in exported["collections"]["crm_activities"]] == ["private"]
+    assert len(exported["collections"]["crm_stage_changes"]) == 1
     ctx.services.personal_data.erase_person(admin, other, now=MONDAY_9)
-    assert activities.activities.count({"prospect_id": other}) == 0
+    [erased] = activities.for_record(admin, prospect_id=other)
+    assert (erased.title, erased.notes) == ("[erased]", "[erased]")
 
 
 def test_permissions(office: tuple[AppContext, Actor, Actor]) -> None:

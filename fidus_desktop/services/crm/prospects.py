@@ -50,12 +50,14 @@ from fidus_desktop.store.port import Document
 
 PROSPECTS = "crm_prospects"
 STAGE_CHANGES = "crm_stage_changes"
-ACTIVITIES = "crm_activities"  # follow-ups (services.crm.activities), erased with their prospect
+ACTIVITIES = "crm_activities"  # follow-ups (services.crm.activities): in the prospect's data-protection export
 KINDS = ("person", "organisation")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "email_key", "phone_key", "name_key")
 CRM_PERSONAL_DATA = PersonalDataRegistry(
-    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS,
-                             dependents=((STAGE_CHANGES, "prospect_id"), (ACTIVITIES, "prospect_id")))])
+    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS),
+            # its stage log and activities go with it in an export; an erasure blanks their free text
+            PersonCollection(STAGE_CHANGES, "prospect_id", ("note",)),
+            PersonCollection(ACTIVITIES, "prospect_id", ("title", "notes", "outcome"))])
 TEXT_FIELDS = {"first_name": 100, "last_name": 100, "organisation": 200, "job_title": 100, "email": 254,
                "phone": 40, "language": 20, "source": 100, "owner": 100, "agent_code": 40, "next_step": 500,
                "notes": 5000}
