@@ -28,9 +28,9 @@ from fidus_desktop.domain.crm.funnel import (
     CurrencyTotal,
     StageFigures,
     column_total,
-    currency_totals,
     outcome_counts,
     stage_figures,
+    weighted_totals,
 )
 from fidus_desktop.domain.crm.matching import Candidate, DuplicateMatch, MatchKeys, find_duplicates, phone_problem
 from fidus_desktop.domain.crm.stages import PipelineError, Stage, StageChange, StageKind, check_move, stage_change
@@ -58,6 +58,7 @@ CRM_PERSONAL_DATA = PersonalDataRegistry(
             # its stage log and activities go with it in an export; an erasure blanks their free text
             PersonCollection(STAGE_CHANGES, "prospect_id", ("note",)),
             PersonCollection(ACTIVITIES, "prospect_id", ("title", "notes", "outcome"))])
+BOARD_CARDS = 100  # cards a board column shows; the List shows every prospect, a page at a time
 TEXT_FIELDS = {"first_name": 100, "last_name": 100, "organisation": 200, "job_title": 100, "email": 254,
                "phone": 40, "language": 20, "source": 100, "owner": 100, "agent_code": 40, "next_step": 500,
                "notes": 5000}
@@ -127,9 +128,10 @@ class BoardColumn:
     the same in the office's base currency at today's rate (``in_base.unconverted``: amounts with no rate)."""
 
     stage: Stage
-    prospects: tuple[Prospect, ...]
+    prospects: tuple[Prospect, ...]  # the first ``cards`` of the stage: soonest follow-up first, then oldest
     totals: tuple[CurrencyTotal, ...]
     in_base: ColumnTotal
+    count: int  # every prospect in the stage (more than ``prospects`` holds when the column is cut)
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ class ProspectService(Service):
             self.prospects.ensure_index([key])
         self.prospects.ensure_index(["stage", "next_follow_up"])
         self.prospects.ensure_index(["investor_id"])
+        self.prospects.ensure_index(["created_at"])
         self.changes.ensure_index(["prospect_id", "at"])
         sequences.ensure_indexes(self.store)
 
@@ -182,27 +185,48 @@ class ProspectService(Service):
             found = [p for p in found if p.overdue(overdue_on)]
         return found
 
-    def board(self, actor: Actor) -> builtins.list[BoardColumn]:
-        """The pipeline board: every stage in order with its prospects (soonest follow-up first, then oldest)
-        and their totals. Stages are only added or reordered, never removed, so every prospect has a column."""
-        prospects = self.list(actor)
+    def board(self, actor: Actor, *, cards: int = BOARD_CARDS) -> builtins.list[BoardColumn]:
+        """The pipeline board: every stage in order with its first ``cards`` prospects (soonest follow-up first,
+        then oldest) and, from one aggregate query over every prospect, its count and totals. Stages are only
+        added or reordered, never removed, so every prospect has a column."""
+        require(actor, CrmPermission.READ)
         try:
             check_currency(self.base_currency)
         except ValueError:
             raise ValidationError({"crm.base_currency": f"The setting crm.base_currency is {self.base_currency!r}, "
                                    "not a currency; set it to a three-letter code such as EUR."}) from None
         today = self.now().date()
+        counts: dict[str, int] = {}
+        sums: dict[str, dict[str, Decimal]] = {}
+        for group in self.prospects.group_totals({}, ["stage", "currency"], "expected_amount"):
+            stage_name, currency = group.key
+            counts[stage_name] = counts.get(stage_name, 0) + group.count
+            if currency and group.total:
+                sums.setdefault(stage_name, {})[currency] = group.total
         columns = []
         for stage in self.stages.stages():
-            mine = sorted((p for p in prospects if p.stage == stage.name),
-                          key=lambda p: (p.next_follow_up is None, p.next_follow_up or date.max))
-            amounts = [Money(p.expected_amount, p.currency) for p in mine
-                       if p.expected_amount is not None and p.currency]
-            totals = currency_totals(stage, amounts)
-            in_base = column_total(stage, len(mine), {t.total.currency: t.total.amount for t in totals},
-                                   self.base_currency, lambda money, to: self._converted(money, to, today))
-            columns.append(BoardColumn(stage, tuple(mine), totals, in_base))
+            mine = self._cards(stage.name, cards) if counts.get(stage.name) else []
+            by_currency = sums.get(stage.name, {})
+            in_base = column_total(stage, counts.get(stage.name, 0), by_currency, self.base_currency,
+                                   lambda money, to: self._converted(money, to, today))
+            columns.append(BoardColumn(stage, tuple(mine), weighted_totals(stage, by_currency), in_base,
+                                       counts.get(stage.name, 0)))
         return columns
+
+    def _cards(self, stage: str, limit: int) -> builtins.list[Prospect]:
+        """A stage's first ``limit`` prospects: with a follow-up day, soonest first, then those without."""
+        order = [("next_follow_up", 1), ("created_at", 1), ("_id", 1)]
+        dated = self.prospects.find({"stage": stage, "next_follow_up": {"$ne": None}}, sort=order, limit=limit)
+        rest = self.prospects.find({"stage": stage, "next_follow_up": None}, sort=order[1:],
+                                   limit=limit - len(dated)) if len(dated) < limit else []
+        return [Prospect.from_doc(d) for d in [*dated, *rest]]
+
+    def filter_choices(self, actor: Actor) -> dict[str, builtins.list[str]]:
+        """The owners, sources and countries in use (the list's filter choices), from grouping queries."""
+        require(actor, CrmPermission.READ)
+        return {name: sorted(str(g.key[0]) for g in self.prospects.group_totals({}, [name], "expected_amount")
+                             if g.key[0])
+                for name in ("owner", "source", "country")}
 
     def _converted(self, money: Money, to: str, on: date) -> Money | None:
         """``money`` in ``to`` at the FX service's rate for ``on``; None when there is no rate (shown as such)."""

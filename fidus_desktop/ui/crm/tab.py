@@ -156,24 +156,22 @@ class CrmTab(QWidget):
     def reload(self) -> None:
         services, actor = self.session.services, self.session.actor
 
-        def load() -> tuple[list[BoardColumn], list[str], Funnel]:
+        def load() -> tuple[list[BoardColumn], list[str], Funnel, dict[str, list[str]]]:
             return (services.prospects.board(actor), services.crm_stages.lost_reasons(),
-                    services.prospects.funnel(actor))
+                    services.prospects.funnel(actor), services.prospects.filter_choices(actor))
 
         self.session.runner.submit(load, owner=self, key="board", on_done=self._show,
                                    on_error=lambda exc: show_error(exc, self))
 
-    def _show(self, loaded: tuple[list[BoardColumn], list[str], Funnel]) -> None:
-        columns, self.reasons, funnel = loaded
+    def _show(self, loaded: tuple[list[BoardColumn], list[str], Funnel, dict[str, list[str]]]) -> None:
+        columns, self.reasons, funnel, choices = loaded
         self.funnel.show_funnel(funnel)
         self.stages = [c.stage for c in columns]
         self.board.show_columns(columns, date.today(), self.editable)
         wanted = self.stage_filter.currentText() or ALL_STAGES
         _refill(self.stage_filter, [ALL_STAGES, *(s.name for s in self.stages)], wanted)
-        everyone = [p for c in columns for p in c.prospects]
         for name, combo in self.filters.items():
-            values = sorted({getattr(p, name) for p in everyone if getattr(p, name)})
-            _refill(combo, [ANY, *values], combo.currentText() or ANY)
+            _refill(combo, [ANY, *choices[name]], combo.currentText() or ANY)
         self.load_list()
 
     def list_filters(self) -> dict[str, Any]:
