@@ -17,7 +17,7 @@ check refuses a concurrent second conversion).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -58,6 +58,9 @@ CRM_PERSONAL_DATA = PersonalDataRegistry(
             # its stage log and activities go with it in an export; an erasure blanks their free text
             PersonCollection(STAGE_CHANGES, "prospect_id", ("note",)),
             PersonCollection(ACTIVITIES, "prospect_id", ("title", "notes", "outcome"))])
+SORTABLE = frozenset({"name_key", "organisation", "stage", "expected_amount", "currency", "owner", "next_follow_up",
+                      "source", "country", "investor_id", "created_at"})
+MAX_PAGE = 1000
 BOARD_CARDS = 100  # cards a board column shows; the List shows every prospect, a page at a time
 TEXT_FIELDS = {"first_name": 100, "last_name": 100, "organisation": 200, "job_title": 100, "email": 254,
                "phone": 40, "language": 20, "source": 100, "owner": 100, "agent_code": 40, "next_step": 500,
@@ -164,7 +167,8 @@ class ProspectService(Service):
             self.prospects.ensure_index([key])
         self.prospects.ensure_index(["stage", "next_follow_up"])
         self.prospects.ensure_index(["investor_id"])
-        self.prospects.ensure_index(["created_at"])
+        for field in ("created_at", "owner", "source", "country", "next_follow_up"):
+            self.prospects.ensure_index([field])
         self.changes.ensure_index(["prospect_id", "at"])
         sequences.ensure_indexes(self.store)
 
@@ -174,16 +178,40 @@ class ProspectService(Service):
         return Prospect.from_doc(self._require(prospect_id))
 
     def list(self, actor: Actor, *, stage: str | None = None, owner: str | None = None, source: str | None = None,
-             country: str | None = None, overdue_on: date | None = None) -> list[Prospect]:
+             country: str | None = None, overdue_on: date | None = None) -> builtins.list[Prospect]:
         """Prospects oldest first; each filter given narrows the list (``overdue_on``: a follow-up before that
         day on a prospect not yet converted)."""
         require(actor, CrmPermission.READ)
+        query = self._query(stage=stage, owner=owner, source=source, country=country, overdue_on=overdue_on)
+        return [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
+
+    def count(self, actor: Actor, filters: Mapping[str, Any]) -> int:
+        """How many prospects ``page`` can show for ``filters`` (the keywords of ``list``)."""
+        require(actor, CrmPermission.READ)
+        return self.prospects.count(self._query(**filters))
+
+    def page(self, actor: Actor, filters: Mapping[str, Any], sort: Sequence[tuple[str, int]] | None, offset: int,
+             limit: int) -> builtins.list[Prospect]:
+        """One page of the list (the lazy table's), sorted by one of ``SORTABLE`` (default: oldest first);
+        amounts sort by currency, then value."""
+        require(actor, CrmPermission.READ)
+        order: builtins.list[tuple[str, int]] = []
+        for key, direction in sort or [("created_at", 1)]:
+            if key not in SORTABLE or direction not in (1, -1):
+                raise ValidationError({"sort": f"The list cannot be sorted by {key!r}."})
+            order += [("currency", direction), (key, direction)] if key == "expected_amount" else [(key, direction)]
+        if not 0 < limit <= MAX_PAGE or offset < 0:
+            raise ValidationError({"limit": f"A page holds 1 to {MAX_PAGE} prospects."})
+        docs = self.prospects.find(self._query(**filters), sort=[*order, ("_id", 1)], skip=offset, limit=limit)
+        return [Prospect.from_doc(d) for d in docs]
+
+    def _query(self, *, stage: str | None = None, owner: str | None = None, source: str | None = None,
+               country: str | None = None, overdue_on: date | None = None) -> dict[str, Any]:
         query: dict[str, Any] = {"stage": self.stages.stage(stage).name} if stage else {}
         query.update({k: v for k, v in (("owner", owner), ("source", source), ("country", country)) if v})
-        found = [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
         if overdue_on is not None:
-            found = [p for p in found if p.overdue(overdue_on)]
-        return found
+            query.update({"next_follow_up": {"$lt": overdue_on}, "investor_id": None})
+        return query
 
     def board(self, actor: Actor, *, cards: int = BOARD_CARDS) -> builtins.list[BoardColumn]:
         """The pipeline board: every stage in order with its first ``cards`` prospects (soonest follow-up first,

@@ -84,7 +84,7 @@ class CrmTab(QWidget):
         self.board.menu_requested.connect(lambda p, pos: self.card_menu(p).popup(pos))
         self.board.opened.connect(self.open_detail)
 
-        self.model = ProspectTableModel()
+        self.model = ProspectTableModel(session)
         self.table = QTableView()
         self.table.setObjectName("prospectsTable")
         self.table.setModel(self.model)
@@ -185,10 +185,8 @@ class CrmTab(QWidget):
         return chosen
 
     def load_list(self) -> None:
-        filters = self.list_filters()
-        services, actor = self.session.services, self.session.actor
-        self.session.runner.submit(lambda: services.prospects.list(actor, **filters), owner=self, key="list",
-                                   on_done=self.model.set_rows, on_error=lambda exc: show_error(exc, self))
+        """The list's first page for the filters chosen (the model asks the service in the worker)."""
+        self.model.set_filter(self.list_filters())
 
     # -- the selected prospect -----------------------------------------------------------------------------
     def selected(self) -> Prospect | None:
