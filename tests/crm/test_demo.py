@@ -1,4 +1,4 @@
-"""The demo pipeline: 20 prospects across every stage through the service, one converted, follow-ups around
+"""The demo pipeline: 60 prospects (and 3 duplicates) across every stage through the service, one converted, follow-ups around
 today (some overdue), the same board for the same seed."""
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ def board(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
         run = DemoRun(services, random.Random(DEMO_SEED), admin)
         demo_users(run)
         demo_prospects(run)
-        assert run.made["prospects"] == 20
+        assert (run.made["prospects"], run.made["duplicates"]) == (60, 3)
         prospects = services.prospects.list(admin)
-        assert Counter(p.stage for p in prospects) == {"Lead": 8, "Negotiation": 6, "Won": 3, "Lost": 3}
+        assert Counter(p.stage for p in prospects) == {"Lead": 27, "Negotiation": 18, "Won": 9, "Lost": 9}
         assert [p.stage for p in prospects if p.investor_id] == ["Won"]
         today = services.prospects.now().date()
         assert any(p.next_follow_up < today for p in prospects)
@@ -32,7 +32,8 @@ def board(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
         lost = [services.prospects.history(admin, p.prospect_id)[-1] for p in prospects if p.stage == "Lost"]
         assert all(m.reason in services.crm_stages.lost_reasons() for m in lost)
         demo_activities(run)
-        assert run.made["activities"] == 2 * 14  # two on each open prospect (8 Lead, 6 Negotiation)
+        assert run.made["activities"] == 2 * 45  # two on each open prospect (27 Lead, 18 Negotiation)
+        assert len(services.prospects.duplicate_groups(admin)) == 3
         assert services.crm_activities.my_day(admin)  # the demo administrator has follow-ups to do
         return [(p.display_name, p.stage, str(p.expected_amount)) for p in prospects]
     finally:

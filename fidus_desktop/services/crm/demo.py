@@ -1,5 +1,6 @@
-"""The demo office's pipeline: 20 prospects across the stages, made through ``ProspectService`` (so each
-has its stage log and audit entries like a real one), with follow-ups around today, some overdue.
+"""The demo office's pipeline: about 60 prospects across the stages, made through ``ProspectService`` (so
+each has its stage log and audit entries like a real one), with follow-ups around today, some overdue, and
+three duplicates to merge; then their follow-up activities (order 31) and two referral agents (order 32).
 
 Order 30: after the portfolio (duplicate checks look at its investors; one won prospect is converted).
 """
@@ -11,24 +12,30 @@ from datetime import timedelta
 from fidus_desktop.services.crm.prospects import DuplicatesFound
 from fidus_desktop.services.demo import DemoRun
 
-PEOPLE = [("Amelia", "Hartmann"), ("Noah", "Lindqvist"), ("Sofia", "Marchetti"), ("Lucas", "Dubois"),
-          ("Hannah", "Vogel"), ("Oliver", "Brennan"), ("Clara", "Jansen"), ("Mateo", "Ruiz"), ("Ines", "Ferreira"),
-          ("Felix", "Baumann"), ("Nora", "Kowalski"), ("Elias", "Novak")]
+FIRST_NAMES = ["Amelia", "Noah", "Sofia", "Lucas", "Hannah", "Oliver", "Clara", "Mateo", "Ines", "Felix",
+               "Nora", "Elias"]
+LAST_NAMES = ["Hartmann", "Lindqvist", "Marchetti", "Dubois", "Vogel", "Brennan", "Jansen", "Ruiz", "Ferreira",
+              "Baumann", "Kowalski", "Novak"]
 ORGANISATIONS = ["Alpine Family Office AG", "Rhein Pension Fund", "Northgate Endowment Trust",
                  "Lakeside Foundation", "Meridian Insurance plc", "Harbour Church Trust", "Tessin Holding SA",
-                 "Kestrel Charitable Trust"]
+                 "Kestrel Charitable Trust", "Danube Medical Foundation", "Solent Pension Scheme",
+                 "Geneva Lakeside Holding SA", "Brightwater University Endowment"]
 COUNTRIES = ["DE", "GB", "CH", "FR", "NL", "AT", "LU"]
 SOURCES = ["referral", "event", "website", "existing investor", "agent"]
 OWNERS = ["maria.costa", "lena.fischer"]
 # (stage, how many): the board of an office a few months into its pipeline
-STAGES = [("Lead", 8), ("Negotiation", 6), ("Won", 3), ("Lost", 3)]
+STAGES = [("Lead", 24), ("Negotiation", 18), ("Won", 9), ("Lost", 9)]
+DUPLICATES = 3  # prospects entered twice (another e-mail case, the name again), for the user to merge
 
 
 def demo_prospects(run: DemoRun) -> None:
     prospects, rng, actor = run.services.prospects, run.rng, run.actor
     lost_reasons = run.services.crm_stages.lost_reasons()
     today = prospects.now().date()
-    names = [{"first_name": f, "last_name": last} for f, last in PEOPLE] + [{"organisation": o} for o in ORGANISATIONS]
+    people = [(f, last) for f in FIRST_NAMES for last in LAST_NAMES]
+    rng.shuffle(people)
+    names = [{"first_name": f, "last_name": last, "email": f"{f}.{last}@example.com".lower()}
+             for f, last in people[:54]] + [{"organisation": o} for o in ORGANISATIONS]
     rng.shuffle(names)
     made, converted = 0, False
     for stage, count in STAGES:
@@ -54,6 +61,20 @@ def demo_prospects(run: DemoRun) -> None:
                 converted = True
             made += 1
     run.made["prospects"] = made
+    demo_duplicates(run)
+
+
+def demo_duplicates(run: DemoRun) -> None:
+    """Three prospects entered again by someone else: the same person with the e-mail in capitals, from an
+    event; kept beside the original (``allow_duplicates``) for the user to merge."""
+    prospects, actor = run.services.prospects, run.actor
+    originals = [p for p in prospects.list(actor, stage="Lead") if p.email][:DUPLICATES]
+    for original in originals:
+        prospects.create(actor, {"first_name": original.first_name, "last_name": original.last_name,
+                                 "email": (original.email or "").upper(), "source": "event",
+                                 "owner": "lena.fischer" if original.owner == "maria.costa" else "maria.costa"},
+                         allow_duplicates=True)
+    run.made["duplicates"] = len(originals)
 
 
 # (kind, title, days from now it is due, done already): a pipeline's everyday follow-ups
