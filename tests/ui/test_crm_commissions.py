@@ -4,6 +4,7 @@ Prepare → Approve (refused to the preparer, allowed to a colleague) → Mark p
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.crm.commissions_view import CommissionsView
 from fidus_desktop.ui.session import UiSession
 from tests.conftest import ADMIN_PASSWORD
-from tests.support.forms import click
+from tests.support.forms import click, field_error, submit_form
 
 
 @pytest.fixture
@@ -84,3 +85,18 @@ def test_a_portfolio_manager_cannot_approve(qtbot: QtBot, office: tuple[AppConte
     view = open_view(qtbot, context, pm, inline_runner)
     assert view.findChild(QPushButton, "prepare").isEnabled()
     assert not view.findChild(QPushButton, "approve").isEnabled()
+
+
+def test_new_agent_dialog(qtbot: QtBot, office: tuple[AppContext, Actor, Actor], inline_runner: InlineRunner) -> None:
+    context, admin, _ = office
+    view = open_view(qtbot, context, admin, inline_runner)
+    click(qtbot, view.findChild(QPushButton, "newAgent"))
+    dialog = view.agent_dialog
+    submit_form(qtbot, dialog, code="AG-1", name="Again", rate="90 %")
+    assert "already an agent AG-1" in field_error(dialog, "code")
+    assert "0.5" in field_error(dialog, "rate")
+    submit_form(qtbot, dialog, code="ag-3", name="Third Partners", rate="7.5 %")
+    assert not dialog.isVisible()
+    assert [view.statements.record(r).agent.code for r in range(view.statements.rowCount())] == [
+        "AG-1", "AG-2", "AG-3"]
+    assert context.services.crm_agents.get(admin, "AG-3").rate == Decimal("0.075")

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.reports.commission_statement import rate_text, statement_filename, write_commission_file
 from fidus_desktop.services.crm import CrmPermission
-from fidus_desktop.services.crm.agents import CommissionStatement, StatementLine
+from fidus_desktop.services.crm.agents import Agent, CommissionStatement, StatementLine
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -70,6 +71,22 @@ LINE_COLUMNS: list[Column[StatementLine]] = [
 ]
 
 
+class NewAgentDialog(ServiceFormDialog):
+    """A referral agent: code, name, contact details and commission rate."""
+
+    changes = frozenset({"crm_agent"})
+
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(session, "New referral agent", "Add", parent)
+        self.edits = {name: self.add_field(name, label, QLineEdit()) for name, label in (
+            ("code", "Code (e.g. AG-003)"), ("name", "Name"), ("email", "E-mail"), ("phone", "Phone"),
+            ("rate", "Commission rate (default 10 %)"))}
+
+    def call(self) -> Agent:
+        values = {name: edit.text() for name, edit in self.edits.items()}
+        return self.session.services.crm_agents.add(self.session.actor, values)
+
+
 def _table(model: RecordTableModel[Any], name: str) -> QTableView:
     table = QTableView()
     table.setObjectName(name)
@@ -104,7 +121,9 @@ class CommissionsView(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Period"))
         row.addWidget(self.period)
+        self.agent_dialog: NewAgentDialog | None = None
         for name, text, permission, slot in (
+                ("newAgent", "New agent…", CrmPermission.MANAGE, self.new_agent),
                 ("prepare", "Prepare for approval", CrmPermission.MANAGE, self.prepare),
                 ("approve", "Approve", CrmPermission.COMMISSIONS, self.approve),
                 ("paid", "Mark paid", CrmPermission.COMMISSIONS, self.mark_paid),
@@ -162,6 +181,14 @@ class CommissionsView(QWidget):
             lambda: getattr(agents, call)(actor, code, period), owner=self, changes=CHANGES,
             on_done=lambda s: self.message.emit(f"Commissions {period} of {code} {verb}: {_totals(s)}."),
             on_error=lambda exc: show_error(exc, self))
+
+    def new_agent(self) -> None:
+        self.agent_dialog = NewAgentDialog(self.session, self)
+        self.agent_dialog.accepted.connect(lambda: self.message.emit(
+            f"Agent {self.agent_dialog.result_value.code} added; record the clients they introduce with "
+            "`fidus crm agents introduce` or by converting prospects that name their code."))
+        self.agent_dialog.accepted.connect(self.reload)
+        self.agent_dialog.open()
 
     def prepare(self) -> None:
         self._step("prepared for approval", "prepare")
