@@ -1,13 +1,15 @@
-"""``fidus crm activities list|add|done|snooze|cancel`` and ``fidus crm my-day``: follow-ups from the shell.
+"""``fidus crm activities list|add|done|snooze|cancel``, ``fidus crm my-day`` and ``fidus crm chains list|set``:
+follow-ups and the templates that chain them, from the shell.
 
 Registered under ``fidus crm`` by ``cli.crm`` (one ``crm`` command, several modules)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import datetime
 
-from fidus_desktop.cli.common import EXIT_OK, acting, emit_json, print_table
+from fidus_desktop.cli.common import EXIT_OK, acting, emit_json, fail, print_table, read_bytes
 from fidus_desktop.domain.crm.activities import ActivityKind, Priority
 from fidus_desktop.services.crm.activities import Activity, DayItem
 
@@ -87,6 +89,33 @@ def cmd_my_day(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_chains_list(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, _actor):
+        templates = ctx.services.crm_activities.chain_templates()
+    if args.json:
+        emit_json({"templates": templates})
+    else:
+        print_table([{"after": f"{t.after_kind.value}" + (f" '{t.after_title}'" if t.after_title else ""),
+                      "plans": f"{t.next_kind.value} '{t.next_title}'", "due in days": t.due_in_days}
+                     for t in templates], ["after", "plans", "due in days"])
+    return EXIT_OK
+
+
+def cmd_chains_set(args: argparse.Namespace) -> int:
+    try:
+        loaded = json.loads(read_bytes(args.file).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{args.file} is not JSON ({exc}); write a list of templates as `fidus crm chains list --json` "
+             "prints them.")
+    templates = loaded.get("templates") if isinstance(loaded, dict) else loaded
+    if not isinstance(templates, list) or not all(isinstance(t, dict) for t in templates):
+        fail(f"{args.file} holds no list of templates; write them as `fidus crm chains list --json` prints them.")
+    with acting(args) as (ctx, actor):
+        saved = ctx.services.crm_activities.set_chain_templates(actor, templates)
+    print(f"Saved {len(saved)} chain template(s).")
+    return EXIT_OK
+
+
 def register_crm(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:
     """Add ``activities`` and ``my-day`` to the ``fidus crm`` sub-commands; returns the leaf parsers."""
     parser = sub.add_parser("activities", help="follow-up calls, meetings, e-mails and to-dos")
@@ -124,4 +153,12 @@ def register_crm(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParse
     my_day.add_argument("--all", action="store_true", help="also those due after this week")
     my_day.add_argument("--json", action="store_true")
     my_day.set_defaults(func=cmd_my_day)
-    return [listing, add, done, snooze, cancel, my_day]
+    chains = sub.add_parser("chains", help="what completing an activity plans next (templates)")
+    csub = chains.add_subparsers(dest="chains_command", required=True, metavar="ACTION")
+    chains_list = csub.add_parser("list", help="the chain templates")
+    chains_list.add_argument("--json", action="store_true")
+    chains_list.set_defaults(func=cmd_chains_list)
+    chains_set = csub.add_parser("set", help="replace the chain templates from a JSON file (crm.stages)")
+    chains_set.add_argument("file", metavar="FILE", help="as `fidus crm chains list --json` prints them")
+    chains_set.set_defaults(func=cmd_chains_set)
+    return [listing, add, done, snooze, cancel, my_day, chains_list, chains_set]

@@ -68,6 +68,7 @@ ARGS: dict[str, list[str]] = {
     "crm activities cancel": ["00000000-0000-7000-8000-000000000000"], "crm my-day": [],
     "crm agents list": [], "crm agents add": ["AG-9", "--name", "Nine"], "crm agents rate": ["AG-9", "0.05"],
     "crm agents introduce": ["AG-9", "INV-1"], "crm commissions": ["--period", "2023-Q1"],
+    "crm chains list": [], "crm chains set": ["{tmp}/none.json"],
     "crm duplicates": [], "crm export": ["--out", "{tmp}/prospects.csv"],
     "crm merge": ["00000000-0000-7000-8000-000000000000", "00000000-0000-7000-8000-000000000001"],
     "screening lists import": ["ofac", "{tmp}/none.csv"], "screening check": ["--names", "{tmp}/none.txt"],

@@ -57,3 +57,25 @@ def test_bad_input_exits_2_and_writes_nothing(db: list[str], tmp_path, capsys: p
     assert "There is no prospect" in out
     code, out = run(db, capsys, "crm", "activities", "list", "--prospect", ann, "--json")
     assert json.loads(out)["activities"] == []
+
+
+def test_chain_templates_from_a_file(db: list[str], tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(db, capsys, "crm", "chains", "list", "--json")
+    templates = json.loads(out)["templates"]
+    assert templates[0] == {"after_kind": "call", "after_title": None, "next_kind": "email",
+                            "next_title": "Send proposal", "due_in_days": 3}
+    templates[0]["due_in_days"] = 5
+    path = tmp_path / "chains.json"
+    path.write_text(json.dumps({"templates": templates[:1]}), encoding="utf-8")
+    code, out = run(db, capsys, "crm", "chains", "set", str(path))
+    assert code == 0, out
+    code, out = run(db, capsys, "crm", "chains", "list")
+    assert out.splitlines()[1].split() == ["call", "email", "'Send", "proposal'", "5"]
+    path.write_text("[{\"after_kind\": \"fax\"}]", encoding="utf-8")
+    code, out = run(db, capsys, "crm", "chains", "set", str(path))
+    assert code == 2
+    assert "chain template needs" in out
+    path.write_text("{not json", encoding="utf-8")
+    code, out = run(db, capsys, "crm", "chains", "set", str(path))
+    assert code == 2
+    assert "is not JSON" in out

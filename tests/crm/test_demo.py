@@ -1,5 +1,5 @@
-"""The demo pipeline: 60 prospects (and 3 duplicates) across every stage through the service, one converted, follow-ups around
-today (some overdue), the same board for the same seed."""
+"""The demo pipeline: 60 prospects (and 3 duplicates) across every stage through the service, one converted,
+follow-ups around today (some overdue), the same board for the same seed; agents with statements."""
 
 from __future__ import annotations
 
