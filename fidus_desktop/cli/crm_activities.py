@@ -39,8 +39,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     values = {"kind": args.kind, "title": args.title, "due": args.due, "assignee": args.assignee,
               "priority": args.priority, "notes": args.notes}
+    if bool(args.prospect) == bool(args.investor):
+        fail("Name either the prospect (its id) or --investor NUMBER the activity is about.")
     with acting(args) as (ctx, actor):
-        made = ctx.services.crm_activities.log(actor, args.prospect, values, done=args.done)
+        service = ctx.services.crm_activities
+        made = (service.log(actor, args.prospect, values, done=args.done) if args.prospect
+                else service.log_on_investor(actor, args.investor, values, done=args.done))
     if args.json:
         emit_json(made)
     else:
@@ -126,8 +130,9 @@ def register_crm(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParse
     whose.add_argument("--investor", help="the investor's id")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_list)
-    add = asub.add_parser("add", help="plan an activity on a prospect (or log one already done with --done)")
-    add.add_argument("prospect", metavar="PROSPECT", help="the prospect's id")
+    add = asub.add_parser("add", help="plan an activity on a prospect or investor (--done: it already happened)")
+    add.add_argument("prospect", metavar="PROSPECT", nargs="?", help="the prospect's id")
+    add.add_argument("--investor", help="instead of a prospect: the investor's number (INV-00042) or id")
     add.add_argument("--kind", required=True, choices=[k.value for k in ActivityKind])
     add.add_argument("--title", help="default: the kind")
     add.add_argument("--due", help="YYYY-MM-DD or 'YYYY-MM-DD HH:MM', local time (default: now; a day: 09:00)")

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from fidus_desktop.bootstrap import open_context
 from tests.crm.test_prospects_cli import HEADER, ROWS, listed, write
 from tests.keys_backup import test_cli
 from tests.keys_backup.test_cli import run
@@ -79,3 +80,23 @@ def test_chain_templates_from_a_file(db: list[str], tmp_path, capsys: pytest.Cap
     code, out = run(db, capsys, "crm", "chains", "set", str(path))
     assert code == 2
     assert "is not JSON" in out
+
+
+def test_an_activity_on_an_investor(db: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    ctx = open_context(db[1], log_to_file=False)
+    try:
+        admin = ctx.services.users.authenticate("alice", test_cli.ADMIN_PASSWORD).actor()
+        investor = ctx.services.portfolio.investors.create_investor(admin, "INV-7", "Carla Rossi", "individual")
+    finally:
+        ctx.close()
+    code, out = run(db, capsys, "crm", "activities", "add", "--investor", "INV-7", "--kind", "document_request",
+                    "--title", "Annual KYC refresh", "--due", "2020-01-01")
+    assert code == 0, out
+    code, out = run(db, capsys, "crm", "my-day", "--json")
+    assert [(a["title"], a["about"]) for a in json.loads(out)["activities"]] == [
+        ("Annual KYC refresh", "Carla Rossi (INV-7)")]
+    code, out = run(db, capsys, "crm", "activities", "list", "--investor", investor.investor_id, "--json")
+    assert len(json.loads(out)["activities"]) == 1
+    code, out = run(db, capsys, "crm", "activities", "add", "--kind", "call")
+    assert code == 2
+    assert "Name either the prospect" in out

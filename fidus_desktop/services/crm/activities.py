@@ -185,23 +185,45 @@ class ActivityService(Service):
             activity = Activity.from_doc(doc)
             bucket = day_bucket(activity.due.astimezone(now.tzinfo), now)
             if bucket is not DayBucket.LATER or include_later:
-                items.append(DayItem(activity, names.get(doc.get("prospect_id") or "", "(investor)"), bucket))
+                items.append(DayItem(activity, names[doc["_id"]], bucket))
         return items
 
     def _names(self, activities: builtins.list[Document]) -> dict[str, str]:
-        """The display names of the prospects ``activities`` are about, in one query."""
-        prospect_ids = {d["prospect_id"] for d in activities if d.get("prospect_id")}
-        found = self.prospect_service.prospects.find({"_id": {"$in": sorted(prospect_ids)}}) if prospect_ids else []
-        return {d["_id"]: Prospect.from_doc(d).display_name for d in found}
+        """Activity id → the name of the prospect (or, without one, the investor) it is about, in two queries."""
+        prospect_ids = sorted({d["prospect_id"] for d in activities if d.get("prospect_id")})
+        investor_ids = sorted({d["investor_id"] for d in activities
+                               if d.get("investor_id") and not d.get("prospect_id")})
+        prospects = {d["_id"]: Prospect.from_doc(d).display_name
+                     for d in (self.prospect_service.prospects.find({"_id": {"$in": prospect_ids}}) if prospect_ids
+                               else [])}
+        investors = {d["_id"]: f"{d['name']} ({d['number']})"
+                     for d in (self.prospect_service.investors.investors.find({"_id": {"$in": investor_ids}})
+                               if investor_ids else [])}
+        return {d["_id"]: prospects.get(d.get("prospect_id") or "") or investors.get(d.get("investor_id") or "")
+                or "(removed)" for d in activities}
 
     # -- writing ----------------------------------------------------------------------------------------------
     def log(self, actor: Actor, prospect_id: str, values: Mapping[str, Any], *, done: bool = False) -> Activity:
         """Plan an activity on a prospect (``done``: record one that already happened, e.g. a call just made)."""
         require(actor, CrmPermission.MANAGE)
         prospect = self.prospect_service.get(actor, prospect_id)
-        doc = self._activity_doc(values, default_assignee=prospect.owner or actor.username)
+        return self._log(actor, values, done, prospect.prospect_id, prospect.investor_id,
+                         prospect.owner or actor.username)
+
+    def log_on_investor(self, actor: Actor, investor: str, values: Mapping[str, Any], *,
+                        done: bool = False) -> Activity:
+        """Plan (or record) an activity on an investor, named by number (INV-00042) or id."""
+        require(actor, CrmPermission.MANAGE)
+        investors = self.prospect_service.investors
+        by_number = investors.by_number(investor) if str(investor).upper().startswith("INV-") else None
+        found = by_number or investors.get(actor, str(investor))
+        return self._log(actor, values, done, None, found.investor_id, actor.username)
+
+    def _log(self, actor: Actor, values: Mapping[str, Any], done: bool, prospect_id: str | None,
+             investor_id: str | None, default_assignee: str) -> Activity:
+        doc = self._activity_doc(values, default_assignee=default_assignee)
         now = self.now()
-        doc.update({"prospect_id": prospect.prospect_id, "investor_id": prospect.investor_id, "created_at": now,
+        doc.update({"prospect_id": prospect_id, "investor_id": investor_id, "created_at": now,
                     "created_by": actor.username, "chained_from": None, "reminded_at": None,
                     "status": ActivityStatus.DONE.value if done else ActivityStatus.OPEN.value,
                     "done_at": now if done else None, "outcome": None})
@@ -337,7 +359,7 @@ class ActivityService(Service):
                                                     now, set())}
         names = self._names(docs)
         local = now.astimezone()
-        return [DayItem(Activity.from_doc(d), names.get(d.get("prospect_id") or "", "(investor)"),
+        return [DayItem(Activity.from_doc(d), names[d["_id"]],
                         day_bucket(d["due"].astimezone(local.tzinfo), local)) for d in docs if d["_id"] in due]
 
     def mark_reminded(self, actor: Actor, activity_ids: Sequence[str]) -> None:
