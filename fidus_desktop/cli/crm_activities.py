@@ -94,8 +94,8 @@ def cmd_my_day(args: argparse.Namespace) -> int:
 
 
 def cmd_chains_list(args: argparse.Namespace) -> int:
-    with acting(args) as (ctx, _actor):
-        templates = ctx.services.crm_activities.chain_templates()
+    with acting(args) as (ctx, actor):
+        templates = ctx.services.crm_activities.chain_templates(actor)
     if args.json:
         emit_json({"templates": templates})
     else:

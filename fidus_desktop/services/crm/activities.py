@@ -265,7 +265,7 @@ class ActivityService(Service):
                  version: int | None = None) -> Completion:
         """Mark an open activity done and plan what the chain templates say follows it (same assignee and
         record), in one transaction."""
-        templates = self.chain_templates()
+        templates = self._templates()
         with self.changing(actor, CrmPermission.MANAGE) as rec:
             before = self._require_open(activity_id)
             now = self.now()
@@ -374,7 +374,11 @@ class ActivityService(Service):
                     self.activities.update(activity_id, {"reminded_at": now}, expected_version=doc["version"])
 
     # -- chain templates --------------------------------------------------------------------------------------
-    def chain_templates(self) -> builtins.list[ChainTemplate]:
+    def chain_templates(self, actor: Actor) -> builtins.list[ChainTemplate]:
+        require(actor, CrmPermission.READ)
+        return self._templates()
+
+    def _templates(self) -> builtins.list[ChainTemplate]:
         doc = self.templates.get(TEMPLATES_ID)
         return list(DEFAULT_TEMPLATES) if doc is None else [_template(t) for t in doc["templates"]]
 
