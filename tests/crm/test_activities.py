@@ -57,10 +57,14 @@ def test_log_complete_chains_the_next_activity(office: tuple[AppContext, Actor, 
     assert planned.due == clock.now + timedelta(days=3)
     assert (planned.chained_from, planned.assignee) == (call.activity_id, "maria")
     assert [a.title for a in activities.for_record(pm, prospect_id=pid)] == ["Intro call", "Send proposal"]
+    # the board's next follow-up is the day of the earliest open activity
+    assert ctx.services.prospects.get(pm, pid).next_follow_up == planned.due.astimezone().date()
+    activities.cancel(pm, planned.activity_id)
+    assert ctx.services.prospects.get(pm, pid).next_follow_up is None
     with pytest.raises(ValidationError, match="already done"):
         activities.complete(pm, call.activity_id)
     entries = ctx.services.audit_query.page(office[1], AuditFilter(entity="crm_activity"))
-    assert {e.action for e in entries} == {"crm.activity_log", "crm.activity_done"}
+    assert {e.action for e in entries} == {"crm.activity_log", "crm.activity_done", "crm.activity_cancel"}
     assert all("Prefers mornings" not in str(e) for e in entries)
 
 

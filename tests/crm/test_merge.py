@@ -53,7 +53,9 @@ def test_merge_keeps_history_and_activities(office: tuple[AppContext, Actor]) ->
         prospects.get(admin, dup.prospect_id)
     assert prospects.duplicate_groups(admin) == []
     [entry] = ctx.services.audit_query.page(admin, AuditFilter(action="crm.prospect_merge"))
-    assert entry.after == {"kept": keep.prospect_id, "filled": ["currency", "expected_amount", "phone"]}
+    # the duplicate's follow-up day came from its open activity
+    assert entry.after == {"kept": keep.prospect_id,
+                           "filled": ["currency", "expected_amount", "next_follow_up", "phone"]}
     assert "7946" not in str(entry)
     assert prospects.get(admin, other.prospect_id).organisation == "Unrelated Trust"
 

@@ -32,7 +32,7 @@ from fidus_desktop.domain.crm.activities import (
     reminders_due,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.prospects import ACTIVITIES, Prospect, ProspectService
 from fidus_desktop.services.permissions import require
@@ -230,7 +230,23 @@ class ActivityService(Service):
         with self.changing(actor, CrmPermission.MANAGE) as rec:
             stored = self.activities.insert(doc)
             rec.record("crm.activity_log", "crm_activity", stored["_id"], after=_audit_image(stored))
+            self._follow_up(rec, prospect_id)
         return Activity.from_doc(stored)
+
+    def _follow_up(self, rec: ChangeRecorder, prospect_id: str | None) -> None:
+        """Keep the prospect's next follow-up (the board's) on the day of its earliest open activity, on this
+        workstation's calendar; with no open activity left it has none. Inside the activity's transaction."""
+        prospect = self.prospect_service.prospects.get(prospect_id) if prospect_id else None
+        if prospect is None:
+            return
+        first = self.activities.find({"prospect_id": prospect_id, "status": ActivityStatus.OPEN.value},
+                                     sort=[("due", 1)], limit=1)
+        day = first[0]["due"].astimezone().date() if first else None
+        if prospect.get("next_follow_up") != day:
+            self.prospect_service.prospects.update(prospect["_id"], {"next_follow_up": day},
+                                                   expected_version=prospect["version"])
+            rec.record("crm.prospect_follow_up", "crm_prospect", prospect["_id"],
+                       before={"next_follow_up": prospect.get("next_follow_up")}, after={"next_follow_up": day})
 
     def _activity_doc(self, values: Mapping[str, Any], *, default_assignee: str) -> Document:
         problems: dict[str, str] = {}
@@ -285,6 +301,7 @@ class ActivityService(Service):
                     "created_at": now, "created_by": actor.username})
                 rec.record("crm.activity_log", "crm_activity", stored["_id"], after=_audit_image(stored))
                 planned.append(Activity.from_doc(stored))
+            self._follow_up(rec, before.get("prospect_id"))
         return Completion(Activity.from_doc(after), tuple(planned))
 
     def snooze(self, actor: Actor, activity_id: str, until: Any, *, version: int | None = None) -> Activity:
@@ -298,6 +315,7 @@ class ActivityService(Service):
                                            expected_version=before["version"] if version is None else version)
             rec.record("crm.activity_snooze", "crm_activity", activity_id, before={"due": before["due"]},
                        after={"due": due})
+            self._follow_up(rec, before.get("prospect_id"))
         return Activity.from_doc(after)
 
     def cancel(self, actor: Actor, activity_id: str) -> Activity:
@@ -307,6 +325,7 @@ class ActivityService(Service):
                                            expected_version=before["version"])
             rec.record("crm.activity_cancel", "crm_activity", activity_id, before={"status": before["status"]},
                        after={"status": ActivityStatus.CANCELLED.value})
+            self._follow_up(rec, before.get("prospect_id"))
         return Activity.from_doc(after)
 
     def link_investor(self, prospect_id: str, investor_id: str) -> int:
