@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.activities import ActivityService
     from fidus_desktop.services.crm.agents import AgentService
+    from fidus_desktop.services.crm.google import GoogleService
+    from fidus_desktop.services.crm.mail_templates import MailTemplateService
+    from fidus_desktop.services.crm.outbox import Outbox
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
@@ -102,6 +105,9 @@ class Services:
     prospects: ProspectService
     crm_activities: ActivityService
     crm_agents: AgentService
+    crm_outbox: Outbox
+    google: GoogleService
+    crm_mail_templates: MailTemplateService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

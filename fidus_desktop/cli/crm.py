@@ -8,6 +8,7 @@ from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_js
 from fidus_desktop.cli.crm_activities import register_crm as register_activities
 from fidus_desktop.cli.crm_agents import register_crm as register_agents
 from fidus_desktop.cli.crm_records import register_crm as register_records
+from fidus_desktop.cli.google import register_crm_google
 from fidus_desktop.services.crm.imports import import_prospects
 
 
@@ -78,3 +79,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for command in (imported, listing, move, convert, *register_activities(sub), *register_agents(sub),
                     *register_records(sub)):
         add_actor_options(command)
+    register_crm_google(sub)

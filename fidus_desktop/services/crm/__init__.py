@@ -11,3 +11,4 @@ class CrmPermission(StrEnum):
     MANAGE = "crm.manage"
     STAGES = "crm.stages"  # edit the pipeline's stages and lost reasons
     COMMISSIONS = "crm.commissions"  # approve referral agents' commission statements and mark them paid
+    GOOGLE = "crm.google"  # connect one's Google account; e-mail, meetings and Drive through the outbox

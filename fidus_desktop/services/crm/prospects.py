@@ -54,7 +54,10 @@ ACTIVITIES = "crm_activities"  # follow-ups (services.crm.activities): in the pr
 KINDS = ("person", "organisation")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "email_key", "phone_key", "name_key")
 CRM_PERSONAL_DATA = PersonalDataRegistry(
-    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS),
+    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS, dependents=(
+        # Google (services/crm/google.py): queued e-mails and uploads, mail read from Gmail, the Drive folder link.
+        ("crm_outbox", "party_id"), ("crm_mail", "party_id"), ("crm_mail_state", "party_id"),
+        ("crm_google_links", "party_id"))),
             # its stage log and activities go with it in an export; an erasure blanks their free text
             PersonCollection(STAGE_CHANGES, "prospect_id", ("note",)),
             PersonCollection(ACTIVITIES, "prospect_id", ("title", "notes", "outcome"))])

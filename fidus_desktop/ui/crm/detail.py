@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -58,10 +59,11 @@ class ProspectDetailDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Stage changes"))
-        layout.addWidget(self.history, 1)
+        self.pages = QTabWidget()  # the timeline's parts side by side, so a small screen still shows each
+        self.pages.setObjectName("detailPages")
+        self.pages.addTab(self.history, "Stage changes")
         for title, widget in sections:
-            layout.addWidget(QLabel(title))
-            layout.addWidget(widget, 1)
+            self.pages.addTab(widget, title)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(buttons)
-        self.resize(820, 720 if sections else 520)
+        self.resize(820, 560)

@@ -38,6 +38,7 @@ from fidus_desktop.ui.crm.commissions_view import CommissionsView
 from fidus_desktop.ui.crm.detail import ProspectDetailDialog
 from fidus_desktop.ui.crm.dialogs import LostReasonDialog, MergeDialog, NewProspectDialog
 from fidus_desktop.ui.crm.funnel_view import FunnelView
+from fidus_desktop.ui.crm.google_panel import GooglePage, add_google_actions, attach_to_detail
 from fidus_desktop.ui.crm.list_model import ProspectTableModel
 from fidus_desktop.ui.crm.my_day import MyDayView
 from fidus_desktop.ui.session import UiSession
@@ -138,6 +139,8 @@ class CrmTab(QWidget):
         reminders = session.jobs.get("crm_reminders")
         if reminders is not None:
             reminders.reminded.connect(self.message.setText)
+        self.google = GooglePage(session)
+        self.views.addTab(self.google, "Google")
         toolbar = QHBoxLayout()
         for button in (self.new_button, self.move_button, self.convert_button):
             toolbar.addWidget(button)
@@ -234,6 +237,7 @@ class CrmTab(QWidget):
         details = menu.addAction("Details and history…")
         details.setObjectName("detailsAction")
         details.triggered.connect(lambda: self.open_detail(prospect.prospect_id))
+        add_google_actions(menu.addMenu("Google"), self.session, prospect, self, self.open_detail)
         return menu
 
     def open_detail(self, prospect_id: str) -> None:
@@ -247,6 +251,7 @@ class CrmTab(QWidget):
         activities = ActivitiesPanel(self.session, loaded[0].prospect_id)
         activities.message.connect(self.message.setText)
         self.detail_dialog = ProspectDetailDialog(*loaded, parent=self, sections=[("Activities", activities)])
+        attach_to_detail(self.detail_dialog, self.session, loaded[0])
         self.detail_dialog.open()
 
     def _is_won(self, prospect: Prospect) -> bool:
