@@ -78,7 +78,7 @@ def demo_duplicates(run: DemoRun) -> None:
 
 
 # (kind, title, days from now it is due, done already): a pipeline's everyday follow-ups
-FOLLOW_UPS = [("call", "Intro call", -6, True), ("meeting", "Presentation of the fixed-yield note", -3, False),
+FOLLOW_UPS = [("call", "Intro call", -6, True), ("meeting", "Presentation of the fixed-yield note", 1, False),
               ("email", "Send fact sheet", -1, False), ("call", "Check in after the proposal", 0, False),
               ("document_request", "Passport and proof of address", 2, False), ("todo", "Prepare term sheet", 4, False),
               ("meeting", "Meeting with the investment committee", 12, False)]

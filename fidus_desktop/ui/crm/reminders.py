@@ -64,7 +64,7 @@ class ReminderJob(QObject):
         first = items[0].activity
         line = f"{title}: {first.title} ({items[0].about}), due {when(first.due)}" + (
             f", and {len(items) - 1} more — see My day in the CRM tab" if len(items) > 1 else "")
-        self.notice.show(title, reminder_text(items), status=line)
+        self.notice.show(title, reminder_text(items), status=f"{title}: see My day in the CRM tab")
         self.reminded.emit(line)
         service, actor, ids = self.session.services.crm_activities, self.session.actor, \
             [i.activity.activity_id for i in items]
