@@ -74,6 +74,10 @@ def test_merge_refusals(office: tuple[AppContext, Actor]) -> None:
     officer = ctx.services.users.create_user(admin, "cora", ADMIN_PASSWORD, "compliance_officer", "C").actor()
     with pytest.raises(PermissionDenied):
         prospects.merge(officer, b.prospect_id, a.prospect_id)
+    c = prospects.create(admin, {"last_name": "Lee", "email": "lee@example.com"}, allow_duplicates=True)
+    ctx.store.collection("crm_mail").insert({"party_id": c.prospect_id, "subject": "Hello"})  # mail read from Gmail
+    with pytest.raises(ValidationError, match="has Google e-mails"):
+        prospects.merge(admin, a.prospect_id, c.prospect_id)
     merged = prospects.merge(admin, b.prospect_id, a.prospect_id)  # into the converted one is fine
     assert merged.investor_id
 

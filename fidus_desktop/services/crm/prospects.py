@@ -61,6 +61,7 @@ CRM_PERSONAL_DATA = PersonalDataRegistry(
             # its stage log and activities go with it in an export; an erasure blanks their free text
             PersonCollection(STAGE_CHANGES, "prospect_id", ("note",)),
             PersonCollection(ACTIVITIES, "prospect_id", ("title", "notes", "outcome"))])
+GOOGLE_RECORDS = ("crm_outbox", "crm_mail", "crm_google_links")  # keyed by party_id (services/crm/google.py)
 SORTABLE = frozenset({"name_key", "organisation", "stage", "expected_amount", "currency", "owner", "next_follow_up",
                       "source", "country", "investor_id", "created_at"})
 MAX_PAGE = 1000
@@ -486,6 +487,10 @@ class ProspectService(Service):
             if duplicate.get("investor_id"):
                 raise ValidationError({"duplicate": f"{Prospect.from_doc(duplicate).display_name} became an "
                                                     "investor; merge the other prospect into it instead."})
+            if any(self.store.collection(name).count({"party_id": duplicate_id}) for name in GOOGLE_RECORDS):
+                raise ValidationError({"duplicate": f"{Prospect.from_doc(duplicate).display_name} has Google e-mails, "
+                                                    "meetings or a Drive folder, which a merge would not carry over; "
+                                                    "merge the other prospect into it instead."})
             filled = {k: duplicate[k] for k in (*TEXT_FIELDS, "country", "expected_amount", "currency",
                                                 "expected_close", "next_follow_up")
                       if keep.get(k) in (None, "") and duplicate.get(k) not in (None, "")}
