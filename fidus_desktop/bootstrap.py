@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
+    from fidus_desktop.services.envelopes import EnvelopeService
     from fidus_desktop.services.keys import KeyService
     from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
     from fidus_desktop.services.portfolio import PortfolioServices
@@ -101,6 +102,7 @@ class Services:
     screening: ScreeningService
     kyc: KycService
     signing: SigningService
+    envelopes: EnvelopeService
     crm_stages: StageService
     prospects: ProspectService
     crm_activities: ActivityService

@@ -91,6 +91,15 @@ ARGS: dict[str, list[str]] = {
     "sign office-certificate import": ["{tmp}/none.p12"], "sign office-certificate show": [],
     "sign pdf": ["{tmp}/none.pdf", "--out", "{tmp}/signed.pdf", "--signer", "Someone"],
     "sign trust": ["{tmp}/none.pem"], "sign verify": ["{tmp}/none.pdf"],
+    "sign envelopes": [], "sign certificate": ["000000000000", "--out", "{tmp}/certificate.pdf"],
+    "sign envelope create": ["--template", "kyc_declaration", "--investor", "INV-1",
+                             "--signer", "Ann Smith||investor|1"],
+    "sign envelope show": ["000000000000"], "sign envelope send": ["000000000000"],
+    "sign envelope remind": ["000000000000"],
+    "sign envelope sign": ["000000000000", "--signer", "s1", "--typed", "Ann Smith", "--identity", "Known client"],
+    "sign envelope decline": ["000000000000", "--signer", "s1", "--reason", "not now"],
+    "sign envelope void": ["000000000000", "--reason", "wrong investor"],
+    "sign envelope pdf": ["000000000000", "--out", "{tmp}/envelope.pdf"],
 }
 # What a client (own credentials, own accounts) may run: no business data, no one else's.
 CLIENT_MAY = {"login", "logout", "password change", "mfa enrol", "version", "doctor", "key status",
