@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.ownership import OwnershipService
     from fidus_desktop.services.compliance.queue import QueueService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.activities import ActivityService
+    from fidus_desktop.services.crm.agents import AgentService
     from fidus_desktop.services.crm.google import GoogleService
     from fidus_desktop.services.crm.mail_templates import MailTemplateService
     from fidus_desktop.services.crm.outbox import Outbox
@@ -109,6 +111,8 @@ class Services:
     envelopes: EnvelopeService
     crm_stages: StageService
     prospects: ProspectService
+    crm_activities: ActivityService
+    crm_agents: AgentService
     crm_outbox: Outbox
     google: GoogleService
     crm_mail_templates: MailTemplateService
