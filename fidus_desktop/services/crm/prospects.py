@@ -493,7 +493,8 @@ class ProspectService(Service):
         audited (field names, never values)."""
         if keep_id == duplicate_id:
             raise ValidationError({"duplicate": "Choose two different prospects to merge."})
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             keep, duplicate = self._require(keep_id), self._require(duplicate_id)
             if duplicate.get("investor_id"):
                 raise ValidationError({"duplicate": f"{Prospect.from_doc(duplicate).display_name} became an "
@@ -520,6 +521,9 @@ class ProspectService(Service):
             self.prospects.delete(duplicate_id, expected_version=duplicate["version"])
             rec.record("crm.prospect_merge", "crm_prospect", keep_id, before={"merged": duplicate_id},
                        after={"kept": keep_id, "filled": sorted(filled)})
+            return after
+
+        after = self.change(actor, CrmPermission.MANAGE, write)
         return Prospect.from_doc(after)
 
     def _next_investor_number(self) -> str:
