@@ -76,9 +76,9 @@ class Wiring:
 
     def setting(self, key: str) -> Any:
         """A declared setting's value: the settings file's, else the declared default (also with no file)."""
-        if self.settings is not None:
-            return self.settings.get(key)
-        return self.schema.settings[key].default
+        default = self.schema.settings[key].default
+        # A Settings object built without the features' schema (tests) knows no default of its own.
+        return default if self.settings is None else self.settings.get(key, default)
 
 
 class Services:
