@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.cli_sessions import CliSessionService
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
+    from fidus_desktop.services.compliance.readiness import ReadinessService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
@@ -95,6 +96,7 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
+    readiness: ReadinessService
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService

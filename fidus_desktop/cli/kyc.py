@@ -1,5 +1,6 @@
 """``fidus kyc``: each investor's KYC case and what it lacks, open a case, record a checklist item, submit a
-case for review and approve it as a second officer."""
+case for review and approve it as a second officer; investment readiness: who may subscribe and why not, the
+signed agreement received, an override with four eyes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table
 from fidus_desktop.domain.compliance.kyc import ItemStatus
 from fidus_desktop.services.compliance.kyc import CaseStatusView, KycCase
+from fidus_desktop.services.compliance.readiness import InvestorReadiness
 
 
 def _status_row(view: CaseStatusView) -> dict:
@@ -117,6 +119,59 @@ def cmd_reject(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _readiness_row(view: InvestorReadiness) -> dict:
+    override = view.readiness.override
+    return {"investor": view.investor.number, "name": view.investor.name, "ready": view.ready,
+            "summary": view.readiness.summary(), "blocking": list(view.readiness.blocking),
+            "gaps": list(view.readiness.gaps), "agreement_received": view.agreement_received,
+            "override": None if override is None else {
+                "reason": override.reason, "expires_on": override.expires_on, "requested_by": override.requested_by,
+                "confirmed_by": override.confirmed_by}}
+
+
+def cmd_readiness(args: argparse.Namespace) -> int:
+    """Exit 0 when every investor shown is ready, 1 when one is not (for scripts), as ``screening run`` does."""
+    with acting(args) as (ctx, actor):
+        ids = [ctx.services.kyc.investor(actor, args.investor).investor_id] if args.investor else None
+        rows = [_readiness_row(v) for v in ctx.services.readiness.of_investors(actor, ids)]
+    if args.json:
+        emit_json(rows)
+    elif not rows:
+        print("No investor yet.")
+    else:
+        print_table([{**r, "ready": "yes" if r["ready"] else "no", "why": r["summary"]} for r in rows],
+                    ["investor", "name", "ready", "why"])
+    return EXIT_OK if all(r["ready"] for r in rows) else 1
+
+
+def _readiness_said(view: InvestorReadiness) -> str:
+    return f"Investor {view.investor.number} is {view.readiness.summary()}."
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        investor = ctx.services.kyc.investor(actor, args.investor)
+        view = ctx.services.readiness.record_agreement(actor, investor.investor_id, args.received, args.document)
+    print(f"Signed agreement received on {view.agreement_received}. {_readiness_said(view)}")
+    return EXIT_OK
+
+
+def cmd_override(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        investor = ctx.services.kyc.investor(actor, args.investor)
+        readiness = ctx.services.readiness
+        if args.confirm:
+            view = readiness.confirm_override(actor, investor.investor_id)
+        elif args.revoke:
+            view = readiness.revoke_override(actor, investor.investor_id, args.reason)
+        else:
+            view = readiness.request_override(actor, investor.investor_id, args.reason, args.until)
+            print(f"Override asked until {args.until}; a second officer confirms it: "
+                  f"`fidus kyc override {investor.number} --confirm`.")
+    print(_readiness_said(view))
+    return EXIT_OK
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("kyc", help="KYC cases: checklists, risk bands, four-eyes approval")
     sub = parser.add_subparsers(dest="kyc_command", required=True, metavar="ACTION")
@@ -157,5 +212,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reject.set_defaults(func=cmd_reject)
     lapse = sub.add_parser("lapse", help="approved cases with a lapsed document go back to needs update (daily)")
     lapse.set_defaults(func=cmd_lapse)
-    for command in (status, opened, item, risk, confirm_risk, submit, approve, reject, lapse):
+    readiness = sub.add_parser("readiness", help="who may invest, and why not (exit 1 while one is not ready)")
+    readiness.add_argument("--investor", metavar="ID", help="one investor (number or id)")
+    readiness.add_argument("--json", action="store_true")
+    readiness.set_defaults(func=cmd_readiness)
+    agreement = sub.add_parser("agreement", help="record the date the signed subscription agreement was received")
+    agreement.add_argument("investor")
+    agreement.add_argument("--received", required=True, metavar="YYYY-MM-DD")
+    agreement.add_argument("--document", metavar="DOCUMENT_ID", help="link the stored signed agreement")
+    agreement.set_defaults(func=cmd_agreement)
+    override = sub.add_parser("override", help="let a not-ready investor invest until a date (two officers)")
+    override.add_argument("investor")
+    action = override.add_mutually_exclusive_group(required=True)
+    action.add_argument("--until", metavar="YYYY-MM-DD", help="ask for an override ending on this date")
+    action.add_argument("--confirm", action="store_true", help="as the second officer, put it in force")
+    action.add_argument("--revoke", action="store_true", help="end it now")
+    override.add_argument("--reason", help="why (required to ask for or revoke an override)")
+    override.set_defaults(func=cmd_override)
+    for command in (status, opened, item, risk, confirm_risk, submit, approve, reject, lapse, readiness, agreement,
+                    override):
         add_actor_options(command)

@@ -1,7 +1,8 @@
 """Compliance: sanctions and PEP list versions, screening of investors and typed names, alerts with four-eyes
 dispositions, KYC cases with their checklists and four-eyes approval, in the Compliance tab (screening so far)
 and the ``fidus screening`` and ``fidus kyc`` commands. Screening runs on every investor created or edited and a
-KYC case opens for every investor created (both wired to Portfolio)."""
+KYC case opens for every investor created (both wired to Portfolio); investment readiness gates every new
+subscription and transfer in (wired to Portfolio's dealing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fidus_desktop.features.spec import Feature, TabDecl
 from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA, KycService
 from fidus_desktop.services.compliance.lists import ListService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
+from fidus_desktop.services.compliance.readiness import READINESS_PERSONAL_DATA, ReadinessService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.personal_data import PersonalDataRegistry
@@ -29,15 +31,22 @@ def follow_saved_investors(w: Wiring) -> None:
     w.services.portfolio.investors.on_saved(w.services.kyc.on_investor_saved)
 
 
+def wire(w: Wiring) -> None:
+    """Follow saved investors, and refuse new units to an investor who is not ready to invest."""
+    follow_saved_investors(w)
+    w.services.portfolio.dealing.add_unit_gate(w.services.readiness.require_ready)
+
+
 COMPLIANCE = Feature(
     name="compliance",
     services={
         "screening_lists": lambda w: ListService(w.ctx),
         "screening": lambda w: ScreeningService(w.ctx, w.services.screening_lists, w.services.vault),
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
+        "readiness": lambda w: ReadinessService(w.ctx),
     },
     needs=("vault", "portfolio"),
-    wire=follow_saved_investors,
+    wire=wire,
     permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE),
     grants={
         Role.COMPLIANCE_OFFICER: frozenset({S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE}),
@@ -52,6 +61,9 @@ COMPLIANCE = Feature(
     tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.screening_tab:ScreeningTab",
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc"),
-    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA]),
-    announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case"),
+    demo=((40, "fidus_desktop.services.compliance.demo:demo_readiness"),),
+    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
+                                                READINESS_PERSONAL_DATA]),
+    announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
+               "investor_readiness"),
 )

@@ -128,7 +128,7 @@ class CaseStatusView:
     expiring: tuple[str, ...] = ()  # reminders: "Identity document expires on 2027-01-05"
 
 
-def _item_doc(entry: CaseItem) -> Document:
+def item_doc(entry: CaseItem) -> Document:
     item, req = entry.item, entry.item.requirement
     return {"code": req.code, "label": req.label, "required": req.required, "expires": req.expires,
             "max_age_days": req.max_age_days, "status": item.status.value, "document_date": item.document_date,
@@ -236,7 +236,7 @@ class KycService(Service):
                 raise _fail(exc, "kind") from None
             stored = self.cases.insert({
                 "investor_id": investor_id, "investor_number": investor["number"], "kind": investor["kind"],
-                "status": CaseStatus.OPEN.value, "items": [_item_doc(CaseItem(i)) for i in items],
+                "status": CaseStatus.OPEN.value, "items": [item_doc(CaseItem(i)) for i in items],
                 "risk_band": None, "risk_reason": None, "opened_by": actor.username, "opened_at": self.now(),
                 "submitted_by": None, "submitted_by_id": None, "decided_by": None})
             rec.record("kyc.case_open", "kyc_case", stored["_id"],
@@ -307,7 +307,7 @@ class KycService(Service):
                 raise _fail(exc, "item") from None
             linked = document_id if document_id is not None else entry.document_id
             items = [CaseItem(moved, linked, actor.username) if i.code == code else i for i in case.items]
-            fields: Document = {"items": [_item_doc(i) for i in items], "item": code, "item_status": to.value}
+            fields: Document = {"items": [item_doc(i) for i in items], "item": code, "item_status": to.value}
             if case.status is CaseStatus.APPROVED and to is not ItemStatus.APPROVED:
                 fields["status"] = move_case(case.status, CaseStatus.NEEDS_UPDATE).value
             return fields

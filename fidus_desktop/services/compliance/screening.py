@@ -283,7 +283,7 @@ class ScreeningService(Service):
                 "name_score": stored_score(hit.name_score),
                 "explanation": hit.explanation() + (f"; {note}" if note else ""),
                 "pairs": [[p.query, p.listed, stored_score(p.similarity)] for p in hit.pairs],
-                "factors": list(hit.factors),
+                "factors": list(hit.factors), "programmes": list(hit.entry.programmes),
                 "entry_fingerprint": hit.entry.fingerprint(), "subject_fingerprint": fingerprint}
 
     # -- alerts --------------------------------------------------------------------------------------

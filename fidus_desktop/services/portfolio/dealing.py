@@ -9,6 +9,9 @@
   (``domain.dealing.price``), then changes units, and writes the cash, unit and fee ledgers.
 * ``cancel``: a pending transaction with ``dealing.enter``, an approved one with ``dealing.approve``;
   a reason is required. Settled transactions are final.
+* Unit gates (``add_unit_gate``): a subscription, or a transfer to another investor, is refused at entry,
+  import, approval and settlement when a gate refuses the investor receiving the units (compliance's
+  investment readiness).
 
 Every status change passes the version the user saw (``ConcurrencyError`` if someone else moved it) and is
 audited. ``count``/``page`` serve the lazy transactions table; filters and sorts use indexed fields only, and
@@ -17,7 +20,7 @@ audited. ``count``/``page`` serve the lazy transactions table; filters and sorts
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -209,6 +212,21 @@ class DealingService(Service):
         super().__init__(ctx)
         self.transactions = ctx.store.collection(TRANSACTIONS)
         self.funds, self.investors, self.navs, self.fees, self.ledgers = funds, investors, navs, fees, ledgers
+        self._unit_gates: list[Callable[[str, str], None]] = []
+
+    def add_unit_gate(self, gate: Callable[[str, str], None]) -> None:
+        """Call ``gate(investor_id, field)`` (``field``: the request field naming that investor) before an investor receives new units (a subscription, a transfer in)
+        when it is entered, imported, approved and settled; the gate raises to refuse (another feature's rule,
+        e.g. compliance's investment readiness, wired by that feature)."""
+        self._unit_gates.append(gate)
+
+    def _check_receiver(self, doc: Document) -> None:
+        """Run the unit gates for the investor this transaction gives new units to, if any."""
+        field = {dom.TransactionKind.SUBSCRIPTION: "investor_id",
+                 dom.TransactionKind.TRANSFER: "target_investor_id"}.get(dom.TransactionKind(doc["kind"]))
+        if field and doc.get(field):
+            for gate in self._unit_gates:
+                gate(doc[field], field)
 
     def ensure_indexes(self) -> None:
         t = self.transactions
@@ -333,6 +351,7 @@ class DealingService(Service):
             domain_transaction({**doc, "ref": doc["ref"] or "(new)"})  # the reference is drawn when stored
         except dom.DealingError as exc:
             raise ValidationError({"": str(exc)}) from None
+        self._check_receiver(doc)
         return doc
 
     def enter(self, actor: Actor, request: TransactionRequest) -> TransactionView:
@@ -373,6 +392,7 @@ class DealingService(Service):
                 raise ValidationError({"": f"Four-eyes rule: {actor.username} entered transaction {before['ref']} "
                                            "and cannot approve it too; ask a colleague to approve."})
             self._transition(before, dom.TransactionStatus.APPROVED)
+            self._check_receiver(before)
             for class_id in filter(None, (before["class_id"], before.get("target_class_id"))):
                 self._stored_nav(class_id, before["dealing_date"], "approve")
             self.check_holding(before, with_fee=True)
@@ -401,6 +421,7 @@ class DealingService(Service):
             if before["version"] != version:
                 raise stale(TRANSACTIONS, transaction_id, before["version"], version)
             tx = self._transition(before, dom.TransactionStatus.SETTLED)
+            self._check_receiver(before)
             deal = self._execute(tx, before)
             after = self.transactions.update(transaction_id, {
                 "status": "settled", "deal": deal_doc(deal), "settled_by_name": actor.username,

@@ -1,0 +1,68 @@
+"""The demo office's investment readiness: every demo investor holding units has an approved KYC file (every
+item approved, a risk band, submitted by back office and approved by the compliance officer) and a signed
+subscription agreement on record, as the issue asks ("demo investors with holdings are ready").
+
+Order 40: after the portfolio (20, whose holdings it reads) and the CRM (30). Written in bulk with one audit
+entry, like the portfolio demo; investors without units keep the open case their creation gave them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fidus_desktop.domain.compliance.kyc import CaseStatus, Item, ItemStatus, checklist
+from fidus_desktop.domain.compliance.risk import Band
+from fidus_desktop.services.compliance.kyc import CaseItem, KycService, item_doc
+from fidus_desktop.services.demo import DemoRun
+from fidus_desktop.services.permissions import Permission
+from fidus_desktop.store.port import Document
+
+MAKER, CHECKER = "lena.fischer", "james.okafor"  # back office collects the file, compliance approves it
+REVIEW_YEARS = {Band.LOW: 3, Band.MEDIUM: 2}
+
+
+def approved_items(kind: str, kyc: KycService, today: date, n: int) -> list[Document]:
+    """Every item of the kind's checklist approved, with plausible, current document dates."""
+    items = []
+    for item in checklist(kind, kyc.requirements):
+        req = item.requirement
+        issued = today - timedelta(days=20 + n % 60)
+        items.append(item_doc(CaseItem(Item(
+            req, ItemStatus.APPROVED, issued if req.max_age_days or req.expires else None,
+            today + timedelta(days=400 + 37 * (n % 50)) if req.expires else None), updated_by=MAKER)))
+    return items
+
+
+def demo_readiness(run: DemoRun) -> None:
+    services, now = run.services, run.services.kyc.now()
+    today, kyc = now.date(), services.kyc
+    holders = {a["investor_id"] for a in services.portfolio.investors.accounts.find({}) if a["units"] > 0}
+    maker_id = run.made[MAKER].user_id if MAKER in run.made else MAKER
+    have_case = {d["investor_id"]: d for d in kyc.cases.find({"investor_id": {"$in": sorted(holders)}})}
+    cases, updates, records = [], [], []
+    for n, investor in enumerate(services.portfolio.investors.investors.find(
+            {"_id": {"$in": sorted(holders)}}, sort=[("number", 1)])):
+        band = Band.MEDIUM if investor["kind"] == "corporate" or n % 7 == 0 else Band.LOW
+        fields = {
+            "status": CaseStatus.APPROVED.value, "items": approved_items(investor["kind"], kyc, today, n),
+            "risk_band": band.value, "risk_reason": "assessed at onboarding (demo)", "risk_set_by": CHECKER,
+            "next_review": today + timedelta(days=365 * REVIEW_YEARS[band] - 30 * (n % 12)),
+            "submitted_by": MAKER, "submitted_by_id": maker_id, "decided_by": CHECKER, "decided_at": now}
+        if investor["_id"] in have_case:
+            if have_case[investor["_id"]]["status"] != CaseStatus.OPEN.value:
+                continue  # another builder's case in another state: leave it as built
+            updates.append((have_case[investor["_id"]], fields))
+        else:
+            cases.append({"investor_id": investor["_id"], "investor_number": investor["number"],
+                          "kind": investor["kind"], "opened_by": MAKER, "opened_at": now, **fields})
+        records.append({"investor_id": investor["_id"], "investor_number": investor["number"],
+                        "agreement_received_on": today - timedelta(days=30 + n % 300),
+                        "agreement_document_id": None, "agreement_recorded_by": MAKER})
+    with kyc.changing(run.actor, Permission.DEMO_LOAD) as rec:
+        kyc.cases.insert_many(cases)
+        for case, fields in updates:
+            kyc.cases.update(case["_id"], fields, expected_version=case["version"])
+        services.readiness.records.insert_many(records)
+        counts = {"approved_cases": len(records), "agreements": len(records)}
+        rec.record("demo.load", "compliance", "demo", after=counts)
+    run.made["readiness"] = counts
