@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.readiness import ReadinessService
+    from fidus_desktop.services.compliance.risk_models import RiskModelService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
@@ -97,6 +98,7 @@ class Services:
     screening: ScreeningService
     kyc: KycService
     readiness: ReadinessService
+    risk_models: RiskModelService
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService

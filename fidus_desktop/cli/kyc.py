@@ -5,11 +5,17 @@ signed agreement received, an override with four eyes."""
 from __future__ import annotations
 
 import argparse
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
-from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table
+from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, fail, print_table, read_bytes
 from fidus_desktop.domain.compliance.kyc import ItemStatus
+from fidus_desktop.domain.compliance.risk import RiskInputs, model_to_dict
+from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.compliance.kyc import CaseStatusView, KycCase
 from fidus_desktop.services.compliance.readiness import InvestorReadiness
+from fidus_desktop.services.compliance.risk_models import SavedModel
 
 
 def _status_row(view: CaseStatusView) -> dict:
@@ -172,6 +178,155 @@ def cmd_override(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _inputs(args: argparse.Namespace) -> RiskInputs:
+    try:
+        volume = Decimal(args.volume) if args.volume else Decimal(0)
+    except InvalidOperation:
+        fail(f"--volume {args.volume!r} is not an amount; write it like 250000.")
+    return RiskInputs(residence=args.residence, nationality=args.nationality, incorporation=args.incorporation,
+                      pep=args.pep, product_kind=args.product, face_to_face=not args.remote,
+                      source_of_funds=args.source_of_funds, ownership_levels=args.ownership_levels,
+                      expected_volume=volume)
+
+
+def _explain(lines: list[str], score: int, band: str, model_version: str, factors: list[tuple[str, int, str]],
+             next_review: object, edd: bool) -> None:
+    lines.append(f"Risk score {score}/100 → {band} (model {model_version}); next review {next_review}"
+                 + ("; enhanced due diligence required." if edd else "."))
+    lines += [f"  +{points:>3}  {name:<16} {why}" for name, points, why in factors] or ["  no risk factor"]
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score the investor with the current model (or ``--show`` the latest run) and explain every factor."""
+    with acting(args) as (ctx, actor):
+        kyc = ctx.services.kyc
+        case = kyc.case_for(actor, args.investor)
+        runs = kyc.runs_of(actor, case.investor_id)
+        if args.show:
+            if not runs:
+                fail(f"Investor {case.investor_number} has not been scored yet: `fidus kyc score "
+                     f"{case.investor_number} --residence …`.")
+            run = runs[0]
+            row = {"investor": case.investor_number, "score": run.score, "band": run.band.value,
+                   "model_version": run.model_version, "scored_at": run.scored_at, "scored_by": run.scored_by,
+                   "next_review": run.next_review, "enhanced_due_diligence": run.enhanced_due_diligence,
+                   "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in run.factors]}
+        else:
+            inputs = runs[0].inputs if args.same_inputs and runs else _inputs(args)
+            if args.same_inputs and not runs:
+                fail(f"Investor {case.investor_number} has no earlier run whose inputs could be reused.")
+            model = ctx.services.risk_models.current(actor).model
+            after, result = kyc.score_risk(actor, case.case_id, case.version, inputs, model)
+            row = {"investor": case.investor_number, "score": result.score, "band": result.band.value,
+                   "case_band": after.risk_band, "model_version": result.model_version,
+                   "next_review": result.next_review, "enhanced_due_diligence": result.enhanced_due_diligence,
+                   "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in result.factors]}
+    if args.json:
+        emit_json(row)
+        return EXIT_OK
+    lines: list[str] = [f"Investor {row['investor']}:"]
+    _explain(lines, row["score"], row["band"], row["model_version"],
+             [(f["name"], f["points"], f["why"]) for f in row["factors"]], row["next_review"],
+             row["enhanced_due_diligence"])
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _saved(result: SavedModel) -> None:
+    saved, rescored = result.saved, result.rescored
+    print(f"Risk model version {saved.version} saved: " + "; ".join(saved.changes) + ".")
+    print(f"{rescored.rescored} scored investor(s) re-scored with it"
+          + (": " + ", ".join(rescored.band_changes) if rescored.band_changes else "; no band changed") + ".")
+    if rescored.needs_update:
+        print("Approved cases whose band rose now need an update: " + ", ".join(rescored.needs_update) + ".")
+
+
+def cmd_model_show(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        current = ctx.services.risk_models.current(actor)
+    data = model_to_dict(current.model)
+    if args.json:
+        emit_json({**data, "saved_at": current.saved_at, "saved_by": current.saved_by, "reason": current.reason})
+        return EXIT_OK
+    print(f"Risk model version {current.version}" + (f", saved {current.saved_at:%Y-%m-%d} by {current.saved_by}"
+                                                     if current.saved_at else "") + f": {current.reason}")
+    for c in current.model.country_lists:
+        print(f"  {c.name} (as of {c.as_of}, +{c.points}): {', '.join(sorted(c.codes))}")
+    medium, high, critical = current.model.bounds
+    print(f"  bands: medium from {medium}, high from {high}, critical from {critical}; "
+          f"PEP +{current.model.pep_points}, non face-to-face +{current.model.non_face_to_face_points}")
+    return EXIT_OK
+
+
+def cmd_model_versions(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        versions = ctx.services.risk_models.versions(actor)
+    rows = [{"version": v.version, "saved_at": v.saved_at, "saved_by": v.saved_by, "reason": v.reason,
+             "changes": list(v.changes)} for v in versions]
+    if args.json:
+        emit_json(rows)
+    elif not rows:
+        print("No risk model saved yet; the shipped model is in use (`fidus kyc model show`).")
+    else:
+        print_table([{**r, "changes": "; ".join(r["changes"])} for r in rows],
+                    ["version", "saved_at", "saved_by", "reason", "changes"])
+    return EXIT_OK
+
+
+def cmd_model_export(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        models = ctx.services.risk_models
+        chosen = models.version(actor, args.version) if args.version else models.current(actor)
+    write_private(Path(args.out), (json.dumps(model_to_dict(chosen.model), indent=2) + "\n").encode("utf-8"))
+    print(f"Risk model version {chosen.version} written to {args.out}; edit it and `fidus kyc model import`.")
+    return EXIT_OK
+
+
+def cmd_model_import(args: argparse.Namespace) -> int:
+    data = read_bytes(args.file)
+    try:
+        model = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{args.file} is not a JSON risk model ({exc}); start from `fidus kyc model export`.")
+    with acting(args) as (ctx, actor):
+        _saved(ctx.services.risk_models.save(actor, model, args.reason))
+    return EXIT_OK
+
+
+def cmd_model_countries(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        _saved(ctx.services.risk_models.save_country_list(actor, args.name, args.as_of, args.codes, args.points,
+                                                          args.reason))
+    return EXIT_OK
+
+
+def _register_model(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:
+    model = sub.add_parser("model", help="the stored AML risk model: dated country lists, points, bands")
+    actions = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="the model in use")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_model_show)
+    versions = actions.add_parser("versions", help="every saved version: who, when, why, what changed")
+    versions.add_argument("--json", action="store_true")
+    versions.set_defaults(func=cmd_model_versions)
+    export = actions.add_parser("export", help="write the model as JSON to edit")
+    export.add_argument("--out", required=True)
+    export.add_argument("--version", help="an older version (default: the one in use)")
+    export.set_defaults(func=cmd_model_export)
+    imported = actions.add_parser("import", help="save an edited JSON model as the next version and re-score")
+    imported.add_argument("file")
+    imported.add_argument("--reason", required=True)
+    imported.set_defaults(func=cmd_model_import)
+    countries = actions.add_parser("countries", help="a new dated version of one country list and re-score")
+    countries.add_argument("name", help='e.g. "FATF increased monitoring"')
+    countries.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="the list's publication date")
+    countries.add_argument("--codes", required=True, help="ISO codes, comma-separated: IR,KP,MM")
+    countries.add_argument("--points", help="points for a link to one of them (default: the list's current)")
+    countries.add_argument("--reason", required=True)
+    countries.set_defaults(func=cmd_model_countries)
+    return [show, versions, export, imported, countries]
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("kyc", help="KYC cases: checklists, risk bands, four-eyes approval")
     sub = parser.add_subparsers(dest="kyc_command", required=True, metavar="ACTION")
@@ -229,6 +384,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     action.add_argument("--revoke", action="store_true", help="end it now")
     override.add_argument("--reason", help="why (required to ask for or revoke an override)")
     override.set_defaults(func=cmd_override)
+    score = sub.add_parser("score", help="score the investor with the risk model, explained factor by factor")
+    score.add_argument("investor")
+    score.add_argument("--residence", metavar="CC", help="country of residence (ISO code, e.g. FR)")
+    score.add_argument("--nationality", metavar="CC")
+    score.add_argument("--incorporation", metavar="CC", help="country of incorporation (companies)")
+    score.add_argument("--pep", action="store_true", help="a politically exposed person")
+    score.add_argument("--remote", action="store_true", help="onboarded without meeting in person")
+    score.add_argument("--product", metavar="KIND", help="product kind, e.g. fund, fixed_yield, profit_share")
+    score.add_argument("--source-of-funds", metavar="SOURCE", help="e.g. salary, business_income, inheritance")
+    score.add_argument("--ownership-levels", type=int, default=0, metavar="N",
+                       help="companies between a corporate investor and its beneficial owners")
+    score.add_argument("--volume", metavar="AMOUNT", help="expected yearly amount")
+    score.add_argument("--same-inputs", action="store_true", help="score the latest run's inputs again")
+    score.add_argument("--show", action="store_true", help="explain the latest stored run; score nothing")
+    score.add_argument("--json", action="store_true")
+    score.set_defaults(func=cmd_score)
     for command in (status, opened, item, risk, confirm_risk, submit, approve, reject, lapse, readiness, agreement,
-                    override):
+                    override, score, *_register_model(sub)):
         add_actor_options(command)

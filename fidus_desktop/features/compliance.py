@@ -13,6 +13,7 @@ from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_P
 from fidus_desktop.services.compliance.lists import ListService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.compliance.readiness import READINESS_PERSONAL_DATA, ReadinessService
+from fidus_desktop.services.compliance.risk_models import RiskModelService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.personal_data import PersonalDataRegistry
@@ -44,12 +45,14 @@ COMPLIANCE = Feature(
         "screening": lambda w: ScreeningService(w.ctx, w.services.screening_lists, w.services.vault),
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
         "readiness": lambda w: ReadinessService(w.ctx),
+        "risk_models": lambda w: RiskModelService(w.ctx, w.services.kyc),
     },
     needs=("vault", "portfolio"),
     wire=wire,
-    permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE),
+    permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE, K.MODEL),
     grants={
-        Role.COMPLIANCE_OFFICER: frozenset({S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE}),
+        Role.COMPLIANCE_OFFICER: frozenset({S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE,
+                                            K.MODEL}),
         # onboarding sees whether an investor has an open alert and what its KYC file still lacks, and
         # records the documents received; approving is the compliance officers'
         Role.BACK_OFFICE: frozenset({S.READ, K.READ, K.MANAGE}),
@@ -65,5 +68,5 @@ COMPLIANCE = Feature(
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
                                                 READINESS_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
-               "investor_readiness"),
+               "investor_readiness", "kyc_risk_model"),
 )

@@ -215,9 +215,10 @@ class DealingService(Service):
         self._unit_gates: list[Callable[[str, str], None]] = []
 
     def add_unit_gate(self, gate: Callable[[str, str], None]) -> None:
-        """Call ``gate(investor_id, field)`` (``field``: the request field naming that investor) before an investor receives new units (a subscription, a transfer in)
-        when it is entered, imported, approved and settled; the gate raises to refuse (another feature's rule,
-        e.g. compliance's investment readiness, wired by that feature)."""
+        """Call ``gate(investor_id, field)`` before an investor receives new units (a subscription, a transfer
+        in) when it is entered, imported, approved and settled (``field``: the request field naming that
+        investor); the gate raises to refuse (another feature's rule, e.g. compliance's investment readiness,
+        wired by that feature)."""
         self._unit_gates.append(gate)
 
     def _check_receiver(self, doc: Document) -> None:
