@@ -1,6 +1,7 @@
 """The readiness gate from the command line: ``fidus import transactions`` and ``fidus dealing approve`` refuse
 an investor who is not ready (exit 2, the reason, nothing written); ``fidus kyc readiness | agreement |
-override`` show and change readiness with two officers."""
+override`` show and change readiness with two officers; ``fidus kyc score`` explains a score factor by factor
+and ``fidus kyc model`` shows, exports, imports and updates the stored risk model."""
 
 from __future__ import annotations
 
@@ -103,3 +104,47 @@ def test_readiness_agreement_and_override_with_two_officers(
     assert run(db, "olga", "kyc", "readiness") == 0
     assert run(db, "omar", "kyc", "override", "INV-3", "--revoke", "--reason", "file abandoned by the client") == 0
     assert "Investor INV-3 is not ready: KYC case open." in capsys.readouterr().out
+
+
+def test_score_explains_every_factor_and_a_new_model_rescores(
+    db: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(db, "olga", "kyc", "score", "INV-1", "--show") == 2
+    assert "has not been scored yet" in capsys.readouterr().err
+    assert run(db, "olga", "kyc", "score", "INV-1", "--residence", "ng", "--remote", "--source-of-funds",
+               "gift", "--volume", "2000000") == 0
+    out = capsys.readouterr().out
+    # Independently: Nigeria on FATF increased monitoring 25 + remote 10 + gift 15 + volume ≥ 1,000,000 10 = 60
+    assert "Risk score 60/100 → high (model shipped)" in out
+    assert "enhanced due diligence required" in out
+    for line in ("+ 25  country          residence NG is on FATF increased monitoring (as of 2024-10-25)",
+                 "+ 10  channel          onboarded without meeting in person",
+                 "+ 15  source_of_funds  source of funds: gift", "+ 10  volume           expected yearly volume"):
+        assert line in out
+    assert run(db, "olga", "kyc", "score", "INV-1", "--residence", "Nigeria") == 2
+    assert "residence 'Nigeria' is not an ISO country code" in capsys.readouterr().err
+    assert run(db, "pat", "kyc", "model", "show") == 2  # a portfolio manager does not read the KYC model
+    capsys.readouterr()
+    assert run(db, "olga", "kyc", "model", "show") == 0
+    assert "FATF call for action (as of 2024-10-25, +60): IR, KP, MM" in capsys.readouterr().out
+    exported = tmp_path / "model.json"
+    assert run(db, "olga", "kyc", "model", "export", "--out", str(exported)) == 0
+    data = json.loads(exported.read_text())
+    data["country_lists"][1]["codes"].remove("NG")
+    exported.write_text(json.dumps(data))
+    assert run(db, "bob", "kyc", "model", "import", str(exported), "--reason", "NG delisted") == 2  # back office
+    assert run(db, "olga", "kyc", "model", "import", str(exported), "--reason", "FATF delisted NG (test)") == 0
+    out = capsys.readouterr().out
+    assert "Risk model version 1 saved: FATF increased monitoring: as of 2024-10-25, removed NG." in out
+    assert "1 scored investor(s) re-scored with it: INV-1: high → medium." in out
+    assert run(db, "olga", "kyc", "score", "INV-1", "--show", "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["score"], shown["band"], shown["model_version"]) == (35, "medium", "1")
+    exported.write_text("{not json")
+    assert run(db, "olga", "kyc", "model", "import", str(exported), "--reason", "broken") == 2
+    assert "is not a JSON risk model" in capsys.readouterr().err
+    assert run(db, "omar", "kyc", "model", "countries", "FATF call for action", "--as-of", "2025-02-21",
+               "--codes", "IR,KP,MM,RU", "--reason", "test: a listing added") == 0
+    assert "FATF call for action: as of 2025-02-21, added RU" in capsys.readouterr().out
+    assert run(db, "olga", "kyc", "model", "versions", "--json") == 0
+    assert [v["version"] for v in json.loads(capsys.readouterr().out)] == ["2", "1"]

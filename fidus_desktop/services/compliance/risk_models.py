@@ -51,8 +51,9 @@ class ModelVersion:
 
     @classmethod
     def from_doc(cls, doc: Document) -> ModelVersion:
-        return cls(doc["version"], model_from_dict(doc["model"], doc["version"]), doc["saved_at"], doc["saved_by"],
-                   doc["reason"], tuple(doc["changes"]))
+        # ``model_version``: the store's own ``version`` field counts the document's writes
+        return cls(doc["model_version"], model_from_dict(doc["model"], doc["model_version"]), doc["saved_at"],
+                   doc["saved_by"], doc["reason"], tuple(doc["changes"]))
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class RiskModelService(Service):
 
     def ensure_indexes(self) -> None:
         self.models.ensure_index(["number"], unique=True)
+        self.models.ensure_index(["model_version"], unique=True)
 
     # -- reading -------------------------------------------------------------------------------------
     def _latest(self) -> Document | None:
@@ -88,7 +90,7 @@ class RiskModelService(Service):
         require(actor, KycPermission.READ)
         if version == SHIPPED:
             return ModelVersion(SHIPPED, shipped_model(), None, None, "the model FIDUS ships with", ())
-        doc = self.models.find_one({"version": str(version).strip()})
+        doc = self.models.find_one({"model_version": str(version).strip()})
         if doc is None:
             raise ValidationError({"version": f"There is no risk model version {version!r}; see "
                                               "`fidus kyc model versions`."})
@@ -117,7 +119,7 @@ class RiskModelService(Service):
         changes = model_changes(current.model, model)
         if not changes:
             raise ValidationError({"model": f"This model is the same as version {current.version}; nothing saved."})
-        doc = {"number": number, "version": str(number), "model": model_to_dict(model), "saved_at": self.now(),
+        doc = {"number": number, "model_version": str(number), "model": model_to_dict(model), "saved_at": self.now(),
                "saved_by": actor.username, "reason": why, "changes": changes}
         with self.changing(actor, KycPermission.MODEL) as rec:
             stored = self.models.insert(doc)
