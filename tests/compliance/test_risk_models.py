@@ -98,7 +98,8 @@ def test_saving_a_model_needs_the_permission_a_reason_and_a_change(office: Offic
 def test_a_new_country_list_rescores_and_a_risen_band_reopens_the_approved_case(office: Office) -> None:
     services, kyc = office.services, office.services.kyc
     case = kyc.case_of(MAKER, office.ann.investor_id)
-    assert case is not None and case.status is CaseStatus.APPROVED
+    assert case is not None
+    assert case.status is CaseStatus.APPROVED
     inputs = RiskInputs(residence="fr", nationality="FR", source_of_funds="business_income",
                         expected_volume=Decimal("300000"))
     case, first = kyc.score_risk(MAKER, case.case_id, case.version, inputs, services.risk_models.current(MAKER).model)
