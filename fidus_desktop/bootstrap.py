@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.investigations import InvestigationService
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.readiness import ReadinessService
@@ -99,6 +100,7 @@ class Services:
     kyc: KycService
     readiness: ReadinessService
     risk_models: RiskModelService
+    investigations: InvestigationService
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService

@@ -9,6 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.services.compliance.investigations import (
+    INVESTIGATIONS,
+    InvestigationPermission,
+    InvestigationService,
+)
 from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA, KycService
 from fidus_desktop.services.compliance.lists import ListService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
 
 S = ScreeningPermission
 K = KycPermission
+Q = InvestigationPermission  # Q for inquiry
 
 
 def follow_saved_investors(w: Wiring) -> None:
@@ -46,27 +52,29 @@ COMPLIANCE = Feature(
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
         "readiness": lambda w: ReadinessService(w.ctx),
         "risk_models": lambda w: RiskModelService(w.ctx, w.services.kyc),
+        "investigations": lambda w: InvestigationService(w.ctx, w.services.documents),
     },
     needs=("vault", "portfolio"),
     wire=wire,
-    permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE, K.MODEL),
+    permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE, K.MODEL, Q.READ, Q.MANAGE),
     grants={
         Role.COMPLIANCE_OFFICER: frozenset({S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE,
-                                            K.MODEL}),
+                                            K.MODEL, Q.READ, Q.MANAGE}),
         # onboarding sees whether an investor has an open alert and what its KYC file still lacks, and
         # records the documents received; approving is the compliance officers'
         Role.BACK_OFFICE: frozenset({S.READ, K.READ, K.MANAGE}),
     },
     # Deciding alerts and approving KYC cases is the compliance officers' (maker and checker); the
     # administrator imports lists, runs the scheduled screening as a service account and opens cases but
-    # decides nothing.
-    not_for_admin=frozenset({S.DECIDE, K.APPROVE}),
+    # decides nothing. Investigations are the compliance officers' alone (no tipping off).
+    not_for_admin=frozenset({S.DECIDE, K.APPROVE, Q.READ, Q.MANAGE}),
     tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.screening_tab:ScreeningTab",
                 permission=S.READ),
-    cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc"),
+    cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc", "fidus_desktop.cli.investigations"),
+    document_owners={"investigation": INVESTIGATIONS},
     demo=((40, "fidus_desktop.services.compliance.demo:demo_readiness"),),
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
                                                 READINESS_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
-               "investor_readiness", "kyc_risk_model"),
+               "investor_readiness", "kyc_risk_model", "investigation"),
 )
