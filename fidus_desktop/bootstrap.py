@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.readiness import ReadinessService
+    from fidus_desktop.services.compliance.reports import ComplianceReportService
     from fidus_desktop.services.compliance.risk_models import RiskModelService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.prospects import ProspectService
@@ -101,6 +102,7 @@ class Services:
     readiness: ReadinessService
     risk_models: RiskModelService
     investigations: InvestigationService
+    compliance_reports: ComplianceReportService
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService

@@ -12,6 +12,8 @@ from pathlib import Path
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, fail, print_table, read_bytes
 from fidus_desktop.domain.compliance.kyc import ItemStatus
 from fidus_desktop.domain.compliance.risk import RiskInputs, model_to_dict
+from fidus_desktop.reports.kyc_report import SECTIONS, kyc_report_pdf, tables
+from fidus_desktop.reports.table_file import write_table, write_workbook
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.compliance.kyc import CaseStatusView, KycCase
 from fidus_desktop.services.compliance.readiness import InvestorReadiness
@@ -300,6 +302,29 @@ def cmd_model_countries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """PDF: every section; XLSX: a sheet per section; CSV: one section (``--section``, default status)."""
+    out = Path(args.out)
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in ("pdf", "csv", "xlsx"):
+        fail(f"{out.name}: the report is written as .pdf, .csv or .xlsx; name the file with one of them.")
+    if kind != "csv" and args.section:
+        fail("--section chooses the one table a CSV file holds; a PDF or XLSX report has every section.")
+    with acting(args) as (ctx, actor):
+        report = ctx.services.compliance_reports.kyc_report(actor)
+    if kind == "pdf":
+        write_private(out, kyc_report_pdf(report))
+    elif kind == "xlsx":
+        write_workbook(list(tables(report).values()), out)
+    else:
+        write_table(tables(report)[args.section or "status"], out)
+    ready = sum(r.ready for r in report.status)
+    print(f"KYC report as of {report.as_of} written to {out}: {len(report.status)} investors ({ready} ready), "
+          f"{len(report.reviews)} reviews due or overdue, {len(report.documents)} documents expiring or lapsed, "
+          f"{len(report.hits)} screening hits.")
+    return EXIT_OK
+
+
 def _register_model(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:
     model = sub.add_parser("model", help="the stored AML risk model: dated country lists, points, bands")
     actions = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
@@ -400,6 +425,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--show", action="store_true", help="explain the latest stored run; score nothing")
     score.add_argument("--json", action="store_true")
     score.set_defaults(func=cmd_score)
-    for command in (status, opened, item, risk, confirm_risk, submit, approve, reject, lapse, readiness, agreement,
-                    override, score, *_register_model(sub)):
+    report = sub.add_parser("report", help="KYC status, reviews due, expiring documents, hits, risk distribution")
+    report.add_argument("--out", required=True, help="FILE.pdf, FILE.xlsx or FILE.csv")
+    report.add_argument("--section", choices=SECTIONS, help="the table a CSV holds (default: status)")
+    report.set_defaults(func=cmd_report)
+    for command in (report, status, opened, item, risk, confirm_risk, submit, approve, reject, lapse, readiness,
+                    agreement, override, score, *_register_model(sub)):
         add_actor_options(command)

@@ -18,6 +18,7 @@ from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_P
 from fidus_desktop.services.compliance.lists import ListService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.compliance.readiness import READINESS_PERSONAL_DATA, ReadinessService
+from fidus_desktop.services.compliance.reports import ComplianceReportService
 from fidus_desktop.services.compliance.risk_models import RiskModelService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
 from fidus_desktop.services.permissions import Role
@@ -53,6 +54,8 @@ COMPLIANCE = Feature(
         "readiness": lambda w: ReadinessService(w.ctx),
         "risk_models": lambda w: RiskModelService(w.ctx, w.services.kyc),
         "investigations": lambda w: InvestigationService(w.ctx, w.services.documents),
+        "compliance_reports": lambda w: ComplianceReportService(w.ctx, w.services.kyc, w.services.readiness,
+                                                                w.services.screening),
     },
     needs=("vault", "portfolio"),
     wire=wire,

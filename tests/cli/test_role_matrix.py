@@ -71,7 +71,7 @@ ARGS: dict[str, list[str]] = {
     "kyc lapse": [], "kyc readiness": [], "kyc agreement": ["INV-1", "--received", "2024-01-02"],
     "kyc override": ["INV-1", "--until", "2099-01-01", "--reason", "documents follow next week"],
     "kyc score": ["INV-1", "--residence", "FR", "--source-of-funds", "salary"], "kyc model show": [],
-    "kyc model versions": [], "kyc model export": ["--out", "{tmp}/model.json"],
+    "kyc model versions": [], "kyc report": ["--out", "{tmp}/kyc.pdf"], "kyc model export": ["--out", "{tmp}/model.json"],
     "kyc model import": ["{tmp}/model.json", "--reason", "reviewed yearly"],
     "investigation open": ["--title", "Structuring", "--summary", "two deals", "--investor", "INV-1"],
     "investigation list": [], "investigation show": ["INQ-000001"], "investigation note": ["INQ-000001", "called"],

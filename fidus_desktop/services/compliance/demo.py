@@ -2,8 +2,11 @@
 item approved, a risk band, submitted by back office and approved by the compliance officer) and a signed
 subscription agreement on record, as the issue asks ("demo investors with holdings are ready").
 
+Investors without units get an open, incomplete file (some documents received, the rest missing) unless they
+already have a case (the CRM demo's converted prospect got one when it was created).
+
 Order 40: after the portfolio (20, whose holdings it reads) and the CRM (30). Written in bulk with one audit
-entry, like the portfolio demo; investors without units keep the open case their creation gave them.
+entry, like the portfolio demo.
 """
 
 from __future__ import annotations
@@ -33,6 +36,18 @@ def approved_items(kind: str, kyc: KycService, today: date, n: int) -> list[Docu
     return items
 
 
+def incomplete_items(kind: str, kyc: KycService, today: date, n: int) -> list[Document]:
+    """The first ``n % 3`` items of the checklist received (dated), the rest missing."""
+    items = []
+    for i, item in enumerate(checklist(kind, kyc.requirements)):
+        req = item.requirement
+        if i < n % 3:
+            item = Item(req, ItemStatus.RECEIVED, today - timedelta(days=5) if req.max_age_days or req.expires
+                        else None, today + timedelta(days=900) if req.expires else None)
+        items.append(item_doc(CaseItem(item, updated_by=MAKER if i < n % 3 else None)))
+    return items
+
+
 def demo_readiness(run: DemoRun) -> None:
     services, now = run.services, run.services.kyc.now()
     today, kyc = now.date(), services.kyc
@@ -58,11 +73,20 @@ def demo_readiness(run: DemoRun) -> None:
         records.append({"investor_id": investor["_id"], "investor_number": investor["number"],
                         "agreement_received_on": today - timedelta(days=30 + n % 300),
                         "agreement_document_id": None, "agreement_recorded_by": MAKER})
+    with_case = {d["investor_id"] for d in kyc.cases.find({})} | {c["investor_id"] for c in cases}
+    for n, investor in enumerate(services.portfolio.investors.investors.find({}, sort=[("number", 1)])):
+        if investor["_id"] not in with_case:
+            cases.append({"investor_id": investor["_id"], "investor_number": investor["number"],
+                          "kind": investor["kind"], "status": CaseStatus.OPEN.value,
+                          "items": incomplete_items(investor["kind"], kyc, today, n), "risk_band": None,
+                          "risk_reason": None, "opened_by": MAKER, "opened_at": now, "submitted_by": None,
+                          "submitted_by_id": None, "decided_by": None})
     with kyc.changing(run.actor, Permission.DEMO_LOAD) as rec:
         kyc.cases.insert_many(cases)
         for case, fields in updates:
             kyc.cases.update(case["_id"], fields, expected_version=case["version"])
         services.readiness.records.insert_many(records)
-        counts = {"approved_cases": len(records), "agreements": len(records)}
+        counts = {"approved_cases": len(records), "agreements": len(records),
+                  "open_cases": len(cases) + len(updates) - len(records)}
         rec.record("demo.load", "compliance", "demo", after=counts)
     run.made["readiness"] = counts
