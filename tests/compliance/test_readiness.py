@@ -222,3 +222,18 @@ def test_everyone_who_sees_investors_sees_readiness_and_only_officers_change_it(
         readiness.record_agreement(BACK, carl, TODAY, document_id="nope")
     make_ready(office.services, carl)
     assert [v.investor.number for v in readiness.of_investors(PM) if v.ready] == ["INV-1", "INV-2", "INV-3"]
+
+
+def test_a_prospect_converted_in_the_crm_is_screened_gets_a_case_and_is_not_ready(office: Office) -> None:
+    services = office.services
+    services.screening_lists.import_file(ADMIN, "ofac", sdn_excerpt(PUTIN), "sdn.csv")
+    prospect = services.prospects.create(ADMIN, {"first_name": "Vladimir", "last_name": "Putin"})
+    services.prospects.move(ADMIN, prospect.prospect_id, "Won")
+    investor_id = services.prospects.convert(ADMIN, prospect.prospect_id)
+    assert services.kyc.case_of(MAKER, investor_id) is not None
+    assert len(services.screening.list_alerts(MAKER, investor_id=investor_id)) == 1
+    view = services.readiness.readiness(PM, investor_id)
+    assert view.readiness.blocking == ("KYC case open", "1 screening alert undecided",
+                                       "subscription agreement not signed")
+    with pytest.raises(NotReady):
+        office.p.dealing.enter(PM, subscription(office, investor_id))
