@@ -36,14 +36,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         kyc = ctx.services.kyc
         investor_id = kyc.investor(actor, args.investor).investor_id if args.investor else None
-        rows = [_status_row(v) for v in kyc.status(actor, investor_id)]
+        ready = {r.investor.investor_id: r.readiness for r in
+                 ctx.services.readiness.of_investors(actor, [investor_id] if investor_id else None)}
+        rows = [{**_status_row(v), "ready": ready[v.investor.investor_id].ready,
+                 "readiness": ready[v.investor.investor_id].summary()} for v in kyc.status(actor, investor_id)]
     if args.json:
         emit_json(rows)
     elif not rows:
         print("No investor yet.")
     else:
-        print_table([{**r, "risk_band": r["risk_band"] or "-", "missing": len(r["missing"])} for r in rows],
-                    ["investor", "name", "status", "risk_band", "open_alerts", "missing"])
+        print_table([{**r, "risk_band": r["risk_band"] or "-", "missing": len(r["missing"]),
+                      "ready": "yes" if r["ready"] else "no"} for r in rows],
+                    ["investor", "name", "status", "risk_band", "open_alerts", "missing", "ready"])
         for row in rows:
             if row["missing"]:
                 print(f"{row['investor']} missing: " + "; ".join(row["missing"]))

@@ -102,6 +102,11 @@ def test_readiness_agreement_and_override_with_two_officers(
     assert row["override"]["confirmed_by"] == "omar"
     assert row["gaps"] == ["KYC case open"]
     assert run(db, "olga", "kyc", "readiness") == 0
+    capsys.readouterr()
+    assert run(db, "olga", "kyc", "status", "--investor", "INV-3", "--json") == 0
+    [status] = json.loads(capsys.readouterr().out)
+    assert (status["status"], status["ready"]) == ("open", True)
+    assert status["readiness"].startswith("ready by override until")
     assert run(db, "omar", "kyc", "override", "INV-3", "--revoke", "--reason", "file abandoned by the client") == 0
     assert "Investor INV-3 is not ready: KYC case open." in capsys.readouterr().out
 
