@@ -5,6 +5,8 @@ subscription agreement on record, as the issue asks ("demo investors with holdin
 Investors without units get an open, incomplete file (some documents received, the rest missing) unless they
 already have a case (the CRM demo's converted prospect got one when it was created).
 
+One investigation is opened by the compliance officer on the investor with the largest subscriptions.
+
 Order 40: after the portfolio (20, whose holdings it reads) and the CRM (30). Written in bulk with one audit
 entry, like the portfolio demo.
 """
@@ -90,3 +92,24 @@ def demo_readiness(run: DemoRun) -> None:
                   "open_cases": len(cases) + len(updates) - len(records)}
         rec.record("demo.load", "compliance", "demo", after=counts)
     run.made["readiness"] = counts
+    if CHECKER in run.made:
+        run.made["investigation"] = demo_investigation(run)
+
+
+def demo_investigation(run: DemoRun) -> str:
+    """One open investigation, as the compliance officer: the investor with the largest subscriptions, the
+    two largest of them linked, with a note."""
+    services = run.services
+    officer = run.made[CHECKER].actor()
+    transactions = services.portfolio.dealing.transactions
+    wanted = {"kind": "subscription", "status": "settled"}
+    investor_id = transactions.find(wanted, sort=[("amount", -1)], limit=1)[0]["investor_id"]
+    refs = [d["ref"] for d in transactions.find({**wanted, "investor_id": investor_id}, sort=[("amount", -1)],
+                                                limit=2)]
+    case = services.investigations.open(
+        officer, "Large subscriptions from a new source of funds",
+        "Subscriptions well above the volume declared at onboarding; source of funds to be evidenced.",
+        transactions=refs)
+    services.investigations.add_note(officer, case, "Asked the investor for the sale contract of the property "
+                                                    "named as the source of funds.")
+    return case.ref
