@@ -237,3 +237,12 @@ def test_a_prospect_converted_in_the_crm_is_screened_gets_a_case_and_is_not_read
                                        "subscription agreement not signed")
     with pytest.raises(NotReady):
         office.p.dealing.enter(PM, subscription(office, investor_id))
+
+
+def test_an_import_asks_the_gate_once_per_investor_of_the_file(office: Office) -> None:
+    asked: list[tuple[str, str]] = []
+    office.p.dealing.add_unit_gate(lambda investor_id, field: asked.append((investor_id, field)))
+    text = "ref,kind,class_code,investor_number,trade_date,dealing_date,settlement_date,amount\n" + "".join(
+        f"IMP-{n},subscription,GLB-A-EUR,INV-{1 + n % 2},2023-01-03,2023-01-03,2023-01-03,100\n" for n in range(6))
+    assert office.p.imports.import_transactions(PM, text).inserted == 6
+    assert sorted(asked) == sorted([(office.ann.investor_id, "investor_id"), (office.bob.investor_id, "investor_id")])

@@ -221,13 +221,18 @@ class DealingService(Service):
         wired by that feature)."""
         self._unit_gates.append(gate)
 
-    def _check_receiver(self, doc: Document) -> None:
-        """Run the unit gates for the investor this transaction gives new units to, if any."""
+    def _check_receiver(self, doc: Document, passed: set[str] | None = None) -> None:
+        """Run the unit gates for the investor this transaction gives new units to, if any. ``passed``: investors
+        already let through in this same operation (an import's rows), not asked again."""
         field = {dom.TransactionKind.SUBSCRIPTION: "investor_id",
                  dom.TransactionKind.TRANSFER: "target_investor_id"}.get(dom.TransactionKind(doc["kind"]))
-        if field and doc.get(field):
-            for gate in self._unit_gates:
-                gate(doc[field], field)
+        receiver = doc.get(field) if field else None
+        if field is None or not receiver or (passed is not None and receiver in passed):
+            return
+        for gate in self._unit_gates:
+            gate(receiver, field)
+        if passed is not None:
+            passed.add(receiver)
 
     def ensure_indexes(self) -> None:
         t = self.transactions
@@ -317,8 +322,10 @@ class DealingService(Service):
         return self.transactions.find(query, sort=[("settlement_date", 1)])
 
     # -- entering -----------------------------------------------------------------------------------
-    def transaction_doc(self, actor: Actor, request: TransactionRequest) -> Document:
-        """Validate ``request`` completely without writing (imports check every row with this first)."""
+    def transaction_doc(self, actor: Actor, request: TransactionRequest, *, passed: set[str] | None = None
+                        ) -> Document:
+        """Validate ``request`` completely without writing (imports check every row with this first, sharing
+        ``passed``: the investors the unit gates already let through)."""
         kind = parse_choice(request.kind, KINDS, "kind", "The transaction kind")
         share_class = self._class(request.class_id, "class_id")
         if self.investors.investors.get(request.investor_id) is None:
@@ -352,7 +359,7 @@ class DealingService(Service):
             domain_transaction({**doc, "ref": doc["ref"] or "(new)"})  # the reference is drawn when stored
         except dom.DealingError as exc:
             raise ValidationError({"": str(exc)}) from None
-        self._check_receiver(doc)
+        self._check_receiver(doc, passed)
         return doc
 
     def enter(self, actor: Actor, request: TransactionRequest) -> TransactionView:
