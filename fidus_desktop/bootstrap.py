@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.reports import ComplianceReportService
     from fidus_desktop.services.compliance.risk_models import RiskModelService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.google import GoogleService
+    from fidus_desktop.services.crm.mail_templates import MailTemplateService
+    from fidus_desktop.services.crm.outbox import Outbox
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
@@ -106,6 +109,9 @@ class Services:
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService
+    crm_outbox: Outbox
+    google: GoogleService
+    crm_mail_templates: MailTemplateService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,
