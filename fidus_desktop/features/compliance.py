@@ -75,7 +75,7 @@ COMPLIANCE = Feature(
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc", "fidus_desktop.cli.investigations"),
     document_owners={"investigation": INVESTIGATIONS},
-    demo=((40, "fidus_desktop.services.compliance.demo:demo_readiness"),),
+    demo=((45, "fidus_desktop.services.compliance.demo_readiness:demo_readiness"),),
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
                                                 READINESS_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
