@@ -1,8 +1,9 @@
 """Compliance: sanctions and PEP list versions, screening of investors and typed names, alerts with four-eyes
-dispositions, KYC cases with their checklists and four-eyes approval, in the Compliance tab (screening so far)
-and the ``fidus screening`` and ``fidus kyc`` commands. Screening runs on every investor created or edited and a
-KYC case opens for every investor created (both wired to Portfolio); investment readiness gates every new
-subscription and transfer in (wired to Portfolio's dealing)."""
+dispositions, KYC cases with their checklists and four-eyes approval, ownership trees of corporate investors,
+in the Compliance tab (My queue, investor files, screening) and the ``fidus screening``, ``fidus kyc`` and
+``fidus investigation`` commands. Screening runs on every investor created or edited and a KYC case opens for
+every investor created (both wired to Portfolio); investment readiness gates every new subscription and transfer
+in (wired to Portfolio's dealing)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from fidus_desktop.services.compliance.investigations import (
     InvestigationPermission,
     InvestigationService,
 )
+from fidus_desktop.services.compliance.investor_file import InvestorFileService
 from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA, KycService
 from fidus_desktop.services.compliance.lists import ListService
+from fidus_desktop.services.compliance.ownership import OWNERSHIP_PERSONAL_DATA, OwnershipService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
+from fidus_desktop.services.compliance.queue import QueueService
 from fidus_desktop.services.compliance.readiness import READINESS_PERSONAL_DATA, ReadinessService
 from fidus_desktop.services.compliance.reports import ComplianceReportService
 from fidus_desktop.services.compliance.risk_models import RiskModelService
@@ -56,8 +60,13 @@ COMPLIANCE = Feature(
         "investigations": lambda w: InvestigationService(w.ctx, w.services.documents),
         "compliance_reports": lambda w: ComplianceReportService(w.ctx, w.services.kyc, w.services.readiness,
                                                                 w.services.screening),
+        "kyc_ownership": lambda w: OwnershipService(w.ctx),
+        "kyc_files": lambda w: InvestorFileService(w.ctx, w.services.kyc, w.services.screening,
+                                                   w.services.screening_lists, w.services.documents,
+                                                   w.services.portfolio, w.services.kyc_ownership),
+        "compliance_queue": lambda w: QueueService(w.ctx),
     },
-    needs=("vault", "portfolio"),
+    needs=("vault", "portfolio", "documents"),
     wire=wire,
     permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE, K.MODEL, Q.READ, Q.MANAGE),
     grants={
@@ -71,13 +80,14 @@ COMPLIANCE = Feature(
     # administrator imports lists, runs the scheduled screening as a service account and opens cases but
     # decides nothing. Investigations are the compliance officers' alone (no tipping off).
     not_for_admin=frozenset({S.DECIDE, K.APPROVE, Q.READ, Q.MANAGE}),
-    tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.screening_tab:ScreeningTab",
+    tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.tab:ComplianceTab",
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc", "fidus_desktop.cli.investigations"),
     document_owners={"investigation": INVESTIGATIONS},
-    demo=((45, "fidus_desktop.services.compliance.demo_readiness:demo_readiness"),),
+    demo=((40, "fidus_desktop.services.compliance.demo:demo_compliance"),
+          (45, "fidus_desktop.services.compliance.demo_readiness:demo_readiness")),
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
-                                                READINESS_PERSONAL_DATA]),
+                                                OWNERSHIP_PERSONAL_DATA, READINESS_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
                "investor_readiness", "kyc_risk_model", "investigation"),
 )

@@ -4,7 +4,7 @@ importing, approving and settling a subscription, and a transfer to another inve
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -246,3 +246,19 @@ def test_an_import_asks_the_gate_once_per_investor_of_the_file(office: Office) -
         f"IMP-{n},subscription,GLB-A-EUR,INV-{1 + n % 2},2023-01-03,2023-01-03,2023-01-03,100\n" for n in range(6))
     assert office.p.imports.import_transactions(PM, text).inserted == 6
     assert sorted(asked) == sorted([(office.ann.investor_id, "investor_id"), (office.bob.investor_id, "investor_id")])
+
+
+def test_an_agreement_signed_through_an_envelope_counts_as_signed(office: Office) -> None:
+    """The signing feature records a completed subscription agreement in ``signed_agreements``
+    (services/envelopes.py); readiness reads it like an agreement an officer recorded."""
+    carl = new_investor(office)
+    approve_file(office.services, carl)
+    assert office.services.readiness.readiness(PM, carl).readiness.blocking == ("subscription agreement not signed",)
+    signed_at = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    office.services.ctx.store.collection("signed_agreements").insert({
+        "investor_id": carl, "envelope_id": "env-1", "kind": "subscription_agreement", "signed_at": signed_at,
+        "document_ids": []})
+    view = office.services.readiness.readiness(PM, carl)
+    assert (view.ready, view.agreement_received) == (True, date(2026, 11, 30))
+    office.services.readiness.record_agreement(BACK, carl, "2026-10-01")  # an older paper copy: the later date
+    assert office.services.readiness.readiness(PM, carl).agreement_received == date(2026, 11, 30)

@@ -4,8 +4,10 @@
 - A holder without a KYC case gets an approved file (every item approved with current dates, a low or medium
   band, collected by back office and approved by the compliance officer) and a signed agreement on record.
 - A holder whose file another demo builder left in another state (incomplete, in review, needs update) keeps
-  it as built: the agreement is recorded and, when the office has two compliance officers, an override asked
-  by one and confirmed by the other lets the existing client deal for 90 days while the file is completed.
+  it as built, with the agreement recorded; a holder still not ready (that, or an open alert on a generated
+  name) gets, when the office has two compliance officers, an override asked by one and confirmed by the
+  other, through the readiness service, so the existing client may deal for 90 days; never over a confirmed
+  sanctions match.
 - Investors without units and without a case get an open, incomplete file (some documents received).
 - The compliance officer opens one investigation: the investor with the largest subscriptions, its two largest
   deals, a note.
@@ -18,6 +20,7 @@ service.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import CaseStatus, Item, ItemStatus, checklist
 from fidus_desktop.domain.compliance.risk import Band
@@ -65,7 +68,7 @@ def demo_readiness(run: DemoRun) -> None:
     maker_id = run.made[MAKER].user_id if MAKER in run.made else MAKER
     holders = {a["investor_id"] for a in services.portfolio.investors.accounts.find({}) if a["units"] > 0}
     existing = {d["investor_id"]: d for d in kyc.cases.find({})}
-    cases, records, overridden = [], [], 0
+    cases, records = [], []
     for n, investor in enumerate(services.portfolio.investors.investors.find({}, sort=[("number", 1)])):
         held, case = investor["_id"] in holders, existing.get(investor["_id"])
         if case is None and held:
@@ -88,23 +91,34 @@ def demo_readiness(run: DemoRun) -> None:
         record = {"investor_id": investor["_id"], "investor_number": investor["number"],
                   "agreement_received_on": today - timedelta(days=30 + n % 300), "agreement_document_id": None,
                   "agreement_recorded_by": MAKER}
-        if case is not None and case["status"] != CaseStatus.APPROVED.value and len(officers) > 1:
-            record |= {"override_reason": "Existing client; the file is being completed (demo)",
-                       "override_expires_on": today + timedelta(days=OVERRIDE_DAYS),
-                       "override_requested_by": officers[0].username,
-                       "override_requested_by_id": officers[0].user_id,
-                       "override_requested_at": now, "override_confirmed_by": officers[1].username,
-                       "override_confirmed_by_id": officers[1].user_id, "override_confirmed_at": now}
-            overridden += 1
         records.append(record)
     with kyc.changing(run.actor, Permission.DEMO_LOAD) as rec:
         kyc.cases.insert_many(cases)
         services.readiness.records.insert_many(records)
-        counts = {"cases": len(cases), "agreements": len(records), "overrides": overridden}
+        counts = {"cases": len(cases), "agreements": len(records)}
         rec.record("demo.load", "compliance", "readiness", after=counts)
+    counts["overrides"] = demo_overrides(run, officers, holders)
     run.made["readiness"] = counts
     if officers:
         run.made["investigation"] = demo_investigation(run, officers[0].actor())
+
+
+def demo_overrides(run: DemoRun, officers: list[Any], holders: set[str]) -> int:
+    """Holders the files still leave not ready (a file another builder left incomplete, an open alert on a
+    generated name) get an override asked by one officer and confirmed by another, for 90 days; never over a
+    confirmed sanctions match. Needs two compliance officers."""
+    if len(officers) < 2:
+        return 0
+    readiness, today = run.services.readiness, run.services.kyc.now().date()
+    blocked = [v for v in readiness.of_investors(run.actor, sorted(holders))
+               if not v.ready and not any("sanctions match" in b for b in v.readiness.blocking)]
+    asker, confirmer = officers[0].actor(), officers[1].actor()
+    for view in blocked:
+        readiness.request_override(asker, view.investor.investor_id,
+                                   "Existing client; the file is being completed (demo)",
+                                   today + timedelta(days=OVERRIDE_DAYS))
+        readiness.confirm_override(confirmer, view.investor.investor_id)
+    return len(blocked)
 
 
 def demo_investigation(run: DemoRun, officer: Actor) -> str:

@@ -6,8 +6,9 @@ transactions file, approving and settling one. The rules are the domain's (``dom
 this service gathers the facts (the KYC case, screening alerts, the signed agreement, an override), records
 the agreement received and the override with four eyes, and audits each change.
 
-The signed subscription agreement: until the signing feature records signed agreements, an officer records
-the date the signed agreement was received (``record_agreement``), optionally linking the stored document.
+The signed subscription agreement: an envelope completed in the signing feature records it
+(``signed_agreements``); an agreement signed on paper is recorded by an officer with the date it was received
+(``record_agreement``), optionally linking the stored document. Either counts; the later date is shown.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import lapsed
@@ -27,6 +28,7 @@ from fidus_desktop.services.compliance.kyc import CASES, KycCase
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.compliance.screening import ALERTS, AlertStatus, Disposition
 from fidus_desktop.services.documents import DOCUMENTS
+from fidus_desktop.services.envelopes import SIGNED_AGREEMENTS
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, PersonCollection, Retention
 from fidus_desktop.services.portfolio._common import parse_date
@@ -76,6 +78,7 @@ class ReadinessService(Service):
         self.cases = ctx.store.collection(CASES)
         self.alerts = ctx.store.collection(ALERTS)
         self.documents = ctx.store.collection(DOCUMENTS)
+        self.signed = ctx.store.collection(SIGNED_AGREEMENTS)
 
     def ensure_indexes(self) -> None:
         self.records.ensure_index(["investor_id"], unique=True)
@@ -103,6 +106,10 @@ class ReadinessService(Service):
         investors = self.investors.find({} if ids is None else {"_id": {"$in": ids}}, sort=[("number", 1)])
         cases = {d["investor_id"]: d for d in self.cases.find(scope)}
         records = {d["investor_id"]: d for d in self.records.find(scope)}
+        signed: dict[str, date] = {}
+        for doc in self.signed.find(scope, projection=["investor_id", "signed_at"]):
+            day = doc["signed_at"].date() if isinstance(doc["signed_at"], datetime) else doc["signed_at"]
+            signed[doc["investor_id"]] = max(day, signed.get(doc["investor_id"], day))
         counts: dict[str, dict[str, int]] = defaultdict(lambda: {"open": 0, "sanctions": 0, "other": 0})
         for alert in self.alerts.find({**scope, "$or": [{"status": {"$ne": AlertStatus.CLOSED.value}},
                                                           {"disposition": Disposition.TRUE_MATCH.value}]}):
@@ -115,10 +122,10 @@ class ReadinessService(Service):
                 bucket["other"] += 1
         today = self.now().date()
         return [self._view(Investor.from_doc(doc), cases.get(doc["_id"]), records.get(doc["_id"]),
-                           counts.get(doc["_id"]), today) for doc in investors]
+                           signed.get(doc["_id"]), counts.get(doc["_id"]), today) for doc in investors]
 
     @staticmethod
-    def _view(investor: Investor, case_doc: Document | None, record: Document | None,
+    def _view(investor: Investor, case_doc: Document | None, record: Document | None, signed: date | None,
               alerts: dict[str, int] | None, today: date) -> InvestorReadiness:
         case = KycCase.from_doc(case_doc) if case_doc else None
         alerts = alerts or {"open": 0, "sanctions": 0, "other": 0}
@@ -129,7 +136,9 @@ class ReadinessService(Service):
                          for i in lapsed([e.item for e in case.items], today)) if case else (),
             review_due=case_doc.get("next_review") if case_doc else None,
             open_alerts=alerts["open"], sanctions_matches=alerts["sanctions"], other_matches=alerts["other"],
-            agreement_received=record.get("agreement_received_on") if record else None, override=override)
+            agreement_received=max(filter(None, (record.get("agreement_received_on") if record else None, signed)),
+                                   default=None),
+            override=override)
         return InvestorReadiness(investor, assess(facts, today), facts.agreement_received,
                                  override is not None and override.confirmed_by is None)
 
