@@ -20,6 +20,8 @@ def test_demo_investors_with_holdings_are_ready_and_one_investigation_is_open(de
         assert {v.investor.investor_id for v in views if v.ready} == holders
         not_ready = [v for v in views if not v.ready]
         assert not_ready
-        assert all("KYC case open" in v.readiness.blocking for v in not_ready)
+        assert any("KYC case open" in v.readiness.blocking for v in not_ready)  # the incomplete files
+        assert any("confirmed sanctions match" in " ".join(v.readiness.blocking) for v in not_ready) == \
+            bool(services.screening_lists.current_ids() and services.screening.list_alerts(actor))
         [case] = services.investigations.list_cases(OFFICER)
         assert (case.ref, len(case.transaction_ids), len(case.notes)) == ("INQ-000001", 2, 1)
