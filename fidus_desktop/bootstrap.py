@@ -79,10 +79,10 @@ class Wiring:
     schema: SettingsSchema
 
     def setting(self, key: str) -> Any:
-        """A declared setting's value: the settings file's, else the declared default (also with no file)."""
-        if self.settings is not None:
-            return self.settings.get(key)
-        return self.schema.settings[key].default
+        """A declared setting's value: the settings file's, else the declared default (also with no file, or
+        a ``Settings`` made without the features' schema)."""
+        default = self.schema.settings[key].default
+        return default if self.settings is None else self.settings.get(key, default)
 
 
 class Services:
