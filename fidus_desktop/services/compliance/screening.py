@@ -263,15 +263,19 @@ class ScreeningService(Service):
             return 0
         label = f"{version.list_name} import of {version.imported_at:%Y-%m-%d}"
         actor = Actor.system("list entry removed")
-        with self.changing(actor, ScreeningPermission.RUN) as rec:
-            for doc in found:
+
+        def write(rec: ChangeRecorder) -> int:
+            current = self.alerts.find({"_id": {"$in": [doc["_id"] for doc in found]}})  # as they are now
+            for doc in current:
                 step = {"by": actor.username, "at": self.now(), "action": "entry_removed",
                         "reason": f"entry {doc['entry_id']} is not in the {label}: review the alert"}
                 self.alerts.update(doc["_id"], {"entry_removed": label, "history": [*doc["history"], step]},
                                    expected_version=doc["version"])
                 rec.record("screening.entry_removed", "screening_alert", doc["_id"],
                            after={"entry_id": doc["entry_id"], "list_version": version.version_id})
-        return len(found)
+            return len(current)
+
+        return self.change(actor, ScreeningPermission.RUN, write)
 
     def on_investor_saved(self, investor: Investor) -> None:
         """Screen an investor just created or edited (wired to the investor service by the feature); with no
