@@ -25,6 +25,7 @@ from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from fidus_desktop.store.errors import TransactionConflict
 from fidus_desktop.store.mongo import MongoStore
 from tests.support.portfolio_office import ADMIN, BACK, D1, D2, D3, D4, PM, PM2
+from tests.support.readiness import make_ready
 from tests.support.strict_mongo import strict_store
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -47,6 +48,7 @@ def office_day(services: Services) -> None:
                                fees={"entry_rate": "0.02", "exit_rate": "0.01", "management_rate": "0.0125"})
     ann = p.investors.create_investor(ADMIN, "INV-1", "Ann Smith", "individual", email="ann@example.com")
     p.investors.create_investor(ADMIN, "INV-2", "Bob Corp", "corporate")
+    make_ready(services, ann.investor_id)  # KYC file completed and approved by two officers, agreement recorded
     p.fx.import_ecb(PM, (DATA / "ecb-extract.csv").read_bytes())
     for day, nav in ((D1, "100"), (D2, "101"), (D3, "102"), (D4, "101.5")):
         p.navs.set_nav(PM, eur.class_id, day, nav)
