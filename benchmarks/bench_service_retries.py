@@ -94,6 +94,7 @@ def main() -> None:
     rows = mongo_retries()
     table = "\n".join(f"| {run} | {faults} | {calls:,} | {starts} | {seconds:.2f} s |"
                       for run, faults, calls, starts, seconds in rows)
+    starts_without = rows[0][3]
     body = f"""`uv run python benchmarks/bench_service_retries.py`. Every service change runs through
 `Service.change`, which runs its body through `Store.atomic` and, on MongoDB, again after a rollback.
 
@@ -103,8 +104,9 @@ def main() -> None:
 function form adds one closure and one call per change.
 
 **Retries on MongoDB** (strict replica-set double, no server here): the office day of
-`tests/test_service_retries.py` (about 20 changes: funds, investors with their KYC cases, FX, NAVs, a settled
-subscription, prices, a position, a prospect converted into an investor), without faults (baseline) and with a
+`tests/test_service_retries.py` ({starts_without} changes: funds, investors with their KYC cases, a KYC file completed
+and approved by two officers, FX, NAVs, a settled subscription, prices, a position, a prospect converted into an
+investor), without faults (baseline) and with a
 write conflict, an election or an unknown commit result injected at a quarter of all writes and commits. Every
 run with faults ended with exactly the records and audit trail of the run without (asserted).
 
