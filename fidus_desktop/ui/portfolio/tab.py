@@ -7,6 +7,7 @@ here and, polling the audit trail, on another workstation, so they appear withou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -19,12 +20,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +35,7 @@ from PySide6.QtWidgets import (
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.reports.factsheet import factsheet_filename, render_factsheet
 from fidus_desktop.reports.table_file import with_suffix
-from fidus_desktop.services.permissions import Permission, allowed
+from fidus_desktop.services.permissions import Permission, Role, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
@@ -44,17 +47,20 @@ from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f
 from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
+from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
 from fidus_desktop.ui.portfolio.deals_panel import DealsPanel
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
+from fidus_desktop.ui.portfolio.import_wizard import ImportWizard, importable_kinds
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
 from fidus_desktop.ui.portfolio.nav_history import nav_history_model
 from fidus_desktop.ui.portfolio.overview import Overview, load_overview
+from fidus_desktop.ui.portfolio.setup_dialogs import FundDialog, NewInvestorDialog, ShareClassDialog
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
 from fidus_desktop.ui.portfolio.tables import TransactionFilter, investors_model, transactions_model
 from fidus_desktop.ui.session import UiSession
@@ -95,6 +101,8 @@ class PortfolioTab(QWidget):
         self.overview: Overview | None = None
         self.dialog: ServiceFormDialog | None = None
         self.investor_dialog: InvestorDialog | None = None
+        self.import_wizard: ImportWizard | None = None
+        self.investor_total: int | None = None  # investors in the database (None until counted)
         self._told: str | None = None  # the last action's outcome, kept over the reload it causes
         # The charts and tables share the height left (a splitter), so both are in view from 1280×720 on; the
         # buttons fold into the tool bar's » menu and the cards into two rows when narrow. Only a window smaller
@@ -109,6 +117,8 @@ class PortfolioTab(QWidget):
         layout.addLayout(self._selector_bar())
         self.message = WrappingLabel(" ", objectName="portfolioMessage")
         layout.addWidget(self.message)
+        self.next_step = NextStepPanel("nextStep")
+        layout.addWidget(self.next_step)
         self.cards = {name: KpiCard(name, caption) for name, caption in KPI_CARDS}
         layout.addWidget(KpiGrid(list(self.cards.values())))
         splitter = QSplitter(Qt.Orientation.Vertical, objectName="portfolioSplitter")
@@ -159,8 +169,37 @@ class PortfolioTab(QWidget):
             button.clicked.connect(slot)
             actions.addWidget(button)
             self.buttons[name] = button
+        actions.addWidget(self._setup_button(role))
         self._update_buttons()
         return bar
+
+    def _setup_button(self, role: Role) -> QToolButton:
+        """Set&up ▾: create and edit funds, share classes and investors, and the import wizard."""
+        button = QToolButton(objectName="setupButton", text="Set&up",
+                             popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.setToolTipsVisible(True)  # a disabled entry says why
+        self.setup_actions = {}
+        for name, text, permission, what, slot in (
+            ("new_fund", "New &fund…", Permission.FUNDS_MANAGE, "create funds", self.open_new_fund),
+            ("rename_fund", "&Rename this fund…", Permission.FUNDS_MANAGE, "edit funds", self.open_rename_fund),
+            ("new_class", "New &share class…", Permission.FUNDS_MANAGE, "create share classes", self.open_new_class),
+            ("edit_class", "&Edit this share class (fees)…", Permission.FUNDS_MANAGE, "edit share classes",
+             self.open_edit_class),
+            ("new_investor", "New &investor…", Permission.INVESTORS_MANAGE, "create investors",
+             self.open_new_investor),
+            ("import", "I&mport a file (NAV, transactions, FX, benchmark)…", None, "import files",
+             self.open_import),
+        ):
+            action = menu.addAction(text)
+            action.setObjectName(name)
+            action.triggered.connect(slot)
+            may = bool(importable_kinds(self.session)) if permission is None else allowed(role, permission)
+            if not may:
+                self.refusals[name] = f"Your role ({ROLE_LABELS[role]}) may not {what}."
+            self.setup_actions[name] = action
+        button.setMenu(menu)
+        return button
 
     def _update_buttons(self) -> None:
         """Enabled when the role allows it and a fund is chosen; a disabled button's tooltip says why."""
@@ -170,6 +209,14 @@ class PortfolioTab(QWidget):
                                               "yet." if name in needs_fund and not self.fund_classes() else "")
             button.setEnabled(not why)
             button.setToolTip(why)
+        needs = {"rename_fund": "Choose a fund first; this database has none yet.",
+                 "new_class": "Create a fund first.",
+                 "edit_class": "Choose a share class first; this fund has none yet."}
+        missing = {"rename_fund": not self.funds, "new_class": not self.funds, "edit_class": not self.fund_classes()}
+        for name, action in getattr(self, "setup_actions", {}).items():
+            why = self.refusals.get(name) or (needs[name] if missing.get(name) else "")
+            action.setEnabled(not why)
+            action.setToolTip(why)
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()
@@ -257,6 +304,8 @@ class PortfolioTab(QWidget):
             column.addWidget(view)
             model.loaded.connect(lambda total, label=count: label.setText(f"{total:,} rows"))
             model.loaded.connect(lambda _, v=view: v.resizeColumnsToContents())
+            if model is self.investors:
+                model.loaded.connect(self._investors_counted)
             model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {describe_error(exc)}"))
             tabs.addTab(page, name.capitalize())
         self.deals_panel = DealsPanel(self.session, self.tell)
@@ -295,7 +344,7 @@ class PortfolioTab(QWidget):
         self.fund_combo.setCurrentIndex(max(0, self.fund_combo.findData(current)))
         self.fund_combo.blockSignals(False)
         if not self.funds:
-            self.message.setText("No funds yet. Create a fund, or start with --demo to see a demo office.")
+            self.message.setText("No funds yet.")
         self._fund_changed()
         self.investors.refresh()
 
@@ -319,6 +368,7 @@ class PortfolioTab(QWidget):
         for combo in (self.class_combo, self.compare_combo):
             combo.blockSignals(False)
         self._update_buttons()
+        self.show_next_step()
         self.apply_filters()
         self.load_overview()
 
@@ -373,6 +423,7 @@ class PortfolioTab(QWidget):
                                            tone="neutral" if volatility is not None else "missing")
         self._show_comparison(overview)
         self._show_charts(overview, code)
+        self.show_next_step()
 
     def _show_comparison(self, overview: Overview) -> None:
         """Excess return, tracking error and beta against the benchmark (or the class compared with)."""
@@ -407,6 +458,41 @@ class PortfolioTab(QWidget):
                                            else "Holdings by asset class: no positions recorded")
         if overview.report is not None:
             self.monthly_model.set_table(overview.report.monthly_returns)
+
+    # -- what to do next on an empty office ---------------------------------------------------------
+    def _investors_counted(self, total: int) -> None:
+        if not self.investor_filter.text().strip():
+            self.investor_total = total
+            self.show_next_step()
+
+    def _step(self, name: str, text: str, slot: Callable[[], object]) -> list[StepAction]:
+        """The action as a button, or none when the role may not do it (the sentence then says who may)."""
+        return [] if name in self.refusals else [(f"{name}Step", text, slot)]
+
+    def show_next_step(self) -> None:
+        """Say what is missing, in the order an office is set up: fund, share class, NAVs, investors."""
+        fund_classes, class_id = self.fund_classes(), self.class_combo.currentData()
+        code = self.class_codes.get(class_id or "", "")
+        who = " (ask a portfolio manager or an administrator)"
+        if not self.funds:
+            actions = self._step("new_fund", "New &fund…", self.open_new_fund)
+            self.next_step.show_step("This office has no fund yet. Create the first fund, then its share classes, "
+                                     "investors and NAVs." + ("" if actions else who), actions)
+        elif not fund_classes:
+            actions = self._step("new_class", "New &share class…", self.open_new_class)
+            self.next_step.show_step(f"{self.fund_combo.currentText()} has no share class yet. Add one with its "
+                                     "currency, launch NAV and fee terms." + ("" if actions else who), actions)
+        elif (self.overview is not None and self.overview.class_id == class_id and self.overview.nav is None):
+            actions = (self._step("nav", "Enter NA&V…", self.open_nav)
+                       + self._step("import", "I&mport a file…", self.open_import))
+            self.next_step.show_step(f"{code} has no NAV yet: enter the first one or import a NAV file, and the "
+                                     "charts and figures fill in." + ("" if actions else who), actions)
+        elif self.investor_total == 0:
+            actions = self._step("new_investor", "New &investor…", self.open_new_investor)
+            self.next_step.show_step("No investors yet. Create an investor, then enter their subscription "
+                                     "(New deal…)." + ("" if actions else who), actions)
+        else:
+            self.next_step.clear()
 
     # -- refresh ------------------------------------------------------------------------------------
     def _data_changed(self, topic: str) -> None:
@@ -450,6 +536,41 @@ class PortfolioTab(QWidget):
                                self)
         self._open(dialog)
         dialog.accepted.connect(lambda: self.tell(dialog.describe()))
+
+    def _open_setup(self, dialog: ServiceFormDialog) -> None:
+        """A set-up dialog: its outcome goes on the message line; the tab reloads on what it changed."""
+        dialog.accepted.connect(lambda: self.tell(dialog.describe()))  # type: ignore[attr-defined]
+        self._open(dialog)
+
+    def current_fund(self) -> Fund | None:
+        return next((f for f in self.funds if f.fund_id == self.fund_combo.currentData()), None)
+
+    def open_new_fund(self) -> None:
+        self._open_setup(FundDialog(self.session, parent=self))
+
+    def open_rename_fund(self) -> None:
+        if (fund := self.current_fund()) is not None:
+            self._open_setup(FundDialog(self.session, fund, self))
+
+    def open_new_class(self) -> None:
+        self._open_setup(ShareClassDialog(self.session, self.funds, self.fund_combo.currentData(), self.data_day(),
+                                          parent=self))
+
+    def open_edit_class(self) -> None:
+        class_id = self.class_combo.currentData()
+        share_class = next((c for c in self.classes if c.class_id == class_id), None)
+        if share_class is not None:
+            self._open_setup(ShareClassDialog(self.session, self.funds, share_class.fund_id, self.data_day(),
+                                              share_class, self))
+
+    def open_new_investor(self) -> None:
+        self._open_setup(NewInvestorDialog(self.session, self))
+
+    def open_import(self) -> None:
+        wizard = ImportWizard(self.session, parent=self)
+        self.import_wizard = wizard
+        wizard.finished.connect(lambda _: wizard.outcome and self.tell(wizard.describe()))
+        wizard.open()
 
     def open_nav(self) -> None:
         self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
