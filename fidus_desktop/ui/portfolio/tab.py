@@ -60,7 +60,12 @@ from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
 from fidus_desktop.ui.portfolio.nav_history import nav_history_model
 from fidus_desktop.ui.portfolio.overview import Overview, load_overview
-from fidus_desktop.ui.portfolio.setup_dialogs import FundDialog, NewInvestorDialog, ShareClassDialog
+from fidus_desktop.ui.portfolio.setup_dialogs import (
+    FundDialog,
+    NewInvestorDialog,
+    ProductTermsDialog,
+    ShareClassDialog,
+)
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
 from fidus_desktop.ui.portfolio.tables import TransactionFilter, investors_model, transactions_model
 from fidus_desktop.ui.session import UiSession
@@ -188,6 +193,8 @@ class PortfolioTab(QWidget):
              self.open_edit_class),
             ("new_investor", "New &investor…", Permission.INVESTORS_MANAGE, "create investors",
              self.open_new_investor),
+            ("products", "Fixed-yield &product terms…", Permission.PRODUCTS_MANAGE, "define products",
+             self.open_products),
             ("import", "I&mport a file (NAV, transactions, FX, benchmark)…", None, "import files",
              self.open_import),
         ):
@@ -554,22 +561,29 @@ class PortfolioTab(QWidget):
 
     def open_new_class(self) -> None:
         self._open_setup(ShareClassDialog(self.session, self.funds, self.fund_combo.currentData(), self.data_day(),
-                                          parent=self))
+                                          benchmarks=self.benchmarks, parent=self))
 
     def open_edit_class(self) -> None:
         class_id = self.class_combo.currentData()
         share_class = next((c for c in self.classes if c.class_id == class_id), None)
         if share_class is not None:
             self._open_setup(ShareClassDialog(self.session, self.funds, share_class.fund_id, self.data_day(),
-                                              share_class, self))
+                                              share_class, self.benchmarks, self))
 
     def open_new_investor(self) -> None:
         self._open_setup(NewInvestorDialog(self.session, self))
 
+    def open_products(self) -> None:
+        """The terms dialog, once the products (their latest terms) are read in the worker."""
+        products, actor = self.session.services.portfolio.products, self.session.actor
+        self.session.runner.submit(lambda: products.list_products(actor), owner=self, key="products",
+                                   on_done=lambda found: self._open_setup(ProductTermsDialog(self.session, found,
+                                                                                             self)))
+
     def open_import(self) -> None:
         wizard = ImportWizard(self.session, parent=self)
         self.import_wizard = wizard
-        wizard.finished.connect(lambda _: wizard.outcome and self.tell(wizard.describe()))
+        wizard.finished.connect(lambda _: self.tell(wizard.describe()) if wizard.outcome else None)
         wizard.open()
 
     def open_nav(self) -> None:

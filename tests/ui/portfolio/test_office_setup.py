@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -145,3 +146,37 @@ def test_next_number_keeps_prefix_and_width() -> None:
     assert next_number("INV-00017") == "INV-00018"
     assert next_number("C99") == "C100"
     assert next_number(None) == "INV-00001"
+
+
+def test_a_benchmark_is_linked_and_a_product_defined_and_versioned(qtbot: QtBot, tab: PortfolioTab,
+                                                                   session: UiSession) -> None:
+    portfolio, actor = session.services.portfolio, session.actor
+    fund = portfolio.funds.create_fund(actor, "GLB", "Global", "EUR")
+    portfolio.funds.create_class(actor, fund.fund_id, "GLB-A", "A", "EUR", launch_date="2023-01-01")
+    portfolio.benchmarks.import_levels(actor, "date,level\n2023-01-02,100\n", "IDX", "An index", "EUR")
+    tab.load_funds()
+    tab.setup_actions["edit_class"].trigger()
+    dialog = tab.dialog
+    dialog.benchmark.setCurrentIndex(dialog.benchmark.findText("IDX", Qt.MatchFlag.MatchStartsWith))
+    click(qtbot, dialog.ok_button)
+    assert portfolio.benchmarks.class_benchmark(portfolio.funds.class_by_code("GLB-A").class_id).code == "IDX"
+
+    tab.setup_actions["products"].trigger()
+    dialog = tab.dialog
+    fill_form(qtbot, dialog, product_code="FY-12", name="Twelve months", monthly_rate="0.015")
+    click(qtbot, dialog.ok_button)
+    assert not dialog.isVisible()
+    assert portfolio.products.list_products(actor)[0].monthly_rate == Decimal("0.00015")  # typed in per cent
+    tab.setup_actions["products"].trigger()
+    dialog = tab.dialog
+    dialog.product.setCurrentIndex(1)
+    assert dialog.code.text() == "FY-12"
+    assert not dialog.code.isEnabled()
+    fill_form(qtbot, dialog, monthly_rate="")
+    click(qtbot, dialog.ok_button)
+    assert "needs a monthly rate above 0" in field_error(dialog, "monthly_rate")
+    fill_form(qtbot, dialog, monthly_rate="1.5")
+    click(qtbot, dialog.ok_button)
+    [terms] = portfolio.products.list_products(actor)
+    assert (terms.version, terms.monthly_rate) == (2, Decimal("0.015"))
+    assert "terms version 2 saved" in tab.message.text()
