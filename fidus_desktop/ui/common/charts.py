@@ -28,6 +28,7 @@ class Series:
     dates: Sequence[date]
     values: Sequence[float]
     fill: bool = False  # shade between the line and zero (drawdown)
+    bars: bool = False  # one bar per date instead of a line (flows)
 
 
 def _timestamp(day: date) -> float:
@@ -39,6 +40,7 @@ def _day(timestamp: float) -> date:
 
 
 PERIODS = ["MTD", "YTD", "1Y", "3Y", "Max"]
+BAR_WIDTH = 0.8 * 86400  # a bar covers most of its day (the x axis is in seconds)
 
 
 def period_start(period: str, last: date) -> date | None:
@@ -103,6 +105,12 @@ class TimeSeriesChart(QWidget):
         for i, item in enumerate(self._series):
             colour = QColor(PALETTE[i % len(PALETTE)])
             xs = [_timestamp(d) for d in item.dates]
+            if item.bars:
+                bars = pg.BarGraphItem(x=xs, height=list(item.values), width=BAR_WIDTH, brush=pg.mkBrush(colour),
+                                       pen=pg.mkPen(colour))
+                self.plot.addItem(bars)
+                self.legend.addItem(bars, item.name)
+                continue
             curve = self.plot.plot(xs, list(item.values), name=item.name, pen=pg.mkPen(colour, width=1.6))
             if item.fill:
                 fill = QColor(colour)

@@ -39,15 +39,17 @@ from fidus_desktop.services.permissions import Permission, Role, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
+from fidus_desktop.services.portfolio.holdings import ValuationLine
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
 from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
-from fidus_desktop.ui.common.labels import WrappingLabel
+from fidus_desktop.ui.common.labels import ElidedLabel, WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
+from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
@@ -67,7 +69,12 @@ from fidus_desktop.ui.portfolio.setup_dialogs import (
     ShareClassDialog,
 )
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
-from fidus_desktop.ui.portfolio.tables import TransactionFilter, investors_model, transactions_model
+from fidus_desktop.ui.portfolio.tables import (
+    TransactionFilter,
+    holding_columns,
+    investors_model,
+    transactions_model,
+)
 from fidus_desktop.ui.session import UiSession
 
 FILTER_DELAY_MS = 300
@@ -261,8 +268,16 @@ class PortfolioTab(QWidget):
         monthly_layout.setContentsMargins(0, 0, 0, 0)
         monthly_layout.addWidget(self.monthly_view)
         monthly_layout.addWidget(self.exports["monthly"].button, 0, Qt.AlignmentFlag.AlignRight)
+        flows_page = QSplitter(Qt.Orientation.Vertical, objectName="aumFlows")
+        self.aum_chart = TimeSeriesChart("Fund AUM (base currency)", "{:,.0f}")
+        self.flows_chart = TimeSeriesChart("Net investor flows (base currency; + subscriptions, − redemptions)",
+                                           "{:,.0f}")
+        self.flows_chart.plot.setXLink(self.aum_chart.plot)  # zoom and pan together
+        flows_page.addWidget(self.aum_chart)
+        flows_page.addWidget(self.flows_chart)
         for widget, title in ((self.performance_chart, "Performance"), (self.drawdown_chart, "Drawdown"),
-                              (allocation, "Allocation"), (monthly, "Monthly returns"), (nav_page, "NAV history")):
+                              (flows_page, "AUM && flows"), (allocation, "Allocation"),
+                              (monthly, "Monthly returns"), (nav_page, "NAV history")):
             self.chart_tabs.addTab(widget, title)
         return self.chart_tabs
 
@@ -315,6 +330,22 @@ class PortfolioTab(QWidget):
                 model.loaded.connect(self._investors_counted)
             model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {describe_error(exc)}"))
             tabs.addTab(page, name.capitalize())
+        self.holdings = RecordTableModel[ValuationLine]([], self)
+        self.holdings_view = QTableView(objectName="holdingsTable")
+        self.holdings_view.setModel(self.holdings)
+        self.holdings_view.setAlternatingRowColors(True)
+        self.holdings_view.verticalHeader().hide()
+        self.holdings_view.horizontalHeader().setStretchLastSection(True)
+        self.exports["holdings"] = TableExport(self.holdings_view, "Holdings", self.session.runner)
+        self.holdings_note = ElidedLabel(objectName="holdingsNote")
+        page = QWidget()
+        column = QVBoxLayout(page)
+        top = QHBoxLayout()
+        top.addWidget(self.holdings_note, 1)
+        top.addWidget(self.exports["holdings"].button)
+        column.addLayout(top)
+        column.addWidget(self.holdings_view)
+        tabs.addTab(page, "Holdings")
         self.deals_panel = DealsPanel(self.session, self.tell)
         self.deals_panel.setObjectName("openDeals")
         tabs.addTab(self.deals_panel, "Open deals")
@@ -465,6 +496,27 @@ class PortfolioTab(QWidget):
                                            else "Holdings by asset class: no positions recorded")
         if overview.report is not None:
             self.monthly_model.set_table(overview.report.monthly_returns)
+        currency = overview.aum.currency
+        self.aum_chart.set_series([Series(f"AUM ({currency})", [d for d, _ in overview.aum_history],
+                                          [v for _, v in overview.aum_history])])
+        self.flows_chart.set_series([Series(f"Net flows ({currency})", [d for d, _ in overview.net_flows],
+                                            [v for _, v in overview.net_flows], bars=True)])
+        self._show_holdings(overview)
+
+    def _show_holdings(self, overview: Overview) -> None:
+        valuation = overview.valuation
+        if valuation is None or not valuation.lines:
+            self.holdings.set_records([])
+            self.holdings_note.setText("No positions recorded for this fund." if valuation is not None else
+                                       "The holdings cannot be valued: " + " ".join(overview.problems))
+            return
+        self.holdings.columns = holding_columns(valuation, overview.price_moves)
+        self.holdings.set_records(valuation.lines)
+        self.holdings_view.resizeColumnsToContents()
+        stale = " Prices or FX rates marked * are older than that date." if valuation.stale else ""
+        self.holdings_note.setText(f"{len(valuation.lines)} positions valued on {fmt.day(valuation.on)}: "
+                                   f"{fmt.amount(valuation.total.amount, valuation.currency)} {valuation.currency}."
+                                   + stale)
 
     # -- what to do next on an empty office ---------------------------------------------------------
     def _investors_counted(self, total: int) -> None:
