@@ -336,3 +336,25 @@ def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtB
     assert net.bars
     assert sum(net.values) == pytest.approx(float(sum(flows)))
     assert len(net.values) == 3  # three settled subscriptions on three days
+
+
+def test_the_dealing_dialog_shows_what_it_will_book_before_saving(qtbot: QtBot, tab: PortfolioTab,
+                                                                  office: Office) -> None:
+    """10,000 EUR into the EUR class (2 % entry fee) dealt at 101.5: fee 200, net 9,800, 96.5517 units."""
+    before = office.p.dealing.count(PM)
+    click(qtbot, tab.buttons["deal"])
+    dialog = tab.dialog
+    assert "Give the investor" in dialog.preview.text()
+    fill_form(qtbot, dialog, investor_id="INV-1", amount="10,000", trade_date="05/01/2023",
+              dealing_date="05/01/2023", settlement_date="06/01/2023")
+    dialog.update_preview()  # what the typing timer does after a pause
+    text = dialog.preview.text()
+    assert text.startswith("At NAV 101.5000 EUR: 96.5517 units; gross 10,000.00 − fee 200.00 = net 9,800.00 EUR; "
+                           "the class's management fee of ")
+    assert office.p.dealing.count(PM) == before  # the preview wrote nothing
+    fill_form(qtbot, dialog, dealing_date="09/01/2023", settlement_date="10/01/2023")
+    dialog.update_preview()
+    assert dialog.preview.text().startswith("Priced at the NAV of its dealing date once that NAV is in")
+    fill_form(qtbot, dialog, investor_id="INV-404")
+    dialog.update_preview()
+    assert "INV-404" in dialog.preview.text()
