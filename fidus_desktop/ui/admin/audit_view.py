@@ -114,6 +114,12 @@ class AuditModel(QAbstractTableModel):
         return None
 
 
+def filter_problem(exc: ValidationError) -> str:
+    """A filter's problem named by its label ("From: …"), not its internal field name."""
+    labels = {"since": "From", "until": "Before"}
+    return " ".join(f"{labels.get(k, k.capitalize())}: {v}" if k else v for k, v in exc.problems.items())
+
+
 def start_of(edit: DateEdit, field: str) -> datetime | None:
     """The start (local midnight) of the day typed in a date filter; None when empty."""
     if problem := edit.problem():
@@ -187,7 +193,7 @@ class AuditView(QWidget):
             where = self.current_filter()
             where.to_store()  # type problems show here, before any query
         except ValidationError as exc:
-            self.filter_error.setText(str(exc))
+            self.filter_error.setText(filter_problem(exc))
             return
         self.filter_error.setText("")
         query, actor = self.session.services.audit_query, self.session.actor
@@ -211,7 +217,7 @@ class AuditView(QWidget):
         try:
             where = self.current_filter()
         except ValidationError as exc:
-            self.filter_error.setText(str(exc))
+            self.filter_error.setText(filter_problem(exc))
             return
         query, actor = self.session.services.audit_query, self.session.actor
         self.session.runner.submit(
