@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
 from fidus_desktop.bootstrap import AppContext, demo_database_path, open_context
@@ -41,6 +41,7 @@ from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.mfa_dialogs import TotpEnrolmentDialog
 from fidus_desktop.ui.password_change import ChangePasswordDialog
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.splash import progress_dialog
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +80,15 @@ class Startup(QObject):
     finished = Signal(object, int)
     awaiting_input = Signal(object)
 
-    def __init__(self, options: StartupOptions, runner: Runner, parent_widget: QWidget | None = None) -> None:
+    def __init__(self, options: StartupOptions, runner: Runner, parent_widget: QWidget | None = None,
+                 progress: QProgressDialog | None = None) -> None:
+        """``progress``: the window ``ui.splash.show_starting`` painted before the imports, reused for the steps."""
         super().__init__()
         self.options, self.runner, self.parent_widget = options, runner, parent_widget
         self.context: AppContext | None = None
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
-        self.progress = QProgressDialog("Opening the database…", "", 0, 0, parent_widget)
-        self.progress.setObjectName("startupProgress")
-        self.progress.setWindowTitle("FIDUS Desktop")
-        self.progress.setCancelButton(None)
-        self.progress.setWindowModality(Qt.WindowModality.ApplicationModal)
-        self.progress.setMinimumDuration(400)
+        self.progress = progress or progress_dialog(parent_widget, "Opening the database…")
 
     def start(self) -> None:
         opts = self.options
