@@ -93,6 +93,7 @@ class TimeSeriesChart(QWidget):
         self._hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
         self._series: list[Series] = []
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.set_series([])  # empty until data comes: no made-up scale
 
     @property
     def series(self) -> list[Series]:

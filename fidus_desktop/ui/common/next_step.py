@@ -28,7 +28,12 @@ class NextStepPanel(QFrame):
         self.hide()
 
     def show_step(self, text: str, actions: Sequence[StepAction] = ()) -> None:
+        if self.isVisibleTo(self.parentWidget()) and text == self.text.text() and \
+                [name for name, _, _ in actions] == list(self.buttons):
+            return  # the same step again (a reload): keep the buttons, and the focus on them
         for button in self.buttons.values():
+            self._row.removeWidget(button)
+            button.hide()
             button.deleteLater()
         self.buttons = {}
         self.text.setText(text)

@@ -382,7 +382,7 @@ class PortfolioTab(QWidget):
         self.fund_combo.setCurrentIndex(max(0, self.fund_combo.findData(current)))
         self.fund_combo.blockSignals(False)
         if not self.funds:
-            self.message.setText("No funds yet.")
+            self.message.setText(" ")  # the next-step panel below says what to do
         self._fund_changed()
         self.investors.refresh()
 
