@@ -109,8 +109,7 @@ class TimeSeriesChart(QWidget):
             if item.bars:
                 bars = pg.BarGraphItem(x=xs, height=list(item.values), width=BAR_WIDTH, brush=pg.mkBrush(colour),
                                        pen=pg.mkPen(colour))
-                self.plot.addItem(bars)
-                self.legend.addItem(bars, item.name)
+                self.plot.addItem(bars)  # no legend swatch: a bar chart's title says what its bars are
                 continue
             curve = self.plot.plot(xs, list(item.values), name=item.name, pen=pg.mkPen(colour, width=1.6))
             if item.fill:

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.changes import TRANSACTION
@@ -63,6 +63,7 @@ class DealingDialog(ServiceFormDialog):
                       for name, label in (("trade_date", "Trade date"), ("dealing_date", "Dealing date"),
                                           ("settlement_date", "Settlement date"))}
         self.preview = QLabel(objectName="dealPreview", wordWrap=True)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.preview.setStyleSheet("background: palette(alternate-base); padding: 4px;")
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.addRow("What it books", self.preview)

@@ -119,8 +119,9 @@ class InvestorPositionPages:
         self.transactions.set_records(statement.transactions)
         total = gains.get("Total")
         mwr = "p.a." if overview.money_weighted_annualised else "for the period, under a year: not annualised"
+        held = "" if statement.holdings else "No units held now (everything was redeemed). "
         self.summary.setText(
-            f"Value {fmt.amount(statement.closing_value, statement.currency)} {statement.currency} on "
+            held + f"Value {fmt.amount(statement.closing_value, statement.currency)} {statement.currency} on "
             f"{fmt.day(statement.valuation_date)} · gain since {fmt.day(statement.period.start)} "
             f"{fmt.amount(total.gain_loss if total else None, statement.currency)} {statement.currency} · "
             f"time-weighted return {fmt.percent(overview.time_weighted)} · money-weighted return "

@@ -268,10 +268,9 @@ class PortfolioTab(QWidget):
         monthly_layout.setContentsMargins(0, 0, 0, 0)
         monthly_layout.addWidget(self.monthly_view)
         monthly_layout.addWidget(self.exports["monthly"].button, 0, Qt.AlignmentFlag.AlignRight)
-        flows_page = QSplitter(Qt.Orientation.Vertical, objectName="aumFlows")
-        self.aum_chart = TimeSeriesChart("Fund AUM (base currency)", "{:,.0f}")
-        self.flows_chart = TimeSeriesChart("Net investor flows (base currency; + subscriptions, − redemptions)",
-                                           "{:,.0f}")
+        flows_page = QSplitter(Qt.Orientation.Horizontal, objectName="aumFlows")  # side by side: full height each
+        self.aum_chart = TimeSeriesChart("Fund AUM", "{:,.2f} m")
+        self.flows_chart = TimeSeriesChart("Net investor flows", "{:,.1f} k")
         self.flows_chart.plot.setXLink(self.aum_chart.plot)  # zoom and pan together
         flows_page.addWidget(self.aum_chart)
         flows_page.addWidget(self.flows_chart)
@@ -496,11 +495,14 @@ class PortfolioTab(QWidget):
                                            else "Holdings by asset class: no positions recorded")
         if overview.report is not None:
             self.monthly_model.set_table(overview.report.monthly_returns)
-        currency = overview.aum.currency
-        self.aum_chart.set_series([Series(f"AUM ({currency})", [d for d, _ in overview.aum_history],
-                                          [v for _, v in overview.aum_history])])
-        self.flows_chart.set_series([Series(f"Net flows ({currency})", [d for d, _ in overview.net_flows],
-                                            [v for _, v in overview.net_flows], bars=True)])
+        currency = overview.aum.currency  # in millions and thousands: an axis reads "19.0", not "1e+07"
+        self.aum_chart.plot.setTitle(f"Fund AUM ({currency} millions)", color="#1f3a5f", size="10pt")
+        self.aum_chart.set_series([Series("AUM", [d for d, _ in overview.aum_history],
+                                          [v / 1e6 for _, v in overview.aum_history])])
+        self.flows_chart.plot.setTitle(f"Net investor flows ({currency} thousands; + subscriptions, − redemptions)",
+                                       color="#1f3a5f", size="10pt")
+        self.flows_chart.set_series([Series("Net flows", [d for d, _ in overview.net_flows],
+                                            [v / 1e3 for _, v in overview.net_flows], bars=True)])
         self._show_holdings(overview)
 
     def _show_holdings(self, overview: Overview) -> None:

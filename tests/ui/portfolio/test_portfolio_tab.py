@@ -331,10 +331,10 @@ def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtB
     assert widget.holdings.index(cash, titles.index("P&L last price move (EUR)")).data() == fmt.MISSING
     values, flows = office.p.figures.aum_history(PM, office.fund.fund_id, end=D4)
     [aum] = widget.aum_chart.series
-    assert aum.values[-1] == pytest.approx(float(values.iloc[-1]))
+    assert aum.values[-1] == pytest.approx(float(values.iloc[-1]) / 1e6)  # charted in millions
     [net] = widget.flows_chart.series
     assert net.bars
-    assert sum(net.values) == pytest.approx(float(sum(flows)))
+    assert sum(net.values) == pytest.approx(float(sum(flows)) / 1e3)  # in thousands
     assert len(net.values) == 3  # three settled subscriptions on three days
 
 
