@@ -99,9 +99,13 @@ class EquityChart(QWidget):
             values.append(100.0 * (value / peak - 1.0) if peak > 0 else 0.0)
         self.drawdown_values = values
         self.drawdown.setData(self.times, values)
-        title = ("Equity drawdown from its peak (%)" if len(values) > 1 else
-                 "Equity drawdown: not measured yet (FIDUS records equity from when it follows the account)")
-        self.drawdown_plot.setTitle(title, color="#1f3a5f", size="9pt")
+        measured = len(values) > 1
+        self.drawdown_plot.setTitle("Equity drawdown from its peak (%)" if measured else
+                                    "Equity drawdown: not measured yet", color="#1f3a5f", size="9pt")
+        self.drawdown_plot.setToolTip("" if measured else "FIDUS records equity from when it starts following "
+                                                          "the account; the drawdown is drawn from then on.")
+        for axis in ("left", "bottom"):  # no made-up scale while there is nothing to draw
+            self.drawdown_plot.getAxis(axis).setStyle(showValues=measured)
 
     def value_at(self, points: Sequence[tuple[float, float]], stamp: float) -> float | None:
         """The last value at or before ``stamp`` (a step line: a balance holds until the next deal)."""
