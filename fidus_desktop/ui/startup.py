@@ -27,7 +27,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialo
 
 from fidus_desktop.bootstrap import AppContext, demo_database_path, open_context
 from fidus_desktop.config.paths import AppPaths
+from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.errors import is_expected, report
+from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.users import User
 from fidus_desktop.store.errors import StorageError
@@ -97,7 +99,9 @@ class Startup(QObject):
             if not opts.demo:
                 ctx = open_context(opts.db_uri)
                 return ctx, None, ctx.services.users.count() > 0
-            ctx = open_context(fresh_demo_uri(AppPaths.for_user()))
+            # The demo keeps its secrets (its data key above all) in memory: it is rebuilt on every start, and
+            # leaves nothing in the workstation's keyring.
+            ctx = open_context(fresh_demo_uri(AppPaths.for_user()), secrets=SecretStore(InMemoryKeyring()))
             return ctx, load_demo(ctx.services).made["admin"], True
 
         label = "Building the demo office…" if opts.demo else "Opening the database…"

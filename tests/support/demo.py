@@ -7,11 +7,12 @@ tests may change their copy freely. ``open_demo`` opens a copy with services and
 
 from __future__ import annotations
 
+import base64
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.keys import secret_name
 from fidus_desktop.services.users import User
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.sqlite import SqliteStore
@@ -37,6 +39,13 @@ class DemoDatabase:
 
     path: Path
     mt5_deals: dict[int, int]  # deals the demo synced, by MT5 login
+    data_keys: dict[str, str] = field(default_factory=dict)  # the demo's data key, as its keyring held it
+
+    def enrol(self, secrets: SecretStore) -> None:
+        """Put the demo's data key into ``secrets``, as an enrolled workstation holds it (its passphrase is a
+        random one nobody knows: the demo seals its investors' fields with it)."""
+        for name, value in self.data_keys.items():
+            secrets.set(name, value)
 
 
 def build_demo_database(folder: Path) -> DemoDatabase:
@@ -50,12 +59,14 @@ def build_demo_database(folder: Path) -> DemoDatabase:
             services = Services(ServiceContext(store), secrets=SecretStore(InMemoryKeyring()))
             services.ensure_indexes()
             run = load_demo(services)
+            data_keys = {secret_name(key.key_id): base64.b64encode(key.material).decode("ascii")
+                         for key in services.keys.loaded_keys()}
     finally:
         store.close()
     target = folder / "demo.db"
     with closing(sqlite3.connect(work)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)  # one file, whatever the write-ahead log still held
-    return DemoDatabase(target, dict(run.made["mt5_deals"]))
+    return DemoDatabase(target, dict(run.made["mt5_deals"]), data_keys)
 
 
 def copy_demo(demo: DemoDatabase, folder: Path) -> Path:
