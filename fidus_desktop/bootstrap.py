@@ -35,13 +35,22 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.investor_file import InvestorFileService
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
+    from fidus_desktop.services.compliance.ownership import OwnershipService
+    from fidus_desktop.services.compliance.queue import QueueService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.activities import ActivityService
+    from fidus_desktop.services.crm.agents import AgentService
+    from fidus_desktop.services.crm.google import GoogleService
+    from fidus_desktop.services.crm.mail_templates import MailTemplateService
+    from fidus_desktop.services.crm.outbox import Outbox
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
+    from fidus_desktop.services.envelopes import EnvelopeService
     from fidus_desktop.services.keys import KeyService
     from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
     from fidus_desktop.services.portfolio import PortfolioServices
@@ -95,9 +104,18 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
+    kyc_ownership: OwnershipService
+    kyc_files: InvestorFileService
+    compliance_queue: QueueService
     signing: SigningService
+    envelopes: EnvelopeService
     crm_stages: StageService
     prospects: ProspectService
+    crm_activities: ActivityService
+    crm_agents: AgentService
+    crm_outbox: Outbox
+    google: GoogleService
+    crm_mail_templates: MailTemplateService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

@@ -22,7 +22,7 @@ from fidus_desktop.store.sqlite import SqliteStore
 from tests.keys_backup.test_backup import BACKUP_PASSPHRASE, snapshot
 from tests.keys_backup.test_documents import documents_of
 from tests.support.cost import CHEAP_KDF
-from tests.support.demo import DemoDatabase, open_demo
+from tests.support.demo import open_demo
 from tests.support.files import PDF, PNG
 from tests.support.keys_office import NOW, PASSPHRASE, Office
 
@@ -125,11 +125,10 @@ def test_a_blob_that_matches_no_document_leaves_no_half_database(
     assert snapshot(target) == {}
 
 
-def test_demo_office_with_documents_round_trip(demo_database: DemoDatabase, demo_db: Path, tmp_path: Path,
-                                               secrets: SecretStore) -> None:
-    demo_database.enrol(secrets)  # the demo office has its data key (its investors' sealed fields use it)
+def test_demo_office_with_documents_round_trip(demo_db: Path, tmp_path: Path, secrets: SecretStore) -> None:
     with open_demo(demo_db, secrets) as (services, actor):
         source = services.ctx.store
+        assert services.keys.status().enrolled  # the demo's own data key (made for its sealed envelopes)
         investor_ids = [doc["_id"] for doc in source.collection("investors").find(limit=2, sort=[("number", 1)])]
         attached = [services.documents.attach(actor, "investor", investor_ids[0], "contract.pdf", PDF),
                     services.documents.attach(actor, "investor", investor_ids[1], "passport.png", PNG)]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from fidus_desktop.bootstrap import Services
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.personal_data import Locked
 from fidus_desktop.services.portfolio.demo_personal import SEALED_INVESTORS, demo_iban
 from fidus_desktop.services.portfolio.investors import parse_iban
-from tests.support.demo import DemoDatabase, open_demo
+from fidus_desktop.store.sqlite import SqliteStore
+from tests.support.demo import open_demo
 
 
 def test_demo_ibans_pass_the_check_digits() -> None:
@@ -20,10 +23,9 @@ def test_demo_ibans_pass_the_check_digits() -> None:
         assert parse_iban(iban) == iban
 
 
-def test_the_demo_seals_fields_that_reveal_only_with_its_key(demo_database: DemoDatabase, demo_db: Path) -> None:
-    secrets = SecretStore(InMemoryKeyring())
-    demo_database.enrol(secrets)
-    with open_demo(demo_db, secrets) as (services, actor):
+def test_the_demo_seals_fields_that_reveal_only_with_its_key(demo_db: Path) -> None:
+    with open_demo(demo_db) as (services, actor):  # enrolled with the demo's data key, as the workstation it built
+        assert services.keys.status().initialised
         investors = services.portfolio.investors
         sealed = [i for i in investors.page(actor, None, None, 0, 100) if i.on_file]
         assert len(sealed) == SEALED_INVESTORS
@@ -31,5 +33,9 @@ def test_the_demo_seals_fields_that_reveal_only_with_its_key(demo_database: Demo
         assert {"tax_id", "iban"} <= first.on_file
         iban = investors.reveal(actor, first.investor_id, "iban")
         assert parse_iban(iban) == iban
-    with open_demo(demo_db) as (services, actor):  # a workstation not enrolled: locked, not an error
+    store = SqliteStore(demo_db)  # a workstation not enrolled: locked, not an error
+    try:
+        services = Services(ServiceContext(store), secrets=SecretStore(InMemoryKeyring()))
         assert isinstance(services.portfolio.investors.reveal(actor, first.investor_id, "iban"), Locked)
+    finally:
+        store.close()

@@ -7,12 +7,11 @@ tests may change their copy freely. ``open_demo`` opens a copy with services and
 
 from __future__ import annotations
 
-import base64
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,15 @@ from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.demo import load_demo
-from fidus_desktop.services.keys import secret_name
 from fidus_desktop.services.users import User
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.support.cost import CHEAP_HASHER
 
 DEMO_ADMIN = "demo.admin"
+# The keyring the demo was built with in this process: it holds the demo's data key (the signing demo seals its
+# envelopes' PDFs), so copies of the demo open their sealed data when ``open_demo`` hands its entries on.
+DEMO_KEYRING = InMemoryKeyring()
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,6 @@ class DemoDatabase:
 
     path: Path
     mt5_deals: dict[int, int]  # deals the demo synced, by MT5 login
-    data_keys: dict[str, str] = field(default_factory=dict)  # the demo's data key, as its keyring held it
-
-    def enrol(self, secrets: SecretStore) -> None:
-        """Put the demo's data key into ``secrets``, as an enrolled workstation holds it (its passphrase is a
-        random one nobody knows: the demo seals its investors' fields with it)."""
-        for name, value in self.data_keys.items():
-            secrets.set(name, value)
 
 
 def build_demo_database(folder: Path) -> DemoDatabase:
@@ -56,17 +50,15 @@ def build_demo_database(folder: Path) -> DemoDatabase:
         with pytest.MonkeyPatch.context() as patch:  # session fixtures run before the per-test cheap hashing
             patch.setattr(passwords, "DEFAULT_HASHER", CHEAP_HASHER)
             migrate(store)
-            services = Services(ServiceContext(store), secrets=SecretStore(InMemoryKeyring()))
+            services = Services(ServiceContext(store), secrets=SecretStore(DEMO_KEYRING))
             services.ensure_indexes()
             run = load_demo(services)
-            data_keys = {secret_name(key.key_id): base64.b64encode(key.material).decode("ascii")
-                         for key in services.keys.loaded_keys()}
     finally:
         store.close()
     target = folder / "demo.db"
     with closing(sqlite3.connect(work)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)  # one file, whatever the write-ahead log still held
-    return DemoDatabase(target, dict(run.made["mt5_deals"]), data_keys)
+    return DemoDatabase(target, dict(run.made["mt5_deals"]))
 
 
 def copy_demo(demo: DemoDatabase, folder: Path) -> Path:
@@ -82,10 +74,14 @@ def demo_admin(store: SqliteStore) -> Actor:
 
 @contextmanager
 def open_demo(path: Path, secrets: SecretStore | None = None) -> Iterator[tuple[Services, Actor]]:
-    """Services over a demo copy (closed afterwards) and the demo administrator to act as."""
+    """Services over a demo copy (closed afterwards) and the demo administrator to act as; ``secrets`` (or a new
+    in-memory keyring) receives the demo's data key, so this workstation is enrolled like the one that built it."""
     store = SqliteStore(path)
+    secrets = secrets or SecretStore(InMemoryKeyring())
+    for (service, username), value in DEMO_KEYRING._secrets.items():
+        secrets.backend.set_password(service, username, value)
     try:
-        services = Services(ServiceContext(store), secrets=secrets or SecretStore(InMemoryKeyring()))
+        services = Services(ServiceContext(store), secrets=secrets)
         yield services, demo_admin(store)
     finally:
         store.close()
