@@ -7,11 +7,13 @@ backup line) give way with "…" in a narrow window, their whole text in the too
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from fidus_desktop.features.registry import status_items
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
+from fidus_desktop.ui.common.desktop_notice import SHOWN_MS
 from fidus_desktop.ui.common.labels import ElidedLabel
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
@@ -55,6 +57,14 @@ class StatusPanel(QStatusBar):
         self.timer.timeout.connect(self.check_connection)
         self.timer.start()
         self.check_connection()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """A message shown before the window was (a reminder at sign-in) hid no slot, since none was visible
+        yet, so the slots would be drawn over it: show it again now that they are."""
+        super().showEvent(event)
+        if message := self.currentMessage():
+            self.clearMessage()
+            self.showMessage(message, SHOWN_MS)
 
     def _slot(self, name: str, text: str, style: str = SLOT_STYLE, *, elide: Qt.TextElideMode | None = None
               ) -> QLabel:

@@ -217,3 +217,20 @@ def test_screenshot_of_a_database_that_needs_a_sign_in_shows_that_dialog(tmp_pat
     assert done.returncode == 0, done.stderr
     assert "needs a sign-in" in done.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_message_shown_before_the_window_does_not_sit_under_the_slots(
+    qtbot: QtBot, app_context: AppContext, admin: Actor
+) -> None:
+    """A reminder at sign-in reaches the status bar before the window is shown; once it is, the left-hand slots
+    give way to the message as for any later one (they were drawn over it)."""
+    win = MainWindow(UiSession(app_context, admin, InlineRunner()))
+    qtbot.addWidget(win)
+    win.statusBar().showMessage("3 follow-ups due: see My day in the CRM tab", 10_000)
+    win.show()
+    status = win.status_panel
+    assert status.currentMessage() == "3 follow-ups due: see My day in the CRM tab"
+    assert not status.backend.isVisible()
+    assert status.user.isVisible()  # the permanent slots stay
+    status.clearMessage()
+    assert status.backend.isVisible()
