@@ -7,13 +7,11 @@ backup line) give way with "…" in a narrow window, their whole text in the too
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from fidus_desktop.features.registry import status_items
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
-from fidus_desktop.ui.common.desktop_notice import SHOWN_MS
 from fidus_desktop.ui.common.labels import ElidedLabel
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
@@ -42,6 +40,7 @@ class StatusPanel(QStatusBar):
         self.addWidget(self.backend, 1)
         self.addWidget(self.connection)
         self.addWidget(self.backup, 1)
+        self.messageChanged.connect(self._message_changed)
         if session.backups is not None:
             session.backups.status.connect(self.show_backup)
         self.items: dict[str, QWidget] = {}
@@ -58,13 +57,12 @@ class StatusPanel(QStatusBar):
         self.timer.start()
         self.check_connection()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        """A message shown before the window was (a reminder at sign-in) hid no slot, since none was visible
-        yet, so the slots would be drawn over it: show it again now that they are."""
-        super().showEvent(event)
-        if message := self.currentMessage():
-            self.clearMessage()
-            self.showMessage(message, SHOWN_MS)
+    def _message_changed(self, text: str) -> None:
+        """The left-hand slots give way to a message and come back after it. Qt hides them itself, but only
+        those visible at that moment (not before the window is shown), and a later re-layout shows them again
+        over the message; hiding them explicitly here holds in both cases."""
+        for slot in (self.backend, self.connection, self.backup):
+            slot.setVisible(not text)
 
     def _slot(self, name: str, text: str, style: str = SLOT_STYLE, *, elide: Qt.TextElideMode | None = None
               ) -> QLabel:
