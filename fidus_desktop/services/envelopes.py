@@ -66,7 +66,7 @@ from fidus_desktop.services.personal_data import (
 )
 from fidus_desktop.services.portfolio.funds import FundService
 from fidus_desktop.services.portfolio.investors import InvestorService
-from fidus_desktop.services.signing import SigningPermission, SigningService
+from fidus_desktop.services.signing import SignedPdf, SigningPermission, SigningService
 from fidus_desktop.store.port import Document, Filter, new_id
 
 ENVELOPES = "signing_envelopes"
@@ -464,7 +464,7 @@ class EnvelopeService(Service):
         signer = replace(signer, status=SignerStatus.SIGNED, signed_at=now, identity_check=identity,
                          workstation=actor.workstation, capture_file_id=capture_file["_id"])
         signers = [signer if s.key == signer_key else s for s in envelope.signers]
-        documents, files = list(envelope.documents), []
+        documents, files, signatures = list(envelope.documents), [], []
         locker = locking_signer(envelope.signers)
         for index, document in enumerate(envelope.documents):
             mine = [f for f in envelope.fields_of(signer_key) if f.document == index]
@@ -474,10 +474,11 @@ class EnvelopeService(Service):
                       and (text := field_text(f, values, signer, now)) is not None}
             pdf = form_fields.fill(self._open_unlocked(document.file_id), filled)
             [signature] = [f for f in mine if f.kind is FieldKind.SIGNATURE]
-            signed = self.signing.sign(actor, pdf, SignRequest(
+            signed = self.signing.sign_unrecorded(actor, pdf, SignRequest(
                 signature.field_id, signer.name, reason=f"{envelope.title} ({signer.role.value.replace('_', ' ')})",
                 location=self.office_name, placement=None, drawing_png=image, lock=signer_key == locker,
                 timestamp_url=self.timestamp_url))
+            signatures.append(signed)
             file_id = new_id()
             files.append(self._sealed_file(file_id, envelope_id, signed.data))
             documents[index] = replace(document, sha256_current=signed.sha256_after, file_id=file_id)
@@ -491,17 +492,21 @@ class EnvelopeService(Service):
         certificate = None
         if completing:
             done = from_doc(self._doc(envelope_id) | changes)
-            certificate = self._certificate(actor, done, now)
+            certificate, certificate_signature = self._certificate(actor, done, now)
+            signatures.append(certificate_signature)
             changes["certificate_file_id"] = certificate["_id"]
             changes["completed_at"] = now
+        # One transaction: the version is checked first, then the envelope, its files and the audit of each
+        # signature are saved together; a step refused as stale leaves no trace (the signatures are discarded).
         with self.changing(actor, SigningPermission.SIGN) as rec:
-            for file in [*files, capture_file]:
-                self.files.insert(file)
-            if certificate is not None:
-                self.files.insert(certificate)
+            self._current(envelope_id, version)
             updated = self._write(rec, envelope, changes, "signing.envelope_sign",
                                   {"signer": signer_key, "identity_check": identity, "status": status.value,
                                    "sha256": [d.sha256_current for d in documents]})
+            for file in [*files, capture_file, *([certificate] if certificate is not None else [])]:
+                self.files.insert(file)
+            for signed in signatures:
+                self.signing.record(rec, signed)
             if completing:
                 self._file_with_investor(rec, actor, updated, now)
         if completing:
@@ -698,15 +703,16 @@ class EnvelopeService(Service):
                               "for the data key. An administrator enrols it under Admin → Keys.")
         return content
 
-    def _certificate(self, actor: Actor, envelope: Envelope, now: datetime) -> Document:
+    def _certificate(self, actor: Actor, envelope: Envelope, now: datetime) -> tuple[Document, SignedPdf]:
+        """The signed certificate of completion as a sealed file, and its signature for the caller to audit."""
         investor = self.investors.get(actor, envelope.investor_id).name if envelope.investor_id else ""
         pdf = completion_certificate.render(envelope, investor, now, self.office_name,
                                             self.ctx.audit.for_entity(ENTITY, envelope.envelope_id))
-        signed = self.signing.sign(actor, pdf, SignRequest("Certificate", self.office_name,
-                                                           reason="Certificate of completion",
-                                                           placement=None, lock=True,
-                                                           timestamp_url=self.timestamp_url))
-        return self._sealed_file(new_id(), envelope.envelope_id, signed.data)
+        signed = self.signing.sign_unrecorded(actor, pdf, SignRequest("Certificate", self.office_name,
+                                                                      reason="Certificate of completion",
+                                                                      placement=None, lock=True,
+                                                                      timestamp_url=self.timestamp_url))
+        return self._sealed_file(new_id(), envelope.envelope_id, signed.data), signed
 
     def _file_with_investor(self, rec: ChangeRecorder, actor: Actor, envelope: Envelope, now: datetime) -> None:
         if not envelope.investor_id:

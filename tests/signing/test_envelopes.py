@@ -213,6 +213,34 @@ def test_a_stale_version_is_refused_and_nothing_changes(office: EnvelopeOffice) 
     assert office.envelopes.get(PM, envelope.envelope_id).status is EnvelopeStatus.VOIDED
 
 
+def test_a_signing_step_refused_as_stale_leaves_no_signature_audit_file_or_change(
+    office: EnvelopeOffice, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    envelope = office.envelopes.send(PM, *_ids(subscription(office, parallel=True)))
+    signing = office.envelopes.signing
+    sign = signing.sign_unrecorded
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        """Another workstation changes the envelope while this one signs (the slow part, outside the lock)."""
+        office.envelopes.viewed(BACK, envelope.envelope_id, "s2")
+        return sign(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(signing, "sign_unrecorded", meanwhile)
+    audit, files = office.ctx.store.collection("audit"), office.ctx.store.collection("signing_files")
+    before = (audit.count({"action": "signing.sign"}), files.count())
+    with pytest.raises(EnvelopeError, match="changed by someone else meanwhile"):
+        office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "Known client")
+    assert (audit.count({"action": "signing.sign"}), files.count()) == before
+    after = office.envelopes.get(PM, envelope.envelope_id)
+    assert after.signer("s1").status is SignerStatus.PENDING
+    assert after.documents == envelope.documents
+    monkeypatch.undo()
+    signed = office.envelopes.sign(BACK, envelope.envelope_id, after.version, "s1", TYPED, "Known client")
+    assert audit.count({"action": "signing.sign"}) == before[0] + 1  # the kept signature is audited, in its save
+    [entry] = audit.find({"action": "signing.sign"}, sort=[("seq", -1)], limit=1)
+    assert entry["after"]["sha256_after"] == signed.documents[0].sha256_current
+
+
 def test_reminders_fall_due_for_the_signers_whose_turn_it_is(office: EnvelopeOffice) -> None:
     envelope = office.envelopes.send(PM, *_ids(subscription(office)))
     assert office.envelopes.reminders_due(PM) == []
