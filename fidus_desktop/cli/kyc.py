@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from fidus_desktop.cli import kyc_owners
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table
 from fidus_desktop.domain.compliance.kyc import ItemStatus
 from fidus_desktop.services.compliance.kyc import CaseStatusView, KycCase
@@ -159,3 +160,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lapse.set_defaults(func=cmd_lapse)
     for command in (status, opened, item, risk, confirm_risk, submit, approve, reject, lapse):
         add_actor_options(command)
+    kyc_owners.register(sub)

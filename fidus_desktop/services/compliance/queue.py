@@ -79,7 +79,9 @@ class QueueService(Service):
         may = allowed(actor.role, ScreeningPermission.DECIDE)
         out = []
         for doc in self.alerts.find({"status": {"$ne": AlertStatus.CLOSED.value}}, sort=[("raised_at", 1)]):
-            what = f"{doc['list_name']} entry {doc['entry_id']}: {doc['matched_name']} (score {doc['score']:.2f})"
+            about = f"owner {doc['owner']}: " if doc.get("owner") else ""
+            what = (f"{about}{doc['list_name']} entry {doc['entry_id']}: {doc['matched_name']} "
+                    f"(score {doc['score']:.2f})")
             if doc["status"] == AlertStatus.AWAITING_SECOND_OFFICER:
                 own = doc.get("proposed_by_id") == actor.user_id
                 proposal = f"{doc['proposed'].replace('_', ' ')} proposed by {doc['proposed_by']}"
