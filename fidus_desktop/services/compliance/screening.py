@@ -250,13 +250,14 @@ class ScreeningService(Service):
         require(actor, ScreeningPermission.RUN)
         versions, index = self.index()
         investors = self.investors.find(sort=[("number", 1)])
+        trees = {d["investor_id"]: d for d in self.ownership.find()}  # one read for the run, not one per investor
         done: list[InvestorScreening] = []
         stopped = False
         for doc in investors:
             if cancelled is not None and cancelled():
                 stopped = True
                 break
-            done.append(self._screen(actor, doc, index))
+            done.append(self._screen(actor, doc, index, trees.get(doc["_id"], {})))
             if progress is not None:
                 progress(len(done), len(investors))
         with self.changing(actor, ScreeningPermission.RUN) as rec:
@@ -297,18 +298,21 @@ class ScreeningService(Service):
             log.exception("Screening investor %s after a change failed; the next screening run retries it",
                           investor.number)
 
-    def _screened(self, doc: Document) -> list[_Screened]:
-        """The investor, then every natural person named in its ownership tree (once each)."""
+    def _screened(self, doc: Document, tree: Document | None) -> list[_Screened]:
+        """The investor, then every natural person named in its ownership tree (once each); ``tree`` None: read
+        it here."""
         subject, note = self._subject(doc)
         found = [_Screened(None, subject, subject_fingerprint(doc), note)]
-        tree = self.ownership.find_one({"investor_id": doc["_id"]}) or {}
+        if tree is None:
+            tree = self.ownership.find_one({"investor_id": doc["_id"]}) or {}
         rows = tree.get("holdings")
         people = dict.fromkeys(r["owner"] for r in rows if r.get("kind") == "person") if isinstance(rows, list) else {}
         found += [_Screened(name, Subject(name, EntityKind.PERSON), owner_fingerprint(name), "") for name in people]
         return found
 
-    def _screen(self, actor: Actor, doc: Document, index: ScreeningIndex) -> InvestorScreening:
-        screened = [(s, index.screen(s.subject)) for s in self._screened(doc)]
+    def _screen(self, actor: Actor, doc: Document, index: ScreeningIndex, tree: Document | None = None
+                ) -> InvestorScreening:
+        screened = [(s, index.screen(s.subject)) for s in self._screened(doc, tree)]
         count = sum(len(hits) for _, hits in screened)
         note = screened[0][0].note
         if not count:  # nothing to write: no transaction
