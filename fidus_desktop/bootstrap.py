@@ -35,12 +35,18 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.investigations import InvestigationService
     from fidus_desktop.services.compliance.investor_file import InvestorFileService
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.ownership import OwnershipService
     from fidus_desktop.services.compliance.queue import QueueService
+    from fidus_desktop.services.compliance.readiness import ReadinessService
+    from fidus_desktop.services.compliance.reports import ComplianceReportService
+    from fidus_desktop.services.compliance.risk_models import RiskModelService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.activities import ActivityService
+    from fidus_desktop.services.crm.agents import AgentService
     from fidus_desktop.services.crm.google import GoogleService
     from fidus_desktop.services.crm.mail_templates import MailTemplateService
     from fidus_desktop.services.crm.outbox import Outbox
@@ -73,10 +79,10 @@ class Wiring:
     schema: SettingsSchema
 
     def setting(self, key: str) -> Any:
-        """A declared setting's value: the settings file's, else the declared default (also with no file)."""
-        if self.settings is not None:
-            return self.settings.get(key)
-        return self.schema.settings[key].default
+        """A declared setting's value: the settings file's, else the declared default (also with no file, or
+        a ``Settings`` made without the features' schema)."""
+        default = self.schema.settings[key].default
+        return default if self.settings is None else self.settings.get(key, default)
 
 
 class Services:
@@ -102,6 +108,10 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
+    readiness: ReadinessService
+    risk_models: RiskModelService
+    investigations: InvestigationService
+    compliance_reports: ComplianceReportService
     kyc_ownership: OwnershipService
     kyc_files: InvestorFileService
     compliance_queue: QueueService
@@ -109,6 +119,8 @@ class Services:
     envelopes: EnvelopeService
     crm_stages: StageService
     prospects: ProspectService
+    crm_activities: ActivityService
+    crm_agents: AgentService
     crm_outbox: Outbox
     google: GoogleService
     crm_mail_templates: MailTemplateService
