@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.keys import KeyService
     from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
     from fidus_desktop.services.portfolio import PortfolioServices
+    from fidus_desktop.services.restore_approval import RestoreApprovals
     from fidus_desktop.services.signing import SigningService
     from fidus_desktop.services.statements import StatementService
     from fidus_desktop.services.trading import TradingServices
@@ -98,6 +99,7 @@ class Services:
     signing: SigningService
     crm_stages: StageService
     prospects: ProspectService
+    restore_approvals: RestoreApprovals
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

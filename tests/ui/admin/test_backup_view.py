@@ -128,3 +128,38 @@ def test_backups_are_listed_and_the_selected_one_verifies(qtbot: QtBot, view: Ba
     archive.write_bytes(archive.read_bytes()[:-200])  # damaged since
     click(qtbot, view.buttons["verify"])
     assert view.message.text().startswith(f"✘ {archive.name}: ")
+
+
+def test_a_second_administrator_approves_a_restore_request(
+    qtbot: QtBot, session: UiSession, tmp_path: Path
+) -> None:
+    from fidus_desktop.services.restore_approval import RequestStatus
+    from tests.support.users import USER_PASSWORD
+
+    services = session.services
+    dora = services.users.create_user(session.actor, "dora.admin", USER_PASSWORD, "admin", "Dora Admin").actor()
+    archive = tmp_path / "old.fidusbak"
+    report = services.backup.create(session.actor, archive, BACKUP_PASSPHRASE)
+    theirs = services.restore_approvals.request(dora, archive, report, "the NAV import of today was wrong")
+    mine = services.restore_approvals.request(session.actor, archive, report, "a second one, by alice herself")
+    view = BackupsView(session)
+    qtbot.addWidget(view)
+    view.show()
+    panel = view.requests
+    rows = {panel.model.record(r).request_id: r for r in range(panel.model.rowCount())}
+    assert set(rows) == {theirs.request_id, mine.request_id}
+    panel.table.selectRow(rows[mine.request_id])
+    assert not panel.buttons["approve"].isEnabled()
+    assert "second person" in panel.buttons["approve"].toolTip()
+    panel.table.selectRow(rows[theirs.request_id])
+    assert panel.buttons["approve"].isEnabled()
+    qtbot.keyClicks(panel.note, "called Dora back to confirm")
+    click(qtbot, panel.buttons["approve"])
+    assert "Approved: dora.admin's restore of old.fidusbak" in panel.message.text()
+    [decided] = [r for r in services.restore_approvals.open_requests(session.actor) if r.request_id ==
+                 theirs.request_id]
+    assert (decided.status, decided.decided_by, decided.decision_note) == (
+        RequestStatus.APPROVED, "alice.admin", "called Dora back to confirm")
+    panel.table.selectRow(next(r for r in range(panel.model.rowCount())
+                               if panel.model.record(r).request_id == theirs.request_id))
+    assert "already approved" in panel.buttons["reject"].toolTip()
