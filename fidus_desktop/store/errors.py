@@ -59,5 +59,10 @@ class RestoreUnfinished(StorageError):
     """A restore over this database was interrupted: it holds part of a backup and must not be used."""
 
 
+class ReadOnlyDatabase(StorageError):
+    """The database is open read-only (write-protected file or folder, or asked for with ``?mode=ro``) and the
+    command would change it; nothing was written."""
+
+
 class DatabaseMissing(DatabaseUnreachable):
     """The named SQLite file does not exist and the caller did not ask to create a database."""
