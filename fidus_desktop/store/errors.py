@@ -66,3 +66,7 @@ class ReadOnlyDatabase(StorageError):
 
 class DatabaseMissing(DatabaseUnreachable):
     """The named SQLite file does not exist and the caller did not ask to create a database."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path  # the file that would be created (the GUI's first-run wizard names it)

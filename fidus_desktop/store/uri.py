@@ -161,7 +161,7 @@ def open_store(
         if (read_only or not create) and not path.exists():
             raise DatabaseMissing(
                 f"There is no database at {path} (nothing was created). Check the path in --db / FIDUS_DB / "
-                "database.uri for a typo, or create a database there with `fidus init`."
+                "database.uri for a typo, or create a database there with `fidus init`.", str(path)
             )
         return SqliteStore(path, read_only=read_only)
     if uri.startswith(("mongodb://", "mongodb+srv://")):
