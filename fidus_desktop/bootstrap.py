@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
+    from fidus_desktop.services.key_enrolment import KeyEnrolments
     from fidus_desktop.services.keys import KeyService
     from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
     from fidus_desktop.services.portfolio import PortfolioServices
@@ -100,6 +101,7 @@ class Services:
     crm_stages: StageService
     prospects: ProspectService
     restore_approvals: RestoreApprovals
+    key_enrolments: KeyEnrolments
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

@@ -17,6 +17,7 @@ from fidus_desktop.services.cli_sessions import (
     cli_session_idle_minutes,
 )
 from fidus_desktop.services.documents import DEFAULT_MAX_MB, MAX_MB_SETTING, DocumentService
+from fidus_desktop.services.key_enrolment import KeyEnrolments
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, Role
 from fidus_desktop.services.personal_data import KYC_RETENTION, PersonalDataService, Vault
@@ -31,6 +32,7 @@ CORE = Feature(
     services={
         "keys": lambda w: KeyService(w.ctx, w.secrets),
         "vault": lambda w: Vault(w.ctx, w.services.keys),
+        "key_enrolments": lambda w: KeyEnrolments(w.ctx, w.services.keys, w.secrets),
         "personal_data": lambda w: PersonalDataService(w.ctx, w.services.vault, w.settings, w.personal_data),
         "documents": lambda w: DocumentService(w.ctx, w.services.vault, w.settings, w.document_owners),
         "backup": lambda w: BackupService(w.ctx),

@@ -15,6 +15,7 @@ from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.features.registry import session_jobs
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import process_figures
+from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.common.screen_fit import clamp_to_screens, default_size
 from fidus_desktop.ui.keyring_banner import KeyringBanner
@@ -87,6 +88,11 @@ class MainWindow(QMainWindow):
         sign_out.setObjectName("signOutAction")
         sign_out.triggered.connect(self.sign_out_requested)
         file_menu.addAction(sign_out)
+        if allowed(self.session.actor.role, Permission.PERSONAL_DATA_READ):
+            key_access = QAction("&Data key for this workstation…", self)
+            key_access.setObjectName("keyAccessAction")
+            key_access.triggered.connect(self.show_key_access)
+            file_menu.addAction(key_access)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -104,6 +110,12 @@ class MainWindow(QMainWindow):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.session.context.paths.log_dir)))
         )
         help_menu.addActions([about, logs])
+
+    def show_key_access(self) -> None:
+        from fidus_desktop.ui.key_access_dialog import KeyAccessDialog  # opened rarely: imported when asked for
+
+        self.key_access = KeyAccessDialog(self.session, self)
+        self.key_access.open()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About FIDUS Desktop", self.about_text())
