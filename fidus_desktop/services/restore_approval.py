@@ -26,7 +26,7 @@ from pathlib import Path
 from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ValidationError
-from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Permission, PermissionDenied, require
+from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Permission, PermissionDenied, allowed, require
 from fidus_desktop.services.users import USERS
 from fidus_desktop.store.port import Collection, Document
 
@@ -166,7 +166,7 @@ class RestoreApprovals(Service):
         return doc
 
     def _may_see(self, actor: Actor) -> None:
-        if Permission.BACKUP_RESTORE not in ROLE_PERMISSIONS[actor.role]:
+        if not allowed(actor.role, Permission.BACKUP_RESTORE):
             require(actor, Permission.BACKUP_APPROVE_RESTORE)
 
     # --- used by the restore itself (services.restore) ----------------------------------------------------
