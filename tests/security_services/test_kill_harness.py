@@ -31,7 +31,7 @@ from tests.support.simulated_accounts import sim_account_input
 from tests.support.users import ADMIN_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-FRACTIONS = (0.2, 0.5, 0.8, 0.95)
+FRACTIONS = (0.35, 0.7, 0.95)
 INVESTORS = 150
 IMPORT_ROWS = 3000
 CHILD = """
@@ -120,6 +120,8 @@ def kill_at_fractions(op: Operation, reset: Callable[[], None], env: dict[str, s
         assert not [pid for pid in workers if psutil.pid_exists(pid)
                     and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE], f"{op.name}: a worker outlived"
         states.append(op.check())
+        if states[-1] == "all":  # the kill came after the work was done (an import is not repeated: refs exist)
+            continue
         rerun = subprocess.run([sys.executable, "-c", CHILD, *op.argv], capture_output=True, text=True, env=env,
                                cwd=ROOT, timeout=600)
         assert rerun.returncode == 0, (op.name, fraction, rerun.stderr)
