@@ -61,6 +61,7 @@ class RestoreRequestsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMaximumHeight(200)  # a few requests at most; the backups list above keeps the room
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
