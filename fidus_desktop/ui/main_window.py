@@ -93,6 +93,12 @@ class MainWindow(QMainWindow):
             key_access.setObjectName("keyAccessAction")
             key_access.triggered.connect(self.show_key_access)
             file_menu.addAction(key_access)
+        if allowed(self.session.actor.role, Permission.BACKUP_APPROVE_RESTORE) and not allowed(
+                self.session.actor.role, Permission.USERS_MANAGE):  # administrators have Admin → Backups
+            approvals = QAction("&Restore requests…", self)
+            approvals.setObjectName("restoreRequestsAction")
+            approvals.triggered.connect(self.show_restore_requests)
+            file_menu.addAction(approvals)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -116,6 +122,13 @@ class MainWindow(QMainWindow):
 
         self.key_access = KeyAccessDialog(self.session, self)
         self.key_access.open()
+
+    def show_restore_requests(self) -> None:
+        """The second person's view of restore requests for roles without the Admin tab (compliance officers)."""
+        from fidus_desktop.ui.admin.restore_requests import RestoreRequestsDialog
+
+        self.restore_requests = RestoreRequestsDialog(self.session, self)
+        self.restore_requests.open()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About FIDUS Desktop", self.about_text())

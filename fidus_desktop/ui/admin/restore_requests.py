@@ -1,6 +1,7 @@
-"""Admin → Backups → Restore requests: the second person approves or rejects another administrator's request
-to restore a backup over this database (``services.restore_approval``; the restore itself runs from the CLI,
-since the open database is never replaced under the running application).
+"""Admin → Backups → Restore requests (File → Restore requests… for compliance officers, who have no Admin tab):
+the second person approves or rejects another administrator's request to restore a backup over this database
+(``services.restore_approval``; the restore itself runs from the CLI, since the open database is never replaced
+under the running application).
 
 The buttons follow the rules only for convenience: the service refuses one's own request and roles without
 ``backup.approve_restore``, and the view shows its message."""
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -123,3 +126,19 @@ class RestoreRequestsPanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.message.setText(f"✘ {describe_error(exc)}")
+
+
+class RestoreRequestsDialog(QDialog):
+    """The panel on its own (File → Restore requests…), for approvers who have no Admin tab."""
+
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("restoreRequestsDialog")
+        self.setWindowTitle("Restore requests")
+        self.panel = RestoreRequestsPanel(session, self)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.panel)
+        layout.addWidget(close)
+        self.resize(900, 360)

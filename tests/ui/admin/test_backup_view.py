@@ -163,3 +163,35 @@ def test_a_second_administrator_approves_a_restore_request(
     panel.table.selectRow(next(r for r in range(panel.model.rowCount())
                                if panel.model.record(r).request_id == theirs.request_id))
     assert "already approved" in panel.buttons["reject"].toolTip()
+
+
+def test_a_compliance_officer_decides_restore_requests_from_the_file_menu(
+    qtbot: QtBot, session: UiSession, tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QAction
+
+    from fidus_desktop.ui.admin.restore_requests import RestoreRequestsDialog
+    from fidus_desktop.ui.background import InlineRunner
+    from fidus_desktop.ui.main_window import MainWindow
+    from tests.support.users import USER_PASSWORD
+
+    services = session.services
+    archive = tmp_path / "old.fidusbak"
+    report = services.backup.create(session.actor, archive, BACKUP_PASSPHRASE)
+    services.restore_approvals.request(session.actor, archive, report, "the FX import used the wrong day")
+    carol = services.users.create_user(session.actor, "carol", USER_PASSWORD, "compliance_officer").actor()
+    window = MainWindow(UiSession(session.context, carol, InlineRunner()), restore_state=False)
+    qtbot.addWidget(window)
+    assert "admin" not in window.tab_names
+    window.findChild(QAction, "restoreRequestsAction").trigger()
+    dialog = window.restore_requests
+    assert isinstance(dialog, RestoreRequestsDialog)
+    panel = dialog.panel
+    panel.table.selectRow(0)
+    click(qtbot, panel.buttons["approve"])
+    assert "Approved: alice.admin's restore of old.fidusbak" in panel.message.text()
+    window.close()
+    admin_window = MainWindow(session, restore_state=False)
+    qtbot.addWidget(admin_window)
+    assert admin_window.findChild(QAction, "restoreRequestsAction") is None  # administrators: Admin → Backups
+    admin_window.close()
