@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from fidus_desktop import __version__
 from fidus_desktop.config.secrets import keyring_status
@@ -60,6 +60,14 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 6)
         self.keyring_banner = KeyringBanner(keyring_status())
         layout.addWidget(self.keyring_banner)
+        self.read_only = session.context.store.read_only
+        if self.read_only:  # a write-protected file or ?mode=ro: say so once, and start nothing that writes
+            why = getattr(session.context.store, "read_only_reason", None) or "the database refuses writes"
+            self.setWindowTitle(self.windowTitle() + " (read-only)")
+            banner = QLabel(f"Read-only ({why}): you can look and run reports; changes are refused. Automatic "
+                            "backups and background MT5 sync are off.", objectName="readOnlyBanner", wordWrap=True)
+            banner.setStyleSheet("background: #fff4ce; padding: 4px")
+            layout.addWidget(banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.status_panel = StatusPanel(session, self)
@@ -68,10 +76,11 @@ class MainWindow(QMainWindow):
         if restore_state:
             self.restore_state()
         self._build_tab(self.tabs.currentIndex())
-        self.backups.start()
         session.watcher.start()
-        for job in self.jobs.values():
-            job.start()
+        if not self.read_only:
+            self.backups.start()
+            for job in self.jobs.values():
+                job.start()
 
     def _build_tab(self, index: int) -> None:
         """Tabs are built when first shown: start-up pays only for the one on screen."""
