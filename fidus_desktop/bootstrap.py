@@ -38,10 +38,14 @@ if TYPE_CHECKING:
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.google import GoogleService
+    from fidus_desktop.services.crm.mail_templates import MailTemplateService
+    from fidus_desktop.services.crm.outbox import Outbox
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
+    from fidus_desktop.services.envelopes import EnvelopeService
     from fidus_desktop.services.key_enrolment import KeyEnrolments
     from fidus_desktop.services.keys import KeyService
     from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
@@ -98,8 +102,12 @@ class Services:
     screening: ScreeningService
     kyc: KycService
     signing: SigningService
+    envelopes: EnvelopeService
     crm_stages: StageService
     prospects: ProspectService
+    crm_outbox: Outbox
+    google: GoogleService
+    crm_mail_templates: MailTemplateService
     restore_approvals: RestoreApprovals
     key_enrolments: KeyEnrolments
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table, read_bytes
+from fidus_desktop.cli.google import register_crm_google
 from fidus_desktop.services.crm.imports import import_prospects
 
 
@@ -74,3 +75,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     convert.set_defaults(func=cmd_convert)
     for command in (imported, listing, move, convert):
         add_actor_options(command)
+    register_crm_google(sub)

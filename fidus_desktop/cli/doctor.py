@@ -130,20 +130,26 @@ def check_mt5_server_clocks(given: DoctorInput) -> Check:
 
 
 def check_google(given: DoctorInput) -> Check:
+    """The office's OAuth client file (each user's own connection: ``fidus google status``)."""
+    from fidus_desktop.services.crm.google import client_file_problem
+
     try:
         settings = Settings.load(given.paths.settings_file, settings_schema())
     except SettingsError:
         return Check("google", "warn", "settings file unreadable (see the settings check)")
-    client_file = settings.get("google.client_secrets_file", "")
+    client_file = settings.get("google.oauth_client_file", "")
     if not client_file:
         return Check(
             "google",
             "warn",
             "not configured",
-            "Set google.client_secrets_file in the settings file to the OAuth client JSON "
+            "Set google.oauth_client_file in the settings file to the OAuth client JSON "
             "from the Google Cloud console.",
         )
-    return Check("google", "ok", f"OAuth client file {client_file}")
+    problem = client_file_problem(client_file)
+    if problem:
+        return Check("google", "fail", problem, "Fix google.oauth_client_file in the settings file.")
+    return Check("google", "ok", f"OAuth client file {client_file}; connect with `fidus google connect`")
 
 
 def check_disk(given: DoctorInput) -> Check:

@@ -1,4 +1,5 @@
-"""``fidus sign pdf | verify | office-certificate | trust``: PAdES signatures from the command line."""
+"""``fidus sign pdf | verify | office-certificate | trust``: PAdES signatures from the command line; the envelope
+commands are in ``cli.envelopes``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
+from fidus_desktop.cli import envelopes
 from fidus_desktop.cli.common import EXIT_OK, EXIT_PROBLEM, acting, add_actor_options, emit_json, fail, read_bytes
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.signing import Placement, SignRequest
@@ -126,3 +128,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trust.set_defaults(func=cmd_trust)
     for command in (pdf, verify, create, imported, show, trust):
         add_actor_options(command)
+    envelopes.register(sub)

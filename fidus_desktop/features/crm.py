@@ -3,14 +3,32 @@ investors; follow-ups, referral agents and Google Workspace come next (issue 14)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fidus_desktop.config.settings import Setting
-from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.features.spec import Feature, StatusItem, TabDecl
 from fidus_desktop.services.crm import CrmPermission
+from fidus_desktop.services.crm.google import GoogleService
+from fidus_desktop.services.crm.mail_templates import MailTemplateService
+from fidus_desktop.services.crm.outbox import Outbox
 from fidus_desktop.services.crm.prospects import CRM_PERSONAL_DATA, ProspectService
 from fidus_desktop.services.crm.stages import StageService
 from fidus_desktop.services.permissions import Role
 
-READ, MANAGE, STAGES = CrmPermission.READ, CrmPermission.MANAGE, CrmPermission.STAGES
+if TYPE_CHECKING:
+    from fidus_desktop.bootstrap import Wiring
+
+READ, MANAGE, STAGES, GOOGLE = CrmPermission.READ, CrmPermission.MANAGE, CrmPermission.STAGES, CrmPermission.GOOGLE
+
+
+def google_service(w: Wiring) -> GoogleService:
+    """The real Google adapter over the office's OAuth client (imported only when the CRM is wired)."""
+    from fidus_desktop.integrations.google.oauth import GoogleConnector
+
+    return GoogleService(w.ctx, w.services.crm_outbox, GoogleConnector(w.setting("google.oauth_client_file"),
+                                                                       w.secrets),
+                         settings=w.settings, investors=w.services.portfolio.investors)
+
 
 CRM = Feature(
     name="crm",
@@ -18,20 +36,26 @@ CRM = Feature(
         "crm_stages": lambda w: StageService(w.ctx),
         "prospects": lambda w: ProspectService(w.ctx, w.services.crm_stages, w.services.portfolio.investors,
                                                w.services.portfolio.fx, w.setting("crm.base_currency")),
+        "crm_outbox": lambda w: Outbox(w.ctx),
+        "google": google_service,
+        "crm_mail_templates": lambda w: MailTemplateService(w.ctx),
     },
     needs=("portfolio",),
-    permissions=(READ, MANAGE, STAGES),
+    permissions=(READ, MANAGE, STAGES, GOOGLE),
     grants={
-        Role.PORTFOLIO_MANAGER: frozenset({READ, MANAGE}),
+        Role.PORTFOLIO_MANAGER: frozenset({READ, MANAGE, GOOGLE}),
         Role.COMPLIANCE_OFFICER: frozenset({READ}),
-        Role.BACK_OFFICE: frozenset({READ, MANAGE}),
+        Role.BACK_OFFICE: frozenset({READ, MANAGE, GOOGLE}),
     },
     tab=TabDecl("crm", "CRM", "fidus_desktop.ui.crm.tab:crm_tab", permission=READ),
-    cli=("fidus_desktop.cli.crm",),
-    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),),
+    session_jobs=(("google_outbox", "fidus_desktop.ui.crm.google_outbox:session_google_outbox"),),  # from sign-in
+    status_items=(StatusItem("google", "fidus_desktop.ui.crm.google_status:GoogleStatusItem"),),
+    cli=("fidus_desktop.cli.crm", "fidus_desktop.cli.google"),
+    demo=((30, "fidus_desktop.services.crm.demo:demo_prospects"),
+          (31, "fidus_desktop.services.crm.mail_templates:demo_mail_templates")),
     personal_data=CRM_PERSONAL_DATA,
     settings=(Setting("crm.base_currency", str, "EUR", "the currency the CRM board's column totals are shown in"),
-              Setting("google.client_secrets_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
+              Setting("google.oauth_client_file", str, "", "the OAuth client JSON from the Google Cloud console"),),
     doctor=("fidus_desktop.cli.doctor:check_google",),
-    announces=("crm_prospect", "crm_pipeline"),
+    announces=("crm_prospect", "crm_pipeline", "crm_outbox", "google_account", "crm_mail_template"),
 )

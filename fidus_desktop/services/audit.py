@@ -112,6 +112,10 @@ class AuditLog:
 
         return self.store.atomic(insert)
 
+    def for_entity(self, entity: str, entity_id: str) -> list[Document]:
+        """One record's entries in ``seq`` order (a certificate of completion lists its envelope's)."""
+        return self.entries.find({"entity": entity, "entity_id": entity_id}, sort=[("seq", 1)])
+
     def iter_chain(self) -> Iterator[Document]:
         """Every entry in ``seq`` order, as sealed."""
         batch, after_seq = 1000, 0

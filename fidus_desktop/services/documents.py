@@ -30,7 +30,7 @@ from fidus_desktop.config.settings import Settings
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.personal_data import (
     KYC_RETENTION,
@@ -205,6 +205,20 @@ class DocumentService(Service):
     def attach(self, actor: Actor, owner_entity: str, owner_id: str, name: str, data: bytes) -> StoredDocument:
         """Encrypt and store ``data`` as the file ``name`` of the owner; checked whole before anything is written."""
         require(actor, Permission.INVESTORS_MANAGE)
+        record, chunks = self._sealed(actor, owner_entity, owner_id, name, data)
+        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+            return self._write(rec, record, chunks)
+
+    def attach_within(self, rec: ChangeRecorder, actor: Actor, owner_entity: str, owner_id: str, name: str,
+                      data: bytes) -> StoredDocument:
+        """``attach`` as one step of another service's change: in its transaction, audited by its recorder, under
+        the permission that service checked (a completed envelope files its signed PDFs with the investor's
+        documents whoever conducted the last signature)."""
+        record, chunks = self._sealed(actor, owner_entity, owner_id, name, data)
+        return self._write(rec, record, chunks)
+
+    def _sealed(self, actor: Actor, owner_entity: str, owner_id: str, name: str,
+                data: bytes) -> tuple[Document, list[Document]]:
         owner_id = self._owner(owner_entity, owner_id)
         name = self.required_text(PurePath(name).name if isinstance(name, str) else name, "name", "The file name")
         if not data:
@@ -223,11 +237,13 @@ class DocumentService(Service):
             "media_type": media_type, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
             "chunks": len(chunks), "uploaded_by": actor.username, "uploaded_at": self.now(),
         }
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
-            stored = self.documents.insert(record)
-            for chunk in chunks:
-                self.chunks.insert(chunk)
-            rec.record("document.attach", "document", document_id, after=_trail(stored))
+        return record, chunks
+
+    def _write(self, rec: ChangeRecorder, record: Document, chunks: list[Document]) -> StoredDocument:
+        stored = self.documents.insert(record)
+        for chunk in chunks:
+            self.chunks.insert(chunk)
+        rec.record("document.attach", "document", record["_id"], after=_trail(stored))
         return StoredDocument.from_doc(stored)
 
     def attach_file(self, actor: Actor, owner_entity: str, owner_id: str, path: Path) -> StoredDocument:

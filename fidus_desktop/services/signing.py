@@ -36,7 +36,7 @@ from fidus_desktop.store.port import Document, new_id
 CERTIFICATES = "signing_certificates"
 TRUSTED = "signing_trusted_cas"
 KEY_FIELD = PersonalField(CERTIFICATES, "private_key", "blob", "signing.private_key")
-__all__ = ["Placement", "SignRequest", "SigningService"]  # front ends build requests from these
+__all__ = ["CertificateInfo", "Placement", "SignRequest", "SignatureReport", "SigningService"]  # front ends use these
 SIGNING_PERSONAL_DATA = PersonalDataRegistry(fields=[KEY_FIELD])
 
 
@@ -44,6 +44,9 @@ class SigningPermission(StrEnum):
     SIGN = "signing.sign"
     VERIFY = "signing.verify"
     CERTIFICATE = "signing.certificate"
+    READ = "signing.read"  # list and open envelopes
+    ENVELOPES = "signing.envelopes"  # create, edit, send envelopes and remind signers
+    VOID = "signing.void"
 
 
 @dataclass(frozen=True)

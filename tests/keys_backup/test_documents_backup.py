@@ -128,7 +128,7 @@ def test_a_blob_that_matches_no_document_leaves_no_half_database(
 def test_demo_office_with_documents_round_trip(demo_db: Path, tmp_path: Path, secrets: SecretStore) -> None:
     with open_demo(demo_db, secrets) as (services, actor):
         source = services.ctx.store
-        services.keys.init(actor, PASSPHRASE)
+        assert services.keys.status().enrolled  # the demo's own data key (made for its sealed envelopes)
         investor_ids = [doc["_id"] for doc in source.collection("investors").find(limit=2, sort=[("number", 1)])]
         attached = [services.documents.attach(actor, "investor", investor_ids[0], "contract.pdf", PDF),
                     services.documents.attach(actor, "investor", investor_ids[1], "passport.png", PNG)]

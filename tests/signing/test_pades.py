@@ -127,3 +127,21 @@ def test_pkcs12_import_and_its_errors(office: OfficeCertificate) -> None:
     assert loaded.self_signed
     with pytest.raises(CertificateError, match="passphrase is wrong"):
         load_pkcs12(p12, "wrong")
+
+
+def test_a_page_rewritten_after_signing_is_named_in_plain_words(office: OfficeCertificate) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    signed = sign_pdf(agreement(), office, SignRequest("Investor", "Ann Smith", placement=None))
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    page = writer.find_page_for_modification(1)[0].get_object()
+    page[generic.pdf_name("/Contents")] = writer.add_object(
+        generic.StreamObject(stream_data=b"BT /F1 12 Tf 72 700 Td (Amount: 1,000,000 EUR) Tj ET"))
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    [report] = validate_pdf(out.getvalue(), [office.certificate])
+    assert report.intact  # the signed bytes are all still there: the change is a later revision
+    assert not report.good
+    assert report.changes_after == "changed after signing in a way no signature allows: the content of page 2"

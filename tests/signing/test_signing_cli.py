@@ -116,7 +116,8 @@ def test_who_may_sign_verify_and_manage_the_certificate(db: list[str], pdf: Path
 
 
 def test_permissions_are_declared_once() -> None:
-    assert {p.value for p in SigningPermission} == {"signing.sign", "signing.verify", "signing.certificate"}
+    assert {p.value for p in SigningPermission} == {"signing.sign", "signing.verify", "signing.certificate",
+                                                    "signing.read", "signing.envelopes", "signing.void"}
 
 
 def test_a_pkcs12_for_one_signature_and_trusting_its_issuer(db: list[str], pdf: Path, tmp_path: Path,

@@ -29,6 +29,9 @@ from fidus_desktop.store.sqlite import SqliteStore
 from tests.support.cost import CHEAP_HASHER
 
 DEMO_ADMIN = "demo.admin"
+# The keyring the demo was built with in this process: it holds the demo's data key (the signing demo seals its
+# envelopes' PDFs), so copies of the demo open their sealed data when ``open_demo`` hands its entries on.
+DEMO_KEYRING = InMemoryKeyring()
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def build_demo_database(folder: Path) -> DemoDatabase:
         with pytest.MonkeyPatch.context() as patch:  # session fixtures run before the per-test cheap hashing
             patch.setattr(passwords, "DEFAULT_HASHER", CHEAP_HASHER)
             migrate(store)
-            services = Services(ServiceContext(store), secrets=SecretStore(InMemoryKeyring()))
+            services = Services(ServiceContext(store), secrets=SecretStore(DEMO_KEYRING))
             services.ensure_indexes()
             run = load_demo(services)
     finally:
@@ -71,10 +74,14 @@ def demo_admin(store: SqliteStore) -> Actor:
 
 @contextmanager
 def open_demo(path: Path, secrets: SecretStore | None = None) -> Iterator[tuple[Services, Actor]]:
-    """Services over a demo copy (closed afterwards) and the demo administrator to act as."""
+    """Services over a demo copy (closed afterwards) and the demo administrator to act as; ``secrets`` (or a new
+    in-memory keyring) receives the demo's data key, so this workstation is enrolled like the one that built it."""
     store = SqliteStore(path)
+    secrets = secrets or SecretStore(InMemoryKeyring())
+    for (service, username), value in DEMO_KEYRING._secrets.items():
+        secrets.backend.set_password(service, username, value)
     try:
-        services = Services(ServiceContext(store), secrets=secrets or SecretStore(InMemoryKeyring()))
+        services = Services(ServiceContext(store), secrets=secrets)
         yield services, demo_admin(store)
     finally:
         store.close()

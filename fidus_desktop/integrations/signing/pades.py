@@ -13,10 +13,13 @@ from dataclasses import dataclass
 
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -70,7 +73,8 @@ def sign_pdf(pdf: bytes, certificate: OfficeCertificate, request: SignRequest) -
     meta = PdfSignatureMetadata(
         field_name=request.field_name, name=request.signer_name, reason=request.reason or None,
         location=request.location or None, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        use_pades_lta=False)
+        use_pades_lta=False, docmdp_permissions=fields.MDPPerm.NO_CHANGES if request.lock else
+        fields.MDPPerm.FILL_FORMS)
     spec = None
     if request.placement is not None:
         page_count = int(writer.root["/Pages"]["/Count"])
@@ -80,23 +84,35 @@ def sign_pdf(pdf: bytes, certificate: OfficeCertificate, request: SignRequest) -
             request.field_name, on_page=request.placement.page, box=request.placement.box,
             field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if request.lock else None,
             doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if request.lock else None)
-    style = TextStampStyle(stamp_text="%(signer)s\n%(ts)s", border_width=0,
-                           background=_drawing(request.drawing_png), background_opacity=1)
+    style = _style(request.drawing_png)
     stamper = timestamps.HTTPTimeStamper(request.timestamp_url) if request.timestamp_url else None
     try:
         out = PdfSigner(meta, signer_for(certificate), stamp_style=style, new_field_spec=spec,
                         timestamper=stamper).sign_pdf(writer)
+    except TimestampRequestError:
+        raise SigningError(f"The timestamp server {request.timestamp_url} did not answer; check the address "
+                           "(setting signing.timestamp_url) and the network, or clear it to sign without a "
+                           "timestamp.") from None
     except (PdfError, PyHankoSigningError) as exc:
         raise SigningError(f"The PDF could not be signed: {exc}") from None
     return out.getvalue()
 
 
-def _drawing(png: bytes | None) -> PdfImage | None:
+def _style(png: bytes | None) -> TextStampStyle:
+    """The typed name and time alone; or the drawn signature filling the box, with name and time small beneath."""
     if png is None:
-        return None
+        return TextStampStyle(stamp_text="%(signer)s\n%(ts)s", border_width=0)
     from PIL import Image  # Pillow comes with reportlab
 
     try:
-        return PdfImage(Image.open(io.BytesIO(png)))
+        image = PdfImage(Image.open(io.BytesIO(png)))
     except OSError:
         raise SigningError("The drawn signature is not a readable image.") from None
+    return TextStampStyle(
+        stamp_text="%(signer)s, %(ts)s", border_width=0, background=image, background_opacity=1,
+        background_layout=SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MAX,
+                                              margins=Margins(2, 2, 2, 10),
+                                              inner_content_scaling=InnerScaling.SHRINK_TO_FIT),
+        text_box_style=TextBoxStyle(font_size=6),
+        inner_content_layout=SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MIN,
+                                                 margins=Margins(2, 2, 1, 1)))

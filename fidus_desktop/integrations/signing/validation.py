@@ -9,11 +9,13 @@ not allow), with any embedded timestamp.
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
@@ -83,7 +85,8 @@ def validate_pdf(data: bytes, trust_roots: Iterable[bytes]) -> list[SignatureRep
                                            "nothing that can be checked", f"cannot be validated: {exc}", False))
             continue
         timestamp = status.timestamp_validity.timestamp if status.timestamp_validity else None
-        changes, allowed = _changes(status.diff_result, status.modification_level, status.docmdp_ok)
+        changes, allowed = _changes(status.diff_result, status.modification_level, status.docmdp_ok,
+                                    functools.partial(_pages_changed_after, reader, signature.signed_revision))
         reports.append(SignatureReport(
             signature.field_name, status.signing_cert.subject.human_friendly, status.signer_reported_dt, timestamp,
             bool(status.intact), bool(status.valid), bool(status.trusted),
@@ -92,9 +95,13 @@ def validate_pdf(data: bytes, trust_roots: Iterable[bytes]) -> list[SignatureRep
     return reports
 
 
-def _changes(diff: object, level: ModificationLevel | None, docmdp_ok: bool | None) -> tuple[str, bool]:
+def _changes(diff: object, level: ModificationLevel | None, docmdp_ok: bool | None,
+             pages: Callable[[], list[int]]) -> tuple[str, bool]:
     if isinstance(diff, SuspiciousModification):
-        return f"changed after signing in a way no signature allows: {diff}", False
+        changed = pages()
+        where = (f"the content of page{'s' if len(changed) > 1 else ''} {', '.join(str(p) for p in changed)}"
+                 if changed else "parts of the file that are not pages (its structure or metadata)")
+        return f"changed after signing in a way no signature allows: {where}", False
     fields = sorted(getattr(diff, "changed_form_fields", ()) or ())
     if level is None or level is ModificationLevel.NONE:
         return "nothing changed after signing", True
@@ -105,3 +112,25 @@ def _changes(diff: object, level: ModificationLevel | None, docmdp_ok: bool | No
     if docmdp_ok is False:
         return f"{text}, which the document's lock does not allow", False
     return text, True
+
+
+def _pages_changed_after(reader: PdfFileReader, revision: int) -> list[int]:
+    """Page numbers (1-based) whose page object or content streams were rewritten after ``revision``."""
+    changed: set[int] = set()
+    for later in range(revision + 1, reader.xrefs.total_revisions):
+        changed.update(ref.idnum for ref in reader.xrefs.explicit_refs_in_revision(later))
+    pages = []
+    try:
+        for index in range(int(reader.root["/Pages"]["/Count"])):
+            page_ref = reader.find_page_for_modification(index)[0]
+            page = page_ref.get_object()
+            contents = page.get_value_as_reference("/Contents", optional=True) if "/Contents" in page else None
+            streams = [contents] if contents is not None else []
+            raw = page.raw_get("/Contents") if "/Contents" in page else None
+            if isinstance(raw, generic.ArrayObject):
+                streams += [item for item in raw if isinstance(item, generic.IndirectObject)]
+            if page_ref.idnum in changed or any(ref.idnum in changed for ref in streams):
+                pages.append(index + 1)
+    except (PdfError, ValueError, KeyError):
+        return []
+    return pages

@@ -10,3 +10,4 @@ class CrmPermission(StrEnum):
     READ = "crm.read"
     MANAGE = "crm.manage"
     STAGES = "crm.stages"  # edit the pipeline's stages and lost reasons
+    GOOGLE = "crm.google"  # connect one's Google account; e-mail, meetings and Drive through the outbox

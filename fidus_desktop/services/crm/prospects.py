@@ -53,7 +53,11 @@ STAGE_CHANGES = "crm_stage_changes"
 KINDS = ("person", "organisation")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "email_key", "phone_key", "name_key")
 CRM_PERSONAL_DATA = PersonalDataRegistry(
-    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS, dependents=((STAGE_CHANGES, "prospect_id"),))])
+    people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS, dependents=(
+        (STAGE_CHANGES, "prospect_id"),
+        # Google (services/crm/google.py): queued e-mails and uploads, mail read from Gmail, the Drive folder link.
+        ("crm_outbox", "party_id"), ("crm_mail", "party_id"), ("crm_mail_state", "party_id"),
+        ("crm_google_links", "party_id")))])
 TEXT_FIELDS = {"first_name": 100, "last_name": 100, "organisation": 200, "job_title": 100, "email": 254,
                "phone": 40, "language": 20, "source": 100, "owner": 100, "agent_code": 40, "next_step": 500,
                "notes": 5000}

@@ -113,7 +113,10 @@ INVESTOR_PERSONAL_DATA = PersonalDataRegistry(
     ],
     people=[
         PersonCollection(INVESTORS, "_id", ("name", "name_key", "email", "national_id", "tax_id", "iban",
-                                            "date_of_birth"), KYC_RETENTION),
+                                            "date_of_birth"), KYC_RETENTION,
+                         # the CRM's Google e-mails, mail read and Drive link for the investor (services/crm/google.py)
+                         dependents=(("crm_outbox", "party_id"), ("crm_mail", "party_id"),
+                                     ("crm_mail_state", "party_id"), ("crm_google_links", "party_id"))),
     ],
 )
 

@@ -35,6 +35,7 @@ from fidus_desktop.ui.crm.board import Board
 from fidus_desktop.ui.crm.detail import ProspectDetailDialog
 from fidus_desktop.ui.crm.dialogs import LostReasonDialog, NewProspectDialog
 from fidus_desktop.ui.crm.funnel_view import FunnelView
+from fidus_desktop.ui.crm.google_panel import GooglePage, add_google_actions, attach_to_detail
 from fidus_desktop.ui.crm.list_model import ProspectTableModel
 from fidus_desktop.ui.session import UiSession
 
@@ -121,6 +122,8 @@ class CrmTab(QWidget):
         self.views.addTab(list_page, "List")
         self.funnel = FunnelView()
         self.views.addTab(self.funnel, "Funnel")
+        self.google = GooglePage(session)
+        self.views.addTab(self.google, "Google")
         toolbar = QHBoxLayout()
         for button in (self.new_button, self.move_button, self.convert_button):
             toolbar.addWidget(button)
@@ -217,6 +220,7 @@ class CrmTab(QWidget):
         details = menu.addAction("Details and history…")
         details.setObjectName("detailsAction")
         details.triggered.connect(lambda: self.open_detail(prospect.prospect_id))
+        add_google_actions(menu.addMenu("Google"), self.session, prospect, self, self.open_detail)
         return menu
 
     def open_detail(self, prospect_id: str) -> None:
@@ -228,6 +232,7 @@ class CrmTab(QWidget):
 
     def _show_detail(self, loaded: tuple[Prospect, list[Any]]) -> None:
         self.detail_dialog = ProspectDetailDialog(*loaded, parent=self)
+        attach_to_detail(self.detail_dialog, self.session, loaded[0])
         self.detail_dialog.open()
 
     def _is_won(self, prospect: Prospect) -> bool:

@@ -1,0 +1,1 @@
+"""Electronic signing rules without storage or Qt: envelopes, signers, fields and their statuses."""

@@ -1,0 +1,1 @@
+"""The Signing tab: envelopes, their editor, the signing view with signature capture, and validation of any PDF."""
