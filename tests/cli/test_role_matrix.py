@@ -117,8 +117,9 @@ CLIENT_MAY = {"login", "logout", "password change", "mfa enrol", "version", "doc
 # refuses others' investors).
 # Where the CLI first looks the record up, its reading permission is what these arguments reach: dealing
 # approve|settle|cancel (funds.read before dealing.approve / dealing.enter), screening decide|confirm
-# (screening.read before screening.decide) and funds set-benchmark (the benchmark before funds.manage); the
-# services' own checks there are covered by their permission-matrix tests.
+# (screening.read before screening.decide), funds set-benchmark (the benchmark before funds.manage) and the
+# envelope actions send|remind|void|sign|decline (the envelope, signing.read, first); the services' own checks
+# there are covered by their permission-matrix tests.
 REQUIRED: dict[str, set[str]] = {
     "audit anchor": {"audit.read"}, "audit export": {"audit.read"}, "audit verify": {"audit.read"},
     "backup approve-restore": {"backup.approve_restore"}, "backup reject-restore": {"backup.approve_restore"},
@@ -149,6 +150,14 @@ REQUIRED: dict[str, set[str]] = {
     "sign office-certificate create": {"signing.certificate"}, "sign office-certificate show": {"signing.verify"},
     **{f"user {action}": {"users.manage"} for action in ("add", "disable", "enable", "list", "reset-password",
                                                           "set-role", "unlock")},
+    **{f"crm {action}": {"crm.google"} for action in ("drive", "email", "meeting", "outbox cancel", "outbox retry",
+                                                        "outbox run")},
+    "crm outbox list": {"crm.read"}, "crm templates list": {"crm.read"}, "crm templates save": {"crm.manage"},
+    "crm templates delete": {"crm.manage"}, "google connect": {"crm.google"}, "google disconnect": {"crm.google"},
+    "google status": {"crm.read"}, "sign certificate": {"signing.read"}, "sign envelopes": {"signing.read"},
+    "sign envelope create": {"signing.envelopes"},
+    **{f"sign envelope {action}": {"signing.read"} for action in ("decline", "pdf", "remind", "send", "show", "sign",
+                                                                    "void")},
 }
 CHECKED: dict[str, dict[str, set[str]]] = {}  # role → command → permissions required during its run
 
