@@ -35,9 +35,14 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.investor_file import InvestorFileService
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
+    from fidus_desktop.services.compliance.ownership import OwnershipService
+    from fidus_desktop.services.compliance.queue import QueueService
     from fidus_desktop.services.compliance.screening import ScreeningService
+    from fidus_desktop.services.crm.activities import ActivityService
+    from fidus_desktop.services.crm.agents import AgentService
     from fidus_desktop.services.crm.google import GoogleService
     from fidus_desktop.services.crm.mail_templates import MailTemplateService
     from fidus_desktop.services.crm.outbox import Outbox
@@ -72,10 +77,10 @@ class Wiring:
     schema: SettingsSchema
 
     def setting(self, key: str) -> Any:
-        """A declared setting's value: the settings file's, else the declared default (also with no file)."""
-        if self.settings is not None:
-            return self.settings.get(key)
-        return self.schema.settings[key].default
+        """A declared setting's value: the settings file's, else the declared default (also with no file, or
+        a ``Settings`` made without the features' schema)."""
+        default = self.schema.settings[key].default
+        return default if self.settings is None else self.settings.get(key, default)
 
 
 class Services:
@@ -101,10 +106,15 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
+    kyc_ownership: OwnershipService
+    kyc_files: InvestorFileService
+    compliance_queue: QueueService
     signing: SigningService
     envelopes: EnvelopeService
     crm_stages: StageService
     prospects: ProspectService
+    crm_activities: ActivityService
+    crm_agents: AgentService
     crm_outbox: Outbox
     google: GoogleService
     crm_mail_templates: MailTemplateService

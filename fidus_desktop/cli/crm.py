@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, print_table, read_bytes
+from fidus_desktop.cli.crm_activities import register_crm as register_activities
+from fidus_desktop.cli.crm_agents import register_crm as register_agents
+from fidus_desktop.cli.crm_records import register_crm as register_records
 from fidus_desktop.cli.google import register_crm_google
 from fidus_desktop.services.crm.imports import import_prospects
 
@@ -73,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     convert.add_argument("prospect", metavar="PROSPECT")
     convert.add_argument("--json", action="store_true")
     convert.set_defaults(func=cmd_convert)
-    for command in (imported, listing, move, convert):
+    for command in (imported, listing, move, convert, *register_activities(sub), *register_agents(sub),
+                    *register_records(sub)):
         add_actor_options(command)
     register_crm_google(sub)

@@ -1,6 +1,7 @@
 """Compliance: sanctions and PEP list versions, screening of investors and typed names, alerts with four-eyes
-dispositions, KYC cases with their checklists and four-eyes approval, in the Compliance tab (screening so far)
-and the ``fidus screening`` and ``fidus kyc`` commands. Screening runs on every investor created or edited and a
+dispositions, KYC cases with their checklists and four-eyes approval, ownership trees of corporate investors,
+in the Compliance tab (My queue, investor files, screening) and the ``fidus screening`` and ``fidus kyc``
+commands. Screening runs on every investor created or edited and a
 KYC case opens for every investor created (both wired to Portfolio)."""
 
 from __future__ import annotations
@@ -8,9 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.services.compliance.investor_file import InvestorFileService
 from fidus_desktop.services.compliance.kyc import CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA, KycService
 from fidus_desktop.services.compliance.lists import ListService
+from fidus_desktop.services.compliance.ownership import OWNERSHIP_PERSONAL_DATA, OwnershipService
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
+from fidus_desktop.services.compliance.queue import QueueService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.personal_data import PersonalDataRegistry
@@ -35,8 +39,13 @@ COMPLIANCE = Feature(
         "screening_lists": lambda w: ListService(w.ctx),
         "screening": lambda w: ScreeningService(w.ctx, w.services.screening_lists, w.services.vault),
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
+        "kyc_ownership": lambda w: OwnershipService(w.ctx),
+        "kyc_files": lambda w: InvestorFileService(w.ctx, w.services.kyc, w.services.screening,
+                                                   w.services.screening_lists, w.services.documents,
+                                                   w.services.portfolio, w.services.kyc_ownership),
+        "compliance_queue": lambda w: QueueService(w.ctx),
     },
-    needs=("vault", "portfolio"),
+    needs=("vault", "portfolio", "documents"),
     wire=follow_saved_investors,
     permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE),
     grants={
@@ -49,9 +58,11 @@ COMPLIANCE = Feature(
     # administrator imports lists, runs the scheduled screening as a service account and opens cases but
     # decides nothing.
     not_for_admin=frozenset({S.DECIDE, K.APPROVE}),
-    tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.screening_tab:ScreeningTab",
+    tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.tab:ComplianceTab",
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc"),
-    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA]),
+    demo=((40, "fidus_desktop.services.compliance.demo:demo_compliance"),),
+    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
+                                                   OWNERSHIP_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case"),
 )

@@ -55,6 +55,7 @@ DEMO_PEOPLE = [
     ("maria.costa", "Maria Costa", "portfolio_manager"),
     ("james.okafor", "James Okafor", "compliance_officer"),
     ("lena.fischer", "Lena Fischer", "back_office"),
+    ("sofia.keller", "Sofia Keller", "compliance_officer"),  # the second officer of four-eyes decisions
 ]
 DEMO_USERNAMES = frozenset({DEMO_ADMIN, *(username for username, _, _ in DEMO_PEOPLE)})
 

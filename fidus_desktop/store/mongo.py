@@ -41,7 +41,7 @@ from fidus_desktop.store.errors import (
     StorageError,
     TransactionConflict,
 )
-from fidus_desktop.store.filters import parse_filter, parse_sort
+from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
 from fidus_desktop.store.mongo_errors import (
     MAX_TIME_EXPIRED,
     UNKNOWN_COMMIT,
@@ -55,6 +55,7 @@ from fidus_desktop.store.port import (
     Collection,
     Document,
     Filter,
+    GroupTotal,
     IndexSpec,
     Sort,
     Store,
@@ -69,6 +70,7 @@ from fidus_desktop.store.port import (
     new_id,
     normalise_index_fields,
     projection_fields,
+    sorted_groups,
     stale,
 )
 from fidus_desktop.store.uri import split_mongo_uri
@@ -488,6 +490,18 @@ class MongoCollection(Collection):
     def count(self, filter: Filter | None = None) -> int:
         query = compile_query(parse_filter(filter))
         return self._run(lambda s: self.raw.count_documents(query, session=s))
+
+    def group_totals(self, filter: Filter | None, by: Sequence[str], total: str) -> list[GroupTotal]:
+        """One ``$group`` stage; ``$sum`` over Decimal128 is exact (missing and null amounts add nothing)."""
+        query = compile_query(parse_filter(filter))
+        group = {"_id": {str(i): f"${check_path(f)}" for i, f in enumerate(by)}, "count": {"$sum": 1},
+                 "total": {"$sum": f"${check_path(total)}"}}
+        rows = self._run(lambda s: list(self.raw.aggregate([{"$match": query}, {"$group": group}], session=s)))
+        return sorted_groups(
+            GroupTotal(tuple(row["_id"].get(str(i)) for i in range(len(by))), int(row["count"]),
+                       _DECODERS[Decimal128](row["total"]) if isinstance(row["total"], Decimal128)
+                       else Decimal(row["total"]))
+            for row in rows)
 
     def _raise_stale(self, doc_id: str, expected_version: int | None) -> None:
         found = self._run(lambda s: self.raw.find_one({"_id": doc_id}, {"version": 1}, session=s))

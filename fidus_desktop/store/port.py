@@ -17,10 +17,11 @@ import re
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -201,6 +202,33 @@ class Collection(ABC):
     def find_one(self, filter: Filter | None = None, *, sort: Sort | None = None) -> Document | None:
         found = self.find(filter, sort=sort, limit=1)
         return found[0] if found else None
+
+    def group_totals(self, filter: Filter | None, by: Sequence[str], total: str) -> list[GroupTotal]:
+        """Per distinct value of the ``by`` fields (text, whole numbers, booleans or missing) among documents
+        matching ``filter``: how many there are and the exact sum of their Decimal or int ``total`` field
+        (documents without it count but add nothing). Adapters override this with a grouping query; this
+        fallback reads only those fields."""
+        groups: dict[tuple[Any, ...], GroupTotal] = {}
+        for doc in self.find(filter, projection=[*by, total]):
+            key = tuple(doc.get(f) for f in by)
+            found = groups.get(key) or GroupTotal(key, 0, Decimal(0))
+            value = doc.get(total)
+            groups[key] = GroupTotal(key, found.count + 1, found.total + (value if value is not None else 0))
+        return sorted_groups(groups.values())
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """One group of ``Collection.group_totals``: the ``by`` values, the documents counted, their exact total."""
+
+    key: tuple[Any, ...]
+    count: int
+    total: Decimal
+
+
+def sorted_groups(groups: Iterable[GroupTotal]) -> list[GroupTotal]:
+    """Groups in one order on every adapter: by key, missing values first."""
+    return sorted(groups, key=lambda g: tuple((v is not None, str(v)) for v in g.key))
 
 
 class Store(ABC):

@@ -10,9 +10,11 @@ leave it half-written.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,11 +26,12 @@ from fidus_desktop.store.errors import (
     ReadOnlyDatabase,
     StorageError,
 )
-from fidus_desktop.store.filters import parse_filter, parse_sort
+from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
 from fidus_desktop.store.port import (
     Collection,
     Document,
     Filter,
+    GroupTotal,
     IndexSpec,
     Sort,
     Store,
@@ -43,6 +46,7 @@ from fidus_desktop.store.port import (
     new_id,
     normalise_index_fields,
     projection_fields,
+    sorted_groups,
     stale,
 )
 from fidus_desktop.store.sqlite_bulk import CHUNK_DOCUMENTS, BulkInserter
@@ -357,6 +361,21 @@ class SqliteCollection(Collection):
         where, params = compile_node(parse_filter(filter))
         rows = self._rows(f'SELECT count(*) FROM "{self.table}" WHERE {where}', params)
         return rows[0][0] if rows else 0
+
+    def group_totals(self, filter: Filter | None, by: Sequence[str], total: str) -> list[GroupTotal]:
+        """GROUP BY in SQL; each group's amounts come back as their stored JSON text (``->`` keeps ``12.50``
+        exactly, where SQL's SUM would add binary floats) and are added as Decimals."""
+        where, params = compile_node(parse_filter(filter))
+        keys = [f"doc -> '$.{check_path(f)}'" for f in by]
+        grouped = ", ".join(keys) or "NULL"
+        sql = (f"SELECT {', '.join([*keys, ''])}count(*), group_concat(doc -> '$.{check_path(total)}', ' ') "
+               f'FROM "{self.table}" WHERE {where} GROUP BY {grouped}')
+        groups = []
+        for row in self._rows(sql, params):
+            key = tuple(None if v is None else json.loads(v) for v in row[: len(by)])
+            amounts = (row[-1] or "").split()
+            groups.append(GroupTotal(key, row[-2], sum((Decimal(a) for a in amounts if a != "null"), Decimal(0))))
+        return sorted_groups(groups)
 
     def _store_changed(self, doc_id: str, text: str, expected_version: int) -> Document:
         def change(c: sqlite3.Connection) -> None:

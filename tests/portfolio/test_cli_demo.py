@@ -11,6 +11,7 @@ import pytest
 from fidus_desktop.bootstrap import Services
 from fidus_desktop.cli import main
 from fidus_desktop.services.base import ServiceContext
+from fidus_desktop.services.compliance.demo import LISTED, OFAC_SDN, SHARED_DATA
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.support.cli_policy import admins_without_mfa
 from tests.support.demo import open_demo
@@ -88,7 +89,8 @@ def test_demo_portfolio_loads_consistent_figures(demo_db: Path) -> None:
         p = services.portfolio
         assert len(p.funds.list_funds(actor)) == 3
         assert {f.base_currency for f in p.funds.list_funds(actor)} == {"EUR", "USD"}
-        assert p.investors.count(actor) == 200 + 1  # the portfolio's, and the CRM demo's converted prospect
+        # the portfolio's, the CRM demo's converted prospect and the compliance demo's investors on the OFAC list
+        assert p.investors.count(actor) == 200 + 1 + (len(LISTED) if (SHARED_DATA / OFAC_SDN).exists() else 0)
         summary = p.figures.total_aum(actor)
         assert summary.on == date(2026, 4, 10)
         assert summary.total == sum(f.value for f in summary.funds) > 0

@@ -273,3 +273,30 @@ def test_funnel_counts_conversion_and_outcomes(qtbot: QtBot, session: UiSession)
     assert rows["Negotiation"] == ["3", "1", "33 %", "1", "33 %"]
     assert tab.funnel.lost.parts == [("Timing", 100.0)]
     assert tab.funnel.won.parts == [("(no source)", 100.0)]
+
+
+def test_merge_a_duplicate_from_the_card_menu(qtbot: QtBot, session: UiSession) -> None:
+    prospects = session.services.prospects
+    prospects.create(session.actor, {"first_name": "Ann", "last_name": "Smith", "phone": "+44 20 7946 0018",
+                                     "country": "GB"}, allow_duplicates=True)
+    tab = open_tab(qtbot, session)
+    assert card_ids(tab, "Lead") == ["Ann Smith", "Ann Smith"]
+    keep = tab.board.prospect(prospect_id(session, "Ann Smith"))
+    tab.card_menu(keep).findChild(QAction, "mergeAction").trigger()
+    dialog = tab.merge_dialog
+    assert dialog.duplicate.count() == 1
+    click(qtbot, dialog.findChild(QPushButton, "ok"))
+    assert card_ids(tab, "Lead") == ["Ann Smith"]
+    assert prospects.get(session.actor, keep.prospect_id).phone == "+44 20 7946 0018"
+    assert tab.message.text() == "Merged the duplicate into Ann Smith."
+    tab.card_menu(keep).findChild(QAction, "mergeAction").trigger()
+    assert tab.message.text() == "No other prospect shares Ann Smith's e-mail, phone or name."
+
+
+def test_the_list_exports_as_shown(qtbot: QtBot, session: UiSession, tmp_path) -> None:
+    tab = open_tab(qtbot, session)
+    tab.views.setCurrentIndex(1)
+    tab.export.export(tmp_path / "prospects.csv")
+    lines = (tmp_path / "prospects.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Name,Organisation,Stage,Expected amount")
+    assert len(lines) == 4

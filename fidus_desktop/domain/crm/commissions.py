@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from fidus_desktop.domain.fixed_yield import Investment, PaymentKind, payment_schedule
 from fidus_desktop.domain.money import Money, round_money
@@ -71,8 +72,13 @@ def commission_lines(agent_code: str, rate: Decimal, investments: Iterable[Inves
     return sorted(lines, key=lambda line: (line.due_date, line.investor_id, line.investment_id))
 
 
-def totals(lines: Iterable[CommissionLine]) -> dict[str, Money]:
-    """Commission per currency."""
+class HasCommission(Protocol):
+    @property
+    def commission(self) -> Money: ...
+
+
+def totals(lines: Iterable[HasCommission]) -> dict[str, Money]:
+    """Commission per currency (of ``CommissionLine``s or anything carrying one's ``commission``)."""
     out: dict[str, Money] = {}
     for line in lines:
         currency = line.commission.currency

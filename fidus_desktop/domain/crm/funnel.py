@@ -113,6 +113,11 @@ def currency_totals(stage: Stage, amounts: Iterable[Money]) -> tuple[CurrencyTot
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for money in amounts:
         sums[money.currency] += money.amount
+    return weighted_totals(stage, sums)
+
+
+def weighted_totals(stage: Stage, sums: dict[str, Decimal]) -> tuple[CurrencyTotal, ...]:
+    """``currency_totals`` from per-currency sums already made (by an aggregate query)."""
     return tuple(CurrencyTotal(Money(total, currency).rounded(),
                                Money(total * stage.probability, currency).rounded())
                  for currency, total in sorted(sums.items()))

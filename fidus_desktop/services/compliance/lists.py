@@ -22,6 +22,7 @@ from fidus_desktop.domain.compliance.lists import (
     NameStrength,
     changes,
 )
+from fidus_desktop.errors import UserError
 from fidus_desktop.integrations.sanctions.eu import parse_eu_xml
 from fidus_desktop.integrations.sanctions.ofac import parse_sdn_csv, parse_sdn_xml
 from fidus_desktop.integrations.sanctions.opensanctions import parse_targets_csv
@@ -42,6 +43,10 @@ FORMATS: dict[str, tuple[str, Callable[[bytes], list[ListEntry]]]] = {
     "eu": ("the EU financial sanctions file (XML)", parse_eu_xml),
     "opensanctions": ("an OpenSanctions targets.simple.csv export", parse_targets_csv),
 }
+
+
+class ImportCancelled(UserError):
+    """An import stopped by the user before it wrote anything."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +106,12 @@ class ListService(Service):
         self.versions_.ensure_index(["list_name", "imported_at"])
         self.entries.ensure_index(["version_id", "entry_id"], unique=True)
 
-    def import_file(self, actor: Actor, format: str, data: bytes, file_name: str) -> ImportResult:
+    def import_file(self, actor: Actor, format: str, data: bytes, file_name: str,
+                    cancelled: Callable[[], bool] | None = None) -> ImportResult:
         """Read ``data`` as ``format`` and keep it as the list's new version (validated before anything is
-        written; the version and its entries are written in one transaction)."""
+        written; the version and its entries are written in one transaction). ``cancelled()`` is asked once the
+        file is read, before anything is written: a cancelled import raises ``ImportCancelled`` and writes
+        nothing."""
         require(actor, ScreeningPermission.LISTS_IMPORT)
         if format not in FORMATS:
             raise ValidationError({"format": f"Unknown list format {format!r}; use one of {', '.join(FORMATS)}."})
@@ -125,6 +133,9 @@ class ListService(Service):
             d["entry_id"]: d["fingerprint"]
             for d in self.entries.find({"version_id": previous["_id"]}, projection=["entry_id", "fingerprint"])}
         diff = changes(fingerprints, entries)
+        if cancelled is not None and cancelled():
+            raise ImportCancelled(f"The import of {file_name} was cancelled before anything was written; the "
+                                  "current list version is unchanged.")
         doc = {"list_name": list_name, "format": format, "file_name": file_name, "sha256": digest,
                "imported_at": self.now(), "imported_by": actor.username, "entry_count": len(entries),
                "added": list(diff.added), "removed": list(diff.removed), "changed": list(diff.changed)}

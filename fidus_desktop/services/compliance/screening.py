@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -126,6 +126,7 @@ class RunSummary:
     remembered: int
     open_alerts: int
     list_versions: tuple[str, ...]
+    cancelled: bool = False  # stopped between two investors: those screened are complete, the rest untouched
 
 
 def stored_score(value: float) -> Decimal:
@@ -200,30 +201,48 @@ class ScreeningService(Service):
         _, index = self.index()
         return self._screen(actor, self.investors.require(investor_id), index)
 
-    def run(self, actor: Actor) -> RunSummary:
-        """Screen every investor against the current versions (the daily run, or after an import)."""
+    def run(self, actor: Actor, *, progress: Callable[[int, int], None] | None = None,
+            cancelled: Callable[[], bool] | None = None) -> RunSummary:
+        """Screen every investor against the current versions (the daily run, or after an import).
+
+        ``progress(done, total)`` is told after each investor; when ``cancelled()`` turns true the run stops
+        before the next one. Each investor's alerts are written in one transaction, so a stopped run leaves
+        every investor either fully screened or untouched, and its audit entry says it was cancelled."""
         require(actor, ScreeningPermission.RUN)
         versions, index = self.index()
-        done = [self._screen(actor, doc, index) for doc in self.investors.find(sort=[("number", 1)])]
+        investors = self.investors.find(sort=[("number", 1)])
+        done: list[InvestorScreening] = []
+        stopped = False
+        for doc in investors:
+            if cancelled is not None and cancelled():
+                stopped = True
+                break
+            done.append(self._screen(actor, doc, index))
+            if progress is not None:
+                progress(len(done), len(investors))
         with self.changing(actor, ScreeningPermission.RUN) as rec:
             summary = RunSummary(len(done), sum(d.hits for d in done), sum(len(d.raised) for d in done),
-                                 sum(d.remembered for d in done), self.open_count(actor), versions)
+                                 sum(d.remembered for d in done), self.open_count(actor), versions, stopped)
             rec.record("screening.run", "screening_run", versions[0],
                        after={k: v for k, v in summary.__dict__.items() if k != "list_versions"}
                        | {"list_versions": list(versions)})
         return summary
 
-    def import_list(self, actor: Actor, format: str, data: bytes, file_name: str
-                    ) -> tuple[ImportResult, RunSummary | None]:
+    def import_list(self, actor: Actor, format: str, data: bytes, file_name: str, *,
+                    progress: Callable[[int, int], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> tuple[ImportResult, RunSummary | None]:
         """Import a list file as a new version, then screen every investor against the new current versions
         (hits a confirmed decision covers and undecided alerts are not raised again, so only new or changed
         entries bring new alerts). Nothing is screened when the file was already imported or there is no
-        investor. The run acts as the importer when they may run screening, else as the system."""
-        result = self.lists.import_file(actor, format, data, file_name)
+        investor. The run acts as the importer when they may run screening, else as the system.
+
+        ``cancelled()`` stops the import before it writes (``ImportCancelled``, nothing stored) or, once the
+        version is stored, the screening between two investors (the next run screens the rest)."""
+        result = self.lists.import_file(actor, format, data, file_name, cancelled)
         if result.already_imported or self.investors.count() == 0:
             return result, None
         runner = actor if allowed(actor.role, ScreeningPermission.RUN) else Actor.system("screening after import")
-        return result, self.run(runner)
+        return result, self.run(runner, progress=progress, cancelled=cancelled)
 
     def on_investor_saved(self, investor: Investor) -> None:
         """Screen an investor just created or edited (wired to the investor service by the feature); with no

@@ -10,4 +10,5 @@ class CrmPermission(StrEnum):
     READ = "crm.read"
     MANAGE = "crm.manage"
     STAGES = "crm.stages"  # edit the pipeline's stages and lost reasons
+    COMMISSIONS = "crm.commissions"  # approve referral agents' commission statements and mark them paid
     GOOGLE = "crm.google"  # connect one's Google account; e-mail, meetings and Drive through the outbox

@@ -17,7 +17,7 @@ check refuses a concurrent second conversion).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,9 +28,9 @@ from fidus_desktop.domain.crm.funnel import (
     CurrencyTotal,
     StageFigures,
     column_total,
-    currency_totals,
     outcome_counts,
     stage_figures,
+    weighted_totals,
 )
 from fidus_desktop.domain.crm.matching import Candidate, DuplicateMatch, MatchKeys, find_duplicates, phone_problem
 from fidus_desktop.domain.crm.stages import PipelineError, Stage, StageChange, StageKind, check_move, stage_change
@@ -50,14 +50,22 @@ from fidus_desktop.store.port import Document
 
 PROSPECTS = "crm_prospects"
 STAGE_CHANGES = "crm_stage_changes"
+ACTIVITIES = "crm_activities"  # follow-ups (services.crm.activities): in the prospect's data-protection export
 KINDS = ("person", "organisation")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "notes", "email_key", "phone_key", "name_key")
 CRM_PERSONAL_DATA = PersonalDataRegistry(
     people=[PersonCollection(PROSPECTS, "_id", PERSONAL_FIELDS, dependents=(
-        (STAGE_CHANGES, "prospect_id"),
         # Google (services/crm/google.py): queued e-mails and uploads, mail read from Gmail, the Drive folder link.
         ("crm_outbox", "party_id"), ("crm_mail", "party_id"), ("crm_mail_state", "party_id"),
-        ("crm_google_links", "party_id")))])
+        ("crm_google_links", "party_id"))),
+            # its stage log and activities go with it in an export; an erasure blanks their free text
+            PersonCollection(STAGE_CHANGES, "prospect_id", ("note",)),
+            PersonCollection(ACTIVITIES, "prospect_id", ("title", "notes", "outcome"))])
+GOOGLE_RECORDS = ("crm_outbox", "crm_mail", "crm_google_links")  # keyed by party_id (services/crm/google.py)
+SORTABLE = frozenset({"name_key", "organisation", "stage", "expected_amount", "currency", "owner", "next_follow_up",
+                      "source", "country", "investor_id", "created_at"})
+MAX_PAGE = 1000
+BOARD_CARDS = 100  # cards a board column shows; the List shows every prospect, a page at a time
 TEXT_FIELDS = {"first_name": 100, "last_name": 100, "organisation": 200, "job_title": 100, "email": 254,
                "phone": 40, "language": 20, "source": 100, "owner": 100, "agent_code": 40, "next_step": 500,
                "notes": 5000}
@@ -127,9 +135,10 @@ class BoardColumn:
     the same in the office's base currency at today's rate (``in_base.unconverted``: amounts with no rate)."""
 
     stage: Stage
-    prospects: tuple[Prospect, ...]
+    prospects: tuple[Prospect, ...]  # the first ``cards`` of the stage: soonest follow-up first, then oldest
     totals: tuple[CurrencyTotal, ...]
     in_base: ColumnTotal
+    count: int  # every prospect in the stage (more than ``prospects`` holds when the column is cut)
 
 
 @dataclass(frozen=True)
@@ -151,12 +160,19 @@ class ProspectService(Service):
         self.fx, self.base_currency = fx, str(base_currency or "").strip().upper()  # checked when used
         self.prospects = ctx.store.collection(PROSPECTS)
         self.changes = ctx.store.collection(STAGE_CHANGES)
+        # (prospect id, investor id) → None, run inside the conversion's transaction: what else follows the
+        # prospect to its investor (its activities)
+        self.on_convert: builtins.list[Callable[[str, str], object]] = []
+        # (duplicate id, kept id) → None, inside a merge's transaction: re-point what belongs to the duplicate
+        self.on_merge: builtins.list[Callable[[str, str], object]] = []
 
     def ensure_indexes(self) -> None:
         for key in ("email_key", "phone_key", "name_key"):
             self.prospects.ensure_index([key])
         self.prospects.ensure_index(["stage", "next_follow_up"])
         self.prospects.ensure_index(["investor_id"])
+        for field in ("created_at", "owner", "source", "country", "next_follow_up"):
+            self.prospects.ensure_index([field])
         self.changes.ensure_index(["prospect_id", "at"])
         sequences.ensure_indexes(self.store)
 
@@ -166,38 +182,83 @@ class ProspectService(Service):
         return Prospect.from_doc(self._require(prospect_id))
 
     def list(self, actor: Actor, *, stage: str | None = None, owner: str | None = None, source: str | None = None,
-             country: str | None = None, overdue_on: date | None = None) -> list[Prospect]:
+             country: str | None = None, overdue_on: date | None = None) -> builtins.list[Prospect]:
         """Prospects oldest first; each filter given narrows the list (``overdue_on``: a follow-up before that
         day on a prospect not yet converted)."""
         require(actor, CrmPermission.READ)
+        query = self._query(stage=stage, owner=owner, source=source, country=country, overdue_on=overdue_on)
+        return [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
+
+    def count(self, actor: Actor, filters: Mapping[str, Any]) -> int:
+        """How many prospects ``page`` can show for ``filters`` (the keywords of ``list``)."""
+        require(actor, CrmPermission.READ)
+        return self.prospects.count(self._query(**filters))
+
+    def page(self, actor: Actor, filters: Mapping[str, Any], sort: Sequence[tuple[str, int]] | None, offset: int,
+             limit: int) -> builtins.list[Prospect]:
+        """One page of the list (the lazy table's), sorted by one of ``SORTABLE`` (default: oldest first);
+        amounts sort by currency, then value."""
+        require(actor, CrmPermission.READ)
+        order: builtins.list[tuple[str, int]] = []
+        for key, direction in sort or [("created_at", 1)]:
+            if key not in SORTABLE or direction not in (1, -1):
+                raise ValidationError({"sort": f"The list cannot be sorted by {key!r}."})
+            order += [("currency", direction), (key, direction)] if key == "expected_amount" else [(key, direction)]
+        if not 0 < limit <= MAX_PAGE or offset < 0:
+            raise ValidationError({"limit": f"A page holds 1 to {MAX_PAGE} prospects."})
+        docs = self.prospects.find(self._query(**filters), sort=[*order, ("_id", 1)], skip=offset, limit=limit)
+        return [Prospect.from_doc(d) for d in docs]
+
+    def _query(self, *, stage: str | None = None, owner: str | None = None, source: str | None = None,
+               country: str | None = None, overdue_on: date | None = None) -> dict[str, Any]:
         query: dict[str, Any] = {"stage": self.stages.stage(stage).name} if stage else {}
         query.update({k: v for k, v in (("owner", owner), ("source", source), ("country", country)) if v})
-        found = [Prospect.from_doc(d) for d in self.prospects.find(query, sort=[("created_at", 1), ("_id", 1)])]
         if overdue_on is not None:
-            found = [p for p in found if p.overdue(overdue_on)]
-        return found
+            query.update({"next_follow_up": {"$lt": overdue_on}, "investor_id": None})
+        return query
 
-    def board(self, actor: Actor) -> builtins.list[BoardColumn]:
-        """The pipeline board: every stage in order with its prospects (soonest follow-up first, then oldest)
-        and their totals. Stages are only added or reordered, never removed, so every prospect has a column."""
-        prospects = self.list(actor)
+    def board(self, actor: Actor, *, cards: int = BOARD_CARDS) -> builtins.list[BoardColumn]:
+        """The pipeline board: every stage in order with its first ``cards`` prospects (soonest follow-up first,
+        then oldest) and, from one aggregate query over every prospect, its count and totals. Stages are only
+        added or reordered, never removed, so every prospect has a column."""
+        require(actor, CrmPermission.READ)
         try:
             check_currency(self.base_currency)
         except ValueError:
             raise ValidationError({"crm.base_currency": f"The setting crm.base_currency is {self.base_currency!r}, "
                                    "not a currency; set it to a three-letter code such as EUR."}) from None
         today = self.now().date()
+        counts: dict[str, int] = {}
+        sums: dict[str, dict[str, Decimal]] = {}
+        for group in self.prospects.group_totals({}, ["stage", "currency"], "expected_amount"):
+            stage_name, currency = group.key
+            counts[stage_name] = counts.get(stage_name, 0) + group.count
+            if currency and group.total:
+                sums.setdefault(stage_name, {})[currency] = group.total
         columns = []
         for stage in self.stages.stages():
-            mine = sorted((p for p in prospects if p.stage == stage.name),
-                          key=lambda p: (p.next_follow_up is None, p.next_follow_up or date.max))
-            amounts = [Money(p.expected_amount, p.currency) for p in mine
-                       if p.expected_amount is not None and p.currency]
-            totals = currency_totals(stage, amounts)
-            in_base = column_total(stage, len(mine), {t.total.currency: t.total.amount for t in totals},
-                                   self.base_currency, lambda money, to: self._converted(money, to, today))
-            columns.append(BoardColumn(stage, tuple(mine), totals, in_base))
+            mine = self._cards(stage.name, cards) if counts.get(stage.name) else []
+            by_currency = sums.get(stage.name, {})
+            in_base = column_total(stage, counts.get(stage.name, 0), by_currency, self.base_currency,
+                                   lambda money, to: self._converted(money, to, today))
+            columns.append(BoardColumn(stage, tuple(mine), weighted_totals(stage, by_currency), in_base,
+                                       counts.get(stage.name, 0)))
         return columns
+
+    def _cards(self, stage: str, limit: int) -> builtins.list[Prospect]:
+        """A stage's first ``limit`` prospects: with a follow-up day, soonest first, then those without."""
+        order = [("next_follow_up", 1), ("created_at", 1), ("_id", 1)]
+        dated = self.prospects.find({"stage": stage, "next_follow_up": {"$ne": None}}, sort=order, limit=limit)
+        rest = self.prospects.find({"stage": stage, "next_follow_up": None}, sort=order[1:],
+                                   limit=limit - len(dated)) if len(dated) < limit else []
+        return [Prospect.from_doc(d) for d in [*dated, *rest]]
+
+    def filter_choices(self, actor: Actor) -> dict[str, builtins.list[str]]:
+        """The owners, sources and countries in use (the list's filter choices), from grouping queries."""
+        require(actor, CrmPermission.READ)
+        return {name: sorted(str(g.key[0]) for g in self.prospects.group_totals({}, [name], "expected_amount")
+                             if g.key[0])
+                for name in ("owner", "source", "country")}
 
     def _converted(self, money: Money, to: str, on: date) -> Money | None:
         """``money`` in ``to`` at the FX service's rate for ``on``; None when there is no rate (shown as such)."""
@@ -376,9 +437,79 @@ class ProspectService(Service):
                 "corporate" if prospect.kind == "organisation" else "individual", email=prospect.email)
             self.prospects.update(prospect_id, {"investor_id": investor.investor_id, "updated_at": self.now()},
                                   expected_version=before["version"])
+            for follow in self.on_convert:
+                follow(prospect_id, investor.investor_id)
             rec.record("crm.prospect_convert", "crm_prospect", prospect_id,
                        after={"investor_id": investor.investor_id, "number": number})
         return investor.investor_id
+
+    def export_rows(self, actor: Actor) -> builtins.list[dict[str, Any]]:
+        """Every prospect with every field under the import file's column names (so a file exported here reads
+        like one to import), plus its id, stage, lost reason and investor id; oldest first."""
+        require(actor, CrmPermission.READ)
+        fields = ("kind", *TEXT_FIELDS, "country", "expected_amount", "currency", "expected_close", "next_follow_up",
+                  "stage", "lost_reason", "investor_id", "created_at")
+        return [{"id": d["_id"], **{f: d.get(f) for f in fields}}
+                for d in self.prospects.find({}, sort=[("created_at", 1), ("_id", 1)])]
+
+    # -- duplicates and merging ---------------------------------------------------------------------------------
+    def duplicate_groups(self, actor: Actor) -> builtins.list[builtins.list[Prospect]]:
+        """Prospects that share an e-mail, phone or name key with another prospect, in groups (oldest first
+        in each): what a user may want to merge."""
+        require(actor, CrmPermission.READ)
+        docs = self.prospects.find({}, sort=[("created_at", 1), ("_id", 1)])
+        parent = {d["_id"]: d["_id"] for d in docs}
+
+        def root(doc_id: str) -> str:
+            while parent[doc_id] != doc_id:
+                doc_id = parent[doc_id]
+            return doc_id
+
+        first_with: dict[tuple[str, str], str] = {}
+        for doc in docs:
+            for key in ("email_key", "phone_key", "name_key"):
+                if doc.get(key):
+                    other = first_with.setdefault((key, doc[key]), doc["_id"])
+                    parent[root(doc["_id"])] = root(other)
+        groups: dict[str, builtins.list[Prospect]] = {}
+        for doc in docs:
+            groups.setdefault(root(doc["_id"]), []).append(Prospect.from_doc(doc))
+        return [group for group in groups.values() if len(group) > 1]
+
+    def merge(self, actor: Actor, keep_id: str, duplicate_id: str) -> Prospect:
+        """Fold ``duplicate_id`` into ``keep_id``: the kept prospect's empty fields take the duplicate's values,
+        the duplicate's stage log and activities move to it, and the duplicate is removed; one transaction,
+        audited (field names, never values)."""
+        if keep_id == duplicate_id:
+            raise ValidationError({"duplicate": "Choose two different prospects to merge."})
+        with self.changing(actor, CrmPermission.MANAGE) as rec:
+            keep, duplicate = self._require(keep_id), self._require(duplicate_id)
+            if duplicate.get("investor_id"):
+                raise ValidationError({"duplicate": f"{Prospect.from_doc(duplicate).display_name} became an "
+                                                    "investor; merge the other prospect into it instead."})
+            if any(self.store.collection(name).count({"party_id": duplicate_id}) for name in GOOGLE_RECORDS):
+                raise ValidationError({"duplicate": f"{Prospect.from_doc(duplicate).display_name} has Google e-mails, "
+                                                    "meetings or a Drive folder, which a merge would not carry over; "
+                                                    "merge the other prospect into it instead."})
+            filled = {k: duplicate[k] for k in (*TEXT_FIELDS, "country", "expected_amount", "currency",
+                                                "expected_close", "next_follow_up")
+                      if keep.get(k) in (None, "") and duplicate.get(k) not in (None, "")}
+            if "expected_amount" in filled and keep.get("currency") and not filled.get("currency"):
+                del filled["expected_amount"]  # an amount only goes with its own currency
+            merged = {**keep, **filled}
+            keys = self._keys(merged)
+            changes = {**filled, "email_key": keys.email, "phone_key": keys.phone, "name_key": keys.name,
+                       "updated_at": self.now()}
+            after = self.prospects.update(keep_id, changes, expected_version=keep["version"])
+            for change in self.changes.find({"prospect_id": duplicate_id}):
+                self.changes.update(change["_id"], {"prospect_id": keep_id, "merged_from": duplicate_id},
+                                    expected_version=change["version"])
+            for follow in self.on_merge:
+                follow(duplicate_id, keep_id)
+            self.prospects.delete(duplicate_id, expected_version=duplicate["version"])
+            rec.record("crm.prospect_merge", "crm_prospect", keep_id, before={"merged": duplicate_id},
+                       after={"kept": keep_id, "filled": sorted(filled)})
+        return Prospect.from_doc(after)
 
     def _next_investor_number(self) -> str:
         while True:

@@ -6,8 +6,10 @@ four eyes, the buttons only follow them."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -26,16 +29,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fidus_desktop.services.compliance.lists import FORMATS, ListVersion
+from fidus_desktop.services.compliance.lists import FORMATS, ImportCancelled, ImportResult, ListVersion
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
-from fidus_desktop.services.compliance.screening import Alert, AlertStatus, Disposition
+from fidus_desktop.services.compliance.screening import Alert, AlertStatus, Disposition, RunSummary
 from fidus_desktop.services.permissions import allowed
-from fidus_desktop.ui.errors import show_error
+from fidus_desktop.ui.compliance.alert_view import AlertComparisonView
+from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.session import UiSession
 
 COLUMNS = ("Investor", "List", "Entry", "Matched name", "Score", "Status", "Proposed")
 RELOAD_ON = frozenset({"screening_alert", "screening_list", "investor"})
 CHANGES = ("screening_alert", "screening_list", "screening_run")
+
+
+class _Progress(QObject):
+    """Carries the run's progress from the worker to the GUI thread (a queued signal)."""
+
+    moved = Signal(int, int)
 
 
 def _when(alert: Alert) -> str:
@@ -57,6 +67,16 @@ class ScreeningTab(QWidget):
                                          enabled=allowed(role, ScreeningPermission.LISTS_IMPORT))
         self.run_button = QPushButton("Screen every investor", objectName="screeningRun",
                                       enabled=allowed(role, ScreeningPermission.RUN))
+        self.progress = QProgressBar(objectName="screeningProgress")
+        self.cancel_button = QPushButton("&Cancel screening", objectName="screeningCancel")
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.run_note = QLabel(objectName="screeningRunNote")
+        self._progress = _Progress(self)
+        self._progress.moved.connect(self._moved)
+        self._stop = threading.Event()
+        self.wanted: str | None = None  # an alert to select once loaded (from My queue)
+        self.comparison = AlertComparisonView(session)
         self.open_only = QCheckBox("Open alerts only", objectName="screeningOpenOnly", checked=True)
         self.table = QTableWidget(0, len(COLUMNS), objectName="screeningAlerts")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -77,6 +97,11 @@ class ScreeningTab(QWidget):
         top.addWidget(self.format)
         top.addWidget(self.import_button)
         top.addWidget(self.run_button)
+        running = QHBoxLayout()
+        running.addWidget(self.open_only)
+        running.addWidget(self.run_note, 1)
+        running.addWidget(self.progress, 1)
+        running.addWidget(self.cancel_button)
         decide = QHBoxLayout()
         decide.addWidget(self.reason, 1)
         for button in self.buttons.values():
@@ -84,19 +109,27 @@ class ScreeningTab(QWidget):
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.detail)
+        sides = QSplitter(Qt.Orientation.Horizontal)
+        sides.addWidget(self.comparison)
+        sides.addWidget(self.detail)
+        sides.setStretchFactor(0, 2)
+        sides.setStretchFactor(1, 1)
+        sides.setSizes([800, 400])
+        lower_layout.addWidget(sides)
         lower_layout.addLayout(decide)
         split = QSplitter()
         split.setOrientation(split.orientation().Vertical)
         split.addWidget(self.table)
         split.addWidget(lower)
+        split.setSizes([220, 480])  # the alert view needs the room more than the list
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.open_only)
+        layout.addLayout(running)
         layout.addWidget(split, 1)
 
         self.import_button.clicked.connect(self.import_list)
         self.run_button.clicked.connect(self.run_all)
+        self.cancel_button.clicked.connect(self.cancel_run)
         self.open_only.toggled.connect(self.reload)
         self.table.itemSelectionChanged.connect(self._selected)
         for name, button in self.buttons.items():
@@ -118,22 +151,24 @@ class ScreeningTab(QWidget):
                                    owner=self, key="load", on_done=self._show)
 
     def _show(self, loaded: tuple[list[ListVersion], list[Alert]]) -> None:
+        selected_id = self.wanted or (chosen.alert_id if (chosen := self._alert()) else None)
         versions, self.alerts = loaded
+        self.table.clearSelection()
         current: dict[str, ListVersion] = {}
         for version in versions:
             current.setdefault(version.list_name, version)
         self.lists_label.setText("; ".join(
             f"{v.list_name}: {v.entry_count:,} entries, imported {v.imported_at:%Y-%m-%d} by {v.imported_by}"
             for v in current.values()) or "No sanctions list imported yet: choose its format and import the file.")
-        selected = self._alert()
         self.table.setRowCount(len(self.alerts))
         for row, alert in enumerate(self.alerts):
             cells = (alert.investor_number, alert.list_name, alert.entry_id, alert.matched_name, f"{alert.score:.2f}",
                      alert.status.value.replace("_", " "), _when(alert))
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-            if selected is not None and alert.alert_id == selected.alert_id:
+            if alert.alert_id == selected_id:
                 self.table.selectRow(row)
+                self.wanted = None
         self._selected()
 
     def _alert(self) -> Alert | None:
@@ -150,6 +185,8 @@ class ScreeningTab(QWidget):
         second = waiting and alert is not None and alert.proposed_by != self.session.actor.username
         self.buttons["confirm"].setEnabled(may and second)
         self.buttons["send_back"].setEnabled(may and second)
+        if self.comparison.alert_id != (alert.alert_id if alert else None):
+            self.comparison.show_alert(alert.alert_id if alert else None)
         if alert is None:
             self.detail.setPlainText("")
             return
@@ -172,24 +209,87 @@ class ScreeningTab(QWidget):
                                    on_error=lambda exc: show_error(exc, self), changes=CHANGES)
 
     def import_list(self) -> None:
+        """Read and store the chosen file, then screen every investor against it, in the worker; Cancel stops
+        the import before it writes, or the screening between two investors."""
         path, _ = QFileDialog.getOpenFileName(self, f"Import {self.format.currentText()}", "",
                                               "List files (*.csv *.xml);;All files (*)")
         if not path:
             return
-        screening, actor, fmt = self.session.services.screening, self.session.actor, self.format.currentData()
-        self.import_button.setEnabled(False)
+        screening, actor, fmt, stop, progress = self.session.services.screening, self.session.actor, \
+            self.format.currentData(), self._stop, self._progress
+        self._start(f"Importing {Path(path).name}…")
+        self.session.runner.submit(
+            lambda: screening.import_list(actor, fmt, Path(path).read_bytes(), Path(path).name,
+                                          progress=progress.moved.emit, cancelled=stop.is_set),
+            owner=self, on_done=self._imported, on_error=self._run_failed, changes=CHANGES)
 
-        def done(_: object) -> None:
-            self.import_button.setEnabled(True)
+    def _imported(self, done: tuple[ImportResult, RunSummary | None]) -> None:
+        result, summary = done
+        version = result.version
+        note = (f"{version.file_name} was already imported on {version.imported_at:%Y-%m-%d} by "
+                f"{version.imported_by}; nothing changed." if result.already_imported
+                else f"Imported {version.file_name}: {version.entry_count:,} entries ({version.summary()}).")
+        self._ran(summary, note)
 
-        def failed(exc: BaseException) -> None:
-            self.import_button.setEnabled(True)
-            show_error(exc, self)
-
-        self.session.runner.submit(lambda: screening.import_list(actor, fmt, Path(path).read_bytes(), Path(path).name),
-                                   owner=self, on_done=done, on_error=failed, changes=CHANGES)
+    def select_alert(self, alert_id: str) -> None:
+        """Show alert ``alert_id`` (opened from My queue), whether or not it is still open."""
+        self.wanted = alert_id
+        for row, alert in enumerate(self.alerts):
+            if alert.alert_id == alert_id:
+                self.table.selectRow(row)
+                self.wanted = None
+                return
+        self.open_only.setChecked(False)  # reloads; the alert is selected when it arrives
+        self.reload()
 
     def run_all(self) -> None:
-        screening, actor = self.session.services.screening, self.session.actor
-        self.session.runner.submit(lambda: screening.run(actor), owner=self, on_error=lambda exc: show_error(exc, self),
-                                   changes=CHANGES)
+        """Screen every investor in the worker, with a progress bar and Cancel (the run stops between two
+        investors, so none is left half screened)."""
+        screening, actor, stop, progress = self.session.services.screening, self.session.actor, self._stop, \
+            self._progress
+        self._start("Screening every investor…")
+        self.session.runner.submit(
+            lambda: screening.run(actor, progress=progress.moved.emit, cancelled=stop.is_set), owner=self,
+            on_done=self._ran, on_error=self._run_failed, changes=CHANGES)
+
+    def _start(self, note: str) -> None:
+        self._stop.clear()
+        self.run_button.setEnabled(False)
+        self.import_button.setEnabled(False)
+        self.progress.setMaximum(0)  # busy until the first investor is screened
+        self.progress.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.run_note.setText(note)
+
+    def cancel_run(self) -> None:
+        self._stop.set()
+        self.cancel_button.setEnabled(False)
+        self.run_note.setText("Stopping after the investor being screened…")
+
+    def _moved(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _run_over(self) -> None:
+        self.run_button.setEnabled(allowed(self.session.actor.role, ScreeningPermission.RUN))
+        self.import_button.setEnabled(allowed(self.session.actor.role, ScreeningPermission.LISTS_IMPORT))
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _ran(self, summary: RunSummary | None, before: str = "") -> None:
+        self._run_over()
+        said = ""
+        if summary is not None:
+            said = (f"{'Cancelled after' if summary.cancelled else 'Screened'} {summary.screened} investor(s): "
+                    f"{summary.hits} hit(s), {summary.raised} new alert(s), {summary.remembered} covered by earlier "
+                    f"decisions; {summary.open_alerts} alert(s) open.")
+        self.run_note.setText(" ".join(filter(None, [before, said])))
+
+    def _run_failed(self, exc: BaseException) -> None:
+        self._run_over()
+        if isinstance(exc, ImportCancelled):
+            self.run_note.setText(describe_error(exc))
+            return
+        self.run_note.setText("")
+        show_error(exc, self)

@@ -83,7 +83,7 @@ class StageColumn(QFrame):
         self.setObjectName(f"column_{stage.name}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(230)
-        self.header = QLabel(f"{stage.name}  ({len(column.prospects)})")
+        self.header = QLabel(f"{stage.name}  ({column.count:,})")
         self.header.setObjectName("header")
         self.header.setStyleSheet(f"background: {stage.colour}; color: white; font-weight: bold; padding: 4px;")
         self.header.setToolTip(f"{stage.kind.value} stage, probability {stage.probability:.0%}")
@@ -109,12 +109,16 @@ class StageColumn(QFrame):
             if prospect.overdue(today):
                 item.setForeground(QBrush(QColor(OVERDUE_COLOUR)))
             self.cards.addItem(item)
+        self.more = QLabel(f"and {column.count - len(column.prospects):,} more: see the List")
+        self.more.setObjectName("more")
+        self.more.setVisible(column.count > len(column.prospects))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
         layout.addWidget(self.base_total)
         layout.addWidget(self.totals)
         layout.addWidget(self.cards, 1)
+        layout.addWidget(self.more)
 
 
 class Board(QScrollArea):

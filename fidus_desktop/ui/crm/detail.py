@@ -1,6 +1,9 @@
-"""A prospect's details and its timeline of stage changes (who moved it, when, how long it had stayed, why)."""
+"""A prospect's details, its timeline of stage changes (who moved it, when, how long it had stayed, why) and
+the sections other parts of the CRM add below them (its activities)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -9,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +32,8 @@ def stay(seconds: int | None) -> str:
 
 
 class ProspectDetailDialog(QDialog):
-    def __init__(self, prospect: Prospect, history: list[StageMove], parent: QWidget | None = None) -> None:
+    def __init__(self, prospect: Prospect, history: list[StageMove], parent: QWidget | None = None,
+                 sections: Sequence[tuple[str, QWidget]] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("prospectDetail")
         self.setWindowTitle(prospect.display_name)
@@ -54,7 +59,11 @@ class ProspectDetailDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Stage changes"))
-        layout.addWidget(self.history, 1)
+        self.pages = QTabWidget()  # the timeline's parts side by side, so a small screen still shows each
+        self.pages.setObjectName("detailPages")
+        self.pages.addTab(self.history, "Stage changes")
+        for title, widget in sections:
+            self.pages.addTab(widget, title)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(buttons)
-        self.resize(720, 520)
+        self.resize(820, 560)

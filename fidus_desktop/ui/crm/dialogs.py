@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -78,3 +79,37 @@ class LostReasonDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+
+class MergeDialog(QDialog):
+    """Chooses which duplicate of a prospect to fold into it (its empty fields filled, history and activities
+    moved, the duplicate removed)."""
+
+    def __init__(self, keep: Prospect, duplicates: list[Prospect], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mergeDialog")
+        self.setWindowTitle(f"Merge a duplicate into {keep.display_name}")
+        self.keep, self.duplicates = keep, duplicates
+        self.duplicate = QComboBox()
+        self.duplicate.setObjectName("duplicate")
+        for prospect in duplicates:
+            details = " · ".join(v for v in (prospect.organisation, prospect.email, prospect.phone, prospect.stage)
+                                 if v)
+            self.duplicate.addItem(f"{prospect.display_name} ({details})", prospect.prospect_id)
+        form = QFormLayout()
+        form.addRow("Duplicate", self.duplicate)
+        note = QLabel(f"{keep.display_name} is kept: its empty fields take the duplicate's values, the "
+                      "duplicate's stage changes and activities move to it, and the duplicate is removed.")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        ok = buttons.addButton("Merge", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setObjectName("ok")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> str:
+        return str(self.duplicate.currentData())

@@ -31,12 +31,16 @@ from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.prospects import BoardColumn, Funnel, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.crm.activities import ActivitiesPanel
 from fidus_desktop.ui.crm.board import Board
+from fidus_desktop.ui.crm.commissions_view import CommissionsView
 from fidus_desktop.ui.crm.detail import ProspectDetailDialog
-from fidus_desktop.ui.crm.dialogs import LostReasonDialog, NewProspectDialog
+from fidus_desktop.ui.crm.dialogs import LostReasonDialog, MergeDialog, NewProspectDialog
 from fidus_desktop.ui.crm.funnel_view import FunnelView
 from fidus_desktop.ui.crm.google_panel import GooglePage, add_google_actions, attach_to_detail
 from fidus_desktop.ui.crm.list_model import ProspectTableModel
+from fidus_desktop.ui.crm.my_day import MyDayView
 from fidus_desktop.ui.session import UiSession
 
 TOPICS = {"crm_prospect", "crm_pipeline", "*"}
@@ -57,6 +61,7 @@ class CrmTab(QWidget):
         self.lost_dialog: LostReasonDialog | None = None
         self.new_dialog: NewProspectDialog | None = None
         self.detail_dialog: ProspectDetailDialog | None = None
+        self.merge_dialog: MergeDialog | None = None
 
         self.new_button = QPushButton("New prospect…")
         self.new_button.setObjectName("newProspect")
@@ -80,7 +85,7 @@ class CrmTab(QWidget):
         self.board.menu_requested.connect(lambda p, pos: self.card_menu(p).popup(pos))
         self.board.opened.connect(self.open_detail)
 
-        self.model = ProspectTableModel()
+        self.model = ProspectTableModel(session)
         self.table = QTableView()
         self.table.setObjectName("prospectsTable")
         self.table.setModel(self.model)
@@ -113,6 +118,8 @@ class CrmTab(QWidget):
         filter_row.addStretch(1)
         self.stage_filter.currentTextChanged.connect(lambda _: self.load_list())
         self.overdue_only.toggled.connect(lambda _: self.load_list())
+        self.export = TableExport(self.table, "Prospects", session.runner)
+        filter_row.addWidget(self.export.button)
         list_layout.addLayout(filter_row)
         list_layout.addWidget(self.table)
 
@@ -122,6 +129,16 @@ class CrmTab(QWidget):
         self.views.addTab(list_page, "List")
         self.funnel = FunnelView()
         self.views.addTab(self.funnel, "Funnel")
+        self.my_day = MyDayView(session)
+        self.my_day.open_prospect.connect(self.open_detail)
+        self.my_day.message.connect(self.message.setText)
+        self.views.addTab(self.my_day, "My day")
+        self.commissions = CommissionsView(session)
+        self.commissions.message.connect(self.message.setText)
+        self.views.addTab(self.commissions, "Commissions")
+        reminders = session.jobs.get("crm_reminders")
+        if reminders is not None:
+            reminders.reminded.connect(self.message.setText)
         self.google = GooglePage(session)
         self.views.addTab(self.google, "Google")
         toolbar = QHBoxLayout()
@@ -142,24 +159,22 @@ class CrmTab(QWidget):
     def reload(self) -> None:
         services, actor = self.session.services, self.session.actor
 
-        def load() -> tuple[list[BoardColumn], list[str], Funnel]:
+        def load() -> tuple[list[BoardColumn], list[str], Funnel, dict[str, list[str]]]:
             return (services.prospects.board(actor), services.crm_stages.lost_reasons(),
-                    services.prospects.funnel(actor))
+                    services.prospects.funnel(actor), services.prospects.filter_choices(actor))
 
         self.session.runner.submit(load, owner=self, key="board", on_done=self._show,
                                    on_error=lambda exc: show_error(exc, self))
 
-    def _show(self, loaded: tuple[list[BoardColumn], list[str], Funnel]) -> None:
-        columns, self.reasons, funnel = loaded
+    def _show(self, loaded: tuple[list[BoardColumn], list[str], Funnel, dict[str, list[str]]]) -> None:
+        columns, self.reasons, funnel, choices = loaded
         self.funnel.show_funnel(funnel)
         self.stages = [c.stage for c in columns]
         self.board.show_columns(columns, date.today(), self.editable)
         wanted = self.stage_filter.currentText() or ALL_STAGES
         _refill(self.stage_filter, [ALL_STAGES, *(s.name for s in self.stages)], wanted)
-        everyone = [p for c in columns for p in c.prospects]
         for name, combo in self.filters.items():
-            values = sorted({getattr(p, name) for p in everyone if getattr(p, name)})
-            _refill(combo, [ANY, *values], combo.currentText() or ANY)
+            _refill(combo, [ANY, *choices[name]], combo.currentText() or ANY)
         self.load_list()
 
     def list_filters(self) -> dict[str, Any]:
@@ -173,10 +188,8 @@ class CrmTab(QWidget):
         return chosen
 
     def load_list(self) -> None:
-        filters = self.list_filters()
-        services, actor = self.session.services, self.session.actor
-        self.session.runner.submit(lambda: services.prospects.list(actor, **filters), owner=self, key="list",
-                                   on_done=self.model.set_rows, on_error=lambda exc: show_error(exc, self))
+        """The list's first page for the filters chosen (the model asks the service in the worker)."""
+        self.model.set_filter(self.list_filters())
 
     # -- the selected prospect -----------------------------------------------------------------------------
     def selected(self) -> Prospect | None:
@@ -217,6 +230,10 @@ class CrmTab(QWidget):
         convert.setEnabled(self.editable and self._is_won(prospect) and not prospect.investor_id)
         convert.triggered.connect(lambda: self.convert(prospect))
         menu.addAction(convert)
+        merge = menu.addAction("Merge a duplicate into this…")
+        merge.setObjectName("mergeAction")
+        merge.setEnabled(self.editable)
+        merge.triggered.connect(lambda: self.find_duplicates(prospect))
         details = menu.addAction("Details and history…")
         details.setObjectName("detailsAction")
         details.triggered.connect(lambda: self.open_detail(prospect.prospect_id))
@@ -231,7 +248,9 @@ class CrmTab(QWidget):
                                    on_error=lambda exc: show_error(exc, self))
 
     def _show_detail(self, loaded: tuple[Prospect, list[Any]]) -> None:
-        self.detail_dialog = ProspectDetailDialog(*loaded, parent=self)
+        activities = ActivitiesPanel(self.session, loaded[0].prospect_id)
+        activities.message.connect(self.message.setText)
+        self.detail_dialog = ProspectDetailDialog(*loaded, parent=self, sections=[("Activities", activities)])
         attach_to_detail(self.detail_dialog, self.session, loaded[0])
         self.detail_dialog.open()
 
@@ -272,6 +291,35 @@ class CrmTab(QWidget):
         self.session.runner.submit(
             run, owner=self, changes=("crm_prospect", "investor"),
             on_done=lambda number: self.message.setText(f"{prospect.display_name} is now investor {number}."),
+            on_error=self._refused)
+
+    def find_duplicates(self, prospect: Prospect) -> None:
+        """Look for the prospect's duplicates in the worker, then ask which to merge into it."""
+        prospects, actor = self.session.services.prospects, self.session.actor
+
+        def others() -> list[Prospect]:
+            group = next((g for g in prospects.duplicate_groups(actor)
+                          if any(p.prospect_id == prospect.prospect_id for p in g)), [])
+            return [p for p in group if p.prospect_id != prospect.prospect_id and not p.investor_id]
+
+        self.session.runner.submit(others, owner=self, key="duplicates",
+                                   on_done=lambda found: self._offer_merge(prospect, found),
+                                   on_error=lambda exc: show_error(exc, self))
+
+    def _offer_merge(self, keep: Prospect, duplicates: list[Prospect]) -> None:
+        if not duplicates:
+            self.message.setText(f"No other prospect shares {keep.display_name}'s e-mail, phone or name.")
+            return
+        self.merge_dialog = MergeDialog(keep, duplicates, self)
+        self.merge_dialog.accepted.connect(lambda: self._merge(keep, self.merge_dialog.chosen()))
+        self.merge_dialog.open()
+
+    def _merge(self, keep: Prospect, duplicate_id: str) -> None:
+        services, actor = self.session.services, self.session.actor
+        self.session.runner.submit(
+            lambda: services.prospects.merge(actor, keep.prospect_id, duplicate_id), owner=self,
+            changes=("crm_prospect", "crm_activity"),
+            on_done=lambda p: self.message.setText(f"Merged the duplicate into {p.display_name}."),
             on_error=self._refused)
 
     def open_new_prospect(self) -> None:

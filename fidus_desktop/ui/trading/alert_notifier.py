@@ -2,18 +2,17 @@
 
 After every poll of an account the Trading tab hands its active alerts here. The first look at an account
 only learns what is already active (those are in the Alerts table; a notification for each at start-up would
-be noise); an alert that appears after that is announced once: a system-tray message where the desktop has
-a tray, otherwise the taskbar entry flashes (``QApplication.alert``); the main window's status bar says it too.
+be noise); an alert that appears after that is announced once (``ui.common.desktop_notice``: the system
+tray, or the taskbar entry flashing, and the main window's status bar).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QWidget
 
 from fidus_desktop.services.trading.risk import AlertRecord
-
-SHOWN_MS = 10_000
+from fidus_desktop.ui.common.desktop_notice import DesktopNotice
 
 
 class AlertNotifier(QObject):
@@ -21,10 +20,9 @@ class AlertNotifier(QObject):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self.widget = parent
         self.seen: dict[int, set[str]] = {}  # login → ids of the alerts already known
-        self.tray: QSystemTrayIcon | None = None
-        self.fired.connect(self._show)
+        self.notice_board = DesktopNotice(parent)
+        self.fired.connect(lambda text: self.notice_board.show("Risk alert", text, warning=True))
 
     def notice(self, login: int, active: list[AlertRecord]) -> None:
         """The active alerts of ``login`` after a poll: announce those not seen before (not on the first look)."""
@@ -36,16 +34,3 @@ class AlertNotifier(QObject):
         for alert in active:
             if alert.alert_id not in known:
                 self.fired.emit(f"MT5 {alert.login}: {alert.message}")
-
-    def _show(self, text: str) -> None:
-        window = self.widget.window()
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            if self.tray is None:
-                self.tray = QSystemTrayIcon(window.windowIcon(), self)
-                self.tray.setToolTip("FIDUS Desktop")
-                self.tray.show()
-            self.tray.showMessage("Risk alert", text, QSystemTrayIcon.MessageIcon.Warning, SHOWN_MS)
-        else:
-            QApplication.alert(window)
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(f"Risk alert: {text}", SHOWN_MS)

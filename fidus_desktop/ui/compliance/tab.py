@@ -1,0 +1,53 @@
+"""The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files, and
+screening (lists, alerts side by side with the list entry, full re-screen). A row opened in the queue shows
+the investor's file or the alert."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from fidus_desktop.services.compliance.permissions import KycPermission
+from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.compliance.kyc_files import KycFilesView
+from fidus_desktop.ui.compliance.queue_view import QueueView
+from fidus_desktop.ui.compliance.screening_tab import ScreeningTab
+from fidus_desktop.ui.session import UiSession
+
+QUEUE_TITLE = "My &queue"
+
+
+class ComplianceTab(QWidget):
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("complianceTab")
+        self.session = session
+        self.pages = QTabWidget(objectName="complianceTabs")
+        self.queue: QueueView | None = None
+        self.files: KycFilesView | None = None
+        if allowed(session.actor.role, KycPermission.READ):
+            self.queue = QueueView(session)
+            self.files = KycFilesView(session)
+            self.pages.addTab(self.queue, QUEUE_TITLE)
+            self.pages.addTab(self.files, "&Investor files")
+            self.queue.counted.connect(self._counted)
+            self.queue.open_investor.connect(self.show_investor)
+            self.queue.open_alert.connect(self.show_alert)
+            self._counted(self.queue.queue.count())  # a queue loaded before the connection
+        self.screening = ScreeningTab(session)
+        self.pages.addTab(self.screening, "&Screening")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+
+    def _counted(self, count: int) -> None:
+        if self.queue is not None:
+            self.pages.setTabText(self.pages.indexOf(self.queue), f"{QUEUE_TITLE} ({count})")
+
+    def show_investor(self, investor_id: str) -> None:
+        if self.files is not None:
+            self.pages.setCurrentWidget(self.files)
+            self.files.select(investor_id)
+
+    def show_alert(self, alert_id: str) -> None:
+        self.pages.setCurrentWidget(self.screening)
+        self.screening.select_alert(alert_id)

@@ -1,0 +1,44 @@
+"""My queue per role: the maker waits, the checker acts, back office checks documents, the administrator
+decides nothing; overdue expiries first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.domain.compliance.kyc import ItemStatus
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.compliance.queue import Section
+from fidus_desktop.services.permissions import Role
+from tests.compliance.conftest import sdn_excerpt
+
+OLGA = Actor("officer-1", "olga", Role.COMPLIANCE_OFFICER, "test")
+OMAR = Actor("officer-2", "omar", Role.COMPLIANCE_OFFICER, "test")
+LENA = Actor("back-1", "lena", Role.BACK_OFFICE, "test")
+
+
+def parts(ctx: AppContext, actor: Actor, section: Section) -> list[tuple[str, str, bool]]:
+    return [(i.investor_number, i.part, i.mine) for i in ctx.services.compliance_queue.queue(actor).of(section)]
+
+
+def test_each_role_sees_its_part(app_context: AppContext, admin: Actor) -> None:
+    services = app_context.services
+    services.screening_lists.import_file(admin, "ofac", sdn_excerpt("3754"), "sdn.csv")
+    services.portfolio.investors.create_investor(admin, "INV-1", "Musa Mohamed Abu Marzuk", "individual")
+    services.portfolio.investors.create_investor(admin, "INV-2", "Anna Berg", "individual")
+    kyc = services.kyc
+    case = kyc.case_for(OLGA, "INV-2")
+    soon = (kyc.now().date() + timedelta(days=10)).isoformat()
+    case = kyc.move_item(LENA, case.case_id, case.version, "identity", ItemStatus.RECEIVED, expires_on=soon)
+    case = kyc.submit(OLGA, case.case_id, case.version)
+
+    assert parts(app_context, OLGA, Section.CASES) == [("INV-2", "awaits a second officer (four eyes)", False)]
+    assert parts(app_context, OMAR, Section.CASES) == [("INV-2", "approve or send back", True)]
+    assert parts(app_context, LENA, Section.CASES) == [("INV-2", "awaits a compliance officer", False)]
+    assert parts(app_context, admin, Section.ALERTS) == [("INV-1", "awaits a compliance officer", False)]
+    assert parts(app_context, OMAR, Section.ALERTS) == [("INV-1", "decide", True)]
+    # the received identity document is frozen while the case is in review, and lapses within the month
+    assert parts(app_context, LENA, Section.DOCUMENTS) == [("INV-2", "frozen while the case is in review", False)]
+    reviews = services.compliance_queue.queue(LENA).of(Section.REVIEWS)
+    assert [(r.what, r.mine) for r in reviews] == [(f"Identity document expires on {soon}", True)]
+    assert services.compliance_queue.queue(OMAR).count() == 3  # the case, the alert, the expiry
