@@ -35,11 +35,15 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.investigations import InvestigationService
     from fidus_desktop.services.compliance.investor_file import InvestorFileService
     from fidus_desktop.services.compliance.kyc import KycService
     from fidus_desktop.services.compliance.lists import ListService
     from fidus_desktop.services.compliance.ownership import OwnershipService
     from fidus_desktop.services.compliance.queue import QueueService
+    from fidus_desktop.services.compliance.readiness import ReadinessService
+    from fidus_desktop.services.compliance.reports import ComplianceReportService
+    from fidus_desktop.services.compliance.risk_models import RiskModelService
     from fidus_desktop.services.compliance.screening import ScreeningService
     from fidus_desktop.services.crm.activities import ActivityService
     from fidus_desktop.services.crm.agents import AgentService
@@ -106,6 +110,10 @@ class Services:
     screening_lists: ListService
     screening: ScreeningService
     kyc: KycService
+    readiness: ReadinessService
+    risk_models: RiskModelService
+    investigations: InvestigationService
+    compliance_reports: ComplianceReportService
     kyc_ownership: OwnershipService
     kyc_files: InvestorFileService
     compliance_queue: QueueService

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -63,30 +64,36 @@ def _excel_value(value: Any) -> Any:
 
 
 def _write_xlsx(table: TableData, path: Path) -> None:
-    if len(table.rows) > EXCEL_MAX_ROWS:
-        raise ValueError(f"Excel holds at most {EXCEL_MAX_ROWS:,} rows and this table has {len(table.rows):,}: "
-                         "export it to CSV, or narrow the filter first.")
+    _write_sheets([table], path)
+
+
+def _write_sheets(tables: Sequence[TableData], path: Path) -> None:
+    """One workbook, one sheet per table (named after its title)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31] or "Table")
     bold = Font(bold=True)
-    header = []
-    for title in table.headers:
-        cell = WriteOnlyCell(sheet, title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in table.rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, _excel_value(value))
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
+    for table in tables:
+        if len(table.rows) > EXCEL_MAX_ROWS:
+            raise ValueError(f"Excel holds at most {EXCEL_MAX_ROWS:,} rows and this table has {len(table.rows):,}: "
+                             "export it to CSV, or narrow the filter first.")
+        sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31] or "Table")
+        header = []
+        for title in table.headers:
+            cell = WriteOnlyCell(sheet, title)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in table.rows:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, _excel_value(value))
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text, never a formula
+                elif isinstance(value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                elif isinstance(value, date):
+                    cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            sheet.append(cells)
     book.save(path)
 
 
@@ -96,9 +103,18 @@ def write_table(table: TableData, path: Path) -> None:
     writers = {"csv": _write_csv, "xlsx": _write_xlsx}
     if kind not in writers:
         raise ValueError(f"{path.name}: choose a name ending in .csv or .xlsx.")
+    _atomically(path, lambda partial: writers[kind](table, partial))
+
+
+def write_workbook(tables: Sequence[TableData], path: Path) -> None:
+    """Write several tables as one Excel workbook, a sheet each (a report with sections)."""
+    _atomically(path, lambda partial: _write_sheets(tables, partial))
+
+
+def _atomically(path: Path, write: Callable[[Path], None]) -> None:
     partial = path.with_name(f".{path.name}.part")
     try:
-        writers[kind](table, partial)
+        write(partial)
         os.chmod(partial, 0o600)
         os.replace(partial, path)
     finally:

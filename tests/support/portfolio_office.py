@@ -1,4 +1,5 @@
-"""A small office for portfolio tests: one EUR fund with a USD class, two investors, ECB rates, NAVs.
+"""A small office for portfolio tests: one EUR fund with a USD class, two investors ready to invest, ECB rates,
+NAVs.
 
 The ``office`` fixture of tests/portfolio builds it; other folders build it with ``build_office``.
 """
@@ -20,6 +21,7 @@ from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.services.portfolio.investors import Investor
 from fidus_desktop.store.sqlite import SqliteStore
+from tests.support.readiness import make_ready
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PM = Actor("u-pm", "maria", Role.PORTFOLIO_MANAGER, workstation="test")
@@ -50,6 +52,7 @@ def build_office(path: Path) -> Office:
     usd = p.funds.create_class(PM, fund.fund_id, "GLB-A-USD", "A USD", "USD", launch_date="2023-01-01")
     ann = p.investors.create_investor(ADMIN, "INV-1", "Ann Smith", "individual", email="ann@example.com")
     bob = p.investors.create_investor(ADMIN, "INV-2", "Bob Corp", "corporate")
+    make_ready(services, ann.investor_id, bob.investor_id)
     p.fx.import_ecb(PM, (DATA / "ecb-extract.csv").read_bytes())
     for class_id in (eur.class_id, usd.class_id):
         for day, nav in ((D1, "100"), (D2, "101"), (D3, "102"), (D4, "101.5")):

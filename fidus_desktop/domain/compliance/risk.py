@@ -10,7 +10,7 @@ capped at 100; a country scores once, at its worst role (residence, nationality 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -106,6 +106,22 @@ class RiskScore:
     enhanced_due_diligence: bool
 
 
+def check_inputs(inputs: RiskInputs) -> RiskInputs:
+    """``inputs`` with country codes upper-cased, or a RiskError naming every bad value."""
+    problems = [f"{role} {code!r} is not an ISO country code (two letters, e.g. FR)"
+                for role, code in (("residence", inputs.residence), ("nationality", inputs.nationality),
+                                   ("incorporation", inputs.incorporation))
+                if code is not None and not (len(code) == 2 and code.isascii() and code.isalpha())]
+    if inputs.ownership_levels < 0:
+        problems.append("ownership levels cannot be negative")
+    if inputs.expected_volume < 0:
+        problems.append("the expected volume cannot be negative")
+    if problems:
+        raise RiskError("Cannot score: " + "; ".join(problems) + ".")
+    return replace(inputs, **{role: code.upper() for role in ("residence", "nationality", "incorporation")
+                              if (code := getattr(inputs, role))})
+
+
 def score(model: RiskModel, inputs: RiskInputs, on: date) -> RiskScore:
     """Score ``inputs`` with ``model`` on ``on`` (the review date counts from it)."""
     factors = [f for f in (_country(model, inputs), _pep(model, inputs), _product(model, inputs),
@@ -182,3 +198,124 @@ def review_due(last_review: date, band: Band, model: RiskModel, today: date) -> 
     """When the next review is due and whether it is overdue."""
     due = add_months(last_review, model.review_months[band])
     return due, due < today
+
+
+# -- the model as data (stored, exported and edited as JSON) -----------------------------------------------
+MODEL_KEYS = ("country_lists", "pep_points", "non_face_to_face_points", "product_points", "source_of_funds_points",
+              "unknown_source_points", "ownership_points_per_level", "volume_bands", "bounds", "review_months",
+              "enhanced_due_diligence_from")
+
+
+def _points(value: object, where: str, problems: list[str]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        problems.append(f"{where} must be a whole number of points from 0 to 100, not {value!r}")
+        return 0
+    return value
+
+
+def model_from_dict(data: Mapping[str, object], version: str) -> RiskModel:
+    """A model from its JSON form (``model_to_dict``); every problem is listed at once (RiskError)."""
+    problems: list[str] = []
+    unknown = sorted(set(data) - set(MODEL_KEYS) - {"about", "version"})
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(unknown)}; a model has {', '.join(MODEL_KEYS)}")
+    lists = []
+    raw_lists = data.get("country_lists", [])
+    for n, item in enumerate(raw_lists if isinstance(raw_lists, list) else [], 1):
+        where = f"country list {n}"
+        if not isinstance(item, Mapping) or not str(item.get("name", "")).strip():
+            problems.append(f"{where} needs a name, as_of, points and codes")
+            continue
+        try:
+            as_of = date.fromisoformat(str(item.get("as_of")))
+        except ValueError:
+            problems.append(f"{where} ({item['name']}): as_of {item.get('as_of')!r} is not a date (YYYY-MM-DD)")
+            continue
+        codes = item.get("codes", [])
+        bad = [c for c in codes if not (isinstance(c, str) and len(c) == 2 and c.isascii() and c.isalpha()
+                                        and c.isupper())] if isinstance(codes, list) else [codes]
+        if bad:
+            problems.append(f"{where} ({item['name']}): {bad!r} are not ISO country codes (two capitals, e.g. IR)")
+        lists.append(CountryList(str(item["name"]).strip(), as_of, frozenset(codes if isinstance(codes, list) else []),
+                                 _points(item.get("points"), f"{where} points", problems)))
+    if len({c.name for c in lists}) != len(lists):
+        problems.append("two country lists have the same name")
+    if not isinstance(raw_lists, list):
+        problems.append("country_lists must be a list")
+
+    def table(key: str) -> dict[str, int]:
+        raw = data.get(key, {})
+        if not isinstance(raw, Mapping):
+            problems.append(f"{key} must map names to points")
+            return {}
+        return {str(k): _points(v, f"{key}[{k}]", problems) for k, v in raw.items()}
+
+    defaults = RiskModel("defaults")
+    volume: list[tuple[Decimal, int]] = []
+    for band in data.get("volume_bands", []) or []:  # type: ignore[attr-defined]
+        try:
+            volume.append((Decimal(str(band[0])), _points(band[1], f"volume band {band[0]}", problems)))
+        except (ArithmeticError, IndexError, TypeError, KeyError):
+            problems.append(f"volume band {band!r} must be [amount, points]")
+    bounds = data.get("bounds", list(defaults.bounds))
+    months = data.get("review_months", {b.value: m for b, m in defaults.review_months.items()})
+    try:
+        review = {Band(k): int(v) for k, v in months.items()}  # type: ignore[attr-defined]
+    except (ValueError, TypeError, AttributeError):
+        problems.append(f"review_months must give months for {', '.join(b.value for b in Band)}")
+        review = dict(defaults.review_months)
+    try:
+        edd = Band(str(data.get("enhanced_due_diligence_from", defaults.enhanced_due_diligence_from.value)))
+    except ValueError:
+        problems.append(f"enhanced_due_diligence_from must be one of {', '.join(b.value for b in Band)}")
+        edd = defaults.enhanced_due_diligence_from
+    scalars = {key: _points(data.get(key, getattr(defaults, key)), key, problems)
+               for key in ("pep_points", "non_face_to_face_points", "unknown_source_points",
+                           "ownership_points_per_level")}
+    if not (isinstance(bounds, list | tuple) and len(bounds) == 3 and all(isinstance(b, int) for b in bounds)):
+        problems.append("bounds must be three whole numbers: medium from, high from, critical from")
+        bounds = list(defaults.bounds)
+    product, funds = table("product_points"), table("source_of_funds_points")
+    if problems:
+        raise RiskError("The risk model is not valid: " + "; ".join(problems) + ".")
+    return RiskModel(version, tuple(lists), product_points=product, source_of_funds_points=funds,
+                     volume_bands=tuple(volume), bounds=(bounds[0], bounds[1], bounds[2]), review_months=review,
+                     enhanced_due_diligence_from=edd, **scalars)
+
+
+def model_to_dict(model: RiskModel) -> dict[str, object]:
+    """The JSON form of ``model`` (what is stored, exported and imported)."""
+    return {"version": model.version,
+            "country_lists": [{"name": c.name, "as_of": c.as_of.isoformat(), "points": c.points,
+                               "codes": sorted(c.codes)} for c in model.country_lists],
+            "pep_points": model.pep_points, "non_face_to_face_points": model.non_face_to_face_points,
+            "product_points": dict(model.product_points), "source_of_funds_points": dict(model.source_of_funds_points),
+            "unknown_source_points": model.unknown_source_points,
+            "ownership_points_per_level": model.ownership_points_per_level,
+            "volume_bands": [[str(amount), points] for amount, points in model.volume_bands],
+            "bounds": list(model.bounds), "review_months": {b.value: m for b, m in model.review_months.items()},
+            "enhanced_due_diligence_from": model.enhanced_due_diligence_from.value}
+
+
+def model_changes(old: RiskModel, new: RiskModel) -> list[str]:
+    """What differs between two models, in words (kept with a new version and in the audit trail)."""
+    changes = []
+    before = {c.name: c for c in old.country_lists}
+    after = {c.name: c for c in new.country_lists}
+    for name in sorted(set(before) | set(after)):
+        was, now = before.get(name), after.get(name)
+        if was is None and now is not None:
+            changes.append(f"{name} added (as of {now.as_of}, {len(now.codes)} countries, {now.points} points)")
+        elif now is None and was is not None:
+            changes.append(f"{name} removed")
+        elif was is not None and now is not None and was != now:
+            parts = [f"as of {now.as_of}"] + ([f"added {', '.join(sorted(now.codes - was.codes))}"]
+                                               if now.codes - was.codes else []) + \
+                ([f"removed {', '.join(sorted(was.codes - now.codes))}"] if was.codes - now.codes else []) + \
+                ([f"points {was.points} → {now.points}"] if was.points != now.points else [])
+            changes.append(f"{name}: " + ", ".join(parts))
+    old_rest, new_rest = model_to_dict(old), model_to_dict(new)
+    for key in MODEL_KEYS[1:]:
+        if old_rest[key] != new_rest[key]:
+            changes.append(f"{key}: {old_rest[key]} → {new_rest[key]}")
+    return changes

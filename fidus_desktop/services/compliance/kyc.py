@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import (
@@ -34,11 +35,14 @@ from fidus_desktop.domain.compliance.kyc import (
     move_item,
 )
 from fidus_desktop.domain.compliance.risk import (
+    BAND_ORDER,
     Band,
+    Factor,
     RiskError,
     RiskInputs,
     RiskModel,
     RiskScore,
+    check_inputs,
     check_override,
     check_override_request,
     score,
@@ -128,7 +132,7 @@ class CaseStatusView:
     expiring: tuple[str, ...] = ()  # reminders: "Identity document expires on 2027-01-05"
 
 
-def _item_doc(entry: CaseItem) -> Document:
+def item_doc(entry: CaseItem) -> Document:
     item, req = entry.item, entry.item.requirement
     return {"code": req.code, "label": req.label, "required": req.required, "expires": req.expires,
             "max_age_days": req.max_age_days, "status": item.status.value, "document_date": item.document_date,
@@ -145,6 +149,53 @@ def _item_from(doc: Document) -> CaseItem:
 def _audit_image(doc: Document) -> Document:
     return {"status": doc["status"], "risk_band": doc.get("risk_band"),
             "items": {i["code"]: i["status"] for i in doc["items"]}}
+
+
+@dataclass(frozen=True)
+class RiskRun:
+    """One stored scoring run: the band it gave, with its model version, inputs and every factor."""
+
+    investor_id: str
+    scored_at: datetime
+    scored_by: str
+    model_version: str
+    score: int
+    band: Band
+    inputs: RiskInputs
+    factors: tuple[Factor, ...]
+    next_review: date
+    enhanced_due_diligence: bool
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> RiskRun:
+        return cls(doc["investor_id"], doc["scored_at"], doc["scored_by"], doc["model_version"], doc["score"],
+                   Band(doc["band"]), _inputs_from(doc["inputs"]),
+                   tuple(Factor(f["name"], f["points"], f["why"]) for f in doc["factors"]), doc["next_review"],
+                   doc["enhanced_due_diligence"])
+
+
+@dataclass(frozen=True)
+class RescoreSummary:
+    model_version: str
+    rescored: int
+    band_changes: tuple[str, ...]  # "INV-00012: low → high"
+    needs_update: tuple[str, ...]  # investor numbers whose approved case went back to "needs update"
+
+
+def _inputs_from(doc: Document) -> RiskInputs:
+    return RiskInputs(**{**doc, "expected_volume": Decimal(str(doc.get("expected_volume", 0)))})
+
+
+def _run_doc(result: RiskScore) -> Document:
+    return {"model_version": result.model_version, "score": result.score, "band": result.band.value,
+            "inputs": asdict(result.inputs),
+            "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in result.factors],
+            "next_review": result.next_review, "enhanced_due_diligence": result.enhanced_due_diligence}
+
+
+def _why(result: RiskScore) -> str:
+    return f"score {result.score} with model {result.model_version}: " + (
+        "; ".join(f"{f.why} (+{f.points})" for f in result.factors) or "no risk factor")
 
 
 def _fail(exc: KycError, field: str) -> ValidationError:
@@ -236,7 +287,7 @@ class KycService(Service):
                 raise _fail(exc, "kind") from None
             stored = self.cases.insert({
                 "investor_id": investor_id, "investor_number": investor["number"], "kind": investor["kind"],
-                "status": CaseStatus.OPEN.value, "items": [_item_doc(CaseItem(i)) for i in items],
+                "status": CaseStatus.OPEN.value, "items": [item_doc(CaseItem(i)) for i in items],
                 "risk_band": None, "risk_reason": None, "opened_by": actor.username, "opened_at": self.now(),
                 "submitted_by": None, "submitted_by_id": None, "decided_by": None})
             rec.record("kyc.case_open", "kyc_case", stored["_id"],
@@ -307,7 +358,7 @@ class KycService(Service):
                 raise _fail(exc, "item") from None
             linked = document_id if document_id is not None else entry.document_id
             items = [CaseItem(moved, linked, actor.username) if i.code == code else i for i in case.items]
-            fields: Document = {"items": [_item_doc(i) for i in items], "item": code, "item_status": to.value}
+            fields: Document = {"items": [item_doc(i) for i in items], "item": code, "item_status": to.value}
             if case.status is CaseStatus.APPROVED and to is not ItemStatus.APPROVED:
                 fields["status"] = move_case(case.status, CaseStatus.NEEDS_UPDATE).value
             return fields
@@ -361,13 +412,12 @@ class KycService(Service):
         """Score the investor with ``model`` and make the band the case's. The run is stored with its inputs,
         model version, points and factors (``kyc_risk_runs``), so the band can be explained after the model
         changes."""
+        try:
+            inputs = check_inputs(inputs)
+        except RiskError as exc:
+            raise ValidationError({"inputs": str(exc)}) from None
         result = score(model, inputs, self.now().date())
-        run = {"model_version": result.model_version, "score": result.score, "band": result.band.value,
-               "inputs": asdict(inputs),
-               "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in result.factors],
-               "next_review": result.next_review, "enhanced_due_diligence": result.enhanced_due_diligence}
-        why = f"score {result.score} with model {result.model_version}: " + (
-            "; ".join(f"{f.why} (+{f.points})" for f in result.factors) or "no risk factor")
+        run, why = _run_doc(result), _why(result)
 
         def changes(before: Document) -> Document:
             stored = self.runs.insert({"case_id": case_id, "investor_id": before["investor_id"],
@@ -377,6 +427,49 @@ class KycService(Service):
                     "risk_override": None}
 
         return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_score", changes), result
+
+    def runs_of(self, actor: Actor, investor_id: str) -> list[RiskRun]:
+        """Every scoring run of the investor, newest first: each explains its band with its model version."""
+        require(actor, KycPermission.READ)
+        return [RiskRun.from_doc(d) for d in self.runs.find({"investor_id": investor_id}, sort=[("scored_at", -1)])]
+
+    def rescore(self, actor: Actor, model: RiskModel) -> RescoreSummary:
+        """Score every scored case again with ``model``, on the inputs of its latest run (a new risk model
+        version). Each case is its own audited change (``kyc.risk_rescore``). The scored band becomes the
+        case's band unless a confirmed override set another; an approved case whose band rose goes back to
+        "needs update", since a higher band asks for another review (enhanced due diligence from High)."""
+        require(actor, KycPermission.MANAGE)
+        today, rescored, moved, raised = self.now().date(), 0, [], []
+        for doc in self.cases.find({"risk_run_id": {"$ne": None}}, sort=[("investor_number", 1)]):
+            last = self.runs.get(doc["risk_run_id"]) if doc.get("risk_run_id") else None
+            if last is None:
+                continue
+            result = score(model, _inputs_from(last["inputs"]), today)
+            run = _run_doc(result)
+            old = Band(doc["scored_band"]) if doc.get("scored_band") else None
+            rose = old is not None and BAND_ORDER.index(result.band) > BAND_ORDER.index(old)
+
+            def changes(before: Document, run: Document = run, result: RiskScore = result, rose: bool = rose
+                        ) -> Document:
+                stored = self.runs.insert({"case_id": before["_id"], "investor_id": before["investor_id"],
+                                           "scored_at": self.now(), "scored_by": actor.username, **run})
+                overridden = before.get("risk_band") != before.get("scored_band")
+                fields: Document = {"scored_band": result.band.value, "risk_run_id": stored["_id"],
+                                    "next_review": result.next_review}
+                if not overridden:
+                    fields |= {"risk_band": result.band.value, "risk_reason": _why(result),
+                               "risk_set_by": actor.username}
+                if rose and before["status"] == CaseStatus.APPROVED.value:
+                    fields["status"] = move_case(CaseStatus.APPROVED, CaseStatus.NEEDS_UPDATE).value
+                return fields
+
+            after = self._change(actor, KycPermission.MANAGE, doc["_id"], doc["version"], "kyc.risk_rescore", changes)
+            rescored += 1
+            if old is not None and old is not result.band:
+                moved.append(f"{doc['investor_number']}: {old.value} → {result.band.value}")
+            if after.status is CaseStatus.NEEDS_UPDATE and doc["status"] == CaseStatus.APPROVED.value:
+                raised.append(doc["investor_number"])
+        return RescoreSummary(model.version, rescored, tuple(moved), tuple(raised))
 
     def submit(self, actor: Actor, case_id: str, version: int) -> KycCase:
         """Send the case to review (a second officer approves or rejects it)."""

@@ -16,3 +16,4 @@ class KycPermission(StrEnum):
     READ = "kyc.read"  # cases, checklists and what is missing
     MANAGE = "kyc.manage"  # open cases, record items and risk bands, submit for review
     APPROVE = "kyc.approve"  # the second officer's approval or rejection of a submitted case
+    MODEL = "kyc.model"  # save a new version of the risk model (country lists, points, bounds)

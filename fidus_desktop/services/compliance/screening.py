@@ -33,7 +33,7 @@ from fidus_desktop.domain.compliance.lists import EntityKind
 from fidus_desktop.domain.compliance.screening import DEFAULT_THRESHOLD, Hit, ScreeningIndex, Subject
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
-from fidus_desktop.services.compliance.lists import ImportResult, ListService
+from fidus_desktop.services.compliance.lists import ImportResult, ListService, ListVersion
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.permissions import PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked, PersonCollection, Retention, Vault
@@ -86,6 +86,7 @@ class Alert:
     disposition: Disposition | None = None
     decided_by: str | None = None
     history: tuple[dict, ...] = field(default_factory=tuple)
+    entry_removed: str | None = None  # "ofac-sdn import of 2024-06-01": the entry is no longer listed
 
     @classmethod
     def from_doc(cls, doc: Document) -> Alert:
@@ -94,7 +95,7 @@ class Alert:
                    doc["matched_name"], doc["score"], doc["explanation"], AlertStatus(doc["status"]),
                    doc["raised_at"], doc["version"], Disposition(proposed) if proposed else None,
                    doc.get("proposed_by"), Disposition(final) if final else None, doc.get("decided_by"),
-                   tuple(doc.get("history", [])))
+                   tuple(doc.get("history", [])), doc.get("entry_removed"))
 
     @property
     def is_open(self) -> bool:
@@ -239,10 +240,32 @@ class ScreeningService(Service):
         ``cancelled()`` stops the import before it writes (``ImportCancelled``, nothing stored) or, once the
         version is stored, the screening between two investors (the next run screens the rest)."""
         result = self.lists.import_file(actor, format, data, file_name, cancelled)
+        if not result.already_imported:
+            self._flag_removed(result.version)
         if result.already_imported or self.investors.count() == 0:
             return result, None
         runner = actor if allowed(actor.role, ScreeningPermission.RUN) else Actor.system("screening after import")
         return result, self.run(runner, progress=progress, cancelled=cancelled)
+
+    def _flag_removed(self, version: ListVersion) -> int:
+        """Mark every alert (open or decided) on an entry this version no longer lists: the listing was lifted
+        or the entry renumbered, so an officer reviews it (a confirmed true match still counts until then)."""
+        if not version.removed:
+            return 0
+        found = self.alerts.find({"list_name": version.list_name, "entry_id": {"$in": list(version.removed)}})
+        if not found:
+            return 0
+        label = f"{version.list_name} import of {version.imported_at:%Y-%m-%d}"
+        actor = Actor.system("list entry removed")
+        with self.changing(actor, ScreeningPermission.RUN) as rec:
+            for doc in found:
+                step = {"by": actor.username, "at": self.now(), "action": "entry_removed",
+                        "reason": f"entry {doc['entry_id']} is not in the {label}: review the alert"}
+                self.alerts.update(doc["_id"], {"entry_removed": label, "history": [*doc["history"], step]},
+                                   expected_version=doc["version"])
+                rec.record("screening.entry_removed", "screening_alert", doc["_id"],
+                           after={"entry_id": doc["entry_id"], "list_version": version.version_id})
+        return len(found)
 
     def on_investor_saved(self, investor: Investor) -> None:
         """Screen an investor just created or edited (wired to the investor service by the feature); with no
@@ -302,7 +325,7 @@ class ScreeningService(Service):
                 "name_score": stored_score(hit.name_score),
                 "explanation": hit.explanation() + (f"; {note}" if note else ""),
                 "pairs": [[p.query, p.listed, stored_score(p.similarity)] for p in hit.pairs],
-                "factors": list(hit.factors),
+                "factors": list(hit.factors), "programmes": list(hit.entry.programmes),
                 "entry_fingerprint": hit.entry.fingerprint(), "subject_fingerprint": fingerprint}
 
     # -- alerts --------------------------------------------------------------------------------------

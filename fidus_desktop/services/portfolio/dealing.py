@@ -9,6 +9,9 @@
   (``domain.dealing.price``), then changes units, and writes the cash, unit and fee ledgers.
 * ``cancel``: a pending transaction with ``dealing.enter``, an approved one with ``dealing.approve``;
   a reason is required. Settled transactions are final.
+* Unit gates (``add_unit_gate``): a subscription, or a transfer to another investor, is refused at entry,
+  import, approval and settlement when a gate refuses the investor receiving the units (compliance's
+  investment readiness).
 
 Every status change passes the version the user saw (``ConcurrencyError`` if someone else moved it) and is
 audited. ``count``/``page`` serve the lazy transactions table; filters and sorts use indexed fields only, and
@@ -17,7 +20,7 @@ audited. ``count``/``page`` serve the lazy transactions table; filters and sorts
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -209,6 +212,27 @@ class DealingService(Service):
         super().__init__(ctx)
         self.transactions = ctx.store.collection(TRANSACTIONS)
         self.funds, self.investors, self.navs, self.fees, self.ledgers = funds, investors, navs, fees, ledgers
+        self._unit_gates: list[Callable[[str, str], None]] = []
+
+    def add_unit_gate(self, gate: Callable[[str, str], None]) -> None:
+        """Call ``gate(investor_id, field)`` before an investor receives new units (a subscription, a transfer
+        in) when it is entered, imported, approved and settled (``field``: the request field naming that
+        investor); the gate raises to refuse (another feature's rule, e.g. compliance's investment readiness,
+        wired by that feature)."""
+        self._unit_gates.append(gate)
+
+    def _check_receiver(self, doc: Document, passed: set[str] | None = None) -> None:
+        """Run the unit gates for the investor this transaction gives new units to, if any. ``passed``: investors
+        already let through in this same operation (an import's rows), not asked again."""
+        field = {dom.TransactionKind.SUBSCRIPTION: "investor_id",
+                 dom.TransactionKind.TRANSFER: "target_investor_id"}.get(dom.TransactionKind(doc["kind"]))
+        receiver = doc.get(field) if field else None
+        if field is None or not receiver or (passed is not None and receiver in passed):
+            return
+        for gate in self._unit_gates:
+            gate(receiver, field)
+        if passed is not None:
+            passed.add(receiver)
 
     def ensure_indexes(self) -> None:
         t = self.transactions
@@ -298,8 +322,10 @@ class DealingService(Service):
         return self.transactions.find(query, sort=[("settlement_date", 1)])
 
     # -- entering -----------------------------------------------------------------------------------
-    def transaction_doc(self, actor: Actor, request: TransactionRequest) -> Document:
-        """Validate ``request`` completely without writing (imports check every row with this first)."""
+    def transaction_doc(self, actor: Actor, request: TransactionRequest, *, passed: set[str] | None = None
+                        ) -> Document:
+        """Validate ``request`` completely without writing (imports check every row with this first, sharing
+        ``passed``: the investors the unit gates already let through)."""
         kind = parse_choice(request.kind, KINDS, "kind", "The transaction kind")
         share_class = self._class(request.class_id, "class_id")
         if self.investors.investors.get(request.investor_id) is None:
@@ -333,6 +359,7 @@ class DealingService(Service):
             domain_transaction({**doc, "ref": doc["ref"] or "(new)"})  # the reference is drawn when stored
         except dom.DealingError as exc:
             raise ValidationError({"": str(exc)}) from None
+        self._check_receiver(doc, passed)
         return doc
 
     def enter(self, actor: Actor, request: TransactionRequest) -> TransactionView:
@@ -373,6 +400,7 @@ class DealingService(Service):
                 raise ValidationError({"": f"Four-eyes rule: {actor.username} entered transaction {before['ref']} "
                                            "and cannot approve it too; ask a colleague to approve."})
             self._transition(before, dom.TransactionStatus.APPROVED)
+            self._check_receiver(before)
             for class_id in filter(None, (before["class_id"], before.get("target_class_id"))):
                 self._stored_nav(class_id, before["dealing_date"], "approve")
             self.check_holding(before, with_fee=True)
@@ -401,6 +429,7 @@ class DealingService(Service):
             if before["version"] != version:
                 raise stale(TRANSACTIONS, transaction_id, before["version"], version)
             tx = self._transition(before, dom.TransactionStatus.SETTLED)
+            self._check_receiver(before)
             deal = self._execute(tx, before)
             after = self.transactions.update(transaction_id, {
                 "status": "settled", "deal": deal_doc(deal), "settled_by_name": actor.username,

@@ -178,6 +178,7 @@ class ImportService(Service):
     def import_transactions(self, actor: Actor, text: str) -> ImportSummary:
         """Dealing requests entered as pending, one audit entry each; references must be new."""
         require(actor, Permission.DEALING_ENTER)
+        ready: set[str] = set()  # investors the readiness gate let through: asked once per file
 
         def check(row: dict[str, str]) -> Document:
             target_investor = row.get("target_investor_number", "")
@@ -194,7 +195,7 @@ class ImportService(Service):
                 ref=row["ref"] or None)
             if not row["ref"]:
                 raise ValidationError({"ref": "every imported transaction needs a ref (its reference)"})
-            doc = self.dealing.transaction_doc(actor, request)
+            doc = self.dealing.transaction_doc(actor, request, passed=ready)
             if self.dealing.transactions.find_one({"ref": doc["ref"]}):
                 raise ValidationError({"ref": f"transaction {doc['ref']} was already imported or entered"})
             return doc
