@@ -204,6 +204,8 @@ REQUIRED: dict[str, set[str]] = {
     "kyc report": {"kyc.read", "screening.read"},
     "kyc score": {"kyc.manage", "kyc.read"},
     "kyc status": {"investors.read", "kyc.read"},
+    "kyc owners show": {"kyc.read"},
+    "sign envelope drive": {"signing.read"},
     "crm outbox list": {"crm.read"}, "crm templates list": {"crm.read"}, "crm templates save": {"crm.manage"},
     "crm templates delete": {"crm.manage"}, "google connect": {"crm.google"}, "google disconnect": {"crm.google"},
     "google status": {"crm.read"}, "sign certificate": {"signing.read"}, "sign envelopes": {"signing.read"},
