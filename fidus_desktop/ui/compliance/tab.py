@@ -1,13 +1,16 @@
-"""The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files, and
-screening (lists, alerts side by side with the list entry, full re-screen). A row opened in the queue shows
+"""The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files with their
+readiness, screening (lists, alerts side by side with the list entry, full re-screen) and, for compliance
+officers only, investigations. A row opened in the queue shows
 the investor's file or the alert."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from fidus_desktop.services.compliance.investigations import InvestigationPermission
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.compliance.investigations_view import InvestigationsView
 from fidus_desktop.ui.compliance.kyc_files import KycFilesView
 from fidus_desktop.ui.compliance.queue_view import QueueView
 from fidus_desktop.ui.compliance.screening_tab import ScreeningTab
@@ -35,6 +38,10 @@ class ComplianceTab(QWidget):
             self._counted(self.queue.queue.count())  # a queue loaded before the connection
         self.screening = ScreeningTab(session)
         self.pages.addTab(self.screening, "&Screening")
+        self.investigations: InvestigationsView | None = None
+        if allowed(session.actor.role, InvestigationPermission.READ):
+            self.investigations = InvestigationsView(session)
+            self.pages.addTab(self.investigations, "In&vestigations")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
