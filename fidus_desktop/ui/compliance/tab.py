@@ -1,6 +1,6 @@
 """The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files with their
 readiness, screening (lists, alerts side by side with the list entry, full re-screen) and, for compliance
-officers only, investigations. A row opened in the queue shows
+officers only, investigations; and the KYC report shown and saved. A row opened in the queue shows
 the investor's file or the alert."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from fidus_desktop.services.compliance.investigations import InvestigationPermission
-from fidus_desktop.services.compliance.permissions import KycPermission
+from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.compliance.investigations_view import InvestigationsView
 from fidus_desktop.ui.compliance.kyc_files import KycFilesView
 from fidus_desktop.ui.compliance.queue_view import QueueView
+from fidus_desktop.ui.compliance.reports_view import ReportsView
 from fidus_desktop.ui.compliance.screening_tab import ScreeningTab
 from fidus_desktop.ui.session import UiSession
 
@@ -42,6 +43,10 @@ class ComplianceTab(QWidget):
         if allowed(session.actor.role, InvestigationPermission.READ):
             self.investigations = InvestigationsView(session)
             self.pages.addTab(self.investigations, "In&vestigations")
+        self.reports: ReportsView | None = None
+        if allowed(session.actor.role, KycPermission.READ) and allowed(session.actor.role, ScreeningPermission.READ):
+            self.reports = ReportsView(session)
+            self.pages.addTab(self.reports, "Rep&orts")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
