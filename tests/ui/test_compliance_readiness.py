@@ -41,7 +41,7 @@ def test_readiness_in_the_list_and_the_file_with_an_agreement_and_a_four_eyes_ov
     open_file(view, "INV-1")
     panel = view.files.panel
     page = panel.readiness
-    assert "Not ready</b> to invest" in panel.header.text()
+    assert "Not ready to invest</b>" in panel.header.text()
     assert "Not ready to invest" in page.summary.text()
     assert "No signed subscription agreement" in page.summary.text()
     assert not page.buttons["confirm"].isEnabled()
@@ -78,7 +78,7 @@ def test_readiness_in_the_list_and_the_file_with_an_agreement_and_a_four_eyes_ov
     open_file(checker, "INV-1")
     their_page = checker.files.panel.readiness  # type: ignore[union-attr]
     click(qtbot, checker, "readiness_confirm")
-    assert "Ready (override) to invest" in their_page.summary.text()
+    assert "Ready to invest by override" in their_page.summary.text()
     assert "confirmed by omar" in their_page.summary.text()
     assert list_cell(checker) == "Ready (override)"
     assert "ready by override" in list_cell(checker, Qt.ItemDataRole.ToolTipRole)

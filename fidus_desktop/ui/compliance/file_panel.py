@@ -46,7 +46,12 @@ from fidus_desktop.ui.compliance.kyc_dialogs import (
     RiskBandDialog,
 )
 from fidus_desktop.ui.compliance.preview import DocumentPreview
-from fidus_desktop.ui.compliance.readiness_panel import NOT_READY_COLOUR, READY_COLOUR, ReadinessPanel, readiness_word
+from fidus_desktop.ui.compliance.readiness_panel import (
+    NOT_READY_COLOUR,
+    READY_COLOUR,
+    ReadinessPanel,
+    readiness_verdict,
+)
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.portfolio.documents_panel import file_size
 from fidus_desktop.ui.session import UiSession
@@ -297,7 +302,7 @@ class InvestorFilePanel(QWidget):
             return ""
         colour = READY_COLOUR if view.ready else NOT_READY_COLOUR
         why = f": {'; '.join(view.readiness.blocking)}" if view.readiness.blocking else ""
-        return f"<br><span style='color:{colour}'><b>{readiness_word(view)}</b> to invest</span>{why}"
+        return f"<br><span style='color:{colour}'><b>{readiness_verdict(view)}</b></span>{why}"
 
     @staticmethod
     def _problem_text(file: InvestorFile | None) -> str:

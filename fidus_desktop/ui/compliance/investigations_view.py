@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -74,8 +75,8 @@ COLUMNS: list[Column[Investigation]] = [
     Column("Title", lambda c: c.title, tooltip=lambda c: c.summary),
     Column("Status", lambda c: words(c.status)),
     Column("Investors", lambda c: str(len(c.investor_ids)), align=RIGHT, value=lambda c: len(c.investor_ids)),
-    Column("Transactions", lambda c: str(len(c.transaction_ids)), align=RIGHT,
-           value=lambda c: len(c.transaction_ids)),
+    Column("Trans.", lambda c: str(len(c.transaction_ids)), align=RIGHT, value=lambda c: len(c.transaction_ids),
+           tooltip=lambda c: f"{len(c.transaction_ids)} linked transaction(s)"),
     Column("Opened", lambda c: f"{c.opened_at:%Y-%m-%d}", value=lambda c: c.opened_at),
     Column("By", lambda c: c.opened_by),
     Column("Outcome", outcome_text),
@@ -143,6 +144,8 @@ class InvestigationsView(QWidget):
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.view.setColumnWidth(1, 220)
         self.export = TableExport(self.view, "Investigations", session.runner)
         self.count = QLabel(objectName="caseCount")
         self.new_button = QPushButton("&New investigation…", objectName="investigation_new")
@@ -167,7 +170,7 @@ class InvestigationsView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.panel)
-        split.setSizes([520, 760])
+        split.setSizes([560, 720])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)

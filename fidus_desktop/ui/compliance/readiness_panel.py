@@ -34,6 +34,12 @@ def readiness_word(view: InvestorReadiness | None) -> str:
     return "Not ready"
 
 
+def readiness_verdict(view: InvestorReadiness) -> str:
+    if not view.ready:
+        return "Not ready to invest"
+    return "Ready to invest by override" if view.readiness.overridden else "Ready to invest"
+
+
 def readiness_tip(view: InvestorReadiness | None) -> str | None:
     """What keeps the investor from investing, one reason a line (or what an override covers)."""
     if view is None:
@@ -49,7 +55,7 @@ def readiness_html(view: InvestorReadiness) -> str:
     """The page's summary: the verdict in colour, the reasons, the agreement and the override."""
     readiness, override = view.readiness, view.readiness.override
     colour = READY_COLOUR if view.ready else NOT_READY_COLOUR
-    lines = [f"<span style='color:{colour}'><b>{readiness_word(view)} to invest</b></span>"]
+    lines = [f"<span style='color:{colour}'><b>{readiness_verdict(view)}</b></span>"]
     if readiness.blocking:
         lines.append("What keeps the investor from investing:<ul>"
                      + "".join(f"<li>{reason}</li>" for reason in readiness.blocking) + "</ul>")
