@@ -1,7 +1,7 @@
 """The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files with their
-readiness, screening (lists, alerts side by side with the list entry, full re-screen) and, for compliance
-officers only, investigations; and the KYC report shown and saved. A row opened in the queue shows
-the investor's file or the alert."""
+readiness, screening (lists, alerts side by side with the list entry, full re-screen), investigations (for
+compliance officers only), the KYC report shown and saved, and the AML risk model's versions. A row opened in
+the queue shows the investor's file or the alert."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fidus_desktop.ui.compliance.investigations_view import InvestigationsView
 from fidus_desktop.ui.compliance.kyc_files import KycFilesView
 from fidus_desktop.ui.compliance.queue_view import QueueView
 from fidus_desktop.ui.compliance.reports_view import ReportsView
+from fidus_desktop.ui.compliance.risk_model_view import RiskModelView
 from fidus_desktop.ui.compliance.screening_tab import ScreeningTab
 from fidus_desktop.ui.session import UiSession
 
@@ -47,6 +48,10 @@ class ComplianceTab(QWidget):
         if allowed(session.actor.role, KycPermission.READ) and allowed(session.actor.role, ScreeningPermission.READ):
             self.reports = ReportsView(session)
             self.pages.addTab(self.reports, "Rep&orts")
+        self.risk_model: RiskModelView | None = None
+        if allowed(session.actor.role, KycPermission.READ):
+            self.risk_model = RiskModelView(session)
+            self.pages.addTab(self.risk_model, "Risk &model")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
