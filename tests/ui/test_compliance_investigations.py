@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.domain.compliance.investigations import InvestigationStatus
 from fidus_desktop.ui.compliance.tab import ComplianceTab
+from tests.compliance.conftest import sdn_excerpt
 from tests.ui.test_compliance_tab import LENA, OLGA, OMAR, click, office, tab, two_page_pdf  # noqa: F401
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -113,3 +114,27 @@ def test_back_office_has_no_investigations_page(qtbot: QtBot, office: AppContext
     view = tab(qtbot, office, LENA)
     assert view.investigations is None
     assert "Investigations" not in [view.pages.tabText(i).replace("&", "") for i in range(view.pages.count())]
+
+
+def test_an_investigation_opened_from_a_screening_alert_links_its_investor(
+    qtbot: QtBot, office: AppContext, admin  # noqa: F811 - the fixture imported above
+) -> None:
+    office.services.screening_lists.import_file(admin, "ofac", sdn_excerpt("3754"), "sdn.csv")
+    office.services.portfolio.investors.create_investor(admin, "INV-2", "Musa Mohamed Abu Marzuk", "individual")
+    view = tab(qtbot, office, OLGA)
+    view.pages.setCurrentWidget(view.screening)
+    view.screening.table.selectRow(0)
+    alert = view.screening._alert()
+    assert alert is not None
+    click(qtbot, view, "screening_investigate")
+    page = view.investigations
+    assert view.pages.currentWidget() is page
+    dialog = page.dialog
+    assert dialog.alert_id == alert.alert_id
+    qtbot.keyClicks(dialog.title, "Possible sanctions match")
+    qtbot.keyClicks(dialog.summary, "Name and date of birth close to an SDN entry.")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    case = page.panel.case
+    assert case.alert_ids == (alert.alert_id,)
+    assert [i.number for i in page.panel.investors.records] == ["INV-2"]

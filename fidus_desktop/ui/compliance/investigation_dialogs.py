@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from fidus_desktop.domain.compliance.investigations import Outcome
 from fidus_desktop.services.compliance.investigations import Investigation
@@ -49,6 +49,8 @@ class OpenInvestigationDialog(ServiceFormDialog):
                  alert_id: str | None = None) -> None:
         super().__init__(session, "Open an investigation", "&Open", parent)
         self.alert_id = alert_id
+        if alert_id:
+            self.form.addRow("From alert", QLabel(f"{alert_id} (its investor is linked)", objectName="fromAlert"))
         self.title = self.add_field("title", "Title", QLineEdit())
         self.summary = _text_box(self, "summary", "What prompted it",
                                  "The facts that raised the suspicion (kept with the case, not in the audit trail)")

@@ -279,6 +279,7 @@ class CasePanel(QWidget):
             Column("At", lambda n: f"{n.at.astimezone():%Y-%m-%d %H:%M}", value=lambda n: n.at),
             Column("By", lambda n: n.by), Column("Note", lambda n: n.text, tooltip=lambda n: n.text)])
         self.notes_view = record_view(self.notes, "caseNotes", stretch=2)
+        self.notes_view.setWordWrap(True)  # a note is read whole
         self.attachments: RecordTableModel[StoredDocument] = RecordTableModel([
             Column("Name", lambda d: d.name), Column("Size", lambda d: file_size(d.size), align=RIGHT),
             Column("Stored", lambda d: f"{d.uploaded_at:%Y-%m-%d}", value=lambda d: d.uploaded_at),
@@ -343,6 +344,7 @@ class CasePanel(QWidget):
         self.detail = detail
         case = detail.case if detail else None
         self.notes.set_records(case.notes if case else ())
+        self.notes_view.resizeRowsToContents()
         self.attachments.set_records(detail.attachments if detail else ())
         self.investors.set_records(detail.investors if detail else ())
         self.transactions.set_records(detail.transactions if detail else ())

@@ -44,6 +44,7 @@ class ComplianceTab(QWidget):
         if allowed(session.actor.role, InvestigationPermission.READ):
             self.investigations = InvestigationsView(session)
             self.pages.addTab(self.investigations, "In&vestigations")
+            self.screening.investigate.connect(self.investigate_alert)
         self.reports: ReportsView | None = None
         if allowed(session.actor.role, KycPermission.READ) and allowed(session.actor.role, ScreeningPermission.READ):
             self.reports = ReportsView(session)
@@ -64,6 +65,12 @@ class ComplianceTab(QWidget):
         if self.files is not None:
             self.pages.setCurrentWidget(self.files)
             self.files.select(investor_id)
+
+    def investigate_alert(self, alert_id: str) -> None:
+        """Open an investigation from a screening alert: the Investigations page with the new-case form."""
+        if self.investigations is not None:
+            self.pages.setCurrentWidget(self.investigations)
+            self.investigations.new_case(alert_id=alert_id)
 
     def show_alert(self, alert_id: str) -> None:
         self.pages.setCurrentWidget(self.screening)
