@@ -42,28 +42,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from fidus_desktop.config.paths import AppPaths
     from fidus_desktop.errors import UserError, user_message
-    from fidus_desktop.ui.background import runner
-    from fidus_desktop.ui.errors import install_excepthook
     from fidus_desktop.ui.screenshot import parse_size, render_to_png
-    from fidus_desktop.ui.startup import Startup, StartupOptions
-    from fidus_desktop.ui.tabs import tab_names
+    from fidus_desktop.ui.splash import show_starting
 
     try:
         size = parse_size(args.size)
     except UserError as exc:
         print(f"fidus-desktop: {user_message(exc)}", file=sys.stderr)
         return 2
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    progress = show_starting(app)  # on screen before the seconds the imports below take (bench_startup.py)
+
+    from fidus_desktop.config.paths import AppPaths
+    from fidus_desktop.ui.background import runner
+    from fidus_desktop.ui.errors import install_excepthook
+    from fidus_desktop.ui.startup import Startup, StartupOptions
+    from fidus_desktop.ui.tabs import tab_names
+
     if args.tab and args.tab not in tab_names():
+        progress.close()
         print(f"fidus-desktop: there is no tab {args.tab!r}; choose one of {', '.join(tab_names())}.", file=sys.stderr)
         return 2
-    app = QApplication.instance() or QApplication(sys.argv[:1])
     install_excepthook(unattended=bool(args.screenshot))
     configure_qsettings(AppPaths.for_user().config_dir)
     if args.reset_window:
         QSettings().clear()
-    startup = Startup(StartupOptions(args.db, args.demo, args.tab, restore_state=not args.screenshot), runner())
+    startup = Startup(StartupOptions(args.db, args.demo, args.tab, restore_state=not args.screenshot), runner(),
+                      progress=progress)
     result: dict[str, int] = {"code": 0}
 
     def finished(window: object, code: int) -> None:

@@ -23,7 +23,7 @@ from fidus_desktop.features.spec import Feature
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.integrations.mt5 import real as real_mt5
 from fidus_desktop.services.base import ServiceContext, utc_now
-from fidus_desktop.services.trading.demo import DEMO_SIM_SEED
+from fidus_desktop.services.trading.demo import demo_terminal
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
@@ -189,7 +189,7 @@ class AppContext:
         """
         if simulated_seed is None and not self.is_demo():
             return TerminalLink(RealTerminal())
-        terminal = SimulatedTerminal(seed=DEMO_SIM_SEED if simulated_seed is None else simulated_seed)
+        terminal = demo_terminal() if simulated_seed is None else SimulatedTerminal(seed=simulated_seed)
         passwords = {login: sim.password for login, sim in terminal.accounts.items()}
         return TerminalLink(terminal, passwords.get, lambda: terminal.now, terminal.advance, terminal.installation)
 

@@ -82,8 +82,9 @@ def test_the_feature_brings_its_demo_builder_in_order(with_memos: None, tmp_path
     try:
         services = Services(ServiceContext(store))
         assert [b.__name__ for b in services.demo_builders()] == [
-            "demo_users", "demo_portfolio", "demo_prospects", "demo_mail_templates", "demo_activities", "demo_agents",
-            "demo_compliance", "demo_readiness", "demo_mt5", "demo_envelopes", "demo_memos"]
+            "demo_users", "demo_portfolio", "demo_personal_data", "demo_prospects", "demo_mail_templates",
+            "demo_activities", "demo_agents", "demo_compliance", "demo_readiness", "demo_mt5", "demo_envelopes",
+            "demo_memos"]
         admin = services.users.create_first_admin("demo.admin", ADMIN_PASSWORD, "Admin")
         maria = services.users.create_user(admin.actor(), "maria.costa", ADMIN_PASSWORD, "portfolio_manager", "Maria")
         run = DemoRun(services, random.Random(1), admin.actor(), {"maria.costa": maria})

@@ -1,4 +1,4 @@
-"""``fidus sign envelopes`` (list) and ``fidus sign envelope create|show|send|sign|decline|void|remind|pdf``, and
+"""``fidus sign envelopes`` (list) and ``fidus sign envelope create|show|send|sign|decline|void|remind|drive|pdf``, and
 ``fidus sign certificate ENVELOPE --out FILE`` (the certificate of completion).
 
 An envelope is named by its id or by its reference, the id's last 12 characters, as the list prints it.
@@ -187,9 +187,11 @@ def _act(args: argparse.Namespace, action: str) -> int:
         elif action == "decline":
             envelope = envelopes.decline(actor, ident, version, args.signer, args.reason)
         elif action == "remind":
-            envelope, due = envelopes.remind(actor, ident, version)
-            print("Reminder recorded for " + ", ".join(s.name for s in due) + "." if due else
-                  "No reminder is due (every pending signer was sent or reminded recently).")
+            reminders = envelopes.remind(actor, ident, version)
+            envelope = reminders.envelope
+            print(reminders.message())
+        elif action == "drive":
+            print(envelopes.upload_to_drive(actor, ident).message())
         elif action == "sign":
             envelope = envelopes.sign(actor, ident, version, args.signer, _capture(args), args.identity,
                                       _values(args.value or []))
@@ -272,7 +274,11 @@ def register(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_show)
     parsers = [listed, certificate, create, show]
-    for name, helptext in (("send", "put a draft out for signature"), ("remind", "record reminders that are due")):
+    for name, helptext in (
+            ("send", "put a draft out for signature"),
+            ("remind", "remind the signers whose reminder is due (e-mailed through the Google outbox when you "
+                       "connected Google)"),
+            ("drive", "queue a completed envelope's documents for the investor's Drive folder")):
         parser = actions.add_parser(name, help=helptext)
         parser.add_argument("envelope", metavar="ENVELOPE")
         parser.set_defaults(func=lambda a, n=name: _act(a, n))

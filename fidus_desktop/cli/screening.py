@@ -79,7 +79,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _alert_row(alert: Alert) -> dict:
-    return {"alert_id": alert.alert_id, "investor": alert.investor_number, "list": alert.list_name,
+    return {"alert_id": alert.alert_id, "investor": alert.investor_number, "owner": alert.owner,
+            "list": alert.list_name,
             "entry_id": alert.entry_id, "matched_name": alert.matched_name, "score": alert.score,
             "status": alert.status, "proposed": alert.proposed, "proposed_by": alert.proposed_by,
             "disposition": alert.disposition, "decided_by": alert.decided_by, "explanation": alert.explanation}
@@ -96,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{summary.remembered} covered by earlier decisions; {summary.open_alerts} alerts open.")
         if open_alerts:
             print_table([_alert_row(a) for a in open_alerts],
-                        ["alert_id", "investor", "list", "entry_id", "matched_name", "score", "status"])
+                        ["alert_id", "investor", "owner", "list", "entry_id", "matched_name", "score", "status"])
     return EXIT_PROBLEM if summary.open_alerts else EXIT_OK
 
 
@@ -107,7 +108,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(rows)
     else:
-        print_table(rows, ["alert_id", "investor", "list", "entry_id", "matched_name", "score", "status",
+        print_table(rows, ["alert_id", "investor", "owner", "list", "entry_id", "matched_name", "score", "status",
                            "disposition"])
     return EXIT_OK
 

@@ -25,6 +25,7 @@ ADMIN = Feature(
                 lambda v: None if v > 0 else f"must be more than 0 minutes, not {v!r}"),
         Setting("backup.folder", str, "", "where automatic backups go; empty: the per-user backup folder"),
         Setting("backup.keep", int, 14, "automatic backups kept", at_least(1)),
+        Setting("backup.every_hours", int, 24, "hours between automatic backups", at_least(1)),
     ),
     doctor=("fidus_desktop.cli.doctor:check_disk", "fidus_desktop.cli.doctor:check_process"),
     announces=("users", "backup"),

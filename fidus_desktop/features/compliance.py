@@ -37,10 +37,12 @@ Q = InvestigationPermission  # Q for inquiry
 
 
 def follow_saved_investors(w: Wiring) -> None:
-    """Every investor created or edited is screened against the current list versions (first, so a new
-    investor's case already counts its alerts); every investor created gets a KYC case."""
+    """Every investor created or edited, and every ownership tree saved, is screened against the current list
+    versions (first, so a new investor's case already counts its alerts); every investor created gets a KYC
+    case."""
     w.services.portfolio.investors.on_saved(w.services.screening.on_investor_saved)
     w.services.portfolio.investors.on_saved(w.services.kyc.on_investor_saved)
+    w.services.kyc_ownership.on_saved(w.services.screening.on_ownership_saved)  # owners are screened too
 
 
 def wire(w: Wiring) -> None:

@@ -31,7 +31,8 @@ PORTFOLIO = Feature(
     },
     tab=TabDecl("portfolio", "Portfolio", "fidus_desktop.ui.portfolio.tab:portfolio_tab"),
     cli=("fidus_desktop.cli.investors", "fidus_desktop.cli.portfolio", "fidus_desktop.cli.reports"),
-    demo=((20, "fidus_desktop.services.portfolio.demo:demo_portfolio"),),
+    demo=((20, "fidus_desktop.services.portfolio.demo:demo_portfolio"),
+          (25, "fidus_desktop.services.portfolio.demo_personal:demo_personal_data")),
     # Stored documents are attached to investors and kept as long as their KYC file.
     personal_data=PersonalDataRegistry.merged([INVESTOR_PERSONAL_DATA, DOCUMENT_PERSONAL_DATA]),
     document_owners={"investor": INVESTORS},

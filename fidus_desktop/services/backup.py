@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fidus_desktop.config.settings import Settings
 from fidus_desktop.security.backup_format import (
     BackupCorrupt,
     BackupReport,
@@ -132,6 +133,41 @@ class BackupService(Service):
             rec.record("backup.restore", "backup", Path(path).name,
                        after={"into": redact(into), "collections": report.collections, "blobs": report.blobs})
         return report
+
+    def configure(self, actor: Actor, settings: Settings, folder: str, keep: int, every_hours: int) -> None:
+        """Set where automatic backups go, how many are kept and how often one is made (this workstation's
+        settings file), audited. The folder must be absolute and writable: it is created and a probe file written
+        before anything is saved. An empty folder means the per-user default."""
+        problems: dict[str, str] = {}
+        text = folder.strip()
+        if text:
+            path = Path(text).expanduser()
+            if not path.is_absolute():
+                problems["folder"] = f"{text!r} is not a full path; choose the folder with Browse…."
+            else:
+                try:
+                    path.mkdir(parents=True, exist_ok=True)
+                    probe = path / ".fidus-write-test"
+                    probe.write_bytes(b"")
+                    probe.unlink()
+                except OSError as exc:
+                    problems["folder"] = (f"Backups cannot be written to {path} ({exc.strerror or exc}); choose a "
+                                          "folder this user may write to.")
+                text = str(path)
+        if keep < 1:
+            problems["keep"] = "Keep at least one backup copy."
+        if every_hours < 1:
+            problems["every_hours"] = "Back up at least once every so many hours (1 or more)."
+        if problems:
+            raise ValidationError(problems)
+        names = ("folder", "keep", "every_hours")  # the settings backup.<name>
+        before = {name: settings.get(f"backup.{name}") for name in names}
+        after = dict(zip(names, (text, keep, every_hours), strict=True))
+        with self.changing(actor, Permission.SETTINGS_MANAGE) as rec:
+            for name, value in after.items():
+                settings.set(f"backup.{name}", value)
+            settings.save()  # a failure here rolls the audit entry back with it
+            rec.record("backup.configure", "backup", "settings", before=before, after=after)
 
     def run_scheduled(self, actor: Actor, folder: Path, passphrase: str, keep: int) -> Path:
         """Today's automatic backup: write, verify, and only then delete copies beyond the newest ``keep``."""

@@ -66,7 +66,7 @@ from fidus_desktop.services.personal_data import (
 )
 from fidus_desktop.services.portfolio.funds import FundService
 from fidus_desktop.services.portfolio.investors import InvestorService
-from fidus_desktop.services.signing import SigningPermission, SigningService
+from fidus_desktop.services.signing import SignedPdf, SigningPermission, SigningService
 from fidus_desktop.store.port import Document, Filter, new_id
 
 ENVELOPES = "signing_envelopes"
@@ -120,6 +120,37 @@ class SignedAgreement:
     envelope_id: str
     signed_at: datetime
     document_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """What ``remind`` did: the signers reminded, those e-mailed through the CRM outbox, and why not the others."""
+
+    envelope: Envelope
+    reminded: tuple[Signer, ...]
+    emailed: tuple[Signer, ...]
+    note: str  # "" when every reminded signer was e-mailed
+
+    def message(self) -> str:
+        if not self.reminded:
+            return "No reminder is due: every pending signer was sent or reminded recently."
+        names = ", ".join(s.name for s in self.reminded)
+        if not self.note:
+            return f"Reminder e-mailed to {names} (queued in the Google outbox)."
+        emailed = f" E-mail queued for {', '.join(s.name for s in self.emailed)}." if self.emailed else ""
+        return f"Reminder for {names}: {self.note}.{emailed}"
+
+
+@dataclass(frozen=True)
+class DriveQueued:
+    queued: int  # newly queued in the outbox
+    already: int  # queued before (at completion or an earlier "Queue to Drive")
+
+    def message(self) -> str:
+        if not self.queued:
+            return f"Already queued for the investor's Drive folder ({self.already} documents)."
+        return (f"Queued {self.queued} documents for the investor's Drive folder"
+                + (f" ({self.already} were queued before)." if self.already else "."))
 
 
 @dataclass(frozen=True)
@@ -433,7 +464,7 @@ class EnvelopeService(Service):
         signer = replace(signer, status=SignerStatus.SIGNED, signed_at=now, identity_check=identity,
                          workstation=actor.workstation, capture_file_id=capture_file["_id"])
         signers = [signer if s.key == signer_key else s for s in envelope.signers]
-        documents, files = list(envelope.documents), []
+        documents, files, signatures = list(envelope.documents), [], []
         locker = locking_signer(envelope.signers)
         for index, document in enumerate(envelope.documents):
             mine = [f for f in envelope.fields_of(signer_key) if f.document == index]
@@ -443,10 +474,11 @@ class EnvelopeService(Service):
                       and (text := field_text(f, values, signer, now)) is not None}
             pdf = form_fields.fill(self._open_unlocked(document.file_id), filled)
             [signature] = [f for f in mine if f.kind is FieldKind.SIGNATURE]
-            signed = self.signing.sign(actor, pdf, SignRequest(
+            signed = self.signing.sign_unrecorded(actor, pdf, SignRequest(
                 signature.field_id, signer.name, reason=f"{envelope.title} ({signer.role.value.replace('_', ' ')})",
                 location=self.office_name, placement=None, drawing_png=image, lock=signer_key == locker,
                 timestamp_url=self.timestamp_url))
+            signatures.append(signed)
             file_id = new_id()
             files.append(self._sealed_file(file_id, envelope_id, signed.data))
             documents[index] = replace(document, sha256_current=signed.sha256_after, file_id=file_id)
@@ -460,17 +492,21 @@ class EnvelopeService(Service):
         certificate = None
         if completing:
             done = from_doc(self._doc(envelope_id) | changes)
-            certificate = self._certificate(actor, done, now)
+            certificate, certificate_signature = self._certificate(actor, done, now)
+            signatures.append(certificate_signature)
             changes["certificate_file_id"] = certificate["_id"]
             changes["completed_at"] = now
+        # One transaction: the version is checked first, then the envelope, its files and the audit of each
+        # signature are saved together; a step refused as stale leaves no trace (the signatures are discarded).
         with self.changing(actor, SigningPermission.SIGN) as rec:
-            for file in [*files, capture_file]:
-                self.files.insert(file)
-            if certificate is not None:
-                self.files.insert(certificate)
+            self._current(envelope_id, version)
             updated = self._write(rec, envelope, changes, "signing.envelope_sign",
                                   {"signer": signer_key, "identity_check": identity, "status": status.value,
                                    "sha256": [d.sha256_current for d in documents]})
+            for file in [*files, capture_file, *([certificate] if certificate is not None else [])]:
+                self.files.insert(file)
+            for signed in signatures:
+                self.signing.record(rec, signed)
             if completing:
                 self._file_with_investor(rec, actor, updated, now)
         if completing:
@@ -479,20 +515,41 @@ class EnvelopeService(Service):
 
     def queue_for_drive(self, actor: Actor, envelope: Envelope) -> int:
         """Queue the signed PDFs and the certificate for the investor's Drive folder through the CRM outbox, when
-        Google is configured and this user connected it and may use it; returns how many were queued (0: not
+        Google is configured and this user connected it and may use it; returns how many are in the outbox (0: not
         connected, which is not an error: the documents are filed with the investor either way)."""
-        if self.google is None or not envelope.investor_id or envelope.status is not EnvelopeStatus.COMPLETED:
+        if not envelope.investor_id or envelope.status is not EnvelopeStatus.COMPLETED or not self._can_email(actor):
             return 0
-        if not allowed(actor.role, "crm.google") or not self.google.status(actor).connected:
-            return 0
+        return len(self._upload(actor, envelope))
+
+    def upload_to_drive(self, actor: Actor, envelope_id: str) -> DriveQueued:
+        """"Queue to Drive" for a completed envelope whose documents were not queued when it completed (its
+        completer had not connected Google): queued now under the outbox's natural keys, so nothing twice."""
+        require(actor, SigningPermission.READ)
+        envelope = from_doc(self._doc(envelope_id))
+        if envelope.status is not EnvelopeStatus.COMPLETED:
+            raise EnvelopeError(f"The envelope is {envelope.status.label.lower()}; its documents go to Drive once it "
+                                "is completed.")
+        if not envelope.investor_id:
+            raise EnvelopeError("The envelope belongs to no investor, so there is no Drive folder to put it in.")
+        if self.google is None or not allowed(actor.role, "crm.google"):
+            raise EnvelopeError("Your role may not use Google; someone who may (CRM → Google) can queue it.")
+        if not self.google.status(actor).connected:
+            raise EnvelopeError("Connect your Google account first (CRM tab → Google, or `fidus google connect`); "
+                                "the documents are filed with the investor meanwhile.")
+        queued = self._upload(actor, envelope)
+        return DriveQueued(sum(1 for new in queued if new), sum(1 for new in queued if not new))
+
+    def _upload(self, actor: Actor, envelope: Envelope) -> list[bool]:
+        """Queue each signed PDF and the certificate; per file, whether it was newly queued."""
+        assert self.google is not None
+        assert envelope.investor_id
         files = [(f"signed {d.name.removesuffix('.pdf')} {envelope.reference}.pdf", d.file_id)
                  for d in envelope.documents]
         certificate = self._doc(envelope.envelope_id).get("certificate_file_id")
         if certificate:
             files.append((f"certificate of completion {envelope.reference}.pdf", certificate))
-        for name, file_id in files:
-            self.google.upload(actor, envelope.investor_id, name, self._open_unlocked(file_id))
-        return len(files)
+        return [self.google.upload(actor, envelope.investor_id, name, self._open_unlocked(file_id))[1]
+                for name, file_id in files]
 
     def decline(self, actor: Actor, envelope_id: str, version: int, signer_key: str, reason: str) -> Envelope:
         require(actor, SigningPermission.SIGN)
@@ -524,20 +581,51 @@ class EnvelopeService(Service):
             "events": [*_events(envelope.events), _event(self.now(), "voided", actor, detail=why)]},
             "signing.envelope_void", {"reason": why}, permission=SigningPermission.VOID)
 
-    def remind(self, actor: Actor, envelope_id: str, version: int) -> tuple[Envelope, tuple[Signer, ...]]:
-        """Record a reminder to every signer whose turn it is and who was not reminded (or sent it) lately."""
+    def remind(self, actor: Actor, envelope_id: str, version: int) -> Reminders:
+        """Remind every signer whose turn it is and who was not reminded (or sent the envelope) lately: recorded
+        (event and audit) and, when ``actor`` has connected Google, an e-mail to each of them queued in the CRM
+        outbox in the same transaction (keyed by envelope, signer and reminder number: queued once)."""
         require(actor, SigningPermission.ENVELOPES)
         envelope = self._current(envelope_id, version)
         now = self.now()
         due = envelope.reminders_due(now, self.reminder_every)
         if not due:
-            return envelope, ()
+            return Reminders(envelope, (), (), "")
         keys = {s.key for s in due}
         signers = [replace(s, reminded_at=now) if s.key in keys else s for s in envelope.signers]
         events = [*envelope.events, *(Event(now, "reminded", actor.username, s.key) for s in due)]
-        updated = self._update(actor, envelope, {"signers": _signers(signers), "events": _events(events)},
-                               "signing.envelope_remind", {"signers": sorted(keys)})
-        return updated, due
+        mail = self._can_email(actor)
+        to_mail = tuple(s for s in due if s.email) if mail else ()
+        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+            updated = self._write(rec, envelope, {"signers": _signers(signers), "events": _events(events)},
+                                  "signing.envelope_remind", {"signers": sorted(keys)})
+            for signer in to_mail:
+                number = sum(1 for e in events if e.action == "reminded" and e.signer == signer.key)
+                self.google.send_notice(actor, f"signing-reminder:{envelope.envelope_id}:{signer.key}:{number}",
+                                        signer.email, *self._reminder_text(envelope, signer),
+                                        party_id=envelope.investor_id)
+        if not mail:
+            note = "recorded; connect Google to e-mail reminders"
+        elif len(to_mail) < len(due):
+            note = ("recorded; no e-mail address for "
+                    + ", ".join(s.name for s in due if s not in to_mail) + " (add one to e-mail them)")
+        else:
+            note = ""
+        return Reminders(updated, due, to_mail, note)
+
+    def _can_email(self, actor: Actor) -> bool:
+        """Whether ``actor`` can queue Google e-mail: Google configured, permitted and connected."""
+        return (self.google is not None and allowed(actor.role, "crm.google")
+                and self.google.status(actor).connected)
+
+    def _reminder_text(self, envelope: Envelope, signer: Signer) -> tuple[str, str]:
+        """The reminder's subject and text. Signing happens in the office, so it asks the signer to arrange it."""
+        subject = f"Reminder: {envelope.title} awaits your signature"
+        expiry = f" It can be signed until {envelope.expires_at:%Y-%m-%d}." if envelope.expires_at else ""
+        body = (f"Dear {signer.name},\n\n{envelope.title} is waiting for your signature as "
+                f"{signer.role.value.replace('_', ' ')}.{expiry} Please contact us to arrange signing at our "
+                f"office.\n\nReference: {envelope.reference}\n\n{self.office_name}\n")
+        return subject, body
 
     def reminders_due(self, actor: Actor) -> list[tuple[Envelope, tuple[Signer, ...]]]:
         require(actor, SigningPermission.READ)
@@ -615,15 +703,16 @@ class EnvelopeService(Service):
                               "for the data key. An administrator enrols it under Admin → Keys.")
         return content
 
-    def _certificate(self, actor: Actor, envelope: Envelope, now: datetime) -> Document:
+    def _certificate(self, actor: Actor, envelope: Envelope, now: datetime) -> tuple[Document, SignedPdf]:
+        """The signed certificate of completion as a sealed file, and its signature for the caller to audit."""
         investor = self.investors.get(actor, envelope.investor_id).name if envelope.investor_id else ""
         pdf = completion_certificate.render(envelope, investor, now, self.office_name,
                                             self.ctx.audit.for_entity(ENTITY, envelope.envelope_id))
-        signed = self.signing.sign(actor, pdf, SignRequest("Certificate", self.office_name,
-                                                           reason="Certificate of completion",
-                                                           placement=None, lock=True,
-                                                           timestamp_url=self.timestamp_url))
-        return self._sealed_file(new_id(), envelope.envelope_id, signed.data)
+        signed = self.signing.sign_unrecorded(actor, pdf, SignRequest("Certificate", self.office_name,
+                                                                      reason="Certificate of completion",
+                                                                      placement=None, lock=True,
+                                                                      timestamp_url=self.timestamp_url))
+        return self._sealed_file(new_id(), envelope.envelope_id, signed.data), signed
 
     def _file_with_investor(self, rec: ChangeRecorder, actor: Actor, envelope: Envelope, now: datetime) -> None:
         if not envelope.investor_id:

@@ -28,7 +28,7 @@ from fidus_desktop.integrations.signing.certificates import (
 from fidus_desktop.integrations.signing.pades import Placement, SignRequest, sign_pdf
 from fidus_desktop.integrations.signing.validation import SignatureReport, validate_pdf
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
 from fidus_desktop.services.permissions import require
 from fidus_desktop.services.personal_data import Locked, PersonalDataRegistry, PersonalField, Vault, VaultLocked
 from fidus_desktop.store.port import Document, new_id
@@ -73,6 +73,9 @@ class SignedPdf:
     sha256_before: str
     sha256_after: str
     certificate: CertificateInfo | None  # None: signed with a PKCS#12 given for this one signature
+    field: str = ""  # what the audit entry keeps: the signature field, certificate fingerprint, lock
+    fingerprint: str = ""
+    locked: bool = False
 
 
 class SigningService(Service):
@@ -142,7 +145,17 @@ class SigningService(Service):
     def sign(self, actor: Actor, pdf: bytes, request: SignRequest, pkcs12: bytes | None = None,
              pkcs12_passphrase: str | None = None) -> SignedPdf:
         """``pdf`` signed with the office certificate, or with the key and certificate of ``pkcs12`` given for
-        this one signature."""
+        this one signature; audited at once."""
+        signed = self.sign_unrecorded(actor, pdf, request, pkcs12, pkcs12_passphrase)
+        with self.changing(actor, SigningPermission.SIGN) as rec:
+            self.record(rec, signed)
+        return signed
+
+    def sign_unrecorded(self, actor: Actor, pdf: bytes, request: SignRequest, pkcs12: bytes | None = None,
+                        pkcs12_passphrase: str | None = None) -> SignedPdf:
+        """Like ``sign``, but the caller audits it with ``record`` in the transaction that saves the signed PDF,
+        so a save refused (a stale envelope) leaves no audit entry for a signature that was never kept. Nothing
+        is written here: the slow signing stays outside any transaction."""
         require(actor, SigningPermission.SIGN)
         info = None
         certificate = load_pkcs12(pkcs12, pkcs12_passphrase) if pkcs12 is not None else None
@@ -158,12 +171,16 @@ class SigningService(Service):
             certificate = OfficeCertificate(doc["certificate"], key, tuple(doc.get("chain") or ()))
             info = CertificateInfo.from_doc(doc)
         signed = sign_pdf(pdf, certificate, request)
-        result = SignedPdf(signed, _sha256(pdf), _sha256(signed), info)
-        with self.changing(actor, SigningPermission.SIGN) as rec:
-            rec.record("signing.sign", "pdf", result.sha256_before, after={
-                "sha256_after": result.sha256_after, "field": request.field_name,
-                "certificate": certificate.fingerprint, "locked": request.lock})
-        return result
+        return SignedPdf(signed, _sha256(pdf), _sha256(signed), info, request.field_name, certificate.fingerprint,
+                         request.lock)
+
+    @staticmethod
+    def record(rec: ChangeRecorder, signed: SignedPdf) -> None:
+        """The audit entry of a signature (hashes, field, certificate; never the content), in the caller's
+        transaction."""
+        rec.record("signing.sign", "pdf", signed.sha256_before, after={
+            "sha256_after": signed.sha256_after, "field": signed.field, "certificate": signed.fingerprint,
+            "locked": signed.locked})
 
     def verify(self, actor: Actor, pdf: bytes) -> list[SignatureReport]:
         require(actor, SigningPermission.VERIFY)

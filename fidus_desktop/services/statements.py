@@ -35,6 +35,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from fidus_desktop.domain.analytics.returns import time_weighted_return
+from fidus_desktop.domain.analytics.series import AnalyticsInputError
+from fidus_desktop.domain.analytics.xirr import XirrError, xirr
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.reports.periods import ReportPeriod
 from fidus_desktop.services.actor import Actor
@@ -46,6 +49,7 @@ from fidus_desktop.services.portfolio.figures import REPORTING_CURRENCY, Kpis
 from fidus_desktop.services.portfolio.funds import ShareClass
 
 UNSETTLED = ("pending", "approved")
+DAYS_PER_YEAR = 365.0  # the year xirr discounts over
 FEE_REASONS = ("performance_fee", "fee")  # unit movements that pay a fee: shown as fees, not redemptions
 
 
@@ -152,6 +156,25 @@ class StatementData:
 
 
 @dataclass(frozen=True)
+class InvestorOverview:
+    """An investor's position since the first investment: the statement of that period and their own returns.
+
+    ``time_weighted`` chains the investor's daily value (units × NAV, in the statement currency) net of their
+    own cash flows: it is the return of their holdings, whatever the timing of their money (not annualised).
+    ``money_weighted`` is the annual internal rate of return of what they paid in and took out, with the
+    closing value as the last inflow: it depends on that timing. Under a year it is stated for the period, not
+    annualised (``money_weighted_annualised`` False), as a few days' rate compounded to a year says nothing.
+    Cash flows are what left or reached the investor (a subscription's gross amount, a redemption's net
+    proceeds); None when there is too little to say.
+    """
+
+    statement: StatementData | None  # None: the investor never held units
+    time_weighted: float | None
+    money_weighted: float | None
+    money_weighted_annualised: bool = False
+
+
+@dataclass(frozen=True)
 class FactsheetClass:
     code: str
     name: str
@@ -246,6 +269,68 @@ class StatementService:
             holdings=tuple(holdings), transactions=tuple(transactions), performance=tuple(performance),
             fees=tuple(fees), notes=tuple(notes), opening_holdings=tuple(opening),
             reconciliation=tuple(reconciliation))
+
+    def investor_overview(self, actor: Actor, investor_id: str) -> InvestorOverview:
+        """The investor view's figures: ``statement_data`` from the first unit movement to the latest NAV."""
+        self.check_investor(actor, investor_id)
+        movements = self.p.dealing.unit_movements(actor, investor_id)
+        latest = self.p.navs.latest_date()
+        if not movements or latest is None or movements[0].value_date > latest:
+            return InvestorOverview(None, None, None)
+        first = movements[0].value_date
+        statement = self.statement_data(actor, investor_id, ReportPeriod("since the first investment", first,
+                                                                         latest))
+        flows = self._investor_flows(movements, statement.valuation_date, statement.currency)
+        values = self._investor_values(movements, first, statement.valuation_date, statement.currency)
+        time_weighted: float | None = None
+        if len(values) >= 2:
+            time_weighted = time_weighted_return(values, flows).total_return
+        money_weighted: float | None = None
+        years = (statement.valuation_date - first).days / DAYS_PER_YEAR
+        try:
+            money_weighted = xirr([*((day, -amount) for day, amount in flows.items()),
+                                   (statement.valuation_date, statement.closing_value)])
+        except (XirrError, AnalyticsInputError):
+            pass
+        if money_weighted is not None and years < 1:
+            money_weighted = (1 + money_weighted) ** years - 1
+        return InvestorOverview(statement, time_weighted, money_weighted, years >= 1)
+
+    def _investor_flows(self, movements: list[UnitMovement], end: date, ccy: str) -> dict[date, Decimal]:
+        """Net money the investor put in (+) or took out (−) per dealing date, in ``ccy``; fee units are not cash."""
+        flows: dict[date, Decimal] = {}
+        for m in movements:
+            if m.value_date > end or m.reason in FEE_REASONS:
+                continue
+            share_class = self.p.funds.get_class(m.class_id)
+            deal = (m.transaction.deal or {}) if m.transaction else {}
+            cash = deal.get("gross") if m.reason == "subscription" else deal.get("net") if m.reason == "redemption" \
+                else None
+            if cash is None:  # a switch or transfer leg: the units at the NAV they dealt at
+                point = self.p.navs.latest(m.class_id, m.value_date)
+                cash = abs(m.units) * point.nav_per_unit if point else Decimal(0)
+            amount = self.p.fx.convert(Money(Decimal(cash), share_class.currency), ccy, m.value_date)[0].amount
+            flows[m.value_date] = flows.get(m.value_date, Decimal(0)) + (amount if m.units > 0 else -amount)
+        return flows
+
+    def _investor_values(self, movements: list[UnitMovement], first: date, end: date, ccy: str
+                         ) -> dict[date, Decimal]:
+        """The investor's value on the day before ``first`` (0) and on every NAV date of their classes up to ``end``."""
+        classes = {m.class_id: self.p.funds.get_class(m.class_id) for m in movements}
+        series = {class_id: self.p.navs.series(class_id, first, end) for class_id in classes}
+        days = sorted({first, *(d for navs in series.values() for d in navs), *(m.value_date for m in movements
+                                                                               if first <= m.value_date <= end)})
+        values = {first - timedelta(days=1): Decimal(0)}
+        for day in days:
+            held = units_held(movements, day)
+            total = Decimal(0)
+            for class_id, units in held.items():
+                point = self.p.navs.latest(class_id, day)
+                if point is not None and units:
+                    money = Money(units * point.nav_per_unit, classes[class_id].currency)
+                    total += self.p.fx.convert(money, ccy, day)[0].amount
+            values[day] = total
+        return values
 
     def _fx_notes(self, valued: list[tuple[HoldingLine, date]], ccy: str) -> list[str]:
         """Which earlier rate was used where a valuation date has no FX rate of its own (weekend, holiday)."""

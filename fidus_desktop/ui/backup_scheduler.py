@@ -1,5 +1,6 @@
-"""Automatic daily backups for a signed-in session: checked hourly, run in the worker, into ``backup.folder``
-keeping ``backup.keep`` copies (the oldest is deleted only after the new one verified).
+"""Automatic backups for a signed-in session (every ``backup.every_hours``, daily by default): checked hourly,
+run in the worker, into ``backup.folder`` keeping ``backup.keep`` copies (the oldest is deleted only after the
+new one verified).
 
 One scheduler per signed-in session (``UiSession.backups``): the main window starts it and stops it on close
 or sign-out, and Admin → Backups uses the same one for "Back up now". Backups run as the signed-in user, so
@@ -27,7 +28,6 @@ from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.errors import describe_error
 
 PASSPHRASE_SECRET = "backup-passphrase"  # noqa: S105 - the keyring entry's name, not a secret
-DAILY = timedelta(days=1)
 CHECK_EVERY_MS = 60 * 60 * 1000
 OFF_TEXT = "Automatic backup: off, no backup passphrase is set (Admin → Backups)"
 
@@ -93,6 +93,10 @@ class BackupScheduler(QObject):
     def keep(self) -> int:
         return int(self.context.settings.get("backup.keep", 14))
 
+    def every(self) -> timedelta:
+        """How long after the newest backup the next is due (setting ``backup.every_hours``)."""
+        return timedelta(hours=int(self.context.settings.get("backup.every_hours", 24)))
+
     def passphrase(self) -> str | None:
         try:
             return self.context.secrets.get(PASSPHRASE_SECRET)
@@ -107,10 +111,10 @@ class BackupScheduler(QObject):
 
     def due(self, now: datetime) -> bool:
         last = self.last_backup()
-        return last is None or now - last >= DAILY
+        return last is None or now - last >= self.every()
 
     def check(self) -> None:
-        """In the worker: back up if a day passed since the newest backup in the folder."""
+        """In the worker: back up if ``every()`` passed since the newest backup in the folder."""
         self._submit(self.actor, lambda: self.due(self.now()))
 
     def run_now(self, actor: Actor) -> bool:

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
 from fidus_desktop.bootstrap import AppContext, demo_database_path, open_context
 from fidus_desktop.config.paths import AppPaths
+from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.errors import is_expected, report
+from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.users import User
 from fidus_desktop.store.errors import StorageError
@@ -41,6 +43,7 @@ from fidus_desktop.ui.main_window import MainWindow
 from fidus_desktop.ui.mfa_dialogs import TotpEnrolmentDialog
 from fidus_desktop.ui.password_change import ChangePasswordDialog
 from fidus_desktop.ui.session import UiSession
+from fidus_desktop.ui.splash import progress_dialog
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +82,15 @@ class Startup(QObject):
     finished = Signal(object, int)
     awaiting_input = Signal(object)
 
-    def __init__(self, options: StartupOptions, runner: Runner, parent_widget: QWidget | None = None) -> None:
+    def __init__(self, options: StartupOptions, runner: Runner, parent_widget: QWidget | None = None,
+                 progress: QProgressDialog | None = None) -> None:
+        """``progress``: the window ``ui.splash.show_starting`` painted before the imports, reused for the steps."""
         super().__init__()
         self.options, self.runner, self.parent_widget = options, runner, parent_widget
         self.context: AppContext | None = None
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
-        self.progress = QProgressDialog("Opening the database…", "", 0, 0, parent_widget)
-        self.progress.setObjectName("startupProgress")
-        self.progress.setWindowTitle("FIDUS Desktop")
-        self.progress.setCancelButton(None)
-        self.progress.setWindowModality(Qt.WindowModality.ApplicationModal)
-        self.progress.setMinimumDuration(400)
+        self.progress = progress or progress_dialog(parent_widget, "Opening the database…")
 
     def start(self) -> None:
         opts = self.options
@@ -99,7 +99,9 @@ class Startup(QObject):
             if not opts.demo:
                 ctx = open_context(opts.db_uri)
                 return ctx, None, ctx.services.users.count() > 0
-            ctx = open_context(fresh_demo_uri(AppPaths.for_user()))
+            # The demo keeps its secrets (its data key above all) in memory: it is rebuilt on every start, and
+            # leaves nothing in the workstation's keyring.
+            ctx = open_context(fresh_demo_uri(AppPaths.for_user()), secrets=SecretStore(InMemoryKeyring()))
             return ctx, load_demo(ctx.services).made["admin"], True
 
         label = "Building the demo office…" if opts.demo else "Opening the database…"

@@ -40,6 +40,7 @@ class StatusPanel(QStatusBar):
         self.addWidget(self.backend, 1)
         self.addWidget(self.connection)
         self.addWidget(self.backup, 1)
+        self.messageChanged.connect(self._message_changed)
         if session.backups is not None:
             session.backups.status.connect(self.show_backup)
         self.items: dict[str, QWidget] = {}
@@ -55,6 +56,13 @@ class StatusPanel(QStatusBar):
         self.timer.timeout.connect(self.check_connection)
         self.timer.start()
         self.check_connection()
+
+    def _message_changed(self, text: str) -> None:
+        """The left-hand slots give way to a message and come back after it. Qt hides them itself, but only
+        those visible at that moment (not before the window is shown), and a later re-layout shows them again
+        over the message; hiding them explicitly here holds in both cases."""
+        for slot in (self.backend, self.connection, self.backup):
+            slot.setVisible(not text)
 
     def _slot(self, name: str, text: str, style: str = SLOT_STYLE, *, elide: Qt.TextElideMode | None = None
               ) -> QLabel:

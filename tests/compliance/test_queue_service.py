@@ -42,3 +42,25 @@ def test_each_role_sees_its_part(app_context: AppContext, admin: Actor) -> None:
     reviews = services.compliance_queue.queue(LENA).of(Section.REVIEWS)
     assert [(r.what, r.mine) for r in reviews] == [(f"Identity document expires on {soon}", True)]
     assert services.compliance_queue.queue(OMAR).count() == 3  # the case, the alert, the expiry
+
+
+def test_cases_show_since_when_they_wait(app_context: AppContext, admin: Actor) -> None:
+    services = app_context.services
+    services.portfolio.investors.create_investor(admin, "INV-2", "Anna Berg", "individual")
+    kyc = services.kyc
+    case = kyc.case_for(OLGA, "INV-2")
+    assert case.changed_at is not None  # stamped when opened
+    opened = case.changed_at
+    before = kyc.now()
+    case = kyc.submit(OLGA, case.case_id, case.version)
+    after = kyc.now()
+    assert case.submitted_at is not None
+    assert before <= case.submitted_at <= after
+    assert case.changed_at is not None
+    assert opened <= case.submitted_at <= case.changed_at <= after
+    [waiting] = services.compliance_queue.queue(OMAR).of(Section.CASES)
+    assert waiting.since == case.submitted_at  # "Case in review" since it was submitted
+    case = kyc.reject(OMAR, case.case_id, case.version, "unreadable scans", reopen=True)
+    assert case.submitted_at is not None  # the last submission is kept; the change is newer
+    assert case.changed_at is not None
+    assert case.changed_at >= case.submitted_at

@@ -55,6 +55,7 @@ def test_account_positions_and_quote_from_replay():
     assert position.side is Side.BUY
     assert position.profit == Decimal("49.52")
     assert position.opened == datetime(2024, 3, 28, 6, 10, tzinfo=UTC)
+    assert position.digits is None  # recorded before FIDUS read symbol_info: prices shown as stored
     quote = session.quote("USDJPY")
     assert quote.bid == Decimal("151.45")
     assert quote.ask == Decimal("151.462")
@@ -211,3 +212,23 @@ def test_a_zero_tick_of_a_freshly_selected_symbol_is_no_quote():
             return True
 
     assert Mt5Session(Fresh(), UTC2).quotes(["EURGBP"]) == {}
+
+
+def test_positions_carry_their_symbols_digits_from_the_terminal():
+    """The simulated market quotes GBPUSD with 5 decimals and US500 with 2: positions say so, and the Trading
+    tab's price columns keep trailing zeros (1.33900, not 1.339)."""
+    from fidus_desktop.integrations.mt5 import SimulatedTerminal
+    from fidus_desktop.integrations.mt5.sim_market import DEFAULT_SYMBOLS
+    from fidus_desktop.ui.trading.models import quoted
+
+    terminal = SimulatedTerminal(seed=50)
+    sim = next(iter(terminal.accounts.values()))
+    session = Mt5Session(terminal, sim.policy)
+    session.connect(login=sim.login, password=sim.password, server=sim.server)
+    expected = {s.name: s.digits for s in DEFAULT_SYMBOLS}
+    positions = session.positions()
+    assert positions
+    for position in positions:
+        assert position.digits == expected[position.symbol]
+    assert quoted(Decimal("1.339"), 5) == "1.33900"
+    assert quoted(Decimal("1.339"), None) == "1.339"

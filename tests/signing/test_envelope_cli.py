@@ -70,6 +70,9 @@ def test_a_subscription_agreement_from_create_to_certificate(office: list[str], 
     assert "s1 Ann Smith (investor, order 1): signed" in out
     code, out = run(office, capsys, "sign", "envelopes", "--status", "completed")
     assert short in out
+    code, out = run(office, capsys, "sign", "envelope", "drive", short)  # Google is not configured here
+    assert code == 2
+    assert "Connect your Google account first" in out or "may not use Google" in out
 
 
 def test_a_pdf_with_placed_fields_declined_and_voided(office: list[str], tmp_path: Path,

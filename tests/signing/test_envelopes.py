@@ -16,10 +16,12 @@ from fidus_desktop.domain.signing.envelopes import Envelope, EnvelopeError, Enve
 from fidus_desktop.integrations.signing.validation import validate_pdf
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.crm.google import GoogleService
 from fidus_desktop.services.envelopes import EnvelopeFilter, SignerInput
 from fidus_desktop.services.signing import SigningPermission
 from tests.signing.envelope_office import BACK, DRAWN, OFFICER, PM, TYPED, EnvelopeOffice, build, subscription
 from tests.signing.test_pades import agreement
+from tests.support.google import FakeConnector
 from tests.support.permission_matrix import assert_permission_matrix
 from tests.support.tools import require_tool
 
@@ -211,16 +213,101 @@ def test_a_stale_version_is_refused_and_nothing_changes(office: EnvelopeOffice) 
     assert office.envelopes.get(PM, envelope.envelope_id).status is EnvelopeStatus.VOIDED
 
 
+def test_a_signing_step_refused_as_stale_leaves_no_signature_audit_file_or_change(
+    office: EnvelopeOffice, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    envelope = office.envelopes.send(PM, *_ids(subscription(office, parallel=True)))
+    signing = office.envelopes.signing
+    sign = signing.sign_unrecorded
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        """Another workstation changes the envelope while this one signs (the slow part, outside the lock)."""
+        office.envelopes.viewed(BACK, envelope.envelope_id, "s2")
+        return sign(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(signing, "sign_unrecorded", meanwhile)
+    audit, files = office.ctx.store.collection("audit"), office.ctx.store.collection("signing_files")
+    before = (audit.count({"action": "signing.sign"}), files.count())
+    with pytest.raises(EnvelopeError, match="changed by someone else meanwhile"):
+        office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "Known client")
+    assert (audit.count({"action": "signing.sign"}), files.count()) == before
+    after = office.envelopes.get(PM, envelope.envelope_id)
+    assert after.signer("s1").status is SignerStatus.PENDING
+    assert after.documents == envelope.documents
+    monkeypatch.undo()
+    signed = office.envelopes.sign(BACK, envelope.envelope_id, after.version, "s1", TYPED, "Known client")
+    assert audit.count({"action": "signing.sign"}) == before[0] + 1  # the kept signature is audited, in its save
+    [entry] = audit.find({"action": "signing.sign"}, sort=[("seq", -1)], limit=1)
+    assert entry["after"]["sha256_after"] == signed.documents[0].sha256_current
+
+
 def test_reminders_fall_due_for_the_signers_whose_turn_it_is(office: EnvelopeOffice) -> None:
     envelope = office.envelopes.send(PM, *_ids(subscription(office)))
     assert office.envelopes.reminders_due(PM) == []
     later(office, days=4)
     [(due_envelope, due)] = office.envelopes.reminders_due(PM)
     assert [s.key for s in due] == ["s1"]
-    envelope, reminded = office.envelopes.remind(PM, envelope.envelope_id, due_envelope.version)
-    assert [s.key for s in reminded] == ["s1"]
-    assert envelope.signer("s1").reminded_at is not None
+    reminders = office.envelopes.remind(PM, envelope.envelope_id, due_envelope.version)
+    assert [s.key for s in reminders.reminded] == ["s1"]
+    assert reminders.envelope.signer("s1").reminded_at is not None
     assert office.envelopes.reminders_due(PM) == []
+    # no Google service here: recorded, and the user is told so rather than led to believe it was sent
+    assert (reminders.emailed, reminders.note) == ((), "recorded; connect Google to e-mail reminders")
+    assert reminders.message() == "Reminder for Ann Smith: recorded; connect Google to e-mail reminders."
+
+
+def with_google(office: EnvelopeOffice) -> FakeConnector:
+    """The envelope service wired to a GoogleService over a fake Google (nobody connected yet)."""
+    services = office.ctx.services
+    connector = FakeConnector()
+    office.envelopes.google = GoogleService(services.ctx, services.crm_outbox, connector,
+                                            investors=services.portfolio.investors)
+    return connector
+
+
+def test_reminders_are_e_mailed_through_the_outbox_once_the_user_connected_google(office: EnvelopeOffice) -> None:
+    connector = with_google(office)
+    outbox = office.ctx.store.collection("crm_outbox")
+    signers = [SignerInput("Ann Smith", "ann@example.com", "investor", 1),
+               SignerInput("Walter White", "", "witness", 1)]
+    envelope = office.envelopes.create_from_template(PM, "kyc_declaration", office.ann.investor_id, signers)
+    envelope = office.envelopes.send(PM, *_ids(envelope))
+    later(office, days=4)
+    first = office.envelopes.remind(BACK, *_ids(envelope))
+    assert [s.key for s in first.reminded] == ["s1", "s2"]
+    assert first.note == "recorded; connect Google to e-mail reminders"
+    assert outbox.count() == 0
+    office.envelopes.google.connect(BACK)
+    later(office, days=8)
+    second = office.envelopes.remind(BACK, *_ids(first.envelope))
+    assert [s.name for s in second.emailed] == ["Ann Smith"]  # the witness has no address: said so
+    assert second.note == "recorded; no e-mail address for Walter White (add one to e-mail them)"
+    [job] = outbox.find({"kind": "gmail.send"})
+    assert job["key"] == f"signing-reminder:{envelope.envelope_id}:s1:2"  # envelope, signer, second reminder
+    assert (job["payload"]["to"], job["party_id"], job["owner"]) == ("ann@example.com", office.ann.investor_id,
+                                                                     "lena")
+    assert envelope.reference in job["payload"]["body"]
+    assert "Dear Ann Smith" in job["payload"]["body"]
+    # the same reminder queued again (a retried call, another workstation) is the job already there
+    again, new = office.envelopes.google.send_notice(BACK, job["key"], "ann@example.com", "x", "y")
+    assert (again.job_id, new) == (job["_id"], False)
+    assert office.envelopes.remind(BACK, *_ids(second.envelope)).reminded == ()  # not due again yet
+    assert office.envelopes.google.run_outbox(BACK).done == 1
+    assert [m.subject for m in connector.google.sent] == [f"Reminder: {envelope.title} awaits your signature"]
+    actions = [d["action"] for d in office.ctx.store.collection("audit").find(sort=[("seq", 1)])]
+    assert actions.count("signing.envelope_remind") == 2
+    assert "crm.outbox_queue" in actions
+
+
+def test_a_stale_reminder_queues_no_e_mail(office: EnvelopeOffice) -> None:
+    with_google(office)
+    office.envelopes.google.connect(BACK)
+    envelope = office.envelopes.send(PM, *_ids(subscription(office)))
+    later(office, days=4)
+    office.envelopes.viewed(BACK, envelope.envelope_id, "s1")  # someone else changed it meanwhile
+    with pytest.raises(EnvelopeError, match="changed by someone else"):
+        office.envelopes.remind(BACK, *_ids(envelope))
+    assert office.ctx.store.collection("crm_outbox").count() == 0
 
 
 def test_who_may_do_what(office: EnvelopeOffice) -> None:
@@ -280,13 +367,7 @@ def test_erasing_the_investor_blanks_their_envelopes_and_deletes_the_pdfs(office
 def test_a_completed_envelope_is_queued_for_the_investors_drive_folder_when_google_is_connected(
     office: EnvelopeOffice,
 ) -> None:
-    from fidus_desktop.services.crm.google import GoogleService
-    from tests.support.google import FakeConnector
-
-    services = office.ctx.services
-    connector = FakeConnector()
-    office.envelopes.google = GoogleService(services.ctx, services.crm_outbox, connector,
-                                            investors=services.portfolio.investors)
+    with_google(office)
     outbox = office.ctx.store.collection("crm_outbox")
     envelope = office.envelopes.send(PM, *_ids(subscription(office)))
     envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "Known client")
@@ -305,3 +386,24 @@ def test_a_completed_envelope_is_queued_for_the_investors_drive_folder_when_goog
     second = office.envelopes.sign(BACK, second.envelope_id, second.version, "s1", TYPED, "Known client")
     office.envelopes.sign(BACK, second.envelope_id, second.version, "s2", TYPED, "Known client")
     assert outbox.count({"kind": "drive.upload"}) == 4  # connected: completing queues them by itself
+
+
+def test_queue_to_drive_later_for_an_envelope_completed_before_google_was_connected(office: EnvelopeOffice) -> None:
+    with_google(office)
+    outbox = office.ctx.store.collection("crm_outbox")
+    envelope = office.envelopes.send(PM, *_ids(subscription(office, parallel=True)))
+    with pytest.raises(EnvelopeError, match="completed"):
+        office.envelopes.upload_to_drive(BACK, envelope.envelope_id)
+    envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "Known client")
+    envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s2", TYPED, "Known client")
+    with pytest.raises(EnvelopeError, match="Connect your Google account first"):
+        office.envelopes.upload_to_drive(BACK, envelope.envelope_id)
+    with pytest.raises(EnvelopeError, match="may not use Google"):
+        office.envelopes.upload_to_drive(OFFICER, envelope.envelope_id)
+    office.envelopes.google.connect(BACK)
+    done = office.envelopes.upload_to_drive(BACK, envelope.envelope_id)
+    assert (done.queued, done.already) == (2, 0)
+    assert done.message() == "Queued 2 documents for the investor's Drive folder."
+    assert office.envelopes.upload_to_drive(BACK, envelope.envelope_id).message() == (
+        "Already queued for the investor's Drive folder (2 documents).")
+    assert outbox.count({"kind": "drive.upload"}) == 2

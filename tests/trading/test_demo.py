@@ -42,3 +42,16 @@ def test_demo_maps_simulated_accounts_to_demo_funds_and_syncs_history(demo_datab
         assert {login: trading.sync.deal_count(login) for login in accounts} == demo_database.mt5_deals
         assert trading.analytics.account(actor, 5001001).true_pnl is not None
         assert_coverage_counts_mapped_equity(services, actor)
+
+
+def test_the_demo_mt5_history_ends_where_the_portfolio_data_ends(demo_db: Path) -> None:
+    """One demo timeline: the synced deals run up to the last NAV date, not to a 2024 of their own."""
+    from fidus_desktop.services.portfolio.demo import END
+
+    with open_demo(demo_db) as (services, actor):
+        deals = list(services.ctx.store.collection("mt5_deals").iter_all())
+        last = max(doc["time"] for doc in deals).date()
+        first = min(doc["time"] for doc in deals).date()
+        assert END - timedelta(days=3) <= last <= END
+        assert first >= END - timedelta(days=170)
+        assert services.portfolio.figures.total_aum(actor).on == END

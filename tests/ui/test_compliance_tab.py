@@ -290,3 +290,16 @@ def test_a_cancelled_import_writes_nothing_and_an_import_reports_what_it_did(
     assert "Screened 1 investor(s): 0 hit(s)" in view.screening.run_note.text()
     assert view.screening.import_button.isEnabled()
     assert not view.screening.progress.isVisible()
+
+
+def test_my_queue_says_since_when_a_case_waits(qtbot: QtBot, office: AppContext, admin: Actor) -> None:
+    office.services.portfolio.investors.create_investor(admin, "INV-3", "Anna Berg", "individual")
+    kyc = office.services.kyc
+    case = kyc.case_for(OLGA, "INV-3")
+    case = kyc.submit(OLGA, case.case_id, case.version)
+    assert case.submitted_at is not None
+    checker = tab(qtbot, office, OMAR)
+    assert checker.queue is not None
+    cases = checker.queue.models[Section.CASES]
+    assert cases.data(cases.index(0, 1)) == "Case in review, submitted by olga"
+    assert cases.data(cases.index(0, 2)) == f"{case.submitted_at.astimezone():%Y-%m-%d %H:%M}"

@@ -11,7 +11,7 @@ import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialogButtonBox, QWizard
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWizard
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.app import main
@@ -217,3 +217,23 @@ def test_screenshot_of_a_database_that_needs_a_sign_in_shows_that_dialog(tmp_pat
     assert done.returncode == 0, done.stderr
     assert "needs a sign-in" in done.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_message_shown_before_the_window_does_not_sit_under_the_slots(
+    qtbot: QtBot, app_context: AppContext, admin: Actor
+) -> None:
+    """A reminder at sign-in reaches the status bar before the window is shown, and a re-layout comes after it:
+    the left-hand slots still give way to the message (they were drawn over it), and come back after it."""
+    win = MainWindow(UiSession(app_context, admin, InlineRunner()))
+    qtbot.addWidget(win)
+    win.statusBar().showMessage("3 follow-ups due: see My day in the CRM tab", 10_000)
+    win.show()
+    status = win.status_panel
+    assert status.currentMessage() == "3 follow-ups due: see My day in the CRM tab"
+    assert not status.backend.isVisible()
+    assert status.user.isVisible()  # the permanent slots stay
+    status.addPermanentWidget(QLabel("a feature's slot, added later"))  # a re-layout queues its children's show
+    QApplication.processEvents()
+    assert not status.backend.isVisible()
+    status.clearMessage()
+    assert status.backend.isVisible()

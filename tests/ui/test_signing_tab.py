@@ -241,8 +241,38 @@ def test_the_list_says_when_a_reminder_is_due_and_records_it(qtbot: QtBot, offic
     assert view.model.data(view.model.index(0, 2)) == "Ann Smith (reminder due)"
     view.table.selectRow(0)
     view.buttons["remind"].trigger()
-    assert view.count_label.text() == "Reminder recorded for Ann Smith."
+    assert view.count_label.text() == "Reminder for Ann Smith: recorded; connect Google to e-mail reminders."
     assert view.model.data(view.model.index(0, 2)) == "Ann Smith"  # reloaded: the reminder was announced
+
+
+def test_queue_to_drive_for_a_completed_envelope_once_google_is_connected(qtbot: QtBot,
+                                                                          office: EnvelopeOffice) -> None:
+    from tests.signing.test_envelopes import with_google
+
+    with_google(office)
+    envelope = office.envelopes.send(PM, *_ids(subscription(office, parallel=True)))
+    window = tab(qtbot, office, BACK)
+    view = window.envelopes
+    assert view is not None
+    view.table.selectRow(0)
+    assert not view.buttons["drive"].isEnabled()  # out for signature: nothing to upload yet
+    envelope = office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s1", TYPED, "Known client")
+    office.envelopes.sign(BACK, envelope.envelope_id, envelope.version, "s2", TYPED, "Known client")
+    view.model.refresh()
+    qtbot.waitUntil(lambda: view.model.data(view.model.index(0, 1)) == "Completed")
+    view.table.selectRow(0)
+    assert view.buttons["drive"].isEnabled()
+    view.buttons["drive"].trigger()  # not connected: the service says how to connect; nothing queued
+    assert office.ctx.store.collection("crm_outbox").count() == 0
+    office.envelopes.google.connect(BACK)
+    view.buttons["drive"].trigger()
+    assert view.count_label.text() == "Queued 2 documents for the investor's Drive folder."
+    assert office.ctx.store.collection("crm_outbox").count({"kind": "drive.upload"}) == 2
+    officer_window = tab(qtbot, office, OFFICER)
+    officer = officer_window.envelopes
+    assert officer is not None
+    officer.table.selectRow(0)
+    assert not officer.buttons["drive"].isEnabled()  # may not use Google
 
 
 def test_a_role_that_may_not_sign_opens_an_envelope_read_only(qtbot: QtBot, office: EnvelopeOffice) -> None:

@@ -183,3 +183,24 @@ def test_first_run_demo_choice_signs_in_as_the_demo_admin(qtbot: QtBot, tmp_path
     assert window.session.actor.username == "demo.admin"
     assert "admin" in window.tab_names
     assert window.findChild(QMessageBox) is None  # no enrolment or error on the way
+
+
+def test_the_starting_window_is_painted_before_the_heavy_imports(qtbot) -> None:
+    """``fidus-desktop`` paints this window before importing the features (seconds on an office PC):
+    reaching it must not import them (benchmarks/bench_startup.py measures the launch)."""
+    import subprocess
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from fidus_desktop.ui.splash import show_starting
+
+    probe = ("import sys; import fidus_desktop.ui.splash; "
+             "print(sorted(m for m in ('pandas', 'pyhanko', 'fidus_desktop.features', 'fidus_desktop.bootstrap') "
+             "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    progress = show_starting(QApplication.instance())
+    qtbot.addWidget(progress)
+    assert progress.isVisible()
+    assert progress.labelText() == "Starting FIDUS Desktop…"

@@ -98,6 +98,7 @@ class Position:
     currency: str
     magic: int = 0
     comment: str = ""
+    digits: int | None = None  # decimals the symbol is quoted with (None: the terminal did not say)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from .records import AccountInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, TradePosition
+from .records import AccountInfo, SymbolInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, TradePosition
 
 DateArg = datetime | int
 
@@ -70,5 +70,7 @@ class Terminal(Protocol):
     ) -> tuple[TradeOrder, ...] | None: ...
 
     def symbol_info_tick(self, symbol: str) -> Tick | None: ...
+
+    def symbol_info(self, symbol: str) -> SymbolInfo | None: ...
 
     def symbol_select(self, symbol: str, enable: bool = True) -> bool: ...

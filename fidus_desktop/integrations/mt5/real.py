@@ -18,6 +18,7 @@ from .errors import Mt5Unavailable
 from .port import DateArg
 from .records import (
     AccountInfo,
+    SymbolInfo,
     TerminalInfo,
     Tick,
     TradeDeal,
@@ -153,6 +154,9 @@ class RealTerminal:
 
     def symbol_info_tick(self, symbol: str) -> Tick | None:
         return _record(Tick, self.mt5.symbol_info_tick(symbol))
+
+    def symbol_info(self, symbol: str) -> SymbolInfo | None:
+        return _record(SymbolInfo, self.mt5.symbol_info(symbol))
 
     def symbol_select(self, symbol: str, enable: bool = True) -> bool:
         return bool(self.mt5.symbol_select(symbol, enable))

@@ -138,6 +138,13 @@ class TradeDeal(NamedTuple):
     external_id: str
 
 
+class SymbolInfo(NamedTuple):
+    """The part of ``symbol_info`` FIDUS uses: how many decimals the symbol's prices are quoted with."""
+
+    name: str
+    digits: int
+
+
 class Tick(NamedTuple):
     time: int
     bid: float

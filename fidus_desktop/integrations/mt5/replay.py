@@ -22,6 +22,7 @@ from .enums import ResultCode
 from .filters import date_seconds, group_matches
 from .records import (
     AccountInfo,
+    SymbolInfo,
     TerminalInfo,
     Tick,
     TradeDeal,
@@ -43,6 +44,7 @@ class _Account:
     deals: tuple[TradeDeal, ...]
     history_orders: tuple[TradeOrder, ...]
     ticks: dict[str, Tick]
+    symbols: dict[str, SymbolInfo]
 
 
 def _many(record_type: type[R], rows: Iterable[dict[str, Any]]) -> tuple[R, ...]:
@@ -65,6 +67,7 @@ class ReplayTerminal:
                 deals=_many(TradeDeal, raw.get("deals", [])),
                 history_orders=_many(TradeOrder, raw.get("history_orders", [])),
                 ticks={s: record_from_mapping(Tick, t) for s, t in raw.get("ticks", {}).items()},
+                symbols={s: record_from_mapping(SymbolInfo, i) for s, i in raw.get("symbols", {}).items()},
             )
         self._login = next(iter(self._accounts))
         self._connected = False
@@ -157,6 +160,15 @@ class ReplayTerminal:
         if tick is None:
             self._error = (int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found")
         return tick
+
+    def symbol_info(self, symbol: str) -> SymbolInfo | None:
+        """A recorded ``symbols`` entry; a fixture recorded before FIDUS read them has none (None, not found)."""
+        if not self._connected:
+            return self._answer(lambda: None)
+        found = self._account.symbols.get(symbol)
+        if found is None:
+            self._error = (int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found")
+        return found
 
     def symbol_select(self, symbol: str, enable: bool = True) -> bool:
         """Only the recorded ticks exist; selecting another symbol fails like an unknown one."""

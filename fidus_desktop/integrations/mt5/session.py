@@ -212,7 +212,13 @@ class Mt5Session:
         info = self._account_info()
         kwargs: dict[str, Any] = {"symbol": symbol} if symbol else {}  # the real package refuses symbol=None
         rows = self._rows(self.terminal.positions_get(**kwargs), "positions_get")
-        return [self._position(row, info) for row in rows]
+        digits = {name: self._symbol_digits(name) for name in {row.symbol for row in rows}}
+        return [self._position(row, info, digits[row.symbol]) for row in rows]
+
+    def _symbol_digits(self, symbol: str) -> int | None:
+        """The decimals ``symbol`` is quoted with, for showing its prices; None when the terminal cannot say."""
+        found = self.terminal.symbol_info(symbol)
+        return int(found.digits) if found else None
 
     def quote(self, symbol: str) -> Quote:
         """The latest bid/ask of ``symbol``; a typed error (unknown symbol, lost link) when there is none."""
@@ -317,7 +323,7 @@ class Mt5Session:
             external_id=row.external_id,
         )
 
-    def _position(self, row: TradePosition, info: AccountInfo) -> Position:
+    def _position(self, row: TradePosition, info: AccountInfo, symbol_digits: int | None = None) -> Position:
         digits = info.currency_digits
         return Position(
             login=info.login, ticket=row.ticket, identifier=row.identifier,
@@ -327,7 +333,7 @@ class Mt5Session:
             symbol=row.symbol, volume=price(row.volume), price_open=price(row.price_open),
             price_current=price(row.price_current), sl=price(row.sl), tp=price(row.tp),
             swap=money(row.swap, digits), profit=money(row.profit, digits), currency=info.currency,
-            magic=row.magic, comment=row.comment,
+            magic=row.magic, comment=row.comment, digits=symbol_digits,
         )
 
     # -- error handling ---------------------------------------------------------------------

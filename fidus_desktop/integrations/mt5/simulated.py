@@ -34,7 +34,7 @@ from fidus_desktop.gc_pause import gc_paused
 
 from .enums import OrderState, ResultCode
 from .filters import date_seconds, group_matches
-from .records import AccountInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, TradePosition
+from .records import AccountInfo, SymbolInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, TradePosition
 from .sim_history import (
     ORDER_OFFSET,
     SLOTS_PER_DAY,
@@ -272,6 +272,16 @@ class SimulatedTerminal:
             path=self.path.rsplit("/", 1)[0], data_path="C:/Users/sim/AppData/Roaming/MetaQuotes",
             commondata_path="C:/Users/sim/AppData/Roaming/MetaQuotes/Terminal/Common",
         )
+
+    def symbol_info(self, symbol: str) -> SymbolInfo | None:
+        if not self._ready():
+            return None
+        quoted = self.market.quote(symbol, self._now_ms)
+        if quoted is None:
+            self._fail((int(ResultCode.RES_E_NOT_FOUND), f"Terminal: Symbol {symbol} not found"))
+            return None
+        self._error = _OK
+        return SymbolInfo(symbol, quoted[1])
 
     def symbol_info_tick(self, symbol: str) -> Tick | None:
         if not self._ready():

@@ -28,7 +28,7 @@ from . import errors, processes
 from .enums import ResultCode
 from .port import DateArg, Terminal
 from .real import MODULE_NAME, RealTerminal
-from .records import AccountInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, TradePosition
+from .records import AccountInfo, SymbolInfo, TerminalInfo, Tick, TradeDeal, TradeOrder, TradePosition
 
 log = logging.getLogger(__name__)
 _SPAWN = multiprocessing.get_context("spawn")
@@ -231,6 +231,9 @@ class WorkerTerminal:
 
     def symbol_info_tick(self, symbol: str) -> Tick | None:
         return self._call("symbol_info_tick", symbol)
+
+    def symbol_info(self, symbol: str) -> SymbolInfo | None:
+        return self._call("symbol_info", symbol)
 
     def symbol_select(self, symbol: str, enable: bool = True) -> bool:
         return bool(self._call("symbol_select", symbol, enable))

@@ -1,6 +1,7 @@
 """The demo office's compliance desk, made through the services (so every step has its audit entry):
 
-- KYC files in every state on demo investors, scored with a demo risk model (the FATF lists of 2024-10-25):
+- KYC files in every state on demo investors, scored with the office's current risk model (the shipped one, with
+  the FATF lists of 2024-10-25):
   complete and approved, incomplete, an identity document that has expired (the file is back to "needs
   update"), one in review awaiting the second officer, one with a band override waiting for confirmation;
 - the real OFAC SDN list imported when ``shared/data`` lies beside the repository (a development or CI
@@ -17,12 +18,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from fidus_desktop.domain.compliance.kyc import ItemStatus
-from fidus_desktop.domain.compliance.risk import CountryList, RiskInputs, RiskModel
+from fidus_desktop.domain.compliance.risk import RiskInputs
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.compliance.kyc import KycCase, KycService
 from fidus_desktop.services.compliance.screening import ScreeningService
@@ -41,28 +42,19 @@ LISTED = [
     ("INV-00904", "Yelena Afanasyeva", "individual", "open"),
     ("INV-00905", "Elsiton Komponent LLC", "corporate", "open"),
 ]
-FATF_CALL_FOR_ACTION = CountryList("FATF call for action", date(2024, 10, 25), frozenset({"KP", "IR", "MM"}), 40)
-FATF_MONITORED = CountryList("FATF increased monitoring", date(2024, 10, 25), frozenset({
-    "DZ", "AO", "BG", "BF", "CM", "CI", "HR", "CD", "HT", "KE", "LB", "ML", "MC", "MZ", "NA", "NG", "PH", "SN",
-    "ZA", "SS", "SY", "TZ", "VE", "VN", "YE"}), 20)
-DEMO_MODEL = RiskModel(
-    "demo-2024-10", (FATF_CALL_FOR_ACTION, FATF_MONITORED), product_points={"fixed_yield": 5, "fund": 0},
-    source_of_funds_points={"salary": 0, "pension": 0, "inheritance": 5, "business": 10, "crypto": 25},
-    volume_bands=((Decimal(0), 0), (Decimal(1_000_000), 10), (Decimal(5_000_000), 20)))
-"""The FATF lists as published on 2024-10-25; the points are the demo office's choice."""
 PROFILES = [
     RiskInputs(residence="DE", nationality="DE", source_of_funds="salary", product_kind="fund",
                expected_volume=Decimal(250_000)),
     RiskInputs(residence="AT", nationality="HR", source_of_funds="inheritance", product_kind="fixed_yield",
                face_to_face=False, expected_volume=Decimal(600_000)),
-    RiskInputs(residence="CH", nationality="KE", source_of_funds="business", product_kind="fixed_yield",
+    RiskInputs(residence="CH", nationality="KE", source_of_funds="business_income", product_kind="fixed_yield",
                face_to_face=False, expected_volume=Decimal(1_500_000)),
     RiskInputs(residence="LU", nationality="FR", source_of_funds="pension", product_kind="fund"),
-    RiskInputs(residence="GB", nationality="ZA", pep=True, source_of_funds="business", product_kind="fund",
+    RiskInputs(residence="GB", nationality="ZA", pep=True, source_of_funds="business_income", product_kind="fund",
                expected_volume=Decimal(2_000_000)),
     RiskInputs(residence="FR", nationality="FR", source_of_funds="salary", product_kind="fund"),
 ]
-CORPORATE = RiskInputs(incorporation="LU", source_of_funds="business", product_kind="fund", ownership_levels=2,
+CORPORATE = RiskInputs(incorporation="LU", source_of_funds="business_income", product_kind="fund", ownership_levels=2,
                        expected_volume=Decimal(5_000_000))
 ROOT = "(the investor)"
 OWNERSHIP_CHAIN = [  # owner, person or company, % held, of company
@@ -103,6 +95,7 @@ def demo_compliance(run: DemoRun) -> None:
     individuals = [i for i in services.portfolio.investors.with_accounts(run.actor) if i.kind == "individual"]
     companies = [i for i in services.portfolio.investors.with_accounts(run.actor) if i.kind == "corporate"]
     now = kyc.now()
+    model = services.risk_models.current(james).model  # the office's model, as a real scoring run would use
 
     def case_of(investor_id: str) -> KycCase:
         return kyc.case_of(james, investor_id) or kyc.open_case(lena, investor_id)
@@ -122,7 +115,7 @@ def demo_compliance(run: DemoRun) -> None:
         return case
 
     def scored(case: KycCase, inputs: RiskInputs) -> KycCase:
-        return kyc.score_risk(james, case.case_id, case.version, inputs, DEMO_MODEL)[0]
+        return kyc.score_risk(james, case.case_id, case.version, inputs, model)[0]
 
     def approved(investor_id: str, inputs: RiskInputs, expires: int = 5 * 365) -> KycCase:
         case = scored(receive(case_of(investor_id), lena, expires=expires), inputs)

@@ -105,6 +105,8 @@ class KycCase:
     decided_by: str | None
     version: int
     override_pending: bool = False
+    submitted_at: datetime | None = None  # when it was last sent to review
+    changed_at: datetime | None = None  # its last change (None: a case stored before this was recorded)
 
     def item(self, code: str) -> CaseItem:
         for entry in self.items:
@@ -118,7 +120,7 @@ class KycCase:
         return cls(doc["_id"], doc["investor_id"], doc["investor_number"], doc["kind"], CaseStatus(doc["status"]),
                    tuple(_item_from(d) for d in doc["items"]), Band(doc["risk_band"]) if doc.get("risk_band") else None,
                    doc.get("risk_reason"), doc.get("submitted_by"), doc.get("decided_by"), doc["version"],
-                   bool(doc.get("risk_override")))
+                   bool(doc.get("risk_override")), doc.get("submitted_at"), doc.get("changed_at"))
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,7 @@ class KycService(Service):
                 "investor_id": investor_id, "investor_number": investor["number"], "kind": investor["kind"],
                 "status": CaseStatus.OPEN.value, "items": [item_doc(CaseItem(i)) for i in items],
                 "risk_band": None, "risk_reason": None, "opened_by": actor.username, "opened_at": self.now(),
+                "changed_at": self.now(),
                 "submitted_by": None, "submitted_by_id": None, "decided_by": None})
             rec.record("kyc.case_open", "kyc_case", stored["_id"],
                        after={"investor_id": investor_id, **_audit_image(stored)})
@@ -322,14 +325,15 @@ class KycService(Service):
     # -- changes -------------------------------------------------------------------------------------
     def _change(self, actor: Actor, permission: KycPermission, case_id: str, version: int, action: str,
                 changes: Any) -> KycCase:
-        """Apply ``changes(before) -> fields`` to the case at ``version`` in one audited transaction."""
+        """Apply ``changes(before) -> fields`` to the case at ``version`` in one audited transaction, stamped with
+        its time (``changed_at``: what My queue shows as "since")."""
         with self.changing(actor, permission) as rec:
             before = self.cases.require(case_id)
-            fields = changes(before)
+            fields = {**changes(before), "changed_at": self.now()}
             after = self.cases.update(case_id, fields, expected_version=version)
             rec.record(action, "kyc_case", case_id, before=_audit_image(before),
                        after={**_audit_image(after), **{k: v for k, v in fields.items()
-                                                        if k not in ("items", "status", "risk_band")}})
+                                                        if k not in ("items", "status", "risk_band", "changed_at")}})
         return KycCase.from_doc(after)
 
     def move_item(self, actor: Actor, case_id: str, version: int, code: str, status: ItemStatus | str, *,
@@ -387,7 +391,7 @@ class KycService(Service):
             except RiskError as exc:
                 raise ValidationError({"risk_band": str(exc)}) from None
             return {"risk_override": {"band": chosen.value, "reason": why, "requested_by": actor.username,
-                                      "requested_by_id": actor.user_id}}
+                                      "requested_by_id": actor.user_id, "requested_at": self.now()}}
 
         return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_band", changes)
 
@@ -479,7 +483,7 @@ class KycService(Service):
             except KycError as exc:
                 raise _fail(exc, "case") from None
             return {"status": status.value, "submitted_by": actor.username, "submitted_by_id": actor.user_id,
-                    "decided_by": None}
+                    "submitted_at": self.now(), "decided_by": None}
 
         return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.case_submit", changes)
 

@@ -5,12 +5,13 @@ person or a company, the investor itself named as the root company. Saving repla
 by the domain first (shares in (0, 1], no company held over 100 %, no cycle), in one audited transaction with
 a version check, so two officers editing the same tree do not overwrite each other unseen. The beneficial
 owners (25 % or more through every chain) and the number of company levels are computed on reading, from
-``domain.compliance.ownership``; the levels are what the risk model's ownership factor takes.
+``domain.compliance.ownership``; the levels are what the risk model's ownership factor takes. Whoever
+listens (``on_saved``: the screening, wired by the feature) hears of every saved tree, after it is committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -76,6 +77,11 @@ class OwnershipService(Service):
         super().__init__(ctx)
         self.trees = ctx.store.collection(OWNERSHIP)
         self.investors = ctx.store.collection(INVESTORS)
+        self._listeners: list[Callable[[str], object]] = []
+
+    def on_saved(self, listener: Callable[[str], object]) -> None:
+        """Call ``listener(investor_id)`` after a tree is saved (the tree is stored already: it must not raise)."""
+        self._listeners.append(listener)
 
     def ensure_indexes(self) -> None:
         self.trees.ensure_index(["investor_id"], unique=True)
@@ -117,6 +123,8 @@ class OwnershipService(Service):
             rec.record("kyc.ownership", "kyc_case", after["_id"],
                        before={"edges": len(before["holdings"])} if before else None,
                        after={"investor_id": investor_id, "edges": len(edges)})
+        for listener in self._listeners:
+            listener(investor_id)
         return self.ownership(actor, investor_id)
 
     @staticmethod

@@ -79,7 +79,9 @@ class QueueService(Service):
         may = allowed(actor.role, ScreeningPermission.DECIDE)
         out = []
         for doc in self.alerts.find({"status": {"$ne": AlertStatus.CLOSED.value}}, sort=[("raised_at", 1)]):
-            what = f"{doc['list_name']} entry {doc['entry_id']}: {doc['matched_name']} (score {doc['score']:.2f})"
+            about = f"owner {doc['owner']}: " if doc.get("owner") else ""
+            what = (f"{about}{doc['list_name']} entry {doc['entry_id']}: {doc['matched_name']} "
+                    f"(score {doc['score']:.2f})")
             if doc["status"] == AlertStatus.AWAITING_SECOND_OFFICER:
                 own = doc.get("proposed_by_id") == actor.user_id
                 proposal = f"{doc['proposed'].replace('_', ' ')} proposed by {doc['proposed_by']}"
@@ -109,17 +111,18 @@ class QueueService(Service):
             if status == CaseStatus.IN_REVIEW:
                 own = doc.get("submitted_by_id") == actor.user_id
                 out.append(item(Section.CASES, f"Case in review, submitted by {doc.get('submitted_by')}",
-                                None,
+                                doc.get("submitted_at") or doc.get("changed_at"),
                                 _second_step("approve or send back", approve, own), approve and not own))
             elif status == CaseStatus.NEEDS_UPDATE:
                 lapsed = "; ".join(doc.get("lapsed") or []) or "an item changed after approval"
-                out.append(item(Section.CASES, f"Needs update: {lapsed}", None,
+                out.append(item(Section.CASES, f"Needs update: {lapsed}", doc.get("changed_at"),
                                 "collect the new documents" if manage else "awaits onboarding", manage, True))
             wanted = doc.get("risk_override")
             if wanted:
                 own = wanted.get("requested_by_id") == actor.user_id
                 out.append(item(Section.CASES, f"Risk band override to {wanted['band']} asked by "
-                                               f"{wanted['requested_by']}", None,
+                                               f"{wanted['requested_by']}",
+                                wanted.get("requested_at") or doc.get("changed_at"),
                                 _second_step("confirm the override", approve, own), approve and not own))
             editable = status in (CaseStatus.OPEN, CaseStatus.NEEDS_UPDATE, CaseStatus.APPROVED)
             for entry in doc["items"]:

@@ -6,7 +6,9 @@ next screening without a restart.
 
 An investor is screened with its name, kind (individual → person, corporate → organisation) and date of
 birth when one is on file and this workstation holds the data key (the alert says when it could not be
-read). Investors carry no nationality yet, so country evidence is not used for them.
+read). Investors carry no nationality yet, so country evidence is not used for them. Every natural person
+in a corporate investor's ownership tree (``kyc_ownership``) is screened with it, by name as a person:
+their alerts carry the ``owner`` they are about, besides the investor, and are decided the same way.
 
 Alerts (one per investor and list entry while undecided) keep the hit's explanation. Dispositions:
 
@@ -14,8 +16,8 @@ Alerts (one per investor and list entry while undecided) keep the hit's explanat
 - ``true_match`` and ``false_positive``: proposed by one officer, then confirmed by another (maker ≠ checker,
   enforced here); the second officer may instead send the alert back to open.
 
-A confirmed decision is remembered for that investor and that list entry: the same hit is not raised again
-until the investor's screened data (name, kind, date of birth) or the list entry changes.
+A confirmed decision is remembered for that investor (or owner) and that list entry: the same hit is not raised
+again until the investor's screened data (name, kind, date of birth) or the list entry changes.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from enum import StrEnum
 from fidus_desktop.domain.compliance.lists import EntityKind
 from fidus_desktop.domain.compliance.screening import DEFAULT_THRESHOLD, Hit, ScreeningIndex, Subject
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.lists import ImportResult, ListService, ListVersion
+from fidus_desktop.services.compliance.ownership import OWNERSHIP
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.permissions import PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked, PersonCollection, Retention, Vault
@@ -43,7 +46,7 @@ from fidus_desktop.store.port import Document
 log = logging.getLogger(__name__)
 ALERTS = "screening_alerts"
 ALERT_PERSONAL_DATA = PersonCollection(
-    ALERTS, "investor_id", ("explanation", "pairs"),
+    ALERTS, "investor_id", ("explanation", "pairs", "owner"),
     Retention(KYC_RETENTION.years_setting, KYC_RETENTION.default_years, KYC_RETENTION.ends_field,
               owner=(INVESTORS, "investor_id")))
 """An alert's explanation pairs the investor's name words with the list's: personal data, kept as long as
@@ -87,6 +90,7 @@ class Alert:
     decided_by: str | None = None
     history: tuple[dict, ...] = field(default_factory=tuple)
     entry_removed: str | None = None  # "ofac-sdn import of 2024-06-01": the entry is no longer listed
+    owner: str = ""  # the beneficial owner the hit is about; "" when it is about the investor itself
 
     @classmethod
     def from_doc(cls, doc: Document) -> Alert:
@@ -95,7 +99,12 @@ class Alert:
                    doc["matched_name"], doc["score"], doc["explanation"], AlertStatus(doc["status"]),
                    doc["raised_at"], doc["version"], Disposition(proposed) if proposed else None,
                    doc.get("proposed_by"), Disposition(final) if final else None, doc.get("decided_by"),
-                   tuple(doc.get("history", [])), doc.get("entry_removed"))
+                   tuple(doc.get("history", [])), doc.get("entry_removed"), doc.get("owner") or "")
+
+    @property
+    def subject(self) -> str:
+        """Whom the alert is about, for lists: the investor's number, and the owner when it is one."""
+        return f"{self.investor_number} (owner {self.owner})" if self.owner else self.investor_number
 
     @property
     def is_open(self) -> bool:
@@ -141,6 +150,21 @@ def subject_fingerprint(doc: Document) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def owner_fingerprint(owner: str) -> str:
+    """What an owner's screening depends on: the name as entered in the ownership tree."""
+    return hashlib.sha256("\x1f".join([owner.casefold(), "person"]).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Screened:
+    """One name screened for an investor: the investor itself (owner None) or a person in its ownership tree."""
+
+    owner: str | None
+    subject: Subject
+    fingerprint: str
+    note: str
+
+
 class ScreeningService(Service):
     def __init__(self, ctx: ServiceContext, lists: ListService, vault: Vault) -> None:
         super().__init__(ctx)
@@ -148,6 +172,7 @@ class ScreeningService(Service):
         self.vault = vault
         self.alerts = ctx.store.collection(ALERTS)
         self.investors = ctx.store.collection(INVESTORS)
+        self.ownership = ctx.store.collection(OWNERSHIP)
         self._lock = threading.Lock()
         self._cached: tuple[tuple[str, ...], ScreeningIndex] | None = None
 
@@ -202,6 +227,20 @@ class ScreeningService(Service):
         _, index = self.index()
         return self._screen(actor, self.investors.require(investor_id), index)
 
+    def on_ownership_saved(self, investor_id: str) -> InvestorScreening | None:
+        """Screen an investor and the people in its ownership tree just saved (wired by the feature); like
+        ``on_investor_saved``, a failure is logged and the next run retries. None: no list imported yet."""
+        if not self.lists.current_ids():
+            return None
+        try:
+            _, index = self.index()
+            return self._screen(Actor.system("screening on ownership change"), self.investors.require(investor_id),
+                                index)
+        except Exception:
+            log.exception("Screening the owners of investor %s failed; the next screening run retries it",
+                          investor_id)
+            return None
+
     def run(self, actor: Actor, *, progress: Callable[[int, int], None] | None = None,
             cancelled: Callable[[], bool] | None = None) -> RunSummary:
         """Screen every investor against the current versions (the daily run, or after an import).
@@ -212,13 +251,14 @@ class ScreeningService(Service):
         require(actor, ScreeningPermission.RUN)
         versions, index = self.index()
         investors = self.investors.find(sort=[("number", 1)])
+        trees = {d["investor_id"]: d for d in self.ownership.find()}  # one read for the run, not one per investor
         done: list[InvestorScreening] = []
         stopped = False
         for doc in investors:
             if cancelled is not None and cancelled():
                 stopped = True
                 break
-            done.append(self._screen(actor, doc, index))
+            done.append(self._screen(actor, doc, index, trees.get(doc["_id"], {})))
             if progress is not None:
                 progress(len(done), len(investors))
         with self.changing(actor, ScreeningPermission.RUN) as rec:
@@ -281,49 +321,74 @@ class ScreeningService(Service):
             log.exception("Screening investor %s after a change failed; the next screening run retries it",
                           investor.number)
 
-    def _screen(self, actor: Actor, doc: Document, index: ScreeningIndex) -> InvestorScreening:
+    def _screened(self, doc: Document, tree: Document | None) -> list[_Screened]:
+        """The investor, then every natural person named in its ownership tree (once each); ``tree`` None: read
+        it here."""
         subject, note = self._subject(doc)
-        hits = index.screen(subject)
-        if not hits:  # nothing to write: no transaction
+        found = [_Screened(None, subject, subject_fingerprint(doc), note)]
+        if tree is None:
+            tree = self.ownership.find_one({"investor_id": doc["_id"]}) or {}
+        rows = tree.get("holdings")
+        people = dict.fromkeys(r["owner"] for r in rows if r.get("kind") == "person") if isinstance(rows, list) else {}
+        found += [_Screened(name, Subject(name, EntityKind.PERSON), owner_fingerprint(name), "") for name in people]
+        return found
+
+    def _screen(self, actor: Actor, doc: Document, index: ScreeningIndex, tree: Document | None = None
+                ) -> InvestorScreening:
+        screened = [(s, index.screen(s.subject)) for s in self._screened(doc, tree)]
+        count = sum(len(hits) for _, hits in screened)
+        note = screened[0][0].note
+        if not count:  # nothing to write: no transaction
             return InvestorScreening(doc["_id"], doc["number"], 0, (), (), 0, note)
-        fingerprint = subject_fingerprint(doc)
         raised: list[str] = []
         refreshed: list[str] = []
         remembered = 0
         with self.changing(actor, ScreeningPermission.RUN) as rec:
-            for hit in hits:
-                entry_fingerprint = hit.entry.fingerprint()
-                known = self.alerts.find({"investor_id": doc["_id"], "list_name": hit.entry.list_name,
-                                          "entry_id": hit.entry.entry_id}, sort=[("raised_at", -1)])
-                pending = next((a for a in known if a["status"] != AlertStatus.CLOSED), None)
-                if pending is not None:
-                    if pending["entry_fingerprint"] != entry_fingerprint or pending["score"] != stored_score(hit.score):
-                        after = self.alerts.update(pending["_id"], self._hit_fields(hit, fingerprint, note),
-                                                   expected_version=pending["version"])
-                        rec.record("screening.alert_refresh", "screening_alert", pending["_id"],
-                                   before={"score": pending["score"]}, after={"score": after["score"]})
-                        refreshed.append(pending["_id"])
-                    continue
-                if any(a["subject_fingerprint"] == fingerprint and a["entry_fingerprint"] == entry_fingerprint
-                       for a in known):
-                    remembered += 1
-                    continue
-                stored = self.alerts.insert({
-                    "investor_id": doc["_id"], "investor_number": doc["number"], "list_name": hit.entry.list_name,
-                    "entry_id": hit.entry.entry_id, "status": AlertStatus.OPEN.value, "raised_at": self.now(),
-                    "raised_by": actor.username, "history": [], **self._hit_fields(hit, fingerprint, note)})
-                rec.record("screening.alert_raise", "screening_alert", stored["_id"],
-                           after={"investor_id": doc["_id"], "list_name": hit.entry.list_name,
-                                  "entry_id": hit.entry.entry_id, "score": stored_score(hit.score)})
-                raised.append(stored["_id"])
-        return InvestorScreening(doc["_id"], doc["number"], len(hits), tuple(raised), tuple(refreshed), remembered,
-                                 note)
+            for name, hits in screened:
+                for hit in hits:
+                    outcome = self._alert_for(rec, actor, doc, name, hit)
+                    if outcome == "remembered":
+                        remembered += 1
+                    elif outcome is not None:
+                        (raised if outcome[0] == "raised" else refreshed).append(outcome[1])
+        return InvestorScreening(doc["_id"], doc["number"], count, tuple(raised), tuple(refreshed), remembered, note)
+
+    def _alert_for(self, rec: ChangeRecorder, actor: Actor, doc: Document, name: _Screened, hit: Hit
+                   ) -> tuple[str, str] | str | None:
+        """Raise, refresh or leave the alert of one hit: ("raised" | "refreshed", id), "remembered" (a confirmed
+        decision covers it) or None (an undecided alert already says it)."""
+        entry_fingerprint = hit.entry.fingerprint()
+        known = self.alerts.find({"investor_id": doc["_id"], "owner": name.owner, "list_name": hit.entry.list_name,
+                                  "entry_id": hit.entry.entry_id}, sort=[("raised_at", -1)])
+        fields = self._hit_fields(hit, name, doc)
+        pending = next((a for a in known if a["status"] != AlertStatus.CLOSED), None)
+        if pending is not None:
+            if pending["entry_fingerprint"] != entry_fingerprint or pending["score"] != stored_score(hit.score):
+                after = self.alerts.update(pending["_id"], fields, expected_version=pending["version"])
+                rec.record("screening.alert_refresh", "screening_alert", pending["_id"],
+                           before={"score": pending["score"]}, after={"score": after["score"]})
+                return "refreshed", pending["_id"]
+            return None
+        if any(a["subject_fingerprint"] == name.fingerprint and a["entry_fingerprint"] == entry_fingerprint
+               for a in known):
+            return "remembered"
+        stored = self.alerts.insert({
+            "investor_id": doc["_id"], "investor_number": doc["number"], "owner": name.owner,
+            "list_name": hit.entry.list_name, "entry_id": hit.entry.entry_id, "status": AlertStatus.OPEN.value,
+            "raised_at": self.now(), "raised_by": actor.username, "history": [], **fields})
+        rec.record("screening.alert_raise", "screening_alert", stored["_id"],
+                   after={"investor_id": doc["_id"], "owner": name.owner is not None,
+                          "list_name": hit.entry.list_name, "entry_id": hit.entry.entry_id,
+                          "score": stored_score(hit.score)})
+        return "raised", stored["_id"]
 
     @staticmethod
-    def _hit_fields(hit: Hit, fingerprint: str, note: str) -> Document:
+    def _hit_fields(hit: Hit, name: _Screened, doc: Document) -> Document:
+        about = f"Owner {name.owner} of {doc['number']} {doc['name']}: " if name.owner else ""
+        fingerprint, note = name.fingerprint, name.note
         return {"matched_name": hit.matched_name, "score": stored_score(hit.score),
                 "name_score": stored_score(hit.name_score),
-                "explanation": hit.explanation() + (f"; {note}" if note else ""),
+                "explanation": about + hit.explanation() + (f"; {note}" if note else ""),
                 "pairs": [[p.query, p.listed, stored_score(p.similarity)] for p in hit.pairs],
                 "factors": list(hit.factors), "programmes": list(hit.entry.programmes),
                 "entry_fingerprint": hit.entry.fingerprint(), "subject_fingerprint": fingerprint}

@@ -262,6 +262,20 @@ class GoogleService(Service):
         return self.outbox.enqueue(actor, JobKind.SEND_EMAIL, key, payload, party_id=party_id,
                                    summary=f"E-mail: {subject}")
 
+    def send_notice(self, actor: Actor, key: str, to: str, subject: str, body: str, *,
+                    party_id: str | None = None) -> tuple[OutboxJob, bool]:
+        """Queue an e-mail the app writes itself (an envelope's reminder to a signer) to ``to``, under the
+        caller's natural ``key``; ``party_id`` puts it on that party's timeline. False: queued before."""
+        require(actor, CrmPermission.GOOGLE)
+        to = self.required_text(to, "to", "The recipient's e-mail address", max_length=320)
+        if "@" not in to:
+            raise ValidationError({"to": f"{to!r} is not an e-mail address."})
+        subject = self.required_text(subject, "subject", "The subject", max_length=500)
+        key = self.required_text(key, "key", "The e-mail's key", max_length=300)
+        payload = {"to": to, "subject": subject, "body": body or "", "message_id": message_id(key), "attachments": []}
+        return self.outbox.enqueue(actor, JobKind.SEND_EMAIL, key, payload, party_id=party_id,
+                                   summary=f"E-mail: {subject}")
+
     def schedule_meeting(self, actor: Actor, party_id: str, summary: str, start: datetime, end: datetime, *,
                          description: str = "", time_zone: str = "UTC") -> tuple[OutboxJob, bool]:
         """Queue a Calendar event with the prospect or investor as attendee and a Google Meet link."""

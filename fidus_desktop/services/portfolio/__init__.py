@@ -14,6 +14,7 @@ from fidus_desktop.services.portfolio.cashflows import CashflowService
 from fidus_desktop.services.portfolio.dealing import DealingService
 from fidus_desktop.services.portfolio.fees import FeeService
 from fidus_desktop.services.portfolio.figures import FiguresService
+from fidus_desktop.services.portfolio.file_imports import FileImportService
 from fidus_desktop.services.portfolio.funds import FundService
 from fidus_desktop.services.portfolio.fx import FxService
 from fidus_desktop.services.portfolio.holdings import HoldingsService
@@ -49,6 +50,7 @@ class PortfolioServices:
                                                    self.ledgers)
         self.rebalancing = RebalancingService(ctx, self.holdings)
         self.imports = ImportService(ctx, self.funds, self.investors, self.navs, self.dealing)
+        self.file_imports = FileImportService(ctx, self.imports, self.fx, self.benchmarks)
 
     def set_capital_source(self, source: CapitalSource) -> None:
         """Plug in the equity feed (MT5) used by fixed-yield coverage."""

@@ -538,7 +538,17 @@ class DealingService(Service):
         The confirmation before approving or settling shows it; a deal that cannot settle says why instead.
         """
         require(actor, Permission.FUNDS_READ)
-        doc = self.transactions.require(transaction_id)
+        return self._preview_doc(self.transactions.require(transaction_id))
+
+    def preview_request(self, actor: Actor, request: TransactionRequest) -> DealPreview:
+        """What ``request`` would book if it settled at its dealing date's NAV, before it is entered (the
+        dealing dialog shows it). Refused input raises ``ValidationError`` as ``enter`` would; a NAV not in yet
+        is the preview's ``problem``."""
+        require(actor, Permission.DEALING_ENTER)
+        doc = self.transaction_doc(actor, request)
+        return self._preview_doc({**doc, "ref": doc["ref"] or "(new)"})
+
+    def _preview_doc(self, doc: Document) -> DealPreview:
         tx = domain_transaction(doc)
         share_class = self.funds.get_class(tx.class_id)
         try:

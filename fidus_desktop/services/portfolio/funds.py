@@ -59,12 +59,14 @@ class ShareClass:
     fees: dict[str, Decimal]
     crystallisation: str
     version: int
+    benchmark_id: str | None = None  # the linked benchmark (``BenchmarkService.set_class_benchmark``)
 
     @classmethod
     def from_doc(cls, doc: Document) -> ShareClass:
         return cls(
             doc["_id"], doc["fund_id"], doc["code"], doc["name"], doc["currency"], doc["dealing_frequency"],
             doc["launch_date"], doc["launch_nav"], dict(doc["fees"]), doc["crystallisation"], doc["version"],
+            doc.get("benchmark_id"),
         )
 
     @property

@@ -145,6 +145,25 @@ class HoldingsService(Service):
         require(actor, Permission.FUNDS_READ)
         return self.value_fund(fund_id, on)
 
+    def price_moves(self, actor: Actor, valuation: Valuation) -> dict[str, Decimal]:
+        """Per priced line of ``valuation``: the P&L of its last price move, in the base currency.
+
+        Quantity × (its price − the instrument's previous stored price) × the valuation's FX rate. Positions
+        carry no cost basis, so this "last move" P&L is what a holding's gain can be measured from; cash and an
+        instrument with a single price have none (absent from the result).
+        """
+        require(actor, Permission.FUNDS_READ)
+        moves = {}
+        for line in valuation.lines:
+            if line.asset_class == CASH_CLASS:
+                continue
+            before = self.prices.find_one({"instrument_id": line.instrument_id,
+                                           "price_date": {"$lt": line.price_date}}, sort=[("price_date", -1)])
+            if before is not None:
+                local = line.quantity * (line.price - before["price"])
+                moves[line.instrument_id] = round_money(local * line.fx_rate, valuation.currency)
+        return moves
+
     def value_fund(self, fund_id: str, on: date) -> Valuation:
         """Every position priced on or before ``on`` and converted to the base currency."""
         fund = self.funds.get_fund(fund_id)

@@ -1,18 +1,28 @@
 """Demo MT5 accounts: the simulated terminal's three logins, mapped to the demo funds, with synced history.
 
 Declared by the trading feature at order 50 (after users and funds). The history comes from the deterministic
-``SimulatedTerminal`` at its default clock, so every demo database holds the same deals. The simulator's
+``SimulatedTerminal`` with its clock at ``DEMO_MT5_NOW``, the end of the portfolio demo's data, so every demo
+database holds the same deals and the Portfolio and Trading tabs show the same months. The simulator's
 passwords are fixtures, handed to the poller directly: loading the demo never writes to the OS keyring.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 from fidus_desktop.integrations.mt5 import NewYorkClose, SimulatedTerminal
+from fidus_desktop.integrations.mt5.simulated import DEFAULT_ACCOUNTS
 from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.trading.accounts import CapitalSource, Mt5AccountInput
 from fidus_desktop.services.trading.poller import Mt5Poller
 
 DEMO_SIM_SEED = 50
+# One demo timeline: the MT5 history ends on the evening of the portfolio demo's last NAV date
+# (services.portfolio.demo.END, 2026-04-10; not imported here, to keep the composition root's imports light),
+# and each account trades for the same five months as the simulator's default accounts do.
+DEMO_MT5_NOW = datetime(2026, 4, 10, 20, tzinfo=UTC)
+DEMO_MT5_HISTORY = timedelta(days=160)
 # login → (demo fund code, capital source, initial allocation)
 _MAPPING = {
     5001001: ("FIDUS-US", CapitalSource.CLIENT_MONEY, "100000"),
@@ -22,9 +32,16 @@ _MAPPING = {
 _LIMITS = {"margin_level_below": "200", "drawdown_above": "15", "symbol_exposure_above": "2500000"}
 
 
+def demo_terminal(seed: int = DEMO_SIM_SEED) -> SimulatedTerminal:
+    """The demo's simulated terminal: its clock at ``DEMO_MT5_NOW``, its accounts opened five months before."""
+    opened = DEMO_MT5_NOW - DEMO_MT5_HISTORY
+    return SimulatedTerminal(seed=seed, accounts=[replace(a, opened=opened) for a in DEFAULT_ACCOUNTS],
+                             now=DEMO_MT5_NOW)
+
+
 def demo_mt5(run: DemoRun) -> None:
     """Set up the simulated accounts and sync their history once."""
-    terminal = SimulatedTerminal(seed=DEMO_SIM_SEED)
+    terminal = demo_terminal()
     trading = run.services.trading
     for login, sim in terminal.accounts.items():
         fund_code, source, allocation = _MAPPING.get(login, ("", CapitalSource.CLIENT_MONEY, "0"))

@@ -72,7 +72,7 @@ def position_to_doc(position: Position) -> Document:
         "symbol": position.symbol, "volume": position.volume, "price_open": position.price_open,
         "price_current": position.price_current, "sl": position.sl, "tp": position.tp, "swap": position.swap,
         "profit": position.profit, "currency": position.currency, "magic": position.magic,
-        "comment": position.comment,
+        "comment": position.comment, "digits": position.digits,
     }
 
 

@@ -4,7 +4,7 @@ filters, CSV export and a "Verify chain" button that shows the verdict (first br
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -27,6 +27,7 @@ from fidus_desktop.services.base import ValidationError
 from fidus_desktop.ui.admin.audit_detail import AuditEntryDialog
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.common.keys import enter_opens
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error, show_error
@@ -113,14 +114,18 @@ class AuditModel(QAbstractTableModel):
         return None
 
 
-def parse_when(text: str, field: str) -> datetime | None:
-    """An ISO date or date-time typed in a filter box (local time when no zone is given)."""
-    if not text.strip():
-        return None
-    try:
-        return datetime.fromisoformat(text.strip()).astimezone()
-    except ValueError:
-        raise ValidationError({field: "Use a date like 2026-03-01 or 2026-03-01 09:30."}) from None
+def filter_problem(exc: ValidationError) -> str:
+    """A filter's problem named by its label ("From: …"), not its internal field name."""
+    labels = {"since": "From", "until": "Before"}
+    return " ".join(f"{labels.get(k, k.capitalize())}: {v}" if k else v for k, v in exc.problems.items())
+
+
+def start_of(edit: DateEdit, field: str) -> datetime | None:
+    """The start (local midnight) of the day typed in a date filter; None when empty."""
+    if problem := edit.problem():
+        raise ValidationError({field: problem})
+    day = edit.date()
+    return None if day is None else datetime.combine(day, time()).astimezone()
 
 
 class AuditView(QWidget):
@@ -143,14 +148,19 @@ class AuditView(QWidget):
             ("actor", "Actor", "user name"),
             ("entity", "Entity", "e.g. user, investors"),
             ("action", "Action", "e.g. user.create, or keys. for all key actions"),
-            ("since", "From", "YYYY-MM-DD"),
-            ("until", "Before", "YYYY-MM-DD"),
+            ("since", "From", ""),
+            ("until", "Before", ""),
         ]:
-            edit = QLineEdit(objectName=f"{name}Filter", placeholderText=hint)
+            edit = DateEdit(optional=True) if not hint else QLineEdit(placeholderText=hint)
+            edit.setObjectName(f"{name}Filter")
+            if not hint:
+                edit.setToolTip(("Entries from the start of this day. " if name == "since" else
+                                 "Entries before the start of this day. ") + edit.toolTip())
             edit.returnPressed.connect(self.apply_filter)
             form.addWidget(QLabel(label))
             form.addWidget(edit, 1)
             self.filters[name] = edit
+        self.dates = {name: edit for name, edit in self.filters.items() if isinstance(edit, DateEdit)}
         self.filter_error = QLabel(objectName="filterError", wordWrap=True)
         self.filter_error.setStyleSheet("color: #b00020;")
         self.verdict = QLabel(objectName="verdict", wordWrap=True)
@@ -176,15 +186,14 @@ class AuditView(QWidget):
     def current_filter(self) -> AuditFilter:
         text = {name: edit.text().strip() or None for name, edit in self.filters.items()}
         return AuditFilter(text["actor"], text["entity"], text["action"],
-                           parse_when(self.filters["since"].text(), "since"),
-                           parse_when(self.filters["until"].text(), "until"))
+                           start_of(self.dates["since"], "since"), start_of(self.dates["until"], "until"))
 
     def apply_filter(self) -> None:
         try:
             where = self.current_filter()
             where.to_store()  # type problems show here, before any query
         except ValidationError as exc:
-            self.filter_error.setText(str(exc))
+            self.filter_error.setText(filter_problem(exc))
             return
         self.filter_error.setText("")
         query, actor = self.session.services.audit_query, self.session.actor
@@ -208,7 +217,7 @@ class AuditView(QWidget):
         try:
             where = self.current_filter()
         except ValidationError as exc:
-            self.filter_error.setText(str(exc))
+            self.filter_error.setText(filter_problem(exc))
             return
         query, actor = self.session.services.audit_query, self.session.actor
         self.session.runner.submit(

@@ -15,10 +15,15 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,8 +32,9 @@ from PySide6.QtWidgets import (
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.backup import RestoreReport, backup_files, check_passphrase
+from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
-from fidus_desktop.ui.backup_scheduler import last_backup_text
+from fidus_desktop.ui.backup_scheduler import BackupScheduler, last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -72,7 +78,7 @@ class BackupsView(QWidget):
         self.scheduler = session.backups
         self.scheduler.finished.connect(self._report)
         self.scheduler.failed.connect(self._report)
-        self.dialog: PassphraseDialog | None = None
+        self.dialog: QDialog | None = None
         self.folder_label = QLabel(objectName="backupFolder", wordWrap=True)
         self.last_label = QLabel(objectName="lastBackup")
         self.passphrase_label = QLabel(objectName="passphraseState", wordWrap=True)
@@ -80,6 +86,7 @@ class BackupsView(QWidget):
         bar, self.buttons = button_bar(
             [
                 ("set_passphrase", "Set &passphrase…", self.set_passphrase),
+                ("configure", "&Folder and schedule…", self.configure),
                 ("backup_now", "&Back up now", self.back_up_now),
                 ("verify", "&Verify", self.verify),
                 ("restore", "&Restore…", self.restore),
@@ -140,9 +147,11 @@ class BackupsView(QWidget):
 
     def _show(self, folder: Path, last: Any, has_passphrase: bool) -> None:
         self._update_verify()
-        self.folder_label.setText(f"Folder: {folder} (keeping {self.scheduler.keep()} copies)")
+        hours = int(self.scheduler.every().total_seconds() // 3600)
+        often = "daily" if hours == 24 else f"every {hours} hours"
+        self.folder_label.setText(f"Folder: {folder} · {often}, keeping {self.scheduler.keep()} copies")
         self.last_label.setText(last_backup_text(last))
-        self.passphrase_label.setText("Automatic daily backups are on." if has_passphrase else AUTOMATIC_OFF_TEXT)
+        self.passphrase_label.setText("Automatic backups are on." if has_passphrase else AUTOMATIC_OFF_TEXT)
         why = ("Set the backup passphrase first (Set passphrase…): backups are encrypted with it."
                if not has_passphrase else "A backup is running." if self.scheduler.running else "")
         self.buttons["backup_now"].setEnabled(not why)
@@ -164,6 +173,12 @@ class BackupsView(QWidget):
                  "in the office safe: a backup cannot be restored without it.")
         self.dialog.finished.connect(lambda _: self.refresh())
         self.dialog.open()
+
+    def configure(self) -> None:
+        dialog = BackupSettingsDialog(self.session, self.scheduler, self)
+        dialog.accepted.connect(lambda: self._report("Backup folder and schedule saved."))
+        self.dialog = dialog
+        dialog.open()
 
     def back_up_now(self) -> None:
         self.message.setText("Backing up…")
@@ -204,3 +219,37 @@ class BackupsView(QWidget):
         box = QMessageBox(QMessageBox.Icon.Information, "Restore finished", text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("restoredBox")
         box.open()
+
+
+class BackupSettingsDialog(ServiceFormDialog):
+    """Where automatic backups go, how often and how many are kept (``BackupService.configure``, audited)."""
+
+    def __init__(self, session: UiSession, scheduler: BackupScheduler, parent: QWidget | None = None) -> None:
+        super().__init__(session, "Backup folder and schedule", "Save", parent)
+        settings = session.context.settings
+        self.folder = QLineEdit(settings.get("backup.folder") or "")
+        self.folder.setPlaceholderText(f"empty: {session.context.paths.default_backup_dir}")
+        browse = QPushButton("B&rowse…", objectName="browse")
+        browse.clicked.connect(self.browse)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.folder, 1)
+        line.addWidget(browse)
+        self.add_field("folder", "Folder", row)
+        self.folder.setObjectName("folderEdit")
+        self.every = self.add_field("every_hours", "Back up every", QSpinBox(minimum=1, maximum=24 * 7,
+                                                                           suffix=" hours"))
+        self.every.setValue(int(scheduler.every().total_seconds() // 3600))
+        self.keep = self.add_field("keep", "Copies kept", QSpinBox(minimum=1, maximum=1000))
+        self.keep.setValue(scheduler.keep())
+
+    def browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Folder for automatic backups", self.folder.text())
+        if chosen:
+            self.folder.setText(chosen)
+
+    def call(self) -> None:
+        context = self.session.context
+        context.services.backup.configure(self.session.actor, context.settings, self.folder.text(), self.keep.value(),
+                                          self.every.value())

@@ -28,6 +28,7 @@ class Series:
     dates: Sequence[date]
     values: Sequence[float]
     fill: bool = False  # shade between the line and zero (drawdown)
+    bars: bool = False  # one bar per date instead of a line (flows)
 
 
 def _timestamp(day: date) -> float:
@@ -39,6 +40,7 @@ def _day(timestamp: float) -> date:
 
 
 PERIODS = ["MTD", "YTD", "1Y", "3Y", "Max"]
+BAR_WIDTH = 0.8 * 86400  # a bar covers most of its day (the x axis is in seconds)
 
 
 def period_start(period: str, last: date) -> date | None:
@@ -91,6 +93,7 @@ class TimeSeriesChart(QWidget):
         self._hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
         self._series: list[Series] = []
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.set_series([])  # empty until data comes: no made-up scale
 
     @property
     def series(self) -> list[Series]:
@@ -103,6 +106,11 @@ class TimeSeriesChart(QWidget):
         for i, item in enumerate(self._series):
             colour = QColor(PALETTE[i % len(PALETTE)])
             xs = [_timestamp(d) for d in item.dates]
+            if item.bars:
+                bars = pg.BarGraphItem(x=xs, height=list(item.values), width=BAR_WIDTH, brush=pg.mkBrush(colour),
+                                       pen=pg.mkPen(colour))
+                self.plot.addItem(bars)  # no legend swatch: a bar chart's title says what its bars are
+                continue
             curve = self.plot.plot(xs, list(item.values), name=item.name, pen=pg.mkPen(colour, width=1.6))
             if item.fill:
                 fill = QColor(colour)

@@ -35,6 +35,10 @@ def _rows(rows: list[tuple[str, str]]) -> str:
 def investor_side(c: AlertComparison) -> str:
     matched = {w for p in c.pairs for w in folded(p.investor_word).split()}
     investor = c.investor
+    if c.alert.owner:  # the hit is about a person in the investor's ownership tree
+        return "<h3>Beneficial owner</h3>" + _rows([
+            ("Name", marked(c.alert.owner, matched)), ("Owner of", escape(f"{investor.number} {investor.name}")),
+            ("Kind", "person"), ("Date of birth", "not recorded for owners")])
     return "<h3>Investor</h3>" + _rows([
         ("Name", marked(investor.name, matched)), ("Number", escape(investor.number)),
         ("Kind", escape(investor.kind)), ("Date of birth", escape(c.date_of_birth)),

@@ -154,6 +154,7 @@ class InvestorFilePanel(QWidget):
 
         self.alerts: RecordTableModel[Alert] = RecordTableModel([
             Column("Raised", lambda a: f"{a.raised_at:%Y-%m-%d}", value=lambda a: a.raised_at),
+            Column("About", lambda a: f"owner {a.owner}" if a.owner else "the investor"),
             Column("List", lambda a: a.list_name), Column("Entry", lambda a: a.entry_id),
             Column("Matched name", lambda a: a.matched_name),
             Column("Score", lambda a: f"{a.score:.2f}", align=RIGHT, value=lambda a: a.score),

@@ -170,7 +170,7 @@ class ScreeningTab(QWidget):
             for v in current.values()) or "No sanctions list imported yet: choose its format and import the file.")
         self.table.setRowCount(len(self.alerts))
         for row, alert in enumerate(self.alerts):
-            cells = (alert.investor_number, alert.list_name, alert.entry_id, alert.matched_name, f"{alert.score:.2f}",
+            cells = (alert.subject, alert.list_name, alert.entry_id, alert.matched_name, f"{alert.score:.2f}",
                      alert.status.value.replace("_", " "), _when(alert))
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))

@@ -4,7 +4,9 @@ The investor is typed by number (``INV-00017``, as on paper forms) or found by n
 up in the worker (debounced) and offered for completion as ``INV-00017 — Name``. What the service refuses appears under
 the field it is about (``ValidationError.problems`` keys are the field names); nothing is saved then.
 Dates default to ``default_day``, the latest day the fund has data (not a today with no NAV yet); units are
-given only for a redemption (a subscription is an amount).
+given only for a redemption (a subscription is an amount). Below the fields, what the deal will book (NAV,
+units, gross, fee, net and any fee settled first) is priced as it is typed (``dealing.preview_request``, in
+the worker), so it is seen before saving.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.changes import TRANSACTION
-from fidus_desktop.services.portfolio.dealing import TransactionRequest, TransactionView
+from fidus_desktop.services.portfolio.dealing import DealPreview, TransactionRequest, TransactionView
 from fidus_desktop.services.portfolio.funds import ShareClass
 from fidus_desktop.services.portfolio.investors import Investor, investor_filter
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
 from fidus_desktop.ui.common.locale_text import format_number
+from fidus_desktop.ui.common.screen_fit import fit_to_content
+from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.portfolio.dialogs import class_combo
 from fidus_desktop.ui.session import UiSession
 
@@ -38,6 +42,7 @@ class DealingDialog(ServiceFormDialog):
     def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None, default_day: date,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "New subscription or redemption", "&Enter", parent)
+        self._typed: dict[str, str | None] = {}
         self.kind = self.add_field("kind", "Kind", QComboBox())
         for label, value in KINDS.items():
             self.kind.addItem(label, value)
@@ -57,8 +62,20 @@ class DealingDialog(ServiceFormDialog):
         self.dates = {name: self.add_field(name, label, DateEdit(default_day))
                       for name, label in (("trade_date", "Trade date"), ("dealing_date", "Dealing date"),
                                           ("settlement_date", "Settlement date"))}
+        self.preview = QLabel(objectName="dealPreview", wordWrap=True)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.preview.setStyleSheet("background: palette(alternate-base); padding: 4px;")
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.addRow("What it books", self.preview)
+        self._previewing = QTimer(self, singleShot=True, interval=LOOKUP_DELAY_MS)
+        self._previewing.timeout.connect(self.update_preview)
+        for edit in (self.investor, self.amount, self.units, self.dates["dealing_date"]):
+            edit.textChanged.connect(lambda _: self._previewing.start())
+        for combo in (self.kind, self.share_class):
+            combo.currentIndexChanged.connect(lambda _: self._previewing.start())
         self.kind.currentIndexChanged.connect(lambda _: self._kind_changed())
         self._kind_changed()
+        self.update_preview()
 
     def _kind_changed(self) -> None:
         """Units are for redemptions only; a subscription is always an amount."""
@@ -85,20 +102,56 @@ class DealingDialog(ServiceFormDialog):
         if found and self.investor.hasFocus():
             self.investor.completer().complete()
 
-    def call(self) -> TransactionView:
+    def update_preview(self) -> None:
+        """Price what is typed in the worker (``dealing.preview_request``): NAV, units, gross, fee and net."""
+        if self.field_problems() or not (self.amount.plain() or self.units.plain()):
+            self.preview.setText("Give the investor and an amount (or units) to see the NAV, units and fees.")
+            return
+        typed, dealing, actor = self.typed(), self.session.services.portfolio.dealing, self.session.actor
+        self.session.runner.submit(lambda: dealing.preview_request(actor, self.request(typed)), owner=self,
+                                   key="preview", on_done=self._previewed,
+            on_error=lambda exc: self.preview.setText(f"Cannot be priced: {describe_error(exc)}"))
+
+    def _previewed(self, preview: DealPreview) -> None:
+        deal, ccy = preview.deal, preview.currency
+        if deal is None:
+            self.preview.setText(f"Priced at the NAV of its dealing date once that NAV is in ({preview.problem})")
+            return
+        text = (f"At NAV {format_number(deal.nav_per_unit.amount)} {ccy}: {format_number(deal.units, places=4)} "
+                f"units; gross {format_number(deal.gross.amount, places=2)} − fee "
+                f"{format_number(deal.fee.amount, places=2)} = net {format_number(deal.net.amount, places=2)} {ccy}")
+        fees = [f"the class's {e.kind} fee of {format_number(e.amount.amount, places=2)} {e.currency} is settled first"
+                for e in preview.fees]
+        self.preview.setText("; ".join([text, *fees]) + ". Booked when it settles, after a colleague approves it.")
+        fit_to_content(self)
+
+    def typed(self) -> dict[str, str | None]:
+        """What the fields hold, read on the GUI thread for a job."""
+        return {"kind": self.kind.currentData(), "class_id": self.share_class.currentData(),
+                "investor": self.investor.text().split(SEPARATOR)[0].strip(),
+                **{name: edit.iso() for name, edit in self.dates.items()},
+                "amount": self.amount.plain() or None, "units": self.units.plain() or None}
+
+    def request(self, typed: dict[str, str | None]) -> TransactionRequest:
+        """The request for ``typed`` (runs in the worker: the investor number is looked up)."""
         portfolio = self.session.services.portfolio
-        number = self.investor.text().split(SEPARATOR)[0].strip()
+        number = typed["investor"] or ""
         investor = portfolio.investors.by_number(number) if number else None
         if investor is None:
             raise ValidationError({"investor_id": f"There is no investor numbered {number!r}; type a "
                                                   "number such as INV-00017, or part of a name and pick the investor "
                                                   "from the list." if number else "The investor number is required."})
-        request = TransactionRequest(
-            kind=self.kind.currentData(), class_id=self.share_class.currentData(), investor_id=investor.investor_id,
-            trade_date=self.dates["trade_date"].iso(), dealing_date=self.dates["dealing_date"].iso(),
-            settlement_date=self.dates["settlement_date"].iso(), amount=self.amount.plain() or None,
-            units=self.units.plain() or None)
-        return portfolio.dealing.enter(self.session.actor, request)
+        return TransactionRequest(
+            kind=str(typed["kind"]), class_id=str(typed["class_id"]), investor_id=investor.investor_id,
+            trade_date=typed["trade_date"], dealing_date=typed["dealing_date"],
+            settlement_date=typed["settlement_date"], amount=typed["amount"], units=typed["units"])
+
+    def submit(self) -> None:
+        self._typed = self.typed()  # read here, on the GUI thread; ``call`` runs in the worker
+        super().submit()
+
+    def call(self) -> TransactionView:
+        return self.session.services.portfolio.dealing.enter(self.session.actor, self.request(self._typed))
 
     def describe(self) -> str:
         """What was stored and its reference, for the tab's message line once the dialog closed."""

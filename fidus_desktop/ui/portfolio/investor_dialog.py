@@ -4,7 +4,8 @@ Opened by double-clicking a row of the Portfolio tab's investors table. Sensitiv
 Reveal is clicked; the reveal runs in the worker through ``InvestorService.reveal``, which checks
 ``personal_data.read`` and writes the ``personal_data.read`` audit entry. A workstation without the data key
 shows "🔒 locked — enrol this workstation" and offers no Reveal. The body is a ``QTabWidget`` (``self.tabs``)
-so other features can add tabs next to "Details".
+so other features can add tabs next to "Details"; "Holdings" (per class, with the investor's own time- and
+money-weighted returns) and "Transactions" come from ``statements.investor_overview``.
 
 "End relationship…" (only for roles with ``investors.manage``; the service checks it too) records the last day
 of the business relationship through ``InvestorService.end_relationship``. The KYC retention period counts
@@ -39,6 +40,7 @@ from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITI
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.portfolio.documents_panel import DocumentsPanel
+from fidus_desktop.ui.portfolio.investor_position import InvestorPositionPages
 from fidus_desktop.ui.session import UiSession
 
 HIDDEN = "••••"
@@ -72,6 +74,9 @@ class InvestorDialog(QDialog):
         self.setWindowTitle("Investor")
         self.tabs = QTabWidget()
         self.tabs.addTab(self._details_page(), "Details")
+        self.position = InvestorPositionPages(session, investor_id, self)
+        self.tabs.addTab(self.position.holdings_page, "Holdings")
+        self.tabs.addTab(self.position.transactions_page, "Transactions")
         self.tabs.addTab(DocumentsPanel(session, "investor", investor_id), "Documents")
         self.message = QLabel()
         self.message.setObjectName("investorMessage")
@@ -82,7 +87,9 @@ class InvestorDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        self.resize(960, 540)  # the holdings and transactions tables show their columns
         self.load()
+        self.position.load()
 
     def _details_page(self) -> QWidget:
         page = QWidget()

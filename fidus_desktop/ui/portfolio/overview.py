@@ -1,22 +1,24 @@
 """What the Portfolio tab's upper half shows for one fund and class, loaded in one worker job.
 
 Every figure comes from the services (``figures`` for AUM and KPIs, ``performance`` for the series, the
-monthly table and the comparison, ``benchmarks`` for the class's benchmark, ``holdings`` for the allocation);
+monthly table and the comparison, ``benchmarks`` for the class's benchmark, ``holdings`` for the allocation and
+the holdings table, ``figures.aum_history`` for the AUM and net-flows chart);
 this module only gathers them. The comparison statistics (excess return, tracking error, beta) are against the
 class's linked benchmark, or against another class when one is chosen to compare with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from fidus_desktop.domain.analytics import PerformanceReport
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.portfolio.figures import FundAum, Kpis
-from fidus_desktop.services.portfolio.holdings import ValuationError
+from fidus_desktop.services.portfolio.holdings import Valuation, ValuationError
 from fidus_desktop.services.portfolio.nav import NavPoint
 
 
@@ -34,6 +36,10 @@ class Overview:
     compare_growth: list[tuple[date, float]]
     holdings: list[tuple[str, float]]  # asset class, value in base currency
     problems: tuple[str, ...]
+    valuation: Valuation | None = None  # the fund's positions on ``aum.on`` (None: none could be valued)
+    price_moves: dict[str, Decimal] = field(default_factory=dict)  # instrument id → last price move P&L
+    aum_history: list[tuple[date, float]] = field(default_factory=list)  # fund AUM, base currency
+    net_flows: list[tuple[date, float]] = field(default_factory=list)  # investor flows (+ in, − out), base ccy
 
     def growth(self) -> list[tuple[date, float]]:
         """The class's value of 100 invested at the start (from the report's daily returns)."""
@@ -88,10 +94,16 @@ def load_overview(portfolio: PortfolioServices, actor: Actor, fund_id: str, clas
             compare_code = portfolio.funds.get_class(compare_class_id).code
             compare_growth = _rebased(portfolio.navs.series(compare_class_id, end=aum.on), report.start)
     holdings: dict[str, float] = {}
+    valuation, moves = None, {}
     try:
-        for line in portfolio.holdings.valuation(actor, fund_id, aum.on).lines:
+        valuation = portfolio.holdings.valuation(actor, fund_id, aum.on)
+        moves = portfolio.holdings.price_moves(actor, valuation)
+        for line in valuation.lines:
             holdings[line.asset_class] = holdings.get(line.asset_class, 0.0) + float(line.base_value)
     except ValuationError as exc:
         problems.append(str(exc))
+    values, flows = portfolio.figures.aum_history(actor, fund_id, end=aum.on)
+    history = [(stamp.date(), float(value)) for stamp, value in values.items()]
+    net_flows = [(stamp.date(), float(value)) for stamp, value in flows.items() if value]
     return Overview(fund_id, class_id, aum, nav, kpis, report, benchmark_code, benchmark_growth, compare_code,
-                    compare_growth, sorted(holdings.items()), tuple(problems))
+                    compare_growth, sorted(holdings.items()), tuple(problems), valuation, moves, history, net_flows)

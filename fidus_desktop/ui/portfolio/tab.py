@@ -7,6 +7,7 @@ here and, polling the audit trail, on another workstation, so they appear withou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -19,12 +20,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,31 +35,46 @@ from PySide6.QtWidgets import (
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.reports.factsheet import factsheet_filename, render_factsheet
 from fidus_desktop.reports.table_file import with_suffix
-from fidus_desktop.services.permissions import Permission, allowed
+from fidus_desktop.services.permissions import Permission, Role, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
+from fidus_desktop.services.portfolio.holdings import ValuationLine
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
 from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
-from fidus_desktop.ui.common.labels import WrappingLabel
+from fidus_desktop.ui.common.labels import ElidedLabel, WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
+from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
+from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
 from fidus_desktop.ui.portfolio.deals_panel import DealsPanel
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
+from fidus_desktop.ui.portfolio.import_wizard import ImportWizard, importable_kinds
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
 from fidus_desktop.ui.portfolio.nav_history import nav_history_model
 from fidus_desktop.ui.portfolio.overview import Overview, load_overview
+from fidus_desktop.ui.portfolio.setup_dialogs import (
+    FundDialog,
+    NewInvestorDialog,
+    ProductTermsDialog,
+    ShareClassDialog,
+)
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
-from fidus_desktop.ui.portfolio.tables import TransactionFilter, investors_model, transactions_model
+from fidus_desktop.ui.portfolio.tables import (
+    TransactionFilter,
+    holding_columns,
+    investors_model,
+    transactions_model,
+)
 from fidus_desktop.ui.session import UiSession
 
 FILTER_DELAY_MS = 300
@@ -95,6 +113,8 @@ class PortfolioTab(QWidget):
         self.overview: Overview | None = None
         self.dialog: ServiceFormDialog | None = None
         self.investor_dialog: InvestorDialog | None = None
+        self.import_wizard: ImportWizard | None = None
+        self.investor_total: int | None = None  # investors in the database (None until counted)
         self._told: str | None = None  # the last action's outcome, kept over the reload it causes
         # The charts and tables share the height left (a splitter), so both are in view from 1280×720 on; the
         # buttons fold into the tool bar's » menu and the cards into two rows when narrow. Only a window smaller
@@ -109,6 +129,8 @@ class PortfolioTab(QWidget):
         layout.addLayout(self._selector_bar())
         self.message = WrappingLabel(" ", objectName="portfolioMessage")
         layout.addWidget(self.message)
+        self.next_step = NextStepPanel("nextStep")
+        layout.addWidget(self.next_step)
         self.cards = {name: KpiCard(name, caption) for name, caption in KPI_CARDS}
         layout.addWidget(KpiGrid(list(self.cards.values())))
         splitter = QSplitter(Qt.Orientation.Vertical, objectName="portfolioSplitter")
@@ -159,8 +181,39 @@ class PortfolioTab(QWidget):
             button.clicked.connect(slot)
             actions.addWidget(button)
             self.buttons[name] = button
+        actions.addWidget(self._setup_button(role))
         self._update_buttons()
         return bar
+
+    def _setup_button(self, role: Role) -> QToolButton:
+        """Set&up ▾: create and edit funds, share classes and investors, and the import wizard."""
+        button = QToolButton(objectName="setupButton", text="Set&up",
+                             popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.setToolTipsVisible(True)  # a disabled entry says why
+        self.setup_actions = {}
+        for name, text, permission, what, slot in (
+            ("new_fund", "New &fund…", Permission.FUNDS_MANAGE, "create funds", self.open_new_fund),
+            ("rename_fund", "&Rename this fund…", Permission.FUNDS_MANAGE, "edit funds", self.open_rename_fund),
+            ("new_class", "New &share class…", Permission.FUNDS_MANAGE, "create share classes", self.open_new_class),
+            ("edit_class", "&Edit this share class (fees)…", Permission.FUNDS_MANAGE, "edit share classes",
+             self.open_edit_class),
+            ("new_investor", "New &investor…", Permission.INVESTORS_MANAGE, "create investors",
+             self.open_new_investor),
+            ("products", "Fixed-yield &product terms…", Permission.PRODUCTS_MANAGE, "define products",
+             self.open_products),
+            ("import", "I&mport a file (NAV, transactions, FX, benchmark)…", None, "import files",
+             self.open_import),
+        ):
+            action = menu.addAction(text)
+            action.setObjectName(name)
+            action.triggered.connect(slot)
+            may = bool(importable_kinds(self.session)) if permission is None else allowed(role, permission)
+            if not may:
+                self.refusals[name] = f"Your role ({ROLE_LABELS[role]}) may not {what}."
+            self.setup_actions[name] = action
+        button.setMenu(menu)
+        return button
 
     def _update_buttons(self) -> None:
         """Enabled when the role allows it and a fund is chosen; a disabled button's tooltip says why."""
@@ -170,6 +223,14 @@ class PortfolioTab(QWidget):
                                               "yet." if name in needs_fund and not self.fund_classes() else "")
             button.setEnabled(not why)
             button.setToolTip(why)
+        needs = {"rename_fund": "Choose a fund first; this database has none yet.",
+                 "new_class": "Create a fund first.",
+                 "edit_class": "Choose a share class first; this fund has none yet."}
+        missing = {"rename_fund": not self.funds, "new_class": not self.funds, "edit_class": not self.fund_classes()}
+        for name, action in getattr(self, "setup_actions", {}).items():
+            why = self.refusals.get(name) or (needs[name] if missing.get(name) else "")
+            action.setEnabled(not why)
+            action.setToolTip(why)
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()
@@ -207,8 +268,15 @@ class PortfolioTab(QWidget):
         monthly_layout.setContentsMargins(0, 0, 0, 0)
         monthly_layout.addWidget(self.monthly_view)
         monthly_layout.addWidget(self.exports["monthly"].button, 0, Qt.AlignmentFlag.AlignRight)
+        flows_page = QSplitter(Qt.Orientation.Horizontal, objectName="aumFlows")  # side by side: full height each
+        self.aum_chart = TimeSeriesChart("Fund AUM", "{:,.2f} m")
+        self.flows_chart = TimeSeriesChart("Net investor flows", "{:,.1f} k")
+        self.flows_chart.plot.setXLink(self.aum_chart.plot)  # zoom and pan together
+        flows_page.addWidget(self.aum_chart)
+        flows_page.addWidget(self.flows_chart)
         for widget, title in ((self.performance_chart, "Performance"), (self.drawdown_chart, "Drawdown"),
-                              (allocation, "Allocation"), (monthly, "Monthly returns"), (nav_page, "NAV history")):
+                              (flows_page, "AUM && flows"), (allocation, "Allocation"),
+                              (monthly, "Monthly returns"), (nav_page, "NAV history")):
             self.chart_tabs.addTab(widget, title)
         return self.chart_tabs
 
@@ -257,8 +325,26 @@ class PortfolioTab(QWidget):
             column.addWidget(view)
             model.loaded.connect(lambda total, label=count: label.setText(f"{total:,} rows"))
             model.loaded.connect(lambda _, v=view: v.resizeColumnsToContents())
+            if model is self.investors:
+                model.loaded.connect(self._investors_counted)
             model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {describe_error(exc)}"))
             tabs.addTab(page, name.capitalize())
+        self.holdings = RecordTableModel[ValuationLine]([], self)
+        self.holdings_view = QTableView(objectName="holdingsTable")
+        self.holdings_view.setModel(self.holdings)
+        self.holdings_view.setAlternatingRowColors(True)
+        self.holdings_view.verticalHeader().hide()
+        self.holdings_view.horizontalHeader().setStretchLastSection(True)
+        self.exports["holdings"] = TableExport(self.holdings_view, "Holdings", self.session.runner)
+        self.holdings_note = ElidedLabel(objectName="holdingsNote")
+        page = QWidget()
+        column = QVBoxLayout(page)
+        top = QHBoxLayout()
+        top.addWidget(self.holdings_note, 1)
+        top.addWidget(self.exports["holdings"].button)
+        column.addLayout(top)
+        column.addWidget(self.holdings_view)
+        tabs.addTab(page, "Holdings")
         self.deals_panel = DealsPanel(self.session, self.tell)
         self.deals_panel.setObjectName("openDeals")
         tabs.addTab(self.deals_panel, "Open deals")
@@ -295,7 +381,7 @@ class PortfolioTab(QWidget):
         self.fund_combo.setCurrentIndex(max(0, self.fund_combo.findData(current)))
         self.fund_combo.blockSignals(False)
         if not self.funds:
-            self.message.setText("No funds yet. Create a fund, or start with --demo to see a demo office.")
+            self.message.setText(" ")  # the next-step panel below says what to do
         self._fund_changed()
         self.investors.refresh()
 
@@ -319,6 +405,7 @@ class PortfolioTab(QWidget):
         for combo in (self.class_combo, self.compare_combo):
             combo.blockSignals(False)
         self._update_buttons()
+        self.show_next_step()
         self.apply_filters()
         self.load_overview()
 
@@ -373,6 +460,7 @@ class PortfolioTab(QWidget):
                                            tone="neutral" if volatility is not None else "missing")
         self._show_comparison(overview)
         self._show_charts(overview, code)
+        self.show_next_step()
 
     def _show_comparison(self, overview: Overview) -> None:
         """Excess return, tracking error and beta against the benchmark (or the class compared with)."""
@@ -407,6 +495,65 @@ class PortfolioTab(QWidget):
                                            else "Holdings by asset class: no positions recorded")
         if overview.report is not None:
             self.monthly_model.set_table(overview.report.monthly_returns)
+        currency = overview.aum.currency  # in millions and thousands: an axis reads "19.0", not "1e+07"
+        self.aum_chart.plot.setTitle(f"Fund AUM ({currency} millions)", color="#1f3a5f", size="10pt")
+        self.aum_chart.set_series([Series("AUM", [d for d, _ in overview.aum_history],
+                                          [v / 1e6 for _, v in overview.aum_history])])
+        self.flows_chart.plot.setTitle(f"Net investor flows ({currency} thousands; + subscriptions, − redemptions)",
+                                       color="#1f3a5f", size="10pt")
+        self.flows_chart.set_series([Series("Net flows", [d for d, _ in overview.net_flows],
+                                            [v / 1e3 for _, v in overview.net_flows], bars=True)])
+        self._show_holdings(overview)
+
+    def _show_holdings(self, overview: Overview) -> None:
+        valuation = overview.valuation
+        if valuation is None or not valuation.lines:
+            self.holdings.set_records([])
+            self.holdings_note.setText("No positions recorded for this fund." if valuation is not None else
+                                       "The holdings cannot be valued: " + " ".join(overview.problems))
+            return
+        self.holdings.columns = holding_columns(valuation, overview.price_moves)
+        self.holdings.set_records(valuation.lines)
+        self.holdings_view.resizeColumnsToContents()
+        stale = " Prices or FX rates marked * are older than that date." if valuation.stale else ""
+        self.holdings_note.setText(f"{len(valuation.lines)} positions valued on {fmt.day(valuation.on)}: "
+                                   f"{fmt.amount(valuation.total.amount, valuation.currency)} {valuation.currency}."
+                                   + stale)
+
+    # -- what to do next on an empty office ---------------------------------------------------------
+    def _investors_counted(self, total: int) -> None:
+        if not self.investor_filter.text().strip():
+            self.investor_total = total
+            self.show_next_step()
+
+    def _step(self, name: str, text: str, slot: Callable[[], object]) -> list[StepAction]:
+        """The action as a button, or none when the role may not do it (the sentence then says who may)."""
+        return [] if name in self.refusals else [(f"{name}Step", text, slot)]
+
+    def show_next_step(self) -> None:
+        """Say what is missing, in the order an office is set up: fund, share class, NAVs, investors."""
+        fund_classes, class_id = self.fund_classes(), self.class_combo.currentData()
+        code = self.class_codes.get(class_id or "", "")
+        who = " (ask a portfolio manager or an administrator)"
+        if not self.funds:
+            actions = self._step("new_fund", "New &fund…", self.open_new_fund)
+            self.next_step.show_step("This office has no fund yet. Create the first fund, then its share classes, "
+                                     "investors and NAVs." + ("" if actions else who), actions)
+        elif not fund_classes:
+            actions = self._step("new_class", "New &share class…", self.open_new_class)
+            self.next_step.show_step(f"{self.fund_combo.currentText()} has no share class yet. Add one with its "
+                                     "currency, launch NAV and fee terms." + ("" if actions else who), actions)
+        elif (self.overview is not None and self.overview.class_id == class_id and self.overview.nav is None):
+            actions = (self._step("nav", "Enter NA&V…", self.open_nav)
+                       + self._step("import", "I&mport a file…", self.open_import))
+            self.next_step.show_step(f"{code} has no NAV yet: enter the first one or import a NAV file, and the "
+                                     "charts and figures fill in." + ("" if actions else who), actions)
+        elif self.investor_total == 0:
+            actions = self._step("new_investor", "New &investor…", self.open_new_investor)
+            self.next_step.show_step("No investors yet. Create an investor, then enter their subscription "
+                                     "(New deal…)." + ("" if actions else who), actions)
+        else:
+            self.next_step.clear()
 
     # -- refresh ------------------------------------------------------------------------------------
     def _data_changed(self, topic: str) -> None:
@@ -450,6 +597,48 @@ class PortfolioTab(QWidget):
                                self)
         self._open(dialog)
         dialog.accepted.connect(lambda: self.tell(dialog.describe()))
+
+    def _open_setup(self, dialog: ServiceFormDialog) -> None:
+        """A set-up dialog: its outcome goes on the message line; the tab reloads on what it changed."""
+        dialog.accepted.connect(lambda: self.tell(dialog.describe()))  # type: ignore[attr-defined]
+        self._open(dialog)
+
+    def current_fund(self) -> Fund | None:
+        return next((f for f in self.funds if f.fund_id == self.fund_combo.currentData()), None)
+
+    def open_new_fund(self) -> None:
+        self._open_setup(FundDialog(self.session, parent=self))
+
+    def open_rename_fund(self) -> None:
+        if (fund := self.current_fund()) is not None:
+            self._open_setup(FundDialog(self.session, fund, self))
+
+    def open_new_class(self) -> None:
+        self._open_setup(ShareClassDialog(self.session, self.funds, self.fund_combo.currentData(), self.data_day(),
+                                          benchmarks=self.benchmarks, parent=self))
+
+    def open_edit_class(self) -> None:
+        class_id = self.class_combo.currentData()
+        share_class = next((c for c in self.classes if c.class_id == class_id), None)
+        if share_class is not None:
+            self._open_setup(ShareClassDialog(self.session, self.funds, share_class.fund_id, self.data_day(),
+                                              share_class, self.benchmarks, self))
+
+    def open_new_investor(self) -> None:
+        self._open_setup(NewInvestorDialog(self.session, self))
+
+    def open_products(self) -> None:
+        """The terms dialog, once the products (their latest terms) are read in the worker."""
+        products, actor = self.session.services.portfolio.products, self.session.actor
+        self.session.runner.submit(lambda: products.list_products(actor), owner=self, key="products",
+                                   on_done=lambda found: self._open_setup(ProductTermsDialog(self.session, found,
+                                                                                             self)))
+
+    def open_import(self) -> None:
+        wizard = ImportWizard(self.session, parent=self)
+        self.import_wizard = wizard
+        wizard.finished.connect(lambda _: self.tell(wizard.describe()) if wizard.outcome else None)
+        wizard.open()
 
     def open_nav(self) -> None:
         self._open(NavDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),

@@ -1,4 +1,4 @@
-"""The investors and transactions tables of the Portfolio tab: lazy models over the paged services.
+"""The investors, transactions and holdings tables of the Portfolio tab (the first two lazy, over paged services).
 
 Filters are small frozen objects handed unchanged to the worker, where they become service queries; the
 transactions filter takes an investor number and resolves it there (no query on the GUI thread).
@@ -15,6 +15,7 @@ from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionView
+from fidus_desktop.services.portfolio.holdings import Valuation, ValuationLine
 from fidus_desktop.services.portfolio.investors import Investor, investor_filter
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column, LazyTableModel, SortSpec
 from fidus_desktop.ui.compliance.readiness_panel import readiness_tip, readiness_word
@@ -131,3 +132,29 @@ def transactions_model(session: UiSession, class_codes: dict[str, str], initial:
 
     return LazyTableModel(transaction_columns(class_codes, parties), count=count, fetch=fetch, runner=session.runner,
                           initial_filter=initial)
+
+
+def holding_columns(valuation: Valuation, moves: dict[str, Decimal]) -> list[Column[ValuationLine]]:
+    """The fund's positions: quantity, price (local), value local and in base currency, weight, last-move P&L."""
+    total, base = valuation.total.amount, valuation.currency
+
+    def weight(line: ValuationLine) -> float | None:
+        return float(line.base_value / total) if total else None
+
+    return [
+        Column("Instrument", lambda h: h.code),
+        Column("Asset class", lambda h: h.asset_class),
+        Column("Quantity", lambda h: fmt.units(h.quantity), align=RIGHT, value=lambda h: h.quantity),
+        Column("Price", lambda h: fmt.nav(h.price) + (" *" if h.price_stale else ""), align=RIGHT,
+               value=lambda h: h.price, tooltip=lambda h: f"Price of {h.price_date}" if h.price_stale else None),
+        Column("Ccy", lambda h: h.currency),
+        Column("Value (local)", lambda h: fmt.amount(h.local_value, h.currency), align=RIGHT,
+               value=lambda h: h.local_value),
+        Column(f"Value ({base})", lambda h: fmt.amount(h.base_value, base) + (" *" if h.fx_stale else ""),
+               align=RIGHT, value=lambda h: h.base_value),
+        Column("Weight", lambda h: fmt.percent(weight(h), signed=False), align=RIGHT, value=weight),
+        Column(f"P&L last price move ({base})", lambda h: fmt.amount(moves.get(h.instrument_id), base), align=RIGHT,
+               value=lambda h: moves.get(h.instrument_id),
+               tooltip=lambda h: "Quantity × the change from the previous stored price; positions have no cost "
+                                 "basis to measure a total gain from."),
+    ]

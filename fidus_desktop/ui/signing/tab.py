@@ -1,6 +1,7 @@
 """The Signing tab: the envelopes (lazy list with status and text filters, what waits for whom, export), the
 selected envelope's signers and events, and its actions (new from a template or a PDF, edit, sign, remind,
-void, save the current PDF or the certificate of completion); and the validation panel for any PDF.
+void, queue a completed one to Drive, save the current PDF or the certificate of completion); and the
+validation panel for any PDF.
 
 Loads and changes run in the background runner through ``EnvelopeService``; buttons follow the role's
 permissions and the envelope's status, the service's checks are the ones that count."""
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 from fidus_desktop.domain.signing.envelopes import Envelope, EnvelopeStatus
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.private_files import write_private
-from fidus_desktop.services.envelopes import EnvelopeFilter
+from fidus_desktop.services.envelopes import EnvelopeFilter, Reminders
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.services.personal_data import Locked
 from fidus_desktop.services.signing import SigningPermission
@@ -105,14 +106,14 @@ class EnvelopesPanel(QWidget):
         self.more = QToolButton(objectName="envelopeMore", text="More")
         self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.more)
-        for name, text in (("remind", "Record a reminder"), ("void", "Void…"), ("save", "Save the PDF…"),
-                           ("certificate", "Save the certificate of completion…")):
+        for name, text in (("remind", "Remind the signers"), ("void", "Void…"), ("save", "Save the PDF…"),
+                           ("certificate", "Save the certificate of completion…"), ("drive", "Queue to Drive")):
             self.buttons[name] = menu.addAction(text)
             self.buttons[name].setObjectName(f"envelope_{name}")
         self.more.setMenu(menu)
         self.permitted = {"template": may_edit, "pdf": may_edit, "edit": may_edit, "sign": may_sign,
                           "remind": may_edit, "void": allowed(role, SigningPermission.VOID), "save": True,
-                          "certificate": True}
+                          "certificate": True, "drive": allowed(role, "crm.google")}
 
         filters = QHBoxLayout()
         filters.addWidget(self.status)
@@ -176,6 +177,7 @@ class EnvelopesPanel(QWidget):
             "void": status is not None and (status.open or status is EnvelopeStatus.DRAFT),
             "save": envelope is not None and bool(envelope.documents),
             "certificate": status is EnvelopeStatus.COMPLETED,
+            "drive": status is EnvelopeStatus.COMPLETED and bool(envelope and envelope.investor_id),
         }
         for name, button in self.buttons.items():
             button.setEnabled(self.permitted[name] and enabled[name])
@@ -218,12 +220,18 @@ class EnvelopesPanel(QWidget):
         if envelope is None:
             return
         self.session.runner.submit(lambda: envelopes.remind(actor, envelope.envelope_id, envelope.version),
-                                   owner=self, changes=CHANGES, on_done=self._reminded)
+                                   owner=self, changes=CHANGES | {"crm_outbox"}, on_done=self._reminded)
 
-    def _reminded(self, result: tuple[Envelope, tuple[Any, ...]]) -> None:
-        _, due = result
-        self.count_label.setText("Reminder recorded for " + ", ".join(s.name for s in due) + "." if due else
-                                 "No reminder is due: every pending signer was sent or reminded recently.")
+    def _reminded(self, result: Reminders) -> None:
+        self.count_label.setText(result.message())
+
+    def drive(self) -> None:
+        envelope, envelopes, actor = self.selected(), self.session.services.envelopes, self.session.actor
+        if envelope is None:
+            return
+        self.session.runner.submit(lambda: envelopes.upload_to_drive(actor, envelope.envelope_id), owner=self,
+                                   changes=("crm_outbox",), on_done=lambda done: self.count_label.setText(
+                                       done.message()))
 
     def void(self) -> None:
         envelope, envelopes, actor = self.selected(), self.session.services.envelopes, self.session.actor

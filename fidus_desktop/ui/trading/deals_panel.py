@@ -67,6 +67,7 @@ class DealsPanel(QWidget):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.account: Mt5Account | None = None
+        self.data_day: date | None = None
         self.model = deals_model(session, self)
         self.symbol = QComboBox(objectName="dealsSymbol")
         self.symbol.addItem(ALL_SYMBOLS)
@@ -108,8 +109,13 @@ class DealsPanel(QWidget):
         self.end.dateChanged.connect(self.requery)
         self._show_dates()
 
-    def show_account(self, account: Mt5Account | None) -> None:
-        self.account = account
+    def show_account(self, account: Mt5Account | None, data_day: date | None = None) -> None:
+        """``data_day``: the account's last synced day, where the presets end (today for a live account; the
+        simulator's day for the demo), so "Today" or "This week" show deals, not an empty period."""
+        self.account, self.data_day = account, data_day
+        if self.period.currentText() not in (PERIODS[0], "Custom"):
+            self._period_chosen()
+            return
         self.requery()
 
     def set_symbols(self, symbols: list[str]) -> None:
@@ -135,7 +141,7 @@ class DealsPanel(QWidget):
 
     def _period_chosen(self) -> None:
         """A preset fills the date editors (UTC days, as MT5 times are); Custom leaves them to the user."""
-        days = period_range(self.period.currentText(), datetime.now(UTC).date())
+        days = period_range(self.period.currentText(), self.data_day or datetime.now(UTC).date())
         if days is not None:
             for edit, day in zip((self.start, self.end), days, strict=True):
                 edit.blockSignals(True)

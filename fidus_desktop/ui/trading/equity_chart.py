@@ -3,7 +3,8 @@
 Balance comes from the deal history (every deal, so the curve covers the account's whole life); equity from
 the stored snapshots (only since FIDUS started following the account) plus each live snapshot. Deposits and
 withdrawals are marked on the balance line (▲ green, ▼ red) so a jump from new money is not read as trading;
-a crosshair reads out the time, balance and equity under the mouse. Intraday
+a crosshair reads out the time, balance and equity under the mouse. Below, equity's drawdown from its running
+peak, zoomed with the chart above; "not measured yet" until FIDUS has recorded equity. Intraday
 on purpose: snapshots come every minute, while ``ui.common.charts.TimeSeriesChart`` plots one value per day.
 """
 
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 Curve = Sequence[tuple[datetime, Decimal]]
@@ -57,10 +59,20 @@ class EquityChart(QWidget):
         self.readout = QLabel(" ", objectName="equityReadout")
         self.readout.setStyleSheet("color: #555;")
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.drawdown_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
+        self.drawdown_plot.setObjectName("equityDrawdown")
+        self.drawdown_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.drawdown_plot.setXLink(self.plot)  # zoom and pan with the balance and equity
+        self.drawdown_plot.setMouseEnabled(x=True, y=False)
+        fill = pg.mkBrush(QColor(192, 57, 43, 70))
+        self.drawdown = self.drawdown_plot.plot(pen=pg.mkPen("#c0392b", width=1), fillLevel=0, brush=fill)
+        self.drawdown_values: list[float] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        layout.addWidget(self.plot, 3)
+        layout.addWidget(self.drawdown_plot, 1)
         layout.addWidget(self.readout)
+        self._show_drawdown()
 
     def clear(self) -> None:
         self.set_curves([], [])
@@ -76,6 +88,24 @@ class EquityChart(QWidget):
         self.times = [t.timestamp() for t, _ in equity]
         self.values = [float(v) for _, v in equity]
         self.equity.setData(self.times, self.values)
+        self._show_drawdown()
+
+    def _show_drawdown(self) -> None:
+        """Equity's fall from its running peak, in %; only where equity was recorded (balance alone would hide
+        the open trades' losses)."""
+        peak, values = 0.0, []
+        for value in self.values:
+            peak = max(peak, value)
+            values.append(100.0 * (value / peak - 1.0) if peak > 0 else 0.0)
+        self.drawdown_values = values
+        self.drawdown.setData(self.times, values)
+        measured = len(values) > 1
+        self.drawdown_plot.setTitle("Equity drawdown from its peak (%)" if measured else
+                                    "Equity drawdown: not measured yet", color="#1f3a5f", size="9pt")
+        self.drawdown_plot.setToolTip("" if measured else "FIDUS records equity from when it starts following "
+                                                          "the account; the drawdown is drawn from then on.")
+        for axis in ("left", "bottom"):  # no made-up scale while there is nothing to draw
+            self.drawdown_plot.getAxis(axis).setStyle(showValues=measured)
 
     def value_at(self, points: Sequence[tuple[float, float]], stamp: float) -> float | None:
         """The last value at or before ``stamp`` (a step line: a balance holds until the next deal)."""
@@ -108,3 +138,4 @@ class EquityChart(QWidget):
         self.times.append(stamp)
         self.values.append(float(equity))
         self.equity.setData(self.times, self.values)
+        self._show_drawdown()

@@ -35,6 +35,11 @@ def amount(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
+def quoted(price: Decimal, digits: int | None) -> str:
+    """A price with the symbol's digits (``1.33900``, not ``1.339``); as stored when they are unknown."""
+    return f"{price:.{digits}f}" if digits is not None else f"{price}"
+
+
 def ratio(value: Decimal | None, suffix: str = "") -> str:
     return "–" if value is None else f"{value:,.2f}{suffix}"
 
@@ -91,10 +96,10 @@ POSITION_COLUMNS: list[Column[Position]] = [
     Column("Symbol", lambda p: p.symbol),
     Column("Side", lambda p: p.side.value),
     Column("Volume", lambda p: f"{p.volume}", align=RIGHT, value=lambda p: p.volume),
-    Column("Open price", lambda p: f"{p.price_open}", align=RIGHT, value=lambda p: p.price_open),
-    Column("Current", lambda p: f"{p.price_current}", align=RIGHT, value=lambda p: p.price_current),
-    Column("SL", lambda p: f"{p.sl}" if p.sl else "", align=RIGHT, value=lambda p: p.sl or None),
-    Column("TP", lambda p: f"{p.tp}" if p.tp else "", align=RIGHT, value=lambda p: p.tp or None),
+    Column("Open price", lambda p: quoted(p.price_open, p.digits), align=RIGHT, value=lambda p: p.price_open),
+    Column("Current", lambda p: quoted(p.price_current, p.digits), align=RIGHT, value=lambda p: p.price_current),
+    Column("SL", lambda p: quoted(p.sl, p.digits) if p.sl else "", align=RIGHT, value=lambda p: p.sl or None),
+    Column("TP", lambda p: quoted(p.tp, p.digits) if p.tp else "", align=RIGHT, value=lambda p: p.tp or None),
     Column("Swap", lambda p: amount(p.swap), align=RIGHT, value=lambda p: p.swap),
     Column("Profit", lambda p: amount(p.profit), align=RIGHT, value=lambda p: p.profit),
     Column("Currency", lambda p: p.currency),

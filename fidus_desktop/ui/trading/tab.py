@@ -288,7 +288,9 @@ class TradingView(QWidget):
         account = self.selected_account()
         self.positions.set_records([])
         self.chart.clear()
-        self.deals_panel.show_account(account)
+        row = self.accounts.row_of(account.login) if account is not None else -1
+        synced = self.accounts.record(row).last_sync if row >= 0 else None
+        self.deals_panel.show_account(account, synced.date() if synced else None)
         self.exposure_panel.show_account(account)
         self.summary.setText("Select an account to see its balance, equity and margin." if account is None
                              else "Loading the account's figures…")

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from fidus_desktop.services.audit_query import AuditFilter
 from fidus_desktop.services.backup import backup_files
 from fidus_desktop.store.sqlite import SqliteStore
 from fidus_desktop.ui.admin.backup_view import AUTOMATIC_OFF_TEXT, BackupsView
@@ -51,7 +52,7 @@ def test_without_a_passphrase_it_says_so_and_offers_to_set_it(
     assert "at least 12" in field_error(view.dialog, "passphrase")
     submit_form(qtbot, view.dialog, passphrase=BACKUP_PASSPHRASE, repeat=BACKUP_PASSPHRASE)
     assert not view.dialog.isVisible()
-    assert view.passphrase_label.text() == "Automatic daily backups are on."
+    assert view.passphrase_label.text() == "Automatic backups are on."
     assert view.scheduler.passphrase() == BACKUP_PASSPHRASE
 
 
@@ -128,3 +129,27 @@ def test_backups_are_listed_and_the_selected_one_verifies(qtbot: QtBot, view: Ba
     archive.write_bytes(archive.read_bytes()[:-200])  # damaged since
     click(qtbot, view.buttons["verify"])
     assert view.message.text().startswith(f"✘ {archive.name}: ")
+
+
+def test_folder_and_schedule_are_edited_checked_and_audited(qtbot: QtBot, view: BackupsView, session: UiSession,
+                                                            tmp_path: Path) -> None:
+    click(qtbot, view.buttons["configure"])
+    dialog = view.dialog
+    submit_form(qtbot, dialog, folderEdit="relative/folder")
+    assert "not a full path" in field_error(dialog, "folder")
+    target = tmp_path / "office-backups"
+    dialog.every.setValue(6)
+    dialog.keep.setValue(30)
+    submit_form(qtbot, dialog, folderEdit=str(target))
+    assert not dialog.isVisible(), [label.text() for label in dialog.errors.values()] + [dialog.general_error.text()]
+    assert view.scheduler.folder() == target
+    assert view.scheduler.every() == timedelta(hours=6)
+    assert view.scheduler.keep() == 30
+    assert f"Folder: {target} · every 6 hours, keeping 30 copies" == view.folder_label.text()
+    reloaded = type(session.context.settings).load(session.context.settings.path)
+    assert reloaded.get("backup.every_hours") == 6  # saved to this workstation's settings file
+    [entry] = [e for e in session.services.audit_query.page(session.actor, AuditFilter(), limit=5)
+               if e.action == "backup.configure"]
+    assert entry.after["keep"] == 30
+    last = datetime.now(UTC) - timedelta(hours=7)
+    assert view.scheduler.due(last + timedelta(hours=7))  # six hours passed: due again

@@ -206,3 +206,22 @@ def test_without_investors_manage_there_is_no_end_action_and_the_service_refuses
     with pytest.raises(PermissionDenied):
         keyed.p.investors.end_relationship(PM, current.investor_id, current.version, "2024-03-31")
     assert keyed.p.investors.get(PM, keyed.ann.investor_id).relationship_ended_on is None
+
+
+def test_holdings_and_returns_are_the_statement_services(qtbot: QtBot, open_dialog, keyed: Office) -> None:
+    """Opened with Enter from the table: per-class holdings with weight and gain, the investor's transactions
+    and returns, the same figures ``statements.investor_overview`` gives."""
+    dialog = open_dialog(PM)
+    expected = keyed.services.statements.investor_overview(PM, keyed.ann.investor_id)
+    position = dialog.position
+    assert position.holdings.rowCount() == len(expected.statement.holdings) == 2
+    columns = [c.title for c in position.holdings.columns]
+    weight = position.holdings.index(0, columns.index("Weight")).data()
+    first = expected.statement.holdings[0]
+    assert weight == f"{first.statement_value / expected.statement.closing_value:.2%}".replace("%", " %")
+    assert position.transactions.rowCount() == len(expected.statement.transactions)
+    summary = position.summary.text()
+    assert "time-weighted return" in summary
+    assert "not annualised" in summary  # three days of history
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.tabs.tabText(1) == "Holdings"

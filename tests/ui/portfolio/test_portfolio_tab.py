@@ -310,6 +310,56 @@ def test_a_factsheet_name_typed_without_pdf_gets_the_extension(tab: PortfolioTab
     assert tab.message.text() == f"Factsheet written to {written}."
 
 
+def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtBot, office: Office) -> None:
+    """Positions priced on two days: value, weight and the last price move's P&L, checked by hand."""
+    from tests.support.portfolio_office import D3, positions
+    positions(office, price_dates=(D3, D4))
+    office.p.holdings.set_prices(PM, office.p.holdings.instruments.find_one({"code": "EQ-US"})["_id"],
+                                 {D4: "104"})
+    widget = PortfolioTab(UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner()))
+    qtbot.addWidget(widget)
+    valuation = office.p.holdings.valuation(PM, office.fund.fund_id, D4)
+    equity = next(line for line in valuation.lines if line.code == "EQ-US")
+    titles = [c.title for c in widget.holdings.columns]
+    row = [line.code for line in widget.holdings.records].index("EQ-US")
+    cell = widget.holdings.index(row, titles.index("P&L last price move (EUR)")).data()
+    expected = round(Decimal(1000) * (Decimal(104) - Decimal(100)) * equity.fx_rate, 2)
+    assert cell == fmt.amount(expected, "EUR")
+    weight = widget.holdings.index(row, titles.index("Weight")).data()
+    assert weight == fmt.percent(float(equity.base_value / valuation.total.amount), signed=False)
+    cash = [line.code for line in widget.holdings.records].index("CASH-EUR")
+    assert widget.holdings.index(cash, titles.index("P&L last price move (EUR)")).data() == fmt.MISSING
+    values, flows = office.p.figures.aum_history(PM, office.fund.fund_id, end=D4)
+    [aum] = widget.aum_chart.series
+    assert aum.values[-1] == pytest.approx(float(values.iloc[-1]) / 1e6)  # charted in millions
+    [net] = widget.flows_chart.series
+    assert net.bars
+    assert sum(net.values) == pytest.approx(float(sum(flows)) / 1e3)  # in thousands
+    assert len(net.values) == 3  # three settled subscriptions on three days
+
+
+def test_the_dealing_dialog_shows_what_it_will_book_before_saving(qtbot: QtBot, tab: PortfolioTab,
+                                                                  office: Office) -> None:
+    """10,000 EUR into the EUR class (2 % entry fee) dealt at 101.5: fee 200, net 9,800, 96.5517 units."""
+    before = office.p.dealing.count(PM)
+    click(qtbot, tab.buttons["deal"])
+    dialog = tab.dialog
+    assert "Give the investor" in dialog.preview.text()
+    fill_form(qtbot, dialog, investor_id="INV-1", amount="10,000", trade_date="05/01/2023",
+              dealing_date="05/01/2023", settlement_date="06/01/2023")
+    dialog.update_preview()  # what the typing timer does after a pause
+    text = dialog.preview.text()
+    assert text.startswith("At NAV 101.5000 EUR: 96.5517 units; gross 10,000.00 − fee 200.00 = net 9,800.00 EUR; "
+                           "the class's management fee of ")
+    assert office.p.dealing.count(PM) == before  # the preview wrote nothing
+    fill_form(qtbot, dialog, dealing_date="09/01/2023", settlement_date="10/01/2023")
+    dialog.update_preview()
+    assert dialog.preview.text().startswith("Priced at the NAV of its dealing date once that NAV is in")
+    fill_form(qtbot, dialog, investor_id="INV-404")
+    dialog.update_preview()
+    assert "INV-404" in dialog.preview.text()
+
+
 def test_the_investors_list_shows_readiness_with_the_blocking_reasons(tab: PortfolioTab, office: Office) -> None:
     office.p.investors.create_investor(ADMIN, "INV-3", "Carla Not Yet", "individual")
     tab.investors.refresh()

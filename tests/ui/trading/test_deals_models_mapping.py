@@ -138,3 +138,20 @@ def test_the_deals_period_defaults_to_all_history_and_custom_takes_the_dates(
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     expected = queries.count_deals(actor, DealFilter(login=5001001, start=start, end=start + timedelta(days=1)))
     assert panel.model.total == expected > 0
+
+
+def test_history_presets_end_on_the_accounts_last_synced_day(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    """The simulator's clock is in 2024: "This week" means its week, not the wall clock's (no empty period)."""
+    synced(session, terminal)
+    view = open_tab(qtbot, session, terminal)
+    assert view.shutdown()
+    panel, queries, actor = view.deals_panel, session.services.trading.queries, session.actor
+    assert panel.data_day is not None
+    assert panel.data_day.year == terminal.now.year
+    with qtbot.waitSignal(panel.model.loaded):
+        panel.period.setCurrentText("This week")
+    start, end = period_range("This week", panel.data_day)
+    assert panel.start.date().toPython() == start
+    utc = [datetime.combine(d, datetime.min.time(), tzinfo=UTC) for d in (start, end)]
+    assert panel.model.total == queries.count_deals(actor, DealFilter(login=5001001, start=utc[0], end=utc[1])) > 0

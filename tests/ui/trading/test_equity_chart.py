@@ -32,3 +32,14 @@ def test_flows_are_marked_on_the_balance_line_and_the_crosshair_reads_values(qtb
 
 def test_the_money_axis_writes_thousands_separators() -> None:
     assert MoneyAxis("left").tickStrings([185000.0, 190000.0], 1.0, 5000.0) == ["185,000", "190,000"]
+
+
+def test_equity_drawdown_is_drawn_from_its_peak_or_said_to_be_not_measured(qtbot: QtBot) -> None:
+    chart = EquityChart()
+    qtbot.addWidget(chart)
+    assert "not measured yet" in chart.drawdown_plot.getPlotItem().titleLabel.text
+    chart.set_curves([(T[0], Decimal("100000"))], [(T[0], Decimal("100000")), (T[1], Decimal("110000"))])
+    chart.add_point(T[2], Decimal("99000"))
+    chart.add_point(T[3], Decimal("115000"))
+    assert chart.drawdown_values == pytest.approx([0.0, 0.0, -10.0, 0.0])  # 99,000 is 10 % under 110,000
+    assert chart.drawdown_plot.getPlotItem().titleLabel.text == "Equity drawdown from its peak (%)"
