@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.services.compliance.queue import Section
 from fidus_desktop.ui.compliance.tab import ComplianceTab
 from tests.ui.test_compliance_tab import OLGA, OMAR, click, office, open_file, tab  # noqa: F401 - the fixture
 
@@ -75,6 +76,9 @@ def test_readiness_in_the_list_and_the_file_with_an_agreement_and_a_four_eyes_ov
     assert list_cell(view) == "Not ready"
 
     checker = tab(qtbot, office, OMAR)
+    assert checker.queue is not None
+    waiting = [i.what for i in checker.queue.queue.of(Section.CASES) if i.mine]
+    assert waiting == [f"Readiness override until {today + timedelta(days=30)} asked by olga"]
     open_file(checker, "INV-1")
     their_page = checker.files.panel.readiness  # type: ignore[union-attr]
     click(qtbot, checker, "readiness_confirm")
