@@ -79,7 +79,7 @@ class ReportsView(RefreshingPanel):
         self.buttons: dict[str, QPushButton] = {}
         bar = QHBoxLayout()
         for name, text, handler in (("pdf", "Save as &PDF…", lambda: self.save("pdf")),
-                                    ("xlsx", "Save as E&xcel…", lambda: self.save("xlsx")),
+                                    ("xlsx", "Save as &Excel…", lambda: self.save("xlsx")),
                                     ("refresh", "&Refresh", self.refresh)):
             button = QPushButton(text, objectName=f"report_{name}")
             button.clicked.connect(handler)

@@ -144,7 +144,7 @@ class RiskModelView(RefreshingPanel):
         self.import_button.setToolTip("Save an edited model (JSON) as the next version; every scored investor is "
                                       "re-scored with it." if self.import_button.isEnabled() else
                                       "Changing the risk model needs the kyc.model permission.")
-        self.export_button = QPushButton("E&xport version…", objectName="model_export")
+        self.export_button = QPushButton("Export v&ersion…", objectName="model_export")
         self.import_button.clicked.connect(self.import_version)
         self.export_button.clicked.connect(self.export_version)
 
