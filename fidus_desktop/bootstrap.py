@@ -55,9 +55,11 @@ if TYPE_CHECKING:
     from fidus_desktop.services.demo import DemoBuilder
     from fidus_desktop.services.documents import DocumentService
     from fidus_desktop.services.envelopes import EnvelopeService
+    from fidus_desktop.services.key_enrolment import KeyEnrolments
     from fidus_desktop.services.keys import KeyService
     from fidus_desktop.services.personal_data import PersonalDataRegistry, PersonalDataService, Vault
     from fidus_desktop.services.portfolio import PortfolioServices
+    from fidus_desktop.services.restore_approval import RestoreApprovals
     from fidus_desktop.services.signing import SigningService
     from fidus_desktop.services.statements import StatementService
     from fidus_desktop.services.trading import TradingServices
@@ -124,6 +126,8 @@ class Services:
     crm_outbox: Outbox
     google: GoogleService
     crm_mail_templates: MailTemplateService
+    restore_approvals: RestoreApprovals
+    key_enrolments: KeyEnrolments
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

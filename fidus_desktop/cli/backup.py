@@ -7,7 +7,15 @@ import argparse
 from pathlib import Path
 
 from fidus_desktop.bootstrap import open_context, open_restore_target
-from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, fail, signed_in_actor
+from fidus_desktop.cli.common import (
+    EXIT_OK,
+    acting,
+    add_actor_options,
+    emit_json,
+    fail,
+    print_table,
+    signed_in_actor,
+)
 from fidus_desktop.cli.keys import add_passphrase_option, crypto_errors, read_passphrase
 from fidus_desktop.cli.sign_in import has_session
 from fidus_desktop.security.backup_format import BackupReport
@@ -70,12 +78,60 @@ def cmd_restore(args: argparse.Namespace) -> int:
     report = outcome.report
     documents = sum(report.collections.values())
     print(f"Restored {documents} documents in {len(report.collections)} collections into {args.into}.")
+    if outcome.approval is not None:
+        print(f"Authorised: {actor.username if actor else 'nobody'} signed in; {outcome.approval.describe()}.")
     if outcome.kept_copy is not None:
         print(f"The database it replaced is kept as {outcome.kept_copy} (restore it the same way to undo).")
     if actor is None:
         print("Disaster recovery: the target was empty, so the backup passphrase alone was enough; the restored "
               "audit trail records it as done by 'disaster-recovery'.")
     return EXIT_OK
+
+
+def cmd_request_restore(args: argparse.Namespace) -> int:
+    """Ask a second person to approve restoring FILE over the database (``--db``): step one of four eyes."""
+    path = _backup_file(args.file)
+    with crypto_errors():
+        report = verify_backup(path, read_passphrase(args.passphrase_env, WHAT))
+    with acting(args) as (ctx, actor):
+        request = ctx.services.restore_approvals.request(actor, path, report, args.reason)
+        print(f"Restore request {request.request_id} recorded: {path.name} ({_summary(report)}), valid until "
+              f"{request.expires_at:%Y-%m-%d %H:%M} UTC.")
+        print(f"Another administrator or a compliance officer approves it with `fidus backup approve-restore "
+              f"{request.request_id}` (or under Admin → Backups); then run `fidus backup restore {args.file} "
+              f"--into {ctx.db_uri} --force` as {actor.username}.")
+        return EXIT_OK
+
+
+def cmd_restore_requests(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        requests = ctx.services.restore_approvals.open_requests(actor)
+        if args.json:
+            emit_json(requests)
+        elif not requests:
+            print("No open restore requests.")
+        else:
+            print_table([{"id": r.request_id, "status": r.status, "backup": r.backup_name,
+                          "backup written": f"{r.backup_created_at:%Y-%m-%d %H:%M}", "documents": r.documents,
+                          "requested by": r.requested_by, "expires": f"{r.expires_at:%Y-%m-%d %H:%M}",
+                          "reason": r.reason} for r in requests],
+                        ["id", "status", "backup", "backup written", "documents", "requested by", "expires",
+                         "reason"])
+        return EXIT_OK
+
+
+def cmd_decide_restore(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        approvals = ctx.services.restore_approvals
+        if args.backup_command == "approve-restore":
+            request = approvals.approve(actor, args.request, args.note or "")
+            print(f"Approved: {request.requested_by} may restore {request.backup_name} (written "
+                  f"{request.backup_created_at:%Y-%m-%d %H:%M} UTC) over this database until "
+                  f"{request.expires_at:%Y-%m-%d %H:%M} UTC.")
+        else:
+            request = approvals.reject(actor, args.request, args.reason)
+            print(f"Rejected the restore of {request.backup_name} requested by {request.requested_by}.")
+        return EXIT_OK
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,3 +155,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="replace everything in a target that holds data (signed in as its administrator)")
     add_passphrase_option(restore, WHAT)
     restore.set_defaults(func=cmd_restore)
+    request = sub.add_parser("request-restore",
+                             help="ask a second person to approve restoring a backup over this database")
+    add_actor_options(request)
+    request.add_argument("file")
+    request.add_argument("--reason", required=True, help="why the database must go back to this backup")
+    add_passphrase_option(request, WHAT)
+    request.set_defaults(func=cmd_request_restore)
+    listing = sub.add_parser("restore-requests", help="open restore requests of this database")
+    add_actor_options(listing)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_restore_requests)
+    approve = sub.add_parser("approve-restore", help="approve another user's restore request (four eyes)")
+    add_actor_options(approve)
+    approve.add_argument("request", metavar="REQUEST_ID")
+    approve.add_argument("--note", help="optional note kept with the approval")
+    approve.set_defaults(func=cmd_decide_restore)
+    reject = sub.add_parser("reject-restore", help="reject another user's restore request")
+    add_actor_options(reject)
+    reject.add_argument("request", metavar="REQUEST_ID")
+    reject.add_argument("--reason", required=True)
+    reject.set_defaults(func=cmd_decide_restore)

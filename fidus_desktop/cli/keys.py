@@ -22,6 +22,7 @@ from fidus_desktop.cli.common import (
     emit_json,
     fail,
     opened,
+    print_table,
 )
 from fidus_desktop.security.backup_format import BackupCorrupt
 from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
@@ -100,6 +101,56 @@ def cmd_rotate(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def cmd_request_enrolment(args: argparse.Namespace) -> int:
+    """A colleague who may read personal data asks for the data key on this workstation."""
+    with acting(args) as (ctx, actor):
+        request = ctx.services.key_enrolments.request(actor)
+        print(f"Enrolment request {request.request_id} for {request.workstation} recorded (valid until "
+              f"{request.expires_at:%Y-%m-%d %H:%M} UTC).")
+        print(f"Read this fingerprint to the administrator who approves it: {request.fingerprint}")
+        print("They run `fidus key approve-enrolment ID --fingerprint CODE` (or Admin → Keys); then run "
+              "`fidus key collect` here.")
+        return EXIT_OK
+
+
+def cmd_enrolments(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        pending = ctx.services.key_enrolments.pending(actor)
+        if args.json:
+            emit_json(pending)
+        elif not pending:
+            print("No pending enrolment requests.")
+        else:
+            print_table([{"id": r.request_id, "user": r.username, "workstation": r.workstation,
+                          "requested": f"{r.requested_at:%Y-%m-%d %H:%M}"} for r in pending],
+                        ["id", "user", "workstation", "requested"])
+        return EXIT_OK
+
+
+def cmd_decide_enrolment(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        enrolments = ctx.services.key_enrolments
+        if args.key_command == "approve-enrolment":
+            request = enrolments.approve(actor, args.request, args.fingerprint)
+            print(f"Approved: {request.username} collects the data key on {request.workstation} with "
+                  "`fidus key collect`.")
+        else:
+            request = enrolments.reject(actor, args.request, args.reason)
+            print(f"Rejected the enrolment of {request.workstation} for {request.username}.")
+        return EXIT_OK
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        with crypto_errors():
+            key_ids = ctx.services.key_enrolments.collect(actor)
+        if not key_ids:
+            fail("No approved enrolment for this workstation yet: ask an administrator to approve your request "
+                 "(`fidus key request-enrolment` makes one).", EXIT_PROBLEM)
+        print(f"This workstation is enrolled (data key {', '.join(key_ids)}).")
+        return EXIT_OK
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("key", help="create, enrol, check and rotate the personal-data key")
     sub = parser.add_subparsers(dest="key_command", required=True, metavar="ACTION")
@@ -112,6 +163,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_actor_options(cmd)
         add_passphrase_option(cmd, "office passphrase")
         cmd.set_defaults(func=func)
+    for name, help_text, func in [
+        ("request-enrolment", "ask an administrator for the data key on this workstation", cmd_request_enrolment),
+        ("collect", "take the data key an administrator approved for this workstation", cmd_collect),
+    ]:
+        cmd = sub.add_parser(name, help=help_text)
+        add_actor_options(cmd)
+        cmd.set_defaults(func=func)
+    listing = sub.add_parser("enrolments", help="pending requests to enrol a workstation (administrator)")
+    add_actor_options(listing)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(func=cmd_enrolments)
+    approve = sub.add_parser("approve-enrolment", help="send the data key to a colleague's workstation")
+    add_actor_options(approve)
+    approve.add_argument("request", metavar="REQUEST_ID")
+    approve.add_argument("--fingerprint", required=True, help="the code the colleague's workstation shows")
+    approve.set_defaults(func=cmd_decide_enrolment)
+    reject = sub.add_parser("reject-enrolment", help="refuse a request to enrol a workstation")
+    add_actor_options(reject)
+    reject.add_argument("request", metavar="REQUEST_ID")
+    reject.add_argument("--reason", required=True)
+    reject.set_defaults(func=cmd_decide_enrolment)
     status = sub.add_parser("status", help="is there a key, and is this workstation enrolled (exit 1 if not)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)

@@ -10,9 +10,11 @@ P = Permission
 
 ADMIN = Feature(
     name="admin",
-    permissions=(P.USERS_MANAGE, P.AUDIT_READ, P.BACKUP_RUN, P.BACKUP_RESTORE, P.KEYS_MANAGE, P.SETTINGS_MANAGE,
-                 P.DEMO_LOAD),
-    grants={Role.COMPLIANCE_OFFICER: frozenset({P.AUDIT_READ}), Role.BACK_OFFICE: frozenset({P.BACKUP_RUN})},
+    permissions=(P.USERS_MANAGE, P.AUDIT_READ, P.BACKUP_RUN, P.BACKUP_RESTORE, P.BACKUP_APPROVE_RESTORE,
+                 P.KEYS_MANAGE, P.SETTINGS_MANAGE, P.DEMO_LOAD),
+    # compliance officers are the natural second pair of eyes on a restore (it discards records since the backup)
+    grants={Role.COMPLIANCE_OFFICER: frozenset({P.AUDIT_READ, P.BACKUP_APPROVE_RESTORE}),
+            Role.BACK_OFFICE: frozenset({P.BACKUP_RUN})},
     tab=TabDecl("admin", "Admin", "fidus_desktop.ui.admin.tab:AdminTab", permission=P.USERS_MANAGE),
     admin_sections=(("Users", "fidus_desktop.ui.admin.users_view:UsersView"),
                     ("Audit", "fidus_desktop.ui.admin.audit_view:AuditView"),

@@ -17,9 +17,11 @@ from fidus_desktop.services.cli_sessions import (
     cli_session_idle_minutes,
 )
 from fidus_desktop.services.documents import DEFAULT_MAX_MB, MAX_MB_SETTING, DocumentService
+from fidus_desktop.services.key_enrolment import KeyEnrolments
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, Role
 from fidus_desktop.services.personal_data import KYC_RETENTION, PersonalDataService, Vault
+from fidus_desktop.services.restore_approval import RestoreApprovals
 from fidus_desktop.services.users import SignInPolicy, UserService
 
 P = Permission
@@ -30,9 +32,11 @@ CORE = Feature(
     services={
         "keys": lambda w: KeyService(w.ctx, w.secrets),
         "vault": lambda w: Vault(w.ctx, w.services.keys),
+        "key_enrolments": lambda w: KeyEnrolments(w.ctx, w.services.keys, w.secrets),
         "personal_data": lambda w: PersonalDataService(w.ctx, w.services.vault, w.settings, w.personal_data),
         "documents": lambda w: DocumentService(w.ctx, w.services.vault, w.settings, w.document_owners),
         "backup": lambda w: BackupService(w.ctx),
+        "restore_approvals": lambda w: RestoreApprovals(w.ctx),
         "audit_query": lambda w: AuditQueryService(w.ctx),
         "audit_anchors": lambda w: AuditAnchors(w.ctx, w.secrets),
         "changes": lambda w: ChangeFeed(w.ctx),

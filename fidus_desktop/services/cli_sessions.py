@@ -86,15 +86,17 @@ class CliSessionService(Service):
         account = self.store.collection(USERS).get(doc["user_id"])
         why = self._ended(doc, account)
         if why is not None:
-            self._end(doc, "user.cli_session_ended", why)
+            if not self.store.read_only:
+                self._end(doc, "user.cli_session_ended", why)
             raise SessionEnded(f"Your CLI session has ended: {why}. Sign in again with `fidus login`.")
         assert account is not None  # _ended ends the session of a missing account
+        if not self.store.read_only:  # a read-only database cannot note the use; the idle time still counts
 
-        def touch() -> None:  # read again inside: two commands of one session may run at once
-            current = self.sessions.require(doc["_id"])
-            self.sessions.update(doc["_id"], {"last_used_at": self.now()}, expected_version=current["version"])
+            def touch() -> None:  # read again inside: two commands of one session may run at once
+                current = self.sessions.require(doc["_id"])
+                self.sessions.update(doc["_id"], {"last_used_at": self.now()}, expected_version=current["version"])
 
-        self.store.atomic(touch)
+            self.store.atomic(touch)
         return self._user(account)
 
     def _ended(self, doc: Document, account: Document | None) -> str | None:

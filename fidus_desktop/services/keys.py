@@ -165,6 +165,10 @@ class KeyService(Service):
         self._loaded[key_id] = key
         return key
 
+    def remember(self, key: DataKey) -> None:
+        """Keep ``key`` in this workstation's keyring (an enrolment approved by an administrator)."""
+        self._remember(key)
+
     def _remember(self, key: DataKey) -> None:
         self.secrets.set(secret_name(key.key_id), base64.b64encode(key.material).decode("ascii"))
         self._loaded[key.key_id] = key

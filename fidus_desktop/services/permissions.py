@@ -31,6 +31,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     BACKUP_RUN = "backup.run"
     BACKUP_RESTORE = "backup.restore"
+    BACKUP_APPROVE_RESTORE = "backup.approve_restore"  # the second person for a restore over data (four eyes)
     KEYS_MANAGE = "keys.manage"
     SETTINGS_MANAGE = "settings.manage"
     DEMO_LOAD = "demo.load"

@@ -5,8 +5,10 @@ Who may restore:
   is nobody to sign in against, and nothing is overwritten. The restored database records it as done by
   ``disaster-recovery``.
 - Over a database that holds data: a user of *that* database, signed in by its own rules (password, MFA,
-  lockout), whose role holds ``backup.restore`` (administrators), and ``force``. A refusal is audited in
-  the target; the restore itself is audited in the restored database, continuing the restored chain.
+  lockout), whose role holds ``backup.restore`` (administrators), ``force``, and a second person's approval
+  of this backup file (``services.restore_approval``) unless nobody else in that database may give one. A
+  refusal is audited in the target; the restore itself is audited in the restored database, continuing the
+  restored chain, naming who approved it.
 
 How it survives a crash (kill -9, power cut, full disk):
 - SQLite: the archive is loaded into a staging file next to the target (``<name>.restoring``), audited
@@ -21,6 +23,7 @@ How it survives a crash (kill -9, power cut, full disk):
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,13 +32,14 @@ from pathlib import Path
 from typing import cast
 
 from fidus_desktop.config.secrets import SecretStore
-from fidus_desktop.security.backup_format import BackupReport, verify_backup
+from fidus_desktop.security.backup_format import BackupCorrupt, BackupReport, verify_backup
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.backup import RestoreReport, TargetNotEmpty, restore_backup
 from fidus_desktop.services.base import ServiceContext, ValidationError, utc_now
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed
+from fidus_desktop.services.restore_approval import Approval, RestoreApprovals, RestoreNeedsApproval, backup_fingerprint
 from fidus_desktop.store import restore_marker
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.sqlite import SqliteStore
@@ -48,6 +52,7 @@ from fidus_desktop.store.sqlite_files import (
 )
 from fidus_desktop.store.uri import open_store, sqlite_path
 
+log = logging.getLogger(__name__)
 STAGING_SUFFIX = ".restoring"
 RECOVERY = Actor.system("disaster-recovery")
 Opener = Callable[[str], Store]
@@ -77,6 +82,7 @@ class RestoreOutcome:
     report: RestoreReport
     replaced: bool  # the target held data that is now replaced
     kept_copy: Path | None  # SQLite: where the replaced database was kept
+    approval: Approval | None = None  # the second person's approval it ran under (data replaced)
 
 
 def is_sqlite(uri: str) -> bool:
@@ -148,26 +154,65 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
     backup = verify_backup(path, passphrase)  # nothing is touched unless the whole archive is sound
     state = inspect_target(uri, opener)
     by = authorise(state, actor, path.name, force=force, opener=opener, clock=clock)
+    approval = _approval(state, by, path, opener, clock)
 
     def load(store: Store) -> RestoreReport:
         report = restore_backup(path, passphrase, store, force=True)
-        _audit(store, by, path.name, backup, state, clock)
+        if approval is not None and approval.request_id and backup_fingerprint(path) != approval.fingerprint:
+            raise BackupCorrupt("The backup file changed during the restore, so it is not the one approved; "
+                                "nothing was replaced.")
+        _audit(store, by, path.name, backup, state, clock, approval)
         return report
 
     kept = None
-    if is_sqlite(uri):
-        report, kept = _restore_sqlite(sqlite_path(uri.strip()), load, clock)
-    else:
-        from fidus_desktop.store.mongo import MongoStore  # the driver only for a MongoDB target
-        from fidus_desktop.store.mongo_restore import staged_restore
+    try:
+        if is_sqlite(uri):
+            report, kept = _restore_sqlite(sqlite_path(uri.strip()), load, clock)
+        else:
+            from fidus_desktop.store.mongo import MongoStore  # the driver only for a MongoDB target
+            from fidus_desktop.store.mongo_restore import staged_restore
 
+            store = opener(uri)
+            try:
+                report = staged_restore(cast(MongoStore, store), path.name, by.username, load)
+            finally:
+                store.close()
+    except BaseException as exc:
+        if approval is not None:
+            _release(uri, by, approval, exc, opener, clock)
+        raise
+    _rebase_anchor(uri, opener, clock, secrets)
+    return RestoreOutcome(report, bool(state.occupied), kept, approval)
+
+
+def _approval(state: TargetState, by: Actor, path: Path, opener: Opener,
+              clock: Callable[[], datetime]) -> Approval | None:
+    """Replacing data needs a second person's approval of this very file (``services.restore_approval``)."""
+    if not state.needs_sign_in:
+        return None
+    fingerprint = backup_fingerprint(path)
+    store = opener(state.uri)
+    try:
+        return RestoreApprovals(ServiceContext(store, clock)).claim(by, fingerprint)
+    except RestoreNeedsApproval:
+        AuditLog(store, clock).append(by, "backup.restore_refused", "backup", path.name,
+                                      after={"why": "no approved restore request for this backup by this user"})
+        raise
+    finally:
+        store.close()
+
+
+def _release(uri: str, by: Actor, approval: Approval, exc: BaseException, opener: Opener,
+             clock: Callable[[], datetime]) -> None:
+    """The restore failed: if the target was not replaced its approval may be used again (best effort)."""
+    try:
         store = opener(uri)
         try:
-            report = staged_restore(cast(MongoStore, store), path.name, by.username, load)
+            RestoreApprovals(ServiceContext(store, clock)).release(by, approval, str(exc) or type(exc).__name__)
         finally:
             store.close()
-    _rebase_anchor(uri, opener, clock, secrets)
-    return RestoreOutcome(report, bool(state.occupied), kept)
+    except Exception:  # the restore's own error is the one to report
+        log.warning("Could not release the approval of restore request %s", approval.request_id, exc_info=True)
 
 
 def _rebase_anchor(uri: str, opener: Opener, clock: Callable[[], datetime], secrets: SecretStore | None) -> None:
@@ -180,13 +225,16 @@ def _rebase_anchor(uri: str, opener: Opener, clock: Callable[[], datetime], secr
 
 
 def _audit(store: Store, by: Actor, name: str, backup: BackupReport, state: TargetState,
-           clock: Callable[[], datetime]) -> None:
+           clock: Callable[[], datetime], approval: Approval | None) -> None:
+    authorised = "passphrase only (empty target)" if by is RECOVERY else f"{by.username} signed in"
     AuditLog(store, clock).append(by, "backup.restore", "backup", name, after={
         "backup_created_at": backup.created_at,
         "collections": backup.collections,
         "blobs": backup.blobs,
         "replaced": list(state.occupied),
-        "authorised_by": "passphrase only (empty target)" if by is RECOVERY else f"{by.username} signed in",
+        "authorised_by": authorised if approval is None else f"{authorised}; {approval.describe()}",
+        "approved_by": approval.approved_by if approval else None,
+        "restore_request": approval.request_id if approval else None,
     })
 
 

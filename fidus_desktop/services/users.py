@@ -470,9 +470,10 @@ class UserService(Service):
         doc = self.users.find_one({"username_key": username.strip().casefold()})
         if doc is None:
             passwords.verify(self._dummy(), password, hasher=self.hasher)  # as slow as a real check
-            # Not the typed name: it may be a password typed into the wrong field, and the trail is permanent.
-            self.change(_SIGN_IN, Permission.USERS_MANAGE,
-                        lambda rec: rec.record("user.sign_in_failed", "user", UNKNOWN_USER))
+            if not self.store.read_only:
+                # Not the typed name: it may be a password typed into the wrong field; the trail is permanent.
+                self.change(_SIGN_IN, Permission.USERS_MANAGE,
+                            lambda rec: rec.record("user.sign_in_failed", "user", UNKNOWN_USER))
             raise AuthenticationFailed(_WRONG)
 
         def evaluate(current: Document) -> Decider:
@@ -557,18 +558,27 @@ class UserService(Service):
     def _settle(self, doc: Document, evaluate: Callable[[Document], Decider]) -> tuple[Document, _Attempt]:
         """Check the factor (slow hashing) outside the transaction, then decide and store on the state read
         inside it, so concurrent attempts from other workstations are all counted. If the credentials
-        themselves changed meanwhile (a code was just used, the password reset), check again."""
-        for _ in range(MAX_SIGN_IN_RETRIES):
-            try:
-                doc, attempt = self.change(_SIGN_IN, Permission.USERS_MANAGE, partial(self._store, doc, evaluate(doc)))
-            except ConcurrencyError:  # another workstation wrote first (and kept doing so): decide again on its result
-                doc = self.users.require(doc["_id"])
-                continue
-            if attempt is None:
-                continue
+        themselves changed meanwhile (a code was just used, the password reset), check again.
+
+        On a read-only database the same decision is taken but nothing can be stored: no audit entry, no failure
+        count, no replay mark for a TOTP code. Nothing can be changed there either, and whoever can read the file
+        holds the password hashes anyway."""
+        if self.store.read_only:
+            attempt = evaluate(doc)(doc)
             if attempt.error is not None:
                 raise attempt.error
             return doc, attempt
+        for _ in range(MAX_SIGN_IN_RETRIES):
+            try:
+                doc, stored = self.change(_SIGN_IN, Permission.USERS_MANAGE, partial(self._store, doc, evaluate(doc)))
+            except ConcurrencyError:  # another workstation wrote first (and kept doing so): decide again on its result
+                doc = self.users.require(doc["_id"])
+                continue
+            if stored is None:
+                continue
+            if stored.error is not None:
+                raise stored.error
+            return doc, stored
         raise AuthenticationFailed("Too many sign-ins for this account at the same moment; try again.")
 
     def _store(self, checked: Document, decide: Decider, rec: ChangeRecorder) -> tuple[Document, _Attempt | None]:

@@ -59,5 +59,14 @@ class RestoreUnfinished(StorageError):
     """A restore over this database was interrupted: it holds part of a backup and must not be used."""
 
 
+class ReadOnlyDatabase(StorageError):
+    """The database is open read-only (write-protected file or folder, or asked for with ``?mode=ro``) and the
+    command would change it; nothing was written."""
+
+
 class DatabaseMissing(DatabaseUnreachable):
     """The named SQLite file does not exist and the caller did not ask to create a database."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path  # the file that would be created (the GUI's first-run wizard names it)

@@ -263,6 +263,12 @@ class Store(ABC):
         """Limitations or overridden settings the user should know about (``fidus doctor``, status bar)."""
         return []
 
+    @property
+    def read_only(self) -> bool:
+        """True when every write is refused with ``ReadOnlyDatabase`` (services then skip what only records
+        that they ran: index creation, sign-in bookkeeping)."""
+        return False
+
     def details(self) -> list[str]:
         """Facts a support person needs (server version, topology, write concern), for ``fidus doctor``."""
         return []

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fidus_desktop.store.errors import SchemaTooNew
+from fidus_desktop.store.errors import ReadOnlyDatabase, SchemaTooNew
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.restore_marker import refuse_unfinished
 
@@ -79,6 +79,11 @@ def migrate(store: Store, migrations: Sequence[Migration] | None = None) -> list
         raise SchemaTooNew(
             f"This database ({store.describe()}) has schema version {at}, but this FIDUS Desktop only knows up to "
             f"{newest}. Install the newer FIDUS Desktop that wrote it; nothing was changed."
+        )
+    if store.read_only and at < newest:
+        raise ReadOnlyDatabase(
+            f"This database ({store.describe()}) is open read-only but has schema version {at}; this FIDUS Desktop "
+            f"reads version {newest}. Open a writable copy once to upgrade it; nothing was changed."
         )
     applied: list[int] = []
     for step in steps:

@@ -23,6 +23,7 @@ from fidus_desktop.store.errors import (
     DatabaseUnreachable,
     DuplicateKey,
     InvalidDocument,
+    ReadOnlyDatabase,
     StorageError,
 )
 from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
@@ -106,21 +107,51 @@ class SqliteStore(Store):
 
     backend = "sqlite"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, read_only: str | None = None) -> None:
+        """``read_only``: why the file is opened read-only (it must exist then), or None to open it for writing."""
         self.path = Path(path)
+        self.read_only_reason = read_only
         self._writer = threading.RLock()
         self._collections: dict[str, SqliteCollection] = {}
         self._closed = False
         self.connections = ConnectionPool(self._connect)
         self.checkpointer = Checkpointer(self.connections.acquire, self.connections.give_back)
-        new_private_database(self.path)
+        if read_only is None:
+            new_private_database(self.path)
         self.ping()
+
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A connection that cannot write. A WAL database in a folder this user may not write to cannot get its
+        shared-memory file, so it is then read as immutable (nobody can change it from here either)."""
+        uri = self.path.absolute().as_uri()
+        problem: sqlite3.Error | None = None
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            conn = sqlite3.connect(f"{uri}?{options}", uri=True, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                problem = exc
+                continue
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            conn.create_function("fidus_fold", 1, _fold, deterministic=True)
+            return conn
+        assert problem is not None
+        raise problem
 
     # -- connections -------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         if self._closed:
             raise DatabaseUnreachable(f"The database {self.path} was closed.")
         try:
+            if self.read_only:
+                return self._connect_read_only()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
@@ -168,6 +199,12 @@ class SqliteStore(Store):
     # -- Store -------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        if self.read_only_reason is not None:
+            raise ReadOnlyDatabase(
+                f"The database {self.path} is open read-only ({self.read_only_reason}) and this command would "
+                "change it; nothing was written. Reading, reports and `fidus audit verify` work; to change it, "
+                "work on a writable copy or ask for write access."
+            )
         held = self.connections.held()
         conn, depth = held.conn, held.depth
         if depth == 0:
@@ -217,7 +254,8 @@ class SqliteStore(Store):
         if found is None:
             check_collection_name(name)
             table = f"c_{name}"
-            self.write(lambda c: c.execute(self.create_table_sql(table)))
+            if not self.read_only:  # read-only: a missing table reads as empty (SqliteCollection._rows)
+                self.write(lambda c: c.execute(self.create_table_sql(table)))
             found = self._collections.setdefault(name, SqliteCollection(self, name, table))
         return found
 
@@ -458,6 +496,8 @@ class SqliteCollection(Collection):
         spec = IndexSpec(normalise_index_fields(fields), unique)
         columns = ", ".join(f"{field_sql(p)} {'ASC' if d == 1 else 'DESC'}" for p, d in spec.fields)
         name = f"{self.table}_{spec.name}"
+        if self.store.read_only:
+            return spec  # declared, not created: reads work without it (and the file may not be changed)
         self._write(
             lambda c: c.execute(
                 f'CREATE {"UNIQUE " if unique else ""}INDEX IF NOT EXISTS "{name}" ON "{self.table}" ({columns})'

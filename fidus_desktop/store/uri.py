@@ -1,7 +1,8 @@
 """Database URIs: which store to open, and where a MongoDB password may (and may not) come from.
 
 Accepted: ``sqlite:///absolute/path.db`` (also written ``sqlite:////absolute/path.db``), ``sqlite:///C:/path.db``
-(Windows), ``sqlite:relative.db``,
+(Windows), ``sqlite:relative.db``, each optionally followed by ``?mode=ro`` (open read-only, as a write-protected
+file or folder is anyway),
 ``mongodb://[user@]host[:port][,host…]/[database][?options]`` and ``mongodb+srv://[user@]cluster/…``.
 A MongoDB password is never taken from the URI (it would sit in shell history, settings files and logs):
 ``fidus config set-db-password USER@HOST`` keeps it in the OS keyring and ``password_lookup`` returns it.
@@ -10,6 +11,7 @@ The adapters are imported when a URI needs them, so a SQLite workstation never l
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ ACCEPTED = (
 )
 # Mechanisms that authenticate without a password (certificates, cloud identity, Kerberos).
 _PASSWORDLESS = ("mongodb-x509", "mongodb-aws", "gssapi", "mongodb-oidc")
+READ_ONLY_QUERY = "mode=ro"
 _WINDOWS_DRIVE = re.compile(r"^/[A-Za-z]:[/\\]")
 _USERINFO_PASSWORD = re.compile(r"^(mongodb(?:\+srv)?://[^:/@?]*):[^@/]*@")
 _SECRET_OPTION = re.compile(r"([?&][^=&]*(?:password|secret|token)[^=&]*=)[^&]*", re.IGNORECASE)
@@ -105,9 +108,24 @@ def sqlite_path(uri: str) -> Path:
         rest = "/" + rest.lstrip("/")  # sqlite:////abs (an absolute POSIX path after three slashes) too
         if _WINDOWS_DRIVE.match(rest):
             rest = rest[1:]
-    if not rest.strip() or "?" in rest:
+    rest, _, query = rest.partition("?")
+    if query not in ("", READ_ONLY_QUERY):
+        raise _invalid(uri, f"the only option a sqlite: URI takes is ?{READ_ONLY_QUERY} (open read-only)")
+    if not rest.strip():
         raise _invalid(uri, "name the database file after 'sqlite:'")
     return Path(unquote(rest))
+
+
+def sqlite_read_only(uri: str, path: Path) -> str | None:
+    """Why the SQLite database at ``path`` opens read-only, or None: asked for with ``?mode=ro``, or this user
+    may not write to the file or to its folder (where SQLite keeps its journal files)."""
+    if uri.endswith("?" + READ_ONLY_QUERY):
+        return f"opened with ?{READ_ONLY_QUERY}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "this user may not write to the file"
+    if path.exists() and not os.access(path.parent, os.W_OK):
+        return "this user may not write to its folder"
+    return None
 
 
 def redact(uri: str) -> str:
@@ -139,12 +157,13 @@ def open_store(
         from fidus_desktop.store.sqlite import SqliteStore
 
         path = sqlite_path(uri)
-        if not create and not path.exists():
+        read_only = sqlite_read_only(uri, path)
+        if (read_only or not create) and not path.exists():
             raise DatabaseMissing(
                 f"There is no database at {path} (nothing was created). Check the path in --db / FIDUS_DB / "
-                "database.uri for a typo, or create a database there with `fidus init`."
+                "database.uri for a typo, or create a database there with `fidus init`.", str(path)
             )
-        return SqliteStore(path)
+        return SqliteStore(path, read_only=read_only)
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         try:
             parts = split_mongo_uri(uri)

@@ -8,6 +8,7 @@ screen always has its counterpart in the log file.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from types import TracebackType
 
@@ -19,9 +20,18 @@ log = logging.getLogger(__name__)
 _unparented: set[QMessageBox] = set()  # boxes without a parent window, kept alive until closed
 
 
+_CODE = re.compile(r"`+([^`]+)`+")
+
+
+def plain(text: str) -> str:
+    """A message as a person reads it on screen: the CLI's `code` marks become quotes (services word
+    their messages once, for the terminal and the window)."""
+    return _CODE.sub(r"“\1”", text)
+
+
 def describe_error(exc: BaseException) -> str:
     """The message for a label or a dialog line: what went wrong and how to fix it."""
-    return report(exc, log)
+    return plain(report(exc, log))
 
 
 def show_error(exc: BaseException, parent: QWidget | None = None, title: str = "FIDUS Desktop") -> None:

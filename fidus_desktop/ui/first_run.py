@@ -1,4 +1,5 @@
-"""The first-run wizard on an empty database: create the first administrator, or load the demo office."""
+"""The first-run wizard on an empty or not yet existing database: create the first administrator, or load the
+demo office. When the database file does not exist the first page names where Finish will create it."""
 
 from __future__ import annotations
 
@@ -19,13 +20,19 @@ CHOICE_PAGE, ADMIN_PAGE, DEMO_PAGE = 0, 1, 2
 
 
 class ChoicePage(QWizardPage):
-    def __init__(self) -> None:
+    def __init__(self, creates: str | None = None) -> None:
         super().__init__()
         self.setTitle("Welcome to FIDUS Desktop")
-        self.setSubTitle("This database is empty. How do you want to start?")
+        self.setSubTitle("This database is empty. How do you want to start?" if creates is None else
+                         "There is no database yet. How do you want to start?")
         self.create = QRadioButton("Create the first administrator", objectName="createAdmin", checked=True)
         self.demo = QRadioButton("Load demo data (a fictitious fund office to explore)", objectName="loadDemo")
         layout = QVBoxLayout(self)
+        if creates is not None:
+            where = QLabel(f"Finish creates a new database file at:\n{creates}\n\nIf you expected an existing "
+                           "office here, Cancel (nothing is created) and check the database location (--db, "
+                           "FIDUS_DB or database.uri in the settings).", objectName="createsDatabase", wordWrap=True)
+            layout.addWidget(where)
         layout.addWidget(self.create)
         layout.addWidget(self.demo)
 
@@ -93,11 +100,12 @@ class AdminPage(QWizardPage):
 class FirstRunWizard(QWizard):
     """Collects the choice; the caller does the work (in the worker) once the wizard is accepted."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, creates: str | None = None) -> None:
+        """``creates``: the database file Finish will create (None: the database exists and is empty)."""
         super().__init__(parent)
         self.setObjectName("firstRunWizard")
         self.setWindowTitle("Set up FIDUS Desktop")
-        self.choice = ChoicePage()
+        self.choice = ChoicePage(creates)
         self.admin = AdminPage()
         self.setPage(CHOICE_PAGE, self.choice)
         self.setPage(ADMIN_PAGE, self.admin)

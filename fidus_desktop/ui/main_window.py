@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from fidus_desktop import __version__
 from fidus_desktop.config.secrets import keyring_status
 from fidus_desktop.features.registry import session_jobs
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.services.diagnostics import process_figures
+from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.common.screen_fit import clamp_to_screens, default_size
 from fidus_desktop.ui.keyring_banner import KeyringBanner
@@ -59,6 +60,14 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 6)
         self.keyring_banner = KeyringBanner(keyring_status())
         layout.addWidget(self.keyring_banner)
+        self.read_only = session.context.store.read_only
+        if self.read_only:  # a write-protected file or ?mode=ro: say so once, and start nothing that writes
+            why = getattr(session.context.store, "read_only_reason", None) or "the database refuses writes"
+            self.setWindowTitle(self.windowTitle() + " (read-only)")
+            banner = QLabel(f"Read-only ({why}): you can look and run reports; changes are refused. Automatic "
+                            "backups and background MT5 sync are off.", objectName="readOnlyBanner", wordWrap=True)
+            banner.setStyleSheet("background: #fff4ce; padding: 4px")
+            layout.addWidget(banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.status_panel = StatusPanel(session, self)
@@ -67,10 +76,11 @@ class MainWindow(QMainWindow):
         if restore_state:
             self.restore_state()
         self._build_tab(self.tabs.currentIndex())
-        self.backups.start()
         session.watcher.start()
-        for job in self.jobs.values():
-            job.start()
+        if not self.read_only:
+            self.backups.start()
+            for job in self.jobs.values():
+                job.start()
 
     def _build_tab(self, index: int) -> None:
         """Tabs are built when first shown: start-up pays only for the one on screen."""
@@ -87,6 +97,17 @@ class MainWindow(QMainWindow):
         sign_out.setObjectName("signOutAction")
         sign_out.triggered.connect(self.sign_out_requested)
         file_menu.addAction(sign_out)
+        if allowed(self.session.actor.role, Permission.PERSONAL_DATA_READ):
+            key_access = QAction("&Data key for this workstation…", self)
+            key_access.setObjectName("keyAccessAction")
+            key_access.triggered.connect(self.show_key_access)
+            file_menu.addAction(key_access)
+        if allowed(self.session.actor.role, Permission.BACKUP_APPROVE_RESTORE) and not allowed(
+                self.session.actor.role, Permission.USERS_MANAGE):  # administrators have Admin → Backups
+            approvals = QAction("&Restore requests…", self)
+            approvals.setObjectName("restoreRequestsAction")
+            approvals.triggered.connect(self.show_restore_requests)
+            file_menu.addAction(approvals)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -104,6 +125,19 @@ class MainWindow(QMainWindow):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.session.context.paths.log_dir)))
         )
         help_menu.addActions([about, logs])
+
+    def show_key_access(self) -> None:
+        from fidus_desktop.ui.key_access_dialog import KeyAccessDialog  # opened rarely: imported when asked for
+
+        self.key_access = KeyAccessDialog(self.session, self)
+        self.key_access.open()
+
+    def show_restore_requests(self) -> None:
+        """The second person's view of restore requests for roles without the Admin tab (compliance officers)."""
+        from fidus_desktop.ui.admin.restore_requests import RestoreRequestsDialog
+
+        self.restore_requests = RestoreRequestsDialog(self.session, self)
+        self.restore_requests.open()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About FIDUS Desktop", self.about_text())

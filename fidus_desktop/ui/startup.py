@@ -1,11 +1,12 @@
 """From launch to a signed-in main window, with every slow step (database, migrations, demo, argon2) in the worker.
 
-Empty database → first-run wizard; otherwise → sign-in, then a forced password change or MFA enrolment when
-the account owes one. ``--demo`` builds a fresh demo database and signs in as the demo administrator (no
-password, no MFA enrolment: the data is fictitious and replaced on every demo start). Start-up errors (bad
-URI, unreachable or corrupt database, settings file, keyring) end in a dialog naming the problem and the fix,
-and exit code 2; nothing is overwritten. An unexpected error is logged with its trace and a reference the
-dialog quotes, and exits 1.
+Empty or missing database → first-run wizard (a missing file is created only when the wizard finishes, so a
+mistyped ``--db`` or a cancelled first start leaves nothing behind); otherwise → sign-in, then a forced password
+change or MFA enrolment when the account owes one. ``--demo`` builds a fresh demo database and signs in as the
+demo administrator (no password, no MFA enrolment: the data is fictitious and replaced on every demo start).
+Start-up errors (bad URI, unreachable or corrupt database, settings file, keyring) end in a dialog naming the
+problem and the fix, and exit code 2; nothing is overwritten. An unexpected error is logged with its trace and
+a reference the dialog quotes, and exits 1.
 
 Signing out (File → Sign out, or "Sign out" on the idle lock) is audited (``user.sign_out``), ends the
 session's idle lock and automatic backups, closes its window and asks for a sign-in again on the same open
@@ -32,7 +33,7 @@ from fidus_desktop.errors import is_expected, report
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.demo import load_demo
 from fidus_desktop.services.users import User
-from fidus_desktop.store.errors import StorageError
+from fidus_desktop.store.errors import DatabaseMissing, StorageError
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.errors import describe_error
@@ -88,6 +89,7 @@ class Startup(QObject):
         super().__init__()
         self.options, self.runner, self.parent_widget = options, runner, parent_widget
         self.context: AppContext | None = None
+        self.missing: str | None = None  # the database file the first-run wizard would create
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
         self.progress = progress or progress_dialog(parent_widget, "Opening the database…")
@@ -95,9 +97,13 @@ class Startup(QObject):
     def start(self) -> None:
         opts = self.options
 
-        def open_it() -> tuple[AppContext, User | None, bool]:
+        def open_it() -> tuple[AppContext | None, User | None, bool]:
             if not opts.demo:
-                ctx = open_context(opts.db_uri)
+                try:
+                    ctx = open_context(opts.db_uri, create=False)
+                except DatabaseMissing as missing:  # the wizard asks before anything is created
+                    self.missing = missing.path
+                    return None, None, False
                 return ctx, None, ctx.services.users.count() > 0
             # The demo keeps its secrets (its data key above all) in memory: it is rebuilt on every start, and
             # leaves nothing in the workstation's keyring.
@@ -119,7 +125,7 @@ class Startup(QObject):
         self.progress.hide()
         then(result)
 
-    def _opened(self, result: tuple[AppContext, User | None, bool]) -> None:
+    def _opened(self, result: tuple[AppContext | None, User | None, bool]) -> None:
         self.context, demo_admin, has_users = result
         if demo_admin is not None:
             self._open_window(self._session(demo_admin))
@@ -141,25 +147,30 @@ class Startup(QObject):
         self.awaiting_input.emit(dialog)
 
     def _first_run(self) -> None:
-        wizard = FirstRunWizard(self.parent_widget)
+        wizard = FirstRunWizard(self.parent_widget, creates=self.missing)
         self._ask(wizard, lambda: self._wizard_done(wizard))
 
-    def _wizard_done(self, wizard: FirstRunWizard) -> None:
-        services = self.context.services  # type: ignore[union-attr]
+    def _context(self) -> AppContext:
+        """The database, created now if the wizard was shown for a file that did not exist (runs in the worker)."""
+        if self.context is None:
+            self.context = open_context(self.options.db_uri)
+            self.missing = None
+        return self.context
 
+    def _wizard_done(self, wizard: FirstRunWizard) -> None:
         def refused(exc: BaseException) -> None:
             wizard.refused(describe_error(exc))
             wizard.open()  # same page, input kept
             self.awaiting_input.emit(wizard)
 
         if wizard.wants_demo:
-            self._work(lambda: load_demo(services).made["admin"], lambda user: self._open_window(self._session(user)),
-                       "Loading the demo office…", refused)
+            self._work(lambda: load_demo(self._context().services).made["admin"],
+                       lambda user: self._open_window(self._session(user)), "Loading the demo office…", refused)
         else:
             page = wizard.admin
             username, name, password = page.username.text(), page.display_name.text(), page.password.text()
-            self._work(lambda: services.users.create_first_admin(username, password, name or None), self._signed_in,
-                       "Creating the administrator…", refused)
+            self._work(lambda: self._context().services.users.create_first_admin(username, password, name or None),
+                       self._signed_in, "Creating the administrator…", refused)
 
     def _login(self) -> None:
         ctx = self.context

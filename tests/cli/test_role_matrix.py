@@ -1,5 +1,6 @@
-"""Every ``fidus`` command as every role: never a traceback, refusals are exit 2 naming what is missing, and
-the least privileged role (client) succeeds only at the commands every user may run.
+"""Every ``fidus`` command as every role: never a traceback, refusals are exit 2 naming the exact permission that
+is missing, each command checks exactly the permissions listed in ``REQUIRED``, and the least privileged role
+(client) succeeds only at the commands every user may run.
 
 The command list comes from the parser itself, so a new command is covered (and must get arguments below, or
 the test says which one is missing).
@@ -8,6 +9,8 @@ the test says which one is missing).
 from __future__ import annotations
 
 import argparse
+import sys
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,8 @@ from argon2 import PasswordHasher
 from fidus_desktop.cli import main
 from fidus_desktop.cli.main import build_parser
 from fidus_desktop.security import passwords
+from fidus_desktop.services import permissions
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.permissions import Role
 from tests.support.cli_policy import admins_without_mfa
 from tests.support.portfolio_office import ADMIN, build_office
@@ -30,6 +35,9 @@ ARGS: dict[str, list[str]] = {
                                                                    "--passphrase-env", "BACKUP"],
     "backup verify": ["{tmp}/none.fidusbak", "--passphrase-env", "BACKUP"],
     "backup restore": ["{tmp}/none.fidusbak", "--into", "sqlite:///{tmp}/restored.db", "--passphrase-env", "BACKUP"],
+    "backup request-restore": ["{tmp}/none.fidusbak", "--reason", "wrong import", "--passphrase-env", "BACKUP"],
+    "backup restore-requests": [], "backup approve-restore": ["00000000-0000-7000-8000-000000000000"],
+    "backup reject-restore": ["00000000-0000-7000-8000-000000000000", "--reason", "not needed"],
     "version": [], "init": ["--demo"], "doctor": [], "config set-db-password": ["fidus@db.example", "--password-env",
                                                                                  "NEW_PW"],
     "documents attach": ["--investor", "INV-1", "{data}/README.md"], "documents list": ["--investor", "INV-1"],
@@ -37,7 +45,10 @@ ARGS: dict[str, list[str]] = {
     "investors list": [], "investors show": ["INV-1"], "investors set-personal": ["INV-1", "--tax-id", "env:TAX"],
     "investors end-relationship": ["INV-1", "--on", "2020-06-30"], "investors find": ["--tax-id", "env:TAX"],
     "key init": ["--passphrase-env", "OFFICE"], "key enroll": ["--passphrase-env", "OFFICE"],
-    "key rotate": ["--passphrase-env", "OFFICE"], "key status": [], "mt5 status": [], "mt5 accounts": [],
+    "key rotate": ["--passphrase-env", "OFFICE"], "key status": [], "key request-enrolment": [], "key collect": [],
+    "key enrolments": [], "key approve-enrolment": ["00000000-0000-7000-8000-000000000000", "--fingerprint", "0000"],
+    "key reject-enrolment": ["00000000-0000-7000-8000-000000000000", "--reason", "unknown computer"],
+    "mt5 status": [], "mt5 accounts": [],
     "mt5 exposure": ["12345"], "mt5 sync": ["--once", "--simulated", "7"], "mt5 reconcile": [],
     "mt5 record": ["--login", "12345", "--days", "1", "--out", "{tmp}/record.json", "--simulated", "7"],
     "funds list": [],
@@ -48,7 +59,7 @@ ARGS: dict[str, list[str]] = {
     "import transactions": ["{data}/portfolio/transactions-example.csv"],
     "import benchmark": ["{data}/portfolio/benchmark-example.csv", "--code", "IDX", "--name", "Index",
                          "--currency", "EUR"],
-    "nav derive": ["--fund", "GLB", "--date", "2023-01-05"], "fees owed": [],
+    "nav derive": ["--fund", "GLB", "--date", "2023-01-05"], "fees owed": ["--class", "GLB-A-EUR"],
     "fees pay": ["--class", "GLB-A-EUR", "--amount", "1.00", "--date", "2023-01-05", "--reference", "R-1"],
     "perf": ["--class", "GLB-A-EUR"], "privacy export": ["--person", "INV-1", "--out", "{tmp}/privacy"],
     "privacy erase": ["--person", "INV-1", "--yes"],
@@ -122,6 +133,105 @@ CLIENT_MAY = {"login", "logout", "password change", "mfa enrol", "version", "doc
               "report statements"}  # statements of their own accounts only (this client has none: 0 written)
 
 
+# The permission(s) each command checks (services' ``require``, by the signed-in user) with the arguments above,
+# across the five roles: a command that starts checking another permission, or stops checking one, fails here.
+# Commands not listed check none with these arguments: they need no sign-in (version, doctor, init, backup
+# verify, key status, mt5 status, config set-db-password, logout), refuse a missing file before signing in
+# (backup restore|request-restore, crm prospects import, screening check|lists import, sign pdf|trust|verify|
+# office-certificate import), or decide by the role without ``require`` (investors show, whose client branch
+# refuses others' investors).
+# Where the CLI first looks the record up, its reading permission is what these arguments reach: dealing
+# approve|settle|cancel (funds.read before dealing.approve / dealing.enter), screening decide|confirm
+# (screening.read before screening.decide), funds set-benchmark (the benchmark before funds.manage) and the
+# envelope actions send|remind|void|sign|decline (the envelope, signing.read, first); the services' own checks
+# there are covered by their permission-matrix tests.
+REQUIRED: dict[str, set[str]] = {
+    "audit anchor": {"audit.read"}, "audit export": {"audit.read"}, "audit verify": {"audit.read"},
+    "backup approve-restore": {"backup.approve_restore"}, "backup reject-restore": {"backup.approve_restore"},
+    "backup restore-requests": {"backup.approve_restore"}, "backup create": {"backup.run"},
+    "crm convert": {"crm.manage"}, "crm move": {"crm.manage"}, "crm prospects list": {"crm.read"},
+    "dealing approve": {"funds.read"}, "dealing cancel": {"funds.read"}, "dealing list": {"funds.read"},
+    "dealing settle": {"funds.read"}, "documents attach": {"investors.manage"},
+    "documents get": {"personal_data.read"}, "documents list": {"investors.read"}, "fees owed": {"funds.read"},
+    "fees pay": {"fees.pay"}, "funds list": {"funds.read"}, "import benchmark": {"funds.manage"},
+    "import fx": {"fx.manage"}, "import nav": {"nav.manage"}, "import transactions": {"dealing.enter"},
+    "investors end-relationship": {"investors.manage"}, "investors find": {"personal_data.read"},
+    "investors list": {"own_accounts.read"}, "investors set-personal": {"investors.manage"},
+    "key approve-enrolment": {"keys.manage"}, "key collect": {"personal_data.read"}, "key enroll": {"keys.manage"},
+    "key enrolments": {"keys.manage"}, "key init": {"keys.manage"}, "key reject-enrolment": {"keys.manage"},
+    "key request-enrolment": {"personal_data.read"}, "key rotate": {"keys.manage"},
+    "kyc approve": {"kyc.approve", "kyc.read"}, "kyc confirm-risk": {"kyc.approve", "kyc.read"},
+    "kyc item": {"kyc.manage", "kyc.read"}, "kyc lapse": {"kyc.manage"}, "kyc open": {"kyc.manage", "kyc.read"},
+    "kyc reject": {"kyc.approve", "kyc.read"}, "kyc risk": {"kyc.manage", "kyc.read"},
+    "kyc submit": {"kyc.manage", "kyc.read"}, "login": {"own_credentials.manage"},
+    "mfa confirm": {"own_credentials.manage"}, "mfa enrol": {"own_credentials.manage"},
+    "password change": {"own_credentials.manage"}, "mt5 accounts": {"mt5.read"}, "mt5 exposure": {"mt5.read"},
+    "mt5 reconcile": {"mt5.reconcile"}, "mt5 record": {"mt5.manage", "mt5.read"}, "mt5 sync": {"mt5.sync"},
+    "nav derive": {"funds.read"}, "perf": {"funds.read"}, "privacy erase": {"personal_data.erase"},
+    "privacy export": {"personal_data.export"}, "report factsheet": {"funds.read", "reports.run"},
+    "report statement": {"own_accounts.read"}, "report statements": {"own_accounts.read"},
+    "screening alerts": {"screening.read"}, "screening confirm": {"screening.read"},
+    "screening decide": {"screening.read"}, "screening run": {"screening.run"},
+    "sign office-certificate create": {"signing.certificate"}, "sign office-certificate show": {"signing.verify"},
+    **{f"user {action}": {"users.manage"} for action in ("add", "disable", "enable", "list", "reset-password",
+                                                          "set-role", "unlock")},
+    **{f"crm {action}": {"crm.google"} for action in ("drive", "email", "meeting", "outbox cancel", "outbox retry",
+                                                        "outbox run")},
+    **{f"crm {action}": {"crm.manage"} for action in ("activities cancel", "activities done", "activities snooze",
+                                                        "agents add", "agents introduce", "agents rate", "merge")},
+    **{f"crm {action}": {"crm.read"} for action in ("activities list", "agents list", "chains list", "duplicates",
+                                                      "export", "my-day")},
+    "crm activities add": {"crm.manage", "crm.read"}, "crm commissions": {"crm.read", "funds.read"},
+    "investigation attach": {"investigations.manage", "investigations.read", "investors.manage"},
+    "investigation close": {"investigations.manage", "investigations.read"},
+    "investigation confirm-close": {"investigations.manage", "investigations.read"},
+    "investigation link": {"investigations.manage", "investigations.read"},
+    "investigation list": {"investigations.read"},
+    "investigation note": {"investigations.manage", "investigations.read"},
+    "investigation open": {"investigations.manage"},
+    "investigation reopen": {"investigations.manage", "investigations.read"},
+    "investigation sar": {"investigations.manage", "investigations.read"},
+    "investigation show": {"investigations.read", "investors.read"},
+    "investigation start": {"investigations.manage", "investigations.read"},
+    "kyc agreement": {"kyc.manage", "kyc.read"},
+    "kyc model countries": {"kyc.model", "kyc.read"},
+    "kyc model export": {"kyc.read"},
+    "kyc model import": {"kyc.model", "kyc.read"},
+    "kyc model show": {"kyc.read"},
+    "kyc model versions": {"kyc.read"},
+    "kyc override": {"kyc.read"},
+    "kyc readiness": {"investors.read"},
+    "kyc report": {"kyc.read", "screening.read"},
+    "kyc score": {"kyc.manage", "kyc.read"},
+    "kyc status": {"investors.read", "kyc.read"},
+    "kyc owners show": {"kyc.read"},
+    "sign envelope drive": {"signing.read"},
+    "crm outbox list": {"crm.read"}, "crm templates list": {"crm.read"}, "crm templates save": {"crm.manage"},
+    "crm templates delete": {"crm.manage"}, "google connect": {"crm.google"}, "google disconnect": {"crm.google"},
+    "google status": {"crm.read"}, "sign certificate": {"signing.read"}, "sign envelopes": {"signing.read"},
+    "sign envelope create": {"signing.envelopes"},
+    **{f"sign envelope {action}": {"signing.read"} for action in ("decline", "pdf", "remind", "send", "show", "sign",
+                                                                    "void")},
+}
+CHECKED: dict[str, dict[str, set[str]]] = {}  # role → command → permissions required during its run
+
+
+def record_requires(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every ``require`` a signed-in user's call makes from now on (the system's own sign-in bookkeeping not)."""
+    seen: list[str] = []
+    original = permissions.require
+
+    def recording(actor: Actor, permission: StrEnum) -> None:
+        if actor.user_id != "system":
+            seen.append(str(permission))
+        original(actor, permission)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("fidus_desktop") and getattr(module, "require", None) is original:
+            monkeypatch.setattr(module, "require", recording)
+    return seen
+
+
 def commands() -> list[str]:
     def leaves(parser: argparse.ArgumentParser, prefix: list[str]) -> list[str]:
         subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
@@ -168,9 +278,11 @@ def username(role: Role) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_every_command_as_every_role(role: Role, office_db: list[str], tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+                                     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     data = Path(__file__).resolve().parents[1] / "data"
     outcomes: dict[str, int] = {}
+    seen = record_requires(monkeypatch)
+    checked = CHECKED.setdefault(role.value, {})
     for command in sorted(commands(), key=lambda c: c == "password change"):  # it changes the password: last
         if command in ("init", "user disable", "user reset-password", "user set-role") and role is Role.ADMIN:
             continue  # would change the office under the rest of the run; covered by tests/cli/test_user_commands
@@ -181,6 +293,7 @@ def test_every_command_as_every_role(role: Role, office_db: list[str], tmp_path:
                                                       "mt5 status"):
             argv += ["--user", username(role)]
         capsys.readouterr()
+        seen.clear()
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse usage errors only
@@ -190,9 +303,20 @@ def test_every_command_as_every_role(role: Role, office_db: list[str], tmp_path:
         assert code in (0, 1, 2), (command, code)
         if "may not" in captured.err:
             assert code == 2, command
+            lacking = [p for p in seen if not permissions.allowed(role, p)]
+            if lacking:  # a refusal by the service names the exact permission missing
+                assert f"may not {lacking[-1].replace('.', ': ')}" in captured.err, (command, captured.err)
+        checked[command] = set(seen)
         outcomes[command] = code
     succeeded = {c for c, code in outcomes.items() if code == 0}
     if role is Role.CLIENT:
         assert succeeded <= CLIENT_MAY, sorted(succeeded - CLIENT_MAY)
     if role is Role.ADMIN:  # the arguments above are good ones: the office's administrator gets real work done
         assert {"user list", "funds list", "audit verify", "backup create", "report factsheet"} <= succeeded
+    if len(CHECKED) == len(Role):  # the last role: which permission each command checks, across all five
+        union: dict[str, set[str]] = {}
+        for runs in CHECKED.values():
+            for command, found in runs.items():
+                union.setdefault(command, set()).update(found)
+        assert {c: p for c, p in union.items() if p} == REQUIRED, "REQUIRED should now be:\n" + "\n".join(
+            f"    {c!r}: {sorted(p)}," for c, p in sorted(union.items()) if p)

@@ -64,3 +64,23 @@ def test_cases_show_since_when_they_wait(app_context: AppContext, admin: Actor) 
     assert case.submitted_at is not None  # the last submission is kept; the change is newer
     assert case.changed_at is not None
     assert case.changed_at >= case.submitted_at
+
+
+def test_a_readiness_override_awaits_the_second_officer(app_context: AppContext, admin: Actor) -> None:
+    services = app_context.services
+    services.portfolio.investors.create_investor(admin, "INV-2", "Anna Berg", "individual")
+    investor = services.portfolio.investors.by_number("INV-2")
+    assert investor is not None
+    until = services.readiness.now().date() + timedelta(days=30)
+    services.readiness.request_override(OLGA, investor.investor_id, "Passport seen in person; copy follows", until)
+
+    def override_parts(actor: Actor) -> list[tuple[str, str, bool]]:
+        return [(i.what, i.part, i.mine) for i in services.compliance_queue.queue(actor).of(Section.CASES)
+                if i.what.startswith("Readiness override")]
+
+    what = f"Readiness override until {until} asked by olga"
+    assert override_parts(OLGA) == [(what, "awaits a second officer (four eyes)", False)]
+    assert override_parts(OMAR) == [(what, "confirm the readiness override", True)]
+    assert override_parts(LENA) == [(what, "awaits a compliance officer", False)]
+    services.readiness.confirm_override(OMAR, investor.investor_id)
+    assert override_parts(OMAR) == []

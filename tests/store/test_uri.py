@@ -49,7 +49,7 @@ def test_sqlite_paths(uri: str, path: str) -> None:
         "postgres://db/fidus",
         "sqlite:",
         "sqlite://host/fidus.db",
-        "sqlite:x.db?mode=ro",
+        "sqlite:x.db?cache=shared",  # ?mode=ro is the only option (read-only)
         "mongodb://",
         "mongodb://@host/db",
         "http://example.org",

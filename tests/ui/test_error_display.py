@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.errors import UserError
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.errors import install_excepthook
 
@@ -32,6 +33,8 @@ def raising(exc: BaseException):  # type: ignore[no-untyped-def]
 
 
 KNOWN = [
+    ("a service message written for both ends", raising(UserError("Sign in again with `fidus login`.")),
+     ["Sign in again with “fidus login”."]),
     ("keyring missing", no_keyring, ["No OS keyring is available", "FIDUS_KEYRING_PASSPHRASE"]),
     ("keyring missing, raw", raising(NoKeyringError("no backend")), ["No OS keyring is available"]),
     ("keyring locked", raising(KeyringLocked("locked")), ["keyring is locked", "Unlock it"]),
@@ -58,6 +61,7 @@ def test_a_known_condition_in_a_job_is_shown_with_its_fix(qtbot: QtBot, conditio
         assert part in box.text()
     assert "unexpected" not in box.text().lower()
     assert "Something went wrong" not in box.text()
+    assert "`" not in box.text()
     box.close()
 
 

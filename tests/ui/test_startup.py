@@ -9,7 +9,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWizard
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.bootstrap import AppContext
@@ -183,6 +183,30 @@ def test_first_run_demo_choice_signs_in_as_the_demo_admin(qtbot: QtBot, tmp_path
     assert window.session.actor.username == "demo.admin"
     assert "admin" in window.tab_names
     assert window.findChild(QMessageBox) is None  # no enrolment or error on the way
+
+
+def test_a_missing_database_is_created_only_when_the_wizard_finishes(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "mistyped" / "office.db"
+    uri = f"sqlite:///{path.as_posix()}"
+    run = Run(qtbot, uri)
+    wizard = run.startup.dialog
+    assert isinstance(wizard, FirstRunWizard)
+    label = wizard.findChild(QLabel, "createsDatabase")
+    assert label is not None
+    assert str(path) in label.text()
+    assert not path.exists()
+    assert not path.parent.exists()  # nor its folder
+    wizard.reject()  # Cancel: nothing is created
+    assert run.done == [(None, 0)]
+    assert not path.parent.exists()
+
+    run = Run(qtbot, uri)
+    wizard = run.startup.dialog
+    assert isinstance(wizard, FirstRunWizard)
+    fill_first_admin(qtbot, wizard, "alice")
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), LEFT)
+    assert path.exists()
+    assert isinstance(run.startup.dialog, TotpEnrolmentDialog)  # the administrator exists: next, MFA
 
 
 def test_the_starting_window_is_painted_before_the_heavy_imports(qtbot) -> None:

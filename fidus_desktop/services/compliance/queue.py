@@ -4,8 +4,8 @@ officer, cases to review, documents to check and reviews coming due.
 Every pending item of the office is listed with the part the reader may play in it (decide, confirm as
 second officer, check, or only wait for a colleague, e.g. a proposal of their own); the counts are of the
 items they may act on, so an officer sees at once what is theirs. Four eyes follows the services' rules:
-the proposer of a disposition, the submitter of a case and the requester of a band override are never
-offered the second step.
+the proposer of a disposition, the submitter of a case and the requester of a band or readiness override are
+never offered the second step.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext
 from fidus_desktop.services.compliance.kyc import CASES
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
+from fidus_desktop.services.compliance.readiness import READINESS
 from fidus_desktop.services.compliance.screening import ALERTS, AlertStatus
 from fidus_desktop.services.permissions import allowed, require
 from fidus_desktop.services.portfolio.investors import INVESTORS
@@ -66,12 +67,14 @@ class QueueService(Service):
         self.cases = ctx.store.collection(CASES)
         self.alerts = ctx.store.collection(ALERTS)
         self.investors = ctx.store.collection(INVESTORS)
+        self.readiness = ctx.store.collection(READINESS)
 
     def queue(self, actor: Actor) -> Queue:
         require(actor, KycPermission.READ)
         names = {d["_id"]: d["name"] for d in self.investors.find(projection=["name"])}
         items = self._alerts(actor, names) if allowed(actor.role, ScreeningPermission.READ) else []
         items += self._cases(actor, names)
+        items += self._overrides(actor, names)
         items.sort(key=lambda i: (not i.mine, not i.overdue, i.investor_number))
         return Queue(tuple(items))
 
@@ -143,6 +146,20 @@ class QueueService(Service):
                 out.append(item(Section.REVIEWS, f"Periodic review due on {review:%Y-%m-%d} "
                                                  f"(risk {doc.get('risk_band') or 'not set'})", review,
                                 "start the review" if manage else "awaits an officer", manage, review < today))
+        return out
+
+    def _overrides(self, actor: Actor, names: dict[str, str]) -> list[QueueItem]:
+        """Readiness overrides asked for and not yet confirmed (the second officer puts them in force)."""
+        approve = allowed(actor.role, KycPermission.APPROVE)
+        out = []
+        for doc in self.readiness.find({"override_reason": {"$ne": None}, "override_confirmed_by": None},
+                                       sort=[("investor_number", 1)]):
+            own = doc.get("override_requested_by_id") == actor.user_id
+            out.append(QueueItem(
+                Section.CASES, doc["investor_id"], doc["investor_number"], names.get(doc["investor_id"], ""),
+                f"Readiness override until {doc['override_expires_on']:%Y-%m-%d} asked by "
+                f"{doc['override_requested_by']}", doc.get("override_requested_at"),
+                _second_step("confirm the readiness override", approve, own), approve and not own, doc["_id"]))
         return out
 
 

@@ -4,7 +4,8 @@ into a NEW database file (never over the open one) and tell the user to restart 
 The automatic backups themselves belong to the main window (``UiSession.backups``); this section shows and
 drives that same scheduler, so opening it never starts a second one. The backups in the folder are listed
 (newest first, with date and size); Verify opens and checks the selected one with the stored passphrase
-(in the worker), Restore… starts from the selected one."""
+(in the worker), Restore… starts from the selected one. Below, the restore requests of this database wait
+for a second person's approval (``ui.admin.restore_requests``)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.backup import RestoreReport, backup_files, check_passphrase
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
+from fidus_desktop.ui.admin.restore_requests import RestoreRequestsPanel
 from fidus_desktop.ui.backup_scheduler import BackupScheduler, last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
@@ -107,6 +109,8 @@ class BackupsView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        self.requests = RestoreRequestsPanel(session, self)
+        layout.addWidget(self.requests)
         self.refresh()
 
     def refresh(self) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.ui.common.screen_fit import fit_to_content
-from fidus_desktop.ui.errors import describe_error
+from fidus_desktop.ui.errors import describe_error, plain
 from fidus_desktop.ui.session import UiSession
 
 W = TypeVar("W", bound=QWidget)
@@ -90,6 +90,7 @@ class ServiceFormDialog(QDialog):
         raise NotImplementedError
 
     def show_problems(self, problems: dict[str, str]) -> None:
+        problems = {name: plain(text) for name, text in problems.items()}
         for name, label in [*self.errors.items(), ("", self.general_error)]:
             text = problems.get(name, "")
             label.setText(text)

@@ -1,4 +1,5 @@
-"""Admin → Keys: is there a data key, is this workstation enrolled; create, enrol, rotate (with progress).
+"""Admin → Keys: is there a data key, is this workstation enrolled; create, enrol, rotate (with progress); the
+colleagues' requests to enrol their workstations (``ui.admin.enrolment_requests``).
 
 The passphrase dialog here is shared with the Backups section. Every call runs in the worker; rotation
 reports its progress through a queued signal, so the bar moves while the worker re-encrypts.
@@ -16,6 +17,7 @@ from fidus_desktop.security.backup_format import BackupCorrupt
 from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.keys import KeysNotReady, KeyStatus
+from fidus_desktop.ui.admin.enrolment_requests import EnrolmentRequestsPanel
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import password_edit
 from fidus_desktop.ui.common.buttons import button_bar
@@ -80,6 +82,8 @@ class KeysView(QWidget):
         layout.addWidget(self.status_label)
         layout.addLayout(bar)
         layout.addWidget(self.progress)
+        self.enrolments = EnrolmentRequestsPanel(session, self)
+        layout.addWidget(self.enrolments)
         layout.addStretch()
         self.refresh()
 

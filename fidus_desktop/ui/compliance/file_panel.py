@@ -30,6 +30,7 @@ from fidus_desktop.services.compliance.investor_file import InvestorFile, RiskFa
 from fidus_desktop.services.compliance.kyc import CaseItem
 from fidus_desktop.services.compliance.ownership import OwnerEdge, Ownership
 from fidus_desktop.services.compliance.permissions import KycPermission
+from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.compliance.screening import Alert
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
@@ -45,6 +46,12 @@ from fidus_desktop.ui.compliance.kyc_dialogs import (
     RiskBandDialog,
 )
 from fidus_desktop.ui.compliance.preview import DocumentPreview
+from fidus_desktop.ui.compliance.readiness_panel import (
+    NOT_READY_COLOUR,
+    READY_COLOUR,
+    ReadinessPanel,
+    readiness_verdict,
+)
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.portfolio.documents_panel import file_size
 from fidus_desktop.ui.session import UiSession
@@ -193,6 +200,8 @@ class InvestorFilePanel(QWidget):
         owners_layout.addWidget(self.owners_view, 1)
         owners_layout.addWidget(self.edges_view, 1)
         self.owners_index = self.tabs.addTab(owners_page, "&Owners")
+        self.readiness = ReadinessPanel(session)
+        self.readiness_index = self.tabs.addTab(self.readiness, "Rea&diness")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -237,7 +246,8 @@ class InvestorFilePanel(QWidget):
         return next((d.name for d in self.file.documents if d.document_id == document_id), "(not readable here)")
 
     # -- showing ---------------------------------------------------------------------------------------
-    def show_file(self, file: InvestorFile | None) -> None:
+    def show_file(self, file: InvestorFile | None, readiness: InvestorReadiness | None = None) -> None:
+        """Show ``file`` and, when given, the investor's investment readiness (its own page and the header)."""
         same = file is not None and self.file is not None \
             and file.investor.investor_id == self.file.investor.investor_id
         chosen_item = selected(self.items_view, self.items) if same else None
@@ -259,7 +269,8 @@ class InvestorFilePanel(QWidget):
                 self.items_view.selectRow(codes.index(chosen_item.code))
         if not same:
             self.preview.show_document(None)
-        self.header.setText(self._header_text(file))
+        self.readiness.show_readiness(readiness, file.documents if file else ())
+        self.header.setText(self._header_text(file) + self._readiness_text(readiness))
         problems = self._problem_text(file)
         self.problems.setText(problems)
         self.problems.setVisible(bool(problems))
@@ -285,6 +296,14 @@ class InvestorFilePanel(QWidget):
         if case.decided_by:
             parts.append(f"decided by {case.decided_by}")
         return f"{title}<br>{' · '.join(parts)}"
+
+    @staticmethod
+    def _readiness_text(view: InvestorReadiness | None) -> str:
+        if view is None:
+            return ""
+        colour = READY_COLOUR if view.ready else NOT_READY_COLOUR
+        why = f": {'; '.join(view.readiness.blocking)}" if view.readiness.blocking else ""
+        return f"<br><span style='color:{colour}'><b>{readiness_verdict(view)}</b></span>{why}"
 
     @staticmethod
     def _problem_text(file: InvestorFile | None) -> str:

@@ -19,7 +19,7 @@ from fidus_desktop.ui.compliance.file_panel import record_view
 from fidus_desktop.ui.session import UiSession
 
 RELOAD_ON = frozenset({"kyc_case", "screening_alert", "screening_run", "screening_list", "document", "investor",
-                       "portfolio", "*"})
+                       "portfolio", "investor_readiness", "*"})
 TITLES = {Section.ALERTS: "&Alerts to decide", Section.CASES: "&Cases to review",
           Section.DOCUMENTS: "&Documents to check", Section.REVIEWS: "Reviews &due"}
 

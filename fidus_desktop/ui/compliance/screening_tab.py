@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fidus_desktop.services.compliance.investigations import InvestigationPermission
 from fidus_desktop.services.compliance.lists import FORMATS, ImportCancelled, ImportResult, ListVersion
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.compliance.screening import Alert, AlertStatus, Disposition, RunSummary
@@ -53,6 +54,8 @@ def _when(alert: Alert) -> str:
 
 
 class ScreeningTab(QWidget):
+    investigate = Signal(str)  # open an investigation from this alert (its id)
+
     def __init__(self, session: UiSession) -> None:
         super().__init__()
         self.setObjectName("screeningTab")
@@ -91,6 +94,8 @@ class ScreeningTab(QWidget):
             (Disposition.NEEDS_INFORMATION.value, "Needs information"), (Disposition.TRUE_MATCH.value, "True match"),
             (Disposition.FALSE_POSITIVE.value, "False positive"), ("confirm", "Confirm (second officer)"),
             ("send_back", "Send back"))}
+        self.investigate_button = QPushButton("Investi&gate…", objectName="screening_investigate")
+        self.investigate_button.setToolTip("Open an investigation case from this alert (its investor is linked)")
 
         top = QHBoxLayout()
         top.addWidget(self.lists_label, 1)
@@ -106,6 +111,7 @@ class ScreeningTab(QWidget):
         decide.addWidget(self.reason, 1)
         for button in self.buttons.values():
             decide.addWidget(button)
+        decide.addWidget(self.investigate_button)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -134,6 +140,8 @@ class ScreeningTab(QWidget):
         self.table.itemSelectionChanged.connect(self._selected)
         for name, button in self.buttons.items():
             button.clicked.connect(lambda _=False, n=name: self.decide(n))
+        self.investigate_button.clicked.connect(
+            lambda: self.investigate.emit(alert.alert_id) if (alert := self._alert()) else None)
         session.signals.data_changed.connect(self._changed)  # type: ignore[attr-defined]
         self._selected()
         self.reload()
@@ -185,6 +193,8 @@ class ScreeningTab(QWidget):
         second = waiting and alert is not None and alert.proposed_by != self.session.actor.username
         self.buttons["confirm"].setEnabled(may and second)
         self.buttons["send_back"].setEnabled(may and second)
+        self.investigate_button.setEnabled(alert is not None
+                                           and allowed(self.session.actor.role, InvestigationPermission.MANAGE))
         if self.comparison.alert_id != (alert.alert_id if alert else None):
             self.comparison.show_alert(alert.alert_id if alert else None)
         if alert is None:

@@ -1,15 +1,20 @@
-"""The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files, and
-screening (lists, alerts side by side with the list entry, full re-screen). A row opened in the queue shows
-the investor's file or the alert."""
+"""The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files with their
+readiness, screening (lists, alerts side by side with the list entry, full re-screen), investigations (for
+compliance officers only), the KYC report shown and saved, and the AML risk model's versions. A row opened in
+the queue shows the investor's file or the alert."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from fidus_desktop.services.compliance.permissions import KycPermission
+from fidus_desktop.services.compliance.investigations import InvestigationPermission
+from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.compliance.investigations_view import InvestigationsView
 from fidus_desktop.ui.compliance.kyc_files import KycFilesView
 from fidus_desktop.ui.compliance.queue_view import QueueView
+from fidus_desktop.ui.compliance.reports_view import ReportsView
+from fidus_desktop.ui.compliance.risk_model_view import RiskModelView
 from fidus_desktop.ui.compliance.screening_tab import ScreeningTab
 from fidus_desktop.ui.session import UiSession
 
@@ -35,6 +40,19 @@ class ComplianceTab(QWidget):
             self._counted(self.queue.queue.count())  # a queue loaded before the connection
         self.screening = ScreeningTab(session)
         self.pages.addTab(self.screening, "&Screening")
+        self.investigations: InvestigationsView | None = None
+        if allowed(session.actor.role, InvestigationPermission.READ):
+            self.investigations = InvestigationsView(session)
+            self.pages.addTab(self.investigations, "In&vestigations")
+            self.screening.investigate.connect(self.investigate_alert)
+        self.reports: ReportsView | None = None
+        if allowed(session.actor.role, KycPermission.READ) and allowed(session.actor.role, ScreeningPermission.READ):
+            self.reports = ReportsView(session)
+            self.pages.addTab(self.reports, "Rep&orts")
+        self.risk_model: RiskModelView | None = None
+        if allowed(session.actor.role, KycPermission.READ):
+            self.risk_model = RiskModelView(session)
+            self.pages.addTab(self.risk_model, "Risk &model")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
@@ -47,6 +65,12 @@ class ComplianceTab(QWidget):
         if self.files is not None:
             self.pages.setCurrentWidget(self.files)
             self.files.select(investor_id)
+
+    def investigate_alert(self, alert_id: str) -> None:
+        """Open an investigation from a screening alert: the Investigations page with the new-case form."""
+        if self.investigations is not None:
+            self.pages.setCurrentWidget(self.investigations)
+            self.investigations.new_case(alert_id=alert_id)
 
     def show_alert(self, alert_id: str) -> None:
         self.pages.setCurrentWidget(self.screening)

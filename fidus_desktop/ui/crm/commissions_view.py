@@ -186,7 +186,7 @@ class CommissionsView(QWidget):
         self.agent_dialog = NewAgentDialog(self.session, self)
         self.agent_dialog.accepted.connect(lambda: self.message.emit(
             f"Agent {self.agent_dialog.result_value.code} added; record the clients they introduce with "
-            "`fidus crm agents introduce` or by converting prospects that name their code."))
+            "“fidus crm agents introduce” or by converting prospects that name their code."))
         self.agent_dialog.accepted.connect(self.reload)
         self.agent_dialog.open()
 

@@ -34,10 +34,12 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.services.changes import INVESTOR
+from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked
 from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITIVE_LABELS, Investor, InvestorDetails
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.compliance.readiness_panel import readiness_tip, readiness_verdict
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.portfolio.documents_panel import DocumentsPanel
 from fidus_desktop.ui.portfolio.investor_position import InvestorPositionPages
@@ -58,6 +60,7 @@ class InvestorView:
     details: InvestorDetails
     retention_years: int
     erasable_from: date | None  # None while the relationship lasts
+    readiness: InvestorReadiness | None = None  # None for a role that may not read it (a client)
 
 
 class InvestorDialog(QDialog):
@@ -112,6 +115,8 @@ class InvestorDialog(QDialog):
             row.addWidget(self.fields[name], 1)
             row.addWidget(button)
             form.addRow(LABELS[name], row)
+        self.fields["readiness"] = QLabel(objectName="readiness_value", wordWrap=True)
+        form.addRow("Ready to invest", self.fields["readiness"])
         for name, label in (("relationship_ended_on", "Relationship ended"), ("erasable_from", "Erasable from")):
             self.fields[name] = QLabel(objectName=f"{name}_value")
             form.addRow(label, self.fields[name])
@@ -134,13 +139,15 @@ class InvestorDialog(QDialog):
     # -- loading ------------------------------------------------------------------------------------
     def load(self) -> None:
         investors, privacy = self.session.services.portfolio.investors, self.session.services.personal_data
-        actor, investor_id = self.session.actor, self.investor_id
+        readiness, actor, investor_id = self.session.services.readiness, self.session.actor, self.investor_id
+        with_readiness = allowed(actor.role, Permission.INVESTORS_READ)
 
         def read() -> InvestorView:
             details = investors.details(actor, investor_id)
             ended = details.investor.relationship_ended_on
             return InvestorView(details, privacy.retention_years(KYC_RETENTION),
-                                None if ended is None else privacy.erasable_from(KYC_RETENTION, ended))
+                                None if ended is None else privacy.erasable_from(KYC_RETENTION, ended),
+                                readiness.readiness(actor, investor_id) if with_readiness else None)
 
         self.session.runner.submit(read, owner=self, key="load", on_done=self._show, on_error=self._failed)
 
@@ -155,6 +162,10 @@ class InvestorDialog(QDialog):
                            ("erasable_from", view.erasable_from.isoformat() if view.erasable_from
                             else KEPT_WHILE_ONGOING)):
             self.fields[name].setText(text)
+        ready = view.readiness
+        self.fields["readiness"].setText("" if ready is None else readiness_verdict(ready) + (
+            ": " + "; ".join(ready.readiness.blocking) if ready.readiness.blocking else ""))
+        self.fields["readiness"].setToolTip(readiness_tip(ready) or "")
         self.end_button.setEnabled(True)
         may_reveal = allowed(self.session.actor.role, Permission.PERSONAL_DATA_READ)
         for name in SENSITIVE_FIELDS:

@@ -11,11 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.reports import formatting as fmt
+from fidus_desktop.services.compliance.readiness import InvestorReadiness
+from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio import PortfolioServices
 from fidus_desktop.services.portfolio.dealing import TransactionQuery, TransactionView
 from fidus_desktop.services.portfolio.holdings import Valuation, ValuationLine
 from fidus_desktop.services.portfolio.investors import Investor, investor_filter
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column, LazyTableModel, SortSpec
+from fidus_desktop.ui.compliance.readiness_panel import readiness_tip, readiness_word
 from fidus_desktop.ui.session import UiSession
 
 INVESTOR_COLUMNS: list[Column[Investor]] = [
@@ -74,14 +77,30 @@ class TransactionFilter:
         return replace(self, investor_number=text.strip())
 
 
+def readiness_column(ready: dict[str, InvestorReadiness]) -> Column[Investor]:
+    """Ready / Not ready (the blocking reasons as tooltip) from ``ready``, filled by the model's fetch."""
+    return Column("Readiness", lambda i: readiness_word(ready.get(i.investor_id)),
+                  tooltip=lambda i: readiness_tip(ready.get(i.investor_id)))
+
+
 def investors_model(session: UiSession) -> LazyTableModel[Investor]:
-    investors, actor = session.services.portfolio.investors, session.actor
-    return LazyTableModel(
-        INVESTOR_COLUMNS, count=lambda search: investors.count(actor, investor_filter(search)),
+    """Investors page by page; with the readiness of each page's investors (one read per page, in the worker)
+    for those who may read it (everyone who reads investors)."""
+    investors, readiness, actor = session.services.portfolio.investors, session.services.readiness, session.actor
+    ready: dict[str, InvestorReadiness] = {}
+    with_readiness = allowed(actor.role, Permission.INVESTORS_READ)
+
+    def fetch(search: str, sort: SortSpec | None, offset: int, limit: int, after: Investor | None) -> list[Investor]:
         # ``investors.page`` has no cursor (its view lacks the ``name_key`` sort field): pages by offset.
-        fetch=lambda search, sort, offset, limit, after: investors.page(actor, investor_filter(search), sort, offset,
-                                                                        limit),
-        runner=session.runner, initial_filter="")
+        rows = investors.page(actor, investor_filter(search), sort, offset, limit)
+        if with_readiness and rows:
+            ready.update((r.investor.investor_id, r) for r in readiness.of_investors(actor, [i.investor_id
+                                                                                             for i in rows]))
+        return rows
+
+    columns = [*INVESTOR_COLUMNS, readiness_column(ready)] if with_readiness else INVESTOR_COLUMNS
+    return LazyTableModel(columns, count=lambda search: investors.count(actor, investor_filter(search)), fetch=fetch,
+                          runner=session.runner, initial_filter="")
 
 
 def _resolved(portfolio: PortfolioServices, flt: TransactionFilter) -> TransactionQuery | None:

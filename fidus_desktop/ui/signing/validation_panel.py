@@ -33,7 +33,7 @@ def report_html(name: str, reports: list[SignatureReport]) -> str:
             _yes(r.intact, "The signed content is intact", "The signed content was altered after signing"),
             _yes(r.valid, "The cryptographic signature checks out", "The cryptographic signature does not verify"),
             _yes(r.trusted, "The certificate is trusted (the office's or an imported CA's)",
-                 "The certificate is not trusted here (an administrator trusts its CA with `fidus sign trust`)"),
+                 "The certificate is not trusted here (an administrator trusts its CA on the Office certificate page)"),
             f"Covers {_esc(r.covers)}",
             _yes(r.changes_allowed, *[f"After signing: {_esc(r.changes_after)}"] * 2),
         ]

@@ -131,6 +131,73 @@ def test_backups_are_listed_and_the_selected_one_verifies(qtbot: QtBot, view: Ba
     assert view.message.text().startswith(f"✘ {archive.name}: ")
 
 
+def test_a_second_administrator_approves_a_restore_request(
+    qtbot: QtBot, session: UiSession, tmp_path: Path
+) -> None:
+    from fidus_desktop.services.restore_approval import RequestStatus
+    from tests.support.users import USER_PASSWORD
+
+    services = session.services
+    dora = services.users.create_user(session.actor, "dora.admin", USER_PASSWORD, "admin", "Dora Admin").actor()
+    archive = tmp_path / "old.fidusbak"
+    report = services.backup.create(session.actor, archive, BACKUP_PASSPHRASE)
+    theirs = services.restore_approvals.request(dora, archive, report, "the NAV import of today was wrong")
+    mine = services.restore_approvals.request(session.actor, archive, report, "a second one, by alice herself")
+    view = BackupsView(session)
+    qtbot.addWidget(view)
+    view.show()
+    panel = view.requests
+    rows = {panel.model.record(r).request_id: r for r in range(panel.model.rowCount())}
+    assert set(rows) == {theirs.request_id, mine.request_id}
+    panel.table.selectRow(rows[mine.request_id])
+    assert not panel.buttons["approve"].isEnabled()
+    assert "second person" in panel.buttons["approve"].toolTip()
+    panel.table.selectRow(rows[theirs.request_id])
+    assert panel.buttons["approve"].isEnabled()
+    qtbot.keyClicks(panel.note, "called Dora back to confirm")
+    click(qtbot, panel.buttons["approve"])
+    assert "Approved: dora.admin's restore of old.fidusbak" in panel.message.text()
+    [decided] = [r for r in services.restore_approvals.open_requests(session.actor) if r.request_id ==
+                 theirs.request_id]
+    assert (decided.status, decided.decided_by, decided.decision_note) == (
+        RequestStatus.APPROVED, "alice.admin", "called Dora back to confirm")
+    panel.table.selectRow(next(r for r in range(panel.model.rowCount())
+                               if panel.model.record(r).request_id == theirs.request_id))
+    assert "already approved" in panel.buttons["reject"].toolTip()
+
+
+def test_a_compliance_officer_decides_restore_requests_from_the_file_menu(
+    qtbot: QtBot, session: UiSession, tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QAction
+
+    from fidus_desktop.ui.admin.restore_requests import RestoreRequestsDialog
+    from fidus_desktop.ui.background import InlineRunner
+    from fidus_desktop.ui.main_window import MainWindow
+    from tests.support.users import USER_PASSWORD
+
+    services = session.services
+    archive = tmp_path / "old.fidusbak"
+    report = services.backup.create(session.actor, archive, BACKUP_PASSPHRASE)
+    services.restore_approvals.request(session.actor, archive, report, "the FX import used the wrong day")
+    carol = services.users.create_user(session.actor, "carol", USER_PASSWORD, "compliance_officer").actor()
+    window = MainWindow(UiSession(session.context, carol, InlineRunner()), restore_state=False)
+    qtbot.addWidget(window)
+    assert "admin" not in window.tab_names
+    window.findChild(QAction, "restoreRequestsAction").trigger()
+    dialog = window.restore_requests
+    assert isinstance(dialog, RestoreRequestsDialog)
+    panel = dialog.panel
+    panel.table.selectRow(0)
+    click(qtbot, panel.buttons["approve"])
+    assert "Approved: alice.admin's restore of old.fidusbak" in panel.message.text()
+    window.close()
+    admin_window = MainWindow(session, restore_state=False)
+    qtbot.addWidget(admin_window)
+    assert admin_window.findChild(QAction, "restoreRequestsAction") is None  # administrators: Admin → Backups
+    admin_window.close()
+
+
 def test_folder_and_schedule_are_edited_checked_and_audited(qtbot: QtBot, view: BackupsView, session: UiSession,
                                                             tmp_path: Path) -> None:
     click(qtbot, view.buttons["configure"])

@@ -80,3 +80,38 @@ def test_rotate_shows_progress_and_ends_on_the_new_key(
     assert new != old
     assert new in view.status_label.text()
     assert {field_key_id(doc["notes"]) for doc in people.find()} == {new}
+
+
+def test_a_colleagues_enrolment_request_is_approved_with_the_fingerprint_they_read_out(
+    qtbot: QtBot, session: UiSession
+) -> None:
+    from dataclasses import replace
+
+    from fidus_desktop.config.secrets import SecretStore
+    from fidus_desktop.security.keyring_memory import InMemoryKeyring
+    from fidus_desktop.services.key_enrolment import KeyEnrolments
+    from tests.support.users import USER_PASSWORD
+
+    services = session.services
+    services.keys.init(session.actor, PASSPHRASE)
+    carol = replace(services.users.create_user(session.actor, "carol", USER_PASSWORD, "compliance_officer")
+                    .actor(), workstation="carol-pc")
+    carol_secrets = SecretStore(InMemoryKeyring())
+    carols_pc = KeyEnrolments(services.ctx, KeyService(services.ctx, carol_secrets, CHEAP_KDF), carol_secrets)
+    request = carols_pc.request(carol)
+    view = KeysView(session)
+    qtbot.addWidget(view)
+    view.show()
+    panel = view.enrolments
+    assert panel.model.rowCount() == 1
+    assert not panel.buttons["approve"].isEnabled()
+    panel.table.selectRow(0)
+    qtbot.keyClicks(panel.fingerprint, "1234-5678-9ABC-DEF0-1234")
+    click(qtbot, panel.buttons["approve"])
+    assert "does not match" in panel.message.text()
+    panel.fingerprint.clear()
+    qtbot.keyClicks(panel.fingerprint, request.fingerprint)
+    click(qtbot, panel.buttons["approve"])
+    assert "Approved: carol collects the key on carol-pc" in panel.message.text()
+    assert panel.model.rowCount() == 0
+    assert carols_pc.collect(carol) == [services.keys.status().active_key_id]

@@ -225,3 +225,15 @@ def test_holdings_and_returns_are_the_statement_services(qtbot: QtBot, open_dial
     assert "not annualised" in summary  # three days of history
     dialog.tabs.setCurrentIndex(1)
     assert dialog.tabs.tabText(1) == "Holdings"
+
+
+def test_the_investor_window_says_whether_the_investor_may_invest(qtbot: QtBot, open_dialog, keyed: Office) -> None:
+    assert text(open_dialog(), "readiness") == "Ready to invest"  # the office made Ann ready
+    keyed.p.investors.create_investor(ADMIN, "INV-9", "Nina New", "individual")
+    newcomer = keyed.p.investors.by_number("INV-9")
+    assert newcomer is not None
+    dialog = InvestorDialog(session_of(keyed, PM), newcomer.investor_id)
+    qtbot.addWidget(dialog)
+    shown = dialog.findChild(QLabel, "readiness_value").text()
+    assert shown.startswith("Not ready to invest: ")
+    assert "subscription agreement not signed" in shown

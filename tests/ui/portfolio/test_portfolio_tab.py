@@ -358,3 +358,14 @@ def test_the_dealing_dialog_shows_what_it_will_book_before_saving(qtbot: QtBot, 
     fill_form(qtbot, dialog, investor_id="INV-404")
     dialog.update_preview()
     assert "INV-404" in dialog.preview.text()
+
+
+def test_the_investors_list_shows_readiness_with_the_blocking_reasons(tab: PortfolioTab, office: Office) -> None:
+    office.p.investors.create_investor(ADMIN, "INV-3", "Carla Not Yet", "individual")
+    tab.investors.refresh()
+    column = [tab.investors.headerData(c, Qt.Orientation.Horizontal) for c in range(tab.investors.columnCount())
+              ].index("Readiness")
+    shown = {tab.investors.row_at(r).number: tab.investors.index(r, column) for r in range(tab.investors.rowCount())}
+    assert shown["INV-2"].data() == "Ready"  # made ready by the office, as the service says
+    assert shown["INV-3"].data() == "Not ready"
+    assert "subscription agreement not signed" in shown["INV-3"].data(Qt.ItemDataRole.ToolTipRole)

@@ -1,0 +1,70 @@
+"""File → Data key for this workstation…: a colleague who may read personal data asks for the data key on this
+workstation and, once an administrator approved it (Admin → Keys), takes it into this workstation's keyring
+(``services.key_enrolment``). The fingerprint shown here is what the administrator types to approve."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from fidus_desktop.services.key_enrolment import EnrolmentRequest
+from fidus_desktop.services.keys import KeyStatus
+from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.errors import describe_error
+from fidus_desktop.ui.session import UiSession
+
+
+class KeyAccessDialog(QDialog):
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("keyAccessDialog")
+        self.setWindowTitle("Data key for this workstation")
+        self.status = QLabel("Checking…", objectName="keyAccessStatus", wordWrap=True)
+        self.message = QLabel(objectName="keyAccessMessage", wordWrap=True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar, self.buttons = button_bar([("request", "&Ask an administrator for the key", self.request),
+                                        ("collect", "&Take the approved key", self.collect)])
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.status, self.message):
+            layout.addWidget(widget)
+        layout.addLayout(bar)
+        layout.addWidget(close)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.session.runner.submit(self.session.services.keys.status, owner=self, key="status", on_done=self._show,
+                                   on_error=self._failed)
+
+    def _show(self, status: KeyStatus) -> None:
+        self.status.setText(status.describe())
+        ready = status.initialised and not status.enrolled
+        for button in self.buttons.values():
+            button.setEnabled(ready)
+
+    def request(self) -> None:
+        enrolments, actor = self.session.services.key_enrolments, self.session.actor
+
+        def asked(request: EnrolmentRequest) -> None:
+            self.message.setText(
+                f"Request recorded for {request.workstation}. Read this fingerprint to the administrator who "
+                f"approves it under Admin → Keys:\n\n{request.fingerprint}\n\nThen come back here and take the key.")
+
+        self.session.runner.submit(lambda: enrolments.request(actor), owner=self, key="request", on_done=asked,
+                                   on_error=self._failed)
+
+    def collect(self) -> None:
+        enrolments, actor = self.session.services.key_enrolments, self.session.actor
+
+        def taken(key_ids: list[str]) -> None:
+            self.message.setText(f"This workstation is enrolled (data key {', '.join(key_ids)})." if key_ids else
+                                 "No approved request for this workstation yet: ask an administrator to approve it.")
+            self.refresh()
+
+        self.session.runner.submit(lambda: enrolments.collect(actor), owner=self, key="collect", on_done=taken,
+                                   on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message.setText(f"✘ {describe_error(exc)}")
