@@ -35,7 +35,7 @@ from fidus_desktop.security.backup_format import DocumentRecord, read_backup
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AUDIT
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.errors import StorageError
 
@@ -205,9 +205,12 @@ class AuditAnchors(Service):
             previous = self.workstation_anchor()
         except AnchorAltered:
             previous = None
-        with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("audit.anchor_reset", "audit", "anchor", before=previous.as_dict() if previous else None,
                        after={"reason": reason})
+
+        self.change(actor, Permission.BACKUP_RESTORE, write)
         head = self.head()
         if head is not None:
             self._write(head)

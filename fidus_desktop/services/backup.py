@@ -35,7 +35,7 @@ from fidus_desktop.security.backup_format import (
 )
 from fidus_desktop.security.crypto import ScryptParams
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.documents import CHUNKS, DOCUMENTS, DocumentDamaged, restore_blob, stored_blobs
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store import restore_marker
@@ -104,10 +104,13 @@ class BackupService(Service):
                 out_path, passphrase, self._collections(names, archived), stored_blobs(self.store, archived),
                 kdf=self.kdf, created_at=point_in_time or self.now(),
             )
-        with self.changing(actor, Permission.BACKUP_RUN) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("backup.create", "backup", Path(out_path).name,
                        after={"collections": report.collections, "blobs": report.blobs,
                               "point_in_time": point_in_time is not None})
+
+        self.change(actor, Permission.BACKUP_RUN, write)
         return report
 
     def _collections(self, names: list[str], document_ids: list[str]) -> Iterator[tuple[str, Iterator[Document]]]:
@@ -129,9 +132,12 @@ class BackupService(Service):
 
         require(actor, Permission.BACKUP_RESTORE)
         report = restore_into(path, passphrase, into, actor=actor, force=force, clock=self.ctx.clock).report
-        with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("backup.restore", "backup", Path(path).name,
                        after={"into": redact(into), "collections": report.collections, "blobs": report.blobs})
+
+        self.change(actor, Permission.BACKUP_RESTORE, write)
         return report
 
     def configure(self, actor: Actor, settings: Settings, folder: str, keep: int, every_hours: int) -> None:
@@ -163,11 +169,11 @@ class BackupService(Service):
         names = ("folder", "keep", "every_hours")  # the settings backup.<name>
         before = {name: settings.get(f"backup.{name}") for name in names}
         after = dict(zip(names, (text, keep, every_hours), strict=True))
-        with self.changing(actor, Permission.SETTINGS_MANAGE) as rec:
-            for name, value in after.items():
-                settings.set(f"backup.{name}", value)
-            settings.save()  # a failure here rolls the audit entry back with it
-            rec.record("backup.configure", "backup", "settings", before=before, after=after)
+        for name, value in after.items():
+            settings.set(f"backup.{name}", value)
+        settings.save()  # first: a failure here records nothing; the change that records it may run again
+        self.change(actor, Permission.SETTINGS_MANAGE,
+                    lambda rec: rec.record("backup.configure", "backup", "settings", before=before, after=after))
 
     def run_scheduled(self, actor: Actor, folder: Path, passphrase: str, keep: int) -> Path:
         """Today's automatic backup: write, verify, and only then delete copies beyond the newest ``keep``."""

@@ -7,13 +7,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.permissions import require
 from fidus_desktop.store.port import Document, Store
+
+T = TypeVar("T")
 
 
 class ValidationError(UserError, ValueError):
@@ -62,9 +64,21 @@ class Service:
     def now(self) -> datetime:
         return self.ctx.clock()
 
+    def change(self, actor: Actor, permission: StrEnum, body: Callable[[ChangeRecorder], T]) -> T:
+        """Check ``permission``, then run ``body(recorder)`` in one transaction together with its audit entries.
+
+        A transaction the server rolled back because of a concurrent one or a fail-over (MongoDB's
+        ``TransactionConflict``) is run again whole (``Store.atomic``), so the user never has to. ``body`` may
+        therefore run more than once: it reads what it needs and changes only the database; files, the keyring,
+        messages and anything else outside it go after ``change`` returns.
+        """
+        require(actor, permission)
+        return self.store.atomic(lambda: body(ChangeRecorder(self.ctx.audit, actor)))
+
     @contextmanager
     def changing(self, actor: Actor, permission: StrEnum) -> Iterator[ChangeRecorder]:
-        """Check ``permission``, then run the body in one transaction together with its audit entries."""
+        """``change`` as a block, for a part of a change whose caller already runs it in ``change`` or
+        ``Store.atomic``. On its own it is not run again after a ``TransactionConflict``: prefer ``change``."""
         require(actor, permission)
         with self.store.transaction():
             yield ChangeRecorder(self.ctx.audit, actor)

@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 from fidus_desktop.services.actor import Actor, workstation_name
-from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.users import USERS, AuthenticationFailed, SettingsLike, User, UserService
 from fidus_desktop.store.port import Document
@@ -65,7 +65,8 @@ class CliSessionService(Service):
             raise AuthenticationFailed("Finish signing in (new password, MFA set-up) before opening a session.")
         secret = secrets.token_urlsafe(32)
         actor = user.actor()
-        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             stored = self.sessions.insert({
                 "token_hash": _digest(secret), "user_id": user.user_id, "workstation": workstation_name(),
                 "created_at": self.now(), "last_used_at": self.now(),
@@ -73,6 +74,8 @@ class CliSessionService(Service):
             })
             rec.record("user.cli_login", "user", user.user_id,
                        after={"session": stored["_id"], "idle_minutes": int(self.idle.total_seconds() // 60)})
+
+        self.change(actor, Permission.OWN_CREDENTIALS, write)
         return secret
 
     def resume(self, secret: str) -> User:
@@ -88,8 +91,12 @@ class CliSessionService(Service):
             raise SessionEnded(f"Your CLI session has ended: {why}. Sign in again with `fidus login`.")
         assert account is not None  # _ended ends the session of a missing account
         if not self.store.read_only:  # a read-only database cannot note the use; the idle time still counts
-            with self.store.transaction():
-                self.sessions.update(doc["_id"], {"last_used_at": self.now()}, expected_version=doc["version"])
+
+            def touch() -> None:  # read again inside: two commands of one session may run at once
+                current = self.sessions.require(doc["_id"])
+                self.sessions.update(doc["_id"], {"last_used_at": self.now()}, expected_version=current["version"])
+
+            self.store.atomic(touch)
         return self._user(account)
 
     def _ended(self, doc: Document, account: Document | None) -> str | None:
@@ -115,9 +122,12 @@ class CliSessionService(Service):
     def _end(self, doc: Document, action: str, why: str) -> None:
         account = self.store.collection(USERS).get(doc["user_id"])
         actor = self._user(account).actor() if account else Actor.system("cli-session")
-        with self.store.transaction():
+
+        def end() -> None:
             self.sessions.delete(doc["_id"])
             self.ctx.audit.append(actor, action, "user", doc["user_id"], after={"session": doc["_id"], "why": why})
+
+        self.store.atomic(end)
 
     def _user(self, doc: Document) -> User:
         return User.from_doc(doc, self.users.policy.mfa_required_roles)

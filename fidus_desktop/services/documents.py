@@ -206,8 +206,7 @@ class DocumentService(Service):
         """Encrypt and store ``data`` as the file ``name`` of the owner; checked whole before anything is written."""
         require(actor, Permission.INVESTORS_MANAGE)
         record, chunks = self._sealed(actor, owner_entity, owner_id, name, data)
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
-            return self._write(rec, record, chunks)
+        return self.change(actor, Permission.INVESTORS_MANAGE, lambda rec: self._write(rec, record, chunks))
 
     def attach_within(self, rec: ChangeRecorder, actor: Actor, owner_entity: str, owner_id: str, name: str,
                       data: bytes) -> StoredDocument:
@@ -297,8 +296,11 @@ class DocumentService(Service):
         if len(content) != doc["size"] or hashlib.sha256(content).hexdigest() != doc["sha256"]:
             raise DocumentDamaged(f"Stored document {doc['_id']} does not match the checksum taken at upload; "
                                   "restore it from a backup.")
-        with self.changing(actor, Permission.PERSONAL_DATA_READ) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("personal_data.read", "document", doc["_id"], after={"field": "content"})
+
+        self.change(actor, Permission.PERSONAL_DATA_READ, write)
         return content
 
     def save_copy(self, actor: Actor, document_id: str, path: Path) -> int | Locked:
@@ -317,11 +319,14 @@ class DocumentService(Service):
         """Remove the document and its content; ``ConcurrencyError`` if someone changed it since it was read."""
         require(actor, Permission.INVESTORS_MANAGE)
         doc = self._record(document_id)
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self.documents.delete(doc["_id"], expected_version=expected_version)
             for chunk in self.chunks.find({"document_id": doc["_id"]}, projection=["index"]):
                 self.chunks.delete(chunk["_id"], expected_version=chunk["version"])
             rec.record("document.delete", "document", doc["_id"], before=_trail(doc))
+
+        self.change(actor, Permission.INVESTORS_MANAGE, write)
 
 
 def _trail(doc: Document) -> Document:

@@ -292,9 +292,13 @@ class EnvelopeService(Service):
             "signers": [], "fields": [], "events": [_event(now, "created", actor)], "created_by": actor.username,
             "created_at": now, "expires_at": expires_at, "reason": "", "extra": {}, "certificate_file_id": None,
         }
-        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.envelopes.insert(doc)
             rec.record("signing.envelope_create", ENTITY, stored["_id"], after=_trail(stored))
+            return stored
+
+        stored = self.change(actor, SigningPermission.ENVELOPES, write)
         return from_doc(stored)
 
     def create_from_template(self, actor: Actor, template: str, investor_id: str, signers: Sequence[SignerInput],
@@ -364,11 +368,14 @@ class EnvelopeService(Service):
         sealed = self._sealed_file(file_id, envelope_id, pdf)
         digest = _sha256(pdf)
         document = EnvelopeDocument(name, len(sizes), tuple(sizes), digest, digest, file_id)
-        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+
+        def write(rec: ChangeRecorder) -> Envelope:
             self.files.insert(sealed)
             updated = self._write(rec, envelope, {"documents": [*_docs(envelope.documents), _document_doc(document)]},
                                   "signing.envelope_add_document", {"document": name, "sha256": digest})
-        return updated
+            return updated
+
+        return self.change(actor, SigningPermission.ENVELOPES, write)
 
     def add_signer(self, actor: Actor, envelope_id: str, version: int, signer: SignerInput) -> Envelope:
         require(actor, SigningPermission.ENVELOPES)
@@ -426,13 +433,16 @@ class EnvelopeService(Service):
             files.append(self._sealed_file(file_id, envelope_id, pdf))
             prepared.append(replace(document, sha256_current=_sha256(pdf), file_id=file_id))
         now = self.now()
-        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+
+        def write(rec: ChangeRecorder) -> Envelope:
             for file in files:
                 self.files.insert(file)
             return self._write(rec, envelope, {
                 "status": EnvelopeStatus.SENT.value, "sent_at": now, "documents": _docs(prepared),
                 "events": [*_events(envelope.events), _event(now, "sent", actor)]},
                 "signing.envelope_send", {"status": EnvelopeStatus.SENT.value})
+
+        return self.change(actor, SigningPermission.ENVELOPES, write)
 
     def viewed(self, actor: Actor, envelope_id: str, signer_key: str) -> Envelope:
         """The signer opened the documents in the signing view (recorded once per signer)."""
@@ -498,7 +508,8 @@ class EnvelopeService(Service):
             changes["completed_at"] = now
         # One transaction: the version is checked first, then the envelope, its files and the audit of each
         # signature are saved together; a step refused as stale leaves no trace (the signatures are discarded).
-        with self.changing(actor, SigningPermission.SIGN) as rec:
+
+        def write(rec: ChangeRecorder) -> Envelope:
             self._current(envelope_id, version)
             updated = self._write(rec, envelope, changes, "signing.envelope_sign",
                                   {"signer": signer_key, "identity_check": identity, "status": status.value,
@@ -509,6 +520,9 @@ class EnvelopeService(Service):
                 self.signing.record(rec, signed)
             if completing:
                 self._file_with_investor(rec, actor, updated, now)
+            return updated
+
+        updated = self.change(actor, SigningPermission.SIGN, write)
         if completing:
             self.queue_for_drive(actor, updated)
         return updated
@@ -596,7 +610,8 @@ class EnvelopeService(Service):
         events = [*envelope.events, *(Event(now, "reminded", actor.username, s.key) for s in due)]
         mail = self._can_email(actor)
         to_mail = tuple(s for s in due if s.email) if mail else ()
-        with self.changing(actor, SigningPermission.ENVELOPES) as rec:
+
+        def write(rec: ChangeRecorder) -> Envelope:  # e-mails are queued in the outbox, sent after the commit
             updated = self._write(rec, envelope, {"signers": _signers(signers), "events": _events(events)},
                                   "signing.envelope_remind", {"signers": sorted(keys)})
             for signer in to_mail:
@@ -604,6 +619,9 @@ class EnvelopeService(Service):
                 self.google.send_notice(actor, f"signing-reminder:{envelope.envelope_id}:{signer.key}:{number}",
                                         signer.email, *self._reminder_text(envelope, signer),
                                         party_id=envelope.investor_id)
+            return updated
+
+        updated = self.change(actor, SigningPermission.ENVELOPES, write)
         if not mail:
             note = "recorded; connect Google to e-mail reminders"
         elif len(to_mail) < len(due):
@@ -664,20 +682,17 @@ class EnvelopeService(Service):
 
     def _expire_if_due(self, actor: Actor, envelope: Envelope) -> None:
         if envelope.status_at(self.now()) is EnvelopeStatus.EXPIRED and envelope.status.open:
-            with self.store.transaction():
-                rec = ChangeRecorder(self.ctx.audit, actor)
-                self._write(rec, envelope, {
-                    "status": EnvelopeStatus.EXPIRED.value,
-                    "events": [*_events(envelope.events), _event(self.now(), "expired", actor)]},
-                    "signing.envelope_expire", {"status": "expired"})
+            self.store.atomic(lambda: self._write(ChangeRecorder(self.ctx.audit, actor), envelope, {
+                "status": EnvelopeStatus.EXPIRED.value,
+                "events": [*_events(envelope.events), _event(self.now(), "expired", actor)]},
+                "signing.envelope_expire", {"status": "expired"}))
             raise EnvelopeError(f"The envelope expired on {envelope.expires_at:%Y-%m-%d}; nobody can sign it any "
                                 "more. Create a new one.")
 
     def _update(self, actor: Actor, envelope: Envelope, changes: Document, action: str,
                 detail: Document | None = None, permission: SigningPermission = SigningPermission.ENVELOPES,
                 ) -> Envelope:
-        with self.changing(actor, permission) as rec:
-            return self._write(rec, envelope, changes, action, detail)
+        return self.change(actor, permission, lambda rec: self._write(rec, envelope, changes, action, detail))
 
     def _write(self, rec: ChangeRecorder, envelope: Envelope, changes: Document, action: str,
                detail: Document | None = None) -> Envelope:

@@ -21,8 +21,10 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.security.crypto import DataKey
 from fidus_desktop.security.key_transfer import (
     TransferKeyPair,
     fingerprint,
@@ -32,10 +34,10 @@ from fidus_desktop.security.key_transfer import (
     seal_to,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.keys import KeyService, KeysNotReady
 from fidus_desktop.services.permissions import Permission, PermissionDenied, require
-from fidus_desktop.store.port import Collection, Document
+from fidus_desktop.store.port import Collection, Document, new_id
 
 ENROLMENTS = "key_enrolments"
 VALID_FOR = timedelta(days=7)  # the administrator may be away for a few days
@@ -89,9 +91,12 @@ class KeyEnrolments(Service):
             raise ValidationError("This workstation is already enrolled for the data key.")
         pair = new_key_pair()
         now = self.now()
-        with self.changing(actor, Permission.PERSONAL_DATA_READ) as rec:
+        request_id = new_id()  # chosen before: a change run again keeps the same keyring entry
+
+        def write(rec: ChangeRecorder) -> Document:
             doc = self.requests.insert({
-                "username": actor.username, "user_id": actor.user_id, "workstation": actor.workstation,
+                "_id": request_id, "username": actor.username, "user_id": actor.user_id,
+                "workstation": actor.workstation,
                 "public_key": base64.b64encode(pair.public).decode("ascii"), "fingerprint": fingerprint(pair.public),
                 "status": PENDING, "requested_at": now, "expires_at": now + VALID_FOR,
             })
@@ -100,6 +105,9 @@ class KeyEnrolments(Service):
             self.secrets.set(private_entry(doc["_id"]), json.dumps({  # in the transaction: no keyring, no request
                 "public": base64.b64encode(pair.public).decode("ascii"),
                 "private": base64.b64encode(pair.private).decode("ascii")}))
+            return doc
+
+        doc = self.change(actor, Permission.PERSONAL_DATA_READ, write)
         return EnrolmentRequest.from_doc(doc)
 
     def pending(self, actor: Actor) -> list[EnrolmentRequest]:
@@ -121,26 +129,40 @@ class KeyEnrolments(Service):
             raise KeysNotReady("This workstation does not hold the data key: approve from an enrolled workstation.")
         public = base64.b64decode(doc["public_key"])
         sealed = [seal_to(public, key, context=f"enrolment/{request_id}") for key in held]
-        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             after = self.requests.update(request_id, {"status": APPROVED, "sealed_keys": sealed,
                                                       "decided_by": actor.username, "decided_at": self.now()},
                                          expected_version=doc["version"])
             rec.record("keys.enrol_approved", "workstation", doc["workstation"],
                        after={"request": request_id, "user": doc["username"], "fingerprint": doc["fingerprint"],
                               "key_ids": [s["key_id"] for s in sealed]})
+            return after
+
+        after = self.change(actor, Permission.KEYS_MANAGE, write)
         return EnrolmentRequest.from_doc(after)
 
     def reject(self, actor: Actor, request_id: str, reason: str) -> EnrolmentRequest:
         why = self.required_text(reason, "reason", "The reason", max_length=2000)
         require(actor, Permission.KEYS_MANAGE)
         doc = self._pending(actor, request_id)
-        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             after = self.requests.update(request_id, {"status": REJECTED, "decided_by": actor.username,
                                                       "decided_at": self.now(), "reason": why},
                                          expected_version=doc["version"])
             rec.record("keys.enrol_rejected", "workstation", doc["workstation"],
                        after={"request": request_id, "user": doc["username"], "reason": why})
+            return after
+
+        after = self.change(actor, Permission.KEYS_MANAGE, write)
         return EnrolmentRequest.from_doc(after)
+
+    def _collected(self, actor: Actor, doc: Document, keys: list[DataKey], rec: ChangeRecorder) -> None:
+        self.requests.update(doc["_id"], {"status": COLLECTED, "collected_at": self.now()},
+                             expected_version=doc["version"], unset=("sealed_keys",))
+        rec.record("keys.enrol", "workstation", actor.workstation,
+                   after={"key_ids": [k.key_id for k in keys], "approved_by": doc["decided_by"], "request": doc["_id"]})
 
     def _pending(self, actor: Actor, request_id: str) -> Document:
         doc = self.requests.get(request_id) if isinstance(request_id, str) else None
@@ -167,12 +189,8 @@ class KeyEnrolments(Service):
             keys = [open_sealed(pair, s, context=f"enrolment/{doc['_id']}") for s in doc["sealed_keys"]]
             for key in keys:
                 self.keys.remember(key)
-            with self.changing(actor, Permission.PERSONAL_DATA_READ) as rec:
-                self.requests.update(doc["_id"], {"status": COLLECTED, "collected_at": self.now()},
-                                     expected_version=doc["version"], unset=("sealed_keys",))
-                rec.record("keys.enrol", "workstation", actor.workstation,
-                           after={"key_ids": [k.key_id for k in keys], "approved_by": doc["decided_by"],
-                                  "request": doc["_id"]})
+
+            self.change(actor, Permission.PERSONAL_DATA_READ, partial(self._collected, actor, doc, keys))
             self.secrets.delete(private_entry(doc["_id"]))
             return [k.key_id for k in keys]
         return []

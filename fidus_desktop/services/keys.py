@@ -37,7 +37,7 @@ from fidus_desktop.security.crypto import (
     wrap_data_key,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document
 
@@ -187,14 +187,19 @@ class KeyService(Service):
         if self.keys.find_one({"kind": "data_key"}) is not None:
             raise ValidationError("A data key already exists; enrol this workstation or rotate the key instead.")
         key = DataKey.generate()
-        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self.keys.insert(self._key_record(key, passphrase, ACTIVE))
             rec.record("keys.init", "data_key", key.key_id)
-            try:  # inside the transaction: without a keyring, neither the key nor its audit entry is kept
+            # Inside the change: without a keyring, neither the key nor its audit entry is kept (a change run again
+            # keeps the same key).
+            try:
                 self._remember(key)
             except SecretsUnavailable as exc:
                 raise KeysNotReady(f"The data key was not created: this workstation has no usable keyring "
                                    f"to keep it in ({exc}).") from None
+
+        self.change(actor, Permission.KEYS_MANAGE, write)
         return key.key_id
 
     def _key_record(self, key: DataKey, passphrase: str, status: str) -> Document:
@@ -211,8 +216,11 @@ class KeyService(Service):
         keys = [self._unwrap(doc, passphrase) for doc in docs]  # WrongPassphrase before anything is kept
         for key in keys:
             self._remember(key)
-        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("keys.enrol", "workstation", actor.workstation, after={"key_ids": [k.key_id for k in keys]})
+
+        self.change(actor, Permission.KEYS_MANAGE, write)
         return [key.key_id for key in keys]
 
     def rotate(
@@ -247,11 +255,14 @@ class KeyService(Service):
             new = self._unwrap(pending, passphrase)
         else:
             new = DataKey.generate()
-            with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+
+            def write(rec: ChangeRecorder) -> None:
                 self.keys.insert(self._key_record(new, passphrase, PENDING))
                 self.keys.insert({"_id": ROTATION_ID, "kind": "rotation", "from_key_id": old.key_id,
                                   "to_key_id": new.key_id, "done": [], "started_at": self.now()})
                 rec.record("keys.rotation_started", "data_key", new.key_id, after={"from_key_id": old.key_id})
+
+            self.change(actor, Permission.KEYS_MANAGE, write)
         self._remember(old)
         self._remember(new)
         return new
@@ -281,24 +292,31 @@ class KeyService(Service):
 
     def _write_batch(self, actor: Actor, name: str, batch: list[tuple[Document, Document]], new: DataKey) -> int:
         collection = self.store.collection(name)
-        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             for doc, changes in batch:
                 collection.update(doc["_id"], changes, expected_version=doc["version"])
             rec.record("keys.reencrypt", name, new.key_id, after={"documents": len(batch)})
+
+        self.change(actor, Permission.KEYS_MANAGE, write)
         return len(batch)
 
     def _mark_done(self, actor: Actor, name: str) -> None:
-        with self.changing(actor, Permission.KEYS_MANAGE):
+        def write(_rec: ChangeRecorder) -> None:
             doc = self.keys.require(ROTATION_ID)
             self.keys.update(ROTATION_ID, {"done": [*doc["done"], name]}, expected_version=doc["version"])
 
+        self.change(actor, Permission.KEYS_MANAGE, write)
+
     def _finish(self, actor: Actor, old: DataKey, new: DataKey) -> None:
-        with self.changing(actor, Permission.KEYS_MANAGE) as rec:
+        def write(rec: ChangeRecorder) -> None:
             pending = self.keys.require(new.key_id)
             self.keys.update(new.key_id, {"status": ACTIVE}, expected_version=pending["version"])
             self.keys.delete(old.key_id)
             self.keys.delete(ROTATION_ID)
             rec.record("keys.rotated", "data_key", new.key_id, after={"retired_key_id": old.key_id})
+
+        self.change(actor, Permission.KEYS_MANAGE, write)
         self._loaded.pop(old.key_id, None)
         self.secrets.delete(secret_name(old.key_id))
 

@@ -37,7 +37,7 @@ from fidus_desktop.security.crypto import (
     field_key_id,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document
@@ -129,7 +129,6 @@ class PersonalDataRegistry:
         return merged
 
 
-
 class Vault(Service):
     """Seals and reveals personal fields with the workstation's data keys."""
 
@@ -193,8 +192,11 @@ class Vault(Service):
         value = self.open_token(token, context)
         if isinstance(value, Locked):
             return value
-        with self.changing(actor, Permission.PERSONAL_DATA_READ) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("personal_data.read", entity, entity_id, after={"field": field})
+
+        self.change(actor, Permission.PERSONAL_DATA_READ, write)
         return value
 
     def open_blob(self, data: bytes, spec: PersonalField, doc_id: str) -> bytes | Locked:
@@ -277,9 +279,12 @@ class PersonalDataService(Service):
         payload = {"person_id": person_id, "generated_at": generated, "collections": sections}
         json_bytes = json.dumps(payload, default=_json_value, ensure_ascii=False, indent=2).encode("utf-8")
         pdf_bytes = render_person_export(person_id, sections, generated)
-        with self.changing(actor, Permission.PERSONAL_DATA_EXPORT) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("personal_data.export", "person", person_id,
                        after={"collections": {name: len(docs) for name, docs in sections.items()}})
+
+        self.change(actor, Permission.PERSONAL_DATA_EXPORT, write)
         return json_bytes, pdf_bytes
 
     def retention_years(self, retention: Retention) -> int:
@@ -308,9 +313,10 @@ class PersonalDataService(Service):
     def erase_person(self, actor: Actor, person_id: str, *, now: datetime) -> ErasureReport:
         """Pseudonymise the person's fields, except records under retention (reported with their date)."""
         require(actor, Permission.PERSONAL_DATA_ERASE)
-        erased: list[tuple[str, str]] = []
-        retained: list[RetainedRecord] = []
-        with self.changing(actor, Permission.PERSONAL_DATA_ERASE) as rec:
+
+        def write(rec: ChangeRecorder) -> ErasureReport:
+            erased: list[tuple[str, str]] = []  # inside: a retried change starts again from nothing
+            retained: list[RetainedRecord] = []
             for people, doc in self._documents(person_id):
                 if doc.get("erased_at") is not None:
                     continue
@@ -325,7 +331,9 @@ class PersonalDataService(Service):
                 rec.record("personal_data.erase", people.collection, doc["_id"],
                            after={"fields": sorted(k for k in changes if k != "erased_at"), **deleted})
                 erased.append((people.collection, doc["_id"]))
-        return ErasureReport(person_id, erased, retained)
+            return ErasureReport(person_id, erased, retained)
+
+        return self.change(actor, Permission.PERSONAL_DATA_ERASE, write)
 
     def _delete_dependents(self, people: PersonCollection, doc_id: str) -> dict[str, dict[str, int]]:
         """Delete the records that only exist for ``doc_id`` (a stored document's chunks); counts for the audit."""

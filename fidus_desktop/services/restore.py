@@ -15,9 +15,10 @@ How it survives a crash (kill -9, power cut, full disk):
   there, switched out of WAL mode (so it is one self-contained file) and only then moved over the target by
   one atomic rename. Until that rename the target is untouched; after it the target is whole. The database
   it replaced is kept beside it (``<stem>.before-restore-<time><suffix>``) so a wrong restore can be undone.
-- MongoDB (no file to rename): ``store.restore_marker`` is written before anything is dropped and removed
-  after the audit entry; while it is there every command refuses to open the database and says how to
-  finish the restore.
+- MongoDB (no file to rename): the archive is loaded and audited in staged collections of the target and only
+  then switched in (``store.mongo_restore``); until the switch the target is untouched. During the switch
+  ``store.restore_marker`` keeps every command out, and the next restore rolls an interrupted switch back
+  before it starts.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.backup_format import BackupCorrupt, BackupReport, verify_backup
@@ -167,11 +169,12 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
         if is_sqlite(uri):
             report, kept = _restore_sqlite(sqlite_path(uri.strip()), load, clock)
         else:
+            from fidus_desktop.store.mongo import MongoStore  # the driver only for a MongoDB target
+            from fidus_desktop.store.mongo_restore import staged_restore
+
             store = opener(uri)
             try:
-                restore_marker.mark(store, path.name, by.username)
-                report = load(store)
-                restore_marker.clear(store)
+                report = staged_restore(cast(MongoStore, store), path.name, by.username, load)
             finally:
                 store.close()
     except BaseException as exc:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ValidationError
 from fidus_desktop.services.permissions import ROLE_PERMISSIONS, Permission, PermissionDenied, allowed, require
 from fidus_desktop.services.users import USERS
 from fidus_desktop.store.port import Collection, Document
@@ -111,7 +111,8 @@ class RestoreApprovals(Service):
         why = self.required_text(reason, "reason", "The reason for the restore", max_length=2000)
         sha = backup_fingerprint(backup_path)
         now = self.now()
-        with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             doc = self.requests.insert({
                 "backup_name": Path(backup_path).name, "backup_sha256": sha, "backup_created_at": backup.created_at,
                 "documents": sum(backup.collections.values()), "reason": why, "requested_by": actor.username,
@@ -119,6 +120,9 @@ class RestoreApprovals(Service):
                 "status": RequestStatus.PENDING.value,
             })
             rec.record("backup.restore_requested", "restore_request", doc["_id"], after=_image(doc))
+            return doc
+
+        doc = self.change(actor, Permission.BACKUP_RESTORE, write)
         return RestoreRequest.from_doc(doc)
 
     def open_requests(self, actor: Actor) -> list[RestoreRequest]:
@@ -137,7 +141,7 @@ class RestoreApprovals(Service):
         return self._decide(actor, request_id, RequestStatus.REJECTED, why)
 
     def _decide(self, actor: Actor, request_id: str, status: RequestStatus, note: str) -> RestoreRequest:
-        with self.changing(actor, Permission.BACKUP_APPROVE_RESTORE) as rec:
+        def write(rec: ChangeRecorder) -> Document:
             before = self._pending(request_id)
             if before["requested_by_id"] == actor.user_id:
                 raise PermissionDenied(f"{actor.username} requested this restore; a second person decides it "
@@ -150,6 +154,9 @@ class RestoreApprovals(Service):
             rec.record(action, "restore_request", request_id, before={"status": before["status"]},
                        after={"status": status.value, "backup_sha256": before["backup_sha256"],
                               "requested_by": before["requested_by"], "note": note or None})
+            return after
+
+        after = self.change(actor, Permission.BACKUP_APPROVE_RESTORE, write)
         return RestoreRequest.from_doc(after)
 
     def _pending(self, request_id: str) -> Document:
@@ -194,11 +201,14 @@ class RestoreApprovals(Service):
                 f"then run this restore again within {VALID_FOR.total_seconds() / 3600:g} hours of the request. "
                 "Nothing was changed.")
         doc = usable[0]
-        with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self.requests.update(doc["_id"], {"status": RequestStatus.USED.value, "used_at": now},
                                  expected_version=doc["version"])
             rec.record("backup.restore_approval_used", "restore_request", doc["_id"],
                        after={"backup_sha256": backup_sha256, "approved_by": doc["decided_by"]})
+
+        self.change(actor, Permission.BACKUP_RESTORE, write)
         return Approval(doc["_id"], doc["decided_by"], backup_sha256)
 
     def release(self, actor: Actor, approval: Approval, why: str) -> None:
@@ -206,10 +216,13 @@ class RestoreApprovals(Service):
         doc = self.requests.get(approval.request_id) if approval.request_id else None
         if doc is None or doc["status"] != RequestStatus.USED.value:
             return
-        with self.changing(actor, Permission.BACKUP_RESTORE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self.requests.update(doc["_id"], {"status": RequestStatus.APPROVED.value}, expected_version=doc["version"],
                                  unset=("used_at",))
             rec.record("backup.restore_approval_released", "restore_request", doc["_id"], after={"why": why[:500]})
+
+        self.change(actor, Permission.BACKUP_RESTORE, write)
 
 
 def _image(doc: Document) -> Document:

@@ -3,8 +3,10 @@
 Everything runs in two throwaway databases on that server, dropped afterwards whatever happens: a synthetic
 MT5 poll of 20,000 deals from the simulated terminal (timed: what the poller stores on a busy first sync), a
 concurrent edit of one record from two threads (exactly one must be told it lost), and a backup of the first
-database restored into the second with the audit chain verified. It also reports what the server says about
-itself: version, topology, write concern, read preference and any URI option the application overrides.
+database restored into the second the way a restore works (loaded beside a collection already there, then
+switched in with ``renameCollection``, which proves the user may rename) with the audit chain verified. It also
+reports what the server says about itself: version, topology, write concern, read preference and any URI option
+the application overrides.
 
 The storage contract suite is the developer's half of the proof: ``FIDUS_TEST_MONGODB_URI=URI uv run pytest -m
 mongodb tests/store`` (docs/STORAGE.md).
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS, Mt5Session, SimulatedTerminal, policy_from_config
@@ -36,6 +39,9 @@ from fidus_desktop.store.errors import ConcurrencyError, InvalidDatabaseUri, Sto
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.uri import open_store
+
+if TYPE_CHECKING:
+    from fidus_desktop.store.mongo import MongoStore
 
 POLL_DEALS = 20_000
 
@@ -154,22 +160,32 @@ def _concurrent_edit(store: Store) -> str:
 
 
 def _backup_round_trip(ctx: ServiceContext, target: Store, folder: Path) -> str:
+    from fidus_desktop.store.mongo_restore import staged_restore  # the driver only when a server is proved
+
     backups = BackupService(ctx, kdf=ScryptParams(n=2**14, r=8, p=1))
     path = folder / "server-check.fidusbak"
     passphrase = secrets.token_urlsafe(24)  # the file is deleted below; nobody needs to open it again
     try:
         report = backups.create(Actor.system("server check"), path, passphrase)
-        restored = restore_backup(path, passphrase, target)
+        target.collection("check_replaced").insert({"note": "replaced by the restore"})
+        restored = staged_restore(cast("MongoStore", target), path.name, "server check",
+                                  lambda staged: restore_backup(path, passphrase, staged))
     finally:
         path.unlink(missing_ok=True)
     verdict = AuditLog(target, ctx.clock).verify()
+    if "check_replaced" in target.collection_names():
+        raise CheckFailed("the restore left a collection of the database it replaced")
     if restored.collections != report.collections or not verdict.ok:
         raise CheckFailed(f"the restored copy differs ({restored.collections} vs {report.collections}) or its "
                              "audit chain does not verify")
     documents = sum(report.collections.values())
-    return f"{documents:,} records backed up at {report.created_at:%H:%M:%S} UTC, restored, audit chain verified"
+    return (f"{documents:,} records backed up at {report.created_at:%H:%M:%S} UTC, restored beside the old ones "
+            "and switched in, audit chain verified")
 
 
 def _drop_everything(store: Store) -> None:
-    for collection in store.collection_names():
-        store.drop_collection(collection)
+    """Every collection of the throwaway database, a half-done restore's staged ones included."""
+    mongo = cast("MongoStore", store)
+    for raw in mongo.raw_names():
+        if not raw.startswith("system."):
+            mongo.drop_raw(raw)

@@ -108,7 +108,8 @@ class SigningService(Service):
         require(actor, SigningPermission.CERTIFICATE)
         doc_id = new_id()
         sealed = self.vault.seal_blob(certificate.private_key, KEY_FIELD, doc_id)  # VaultLocked: not enrolled
-        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             current = self._current()
             if current is not None:
                 retired = self.certificates.update(current["_id"], {"status": "retired"},
@@ -120,6 +121,9 @@ class SigningService(Service):
                 "chain": list(certificate.chain), "private_key": sealed, "fingerprint": certificate.fingerprint,
                 "created_by": actor.username, "created_at": self.now()})
             rec.record("signing.certificate_install", "signing_certificate", doc_id, after=_audit_image(stored))
+            return stored
+
+        stored = self.change(actor, SigningPermission.CERTIFICATE, write)
         return CertificateInfo.from_doc(stored)
 
     def trust_ca(self, actor: Actor, data: bytes) -> str:
@@ -128,12 +132,15 @@ class SigningService(Service):
         der = cert.public_bytes(serialization.Encoding.DER)
         fingerprint = hashlib.sha256(der).hexdigest().upper()
         subject = cert.subject.rfc4514_string()
-        with self.changing(actor, SigningPermission.CERTIFICATE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             if self.trusted.find_one({"fingerprint": fingerprint}) is None:
                 stored = self.trusted.insert({"certificate": der, "fingerprint": fingerprint, "subject": subject,
                                               "added_by": actor.username, "added_at": self.now()})
                 rec.record("signing.trust_ca", "signing_trusted_ca", stored["_id"],
                            after={"subject": subject, "fingerprint": fingerprint})
+
+        self.change(actor, SigningPermission.CERTIFICATE, write)
         return subject
 
     def trust_roots(self) -> list[bytes]:
@@ -147,8 +154,7 @@ class SigningService(Service):
         """``pdf`` signed with the office certificate, or with the key and certificate of ``pkcs12`` given for
         this one signature; audited at once."""
         signed = self.sign_unrecorded(actor, pdf, request, pkcs12, pkcs12_passphrase)
-        with self.changing(actor, SigningPermission.SIGN) as rec:
-            self.record(rec, signed)
+        self.change(actor, SigningPermission.SIGN, lambda rec: self.record(rec, signed))
         return signed
 
     def sign_unrecorded(self, actor: Actor, pdf: bytes, request: SignRequest, pkcs12: bytes | None = None,

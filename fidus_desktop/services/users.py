@@ -31,6 +31,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -285,16 +286,19 @@ class UserService(Service):
         self, actor: Actor, username: Any, password: Any, role: Any, display_name: str | None = None
     ) -> User:
         name, role_value = self._validate_new(username, password, role)
-        with self.changing(actor, Permission.USERS_MANAGE) as rec:
-            return self._insert(rec, name, password, role_value, display_name)
+        return self.change(actor, Permission.USERS_MANAGE,
+                           lambda rec: self._insert(rec, name, password, role_value, display_name))
 
     def create_first_admin(self, username: Any, password: Any, display_name: str | None = None) -> User:
         """First run only: the database has no user yet, so nobody can be asked for permission."""
         name, role = self._validate_new(username, password, Role.ADMIN)
-        with self.changing(Actor.system("first-run"), Permission.USERS_MANAGE) as rec:
+
+        def first(rec: ChangeRecorder) -> User:
             if self.users.count() > 0:
                 raise ValidationError("An administrator already exists; sign in instead.")
             return self._insert(rec, name, password, role, display_name)
+
+        return self.change(Actor.system("first-run"), Permission.USERS_MANAGE, first)
 
     # --- administrator actions ----------------------------------------------------------------------------
 
@@ -303,7 +307,8 @@ class UserService(Service):
     ) -> User:
         """Apply ``decide(doc) -> (changes, unset)`` to one user, audited with before/after images."""
         user_id = self.required_text(user_id, "user", "A user")
-        with self.changing(actor, Permission.USERS_MANAGE) as rec:
+
+        def apply(rec: ChangeRecorder) -> User:
             doc = self.users.require(user_id)
             changes, unset = decide(doc)
             updated = self.users.update(user_id, changes, expected_version=doc["version"], unset=unset)
@@ -311,6 +316,8 @@ class UserService(Service):
             if action != "user.reset_mfa" and mfa.enrolled(doc) and not mfa.enrolled(updated):
                 rec.record("user.reset_mfa", "user", user_id, after={"because": action})
             return self._user(updated)
+
+        return self.change(actor, Permission.USERS_MANAGE, apply)
 
     def _keep_an_admin(self, actor: Actor, doc: Document, what: str) -> None:
         """Refuse to lock the office out: not on one's own account, and never the last active admin."""
@@ -393,10 +400,13 @@ class UserService(Service):
             "must_change_password": False,
             **rewrap,
         }
-        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
+
+        def save(rec: ChangeRecorder) -> User:
             updated = self.users.update(doc["_id"], changes, expected_version=doc["version"], unset=unset)
             rec.record("user.change_password", "user", doc["_id"])
             return self._user(updated)
+
+        return self.change(actor, Permission.OWN_CREDENTIALS, save)
 
     def begin_totp_enrolment(self, actor: Actor) -> totp.TotpEnrolment:
         """A new secret with its QR code; nothing is stored until ``confirm_totp_enrolment``."""
@@ -428,7 +438,8 @@ class UserService(Service):
             raise ValidationError({"password": "That is not your current password; it protects the stored secret."})
         wrapped = totp.wrap_secret(secret, password, doc["_id"], kdf=self.kdf)
         codes, hashes = recovery or totp.new_recovery_codes(hasher=self.hasher)
-        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
+
+        def enrol(rec: ChangeRecorder) -> None:
             fresh = self.users.require(doc["_id"])
             if mfa.enrolled(fresh):
                 raise ValidationError("Two-step sign-in was already set up for this account.")
@@ -442,14 +453,15 @@ class UserService(Service):
             }
             self.users.update(doc["_id"], changes, expected_version=fresh["version"])
             rec.record("user.mfa_enrol", "user", doc["_id"])
+
+        self.change(actor, Permission.OWN_CREDENTIALS, enrol)
         return codes
 
     # --- signing in ---------------------------------------------------------------------------------------
 
     def sign_out(self, actor: Actor) -> None:
         """Record the end of a session (File → Sign out, or "Sign out" on the idle lock)."""
-        with self.changing(actor, Permission.OWN_CREDENTIALS) as rec:
-            rec.record("user.sign_out", "user", actor.user_id)
+        self.change(actor, Permission.OWN_CREDENTIALS, lambda rec: rec.record("user.sign_out", "user", actor.user_id))
 
     def authenticate(self, username: Any, password: Any) -> User:
         """The user if ``password`` is right and no second factor is enrolled (see the module docstring)."""
@@ -459,9 +471,9 @@ class UserService(Service):
         if doc is None:
             passwords.verify(self._dummy(), password, hasher=self.hasher)  # as slow as a real check
             if not self.store.read_only:
-                with self.changing(_SIGN_IN, Permission.USERS_MANAGE) as rec:
-                    # Not the typed name: it may be a password typed into the wrong field; the trail is permanent.
-                    rec.record("user.sign_in_failed", "user", UNKNOWN_USER)
+                # Not the typed name: it may be a password typed into the wrong field; the trail is permanent.
+                self.change(_SIGN_IN, Permission.USERS_MANAGE,
+                            lambda rec: rec.record("user.sign_in_failed", "user", UNKNOWN_USER))
             raise AuthenticationFailed(_WRONG)
 
         def evaluate(current: Document) -> Decider:
@@ -557,25 +569,30 @@ class UserService(Service):
                 raise attempt.error
             return doc, attempt
         for _ in range(MAX_SIGN_IN_RETRIES):
-            decide = evaluate(doc)
             try:
-                with self.changing(_SIGN_IN, Permission.USERS_MANAGE) as rec:
-                    fresh = self.users.require(doc["_id"])
-                    if _credentials(fresh) != _credentials(doc):
-                        doc = fresh
-                        continue
-                    attempt = decide(fresh)
-                    doc = fresh
-                    if attempt.changes or attempt.unset:
-                        doc = self.users.update(
-                            fresh["_id"], attempt.changes, expected_version=fresh["version"], unset=attempt.unset
-                        )
-                    for action in attempt.actions:
-                        rec.record(action, "user", fresh["_id"])
-            except ConcurrencyError:  # MongoDB: another workstation wrote first; decide again on its result
+                doc, stored = self.change(_SIGN_IN, Permission.USERS_MANAGE, partial(self._store, doc, evaluate(doc)))
+            except ConcurrencyError:  # another workstation wrote first (and kept doing so): decide again on its result
                 doc = self.users.require(doc["_id"])
                 continue
-            if attempt.error is not None:
-                raise attempt.error
-            return doc, attempt
+            if stored is None:
+                continue
+            if stored.error is not None:
+                raise stored.error
+            return doc, stored
         raise AuthenticationFailed("Too many sign-ins for this account at the same moment; try again.")
+
+    def _store(self, checked: Document, decide: Decider, rec: ChangeRecorder) -> tuple[Document, _Attempt | None]:
+        """Decide on the stored state and store the outcome; (the stored account, None) when the credentials
+        changed since ``checked`` was checked."""
+        fresh = self.users.require(checked["_id"])
+        if _credentials(fresh) != _credentials(checked):
+            return fresh, None
+        attempt = decide(fresh)
+        stored = fresh
+        if attempt.changes or attempt.unset:
+            stored = self.users.update(
+                fresh["_id"], attempt.changes, expected_version=fresh["version"], unset=attempt.unset
+            )
+        for action in attempt.actions:
+            rec.record(action, "user", fresh["_id"])
+        return stored, attempt

@@ -27,11 +27,7 @@ import pymongo
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from pymongo import InsertOne, MongoClient, ReplaceOne, ReturnDocument
-from pymongo.errors import (
-    BulkWriteError,
-    OperationFailure,
-    PyMongoError,
-)
+from pymongo.errors import BulkWriteError, DocumentTooLarge, OperationFailure, PyMongoError
 
 from fidus_desktop.store.codec import Encoder, check_decimal, encode_date, encode_datetime, untag, walk
 from fidus_desktop.store.errors import (
@@ -44,6 +40,7 @@ from fidus_desktop.store.errors import (
 from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
 from fidus_desktop.store.mongo_errors import (
     MAX_TIME_EXPIRED,
+    TOO_LARGE,
     UNKNOWN_COMMIT,
     codes,
     outcome_unknown,
@@ -80,7 +77,10 @@ T = TypeVar("T")
 DEFAULT_DATABASE = "fidus"
 UPSERT_CHUNK = 1000
 STANDALONE_WARNING = "standalone server: multi-document changes are not atomic"
-NO_SNAPSHOT_WARNING = "MongoDB before 5.0: backups read without a snapshot and are not one point in time"
+NO_SNAPSHOT_WARNING = (
+    "MongoDB before 5.0: a backup is one consistent copy only if it reads the database within 60 seconds; "
+    "larger databases need MongoDB 5.0 or newer to be backed up"
+)
 MIN_WIRE_VERSION, SNAPSHOT_WIRE_VERSION = 9, 13  # MongoDB 4.4 and 5.0
 RETRY_SECONDS = 120  # as pymongo's with_transaction
 BACKOFF_FIRST, BACKOFF_MAX = 0.005, 0.5
@@ -149,6 +149,8 @@ class MongoStore(Store):
         ``client_options`` are extra ``MongoClient`` keyword arguments (the password from the keyring).
         """
         self._local = threading.local()
+        self._prefix = ""  # raw collection names are prefix + name (a restore's staged collections)
+        self._borrowed = False  # the client belongs to another store (``staging``)
         self._collections: dict[str, MongoCollection] = {}
         self._indexes: dict[str, set[str]] = {}  # index names known to exist, by collection
         self._warnings: list[str] = []
@@ -205,10 +207,11 @@ class MongoStore(Store):
         return bool(self._hello.get("setName")) or self._hello.get("msg") == "isdbgrid"
 
     def run(self, fn: Callable[[], T]) -> T:
-        """Run a driver call, translating its errors."""
+        """Run a driver call, translating its errors (``DocumentTooLarge``, raised by the driver before it sends
+        a record over 16 MB, is not a ``PyMongoError``)."""
         try:
             return fn()
-        except PyMongoError as exc:
+        except (PyMongoError, DocumentTooLarge) as exc:
             raise translate_error(exc, self.describe()) from exc
 
     def session(self) -> Any:
@@ -236,8 +239,8 @@ class MongoStore(Store):
             local.depth = depth + 1
             try:
                 yield
-            except BaseException:
-                local.failed = True
+            except BaseException as exc:
+                local.failed = local.failed or exc
                 raise
             finally:
                 local.depth = depth
@@ -246,11 +249,13 @@ class MongoStore(Store):
         if self._transactions:
             session = self.run(self.client.start_session)
             self.run(lambda: session.start_transaction(**TRANSACTION_OPTIONS))
-        local.session, local.depth, local.failed = session, 1, False
+        local.session, local.depth, local.failed = session, 1, None
         try:
             yield
             if session is not None:
-                if local.failed:
+                if isinstance(local.failed, TransactionConflict):  # caught by the block, but the server aborted
+                    raise TransactionConflict(str(local.failed))
+                if local.failed is not None:
                     raise StorageError(
                         "Part of this change failed and MongoDB cannot undo only that part; nothing was saved. "
                         "Try again."
@@ -262,7 +267,7 @@ class MongoStore(Store):
                     session.abort_transaction()
             raise
         finally:
-            local.session, local.depth, local.failed = None, 0, False
+            local.session, local.depth, local.failed = None, 0, None
             if session is not None:
                 with contextlib.suppress(PyMongoError):
                     session.end_session()
@@ -283,9 +288,11 @@ class MongoStore(Store):
 
     def atomic(self, fn: Callable[[], T]) -> T:
         """``fn()`` in one transaction, run again (with growing, jittered pauses, for up to ``RETRY_SECONDS``)
-        when the server rolled it back; inside an outer transaction it joins that one and the outer retries."""
+        when the server rolled it back; inside an outer transaction it joins that one (as a nested block, so a
+        rollback the caller swallows still fails the outer one) and the outer retries."""
         if self.in_transaction():
-            return fn()
+            with self.transaction():
+                return fn()
         start, attempt = time.monotonic(), 0
         while True:
             try:
@@ -301,23 +308,42 @@ class MongoStore(Store):
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[datetime | None]:
         """Reads on this thread see one point in time: a snapshot session (MongoDB 5.0+ replica set or
-        cluster), which, unlike a transaction, is not aborted after 60 s. Elsewhere reads are not consistent
-        and None is yielded."""
+        cluster), which, unlike a transaction, is not aborted after 60 s. Before 5.0 a read-only transaction
+        with snapshot read concern gives the same for up to 60 s, and a read it cuts off is refused with what to
+        do rather than giving an inconsistent copy. On a standalone server reads are not consistent and None is
+        yielded."""
         if self.in_transaction():
             raise StorageError("A consistent read (backup) cannot run inside a change; start it on its own.")
-        if not self._snapshots:
+        if not self._transactions:
             yield None
             return
         local = self._local
-        session = self.run(lambda: self.client.start_session(snapshot=True, causal_consistency=False))
+        if self._snapshots:
+            session = self.run(lambda: self.client.start_session(snapshot=True, causal_consistency=False))
+        else:
+            session = self.run(self.client.start_session)
+            self.run(lambda: session.start_transaction(**TRANSACTION_OPTIONS))
         local.session, local.snapshot = session, True
         try:
-            # The first read fixes the snapshot's cluster time; the schema document always exists.
-            self.run(lambda: self.db["meta"].find_one({}, session=session))
-            at = getattr(session, "_snapshot_time", None) or session.operation_time
-            yield None if at is None else datetime.fromtimestamp(at.time, UTC)
+            try:
+                # The first read fixes the snapshot's cluster time; the schema document always exists.
+                self.run(lambda: self.db["meta"].find_one({}, session=session))
+                at = getattr(session, "_snapshot_time", None) or session.operation_time
+                yield None if at is None else datetime.fromtimestamp(at.time, UTC)
+            except TransactionConflict as exc:
+                if self._snapshots:
+                    raise
+                raise StorageError(
+                    f"{self.describe()} ended the consistent read before it was complete: before MongoDB 5.0 one "
+                    "consistent copy is a transaction, which the server ends after 60 seconds (or when its "
+                    "primary changes). Nothing was written and no backup was kept. Upgrade the server to MongoDB "
+                    "5.0 or newer, which reads a snapshot for as long as needed, or try again at a quieter time."
+                ) from exc
         finally:
             local.session, local.snapshot = None, False
+            with contextlib.suppress(PyMongoError):
+                if session.in_transaction:  # read only: nothing to commit
+                    session.abort_transaction()
             with contextlib.suppress(PyMongoError):
                 session.end_session()
 
@@ -364,20 +390,46 @@ class MongoStore(Store):
         self.run(lambda: self.client.admin.command("ping"))
 
     def collection_names(self) -> list[str]:
-        """Listed outside any transaction or snapshot: the server refuses ``listCollections`` in both."""
-        names = self.run(lambda: self.db.list_collection_names())
-        return sorted(n for n in names if not n.startswith("system."))
+        """Listed outside any transaction or snapshot: the server refuses ``listCollections`` in both. Names
+        with a dot (``system.*``, a restore's ``restoring.*``/``replaced.*``) are never FIDUS collections."""
+        return sorted(n[len(self._prefix):] for n in self.raw_names(self._prefix) if "." not in n[len(self._prefix):])
+
+    def raw_names(self, prefix: str = "") -> list[str]:
+        """The server's names of the collections starting with ``prefix`` (``store.mongo_restore``)."""
+        return [n for n in self.run(lambda: self.db.list_collection_names()) if n.startswith(prefix)]
 
     def drop_collection(self, name: str) -> None:
         """Outside any transaction (the server refuses ``drop`` in one)."""
         check_collection_name(name)
+        self.drop_raw(self._prefix + name)
+
+    def drop_raw(self, raw_name: str) -> None:
+        """Drop a collection by its name on the server."""
         if self.in_transaction():
             raise StorageError("A collection cannot be dropped inside a change; drop it on its own.")
-        self.run(lambda: self.db.drop_collection(name))
-        self._collections.pop(name, None)
-        self._indexes.pop(name, None)
+        self.run(lambda: self.db.drop_collection(raw_name))
+        self.forget()
+
+    def rename_raw(self, raw_name: str, to: str) -> None:
+        """Rename a collection on the server (``renameCollection``, replacing ``to``): outside transactions."""
+        self.run(lambda: self.db[raw_name].rename(to, dropTarget=True))
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what this store remembers of collections and their indexes (after a drop or rename)."""
+        self._collections.clear()
+        self._indexes.clear()
+
+    def staging(self, prefix: str) -> MongoStore:
+        """This database seen through ``prefix``: collection ``x`` is the server's ``prefix + x``. A restore
+        loads a backup there before switching it in (``store.mongo_restore``); closing it keeps the client."""
+        view = MongoStore(self.client, self.database_name, supports_transactions=self._transactions)
+        view._label, view._prefix, view._borrowed, view._warnings = self._label, prefix, True, self._warnings
+        return view
 
     def close(self) -> None:
+        if self._borrowed:
+            return
         with contextlib.suppress(PyMongoError):
             self.client.close()
 
@@ -400,11 +452,43 @@ class MongoCollection(Collection):
     def __init__(self, store: MongoStore, name: str) -> None:
         self.store = store
         self.name = name
-        self.raw = store.db[name]
+        self.raw = store.db[store._prefix + name]
 
     def _run(self, fn: Callable[[Any], T]) -> T:
         """Run ``fn(session)`` with this thread's session, translating driver errors."""
         return self.store.run(lambda: fn(self.store.session()))
+
+    def _write(self, fn: Callable[[Any], T], stored: Callable[[], Sequence[Document]] | str) -> T:
+        """``_run`` for a write of ``stored()`` (the rows written), or of the record with id ``stored`` changed in
+        place.
+
+        A record beyond MongoDB's 16 MB limit is refused naming the record and what to do, not with a driver
+        error: the driver measures inserted and replaced records before sending them (``DocumentTooLarge``),
+        the server the result of an update (``BSONObjectTooLarge``). Nothing is written either way; measuring
+        here instead would cost every write a second encoding.
+        """
+        try:
+            return fn(self.store.session())
+        except DocumentTooLarge as exc:
+            raise self._too_large(stored) from exc
+        except PyMongoError as exc:
+            if codes(exc) & TOO_LARGE:
+                raise self._too_large(stored) from exc
+            raise translate_error(exc, self.store.describe()) from exc
+
+    def _too_large(self, stored: Callable[[], Sequence[Document]] | str) -> InvalidDocument:
+        if isinstance(stored, str):
+            return InvalidDocument(
+                f"This change would make the {self.name} record {stored} larger than the 16 MB MongoDB keeps in one "
+                "record, so nothing was changed. Shorten the text, or attach large content as a document (stored "
+                "in pieces) instead of inside the record."
+            )
+        size, doc_id = max((len(bson.encode(row)), row["_id"]) for row in stored())
+        return InvalidDocument(
+            f"The {self.name} record {doc_id} would take {size / 2**20:.1f} MB once stored; MongoDB keeps at most "
+            "16 MB in one record, so nothing was written. Shorten the text, or attach large content as a document "
+            "(stored in pieces) instead of inside the record."
+        )
 
     def _find_all(self, query: Mapping[str, Any], session: Any) -> list[Any]:
         return list(self.raw.find(query, session=session))
@@ -416,7 +500,7 @@ class MongoCollection(Collection):
     def insert(self, doc: Document) -> Document:
         body = encode_body(doc)
         stored = {"_id": check_id(doc.get("_id") or new_id()), **body, "version": 1}
-        self._run(lambda s: self.raw.insert_one(stored, session=s))
+        self._write(lambda s: self.raw.insert_one(stored, session=s), lambda: [stored])
         return decode(stored)
 
     def insert_many(self, docs: Sequence[Document]) -> list[str]:
@@ -431,7 +515,7 @@ class MongoCollection(Collection):
             {"_id": check_id(d.get("_id")), **encode_body(d), "version": check_version(d.get("version"))}
             for d in docs
         ]
-        for row in rows:
+        for row in rows:  # measured here: a restore stops before its batch, naming the record to shorten
             if len(bson.encode(row)) > MAX_BSON_BYTES:
                 raise InvalidDocument(
                     f"The {self.name} record {row['_id']} is larger than MongoDB's 16 MB document limit once "
@@ -446,15 +530,14 @@ class MongoCollection(Collection):
             return
         with self.store.transaction():
             try:
-                self.raw.insert_many(rows, ordered=True, session=self.store.session())
-            except BulkWriteError as exc:
-                if not self.store.supports_transactions:
+                self._write(lambda s: self.raw.insert_many(rows, ordered=True, session=s), lambda: rows)
+            except StorageError as exc:
+                failed = exc.__cause__
+                if not self.store.supports_transactions and isinstance(failed, BulkWriteError):
                     # No transaction to roll back: remove what the ordered insert wrote before it failed.
-                    written = [r["_id"] for r in rows[: exc.details.get("nInserted", 0)]]
+                    written = [r["_id"] for r in rows[: failed.details.get("nInserted", 0)]]
                     self._run(lambda s: self.raw.delete_many({"_id": {"$in": written}}, session=s))
-                raise translate_error(exc, self.store.describe()) from exc
-            except PyMongoError as exc:
-                raise translate_error(exc, self.store.describe()) from exc
+                raise
 
     def get(self, doc_id: str) -> Document | None:
         raw = self._run(lambda s: self.raw.find_one({"_id": check_id(doc_id)}, session=s))
@@ -515,10 +598,11 @@ class MongoCollection(Collection):
             change["$set"] = encode_body(changes)
         if removed:
             change["$unset"] = dict.fromkeys(removed, "")
-        raw = self._run(
+        raw = self._write(
             lambda s: self.raw.find_one_and_update(
                 {"_id": doc_id, "version": expected_version}, change, return_document=ReturnDocument.AFTER, session=s
-            )
+            ),
+            doc_id,
         )
         if raw is None:
             self._raise_stale(doc_id, expected_version)
@@ -530,10 +614,11 @@ class MongoCollection(Collection):
         if not isinstance(version, int):
             raise InvalidDocument("replace() needs the version that was read.")
         stored = {"_id": doc_id, **encode_body(doc), "version": version + 1}
-        raw = self._run(
+        raw = self._write(
             lambda s: self.raw.find_one_and_replace(
                 {"_id": doc_id, "version": version}, stored, return_document=ReturnDocument.AFTER, session=s
-            )
+            ),
+            lambda: [stored],
         )
         if raw is None:
             self._raise_stale(doc_id, version)
@@ -572,7 +657,8 @@ class MongoCollection(Collection):
                         result.updated += 1
                 ids[values] = doc_id
             if writes:
-                done = self._run(lambda s: self.raw.bulk_write(writes, ordered=True, session=s))
+                done = self._write(lambda s: self.raw.bulk_write(writes, ordered=True, session=s),
+                                   lambda: [{"_id": ids[values], **latest[values][1]} for values in latest])
                 if done.matched_count != replaced:  # someone changed a record between our read and write
                     raise ConcurrencyError(
                         f"Some {self.name} records were changed by someone else during this import; run it again."

@@ -32,6 +32,7 @@ from fidus_desktop.store.errors import (
 
 _AUTH_CODES = {13, 18}  # Unauthorized, AuthenticationFailed
 WRITE_CONFLICT, MAX_TIME_EXPIRED, _SNAPSHOT_TOO_OLD = 112, 50, 239
+TOO_LARGE = {10334, 17419, 17420}  # BSONObjectTooLarge; an update's or a replacement's result beyond 16 MB
 TRANSIENT, UNKNOWN_COMMIT = "TransientTransactionError", "UnknownTransactionCommitResult"  # server error labels
 
 
@@ -53,7 +54,7 @@ def _unreachable(where: str, exc: Exception, *, opening: bool) -> DatabaseUnreac
     )
 
 
-def codes(exc: PyMongoError) -> set[int]:
+def codes(exc: PyMongoError | DocumentTooLarge) -> set[int]:
     """The server error codes in ``exc``, including each failed write of a bulk write."""
     found = {getattr(exc, "code", None)}
     if isinstance(exc, BulkWriteError):
@@ -61,13 +62,14 @@ def codes(exc: PyMongoError) -> set[int]:
     return {c for c in found if isinstance(c, int)}
 
 
-def is_transient(exc: PyMongoError) -> bool:
+def is_transient(exc: PyMongoError | DocumentTooLarge) -> bool:
     """The server rolled the transaction back and says running it again may succeed (write conflicts,
     elections, a dropped connection before the commit)."""
-    return exc.has_error_label(TRANSIENT) or WRITE_CONFLICT in codes(exc)
+    labelled = isinstance(exc, PyMongoError) and exc.has_error_label(TRANSIENT)
+    return labelled or WRITE_CONFLICT in codes(exc)
 
 
-def translate_error(exc: PyMongoError, where: str, *, opening: bool = False) -> StorageError:
+def translate_error(exc: PyMongoError | DocumentTooLarge, where: str, *, opening: bool = False) -> StorageError:
     """A driver error as one of ours (the message names the server, never the password); ``opening``: while
     connecting, when nothing can have been written."""
     found = codes(exc)
@@ -78,9 +80,10 @@ def translate_error(exc: PyMongoError, where: str, *, opening: bool = False) -> 
         )
     if isinstance(exc, DuplicateKeyError) or 11000 in found:
         return DuplicateKey(f"That value is already used by another record ({_first_line(exc)}).")
-    if isinstance(exc, DocumentTooLarge):
+    if isinstance(exc, DocumentTooLarge) or found & TOO_LARGE:
         return InvalidDocument(
-            "The document is larger than MongoDB's 16 MB limit. Store large files as separate blobs."
+            "A record would be larger than the 16 MB MongoDB keeps in one record, so nothing was written. Shorten "
+            "it, or attach large content as a document (stored in pieces) instead of inside the record."
         )
     if _SNAPSHOT_TOO_OLD in found:
         return StorageError(

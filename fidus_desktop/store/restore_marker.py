@@ -1,14 +1,16 @@
-"""The "restore in progress" marker: written before a restore empties a database, removed after its last write.
+"""The "restore in progress" marker: written before a restore changes the live collections, removed after.
 
-A database that can only be restored in place (MongoDB: there is no file to stage and rename) carries the
-marker while it holds part of a backup, so a crash in the middle leaves a database that every command
-refuses to open (``refuse_unfinished``, called by ``store.schema.migrate``) instead of one that looks empty
-and invites ``fidus init`` to start over. The marker has its own collection, which restores never drop and
-backups never archive.
+A MongoDB restore switches staged collections in one by one (``store.mongo_restore``): while it does, the
+database carries the marker, with the names of the collections being replaced, so a crash in the middle
+leaves a database that every command refuses to open (``refuse_unfinished``, called by
+``store.schema.migrate``) and that the next restore rolls back first, instead of a mix of old and new
+collections. (Databases restored in place by earlier versions carry a marker without those names.) The
+marker has its own collection, which restores never drop and backups never archive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fidus_desktop.store.errors import RestoreUnfinished
@@ -25,11 +27,15 @@ def unfinished(store: Store) -> Document | None:
     return store.collection(COLLECTION).get(MARKER_ID)
 
 
-def mark(store: Store, backup_name: str, by: str) -> None:
-    """Record that a restore of ``backup_name`` starts now (kept if an earlier one was interrupted)."""
+def mark(store: Store, backup_name: str, by: str, *, replaced: Sequence[str]) -> None:
+    """Record that a restore of ``backup_name`` starts replacing the collections ``replaced`` now."""
     markers = store.collection(COLLECTION)
-    if markers.get(MARKER_ID) is None:
-        markers.insert({"_id": MARKER_ID, "backup": backup_name, "by": by, "started_at": datetime.now(UTC)})
+    fields = {"backup": backup_name, "by": by, "started_at": datetime.now(UTC), "replaced": list(replaced)}
+    found = markers.get(MARKER_ID)
+    if found is None:
+        markers.insert({"_id": MARKER_ID, **fields})
+    else:  # left by an interrupted in-place restore of an earlier version
+        markers.update(MARKER_ID, fields, expected_version=found["version"])
 
 
 def clear(store: Store) -> None:

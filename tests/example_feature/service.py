@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
 from fidus_desktop.services.permissions import require
 from fidus_desktop.services.portfolio._common import parse_code
 from fidus_desktop.store.port import Document
@@ -46,10 +46,13 @@ class MemoService(Service):
         doc = {"fund_code": parse_code(fund_code, "fund_code", "The fund code"),
                "text": self.required_text(text, "text", "The memo", max_length=self.max_length),
                "written_by": actor.username, "written_at": self.now()}
-        with self.changing(actor, MemoPermission.WRITE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.memos.insert(doc)
             rec.record("memo.write", "memo", stored["_id"], after=stored)
-        return Memo.from_doc(stored)
+            return stored
+
+        return Memo.from_doc(self.change(actor, MemoPermission.WRITE, write))
 
     def list(self, actor: Actor, fund_code: str | None = None) -> list[Memo]:
         require(actor, MemoPermission.READ)

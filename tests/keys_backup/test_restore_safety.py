@@ -2,8 +2,8 @@
 
 Over a database that holds data a restore needs a signed-in administrator of that database and --force;
 refusals are audited in the target, the restore in the restored database. SQLite targets are staged and
-renamed, so a kill -9 at any moment leaves either the old database or the whole new one; MongoDB targets
-carry a marker that keeps every command out until the restore is finished.
+renamed, so a kill -9 at any moment leaves either the old database or the whole new one; MongoDB targets are
+loaded beside the live collections and switched in under a marker (tests/keys_backup/test_restore_mongo_staged.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from fidus_desktop.security.crypto import ScryptParams
 from fidus_desktop.services import backup as backup_module
 from fidus_desktop.services.restore import STAGING_SUFFIX, restore_into
 from fidus_desktop.store import restore_marker
-from fidus_desktop.store.errors import RestoreUnfinished
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.support.cli_policy import admins_without_mfa
@@ -182,7 +181,7 @@ def mongo_target() -> Iterator[Unclosed]:
         yield Unclosed(store)
 
 
-def test_interrupted_in_place_restore_keeps_every_command_out_until_finished(
+def test_a_restore_killed_while_loading_leaves_the_mongodb_database_as_it_was(
     office: dict[str, str], mongo_target: Unclosed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from fidus_desktop.services.actor import Actor
@@ -202,15 +201,15 @@ def test_interrupted_in_place_restore_keeps_every_command_out_until_finished(
     uri = "mongodb://db.office.local/office"
     with pytest.raises(KeyboardInterrupt):
         restore_into(Path(office["archive"]), PASSPHRASE, uri, actor=admin, force=True, opener=mongo_target)
-    with pytest.raises(RestoreUnfinished, match=r"old\.fidusbak.*did not finish.*--force"):
-        migrate(mongo_target.store)
-    monkeypatch.setattr(backup_module, "_load_collection", original)
-    # Finishing needs --force but no sign-in: the users collection may be the part that is missing.
-    restore_into(Path(office["archive"]), PASSPHRASE, uri, actor=None, force=True, opener=mongo_target)
+    migrate(mongo_target.store)  # opens: the backup was loaded beside the live collections, which are untouched
     assert restore_marker.unfinished(mongo_target.store) is None
+    assert mongo_target.store.collection("notes").require("old")["text"] == "old data"
+    monkeypatch.setattr(backup_module, "_load_collection", original)
+    restore_into(Path(office["archive"]), PASSPHRASE, uri, actor=admin, force=True, opener=mongo_target)
     migrate(mongo_target.store)
     assert mongo_target.store.collection("notes").count() == 0
     assert mongo_target.store.collection("users").count() == 2
+    assert all("." not in name for name in mongo_target.store.raw_names())  # no staged or replaced leftovers
 
 
 CHILD = """

@@ -3,6 +3,7 @@ standalone fallback (over the strict replica-set double, ``tests/store/strict_mo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from fidus_desktop.store.errors import (
     ConcurrencyError,
     DatabaseUnreachable,
     DuplicateKey,
+    InvalidDocument,
     OutcomeUnknown,
     StorageError,
     TransactionConflict,
@@ -147,6 +149,24 @@ def test_a_swallowed_inner_failure_aborts_the_outer_transaction(replica: MongoSt
     assert replica.client.log == ["start", "abort", "end"]
 
 
+def test_a_rollback_a_nested_block_swallowed_still_runs_the_whole_change_again(replica: MongoStore) -> None:
+    """A follow-up that logs its own failures (the KYC case of a new investor) cannot hide a rollback: the
+    server aborted the whole transaction, so ``atomic`` runs the outer change again."""
+    notes, attempts = replica.collection("notes"), []
+
+    def change() -> None:
+        attempts.append(1)
+        with contextlib.suppress(TransactionConflict), replica.transaction():
+            if len(attempts) == 1:
+                replica.client.faults.write.append("WriteConflict")
+            notes.insert({"text": "follow-up"})
+        notes.insert({"text": "main"})
+
+    replica.atomic(change)
+    assert len(attempts) == 2
+    assert sorted(d["text"] for d in notes.find()) == ["follow-up", "main"]
+
+
 @pytest.mark.parametrize("fault", ["WriteConflict", "Election"])
 def test_a_transaction_the_server_rolled_back_is_a_concurrency_error(replica: MongoStore, fault: str) -> None:
     funds = replica.collection("funds")
@@ -238,10 +258,34 @@ def test_servers_older_than_4_4_are_refused() -> None:
         pass
 
 
-def test_before_5_0_backups_are_said_not_to_be_one_point_in_time() -> None:
-    with strict_store(wire_version=9) as store, store.snapshot() as at:
-        assert at is None
-        assert "not one point in time" in " ".join(store.warnings())
+def test_before_5_0_a_consistent_read_is_a_read_only_transaction() -> None:
+    with strict_store(wire_version=9) as store:
+        store.collection("meta").insert({"_id": "schema"})
+        store.collection("funds").insert({"name": "Core"})
+        with store.snapshot() as at:
+            assert at is not None
+            assert store.session().in_transaction
+            assert [d["name"] for d in store.collection("funds").iter_all()] == ["Core"]
+            with pytest.raises(StorageError, match="cannot also write"), store.transaction():
+                pass
+        assert store.client.log[-3:] == ["start", "abort", "end"]  # read only: nothing to commit
+        assert "within 60 seconds" in " ".join(store.warnings())
+
+
+def test_before_5_0_a_read_the_server_cut_off_after_60_s_is_refused_not_kept() -> None:
+    with strict_store(wire_version=9) as store:
+        store.collection("meta").insert({"_id": "schema"})
+        store.collection("funds").insert({"name": "Core"})
+
+        def back_up() -> None:
+            with store.snapshot():
+                store.client.faults.read.append("Expired")  # the server ended the transaction meanwhile
+                list(store.collection("funds").iter_all())
+
+        with pytest.raises(StorageError, match=r"ended the consistent read.*60 seconds.*5\.0 or newer"):
+            back_up()
+        assert store.session() is None
+        assert store.client.open_sessions == 0
 
 
 def test_a_snapshot_reads_through_one_session_and_says_when(replica: MongoStore) -> None:
@@ -318,3 +362,29 @@ def test_an_audit_append_that_lost_the_race_for_its_seq_is_run_again(replica: Mo
     assert entry["seq"] == 3
     assert replica.client.log.count("abort") == 1
     assert audit.verify().ok
+
+
+def parts(count: int, start: int = 0) -> dict[str, str]:
+    """``count`` texts of a million 4-byte characters: each passes the value checks, together they are 4 MB each."""
+    return {f"part{i}": "😀" * 1_000_000 for i in range(start, start + count)}
+
+
+def test_a_record_beyond_16_mb_is_refused_by_name_and_nothing_is_written(replica: MongoStore) -> None:
+    notes = replica.collection("notes")
+    with pytest.raises(InvalidDocument, match=r"notes record big would take 19\.1 MB.*at most 16 MB"):
+        notes.insert({"_id": "big", **parts(5)})
+    with pytest.raises(InvalidDocument, match=r"notes record b2 would take"):
+        notes.insert_many([{"_id": "b1", "k": 1}, {"_id": "b2", "k": 2, **parts(5)}])
+    with pytest.raises(InvalidDocument, match=r"notes record u2 would take"):
+        notes.upsert_many([{"_id": "u1", "k": 1}, {"_id": "u2", "k": 2, **parts(5)}], ["k"])
+    assert notes.count() == 0
+    grows = notes.insert({"_id": "grows", **parts(3)})
+    with pytest.raises(InvalidDocument, match=r"make the notes record grows larger than the 16 MB"):
+        notes.update("grows", parts(2, start=3), expected_version=1)
+    with pytest.raises(InvalidDocument, match=r"notes record grows would take"):
+        notes.replace({**grows, **parts(2, start=3)})
+    assert notes.require("grows")["version"] == 1
+    with replica.transaction():  # inside a change too, and the change can still be completed
+        with pytest.raises(InvalidDocument, match="16 MB"):
+            notes.update("grows", parts(2, start=3), expected_version=1)
+    assert notes.require("grows")["version"] == 1

@@ -33,6 +33,8 @@ def test_the_server_proof_polls_edits_backs_up_restores_and_drops_its_databases(
     ], findings
     assert "MongoDB 7.0.14" in findings[0].detail
     assert "100 synthetic deals stored" in findings[1].detail
+    assert "restored beside the old ones and switched in" in findings[3].detail  # renameCollection is allowed
+    assert client.calls["rename"] >= 2
     assert opened[0].startswith("fidus_check_")
     assert opened[1] == opened[0] + "_restored"
     assert all(not client.mock[name].list_collection_names() for name in opened)

@@ -21,6 +21,7 @@ transactions (they are serialised; conflicts are injected instead).
 from __future__ import annotations
 
 import copy
+import random
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -31,7 +32,8 @@ from typing import Any
 import bson
 import mongomock
 from bson.timestamp import Timestamp
-from pymongo.errors import AutoReconnect, InvalidOperation, OperationFailure
+from pymongo import InsertOne, ReplaceOne
+from pymongo.errors import AutoReconnect, DocumentTooLarge, InvalidOperation, OperationFailure
 
 from fidus_desktop.store.mongo import MongoStore
 from fidus_desktop.store.mongo_errors import TRANSIENT, UNKNOWN_COMMIT
@@ -47,7 +49,9 @@ REFUSED_IN_TRANSACTION = {
     "create_indexes": "createIndexes",
     "index_information": "listIndexes",
     "list_indexes": "listIndexes",
+    "rename": "renameCollection",
 }
+MAX_BSON_SIZE = 16 * 1024 * 1024
 SNAPSHOT_READS = {"find", "find_one", "count_documents", "aggregate", "distinct"}
 WRITES = {
     "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one", "delete_many",
@@ -63,6 +67,9 @@ def server_error(kind: str) -> Exception:
     if kind == "Election":
         message = "not primary"
         return OperationFailure(message, 10107, {"code": 10107, "errmsg": message, "errorLabels": [TRANSIENT]})
+    if kind == "Expired":  # the transaction outlived transactionLifetimeLimitSeconds and the server aborted it
+        message = "Transaction with txnNumber 1 has been aborted."
+        return OperationFailure(message, 251, {"code": 251, "errmsg": message, "errorLabels": [TRANSIENT]})
     if kind == "UnknownCommit":
         error = AutoReconnect("connection closed during commitTransaction")
         error._add_error_label(UNKNOWN_COMMIT)
@@ -73,11 +80,34 @@ def server_error(kind: str) -> Exception:
 class Faults:
     """Faults to inject, in order: ``write`` on the next writes inside a transaction, ``commit`` on the next
     commits ("UnknownCommit" keeps the transaction open so a retried commit succeeds; "WriteConflict" or
-    "Election" at commit aborts it)."""
+    "Election" at commit aborts it). ``at_random`` adds faults at random writes and commits instead."""
 
     def __init__(self) -> None:
         self.write: list[str] = []
         self.commit: list[str] = []
+        self.read: list[str] = []  # on the next reads inside a transaction ("Expired": the 60 s limit)
+        self.injected: Counter[str] = Counter()
+        self._random: random.Random | None = None
+        self._rate, self._budget = 0.0, 0
+
+    def at_random(self, seed: int, rate: float, budget: int) -> None:
+        """From now on each write in a transaction and each commit fails with probability ``rate`` (a write
+        conflict, an election or, at commit, an unknown result), until ``budget`` faults were injected."""
+        self._random, self._rate, self._budget = random.Random(seed), rate, budget
+
+    def next(self, at: str) -> str | None:
+        """The fault for this write or commit, if any (``at``: "write" or "commit")."""
+        queued = self.write if at == "write" else self.commit
+        if queued:
+            kind = queued.pop(0)
+        elif self._random is not None and self._budget > 0 and self._random.random() < self._rate:
+            kinds = ["WriteConflict", "Election"] + (["UnknownCommit"] if at == "commit" else [])
+            kind = self._random.choice(kinds)
+            self._budget -= 1
+        else:
+            return None
+        self.injected[f"{at}:{kind}"] += 1
+        return kind
 
 
 class StrictSession:
@@ -103,8 +133,8 @@ class StrictSession:
 
     def commit_transaction(self) -> None:
         self.client.calls["commitTransaction"] += 1
-        if self.client.faults.commit:
-            kind = self.client.faults.commit.pop(0)
+        kind = self.client.faults.next("commit")
+        if kind is not None:
             if kind != "UnknownCommit":
                 self._rollback()
             raise server_error(kind)
@@ -135,8 +165,11 @@ class StrictSession:
             self.client.open_sessions -= 1
 
     def first_read(self) -> None:
-        if self.snapshot and self._snapshot_time is None:
-            self._snapshot_time = self.operation_time = Timestamp(int(time.time()), 1)
+        """A server's reply carries the operation's cluster time; a snapshot session keeps its first one."""
+        if self.operation_time is None:
+            self.operation_time = Timestamp(int(time.time()), 1)
+            if self.snapshot:
+                self._snapshot_time = self.operation_time
 
 
 class StrictClient:
@@ -185,14 +218,17 @@ class StrictClient:
                 name = REFUSED_IN_TRANSACTION[op]
                 message = f"Cannot run '{name}' in a multi-document transaction."
                 raise OperationFailure(message, 263, {"code": 263, "errmsg": message})
-            if op in WRITES and self.faults.write:
-                raise server_error(self.faults.write.pop(0))
+            kind = self.faults.next("write") if op in WRITES else None
+            if op in SNAPSHOT_READS and self.faults.read:
+                kind = self.faults.read.pop(0)
+            if kind is not None:
+                raise server_error(kind)
         if session is not None:
             if session.ended:
                 raise InvalidOperation("Cannot use ended session")
-            if session.snapshot:
-                if op not in SNAPSHOT_READS:
-                    raise OperationFailure(f"{op} is not supported in a snapshot session", 72)
+            if session.snapshot and op not in SNAPSHOT_READS:
+                raise OperationFailure(f"{op} is not supported in a snapshot session", 72)
+            if op in SNAPSHOT_READS:
                 session.first_read()
 
     # -- rollback --------------------------------------------------------------------------------------
@@ -254,7 +290,8 @@ class StrictDatabase:
 
 
 class StrictCollection:
-    """A mongomock collection whose every method goes through ``StrictClient.check`` first."""
+    """A mongomock collection whose every method goes through ``StrictClient.check`` first, and which refuses
+    records beyond 16 MiB as the driver (inserts, replacements) and the server (results of updates) do."""
 
     def __init__(self, client: StrictClient, raw: Any) -> None:
         self.client, self.raw = client, raw
@@ -264,9 +301,34 @@ class StrictCollection:
 
         def call(*args: Any, session: StrictSession | None = None, **kwargs: Any) -> Any:
             self.client.check(op, session)
-            return method(*args, **kwargs)
+            for doc in _sent_records(op, args):
+                if len(bson.encode(doc)) > MAX_BSON_SIZE:
+                    raise DocumentTooLarge(f"BSON document too large ({len(bson.encode(doc))} bytes)")
+            if op not in ("find_one_and_update", "update_one"):
+                return method(*args, **kwargs)
+            before = self.raw.find_one(args[0])
+            result = method(*args, **kwargs)
+            after = None if before is None else self.raw.find_one({"_id": before["_id"]})
+            if after is not None and len(bson.encode(after)) > MAX_BSON_SIZE:
+                self.raw.replace_one({"_id": before["_id"]}, before)
+                message = f"Resulting document after update is larger than {MAX_BSON_SIZE}"
+                raise OperationFailure(message, 17419, {"code": 17419, "errmsg": message})
+            return result
 
         return call
+
+
+def _sent_records(op: str, args: tuple[Any, ...]) -> list[Any]:
+    """The whole records a driver call sends (what pymongo measures before sending)."""
+    if op == "insert_one":
+        return [args[0]]
+    if op == "insert_many":
+        return list(args[0])
+    if op in ("replace_one", "find_one_and_replace"):
+        return [args[1]]
+    if op == "bulk_write":
+        return [request._doc for request in args[0] if isinstance(request, (InsertOne, ReplaceOne))]
+    return []
 
 
 @contextmanager

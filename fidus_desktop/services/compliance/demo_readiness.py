@@ -25,6 +25,7 @@ from typing import Any
 from fidus_desktop.domain.compliance.kyc import CaseStatus, Item, ItemStatus, checklist
 from fidus_desktop.domain.compliance.risk import Band
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.base import ChangeRecorder
 from fidus_desktop.services.compliance.kyc import CaseItem, KycService, item_doc
 from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.permissions import Permission, Role
@@ -92,11 +93,15 @@ def demo_readiness(run: DemoRun) -> None:
                   "agreement_received_on": today - timedelta(days=30 + n % 300), "agreement_document_id": None,
                   "agreement_recorded_by": MAKER}
         records.append(record)
-    with kyc.changing(run.actor, Permission.DEMO_LOAD) as rec:
+
+    def load(rec: ChangeRecorder) -> dict[str, int]:
         kyc.cases.insert_many(cases)
         services.readiness.records.insert_many(records)
         counts = {"cases": len(cases), "agreements": len(records)}
         rec.record("demo.load", "compliance", "readiness", after=counts)
+        return counts
+
+    counts = kyc.change(run.actor, Permission.DEMO_LOAD, load)
     counts["overrides"] = demo_overrides(run, officers, holders)
     run.made["readiness"] = counts
     if officers:

@@ -24,7 +24,7 @@ from fidus_desktop.domain.compliance.investigations import (
 )
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.screening import ALERTS
 from fidus_desktop.services.documents import DocumentService, StoredDocument
 from fidus_desktop.services.permissions import PermissionDenied, require
@@ -202,7 +202,8 @@ class InvestigationService(Service):
         investor_ids = list(dict.fromkeys(investor_ids + parties))
         if not (investor_ids or transaction_ids):
             raise ValidationError({"investor": "Name the investor, transaction or alert the investigation is about."})
-        with self.changing(actor, InvestigationPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             ref = f"INQ-{sequences.next_number(self.store, 'investigation_ref'):06d}"
             stored = self.cases.insert({
                 "ref": ref, "title": heading, "summary": text, "status": InvestigationStatus.OPEN.value,
@@ -214,10 +215,13 @@ class InvestigationService(Service):
             rec.record("investigation.open", "investigation", stored["_id"],
                        after={"ref": ref, "investors": len(investor_ids), "transactions": len(transaction_ids),
                               "alerts": len(alert_ids)})
+            return stored
+
+        stored = self.change(actor, InvestigationPermission.MANAGE, write)
         return Investigation.from_doc(stored)
 
     def _change(self, actor: Actor, case: Investigation, action: str, changes: Any, step: str) -> Investigation:
-        with self.changing(actor, InvestigationPermission.MANAGE) as rec:
+        def write(rec: ChangeRecorder) -> Document:
             before = self.cases.require(case.investigation_id)
             try:
                 fields = changes(before)
@@ -227,6 +231,9 @@ class InvestigationService(Service):
             after = self.cases.update(case.investigation_id, fields, expected_version=case.version)
             rec.record(action, "investigation", case.investigation_id, before={"status": before["status"]},
                        after={"status": after["status"], "step": step})
+            return after
+
+        after = self.change(actor, InvestigationPermission.MANAGE, write)
         return Investigation.from_doc(after)
 
     def add_note(self, actor: Actor, case: Investigation, text: Any) -> Investigation:
@@ -329,8 +336,11 @@ class InvestigationService(Service):
             tuple(SarAlert(a["list_name"], a["entry_id"], a["matched_name"], a["score"], a["status"],
                            a.get("disposition"), a["investor_number"]) for a in alerts),
             actor.username, self.now())
-        with self.changing(actor, InvestigationPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("investigation.sar_draft", "investigation", case.investigation_id,
                        after={"ref": case.ref, "subjects": len(draft.subjects),
                               "transactions": len(draft.transactions)})
+
+        self.change(actor, InvestigationPermission.MANAGE, write)
         return draft

@@ -48,7 +48,7 @@ from fidus_desktop.domain.compliance.risk import (
     score,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.compliance.screening import ScreeningService
 from fidus_desktop.services.documents import DOCUMENTS
@@ -278,7 +278,7 @@ class KycService(Service):
 
     # -- opening -------------------------------------------------------------------------------------
     def open_case(self, actor: Actor, investor_id: str) -> KycCase:
-        with self.changing(actor, KycPermission.MANAGE) as rec:
+        def write(rec: ChangeRecorder) -> Document:
             investor = self.investors.require(investor_id)
             if self.cases.find({"investor_id": investor_id}, limit=1):
                 raise ValidationError({"investor": f"Investor {investor['number']} already has a KYC case: see "
@@ -295,6 +295,9 @@ class KycService(Service):
                 "submitted_by": None, "submitted_by_id": None, "decided_by": None})
             rec.record("kyc.case_open", "kyc_case", stored["_id"],
                        after={"investor_id": investor_id, **_audit_image(stored)})
+            return stored
+
+        stored = self.change(actor, KycPermission.MANAGE, write)
         return KycCase.from_doc(stored)
 
     def on_investor_saved(self, investor: Investor) -> None:
@@ -327,13 +330,17 @@ class KycService(Service):
                 changes: Any) -> KycCase:
         """Apply ``changes(before) -> fields`` to the case at ``version`` in one audited transaction, stamped with
         its time (``changed_at``: what My queue shows as "since")."""
-        with self.changing(actor, permission) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.cases.require(case_id)
             fields = {**changes(before), "changed_at": self.now()}
             after = self.cases.update(case_id, fields, expected_version=version)
             rec.record(action, "kyc_case", case_id, before=_audit_image(before),
                        after={**_audit_image(after), **{k: v for k, v in fields.items()
                                                         if k not in ("items", "status", "risk_band", "changed_at")}})
+            return after
+
+        after = self.change(actor, permission, write)
         return KycCase.from_doc(after)
 
     def move_item(self, actor: Actor, case_id: str, version: int, code: str, status: ItemStatus | str, *,

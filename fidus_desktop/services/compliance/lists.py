@@ -28,7 +28,7 @@ from fidus_desktop.integrations.sanctions.ofac import parse_sdn_csv, parse_sdn_x
 from fidus_desktop.integrations.sanctions.opensanctions import parse_targets_csv
 from fidus_desktop.integrations.sanctions.un import parse_un_xml
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.permissions import require
 from fidus_desktop.store.port import Document
@@ -139,12 +139,16 @@ class ListService(Service):
         doc = {"list_name": list_name, "format": format, "file_name": file_name, "sha256": digest,
                "imported_at": self.now(), "imported_by": actor.username, "entry_count": len(entries),
                "added": list(diff.added), "removed": list(diff.removed), "changed": list(diff.changed)}
-        with self.changing(actor, ScreeningPermission.LISTS_IMPORT) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.versions_.insert(doc)
             self.entries.insert_many([entry_doc(stored["_id"], e) for e in entries])
             rec.record("screening.list_import", "screening_list", stored["_id"],
                        after={k: v for k, v in stored.items() if k not in ("added", "removed", "changed")}
                        | {"summary": diff.summary()})
+            return stored
+
+        stored = self.change(actor, ScreeningPermission.LISTS_IMPORT, write)
         return ImportResult(ListVersion.from_doc(stored), already_imported=False)
 
     def versions(self, actor: Actor, list_name: str | None = None) -> list[ListVersion]:

@@ -26,7 +26,7 @@ from fidus_desktop.domain.compliance.ownership import (
     check_holdings,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.permissions import require
 from fidus_desktop.services.personal_data import KYC_RETENTION, PersonCollection, Retention
@@ -112,7 +112,8 @@ class OwnershipService(Service):
         edges = self._edges(rows, investor["name"])
         stored = {"holdings": [{"owner": e.owner, "kind": e.kind, "company": e.company, "share": e.share}
                                for e in edges], "entered_by": actor.username, "entered_at": self.now()}
-        with self.changing(actor, KycPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             before = self.trees.find_one({"investor_id": investor_id})
             if before is None:
                 if expected_version is not None:
@@ -123,6 +124,8 @@ class OwnershipService(Service):
             rec.record("kyc.ownership", "kyc_case", after["_id"],
                        before={"edges": len(before["holdings"])} if before else None,
                        after={"investor_id": investor_id, "edges": len(edges)})
+
+        self.change(actor, KycPermission.MANAGE, write)
         for listener in self._listeners:
             listener(investor_id)
         return self.ownership(actor, investor_id)

@@ -23,7 +23,7 @@ from typing import Any
 from fidus_desktop.domain.compliance.kyc import lapsed
 from fidus_desktop.domain.compliance.readiness import Override, Readiness, ReadinessFacts, assess
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.kyc import CASES, KycCase
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.compliance.screening import ALERTS, AlertStatus, Disposition
@@ -169,7 +169,8 @@ class ReadinessService(Service):
                 changes: Any) -> InvestorReadiness:
         """Apply ``changes(before) -> fields`` to the investor's readiness record (made on first use) in one
         audited transaction; a record changed meanwhile by someone else is refused (version)."""
-        with self.changing(actor, permission) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             investor = self._investor(investor_id)
             before = self.records.find_one({"investor_id": investor_id})
             fields = changes(before or {})
@@ -180,6 +181,8 @@ class ReadinessService(Service):
                 after = self.records.update(before["_id"], fields, expected_version=before["version"])
             rec.record(action, "investor_readiness", after["_id"],
                        before=_image(before) if before else None, after={"investor_id": investor_id, **_image(after)})
+
+        self.change(actor, permission, write)
         return self.readiness(actor, investor_id)
 
     def record_agreement(self, actor: Actor, investor_id: str, received_on: Any,

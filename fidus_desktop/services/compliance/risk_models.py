@@ -24,7 +24,7 @@ from fidus_desktop.domain.compliance.risk import (
 )
 from fidus_desktop.security.resources import resources_dir
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.kyc import KycService, RescoreSummary
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.permissions import require
@@ -121,11 +121,15 @@ class RiskModelService(Service):
             raise ValidationError({"model": f"This model is the same as version {current.version}; nothing saved."})
         doc = {"number": number, "model_version": str(number), "model": model_to_dict(model), "saved_at": self.now(),
                "saved_by": actor.username, "reason": why, "changes": changes}
-        with self.changing(actor, KycPermission.MODEL) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.models.insert(doc)
             rec.record("kyc.risk_model", "kyc_risk_model", stored["_id"],
                        before={"version": current.version}, after={"version": str(number), "changes": changes,
                                                                    "reason": why})
+            return stored
+
+        stored = self.change(actor, KycPermission.MODEL, write)
         saved = ModelVersion.from_doc(stored)
         return SavedModel(saved, self.kyc.rescore(Actor.system(f"re-score with risk model {number}"), model))
 

@@ -204,10 +204,13 @@ class ScreeningService(Service):
             raise ValidationError({"names": "Give at least one name to check."})
         versions, index = self.index()
         results = [CheckResult(s, tuple(index.screen(s, threshold))) for s in subjects]
-        with self.changing(actor, ScreeningPermission.READ) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             rec.record("screening.check", "screening_check", versions[0],
                        after={"names": len(subjects), "threshold": stored_score(threshold),
                               "list_versions": list(versions), "with_hits": sum(1 for r in results if r.hits)})
+
+        self.change(actor, ScreeningPermission.READ, write)
         return results
 
     # -- investors -----------------------------------------------------------------------------------
@@ -261,13 +264,16 @@ class ScreeningService(Service):
             done.append(self._screen(actor, doc, index, trees.get(doc["_id"], {})))
             if progress is not None:
                 progress(len(done), len(investors))
-        with self.changing(actor, ScreeningPermission.RUN) as rec:
+
+        def write(rec: ChangeRecorder) -> RunSummary:
             summary = RunSummary(len(done), sum(d.hits for d in done), sum(len(d.raised) for d in done),
                                  sum(d.remembered for d in done), self.open_count(actor), versions, stopped)
             rec.record("screening.run", "screening_run", versions[0],
                        after={k: v for k, v in summary.__dict__.items() if k != "list_versions"}
                        | {"list_versions": list(versions)})
-        return summary
+            return summary
+
+        return self.change(actor, ScreeningPermission.RUN, write)
 
     def import_list(self, actor: Actor, format: str, data: bytes, file_name: str, *,
                     progress: Callable[[int, int], None] | None = None,
@@ -297,15 +303,19 @@ class ScreeningService(Service):
             return 0
         label = f"{version.list_name} import of {version.imported_at:%Y-%m-%d}"
         actor = Actor.system("list entry removed")
-        with self.changing(actor, ScreeningPermission.RUN) as rec:
-            for doc in found:
+
+        def write(rec: ChangeRecorder) -> int:
+            current = self.alerts.find({"_id": {"$in": [doc["_id"] for doc in found]}})  # as they are now
+            for doc in current:
                 step = {"by": actor.username, "at": self.now(), "action": "entry_removed",
                         "reason": f"entry {doc['entry_id']} is not in the {label}: review the alert"}
                 self.alerts.update(doc["_id"], {"entry_removed": label, "history": [*doc["history"], step]},
                                    expected_version=doc["version"])
                 rec.record("screening.entry_removed", "screening_alert", doc["_id"],
                            after={"entry_id": doc["entry_id"], "list_version": version.version_id})
-        return len(found)
+            return len(current)
+
+        return self.change(actor, ScreeningPermission.RUN, write)
 
     def on_investor_saved(self, investor: Investor) -> None:
         """Screen an investor just created or edited (wired to the investor service by the feature); with no
@@ -340,10 +350,11 @@ class ScreeningService(Service):
         note = screened[0][0].note
         if not count:  # nothing to write: no transaction
             return InvestorScreening(doc["_id"], doc["number"], 0, (), (), 0, note)
-        raised: list[str] = []
-        refreshed: list[str] = []
-        remembered = 0
-        with self.changing(actor, ScreeningPermission.RUN) as rec:
+
+        def write(rec: ChangeRecorder) -> InvestorScreening:
+            raised: list[str] = []  # counted inside: a retried change starts again from nothing
+            refreshed: list[str] = []
+            remembered = 0
             for name, hits in screened:
                 for hit in hits:
                     outcome = self._alert_for(rec, actor, doc, name, hit)
@@ -351,7 +362,10 @@ class ScreeningService(Service):
                         remembered += 1
                     elif outcome is not None:
                         (raised if outcome[0] == "raised" else refreshed).append(outcome[1])
-        return InvestorScreening(doc["_id"], doc["number"], count, tuple(raised), tuple(refreshed), remembered, note)
+            return InvestorScreening(doc["_id"], doc["number"], count, tuple(raised), tuple(refreshed), remembered,
+                                     note)
+
+        return self.change(actor, ScreeningPermission.RUN, write)
 
     def _alert_for(self, rec: ChangeRecorder, actor: Actor, doc: Document, name: _Screened, hit: Hit
                    ) -> tuple[str, str] | str | None:
@@ -421,7 +435,8 @@ class ScreeningService(Service):
         second officer (``confirm``)."""
         choice = self._disposition(disposition)
         why = self.required_text(reason, "reason", "The reason", max_length=2000)
-        with self.changing(actor, ScreeningPermission.DECIDE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.alerts.require(alert_id)
             if before["status"] in (AlertStatus.CLOSED, AlertStatus.AWAITING_SECOND_OFFICER):
                 raise ValidationError({"alert": f"The alert is {before['status'].replace('_', ' ')}; "
@@ -436,12 +451,16 @@ class ScreeningService(Service):
                                        expected_version=version)
             rec.record("screening.alert_decide", "screening_alert", alert_id,
                        before={"status": before["status"]}, after={"status": after["status"], **step})
+            return after
+
+        after = self.change(actor, ScreeningPermission.DECIDE, write)
         return Alert.from_doc(after)
 
     def confirm(self, actor: Actor, alert_id: str, version: int, agree: bool, reason: str) -> Alert:
         """The second officer confirms the proposed disposition (the alert closes) or sends it back to open."""
         why = self.required_text(reason, "reason", "The reason", max_length=2000)
-        with self.changing(actor, ScreeningPermission.DECIDE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.alerts.require(alert_id)
             if before["status"] != AlertStatus.AWAITING_SECOND_OFFICER:
                 raise ValidationError({"alert": "Only an alert awaiting a second officer can be confirmed; this one "
@@ -460,6 +479,9 @@ class ScreeningService(Service):
             rec.record("screening.alert_confirm", "screening_alert", alert_id,
                        before={"status": before["status"], "proposed": before["proposed"]},
                        after={"status": after["status"], **step})
+            return after
+
+        after = self.change(actor, ScreeningPermission.DECIDE, write)
         return Alert.from_doc(after)
 
     @staticmethod

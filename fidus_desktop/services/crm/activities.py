@@ -227,10 +227,14 @@ class ActivityService(Service):
                     "created_by": actor.username, "chained_from": None, "reminded_at": None,
                     "status": ActivityStatus.DONE.value if done else ActivityStatus.OPEN.value,
                     "done_at": now if done else None, "outcome": None})
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.activities.insert(doc)
             rec.record("crm.activity_log", "crm_activity", stored["_id"], after=_audit_image(stored))
             self._follow_up(rec, prospect_id)
+            return stored
+
+        stored = self.change(actor, CrmPermission.MANAGE, write)
         return Activity.from_doc(stored)
 
     def _follow_up(self, rec: ChangeRecorder, prospect_id: str | None) -> None:
@@ -282,7 +286,8 @@ class ActivityService(Service):
         """Mark an open activity done and plan what the chain templates say follows it (same assignee and
         record), in one transaction."""
         templates = self._templates()
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Completion:
             before = self._require_open(activity_id)
             now = self.now()
             after = self.activities.update(activity_id, {
@@ -302,30 +307,39 @@ class ActivityService(Service):
                 rec.record("crm.activity_log", "crm_activity", stored["_id"], after=_audit_image(stored))
                 planned.append(Activity.from_doc(stored))
             self._follow_up(rec, before.get("prospect_id"))
-        return Completion(Activity.from_doc(after), tuple(planned))
+            return Completion(Activity.from_doc(after), tuple(planned))
+
+        return self.change(actor, CrmPermission.MANAGE, write)
 
     def snooze(self, actor: Actor, activity_id: str, until: Any, *, version: int | None = None) -> Activity:
         """Move an open activity's due time (its reminder shows again before the new time)."""
         due = parse_due(until, "until")
         if due <= self.now():
             raise ValidationError({"until": "Snooze to a time in the future."})
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require_open(activity_id)
             after = self.activities.update(activity_id, {"due": due, "reminded_at": None},
                                            expected_version=before["version"] if version is None else version)
             rec.record("crm.activity_snooze", "crm_activity", activity_id, before={"due": before["due"]},
                        after={"due": due})
             self._follow_up(rec, before.get("prospect_id"))
+            return after
+
+        after = self.change(actor, CrmPermission.MANAGE, write)
         return Activity.from_doc(after)
 
     def cancel(self, actor: Actor, activity_id: str) -> Activity:
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require_open(activity_id)
             after = self.activities.update(activity_id, {"status": ActivityStatus.CANCELLED.value},
                                            expected_version=before["version"])
             rec.record("crm.activity_cancel", "crm_activity", activity_id, before={"status": before["status"]},
                        after={"status": ActivityStatus.CANCELLED.value})
             self._follow_up(rec, before.get("prospect_id"))
+            return after
+
+        after = self.change(actor, CrmPermission.MANAGE, write)
         return Activity.from_doc(after)
 
     def link_investor(self, prospect_id: str, investor_id: str) -> int:
@@ -352,7 +366,8 @@ class ActivityService(Service):
         if minutes is not None and not (isinstance(minutes, int) and 0 <= minutes <= 7 * 24 * 60):
             raise ValidationError({"lead_minutes": "Remind between 0 minutes and 7 days (10080 minutes) before, "
                                                    "or turn reminders off."})
-        with self.changing(actor, CrmPermission.READ) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             before = self.prefs.find_one({"username": actor.username})
             if before is None:
                 after = self.prefs.insert({"username": actor.username, "lead_minutes": minutes})
@@ -362,6 +377,8 @@ class ActivityService(Service):
             rec.record("crm.reminder_lead", "crm_reminder_prefs", after["_id"],
                        before={"lead_minutes": before["lead_minutes"]} if before else None,
                        after={"lead_minutes": minutes})
+
+        self.change(actor, CrmPermission.READ, write)
         return minutes
 
     def due_reminders(self, actor: Actor) -> builtins.list[DayItem]:
@@ -386,11 +403,14 @@ class ActivityService(Service):
         meaning, and one entry per reminder would flood the trail)."""
         require(actor, CrmPermission.READ)
         now = self.now()
-        with self.store.transaction():
+
+        def mark() -> None:
             for activity_id in activity_ids:
                 doc = self.activities.get(activity_id)
                 if doc is not None and doc["assignee"] == actor.username and doc.get("reminded_at") is None:
                     self.activities.update(activity_id, {"reminded_at": now}, expected_version=doc["version"])
+
+        self.store.atomic(mark)
 
     # -- chain templates --------------------------------------------------------------------------------------
     def chain_templates(self, actor: Actor) -> builtins.list[ChainTemplate]:
@@ -408,12 +428,15 @@ class ActivityService(Service):
             checked = [t if isinstance(t, ChainTemplate) else _template(t) for t in templates]
         except ActivityError as exc:
             raise ValidationError({"templates": str(exc)}) from None
-        with self.changing(actor, CrmPermission.STAGES) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             before = self.templates.get(TEMPLATES_ID)
             body = {"templates": [_template_doc(t) for t in checked]}
             after = (self.templates.insert({"_id": TEMPLATES_ID, **body}) if before is None else
                      self.templates.update(TEMPLATES_ID, body, expected_version=before["version"]))
             rec.record("crm.chain_templates", "crm_pipeline", TEMPLATES_ID, before=before, after=after)
+
+        self.change(actor, CrmPermission.STAGES, write)
         return checked
 
     def _require(self, activity_id: str) -> Document:

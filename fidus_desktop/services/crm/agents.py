@@ -34,7 +34,7 @@ from fidus_desktop.domain.crm.commissions import (
 from fidus_desktop.domain.money import Money
 from fidus_desktop.reports.periods import PeriodError, ReportPeriod, parse_period
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.prospects import ProspectService
 from fidus_desktop.services.permissions import require
@@ -169,20 +169,28 @@ class AgentService(Service):
             raise ValidationError(problems)
         doc = {"code": code, "name": name, "email": email, "phone": str(values.get("phone") or "").strip() or None,
                "rate": rate, "active": True, "created_at": self.now(), "created_by": actor.username}
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.agents.insert(doc)
             rec.record("crm.agent_add", "crm_agent", stored["_id"],
                        after={"code": code, "rate": rate, "personal": [k for k in AGENT_PERSONAL_FIELDS if doc[k]]})
+            return stored
+
+        stored = self.change(actor, CrmPermission.MANAGE, write)
         return Agent.from_doc(stored)
 
     def set_rate(self, actor: Actor, code: str, rate: Any) -> Agent:
         """A new rate for the agent; statements already prepared keep the rate they were computed with."""
         checked = self._rate(rate)
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require(code)
             after = self.agents.update(before["_id"], {"rate": checked}, expected_version=before["version"])
             rec.record("crm.agent_rate", "crm_agent", before["_id"], before={"rate": before["rate"]},
                        after={"rate": checked})
+            return after
+
+        after = self.change(actor, CrmPermission.MANAGE, write)
         return Agent.from_doc(after)
 
     @staticmethod
@@ -205,10 +213,13 @@ class AgentService(Service):
         by_number = self.portfolio.investors.by_number(investor) if investor.upper().startswith("INV-") else None
         investor_id = by_number.investor_id if by_number else investor
         self.portfolio.investors.get(actor, investor_id)  # exists and is readable
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             agent = self._require(code)
             self._set_introduction(agent["code"], investor_id, "manual")
             rec.record("crm.agent_introduction", "crm_agent", agent["_id"], after={"investor_id": investor_id})
+
+        self.change(actor, CrmPermission.MANAGE, write)
         return investor_id
 
     def _introduced_by_prospect(self, prospect_id: str, investor_id: str) -> None:
@@ -275,7 +286,8 @@ class AgentService(Service):
         body = {"lines": [_line_doc(line) for line in computed.lines], "status": CommissionStatus.PENDING.value,
                 "prepared_by": actor.username, "prepared_at": now, "rate": agent.rate,
                 "totals": {c: m.amount for c, m in computed.totals.items()}}
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.statements.find_one({"agent_code": agent.code, "period": checked.label})
             if before is not None and before["status"] != CommissionStatus.PENDING.value:
                 raise ValidationError({"period": f"The {checked.label} statement of {agent.code} is already "
@@ -288,7 +300,9 @@ class AgentService(Service):
             rec.record("crm.commission_prepare", "crm_commission", stored["_id"],
                        after={"agent_code": agent.code, "period": checked.label, "lines": len(computed.lines),
                               "totals": body["totals"]})
-        return self._stored(agent, checked, stored)
+            return stored
+
+        return self._stored(agent, checked, self.change(actor, CrmPermission.MANAGE, write))
 
     def approve(self, actor: Actor, code: str, period: Any, *, version: int | None = None) -> CommissionStatement:
         return self._advance(actor, code, period, CommissionStatus.APPROVED, version)
@@ -299,7 +313,8 @@ class AgentService(Service):
     def _advance(self, actor: Actor, code: str, period: Any, target: CommissionStatus,
                  version: int | None) -> CommissionStatement:
         checked = period_of(period)
-        with self.changing(actor, CrmPermission.COMMISSIONS) as rec:
+
+        def write(rec: ChangeRecorder) -> CommissionStatement:
             agent = Agent.from_doc(self._require(code))
             before = self.statements.find_one({"agent_code": agent.code, "period": checked.label})
             if before is None:
@@ -316,7 +331,9 @@ class AgentService(Service):
                                            expected_version=before["version"] if version is None else version)
             rec.record(f"crm.commission_{by}", "crm_commission", before["_id"], before={"status": before["status"]},
                        after={"status": target.value, "agent_code": agent.code, "period": checked.label})
-        return self._stored(agent, checked, after)
+            return self._stored(agent, checked, after)
+
+        return self.change(actor, CrmPermission.COMMISSIONS, write)
 
     def _require(self, code: str) -> Document:
         doc = self.agents.find_one({"code": str(code or "").strip().upper()})

@@ -35,7 +35,7 @@ from fidus_desktop.integrations.google.port import (
     Upload,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.outbox import DrainReport, Executor, JobKind, Outbox, OutboxJob
 from fidus_desktop.services.permissions import Permission, require
@@ -182,11 +182,11 @@ class GoogleService(Service):
         if self.settings is None:
             raise ValidationError({"client_file": "There is no settings file to write to here; set "
                                                   "google.oauth_client_file in it by hand."})
-        with self.changing(actor, Permission.SETTINGS_MANAGE) as rec:
-            self.settings.set("google.oauth_client_file", path)
-            self.settings.save()
-            self.connector.client_file = path
-            rec.record("google.configure", "settings", "google.oauth_client_file", after={"file": path})
+        self.settings.set("google.oauth_client_file", path)
+        self.settings.save()  # the file first, as before: the change that records it may run more than once
+        self.connector.client_file = path
+        self.change(actor, Permission.SETTINGS_MANAGE, lambda rec: rec.record(
+            "google.configure", "settings", "google.oauth_client_file", after={"file": path}))
         return path
 
     # -- the connection -------------------------------------------------------------------------------------
@@ -207,11 +207,14 @@ class GoogleService(Service):
         want of consent are queued again."""
         require(actor, CrmPermission.GOOGLE)
         token = self.connector.connect(actor.username)
-        with self.changing(actor, CrmPermission.GOOGLE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self._account(actor, {"email": token.email, "scopes": list(token.scopes), "connected_at": self.now(),
                                   "needs_reconnect": False, "reason": None})
             rec.record("google.connect", "google_account", actor.username,
                        after={"scopes": list(token.scopes), "missing": token.missing_scopes()})
+
+        self.change(actor, CrmPermission.GOOGLE, write)
         self.outbox.requeue_reconnect(actor)
         return self.status(actor)
 
@@ -220,9 +223,12 @@ class GoogleService(Service):
         confirmed the revocation."""
         require(actor, CrmPermission.GOOGLE)
         revoked = self.connector.disconnect(actor.username)
-        with self.changing(actor, CrmPermission.GOOGLE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self._account(actor, {"disconnected_at": self.now(), "needs_reconnect": False, "reason": None})
             rec.record("google.disconnect", "google_account", actor.username, after={"revoked_at_google": revoked})
+
+        self.change(actor, CrmPermission.GOOGLE, write)
         return revoked
 
     def _account(self, actor: Actor, changes: Document) -> None:
@@ -358,9 +364,11 @@ class GoogleService(Service):
         """Run the user's due jobs with their Google account. Not connected: nothing runs (jobs wait)."""
         report = self.outbox.drain(actor, self.executors(self.workspace(actor)), limit=limit)
         if report.reconnect:
-            with self.changing(actor, CrmPermission.GOOGLE) as rec:
+            def write(rec: ChangeRecorder) -> None:
                 self._account(actor, {"needs_reconnect": True, "reason": "Google refused the stored consent."})
                 rec.record("google.reconnect_needed", "google_account", actor.username)
+
+            self.change(actor, CrmPermission.GOOGLE, write)
         return report
 
     def executors(self, google: GoogleWorkspace) -> dict[JobKind, Executor]:
@@ -423,19 +431,24 @@ class GoogleService(Service):
             return 0
         state = self.mail_state.find_one({"username": actor.username, "party_id": party_id})
         page = self.workspace(actor).messages_with(address, state["history_id"] if state else None)
-        known = {d["gmail_id"] for d in self.mail.find({"party_id": party_id}, projection=["gmail_id"])}
-        new = [m for m in page.messages if m.gmail_id not in known]
-        with self.store.transaction():
+
+        def keep() -> int:  # read again inside: a change run again, or another sync, may have stored some
+            known = {d["gmail_id"] for d in self.mail.find({"party_id": party_id}, projection=["gmail_id"])}
+            new = [m for m in page.messages if m.gmail_id not in known]
             for m in new:
                 self.mail.insert({"party_id": party_id, "gmail_id": m.gmail_id, "thread_id": m.thread_id,
                                   "sender": m.sender, "recipients": m.recipients, "subject": m.subject,
                                   "sent_at": m.sent_at, "snippet": m.snippet, "read_by": actor.username})
-            if state is None:
+            current = self.mail_state.find_one({"username": actor.username, "party_id": party_id})
+            if current is None:
                 self.mail_state.insert({"username": actor.username, "party_id": party_id,
                                         "history_id": page.history_id})
             else:
-                self.mail_state.update(state["_id"], {"history_id": page.history_id}, expected_version=state["version"])
-        return len(new)
+                self.mail_state.update(current["_id"], {"history_id": page.history_id},
+                                       expected_version=current["version"])
+            return len(new)
+
+        return self.store.atomic(keep)
 
     def timeline(self, actor: Actor, party_id: str) -> list[TimelineEntry]:
         """The party's Google items, newest first: queued and done e-mails, meetings, uploads, mail read."""

@@ -88,5 +88,4 @@ def import_prospects(service: ProspectService, actor: Actor, data: bytes, *,
         docs.append(row)
     if problems:
         raise ImportRefused(problems)
-    with service.store.transaction():
-        return [service.create(actor, row, allow_duplicates=True) for row in docs]
+    return service.store.atomic(lambda: [service.create(actor, row, allow_duplicates=True) for row in docs])

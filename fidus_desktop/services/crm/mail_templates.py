@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from fidus_desktop.domain.crm.mail_merge import MergeError, fields_used
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.permissions import require
+from fidus_desktop.store.port import Document
 
 TEMPLATES = "crm_mail_templates"
 
@@ -53,7 +54,8 @@ class MailTemplateService(Service):
                 problems[field] = str(exc)
         if problems:
             raise ValidationError(problems)
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.templates.find_one({"name": name})
             values = {"name": name, "subject": subject, "body": body, "updated_at": self.now(),
                       "updated_by": actor.username}
@@ -63,15 +65,20 @@ class MailTemplateService(Service):
                 stored = self.templates.update(before["_id"], values,
                                                expected_version=before["version"] if version is None else version)
             rec.record("crm.mail_template_save", "crm_mail_template", stored["_id"], after={"name": name})
+            return stored
+
+        stored = self.change(actor, CrmPermission.MANAGE, write)
         return MailTemplate(stored["name"], stored["subject"], stored["body"], stored["version"])
 
     def delete(self, actor: Actor, name: str) -> None:
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+        def write(rec: ChangeRecorder) -> None:
             doc = self.templates.find_one({"name": name})
             if doc is None:
                 raise ValidationError({"name": f"There is no template {name!r}; see `fidus crm templates list`."})
             self.templates.delete(doc["_id"], expected_version=doc["version"])
             rec.record("crm.mail_template_delete", "crm_mail_template", doc["_id"], before={"name": name})
+
+        self.change(actor, CrmPermission.MANAGE, write)
 
 
 def demo_mail_templates(run: DemoRun) -> None:

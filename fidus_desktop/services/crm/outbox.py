@@ -25,7 +25,7 @@ from fidus_desktop.domain.crm.outbox import Decision, JobStatus, Outcome, after_
 from fidus_desktop.errors import UserError
 from fidus_desktop.integrations.google.port import GoogleError, GoogleNotConfigured, GoogleNotConnected
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.permissions import require
 from fidus_desktop.store.errors import ConcurrencyError, DuplicateKey
@@ -117,9 +117,12 @@ class Outbox(Service):
                "reached": False, "next_attempt_at": now, "reason": None, "needs_reconnect": False, "result": None,
                "created_at": now, "updated_at": now, "created_by": actor.username}
         try:
-            with self.changing(actor, CrmPermission.GOOGLE) as rec:
+            def write(rec: ChangeRecorder) -> Document:
                 stored = self.jobs.insert(doc)
                 rec.record("crm.outbox_queue", "crm_outbox", stored["_id"], after=_audit_image(stored))
+                return stored
+
+            stored = self.change(actor, CrmPermission.GOOGLE, write)
         except DuplicateKey:  # queued by another workstation a moment ago
             return OutboxJob.from_doc(self.jobs.find_one({"key": key}) or {}), False
         return OutboxJob.from_doc(stored), True
@@ -170,7 +173,7 @@ class Outbox(Service):
 
     def _set(self, actor: Actor, job_id: str, allowed_from: tuple[JobStatus, ...], action: str,
              changes: Document) -> OutboxJob:
-        with self.changing(actor, CrmPermission.GOOGLE) as rec:
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require(job_id)
             if JobStatus(before["status"]) not in allowed_from:
                 raise ValidationError({"job": f"The job is {before['status']}; only a "
@@ -178,6 +181,9 @@ class Outbox(Service):
             after = self.jobs.update(job_id, {**changes, "updated_at": self.now()}, expected_version=before["version"])
             rec.record(action, "crm_outbox", job_id, before={"status": before["status"]},
                        after={"status": after["status"]})
+            return after
+
+        after = self.change(actor, CrmPermission.GOOGLE, write)
         return OutboxJob.from_doc(after)
 
     # -- the worker -----------------------------------------------------------------------------------------
@@ -221,17 +227,21 @@ class Outbox(Service):
             decision = Decision(Outcome.NEEDS_PERSON, f"an unexpected problem ({type(exc).__name__}); details in the "
                                                       "log. Retry, or cancel the job.")
             return self._failed(actor, doc, decision)
-        with self.changing(actor, CrmPermission.GOOGLE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             after = self.jobs.update(doc["_id"], {"status": JobStatus.DONE.value, "result": result, "reason": None,
                                                   "next_attempt_at": None, "updated_at": self.now()},
                                      expected_version=doc["version"])
             rec.record("crm.outbox_done", "crm_outbox", doc["_id"], after=_audit_image(after))
+
+        self.change(actor, CrmPermission.GOOGLE, write)
         return DrainReport(done=1)
 
     def _failed(self, actor: Actor, doc: Document, decision: Decision) -> DrainReport:
         retry = decision.outcome is Outcome.RETRY
         reason = decision.reason
-        with self.changing(actor, CrmPermission.GOOGLE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             self.jobs.update(doc["_id"], {
                 "status": (JobStatus.QUEUED if retry else JobStatus.FAILED).value, "reason": reason,
                 "next_attempt_at": decision.next_attempt_at if retry else None,
@@ -240,6 +250,8 @@ class Outbox(Service):
             if not retry:
                 rec.record("crm.outbox_failed", "crm_outbox", doc["_id"],
                            after={"status": JobStatus.FAILED.value, "reason": reason})
+
+        self.change(actor, CrmPermission.GOOGLE, write)
         if retry:
             return DrainReport(retrying=1)
         return DrainReport(failed=1, reconnect=decision.outcome is Outcome.RECONNECT)

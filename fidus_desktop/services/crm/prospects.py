@@ -38,7 +38,7 @@ from fidus_desktop.domain.fx import FxError
 from fidus_desktop.domain.money import Money, check_currency
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.stages import StageService
 from fidus_desktop.services.permissions import require
@@ -388,10 +388,14 @@ class ProspectService(Service):
         doc.update({"investor_id": None, "stage_entered_at": now, "created_at": now, "created_by": actor.username,
                     "updated_at": now})
         doc["owner"] = doc["owner"] or actor.username
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.prospects.insert(doc)
             self._log(stage_change(stored["_id"], None, doc["stage"], now, actor.username, None))
             rec.record("crm.prospect_create", "crm_prospect", stored["_id"], after=_audit_image(stored))
+            return stored
+
+        stored = self.change(actor, CrmPermission.MANAGE, write)
         return Prospect.from_doc(stored)
 
     # -- moving through the pipeline --------------------------------------------------------------------------
@@ -401,7 +405,8 @@ class ProspectService(Service):
         if reason and target.kind is StageKind.LOST and reason not in self.stages.lost_reasons():
             raise ValidationError({"reason": f"{reason!r} is not a lost reason; choose one of "
                                              f"{', '.join(self.stages.lost_reasons())}."})
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require(prospect_id)
             current = next((s for s in self.stages.stages() if s.name == before["stage"]), None)
             try:
@@ -418,12 +423,16 @@ class ProspectService(Service):
                                    before.get("stage_entered_at"), reason, note))
             rec.record("crm.prospect_move", "crm_prospect", prospect_id,
                        before={"stage": before["stage"]}, after={"stage": target.name, "reason": reason})
+            return after
+
+        after = self.change(actor, CrmPermission.MANAGE, write)
         return Prospect.from_doc(after)
 
     def convert(self, actor: Actor, prospect_id: str) -> str:
         """The investor a Won prospect became (created on the first call only)."""
         require(actor, CrmPermission.MANAGE)
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> str:
             before = self._require(prospect_id)
             if before.get("investor_id"):
                 return str(before["investor_id"])
@@ -441,7 +450,9 @@ class ProspectService(Service):
                 follow(prospect_id, investor.investor_id)
             rec.record("crm.prospect_convert", "crm_prospect", prospect_id,
                        after={"investor_id": investor.investor_id, "number": number})
-        return investor.investor_id
+            return investor.investor_id
+
+        return self.change(actor, CrmPermission.MANAGE, write)
 
     def export_rows(self, actor: Actor) -> builtins.list[dict[str, Any]]:
         """Every prospect with every field under the import file's column names (so a file exported here reads
@@ -482,7 +493,8 @@ class ProspectService(Service):
         audited (field names, never values)."""
         if keep_id == duplicate_id:
             raise ValidationError({"duplicate": "Choose two different prospects to merge."})
-        with self.changing(actor, CrmPermission.MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             keep, duplicate = self._require(keep_id), self._require(duplicate_id)
             if duplicate.get("investor_id"):
                 raise ValidationError({"duplicate": f"{Prospect.from_doc(duplicate).display_name} became an "
@@ -509,6 +521,9 @@ class ProspectService(Service):
             self.prospects.delete(duplicate_id, expected_version=duplicate["version"])
             rec.record("crm.prospect_merge", "crm_prospect", keep_id, before={"merged": duplicate_id},
                        after={"kept": keep_id, "filled": sorted(filled)})
+            return after
+
+        after = self.change(actor, CrmPermission.MANAGE, write)
         return Prospect.from_doc(after)
 
     def _next_investor_number(self) -> str:

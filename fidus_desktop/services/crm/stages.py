@@ -15,7 +15,7 @@ from fidus_desktop.domain.crm.stages import (
     reordered,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.permissions import require
 from fidus_desktop.store.port import Document
@@ -88,7 +88,8 @@ class StageService(Service):
         except PipelineError as exc:
             raise ValidationError({"stage": str(exc)}) from None
         require(actor, CrmPermission.STAGES)
-        with self.changing(actor, CrmPermission.STAGES) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             before = self.pipelines.get(SETTINGS_ID)
             body = {"stages": [_doc(s) for s in ordered], "lost_reasons": reasons}
             if before is None:
@@ -96,4 +97,6 @@ class StageService(Service):
             else:
                 after = self.pipelines.update(SETTINGS_ID, body, expected_version=before["version"])
             rec.record(action, "crm_pipeline", SETTINGS_ID, before=before, after=after)
+
+        self.change(actor, CrmPermission.STAGES, write)
         return ordered

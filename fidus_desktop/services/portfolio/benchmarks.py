@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import (
     date_range,
@@ -124,7 +124,8 @@ class BenchmarkService(Service):
         problems = duplicates(rows, lambda r: r[0].isoformat(), "date")
         if problems:
             raise ImportRejected("benchmark", problems)
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> BenchmarkImport:
             if existing is None:
                 benchmark = self.benchmarks.insert(doc)
                 rec.record("benchmark.create", "benchmark", benchmark["_id"], after=benchmark)
@@ -144,16 +145,21 @@ class BenchmarkService(Service):
             rec.record("benchmark.import", "benchmark", benchmark["_id"], after={
                 "rows": summary.rows, "first": summary.first, "last": summary.last, "inserted": summary.inserted,
                 "updated": summary.updated, "unchanged": summary.unchanged})
-        return summary
+            return summary
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)
 
     def set_class_benchmark(self, actor: Actor, class_id: str, version: int, benchmark_id: str | None) -> Document:
         """Link a share class to a benchmark (``None`` unlinks); ``version`` is the class version read."""
         if benchmark_id is not None and self.benchmarks.get(benchmark_id) is None:
             raise ValidationError({"benchmark_id": f"There is no benchmark {benchmark_id!r}; import its levels "
                                                    "first (`fidus import benchmark`)."})
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.funds.classes.require(class_id)
             after = self.funds.classes.update(class_id, {"benchmark_id": benchmark_id, "updated_at": self.now()},
                                               expected_version=version)
             rec.record("share_class.benchmark", "share_class", class_id, before=before, after=after)
-        return after
+            return after
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)

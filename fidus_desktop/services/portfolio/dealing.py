@@ -31,7 +31,7 @@ from fidus_desktop.domain import fees as fee_rules
 from fidus_desktop.domain.money import Money, round_money, round_units
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import (
     check_page,
@@ -366,12 +366,16 @@ class DealingService(Service):
         """Store a new pending transaction (one taking units out must fit the holding: ``check_holding``)."""
         require(actor, Permission.DEALING_ENTER)
         doc = self.transaction_doc(actor, request)
-        with self.changing(actor, Permission.DEALING_ENTER) as rec:
-            if doc["ref"] is None:
-                doc["ref"] = self._next_ref(doc["fund_id"])
-            self.check_holding(doc)
-            stored = self.insert_checked(doc)
+
+        def write(rec: ChangeRecorder) -> Document:
+            # A copy: a change run again draws its reference again (the rolled-back draw is undone too).
+            entry = {**doc, "ref": doc["ref"] or self._next_ref(doc["fund_id"])}
+            self.check_holding(entry)
+            stored = self.insert_checked(entry)
             rec.record("transaction.enter", "transaction", stored["_id"], after=stored)
+            return stored
+
+        stored = self.change(actor, Permission.DEALING_ENTER, write)
         return TransactionView.from_doc(stored)
 
     def _next_ref(self, fund_id: str) -> str:
@@ -394,7 +398,7 @@ class DealingService(Service):
 
     # -- workflow -----------------------------------------------------------------------------------
     def approve(self, actor: Actor, transaction_id: str, version: int) -> TransactionView:
-        with self.changing(actor, Permission.DEALING_APPROVE) as rec:
+        def write(rec: ChangeRecorder) -> Document:
             before = self.transactions.require(transaction_id)
             if before["created_by"] == actor.user_id:
                 raise ValidationError({"": f"Four-eyes rule: {actor.username} entered transaction {before['ref']} "
@@ -408,23 +412,31 @@ class DealingService(Service):
                 "status": "approved", "approved_by": actor.user_id, "approved_by_name": actor.username,
                 "approved_at": self.now(), "updated_at": self.now()}, expected_version=version)
             rec.record("transaction.approve", "transaction", transaction_id, before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.DEALING_APPROVE, write)
         return TransactionView.from_doc(after)
 
     def cancel(self, actor: Actor, transaction_id: str, version: int, reason: Any) -> TransactionView:
         why = self.required_text(reason, "reason", "A reason for cancelling", max_length=500)
         before = self.transactions.require(transaction_id)
         needed = Permission.DEALING_APPROVE if before["status"] == "approved" else Permission.DEALING_ENTER
-        with self.changing(actor, needed) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             self._transition(before, dom.TransactionStatus.CANCELLED, why)
             after = self.transactions.update(transaction_id, {
                 "status": "cancelled", "cancel_reason": why, "cancelled_by_name": actor.username,
                 "updated_at": self.now()}, expected_version=version)
             rec.record("transaction.cancel", "transaction", transaction_id, before=before, after=after)
+            return after
+
+        after = self.change(actor, needed, write)
         return TransactionView.from_doc(after)
 
     def settle(self, actor: Actor, transaction_id: str, version: int) -> TransactionView:
         """Settle fees, price at the dealing-date NAV, change units and book the ledgers, atomically."""
-        with self.changing(actor, Permission.DEALING_ENTER) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.transactions.require(transaction_id)
             if before["version"] != version:
                 raise stale(TRANSACTIONS, transaction_id, before["version"], version)
@@ -435,6 +447,9 @@ class DealingService(Service):
                 "status": "settled", "deal": deal_doc(deal), "settled_by_name": actor.username,
                 "settled_at": self.now(), "updated_at": self.now()}, expected_version=version)
             rec.record("transaction.settle", "transaction", transaction_id, before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.DEALING_ENTER, write)
         return TransactionView.from_doc(after)
 
     def check_holding(self, doc: Document, *, with_fee: bool = False) -> None:

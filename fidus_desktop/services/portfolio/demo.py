@@ -39,6 +39,7 @@ from fidus_desktop.domain.fees import (
 from fidus_desktop.domain.fx import RateTable, parse_ecb
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.security.resources import resources_dir
+from fidus_desktop.services.base import ChangeRecorder
 from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio import PortfolioServices
@@ -97,10 +98,13 @@ def business_days(start: date, end: date) -> list[date]:
 def demo_portfolio(run: DemoRun) -> None:
     """Load the demo portfolio in one transaction with one summary audit entry."""
     p: PortfolioServices = run.services.portfolio
-    with p.funds.changing(run.actor, Permission.DEMO_LOAD) as rec:
+
+    def load(rec: ChangeRecorder) -> dict[str, int]:
         counts = DemoPortfolio(p, run).build()
         rec.record("demo.load", "portfolio", "demo", after=counts)
-    run.made["portfolio"] = counts
+        return counts
+
+    run.made["portfolio"] = p.funds.change(run.actor, Permission.DEMO_LOAD, load)
 
 
 class DemoPortfolio:

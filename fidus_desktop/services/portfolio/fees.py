@@ -42,7 +42,7 @@ from fidus_desktop.domain.fees import (
 )
 from fidus_desktop.domain.money import Money
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import date_range, parse_date, parse_decimal, require_investor_read
 from fidus_desktop.services.portfolio.funds import FundService, ShareClass
@@ -245,7 +245,8 @@ class FeeService(Service):
                                               "once it is made."})
         paid = Money(parse_decimal(amount, "amount", "The amount paid"), share_class.currency)
         ref = self.required_text(reference, "reference", "The payment reference", max_length=100)
-        with self.changing(actor, Permission.FEES_PAY) as rec:
+
+        def write(rec: ChangeRecorder) -> FeePaymentResult:
             existing = self.payments.find_one({"class_id": class_id, "reference": ref})
             if existing is not None:
                 return FeePaymentResult(self._same_payment(existing, share_class, day, paid), created=False)
@@ -267,7 +268,9 @@ class FeeService(Service):
                 self.ledgers.add_cash(day, FEE_PAYMENT_CASH, -paid.amount, paid.currency, fund_id=share_class.fund_id,
                                       class_id=class_id, fee_payment_id=stored["_id"])
             rec.record("fee.pay", "fee_payment", stored["_id"], after=stored)
-        return FeePaymentResult(FeePayment.from_doc(stored), created=True)
+            return FeePaymentResult(FeePayment.from_doc(stored), created=True)
+
+        return self.change(actor, Permission.FEES_PAY, write)
 
     @staticmethod
     def _same_payment(doc: Document, share_class: ShareClass, day: date, paid: Money) -> FeePayment:

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
@@ -140,10 +140,13 @@ class FileImportService(Service):
         if not self.store.supports_transactions:
             return ImportPreview(kind, header, sample, [], NO_REHEARSAL)
         done: list[Any] = []
+
+        def rehearse() -> NoReturn:  # run again if a server rolls it back first; then always rolled back
+            done[:] = [work()]
+            raise _RolledBack
+
         try:
-            with self.store.transaction():
-                done.append(work())
-                raise _RolledBack
+            self.store.atomic(rehearse)
         except _RolledBack:
             return ImportPreview(kind, header, sample, [], describe(done[0]))
         except ImportRejected as exc:

@@ -15,7 +15,7 @@ from typing import Any
 
 from fidus_desktop.domain.fees import CrystallisationPeriod, FeeError, FeeTerms
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import (
     insert_unique,
@@ -147,18 +147,26 @@ class FundService(Service):
 
     def create_fund(self, actor: Actor, code: Any, name: Any, base_currency: Any) -> Fund:
         doc = self.fund_doc(code, name, base_currency)
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = insert_unique(self.funds, doc, "code", f"A fund with code {doc['code']} already exists.")
             rec.record("fund.create", "fund", stored["_id"], after=stored)
+            return stored
+
+        stored = self.change(actor, Permission.FUNDS_MANAGE, write)
         return Fund.from_doc(stored)
 
     def rename_fund(self, actor: Actor, fund_id: str, version: int, name: Any) -> Fund:
         """Change the display name (code and base currency are fixed once the fund has dealt)."""
         text = self.required_text(name, "name", "The fund name")
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.funds.require(fund_id)
             after = self.funds.update(fund_id, {"name": text, "updated_at": self.now()}, expected_version=version)
             rec.record("fund.update", "fund", fund_id, before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.FUNDS_MANAGE, write)
         return Fund.from_doc(after)
 
     def class_doc(
@@ -193,9 +201,13 @@ class FundService(Service):
 
     def create_class(self, actor: Actor, fund_id: str, code: Any, name: Any, currency: Any, **terms: Any) -> ShareClass:
         doc = self.class_doc(fund_id, code, name, currency, **terms)
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = insert_unique(self.classes, doc, "code", f"A share class with code {doc['code']} already exists.")
             rec.record("share_class.create", "share_class", stored["_id"], after=stored)
+            return stored
+
+        stored = self.change(actor, Permission.FUNDS_MANAGE, write)
         return ShareClass.from_doc(stored)
 
     def update_class_terms(
@@ -211,8 +223,12 @@ class FundService(Service):
                 dealing_frequency, DEALING_FREQUENCIES, "dealing_frequency", "The dealing frequency")
         if name is not None:
             changes["name"] = self.required_text(name, "name", "The class name")
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.classes.require(class_id)
             after = self.classes.update(class_id, changes, expected_version=version)
             rec.record("share_class.update", "share_class", class_id, before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.FUNDS_MANAGE, write)
         return ShareClass.from_doc(after)

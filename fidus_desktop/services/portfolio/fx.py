@@ -24,7 +24,7 @@ from fidus_desktop.domain.fx import FxError, FxQuote, RateTable, parse_ecb
 from fidus_desktop.domain.money import Money
 from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission
 from fidus_desktop.services.portfolio._common import parse_currency, parse_date, parse_decimal
 from fidus_desktop.store.port import Document
@@ -80,7 +80,8 @@ class FxService(Service):
         except FxError as exc:
             raise ValidationError({"file": f"The ECB rate file cannot be read: {exc}"}) from None
         docs = rate_documents(table, self.now())
-        with self.changing(actor, Permission.FX_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> FxImportSummary:
             # updated_at differs on every run; compare without it so unchanged dates stay unchanged.
             stored = {d["rate_date"]: d for d in self.rates.find(
                 {"rate_date": {"$gte": docs[-1]["rate_date"], "$lte": docs[0]["rate_date"]}},
@@ -90,7 +91,9 @@ class FxService(Service):
             summary = FxImportSummary(len(docs), docs[-1]["rate_date"], docs[0]["rate_date"], result.inserted,
                                       result.updated, len(docs) - len(changed))
             rec.record("fx.import", "fx_rates", origin[:200], after={"summary": vars(summary).copy()})
-        return summary
+            return summary
+
+        return self.change(actor, Permission.FX_MANAGE, write)
 
     def set_manual_rate(self, actor: Actor, base: Any, quote: Any, rate_date: Any, rate: Any, reason: Any
                         ) -> Document:
@@ -106,14 +109,17 @@ class FxService(Service):
         }
         if doc["base"] == doc["quote"]:
             raise ValidationError({"quote": "A manual rate needs two different currencies."})
-        with self.changing(actor, Permission.FX_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             key = {k: doc[k] for k in ("base", "quote", "rate_date")}
             before = self.manual.find_one(key)
             self.manual.upsert_many([doc], ["base", "quote", "rate_date"])
             after = self.manual.find_one(key)
             assert after is not None
             rec.record("fx.manual_rate", "fx_manual", after["_id"], before=before, after=after)
-        return after
+            return after
+
+        return self.change(actor, Permission.FX_MANAGE, write)
 
     def refresh_online(self, actor: Actor, url: str, *, timeout: float = 20, opener: Opener | None = None
                        ) -> FxImportSummary:

@@ -19,7 +19,7 @@ from fidus_desktop.domain.fx import FxRateMissing
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import (
     insert_unique,
@@ -30,7 +30,7 @@ from fidus_desktop.services.portfolio._common import (
 )
 from fidus_desktop.services.portfolio.funds import FundService
 from fidus_desktop.services.portfolio.fx import FxService
-from fidus_desktop.store.port import Document
+from fidus_desktop.store.port import Document, UpsertResult
 
 INSTRUMENTS = "instruments"
 PRICES = "prices"
@@ -108,20 +108,27 @@ class HoldingsService(Service):
     def add_instrument(self, actor: Actor, code: Any, name: Any, currency: Any, asset_class: Any,
                        lot_size: Any = "1") -> Document:
         doc = self.instrument_doc(code, name, currency, asset_class, lot_size)
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = insert_unique(self.instruments, doc, "code", f"Instrument {doc['code']} already exists.")
             rec.record("instrument.create", "instrument", stored["_id"], after=stored)
-        return stored
+            return stored
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)
 
     def set_prices(self, actor: Actor, instrument_id: str, prices: dict[Any, Any]) -> int:
         """Store ``{date: price}`` for an instrument (idempotent by date); returns how many changed."""
         self.instruments.require(instrument_id)
         docs = [{"instrument_id": instrument_id, "price_date": parse_date(d, "price_date", "The price date"),
                  "price": parse_decimal(p, "price", "The price", positive=True)} for d, p in prices.items()]
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> UpsertResult:
             result = self.prices.upsert_many(docs, ["instrument_id", "price_date"])
             rec.record("price.import", "instrument", instrument_id,
                        after={"inserted": result.inserted, "updated": result.updated})
+            return result
+
+        result = self.change(actor, Permission.FUNDS_MANAGE, write)
         return result.inserted + result.updated
 
     def set_position(self, actor: Actor, fund_id: str, instrument_id: str, quantity: Any,
@@ -130,7 +137,8 @@ class HoldingsService(Service):
         self.funds.funds.require(fund_id)
         self.instruments.require(instrument_id)
         qty = parse_decimal(quantity, "quantity", "The quantity", minimum=0)
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.positions.find_one({"fund_id": fund_id, "instrument_id": instrument_id})
             if before is None:
                 after = self.positions.insert({"fund_id": fund_id, "instrument_id": instrument_id, "quantity": qty,
@@ -139,7 +147,9 @@ class HoldingsService(Service):
                 after = self.positions.update(before["_id"], {"quantity": qty, "updated_at": self.now()},
                                               expected_version=before["version"] if version is None else version)
             rec.record("position.set", "position", after["_id"], before=before, after=after)
-        return after
+            return after
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)
 
     def valuation(self, actor: Actor, fund_id: str, on: date) -> Valuation:
         require(actor, Permission.FUNDS_READ)

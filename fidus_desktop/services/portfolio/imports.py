@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import parse_code
 from fidus_desktop.services.portfolio.dealing import DealingService, TransactionRequest
@@ -157,8 +157,9 @@ class ImportService(Service):
         problems = duplicates(rows, lambda r: (r[0]["class_id"], r[0]["nav_date"].isoformat()), "class and date")
         if problems:
             raise ImportRejected("NAV", problems)
-        inserted = corrected = unchanged = 0
-        with self.changing(actor, Permission.NAV_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> ImportSummary:
+            corrected = unchanged = 0
             new = [doc for _, (doc, existing, _) in rows if existing is None]
             self.navs.navs.insert_many(new)
             inserted = len(new)
@@ -172,7 +173,9 @@ class ImportService(Service):
                 corrected += 1
             rec.record("nav.import", "nav", "import", after={"rows": len(rows), "inserted": inserted,
                                                               "corrected": corrected, "unchanged": unchanged})
-        return ImportSummary(len(rows), inserted, corrected, unchanged)
+            return ImportSummary(len(rows), inserted, corrected, unchanged)
+
+        return self.change(actor, Permission.NAV_MANAGE, write)
 
     # -- transactions -------------------------------------------------------------------------------
     def import_transactions(self, actor: Actor, text: str) -> ImportSummary:
@@ -204,17 +207,21 @@ class ImportService(Service):
         problems = duplicates(rows, lambda doc: doc["ref"], "ref")
         if problems:
             raise ImportRejected("transactions", problems)
-        with self.changing(actor, Permission.DEALING_ENTER) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             # Row by row, so a redemption is checked against the holding net of the file's earlier rows too;
             # any refusal rolls the whole file back.
+            refused: list[ImportProblem] = []
             for line, doc in rows:
                 try:
                     self.dealing.check_holding(doc)
                 except ValidationError as exc:
-                    problems.append(ImportProblem(line, str(exc)))
+                    refused.append(ImportProblem(line, str(exc)))
                     continue
                 stored = self.dealing.transactions.insert(doc)
                 rec.record("transaction.enter", "transaction", stored["_id"], after=stored)
-            if problems:
-                raise ImportRejected("transactions", problems)
+            if refused:
+                raise ImportRejected("transactions", refused)
+
+        self.change(actor, Permission.DEALING_ENTER, write)
         return ImportSummary(len(rows), len(rows), 0, 0)

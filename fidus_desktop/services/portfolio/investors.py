@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import (
     KYC_RETENTION,
@@ -359,10 +359,14 @@ class InvestorService(Service):
         self, actor: Actor, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None
     ) -> Investor:
         doc = self.investor_doc(number, name, kind, email=email, user_id=user_id)
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = insert_unique(self.investors, doc, "number", f"Investor number {doc['number']} is taken.")
             rec.record("investor.create", "investor", stored["_id"],
                        after={**audit_image(stored), "personal": personal_changes({}, stored)})
+            return stored
+
+        stored = self.change(actor, Permission.INVESTORS_MANAGE, write)
         return self._saved(Investor.from_doc(stored))
 
     def update_investor(
@@ -373,7 +377,8 @@ class InvestorService(Service):
         change; ``version`` is the one the editor read. Every problem is reported at once, under its field,
         and nothing is written unless all are fine. The audit entry names the personal fields set or
         cleared, never a value, a token or a blind index."""
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.investors.require(investor_id)
             changes: Document = {}
             problems: dict[str, str] = {}
@@ -391,6 +396,9 @@ class InvestorService(Service):
             after = self.investors.update(investor_id, changes, expected_version=version)
             rec.record("investor.update", "investor", investor_id, before=audit_image(before),
                        after={**audit_image(after), "personal": personal_changes(before, after)})
+            return after
+
+        after = self.change(actor, Permission.INVESTORS_MANAGE, write)
         return self._saved(Investor.from_doc(after))
 
     def end_relationship(self, actor: Actor, investor_id: str, version: int, ended_on: Any) -> Investor:
@@ -400,13 +408,17 @@ class InvestorService(Service):
         if day is not None and day > self.now().date():
             raise ValidationError({"relationship_ended_on": f"{day} is in the future; record the end once it is "
                                                             "over."})
-        with self.changing(actor, Permission.INVESTORS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.investors.require(investor_id)
             after = self.investors.update(investor_id, {"relationship_ended_on": day, "updated_at": self.now()},
                                           expected_version=version)
             rec.record("investor.relationship_end", "investor", investor_id,
                        before={"relationship_ended_on": before.get("relationship_ended_on")},
                        after={"relationship_ended_on": day})
+            return after
+
+        after = self.change(actor, Permission.INVESTORS_MANAGE, write)
         return Investor.from_doc(after)
 
     def set_personal(self, actor: Actor, investor_id: str, version: int, values: Mapping[str, Any]) -> Investor:

@@ -18,7 +18,7 @@ from typing import Any
 
 from fidus_desktop.domain.dealing import round_nav_per_unit
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import date_range, parse_date, parse_decimal
 from fidus_desktop.store.port import Document
@@ -127,8 +127,7 @@ class NavService(Service):
                 ) -> NavPoint:
         """Record a new NAV; an existing one is changed only through ``correct_nav`` (with a reason)."""
         doc = self.nav_doc(class_id, nav_date, nav_per_unit, source)
-        with self.changing(actor, Permission.NAV_MANAGE) as rec:
-            return NavPoint.from_doc(self.insert_nav(rec, doc))
+        return NavPoint.from_doc(self.change(actor, Permission.NAV_MANAGE, lambda rec: self.insert_nav(rec, doc)))
 
     def insert_nav(self, rec: Any, doc: Document) -> Document:
         """Store a new NAV inside a caller's change (``set_nav`` and derived NAVs share it)."""
@@ -148,9 +147,11 @@ class NavService(Service):
         why = self.required_text(reason, "reason", "A reason for the correction", max_length=500)
         if source is not None:
             check_source(source)
-        with self.changing(actor, Permission.NAV_MANAGE) as rec:
-            return NavPoint.from_doc(self.apply_correction(rec, actor, self.navs.require(nav_id), version, new, why,
-                                                           source))
+
+        def write(rec: ChangeRecorder) -> Document:
+            return self.apply_correction(rec, actor, self.navs.require(nav_id), version, new, why, source)
+
+        return NavPoint.from_doc(self.change(actor, Permission.NAV_MANAGE, write))
 
     def apply_correction(self, rec: Any, actor: Actor, before: Document, version: int, new: Decimal, why: str,
                          source: str | None = None) -> Document:

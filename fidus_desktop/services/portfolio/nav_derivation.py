@@ -22,7 +22,7 @@ from fidus_desktop.domain.fees import FeesOwed
 from fidus_desktop.domain.fx import FxQuote, FxRateMissing
 from fidus_desktop.domain.nav_derivation import ClassInput, ClassNav, NavDerivationError, derive_class_navs
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import parse_date
 from fidus_desktop.services.portfolio.fees import FeeService
@@ -32,6 +32,7 @@ from fidus_desktop.services.portfolio.holdings import HoldingsService, Valuation
 from fidus_desktop.services.portfolio.ledgers import Ledgers
 from fidus_desktop.services.portfolio.nav import NavPoint, NavService
 from fidus_desktop.store.errors import ConcurrencyError
+from fidus_desktop.store.port import Document
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,9 @@ class NavDerivationService(Service):
                 raise ValidationError({"reason": f"{codes} already have a NAV on {derivation.on}; give a reason "
                                                  "to correct them with the derived values."})
             why = self.required_text(reason, "reason", "A reason for the correction", max_length=500)
-        saved = []
-        with self.changing(actor, Permission.NAV_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> list[Document]:
+            saved = []
             for c in changed:
                 value = c.share.nav_per_unit
                 if value is None:  # never: ``changes_stored`` means a derived value; this tells the type checker
@@ -189,4 +191,6 @@ class NavDerivationService(Service):
                 "nav_date": derivation.on, "holdings": derivation.holdings, "cash": derivation.cash,
                 "fees": derivation.fees, "net": derivation.net, "stale": derivation.stale,
                 "navs": {c.share.code: c.share.nav_per_unit for c in derivation.classes}})
-        return [NavPoint.from_doc(d) for d in saved]
+            return saved
+
+        return [NavPoint.from_doc(d) for d in self.change(actor, Permission.NAV_MANAGE, write)]

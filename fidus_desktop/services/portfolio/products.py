@@ -17,7 +17,7 @@ from typing import Any
 from fidus_desktop.domain import fixed_yield as fy
 from fidus_desktop.domain.money import Money
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import parse_choice, parse_code, parse_currency, parse_date, parse_decimal
 from fidus_desktop.services.portfolio.ledgers import Ledgers
@@ -99,11 +99,15 @@ class ProductService(Service):
     def define_terms(self, actor: Actor, product_code: Any, name: Any, **terms: Any) -> fy.ProductTerms:
         """Add the next version of a product's terms (version 1 for a new product)."""
         code = parse_code(product_code, "product_code", "The product code")
-        with self.changing(actor, Permission.PRODUCTS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             latest = self.terms.find_one({"product_code": code}, sort=[("version_no", -1)])
             doc = self.terms_doc(code, name, version_no=(latest["version_no"] + 1 if latest else 1), **terms)
             stored = self.terms.insert(doc)
             rec.record("product_terms.define", "product_terms", stored["_id"], before=latest, after=stored)
+            return stored
+
+        stored = self.change(actor, Permission.PRODUCTS_MANAGE, write)
         return terms_from_doc(stored)
 
     def current_terms(self, product_code: str, version: int | None = None) -> fy.ProductTerms:
@@ -141,11 +145,15 @@ class ProductService(Service):
                invited: bool = False) -> fy.Investment:
         """Sell the current terms of a product to an investor and book the principal into its cash book."""
         doc = self.investment_doc(investor_id, product_code, principal, start_date, invited=invited)
-        with self.changing(actor, Permission.PRODUCTS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             stored = self.investments.insert(doc)
             self.ledgers.add_cash(doc["start_date"], "principal_in", doc["principal"], doc["currency"],
                                   product_code=doc["product_code"], investor_id=investor_id)
             rec.record("investment.create", "investment", stored["_id"], after=stored)
+            return stored
+
+        stored = self.change(actor, Permission.PRODUCTS_MANAGE, write)
         return self._investment(stored)
 
     def _investment(self, doc: Document) -> fy.Investment:

@@ -23,7 +23,7 @@ from fidus_desktop.domain.rebalancing import (
     propose_rebalance,
 )
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import parse_choice, parse_decimal
 from fidus_desktop.services.portfolio.holdings import CASH_CLASS, HoldingsService
@@ -53,13 +53,16 @@ class RebalancingService(Service):
                "level": parse_choice(level, tuple(TargetLevel), "level", "The target level"),
                "tolerance": parse_decimal(tolerance, "tolerance", "The tolerance", minimum=0),
                "updated_at": self.now()}
-        with self.changing(actor, Permission.FUNDS_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.targets.find_one({"fund_id": fund_id})
             self.targets.upsert_many([doc], ["fund_id"])
             after = self.targets.find_one({"fund_id": fund_id})
             assert after is not None
             rec.record("rebalance_targets.set", "rebalance_targets", after["_id"], before=before, after=after)
-        return after
+            return after
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)
 
     def propose(self, actor: Actor, fund_id: str, on: date, *, mode: Any = "both", min_trade: Any = "0"
                 ) -> RebalanceProposal:

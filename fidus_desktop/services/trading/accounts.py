@@ -25,7 +25,7 @@ from fidus_desktop.domain.money import Money, MoneyError, check_currency, to_dec
 from fidus_desktop.domain.trading.alerts import AlertThresholds
 from fidus_desktop.integrations.mt5.timezones import policy_from_config
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.documents import ACCOUNTS
 from fidus_desktop.store.errors import DuplicateKey
@@ -234,12 +234,16 @@ class Mt5AccountService(Service):
     def create(self, actor: Actor, data: Mt5AccountInput, password: str | None = None) -> Mt5Account:
         """Add an account; ``password`` (optional) goes to the keyring only after the record is stored."""
         doc = validate_account(data)
-        with self.changing(actor, Permission.MT5_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             try:
                 stored = self.accounts.insert(doc)
             except DuplicateKey:
                 raise ValidationError({"login": f"MT5 account {data.login} is already set up."}) from None
             rec.record("mt5_account.create", ACCOUNTS, stored["_id"], after=stored)
+            return stored
+
+        stored = self.change(actor, Permission.MT5_MANAGE, write)
         self._warn_unchecked(stored["terminal_path"])
         if password:
             self.set_password(actor, data.login, password)
@@ -248,20 +252,28 @@ class Mt5AccountService(Service):
     def update(self, actor: Actor, data: Mt5AccountInput, *, expected_version: int) -> Mt5Account:
         """Change an account (the login itself is the key and cannot change)."""
         doc = validate_account(data)
-        with self.changing(actor, Permission.MT5_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require(data.login)
             after = self.accounts.update(before["_id"], doc, expected_version=expected_version)
             rec.record("mt5_account.update", ACCOUNTS, after["_id"], before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.MT5_MANAGE, write)
         self._warn_unchecked(after["terminal_path"])
         return Mt5Account.from_doc(after)
 
     def set_terminal_path(self, actor: Actor, login: int, path: str) -> Mt5Account:
         """Give ``login`` its own MT5 installation, or ``""`` to poll it on the shared terminal again (audited)."""
         checked = check_terminal_path(path)
-        with self.changing(actor, Permission.MT5_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self._require(login)
             after = self.accounts.update(before["_id"], {"terminal_path": checked}, expected_version=before["version"])
             rec.record("mt5_account.set_terminal_path", ACCOUNTS, after["_id"], before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.MT5_MANAGE, write)
         self._warn_unchecked(checked)
         return Mt5Account.from_doc(after)
 
@@ -269,10 +281,14 @@ class Mt5AccountService(Service):
         """Store the trading password in the keyring; the audit entry says *that* it changed, never the value."""
         if not isinstance(password, str) or not password:
             raise ValidationError({"password": "The MT5 password is empty; type the account's trading password."})
-        with self.changing(actor, Permission.MT5_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             doc = self._require(login)
             rec.record("mt5_account.set_password", ACCOUNTS, doc["_id"])
+            # Inside the change, so a keyring failure keeps no audit entry; a change run again sets the same value.
             self.secrets.set(password_name(login), password)
+
+        self.change(actor, Permission.MT5_MANAGE, write)
 
     @staticmethod
     def _warn_unchecked(path: str) -> None:

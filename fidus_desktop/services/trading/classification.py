@@ -108,7 +108,8 @@ class ClassificationService(Service):
         except RuleError as exc:
             raise ValidationError({"rules": str(exc)}) from None
         config = [rule_to_config(r) for r in rules.rules]
-        with self.changing(actor, Permission.MT5_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> int:
             before = self.settings.find_one({"key": RULES_KEY})
             if before is None:
                 after = self.settings.insert({"key": RULES_KEY, "rules": config})
@@ -116,6 +117,8 @@ class ClassificationService(Service):
                 after = self.settings.update(before["_id"], {"rules": config}, expected_version=before["version"])
             rec.record("mt5.balance_rules.set", TRADING_SETTINGS, after["_id"], before=before, after=after)
             return self._reclassify(rules)
+
+        return self.change(actor, Permission.MT5_MANAGE, write)
 
     def _reclassify(self, rules: BalanceRules) -> int:
         """Re-apply comment rules to balance deals (items without ``kind`` predate other kinds: balance)."""
@@ -198,7 +201,8 @@ class ClassificationService(Service):
                                                f"{', '.join(c.value for c in BalanceCategory)}."}) from None
         if chosen is BalanceCategory.UNCLASSIFIED:
             raise ValidationError({"category": "Choose what the deal was; 'unclassified' is not a decision."})
-        with self.changing(actor, Permission.MT5_MANAGE) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.items.find_one({"login": login, "ticket": ticket})
             if before is None:
                 raise ValidationError({"ticket": f"Deal {ticket} of account {login} is not a known balance deal."})
@@ -207,6 +211,9 @@ class ClassificationService(Service):
                 "resolved_by": actor.username, "resolved_at": self.now(), "note": note.strip(),
             }, expected_version=before["version"])
             rec.record("mt5.balance_deal.resolve", BALANCE_CLASSES, after["_id"], before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.MT5_MANAGE, write)
         return BalanceItem.from_doc(after)
 
     # -- for analytics and reconciliation --------------------------------------------------------

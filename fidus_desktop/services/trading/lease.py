@@ -59,8 +59,7 @@ class SyncLeaseService(Service):
     def acquire(self, login: int, holder: str, duration: timedelta) -> None:
         """Take or renew the lease of ``login`` for ``holder``; :class:`SyncedElsewhere` when someone else has it."""
         try:
-            with self.store.transaction():
-                self._take(login, holder, duration)
+            self.store.atomic(lambda: self._take(login, holder, duration))
         except (ConcurrencyError, DuplicateKey):  # another poller took it in the same instant
             doc = self.leases.find_one({"login": login})
             if doc is None or doc["holder"] != holder:
@@ -72,9 +71,12 @@ class SyncLeaseService(Service):
 
     def release(self, holder: str) -> None:
         """Give up every lease ``holder`` has (the poller stopped)."""
-        with self.store.transaction():
+
+        def release() -> None:
             for doc in self.leases.find({"holder": holder}):
                 self.leases.delete(doc["_id"], expected_version=doc["version"])
+
+        self.store.atomic(release)
 
     def current(self, login: int) -> Lease | None:
         doc = self.leases.find_one({"login": login})

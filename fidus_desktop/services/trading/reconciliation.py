@@ -25,7 +25,7 @@ from enum import StrEnum
 from fidus_desktop.domain.trading.balance_rules import BalanceCategory
 from fidus_desktop.domain.trading.models import Deal
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import Service, ServiceContext, ValidationError
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.trading.accounts import Mt5Account, Mt5AccountService
 from fidus_desktop.services.trading.classification import ClassificationService
@@ -148,7 +148,8 @@ class ReconciliationService(Service):
         if key.startswith(MismatchKind.NEEDS_CLASSIFICATION.value):
             raise ValidationError({"key": "An unclassified balance deal is not explained but classified: choose its "
                                           "category in the review queue."})
-        with self.changing(actor, Permission.MT5_RECONCILE) as rec:
+
+        def write(rec: ChangeRecorder) -> None:
             before = self.notes.find_one({"key": key})
             changes = {"note": text, "explained_by": actor.username, "explained_at": self.now()}
             if before is None:
@@ -156,6 +157,8 @@ class ReconciliationService(Service):
             else:
                 after = self.notes.update(before["_id"], changes, expected_version=before["version"])
             rec.record("mt5.reconciliation.explain", NOTES, after["_id"], before=before, after=after)
+
+        self.change(actor, Permission.MT5_RECONCILE, write)
 
     def reconcile(
         self,

@@ -220,7 +220,8 @@ class RiskService(Service):
 
     def acknowledge(self, actor: Actor, alert_id: str) -> AlertRecord:
         """Someone has seen the alert and is dealing with it (audited; the alert stays until it clears)."""
-        with self.changing(actor, Permission.ALERTS_ACK) as rec:
+
+        def write(rec: ChangeRecorder) -> Document:
             before = self.alerts.get(alert_id)
             if before is None:
                 raise ValidationError({"alert_id": f"No alert {alert_id}; it may have been removed."})
@@ -231,4 +232,7 @@ class RiskService(Service):
                                                        "acknowledged_at": self.now()},
                                        expected_version=before["version"])
             rec.record("mt5.alert.acknowledge", ALERTS, after["_id"], before=before, after=after)
+            return after
+
+        after = self.change(actor, Permission.ALERTS_ACK, write)
         return AlertRecord.from_doc(after)
