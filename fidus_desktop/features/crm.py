@@ -31,7 +31,8 @@ def google_service(w: Wiring) -> GoogleService:
 
     return GoogleService(w.ctx, w.services.crm_outbox, GoogleConnector(w.setting("google.oauth_client_file"),
                                                                        w.secrets),
-                         settings=w.settings, investors=w.services.portfolio.investors)
+                         settings=w.settings, investors=w.services.portfolio.investors,
+                         activities=w.services.crm_activities)
 
 
 CRM = Feature(

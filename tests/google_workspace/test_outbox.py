@@ -187,6 +187,30 @@ def test_a_meeting_invites_the_prospect_with_meet_and_can_be_moved_and_cancelled
     assert sorted(kinds) == ["meeting", "meeting cancelled", "meeting moved"]
 
 
+def test_a_meeting_is_also_planned_as_an_activity_once(office: GoogleOffice) -> None:
+    """The issue: a meeting shows "in the timeline and as an activity"; asking again queues nothing new."""
+    start = datetime(2026, 3, 9, 10, tzinfo=UTC)
+    for _ in range(2):
+        office.google.schedule_meeting(office.manager, office.prospect_id, "Introduction", start,
+                                       start.replace(hour=11))
+    activities = office.ctx.services.crm_activities.for_record(office.manager, prospect_id=office.prospect_id)
+    meetings = [a for a in activities if a.kind == "meeting"]
+    assert [(m.title, m.due, m.status) for m in meetings] == [("Introduction", start, "open")]
+
+
+def test_a_refused_activity_leaves_no_invitation_queued(office: GoogleOffice,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise ValidationError({"due": "refused"})
+
+    monkeypatch.setattr(office.ctx.services.crm_activities, "record_meeting", refuse)
+    start = datetime(2026, 3, 9, 10, tzinfo=UTC)
+    with pytest.raises(ValidationError):
+        office.google.schedule_meeting(office.manager, office.prospect_id, "Introduction", start,
+                                       start.replace(hour=11))
+    assert office.ctx.services.crm_outbox.list(office.manager) == []
+
+
 @pytest.mark.parametrize(("values", "field"), [
     ({"summary": "", "end_hour": 11}, "summary"), ({"summary": "x", "end_hour": 9}, "end"),
     ({"summary": "x", "end_hour": 11, "time_zone": "Mars/Base"}, "time_zone")])

@@ -76,7 +76,8 @@ def google_office(tmp_path: Path, secrets: SecretStore, *, connected: bool = Tru
         manager = ctx.services.users.create_user(admin, "maria", ADMIN_PASSWORD, Role.PORTFOLIO_MANAGER).actor()
         connector = FakeConnector()
         ctx.services.google = GoogleService(ctx.services.ctx, ctx.services.crm_outbox, connector,
-                                             investors=ctx.services.portfolio.investors)
+                                             investors=ctx.services.portfolio.investors,
+                                             activities=ctx.services.crm_activities)
         prospect = ctx.services.prospects.create(manager, {
             "first_name": "Anna", "last_name": "Muster", "organisation": "Muster AG", "email": "anna@example.com",
             "country": "DE", "expected_amount": "250000", "currency": "EUR", "next_step": "send the proposal"})

@@ -219,8 +219,20 @@ class ActivityService(Service):
         found = by_number or investors.get(actor, str(investor))
         return self._log(actor, values, done, None, found.investor_id, actor.username)
 
+    def record_meeting(self, actor: Actor, party_kind: str, party_id: str, title: str, start: datetime) -> Activity:
+        """The meeting a Calendar invitation was queued for, as a planned activity on the prospect or investor
+        (so My day, reminders and the timeline show it). Called inside the invitation's own change, under its
+        permission (``crm.google``): whoever may invite may note the meeting."""
+        values = {"kind": ActivityKind.MEETING.value, "title": title, "due": start}
+        if party_kind == "prospect":
+            prospect = self.prospect_service.get(actor, party_id)
+            return self._log(actor, values, False, prospect.prospect_id, prospect.investor_id,
+                             prospect.owner or actor.username, permission=CrmPermission.GOOGLE)
+        return self._log(actor, values, False, None, party_id, actor.username, permission=CrmPermission.GOOGLE)
+
     def _log(self, actor: Actor, values: Mapping[str, Any], done: bool, prospect_id: str | None,
-             investor_id: str | None, default_assignee: str) -> Activity:
+             investor_id: str | None, default_assignee: str,
+             permission: CrmPermission = CrmPermission.MANAGE) -> Activity:
         doc = self._activity_doc(values, default_assignee=default_assignee)
         now = self.now()
         doc.update({"prospect_id": prospect_id, "investor_id": investor_id, "created_at": now,
@@ -234,7 +246,7 @@ class ActivityService(Service):
             self._follow_up(rec, prospect_id)
             return stored
 
-        stored = self.change(actor, CrmPermission.MANAGE, write)
+        stored = self.change(actor, permission, write)
         return Activity.from_doc(stored)
 
     def _follow_up(self, rec: ChangeRecorder, prospect_id: str | None) -> None:

@@ -21,7 +21,7 @@ import mimetypes
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fidus_desktop.config.settings import Settings
@@ -41,6 +41,9 @@ from fidus_desktop.services.crm.outbox import DrainReport, Executor, JobKind, Ou
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio.investors import Investor, InvestorService
 from fidus_desktop.store.port import Document
+
+if TYPE_CHECKING:
+    from fidus_desktop.services.crm.activities import ActivityService
 
 ACCOUNTS = "crm_google_accounts"
 MAIL = "crm_mail"  # messages exchanged with a party, read from Gmail (headers and snippet)
@@ -146,9 +149,12 @@ def message_id(key: str) -> str:
 class GoogleService(Service):
     def __init__(self, ctx: ServiceContext, outbox: Outbox, connector: Connector,
                  workspace_for: Callable[[str], GoogleWorkspace] | None = None,
-                 settings: Settings | None = None, investors: InvestorService | None = None) -> None:
+                 settings: Settings | None = None, investors: InvestorService | None = None,
+                 activities: ActivityService | None = None) -> None:
+        """``activities``: when given, a meeting queued for Calendar is also planned as an activity."""
         super().__init__(ctx)
         self.investors = investors
+        self.activities = activities
         self.outbox = outbox
         self.connector = connector
         self.settings = settings
@@ -295,8 +301,15 @@ class GoogleService(Service):
         key = "calendar:" + _digest(party_id, start.isoformat(), summary)
         payload = {"event_id": event_id(key), "summary": summary, "description": description or "",
                    "start": start, "end": end, "time_zone": time_zone, "attendees": [party.email]}
-        return self.outbox.enqueue(actor, JobKind.MEETING, key, payload, party_id=party_id,
-                                   summary=f"Meeting: {summary}, {_local(start, time_zone)}")
+
+        def queue() -> tuple[OutboxJob, bool]:  # the invitation and its activity together, or neither
+            queued = self.outbox.enqueue(actor, JobKind.MEETING, key, payload, party_id=party_id,
+                                         summary=f"Meeting: {summary}, {_local(start, time_zone)}")
+            if queued[1] and self.activities is not None:
+                self.activities.record_meeting(actor, party.kind, party_id, summary, start)
+            return queued
+
+        return self.store.atomic(queue)
 
     def reschedule_meeting(self, actor: Actor, job_id: str, start: datetime, end: datetime,
                            time_zone: str = "UTC") -> tuple[OutboxJob, bool]:
