@@ -27,6 +27,7 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.integrations.mt5 import DEFAULT_ACCOUNTS
 from tests.support.cli_policy import no_mfa_required
 from tests.support.portfolio_office import ADMIN, D2, build_office, holdings
+from tests.support.readiness import make_ready
 from tests.support.simulated_accounts import sim_account_input
 from tests.support.users import ADMIN_PASSWORD
 
@@ -53,7 +54,8 @@ class Operation:
 
 
 def base_office(tmp_path: Path) -> Path:
-    """The portfolio office with 150 more investors holding units, administrator alice and one MT5 account."""
+    """The portfolio office with 150 more investors holding units (ready to invest), administrator alice and
+    one MT5 account."""
     office = build_office(tmp_path)
     holdings(office)
     services = office.services
@@ -64,6 +66,7 @@ def base_office(tmp_path: Path) -> Path:
         office.p.investors.open_account(investor.investor_id, office.eur.class_id, office.fund.fund_id)
         office.p.ledgers.add_units(D2, office.eur.class_id, investor.investor_id, Decimal(10 + number),
                                    "subscription")
+        make_ready(services, investor.investor_id)  # the import subscribes for them: the readiness gate
     for sim in DEFAULT_ACCOUNTS:  # synced one after the other: a kill can land between two accounts
         services.trading.accounts.create(ADMIN, sim_account_input(sim.login), password=sim.password)
     services.ctx.store.close()
