@@ -71,6 +71,7 @@ def outcome(services: Services, store: MongoStore) -> tuple[list[str], dict[str,
     return actions, counts
 
 
+@pytest.mark.slow  # about 14 s: an office day replayed three times with faults
 def test_every_change_lands_once_when_the_server_rolls_transactions_back_at_random() -> None:
     with office_services() as (services, store):
         office_day(services)

@@ -40,6 +40,8 @@ from fidus_desktop.store.sqlite import SqliteStore
 from tests.support.clock import FakeClock
 from tests.support.simulated_accounts import RECENT_ACCOUNTS, SIM_NOW, sim_account_input
 
+pytestmark = pytest.mark.slow  # about 50 s together: each test drives the simulated terminal through hours
+
 ALPHA = RECENT_ACCOUNTS[0]
 PM = Actor("u-pm", "maria.costa", Role.PORTFOLIO_MANAGER, "ws-1")
 
