@@ -183,3 +183,17 @@ def test_the_summary_bar_shows_the_accounts_figures_with_currency(
     assert f"<b>Equity</b> {figures.equity:,.2f} {figures.currency}" in text
     assert "<b>Margin level</b>" in text
     assert f"<b>Floating P&amp;L</b> {figures.profit:+,.2f} {figures.currency}" in text
+
+
+def test_every_position_column_fits_a_1366_px_window(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    view = open_tab(qtbot, session, terminal)
+    view.resize(1366 - 16, 728 - 60)  # the tab page inside a maximised window on a 1366×768 screen
+    qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
+    assert view.shutdown()
+    table = view.positions_view
+    qtbot.waitUntil(lambda: table.horizontalHeader().length() > 0)
+    header = table.horizontalHeader()
+    widest = {view.positions.headerData(c, Qt.Orientation.Horizontal): header.sectionSize(c)
+              for c in range(header.count())}
+    assert header.length() <= table.viewport().width(), widest  # no horizontal scrolling: SL … Commission, Profit
