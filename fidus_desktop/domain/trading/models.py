@@ -99,6 +99,9 @@ class Position:
     magic: int = 0
     comment: str = ""
     digits: int | None = None  # decimals the symbol is quoted with (None: the terminal did not say)
+    # MT5 reports no commission on a position, only on its deals: the sum of the stored deals' commissions with
+    # this position id, filled in by ``DealQueryService.open_positions``; None: no deal of it stored yet (never 0).
+    commission: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

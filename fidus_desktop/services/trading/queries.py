@@ -15,7 +15,7 @@ such queries page by offset.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -100,7 +100,19 @@ class DealQueryService(Service):
     def open_positions(self, actor: Actor, login: int) -> list[Position]:
         """The open positions of ``login`` as of the last poll that stored them (any workstation's poller)."""
         require(actor, Permission.MT5_READ)
-        return [position_from_doc(d) for d in self.positions.find({"login": login}, sort=[("ticket", 1)])]
+        positions = [position_from_doc(d) for d in self.positions.find({"login": login}, sort=[("ticket", 1)])]
+        commissions = self.position_commissions(login, [p.identifier for p in positions])
+        return [replace(p, commission=commissions.get(p.identifier)) for p in positions]
+
+    def position_commissions(self, login: int, position_ids: list[int]) -> dict[int, Decimal]:
+        """Per position id, the exact sum of the commissions of the stored deals of ``login`` with that id
+        (MT5 keeps commission on deals only). An id without a stored deal is absent, not 0: its opening deal
+        arrives with the next deals sync, and a commission not known yet must not read as none charged."""
+        if not position_ids:
+            return {}
+        groups = self.deals.group_totals({"login": login, "position_id": {"$in": position_ids}},
+                                         ["position_id"], "commission")
+        return {group.key[0]: group.total for group in groups}
 
     def count_deals(self, actor: Actor, deal_filter: DealFilter) -> int:
         require(actor, Permission.MT5_READ)

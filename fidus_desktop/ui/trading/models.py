@@ -35,6 +35,11 @@ def amount(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
+def commission(value: Decimal | None) -> str:
+    """A position's commission; "—" while none of its deals is stored yet (unknown, which is not 0.00)."""
+    return "—" if value is None else amount(value)
+
+
 def quoted(price: Decimal, digits: int | None) -> str:
     """A price with the symbol's digits (``1.33900``, not ``1.339``); as stored when they are unknown."""
     return f"{price:.{digits}f}" if digits is not None else f"{price}"
@@ -101,6 +106,7 @@ POSITION_COLUMNS: list[Column[Position]] = [
     Column("SL", lambda p: quoted(p.sl, p.digits) if p.sl else "", align=RIGHT, value=lambda p: p.sl or None),
     Column("TP", lambda p: quoted(p.tp, p.digits) if p.tp else "", align=RIGHT, value=lambda p: p.tp or None),
     Column("Swap", lambda p: amount(p.swap), align=RIGHT, value=lambda p: p.swap),
+    Column("Commission", lambda p: commission(p.commission), align=RIGHT, value=lambda p: p.commission),
     Column("Profit", lambda p: amount(p.profit), align=RIGHT, value=lambda p: p.profit),
     Column("Currency", lambda p: p.currency),
 ]

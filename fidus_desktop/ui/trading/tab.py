@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.domain.trading.balance_rules import BalanceCategory
+from fidus_desktop.domain.trading.exposure import n_positions
 from fidus_desktop.domain.trading.models import AccountSnapshot, Position
 from fidus_desktop.services.changes import EVERYTHING, MT5_ACCOUNTS, MT5_BALANCE_CLASSES, MT5_SYNC
 from fidus_desktop.services.permissions import Permission, allowed
@@ -224,13 +225,15 @@ class TradingView(QWidget):
         if not records:
             self.positions_total.setText("" if self.selected_account() is None else "No open positions.")
             return
-        totals: dict[str, tuple[Decimal, Decimal]] = {}
+        totals: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
         for p in records:
-            profit, swap = totals.get(p.currency, (Decimal(0), Decimal(0)))
-            totals[p.currency] = (profit + p.profit, swap + p.swap)
-        sums = "; ".join(f"profit {amount(profit)}, swap {amount(swap)} {currency}"
-                         for currency, (profit, swap) in totals.items())
-        self.positions_total.setText(f"{len(records)} open · {sums}")
+            profit, swap, charged = totals.get(p.currency, (Decimal(0), Decimal(0), Decimal(0)))
+            totals[p.currency] = (profit + p.profit, swap + p.swap, charged + (p.commission or 0))
+        sums = "; ".join(f"profit {amount(profit)}, swap {amount(swap)}, commission {amount(charged)} {currency}"
+                         for currency, (profit, swap, charged) in totals.items())
+        unknown = sum(p.commission is None for p in records)
+        pending = f" (commission not known yet for {n_positions(unknown)}: no deal stored)" if unknown else ""
+        self.positions_total.setText(f"{len(records)} open · {sums}{pending}")
 
     def _export(self, name: str, view: QTableView, title: str) -> QToolButton:
         """Copy and export for ``view`` (context menu, Ctrl+C); the Export button for its bar."""
@@ -463,7 +466,9 @@ class TradingView(QWidget):
         account = self.selected_account()
         if account is not None and account.login == login:
             self.summary.setText(summary_text(AccountFigures.of(snapshot)))
-            self.positions.set_records(positions)
+            # The poll stored these positions before signalling; re-read through the service, which adds each
+            # one's commission from the stored deals (the terminal's position record has none).
+            self.refresh_positions(login)
             self.chart.add_point(snapshot.time, snapshot.equity)
             self.refresh_alerts(login)
             self.exposure_panel.data_arrived()

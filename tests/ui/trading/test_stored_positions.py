@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.domain.trading.models import Position, Side
@@ -30,7 +33,8 @@ def store_poll(session: UiSession, positions: list[Position]) -> None:
     trading.sync.record_poll(session.actor, account, Poll(snapshot("10000"), positions))
 
 
-def test_a_reader_who_cannot_sync_sees_stored_positions_and_their_updates(qtbot: QtBot, session: UiSession) -> None:
+def test_a_reader_who_cannot_sync_sees_stored_positions_and_their_updates(
+        qtbot: QtBot, session: UiSession, tmp_path: Path) -> None:
     store_poll(session, [position(1, "EURUSD"), position(2, "XAUUSD")])
     officer = session.services.users.create_user(session.actor, "james", "a long enough password 123",
                                                  "compliance_officer").actor()
@@ -41,6 +45,14 @@ def test_a_reader_who_cannot_sync_sees_stored_positions_and_their_updates(qtbot:
     assert view.selected_account().login == 5001001  # type: ignore[union-attr]
     assert [(p.ticket, p.symbol) for p in view.positions.records] == [(1, "EURUSD"), (2, "XAUUSD")]
     assert "as last stored" in view.positions_label.text()
+    column = [view.positions.headerData(c, Qt.Orientation.Horizontal)
+              for c in range(view.positions.columnCount())].index("Commission")
+    assert view.positions.index(0, column).data() == "—", "no deal of the position stored yet: unknown, not 0.00"
+    assert "commission not known yet for 2 positions" in view.positions_total.text()
+    view.exports["positions"].export(tmp_path / "positions.csv")
+    with (tmp_path / "positions.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [row[rows[0].index("Commission")] for row in rows[1:]] == ["—", "—"]
 
     store_poll(session, [position(2, "XAUUSD"), position(3, "GBPUSD")])  # another workstation's poller
     qtbot.waitUntil(lambda: [p.ticket for p in view.positions.records] == [2, 3], timeout=5_000)

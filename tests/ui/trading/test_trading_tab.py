@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -142,15 +144,30 @@ def test_roles_without_sync_see_stored_data_and_clients_see_no_trading(
 
 
 def test_positions_show_every_column_and_their_totals(
-        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal, tmp_path: Path) -> None:
     view = open_tab(qtbot, session, terminal)
     qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
     assert view.shutdown()
     headers = [view.positions.headerData(c, Qt.Orientation.Horizontal) for c in range(view.positions.columnCount())]
-    assert {"SL", "TP", "Swap", "Profit"} <= set(headers)
+    assert {"SL", "TP", "Swap", "Commission", "Profit"} <= set(headers)
     stored_rows = list(session.services.trading.sync.positions.find({"login": 5001001}))
     profit = sum(Decimal(str(d["profit"])) for d in stored_rows)
     assert view.positions_total.text().startswith(f"{len(stored_rows)} open · profit {profit:,.2f}, swap ")
+    # Commission: from the stored deals with each position's id, summed here independently of the service.
+    deals = session.services.trading.sync.deals.find({"login": 5001001}, projection=["position_id", "commission"])
+    charged = {d["identifier"]: sum((x["commission"] for x in deals if x["position_id"] == d["identifier"]),
+                                    Decimal(0)) for d in stored_rows}
+    column = headers.index("Commission")
+    shown = [view.positions.index(row, column).data() for row in range(view.positions.rowCount())]
+    assert shown == [f"{charged[p.identifier]:,.2f}" for p in view.positions.records]
+    assert any(charged.values()), "the simulator charges commission on opening deals"
+    total = sum(charged.values(), Decimal(0))
+    assert f"commission {total:,.2f} USD" in view.positions_total.text()
+    view.exports["positions"].export(tmp_path / "positions.csv")
+    with (tmp_path / "positions.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [Decimal(row[rows[0].index("Commission")]) for row in rows[1:]] == \
+        [charged[p.identifier] for p in view.positions.records]
 
 
 def test_the_summary_bar_shows_the_accounts_figures_with_currency(
@@ -166,3 +183,17 @@ def test_the_summary_bar_shows_the_accounts_figures_with_currency(
     assert f"<b>Equity</b> {figures.equity:,.2f} {figures.currency}" in text
     assert "<b>Margin level</b>" in text
     assert f"<b>Floating P&amp;L</b> {figures.profit:+,.2f} {figures.currency}" in text
+
+
+def test_every_position_column_fits_a_1366_px_window(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+    view = open_tab(qtbot, session, terminal)
+    view.resize(1366 - 16, 728 - 60)  # the tab page inside a maximised window on a 1366×768 screen
+    qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
+    assert view.shutdown()
+    table = view.positions_view
+    qtbot.waitUntil(lambda: table.horizontalHeader().length() > 0)
+    header = table.horizontalHeader()
+    widest = {view.positions.headerData(c, Qt.Orientation.Horizontal): header.sectionSize(c)
+              for c in range(header.count())}
+    assert header.length() <= table.viewport().width(), widest  # no horizontal scrolling: SL … Commission, Profit
