@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, fail, print_table, read_bytes
 from fidus_desktop.domain.compliance.kyc import checklist_to_data
@@ -35,8 +36,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_versions(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         versions = ctx.services.kyc_checklists.versions(actor, args.kind)
-    rows = [{"version": v.version, "saved_at": v.saved_at, "saved_by": v.saved_by, "reason": v.reason,
-             "changes": list(v.changes)} for v in versions]
+    rows: list[dict[str, Any]] = [{"version": v.version, "saved_at": v.saved_at, "saved_by": v.saved_by,
+                                   "reason": v.reason, "changes": list(v.changes)} for v in versions]
     if args.json:
         emit_json(rows)
     elif not rows:
