@@ -1,7 +1,8 @@
 """KYC cases: the checklist an investor's file must complete, each item's status and expiry, and when a case
 may be approved.
 
-Checklists are data an admin edits (``Requirement``); the defaults below follow the issue: identity, proof of
+Checklists are data an admin edits (``Requirement``, read from JSON by ``checklist_from_data``; stored as
+versions by ``services.compliance.checklists``); the shipped defaults below follow the issue: identity, proof of
 address no older than 3 months, source of funds and of wealth, bank statement and suitability for people;
 incorporation, registers of directors and shareholders, beneficial owners, good standing and signatories for
 companies. An item goes missing → received → approved, or rejected / revision requested with a reason. An item
