@@ -129,3 +129,16 @@ def test_the_json_form_round_trips() -> None:
         assert checklist_from_data(kind, checklist_to_data(shipped)) == shipped
     with pytest.raises(KycError, match="Item 2"):
         checklist_from_data("individual", [{"code": "a", "label": "A"}, ["b"]])
+
+
+def test_two_editors_saving_at_once_the_second_is_told_and_nothing_is_lost(
+    app_context: AppContext, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checklists = app_context.services.kyc_checklists
+    checklists.save(admin, "individual", SHORT, "first editor")
+    # the second editor read the list before the first saved: it also computes version 1
+    monkeypatch.setattr("fidus_desktop.services.compliance.checklists._latest", lambda collection, kind: None)
+    with pytest.raises(ValidationError, match="Someone saved a new individual checklist meanwhile"):
+        checklists.save(OLGA, "individual", SHORT[:2], "second editor")
+    assert [d["reason"] for d in saved_docs(app_context)] == ["first editor"]
+    assert len([d for d in app_context.store.collection("audit").find() if d["action"] == "kyc.checklist"]) == 1

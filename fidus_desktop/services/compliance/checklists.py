@@ -27,6 +27,7 @@ from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext,
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.permissions import require
 from fidus_desktop.services.portfolio.investors import INVESTOR_KINDS
+from fidus_desktop.store.errors import DuplicateKey
 from fidus_desktop.store.port import Collection, Document
 
 CHECKLISTS = "kyc_checklists"
@@ -134,4 +135,8 @@ class ChecklistService(Service):
                               "changes": changes, "reason": why})
             return stored
 
-        return ChecklistVersion.from_doc(self.change(actor, KycPermission.CHECKLIST, write))
+        try:
+            return ChecklistVersion.from_doc(self.change(actor, KycPermission.CHECKLIST, write))
+        except DuplicateKey:  # another save of this kind took the number first (two editors at once)
+            raise ValidationError({"checklist": f"Someone saved a new {chosen} checklist meanwhile; see "
+                                                f"`fidus kyc checklists show {chosen}` and save again."}) from None
