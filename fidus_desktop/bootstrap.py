@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.backup import BackupService
     from fidus_desktop.services.changes import ChangeFeed
     from fidus_desktop.services.cli_sessions import CliSessionService
+    from fidus_desktop.services.compliance.checklists import ChecklistService
     from fidus_desktop.services.compliance.investigations import InvestigationService
     from fidus_desktop.services.compliance.investor_file import InvestorFileService
     from fidus_desktop.services.compliance.kyc import KycService
@@ -128,6 +129,7 @@ class Services:
     crm_mail_templates: MailTemplateService
     restore_approvals: RestoreApprovals
     key_enrolments: KeyEnrolments
+    kyc_checklists: ChecklistService
 
     def __init__(
         self, ctx: ServiceContext, settings: Settings | None = None, secrets: SecretStore | None = None,

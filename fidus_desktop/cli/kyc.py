@@ -9,7 +9,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from fidus_desktop.cli import kyc_owners
+from fidus_desktop.cli import kyc_checklists, kyc_owners
 from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_json, fail, print_table, read_bytes
 from fidus_desktop.domain.compliance.kyc import ItemStatus
 from fidus_desktop.domain.compliance.risk import RiskInputs, model_to_dict
@@ -438,3 +438,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     agreement, override, score, *_register_model(sub)):
         add_actor_options(command)
     kyc_owners.register(sub)
+    kyc_checklists.register(sub)

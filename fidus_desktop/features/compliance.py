@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.services.compliance.checklists import ChecklistService
 from fidus_desktop.services.compliance.investigations import (
     INVESTIGATIONS,
     InvestigationPermission,
@@ -67,13 +68,15 @@ COMPLIANCE = Feature(
                                                    w.services.screening_lists, w.services.documents,
                                                    w.services.portfolio, w.services.kyc_ownership),
         "compliance_queue": lambda w: QueueService(w.ctx),
+        "kyc_checklists": lambda w: ChecklistService(w.ctx),
     },
     needs=("vault", "portfolio", "documents"),
     wire=wire,
-    permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE, K.MODEL, Q.READ, Q.MANAGE),
+    permissions=(S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE, K.MODEL, Q.READ, Q.MANAGE,
+                 K.CHECKLIST),
     grants={
         Role.COMPLIANCE_OFFICER: frozenset({S.READ, S.RUN, S.LISTS_IMPORT, S.DECIDE, K.READ, K.MANAGE, K.APPROVE,
-                                            K.MODEL, Q.READ, Q.MANAGE}),
+                                            K.MODEL, Q.READ, Q.MANAGE, K.CHECKLIST}),
         # onboarding sees whether an investor has an open alert and what its KYC file still lacks, and
         # records the documents received; approving is the compliance officers'
         Role.BACK_OFFICE: frozenset({S.READ, K.READ, K.MANAGE}),
@@ -91,5 +94,5 @@ COMPLIANCE = Feature(
     personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
                                                 OWNERSHIP_PERSONAL_DATA, READINESS_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
-               "investor_readiness", "kyc_risk_model", "investigation"),
+               "investor_readiness", "kyc_risk_model", "investigation", "kyc_checklist"),
 )

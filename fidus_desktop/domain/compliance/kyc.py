@@ -1,7 +1,8 @@
 """KYC cases: the checklist an investor's file must complete, each item's status and expiry, and when a case
 may be approved.
 
-Checklists are data an admin edits (``Requirement``); the defaults below follow the issue: identity, proof of
+Checklists are data an admin edits (``Requirement``, read from JSON by ``checklist_from_data``; stored as
+versions by ``services.compliance.checklists``); the shipped defaults below follow the issue: identity, proof of
 address no older than 3 months, source of funds and of wealth, bank statement and suitability for people;
 incorporation, registers of directors and shareholders, beneficial owners, good standing and signatories for
 companies. An item goes missing → received → approved, or rejected / revision requested with a reason. An item
@@ -79,6 +80,61 @@ DEFAULT_CHECKLIST: tuple[Requirement, ...] = (
     Requirement("good_standing", "Certificate of good standing", "corporate", max_age_days=92),
     Requirement("signatories", "Authorised signatories", "corporate"),
 )
+
+
+ITEM_FIELDS = {"code": str, "label": str, "required": bool, "expires": bool, "max_age_days": int}
+"""What a checklist item may hold (its JSON form): an unknown field is refused, not silently dropped."""
+MAX_AGE_LIMIT = 3660  # ten years: a longer "maximum age" is a typing mistake
+
+
+def checklist_to_data(requirements: Iterable[Requirement]) -> list[dict[str, object]]:
+    """A kind's checklist as JSON data (what ``fidus kyc checklists show`` prints and ``set`` reads)."""
+    return [{"code": r.code, "label": r.label, "required": r.required, "expires": r.expires,
+             "max_age_days": r.max_age_days} for r in requirements]
+
+
+def checklist_from_data(kind: str, data: object) -> tuple[Requirement, ...]:
+    """The checklist of investor ``kind`` read from JSON data (a list of items, or ``{"items": [...]}``),
+    checked: known fields, codes unique and lower-case, a label, a positive maximum age, at least one
+    required item. The message names the item and says how to fix it."""
+    if isinstance(data, dict) and set(data) <= {"kind", "items"} and "items" in data:
+        if data.get("kind", kind) != kind:
+            raise KycError(f"This checklist is for {data['kind']!r}, not {kind!r}.")
+        data = data["items"]
+    if not isinstance(data, list) or not data:
+        raise KycError("A checklist is a non-empty JSON list of items such as "
+                       '{"code": "identity", "label": "Identity document", "expires": true}.')
+    found: list[Requirement] = []
+    for n, raw in enumerate(data, 1):
+        found.append(_requirement(kind, n, raw, {r.code for r in found}))
+    if not any(r.required for r in found):
+        raise KycError("At least one item must be required; otherwise any case could be approved empty.")
+    return tuple(found)
+
+
+def _requirement(kind: str, n: int, raw: object, seen: set[str]) -> Requirement:
+    if not isinstance(raw, dict):
+        raise KycError(f"Item {n} is not a JSON object with a code and a label.")
+    where = f"Item {n} ({raw.get('code', 'no code')})"
+    unknown = sorted(set(raw) - set(ITEM_FIELDS))
+    if unknown:
+        raise KycError(f"{where}: unknown field(s) {', '.join(unknown)}; an item has {', '.join(ITEM_FIELDS)}.")
+    for name, kind_of in ITEM_FIELDS.items():
+        value = raw.get(name)
+        if value is not None and (type(value) is not kind_of):  # bool is not an int here, nor 1 a bool
+            raise KycError(f"{where}: {name} must be {'true or false' if kind_of is bool else kind_of.__name__}.")
+    code, label = str(raw.get("code") or "").strip(), str(raw.get("label") or "").strip()
+    if not code or not all(c.isascii() and (c.isalnum() or c == "_") for c in code) or code != code.lower():
+        raise KycError(f"{where}: the code must be lower-case letters, digits or _ (e.g. source_of_funds).")
+    if code in seen:
+        raise KycError(f"{where}: the code {code!r} appears twice; each item needs its own code.")
+    if not label:
+        raise KycError(f"{where}: give the label officers and investors read.")
+    age = raw.get("max_age_days")
+    if age is not None and not 0 < age <= MAX_AGE_LIMIT:
+        raise KycError(f"{where}: max_age_days must be between 1 and {MAX_AGE_LIMIT} (or left out).")
+    return Requirement(code, label, kind, bool(raw.get("required", True)), bool(raw.get("expires", False)),
+                       age)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fidus_desktop.domain.compliance.kyc import CaseStatus, Item, ItemStatus, checklist
+from fidus_desktop.domain.compliance.kyc import CaseStatus, Item, ItemStatus
 from fidus_desktop.domain.compliance.risk import Band
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder
@@ -39,7 +39,7 @@ OVERRIDE_DAYS = 90
 def approved_items(kind: str, kyc: KycService, today: date, n: int) -> list[Document]:
     """Every item of the kind's checklist approved, with plausible, current document dates."""
     items = []
-    for item in checklist(kind, kyc.requirements):
+    for item in kyc.checklist_of(kind):
         req = item.requirement
         issued = today - timedelta(days=20 + n % 60)
         items.append(item_doc(CaseItem(Item(
@@ -51,7 +51,7 @@ def approved_items(kind: str, kyc: KycService, today: date, n: int) -> list[Docu
 def incomplete_items(kind: str, kyc: KycService, today: date, n: int) -> list[Document]:
     """The first ``n % 3`` items of the checklist received (dated), the rest missing."""
     items = []
-    for i, item in enumerate(checklist(kind, kyc.requirements)):
+    for i, item in enumerate(kyc.checklist_of(kind)):
         req = item.requirement
         if i < n % 3:
             item = Item(req, ItemStatus.RECEIVED, today - timedelta(days=5) if req.max_age_days or req.expires

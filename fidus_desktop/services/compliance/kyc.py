@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import (
-    DEFAULT_CHECKLIST,
     CaseStatus,
     Item,
     ItemStatus,
@@ -49,6 +48,7 @@ from fidus_desktop.domain.compliance.risk import (
 )
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
+from fidus_desktop.services.compliance.checklists import CHECKLISTS, requirements_in_use
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.compliance.screening import ScreeningService
 from fidus_desktop.services.documents import DOCUMENTS
@@ -205,11 +205,10 @@ def _fail(exc: KycError, field: str) -> ValidationError:
 
 
 class KycService(Service):
-    def __init__(self, ctx: ServiceContext, screening: ScreeningService,
-                 requirements: tuple[Requirement, ...] = DEFAULT_CHECKLIST) -> None:
+    def __init__(self, ctx: ServiceContext, screening: ScreeningService) -> None:
         super().__init__(ctx)
         self.screening = screening
-        self.requirements = requirements
+        self.checklists = ctx.store.collection(CHECKLISTS)
         self.cases = ctx.store.collection(CASES)
         self.investors = ctx.store.collection(INVESTORS)
         self.documents = ctx.store.collection(DOCUMENTS)
@@ -265,6 +264,11 @@ class KycService(Service):
             views.append(CaseStatusView(Investor.from_doc(doc), case, alerts, tuple(problems), soon))
         return views
 
+    def checklist_of(self, kind: str) -> list[Item]:
+        """The items a new case of an investor of ``kind`` gets: the checklist version in use (an admin's saved
+        one, else the shipped one)."""
+        return checklist(kind, requirements_in_use(self.checklists, kind))
+
     def _open_alerts(self, investor_id: str) -> int:
         # A rule input, not data shown to the reader: counted as the system, whoever reads the case.
         return self.screening.open_count(Actor.system("kyc approval rules"), investor_id)
@@ -284,7 +288,7 @@ class KycService(Service):
                 raise ValidationError({"investor": f"Investor {investor['number']} already has a KYC case: see "
                                                    f"`fidus kyc status --investor {investor['number']}`."})
             try:
-                items = checklist(investor["kind"], self.requirements)
+                items = self.checklist_of(investor["kind"])
             except KycError as exc:
                 raise _fail(exc, "kind") from None
             stored = self.cases.insert({

@@ -17,3 +17,4 @@ class KycPermission(StrEnum):
     MANAGE = "kyc.manage"  # open cases, record items and risk bands, submit for review
     APPROVE = "kyc.approve"  # the second officer's approval or rejection of a submitted case
     MODEL = "kyc.model"  # save a new version of the risk model (country lists, points, bounds)
+    CHECKLIST = "kyc.checklist"  # save a new version of an investor kind's KYC checklist
