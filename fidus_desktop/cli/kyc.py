@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from fidus_desktop.domain.compliance.risk import RiskInputs, model_to_dict
 from fidus_desktop.reports.kyc_report import SECTIONS, kyc_report_pdf, tables
 from fidus_desktop.reports.table_file import write_table, write_workbook
 from fidus_desktop.security.private_files import write_private
-from fidus_desktop.services.compliance.kyc import CaseStatusView, KycCase
+from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.compliance.kyc import CaseStatusView, KycCase, KycService
 from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.compliance.risk_models import SavedModel
 
@@ -77,21 +79,25 @@ def cmd_open(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_item(args: argparse.Namespace) -> int:
+def _on_case(args: argparse.Namespace, step: Callable[[KycService, Actor, KycCase], KycCase]) -> KycCase:
+    """The investor's case (``args.investor``) read and ``step`` applied to it at the version just read."""
     with acting(args) as (ctx, actor):
-        case = ctx.services.kyc.case_for(actor, args.investor)
-        after = ctx.services.kyc.move_item(actor, case.case_id, case.version, args.item, args.status,
-                                           reason=args.reason, document_date=args.document_date,
-                                           expires_on=args.expires, document_id=args.document)
+        kyc = ctx.services.kyc
+        return step(kyc, actor, kyc.case_for(actor, args.investor))
+
+
+def cmd_item(args: argparse.Namespace) -> int:
+    after = _on_case(args, lambda kyc, actor, case: kyc.move_item(
+        actor, case.case_id, case.version, args.item, args.status, reason=args.reason,
+        document_date=args.document_date, expires_on=args.expires, document_id=args.document))
     item = after.item(args.item).item
     print(f"{item.requirement.label}: {item.status.value.replace('_', ' ')}. {_said(after)}.")
     return EXIT_OK
 
 
 def cmd_risk(args: argparse.Namespace) -> int:
-    with acting(args) as (ctx, actor):
-        case = ctx.services.kyc.case_for(actor, args.investor)
-        after = ctx.services.kyc.set_risk_band(actor, case.case_id, case.version, args.band, args.reason)
+    after = _on_case(args, lambda kyc, actor, case: kyc.set_risk_band(actor, case.case_id, case.version, args.band,
+                                                                      args.reason))
     if after.override_pending:
         print(f"Risk band of {after.investor_number} stays {after.risk_band} (scored) until a second officer "
               f"confirms the override: `fidus kyc confirm-risk {after.investor_number}`.")
@@ -101,33 +107,26 @@ def cmd_risk(args: argparse.Namespace) -> int:
 
 
 def cmd_confirm_risk(args: argparse.Namespace) -> int:
-    with acting(args) as (ctx, actor):
-        case = ctx.services.kyc.case_for(actor, args.investor)
-        after = ctx.services.kyc.confirm_risk_override(actor, case.case_id, case.version)
+    after = _on_case(args, lambda kyc, actor, case: kyc.confirm_risk_override(actor, case.case_id, case.version))
     print(f"Risk band of {after.investor_number}: {after.risk_band} (override confirmed).")
     return EXIT_OK
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    with acting(args) as (ctx, actor):
-        case = ctx.services.kyc.case_for(actor, args.investor)
-        after = ctx.services.kyc.submit(actor, case.case_id, case.version)
+    after = _on_case(args, lambda kyc, actor, case: kyc.submit(actor, case.case_id, case.version))
     print(f"{_said(after)}; a second officer approves it: `fidus kyc approve {after.investor_number}`.")
     return EXIT_OK
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    with acting(args) as (ctx, actor):
-        case = ctx.services.kyc.case_for(actor, args.investor)
-        after = ctx.services.kyc.approve(actor, case.case_id, case.version)
+    after = _on_case(args, lambda kyc, actor, case: kyc.approve(actor, case.case_id, case.version))
     print(f"{_said(after)}.")
     return EXIT_OK
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
-    with acting(args) as (ctx, actor):
-        case = ctx.services.kyc.case_for(actor, args.investor)
-        after = ctx.services.kyc.reject(actor, case.case_id, case.version, args.reason, reopen=args.reopen)
+    after = _on_case(args, lambda kyc, actor, case: kyc.reject(actor, case.case_id, case.version, args.reason,
+                                                               reopen=args.reopen))
     print(f"{_said(after)}.")
     return EXIT_OK
 
