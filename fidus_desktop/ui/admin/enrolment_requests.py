@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from fidus_desktop.services.key_enrolment import EnrolmentRequest
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -42,13 +42,7 @@ class EnrolmentRequestsPanel(QWidget):
         bar.insertWidget(1, self.reason, 1)
         self.message = QLabel(objectName="enrolmentMessage", wordWrap=True)
         self.model = RecordTableModel(COLUMNS, self)
-        self.table = QTableView(objectName="enrolmentTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_view(self.model, "enrolmentTable", stretch_last=True)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -68,8 +62,7 @@ class EnrolmentRequestsPanel(QWidget):
         self._update_buttons()
 
     def selected(self) -> EnrolmentRequest | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.record(rows[0].row()) if rows else None
+        return selected(self.table, self.model)
 
     def _update_buttons(self) -> None:
         why = "Select a request first." if self.selected() is None else ""

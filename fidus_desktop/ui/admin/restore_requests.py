@@ -9,13 +9,10 @@ The buttons follow the rules only for convenience: the service refuses one's own
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +21,7 @@ from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.restore_approval import RestoreRequest
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -57,13 +54,7 @@ class RestoreRequestsPanel(QWidget):
         bar.insertWidget(0, self.note, 1)
         self.message = QLabel(objectName="restoreRequestMessage", wordWrap=True)
         self.model = RecordTableModel(REQUEST_COLUMNS, self)
-        self.table = QTableView(objectName="restoreRequestsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_view(self.model, "restoreRequestsTable", stretch_last=True)
         self.table.setMaximumHeight(200)  # a few requests at most; the backups list above keeps the room
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         layout = QVBoxLayout(self)
@@ -84,8 +75,7 @@ class RestoreRequestsPanel(QWidget):
         self._update_buttons()
 
     def selected(self) -> RestoreRequest | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.record(rows[0].row()) if rows else None
+        return selected(self.table, self.model)
 
     def _update_buttons(self) -> None:
         request = self.selected()

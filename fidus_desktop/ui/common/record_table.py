@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from fidus_desktop.ui.common.lazy_table import EXPORT_ROLE, Column
 
@@ -62,3 +63,28 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section].title
         return None
+
+
+def record_view(model: RecordTableModel[Any], name: str, stretch: int | None = None, *,
+                stretch_last: bool = False) -> QTableView:
+    """A read-only, row-selecting table over ``model``; column ``stretch`` (or, with ``stretch_last``, the last
+    column) takes the spare width."""
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.setWordWrap(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(stretch_last)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+def selected(view: QTableView, model: RecordTableModel[R]) -> R | None:
+    """The record of the selected row, or None."""
+    rows = view.selectionModel().selectedRows()
+    return model.record(rows[0].row()) if rows else None

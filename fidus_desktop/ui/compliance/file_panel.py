@@ -12,9 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -36,7 +34,7 @@ from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.compliance.kyc_dialogs import (
     KYC_CHANGES,
@@ -65,27 +63,6 @@ def words(value: Any) -> str:
 
 def _day(value: Any) -> str:
     return f"{value:%Y-%m-%d}" if value else ""
-
-
-def record_view(model: RecordTableModel[Any], name: str, stretch: int | None = None) -> QTableView:
-    """A read-only, row-selecting table over ``model``; column ``stretch`` takes the spare width."""
-    view = QTableView(objectName=name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.setWordWrap(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
-
-
-def selected(view: QTableView, model: RecordTableModel[Any]) -> Any:
-    rows = view.selectionModel().selectedRows()
-    return model.record(rows[0].row()) if rows else None
 
 
 def item_documents(file: InvestorFile) -> dict[str, str]:

@@ -42,9 +42,9 @@ from fidus_desktop.services.portfolio.investors import Investor
 from fidus_desktop.ui.common.keys import find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.compliance.file_panel import record_view, selected, words
+from fidus_desktop.ui.compliance.file_panel import words
 from fidus_desktop.ui.compliance.investigation_dialogs import (
     INVESTIGATION_CHANGES,
     LinkDialog,

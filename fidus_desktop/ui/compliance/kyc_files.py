@@ -15,9 +15,9 @@ from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.portfolio.investors import Investor
 from fidus_desktop.ui.common.keys import find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.compliance.file_panel import InvestorFilePanel, record_view, words
+from fidus_desktop.ui.compliance.file_panel import InvestorFilePanel, words
 from fidus_desktop.ui.compliance.readiness_panel import readiness_tip, readiness_word
 from fidus_desktop.ui.session import UiSession
 

@@ -13,9 +13,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTableView, QTabWi
 from fidus_desktop.services.compliance.queue import Queue, QueueItem, Section
 from fidus_desktop.ui.common.keys import enter_opens, refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.compliance.file_panel import record_view
 from fidus_desktop.ui.session import UiSession
 
 RELOAD_ON = frozenset({"kyc_case", "screening_alert", "screening_run", "screening_list", "document", "investor",

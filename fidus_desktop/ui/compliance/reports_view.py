@@ -29,10 +29,9 @@ from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.compliance.reports import KycReport
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.compliance.file_panel import record_view
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 

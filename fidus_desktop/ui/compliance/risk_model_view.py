@@ -33,10 +33,9 @@ from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
-from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
-from fidus_desktop.ui.compliance.file_panel import record_view, selected
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 
