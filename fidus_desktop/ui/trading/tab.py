@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
@@ -64,6 +63,7 @@ from fidus_desktop.ui.trading.models import (
     amount,
     analytics_figures,
     figures_model,
+    position_totals,
     positions_model,
     review_model,
     summary_text,
@@ -225,13 +225,10 @@ class TradingView(QWidget):
         if not records:
             self.positions_total.setText("" if self.selected_account() is None else "No open positions.")
             return
-        totals: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
-        for p in records:
-            profit, swap, charged = totals.get(p.currency, (Decimal(0), Decimal(0), Decimal(0)))
-            totals[p.currency] = (profit + p.profit, swap + p.swap, charged + (p.commission or 0))
-        sums = "; ".join(f"profit {amount(profit)}, swap {amount(swap)}, commission {amount(charged)} {currency}"
-                         for currency, (profit, swap, charged) in totals.items())
-        unknown = sum(p.commission is None for p in records)
+        totals = position_totals(records)
+        sums = "; ".join(f"profit {amount(t.profit)}, swap {amount(t.swap)}, commission {amount(t.known_commission)} "
+                         f"{t.currency}" for t in totals)
+        unknown = sum(t.unknown_commission for t in totals)
         pending = f" (commission not known yet for {n_positions(unknown)}: no deal stored)" if unknown else ""
         self.positions_total.setText(f"{len(records)} open · {sums}{pending}")
 
