@@ -38,6 +38,7 @@ from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.admin.restore_requests import RestoreRequestsPanel
 from fidus_desktop.ui.backup_scheduler import BackupScheduler, last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
@@ -111,6 +112,7 @@ class BackupsView(QWidget):
         layout.addWidget(self.table, 1)
         self.requests = RestoreRequestsPanel(session, self)
         layout.addWidget(self.requests)
+        refresh_on_f5(self, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:

@@ -126,6 +126,7 @@ class InvestorFilePanel(QWidget):
                                                               value=lambda f: f.points),
             Column("Why", lambda f: f.why)])
         self.factors_view = record_view(self.factors, "riskFactors", stretch=2)
+        self.factors_export = TableExport(self.factors_view, "Risk factors", session.runner)
         self.risk_bar, self.risk_buttons = self._buttons("risk", [("band", "Set risk &band…", self.set_band),
                                                    ("confirm", "&Confirm override", self.confirm_override)])
 
@@ -152,6 +153,8 @@ class InvestorFilePanel(QWidget):
             Column("Of", lambda e: e.company)])
         self.edges_view = record_view(self.edges, "ownershipEdges", stretch=3)
         self.owners_export = TableExport(self.owners_view, "Beneficial owners", session.runner)
+        self.edges_export = TableExport(self.edges_view, "Ownership links", session.runner)
+        self.edges_export.button.setText("Export &links")
         self.owners_bar, self.owners_buttons = self._buttons("owners", [
             ("edit", "&Edit ownership…", self.edit_ownership)])
 
@@ -165,6 +168,7 @@ class InvestorFilePanel(QWidget):
         risk_page = QWidget()
         risk_layout = QVBoxLayout(risk_page)
         risk_layout.addWidget(self.risk_label)
+        self.risk_bar.addWidget(self.factors_export.button)
         risk_layout.addLayout(self.risk_bar)
         risk_layout.addWidget(self.factors_view, 1)
         self.tabs.addTab(risk_page, "&Risk")
@@ -172,6 +176,7 @@ class InvestorFilePanel(QWidget):
         owners_page = QWidget()
         owners_layout = QVBoxLayout(owners_page)
         self.owners_bar.addWidget(self.owners_export.button)
+        self.owners_bar.addWidget(self.edges_export.button)
         owners_layout.addLayout(self.owners_bar)
         owners_layout.addWidget(self.owners_label)
         owners_layout.addWidget(self.owners_view, 1)

@@ -34,6 +34,8 @@ from fidus_desktop.services.compliance.lists import FORMATS, ImportCancelled, Im
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.compliance.screening import Alert, AlertStatus, Disposition, RunSummary
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.common.keys import refresh_on_f5
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.compliance.alert_view import AlertComparisonView
 from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.session import UiSession
@@ -107,6 +109,8 @@ class ScreeningTab(QWidget):
         running.addWidget(self.run_note, 1)
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
+        self.export = TableExport(self.table, "Screening alerts", session.runner)
+        running.addWidget(self.export.button)
         decide = QHBoxLayout()
         decide.addWidget(self.reason, 1)
         for button in self.buttons.values():
@@ -143,6 +147,7 @@ class ScreeningTab(QWidget):
         self.investigate_button.clicked.connect(
             lambda: self.investigate.emit(alert.alert_id) if (alert := self._alert()) else None)
         session.signals.data_changed.connect(self._changed)  # type: ignore[attr-defined]
+        refresh_on_f5(self, self.reload)
         self._selected()
         self.reload()
 

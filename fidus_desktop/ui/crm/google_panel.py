@@ -30,8 +30,10 @@ from fidus_desktop.services.crm.outbox import OutboxJob
 from fidus_desktop.services.crm.prospects import Prospect
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.keys import enter_opens
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
 from fidus_desktop.ui.crm.google_outbox import OUTBOX_TOPIC, consent, worker_of
 from fidus_desktop.ui.errors import describe_error
@@ -232,6 +234,8 @@ class GooglePage(QWidget):
         bar.addWidget(self.counts, 1)
         for button in (self.retry_button, self.cancel_button, self.run_button):
             bar.addWidget(button)
+        self.export = TableExport(self.table, "Google outbox", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         if allowed(session.actor.role, Permission.SETTINGS_MANAGE):
             self.client_file = ClientFileRow(session)
@@ -318,7 +322,9 @@ class ProspectGooglePanel(QWidget):
         self.mail_read = False  # the prospect's mail is read from Gmail once when the panel first shows it
         self.model: RecordTableModel[TimelineEntry] = RecordTableModel(TIMELINE_COLUMNS, self)
         self.table = _table(self.model, "googleTimeline")
-        self.table.doubleClicked.connect(lambda index: self.open_link(self.model.record(index.row()).link))
+        enter_opens(self.table, lambda index: self.open_link(self.model.record(index.row()).link))
+        self.export = TableExport(self.table, "Google timeline", session.runner)
+        row.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Google: e-mail, meetings and documents (double-click opens the link)"))

@@ -41,6 +41,7 @@ from fidus_desktop.services.envelopes import EnvelopeFilter, Reminders
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.services.personal_data import Locked
 from fidus_desktop.services.signing import SigningPermission
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import Column, LazyTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import show_error
@@ -143,7 +144,9 @@ class EnvelopesPanel(QWidget):
         self.model.loaded.connect(self._loaded)
         self.model.failed.connect(lambda exc: show_error(exc, self))
         self.table.selectionModel().selectionChanged.connect(self._selected)
-        self.table.doubleClicked.connect(lambda _: self.open_selected())
+        enter_opens(self.table, lambda _: self.open_selected())
+        refresh_on_f5(self, self.reload)
+        find_goes_to(self, lambda: self.search)
         for name, button in self.buttons.items():
             signal = button.clicked if isinstance(button, QPushButton) else button.triggered
             signal.connect(lambda _=False, n=name: getattr(self, n)())

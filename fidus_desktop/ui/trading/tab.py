@@ -45,7 +45,7 @@ from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.services.trading.queries import AccountFigures
-from fidus_desktop.ui.common.keys import refresh_on_f5
+from fidus_desktop.ui.common.keys import find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
@@ -218,6 +218,12 @@ class TradingView(QWidget):
         layout.addWidget(splitter, 1)  # the tables and charts take the height; the summary stays one line
         self._update_buttons()
         refresh_on_f5(self, self.refresh_accounts)
+        find_goes_to(self, self.deals_filter)
+
+    def deals_filter(self) -> QWidget:
+        """Ctrl+F: the deals history, at its symbol filter (the other pages list what is open now)."""
+        self.detail.setCurrentWidget(self.deals_panel)
+        return self.deals_panel.symbol
 
     def _show_positions_total(self) -> None:
         """Count and totals per currency under the table's header, or that the account has none open."""
