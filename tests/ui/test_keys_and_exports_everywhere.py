@@ -1,4 +1,5 @@
-"""The same habits in every tab: each table copies and exports, F5 refreshes, Ctrl+F goes to a filter.
+"""The same habits in every tab: each table copies and exports, F5 refreshes, Ctrl+F goes to a filter, a
+disabled button says why.
 
 Walks the main window as an administrator sees it (every tab built), so a table or tab added later without
 the shared pieces (``ui.common.table_export``, ``ui.common.keys``) fails here."""
@@ -8,7 +9,18 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QTabBar,
+    QTableView,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.bootstrap import AppContext
@@ -68,3 +80,15 @@ def test_f5_refreshes_and_ctrl_f_goes_to_a_filter_in_every_tab(qtbot: QtBot, win
         assert isinstance(box, QLineEdit | QComboBox), f"{name}: Ctrl+F focused {box}"
         assert tab.isAncestorOf(box), name
         assert box.isVisible(), name
+
+
+def test_every_disabled_button_says_why(window: MainWindow) -> None:
+    """Nothing selected yet on a fresh database: the buttons that wait for a selection (or a role) say so."""
+    silent = []
+    for name in window.tab_names:
+        for button in window.tab_widget(name).findChildren(QAbstractButton):
+            internal = isinstance(button.parentWidget(), QTabBar | QAbstractSpinBox | QAbstractScrollArea) or \
+                button.objectName().startswith("qt_")  # Qt's own (a tool bar's overflow arrow)
+            if not button.isEnabled() and not button.isHidden() and not internal and not button.toolTip().strip():
+                silent.append(f"{name}: {button.objectName() or button.text()}")
+    assert not silent, "\n".join(silent)

@@ -38,6 +38,7 @@ from fidus_desktop.services.changes import (
     TRANSACTION,
 )
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.locale_text import date_pattern
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -193,7 +194,9 @@ class ReconciliationPanel(RefreshingPanel):
 
     def _update_explain(self) -> None:
         selected = self.selected_mismatch()
-        self.explain_button.setEnabled(selected is not None and selected.kind is not MismatchKind.NEEDS_CLASSIFICATION)
+        enable(self.explain_button, "Select a mismatch in one of the lists first." if selected is None else
+               "Classify this balance deal under Review queue instead." if selected.kind is
+               MismatchKind.NEEDS_CLASSIFICATION else "")
 
     def explain(self) -> None:
         """Mark the selected mismatch explained with the note typed (the service refuses an empty note)."""

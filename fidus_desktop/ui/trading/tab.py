@@ -45,6 +45,7 @@ from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.services.trading.queries import AccountFigures
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.keys import find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -283,11 +284,15 @@ class TradingView(QWidget):
     def _update_buttons(self) -> None:
         role = self.session.actor.role
         alert = self._selected(self.alerts_view, self.alerts)
-        self.edit_button.setEnabled(allowed(role, Permission.MT5_MANAGE) and self.selected_account() is not None)
-        self.ack_button.setEnabled(allowed(role, Permission.ALERTS_ACK) and alert is not None
-                                   and not alert.acknowledged_by)
-        self.resolve_button.setEnabled(allowed(role, Permission.MT5_MANAGE)
-                                       and self._selected(self.review_view, self.review) is not None)
+        may_manage = allowed(role, Permission.MT5_MANAGE)
+        enable(self.edit_button, "Your role may not change MT5 accounts." if not may_manage else
+               "Select an account in the list first." if self.selected_account() is None else "")
+        enable(self.ack_button, "Your role may not acknowledge alerts." if not allowed(role, Permission.ALERTS_ACK)
+               else "Select an alert first." if alert is None else
+               f"Already acknowledged by {alert.acknowledged_by}." if alert.acknowledged_by else "")
+        enable(self.resolve_button, "Your role may not classify balance deals." if not may_manage else
+               "Select a deal waiting for review first." if self._selected(self.review_view, self.review) is None
+               else "")
 
     def _account_selected(self) -> None:
         self._update_buttons()
@@ -398,7 +403,7 @@ class TradingView(QWidget):
         if account is None or account.login != result.login:
             return  # the user moved on while it loaded
         self.figures.set_records(analytics_figures(result, account.currency))
-        self.chart.set_curves(result.balance_curve, result.equity_curve, result.flows)
+        self.chart.set_curves(result.balance_curve, result.equity_curve, result.flows, account.currency)
         self.deals_panel.set_symbols(sorted(result.by_symbol))
 
     # -- actions ----------------------------------------------------------------------------------
