@@ -269,7 +269,8 @@ def analytics_figures(result: AccountAnalytics, currency: str) -> list[Figure]:
     ]
 
 
-FIGURE_COLUMNS: list[Column[Figure]] = [Column("Figure", lambda f: f[0]), Column("Value", lambda f: f[1], align=RIGHT)]
+FIGURE_COLUMNS: list[Column[Figure]] = [Column("Figure", lambda f: f[0]),
+                                         Column("Value", lambda f: f[1], align=RIGHT, tooltip=lambda f: f[1])]  # whole
 
 
 def figures_model(parent: QObject | None = None) -> RecordTableModel[Figure]:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QTabWidget,
@@ -125,6 +126,7 @@ class ReconciliationPanel(RefreshingPanel):
         matched_view = _table("matchedTable", self.matched)
         self.tabs.addTab(matched_view, "Matched")
         self.export_buttons = QStackedWidget(objectName="reconciliationExport")  # the shown list's Export
+        self.export_buttons.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # a button, not a pane
         self.exports = [TableExport(matched_view, "Matched deals and flows", session.runner)]
         self.export_buttons.addWidget(self.exports[0].button)
         for title, _, kind in MISMATCH_LISTS:
