@@ -24,8 +24,8 @@ from pathlib import Path
 
 from fidus_desktop.domain.compliance.kyc import ItemStatus
 from fidus_desktop.domain.compliance.risk import RiskInputs
+from fidus_desktop.reports.specimen import file_name, specimen_pdf
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.compliance.demo_documents import file_name, specimen_pdf
 from fidus_desktop.services.compliance.kyc import KycCase, KycService
 from fidus_desktop.services.compliance.screening import ScreeningService
 from fidus_desktop.services.demo import DemoRun

@@ -9,7 +9,7 @@
   other, through the readiness service, so the existing client may deal for 90 days; never over a confirmed
   sanctions match.
 - Investors without units and without a case get an open, incomplete file (some documents received).
-- Every received or approved item links a specimen PDF stored encrypted with the investor (`demo_documents`)
+- Every received or approved item links a specimen PDF stored encrypted with the investor (`reports/specimen.py`)
   when the demo holds its data key.
 - The compliance officer opens one investigation: the investor with the largest subscriptions, its two largest
   deals, a note.
@@ -27,9 +27,9 @@ from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import CaseStatus, Item, ItemStatus, Requirement
 from fidus_desktop.domain.compliance.risk import Band
+from fidus_desktop.reports.specimen import file_name, specimen_pdf
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder
-from fidus_desktop.services.compliance.demo_documents import file_name, specimen_pdf
 from fidus_desktop.services.compliance.kyc import CaseItem, KycService, item_doc
 from fidus_desktop.services.demo import DemoRun
 from fidus_desktop.services.permissions import Permission, Role

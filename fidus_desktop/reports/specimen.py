@@ -1,11 +1,12 @@
 """Specimen documents behind the demo's KYC checklist items, so opening and previewing a file works in the demo.
 
-Every demo item that is received or approved links a stored, encrypted document of its investor: a one-page
-PDF drawn with reportlab, marked SPECIMEN, titled after the requirement ("Identity document — SPECIMEN"). The
-demo holds a data key in memory (``portfolio.demo_personal``); without one (a headless ``fidus init --demo``)
-nothing can be stored encrypted, so the items are recorded without a document, as before, and the demo's
-``run.made`` says why. One PDF is drawn per requirement and reused for every investor (each investor still
-gets its own stored, encrypted copy): drawing one per investor would add seconds to every demo start.
+Every demo item that is received or approved links a stored, encrypted document of its investor (stored by
+``services.compliance.demo`` and ``demo_readiness``): a one-page PDF marked SPECIMEN, titled after the
+requirement ("Identity document — SPECIMEN"). The demo holds a data key in memory (``portfolio.demo_personal``);
+without one (a headless ``fidus init --demo``) nothing can be stored encrypted, so the items are recorded
+without a document and the demo's ``run.made`` says why. One PDF is drawn per requirement and reused for every
+investor (each investor still gets its own stored, encrypted copy): drawing one per investor would add seconds
+to every demo start.
 """
 
 from __future__ import annotations
