@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -193,6 +192,7 @@ class EditChecklistDialog(ServiceFormDialog):
     """The list in use of one kind, edited and saved with a reason as the next version."""
 
     changes = CHECKLIST_CHANGES
+    enter_submits = False  # Enter ends a cell's edit; it must not save the list half typed
 
     def __init__(self, session: UiSession, kind: str, kind_label: str, current: ChecklistVersion,
                  parent: QWidget | None = None) -> None:
@@ -207,12 +207,6 @@ class EditChecklistDialog(ServiceFormDialog):
         self.reason = self.add_field("reason", "Reason", QPlainTextEdit())
         self.reason.setPlaceholderText("Why the checklist changes, e.g. MLRO decision of 3 March (audited)")
         self.reason.setFixedHeight(self.fontMetrics().lineSpacing() * 3)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        for button in self.buttons.buttons():  # Enter ends a cell's edit; it must not save the list half typed
-            button.setAutoDefault(False)
-            button.setDefault(False)
 
     def local_problems(self) -> dict[str, str]:
         _items, problem = self.editor.data()
