@@ -94,6 +94,7 @@ class ChecklistEditor(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(self.fontMetrics().height() * 16)
+        self.table.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)  # every column without scrolling
         self.buttons: dict[str, QPushButton] = {}
         bar = QVBoxLayout()
         for name, text, action in (("item_add", "&Add item", self.add_row), ("item_remove", "&Remove", self.remove_row),

@@ -63,6 +63,7 @@ class CountryCodes(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.entry.setCompleter(completer)
+        self.entry.setMinimumWidth(self.fontMetrics().averageCharWidth() * 36)  # its hint and a long name in full
         self.entry.returnPressed.connect(self.add_typed)
         self.add_button = QPushButton("&Add", objectName="country_add")
         self.add_button.clicked.connect(self.add_typed)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -139,6 +139,9 @@ class RiskModelView(RefreshingPanel):
         self.countries_view = record_view(self.countries, "countryLists", stretch=3)
         self.countries_view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)  # source
         self.countries_view.setWordWrap(True)
+        # wrapped rows grow again whenever the table's width changes (the window resized), so nothing is cut off
+        self.countries_viewport = self.countries_view.viewport()
+        self.countries_viewport.installEventFilter(self)
         self.countries_export = TableExport(self.countries_view, "Country lists", session.runner)
         self.summary = QLabel(objectName="modelSummary", wordWrap=True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -191,6 +194,12 @@ class RiskModelView(RefreshingPanel):
         refresh_on_f5(self, self.refresh)
         self._stale = True  # read when first shown
         self._show_version()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.countries_viewport and event.type() == QEvent.Type.Resize:
+            view = self.countries_view  # once the columns have their width; not after the view is gone
+            QTimer.singleShot(0, view, view.resizeRowsToContents)
+        return super().eventFilter(watched, event)
 
     def _changed(self, name: str) -> None:
         if name in RELOAD_ON:
