@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from fidus_desktop.bootstrap import AppContext
 from fidus_desktop.ui.compliance.checklists_view import CODE, EXPIRES, LABEL, MAX_AGE, REQUIRED, ChecklistsView
 from fidus_desktop.ui.compliance.tab import ComplianceTab
-from tests.ui.test_compliance_tab import LENA, OLGA, click, office, tab  # noqa: F401 - the fixture
+from tests.ui.test_compliance_tab import LENA, OLGA, OMAR, click, office, tab  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -106,6 +106,25 @@ def test_a_checklist_edited_refused_when_invalid_and_saved_as_the_next_version(
     case = office.services.kyc.case_of(OLGA, investor.investor_id)
     assert case is not None
     assert "bank_statement" in [e.code for e in case.items]
+
+
+def test_a_save_by_another_officer_meanwhile_is_reported_not_undone(
+    qtbot: QtBot, office: AppContext  # noqa: F811 - the fixture imported above
+) -> None:
+    view = tab(qtbot, office, OLGA)
+    page = page_of(view)
+    click(qtbot, view, "checklist_edit")
+    dialog = page.dialog
+    assert dialog is not None
+    data = [{"code": "identity", "label": "Passport", "expires": True}]
+    office.services.kyc_checklists.save(OMAR, "individual", data, "Omar's edit meanwhile")
+    dialog.editor.table.selectRow(5)
+    qtbot.mouseClick(dialog.editor.buttons["item_remove"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.reason, "suitability no longer asked")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert "omar saved individual version 1 after you started from version 0" in dialog.errors["checklist"].text()
+    assert [v.version for v in office.services.kyc_checklists.versions(OLGA, "individual")] == [1]
 
 
 def test_the_corporate_checklist_is_chosen_by_kind(qtbot: QtBot, office: AppContext) -> None:  # noqa: F811

@@ -200,6 +200,7 @@ class EditChecklistDialog(ServiceFormDialog):
         super().__init__(session, f"{kind_label}: KYC checklist (version {current.version} → "
                                   f"{current.version + 1})", "&Save as new version", parent)
         self.kind = kind
+        self.based_on = current.version  # a save by someone else meanwhile is refused, not silently undone
         intro = QLabel(f"Cases opened after saving copy this list; the {kind_label.lower()}' cases already open "
                        "keep their items. Point at a column header for what it means.", wordWrap=True)
         self.form.addRow(intro)
@@ -216,7 +217,7 @@ class EditChecklistDialog(ServiceFormDialog):
     def call(self) -> ChecklistVersion:
         items, _problem = self.editor.data()
         service, actor = self.session.services.kyc_checklists, self.session.actor
-        return service.save(actor, self.kind, items, self.reason.toPlainText())
+        return service.save(actor, self.kind, items, self.reason.toPlainText(), based_on=self.based_on)
 
 
 class ChecklistsView(RefreshingPanel):
