@@ -174,3 +174,13 @@ def test_a_country_list_keeps_its_source_and_refuses_future_dates_and_unknown_co
     with pytest.raises(PermissionDenied):
         models.save_country_list(BACK, "FATF call for action", "2025-02-21", "IR", None, "back office")
     assert [v.version for v in models.versions(MAKER)] == ["2", "1"]
+
+
+def test_a_country_list_form_started_on_an_older_version_is_refused(office: Office) -> None:
+    models = office.services.risk_models
+    models.save_country_list(CHECKER, "FATF call for action", "2025-02-21", "IR,KP,MM,RU", None, "first officer",
+                             based_on=SHIPPED)
+    with pytest.raises(ValidationError, match="saved risk model version 1 after you started from version shipped"):
+        models.save_country_list(MAKER, "FATF call for action", "2025-02-21", "IR,KP", None, "second officer",
+                                 based_on=SHIPPED)
+    assert [v.version for v in models.versions(MAKER)] == ["1"]

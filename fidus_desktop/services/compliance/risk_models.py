@@ -137,10 +137,12 @@ class RiskModelService(Service):
         return SavedModel(saved, self.kyc.rescore(Actor.system(f"re-score with risk model {number}"), model))
 
     def save_country_list(self, actor: Actor, name: Any, as_of: Any, codes: Any, points: Any, reason: Any, *,
-                          source: Any = None) -> SavedModel:
+                          source: Any = None, based_on: str | None = None) -> SavedModel:
         """A new dated version of one country list (e.g. FATF's grey list after a plenary), the rest unchanged;
         a new name adds a list. ``source`` (where it was published) is kept from the version before when None.
-        The date is the publication's, so not in the future; every code must be an ISO 3166 country."""
+        The date is the publication's, so not in the future; every code must be an ISO 3166 country. With
+        ``based_on`` (the model version a form started from), a version saved meanwhile is refused rather than
+        silently undone."""
         require(actor, KycPermission.MODEL)
         list_name = self.required_text(name, "name", "The country list's name")
         try:
@@ -155,7 +157,12 @@ class RiskModelService(Service):
         if unknown:
             raise ValidationError({"codes": f"{', '.join(unknown)}: not ISO 3166 country code(s); use two letters "
                                             "such as IR for Iran."})
-        data = model_to_dict(self.current(actor).model)
+        current = self.current(actor)
+        if based_on is not None and based_on != current.version:
+            raise ValidationError({"name": f"{current.saved_by} saved risk model version {current.version} after you "
+                                           f"started from version {based_on}; close this form, look at the new "
+                                           "version and make your change again."})
+        data = model_to_dict(current.model)
         lists = [c for c in data["country_lists"] if c["name"] != list_name]  # type: ignore[attr-defined]
         was = next((c for c in data["country_lists"] if c["name"] == list_name), None)  # type: ignore[attr-defined]
         try:

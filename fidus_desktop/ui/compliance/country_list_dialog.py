@@ -133,6 +133,7 @@ class CountryListDialog(ServiceFormDialog):
         super().__init__(session, f"Edit a country list (risk model version {current.version} → the next)",
                          "&Save and re-score", parent)
         self.lists = {c.name: c for c in current.model.country_lists}
+        self.based_on = current.version  # a version saved by someone else meanwhile is refused, not undone
         self.chooser = self.add_field("name", "List", QComboBox())
         self.chooser.addItems(sorted(self.lists))
         self.as_of = self.add_field("as_of", "Published on", DateEdit())
@@ -168,4 +169,5 @@ class CountryListDialog(ServiceFormDialog):
     def call(self) -> SavedModel:
         service, actor = self.session.services.risk_models, self.session.actor
         return service.save_country_list(actor, self.chooser.currentText(), self.as_of.iso(), self.codes.codes(),
-                                         self.points.value(), self.reason.toPlainText(), source=self.source.text())
+                                         self.points.value(), self.reason.toPlainText(), source=self.source.text(),
+                                         based_on=self.based_on)
