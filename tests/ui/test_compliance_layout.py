@@ -48,3 +48,11 @@ def test_a_previewed_page_fits_its_pane_after_a_resize(
     assert preview.image.pixmap().width() <= viewport
     assert preview.image.pixmap().width() < wide
 
+
+
+def test_a_file_without_alerts_says_so_instead_of_an_empty_table(qtbot: QtBot, office: AppContext) -> None:  # noqa: F811
+    view = tab(qtbot, office, OLGA)
+    open_file(view, "INV-1")
+    panel = view.files.panel  # type: ignore[union-attr]
+    assert panel.alerts.rowCount() == 0
+    assert "No screening alert for this investor" in panel.alerts_note.text()

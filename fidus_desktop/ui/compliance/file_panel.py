@@ -182,7 +182,10 @@ class InvestorFilePanel(QWidget):
         risk_layout.addLayout(self.risk_bar)
         risk_layout.addWidget(self.factors_view, 1)
         self.tabs.addTab(risk_page, "&Risk")
-        self.tabs.addTab(self._page(None, self.alerts_view, self.alerts_export), "Scr&eening")
+        self.alerts_note = QLabel(objectName="fileAlertsNote", wordWrap=True)
+        screening_bar = QHBoxLayout()
+        screening_bar.addWidget(self.alerts_note, 1)
+        self.tabs.addTab(self._page(screening_bar, self.alerts_view, self.alerts_export), "Scr&eening")
         owners_page = QWidget()
         owners_layout = QVBoxLayout(owners_page)
         self.owners_bar.addWidget(self.owners_export.button)
@@ -248,6 +251,10 @@ class InvestorFilePanel(QWidget):
         self.items.set_records(case.items if case else ())
         self.documents.set_records(file.documents if file else ())
         self.alerts.set_records(file.alerts if file else ())
+        self.alerts_note.setText("" if file is None or file.alerts else
+                                 "No screening alert for this investor or its owners: no match at the threshold "
+                                 "against the lists imported (the Screening page shows which; with none imported, "
+                                 "nothing is screened).")
         self.factors.set_records(file.risk_run.factors if file and file.risk_run else ())
         tree = file.ownership if file else None
         self.owners.set_records(tree.owners if tree else ())
