@@ -1,5 +1,5 @@
-"""What the 1280x720 screenshots showed cut off stays readable: the risk model's wrapped country rows after the
-window shrinks, a previewed page after its pane narrows, and every screening alert column at its text's width."""
+"""What the 1280x720 screenshots showed cut off or unclear: the risk model's wrapped country rows after the window
+shrinks, a previewed page after its pane narrows, and an empty screening history that says why it is empty."""
 
 from __future__ import annotations
 
