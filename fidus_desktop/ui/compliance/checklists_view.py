@@ -28,6 +28,7 @@ from fidus_desktop.domain.compliance.kyc import Requirement
 from fidus_desktop.services.compliance.checklists import ChecklistVersion
 from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.services.portfolio.investors import INVESTOR_KINDS
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
@@ -38,7 +39,7 @@ from fidus_desktop.ui.session import UiSession
 
 CHECKLIST_CHANGES = frozenset({"kyc_checklist"})
 RELOAD_ON = frozenset({"kyc_checklist", "*"})
-KINDS = (("individual", "Individuals"), ("corporate", "Companies"))
+KIND_LABELS = {"individual": "Individuals", "corporate": "Companies"}
 
 VERSION_COLUMNS: list[Column[ChecklistVersion]] = [
     Column("Version", lambda v: str(v.version) if v.version else "0 (shipped)", value=lambda v: v.version),
@@ -227,8 +228,8 @@ class ChecklistsView(RefreshingPanel):
         self.dialog: EditChecklistDialog | None = None
         self.wanted: int | None = None  # the version to show once the list holds it (one just saved)
         self.kind = QComboBox(objectName="checklistKind")
-        for kind, label in KINDS:
-            self.kind.addItem(label, kind)
+        for kind in INVESTOR_KINDS:  # the service's kinds; a new one appears with its code as label
+            self.kind.addItem(KIND_LABELS.get(kind, kind.capitalize()), kind)
         self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.edit_button = QPushButton("&Edit checklist…", objectName="checklist_edit")
         may_edit = allowed(session.actor.role, KycPermission.CHECKLIST)
