@@ -58,7 +58,7 @@ class CountryCodes(QWidget):
         self.countries = QListWidget(objectName="countryCodes")
         self.countries.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.countries.setMinimumHeight(self.fontMetrics().height() * 10)
-        self.entry = QLineEdit(objectName="countryEntry", placeholderText="Country name or ISO code, e.g. Iran or IR")
+        self.entry = QLineEdit(objectName="countryEntry", placeholderText="Country name or ISO code")
         completer = QCompleter(sorted(choice_text(c) for c in country_names()), self.entry)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
