@@ -19,8 +19,8 @@ def _row(case: Investigation) -> dict:
             "opened_at": case.opened_at, "investors": len(case.investor_ids),
             "transactions": len(case.transaction_ids), "alerts": len(case.alert_ids),
             "proposed_outcome": case.proposed_outcome, "proposed_by": case.proposed_by, "outcome": case.outcome,
-            "closed_by": case.closed_by, "summary": case.summary,
-            "notes": [{"at": n.at, "by": n.by, "text": n.text} for n in case.notes], "history": list(case.history)}
+            "closed_by": case.closed_by, "summary": str(case.summary),
+            "notes": [{"at": n.at, "by": n.by, "text": str(n.text)} for n in case.notes], "history": list(case.history)}
 
 
 def _said(case: Investigation) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from fidus_desktop.features.spec import Feature, TabDecl
 from fidus_desktop.services.compliance.checklists import ChecklistService
 from fidus_desktop.services.compliance.investigations import (
+    INVESTIGATION_PERSONAL_DATA,
     INVESTIGATIONS,
     InvestigationPermission,
     InvestigationService,
@@ -60,7 +61,7 @@ COMPLIANCE = Feature(
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
         "readiness": lambda w: ReadinessService(w.ctx),
         "risk_models": lambda w: RiskModelService(w.ctx, w.services.kyc),
-        "investigations": lambda w: InvestigationService(w.ctx, w.services.documents),
+        "investigations": lambda w: InvestigationService(w.ctx, w.services.documents, w.services.vault),
         "compliance_reports": lambda w: ComplianceReportService(w.ctx, w.services.kyc, w.services.readiness,
                                                                 w.services.screening),
         "kyc_ownership": lambda w: OwnershipService(w.ctx),
@@ -91,8 +92,10 @@ COMPLIANCE = Feature(
     document_owners={"investigation": INVESTIGATIONS},
     demo=((40, "fidus_desktop.services.compliance.demo:demo_compliance"),
           (45, "fidus_desktop.services.compliance.demo_readiness:demo_readiness")),
-    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
-                                                OWNERSHIP_PERSONAL_DATA, READINESS_PERSONAL_DATA]),
+    personal_data=PersonalDataRegistry.merged([
+        PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
+                                     OWNERSHIP_PERSONAL_DATA, READINESS_PERSONAL_DATA]),
+        INVESTIGATION_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
                "investor_readiness", "kyc_risk_model", "investigation", "kyc_checklist"),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def outcome_text(case: Investigation) -> str:
 
 COLUMNS: list[Column[Investigation]] = [
     Column("Ref", lambda c: c.ref),
-    Column("Title", lambda c: c.title, tooltip=lambda c: c.summary),
+    Column("Title", lambda c: c.title, tooltip=lambda c: str(c.summary)),
     Column("Status", lambda c: words(c.status)),
     Column("Investors", lambda c: str(len(c.investor_ids)), align=RIGHT, value=lambda c: len(c.investor_ids)),
     Column("Trans.", lambda c: str(len(c.transaction_ids)), align=RIGHT, value=lambda c: len(c.transaction_ids),
@@ -277,7 +278,7 @@ class CasePanel(QWidget):
 
         self.notes: RecordTableModel[Note] = RecordTableModel([
             Column("At", lambda n: f"{n.at.astimezone():%Y-%m-%d %H:%M}", value=lambda n: n.at),
-            Column("By", lambda n: n.by), Column("Note", lambda n: n.text, tooltip=lambda n: n.text)])
+            Column("By", lambda n: n.by), Column("Note", lambda n: str(n.text), tooltip=lambda n: str(n.text))])
         self.notes_view = record_view(self.notes, "caseNotes", stretch=2)
         self.notes_view.setWordWrap(True)  # a note is read whole
         self.attachments: RecordTableModel[StoredDocument] = RecordTableModel([
@@ -352,21 +353,21 @@ class CasePanel(QWidget):
         if not same:
             self.preview.show_document(None)
         self.header.setText(self._header_text(case))
-        self.summary.setText(case.summary if case else "")
+        self.summary.setText(str(case.summary) if case else "")
         self._enable()
 
     @staticmethod
     def _header_text(case: Investigation | None) -> str:
         if case is None:
             return "Select an investigation, or open a new one."
-        lines = [f"<b>{case.ref}</b> · {case.title}",
+        lines = [f"<b>{case.ref}</b> · {escape(case.title)}",
                  f"<b>{words(case.status).capitalize()}</b> · opened {case.opened_at:%Y-%m-%d} by {case.opened_by}"]
         if case.outcome is not None:
             lines.append(f"Outcome <b>{words(case.outcome)}</b> proposed by {case.proposed_by}, confirmed by "
-                         f"{case.closed_by}: {case.outcome_reason or ''}")
+                         f"{case.closed_by}: {escape(str(case.outcome_reason or ''))}")
         elif case.proposed_outcome is not None:
             lines.append(f"Closure proposed by {case.proposed_by} as <b>{words(case.proposed_outcome)}</b> — "
-                         f"awaits a second officer: {case.outcome_reason or ''}")
+                         f"awaits a second officer: {escape(str(case.outcome_reason or ''))}")
         return "<br>".join(lines)
 
     def _enable(self) -> None:
