@@ -27,6 +27,7 @@ from fidus_desktop.services.compliance.readiness import READINESS_PERSONAL_DATA,
 from fidus_desktop.services.compliance.reports import ComplianceReportService
 from fidus_desktop.services.compliance.risk_models import RiskModelService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
+from fidus_desktop.services.documents import DocumentOwner
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.personal_data import PersonalDataRegistry
 
@@ -89,7 +90,8 @@ COMPLIANCE = Feature(
     tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.tab:ComplianceTab",
                 permission=S.READ),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc", "fidus_desktop.cli.investigations"),
-    document_owners={"investigation": INVESTIGATIONS},
+    # attachments: compliance officers' alone, not whoever may read personal data (no tipping off)
+    document_owners={"investigation": DocumentOwner(INVESTIGATIONS, read=Q.READ, manage=Q.MANAGE)},
     demo=((40, "fidus_desktop.services.compliance.demo:demo_compliance"),
           (45, "fidus_desktop.services.compliance.demo_readiness:demo_readiness")),
     personal_data=PersonalDataRegistry.merged([

@@ -1,7 +1,8 @@
 """Investigations as personal data: what prompted a case, its notes and its conclusion are sealed at rest (and
 re-sealed by a key rotation); a data-protection export lists the cases naming the investor for a compliance
 officer and withholds them from anyone else; erasure keeps a case under AML retention and pseudonymises it
-after; and the case list pages, filters (status, investor, text) and sorts in the service."""
+after; the case list pages, filters (status, investor, text) and sorts in the service; and attachments open for
+compliance officers only, never listed with the investor's documents."""
 
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.security.crypto import FIELD_TOKEN_VERSION, DataKey, DecryptionError, decrypt_field, field_key_id
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext, ValidationError
 from fidus_desktop.services.compliance.investigations import NOT_CLOSED, NOTES, Investigation
 from fidus_desktop.services.keys import KeyService, reencrypted_fields
+from fidus_desktop.services.permissions import Permission, PermissionDenied, Role, allowed
 from fidus_desktop.services.personal_data import ERASED, Locked, VaultLocked
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from tests.support.cost import CHEAP_KDF as CHEAP
 from tests.support.keys_office import PASSPHRASE
-from tests.support.portfolio_office import ADMIN, D2, PM, Office, build_office
+from tests.support.portfolio_office import ADMIN, BACK, D2, PM, Office, build_office
 from tests.support.readiness import CHECKER, MAKER
 
 SUMMARY = "Ann Smith paid in twice just under 10,000 EUR."
@@ -172,3 +175,39 @@ def test_the_case_list_pages_filters_and_sorts_in_the_service(office: Office) ->
         service.count(MAKER, {"status": "pending"})
     with pytest.raises(ValidationError, match="A page holds"):
         service.page(MAKER, {}, None, 0, 0)
+
+
+CLIENT = Actor("u-client", "carl", Role.CLIENT, workstation="test")
+
+
+@pytest.mark.parametrize("actor", [ADMIN, PM, BACK, CLIENT, MAKER], ids=lambda a: a.role.value)
+def test_an_attachment_is_for_compliance_officers_only_and_not_in_the_investors_documents(
+    office: Office, actor: Actor
+) -> None:
+    services = office.services
+    case = services.investigations.open(MAKER, "Structured subscriptions", SUMMARY, transactions=["ORD-1"])
+    stored = services.investigations.attach(MAKER, case, "payslips.pdf", b"%PDF-1.4 payslips")
+    documents = services.documents
+    own = documents.attach(ADMIN, "investor", office.ann.investor_id, "passport.pdf", b"%PDF-1.4 passport")
+    officer = actor.role is Role.COMPLIANCE_OFFICER
+    if officer:
+        assert documents.open(actor, stored.document_id) == b"%PDF-1.4 payslips"
+        assert [d.name for d in documents.list_for(actor, "investigation", case.investigation_id)] == ["payslips.pdf"]
+    else:
+        with pytest.raises(PermissionDenied):
+            documents.open(actor, stored.document_id)  # even knowing the id, with personal_data.read
+        with pytest.raises(PermissionDenied):
+            documents.list_for(actor, "investigation", case.investigation_id)
+        with pytest.raises(PermissionDenied):
+            documents.save_copy(actor, stored.document_id, Path("unused.pdf"))
+        with pytest.raises(PermissionDenied):
+            documents.delete(actor, stored.document_id, stored.version)
+        with pytest.raises(PermissionDenied):
+            documents.attach(actor, "investigation", case.investigation_id, "x.pdf", b"%PDF-1.4 x")
+    if allowed(actor.role, Permission.INVESTORS_READ):  # the investor's own list: never the case's files
+        assert [d.document_id for d in documents.list_for(actor, "investor", office.ann.investor_id)] == [
+            own.document_id]
+        assert documents.count_for(actor, "investor", office.ann.investor_id) == 1
+    if officer:
+        documents.delete(actor, stored.document_id, stored.version)
+        assert documents.list_for(actor, "investigation", case.investigation_id) == []
