@@ -88,7 +88,7 @@ COMPLIANCE = Feature(
     # decides nothing. Investigations are the compliance officers' alone (no tipping off).
     not_for_admin=frozenset({S.DECIDE, K.APPROVE, Q.READ, Q.MANAGE}),
     tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.tab:ComplianceTab",
-                permission=S.READ),
+                permission=S.READ, opens=("investigation",)),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc", "fidus_desktop.cli.investigations"),
     # attachments: compliance officers' alone, not whoever may read personal data (no tipping off)
     document_owners={"investigation": DocumentOwner(INVESTIGATIONS, read=Q.READ, manage=Q.MANAGE)},

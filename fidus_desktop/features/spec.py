@@ -39,6 +39,7 @@ class TabDecl:
     factory: str = ""  # empty: a "not available yet" panel saying ``note``
     permission: str | None = None
     note: str = ""
+    opens: tuple[str, ...] = ()  # record kinds the tab shows on request: its widget's open_record(kind, key)
 
 
 @dataclass(frozen=True)
