@@ -171,7 +171,6 @@ class InvestigationsView(QWidget):
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.setColumnWidth(1, 220)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.export = TableExport(self.view, "Investigations", session.runner)
@@ -234,6 +233,7 @@ class InvestigationsView(QWidget):
 
     def _loaded(self, total: int) -> None:
         self.count.setText(f"{total:,} investigation(s)")
+        self.view.resizeColumnsToContents()  # one page of rows: cheap, and the list fits its half
         if self.wanted:
             self._highlight(self.wanted)
 
