@@ -211,3 +211,20 @@ def test_an_attachment_is_for_compliance_officers_only_and_not_in_the_investors_
     if officer:
         documents.delete(actor, stored.document_id, stored.version)
         assert documents.list_for(actor, "investigation", case.investigation_id) == []
+
+
+def test_a_case_stored_before_sealing_reads_as_it_was_and_is_sealed_on_its_next_change(office: Office) -> None:
+    service = office.services.investigations
+    case = service.open(MAKER, "Structured subscriptions", SUMMARY, transactions=["ORD-1"])
+    cases = office.services.ctx.store.collection("investigations")
+    doc = cases.require(case.investigation_id)  # as an earlier version wrote it: texts in clear
+    cases.update(doc["_id"], {"summary": SUMMARY, "notes": [{"at": doc["opened_at"], "by": "olga", "text": NOTE}]},
+                 expected_version=doc["version"])
+    old = service.get(MAKER, case.ref)
+    assert (old.summary, [n.text for n in old.notes]) == (SUMMARY, [NOTE])
+    service.start(MAKER, old)
+    doc = stored(office)
+    assert doc["summary"].startswith(f"{FIELD_TOKEN_VERSION}:")
+    assert doc["notes"][0]["text"].startswith(f"{FIELD_TOKEN_VERSION}:")
+    assert SUMMARY not in json.dumps(doc, default=str)
+    assert [n.text for n in service.get(MAKER, case.ref).notes] == [NOTE]

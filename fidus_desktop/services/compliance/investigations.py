@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from fidus_desktop.domain.compliance.investigations import (
     InvestigationError,
@@ -32,6 +32,7 @@ from fidus_desktop.domain.compliance.investigations import (
     check_changeable,
     move,
 )
+from fidus_desktop.security.crypto import FIELD_TOKEN_VERSION
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
@@ -72,6 +73,15 @@ INVESTIGATION_PERSONAL_DATA = PersonalDataRegistry(
     people=[PersonCollection(INVESTIGATIONS, "investor_ids", ("title", "summary", "notes", "outcome_reason"),
                              INVESTIGATION_RETENTION, in_list=True, permission=InvestigationPermission.READ)],
 )
+
+def is_sealed(value: str) -> bool:
+    return value.startswith(f"{FIELD_TOKEN_VERSION}:")
+
+
+def _plain(value: Any) -> TypeGuard[str]:
+    """A text stored in clear (a case written before its texts were sealed)."""
+    return isinstance(value, str) and not is_sealed(value)
+
 
 Text = str | Locked  # a sealed text as read: ``Locked`` (shows "🔒 locked …") on a workstation without the key
 
@@ -184,7 +194,22 @@ class InvestigationService(Service):
         return self.vault.seal(text, spec.context)  # VaultLocked before anything is written
 
     def _open(self, token: Any, spec: PersonalField) -> Text | None:
-        return None if token is None else self.vault.open_token(token, spec.context)
+        if token is None or not is_sealed(token):
+            return token  # a case written before its texts were sealed: sealed on its next change
+        return self.vault.open_token(token, spec.context)
+
+    def _sealed_now(self, doc: Document, fields: Document) -> Document:
+        """``fields`` plus the texts of ``doc`` still stored in clear (written before sealing), sealed now."""
+        sealed = dict(fields)
+        for spec in (SUMMARY, OUTCOME_REASON):
+            value = sealed[spec.field] if spec.field in sealed else doc.get(spec.field)
+            if _plain(value):
+                sealed[spec.field] = self._seal(value, spec)
+        notes: list[Document] = sealed[NOTES.field] if NOTES.field in sealed else doc["notes"]
+        if any(_plain(n.get("text")) for n in notes):
+            sealed[NOTES.field] = [{**n, "text": self._seal(n["text"], NOTES)} if _plain(n.get("text")) else n
+                                   for n in notes]
+        return sealed
 
     def _case(self, doc: Document) -> Investigation:
         return Investigation.from_doc(doc, {
@@ -321,6 +346,7 @@ class InvestigationService(Service):
             except InvestigationError as exc:
                 raise ValidationError({"investigation": str(exc)}) from None
             fields["history"] = [*before.get("history", []), {"at": self.now(), "by": actor.username, "step": step}]
+            fields = self._sealed_now(before, fields)
             after = self.cases.update(case.investigation_id, fields, expected_version=case.version)
             rec.record(action, "investigation", case.investigation_id, before={"status": before["status"]},
                        after={"status": after["status"], "step": step})
