@@ -43,6 +43,9 @@ from fidus_desktop.services.permissions import Permission, allowed, require
 from fidus_desktop.store.port import Document
 
 LOCKED_TEXT = "🔒 locked — enrol this workstation"
+RESTRICTED_NOTE = ("Not in the PDF for the person: records whose disclosure may be restricted (an AML investigation "
+                   "must not be revealed while it could prejudice an inquiry or report: tipping off). A compliance "
+                   "officer decides what, if anything, is disclosed.")
 ERASED = "[erased]"
 FIELD_KINDS = ("text", "blob", *NORMALISERS)
 
@@ -299,24 +302,35 @@ class PersonalDataService(Service):
         return {**item, spec.item_field: opened}
 
     def export_person(self, actor: Actor, person_id: str) -> tuple[bytes, bytes]:
-        """Every registered document about the person, decrypted, as (JSON, PDF); audited. Records of a
-        collection restricted to a permission the exporter lacks are left out and counted as withheld."""
+        """Every registered document about the person, decrypted, as (JSON, PDF); audited.
+
+        Records of a collection restricted to a permission (``PersonCollection.permission``: investigations) are
+        left out of the PDF, which is written for the person, and go in the JSON's ``restricted`` part for the
+        officer to decide on; an exporter lacking the permission gets neither, and the audit entry counts them
+        as withheld."""
         require(actor, Permission.PERSONAL_DATA_EXPORT)
         sections: dict[str, list[Document]] = {}
+        restricted: dict[str, list[Document]] = {}
         withheld: dict[str, int] = {}
         for people, doc in self._documents(person_id):
-            if people.permission is not None and not allowed(actor.role, people.permission):
+            if people.permission is None:
+                sections.setdefault(people.collection, []).append(self._revealed(people.collection, doc))
+            elif allowed(actor.role, people.permission):
+                restricted.setdefault(people.collection, []).append(self._revealed(people.collection, doc))
+            else:
                 withheld[people.collection] = withheld.get(people.collection, 0) + 1
-                continue
-            sections.setdefault(people.collection, []).append(self._revealed(people.collection, doc))
         generated = self.now()
-        payload = {"person_id": person_id, "generated_at": generated, "collections": sections}
+        payload: Document = {"person_id": person_id, "generated_at": generated, "collections": sections}
+        if restricted:
+            payload["restricted"] = {"note": RESTRICTED_NOTE, "collections": restricted}
         json_bytes = json.dumps(payload, default=_json_value, ensure_ascii=False, indent=2).encode("utf-8")
         pdf_bytes = render_person_export(person_id, sections, generated)
 
         def write(rec: ChangeRecorder) -> None:
+            counts = {name: len(docs) for name, docs in sections.items()}
             rec.record("personal_data.export", "person", person_id,
-                       after={"collections": {name: len(docs) for name, docs in sections.items()},
+                       after={"collections": counts,
+                              **({"restricted": {n: len(d) for n, d in restricted.items()}} if restricted else {}),
                               **({"withheld": withheld} if withheld else {})})
 
         self.change(actor, Permission.PERSONAL_DATA_EXPORT, write)

@@ -17,6 +17,7 @@ from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.features.registry import PERSONAL_DATA
 from fidus_desktop.security.crypto import FIELD_TOKEN_VERSION, DataKey, DecryptionError, decrypt_field, field_key_id
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.services import personal_data
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext, ValidationError
 from fidus_desktop.services.compliance.investigations import NOT_CLOSED, NOTES, Investigation
@@ -109,21 +110,31 @@ def test_key_rotation_reseals_every_note(office: Office) -> None:
                               (old, new)) == {}
 
 
-def test_the_export_lists_the_cases_naming_the_investor_for_compliance_only(office: Office) -> None:
+def test_the_export_lists_the_cases_naming_the_investor_for_compliance_only(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
     case = closed_case(office)
     privacy = office.services.personal_data
+    in_pdf: list[set[str]] = []  # the sections the person's PDF is made of
+    render = personal_data.render_person_export
+    monkeypatch.setattr(personal_data, "render_person_export",
+                        lambda person, sections, at: in_pdf.append(set(sections)) or render(person, sections, at))
     exported = json.loads(privacy.export_person(MAKER, office.ann.investor_id)[0])
-    [listed] = exported["collections"]["investigations"]
+    [listed] = exported["restricted"]["collections"]["investigations"]
     assert (listed["ref"], listed["summary"], listed["notes"][0]["text"], listed["outcome_reason"]) == (
         case.ref, SUMMARY, NOTE, REASON)
-    assert "investigations" not in json.loads(privacy.export_person(MAKER, office.bob.investor_id)[0])[
-        "collections"]  # Bob is not named by the case
+    assert "tipping off" in exported["restricted"]["note"]
+    assert "investigations" not in exported["collections"]
+    assert "investors" in in_pdf[0]
+    assert "investigations" not in in_pdf[0]  # the PDF is written for the person: no case in it
+    assert "restricted" not in json.loads(privacy.export_person(MAKER, office.bob.investor_id)[0])  # not named
     by_admin = json.loads(privacy.export_person(ADMIN, office.ann.investor_id)[0])  # no tipping off
-    assert "investigations" not in by_admin["collections"]
+    assert "restricted" not in by_admin
     assert SUMMARY not in json.dumps(by_admin)
     audit = office.services.ctx.store.collection("audit").find({"action": "personal_data.export"},
                                                                 sort=[("seq", 1)])
-    assert [a["after"].get("withheld") for a in audit] == [None, None, {"investigations": 1}]
+    assert [(a["after"].get("restricted"), a["after"].get("withheld")) for a in audit] == [
+        ({"investigations": 1}, None), (None, None), (None, {"investigations": 1})]
 
 
 def test_erasure_keeps_a_case_under_aml_retention_then_pseudonymises_it(office: Office) -> None:
