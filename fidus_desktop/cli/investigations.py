@@ -38,7 +38,14 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
-        rows = [_row(c) for c in ctx.services.investigations.list_cases(actor, open_only=not args.all)]
+        investor_id = None
+        if args.investor:
+            investor = ctx.services.portfolio.investors.by_number(args.investor)
+            if investor is None:
+                fail(f"There is no investor {args.investor!r}; give a number such as INV-00017.")
+            investor_id = investor.investor_id
+        rows = [_row(c) for c in ctx.services.investigations.list_cases(actor, open_only=not args.all,
+                                                                         investor_id=investor_id)]
     if args.json:
         emit_json(rows)
     elif not rows:
@@ -116,8 +123,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     opened.add_argument("--transaction", action="append", metavar="REF")
     opened.add_argument("--alert", metavar="ALERT_ID")
     opened.set_defaults(func=cmd_open)
-    listed = sub.add_parser("list", help="open investigations (--all: closed ones too)")
+    listed = sub.add_parser("list", help="open investigations (--all: closed ones too; --investor: naming one)")
     listed.add_argument("--all", action="store_true")
+    listed.add_argument("--investor", metavar="NUMBER", help="only the cases linking this investor")
     listed.add_argument("--json", action="store_true")
     listed.set_defaults(func=cmd_list)
     show = sub.add_parser("show", help="one investigation with its notes and attachments")
