@@ -95,3 +95,18 @@ def test_opening_a_case_the_filters_hide_shows_it_and_finds_its_row(
     assert page.status.currentData() == ""
     assert [page.model.row_at(r).ref for r in range(page.model.rowCount())] == ["INQ-000007"]
     assert page.view.selectionModel().selectedRows()[0].row() == 0
+
+
+def test_a_case_asked_for_while_the_list_loads_is_found_once_it_has_loaded(
+    qtbot: QtBot, cases: AppContext
+) -> None:
+    view = tab(qtbot, cases, OLGA)
+    page = page_of(view)
+    page.model._fetching = True  # a query in flight, as with the real worker pool
+    page.select("INQ-000007")
+    assert page.search.text() == ""  # not yet: the filters are left alone while the list loads
+    page.model._fetching = False
+    page.model.refresh()  # the query in flight arrives: the default list does not hold the closed case
+    assert page.search.text() == "INQ-000007"
+    assert page.view.selectionModel().selectedRows()[0].row() == 0
+    assert page.selected_ref() == "INQ-000007"

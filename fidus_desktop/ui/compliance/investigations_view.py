@@ -234,8 +234,8 @@ class InvestigationsView(QWidget):
     def _loaded(self, total: int) -> None:
         self.count.setText(f"{total:,} investigation(s)")
         self.view.resizeColumnsToContents()  # one page of rows: cheap, and the list fits its half
-        if self.wanted:
-            self._highlight(self.wanted)
+        if self.wanted and not self._highlight(self.wanted):
+            self._show_only(self.wanted)  # a list loaded after ``select`` that does not hold the case
 
     def selected_ref(self) -> str | None:
         """The case shown beside the list."""
@@ -266,15 +266,23 @@ class InvestigationsView(QWidget):
         self.load_case()
         if not self._highlight(ref):
             self.wanted = ref
-            if not self.model.busy:
-                self.search.blockSignals(True)
-                self.search.setText(ref)
-                self.search.blockSignals(False)
-                self.investor.clear()
-                self.status.blockSignals(True)
-                self.status.setCurrentIndex(self.status.findData(""))
-                self.status.blockSignals(False)
-                self.apply_filters()
+            if not self.model.busy:  # else when the list in flight has loaded (``_loaded``)
+                self._show_only(ref)
+
+    def _show_only(self, ref: str) -> None:
+        """Filters that find case ``ref`` (its reference, any status, any investor); once: if even they do not
+        hold it, the case stays shown beside the list without a row."""
+        if self.current_filter() == CaseFilter("", "", ref):
+            self.wanted = None
+            return
+        for box in (self.search, self.investor, self.status):
+            box.blockSignals(True)
+        self.search.setText(ref)
+        self.investor.clear()
+        self.status.setCurrentIndex(self.status.findData(""))
+        for box in (self.search, self.investor, self.status):
+            box.blockSignals(False)
+        self.apply_filters()
 
     def _highlight(self, ref: str) -> bool:
         refs = [self.model.row_at(row).ref for row in range(self.model.rowCount())]
