@@ -158,6 +158,9 @@ def test_erasure_keeps_a_case_under_aml_retention_then_pseudonymises_it(office: 
     assert (doc["title"], doc["summary"], doc["outcome_reason"]) == (ERASED, None, None)
     assert [(n["by"], n["text"]) for n in doc["notes"]] == [("olga", None)]  # who and when stay, not what
     assert (doc["status"], doc["outcome"], doc["investor_ids"]) == ("closed", "no_suspicion", [office.ann.investor_id])
+    shown = service.get(MAKER, case.ref)
+    assert (shown.title, shown.summary, [n.text for n in shown.notes], shown.outcome_reason) == (
+        ERASED, ERASED, [ERASED], None)
 
 
 def test_the_case_list_pages_filters_and_sorts_in_the_service(office: Office) -> None:

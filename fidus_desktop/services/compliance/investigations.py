@@ -40,6 +40,7 @@ from fidus_desktop.services.compliance.screening import ALERTS
 from fidus_desktop.services.documents import DocumentService, StoredDocument
 from fidus_desktop.services.permissions import PermissionDenied, require
 from fidus_desktop.services.personal_data import (
+    ERASED,
     Locked,
     PersonalDataRegistry,
     PersonalField,
@@ -73,6 +74,7 @@ INVESTIGATION_PERSONAL_DATA = PersonalDataRegistry(
     people=[PersonCollection(INVESTIGATIONS, "investor_ids", ("title", "summary", "notes", "outcome_reason"),
                              INVESTIGATION_RETENTION, in_list=True, permission=InvestigationPermission.READ)],
 )
+
 
 def is_sealed(value: str) -> bool:
     return value.startswith(f"{FIELD_TOKEN_VERSION}:")
@@ -212,10 +214,12 @@ class InvestigationService(Service):
         return sealed
 
     def _case(self, doc: Document) -> Investigation:
+        """The case with its texts opened; texts cleared by an erasure read as ``[erased]``."""
+        erased = doc.get("erased_at") is not None
         return Investigation.from_doc(doc, {
-            "summary": self._open(doc["summary"], SUMMARY),
+            "summary": ERASED if erased else self._open(doc["summary"], SUMMARY),
             "outcome_reason": self._open(doc.get("outcome_reason"), OUTCOME_REASON),
-            "notes": [self._open(n["text"], NOTES) for n in doc["notes"]]})
+            "notes": [ERASED if erased else self._open(n["text"], NOTES) for n in doc["notes"]]})
 
     # -- reading -------------------------------------------------------------------------------------
     def get(self, actor: Actor, ref: str) -> Investigation:
