@@ -21,6 +21,7 @@ class SessionSignals(QObject):
 
     data_changed = Signal(str)  # a change name (``services.changes``), e.g. "transaction"
     mt5_status = Signal(str)  # status-bar text for the MT5 slot
+    restore_over = Signal(object)  # a confirmed ``RestorePlan``: the start-up flow closes the window and restores
 
 
 @dataclass
