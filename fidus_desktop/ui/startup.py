@@ -106,6 +106,7 @@ class Startup(QObject):
         self.missing: str | None = None  # the database file the first-run wizard would create
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
+        self.restore_box: QMessageBox | None = None  # what the last restore over the database came to
         self.progress = progress or progress_dialog(parent_widget, "Opening the database…")
 
     def start(self) -> None:

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.store.sqlite import SqliteStore
 from fidus_desktop.ui.admin.backup_view import BackupsView
 from fidus_desktop.ui.admin.restore_over import RequestRestoreDialog, RestoreOverDialog
 from fidus_desktop.ui.admin.users_view import UsersView
@@ -140,3 +141,27 @@ def test_without_a_second_approver_the_password_authorises_and_a_wrong_one_chang
     qtbot.addWidget(restored)
     assert usernames(restored) == {"admin"}
     assert restored.session.services.audit_query.verify(restored.session.actor).ok
+
+
+def test_a_restore_that_cannot_run_reopens_the_database_as_it_was(
+    qtbot: QtBot, app_context: AppContext, admin: Actor
+) -> None:
+    backed_up(app_context, admin)
+    run = Run(qtbot, app_context.db_uri, restore_state=False)
+    window = sign_in(qtbot, run, "admin", ADMIN_PASSWORD)
+    qtbot.addWidget(window)
+    view = backups_view(window)
+    click(qtbot, view.buttons["restore_over"])
+    other = SqliteStore(app_context.db_uri.removeprefix("sqlite:///"))  # another program has the file open
+    try:
+        assert other.collection("users").count() == 2
+        submit_form(qtbot, view.dialog, passphrase=BACKUP_PASSPHRASE, password=ADMIN_PASSWORD)
+    finally:
+        other.close()
+    outcome = restore_outcome(run)
+    assert "did not run" in outcome
+    assert "not replaced" in outcome
+    again = sign_in(qtbot, run, "admin", ADMIN_PASSWORD)
+    qtbot.addWidget(again)
+    assert "late.arrival" in usernames(again)  # the database as it was
+    assert again.session.services.audit_query.verify(again.session.actor).ok
