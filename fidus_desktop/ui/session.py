@@ -24,6 +24,7 @@ class SessionSignals(QObject):
     # A view asks for a record to be shown in the tab that holds it: (kind, key), e.g. ("investigation",
     # "INQ-000003"); the main window selects the tab declaring the kind in ``TabDecl.opens``.
     open_record = Signal(str, str)
+    restore_over = Signal(object)  # a confirmed ``RestorePlan``: the start-up flow closes the window and restores
 
 
 @dataclass
