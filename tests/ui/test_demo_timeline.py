@@ -100,8 +100,13 @@ def test_the_dealing_dialog_starts_on_the_last_nav_date(qtbot: QtBot, session: U
     tab.dialog.close()
 
 
-def test_envelopes_out_for_signature_have_not_expired_on_the_demo_day(session: UiSession) -> None:
+def test_envelopes_out_for_signature_are_due_back_within_days_of_the_demo_day(session: UiSession) -> None:
     envelopes = session.services.envelopes
-    statuses = {e.status_at(envelopes.now()).value for e in envelopes.page(session.actor)}
-    assert {"sent", "partially_signed", "completed"} <= statuses
-    assert "expired" not in statuses
+    now = envelopes.now()
+    listed = {e.status_at(now).value: e for e in envelopes.page(session.actor)}
+    assert {"sent", "partially_signed", "completed"} <= set(listed)
+    assert "expired" not in listed
+    for status in ("sent", "partially_signed"):
+        expires = listed[status].expires_at
+        assert expires is not None
+        assert now < expires <= now + timedelta(days=14), (status, expires)
