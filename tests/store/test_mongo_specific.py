@@ -70,6 +70,9 @@ def scalar(path: str, query: dict) -> dict:
             {"$or": [{"$and": [{"c.x": None}, {"c.x": NOT_ARRAY}, {"c": NOT_ARRAY}]}, {"c": {"$type": "array"}}]},
         ),
         ({"$or": [{"a": 1}, {}]}, {}),
+        ({"ids": {"$contains": "x"}}, {"ids": {"$elemMatch": {"$eq": "x"}}}),  # lists only, natively
+        ({"c.ids": {"$contains": T}},
+         {"$and": [{"c.ids": {"$elemMatch": {"$eq": encode_datetime(T)}}}, {"c": NOT_ARRAY}]}),
     ],
 )
 def test_query_shapes(flt: dict, query: dict) -> None:
