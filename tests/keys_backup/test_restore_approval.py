@@ -16,8 +16,8 @@ import pytest
 
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
-from fidus_desktop.services import restore as restore_module
 from fidus_desktop.clock import wall_now
+from fidus_desktop.services import restore as restore_module
 from fidus_desktop.services.restore import restore_into
 from fidus_desktop.services.restore_approval import VALID_FOR, RestoreNeedsApproval
 from tests.support.cli_policy import no_mfa_required
