@@ -20,11 +20,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 from typing import Any, TypeVar
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.store.errors import ConcurrencyError, InvalidDocument, InvalidFilter, NotFound
 from fidus_desktop.store.filters import parse_sort
 from fidus_desktop.store.values import check_key
@@ -244,6 +245,10 @@ class Store(ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """A context in which every write on this thread commits together or not at all."""
 
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside a transaction (a change here joins it and commits with it)."""
+
     def atomic(self, fn: Callable[[], T]) -> T:
         """``fn()`` in one transaction. Adapters whose transactions can be rolled back by a concurrent one
         (MongoDB) run it again until it commits; ``fn`` must therefore only change the database."""
@@ -311,7 +316,7 @@ class Store(ABC):
 @contextmanager
 def _transaction_snapshot(store: Store) -> Iterator[datetime | None]:
     with store.transaction():
-        yield datetime.now(UTC)
+        yield wall_now()
 
 
 def check_collection_name(name: str) -> str:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error, plain
 from fidus_desktop.ui.session import UiSession
@@ -36,6 +37,7 @@ def error_label(name: str) -> QLabel:
 
 class ServiceFormDialog(QDialog):
     changes: frozenset[str] = frozenset()  # what a successful call changed (``services.changes`` names)
+    enter_submits = True  # False where Enter ends a cell's edit or adds a typed entry (it must not save)
 
     def __init__(self, session: UiSession, title: str, ok_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +62,8 @@ class ServiceFormDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def add_field(self, name: str, label: str, widget: W) -> W:
+        if isinstance(widget, DateEdit) and widget.today is None:
+            widget.today = self.session.today  # its calendar opens on the office's day
         widget.setObjectName(name)
         self.fields[name] = widget
         self.errors[name] = error_label(name)
@@ -77,6 +81,10 @@ class ServiceFormDialog(QDialog):
                 label.setSizePolicy(policy)
         self.resize(max(self.width(), self.fontMetrics().averageCharWidth() * FORM_WIDTH_CHARS), self.height())
         super().showEvent(event)
+        if not self.enter_submits:
+            for button in self.buttons.buttons():
+                button.setAutoDefault(False)
+                button.setDefault(False)
         fit_to_content(self)
 
     def local_problems(self) -> dict[str, str]:
