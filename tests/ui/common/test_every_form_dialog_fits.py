@@ -24,9 +24,13 @@ from fidus_desktop.bootstrap import open_context
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.services.compliance.checklists import ChecklistVersion
+from fidus_desktop.services.compliance.risk_models import SHIPPED
+from fidus_desktop.services.restore_approval import RestoreGate
 from fidus_desktop.ui.admin.backup_view import BackupSettingsDialog
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
+from fidus_desktop.ui.admin.restore_over import RequestRestoreDialog, RestoreOverDialog
 from fidus_desktop.ui.admin.user_dialogs import ChangeRoleDialog, ConfirmDialog, CreateUserDialog, ResetPasswordDialog
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
@@ -34,6 +38,8 @@ from fidus_desktop.ui.common import screen_fit
 from fidus_desktop.ui.compliance import investigation_dialogs as inv
 from fidus_desktop.ui.compliance import kyc_dialogs as kyc
 from fidus_desktop.ui.compliance import readiness_panel as ready
+from fidus_desktop.ui.compliance.checklists_view import EditChecklistDialog
+from fidus_desktop.ui.compliance.country_list_dialog import CountryListDialog
 from fidus_desktop.ui.compliance.risk_model_view import ImportModelDialog
 from fidus_desktop.ui.crm.activities import LogActivityDialog
 from fidus_desktop.ui.crm.commissions_view import NewAgentDialog
@@ -103,6 +109,9 @@ OPENERS: dict[type[ServiceFormDialog], Open] = {
     ChangeRoleDialog: lambda s: ChangeRoleDialog(s, _user(s)),
     ConfirmDialog: lambda s: ConfirmDialog(s, "Disable user", "Disable bob.pm?", "Disable", _noop),
     BackupSettingsDialog: lambda s: BackupSettingsDialog(s, s.backups),
+    RequestRestoreDialog: lambda s: RequestRestoreDialog(s, s.backups, Path.home() / "fidus-2026-04-30.fidusbak"),
+    RestoreOverDialog: lambda s: RestoreOverDialog(s, s.backups, Path.home() / "fidus-2026-04-30.fidusbak",
+                                                   RestoreGate(None, True, "")),
     PassphraseDialog: lambda s: PassphraseDialog(s, "Backup passphrase", "Save", _noop, confirm=True,
                                                  note="Keep it in the office safe."),
     # Portfolio
@@ -139,6 +148,9 @@ OPENERS: dict[type[ServiceFormDialog], Open] = {
     ready.AgreementDialog: lambda s: ready.AgreementDialog(s, _readiness(s), ()),
     ready.OverrideDialog: lambda s: ready.OverrideDialog(s, _readiness(s)),
     ready.RevokeDialog: lambda s: ready.RevokeDialog(s, _readiness(s)),
+    EditChecklistDialog: lambda s: EditChecklistDialog(s, "individual", "Individual",
+                                                       ChecklistVersion.shipped("individual")),
+    CountryListDialog: lambda s: CountryListDialog(s, s.services.risk_models.version(s.actor, SHIPPED)),
     # Signing
     cert.CreateCertificateDialog: lambda s: cert.CreateCertificateDialog(s),
     cert.ImportCertificateDialog: lambda s: cert.ImportCertificateDialog(s),
