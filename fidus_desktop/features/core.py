@@ -38,7 +38,7 @@ CORE = Feature(
         "backup": lambda w: BackupService(w.ctx),
         "restore_approvals": lambda w: RestoreApprovals(w.ctx),
         "audit_query": lambda w: AuditQueryService(w.ctx),
-        "audit_anchors": lambda w: AuditAnchors(w.ctx, w.secrets),
+        "audit_anchors": lambda w: AuditAnchors(w.ctx, w.secrets, seal_keys=w.services.keys.seal_keys),
         "changes": lambda w: ChangeFeed(w.ctx),
         "users": lambda w: UserService(w.ctx, SignInPolicy.from_settings(w.settings)),
         "cli_sessions": lambda w: CliSessionService(w.ctx, w.services.users, cli_session_idle_minutes(w.settings)),
@@ -68,4 +68,5 @@ CORE = Feature(
     doctor=("fidus_desktop.cli.doctor:check_settings", "fidus_desktop.cli.doctor:check_database",
             "fidus_desktop.cli.doctor:check_keyring"),
     announces=("user", "workstation", "data_key", "person", "document"),
+    wire=lambda w: w.ctx.audit.seal_with(w.services.keys.seal_keys.current),
 )
