@@ -61,9 +61,15 @@ NOT_BY_APPLICATION = "not written by the application (forged or written by a pro
 SHOWN = 10  # entry numbers listed in a message; the rest are counted
 
 
-def _listed(seqs: list[int]) -> str:
+def _listed(seqs: list[int], has: str) -> str:
+    """``entries 3, 4 have …`` / ``entry 3 has …``, at most ``SHOWN`` numbers."""
     text = ", ".join(str(seq) for seq in seqs[:SHOWN])
-    return text + (f" and {len(seqs) - SHOWN} more" if len(seqs) > SHOWN else "")
+    more = f" and {len(seqs) - SHOWN} more" if len(seqs) > SHOWN else ""
+    return f"entry {text} has {has}" if len(seqs) == 1 else f"entries {text}{more} have {has}"
+
+
+def _count(number: int) -> str:
+    return f"{number} entry" if number == 1 else f"{number} entries"
 
 
 @dataclass
@@ -79,6 +85,7 @@ class SealCheck:
     before: int = 0
     sealed: int = 0
     missing: list[int] = field(default_factory=list)
+    missing_from: set[str] = field(default_factory=set)  # the workstations those entries name
     wrong: list[int] = field(default_factory=list)
     unchecked: dict[str, int] = field(default_factory=dict)
 
@@ -104,6 +111,7 @@ class SealCheck:
                 self.before += 1
             else:
                 self.missing.append(seq)
+                self.missing_from.add(str(entry.get("workstation")))
             return
         if self.first_sealed is None:
             self.first_sealed = seq
@@ -121,21 +129,22 @@ class SealCheck:
 
     def problem(self) -> str | None:
         """Why the seals fail, or None."""
-        parts = []
-        if self.missing:
-            parts.append(f"entr{'y' if len(self.missing) == 1 else 'ies'} {_listed(self.missing)} "
-                         f"{'has' if len(self.missing) == 1 else 'have'} no audit seal")
-        if self.wrong:
-            parts.append(f"entr{'y' if len(self.wrong) == 1 else 'ies'} {_listed(self.wrong)} "
-                         f"{'has' if len(self.wrong) == 1 else 'have'} a wrong audit seal")
+        parts = [_listed(seqs, has) for seqs, has in ((self.missing, "no audit seal"),
+                                                       (self.wrong, "a wrong audit seal")) if seqs]
         if not parts:
             return None
-        return f"{'; '.join(parts).capitalize()}: {NOT_BY_APPLICATION}."
+        text = "; ".join(parts)
+        text = f"{text[0].upper()}{text[1:]}: {NOT_BY_APPLICATION}."
+        if self.missing:
+            named = ", ".join(sorted(self.missing_from)[:SHOWN])
+            text += (f" The unsealed entries name workstation(s) {named}: if one of them is the office's, "
+                     "it writes without the office data key; enrol it.")
+        return text
 
     def unchecked_reason(self, how_to_enrol: str) -> str | None:
         if not self.unchecked:
             return None
-        keys = ", ".join(f"{key_id} ({count} entries)" for key_id, count in sorted(self.unchecked.items()))
+        keys = ", ".join(f"{key_id} ({_count(count)})" for key_id, count in sorted(self.unchecked.items()))
         return (f"The audit seals could not be checked on this workstation: it does not hold the office data key "
                 f"they were made with ({keys}). {how_to_enrol}")
 
@@ -147,7 +156,7 @@ class SealCheck:
                         "workstation that holds the office data key).")
             return ("Audit seals: not configured. Entries are not sealed, so an entry written into the database "
                     f"directly cannot be told from the application's. {how_to_enable}")
-        text = f"Audit seals: {self.sealed} sealed entries checked"
+        text = f"Audit seals: {_count(self.sealed)} sealed and checked"
         if self.before:
-            text += f"; {self.before} entries before sealing (from entry {self.first_sealed})"
+            text += f"; {_count(self.before)} before sealing (sealed from entry {self.first_sealed})"
         return text + "."
