@@ -3,6 +3,10 @@
 - **Sealing**: new entries are sealed with the seal key of the data key new values are encrypted with
   (``KeyService.sealing_key``), looked up once and again at most every ``RECHECK`` seconds (an enrolment in
   another process is picked up without a restart) or at once when this process enrols or rotates.
+- **Workstations without the data key**: a role that may not read personal data (portfolio manager, client)
+  gets only the audit seal key, through the same administrator-approved enrolment (``key_enrolment``); it is
+  kept in the keyring as ``audit-seal-key/<key_id>``. The seal key cannot decrypt anything: HKDF does not give
+  the data key back.
 - **Checking**: an entry names its seal key's id, which is a data key's id. The seal key comes from that data key
   when this workstation holds it; a retired key's seal key is kept in the database (``keys``, kind
   ``audit_seal_key``) encrypted under the current data key, so entries sealed before a rotation still verify on
@@ -16,7 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from fidus_desktop.config.secrets import SecretsUnavailable
+from fidus_desktop.config.secrets import SecretStore, SecretsUnavailable
 from fidus_desktop.security.audit_seal import SealKey, derive_seal_key
 from fidus_desktop.security.crypto import DataKey, DecryptionError, decrypt_field, encrypt_field
 from fidus_desktop.store.port import Collection, Document
@@ -31,6 +35,11 @@ ENROL = ("Enrol it (`fidus key enroll`, or `fidus key request-enrolment` and an 
 
 def _context(key_id: str) -> str:
     return f"{KIND}/{key_id}"
+
+
+def secret_name(key_id: str) -> str:
+    """The keyring entry holding audit seal key ``key_id`` on a workstation enrolled for sealing only."""
+    return f"audit-seal-key/{key_id}"
 
 
 def retired_seal_key_record(old: DataKey, under: DataKey, now: datetime) -> Document:
@@ -49,9 +58,10 @@ def rewrapped(doc: Document, keys: list[DataKey], under: DataKey) -> str:
 class AuditSealKeys:
     """Which seal key to seal with, and the seal key for an id when checking."""
 
-    def __init__(self, keys_collection: Collection, loaded_keys: Callable[[], list[DataKey]],
+    def __init__(self, keys_collection: Collection, secrets: SecretStore, loaded_keys: Callable[[], list[DataKey]],
                  sealing_key: Callable[[], DataKey | None], clock: Callable[[], float] = time.monotonic) -> None:
         self.collection = keys_collection
+        self.secrets = secrets
         self.loaded_keys = loaded_keys
         self.sealing_key = sealing_key
         self.clock = clock
@@ -68,11 +78,36 @@ class AuditSealKeys:
         if self._looked_at is None or now - self._looked_at >= RECHECK:
             try:
                 key = self.sealing_key()
+                self._current = derive_seal_key(key) if key is not None else self._held_newest()
             except SecretsUnavailable:
-                key = None
-            self._current = derive_seal_key(key) if key is not None else None
+                self._current = None
             self._looked_at = now
         return self._current
+
+    def remember(self, key: SealKey) -> None:
+        """Keep ``key`` in this workstation's keyring (a sealing-only enrolment an administrator approved)."""
+        self.secrets.set(secret_name(key.key_id), base64.b64encode(key.material).decode("ascii"))
+        self.forget()
+
+    def _held(self, key_id: str) -> SealKey | None:
+        text = self.secrets.get(secret_name(key_id))
+        return SealKey(key_id, base64.b64decode(text)) if text else None
+
+    def _held_newest(self) -> SealKey | None:
+        """Without the data key: the newest seal key this keyring holds (a rotation's new key, the active one,
+        else a retired one, as a workstation not yet enrolled again keeps encrypting with the old data key)."""
+        docs = self.collection.find({"kind": {"$in": ["data_key", KIND]}})
+        order = {"pending": 0, "active": 1}
+        for doc in sorted(docs, key=lambda d: (order.get(d.get("status", ""), 2), -d["created_at"].timestamp())):
+            held = self._held(doc["key_id"])
+            if held is not None:
+                return held
+        return None
+
+    def held_only(self) -> bool:
+        """Whether this workstation seals with a seal key alone (enrolled for sealing, not for the data key)."""
+        key = self.current()
+        return key is not None and not any(k.key_id == key.key_id for k in self.loaded_keys())
 
     def configured(self) -> bool:
         """Whether the database has an office data key at all (sealing is possible)."""
@@ -82,11 +117,14 @@ class AuditSealKeys:
         """The seal key named ``key_id``, if this workstation can have it."""
         try:
             loaded = self.loaded_keys()
+            held = self._held(key_id)
         except SecretsUnavailable:
             return None
         for key in loaded:
             if key.key_id == key_id:
                 return derive_seal_key(key)
+        if held is not None:
+            return held
         doc = self.collection.get(_context(key_id))
         if doc is None or doc.get("kind") != KIND:
             return None

@@ -81,6 +81,7 @@ class KeyStatus:
     enrolled: bool
     rotation: RotationState | None
     keyring_problem: str | None
+    seals_audit: bool = False  # this workstation's audit entries are sealed (data key or audit seal key held)
 
     @property
     def initialised(self) -> bool:
@@ -91,7 +92,9 @@ class KeyStatus:
             return "No data key yet: an administrator runs `fidus key init` (or Admin → Keys → Create key)."
         if self.keyring_problem:
             return f"Data key {self.active_key_id}: the OS keyring is unusable ({self.keyring_problem})."
-        state = "this workstation is enrolled" if self.enrolled else "this workstation is NOT enrolled (enrol it)"
+        state = ("this workstation is enrolled" if self.enrolled else
+                 "this workstation holds only the audit seal key (its audit entries are sealed)" if self.seals_audit
+                 else "this workstation is NOT enrolled (enrol it)")
         text = f"Data key {self.active_key_id}: {state}."
         if self.rotation:
             text += (
@@ -117,7 +120,7 @@ class KeyService(Service):
         self.kdf = kdf or ScryptParams()
         self.keys = self.store.collection(KEYS)
         self._loaded: dict[str, DataKey] = {}
-        self.seal_keys = AuditSealKeys(self.keys, self.loaded_keys, self.sealing_key)
+        self.seal_keys = AuditSealKeys(self.keys, secrets, self.loaded_keys, self.sealing_key)
 
     # -- reading ---------------------------------------------------------------------------------------
     def _key_doc(self, status: str) -> Document | None:
@@ -137,7 +140,7 @@ class KeyService(Service):
         except SecretsUnavailable as exc:
             loaded, problem = set(), str(exc)
         key_id = active["key_id"] if active else None
-        return KeyStatus(key_id, key_id in loaded, self.rotation(), problem)
+        return KeyStatus(key_id, key_id in loaded, self.rotation(), problem, self.seal_keys.current() is not None)
 
     def loaded_keys(self) -> list[DataKey]:
         """The stored keys this workstation holds (active, and the pending one during a rotation)."""
