@@ -2,7 +2,8 @@
 
 - **Sealing**: new entries are sealed with the seal key of the data key new values are encrypted with
   (``KeyService.sealing_key``), looked up once and again at most every ``RECHECK`` seconds (an enrolment in
-  another process is picked up without a restart) or at once when this process enrols or rotates.
+  another process is picked up without a restart), at once when this process enrols or rotates, and, while it
+  has none, whenever the database's data keys change.
 - **Workstations without the data key**: a role that may not read personal data (portfolio manager, client)
   gets only the audit seal key, through the same administrator-approved enrolment (``key_enrolment``); it is
   kept in the keyring as ``audit-seal-key/<key_id>``. The seal key cannot decrypt anything: HKDF does not give
@@ -67,6 +68,7 @@ class AuditSealKeys:
         self.clock = clock
         self._current: SealKey | None = None
         self._looked_at: float | None = None
+        self._ids: tuple[str, ...] = ()  # the data keys' ids when this workstation last found none to seal with
 
     def forget(self) -> None:
         """This process enrolled, rotated or lost a key: look again before the next seal."""
@@ -75,6 +77,12 @@ class AuditSealKeys:
     def current(self) -> SealKey | None:
         """The key new entries are sealed with; None when this workstation holds no data key (or no keyring)."""
         now = self.clock()
+        if self._current is None:
+            # Not sealing: look again as soon as the database's keys change (a `fidus key init` in another process
+            # of this workstation must not leave this one writing unsealed entries after sealed ones for a minute).
+            ids = tuple(sorted(doc["key_id"] for doc in self.collection.find({"kind": "data_key"})))
+            if ids != self._ids:
+                self._ids, self._looked_at = ids, None
         if self._looked_at is None or now - self._looked_at >= RECHECK:
             try:
                 key = self.sealing_key()

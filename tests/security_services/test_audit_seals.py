@@ -197,3 +197,20 @@ def test_a_change_run_again_after_a_rollback_is_sealed_for_the_entry_it_finally_
         list(check.watch(services.ctx.audit.iter_chain()))
     assert (check.missing, check.wrong, check.unchecked, check.before) == ([], [], {}, 0)
     assert check.sealed == 13
+
+
+def test_a_process_that_found_no_key_seals_as_soon_as_another_one_creates_it(tmp_path: Path, secrets) -> None:
+    """The GUI is open while `fidus key init` runs in another process of the same workstation (same keyring)."""
+    db = f"sqlite:///{(tmp_path / 'office.db').as_posix()}"
+    gui = open_context(db, secrets=secrets, log_to_file=False)
+    admin = gui.services.users.create_first_admin("admin", ADMIN_PASSWORD).actor()  # unsealed: no key yet
+    cli = open_context(db, secrets=secrets, log_to_file=False)
+    cli.services.keys.kdf = CHEAP_KDF
+    cli.services.keys.init(admin, OFFICE)
+    cli.close()
+    written = gui.services.users.create_user(admin, "bob", ADMIN_PASSWORD, "back_office")
+    assert written.username == "bob"
+    assert SEAL_FIELD in gui.services.ctx.audit.last()
+    found = verdict(gui)
+    gui.close()
+    assert found.ok, found.reason
