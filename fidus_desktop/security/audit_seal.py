@@ -74,13 +74,16 @@ def _count(number: int) -> str:
 
 @dataclass
 class SealCheck:
-    """Checks the seals of entries streamed past it (``watch``), then says what it found (``findings``).
+    """Checks the seals of entries streamed past it (``watch``), then says what it found (``problem``,
+    ``unchecked_reason``, ``summary``).
 
-    ``key_for(key_id)`` gives the seal key this workstation holds for an id, or None. Entries before the first
-    sealed one were written before sealing was enabled; after it, every entry must carry a matching seal.
+    ``key_for(key_id)`` gives the seal key this workstation holds for an id, or None; ``known(key_id)`` says whether
+    the office has such a key at all (a seal under an id it does not know is wrong, not uncheckable). Entries before
+    the first sealed one were written before sealing was enabled; after it, every entry must carry a matching seal.
     """
 
     key_for: Callable[[str], SealKey | None]
+    known: Callable[[str], bool] = lambda _key_id: True
     first_sealed: int | None = None
     before: int = 0
     sealed: int = 0
@@ -116,7 +119,7 @@ class SealCheck:
         if self.first_sealed is None:
             self.first_sealed = seq
         key = self._key(key_id) if isinstance(key_id, str) else None
-        if key is None and isinstance(key_id, str):
+        if key is None and isinstance(key_id, str) and self.known(key_id):
             self.unchecked[key_id] = self.unchecked.get(key_id, 0) + 1
         elif key is None or not seal_matches(key, str(entry.get("hash")), entry.get(SEAL_FIELD)):
             self.wrong.append(seq)

@@ -195,7 +195,7 @@ class AuditAnchors(Service):
             if seen.hash != anchor.hash:
                 reason = f"{seen.source} and {anchor.source} disagree about entry {anchor.seq}."
                 return ChainVerdict(ok=False, checked=0, first_broken_seq=anchor.seq, reason=reason), used
-        seals = SealCheck(self.seal_keys.for_id)
+        seals = SealCheck(self.seal_keys.for_id, self.seal_keys.known)
         verdict = verify_chain(seals.watch(self.ctx.audit.iter_chain()),
                                anchors={seq: a.hash for seq, a in by_seq.items()})
         if not verdict.ok and verdict.first_broken_seq in by_seq:

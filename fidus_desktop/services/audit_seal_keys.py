@@ -112,10 +112,11 @@ class AuditSealKeys:
                 return held
         return None
 
-    def held_only(self) -> bool:
-        """Whether this workstation seals with a seal key alone (enrolled for sealing, not for the data key)."""
-        key = self.current()
-        return key is not None and not any(k.key_id == key.key_id for k in self.loaded_keys())
+    def known(self, key_id: str) -> bool:
+        """Whether the database names ``key_id`` as one of the office's keys, current or retired (an id it does not
+        name is no key's: a seal under it is forged, not merely uncheckable here)."""
+        doc = self.collection.get(key_id)
+        return (doc is not None and doc.get("kind") == "data_key") or self.collection.get(_context(key_id)) is not None
 
     def configured(self) -> bool:
         """Whether the database has an office data key at all (sealing is possible)."""

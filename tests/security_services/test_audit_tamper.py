@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.security import passwords
 from fidus_desktop.security.audit_chain import append_entry
-from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD
+from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealKey
 from fidus_desktop.services.audit import AUDIT, chain_fields
 from fidus_desktop.services.audit_anchor import Anchor, anchor_from_backup
 from fidus_desktop.services.backup import BackupService
@@ -81,15 +81,18 @@ def swap(store: Store) -> None:
     audit.update(a["_id"], {"seq": 4}, expected_version=a["version"])
 
 
-def forge_append(copy_seal_from: int | None = None) -> Callable[[Store], None]:
-    """Append an entry with a correct chain hash after the head; optionally with entry ``copy_seal_from``'s seal."""
+def forge_append(copy_seal_from: int | None = None, made_up_key: bool = False) -> Callable[[Store], None]:
+    """Append an entry with a correct chain hash after the head; optionally with entry ``copy_seal_from``'s seal,
+    or sealed under a key of the forger's own (a key id the office does not have)."""
 
     def tamper(store: Store) -> None:
         last = chain_fields(entries(store)[-1])
         forged = {**{k: v for k, v in last.items() if k not in ("seq", "prev_hash", "hash", SEAL_FIELD,
                                                                   SEAL_KEY_FIELD)},
                   "action": "user.create", "entity_id": "forged"}
-        if copy_seal_from is not None:
+        if made_up_key:
+            entry = append_entry(last, forged, SealKey("0123456789abcdef", b"forger's own key".ljust(32, b".")))
+        elif copy_seal_from is not None:
             donor = store.collection(AUDIT).find_one({"seq": copy_seal_from})
             forged[SEAL_KEY_FIELD] = donor[SEAL_KEY_FIELD]
             entry = append_entry(last, forged)
@@ -130,6 +133,7 @@ CASES: dict[str, Callable[[Store], None]] = {
     "swap two entries": swap,
     "append a forged entry after the newest anchor": forge_append(),
     "append a forged entry with a seal copied from another entry": forge_append(copy_seal_from=ENTRIES),
+    "append a forged entry sealed under a made-up key": forge_append(made_up_key=True),
     "remove the seal of the last entry": strip(SEAL_FIELD, ENTRIES),
     "remove the seal key id of an entry": strip(SEAL_KEY_FIELD, 4),
 }
