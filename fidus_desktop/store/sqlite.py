@@ -197,6 +197,9 @@ class SqliteStore(Store):
             return self.run(fn)
 
     # -- Store -------------------------------------------------------------------------------------
+    def in_transaction(self) -> bool:
+        return self.connections.held().depth > 0
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         if self.read_only_reason is not None:
