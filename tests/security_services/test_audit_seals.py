@@ -4,18 +4,19 @@ rolls transactions back (the seal is made again with the entry)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from fidus_desktop.bootstrap import AppContext, Services, open_context
 from fidus_desktop.cli import main
-from fidus_desktop.config.secrets import SecretStore
+from fidus_desktop.config.secrets import SERVICE, SecretStore
 from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealCheck
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
-from fidus_desktop.services.keys import KeyService
+from fidus_desktop.services.keys import KeyService, secret_name
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.restore import restore_into
 from tests.support.cli_policy import admins_without_mfa
@@ -214,3 +215,20 @@ def test_a_process_that_found_no_key_seals_as_soon_as_another_one_creates_it(tmp
     found = verdict(gui)
     gui.close()
     assert found.ok, found.reason
+
+
+def test_doctor_says_whether_this_workstation_seals_its_entries(
+    office: tuple[Path, Workstation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db, a = office
+    monkeypatch.setenv("FIDUS_HOME", str(a.home))
+    main(["--db", f"sqlite:///{db.as_posix()}", "doctor", "--json"])
+    check = {c["name"]: c for c in json.loads(capsys.readouterr().out)}["audit seals"]
+    assert check["status"] == "ok"
+    a.secrets.backend.delete_password(SERVICE, secret_name(check["detail"].split("key ")[1].rstrip(")")))
+    main(["--db", f"sqlite:///{db.as_posix()}", "doctor", "--json"])
+    check = {c["name"]: c for c in json.loads(capsys.readouterr().out)}["audit seals"]
+    assert check["status"] == "warn"
+    assert "writes unsealed audit entries" in check["detail"]
+    assert "`fidus key request-enrolment`" in check["fix"]
