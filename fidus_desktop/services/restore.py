@@ -117,8 +117,8 @@ def record_refusal(uri: str, actor: Actor, backup_name: str, why: str, opener: O
     """Audit a refused restore in the database it would have replaced."""
     store = opener(uri)
     try:
-        sealed_context(store, clock, secrets).audit.append(actor, "backup.restore_refused", "backup", backup_name,
-                                                 after={"why": why})
+        audit = sealed_context(store, clock, secrets).audit
+        audit.append(actor, "backup.restore_refused", "backup", backup_name, after={"why": why})
     finally:
         store.close()
 
