@@ -232,3 +232,36 @@ def test_doctor_says_whether_this_workstation_seals_its_entries(
     assert check["status"] == "warn"
     assert "writes unsealed audit entries" in check["detail"]
     assert "`fidus key request-enrolment`" in check["fix"]
+
+
+def test_a_staged_mongodb_restore_over_data_keeps_the_seals_and_seals_its_own_entry(tmp_path: Path) -> None:
+    """The backup of a sealed office (strict replica-set double) restored over another database's data: its
+    entries keep their seals, and the restore's own entry is sealed by this workstation, which holds the key."""
+    from tests.support.portfolio_office import ADMIN, PM
+    from tests.support.strict_mongo import strict_store
+
+    secrets = SecretStore(InMemoryKeyring())
+    archive = tmp_path / "office.fidusbak"
+    with strict_store("office") as store:
+        services = Services(ServiceContext(store), secrets=secrets)
+        services.ensure_indexes()
+        services.keys.kdf = CHEAP_KDF
+        services.keys.init(ADMIN, OFFICE)
+        for n in range(3):
+            services.portfolio.funds.create_fund(PM, f"F{n}", f"Fund {n}", "EUR")
+        before = {e["seq"]: (e[SEAL_KEY_FIELD], e[SEAL_FIELD]) for e in services.ctx.audit.iter_chain()}
+        services.backup.create(ADMIN, archive, BACKUP)
+    with strict_store("target") as target:
+        old = Services(ServiceContext(target), secrets=SecretStore(InMemoryKeyring()))
+        old.ensure_indexes()
+        old.portfolio.funds.create_fund(PM, "OLD", "Old data", "EUR")
+        restore_into(archive, BACKUP, "mongodb://strict/target", actor=ADMIN, force=True, opener=lambda _: target,
+                     secrets=secrets)
+        restored = Services(ServiceContext(target), secrets=secrets)
+        entries = list(restored.ctx.audit.iter_chain())
+        check = SealCheck(restored.keys.seal_keys.for_id, restored.keys.seal_keys.known)
+        assert restored.ctx.audit.verify().ok
+        list(check.watch(entries))
+    assert {e["seq"]: (e[SEAL_KEY_FIELD], e[SEAL_FIELD]) for e in entries if e["seq"] in before} == before
+    assert entries[-1]["action"] == "backup.restore"
+    assert (check.missing, check.wrong, check.unchecked) == ([], [], {})
