@@ -31,13 +31,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.backup_format import BackupCorrupt, BackupReport, verify_backup
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.backup import RestoreReport, TargetNotEmpty, restore_backup
-from fidus_desktop.services.base import ServiceContext, ValidationError, utc_now
+from fidus_desktop.services.base import ServiceContext, ValidationError
 from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed
 from fidus_desktop.services.restore_approval import Approval, RestoreApprovals, RestoreNeedsApproval, backup_fingerprint
@@ -113,7 +114,7 @@ def sealed_context(store: Store, clock: Callable[[], datetime], secrets: SecretS
 
 
 def record_refusal(uri: str, actor: Actor, backup_name: str, why: str, opener: Opener = open_store,
-                   clock: Callable[[], datetime] = utc_now, secrets: SecretStore | None = None) -> None:
+                   clock: Callable[[], datetime] = wall_now, secrets: SecretStore | None = None) -> None:
     """Audit a refused restore in the database it would have replaced."""
     store = opener(uri)
     try:
@@ -124,7 +125,7 @@ def record_refusal(uri: str, actor: Actor, backup_name: str, why: str, opener: O
 
 
 def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, force: bool,
-              opener: Opener = open_store, clock: Callable[[], datetime] = utc_now,
+              opener: Opener = open_store, clock: Callable[[], datetime] = wall_now,
               secrets: SecretStore | None = None) -> Actor:
     """The actor the restore is recorded under, or an exception (audited in the target when it holds data)."""
     if state.unfinished is not None:
@@ -159,14 +160,19 @@ def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, forc
 
 
 def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, force: bool = False,
-                 opener: Opener = open_store, clock: Callable[[], datetime] = utc_now,
-                 secrets: SecretStore | None = None) -> RestoreOutcome:
-    """Check the archive, authorise against the target, then restore atomically (see the module docstring)."""
+                 opener: Opener = open_store, clock: Callable[[], datetime] = wall_now,
+                 secrets: SecretStore | None = None, progress: Callable[[str], None] | None = None) -> RestoreOutcome:
+    """Check the archive, authorise against the target, then restore atomically (see the module docstring).
+
+    ``progress(step)`` is told each step as it starts (the GUI's progress window), from the calling thread."""
     path = Path(path)
+    step = progress or (lambda _text: None)
+    step(f"Checking every chunk of {path.name}…")
     backup = verify_backup(path, passphrase)  # nothing is touched unless the whole archive is sound
     state = inspect_target(uri, opener)
     by = authorise(state, actor, path.name, force=force, opener=opener, clock=clock, secrets=secrets)
     approval = _approval(state, by, path, opener, clock, secrets)
+    step(f"Loading {sum(backup.collections.values()):,} documents from {path.name}…")
 
     def load(store: Store) -> RestoreReport:
         report = restore_backup(path, passphrase, store, force=True)
@@ -193,6 +199,7 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
         if approval is not None:
             _release(uri, by, approval, exc, opener, clock, secrets)
         raise
+    step("Restored; recording this workstation's audit anchor…")
     _rebase_anchor(uri, opener, clock, secrets)
     return RestoreOutcome(report, bool(state.occupied), kept, approval)
 

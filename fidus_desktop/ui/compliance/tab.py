@@ -78,6 +78,12 @@ class ComplianceTab(QWidget):
             self.pages.setCurrentWidget(self.investigations)
             self.investigations.new_case(alert_id=alert_id)
 
+    def open_record(self, kind: str, key: str) -> None:
+        """Show a record another tab asked for (``SessionSignals.open_record``): an investigation by reference."""
+        if kind == "investigation" and self.investigations is not None:
+            self.pages.setCurrentWidget(self.investigations)
+            self.investigations.select(key)
+
     def show_alert(self, alert_id: str) -> None:
         self.pages.setCurrentWidget(self.screening)
         self.screening.select_alert(alert_id)

@@ -51,6 +51,7 @@ from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.compliance.investigate_action import add_open_investigation
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
@@ -294,8 +295,8 @@ class PortfolioTab(QWidget):
         for status in STATUSES:
             self.status_filter.addItem(status.value.capitalize(), status.value)
         self.status_filter.setObjectName("transactionsStatus")
-        self.trade_from = DateEdit(optional=True)
-        self.trade_to = DateEdit(optional=True)
+        self.trade_from = DateEdit(optional=True, today=self.session.today)
+        self.trade_to = DateEdit(optional=True, today=self.session.today)
         for edit, name, tip in ((self.trade_from, "tradeFrom", "Trade date from (inclusive)"),
                                 (self.trade_to, "tradeTo", "Trade date to (inclusive)")):
             edit.setObjectName(name)
@@ -355,6 +356,8 @@ class PortfolioTab(QWidget):
         self._filter_timer.timeout.connect(self.apply_filters)
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
         enter_opens(self.investors_view, self.open_investor)
+        self.investigate = add_open_investigation(self.session, self.transactions_view,
+                                                  self.selected_transaction_ref, self)
         self.table_tabs = tabs
         find_goes_to(self, lambda: (self.investor_filter, self.transaction_filter)[self.table_tabs.currentIndex()])
         refresh_on_f5(self, lambda: self.reload({"*"}))
@@ -583,6 +586,10 @@ class PortfolioTab(QWidget):
         self.dialog = dialog
         dialog.open()
 
+    def selected_transaction_ref(self) -> str | None:
+        rows = self.transactions_view.selectionModel().selectedRows()
+        return self.transactions.row_at(rows[0].row()).ref if rows else None
+
     def open_investor(self, index: QModelIndex) -> None:
         """The double-clicked investor's details (sealed fields revealed one by one, audited)."""
         self.investor_dialog = InvestorDialog(self.session, self.investors.row_at(index.row()).investor_id, self)
@@ -590,7 +597,7 @@ class PortfolioTab(QWidget):
 
     def data_day(self) -> date:
         """The day dialogs start on: the latest NAV date of the class shown (a today without data is no help)."""
-        return self.overview.aum.on if self.overview else date.today()
+        return self.overview.aum.on if self.overview else self.session.today()
 
     def open_dealing(self) -> None:
         dialog = DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),
