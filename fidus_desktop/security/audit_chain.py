@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from fidus_desktop.errors import UserError
@@ -33,6 +33,7 @@ SEQ_FIELD = "seq"
 PREV_FIELD = "prev_hash"
 TAG_PREFIX = "\x01"
 UNHASHED = (HASH_FIELD, SEAL_FIELD)
+DEFAULT_PRECISION = 28  # decimal's default context precision
 
 
 class AuditChainError(UserError, ValueError):
@@ -57,7 +58,10 @@ class ChainVerdict:
 def _decimal_text(value: Decimal) -> str:
     if not value.is_finite():
         return str(value)
-    normalised = value.normalize()
+    # Normalised with as many digits as the value has: the default context (28) would round a longer value, so two
+    # different amounts would hash alike and an edit of one into the other would pass (same text as before for
+    # every value of up to 28 digits, so existing chains still verify).
+    normalised = value.normalize(Context(prec=max(DEFAULT_PRECISION, len(value.as_tuple().digits))))
     return format(normalised if normalised != 0 else Decimal(0), "f")
 
 
