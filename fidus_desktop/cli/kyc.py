@@ -189,7 +189,8 @@ def _inputs(args: argparse.Namespace) -> RiskInputs:
         volume = Decimal(args.volume) if args.volume else Decimal(0)
     except InvalidOperation:
         fail(f"--volume {args.volume!r} is not an amount; write it like 250000.")
-    return RiskInputs(residence=args.residence, nationality=args.nationality, incorporation=args.incorporation,
+    nationalities = tuple(c.strip() for given in args.nationality or [] for c in given.split(",") if c.strip())
+    return RiskInputs(residence=args.residence, nationalities=nationalities, incorporation=args.incorporation,
                       pep=args.pep, product_kind=args.product, face_to_face=not args.remote,
                       source_of_funds=args.source_of_funds, ownership_levels=args.ownership_levels,
                       expected_volume=volume)
@@ -416,7 +417,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score = sub.add_parser("score", help="score the investor with the risk model, explained factor by factor")
     score.add_argument("investor")
     score.add_argument("--residence", metavar="CC", help="country of residence (ISO code, e.g. FR)")
-    score.add_argument("--nationality", metavar="CC")
+    score.add_argument("--nationality", metavar="CC", action="append",
+                       help="nationality (ISO code; repeat or comma-separate for several); by default the ones on "
+                            "file for the investor, which a typed one must match")
     score.add_argument("--incorporation", metavar="CC", help="country of incorporation (companies)")
     score.add_argument("--pep", action="store_true", help="a politically exposed person")
     score.add_argument("--remote", action="store_true", help="onboarded without meeting in person")
