@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from tests.support.cli_policy import no_mfa_required
@@ -62,6 +63,17 @@ def test_an_import_with_an_investor_not_ready_exits_2_and_enters_nothing(
     assert "Traceback" not in err
     assert run(db, "alice", "dealing", "list", "--json") == 0
     assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == ["ORD-1"]
+    assert refused(db) == [("alice", "import", "IMP-2")]  # audited once, for the refused row
+
+
+def refused(db: list[str]) -> list[tuple[str, str, str | None]]:
+    """The audited gate refusals: who, where, which transaction."""
+    ctx = open_context(db[1], log_to_file=False)
+    try:
+        return [(e["actor"], e["after"]["source"], e["after"]["ref"])
+                for e in ctx.store.collection("audit").find({"action": "compliance.gate_refused"}, sort=[("seq", 1)])]
+    finally:
+        ctx.close()
 
 
 def test_approving_a_deal_of_an_investor_no_longer_ready_exits_2(
@@ -70,6 +82,7 @@ def test_approving_a_deal_of_an_investor_no_longer_ready_exits_2(
     assert run(db, "olga", "kyc", "item", "INV-1", "address", "revision_requested", "--reason", "moved house") == 0
     assert run(db, "alice", "dealing", "approve", "ORD-1") == 2
     assert "Investor INV-1 (Ann Smith) is not ready to invest: KYC case needs update" in capsys.readouterr().err
+    assert refused(db) == [("alice", "approval", "ORD-1")]
 
 
 def test_readiness_agreement_and_override_with_two_officers(
