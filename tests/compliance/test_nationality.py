@@ -140,6 +140,13 @@ def test_screening_raises_the_score_for_a_shared_nationality_and_lowers_it_for_a
     assert unknown == (Decimal("0.9"), " → 0.90")
     assert russian == (Decimal("0.92"), "; country RU shared (+0.02) → 0.92")
     assert dual == russian
+    # the alert view puts the investor's nationalities beside the entry's countries, the shared one marked
+    from fidus_desktop.ui.compliance.alert_view import MARK, investor_side
+
+    [alert] = listed.services.screening.list_alerts(OLGA, investor_id=listed.services.portfolio.investors.by_number(
+        "INV-3").investor_id)
+    shown = investor_side(listed.services.kyc_files.compare(OLGA, alert.alert_id))
+    assert f"FR, <span style='{MARK}'>RU</span>" in shown
     assert alert_of(listed, french_investor) is None  # 0.85: under the default threshold of 0.86
     _, index = listed.services.screening.index()
     [hit] = index.screen(Subject("Vladimir Putin", countries=("FR",)), threshold=0.5)

@@ -97,6 +97,7 @@ def test_every_company_in_the_tree_is_screened_as_an_organisation(app_context: A
     assert alert.score > Decimal("0.9")
     assert alert.explanation.startswith(f"Owner Banco Nacional de Cuba S.A. of INV-9 {ROOT}: ofac-sdn 306 ")
     assert "×0.6" not in alert.explanation  # screened as what it is: an organisation
+    assert alert.owner_kind == "organisation"
     index = screening.index()[1]
     assert index.screen(Subject("Banco Nacional de Cuba", EntityKind.PERSON)) == []  # as a person: ×0.6
     assert screening.run(admin).raised == 0

@@ -92,6 +92,7 @@ class Alert:
     history: tuple[dict, ...] = field(default_factory=tuple)
     entry_removed: str | None = None  # "ofac-sdn import of 2024-06-01": the entry is no longer listed
     owner: str = ""  # the beneficial owner the hit is about; "" when it is about the investor itself
+    owner_kind: str = ""  # the owner's entity kind: "person" or "organisation" ("" for the investor, or older)
 
     @classmethod
     def from_doc(cls, doc: Document) -> Alert:
@@ -100,7 +101,8 @@ class Alert:
                    doc["matched_name"], doc["score"], doc["explanation"], AlertStatus(doc["status"]),
                    doc["raised_at"], doc["version"], Disposition(proposed) if proposed else None,
                    doc.get("proposed_by"), Disposition(final) if final else None, doc.get("decided_by"),
-                   tuple(doc.get("history", [])), doc.get("entry_removed"), doc.get("owner") or "")
+                   tuple(doc.get("history", [])), doc.get("entry_removed"), doc.get("owner") or "",
+                   doc.get("owner_kind") or ("person" if doc.get("owner") else ""))
 
     @property
     def subject(self) -> str:
@@ -396,6 +398,7 @@ class ScreeningService(Service):
             return "remembered"
         stored = self.alerts.insert({
             "investor_id": doc["_id"], "investor_number": doc["number"], "owner": name.owner,
+            "owner_kind": name.subject.kind.value if name.owner and name.subject.kind else None,
             "list_name": hit.entry.list_name, "entry_id": hit.entry.entry_id, "status": AlertStatus.OPEN.value,
             "raised_at": self.now(), "raised_by": actor.username, "history": [], **fields})
         rec.record("screening.alert_raise", "screening_alert", stored["_id"],
