@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -219,9 +220,13 @@ def cmd_score(args: argparse.Namespace) -> int:
                    "next_review": run.next_review, "enhanced_due_diligence": run.enhanced_due_diligence,
                    "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in run.factors]}
         else:
-            inputs = runs[0].inputs if args.same_inputs and runs else _inputs(args)
             if args.same_inputs and not runs:
                 fail(f"Investor {case.investor_number} has no earlier run whose inputs could be reused.")
+            if args.same_inputs:  # the same inputs, with the nationalities on file now (edited since?)
+                on_file = ctx.services.portfolio.investors.get(actor, case.investor_id).nationalities
+                inputs = replace(runs[0].inputs, nationalities=on_file or runs[0].inputs.nationalities)
+            else:
+                inputs = _inputs(args)
             model = ctx.services.risk_models.current(actor).model
             after, result = kyc.score_risk(actor, case.case_id, case.version, inputs, model)
             row = {"investor": case.investor_number, "score": result.score, "band": result.band.value,

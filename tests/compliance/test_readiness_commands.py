@@ -166,3 +166,18 @@ def test_score_explains_every_factor_and_a_new_model_rescores(
     assert "FATF call for action: as of 2025-02-21, added RU" in capsys.readouterr().out
     assert run(db, "olga", "kyc", "model", "versions", "--json") == 0
     assert [v["version"] for v in json.loads(capsys.readouterr().out)] == ["2", "1"]
+
+
+def test_score_takes_the_nationalities_on_file_and_same_inputs_follows_an_edit(
+    db: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(db, "alice", "investors", "create", "--number", "INV-4", "--name", "Dara Sadeghi", "--kind",
+               "individual", "--nationality", "DE,IR") == 0
+    assert run(db, "olga", "kyc", "score", "INV-4", "--residence", "DE", "--source-of-funds", "salary") == 0
+    assert "nationality IR is on FATF call for action (as of 2024-10-25)" in capsys.readouterr().out
+    assert run(db, "olga", "kyc", "score", "INV-4", "--nationality", "FR") == 2
+    assert "nationalities on file are DE, IR, not FR" in capsys.readouterr().err
+    assert run(db, "alice", "investors", "edit", "INV-4", "--nationality", "DE") == 0
+    capsys.readouterr()
+    assert run(db, "olga", "kyc", "score", "INV-4", "--same-inputs", "--json") == 0
+    assert [f["name"] for f in json.loads(capsys.readouterr().out)["factors"]] == []  # DE only now: no country factor (salary and DE score nothing)
