@@ -51,6 +51,7 @@ from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.compliance.investigate_action import add_open_investigation
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
@@ -355,6 +356,8 @@ class PortfolioTab(QWidget):
         self._filter_timer.timeout.connect(self.apply_filters)
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
         enter_opens(self.investors_view, self.open_investor)
+        self.investigate = add_open_investigation(self.session, self.transactions_view,
+                                                  self.selected_transaction_ref, self)
         self.table_tabs = tabs
         find_goes_to(self, lambda: (self.investor_filter, self.transaction_filter)[self.table_tabs.currentIndex()])
         refresh_on_f5(self, lambda: self.reload({"*"}))
@@ -582,6 +585,10 @@ class PortfolioTab(QWidget):
         """A dialog whose service call announces what it changed; this tab reloads on that."""
         self.dialog = dialog
         dialog.open()
+
+    def selected_transaction_ref(self) -> str | None:
+        rows = self.transactions_view.selectionModel().selectedRows()
+        return self.transactions.row_at(rows[0].row()).ref if rows else None
 
     def open_investor(self, index: QModelIndex) -> None:
         """The double-clicked investor's details (sealed fields revealed one by one, audited)."""
