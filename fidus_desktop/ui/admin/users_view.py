@@ -8,7 +8,7 @@ another workstation changed a user).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -33,6 +33,7 @@ from fidus_desktop.ui.admin.user_dialogs import (
     CreateUserDialog,
     ResetPasswordDialog,
 )
+from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 
@@ -57,10 +58,10 @@ COLUMNS: list[tuple[str, Callable[[User, datetime], str]]] = [
 class UsersModel(QAbstractTableModel):
     """Users as loaded by ``UserService.list`` (an office has tens of users: no lazy fetching needed)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, now: datetime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._users: list[User] = []
-        self._now = datetime.now(UTC)
+        self._now = now
 
     def set_users(self, users: list[User], now: datetime) -> None:
         self.beginResetModel()
@@ -100,7 +101,7 @@ class UsersView(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("usersView")
-        self.model = UsersModel(self)
+        self.model = UsersModel(session.now(), self)
         self.table = QTableView()
         self.table.setObjectName("usersTable")
         self.table.setModel(self.model)
@@ -136,6 +137,7 @@ class UsersView(QWidget):
         layout.addWidget(self.table)
         self._update_buttons()
         session.signals.data_changed.connect(self._data_changed)
+        refresh_on_f5(self, self.refresh)
         self.refresh()
 
     def _data_changed(self, name: str) -> None:

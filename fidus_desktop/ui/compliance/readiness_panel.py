@@ -23,6 +23,7 @@ from fidus_desktop.services.compliance.readiness import (
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
@@ -145,7 +146,8 @@ class ReadinessPanel(QWidget):
         pending = view is not None and view.override_pending
         mine = pending and override is not None and override.requested_by == self.session.actor.username
         sanctioned = view is not None and any("sanctions match" in r for r in view.readiness.blocking)
-        self.buttons["agreement"].setEnabled(view is not None and self.may_manage)
+        chosen = "Select an investor first." if view is None else ""
+        enable(self.buttons["agreement"], chosen or ("" if self.may_manage else "Your role may not edit KYC files."))
         self.buttons["request"].setEnabled(view is not None and self.may_approve and not view.ready and not pending
                                            and not sanctioned)
         self.buttons["request"].setToolTip(
@@ -155,7 +157,8 @@ class ReadinessPanel(QWidget):
         self.buttons["confirm"].setToolTip(
             "You asked for this override: a second officer confirms it (four eyes)." if mine else
             "Put the override another officer asked for in force (four eyes).")
-        self.buttons["revoke"].setEnabled(override is not None and self.may_approve)
+        enable(self.buttons["revoke"], chosen or ("Your role may not decide overrides." if not self.may_approve else
+                                                  "" if override is not None else "No override is in force."))
 
     def _open(self, dialog: ServiceFormDialog) -> None:
         self.dialog = dialog
@@ -191,8 +194,7 @@ class AgreementDialog(ServiceFormDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(session, f"Signed agreement of {view.investor.name}", "&Record", parent)
         self.view = view
-        today = session.services.readiness.now().date()
-        self.received_on = self.add_field("received_on", "Received on", DateEdit(today))
+        self.received_on = self.add_field("received_on", "Received on", DateEdit(session.today()))
         self.document = self.add_field("document", "Stored scan", QComboBox())
         self.document.addItem("None", None)
         for doc in documents:

@@ -27,6 +27,7 @@ from fidus_desktop.reports.kyc_report import SECTIONS, kyc_report_pdf, tables
 from fidus_desktop.reports.table_file import TableData, with_suffix, write_workbook
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.compliance.reports import KycReport
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view
@@ -102,7 +103,7 @@ class ReportsView(RefreshingPanel):
 
     def _enable(self) -> None:
         for name in ("pdf", "xlsx"):
-            self.buttons[name].setEnabled(self.report is not None)
+            enable(self.buttons[name], "" if self.report is not None else "The report is still being read.")
 
     def refresh(self) -> None:
         service, actor = self.session.services.compliance_reports, self.session.actor
@@ -135,7 +136,7 @@ class ReportsView(RefreshingPanel):
 
     def choose_path(self, kind: str) -> Path | None:
         """Ask where to save (a separate method so tests can answer it)."""
-        as_of = self.report.as_of if self.report else date.today()
+        as_of = self.report.as_of if self.report else self.session.today()
         suggested = str(Path.home() / f"kyc-report-{as_of}.{kind}")
         path, _ = QFileDialog.getSaveFileName(self, "Save the KYC report", suggested, FILE_KINDS[kind])
         return with_suffix(Path(path), kind) if path else None

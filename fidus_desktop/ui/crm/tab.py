@@ -7,7 +7,6 @@ the tab (``TabDecl.permission``); ``crm.manage`` enables creating, moving and co
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QPoint
@@ -31,6 +30,7 @@ from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.prospects import BoardColumn, Funnel, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.activities import ActivitiesPanel
 from fidus_desktop.ui.crm.board import Board
@@ -96,7 +96,7 @@ class CrmTab(QWidget):
         self.table.setSortingEnabled(True)
         for column, width in WIDTHS.items():
             self.table.setColumnWidth(column, width)
-        self.table.doubleClicked.connect(lambda index: self.open_detail(self.model.prospect(index.row()).prospect_id))
+        enter_opens(self.table, lambda index: self.open_detail(self.model.prospect(index.row()).prospect_id))
         self.table.horizontalHeader().setSortIndicatorShown(False)  # oldest first until a header is clicked
         self.stage_filter = QComboBox()
         self.stage_filter.setObjectName("stageFilter")
@@ -127,7 +127,7 @@ class CrmTab(QWidget):
         self.views.setObjectName("crmViews")
         self.views.addTab(self.board, "Board")
         self.views.addTab(list_page, "List")
-        self.funnel = FunnelView()
+        self.funnel = FunnelView(session.runner)
         self.views.addTab(self.funnel, "Funnel")
         self.my_day = MyDayView(session)
         self.my_day.open_prospect.connect(self.open_detail)
@@ -149,6 +149,8 @@ class CrmTab(QWidget):
         layout.addLayout(toolbar)
         layout.addWidget(self.views, 1)
         session.signals.data_changed.connect(self._data_changed)  # here and other workstations (session watcher)
+        refresh_on_f5(self, lambda: (self.reload(), self.load_list()))
+        find_goes_to(self, self.list_filter)
         self.reload()
 
     # -- loading ------------------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ class CrmTab(QWidget):
         columns, self.reasons, funnel, choices = loaded
         self.funnel.show_funnel(funnel)
         self.stages = [c.stage for c in columns]
-        self.board.show_columns(columns, date.today(), self.editable)
+        self.board.show_columns(columns, self.session.today(), self.editable)
         wanted = self.stage_filter.currentText() or ALL_STAGES
         _refill(self.stage_filter, [ALL_STAGES, *(s.name for s in self.stages)], wanted)
         for name, combo in self.filters.items():
@@ -184,8 +186,13 @@ class CrmTab(QWidget):
         if self.stage_filter.currentText() not in ("", ALL_STAGES):
             chosen["stage"] = self.stage_filter.currentText()
         if self.overdue_only.isChecked():
-            chosen["overdue_on"] = date.today()
+            chosen["overdue_on"] = self.session.today()
         return chosen
+
+    def list_filter(self) -> QComboBox:
+        """Ctrl+F: the list of prospects, at its first filter (the board has none)."""
+        self.views.setCurrentIndex(self.views.indexOf(self.table.parentWidget()))
+        return self.stage_filter
 
     def load_list(self) -> None:
         """The list's first page for the filters chosen (the model asks the service in the worker)."""

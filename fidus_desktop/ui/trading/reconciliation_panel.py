@@ -11,7 +11,7 @@ tab refreshes the panel after each sync, and it reloads when balance deals are c
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Slot
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QTabWidget,
@@ -38,6 +39,7 @@ from fidus_desktop.services.changes import (
     TRANSACTION,
 )
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.locale_text import date_pattern
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -107,11 +109,12 @@ def summary_lines(results: list[tuple[str, Reconciliation]]) -> list[str]:
 class ReconciliationPanel(RefreshingPanel):
     """Period selector, summary and the four lists; ``refresh()`` re-runs the reconciliation in the worker."""
 
-    def __init__(self, session: UiSession, today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    def __init__(self, session: UiSession, today: Callable[[], date] | None = None,
                  parent: QWidget | None = None) -> None:
+        """``today``: the last day of the default period (default: the office's UTC day, as MT5 times are)."""
         super().__init__(session, parent)
         self.setObjectName("reconciliationPanel")
-        last = today()
+        last = today() if today else session.now().date()
         self.first = _day_edit("reconcileFrom", last - timedelta(days=DEFAULT_DAYS - 1))
         self.last = _day_edit("reconcileTo", last)
         self.run_button = QPushButton("Reconcile", objectName="reconcileButton")
@@ -124,6 +127,7 @@ class ReconciliationPanel(RefreshingPanel):
         matched_view = _table("matchedTable", self.matched)
         self.tabs.addTab(matched_view, "Matched")
         self.export_buttons = QStackedWidget(objectName="reconciliationExport")  # the shown list's Export
+        self.export_buttons.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # a button, not a pane
         self.exports = [TableExport(matched_view, "Matched deals and flows", session.runner)]
         self.export_buttons.addWidget(self.exports[0].button)
         for title, _, kind in MISMATCH_LISTS:
@@ -193,7 +197,9 @@ class ReconciliationPanel(RefreshingPanel):
 
     def _update_explain(self) -> None:
         selected = self.selected_mismatch()
-        self.explain_button.setEnabled(selected is not None and selected.kind is not MismatchKind.NEEDS_CLASSIFICATION)
+        enable(self.explain_button, "Select a mismatch in one of the lists first." if selected is None else
+               "Classify this balance deal under Review queue instead." if selected.kind is
+               MismatchKind.NEEDS_CLASSIFICATION else "")
 
     def explain(self) -> None:
         """Mark the selected mismatch explained with the note typed (the service refuses an empty note)."""
