@@ -46,7 +46,7 @@ def investors(rows: list[dict[str, str]]) -> list[Subject]:
     names: set[str] = set()
     while len(names) < INVESTORS:
         names.add(f"{rng.choice(firsts)} {rng.choice('ABCDEFGHJKLMNPRSTW')}. {rng.choice(lasts)}")
-    return [Subject(n, EntityKind.PERSON, rng.randrange(1940, 2005), rng.choice(("DE", "FR", "GB", "US", "IT")))
+    return [Subject(n, EntityKind.PERSON, rng.randrange(1940, 2005), (rng.choice(("DE", "FR", "GB", "US", "IT")),))
             for n in sorted(names)]
 
 

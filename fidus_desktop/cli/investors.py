@@ -1,4 +1,7 @@
-"""``fidus investors list|show|set-personal|find``: investors and their sealed personal fields.
+"""``fidus investors list|show|create|edit|set-personal|find``: investors and their sealed personal fields.
+
+``create`` and ``edit`` set the fields kept in clear (name, e-mail, nationalities: ISO codes, repeat
+``--nationality`` or comma-separate for a dual national; ``edit --nationality ''`` clears them).
 
 ``show --reveal FIELD`` decrypts one field and is audited like a reveal in the application
 (``personal_data.read``); without ``--reveal`` sensitive fields show only whether they are on file. A
@@ -72,12 +75,44 @@ def cmd_show(args: argparse.Namespace) -> int:
         for name in args.reveal or []:
             value = service.reveal(actor, investor.investor_id, name)
             personal[name] = None if value is None else str(value)
-        data = {**_row(investor), "email": investor.email, "user_id": investor.user_id, **personal}
+        data = {**_row(investor), "email": investor.email, "nationalities": list(investor.nationalities),
+                "user_id": investor.user_id, **personal}
         if args.json:
             emit_json(data)
         else:
             for key, value in data.items():
-                print(f"{key:>14}: {'—' if value is None else value}")
+                shown = ", ".join(value) if isinstance(value, list) else value
+                print(f"{key:>14}: {'—' if shown in (None, '') else shown}")
+        return EXIT_OK
+
+
+def _nationalities(args: argparse.Namespace) -> str | None:
+    """The ``--nationality`` options as one text for the service (None: not given, so unchanged)."""
+    return None if args.nationality is None else ", ".join(args.nationality)
+
+
+def _said(investor: Investor) -> str:
+    nationalities = f", nationality {', '.join(investor.nationalities)}" if investor.nationalities else ""
+    return f"{investor.number} {investor.name} ({investor.kind}{nationalities})"
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    with acting(args) as (ctx, actor):
+        made = ctx.services.portfolio.investors.create_investor(
+            actor, args.number, args.name, args.kind, email=args.email, nationalities=_nationalities(args))
+        print(f"Created {_said(made)}; it is screened and gets its KYC case.")
+        return EXIT_OK
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    if args.name is None and args.email is None and args.nationality is None:
+        fail("Nothing to change: give --name, --email or --nationality.")
+    with acting(args) as (ctx, actor):
+        investor = _investor(ctx, args.investor)
+        after = ctx.services.portfolio.investors.update_investor(
+            actor, investor.investor_id, investor.version, name=args.name, email=args.email,
+            nationalities=_nationalities(args))
+        print(f"Saved {_said(after)}.")
         return EXIT_OK
 
 
@@ -172,6 +207,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     add_actor_options(p)
     p.set_defaults(func=cmd_show)
+
+    p = isub.add_parser("create", help="a new investor (screened and given a KYC case at once)")
+    p.add_argument("--number", required=True, help="its unique number, e.g. INV-00018")
+    p.add_argument("--name", required=True)
+    p.add_argument("--kind", required=True, choices=["individual", "corporate"])
+    p.add_argument("--email")
+    p.add_argument("--nationality", action="append", metavar="CC",
+                   help="ISO country code (repeatable, or comma-separated, for a dual national); individuals only")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_create)
+
+    p = isub.add_parser("edit", help="change an investor's name, e-mail or nationalities")
+    p.add_argument("investor", metavar="ID", help="investor number or id")
+    p.add_argument("--name")
+    p.add_argument("--email")
+    p.add_argument("--nationality", action="append", metavar="CC",
+                   help="the nationalities (they replace those on file; repeatable; '' clears them)")
+    add_actor_options(p)
+    p.set_defaults(func=cmd_edit)
 
     p = isub.add_parser("set-personal", help="set or clear sensitive fields (stored encrypted)")
     p.add_argument("investor", metavar="ID", help="investor number or id")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -189,7 +190,8 @@ def _inputs(args: argparse.Namespace) -> RiskInputs:
         volume = Decimal(args.volume) if args.volume else Decimal(0)
     except InvalidOperation:
         fail(f"--volume {args.volume!r} is not an amount; write it like 250000.")
-    return RiskInputs(residence=args.residence, nationality=args.nationality, incorporation=args.incorporation,
+    nationalities = tuple(c.strip() for given in args.nationality or [] for c in given.split(",") if c.strip())
+    return RiskInputs(residence=args.residence, nationalities=nationalities, incorporation=args.incorporation,
                       pep=args.pep, product_kind=args.product, face_to_face=not args.remote,
                       source_of_funds=args.source_of_funds, ownership_levels=args.ownership_levels,
                       expected_volume=volume)
@@ -218,9 +220,13 @@ def cmd_score(args: argparse.Namespace) -> int:
                    "next_review": run.next_review, "enhanced_due_diligence": run.enhanced_due_diligence,
                    "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in run.factors]}
         else:
-            inputs = runs[0].inputs if args.same_inputs and runs else _inputs(args)
             if args.same_inputs and not runs:
                 fail(f"Investor {case.investor_number} has no earlier run whose inputs could be reused.")
+            if args.same_inputs:  # the same inputs, with the nationalities on file now (edited since?)
+                on_file = ctx.services.portfolio.investors.get(actor, case.investor_id).nationalities
+                inputs = replace(runs[0].inputs, nationalities=on_file or runs[0].inputs.nationalities)
+            else:
+                inputs = _inputs(args)
             model = ctx.services.risk_models.current(actor).model
             after, result = kyc.score_risk(actor, case.case_id, case.version, inputs, model)
             row = {"investor": case.investor_number, "score": result.score, "band": result.band.value,
@@ -417,7 +423,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score = sub.add_parser("score", help="score the investor with the risk model, explained factor by factor")
     score.add_argument("investor")
     score.add_argument("--residence", metavar="CC", help="country of residence (ISO code, e.g. FR)")
-    score.add_argument("--nationality", metavar="CC")
+    score.add_argument("--nationality", metavar="CC", action="append",
+                       help="nationality (ISO code; repeat or comma-separate for several); by default the ones on "
+                            "file for the investor, which a typed one must match")
     score.add_argument("--incorporation", metavar="CC", help="country of incorporation (companies)")
     score.add_argument("--pep", action="store_true", help="a politically exposed person")
     score.add_argument("--remote", action="store_true", help="onboarded without meeting in person")

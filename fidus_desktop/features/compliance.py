@@ -49,9 +49,11 @@ def follow_saved_investors(w: Wiring) -> None:
 
 
 def wire(w: Wiring) -> None:
-    """Follow saved investors, and refuse new units to an investor who is not ready to invest."""
+    """Follow saved investors, and refuse new units to an investor who is not ready to invest (and audit each
+    refused attempt)."""
     follow_saved_investors(w)
     w.services.portfolio.dealing.add_unit_gate(w.services.readiness.require_ready)
+    w.services.portfolio.dealing.on_gate_refused(w.services.readiness.record_refusals)  # audited after rollback
 
 
 COMPLIANCE = Feature(

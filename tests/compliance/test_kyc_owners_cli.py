@@ -48,7 +48,9 @@ def test_set_from_csv_then_show_and_json(office: list[str], tmp_path: Path,
     assert run(office, "olga", "owners", "set", "INV-9", str(tree)) == 0
     out = capsys.readouterr().out
     assert "Beneficial owners (25 % or more): Vladimir Putin 70 %; Jane Miller 30 %" in out
-    assert "1 open screening alert(s) on owners: Vladimir Putin ~" in out
+    # every entity is screened: the company "Holding Co" (legal form dropped: "holding") as an organisation
+    assert "2 open screening alert(s) on owners: Holding Co ~ DELVEST HOLDING" in out
+    assert "; Vladimir Putin ~ Vladimir Vladimirovich PUTIN (ofac-sdn 35096)" in out
     assert run(office, "olga", "owners", "show", "INV-9", "--json") == 0
     shown = json.loads(capsys.readouterr().out)
     assert [(o["person"], o["share"]) for o in shown["beneficial_owners"]] == [("Vladimir Putin", "70 %"),

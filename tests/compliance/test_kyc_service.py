@@ -264,7 +264,7 @@ def test_a_risk_score_sets_the_band_and_is_stored_with_its_inputs_and_model_vers
     kyc = app_context.services.kyc
     model = RiskModel("test-1", (CountryList("FATF call for action", date(2024, 10, 25), frozenset({"IR"}), 40),),
                       source_of_funds_points={"salary": 0})
-    inputs = RiskInputs(residence="DE", nationality="IR", pep=True, face_to_face=False, source_of_funds="salary",
+    inputs = RiskInputs(residence="DE", nationalities=("IR",), pep=True, face_to_face=False, source_of_funds="salary",
                         expected_volume=Decimal("250000"))
     case = case_of(app_context, ann)
     case, result = kyc.score_risk(OLGA, case.case_id, case.version, inputs, model)
@@ -273,7 +273,7 @@ def test_a_risk_score_sets_the_band_and_is_stored_with_its_inputs_and_model_vers
     assert case.risk_reason.startswith("score 80 with model test-1: nationality IR is on FATF call for action")
     [run] = app_context.store.collection("kyc_risk_runs").find({"investor_id": ann.investor_id})
     assert (run["model_version"], run["score"], run["band"], run["scored_by"]) == ("test-1", 80, "critical", "olga")
-    assert run["inputs"]["nationality"] == "IR"
+    assert run["inputs"]["nationalities"] == ["IR"]
     assert run["inputs"]["expected_volume"] == Decimal("250000")
     assert [f["name"] for f in run["factors"]] == ["country", "pep", "channel"]
     assert audit_actions(app_context)[-1] == "kyc.risk_score"

@@ -3,9 +3,13 @@ re-screen, alerts naming the investor and the owner, decided like any other and 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.domain.compliance.lists import EntityKind
+from fidus_desktop.domain.compliance.screening import Subject
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.compliance.screening import AlertStatus, Disposition
 from fidus_desktop.services.permissions import Role
@@ -16,9 +20,9 @@ OLGA = Actor("officer-1", "olga", Role.COMPLIANCE_OFFICER, "test")
 OMAR = Actor("officer-2", "omar", Role.COMPLIANCE_OFFICER, "test")
 ROOT = "Northwind Trading Ltd"
 TREE = [
-    {"owner": "Holding Co", "kind": "company", "share": "70", "company": ROOT},
+    {"owner": "Nordhaven Beteiligungen GmbH", "kind": "company", "share": "70", "company": ROOT},
     {"owner": "Jane Miller", "kind": "person", "share": "30", "company": ROOT},
-    {"owner": "Vladimir Putin", "kind": "person", "share": "100", "company": "Holding Co"},
+    {"owner": "Vladimir Putin", "kind": "person", "share": "100", "company": "Nordhaven Beteiligungen GmbH"},
 ]
 
 
@@ -70,6 +74,38 @@ def test_the_full_re_screen_covers_owners_and_remembers_a_decision_per_owner(
     # the same name as the investor itself is a different subject: its own alert
     ctx.services.portfolio.investors.create_investor(admin, "INV-10", "Mousa Mohammed Abu Marzook", "individual")
     assert [a.owner for a in screening.list_alerts(OLGA, open_only=True)] == [""]
+
+
+BANCO = "306"  # "BANCO NACIONAL DE CUBA", an entity of the real SDN file
+
+
+def test_every_company_in_the_tree_is_screened_as_an_organisation(app_context: AppContext, admin: Actor) -> None:
+    """A company held in the chain and a company holding shares are both screened, by name as organisations
+    (the matcher's entity-kind factor: the same words screened as a person would score ×0.6, under the
+    threshold); the alert names the investor and the company, and a decision is remembered per company."""
+    screening = app_context.services.screening
+    app_context.services.screening_lists.import_file(admin, "ofac", sdn_excerpt(BANCO), "sdn.csv")
+    investor = app_context.services.portfolio.investors.create_investor(admin, "INV-9", ROOT, "corporate")
+    tree = [{"owner": "Nordhaven Beteiligungen GmbH", "kind": "company", "share": "60", "company": ROOT},
+            {"owner": "Banco Nacional de Cuba S.A.", "kind": "company", "share": "40", "company": ROOT},
+            {"owner": "Jane Miller", "kind": "person", "share": "100", "company": "Nordhaven Beteiligungen GmbH"},
+            {"owner": "Jane Miller", "kind": "person", "share": "100", "company": "Banco Nacional de Cuba S.A."}]
+    app_context.services.kyc_ownership.set_ownership(OLGA, investor.investor_id, tree, None)
+    [alert] = screening.list_alerts(OLGA, investor_id=investor.investor_id)
+    assert (alert.owner, alert.list_name, alert.entry_id, alert.matched_name) == (
+        "Banco Nacional de Cuba S.A.", "ofac-sdn", BANCO, "BANCO NACIONAL DE CUBA")
+    assert alert.score > Decimal("0.9")
+    assert alert.explanation.startswith(f"Owner Banco Nacional de Cuba S.A. of INV-9 {ROOT}: ofac-sdn 306 ")
+    assert "×0.6" not in alert.explanation  # screened as what it is: an organisation
+    assert alert.owner_kind == "organisation"
+    index = screening.index()[1]
+    assert index.screen(Subject("Banco Nacional de Cuba", EntityKind.PERSON)) == []  # as a person: ×0.6
+    assert screening.run(admin).raised == 0
+    proposed = screening.decide(OLGA, alert.alert_id, alert.version, Disposition.FALSE_POSITIVE,
+                                "a namesake registered in Panama, not the Cuban state bank")
+    screening.confirm(OMAR, alert.alert_id, proposed.version, True, "agreed: Panamanian register extract")
+    assert screening.run(admin).raised == 0  # remembered for this company and entry
+    assert screening.open_count(OLGA) == 0
 
 
 def test_a_company_in_the_tree_is_not_screened_as_a_person_and_no_list_means_nothing_to_do(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
 from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from tests.support.cli_policy import no_mfa_required
@@ -62,6 +63,17 @@ def test_an_import_with_an_investor_not_ready_exits_2_and_enters_nothing(
     assert "Traceback" not in err
     assert run(db, "alice", "dealing", "list", "--json") == 0
     assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == ["ORD-1"]
+    assert refused(db) == [("alice", "import", "IMP-2")]  # audited once, for the refused row
+
+
+def refused(db: list[str]) -> list[tuple[str, str, str | None]]:
+    """The audited gate refusals: who, where, which transaction."""
+    ctx = open_context(db[1], log_to_file=False)
+    try:
+        return [(e["actor"], e["after"]["source"], e["after"]["ref"])
+                for e in ctx.store.collection("audit").find({"action": "compliance.gate_refused"}, sort=[("seq", 1)])]
+    finally:
+        ctx.close()
 
 
 def test_approving_a_deal_of_an_investor_no_longer_ready_exits_2(
@@ -70,6 +82,7 @@ def test_approving_a_deal_of_an_investor_no_longer_ready_exits_2(
     assert run(db, "olga", "kyc", "item", "INV-1", "address", "revision_requested", "--reason", "moved house") == 0
     assert run(db, "alice", "dealing", "approve", "ORD-1") == 2
     assert "Investor INV-1 (Ann Smith) is not ready to invest: KYC case needs update" in capsys.readouterr().err
+    assert refused(db) == [("alice", "approval", "ORD-1")]
 
 
 def test_readiness_agreement_and_override_with_two_officers(
@@ -160,3 +173,19 @@ def test_score_explains_every_factor_and_a_new_model_rescores(
     assert "QQ: not ISO 3166 country code" in capsys.readouterr().err
     assert run(db, "olga", "kyc", "model", "versions", "--json") == 0
     assert [v["version"] for v in json.loads(capsys.readouterr().out)] == ["3", "2", "1"]
+
+
+def test_score_takes_the_nationalities_on_file_and_same_inputs_follows_an_edit(
+    db: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(db, "alice", "investors", "create", "--number", "INV-4", "--name", "Dara Sadeghi", "--kind",
+               "individual", "--nationality", "DE,IR") == 0
+    assert run(db, "olga", "kyc", "score", "INV-4", "--residence", "DE", "--source-of-funds", "salary") == 0
+    assert "nationality IR is on FATF call for action (as of 2024-10-25)" in capsys.readouterr().out
+    assert run(db, "olga", "kyc", "score", "INV-4", "--nationality", "FR") == 2
+    assert "nationalities on file are DE, IR, not FR" in capsys.readouterr().err
+    assert run(db, "alice", "investors", "edit", "INV-4", "--nationality", "DE") == 0
+    capsys.readouterr()
+    assert run(db, "olga", "kyc", "score", "INV-4", "--same-inputs", "--json") == 0
+    factors = json.loads(capsys.readouterr().out)["factors"]
+    assert factors == []  # DE only now: no country factor (and DE residence, salary score nothing)

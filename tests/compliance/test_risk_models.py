@@ -100,7 +100,7 @@ def test_a_new_country_list_rescores_and_a_risen_band_reopens_the_approved_case(
     case = kyc.case_of(MAKER, office.ann.investor_id)
     assert case is not None
     assert case.status is CaseStatus.APPROVED
-    inputs = RiskInputs(residence="fr", nationality="FR", source_of_funds="business_income",
+    inputs = RiskInputs(residence="fr", nationalities=("FR",), source_of_funds="business_income",
                         expected_volume=Decimal("300000"))
     case, first = kyc.score_risk(MAKER, case.case_id, case.version, inputs, services.risk_models.current(MAKER).model)
     # Independently: business income 10 + volume over 250,000 5 = 15 → low (medium from 25)

@@ -30,7 +30,7 @@ def test_a_plain_investor_is_low_with_a_review_in_three_years() -> None:
 
 
 def test_every_point_is_explained_and_a_country_counts_once_at_its_worst_role() -> None:
-    inputs = risk.RiskInputs(residence="NG", nationality="IR", pep=True, face_to_face=False,
+    inputs = risk.RiskInputs(residence="NG", nationalities=("IR",), pep=True, face_to_face=False,
                              source_of_funds="business", product_kind="fixed_yield", expected_volume=Decimal(2_000_000))
     result = risk.score(MODEL, inputs, TODAY)
     assert [(f.name, f.points) for f in result.factors] == [("country", 40), ("pep", 30), ("product", 5),

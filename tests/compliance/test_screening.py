@@ -33,7 +33,7 @@ def test_recall_and_false_alerts_on_the_labelled_set_at_the_default_threshold(sd
 
 
 def test_a_hit_names_the_entry_the_words_paired_and_what_moved_the_score(sdn_index: ScreeningIndex) -> None:
-    [hit] = sdn_index.screen(Subject("Musa Mohamed Abu Marzuk", EntityKind.PERSON, date(1951, 2, 9), "JO"))
+    [hit] = sdn_index.screen(Subject("Musa Mohamed Abu Marzuk", EntityKind.PERSON, date(1951, 2, 9), ("JO",)))
     assert hit.entry.entry_id == "3754"
     assert {(p.query, p.listed) for p in hit.pairs} == {("musa", "mousa"), ("mohamed", "mohammed"),
                                                          ("abu", "abu"), ("marzuk", "marzook")}
@@ -53,8 +53,8 @@ ENTRY = ListEntry("test", "1", EntityKind.PERSON,
 
 def test_evidence_raises_and_lowers_the_score() -> None:
     index = ScreeningIndex([ENTRY])
-    same = index.screen(Subject("Ivan Petrov", EntityKind.PERSON, date(1960, 5, 1), "RU"), threshold=0)[0]
-    other = index.screen(Subject("Ivan Petrov", EntityKind.PERSON, 1975, "FR"), threshold=0)[0]
+    same = index.screen(Subject("Ivan Petrov", EntityKind.PERSON, date(1960, 5, 1), ("RU",)), threshold=0)[0]
+    other = index.screen(Subject("Ivan Petrov", EntityKind.PERSON, 1975, ("FR",)), threshold=0)[0]
     company = index.screen(Subject("Ivan Petrov", EntityKind.ORGANISATION), threshold=0)[0]
     assert same.score == 1.0
     assert other.score == 0.8  # 1.0 − 0.15 (15 years off) − 0.05 (other country)

@@ -24,9 +24,9 @@ def test_one_name_a_line_blank_lines_skipped() -> None:
 def test_a_csv_with_optional_columns_in_any_order() -> None:
     text = "Kind,name,country,date_of_birth\nperson,Ann Smith,France,1970-03-21\ncompany,\"Acme, Ltd\",GB,\n,Bo,,1961\n"
     assert parse_subjects(text.encode()) == [
-        Subject("Ann Smith", EntityKind.PERSON, date(1970, 3, 21), "FR"),
-        Subject("Acme, Ltd", EntityKind.ORGANISATION, None, "GB"),
-        Subject("Bo", None, 1961, None)]
+        Subject("Ann Smith", EntityKind.PERSON, date(1970, 3, 21), ("FR",)),
+        Subject("Acme, Ltd", EntityKind.ORGANISATION, None, ("GB",)),
+        Subject("Bo", None, 1961)]
 
 
 def test_every_bad_line_is_named() -> None:

@@ -96,3 +96,24 @@ def test_end_relationship_is_recorded_and_a_future_date_is_refused(
     assert run(cli_db, "investors", "end-relationship", "INV-1", "--on", "2020-06-30") == 0
     assert "ended on 2020-06-30" in capsys.readouterr().out
     assert audit_actions(cli_db).count("investor.relationship_end") == 1
+
+
+def test_create_edit_and_show_nationalities(cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    assert run(cli_db, "investors", "create", "--number", "INV-900", "--name", "Mara Costa", "--kind", "individual",
+               "--nationality", "pt", "--nationality", "br") == 0
+    assert "Created INV-900 Mara Costa (individual, nationality PT, BR)" in capsys.readouterr().out
+    assert run(cli_db, "investors", "show", "INV-900", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["nationalities"] == ["PT", "BR"]
+    assert run(cli_db, "investors", "edit", "INV-900", "--nationality", "PT") == 0
+    assert run(cli_db, "investors", "show", "INV-900") == 0
+    assert "nationalities: PT" in capsys.readouterr().out
+    assert run(cli_db, "investors", "edit", "INV-900", "--nationality", "") == 0
+    assert run(cli_db, "investors", "show", "INV-900") == 0
+    assert "nationalities: —" in capsys.readouterr().out
+    assert run(cli_db, "investors", "edit", "INV-900", "--nationality", "XX") == 2
+    assert "'XX' is not an ISO country code" in capsys.readouterr().err
+    assert run(cli_db, "investors", "create", "--number", "INV-901", "--name", "Acme Ltd", "--kind", "corporate",
+               "--nationality", "GB") == 2
+    assert "corporate investor has no nationality" in capsys.readouterr().err
+    assert run(cli_db, "investors", "edit", "INV-900") == 2
+    assert "Nothing to change" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.bootstrap import AppContext
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.compliance.queue import Section
 from fidus_desktop.ui.compliance.tab import ComplianceTab
 from tests.ui.test_compliance_tab import OLGA, OMAR, click, office, open_file, tab  # noqa: F401 - the fixture
@@ -98,3 +99,26 @@ def test_readiness_in_the_list_and_the_file_with_an_agreement_and_a_four_eyes_ov
     assert not revoke.isVisible()
     assert list_cell(checker) == "Not ready"
     assert not their_page.buttons["revoke"].isEnabled()
+
+
+def test_the_readiness_page_lists_the_dealing_the_gate_refused(
+    qtbot: QtBot, office: AppContext, admin: Actor  # noqa: F811 - the fixture imported above
+) -> None:
+    """What the dealing service reports after a refused subscription (tests/compliance/test_gate_refusals.py
+    drives the real refusals) is shown in the investor's file, newest first."""
+    from decimal import Decimal
+
+    from fidus_desktop.services.permissions import Permission
+    from fidus_desktop.services.portfolio.dealing import GateRefusal
+
+    anna = office.services.portfolio.investors.by_number("INV-1")
+    assert anna is not None
+    office.services.readiness.record_refusals(admin, "import", Permission.DEALING_ENTER, [
+        GateRefusal(anna.investor_id, "subscription", Decimal("2500"), None, "EUR", "IMP-7",
+                    "KYC case open; subscription agreement not signed")])
+    view = tab(qtbot, office, OLGA)
+    open_file(view, "INV-1")
+    assert view.files is not None
+    text = view.files.panel.readiness.refused.text()
+    assert "Dealing refused while not ready" in text
+    assert "admin: subscription 2,500.00 EUR (IMP-7) refused at import: KYC case open" in text

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from fidus_desktop.domain.countries import is_country
 from fidus_desktop.domain.fixed_yield import add_months
 from fidus_desktop.errors import UserError
 
@@ -79,7 +80,7 @@ class RiskModel:
 @dataclass(frozen=True)
 class RiskInputs:
     residence: str | None = None
-    nationality: str | None = None
+    nationalities: tuple[str, ...] = ()  # every nationality of a dual national counts
     incorporation: str | None = None
     pep: bool = False
     product_kind: str | None = None
@@ -107,20 +108,25 @@ class RiskScore:
     enhanced_due_diligence: bool
 
 
+def _countries(inputs: RiskInputs) -> list[tuple[str, str]]:
+    """Every (role, code) the inputs name: residence, each nationality, incorporation."""
+    return [(role, code) for role, code in (("residence", inputs.residence),
+                                            *(("nationality", n) for n in inputs.nationalities),
+                                            ("incorporation", inputs.incorporation)) if code]
+
+
 def check_inputs(inputs: RiskInputs) -> RiskInputs:
     """``inputs`` with country codes upper-cased, or a RiskError naming every bad value."""
     problems = [f"{role} {code!r} is not an ISO country code (two letters, e.g. FR)"
-                for role, code in (("residence", inputs.residence), ("nationality", inputs.nationality),
-                                   ("incorporation", inputs.incorporation))
-                if code is not None and not (len(code) == 2 and code.isascii() and code.isalpha())]
+                for role, code in _countries(inputs) if not is_country(code.upper())]
     if inputs.ownership_levels < 0:
         problems.append("ownership levels cannot be negative")
     if inputs.expected_volume < 0:
         problems.append("the expected volume cannot be negative")
     if problems:
         raise RiskError("Cannot score: " + "; ".join(problems) + ".")
-    return replace(inputs, **{role: code.upper() for role in ("residence", "nationality", "incorporation")
-                              if (code := getattr(inputs, role))})
+    return replace(inputs, nationalities=tuple(dict.fromkeys(n.upper() for n in inputs.nationalities)),
+                   **{role: code.upper() for role in ("residence", "incorporation") if (code := getattr(inputs, role))})
 
 
 def score(model: RiskModel, inputs: RiskInputs, on: date) -> RiskScore:
@@ -137,10 +143,9 @@ def score(model: RiskModel, inputs: RiskInputs, on: date) -> RiskScore:
 
 def _country(model: RiskModel, inputs: RiskInputs) -> Factor | None:
     worst: Factor | None = None
-    for role, code in (("residence", inputs.residence), ("nationality", inputs.nationality),
-                       ("incorporation", inputs.incorporation)):
+    for role, code in _countries(inputs):
         for country_list in model.country_lists:
-            if code and code.upper() in country_list.codes and (worst is None or country_list.points > worst.points):
+            if code.upper() in country_list.codes and (worst is None or country_list.points > worst.points):
                 worst = Factor("country", country_list.points,
                                f"{role} {code.upper()} is on {country_list.name} (as of {country_list.as_of})")
     return worst

@@ -15,8 +15,8 @@ How a name is compared (docs/COMPLIANCE.md has the measured recall and false-ale
    letters matched + 0.2 × the share of the list name's letters matched, so a dropped middle name costs
    little and a list name that is only part of the query costs more.
 4. **Evidence.** Date of birth (same day +0.05, same year +0.03, one year off 0, further −0.15), country
-   (shared +0.02, the entry names others −0.05), kind (a person against an organisation or vessel ×0.6) and a
-   weak alias (×0.9) move the score; each move is listed with the hit.
+   (one of the subject's shared +0.02, the entry names only others −0.05), kind (a person against an
+   organisation or vessel ×0.6) and a weak alias (×0.9) move the score; each move is listed with the hit.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Subject:
     name: str
     kind: EntityKind | None = None  # person or organisation; None: unknown
     birth_date: date | int | None = None  # a date, or only the year
-    country: str | None = None  # ISO 3166 alpha-2 (nationality or incorporation)
+    countries: tuple[str, ...] = ()  # ISO 3166 alpha-2: the nationalities (a dual national has two) or incorporation
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +144,13 @@ def _evidence(subject: Subject, entry: ListEntry) -> list[tuple[str, float]]:
     moves: list[tuple[str, float]] = []
     if subject.birth_date is not None and entry.birth_dates:
         moves.append(_birth_move(subject.birth_date, entry.birth_dates))
-    if subject.country and entry.countries:
-        if subject.country.upper() in entry.countries:
-            moves.append((f"country {subject.country.upper()} shared", 0.02))
+    if subject.countries and entry.countries:
+        ours = [c.upper() for c in subject.countries]
+        shared = [c for c in ours if c in entry.countries]
+        if shared:
+            moves.append((f"country {', '.join(shared)} shared", 0.02))
         else:
-            moves.append((f"country {subject.country.upper()} not among {', '.join(entry.countries)}", -0.05))
+            moves.append((f"country {', '.join(ours)} not among {', '.join(entry.countries)}", -0.05))
     return moves
 
 

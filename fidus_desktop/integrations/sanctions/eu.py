@@ -10,8 +10,16 @@ programme``.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
-from fidus_desktop.domain.compliance.lists import EntityKind, EntryName, ListEntry, ListFormatError, NameStrength
+from fidus_desktop.domain.compliance.lists import (
+    CancelCheck,
+    EntityKind,
+    EntryName,
+    ListEntry,
+    ListFormatError,
+    NameStrength,
+)
 from fidus_desktop.integrations.sanctions.xml_files import parse_root
 
 KINDS = {"person": EntityKind.PERSON, "enterprise": EntityKind.ORGANISATION}
@@ -40,9 +48,14 @@ def _entry(item: ET.Element, ns: dict[str, str]) -> ListEntry:
                      tuple(dict.fromkeys(p for p in programmes if p)))
 
 
-def parse_eu_xml(data: bytes) -> list[ListEntry]:
-    root, ns = parse_root(data, "export", "the EU consolidated list")
-    entries = [_entry(item, ns) for item in root.findall("x:sanctionEntity", ns)]
+def parse_eu_xml(data: bytes, *, cancelled: Callable[[], bool] | None = None) -> list[ListEntry]:
+    """Every ``sanctionEntity``; ``cancelled`` is asked while reading (``ReadCancelled``)."""
+    check = CancelCheck(cancelled)
+    root, ns = parse_root(data, "export", "the EU consolidated list", check)
+    entries = []
+    for item in root.findall("x:sanctionEntity", ns):
+        check.tick()
+        entries.append(_entry(item, ns))
     if not entries:
         raise ListFormatError("The EU list holds no sanctionEntity elements.")
     return entries

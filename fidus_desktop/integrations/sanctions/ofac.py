@@ -12,9 +12,17 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import datetime
 
-from fidus_desktop.domain.compliance.lists import EntityKind, EntryName, ListEntry, ListFormatError, NameStrength
+from fidus_desktop.domain.compliance.lists import (
+    CancelCheck,
+    EntityKind,
+    EntryName,
+    ListEntry,
+    ListFormatError,
+    NameStrength,
+)
 from fidus_desktop.integrations.sanctions.countries import country_code
 from fidus_desktop.integrations.sanctions.xml_files import child_text, parse_root
 
@@ -63,11 +71,14 @@ def _field(value: str) -> str:
     return "" if value == EMPTY else value
 
 
-def parse_sdn_csv(data: bytes, list_name: str = "ofac-sdn") -> list[ListEntry]:
-    """Every entry of OFAC's legacy ``sdn.csv``."""
+def parse_sdn_csv(data: bytes, list_name: str = "ofac-sdn", *, cancelled: Callable[[], bool] | None = None
+                  ) -> list[ListEntry]:
+    """Every entry of OFAC's legacy ``sdn.csv`` (``cancelled`` is asked while reading: ``ReadCancelled``)."""
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     entries = []
+    check = CancelCheck(cancelled)
     for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        check.tick()
         if not row or (len(row) == 1 and not row[0].strip()) or row[0].strip() == "\x1a":
             continue  # blank lines and the DOS end-of-file mark OFAC's file ends with
         if len(row) != SDN_COLUMNS or not row[0].strip().isdigit():
@@ -93,11 +104,14 @@ def _joined(element: ET.Element, ns: dict[str, str]) -> str:
     return " ".join(p for p in (child_text(element, "x:firstName", ns), child_text(element, "x:lastName", ns)) if p)
 
 
-def parse_sdn_xml(data: bytes, list_name: str = "ofac-consolidated") -> list[ListEntry]:
-    """Every ``sdnEntry`` of OFAC's structured XML (SDN or consolidated list)."""
-    root, ns = parse_root(data, "sdnList", "OFAC")
+def parse_sdn_xml(data: bytes, list_name: str = "ofac-consolidated", *,
+                  cancelled: Callable[[], bool] | None = None) -> list[ListEntry]:
+    """Every ``sdnEntry`` of OFAC's structured XML (SDN or consolidated list); ``cancelled`` as for the CSV."""
+    check = CancelCheck(cancelled)
+    root, ns = parse_root(data, "sdnList", "OFAC", check)
     entries = []
     for item in root.findall("x:sdnEntry", ns):
+        check.tick()
         kind = _KINDS.get(child_text(item, "x:sdnType", ns).lower(), EntityKind.UNKNOWN)
         names = [EntryName(_joined(item, ns), NameStrength.PRIMARY)]
         for aka in item.findall("x:akaList/x:aka", ns):

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
-from fidus_desktop.domain.compliance.lists import EntityKind, EntryName, ListEntry, ListFormatError, NameStrength
+from fidus_desktop.domain.compliance.lists import (
+    CancelCheck,
+    EntityKind,
+    EntryName,
+    ListEntry,
+    ListFormatError,
+    NameStrength,
+)
 
 REQUIRED = ("id", "schema", "name", "aliases", "birth_date", "countries")
 KINDS = {"Person": EntityKind.PERSON, "Organization": EntityKind.ORGANISATION, "Company": EntityKind.ORGANISATION,
@@ -23,14 +31,18 @@ def _values(cell: str | None) -> list[str]:
     return [v.strip() for v in (cell or "").split(";") if v.strip()]
 
 
-def parse_targets_csv(data: bytes, list_name: str = "opensanctions") -> list[ListEntry]:
+def parse_targets_csv(data: bytes, list_name: str = "opensanctions", *,
+                      cancelled: Callable[[], bool] | None = None) -> list[ListEntry]:
+    """Every row of ``targets.simple.csv``; ``cancelled`` is asked while reading (``ReadCancelled``)."""
     text = data.decode("utf-8-sig", errors="replace")
+    check = CancelCheck(cancelled)
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise ListFormatError(f"Not an OpenSanctions targets.simple.csv: the header lacks {', '.join(missing)}.")
     entries = []
     for line_no, row in enumerate(reader, start=2):
+        check.tick()
         if not row["id"] or not row["name"]:
             raise ListFormatError(f"Line {line_no} has no id or no name.")
         names = [EntryName(row["name"].strip(), NameStrength.PRIMARY)]

@@ -9,8 +9,16 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
-from fidus_desktop.domain.compliance.lists import EntityKind, EntryName, ListEntry, ListFormatError, NameStrength
+from fidus_desktop.domain.compliance.lists import (
+    CancelCheck,
+    EntityKind,
+    EntryName,
+    ListEntry,
+    ListFormatError,
+    NameStrength,
+)
 from fidus_desktop.integrations.sanctions.countries import country_code
 from fidus_desktop.integrations.sanctions.xml_files import child_text, parse_root
 
@@ -48,10 +56,15 @@ def _entry(element: ET.Element, kind: EntityKind) -> ListEntry:
         child_text(element, "COMMENTS1", {}))
 
 
-def parse_un_xml(data: bytes) -> list[ListEntry]:
-    root, _ = parse_root(data, "CONSOLIDATED_LIST", "the UN consolidated list")
-    entries = [_entry(e, EntityKind.PERSON) for e in root.findall("INDIVIDUALS/INDIVIDUAL")]
-    entries += [_entry(e, EntityKind.ORGANISATION) for e in root.findall("ENTITIES/ENTITY")]
+def parse_un_xml(data: bytes, *, cancelled: Callable[[], bool] | None = None) -> list[ListEntry]:
+    """Every INDIVIDUAL and ENTITY; ``cancelled`` is asked while reading (``ReadCancelled``)."""
+    check = CancelCheck(cancelled)
+    root, _ = parse_root(data, "CONSOLIDATED_LIST", "the UN consolidated list", check)
+    entries = []
+    for path, kind in (("INDIVIDUALS/INDIVIDUAL", EntityKind.PERSON), ("ENTITIES/ENTITY", EntityKind.ORGANISATION)):
+        for element in root.findall(path):
+            check.tick()
+            entries.append(_entry(element, kind))
     if not entries:
         raise ListFormatError("The UN list holds no INDIVIDUAL or ENTITY elements.")
     return entries

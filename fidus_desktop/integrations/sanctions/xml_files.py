@@ -7,13 +7,23 @@ import xml.etree.ElementTree as ET
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
-from fidus_desktop.domain.compliance.lists import ListFormatError
+from fidus_desktop.domain.compliance.lists import CancelCheck, ListFormatError
+
+CHUNK = 256 * 1024
+"""Bytes fed to the parser between two looks at the cancel token (a chunk parses in a few milliseconds)."""
 
 
-def parse_root(data: bytes, expected: str, what: str) -> tuple[ET.Element, dict[str, str]]:
-    """The root element (its local name must be ``expected``) and a namespace map with ``x`` for its namespace."""
+def parse_root(data: bytes, expected: str, what: str, check: CancelCheck | None = None
+               ) -> tuple[ET.Element, dict[str, str]]:
+    """The root element (its local name must be ``expected``) and a namespace map with ``x`` for its namespace.
+    The file is fed to the parser in chunks, asking ``check`` between them, so a long read can be cancelled."""
     try:
-        root = safe_xml.fromstring(data, forbid_dtd=True)
+        parser = safe_xml.DefusedXMLParser(target=ET.TreeBuilder(), forbid_dtd=True)
+        for start in range(0, len(data), CHUNK):
+            if check is not None:
+                check.now()
+            parser.feed(data[start:start + CHUNK])
+        root = parser.close()
     except DefusedXmlException:
         raise ListFormatError(f"The XML declares a DTD or entities; {what} has none, so it is refused.") from None
     except ET.ParseError as exc:

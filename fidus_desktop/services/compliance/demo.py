@@ -44,16 +44,16 @@ LISTED = [
     ("INV-00905", "Elsiton Komponent LLC", "corporate", "open"),
 ]
 PROFILES = [
-    RiskInputs(residence="DE", nationality="DE", source_of_funds="salary", product_kind="fund",
+    RiskInputs(residence="DE", nationalities=("DE",), source_of_funds="salary", product_kind="fund",
                expected_volume=Decimal(250_000)),
-    RiskInputs(residence="AT", nationality="HR", source_of_funds="inheritance", product_kind="fixed_yield",
+    RiskInputs(residence="AT", nationalities=("HR",), source_of_funds="inheritance", product_kind="fixed_yield",
                face_to_face=False, expected_volume=Decimal(600_000)),
-    RiskInputs(residence="CH", nationality="KE", source_of_funds="business_income", product_kind="fixed_yield",
+    RiskInputs(residence="CH", nationalities=("KE",), source_of_funds="business_income", product_kind="fixed_yield",
                face_to_face=False, expected_volume=Decimal(1_500_000)),
-    RiskInputs(residence="LU", nationality="FR", source_of_funds="pension", product_kind="fund"),
-    RiskInputs(residence="GB", nationality="ZA", pep=True, source_of_funds="business_income", product_kind="fund",
+    RiskInputs(residence="LU", nationalities=("FR",), source_of_funds="pension", product_kind="fund"),
+    RiskInputs(residence="GB", nationalities=("ZA",), pep=True, source_of_funds="business_income", product_kind="fund",
                expected_volume=Decimal(2_000_000)),
-    RiskInputs(residence="FR", nationality="FR", source_of_funds="salary", product_kind="fund"),
+    RiskInputs(residence="FR", nationalities=("FR",), source_of_funds="salary", product_kind="fund"),
 ]
 CORPORATE = RiskInputs(incorporation="LU", source_of_funds="business_income", product_kind="fund", ownership_levels=2,
                        expected_volume=Decimal(5_000_000))
@@ -123,6 +123,11 @@ def demo_compliance(run: DemoRun) -> None:
         return case
 
     def scored(case: KycCase, inputs: RiskInputs) -> KycCase:
+        """Score with the profile; its nationalities become the investor's on file (the scoring reads those)."""
+        investor = services.portfolio.investors.get(lena, case.investor_id)
+        if inputs.nationalities and investor.nationalities != inputs.nationalities:
+            services.portfolio.investors.update_investor(lena, investor.investor_id, investor.version,
+                                                         nationalities=list(inputs.nationalities))
         return kyc.score_risk(james, case.case_id, case.version, inputs, model)[0]
 
     def approved(investor_id: str, inputs: RiskInputs, expires: int = 5 * 365) -> KycCase:

@@ -14,7 +14,7 @@ Four eyes: the officer who submits a case for review cannot approve or reject it
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -54,7 +54,7 @@ from fidus_desktop.services.documents import DOCUMENTS
 from fidus_desktop.services.permissions import PermissionDenied, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, PersonCollection, Retention
 from fidus_desktop.services.portfolio._common import parse_date
-from fidus_desktop.services.portfolio.investors import INVESTORS, Investor
+from fidus_desktop.services.portfolio.investors import INVESTORS, Investor, nationalities_of
 from fidus_desktop.store.port import Document
 
 DOCUMENT_VALID_DAYS = 366 * 15  # identity documents run for up to ten years (fifteen in some countries)
@@ -183,12 +183,16 @@ class RescoreSummary:
 
 
 def _inputs_from(doc: Document) -> RiskInputs:
-    return RiskInputs(**{**doc, "expected_volume": Decimal(str(doc.get("expected_volume", 0)))})
+    """Stored inputs; a run stored before dual nationalities kept one ``nationality`` (or None)."""
+    fields = {k: v for k, v in doc.items() if k != "nationality"}
+    nationalities = doc.get("nationalities") or ([doc["nationality"]] if doc.get("nationality") else [])
+    return RiskInputs(**{**fields, "nationalities": tuple(nationalities),
+                         "expected_volume": Decimal(str(doc.get("expected_volume", 0)))})
 
 
 def _run_doc(result: RiskScore) -> Document:
     return {"model_version": result.model_version, "score": result.score, "band": result.band.value,
-            "inputs": asdict(result.inputs),
+            "inputs": {**asdict(result.inputs), "nationalities": list(result.inputs.nationalities)},
             "factors": [{"name": f.name, "points": f.points, "why": f.why} for f in result.factors],
             "next_review": result.next_review, "enhanced_due_diligence": result.enhanced_due_diligence}
 
@@ -428,6 +432,8 @@ class KycService(Service):
             inputs = check_inputs(inputs)
         except RiskError as exc:
             raise ValidationError({"inputs": str(exc)}) from None
+        case = self.cases.require(case_id)
+        inputs = self._with_nationalities(case["investor_id"], inputs)
         result = score(model, inputs, self.now().date())
         run, why = _run_doc(result), _why(result)
 
@@ -439,6 +445,20 @@ class KycService(Service):
                     "risk_override": None}
 
         return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_score", changes), result
+
+    def _with_nationalities(self, investor_id: str, inputs: RiskInputs) -> RiskInputs:
+        """The investor's nationalities on file are what the country factor scores (one record, edited with the
+        investor); nationalities typed for the scoring must agree with them. An investor with none on file is
+        scored on the typed ones."""
+        on_file = nationalities_of(self.investors.get(investor_id) or {})
+        if not on_file:
+            return inputs
+        if inputs.nationalities and set(inputs.nationalities) != set(on_file):
+            raise ValidationError({"nationalities": (
+                f"The investor's nationalities on file are {', '.join(on_file)}, not "
+                f"{', '.join(inputs.nationalities)}: edit the investor to change them (`fidus investors edit`), "
+                "then score again.")})
+        return replace(inputs, nationalities=on_file)
 
     def runs_of(self, actor: Actor, investor_id: str) -> list[RiskRun]:
         """Every scoring run of the investor, newest first: each explains its band with its model version."""
@@ -456,7 +476,9 @@ class KycService(Service):
             last = self.runs.get(doc["risk_run_id"]) if doc.get("risk_run_id") else None
             if last is None:
                 continue
-            result = score(model, _inputs_from(last["inputs"]), today)
+            inputs = _inputs_from(last["inputs"])
+            on_file = nationalities_of(self.investors.get(doc["investor_id"]) or {})
+            result = score(model, replace(inputs, nationalities=on_file or inputs.nationalities), today)
             run = _run_doc(result)
             old = Band(doc["scored_band"]) if doc.get("scored_band") else None
             rose = old is not None and BAND_ORDER.index(result.band) > BAND_ORDER.index(old)

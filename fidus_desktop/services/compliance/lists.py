@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from fidus_desktop.domain.compliance.lists import (
     EntityKind,
@@ -20,6 +21,7 @@ from fidus_desktop.domain.compliance.lists import (
     ListEntry,
     ListFormatError,
     NameStrength,
+    ReadCancelled,
     changes,
 )
 from fidus_desktop.errors import UserError
@@ -36,7 +38,13 @@ from fidus_desktop.store.port import Document
 LIST_VERSIONS = "screening_list_versions"
 LIST_ENTRIES = "screening_list_entries"
 
-FORMATS: dict[str, tuple[str, Callable[[bytes], list[ListEntry]]]] = {
+class ListReader(Protocol):
+    """A publisher's reader: the file's entries, asking ``cancelled`` while it reads (``ReadCancelled``)."""
+
+    def __call__(self, data: bytes, *, cancelled: Callable[[], bool] | None = None) -> list[ListEntry]: ...
+
+
+FORMATS: dict[str, tuple[str, ListReader]] = {
     "ofac": ("the OFAC SDN list (legacy sdn.csv)", parse_sdn_csv),
     "ofac-xml": ("the OFAC list in XML (sdn.xml or consolidated.xml)", parse_sdn_xml),
     "un": ("the UN Security Council consolidated list (XML)", parse_un_xml),
@@ -109,9 +117,9 @@ class ListService(Service):
     def import_file(self, actor: Actor, format: str, data: bytes, file_name: str,
                     cancelled: Callable[[], bool] | None = None) -> ImportResult:
         """Read ``data`` as ``format`` and keep it as the list's new version (validated before anything is
-        written; the version and its entries are written in one transaction). ``cancelled()`` is asked once the
-        file is read, before anything is written: a cancelled import raises ``ImportCancelled`` and writes
-        nothing."""
+        written; the version and its entries are written in one transaction). ``cancelled()`` is asked while the
+        file is read (every few hundred rows or elements, and between chunks of an XML file) and once more
+        before anything is written: a cancelled import raises ``ImportCancelled`` and writes nothing."""
         require(actor, ScreeningPermission.LISTS_IMPORT)
         if format not in FORMATS:
             raise ValidationError({"format": f"Unknown list format {format!r}; use one of {', '.join(FORMATS)}."})
@@ -121,7 +129,10 @@ class ListService(Service):
         if same is not None:
             return ImportResult(ListVersion.from_doc(same), already_imported=True)
         try:
-            parsed = reader(data)
+            parsed = reader(data, cancelled=cancelled)
+        except ReadCancelled:
+            raise ImportCancelled(f"The import of {file_name} was cancelled while the file was read; nothing was "
+                                  "written and the current list version is unchanged.") from None
         except ListFormatError as exc:
             raise ValidationError({"file": f"{file_name} is not {what}: {exc}"}) from exc
         if not parsed:

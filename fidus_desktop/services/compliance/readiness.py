@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import lapsed
@@ -32,6 +34,7 @@ from fidus_desktop.services.envelopes import SIGNED_AGREEMENTS
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, PersonCollection, Retention
 from fidus_desktop.services.portfolio._common import parse_date
+from fidus_desktop.services.portfolio.dealing import GateRefusal
 from fidus_desktop.services.portfolio.investors import INVESTORS, Investor
 from fidus_desktop.store.port import Document
 
@@ -48,7 +51,31 @@ MIN_REASON = 10
 
 
 class NotReady(ValidationError):
-    """New units refused: the investor is not ready to invest (the message says why and what to do)."""
+    """New units refused: the investor is not ready to invest (the message says why and what to do;
+    ``reason`` is the blocking reasons alone, without the investor's name, for the audit trail)."""
+
+    def __init__(self, problems: dict[str, str], reason: str) -> None:
+        super().__init__(problems)
+        self.reason = reason
+
+
+REFUSED = "compliance.gate_refused"
+"""The audit action of an attempt to give new units to an investor who is not ready."""
+
+
+@dataclass(frozen=True)
+class GateRefusalRecord:
+    """An attempted dealing the readiness gate refused, as the audit trail keeps it."""
+
+    at: datetime
+    by: str
+    source: str  # entry, approval, settlement, import
+    kind: str
+    ref: str | None
+    amount: Decimal | None
+    units: Decimal | None
+    currency: str | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -153,10 +180,34 @@ class ReadinessService(Service):
         view = found[0]
         number = view.investor.number
         log.info("New units refused for investor %s: not ready", number)
-        raise NotReady({field: (
+        raise NotReady(reason="; ".join(view.readiness.blocking), problems={field: (
             f"Investor {number} ({view.investor.name}) is not ready to invest: {'; '.join(view.readiness.blocking)}. "
             f"A compliance officer completes the file (`fidus kyc readiness --investor {number}`) or, with a "
             "second officer, records an override.")})
+
+    def record_refusals(self, actor: Actor, source: str, permission: StrEnum, refusals: Sequence[GateRefusal]
+                        ) -> None:
+        """Audit each refused attempt (``compliance.gate_refused``: investor, kind, amount, units, reference,
+        where it was refused and why; the actor is the entry's) in one change of its own, after the refused
+        one rolled back (wired to ``DealingService.on_gate_refused``), so an officer sees attempted dealing
+        by investors who are not ready. ``permission``: the one the refused operation checked."""
+
+        def write(rec: ChangeRecorder) -> None:
+            for refused in refusals:
+                rec.record(REFUSED, "investor", refused.investor_id, after={
+                    "source": source, "kind": refused.kind, "ref": refused.ref, "amount": refused.amount,
+                    "units": refused.units, "currency": refused.currency, "reason": refused.reason})
+
+        self.change(actor, permission, write)
+
+    def refusals(self, actor: Actor, investor_id: str) -> list[GateRefusalRecord]:
+        """The investor's refused attempts to receive new units, newest first (``kyc.read``)."""
+        require(actor, KycPermission.READ)
+        found = [d for d in self.ctx.audit.for_entity("investor", investor_id) if d["action"] == REFUSED]
+        return [GateRefusalRecord(d["at"], d["actor"], d["after"]["source"], d["after"]["kind"], d["after"]["ref"],
+                                  _decimal(d["after"].get("amount")), _decimal(d["after"].get("units")),
+                                  d["after"].get("currency"), d["after"]["reason"])
+                for d in sorted(found, key=lambda d: d["seq"], reverse=True)]
 
     # -- changes -------------------------------------------------------------------------------------
     def _investor(self, investor_id: str) -> Document:
@@ -242,6 +293,10 @@ class ReadinessService(Service):
                     "revoke_reason": why, "revoked_by": actor.username}
 
         return self._change(actor, KycPermission.APPROVE, investor_id, "readiness.override_revoke", changes)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _image(doc: Document) -> Document:

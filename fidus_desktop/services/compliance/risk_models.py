@@ -13,10 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any
-
-from babel import Locale
 
 from fidus_desktop.domain.compliance.risk import (
     RiskError,
@@ -25,6 +22,7 @@ from fidus_desktop.domain.compliance.risk import (
     model_from_dict,
     model_to_dict,
 )
+from fidus_desktop.domain.countries import country_names
 from fidus_desktop.security.resources import resources_dir
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
@@ -175,15 +173,3 @@ class RiskModelService(Service):
         lists.append({"name": list_name, "as_of": day.isoformat(), "codes": wanted, "points": given, "source": where})
         data["country_lists"] = lists
         return self.save(actor, data, reason)
-
-
-EXCLUDED_TERRITORIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ",  # CLDR groupings and pseudo-regions
-                                  "AC", "CP", "DG", "EA", "IC", "TA"})  # reserved, not ISO 3166-1 countries
-
-
-@cache
-def country_names() -> dict[str, str]:
-    """ISO 3166 alpha-2 code → English name (CLDR through Babel): what a country list may hold, and the names
-    the form completes on."""
-    return {code: name for code, name in sorted(Locale("en").territories.items())
-            if len(code) == 2 and code.isalpha() and code not in EXCLUDED_TERRITORIES}

@@ -4,11 +4,12 @@ The index (``domain.compliance.screening.ScreeningIndex``) is built from the sto
 version of every list and kept while that set of versions is current, so a new import is picked up by the
 next screening without a restart.
 
-An investor is screened with its name, kind (individual → person, corporate → organisation) and date of
+An investor is screened with its name, kind (individual → person, corporate → organisation), nationalities
+(country evidence: one shared with the entry raises the score, only others listed lower it) and date of
 birth when one is on file and this workstation holds the data key (the alert says when it could not be
-read). Investors carry no nationality yet, so country evidence is not used for them. Every natural person
-in a corporate investor's ownership tree (``kyc_ownership``) is screened with it, by name as a person:
-their alerts carry the ``owner`` they are about, besides the investor, and are decided the same way.
+read). Every entity in a corporate investor's ownership tree (``kyc_ownership``) is screened with it by
+name, a person as a person and a company as an organisation (the matcher's entity-kind factor): their alerts
+carry the ``owner`` they are about, besides the investor, and are decided the same way.
 
 Alerts (one per investor and list entry while undecided) keep the hit's explanation. Dispositions:
 
@@ -17,7 +18,7 @@ Alerts (one per investor and list entry while undecided) keep the hit's explanat
   enforced here); the second officer may instead send the alert back to open.
 
 A confirmed decision is remembered for that investor (or owner) and that list entry: the same hit is not raised
-again until the investor's screened data (name, kind, date of birth) or the list entry changes.
+again until the investor's screened data (name, kind, nationalities, date of birth) or the list entry changes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from fidus_desktop.services.compliance.ownership import OWNERSHIP
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.permissions import PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked, PersonCollection, Retention, Vault
-from fidus_desktop.services.portfolio.investors import INVESTORS, Investor
+from fidus_desktop.services.portfolio.investors import INVESTORS, Investor, nationalities_of
 from fidus_desktop.store.port import Document
 
 ALERTS = "screening_alerts"
@@ -90,6 +91,7 @@ class Alert:
     history: tuple[dict, ...] = field(default_factory=tuple)
     entry_removed: str | None = None  # "ofac-sdn import of 2024-06-01": the entry is no longer listed
     owner: str = ""  # the beneficial owner the hit is about; "" when it is about the investor itself
+    owner_kind: str = ""  # the owner's entity kind: "person" or "organisation" ("" for the investor, or older)
 
     @classmethod
     def from_doc(cls, doc: Document) -> Alert:
@@ -98,7 +100,8 @@ class Alert:
                    doc["matched_name"], doc["score"], doc["explanation"], AlertStatus(doc["status"]),
                    doc["raised_at"], doc["version"], Disposition(proposed) if proposed else None,
                    doc.get("proposed_by"), Disposition(final) if final else None, doc.get("decided_by"),
-                   tuple(doc.get("history", [])), doc.get("entry_removed"), doc.get("owner") or "")
+                   tuple(doc.get("history", [])), doc.get("entry_removed"), doc.get("owner") or "",
+                   doc.get("owner_kind") or ("person" if doc.get("owner") else ""))
 
     @property
     def subject(self) -> str:
@@ -144,14 +147,17 @@ def stored_score(value: float) -> Decimal:
 
 
 def subject_fingerprint(doc: Document) -> str:
-    """What the investor's screening depends on: name, kind and (by its blind index) date of birth."""
-    text = "\x1f".join([doc["name"].casefold(), doc["kind"], doc.get("date_of_birth_bi") or ""])
-    return hashlib.sha256(text.encode()).hexdigest()
+    """What the investor's screening depends on: name, kind, (by its blind index) date of birth and the
+    nationalities (only when some are on file, so investors without one keep their earlier fingerprint)."""
+    parts = [doc["name"].casefold(), doc["kind"], doc.get("date_of_birth_bi") or ""]
+    if nationalities := nationalities_of(doc):
+        parts.append(",".join(sorted(nationalities)))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def owner_fingerprint(owner: str) -> str:
-    """What an owner's screening depends on: the name as entered in the ownership tree."""
-    return hashlib.sha256("\x1f".join([owner.casefold(), "person"]).encode()).hexdigest()
+def owner_fingerprint(owner: str, kind: str = "person") -> str:
+    """What an owner's screening depends on: the name as entered in the ownership tree and its kind."""
+    return hashlib.sha256("\x1f".join([owner.casefold(), kind]).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ class ScreeningService(Service):
                 note = "date of birth on file but not readable on this workstation (no data key): not used"
             else:
                 born = date.fromisoformat(opened)
-        return Subject(doc["name"], KINDS.get(doc["kind"]), born), note
+        return Subject(doc["name"], KINDS.get(doc["kind"]), born, nationalities_of(doc)), note
 
     def screen_investor(self, actor: Actor, investor_id: str) -> InvestorScreening:
         require(actor, ScreeningPermission.RUN)
@@ -325,15 +331,19 @@ class ScreeningService(Service):
                          self.investors.require(investor.investor_id), index)
 
     def _screened(self, doc: Document, tree: Document | None) -> list[_Screened]:
-        """The investor, then every natural person named in its ownership tree (once each); ``tree`` None: read
-        it here."""
+        """The investor, then every entity named in its ownership tree (once each): people as persons, companies
+        as organisations; ``tree`` None: read it here."""
         subject, note = self._subject(doc)
         found = [_Screened(None, subject, subject_fingerprint(doc), note)]
         if tree is None:
             tree = self.ownership.find_one({"investor_id": doc["_id"]}) or {}
         rows = tree.get("holdings")
-        people = dict.fromkeys(r["owner"] for r in rows if r.get("kind") == "person") if isinstance(rows, list) else {}
-        found += [_Screened(name, Subject(name, EntityKind.PERSON), owner_fingerprint(name), "") for name in people]
+        rows = rows if isinstance(rows, list) else []  # pseudonymised once the retention period has passed
+        entities = dict.fromkeys([(r["owner"], r.get("kind") or "person") for r in rows]
+                                 + [(r["company"], "company") for r in rows if r["company"] != doc["name"]])
+        for name, kind in entities:
+            as_kind = EntityKind.PERSON if kind == "person" else EntityKind.ORGANISATION
+            found.append(_Screened(name, Subject(name, as_kind), owner_fingerprint(name, as_kind.value), ""))
         return found
 
     def _screen(self, actor: Actor, doc: Document, index: ScreeningIndex, tree: Document | None = None
@@ -381,6 +391,7 @@ class ScreeningService(Service):
             return "remembered"
         stored = self.alerts.insert({
             "investor_id": doc["_id"], "investor_number": doc["number"], "owner": name.owner,
+            "owner_kind": name.subject.kind.value if name.owner and name.subject.kind else None,
             "list_name": hit.entry.list_name, "entry_id": hit.entry.entry_id, "status": AlertStatus.OPEN.value,
             "raised_at": self.now(), "raised_by": actor.username, "history": [], **fields})
         rec.record("screening.alert_raise", "screening_alert", stored["_id"],

@@ -48,7 +48,7 @@ def _row(line: int, row: dict[str, str | None], problems: dict[str, str]) -> Sub
     if kind_text and kind is None:
         problems[f"line {line}"] = f"kind {kind_text!r} is not one of {', '.join(KIND_WORDS)}"
         return None
-    return Subject(name, kind, born, country)
+    return Subject(name, kind, born, (country,) if country else ())
 
 
 def parse_subjects(data: bytes) -> list[Subject]:

@@ -9,9 +9,11 @@
   (``domain.dealing.price``), then changes units, and writes the cash, unit and fee ledgers.
 * ``cancel``: a pending transaction with ``dealing.enter``, an approved one with ``dealing.approve``;
   a reason is required. Settled transactions are final.
-* Unit gates (``add_unit_gate``): a subscription, or a transfer to another investor, is refused at entry,
-  import, approval and settlement when a gate refuses the investor receiving the units (compliance's
-  investment readiness).
+* Unit gates (``add_unit_gate``): a subscription, a switch (its incoming leg gives units in another class) or
+  a transfer to another investor is refused at entry, import, approval and settlement when a gate refuses the
+  investor receiving the units (compliance's investment readiness). The refused change rolls back, so the
+  refusals are handed to ``on_gate_refused`` listeners afterwards (compliance audits them in a change of
+  their own).
 
 Every status change passes the version the user saw (``ConcurrencyError`` if someone else moved it) and is
 audited. ``count``/``page`` serve the lazy transactions table; filters and sorts use indexed fields only, and
@@ -20,10 +22,14 @@ audited. ``count``/``page`` serve the lazy transactions table; filters and sorts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from enum import StrEnum
 from typing import Any
 
 from fidus_desktop.domain import dealing as dom
@@ -58,6 +64,27 @@ OUTGOING = (dom.TransactionKind.REDEMPTION, dom.TransactionKind.SWITCH, dom.Tran
             dom.TransactionKind.FEE)
 OPEN = ("pending", "approved")
 UNIT_TICK = Decimal("0.0001")
+# Who receives new units, by the kind that gives them: the field of the transaction naming that investor.
+RECEIVER_FIELD = {dom.TransactionKind.SUBSCRIPTION: "investor_id", dom.TransactionKind.SWITCH: "investor_id",
+                  dom.TransactionKind.TRANSFER: "target_investor_id"}
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GateRefusal:
+    """A unit gate refused an investor new units: kept to be reported once the refused change rolled back."""
+
+    investor_id: str
+    kind: str
+    amount: Decimal | None
+    units: Decimal | None
+    currency: str | None
+    ref: str | None  # the transaction's reference (an imported row's own), None when not drawn yet
+    reason: str  # the gate's reason, without the investor's name (``reason`` of the error, else its text)
+
+
+_REFUSALS: ContextVar[list[GateRefusal] | None] = ContextVar("unit_gate_refusals", default=None)
+"""The refusals of the dealing operation running in this thread (``DealingService.reporting_refusals``)."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +240,7 @@ class DealingService(Service):
         self.transactions = ctx.store.collection(TRANSACTIONS)
         self.funds, self.investors, self.navs, self.fees, self.ledgers = funds, investors, navs, fees, ledgers
         self._unit_gates: list[Callable[[str, str], None]] = []
+        self._refusal_listeners: list[Callable[[Actor, str, StrEnum, Sequence[GateRefusal]], None]] = []
 
     def add_unit_gate(self, gate: Callable[[str, str], None]) -> None:
         """Call ``gate(investor_id, field)`` before an investor receives new units (a subscription, a transfer
@@ -221,16 +249,59 @@ class DealingService(Service):
         wired by that feature)."""
         self._unit_gates.append(gate)
 
+    def on_gate_refused(self, listener: Callable[[Actor, str, StrEnum, Sequence[GateRefusal]], None]) -> None:
+        """Call ``listener(actor, source, permission, refusals)`` after a dealing operation a unit gate refused
+        has rolled back (``source``: entry, approval, settlement or import; ``permission``: the one the operation
+        checked), so the refusal can be recorded in a change of its own (compliance's audit)."""
+        self._refusal_listeners.append(listener)
+
+    @contextmanager
+    def reporting_refusals(self, actor: Actor, source: str, permission: StrEnum) -> Iterator[None]:
+        """Collect the unit gates' refusals made inside and, when the operation fails, report them to the
+        ``on_gate_refused`` listeners once its change has rolled back (inside it they would roll back too).
+        Nested uses report once, from the outermost."""
+        if _REFUSALS.get() is not None:
+            yield
+            return
+        refusals: list[GateRefusal] = []
+        token = _REFUSALS.set(refusals)
+        collecting = True
+        try:
+            yield
+        except Exception:
+            _REFUSALS.reset(token)  # the report's own change runs outside the collection
+            collecting = False
+            if refusals:
+                self._report_refusals(actor, source, permission, list(dict.fromkeys(refusals)))
+            raise
+        finally:
+            if collecting:
+                _REFUSALS.reset(token)
+
+    def _report_refusals(self, actor: Actor, source: str, permission: StrEnum, refusals: list[GateRefusal]) -> None:
+        for listener in self._refusal_listeners:
+            try:
+                listener(actor, source, permission, refusals)
+            except Exception:  # the refusal is what the user must see; a failed record is logged
+                log.exception("Recording %d unit-gate refusal(s) failed", len(refusals))
+
     def _check_receiver(self, doc: Document, passed: set[str] | None = None) -> None:
-        """Run the unit gates for the investor this transaction gives new units to, if any. ``passed``: investors
-        already let through in this same operation (an import's rows), not asked again."""
-        field = {dom.TransactionKind.SUBSCRIPTION: "investor_id",
-                 dom.TransactionKind.TRANSFER: "target_investor_id"}.get(dom.TransactionKind(doc["kind"]))
+        """Run the unit gates for the investor this transaction gives new units to, if any (a switch gives its
+        own investor units in the target class). ``passed``: investors already let through in this same
+        operation (an import's rows), not asked again. A refusal is noted for ``reporting_refusals``."""
+        field = RECEIVER_FIELD.get(dom.TransactionKind(doc["kind"]))
         receiver = doc.get(field) if field else None
         if field is None or not receiver or (passed is not None and receiver in passed):
             return
         for gate in self._unit_gates:
-            gate(receiver, field)
+            try:
+                gate(receiver, field)
+            except ValidationError as exc:
+                if (collected := _REFUSALS.get()) is not None:
+                    collected.append(GateRefusal(receiver, doc["kind"], doc.get("amount"), doc.get("units"),
+                                                 doc.get("currency"), doc.get("ref"),
+                                                 getattr(exc, "reason", None) or str(exc)))
+                raise
         if passed is not None:
             passed.add(receiver)
 
@@ -365,7 +436,8 @@ class DealingService(Service):
     def enter(self, actor: Actor, request: TransactionRequest) -> TransactionView:
         """Store a new pending transaction (one taking units out must fit the holding: ``check_holding``)."""
         require(actor, Permission.DEALING_ENTER)
-        doc = self.transaction_doc(actor, request)
+        with self.reporting_refusals(actor, "entry", Permission.DEALING_ENTER):
+            doc = self.transaction_doc(actor, request)
 
         def write(rec: ChangeRecorder) -> Document:
             # A copy: a change run again draws its reference again (the rolled-back draw is undone too).
@@ -414,7 +486,8 @@ class DealingService(Service):
             rec.record("transaction.approve", "transaction", transaction_id, before=before, after=after)
             return after
 
-        after = self.change(actor, Permission.DEALING_APPROVE, write)
+        with self.reporting_refusals(actor, "approval", Permission.DEALING_APPROVE):
+            after = self.change(actor, Permission.DEALING_APPROVE, write)
         return TransactionView.from_doc(after)
 
     def cancel(self, actor: Actor, transaction_id: str, version: int, reason: Any) -> TransactionView:
@@ -449,7 +522,8 @@ class DealingService(Service):
             rec.record("transaction.settle", "transaction", transaction_id, before=before, after=after)
             return after
 
-        after = self.change(actor, Permission.DEALING_ENTER, write)
+        with self.reporting_refusals(actor, "settlement", Permission.DEALING_ENTER):
+            after = self.change(actor, Permission.DEALING_ENTER, write)
         return TransactionView.from_doc(after)
 
     def check_holding(self, doc: Document, *, with_fee: bool = False) -> None:

@@ -73,6 +73,18 @@ PRODUCTS = [("CORE", "FIDUS Core", "fixed", "0.015", "0", "monthly"),
 INCUBATION_MONTHS = 2  # as the office sells its products
 
 
+DEMO_NATIONALITIES = ("DE", "DE", "DE", "FR", "FR", "LU", "CH", "AT", "IT", "NL", "BE", "GB", "ES", "US", "PL")
+
+
+def demo_nationalities(n: int) -> list[str]:
+    """An office in the EU: mostly EU and neighbouring nationalities, about one investor in twelve a dual
+    national. Its own seeded generator per investor, so the rest of the demo is unchanged."""
+    rng = random.Random(f"nationality-{n}")
+    first = rng.choice(DEMO_NATIONALITIES)
+    second = rng.choice(DEMO_NATIONALITIES) if rng.random() < 0.08 else first
+    return list(dict.fromkeys((first, second)))
+
+
 @dataclass(frozen=True)
 class Intent:
     """A deal an investor will ask for: settled later in dealing-date order (fees first, as in the app)."""
@@ -186,7 +198,8 @@ class DemoPortfolio:
         else:
             name, kind = f"{rng.choice(FIRST)} {rng.choice(LAST)}", "individual"
         email = f"investor{n:04d}@example.com"
-        return self.p.investors.investor_doc(f"INV-{n:05d}", name, kind, email=email)
+        return self.p.investors.investor_doc(f"INV-{n:05d}", name, kind, email=email,
+                                             nationalities=demo_nationalities(n) if kind == "individual" else None)
 
     def intents(self, investor: Document, classes: list[Document]) -> list[Intent]:
         """An initial subscription in one or two classes, then top-ups and partial or full redemptions."""

@@ -179,8 +179,13 @@ class ImportService(Service):
 
     # -- transactions -------------------------------------------------------------------------------
     def import_transactions(self, actor: Actor, text: str) -> ImportSummary:
-        """Dealing requests entered as pending, one audit entry each; references must be new."""
+        """Dealing requests entered as pending, one audit entry each; references must be new. A row a unit gate
+        refuses refuses the file; each such row is reported once the import is refused (``reporting_refusals``)."""
         require(actor, Permission.DEALING_ENTER)
+        with self.dealing.reporting_refusals(actor, "import", Permission.DEALING_ENTER):
+            return self._import_transactions(actor, text)
+
+    def _import_transactions(self, actor: Actor, text: str) -> ImportSummary:
         ready: set[str] = set()  # investors the readiness gate let through: asked once per file
 
         def check(row: dict[str, str]) -> Document:
@@ -196,7 +201,7 @@ class ImportService(Service):
                 target_investor_id=(self._investor_id(target_investor, "target_investor_number")
                                     if target_investor else None),
                 ref=row["ref"] or None)
-            if not row["ref"]:
+            if not row["ref"]:  # before the gates: a refused row is named by its reference
                 raise ValidationError({"ref": "every imported transaction needs a ref (its reference)"})
             doc = self.dealing.transaction_doc(actor, request, passed=ready)
             if self.dealing.transactions.find_one({"ref": doc["ref"]}):

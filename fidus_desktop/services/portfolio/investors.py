@@ -1,8 +1,11 @@
 """Investors and their investment accounts (one per investor per share class).
 
 An investor has a unique ``number`` (e.g. ``INV-00017``), is an ``individual`` or a ``corporate``, and may
-be linked to the ``user_id`` of a client login. ``name`` and ``email`` are personal data (registered in
-``INVESTOR_PERSONAL_DATA`` for data-protection export and erasure). Audit entries of a create
+be linked to the ``user_id`` of a client login. An individual carries its ``nationalities`` (ISO 3166-1 alpha-2
+codes, several for a dual national, the first as written on the main identity document): sanctions screening
+and the AML risk model use them. ``name``, ``email`` and ``nationalities`` are personal data kept in clear, since
+every screen, screening run and risk score needs them (registered in ``INVESTOR_PERSONAL_DATA`` for
+data-protection export and erasure). Audit entries of a create
 or an edit name the personal fields set or cleared, never their values: the audit chain cannot be edited, so
 a value in it would outlive an erasure.
 
@@ -30,6 +33,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fidus_desktop.domain.countries import CountryError, country_codes
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
@@ -68,12 +72,19 @@ class Investor:
     version: int
     on_file: frozenset[str] = frozenset()  # the sensitive fields holding a sealed value (names, never values)
     relationship_ended_on: date | None = None  # the KYC retention period counts from it (``end_relationship``)
+    nationalities: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, individuals only
 
     @classmethod
     def from_doc(cls, doc: Document) -> Investor:
         return cls(doc["_id"], doc["number"], doc["name"], doc["kind"], doc.get("email"), doc.get("user_id"),
                    doc["version"], frozenset(f for f in SENSITIVE_FIELDS if doc.get(f)),
-                   doc.get("relationship_ended_on"))
+                   doc.get("relationship_ended_on"), nationalities_of(doc))
+
+
+def nationalities_of(doc: Document) -> tuple[str, ...]:
+    """The investor document's nationalities (none once erased: the erasure writes a marker, not a list)."""
+    value = doc.get("nationalities")
+    return tuple(value) if isinstance(value, list | tuple) else ()
 
 
 @dataclass(frozen=True)
@@ -112,8 +123,8 @@ INVESTOR_PERSONAL_DATA = PersonalDataRegistry(
         PersonalField(INVESTORS, "date_of_birth", "date", "investor.date_of_birth", index_field="date_of_birth_bi"),
     ],
     people=[
-        PersonCollection(INVESTORS, "_id", ("name", "name_key", "email", "national_id", "tax_id", "iban",
-                                            "date_of_birth"), KYC_RETENTION,
+        PersonCollection(INVESTORS, "_id", ("name", "name_key", "email", "nationalities", "national_id", "tax_id",
+                                            "iban", "date_of_birth"), KYC_RETENTION,
                          # the CRM's Google e-mails, mail read and Drive link for the investor (services/crm/google.py)
                          dependents=(("crm_outbox", "party_id"), ("crm_mail", "party_id"),
                                      ("crm_mail_state", "party_id"), ("crm_google_links", "party_id"))),
@@ -183,6 +194,18 @@ def parse_birth_date(value: Any, today: date) -> date:
         raise ValidationError({"date_of_birth": f"The date of birth {day.isoformat()} is more than {OLDEST_AGE} "
                                                 "years ago; check the year."})
     return day
+
+
+def parse_nationalities(value: Any, kind: str | None) -> tuple[str, ...]:
+    """ISO 3166-1 alpha-2 codes (a list, or text such as ``"DE, FR"``); a company has none (its country is
+    where it is incorporated)."""
+    try:
+        codes = country_codes(value)
+    except CountryError as exc:
+        raise ValidationError({"nationalities": str(exc)}) from None
+    if codes and kind == "corporate":
+        raise ValidationError({"nationalities": "A corporate investor has no nationality; leave it empty."})
+    return codes
 
 
 def investor_filter(search: str | None = None, kind: str | None = None) -> Filter:
@@ -325,20 +348,29 @@ class InvestorService(Service):
         return Account.from_doc(doc) if doc else None
 
     # -- changing -----------------------------------------------------------------------------------
-    def investor_doc(self, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None) -> Document:
-        """A validated new investor document (also used by the demo's bulk load)."""
-        name_text = self.required_text(name, "name", "The investor name")
+    def investor_doc(self, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None,
+                     nationalities: Any = None) -> Document:
+        """A validated new investor document (also used by the demo's bulk load); every problem at once."""
+        problems: dict[str, str] = {}
+        doc: Document = {"email": email, "user_id": user_id, "updated_at": self.now()}
+        for field_name, parse in (
+                ("name", lambda: self.required_text(name, "name", "The investor name")),
+                ("number", lambda: parse_code(number, "number", "The investor number")),
+                ("kind", lambda: parse_choice(kind, INVESTOR_KINDS, "kind", "The investor kind"))):
+            try:
+                doc[field_name] = parse()
+            except ValidationError as exc:
+                problems.update(exc.problems)
         if email is not None and (not isinstance(email, str) or "@" not in email or len(email) > 200):
-            raise ValidationError({"email": f"{email!r} is not an e-mail address like name@example.com."})
-        return {
-            "number": parse_code(number, "number", "The investor number"),
-            "name": name_text,
-            "name_key": name_text.casefold(),
-            "kind": parse_choice(kind, INVESTOR_KINDS, "kind", "The investor kind"),
-            "email": email,
-            "user_id": user_id,
-            "updated_at": self.now(),
-        }
+            problems["email"] = f"{email!r} is not an e-mail address like name@example.com."
+        try:
+            doc["nationalities"] = list(parse_nationalities(nationalities, doc.get("kind"))) or None
+        except ValidationError as exc:
+            problems.update(exc.problems)
+        if problems:
+            raise ValidationError(problems)
+        doc["name_key"] = doc["name"].casefold()
+        return doc
 
     def matching(self, *, email: str | None, name: str | None) -> list[Investor]:
         """Investors with this e-mail (any case) or exactly this name (any case): CRM duplicate checks, which
@@ -356,9 +388,11 @@ class InvestorService(Service):
                 if (d.get("email") or "").strip().lower() == wanted or d["name_key"] == (name or "").strip().casefold()]
 
     def create_investor(
-        self, actor: Actor, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None
+        self, actor: Actor, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None,
+        nationalities: Any = None,
     ) -> Investor:
-        doc = self.investor_doc(number, name, kind, email=email, user_id=user_id)
+        """A new investor; ``nationalities``: ISO codes (a list, or ``"DE, FR"``), individuals only."""
+        doc = self.investor_doc(number, name, kind, email=email, user_id=user_id, nationalities=nationalities)
 
         def write(rec: ChangeRecorder) -> Document:
             stored = insert_unique(self.investors, doc, "number", f"Investor number {doc['number']} is taken.")
@@ -371,10 +405,11 @@ class InvestorService(Service):
 
     def update_investor(
         self, actor: Actor, investor_id: str, version: int, *, name: Any = None, email: Any = None,
-        user_id: Any = None, personal: Mapping[str, Any] | None = None,
+        user_id: Any = None, personal: Mapping[str, Any] | None = None, nationalities: Any = None,
     ) -> Investor:
-        """Edit name, e-mail, linked user and sensitive fields (``personal``, as in ``set_personal``) in one
-        change; ``version`` is the one the editor read. Every problem is reported at once, under its field,
+        """Edit name, e-mail, linked user, nationalities (None: unchanged; ``[]`` or ``""`` clears them) and
+        sensitive fields (``personal``, as in ``set_personal``) in one change; ``version`` is the one the editor
+        read. Every problem is reported at once, under its field,
         and nothing is written unless all are fine. The audit entry names the personal fields set or
         cleared, never a value, a token or a blind index."""
 
@@ -385,7 +420,9 @@ class InvestorService(Service):
             try:
                 fresh = self.investor_doc(before["number"], before["name"] if name is None else name, before["kind"],
                                           email=before.get("email") if email is None else email,
-                                          user_id=before.get("user_id") if user_id is None else user_id)
+                                          user_id=before.get("user_id") if user_id is None else user_id,
+                                          nationalities=nationalities_of(before) if nationalities is None
+                                          else nationalities)
                 changes.update({k: v for k, v in fresh.items() if k != "number"})
             except ValidationError as exc:
                 problems.update(exc.problems)

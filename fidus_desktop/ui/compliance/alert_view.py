@@ -35,14 +35,19 @@ def _rows(rows: list[tuple[str, str]]) -> str:
 def investor_side(c: AlertComparison) -> str:
     matched = {w for p in c.pairs for w in folded(p.investor_word).split()}
     investor = c.investor
-    if c.alert.owner:  # the hit is about a person in the investor's ownership tree
-        return "<h3>Beneficial owner</h3>" + _rows([
+    if c.alert.owner:  # the hit is about a person or a company in the investor's ownership tree
+        company = c.alert.owner_kind == "organisation"
+        return f"<h3>{'Company in the ownership tree' if company else 'Beneficial owner'}</h3>" + _rows([
             ("Name", marked(c.alert.owner, matched)), ("Owner of", escape(f"{investor.number} {investor.name}")),
-            ("Kind", "person"), ("Date of birth", "not recorded for owners")])
+            ("Kind", "company" if company else "person"),
+            ("Date of birth", "—" if company else "not recorded for owners")])
+    listed = set(c.entry.countries) if c.entry else set()
+    nationality = ", ".join(f"<span style='{MARK}'>{escape(code)}</span>" if code in listed else escape(code)
+                            for code in investor.nationalities) or "not on file"
     return "<h3>Investor</h3>" + _rows([
         ("Name", marked(investor.name, matched)), ("Number", escape(investor.number)),
         ("Kind", escape(investor.kind)), ("Date of birth", escape(c.date_of_birth)),
-        ("Nationality", "not recorded for investors yet")])
+        ("Nationality", nationality)])
 
 
 def entry_side(c: AlertComparison) -> str:

@@ -29,7 +29,7 @@ from fidus_desktop.services.compliance.investor_file import InvestorFile, RiskFa
 from fidus_desktop.services.compliance.kyc import CaseItem
 from fidus_desktop.services.compliance.ownership import OwnerEdge, Ownership
 from fidus_desktop.services.compliance.permissions import KycPermission
-from fidus_desktop.services.compliance.readiness import InvestorReadiness
+from fidus_desktop.services.compliance.readiness import GateRefusalRecord, InvestorReadiness
 from fidus_desktop.services.compliance.screening import Alert
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
@@ -246,8 +246,10 @@ class InvestorFilePanel(QWidget):
         return next((d.name for d in self.file.documents if d.document_id == document_id), "(not readable here)")
 
     # -- showing ---------------------------------------------------------------------------------------
-    def show_file(self, file: InvestorFile | None, readiness: InvestorReadiness | None = None) -> None:
-        """Show ``file`` and, when given, the investor's investment readiness (its own page and the header)."""
+    def show_file(self, file: InvestorFile | None, readiness: InvestorReadiness | None = None,
+                  refusals: tuple[GateRefusalRecord, ...] = ()) -> None:
+        """Show ``file`` and, when given, the investor's investment readiness (its own page and the header)
+        with the dealing the readiness gate refused."""
         same = file is not None and self.file is not None \
             and file.investor.investor_id == self.file.investor.investor_id
         chosen_item = selected(self.items_view, self.items) if same else None
@@ -273,7 +275,7 @@ class InvestorFilePanel(QWidget):
                 self.items_view.selectRow(codes.index(chosen_item.code))
         if not same:
             self.preview.show_document(None)
-        self.readiness.show_readiness(readiness, file.documents if file else ())
+        self.readiness.show_readiness(readiness, file.documents if file else (), refusals)
         self.header.setText(self._header_text(file) + self._readiness_text(readiness))
         problems = self._problem_text(file)
         self.problems.setText(problems)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QLine
 
 from fidus_desktop.services.compliance.investor_file import InvestorFile
 from fidus_desktop.services.compliance.kyc import CaseStatusView
-from fidus_desktop.services.compliance.readiness import InvestorReadiness
+from fidus_desktop.services.compliance.readiness import GateRefusalRecord, InvestorReadiness
 from fidus_desktop.services.portfolio.investors import Investor
 from fidus_desktop.ui.common.keys import find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
@@ -207,9 +207,11 @@ class KycFilesView(QWidget):
             return
         files, readiness, actor = self.session.services.kyc_files, self.session.services.readiness, \
             self.session.actor
-        self.session.runner.submit(lambda: (files.file(actor, investor_id), readiness.readiness(actor, investor_id)),
+        self.session.runner.submit(lambda: (files.file(actor, investor_id), readiness.readiness(actor, investor_id),
+                                            readiness.refusals(actor, investor_id)),
                                    owner=self, key="file", on_done=lambda found: self._show_file(*found))
 
-    def _show_file(self, file: InvestorFile, readiness: InvestorReadiness) -> None:
+    def _show_file(self, file: InvestorFile, readiness: InvestorReadiness,
+                   refusals: list[GateRefusalRecord]) -> None:
         if file.investor.investor_id == self.selected_investor():
-            self.panel.show_file(file, readiness)
+            self.panel.show_file(file, readiness, tuple(refusals))

@@ -7,13 +7,19 @@ asked for an override is not offered its confirmation and is told why); the serv
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from fidus_desktop.services.compliance.permissions import KycPermission
-from fidus_desktop.services.compliance.readiness import MIN_REASON, OVERRIDE_MAX_DAYS, InvestorReadiness
+from fidus_desktop.services.compliance.readiness import (
+    MIN_REASON,
+    OVERRIDE_MAX_DAYS,
+    GateRefusalRecord,
+    InvestorReadiness,
+)
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
@@ -72,6 +78,25 @@ def readiness_html(view: InvestorReadiness) -> str:
     return "<br>".join(lines)
 
 
+SHOWN_REFUSALS = 20
+
+
+def refusals_html(refusals: tuple[GateRefusalRecord, ...]) -> str:
+    """The dealing the readiness gate refused, newest first: when, who, what, where and why."""
+    if not refusals:
+        return ""
+    rows = []
+    for r in refusals[:SHOWN_REFUSALS]:
+        size = (f"{r.amount:,.2f} {r.currency or ''}".strip() if r.amount is not None
+                else f"{r.units:,} units" if r.units is not None else "")
+        rows.append(f"<li>{r.at:%Y-%m-%d %H:%M} {escape(r.by)}: {escape(r.kind)} {escape(size)} "
+                    f"{'(' + escape(r.ref) + ') ' if r.ref else ''}refused at {escape(r.source)}: "
+                    f"{escape(r.reason)}</li>")
+    older = len(refusals) - SHOWN_REFUSALS
+    more = f" ({older} older ones in the audit trail)" if older > 0 else ""
+    return f"<b>Dealing refused while not ready</b>{more}:<ul>{''.join(rows)}</ul>"
+
+
 class ReadinessPanel(QWidget):
     """The Readiness page of the KYC file; ``show_readiness`` fills it, the actions run in the worker."""
 
@@ -101,12 +126,18 @@ class ReadinessPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.summary)
+        self.refused = QLabel(objectName="readinessRefused", wordWrap=True)
+        self.refused.setTextFormat(Qt.TextFormat.RichText)
+        self.refused.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.refused)
         layout.addStretch()
         self.show_readiness(None)
 
-    def show_readiness(self, view: InvestorReadiness | None, documents: tuple[StoredDocument, ...] = ()) -> None:
+    def show_readiness(self, view: InvestorReadiness | None, documents: tuple[StoredDocument, ...] = (),
+                       refusals: tuple[GateRefusalRecord, ...] = ()) -> None:
         self.view, self.documents = view, documents
         self.summary.setText(readiness_html(view) if view else "")
+        self.refused.setText(refusals_html(refusals) if view else "")
         self._enable()
 
     def _enable(self) -> None:

@@ -33,12 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fidus_desktop.domain.countries import countries_text
 from fidus_desktop.services.changes import INVESTOR
 from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked
 from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITIVE_LABELS, Investor, InvestorDetails
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.country_edit import nationality_edit
 from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.compliance.readiness_panel import readiness_tip, readiness_verdict
 from fidus_desktop.ui.errors import describe_error
@@ -99,7 +101,8 @@ class InvestorDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.fields: dict[str, QLabel] = {}
-        for name, label in (("number", "Number"), ("name", "Name"), ("kind", "Kind"), ("email", "E-mail")):
+        for name, label in (("number", "Number"), ("name", "Name"), ("kind", "Kind"), ("email", "E-mail"),
+                            ("nationalities", "Nationality")):
             self.fields[name] = QLabel(objectName=f"{name}_value")
             form.addRow(label, self.fields[name])
         self.reveal_buttons: dict[str, QPushButton] = {}
@@ -158,6 +161,7 @@ class InvestorDialog(QDialog):
         self.setWindowTitle(f"Investor {investor.number} — {investor.name}")
         for name, text in (("number", investor.number), ("name", investor.name),
                            ("kind", investor.kind.capitalize()), ("email", investor.email or NOT_ON_FILE),
+                           ("nationalities", countries_text(investor.nationalities) or NOT_ON_FILE),
                            ("relationship_ended_on", investor.relationship_ended_on.isoformat()
                             if investor.relationship_ended_on else ONGOING),
                            ("erasable_from", view.erasable_from.isoformat() if view.erasable_from
@@ -227,6 +231,9 @@ class InvestorEditDialog(ServiceFormDialog):
         self.investor: Investor = details.investor
         self.name = self.add_field("name", "Name", QLineEdit(self.investor.name))
         self.email = self.add_field("email", "E-mail", QLineEdit(self.investor.email or ""))
+        self.nationalities = self.add_field("nationalities", "Nationality",
+                                            nationality_edit(self.investor.nationalities))
+        self.nationalities.setEnabled(self.investor.kind == "individual")
         self.personal: dict[str, QLineEdit] = {}
         self.remove: dict[str, QCheckBox] = {}
         for name in SENSITIVE_FIELDS:
@@ -250,7 +257,7 @@ class InvestorEditDialog(ServiceFormDialog):
         email = self.email.text().strip()
         return self.session.services.portfolio.investors.update_investor(
             self.session.actor, self.investor.investor_id, self.investor.version, name=self.name.text(),
-            email=email or None, personal=personal)
+            email=email or None, personal=personal, nationalities=self.nationalities.text())
 
 
 class EndRelationshipDialog(ServiceFormDialog):

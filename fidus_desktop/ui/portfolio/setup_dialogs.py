@@ -23,6 +23,7 @@ from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.funds import DEALING_FREQUENCIES, FEE_FIELDS, Fund, ShareClass
 from fidus_desktop.services.portfolio.investors import INVESTOR_KINDS, Investor
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.country_edit import nationality_edit
 from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
 from fidus_desktop.ui.session import UiSession
 
@@ -191,6 +192,7 @@ class NewInvestorDialog(ServiceFormDialog):
         self.kind = self.add_field("kind", "Kind", _choice(INVESTOR_KINDS))
         self.email = self.add_field("email", "E-mail", QLineEdit())
         self.email.setPlaceholderText("optional, name@example.com")
+        self.nationalities = self.add_field("nationalities", "Nationality", nationality_edit())
         investors, actor = session.services.portfolio.investors, session.actor
         session.runner.submit(lambda: investors.page(actor, None, [("number", -1)], 0, 1), owner=self,
                               key="number", on_done=self._suggest, on_error=lambda _: None)  # no hint: type one
@@ -202,7 +204,8 @@ class NewInvestorDialog(ServiceFormDialog):
     def call(self) -> Investor:
         email = self.email.text().strip()
         return self.session.services.portfolio.investors.create_investor(
-            self.session.actor, self.number.text(), self.name.text(), self.kind.currentData(), email=email or None)
+            self.session.actor, self.number.text(), self.name.text(), self.kind.currentData(), email=email or None,
+            nationalities=self.nationalities.text())
 
     def describe(self) -> str:
         made: Investor = self.result_value

@@ -237,3 +237,22 @@ def test_the_investor_window_says_whether_the_investor_may_invest(qtbot: QtBot, 
     shown = dialog.findChild(QLabel, "readiness_value").text()
     assert shown.startswith("Not ready to invest: ")
     assert "subscription agreement not signed" in shown
+
+
+def test_the_nationalities_are_shown_and_edited_with_the_investor(qtbot: QtBot, keyed: Office, open_dialog) -> None:
+    dialog = open_dialog()
+    assert text(dialog, "nationalities") == "—"
+    click(qtbot, button(dialog, "edit"))
+    editor = dialog.editor
+    assert editor is not None
+    qtbot.keyClicks(editor.findChild(QLineEdit, "nationalities"), "eu")
+    click(qtbot, editor.findChild(QPushButton, "ok"))
+    assert "'EU' is not an ISO country code" in editor.findChild(QLabel, "nationalities_error").text()
+    assert editor.isVisible()
+    field = editor.findChild(QLineEdit, "nationalities")
+    field.clear()
+    qtbot.keyClicks(field, "ch, it")
+    click(qtbot, editor.findChild(QPushButton, "ok"))
+    assert not editor.isVisible()
+    assert text(dialog, "nationalities") == "CH (Switzerland), IT (Italy)"
+    assert keyed.p.investors.get(ADMIN, keyed.ann.investor_id).nationalities == ("CH", "IT")

@@ -100,9 +100,14 @@ def test_an_empty_office_is_set_up_step_by_step(qtbot: QtBot, tab: PortfolioTab,
     fill_form(qtbot, tab.dialog, name="Ann Smith", email="not-an-address")
     click(qtbot, tab.dialog.ok_button)
     assert "not an e-mail address" in field_error(tab.dialog, "email")
-    fill_form(qtbot, tab.dialog, email="ann@example.com")
+    fill_form(qtbot, tab.dialog, email="ann@example.com", nationalities="de, xx")
+    assert tab.dialog.nationalities.text() == "DE, XX"  # upper-cased as typed
+    click(qtbot, tab.dialog.ok_button)
+    assert "'XX' is not an ISO country code" in field_error(tab.dialog, "nationalities")
+    fill_form(qtbot, tab.dialog, nationalities="de, fr")
     click(qtbot, tab.dialog.ok_button)
     assert portfolio.investors.by_number("INV-00001").name == "Ann Smith"
+    assert portfolio.investors.by_number("INV-00001").nationalities == ("DE", "FR")
     assert not tab.next_step.isVisible()
     assert tab.investors.total == 1
 
