@@ -39,7 +39,6 @@ from fidus_desktop.services.permissions import Permission, Role, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
-from fidus_desktop.services.portfolio.holdings import ValuationLine
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
@@ -49,7 +48,6 @@ from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
 from fidus_desktop.ui.common.labels import ElidedLabel, WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
-from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
@@ -70,8 +68,10 @@ from fidus_desktop.ui.portfolio.setup_dialogs import (
 )
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
 from fidus_desktop.ui.portfolio.tables import (
+    HoldingsModel,
     TransactionFilter,
     holding_columns,
+    holding_rows,
     investors_model,
     transactions_model,
 )
@@ -329,7 +329,7 @@ class PortfolioTab(QWidget):
                 model.loaded.connect(self._investors_counted)
             model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {describe_error(exc)}"))
             tabs.addTab(page, name.capitalize())
-        self.holdings = RecordTableModel[ValuationLine]([], self)
+        self.holdings = HoldingsModel([], self)
         self.holdings_view = QTableView(objectName="holdingsTable")
         self.holdings_view.setModel(self.holdings)
         self.holdings_view.setAlternatingRowColors(True)
@@ -512,13 +512,16 @@ class PortfolioTab(QWidget):
             self.holdings_note.setText("No positions recorded for this fund." if valuation is not None else
                                        "The holdings cannot be valued: " + " ".join(overview.problems))
             return
-        self.holdings.columns = holding_columns(valuation, overview.price_moves)
-        self.holdings.set_records(valuation.lines)
+        self.holdings.columns = holding_columns(valuation)
+        self.holdings.set_records(holding_rows(valuation))
         self.holdings_view.resizeColumnsToContents()
         stale = " Prices or FX rates marked * are older than that date." if valuation.stale else ""
+        uncosted = (f" No cost recorded for {', '.join(line.code for line in valuation.uncosted)}: its P&L is not "
+                    "known." if valuation.uncosted else "")
+        ccy = valuation.currency
         self.holdings_note.setText(f"{len(valuation.lines)} positions valued on {fmt.day(valuation.on)}: "
-                                   f"{fmt.amount(valuation.total.amount, valuation.currency)} {valuation.currency}."
-                                   + stale)
+                                   f"{fmt.amount(valuation.total.amount, ccy)} {ccy}, unrealised P&L "
+                                   f"{fmt.amount(valuation.unrealised, ccy)} {ccy}." + uncosted + stale)
 
     # -- what to do next on an empty office ---------------------------------------------------------
     def _investors_counted(self, total: int) -> None:
