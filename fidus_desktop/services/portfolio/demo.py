@@ -1,5 +1,6 @@
 """The demo office's portfolio: 3 funds (EUR and USD base), 6 share classes, 200 investors, three years of
-daily NAVs and settled dealing, ECB rates for those dates, holdings with targets, and fixed-yield products.
+daily NAVs and settled dealing, ECB rates for those dates, holdings (bought in dated trades) with targets, and
+fixed-yield products.
 
 Why bulk: running every demo deal through the dealing workflow (four-eyes, one audit entry each) would take
 minutes; the builder prices each deal with the same domain rules (``domain.dealing.price`` at the stored
@@ -150,6 +151,7 @@ class DemoPortfolio:
                        "cash_ledger": p.ledgers.cash, "fee_ledger": p.fees.entries, "product_terms": p.products.terms,
                        "product_investments": p.products.investments, "instruments": p.holdings.instruments,
                        "prices": p.holdings.prices, "positions": p.holdings.positions,
+                       "position_trades": p.holdings.trades,
                        "rebalance_targets": p.rebalancing.targets, "class_fee_state": p.fees.states,
                        "benchmarks": p.benchmarks.benchmarks, "benchmark_levels": p.benchmarks.index_levels,
                        "fee_payments": p.fees.payments}
@@ -378,6 +380,7 @@ class DemoPortfolio:
                  ("EQ-EUROPE", "Europe Equity ETF", "EUR", "equity", "48.15", "0.20"),
                  ("BD-EURO", "Euro Govt Bond ETF", "EUR", "bonds", "131.02", "0.30"),
                  ("CASH-EUR", "Cash EUR", "EUR", "cash", None, None)]
+        bought_at = {"EQ-WORLD": ("78.10", "86.45"), "EQ-EUROPE": ("44.20", "50.05"), "BD-EURO": ("134.50", "128.90")}
         weights = {}
         for code, name, ccy, asset_class, price, weight in lines:
             if price is None or weight is None:
@@ -392,5 +395,23 @@ class DemoPortfolio:
                                    "quantity": Decimal(quantity), "updated_at": self.now})
             if weight is not None:
                 weights[code] = Decimal(weight)
+                self.trades(fund, instrument, table, Decimal(quantity), bought_at[code])
         self.add("rebalance_targets", {"fund_id": fund["_id"], "weights": weights, "level": "instrument",
                                        "tolerance": Decimal("0.01"), "updated_at": self.now})
+
+    def trades(self, fund: Document, instrument: Document, table: RateTable, quantity: Decimal,
+               prices: tuple[str, str]) -> None:
+        """The purchases that built a demo position: half 18 months before the last day, the rest (and a tenth
+        more, sold again 2 months before the end) 5 months before it; 0.1 % fees, the day's ECB rate kept."""
+        first, extra = (quantity / 2).to_integral_value(ROUND_FLOOR), (quantity / 10).to_integral_value(ROUND_FLOOR)
+        steps = [(END - timedelta(days=548), first, prices[0]),
+                 (END - timedelta(days=152), quantity - first + extra, prices[1]),
+                 (END - timedelta(days=61), -extra, prices[1])]
+        for number, (day, units, price) in enumerate(steps, 1):
+            fees = round_money(abs(units) * Decimal(price) / 1000, instrument["currency"]) if units > 0 else Decimal(0)
+            self.add("position_trades", {
+                "fund_id": fund["_id"], "instrument_id": instrument["_id"],
+                "reference": f"{instrument['code']}-{number}", "trade_date": day, "quantity": units,
+                "price": Decimal(price), "fees": fees,
+                "fx_rate": table.rate(instrument["currency"], fund["base_currency"], day).rate,
+                "recorded_at": self.now, "recorded_by": "demo"})
