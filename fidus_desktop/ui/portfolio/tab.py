@@ -288,7 +288,7 @@ class PortfolioTab(QWidget):
         self.investor_filter = QLineEdit()
         self.investor_filter.setPlaceholderText("Filter by investor number or name…")
         self.transaction_filter = QLineEdit()
-        self.transaction_filter.setPlaceholderText("Investor number, e.g. INV-00017")
+        self.transaction_filter.setPlaceholderText("Investor number or name, e.g. INV-00017…")
         self.status_filter = QComboBox()
         self.status_filter.addItem("All statuses", None)
         for status in STATUSES:
@@ -355,8 +355,10 @@ class PortfolioTab(QWidget):
         self._filter_timer.timeout.connect(self.apply_filters)
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
         enter_opens(self.investors_view, self.open_investor)
+        enter_opens(self.transactions_view, self.open_transaction_investor)
         self.table_tabs = tabs
-        find_goes_to(self, lambda: (self.investor_filter, self.transaction_filter)[self.table_tabs.currentIndex()])
+        filters = {0: self.investor_filter, 1: self.transaction_filter}  # the holdings and open deals have none
+        find_goes_to(self, lambda: filters.get(self.table_tabs.currentIndex()))
         refresh_on_f5(self, lambda: self.reload({"*"}))
         self.transaction_filter.textChanged.connect(lambda _: self._filter_timer.start())
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filters())
@@ -590,6 +592,13 @@ class PortfolioTab(QWidget):
         """The double-clicked investor's details (sealed fields revealed one by one, audited)."""
         self.investor_dialog = InvestorDialog(self.session, self.investors.row_at(index.row()).investor_id, self)
         self.investor_dialog.open()
+
+    def open_transaction_investor(self, index: QModelIndex) -> None:
+        """The investor window of the transaction's investor, on its Transactions page."""
+        dialog = InvestorDialog(self.session, self.transactions.row_at(index.row()).investor_id, self)
+        dialog.tabs.setCurrentWidget(dialog.position.transactions_page)
+        self.investor_dialog = dialog
+        dialog.open()
 
     def data_day(self) -> date:
         """The day dialogs start on: the latest NAV date of the class shown (a today without data is no help)."""

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from fidus_desktop.reports import formatting as fmt
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio import PortfolioServices
@@ -109,12 +110,19 @@ def investors_model(session: UiSession) -> LazyTableModel[Investor]:
                           runner=session.runner, initial_filter="")
 
 
-def _resolved(portfolio: PortfolioServices, flt: TransactionFilter) -> TransactionQuery | None:
-    """The service query; None when the typed investor number matches nobody (an empty table)."""
+NAME_MATCHES = 1000  # investors a typed name may match (the services' largest page)
+
+
+def _resolved(portfolio: PortfolioServices, actor: Actor, flt: TransactionFilter) -> TransactionQuery | None:
+    """The service query: the investor whose number is typed, else those whose number starts with or whose name
+    contains the text; None when it matches nobody (an empty table)."""
     if not flt.investor_number:
         return flt.query
     investor = portfolio.investors.by_number(flt.investor_number)
-    return replace(flt.query, investor_id=investor.investor_id) if investor else None
+    if investor is not None:
+        return replace(flt.query, investor_id=investor.investor_id)
+    found = portfolio.investors.page(actor, investor_filter(flt.investor_number), None, 0, NAME_MATCHES)
+    return replace(flt.query, investor_ids=tuple(i.investor_id for i in found)) if found else None
 
 
 def transactions_model(session: UiSession, class_codes: dict[str, str], initial: TransactionFilter
@@ -122,14 +130,14 @@ def transactions_model(session: UiSession, class_codes: dict[str, str], initial:
     portfolio, actor = session.services.portfolio, session.actor
 
     def count(flt: TransactionFilter) -> int:
-        query = _resolved(portfolio, flt)
+        query = _resolved(portfolio, actor, flt)
         return portfolio.dealing.count(actor, query) if query else 0
 
     parties: dict[str, tuple[str, str]] = {}  # investor number and name by id, looked up once per investor
 
     def fetch(flt: TransactionFilter, sort: SortSpec | None, offset: int, limit: int,
               after: TransactionView | None) -> list[TransactionView]:
-        query = _resolved(portfolio, flt)
+        query = _resolved(portfolio, actor, flt)
         rows = portfolio.dealing.page(actor, query, sort, offset, limit, after) if query else []
         for investor_id in {t.investor_id for t in rows} - parties.keys():
             investor = portfolio.investors.get(actor, investor_id)

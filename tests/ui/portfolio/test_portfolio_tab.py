@@ -395,3 +395,42 @@ def test_the_investors_list_shows_readiness_with_the_blocking_reasons(tab: Portf
     assert shown["INV-2"].data() == "Ready"  # made ready by the office, as the service says
     assert shown["INV-3"].data() == "Not ready"
     assert "subscription agreement not signed" in shown["INV-3"].data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_transactions_filter_by_part_of_a_name_and_enter_opens_the_investor(
+        qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    tab.table_tabs.setCurrentIndex(1)
+    qtbot.keyClicks(tab.transaction_filter, "smith")  # Ann Smith, by part of her name
+    tab.apply_filters()
+    expected = office.p.dealing.count(PM, TransactionQuery(fund_id=office.fund.fund_id,
+                                                           investor_id=office.ann.investor_id))
+    assert tab.transactions.total == expected > 0
+    assert {tab.transactions.row_at(r).investor_id for r in range(tab.transactions.rowCount())} == {
+        office.ann.investor_id}
+    tab.transactions_view.setFocus()
+    tab.transactions_view.setCurrentIndex(tab.transactions.index(0, 0))
+    qtbot.keyClick(tab.transactions_view, Qt.Key.Key_Return)
+    dialog = tab.investor_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.investor_id == office.ann.investor_id
+    assert dialog.tabs.currentWidget() is dialog.position.transactions_page
+    dialog.close()
+
+
+def test_ctrl_f_on_a_page_without_a_filter_does_nothing(qtbot: QtBot, tab: PortfolioTab) -> None:
+    tab.activateWindow()
+    for page in (2, 3):  # holdings, open deals
+        tab.table_tabs.setCurrentIndex(page)
+        qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # was an IndexError
+        assert not tab.investor_filter.hasFocus() and not tab.transaction_filter.hasFocus()
+
+
+def test_units_are_asked_for_a_redemption_only(qtbot: QtBot, tab: PortfolioTab) -> None:
+    click(qtbot, tab.buttons["deal"])
+    dialog = tab.dialog
+    assert not dialog.units.isEnabled()
+    assert "units are given for redemptions" in dialog.units.toolTip()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("redemption"))
+    assert dialog.units.isEnabled()
+    qtbot.keyClicks(dialog.units, "5")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("subscription"))
+    assert not dialog.units.isEnabled() and dialog.units.text() == ""
