@@ -255,6 +255,7 @@ class PortfolioTab(QWidget):
         self.nav_history_view.setAlternatingRowColors(True)
         self.nav_history_view.setWordWrap(False)
         self.nav_history_view.verticalHeader().hide()
+        self.nav_history_view.verticalHeader().setDefaultSectionSize(22)
         self.nav_history_view.horizontalHeader().setStretchLastSection(True)
         self.nav_history.modelReset.connect(self.nav_history_view.resizeColumnsToContents)
         self.exports["nav_history"] = TableExport(self.nav_history_view, "NAV history", self.session.runner)
@@ -334,6 +335,7 @@ class PortfolioTab(QWidget):
         self.holdings_view.setModel(self.holdings)
         self.holdings_view.setAlternatingRowColors(True)
         self.holdings_view.verticalHeader().hide()
+        self.holdings_view.verticalHeader().setDefaultSectionSize(22)  # as the other tables: the total row in view
         self.holdings_view.horizontalHeader().setStretchLastSection(True)
         self.exports["holdings"] = TableExport(self.holdings_view, "Holdings", self.session.runner)
         self.holdings_note = ElidedLabel(objectName="holdingsNote")

@@ -434,3 +434,38 @@ def test_units_are_asked_for_a_redemption_only(qtbot: QtBot, tab: PortfolioTab) 
     qtbot.keyClicks(dialog.units, "5")
     dialog.kind.setCurrentIndex(dialog.kind.findData("subscription"))
     assert not dialog.units.isEnabled() and dialog.units.text() == ""
+
+
+def test_every_portfolio_table_exports_to_csv_and_excel_from_its_menu_and_button(
+        qtbot: QtBot, office: Office, tmp_path: Path) -> None:
+    """Investors, transactions, holdings, open deals, monthly returns, NAV history and the investor window's
+    holdings and transactions: Copy, Export to CSV and Excel in the context menu, an Export button with both,
+    and an Excel file holding the rows the table shows."""
+    import openpyxl
+
+    from tests.support.portfolio_office import positions
+    positions(office)
+    office.p.dealing.enter(PM, TransactionRequest("subscription", office.eur.class_id, office.bob.investor_id,
+                                                  D4, D4, D4, amount="100.00", ref="OPEN-1"))
+    widget = PortfolioTab(UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner()))
+    qtbot.addWidget(widget)
+    widget.open_investor(widget.investors.index(0, 0))
+    exports = {**widget.exports, "open deals": widget.deals_panel.export,
+               **{f"investor {name}": e for name, e in widget.investor_dialog.position.exports.items()}}
+    assert len(exports) == 8
+    for name, export in exports.items():
+        actions = [a.text() for a in export.view.actions() if not a.isSeparator()]
+        assert actions == ["&Copy", "Export to CSV…", "Export to Excel workbook…"], name
+        assert [a.text() for a in export.button.menu().actions()] == ["Export to CSV…", "Export to Excel workbook…"], name
+        assert export.view.model().rowCount() > 0, f"{name} is empty"
+        target = tmp_path / f"{name}.xlsx"
+        export.export(target)
+        sheet = openpyxl.load_workbook(target).active
+        assert sheet.max_row == export.view.model().rowCount() + 1, name  # a header and every row shown
+    widget.investor_dialog.close()
+
+
+def test_a_fund_without_positions_says_so_and_draws_no_holdings(tab: PortfolioTab) -> None:
+    assert tab.holdings.rowCount() == 0
+    assert tab.holdings_note.text() == "No positions recorded for this fund."
+    assert tab.holdings_allocation.plot.getPlotItem().titleLabel.text.endswith("no positions recorded")
