@@ -51,6 +51,19 @@ class ValuationError(UserError, ValueError):
 
 
 @dataclass(frozen=True)
+class Instrument:
+    instrument_id: str
+    code: str
+    name: str
+    currency: str
+    asset_class: str
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> Instrument:
+        return cls(doc["_id"], doc["code"], doc["name"], doc["currency"], doc["asset_class"])
+
+
+@dataclass(frozen=True)
 class ValuationLine:
     instrument_id: str
     code: str
@@ -148,6 +161,11 @@ class HoldingsService(Service):
             return stored
 
         return self.change(actor, Permission.FUNDS_MANAGE, write)
+
+    def list_instruments(self, actor: Actor) -> list[Instrument]:
+        """Every instrument, by code."""
+        require(actor, Permission.FUNDS_READ)
+        return [Instrument.from_doc(d) for d in self.instruments.find({}, sort=[("code", 1)])]
 
     def set_prices(self, actor: Actor, instrument_id: str, prices: dict[Any, Any]) -> int:
         """Store ``{date: price}`` for an instrument (idempotent by date); returns how many changed."""

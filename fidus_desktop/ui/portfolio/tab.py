@@ -39,6 +39,7 @@ from fidus_desktop.services.permissions import Permission, Role, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
+from fidus_desktop.services.portfolio.holdings import CASH_CLASS, Instrument
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
@@ -54,6 +55,7 @@ from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
 from fidus_desktop.ui.portfolio.deals_panel import DealsPanel
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
+from fidus_desktop.ui.portfolio.holdings_dialogs import InstrumentDialog, PriceDialog, TradeDialog
 from fidus_desktop.ui.portfolio.import_wizard import ImportWizard, importable_kinds
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
@@ -79,7 +81,7 @@ from fidus_desktop.ui.session import UiSession
 
 FILTER_DELAY_MS = 300
 OVERVIEW_TOPICS = {"nav", "transaction", "fx_rates", "fund", "share_class", "portfolio", "holdings", "position",
-                   "price", "*"}
+                   "price", "instrument", "*"}
 KPI_CARDS = [("nav", "NAV per unit"), ("aum", "Fund AUM"), ("ytd", "Return YTD"), ("one_year", "Return 1 year"),
              ("since_inception", "Since inception p.a."), ("volatility", "Volatility p.a."),
              ("max_drawdown", "Max drawdown"), ("benchmark", "Excess return p.a.")]
@@ -215,6 +217,25 @@ class PortfolioTab(QWidget):
         button.setMenu(menu)
         return button
 
+    def _positions_button(self) -> QToolButton:
+        """Positio&ns ▾ on the Holdings page: record a trade, enter a price, create an instrument."""
+        button = QToolButton(objectName="positionsButton", text="Positio&ns",
+                             popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.setToolTipsVisible(True)
+        role = self.session.actor.role
+        for name, text, slot in (("trade", "Record a &trade…", self.open_trade),
+                                 ("price", "Enter a &price…", self.open_price),
+                                 ("instrument", "New &instrument…", self.open_new_instrument)):
+            action = menu.addAction(text)
+            action.setObjectName(f"{name}Action")
+            action.triggered.connect(slot)
+            if not allowed(role, Permission.FUNDS_MANAGE):
+                self.refusals[f"{name}Action"] = f"Your role ({ROLE_LABELS[role]}) may not manage holdings."
+            self.setup_actions[f"{name}Action"] = action
+        button.setMenu(menu)
+        return button
+
     def _update_buttons(self) -> None:
         """Enabled when the role allows it and a fund is chosen; a disabled button's tooltip says why."""
         needs_fund = {"deal", "nav", "fees", "factsheet"}
@@ -225,8 +246,10 @@ class PortfolioTab(QWidget):
             button.setToolTip(why)
         needs = {"rename_fund": "Choose a fund first; this database has none yet.",
                  "new_class": "Create a fund first.",
-                 "edit_class": "Choose a share class first; this fund has none yet."}
-        missing = {"rename_fund": not self.funds, "new_class": not self.funds, "edit_class": not self.fund_classes()}
+                 "edit_class": "Choose a share class first; this fund has none yet.",
+                 "tradeAction": "Create a fund first."}
+        missing = {"rename_fund": not self.funds, "new_class": not self.funds, "edit_class": not self.fund_classes(),
+                   "tradeAction": not self.funds}
         for name, action in getattr(self, "setup_actions", {}).items():
             why = self.refusals.get(name) or (needs[name] if missing.get(name) else "")
             action.setEnabled(not why)
@@ -343,6 +366,7 @@ class PortfolioTab(QWidget):
         column = QVBoxLayout(page)
         top = QHBoxLayout()
         top.addWidget(self.holdings_note, 1)
+        top.addWidget(self._positions_button())
         top.addWidget(self.exports["holdings"].button)
         column.addLayout(top)
         column.addWidget(self.holdings_view)
@@ -513,7 +537,8 @@ class PortfolioTab(QWidget):
         valuation = overview.valuation
         if valuation is None or not valuation.lines:
             self.holdings.set_records([])
-            self.holdings_note.setText("No positions recorded for this fund." if valuation is not None else
+            self.holdings_note.setText("No positions recorded for this fund: record the trades that bought them "
+                                       "(Positions ▸ Record a trade)." if valuation is not None else
                                        "The holdings cannot be valued: " + " ".join(overview.problems))
             return
         self.holdings.columns = holding_columns(valuation)
@@ -647,6 +672,32 @@ class PortfolioTab(QWidget):
         self.session.runner.submit(lambda: products.list_products(actor), owner=self, key="products",
                                    on_done=lambda found: self._open_setup(ProductTermsDialog(self.session, found,
                                                                                              self)))
+
+    def _with_instruments(self, then: Callable[[list[Instrument]], object]) -> None:
+        """Read the instruments in the worker, then open ``then``'s dialog (or say that there is none yet)."""
+        holdings, actor = self.session.services.portfolio.holdings, self.session.actor
+
+        def opened(found: list[Instrument]) -> None:
+            if not any(i.asset_class != CASH_CLASS for i in found):
+                self.tell("There is no instrument to trade or price yet: create one first (Positions ▸ New "
+                          "instrument).")
+                return
+            then(found)
+
+        self.session.runner.submit(lambda: holdings.list_instruments(actor), owner=self, key="instruments",
+                                   on_done=opened)
+
+    def open_trade(self) -> None:
+        if (fund := self.current_fund()) is not None:
+            self._with_instruments(lambda found: self._open_setup(TradeDialog(self.session, fund, found,
+                                                                              self.data_day(), self)))
+
+    def open_price(self) -> None:
+        self._with_instruments(lambda found: self._open_setup(PriceDialog(self.session, found, self.data_day(),
+                                                                          self)))
+
+    def open_new_instrument(self) -> None:
+        self._open_setup(InstrumentDialog(self.session, self))
 
     def open_import(self) -> None:
         wizard = ImportWizard(self.session, parent=self)

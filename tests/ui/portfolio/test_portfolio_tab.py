@@ -467,5 +467,5 @@ def test_every_portfolio_table_exports_to_csv_and_excel_from_its_menu_and_button
 
 def test_a_fund_without_positions_says_so_and_draws_no_holdings(tab: PortfolioTab) -> None:
     assert tab.holdings.rowCount() == 0
-    assert tab.holdings_note.text() == "No positions recorded for this fund."
+    assert tab.holdings_note.text().startswith("No positions recorded for this fund: record the trades")
     assert tab.holdings_allocation.plot.getPlotItem().titleLabel.text.endswith("no positions recorded")
