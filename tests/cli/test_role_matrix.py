@@ -61,6 +61,11 @@ ARGS: dict[str, list[str]] = {
                          "--currency", "EUR"],
     "nav derive": ["--fund", "GLB", "--date", "2023-01-05"], "fees owed": ["--class", "GLB-A-EUR"],
     "fees pay": ["--class", "GLB-A-EUR", "--amount", "1.00", "--date", "2023-01-05", "--reference", "R-1"],
+    "holdings show": ["--fund", "GLB", "--date", "2023-01-05"],
+    "holdings instrument": ["--code", "EQ-X", "--name", "X", "--currency", "USD", "--asset-class", "equity"],
+    "holdings price": ["--instrument", "EQ-NONE", "--date", "2023-01-05", "--price", "1"],
+    "holdings trade": ["--fund", "GLB", "--instrument", "EQ-NONE", "--reference", "T-1", "--date", "2023-01-05",
+                       "--quantity", "1", "--price", "1"],
     "perf": ["--class", "GLB-A-EUR"], "privacy export": ["--person", "INV-1", "--out", "{tmp}/privacy"],
     "privacy erase": ["--person", "INV-1", "--yes"],
     "report statement": ["--investor", "INV-1", "--period", "2023-Q1", "--out", "{tmp}/s.pdf"],
@@ -143,10 +148,10 @@ CLIENT_MAY = {"login", "logout", "password change", "mfa enrol", "version", "doc
 # office-certificate import), or decide by the role without ``require`` (investors show, whose client branch
 # refuses others' investors).
 # Where the CLI first looks the record up, its reading permission is what these arguments reach: dealing
-# approve|settle|cancel (funds.read before dealing.approve / dealing.enter), screening decide|confirm
-# (screening.read before screening.decide), funds set-benchmark (the benchmark before funds.manage) and the
-# envelope actions send|remind|void|sign|decline (the envelope, signing.read, first); the services' own checks
-# there are covered by their permission-matrix tests.
+# approve|settle|cancel (funds.read before dealing.approve / dealing.enter), holdings price|trade (the instrument,
+# funds.read, before funds.manage), screening decide|confirm (screening.read before screening.decide), funds
+# set-benchmark (the benchmark before funds.manage) and the envelope actions send|remind|void|sign|decline (the
+# envelope, signing.read, first); the services' own checks there are covered by their permission-matrix tests.
 REQUIRED: dict[str, set[str]] = {
     "audit anchor": {"audit.read"}, "audit export": {"audit.read"}, "audit verify": {"audit.read"},
     "backup approve-restore": {"backup.approve_restore"}, "backup reject-restore": {"backup.approve_restore"},
@@ -169,7 +174,9 @@ REQUIRED: dict[str, set[str]] = {
     "mfa confirm": {"own_credentials.manage"}, "mfa enrol": {"own_credentials.manage"},
     "password change": {"own_credentials.manage"}, "mt5 accounts": {"mt5.read"}, "mt5 exposure": {"mt5.read"},
     "mt5 reconcile": {"mt5.reconcile"}, "mt5 record": {"mt5.manage", "mt5.read"}, "mt5 sync": {"mt5.sync"},
-    "nav derive": {"funds.read"}, "perf": {"funds.read"}, "privacy erase": {"personal_data.erase"},
+    "nav derive": {"funds.read"}, "perf": {"funds.read"}, "holdings show": {"funds.read"},
+    "holdings instrument": {"funds.manage"}, "holdings price": {"funds.read"}, "holdings trade": {"funds.read"},
+    "privacy erase": {"personal_data.erase"},
     "privacy export": {"personal_data.export"}, "report factsheet": {"funds.read", "reports.run"},
     "report statement": {"own_accounts.read"}, "report statements": {"own_accounts.read"},
     "screening alerts": {"screening.read"}, "screening confirm": {"screening.read"},

@@ -97,6 +97,7 @@ def test_a_sale_leaves_the_cost_per_unit_unchanged(script: list) -> None:
     for trade in trades:
         after = before.after(trade)
         if trade.quantity < 0 and after.quantity:
-            assert before.average_price is not None and after.average_price is not None
+            assert before.average_price is not None
+            assert after.average_price is not None
             assert abs(after.average_price - before.average_price) <= D("0.000001")
         before = after

@@ -63,7 +63,8 @@ def test_trades_are_idempotent_by_reference_and_checked(office: Office) -> None:
     h, fund_id = office.p.holdings, office.fund.fund_id
     shares = bought_and_sold(office)
     again = h.record_trade(PM, fund_id, shares, "T-1", D1, "600", "90")  # the same trade recorded twice
-    assert len(h.trades_of(PM, fund_id)) == 3 and again["reference"] == "T-1"
+    assert len(h.trades_of(PM, fund_id)) == 3
+    assert again["reference"] == "T-1"
     assert h.positions.find_one({"instrument_id": shares})["quantity"] == 800
     with pytest.raises(ValidationError, match="already recorded with other figures"):
         h.record_trade(PM, fund_id, shares, "T-1", D1, "601", "90")

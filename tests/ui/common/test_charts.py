@@ -64,7 +64,8 @@ def test_custom_shows_from_and_to_fields_starting_on_the_view_and_zooms_to_what_
     widget = chart(qtbot, [Series("A", days, [100.0, 110.0, 120.0, 125.0])])
     assert not widget.custom_from.isVisible()
     qtbot.mouseClick(widget.custom_button, Qt.MouseButton.LeftButton)
-    assert widget.custom_from.isVisible() and widget.custom_to.isVisible()
+    assert widget.custom_from.isVisible()
+    assert widget.custom_to.isVisible()
     assert widget.custom_from.date() == widget.x_range()[0]  # they start on what the chart shows
     for edit, text in ((widget.custom_from, "2024-07-01"), (widget.custom_to, "2025-12-31")):
         edit.clear()

@@ -411,7 +411,9 @@ def test_transactions_filter_by_part_of_a_name_and_enter_opens_the_investor(
     tab.transactions_view.setCurrentIndex(tab.transactions.index(0, 0))
     qtbot.keyClick(tab.transactions_view, Qt.Key.Key_Return)
     dialog = tab.investor_dialog
-    assert dialog is not None and dialog.isVisible() and dialog.investor_id == office.ann.investor_id
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.investor_id == office.ann.investor_id
     assert dialog.tabs.currentWidget() is dialog.position.transactions_page
     dialog.close()
 
@@ -421,7 +423,8 @@ def test_ctrl_f_on_a_page_without_a_filter_does_nothing(qtbot: QtBot, tab: Portf
     for page in (2, 3):  # holdings, open deals
         tab.table_tabs.setCurrentIndex(page)
         qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # was an IndexError
-        assert not tab.investor_filter.hasFocus() and not tab.transaction_filter.hasFocus()
+        assert not tab.investor_filter.hasFocus()
+        assert not tab.transaction_filter.hasFocus()
 
 
 def test_units_are_asked_for_a_redemption_only(qtbot: QtBot, tab: PortfolioTab) -> None:
@@ -433,7 +436,8 @@ def test_units_are_asked_for_a_redemption_only(qtbot: QtBot, tab: PortfolioTab) 
     assert dialog.units.isEnabled()
     qtbot.keyClicks(dialog.units, "5")
     dialog.kind.setCurrentIndex(dialog.kind.findData("subscription"))
-    assert not dialog.units.isEnabled() and dialog.units.text() == ""
+    assert not dialog.units.isEnabled()
+    assert dialog.units.text() == ""
 
 
 def test_every_portfolio_table_exports_to_csv_and_excel_from_its_menu_and_button(
@@ -456,7 +460,7 @@ def test_every_portfolio_table_exports_to_csv_and_excel_from_its_menu_and_button
     for name, export in exports.items():
         actions = [a.text() for a in export.view.actions() if not a.isSeparator()]
         assert actions == ["&Copy", "Export to CSV…", "Export to Excel workbook…"], name
-        assert [a.text() for a in export.button.menu().actions()] == ["Export to CSV…", "Export to Excel workbook…"], name
+        assert [a.text() for a in export.button.menu().actions()] == actions[1:], name
         assert export.view.model().rowCount() > 0, f"{name} is empty"
         target = tmp_path / f"{name}.xlsx"
         export.export(target)
