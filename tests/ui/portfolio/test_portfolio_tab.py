@@ -473,3 +473,16 @@ def test_a_fund_without_positions_says_so_and_draws_no_holdings(tab: PortfolioTa
     assert tab.holdings.rowCount() == 0
     assert tab.holdings_note.text().startswith("No positions recorded for this fund: record the trades")
     assert tab.holdings_allocation.plot.getPlotItem().titleLabel.text.endswith("no positions recorded")
+
+
+def test_the_tool_bar_buttons_have_distinct_mnemonics(tab: PortfolioTab) -> None:
+    """Alt+N, Alt+V, Alt+F, Alt+S, Alt+T, Alt+U; Positions and Export on the table pages have theirs."""
+    from PySide6.QtWidgets import QAbstractButton, QToolBar
+    bar = tab.findChild(QToolBar, "portfolioActions")
+    texts = [b.text() for b in bar.findChildren(QAbstractButton)
+             if b.text() and b.objectName() != "qt_toolbar_ext_button"]
+    letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t]
+    assert len(letters) == len(texts) == len(set(letters)) == 6, texts
+    page_buttons = [tab.findChild(QAbstractButton, name).text()
+                    for name in ("positionsButton", "holdingsTableExportButton", "transactionsTableExportButton")]
+    assert all("&" in text for text in page_buttons)
