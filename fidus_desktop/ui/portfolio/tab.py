@@ -323,6 +323,7 @@ class PortfolioTab(QWidget):
         for edit, name, tip in ((self.trade_from, "tradeFrom", "Trade date from (inclusive)"),
                                 (self.trade_to, "tradeTo", "Trade date to (inclusive)")):
             edit.setObjectName(name)
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(edit.placeholderText()) + 36)  # + calendar
             edit.setToolTip(f"{tip}; empty: no limit. {edit.toolTip()}")
             edit.editingFinished.connect(self.apply_filters)
         self.investor_count, self.transaction_count = QLabel(), QLabel()
