@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from fidus_desktop.services.crm.prospects import ProspectService
     from fidus_desktop.services.crm.stages import StageService
     from fidus_desktop.services.demo import DemoBuilder
-    from fidus_desktop.services.documents import DocumentService
+    from fidus_desktop.services.documents import DocumentOwner, DocumentService
     from fidus_desktop.services.envelopes import EnvelopeService
     from fidus_desktop.services.key_enrolment import KeyEnrolments
     from fidus_desktop.services.keys import KeyService
@@ -78,7 +78,7 @@ class Wiring:
     secrets: SecretStore
     services: Services
     personal_data: PersonalDataRegistry
-    document_owners: dict[str, str]
+    document_owners: dict[str, str | DocumentOwner]
     schema: SettingsSchema
 
     def setting(self, key: str) -> Any:

@@ -119,3 +119,29 @@ def test_every_service_change_runs_through_change_or_atomic() -> None:
         if re.match(r"\s*with .*\.(changing\(|transaction\(\))", line)
     ]
     assert not found, "write these as self.change(actor, permission, body) or store.atomic(fn):\n" + "\n".join(found)
+
+
+def test_a_follow_up_rolled_back_inside_a_larger_change_is_rerun_with_it_and_not_logged_as_an_error(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A follow-up (opening a KYC case, screening) must not hide the change it follows; a concurrent rollback
+    inside a larger change is not its failure: the larger change runs again, follow-up included."""
+    with office_services() as (services, store):
+        kyc, runs = services.kyc, []
+
+        def conflict() -> None:
+            raise TransactionConflict("write conflict")
+
+        def larger_change() -> None:
+            runs.append(1)
+            with kyc.follow_up("Opening a case", "open it by hand"):
+                if len(runs) == 1:
+                    store.atomic(conflict)  # the follow-up's own change, joined to the larger one
+
+        with caplog.at_level("INFO"):
+            store.atomic(larger_change)
+            assert len(runs) == 2
+            assert not [r for r in caplog.records if r.levelname == "ERROR"]
+            with kyc.follow_up("Opening a case", "open it by hand"):  # on its own, it has nothing to rerun it
+                raise TransactionConflict("write conflict")
+        assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+            "Opening a case failed; open it by hand"]

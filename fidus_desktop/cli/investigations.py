@@ -19,8 +19,8 @@ def _row(case: Investigation) -> dict:
             "opened_at": case.opened_at, "investors": len(case.investor_ids),
             "transactions": len(case.transaction_ids), "alerts": len(case.alert_ids),
             "proposed_outcome": case.proposed_outcome, "proposed_by": case.proposed_by, "outcome": case.outcome,
-            "closed_by": case.closed_by, "summary": case.summary,
-            "notes": [{"at": n.at, "by": n.by, "text": n.text} for n in case.notes], "history": list(case.history)}
+            "closed_by": case.closed_by, "summary": str(case.summary),
+            "notes": [{"at": n.at, "by": n.by, "text": str(n.text)} for n in case.notes], "history": list(case.history)}
 
 
 def _said(case: Investigation) -> str:
@@ -38,7 +38,14 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
-        rows = [_row(c) for c in ctx.services.investigations.list_cases(actor, open_only=not args.all)]
+        investor_id = None
+        if args.investor:
+            investor = ctx.services.portfolio.investors.by_number(args.investor)
+            if investor is None:
+                fail(f"There is no investor {args.investor!r}; give a number such as INV-00017.")
+            investor_id = investor.investor_id
+        rows = [_row(c) for c in ctx.services.investigations.list_cases(actor, open_only=not args.all,
+                                                                         investor_id=investor_id)]
     if args.json:
         emit_json(rows)
     elif not rows:
@@ -116,8 +123,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     opened.add_argument("--transaction", action="append", metavar="REF")
     opened.add_argument("--alert", metavar="ALERT_ID")
     opened.set_defaults(func=cmd_open)
-    listed = sub.add_parser("list", help="open investigations (--all: closed ones too)")
+    listed = sub.add_parser("list", help="open investigations (--all: closed ones too; --investor: naming one)")
     listed.add_argument("--all", action="store_true")
+    listed.add_argument("--investor", metavar="NUMBER", help="only the cases linking this investor")
     listed.add_argument("--json", action="store_true")
     listed.set_defaults(func=cmd_list)
     show = sub.add_parser("show", help="one investigation with its notes and attachments")

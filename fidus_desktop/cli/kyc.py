@@ -302,7 +302,7 @@ def cmd_model_import(args: argparse.Namespace) -> int:
 def cmd_model_countries(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         _saved(ctx.services.risk_models.save_country_list(actor, args.name, args.as_of, args.codes, args.points,
-                                                          args.reason))
+                                                          args.reason, source=args.source))
     return EXIT_OK
 
 
@@ -351,6 +351,7 @@ def _register_model(sub: argparse._SubParsersAction) -> list[argparse.ArgumentPa
     countries.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="the list's publication date")
     countries.add_argument("--codes", required=True, help="ISO codes, comma-separated: IR,KP,MM")
     countries.add_argument("--points", help="points for a link to one of them (default: the list's current)")
+    countries.add_argument("--source", help="where it was published (default: the list's current source)")
     countries.add_argument("--reason", required=True)
     countries.set_defaults(func=cmd_model_countries)
     return [show, versions, export, imported, countries]

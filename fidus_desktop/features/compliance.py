@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from fidus_desktop.features.spec import Feature, TabDecl
 from fidus_desktop.services.compliance.checklists import ChecklistService
 from fidus_desktop.services.compliance.investigations import (
+    INVESTIGATION_PERSONAL_DATA,
     INVESTIGATIONS,
     InvestigationPermission,
     InvestigationService,
@@ -26,6 +27,7 @@ from fidus_desktop.services.compliance.readiness import READINESS_PERSONAL_DATA,
 from fidus_desktop.services.compliance.reports import ComplianceReportService
 from fidus_desktop.services.compliance.risk_models import RiskModelService
 from fidus_desktop.services.compliance.screening import ALERT_PERSONAL_DATA, ScreeningService
+from fidus_desktop.services.documents import DocumentOwner
 from fidus_desktop.services.permissions import Role
 from fidus_desktop.services.personal_data import PersonalDataRegistry
 
@@ -60,7 +62,7 @@ COMPLIANCE = Feature(
         "kyc": lambda w: KycService(w.ctx, w.services.screening),
         "readiness": lambda w: ReadinessService(w.ctx),
         "risk_models": lambda w: RiskModelService(w.ctx, w.services.kyc),
-        "investigations": lambda w: InvestigationService(w.ctx, w.services.documents),
+        "investigations": lambda w: InvestigationService(w.ctx, w.services.documents, w.services.vault),
         "compliance_reports": lambda w: ComplianceReportService(w.ctx, w.services.kyc, w.services.readiness,
                                                                 w.services.screening),
         "kyc_ownership": lambda w: OwnershipService(w.ctx),
@@ -86,13 +88,16 @@ COMPLIANCE = Feature(
     # decides nothing. Investigations are the compliance officers' alone (no tipping off).
     not_for_admin=frozenset({S.DECIDE, K.APPROVE, Q.READ, Q.MANAGE}),
     tab=TabDecl("compliance", "Compliance", "fidus_desktop.ui.compliance.tab:ComplianceTab",
-                permission=S.READ),
+                permission=S.READ, opens=("investigation",)),
     cli=("fidus_desktop.cli.screening", "fidus_desktop.cli.kyc", "fidus_desktop.cli.investigations"),
-    document_owners={"investigation": INVESTIGATIONS},
+    # attachments: compliance officers' alone, not whoever may read personal data (no tipping off)
+    document_owners={"investigation": DocumentOwner(INVESTIGATIONS, read=Q.READ, manage=Q.MANAGE)},
     demo=((40, "fidus_desktop.services.compliance.demo:demo_compliance"),
           (45, "fidus_desktop.services.compliance.demo_readiness:demo_readiness")),
-    personal_data=PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
-                                                OWNERSHIP_PERSONAL_DATA, READINESS_PERSONAL_DATA]),
+    personal_data=PersonalDataRegistry.merged([
+        PersonalDataRegistry(people=[ALERT_PERSONAL_DATA, CASE_PERSONAL_DATA, RISK_RUN_PERSONAL_DATA,
+                                     OWNERSHIP_PERSONAL_DATA, READINESS_PERSONAL_DATA]),
+        INVESTIGATION_PERSONAL_DATA]),
     announces=("screening_list", "screening_alert", "screening_run", "screening_check", "kyc_case",
                "investor_readiness", "kyc_risk_model", "investigation", "kyc_checklist"),
 )

@@ -6,13 +6,16 @@ feature in by replacing ``features.FEATURES``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fidus_desktop import features as catalog
 from fidus_desktop.config.settings import SettingsSchema
 from fidus_desktop.features.spec import Feature, StatusItem, TabDecl, resolve
 from fidus_desktop.services.personal_data import PersonalDataRegistry
 from fidus_desktop.store.schema import MIGRATIONS, Migration
+
+if TYPE_CHECKING:
+    from fidus_desktop.services.documents import DocumentOwner
 
 PERSONAL_DATA = PersonalDataRegistry.merged(f.personal_data for f in catalog.FEATURES)
 """Where personal data lives, across every feature (key rotation, data-protection requests)."""
@@ -29,10 +32,11 @@ def personal_data(features: tuple[Feature, ...] | None = None) -> PersonalDataRe
     return PersonalDataRegistry.merged(f.personal_data for f in features)
 
 
-def document_owners(features: tuple[Feature, ...] | None = None) -> dict[str, str]:
-    """Owner entity → collection, for every feature that lets documents be attached to its records."""
+def document_owners(features: tuple[Feature, ...] | None = None) -> dict[str, str | DocumentOwner]:
+    """Owner entity → collection (or its rules), for every feature that lets documents be attached to its
+    records."""
     features = _chosen(features)
-    owners: dict[str, str] = {}
+    owners: dict[str, str | DocumentOwner] = {}
     for feature in features:
         for entity, collection in feature.document_owners.items():
             if entity in owners:

@@ -21,6 +21,7 @@ from fidus_desktop.store.schema import Migration
 
 if TYPE_CHECKING:
     from fidus_desktop.bootstrap import Wiring
+    from fidus_desktop.services.documents import DocumentOwner
 
 ServiceFactory = Callable[["Wiring"], Any]
 """Builds one service (or bundle) from the wiring: the context, settings, secrets and the services built so far."""
@@ -38,6 +39,7 @@ class TabDecl:
     factory: str = ""  # empty: a "not available yet" panel saying ``note``
     permission: str | None = None
     note: str = ""
+    opens: tuple[str, ...] = ()  # record kinds the tab shows on request: its widget's open_record(kind, key)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ class Feature:
     - ``admin_sections``: ``(title, "module:factory(session) -> QWidget")`` pages of the Admin tab.
     - ``cli``: modules with ``register(subparsers)``.
     - ``demo``: ``(order, "module:builder(run)")`` for ``--demo`` (users 10, funds 20, MT5 50 …).
-    - ``personal_data``: encrypted fields and person collections; ``document_owners``: owner entity → collection.
+    - ``personal_data``: encrypted fields and person collections; ``document_owners``: owner entity → collection
+      (or a ``DocumentOwner`` naming the permissions its documents need).
     - ``settings``/``renames``: typed keys with defaults and upgrade steps.
     - ``doctor``: ``"module:check(DoctorInput) -> Check"`` for ``fidus doctor``, run in declaration order.
     - ``announces``: the change topics its services emit (audit entity names, as ``changes_since`` reports
@@ -86,7 +89,7 @@ class Feature:
     cli: tuple[str, ...] = ()
     demo: tuple[tuple[int, str], ...] = ()
     personal_data: PersonalDataRegistry = field(default_factory=PersonalDataRegistry)
-    document_owners: Mapping[str, str] = field(default_factory=dict)
+    document_owners: Mapping[str, str | DocumentOwner] = field(default_factory=dict)
     settings: tuple[Setting, ...] = ()
     renames: tuple[Rename, ...] = ()
     doctor: tuple[str, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,9 +14,11 @@ from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.permissions import require
+from fidus_desktop.store.errors import TransactionConflict
 from fidus_desktop.store.port import Document, Store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class ValidationError(UserError, ValueError):
@@ -82,6 +85,23 @@ class Service:
         require(actor, permission)
         with self.store.transaction():
             yield ChangeRecorder(self.ctx.audit, actor)
+
+    @contextmanager
+    def follow_up(self, what: str, otherwise: str) -> Iterator[None]:
+        """Run a follow-up of a change already made (open a KYC case, screen an investor) so that its failure
+        never undoes or hides that change: it is logged with ``otherwise``, what happens instead. Inside a
+        larger change, a rollback by a concurrent transaction is not a failure: ``Store.atomic`` runs the whole
+        change again, follow-up included, so it is only noted."""
+        nested = self.store.in_transaction()
+        try:
+            yield
+        except TransactionConflict:
+            if not nested:
+                log.exception("%s failed; %s", what, otherwise)
+            else:
+                log.info("%s met a concurrent change; the change it is part of runs again", what)
+        except Exception:
+            log.exception("%s failed; %s", what, otherwise)
 
     @staticmethod
     def required_text(value: Any, field: str, label: str, *, max_length: int = 200) -> str:

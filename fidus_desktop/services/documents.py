@@ -8,9 +8,12 @@ Each piece is sealed with the data key by the ``Vault`` (AES-256-GCM, declared i
 ``document_chunks.data``) under the context ``document.chunk/<chunk id>``; the chunk id is
 ``<document id>.<index>``, so a piece copied into another document or position does not open.
 
-Attaching and deleting need ``investors.manage``, listing ``investors.read``; opening the content needs
-``personal_data.read`` and is audited as ``personal_data.read``. Audit entries name the document, its owner,
-type, size and checksum, never the file name (it often holds a person's name) or the content.
+Who may see and change an owner's documents is the owner's (``DocumentOwner``): an investor's need
+``investors.read`` to list and ``investors.manage`` to attach or delete; an investigation's attachments need
+``investigations.read`` and ``investigations.manage``, so a ``personal_data.read`` holder outside compliance who
+knows an attachment's id still cannot open it (no tipping off). Opening the content needs the owner's read
+permission and ``personal_data.read``, and is audited as ``personal_data.read``. Audit entries name the document,
+its owner, type, size and checksum, never the file name (it often holds a person's name) or the content.
 
 Backups carry each document's sealed chunks as one blob named by the document id (``stored_blobs`` /
 ``restore_blob``), still under the data key; the ``document_chunks`` collection itself is not archived.
@@ -23,6 +26,7 @@ import struct
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path, PurePath
 
 from fidus_desktop.config.secrets import SecretsUnavailable
@@ -57,6 +61,16 @@ MEDIA_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".tiff": ("image/tiff", (b"II*\x00", b"MM\x00*")),
 }
 _FRAME = struct.Struct(">I")
+
+
+@dataclass(frozen=True)
+class DocumentOwner:
+    """Where an owner entity's records live and the permissions its documents need (a feature declares it in
+    ``document_owners``; a plain collection name means an investor's rules)."""
+
+    collection: str
+    read: StrEnum = Permission.INVESTORS_READ  # list; with personal_data.read, open
+    manage: StrEnum = Permission.INVESTORS_MANAGE  # attach, delete
 
 
 class DocumentDamaged(UserError, ValueError):
@@ -159,12 +173,15 @@ class DocumentService(Service):
     """Attach, list, open and delete stored documents."""
 
     def __init__(self, ctx: ServiceContext, vault: Vault, settings: Settings | None = None,
-                 owners: Mapping[str, str] | None = None) -> None:
-        """``owners``: owner entity → the collection holding it, from the features' ``document_owners``."""
+                 owners: Mapping[str, str | DocumentOwner] | None = None) -> None:
+        """``owners``: owner entity → the collection holding it (or its ``DocumentOwner``), from the features'
+        ``document_owners``."""
         super().__init__(ctx)
         self.vault = vault
         self.settings = settings
-        self.owners: Mapping[str, str] = owners or {}
+        self.owners: dict[str, DocumentOwner] = {
+            entity: owner if isinstance(owner, DocumentOwner) else DocumentOwner(owner)
+            for entity, owner in (owners or {}).items()}
         self.documents = self.store.collection(DOCUMENTS)
         self.chunks = self.store.collection(CHUNKS)
 
@@ -187,12 +204,17 @@ class DocumentService(Service):
             return Locked(f"The OS keyring is unusable: {exc}")
         return None if loaded else Locked("No data key is enrolled on this workstation.")
 
-    def _owner(self, owner_entity: str, owner_id: str) -> str:
+    def owner(self, owner_entity: str) -> DocumentOwner:
+        """The rules of ``owner_entity``'s documents (``ValidationError`` for an entity nobody declared)."""
         if owner_entity not in self.owners:
             raise ValidationError({"owner": f"Documents can be attached to {', '.join(self.owners)} records, "
                                             f"not {owner_entity!r}."})
+        return self.owners[owner_entity]
+
+    def _owner(self, owner_entity: str, owner_id: str) -> str:
+        owner = self.owner(owner_entity)
         owner_id = self.required_text(owner_id, "owner", f"The {owner_entity} id")
-        if self.store.collection(self.owners[owner_entity]).get(owner_id) is None:
+        if self.store.collection(owner.collection).get(owner_id) is None:
             raise ValidationError({"owner": f"There is no {owner_entity} with id {owner_id}."})
         return owner_id
 
@@ -204,9 +226,10 @@ class DocumentService(Service):
 
     def attach(self, actor: Actor, owner_entity: str, owner_id: str, name: str, data: bytes) -> StoredDocument:
         """Encrypt and store ``data`` as the file ``name`` of the owner; checked whole before anything is written."""
-        require(actor, Permission.INVESTORS_MANAGE)
+        manage = self.owner(owner_entity).manage
+        require(actor, manage)
         record, chunks = self._sealed(actor, owner_entity, owner_id, name, data)
-        return self.change(actor, Permission.INVESTORS_MANAGE, lambda rec: self._write(rec, record, chunks))
+        return self.change(actor, manage, lambda rec: self._write(rec, record, chunks))
 
     def attach_within(self, rec: ChangeRecorder, actor: Actor, owner_entity: str, owner_id: str, name: str,
                       data: bytes) -> StoredDocument:
@@ -256,7 +279,7 @@ class DocumentService(Service):
         return self.attach(actor, owner_entity, owner_id, path.name, data)
 
     def _of_owner(self, actor: Actor, owner_entity: str, owner_id: str) -> Filter:
-        require(actor, Permission.INVESTORS_READ)
+        require(actor, self.owner(owner_entity).read)
         return {"owner_entity": owner_entity, "owner_id": self._owner(owner_entity, owner_id), "erased_at": None}
 
     def count_for(self, actor: Actor, owner_entity: str, owner_id: str) -> int:
@@ -278,10 +301,17 @@ class DocumentService(Service):
                                                "deleted or erased)."})
         return doc
 
-    def open(self, actor: Actor, document_id: str) -> bytes | Locked:
-        """The plaintext, checked against its SHA-256 (audited as ``personal_data.read``), or ``Locked``."""
-        require(actor, Permission.PERSONAL_DATA_READ)
+    def _readable(self, actor: Actor, document_id: str) -> Document:
+        """The record, once ``actor`` may read its owner's documents (refused alike for an unknown owner)."""
         doc = self._record(document_id)
+        require(actor, self.owner(doc["owner_entity"]).read)
+        return doc
+
+    def open(self, actor: Actor, document_id: str) -> bytes | Locked:
+        """The plaintext, checked against its SHA-256 (audited as ``personal_data.read``), or ``Locked``; needs
+        ``personal_data.read`` and the owner's read permission (an investigation's: ``investigations.read``)."""
+        require(actor, Permission.PERSONAL_DATA_READ)
+        doc = self._readable(actor, document_id)
         sealed = _sealed_chunks(self.store, doc["_id"])
         if len(sealed) != doc["chunks"]:
             raise DocumentDamaged(f"Stored document {doc['_id']} has {len(sealed)} of its {doc['chunks']} pieces; "
@@ -317,8 +347,9 @@ class DocumentService(Service):
 
     def delete(self, actor: Actor, document_id: str, expected_version: int) -> None:
         """Remove the document and its content; ``ConcurrencyError`` if someone changed it since it was read."""
-        require(actor, Permission.INVESTORS_MANAGE)
-        doc = self._record(document_id)
+        doc = self._readable(actor, document_id)
+        manage = self.owner(doc["owner_entity"]).manage
+        require(actor, manage)
 
         def write(rec: ChangeRecorder) -> None:
             self.documents.delete(doc["_id"], expected_version=expected_version)
@@ -326,7 +357,7 @@ class DocumentService(Service):
                 self.chunks.delete(chunk["_id"], expected_version=chunk["version"])
             rec.record("document.delete", "document", doc["_id"], before=_trail(doc))
 
-        self.change(actor, Permission.INVESTORS_MANAGE, write)
+        self.change(actor, manage, write)
 
 
 def _trail(doc: Document) -> Document:

@@ -327,6 +327,11 @@ def reencrypted_fields(doc: Document, specs: Iterable[PersonalField], keys: tupl
     changes: Document = {}
     for spec in specs:
         value: Any = doc.get(spec.field)
+        if spec.item_field and isinstance(value, list):
+            items = [_reencrypted_item(item, spec, keys) for item in value]
+            if items != value:
+                changes[spec.field] = items
+            continue
         if spec.kind == "blob" and isinstance(value, bytes):
             context = spec.blob_context(doc["_id"])
             try:
@@ -341,3 +346,12 @@ def reencrypted_fields(doc: Document, specs: Iterable[PersonalField], keys: tupl
             if spec.index_field and isinstance(plain, str):
                 changes[spec.index_field] = blind_index(new, plain, kind=spec.kind)
     return changes
+
+
+def _reencrypted_item(item: Any, spec: PersonalField, keys: tuple[DataKey, DataKey]) -> Any:
+    """One list item with its sealed ``spec.item_field`` under ``keys[1]`` (unchanged if it already is)."""
+    token = item.get(spec.item_field) if isinstance(item, dict) and spec.item_field else None
+    if not isinstance(token, str) or field_key_id(token) == keys[1].key_id:
+        return item
+    plain = decrypt_field(list(keys), token, context=spec.context)
+    return {**item, spec.item_field: encrypt_field(keys[1], plain, context=spec.context)}

@@ -39,10 +39,13 @@ from fidus_desktop.security.crypto import (
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.keys import KeyService
-from fidus_desktop.services.permissions import Permission, require
+from fidus_desktop.services.permissions import Permission, allowed, require
 from fidus_desktop.store.port import Document
 
 LOCKED_TEXT = "🔒 locked — enrol this workstation"
+RESTRICTED_NOTE = ("Not in the PDF for the person: records whose disclosure may be restricted (an AML investigation "
+                   "must not be revealed while it could prejudice an inquiry or report: tipping off). A compliance "
+                   "officer decides what, if anything, is disclosed.")
 ERASED = "[erased]"
 FIELD_KINDS = ("text", "blob", *NORMALISERS)
 
@@ -64,19 +67,25 @@ class VaultLocked(UserError):
 @dataclass(frozen=True)
 class PersonalField:
     """A sensitive top-level field stored encrypted. ``kind`` is ``text``, ``blob`` (bytes, a document) or a
-    blind-index kind (``iban``, ``national_id``, ``email``, ``date``) whose index lives in ``index_field``."""
+    blind-index kind (``iban``, ``national_id``, ``email``, ``date``) whose index lives in ``index_field``.
+
+    ``item_field``: the field holds a list of documents (an investigation's notes) and each one's ``item_field``
+    is the sealed text, so key rotation, export and erasure reach every item."""
 
     collection: str
     field: str
     kind: str
     context: str
     index_field: str | None = None
+    item_field: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FIELD_KINDS:
             raise ValueError(f"Unknown personal field kind {self.kind!r}; use one of {', '.join(FIELD_KINDS)}.")
         if self.index_field and self.kind in ("text", "blob"):
             raise ValueError(f"A {self.kind} field has no blind index; give a lookup kind for {self.field}.")
+        if self.item_field and (self.kind != "text" or self.index_field):
+            raise ValueError(f"Items of {self.field} are sealed as text, without a blind index.")
 
     def blob_context(self, doc_id: str) -> str:
         """Blobs are bound to their record, so one cannot be swapped into another."""
@@ -102,13 +111,24 @@ KYC_RETENTION = Retention("privacy.kyc_retention_years", 5, "relationship_ended_
 
 @dataclass(frozen=True)
 class PersonCollection:
-    """A collection holding documents about a person, found by ``person_id_field``."""
+    """A collection holding documents about a person, found by ``person_id_field`` (with ``in_list``: a list
+    field holding the person's id among others, e.g. an investigation's ``investor_ids``).
+
+    ``permission``: only an exporter holding it gets these records (an investigation must not reach anyone
+    outside compliance: tipping off); an export by anyone else leaves them out and its audit entry counts them
+    as withheld. Erasure applies to them whoever asks, under their retention."""
 
     collection: str
     person_id_field: str
     fields_to_pseudonymise: tuple[str, ...]
     retention: Retention | None = None
     dependents: tuple[tuple[str, str], ...] = ()  # (collection, field naming this record): deleted on erasure
+    in_list: bool = False
+    permission: str | None = None
+
+    def of_person(self, person_id: str) -> Document:
+        """The filter finding the person's records."""
+        return {self.person_id_field: {"$contains": person_id} if self.in_list else person_id}
 
 
 @dataclass
@@ -246,7 +266,7 @@ class PersonalDataService(Service):
         found = [
             (people, doc)
             for people in self.registry.people
-            for doc in self.store.collection(people.collection).find({people.person_id_field: person_id})
+            for doc in self.store.collection(people.collection).find(people.of_person(person_id))
         ]
         if not found:
             raise ValidationError({"person": f"No records about person {person_id} in any registered collection."})
@@ -256,6 +276,9 @@ class PersonalDataService(Service):
         out = dict(doc)
         for name, spec in self.registry.fields_of(collection).items():
             value = doc.get(name)
+            if spec.item_field and isinstance(value, list):
+                out[name] = [self._revealed_item(collection, spec, item) for item in value]
+                continue
             if spec.kind == "blob" and isinstance(value, bytes):
                 opened: Any = self.vault.open_blob(value, spec, doc["_id"])
             elif isinstance(value, str):
@@ -269,20 +292,46 @@ class PersonalDataService(Service):
                 out.pop(spec.index_field, None)
         return out
 
+    def _revealed_item(self, collection: str, spec: PersonalField, item: Any) -> Any:
+        token = item.get(spec.item_field) if isinstance(item, dict) and spec.item_field else None
+        if not isinstance(token, str):
+            return item
+        opened = self.vault.open_token(token, spec.context)
+        if isinstance(opened, Locked):
+            raise VaultLocked(f"Cannot export {collection}.{spec.field}: {opened.reason} Enrol this workstation first.")
+        return {**item, spec.item_field: opened}
+
     def export_person(self, actor: Actor, person_id: str) -> tuple[bytes, bytes]:
-        """Every registered document about the person, decrypted, as (JSON, PDF); audited."""
+        """Every registered document about the person, decrypted, as (JSON, PDF); audited.
+
+        Records of a collection restricted to a permission (``PersonCollection.permission``: investigations) are
+        left out of the PDF, which is written for the person, and go in the JSON's ``restricted`` part for the
+        officer to decide on; an exporter lacking the permission gets neither, and the audit entry counts them
+        as withheld."""
         require(actor, Permission.PERSONAL_DATA_EXPORT)
         sections: dict[str, list[Document]] = {}
+        restricted: dict[str, list[Document]] = {}
+        withheld: dict[str, int] = {}
         for people, doc in self._documents(person_id):
-            sections.setdefault(people.collection, []).append(self._revealed(people.collection, doc))
+            if people.permission is None:
+                sections.setdefault(people.collection, []).append(self._revealed(people.collection, doc))
+            elif allowed(actor.role, people.permission):
+                restricted.setdefault(people.collection, []).append(self._revealed(people.collection, doc))
+            else:
+                withheld[people.collection] = withheld.get(people.collection, 0) + 1
         generated = self.now()
-        payload = {"person_id": person_id, "generated_at": generated, "collections": sections}
+        payload: Document = {"person_id": person_id, "generated_at": generated, "collections": sections}
+        if restricted:
+            payload["restricted"] = {"note": RESTRICTED_NOTE, "collections": restricted}
         json_bytes = json.dumps(payload, default=_json_value, ensure_ascii=False, indent=2).encode("utf-8")
         pdf_bytes = render_person_export(person_id, sections, generated)
 
         def write(rec: ChangeRecorder) -> None:
+            counts = {name: len(docs) for name, docs in sections.items()}
             rec.record("personal_data.export", "person", person_id,
-                       after={"collections": {name: len(docs) for name, docs in sections.items()}})
+                       after={"collections": counts,
+                              **({"restricted": {n: len(d) for n, d in restricted.items()}} if restricted else {}),
+                              **({"withheld": withheld} if withheld else {})})
 
         self.change(actor, Permission.PERSONAL_DATA_EXPORT, write)
         return json_bytes, pdf_bytes
@@ -353,6 +402,9 @@ class PersonalDataService(Service):
             if name not in doc:
                 continue
             spec = sealed.get(name)
+            if spec and spec.item_field and isinstance(doc[name], list):  # notes keep who and when, not what
+                changes[name] = [{**item, spec.item_field: None} for item in doc[name]]
+                continue
             changes[name] = None if spec else ERASED
             if spec and spec.index_field:
                 changes[spec.index_field] = None

@@ -148,13 +148,18 @@ def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, forc
 
 def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, force: bool = False,
                  opener: Opener = open_store, clock: Callable[[], datetime] = utc_now,
-                 secrets: SecretStore | None = None) -> RestoreOutcome:
-    """Check the archive, authorise against the target, then restore atomically (see the module docstring)."""
+                 secrets: SecretStore | None = None, progress: Callable[[str], None] | None = None) -> RestoreOutcome:
+    """Check the archive, authorise against the target, then restore atomically (see the module docstring).
+
+    ``progress(step)`` is told each step as it starts (the GUI's progress window), from the calling thread."""
     path = Path(path)
+    step = progress or (lambda _text: None)
+    step(f"Checking every chunk of {path.name}…")
     backup = verify_backup(path, passphrase)  # nothing is touched unless the whole archive is sound
     state = inspect_target(uri, opener)
     by = authorise(state, actor, path.name, force=force, opener=opener, clock=clock)
     approval = _approval(state, by, path, opener, clock)
+    step(f"Loading {sum(backup.collections.values()):,} documents from {path.name}…")
 
     def load(store: Store) -> RestoreReport:
         report = restore_backup(path, passphrase, store, force=True)
@@ -181,6 +186,7 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
         if approval is not None:
             _release(uri, by, approval, exc, opener, clock)
         raise
+    step("Restored; recording this workstation's audit anchor…")
     _rebase_anchor(uri, opener, clock, secrets)
     return RestoreOutcome(report, bool(state.occupied), kept, approval)
 

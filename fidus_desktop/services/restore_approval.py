@@ -87,6 +87,21 @@ class Approval:
         return "no second approver in this database (no other active user may approve a restore)"
 
 
+@dataclass(frozen=True)
+class RestoreGate:
+    """Whether one user may now restore one backup over this database, looked at without using anything:
+    under an approved request (``approval``), under their own password when nobody else may approve
+    (``needs_password``), or not yet (``why_not`` says what to do)."""
+
+    approval: RestoreRequest | None
+    needs_password: bool
+    why_not: str
+
+    @property
+    def may_run(self) -> bool:
+        return not self.why_not
+
+
 def backup_fingerprint(path: Path) -> str:
     """SHA-256 of the backup file as it is on disk: what an approval is about."""
     digest = hashlib.sha256()
@@ -183,6 +198,25 @@ class RestoreApprovals(Service):
         roles = [role.value for role, held in ROLE_PERMISSIONS.items() if Permission.BACKUP_APPROVE_RESTORE in held]
         docs = self.store.collection(USERS).find({"role": {"$in": roles}}, projection=["username", "active"])
         return sorted(d["username"] for d in docs if d.get("active", True) and d["_id"] != actor.user_id)
+
+    def gate(self, actor: Actor, backup_sha256: str) -> RestoreGate:
+        """What a restore of the backup with ``backup_sha256`` by ``actor`` would run under (``claim`` decides)."""
+        require(actor, Permission.BACKUP_RESTORE)
+        if not self.possible_approvers(actor):
+            return RestoreGate(None, True, "")
+        now = self.now()
+        mine = [r for r in map(RestoreRequest.from_doc, self.requests.find(
+            {"requested_by_id": actor.user_id, "backup_sha256": backup_sha256,
+             "status": {"$in": [RequestStatus.PENDING.value, RequestStatus.APPROVED.value]}},
+            sort=[("requested_at", -1)])) if not r.expired(now)]
+        approved = next((r for r in mine if r.status is RequestStatus.APPROVED), None)
+        if approved is not None:
+            return RestoreGate(approved, False, "")
+        if mine:
+            return RestoreGate(None, False, "Your request to restore this backup waits for a second person's "
+                                            "approval (another administrator or a compliance officer).")
+        return RestoreGate(None, False, "Replacing this database needs a second person's approval: use Request "
+                                        "restore… first.")
 
     def claim(self, actor: Actor, backup_sha256: str) -> Approval:
         """The approval this restore by ``actor`` runs under, marked used; ``RestoreNeedsApproval`` if none."""

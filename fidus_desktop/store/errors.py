@@ -60,8 +60,17 @@ class RestoreUnfinished(StorageError):
 
 
 class ReadOnlyDatabase(StorageError):
-    """The database is open read-only (write-protected file or folder, or asked for with ``?mode=ro``) and the
-    command would change it; nothing was written."""
+    """The database is open read-only (write-protected file or folder, ``?mode=ro``, or a MongoDB user whose roles
+    only read) and the command would change it; nothing was written."""
+
+
+def read_only_refusal(database: str, why: str) -> ReadOnlyDatabase:
+    """The one message every adapter gives when a command would change a database open read-only."""
+    return ReadOnlyDatabase(
+        f"The database {database} is open read-only ({why}) and this command would change it; nothing was written. "
+        "Reading, reports and `fidus audit verify` work; to change it, work on a writable copy or ask for write "
+        "access."
+    )
 
 
 class DatabaseMissing(DatabaseUnreachable):

@@ -2,11 +2,12 @@
 
 Supported: ``{"field": value}`` (equality), ``$eq $ne $in $nin $gt $gte $lt $lte $exists``, ``$and $or``,
 dotted paths into embedded documents, and two case-insensitive text operators of our own:
-``$istartswith`` (prefix) and ``$icontains`` (substring). Range operators compare within one type bracket
+``$istartswith`` (prefix) and ``$icontains`` (substring), and ``$contains`` (the field is a list holding an element
+equal to the value, within its type bracket). Range operators compare within one type bracket
 (numbers with numbers, text with text, date-times with date-times, dates with dates), as MongoDB does.
-Anything else is refused with ``InvalidFilter`` rather than silently ignored. Filtering on array elements is
-not part of the subset: a stored list is one opaque value (only ``$ne``, ``$nin`` and ``$exists: true`` hold for
-it) and a dotted path through a list is missing, on both adapters.
+Anything else is refused with ``InvalidFilter`` rather than silently ignored. Apart from ``$contains``, filtering
+on array elements is not part of the subset: a stored list is one opaque value (only ``$ne``, ``$nin`` and
+``$exists: true`` hold for it) and a dotted path through a list is missing, on both adapters.
 
 ``parse_filter`` turns a filter into a small tree; each adapter compiles the tree to its own query language.
 """
@@ -56,12 +57,20 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Contains:
+    """The field holds a list with an element equal to ``value`` (same type bracket); nothing else matches."""
+
+    path: str
+    value: Any
+
+
+@dataclass(frozen=True)
 class Logical:
     op: str  # "$and" | "$or"
     children: tuple[Node, ...]
 
 
-Node = Compare | Member | Exists | Text | Logical
+Node = Compare | Member | Exists | Text | Contains | Logical
 
 
 def check_path(path: object) -> str:
@@ -113,10 +122,14 @@ def _field(path: str, spec: Any) -> Node:
             if not isinstance(arg, str) or "\x00" in arg or "\x01" in arg:
                 raise InvalidFilter(f"{op} on {path!r} takes plain text.")
             parts.append(Text(path, op, arg.casefold()))
+        elif op == "$contains":
+            if arg is None:
+                raise InvalidFilter(f"$contains on {path!r} needs the element to look for, not null.")
+            parts.append(Contains(path, _check_value(arg, path)))
         else:
             raise InvalidFilter(
                 f"{op!r} on {path!r} is not a supported operator; use one of "
-                f"{', '.join((*COMPARISONS, '$in', '$nin', '$exists', *TEXT_OPS))}."
+                f"{', '.join((*COMPARISONS, '$in', '$nin', '$exists', *TEXT_OPS, '$contains'))}."
             )
     return parts[0] if len(parts) == 1 else Logical("$and", tuple(parts))
 

@@ -36,6 +36,7 @@ from fidus_desktop.store.errors import (
     InvalidDocument,
     StorageError,
     TransactionConflict,
+    read_only_refusal,
 )
 from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
 from fidus_desktop.store.mongo_errors import (
@@ -46,6 +47,7 @@ from fidus_desktop.store.mongo_errors import (
     outcome_unknown,
     translate_error,
 )
+from fidus_desktop.store.mongo_privileges import read_only_reason
 from fidus_desktop.store.mongo_query import compile_query, mongo_value
 from fidus_desktop.store.mongo_settings import CLIENT_OPTIONS, TRANSACTION_OPTIONS, pinned_options
 from fidus_desktop.store.port import (
@@ -154,6 +156,7 @@ class MongoStore(Store):
         self._collections: dict[str, MongoCollection] = {}
         self._indexes: dict[str, set[str]] = {}  # index names known to exist, by collection
         self._warnings: list[str] = []
+        self._privileges_note = ""  # why the user's privileges could not be checked, if they could not
         if isinstance(client_or_uri, str):
             try:
                 parts = split_mongo_uri(client_or_uri)
@@ -182,6 +185,7 @@ class MongoStore(Store):
         self._transactions = self._detect_transactions() if supports_transactions is None else supports_transactions
         # Snapshot reads (backups) need a replica set or sharded cluster on 5.0 or newer.
         self._snapshots = self._transactions and _server_version(self._hello) >= SNAPSHOT_WIRE_VERSION
+        self.read_only_reason = self._detect_read_only()
 
     def _read_hello(self) -> Mapping[str, Any]:
         try:
@@ -201,6 +205,31 @@ class MongoStore(Store):
                 f"{self.describe()} runs a MongoDB version older than 4.4 (wire version {version}); FIDUS Desktop "
                 "needs MongoDB 4.4 or newer (6.0 or newer recommended). Upgrade the server or use another one."
             )
+
+    def _detect_read_only(self) -> str | None:
+        """Why this user may not change the database (its roles only read), from ``connectionStatus``, or None.
+
+        Checked on the collections FIDUS writes: every one the database holds, the schema and the audit trail.
+        A server that does not answer the command (a proxy that hides it, a test double) is not guessed at: the
+        database opens for writing and the server refuses a write it does not allow, as it did before this
+        check; ``details()`` says the check could not be made.
+        """
+        try:
+            status = self.db.command({"connectionStatus": 1, "showPrivileges": True})
+            names = sorted({"audit", "meta", *self.collection_names()})
+        except (PyMongoError, NotImplementedError, AttributeError) as exc:
+            self._privileges_note = f"the user's privileges could not be checked ({exc}); writes are tried"
+            return None
+        return read_only_reason(status, self.database_name, names)
+
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None
+
+    def check_writable(self) -> None:
+        """Refuse a write before anything is sent when the user's roles only read (``ReadOnlyDatabase``)."""
+        if self.read_only_reason is not None:
+            raise read_only_refusal(self.describe(), self.read_only_reason)
 
     def _detect_transactions(self) -> bool:
         """Replica-set members report ``setName`` and mongos ``msg: isdbgrid``; standalone servers neither."""
@@ -231,6 +260,7 @@ class MongoStore(Store):
         server rolled back (write conflict, election) raises ``TransactionConflict``; a commit whose outcome
         stays unknown raises ``OutcomeUnknown``, never a claim that nothing was saved.
         """
+        self.check_writable()
         local = self._local
         if getattr(local, "snapshot", False):
             raise StorageError("A consistent read (backup) cannot also write; write after it ends.")
@@ -375,6 +405,10 @@ class MongoStore(Store):
         with contextlib.suppress(AttributeError):
             facts.append(f"this application writes with w={self.client.write_concern.document.get('w', 1)}")
             facts.append(f"reads from {self.client.read_preference.name}")
+        if self.read_only_reason:
+            facts.append(f"read-only: {self.read_only_reason}")
+        elif self._privileges_note:
+            facts.append(self._privileges_note)
         return facts
 
     def collection(self, name: str) -> MongoCollection:
@@ -405,6 +439,7 @@ class MongoStore(Store):
 
     def drop_raw(self, raw_name: str) -> None:
         """Drop a collection by its name on the server."""
+        self.check_writable()
         if self.in_transaction():
             raise StorageError("A collection cannot be dropped inside a change; drop it on its own.")
         self.run(lambda: self.db.drop_collection(raw_name))
@@ -412,6 +447,7 @@ class MongoStore(Store):
 
     def rename_raw(self, raw_name: str, to: str) -> None:
         """Rename a collection on the server (``renameCollection``, replacing ``to``): outside transactions."""
+        self.check_writable()
         self.run(lambda: self.db[raw_name].rename(to, dropTarget=True))
         self.forget()
 
@@ -467,6 +503,7 @@ class MongoCollection(Collection):
         the server the result of an update (``BSONObjectTooLarge``). Nothing is written either way; measuring
         here instead would cost every write a second encoding.
         """
+        self.store.check_writable()
         try:
             return fn(self.store.session())
         except DocumentTooLarge as exc:
@@ -625,6 +662,7 @@ class MongoCollection(Collection):
         return decode(stored)
 
     def delete(self, doc_id: str, *, expected_version: int | None = None) -> None:
+        self.store.check_writable()
         query: dict[str, Any] = {"_id": check_id(doc_id)}
         if expected_version is not None:
             query["version"] = expected_version
@@ -689,6 +727,8 @@ class MongoCollection(Collection):
         spec = IndexSpec(normalise_index_fields(fields), unique)
         if self.store.in_transaction():
             raise StorageError(f"The index {spec.name} on {self.name} must be declared outside a change.")
+        if self.store.read_only:
+            return spec  # declared, not created: reads work without it (as on a read-only SQLite file)
         existing = self.store._indexes.get(self.name)
         if existing is None:
             existing = set(self.store.run(lambda: self.raw.index_information()))

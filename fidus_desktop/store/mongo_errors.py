@@ -30,7 +30,8 @@ from fidus_desktop.store.errors import (
     TransactionConflict,
 )
 
-_AUTH_CODES = {13, 18}  # Unauthorized, AuthenticationFailed
+_AUTH_CODES = {18}  # AuthenticationFailed
+UNAUTHORIZED = 13  # signed in, but the user's roles do not allow this command
 WRITE_CONFLICT, MAX_TIME_EXPIRED, _SNAPSHOT_TOO_OLD = 112, 50, 239
 TOO_LARGE = {10334, 17419, 17420}  # BSONObjectTooLarge; an update's or a replacement's result beyond 16 MB
 TRANSIENT, UNKNOWN_COMMIT = "TransientTransactionError", "UnknownTransactionCommitResult"  # server error labels
@@ -90,6 +91,12 @@ def translate_error(exc: PyMongoError | DocumentTooLarge, where: str, *, opening
             f"Reading one consistent copy of {where} took longer than the server keeps old versions "
             "(minSnapshotHistoryWindowInSeconds, 5 minutes by default). Run the backup at a quieter time or ask "
             "the database administrator to raise that server parameter; nothing was written."
+        )
+    if UNAUTHORIZED in found:
+        return StorageError(
+            f"{where} refused this: the MongoDB user's roles do not allow it ({_first_line(exc)}). Nothing was "
+            "changed. Ask the database administrator for the readWrite role on this database, or sign in to it "
+            "with a user that has it."
         )
     if isinstance(exc, (ServerSelectionTimeoutError, ConnectionFailure, AutoReconnect)) or found & _AUTH_CODES:
         return _unreachable(where, exc, opening=opening)

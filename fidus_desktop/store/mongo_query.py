@@ -11,7 +11,8 @@ and ``$in`` conditions against any element and a dotted path through every docum
 would refuse a list holding the value. So each condition on a field is compiled as "the field is not a list and
 no field on its path is a list, and the condition holds", or what the condition means for a list value (only
 the negative ones, ``$ne``, ``$nin`` and ``$exists: true``, hold) and for a path through a list (the field is
-missing there).
+missing there). ``$contains`` is the one condition that looks inside a list: ``$elemMatch`` with ``$eq``, which
+matches lists only, with no list allowed on the path before the field.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from fidus_desktop.store.codec import TAG_RANGES, TAGGED_TEXT, encode_filter_value
-from fidus_desktop.store.filters import Compare, Exists, Logical, Member, Node, Text, bracket
+from fidus_desktop.store.filters import Compare, Contains, Exists, Logical, Member, Node, Text, bracket
 
 _COLUMNS = ("_id", "version")  # stored plainly on every document: no type guard needed
 # A regex that never matches a tagged string (date, date-time, bytes kept as text): they start with U+0001.
@@ -94,10 +95,22 @@ def _opaque_arrays(node: Node, query: dict[str, Any]) -> dict[str, Any]:
     return options[0] if len(options) == 1 else {"$or": options}
 
 
+def _contains(node: Contains) -> dict[str, Any]:
+    """A list at the path holding an element equal to the value (MongoDB's own type brackets)."""
+    if node.path in _COLUMNS:
+        return {"_id": {"$in": []}}  # ids and versions are never lists
+    parts = node.path.split(".")
+    prefixes = [".".join(parts[:i]) for i in range(1, len(parts))]
+    query = {node.path: {"$elemMatch": {"$eq": mongo_value(node.value)}}}
+    return {"$and": [query, *({p: _NOT_ARRAY} for p in prefixes)]} if prefixes else query
+
+
 def compile_query(node: Node | None) -> dict[str, Any]:
     """The MongoDB query document for ``node`` (``{}`` matches everything)."""
     if node is None or isinstance(node, Logical):
         return _compile(node)
+    if isinstance(node, Contains):
+        return _contains(node)
     return _opaque_arrays(node, _compile(node))
 
 
@@ -117,6 +130,8 @@ def _compile(node: Node | None) -> dict[str, Any]:
         return {node.path: {"$nin" if node.negate else "$in": [mongo_value(v) for v in node.values]}}
     if isinstance(node, Text):
         return _text(node)
+    if isinstance(node, Contains):
+        return _contains(node)
     assert isinstance(node, Compare)
     if node.op == "$eq":
         return {node.path: mongo_value(node.value)}

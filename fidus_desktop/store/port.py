@@ -244,6 +244,10 @@ class Store(ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """A context in which every write on this thread commits together or not at all."""
 
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside a transaction (a change here joins it and commits with it)."""
+
     def atomic(self, fn: Callable[[], T]) -> T:
         """``fn()`` in one transaction. Adapters whose transactions can be rolled back by a concurrent one
         (MongoDB) run it again until it commits; ``fn`` must therefore only change the database."""

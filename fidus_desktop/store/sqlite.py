@@ -23,8 +23,8 @@ from fidus_desktop.store.errors import (
     DatabaseUnreachable,
     DuplicateKey,
     InvalidDocument,
-    ReadOnlyDatabase,
     StorageError,
+    read_only_refusal,
 )
 from fidus_desktop.store.filters import check_path, parse_filter, parse_sort
 from fidus_desktop.store.port import (
@@ -197,14 +197,13 @@ class SqliteStore(Store):
             return self.run(fn)
 
     # -- Store -------------------------------------------------------------------------------------
+    def in_transaction(self) -> bool:
+        return self.connections.held().depth > 0
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         if self.read_only_reason is not None:
-            raise ReadOnlyDatabase(
-                f"The database {self.path} is open read-only ({self.read_only_reason}) and this command would "
-                "change it; nothing was written. Reading, reports and `fidus audit verify` work; to change it, "
-                "work on a writable copy or ask for write access."
-            )
+            raise read_only_refusal(str(self.path), self.read_only_reason)
         held = self.connections.held()
         conn, depth = held.conn, held.depth
         if depth == 0:

@@ -3,6 +3,7 @@
 A field is read with ``json_extract(doc, '$.path')``; ``_id`` and ``version`` are real columns. The same
 expression is used in declared indexes, so SQLite's planner uses them for equality, ranges and sorts.
 Type brackets follow MongoDB: numbers only match numbers, text only text, date-times only date-times.
+``$contains`` walks the stored list with ``json_each`` (a scan of the matching documents: no index serves it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from fidus_desktop.store.codec import TAG_RANGES, TAGGED_TEXT, encode_filter_value
-from fidus_desktop.store.filters import Compare, Exists, Logical, Member, Node, Text, bracket
+from fidus_desktop.store.filters import Compare, Contains, Exists, Logical, Member, Node, Text, bracket
 
 COLUMNS = {"_id": "id", "version": "version"}
 _NUMERIC = "IN ('integer','real')"
@@ -82,6 +83,22 @@ def _member(path: str, values: tuple[Any, ...]) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(p for p, _ in parts) + ")", [v for _, ps in parts for v in ps]
 
 
+def _contains(node: Contains) -> tuple[str, list[Any]]:
+    """A list at ``node.path`` with an element equal to the value, in the value's type bracket."""
+    if node.path in COLUMNS:
+        return "0", []  # ids and versions are never lists
+    kind, where = bracket(node.value), f"'$.{node.path}'"
+    if kind == "bool":
+        element = f"e.type = '{'true' if node.value else 'false'}'"
+        params: list[Any] = []
+    else:
+        types = _NUMERIC if kind == "number" else "= 'text'"  # dates are tagged text, like the operand
+        element = f"e.value = ? AND e.type {types}"
+        params = [sql_param(node.value)]
+    return (f"({_type_sql(node.path)} = 'array' AND EXISTS (SELECT 1 FROM json_each(doc, {where}) AS e "
+            f"WHERE {element}))"), params
+
+
 def _not(sql: str) -> str:
     return f"NOT COALESCE({sql}, 0)"
 
@@ -105,6 +122,8 @@ def compile_node(node: Node | None) -> tuple[str, list[Any]]:
             return ("1" if node.negate else "0"), []
         sql, params = _member(node.path, node.values)
         return (_not(sql) if node.negate else sql), params
+    if isinstance(node, Contains):
+        return _contains(node)
     if isinstance(node, Text):
         x = field_sql(node.path)
         guard, params = _guard(node.path, "text")

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
             self.tab_names.append(spec.name)
             self.lazy_tabs.append(frame)
         self.tabs.currentChanged.connect(self._build_tab)
+        session.signals.open_record.connect(self.open_record)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -152,6 +153,15 @@ class MainWindow(QMainWindow):
             "sign-in: the demo administrator's password is random and never shown. Demo data is fictitious; "
             "each demo start replaces it.</p>"
         )
+
+    def open_record(self, kind: str, key: str) -> bool:
+        """Show record ``key`` of ``kind`` in the first tab that opens that kind (False: none shown to this user)."""
+        for index, frame in enumerate(self.lazy_tabs):
+            if kind in frame.spec.opens:
+                self.tabs.setCurrentIndex(index)
+                frame.build().open_record(kind, key)  # type: ignore[attr-defined]
+                return True
+        return False
 
     def select_tab(self, name: str) -> bool:
         if name not in self.tab_names:

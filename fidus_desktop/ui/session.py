@@ -21,6 +21,10 @@ class SessionSignals(QObject):
 
     data_changed = Signal(str)  # a change name (``services.changes``), e.g. "transaction"
     mt5_status = Signal(str)  # status-bar text for the MT5 slot
+    # A view asks for a record to be shown in the tab that holds it: (kind, key), e.g. ("investigation",
+    # "INQ-000003"); the main window selects the tab declaring the kind in ``TabDecl.opens``.
+    open_record = Signal(str, str)
+    restore_over = Signal(object)  # a confirmed ``RestorePlan``: the start-up flow closes the window and restores
 
 
 @dataclass

@@ -11,6 +11,12 @@ a reference the dialog quotes, and exits 1.
 Signing out (File → Sign out, or "Sign out" on the idle lock) is audited (``user.sign_out``), ends the
 session's idle lock and automatic backups, closes its window and asks for a sign-in again on the same open
 database; another user may sign in and gets a window with their own tabs. Cancelling that sign-in quits.
+
+Restoring a backup over the open database (Admin → Backups → Restore over this database…, ``ui.admin.restore_over``)
+goes the same way: the window closes, the database is closed (SQLite refuses to replace a file still open), the
+restore runs in the worker with each step in the progress window, the database is opened again — restored, or
+as it was if the restore was refused or failed — a message says which, and the sign-in dialog asks for a user
+of the database now open.
 """
 
 from __future__ import annotations
@@ -26,14 +32,16 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
-from fidus_desktop.bootstrap import AppContext, demo_database_path, open_context
+from fidus_desktop.bootstrap import AppContext, demo_database_path, open_context, open_restore_target
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.errors import is_expected, report
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.restore import RestoreOutcome, restore_into
 from fidus_desktop.services.users import User
 from fidus_desktop.store.errors import DatabaseMissing, StorageError
+from fidus_desktop.ui.admin.restore_over import RestorePlan
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.errors import describe_error
@@ -47,6 +55,12 @@ from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.splash import progress_dialog
 
 log = logging.getLogger(__name__)
+
+
+class _Steps(QObject):
+    """A restore's steps, from the worker to the progress window (a queued signal)."""
+
+    text = Signal(str)
 
 
 @dataclass
@@ -92,6 +106,7 @@ class Startup(QObject):
         self.missing: str | None = None  # the database file the first-run wizard would create
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
+        self.restore_box: QMessageBox | None = None  # what the last restore over the database came to
         self.progress = progress or progress_dialog(parent_widget, "Opening the database…")
 
     def start(self) -> None:
@@ -197,6 +212,7 @@ class Startup(QObject):
         idle_lock = install_idle_lock(window, session)
         idle_lock.sign_out_requested.connect(lambda: self._sign_out(window, idle_lock))
         window.sign_out_requested.connect(lambda: self._sign_out(window, idle_lock))
+        session.signals.restore_over.connect(lambda plan: self._restore_over(window, idle_lock, plan))
         window.closed.connect(self._close_context)
         self.idle_lock = idle_lock
         window.show()
@@ -207,12 +223,61 @@ class Startup(QObject):
         users, actor = window.session.services.users, window.session.actor
         self.runner.submit(lambda: users.sign_out(actor), owner=None,
                            on_error=lambda _: log.warning("The sign-out was not audited (the error is logged above)."))
+        self._login()  # shown before the window closes, so the application does not quit meanwhile
+        self._end_window(window, idle_lock)
+
+    def _end_window(self, window: MainWindow, idle_lock: IdleLock) -> None:
+        """Close a session's window without closing the database (signing out, restoring)."""
         idle_lock.stop()
         window.closed.disconnect(self._close_context)
-        self._login()  # shown before the window closes, so the application does not quit meanwhile
         window.close()
         window.deleteLater()
         self.window = None
+
+    def _restore_over(self, window: MainWindow, idle_lock: IdleLock, plan: RestorePlan) -> None:
+        """Close the window and the database, restore ``plan`` over it in the worker, open the database again and
+        ask for a sign-in to it (see the module docstring)."""
+        ctx = self.context
+        assert ctx is not None
+        steps = _Steps(self)
+        steps.text.connect(self.progress.setLabelText)
+
+        def run() -> tuple[AppContext, RestoreOutcome | None, BaseException | None]:
+            ctx.close()
+            outcome, failure = None, None
+            try:
+                outcome = restore_into(plan.path, plan.passphrase, ctx.db_uri, actor=plan.actor, force=True,
+                                       opener=lambda uri: open_restore_target(uri, ctx.secrets), secrets=ctx.secrets,
+                                       progress=steps.text.emit)
+            except Exception as exc:  # the database is opened again either way; the message says what happened
+                log.info("The restore over %s did not run: %s", ctx.store.describe(), exc)
+                failure = exc
+            steps.text.emit("Opening the database…")
+            return open_context(ctx.db_uri, paths=ctx.paths, secrets=ctx.secrets, create=False), outcome, failure
+
+        self._end_window(window, idle_lock)
+        self._work(run, lambda result: self._restore_done(plan, *result), "Closing the database…", self._cannot_start)
+
+    def _restore_done(self, plan: RestorePlan, context: AppContext, outcome: RestoreOutcome | None,
+                      failure: BaseException | None) -> None:
+        self.context = context
+        if outcome is not None:
+            report = outcome.report
+            authority = f" Authorised: {outcome.approval.describe()}." if outcome.approval else ""
+            kept = (f" The database it replaced is kept as {outcome.kept_copy} (restore that file the same way to "
+                    "undo)." if outcome.kept_copy else "")
+            text = (f"Restored {sum(report.collections.values()):,} documents from {plan.path.name} over "
+                    f"{context.store.describe()}.{authority}{kept} Sign in to the restored database.")
+            icon = QMessageBox.Icon.Information
+        else:
+            text = (f"The restore of {plan.path.name} did not run: {describe_error(failure or Exception())} The "
+                    "database was not replaced. Sign in to continue.")
+            icon = QMessageBox.Icon.Warning
+        box = QMessageBox(icon, "Restore", text, QMessageBox.StandardButton.Ok, self.parent_widget)
+        box.setObjectName("restoreOutcome")
+        self.restore_box = box
+        self._login()
+        box.open()
 
     def _cannot_start(self, exc: BaseException) -> None:
         """Opening failed: say what and how to fix it, change nothing, exit 2 (1 for an unexpected error)."""

@@ -26,6 +26,7 @@ class TabSpec:
     title: str
     factory: TabFactory
     permission: str | None = None  # who sees the tab at all (None: every signed-in user)
+    opens: tuple[str, ...] = ()  # record kinds its widget shows with ``open_record(kind, key)``
 
     def shown_to(self, session: UiSession) -> bool:
         return self.permission is None or allowed(session.actor.role, self.permission)
@@ -39,7 +40,7 @@ def _factory(decl: TabDecl) -> TabFactory:
 
 def tab_specs() -> list[TabSpec]:
     """Every feature's tab, in feature order."""
-    return [TabSpec(d.name, d.title, _factory(d), d.permission) for d in tabs()]
+    return [TabSpec(d.name, d.title, _factory(d), d.permission, d.opens) for d in tabs()]
 
 
 def tab_names() -> list[str]:

@@ -18,12 +18,17 @@ from argon2 import PasswordHasher
 
 from fidus_desktop.cli import main
 from fidus_desktop.cli.main import build_parser
+from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security import passwords
 from fidus_desktop.services import permissions
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.envelopes import SignerInput
+from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Role
+from fidus_desktop.services.portfolio.dealing import TransactionRequest
 from tests.support.cli_policy import admins_without_mfa
-from tests.support.portfolio_office import ADMIN, build_office
+from tests.support.cost import CHEAP_KDF
+from tests.support.portfolio_office import ADMIN, D2, PM, PM2, Office, build_office
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -52,9 +57,9 @@ ARGS: dict[str, list[str]] = {
     "mt5 exposure": ["12345"], "mt5 sync": ["--once", "--simulated", "7"], "mt5 reconcile": [],
     "mt5 record": ["--login", "12345", "--days", "1", "--out", "{tmp}/record.json", "--simulated", "7"],
     "funds list": [],
-    "dealing list": [], "dealing approve": ["T-NONE"], "dealing settle": ["T-NONE"],
-    "dealing cancel": ["T-NONE", "--reason", "entered twice"],
-    "funds set-benchmark": ["--class", "GLB-A-EUR", "--benchmark", "IDX"],
+    "dealing list": [], "dealing approve": ["T-APPROVE"], "dealing settle": ["T-SETTLE"],
+    "dealing cancel": ["T-CANCEL", "--reason", "entered twice"],
+    "funds set-benchmark": ["--class", "GLB-A-EUR", "--benchmark", "MSCI-W"],
     "import fx": ["{data}/ecb-sample.xml"], "import nav": ["{data}/portfolio/nav-example.csv"],
     "import transactions": ["{data}/portfolio/transactions-example.csv"],
     "import benchmark": ["{data}/portfolio/benchmark-example.csv", "--code", "IDX", "--name", "Index",
@@ -63,8 +68,8 @@ ARGS: dict[str, list[str]] = {
     "fees pay": ["--class", "GLB-A-EUR", "--amount", "1.00", "--date", "2023-01-05", "--reference", "R-1"],
     "holdings show": ["--fund", "GLB", "--date", "2023-01-05"],
     "holdings instrument": ["--code", "EQ-X", "--name", "X", "--currency", "USD", "--asset-class", "equity"],
-    "holdings price": ["--instrument", "EQ-NONE", "--date", "2023-01-05", "--price", "1"],
-    "holdings trade": ["--fund", "GLB", "--instrument", "EQ-NONE", "--reference", "T-1", "--date", "2023-01-05",
+    "holdings price": ["--instrument", "EQ-REAL", "--date", "2023-01-05", "--price", "1"],
+    "holdings trade": ["--fund", "GLB", "--instrument", "EQ-REAL", "--reference", "T-1", "--date", "2023-01-05",
                        "--quantity", "1", "--price", "1"],
     "perf": ["--class", "GLB-A-EUR"], "privacy export": ["--person", "INV-1", "--out", "{tmp}/privacy"],
     "privacy erase": ["--person", "INV-1", "--yes"],
@@ -97,8 +102,8 @@ ARGS: dict[str, list[str]] = {
     "crm drive": ["00000000-0000-7000-8000-000000000000"],
     "screening lists import": ["ofac", "{tmp}/none.csv"], "screening check": ["--names", "{tmp}/none.txt"],
     "screening run": [], "screening alerts": [],
-    "screening decide": ["00000000-0000-7000-8000-000000000000", "false_positive", "--reason", "another person"],
-    "screening confirm": ["00000000-0000-7000-8000-000000000000", "--reason", "agreed"],
+    "screening decide": ["{open_alert}", "false_positive", "--reason", "another person"],
+    "screening confirm": ["{proposed_alert}", "--reason", "agreed"],
     "kyc status": [], "kyc open": ["INV-1"], "kyc item": ["INV-1", "identity", "received", "--expires", "2031-01-01"],
     "kyc risk": ["INV-1", "low", "--reason", "known client for years"], "kyc confirm-risk": ["INV-1"],
     "kyc submit": ["INV-1"], "kyc approve": ["INV-1"], "kyc reject": ["INV-1", "--reason", "unreadable scans"],
@@ -127,11 +132,12 @@ ARGS: dict[str, list[str]] = {
     "sign envelopes": [], "sign certificate": ["000000000000", "--out", "{tmp}/certificate.pdf"],
     "sign envelope create": ["--template", "kyc_declaration", "--investor", "INV-1",
                              "--signer", "Ann Smith||investor|1"],
-    "sign envelope show": ["000000000000"], "sign envelope send": ["000000000000"],
-    "sign envelope remind": ["000000000000"], "sign envelope drive": ["000000000000"],
-    "sign envelope sign": ["000000000000", "--signer", "s1", "--typed", "Ann Smith", "--identity", "Known client"],
-    "sign envelope decline": ["000000000000", "--signer", "s1", "--reason", "not now"],
-    "sign envelope void": ["000000000000", "--reason", "wrong investor"],
+    "sign envelope show": ["000000000000"], "sign envelope send": ["{draft}"],
+    "sign envelope remind": ["{sent}"], "sign envelope drive": ["000000000000"],
+    "sign envelope sign": ["{sent}", "--signer", "{sent_signer}", "--typed", "Ann Smith", "--identity",
+                           "Known client"],
+    "sign envelope decline": ["{declined}", "--signer", "{declined_signer}", "--reason", "not now"],
+    "sign envelope void": ["{draft}", "--reason", "wrong investor"],
     "sign envelope pdf": ["000000000000", "--out", "{tmp}/envelope.pdf"],
 }
 # What a client (own credentials, own accounts) may run: no business data, no one else's.
@@ -147,18 +153,20 @@ CLIENT_MAY = {"login", "logout", "password change", "mfa enrol", "version", "doc
 # (backup restore|request-restore, crm prospects import, screening check|lists import, sign pdf|trust|verify|
 # office-certificate import), or decide by the role without ``require`` (investors show, whose client branch
 # refuses others' investors).
-# Where the CLI first looks the record up, its reading permission is what these arguments reach: dealing
-# approve|settle|cancel (funds.read before dealing.approve / dealing.enter), holdings price|trade (the instrument,
-# funds.read, before funds.manage), screening decide|confirm (screening.read before screening.decide), funds
-# set-benchmark (the benchmark before funds.manage) and the envelope actions send|remind|void|sign|decline (the
-# envelope, signing.read, first); the services' own checks there are covered by their permission-matrix tests.
+# Commands that act on one record get a real one in the state their action starts from (``records_to_act_on``),
+# so they check the record look-up's reading permission and then the service's own: dealing approve (funds.read,
+# dealing.approve), cancel of a pending deal and settle (dealing.enter), screening decide|confirm
+# (screening.decide), funds set-benchmark (funds.manage), sign envelope send|remind (signing.envelopes),
+# sign|decline (signing.sign; a signature completing the envelope also looks at Google Drive, crm.read), void
+# (signing.void) and holdings price|trade of the instrument EQ-REAL (funds.read, funds.manage).
 REQUIRED: dict[str, set[str]] = {
     "audit anchor": {"audit.read"}, "audit export": {"audit.read"}, "audit verify": {"audit.read"},
     "backup approve-restore": {"backup.approve_restore"}, "backup reject-restore": {"backup.approve_restore"},
     "backup restore-requests": {"backup.approve_restore"}, "backup create": {"backup.run"},
     "crm convert": {"crm.manage"}, "crm move": {"crm.manage"}, "crm prospects list": {"crm.read"},
-    "dealing approve": {"funds.read"}, "dealing cancel": {"funds.read"}, "dealing list": {"funds.read"},
-    "dealing settle": {"funds.read"}, "documents attach": {"investors.manage"},
+    "dealing approve": {"dealing.approve", "funds.read"}, "dealing cancel": {"dealing.enter", "funds.read"},
+    "dealing list": {"funds.read"}, "dealing settle": {"dealing.enter", "funds.read"},
+    "funds set-benchmark": {"funds.manage"}, "documents attach": {"investors.manage"},
     "documents get": {"personal_data.read"}, "documents list": {"investors.read"}, "fees owed": {"funds.read"},
     "fees pay": {"fees.pay"}, "funds list": {"funds.read"}, "import benchmark": {"funds.manage"},
     "import fx": {"fx.manage"}, "import nav": {"nav.manage"}, "import transactions": {"dealing.enter"},
@@ -175,12 +183,13 @@ REQUIRED: dict[str, set[str]] = {
     "password change": {"own_credentials.manage"}, "mt5 accounts": {"mt5.read"}, "mt5 exposure": {"mt5.read"},
     "mt5 reconcile": {"mt5.reconcile"}, "mt5 record": {"mt5.manage", "mt5.read"}, "mt5 sync": {"mt5.sync"},
     "nav derive": {"funds.read"}, "perf": {"funds.read"}, "holdings show": {"funds.read"},
-    "holdings instrument": {"funds.manage"}, "holdings price": {"funds.read"}, "holdings trade": {"funds.read"},
+    "holdings instrument": {"funds.manage"}, "holdings price": {"funds.manage", "funds.read"},
+    "holdings trade": {"funds.manage", "funds.read"},
     "privacy erase": {"personal_data.erase"},
     "privacy export": {"personal_data.export"}, "report factsheet": {"funds.read", "reports.run"},
     "report statement": {"own_accounts.read"}, "report statements": {"own_accounts.read"},
-    "screening alerts": {"screening.read"}, "screening confirm": {"screening.read"},
-    "screening decide": {"screening.read"}, "screening run": {"screening.run"},
+    "screening alerts": {"screening.read"}, "screening confirm": {"screening.decide", "screening.read"},
+    "screening decide": {"screening.decide", "screening.read"}, "screening run": {"screening.read", "screening.run"},
     "sign office-certificate create": {"signing.certificate"}, "sign office-certificate show": {"signing.verify"},
     **{f"user {action}": {"users.manage"} for action in ("add", "disable", "enable", "list", "reset-password",
                                                           "set-role", "unlock")},
@@ -222,8 +231,11 @@ REQUIRED: dict[str, set[str]] = {
     "crm templates delete": {"crm.manage"}, "google connect": {"crm.google"}, "google disconnect": {"crm.google"},
     "google status": {"crm.read"}, "sign certificate": {"signing.read"}, "sign envelopes": {"signing.read"},
     "sign envelope create": {"signing.envelopes"},
-    **{f"sign envelope {action}": {"signing.read"} for action in ("decline", "pdf", "remind", "send", "show", "sign",
-                                                                    "void")},
+    **{f"sign envelope {action}": {"signing.read"} for action in ("pdf", "show")},
+    "sign envelope send": {"signing.envelopes", "signing.read"},
+    "sign envelope remind": {"signing.envelopes", "signing.read"},
+    "sign envelope sign": {"crm.read", "signing.read", "signing.sign"},
+    "sign envelope decline": {"signing.read", "signing.sign"}, "sign envelope void": {"signing.read", "signing.void"},
 }
 CHECKED: dict[str, dict[str, set[str]]] = {}  # role → command → permissions required during its run
 
@@ -258,10 +270,53 @@ def test_every_command_has_arguments_here() -> None:
     assert sorted(set(commands()) - set(ARGS)) == []
 
 
+# Two entries of the real OFAC SDN list (2024-05-03), so that two investors raise screening alerts.
+SDN_LINES = (
+    '3754,"ABU MARZOOK, Mousa Mohammed","individual","SDGT","Political Leader in Amman, Jordan and Damascus, Syria '
+    'for HAMAS",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 09 Feb 1951; POB Gaza, Egypt; Political Leader in Amman, Jordan '
+    'and Damascus, Syria for HAMAS; a.k.a. \'ABU-\'UMAR\'."\n'
+    '35096,"PUTIN, Vladimir Vladimirovich","individual","RUSSIA-EO14024","President of the Russian Federation",-0- ,'
+    '-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 07 Oct 1952; POB Leningrad, Russia; President of the Russian Federation."\n')
+OFFICER = Actor("u-olga", "olga", Role.COMPLIANCE_OFFICER, workstation="test")
+
+
+def records_to_act_on(office: Office) -> dict[str, str]:
+    """The records the commands that act on one record name (``{name}`` in ``ARGS``), in the states their
+    actions start from, so that every role's run gets past the look-up to the service's own ``require``:
+    pending and approved deals, an open and a proposed screening alert, a benchmark, a draft envelope and two
+    sent ones (their documents are sealed: the office gets a data key, this workstation is enrolled)."""
+    services, p = office.services, office.p
+    KeyService(services.ctx, SecretStore(), kdf=CHEAP_KDF).init(ADMIN, "office safe combination 7")
+    for ref in ("T-APPROVE", "T-CANCEL", "T-SETTLE"):
+        p.dealing.enter(PM, TransactionRequest("subscription", office.eur.class_id, office.bob.investor_id, D2, D2,
+                                               D2, amount="1000", ref=ref))
+    settle = p.dealing.by_ref(PM, "T-SETTLE")
+    assert settle is not None
+    p.dealing.approve(PM2, settle.transaction_id, settle.version)
+    p.benchmarks.import_levels(PM, "date,level\n2023-01-02,100\n", "MSCI-W", "World index", "EUR")
+    p.holdings.add_instrument(PM, "EQ-REAL", "Euro equity", "EUR", "equity")  # holdings price|trade
+    services.screening_lists.import_file(ADMIN, "ofac", SDN_LINES.encode(), "sdn.csv")
+    alerts = []
+    for number, name in (("INV-3", "Musa Mohamed Abu Marzuk"), ("INV-4", "Vladimir Putin")):
+        investor = p.investors.create_investor(ADMIN, number, name, "individual")
+        [alert] = services.screening.list_alerts(OFFICER, open_only=True, investor_id=investor.investor_id)
+        alerts.append(alert)
+    services.screening.decide(OFFICER, alerts[1].alert_id, alerts[1].version, "false_positive", "born elsewhere")
+    envelopes = services.envelopes
+    made = [envelopes.create_from_template(PM, "kyc_declaration", office.ann.investor_id,
+                                           [SignerInput("Ann Smith", "ann@example.com", "investor")])
+            for _ in range(3)]
+    sent = [envelopes.send(PM, e.envelope_id, e.version) for e in made[1:]]
+    return {"open_alert": alerts[0].alert_id, "proposed_alert": alerts[1].alert_id,
+            "draft": made[0].reference, "sent": sent[0].reference, "sent_signer": sent[0].signers[0].key,
+            "declined": sent[1].reference, "declined_signer": sent[1].signers[0].key}
+
+
 @pytest.fixture
-def office_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def office_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], dict[str, str]]:
     monkeypatch.setattr(passwords, "DEFAULT_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     office = build_office(tmp_path)
+    records = records_to_act_on(office)
     users = office.services.users
     for role in Role:
         users.create_user(ADMIN, {"back_office": "bo"}.get(role.value, role.value.replace("_", "")), PASSWORD,
@@ -280,7 +335,7 @@ def office_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
                        ("TAX", "T-1"), ("CODE", "000000")):
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("FIDUS_USER", raising=False)
-    return ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"]
+    return ["--db", f"sqlite:///{(tmp_path / 't.db').as_posix()}"], records
 
 
 def username(role: Role) -> str:
@@ -289,17 +344,18 @@ def username(role: Role) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-def test_every_command_as_every_role(role: Role, office_db: list[str], tmp_path: Path,
+def test_every_command_as_every_role(role: Role, office_db: tuple[list[str], dict[str, str]], tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     data = Path(__file__).resolve().parents[1] / "data"
+    db, records = office_db
     outcomes: dict[str, int] = {}
     seen = record_requires(monkeypatch)
     checked = CHECKED.setdefault(role.value, {})
     for command in sorted(commands(), key=lambda c: c == "password change"):  # it changes the password: last
         if command in ("init", "user disable", "user reset-password", "user set-role") and role is Role.ADMIN:
             continue  # would change the office under the rest of the run; covered by tests/cli/test_user_commands
-        args = [a.format(tmp=tmp_path.as_posix(), data=data.as_posix()) for a in ARGS[command]]
-        argv = [*office_db, *command.split(), *args]
+        args = [a.format(tmp=tmp_path.as_posix(), data=data.as_posix(), **records) for a in ARGS[command]]
+        argv = [*db, *command.split(), *args]
         if "--user" not in argv and command not in ("version", "init", "doctor", "logout",
                                                       "config set-db-password", "backup verify", "key status",
                                                       "mt5 status"):

@@ -160,5 +160,12 @@ def test_the_investigation_commands(db: list[str], capsys: pytest.CaptureFixture
     assert (tmp_path / "sar.pdf").read_bytes().startswith(b"%PDF")
     assert "transaction,ORD-2" in (tmp_path / "sar.csv").read_text(encoding="utf-8-sig")
     assert run(db, "olga", "sar", "INQ-000001", "--out", str(tmp_path / "sar.docx")) == 2
+    capsys.readouterr()
+    assert run(db, "olga", "list", "--all", "--investor", "INV-1", "--json") == 0
+    assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == ["INQ-000001"]
+    assert run(db, "olga", "list", "--all", "--investor", "INV-2", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert run(db, "olga", "list", "--investor", "INV-404") == 2
+    assert "no investor 'INV-404'" in capsys.readouterr().err
     assert run(db, "olga", "show", "INQ-404") == 2
     assert "No investigation 'INQ-404'" in capsys.readouterr().err

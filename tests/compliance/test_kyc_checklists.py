@@ -142,3 +142,15 @@ def test_two_editors_saving_at_once_the_second_is_told_and_nothing_is_lost(
         checklists.save(OLGA, "individual", SHORT[:2], "second editor")
     assert [d["reason"] for d in saved_docs(app_context)] == ["first editor"]
     assert len([d for d in app_context.store.collection("audit").find() if d["action"] == "kyc.checklist"]) == 1
+
+
+def test_an_edit_started_from_an_older_version_is_refused_not_silently_undone(
+    app_context: AppContext, admin: Actor
+) -> None:
+    checklists = app_context.services.kyc_checklists
+    checklists.save(admin, "individual", SHORT, "the administrator's edit", based_on=0)
+    # Olga opened the editor on version 0 before the administrator saved version 1
+    with pytest.raises(ValidationError, match="saved individual version 1 after you started from version 0"):
+        checklists.save(OLGA, "individual", SHORT[:2], "Olga's edit", based_on=0)
+    assert [d["reason"] for d in saved_docs(app_context)] == ["the administrator's edit"]
+    assert checklists.save(OLGA, "individual", SHORT[:2], "Olga's edit", based_on=1).version == 2

@@ -151,5 +151,12 @@ def test_score_explains_every_factor_and_a_new_model_rescores(
     assert run(db, "omar", "kyc", "model", "countries", "FATF call for action", "--as-of", "2025-02-21",
                "--codes", "IR,KP,MM,RU", "--reason", "test: a listing added") == 0
     assert "FATF call for action: as of 2025-02-21, added RU" in capsys.readouterr().out
+    assert run(db, "omar", "kyc", "model", "countries", "FATF call for action", "--as-of", "2025-02-21",
+               "--codes", "IR,KP,MM,RU", "--source", "FATF public statement, 21 February 2025",
+               "--reason", "test: the source named") == 0
+    assert "source FATF public statement, 21 February 2025" in capsys.readouterr().out
+    assert run(db, "omar", "kyc", "model", "countries", "FATF call for action", "--as-of", "2025-02-21",
+               "--codes", "IR,QQ", "--reason", "test: a made-up code") == 2
+    assert "QQ: not ISO 3166 country code" in capsys.readouterr().err
     assert run(db, "olga", "kyc", "model", "versions", "--json") == 0
-    assert [v["version"] for v in json.loads(capsys.readouterr().out)] == ["2", "1"]
+    assert [v["version"] for v in json.loads(capsys.readouterr().out)] == ["3", "2", "1"]

@@ -150,3 +150,37 @@ def test_scoring_refuses_inputs_that_are_not_countries(office: Office) -> None:
                        office.services.risk_models.current(MAKER).model)
     with pytest.raises(ValidationError, match="Give the points"):
         office.services.risk_models.save_country_list(MAKER, "New list", "2025-01-01", "FR", "lots", "a new list")
+
+
+def test_a_country_list_keeps_its_source_and_refuses_future_dates_and_unknown_codes(office: Office) -> None:
+    models = office.services.risk_models
+    shipped = {c.name: c for c in shipped_model().country_lists}
+    assert "fatf-gafi.org" in shipped["FATF call for action"].source
+    result = models.save_country_list(MAKER, "FATF call for action", "2025-02-21", "IR,KP,MM,RU", None,
+                                      "test: one more jurisdiction")
+    saved = {c.name: c for c in result.saved.model.country_lists}["FATF call for action"]
+    assert saved.source == shipped["FATF call for action"].source  # kept when not given
+    assert saved.points == 60
+    result = models.save_country_list(MAKER, "FATF call for action", "2025-02-21", "IR,KP,MM,RU", None,
+                                      "test: the source named", source="FATF public statement, 21 February 2025")
+    assert result.saved.changes == ("FATF call for action: as of 2025-02-21, source FATF public statement, "
+                                    "21 February 2025",)
+    tomorrow = models.now().date().toordinal() + 1
+    with pytest.raises(ValidationError, match="is in the future"):
+        models.save_country_list(MAKER, "FATF call for action", date.fromordinal(tomorrow).isoformat(), "IR", None,
+                                 "a list from tomorrow")
+    with pytest.raises(ValidationError, match="XY, ZZ: not ISO 3166 country code"):
+        models.save_country_list(MAKER, "FATF call for action", "2025-02-21", "IR,XY,ZZ", None, "made-up codes")
+    with pytest.raises(PermissionDenied):
+        models.save_country_list(BACK, "FATF call for action", "2025-02-21", "IR", None, "back office")
+    assert [v.version for v in models.versions(MAKER)] == ["2", "1"]
+
+
+def test_a_country_list_form_started_on_an_older_version_is_refused(office: Office) -> None:
+    models = office.services.risk_models
+    models.save_country_list(CHECKER, "FATF call for action", "2025-02-21", "IR,KP,MM,RU", None, "first officer",
+                             based_on=SHIPPED)
+    with pytest.raises(ValidationError, match="saved risk model version 1 after you started from version shipped"):
+        models.save_country_list(MAKER, "FATF call for action", "2025-02-21", "IR,KP", None, "second officer",
+                                 based_on=SHIPPED)
+    assert [v.version for v in models.versions(MAKER)] == ["1"]

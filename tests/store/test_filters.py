@@ -221,3 +221,48 @@ def test_stored_lists_are_opaque_to_filters(store: Store, flt: dict, expected: l
     coll.insert_many(LISTS)
     assert sorted(d["_id"] for d in coll.find(flt)) == expected
     assert coll.count(flt) == len(expected)
+
+
+MEMBERS = [
+    {"_id": "1", "ids": ["inv-a", "inv-b"], "n": [1, Decimal("2.5"), True], "days": [date(2024, 5, 1)]},
+    {"_id": "2", "ids": ["inv-b"], "n": ["1"], "days": [T0]},
+    {"_id": "3", "ids": "inv-a", "n": 1, "in": {"ids": ["inv-a"]}, "rows": [{"ids": ["inv-a"]}]},
+    {"_id": "4", "ids": [], "in": {"ids": "inv-a"}},
+    {"_id": "5", "ids": {"inv-a": 1}},
+    {"_id": "6"},
+]
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        ({"ids": {"$contains": "inv-a"}}, ["1"]),  # not the plain value, not a document's key
+        ({"ids": {"$contains": "inv-b"}}, ["1", "2"]),
+        ({"ids": {"$contains": "inv"}}, []),  # whole elements only
+        ({"n": {"$contains": 1}}, ["1"]),  # not True, not "1", not the scalar 1
+        ({"n": {"$contains": Decimal("2.50")}}, ["1"]),
+        ({"n": {"$contains": True}}, ["1"]),
+        ({"n": {"$contains": "1"}}, ["2"]),
+        ({"days": {"$contains": date(2024, 5, 1)}}, ["1"]),
+        ({"days": {"$contains": T0}}, ["2"]),
+        ({"in.ids": {"$contains": "inv-a"}}, ["3"]),  # dotted paths into documents
+        ({"rows.ids": {"$contains": "inv-a"}}, []),  # but not through a list
+        ({"_id": {"$contains": "1"}}, []),
+        ({"$or": [{"ids": {"$contains": "inv-a"}}, {"ids": "inv-a"}]}, ["1", "3"]),
+        ({"ids": {"$contains": "inv-b", "$ne": "inv-a"}}, ["1", "2"]),  # $ne never looks inside the list
+    ],
+)
+def test_contains_finds_lists_holding_an_element(store: Store, flt: dict, expected: list[str]) -> None:
+    """``$contains``: the one condition that looks inside a stored list (an investigation's investors), with the
+    same type brackets as equality, on every backend."""
+    coll = store.collection("members")
+    coll.insert_many([dict(d) for d in MEMBERS])
+    assert sorted(d["_id"] for d in coll.find(flt)) == expected
+    assert coll.count(flt) == len(expected)
+
+
+def test_contains_needs_an_element(store: Store) -> None:
+    with pytest.raises(InvalidFilter, match="needs the element"):
+        store.collection("members").find({"ids": {"$contains": None}})
+    with pytest.raises(InvalidFilter, match="compares with a list"):
+        store.collection("members").find({"ids": {"$contains": ["inv-a"]}})

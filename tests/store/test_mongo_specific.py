@@ -70,6 +70,9 @@ def scalar(path: str, query: dict) -> dict:
             {"$or": [{"$and": [{"c.x": None}, {"c.x": NOT_ARRAY}, {"c": NOT_ARRAY}]}, {"c": {"$type": "array"}}]},
         ),
         ({"$or": [{"a": 1}, {}]}, {}),
+        ({"ids": {"$contains": "x"}}, {"ids": {"$elemMatch": {"$eq": "x"}}}),  # lists only, natively
+        ({"c.ids": {"$contains": T}},
+         {"$and": [{"c.ids": {"$elemMatch": {"$eq": encode_datetime(T)}}}, {"c": NOT_ARRAY}]}),
     ],
 )
 def test_query_shapes(flt: dict, query: dict) -> None:
@@ -89,6 +92,9 @@ def test_driver_errors_become_storage_errors() -> None:
     assert isinstance(auth, DatabaseUnreachable)
     assert "authentication failed" in str(auth)
     assert "fidus config set-db-password" in str(auth)
+    refused = translate_error(OperationFailure("not authorized on fidus to execute command", code=13), "x")
+    assert type(refused) is StorageError  # signed in, but the role does not allow it: not a failed sign-in
+    assert "roles do not allow it" in str(refused)
     other = translate_error(OperationFailure("weird", code=2), "x")
     assert type(other) is StorageError
 

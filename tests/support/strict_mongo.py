@@ -11,7 +11,10 @@ cope with on a real replica set, so tests fail where a server would fail:
 * injected faults, as the server labels them: a ``WriteConflict`` (112) or an election (``NotWritablePrimary``)
   with ``TransientTransactionError`` on the next write, and ``UnknownTransactionCommitResult`` or
   ``TransientTransactionError`` on the next commit;
-* ``hello``/``buildInfo`` of a replica set of the chosen version, and a count of driver calls by name.
+* ``hello``/``buildInfo`` of a replica set of the chosen version, and a count of driver calls by name;
+* access control, when a ``user`` and its built-in ``roles`` are given: ``connectionStatus`` answers with the
+  user, roles and privileges as a server does (``showPrivileges``), and a write the roles do not allow is
+  refused with the server's error 13 (Unauthorized). Without a user the server has no access control.
 
 Use it with ``mongomock_shim.server_comparisons()`` and ``bson_storage()`` (``strict_store`` does). What it
 does not model: snapshot isolation (a snapshot session reads the live data) and conflicts between two open
@@ -52,6 +55,25 @@ REFUSED_IN_TRANSACTION = {
     "rename": "renameCollection",
 }
 MAX_BSON_SIZE = 16 * 1024 * 1024
+# The privileges of MongoDB's built-in database roles on their database's collections (the manual's "Built-In
+# Roles"); readWrite holds read's actions too.
+READ_ACTIONS = ("changeStream", "collStats", "dbHash", "dbStats", "find", "killCursors", "listCollections",
+                "listIndexes", "listSearchIndexes", "planCacheRead")
+ROLE_ACTIONS = {
+    "read": READ_ACTIONS,
+    "readWrite": (*READ_ACTIONS, "convertToCapped", "createCollection", "createIndex", "createSearchIndexes",
+                  "dropCollection", "dropIndex", "dropSearchIndex", "insert", "remove", "renameCollectionSameDB",
+                  "update", "updateSearchIndex"),
+}
+# The action each driver call needs on its collection.
+NEEDS = {
+    **dict.fromkeys(("insert_one", "insert_many"), "insert"),
+    **dict.fromkeys(("update_one", "update_many", "replace_one", "find_one_and_update", "find_one_and_replace"),
+                    "update"),
+    **dict.fromkeys(("delete_one", "delete_many", "find_one_and_delete"), "remove"),
+    "bulk_write": "update", "create_index": "createIndex", "create_indexes": "createIndex",
+    "drop": "dropCollection", "drop_collection": "dropCollection", "rename": "renameCollectionSameDB",
+}
 SNAPSHOT_READS = {"find", "find_one", "count_documents", "aggregate", "distinct"}
 WRITES = {
     "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one", "delete_many",
@@ -175,8 +197,11 @@ class StrictSession:
 class StrictClient:
     """``mongomock.MongoClient`` behind a replica set's rules (see the module docstring)."""
 
-    def __init__(self, *, wire_version: int = 21, version: str = "7.0.14") -> None:
+    def __init__(self, *, wire_version: int = 21, version: str = "7.0.14", user: str | None = None,
+                 roles: tuple[tuple[str, str], ...] = ()) -> None:
+        """``user`` signed in with built-in ``roles`` as (role, database) pairs; None: no access control."""
         self.mock = mongomock.MongoClient()
+        self.user, self.roles = user, roles
         self.faults = Faults()
         self.calls: Counter[str] = Counter()
         self.log: list[str] = []
@@ -231,6 +256,30 @@ class StrictClient:
             if op in SNAPSHOT_READS:
                 session.first_read()
 
+    # -- access control ----------------------------------------------------------------------------------
+    def privileges(self) -> list[dict[str, Any]]:
+        return [{"resource": {"db": db, "collection": ""}, "actions": sorted(ROLE_ACTIONS[role])}
+                for role, db in self.roles]
+
+    def connection_status(self, show_privileges: bool) -> dict[str, Any]:
+        """``connectionStatus`` as a server answers it (the users database is "admin")."""
+        users = [{"user": self.user, "db": "admin"}] if self.user else []
+        info: dict[str, Any] = {"authenticatedUsers": users,
+                                "authenticatedUserRoles": [{"role": r, "db": d} for r, d in self.roles]}
+        if show_privileges:
+            info["authenticatedUserPrivileges"] = self.privileges()
+        return {"authInfo": info, "ok": 1}
+
+    def authorise(self, op: str, database: str, collection: str) -> None:
+        """Refuse a call the signed-in user's roles do not allow, with the server's error 13."""
+        action = NEEDS.get(op)
+        if self.user is None or action is None:
+            return
+        if any(action in ROLE_ACTIONS[role] for role, db in self.roles if db == database):
+            return
+        message = f"not authorized on {database} to execute command {{ {action}: \"{collection}\" }}"
+        raise OperationFailure(message, 13, {"code": 13, "codeName": "Unauthorized", "errmsg": message})
+
     # -- rollback --------------------------------------------------------------------------------------
     def save(self) -> dict[tuple[str, str], Any]:
         """A copy of every collection's documents (as BSON, which ``bson_storage`` guarantees they are) and
@@ -280,12 +329,22 @@ class StrictDatabase:
     def __getitem__(self, name: str) -> StrictCollection:
         return StrictCollection(self.client, self.raw[name])
 
+    def command(self, command: str | dict[str, Any]) -> dict[str, Any]:
+        """The database commands the adapter sends: ``connectionStatus``."""
+        spec = {command: 1} if isinstance(command, str) else command
+        name = next(iter(spec))
+        self.client.calls[name] += 1
+        if name == "connectionStatus":
+            return self.client.connection_status(bool(spec.get("showPrivileges")))
+        raise OperationFailure(f"no such command: '{name}'", 59)
+
     def list_collection_names(self, *, session: StrictSession | None = None) -> list[str]:
         self.client.check("list_collection_names", session)
         return self.raw.list_collection_names()
 
     def drop_collection(self, name: str, *, session: StrictSession | None = None) -> None:
         self.client.check("drop_collection", session)
+        self.client.authorise("drop_collection", self.name, name)
         self.raw.drop_collection(name)
 
 
@@ -301,6 +360,7 @@ class StrictCollection:
 
         def call(*args: Any, session: StrictSession | None = None, **kwargs: Any) -> Any:
             self.client.check(op, session)
+            self.client.authorise(op, self.raw.database.name, self.raw.name)
             for doc in _sent_records(op, args):
                 if len(bson.encode(doc)) > MAX_BSON_SIZE:
                     raise DocumentTooLarge(f"BSON document too large ({len(bson.encode(doc))} bytes)")

@@ -107,7 +107,8 @@ def test_an_investigation_from_opening_to_a_confirmed_closure_and_its_sar_draft(
     qtbot.keyClicks(their_page.panel.dialog.text, "A fourth subscription arrived.")
     qtbot.mouseClick(their_page.panel.dialog.ok_button, Qt.MouseButton.LeftButton)
     assert their_page.panel.case.status is InvestigationStatus.INVESTIGATING
-    assert [h["step"] for h in their_page.panel.history.records][-1] == "reopened: A fourth subscription arrived."
+    assert [h["step"] for h in their_page.panel.history.records][-1] == "reopened (reason in the notes)"
+    assert their_page.panel.notes.records[-1].text == "Reopened: A fourth subscription arrived."
 
 
 def test_back_office_has_no_investigations_page(qtbot: QtBot, office: AppContext) -> None:  # noqa: F811

@@ -75,3 +75,69 @@ def test_back_office_reads_the_model_but_cannot_import(qtbot: QtBot, office: App
     assert view.risk_model.versions.rowCount() == 1
     assert not view.risk_model.import_button.isEnabled()
     assert "kyc.model" in view.risk_model.import_button.toolTip()
+    assert not view.risk_model.countries_button.isEnabled()
+    assert "kyc.model" in view.risk_model.countries_button.toolTip()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # the completer's popup, offscreen
+def test_one_country_list_edited_in_the_form_and_saved_as_the_next_version(
+    qtbot: QtBot, office: AppContext  # noqa: F811 - the fixture imported above
+) -> None:
+    view = tab(qtbot, office, OLGA)
+    page = view.risk_model
+    assert page is not None
+    view.pages.setCurrentWidget(page)
+    names = [c.name for c in page.countries.records]
+    page.countries_view.selectRow(names.index("FATF increased monitoring"))
+    assert "fatf-gafi.org" in page.countries.data(page.countries.index(names.index("FATF increased monitoring"), 4))
+    click(qtbot, view, "model_countries")
+    dialog = page.country_dialog
+    assert dialog is not None
+    assert dialog.chooser.currentText() == "FATF increased monitoring"
+    assert dialog.points.value() == 25
+    codes = dialog.codes
+    assert "NG" in codes.codes()
+    assert codes.countries.item(0).text() == "Algeria (DZ)"  # by name, with the code
+
+    # add France by typing part of its name and picking the completion; Monaco by its code
+    qtbot.keyClicks(codes.entry, "franc")
+    completer = codes.entry.completer()
+    assert "France (FR)" in [completer.completionModel().index(i, 0).data()
+                             for i in range(completer.completionModel().rowCount())]
+    codes.entry.setText("France (FR)")
+    qtbot.keyClick(codes.entry, Qt.Key.Key_Return)  # adds it; Enter does not save the form
+    assert dialog.isVisible()
+    assert "FR" in codes.codes()
+    qtbot.keyClicks(codes.entry, "Atlantis")
+    qtbot.mouseClick(codes.add_button, Qt.MouseButton.LeftButton)
+    assert "'Atlantis' is not a country" in codes.problem.text()
+    codes.entry.clear()
+    # remove Nigeria
+    codes.countries.setCurrentRow(codes.codes().index("NG"))
+    qtbot.mouseClick(codes.remove_button, Qt.MouseButton.LeftButton)
+    assert "NG" not in codes.codes()
+    dialog.as_of.clear()
+    qtbot.keyClicks(dialog.as_of, "2099-01-01")
+    dialog.source.clear()
+    qtbot.keyClicks(dialog.source, "FATF public statement, 21 February 2025")
+    qtbot.keyClicks(dialog.reason, "FATF plenary February 2025")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert "is in the future" in dialog.errors["as_of"].text()
+    assert office.services.risk_models.versions(OLGA) == []  # nothing saved
+
+    dialog.as_of.clear()
+    qtbot.keyClicks(dialog.as_of, "2025-02-21")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert page.told is not None
+    assert "FATF increased monitoring: as of 2025-02-21, added FR, removed NG" in page.told.text()
+    assert [v.version for v in page.versions.records] == ["1", "shipped"]
+    saved = {c.name: c for c in office.services.risk_models.current(OLGA).model.country_lists}
+    grey = saved["FATF increased monitoring"]
+    assert ("FR" in grey.codes, "NG" in grey.codes, grey.source) == (
+        True, False, "FATF public statement, 21 February 2025")
+    assert saved["FATF call for action"].codes == {"IR", "KP", "MM"}  # the other list unchanged
+    audit = office.services.ctx.store.collection("audit").find({"action": "kyc.risk_model"})
+    assert len(audit) == 1
+    assert audit[0]["actor"] == "olga"

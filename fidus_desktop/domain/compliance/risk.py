@@ -41,6 +41,7 @@ class CountryList:
     as_of: date
     codes: frozenset[str]
     points: int
+    source: str = ""  # where the list was published (e.g. FATF's public statement and its address)
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,9 @@ def _points(value: object, where: str, problems: list[str]) -> int:
     return value
 
 
+SOURCE_LIMIT = 500  # a publication's title and address
+
+
 def model_from_dict(data: Mapping[str, object], version: str) -> RiskModel:
     """A model from its JSON form (``model_to_dict``); every problem is listed at once (RiskError)."""
     problems: list[str] = []
@@ -236,8 +240,12 @@ def model_from_dict(data: Mapping[str, object], version: str) -> RiskModel:
                                         and c.isupper())] if isinstance(codes, list) else [codes]
         if bad:
             problems.append(f"{where} ({item['name']}): {bad!r} are not ISO country codes (two capitals, e.g. IR)")
+        source = item.get("source", "")
+        if not isinstance(source, str) or len(source) > SOURCE_LIMIT:
+            problems.append(f"{where} ({item['name']}): source must be text of at most {SOURCE_LIMIT} characters")
+            source = ""
         lists.append(CountryList(str(item["name"]).strip(), as_of, frozenset(codes if isinstance(codes, list) else []),
-                                 _points(item.get("points"), f"{where} points", problems)))
+                                 _points(item.get("points"), f"{where} points", problems), source.strip()))
     if len({c.name for c in lists}) != len(lists):
         problems.append("two country lists have the same name")
     if not isinstance(raw_lists, list):
@@ -287,7 +295,7 @@ def model_to_dict(model: RiskModel) -> dict[str, object]:
     """The JSON form of ``model`` (what is stored, exported and imported)."""
     return {"version": model.version,
             "country_lists": [{"name": c.name, "as_of": c.as_of.isoformat(), "points": c.points,
-                               "codes": sorted(c.codes)} for c in model.country_lists],
+                               "codes": sorted(c.codes), "source": c.source} for c in model.country_lists],
             "pep_points": model.pep_points, "non_face_to_face_points": model.non_face_to_face_points,
             "product_points": dict(model.product_points), "source_of_funds_points": dict(model.source_of_funds_points),
             "unknown_source_points": model.unknown_source_points,
@@ -312,7 +320,8 @@ def model_changes(old: RiskModel, new: RiskModel) -> list[str]:
             parts = [f"as of {now.as_of}"] + ([f"added {', '.join(sorted(now.codes - was.codes))}"]
                                                if now.codes - was.codes else []) + \
                 ([f"removed {', '.join(sorted(was.codes - now.codes))}"] if was.codes - now.codes else []) + \
-                ([f"points {was.points} → {now.points}"] if was.points != now.points else [])
+                ([f"points {was.points} → {now.points}"] if was.points != now.points else []) + \
+                ([f"source {now.source or '(none)'}"] if was.source != now.source else [])
             changes.append(f"{name}: " + ", ".join(parts))
     old_rest, new_rest = model_to_dict(old), model_to_dict(new)
     for key in MODEL_KEYS[1:]:

@@ -106,10 +106,13 @@ class ChecklistService(Service):
         return [ChecklistVersion.from_doc(d) for d in
                 self.checklists.find({"kind": self._kind(kind)}, sort=[("number", -1)])]
 
-    def save(self, actor: Actor, kind: Any, data: Any, reason: Any) -> ChecklistVersion:
+    def save(self, actor: Actor, kind: Any, data: Any, reason: Any, *, based_on: int | None = None
+             ) -> ChecklistVersion:
         """Save ``data`` (a list of items, see ``checklist_from_data``) as the next version of ``kind``. Nothing
-        is written when it is not valid or does not differ from the version in use. Open cases keep their items;
-        cases opened from now on get these."""
+        is written when it is not valid or does not differ from the version in use, nor when ``based_on`` (the
+        version the editor started from) is no longer the one in use: another officer saved meanwhile, and
+        saving would silently undo their change. Open cases keep their items; cases opened from now on get
+        these."""
         require(actor, KycPermission.CHECKLIST)
         chosen = self._kind(kind)
         why = self.required_text(reason, "reason", "The reason for the new checklist", max_length=2000)
@@ -121,6 +124,10 @@ class ChecklistService(Service):
         def write(rec: ChangeRecorder) -> Document:
             latest = _latest(self.checklists, chosen)
             current = ChecklistVersion.from_doc(latest) if latest else ChecklistVersion.shipped(chosen)
+            if based_on is not None and based_on != current.version:
+                raise ValidationError({"checklist": f"{current.saved_by} saved {chosen} version {current.version} "
+                                                    f"after you started from version {based_on}; reload the "
+                                                    "checklist and make your change again."})
             changes = changes_between(current.requirements, requirements)
             if not changes:
                 raise ValidationError({"checklist": f"This checklist is the same as {chosen} version "

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from fidus_desktop.domain.compliance.kyc import ItemStatus
 from fidus_desktop.domain.compliance.risk import RiskInputs
+from fidus_desktop.reports.specimen import file_name, specimen_pdf
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.compliance.kyc import KycCase, KycService
 from fidus_desktop.services.compliance.screening import ScreeningService
@@ -96,6 +97,7 @@ def demo_compliance(run: DemoRun) -> None:
     companies = [i for i in services.portfolio.investors.with_accounts(run.actor) if i.kind == "corporate"]
     now = kyc.now()
     model = services.risk_models.current(james).model  # the office's model, as a real scoring run would use
+    with_files = services.documents.locked() is None  # the demo's data key (in memory) seals the specimens
 
     def case_of(investor_id: str) -> KycCase:
         return kyc.case_of(james, investor_id) or kyc.open_case(lena, investor_id)
@@ -106,10 +108,16 @@ def demo_compliance(run: DemoRun) -> None:
         for entry in case.items:
             if codes is not None and entry.code not in codes:
                 continue
-            case = kyc.move_item(actor, case.case_id, case.version, entry.code, ItemStatus.RECEIVED,
-                                 document_date=(today - timedelta(days=run.rng.randint(3, 40))).isoformat(),
-                                 expires_on=(today + timedelta(days=expires)).isoformat()
-                                 if entry.item.requirement.expires else None)
+            requirement = entry.item.requirement
+            dated = (today - timedelta(days=run.rng.randint(3, 40))).isoformat()
+            expiry = (today + timedelta(days=expires)).isoformat() if requirement.expires else ""
+            if with_files:  # a specimen PDF stored encrypted with the investor, linked to the item
+                case = services.kyc_files.record_document(
+                    actor, case.case_id, case.version, entry.code, name=file_name(requirement),
+                    data=specimen_pdf(requirement.label), document_date=dated, expires_on=expiry)
+            else:
+                case = kyc.move_item(actor, case.case_id, case.version, entry.code, ItemStatus.RECEIVED,
+                                     document_date=dated, expires_on=expiry)
             if approve:
                 case = kyc.move_item(james, case.case_id, case.version, entry.code, ItemStatus.APPROVED)
         return case
@@ -162,6 +170,9 @@ def demo_compliance(run: DemoRun) -> None:
         receive(case_of(companies[1].investor_id), lena, ["incorporation", "directors"], approve=False)
         made[companies[1].number] = "open"
     run.made["kyc_cases"] = made
+    run.made["kyc_documents"] = ("specimen PDFs stored encrypted with every received item" if with_files else
+                                 f"items without documents: {locked.reason}" if (locked := services.documents.locked())
+                                 else "")
     run.made["screening"] = _screening(run, james, sofia, lena)
 
 

@@ -5,15 +5,25 @@ compliance officer and confirmed by another; and the suspicious-activity report 
 Only compliance officers hold ``investigations.read`` and ``investigations.manage``: an inquiry and a report to
 the financial intelligence unit must not reach the person concerned (tipping off), so neither back office nor
 the administrator sees them. Every change is audited (``investigation.*``) without the notes' text.
+
+What prompted a case (``summary``), its notes and the conclusion (``outcome_reason``) are personal data about
+the people it names: they are sealed by the ``Vault`` like the investors' sensitive fields (registered in
+``INVESTIGATION_PERSONAL_DATA``, so key rotation re-seals them), and opened for investigation readers without a
+per-read audit entry (only compliance officers read cases at all). A workstation without the data key shows
+them locked and cannot open, note or close a case. The title stays in clear so the list and its filters work
+without decrypting; keep names out of it. A data-protection export lists the cases naming the investor for an
+exporter who may read investigations; erasure keeps a case while it is open and for
+``privacy.investigation_retention_years`` (default 5) after it closed (AML record keeping), then pseudonymises
+its text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from fidus_desktop.domain.compliance.investigations import (
     InvestigationError,
@@ -22,18 +32,32 @@ from fidus_desktop.domain.compliance.investigations import (
     check_changeable,
     move,
 )
+from fidus_desktop.security.crypto import FIELD_TOKEN_VERSION
 from fidus_desktop.services import sequences
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.screening import ALERTS
 from fidus_desktop.services.documents import DocumentService, StoredDocument
 from fidus_desktop.services.permissions import PermissionDenied, require
+from fidus_desktop.services.personal_data import (
+    ERASED,
+    Locked,
+    PersonalDataRegistry,
+    PersonalField,
+    PersonCollection,
+    Retention,
+    Vault,
+    VaultLocked,
+)
 from fidus_desktop.services.portfolio.dealing import TRANSACTIONS
 from fidus_desktop.services.portfolio.investors import INVESTORS
-from fidus_desktop.store.port import Document
+from fidus_desktop.store.port import Document, Filter
 
 INVESTIGATIONS = "investigations"
 OWNER = "investigation"  # the documents' owner entity for attachments
+NOT_CLOSED = "not_closed"  # the list's default status filter
+SORTABLE = frozenset({"ref", "title", "status", "opened_at", "opened_by"})
+MAX_PAGE = 1000
 
 
 class InvestigationPermission(StrEnum):
@@ -41,11 +65,34 @@ class InvestigationPermission(StrEnum):
     MANAGE = "investigations.manage"  # open, note, attach, link, propose and confirm closure
 
 
+SUMMARY = PersonalField(INVESTIGATIONS, "summary", "text", "investigation.summary")
+OUTCOME_REASON = PersonalField(INVESTIGATIONS, "outcome_reason", "text", "investigation.outcome_reason")
+NOTES = PersonalField(INVESTIGATIONS, "notes", "text", "investigation.note", item_field="text")
+INVESTIGATION_RETENTION = Retention("privacy.investigation_retention_years", 5, "closed_at")
+INVESTIGATION_PERSONAL_DATA = PersonalDataRegistry(
+    fields=[SUMMARY, OUTCOME_REASON, NOTES],
+    people=[PersonCollection(INVESTIGATIONS, "investor_ids", ("title", "summary", "notes", "outcome_reason"),
+                             INVESTIGATION_RETENTION, in_list=True, permission=InvestigationPermission.READ)],
+)
+
+
+def is_sealed(value: str) -> bool:
+    return value.startswith(f"{FIELD_TOKEN_VERSION}:")
+
+
+def _plain(value: Any) -> TypeGuard[str]:
+    """A text stored in clear (a case written before its texts were sealed)."""
+    return isinstance(value, str) and not is_sealed(value)
+
+
+Text = str | Locked  # a sealed text as read: ``Locked`` (shows "🔒 locked …") on a workstation without the key
+
+
 @dataclass(frozen=True)
 class Note:
     at: datetime
     by: str
-    text: str
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -53,7 +100,7 @@ class Investigation:
     investigation_id: str
     ref: str
     title: str
-    summary: str
+    summary: Text
     status: InvestigationStatus
     investor_ids: tuple[str, ...]
     transaction_ids: tuple[str, ...]
@@ -64,20 +111,25 @@ class Investigation:
     proposed_outcome: Outcome | None
     proposed_by: str | None
     outcome: Outcome | None
-    outcome_reason: str | None
+    outcome_reason: Text | None
     closed_by: str | None
     version: int
     history: tuple[dict, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_doc(cls, doc: Document) -> Investigation:
+    def from_doc(cls, doc: Document, opened: Mapping[str, Any]) -> Investigation:
+        """``opened``: the sealed fields already opened (``summary``, ``outcome_reason``, ``notes``' texts)."""
         proposed, outcome = doc.get("proposed_outcome"), doc.get("outcome")
-        return cls(doc["_id"], doc["ref"], doc["title"], doc["summary"], InvestigationStatus(doc["status"]),
+        return cls(doc["_id"], doc["ref"], doc["title"], opened["summary"], InvestigationStatus(doc["status"]),
                    tuple(doc["investor_ids"]), tuple(doc["transaction_ids"]), tuple(doc["alert_ids"]),
-                   doc["opened_by"], doc["opened_at"], tuple(Note(n["at"], n["by"], n["text"]) for n in doc["notes"]),
+                   doc["opened_by"], doc["opened_at"],
+                   tuple(Note(n["at"], n["by"], text) for n, text in zip(doc["notes"], opened["notes"], strict=True)),
                    Outcome(proposed) if proposed else None, doc.get("proposed_by"),
-                   Outcome(outcome) if outcome else None, doc.get("outcome_reason"), doc.get("closed_by"),
+                   Outcome(outcome) if outcome else None, opened["outcome_reason"], doc.get("closed_by"),
                    doc["version"], tuple(doc.get("history", [])))
+
+    def texts(self) -> list[Text]:
+        return [self.summary, *(n.text for n in self.notes), *([self.outcome_reason] if self.outcome_reason else [])]
 
 
 @dataclass(frozen=True)
@@ -125,8 +177,9 @@ class SarDraft:
 
 
 class InvestigationService(Service):
-    def __init__(self, ctx: ServiceContext, documents: DocumentService) -> None:
+    def __init__(self, ctx: ServiceContext, documents: DocumentService, vault: Vault) -> None:
         super().__init__(ctx)
+        self.vault = vault
         self.cases = ctx.store.collection(INVESTIGATIONS)
         self.investors = ctx.store.collection(INVESTORS)
         self.transactions = ctx.store.collection(TRANSACTIONS)
@@ -136,6 +189,37 @@ class InvestigationService(Service):
     def ensure_indexes(self) -> None:
         self.cases.ensure_index(["ref"], unique=True)
         self.cases.ensure_index(["status", "opened_at"])
+        self.cases.ensure_index(["opened_at"])
+
+    # -- sealing -------------------------------------------------------------------------------------
+    def _seal(self, text: str, spec: PersonalField) -> str:
+        return self.vault.seal(text, spec.context)  # VaultLocked before anything is written
+
+    def _open(self, token: Any, spec: PersonalField) -> Text | None:
+        if token is None or not is_sealed(token):
+            return token  # a case written before its texts were sealed: sealed on its next change
+        return self.vault.open_token(token, spec.context)
+
+    def _sealed_now(self, doc: Document, fields: Document) -> Document:
+        """``fields`` plus the texts of ``doc`` still stored in clear (written before sealing), sealed now."""
+        sealed = dict(fields)
+        for spec in (SUMMARY, OUTCOME_REASON):
+            value = sealed[spec.field] if spec.field in sealed else doc.get(spec.field)
+            if _plain(value):
+                sealed[spec.field] = self._seal(value, spec)
+        notes: list[Document] = sealed[NOTES.field] if NOTES.field in sealed else doc["notes"]
+        if any(_plain(n.get("text")) for n in notes):
+            sealed[NOTES.field] = [{**n, "text": self._seal(n["text"], NOTES)} if _plain(n.get("text")) else n
+                                   for n in notes]
+        return sealed
+
+    def _case(self, doc: Document) -> Investigation:
+        """The case with its texts opened; texts cleared by an erasure read as ``[erased]``."""
+        erased = doc.get("erased_at") is not None
+        return Investigation.from_doc(doc, {
+            "summary": ERASED if erased else self._open(doc["summary"], SUMMARY),
+            "outcome_reason": self._open(doc.get("outcome_reason"), OUTCOME_REASON),
+            "notes": [ERASED if erased else self._open(n["text"], NOTES) for n in doc["notes"]]})
 
     # -- reading -------------------------------------------------------------------------------------
     def get(self, actor: Actor, ref: str) -> Investigation:
@@ -145,16 +229,53 @@ class InvestigationService(Service):
         doc = self.cases.find_one({"ref": text.upper()}) or self.cases.get(text)
         if doc is None:
             raise ValidationError({"investigation": f"No investigation {text!r}; see `fidus investigation list`."})
-        return Investigation.from_doc(doc)
+        return self._case(doc)
 
     def list_cases(self, actor: Actor, *, open_only: bool = True, investor_id: str | None = None
                    ) -> list[Investigation]:
-        """Cases, oldest first (open ones only unless ``open_only`` is False)."""
+        """Cases, oldest first (open ones only unless ``open_only`` is False); for the CLI and the SAR tools —
+        the Compliance tab pages through ``count`` and ``page``."""
         require(actor, InvestigationPermission.READ)
-        query: Document = {"status": {"$ne": InvestigationStatus.CLOSED.value}} if open_only else {}
-        docs = self.cases.find(query, sort=[("opened_at", 1), ("ref", 1)])
-        found = [Investigation.from_doc(d) for d in docs]
-        return [c for c in found if investor_id in c.investor_ids] if investor_id else found
+        query = self._query(status=NOT_CLOSED if open_only else None, investor_id=investor_id)
+        return [self._case(d) for d in self.cases.find(query, sort=[("opened_at", 1), ("ref", 1)])]
+
+    def count(self, actor: Actor, filters: Mapping[str, Any]) -> int:
+        """How many cases ``page`` can show for ``filters`` (``status``, ``investor_id``, ``text``)."""
+        require(actor, InvestigationPermission.READ)
+        return self.cases.count(self._query(**filters))
+
+    def page(self, actor: Actor, filters: Mapping[str, Any], sort: Sequence[tuple[str, int]] | None, offset: int,
+             limit: int) -> list[Investigation]:
+        """One page of cases (the lazy table's), sorted by one of ``SORTABLE`` (default: newest first)."""
+        require(actor, InvestigationPermission.READ)
+        order = list(sort or [("opened_at", -1)])
+        for key, direction in order:
+            if key not in SORTABLE or direction not in (1, -1):
+                raise ValidationError({"sort": f"The investigations cannot be sorted by {key!r}."})
+        if not 0 < limit <= MAX_PAGE or offset < 0:
+            raise ValidationError({"limit": f"A page holds 1 to {MAX_PAGE} investigations."})
+        docs = self.cases.find(self._query(**filters), sort=[*order, ("_id", 1)], skip=offset, limit=limit)
+        return [self._case(d) for d in docs]
+
+    def _query(self, *, status: str | None = None, investor_id: str | None = None, text: str | None = None
+               ) -> Filter:
+        """``status``: a status, ``NOT_CLOSED`` or None (any); ``investor_id``: cases linking that investor;
+        ``text``: in the reference or the title."""
+        query: list[Filter] = []
+        if status == NOT_CLOSED:
+            query.append({"status": {"$ne": InvestigationStatus.CLOSED.value}})
+        elif status:
+            try:
+                query.append({"status": InvestigationStatus(status).value})
+            except ValueError:
+                raise ValidationError({"status": f"{status!r} is not an investigation status; use one of "
+                                                 f"{', '.join(s.value for s in InvestigationStatus)}."}) from None
+        if investor_id:
+            query.append({"investor_ids": {"$contains": self.required_text(investor_id, "investor", "The investor")}})
+        if text and str(text).strip():
+            typed = str(text).strip()
+            query.append({"$or": [{"ref": {"$icontains": typed}}, {"title": {"$icontains": typed}}]})
+        return {"$and": query} if len(query) > 1 else (query[0] if query else {})
 
     def attachments(self, actor: Actor, case: Investigation) -> list[StoredDocument]:
         require(actor, InvestigationPermission.READ)
@@ -189,7 +310,8 @@ class InvestigationService(Service):
         alert's investor and the transactions' parties are linked too."""
         require(actor, InvestigationPermission.MANAGE)
         heading = self.required_text(title, "title", "The investigation's title")
-        text = self.required_text(summary, "summary", "What prompted the investigation", max_length=5000)
+        text = self._seal(self.required_text(summary, "summary", "What prompted the investigation", max_length=5000),
+                          SUMMARY)
         investor_ids = self._investor_ids(investors)
         transaction_ids, parties = self._transaction_ids(transactions)
         alert_ids = []
@@ -218,7 +340,7 @@ class InvestigationService(Service):
             return stored
 
         stored = self.change(actor, InvestigationPermission.MANAGE, write)
-        return Investigation.from_doc(stored)
+        return self._case(stored)
 
     def _change(self, actor: Actor, case: Investigation, action: str, changes: Any, step: str) -> Investigation:
         def write(rec: ChangeRecorder) -> Document:
@@ -228,20 +350,24 @@ class InvestigationService(Service):
             except InvestigationError as exc:
                 raise ValidationError({"investigation": str(exc)}) from None
             fields["history"] = [*before.get("history", []), {"at": self.now(), "by": actor.username, "step": step}]
+            fields = self._sealed_now(before, fields)
             after = self.cases.update(case.investigation_id, fields, expected_version=case.version)
             rec.record(action, "investigation", case.investigation_id, before={"status": before["status"]},
                        after={"status": after["status"], "step": step})
             return after
 
         after = self.change(actor, InvestigationPermission.MANAGE, write)
-        return Investigation.from_doc(after)
+        return self._case(after)
+
+    def _note(self, actor: Actor, text: str) -> Document:
+        return {"at": self.now(), "by": actor.username, "text": self._seal(text, NOTES)}
 
     def add_note(self, actor: Actor, case: Investigation, text: Any) -> Investigation:
-        note = self.required_text(text, "note", "The note", max_length=10_000)
+        note = self._note(actor, self.required_text(text, "note", "The note", max_length=10_000))
 
         def changes(before: Document) -> Document:
             check_changeable(InvestigationStatus(before["status"]))
-            return {"notes": [*before["notes"], {"at": self.now(), "by": actor.username, "text": note}]}
+            return {"notes": [*before["notes"], note]}
 
         return self._change(actor, case, "investigation.note", changes, "note added")
 
@@ -253,7 +379,8 @@ class InvestigationService(Service):
         except InvestigationError as exc:
             raise ValidationError({"investigation": str(exc)}) from None
         stored = self.documents.attach(actor, OWNER, case.investigation_id, name, data)
-        self._change(actor, case, "investigation.attach", lambda before: {}, f"attached {stored.name}")
+        # The file's name (often a person's) stays out of the history: the attachments list shows it.
+        self._change(actor, case, "investigation.attach", lambda before: {}, "file attached")
         return stored
 
     def link(self, actor: Actor, case: Investigation, *, investors: Sequence[str] = (),
@@ -281,7 +408,8 @@ class InvestigationService(Service):
         except ValueError:
             raise ValidationError({"outcome": f"{outcome!r} is not an outcome; use one of "
                                               f"{', '.join(o.value for o in Outcome)}."}) from None
-        why = self.required_text(reason, "reason", "The reason for the outcome", max_length=5000)
+        why = self._seal(self.required_text(reason, "reason", "The reason for the outcome", max_length=5000),
+                         OUTCOME_REASON)
         return self._change(actor, case, "investigation.propose_close", lambda before: {
             "status": move(InvestigationStatus(before["status"]), InvestigationStatus.AWAITING_CLOSURE).value,
             "proposed_outcome": chosen.value, "proposed_by": actor.username, "proposed_by_id": actor.user_id,
@@ -303,23 +431,30 @@ class InvestigationService(Service):
                 "status": move(InvestigationStatus(before["status"]), InvestigationStatus.CLOSED).value,
                 "outcome": before["proposed_outcome"], "closed_by": actor.username, "closed_at": self.now()},
                 f"closed: {doc['proposed_outcome']}")
-        why = self.required_text(reason, "reason", "Why the closure is sent back", max_length=5000)
+        why = self._note(actor, "Closure sent back: " + self.required_text(
+            reason, "reason", "Why the closure is sent back", max_length=5000))
         return self._change(actor, case, "investigation.send_back", lambda before: {
             "status": move(InvestigationStatus(before["status"]), InvestigationStatus.INVESTIGATING).value,
-            "proposed_outcome": None, "proposed_by": None, "proposed_by_id": None, "outcome_reason": None},
-            f"closure sent back: {why}")
+            "proposed_outcome": None, "proposed_by": None, "proposed_by_id": None, "outcome_reason": None,
+            "notes": [*before["notes"], why]}, "closure sent back (reason in the notes)")
 
     def reopen(self, actor: Actor, case: Investigation, reason: Any) -> Investigation:
-        why = self.required_text(reason, "reason", "Why the investigation is reopened", max_length=5000)
+        """Reopen a closed case; the reason becomes a (sealed) note, and the retention clock stops again."""
+        why = self._note(actor, "Reopened: " + self.required_text(
+            reason, "reason", "Why the investigation is reopened", max_length=5000))
         return self._change(actor, case, "investigation.reopen", lambda before: {
             "status": move(InvestigationStatus(before["status"]), InvestigationStatus.INVESTIGATING).value,
-            "outcome": None, "closed_by": None, "proposed_outcome": None, "proposed_by": None,
-            "proposed_by_id": None}, f"reopened: {why}")
+            "outcome": None, "closed_by": None, "closed_at": None, "proposed_outcome": None, "proposed_by": None,
+            "proposed_by_id": None, "notes": [*before["notes"], why]}, "reopened (reason in the notes)")
 
     # -- the suspicious-activity report draft ----------------------------------------------------------
     def sar_draft(self, actor: Actor, case: Investigation) -> SarDraft:
         """The report's content from the case; drafting it is audited (``investigation.sar_draft``)."""
         require(actor, InvestigationPermission.MANAGE)
+        case = self.get(actor, case.investigation_id)  # as stored now, its texts opened
+        if any(isinstance(text, Locked) for text in case.texts()):
+            raise VaultLocked(f"The notes of {case.ref} are sealed and this workstation holds no data key to open "
+                              "them; enrol it (File → Data key for this workstation…) to draft the report.")
         investors = {d["_id"]: d for d in self.investors.find({"_id": {"$in": list(case.investor_ids)}})}
         number = {i: d["number"] for i, d in investors.items()}
         txs = self.transactions.find({"_id": {"$in": list(case.transaction_ids)}}, sort=[("trade_date", 1)])

@@ -13,7 +13,6 @@ Four eyes: the officer who submits a case for review cannot approve or reject it
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -60,7 +59,6 @@ from fidus_desktop.store.port import Document
 
 DOCUMENT_VALID_DAYS = 366 * 15  # identity documents run for up to ten years (fifteen in some countries)
 
-log = logging.getLogger(__name__)
 CASES = "kyc_cases"
 RISK_RUNS = "kyc_risk_runs"
 CASE_PERSONAL_DATA = PersonCollection(
@@ -309,11 +307,9 @@ class KycService(Service):
         saved, so a failure is logged, not raised: an officer opens the case by hand."""
         if investor.version != 1:
             return
-        try:
+        with self.follow_up(f"Opening the KYC case of new investor {investor.number}", "open it by hand"):
             if not self.cases.find({"investor_id": investor.investor_id}, limit=1):
                 self.open_case(Actor.system("kyc case on investor creation"), investor.investor_id)
-        except Exception:
-            log.exception("Opening the KYC case of new investor %s failed; open it by hand", investor.number)
 
     def lapse_expired(self, actor: Actor) -> list[KycCase]:
         """Put every approved case holding a lapsed document back to "needs update" (the daily sweep)."""

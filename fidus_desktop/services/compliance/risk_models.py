@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
+
+from babel import Locale
 
 from fidus_desktop.domain.compliance.risk import (
     RiskError,
@@ -133,18 +136,33 @@ class RiskModelService(Service):
         saved = ModelVersion.from_doc(stored)
         return SavedModel(saved, self.kyc.rescore(Actor.system(f"re-score with risk model {number}"), model))
 
-    def save_country_list(self, actor: Actor, name: Any, as_of: Any, codes: Any, points: Any, reason: Any
-                          ) -> SavedModel:
+    def save_country_list(self, actor: Actor, name: Any, as_of: Any, codes: Any, points: Any, reason: Any, *,
+                          source: Any = None, based_on: str | None = None) -> SavedModel:
         """A new dated version of one country list (e.g. FATF's grey list after a plenary), the rest unchanged;
-        a new name adds a list."""
+        a new name adds a list. ``source`` (where it was published) is kept from the version before when None.
+        The date is the publication's, so not in the future; every code must be an ISO 3166 country. With
+        ``based_on`` (the model version a form started from), a version saved meanwhile is refused rather than
+        silently undone."""
+        require(actor, KycPermission.MODEL)
         list_name = self.required_text(name, "name", "The country list's name")
         try:
             day = date.fromisoformat(str(as_of).strip())
         except ValueError:
             raise ValidationError({"as_of": f"{as_of!r} is not a date; write it as YYYY-MM-DD."}) from None
+        if day > self.now().date():
+            raise ValidationError({"as_of": f"{day} is in the future; give the date the list was published."})
         wanted = sorted({c.strip().upper() for c in (codes if isinstance(codes, list | tuple) else
                                                      str(codes).replace(";", ",").split(",")) if c.strip()})
-        data = model_to_dict(self.current(actor).model)
+        unknown = [c for c in wanted if c not in country_names()]
+        if unknown:
+            raise ValidationError({"codes": f"{', '.join(unknown)}: not ISO 3166 country code(s); use two letters "
+                                            "such as IR for Iran."})
+        current = self.current(actor)
+        if based_on is not None and based_on != current.version:
+            raise ValidationError({"name": f"{current.saved_by} saved risk model version {current.version} after you "
+                                           f"started from version {based_on}; close this form, look at the new "
+                                           "version and make your change again."})
+        data = model_to_dict(current.model)
         lists = [c for c in data["country_lists"] if c["name"] != list_name]  # type: ignore[attr-defined]
         was = next((c for c in data["country_lists"] if c["name"] == list_name), None)  # type: ignore[attr-defined]
         try:
@@ -153,6 +171,19 @@ class RiskModelService(Service):
             given = None
         if given is None:
             raise ValidationError({"points": f"Give the points a link to {list_name} adds (a whole number, 0-100)."})
-        lists.append({"name": list_name, "as_of": day.isoformat(), "codes": wanted, "points": given})
+        where = (was or {}).get("source", "") if source is None else str(source).strip()
+        lists.append({"name": list_name, "as_of": day.isoformat(), "codes": wanted, "points": given, "source": where})
         data["country_lists"] = lists
         return self.save(actor, data, reason)
+
+
+EXCLUDED_TERRITORIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ",  # CLDR groupings and pseudo-regions
+                                  "AC", "CP", "DG", "EA", "IC", "TA"})  # reserved, not ISO 3166-1 countries
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """ISO 3166 alpha-2 code → English name (CLDR through Babel): what a country list may hold, and the names
+    the form completes on."""
+    return {code: name for code, name in sorted(Locale("en").territories.items())
+            if len(code) == 2 and code.isalpha() and code not in EXCLUDED_TERRITORIES}

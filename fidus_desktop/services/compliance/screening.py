@@ -23,7 +23,6 @@ again until the investor's screened data (name, kind, date of birth) or the list
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,8 +42,8 @@ from fidus_desktop.services.personal_data import KYC_RETENTION, Locked, PersonCo
 from fidus_desktop.services.portfolio.investors import INVESTORS, Investor
 from fidus_desktop.store.port import Document
 
-log = logging.getLogger(__name__)
 ALERTS = "screening_alerts"
+RETRIED = "the next screening run retries it"
 ALERT_PERSONAL_DATA = PersonCollection(
     ALERTS, "investor_id", ("explanation", "pairs", "owner"),
     Retention(KYC_RETENTION.years_setting, KYC_RETENTION.default_years, KYC_RETENTION.ends_field,
@@ -235,14 +234,11 @@ class ScreeningService(Service):
         ``on_investor_saved``, a failure is logged and the next run retries. None: no list imported yet."""
         if not self.lists.current_ids():
             return None
-        try:
+        with self.follow_up(f"Screening the owners of investor {investor_id}", RETRIED):
             _, index = self.index()
             return self._screen(Actor.system("screening on ownership change"), self.investors.require(investor_id),
                                 index)
-        except Exception:
-            log.exception("Screening the owners of investor %s failed; the next screening run retries it",
-                          investor_id)
-            return None
+        return None
 
     def run(self, actor: Actor, *, progress: Callable[[int, int], None] | None = None,
             cancelled: Callable[[], bool] | None = None) -> RunSummary:
@@ -323,13 +319,10 @@ class ScreeningService(Service):
         logged, not raised: the next ``run`` screens the investor again."""
         if not self.lists.current_ids():
             return
-        try:
+        with self.follow_up(f"Screening investor {investor.number} after a change", RETRIED):
             _, index = self.index()
             self._screen(Actor.system("screening on investor change"),
                          self.investors.require(investor.investor_id), index)
-        except Exception:
-            log.exception("Screening investor %s after a change failed; the next screening run retries it",
-                          investor.number)
 
     def _screened(self, doc: Document, tree: Document | None) -> list[_Screened]:
         """The investor, then every natural person named in its ownership tree (once each); ``tree`` None: read

@@ -1,11 +1,13 @@
 """Admin → Backups: where automatic backups go and when the last one ran; back up now; restore a backup
-into a NEW database file (never over the open one) and tell the user to restart on it.
+into a NEW database file and tell the user to restart on it, or — with a second person's approval — over the
+open database (``ui.admin.restore_over``: the window closes, the restore runs, the restored database opens).
 
 The automatic backups themselves belong to the main window (``UiSession.backups``); this section shows and
 drives that same scheduler, so opening it never starts a second one. The backups in the folder are listed
 (newest first, with date and size); Verify opens and checks the selected one with the stored passphrase
-(in the worker), Restore… starts from the selected one. Below, the restore requests of this database wait
-for a second person's approval (``ui.admin.restore_requests``)."""
+(in the worker), Restore into a new file… starts from the selected one; Request restore… and Restore over this
+database… act on the selected one (the buttons say in their tooltip why they are off). Below, the restore
+requests of this database wait for a second person's approval (``ui.admin.restore_requests``)."""
 
 from __future__ import annotations
 
@@ -33,8 +35,11 @@ from PySide6.QtWidgets import (
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.backup_format import BackupReport
 from fidus_desktop.services.backup import RestoreReport, backup_files, check_passphrase
+from fidus_desktop.services.permissions import Permission, allowed
+from fidus_desktop.services.restore_approval import RestoreGate, backup_fingerprint
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
+from fidus_desktop.ui.admin.restore_over import RequestRestoreDialog, RestoreOverDialog
 from fidus_desktop.ui.admin.restore_requests import RestoreRequestsPanel
 from fidus_desktop.ui.backup_scheduler import BackupScheduler, last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
@@ -91,9 +96,12 @@ class BackupsView(QWidget):
                 ("configure", "&Folder and schedule…", self.configure),
                 ("backup_now", "&Back up now", self.back_up_now),
                 ("verify", "&Verify", self.verify),
-                ("restore", "&Restore…", self.restore),
+                ("restore", "&Restore into a new file…", self.restore),
+                ("request_restore", "Re&quest restore…", self.request_restore),
+                ("restore_over", "Restore &over this database…", self.restore_over),
             ]
         )
+        self.gate: RestoreGate | None = None  # what a restore of the selected backup over this database needs
         self.files = RecordTableModel(BACKUP_COLUMNS, self)
         self.table = QTableView(objectName="backupsTable")
         self.table.setModel(self.files)
@@ -111,6 +119,7 @@ class BackupsView(QWidget):
         layout.addWidget(self.table, 1)
         self.requests = RestoreRequestsPanel(session, self)
         layout.addWidget(self.requests)
+        session.signals.data_changed.connect(self._changed)
         self.refresh()
 
     def refresh(self) -> None:
@@ -130,6 +139,39 @@ class BackupsView(QWidget):
         why = "" if self.selected_file() else "Select a backup in the list first."
         self.buttons["verify"].setEnabled(not why)
         self.buttons["verify"].setToolTip(why)
+        self._update_restore_over()
+
+    def _changed(self, what: str) -> None:
+        if what in ("restore_request", "*"):  # a request decided here or on another workstation
+            self.requests.refresh()
+            self._update_restore_over()
+
+    def _update_restore_over(self) -> None:
+        """Request restore… and Restore over this database… for the selected backup: the gate is looked up in
+        the worker (the file is hashed: an approval is for its bytes, not its name)."""
+        chosen = self.selected_file()
+        why = ("Your role may not restore backups." if not allowed(self.session.actor.role, Permission.BACKUP_RESTORE)
+               else "The database is open read-only." if self.session.context.store.read_only
+               else "Select a backup in the list first." if chosen is None else "")
+        self.gate = None
+        self._set_button("request_restore", why)
+        self._set_button("restore_over", why or "Checking what a restore of this backup needs…")
+        if why or chosen is None:
+            return
+        approvals, actor = self.session.services.restore_approvals, self.session.actor
+        self.session.runner.submit(lambda: approvals.gate(actor, backup_fingerprint(chosen.path)), owner=self,
+                                   key="gate", on_done=self._show_gate,
+                                   on_error=lambda exc: self._set_button("restore_over", describe_error(exc)))
+
+    def _show_gate(self, gate: RestoreGate) -> None:
+        self.gate = gate
+        self._set_button("request_restore", "Nobody else in this database may approve a restore: restore over it "
+                                            "directly (your password authorises it)." if gate.needs_password else "")
+        self._set_button("restore_over", gate.why_not)
+
+    def _set_button(self, name: str, why: str) -> None:
+        self.buttons[name].setEnabled(not why)
+        self.buttons[name].setToolTip(why)
 
     def verify(self) -> None:
         """Open the selected backup and check every chunk with the stored passphrase (in the worker)."""
@@ -215,6 +257,32 @@ class BackupsView(QWidget):
             note=f"Restore {Path(source).name} into the new database {target}? The open database is not changed.")
         self.dialog.accepted.connect(lambda: self._restored(target_uri))
         self.dialog.open()
+
+    def request_restore(self) -> None:
+        chosen = self.selected_file()
+        if chosen is None:
+            return
+        dialog = RequestRestoreDialog(self.session, self.scheduler, chosen.path, self)
+        dialog.changes = frozenset({"restore_request"})
+        dialog.accepted.connect(lambda: self._requested(dialog.result_value))
+        self.dialog = dialog
+        dialog.open()
+
+    def _requested(self, request: Any) -> None:
+        self.message.setText(f"Restore of {request.backup_name} requested: another administrator or a compliance "
+                             f"officer approves it (until {request.expires_at.astimezone():%Y-%m-%d %H:%M}); then "
+                             "use Restore over this database….")
+        self.requests.refresh()
+        self._update_restore_over()
+
+    def restore_over(self) -> None:
+        chosen, gate = self.selected_file(), self.gate
+        if chosen is None or gate is None or not gate.may_run:
+            return
+        dialog = RestoreOverDialog(self.session, self.scheduler, chosen.path, gate, self)
+        dialog.accepted.connect(lambda: self.session.signals.restore_over.emit(dialog.result_value))
+        self.dialog = dialog
+        dialog.open()
 
     def _restored(self, target_uri: str) -> None:
         text = (f"Restored into {target_uri}. To work on it, close FIDUS Desktop and start it with "

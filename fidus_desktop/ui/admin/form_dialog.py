@@ -36,6 +36,7 @@ def error_label(name: str) -> QLabel:
 
 class ServiceFormDialog(QDialog):
     changes: frozenset[str] = frozenset()  # what a successful call changed (``services.changes`` names)
+    enter_submits = True  # False where Enter ends a cell's edit or adds a typed entry (it must not save)
 
     def __init__(self, session: UiSession, title: str, ok_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +71,10 @@ class ServiceFormDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         self.resize(max(self.width(), self.fontMetrics().averageCharWidth() * FORM_WIDTH_CHARS), self.height())
         super().showEvent(event)
+        if not self.enter_submits:
+            for button in self.buttons.buttons():
+                button.setAutoDefault(False)
+                button.setDefault(False)
         fit_to_content(self)
 
     def local_problems(self) -> dict[str, str]:

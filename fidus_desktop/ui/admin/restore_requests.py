@@ -1,7 +1,7 @@
 """Admin → Backups → Restore requests (File → Restore requests… for compliance officers, who have no Admin tab):
 the second person approves or rejects another administrator's request to restore a backup over this database
-(``services.restore_approval``; the restore itself runs from the CLI, since the open database is never replaced
-under the running application).
+(``services.restore_approval``; the requester then runs the restore from Admin → Backups, which closes the
+window first, ``ui.admin.restore_over``, or from the CLI).
 
 The buttons follow the rules only for convenience: the service refuses one's own request and roles without
 ``backup.approve_restore``, and the view shows its message."""

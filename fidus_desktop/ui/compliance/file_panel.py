@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -65,6 +66,15 @@ def _day(value: Any) -> str:
     return f"{value:%Y-%m-%d}" if value else ""
 
 
+def narrow(view: QTableView, widths: dict[int, int]) -> None:
+    """Give long free-text columns a fixed width in characters (elided, full text as tooltip, resizable by hand),
+    so the column that matters keeps its room at 1280 px."""
+    header = view.horizontalHeader()
+    for column, chars in widths.items():
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, view.fontMetrics().averageCharWidth() * chars)
+
+
 def item_documents(file: InvestorFile) -> dict[str, str]:
     """Document id → the checklist items resting on it."""
     used: dict[str, list[str]] = {}
@@ -95,14 +105,16 @@ class InvestorFilePanel(QWidget):
             ("reject", "Re&ject…", self.reject)])
 
         self.items: RecordTableModel[CaseItem] = RecordTableModel([
-            Column("Item", lambda e: e.item.requirement.label),
+            Column("Item", lambda e: e.item.requirement.label, tooltip=lambda e: e.item.requirement.label),
             Column("Status", lambda e: words(e.item.status)),
             Column("Document date", lambda e: _day(e.item.document_date), value=lambda e: e.item.document_date),
             Column("Expires", lambda e: _day(e.item.expires_on), value=lambda e: e.item.expires_on),
-            Column("Reason", lambda e: e.item.reason or ""),
-            Column("Document", lambda e: self._document_name(e.document_id)),
+            Column("Reason", lambda e: e.item.reason or "", tooltip=lambda e: e.item.reason or None),
+            Column("Document", lambda e: self._document_name(e.document_id),
+                   tooltip=lambda e: self._document_name(e.document_id) or None),
             Column("By", lambda e: e.updated_by or "")])
         self.items_view = record_view(self.items, "checklist", stretch=0)
+        narrow(self.items_view, {4: 12, 5: 20})  # reason and file name: the requirement's label comes first
         self.items_export = TableExport(self.items_view, "KYC checklist", session.runner)
         self.item_bar, self.item_buttons = self._buttons("item", [
             ("record", "&Record document…", self.record_document), ("approve", "Appro&ve item", self.approve_item),
@@ -113,9 +125,11 @@ class InvestorFilePanel(QWidget):
             Column("Name", lambda d: d.name), Column("Type", lambda d: d.media_type.split("/")[-1]),
             Column("Size", lambda d: file_size(d.size), align=RIGHT),
             Column("Stored", lambda d: f"{d.uploaded_at:%Y-%m-%d}", value=lambda d: d.uploaded_at),
-            Column("For", lambda d: self.used_for.get(d.document_id, ""))])
+            Column("For", lambda d: self.used_for.get(d.document_id, ""),
+                   tooltip=lambda d: self.used_for.get(d.document_id) or None)])
         self.used_for: dict[str, str] = {}
         self.documents_view = record_view(self.documents, "fileDocuments", stretch=0)
+        narrow(self.documents_view, {4: 16})
         self.documents_export = TableExport(self.documents_view, "KYC documents", session.runner)
         self.preview = DocumentPreview(session)
 
@@ -160,7 +174,7 @@ class InvestorFilePanel(QWidget):
         documents_split = QSplitter(Qt.Orientation.Horizontal)
         documents_split.addWidget(self._page(None, self.documents_view, self.documents_export))
         documents_split.addWidget(self.preview)
-        documents_split.setSizes([380, 420])
+        documents_split.setSizes([500, 500])  # halves: the file names and the page both readable
         self.tabs.addTab(documents_split, "&Documents")
         risk_page = QWidget()
         risk_layout = QVBoxLayout(risk_page)
@@ -168,7 +182,10 @@ class InvestorFilePanel(QWidget):
         risk_layout.addLayout(self.risk_bar)
         risk_layout.addWidget(self.factors_view, 1)
         self.tabs.addTab(risk_page, "&Risk")
-        self.tabs.addTab(self._page(None, self.alerts_view, self.alerts_export), "Scr&eening")
+        self.alerts_note = QLabel(objectName="fileAlertsNote", wordWrap=True)
+        screening_bar = QHBoxLayout()
+        screening_bar.addWidget(self.alerts_note, 1)
+        self.tabs.addTab(self._page(screening_bar, self.alerts_view, self.alerts_export), "Scr&eening")
         owners_page = QWidget()
         owners_layout = QVBoxLayout(owners_page)
         self.owners_bar.addWidget(self.owners_export.button)
@@ -234,6 +251,10 @@ class InvestorFilePanel(QWidget):
         self.items.set_records(case.items if case else ())
         self.documents.set_records(file.documents if file else ())
         self.alerts.set_records(file.alerts if file else ())
+        self.alerts_note.setText("" if file is None or file.alerts else
+                                 "No screening alert for this investor or its owners: no match at the threshold "
+                                 "against the lists imported (the Screening page shows which; with none imported, "
+                                 "nothing is screened).")
         self.factors.set_records(file.risk_run.factors if file and file.risk_run else ())
         tree = file.ownership if file else None
         self.owners.set_records(tree.owners if tree else ())

@@ -46,16 +46,20 @@ class OpenInvestigationDialog(ServiceFormDialog):
     changes = INVESTIGATION_CHANGES
 
     def __init__(self, session: UiSession, parent: QWidget | None = None, *, investors: str = "",
-                 alert_id: str | None = None) -> None:
+                 transactions: str = "", alert_id: str | None = None) -> None:
         super().__init__(session, "Open an investigation", "&Open", parent)
         self.alert_id = alert_id
         if alert_id:
             self.form.addRow("From alert", QLabel(f"{alert_id} (its investor is linked)", objectName="fromAlert"))
         self.title = self.add_field("title", "Title", QLineEdit())
         self.summary = _text_box(self, "summary", "What prompted it",
-                                 "The facts that raised the suspicion (kept with the case, not in the audit trail)")
+                                 "The facts that raised the suspicion (sealed with the case, not in the audit trail)")
+        self.title.setToolTip("Listed in clear in the case list: keep names out of the title")
         self.investors = _refs_line(self, "investor", "Investors", INVESTORS_HINT, investors)
-        self.transactions = _refs_line(self, "transaction", "Transactions", TRANSACTIONS_HINT)
+        self.transactions = _refs_line(self, "transaction", "Transactions", TRANSACTIONS_HINT, transactions)
+        if transactions:
+            self.transactions.setToolTip("The transactions' investors (both parties of a transfer) are linked too")
+            self.title.setFocus()
 
     def call(self) -> Investigation:
         service, actor = self.session.services.investigations, self.session.actor

@@ -1,20 +1,24 @@
-"""Investigations: the cases (filtered by text and status, exportable) and the selected case beside them with
-its notes, attachments (previewed inside the app), linked investors and transactions and its history; the
-steps (start, propose the outcome, a second officer's confirmation or sending back, reopening) and the
-suspicious-activity report draft saved as PDF or CSV, readable by its owner only.
+"""Investigations: the cases (a lazy table paged through the service, filtered by status, investor and text,
+exportable whole) and the case shown beside them with its notes, attachments (previewed inside the app), linked
+investors and transactions and its history; the steps (start, propose the outcome, a second officer's
+confirmation or sending back, reopening) and the suspicious-activity report draft saved as PDF or CSV, readable
+by its owner only.
 
 Only compliance officers see this page (``investigations.read``: no tipping off). The buttons follow the status
 and four eyes (the officer who proposed the closure is not offered its confirmation); the service checks the
-same again. A case list holds tens to hundreds of cases, so it is read whole and filtered in the view."""
+same again. The case shown is the one last selected or opened (``select``, from a screening alert or a Portfolio
+transaction): it stays on screen when a refreshed list no longer holds it (a case just closed while the list
+shows open ones)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -34,14 +38,19 @@ from PySide6.QtWidgets import (
 from fidus_desktop.domain.compliance.investigations import CHANGEABLE, InvestigationStatus
 from fidus_desktop.reports.sar import sar_csv, sar_pdf
 from fidus_desktop.security.private_files import write_private
-from fidus_desktop.services.compliance.investigations import Investigation, InvestigationPermission, Note
+from fidus_desktop.services.compliance.investigations import (
+    NOT_CLOSED,
+    Investigation,
+    InvestigationPermission,
+    Note,
+)
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.services.portfolio.dealing import TransactionView
 from fidus_desktop.services.portfolio.investors import Investor
-from fidus_desktop.ui.common.keys import find_goes_to, refresh_on_f5
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.labels import WrappingLabel
-from fidus_desktop.ui.common.lazy_table import RIGHT, Column
+from fidus_desktop.ui.common.lazy_table import RIGHT, Column, LazyTableModel, SortSpec
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.compliance.file_panel import words
@@ -53,13 +62,13 @@ from fidus_desktop.ui.compliance.investigation_dialogs import (
     TextDialog,
 )
 from fidus_desktop.ui.compliance.preview import DocumentPreview
-from fidus_desktop.ui.errors import show_error
+from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.portfolio.documents_panel import FILE_FILTER, file_size
 from fidus_desktop.ui.session import UiSession
 
 RELOAD_ON = frozenset({"investigation", "document", "*"})
-NOT_CLOSED = "not closed"
 SAR_FILTERS = "PDF (*.pdf);;CSV (*.csv)"
+PAGE = 100
 
 
 def outcome_text(case: Investigation) -> str:
@@ -71,16 +80,25 @@ def outcome_text(case: Investigation) -> str:
 
 
 COLUMNS: list[Column[Investigation]] = [
-    Column("Ref", lambda c: c.ref),
-    Column("Title", lambda c: c.title, tooltip=lambda c: c.summary),
-    Column("Status", lambda c: words(c.status)),
+    Column("Ref", lambda c: c.ref, sort_key="ref"),
+    Column("Title", lambda c: c.title, sort_key="title", tooltip=lambda c: str(c.summary)),
+    Column("Status", lambda c: words(c.status), sort_key="status"),
     Column("Investors", lambda c: str(len(c.investor_ids)), align=RIGHT, value=lambda c: len(c.investor_ids)),
     Column("Trans.", lambda c: str(len(c.transaction_ids)), align=RIGHT, value=lambda c: len(c.transaction_ids),
            tooltip=lambda c: f"{len(c.transaction_ids)} linked transaction(s)"),
-    Column("Opened", lambda c: f"{c.opened_at:%Y-%m-%d}", value=lambda c: c.opened_at),
-    Column("By", lambda c: c.opened_by),
+    Column("Opened", lambda c: f"{c.opened_at:%Y-%m-%d}", sort_key="opened_at", value=lambda c: c.opened_at),
+    Column("By", lambda c: c.opened_by, sort_key="opened_by"),
     Column("Outcome", outcome_text),
 ]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the list shows: a status (``NOT_CLOSED``, one status, or "" for any), an investor number, a text."""
+
+    status: str = NOT_CLOSED
+    investor_number: str = ""
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,27 +120,30 @@ def load_detail(session: UiSession, ref: str) -> CaseDetail:
     return CaseDetail(case, investors, transactions, tuple(services.investigations.attachments(actor, case)))
 
 
-class CaseListFilter(QSortFilterProxyModel):
-    """Cases whose reference or title hold the typed text and whose status is the chosen one."""
+def cases_model(session: UiSession) -> LazyTableModel[Investigation]:
+    """The case list, a page at a time from ``InvestigationService.count`` / ``page`` (in the worker)."""
+    services, actor = session.services, session.actor
 
-    def __init__(self, model: RecordTableModel[Investigation]) -> None:
-        super().__init__()
-        self.records = model
-        self.setSourceModel(model)
-        self.text, self.status = "", NOT_CLOSED
+    def filters(flt: CaseFilter) -> dict[str, Any] | None:
+        """The service's filters; None when the typed investor number matches nobody (an empty list)."""
+        found: dict[str, Any] = {"status": flt.status or None, "text": flt.text}
+        if flt.investor_number:
+            investor = services.portfolio.investors.by_number(flt.investor_number)
+            if investor is None:
+                return None
+            found["investor_id"] = investor.investor_id
+        return found
 
-    def set_filter(self, text: str, status: str) -> None:
-        self.beginFilterChange()
-        self.text, self.status = text.casefold().strip(), status
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+    def count(flt: CaseFilter) -> int:
+        query = filters(flt)
+        return services.investigations.count(actor, query) if query is not None else 0
 
-    def filterAcceptsRow(self, row: int, parent: object) -> bool:
-        case = self.records.record(row)
-        if self.status == NOT_CLOSED and case.status is InvestigationStatus.CLOSED:
-            return False
-        if self.status not in ("", NOT_CLOSED) and case.status.value != self.status:
-            return False
-        return not self.text or self.text in f"{case.ref} {case.title}".casefold()
+    def fetch(flt: CaseFilter, sort: SortSpec | None, offset: int, limit: int, _after: Any) -> list[Investigation]:
+        query = filters(flt)
+        return services.investigations.page(actor, query, sort, offset, limit) if query is not None else []
+
+    return LazyTableModel(COLUMNS, count=count, fetch=fetch, runner=session.runner, initial_filter=CaseFilter(),
+                          page_size=PAGE)
 
 
 class InvestigationsView(QWidget):
@@ -130,22 +151,28 @@ class InvestigationsView(QWidget):
         super().__init__(parent)
         self.setObjectName("investigations")
         self.session = session
-        self.wanted: str | None = None
-        self.model: RecordTableModel[Investigation] = RecordTableModel(COLUMNS)
-        self.proxy = CaseListFilter(self.model)
-        self.search = QLineEdit(objectName="caseSearch", placeholderText="Find a case (reference or title)")
+        self.wanted: str | None = None  # a case to highlight once the list holds it
+        self.model = cases_model(session)
+        self.search = QLineEdit(objectName="caseSearch", placeholderText="Reference or title")
         self.search.setClearButtonEnabled(True)
+        self.investor = QLineEdit(objectName="caseInvestor", placeholderText="Investor number")
+        self.investor.setClearButtonEnabled(True)
+        self.investor.setToolTip("Only the cases linking this investor, e.g. INV-00017")
         self.status = QComboBox(objectName="caseStatus")
         self.status.addItem("Not closed", NOT_CLOSED)
         self.status.addItem("Any status", "")
         for status in InvestigationStatus:
             self.status.addItem(words(status).capitalize(), status.value)
-        self.view = record_view(self.model, "investigationList", stretch=1)
-        self.view.setModel(self.proxy)
+        self.view = QTableView(objectName="investigationList")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        self.view.setColumnWidth(1, 220)
         self.export = TableExport(self.view, "Investigations", session.runner)
         self.count = QLabel(objectName="caseCount")
         self.new_button = QPushButton("&New investigation…", objectName="investigation_new")
@@ -158,7 +185,8 @@ class InvestigationsView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         filters = QHBoxLayout()
-        filters.addWidget(self.search, 1)
+        filters.addWidget(self.search, 2)
+        filters.addWidget(self.investor, 1)
         filters.addWidget(self.status)
         left_layout.addLayout(filters)
         left_layout.addWidget(self.view, 1)
@@ -175,58 +203,98 @@ class InvestigationsView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
 
-        self.search.textChanged.connect(self._filter)
-        self.status.currentIndexChanged.connect(self._filter)
-        self.view.selectionModel().selectionChanged.connect(lambda *_: self.load_case())
+        self.search.textChanged.connect(self.apply_filters)
+        self.investor.editingFinished.connect(self.apply_filters)
+        self.status.currentIndexChanged.connect(self.apply_filters)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(lambda exc: self.count.setText(f"Could not load: {describe_error(exc)}"))
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._row_chosen())
+        enter_opens(self.view, self.open_row)
         session.signals.data_changed.connect(self._changed)  # type: ignore[attr-defined]
         refresh_on_f5(self, self.reload)
         find_goes_to(self, lambda: self.search)
-        self.reload()
+        self.model.set_filter(self.current_filter())
 
     def _changed(self, name: str) -> None:
         if name in RELOAD_ON:
             self.reload()
 
-    def _filter(self) -> None:
-        self.proxy.set_filter(self.search.text(), self.status.currentData())
-        self.count.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} investigations")
+    def current_filter(self) -> CaseFilter:
+        return CaseFilter(self.status.currentData(), self.investor.text().strip(), self.search.text().strip())
+
+    def apply_filters(self) -> None:
+        if self.current_filter() != self.model.current_filter:
+            self.model.set_filter(self.current_filter())
 
     def reload(self) -> None:
-        service, actor = self.session.services.investigations, self.session.actor
-        self.session.runner.submit(lambda: service.list_cases(actor, open_only=False), owner=self, key="list",
-                                   on_done=self._show, on_error=lambda exc: show_error(exc, self))
+        """The same query again, and the case shown (after a change)."""
+        self.model.refresh()
+        self.load_case()
 
-    def _show(self, cases: list[Investigation]) -> None:
-        chosen = self.wanted or self.selected_ref()
-        self.model.set_records(cases)
-        self._filter()
-        if chosen:
-            self.select(chosen)
+    def _loaded(self, total: int) -> None:
+        self.count.setText(f"{total:,} investigation(s)")
+        self.view.resizeColumnsToContents()  # one page of rows: cheap, and the list fits its half
+        if self.wanted and not self._highlight(self.wanted):
+            self._show_only(self.wanted)  # a list loaded after ``select`` that does not hold the case
 
     def selected_ref(self) -> str | None:
+        """The case shown beside the list."""
+        return self.panel.ref
+
+    def _row_ref(self) -> str | None:
         rows = self.view.selectionModel().selectedRows()
-        return self.model.record(self.proxy.mapToSource(rows[0]).row()).ref if rows else None
+        return self.model.row_at(rows[0].row()).ref if rows else None
+
+    def _row_chosen(self) -> None:
+        ref = self._row_ref()
+        if ref is not None and ref != self.panel.ref:
+            self.panel.ref = ref
+            self.load_case()
+
+    def open_row(self, index: QModelIndex) -> None:
+        """Enter or a double-click: show the row's case and go to its pages (notes first)."""
+        if index.isValid():
+            ref = self.model.row_at(index.row()).ref
+            if ref != self.panel.ref:
+                self.panel.ref = ref
+                self.load_case()
+            self.panel.tabs.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def select(self, ref: str) -> None:
-        """Show case ``ref``, clearing the filters when they hide it; remembered until the list holds it."""
-        refs = [c.ref for c in self.model.records]
-        if ref not in refs:
+        """Show case ``ref`` and highlight its row; filters that hide it are cleared to the reference itself."""
+        self.panel.ref = ref
+        self.load_case()
+        if not self._highlight(ref):
             self.wanted = ref
+            if not self.model.busy:  # else when the list in flight has loaded (``_loaded``)
+                self._show_only(ref)
+
+    def _show_only(self, ref: str) -> None:
+        """Filters that find case ``ref`` (its reference, any status, any investor); once: if even they do not
+        hold it, the case stays shown beside the list without a row."""
+        if self.current_filter() == CaseFilter("", "", ref):
+            self.wanted = None
             return
+        for box in (self.search, self.investor, self.status):
+            box.blockSignals(True)
+        self.search.setText(ref)
+        self.investor.clear()
+        self.status.setCurrentIndex(self.status.findData(""))
+        for box in (self.search, self.investor, self.status):
+            box.blockSignals(False)
+        self.apply_filters()
+
+    def _highlight(self, ref: str) -> bool:
+        refs = [self.model.row_at(row).ref for row in range(self.model.rowCount())]
+        if ref not in refs:
+            return False
         self.wanted = None
-        index = self.proxy.mapFromSource(self.model.index(refs.index(ref), 0))
-        if not index.isValid():
-            self.search.clear()
-            self.status.setCurrentIndex(self.status.findData(""))
-            index = self.proxy.mapFromSource(self.model.index(refs.index(ref), 0))
-        if self.selected_ref() == ref:
-            self.load_case()
-        else:
-            self.view.selectRow(index.row())
-            self.view.scrollTo(index)
+        self.view.selectRow(refs.index(ref))
+        self.view.scrollTo(self.model.index(refs.index(ref), 0))
+        return True
 
     def load_case(self) -> None:
-        ref, session = self.selected_ref(), self.session
+        ref, session = self.panel.ref, self.session
         if ref is None:
             self.panel.show_case(None)
             return
@@ -234,12 +302,13 @@ class InvestigationsView(QWidget):
                               on_error=lambda exc: show_error(exc, self))
 
     def _show_case(self, detail: CaseDetail) -> None:
-        if detail.case.ref == self.selected_ref():
+        if detail.case.ref == self.panel.ref:
             self.panel.show_case(detail)
 
-    def new_case(self, *, investors: str = "", alert_id: str | None = None) -> None:
-        """Open a case (from an alert: its investor is linked by the service)."""
-        self.dialog = OpenInvestigationDialog(self.session, self, investors=investors, alert_id=alert_id)
+    def new_case(self, *, investors: str = "", transactions: str = "", alert_id: str | None = None) -> None:
+        """Open a case (from an alert: its investor is linked by the service; from a transaction: its parties)."""
+        self.dialog = OpenInvestigationDialog(self.session, self, investors=investors, transactions=transactions,
+                                              alert_id=alert_id)
         self.dialog.accepted.connect(lambda: self.select(self.dialog.result_value.ref))
         self.dialog.open()
 
@@ -251,6 +320,7 @@ class CasePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("investigationCase")
         self.session = session
+        self.ref: str | None = None  # the case chosen; ``detail`` is what was last read of it
         self.detail: CaseDetail | None = None
         self.dialog: Any = None
         self.saved: QMessageBox | None = None
@@ -277,7 +347,7 @@ class CasePanel(QWidget):
 
         self.notes: RecordTableModel[Note] = RecordTableModel([
             Column("At", lambda n: f"{n.at.astimezone():%Y-%m-%d %H:%M}", value=lambda n: n.at),
-            Column("By", lambda n: n.by), Column("Note", lambda n: n.text, tooltip=lambda n: n.text)])
+            Column("By", lambda n: n.by), Column("Note", lambda n: str(n.text), tooltip=lambda n: str(n.text))])
         self.notes_view = record_view(self.notes, "caseNotes", stretch=2)
         self.notes_view.setWordWrap(True)  # a note is read whole
         self.attachments: RecordTableModel[StoredDocument] = RecordTableModel([
@@ -352,21 +422,21 @@ class CasePanel(QWidget):
         if not same:
             self.preview.show_document(None)
         self.header.setText(self._header_text(case))
-        self.summary.setText(case.summary if case else "")
+        self.summary.setText(str(case.summary) if case else "")
         self._enable()
 
     @staticmethod
     def _header_text(case: Investigation | None) -> str:
         if case is None:
             return "Select an investigation, or open a new one."
-        lines = [f"<b>{case.ref}</b> · {case.title}",
+        lines = [f"<b>{case.ref}</b> · {escape(case.title)}",
                  f"<b>{words(case.status).capitalize()}</b> · opened {case.opened_at:%Y-%m-%d} by {case.opened_by}"]
         if case.outcome is not None:
             lines.append(f"Outcome <b>{words(case.outcome)}</b> proposed by {case.proposed_by}, confirmed by "
-                         f"{case.closed_by}: {case.outcome_reason or ''}")
+                         f"{case.closed_by}: {escape(str(case.outcome_reason or ''))}")
         elif case.proposed_outcome is not None:
             lines.append(f"Closure proposed by {case.proposed_by} as <b>{words(case.proposed_outcome)}</b> — "
-                         f"awaits a second officer: {case.outcome_reason or ''}")
+                         f"awaits a second officer: {escape(str(case.outcome_reason or ''))}")
         return "<br>".join(lines)
 
     def _enable(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
@@ -114,10 +114,21 @@ class DocumentPreview(QWidget):
             self.image.setText(f"🔒 {result.reason} Enrol this workstation (Admin → Keys) to see documents.")
         else:
             self.shown = result
-            width = max(200, self.scroll_area.viewport().width() - 24)  # no horizontal scroll bar
-            self.image.setPixmap(QPixmap.fromImage(result.image).scaledToWidth(
-                width, Qt.TransformationMode.SmoothTransformation))
+            self._fit()
         self._buttons()
+
+    def _fit(self) -> None:
+        """The page scaled to the pane's width (no horizontal scroll bar), again whenever the pane is resized."""
+        if self.shown is None:
+            return
+        width = max(200, self.scroll_area.viewport().width() - 24)
+        self.image.setPixmap(QPixmap.fromImage(self.shown.image).scaledToWidth(
+            width, Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.shown is not None and event.size().width() != event.oldSize().width():
+            self._fit()
 
     def _failed(self, exc: BaseException) -> None:
         self.shown = None

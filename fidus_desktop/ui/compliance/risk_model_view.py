@@ -1,8 +1,9 @@
 """The AML risk model: every version (the one in use first, the shipped one last) and the chosen version's
-bands, points and dated country lists, read-only. Officers holding ``kyc.model`` import a new version from
-JSON (``RiskModelService.save``: checked whole, nothing written when invalid or unchanged; every scored
-investor is re-scored with it and the page says what changed); anyone who reads it exports a version as JSON
-to edit (owner-only file), the same format as ``fidus kyc model export``/``import``."""
+bands, points and dated country lists with their source, read-only. Officers holding ``kyc.model`` update one
+country list in a form (``country_list_dialog``) or import a new version from JSON (``RiskModelService.save``:
+checked whole, nothing written when invalid or unchanged); either way every scored investor is re-scored with it
+and the page says what changed. Anyone who reads it exports a version as JSON to edit (owner-only file), the
+same format as ``fidus kyc model export``/``import``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -36,10 +38,11 @@ from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.compliance.country_list_dialog import CountryListDialog
+from fidus_desktop.ui.compliance.model_changes import MODEL_CHANGES
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 
-MODEL_CHANGES = frozenset({"kyc_risk_model", "kyc_case"})  # saving re-scores the investors
 RELOAD_ON = frozenset({"kyc_risk_model", "*"})
 JSON_FILTER = "Risk model (*.json)"
 
@@ -52,9 +55,10 @@ VERSION_COLUMNS: list[Column[ModelVersion]] = [
 ]
 COUNTRY_COLUMNS: list[Column[CountryList]] = [
     Column("Country list", lambda c: c.name),
-    Column("As of", lambda c: c.as_of.isoformat(), value=lambda c: c.as_of),
+    Column("As of", lambda c: c.as_of.isoformat(), value=lambda c: c.as_of, tooltip=lambda c: c.source or None),
     Column("Points", lambda c: str(c.points), align=RIGHT, value=lambda c: c.points),
     Column("Countries", lambda c: ", ".join(sorted(c.codes)), tooltip=lambda c: f"{len(c.codes)} jurisdiction(s)"),
+    Column("Source", lambda c: c.source),
 ]
 
 
@@ -133,7 +137,11 @@ class RiskModelView(RefreshingPanel):
         self.versions_export = TableExport(self.versions_view, "Risk model versions", session.runner)
         self.countries: RecordTableModel[CountryList] = RecordTableModel(COUNTRY_COLUMNS)
         self.countries_view = record_view(self.countries, "countryLists", stretch=3)
+        self.countries_view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)  # source
         self.countries_view.setWordWrap(True)
+        # wrapped rows grow again whenever the table's width changes (the window resized), so nothing is cut off
+        self.countries_viewport = self.countries_view.viewport()
+        self.countries_viewport.installEventFilter(self)
         self.countries_export = TableExport(self.countries_view, "Country lists", session.runner)
         self.summary = QLabel(objectName="modelSummary", wordWrap=True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -143,6 +151,14 @@ class RiskModelView(RefreshingPanel):
         self.import_button.setToolTip("Save an edited model (JSON) as the next version; every scored investor is "
                                       "re-scored with it." if self.import_button.isEnabled() else
                                       "Changing the risk model needs the kyc.model permission.")
+        self.countries_button = QPushButton("Edit &country list…", objectName="model_countries")
+        self.countries_button.setEnabled(self.import_button.isEnabled())
+        self.countries_button.setToolTip("Update one dated country list (e.g. after a FATF plenary) of the model in "
+                                         "use; saved as the next version and every scored investor re-scored."
+                                         if self.import_button.isEnabled() else
+                                         "Changing the risk model needs the kyc.model permission.")
+        self.countries_button.clicked.connect(self.edit_countries)
+        self.country_dialog: CountryListDialog | None = None
         self.export_button = QPushButton("Export v&ersion…", objectName="model_export")
         self.import_button.clicked.connect(self.import_version)
         self.export_button.clicked.connect(self.export_version)
@@ -162,6 +178,7 @@ class RiskModelView(RefreshingPanel):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.summary)
         top = QHBoxLayout()
+        top.addWidget(self.countries_button)
         top.addStretch()
         top.addWidget(self.countries_export.button)
         right_layout.addLayout(top)
@@ -177,6 +194,12 @@ class RiskModelView(RefreshingPanel):
         refresh_on_f5(self, self.refresh)
         self._stale = True  # read when first shown
         self._show_version()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.countries_viewport and event.type() == QEvent.Type.Resize:
+            view = self.countries_view  # once the columns have their width; not after the view is gone
+            QTimer.singleShot(0, view, view.resizeRowsToContents)
+        return super().eventFilter(watched, event)
 
     def _changed(self, name: str) -> None:
         if name in RELOAD_ON:
@@ -214,6 +237,18 @@ class RiskModelView(RefreshingPanel):
         self.dialog = ImportModelDialog(self.session, self)
         self.dialog.accepted.connect(lambda: self._imported(self.dialog.result_value if self.dialog else None))
         self.dialog.open()
+
+    def edit_countries(self) -> None:
+        """The country list selected (else the first) of the model in use, in a form."""
+        in_use = self.versions.records[0] if self.versions.records else None
+        if in_use is None:
+            return
+        rows = self.countries_view.selectionModel().selectedRows()
+        chosen = self.countries.record(rows[0].row()).name if rows else None
+        self.country_dialog = CountryListDialog(self.session, in_use, chosen, self)
+        self.country_dialog.accepted.connect(
+            lambda: self._imported(self.country_dialog.result_value if self.country_dialog else None))
+        self.country_dialog.open()
 
     def _imported(self, result: SavedModel | None) -> None:
         if result is None:

@@ -88,6 +88,8 @@ class ScreeningTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
         self.detail = QPlainTextEdit(objectName="screeningDetail", readOnly=True)
         self.reason = QLineEdit(objectName="screeningReason", placeholderText="Reason for the decision (required)")
         self.buttons = {name: QPushButton(label, objectName=f"screening_{name}") for name, label in (
@@ -127,7 +129,7 @@ class ScreeningTab(QWidget):
         split.setOrientation(split.orientation().Vertical)
         split.addWidget(self.table)
         split.addWidget(lower)
-        split.setSizes([220, 480])  # the alert view needs the room more than the list
+        split.setSizes([280, 440])  # the alert view needs the room more than the list
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(running)
@@ -173,10 +175,13 @@ class ScreeningTab(QWidget):
             cells = (alert.subject, alert.list_name, alert.entry_id, alert.matched_name, f"{alert.score:.2f}",
                      alert.status.value.replace("_", " "), _when(alert))
             for column, text in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(text))
+                cell = QTableWidgetItem(text)
+                cell.setToolTip(text)
+                self.table.setItem(row, column, cell)
             if alert.alert_id == selected_id:
                 self.table.selectRow(row)
                 self.wanted = None
+        self.table.resizeColumnsToContents()  # one line a row, every column readable; the name takes the rest
         self._selected()
 
     def _alert(self) -> Alert | None:

@@ -1,7 +1,8 @@
 """The Compliance tab: My queue (with the count of what awaits the officer), the investors' KYC files with their
 readiness, screening (lists, alerts side by side with the list entry, full re-screen), investigations (for
-compliance officers only), the KYC report shown and saved, and the AML risk model's versions. A row opened in
-the queue shows the investor's file or the alert."""
+compliance officers only), the KYC report shown and saved, the AML risk model's versions with its country-list
+form, and the KYC checklists with their editor. A row opened in the queue shows the investor's file or the
+alert."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from fidus_desktop.services.compliance.investigations import InvestigationPermission
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.compliance.checklists_view import ChecklistsView
 from fidus_desktop.ui.compliance.investigations_view import InvestigationsView
 from fidus_desktop.ui.compliance.kyc_files import KycFilesView
 from fidus_desktop.ui.compliance.queue_view import QueueView
@@ -53,6 +55,10 @@ class ComplianceTab(QWidget):
         if allowed(session.actor.role, KycPermission.READ):
             self.risk_model = RiskModelView(session)
             self.pages.addTab(self.risk_model, "Risk &model")
+        self.checklists: ChecklistsView | None = None
+        if allowed(session.actor.role, KycPermission.READ):
+            self.checklists = ChecklistsView(session)
+            self.pages.addTab(self.checklists, "&Checklists")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
@@ -71,6 +77,12 @@ class ComplianceTab(QWidget):
         if self.investigations is not None:
             self.pages.setCurrentWidget(self.investigations)
             self.investigations.new_case(alert_id=alert_id)
+
+    def open_record(self, kind: str, key: str) -> None:
+        """Show a record another tab asked for (``SessionSignals.open_record``): an investigation by reference."""
+        if kind == "investigation" and self.investigations is not None:
+            self.pages.setCurrentWidget(self.investigations)
+            self.investigations.select(key)
 
     def show_alert(self, alert_id: str) -> None:
         self.pages.setCurrentWidget(self.screening)

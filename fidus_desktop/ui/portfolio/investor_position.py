@@ -18,6 +18,7 @@ from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.compliance.investigate_action import add_open_investigation
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -85,8 +86,14 @@ class InvestorPositionPages:
         runner = session.runner
         self.exports = {"holdings": TableExport(self.holdings_view, "Holdings", runner),
                         "transactions": TableExport(self.transactions_view, "Investor transactions", runner)}
+        self.investigate = add_open_investigation(session, self.transactions_view, self.selected_transaction_ref,
+                                                  owner)
         self.holdings_page = self._page(self.summary, self.holdings_view, self.exports["holdings"])
         self.transactions_page = self._page(None, self.transactions_view, self.exports["transactions"])
+
+    def selected_transaction_ref(self) -> str | None:
+        rows = self.transactions_view.selectionModel().selectedRows()
+        return self.transactions.record(rows[0].row()).ref if rows else None
 
     @staticmethod
     def _page(top: QWidget | None, view: QTableView, export: TableExport) -> QWidget:

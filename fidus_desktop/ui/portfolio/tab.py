@@ -50,6 +50,7 @@ from fidus_desktop.ui.common.labels import ElidedLabel, WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
 from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.compliance.investigate_action import add_open_investigation
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
@@ -383,6 +384,8 @@ class PortfolioTab(QWidget):
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
         enter_opens(self.investors_view, self.open_investor)
         enter_opens(self.transactions_view, self.open_transaction_investor)
+        self.investigate = add_open_investigation(self.session, self.transactions_view,
+                                                  self.selected_transaction_ref, self)
         self.table_tabs = tabs
         filters = {0: self.investor_filter, 1: self.transaction_filter}  # the holdings and open deals have none
         find_goes_to(self, lambda: filters.get(self.table_tabs.currentIndex()))
@@ -615,6 +618,10 @@ class PortfolioTab(QWidget):
         """A dialog whose service call announces what it changed; this tab reloads on that."""
         self.dialog = dialog
         dialog.open()
+
+    def selected_transaction_ref(self) -> str | None:
+        rows = self.transactions_view.selectionModel().selectedRows()
+        return self.transactions.row_at(rows[0].row()).ref if rows else None
 
     def open_investor(self, index: QModelIndex) -> None:
         """The double-clicked investor's details (sealed fields revealed one by one, audited)."""
