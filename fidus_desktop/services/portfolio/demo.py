@@ -139,6 +139,7 @@ class DemoPortfolio:
             classes.append((self.add("share_classes", doc), drift, vol))
         p.funds.classes.insert_many(self.docs["share_classes"])
         navs = {c["_id"]: self.nav_walk(c, drift, vol) for c, drift, vol in classes}
+        self.corrected_nav(classes[0][0])
         for index in indices.values():
             self.index_walk(index, [navs[c["_id"]] for c, _, _ in classes if c["benchmark_id"] == index["_id"]])
         investors = [self.add("investors", self.investor(i)) for i in range(1, INVESTORS + 1)]
@@ -169,6 +170,14 @@ class DemoPortfolio:
                              "updated_at": self.now})
             level *= math.exp(self.rng.gauss(drift / 252 - vol * vol / 504, vol / math.sqrt(252)))
         return series
+
+    def corrected_nav(self, share_class: Document) -> None:
+        """One NAV a week before the end was struck too high and corrected, so the NAV history shows a correction
+        (the value stays the walk's: the figures are unchanged)."""
+        day = self.days[-6]
+        doc = next(d for d in self.docs["nav"] if d["class_id"] == share_class["_id"] and d["nav_date"] == day)
+        doc["corrections"] = [{"old": doc["nav_per_unit"] + Decimal("0.0450"), "new": doc["nav_per_unit"],
+                               "by": "demo", "at": self.now, "reason": "late bond price from the custodian"}]
 
     def index_walk(self, index: Document, navs: list[dict[date, Decimal]]) -> None:
         """Demo index levels from 1000: 80 % of the linked classes' average daily return plus noise, so the
