@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fidus_desktop import features as catalog
+from fidus_desktop.clock import Clock
 from fidus_desktop.config.logging_setup import configure_logging
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
@@ -22,7 +23,7 @@ from fidus_desktop.features.registry import demo_builders, document_owners, migr
 from fidus_desktop.features.spec import Feature
 from fidus_desktop.integrations.mt5 import RealTerminal, SimulatedTerminal
 from fidus_desktop.integrations.mt5 import real as real_mt5
-from fidus_desktop.services.base import ServiceContext, utc_now
+from fidus_desktop.services.base import ServiceContext
 from fidus_desktop.services.trading.demo import demo_terminal
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.store.port import Store
@@ -190,12 +191,17 @@ class AppContext:
     def terminal_link(self, simulated_seed: int | None = None) -> TerminalLink:
         """The MT5 terminal to follow: the simulator for the demo database (or ``simulated_seed``), else the real one.
 
-        The demo's simulator gets its clock moved in real time (``advance``); an account with its own
-        ``terminal_path`` gets another installation of the simulated market (``for_path``).
+        The demo's simulator starts at the office clock's *now* (the demo's timeline) and is moved in real time
+        (``advance``); an account with its own ``terminal_path`` gets another installation of the simulated
+        market (``for_path``).
         """
         if simulated_seed is None and not self.is_demo():
             return TerminalLink(RealTerminal())
-        terminal = demo_terminal() if simulated_seed is None else SimulatedTerminal(seed=simulated_seed)
+        if simulated_seed is None:
+            terminal = demo_terminal()
+            terminal.set_now(max(terminal.now, self.services.ctx.clock()))
+        else:
+            terminal = SimulatedTerminal(seed=simulated_seed)
         passwords = {login: sim.password for login, sim in terminal.accounts.items()}
         return TerminalLink(terminal, passwords.get, lambda: terminal.now, terminal.advance, terminal.installation)
 
@@ -229,12 +235,13 @@ def open_context(
     *,
     paths: AppPaths | None = None,
     secrets: SecretStore | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Callable[[], datetime] | None = None,
     log_to_file: bool = True,
     create: bool = True,
 ) -> AppContext:
     """Read and check settings, open and migrate the database, build every feature's services (``create=False``:
-    the CLI, where only ``fidus init`` may create a SQLite database)."""
+    the CLI, where only ``fidus init`` may create a SQLite database). ``clock``: the office's, default the PC's
+    (``--demo`` passes the demo's, ``services.demo.demo_clock``)."""
     paths = paths or AppPaths.for_user()
     if log_to_file:
         configure_logging(paths.log_file)
@@ -245,7 +252,7 @@ def open_context(
                        create=create)
     try:
         migrate(store, migrations())
-        services = Services(ServiceContext(store, clock), settings, secrets)
+        services = Services(ServiceContext(store, clock or Clock()), settings, secrets)
         services.ensure_indexes()
     except BaseException:
         store.close()

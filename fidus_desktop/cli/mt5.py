@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -195,9 +195,9 @@ RECONCILE_DAYS = 30  # the default period: the last 30 days up to today (UTC)
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
     """Exit 1 while a balance deal or recorded flow does not match and is not explained (like ``audit verify``)."""
-    last = args.to or datetime.now(UTC).date()
-    first = args.from_ or last - timedelta(days=RECONCILE_DAYS - 1)
     with acting(args) as (ctx, actor):
+        last = args.to or ctx.services.ctx.clock().date()
+        first = args.from_ or last - timedelta(days=RECONCILE_DAYS - 1)
         results = ctx.services.trading.reconciliation.reconcile_all(actor, first, last, login=args.login)
         funds = ctx.services.portfolio.funds
         labelled = [(funds.get_fund(r.fund_id).code if r.fund_id else f"MT5 {r.logins[0]}", r) for r in results]

@@ -22,6 +22,7 @@ from fidus_desktop.cli.common import (
     print_table,
     read_bytes,
 )
+from fidus_desktop.clock import local_today
 
 if TYPE_CHECKING:
     from fidus_desktop.domain.fees import FeesOwed
@@ -138,7 +139,7 @@ def cmd_fees_owed(args: argparse.Namespace) -> int:
             classes = [portfolio.funds.get_class(_class_id(portfolio, args.class_ref))]
         else:
             classes = portfolio.funds.list_classes(actor, fund_id_of(portfolio, args.fund))
-        on = args.date or date.today()
+        on = args.date or local_today(ctx.services.ctx.clock)
         rows = [_owed_row(c.code, portfolio.fees.owed(actor, c.class_id, on)) for c in classes]
         if args.json:
             emit_json(rows)

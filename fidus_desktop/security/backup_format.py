@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.errors import UserError
 from fidus_desktop.security.crypto import KEY_BYTES, NONCE_BYTES, SALT_BYTES, ScryptParams, WrongPassphrase
 from fidus_desktop.security.private_files import create_private
@@ -235,7 +236,7 @@ def write_backup(
     params = kdf or ScryptParams()
     salt = os.urandom(SALT_BYTES)
     master = params.derive(passphrase, salt)
-    created = (created_at or datetime.now(UTC)).astimezone(UTC)
+    created = (created_at or wall_now()).astimezone(UTC)
     header = json.dumps(
         {
             "format": FORMAT_VERSION,

@@ -32,6 +32,7 @@ from argon2 import PasswordHasher
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.security.crypto import NONCE_BYTES, SALT_BYTES, CryptoError, DecryptionError, ScryptParams
 from fidus_desktop.security.passwords import DEFAULT_HASHER, verify
 
@@ -92,7 +93,7 @@ def verify_totp(
     if len(digits) != DIGITS or not digits.isdigit():
         return None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
-    now = at or datetime.now().astimezone()
+    now = at or wall_now()  # the authenticator app's clock is the real one
     current = totp.timecode(now)
     for step in range(current - VALID_WINDOW_STEPS, current + VALID_WINDOW_STEPS + 1):
         if last_timestep is not None and step <= last_timestep:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from fidus_desktop.clock import Clock, wall_time
 from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
@@ -29,16 +30,13 @@ class ValidationError(UserError, ValueError):
         super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.problems.items()))
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class ServiceContext:
-    """Wiring shared by all services (built once by ``bootstrap``)."""
+    """Wiring shared by all services (built once by ``bootstrap``); ``clock`` is the office's (``fidus_desktop.clock``:
+    the PC's, or the demo's timeline)."""
 
     store: Store
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime] = field(default_factory=Clock)
 
     def __post_init__(self) -> None:
         self.audit = AuditLog(self.store, self.clock)
@@ -66,6 +64,11 @@ class Service:
 
     def now(self) -> datetime:
         return self.ctx.clock()
+
+    def wall_now(self) -> datetime:
+        """The PC's time even on the demo's timeline: for what is checked against a clock outside the office
+        (an authenticator app's codes)."""
+        return wall_time(self.ctx.clock)
 
     def change(self, actor: Actor, permission: StrEnum, body: Callable[[ChangeRecorder], T]) -> T:
         """Check ``permission``, then run ``body(recorder)`` in one transaction together with its audit entries.

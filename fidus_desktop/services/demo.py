@@ -4,6 +4,12 @@ Each feature declares its builders (``Feature.demo``: an order and a ``"module:f
 runs every builder of the wired features in order with one seeded ``random.Random``, so the same seed always
 gives the same office. Builders are imported only when a demo is loaded. Demo users get random
 passwords that are never shown or stored in clear: a demo database is entered with ``--demo`` only.
+
+One demo timeline: the portfolio's data ends on Friday 2026-04-10 (its last NAV; the shipped ECB rates run to
+Monday the 13th), so the demo office runs on a clock that starts on the Monday morning after it (``DEMO_NOW``),
+when Friday's NAV is the latest, and runs on in real time (``demo_clock``). Builders date what they make from the
+services' clock (CRM follow-ups, KYC reviews and expiries, envelope expiries, MT5 history), so "today",
+"overdue" and "this week" are the demo's, and its audit entries are in April 2026 too.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fidus_desktop.clock import Clock
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ValidationError
 
@@ -22,6 +30,14 @@ if TYPE_CHECKING:
 
 DEMO_SEED = 20261128
 DemoBuilder = Callable[["DemoRun"], None]
+# The demo's "now" when it opens: the next business morning after its last NAV date (services.portfolio.demo.END,
+# Friday 2026-04-10), 10:00 in Frankfurt, 09:00 in London: a day of follow-ups ahead, Friday's NAV the latest.
+DEMO_NOW = datetime(2026, 4, 13, 8, tzinfo=UTC)
+
+
+def demo_clock() -> Clock:
+    """The demo office's clock: ``DEMO_NOW`` at the moment it is made, then real time."""
+    return Clock.starting_at(DEMO_NOW)
 
 
 @dataclass

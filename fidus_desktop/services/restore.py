@@ -31,13 +31,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.backup_format import BackupCorrupt, BackupReport, verify_backup
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.backup import RestoreReport, TargetNotEmpty, restore_backup
-from fidus_desktop.services.base import ServiceContext, ValidationError, utc_now
+from fidus_desktop.services.base import ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed
 from fidus_desktop.services.restore_approval import Approval, RestoreApprovals, RestoreNeedsApproval, backup_fingerprint
 from fidus_desktop.store import restore_marker
@@ -104,7 +105,7 @@ def inspect_target(uri: str, opener: Opener = open_store) -> TargetState:
 
 
 def record_refusal(uri: str, actor: Actor, backup_name: str, why: str, opener: Opener = open_store,
-                   clock: Callable[[], datetime] = utc_now) -> None:
+                   clock: Callable[[], datetime] = wall_now) -> None:
     """Audit a refused restore in the database it would have replaced."""
     store = opener(uri)
     try:
@@ -114,7 +115,7 @@ def record_refusal(uri: str, actor: Actor, backup_name: str, why: str, opener: O
 
 
 def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, force: bool,
-              opener: Opener = open_store, clock: Callable[[], datetime] = utc_now) -> Actor:
+              opener: Opener = open_store, clock: Callable[[], datetime] = wall_now) -> Actor:
     """The actor the restore is recorded under, or an exception (audited in the target when it holds data)."""
     if state.unfinished is not None:
         if not force:
@@ -147,7 +148,7 @@ def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, forc
 
 
 def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, force: bool = False,
-                 opener: Opener = open_store, clock: Callable[[], datetime] = utc_now,
+                 opener: Opener = open_store, clock: Callable[[], datetime] = wall_now,
                  secrets: SecretStore | None = None, progress: Callable[[str], None] | None = None) -> RestoreOutcome:
     """Check the archive, authorise against the target, then restore atomically (see the module docstring).
 

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -109,7 +109,7 @@ def _office(store: Store) -> ServiceContext:
 
 
 def _poll(ctx: ServiceContext, wanted: int) -> str:
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = ctx.clock().replace(microsecond=0)
     busy = replace(DEFAULT_ACCOUNTS[0], trades_per_day=2000, balance_ops_per_day=2,
                    opened=now - timedelta(days=max(1, wanted // 3500 + 1)))
     terminal = SimulatedTerminal(seed=7, accounts=[busy], now=now)

@@ -431,7 +431,7 @@ class UserService(Service):
         doc = self._own(actor)
         if not mfa.is_totp_secret(secret):
             raise ValidationError("The enrolment is not valid; start the set-up again.")
-        step = totp.verify_totp(secret, code, last_timestep=None, at=self.now()) if isinstance(code, str) else None
+        step = totp.verify_totp(secret, code, last_timestep=None, at=self.wall_now()) if isinstance(code, str) else None
         if step is None:
             raise ValidationError({"code": "That code is not right; enter the 6 digits your app shows now."})
         if not isinstance(password, str) or not passwords.verify(doc["password_hash"], password, hasher=self.hasher):
@@ -511,7 +511,7 @@ class UserService(Service):
             if not mfa.still_enrolled(current, pending.opened):
                 self._challenges.close(pending.challenge)
                 raise SignInExpired("Two-step sign-in was reset or set up again meanwhile; enter your password again.")
-            used = mfa.check_code(current, pending.opened, code, at=self.now(), hasher=self.hasher)
+            used = mfa.check_code(current, pending.opened, code, at=self.wall_now(), hasher=self.hasher)
             if used is None:
                 return lambda fresh: self._decide(fresh, False, _Attempt(), _WRONG_CODE)
             return lambda fresh: self._decide(

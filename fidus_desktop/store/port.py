@@ -20,11 +20,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 from typing import Any, TypeVar
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.store.errors import ConcurrencyError, InvalidDocument, InvalidFilter, NotFound
 from fidus_desktop.store.filters import parse_sort
 from fidus_desktop.store.values import check_key
@@ -315,7 +316,7 @@ class Store(ABC):
 @contextmanager
 def _transaction_snapshot(store: Store) -> Iterator[datetime | None]:
     with store.transaction():
-        yield datetime.now(UTC)
+        yield wall_now()
 
 
 def check_collection_name(name: str) -> str:

@@ -11,8 +11,8 @@ marker has its own collection, which restores never drop and backups never archi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.store.errors import RestoreUnfinished
 from fidus_desktop.store.port import Document, Store
 
@@ -30,7 +30,7 @@ def unfinished(store: Store) -> Document | None:
 def mark(store: Store, backup_name: str, by: str, *, replaced: Sequence[str]) -> None:
     """Record that a restore of ``backup_name`` starts replacing the collections ``replaced`` now."""
     markers = store.collection(COLLECTION)
-    fields = {"backup": backup_name, "by": by, "started_at": datetime.now(UTC), "replaced": list(replaced)}
+    fields = {"backup": backup_name, "by": by, "started_at": wall_now(), "replaced": list(replaced)}
     found = markers.get(MARKER_ID)
     if found is None:
         markers.insert({"_id": MARKER_ID, **fields})

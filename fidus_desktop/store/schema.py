@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.store.errors import ReadOnlyDatabase, SchemaTooNew
 from fidus_desktop.store.port import Store
 from fidus_desktop.store.restore_marker import refuse_unfinished
@@ -99,13 +99,13 @@ def migrate(store: Store, migrations: Sequence[Migration] | None = None) -> list
 def _set_version(store: Store, version: int) -> None:
     meta = store.collection(META)
     doc = meta.require(SCHEMA_ID)
-    changes = {"schema_version": version, "migrated_at": datetime.now(UTC)}
+    changes = {"schema_version": version, "migrated_at": wall_now()}
     meta.update(SCHEMA_ID, changes, expected_version=doc["version"])
 
 
 @register(1, "create the schema version document")
 def _create_meta(store: Store) -> None:
-    store.collection(META).insert({"_id": SCHEMA_ID, "schema_version": 0, "created_at": datetime.now(UTC)})
+    store.collection(META).insert({"_id": SCHEMA_ID, "schema_version": 0, "created_at": wall_now()})
 
 
 @register(2, "mark clear TOTP secrets as legacy until they are wrapped under the user's password")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from fidus_desktop.bootstrap import AppContext, Services
+from fidus_desktop.clock import Clock, local_today
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.ui.background import Runner, runner
 from fidus_desktop.ui.change_watcher import ChangeWatcher
@@ -44,3 +46,16 @@ class UiSession:
     @property
     def services(self) -> Services:
         return self.context.services
+
+    def now(self) -> datetime:
+        """The office's time, as the services see it (on ``--demo``, the demo's timeline)."""
+        return self.services.ctx.clock()
+
+    def on_demo_timeline(self) -> bool:
+        """True when the office's clock is not the PC's (``--demo``): the status bar says so."""
+        clock = self.services.ctx.clock
+        return isinstance(clock, Clock) and clock.shifted
+
+    def today(self) -> date:
+        """The office's day in this workstation's time zone: every screen's "today" (editors, presets, My day)."""
+        return local_today(self.services.ctx.clock)

@@ -3,7 +3,8 @@
 Empty or missing database → first-run wizard (a missing file is created only when the wizard finishes, so a
 mistyped ``--db`` or a cancelled first start leaves nothing behind); otherwise → sign-in, then a forced password
 change or MFA enrolment when the account owes one. ``--demo`` builds a fresh demo database and signs in as the
-demo administrator (no password, no MFA enrolment: the data is fictitious and replaced on every demo start).
+demo administrator (no password, no MFA enrolment: the data is fictitious and replaced on every demo start), on
+the demo's own clock (its "today" is the day its data ends).
 Start-up errors (bad URI, unreachable or corrupt database, settings file, keyring) end in a dialog naming the
 problem and the fix, and exit code 2; nothing is overwritten. An unexpected error is logged with its trace and
 a reference the dialog quotes, and exits 1.
@@ -37,7 +38,7 @@ from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.errors import is_expected, report
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
-from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.demo import demo_clock, load_demo
 from fidus_desktop.services.restore import RestoreOutcome, restore_into
 from fidus_desktop.services.users import User
 from fidus_desktop.store.errors import DatabaseMissing, StorageError
@@ -121,8 +122,9 @@ class Startup(QObject):
                     return None, None, False
                 return ctx, None, ctx.services.users.count() > 0
             # The demo keeps its secrets (its data key above all) in memory: it is rebuilt on every start, and
-            # leaves nothing in the workstation's keyring.
-            ctx = open_context(fresh_demo_uri(AppPaths.for_user()), secrets=SecretStore(InMemoryKeyring()))
+            # leaves nothing in the workstation's keyring. It runs on its own timeline (services.demo.demo_clock).
+            ctx = open_context(fresh_demo_uri(AppPaths.for_user()), secrets=SecretStore(InMemoryKeyring()),
+                               clock=demo_clock())
             return ctx, load_demo(ctx.services).made["admin"], True
 
         label = "Building the demo office…" if opts.demo else "Opening the database…"

@@ -13,6 +13,7 @@ from fidus_desktop.features.registry import status_items
 from fidus_desktop.features.spec import resolve
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.labels import ElidedLabel
+from fidus_desktop.ui.common.locale_text import format_long_day
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -20,6 +21,7 @@ PING_INTERVAL_MS = 30_000
 SHORT_SLOT_CHARS = 36  # a short slot keeps its whole text up to this length
 SLOT_STYLE = "padding: 1px 8px; border-left: 1px solid palette(mid)"
 DOWN_STYLE = "padding: 1px 8px; color: white; background: #b00020; font-weight: bold"
+DEMO_STYLE = "padding: 1px 8px; color: black; background: #ffd54f; font-weight: bold"
 
 
 class StatusPanel(QStatusBar):
@@ -43,6 +45,11 @@ class StatusPanel(QStatusBar):
         self.messageChanged.connect(self._message_changed)
         if session.backups is not None:
             session.backups.status.connect(self.show_backup)
+        self.demo_day: QLabel | None = None
+        if session.on_demo_timeline():  # never mistaken for the real date
+            self.demo_day = self._slot("statusDemoDay", "", DEMO_STYLE)
+            self.addPermanentWidget(self.demo_day)
+            self.show_demo_day()
         self.items: dict[str, QWidget] = {}
         for item in status_items():
             widget = resolve(item.factory)(session, self)
@@ -54,6 +61,7 @@ class StatusPanel(QStatusBar):
         self.addPermanentWidget(self.user)
         self.timer = QTimer(self, interval=PING_INTERVAL_MS)
         self.timer.timeout.connect(self.check_connection)
+        self.timer.timeout.connect(self.show_demo_day)
         self.timer.start()
         self.check_connection()
 
@@ -82,6 +90,17 @@ class StatusPanel(QStatusBar):
 
     def show_backup(self, text: str, ok: bool) -> None:
         self._show(self.backup, text, SLOT_STYLE if ok else DOWN_STYLE)
+
+    def show_demo_day(self) -> None:
+        """The demo's date (its clock runs on from the day its data ends), and why, in the tooltip."""
+        if self.demo_day is None:
+            return
+        self.demo_day.setText(f"Demo — date {format_long_day(self.session.today())}")
+        fit_short_slot(self.demo_day)
+        self.demo_day.setToolTip(
+            "The demo office runs on its own clock: it started on the day the demo's data ends and runs on in "
+            "real time. Everything dated in the demo (follow-ups, reviews, expiries, audit entries) is on this "
+            "timeline; a real database always runs on this computer's clock.")
 
     def check_connection(self) -> None:
         """Ping the database in the worker; never freezes the window, never stacks pings while one is slow."""

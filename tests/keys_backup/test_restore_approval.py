@@ -16,8 +16,8 @@ import pytest
 
 from fidus_desktop.bootstrap import open_context
 from fidus_desktop.cli import main
+from fidus_desktop.clock import wall_now
 from fidus_desktop.services import restore as restore_module
-from fidus_desktop.services.base import utc_now
 from fidus_desktop.services.restore import restore_into
 from fidus_desktop.services.restore_approval import VALID_FOR, RestoreNeedsApproval
 from tests.support.cli_policy import no_mfa_required
@@ -177,7 +177,7 @@ def test_an_approval_expires_and_is_released_when_the_restore_fails(
     ctx = open_context(office["live"], log_to_file=False)
     alice = Actor(ctx.store.collection("users").find_one({"username": "alice"})["_id"], "alice", Role.ADMIN)
     ctx.close()
-    later = utc_now() + VALID_FOR + timedelta(minutes=1)
+    later = wall_now() + VALID_FOR + timedelta(minutes=1)
     with pytest.raises(RestoreNeedsApproval):
         restore_into(Path(office["archive"]), PASSPHRASE, office["live"], actor=alice, force=True,
                      clock=lambda: later)

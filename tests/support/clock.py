@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 
 class FakeClock:
-    """Callable like ``utc_now``; starts at a fixed Monday morning and moves only when told."""
+    """Callable like ``fidus_desktop.clock.wall_now``; starts at a fixed Monday morning and moves only when told."""
 
     def __init__(self, now: datetime = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)) -> None:
         self.now = now

@@ -1,8 +1,10 @@
-"""The demo office (``load_demo``: 200 investors, three funds, MT5 history) built once per test session.
+"""The demo office (``load_demo``: 200 investors, three funds, MT5 history) built once per test session, on the
+demo's own timeline (``services.demo.demo_clock``) as ``--demo`` builds and runs it.
 
 Building it takes seconds, so the ``demo_database`` session fixture (tests/conftest.py) builds it once per
 pytest process (each xdist worker has its own) and ``demo_db`` hands every test its own copy of the file:
-tests may change their copy freely. ``open_demo`` opens a copy with services and the demo administrator.
+tests may change their copy freely. ``open_demo`` opens a copy with services and the demo administrator,
+``demo_context`` as an ``AppContext`` for the screens.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from fidus_desktop.bootstrap import Services
+from fidus_desktop.bootstrap import AppContext, Services, open_context
 from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security import passwords
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
-from fidus_desktop.services.demo import load_demo
+from fidus_desktop.services.demo import demo_clock, load_demo
 from fidus_desktop.services.users import User
+from fidus_desktop.store.port import Store
 from fidus_desktop.store.schema import migrate
 from fidus_desktop.store.sqlite import SqliteStore
 from tests.support.cost import CHEAP_HASHER
@@ -50,7 +53,7 @@ def build_demo_database(folder: Path) -> DemoDatabase:
         with pytest.MonkeyPatch.context() as patch:  # session fixtures run before the per-test cheap hashing
             patch.setattr(passwords, "DEFAULT_HASHER", CHEAP_HASHER)
             migrate(store)
-            services = Services(ServiceContext(store), secrets=SecretStore(DEMO_KEYRING))
+            services = Services(ServiceContext(store, demo_clock()), secrets=SecretStore(DEMO_KEYRING))
             services.ensure_indexes()
             run = load_demo(services)
     finally:
@@ -66,22 +69,38 @@ def copy_demo(demo: DemoDatabase, folder: Path) -> Path:
     return Path(shutil.copyfile(demo.path, folder / "demo.db"))
 
 
-def demo_admin(store: SqliteStore) -> Actor:
+def demo_admin(store: Store) -> Actor:
     doc = store.collection("users").find_one({"username_key": DEMO_ADMIN})
     assert doc is not None, "the demo database has no demo administrator"
     return User.from_doc(doc).actor()
 
 
-@contextmanager
-def open_demo(path: Path, secrets: SecretStore | None = None) -> Iterator[tuple[Services, Actor]]:
-    """Services over a demo copy (closed afterwards) and the demo administrator to act as; ``secrets`` (or a new
-    in-memory keyring) receives the demo's data key, so this workstation is enrolled like the one that built it."""
-    store = SqliteStore(path)
+def enrolled(secrets: SecretStore | None) -> SecretStore:
+    """``secrets`` (or a new in-memory keyring) with the demo's data key, so this workstation is enrolled like the
+    one that built it."""
     secrets = secrets or SecretStore(InMemoryKeyring())
     for (service, username), value in DEMO_KEYRING._secrets.items():
         secrets.backend.set_password(service, username, value)
+    return secrets
+
+
+@contextmanager
+def open_demo(path: Path, secrets: SecretStore | None = None) -> Iterator[tuple[Services, Actor]]:
+    """Services over a demo copy (closed afterwards), on the demo's clock, and the demo administrator to act as."""
+    store = SqliteStore(path)
     try:
-        services = Services(ServiceContext(store), secrets=secrets)
+        services = Services(ServiceContext(store, demo_clock()), secrets=enrolled(secrets))
         yield services, demo_admin(store)
     finally:
         store.close()
+
+
+@contextmanager
+def demo_context(path: Path, secrets: SecretStore | None = None) -> Iterator[tuple[AppContext, Actor]]:
+    """A demo copy opened as ``--demo`` opens it (composition root, demo clock), and the demo administrator."""
+    ctx = open_context(f"sqlite:///{path.as_posix()}", secrets=enrolled(secrets), clock=demo_clock(),
+                       log_to_file=False)
+    try:
+        yield ctx, demo_admin(ctx.store)
+    finally:
+        ctx.close()

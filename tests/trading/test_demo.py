@@ -3,7 +3,7 @@ counts those accounts' equity."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,13 +45,16 @@ def test_demo_maps_simulated_accounts_to_demo_funds_and_syncs_history(demo_datab
 
 
 def test_the_demo_mt5_history_ends_where_the_portfolio_data_ends(demo_db: Path) -> None:
-    """One demo timeline: the synced deals run up to the last NAV date, not to a 2024 of their own."""
+    """One demo timeline: the synced deals run up to the demo's clock, the business morning after the last NAV
+    date, not to a 2024 of their own."""
+    from fidus_desktop.services.demo import DEMO_NOW
     from fidus_desktop.services.portfolio.demo import END
 
     with open_demo(demo_db) as (services, actor):
         deals = list(services.ctx.store.collection("mt5_deals").iter_all())
-        last = max(doc["time"] for doc in deals).date()
+        last = max(doc["time"] for doc in deals)
         first = min(doc["time"] for doc in deals).date()
-        assert END - timedelta(days=3) <= last <= END
+        assert DEMO_NOW - timedelta(hours=12) <= last.replace(tzinfo=last.tzinfo or UTC) <= DEMO_NOW
+        assert END < DEMO_NOW.date() <= END + timedelta(days=3)
         assert first >= END - timedelta(days=170)
         assert services.portfolio.figures.total_aum(actor).on == END

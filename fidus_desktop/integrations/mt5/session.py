@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.domain.trading.models import (
     AccountSnapshot,
     Deal,
@@ -118,7 +119,7 @@ class Mt5Session:
         policy: ServerTimePolicy,
         *,
         history_margin: timedelta = timedelta(days=1),
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = wall_now,
     ) -> None:
         self.terminal = terminal
         self.policy = policy

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.errors import UserError
 
 VALID_YEARS = 5
@@ -61,7 +62,7 @@ def create_self_signed(common_name: str, organisation: str, *, now: datetime | N
     """A new EC P-256 key and a self-signed certificate for signing documents (and nothing else)."""
     if not common_name.strip() or not organisation.strip():
         raise CertificateError("A signing certificate needs a name and an organisation.")
-    start = (now or datetime.now(UTC)) - timedelta(minutes=5)
+    start = (now or wall_now()) - timedelta(minutes=5)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name.strip()),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation.strip())])
@@ -89,8 +90,7 @@ def load_pkcs12(data: bytes, passphrase: str | None) -> OfficeCertificate:
     if key is None or cert is None:
         raise CertificateError("The PKCS#12 file holds no private key with its certificate; export the "
                                "certificate together with its key.")
-    now = datetime.now(UTC)
-    if cert.not_valid_after_utc < now:
+    if cert.not_valid_after_utc < wall_now():  # as anyone checking the signatures will, on their real clock
         raise CertificateError(f"The certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}; renew it first.")
     return OfficeCertificate(cert.public_bytes(serialization.Encoding.DER), _pkcs8(key),
                              tuple(c.public_bytes(serialization.Encoding.DER) for c in extra or ()))

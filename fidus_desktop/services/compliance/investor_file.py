@@ -144,8 +144,9 @@ class InvestorFileService(Service):
             raise ValidationError({"document": "Choose a file to attach or a document already stored."})
         case = self._case(case_id)
         entry = case.item(code)
-        on_doc = parse_date(document_date, "document_date", "The document date") if document_date else None
-        expiry = (parse_date(expires_on, "expires_on", "The expiry date", ahead_days=DOCUMENT_VALID_DAYS)
+        today = self.now().date()
+        on_doc = parse_date(document_date, "document_date", "The document date", today=today) if document_date else None
+        expiry = (parse_date(expires_on, "expires_on", "The expiry date", today=today, ahead_days=DOCUMENT_VALID_DAYS)
                   if expires_on else None)
         try:  # the same rule the KYC service applies, checked before the file is stored
             move_item(entry.item, ItemStatus.RECEIVED, today=self.now().date(), document_date=on_doc,

@@ -349,10 +349,11 @@ class KycService(Service):
         """Move one checklist item (missing → received → approved, or rejected / revision requested with a
         reason); ``document_id`` links a stored document of the same investor."""
         to = self._choice(ItemStatus, status, "status")
+        today = self.now().date()
         on_doc = (None if document_date in (None, "")
-                  else parse_date(document_date, "document_date", "The document date"))
+                  else parse_date(document_date, "document_date", "The document date", today=today))
         expiry = None if expires_on in (None, "") else parse_date(expires_on, "expires_on", "The expiry date",
-                                                                    ahead_days=DOCUMENT_VALID_DAYS)
+                                                                    today=today, ahead_days=DOCUMENT_VALID_DAYS)
 
         def changes(before: Document) -> Document:
             case = KycCase.from_doc(before)

@@ -189,7 +189,8 @@ class ReadinessService(Service):
                          document_id: str | None = None) -> InvestorReadiness:
         """Record the date the signed subscription agreement was received (``kyc.manage``), optionally linking
         the stored document of the same investor."""
-        day = parse_date(received_on, "received_on", "The date the signed agreement was received", ahead_days=0)
+        day = parse_date(received_on, "received_on", "The date the signed agreement was received",
+                         today=self.now().date(), ahead_days=0)
         linked = (document_id or "").strip() or None
         if linked is not None:
             doc = self.documents.get(linked)
@@ -206,8 +207,10 @@ class ReadinessService(Service):
         if len(why) < MIN_REASON:
             raise ValidationError({"reason": f"Say why the investor may invest before the file is complete "
                                              f"(at least {MIN_REASON} characters)."})
-        until = parse_date(expires_on, "expires_on", "The override's expiry date", ahead_days=OVERRIDE_MAX_DAYS)
-        if until < self.now().date():
+        today = self.now().date()
+        until = parse_date(expires_on, "expires_on", "The override's expiry date", today=today,
+                           ahead_days=OVERRIDE_MAX_DAYS)
+        if until < today:
             raise ValidationError({"expires_on": f"The override's expiry date {until} has passed; give a later date."})
         return self._change(actor, KycPermission.APPROVE, investor_id, "readiness.override_request", lambda before: {
             "override_reason": why, "override_expires_on": until, "override_requested_by": actor.username,

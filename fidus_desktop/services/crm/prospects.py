@@ -320,9 +320,10 @@ class ProspectService(Service):
             if problem:
                 problems["phone"] = problem
         self._money(values, doc, problems)
+        today = self.now().date()
         for name in ("expected_close", "next_follow_up"):
             try:
-                doc[name] = parse_date(values[name], name, name.replace("_", " ").capitalize()) \
+                doc[name] = parse_date(values[name], name, name.replace("_", " ").capitalize(), today=today) \
                     if values.get(name) not in (None, "") else None
             except ValidationError as exc:
                 problems.update(exc.problems)

@@ -40,8 +40,9 @@ EARLIEST_DATE = date(1800, 1, 1)  # later checks are stricter where they know mo
 LATEST_AHEAD_DAYS = 366  # dates at most a year ahead (forward-dated deals); no NAV in 2099
 
 
-def parse_date(value: Any, field: str, label: str, *, ahead_days: int = LATEST_AHEAD_DAYS) -> date:
-    """A ``date`` or an ISO ``YYYY-MM-DD`` text, from 1800-01-01 to ``ahead_days`` (a year) from today."""
+def parse_date(value: Any, field: str, label: str, *, today: date, ahead_days: int = LATEST_AHEAD_DAYS) -> date:
+    """A ``date`` or an ISO ``YYYY-MM-DD`` text, from 1800-01-01 to ``ahead_days`` (a year) from ``today`` (the
+    service's clock: the demo's day on the demo's timeline)."""
     day: date | None = None
     if isinstance(value, date):
         day = value
@@ -52,7 +53,7 @@ def parse_date(value: Any, field: str, label: str, *, ahead_days: int = LATEST_A
             day = None
     if day is None:
         raise ValidationError({field: f"{label} {value!r} is not a date; write it as YYYY-MM-DD."})
-    latest = date.today() + timedelta(days=ahead_days)
+    latest = today + timedelta(days=ahead_days)
     if not EARLIEST_DATE <= day <= latest:
         raise ValidationError({field: f"{label} {day.isoformat()} is not plausible; it must lie between "
                                       f"{EARLIEST_DATE.isoformat()} and {latest.isoformat()}."})

@@ -116,8 +116,10 @@ class BenchmarkService(Service):
                                                f"{doc['currency']}; import its levels in {existing['currency']} "
                                                "or choose another code."})
 
+        today = self.now().date()
+
         def check(row: dict[str, str]) -> tuple[date, Decimal]:
-            return (parse_date(row["date"], "date", "The date"),
+            return (parse_date(row["date"], "date", "The date", today=today),
                     parse_decimal(row["level"], "level", "The index level", positive=True))
 
         rows = check_all("benchmark", text, LEVEL_COLUMNS, (), check)

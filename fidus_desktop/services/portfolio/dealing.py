@@ -344,7 +344,7 @@ class DealingService(Service):
                                                                          positive=True)
         units = None if request.units in (None, "") else parse_decimal(request.units, "units", "The units",
                                                                        positive=True)
-        dates = [parse_date(getattr(request, f), f, f.replace("_", " ").capitalize())
+        dates = [parse_date(getattr(request, f), f, f.replace("_", " ").capitalize(), today=self.now().date())
                  for f in ("trade_date", "dealing_date", "settlement_date")]
         doc = {
             "ref": (request.ref or "").strip() or None, "kind": kind, "status": dom.TransactionStatus.PENDING.value,

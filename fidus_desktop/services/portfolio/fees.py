@@ -179,7 +179,7 @@ class FeeService(Service):
         management fee accrued since the last settlement up to ``on``, and what that leaves owed."""
         require(actor, Permission.FUNDS_READ)
         share_class = self.funds.get_class(class_id)
-        day = parse_date(on, "on", "The date")
+        day = parse_date(on, "on", "The date", today=self.now().date())
         return fees_owed(*self._history(class_id), day, share_class.currency, self.accrued(share_class, day))
 
     def accrued(self, share_class: ShareClass, on: date) -> Money | None:
@@ -238,7 +238,7 @@ class FeeService(Service):
             raise ValidationError({"class_id": f"There is no share class with id {class_id!r}; pick one from the "
                                                "fund's classes."})
         share_class = ShareClass.from_doc(doc)
-        day = parse_date(paid_on, "paid_on", "The payment date")
+        day = parse_date(paid_on, "paid_on", "The payment date", today=self.now().date())
         today = self.now().date()
         if day > today:
             raise ValidationError({"paid_on": f"The payment date {day} is after today ({today}); record a payment "

@@ -194,7 +194,7 @@ class FundService(Service):
                                             "Crystallisation"),
             "dealing_frequency": parse_choice(dealing_frequency, DEALING_FREQUENCIES, "dealing_frequency",
                                               "The dealing frequency"),
-            "launch_date": parse_date(launch_date, "launch_date", "The launch date"),
+            "launch_date": parse_date(launch_date, "launch_date", "The launch date", today=self.now().date()),
             "launch_nav": parse_decimal(launch_nav, "launch_nav", "The launch NAV per unit", positive=True),
             "updated_at": self.now(),
         }

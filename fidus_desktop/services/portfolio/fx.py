@@ -101,7 +101,7 @@ class FxService(Service):
         doc = {
             "base": parse_currency(base, "base"),
             "quote": parse_currency(quote, "quote"),
-            "rate_date": parse_date(rate_date, "rate_date", "The rate date"),
+            "rate_date": parse_date(rate_date, "rate_date", "The rate date", today=self.now().date()),
             "rate": parse_decimal(rate, "rate", "The rate", positive=True),
             "reason": self.required_text(reason, "reason", "A reason for the manual rate", max_length=500),
             "entered_by": actor.username,

@@ -170,7 +170,9 @@ class HoldingsService(Service):
     def set_prices(self, actor: Actor, instrument_id: str, prices: dict[Any, Any]) -> int:
         """Store ``{date: price}`` for an instrument (idempotent by date); returns how many changed."""
         self.instruments.require(instrument_id)
-        docs = [{"instrument_id": instrument_id, "price_date": parse_date(d, "price_date", "The price date"),
+        today = self.now().date()
+        docs = [{"instrument_id": instrument_id,
+                 "price_date": parse_date(d, "price_date", "The price date", today=today),
                  "price": parse_decimal(p, "price", "The price", positive=True)} for d, p in prices.items()]
 
         def write(rec: ChangeRecorder) -> UpsertResult:

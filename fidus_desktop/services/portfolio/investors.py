@@ -176,7 +176,7 @@ def parse_identifier(value: Any, name: str) -> str:
 
 def parse_birth_date(value: Any, today: date) -> date:
     """A plausible date of birth: not in the future, not more than ``OLDEST_AGE`` years ago."""
-    day = parse_date(value, "date_of_birth", "The date of birth")
+    day = parse_date(value, "date_of_birth", "The date of birth", today=today)
     if day > today:
         raise ValidationError({"date_of_birth": f"The date of birth {day.isoformat()} is in the future."})
     if today.year - day.year > OLDEST_AGE:
@@ -404,8 +404,9 @@ class InvestorService(Service):
     def end_relationship(self, actor: Actor, investor_id: str, version: int, ended_on: Any) -> Investor:
         """Record the day the business relationship ended (``None``: it goes on again). The KYC retention period
         counts from it: until it has passed, a data-protection erasure keeps the investor's record."""
-        day = None if ended_on is None else parse_date(ended_on, "relationship_ended_on", "The end date")
-        if day is not None and day > self.now().date():
+        today = self.now().date()
+        day = None if ended_on is None else parse_date(ended_on, "relationship_ended_on", "The end date", today=today)
+        if day is not None and day > today:
             raise ValidationError({"relationship_ended_on": f"{day} is in the future; record the end once it is "
                                                             "over."})
 

@@ -115,7 +115,7 @@ class NavService(Service):
     def nav_doc(self, class_id: str, nav_date: Any, nav_per_unit: Any, source: str) -> Document:
         """A validated new NAV document (imports and the demo build these in bulk)."""
         share_class = self.classes.get_class(class_id)
-        day = parse_date(nav_date, "nav_date", "The NAV date")
+        day = parse_date(nav_date, "nav_date", "The NAV date", today=self.now().date())
         if day < share_class.launch_date:
             raise ValidationError({"nav_date": f"{share_class.code} launched on {share_class.launch_date}; "
                                                f"there is no NAV on {day}."})

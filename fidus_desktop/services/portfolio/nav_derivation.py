@@ -124,7 +124,7 @@ class NavDerivationService(Service):
                    ) -> NavDerivation:
         """The NAV per unit of every class of ``fund_id`` on ``on``; with ``save`` also stored (see ``save``)."""
         require(actor, Permission.FUNDS_READ)
-        day = parse_date(on, "nav_date", "The NAV date")
+        day = parse_date(on, "nav_date", "The NAV date", today=self.now().date())
         fund = self.funds.get_fund(fund_id)
         try:
             valuation = self.holdings.value_fund(fund_id, day)

@@ -139,7 +139,8 @@ class ProductService(Service):
             raise ValidationError({"principal": str(exc)}) from None
         return {"investor_id": investor_id, "product_code": terms.product_code, "version_no": terms.version,
                 "principal": amount.amount, "currency": terms.currency,
-                "start_date": parse_date(start_date, "start_date", "The start date"), "updated_at": self.now()}
+                "start_date": parse_date(start_date, "start_date", "The start date", today=self.now().date()),
+                "updated_at": self.now()}
 
     def invest(self, actor: Actor, investor_id: str, product_code: Any, principal: Any, start_date: Any, *,
                invited: bool = False) -> fy.Investment:

@@ -1,27 +1,28 @@
 """Demo MT5 accounts: the simulated terminal's three logins, mapped to the demo funds, with synced history.
 
 Declared by the trading feature at order 50 (after users and funds). The history comes from the deterministic
-``SimulatedTerminal`` with its clock at ``DEMO_MT5_NOW``, the end of the portfolio demo's data, so every demo
-database holds the same deals and the Portfolio and Trading tabs show the same months. The simulator's
-passwords are fixtures, handed to the poller directly: loading the demo never writes to the OS keyring.
+``SimulatedTerminal`` with its clock at ``DEMO_MT5_NOW``, the demo office's *now*, the business morning after the
+portfolio demo's data ends, so every demo database holds the same deals and the Portfolio and Trading tabs show
+the same months. The simulator's passwords are fixtures, handed to the poller directly: loading the demo never
+writes to the OS keyring.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fidus_desktop.integrations.mt5 import NewYorkClose, SimulatedTerminal
 from fidus_desktop.integrations.mt5.simulated import DEFAULT_ACCOUNTS
-from fidus_desktop.services.demo import DemoRun
+from fidus_desktop.services.demo import DEMO_NOW, DemoRun
 from fidus_desktop.services.trading.accounts import CapitalSource, Mt5AccountInput
 from fidus_desktop.services.trading.poller import Mt5Poller
 
 DEMO_SIM_SEED = 50
-# One demo timeline: the MT5 history ends on the evening of the portfolio demo's last NAV date
-# (services.portfolio.demo.END, 2026-04-10; not imported here, to keep the composition root's imports light),
-# and each account trades for the same five months as the simulator's default accounts do.
-DEMO_MT5_NOW = datetime(2026, 4, 10, 20, tzinfo=UTC)
+# One demo timeline: the MT5 history ends where the demo's clock starts (services.demo.DEMO_NOW, the morning after
+# the portfolio demo's last NAV date), and each account trades for the same five months as the simulator's
+# default accounts do.
+DEMO_MT5_NOW = DEMO_NOW
 DEMO_MT5_HISTORY = timedelta(days=160)
 # login → (demo fund code, capital source, initial allocation)
 _MAPPING = {

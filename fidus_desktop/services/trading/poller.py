@@ -47,9 +47,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.config.settings import SettingsError
 from fidus_desktop.domain.trading.models import AccountSnapshot, Deal, Position
 from fidus_desktop.integrations.mt5 import (
@@ -229,7 +230,7 @@ class Mt5Poller:
         settings: PollerSettings | None = None,
         listener: PollerListener | None = None,
         passwords: Callable[[int], str | None] | None = None,
-        terminal_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        terminal_clock: Callable[[], datetime] = wall_now,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         terminal_for_path: Callable[[str], Terminal] = WorkerTerminal,

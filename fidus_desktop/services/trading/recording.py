@@ -3,9 +3,10 @@ replay fixture (``integrations.mt5.recorder``). A real terminal is attached, nev
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from fidus_desktop.clock import wall_now
 from fidus_desktop.integrations.mt5 import Mt5Session, policy_from_config
 from fidus_desktop.integrations.mt5.processes import ProcessAware
 from fidus_desktop.integrations.mt5.recorder import record_fixture
@@ -17,7 +18,7 @@ from fidus_desktop.services.trading.link import TerminalLink
 def record_session(link: TerminalLink, account: Mt5Account, days: float) -> dict[str, Any]:
     """The last ``days`` of ``account`` as a fixture; a simulator signs in with its fixture password."""
     terminal = link.terminal
-    clock = link.clock or (lambda: datetime.now(UTC))
+    clock = link.clock or wall_now  # a real terminal: the PC's clock
     policy = policy_from_config(account.server_time)
     session = Mt5Session(terminal, policy, clock=clock)
     try:

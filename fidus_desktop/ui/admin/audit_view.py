@@ -151,7 +151,7 @@ class AuditView(QWidget):
             ("since", "From", ""),
             ("until", "Before", ""),
         ]:
-            edit = DateEdit(optional=True) if not hint else QLineEdit(placeholderText=hint)
+            edit = DateEdit(optional=True, today=session.today) if not hint else QLineEdit(placeholderText=hint)
             edit.setObjectName(f"{name}Filter")
             if not hint:
                 edit.setToolTip(("Entries from the start of this day. " if name == "since" else

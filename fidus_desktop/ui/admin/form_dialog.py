@@ -15,6 +15,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error, plain
 from fidus_desktop.ui.session import UiSession
@@ -61,6 +62,8 @@ class ServiceFormDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def add_field(self, name: str, label: str, widget: W) -> W:
+        if isinstance(widget, DateEdit) and widget.today is None:
+            widget.today = self.session.today  # its calendar opens on the office's day
         widget.setObjectName(name)
         self.fields[name] = widget
         self.errors[name] = error_label(name)

@@ -8,7 +8,7 @@ another workstation changed a user).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -57,10 +57,10 @@ COLUMNS: list[tuple[str, Callable[[User, datetime], str]]] = [
 class UsersModel(QAbstractTableModel):
     """Users as loaded by ``UserService.list`` (an office has tens of users: no lazy fetching needed)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, now: datetime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._users: list[User] = []
-        self._now = datetime.now(UTC)
+        self._now = now
 
     def set_users(self, users: list[User], now: datetime) -> None:
         self.beginResetModel()
@@ -100,7 +100,7 @@ class UsersView(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("usersView")
-        self.model = UsersModel(self)
+        self.model = UsersModel(session.now(), self)
         self.table = QTableView()
         self.table.setObjectName("usersTable")
         self.table.setModel(self.model)

@@ -9,6 +9,7 @@ anything is sent. ``iso()`` / ``plain()`` are what services, files and the CLI t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -30,11 +31,16 @@ def mark_problem(edit: QLineEdit, problem: str) -> None:
 
 
 class DateEdit(QLineEdit):
-    """A date typed in the locale's order or as ISO, or picked from a calendar (the button or Alt+Down)."""
+    """A date typed in the locale's order or as ISO, or picked from a calendar (the button or Alt+Down).
 
-    def __init__(self, value: date | None = None, *, optional: bool = False, parent: QWidget | None = None) -> None:
+    ``today``: the office's day (``UiSession.today``: the demo's on ``--demo``), where the calendar of an empty
+    field opens; a form dialog's ``add_field`` hands it on.
+    """
+
+    def __init__(self, value: date | None = None, *, optional: bool = False,
+                 today: Callable[[], date] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.optional = optional
+        self.optional, self.today = optional, today
         self.setPlaceholderText(date_hint() + (" (optional)" if optional else ""))
         self.setToolTip(f"Type the date as {date_hint()} or YYYY-MM-DD, or pick it from the calendar (Alt+Down).")
         self.calendar_action = QAction(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView),
@@ -78,12 +84,14 @@ class DateEdit(QLineEdit):
         mark_problem(self, self.problem())
 
     def show_calendar(self) -> None:
-        """A calendar popup under the field, on the typed date (today when none); a click fills the field."""
+        """A calendar popup under the field, on the typed date (the office's today when none); a click fills
+        the field."""
         self.calendar = QCalendarWidget(self, objectName="calendarPopup")
         self.calendar.setWindowFlags(Qt.WindowType.Popup)
         self.calendar.setGridVisible(True)
-        current = self.date() or date.today()
-        self.calendar.setSelectedDate(QDate(current.year, current.month, current.day))
+        current = self.date() or (self.today() if self.today else None)
+        if current is not None:
+            self.calendar.setSelectedDate(QDate(current.year, current.month, current.day))
         self.calendar.clicked.connect(self._picked)
         self.calendar.activated.connect(self._picked)
         self.calendar.move(self.mapToGlobal(self.rect().bottomLeft()))

@@ -50,6 +50,11 @@ def format_day(value: date, locale: Locale | None = None) -> str:
     return format_date(value, date_pattern(locale), locale=locale or current_locale())
 
 
+def format_long_day(value: date, locale: Locale | None = None) -> str:
+    """A day for reading rather than typing, with the month's name: ``10 Apr 2026`` (en_GB), ``Apr 10, 2026``."""
+    return format_date(value, "medium", locale=locale or current_locale())
+
+
 def parse_day(text: str, locale: Locale | None = None) -> date:
     """A typed date: ISO (``2026-04-15``) or the locale's order (``15/04/2026`` in en_GB, ``04/15/2026`` in
     en_US). ValueError says what to type instead."""

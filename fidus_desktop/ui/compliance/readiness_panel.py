@@ -160,8 +160,7 @@ class AgreementDialog(ServiceFormDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(session, f"Signed agreement of {view.investor.name}", "&Record", parent)
         self.view = view
-        today = session.services.readiness.now().date()
-        self.received_on = self.add_field("received_on", "Received on", DateEdit(today))
+        self.received_on = self.add_field("received_on", "Received on", DateEdit(session.today()))
         self.document = self.add_field("document", "Stored scan", QComboBox())
         self.document.addItem("None", None)
         for doc in documents:

@@ -135,7 +135,7 @@ class ReportsView(RefreshingPanel):
 
     def choose_path(self, kind: str) -> Path | None:
         """Ask where to save (a separate method so tests can answer it)."""
-        as_of = self.report.as_of if self.report else date.today()
+        as_of = self.report.as_of if self.report else self.session.today()
         suggested = str(Path.home() / f"kyc-report-{as_of}.{kind}")
         path, _ = QFileDialog.getSaveFileName(self, "Save the KYC report", suggested, FILE_KINDS[kind])
         return with_suffix(Path(path), kind) if path else None

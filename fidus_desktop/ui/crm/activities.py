@@ -8,7 +8,7 @@ day" and any open details reload from what was stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from PySide6.QtCore import QTime, Signal
@@ -78,7 +78,7 @@ class LogActivityDialog(ServiceFormDialog):
         for kind in ActivityKind:
             self.kind.addItem(KIND_LABELS[kind], kind.value)
         self.title_edit = self.add_field("title", "Title (empty: the kind)", QLineEdit())
-        self.due_day = self.add_field("due", "Due day", DateEdit(date.today()))
+        self.due_day = self.add_field("due", "Due day", DateEdit(session.today()))
         self.due_time = self.add_field("due_time", "Due time", QTimeEdit(QTime(9, 0)))
         self.assignee = self.add_field("assignee", "Assignee (empty: the prospect's owner)", QLineEdit())
         self.priority = self.add_field("priority", "Priority", QComboBox())
@@ -89,7 +89,7 @@ class LogActivityDialog(ServiceFormDialog):
         self.already_done = self.add_field("done", "", QCheckBox("Already done (log a call or meeting that happened)"))
 
     def values(self) -> dict[str, Any]:
-        day = self.due_day.date() or date.today()
+        day = self.due_day.date() or self.session.today()
         moment = datetime.combine(day, self.due_time.time().toPython()).astimezone()
         return {"kind": self.kind.currentData(), "title": self.title_edit.text(), "due": moment,
                 "assignee": self.assignee.text(), "priority": self.priority.currentText(),
@@ -148,11 +148,11 @@ class ActivityActions:
 
         menu = QMenu(snooze)
         menu.setObjectName("snoozeMenu")
-        for label, _ in snooze_choices(datetime.now().astimezone()):
+        for label, _ in snooze_choices(self.session.now().astimezone()):
             item = menu.addAction(label)
             item.setObjectName(f"snooze_{label.split()[0].lower()}")
             item.triggered.connect(lambda _=False, chosen=label: with_selected(
-                lambda a: self.snooze(a, dict(snooze_choices(datetime.now().astimezone()))[chosen])))
+                lambda a: self.snooze(a, dict(snooze_choices(self.session.now().astimezone()))[chosen])))
         snooze.setMenu(menu)
         done.clicked.connect(lambda: with_selected(self.complete))
         cancel.clicked.connect(lambda: with_selected(self.cancel))

@@ -107,7 +107,7 @@ class CommissionsView(QWidget):
         self.setObjectName("commissions")
         self.session = session
         role = session.actor.role
-        self.period = QLineEdit(current_quarter(today or date.today()))
+        self.period = QLineEdit(current_quarter(today or session.today()))
         self.period.setObjectName("period")
         self.period.setToolTip("A quarter (2026-Q1) or a month (2026-03)")
         self.period.setMaximumWidth(120)

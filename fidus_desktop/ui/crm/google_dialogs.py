@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -149,8 +149,8 @@ class MeetingDialog(ServiceFormDialog):
         self.setObjectName("meetingDialog")
         self.prospect, self.moving = prospect, moving
         self.summary = self.add_field("summary", "Title", QLineEdit(f"Meeting: {prospect.display_name}"))
-        tomorrow = QDateTime.currentDateTime().addDays(1)
-        tomorrow.setTime(tomorrow.time().fromString("10:00", "HH:mm"))
+        day = session.today() + timedelta(days=1)
+        tomorrow = QDateTime(QDate(day.year, day.month, day.day), QTime(10, 0))
         self.start = self.add_field("start", "Starts", QDateTimeEdit(tomorrow))
         self.start.setCalendarPopup(True)
         self.start.setDisplayFormat("yyyy-MM-dd HH:mm")

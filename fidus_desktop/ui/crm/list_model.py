@@ -3,8 +3,6 @@ and filtered by the service through its indexes), overdue follow-ups in red."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -35,13 +33,13 @@ COLUMNS: list[Column[Prospect]] = [
 
 
 class ProspectTableModel(LazyTableModel[Prospect]):
-    def __init__(self, session: UiSession, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, session: UiSession) -> None:
         prospects, actor = session.services.prospects, session.actor
         super().__init__(COLUMNS, count=lambda filters: prospects.count(actor, filters),
                          fetch=lambda filters, sort, offset, limit, _after: prospects.page(actor, filters, sort,
                                                                                              offset, limit),
                          runner=session.runner, initial_filter={})
-        self.today = today
+        self.today = session.today
 
     def prospect(self, row: int) -> Prospect:
         return self.row_at(row)

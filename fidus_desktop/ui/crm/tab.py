@@ -7,7 +7,6 @@ the tab (``TabDecl.permission``); ``crm.manage`` enables creating, moving and co
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QPoint
@@ -170,7 +169,7 @@ class CrmTab(QWidget):
         columns, self.reasons, funnel, choices = loaded
         self.funnel.show_funnel(funnel)
         self.stages = [c.stage for c in columns]
-        self.board.show_columns(columns, date.today(), self.editable)
+        self.board.show_columns(columns, self.session.today(), self.editable)
         wanted = self.stage_filter.currentText() or ALL_STAGES
         _refill(self.stage_filter, [ALL_STAGES, *(s.name for s in self.stages)], wanted)
         for name, combo in self.filters.items():
@@ -184,7 +183,7 @@ class CrmTab(QWidget):
         if self.stage_filter.currentText() not in ("", ALL_STAGES):
             chosen["stage"] = self.stage_filter.currentText()
         if self.overdue_only.isChecked():
-            chosen["overdue_on"] = date.today()
+            chosen["overdue_on"] = self.session.today()
         return chosen
 
     def load_list(self) -> None:

@@ -319,8 +319,8 @@ class PortfolioTab(QWidget):
         for status in STATUSES:
             self.status_filter.addItem(status.value.capitalize(), status.value)
         self.status_filter.setObjectName("transactionsStatus")
-        self.trade_from = DateEdit(optional=True)
-        self.trade_to = DateEdit(optional=True)
+        self.trade_from = DateEdit(optional=True, today=self.session.today)
+        self.trade_to = DateEdit(optional=True, today=self.session.today)
         for edit, name, tip in ((self.trade_from, "tradeFrom", "Trade date from (inclusive)"),
                                 (self.trade_to, "tradeTo", "Trade date to (inclusive)")):
             edit.setObjectName(name)
@@ -637,7 +637,7 @@ class PortfolioTab(QWidget):
 
     def data_day(self) -> date:
         """The day dialogs start on: the latest NAV date of the class shown (a today without data is no help)."""
-        return self.overview.aum.on if self.overview else date.today()
+        return self.overview.aum.on if self.overview else self.session.today()
 
     def open_dealing(self) -> None:
         dialog = DealingDialog(self.session, self.fund_classes(), self.class_combo.currentData(), self.data_day(),

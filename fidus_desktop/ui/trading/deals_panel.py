@@ -51,9 +51,9 @@ def period_range(period: str, today: date) -> tuple[date, date] | None:
     return (starts[period], tomorrow) if period in starts else None
 
 
-def _date_edit(name: str) -> QDateEdit:
+def _date_edit(name: str, day: date) -> QDateEdit:
     edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat=date_pattern())  # the user's locale
-    edit.setDate(QDate.currentDate())
+    edit.setDate(QDate(day.year, day.month, day.day))
     return edit
 
 
@@ -67,14 +67,15 @@ class DealsPanel(QWidget):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.account: Mt5Account | None = None
+        self.session = session
         self.data_day: date | None = None
         self.model = deals_model(session, self)
         self.symbol = QComboBox(objectName="dealsSymbol")
         self.symbol.addItem(ALL_SYMBOLS)
         self.period = QComboBox(objectName="dealsPeriod")
         self.period.addItems(PERIODS)  # "All history" first: a period with data, whatever the account's age
-        self.start, self.end = _date_edit("dealsFrom"), _date_edit("dealsTo")
-        self.end.setDate(self.end.date().addDays(1))
+        today = session.now().date()  # UTC days, as MT5 times are
+        self.start, self.end = _date_edit("dealsFrom", today), _date_edit("dealsTo", today + timedelta(days=1))
         self.count = QLabel(objectName="dealsCount")
         self.table = QTableView(objectName="dealsTable")
         self.table.setModel(self.model)
@@ -141,7 +142,7 @@ class DealsPanel(QWidget):
 
     def _period_chosen(self) -> None:
         """A preset fills the date editors (UTC days, as MT5 times are); Custom leaves them to the user."""
-        days = period_range(self.period.currentText(), self.data_day or datetime.now(UTC).date())
+        days = period_range(self.period.currentText(), self.data_day or self.session.now().date())
         if days is not None:
             for edit, day in zip((self.start, self.end), days, strict=True):
                 edit.blockSignals(True)

@@ -11,7 +11,7 @@ tab refreshes the panel after each sync, and it reloads when balance deals are c
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Slot
@@ -107,11 +107,12 @@ def summary_lines(results: list[tuple[str, Reconciliation]]) -> list[str]:
 class ReconciliationPanel(RefreshingPanel):
     """Period selector, summary and the four lists; ``refresh()`` re-runs the reconciliation in the worker."""
 
-    def __init__(self, session: UiSession, today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    def __init__(self, session: UiSession, today: Callable[[], date] | None = None,
                  parent: QWidget | None = None) -> None:
+        """``today``: the last day of the default period (default: the office's UTC day, as MT5 times are)."""
         super().__init__(session, parent)
         self.setObjectName("reconciliationPanel")
-        last = today()
+        last = today() if today else session.now().date()
         self.first = _day_edit("reconcileFrom", last - timedelta(days=DEFAULT_DAYS - 1))
         self.last = _day_edit("reconcileTo", last)
         self.run_button = QPushButton("Reconcile", objectName="reconcileButton")

@@ -54,7 +54,7 @@ def confirm(qtbot: QtBot, view: UsersView) -> None:
 def test_model_passes_the_model_tester(qtmodeltester, view: UsersView) -> None:
     assert view.model.rowCount() == 2
     qtmodeltester.check(view.model)
-    qtmodeltester.check(UsersModel())  # and empty
+    qtmodeltester.check(UsersModel(view.session.now()))  # and empty
 
 
 def test_admin_tab_shows_the_users_section(qtbot: QtBot, session: UiSession) -> None:
