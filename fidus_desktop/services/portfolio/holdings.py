@@ -218,7 +218,7 @@ class HoldingsService(Service):
         if instrument["asset_class"] == CASH_CLASS:
             raise ValidationError({"instrument_id": f"{instrument['code']} is a cash account: set its balance "
                                                     "instead of recording trades."})
-        day = parse_date(trade_date, "trade_date", "The trade date")
+        day = parse_date(trade_date, "trade_date", "The trade date", today=self.now().date())
         qty = parse_decimal(quantity, "quantity", "The quantity")
         doc: Document = {"fund_id": fund_id, "instrument_id": instrument_id,
                "reference": self.required_text(reference, "reference", "The trade reference", max_length=60),
