@@ -15,6 +15,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fidus_desktop.errors import report
+from fidus_desktop.services.base import ValidationError
 
 log = logging.getLogger(__name__)
 _unparented: set[QMessageBox] = set()  # boxes without a parent window, kept alive until closed
@@ -30,8 +31,12 @@ def plain(text: str) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
-    """The message for a label or a dialog line: what went wrong and how to fix it."""
-    return plain(report(exc, log))
+    """The message for a label or a dialog line: what went wrong and how to fix it. A refusal shown away from
+    its form gives its problems without the service's field names (the CLI's ``amount: …`` names an option)."""
+    message = report(exc, log)
+    if isinstance(exc, ValidationError):
+        message = " ".join(text for text in exc.problems.values() if text)
+    return plain(message)
 
 
 def show_error(exc: BaseException, parent: QWidget | None = None, title: str = "FIDUS Desktop") -> None:

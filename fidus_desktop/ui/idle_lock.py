@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.services.users import AuthenticationFailed, SecondFactorRequired, SignInExpired, User
+from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -139,6 +140,7 @@ class LockDialog(QDialog):
         if self._challenge is None:
             self.password.clear()
         self.error.setText(describe_error(exc))
+        fit_to_content(self)
 
 
 class IdleLock(QObject):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from fidus_desktop.services.key_enrolment import EnrolmentRequest
 from fidus_desktop.services.keys import KeyStatus
 from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -68,3 +69,4 @@ class KeyAccessDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.message.setText(f"✘ {describe_error(exc)}")
+        fit_to_content(self)

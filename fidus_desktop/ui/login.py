@@ -11,6 +11,7 @@ from fidus_desktop.services.users import (
     UserService,
 )
 from fidus_desktop.ui.background import Runner
+from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error
 
 
@@ -92,6 +93,7 @@ class LoginDialog(QDialog):
             self.password.setFocus()
         # Wrong credentials, a locked account, or the database gone: said inline, the dialog stays usable.
         self.error.setText(describe_error(exc))
+        fit_to_content(self)  # a long message (a locked account, an unreachable server) is read in full
 
     def _restart(self) -> None:
         """Back to the password step (the code came too late)."""

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.services.changes import USER
 from fidus_desktop.services.users import User
+from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.new_password import NewPasswordFields
 from fidus_desktop.ui.session import UiSession
@@ -69,3 +70,4 @@ class ChangePasswordDialog(QDialog):
             self.error.setText(" ".join(exc.problems.values()))
         else:
             self.error.setText(describe_error(exc))
+        fit_to_content(self)  # the password rules can take three lines

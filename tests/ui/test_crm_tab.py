@@ -3,6 +3,7 @@ from the card menu, Lost asking for a reason, Convert to investor, drag and drop
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -102,6 +103,19 @@ def test_new_prospect_shows_field_problems(qtbot: QtBot, session: UiSession) -> 
     submit_form(qtbot, tab.new_dialog, first_name="Zed", email="not-an-address")
     assert "Give a last name" in field_error(tab.new_dialog, "last_name")
     assert "not an e-mail" in field_error(tab.new_dialog, "email")
+
+
+def test_new_prospect_reads_amounts_and_dates_as_typed_in_the_locale(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    click(qtbot, tab.new_button)
+    submit_form(qtbot, tab.new_dialog, organisation="Atlas Trust", expected_amount="25,000.00", currency="GBP",
+                expected_close="15/04/2026", next_follow_up="31/13/2026")
+    assert "not a date" in field_error(tab.new_dialog, "next_follow_up")  # said before the service is asked
+    submit_form(qtbot, tab.new_dialog, next_follow_up="2026-05-04")
+    assert not tab.new_dialog.isVisible()
+    made = next(p for p in session.services.prospects.list(session.actor) if p.display_name == "Atlas Trust")
+    assert (made.expected_amount, made.expected_close, made.next_follow_up) == (
+        Decimal("25000.00"), date(2026, 4, 15), date(2026, 5, 4))
 
 
 def test_move_via_menu_and_lost_asks_for_a_reason(qtbot: QtBot, session: UiSession) -> None:

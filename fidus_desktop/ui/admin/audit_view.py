@@ -28,7 +28,7 @@ from fidus_desktop.ui.admin.audit_detail import AuditEntryDialog
 from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.editors import DateEdit
-from fidus_desktop.ui.common.keys import enter_opens
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.session import UiSession
@@ -181,6 +181,8 @@ class AuditView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.verdict)
         layout.addWidget(self.table)
+        refresh_on_f5(self, self.apply_filter)
+        find_goes_to(self, lambda: self.filters["actor"])
         self.apply_filter()
 
     def current_filter(self) -> AuditFilter:

@@ -43,6 +43,7 @@ from fidus_desktop.ui.admin.restore_over import RequestRestoreDialog, RestoreOve
 from fidus_desktop.ui.admin.restore_requests import RestoreRequestsPanel
 from fidus_desktop.ui.backup_scheduler import BackupScheduler, last_backup_text
 from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
@@ -120,6 +121,7 @@ class BackupsView(QWidget):
         self.requests = RestoreRequestsPanel(session, self)
         layout.addWidget(self.requests)
         session.signals.data_changed.connect(self._changed)
+        refresh_on_f5(self, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:

@@ -13,6 +13,7 @@ from fidus_desktop.services.key_enrolment import EnrolmentRequest
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -44,6 +45,8 @@ class EnrolmentRequestsPanel(QWidget):
         self.model = RecordTableModel(COLUMNS, self)
         self.table = record_view(self.model, "enrolmentTable", stretch_last=True)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.export = TableExport(self.table, "Key requests", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (title, self.table):

@@ -72,6 +72,13 @@ class ServiceFormDialog(QDialog):
         return widget
 
     def showEvent(self, event: QShowEvent) -> None:
+        # A form widens only Expanding fields: a note or preview label left at its hint width wraps into more
+        # lines than its row is given.
+        for label in self.findChildren(QLabel):
+            if label.wordWrap():
+                policy = label.sizePolicy()
+                policy.setHorizontalPolicy(QSizePolicy.Policy.Expanding)
+                label.setSizePolicy(policy)
         self.resize(max(self.width(), self.fontMetrics().averageCharWidth() * FORM_WIDTH_CHARS), self.height())
         super().showEvent(event)
         if not self.enter_submits:

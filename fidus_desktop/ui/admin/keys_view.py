@@ -20,7 +20,7 @@ from fidus_desktop.services.keys import KeysNotReady, KeyStatus
 from fidus_desktop.ui.admin.enrolment_requests import EnrolmentRequestsPanel
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import password_edit
-from fidus_desktop.ui.common.buttons import button_bar
+from fidus_desktop.ui.common.buttons import button_bar, enable
 from fidus_desktop.ui.session import UiSession
 
 
@@ -92,9 +92,11 @@ class KeysView(QWidget):
 
     def _show(self, status: KeyStatus) -> None:
         self.status_label.setText(status.describe())
-        self.buttons["init"].setEnabled(not status.initialised)
-        self.buttons["enrol"].setEnabled(status.initialised and (not status.enrolled or status.rotation is not None))
-        self.buttons["rotate"].setEnabled(status.initialised)
+        missing = "" if status.initialised else "Create the office data key first."
+        enable(self.buttons["init"], "The office data key exists already." if status.initialised else "")
+        enable(self.buttons["enrol"], missing or ("" if not status.enrolled or status.rotation is not None else
+                                                  "This workstation holds the current key already."))
+        enable(self.buttons["rotate"], missing)
 
     def _show_progress(self, collection: str, done: int, total: int) -> None:
         self.progress.show()

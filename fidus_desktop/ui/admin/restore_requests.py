@@ -22,6 +22,7 @@ from fidus_desktop.services.restore_approval import RestoreRequest
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -57,6 +58,8 @@ class RestoreRequestsPanel(QWidget):
         self.table = record_view(self.model, "restoreRequestsTable", stretch_last=True)
         self.table.setMaximumHeight(200)  # a few requests at most; the backups list above keeps the room
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.export = TableExport(self.table, "Restore requests", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (title, self.table):

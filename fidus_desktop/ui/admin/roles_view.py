@@ -18,10 +18,13 @@ from fidus_desktop.ui.session import UiSession
 ALLOWED, REFUSED = "✔", ""
 
 
+AREA_NAMES = {"nav": "NAV", "fx": "FX", "mt5": "MT5", "crm": "CRM", "kyc": "KYC"}  # written as the office does
+
+
 def what(permission: str) -> str:
-    """``dealing.enter`` → ``Dealing: enter``."""
+    """``dealing.enter`` → ``Dealing: enter``; ``mt5.read`` → ``MT5: read``."""
     area, _, action = str(permission).partition(".")
-    return f"{area.replace('_', ' ').capitalize()}: {action.replace('_', ' ')}"
+    return f"{AREA_NAMES.get(area, area.replace('_', ' ').capitalize())}: {action.replace('_', ' ')}"
 
 
 ROLE_COLUMNS: list[Column[str]] = [

@@ -33,6 +33,7 @@ from fidus_desktop.ui.admin.user_dialogs import (
     CreateUserDialog,
     ResetPasswordDialog,
 )
+from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 
@@ -136,6 +137,7 @@ class UsersView(QWidget):
         layout.addWidget(self.table)
         self._update_buttons()
         session.signals.data_changed.connect(self._data_changed)
+        refresh_on_f5(self, self.refresh)
         self.refresh()
 
     def _data_changed(self, name: str) -> None:

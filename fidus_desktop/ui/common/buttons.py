@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QPushButton
 
 ButtonSpec = tuple[str, str, Callable[[], object]]  # (name, text, handler)
 
@@ -20,3 +20,10 @@ def button_bar(specs: Sequence[ButtonSpec]) -> tuple[QHBoxLayout, dict[str, QPus
         buttons[name] = button
     bar.addStretch()
     return bar, buttons
+
+
+def enable(button: QAbstractButton, why_not: str = "") -> None:
+    """Enabled when ``why_not`` is empty; otherwise disabled, with the reason as its tooltip (a disabled button
+    says why: the role, nothing selected, a state). The button's own tip (property ``tip``) returns with it."""
+    button.setEnabled(not why_not)
+    button.setToolTip(why_not or str(button.property("tip") or ""))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit, QWidget
 
 
 def shortcut(widget: QWidget, keys: QKeySequence | QKeySequence.StandardKey | str, handler: Callable[[], object],
@@ -25,13 +25,17 @@ def refresh_on_f5(widget: QWidget, handler: Callable[[], object]) -> QShortcut:
     return shortcut(widget, QKeySequence.StandardKey.Refresh, handler)
 
 
-def find_goes_to(widget: QWidget, filter_box: Callable[[], QLineEdit | None]) -> QShortcut:
-    """Ctrl+F focuses (and selects the text of) the filter box ``filter_box()`` returns for what is shown."""
+def find_goes_to(widget: QWidget, filter_box: Callable[[], QWidget | None]) -> QShortcut:
+    """Ctrl+F focuses (and selects the text of) the filter ``filter_box()`` returns for what is shown: a text box,
+    or the first filter of a tab that filters by choices (a symbol, a stage)."""
     def focus() -> None:
         box = filter_box()
-        if box is not None:
-            box.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            box.selectAll()
+        if box is None:
+            return
+        box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        text = box if isinstance(box, QLineEdit) else box.lineEdit() if isinstance(box, QComboBox) else None
+        if text is not None:
+            text.selectAll()
 
     return shortcut(widget, QKeySequence.StandardKey.Find, focus)
 

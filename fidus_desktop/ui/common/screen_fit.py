@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QWidget
 
 SCREEN_SHARE = 0.92  # a default-sized window leaves a margin of the screen free
-FIT_ROUNDS = 4  # extra height goes to every growable row, so a label may need a second round
+FIT_ROUNDS = 8  # extra height goes to every growable row, so a label may need a second round; widening takes some
 
 
 def available_geometry(widget: QWidget) -> QRect:
@@ -57,7 +57,8 @@ def clamp_to_screens(widget: QWidget) -> None:
 
 
 def fit_to_content(dialog: QWidget) -> None:
-    """Grow the dialog until its word-wrapped labels have the height their text needs, within the screen.
+    """Grow the dialog until its word-wrapped labels have the height their text needs, within the screen: taller
+    first, wider once the screen's height would not do (many refused fields on a 1366×768 laptop).
 
     Measured label by label, with the layout tried at each candidate height: ``QFormLayout``'s own
     height-for-width over-estimates wrapped labels (it measures them narrower than they are laid out), which
@@ -73,7 +74,12 @@ def fit_to_content(dialog: QWidget) -> None:
     for _ in range(FIT_ROUNDS):
         layout.setGeometry(QRect(0, 0, width, height))
         lacking = sum(max(0, label.heightForWidth(label.width()) - label.height()) for label in labels)
-        if not lacking or height >= area.height():
+        if not lacking:
+            break
+        if height + lacking > area.height() and width < area.width():
+            width = min(area.width(), width * 3 // 2)  # longer lines rather than a dialog taller than the screen
+            continue
+        if height >= area.height():
             break
         height += lacking
     height = min(height, area.height())

@@ -33,6 +33,7 @@ from fidus_desktop.services.compliance.readiness import InvestorReadiness
 from fidus_desktop.services.compliance.screening import Alert
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
@@ -140,6 +141,7 @@ class InvestorFilePanel(QWidget):
                                                               value=lambda f: f.points),
             Column("Why", lambda f: f.why)])
         self.factors_view = record_view(self.factors, "riskFactors", stretch=2)
+        self.factors_export = TableExport(self.factors_view, "Risk factors", session.runner)
         self.risk_bar, self.risk_buttons = self._buttons("risk", [("band", "Set risk &band…", self.set_band),
                                                    ("confirm", "&Confirm override", self.confirm_override)])
 
@@ -166,6 +168,8 @@ class InvestorFilePanel(QWidget):
             Column("Of", lambda e: e.company)])
         self.edges_view = record_view(self.edges, "ownershipEdges", stretch=3)
         self.owners_export = TableExport(self.owners_view, "Beneficial owners", session.runner)
+        self.edges_export = TableExport(self.edges_view, "Ownership links", session.runner)
+        self.edges_export.button.setText("Export &links")
         self.owners_bar, self.owners_buttons = self._buttons("owners", [
             ("edit", "&Edit ownership…", self.edit_ownership)])
 
@@ -179,6 +183,7 @@ class InvestorFilePanel(QWidget):
         risk_page = QWidget()
         risk_layout = QVBoxLayout(risk_page)
         risk_layout.addWidget(self.risk_label)
+        self.risk_bar.addWidget(self.factors_export.button)
         risk_layout.addLayout(self.risk_bar)
         risk_layout.addWidget(self.factors_view, 1)
         self.tabs.addTab(risk_page, "&Risk")
@@ -189,6 +194,7 @@ class InvestorFilePanel(QWidget):
         owners_page = QWidget()
         owners_layout = QVBoxLayout(owners_page)
         self.owners_bar.addWidget(self.owners_export.button)
+        self.owners_bar.addWidget(self.edges_export.button)
         owners_layout.addLayout(self.owners_bar)
         owners_layout.addWidget(self.owners_label)
         owners_layout.addWidget(self.owners_view, 1)
@@ -353,26 +359,34 @@ class InvestorFilePanel(QWidget):
         case = file.case if file else None
         status = case.status if case else None
         mine_submitted = case is not None and case.submitted_by == me
-        self.case_buttons["open"].setEnabled(file is not None and case is None and self.may_manage)
-        self.case_buttons["submit"].setEnabled(self.may_manage and status in (
-            CaseStatus.OPEN, CaseStatus.NEEDS_UPDATE, CaseStatus.APPROVED))
-        in_review = status is CaseStatus.IN_REVIEW and self.may_approve
+        # Why a button is off, most basic reason first: nothing chosen, the role, then the case's state.
+        chosen = "Select an investor first." if file is None else ""
+        no_case = chosen or ("Open a KYC case first." if case is None else "")
+        manage = "" if self.may_manage else "Your role may not edit KYC files."
+        approve = "" if self.may_approve else "Your role may not decide KYC cases."
+        state = f"The case is {words(status)}." if status is not None else ""
+        open_states = (CaseStatus.OPEN, CaseStatus.NEEDS_UPDATE, CaseStatus.APPROVED)
+        enable(self.case_buttons["open"], chosen or manage or ("The investor has a case already." if case else ""))
+        enable(self.case_buttons["submit"], no_case or manage or ("" if status in open_states else state))
+        decide = no_case or approve or ("" if status is CaseStatus.IN_REVIEW else state) or (
+            "You submitted this case: a second officer decides it (four eyes)." if mine_submitted else "")
         for name in ("approve", "send_back", "reject"):
-            self.case_buttons[name].setEnabled(in_review and not mine_submitted)
-        tip = "You submitted this case: a second officer decides it (four eyes)." if mine_submitted else ""
-        for name in ("approve", "send_back", "reject"):
-            self.case_buttons[name].setToolTip(tip)
-        editable = self.may_manage and status in (CaseStatus.OPEN, CaseStatus.NEEDS_UPDATE, CaseStatus.APPROVED)
+            enable(self.case_buttons[name], decide)
+        editable = no_case or manage or ("" if status in open_states else state)
         entry: CaseItem | None = selected(self.items_view, self.items)
-        self.item_buttons["record"].setEnabled(editable)
-        received = editable and entry is not None and entry.item.status is ItemStatus.RECEIVED
+        enable(self.item_buttons["record"], editable)
+        received = editable or ("Select a checklist item first." if entry is None else "" if entry.item.status
+                                is ItemStatus.RECEIVED else "Nothing received for this item yet.")
         for name in ("approve", "revision", "reject"):
-            self.item_buttons[name].setEnabled(received)
-        self.risk_buttons["band"].setEnabled(self.may_manage and case is not None)
-        self.owners_buttons["edit"].setEnabled(self.may_manage and file is not None and file.ownership is not None)
+            enable(self.item_buttons[name], received)
+        enable(self.risk_buttons["band"], no_case or manage)
+        enable(self.owners_buttons["edit"], chosen or manage or (
+            "" if file is not None and file.ownership is not None else "Ownership applies to corporate investors."))
         override = file.override if file else None
-        self.risk_buttons["confirm"].setEnabled(self.may_approve and override is not None
-                                                and override.requested_by_id != self.session.actor.user_id)
+        enable(self.risk_buttons["confirm"], chosen or approve or (
+            "No override is waiting for confirmation." if override is None else
+            "You requested this override: a second officer confirms it (four eyes)."
+            if override.requested_by_id == self.session.actor.user_id else ""))
 
     # -- actions ---------------------------------------------------------------------------------------
     def _case_call(self, call: Callable[[Any, Any, str, int], Any]) -> None:

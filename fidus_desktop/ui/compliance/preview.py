@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVB
 from fidus_desktop.errors import UserError
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.personal_data import Locked
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -138,8 +139,10 @@ class DocumentPreview(QWidget):
 
     def _buttons(self) -> None:
         shown = self.shown
-        self.previous_page.setEnabled(shown is not None and shown.page > 0)
-        self.next_page.setEnabled(shown is not None and shown.page < shown.pages - 1)
+        none = "No document is shown." if shown is None else ""
+        enable(self.previous_page, none or ("" if shown is not None and shown.page > 0 else "This is the first page."))
+        enable(self.next_page, none or ("" if shown is not None and shown.page < shown.pages - 1 else
+                                        "This is the last page."))
         self.page_label.setText(f"Page {shown.page + 1} of {shown.pages}" if shown and shown.pages > 1 else "")
 
 

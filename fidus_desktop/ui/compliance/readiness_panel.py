@@ -17,6 +17,7 @@ from fidus_desktop.services.compliance.readiness import MIN_REASON, OVERRIDE_MAX
 from fidus_desktop.services.documents import StoredDocument
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
@@ -114,7 +115,8 @@ class ReadinessPanel(QWidget):
         pending = view is not None and view.override_pending
         mine = pending and override is not None and override.requested_by == self.session.actor.username
         sanctioned = view is not None and any("sanctions match" in r for r in view.readiness.blocking)
-        self.buttons["agreement"].setEnabled(view is not None and self.may_manage)
+        chosen = "Select an investor first." if view is None else ""
+        enable(self.buttons["agreement"], chosen or ("" if self.may_manage else "Your role may not edit KYC files."))
         self.buttons["request"].setEnabled(view is not None and self.may_approve and not view.ready and not pending
                                            and not sanctioned)
         self.buttons["request"].setToolTip(
@@ -124,7 +126,8 @@ class ReadinessPanel(QWidget):
         self.buttons["confirm"].setToolTip(
             "You asked for this override: a second officer confirms it (four eyes)." if mine else
             "Put the override another officer asked for in force (four eyes).")
-        self.buttons["revoke"].setEnabled(override is not None and self.may_approve)
+        enable(self.buttons["revoke"], chosen or ("Your role may not decide overrides." if not self.may_approve else
+                                                  "" if override is not None else "No override is in force."))
 
     def _open(self, dialog: ServiceFormDialog) -> None:
         self.dialog = dialog

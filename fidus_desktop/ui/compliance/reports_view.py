@@ -27,6 +27,7 @@ from fidus_desktop.reports.kyc_report import SECTIONS, kyc_report_pdf, tables
 from fidus_desktop.reports.table_file import TableData, with_suffix, write_workbook
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.compliance.reports import KycReport
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view
@@ -102,7 +103,7 @@ class ReportsView(RefreshingPanel):
 
     def _enable(self) -> None:
         for name in ("pdf", "xlsx"):
-            self.buttons[name].setEnabled(self.report is not None)
+            enable(self.buttons[name], "" if self.report is not None else "The report is still being read.")
 
     def refresh(self) -> None:
         service, actor = self.session.services.compliance_reports, self.session.actor

@@ -33,6 +33,7 @@ from fidus_desktop.services.compliance.permissions import KycPermission
 from fidus_desktop.services.compliance.risk_models import SHIPPED, ModelVersion, SavedModel
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.keys import refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
@@ -231,7 +232,7 @@ class RiskModelView(RefreshingPanel):
         self.summary.setText(model_html(version) if version else "Reading the risk model…")
         self.countries.set_records(sorted(version.model.country_lists, key=lambda c: c.name) if version else ())
         self.countries_view.resizeRowsToContents()
-        self.export_button.setEnabled(version is not None)
+        enable(self.export_button, "" if version is not None else "Select a model version first.")
 
     def import_version(self) -> None:
         self.dialog = ImportModelDialog(self.session, self)

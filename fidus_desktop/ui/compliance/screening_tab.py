@@ -34,6 +34,9 @@ from fidus_desktop.services.compliance.lists import FORMATS, ImportCancelled, Im
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.compliance.screening import Alert, AlertStatus, Disposition, RunSummary
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.common.buttons import enable
+from fidus_desktop.ui.common.keys import refresh_on_f5
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.compliance.alert_view import AlertComparisonView
 from fidus_desktop.ui.errors import describe_error, show_error
 from fidus_desktop.ui.session import UiSession
@@ -109,6 +112,8 @@ class ScreeningTab(QWidget):
         running.addWidget(self.run_note, 1)
         running.addWidget(self.progress, 1)
         running.addWidget(self.cancel_button)
+        self.export = TableExport(self.table, "Screening alerts", session.runner)
+        running.addWidget(self.export.button)
         decide = QHBoxLayout()
         decide.addWidget(self.reason, 1)
         for button in self.buttons.values():
@@ -145,6 +150,7 @@ class ScreeningTab(QWidget):
         self.investigate_button.clicked.connect(
             lambda: self.investigate.emit(alert.alert_id) if (alert := self._alert()) else None)
         session.signals.data_changed.connect(self._changed)  # type: ignore[attr-defined]
+        refresh_on_f5(self, self.reload)
         self._selected()
         self.reload()
 
@@ -193,11 +199,15 @@ class ScreeningTab(QWidget):
         may = allowed(self.session.actor.role, ScreeningPermission.DECIDE)
         undecided = alert is not None and alert.status in (AlertStatus.OPEN, AlertStatus.NEEDS_INFORMATION)
         waiting = alert is not None and alert.status is AlertStatus.AWAITING_SECOND_OFFICER
+        basic = "Select an alert first." if alert is None else "" if may else "Your role may not decide alerts."
         for name in (d.value for d in Disposition):
-            self.buttons[name].setEnabled(may and undecided)
-        second = waiting and alert is not None and alert.proposed_by != self.session.actor.username
-        self.buttons["confirm"].setEnabled(may and second)
-        self.buttons["send_back"].setEnabled(may and second)
+            enable(self.buttons[name], basic or ("" if undecided else "This alert is decided or awaits a second "
+                                                                          "officer."))
+        second = basic or ("This alert is not waiting for a second officer." if not waiting else
+                           "You proposed this decision: a second officer confirms it (four eyes)."
+                           if alert is not None and alert.proposed_by == self.session.actor.username else "")
+        enable(self.buttons["confirm"], second)
+        enable(self.buttons["send_back"], second)
         self.investigate_button.setEnabled(alert is not None
                                            and allowed(self.session.actor.role, InvestigationPermission.MANAGE))
         if self.comparison.alert_id != (alert.alert_id if alert else None):

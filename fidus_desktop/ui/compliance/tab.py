@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from fidus_desktop.services.compliance.investigations import InvestigationPermission
 from fidus_desktop.services.compliance.permissions import KycPermission, ScreeningPermission
 from fidus_desktop.services.permissions import allowed
+from fidus_desktop.ui.common.keys import find_goes_to
 from fidus_desktop.ui.compliance.checklists_view import ChecklistsView
 from fidus_desktop.ui.compliance.investigations_view import InvestigationsView
 from fidus_desktop.ui.compliance.kyc_files import KycFilesView
@@ -62,6 +63,21 @@ class ComplianceTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
+        # Ctrl+F on a page without a search box (queue, screening, reports) finds an investor; the pages with
+        # their own (files, investigations) keep theirs, so the tab's is off there (two would cancel out).
+        self.find = find_goes_to(self, self.investor_search)
+        self.pages.currentChanged.connect(self._find_here)
+        self._find_here()
+
+    def investor_search(self) -> QWidget | None:
+        if self.files is None:
+            return None
+        self.pages.setCurrentWidget(self.files)
+        return self.files.search
+
+    def _find_here(self) -> None:
+        own = (self.files, self.investigations)
+        self.find.setEnabled(self.files is not None and self.pages.currentWidget() not in own)
 
     def _counted(self, count: int) -> None:
         if self.queue is not None:

@@ -36,6 +36,7 @@ from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 
 CHANGES = ("crm_activity",)
@@ -186,6 +187,8 @@ class ActivitiesPanel(QWidget):
         for button in (log, *self.actions.buttons(self.selected)):
             row.addWidget(button)
         row.addStretch(1)
+        self.export = TableExport(self.table, "Activities", session.runner)
+        row.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)

@@ -35,6 +35,7 @@ from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.session import UiSession
 
 CHANGES = ("crm_commission",)
@@ -136,6 +137,12 @@ class CommissionsView(QWidget):
             self.buttons[name] = button
             row.addWidget(button)
         row.addStretch(1)
+        self.export = TableExport(self.table, "Commission statements", session.runner)
+        self.lines_export = TableExport(self.line_table, "Commission lines", session.runner)
+        self.export.button.setText("Export &statements")
+        self.lines_export.button.setText("Export &lines")
+        row.addWidget(self.export.button)
+        row.addWidget(self.lines_export.button)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.line_table)

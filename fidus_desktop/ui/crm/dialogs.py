@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 from fidus_desktop.domain.crm.stages import Stage, StageKind
 from fidus_desktop.services.crm.prospects import DuplicatesFound, Prospect
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
 from fidus_desktop.ui.session import UiSession
 
 TEXT_FIELDS = [("first_name", "First name"), ("last_name", "Last name"), ("organisation", "Organisation"),
                ("email", "E-mail"), ("phone", "Phone"), ("country", "Country (DE, GB …)"), ("source", "Source"),
-               ("owner", "Owner (empty: you)"), ("expected_amount", "Expected amount"), ("currency", "Currency"),
-               ("expected_close", "Expected close (YYYY-MM-DD)"), ("next_follow_up", "Next follow-up (YYYY-MM-DD)")]
+               ("owner", "Owner (empty: you)")]
 
 
 class NewProspectDialog(ServiceFormDialog):
@@ -36,6 +36,10 @@ class NewProspectDialog(ServiceFormDialog):
     def __init__(self, session: UiSession, stages: list[Stage], parent: QWidget | None = None) -> None:
         super().__init__(session, "New prospect", "Create", parent)
         self.edits = {name: self.add_field(name, label, QLineEdit()) for name, label in TEXT_FIELDS}
+        self.amount = self.add_field("expected_amount", "Expected amount", DecimalEdit(places=2, optional=True))
+        self.currency = self.add_field("currency", "Currency", QLineEdit())
+        self.expected_close = self.add_field("expected_close", "Expected close", DateEdit(optional=True))
+        self.next_follow_up = self.add_field("next_follow_up", "Next follow-up", DateEdit(optional=True))
         self.stage = self.add_field("stage", "Stage", QComboBox())
         self.stage.addItems([s.name for s in stages if s.kind is StageKind.OPEN])
         self.allow_duplicates = QCheckBox("Create it anyway (keep both records)")
@@ -44,7 +48,9 @@ class NewProspectDialog(ServiceFormDialog):
         self.layout().insertWidget(2, self.allow_duplicates)
 
     def values(self) -> dict[str, Any]:
-        return {**{name: edit.text() for name, edit in self.edits.items()}, "stage": self.stage.currentText()}
+        return {**{name: edit.text() for name, edit in self.edits.items()}, "stage": self.stage.currentText(),
+                "expected_amount": self.amount.plain(), "currency": self.currency.text(),
+                "expected_close": self.expected_close.iso(), "next_follow_up": self.next_follow_up.iso()}
 
     def call(self) -> Prospect:
         values, go_on = self.values(), self.allow_duplicates.isChecked()

@@ -7,7 +7,9 @@ from PySide6.QtWidgets import QHBoxLayout, QTableWidget, QTableWidgetItem, QVBox
 
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.services.crm.prospects import Funnel
+from fidus_desktop.ui.background import Runner
 from fidus_desktop.ui.common.charts import AllocationChart
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.detail import stay
 
 COLUMNS = ["Stage", "Entered", "Moved on", "Conversion", "Won", "Win rate", "Average time in stage"]
@@ -18,7 +20,7 @@ TOOLTIPS = ["", "Prospects ever in the stage (created in it or moved into it)",
 
 
 class FunnelView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("funnel")
         self.table = QTableWidget(0, len(COLUMNS))
@@ -33,7 +35,12 @@ class FunnelView(QWidget):
         charts = QHBoxLayout()
         charts.addWidget(self.lost)
         charts.addWidget(self.won)
+        self.export = TableExport(self.table, "Funnel", runner)
+        bar = QHBoxLayout()
+        bar.addStretch(1)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
+        layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addLayout(charts, 2)
 

@@ -30,8 +30,11 @@ from fidus_desktop.services.crm.outbox import OutboxJob
 from fidus_desktop.services.crm.prospects import Prospect
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.buttons import enable
+from fidus_desktop.ui.common.keys import enter_opens
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
 from fidus_desktop.ui.crm.google_outbox import OUTBOX_TOPIC, consent, worker_of
 from fidus_desktop.ui.errors import describe_error
@@ -101,7 +104,7 @@ class ConnectionBar(QWidget):
         layout.addWidget(self.connect_button)
         layout.addWidget(self.disconnect_button)
         for button in (self.connect_button, self.disconnect_button):
-            button.setEnabled(False)
+            enable(button, "Reading the Google connection…")
         worker = worker_of(session)
         if worker is not None:
             worker.status.connect(self.show_status)
@@ -124,11 +127,11 @@ class ConnectionBar(QWidget):
             text += " Google refused the stored consent; queued work waits."
         self.label.setText(text)
         self.connect_button.setText("&Reconnect Google…" if status.connected else "&Connect Google…")
-        self.connect_button.setEnabled(self.may_act and status.configured and
-                                       (not status.connected or status.needs_reconnect or bool(status.missing)))
-        self.disconnect_button.setEnabled(self.may_act and status.connected)
-        if not self.may_act:
-            self.connect_button.setToolTip(NO_PERMISSION)
+        enable(self.connect_button, NO_PERMISSION if not self.may_act else
+               "An administrator sets up the Google client file first." if not status.configured else
+               "" if not status.connected or status.needs_reconnect or status.missing else "Already connected.")
+        enable(self.disconnect_button, NO_PERMISSION if not self.may_act else
+               "" if status.connected else "Not connected to Google.")
 
     def connect_google(self) -> None:
         self.connect_button.setEnabled(False)
@@ -232,6 +235,8 @@ class GooglePage(QWidget):
         bar.addWidget(self.counts, 1)
         for button in (self.retry_button, self.cancel_button, self.run_button):
             bar.addWidget(button)
+        self.export = TableExport(self.table, "Google outbox", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         if allowed(session.actor.role, Permission.SETTINGS_MANAGE):
             self.client_file = ClientFileRow(session)
@@ -318,7 +323,9 @@ class ProspectGooglePanel(QWidget):
         self.mail_read = False  # the prospect's mail is read from Gmail once when the panel first shows it
         self.model: RecordTableModel[TimelineEntry] = RecordTableModel(TIMELINE_COLUMNS, self)
         self.table = _table(self.model, "googleTimeline")
-        self.table.doubleClicked.connect(lambda index: self.open_link(self.model.record(index.row()).link))
+        enter_opens(self.table, lambda index: self.open_link(self.model.record(index.row()).link))
+        self.export = TableExport(self.table, "Google timeline", session.runner)
+        row.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Google: e-mail, meetings and documents (double-click opens the link)"))

@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 from fidus_desktop.domain.crm.activities import DayBucket
 from fidus_desktop.services.crm.activities import KIND_LABELS, DayItem
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.keys import enter_opens
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.activities import CHANGES, ActivityActions, when
 from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR
 from fidus_desktop.ui.session import UiSession
@@ -68,7 +70,7 @@ class MyDayView(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.doubleClicked.connect(self._open)
+        enter_opens(self.table, self._open)
         self.summary = QLabel()
         self.summary.setObjectName("myDaySummary")
         self.include_later = QCheckBox("Also after this week")
@@ -88,6 +90,8 @@ class MyDayView(QWidget):
         row.addStretch(1)
         row.addWidget(QLabel("Remind me"))
         row.addWidget(self.lead)
+        self.export = TableExport(self.table, "My day", session.runner)
+        row.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(row)

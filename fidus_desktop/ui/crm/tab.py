@@ -30,6 +30,7 @@ from fidus_desktop.services.crm import CrmPermission
 from fidus_desktop.services.crm.prospects import BoardColumn, Funnel, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.activities import ActivitiesPanel
 from fidus_desktop.ui.crm.board import Board
@@ -95,7 +96,7 @@ class CrmTab(QWidget):
         self.table.setSortingEnabled(True)
         for column, width in WIDTHS.items():
             self.table.setColumnWidth(column, width)
-        self.table.doubleClicked.connect(lambda index: self.open_detail(self.model.prospect(index.row()).prospect_id))
+        enter_opens(self.table, lambda index: self.open_detail(self.model.prospect(index.row()).prospect_id))
         self.table.horizontalHeader().setSortIndicatorShown(False)  # oldest first until a header is clicked
         self.stage_filter = QComboBox()
         self.stage_filter.setObjectName("stageFilter")
@@ -126,7 +127,7 @@ class CrmTab(QWidget):
         self.views.setObjectName("crmViews")
         self.views.addTab(self.board, "Board")
         self.views.addTab(list_page, "List")
-        self.funnel = FunnelView()
+        self.funnel = FunnelView(session.runner)
         self.views.addTab(self.funnel, "Funnel")
         self.my_day = MyDayView(session)
         self.my_day.open_prospect.connect(self.open_detail)
@@ -148,6 +149,8 @@ class CrmTab(QWidget):
         layout.addLayout(toolbar)
         layout.addWidget(self.views, 1)
         session.signals.data_changed.connect(self._data_changed)  # here and other workstations (session watcher)
+        refresh_on_f5(self, lambda: (self.reload(), self.load_list()))
+        find_goes_to(self, self.list_filter)
         self.reload()
 
     # -- loading ------------------------------------------------------------------------------------------
@@ -185,6 +188,11 @@ class CrmTab(QWidget):
         if self.overdue_only.isChecked():
             chosen["overdue_on"] = self.session.today()
         return chosen
+
+    def list_filter(self) -> QComboBox:
+        """Ctrl+F: the list of prospects, at its first filter (the board has none)."""
+        self.views.setCurrentIndex(self.views.indexOf(self.table.parentWidget()))
+        return self.stage_filter
 
     def load_list(self) -> None:
         """The list's first page for the filters chosen (the model asks the service in the worker)."""

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from fidus_desktop.services.changes import TRANSACTION
 from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.portfolio.dealing import DealPreview, TransactionView
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
@@ -160,8 +161,9 @@ class DealsPanel(QWidget):
         status = deal.view.status if deal else None
         for name, when in (("approve", "pending"), ("settle", "approved"), ("cancel", None)):
             button = self.buttons[name]
-            button.setEnabled(bool(button.property("permitted")) and deal is not None
-                              and (when is None or status == when))
+            enable(button, "Your role may not do this." if not button.property("permitted") else
+                   "Select a deal in the list first." if deal is None else
+                   f"Only a {when} deal can be {name}d; this one is {status}." if when and status != when else "")
 
     # -- actions ------------------------------------------------------------------------------------
     def approve(self) -> None:

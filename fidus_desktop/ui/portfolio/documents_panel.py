@@ -19,6 +19,7 @@ from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.personal_data import Locked
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column, LazyTableModel
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -72,6 +73,8 @@ class DocumentsPanel(QWidget):
         bar, self.buttons = button_bar([("attach", "Attach…", self.attach), ("save", "Save a copy…", self.save_copy),
                                         ("delete", "Delete", self.delete)])
         self.buttons["save"].setToolTip("Decrypts the document; the reading is recorded in the audit log.")
+        self.export = TableExport(self.view, "Documents", session.runner)  # the list, not the documents
+        bar.addWidget(self.export.button)
         self.message = QLabel(objectName="documentsMessage")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -39,6 +39,7 @@ from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked
 from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITIVE_LABELS, Investor, InvestorDetails
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.compliance.readiness_panel import readiness_tip, readiness_verdict
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.portfolio.documents_panel import DocumentsPanel
@@ -230,10 +231,9 @@ class InvestorEditDialog(ServiceFormDialog):
         self.remove: dict[str, QCheckBox] = {}
         for name in SENSITIVE_FIELDS:
             on_file = name in details.sealed
-            edit = QLineEdit()
-            edit.setPlaceholderText(f"{HIDDEN} on file: type to replace" if on_file else "not on file")
-            if name == "date_of_birth" and not on_file:
-                edit.setPlaceholderText("YYYY-MM-DD")
+            edit = DateEdit(optional=True) if name == "date_of_birth" else QLineEdit()
+            if on_file or name != "date_of_birth":
+                edit.setPlaceholderText(f"{HIDDEN} on file: type to replace" if on_file else "not on file")
             self.personal[name] = self.add_field(name, LABELS[name], edit)
             if on_file:
                 self.remove[name] = QCheckBox("Remove", objectName=f"{name}_clear")
@@ -244,8 +244,8 @@ class InvestorEditDialog(ServiceFormDialog):
                 for name, box in self.remove.items() if box.isChecked() and self.personal[name].text().strip()}
 
     def call(self) -> Investor:
-        personal: dict[str, str | None] = {name: edit.text() for name, edit in self.personal.items()
-                                           if edit.text().strip()}
+        personal: dict[str, str | None] = {name: edit.iso() if isinstance(edit, DateEdit) else edit.text()
+                                           for name, edit in self.personal.items() if edit.text().strip()}
         personal.update({name: None for name, box in self.remove.items() if box.isChecked()})
         email = self.email.text().strip()
         return self.session.services.portfolio.investors.update_investor(
@@ -255,7 +255,7 @@ class InvestorEditDialog(ServiceFormDialog):
 
 class EndRelationshipDialog(ServiceFormDialog):
     """The last day of the business relationship, with what recording it sets off (KYC retention); OK confirms.
-    The service refuses a day in the future or not written as YYYY-MM-DD, under the field."""
+    The service refuses a day in the future, under the field."""
 
     changes = frozenset({INVESTOR})
 
@@ -271,11 +271,8 @@ class EndRelationshipDialog(ServiceFormDialog):
         note.setObjectName("retention_note")
         note.setWordWrap(True)
         self.form.addRow(note)
-        ended = investor.relationship_ended_on
-        edit = QLineEdit(ended.isoformat() if ended else "")
-        edit.setPlaceholderText("YYYY-MM-DD, today or earlier")
-        self.ended_on = self.add_field("relationship_ended_on", "Last day", edit)
+        self.ended_on = self.add_field("relationship_ended_on", "Last day", DateEdit(investor.relationship_ended_on))
 
     def call(self) -> Investor:
         return self.session.services.portfolio.investors.end_relationship(
-            self.session.actor, self.investor.investor_id, self.investor.version, self.ended_on.text())
+            self.session.actor, self.investor.investor_id, self.investor.version, self.ended_on.iso())

@@ -41,6 +41,8 @@ from fidus_desktop.services.envelopes import EnvelopeFilter, Reminders
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.services.personal_data import Locked
 from fidus_desktop.services.signing import SigningPermission
+from fidus_desktop.ui.common.buttons import enable
+from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.lazy_table import Column, LazyTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import show_error
@@ -143,7 +145,9 @@ class EnvelopesPanel(QWidget):
         self.model.loaded.connect(self._loaded)
         self.model.failed.connect(lambda exc: show_error(exc, self))
         self.table.selectionModel().selectionChanged.connect(self._selected)
-        self.table.doubleClicked.connect(lambda _: self.open_selected())
+        enter_opens(self.table, lambda _: self.open_selected())
+        refresh_on_f5(self, self.reload)
+        find_goes_to(self, lambda: self.search)
         for name, button in self.buttons.items():
             signal = button.clicked if isinstance(button, QPushButton) else button.triggered
             signal.connect(lambda _=False, n=name: getattr(self, n)())
@@ -179,8 +183,10 @@ class EnvelopesPanel(QWidget):
             "certificate": status is EnvelopeStatus.COMPLETED,
             "drive": status is EnvelopeStatus.COMPLETED and bool(envelope and envelope.investor_id),
         }
+        state = "Select an envelope first." if envelope is None else f"Not possible while the envelope is {status}."
         for name, button in self.buttons.items():
-            button.setEnabled(self.permitted[name] and enabled[name])
+            enable(button, "Your role may not do this." if not self.permitted[name] else
+                   "" if enabled[name] else state)
         self.detail.setPlainText(describe(envelope) if envelope else "Select an envelope to see its signers and "
                                                                      "events.")
 

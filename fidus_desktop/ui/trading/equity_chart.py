@@ -51,6 +51,7 @@ class EquityChart(QWidget):
         self.withdrawals = pg.ScatterPlotItem(name="Withdrawal", symbol="t", size=11, brush="#c0392b", pen=None)
         for markers in (self.deposits, self.withdrawals):
             self.plot.addItem(markers)  # named: the legend lists it
+        self.currency = ""
         self.times: list[float] = []
         self.values: list[float] = []
         self.balance_points: list[tuple[float, float]] = []
@@ -77,7 +78,10 @@ class EquityChart(QWidget):
     def clear(self) -> None:
         self.set_curves([], [])
 
-    def set_curves(self, balance: Curve, equity: Curve, flows: Curve = ()) -> None:
+    def set_curves(self, balance: Curve, equity: Curve, flows: Curve = (), currency: str = "") -> None:
+        """``currency`` names the amounts on the axis and in the read-out (the account's currency)."""
+        self.currency = currency
+        self.plot.getPlotItem().setLabel("left", currency)  # "USD" beside the money axis; none when unknown
         # floats for plotting only; every figure shown as text stays Decimal
         self.balance_points = [(t.timestamp(), float(v)) for t, v in balance]
         self.balance.setData([t for t, _ in self.balance_points], [v for _, v in self.balance_points])
@@ -118,7 +122,7 @@ class EquityChart(QWidget):
                                                                                       strict=True)))):
             value = self.value_at(points, stamp)
             if value is not None:
-                parts.append(f"{name} {value:,.2f}")
+                parts.append(f"{name} {value:,.2f}" + (f" {self.currency}" if self.currency else ""))
         return "   ".join(parts)
 
     def _mouse_moved(self, position: QPointF) -> None:

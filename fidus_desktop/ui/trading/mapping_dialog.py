@@ -11,6 +11,7 @@ instead of switching logins on the shared one (docs/MT5.md, "Several accounts").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
@@ -26,6 +27,7 @@ from fidus_desktop.services.trading.accounts import (
     terminal_path_warning,
 )
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
+from fidus_desktop.ui.common.editors import DecimalEdit
 from fidus_desktop.ui.session import UiSession
 
 SERVER_TIMES = ("EET-NY", "EET-EU", "CET-EU", "GMT-EU", "UTC+0", "UTC+2", "UTC+3")  # or any fixed offset typed in
@@ -75,7 +77,8 @@ class AccountMappingDialog(ServiceFormDialog):
         self.capital_source = self.add_field("capital_source", "Capital source", QComboBox())
         for source, label in SOURCE_LABELS.items():
             self.capital_source.addItem(label, source.value)
-        self.initial_allocation = self.add_field("initial_allocation", "Initial allocation", QLineEdit("0"))
+        self.initial_allocation = self.add_field("initial_allocation", "Initial allocation", DecimalEdit(places=2))
+        self.initial_allocation.set_value(Decimal(0))
         self.maps_to = self.add_field("maps_to", "Maps to", QComboBox())
         self.maps_to.addItems([TO_FUND, TO_INVESTOR, NOT_MAPPED])
         self.fund = self.add_field("fund_id", "Fund", QComboBox())
@@ -101,7 +104,7 @@ class AccountMappingDialog(ServiceFormDialog):
         self.server_time.setCurrentText(account.server_time)
         self.terminal_path.setText(account.terminal_path)
         self.capital_source.setCurrentIndex(self.capital_source.findData(account.capital_source.value))
-        self.initial_allocation.setText(str(account.initial_allocation.amount))
+        self.initial_allocation.set_value(account.initial_allocation.amount)
         if account.fund_id:
             self.fund.setCurrentIndex(self.fund.findData(account.fund_id))
         elif account.investor_account_id:
@@ -142,7 +145,7 @@ class AccountMappingDialog(ServiceFormDialog):
         data = Mt5AccountInput(
             login=int(self.login.text().strip()), server=self.server.text(), name=self.name.text(),
             currency=self.currency.text().strip().upper(), server_time=self.server_time.currentText(),
-            capital_source=self.capital_source.currentData(), initial_allocation=self.initial_allocation.text().strip(),
+            capital_source=self.capital_source.currentData(), initial_allocation=self.initial_allocation.plain(),
             fund_id=self.fund.currentData() if self.maps_to.currentText() == TO_FUND else None,
             investor_account_id=self._investor_account() if self.maps_to.currentText() == TO_INVESTOR else None,
             alert_thresholds=self._kept_thresholds(),

@@ -7,12 +7,14 @@ lazy model of ``ui.common.lazy_table`` instead. Numbers are right-aligned; money
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QFont
 
 from fidus_desktop.domain.trading.analytics import Drawdown, TradeStats
 from fidus_desktop.domain.trading.models import Deal, Position
@@ -95,20 +97,61 @@ class AccountsModel(RecordTableModel[AccountRow]):
 
 
 # -- positions, deals, alerts, review queue -------------------------------------------------------------
-POSITION_COLUMNS: list[Column[Position]] = [
-    Column("Ticket", lambda p: str(p.ticket), align=RIGHT),
-    Column("Opened", lambda p: when(p.opened), value=lambda p: p.opened),
-    Column("Symbol", lambda p: p.symbol),
-    Column("Side", lambda p: p.side.value),
-    Column("Volume", lambda p: f"{p.volume}", align=RIGHT, value=lambda p: p.volume),
-    Column("Open price", lambda p: quoted(p.price_open, p.digits), align=RIGHT, value=lambda p: p.price_open),
-    Column("Current", lambda p: quoted(p.price_current, p.digits), align=RIGHT, value=lambda p: p.price_current),
-    Column("SL", lambda p: quoted(p.sl, p.digits) if p.sl else "", align=RIGHT, value=lambda p: p.sl or None),
-    Column("TP", lambda p: quoted(p.tp, p.digits) if p.tp else "", align=RIGHT, value=lambda p: p.tp or None),
-    Column("Swap", lambda p: amount(p.swap), align=RIGHT, value=lambda p: p.swap),
-    Column("Commission", lambda p: commission(p.commission), align=RIGHT, value=lambda p: p.commission),
-    Column("Profit", lambda p: amount(p.profit), align=RIGHT, value=lambda p: p.profit),
-    Column("Currency", lambda p: p.currency),
+@dataclass(frozen=True)
+class PositionsTotal:
+    """The total row under the open positions, one per currency; shown and exported with them."""
+
+    count: int
+    swap: Decimal
+    known_commission: Decimal  # of the positions whose commission is known
+    unknown_commission: int  # positions without a stored deal yet
+    profit: Decimal
+    currency: str
+
+    @property
+    def commission(self) -> Decimal | None:
+        """None ("—") while a position's commission is unknown: a part-sum would read as the whole."""
+        return None if self.unknown_commission else self.known_commission
+
+
+def position_totals(positions: list[Position]) -> list[PositionsTotal]:
+    """Swap, commission and profit summed per currency, in the order the currencies first appear."""
+    totals: dict[str, PositionsTotal] = {}
+    for p in positions:
+        t = totals.get(p.currency, PositionsTotal(0, Decimal(0), Decimal(0), 0, Decimal(0), p.currency))
+        totals[p.currency] = PositionsTotal(t.count + 1, t.swap + p.swap, t.known_commission + (p.commission or 0),
+                                            t.unknown_commission + (p.commission is None), t.profit + p.profit,
+                                            p.currency)
+    return list(totals.values())
+
+
+PositionRow = Position | PositionsTotal
+
+
+def _open(text: Any, total: Any = "") -> Any:
+    """A column of a position; ``total`` (a value or a function of the total) on the total row."""
+    return lambda r: (total(r) if callable(total) else total) if isinstance(r, PositionsTotal) else text(r)
+
+
+POSITION_COLUMNS: list[Column[PositionRow]] = [
+    Column("Ticket", _open(lambda p: str(p.ticket), "Total"), align=RIGHT),
+    Column("Opened", _open(lambda p: when(p.opened), lambda t: f"{t.count} open"),
+           value=_open(lambda p: p.opened, lambda t: f"{t.count} open")),
+    Column("Symbol", _open(lambda p: p.symbol)),
+    Column("Side", _open(lambda p: p.side.value)),
+    Column("Volume", _open(lambda p: f"{p.volume}"), align=RIGHT, value=_open(lambda p: p.volume, None)),
+    Column("Open price", _open(lambda p: quoted(p.price_open, p.digits)), align=RIGHT,
+           value=_open(lambda p: p.price_open, None)),
+    Column("Current", _open(lambda p: quoted(p.price_current, p.digits)), align=RIGHT,
+           value=_open(lambda p: p.price_current, None)),
+    Column("SL", _open(lambda p: quoted(p.sl, p.digits) if p.sl else ""), align=RIGHT,
+           value=_open(lambda p: p.sl or None, None)),
+    Column("TP", _open(lambda p: quoted(p.tp, p.digits) if p.tp else ""), align=RIGHT,
+           value=_open(lambda p: p.tp or None, None)),
+    Column("Swap", lambda r: amount(r.swap), align=RIGHT, value=lambda r: r.swap),
+    Column("Commission", lambda r: commission(r.commission), align=RIGHT, value=lambda r: r.commission),
+    Column("Profit", lambda r: amount(r.profit), align=RIGHT, value=lambda r: r.profit),
+    Column("Currency", lambda r: r.currency),
 ]
 
 DEAL_COLUMNS: list[Column[Deal]] = [
@@ -144,8 +187,31 @@ REVIEW_COLUMNS: list[Column[BalanceItem]] = [
 ]
 
 
-def positions_model(parent: QObject | None = None) -> RecordTableModel[Position]:
-    return RecordTableModel(POSITION_COLUMNS, parent)
+class PositionsModel(RecordTableModel[PositionRow]):
+    """Open positions and, under them, a bold total row per currency (the export includes it)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(POSITION_COLUMNS, parent)
+
+    def set_records(self, records: Sequence[PositionRow]) -> None:
+        positions = [r for r in records if isinstance(r, Position)]
+        super().set_records([*positions, *position_totals(positions)])
+
+    @property
+    def records(self) -> list[Position]:  # type: ignore[override]  # the positions, without the total rows
+        return [r for r in self._records if isinstance(r, Position)]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.FontRole and index.isValid() and isinstance(self._records[index.row()],
+                                                                                PositionsTotal):
+            font = QFont()
+            font.setBold(True)
+            return font
+        return super().data(index, role)
+
+
+def positions_model(parent: QObject | None = None) -> PositionsModel:
+    return PositionsModel(parent)
 
 
 def alerts_model(parent: QObject | None = None) -> RecordTableModel[AlertRecord]:
@@ -203,7 +269,8 @@ def analytics_figures(result: AccountAnalytics, currency: str) -> list[Figure]:
     ]
 
 
-FIGURE_COLUMNS: list[Column[Figure]] = [Column("Figure", lambda f: f[0]), Column("Value", lambda f: f[1], align=RIGHT)]
+FIGURE_COLUMNS: list[Column[Figure]] = [Column("Figure", lambda f: f[0]),
+                                         Column("Value", lambda f: f[1], align=RIGHT, tooltip=lambda f: f[1])]  # whole
 
 
 def figures_model(parent: QObject | None = None) -> RecordTableModel[Figure]:

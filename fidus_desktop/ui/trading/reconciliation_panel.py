@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QTabWidget,
@@ -38,6 +39,7 @@ from fidus_desktop.services.changes import (
     TRANSACTION,
 )
 from fidus_desktop.services.trading.reconciliation import Mismatch, MismatchKind, Reconciliation, reconciliation_state
+from fidus_desktop.ui.common.buttons import enable
 from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.locale_text import date_pattern
 from fidus_desktop.ui.common.record_table import RecordTableModel
@@ -125,6 +127,7 @@ class ReconciliationPanel(RefreshingPanel):
         matched_view = _table("matchedTable", self.matched)
         self.tabs.addTab(matched_view, "Matched")
         self.export_buttons = QStackedWidget(objectName="reconciliationExport")  # the shown list's Export
+        self.export_buttons.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # a button, not a pane
         self.exports = [TableExport(matched_view, "Matched deals and flows", session.runner)]
         self.export_buttons.addWidget(self.exports[0].button)
         for title, _, kind in MISMATCH_LISTS:
@@ -194,7 +197,9 @@ class ReconciliationPanel(RefreshingPanel):
 
     def _update_explain(self) -> None:
         selected = self.selected_mismatch()
-        self.explain_button.setEnabled(selected is not None and selected.kind is not MismatchKind.NEEDS_CLASSIFICATION)
+        enable(self.explain_button, "Select a mismatch in one of the lists first." if selected is None else
+               "Classify this balance deal under Review queue instead." if selected.kind is
+               MismatchKind.NEEDS_CLASSIFICATION else "")
 
     def explain(self) -> None:
         """Mark the selected mismatch explained with the note typed (the service refuses an empty note)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Slot
@@ -46,7 +45,8 @@ from fidus_desktop.services.trading.analytics import AccountAnalytics
 from fidus_desktop.services.trading.link import TerminalLink
 from fidus_desktop.services.trading.poller import PollerSettings
 from fidus_desktop.services.trading.queries import AccountFigures
-from fidus_desktop.ui.common.keys import refresh_on_f5
+from fidus_desktop.ui.common.buttons import enable
+from fidus_desktop.ui.common.keys import find_goes_to, refresh_on_f5
 from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
@@ -64,6 +64,7 @@ from fidus_desktop.ui.trading.models import (
     amount,
     analytics_figures,
     figures_model,
+    position_totals,
     positions_model,
     review_model,
     summary_text,
@@ -218,6 +219,12 @@ class TradingView(QWidget):
         layout.addWidget(splitter, 1)  # the tables and charts take the height; the summary stays one line
         self._update_buttons()
         refresh_on_f5(self, self.refresh_accounts)
+        find_goes_to(self, self.deals_filter)
+
+    def deals_filter(self) -> QWidget:
+        """Ctrl+F: the deals history, at its symbol filter (the other pages list what is open now)."""
+        self.detail.setCurrentWidget(self.deals_panel)
+        return self.deals_panel.symbol
 
     def _show_positions_total(self) -> None:
         """Count and totals per currency under the table's header, or that the account has none open."""
@@ -225,13 +232,10 @@ class TradingView(QWidget):
         if not records:
             self.positions_total.setText("" if self.selected_account() is None else "No open positions.")
             return
-        totals: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
-        for p in records:
-            profit, swap, charged = totals.get(p.currency, (Decimal(0), Decimal(0), Decimal(0)))
-            totals[p.currency] = (profit + p.profit, swap + p.swap, charged + (p.commission or 0))
-        sums = "; ".join(f"profit {amount(profit)}, swap {amount(swap)}, commission {amount(charged)} {currency}"
-                         for currency, (profit, swap, charged) in totals.items())
-        unknown = sum(p.commission is None for p in records)
+        totals = position_totals(records)
+        sums = "; ".join(f"profit {amount(t.profit)}, swap {amount(t.swap)}, commission {amount(t.known_commission)} "
+                         f"{t.currency}" for t in totals)
+        unknown = sum(t.unknown_commission for t in totals)
         pending = f" (commission not known yet for {n_positions(unknown)}: no deal stored)" if unknown else ""
         self.positions_total.setText(f"{len(records)} open · {sums}{pending}")
 
@@ -280,11 +284,15 @@ class TradingView(QWidget):
     def _update_buttons(self) -> None:
         role = self.session.actor.role
         alert = self._selected(self.alerts_view, self.alerts)
-        self.edit_button.setEnabled(allowed(role, Permission.MT5_MANAGE) and self.selected_account() is not None)
-        self.ack_button.setEnabled(allowed(role, Permission.ALERTS_ACK) and alert is not None
-                                   and not alert.acknowledged_by)
-        self.resolve_button.setEnabled(allowed(role, Permission.MT5_MANAGE)
-                                       and self._selected(self.review_view, self.review) is not None)
+        may_manage = allowed(role, Permission.MT5_MANAGE)
+        enable(self.edit_button, "Your role may not change MT5 accounts." if not may_manage else
+               "Select an account in the list first." if self.selected_account() is None else "")
+        enable(self.ack_button, "Your role may not acknowledge alerts." if not allowed(role, Permission.ALERTS_ACK)
+               else "Select an alert first." if alert is None else
+               f"Already acknowledged by {alert.acknowledged_by}." if alert.acknowledged_by else "")
+        enable(self.resolve_button, "Your role may not classify balance deals." if not may_manage else
+               "Select a deal waiting for review first." if self._selected(self.review_view, self.review) is None
+               else "")
 
     def _account_selected(self) -> None:
         self._update_buttons()
@@ -395,7 +403,7 @@ class TradingView(QWidget):
         if account is None or account.login != result.login:
             return  # the user moved on while it loaded
         self.figures.set_records(analytics_figures(result, account.currency))
-        self.chart.set_curves(result.balance_curve, result.equity_curve, result.flows)
+        self.chart.set_curves(result.balance_curve, result.equity_curve, result.flows, account.currency)
         self.deals_panel.set_symbols(sorted(result.by_symbol))
 
     # -- actions ----------------------------------------------------------------------------------

@@ -33,3 +33,4 @@ def test_every_permission_and_role_is_shown_as_the_services_decide(qtbot: QtBot,
             assert (shown == "✔") == allowed(role, permission), (permission, role)
     fees = model.records.index(Permission.FEES_PAY)
     assert model.index(fees, 0).data() == "Fees: pay"
+    assert model.index(model.records.index(Permission.MT5_READ), 0).data() == "MT5: read"  # as the office writes it

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +10,15 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
+from fidus_desktop.errors import UserError
 from fidus_desktop.services.base import ValidationError
 from fidus_desktop.ui.admin.keys_view import PassphraseDialog
 from fidus_desktop.ui.admin.user_dialogs import CreateUserDialog
+from fidus_desktop.ui.common import screen_fit
+from fidus_desktop.ui.idle_lock import LockDialog
+from fidus_desktop.ui.key_access_dialog import KeyAccessDialog
+from fidus_desktop.ui.login import LoginDialog
+from fidus_desktop.ui.password_change import ChangePasswordDialog
 from fidus_desktop.ui.session import UiSession
 from tests.support.forms import click, field_error, submit_form
 from tests.support.ui_session import admin_session
@@ -67,3 +73,22 @@ def test_the_backup_passphrase_dialog_shows_its_note_and_buttons(qtbot: QtBot, s
     assert field_error(dialog, "passphrase") == "Type the passphrase."
     assert fully_visible(dialog, dialog.findChild(QLabel, "passphrase_error"))
     assert fully_visible(dialog, dialog.ok_button)
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: LoginDialog(s.services.users, s.runner, "this workstation's database"),
+    lambda s: ChangePasswordDialog(s),
+    lambda s: LockDialog(s),
+    lambda s: KeyAccessDialog(s),
+], ids=["sign-in", "password change", "idle lock", "key access"])
+def test_the_sign_in_and_key_dialogs_show_a_long_message_in_full(
+        qtbot: QtBot, session: UiSession, make: Callable[[UiSession], QDialog],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screen_fit, "available_geometry", lambda _: QRect(0, 0, 1366, 728))
+    dialog = make(session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._failed(UserError(LONG))
+    shown = [label for label in dialog.findChildren(QLabel) if LONG in label.text()]
+    assert len(shown) == 1
+    assert fully_visible(dialog, shown[0])

@@ -154,7 +154,7 @@ def test_an_edit_saves_new_values_and_removes_ticked_ones(qtbot: QtBot, keyed: O
     click(qtbot, button(dialog, "edit"))
     editor = dialog.editor
     qtbot.keyClicks(editor.findChild(QLineEdit, "tax_id"), "12/345/67890")
-    qtbot.keyClicks(editor.findChild(QLineEdit, "date_of_birth"), "1980-02-29")
+    qtbot.keyClicks(editor.findChild(QLineEdit, "date_of_birth"), "29/02/1980")
     click(qtbot, editor.findChild(QCheckBox, "national_id_clear"))
     click(qtbot, editor.findChild(QPushButton, "ok"))
     assert not editor.isVisible()
@@ -177,12 +177,12 @@ def test_ending_the_relationship_records_the_day_and_shows_when_the_record_may_b
     future = (date.today() + timedelta(days=2)).isoformat()
     submit_form(qtbot, form, relationship_ended_on=future)
     assert "is in the future" in field_error(form, "relationship_ended_on")
-    submit_form(qtbot, form, relationship_ended_on="31/03/2024")
+    submit_form(qtbot, form, relationship_ended_on="31.31.2024")
     assert "YYYY-MM-DD" in field_error(form, "relationship_ended_on")
     assert form.isVisible()
     assert keyed.services.ctx.audit.last()["seq"] == seq
 
-    submit_form(qtbot, form, relationship_ended_on="2024-03-31")
+    submit_form(qtbot, form, relationship_ended_on="31/03/2024")  # as a British user types it
     assert not form.isVisible()
     assert (text(dialog, "relationship_ended_on"), text(dialog, "erasable_from")) == ("2024-03-31", "2029-03-31")
     assert keyed.p.investors.get(ADMIN, keyed.ann.investor_id).relationship_ended_on == date(2024, 3, 31)

@@ -28,6 +28,9 @@ def test_flows_are_marked_on_the_balance_line_and_the_crosshair_reads_values(qtb
     text = chart.readout_at(T[3].timestamp() + 60)
     assert text.endswith("Balance 92,000.00   Equity 92,100.25")
     assert "Balance 101,500.50" in chart.readout_at(T[1].timestamp() + 3600)
+    chart.set_curves(balance, [(T[3], Decimal("92100.25"))], flows, "USD")  # the account's currency: axis and read-out
+    assert chart.plot.getPlotItem().getAxis("left").labelText == "USD"
+    assert chart.readout_at(T[3].timestamp() + 60).endswith("Balance 92,000.00 USD   Equity 92,100.25 USD")
 
 
 def test_the_money_axis_writes_thousands_separators() -> None:

@@ -48,6 +48,8 @@ def test_lists_the_period_and_refreshes(qtbot: QtBot, office_context: tuple[AppC
     qtbot.addWidget(panel)
     panel.show()
     assert panel.period() == (date(2023, 1, 2), date(2023, 1, 31))
+    panel.resize(1000, 700)
+    assert panel.export_buttons.height() <= 2 * panel.run_button.height()  # a button in the bar, not a pane
     assert [m.ticket for _, m in panel.matched.records] == [11]
     assert rows(panel, MismatchKind.DEAL_NOT_RECORDED) == [12]
     assert rows(panel, MismatchKind.FLOW_NOT_IN_MT5) == [ro.bob_transaction]

@@ -52,7 +52,7 @@ def test_a_reader_who_cannot_sync_sees_stored_positions_and_their_updates(
     view.exports["positions"].export(tmp_path / "positions.csv")
     with (tmp_path / "positions.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert [row[rows[0].index("Commission")] for row in rows[1:]] == ["—", "—"]
+    assert [row[rows[0].index("Commission")] for row in rows[1:]] == ["—", "—", "—"]  # and the total row
 
     store_poll(session, [position(2, "XAUUSD"), position(3, "GBPUSD")])  # another workstation's poller
     qtbot.waitUntil(lambda: [p.ticket for p in view.positions.records] == [2, 3], timeout=5_000)

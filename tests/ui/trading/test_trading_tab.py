@@ -159,15 +159,21 @@ def test_positions_show_every_column_and_their_totals(
                                     Decimal(0)) for d in stored_rows}
     column = headers.index("Commission")
     shown = [view.positions.index(row, column).data() for row in range(view.positions.rowCount())]
-    assert shown == [f"{charged[p.identifier]:,.2f}" for p in view.positions.records]
     assert any(charged.values()), "the simulator charges commission on opening deals"
     total = sum(charged.values(), Decimal(0))
+    assert shown == [*(f"{charged[p.identifier]:,.2f}" for p in view.positions.records), f"{total:,.2f}"]
     assert f"commission {total:,.2f} USD" in view.positions_total.text()
+    total_row = view.positions.rowCount() - 1  # one currency: one total row, in bold, under the positions
+    assert view.positions.index(total_row, 0).data() == "Total"
+    assert view.positions.index(total_row, headers.index("Profit")).data() == f"{profit:,.2f}"
+    assert view.positions.index(total_row, 0).data(Qt.ItemDataRole.FontRole).bold()
     view.exports["positions"].export(tmp_path / "positions.csv")
     with (tmp_path / "positions.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert [Decimal(row[rows[0].index("Commission")]) for row in rows[1:]] == \
-        [charged[p.identifier] for p in view.positions.records]
+        [*(charged[p.identifier] for p in view.positions.records), total]
+    assert (rows[-1][0], rows[-1][1], Decimal(rows[-1][rows[0].index("Profit")])) == (
+        "Total", f"{len(stored_rows)} open", profit)
 
 
 def test_the_summary_bar_shows_the_accounts_figures_with_currency(
