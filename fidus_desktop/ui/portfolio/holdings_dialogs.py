@@ -33,22 +33,21 @@ def instrument_combo(instruments: list[Instrument]) -> QComboBox:
     return combo
 
 
-class _TypedDialog(ServiceFormDialog):
-    """Reads its fields on the GUI thread when submitted; ``call`` (in the worker) uses ``self._typed``."""
+class ReadsFieldsFirst:
+    """Mixed into a form dialog: reads its fields (``typed()``) on the GUI thread when submitted, so ``call``
+    (in the worker) uses ``self._typed`` and never touches a widget."""
 
-    def __init__(self, session: UiSession, title: str, ok_text: str, parent: QWidget | None) -> None:
-        super().__init__(session, title, ok_text, parent)
-        self._typed: dict[str, Any] = {}
+    _typed: dict[str, Any]
 
     def typed(self) -> dict[str, Any]:
         raise NotImplementedError
 
     def submit(self) -> None:
         self._typed = self.typed()
-        super().submit()
+        super().submit()  # type: ignore[misc]  # ServiceFormDialog.submit, next in the MRO
 
 
-class InstrumentDialog(_TypedDialog):
+class InstrumentDialog(ReadsFieldsFirst, ServiceFormDialog):
     """A new instrument: code, name, currency, asset class and lot size."""
 
     changes = frozenset({INSTRUMENT})
@@ -81,7 +80,7 @@ class InstrumentDialog(_TypedDialog):
                 "that bought it.")
 
 
-class PriceDialog(_TypedDialog):
+class PriceDialog(ReadsFieldsFirst, ServiceFormDialog):
     """An instrument's closing price on a day (a price already stored for that day is replaced)."""
 
     changes = frozenset({INSTRUMENT})
@@ -107,7 +106,7 @@ class PriceDialog(_TypedDialog):
         return f"Price of {t['code']} on {t['price_date']} saved: {t['price']}."
 
 
-class TradeDialog(_TypedDialog):
+class TradeDialog(ReadsFieldsFirst, ServiceFormDialog):
     """A purchase or sale by the fund: it moves the position and gives it a book cost."""
 
     changes = frozenset({POSITION})
