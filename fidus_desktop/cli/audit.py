@@ -1,4 +1,4 @@
-"""``fidus audit verify|export``: check the hash chain of the audit trail; export entries as CSV."""
+"""``fidus audit verify|export``: check the hash chain of the audit trail, its anchors and seals; export as CSV."""
 
 from __future__ import annotations
 
@@ -49,7 +49,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"Audit chain intact: {verdict.reason}")
             print(f"Checked against {checked}." if used else
                   "No anchor to check the end of the chain against yet (this workstation records one from now on).")
+            for note in verdict.notes:
+                print(note)
             return EXIT_OK
+        if verdict.incomplete:
+            print(f"Audit chain NOT fully verified: {verdict.reason}")
+            return EXIT_PROBLEM
         where = f" at entry {verdict.first_broken_seq}" if verdict.first_broken_seq is not None else ""
         print(f"Audit chain BROKEN{where}: {verdict.reason}")
         return EXIT_PROBLEM
@@ -66,7 +71,8 @@ def cmd_anchor(args: argparse.Namespace) -> int:
             fail("Say what to do: --out FILE (write the current anchor) or --reset REASON.")
         verdict, _ = anchors.verify(actor)
         if not verdict.ok:
-            fail(f"The audit chain is broken ({verdict.reason}); no anchor written.", EXIT_PROBLEM)
+            state = "could not be fully verified" if verdict.incomplete else "is broken"
+            fail(f"The audit chain {state} ({verdict.reason}); no anchor written.", EXIT_PROBLEM)
         head = anchors.head()
         if head is None:
             fail("The audit trail is empty; there is nothing to anchor yet.")
@@ -97,7 +103,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("audit", help="verify and export the audit trail")
     sub = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    verify = sub.add_parser("verify", help="check the hash chain and its anchors (exit 1 naming the first break)")
+    verify = sub.add_parser("verify", help="check the hash chain, anchors and seals (exit 1 naming the first break)")
     add_actor_options(verify)
     verify.add_argument("--anchor", action="append", metavar="FILE",
                         help="also check against an anchor file or a backup (repeatable)")

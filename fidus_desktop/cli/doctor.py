@@ -16,6 +16,7 @@ from fidus_desktop.config.secrets import SecretStore, keyring_status
 from fidus_desktop.config.settings import Settings, SettingsError
 from fidus_desktop.features.registry import doctor_checks, settings_schema
 from fidus_desktop.features.spec import resolve
+from fidus_desktop.services.audit_seal_keys import ENABLE
 from fidus_desktop.services.diagnostics import CONNECTIONS_WARN, process_figures
 from fidus_desktop.services.server_check import prove_server
 from fidus_desktop.store.errors import DatabaseMissing, StorageError
@@ -101,6 +102,27 @@ def check_keyring(given: DoctorInput) -> Check:
     if status.usable:
         return Check("keyring", "ok", status.backend_name)
     return Check("keyring", "fail", status.problem or "no usable keyring", status.fix or "")
+
+
+def check_audit_seals(given: DoctorInput) -> Check:
+    """Whether the audit entries this workstation writes are sealed (``security.audit_seal``)."""
+    try:
+        ctx = open_context(given.db_uri, log_to_file=False, create=False)
+    except (StorageError, SettingsError):
+        return Check("audit seals", "warn", "not checked: the database is not usable (see the database check)")
+    try:
+        seal_keys = ctx.services.keys.seal_keys
+        configured, current = seal_keys.configured(), seal_keys.current()
+    finally:
+        ctx.close()
+    if not configured:
+        return Check("audit seals", "warn", "not configured: audit entries are not sealed", ENABLE)
+    if current is None:
+        return Check("audit seals", "warn", "this workstation writes unsealed audit entries (it holds neither the "
+                     "office data key nor the audit seal key); `fidus audit verify` reports each of them",
+                     "Enrol it: `fidus key enroll` (an administrator, with the office passphrase), or "
+                     "`fidus key request-enrolment` and an administrator's approval, then `fidus key collect`.")
+    return Check("audit seals", "ok", f"this workstation seals its audit entries (key {current.key_id})")
 
 
 def check_mt5(given: DoctorInput) -> Check:

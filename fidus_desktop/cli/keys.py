@@ -26,6 +26,7 @@ from fidus_desktop.cli.common import (
 )
 from fidus_desktop.security.backup_format import BackupCorrupt
 from fidus_desktop.security.crypto import CryptoError, WrongPassphrase
+from fidus_desktop.services.key_enrolment import DATA_KEY, collected
 from fidus_desktop.services.keys import KeysNotReady
 from fidus_desktop.services.personal_data import VaultLocked
 
@@ -72,7 +73,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         with crypto_errors():
             key_ids = ctx.services.keys.enroll(actor, read_passphrase(args.passphrase_env, "office passphrase"))
-        print(f"This workstation is enrolled (data key {', '.join(key_ids)}).")
+        print(collected(actor, key_ids))
         return EXIT_OK
 
 
@@ -102,10 +103,12 @@ def cmd_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_request_enrolment(args: argparse.Namespace) -> int:
-    """A colleague who may read personal data asks for the data key on this workstation."""
+    """A colleague asks for the data key on this workstation (the audit seal key alone for a role that may not
+    read personal data)."""
     with acting(args) as (ctx, actor):
         request = ctx.services.key_enrolments.request(actor)
-        print(f"Enrolment request {request.request_id} for {request.workstation} recorded (valid until "
+        what = "the data key" if request.grant == DATA_KEY else "the audit seal key (to seal its audit entries)"
+        print(f"Enrolment request {request.request_id} for {what} on {request.workstation} recorded (valid until "
               f"{request.expires_at:%Y-%m-%d %H:%M} UTC).")
         print(f"Read this fingerprint to the administrator who approves it: {request.fingerprint}")
         print("They run `fidus key approve-enrolment ID --fingerprint CODE` (or Admin → Keys); then run "
@@ -122,8 +125,9 @@ def cmd_enrolments(args: argparse.Namespace) -> int:
             print("No pending enrolment requests.")
         else:
             print_table([{"id": r.request_id, "user": r.username, "workstation": r.workstation,
+                          "sends": "data key" if r.grant == DATA_KEY else "audit seal key",
                           "requested": f"{r.requested_at:%Y-%m-%d %H:%M}"} for r in pending],
-                        ["id", "user", "workstation", "requested"])
+                        ["id", "user", "workstation", "sends", "requested"])
         return EXIT_OK
 
 
@@ -132,7 +136,8 @@ def cmd_decide_enrolment(args: argparse.Namespace) -> int:
         enrolments = ctx.services.key_enrolments
         if args.key_command == "approve-enrolment":
             request = enrolments.approve(actor, args.request, args.fingerprint)
-            print(f"Approved: {request.username} collects the data key on {request.workstation} with "
+            what = "the data key" if request.grant == DATA_KEY else "the audit seal key"
+            print(f"Approved: {request.username} collects {what} on {request.workstation} with "
                   "`fidus key collect`.")
         else:
             request = enrolments.reject(actor, args.request, args.reason)
@@ -147,7 +152,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         if not key_ids:
             fail("No approved enrolment for this workstation yet: ask an administrator to approve your request "
                  "(`fidus key request-enrolment` makes one).", EXIT_PROBLEM)
-        print(f"This workstation is enrolled (data key {', '.join(key_ids)}).")
+        print(collected(actor, key_ids))
         return EXIT_OK
 
 
@@ -164,8 +169,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_passphrase_option(cmd, "office passphrase")
         cmd.set_defaults(func=func)
     for name, help_text, func in [
-        ("request-enrolment", "ask an administrator for the data key on this workstation", cmd_request_enrolment),
-        ("collect", "take the data key an administrator approved for this workstation", cmd_collect),
+        ("request-enrolment", "ask an administrator for the data key (or audit seal key) on this workstation",
+         cmd_request_enrolment),
+        ("collect", "take the key an administrator approved for this workstation", cmd_collect),
     ]:
         cmd = sub.add_parser(name, help=help_text)
         add_actor_options(cmd)

@@ -4,6 +4,8 @@ administrator's (``fidus init``, ``users``, ``keys``, ``audit``, ``backup``, ``p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fidus_desktop.config.settings import Setting, at_least, one_of_each
 from fidus_desktop.features.spec import Feature
 from fidus_desktop.services.audit_anchor import AuditAnchors
@@ -24,8 +26,17 @@ from fidus_desktop.services.personal_data import KYC_RETENTION, PersonalDataServ
 from fidus_desktop.services.restore_approval import RestoreApprovals
 from fidus_desktop.services.users import SignInPolicy, UserService
 
+if TYPE_CHECKING:
+    from fidus_desktop.bootstrap import Wiring
+
 P = Permission
 _EVERY_USER = frozenset({P.OWN_CREDENTIALS})  # every signed-in user manages their own password and MFA
+
+
+def seal_audit_entries(w: Wiring) -> None:
+    """Every audit entry this workstation writes is sealed with the key its keyring holds (``security.audit_seal``)."""
+    w.ctx.audit.seal_with(w.services.keys.seal_keys.current)
+
 
 CORE = Feature(
     name="core",
@@ -38,7 +49,7 @@ CORE = Feature(
         "backup": lambda w: BackupService(w.ctx),
         "restore_approvals": lambda w: RestoreApprovals(w.ctx),
         "audit_query": lambda w: AuditQueryService(w.ctx),
-        "audit_anchors": lambda w: AuditAnchors(w.ctx, w.secrets),
+        "audit_anchors": lambda w: AuditAnchors(w.ctx, w.secrets, seal_keys=w.services.keys.seal_keys),
         "changes": lambda w: ChangeFeed(w.ctx),
         "users": lambda w: UserService(w.ctx, SignInPolicy.from_settings(w.settings)),
         "cli_sessions": lambda w: CliSessionService(w.ctx, w.services.users, cli_session_idle_minutes(w.settings)),
@@ -66,6 +77,7 @@ CORE = Feature(
         Setting(MAX_MB_SETTING, int, DEFAULT_MAX_MB, "largest document upload, in MB", at_least(1)),
     ),
     doctor=("fidus_desktop.cli.doctor:check_settings", "fidus_desktop.cli.doctor:check_database",
-            "fidus_desktop.cli.doctor:check_keyring"),
+            "fidus_desktop.cli.doctor:check_keyring", "fidus_desktop.cli.doctor:check_audit_seals"),
     announces=("user", "workstation", "data_key", "person", "document"),
+    wire=seal_audit_entries,
 )

@@ -9,7 +9,8 @@ date-times are refused: their meaning differs between backends and time zones.
 
 A plain hash chain stops edits in the middle but not someone who rewrites the whole tail; pass known
 ``(seq, hash)`` anchors (recorded in backups, exports, or another store) to ``verify_chain`` to catch that
-and a truncated tail.
+and a truncated tail. Nor does it stop someone appending a well-formed entry: an entry written by the
+application also carries an audit seal (``audit_seal``), an HMAC over its hash that is kept outside the hash.
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from fidus_desktop.errors import UserError
+from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealKey, seal
 
 GENESIS_HASH = "0" * 64
 HASH_FIELD = "hash"
 SEQ_FIELD = "seq"
 PREV_FIELD = "prev_hash"
 TAG_PREFIX = "\x01"
+UNHASHED = (HASH_FIELD, SEAL_FIELD)
+DEFAULT_PRECISION = 28  # decimal's default context precision
 
 
 class AuditChainError(UserError, ValueError):
@@ -38,18 +42,26 @@ class AuditChainError(UserError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ChainVerdict:
-    """``ok`` or where and why the chain first breaks; ``checked`` counts entries read up to there."""
+    """``ok`` or where and why the chain first breaks; ``checked`` counts entries read up to there.
+
+    ``incomplete``: not broken, but not all of it could be checked here (say why in ``reason``); ``notes``: what
+    else the check found worth saying (the state of the audit seals)."""
 
     ok: bool
     checked: int
     first_broken_seq: int | None
     reason: str
+    incomplete: bool = False
+    notes: tuple[str, ...] = ()
 
 
 def _decimal_text(value: Decimal) -> str:
     if not value.is_finite():
         return str(value)
-    normalised = value.normalize()
+    # Normalised with as many digits as the value has: the default context (28) would round a longer value, so two
+    # different amounts would hash alike and an edit of one into the other would pass (same text as before for
+    # every value of up to 28 digits, so existing chains still verify).
+    normalised = value.normalize(Context(prec=max(DEFAULT_PRECISION, len(value.as_tuple().digits))))
     return format(normalised if normalised != 0 else Decimal(0), "f")
 
 
@@ -83,11 +95,11 @@ def _canonical(value: Any, path: str) -> Any:
 
 
 def canonical_bytes(entry: Mapping[str, Any]) -> bytes:
-    """Sorted-key, whitespace-free UTF-8 JSON of ``entry`` without its own ``hash``."""
+    """Sorted-key, whitespace-free UTF-8 JSON of ``entry`` without its own ``hash`` and ``seal`` (made from it)."""
     for required in (SEQ_FIELD, PREV_FIELD):
         if required not in entry:
             raise AuditChainError(f"An audit entry needs a {required!r} field before it can be hashed.")
-    body = _canonical({key: value for key, value in entry.items() if key != HASH_FIELD}, "")
+    body = _canonical({key: value for key, value in entry.items() if key not in UNHASHED}, "")
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -96,16 +108,23 @@ def chain_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes({**entry, PREV_FIELD: prev_hash})).hexdigest()
 
 
-def append_entry(previous: Mapping[str, Any] | None, entry: Mapping[str, Any]) -> dict[str, Any]:
-    """``entry`` sealed after ``previous`` (None for the first one), with ``seq``, ``prev_hash``, ``hash``."""
+def append_entry(
+    previous: Mapping[str, Any] | None, entry: Mapping[str, Any], seal_key: SealKey | None = None
+) -> dict[str, Any]:
+    """``entry`` chained after ``previous`` (None for the first one), with ``seq``, ``prev_hash``, ``hash``, and
+    with ``seal_key`` also ``seal_key`` (its id, hashed) and ``seal`` (the HMAC of the hash)."""
     prev_hash = GENESIS_HASH if previous is None else str(previous[HASH_FIELD])
-    sealed = {
+    chained = {
         **entry,
         SEQ_FIELD: 1 if previous is None else int(previous[SEQ_FIELD]) + 1,
         PREV_FIELD: prev_hash,
     }
-    sealed[HASH_FIELD] = chain_hash(prev_hash, sealed)
-    return sealed
+    if seal_key is not None:
+        chained[SEAL_KEY_FIELD] = seal_key.key_id
+    chained[HASH_FIELD] = chain_hash(prev_hash, chained)
+    if seal_key is not None:
+        chained[SEAL_FIELD] = seal(seal_key, chained[HASH_FIELD])
+    return chained
 
 
 def verify_chain(

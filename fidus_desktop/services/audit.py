@@ -3,6 +3,10 @@
 Each entry seals the previous one's hash (``security.audit_chain``), and ``seq`` is unique in the
 database, so two workstations appending at once cannot fork the chain: the second one's transaction
 fails on the unique index and is retried on top of the first.
+
+Where this workstation holds the office data key, each entry is also sealed (``security.audit_seal``): the
+composition root hands the log its ``sealer`` (``AuditSealKeys.current``). The seal is computed inside the
+retried insert, from the hash of the entry as finally chained.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from fidus_desktop.security.audit_chain import ChainVerdict, append_entry, verify_chain
+from fidus_desktop.security.audit_seal import SealKey
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.store.errors import DuplicateKey, TransactionConflict
 from fidus_desktop.store.port import Document, Store
@@ -60,10 +65,16 @@ def chain_fields(doc: Document) -> Document:
 class AuditLog:
     """Appends and reads audit entries."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime],
+                 sealer: Callable[[], SealKey | None] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.entries = store.collection(AUDIT)
+        self.sealer = sealer
+
+    def seal_with(self, sealer: Callable[[], SealKey | None]) -> None:
+        """Seal new entries with the key ``sealer`` gives (None: this workstation cannot seal)."""
+        self.sealer = sealer
 
     def ensure_indexes(self) -> None:
         self.entries.ensure_index(["seq"], unique=True)
@@ -98,13 +109,14 @@ class AuditLog:
             "before": _strip(before),
             "after": _strip(after),
         }
+        seal_key = self.sealer() if self.sealer is not None else None
 
         def insert() -> Document:
             # Two appenders read the same last entry: on MongoDB the second is rolled back by a write conflict,
             # or hits the unique seq index; either way its whole transaction rolls back and the chain never
             # forks. Both are a TransactionConflict, which atomic() (here or around the change) runs again.
             try:
-                return self.entries.insert(append_entry(self.last(), fields))
+                return self.entries.insert(append_entry(self.last(), fields, seal_key))
             except DuplicateKey as exc:
                 raise TransactionConflict(
                     "Another workstation recorded a change in the audit log at the same moment. Try again."
@@ -128,7 +140,7 @@ class AuditLog:
             after_seq = docs[-1]["seq"]
 
     def verify(self) -> ChainVerdict:
-        """Check the whole chain (``fidus audit verify``)."""
+        """Check the whole hash chain; ``AuditAnchors.verify`` (``fidus audit verify``) adds anchors and seals."""
         return verify_chain(self.iter_chain())
 
 

@@ -11,8 +11,9 @@ was seen at some moment; an entry with that ``seq`` and that hash must still be 
 - **Anchor files** (``fidus audit anchor --out FILE``) and **backups**: each backup holds the audit chain as
   it was, so its last entry anchors the live chain (``fidus audit verify --anchor FILE``).
 
-What anchors cannot show is documented in docs/SECURITY.md: entries appended after the newest anchor by
-someone who can write the database directly.
+What anchors cannot show, entries appended after the newest anchor by someone who can write the database
+directly, the audit seals show (``security.audit_seal``): ``verify`` checks both in one pass. What neither
+shows is documented in docs/SECURITY.md.
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ from pathlib import Path
 from fidus_desktop.config.paths import AppPaths
 from fidus_desktop.config.secrets import SecretStore, SecretsUnavailable
 from fidus_desktop.security.audit_chain import HASH_FIELD, SEQ_FIELD, ChainVerdict, verify_chain
+from fidus_desktop.security.audit_seal import SealCheck
 from fidus_desktop.security.backup_format import DocumentRecord, read_backup
 from fidus_desktop.security.private_files import write_private
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.audit import AUDIT
+from fidus_desktop.services.audit_seal_keys import ENABLE, ENROL, AuditSealKeys
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
+from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.errors import StorageError
 
@@ -94,9 +98,10 @@ class AuditAnchors(Service):
     """This workstation's sealed anchor of the open database, and the checks against it."""
 
     def __init__(self, ctx: ServiceContext, secrets_store: SecretStore | None = None,
-                 folder: Callable[[], Path] | None = None) -> None:
+                 folder: Callable[[], Path] | None = None, seal_keys: AuditSealKeys | None = None) -> None:
         super().__init__(ctx)
         self.secrets = secrets_store or SecretStore()
+        self.seal_keys = seal_keys or KeyService(ctx, self.secrets).seal_keys
         self._folder = folder or (lambda: AppPaths.for_user().data_dir / "audit-anchors")
 
     @property
@@ -175,7 +180,7 @@ class AuditAnchors(Service):
             log.warning("Audit anchor not recorded after the restore: %s", exc)
 
     def verify(self, actor: Actor, extra: Sequence[Anchor] = ()) -> tuple[ChainVerdict, list[Anchor]]:
-        """The chain checked against this workstation's anchor and ``extra`` ones; the anchors used.
+        """The chain checked against this workstation's anchor and ``extra`` ones, and its seals; the anchors used.
 
         When everything holds, this workstation's anchor moves to the head."""
         require(actor, Permission.AUDIT_READ)
@@ -190,13 +195,29 @@ class AuditAnchors(Service):
             if seen.hash != anchor.hash:
                 reason = f"{seen.source} and {anchor.source} disagree about entry {anchor.seq}."
                 return ChainVerdict(ok=False, checked=0, first_broken_seq=anchor.seq, reason=reason), used
-        verdict = verify_chain(self.ctx.audit.iter_chain(), anchors={seq: a.hash for seq, a in by_seq.items()})
+        seals = SealCheck(self.seal_keys.for_id, self.seal_keys.known)
+        verdict = verify_chain(seals.watch(self.ctx.audit.iter_chain()),
+                               anchors={seq: a.hash for seq, a in by_seq.items()})
         if not verdict.ok and verdict.first_broken_seq in by_seq:
             source = by_seq[verdict.first_broken_seq].source
             verdict = replace(verdict, reason=f"{verdict.reason} (anchor: {source})")
+        verdict = self._with_seals(verdict, seals)
         if verdict.ok:
             self.advance()
         return verdict, used
+
+    def _with_seals(self, verdict: ChainVerdict, seals: SealCheck) -> ChainVerdict:
+        """A sound chain fails on a missing or wrong seal, is incomplete when the seals cannot be checked here,
+        and otherwise notes the state of sealing (also when it is not configured: never silent)."""
+        if not verdict.ok:
+            return verdict
+        problem = seals.problem()
+        if problem is not None:
+            return replace(verdict, ok=False, first_broken_seq=seals.tampered[0], reason=problem)
+        unchecked = seals.unchecked_reason(ENROL)
+        if unchecked is not None:
+            return replace(verdict, ok=False, incomplete=True, reason=f"{verdict.reason} {unchecked}")
+        return replace(verdict, notes=(seals.summary(self.seal_keys.configured(), ENABLE),))
 
     def reset(self, actor: Actor, reason: str) -> Anchor | None:
         """Accept the chain as it is now (after a restore elsewhere); audited with the anchor it replaces."""

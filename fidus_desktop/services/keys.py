@@ -37,6 +37,8 @@ from fidus_desktop.security.crypto import (
     wrap_data_key,
 )
 from fidus_desktop.services.actor import Actor
+from fidus_desktop.services.audit_seal_keys import KIND as SEAL_KEY_KIND
+from fidus_desktop.services.audit_seal_keys import AuditSealKeys, retired_seal_key_record, rewrapped
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.store.port import Document
@@ -79,6 +81,7 @@ class KeyStatus:
     enrolled: bool
     rotation: RotationState | None
     keyring_problem: str | None
+    seals_audit: bool = False  # this workstation's audit entries are sealed (data key or audit seal key held)
 
     @property
     def initialised(self) -> bool:
@@ -89,7 +92,9 @@ class KeyStatus:
             return "No data key yet: an administrator runs `fidus key init` (or Admin → Keys → Create key)."
         if self.keyring_problem:
             return f"Data key {self.active_key_id}: the OS keyring is unusable ({self.keyring_problem})."
-        state = "this workstation is enrolled" if self.enrolled else "this workstation is NOT enrolled (enrol it)"
+        state = ("this workstation is enrolled" if self.enrolled else
+                 "this workstation holds only the audit seal key (its audit entries are sealed)" if self.seals_audit
+                 else "this workstation is NOT enrolled (enrol it)")
         text = f"Data key {self.active_key_id}: {state}."
         if self.rotation:
             text += (
@@ -115,6 +120,7 @@ class KeyService(Service):
         self.kdf = kdf or ScryptParams()
         self.keys = self.store.collection(KEYS)
         self._loaded: dict[str, DataKey] = {}
+        self.seal_keys = AuditSealKeys(self.keys, secrets, self.loaded_keys, self.sealing_key)
 
     # -- reading ---------------------------------------------------------------------------------------
     def _key_doc(self, status: str) -> Document | None:
@@ -134,7 +140,7 @@ class KeyService(Service):
         except SecretsUnavailable as exc:
             loaded, problem = set(), str(exc)
         key_id = active["key_id"] if active else None
-        return KeyStatus(key_id, key_id in loaded, self.rotation(), problem)
+        return KeyStatus(key_id, key_id in loaded, self.rotation(), problem, self.seal_keys.current() is not None)
 
     def loaded_keys(self) -> list[DataKey]:
         """The stored keys this workstation holds (active, and the pending one during a rotation)."""
@@ -172,6 +178,7 @@ class KeyService(Service):
     def _remember(self, key: DataKey) -> None:
         self.secrets.set(secret_name(key.key_id), base64.b64encode(key.material).decode("ascii"))
         self._loaded[key.key_id] = key
+        self.seal_keys.forget()
 
     def _unwrap(self, doc: Document, passphrase: str) -> DataKey:
         return unwrap_data_key(WrappedKey.from_dict(doc["wrapped"]), passphrase)
@@ -190,14 +197,14 @@ class KeyService(Service):
 
         def write(rec: ChangeRecorder) -> None:
             self.keys.insert(self._key_record(key, passphrase, ACTIVE))
-            rec.record("keys.init", "data_key", key.key_id)
             # Inside the change: without a keyring, neither the key nor its audit entry is kept (a change run again
-            # keeps the same key).
+            # keeps the same key). Kept before the entry is recorded, so that entry is the first one sealed.
             try:
                 self._remember(key)
             except SecretsUnavailable as exc:
                 raise KeysNotReady(f"The data key was not created: this workstation has no usable keyring "
                                    f"to keep it in ({exc}).") from None
+            rec.record("keys.init", "data_key", key.key_id)
 
         self.change(actor, Permission.KEYS_MANAGE, write)
         return key.key_id
@@ -312,6 +319,7 @@ class KeyService(Service):
         def write(rec: ChangeRecorder) -> None:
             pending = self.keys.require(new.key_id)
             self.keys.update(new.key_id, {"status": ACTIVE}, expected_version=pending["version"])
+            self._keep_seal_keys(old, new)
             self.keys.delete(old.key_id)
             self.keys.delete(ROTATION_ID)
             rec.record("keys.rotated", "data_key", new.key_id, after={"retired_key_id": old.key_id})
@@ -319,6 +327,14 @@ class KeyService(Service):
         self.change(actor, Permission.KEYS_MANAGE, write)
         self._loaded.pop(old.key_id, None)
         self.secrets.delete(secret_name(old.key_id))
+        self.seal_keys.forget()
+
+    def _keep_seal_keys(self, old: DataKey, new: DataKey) -> None:
+        """Audit entries sealed under ``old`` (and keys retired before it) must still verify: their seal keys stay
+        in the database, encrypted under ``new``."""
+        for doc in self.keys.find({"kind": SEAL_KEY_KIND}):
+            self.keys.update(doc["_id"], {"sealed": rewrapped(doc, [old, new], new)}, expected_version=doc["version"])
+        self.keys.insert(retired_seal_key_record(old, new, self.now()))
 
 
 def reencrypted_fields(doc: Document, specs: Iterable[PersonalField], keys: tuple[DataKey, DataKey]) -> Document:

@@ -39,6 +39,7 @@ from fidus_desktop.services.audit import AuditLog
 from fidus_desktop.services.audit_anchor import AuditAnchors
 from fidus_desktop.services.backup import RestoreReport, TargetNotEmpty, restore_backup
 from fidus_desktop.services.base import ServiceContext, ValidationError
+from fidus_desktop.services.keys import KeyService
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed
 from fidus_desktop.services.restore_approval import Approval, RestoreApprovals, RestoreNeedsApproval, backup_fingerprint
 from fidus_desktop.store import restore_marker
@@ -104,18 +105,28 @@ def inspect_target(uri: str, opener: Opener = open_store) -> TargetState:
         store.close()
 
 
+def sealed_context(store: Store, clock: Callable[[], datetime], secrets: SecretStore | None) -> ServiceContext:
+    """Services' wiring for a database this module opens itself: its audit entries are sealed when this
+    workstation holds that database's data key, as the composition root does for the open one."""
+    ctx = ServiceContext(store, clock)
+    ctx.audit.seal_with(KeyService(ctx, secrets or SecretStore()).seal_keys.current)
+    return ctx
+
+
 def record_refusal(uri: str, actor: Actor, backup_name: str, why: str, opener: Opener = open_store,
-                   clock: Callable[[], datetime] = wall_now) -> None:
+                   clock: Callable[[], datetime] = wall_now, secrets: SecretStore | None = None) -> None:
     """Audit a refused restore in the database it would have replaced."""
     store = opener(uri)
     try:
-        AuditLog(store, clock).append(actor, "backup.restore_refused", "backup", backup_name, after={"why": why})
+        audit = sealed_context(store, clock, secrets).audit
+        audit.append(actor, "backup.restore_refused", "backup", backup_name, after={"why": why})
     finally:
         store.close()
 
 
 def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, force: bool,
-              opener: Opener = open_store, clock: Callable[[], datetime] = wall_now) -> Actor:
+              opener: Opener = open_store, clock: Callable[[], datetime] = wall_now,
+              secrets: SecretStore | None = None) -> Actor:
     """The actor the restore is recorded under, or an exception (audited in the target when it holds data)."""
     if state.unfinished is not None:
         if not force:
@@ -133,13 +144,14 @@ def authorise(state: TargetState, actor: Actor | None, backup_name: str, *, forc
         )
     if actor is None:
         why = "not signed in"
-        record_refusal(state.uri, Actor.system("unsigned restore"), backup_name, why, opener, clock)
+        record_refusal(state.uri, Actor.system("unsigned restore"), backup_name, why, opener, clock, secrets)
         raise RestoreNeedsSignIn(
             f"{state.uri} holds data, so replacing it needs an administrator of that database: sign in with "
             "--user NAME (and its password and MFA code), or `fidus login --db URI` first."
         )
     if not allowed(actor.role, Permission.BACKUP_RESTORE):
-        record_refusal(state.uri, actor, backup_name, f"role {actor.role.value} lacks backup.restore", opener, clock)
+        record_refusal(state.uri, actor, backup_name, f"role {actor.role.value} lacks backup.restore", opener, clock,
+                       secrets)
         raise PermissionDenied(
             f"{actor.username} ({actor.role.value}) may not restore a backup over this database; "
             "ask an administrator."
@@ -158,8 +170,8 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
     step(f"Checking every chunk of {path.name}…")
     backup = verify_backup(path, passphrase)  # nothing is touched unless the whole archive is sound
     state = inspect_target(uri, opener)
-    by = authorise(state, actor, path.name, force=force, opener=opener, clock=clock)
-    approval = _approval(state, by, path, opener, clock)
+    by = authorise(state, actor, path.name, force=force, opener=opener, clock=clock, secrets=secrets)
+    approval = _approval(state, by, path, opener, clock, secrets)
     step(f"Loading {sum(backup.collections.values()):,} documents from {path.name}…")
 
     def load(store: Store) -> RestoreReport:
@@ -167,7 +179,7 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
         if approval is not None and approval.request_id and backup_fingerprint(path) != approval.fingerprint:
             raise BackupCorrupt("The backup file changed during the restore, so it is not the one approved; "
                                 "nothing was replaced.")
-        _audit(store, by, path.name, backup, state, clock, approval)
+        _audit(sealed_context(store, clock, secrets).audit, by, path.name, backup, state, approval)
         return report
 
     kept = None
@@ -185,7 +197,7 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
                 store.close()
     except BaseException as exc:
         if approval is not None:
-            _release(uri, by, approval, exc, opener, clock)
+            _release(uri, by, approval, exc, opener, clock, secrets)
         raise
     step("Restored; recording this workstation's audit anchor…")
     _rebase_anchor(uri, opener, clock, secrets)
@@ -193,29 +205,31 @@ def restore_into(path: Path, passphrase: str, uri: str, *, actor: Actor | None, 
 
 
 def _approval(state: TargetState, by: Actor, path: Path, opener: Opener,
-              clock: Callable[[], datetime]) -> Approval | None:
+              clock: Callable[[], datetime], secrets: SecretStore | None) -> Approval | None:
     """Replacing data needs a second person's approval of this very file (``services.restore_approval``)."""
     if not state.needs_sign_in:
         return None
     fingerprint = backup_fingerprint(path)
     store = opener(state.uri)
     try:
-        return RestoreApprovals(ServiceContext(store, clock)).claim(by, fingerprint)
+        return RestoreApprovals(sealed_context(store, clock, secrets)).claim(by, fingerprint)
     except RestoreNeedsApproval:
-        AuditLog(store, clock).append(by, "backup.restore_refused", "backup", path.name,
-                                      after={"why": "no approved restore request for this backup by this user"})
+        sealed_context(store, clock, secrets).audit.append(
+            by, "backup.restore_refused", "backup", path.name,
+            after={"why": "no approved restore request for this backup by this user"})
         raise
     finally:
         store.close()
 
 
 def _release(uri: str, by: Actor, approval: Approval, exc: BaseException, opener: Opener,
-             clock: Callable[[], datetime]) -> None:
+             clock: Callable[[], datetime], secrets: SecretStore | None) -> None:
     """The restore failed: if the target was not replaced its approval may be used again (best effort)."""
     try:
         store = opener(uri)
         try:
-            RestoreApprovals(ServiceContext(store, clock)).release(by, approval, str(exc) or type(exc).__name__)
+            approvals = RestoreApprovals(sealed_context(store, clock, secrets))
+            approvals.release(by, approval, str(exc) or type(exc).__name__)
         finally:
             store.close()
     except Exception:  # the restore's own error is the one to report
@@ -231,10 +245,10 @@ def _rebase_anchor(uri: str, opener: Opener, clock: Callable[[], datetime], secr
         store.close()
 
 
-def _audit(store: Store, by: Actor, name: str, backup: BackupReport, state: TargetState,
-           clock: Callable[[], datetime], approval: Approval | None) -> None:
+def _audit(log: AuditLog, by: Actor, name: str, backup: BackupReport, state: TargetState,
+            approval: Approval | None) -> None:
     authorised = "passphrase only (empty target)" if by is RECOVERY else f"{by.username} signed in"
-    AuditLog(store, clock).append(by, "backup.restore", "backup", name, after={
+    log.append(by, "backup.restore", "backup", name, after={
         "backup_created_at": backup.created_at,
         "collections": backup.collections,
         "blobs": backup.blobs,

@@ -1,13 +1,14 @@
-"""File → Data key for this workstation…: a colleague who may read personal data asks for the data key on this
-workstation and, once an administrator approved it (Admin → Keys), takes it into this workstation's keyring
-(``services.key_enrolment``). The fingerprint shown here is what the administrator types to approve."""
+"""File → Data key for this workstation…: a colleague asks for the data key on this workstation (or, in a role
+that may not read personal data, the audit seal key) and, once an administrator approved it (Admin → Keys), takes
+it into this workstation's keyring (``services.key_enrolment``). The fingerprint shown here is what the
+administrator types to approve."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from fidus_desktop.services.key_enrolment import EnrolmentRequest
+from fidus_desktop.services.key_enrolment import EnrolmentRequest, collected
 from fidus_desktop.services.keys import KeyStatus
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.screen_fit import fit_to_content
@@ -60,7 +61,7 @@ class KeyAccessDialog(QDialog):
         enrolments, actor = self.session.services.key_enrolments, self.session.actor
 
         def taken(key_ids: list[str]) -> None:
-            self.message.setText(f"This workstation is enrolled (data key {', '.join(key_ids)})." if key_ids else
+            self.message.setText(collected(actor, key_ids) if key_ids else
                                  "No approved request for this workstation yet: ask an administrator to approve it.")
             self.refresh()
 

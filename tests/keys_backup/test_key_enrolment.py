@@ -14,9 +14,12 @@ from fidus_desktop.config.secrets import SecretStore
 from fidus_desktop.security.crypto import DecryptionError
 from fidus_desktop.security.key_transfer import fingerprint, new_key_pair
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
+from fidus_desktop.services.audit import AuditLog
+from fidus_desktop.services.audit_anchor import AuditAnchors
+from fidus_desktop.services.audit_seal_keys import secret_name as seal_secret_name
 from fidus_desktop.services.base import ValidationError
-from fidus_desktop.services.key_enrolment import ENROLMENTS, KeyEnrolments
-from fidus_desktop.services.keys import KeyService
+from fidus_desktop.services.key_enrolment import AUDIT_SEAL_KEY, ENROLMENTS, KeyEnrolments
+from fidus_desktop.services.keys import KeyService, secret_name
 from fidus_desktop.services.permissions import PermissionDenied
 from fidus_desktop.services.personal_data import Locked, Vault
 from tests.support.cost import CHEAP_KDF
@@ -99,10 +102,6 @@ def test_a_swapped_public_key_does_not_match_the_fingerprint_read_out(
 
 def test_who_may_ask_and_who_may_approve(parties: tuple[Office, Workstation, object]) -> None:
     office, carol_ws, carol = parties
-    pm_ws = Workstation(office, "pm-pc")
-    pm = replace(office.actor("pete", "portfolio_manager"), workstation="pm-pc")
-    with pytest.raises(PermissionDenied):
-        pm_ws.enrolments.request(pm)  # type: ignore[arg-type]  # no personal data for portfolio managers
     request = carol_ws.enrolments.request(carol)  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
         carol_ws.enrolments.approve(carol, request.request_id, request.fingerprint)  # type: ignore[arg-type]
@@ -114,3 +113,42 @@ def test_who_may_ask_and_who_may_approve(parties: tuple[Office, Workstation, obj
     with pytest.raises(ValidationError, match="rejected"):
         admin_side.approve(office.admin, request.request_id, request.fingerprint)
     assert carol_ws.enrolments.collect(carol) == []  # type: ignore[arg-type]
+
+
+def test_a_portfolio_manager_gets_only_the_audit_seal_key_and_its_entries_are_sealed(keyed: Office) -> None:
+    office = keyed
+    pm_ws = Workstation(office, "pm-pc")
+    pm = replace(office.actor("pete", "portfolio_manager"), workstation="pm-pc")
+    request = pm_ws.enrolments.request(pm)  # no personal data for portfolio managers: the audit seal key only
+    assert request.grant == AUDIT_SEAL_KEY
+    admin_side = KeyEnrolments(office.ctx.services.ctx, office.keys, office.keys.secrets)
+    admin_side.approve(office.admin, request.request_id, request.fingerprint)
+    key_id = office.keys.sealing_key().key_id  # type: ignore[union-attr]
+    assert pm_ws.enrolments.collect(pm) == [key_id]
+    assert pm_ws.secrets.get(secret_name(key_id)) is None  # no data key on the portfolio manager's computer
+    assert pm_ws.secrets.get(seal_secret_name(key_id)) is not None
+    assert pm_ws.keys.loaded_keys() == []
+    assert "audit seal key" in pm_ws.keys.status().describe()
+    with pytest.raises(ValidationError, match="already holds the audit seal key"):
+        pm_ws.enrolments.request(pm)
+    pm_log = AuditLog(office.ctx.store, office.ctx.services.ctx.clock, pm_ws.keys.seal_keys.current)
+    written = pm_log.append(pm, "nav.set", "navs", "n1", after={"nav": "101"})
+    assert written["seal_key"] == key_id
+    verdict, _ = AuditAnchors(office.ctx.services.ctx, office.keys.secrets, seal_keys=office.keys.seal_keys).verify(
+        office.admin)
+    assert verdict.ok, verdict.reason
+
+
+def test_the_grant_cannot_be_changed_in_the_database(keyed: Office) -> None:
+    """A portfolio manager's approved audit seal key relabelled as a data key grant does not open."""
+    office = keyed
+    pm_ws = Workstation(office, "pm-pc")
+    pm = replace(office.actor("pete", "portfolio_manager"), workstation="pm-pc")
+    request = pm_ws.enrolments.request(pm)
+    KeyEnrolments(office.ctx.services.ctx, office.keys, office.keys.secrets).approve(
+        office.admin, request.request_id, request.fingerprint)
+    requests = office.ctx.store.collection(ENROLMENTS)
+    doc = requests.require(request.request_id)
+    requests.update(request.request_id, {"grant": "data_key"}, expected_version=doc["version"])
+    with pytest.raises(DecryptionError):
+        pm_ws.enrolments.collect(pm)

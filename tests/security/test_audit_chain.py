@@ -233,3 +233,14 @@ def test_any_single_mutation_is_detected(entry_bodies: list[dict[str, Any]], dat
     verdict = verify_chain(tampered, anchors=anchors)
     assert not verdict.ok, mutation
     assert verdict.first_broken_seq is not None
+
+
+def test_an_edit_beyond_28_significant_digits_is_detected() -> None:
+    """Found by the property test above: the default decimal context rounded a 32-digit amount to 28 digits
+    before hashing, so an edit to that rounded value went unnoticed."""
+    amount = Decimal("-8101857974779487636966214302.5000")
+    chain = build_chain([{"a": amount}])
+    chain[0]["a"] = Decimal("-8101857974779487636966214302")
+    assert not verify_chain(chain).ok
+    assert canonical_bytes({"a": Decimal("12.50"), "seq": 1, "prev_hash": "0"}) == canonical_bytes(
+        {"a": Decimal("12.5"), "seq": 1, "prev_hash": "0"})

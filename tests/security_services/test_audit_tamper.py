@@ -1,9 +1,8 @@
 """Tampering with the audit trail as someone with direct write access to the database would.
 
-Each case starts from a database this workstation has used (so it holds an anchor of the chain's head),
-tampers with the stored entries directly, and runs what ``fidus audit verify`` runs. docs/SECURITY.md lists
-the same cases with the counts; the one case an anchor cannot catch is asserted as such, so the document
-cannot quietly drift from the code.
+Each case starts from a database this workstation has used (so it holds an anchor of the chain's head) and
+whose office has a data key (so entries are sealed from the second one on), tampers with the stored entries
+directly, and runs what ``fidus audit verify`` runs. docs/SECURITY.md lists the same cases with the counts.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from argon2 import PasswordHasher
 from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.security import passwords
 from fidus_desktop.security.audit_chain import append_entry
+from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealKey
 from fidus_desktop.services.audit import AUDIT, chain_fields
 from fidus_desktop.services.audit_anchor import Anchor, anchor_from_backup
 from fidus_desktop.services.backup import BackupService
@@ -26,7 +26,8 @@ from fidus_desktop.store.sqlite import SqliteStore
 
 PASSWORD = "correct horse battery staple 42"
 PASSPHRASE = "blue ledger on the shelf"
-ENTRIES = 12
+OFFICE_PASSPHRASE = "office passphrase in the safe"
+ENTRIES = 12  # the first administrator, the data key, ten more users
 
 
 def entries(store: Store) -> list[dict]:
@@ -80,11 +81,37 @@ def swap(store: Store) -> None:
     audit.update(a["_id"], {"seq": 4}, expected_version=a["version"])
 
 
-def forge_append(store: Store) -> None:
-    last = chain_fields(entries(store)[-1])
-    forged = {**{k: v for k, v in last.items() if k not in ("seq", "prev_hash", "hash")},
-              "action": "user.create", "entity_id": "forged"}
-    store.collection(AUDIT).insert(append_entry(last, forged))
+def forge_append(copy_seal_from: int | None = None, made_up_key: bool = False) -> Callable[[Store], None]:
+    """Append an entry with a correct chain hash after the head; optionally with entry ``copy_seal_from``'s seal,
+    or sealed under a key of the forger's own (a key id the office does not have)."""
+
+    def tamper(store: Store) -> None:
+        last = chain_fields(entries(store)[-1])
+        forged = {**{k: v for k, v in last.items() if k not in ("seq", "prev_hash", "hash", SEAL_FIELD,
+                                                                  SEAL_KEY_FIELD)},
+                  "action": "user.create", "entity_id": "forged"}
+        if made_up_key:
+            entry = append_entry(last, forged, SealKey("0123456789abcdef", b"forger's own key".ljust(32, b".")))
+        elif copy_seal_from is not None:
+            donor = store.collection(AUDIT).find_one({"seq": copy_seal_from})
+            forged[SEAL_KEY_FIELD] = donor[SEAL_KEY_FIELD]
+            entry = append_entry(last, forged)
+            entry[SEAL_FIELD] = donor[SEAL_FIELD]
+        else:
+            entry = append_entry(last, forged)
+        store.collection(AUDIT).insert(entry)
+
+    return tamper
+
+
+def strip(field: str, seq: int) -> Callable[[Store], None]:
+    """Remove ``field`` (the seal, or the seal key's id) from entry ``seq``."""
+
+    def tamper(store: Store) -> None:
+        doc = store.collection(AUDIT).find_one({"seq": seq})
+        store.collection(AUDIT).update(doc["_id"], {}, expected_version=doc["version"], unset=(field,))
+
+    return tamper
 
 
 def drop(store: Store) -> None:
@@ -104,6 +131,11 @@ CASES: dict[str, Callable[[Store], None]] = {
     "edit an entry and re-hash the rest consistently": edit(7, rehash=True),
     "edit the first entry and re-hash the whole chain": edit(1, rehash=True),
     "swap two entries": swap,
+    "append a forged entry after the newest anchor": forge_append(),
+    "append a forged entry with a seal copied from another entry": forge_append(copy_seal_from=ENTRIES),
+    "append a forged entry sealed under a made-up key": forge_append(made_up_key=True),
+    "remove the seal of the last entry": strip(SEAL_FIELD, ENTRIES),
+    "remove the seal key id of an entry": strip(SEAL_KEY_FIELD, 4),
 }
 
 
@@ -114,12 +146,14 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def office(tmp_path: Path, secrets) -> Path:
-    """A database with an administrator and ENTRIES audit entries, closed (this workstation's anchor written)."""
+    """A database with an administrator, a data key and ENTRIES audit entries, closed (this workstation's anchor
+    written). The first entry was written before the data key existed, so it is not sealed."""
     path = tmp_path / "office.db"
     ctx = open_context(f"sqlite:///{path.as_posix()}", secrets=secrets, log_to_file=False)
     users = ctx.services.users
     admin = users.create_first_admin("admin", PASSWORD).actor()
-    for n in range(ENTRIES - 1):
+    ctx.services.keys.init(admin, OFFICE_PASSPHRASE)
+    for n in range(ENTRIES - 2):
         users.create_user(admin, f"user{n}", PASSWORD, "back_office")
     assert ctx.services.ctx.audit.last()["seq"] == ENTRIES
     ctx.close()
@@ -202,7 +236,20 @@ def test_a_backup_anchors_the_chain_when_the_workstation_anchor_is_gone(
     assert "backup office.fidusbak" in verdict.reason
 
 
-def test_a_forged_entry_appended_after_the_newest_anchor_is_not_detected(office: Path, secrets) -> None:
-    """The documented limit: anyone who can write the database can extend a hash chain."""
-    tampered(office, forge_append)
-    assert verdict_after(office, secrets).ok
+def test_the_untouched_office_verifies_with_its_seals(office: Path, secrets) -> None:
+    verdict = verdict_after(office, secrets)  # signing in to verify is one more sealed entry
+    assert verdict.ok, verdict.reason
+    assert verdict.notes == (f"Audit seals: {ENTRIES} entries sealed and checked; 1 entry before sealing "
+                             "(sealed from entry 2).",)
+
+
+@pytest.mark.parametrize("copied", [False, True])
+def test_a_forged_append_is_reported_by_seq_as_not_written_by_the_application(
+    office: Path, secrets, copied: bool
+) -> None:
+    tampered(office, forge_append(copy_seal_from=ENTRIES if copied else None))
+    verdict = verdict_after(office, secrets)
+    assert (verdict.ok, verdict.first_broken_seq) == (False, ENTRIES + 1)
+    kind = "a wrong audit seal" if copied else "no audit seal"
+    assert verdict.reason.startswith(f"Entry {ENTRIES + 1} has {kind}: not written by the application (forged or "
+                                     "written by a process without the office key).")

@@ -230,13 +230,18 @@ class AuditView(QWidget):
 
     def verify_chain(self) -> None:
         self.verdict.setText("Verifying…")
-        query, actor = self.session.services.audit_query, self.session.actor
-        self.session.runner.submit(lambda: query.verify(actor), owner=self, key="verify", on_done=self._verdict)
+        anchors, actor = self.session.services.audit_anchors, self.session.actor
+        self.session.runner.submit(lambda: anchors.verify(actor)[0], owner=self, key="verify", on_done=self._verdict)
 
     def _verdict(self, verdict: ChainVerdict) -> None:
+        """The same verdict as ``fidus audit verify``: chain, anchors and seals."""
         if verdict.ok:
-            self.verdict.setText(f"✔ Audit chain intact: {verdict.reason}")
+            self.verdict.setText("\n".join((f"✔ Audit chain intact: {verdict.reason}", *verdict.notes)))
             self.verdict.setStyleSheet("color: #1b5e20;")
+        elif verdict.incomplete:
+            self.verdict.setText(f"⚠ Audit chain not fully verified: {verdict.reason}")
+            self.verdict.setStyleSheet("color: #8a5a00;")
         else:
-            self.verdict.setText(f"✘ Audit chain broken at entry {verdict.first_broken_seq}: {verdict.reason}")
+            where = f" at entry {verdict.first_broken_seq}" if verdict.first_broken_seq is not None else ""
+            self.verdict.setText(f"✘ Audit chain broken{where}: {verdict.reason}")
             self.verdict.setStyleSheet("color: #b00020;")

@@ -112,6 +112,7 @@ class BackupsView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_verify())
         self.export = TableExport(self.table, "Backups", session.runner)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         for widget in (self.folder_label, self.last_label, self.passphrase_label):
             layout.addWidget(widget)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from fidus_desktop.services.key_enrolment import EnrolmentRequest
+from fidus_desktop.services.key_enrolment import DATA_KEY, EnrolmentRequest
 from fidus_desktop.ui.common.buttons import button_bar
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
@@ -20,6 +20,7 @@ from fidus_desktop.ui.session import UiSession
 COLUMNS: list[Column[EnrolmentRequest]] = [
     Column("User", lambda r: r.username),
     Column("Workstation", lambda r: r.workstation),
+    Column("Sends", lambda r: "data key" if r.grant == DATA_KEY else "audit seal key only"),
     Column("Requested", lambda r: f"{r.requested_at.astimezone():%Y-%m-%d %H:%M}", value=lambda r: r.requested_at),
     Column("Expires", lambda r: f"{r.expires_at.astimezone():%Y-%m-%d %H:%M}", value=lambda r: r.expires_at),
 ]

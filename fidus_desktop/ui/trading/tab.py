@@ -159,9 +159,9 @@ class TradingView(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(captioned_bar("<b>MT5 accounts</b>", self.add_button, self.edit_button))
+        left_layout.addLayout(captioned_bar("<b>MT5 accounts</b>", self.add_button, self.edit_button,
+                                            self._export("accounts", self.accounts_view, "MT5 accounts")))
         left_layout.addWidget(self.accounts_view)
-        self._export("accounts", self.accounts_view, "MT5 accounts")
         # Positions are the first detail page: the full width shows every column (SL, TP, swap, profit) at 1366 px.
         self.positions_view = table("positionsTable", self.positions)
         self.positions_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -182,10 +182,15 @@ class TradingView(QWidget):
         self.figures_view = table("analyticsTable", self.figures)
         self.figures_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.figures_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self._export("analytics", self.figures_view, "Account analytics")
+        figures = QWidget()
+        figures_layout = QVBoxLayout(figures)
+        figures_layout.setContentsMargins(0, 0, 0, 0)
+        figures_layout.addLayout(captioned_bar("<b>Figures</b>",
+                                               self._export("analytics", self.figures_view, "Account analytics")))
+        figures_layout.addWidget(self.figures_view)
         overview = QSplitter(Qt.Orientation.Horizontal)
         overview.addWidget(self.chart)
-        overview.addWidget(self.figures_view)
+        overview.addWidget(figures)
         overview.setSizes([560, 400])
 
         self.deals_panel = DealsPanel(self.session)

@@ -99,6 +99,7 @@ def test_verify_chain_shows_the_verdict_and_names_a_tampered_entry(
 ) -> None:
     click(qtbot, view.buttons["verify"])
     assert "intact" in view.verdict.text()
+    assert "Audit seals: not configured" in view.verdict.text()  # the same verdict as `fidus audit verify`
     tamper(session.context.store, 7, entity_id="someone-else")
     click(qtbot, view.buttons["verify"])
     assert "broken at entry 7" in view.verdict.text()
