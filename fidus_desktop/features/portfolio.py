@@ -30,7 +30,8 @@ PORTFOLIO = Feature(
         Role.BACK_OFFICE: _READ | {P.INVESTORS_MANAGE, P.DEALING_ENTER, P.NAV_MANAGE, P.FEES_PAY, P.FX_MANAGE},
     },
     tab=TabDecl("portfolio", "Portfolio", "fidus_desktop.ui.portfolio.tab:portfolio_tab"),
-    cli=("fidus_desktop.cli.investors", "fidus_desktop.cli.portfolio", "fidus_desktop.cli.reports"),
+    cli=("fidus_desktop.cli.investors", "fidus_desktop.cli.portfolio", "fidus_desktop.cli.reports",
+         "fidus_desktop.cli.holdings"),
     demo=((20, "fidus_desktop.services.portfolio.demo:demo_portfolio"),
           (25, "fidus_desktop.services.portfolio.demo_personal:demo_personal_data")),
     # Stored documents are attached to investors and kept as long as their KYC file.

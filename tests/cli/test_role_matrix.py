@@ -68,6 +68,11 @@ ARGS: dict[str, list[str]] = {
                          "--currency", "EUR"],
     "nav derive": ["--fund", "GLB", "--date", "2023-01-05"], "fees owed": ["--class", "GLB-A-EUR"],
     "fees pay": ["--class", "GLB-A-EUR", "--amount", "1.00", "--date", "2023-01-05", "--reference", "R-1"],
+    "holdings show": ["--fund", "GLB", "--date", "2023-01-05"],
+    "holdings instrument": ["--code", "EQ-X", "--name", "X", "--currency", "USD", "--asset-class", "equity"],
+    "holdings price": ["--instrument", "EQ-REAL", "--date", "2023-01-05", "--price", "1"],
+    "holdings trade": ["--fund", "GLB", "--instrument", "EQ-REAL", "--reference", "T-1", "--date", "2023-01-05",
+                       "--quantity", "1", "--price", "1"],
     "perf": ["--class", "GLB-A-EUR"], "privacy export": ["--person", "INV-1", "--out", "{tmp}/privacy"],
     "privacy erase": ["--person", "INV-1", "--yes"],
     "report statement": ["--investor", "INV-1", "--period", "2023-Q1", "--out", "{tmp}/s.pdf"],
@@ -154,8 +159,8 @@ CLIENT_MAY = {"login", "logout", "password change", "mfa enrol", "version", "doc
 # so they check the record look-up's reading permission and then the service's own: dealing approve (funds.read,
 # dealing.approve), cancel of a pending deal and settle (dealing.enter), screening decide|confirm
 # (screening.decide), funds set-benchmark (funds.manage), sign envelope send|remind (signing.envelopes),
-# sign|decline (signing.sign; a signature completing the envelope also looks at Google Drive, crm.read) and void
-# (signing.void).
+# sign|decline (signing.sign; a signature completing the envelope also looks at Google Drive, crm.read), void
+# (signing.void) and holdings price|trade of the instrument EQ-REAL (funds.read, funds.manage).
 REQUIRED: dict[str, set[str]] = {
     "audit anchor": {"audit.read"}, "audit export": {"audit.read"}, "audit verify": {"audit.read"},
     "backup approve-restore": {"backup.approve_restore"}, "backup reject-restore": {"backup.approve_restore"},
@@ -180,7 +185,10 @@ REQUIRED: dict[str, set[str]] = {
     "mfa confirm": {"own_credentials.manage"}, "mfa enrol": {"own_credentials.manage"},
     "password change": {"own_credentials.manage"}, "mt5 accounts": {"mt5.read"}, "mt5 exposure": {"mt5.read"},
     "mt5 reconcile": {"mt5.reconcile"}, "mt5 record": {"mt5.manage", "mt5.read"}, "mt5 sync": {"mt5.sync"},
-    "nav derive": {"funds.read"}, "perf": {"funds.read"}, "privacy erase": {"personal_data.erase"},
+    "nav derive": {"funds.read"}, "perf": {"funds.read"}, "holdings show": {"funds.read"},
+    "holdings instrument": {"funds.manage"}, "holdings price": {"funds.manage", "funds.read"},
+    "holdings trade": {"funds.manage", "funds.read"},
+    "privacy erase": {"personal_data.erase"},
     "privacy export": {"personal_data.export"}, "report factsheet": {"funds.read", "reports.run"},
     "report statement": {"own_accounts.read"}, "report statements": {"own_accounts.read"},
     "screening alerts": {"screening.read"}, "screening confirm": {"screening.decide", "screening.read"},
@@ -289,6 +297,7 @@ def records_to_act_on(office: Office) -> dict[str, str]:
     assert settle is not None
     p.dealing.approve(PM2, settle.transaction_id, settle.version)
     p.benchmarks.import_levels(PM, "date,level\n2023-01-02,100\n", "MSCI-W", "World index", "EUR")
+    p.holdings.add_instrument(PM, "EQ-REAL", "Euro equity", "EUR", "equity")  # holdings price|trade
     services.screening_lists.import_file(ADMIN, "ofac", SDN_LINES.encode(), "sdn.csv")
     alerts = []
     for number, name in (("INV-3", "Musa Mohamed Abu Marzuk"), ("INV-4", "Vladimir Putin")):

@@ -115,3 +115,8 @@ def test_demo_portfolio_loads_consistent_figures(demo_db: Path) -> None:
         audit = [e for e in services.ctx.audit.iter_chain() if e["action"] == "demo.load"]
         assert [e["entity"] for e in audit] == ["portfolio", "compliance"]  # one entry each for the bulk writes
         assert p.dealing.count(actor) > 500
+        valuation = p.holdings.valuation(actor, p.funds.fund_by_code("FIDUS-GLOBAL").fund_id, summary.on)
+        assert not valuation.uncosted
+        corrected = [n for n in p.navs.history(actor, p.funds.class_by_code("GLB-A-EUR").class_id) if n.corrections]
+        assert len(corrected) == 1  # the NAV history grid has a correction to show
+        assert valuation.book_cost > 0

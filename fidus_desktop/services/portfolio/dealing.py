@@ -151,11 +151,14 @@ class TransactionQuery:
     kind: str | None = None
     start: date | None = None
     end: date | None = None
+    investor_ids: tuple[str, ...] | None = None  # any of these investors (a name typed in the filter)
 
     def to_filter(self) -> Filter:
         query: Filter = {k: v for k, v in (("fund_id", self.fund_id), ("class_id", self.class_id),
                                              ("investor_id", self.investor_id), ("status", self.status),
                                              ("kind", self.kind)) if v}
+        if self.investor_ids is not None and not self.investor_id:
+            query["investor_id"] = {"$in": list(self.investor_ids)}
         bounds = {k: v for k, v in (("$gte", self.start), ("$lte", self.end)) if v is not None}
         if bounds:
             query["trade_date"] = bounds

@@ -1,5 +1,6 @@
 """The demo office's portfolio: 3 funds (EUR and USD base), 6 share classes, 200 investors, three years of
-daily NAVs and settled dealing, ECB rates for those dates, holdings with targets, and fixed-yield products.
+daily NAVs and settled dealing, ECB rates for those dates, holdings (bought in dated trades) with targets, and
+fixed-yield products.
 
 Why bulk: running every demo deal through the dealing workflow (four-eyes, one audit entry each) would take
 minutes; the builder prices each deal with the same domain rules (``domain.dealing.price`` at the stored
@@ -150,6 +151,7 @@ class DemoPortfolio:
             classes.append((self.add("share_classes", doc), drift, vol))
         p.funds.classes.insert_many(self.docs["share_classes"])
         navs = {c["_id"]: self.nav_walk(c, drift, vol) for c, drift, vol in classes}
+        self.corrected_nav(classes[0][0])
         for index in indices.values():
             self.index_walk(index, [navs[c["_id"]] for c, _, _ in classes if c["benchmark_id"] == index["_id"]])
         investors = [self.add("investors", self.investor(i)) for i in range(1, INVESTORS + 1)]
@@ -162,6 +164,7 @@ class DemoPortfolio:
                        "cash_ledger": p.ledgers.cash, "fee_ledger": p.fees.entries, "product_terms": p.products.terms,
                        "product_investments": p.products.investments, "instruments": p.holdings.instruments,
                        "prices": p.holdings.prices, "positions": p.holdings.positions,
+                       "position_trades": p.holdings.trades,
                        "rebalance_targets": p.rebalancing.targets, "class_fee_state": p.fees.states,
                        "benchmarks": p.benchmarks.benchmarks, "benchmark_levels": p.benchmarks.index_levels,
                        "fee_payments": p.fees.payments}
@@ -179,6 +182,14 @@ class DemoPortfolio:
                              "updated_at": self.now})
             level *= math.exp(self.rng.gauss(drift / 252 - vol * vol / 504, vol / math.sqrt(252)))
         return series
+
+    def corrected_nav(self, share_class: Document) -> None:
+        """One NAV a week before the end was struck too high and corrected, so the NAV history shows a correction
+        (the value stays the walk's: the figures are unchanged)."""
+        day = self.days[-6]
+        doc = next(d for d in self.docs["nav"] if d["class_id"] == share_class["_id"] and d["nav_date"] == day)
+        doc["corrections"] = [{"old": doc["nav_per_unit"] + Decimal("0.0450"), "new": doc["nav_per_unit"],
+                               "by": "demo", "at": self.now, "reason": "late bond price from the custodian"}]
 
     def index_walk(self, index: Document, navs: list[dict[date, Decimal]]) -> None:
         """Demo index levels from 1000: 80 % of the linked classes' average daily return plus noise, so the
@@ -391,6 +402,7 @@ class DemoPortfolio:
                  ("EQ-EUROPE", "Europe Equity ETF", "EUR", "equity", "48.15", "0.20"),
                  ("BD-EURO", "Euro Govt Bond ETF", "EUR", "bonds", "131.02", "0.30"),
                  ("CASH-EUR", "Cash EUR", "EUR", "cash", None, None)]
+        bought_at = {"EQ-WORLD": ("78.10", "86.45"), "EQ-EUROPE": ("44.20", "50.05"), "BD-EURO": ("134.50", "128.90")}
         weights = {}
         for code, name, ccy, asset_class, price, weight in lines:
             if price is None or weight is None:
@@ -405,5 +417,23 @@ class DemoPortfolio:
                                    "quantity": Decimal(quantity), "updated_at": self.now})
             if weight is not None:
                 weights[code] = Decimal(weight)
+                self.trades(fund, instrument, table, Decimal(quantity), bought_at[code])
         self.add("rebalance_targets", {"fund_id": fund["_id"], "weights": weights, "level": "instrument",
                                        "tolerance": Decimal("0.01"), "updated_at": self.now})
+
+    def trades(self, fund: Document, instrument: Document, table: RateTable, quantity: Decimal,
+               prices: tuple[str, str]) -> None:
+        """The purchases that built a demo position: half 18 months before the last day, the rest (and a tenth
+        more, sold again 2 months before the end) 5 months before it; 0.1 % fees, the day's ECB rate kept."""
+        first, extra = (quantity / 2).to_integral_value(ROUND_FLOOR), (quantity / 10).to_integral_value(ROUND_FLOOR)
+        steps = [(END - timedelta(days=548), first, prices[0]),
+                 (END - timedelta(days=152), quantity - first + extra, prices[1]),
+                 (END - timedelta(days=61), -extra, prices[1])]
+        for number, (day, units, price) in enumerate(steps, 1):
+            fees = round_money(abs(units) * Decimal(price) / 1000, instrument["currency"]) if units > 0 else Decimal(0)
+            self.add("position_trades", {
+                "fund_id": fund["_id"], "instrument_id": instrument["_id"],
+                "reference": f"{instrument['code']}-{number}", "trade_date": day, "quantity": units,
+                "price": Decimal(price), "fees": fees,
+                "fx_rate": table.rate(instrument["currency"], fund["base_currency"], day).rate,
+                "recorded_at": self.now, "recorded_by": "demo"})

@@ -6,6 +6,12 @@ Prices are one per ``(instrument_id, price_date)``; the valuation uses the last 
 and flags it ``price_stale`` when older. Every line is converted to the fund's base currency with the
 stored FX rates (``fx``): a missing price or rate is a ``ValuationError`` naming every gap, never a silent
 1:1. Positions are one per ``(fund_id, instrument_id)`` with a version. Changes need ``funds.manage``.
+
+Cost basis: purchases and sales are recorded as trades (``record_trade``, one per ``(fund_id, reference)``,
+with the FX rate of the trade date kept on the trade) and move the position's quantity. A line's book cost is
+the average cost of its trades (``domain.cost_basis``) in the base currency at those historical rates, and
+its unrealised P&L is its base value less that cost. A position whose quantity was set without trades (or
+corrected since) has no known cost: ``book_cost`` is None, never a guess; cash has none.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fidus_desktop.domain.cost_basis import CostBasis, Trade, cost_basis
 from fidus_desktop.domain.fx import FxRateMissing
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.errors import UserError
 from fidus_desktop.services.actor import Actor
-from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext
+from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio._common import (
     insert_unique,
@@ -35,11 +42,25 @@ from fidus_desktop.store.port import Document, UpsertResult
 INSTRUMENTS = "instruments"
 PRICES = "prices"
 POSITIONS = "positions"
+TRADES = "position_trades"
 CASH_CLASS = "cash"
 
 
 class ValuationError(UserError, ValueError):
     """A fund cannot be valued: prices or FX rates are missing (the message lists every gap)."""
+
+
+@dataclass(frozen=True)
+class Instrument:
+    instrument_id: str
+    code: str
+    name: str
+    currency: str
+    asset_class: str
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> Instrument:
+        return cls(doc["_id"], doc["code"], doc["name"], doc["currency"], doc["asset_class"])
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,13 @@ class ValuationLine:
     fx_stale: bool
     base_value: Decimal
     lot_size: Decimal
+    average_cost: Decimal | None = None  # per unit, instrument currency (None: cost not known)
+    book_cost: Decimal | None = None  # of the quantity held, base currency at the trades' FX rates
+
+    @property
+    def unrealised(self) -> Decimal | None:
+        """Base value less book cost: the gain not yet realised, price and currency move together."""
+        return None if self.book_cost is None else self.base_value - self.book_cost
 
 
 @dataclass(frozen=True)
@@ -81,6 +109,21 @@ class Valuation:
     def stale(self) -> bool:
         return any(line.price_stale or line.fx_stale for line in self.lines)
 
+    @property
+    def book_cost(self) -> Decimal:
+        """The book cost of the lines whose cost is known (``uncosted`` lists the others)."""
+        return sum((line.book_cost for line in self.lines if line.book_cost is not None), Decimal(0))
+
+    @property
+    def unrealised(self) -> Decimal:
+        """Unrealised P&L of the lines whose cost is known."""
+        return sum((line.unrealised for line in self.lines if line.unrealised is not None), Decimal(0))
+
+    @property
+    def uncosted(self) -> tuple[ValuationLine, ...]:
+        """Non-cash lines without a known cost (quantity set without trades)."""
+        return tuple(line for line in self.lines if line.book_cost is None and line.asset_class != CASH_CLASS)
+
 
 class HoldingsService(Service):
     """Instruments, prices, positions and their valuation."""
@@ -90,6 +133,7 @@ class HoldingsService(Service):
         self.instruments = ctx.store.collection(INSTRUMENTS)
         self.prices = ctx.store.collection(PRICES)
         self.positions = ctx.store.collection(POSITIONS)
+        self.trades = ctx.store.collection(TRADES)
         self.funds, self.fx = funds, fx
 
     def ensure_indexes(self) -> None:
@@ -97,6 +141,8 @@ class HoldingsService(Service):
         self.prices.ensure_index(["instrument_id", "price_date"], unique=True)
         self.positions.ensure_index(["fund_id", "instrument_id"], unique=True)
         self.positions.ensure_index(["updated_at"])
+        self.trades.ensure_index(["fund_id", "reference"], unique=True)
+        self.trades.ensure_index(["fund_id", "instrument_id", "trade_date"])
 
     def instrument_doc(self, code: Any, name: Any, currency: Any, asset_class: Any, lot_size: Any = "1") -> Document:
         return {"code": parse_code(code, "code", "The instrument code"),
@@ -115,6 +161,11 @@ class HoldingsService(Service):
             return stored
 
         return self.change(actor, Permission.FUNDS_MANAGE, write)
+
+    def list_instruments(self, actor: Actor) -> list[Instrument]:
+        """Every instrument, by code."""
+        require(actor, Permission.FUNDS_READ)
+        return [Instrument.from_doc(d) for d in self.instruments.find({}, sort=[("code", 1)])]
 
     def set_prices(self, actor: Actor, instrument_id: str, prices: dict[Any, Any]) -> int:
         """Store ``{date: price}`` for an instrument (idempotent by date); returns how many changed."""
@@ -157,29 +208,80 @@ class HoldingsService(Service):
         require(actor, Permission.FUNDS_READ)
         return self.value_fund(fund_id, on)
 
-    def price_moves(self, actor: Actor, valuation: Valuation) -> dict[str, Decimal]:
-        """Per priced line of ``valuation``: the P&L of its last price move, in the base currency.
+    def record_trade(self, actor: Actor, fund_id: str, instrument_id: str, reference: Any, trade_date: Any,
+                     quantity: Any, price: Any, fees: Any = "0", fx_rate: Any = None) -> Document:
+        """A purchase (``quantity`` > 0) or sale (< 0) at ``price`` per unit: stored with its FX rate to the base
+        currency (``fx_rate``, default the stored rate of ``trade_date``) and added to the position's quantity,
+        in one change. Recording the same ``reference`` again with the same figures changes nothing."""
+        fund = self.funds.get_fund(fund_id)
+        instrument = self.instruments.require(instrument_id)
+        if instrument["asset_class"] == CASH_CLASS:
+            raise ValidationError({"instrument_id": f"{instrument['code']} is a cash account: set its balance "
+                                                    "instead of recording trades."})
+        day = parse_date(trade_date, "trade_date", "The trade date", today=self.now().date())
+        qty = parse_decimal(quantity, "quantity", "The quantity")
+        doc: Document = {"fund_id": fund_id, "instrument_id": instrument_id,
+               "reference": self.required_text(reference, "reference", "The trade reference", max_length=60),
+               "trade_date": day, "quantity": qty,
+               "price": parse_decimal(price, "price", "The price", positive=True),
+               "fees": parse_decimal(fees, "fees", "The fees", minimum=0),
+               "fx_rate": self._trade_rate(instrument["currency"], fund.base_currency, day, fx_rate)}
+        if not qty:
+            raise ValidationError({"quantity": "The quantity must not be zero: positive for a purchase, negative "
+                                               "for a sale."})
 
-        Quantity × (its price − the instrument's previous stored price) × the valuation's FX rate. Positions
-        carry no cost basis, so this "last move" P&L is what a holding's gain can be measured from; cash and an
-        instrument with a single price have none (absent from the result).
-        """
+        def write(rec: ChangeRecorder) -> Document:
+            same = self.trades.find_one({"fund_id": fund_id, "reference": doc["reference"]})
+            if same is not None:
+                if any(same[key] != value for key, value in doc.items()):
+                    raise ValidationError({"reference": f"Trade {doc['reference']} is already recorded with other "
+                                                        "figures; use a new reference or correct the quantity."})
+                return same
+            before = self.positions.find_one({"fund_id": fund_id, "instrument_id": instrument_id})
+            held = before["quantity"] if before else Decimal(0)
+            if held + qty < 0:
+                raise ValidationError({"quantity": f"A sale of {-qty} {instrument['code']} is more than the {held} "
+                                                   "held."})
+            stored = self.trades.insert(doc | {"recorded_at": self.now(), "recorded_by": actor.username})
+            if before is None:
+                after = self.positions.insert({"fund_id": fund_id, "instrument_id": instrument_id,
+                                               "quantity": qty, "updated_at": self.now()})
+            else:
+                after = self.positions.update(before["_id"], {"quantity": held + qty,
+                                                              "updated_at": self.now()},
+                                              expected_version=before["version"])
+            rec.record("trade.record", "position", after["_id"], before=before, after=after | {"trade": stored})
+            return stored
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)
+
+    def _trade_rate(self, currency: str, base: str, day: date, given: Any) -> Decimal:
+        if given is not None:
+            return parse_decimal(given, "fx_rate", "The FX rate", positive=True)
+        try:
+            return self.fx.rate(currency, base, day).rate
+        except FxRateMissing as exc:
+            raise ValidationError({"fx_rate": str(exc).rstrip(".") + ", or give the FX rate the trade was settled "
+                                                                   "at."}) from None
+
+    def trades_of(self, actor: Actor, fund_id: str, instrument_id: str | None = None) -> list[Document]:
+        """The fund's recorded trades (of one instrument), oldest first."""
         require(actor, Permission.FUNDS_READ)
-        moves = {}
-        for line in valuation.lines:
-            if line.asset_class == CASH_CLASS:
-                continue
-            before = self.prices.find_one({"instrument_id": line.instrument_id,
-                                           "price_date": {"$lt": line.price_date}}, sort=[("price_date", -1)])
-            if before is not None:
-                local = line.quantity * (line.price - before["price"])
-                moves[line.instrument_id] = round_money(local * line.fx_rate, valuation.currency)
-        return moves
+        query = {"fund_id": fund_id} | ({"instrument_id": instrument_id} if instrument_id else {})
+        return list(self.trades.find(query, sort=[("trade_date", 1), ("recorded_at", 1)]))
+
+    def _costs(self, fund_id: str) -> dict[str, CostBasis]:
+        """Each instrument's cost basis from the fund's trades, in trade-date then recording order."""
+        trades: dict[str, list[Trade]] = {}
+        for doc in self.trades.find({"fund_id": fund_id}, sort=[("trade_date", 1), ("recorded_at", 1)]):
+            trades.setdefault(doc["instrument_id"], []).append(
+                Trade(doc["quantity"], doc["price"], doc["fx_rate"], doc["fees"]))
+        return {instrument_id: cost_basis(found) for instrument_id, found in trades.items()}
 
     def value_fund(self, fund_id: str, on: date) -> Valuation:
         """Every position priced on or before ``on`` and converted to the base currency."""
         fund = self.funds.get_fund(fund_id)
-        lines, gaps = [], []
+        lines, gaps, costs = [], [], self._costs(fund_id)
         for position in self.positions.find({"fund_id": fund_id}):
             instrument = self.instruments.require(position["instrument_id"])
             if instrument["asset_class"] == CASH_CLASS:
@@ -197,10 +299,15 @@ class HoldingsService(Service):
             except FxRateMissing as exc:
                 gaps.append(str(exc))
                 continue
+            cost = costs.get(instrument["_id"])
+            if cost is not None and (cost.quantity != position["quantity"] or not cost.quantity):
+                cost = None  # the quantity was set or corrected without trades: its cost is not known
             lines.append(ValuationLine(instrument["_id"], instrument["code"], instrument["asset_class"],
                                        position["quantity"], price, instrument["currency"], price_date,
                                        price_date != on, local, quote.rate, quote.stale, base.amount,
-                                       instrument["lot_size"]))
+                                       instrument["lot_size"],
+                                       cost.average_price if cost else None,
+                                       round_money(cost.base, fund.base_currency) if cost else None))
         if gaps:
             raise ValuationError(f"{fund.code} cannot be valued on {on}: " + "; ".join(gaps) + ".")
         return Valuation(fund_id, on, fund.base_currency, tuple(sorted(lines, key=lambda line: line.code)))

@@ -2,8 +2,9 @@
 
 ``TimeSeriesChart``: a date axis, one or more lines (optionally a filled area, used for drawdowns), a
 crosshair that reads out the date and the values under the mouse, period buttons (MTD, YTD, 1Y, 3Y, Max)
-that zoom to the period ending on the last date shown, and pyqtgraph's mouse zoom for any custom period
-(wheel or right-drag; "Max" fits the data again). A period zooms; it does not rebase a growth line to 100.
+that zoom to the period ending on the last date shown, and "Custom" for any period: From and To date fields
+(typed or picked from a calendar; they start on what the chart shows) besides pyqtgraph's mouse zoom (wheel
+or right-drag; "Max" fits the data again). A period zooms; it does not rebase a growth line to 100.
 ``AllocationChart``: horizontal bars of weights with their labels and percentages. Both take plain Python
 data; the tab gets it from the services.
 """
@@ -18,6 +19,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from fidus_desktop.ui.common.editors import DateEdit
 
 PALETTE = ["#1f3a5f", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#7f8c8d"]
 
@@ -84,6 +87,7 @@ class TimeSeriesChart(QWidget):
             button.clicked.connect(lambda _=False, p=period: self.show_period(p))
             footer.addWidget(button)
             self.period_buttons[period] = button
+        footer.addWidget(self._custom_period())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -141,6 +145,46 @@ class TimeSeriesChart(QWidget):
             self.reset_zoom()
             return
         self.plot.setXRange(_timestamp(start), _timestamp(last), padding=0.01)
+        self.plot.enableAutoRange(axis="y")
+
+    def _custom_period(self) -> QWidget:
+        """"Custom": From and To fields beside the buttons, shown while the button is down."""
+        self.custom_button = QToolButton(text="Custom", objectName="periodCustom", autoRaise=True, checkable=True)
+        self.custom_button.setToolTip("Zoom to the dates you choose")
+        self.custom_from, self.custom_to = DateEdit(), DateEdit()
+        fields = QWidget(objectName="customPeriod")
+        row = QHBoxLayout(fields)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.custom_button)
+        for label, edit, name in (("From", self.custom_from, "customFrom"), ("to", self.custom_to, "customTo")):
+            edit.setObjectName(name)
+            edit.setMaximumWidth(130)
+            edit.editingFinished.connect(self._custom_changed)
+            caption = QLabel(label)
+            row.addWidget(caption)
+            row.addWidget(edit)
+            self.custom_button.toggled.connect(caption.setVisible)
+            self.custom_button.toggled.connect(edit.setVisible)
+            caption.hide()
+            edit.hide()
+        self.custom_button.toggled.connect(self._custom_toggled)
+        return fields
+
+    def _custom_toggled(self, on: bool) -> None:
+        if on and self._series:
+            first, last = self.x_range()
+            self.custom_from.set_date(first)
+            self.custom_to.set_date(last)
+            self.custom_from.setFocus()
+
+    def _custom_changed(self) -> None:
+        first, last = self.custom_from.date(), self.custom_to.date()
+        if first is not None and last is not None and self._series:
+            self.show_range(min(first, last), max(first, last))
+
+    def show_range(self, first: date, last: date) -> None:
+        """Zoom the time axis to ``first`` … ``last``; y follows what is visible."""
+        self.plot.setXRange(_timestamp(first), _timestamp(last), padding=0)
         self.plot.enableAutoRange(axis="y")
 
     def x_range(self) -> tuple[date, date]:

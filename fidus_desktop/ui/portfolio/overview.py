@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from fidus_desktop.domain.analytics import PerformanceReport
 from fidus_desktop.services.actor import Actor
@@ -37,7 +36,6 @@ class Overview:
     holdings: list[tuple[str, float]]  # asset class, value in base currency
     problems: tuple[str, ...]
     valuation: Valuation | None = None  # the fund's positions on ``aum.on`` (None: none could be valued)
-    price_moves: dict[str, Decimal] = field(default_factory=dict)  # instrument id → last price move P&L
     aum_history: list[tuple[date, float]] = field(default_factory=list)  # fund AUM, base currency
     net_flows: list[tuple[date, float]] = field(default_factory=list)  # investor flows (+ in, − out), base ccy
 
@@ -94,10 +92,9 @@ def load_overview(portfolio: PortfolioServices, actor: Actor, fund_id: str, clas
             compare_code = portfolio.funds.get_class(compare_class_id).code
             compare_growth = _rebased(portfolio.navs.series(compare_class_id, end=aum.on), report.start)
     holdings: dict[str, float] = {}
-    valuation, moves = None, {}
+    valuation = None
     try:
         valuation = portfolio.holdings.valuation(actor, fund_id, aum.on)
-        moves = portfolio.holdings.price_moves(actor, valuation)
         for line in valuation.lines:
             holdings[line.asset_class] = holdings.get(line.asset_class, 0.0) + float(line.base_value)
     except ValuationError as exc:
@@ -106,4 +103,4 @@ def load_overview(portfolio: PortfolioServices, actor: Actor, fund_id: str, clas
     history = [(stamp.date(), float(value)) for stamp, value in values.items()]
     net_flows = [(stamp.date(), float(value)) for stamp, value in flows.items() if value]
     return Overview(fund_id, class_id, aum, nav, kpis, report, benchmark_code, benchmark_growth, compare_code,
-                    compare_growth, sorted(holdings.items()), tuple(problems), valuation, moves, history, net_flows)
+                    compare_growth, sorted(holdings.items()), tuple(problems), valuation, history, net_flows)

@@ -39,7 +39,7 @@ from fidus_desktop.services.permissions import Permission, Role, allowed
 from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.dealing import STATUSES, TransactionQuery
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
-from fidus_desktop.services.portfolio.holdings import ValuationLine
+from fidus_desktop.services.portfolio.holdings import CASH_CLASS, Instrument
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.admin.user_dialogs import ROLE_LABELS
 from fidus_desktop.ui.common.charts import AllocationChart, Series, TimeSeriesChart
@@ -49,7 +49,6 @@ from fidus_desktop.ui.common.kpi_card import KpiCard, KpiGrid
 from fidus_desktop.ui.common.labels import ElidedLabel, WrappingLabel
 from fidus_desktop.ui.common.lazy_table import LazyTableModel
 from fidus_desktop.ui.common.next_step import NextStepPanel, StepAction
-from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.compliance.investigate_action import add_open_investigation
 from fidus_desktop.ui.errors import describe_error
@@ -57,6 +56,7 @@ from fidus_desktop.ui.placeholder import NotAvailablePanel
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
 from fidus_desktop.ui.portfolio.deals_panel import DealsPanel
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
+from fidus_desktop.ui.portfolio.holdings_dialogs import InstrumentDialog, PriceDialog, TradeDialog
 from fidus_desktop.ui.portfolio.import_wizard import ImportWizard, importable_kinds
 from fidus_desktop.ui.portfolio.investor_dialog import InvestorDialog
 from fidus_desktop.ui.portfolio.monthly_model import MonthlyReturnsModel
@@ -71,8 +71,10 @@ from fidus_desktop.ui.portfolio.setup_dialogs import (
 )
 from fidus_desktop.ui.portfolio.statements_dialog import StatementsDialog, describe_batch
 from fidus_desktop.ui.portfolio.tables import (
+    HoldingsModel,
     TransactionFilter,
     holding_columns,
+    holding_rows,
     investors_model,
     transactions_model,
 )
@@ -80,7 +82,7 @@ from fidus_desktop.ui.session import UiSession
 
 FILTER_DELAY_MS = 300
 OVERVIEW_TOPICS = {"nav", "transaction", "fx_rates", "fund", "share_class", "portfolio", "holdings", "position",
-                   "price", "*"}
+                   "price", "instrument", "*"}
 KPI_CARDS = [("nav", "NAV per unit"), ("aum", "Fund AUM"), ("ytd", "Return YTD"), ("one_year", "Return 1 year"),
              ("since_inception", "Since inception p.a."), ("volatility", "Volatility p.a."),
              ("max_drawdown", "Max drawdown"), ("benchmark", "Excess return p.a.")]
@@ -216,6 +218,25 @@ class PortfolioTab(QWidget):
         button.setMenu(menu)
         return button
 
+    def _positions_button(self) -> QToolButton:
+        """Positio&ns ▾ on the Holdings page: record a trade, enter a price, create an instrument."""
+        button = QToolButton(objectName="positionsButton", text="Positio&ns",
+                             popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.setToolTipsVisible(True)
+        role = self.session.actor.role
+        for name, text, slot in (("trade", "Record a &trade…", self.open_trade),
+                                 ("price", "Enter a &price…", self.open_price),
+                                 ("instrument", "New &instrument…", self.open_new_instrument)):
+            action = menu.addAction(text)
+            action.setObjectName(f"{name}Action")
+            action.triggered.connect(slot)
+            if not allowed(role, Permission.FUNDS_MANAGE):
+                self.refusals[f"{name}Action"] = f"Your role ({ROLE_LABELS[role]}) may not manage holdings."
+            self.setup_actions[f"{name}Action"] = action
+        button.setMenu(menu)
+        return button
+
     def _update_buttons(self) -> None:
         """Enabled when the role allows it and a fund is chosen; a disabled button's tooltip says why."""
         needs_fund = {"deal", "nav", "fees", "factsheet"}
@@ -226,8 +247,10 @@ class PortfolioTab(QWidget):
             button.setToolTip(why)
         needs = {"rename_fund": "Choose a fund first; this database has none yet.",
                  "new_class": "Create a fund first.",
-                 "edit_class": "Choose a share class first; this fund has none yet."}
-        missing = {"rename_fund": not self.funds, "new_class": not self.funds, "edit_class": not self.fund_classes()}
+                 "edit_class": "Choose a share class first; this fund has none yet.",
+                 "tradeAction": "Create a fund first."}
+        missing = {"rename_fund": not self.funds, "new_class": not self.funds, "edit_class": not self.fund_classes(),
+                   "tradeAction": not self.funds}
         for name, action in getattr(self, "setup_actions", {}).items():
             why = self.refusals.get(name) or (needs[name] if missing.get(name) else "")
             action.setEnabled(not why)
@@ -256,6 +279,7 @@ class PortfolioTab(QWidget):
         self.nav_history_view.setAlternatingRowColors(True)
         self.nav_history_view.setWordWrap(False)
         self.nav_history_view.verticalHeader().hide()
+        self.nav_history_view.verticalHeader().setDefaultSectionSize(22)
         self.nav_history_view.horizontalHeader().setStretchLastSection(True)
         self.nav_history.modelReset.connect(self.nav_history_view.resizeColumnsToContents)
         self.exports["nav_history"] = TableExport(self.nav_history_view, "NAV history", self.session.runner)
@@ -289,7 +313,7 @@ class PortfolioTab(QWidget):
         self.investor_filter = QLineEdit()
         self.investor_filter.setPlaceholderText("Filter by investor number or name…")
         self.transaction_filter = QLineEdit()
-        self.transaction_filter.setPlaceholderText("Investor number, e.g. INV-00017")
+        self.transaction_filter.setPlaceholderText("Investor number or name, e.g. INV-00017…")
         self.status_filter = QComboBox()
         self.status_filter.addItem("All statuses", None)
         for status in STATUSES:
@@ -300,6 +324,7 @@ class PortfolioTab(QWidget):
         for edit, name, tip in ((self.trade_from, "tradeFrom", "Trade date from (inclusive)"),
                                 (self.trade_to, "tradeTo", "Trade date to (inclusive)")):
             edit.setObjectName(name)
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(edit.placeholderText()) + 36)  # + calendar
             edit.setToolTip(f"{tip}; empty: no limit. {edit.toolTip()}")
             edit.editingFinished.connect(self.apply_filters)
         self.investor_count, self.transaction_count = QLabel(), QLabel()
@@ -330,11 +355,12 @@ class PortfolioTab(QWidget):
                 model.loaded.connect(self._investors_counted)
             model.failed.connect(lambda exc, label=count: label.setText(f"Could not load: {describe_error(exc)}"))
             tabs.addTab(page, name.capitalize())
-        self.holdings = RecordTableModel[ValuationLine]([], self)
+        self.holdings = HoldingsModel([], self)
         self.holdings_view = QTableView(objectName="holdingsTable")
         self.holdings_view.setModel(self.holdings)
         self.holdings_view.setAlternatingRowColors(True)
         self.holdings_view.verticalHeader().hide()
+        self.holdings_view.verticalHeader().setDefaultSectionSize(22)  # as the other tables: the total row in view
         self.holdings_view.horizontalHeader().setStretchLastSection(True)
         self.exports["holdings"] = TableExport(self.holdings_view, "Holdings", self.session.runner)
         self.holdings_note = ElidedLabel(objectName="holdingsNote")
@@ -342,6 +368,7 @@ class PortfolioTab(QWidget):
         column = QVBoxLayout(page)
         top = QHBoxLayout()
         top.addWidget(self.holdings_note, 1)
+        top.addWidget(self._positions_button())
         top.addWidget(self.exports["holdings"].button)
         column.addLayout(top)
         column.addWidget(self.holdings_view)
@@ -356,10 +383,12 @@ class PortfolioTab(QWidget):
         self._filter_timer.timeout.connect(self.apply_filters)
         self.investor_filter.textChanged.connect(lambda _: self._filter_timer.start())
         enter_opens(self.investors_view, self.open_investor)
+        enter_opens(self.transactions_view, self.open_transaction_investor)
         self.investigate = add_open_investigation(self.session, self.transactions_view,
                                                   self.selected_transaction_ref, self)
         self.table_tabs = tabs
-        find_goes_to(self, lambda: (self.investor_filter, self.transaction_filter)[self.table_tabs.currentIndex()])
+        filters = {0: self.investor_filter, 1: self.transaction_filter}  # the holdings and open deals have none
+        find_goes_to(self, lambda: filters.get(self.table_tabs.currentIndex()))
         refresh_on_f5(self, lambda: self.reload({"*"}))
         self.transaction_filter.textChanged.connect(lambda _: self._filter_timer.start())
         self.status_filter.currentIndexChanged.connect(lambda _: self.apply_filters())
@@ -512,16 +541,20 @@ class PortfolioTab(QWidget):
         valuation = overview.valuation
         if valuation is None or not valuation.lines:
             self.holdings.set_records([])
-            self.holdings_note.setText("No positions recorded for this fund." if valuation is not None else
+            self.holdings_note.setText("No positions recorded for this fund: record the trades that bought them "
+                                       "(Positions ▸ Record a trade)." if valuation is not None else
                                        "The holdings cannot be valued: " + " ".join(overview.problems))
             return
-        self.holdings.columns = holding_columns(valuation, overview.price_moves)
-        self.holdings.set_records(valuation.lines)
+        self.holdings.columns = holding_columns(valuation)
+        self.holdings.set_records(holding_rows(valuation))
         self.holdings_view.resizeColumnsToContents()
         stale = " Prices or FX rates marked * are older than that date." if valuation.stale else ""
+        uncosted = (f" No cost recorded for {', '.join(line.code for line in valuation.uncosted)}: its P&L is not "
+                    "known." if valuation.uncosted else "")
+        ccy = valuation.currency
         self.holdings_note.setText(f"{len(valuation.lines)} positions valued on {fmt.day(valuation.on)}: "
-                                   f"{fmt.amount(valuation.total.amount, valuation.currency)} {valuation.currency}."
-                                   + stale)
+                                   f"{fmt.amount(valuation.total.amount, ccy)} {ccy}, unrealised P&L "
+                                   f"{fmt.amount(valuation.unrealised, ccy)} {ccy}." + uncosted + stale)
 
     # -- what to do next on an empty office ---------------------------------------------------------
     def _investors_counted(self, total: int) -> None:
@@ -595,6 +628,13 @@ class PortfolioTab(QWidget):
         self.investor_dialog = InvestorDialog(self.session, self.investors.row_at(index.row()).investor_id, self)
         self.investor_dialog.open()
 
+    def open_transaction_investor(self, index: QModelIndex) -> None:
+        """The investor window of the transaction's investor, on its Transactions page."""
+        dialog = InvestorDialog(self.session, self.transactions.row_at(index.row()).investor_id, self)
+        dialog.tabs.setCurrentWidget(dialog.position.transactions_page)
+        self.investor_dialog = dialog
+        dialog.open()
+
     def data_day(self) -> date:
         """The day dialogs start on: the latest NAV date of the class shown (a today without data is no help)."""
         return self.overview.aum.on if self.overview else self.session.today()
@@ -640,6 +680,32 @@ class PortfolioTab(QWidget):
         self.session.runner.submit(lambda: products.list_products(actor), owner=self, key="products",
                                    on_done=lambda found: self._open_setup(ProductTermsDialog(self.session, found,
                                                                                              self)))
+
+    def _with_instruments(self, then: Callable[[list[Instrument]], object]) -> None:
+        """Read the instruments in the worker, then open ``then``'s dialog (or say that there is none yet)."""
+        holdings, actor = self.session.services.portfolio.holdings, self.session.actor
+
+        def opened(found: list[Instrument]) -> None:
+            if not any(i.asset_class != CASH_CLASS for i in found):
+                self.tell("There is no instrument to trade or price yet: create one first (Positions ▸ New "
+                          "instrument).")
+                return
+            then(found)
+
+        self.session.runner.submit(lambda: holdings.list_instruments(actor), owner=self, key="instruments",
+                                   on_done=opened)
+
+    def open_trade(self) -> None:
+        if (fund := self.current_fund()) is not None:
+            self._with_instruments(lambda found: self._open_setup(TradeDialog(self.session, fund, found,
+                                                                              self.data_day(), self)))
+
+    def open_price(self) -> None:
+        self._with_instruments(lambda found: self._open_setup(PriceDialog(self.session, found, self.data_day(),
+                                                                          self)))
+
+    def open_new_instrument(self) -> None:
+        self._open_setup(InstrumentDialog(self.session, self))
 
     def open_import(self) -> None:
         wizard = ImportWizard(self.session, parent=self)

@@ -57,3 +57,20 @@ def test_the_ytd_button_zooms_to_the_year_and_max_shows_everything(qtbot: QtBot)
     qtbot.mouseClick(widget.period_buttons["Max"], Qt.MouseButton.LeftButton)
     QApplication.processEvents()
     assert widget.x_range()[0] <= date(2023, 1, 2)
+
+
+def test_custom_shows_from_and_to_fields_starting_on_the_view_and_zooms_to_what_is_typed(qtbot: QtBot) -> None:
+    days = [date(2023, 1, 2), date(2025, 6, 30), date(2026, 1, 5), date(2026, 4, 10)]
+    widget = chart(qtbot, [Series("A", days, [100.0, 110.0, 120.0, 125.0])])
+    assert not widget.custom_from.isVisible()
+    qtbot.mouseClick(widget.custom_button, Qt.MouseButton.LeftButton)
+    assert widget.custom_from.isVisible()
+    assert widget.custom_to.isVisible()
+    assert widget.custom_from.date() == widget.x_range()[0]  # they start on what the chart shows
+    for edit, text in ((widget.custom_from, "2024-07-01"), (widget.custom_to, "2025-12-31")):
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert widget.x_range() == (date(2024, 7, 1), date(2025, 12, 31))
+    qtbot.mouseClick(widget.custom_button, Qt.MouseButton.LeftButton)
+    assert not widget.custom_from.isVisible()

@@ -47,6 +47,7 @@ from fidus_desktop.ui.crm.dialogs import NewProspectDialog
 from fidus_desktop.ui.crm.google_dialogs import EmailDialog, MeetingDialog
 from fidus_desktop.ui.portfolio.dealing_dialog import DealingDialog
 from fidus_desktop.ui.portfolio.fee_dialog import FeePaymentDialog
+from fidus_desktop.ui.portfolio.holdings_dialogs import InstrumentDialog, PriceDialog, TradeDialog
 from fidus_desktop.ui.portfolio.investor_dialog import EndRelationshipDialog, InvestorEditDialog
 from fidus_desktop.ui.portfolio.nav_dialog import NavDialog
 from fidus_desktop.ui.portfolio.setup_dialogs import FundDialog, NewInvestorDialog, ProductTermsDialog, ShareClassDialog
@@ -120,6 +121,10 @@ OPENERS: dict[type[ServiceFormDialog], Open] = {
     NewInvestorDialog: lambda s: NewInvestorDialog(s),
     ProductTermsDialog: lambda s: ProductTermsDialog(s, s.services.portfolio.products.list_products(s.actor)),
     NavDialog: lambda s: NavDialog(s, _classes(s), None, DAY),
+    InstrumentDialog: lambda s: InstrumentDialog(s),
+    PriceDialog: lambda s: PriceDialog(s, s.services.portfolio.holdings.list_instruments(s.actor), DAY),
+    TradeDialog: lambda s: TradeDialog(s, s.services.portfolio.funds.list_funds(s.actor)[0],
+                                       s.services.portfolio.holdings.list_instruments(s.actor), DAY),
     FeePaymentDialog: lambda s: FeePaymentDialog(s, _classes(s), None, DAY),
     DealingDialog: lambda s: DealingDialog(s, _classes(s), None, DAY),
     StatementsDialog: lambda s: StatementsDialog(s, "2026-Q1", Path.home()),

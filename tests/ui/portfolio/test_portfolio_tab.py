@@ -310,25 +310,38 @@ def test_a_factsheet_name_typed_without_pdf_gets_the_extension(tab: PortfolioTab
     assert tab.message.text() == f"Factsheet written to {written}."
 
 
-def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtBot, office: Office) -> None:
-    """Positions priced on two days: value, weight and the last price move's P&L, checked by hand."""
-    from tests.support.portfolio_office import D3, positions
-    positions(office, price_dates=(D3, D4))
-    office.p.holdings.set_prices(PM, office.p.holdings.instruments.find_one({"code": "EQ-US"})["_id"],
-                                 {D4: "104"})
+def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtBot, office: Office,
+                                                                     tmp_path: Path) -> None:
+    """Shares bought in two trades and cash: average cost, book cost, unrealised P&L worked out by hand
+    (tests/portfolio/test_holdings_cost.py), weights, a bold total row, and the same rows in the export."""
+    from tests.portfolio.test_holdings_cost import bought_and_sold
+    bought_and_sold(office)
+    cash = office.p.holdings.add_instrument(PM, "CASH-EUR", "Cash EUR", "EUR", "cash")
+    office.p.holdings.set_position(PM, office.fund.fund_id, cash["_id"], "24535.42")
     widget = PortfolioTab(UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner()))
     qtbot.addWidget(widget)
-    valuation = office.p.holdings.valuation(PM, office.fund.fund_id, D4)
-    equity = next(line for line in valuation.lines if line.code == "EQ-US")
-    titles = [c.title for c in widget.holdings.columns]
-    row = [line.code for line in widget.holdings.records].index("EQ-US")
-    cell = widget.holdings.index(row, titles.index("P&L last price move (EUR)")).data()
-    expected = round(Decimal(1000) * (Decimal(104) - Decimal(100)) * equity.fx_rate, 2)
-    assert cell == fmt.amount(expected, "EUR")
-    weight = widget.holdings.index(row, titles.index("Weight")).data()
-    assert weight == fmt.percent(float(equity.base_value / valuation.total.amount), signed=False)
-    cash = [line.code for line in widget.holdings.records].index("CASH-EUR")
-    assert widget.holdings.index(cash, titles.index("P&L last price move (EUR)")).data() == fmt.MISSING
+    model = widget.holdings
+    titles = [c.title for c in model.columns]
+
+    def cell(row: int, title: str) -> str:
+        return model.index(row, titles.index(title)).data()
+
+    assert [cell(r, "Instrument") for r in range(model.rowCount())] == ["CASH-EUR", "EQ-US", "Total"]
+    assert [cell(1, t) for t in ("Quantity", "Average cost", "Value (EUR)", "Book cost (EUR)",
+                                 "Unrealised P&L (EUR)", "P&L %")] == [
+        "800.0000", "92.0100", "75,464.58", "69,127.58", "6,337.00", "+9.17 %"]  # 6,337.00 / 69,127.58
+    assert [cell(0, t) for t in ("Book cost (EUR)", "Unrealised P&L (EUR)", "P&L %")] == ["", "", ""]  # cash
+    assert [cell(2, t) for t in ("Value (EUR)", "Weight", "Book cost (EUR)", "Unrealised P&L (EUR)")] == [
+        "100,000.00", "100.00 %", "69,127.58", "6,337.00"]
+    assert cell(1, "Weight") == "75.46 %"
+    assert model.index(2, 0).data(Qt.ItemDataRole.FontRole).bold()
+    assert "unrealised P&L 6,337.00 EUR" in widget.holdings_note.text()
+    widget.exports["holdings"].export(tmp_path / "holdings.csv")
+    with (tmp_path / "holdings.csv").open(encoding="utf-8-sig") as file:
+        rows = list(csv.reader(file))
+    assert rows[0][titles.index("Unrealised P&L (EUR)")] == "Unrealised P&L (EUR)"
+    assert [r[0] for r in rows[1:]] == ["CASH-EUR", "EQ-US", "Total"]
+    assert Decimal(rows[3][titles.index("Book cost (EUR)")]) == Decimal("69127.58")
     values, flows = office.p.figures.aum_history(PM, office.fund.fund_id, end=D4)
     [aum] = widget.aum_chart.series
     assert aum.values[-1] == pytest.approx(float(values.iloc[-1]) / 1e6)  # charted in millions
@@ -336,6 +349,19 @@ def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtB
     assert net.bars
     assert sum(net.values) == pytest.approx(float(sum(flows)) / 1e3)  # in thousands
     assert len(net.values) == 3  # three settled subscriptions on three days
+
+
+def test_a_position_without_trades_shows_its_cost_as_unknown(qtbot: QtBot, office: Office) -> None:
+    from tests.support.portfolio_office import positions
+    positions(office)
+    widget = PortfolioTab(UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner()))
+    qtbot.addWidget(widget)
+    titles = [c.title for c in widget.holdings.columns]
+    row = [widget.holdings.index(r, 0).data() for r in range(widget.holdings.rowCount())].index("EQ-US")
+    index = widget.holdings.index(row, titles.index("Unrealised P&L (EUR)"))
+    assert index.data() == fmt.MISSING
+    assert "cost is not known" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "No cost recorded for EQ-US" in widget.holdings_note.text()
 
 
 def test_the_dealing_dialog_shows_what_it_will_book_before_saving(qtbot: QtBot, tab: PortfolioTab,
@@ -369,3 +395,94 @@ def test_the_investors_list_shows_readiness_with_the_blocking_reasons(tab: Portf
     assert shown["INV-2"].data() == "Ready"  # made ready by the office, as the service says
     assert shown["INV-3"].data() == "Not ready"
     assert "subscription agreement not signed" in shown["INV-3"].data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_transactions_filter_by_part_of_a_name_and_enter_opens_the_investor(
+        qtbot: QtBot, tab: PortfolioTab, office: Office) -> None:
+    tab.table_tabs.setCurrentIndex(1)
+    qtbot.keyClicks(tab.transaction_filter, "smith")  # Ann Smith, by part of her name
+    tab.apply_filters()
+    expected = office.p.dealing.count(PM, TransactionQuery(fund_id=office.fund.fund_id,
+                                                           investor_id=office.ann.investor_id))
+    assert tab.transactions.total == expected > 0
+    assert {tab.transactions.row_at(r).investor_id for r in range(tab.transactions.rowCount())} == {
+        office.ann.investor_id}
+    tab.transactions_view.setFocus()
+    tab.transactions_view.setCurrentIndex(tab.transactions.index(0, 0))
+    qtbot.keyClick(tab.transactions_view, Qt.Key.Key_Return)
+    dialog = tab.investor_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.investor_id == office.ann.investor_id
+    assert dialog.tabs.currentWidget() is dialog.position.transactions_page
+    dialog.close()
+
+
+def test_ctrl_f_on_a_page_without_a_filter_does_nothing(qtbot: QtBot, tab: PortfolioTab) -> None:
+    tab.activateWindow()
+    for page in (2, 3):  # holdings, open deals
+        tab.table_tabs.setCurrentIndex(page)
+        qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # was an IndexError
+        assert not tab.investor_filter.hasFocus()
+        assert not tab.transaction_filter.hasFocus()
+
+
+def test_units_are_asked_for_a_redemption_only(qtbot: QtBot, tab: PortfolioTab) -> None:
+    click(qtbot, tab.buttons["deal"])
+    dialog = tab.dialog
+    assert not dialog.units.isEnabled()
+    assert "units are given for redemptions" in dialog.units.toolTip()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("redemption"))
+    assert dialog.units.isEnabled()
+    qtbot.keyClicks(dialog.units, "5")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("subscription"))
+    assert not dialog.units.isEnabled()
+    assert dialog.units.text() == ""
+
+
+def test_every_portfolio_table_exports_to_csv_and_excel_from_its_menu_and_button(
+        qtbot: QtBot, office: Office, tmp_path: Path) -> None:
+    """Investors, transactions, holdings, open deals, monthly returns, NAV history and the investor window's
+    holdings and transactions: Copy, Export to CSV and Excel in the context menu, an Export button with both,
+    and an Excel file holding the rows the table shows."""
+    import openpyxl
+
+    from tests.support.portfolio_office import positions
+    positions(office)
+    office.p.dealing.enter(PM, TransactionRequest("subscription", office.eur.class_id, office.bob.investor_id,
+                                                  D4, D4, D4, amount="100.00", ref="OPEN-1"))
+    widget = PortfolioTab(UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner()))
+    qtbot.addWidget(widget)
+    widget.open_investor(widget.investors.index(0, 0))
+    exports = {**widget.exports, "open deals": widget.deals_panel.export,
+               **{f"investor {name}": e for name, e in widget.investor_dialog.position.exports.items()}}
+    assert len(exports) == 8
+    for name, export in exports.items():
+        actions = [a.text() for a in export.view.actions() if not a.isSeparator()]
+        assert actions == ["&Copy", "Export to CSV…", "Export to Excel workbook…"], name
+        assert [a.text() for a in export.button.menu().actions()] == actions[1:], name
+        assert export.view.model().rowCount() > 0, f"{name} is empty"
+        target = tmp_path / f"{name}.xlsx"
+        export.export(target)
+        sheet = openpyxl.load_workbook(target).active
+        assert sheet.max_row == export.view.model().rowCount() + 1, name  # a header and every row shown
+    widget.investor_dialog.close()
+
+
+def test_a_fund_without_positions_says_so_and_draws_no_holdings(tab: PortfolioTab) -> None:
+    assert tab.holdings.rowCount() == 0
+    assert tab.holdings_note.text().startswith("No positions recorded for this fund: record the trades")
+    assert tab.holdings_allocation.plot.getPlotItem().titleLabel.text.endswith("no positions recorded")
+
+
+def test_the_tool_bar_buttons_have_distinct_mnemonics(tab: PortfolioTab) -> None:
+    """Alt+N, Alt+V, Alt+F, Alt+S, Alt+T, Alt+U; Positions and Export on the table pages have theirs."""
+    from PySide6.QtWidgets import QAbstractButton, QToolBar
+    bar = tab.findChild(QToolBar, "portfolioActions")
+    texts = [b.text() for b in bar.findChildren(QAbstractButton)
+             if b.text() and b.objectName() != "qt_toolbar_ext_button"]
+    letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t]
+    assert len(letters) == len(texts) == len(set(letters)) == 6, texts
+    page_buttons = [tab.findChild(QAbstractButton, name).text()
+                    for name in ("positionsButton", "holdingsTableExportButton", "transactionsTableExportButton")]
+    assert all("&" in text for text in page_buttons)

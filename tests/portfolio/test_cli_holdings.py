@@ -1,0 +1,45 @@
+"""``fidus holdings instrument|price|trade|show``: the position built by trades, its book cost and P&L worked out
+by hand (tests/portfolio/test_holdings_cost.py), an idempotent re-run, refusals exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.portfolio.test_cli_demo import cli_db, run  # noqa: F401  (fixture: the small office, no positions)
+
+TRADE = ("holdings", "trade", "--fund", "GLB", "--instrument", "EQ-US")
+
+
+def test_trades_build_the_position_and_show_gives_book_cost_and_pnl(
+        cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    assert run(cli_db, "holdings", "instrument", "--code", "EQ-US", "--name", "US equity", "--currency", "USD",
+               "--asset-class", "equity") == 0
+    assert run(cli_db, "holdings", "price", "--instrument", "eq-us", "--date", "2023-01-05", "--price", "100") == 0
+    for ref, day, quantity, price, fees in (("T-1", "2023-01-02", "600", "90", "0"),
+                                            ("T-2", "2023-01-04", "400", "95", "10"),
+                                            ("T-3", "2023-01-05", "-200", "100", "0")):
+        assert run(cli_db, *TRADE, "--reference", ref, "--date", day, "--quantity", quantity, "--price", price,
+                   "--fees", fees) == 0
+    assert run(cli_db, *TRADE, "--reference", "T-1", "--date", "2023-01-02", "--quantity", "600",
+               "--price", "90") == 0  # the same trade again: nothing changes
+    capsys.readouterr()
+    assert run(cli_db, "holdings", "show", "--fund", "GLB", "--date", "2023-01-05", "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    [line] = shown["lines"]
+    assert (line["quantity"], line["average_cost"], line["book_cost"], line["value"], line["unrealised"]) == (
+        "800", "92.01", "69127.58", "75464.58", "6337.00")
+    assert (shown["total"]["book_cost"], shown["total"]["unrealised"]) == ("69127.58", "6337.00")
+    assert run(cli_db, "holdings", "show", "--fund", "GLB", "--date", "2023-01-05") == 0
+    assert "Total" in capsys.readouterr().out
+
+
+def test_refusals_say_what_to_fix_and_exit_2(cli_db: list[str], capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    assert run(cli_db, *TRADE, "--reference", "T-1", "--date", "2023-01-02", "--quantity", "1", "--price", "9") == 2
+    assert "no instrument 'EQ-US'" in capsys.readouterr().err
+    assert run(cli_db, "holdings", "instrument", "--code", "EQ-US", "--name", "US equity", "--currency", "USD",
+               "--asset-class", "equity") == 0
+    assert run(cli_db, *TRADE, "--reference", "T-1", "--date", "2023-01-02", "--quantity", "-1",
+               "--price", "9") == 2
+    assert "more than the 0 held" in capsys.readouterr().err
