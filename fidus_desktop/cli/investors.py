@@ -1,7 +1,8 @@
 """``fidus investors list|show|create|edit|set-personal|find``: investors and their sealed personal fields.
 
 ``create`` and ``edit`` set the fields kept in clear (name, e-mail, nationalities: ISO codes, repeat
-``--nationality`` or comma-separate for a dual national; ``edit --nationality ''`` clears them).
+``--nationality`` or comma-separate for a dual national; ``edit --nationality ''`` clears them; an individual's
+``--residence``, a company's ``--incorporation``).
 
 ``show --reveal FIELD`` decrypts one field and is audited like a reveal in the application
 (``personal_data.read``); without ``--reveal`` sensitive fields show only whether they are on file. A
@@ -76,13 +77,14 @@ def cmd_show(args: argparse.Namespace) -> int:
             value = service.reveal(actor, investor.investor_id, name)
             personal[name] = None if value is None else str(value)
         data = {**_row(investor), "email": investor.email, "nationalities": list(investor.nationalities),
-                "user_id": investor.user_id, **personal}
+                "residence_country": investor.residence_country,
+                "incorporation_country": investor.incorporation_country, "user_id": investor.user_id, **personal}
         if args.json:
             emit_json(data)
         else:
             for key, value in data.items():
                 shown = ", ".join(value) if isinstance(value, list) else value
-                print(f"{key:>14}: {'—' if shown in (None, '') else shown}")
+                print(f"{key:>21}: {'—' if shown in (None, '') else shown}")
         return EXIT_OK
 
 
@@ -91,27 +93,35 @@ def _nationalities(args: argparse.Namespace) -> str | None:
     return None if args.nationality is None else ", ".join(args.nationality)
 
 
+def _countries(args: argparse.Namespace) -> dict[str, Any]:
+    """``--residence`` and ``--incorporation`` for the service (None: not given, so unchanged; '' clears)."""
+    return {"residence_country": args.residence, "incorporation_country": args.incorporation}
+
+
 def _said(investor: Investor) -> str:
     nationalities = f", nationality {', '.join(investor.nationalities)}" if investor.nationalities else ""
-    return f"{investor.number} {investor.name} ({investor.kind}{nationalities})"
+    residence = f", resident in {investor.residence_country}" if investor.residence_country else ""
+    incorporated = f", incorporated in {investor.incorporation_country}" if investor.incorporation_country else ""
+    return f"{investor.number} {investor.name} ({investor.kind}{nationalities}{residence}{incorporated})"
 
 
 def cmd_create(args: argparse.Namespace) -> int:
     with acting(args) as (ctx, actor):
         made = ctx.services.portfolio.investors.create_investor(
-            actor, args.number, args.name, args.kind, email=args.email, nationalities=_nationalities(args))
+            actor, args.number, args.name, args.kind, email=args.email, nationalities=_nationalities(args),
+            **_countries(args))
         print(f"Created {_said(made)}; it is screened and gets its KYC case.")
         return EXIT_OK
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    if args.name is None and args.email is None and args.nationality is None:
-        fail("Nothing to change: give --name, --email or --nationality.")
+    if all(getattr(args, name) is None for name in ("name", "email", "nationality", "residence", "incorporation")):
+        fail("Nothing to change: give --name, --email, --nationality, --residence or --incorporation.")
     with acting(args) as (ctx, actor):
         investor = _investor(ctx, args.investor)
         after = ctx.services.portfolio.investors.update_investor(
             actor, investor.investor_id, investor.version, name=args.name, email=args.email,
-            nationalities=_nationalities(args))
+            nationalities=_nationalities(args), **_countries(args))
         print(f"Saved {_said(after)}.")
         return EXIT_OK
 
@@ -215,15 +225,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--email")
     p.add_argument("--nationality", action="append", metavar="CC",
                    help="ISO country code (repeatable, or comma-separated, for a dual national); individuals only")
+    p.add_argument("--residence", metavar="CC", help="country of residence (ISO code); individuals only")
+    p.add_argument("--incorporation", metavar="CC", help="country of incorporation (ISO code); corporates only")
     add_actor_options(p)
     p.set_defaults(func=cmd_create)
 
-    p = isub.add_parser("edit", help="change an investor's name, e-mail or nationalities")
+    p = isub.add_parser("edit", help="change an investor's name, e-mail, nationalities or countries")
     p.add_argument("investor", metavar="ID", help="investor number or id")
     p.add_argument("--name")
     p.add_argument("--email")
     p.add_argument("--nationality", action="append", metavar="CC",
                    help="the nationalities (they replace those on file; repeatable; '' clears them)")
+    p.add_argument("--residence", metavar="CC", help="country of residence (ISO code; '' clears it)")
+    p.add_argument("--incorporation", metavar="CC", help="country of incorporation (ISO code; '' clears it)")
     add_actor_options(p)
     p.set_defaults(func=cmd_edit)
 

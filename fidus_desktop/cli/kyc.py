@@ -222,9 +222,11 @@ def cmd_score(args: argparse.Namespace) -> int:
         else:
             if args.same_inputs and not runs:
                 fail(f"Investor {case.investor_number} has no earlier run whose inputs could be reused.")
-            if args.same_inputs:  # the same inputs, with the nationalities on file now (edited since?)
-                on_file = ctx.services.portfolio.investors.get(actor, case.investor_id).nationalities
-                inputs = replace(runs[0].inputs, nationalities=on_file or runs[0].inputs.nationalities)
+            if args.same_inputs:  # the same inputs, with the countries on file now (edited since?)
+                investor, last = ctx.services.portfolio.investors.get(actor, case.investor_id), runs[0].inputs
+                inputs = replace(last, nationalities=investor.nationalities or last.nationalities,
+                                 residence=investor.residence_country or last.residence,
+                                 incorporation=investor.incorporation_country or last.incorporation)
             else:
                 inputs = _inputs(args)
             model = ctx.services.risk_models.current(actor).model

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fidus_desktop.features.spec import Feature, TabDecl
+from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.compliance.checklists import ChecklistService
 from fidus_desktop.services.compliance.investigations import (
     INVESTIGATION_PERSONAL_DATA,
@@ -42,9 +43,12 @@ Q = InvestigationPermission  # Q for inquiry
 def follow_saved_investors(w: Wiring) -> None:
     """Every investor created or edited, and every ownership tree saved, is screened against the current list
     versions (first, so a new investor's case already counts its alerts); every investor created gets a KYC
-    case."""
+    case, and an edit of a scored country re-scores it."""
     w.services.portfolio.investors.on_saved(w.services.screening.on_investor_saved)
     w.services.portfolio.investors.on_saved(w.services.kyc.on_investor_saved)
+    w.services.portfolio.investors.on_saved(  # a country edit re-scores the case with the current model
+        lambda investor: w.services.kyc.on_countries_edited(
+            investor, lambda: w.services.risk_models.current(Actor.system("kyc re-score")).model))
     w.services.kyc_ownership.on_saved(w.services.screening.on_ownership_saved)  # owners are screened too
 
 

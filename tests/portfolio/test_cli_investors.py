@@ -117,3 +117,25 @@ def test_create_edit_and_show_nationalities(cli_db: list[str], capsys: pytest.Ca
     assert "corporate investor has no nationality" in capsys.readouterr().err
     assert run(cli_db, "investors", "edit", "INV-900") == 2
     assert "Nothing to change" in capsys.readouterr().err
+
+
+def test_create_edit_and_show_residence_and_incorporation(cli_db: list[str],  # noqa: F811
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(cli_db, "investors", "create", "--number", "INV-900", "--name", "Mara Costa", "--kind", "individual",
+               "--residence", "lu") == 0
+    assert "Created INV-900 Mara Costa (individual, resident in LU)" in capsys.readouterr().out
+    assert run(cli_db, "investors", "create", "--number", "INV-901", "--name", "Acme Ltd", "--kind", "corporate",
+               "--incorporation", "IE") == 0
+    assert "Created INV-901 Acme Ltd (corporate, incorporated in IE)" in capsys.readouterr().out
+    assert run(cli_db, "investors", "edit", "INV-900", "--residence", "PT") == 0
+    assert "Saved INV-900 Mara Costa (individual, resident in PT)" in capsys.readouterr().out
+    assert run(cli_db, "investors", "show", "INV-900", "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["residence_country"], shown["incorporation_country"]) == ("PT", None)
+    assert run(cli_db, "investors", "edit", "INV-900", "--residence", "") == 0
+    assert run(cli_db, "investors", "show", "INV-900") == 0
+    assert "residence_country: —" in capsys.readouterr().out
+    assert run(cli_db, "investors", "edit", "INV-901", "--residence", "GB") == 2
+    assert "Only an individual has a country of residence" in capsys.readouterr().err
+    assert run(cli_db, "investors", "edit", "INV-900", "--incorporation", "XX") == 2
+    assert "'XX' is not an ISO country code" in capsys.readouterr().err

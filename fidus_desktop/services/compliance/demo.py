@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from fidus_desktop.domain.compliance.kyc import ItemStatus
 from fidus_desktop.domain.compliance.risk import RiskInputs
@@ -123,11 +124,15 @@ def demo_compliance(run: DemoRun) -> None:
         return case
 
     def scored(case: KycCase, inputs: RiskInputs) -> KycCase:
-        """Score with the profile; its nationalities become the investor's on file (the scoring reads those)."""
+        """Score with the profile; its countries become the investor's on file (the scoring reads those)."""
         investor = services.portfolio.investors.get(lena, case.investor_id)
-        if inputs.nationalities and investor.nationalities != inputs.nationalities:
-            services.portfolio.investors.update_investor(lena, investor.investor_id, investor.version,
-                                                         nationalities=list(inputs.nationalities))
+        wanted: dict[str, Any] = {"nationalities": list(inputs.nationalities) if inputs.nationalities else None,
+                  "residence_country": inputs.residence, "incorporation_country": inputs.incorporation}
+        now = {"nationalities": list(investor.nationalities) or None, "residence_country": investor.residence_country,
+               "incorporation_country": investor.incorporation_country}
+        edits = {k: v for k, v in wanted.items() if v is not None and v != now[k]}
+        if edits:
+            services.portfolio.investors.update_investor(lena, investor.investor_id, investor.version, **edits)
         return kyc.score_risk(james, case.case_id, case.version, inputs, model)[0]
 
     def approved(investor_id: str, inputs: RiskInputs, expires: int = 5 * 365) -> KycCase:

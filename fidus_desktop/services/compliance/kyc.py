@@ -14,6 +14,7 @@ Four eyes: the officer who submits a case for review cannot approve or reject it
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -54,7 +55,7 @@ from fidus_desktop.services.documents import DOCUMENTS
 from fidus_desktop.services.permissions import PermissionDenied, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, PersonCollection, Retention
 from fidus_desktop.services.portfolio._common import parse_date
-from fidus_desktop.services.portfolio.investors import INVESTORS, Investor, nationalities_of
+from fidus_desktop.services.portfolio.investors import INVESTORS, Investor, country_of, nationalities_of
 from fidus_desktop.store.port import Document
 
 DOCUMENT_VALID_DAYS = 366 * 15  # identity documents run for up to ten years (fifteen in some countries)
@@ -180,6 +181,22 @@ class RescoreSummary:
     rescored: int
     band_changes: tuple[str, ...]  # "INV-00012: low → high"
     needs_update: tuple[str, ...]  # investor numbers whose approved case went back to "needs update"
+
+
+ROLE_LABELS = {"nationalities": "nationalities", "residence": "country of residence",
+               "incorporation": "country of incorporation"}
+
+
+def countries_on_file(investor: Document) -> dict[str, Any]:
+    """The risk inputs' country roles the investor document has on file (nationalities as a tuple, residence
+    and incorporation as a code); a role not on file is absent, so the scoring keeps what was typed."""
+    on_file: dict[str, Any] = {}
+    if nationalities := nationalities_of(investor):
+        on_file["nationalities"] = nationalities
+    for role, name in (("residence", "residence_country"), ("incorporation", "incorporation_country")):
+        if code := country_of(investor, name):
+            on_file[role] = code
+    return on_file
 
 
 def _inputs_from(doc: Document) -> RiskInputs:
@@ -433,7 +450,7 @@ class KycService(Service):
         except RiskError as exc:
             raise ValidationError({"inputs": str(exc)}) from None
         case = self.cases.require(case_id)
-        inputs = self._with_nationalities(case["investor_id"], inputs)
+        inputs = self._with_countries(case["investor_id"], inputs)
         result = score(model, inputs, self.now().date())
         run, why = _run_doc(result), _why(result)
 
@@ -446,19 +463,26 @@ class KycService(Service):
 
         return self._change(actor, KycPermission.MANAGE, case_id, version, "kyc.risk_score", changes), result
 
-    def _with_nationalities(self, investor_id: str, inputs: RiskInputs) -> RiskInputs:
-        """The investor's nationalities on file are what the country factor scores (one record, edited with the
-        investor); nationalities typed for the scoring must agree with them. An investor with none on file is
-        scored on the typed ones."""
-        on_file = nationalities_of(self.investors.get(investor_id) or {})
-        if not on_file:
-            return inputs
-        if inputs.nationalities and set(inputs.nationalities) != set(on_file):
-            raise ValidationError({"nationalities": (
-                f"The investor's nationalities on file are {', '.join(on_file)}, not "
-                f"{', '.join(inputs.nationalities)}: edit the investor to change them (`fidus investors edit`), "
-                "then score again.")})
-        return replace(inputs, nationalities=on_file)
+    def _with_countries(self, investor_id: str, inputs: RiskInputs) -> RiskInputs:
+        """The investor's countries on file (nationalities, residence, incorporation) are what the country
+        factor scores (one record, edited with the investor); countries typed for the scoring must agree with
+        them. A country not on file is scored as typed."""
+        on_file = countries_on_file(self.investors.get(investor_id) or {})
+        problems: dict[str, str] = {}
+        typed: dict[str, Any] = {"nationalities": inputs.nationalities, "residence": inputs.residence,
+                 "incorporation": inputs.incorporation}
+        for role, value in on_file.items():
+            given = typed[role]
+            same = set(given) == set(value) if isinstance(value, tuple) else given == value
+            if given and not same:
+                shown = ", ".join(value) if isinstance(value, tuple) else value
+                typed_text = ", ".join(given) if isinstance(given, tuple) else given
+                are, them = ("are", "them") if role == "nationalities" else ("is", "it")
+                problems[role] = (f"The investor's {ROLE_LABELS[role]} on file {are} {shown}, not {typed_text}: "
+                                  f"edit the investor to change {them} (`fidus investors edit`), then score again.")
+        if problems:
+            raise ValidationError(problems)
+        return replace(inputs, **on_file)
 
     def runs_of(self, actor: Actor, investor_id: str) -> list[RiskRun]:
         """Every scoring run of the investor, newest first: each explains its band with its model version."""
@@ -471,39 +495,64 @@ class KycService(Service):
         case's band unless a confirmed override set another; an approved case whose band rose goes back to
         "needs update", since a higher band asks for another review (enhanced due diligence from High)."""
         require(actor, KycPermission.MANAGE)
-        today, rescored, moved, raised = self.now().date(), 0, [], []
+        rescored, moved, raised = 0, [], []
         for doc in self.cases.find({"risk_run_id": {"$ne": None}}, sort=[("investor_number", 1)]):
-            last = self.runs.get(doc["risk_run_id"]) if doc.get("risk_run_id") else None
-            if last is None:
+            done = self._rescore_case(actor, doc, model, "kyc.risk_rescore")
+            if done is None:
                 continue
-            inputs = _inputs_from(last["inputs"])
-            on_file = nationalities_of(self.investors.get(doc["investor_id"]) or {})
-            result = score(model, replace(inputs, nationalities=on_file or inputs.nationalities), today)
-            run = _run_doc(result)
-            old = Band(doc["scored_band"]) if doc.get("scored_band") else None
-            rose = old is not None and BAND_ORDER.index(result.band) > BAND_ORDER.index(old)
-
-            def changes(before: Document, run: Document = run, result: RiskScore = result, rose: bool = rose
-                        ) -> Document:
-                stored = self.runs.insert({"case_id": before["_id"], "investor_id": before["investor_id"],
-                                           "scored_at": self.now(), "scored_by": actor.username, **run})
-                overridden = before.get("risk_band") != before.get("scored_band")
-                fields: Document = {"scored_band": result.band.value, "risk_run_id": stored["_id"],
-                                    "next_review": result.next_review}
-                if not overridden:
-                    fields |= {"risk_band": result.band.value, "risk_reason": _why(result),
-                               "risk_set_by": actor.username}
-                if rose and before["status"] == CaseStatus.APPROVED.value:
-                    fields["status"] = move_case(CaseStatus.APPROVED, CaseStatus.NEEDS_UPDATE).value
-                return fields
-
-            after = self._change(actor, KycPermission.MANAGE, doc["_id"], doc["version"], "kyc.risk_rescore", changes)
+            after, old, band = done
             rescored += 1
-            if old is not None and old is not result.band:
-                moved.append(f"{doc['investor_number']}: {old.value} → {result.band.value}")
+            if old is not None and old is not band:
+                moved.append(f"{doc['investor_number']}: {old.value} → {band.value}")
             if after.status is CaseStatus.NEEDS_UPDATE and doc["status"] == CaseStatus.APPROVED.value:
                 raised.append(doc["investor_number"])
         return RescoreSummary(model.version, rescored, tuple(moved), tuple(raised))
+
+    def _rescore_case(self, actor: Actor, doc: Document, model: RiskModel, action: str
+                      ) -> tuple[KycCase, Band | None, Band] | None:
+        """Score the case ``doc`` again with ``model`` on its latest run's inputs and the countries on file now;
+        the case after the change, its scored band before and the new one (None: never scored, nothing done)."""
+        last = self.runs.get(doc["risk_run_id"]) if doc.get("risk_run_id") else None
+        if last is None:
+            return None
+        on_file = countries_on_file(self.investors.get(doc["investor_id"]) or {})
+        result = score(model, replace(_inputs_from(last["inputs"]), **on_file), self.now().date())
+        run = _run_doc(result)
+        old = Band(doc["scored_band"]) if doc.get("scored_band") else None
+        rose = old is not None and BAND_ORDER.index(result.band) > BAND_ORDER.index(old)
+
+        def changes(before: Document) -> Document:
+            stored = self.runs.insert({"case_id": before["_id"], "investor_id": before["investor_id"],
+                                       "scored_at": self.now(), "scored_by": actor.username, **run})
+            overridden = before.get("risk_band") != before.get("scored_band")
+            fields: Document = {"scored_band": result.band.value, "risk_run_id": stored["_id"],
+                                "next_review": result.next_review}
+            if not overridden:
+                fields |= {"risk_band": result.band.value, "risk_reason": _why(result), "risk_set_by": actor.username}
+            if rose and before["status"] == CaseStatus.APPROVED.value:
+                fields["status"] = move_case(CaseStatus.APPROVED, CaseStatus.NEEDS_UPDATE).value
+            return fields
+
+        return self._change(actor, KycPermission.MANAGE, doc["_id"], doc["version"], action, changes), old, result.band
+
+    def on_countries_edited(self, investor: Investor, current_model: Callable[[], RiskModel]) -> None:
+        """Score the investor's case again with the current model once an edit changed a country its latest
+        run scored (nationalities, residence, incorporation), so the band follows the file (wired by the
+        feature); an approved case whose band rises goes to "needs update" as with a new model. The investor
+        is already saved, so a failure is logged, not raised: an officer re-scores by hand."""
+        if investor.version == 1:
+            return
+        with self.follow_up(f"Re-scoring the KYC case of investor {investor.number} after a country change",
+                            "score it again by hand (`fidus kyc score --same-inputs`)"):
+            doc = self.cases.find_one({"investor_id": investor.investor_id})
+            last = self.runs.get(doc["risk_run_id"]) if doc and doc.get("risk_run_id") else None
+            if doc is None or last is None:
+                return
+            scored = _inputs_from(last["inputs"])
+            on_file = countries_on_file(self.investors.get(investor.investor_id) or {})
+            if replace(scored, **on_file) != scored:
+                self._rescore_case(Actor.system("kyc re-score on country change"), doc, current_model(),
+                                   "kyc.risk_rescore")
 
     def submit(self, actor: Actor, case_id: str, version: int) -> KycCase:
         """Send the case to review (a second officer approves or rejects it)."""

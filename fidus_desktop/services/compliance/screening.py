@@ -5,7 +5,8 @@ version of every list and kept while that set of versions is current, so a new i
 next screening without a restart.
 
 An investor is screened with its name, kind (individual → person, corporate → organisation), nationalities
-(country evidence: one shared with the entry raises the score, only others listed lower it) and date of
+or a company's country of incorporation (country evidence: one shared with the entry raises the score, only
+others listed lower it) and date of
 birth when one is on file and this workstation holds the data key (the alert says when it could not be
 read). Every entity in a corporate investor's ownership tree (``kyc_ownership``) is screened with it by
 name, a person as a person and a company as an organisation (the matcher's entity-kind factor): their alerts
@@ -18,7 +19,7 @@ Alerts (one per investor and list entry while undecided) keep the hit's explanat
   enforced here); the second officer may instead send the alert back to open.
 
 A confirmed decision is remembered for that investor (or owner) and that list entry: the same hit is not raised
-again until the investor's screened data (name, kind, nationalities, date of birth) or the list entry changes.
+again until the investor's screened data (name, kind, country evidence, date of birth) or the list entry changes.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from fidus_desktop.services.compliance.ownership import OWNERSHIP
 from fidus_desktop.services.compliance.permissions import ScreeningPermission
 from fidus_desktop.services.permissions import PermissionDenied, allowed, require
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked, PersonCollection, Retention, Vault
-from fidus_desktop.services.portfolio.investors import INVESTORS, Investor, nationalities_of
+from fidus_desktop.services.portfolio.investors import INVESTORS, Investor, country_of, nationalities_of
 from fidus_desktop.store.port import Document
 
 ALERTS = "screening_alerts"
@@ -148,11 +149,19 @@ def stored_score(value: float) -> Decimal:
 
 def subject_fingerprint(doc: Document) -> str:
     """What the investor's screening depends on: name, kind, (by its blind index) date of birth and the
-    nationalities (only when some are on file, so investors without one keep their earlier fingerprint)."""
+    country evidence (only when some is on file, so investors without one keep their earlier fingerprint)."""
     parts = [doc["name"].casefold(), doc["kind"], doc.get("date_of_birth_bi") or ""]
-    if nationalities := nationalities_of(doc):
-        parts.append(",".join(sorted(nationalities)))
+    if countries := screened_countries(doc):
+        parts.append(",".join(sorted(countries)))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def screened_countries(doc: Document) -> tuple[str, ...]:
+    """The investor's country evidence for screening: an individual's nationalities (not the residence: lists
+    name citizenship, and living somewhere says little about who one is), a company's country of incorporation."""
+    if doc.get("kind") == "corporate":
+        return tuple(filter(None, [country_of(doc, "incorporation_country")]))
+    return nationalities_of(doc)
 
 
 def owner_fingerprint(owner: str, kind: str = "person") -> str:
@@ -228,7 +237,7 @@ class ScreeningService(Service):
                 note = "date of birth on file but not readable on this workstation (no data key): not used"
             else:
                 born = date.fromisoformat(opened)
-        return Subject(doc["name"], KINDS.get(doc["kind"]), born, nationalities_of(doc)), note
+        return Subject(doc["name"], KINDS.get(doc["kind"]), born, screened_countries(doc)), note
 
     def screen_investor(self, actor: Actor, investor_id: str) -> InvestorScreening:
         require(actor, ScreeningPermission.RUN)

@@ -86,6 +86,21 @@ def demo_nationalities(n: int) -> list[str]:
     return list(dict.fromkeys((first, second)))
 
 
+def demo_residence(n: int) -> str:
+    """Where a demo individual lives: mostly the country of its first nationality, one in five elsewhere in
+    the office's region (its own seeded generator, like ``demo_nationalities``)."""
+    rng = random.Random(f"residence-{n}")
+    return rng.choice(DEMO_NATIONALITIES) if rng.random() < 0.2 else demo_nationalities(n)[0]
+
+
+DEMO_INCORPORATIONS = ("LU", "LU", "DE", "IE", "NL", "GB", "CH", "MT", "CY")
+
+
+def demo_incorporation(n: int) -> str:
+    """Where a demo company is incorporated: fund-friendly European jurisdictions, Luxembourg most often."""
+    return random.Random(f"incorporation-{n}").choice(DEMO_INCORPORATIONS)
+
+
 @dataclass(frozen=True)
 class Intent:
     """A deal an investor will ask for: settled later in dealing-date order (fees first, as in the app)."""
@@ -209,8 +224,11 @@ class DemoPortfolio:
         else:
             name, kind = f"{rng.choice(FIRST)} {rng.choice(LAST)}", "individual"
         email = f"investor{n:04d}@example.com"
+        individual = kind == "individual"
         return self.p.investors.investor_doc(f"INV-{n:05d}", name, kind, email=email,
-                                             nationalities=demo_nationalities(n) if kind == "individual" else None)
+                                             nationalities=demo_nationalities(n) if individual else None,
+                                             residence_country=demo_residence(n) if individual else None,
+                                             incorporation_country=None if individual else demo_incorporation(n))
 
     def intents(self, investor: Document, classes: list[Document]) -> list[Intent]:
         """An initial subscription in one or two classes, then top-ups and partial or full redemptions."""

@@ -2,10 +2,12 @@
 
 An investor has a unique ``number`` (e.g. ``INV-00017``), is an ``individual`` or a ``corporate``, and may
 be linked to the ``user_id`` of a client login. An individual carries its ``nationalities`` (ISO 3166-1 alpha-2
-codes, several for a dual national, the first as written on the main identity document): sanctions screening
-and the AML risk model use them. ``name``, ``email`` and ``nationalities`` are personal data kept in clear, since
-every screen, screening run and risk score needs them (registered in ``INVESTOR_PERSONAL_DATA`` for
-data-protection export and erasure). Audit entries of a create
+codes, several for a dual national, the first as written on the main identity document) and its
+``residence_country``; a corporate its ``incorporation_country``. The AML risk model's country factor scores all
+three; sanctions screening uses the nationalities, or a company's country of incorporation, as country evidence.
+``name``, ``email``, ``nationalities`` and ``residence_country`` are personal data kept in clear, since every
+screen, screening run and risk score needs them (registered in ``INVESTOR_PERSONAL_DATA`` for data-protection
+export and erasure); a company's country of incorporation is not personal data. Audit entries of a create
 or an edit name the personal fields set or cleared, never their values: the audit chain cannot be edited, so
 a value in it would outlive an erasure.
 
@@ -33,7 +35,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.domain.countries import CountryError, country_codes
+from fidus_desktop.domain.countries import CountryError, country_codes, is_country
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.permissions import Permission, PermissionDenied, allowed, require
@@ -73,18 +75,28 @@ class Investor:
     on_file: frozenset[str] = frozenset()  # the sensitive fields holding a sealed value (names, never values)
     relationship_ended_on: date | None = None  # the KYC retention period counts from it (``end_relationship``)
     nationalities: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, individuals only
+    residence_country: str | None = None  # ISO 3166-1 alpha-2, individuals only
+    incorporation_country: str | None = None  # ISO 3166-1 alpha-2, corporates only
 
     @classmethod
     def from_doc(cls, doc: Document) -> Investor:
         return cls(doc["_id"], doc["number"], doc["name"], doc["kind"], doc.get("email"), doc.get("user_id"),
                    doc["version"], frozenset(f for f in SENSITIVE_FIELDS if doc.get(f)),
-                   doc.get("relationship_ended_on"), nationalities_of(doc))
+                   doc.get("relationship_ended_on"), nationalities_of(doc), country_of(doc, "residence_country"),
+                   country_of(doc, "incorporation_country"))
 
 
 def nationalities_of(doc: Document) -> tuple[str, ...]:
     """The investor document's nationalities (none once erased: the erasure writes a marker, not a list)."""
     value = doc.get("nationalities")
     return tuple(value) if isinstance(value, list | tuple) else ()
+
+
+def country_of(doc: Document, name: str) -> str | None:
+    """The investor document's ``residence_country`` or ``incorporation_country`` (None once erased: the
+    erasure writes a marker, not a code)."""
+    value = doc.get(name)
+    return value if isinstance(value, str) and is_country(value) else None
 
 
 @dataclass(frozen=True)
@@ -123,8 +135,8 @@ INVESTOR_PERSONAL_DATA = PersonalDataRegistry(
         PersonalField(INVESTORS, "date_of_birth", "date", "investor.date_of_birth", index_field="date_of_birth_bi"),
     ],
     people=[
-        PersonCollection(INVESTORS, "_id", ("name", "name_key", "email", "nationalities", "national_id", "tax_id",
-                                            "iban", "date_of_birth"), KYC_RETENTION,
+        PersonCollection(INVESTORS, "_id", ("name", "name_key", "email", "nationalities", "residence_country",
+                                            "national_id", "tax_id", "iban", "date_of_birth"), KYC_RETENTION,
                          # the CRM's Google e-mails, mail read and Drive link for the investor (services/crm/google.py)
                          dependents=(("crm_outbox", "party_id"), ("crm_mail", "party_id"),
                                      ("crm_mail_state", "party_id"), ("crm_google_links", "party_id"))),
@@ -206,6 +218,28 @@ def parse_nationalities(value: Any, kind: str | None) -> tuple[str, ...]:
     if codes and kind == "corporate":
         raise ValidationError({"nationalities": "A corporate investor has no nationality; leave it empty."})
     return codes
+
+
+COUNTRY_FIELDS = {"residence_country": ("individual", "country of residence"),
+                  "incorporation_country": ("corporate", "country of incorporation")}
+"""The single-country fields: which investor kind carries each, and its label in messages."""
+
+
+def parse_country(value: Any, name: str, kind: str | None) -> str | None:
+    """One ISO 3166-1 alpha-2 code for ``residence_country`` (individuals) or ``incorporation_country``
+    (corporates); empty or None → None."""
+    carrier, label = COUNTRY_FIELDS[name]
+    try:
+        codes = country_codes(value, label)
+    except CountryError as exc:
+        raise ValidationError({name: str(exc)}) from None
+    if len(codes) > 1:
+        raise ValidationError({name: f"Give one {label}, not {len(codes)} ({', '.join(codes)})."})
+    if codes and kind is not None and kind != carrier:
+        other = "an individual" if carrier == "corporate" else "a corporate investor"
+        raise ValidationError({name: f"Only {'a corporate investor' if carrier == 'corporate' else 'an individual'}"
+                                     f" has a {label}; leave it empty for {other}."})
+    return codes[0] if codes else None
 
 
 def investor_filter(search: str | None = None, kind: str | None = None) -> Filter:
@@ -349,7 +383,8 @@ class InvestorService(Service):
 
     # -- changing -----------------------------------------------------------------------------------
     def investor_doc(self, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None,
-                     nationalities: Any = None) -> Document:
+                     nationalities: Any = None, residence_country: Any = None,
+                     incorporation_country: Any = None) -> Document:
         """A validated new investor document (also used by the demo's bulk load); every problem at once."""
         problems: dict[str, str] = {}
         doc: Document = {"email": email, "user_id": user_id, "updated_at": self.now()}
@@ -367,6 +402,12 @@ class InvestorService(Service):
             doc["nationalities"] = list(parse_nationalities(nationalities, doc.get("kind"))) or None
         except ValidationError as exc:
             problems.update(exc.problems)
+        for country_field, value in (("residence_country", residence_country),
+                                     ("incorporation_country", incorporation_country)):
+            try:
+                doc[country_field] = parse_country(value, country_field, doc.get("kind"))
+            except ValidationError as exc:
+                problems.update(exc.problems)
         if problems:
             raise ValidationError(problems)
         doc["name_key"] = doc["name"].casefold()
@@ -389,10 +430,12 @@ class InvestorService(Service):
 
     def create_investor(
         self, actor: Actor, number: Any, name: Any, kind: Any, *, email: Any = None, user_id: Any = None,
-        nationalities: Any = None,
+        nationalities: Any = None, residence_country: Any = None, incorporation_country: Any = None,
     ) -> Investor:
-        """A new investor; ``nationalities``: ISO codes (a list, or ``"DE, FR"``), individuals only."""
-        doc = self.investor_doc(number, name, kind, email=email, user_id=user_id, nationalities=nationalities)
+        """A new investor; ``nationalities``: ISO codes (a list, or ``"DE, FR"``) and ``residence_country``,
+        individuals only; ``incorporation_country``, corporates only."""
+        doc = self.investor_doc(number, name, kind, email=email, user_id=user_id, nationalities=nationalities,
+                                residence_country=residence_country, incorporation_country=incorporation_country)
 
         def write(rec: ChangeRecorder) -> Document:
             stored = insert_unique(self.investors, doc, "number", f"Investor number {doc['number']} is taken.")
@@ -406,8 +449,10 @@ class InvestorService(Service):
     def update_investor(
         self, actor: Actor, investor_id: str, version: int, *, name: Any = None, email: Any = None,
         user_id: Any = None, personal: Mapping[str, Any] | None = None, nationalities: Any = None,
+        residence_country: Any = None, incorporation_country: Any = None,
     ) -> Investor:
-        """Edit name, e-mail, linked user, nationalities (None: unchanged; ``[]`` or ``""`` clears them) and
+        """Edit name, e-mail, linked user, nationalities, residence and incorporation countries (None:
+        unchanged; ``[]`` or ``""`` clears them) and
         sensitive fields (``personal``, as in ``set_personal``) in one change; ``version`` is the one the editor
         read. Every problem is reported at once, under its field,
         and nothing is written unless all are fine. The audit entry names the personal fields set or
@@ -422,7 +467,11 @@ class InvestorService(Service):
                                           email=before.get("email") if email is None else email,
                                           user_id=before.get("user_id") if user_id is None else user_id,
                                           nationalities=nationalities_of(before) if nationalities is None
-                                          else nationalities)
+                                          else nationalities,
+                                          residence_country=country_of(before, "residence_country")
+                                          if residence_country is None else residence_country,
+                                          incorporation_country=country_of(before, "incorporation_country")
+                                          if incorporation_country is None else incorporation_country)
                 changes.update({k: v for k, v in fresh.items() if k != "number"})
             except ValidationError as exc:
                 problems.update(exc.problems)

@@ -1,5 +1,6 @@
-"""The nationality field of the investor forms: ISO codes typed as text (``DE`` or ``DE, FR``), upper-cased as
-typed; the investor service validates them and its refusal appears under the field."""
+"""The country fields of the investor forms: nationalities as ISO codes typed as text (``DE`` or ``DE, FR``),
+the country of residence or of incorporation as one code; upper-cased as typed; the investor service validates
+them and its refusal appears under the field."""
 
 from __future__ import annotations
 
@@ -11,6 +12,22 @@ def nationality_edit(codes: tuple[str, ...] = ()) -> QLineEdit:
     edit.setPlaceholderText("ISO codes, e.g. DE, or DE, FR for a dual national")
     edit.setToolTip("Two-letter ISO 3166 country codes, separated by commas; screening and the risk score use "
                     "them. Individuals only.")
+    edit.textEdited.connect(lambda text: _upper(edit, text))
+    return edit
+
+
+COUNTRY_TIPS = {"residence_country": "Where the individual lives: a two-letter ISO 3166 code; the risk score uses "
+                                     "it. Individuals only.",
+                "incorporation_country": "Where the company is incorporated: a two-letter ISO 3166 code; screening "
+                                         "and the risk score use it. Corporate investors only."}
+
+
+def country_edit(name: str, code: str | None = None) -> QLineEdit:
+    """One country code (``residence_country`` or ``incorporation_country``)."""
+    edit = QLineEdit(code or "", objectName=name)
+    edit.setPlaceholderText("ISO code, e.g. DE")
+    edit.setMaxLength(2)
+    edit.setToolTip(COUNTRY_TIPS[name])
     edit.textEdited.connect(lambda text: _upper(edit, text))
     return edit
 

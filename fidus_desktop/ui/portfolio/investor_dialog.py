@@ -40,7 +40,7 @@ from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.services.personal_data import KYC_RETENTION, Locked
 from fidus_desktop.services.portfolio.investors import SENSITIVE_FIELDS, SENSITIVE_LABELS, Investor, InvestorDetails
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
-from fidus_desktop.ui.common.country_edit import nationality_edit
+from fidus_desktop.ui.common.country_edit import country_edit, nationality_edit
 from fidus_desktop.ui.common.editors import DateEdit
 from fidus_desktop.ui.compliance.readiness_panel import readiness_tip, readiness_verdict
 from fidus_desktop.ui.errors import describe_error
@@ -102,7 +102,8 @@ class InvestorDialog(QDialog):
         form = QFormLayout(page)
         self.fields: dict[str, QLabel] = {}
         for name, label in (("number", "Number"), ("name", "Name"), ("kind", "Kind"), ("email", "E-mail"),
-                            ("nationalities", "Nationality")):
+                            ("nationalities", "Nationality"), ("residence_country", "Residence"),
+                            ("incorporation_country", "Incorporated in")):
             self.fields[name] = QLabel(objectName=f"{name}_value")
             form.addRow(label, self.fields[name])
         self.reveal_buttons: dict[str, QPushButton] = {}
@@ -162,6 +163,10 @@ class InvestorDialog(QDialog):
         for name, text in (("number", investor.number), ("name", investor.name),
                            ("kind", investor.kind.capitalize()), ("email", investor.email or NOT_ON_FILE),
                            ("nationalities", countries_text(investor.nationalities) or NOT_ON_FILE),
+                           ("residence_country", countries_text(filter(None, [investor.residence_country]))
+                            or NOT_ON_FILE),
+                           ("incorporation_country", countries_text(filter(None, [investor.incorporation_country]))
+                            or NOT_ON_FILE),
                            ("relationship_ended_on", investor.relationship_ended_on.isoformat()
                             if investor.relationship_ended_on else ONGOING),
                            ("erasable_from", view.erasable_from.isoformat() if view.erasable_from
@@ -234,6 +239,12 @@ class InvestorEditDialog(ServiceFormDialog):
         self.nationalities = self.add_field("nationalities", "Nationality",
                                             nationality_edit(self.investor.nationalities))
         self.nationalities.setEnabled(self.investor.kind == "individual")
+        if self.investor.kind == "individual":
+            self.country = self.add_field("residence_country", "Residence",
+                                          country_edit("residence_country", self.investor.residence_country))
+        else:
+            self.country = self.add_field("incorporation_country", "Incorporated in",
+                                          country_edit("incorporation_country", self.investor.incorporation_country))
         self.personal: dict[str, QLineEdit] = {}
         self.remove: dict[str, QCheckBox] = {}
         for name in SENSITIVE_FIELDS:
@@ -257,7 +268,8 @@ class InvestorEditDialog(ServiceFormDialog):
         email = self.email.text().strip()
         return self.session.services.portfolio.investors.update_investor(
             self.session.actor, self.investor.investor_id, self.investor.version, name=self.name.text(),
-            email=email or None, personal=personal, nationalities=self.nationalities.text())
+            email=email or None, personal=personal, nationalities=self.nationalities.text(),
+            **{self.country.objectName(): self.country.text()})
 
 
 class EndRelationshipDialog(ServiceFormDialog):

@@ -23,7 +23,7 @@ from fidus_desktop.services.portfolio.benchmarks import Benchmark
 from fidus_desktop.services.portfolio.funds import DEALING_FREQUENCIES, FEE_FIELDS, Fund, ShareClass
 from fidus_desktop.services.portfolio.investors import INVESTOR_KINDS, Investor
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
-from fidus_desktop.ui.common.country_edit import nationality_edit
+from fidus_desktop.ui.common.country_edit import country_edit, nationality_edit
 from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
 from fidus_desktop.ui.session import UiSession
 
@@ -193,9 +193,21 @@ class NewInvestorDialog(ServiceFormDialog):
         self.email = self.add_field("email", "E-mail", QLineEdit())
         self.email.setPlaceholderText("optional, name@example.com")
         self.nationalities = self.add_field("nationalities", "Nationality", nationality_edit())
+        self.residence = self.add_field("residence_country", "Residence", country_edit("residence_country"))
+        self.incorporation = self.add_field("incorporation_country", "Incorporated in",
+                                            country_edit("incorporation_country"))
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
         investors, actor = session.services.portfolio.investors, session.actor
         session.runner.submit(lambda: investors.page(actor, None, [("number", -1)], 0, 1), owner=self,
                               key="number", on_done=self._suggest, on_error=lambda _: None)  # no hint: type one
+
+    def _kind_changed(self) -> None:
+        """A person has nationalities and a residence, a company a country of incorporation."""
+        individual = self.kind.currentData() == "individual"
+        self.nationalities.setEnabled(individual)
+        self.residence.setEnabled(individual)
+        self.incorporation.setEnabled(not individual)
 
     def _suggest(self, last: list[Investor]) -> None:
         if not self.number.text():
@@ -205,7 +217,9 @@ class NewInvestorDialog(ServiceFormDialog):
         email = self.email.text().strip()
         return self.session.services.portfolio.investors.create_investor(
             self.session.actor, self.number.text(), self.name.text(), self.kind.currentData(), email=email or None,
-            nationalities=self.nationalities.text())
+            nationalities=self.nationalities.text() if self.nationalities.isEnabled() else None,
+            residence_country=self.residence.text() if self.residence.isEnabled() else None,
+            incorporation_country=self.incorporation.text() if self.incorporation.isEnabled() else None)
 
     def describe(self) -> str:
         made: Investor = self.result_value

@@ -256,3 +256,22 @@ def test_the_nationalities_are_shown_and_edited_with_the_investor(qtbot: QtBot, 
     assert not editor.isVisible()
     assert text(dialog, "nationalities") == "CH (Switzerland), IT (Italy)"
     assert keyed.p.investors.get(ADMIN, keyed.ann.investor_id).nationalities == ("CH", "IT")
+
+
+def test_the_residence_is_shown_and_edited_with_the_investor(qtbot: QtBot, keyed: Office, open_dialog) -> None:
+    dialog = open_dialog()
+    assert text(dialog, "residence_country") == "—"
+    click(qtbot, button(dialog, "edit"))
+    editor = dialog.editor
+    assert editor is not None
+    assert editor.findChild(QLineEdit, "incorporation_country") is None  # an individual: no incorporation
+    field = editor.findChild(QLineEdit, "residence_country")
+    qtbot.keyClicks(field, "zz")
+    click(qtbot, editor.findChild(QPushButton, "ok"))
+    assert "'ZZ' is not an ISO country code" in editor.findChild(QLabel, "residence_country_error").text()
+    field.clear()
+    qtbot.keyClicks(field, "ch")
+    click(qtbot, editor.findChild(QPushButton, "ok"))
+    assert not editor.isVisible()
+    assert text(dialog, "residence_country") == "CH (Switzerland)"
+    assert keyed.p.investors.get(ADMIN, keyed.ann.investor_id).residence_country == "CH"
