@@ -3,7 +3,8 @@
 How a name is compared (docs/COMPLIANCE.md has the measured recall and false-alert rates per threshold):
 
 1. Both sides become words (``domain.names``: any script transliterated, case, accents and punctuation folded;
-   legal forms dropped from organisations and titles from people).
+   legal forms dropped from organisations, also written with dots like ``S.A.`` or ``L.L.C.``, and titles from
+   people).
 2. **Candidates.** Every list word is indexed exactly, by each form with one letter deleted (finds a typo, a
    letter too many or too few) and by a consonant skeleton (finds transliteration variants: Mohammed,
    Muhammad, Mohamed all read ``mhmd``). A list name is a candidate when as many of the query's words hit it
@@ -13,7 +14,9 @@ How a name is compared (docs/COMPLIANCE.md has the measured recall and false-ale
    words score 1, an initial matches a word it begins, otherwise rapidfuzz's Jaro-Winkler similarity (which
    favours a shared beginning) counts if it is at least 0.8. The score is 0.8 × the share of the query's
    letters matched + 0.2 × the share of the list name's letters matched, so a dropped middle name costs
-   little and a list name that is only part of the query costs more.
+   little and a list name that is only part of the query costs more. An organisation named only with generic
+   words (``Holding Co``: ``domain.names.GENERIC_ORGANISATION_WORDS``) hits a listed name only if every word
+   of that name but its connectives is paired, so it does not hit every listed company containing "holding".
 4. **Evidence.** Date of birth (same day +0.05, same year +0.03, one year off 0, further −0.15), country
    (one of the subject's shared +0.02, the entry names only others −0.05), kind (a person against an
    organisation or vessel ×0.6) and a weak alias (×0.9) move the score; each move is listed with the hit.
@@ -30,7 +33,7 @@ from datetime import date
 from rapidfuzz.distance import JaroWinkler
 
 from fidus_desktop.domain.compliance.lists import EntityKind, ListEntry, NameStrength
-from fidus_desktop.domain.names import name_words
+from fidus_desktop.domain.names import CONNECTIVES, is_generic, name_words
 
 DEFAULT_THRESHOLD = 0.86
 WORD_MIN = 0.80  # below this Jaro-Winkler similarity two words do not pair
@@ -168,6 +171,14 @@ def _birth_move(born: date | int, listed: Sequence[str]) -> tuple[str, float]:
     return (f"year of birth {year} {gap} years from the list's", -0.15)
 
 
+def _covers_listed(listed: Sequence[str], pairs: Sequence[WordPair]) -> bool:
+    """Whether every word of a listed name but its connectives ("de", "of") is paired: what a company named only
+    with generic words ("Holding Co") needs to hit, so it hits a company listed with that name, not every
+    listed company that merely contains those words."""
+    paired = {p.listed for p in pairs}
+    return all(w in paired for w in listed if w not in CONNECTIVES)
+
+
 class ScreeningIndex:
     """The names of one or more list versions, indexed for candidate search."""
 
@@ -224,11 +235,14 @@ class ScreeningIndex:
     def screen(self, subject: Subject, threshold: float = DEFAULT_THRESHOLD) -> list[Hit]:
         """The entries whose best name scores at least ``threshold``, best first, one hit per entry."""
         query = name_words(subject.name, organisation=_is_org(subject.kind))
+        generic = _is_org(subject.kind) and is_generic(query)
         best: dict[int, Hit] = {}
         for number in self._candidates(query, threshold):
             name = self._names[number]
             entry = self.entries[name.entry]
             base, pairs = name_score(query, name.words)
+            if generic and not _covers_listed(name.words, pairs):
+                continue
             moves = _evidence(subject, entry)
             score = base + sum(change for _, change in moves)
             factors = [f"{what} ({change:+.2f})" for what, change in moves]
