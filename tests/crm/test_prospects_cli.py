@@ -57,6 +57,8 @@ def test_import_list_move_and_convert_once(db: list[str], tmp_path: Path, capsys
     assert json.loads(first)["investor_id"] == json.loads(second)["investor_id"]
     code, out = run(db, capsys, "investors", "list", "--json")
     assert [i["name"] for i in json.loads(out)["investors"]] == ["Ann Smith"]
+    code, out = run(db, capsys, "investors", "show", json.loads(first)["investor_id"], "--json")
+    assert json.loads(out)["residence_country"] == "GB"  # a person's CRM country is where it lives
     code, out = run(db, capsys, "crm", "move", ann, "--stage", "Lead")
     assert code == 2
     assert "converted" in out

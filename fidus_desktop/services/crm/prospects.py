@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fidus_desktop.domain.countries import is_country
 from fidus_desktop.domain.crm.funnel import (
     ColumnTotal,
     CurrencyTotal,
@@ -442,9 +443,11 @@ class ProspectService(Service):
                                                 "Move it to a won stage first."})
             prospect = Prospect.from_doc(before)
             number = self._next_investor_number()
-            investor = self.investors.create_investor(
-                actor, number, prospect.display_name,
-                "corporate" if prospect.kind == "organisation" else "individual", email=prospect.email)
+            person = prospect.kind != "organisation"
+            lives_in = prospect.country if person and prospect.country and is_country(prospect.country) else None
+            investor = self.investors.create_investor(  # a person's CRM country is where it lives
+                actor, number, prospect.display_name, "individual" if person else "corporate",
+                email=prospect.email, residence_country=lives_in)
             self.prospects.update(prospect_id, {"investor_id": investor.investor_id, "updated_at": self.now()},
                                   expected_version=before["version"])
             for follow in self.on_convert:

@@ -104,10 +104,17 @@ def test_an_empty_office_is_set_up_step_by_step(qtbot: QtBot, tab: PortfolioTab,
     assert tab.dialog.nationalities.text() == "DE, XX"  # upper-cased as typed
     click(qtbot, tab.dialog.ok_button)
     assert "'XX' is not an ISO country code" in field_error(tab.dialog, "nationalities")
-    fill_form(qtbot, tab.dialog, nationalities="de, fr")
+    dialog = tab.dialog
+    assert not dialog.incorporation.isEnabled()  # an individual: nationality and residence, no incorporation
+    dialog.kind.setCurrentIndex(dialog.kind.findData("corporate"))
+    assert (dialog.nationalities.isEnabled(), dialog.residence.isEnabled(), dialog.incorporation.isEnabled()) == (
+        False, False, True)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("individual"))
+    fill_form(qtbot, tab.dialog, nationalities="de, fr", residence_country="lu")
     click(qtbot, tab.dialog.ok_button)
     assert portfolio.investors.by_number("INV-00001").name == "Ann Smith"
     assert portfolio.investors.by_number("INV-00001").nationalities == ("DE", "FR")
+    assert portfolio.investors.by_number("INV-00001").residence_country == "LU"
     assert not tab.next_step.isVisible()
     assert tab.investors.total == 1
 
