@@ -1,6 +1,7 @@
 """``fidus kyc owners show|set``: a corporate investor's ownership tree and the beneficial owners it gives.
 
-``set`` reads the whole tree from a CSV file (header ``owner,kind,share,company``; share as a percentage) or a
+``set`` reads the whole tree from a CSV file (header ``owner,kind,share,company``, optionally ``country``: the
+owner's nationality or country of incorporation; share as a percentage) or a
 JSON file (a list of such objects, or ``{"holdings": [...]}``) and replaces the stored tree with it; the file
 is checked before anything is written, and saving screens the people in it against the sanctions lists.
 """
@@ -18,6 +19,7 @@ from fidus_desktop.cli.common import EXIT_OK, acting, add_actor_options, emit_js
 from fidus_desktop.services.compliance.ownership import Ownership
 
 COLUMNS = ("owner", "kind", "share", "company")
+OPTIONAL = ("country",)  # the owner's ISO country code: screening's country evidence for it
 
 
 def parse_tree(data: bytes, name: str) -> list[dict[str, str]]:
@@ -48,7 +50,7 @@ def parse_tree(data: bytes, name: str) -> list[dict[str, str]]:
         rows = [r for r in reader if any((v or "").strip() for v in r.values() if isinstance(v, str))]
     if not rows:
         fail(f"{name} holds no rows; give at least one owner of the investor.")
-    return [{c: str(r.get(c) if r.get(c) is not None else "").strip() for c in COLUMNS} for r in rows]
+    return [{c: str(r.get(c) if r.get(c) is not None else "").strip() for c in (*COLUMNS, *OPTIONAL)} for r in rows]
 
 
 def _percent(share: Any) -> str:
@@ -56,8 +58,8 @@ def _percent(share: Any) -> str:
 
 
 def _show(tree: Ownership, as_json: bool) -> None:
-    edges = [{"owner": e.owner, "kind": e.kind, "share": _percent(e.share), "company": e.company}
-             for e in tree.edges]
+    edges = [{"owner": e.owner, "kind": e.kind, "share": _percent(e.share), "company": e.company,
+              "country": e.country} for e in tree.edges]
     owners = [{"person": o.person, "share": _percent(o.share), "through": [" → ".join(p) for p in o.paths]}
               for o in tree.owners]
     if as_json:
@@ -70,7 +72,7 @@ def _show(tree: Ownership, as_json: bool) -> None:
         return
     print(f"{tree.root}: {len(edges)} holdings, {tree.levels} company levels; entered by {tree.entered_by} "
           f"on {tree.entered_at:%Y-%m-%d %H:%M} UTC.")
-    print_table(edges, list(COLUMNS))
+    print_table(edges, [*COLUMNS, *OPTIONAL])
     print("Beneficial owners (25 % or more): " + ("; ".join(f"{o['person']} {o['share']}" for o in owners)
                                                  or "none"))
 
@@ -111,8 +113,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     put = actions.add_parser("set", help="replace the tree from a CSV (owner,kind,share,company) or JSON file; "
                                          "the people in it are screened")
     put.add_argument("investor", help="the investor's number or id")
-    put.add_argument("file", help="CSV with header owner,kind,share,company (share in %, kind person|company), "
-                                  "or JSON: a list of such objects")
+    put.add_argument("file", help="CSV with header owner,kind,share,company[,country] (share in %, kind "
+                                  "person|company, country the owner's ISO code), or JSON: a list of such objects")
     put.add_argument("--json", action="store_true")
     put.set_defaults(func=cmd_set)
     for command in (show, put):

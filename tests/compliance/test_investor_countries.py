@@ -140,3 +140,32 @@ def test_editing_a_scored_country_rescores_the_case_and_a_risen_band_needs_an_up
     assert services.readiness.readiness(PM, ann.investor_id).readiness.blocking == ("KYC case needs update",)
     actions = [d["action"] for d in services.ctx.store.collection("audit").find(sort=[("seq", 1)])]
     assert actions[-2:] == ["investor.update", "kyc.risk_rescore"]
+
+
+def test_a_country_entered_for_an_owner_in_the_tree_is_its_country_evidence(app_context: AppContext,
+                                                                            admin: Actor) -> None:
+    """A company in an ownership tree is screened with the country entered on its row, like a corporate
+    investor with its incorporation; an owner is entered with one country."""
+    app_context.services.screening_lists.import_file(admin, "opensanctions", BANK_LIST, "targets.simple.csv")
+    screening, trees = app_context.services.screening, app_context.services.kyc_ownership
+    root = "Northwind Capital Partners S.à r.l."
+    investor = add(app_context, admin, "INV-9", root, "corporate", incorporation_country="LU")
+
+    def tree(country: str) -> list[dict[str, str]]:
+        return [{"owner": "Banco Nacional de Kuba", "kind": "company", "share": "40", "company": root,
+                 "country": country},
+                {"owner": "Jane Miller", "kind": "person", "share": "60", "company": root, "country": "de"}]
+
+    saved = trees.set_ownership(OLGA, investor.investor_id, tree("cu"), None)
+    assert [e.country for e in saved.edges] == ["CU", "DE"]
+    [alert] = screening.list_alerts(OLGA, investor_id=investor.investor_id)
+    assert alert.owner == "Banco Nacional de Kuba"
+    assert "country CU shared (+0.02)" in alert.explanation
+    for rows, message in ((tree("XX"), "Row 1: 'XX' is not an ISO country code"),
+                          (tree("CU, PA"), "Row 1: give the owner one country, not CU, PA"),
+                          ([*tree("CU"), {"owner": "Banco Nacional de Kuba", "kind": "company", "share": "10",
+                                          "company": "Jane Holdings", "country": "PA"},
+                            {"owner": "Jane Miller", "kind": "person", "share": "100", "company": "Jane Holdings"}],
+                           "Banco Nacional de Kuba is entered with different countries")):
+        with pytest.raises(ValidationError, match=message):
+            trees.set_ownership(OLGA, investor.investor_id, rows, saved.version)

@@ -267,8 +267,10 @@ def test_an_ownership_tree_entered_in_the_dialog_gives_the_beneficial_owners(
     assert "at most 1" in dialog.errors["holdings"].text()
     assert dialog.isVisible()
     dialog.table.item(1, 2).setText("40")
+    dialog.table.item(0, 4).setText("lu")  # Mid Co's country of incorporation: screening's country evidence
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
+    assert panel.edges.records[0].country == "LU"
     owners = {o.person: o.share for o in panel.owners.records}
     assert owners == {"Max": Decimal("0.48"), "Eva": Decimal("0.32")}  # Ivo's 20 % is under 25 %
     assert panel.edges.rowCount() == 4

@@ -1,12 +1,14 @@
 """The ownership tree an officer enters for a corporate investor, and the beneficial owners it gives.
 
 One record per investor (``kyc_ownership``): every "owner holds share of company" edge, the owner marked as a
-person or a company, the investor itself named as the root company. Saving replaces the whole tree, checked
-by the domain first (shares in (0, 1], no company held over 100 %, no cycle), in one audited transaction with
-a version check, so two officers editing the same tree do not overwrite each other unseen. The beneficial
-owners (25 % or more through every chain) and the number of company levels are computed on reading, from
-``domain.compliance.ownership``; the levels are what the risk model's ownership factor takes. Whoever
-listens (``on_saved``: the screening, wired by the feature) hears of every saved tree, after it is committed.
+person or a company, optionally with the owner's country (a person's nationality, a company's country of
+incorporation: screening's country evidence for it), the investor itself named as the root company. Saving
+replaces the whole tree, checked by the domain first (shares in (0, 1], no company held over 100 %, no cycle),
+in one audited transaction with a version check, so two officers editing the same tree do not overwrite each
+other unseen. The beneficial owners (25 % or more through every chain) and the number of company levels are
+computed on reading, from ``domain.compliance.ownership``; the levels are what the risk model's ownership
+factor takes. Whoever listens (``on_saved``: the screening, wired by the feature) hears of every saved tree,
+after it is committed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from fidus_desktop.domain.compliance.ownership import (
     chain_depth,
     check_holdings,
 )
+from fidus_desktop.domain.countries import CountryError, country_codes
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ChangeRecorder, Service, ServiceContext, ValidationError
 from fidus_desktop.services.compliance.permissions import KycPermission
@@ -47,6 +50,7 @@ class OwnerEdge:
     kind: str  # "person" | "company"
     company: str
     share: Decimal  # a fraction: 0.6 is 60 %
+    country: str | None = None  # ISO 3166-1 alpha-2: a person's nationality, a company's incorporation
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,22 @@ def _share(value: Any, row: int) -> Decimal:
     return percent / 100
 
 
+def _country(value: Any, row: int) -> str | None:
+    """The owner's country: one ISO code, or None when the cell is empty."""
+    try:
+        codes = country_codes(str(value or ""), "owner's country")
+    except CountryError as exc:
+        raise ValidationError({"holdings": f"Row {row}: {exc}"}) from None
+    if len(codes) > 1:
+        raise ValidationError({"holdings": f"Row {row}: give the owner one country, not {', '.join(codes)}."})
+    return codes[0] if codes else None
+
+
+def owner_countries(edges: Iterable[OwnerEdge]) -> dict[str, str]:
+    """Each owner's country where one is entered on any of its rows."""
+    return {e.owner: e.country for e in edges if e.country}
+
+
 class OwnershipService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
@@ -93,7 +113,8 @@ class OwnershipService(Service):
         entered = doc or {}
         rows = entered.get("holdings")
         rows = rows if isinstance(rows, list) else []  # pseudonymised once the KYC retention period has passed
-        edges = tuple(OwnerEdge(e["owner"], e["kind"], e["company"], Decimal(e["share"])) for e in rows)
+        edges = tuple(OwnerEdge(e["owner"], e["kind"], e["company"], Decimal(e["share"]), e.get("country"))
+                      for e in rows)
         root = investor["name"]
         holdings = [Holding(e.owner, e.company, e.share) for e in edges]
         people = {e.owner for e in edges if e.kind == "person"}
@@ -103,14 +124,16 @@ class OwnershipService(Service):
 
     def set_ownership(self, actor: Actor, investor_id: str, rows: Iterable[Mapping[str, Any]],
                       expected_version: int | None) -> Ownership:
-        """Replace the investor's tree with ``rows`` (owner, kind, company, share as a percentage)."""
+        """Replace the investor's tree with ``rows`` (owner, kind, company, share as a percentage, optional
+        country)."""
         require(actor, KycPermission.MANAGE)
         investor = self.investors.require(investor_id)
         if investor["kind"] != "corporate":
             raise ValidationError({"investor": f"{investor['name']} is a person; ownership is entered for corporate "
                                                "investors."})
         edges = self._edges(rows, investor["name"])
-        stored = {"holdings": [{"owner": e.owner, "kind": e.kind, "company": e.company, "share": e.share}
+        stored = {"holdings": [{"owner": e.owner, "kind": e.kind, "company": e.company, "share": e.share,
+                                **({"country": e.country} if e.country else {})}
                                for e in edges], "entered_by": actor.username, "entered_at": self.now()}
 
         def write(rec: ChangeRecorder) -> None:
@@ -140,7 +163,16 @@ class OwnershipService(Service):
                 raise ValidationError({"holdings": f"Row {row}: name the owner and the company it holds."})
             if kind not in KINDS:
                 raise ValidationError({"holdings": f"Row {row}: the owner is a person or a company, not {kind!r}."})
-            edges.append(OwnerEdge(owner, kind, company, _share(values.get("share"), row)))
+            edges.append(OwnerEdge(owner, kind, company, _share(values.get("share"), row),
+                                   _country(values.get("country"), row)))
+        countries: dict[str, set[str]] = {}
+        for e in edges:
+            if e.country:
+                countries.setdefault(e.owner, set()).add(e.country)
+        differing = sorted(owner for owner, codes in countries.items() if len(codes) > 1)
+        if differing:
+            raise ValidationError({"holdings": f"{', '.join(differing)} is entered with different countries; give "
+                                               "one country per owner (or leave it empty on its other rows)."})
         people = {e.owner for e in edges if e.kind == "person"}
         companies = {e.owner for e in edges if e.kind == "company"} | {e.company for e in edges}
         both = sorted(people & companies)

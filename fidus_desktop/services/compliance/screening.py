@@ -9,7 +9,8 @@ or a company's country of incorporation (country evidence: one shared with the e
 others listed lower it) and date of
 birth when one is on file and this workstation holds the data key (the alert says when it could not be
 read). Every entity in a corporate investor's ownership tree (``kyc_ownership``) is screened with it by
-name, a person as a person and a company as an organisation (the matcher's entity-kind factor): their alerts
+name, a person as a person and a company as an organisation (the matcher's entity-kind factor), with the
+country entered for it as country evidence: their alerts
 carry the ``owner`` they are about, besides the investor, and are decided the same way.
 
 Alerts (one per investor and list entry while undecided) keep the hit's explanation. Dispositions:
@@ -164,9 +165,10 @@ def screened_countries(doc: Document) -> tuple[str, ...]:
     return nationalities_of(doc)
 
 
-def owner_fingerprint(owner: str, kind: str = "person") -> str:
-    """What an owner's screening depends on: the name as entered in the ownership tree and its kind."""
-    return hashlib.sha256("\x1f".join([owner.casefold(), kind]).encode()).hexdigest()
+def owner_fingerprint(owner: str, kind: str = "person", country: str | None = None) -> str:
+    """What an owner's screening depends on: the name as entered in the ownership tree, its kind and its
+    country (only when one is entered, so owners without one keep their earlier fingerprint)."""
+    return hashlib.sha256("\x1f".join([owner.casefold(), kind, *([country] if country else [])]).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -350,9 +352,12 @@ class ScreeningService(Service):
         rows = rows if isinstance(rows, list) else []  # pseudonymised once the retention period has passed
         entities = dict.fromkeys([(r["owner"], r.get("kind") or "person") for r in rows]
                                  + [(r["company"], "company") for r in rows if r["company"] != doc["name"]])
+        countries = {r["owner"]: r["country"] for r in rows if r.get("country")}
         for name, kind in entities:
             as_kind = EntityKind.PERSON if kind == "person" else EntityKind.ORGANISATION
-            found.append(_Screened(name, Subject(name, as_kind), owner_fingerprint(name, as_kind.value), ""))
+            country = countries.get(name)
+            found.append(_Screened(name, Subject(name, as_kind, countries=(country,) if country else ()),
+                                   owner_fingerprint(name, as_kind.value, country), ""))
         return found
 
     def _screen(self, actor: Actor, doc: Document, index: ScreeningIndex, tree: Document | None = None

@@ -165,7 +165,7 @@ class InvestorFilePanel(QWidget):
         self.edges: RecordTableModel[OwnerEdge] = RecordTableModel([
             Column("Owner", lambda e: e.owner), Column("Is a", lambda e: e.kind),
             Column("Holds", lambda e: f"{(e.share * 100).normalize():f} %", align=RIGHT, value=lambda e: e.share),
-            Column("Of", lambda e: e.company)])
+            Column("Of", lambda e: e.company), Column("Owner's country", lambda e: e.country or "")])
         self.edges_view = record_view(self.edges, "ownershipEdges", stretch=3)
         self.owners_export = TableExport(self.owners_view, "Beneficial owners", session.runner)
         self.edges_export = TableExport(self.edges_view, "Ownership links", session.runner)

@@ -141,7 +141,7 @@ class OwnershipDialog(ServiceFormDialog):
     the company every chain ends at. The service checks the whole tree (shares, totals, cycles) on saving."""
 
     changes = KYC_CHANGES
-    HEADERS = ("Owner", "Person or company", "Holds %", "Of company")
+    HEADERS = ("Owner", "Person or company", "Holds %", "Of company", "Country")
 
     def __init__(self, session: UiSession, ownership: Ownership, parent: QWidget | None = None) -> None:
         super().__init__(session, f"Ownership of {ownership.root}", "&Save", parent)
@@ -151,7 +151,7 @@ class OwnershipDialog(ServiceFormDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(self.fontMetrics().lineSpacing() * 12)
         for edge in ownership.edges:
-            self.add_row(edge.owner, edge.kind, f"{(edge.share * 100).normalize():f}", edge.company)
+            self.add_row(edge.owner, edge.kind, f"{(edge.share * 100).normalize():f}", edge.company, edge.country or "")
         if not ownership.edges:
             self.add_row("", "company", "", ownership.root)
         row = QWidget()
@@ -166,7 +166,8 @@ class OwnershipDialog(ServiceFormDialog):
         line.addStretch()
         self.form.addRow("", row)
 
-    def add_row(self, owner: str, kind: str, share: str, company: str) -> None:
+    def add_row(self, owner: str, kind: str, share: str, company: str, country: str = "") -> None:
+        """One holding; ``country``: the owner's ISO code (a person's nationality, a company's incorporation)."""
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.table.setItem(row, 0, QTableWidgetItem(owner))
@@ -176,6 +177,7 @@ class OwnershipDialog(ServiceFormDialog):
         self.table.setCellWidget(row, 1, kinds)
         self.table.setItem(row, 2, QTableWidgetItem(share))
         self.table.setItem(row, 3, QTableWidgetItem(company))
+        self.table.setItem(row, 4, QTableWidgetItem(country))
 
     def rows(self) -> list[dict[str, str]]:
         def text(row: int, column: int) -> str:
@@ -186,7 +188,7 @@ class OwnershipDialog(ServiceFormDialog):
         for row in range(self.table.rowCount()):
             kinds = self.table.cellWidget(row, 1)
             values = {"owner": text(row, 0), "kind": kinds.currentText() if isinstance(kinds, QComboBox) else "",
-                      "share": text(row, 2), "company": text(row, 3)}
+                      "share": text(row, 2), "company": text(row, 3), "country": text(row, 4)}
             if any(values[k].strip() for k in ("owner", "share")):  # a row left empty is not a holding
                 out.append(values)
         return out
