@@ -110,6 +110,12 @@ def test_screening_uses_a_companys_country_of_incorporation(app_context: AppCont
     assert "country CU shared" in screening.list_alerts(OLGA, investor_id=app_context.services.portfolio.investors
                                                         .by_number("INV-2").investor_id)[0].explanation
     _, index = screening.index()
+    from fidus_desktop.ui.compliance.alert_view import MARK, investor_side
+
+    [alert] = screening.list_alerts(OLGA, investor_id=app_context.services.portfolio.investors.by_number(
+        "INV-2").investor_id)
+    shown = investor_side(app_context.services.kyc_files.compare(OLGA, alert.alert_id))
+    assert f"Incorporated in</td><td><span style='{MARK}'>CU</span>" in shown  # the shared country marked
     [elsewhere] = index.screen(Subject("Banco Nacional de Kuba", EntityKind.ORGANISATION, countries=("LU",)), 0.5)
     assert elsewhere.score == pytest.approx(unknown - 0.05)
 

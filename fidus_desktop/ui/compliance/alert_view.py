@@ -42,12 +42,19 @@ def investor_side(c: AlertComparison) -> str:
             ("Kind", "company" if company else "person"),
             ("Date of birth", "—" if company else "not recorded for owners")])
     listed = set(c.entry.countries) if c.entry else set()
-    nationality = ", ".join(f"<span style='{MARK}'>{escape(code)}</span>" if code in listed else escape(code)
-                            for code in investor.nationalities) or "not on file"
+
+    def countries(codes: tuple[str, ...]) -> str:  # the one the entry also lists marked: the country evidence
+        return ", ".join(f"<span style='{MARK}'>{escape(code)}</span>" if code in listed else escape(code)
+                         for code in codes) or "not on file"
+
+    if investor.kind == "corporate":
+        where = [("Incorporated in", countries(tuple(filter(None, [investor.incorporation_country]))))]
+    else:
+        where = [("Nationality", countries(investor.nationalities)),
+                 ("Residence", escape(investor.residence_country or "not on file"))]
     return "<h3>Investor</h3>" + _rows([
         ("Name", marked(investor.name, matched)), ("Number", escape(investor.number)),
-        ("Kind", escape(investor.kind)), ("Date of birth", escape(c.date_of_birth)),
-        ("Nationality", nationality)])
+        ("Kind", escape(investor.kind)), ("Date of birth", escape(c.date_of_birth)), *where])
 
 
 def entry_side(c: AlertComparison) -> str:
