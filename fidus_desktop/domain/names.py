@@ -38,6 +38,8 @@ nothing about which of the listed companies containing them it could be."""
 CONNECTIVES = frozenset({"and", "de", "del", "des", "du", "et", "for", "la", "of", "the", "und"})
 """Words that join a name's parts ("Banco Nacional de Cuba"): a name is covered without them."""
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+_COMPOUND_FORMS = re.compile(r"\b(?:s a|sa|s) de (?:c v|cv|r l|rl)(?: de (?:c v|cv))?\b")
+"""Legal forms of several words, folded: Mexico's ``S.A. de C.V.``, ``S. de R.L. (de C.V.)``."""
 
 
 def folded(text: str | None) -> str:
@@ -60,7 +62,9 @@ def is_legal_form(word: str) -> bool:
 
 def _without_legal_forms(found: list[str]) -> list[str]:
     """``found`` without legal-form words. A legal form written with dots (``S.A.``, ``S.p.A.``, ``L.L.C.``)
-    folds to single letters (``s a``): a run of single letters ending in one (``x s a``) loses it."""
+    folds to single letters (``s a``): a run of single letters ending in one (``x s a``) loses it; a form of
+    several words (``S.A. de C.V.``) goes whole."""
+    found = _COMPOUND_FORMS.sub(" ", " ".join(found)).split()
     kept: list[str] = []
     i = 0
     while i < len(found):

@@ -25,6 +25,12 @@ def test_a_legal_form_written_with_dots_is_dropped_like_its_plain_form(written: 
     assert len(name_words(written, organisation=True)) == len(plain.split()) - 1
 
 
+@pytest.mark.parametrize("written", ["Casa de Cambio S.A. de C.V.", "Casa de Cambio SA de CV",
+                                     "Casa de Cambio S. de R.L. de C.V."])
+def test_a_legal_form_of_several_words_goes_whole(written: str) -> None:
+    assert name_words(written, organisation=True) == ["casa", "de", "cambio"]
+
+
 def test_single_letters_that_are_no_legal_form_stay() -> None:
     assert name_words("A B Trading", organisation=True) == ["a", "b", "trading"]
     assert name_words("X S.A.", organisation=True) == ["x"]
@@ -59,6 +65,45 @@ def test_a_distinctive_word_beside_generic_ones_still_hits(sdn_index: ScreeningI
 
 
 def test_a_company_listed_with_generic_words_only_is_found_by_its_whole_name(sdn_index: ScreeningIndex) -> None:
-    hits = sdn_index.screen(org("International Investments Holding S.A. de C.V."))
-    assert "INTERNATIONAL INVESTMENTS HOLDING S.A. DE C.V." in [h.matched_name for h in hits]
+    for name in ("International Investments Holding S.A. de C.V.", "International Investments Holding"):
+        hits = sdn_index.screen(org(name))
+        assert "INTERNATIONAL INVESTMENTS HOLDING S.A. DE C.V." in [h.matched_name for h in hits]
     assert sdn_index.screen(org("International Investments S.A."), threshold=0.5) == []  # a part is not enough
+
+
+def test_a_connective_is_skipped_only_inside_a_listed_name(sdn_index: ScreeningIndex) -> None:
+    """"DES INTERNATIONAL CO., LTD.": "des" first is the company's name, not a joining word, so "International
+    Ltd" does not hit it; "Banco Nacional de Cuba" is still found whole."""
+    assert "DES INTERNATIONAL CO., LTD." not in [h.matched_name for h in sdn_index.screen(org("International Ltd"))]
+    assert [h.entry.entry_id for h in sdn_index.screen(org("Banco Nacional Cuba"))] == ["306"]
+
+
+GENERIC = ("Holding", "Holdings", "Trading", "Group", "International", "Investment", "Capital", "Shipping",
+           "Services", "Industries", "Energy", "Logistics", "Management", "Ventures", "Partners", "Finance")
+FORMS = ("Co", "Ltd", "LLC", "S.A.", "S.p.A.", "N.V.", "L.L.C.", "GmbH", "B.V.", "Inc.")
+DOTTED = {"SA": "S.A.", "LLC": "L.L.C.", "NV": "N.V.", "SPA": "S.p.A.", "BV": "B.V.", "AG": "A.G.",
+          "GMBH": "G.m.b.H."}
+
+
+def test_quality_on_generic_company_names_and_dotted_legal_forms(sdn_index: ScreeningIndex) -> None:
+    """Measured beside the labelled set (whose ordinary names are people): ordinary companies named only with
+    generic words and a legal form (1,120 names), and every OFAC organisation written with a dotted legal form
+    (its own, or "S.A." added; 6,884). Before the two fixes: 48.6 % false alerts and 89.5 % recall at 0.86;
+    after: 0.9 % and 98.8 % (docs/COMPLIANCE.md)."""
+    generic_only = sorted({f"{g} {f}" for g in GENERIC for f in FORMS}
+                          | {f"{a} {b} {f}" for a in GENERIC for b in GENERIC if a != b for f in FORMS[:4]})
+    alerts = [n for n in generic_only if sdn_index.screen(org(n))]
+    # the rest hit a company listed with that word alone ("CAPITAL S.A.L."): the same name, rightly an alert
+    assert {h.matched_name for n in alerts for h in sdn_index.screen(org(n))} == {"CAPITAL S.A.L."}
+    organisations = [e for e in sdn_index.entries if e.kind is EntityKind.ORGANISATION]
+    found = 0
+    for entry in organisations:
+        *words, last = entry.names[0].text.split()
+        dotted = " ".join([*words, DOTTED[last.upper()]]) if last.upper() in DOTTED else f"{entry.names[0].text} S.A."
+        found += entry.entry_id in {h.entry.entry_id for h in sdn_index.screen(org(dotted))}
+    recall = found / len(organisations)
+    rate = len(alerts) / len(generic_only)
+    print(f"generic-only company names: {len(alerts)}/{len(generic_only)} alerts ({rate:.2%});"
+          f" OFAC organisations with a dotted legal form: {found}/{len(organisations)} found ({recall:.2%})")
+    assert rate <= 0.01
+    assert recall >= 0.98

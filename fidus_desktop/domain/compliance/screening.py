@@ -172,11 +172,12 @@ def _birth_move(born: date | int, listed: Sequence[str]) -> tuple[str, float]:
 
 
 def _covers_listed(listed: Sequence[str], pairs: Sequence[WordPair]) -> bool:
-    """Whether every word of a listed name but its connectives ("de", "of") is paired: what a company named only
-    with generic words ("Holding Co") needs to hit, so it hits a company listed with that name, not every
-    listed company that merely contains those words."""
+    """Whether every word of a listed name but the connectives inside it ("de", "of") is paired: what a company
+    named only with generic words ("Holding Co") needs to hit, so it hits a company listed with that name, not
+    every listed company that merely contains those words."""
     paired = {p.listed for p in pairs}
-    return all(w in paired for w in listed if w not in CONNECTIVES)
+    inner = set(listed[1:-1])  # a connective joins two parts: "des" first in "DES INTERNATIONAL" is a name
+    return all(w in paired or (w in CONNECTIVES and w in inner) for w in listed)
 
 
 class ScreeningIndex:
