@@ -268,7 +268,8 @@ def test_a_staged_mongodb_restore_over_data_keeps_the_seals_and_seals_its_own_en
 
 
 def test_a_workstation_sealing_with_a_retired_key_is_warned_about_by_verify_and_doctor(
-    office: tuple[Path, Workstation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    office: tuple[Path, Workstation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A workstation holding only the audit seal key, not enrolled again after a rotation, keeps sealing with the
     retired key: its entries verify (a warning names them and it), and `fidus doctor` on it says to enrol again."""

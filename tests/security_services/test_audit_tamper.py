@@ -266,7 +266,8 @@ def test_a_seal_under_a_key_retired_before_the_entry_is_warned_about(office: Pat
     [old] = ctx.services.keys.loaded_keys()
     ctx.services.keys.rotate(admin, OFFICE_PASSPHRASE, [])
     rotated = ctx.services.ctx.audit.last()
-    assert rotated["action"] == "keys.rotated" and rotated[SEAL_KEY_FIELD] != old.key_id
+    assert rotated["action"] == "keys.rotated"
+    assert rotated[SEAL_KEY_FIELD] != old.key_id
     ctx.close()
     tampered(office, forge_append(sealed_with=derive_seal_key(old)))
     forged = rotated["seq"] + 1

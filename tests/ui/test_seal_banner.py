@@ -76,7 +76,8 @@ def test_a_portfolio_manager_is_warned_asks_for_the_seal_key_and_the_warning_goe
     pm = user(admin, "petra.pm", "portfolio_manager")
     win = window(qtbot, admin, pm)
     banner = win.seal_banner
-    assert banner.isVisible() and "Audit entries not sealed" in banner.text()
+    assert banner.isVisible()
+    assert "Audit entries not sealed" in banner.text()
     assert banner.height() <= 2 * banner.fontMetrics().height() + 8  # one line
     banner.label.linkActivated.emit("fix")  # "How to fix" opens File → Data key for this workstation…
     dialog = win.key_access
@@ -115,7 +116,8 @@ def test_an_administrator_is_told_to_enrol_with_the_passphrase(
     assert win.seal_banner.isVisible()
     win.seal_banner.label.linkActivated.emit("fix")
     fix = win.findChild(QMessageBox, "sealFix")
-    assert "Admin → Keys → Enrol this workstation" in fix.text() and "fidus key enroll" in fix.text()
+    assert "Admin → Keys → Enrol this workstation" in fix.text()
+    assert "fidus key enroll" in fix.text()
     fix.close()
 
 
