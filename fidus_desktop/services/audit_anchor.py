@@ -220,8 +220,8 @@ class AuditAnchors(Service):
         if unchecked is not None:
             reason = " ".join(part for part in (verdict.reason, unchecked, late) if part)
             return replace(verdict, ok=False, incomplete=True, reason=reason)
-        notes = (seals.summary(self.seal_keys.configured(), ENABLE), *((late,) if late else ()))
-        return replace(verdict, notes=notes)
+        return replace(verdict, notes=(seals.summary(self.seal_keys.configured(), ENABLE),),
+                       warnings=(late,) if late else ())
 
     def reset(self, actor: Actor, reason: str) -> Anchor | None:
         """Accept the chain as it is now (after a restore elsewhere); audited with the anchor it replaces."""

@@ -293,7 +293,8 @@ def test_a_workstation_sealing_with_a_retired_key_is_warned_about_by_verify_and_
     found = verdict(ctx)
     ctx.close()
     assert found.ok, found.reason
-    assert found.notes[1].startswith(f"⚠ Audit seals: Entry {rotated + 1} has a seal under key {old.key_id} although "
+    [warning] = found.warnings
+    assert warning.startswith(f"⚠ Audit seals: Entry {rotated + 1} has a seal under key {old.key_id} although "
                                      f"that key was retired at entry {rotated} (keys.rotated). They name "
                                      f"workstation(s) {a.name}.")
     monkeypatch.setenv("FIDUS_HOME", str(a.home))

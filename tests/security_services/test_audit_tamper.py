@@ -273,8 +273,9 @@ def test_a_seal_under_a_key_retired_before_the_entry_is_warned_about(office: Pat
     forged = rotated["seq"] + 1
     verdict = verdict_after(office, secrets)
     assert verdict.ok, verdict.reason  # the seal itself matches: the retired key is still the office's
-    [summary, warning] = verdict.notes
+    [summary] = verdict.notes
     assert summary.startswith("Audit seals: ")
+    [warning] = verdict.warnings
     assert warning.startswith(f"⚠ Audit seals: Entry {forged} has a seal under key {old.key_id} although that key "
                               f"was retired at entry {rotated['seq']} (keys.rotated). They name workstation(s) ")
     assert "treat these entries as suspect" in warning
