@@ -31,6 +31,9 @@ def test_trades_build_the_position_and_show_gives_book_cost_and_pnl(
     assert (line["quantity"], line["average_cost"], line["book_cost"], line["value"], line["unrealised"]) == (
         "800", "92.01", "69127.58", "75464.58", "6337.00")
     assert (shown["total"]["book_cost"], shown["total"]["unrealised"]) == ("69127.58", "6337.00")
+    assert line["realised"] == shown["total"]["realised"] == "1584.25"  # by hand in test_holdings_cost.py
+    assert run(cli_db, "holdings", "show", "--fund", "GLB", "--date", "2023-01-05", "--from", "2023-01-06") == 2
+    assert "after its end" in capsys.readouterr().err
     assert run(cli_db, "holdings", "show", "--fund", "GLB", "--date", "2023-01-05") == 0
     assert "Total" in capsys.readouterr().out
 

@@ -74,3 +74,21 @@ def test_trades_are_idempotent_by_reference_and_checked(office: Office) -> None:
         h.record_trade(PM, fund_id, shares, "T-5", date(2020, 1, 2), "1", "100")  # before the rate history
     h.record_trade(PM, fund_id, shares, "T-5", date(2020, 1, 2), "1", "100", fx_rate="0.9")  # as settled
     assert h.positions.find_one({"instrument_id": shares})["quantity"] == 801
+
+
+def test_realised_pnl_of_the_sale_worked_out_by_hand_and_by_period(office: Office) -> None:
+    """200 of 1,000 sold @ 100 on D4: proceeds 20,000 / 1.0601 = 18,866.15 EUR, cost out 1/5 of 86,409.48 =
+    17,281.90, realised 1,584.25; with the 6,337.00 unrealised, value less net invested at the trades' rates."""
+    shares = bought_and_sold(office)
+    h, fund_id = office.p.holdings, office.fund.fund_id
+    h.set_prices(PM, shares, {D3: "96"})
+    valuation = h.valuation(PM, fund_id, D4)
+    [line] = valuation.lines
+    by_file = D(20000) / ecb_usd(D4) - D("0.2") * (D(54000) / ecb_usd(D1) + D(38010) / ecb_usd(D3))
+    assert line.realised == valuation.realised == round(by_file, 2) == D("1584.25")
+    net_invested = D(54000) / ecb_usd(D1) + D(38010) / ecb_usd(D3) - D(20000) / ecb_usd(D4)
+    assert abs(valuation.realised + valuation.unrealised - (valuation.total.amount - net_invested)) <= D("0.01")
+    assert h.valuation(PM, fund_id, D4, since=D4).realised == D("1584.25")  # the sale is in the period
+    assert h.valuation(PM, fund_id, D3).realised == 0  # not yet sold
+    with pytest.raises(ValidationError, match="after its end"):
+        h.valuation(PM, fund_id, D3, since=D4)

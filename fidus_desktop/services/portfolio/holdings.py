@@ -12,6 +12,10 @@ with the FX rate of the trade date kept on the trade) and move the position's qu
 the average cost of its trades (``domain.cost_basis``) in the base currency at those historical rates, and
 its unrealised P&L is its base value less that cost. A position whose quantity was set without trades (or
 corrected since) has no known cost: ``book_cost`` is None, never a guess; cash has none.
+
+Realised P&L: each sale's proceeds at its own FX rate less the average cost it took out of the position
+(``CostBasis.realised_by``), per instrument for the sales dated in the period ``since``..``on`` (``since``
+None: from the first trade). A fully sold position keeps its line (quantity 0) and so its realised P&L.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.domain.cost_basis import CostBasis, Trade, cost_basis
+from fidus_desktop.domain.cost_basis import CostBasis, Trade
 from fidus_desktop.domain.fx import FxRateMissing
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.errors import UserError
@@ -80,6 +84,7 @@ class ValuationLine:
     lot_size: Decimal
     average_cost: Decimal | None = None  # per unit, instrument currency (None: cost not known)
     book_cost: Decimal | None = None  # of the quantity held, base currency at the trades' FX rates
+    realised: Decimal = Decimal(0)  # by the sales dated in the valuation's period, base currency
 
     @property
     def unrealised(self) -> Decimal | None:
@@ -95,6 +100,7 @@ class Valuation:
     on: date
     currency: str
     lines: tuple[ValuationLine, ...]
+    since: date | None = None  # start of the period whose sales count as realised (None: from the first trade)
 
     @property
     def total(self) -> Money:
@@ -118,6 +124,11 @@ class Valuation:
     def unrealised(self) -> Decimal:
         """Unrealised P&L of the lines whose cost is known."""
         return sum((line.unrealised for line in self.lines if line.unrealised is not None), Decimal(0))
+
+    @property
+    def realised(self) -> Decimal:
+        """Realised P&L of the period's sales, every instrument."""
+        return sum((line.realised for line in self.lines), Decimal(0))
 
     @property
     def uncosted(self) -> tuple[ValuationLine, ...]:
@@ -204,9 +215,12 @@ class HoldingsService(Service):
 
         return self.change(actor, Permission.FUNDS_MANAGE, write)
 
-    def valuation(self, actor: Actor, fund_id: str, on: date) -> Valuation:
+    def valuation(self, actor: Actor, fund_id: str, on: date, since: date | None = None) -> Valuation:
+        """The fund's holdings on ``on``, with the P&L realised by sales from ``since`` (None: ever) to ``on``."""
         require(actor, Permission.FUNDS_READ)
-        return self.value_fund(fund_id, on)
+        if since is not None and since > on:
+            raise ValidationError({"since": f"The period starts on {since}, after its end {on}: swap the dates."})
+        return self.value_fund(fund_id, on, since)
 
     def record_trade(self, actor: Actor, fund_id: str, instrument_id: str, reference: Any, trade_date: Any,
                      quantity: Any, price: Any, fees: Any = "0", fx_rate: Any = None) -> Document:
@@ -270,18 +284,25 @@ class HoldingsService(Service):
         query = {"fund_id": fund_id} | ({"instrument_id": instrument_id} if instrument_id else {})
         return list(self.trades.find(query, sort=[("trade_date", 1), ("recorded_at", 1)]))
 
-    def _costs(self, fund_id: str) -> dict[str, CostBasis]:
-        """Each instrument's cost basis from the fund's trades, in trade-date then recording order."""
-        trades: dict[str, list[Trade]] = {}
+    def _costs(self, fund_id: str, on: date, since: date | None) -> tuple[dict[str, CostBasis], dict[str, Decimal]]:
+        """Each instrument's cost basis from all the fund's trades, in trade-date then recording order, and the
+        P&L realised by its sales dated ``since``..``on``."""
+        costs: dict[str, CostBasis] = {}
+        realised: dict[str, Decimal] = {}
         for doc in self.trades.find({"fund_id": fund_id}, sort=[("trade_date", 1), ("recorded_at", 1)]):
-            trades.setdefault(doc["instrument_id"], []).append(
-                Trade(doc["quantity"], doc["price"], doc["fx_rate"], doc["fees"]))
-        return {instrument_id: cost_basis(found) for instrument_id, found in trades.items()}
+            trade = Trade(doc["quantity"], doc["price"], doc["fx_rate"], doc["fees"])
+            basis = costs.get(doc["instrument_id"], CostBasis())
+            if (since is None or doc["trade_date"] >= since) and doc["trade_date"] <= on:
+                realised[doc["instrument_id"]] = realised.get(doc["instrument_id"], Decimal(0)) + basis.realised_by(
+                    trade)
+            costs[doc["instrument_id"]] = basis.after(trade)
+        return costs, realised
 
-    def value_fund(self, fund_id: str, on: date) -> Valuation:
+    def value_fund(self, fund_id: str, on: date, since: date | None = None) -> Valuation:
         """Every position priced on or before ``on`` and converted to the base currency."""
         fund = self.funds.get_fund(fund_id)
-        lines, gaps, costs = [], [], self._costs(fund_id)
+        lines, gaps = [], []
+        costs, realised = self._costs(fund_id, on, since)
         for position in self.positions.find({"fund_id": fund_id}):
             instrument = self.instruments.require(position["instrument_id"])
             if instrument["asset_class"] == CASH_CLASS:
@@ -307,7 +328,8 @@ class HoldingsService(Service):
                                        price_date != on, local, quote.rate, quote.stale, base.amount,
                                        instrument["lot_size"],
                                        cost.average_price if cost else None,
-                                       round_money(cost.base, fund.base_currency) if cost else None))
+                                       round_money(cost.base, fund.base_currency) if cost else None,
+                                       round_money(realised.get(instrument["_id"], Decimal(0)), fund.base_currency)))
         if gaps:
             raise ValuationError(f"{fund.code} cannot be valued on {on}: " + "; ".join(gaps) + ".")
-        return Valuation(fund_id, on, fund.base_currency, tuple(sorted(lines, key=lambda line: line.code)))
+        return Valuation(fund_id, on, fund.base_currency, tuple(sorted(lines, key=lambda line: line.code)), since)

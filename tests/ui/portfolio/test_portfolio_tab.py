@@ -335,13 +335,18 @@ def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtB
         "100,000.00", "100.00 %", "69,127.58", "6,337.00"]
     assert cell(1, "Weight") == "75.46 %"
     assert model.index(2, 0).data(Qt.ItemDataRole.FontRole).bold()
-    assert "unrealised P&L 6,337.00 EUR" in widget.holdings_note.text()
+    assert "unrealised P&L 6,337.00 EUR, realised P&L 1,584.25 EUR" in widget.holdings_note.text()
+    assert [cell(r, "Realised P&L (EUR)") for r in range(3)] == ["", "1,584.25", "1,584.25"]  # by hand there
+    widget.holdings_view.resize(1920, 400)  # a wide screen: the last column keeps its content's width
+    header, last = widget.holdings_view.horizontalHeader(), model.columnCount() - 1
+    assert header.sectionSize(last) <= max(widget.holdings_view.sizeHintForColumn(last), header.sectionSizeHint(last))
     widget.exports["holdings"].export(tmp_path / "holdings.csv")
     with (tmp_path / "holdings.csv").open(encoding="utf-8-sig") as file:
         rows = list(csv.reader(file))
     assert rows[0][titles.index("Unrealised P&L (EUR)")] == "Unrealised P&L (EUR)"
     assert [r[0] for r in rows[1:]] == ["CASH-EUR", "EQ-US", "Total"]
     assert Decimal(rows[3][titles.index("Book cost (EUR)")]) == Decimal("69127.58")
+    assert Decimal(rows[3][titles.index("Realised P&L (EUR)")]) == Decimal("1584.25")
     values, flows = office.p.figures.aum_history(PM, office.fund.fund_id, end=D4)
     [aum] = widget.aum_chart.series
     assert aum.values[-1] == pytest.approx(float(values.iloc[-1]) / 1e6)  # charted in millions
