@@ -227,6 +227,17 @@ class HoldingsService(Service):
         """A purchase (``quantity`` > 0) or sale (< 0) at ``price`` per unit: stored with its FX rate to the base
         currency (``fx_rate``, default the stored rate of ``trade_date``) and added to the position's quantity,
         in one change. Recording the same ``reference`` again with the same figures changes nothing."""
+        doc = self.trade_doc(fund_id, instrument_id, reference, trade_date, quantity, price, fees, fx_rate)
+
+        def write(rec: ChangeRecorder) -> Document:
+            return self.recorded_trade(doc) or self.apply_trade(rec, actor, doc)
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)
+
+    def trade_doc(self, fund_id: str, instrument_id: str, reference: Any, trade_date: Any, quantity: Any,
+                  price: Any, fees: Any = "0", fx_rate: Any = None) -> Document:
+        """A trade checked and ready to store (``record_trade``, the trades import): a ``ValidationError`` names
+        what is wrong."""
         fund = self.funds.get_fund(fund_id)
         instrument = self.instruments.require(instrument_id)
         if instrument["asset_class"] == CASH_CLASS:
@@ -243,31 +254,33 @@ class HoldingsService(Service):
         if not qty:
             raise ValidationError({"quantity": "The quantity must not be zero: positive for a purchase, negative "
                                                "for a sale."})
+        return doc
 
-        def write(rec: ChangeRecorder) -> Document:
-            same = self.trades.find_one({"fund_id": fund_id, "reference": doc["reference"]})
-            if same is not None:
-                if any(same[key] != value for key, value in doc.items()):
-                    raise ValidationError({"reference": f"Trade {doc['reference']} is already recorded with other "
-                                                        "figures; use a new reference or correct the quantity."})
-                return same
-            before = self.positions.find_one({"fund_id": fund_id, "instrument_id": instrument_id})
-            held = before["quantity"] if before else Decimal(0)
-            if held + qty < 0:
-                raise ValidationError({"quantity": f"A sale of {-qty} {instrument['code']} is more than the {held} "
-                                                   "held."})
-            stored = self.trades.insert(doc | {"recorded_at": self.now(), "recorded_by": actor.username})
-            if before is None:
-                after = self.positions.insert({"fund_id": fund_id, "instrument_id": instrument_id,
-                                               "quantity": qty, "updated_at": self.now()})
-            else:
-                after = self.positions.update(before["_id"], {"quantity": held + qty,
-                                                              "updated_at": self.now()},
-                                              expected_version=before["version"])
-            rec.record("trade.record", "position", after["_id"], before=before, after=after | {"trade": stored})
-            return stored
+    def recorded_trade(self, doc: Document) -> Document | None:
+        """The stored trade of ``doc``'s reference if its figures are the same (None: not recorded yet); other
+        figures under that reference are a ``ValidationError``."""
+        same = self.trades.find_one({"fund_id": doc["fund_id"], "reference": doc["reference"]})
+        if same is not None and any(same[key] != value for key, value in doc.items()):
+            raise ValidationError({"reference": f"Trade {doc['reference']} is already recorded with other "
+                                                "figures; use a new reference or correct the quantity."})
+        return same
 
-        return self.change(actor, Permission.FUNDS_MANAGE, write)
+    def apply_trade(self, rec: ChangeRecorder, actor: Actor, doc: Document) -> Document:
+        """Store a new trade and move its position (inside a change); a sale of more than is held is refused."""
+        before = self.positions.find_one({"fund_id": doc["fund_id"], "instrument_id": doc["instrument_id"]})
+        held, qty = (before["quantity"] if before else Decimal(0)), doc["quantity"]
+        if held + qty < 0:
+            code = self.instruments.require(doc["instrument_id"])["code"]
+            raise ValidationError({"quantity": f"A sale of {-qty} {code} is more than the {held} held."})
+        stored = self.trades.insert(doc | {"recorded_at": self.now(), "recorded_by": actor.username})
+        if before is None:
+            after = self.positions.insert({"fund_id": doc["fund_id"], "instrument_id": doc["instrument_id"],
+                                           "quantity": qty, "updated_at": self.now()})
+        else:
+            after = self.positions.update(before["_id"], {"quantity": held + qty, "updated_at": self.now()},
+                                          expected_version=before["version"])
+        rec.record("trade.record", "position", after["_id"], before=before, after=after | {"trade": stored})
+        return stored
 
     def _trade_rate(self, currency: str, base: str, day: date, given: Any) -> Decimal:
         if given is not None:
