@@ -258,7 +258,7 @@ class PortfolioTab(QWidget):
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()
-        self.performance_chart = TimeSeriesChart("Growth of 100 (NAV per unit, after fees) vs benchmark")
+        self.performance_chart = TimeSeriesChart("Growth of 100 (NAV per unit, after fees) vs benchmark", rebase=100)
         self.drawdown_chart = TimeSeriesChart("Drawdown from the previous peak (%)", "{:.2f} %")
         allocation = QWidget()
         row = QHBoxLayout(allocation)
