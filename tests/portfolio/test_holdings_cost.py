@@ -92,3 +92,25 @@ def test_realised_pnl_of_the_sale_worked_out_by_hand_and_by_period(office: Offic
     assert h.valuation(PM, fund_id, D3).realised == 0  # not yet sold
     with pytest.raises(ValidationError, match="after its end"):
         h.valuation(PM, fund_id, D3, since=D4)
+
+
+def test_a_sale_from_a_quantity_set_by_hand_leaves_cost_and_realised_unknown_not_a_crash(office: Office) -> None:
+    h, fund_id = office.p.holdings, office.fund.fund_id
+    shares = h.add_instrument(PM, "EQ-US", "US equity", "USD", "equity")
+    h.set_prices(PM, shares["_id"], {D4: "100"})
+    h.set_position(PM, fund_id, shares["_id"], "1000")
+    h.record_trade(PM, fund_id, shares["_id"], "S-1", D3, "-100", "95")
+    valuation = h.valuation(PM, fund_id, D4)
+    [line] = valuation.lines
+    assert (line.quantity, line.book_cost, line.realised) == (900, None, None)
+    assert valuation.realised == 0
+
+
+def test_a_sale_dated_before_the_purchases_that_hold_it_is_refused(office: Office) -> None:
+    h, fund_id = office.p.holdings, office.fund.fund_id
+    shares = h.add_instrument(PM, "EQ-US", "US equity", "USD", "equity")
+    h.record_trade(PM, fund_id, shares["_id"], "B-1", D3, "10", "95")
+    with pytest.raises(ValidationError, match=r"sale of 5 EQ-US on 2023-01-02 would be more than the 0 held"):
+        h.record_trade(PM, fund_id, shares["_id"], "S-1", D1, "-5", "95")
+    h.record_trade(PM, fund_id, shares["_id"], "S-2", D3, "-5", "95")  # the same day, recorded after: fine
+    assert h.positions.find_one({"instrument_id": shares["_id"]})["quantity"] == 5

@@ -64,3 +64,9 @@ def test_a_sale_in_the_file_counts_its_earlier_purchases_and_a_back_office_clerk
     assert [p.line for p in preview.problems] == [4]
     with pytest.raises(PermissionDenied):
         office.p.file_imports.preview(BACK, ImportKind.TRADES, text.encode())
+    office.p.file_imports.run(PM, ImportKind.TRADES, text.rsplit("S-2", 1)[0].encode())  # B-1, S-1
+    backdated = ("reference,fund_code,instrument_code,trade_date,quantity,price\n"
+                 "B-2,GLB,EQ-REAL,2023-01-05,10,90\nS-3,GLB,EQ-REAL,2023-01-02,-5,92\n")
+    preview = office.p.file_imports.preview(PM, ImportKind.TRADES, backdated.encode())
+    [problem] = preview.problems
+    assert (problem.line, "By trade date" in problem.reason) == (3, True)

@@ -15,7 +15,10 @@ corrected since) has no known cost: ``book_cost`` is None, never a guess; cash h
 
 Realised P&L: each sale's proceeds at its own FX rate less the average cost it took out of the position
 (``CostBasis.realised_by``), per instrument for the sales dated in the period ``since``..``on`` (``since``
-None: from the first trade). A fully sold position keeps its line (quantity 0) and so its realised P&L.
+None: from the first trade). A fully sold position keeps its line (quantity 0) and so its realised P&L. Where
+the trades alone sell more than they bought by some date (a sale from a quantity set without trades), neither
+cost nor realised P&L is known: both are None. A new trade that would make a trade-built position's history
+sell more than it held on some date is refused (``apply_trade``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.domain.cost_basis import CostBasis, Trade
+from fidus_desktop.domain.cost_basis import CostBasis, OversoldError, Trade
 from fidus_desktop.domain.fx import FxRateMissing
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.errors import UserError
@@ -84,7 +87,7 @@ class ValuationLine:
     lot_size: Decimal
     average_cost: Decimal | None = None  # per unit, instrument currency (None: cost not known)
     book_cost: Decimal | None = None  # of the quantity held, base currency at the trades' FX rates
-    realised: Decimal = Decimal(0)  # by the sales dated in the valuation's period, base currency
+    realised: Decimal | None = Decimal(0)  # by the period's sales, base currency (None: the trades do not add up)
 
     @property
     def unrealised(self) -> Decimal | None:
@@ -128,7 +131,7 @@ class Valuation:
     @property
     def realised(self) -> Decimal:
         """Realised P&L of the period's sales, every instrument."""
-        return sum((line.realised for line in self.lines), Decimal(0))
+        return sum((line.realised for line in self.lines if line.realised is not None), Decimal(0))
 
     @property
     def uncosted(self) -> tuple[ValuationLine, ...]:
@@ -272,6 +275,8 @@ class HoldingsService(Service):
         if held + qty < 0:
             code = self.instruments.require(doc["instrument_id"])["code"]
             raise ValidationError({"quantity": f"A sale of {-qty} {code} is more than the {held} held."})
+        if qty < 0:
+            self._check_history(doc, held)
         stored = self.trades.insert(doc | {"recorded_at": self.now(), "recorded_by": actor.username})
         if before is None:
             after = self.positions.insert({"fund_id": doc["fund_id"], "instrument_id": doc["instrument_id"],
@@ -297,19 +302,41 @@ class HoldingsService(Service):
         query = {"fund_id": fund_id} | ({"instrument_id": instrument_id} if instrument_id else {})
         return list(self.trades.find(query, sort=[("trade_date", 1), ("recorded_at", 1)]))
 
-    def _costs(self, fund_id: str, on: date, since: date | None) -> tuple[dict[str, CostBasis], dict[str, Decimal]]:
+    def _costs(self, fund_id: str, on: date, since: date | None
+               ) -> tuple[dict[str, CostBasis | None], dict[str, Decimal | None]]:
         """Each instrument's cost basis from all the fund's trades, in trade-date then recording order, and the
-        P&L realised by its sales dated ``since``..``on``."""
-        costs: dict[str, CostBasis] = {}
-        realised: dict[str, Decimal] = {}
+        P&L realised by its sales dated ``since``..``on``; None for both where the trades oversell."""
+        costs: dict[str, CostBasis | None] = {}
+        realised: dict[str, Decimal | None] = {}
         for doc in self.trades.find({"fund_id": fund_id}, sort=[("trade_date", 1), ("recorded_at", 1)]):
-            trade = Trade(doc["quantity"], doc["price"], doc["fx_rate"], doc["fees"])
-            basis = costs.get(doc["instrument_id"], CostBasis())
-            if (since is None or doc["trade_date"] >= since) and doc["trade_date"] <= on:
-                realised[doc["instrument_id"]] = realised.get(doc["instrument_id"], Decimal(0)) + basis.realised_by(
-                    trade)
-            costs[doc["instrument_id"]] = basis.after(trade)
+            key, trade = doc["instrument_id"], Trade(doc["quantity"], doc["price"], doc["fx_rate"], doc["fees"])
+            basis, gained = costs.get(key, CostBasis()), realised.get(key, Decimal(0))
+            if basis is None or gained is None:
+                continue
+            try:
+                if (since is None or doc["trade_date"] >= since) and doc["trade_date"] <= on:
+                    realised[key] = gained + basis.realised_by(trade)
+                costs[key] = basis.after(trade)
+            except OversoldError:  # a sale from a quantity set without trades: its cost is not known
+                costs[key] = realised[key] = None
         return costs, realised
+
+    def _check_history(self, doc: Document, held: Decimal) -> None:
+        """Refuse a trade after which the position's trades, by trade date, sell more than they held on some
+        date (only for a position built by trades alone: a quantity set by hand has no such history)."""
+        history = list(self.trades.find({"fund_id": doc["fund_id"], "instrument_id": doc["instrument_id"]},
+                                        sort=[("trade_date", 1), ("recorded_at", 1)]))
+        if sum((t["quantity"] for t in history), Decimal(0)) != held:
+            return
+        running = Decimal(0)
+        for trade in sorted([*history, doc], key=lambda t: t["trade_date"]):  # stable: the new one last on its day
+            running += trade["quantity"]
+            if running < 0:
+                code = self.instruments.require(doc["instrument_id"])["code"]
+                raise ValidationError({"trade_date": (
+                    f"By trade date, the sale of {-trade['quantity']} {code} on {trade['trade_date']} would be more "
+                    f"than the {running - trade['quantity']} held then; check the dates or record the purchase "
+                    "first.")})
 
     def value_fund(self, fund_id: str, on: date, since: date | None = None) -> Valuation:
         """Every position priced on or before ``on`` and converted to the base currency."""
@@ -334,6 +361,7 @@ class HoldingsService(Service):
                 gaps.append(str(exc))
                 continue
             cost = costs.get(instrument["_id"])
+            gained = realised.get(instrument["_id"], Decimal(0))
             if cost is not None and (cost.quantity != position["quantity"] or not cost.quantity):
                 cost = None  # the quantity was set or corrected without trades: its cost is not known
             lines.append(ValuationLine(instrument["_id"], instrument["code"], instrument["asset_class"],
@@ -342,7 +370,7 @@ class HoldingsService(Service):
                                        instrument["lot_size"],
                                        cost.average_price if cost else None,
                                        round_money(cost.base, fund.base_currency) if cost else None,
-                                       round_money(realised.get(instrument["_id"], Decimal(0)), fund.base_currency)))
+                                       None if gained is None else round_money(gained, fund.base_currency)))
         if gaps:
             raise ValuationError(f"{fund.code} cannot be valued on {on}: " + "; ".join(gaps) + ".")
         return Valuation(fund_id, on, fund.base_currency, tuple(sorted(lines, key=lambda line: line.code)), since)

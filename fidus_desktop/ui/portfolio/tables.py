@@ -156,6 +156,8 @@ class HoldingsTotal:
 
 
 HoldingRow = ValuationLine | HoldingsTotal
+UNREALISABLE = ("The recorded trades sell more than they bought (a quantity set without trades): the realised "
+                "P&L is not known.")
 UNCOSTED = "No purchase is recorded for this quantity (it was set without trades): its cost is not known."
 
 
@@ -192,7 +194,7 @@ def _unrealised(h: HoldingRow) -> Decimal | None:
     return h.valuation.unrealised if isinstance(h, HoldingsTotal) else h.unrealised
 
 
-def _realised(h: HoldingRow) -> Decimal:
+def _realised(h: HoldingRow) -> Decimal | None:
     return h.valuation.realised if isinstance(h, HoldingsTotal) else h.realised
 
 
@@ -254,7 +256,8 @@ def holding_columns(valuation: Valuation) -> list[Column[HoldingRow]]:
         Column("P&L %", lambda h: "" if isinstance(h, ValuationLine) and h.asset_class == CASH_CLASS
                else fmt.percent(_gain(h)), align=RIGHT, value=_gain, tooltip=_cost_tip),
         Column(f"Realised P&L ({base})", lambda h: _cost_text(_realised(h), h, base), align=RIGHT, value=_realised,
-               tooltip=lambda h: "Sales' proceeds at their trade dates' FX rates less the average cost they took "
-                                 "out, " + (f"from {valuation.since}" if valuation.since else "since the first trade")
-                                 + f" to {valuation.on}."),
+               tooltip=lambda h: UNREALISABLE if isinstance(h, ValuationLine) and h.realised is None
+               else "Sales' proceeds at their trade dates' FX rates less the average cost they took out, "
+                    + (f"from {valuation.since}" if valuation.since else "since the first trade")
+                    + f" to {valuation.on}."),
     ]
