@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fidus_desktop.services.base import ValidationError
 from tests.support.portfolio_office import D1, D3, D4, DATA, PM, Office
@@ -114,3 +116,31 @@ def test_a_sale_dated_before_the_purchases_that_hold_it_is_refused(office: Offic
         h.record_trade(PM, fund_id, shares["_id"], "S-1", D1, "-5", "95")
     h.record_trade(PM, fund_id, shares["_id"], "S-2", D3, "-5", "95")  # the same day, recorded after: fine
     assert h.positions.find_one({"instrument_id": shares["_id"]})["quantity"] == 5
+
+
+_examples = iter(range(10**6))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 500), st.decimals(min_value=D("0.01"), max_value=D("1000"), places=2),
+                          st.decimals(min_value=D(0), max_value=D("50"), places=2), st.booleans()),
+                min_size=1, max_size=8),
+       st.decimals(min_value=D("0.01"), max_value=D("1000"), places=2))
+def test_through_the_service_realised_plus_unrealised_is_value_less_net_invested(
+        office: Office, steps: list[tuple[int, Decimal, Decimal, bool]], end_price: Decimal) -> None:
+    """A euro instrument in the euro fund (one FX rate, 1): purchases and sales of half what is held, by
+    the service; net invested = purchases paid less sale proceeds, summed here from the trades as entered.
+    Each line figure is rounded to the cent once, so they agree within a cent or two."""
+    h, fund_id, n = office.p.holdings, office.fund.fund_id, next(_examples)
+    shares = h.add_instrument(PM, f"EQ-{n}", "Euro shares", "EUR", "equity")
+    h.set_prices(PM, shares["_id"], {D4: end_price})
+    held, net_invested = 0, D(0)
+    for i, (units, price, fees, sell) in enumerate(steps):
+        quantity = -(held // 2) if sell and held > 1 else units
+        h.record_trade(PM, fund_id, shares["_id"], f"{n}-{i}", D1, quantity, price, fees)
+        held += quantity
+        net_invested += quantity * price + fees
+    [line] = [line for line in h.valuation(PM, fund_id, D4).lines if line.code == f"EQ-{n}"]
+    assert line.realised is not None
+    assert line.unrealised is not None
+    assert abs(line.realised + line.unrealised - (line.base_value - net_invested)) <= D("0.02")
