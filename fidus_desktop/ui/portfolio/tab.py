@@ -555,8 +555,8 @@ class PortfolioTab(QWidget):
         ccy = valuation.currency
         self.holdings_note.setText(f"{len(valuation.lines)} positions valued on {fmt.day(valuation.on)}: "
                                    f"{fmt.amount(valuation.total.amount, ccy)} {ccy}, unrealised P&L "
-                                   f"{fmt.amount(valuation.unrealised, ccy)} {ccy}, realised P&L (all sales to that date) "
-                                   f"{fmt.amount(valuation.realised, ccy)} {ccy}." + uncosted + stale)
+                                   f"{fmt.amount(valuation.unrealised, ccy)} {ccy}, realised P&L (all sales to "
+                                   f"that date) {fmt.amount(valuation.realised, ccy)} {ccy}." + uncosted + stale)
 
     # -- what to do next on an empty office ---------------------------------------------------------
     def _investors_counted(self, total: int) -> None:
