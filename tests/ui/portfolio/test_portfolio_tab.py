@@ -335,7 +335,8 @@ def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtB
         "100,000.00", "100.00 %", "69,127.58", "6,337.00"]
     assert cell(1, "Weight") == "75.46 %"
     assert model.index(2, 0).data(Qt.ItemDataRole.FontRole).bold()
-    assert "unrealised P&L 6,337.00 EUR, realised P&L (all sales to that date) 1,584.25 EUR" in widget.holdings_note.text()
+    assert ("unrealised P&L 6,337.00 EUR, realised P&L (all sales to that date) 1,584.25 EUR"
+            in widget.holdings_note.text())
     assert [cell(r, "Realised P&L (EUR)") for r in range(3)] == ["", "1,584.25", "1,584.25"]  # by hand there
     widget.holdings_view.resize(1920, 400)  # a wide screen: the last column keeps its content's width
     header, last = widget.holdings_view.horizontalHeader(), model.columnCount() - 1
