@@ -203,3 +203,36 @@ def test_every_position_column_fits_a_1366_px_window(
     widest = {view.positions.headerData(c, Qt.Orientation.Horizontal): header.sectionSize(c)
               for c in range(header.count())}
     assert header.length() <= table.viewport().width(), widest  # no horizontal scrolling: SL … Commission, Profit
+
+
+def test_empty_alerts_and_review_pages_say_what_they_mean_and_limits_are_set_in_the_account_dialog(
+    qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal
+) -> None:
+    view = open_tab(qtbot, session, terminal)
+    assert view.shutdown()
+    view._alerts_loaded([])
+    view._review_loaded([])
+    assert view.alerts_empty.isVisibleTo(view.alerts_empty.parentWidget())
+    text = view.alerts_empty.text()
+    assert "No alert for 5001001" in text
+    assert "one symbol's exposure above 1" in text
+    assert "Edit account" in text
+    assert "No balance deal of 5001001 is waiting for review" in view.review_empty.text()
+
+    # The limits are typed in the account dialog; with none left, the page says no alert can be raised.
+    qtbot.mouseClick(view.edit_button, Qt.MouseButton.LeftButton)
+    dialog = view.dialog
+    assert dialog.limits["symbol_exposure_above"].text() == "1"
+    dialog.limits["symbol_exposure_above"].clear()
+    qtbot.keyClicks(dialog.limits["drawdown_above"], "-3")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "above zero" in dialog.errors["alert_thresholds.drawdown_above"].text()
+    dialog.limits["drawdown_above"].clear()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    account = session.services.trading.accounts.get(session.actor, 5001001)
+    assert account.thresholds.symbol_exposure_above is None
+    assert account.thresholds.drawdown_above is None
+    view.accounts_view.selectRow(view.accounts.row_of(5001001))
+    view._alerts_loaded([])
+    assert "No alert limits are set for 5001001" in view.alerts_empty.text()
