@@ -68,16 +68,19 @@ def test_board_shows_stages_counts_and_totals_per_currency(qtbot: QtBot, session
     assert list(tab.board.columns) == ["Lead", "Negotiation", "Won", "Lost"]
     negotiation = tab.board.columns["Negotiation"]
     assert negotiation.header.text() == "Negotiation  (2)"
-    # Independent figures: 1,000,000 USD and 500,000 EUR at 50 %, never added together.
-    assert negotiation.totals.text() == ("500,000.00 EUR · weighted 250,000.00\n"
-                                         "1,000,000.00 USD · weighted 500,000.00")
-    # No USD rate stored: the USD amount is named as not converted, not counted 1:1.
-    assert negotiation.base_total.text() == ("500,000.00 EUR · weighted 250,000.00\n"
-                                             "not converted (no rate): 1,000,000.00 USD")
+    # One total in the office's currency. No USD rate stored: the USD amount is named as not converted, not
+    # counted 1:1.
+    assert negotiation.base_total.text() == ("500,000 EUR · weighted 250,000\n"
+                                             "+ not converted (no rate): 1,000,000.00 USD")
+    # Independent figures per currency in the tooltip: 1,000,000 USD and 500,000 EUR at 50 %, never added.
+    assert negotiation.base_total.toolTip().endswith("Per currency as entered:\n"
+                                                     "500,000.00 EUR · weighted 250,000.00\n"
+                                                     "1,000,000.00 USD · weighted 500,000.00")
+    assert "50%" in negotiation.base_total.toolTip()
     lead = tab.board.columns["Lead"].cards.item(0)
     assert "overdue" in lead.text()
     assert lead.foreground().color().name() == "#c0392b"
-    assert tab.board.columns["Won"].totals.text() == "no expected amounts"
+    assert tab.board.columns["Won"].base_total.text() == "no expected amounts"
 
 
 def test_new_prospect_shows_duplicates_and_lets_the_user_go_on(qtbot: QtBot, session: UiSession) -> None:
@@ -263,7 +266,8 @@ def test_column_totals_in_the_base_currency_use_the_fx_service(qtbot: QtBot, ses
     session.services.portfolio.fx.set_manual_rate(session.actor, "EUR", "USD", today, "1.25", "test rate")
     tab = open_tab(qtbot, session)
     # Independent: 500,000 EUR + 1,000,000 USD / 1.25 = 1,300,000 EUR; at 50 %: 650,000 EUR.
-    assert tab.board.columns["Negotiation"].base_total.text() == "1,300,000.00 EUR · weighted 650,000.00"
+    assert tab.board.columns["Negotiation"].base_total.text() == "1,300,000 EUR · weighted 650,000"
+    assert "In EUR: 1,300,000.00 EUR · weighted 650,000.00" in tab.board.columns["Negotiation"].base_total.toolTip()
 
 
 def test_a_bad_base_currency_setting_is_explained(session: UiSession) -> None:
