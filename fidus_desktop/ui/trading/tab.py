@@ -88,6 +88,14 @@ def table(name: str, model: RecordTableModel[Any]) -> QTableView:
     return view
 
 
+def columns_to_contents(view: QTableView) -> None:
+    """Every column as wide as its text; the last takes what is left (its short values still show when its
+    header is squeezed), so a few pixels short do not put a scroll bar under the table."""
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(view.model().columnCount() - 1, QHeaderView.ResizeMode.Stretch)
+
+
 def button(name: str, text: str, handler: Callable[[], None]) -> QPushButton:
     widget = QPushButton(text, objectName=name)
     widget.clicked.connect(handler)
@@ -168,7 +176,7 @@ class TradingView(QWidget):
         may_manage = allowed(self.session.actor.role, Permission.MT5_MANAGE)
         self.accounts_view = table("accountsTable", self.accounts)
         self.accounts_view.selectionModel().selectionChanged.connect(self._account_selected)
-        self.accounts_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns_to_contents(self.accounts_view)
         self.add_button = button("addAccountButton", "&Add account…", self.add_account)
         self.edit_button = button("editAccountButton", "Change &mapping…", self.edit_account)
         self.add_button.setEnabled(may_manage)
@@ -180,7 +188,7 @@ class TradingView(QWidget):
         left_layout.addWidget(self.accounts_view)
         # Positions are the first detail page: the full width shows every column (SL, TP, swap, profit) at 1366 px.
         self.positions_view = table("positionsTable", self.positions)
-        self.positions_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns_to_contents(self.positions_view)
         self.positions_label = QLabel("<b>Open positions</b>", objectName="positionsLabel")
         positions = QWidget()
         positions_layout = QVBoxLayout(positions)
@@ -229,7 +237,9 @@ class TradingView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setSizes([480, 920])
+        splitter.setSizes([445, 835])  # at 1280 px the accounts list's columns and every position column fit
+        splitter.setStretchFactor(0, 0)  # a wider window widens the detail, where the columns are
+        splitter.setStretchFactor(1, 1)
         self.message = QLabel(objectName="tradingMessage", wordWrap=True)
         self.message.hide()
         self.summary = WrappingLabel(objectName="accountSummary")  # wraps in a narrow window
