@@ -3,8 +3,10 @@ from the card menu, Lost asking for a reason, Convert to investor, drag and drop
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -241,7 +243,7 @@ def test_list_filters_by_owner_country_and_overdue_and_sorts_amounts_by_value(
     assert names() == ["Small Trust", "Ann Smith", "Carl Berg", "Jones Holdings Ltd"]
 
 
-def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession) -> None:
+def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession, tmp_path: Path) -> None:
     tab = open_tab(qtbot, session)
     move_via_menu(tab, "Carl Berg", "Lost")
     tab.lost_dialog.reason.setCurrentText("Fees too high")
@@ -251,6 +253,12 @@ def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession) -> Non
     history = tab.detail_dialog.history
     rows = [[history.item(r, c).text() for c in (1, 2, 5)] for r in range(history.rowCount())]
     assert rows == [["(created)", "Negotiation", ""], ["Negotiation", "Lost", "Fees too high"]]
+    export = tab.detail_dialog.history_export  # kept for a pipeline review: exported as shown
+    export.choose_path = lambda kind: tmp_path / f"history.{kind}"
+    next(a for a in export.button.menu().actions() if "CSV" in a.text()).trigger()
+    with (tmp_path / "history.csv").open(encoding="utf-8-sig", newline="") as handle:
+        exported = list(csv.reader(handle))
+    assert [[row[i] for i in (1, 2, 5)] for row in exported[1:]] == rows
 
 
 

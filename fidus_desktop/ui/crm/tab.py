@@ -257,7 +257,8 @@ class CrmTab(QWidget):
     def _show_detail(self, loaded: tuple[Prospect, list[Any]]) -> None:
         activities = ActivitiesPanel(self.session, loaded[0].prospect_id)
         activities.message.connect(self.message.setText)
-        self.detail_dialog = ProspectDetailDialog(*loaded, parent=self, sections=[("Activities", activities)])
+        self.detail_dialog = ProspectDetailDialog(*loaded, self.session.runner, parent=self,
+                                                  sections=[("Activities", activities)])
         attach_to_detail(self.detail_dialog, self.session, loaded[0])
         self.detail_dialog.open()
 
