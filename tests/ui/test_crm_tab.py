@@ -326,3 +326,22 @@ def test_the_list_exports_as_shown(qtbot: QtBot, session: UiSession, tmp_path) -
     lines = (tmp_path / "prospects.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("Name,Organisation,Stage,Expected amount")
     assert len(lines) == 4
+
+
+def test_an_empty_list_says_why_filtered_or_no_prospect_yet(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    tab.views.setCurrentIndex(1)
+    assert not tab.list_empty.isVisibleTo(tab)
+    tab.overdue_only.setChecked(True)
+    tab.stage_filter.setCurrentText("Won")
+    assert tab.list_empty.isVisibleTo(tab)
+    assert tab.list_empty.text().startswith("No prospect matches these filters")
+
+
+def test_an_office_without_prospects_is_told_what_they_are(qtbot: QtBot, app_context: AppContext, admin: Actor,
+                                                             inline_runner: InlineRunner) -> None:
+    tab = open_tab(qtbot, UiSession(app_context, admin, inline_runner))
+    tab.views.setCurrentIndex(1)
+    assert tab.list_empty.isVisibleTo(tab)
+    assert tab.list_empty.text().startswith("No prospects yet. A prospect is")
+    assert "New prospect…" in tab.list_empty.text()
