@@ -49,7 +49,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"Audit chain intact: {verdict.reason}")
             print(f"Checked against {checked}." if used else
                   "No anchor to check the end of the chain against yet (this workstation records one from now on).")
-            for note in verdict.notes:
+            for note in (*verdict.notes, *verdict.warnings):
                 print(note)
             return EXIT_OK
         if verdict.incomplete:

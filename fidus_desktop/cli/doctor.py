@@ -113,6 +113,7 @@ def check_audit_seals(given: DoctorInput) -> Check:
     try:
         seal_keys = ctx.services.keys.seal_keys
         configured, current = seal_keys.configured(), seal_keys.current()
+        retired = current is not None and seal_keys.retired(current.key_id)
     finally:
         ctx.close()
     if not configured:
@@ -122,6 +123,11 @@ def check_audit_seals(given: DoctorInput) -> Check:
                      "office data key nor the audit seal key); `fidus audit verify` reports each of them",
                      "Enrol it: `fidus key enroll` (an administrator, with the office passphrase), or "
                      "`fidus key request-enrolment` and an administrator's approval, then `fidus key collect`.")
+    if retired:
+        return Check("audit seals", "warn", f"this workstation seals its audit entries with key {current.key_id}, "
+                     "which a rotation retired; `fidus audit verify` warns about each such entry",
+                     "Enrol it again: `fidus key request-enrolment` and an administrator's approval, then `fidus key "
+                     "collect` (or `fidus key enroll` with the office passphrase).")
     return Check("audit seals", "ok", f"this workstation seals its audit entries (key {current.key_id})")
 
 

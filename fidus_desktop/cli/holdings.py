@@ -1,5 +1,6 @@
-"""``fidus holdings show|instrument|price|trade``: a fund's positions with book cost and unrealised P&L, and the
-instruments, prices and trades they are built from (the Holdings page's Positions menu, headless).
+"""``fidus holdings show|instrument|price|trade``: a fund's positions with book cost, unrealised and realised P&L
+(``--from``: of the sales in a period), and the instruments, prices and trades they are built from (the Holdings
+page's Positions menu, headless).
 
 Trades are idempotent by reference (the same trade again changes nothing; other figures under a used reference
 exit 2). A sale is a negative ``--quantity``. Figures come from ``holdings.valuation`` (docs/PORTFOLIO.md).
@@ -28,21 +29,23 @@ def cmd_show(args: argparse.Namespace) -> int:
         portfolio = ctx.services.portfolio
         fund_id = fund_id_of(portfolio, args.fund)
         on = args.date or portfolio.figures.fund_aum(actor, fund_id).on
-        valuation = portfolio.holdings.valuation(actor, fund_id, on)
+        valuation = portfolio.holdings.valuation(actor, fund_id, on, args.since)
         total = valuation.total.amount
         rows = [{"instrument": line.code, "quantity": line.quantity, "average_cost": line.average_cost,
                  "price": line.price, "currency": line.currency, "value": line.base_value,
                  "weight": round(line.base_value / total, 4) if total else None, "book_cost": line.book_cost,
-                 "unrealised": line.unrealised} for line in valuation.lines]
+                 "unrealised": line.unrealised, "realised": line.realised} for line in valuation.lines]
         summary = {"instrument": "Total", "value": total, "weight": Decimal(1) if total else None,
-                   "book_cost": valuation.book_cost, "unrealised": valuation.unrealised}
+                   "book_cost": valuation.book_cost, "unrealised": valuation.unrealised,
+                   "realised": valuation.realised}
         if args.json:
-            emit_json({"fund_id": fund_id, "on": on, "currency": valuation.currency, "lines": rows,
+            emit_json({"fund_id": fund_id, "on": on, "since": args.since, "currency": valuation.currency, "lines": rows,
                        "total": summary, "uncosted": [line.code for line in valuation.uncosted]})
         else:
-            print(f"Holdings on {on} in {valuation.currency} (value, book cost and P&L):")
+            period = f"sales from {args.since}" if args.since else "all sales"
+            print(f"Holdings on {on} in {valuation.currency} (value, book cost and P&L; realised: {period}):")
             print_table([*rows, summary], ["instrument", "quantity", "average_cost", "price", "currency", "value",
-                                           "weight", "book_cost", "unrealised"])
+                                           "weight", "book_cost", "unrealised", "realised"])
             if valuation.uncosted:
                 print("no cost recorded (quantity set without trades): "
                       + ", ".join(line.code for line in valuation.uncosted))
@@ -83,9 +86,12 @@ def cmd_trade(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     holdings = sub.add_parser("holdings", help="a fund's positions, book cost and P&L; instruments, prices, trades")
     hsub = holdings.add_subparsers(dest="holdings_command", required=True, metavar="ACTION")
-    p = hsub.add_parser("show", help="positions with value, weight, book cost and unrealised P&L, and the total")
+    p = hsub.add_parser("show", help="positions with value, weight, book cost, unrealised and realised P&L, and "
+                                     "the total")
     p.add_argument("--fund", required=True, metavar="ID", help="fund id or fund code")
     p.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="valued on (default: the latest NAV date)")
+    p.add_argument("--from", dest="since", type=_day, metavar="YYYY-MM-DD",
+                   help="realised P&L of the sales from this date (default: since the first trade)")
     p.add_argument("--json", action="store_true")
     add_actor_options(p)
     p.set_defaults(func=cmd_show)

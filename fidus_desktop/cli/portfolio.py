@@ -77,6 +77,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{'Created' if levels.created else 'Updated'} benchmark {levels.benchmark.code} "
                   f"({levels.benchmark.currency}): {levels.rows} levels {levels.first} … {levels.last}, "
                   f"{levels.inserted} new, {levels.updated} changed, {levels.unchanged} unchanged.")
+        elif args.what == "trades":
+            result = portfolio.trade_imports.import_trades(actor, _text(args.file))
+            print(f"Imported {result.rows} trades: {result.inserted} new, {result.unchanged} already recorded.")
         else:
             result = portfolio.imports.import_transactions(actor, _text(args.file))
             print(f"Entered {result.inserted} transactions as pending; they need approval.")
@@ -244,11 +247,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_actor_options(p)
     p.set_defaults(func=cmd_funds_set_benchmark)
 
-    imp = sub.add_parser("import", help="import FX rates, NAVs, transactions or benchmark levels (validated first)")
+    imp = sub.add_parser("import", help="import FX rates, NAVs, transactions, benchmark levels or position trades "
+                                        "(validated first)")
     imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     for what, text in (("fx", "ECB rate file (CSV, XML or zip)"), ("nav", "NAV CSV"),
                        ("transactions", "transactions CSV (entered as pending)"),
-                       ("benchmark", "benchmark index levels CSV (date,level)")):
+                       ("benchmark", "benchmark index levels CSV (date,level)"),
+                       ("trades", "position trades CSV (reference,fund_code,instrument_code,trade_date,quantity,"
+                                  "price[,fees,fx_rate]); idempotent by reference")):
         p = imp_sub.add_parser(what, help=text)
         p.add_argument("file", metavar="FILE")
         if what == "benchmark":

@@ -6,6 +6,10 @@ quantity plus its fees, converted at the FX rate of its trade date; a sale takes
 sold at the average cost (the cost per unit of what is left does not change) and selling everything leaves
 nothing. The base-currency cost keeps the historical rates, so an unrealised gain in the base currency holds
 both the price and the currency move.
+
+Realised P&L of a sale: its proceeds (price × units less the sale's fees) at the sale's FX rate, less the
+base-currency cost the sale took out of the position. So realised plus unrealised P&L is the value less the
+net amount invested (purchases paid less sale proceeds), each at its own trade's rate.
 """
 
 from __future__ import annotations
@@ -58,6 +62,13 @@ class CostBasis:
             return CostBasis()
         share = left / self.quantity
         return CostBasis(left, self.local * share, self.base * share)
+
+    def realised_by(self, trade: Trade) -> Decimal:
+        """The base-currency P&L a sale realises from this position (zero for a purchase)."""
+        if trade.quantity > 0:
+            return ZERO
+        proceeds = (-trade.quantity * trade.price - trade.fees) * trade.fx_rate
+        return proceeds - (self.base - self.after(trade).base)
 
 
 def cost_basis(trades: Iterable[Trade]) -> CostBasis:

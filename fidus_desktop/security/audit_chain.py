@@ -45,7 +45,8 @@ class ChainVerdict:
     """``ok`` or where and why the chain first breaks; ``checked`` counts entries read up to there.
 
     ``incomplete``: not broken, but not all of it could be checked here (say why in ``reason``); ``notes``: what
-    else the check found worth saying (the state of the audit seals)."""
+    else the check found worth saying (the state of the audit seals); ``warnings``: what a sound chain holds that
+    a person should look at (entries sealed under an already-retired key)."""
 
     ok: bool
     checked: int
@@ -53,6 +54,7 @@ class ChainVerdict:
     reason: str
     incomplete: bool = False
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def _decimal_text(value: Decimal) -> str:

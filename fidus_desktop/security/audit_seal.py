@@ -57,6 +57,7 @@ def seal_matches(key: SealKey, chain_hash: str, stored: object) -> bool:
     return isinstance(stored, str) and hmac.compare_digest(stored, seal(key, chain_hash))
 
 
+ROTATED = "keys.rotated"  # the audit action that retires a data key (``after.retired_key_id``)
 NOT_BY_APPLICATION = "not written by the application (forged or written by a process without the office key)"
 SHOWN = 10  # entry numbers listed in a message; the rest are counted
 
@@ -80,6 +81,11 @@ class SealCheck:
     ``key_for(key_id)`` gives the seal key this workstation holds for an id, or None; ``known(key_id)`` says whether
     the office has such a key at all (a seal under an id it does not know is wrong, not uncheckable). Entries before
     the first sealed one were written before sealing was enabled; after it, every entry must carry a matching seal.
+
+    A matching seal under a key that a rotation had already retired (an entry after that rotation's ``keys.rotated``
+    entry) is noted in ``late`` and warned about, not failed: a workstation not enrolled again since the rotation
+    seals that way by design (and any process for up to a minute after the rotation, ``audit_seal_keys.RECHECK``),
+    but so could whoever holds a retired, perhaps leaked, key.
     """
 
     key_for: Callable[[str], SealKey | None]
@@ -91,6 +97,9 @@ class SealCheck:
     missing_from: set[str] = field(default_factory=set)  # the workstations those entries name
     wrong: list[int] = field(default_factory=list)
     unchecked: dict[str, int] = field(default_factory=dict)
+    retired_at: dict[str, int] = field(default_factory=dict)  # key id -> seq of the entry that retired it
+    late: dict[str, list[int]] = field(default_factory=dict)  # key id -> entries sealed with it after that
+    late_from: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._keys: dict[str, SealKey | None] = {}
@@ -109,6 +118,7 @@ class SealCheck:
         seq, key_id = entry.get("seq"), entry.get(SEAL_KEY_FIELD)
         if not isinstance(seq, int):
             return  # the chain check reports it
+        self._note_retirement(seq, entry)
         if key_id is None:
             if self.first_sealed is None and SEAL_FIELD not in entry:
                 self.before += 1
@@ -125,6 +135,16 @@ class SealCheck:
             self.wrong.append(seq)
         else:
             self.sealed += 1
+            if key_id in self.retired_at and seq > self.retired_at[key_id]:
+                self.late.setdefault(key_id, []).append(seq)
+                self.late_from.add(str(entry.get("workstation")))
+
+    def _note_retirement(self, seq: int, entry: Mapping[str, Any]) -> None:
+        after = entry.get("after")
+        if entry.get("action") == ROTATED and isinstance(after, Mapping):
+            retired = after.get("retired_key_id")
+            if isinstance(retired, str):
+                self.retired_at.setdefault(retired, seq)
 
     @property
     def tampered(self) -> list[int]:
@@ -143,6 +163,20 @@ class SealCheck:
             text += (f" The unsealed entries name workstation(s) {named}: if one of them is the office's, "
                      "it writes without the office data key; enrol it.")
         return text
+
+    def late_warning(self) -> str | None:
+        """The warning about seals made with a key after its rotation finished, or None."""
+        if not self.late:
+            return None
+        parts = [f"{_listed(seqs, f'a seal under key {key_id}')} although that key was retired at entry "
+                 f"{self.retired_at[key_id]} (keys.rotated)" for key_id, seqs in sorted(self.late.items())]
+        named = ", ".join(sorted(self.late_from)[:SHOWN])
+        text = "; ".join(parts)
+        return (f"⚠ Audit seals: {text[0].upper()}{text[1:]}. They name workstation(s) {named}. A workstation not "
+                "enrolled again since the rotation seals this way (as any does for up to a minute after it), but so "
+                "could anyone holding the retired key: if it was retired because it may have leaked, treat these "
+                "entries as suspect. Enrol those workstations again (`fidus key request-enrolment`, or `fidus key "
+                "enroll`).")
 
     def unchecked_reason(self, how_to_enrol: str) -> str | None:
         if not self.unchecked:

@@ -208,16 +208,20 @@ class AuditAnchors(Service):
 
     def _with_seals(self, verdict: ChainVerdict, seals: SealCheck) -> ChainVerdict:
         """A sound chain fails on a missing or wrong seal, is incomplete when the seals cannot be checked here,
-        and otherwise notes the state of sealing (also when it is not configured: never silent)."""
+        and otherwise notes the state of sealing (also when it is not configured: never silent) and warns about
+        seals made with an already-retired key."""
         if not verdict.ok:
             return verdict
         problem = seals.problem()
         if problem is not None:
             return replace(verdict, ok=False, first_broken_seq=seals.tampered[0], reason=problem)
+        late = seals.late_warning()  # a warning, not a break: see SealCheck and docs/SECURITY.md
         unchecked = seals.unchecked_reason(ENROL)
         if unchecked is not None:
-            return replace(verdict, ok=False, incomplete=True, reason=f"{verdict.reason} {unchecked}")
-        return replace(verdict, notes=(seals.summary(self.seal_keys.configured(), ENABLE),))
+            reason = " ".join(part for part in (verdict.reason, unchecked, late) if part)
+            return replace(verdict, ok=False, incomplete=True, reason=reason)
+        return replace(verdict, notes=(seals.summary(self.seal_keys.configured(), ENABLE),),
+                       warnings=(late,) if late else ())
 
     def reset(self, actor: Actor, reason: str) -> Anchor | None:
         """Accept the chain as it is now (after a restore elsewhere); audited with the anchor it replaces."""

@@ -118,6 +118,12 @@ class AuditSealKeys:
         doc = self.collection.get(key_id)
         return (doc is not None and doc.get("kind") == "data_key") or self.collection.get(_context(key_id)) is not None
 
+    def retired(self, key_id: str) -> bool:
+        """Whether ``key_id`` is a key a finished rotation retired (only its seal key's record is left)."""
+        doc = self.collection.get(key_id)
+        current = doc is not None and doc.get("kind") == "data_key"
+        return not current and self.collection.get(_context(key_id)) is not None
+
     def configured(self) -> bool:
         """Whether the database has an office data key at all (sealing is possible)."""
         return self.collection.find_one({"kind": "data_key"}) is not None

@@ -87,6 +87,12 @@ class KeyStatus:
     def initialised(self) -> bool:
         return self.active_key_id is not None
 
+    @property
+    def writes_unsealed(self) -> bool:
+        """Sealing is on in the office and this workstation cannot seal: a usable keyring holding neither the data
+        key nor the audit seal key (the GUI's seal banner and Admin → Keys say so)."""
+        return self.initialised and not self.seals_audit and not self.keyring_problem
+
     def describe(self) -> str:
         if not self.initialised:
             return "No data key yet: an administrator runs `fidus key init` (or Admin → Keys → Create key)."

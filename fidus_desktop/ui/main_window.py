@@ -6,6 +6,8 @@ emits ``sign_out_requested``; the start-up flow closes the window and asks for a
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QSettings, QSize, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
@@ -19,10 +21,12 @@ from fidus_desktop.services.permissions import Permission, allowed
 from fidus_desktop.ui.backup_scheduler import BackupScheduler
 from fidus_desktop.ui.common.screen_fit import clamp_to_screens, default_size
 from fidus_desktop.ui.keyring_banner import KeyringBanner
+from fidus_desktop.ui.seal_banner import SealBanner
 from fidus_desktop.ui.session import UiSession
 from fidus_desktop.ui.status import StatusPanel
 from fidus_desktop.ui.tabs import LazyTab, tab_specs
 
+log = logging.getLogger(__name__)
 DEFAULT_SIZE = QSize(1400, 900)  # limited to the screen's available area (default_size)
 
 
@@ -61,6 +65,8 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 6)
         self.keyring_banner = KeyringBanner(keyring_status())
         layout.addWidget(self.keyring_banner)
+        self.seal_banner = SealBanner(self.fix_sealing)
+        layout.addWidget(self.seal_banner)
         self.read_only = session.context.store.read_only
         if self.read_only:  # a write-protected file or ?mode=ro: say so once, and start nothing that writes
             why = getattr(session.context.store, "read_only_reason", None) or "the database refuses writes"
@@ -79,6 +85,7 @@ class MainWindow(QMainWindow):
         self._build_tab(self.tabs.currentIndex())
         session.watcher.start()
         if not self.read_only:
+            self.check_sealing()
             self.backups.start()
             for job in self.jobs.values():
                 job.start()
@@ -98,7 +105,7 @@ class MainWindow(QMainWindow):
         sign_out.setObjectName("signOutAction")
         sign_out.triggered.connect(self.sign_out_requested)
         file_menu.addAction(sign_out)
-        if allowed(self.session.actor.role, Permission.PERSONAL_DATA_READ):
+        if allowed(self.session.actor.role, Permission.OWN_CREDENTIALS):  # the data key, or the audit seal key alone
             key_access = QAction("&Data key for this workstation…", self)
             key_access.setObjectName("keyAccessAction")
             key_access.triggered.connect(self.show_key_access)
@@ -127,10 +134,31 @@ class MainWindow(QMainWindow):
         )
         help_menu.addActions([about, logs])
 
+    def check_sealing(self) -> None:
+        """Warn (SealBanner) when this workstation would write unsealed audit entries; read in the background."""
+        self.session.runner.submit(self.session.services.keys.status, owner=self, key="sealing",
+                                   on_done=self.seal_banner.show_for,
+                                   on_error=lambda exc: log.warning("Key status not read: %s", exc))
+
+    def fix_sealing(self) -> None:
+        """An administrator enrols with the office passphrase (Admin → Keys); anyone else asks for the key."""
+        if not allowed(self.session.actor.role, Permission.KEYS_MANAGE):
+            self.show_key_access()
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, "Seal this workstation's audit entries",
+                          "Enrol this workstation with the office passphrase: Admin → Keys → Enrol this "
+                          "workstation… (or `fidus key enroll`). Without the passphrase at hand, File → Data key "
+                          "for this workstation… asks another administrator to approve it.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("sealFix")
+        box.open()
+
     def show_key_access(self) -> None:
         from fidus_desktop.ui.key_access_dialog import KeyAccessDialog  # opened rarely: imported when asked for
 
         self.key_access = KeyAccessDialog(self.session, self)
+        if not self.read_only:
+            self.key_access.finished.connect(lambda _: self.check_sealing())  # a key taken: the banner goes
         self.key_access.open()
 
     def show_restore_requests(self) -> None:

@@ -101,3 +101,48 @@ def test_a_sale_leaves_the_cost_per_unit_unchanged(script: list) -> None:
             assert after.average_price is not None
             assert abs(after.average_price - before.average_price) <= D("0.000001")
         before = after
+
+
+def test_a_sale_realises_its_proceeds_less_the_average_cost_it_takes_out_by_hand() -> None:
+    """150 units costing 1,522.00 base; 30 sold @ 20 less 6 fees at 0.99: proceeds 594 × 0.99 = 588.06, cost
+    out 1,522 / 5 = 304.40, realised 283.66. A purchase realises nothing."""
+    bought = cost_basis([Trade(D(100), D(10), D("0.90"), D(5)), Trade(D(50), D(13), D("0.95"))])
+    assert bought.realised_by(Trade(D(-30), D(20), D("0.99"), D(6))) == D("283.66")
+    assert bought.realised_by(Trade(D(10), D(20), D("0.99"))) == 0
+
+
+def _realised_by_lots(trades: list[Trade]) -> Fraction:
+    """Each sale's proceeds less what the lots held just before it cost, times the share it sold."""
+    realised = Fraction(0)
+    for i, trade in enumerate(trades):
+        if trade.quantity < 0:
+            held, _, base = _by_lots(trades[:i])
+            proceeds = (-Fraction(trade.quantity) * Fraction(trade.price) - Fraction(trade.fees)) * Fraction(
+                trade.fx_rate)
+            realised += proceeds - base * (-Fraction(trade.quantity)) / held
+    return realised
+
+
+def _realised(trades: list[Trade]) -> Decimal:
+    basis, realised = CostBasis(), D(0)
+    for trade in trades:
+        realised += basis.realised_by(trade)
+        basis = basis.after(trade)
+    return realised
+
+
+@given(steps)
+def test_realised_pnl_matches_a_lot_by_lot_computation(script: list) -> None:
+    trades = _trades(script)
+    assert abs(Fraction(_realised(trades)) - _realised_by_lots(trades)) <= Fraction(1, 10**6)
+
+
+@given(steps, rates, amounts)
+def test_at_one_rate_realised_plus_unrealised_is_value_less_net_invested(script: list, rate: Decimal,
+                                                                          end_price: Decimal) -> None:
+    """Net invested: purchases paid (with fees) less sale proceeds (less fees), all at the one rate."""
+    trades = [Trade(t.quantity, t.price, rate, t.fees if t.quantity > 0 else t.fees / 2) for t in _trades(script)]
+    basis = cost_basis(trades)
+    value = basis.quantity * end_price * rate
+    net_invested = sum((t.quantity * t.price + t.fees) * rate for t in trades)  # a sale: −(units × price − fees)
+    assert abs(_realised(trades) + (value - basis.base) - (value - net_invested)) <= D("0.000001")

@@ -20,17 +20,21 @@ from tests.support.portfolio_office import PM, Office
 
 NAV_HEADER = "class_code,nav_date,nav_per_unit\n"
 TX_HEADER = "ref,kind,class_code,investor_number,trade_date,dealing_date,settlement_date,amount\n"
+TRADES_HEADER = "reference,fund_code,instrument_code,trade_date,quantity,price,fees,fx_rate\n"
 REFUSED = (ValidationError, FxError, FxRefreshFailed)
 
 
 def importers(office: Office) -> dict[str, object]:
     p = office.p
+    if p.holdings.instruments.find_one({"code": "EQ-REAL"}) is None:  # so trade rows can get past the names
+        p.holdings.add_instrument(PM, "EQ-REAL", "Euro equity", "EUR", "equity")
     return {
         "nav": lambda data: p.imports.import_nav(PM, data.decode("utf-8", "replace")),
         "transactions": lambda data: p.imports.import_transactions(PM, data.decode("utf-8", "replace")),
         "benchmark": lambda data: p.benchmarks.import_levels(PM, data.decode("utf-8", "replace"), "IDX", "Index",
                                                              "EUR"),
         "fx": lambda data: p.fx.import_ecb(PM, data),
+        "trades": lambda data: p.trade_imports.import_trades(PM, data.decode("utf-8", "replace")),
     }
 
 
@@ -65,7 +69,7 @@ def test_a_year_ahead_is_the_limit() -> None:
         parse_date(today + timedelta(days=400), "d", "The date", today=today)
 
 
-@pytest.mark.parametrize("kind", ["nav", "transactions", "benchmark", "fx"])
+@pytest.mark.parametrize("kind", ["nav", "transactions", "benchmark", "fx", "trades"])
 def test_a_cell_over_128_kib_is_refused_cleanly(office: Office, kind: str) -> None:
     huge = "x" * (200 * 1024)
     data = {
@@ -73,6 +77,7 @@ def test_a_cell_over_128_kib_is_refused_cleanly(office: Office, kind: str) -> No
         "transactions": TX_HEADER + f'"{huge}",subscription,GLB-A-EUR,INV-1,2023-01-03,2023-01-03,2023-01-05,1\n',
         "benchmark": f'date,level\n2023-01-06,"{huge}"\n',
         "fx": f'Date,USD\n2023-01-06,"{huge}"\n',
+        "trades": TRADES_HEADER + f'T-1,GLB,EQ-REAL,2023-01-03,"{huge}",1,,\n',
     }[kind].encode()
     with pytest.raises(REFUSED):
         importers(office)[kind](data)
@@ -136,15 +141,17 @@ def test_a_zip_bomb_that_lies_about_its_size_is_capped(office: Office) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(["nav", "transactions", "benchmark", "fx"]),
+@given(kind=st.sampled_from(["nav", "transactions", "benchmark", "fx", "trades"]),
        data=st.one_of(st.binary(max_size=400),
                       st.text(alphabet=st.characters(codec="utf-8"), max_size=300).map(str.encode),
                       st.lists(st.sampled_from(["GLB-A-EUR", "2023-01-03", "1e400", "", '"', ",", "\n", "\x00",
                                                 "NaN", "-0", "INV-1", "subscription", "Date", "USD", "date", "level",
-                                                "9" * 30, "2099-01-01"]), max_size=30)
+                                                "9" * 30, "2099-01-01", "GLB", "EQ-REAL", "T-1", "-5", "1e-400"]),
+                               max_size=30)
                       .map(lambda parts: ",".join(parts).encode())))
 def test_no_importer_input_produces_a_traceback(office: Office, kind: str, data: bytes) -> None:
-    header = {"nav": NAV_HEADER, "transactions": TX_HEADER, "benchmark": "date,level\n", "fx": ""}[kind].encode()
+    header = {"nav": NAV_HEADER, "transactions": TX_HEADER, "benchmark": "date,level\n", "fx": "",
+              "trades": TRADES_HEADER}[kind].encode()
     for candidate in (data, header + data):
         try:
             importers(office)[kind](candidate)

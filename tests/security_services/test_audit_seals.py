@@ -12,7 +12,7 @@ import pytest
 from fidus_desktop.bootstrap import AppContext, Services, open_context
 from fidus_desktop.cli import main
 from fidus_desktop.config.secrets import SERVICE, SecretStore
-from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealCheck
+from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealCheck, derive_seal_key
 from fidus_desktop.security.keyring_memory import InMemoryKeyring
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import ServiceContext
@@ -265,3 +265,41 @@ def test_a_staged_mongodb_restore_over_data_keeps_the_seals_and_seals_its_own_en
     assert {e["seq"]: (e[SEAL_KEY_FIELD], e[SEAL_FIELD]) for e in entries if e["seq"] in before} == before
     assert entries[-1]["action"] == "backup.restore"
     assert (check.missing, check.wrong, check.unchecked) == ([], [], {})
+
+
+def test_a_workstation_sealing_with_a_retired_key_is_warned_about_by_verify_and_doctor(
+    office: tuple[Path, Workstation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A workstation holding only the audit seal key, not enrolled again after a rotation, keeps sealing with the
+    retired key: its entries verify (a warning names them and it), and `fidus doctor` on it says to enrol again."""
+    db, a = office
+    ctx = a.open(db)
+    admin = admin_on(a)
+    [old] = ctx.services.keys.loaded_keys()
+    ctx.services.keys.seal_keys.remember(derive_seal_key(old))  # as a sealing-only enrolment leaves it
+    ctx.services.keys.rotate(admin, OFFICE, REGISTRY.fields)
+    rotated = ctx.services.ctx.audit.last()["seq"]
+    new = ctx.services.keys.status().active_key_id
+    ctx.close()
+    a.secrets.delete(secret_name(new))  # seen from a workstation that holds only the old audit seal key
+    ctx = a.open(db)
+    assert ctx.services.keys.seal_keys.current().key_id == old.key_id
+    ctx.services.users.create_user(admin, "late", ADMIN_PASSWORD, "back_office")
+    ctx.close()
+    b = Workstation(tmp_path, "b", monkeypatch)  # an administrator's, enrolled for the new key
+    ctx = b.open(db)
+    ctx.services.keys.enroll(admin_on(b), OFFICE)
+    found = verdict(ctx)
+    ctx.close()
+    assert found.ok, found.reason
+    [warning] = found.warnings
+    assert warning.startswith(f"⚠ Audit seals: Entry {rotated + 1} has a seal under key {old.key_id} although "
+                                     f"that key was retired at entry {rotated} (keys.rotated). They name "
+                                     f"workstation(s) {a.name}.")
+    monkeypatch.setenv("FIDUS_HOME", str(a.home))
+    main(["--db", f"sqlite:///{db.as_posix()}", "doctor", "--json"])
+    check = {c["name"]: c for c in json.loads(capsys.readouterr().out)}["audit seals"]
+    assert check["status"] == "warn"
+    assert f"with key {old.key_id}, which a rotation retired" in check["detail"]
+    assert "Enrol it again" in check["fix"]

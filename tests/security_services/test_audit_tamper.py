@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from fidus_desktop.bootstrap import AppContext, open_context
 from fidus_desktop.security import passwords
 from fidus_desktop.security.audit_chain import append_entry
-from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealKey
+from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, SealKey, derive_seal_key
 from fidus_desktop.services.audit import AUDIT, chain_fields
 from fidus_desktop.services.audit_anchor import Anchor, anchor_from_backup
 from fidus_desktop.services.backup import BackupService
@@ -81,17 +81,20 @@ def swap(store: Store) -> None:
     audit.update(a["_id"], {"seq": 4}, expected_version=a["version"])
 
 
-def forge_append(copy_seal_from: int | None = None, made_up_key: bool = False) -> Callable[[Store], None]:
+MADE_UP_KEY = SealKey("0123456789abcdef", b"forger's own key".ljust(32, b"."))  # an id the office does not have
+
+
+def forge_append(copy_seal_from: int | None = None, sealed_with: SealKey | None = None) -> Callable[[Store], None]:
     """Append an entry with a correct chain hash after the head; optionally with entry ``copy_seal_from``'s seal,
-    or sealed under a key of the forger's own (a key id the office does not have)."""
+    or sealed under ``sealed_with`` (a key of the forger's own, or a retired key that leaked)."""
 
     def tamper(store: Store) -> None:
         last = chain_fields(entries(store)[-1])
         forged = {**{k: v for k, v in last.items() if k not in ("seq", "prev_hash", "hash", SEAL_FIELD,
                                                                   SEAL_KEY_FIELD)},
                   "action": "user.create", "entity_id": "forged"}
-        if made_up_key:
-            entry = append_entry(last, forged, SealKey("0123456789abcdef", b"forger's own key".ljust(32, b".")))
+        if sealed_with is not None:
+            entry = append_entry(last, forged, sealed_with)
         elif copy_seal_from is not None:
             donor = store.collection(AUDIT).find_one({"seq": copy_seal_from})
             forged[SEAL_KEY_FIELD] = donor[SEAL_KEY_FIELD]
@@ -133,7 +136,7 @@ CASES: dict[str, Callable[[Store], None]] = {
     "swap two entries": swap,
     "append a forged entry after the newest anchor": forge_append(),
     "append a forged entry with a seal copied from another entry": forge_append(copy_seal_from=ENTRIES),
-    "append a forged entry sealed under a made-up key": forge_append(made_up_key=True),
+    "append a forged entry sealed under a made-up key": forge_append(sealed_with=MADE_UP_KEY),
     "remove the seal of the last entry": strip(SEAL_FIELD, ENTRIES),
     "remove the seal key id of an entry": strip(SEAL_KEY_FIELD, 4),
 }
@@ -253,3 +256,26 @@ def test_a_forged_append_is_reported_by_seq_as_not_written_by_the_application(
     kind = "a wrong audit seal" if copied else "no audit seal"
     assert verdict.reason.startswith(f"Entry {ENTRIES + 1} has {kind}: not written by the application (forged or "
                                      "written by a process without the office key).")
+
+
+def test_a_seal_under_a_key_retired_before_the_entry_is_warned_about(office: Path, secrets) -> None:
+    """Someone holding a retired (say, leaked) key appends after the rotation finished: a warning naming the entry,
+    not a break, since a workstation not enrolled again since the rotation seals the same way (docs/SECURITY.md)."""
+    ctx = reopen(office, secrets)
+    admin = ctx.services.users.authenticate("admin", PASSWORD).actor()
+    [old] = ctx.services.keys.loaded_keys()
+    ctx.services.keys.rotate(admin, OFFICE_PASSPHRASE, [])
+    rotated = ctx.services.ctx.audit.last()
+    assert rotated["action"] == "keys.rotated"
+    assert rotated[SEAL_KEY_FIELD] != old.key_id
+    ctx.close()
+    tampered(office, forge_append(sealed_with=derive_seal_key(old)))
+    forged = rotated["seq"] + 1
+    verdict = verdict_after(office, secrets)
+    assert verdict.ok, verdict.reason  # the seal itself matches: the retired key is still the office's
+    [summary] = verdict.notes
+    assert summary.startswith("Audit seals: ")
+    [warning] = verdict.warnings
+    assert warning.startswith(f"⚠ Audit seals: Entry {forged} has a seal under key {old.key_id} although that key "
+                              f"was retired at entry {rotated['seq']} (keys.rotated). They name workstation(s) ")
+    assert "treat these entries as suspect" in warning

@@ -9,6 +9,7 @@ that may create users (``userAdmin`` on the test database or more).
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -158,6 +159,28 @@ def test_reads_verify_reports_and_exports_work_and_writes_are_refused(
     assert "open read-only (the MongoDB user fidus-app@admin (roles: read@office)" in out
     assert "nothing was written" in out
     assert office.save() == before  # not one document or index changed (sign-ins were not recorded either)
+
+
+def doctor_database_check(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    capsys.readouterr()
+    main(["--db", "mongodb://strict-replica/office", "doctor", "--json"])
+    return {c["name"]: c for c in json.loads(capsys.readouterr().out)}["database"]
+
+
+def test_doctor_names_the_read_only_reason_for_a_read_only_user_only(
+    office: StrictClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = office.save()
+    check = doctor_database_check(capsys)
+    assert ("read-only: the MongoDB user fidus-app@admin (roles: read@office) may not insert, remove, update in "
+            "database office") in check["detail"], check
+    assert office.save() == before  # doctor changed nothing either
+    office.roles = READ_WRITE  # the same office opened by the application's read-write user
+    check = doctor_database_check(capsys)
+    assert check["detail"].startswith("MongoDB"), check
+    assert "read-only" not in check["detail"], check
+    assert "may not" not in check["detail"], check
+    assert "privileges could not be checked" not in check["detail"]
 
 
 def test_the_window_says_read_only_and_starts_no_writer(office: StrictClient, qtbot: QtBot) -> None:

@@ -26,6 +26,7 @@ from fidus_desktop.services.portfolio.nav_derivation import NavDerivationService
 from fidus_desktop.services.portfolio.performance import PerformanceService
 from fidus_desktop.services.portfolio.products import CapitalSource, ProductService
 from fidus_desktop.services.portfolio.rebalancing import RebalancingService
+from fidus_desktop.services.portfolio.trade_imports import TradeImportService
 
 
 class PortfolioServices:
@@ -50,7 +51,8 @@ class PortfolioServices:
                                                    self.ledgers)
         self.rebalancing = RebalancingService(ctx, self.holdings)
         self.imports = ImportService(ctx, self.funds, self.investors, self.navs, self.dealing)
-        self.file_imports = FileImportService(ctx, self.imports, self.fx, self.benchmarks)
+        self.trade_imports = TradeImportService(ctx, self.funds, self.holdings)
+        self.file_imports = FileImportService(ctx, self.imports, self.fx, self.benchmarks, self.trade_imports)
 
     def set_capital_source(self, source: CapitalSource) -> None:
         """Plug in the equity feed (MT5) used by fixed-yield coverage."""

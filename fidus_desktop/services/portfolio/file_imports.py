@@ -1,4 +1,4 @@
-"""One entry for every portfolio file import (NAV, transactions, FX, benchmark levels), with a rehearsal.
+"""One entry for every portfolio file import (NAV, transactions, FX, benchmark levels, trades), with a rehearsal.
 
 The import wizard first asks ``preview``: the file is imported exactly as ``run`` would do it (the same service
 calls, every check, a redemption checked against the file's earlier rows) inside a transaction that is then
@@ -18,11 +18,12 @@ from typing import Any, NoReturn
 
 from fidus_desktop.services.actor import Actor
 from fidus_desktop.services.base import Service, ServiceContext, ValidationError
-from fidus_desktop.services.changes import BENCHMARK, FX_RATES, NAV, TRANSACTION
+from fidus_desktop.services.changes import BENCHMARK, FX_RATES, NAV, POSITION, TRANSACTION
 from fidus_desktop.services.permissions import Permission, require
 from fidus_desktop.services.portfolio.benchmarks import BenchmarkImport, BenchmarkService
 from fidus_desktop.services.portfolio.fx import FxImportSummary, FxService
 from fidus_desktop.services.portfolio.imports import ImportProblem, ImportRejected, ImportService, ImportSummary
+from fidus_desktop.services.portfolio.trade_imports import TradeImportService
 
 SAMPLE_ROWS = 200  # rows of the file shown in the preview; the checks cover every row
 NO_REHEARSAL = ("This database server cannot roll a trial import back (a standalone MongoDB server), so the rows "
@@ -34,16 +35,20 @@ class ImportKind(StrEnum):
     TRANSACTIONS = "transactions"
     FX = "fx"
     BENCHMARK = "benchmark"
+    TRADES = "trades"
 
 
 KIND_LABELS = {ImportKind.NAV: "NAVs (class_code, nav_date, nav_per_unit)",
                ImportKind.TRANSACTIONS: "Subscriptions and redemptions (ref, kind, class_code, investor_number, …)",
                ImportKind.FX: "FX rates (an ECB reference-rate file: CSV, XML or zip)",
-               ImportKind.BENCHMARK: "Benchmark levels (date, level)"}
+               ImportKind.BENCHMARK: "Benchmark levels (date, level)",
+               ImportKind.TRADES: "Position trades (reference, fund_code, instrument_code, trade_date, quantity, "
+                                  "price, …)"}
 KIND_PERMISSIONS = {ImportKind.NAV: Permission.NAV_MANAGE, ImportKind.TRANSACTIONS: Permission.DEALING_ENTER,
-                    ImportKind.FX: Permission.FX_MANAGE, ImportKind.BENCHMARK: Permission.FUNDS_MANAGE}
+                    ImportKind.FX: Permission.FX_MANAGE, ImportKind.BENCHMARK: Permission.FUNDS_MANAGE,
+                    ImportKind.TRADES: Permission.FUNDS_MANAGE}
 KIND_CHANGES = {ImportKind.NAV: NAV, ImportKind.TRANSACTIONS: TRANSACTION, ImportKind.FX: FX_RATES,
-                ImportKind.BENCHMARK: BENCHMARK}
+                ImportKind.BENCHMARK: BENCHMARK, ImportKind.TRADES: POSITION}
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,9 @@ class FileImportService(Service):
     """Preview (rehearse) and run a portfolio file import of any kind."""
 
     def __init__(self, ctx: ServiceContext, imports: ImportService, fx: FxService,
-                 benchmarks: BenchmarkService) -> None:
+                 benchmarks: BenchmarkService, trades: TradeImportService) -> None:
         super().__init__(ctx)
-        self.imports, self.fx, self.benchmarks = imports, fx, benchmarks
+        self.imports, self.fx, self.benchmarks, self.trades = imports, fx, benchmarks, trades
 
     def _work(self, actor: Actor, kind: ImportKind, data: bytes, target: BenchmarkTarget | None
               ) -> Callable[[], ImportSummary | FxImportSummary | BenchmarkImport]:
@@ -128,6 +133,8 @@ class FileImportService(Service):
             return lambda: self.imports.import_transactions(actor, _text(data))
         if kind is ImportKind.FX:
             return lambda: self.fx.import_ecb(actor, data)
+        if kind is ImportKind.TRADES:
+            return lambda: self.trades.import_trades(actor, _text(data))
         if target is None:
             raise ValidationError({"code": "Give the benchmark's code, name and currency for a level file."})
         return lambda: self.benchmarks.import_levels(actor, _text(data), target.code, target.name, target.currency)

@@ -12,6 +12,13 @@ with the FX rate of the trade date kept on the trade) and move the position's qu
 the average cost of its trades (``domain.cost_basis``) in the base currency at those historical rates, and
 its unrealised P&L is its base value less that cost. A position whose quantity was set without trades (or
 corrected since) has no known cost: ``book_cost`` is None, never a guess; cash has none.
+
+Realised P&L: each sale's proceeds at its own FX rate less the average cost it took out of the position
+(``CostBasis.realised_by``), per instrument for the sales dated in the period ``since``..``on`` (``since``
+None: from the first trade). A fully sold position keeps its line (quantity 0) and so its realised P&L. Where
+the trades alone sell more than they bought by some date (a sale from a quantity set without trades), neither
+cost nor realised P&L is known: both are None. A new trade that would make a trade-built position's history
+sell more than it held on some date is refused (``apply_trade``).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fidus_desktop.domain.cost_basis import CostBasis, Trade, cost_basis
+from fidus_desktop.domain.cost_basis import CostBasis, OversoldError, Trade
 from fidus_desktop.domain.fx import FxRateMissing
 from fidus_desktop.domain.money import Money, round_money
 from fidus_desktop.errors import UserError
@@ -80,6 +87,7 @@ class ValuationLine:
     lot_size: Decimal
     average_cost: Decimal | None = None  # per unit, instrument currency (None: cost not known)
     book_cost: Decimal | None = None  # of the quantity held, base currency at the trades' FX rates
+    realised: Decimal | None = Decimal(0)  # by the period's sales, base currency (None: the trades do not add up)
 
     @property
     def unrealised(self) -> Decimal | None:
@@ -95,6 +103,7 @@ class Valuation:
     on: date
     currency: str
     lines: tuple[ValuationLine, ...]
+    since: date | None = None  # start of the period whose sales count as realised (None: from the first trade)
 
     @property
     def total(self) -> Money:
@@ -118,6 +127,11 @@ class Valuation:
     def unrealised(self) -> Decimal:
         """Unrealised P&L of the lines whose cost is known."""
         return sum((line.unrealised for line in self.lines if line.unrealised is not None), Decimal(0))
+
+    @property
+    def realised(self) -> Decimal:
+        """Realised P&L of the period's sales, every instrument."""
+        return sum((line.realised for line in self.lines if line.realised is not None), Decimal(0))
 
     @property
     def uncosted(self) -> tuple[ValuationLine, ...]:
@@ -204,15 +218,29 @@ class HoldingsService(Service):
 
         return self.change(actor, Permission.FUNDS_MANAGE, write)
 
-    def valuation(self, actor: Actor, fund_id: str, on: date) -> Valuation:
+    def valuation(self, actor: Actor, fund_id: str, on: date, since: date | None = None) -> Valuation:
+        """The fund's holdings on ``on``, with the P&L realised by sales from ``since`` (None: ever) to ``on``."""
         require(actor, Permission.FUNDS_READ)
-        return self.value_fund(fund_id, on)
+        if since is not None and since > on:
+            raise ValidationError({"since": f"The period starts on {since}, after its end {on}: swap the dates."})
+        return self.value_fund(fund_id, on, since)
 
     def record_trade(self, actor: Actor, fund_id: str, instrument_id: str, reference: Any, trade_date: Any,
                      quantity: Any, price: Any, fees: Any = "0", fx_rate: Any = None) -> Document:
         """A purchase (``quantity`` > 0) or sale (< 0) at ``price`` per unit: stored with its FX rate to the base
         currency (``fx_rate``, default the stored rate of ``trade_date``) and added to the position's quantity,
         in one change. Recording the same ``reference`` again with the same figures changes nothing."""
+        doc = self.trade_doc(fund_id, instrument_id, reference, trade_date, quantity, price, fees, fx_rate)
+
+        def write(rec: ChangeRecorder) -> Document:
+            return self.recorded_trade(doc) or self.apply_trade(rec, actor, doc)
+
+        return self.change(actor, Permission.FUNDS_MANAGE, write)
+
+    def trade_doc(self, fund_id: str, instrument_id: str, reference: Any, trade_date: Any, quantity: Any,
+                  price: Any, fees: Any = "0", fx_rate: Any = None) -> Document:
+        """A trade checked and ready to store (``record_trade``, the trades import): a ``ValidationError`` names
+        what is wrong."""
         fund = self.funds.get_fund(fund_id)
         instrument = self.instruments.require(instrument_id)
         if instrument["asset_class"] == CASH_CLASS:
@@ -229,31 +257,35 @@ class HoldingsService(Service):
         if not qty:
             raise ValidationError({"quantity": "The quantity must not be zero: positive for a purchase, negative "
                                                "for a sale."})
+        return doc
 
-        def write(rec: ChangeRecorder) -> Document:
-            same = self.trades.find_one({"fund_id": fund_id, "reference": doc["reference"]})
-            if same is not None:
-                if any(same[key] != value for key, value in doc.items()):
-                    raise ValidationError({"reference": f"Trade {doc['reference']} is already recorded with other "
-                                                        "figures; use a new reference or correct the quantity."})
-                return same
-            before = self.positions.find_one({"fund_id": fund_id, "instrument_id": instrument_id})
-            held = before["quantity"] if before else Decimal(0)
-            if held + qty < 0:
-                raise ValidationError({"quantity": f"A sale of {-qty} {instrument['code']} is more than the {held} "
-                                                   "held."})
-            stored = self.trades.insert(doc | {"recorded_at": self.now(), "recorded_by": actor.username})
-            if before is None:
-                after = self.positions.insert({"fund_id": fund_id, "instrument_id": instrument_id,
-                                               "quantity": qty, "updated_at": self.now()})
-            else:
-                after = self.positions.update(before["_id"], {"quantity": held + qty,
-                                                              "updated_at": self.now()},
-                                              expected_version=before["version"])
-            rec.record("trade.record", "position", after["_id"], before=before, after=after | {"trade": stored})
-            return stored
+    def recorded_trade(self, doc: Document) -> Document | None:
+        """The stored trade of ``doc``'s reference if its figures are the same (None: not recorded yet); other
+        figures under that reference are a ``ValidationError``."""
+        same = self.trades.find_one({"fund_id": doc["fund_id"], "reference": doc["reference"]})
+        if same is not None and any(same[key] != value for key, value in doc.items()):
+            raise ValidationError({"reference": f"Trade {doc['reference']} is already recorded with other "
+                                                "figures; use a new reference or correct the quantity."})
+        return same
 
-        return self.change(actor, Permission.FUNDS_MANAGE, write)
+    def apply_trade(self, rec: ChangeRecorder, actor: Actor, doc: Document) -> Document:
+        """Store a new trade and move its position (inside a change); a sale of more than is held is refused."""
+        before = self.positions.find_one({"fund_id": doc["fund_id"], "instrument_id": doc["instrument_id"]})
+        held, qty = (before["quantity"] if before else Decimal(0)), doc["quantity"]
+        if held + qty < 0:
+            code = self.instruments.require(doc["instrument_id"])["code"]
+            raise ValidationError({"quantity": f"A sale of {-qty} {code} is more than the {held} held."})
+        if qty < 0:
+            self._check_history(doc, held)
+        stored = self.trades.insert(doc | {"recorded_at": self.now(), "recorded_by": actor.username})
+        if before is None:
+            after = self.positions.insert({"fund_id": doc["fund_id"], "instrument_id": doc["instrument_id"],
+                                           "quantity": qty, "updated_at": self.now()})
+        else:
+            after = self.positions.update(before["_id"], {"quantity": held + qty, "updated_at": self.now()},
+                                          expected_version=before["version"])
+        rec.record("trade.record", "position", after["_id"], before=before, after=after | {"trade": stored})
+        return stored
 
     def _trade_rate(self, currency: str, base: str, day: date, given: Any) -> Decimal:
         if given is not None:
@@ -270,18 +302,47 @@ class HoldingsService(Service):
         query = {"fund_id": fund_id} | ({"instrument_id": instrument_id} if instrument_id else {})
         return list(self.trades.find(query, sort=[("trade_date", 1), ("recorded_at", 1)]))
 
-    def _costs(self, fund_id: str) -> dict[str, CostBasis]:
-        """Each instrument's cost basis from the fund's trades, in trade-date then recording order."""
-        trades: dict[str, list[Trade]] = {}
+    def _costs(self, fund_id: str, on: date, since: date | None
+               ) -> tuple[dict[str, CostBasis | None], dict[str, Decimal | None]]:
+        """Each instrument's cost basis from all the fund's trades, in trade-date then recording order, and the
+        P&L realised by its sales dated ``since``..``on``; None for both where the trades oversell."""
+        costs: dict[str, CostBasis | None] = {}
+        realised: dict[str, Decimal | None] = {}
         for doc in self.trades.find({"fund_id": fund_id}, sort=[("trade_date", 1), ("recorded_at", 1)]):
-            trades.setdefault(doc["instrument_id"], []).append(
-                Trade(doc["quantity"], doc["price"], doc["fx_rate"], doc["fees"]))
-        return {instrument_id: cost_basis(found) for instrument_id, found in trades.items()}
+            key, trade = doc["instrument_id"], Trade(doc["quantity"], doc["price"], doc["fx_rate"], doc["fees"])
+            basis, gained = costs.get(key, CostBasis()), realised.get(key, Decimal(0))
+            if basis is None or gained is None:
+                continue
+            try:
+                if (since is None or doc["trade_date"] >= since) and doc["trade_date"] <= on:
+                    realised[key] = gained + basis.realised_by(trade)
+                costs[key] = basis.after(trade)
+            except OversoldError:  # a sale from a quantity set without trades: its cost is not known
+                costs[key] = realised[key] = None
+        return costs, realised
 
-    def value_fund(self, fund_id: str, on: date) -> Valuation:
+    def _check_history(self, doc: Document, held: Decimal) -> None:
+        """Refuse a trade after which the position's trades, by trade date, sell more than they held on some
+        date (only for a position built by trades alone: a quantity set by hand has no such history)."""
+        history = list(self.trades.find({"fund_id": doc["fund_id"], "instrument_id": doc["instrument_id"]},
+                                        sort=[("trade_date", 1), ("recorded_at", 1)]))
+        if sum((t["quantity"] for t in history), Decimal(0)) != held:
+            return
+        running = Decimal(0)
+        for trade in sorted([*history, doc], key=lambda t: t["trade_date"]):  # stable: the new one last on its day
+            running += trade["quantity"]
+            if running < 0:
+                code = self.instruments.require(doc["instrument_id"])["code"]
+                raise ValidationError({"trade_date": (
+                    f"By trade date, the sale of {-trade['quantity']} {code} on {trade['trade_date']} would be more "
+                    f"than the {running - trade['quantity']} held then; check the dates or record the purchase "
+                    "first.")})
+
+    def value_fund(self, fund_id: str, on: date, since: date | None = None) -> Valuation:
         """Every position priced on or before ``on`` and converted to the base currency."""
         fund = self.funds.get_fund(fund_id)
-        lines, gaps, costs = [], [], self._costs(fund_id)
+        lines, gaps = [], []
+        costs, realised = self._costs(fund_id, on, since)
         for position in self.positions.find({"fund_id": fund_id}):
             instrument = self.instruments.require(position["instrument_id"])
             if instrument["asset_class"] == CASH_CLASS:
@@ -300,6 +361,7 @@ class HoldingsService(Service):
                 gaps.append(str(exc))
                 continue
             cost = costs.get(instrument["_id"])
+            gained = realised.get(instrument["_id"], Decimal(0))
             if cost is not None and (cost.quantity != position["quantity"] or not cost.quantity):
                 cost = None  # the quantity was set or corrected without trades: its cost is not known
             lines.append(ValuationLine(instrument["_id"], instrument["code"], instrument["asset_class"],
@@ -307,7 +369,8 @@ class HoldingsService(Service):
                                        price_date != on, local, quote.rate, quote.stale, base.amount,
                                        instrument["lot_size"],
                                        cost.average_price if cost else None,
-                                       round_money(cost.base, fund.base_currency) if cost else None))
+                                       round_money(cost.base, fund.base_currency) if cost else None,
+                                       None if gained is None else round_money(gained, fund.base_currency)))
         if gaps:
             raise ValuationError(f"{fund.code} cannot be valued on {on}: " + "; ".join(gaps) + ".")
-        return Valuation(fund_id, on, fund.base_currency, tuple(sorted(lines, key=lambda line: line.code)))
+        return Valuation(fund_id, on, fund.base_currency, tuple(sorted(lines, key=lambda line: line.code)), since)

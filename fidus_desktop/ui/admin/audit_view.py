@@ -236,8 +236,9 @@ class AuditView(QWidget):
     def _verdict(self, verdict: ChainVerdict) -> None:
         """The same verdict as ``fidus audit verify``: chain, anchors and seals."""
         if verdict.ok:
-            self.verdict.setText("\n".join((f"✔ Audit chain intact: {verdict.reason}", *verdict.notes)))
-            self.verdict.setStyleSheet("color: #1b5e20;")
+            self.verdict.setText("\n".join((f"✔ Audit chain intact: {verdict.reason}", *verdict.notes,
+                                            *verdict.warnings)))
+            self.verdict.setStyleSheet("color: #8a5a00;" if verdict.warnings else "color: #1b5e20;")
         elif verdict.incomplete:
             self.verdict.setText(f"⚠ Audit chain not fully verified: {verdict.reason}")
             self.verdict.setStyleSheet("color: #8a5a00;")

@@ -67,6 +67,11 @@ class KeysView(QWidget):
         self.setObjectName("keysView")
         self.dialog: PassphraseDialog | None = None
         self.status_label = QLabel("Checking the data key…", objectName="keyStatus", wordWrap=True)
+        self.seal_hint = QLabel(
+            "⚠ This workstation writes unsealed audit entries: `fidus audit verify` reports each one with its name. "
+            "Enrol it (Enrol this workstation…, with the office passphrase, or `fidus key enroll`).",
+            objectName="sealHint", wordWrap=True)
+        self.seal_hint.hide()
         self.progress = QProgressBar(objectName="rotationProgress")
         self.progress.hide()
         self._progress = _Progress(self)
@@ -80,6 +85,7 @@ class KeysView(QWidget):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.seal_hint)
         layout.addLayout(bar)
         layout.addWidget(self.progress)
         self.enrolments = EnrolmentRequestsPanel(session, self)
@@ -92,6 +98,7 @@ class KeysView(QWidget):
 
     def _show(self, status: KeyStatus) -> None:
         self.status_label.setText(status.describe())
+        self.seal_hint.setVisible(status.writes_unsealed)
         missing = "" if status.initialised else "Create the office data key first."
         enable(self.buttons["init"], "The office data key exists already." if status.initialised else "")
         enable(self.buttons["enrol"], missing or ("" if not status.enrolled or status.rotation is not None else

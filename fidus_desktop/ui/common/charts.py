@@ -4,7 +4,9 @@
 crosshair that reads out the date and the values under the mouse, period buttons (MTD, YTD, 1Y, 3Y, Max)
 that zoom to the period ending on the last date shown, and "Custom" for any period: From and To date fields
 (typed or picked from a calendar; they start on what the chart shows) besides pyqtgraph's mouse zoom (wheel
-or right-drag; "Max" fits the data again). A period zooms; it does not rebase a growth line to 100.
+or right-drag; "Max" fits the data again). A chart made with ``rebase=100`` (growth of 100) also rebases its
+lines to 100 at a period's start (the last point on or before it), so the line reads as the growth over that
+period; "Max" shows the lines as given again.
 ``AllocationChart``: horizontal bars of weights with their labels and percentages. Both take plain Python
 data; the tab gets it from the services.
 """
@@ -12,7 +14,7 @@ data; the tab gets it from the services.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import pyqtgraph as pg
@@ -46,6 +48,16 @@ PERIODS = ["MTD", "YTD", "1Y", "3Y", "Max"]
 BAR_WIDTH = 0.8 * 86400  # a bar covers most of its day (the x axis is in seconds)
 
 
+def rebased(series: Series, start: date, base: float) -> Series:
+    """``series`` from its last point on or before ``start`` (or its first point), scaled so that point is
+    ``base``; unchanged where that point is zero (nothing to scale by)."""
+    index = next((i for i in range(len(series.dates) - 1, -1, -1) if series.dates[i] <= start), 0)
+    anchor = series.values[index]
+    if not anchor:
+        return series
+    return replace(series, dates=series.dates[index:], values=[v / anchor * base for v in series.values[index:]])
+
+
 def period_start(period: str, last: date) -> date | None:
     """The first day a period button shows, ending on ``last`` (None: everything)."""
     if period == "MTD":
@@ -64,9 +76,10 @@ def period_start(period: str, last: date) -> date | None:
 class TimeSeriesChart(QWidget):
     """Lines over a date axis with a crosshair read-out; ``value_format`` renders a y value as text."""
 
-    def __init__(self, title: str, value_format: str = "{:.2f}", parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, value_format: str = "{:.2f}", parent: QWidget | None = None, *,
+                 rebase: float | None = None) -> None:
         super().__init__(parent)
-        self.value_format = value_format
+        self.value_format, self.rebase = value_format, rebase
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
@@ -83,7 +96,8 @@ class TimeSeriesChart(QWidget):
         for period in PERIODS:
             button = QToolButton(text=period, objectName=f"period{period}", autoRaise=True)
             button.setToolTip("Zoom to all the data" if period == "Max"
-                              else f"Zoom to {period}, ending on the last date")
+                              else f"Zoom to {period}, ending on the last date"
+                              + (f", lines rebased to {rebase:g} at its start" if rebase is not None else ""))
             button.clicked.connect(lambda _=False, p=period: self.show_period(p))
             footer.addWidget(button)
             self.period_buttons[period] = button
@@ -95,7 +109,8 @@ class TimeSeriesChart(QWidget):
         pen = pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine)
         self._vline = pg.InfiniteLine(angle=90, movable=False, pen=pen)
         self._hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
-        self._series: list[Series] = []
+        self._series: list[Series] = []  # as drawn (rebased to a period's start)
+        self._given: list[Series] = []  # as set
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.set_series([])  # empty until data comes: no made-up scale
 
@@ -105,7 +120,12 @@ class TimeSeriesChart(QWidget):
 
     def set_series(self, series: Sequence[Series]) -> None:
         """Replace what is drawn and fit the view to it."""
-        self._series = [s for s in series if len(s.dates)]
+        self._given = [s for s in series if len(s.dates)]
+        self._draw(self._given)
+        self.reset_zoom()
+
+    def _draw(self, series: list[Series]) -> None:
+        self._series = series
         self.plot.clear()
         for i, item in enumerate(self._series):
             colour = QColor(PALETTE[i % len(PALETTE)])
@@ -131,7 +151,6 @@ class TimeSeriesChart(QWidget):
         for axis in ("left", "bottom"):  # an empty chart shows no made-up scale or grid
             self.plot.getAxis(axis).setStyle(showValues=bool(self._series))
         self.plot.showGrid(x=bool(self._series), y=bool(self._series), alpha=0.2)
-        self.reset_zoom()
         self.readout.setText(" " if self._series else "No data for this selection.")
 
     def reset_zoom(self) -> None:
@@ -139,13 +158,23 @@ class TimeSeriesChart(QWidget):
 
     def show_period(self, period: str) -> None:
         """Zoom the time axis to ``period`` (``PERIODS``) ending on the last date; y follows what is visible."""
-        last = max((item.dates[-1] for item in self._series), default=None)
+        last = max((item.dates[-1] for item in self._given), default=None)
         start = period_start(period, last) if last is not None else None
         if last is None or start is None:
+            if self.rebase is not None and self._series != self._given:
+                self._draw(self._given)
             self.reset_zoom()
             return
-        self.plot.setXRange(_timestamp(start), _timestamp(last), padding=0.01)
+        self.plot.setXRange(_timestamp(self._rebase_at(start)), _timestamp(last), padding=0.01)
         self.plot.enableAutoRange(axis="y")
+
+    def _rebase_at(self, start: date) -> date:
+        """Redraw the lines rebased at ``start`` (a chart with ``rebase``); the first day drawn then."""
+        if self.rebase is None:
+            return start
+        lines = [item if item.bars else rebased(item, start, self.rebase) for item in self._given]
+        self._draw(lines)
+        return min(min(item.dates[0] for item in lines), start)
 
     def _custom_period(self) -> QWidget:
         """"Custom": From and To fields beside the buttons, shown while the button is down."""
@@ -184,7 +213,7 @@ class TimeSeriesChart(QWidget):
 
     def show_range(self, first: date, last: date) -> None:
         """Zoom the time axis to ``first`` … ``last``; y follows what is visible."""
-        self.plot.setXRange(_timestamp(first), _timestamp(last), padding=0)
+        self.plot.setXRange(_timestamp(self._rebase_at(first)), _timestamp(last), padding=0)
         self.plot.enableAutoRange(axis="y")
 
     def x_range(self) -> tuple[date, date]:

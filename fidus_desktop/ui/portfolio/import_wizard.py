@@ -1,4 +1,4 @@
-"""The import wizard: pick a NAV, transaction, FX or benchmark file, see it checked, then import it.
+"""The import wizard: pick a NAV, transaction, FX, benchmark or trades file, see it checked, then import it.
 
 Step 1 chooses what the file holds and the file (and, for benchmark levels, which benchmark). "Check file"
 reads it in the worker and asks ``file_imports.preview``, which rehearses the real import and rolls it back:

@@ -258,7 +258,7 @@ class PortfolioTab(QWidget):
 
     def _charts(self) -> QTabWidget:
         self.chart_tabs = QTabWidget()
-        self.performance_chart = TimeSeriesChart("Growth of 100 (NAV per unit, after fees) vs benchmark")
+        self.performance_chart = TimeSeriesChart("Growth of 100 (NAV per unit, after fees) vs benchmark", rebase=100)
         self.drawdown_chart = TimeSeriesChart("Drawdown from the previous peak (%)", "{:.2f} %")
         allocation = QWidget()
         row = QHBoxLayout(allocation)
@@ -361,7 +361,8 @@ class PortfolioTab(QWidget):
         self.holdings_view.setAlternatingRowColors(True)
         self.holdings_view.verticalHeader().hide()
         self.holdings_view.verticalHeader().setDefaultSectionSize(22)  # as the other tables: the total row in view
-        self.holdings_view.horizontalHeader().setStretchLastSection(True)
+        # columns sized to their figures: a stretched last column (P&L) reads as a gap, not a number
+        self.holdings_view.horizontalHeader().setStretchLastSection(False)
         self.exports["holdings"] = TableExport(self.holdings_view, "Holdings", self.session.runner)
         self.holdings_note = ElidedLabel(objectName="holdingsNote")
         page = QWidget()
@@ -554,7 +555,8 @@ class PortfolioTab(QWidget):
         ccy = valuation.currency
         self.holdings_note.setText(f"{len(valuation.lines)} positions valued on {fmt.day(valuation.on)}: "
                                    f"{fmt.amount(valuation.total.amount, ccy)} {ccy}, unrealised P&L "
-                                   f"{fmt.amount(valuation.unrealised, ccy)} {ccy}." + uncosted + stale)
+                                   f"{fmt.amount(valuation.unrealised, ccy)} {ccy}, realised P&L (all sales to "
+                                   f"that date) {fmt.amount(valuation.realised, ccy)} {ccy}." + uncosted + stale)
 
     # -- what to do next on an empty office ---------------------------------------------------------
     def _investors_counted(self, total: int) -> None:

@@ -156,6 +156,8 @@ class HoldingsTotal:
 
 
 HoldingRow = ValuationLine | HoldingsTotal
+UNREALISABLE = ("The recorded trades sell more than they bought (a quantity set without trades): the realised "
+                "P&L is not known.")
 UNCOSTED = "No purchase is recorded for this quantity (it was set without trades): its cost is not known."
 
 
@@ -192,6 +194,10 @@ def _unrealised(h: HoldingRow) -> Decimal | None:
     return h.valuation.unrealised if isinstance(h, HoldingsTotal) else h.unrealised
 
 
+def _realised(h: HoldingRow) -> Decimal | None:
+    return h.valuation.realised if isinstance(h, HoldingsTotal) else h.realised
+
+
 def _gain(h: HoldingRow) -> float | None:
     cost, gain = _book_cost(h), _unrealised(h)
     return float(gain / cost) if cost and gain is not None else None
@@ -213,7 +219,7 @@ def _cost_text(value: Decimal | None, h: HoldingRow, base: str) -> str:
 
 def holding_columns(valuation: Valuation) -> list[Column[HoldingRow]]:
     """The fund's positions: quantity, average cost and price (local), value local and in base currency, weight,
-    book cost and unrealised P&L (``holdings.value_fund``), and a total row."""
+    book cost, unrealised P&L and the P&L realised by sales (``holdings.value_fund``), and a total row."""
     total, base = valuation.total.amount, valuation.currency
 
     def weight(h: HoldingRow) -> float | None:
@@ -249,4 +255,9 @@ def holding_columns(valuation: Valuation) -> list[Column[HoldingRow]]:
                                                  "their trade dates' FX rates): price and currency move together."),
         Column("P&L %", lambda h: "" if isinstance(h, ValuationLine) and h.asset_class == CASH_CLASS
                else fmt.percent(_gain(h)), align=RIGHT, value=_gain, tooltip=_cost_tip),
+        Column(f"Realised P&L ({base})", lambda h: _cost_text(_realised(h), h, base), align=RIGHT, value=_realised,
+               tooltip=lambda h: UNREALISABLE if isinstance(h, ValuationLine) and h.realised is None
+               else "Sales' proceeds at their trade dates' FX rates less the average cost they took out, "
+                    + (f"from {valuation.since}" if valuation.since else "since the first trade")
+                    + f" to {valuation.on}."),
     ]

@@ -13,11 +13,15 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
+from fidus_desktop.security.audit_chain import append_entry
+from fidus_desktop.security.audit_seal import SEAL_FIELD, SEAL_KEY_FIELD, derive_seal_key
 from fidus_desktop.ui.admin.audit_view import PAGE, AuditModel, AuditView
 from fidus_desktop.ui.admin.tab import AdminTab
 from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.session import UiSession
 from tests.support.audit import tamper
+from tests.support.cost import CHEAP_KDF
+from tests.support.keys_office import PASSPHRASE
 from tests.support.ui_session import admin_session
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -140,3 +144,23 @@ def test_enter_opens_an_entry_with_its_fields_before_and_after(qtbot: QtBot, vie
     assert cells["username"] == ("—", "bob.pm")
     assert not any("$argon2" in after for _, after in cells.values())  # no password hash is shown
     view.dialog.close()
+
+
+def test_a_seal_under_an_already_retired_key_is_shown_as_a_warning(
+    qtbot: QtBot, view: AuditView, session: UiSession
+) -> None:
+    keys = session.services.keys
+    keys.kdf = CHEAP_KDF
+    keys.init(session.actor, PASSPHRASE)
+    [old] = keys.loaded_keys()
+    keys.rotate(session.actor, PASSPHRASE, [])
+    last = session.services.ctx.audit.last()
+    fields = {k: v for k, v in last.items() if k not in ("_id", "version", "seq", "prev_hash", "hash", SEAL_FIELD,
+                                                          SEAL_KEY_FIELD)}
+    # written straight into the database by someone holding the retired key
+    session.context.store.collection("audit").insert(append_entry(last, fields, derive_seal_key(old)))
+    click(qtbot, view.buttons["verify"])
+    assert "✔ Audit chain intact" in view.verdict.text()
+    assert f"Entry {last['seq'] + 1} has a seal under key {old.key_id} although that key was retired" in (
+        view.verdict.text())
+    assert "#8a5a00" in view.verdict.styleSheet()  # amber, not green

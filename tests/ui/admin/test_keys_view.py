@@ -48,12 +48,15 @@ def test_create_the_key_then_a_new_workstation_enrols(
     assert not view.dialog.isVisible()
     assert "this workstation is enrolled" in view.status_label.text()
     assert not view.buttons["init"].isEnabled()
+    assert view.seal_hint.isHidden()
 
     key_id = session.services.keys.status().active_key_id
     session.context.secrets.delete(secret_name(key_id))  # the same database seen from a fresh workstation
     monkeypatch.setattr(session.services, "keys", KeyService(session.services.ctx, session.context.secrets, CHEAP_KDF))
     view.refresh()
     assert "NOT enrolled" in view.status_label.text()
+    assert view.seal_hint.isVisible()
+    assert "writes unsealed audit entries" in view.seal_hint.text()
     click(qtbot, view.buttons["enrol"])
     submit_form(qtbot, view.dialog, passphrase="not the office passphrase")
     assert "does not unlock" in field_error(view.dialog, "passphrase")

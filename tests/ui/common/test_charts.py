@@ -74,3 +74,37 @@ def test_custom_shows_from_and_to_fields_starting_on_the_view_and_zooms_to_what_
     assert widget.x_range() == (date(2024, 7, 1), date(2025, 12, 31))
     qtbot.mouseClick(widget.custom_button, Qt.MouseButton.LeftButton)
     assert not widget.custom_from.isVisible()
+
+
+def visible_first(widget: TimeSeriesChart) -> list[tuple[date, float]]:
+    """Each line's first point inside the time axis shown now."""
+    start, end = widget.x_range()
+    return [next((d, v) for d, v in zip(s.dates, s.values, strict=True) if start <= d <= end) for s in widget.series]
+
+
+def test_a_growth_chart_rebases_its_lines_to_100_at_the_period_start_and_max_restores_them(qtbot: QtBot) -> None:
+    """Fund 110 → 120 (31 Dec) → 126 → 132 and a benchmark 95 → 100 (30 Dec) → 104: YTD reads from the year's
+    last close, 100 for both, then +5 % and +10 % for the fund (126 / 120, 132 / 120), +4 % for the benchmark."""
+    fund_days = [date(2025, 6, 30), date(2025, 12, 31), date(2026, 1, 5), date(2026, 4, 10)]
+    bench_days = [date(2025, 6, 30), date(2025, 12, 30), date(2026, 4, 10)]
+    widget = TimeSeriesChart("Growth of 100", rebase=100)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.set_series([Series("Fund", fund_days, [110.0, 120.0, 126.0, 132.0]),
+                       Series("Bench", bench_days, [95.0, 100.0, 104.0])])
+    qtbot.mouseClick(widget.period_buttons["YTD"], Qt.MouseButton.LeftButton)
+    assert [round(v, 9) for _, v in visible_first(widget)] == [100.0, 100.0]
+    fund, bench = widget.series
+    assert [round(v, 9) for v in fund.values] == [100.0, 105.0, 110.0]
+    assert [round(v, 9) for v in bench.values] == [100.0, 104.0]
+    assert widget.x_range()[0] <= date(2025, 12, 30)  # the base points are in view
+    assert "Fund 110.00" in widget.readout_at(date(2026, 4, 10))
+    qtbot.mouseClick(widget.period_buttons["Max"], Qt.MouseButton.LeftButton)
+    assert [s.values[-1] for s in widget.series] == [132.0, 104.0]  # as given again
+    qtbot.mouseClick(widget.custom_button, Qt.MouseButton.LeftButton)
+    for edit, text in ((widget.custom_from, "2026-01-05"), (widget.custom_to, "2026-04-10")):
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert [round(v, 9) for _, v in visible_first(widget)] == [100.0, 100.0]  # fund 126, benchmark 100 there
+    assert round(widget.series[0].values[-1], 9) == round(132 / 126 * 100, 9)

@@ -195,3 +195,29 @@ def test_a_benchmark_is_linked_and_a_product_defined_and_versioned(qtbot: QtBot,
     [terms] = portfolio.products.list_products(actor)
     assert (terms.version, terms.monthly_rate) == (2, Decimal("0.015"))
     assert "terms version 2 saved" in tab.message.text()
+
+
+def test_the_wizard_imports_position_trades_after_showing_each_bad_row(qtbot: QtBot, tab: PortfolioTab,
+                                                                       session: UiSession, tmp_path: Path) -> None:
+    portfolio, actor = session.services.portfolio, session.actor
+    fund = portfolio.funds.create_fund(actor, "GLB", "Global Fund", "EUR")
+    shares = portfolio.holdings.add_instrument(actor, "EQ-REAL", "Euro equity", "EUR", "equity")
+    tab.open_import()
+    wizard = tab.import_wizard
+    wizard.kind.setCurrentIndex(wizard.kind.findData(ImportKind.TRADES))
+    trades = tmp_path / "trades.csv"
+    trades.write_text("reference,fund_code,instrument_code,trade_date,quantity,price\n"
+                      "B-1,GLB,EQ-REAL,2023-01-02,10,90\nS-1,GLB,EQ-REAL,2023-01-03,-11,91\nB-2,GLB,EQ-X,2023-01-03,1,9\n")
+    fill_form(qtbot, wizard, path=str(trades))
+    click(qtbot, wizard.check_button)
+    assert "2 problem(s)" in wizard.verdict.text()
+    assert [p.line for p in wizard.problems.records] == [3, 4]
+    assert not wizard.import_button.isEnabled()
+    assert portfolio.holdings.trades_of(actor, fund.fund_id) == []  # the check wrote nothing
+    click(qtbot, wizard.back_button)
+    trades.write_text("reference,fund_code,instrument_code,trade_date,quantity,price\n"
+                      "B-1,GLB,EQ-REAL,2023-01-02,10,90\nS-1,GLB,EQ-REAL,2023-01-03,-4,91\n")
+    click(qtbot, wizard.check_button)
+    assert wizard.verdict.text() == "The file is fine. Importing it will write: 2 rows: 2 new."
+    click(qtbot, wizard.import_button)
+    assert portfolio.holdings.positions.find_one({"instrument_id": shares["_id"]})["quantity"] == 6

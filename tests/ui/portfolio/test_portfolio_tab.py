@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -335,13 +335,19 @@ def test_holdings_table_and_aum_flows_chart_show_the_services_figures(qtbot: QtB
         "100,000.00", "100.00 %", "69,127.58", "6,337.00"]
     assert cell(1, "Weight") == "75.46 %"
     assert model.index(2, 0).data(Qt.ItemDataRole.FontRole).bold()
-    assert "unrealised P&L 6,337.00 EUR" in widget.holdings_note.text()
+    assert ("unrealised P&L 6,337.00 EUR, realised P&L (all sales to that date) 1,584.25 EUR"
+            in widget.holdings_note.text())
+    assert [cell(r, "Realised P&L (EUR)") for r in range(3)] == ["", "1,584.25", "1,584.25"]  # by hand there
+    widget.holdings_view.resize(1920, 400)  # a wide screen: the last column keeps its content's width
+    header, last = widget.holdings_view.horizontalHeader(), model.columnCount() - 1
+    assert header.sectionSize(last) <= max(widget.holdings_view.sizeHintForColumn(last), header.sectionSizeHint(last))
     widget.exports["holdings"].export(tmp_path / "holdings.csv")
     with (tmp_path / "holdings.csv").open(encoding="utf-8-sig") as file:
         rows = list(csv.reader(file))
     assert rows[0][titles.index("Unrealised P&L (EUR)")] == "Unrealised P&L (EUR)"
     assert [r[0] for r in rows[1:]] == ["CASH-EUR", "EQ-US", "Total"]
     assert Decimal(rows[3][titles.index("Book cost (EUR)")]) == Decimal("69127.58")
+    assert Decimal(rows[3][titles.index("Realised P&L (EUR)")]) == Decimal("1584.25")
     values, flows = office.p.figures.aum_history(PM, office.fund.fund_id, end=D4)
     [aum] = widget.aum_chart.series
     assert aum.values[-1] == pytest.approx(float(values.iloc[-1]) / 1e6)  # charted in millions
@@ -486,3 +492,23 @@ def test_the_tool_bar_buttons_have_distinct_mnemonics(tab: PortfolioTab) -> None
     page_buttons = [tab.findChild(QAbstractButton, name).text()
                     for name in ("positionsButton", "holdingsTableExportButton", "transactionsTableExportButton")]
     assert all("&" in text for text in page_buttons)
+
+
+def test_ytd_rebases_the_growth_line_to_100_at_the_years_last_nav(qtbot: QtBot, office: Office) -> None:
+    """NAVs 101.5 (D4, January 2023) … 105 (29 Dec 2023), 107.1 and 110.25 in 2024: YTD 2024 starts from the
+    29 December NAV at 100, then 102 (107.1 / 105) and 105 (110.25 / 105)."""
+    for day, nav in ((date(2023, 12, 29), "105"), (date(2024, 1, 3), "107.1"), (date(2024, 2, 1), "110.25")):
+        office.p.navs.set_nav(PM, office.eur.class_id, day, nav)
+        office.p.fx.set_manual_rate(PM, "EUR", "USD", day, "1.08", "the ECB extract ends in January 2023")
+    widget = PortfolioTab(UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner()))
+    qtbot.addWidget(widget)
+    widget.show()
+    chart = widget.performance_chart
+    [given] = chart.series
+    assert given.values[0] == pytest.approx(100)  # growth of 100 from the first NAV
+    qtbot.mouseClick(chart.period_buttons["YTD"], Qt.MouseButton.LeftButton)
+    start, end = chart.x_range()
+    [line] = chart.series
+    visible = [(d, v) for d, v in zip(line.dates, line.values, strict=True) if start <= d <= end]
+    assert visible[0] == (date(2023, 12, 29), pytest.approx(100))
+    assert [v for _, v in visible[1:]] == [pytest.approx(102), pytest.approx(105)]
