@@ -3,8 +3,10 @@ from the card menu, Lost asking for a reason, Convert to investor, drag and drop
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -68,16 +70,19 @@ def test_board_shows_stages_counts_and_totals_per_currency(qtbot: QtBot, session
     assert list(tab.board.columns) == ["Lead", "Negotiation", "Won", "Lost"]
     negotiation = tab.board.columns["Negotiation"]
     assert negotiation.header.text() == "Negotiation  (2)"
-    # Independent figures: 1,000,000 USD and 500,000 EUR at 50 %, never added together.
-    assert negotiation.totals.text() == ("500,000.00 EUR · weighted 250,000.00\n"
-                                         "1,000,000.00 USD · weighted 500,000.00")
-    # No USD rate stored: the USD amount is named as not converted, not counted 1:1.
-    assert negotiation.base_total.text() == ("500,000.00 EUR · weighted 250,000.00\n"
-                                             "not converted (no rate): 1,000,000.00 USD")
+    # One total in the office's currency. No USD rate stored: the USD amount is named as not converted, not
+    # counted 1:1.
+    assert negotiation.base_total.text() == ("500,000 EUR · weighted 250,000\n"
+                                             "+ not converted (no rate): 1,000,000.00 USD")
+    # Independent figures per currency in the tooltip: 1,000,000 USD and 500,000 EUR at 50 %, never added.
+    assert negotiation.base_total.toolTip().endswith("Per currency as entered:\n"
+                                                     "500,000.00 EUR · weighted 250,000.00\n"
+                                                     "1,000,000.00 USD · weighted 500,000.00")
+    assert "50%" in negotiation.base_total.toolTip()
     lead = tab.board.columns["Lead"].cards.item(0)
     assert "overdue" in lead.text()
     assert lead.foreground().color().name() == "#c0392b"
-    assert tab.board.columns["Won"].totals.text() == "no expected amounts"
+    assert tab.board.columns["Won"].base_total.text() == "no expected amounts"
 
 
 def test_new_prospect_shows_duplicates_and_lets_the_user_go_on(qtbot: QtBot, session: UiSession) -> None:
@@ -238,7 +243,7 @@ def test_list_filters_by_owner_country_and_overdue_and_sorts_amounts_by_value(
     assert names() == ["Small Trust", "Ann Smith", "Carl Berg", "Jones Holdings Ltd"]
 
 
-def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession) -> None:
+def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession, tmp_path: Path) -> None:
     tab = open_tab(qtbot, session)
     move_via_menu(tab, "Carl Berg", "Lost")
     tab.lost_dialog.reason.setCurrentText("Fees too high")
@@ -248,6 +253,12 @@ def test_details_show_the_stage_history(qtbot: QtBot, session: UiSession) -> Non
     history = tab.detail_dialog.history
     rows = [[history.item(r, c).text() for c in (1, 2, 5)] for r in range(history.rowCount())]
     assert rows == [["(created)", "Negotiation", ""], ["Negotiation", "Lost", "Fees too high"]]
+    export = tab.detail_dialog.history_export  # kept for a pipeline review: exported as shown
+    export.choose_path = lambda kind: tmp_path / f"history.{kind}"
+    next(a for a in export.button.menu().actions() if "CSV" in a.text()).trigger()
+    with (tmp_path / "history.csv").open(encoding="utf-8-sig", newline="") as handle:
+        exported = list(csv.reader(handle))
+    assert [[row[i] for i in (1, 2, 5)] for row in exported[1:]] == rows
 
 
 
@@ -263,7 +274,8 @@ def test_column_totals_in_the_base_currency_use_the_fx_service(qtbot: QtBot, ses
     session.services.portfolio.fx.set_manual_rate(session.actor, "EUR", "USD", today, "1.25", "test rate")
     tab = open_tab(qtbot, session)
     # Independent: 500,000 EUR + 1,000,000 USD / 1.25 = 1,300,000 EUR; at 50 %: 650,000 EUR.
-    assert tab.board.columns["Negotiation"].base_total.text() == "1,300,000.00 EUR · weighted 650,000.00"
+    assert tab.board.columns["Negotiation"].base_total.text() == "1,300,000 EUR · weighted 650,000"
+    assert "In EUR: 1,300,000.00 EUR · weighted 650,000.00" in tab.board.columns["Negotiation"].base_total.toolTip()
 
 
 def test_a_bad_base_currency_setting_is_explained(session: UiSession) -> None:
@@ -314,3 +326,22 @@ def test_the_list_exports_as_shown(qtbot: QtBot, session: UiSession, tmp_path) -
     lines = (tmp_path / "prospects.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("Name,Organisation,Stage,Expected amount")
     assert len(lines) == 4
+
+
+def test_an_empty_list_says_why_filtered_or_no_prospect_yet(qtbot: QtBot, session: UiSession) -> None:
+    tab = open_tab(qtbot, session)
+    tab.views.setCurrentIndex(1)
+    assert not tab.list_empty.isVisibleTo(tab)
+    tab.overdue_only.setChecked(True)
+    tab.stage_filter.setCurrentText("Won")
+    assert tab.list_empty.isVisibleTo(tab)
+    assert tab.list_empty.text().startswith("No prospect matches these filters")
+
+
+def test_an_office_without_prospects_is_told_what_they_are(qtbot: QtBot, app_context: AppContext, admin: Actor,
+                                                             inline_runner: InlineRunner) -> None:
+    tab = open_tab(qtbot, UiSession(app_context, admin, inline_runner))
+    tab.views.setCurrentIndex(1)
+    assert tab.list_empty.isVisibleTo(tab)
+    assert tab.list_empty.text().startswith("No prospects yet. A prospect is")
+    assert "New prospect…" in tab.list_empty.text()

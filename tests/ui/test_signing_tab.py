@@ -288,3 +288,17 @@ def test_a_role_that_may_not_sign_opens_an_envelope_read_only(qtbot: QtBot, offi
     assert not reader.sign_button.isEnabled()
     assert reader.preview.position.text() == "Page 1 of 1"
     assert [e.action for e in office.envelopes.get(PM, envelope.envelope_id).events][-1] == "signed"  # no "viewed"
+
+
+def test_an_empty_list_says_how_to_start_an_envelope(qtbot: QtBot, office: EnvelopeOffice) -> None:
+    window = tab(qtbot, office, PM)
+    view = window.envelopes
+    assert view is not None
+    assert view.model.rowCount() == 0
+    assert view.detail.toPlainText().startswith("No envelopes yet.")
+    assert "New from template…" in view.detail.toPlainText()
+    subscription(office)
+    view.reload()
+    assert view.detail.toPlainText() == "Select an envelope to see its signers and events."
+    view.search.setText("no such title")
+    assert "No envelope matches the status and search chosen" in view.detail.toPlainText()

@@ -3,7 +3,9 @@
 Subclasses add fields with ``add_field`` and implement ``call(values)``; ``ValidationError.problems`` keyed by
 a field name appear under that field, anything else above the buttons. The dialog closes only on success.
 A field with a ``problem()`` method (the date and number editors of ``ui.common.editors``) is checked before
-the service is asked. The dialog grows with its messages (``fit_to_content``), so every one is read in full.
+the service is asked. The dialog grows with its messages (``fit_to_content``), so every one is read in full; when
+they would make it taller than the screen (every field of a long form refused at once on a 1366×768 laptop) the
+form scrolls inside the dialog, the general message and the buttons staying in view.
 """
 
 from __future__ import annotations
@@ -11,12 +13,23 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QLayout,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fidus_desktop.services.base import ValidationError
+from fidus_desktop.ui.common import screen_fit
 from fidus_desktop.ui.common.editors import DateEdit
-from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error, plain
 from fidus_desktop.ui.session import UiSession
 
@@ -35,6 +48,27 @@ def error_label(name: str) -> QLabel:
     return label
 
 
+class FormScroll(QScrollArea):
+    """The form of a dialog taller than the screen; the form keeps the height its messages need at the width
+    shown (not the form layout's own height-for-width, which leaves gaps around every wrapped message)."""
+
+    def __init__(self, body: QWidget) -> None:
+        super().__init__(frameShape=QFrame.Shape.NoFrame)
+        self.setObjectName("form_scroll")
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # no width lost and regained
+        self.setWidget(body)
+        self.setMinimumWidth(body.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width())
+
+    def refit(self) -> None:
+        width = self.viewport().width()
+        self.widget().resize(width, screen_fit.wrapped_height(self.widget(), width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.refit()
+
+
 class ServiceFormDialog(QDialog):
     changes: frozenset[str] = frozenset()  # what a successful call changed (``services.changes`` names)
     enter_submits = True  # False where Enter ends a cell's edit or adds a typed entry (it must not save)
@@ -45,6 +79,10 @@ class ServiceFormDialog(QDialog):
         self.result_value: Any = None
         self.setWindowTitle(title)
         self.form = QFormLayout()
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.body = QWidget()  # the form's fields, moved into ``scroll`` once they outgrow the screen
+        self.body.setLayout(self.form)
+        self.scroll: FormScroll | None = None
         self.errors: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {}
         self.general_error = error_label("general")
@@ -57,7 +95,7 @@ class ServiceFormDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        layout.addLayout(self.form)
+        layout.addWidget(self.body)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
 
@@ -85,7 +123,7 @@ class ServiceFormDialog(QDialog):
             for button in self.buttons.buttons():
                 button.setAutoDefault(False)
                 button.setDefault(False)
-        fit_to_content(self)
+        self._fit()
 
     def local_problems(self) -> dict[str, str]:
         """Checks that need no service (two password fields agree); empty when fine."""
@@ -114,7 +152,33 @@ class ServiceFormDialog(QDialog):
         if stray:
             self.general_error.setText(" ".join(filter(None, [problems.get("", ""), *stray])))
             self.general_error.show()
-        fit_to_content(self)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.scroll is not None:
+            self.scroll.refit()
+        elif not screen_fit.fit_to_content(self):
+            self._scroll_form()
+
+    def _scroll_form(self) -> None:
+        """Move the form into a scroll area as tall as the screen allows, so each message can be scrolled to."""
+        layout = self.layout()
+        placeholder = QWidget()
+        layout.replaceWidget(self.body, placeholder)
+        self.scroll = FormScroll(self.body)
+        layout.replaceWidget(placeholder, self.scroll)
+        placeholder.deleteLater()
+        self.scroll.show()  # now: a layout shows a widget it is given only later, and lays out no hidden one
+        layout.activate()
+        area = screen_fit.available_geometry(self)
+        border = self.frameGeometry().size() - self.size()
+        self.resize(min(max(self.width(), self.scroll.minimumWidth()), area.width() - border.width()),
+                    area.height() - border.height())
+        layout.setGeometry(self.rect())
+        self.scroll.refit()
+        frame = self.frameGeometry()
+        if frame.bottom() > area.bottom() or frame.top() < area.top():
+            self.move(frame.x(), area.top())
 
     def submit(self) -> None:
         problems = self.field_problems() | self.local_problems()

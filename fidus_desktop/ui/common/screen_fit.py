@@ -56,36 +56,60 @@ def clamp_to_screens(widget: QWidget) -> None:
     widget.move(target.topLeft())
 
 
-def fit_to_content(dialog: QWidget) -> None:
+def wrapped_height(widget: QWidget, width: int) -> int:
+    """The height ``widget``'s layout needs at ``width`` for each word-wrapped label to show its whole text,
+    measured label by label as ``fit_to_content`` does (the layout's own height-for-width over-estimates)."""
+    layout = widget.layout()
+    layout.activate()
+    labels = [label for label in widget.findChildren(QLabel) if label.wordWrap() and label.isVisibleTo(widget)]
+    height = layout.totalMinimumSize().height()
+    for _ in range(FIT_ROUNDS * 4):
+        layout.setGeometry(QRect(0, 0, width, height))
+        lacking = sum(max(0, label.heightForWidth(label.width()) - label.height()) for label in labels)
+        if not lacking:
+            break
+        height += lacking
+    below = [child.geometry().bottom() + 1 for child in widget.findChildren(QWidget)
+             if child.parentWidget() is widget and child.isVisibleTo(widget)]
+    return max([height, *below])  # rows a minimum height pushed past the last measure
+
+
+def fit_to_content(dialog: QWidget) -> bool:
     """Grow the dialog until its word-wrapped labels have the height their text needs, within the screen: taller
-    first, wider once the screen's height would not do (many refused fields on a 1366×768 laptop).
+    first, wider once the screen's height would not do (many refused fields on a 1366×768 laptop). False when
+    even the whole screen is not enough (the caller may then scroll the content).
 
     Measured label by label, with the layout tried at each candidate height: ``QFormLayout``'s own
     height-for-width over-estimates wrapped labels (it measures them narrower than they are laid out), which
     left gaps around every message, and a resize alone is applied later by some window systems."""
     layout = dialog.layout()
     if layout is None:
-        return
+        return True
     layout.activate()
     area = available_geometry(dialog)
+    frame_size = dialog.frameGeometry().size() - dialog.size()  # the title bar and borders, where reported
+    room = QSize(area.width() - frame_size.width(), area.height() - frame_size.height())
     labels = [label for label in dialog.findChildren(QLabel) if label.wordWrap() and label.isVisibleTo(dialog)]
-    width = min(max(dialog.width(), layout.totalMinimumSize().width()), area.width())
+    width = min(max(dialog.width(), layout.totalMinimumSize().width()), room.width())
     height = max(dialog.height(), layout.totalMinimumSize().height())
+    lacking = 0
     for _ in range(FIT_ROUNDS):
         layout.setGeometry(QRect(0, 0, width, height))
         lacking = sum(max(0, label.heightForWidth(label.width()) - label.height()) for label in labels)
         if not lacking:
             break
-        if height + lacking > area.height() and width < area.width():
-            width = min(area.width(), width * 3 // 2)  # longer lines rather than a dialog taller than the screen
+        if height + lacking > room.height() and width < room.width():
+            width = min(room.width(), width * 3 // 2)  # longer lines rather than a dialog taller than the screen
             continue
-        if height >= area.height():
+        if height >= room.height():
             break
         height += lacking
-    height = min(height, area.height())
+    height = min(height, room.height())
     if (width, height) != (dialog.width(), dialog.height()):
         dialog.resize(width, height)
     layout.setGeometry(dialog.rect())
     frame = dialog.frameGeometry()
     if frame.bottom() > area.bottom():
         dialog.move(frame.x(), max(area.top(), area.bottom() + 1 - frame.height()))
+    lacking = sum(max(0, label.heightForWidth(label.width()) - label.height()) for label in labels)
+    return not lacking and layout.totalMinimumSize().height() <= room.height()

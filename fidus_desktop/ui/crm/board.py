@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fidus_desktop.services.crm.prospects import BoardColumn, Prospect
-from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR, base_text, card_text, totals_text
+from fidus_desktop.ui.crm.cards import OVERDUE_COLOUR, card_text, column_total_text, column_total_tip
 
 MIME = "application/x-fidus-prospect"
 ROLE = Qt.ItemDataRole.UserRole
@@ -75,7 +75,8 @@ class StageList(QListWidget):
 
 
 class StageColumn(QFrame):
-    """A stage's header (colour, name, count, totals per currency) above its cards."""
+    """A stage's header (colour, name, count, and one total in the office's currency; the amounts per currency
+    in its tooltip) above its cards."""
 
     def __init__(self, column: BoardColumn, today: date, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,18 +88,12 @@ class StageColumn(QFrame):
         self.header.setObjectName("header")
         self.header.setStyleSheet(f"background: {stage.colour}; color: white; font-weight: bold; padding: 4px;")
         self.header.setToolTip(f"{stage.kind.value} stage, probability {stage.probability:.0%}")
-        self.base_total = QLabel(base_text(column.in_base) if column.totals else "")
+        self.base_total = QLabel(column_total_text(column.in_base, column.totals))
         self.base_total.setObjectName("baseTotal")
         self.base_total.setStyleSheet("font-weight: bold;")
-        self.base_total.setToolTip("Expected amounts converted into the office's base currency at today's rate "
-                                   "(setting crm.base_currency), and their part weighted by the stage's probability")
         self.base_total.setWordWrap(True)
-        only_base = [t.total.currency for t in column.totals] == [column.in_base.total.currency]
-        self.totals = QLabel(totals_text(column.totals))
-        self.totals.setObjectName("totals")
-        self.totals.setWordWrap(True)
-        self.totals.setVisible(not only_base)  # one line in the base currency says it all
-        self.totals.setToolTip("Expected amounts per currency as entered, and their probability-weighted part")
+        if column.totals:
+            self.base_total.setToolTip(column_total_tip(column.in_base, column.totals, stage.probability))
         self.cards = StageList(stage.name)
         self.cards.setDragEnabled(editable)
         self.cards.setAcceptDrops(editable)
@@ -116,7 +111,6 @@ class StageColumn(QFrame):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
         layout.addWidget(self.base_total)
-        layout.addWidget(self.totals)
         layout.addWidget(self.cards, 1)
         layout.addWidget(self.more)
 

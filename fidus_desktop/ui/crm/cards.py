@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from fidus_desktop.domain.crm.funnel import ColumnTotal, CurrencyTotal
 from fidus_desktop.reports import formatting as fmt
@@ -26,14 +27,31 @@ def card_text(prospect: Prospect, today: date) -> str:
     return "\n".join(lines)
 
 
-def base_text(in_base: ColumnTotal) -> str:
-    """The column in the base currency; amounts without a rate are named, never added 1:1."""
-    line = (f"{fmt.amount(in_base.total.amount, in_base.total.currency, with_code=True)} · weighted "
-            f"{fmt.amount(in_base.weighted.amount, in_base.weighted.currency)}")
+def whole(value: Decimal, currency: str | None = None) -> str:
+    """A board header's amount in whole units (``38,159,688 EUR``): the cents are in its tooltip."""
+    text = f"{value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN):,}"
+    return f"{text} {currency}" if currency else text
+
+
+def column_total_text(in_base: ColumnTotal, totals: tuple[CurrencyTotal, ...]) -> str:
+    """The column's one total, in the office's currency: expected and probability-weighted. Amounts with no
+    rate are named after it (never added 1:1)."""
+    if not totals:
+        return "no expected amounts"
+    line = f"{whole(in_base.total.amount, in_base.total.currency)} · weighted {whole(in_base.weighted.amount)}"
     if in_base.unconverted:
-        line += "\nnot converted (no rate): " + ", ".join(
+        line += "\n+ not converted (no rate): " + ", ".join(
             fmt.amount(m.amount, m.currency, with_code=True) for m in in_base.unconverted)
     return line
+
+
+def column_total_tip(in_base: ColumnTotal, totals: tuple[CurrencyTotal, ...], probability: float) -> str:
+    """What the header's total is, and the amounts per currency as entered."""
+    return (f"Expected amounts converted into {in_base.total.currency} (the office's currency, setting "
+            f"crm.base_currency) at today's rate; weighted by the stage's probability, {probability:.0%}.\n"
+            f"In {in_base.total.currency}: {fmt.amount(in_base.total.amount, in_base.total.currency, with_code=True)}"
+            f" · weighted {fmt.amount(in_base.weighted.amount, in_base.weighted.currency)}\n"
+            f"Per currency as entered:\n{totals_text(totals)}")
 
 
 def totals_text(totals: tuple[CurrencyTotal, ...]) -> str:

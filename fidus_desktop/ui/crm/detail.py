@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from fidus_desktop.reports import formatting as fmt
 from fidus_desktop.services.crm.prospects import Prospect, StageMove
+from fidus_desktop.ui.background import Runner
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.cards import expected
 
 HISTORY_COLUMNS = ["When (UTC)", "From", "To", "By", "Time in previous stage", "Reason", "Note"]
@@ -32,7 +34,7 @@ def stay(seconds: int | None) -> str:
 
 
 class ProspectDetailDialog(QDialog):
-    def __init__(self, prospect: Prospect, history: list[StageMove], parent: QWidget | None = None,
+    def __init__(self, prospect: Prospect, history: list[StageMove], runner: Runner, parent: QWidget | None = None,
                  sections: Sequence[tuple[str, QWidget]] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("prospectDetail")
@@ -55,8 +57,11 @@ class ProspectDetailDialog(QDialog):
             for column, text in enumerate(cells):
                 self.history.setItem(row, column, QTableWidgetItem(text))
         self.history.resizeColumnsToContents()
+        # How long the prospect stayed in each stage, for a pipeline review kept outside the application.
+        self.history_export = TableExport(self.history, f"Stage changes of {prospect.display_name}", runner)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        buttons.addButton(self.history_export.button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         self.pages = QTabWidget()  # the timeline's parts side by side, so a small screen still shows each

@@ -31,6 +31,7 @@ from fidus_desktop.services.crm.prospects import BoardColumn, Funnel, Prospect
 from fidus_desktop.services.permissions import allowed
 from fidus_desktop.ui.background import show_error
 from fidus_desktop.ui.common.keys import enter_opens, find_goes_to, refresh_on_f5
+from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.crm.activities import ActivitiesPanel
 from fidus_desktop.ui.crm.board import Board
@@ -121,7 +122,11 @@ class CrmTab(QWidget):
         self.export = TableExport(self.table, "Prospects", session.runner)
         filter_row.addWidget(self.export.button)
         list_layout.addLayout(filter_row)
+        self.list_empty = WrappingLabel(objectName="listEmpty")
+        self.list_empty.hide()
+        list_layout.addWidget(self.list_empty)
         list_layout.addWidget(self.table)
+        self.model.loaded.connect(self._list_loaded)
 
         self.views = QTabWidget()
         self.views.setObjectName("crmViews")
@@ -198,6 +203,16 @@ class CrmTab(QWidget):
         """The list's first page for the filters chosen (the model asks the service in the worker)."""
         self.model.set_filter(self.list_filters())
 
+    def _list_loaded(self, total: int) -> None:
+        """An empty list says why: the filters, or no prospect at all yet (and who may add one)."""
+        who = ("add one with New prospect…" if self.editable
+               else "a user with the crm.manage permission adds them")
+        self.list_empty.setText(
+            "" if total else "No prospect matches these filters: set a filter back to its first choice, or clear "
+            "Overdue follow-ups only." if self.list_filters() else "No prospects yet. A prospect is a person or an "
+            f"organisation the office hopes will invest, followed from Lead to Won or Lost; {who}.")
+        self.list_empty.setVisible(not total)
+
     # -- the selected prospect -----------------------------------------------------------------------------
     def selected(self) -> Prospect | None:
         if self.views.currentIndex() == 1:
@@ -257,7 +272,8 @@ class CrmTab(QWidget):
     def _show_detail(self, loaded: tuple[Prospect, list[Any]]) -> None:
         activities = ActivitiesPanel(self.session, loaded[0].prospect_id)
         activities.message.connect(self.message.setText)
-        self.detail_dialog = ProspectDetailDialog(*loaded, parent=self, sections=[("Activities", activities)])
+        self.detail_dialog = ProspectDetailDialog(*loaded, self.session.runner, parent=self,
+                                                  sections=[("Activities", activities)])
         attach_to_detail(self.detail_dialog, self.session, loaded[0])
         self.detail_dialog.open()
 

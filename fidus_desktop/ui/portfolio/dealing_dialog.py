@@ -25,7 +25,6 @@ from fidus_desktop.services.portfolio.investors import Investor, investor_filter
 from fidus_desktop.ui.admin.form_dialog import ServiceFormDialog
 from fidus_desktop.ui.common.editors import DateEdit, DecimalEdit
 from fidus_desktop.ui.common.locale_text import format_number
-from fidus_desktop.ui.common.screen_fit import fit_to_content
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.portfolio.dialogs import class_combo
 from fidus_desktop.ui.session import UiSession
@@ -123,7 +122,7 @@ class DealingDialog(ServiceFormDialog):
         fees = [f"the class's {e.kind} fee of {format_number(e.amount.amount, places=2)} {e.currency} is settled first"
                 for e in preview.fees]
         self.preview.setText("; ".join([text, *fees]) + ". Booked when it settles, after a colleague approves it.")
-        fit_to_content(self)
+        self._fit()
 
     def typed(self) -> dict[str, str | None]:
         """What the fields hold, read on the GUI thread for a job."""

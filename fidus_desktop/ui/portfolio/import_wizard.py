@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -40,6 +41,7 @@ from fidus_desktop.ui.common.labels import WrappingLabel
 from fidus_desktop.ui.common.lazy_table import Column
 from fidus_desktop.ui.common.record_table import RecordTableModel
 from fidus_desktop.ui.common.screen_fit import fit_to_content
+from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.errors import describe_error
 from fidus_desktop.ui.session import UiSession
 
@@ -132,12 +134,31 @@ class ImportWizard(QDialog):
         self.problems = RecordTableModel[ImportProblem](PROBLEM_COLUMNS, self)
         self.problems_view = _table("problems")
         self.problems_view.setModel(self.problems)
-        column.addWidget(self.problems_view, 1)
+        # The bad rows are the work list for whoever corrects the file: copied or exported with their lines.
+        self.problems_export = TableExport(self.problems_view, "Rows the import refuses", self.session.runner)
+        self.problems_box = self._captioned("The rows refused, by line", self.problems_view, self.problems_export)
+        column.addWidget(self.problems_box, 1)
         self.sample = RecordTableModel[list[str]]([], self)
         self.sample_view = _table("sample")
         self.sample_view.setModel(self.sample)
-        column.addWidget(self.sample_view, 2)
+        self.sample_export = TableExport(self.sample_view, "The file's first rows as read", self.session.runner)
+        self.sample_box = self._captioned("The first rows as read", self.sample_view, self.sample_export)
+        column.addWidget(self.sample_box, 2)
         return page
+
+    @staticmethod
+    def _captioned(caption: str, view: QTableView, export: TableExport) -> QWidget:
+        """A table under its caption and Export button, shown or hidden together."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(caption))
+        bar.addStretch(1)
+        bar.addWidget(export.button)
+        layout.addLayout(bar)
+        layout.addWidget(view, 1)
+        return box
 
     def _kind_changed(self) -> None:
         benchmark = self.kind.currentData() == ImportKind.BENCHMARK
@@ -196,13 +217,13 @@ class ImportWizard(QDialog):
         self.data, self.preview = result
         preview = self.preview
         self.problems.set_records(preview.problems)
-        self.problems_view.setVisible(bool(preview.problems))
+        self.problems_box.setVisible(bool(preview.problems))
         width = max([len(preview.header), *(len(r) for r in preview.sample)], default=0)
         titles = preview.header + [""] * (width - len(preview.header))
         self.sample.columns = [Column(title, lambda r, i=i: r[i] if i < len(r) else "") for i, title in
                                enumerate(titles)]
         self.sample.set_records(preview.sample)
-        self.sample_view.setVisible(bool(titles))
+        self.sample_box.setVisible(bool(titles))
         self.sample_view.resizeColumnsToContents()
         self.problems_view.resizeColumnToContents(0)
         if preview.ready:

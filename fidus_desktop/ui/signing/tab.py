@@ -187,8 +187,18 @@ class EnvelopesPanel(QWidget):
         for name, button in self.buttons.items():
             enable(button, "Your role may not do this." if not self.permitted[name] else
                    "" if enabled[name] else state)
-        self.detail.setPlainText(describe(envelope) if envelope else "Select an envelope to see its signers and "
-                                                                     "events.")
+        self.detail.setPlainText(describe(envelope) if envelope else self._nothing_selected())
+
+    def _nothing_selected(self) -> str:
+        """What the detail pane says with no envelope selected: how to start one when the list is empty."""
+        if self.model.rowCount():
+            return "Select an envelope to see its signers and events."
+        if self.status.currentData() is not None or self.search.text().strip():
+            return "No envelope matches the status and search chosen: choose All statuses or clear the search."
+        who = ("Start one with New from template… or New from PDF…" if self.permitted["template"]
+               else "A user who may prepare envelopes starts them")
+        return ("No envelopes yet. An envelope sends documents to be signed to its signers, in order, and keeps "
+                f"each signature, reminder and event; {who}.")
 
     # -- actions ---------------------------------------------------------------------------------------
     def template(self) -> None:

@@ -3,9 +3,10 @@
 An account maps to a fund or to one managed investor account (an investor's holding in a share class),
 never both; the capital source and initial allocation decide how its results are reported. Validation and
 the audit entry are the accounts service's (``Mt5AccountService``); its field messages appear next to the
-fields. The trading password goes to the OS keyring through the same service, never into the database. An
-account may have its own MT5 installation (``terminal_path``): the poller then reads it through that terminal
-instead of switching logins on the shared one (docs/MT5.md, "Several accounts").
+fields. The alert limits (margin level, drawdown, gross and one symbol's exposure) are typed here too; an
+empty one turns that check off. The trading password goes to the OS keyring through the same service, never
+into the database. An account may have its own MT5 installation (``terminal_path``): the poller then reads it
+through that terminal instead of switching logins on the shared one (docs/MT5.md, "Several accounts").
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from fidus_desktop.services.changes import MT5_ACCOUNTS
 from fidus_desktop.services.portfolio.funds import Fund, ShareClass
 from fidus_desktop.services.trading.accounts import (
     TERMINAL_EXE,
-    THRESHOLD_FIELDS,
     CapitalSource,
     Mt5Account,
     Mt5AccountInput,
@@ -37,6 +37,12 @@ SOURCE_LABELS = {
     CapitalSource.REINVESTED_PROFIT: "Reinvested profit",
 }
 NOT_MAPPED, TO_FUND, TO_INVESTOR = "not mapped", "a fund", "a managed investor account"
+LIMIT_LABELS = {  # the alert limits (``AlertThresholds``); an empty field turns that check off
+    "margin_level_below": ("Alert: margin level below (%)", "e.g. 200; empty: no margin alert"),
+    "drawdown_above": ("Alert: drawdown above (%)", "from the equity peak, e.g. 15; empty: none"),
+    "gross_exposure_above": ("Alert: gross exposure above", "in the account currency; empty: none"),
+    "symbol_exposure_above": ("Alert: one symbol's exposure above", "in the account currency; empty: none"),
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,10 @@ class AccountMappingDialog(ServiceFormDialog):
             self.share_class.addItem(f"{share_class.code} – {share_class.name}", share_class.code)
         self.password = self.add_field("password", "Trading password", QLineEdit(echoMode=QLineEdit.EchoMode.Password))
         self.password.setPlaceholderText("kept in the OS keyring" if not account else "leave empty to keep")
+        self.limits = {name: self.add_field(f"alert_thresholds.{name}", label, DecimalEdit(optional=True))
+                       for name, (label, _) in LIMIT_LABELS.items()}
+        for name, edit in self.limits.items():
+            edit.setPlaceholderText(LIMIT_LABELS[name][1])
         self.maps_to.currentTextChanged.connect(self._show_target)
         if account is not None:
             self._fill(account)
@@ -105,6 +115,8 @@ class AccountMappingDialog(ServiceFormDialog):
         self.terminal_path.setText(account.terminal_path)
         self.capital_source.setCurrentIndex(self.capital_source.findData(account.capital_source.value))
         self.initial_allocation.set_value(account.initial_allocation.amount)
+        for name, edit in self.limits.items():
+            edit.set_value(getattr(account.thresholds, name))
         if account.fund_id:
             self.fund.setCurrentIndex(self.fund.findData(account.fund_id))
         elif account.investor_account_id:
@@ -148,7 +160,7 @@ class AccountMappingDialog(ServiceFormDialog):
             capital_source=self.capital_source.currentData(), initial_allocation=self.initial_allocation.plain(),
             fund_id=self.fund.currentData() if self.maps_to.currentText() == TO_FUND else None,
             investor_account_id=self._investor_account() if self.maps_to.currentText() == TO_INVESTOR else None,
-            alert_thresholds=self._kept_thresholds(),
+            alert_thresholds={name: edit.plain() for name, edit in self.limits.items()},
             terminal_path=self.terminal_path.text(),
             manager_user_id=self.account.manager_user_id if self.account else None,
             active=self.account.active if self.account else True,
@@ -175,8 +187,3 @@ class AccountMappingDialog(ServiceFormDialog):
                                                   f"{class_code or '(none chosen)'}; choose the class they hold."})
         return account.account_id
 
-    def _kept_thresholds(self) -> dict[str, object]:
-        """Alert limits are not edited here; a change of mapping keeps the account's current ones."""
-        if self.account is None:
-            return {}
-        return {name: getattr(self.account.thresholds, name) for name in THRESHOLD_FIELDS}

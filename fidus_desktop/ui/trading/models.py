@@ -33,6 +33,12 @@ def when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
+def short_when(value: datetime | None) -> str:
+    """The same instant to the minute without the year (``13 Apr 08:00``), for a narrow column; ``when`` in its
+    tooltip."""
+    return value.astimezone().strftime("%d %b %H:%M") if value else ""
+
+
 def amount(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
@@ -68,8 +74,12 @@ ACCOUNT_COLUMNS: list[Column[AccountRow]] = [
     Column("Name", lambda r: r.account.name),
     Column("Mapped to", lambda r: r.mapped_to or "not mapped"),
     Column("State", lambda r: r.state),
-    Column("Last sync", lambda r: when(r.last_sync) or "never"),
+    Column("Last sync", lambda r: short_when(r.last_sync) or "never", tooltip=lambda r: when(r.last_sync) or None,
+           value=lambda r: r.last_sync),
 ]
+
+
+LAST_SYNC = 4  # its tooltip is the full time, the others' the connection's detail
 
 
 class AccountsModel(RecordTableModel[AccountRow]):
@@ -91,8 +101,8 @@ class AccountsModel(RecordTableModel[AccountRow]):
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
-            return self._records[index.row()].detail or None
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid() and index.column() != LAST_SYNC:
+            return self._records[index.row()].detail or None  # why the connection is in its state
         return super().data(index, role)
 
 
@@ -135,8 +145,8 @@ def _open(text: Any, total: Any = "") -> Any:
 
 POSITION_COLUMNS: list[Column[PositionRow]] = [
     Column("Ticket", _open(lambda p: str(p.ticket), "Total"), align=RIGHT),
-    Column("Opened", _open(lambda p: when(p.opened), lambda t: f"{t.count} open"),
-           value=_open(lambda p: p.opened, lambda t: f"{t.count} open")),
+    Column("Opened", _open(lambda p: short_when(p.opened), lambda t: f"{t.count} open"),
+           tooltip=_open(lambda p: when(p.opened), None), value=_open(lambda p: p.opened, lambda t: f"{t.count} open")),
     Column("Symbol", _open(lambda p: p.symbol)),
     Column("Side", _open(lambda p: p.side.value)),
     Column("Volume", _open(lambda p: f"{p.volume}"), align=RIGHT, value=_open(lambda p: p.volume, None)),

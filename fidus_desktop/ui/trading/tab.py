@@ -56,7 +56,7 @@ from fidus_desktop.ui.trading.alert_notifier import AlertNotifier
 from fidus_desktop.ui.trading.deals_panel import DealsPanel
 from fidus_desktop.ui.trading.equity_chart import EquityChart
 from fidus_desktop.ui.trading.exposure_panel import ExposurePanel
-from fidus_desktop.ui.trading.mapping_dialog import AccountMappingDialog, MappingChoices
+from fidus_desktop.ui.trading.mapping_dialog import LIMIT_LABELS, AccountMappingDialog, MappingChoices
 from fidus_desktop.ui.trading.models import (
     AccountRow,
     AccountsModel,
@@ -88,6 +88,14 @@ def table(name: str, model: RecordTableModel[Any]) -> QTableView:
     return view
 
 
+def columns_to_contents(view: QTableView) -> None:
+    """Every column as wide as its text; the last takes what is left (its short values still show when its
+    header is squeezed), so a few pixels short do not put a scroll bar under the table."""
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(view.model().columnCount() - 1, QHeaderView.ResizeMode.Stretch)
+
+
 def button(name: str, text: str, handler: Callable[[], None]) -> QPushButton:
     widget = QPushButton(text, objectName=name)
     widget.clicked.connect(handler)
@@ -102,6 +110,22 @@ def captioned_bar(caption: str, *controls: QWidget) -> QHBoxLayout:
     for control in controls:
         bar.addWidget(control)
     return bar
+
+
+def alerts_empty_text(account: Mt5Account | None, may_manage: bool) -> str:
+    """What an empty Alerts page means for ``account``: what raises an alert, and where its limits are set."""
+    if account is None:
+        return "Select an account to see its risk alerts."
+    limits = {name: getattr(account.thresholds, name) for name in LIMIT_LABELS}
+    where = ("set them with Edit account… (the alert limits at the end of the form)" if may_manage
+             else "a user who may change MT5 accounts sets them with Edit account…")
+    if not any(value is not None for value in limits.values()):
+        return (f"No alert limits are set for {account.login}, so no alert can be raised. An alert is raised when "
+                f"the margin level falls below a limit, or the drawdown or an exposure rises above one; {where}.")
+    set_now = "; ".join(f"{LIMIT_LABELS[name][0].removeprefix('Alert: ')} {amount(value)}"
+                        for name, value in limits.items() if value is not None)
+    return (f"No alert for {account.login}: none of its limits has been crossed ({set_now}). An alert is raised "
+            f"when one is, shown here and as a desktop notification; to change the limits, {where}.")
 
 
 def trading_tab(session: UiSession, link: TerminalLink | None = None,
@@ -152,7 +176,7 @@ class TradingView(QWidget):
         may_manage = allowed(self.session.actor.role, Permission.MT5_MANAGE)
         self.accounts_view = table("accountsTable", self.accounts)
         self.accounts_view.selectionModel().selectionChanged.connect(self._account_selected)
-        self.accounts_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns_to_contents(self.accounts_view)
         self.add_button = button("addAccountButton", "&Add account…", self.add_account)
         self.edit_button = button("editAccountButton", "Change &mapping…", self.edit_account)
         self.add_button.setEnabled(may_manage)
@@ -164,7 +188,7 @@ class TradingView(QWidget):
         left_layout.addWidget(self.accounts_view)
         # Positions are the first detail page: the full width shows every column (SL, TP, swap, profit) at 1366 px.
         self.positions_view = table("positionsTable", self.positions)
-        self.positions_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns_to_contents(self.positions_view)
         self.positions_label = QLabel("<b>Open positions</b>", objectName="positionsLabel")
         positions = QWidget()
         positions_layout = QVBoxLayout(positions)
@@ -213,7 +237,9 @@ class TradingView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setSizes([480, 920])
+        splitter.setSizes([445, 835])  # at 1280 px the accounts list's columns and every position column fit
+        splitter.setStretchFactor(0, 0)  # a wider window widens the detail, where the columns are
+        splitter.setStretchFactor(1, 1)
         self.message = QLabel(objectName="tradingMessage", wordWrap=True)
         self.message.hide()
         self.summary = WrappingLabel(objectName="accountSummary")  # wraps in a narrow window
@@ -257,6 +283,8 @@ class TradingView(QWidget):
         layout = QVBoxLayout(page)
         layout.addLayout(captioned_bar("Active and recent risk alerts of the selected account.", self.ack_button,
                                        self._export("alerts", self.alerts_view, "Risk alerts")))
+        self.alerts_empty = WrappingLabel(objectName="alertsEmpty")
+        layout.addWidget(self.alerts_empty)
         layout.addWidget(self.alerts_view)
         return page
 
@@ -274,6 +302,8 @@ class TradingView(QWidget):
         layout.addLayout(captioned_bar("Balance deals no rule recognised (counted as capital until classified).",
                                        self.resolve_button, self.category,
                                        self._export("review", self.review_view, "Review queue")))
+        self.review_empty = WrappingLabel(objectName="reviewEmpty")
+        layout.addWidget(self.review_empty)
         layout.addWidget(self.review_view)
         return page
 
@@ -298,6 +328,7 @@ class TradingView(QWidget):
         enable(self.resolve_button, "Your role may not classify balance deals." if not may_manage else
                "Select a deal waiting for review first." if self._selected(self.review_view, self.review) is None
                else "")
+        self._show_empty_pages()
 
     def _account_selected(self) -> None:
         self._update_buttons()
@@ -392,7 +423,7 @@ class TradingView(QWidget):
                      lambda figures: self.summary.setText(summary_text(figures)), key="summary")
         self._submit(lambda: trading.analytics.account(actor, login), self._analytics_loaded, key="analytics")
         self.refresh_alerts(login)
-        self._submit(lambda: trading.classification.review_queue(actor, login), self.review.set_records,
+        self._submit(lambda: trading.classification.review_queue(actor, login), self._review_loaded,
                      key="review")
 
     def refresh_alerts(self, login: int) -> None:
@@ -402,6 +433,23 @@ class TradingView(QWidget):
     def _alerts_loaded(self, records: list[Any]) -> None:
         self.alerts.set_records(records)
         self._update_buttons()
+        self._show_empty_pages()
+
+    def _review_loaded(self, records: list[Any]) -> None:
+        self.review.set_records(records)
+        self._show_empty_pages()
+
+    def _show_empty_pages(self) -> None:
+        """A sentence instead of an empty table on the Alerts and Review queue pages."""
+        account = self.selected_account()
+        may_manage = allowed(self.session.actor.role, Permission.MT5_MANAGE)
+        self.alerts_empty.setText("" if self.alerts.rowCount() else alerts_empty_text(account, may_manage))
+        self.alerts_empty.setVisible(not self.alerts.rowCount())
+        self.review_empty.setText(
+            "" if self.review.rowCount() else "Select an account to see its balance deals waiting for review."
+            if account is None else f"No balance deal of {account.login} is waiting for review: every deposit, "
+            "withdrawal and transfer synced so far was recognised by a rule (or already classified here).")
+        self.review_empty.setVisible(not self.review.rowCount())
 
     def _analytics_loaded(self, result: AccountAnalytics) -> None:
         account = self.selected_account()

@@ -231,3 +231,45 @@ def test_a_long_error_is_read_in_full(qtbot: QtBot, session: UiSession, kind: ty
     clipped = [w.objectName() or w.text()[:30] for w in dialog.findChildren(QLabel)
                if w.isVisibleTo(dialog) and w.text() and not fully_visible(dialog, w)]
     assert not clipped
+
+
+def reachable(dialog: QWidget, widget: QWidget) -> bool:
+    """Read in full where it is: in the dialog, or in the form's scroll area once scrolled to."""
+    scroll = getattr(dialog, "scroll", None)
+    if scroll is None or not scroll.widget().isAncestorOf(widget):
+        return fully_visible(dialog, widget)
+    scroll.ensureWidgetVisible(widget, 0, 0)
+    viewport = scroll.viewport()
+    top_left = widget.mapTo(viewport, widget.rect().topLeft())
+    inside = QRect(top_left, widget.size()).intersected(viewport.rect())
+    needed = widget.heightForWidth(widget.width())
+    shown_whole = inside.height() >= min(widget.height(), viewport.height()) and inside.width() == widget.width()
+    return shown_whole and widget.height() >= needed and dialog.rect().contains(
+        QRect(scroll.mapTo(dialog, scroll.rect().topLeft()), scroll.size()))
+
+
+@pytest.mark.parametrize("kind", sorted(OPENERS, key=lambda cls: f"{cls.__module__}.{cls.__name__}"),
+                         ids=lambda cls: cls.__name__)
+def test_every_field_refused_at_once_can_be_read(qtbot: QtBot, session: UiSession, kind: type[ServiceFormDialog],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every field refused at once: a long form outgrows a 1366×768 laptop and scrolls, each message reachable."""
+    monkeypatch.setattr(screen_fit, "available_geometry", lambda _: LAPTOP)
+    dialog = OPENERS[kind](session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    fields = [name for name, widget in dialog.fields.items() if widget.isVisibleTo(dialog)]
+
+    def refuse() -> None:
+        raise ValidationError({"": LONG, **{name: LONG for name in fields}})
+
+    monkeypatch.setattr(dialog, "field_problems", dict)
+    monkeypatch.setattr(dialog, "local_problems", dict)
+    monkeypatch.setattr(dialog, "call", refuse)
+    dialog.ok_button.setEnabled(True)
+    click(qtbot, dialog.ok_button)
+    assert dialog.frameGeometry().height() <= LAPTOP.height()
+    assert fully_visible(dialog, dialog.ok_button)
+    assert fully_visible(dialog, dialog.general_error)
+    unreadable = [name for name in fields if not reachable(dialog, dialog.errors[name])]
+    assert not unreadable

@@ -6,6 +6,7 @@ result read back from the services; the import wizard shows bad rows before anyt
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -82,6 +83,15 @@ def test_an_empty_office_is_set_up_step_by_step(qtbot: QtBot, tab: PortfolioTab,
     assert "1 problem(s)" in wizard.verdict.text()
     assert wizard.problems.records[0].line == 3
     assert not wizard.import_button.isEnabled()
+    # The bad rows go to whoever corrects the file: exported with their line, as shown.
+    assert wizard.problems_export.button.isVisibleTo(wizard)
+    wizard.problems_export.choose_path = lambda kind: tmp_path / f"refused.{kind}"
+    next(a for a in wizard.problems_export.button.menu().actions() if "CSV" in a.text()).trigger()
+    with (tmp_path / "refused.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["Line", "Problem"]
+    assert [row[0] for row in rows[1:]] == ["3"]
+    assert rows[1][1] == wizard.problems.records[0].reason
     assert portfolio.navs.latest(share_class.class_id) is None  # the check wrote nothing
     click(qtbot, wizard.back_button)
     bad.write_text("class_code,nav_date,nav_per_unit\nGLB-A-EUR,2023-01-02,100\nGLB-A-EUR,2023-01-03,101.5\n")

@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -191,15 +192,53 @@ def test_the_summary_bar_shows_the_accounts_figures_with_currency(
     assert f"<b>Floating P&amp;L</b> {figures.profit:+,.2f} {figures.currency}" in text
 
 
-def test_every_position_column_fits_a_1366_px_window(
-        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal) -> None:
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1366, 768)])
+def test_every_position_and_account_column_fits_a_laptop_window(
+        qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal, width: int, height: int) -> None:
     view = open_tab(qtbot, session, terminal)
-    view.resize(1366 - 16, 728 - 60)  # the tab page inside a maximised window on a 1366×768 screen
+    view.resize(width - 16, height - 40 - 60)  # the tab page inside a maximised window, less a 40 px task bar
     qtbot.waitUntil(lambda: view.positions.rowCount() > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "never" not in {view.accounts.index(r, 4).data() for r in range(3)}, timeout=WAIT_MS)
     assert view.shutdown()
-    table = view.positions_view
-    qtbot.waitUntil(lambda: table.horizontalHeader().length() > 0)
-    header = table.horizontalHeader()
-    widest = {view.positions.headerData(c, Qt.Orientation.Horizontal): header.sectionSize(c)
-              for c in range(header.count())}
-    assert header.length() <= table.viewport().width(), widest  # no horizontal scrolling: SL … Commission, Profit
+    for table in (view.positions_view, view.accounts_view):  # SL … Commission, Profit, Currency; the last sync
+        qtbot.waitUntil(lambda t=table: t.horizontalHeader().length() > 0)
+        header = table.horizontalHeader()
+        widest = {table.model().headerData(c, Qt.Orientation.Horizontal): header.sectionSize(c)
+                  for c in range(header.count())}
+        assert header.length() <= table.viewport().width(), (table.objectName(), table.viewport().width(), widest)
+        qtbot.waitUntil(lambda t=table: t.horizontalScrollBar().maximum() == 0)  # no scroll bar under it
+    row = view.accounts.row_of(5001001)
+    assert view.accounts.index(row, 4).data(Qt.ItemDataRole.ToolTipRole).startswith("20")  # the full time
+
+
+def test_empty_alerts_and_review_pages_say_what_they_mean_and_limits_are_set_in_the_account_dialog(
+    qtbot: QtBot, session: UiSession, terminal: SimulatedTerminal
+) -> None:
+    view = open_tab(qtbot, session, terminal)
+    assert view.shutdown()
+    view._alerts_loaded([])
+    view._review_loaded([])
+    assert view.alerts_empty.isVisibleTo(view.alerts_empty.parentWidget())
+    text = view.alerts_empty.text()
+    assert "No alert for 5001001" in text
+    assert "one symbol's exposure above 1" in text
+    assert "Edit account" in text
+    assert "No balance deal of 5001001 is waiting for review" in view.review_empty.text()
+
+    # The limits are typed in the account dialog; with none left, the page says no alert can be raised.
+    qtbot.mouseClick(view.edit_button, Qt.MouseButton.LeftButton)
+    dialog = view.dialog
+    assert dialog.limits["symbol_exposure_above"].text() == "1"
+    dialog.limits["symbol_exposure_above"].clear()
+    qtbot.keyClicks(dialog.limits["drawdown_above"], "-3")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "above zero" in dialog.errors["alert_thresholds.drawdown_above"].text()
+    dialog.limits["drawdown_above"].clear()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    account = session.services.trading.accounts.get(session.actor, 5001001)
+    assert account.thresholds.symbol_exposure_above is None
+    assert account.thresholds.drawdown_above is None
+    view.accounts_view.selectRow(view.accounts.row_of(5001001))
+    view._alerts_loaded([])
+    assert "No alert limits are set for 5001001" in view.alerts_empty.text()
