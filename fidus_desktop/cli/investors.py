@@ -98,6 +98,19 @@ def _countries(args: argparse.Namespace) -> dict[str, Any]:
     return {"residence_country": args.residence, "incorporation_country": args.incorporation}
 
 
+def _person_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
+    """E-mail and countries, as ``create`` takes them or as ``edit`` replaces them ('' clears a value)."""
+    p.add_argument("--email")
+    p.add_argument("--nationality", action="append", metavar="CC",
+                   help="the nationalities (they replace those on file; repeatable; '' clears them)" if editing else
+                   "ISO country code (repeatable, or comma-separated, for a dual national); individuals only")
+    clears = "; '' clears it" if editing else ""
+    p.add_argument("--residence", metavar="CC", help=f"country of residence (ISO code{clears}); individuals only")
+    p.add_argument("--incorporation", metavar="CC",
+                   help=f"country of incorporation (ISO code{clears}); corporates only")
+    add_actor_options(p)
+
+
 def _said(investor: Investor) -> str:
     nationalities = f", nationality {', '.join(investor.nationalities)}" if investor.nationalities else ""
     residence = f", resident in {investor.residence_country}" if investor.residence_country else ""
@@ -222,23 +235,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--number", required=True, help="its unique number, e.g. INV-00018")
     p.add_argument("--name", required=True)
     p.add_argument("--kind", required=True, choices=["individual", "corporate"])
-    p.add_argument("--email")
-    p.add_argument("--nationality", action="append", metavar="CC",
-                   help="ISO country code (repeatable, or comma-separated, for a dual national); individuals only")
-    p.add_argument("--residence", metavar="CC", help="country of residence (ISO code); individuals only")
-    p.add_argument("--incorporation", metavar="CC", help="country of incorporation (ISO code); corporates only")
-    add_actor_options(p)
+    _person_options(p, editing=False)
     p.set_defaults(func=cmd_create)
 
     p = isub.add_parser("edit", help="change an investor's name, e-mail, nationalities or countries")
     p.add_argument("investor", metavar="ID", help="investor number or id")
     p.add_argument("--name")
-    p.add_argument("--email")
-    p.add_argument("--nationality", action="append", metavar="CC",
-                   help="the nationalities (they replace those on file; repeatable; '' clears them)")
-    p.add_argument("--residence", metavar="CC", help="country of residence (ISO code; '' clears it)")
-    p.add_argument("--incorporation", metavar="CC", help="country of incorporation (ISO code; '' clears it)")
-    add_actor_options(p)
+    _person_options(p, editing=True)
     p.set_defaults(func=cmd_edit)
 
     p = isub.add_parser("set-personal", help="set or clear sensitive fields (stored encrypted)")

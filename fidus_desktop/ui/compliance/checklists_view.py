@@ -35,6 +35,7 @@ from fidus_desktop.ui.common.lazy_table import RIGHT, Column
 from fidus_desktop.ui.common.record_table import RecordTableModel, record_view, selected
 from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
+from fidus_desktop.ui.compliance.saved_versions import saved_columns
 from fidus_desktop.ui.session import UiSession
 
 CHECKLIST_CHANGES = frozenset({"kyc_checklist"})
@@ -43,10 +44,7 @@ KIND_LABELS = {"individual": "Individuals", "corporate": "Companies"}
 
 VERSION_COLUMNS: list[Column[ChecklistVersion]] = [
     Column("Version", lambda v: str(v.version) if v.version else "0 (shipped)", value=lambda v: v.version),
-    Column("Saved", lambda v: f"{v.saved_at.astimezone():%Y-%m-%d %H:%M}" if v.saved_at else "shipped",
-           value=lambda v: v.saved_at),
-    Column("By", lambda v: v.saved_by or ""),
-    Column("Reason", lambda v: v.reason, tooltip=lambda v: "\n".join(v.changes) or None),
+    *saved_columns(),
 ]
 ITEM_COLUMNS: list[Column[Requirement]] = [
     Column("Code", lambda r: r.code),

@@ -41,6 +41,7 @@ from fidus_desktop.ui.common.refreshing_panel import RefreshingPanel
 from fidus_desktop.ui.common.table_export import TableExport
 from fidus_desktop.ui.compliance.country_list_dialog import CountryListDialog
 from fidus_desktop.ui.compliance.model_changes import MODEL_CHANGES
+from fidus_desktop.ui.compliance.saved_versions import saved_columns
 from fidus_desktop.ui.errors import show_error
 from fidus_desktop.ui.session import UiSession
 
@@ -49,10 +50,7 @@ JSON_FILTER = "Risk model (*.json)"
 
 VERSION_COLUMNS: list[Column[ModelVersion]] = [
     Column("Version", lambda v: v.version),
-    Column("Saved", lambda v: f"{v.saved_at.astimezone():%Y-%m-%d %H:%M}" if v.saved_at else "shipped",
-           value=lambda v: v.saved_at),
-    Column("By", lambda v: v.saved_by or ""),
-    Column("Reason", lambda v: v.reason, tooltip=lambda v: "\n".join(v.changes) or None),
+    *saved_columns(),
 ]
 COUNTRY_COLUMNS: list[Column[CountryList]] = [
     Column("Country list", lambda c: c.name),
