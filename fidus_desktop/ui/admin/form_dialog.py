@@ -77,6 +77,7 @@ class ServiceFormDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.result_value: Any = None
+        self.typed_values: dict[str, Any] = {}  # ``typed()`` as read when the form was last submitted
         self.setWindowTitle(title)
         self.form = QFormLayout()
         self.form.setContentsMargins(0, 0, 0, 0)
@@ -138,6 +139,11 @@ class ServiceFormDialog(QDialog):
                 problems[name] = text
         return problems
 
+    def typed(self) -> dict[str, Any]:
+        """What the fields hold, read on the GUI thread when the form is submitted and kept in ``typed_values``,
+        so that ``call`` (in the worker) need not touch a widget. Empty for forms whose ``call`` reads its own."""
+        return {}
+
     def call(self) -> Any:
         """The service call; runs in the worker."""
         raise NotImplementedError
@@ -185,6 +191,7 @@ class ServiceFormDialog(QDialog):
         self.show_problems(problems)
         if problems:
             return
+        self.typed_values = self.typed()
         self.ok_button.setEnabled(False)
         self.session.runner.submit(self.call, owner=self, changes=self.changes, on_done=self._done,
                                    on_error=self._failed)

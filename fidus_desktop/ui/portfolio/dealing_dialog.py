@@ -41,7 +41,6 @@ class DealingDialog(ServiceFormDialog):
     def __init__(self, session: UiSession, classes: list[ShareClass], class_id: str | None, default_day: date,
                  parent: QWidget | None = None) -> None:
         super().__init__(session, "New subscription or redemption", "&Enter", parent)
-        self._typed: dict[str, str | None] = {}
         self.kind = self.add_field("kind", "Kind", QComboBox())
         for label, value in KINDS.items():
             self.kind.addItem(label, value)
@@ -145,12 +144,8 @@ class DealingDialog(ServiceFormDialog):
             trade_date=typed["trade_date"], dealing_date=typed["dealing_date"],
             settlement_date=typed["settlement_date"], amount=typed["amount"], units=typed["units"])
 
-    def submit(self) -> None:
-        self._typed = self.typed()  # read here, on the GUI thread; ``call`` runs in the worker
-        super().submit()
-
     def call(self) -> TransactionView:
-        return self.session.services.portfolio.dealing.enter(self.session.actor, self.request(self._typed))
+        return self.session.services.portfolio.dealing.enter(self.session.actor, self.request(self.typed_values))
 
     def describe(self) -> str:
         """What was stored and its reference, for the tab's message line once the dialog closed."""

@@ -33,21 +33,7 @@ def instrument_combo(instruments: list[Instrument]) -> QComboBox:
     return combo
 
 
-class ReadsFieldsFirst:
-    """Mixed into a form dialog: reads its fields (``typed()``) on the GUI thread when submitted, so ``call``
-    (in the worker) uses ``self._typed`` and never touches a widget."""
-
-    _typed: dict[str, Any]
-
-    def typed(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def submit(self) -> None:
-        self._typed = self.typed()
-        super().submit()  # type: ignore[misc]  # ServiceFormDialog.submit, next in the MRO
-
-
-class InstrumentDialog(ReadsFieldsFirst, ServiceFormDialog):
+class InstrumentDialog(ServiceFormDialog):
     """A new instrument: code, name, currency, asset class and lot size."""
 
     changes = frozenset({INSTRUMENT})
@@ -70,7 +56,7 @@ class InstrumentDialog(ReadsFieldsFirst, ServiceFormDialog):
                 "asset_class": self.asset_class.currentText(), "lot_size": self.lot_size.plain()}
 
     def call(self) -> Any:
-        t = self._typed
+        t = self.typed_values
         return self.session.services.portfolio.holdings.add_instrument(
             self.session.actor, t["code"], t["name"], t["currency"], t["asset_class"], t["lot_size"])
 
@@ -80,7 +66,7 @@ class InstrumentDialog(ReadsFieldsFirst, ServiceFormDialog):
                 "that bought it.")
 
 
-class PriceDialog(ReadsFieldsFirst, ServiceFormDialog):
+class PriceDialog(ServiceFormDialog):
     """An instrument's closing price on a day (a price already stored for that day is replaced)."""
 
     changes = frozenset({INSTRUMENT})
@@ -97,16 +83,16 @@ class PriceDialog(ReadsFieldsFirst, ServiceFormDialog):
                 "price": self.price.plain(), "code": self.instrument.currentText().split(" — ")[0]}
 
     def call(self) -> Any:
-        t = self._typed
+        t = self.typed_values
         return self.session.services.portfolio.holdings.set_prices(self.session.actor, t["instrument_id"],
                                                                    {t["price_date"]: t["price"]})
 
     def describe(self) -> str:
-        t = self._typed
+        t = self.typed_values
         return f"Price of {t['code']} on {t['price_date']} saved: {t['price']}."
 
 
-class TradeDialog(ReadsFieldsFirst, ServiceFormDialog):
+class TradeDialog(ServiceFormDialog):
     """A purchase or sale by the fund: it moves the position and gives it a book cost."""
 
     changes = frozenset({POSITION})
@@ -139,12 +125,12 @@ class TradeDialog(ReadsFieldsFirst, ServiceFormDialog):
                         f"{self.instrument.currentText().split(' — ')[0]}"}
 
     def call(self) -> Any:
-        t = self._typed
+        t = self.typed_values
         return self.session.services.portfolio.holdings.record_trade(
             self.session.actor, self.fund.fund_id, t["instrument_id"], t["reference"], t["trade_date"],
             t["quantity"], t["price"], fees=t["fees"], fx_rate=t["fx_rate"])
 
     def describe(self) -> str:
         trade = self.result_value
-        return (f"Recorded the {self._typed['what']} ({trade['reference']}, {trade['trade_date']}) at "
+        return (f"Recorded the {self.typed_values['what']} ({trade['reference']}, {trade['trade_date']}) at "
                 f"{trade['price']}; FX rate {trade['fx_rate']}.")
