@@ -3,31 +3,15 @@ under the investor field, the dialog stays open, nothing entered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from types import SimpleNamespace
-
 import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import PortfolioTab
-from fidus_desktop.ui.session import UiSession
 from tests.support.forms import click, fill_form
 from tests.support.portfolio_office import ADMIN, PM, Office
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture
-def tab(qtbot: QtBot, office: Office) -> Iterator[PortfolioTab]:
-    session = UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner())  # type: ignore[arg-type]
-    widget = PortfolioTab(session)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    if widget.dialog is not None:
-        widget.dialog.close()
 
 
 def test_a_subscription_for_an_investor_not_ready_is_refused_under_the_investor_field(

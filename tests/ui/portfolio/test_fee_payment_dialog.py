@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from PySide6.QtWidgets import QLabel
@@ -12,22 +11,12 @@ from pytestqt.qtbot import QtBot
 
 from fidus_desktop.domain.fees import FeeKind, FeeLedgerEntry
 from fidus_desktop.domain.money import Money
-from fidus_desktop.services.actor import Actor
-from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import PortfolioTab
-from fidus_desktop.ui.session import UiSession
 from tests.support.forms import click, field_error, fill_form, submit_form
 from tests.support.portfolio_office import BACK, D1, D3, D4, PM, Office
+from tests.support.portfolio_tab import tab_for
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-def tab_for(qtbot: QtBot, office: Office, actor: Actor) -> PortfolioTab:
-    session = UiSession(SimpleNamespace(services=office.services), actor, runner=InlineRunner())  # type: ignore[arg-type]
-    widget = PortfolioTab(session)
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
 
 
 @pytest.fixture

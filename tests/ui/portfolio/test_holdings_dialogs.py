@@ -3,37 +3,18 @@ holdings table shows the book cost worked out by hand (tests/portfolio/test_hold
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from fidus_desktop.services.permissions import Role
-from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import PortfolioTab
-from fidus_desktop.ui.session import UiSession
 from tests.support.forms import field_error, submit_form
 from tests.support.portfolio_office import PM, Office
+from tests.support.portfolio_tab import tab_for
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-def tab_for(qtbot: QtBot, office: Office, actor=PM) -> PortfolioTab:
-    widget = PortfolioTab(UiSession(SimpleNamespace(services=office.services), actor,  # type: ignore[arg-type]
-                                    runner=InlineRunner()))
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
-
-
-@pytest.fixture
-def tab(qtbot: QtBot, office: Office) -> Iterator[PortfolioTab]:
-    widget = tab_for(qtbot, office)
-    yield widget
-    if widget.dialog is not None:
-        widget.dialog.close()
 
 
 def trade(qtbot: QtBot, tab: PortfolioTab, side: str, **fields: str) -> None:

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from types import SimpleNamespace
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import BENCHMARK_PREFIX, PortfolioTab
-from fidus_desktop.ui.session import UiSession
 from tests.support.portfolio_office import D4, DATA, PM, Office, positions
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture
-def tab(qtbot: QtBot, office: Office) -> Iterator[PortfolioTab]:
-    session = UiSession(SimpleNamespace(services=office.services), PM, runner=InlineRunner())  # type: ignore[arg-type]
-    widget = PortfolioTab(session)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    if widget.dialog is not None:
-        widget.dialog.close()
 
 
 def click(qtbot: QtBot, button: QPushButton) -> None:

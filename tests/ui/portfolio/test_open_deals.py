@@ -3,28 +3,16 @@ each after a confirmation that shows what will be booked."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from fidus_desktop.services.actor import Actor
-from fidus_desktop.ui.background import InlineRunner
 from fidus_desktop.ui.portfolio.tab import PortfolioTab
-from fidus_desktop.ui.session import UiSession
 from tests.support.forms import click, fill_form
 from tests.support.portfolio_office import PM, PM2, Office
+from tests.support.portfolio_tab import tab_for
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-def tab_for(qtbot: QtBot, office: Office, actor: Actor) -> PortfolioTab:
-    session = UiSession(SimpleNamespace(services=office.services), actor, runner=InlineRunner())  # type: ignore[arg-type]
-    widget = PortfolioTab(session)
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
 
 
 def confirm(qtbot: QtBot, tab: PortfolioTab, reason: str | None = None) -> str:
